@@ -1,0 +1,39 @@
+package io.edgeauth.broker.auth;
+
+import io.edgeauth.broker.token.VerifiedToken;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * An authenticated principal on one connection or DTLS session: who it is, in which tenant, what its
+ * token allows and until when. Every later check (publish, subscribe, request) asks this object or the
+ * policy built from it; no edge re-derives these facts. Immutable; a renewed token gives a new session.
+ *
+ * @param principal    device id, or wallet DID for owners
+ * @param tenant       tenant id every topic of this session is scoped to
+ * @param token        the verified token
+ * @param ownedDevices device ids the principal owns (from the registry, never from a claim)
+ * @param ratePlan     name of the rate plan that applies
+ * @param transport    transport facts of the connection
+ */
+public record DeviceSession(
+        String principal,
+        String tenant,
+        VerifiedToken token,
+        Set<String> ownedDevices,
+        String ratePlan,
+        TransportFacts transport) {
+
+    public DeviceSession {
+        Objects.requireNonNull(principal, "principal");
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(token, "token");
+        ownedDevices = ownedDevices == null ? Set.of() : Set.copyOf(ownedDevices);
+        Objects.requireNonNull(ratePlan, "ratePlan");
+    }
+
+    public Instant expiresAt() {
+        return token.expiresAt();
+    }
+}

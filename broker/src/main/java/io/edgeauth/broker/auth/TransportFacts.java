@@ -1,0 +1,27 @@
+package io.edgeauth.broker.auth;
+
+import java.net.InetSocketAddress;
+
+/**
+ * What the transport proved about the peer, extracted by a protocol edge and handed unchanged to
+ * the {@link AuthPipeline}. Thumbprints are base64url (no padding) SHA-256 values.
+ *
+ * @param protocol               the edge
+ * @param remoteAddress          the peer's address (source of connection-attempt limits); may be null in tests
+ * @param clientCertThumbprint   {@code x5t#S256} of the verified TLS/DTLS client certificate, or null
+ * @param secureChannel          true on TLS/DTLS listeners
+ * @param pskIdentity            DTLS PSK identity, or null
+ * @param rawPublicKeyThumbprint RFC 7638 thumbprint of a DTLS raw public key, or null
+ */
+public record TransportFacts(
+        Protocol protocol,
+        InetSocketAddress remoteAddress,
+        String clientCertThumbprint,
+        boolean secureChannel,
+        String pskIdentity,
+        String rawPublicKeyThumbprint) {
+
+    public static TransportFacts plain(Protocol protocol, InetSocketAddress remote) {
+        return new TransportFacts(protocol, remote, null, false, null, null);
+    }
+}

@@ -1,0 +1,10 @@
+package io.edgeauth.broker.policy;
+
+/** The message/byte budget of one device (shared by all its connections). Thread-safe, non-blocking. */
+public interface RateLimiter {
+    /** Takes one message of {@code bytes} from the budget; false if over the plan (nothing is taken then). */
+    boolean tryAcquire(int bytes);
+
+    /** Seconds until one more message would be allowed (for CoAP Max-Age / retry hints); 0 if now. */
+    long secondsUntilAvailable();
+}

@@ -1,0 +1,102 @@
+package io.edgeauth.broker.policy;
+
+/**
+ * MQTT topic filter arithmetic shared by routing and authorization. Written by hand because it is a
+ * few lines of spec (MQTT 5 §4.7) and both the router and the ACL need the exact same semantics.
+ */
+public final class TopicFilters {
+    private TopicFilters() {
+    }
+
+    /** True if the (wildcard-free) topic name matches the filter. */
+    public static boolean matches(String filter, String topic) {
+        if (topic.startsWith("$") && (filter.startsWith("+") || filter.startsWith("#"))) {
+            return false; // MQTT 5 §4.7.2: wildcards at the first level never match $-topics
+        }
+        int f = 0;
+        int t = 0;
+        int fl = filter.length();
+        int tl = topic.length();
+        while (f < fl) {
+            int fEnd = indexOfSlash(filter, f);
+            String level = filter.substring(f, fEnd);
+            if (level.equals("#")) {
+                return true;
+            }
+            if (t > tl) {
+                return false; // topic has fewer levels
+            }
+            int tEnd = indexOfSlash(topic, t);
+            if (!level.equals("+") && !filter.regionMatches(f, topic, t, Math.max(fEnd - f, tEnd - t))) {
+                return false;
+            }
+            if (!level.equals("+") && (fEnd - f) != (tEnd - t)) {
+                return false;
+            }
+            f = fEnd + 1;
+            t = tEnd + 1;
+        }
+        return t > tl; // both exhausted at the same level
+    }
+
+    /**
+     * True if every topic matched by {@code requested} is also matched by {@code granted}, so a
+     * subscription to {@code requested} can be allowed under a grant of {@code granted}.
+     */
+    public static boolean covers(String granted, String requested) {
+        String[] g = granted.split("/", -1);
+        String[] r = requested.split("/", -1);
+        for (int i = 0; i < g.length; i++) {
+            if (g[i].equals("#")) {
+                return true;
+            }
+            if (i >= r.length) {
+                return false;
+            }
+            if (r[i].equals("#")) {
+                return false; // a multi-level wildcard asks for more than a single level or literal grants
+            }
+            if (g[i].equals("+")) {
+                continue;
+            }
+            if (r[i].equals("+") || !g[i].equals(r[i])) {
+                return false;
+            }
+        }
+        return r.length == g.length;
+    }
+
+    /** Validates a topic filter's wildcard placement (MQTT 5 §4.7.1); returns an error or null. */
+    public static String filterError(String filter) {
+        if (filter.isEmpty()) {
+            return "empty topic filter";
+        }
+        String[] levels = filter.split("/", -1);
+        for (int i = 0; i < levels.length; i++) {
+            String level = levels[i];
+            if (level.contains("#") && (!level.equals("#") || i != levels.length - 1)) {
+                return "'#' must be a whole last level";
+            }
+            if (level.contains("+") && !level.equals("+")) {
+                return "'+' must be a whole level";
+            }
+        }
+        return null;
+    }
+
+    /** Validates a topic name used in PUBLISH; returns an error or null. */
+    public static String topicError(String topic) {
+        if (topic.isEmpty()) {
+            return "empty topic";
+        }
+        if (topic.indexOf('+') >= 0 || topic.indexOf('#') >= 0) {
+            return "wildcards are not allowed in a topic name";
+        }
+        return null;
+    }
+
+    private static int indexOfSlash(String s, int from) {
+        int i = s.indexOf('/', from);
+        return i < 0 ? s.length() : i;
+    }
+}

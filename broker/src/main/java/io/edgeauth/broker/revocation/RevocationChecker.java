@@ -1,0 +1,17 @@
+package io.edgeauth.broker.revocation;
+
+import io.edgeauth.broker.token.RejectionReason;
+import io.edgeauth.broker.token.VerifiedToken;
+import java.util.Optional;
+
+/**
+ * Answers whether a verified token is revoked: by its {@code jti}, by its subject (tokens issued
+ * before the revocation), or by the key that signed it. Must be fast (in-memory) and thread-safe:
+ * it runs on every authentication, including verified-token cache hits.
+ */
+public interface RevocationChecker {
+    /** {@link RejectionReason#REVOKED} or {@link RejectionReason#KEY_REVOKED}, or empty if in force. */
+    Optional<RejectionReason> check(VerifiedToken token);
+
+    RevocationChecker NONE = token -> Optional.empty();
+}

@@ -1,0 +1,59 @@
+package io.edgeauth.broker.token;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The claims of a token whose signature, algorithm and time window have been checked. JWT and CWT
+ * verification both produce this one type, so nothing after verification knows the encoding.
+ * Immutable and thread-safe.
+ *
+ * @param format      encoding the token arrived in
+ * @param issuer      {@code iss}
+ * @param subject     {@code sub}: a device id or {@code did:pkh:eip155:<chain>:<address>}
+ * @param audience    {@code aud} (may be empty)
+ * @param issuedAt    {@code iat} (never null: required by our validation)
+ * @param notBefore   {@code nbf} or null
+ * @param expiresAt   {@code exp} (never null)
+ * @param tokenId     {@code jti} / CWT {@code cti} or null
+ * @param keyId       {@code kid} of the key that signed it (never null)
+ * @param tenantId    {@code tenant_id} or null (outside issuers may map it from config)
+ * @param scope       space-separated {@code scope}, split
+ * @param geo         {@code geo} GeoHash cells the holder may use (empty: no geo claim)
+ * @param region      {@code region} or null
+ * @param cnf         {@code cnf} binding, {@link Confirmation#NONE} if absent
+ * @param actor       {@code act.sub} (RFC 8693 delegation) or null
+ * @param owner       {@code owner} (wallet DID owning the device) or null
+ * @param fingerprint short, non-reversible fingerprint of the token bytes for logs and audit
+ */
+public record VerifiedToken(
+        TokenFormat format,
+        String issuer,
+        String subject,
+        List<String> audience,
+        Instant issuedAt,
+        Instant notBefore,
+        Instant expiresAt,
+        String tokenId,
+        String keyId,
+        String tenantId,
+        Set<String> scope,
+        List<String> geo,
+        String region,
+        Confirmation cnf,
+        String actor,
+        String owner,
+        String fingerprint) {
+
+    public VerifiedToken {
+        audience = audience == null ? List.of() : List.copyOf(audience);
+        scope = scope == null ? Set.of() : Set.copyOf(scope);
+        geo = geo == null ? List.of() : List.copyOf(geo);
+        cnf = cnf == null ? Confirmation.NONE : cnf;
+    }
+
+    public boolean isExpiredAt(Instant now) {
+        return !now.isBefore(expiresAt);
+    }
+}
