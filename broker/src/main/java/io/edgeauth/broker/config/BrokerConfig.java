@@ -1,0 +1,111 @@
+package io.edgeauth.broker.config;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The broker's whole configuration: one typed, validated, immutable object. Built by
+ * {@link ConfigLoader} from the embedded defaults, an optional YAML file and {@code EDGEAUTH_*}
+ * environment overrides; {@link ConfigValidator} refuses bad values naming the key and the expected
+ * form. Every field has a default, so an empty file is a working development broker.
+ */
+@JsonIgnoreProperties(ignoreUnknown = false)
+public record BrokerConfig(
+        Path dataDir,
+        String publicUrl,
+        Http http,
+        Mqtt mqtt,
+        Coap coap,
+        Tokens tokens,
+        List<Tenant> tenants,
+        List<TrustedIssuer> trustedIssuers,
+        Crypto crypto,
+        Region region,
+        Map<String, RatePlanConfig> ratePlans,
+        String defaultRatePlan,
+        Store store) {
+
+    /** HTTP API listener. */
+    public record Http(String host, int port) { }
+
+    /** MQTT listeners; port 0 picks a free port, -1 disables the listener. */
+    public record Mqtt(String host, int port, int tlsPort, String clientAuth, Path tlsCert, Path tlsKey,
+                       Path trustStore, boolean websocket, int websocketPort) { }
+
+    /** CoAP listeners; port 0 picks a free port, -1 disables the listener. */
+    public record Coap(String host, int port, int dtlsPort) { }
+
+    /** Token lifetimes and verification bounds. */
+    public record Tokens(Duration defaultLifetime, Duration maxLifetime, Duration clockLeeway, int maxTokenBytes,
+                         List<String> audiences) { }
+
+    /** A tenant: its own issuer and signing key. */
+    public record Tenant(String id, String issuer, String algorithm, String hs256Secret) {
+        public Tenant {
+            algorithm = algorithm == null ? "ES256" : algorithm;
+            issuer = issuer == null ? "" : issuer;
+        }
+    }
+
+    /** An outside issuer trusted by its JWKS (a local file or an https URL). */
+    public record TrustedIssuer(String issuer, Path jwksFile, String jwksUri, Duration refreshInterval,
+                                Duration maxStale, List<String> algorithms, String audience, String tenant) {
+        public TrustedIssuer {
+            refreshInterval = refreshInterval == null ? Duration.ofMinutes(5) : refreshInterval;
+            maxStale = maxStale == null ? Duration.ofHours(1) : maxStale;
+            algorithms = algorithms == null ? List.of("ES256", "RS256", "EdDSA") : List.copyOf(algorithms);
+            tenant = tenant == null ? "default" : tenant;
+        }
+    }
+
+    /** Crypto provider choice. */
+    public record Crypto(boolean useNativeProvider) { }
+
+    /** The GeoHash cell this node serves ({@code region.geohash}) and an optional region name. */
+    public record Region(String geohash, String name) { }
+
+    /** A named rate plan. */
+    public record RatePlanConfig(double messagesPerSecond, int burst, long bytesPerSecond, int connectsPerMinute) { }
+
+    /** Durable state: {@code embedded} (MVStore file in the data dir) or {@code redis}. */
+    public record Store(String type, String redisUri) { }
+
+    public BrokerConfig {
+        tenants = tenants == null ? List.of() : List.copyOf(tenants);
+        trustedIssuers = trustedIssuers == null ? List.of() : List.copyOf(trustedIssuers);
+        ratePlans = ratePlans == null ? Map.of() : Map.copyOf(ratePlans);
+        publicUrl = publicUrl == null ? "" : publicUrl;
+    }
+
+    /** A copy with the public URL set (the broker fills it in once the HTTP port is bound). */
+    public BrokerConfig withPublicUrl(String url) {
+        return new BrokerConfig(dataDir, url, http, mqtt, coap, tokens, tenants, trustedIssuers, crypto, region,
+                ratePlans, defaultRatePlan, store);
+    }
+
+    /** The audiences tokens may name: the configured ones, or the public URL and "edgeauth". */
+    public List<String> acceptedAudiences() {
+        return tokens.audiences() == null || tokens.audiences().isEmpty()
+                ? List.of(publicUrl, "edgeauth") : tokens.audiences();
+    }
+
+    /** The issuer of a tenant: its configured value or {@code publicUrl/t/<tenant>} ({@code publicUrl} for the default). */
+    public String issuerOf(Tenant tenant) {
+        if (tenant.issuer() != null && !tenant.issuer().isBlank()) {
+            return tenant.issuer();
+        }
+        return tenant.id().equals("default") ? publicUrl : publicUrl + "/t/" + tenant.id();
+    }
+
+    public Tenant tenant(String id) {
+        for (Tenant t : tenants) {
+            if (t.id().equals(id)) {
+                return t;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,215 @@
+package io.edgeauth.broker.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Loads {@link BrokerConfig}: embedded defaults, then an optional YAML file, then {@code EDGEAUTH_*}
+ * environment variables, then validation. Any problem is a {@link ConfigException} naming the key.
+ */
+public final class ConfigLoader {
+    public static final String ENV_PREFIX = "EDGEAUTH_";
+    private static final int MAX_FILE_BYTES = 1 << 20;
+
+    private final ObjectMapper yaml;
+
+    public ConfigLoader() {
+        SimpleModule durations = new SimpleModule().addDeserializer(Duration.class, new DurationDeserializer());
+        yaml = new ObjectMapper(new YAMLFactory())
+                .registerModule(durations)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    }
+
+    /** Loads with the process environment. */
+    public BrokerConfig load(Path file) {
+        return load(file, System.getenv());
+    }
+
+    /** Loads from the defaults, the file (may be null) and the given environment. */
+    public BrokerConfig load(Path file, Map<String, String> env) {
+        ObjectNode tree = defaults();
+        if (file != null) {
+            merge(tree, readFile(file), "");
+        }
+        applyEnvironment(tree, env);
+        BrokerConfig config = bind(tree);
+        return ConfigValidator.validate(config);
+    }
+
+    /** The defaults as a YAML document (what {@code config defaults} prints). */
+    public static String defaultsText() {
+        try (InputStream in = ConfigLoader.class.getResourceAsStream("/edgeauth-defaults.yaml")) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("embedded defaults missing from the jar", e);
+        }
+    }
+
+    private ObjectNode defaults() {
+        try {
+            return (ObjectNode) yaml.readTree(defaultsText());
+        } catch (IOException e) {
+            throw new IllegalStateException("embedded defaults are not valid YAML", e);
+        }
+    }
+
+    private JsonNode readFile(Path file) {
+        try {
+            if (Files.size(file) > MAX_FILE_BYTES) {
+                throw new ConfigException("config file " + file + " is larger than 1 MiB");
+            }
+            JsonNode node = yaml.readTree(file.toFile());
+            if (node == null || node.isMissingNode() || node.isNull()) {
+                return yaml.createObjectNode(); // an empty file is a valid (default) config
+            }
+            if (!node.isObject()) {
+                throw new ConfigException("config file " + file + " must be a YAML mapping of keys to values");
+            }
+            return node;
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Deep merge: mappings merge key by key; anything else (scalars, lists) replaces. */
+    private static void merge(ObjectNode target, JsonNode overrides, String path) {
+        Iterator<Map.Entry<String, JsonNode>> fields = overrides.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> e = fields.next();
+            String key = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+            JsonNode existing = target.get(e.getKey());
+            if (existing == null) {
+                throw new ConfigException("unknown config key '" + key + "'");
+            }
+            if (existing.isObject() && e.getValue().isObject() && !isMapOfEntries(key)) {
+                merge((ObjectNode) existing, e.getValue(), key);
+            } else {
+                target.set(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    /** Keys whose children are user-named entries (replaced as a whole, not merged key by key). */
+    private static boolean isMapOfEntries(String key) {
+        return key.equals("ratePlans");
+    }
+
+    /**
+     * EDGEAUTH_TOKENS_MAX_LIFETIME → tokens.maxLifetime: segments are matched greedily against the keys
+     * the defaults define, so camelCase keys need no special separator. Values are YAML scalars, or a
+     * JSON/YAML list or mapping for list-valued keys (e.g. EDGEAUTH_TENANTS='[{"id":"a"}]').
+     */
+    private void applyEnvironment(ObjectNode tree, Map<String, String> env) {
+        for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
+            if (!e.getKey().startsWith(ENV_PREFIX)) {
+                continue;
+            }
+            String rest = e.getKey().substring(ENV_PREFIX.length());
+            ObjectNode node = tree;
+            String path = "";
+            while (true) {
+                String match = null;
+                for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+                    String name = it.next();
+                    String snake = snake(name);
+                    if (rest.equals(snake) || rest.startsWith(snake + "_")) {
+                        if (match == null || snake.length() > snake(match).length()) {
+                            match = name;
+                        }
+                    }
+                }
+                if (match == null) {
+                    throw new ConfigException("environment variable " + e.getKey()
+                            + " names no config key (see the defaults with: config defaults)");
+                }
+                path = path.isEmpty() ? match : path + "." + match;
+                String snake = snake(match);
+                JsonNode child = node.get(match);
+                if (rest.equals(snake)) {
+                    node.set(match, parseValue(e.getKey(), e.getValue()));
+                    break;
+                }
+                if (!child.isObject()) {
+                    throw new ConfigException("environment variable " + e.getKey() + ": '" + path
+                            + "' is not a section");
+                }
+                node = (ObjectNode) child;
+                rest = rest.substring(snake.length() + 1);
+            }
+        }
+    }
+
+    private JsonNode parseValue(String name, String value) {
+        String v = value.trim();
+        if (v.startsWith("[") || v.startsWith("{")) {
+            try {
+                return yaml.readTree(v);
+            } catch (IOException ex) {
+                throw new ConfigException("environment variable " + name + " is not a valid list/mapping: "
+                        + ex.getMessage());
+            }
+        }
+        return TextNode.valueOf(value); // Jackson coerces text to numbers/booleans where the key needs them
+    }
+
+    static String snake(String camel) {
+        return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT);
+    }
+
+    private BrokerConfig bind(ObjectNode tree) {
+        try {
+            return yaml.treeToValue(tree, BrokerConfig.class);
+        } catch (JsonMappingException e) {
+            throw new ConfigException("config key '" + pathOf(e) + "': " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new ConfigException("config: " + e.getMessage(), e);
+        }
+    }
+
+    private static String pathOf(JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                if (sb.length() > 0) {
+                    sb.append('.');
+                }
+                sb.append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                sb.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Durations as 500ms, 30s, 10m, 2h, 1d, or ISO-8601. */
+    static final class DurationDeserializer extends JsonDeserializer<Duration> {
+        @Override
+        public Duration deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            String text = p.getValueAsString();
+            try {
+                return Durations.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw JsonMappingException.from(p, e.getMessage());
+            }
+        }
+    }
+}

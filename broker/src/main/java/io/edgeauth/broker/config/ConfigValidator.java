@@ -1,0 +1,161 @@
+package io.edgeauth.broker.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Checks a bound {@link BrokerConfig}; every message names the key and the expected form. */
+public final class ConfigValidator {
+    private static final Pattern TENANT_ID = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,63}");
+    private static final Pattern GEOHASH = Pattern.compile("[0-9b-hjkmnp-z]{0,12}");
+    private static final Set<String> SIGNING_ALGS = Set.of("ES256", "EdDSA", "RS256");
+    private static final Set<String> VERIFY_ALGS = Set.of("ES256", "ES384", "ES512", "EdDSA", "RS256", "RS384",
+            "RS512", "PS256", "PS384", "PS512", "HS256", "HS384", "HS512");
+    private static final Duration MAX_LEEWAY = Duration.ofSeconds(30);
+
+    private ConfigValidator() {
+    }
+
+    public static BrokerConfig validate(BrokerConfig c) {
+        List<String> errors = new ArrayList<>();
+        if (c.dataDir() == null || c.dataDir().toString().isBlank()) {
+            errors.add("dataDir: required, a directory path");
+        }
+        if (c.publicUrl() != null && !c.publicUrl().isEmpty() && !c.publicUrl().matches("https?://[^\\s/]+(/[^\\s]*)?")
+                || c.publicUrl() != null && c.publicUrl().endsWith("/")) {
+            errors.add("publicUrl: expected an http(s) URL without a trailing slash, got '" + c.publicUrl() + "'");
+        }
+        port(errors, "http.port", c.http().port(), false);
+        port(errors, "mqtt.port", c.mqtt().port(), true);
+        port(errors, "mqtt.tlsPort", c.mqtt().tlsPort(), true);
+        port(errors, "mqtt.websocketPort", c.mqtt().websocketPort(), true);
+        port(errors, "coap.port", c.coap().port(), true);
+        port(errors, "coap.dtlsPort", c.coap().dtlsPort(), true);
+        if (!Set.of("none", "request", "required").contains(c.mqtt().clientAuth())) {
+            errors.add("mqtt.clientAuth: expected none, request or required, got '" + c.mqtt().clientAuth() + "'");
+        }
+        if (c.mqtt().tlsPort() >= 0 && (c.mqtt().tlsCert() == null || c.mqtt().tlsKey() == null)) {
+            errors.add("mqtt.tlsPort: a TLS listener needs mqtt.tlsCert and mqtt.tlsKey (PEM files)");
+        }
+        tokens(errors, c.tokens());
+        tenants(errors, c.tenants());
+        issuers(errors, c);
+        if (c.region().geohash() == null || !GEOHASH.matcher(c.region().geohash()).matches()) {
+            errors.add("region.geohash: expected 0-12 GeoHash characters (0-9, b-h, j, k, m, n, p-z), got '"
+                    + c.region().geohash() + "'");
+        }
+        if (c.ratePlans() == null || c.ratePlans().isEmpty()) {
+            errors.add("ratePlans: at least one plan is required");
+        } else {
+            c.ratePlans().forEach((name, p) -> {
+                if (p == null || p.messagesPerSecond() <= 0 || p.burst() < 1 || p.bytesPerSecond() <= 0
+                        || p.connectsPerMinute() < 1) {
+                    errors.add("ratePlans." + name + ": messagesPerSecond, burst, bytesPerSecond and"
+                            + " connectsPerMinute must all be positive");
+                }
+            });
+            if (!c.ratePlans().containsKey(c.defaultRatePlan())) {
+                errors.add("defaultRatePlan: '" + c.defaultRatePlan() + "' is not one of ratePlans " + c.ratePlans().keySet());
+            }
+        }
+        if (!Set.of("embedded", "redis").contains(c.store().type())) {
+            errors.add("store.type: expected embedded or redis, got '" + c.store().type() + "'");
+        } else if (c.store().type().equals("redis")
+                && (c.store().redisUri() == null || !c.store().redisUri().startsWith("redis"))) {
+            errors.add("store.redisUri: store.type redis needs a redis:// or rediss:// URI");
+        }
+        if (!errors.isEmpty()) {
+            throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", errors));
+        }
+        return c;
+    }
+
+    private static void port(List<String> errors, String key, int port, boolean mayDisable) {
+        int min = mayDisable ? -1 : 0;
+        if (port < min || port > 65535) {
+            errors.add(key + ": expected a port 0-65535 (0 = any free port" + (mayDisable ? ", -1 = off" : "")
+                    + "), got " + port);
+        }
+    }
+
+    private static void tokens(List<String> errors, BrokerConfig.Tokens t) {
+        if (t.maxLifetime() == null || t.maxLifetime().isNegative() || t.maxLifetime().isZero()
+                || t.maxLifetime().compareTo(Duration.ofHours(24)) > 0) {
+            errors.add("tokens.maxLifetime: expected a duration between 1s and 24h, got " + t.maxLifetime());
+        } else if (t.defaultLifetime() == null || t.defaultLifetime().isNegative() || t.defaultLifetime().isZero()
+                || t.defaultLifetime().compareTo(t.maxLifetime()) > 0) {
+            errors.add("tokens.defaultLifetime: expected a positive duration at most tokens.maxLifetime ("
+                    + t.maxLifetime() + "), got " + t.defaultLifetime());
+        }
+        if (t.clockLeeway() == null || t.clockLeeway().isNegative() || t.clockLeeway().compareTo(MAX_LEEWAY) > 0) {
+            errors.add("tokens.clockLeeway: expected a duration from 0s to 30s, got " + t.clockLeeway());
+        }
+        if (t.maxTokenBytes() < 256 || t.maxTokenBytes() > 65536) {
+            errors.add("tokens.maxTokenBytes: expected 256 to 65536, got " + t.maxTokenBytes());
+        }
+    }
+
+    private static void tenants(List<String> errors, List<BrokerConfig.Tenant> tenants) {
+        if (tenants == null || tenants.isEmpty()) {
+            errors.add("tenants: at least one tenant is required");
+            return;
+        }
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < tenants.size(); i++) {
+            BrokerConfig.Tenant t = tenants.get(i);
+            String key = "tenants[" + i + "]";
+            if (t.id() == null || !TENANT_ID.matcher(t.id()).matches()) {
+                errors.add(key + ".id: expected 1-64 of a-z 0-9 _ . - (starting with a letter or digit), got '"
+                        + t.id() + "'");
+            } else if (!seen.add(t.id())) {
+                errors.add(key + ".id: duplicate tenant id '" + t.id() + "'");
+            }
+            if (t.algorithm() == null || !SIGNING_ALGS.contains(t.algorithm())) {
+                errors.add(key + ".algorithm: expected ES256, EdDSA or RS256, got '" + t.algorithm() + "'");
+            }
+            if (t.hs256Secret() != null) {
+                try {
+                    if (Base64.getDecoder().decode(t.hs256Secret()).length < 32) {
+                        errors.add(key + ".hs256Secret: must decode to at least 32 bytes");
+                    }
+                } catch (IllegalArgumentException e) {
+                    errors.add(key + ".hs256Secret: expected base64, " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    private static void issuers(List<String> errors, BrokerConfig c) {
+        for (int i = 0; i < c.trustedIssuers().size(); i++) {
+            BrokerConfig.TrustedIssuer t = c.trustedIssuers().get(i);
+            String key = "trustedIssuers[" + i + "]";
+            if (t.issuer() == null || t.issuer().isBlank()) {
+                errors.add(key + ".issuer: required");
+            }
+            if ((t.jwksFile() == null) == (t.jwksUri() == null)) {
+                errors.add(key + ": exactly one of jwksFile or jwksUri is required");
+            }
+            if (t.jwksUri() != null && !t.jwksUri().startsWith("https://")
+                    && !t.jwksUri().matches("http://(localhost|127\\.0\\.0\\.1)(:\\d+)?/.*")) {
+                errors.add(key + ".jwksUri: expected an https:// URL (plain http only for localhost), got '"
+                        + t.jwksUri() + "'");
+            }
+            if (t.algorithms() == null || t.algorithms().isEmpty() || !VERIFY_ALGS.containsAll(t.algorithms())) {
+                errors.add(key + ".algorithms: expected a non-empty list of " + VERIFY_ALGS + ", got " + t.algorithms());
+            }
+            if (t.tenant() == null || c.tenant(t.tenant()) == null) {
+                errors.add(key + ".tenant: expected one of the configured tenants, got '" + t.tenant() + "'");
+            }
+            if (t.refreshInterval() == null || t.refreshInterval().compareTo(Duration.ofSeconds(10)) < 0) {
+                errors.add(key + ".refreshInterval: expected at least 10s, got " + t.refreshInterval());
+            }
+            if (t.maxStale() == null || t.refreshInterval() != null && t.maxStale().compareTo(t.refreshInterval()) < 0) {
+                errors.add(key + ".maxStale: expected a duration at least refreshInterval, got " + t.maxStale());
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package io.edgeauth.broker.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private final ConfigLoader loader = new ConfigLoader();
+
+    @Test
+    void defaultsAreAWorkingConfig() {
+        BrokerConfig c = loader.load(null, Map.of());
+        assertThat(c.http().port()).isEqualTo(8080);
+        assertThat(c.tokens().maxLifetime()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(c.tenants()).extracting(BrokerConfig.Tenant::id).containsExactly("default");
+        assertThat(c.ratePlans()).containsKey("default");
+    }
+
+    @Test
+    void fileOverridesDefaultsAndEnvironmentOverridesFile() throws Exception {
+        Path f = write("http:\n  port: 9000\ntokens:\n  maxLifetime: 15m\n  defaultLifetime: 5m\n");
+        BrokerConfig c = loader.load(f, Map.of("EDGEAUTH_HTTP_PORT", "9100", "EDGEAUTH_TOKENS_CLOCK_LEEWAY", "10s",
+                "EDGEAUTH_REGION_GEOHASH", "u33d", "OTHER", "x"));
+        assertThat(c.http().port()).isEqualTo(9100);
+        assertThat(c.tokens().maxLifetime()).isEqualTo(Duration.ofMinutes(15));
+        assertThat(c.tokens().clockLeeway()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.region().geohash()).isEqualTo("u33d");
+    }
+
+    @Test
+    void listsCanComeFromTheEnvironment() {
+        BrokerConfig c = loader.load(null, Map.of("EDGEAUTH_TENANTS", "[{\"id\":\"acme\"},{\"id\":\"globex\",\"algorithm\":\"EdDSA\"}]"));
+        assertThat(c.tenants()).extracting(BrokerConfig.Tenant::id).containsExactly("acme", "globex");
+        assertThat(c.tenant("acme").algorithm()).isEqualTo("ES256");
+    }
+
+    @Test
+    void badValuesNameTheKeyAndTheExpectedForm() throws Exception {
+        assertThatThrownBy(() -> loader.load(write("http:\n  port: 70000\n"), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("http.port").hasMessageContaining("0-65535");
+        assertThatThrownBy(() -> loader.load(write("http:\n  port: eighty\n"), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("http.port");
+        assertThatThrownBy(() -> loader.load(write("tokens:\n  clockLeeway: 5m\n"), Map.of()))
+                .hasMessageContaining("tokens.clockLeeway").hasMessageContaining("30s");
+        assertThatThrownBy(() -> loader.load(write("tokens:\n  maxLifetime: soon\n"), Map.of()))
+                .hasMessageContaining("tokens.maxLifetime").hasMessageContaining("duration");
+        assertThatThrownBy(() -> loader.load(write("region:\n  geohash: u33a\n"), Map.of()))
+                .hasMessageContaining("region.geohash");
+        assertThatThrownBy(() -> loader.load(write("tenants:\n  - id: Bad/Id\n"), Map.of()))
+                .hasMessageContaining("tenants[0].id");
+        assertThatThrownBy(() -> loader.load(write("tenants:\n  - id: a\n    algorithm: none\n"), Map.of()))
+                .hasMessageContaining("tenants[0].algorithm");
+        assertThatThrownBy(() -> loader.load(write("htp:\n  port: 1\n"), Map.of()))
+                .hasMessageContaining("unknown config key 'htp'");
+        assertThatThrownBy(() -> loader.load(null, Map.of("EDGEAUTH_HTTP_PROT", "1")))
+                .hasMessageContaining("EDGEAUTH_HTTP_PROT");
+        assertThatThrownBy(() -> loader.load(write("defaultRatePlan: gold\n"), Map.of()))
+                .hasMessageContaining("defaultRatePlan");
+        assertThatThrownBy(() -> loader.load(write("trustedIssuers:\n  - issuer: https://idp\n    jwksUri: http://evil.example/jwks\n"), Map.of()))
+                .hasMessageContaining("trustedIssuers[0].jwksUri");
+        assertThatThrownBy(() -> loader.load(write("- just\n- a list\n"), Map.of()))
+                .hasMessageContaining("mapping");
+    }
+
+    @Test
+    void emptyFileIsTheDefaults() throws Exception {
+        assertThat(loader.load(write(""), Map.of()).http().port()).isEqualTo(8080);
+    }
+
+    @Test
+    void oversizedFileIsRefused() throws Exception {
+        Path f = write("# " + "x".repeat(2 << 20));
+        assertThatThrownBy(() -> loader.load(f, Map.of())).hasMessageContaining("larger than 1 MiB");
+    }
+
+    private Path write(String text) throws Exception {
+        Path f = Files.createTempFile(dir, "cfg", ".yaml");
+        Files.writeString(f, text);
+        return f;
+    }
+}
