@@ -1,0 +1,74 @@
+package io.edgeauth.broker.policy;
+
+import io.edgeauth.broker.token.RejectionReason;
+import io.edgeauth.broker.token.TokenRejectedException;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * GeoHash region rules of DESIGN.md: a token's {@code geo} cells must overlap the node's cell (one a
+ * prefix of the other), and a location a client reports must lie inside one of its token's cells.
+ * A token without a {@code geo} claim is not region-restricted. Immutable and thread-safe.
+ */
+public final class GeoPolicy {
+    private static final Pattern GEOHASH = Pattern.compile("[0-9b-hjkmnp-z]{1,12}");
+
+    private final String nodeCell;
+
+    /** @param nodeCell the cell this node serves; empty = the whole world */
+    public GeoPolicy(String nodeCell) {
+        this.nodeCell = nodeCell == null ? "" : nodeCell;
+    }
+
+    public String nodeCell() {
+        return nodeCell;
+    }
+
+    /** Refuses a token whose cells all lie outside the node's cell. */
+    public void checkToken(List<String> tokenCells) throws TokenRejectedException {
+        if (nodeCell.isEmpty() || tokenCells.isEmpty()) {
+            return;
+        }
+        for (String cell : tokenCells) {
+            if (overlaps(cell, nodeCell)) {
+                return;
+            }
+        }
+        throw new TokenRejectedException(RejectionReason.OUTSIDE_REGION,
+                "token geo cells " + abbreviate(tokenCells) + " do not overlap this node's region " + nodeCell);
+    }
+
+    /** Refuses a reported location outside the token's cells or the node's cell. */
+    public void checkLocation(String reported, List<String> tokenCells) throws TokenRejectedException {
+        if (reported == null) {
+            return;
+        }
+        if (!GEOHASH.matcher(reported).matches()) {
+            throw new TokenRejectedException(RejectionReason.LOCATION_OUTSIDE_CELLS,
+                    "reported location is not a GeoHash (1-12 of 0-9 b-h j k m n p-z)");
+        }
+        if (!nodeCell.isEmpty() && !overlaps(reported, nodeCell)) {
+            throw new TokenRejectedException(RejectionReason.OUTSIDE_REGION,
+                    "reported location " + reported + " is outside this node's region " + nodeCell);
+        }
+        if (tokenCells.isEmpty()) {
+            return;
+        }
+        for (String cell : tokenCells) {
+            if (reported.startsWith(cell)) {
+                return;
+            }
+        }
+        throw new TokenRejectedException(RejectionReason.LOCATION_OUTSIDE_CELLS,
+                "reported location " + reported + " is outside the token's cells " + abbreviate(tokenCells));
+    }
+
+    /** Two cells overlap when one is a prefix of the other. */
+    public static boolean overlaps(String a, String b) {
+        return a.startsWith(b) || b.startsWith(a);
+    }
+
+    private static String abbreviate(List<String> cells) {
+        return cells.size() <= 5 ? cells.toString() : cells.subList(0, 5) + " (+" + (cells.size() - 5) + ")";
+    }
+}

@@ -1,0 +1,159 @@
+package io.edgeauth.broker.registry;
+
+import com.nimbusds.jose.jwk.JWK;
+import io.edgeauth.broker.config.BrokerConfig;
+import java.text.ParseException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.web3j.crypto.Keys;
+
+/**
+ * Turns an admin registration request into a {@link Device}, refusing anything malformed with a
+ * message naming the field. Device ids become MQTT topic levels and CoAP path segments, so they may
+ * not contain {@code / + # $} or whitespace.
+ */
+public final class DeviceValidator {
+    private static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}");
+    private static final Pattern X5T = Pattern.compile("[A-Za-z0-9_-]{43}");
+    private static final Pattern ETH = Pattern.compile("0x[0-9a-fA-F]{40}");
+    private static final Pattern GEOHASH = Pattern.compile("[0-9b-hjkmnp-z]{1,12}");
+    private static final Pattern OWNER = Pattern.compile("did:pkh:eip155:[0-9]{1,12}:0x[0-9a-fA-F]{40}");
+    private static final int MAX_JWK_CHARS = 4096;
+
+    private final BrokerConfig config;
+    private final Clock clock;
+
+    public DeviceValidator(BrokerConfig config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+    }
+
+    /** Validates a request body; throws {@link IllegalArgumentException} with every problem found. */
+    public Device validate(Map<String, Object> body) {
+        List<String> errors = new ArrayList<>();
+        String id = text(body, "id", errors);
+        if (id != null && !DEVICE_ID.matcher(id).matches()) {
+            errors.add("id: expected 1-128 of A-Z a-z 0-9 _ . : - starting with a letter or digit");
+        }
+        String tenant = body.get("tenant") == null ? "default" : text(body, "tenant", errors);
+        if (tenant != null && config.tenant(tenant) == null) {
+            errors.add("tenant: unknown tenant '" + tenant + "'");
+        }
+        Device.Credential credential = credential(body, errors);
+        List<String> region = region(body.get("region"), errors);
+        String plan = body.get("ratePlan") == null ? null : text(body, "ratePlan", errors);
+        if (plan != null && !config.ratePlans().containsKey(plan)) {
+            errors.add("ratePlan: unknown plan '" + plan + "', expected one of " + config.ratePlans().keySet());
+        }
+        String owner = body.get("owner") == null ? null : text(body, "owner", errors);
+        if (owner != null && !OWNER.matcher(owner).matches()) {
+            errors.add("owner: expected a wallet DID did:pkh:eip155:<chainId>:0x<40 hex>");
+        }
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", errors));
+        }
+        return new Device(id, tenant, credential, region, plan, owner == null ? null : normalizeOwner(owner),
+                clock.instant());
+    }
+
+    /** The DID with a checksummed address, so ownership lookups compare equal. */
+    public static String normalizeOwner(String did) {
+        int last = did.lastIndexOf(':');
+        return did.substring(0, last + 1) + Keys.toChecksumAddress(did.substring(last + 1));
+    }
+
+    private static Device.Credential credential(Map<String, Object> body, List<String> errors) {
+        int given = (body.get("jwk") != null ? 1 : 0) + (body.get("x5tS256") != null ? 1 : 0)
+                + (body.get("ethAddress") != null ? 1 : 0);
+        if (given != 1) {
+            errors.add("credential: exactly one of jwk, x5tS256 or ethAddress is required");
+            return null;
+        }
+        if (body.get("jwk") != null) {
+            return jwk(body.get("jwk"), errors);
+        }
+        if (body.get("x5tS256") != null) {
+            String v = text(body, "x5tS256", errors);
+            if (v != null && !X5T.matcher(v).matches()) {
+                errors.add("x5tS256: expected the base64url SHA-256 certificate thumbprint (43 characters)");
+                return null;
+            }
+            return v == null ? null : new Device.Credential(Device.CredentialType.X5T_S256, v);
+        }
+        String v = text(body, "ethAddress", errors);
+        if (v == null) {
+            return null;
+        }
+        if (!ETH.matcher(v).matches()) {
+            errors.add("ethAddress: expected 0x followed by 40 hex digits");
+            return null;
+        }
+        String checksummed = Keys.toChecksumAddress(v);
+        boolean mixedCase = !v.substring(2).equals(v.substring(2).toLowerCase())
+                && !v.substring(2).equals(v.substring(2).toUpperCase());
+        if (mixedCase && !checksummed.equals(v)) {
+            errors.add("ethAddress: bad EIP-55 checksum");
+            return null;
+        }
+        return new Device.Credential(Device.CredentialType.ETH_ADDRESS, checksummed);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Device.Credential jwk(Object raw, List<String> errors) {
+        try {
+            JWK jwk = raw instanceof Map ? JWK.parse((Map<String, Object>) raw) : JWK.parse(String.valueOf(raw));
+            if (jwk.toJSONString().length() > MAX_JWK_CHARS) {
+                errors.add("jwk: larger than " + MAX_JWK_CHARS + " characters");
+                return null;
+            }
+            if (jwk.isPrivate()) {
+                errors.add("jwk: contains private key material; register the public key only");
+                return null;
+            }
+            String kty = jwk.getKeyType().getValue();
+            if (!kty.equals("EC") && !kty.equals("OKP") && !kty.equals("RSA")) {
+                errors.add("jwk: key type " + kty + " is not supported; expected EC (P-256), OKP (Ed25519) or RSA");
+                return null;
+            }
+            return new Device.Credential(Device.CredentialType.JWK, jwk.toPublicJWK().toJSONString());
+        } catch (ParseException | RuntimeException e) {
+            errors.add("jwk: not a valid JWK (" + e.getMessage() + ")");
+            return null;
+        }
+    }
+
+    private static List<String> region(Object raw, List<String> errors) {
+        if (raw == null) {
+            return List.of();
+        }
+        if (!(raw instanceof List<?> list) || list.size() > 1000) {
+            errors.add("region: expected a list of at most 1000 GeoHash cells");
+            return List.of();
+        }
+        List<String> cells = new ArrayList<>();
+        for (Object o : list) {
+            if (!(o instanceof String s) || !GEOHASH.matcher(s).matches()) {
+                errors.add("region: '" + o + "' is not a GeoHash cell (1-12 of 0-9 b-h j k m n p-z)");
+                return List.of();
+            }
+            cells.add(s);
+        }
+        return cells;
+    }
+
+    private static String text(Map<String, Object> body, String key, List<String> errors) {
+        Object v = body.get(key);
+        if (!(v instanceof String s) || s.isEmpty()) {
+            errors.add(key + ": required, a non-empty string");
+            return null;
+        }
+        if (s.length() > 512) {
+            errors.add(key + ": longer than 512 characters");
+            return null;
+        }
+        return s;
+    }
+}

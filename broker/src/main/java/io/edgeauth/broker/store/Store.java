@@ -1,0 +1,40 @@
+package io.edgeauth.broker.store;
+
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+
+/**
+ * Durable state shared by the broker's services: the device registry, revocations, used assertion
+ * ids and nonces, refresh tokens. Values live in named spaces under string keys and may carry an
+ * expiry after which they are gone. Every mutation is durable when the call returns (it survives a
+ * kill -9 of the process). Two implementations: {@link MvStoreStore} (embedded, the default) and a
+ * Redis one for several nodes; the atomic operations ({@link #putIfAbsent}, {@link #take}) map to
+ * Redis {@code SET NX PX} and {@code GETDEL}. Thread-safe.
+ */
+public interface Store extends AutoCloseable {
+
+    /** The value, or empty if absent or expired. */
+    Optional<byte[]> get(String space, String key);
+
+    /** Stores the value; {@code expiresAt} may be null for no expiry. */
+    void put(String space, String key, byte[] value, Instant expiresAt);
+
+    /** Atomically stores the value only if no live value exists; true if stored (first use). */
+    boolean putIfAbsent(String space, String key, byte[] value, Instant expiresAt);
+
+    /** Atomically removes and returns the live value (single-use items such as nonces). */
+    Optional<byte[]> take(String space, String key);
+
+    /** Removes the key; true if a live value was there. */
+    boolean remove(String space, String key);
+
+    /** Calls {@code action} for every live entry of a space (start-up loading; not for hot paths). */
+    void forEach(String space, BiConsumer<String, byte[]> action);
+
+    /** Drops expired entries; returns how many. */
+    long prune(Instant now);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,186 @@
+package io.edgeauth.broker.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.policy.GeoPolicy;
+import io.edgeauth.broker.policy.RateLimiter;
+import io.edgeauth.broker.policy.RateLimits;
+import io.edgeauth.broker.policy.RatePlan;
+import io.edgeauth.broker.registry.Device;
+import io.edgeauth.broker.registry.DeviceRegistry;
+import io.edgeauth.broker.revocation.Revocation;
+import io.edgeauth.broker.revocation.RevocationService;
+import io.edgeauth.broker.store.MvStoreStore;
+import io.edgeauth.broker.testsupport.MutableClock;
+import io.edgeauth.broker.token.Confirmation;
+import io.edgeauth.broker.token.RejectionReason;
+import io.edgeauth.broker.token.TokenFormat;
+import io.edgeauth.broker.token.TokenRejectedException;
+import io.edgeauth.broker.token.VerifiedToken;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The pipeline's own rules, with a stand-in verifier (token verification has its own tests). */
+class DefaultAuthPipelineTest {
+    static final String ISS = "https://broker";
+    static final String OWNER = "did:pkh:eip155:1:0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359";
+
+    @TempDir
+    Path dir;
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    private final Map<String, Object> tokens = new HashMap<>();
+    private final List<String> audit = new ArrayList<>();
+    private final AtomicBoolean connectAllowed = new AtomicBoolean(true);
+    private MvStoreStore store;
+    private DeviceRegistry registry;
+    private RevocationService revocations;
+    private DefaultAuthPipeline pipeline;
+
+    @BeforeEach
+    void setUp() {
+        store = new MvStoreStore(dir.resolve("s.mv"), clock);
+        registry = new DeviceRegistry(store);
+        revocations = new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30));
+        registry.register(new Device("dev1", "default", new Device.Credential(Device.CredentialType.JWK, "{}"),
+                List.of(), "gold", OWNER, clock.instant()));
+        registry.register(new Device("cert1", "default", new Device.Credential(Device.CredentialType.X5T_S256,
+                "T".repeat(43)), List.of(), null, null, clock.instant()));
+        registry.register(new Device("other", "acme", new Device.Credential(Device.CredentialType.JWK, "{}"),
+                List.of(), null, null, clock.instant()));
+        RateLimits limits = new RateLimits() {
+            @Override
+            public RateLimiter forDevice(String tenant, String deviceId, RatePlan plan) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public boolean tryConnect(String deviceId, InetAddress source) {
+                return connectAllowed.get();
+            }
+
+            @Override
+            public void recordFailedConnect(String deviceId, InetAddress source) {
+            }
+        };
+        AuditLog log = (event, outcome, fields) -> audit.add(event + ":" + outcome);
+        pipeline = new DefaultAuthPipeline(bytes -> {
+            Object t = tokens.get(new String(bytes, StandardCharsets.UTF_8));
+            if (t instanceof VerifiedToken v) {
+                return v;
+            }
+            throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, "bad signature");
+        }, revocations, registry, limits, new GeoPolicy("u33d"),
+                iss -> iss.equals(ISS) ? "default" : iss.equals("https://acme") ? "acme" : null,
+                "default", log, new SimpleMeterRegistry());
+    }
+
+    @AfterEach
+    void tearDown() {
+        store.close();
+    }
+
+    private VerifiedToken token(String name, String iss, String sub, String tenant, List<String> geo, Confirmation cnf) {
+        VerifiedToken t = new VerifiedToken(TokenFormat.JWT, iss, sub, List.of("edgeauth"), clock.instant(), null,
+                clock.instant().plusSeconds(600), "jti-" + name, "kid1", tenant, null, geo, null, cnf, null, null, "fp");
+        tokens.put(name, t);
+        return t;
+    }
+
+    private DeviceSession ok(String name, String claimed, TransportFacts facts, String geo) {
+        return pipeline.authenticate(new AuthRequest(claimed, name.getBytes(StandardCharsets.UTF_8), facts, geo))
+                .toCompletableFuture().join();
+    }
+
+    private RejectionReason refused(String name, String claimed, TransportFacts facts, String geo) {
+        try {
+            ok(name, claimed, facts, geo);
+            throw new AssertionError("accepted " + name);
+        } catch (CompletionException e) {
+            return ((TokenRejectedException) e.getCause()).reason();
+        }
+    }
+
+    private static TransportFacts plain() {
+        return TransportFacts.plain(Protocol.MQTT, new InetSocketAddress("127.0.0.1", 40000));
+    }
+
+    @Test
+    void acceptsAGoodDeviceTokenWithItsPlan() {
+        token("good", ISS, "dev1", "default", List.of("u33"), null);
+        DeviceSession s = ok("good", "dev1", plain(), "u33dc0");
+        assertThat(s.principal()).isEqualTo("dev1");
+        assertThat(s.tenant()).isEqualTo("default");
+        assertThat(s.ratePlan()).isEqualTo("gold");
+        assertThat(audit).containsExactly("auth.accepted:ok");
+    }
+
+    @Test
+    void walletSessionsKnowTheirDevicesFromTheRegistry() {
+        token("wallet", ISS, OWNER, "default", List.of(), null);
+        assertThat(ok("wallet", "any-client-id", plain(), null).ownedDevices()).containsExactly("dev1");
+    }
+
+    @Test
+    void refusesEachRuleWithItsReason() {
+        token("good", ISS, "dev1", "default", List.of(), null);
+        token("foreign", "https://nobody", "dev1", null, List.of(), null);
+        token("claims-acme", ISS, "dev1", "acme", List.of(), null);
+        token("acme-device-in-default", ISS, "other", null, List.of(), null);
+        token("ghost", ISS, "ghost", null, List.of(), null);
+        token("far", ISS, "dev1", null, List.of("gcpv"), null);
+        token("bound", ISS, "dev1", null, List.of(), new Confirmation("C".repeat(43), null));
+
+        assertThat(refused("garbage", "dev1", plain(), null)).isEqualTo(RejectionReason.BAD_SIGNATURE);
+        assertThat(refused("foreign", "dev1", plain(), null)).isEqualTo(RejectionReason.UNKNOWN_ISSUER);
+        assertThat(refused("claims-acme", "dev1", plain(), null)).isEqualTo(RejectionReason.WRONG_TENANT);
+        assertThat(refused("acme-device-in-default", "other", plain(), null)).isEqualTo(RejectionReason.WRONG_TENANT);
+        assertThat(refused("ghost", "ghost", plain(), null)).isEqualTo(RejectionReason.UNKNOWN_DEVICE);
+        assertThat(refused("good", "someone-else", plain(), null)).isEqualTo(RejectionReason.CLIENT_ID_MISMATCH);
+        assertThat(refused("far", "dev1", plain(), null)).isEqualTo(RejectionReason.OUTSIDE_REGION);
+        assertThat(refused("good", "dev1", plain(), "u33e")).isEqualTo(RejectionReason.OUTSIDE_REGION);
+        assertThat(refused("bound", "dev1", plain(), null)).isEqualTo(RejectionReason.BINDING_MISMATCH);
+        assertThat(refused("good", "dev1", plain(), "u33d!")).isEqualTo(RejectionReason.LOCATION_OUTSIDE_CELLS);
+
+        revocations.revoke(Revocation.Kind.JTI, "jti-good", "test");
+        assertThat(refused("good", "dev1", plain(), null)).isEqualTo(RejectionReason.REVOKED);
+        connectAllowed.set(false);
+        assertThat(refused("good", "dev1", plain(), null)).isEqualTo(RejectionReason.RATE_LIMITED);
+        assertThat(audit).allMatch(a -> a.startsWith("auth.refused:"));
+    }
+
+    @Test
+    void locationMustLieInsideTheTokensCells() {
+        token("cells", ISS, "dev1", null, List.of("u33db"), null);
+        assertThat(ok("cells", "dev1", plain(), "u33dbc").principal()).isEqualTo("dev1");
+        assertThat(refused("cells", "dev1", plain(), "u33dc")).isEqualTo(RejectionReason.LOCATION_OUTSIDE_CELLS);
+    }
+
+    @Test
+    void certificateDevicesMustPresentTheirCertificateOnSecureListeners() {
+        token("cert", ISS, "cert1", null, List.of(), null);
+        InetSocketAddress remote = new InetSocketAddress("127.0.0.1", 1);
+        assertThat(refused("cert", "cert1", new TransportFacts(Protocol.MQTT, remote, null, true, null, null), null))
+                .isEqualTo(RejectionReason.BINDING_MISMATCH);
+        assertThat(refused("cert", "cert1", new TransportFacts(Protocol.MQTT, remote, "X".repeat(43), true, null, null), null))
+                .isEqualTo(RejectionReason.BINDING_MISMATCH);
+        assertThat(ok("cert", "cert1", new TransportFacts(Protocol.MQTT, remote, "T".repeat(43), true, null, null), null)
+                .principal()).isEqualTo("cert1");
+    }
+}

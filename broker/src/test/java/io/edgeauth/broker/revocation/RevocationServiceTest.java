@@ -1,0 +1,70 @@
+package io.edgeauth.broker.revocation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.edgeauth.broker.store.MvStoreStore;
+import io.edgeauth.broker.testsupport.MutableClock;
+import io.edgeauth.broker.token.RejectionReason;
+import io.edgeauth.broker.token.TokenFormat;
+import io.edgeauth.broker.token.VerifiedToken;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RevocationServiceTest {
+    @TempDir
+    Path dir;
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+
+    static VerifiedToken token(String sub, String jti, String kid, Instant iat) {
+        return new VerifiedToken(TokenFormat.JWT, "https://iss", sub, List.of("edgeauth"), iat, null,
+                iat.plusSeconds(600), jti, kid, "default", null, null, null, null, null, null, "fp");
+    }
+
+    @Test
+    void revokesByJtiSubjectAndKeyAndTellsListeners() {
+        try (MvStoreStore store = new MvStoreStore(dir.resolve("s.mv"), clock)) {
+            RevocationService r = new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30));
+            List<Revocation> heard = new ArrayList<>();
+            r.subscribe(heard::add);
+            VerifiedToken t = token("dev1", "j1", "k1", clock.instant().minusSeconds(5));
+            assertThat(r.check(t)).isEmpty();
+
+            r.revoke(Revocation.Kind.JTI, "j1", "lost");
+            assertThat(r.check(t)).contains(RejectionReason.REVOKED);
+            assertThat(r.check(token("dev1", "j2", "k1", clock.instant()))).isEmpty();
+
+            r.revoke(Revocation.Kind.SUB, "dev2", "stolen");
+            assertThat(r.check(token("dev2", "j3", "k1", clock.instant().minusSeconds(1)))).contains(RejectionReason.REVOKED);
+            clock.advance(Duration.ofSeconds(2));
+            assertThat(r.check(token("dev2", "j4", "k1", clock.instant()))).as("issued after the revocation").isEmpty();
+
+            r.revoke(Revocation.Kind.KID, "k9", "compromised");
+            assertThat(r.check(token("dev3", "j5", "k9", clock.instant()))).contains(RejectionReason.KEY_REVOKED);
+            assertThat(heard).extracting(Revocation::kind)
+                    .containsExactly(Revocation.Kind.JTI, Revocation.Kind.SUB, Revocation.Kind.KID);
+        }
+    }
+
+    @Test
+    void survivesRestartAndIsPrunedOnceNothingItCoversCanBeValid() {
+        try (MvStoreStore store = new MvStoreStore(dir.resolve("s.mv"), clock)) {
+            new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30))
+                    .revoke(Revocation.Kind.JTI, "j1", "lost");
+        }
+        try (MvStoreStore store = new MvStoreStore(dir.resolve("s.mv"), clock)) {
+            RevocationService r = new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30));
+            assertThat(r.check(token("d", "j1", "k", clock.instant()))).contains(RejectionReason.REVOKED);
+            clock.advance(Duration.ofMinutes(10).plusSeconds(29));
+            assertThat(r.prune()).isZero();
+            clock.advance(Duration.ofSeconds(2));
+            assertThat(r.prune()).isEqualTo(1);
+            assertThat(r.size()).isZero();
+        }
+    }
+}

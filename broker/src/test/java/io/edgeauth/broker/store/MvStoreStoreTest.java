@@ -1,0 +1,76 @@
+package io.edgeauth.broker.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import io.edgeauth.broker.testsupport.MutableClock;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MvStoreStoreTest {
+    @TempDir
+    Path dir;
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+
+    @Test
+    void putGetRemoveAndExpiry() {
+        try (Store s = new MvStoreStore(dir.resolve("s.mv"), clock)) {
+            s.put("a", "k", bytes("v"), null);
+            s.put("a", "short", bytes("x"), clock.instant().plusSeconds(10));
+            assertThat(s.get("a", "k")).map(MvStoreStoreTest::text).contains("v");
+            assertThat(s.get("b", "k")).isEmpty();
+            clock.advance(Duration.ofSeconds(11));
+            assertThat(s.get("a", "short")).isEmpty();
+            assertThat(s.prune(clock.instant())).isEqualTo(1);
+            assertThat(s.remove("a", "k")).isTrue();
+            assertThat(s.remove("a", "k")).isFalse();
+        }
+    }
+
+    @Test
+    void putIfAbsentIsFirstUseOnlyUntilExpiry() {
+        try (Store s = new MvStoreStore(dir.resolve("s.mv"), clock)) {
+            Instant exp = clock.instant().plusSeconds(5);
+            assertThat(s.putIfAbsent("jti", "j1", bytes("1"), exp)).isTrue();
+            assertThat(s.putIfAbsent("jti", "j1", bytes("2"), exp)).isFalse();
+            clock.advance(Duration.ofSeconds(6));
+            assertThat(s.putIfAbsent("jti", "j1", bytes("3"), null)).isTrue();
+        }
+    }
+
+    @Test
+    void takeReturnsOnce() {
+        try (Store s = new MvStoreStore(dir.resolve("s.mv"), clock)) {
+            s.put("nonce", "n", bytes("x"), null);
+            assertThat(s.take("nonce", "n")).isPresent();
+            assertThat(s.take("nonce", "n")).isEmpty();
+        }
+    }
+
+    @Test
+    void survivesReopen() {
+        try (Store s = new MvStoreStore(dir.resolve("s.mv"), clock)) {
+            s.put("devices", "d1", bytes("one"), null);
+            s.put("devices", "d2", bytes("two"), null);
+        }
+        try (Store s = new MvStoreStore(dir.resolve("s.mv"), clock)) {
+            Map<String, String> all = new HashMap<>();
+            s.forEach("devices", (k, v) -> all.put(k, text(v)));
+            assertThat(all).containsOnly(Map.entry("d1", "one"), Map.entry("d2", "two"));
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}
