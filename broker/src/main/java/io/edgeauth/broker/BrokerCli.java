@@ -1,0 +1,139 @@
+package io.edgeauth.broker;
+
+import io.edgeauth.broker.admin.AdminCredential;
+import io.edgeauth.broker.config.BrokerConfig;
+import io.edgeauth.broker.config.ConfigException;
+import io.edgeauth.broker.config.ConfigLoader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Command line of the broker jar: {@code run} (the default), {@code keys rotate}, {@code config defaults}, {@code admin reset-credential}. */
+@Command(name = "edgeauth-broker", mixinStandardHelpOptions = true, version = "edgeauth 0.1.0",
+        description = "Edge broker that authenticates IoT devices and wallets.",
+        subcommands = {BrokerCli.Run.class, BrokerCli.Keys.class, BrokerCli.ConfigCmd.class, BrokerCli.Admin.class})
+public final class BrokerCli implements Callable<Integer> {
+
+    @Option(names = {"-c", "--config"}, description = "YAML config file (defaults: `config defaults`)")
+    Path config;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BrokerCli()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Run run = new Run();
+        run.config = config;
+        return run.call();
+    }
+
+    /** Runs the broker until interrupted. */
+    @Command(name = "run", description = "Run the broker (the default command).")
+    static final class Run implements Callable<Integer> {
+        @Option(names = {"-c", "--config"}, description = "YAML config file")
+        Path config;
+
+        @Override
+        public Integer call() throws Exception {
+            BrokerConfig cfg;
+            try {
+                cfg = new ConfigLoader().load(config);
+            } catch (ConfigException e) {
+                System.err.println("edgeauth: " + e.getMessage());
+                return 2;
+            }
+            Broker broker = Broker.start(cfg);
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                broker.close();
+                stopped.countDown();
+            }, "shutdown"));
+            System.out.println(banner(broker));
+            stopped.await();
+            return 0;
+        }
+
+        private static String banner(Broker broker) {
+            StringBuilder sb = new StringBuilder();
+            sb.append("edgeauth broker is up\n");
+            sb.append("  HTTP   ").append(broker.config().publicUrl()).append("  (health: /health, JWKS: /.well-known/jwks.json)\n");
+            for (String line : broker.listenerSummary()) {
+                sb.append("  ").append(line).append('\n');
+            }
+            sb.append("  data   ").append(broker.config().dataDir().toAbsolutePath()).append('\n');
+            broker.newAdminCredential().ifPresentOrElse(
+                    c -> sb.append("  admin credential (shown once, keep it): ").append(c).append('\n')
+                            .append("  e.g. curl -H 'Authorization: Bearer ").append(c).append("' ")
+                            .append(broker.config().publicUrl()).append("/admin/devices/<id>\n"),
+                    () -> sb.append("  admin credential: created on first start (lost it? `admin reset-credential`)\n"));
+            return sb.toString();
+        }
+    }
+
+    /** Key management through the running broker's admin API. */
+    @Command(name = "keys", description = "Signing keys.", subcommands = Keys.Rotate.class)
+    static final class Keys {
+        @Command(name = "rotate", description = "Rotate a tenant's signing key on a running broker.")
+        static final class Rotate implements Callable<Integer> {
+            @Option(names = "--url", defaultValue = "http://localhost:8080", description = "broker URL (default ${DEFAULT-VALUE})")
+            String url;
+            @Option(names = "--tenant", defaultValue = "default")
+            String tenant;
+            @Option(names = "--admin-credential", required = true, description = "admin bearer credential (or env EDGEAUTH_ADMIN)",
+                    defaultValue = "${env:EDGEAUTH_ADMIN}")
+            String credential;
+
+            @Override
+            public Integer call() throws Exception {
+                HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/admin/keys/rotate"))
+                        .timeout(Duration.ofSeconds(10))
+                        .header("authorization", "Bearer " + credential)
+                        .header("content-type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"tenant\":\"" + tenant.replace("\"", "") + "\"}"))
+                        .build();
+                HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+                System.out.println(response.body());
+                return response.statusCode() == 200 ? 0 : 1;
+            }
+        }
+    }
+
+    /** Prints the documented default configuration. */
+    @Command(name = "config", description = "Configuration.", subcommands = ConfigCmd.Defaults.class)
+    static final class ConfigCmd {
+        @Command(name = "defaults", description = "Print every config key with its default and meaning.")
+        static final class Defaults implements Callable<Integer> {
+            @Override
+            public Integer call() {
+                System.out.print(ConfigLoader.defaultsText());
+                return 0;
+            }
+        }
+    }
+
+    /** Admin credential recovery (offline: writes to the data directory). */
+    @Command(name = "admin", description = "Admin credential.", subcommands = Admin.Reset.class)
+    static final class Admin {
+        @Command(name = "reset-credential", description = "Create a new admin credential (restart the broker to use it).")
+        static final class Reset implements Callable<Integer> {
+            @Option(names = {"-c", "--config"})
+            Path config;
+
+            @Override
+            public Integer call() {
+                BrokerConfig cfg = new ConfigLoader().load(config);
+                System.out.println("new admin credential (shown once): " + AdminCredential.reset(cfg.dataDir()));
+                return 0;
+            }
+        }
+    }
+}

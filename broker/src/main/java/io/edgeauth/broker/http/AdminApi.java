@@ -1,0 +1,178 @@
+package io.edgeauth.broker.http;
+
+import io.edgeauth.broker.admin.AdminCredential;
+import io.edgeauth.broker.admin.KeyRotator;
+import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.registry.Device;
+import io.edgeauth.broker.registry.DeviceRegistry;
+import io.edgeauth.broker.registry.DeviceValidator;
+import io.edgeauth.broker.revocation.Revocation;
+import io.edgeauth.broker.revocation.RevocationService;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Map;
+
+/**
+ * The admin API under {@code /admin}: device registration, revocations and key rotation, behind the
+ * bearer admin credential. Every change writes an audit event.
+ */
+final class AdminApi {
+    private final AdminCredential credential;
+    private final DeviceRegistry registry;
+    private final DeviceValidator validator;
+    private final RevocationService revocations;
+    private final KeyRotator keys;
+    private final AuditLog audit;
+
+    AdminApi(AdminCredential credential, DeviceRegistry registry, DeviceValidator validator,
+             RevocationService revocations, KeyRotator keys, AuditLog audit) {
+        this.credential = credential;
+        this.registry = registry;
+        this.validator = validator;
+        this.revocations = revocations;
+        this.keys = keys;
+        this.audit = audit;
+    }
+
+    void mount(Router router) {
+        router.route("/admin/*").handler(this::authorize);
+        router.post("/admin/devices").handler(ctx -> register(ctx, false));
+        router.put("/admin/devices/:id").handler(ctx -> register(ctx, true));
+        router.get("/admin/devices/:id").handler(this::get);
+        router.delete("/admin/devices/:id").handler(this::delete);
+        router.post("/admin/revocations").handler(this::revoke);
+        router.post("/admin/keys/rotate").handler(this::rotate);
+    }
+
+    private void authorize(RoutingContext ctx) {
+        String header = ctx.request().getHeader("authorization");
+        String presented = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
+        if (!credential.matches(presented)) {
+            audit.record("admin.refused", "invalid_token", Map.of("path", ctx.normalizedPath(),
+                    "remote", String.valueOf(ctx.request().remoteAddress())));
+            HttpErrors.send(ctx, 401, "invalid_token", "admin API needs the admin bearer credential");
+            return;
+        }
+        ctx.next();
+    }
+
+    private void register(RoutingContext ctx, boolean replace) {
+        JsonObject body = jsonBody(ctx);
+        if (body == null) {
+            return;
+        }
+        if (replace) {
+            body.put("id", ctx.pathParam("id"));
+        }
+        Device device;
+        try {
+            device = validator.validate(body.getMap());
+        } catch (IllegalArgumentException e) {
+            HttpErrors.send(ctx, 400, "invalid_request", e.getMessage());
+            return;
+        }
+        if (!replace && registry.find(device.id()).isPresent()) {
+            HttpErrors.send(ctx, 409, "conflict", "device '" + device.id() + "' exists; PUT /admin/devices/"
+                    + device.id() + " replaces it");
+            return;
+        }
+        registry.register(device);
+        audit.record("device.registered", "ok", Map.of("device", device.id(), "tenant", device.tenant(),
+                "credential", device.credential().type().name()));
+        HttpErrors.json(ctx, replace ? 200 : 201, toJson(device));
+    }
+
+    private void get(RoutingContext ctx) {
+        registry.find(ctx.pathParam("id")).ifPresentOrElse(
+                d -> HttpErrors.json(ctx, 200, toJson(d)),
+                () -> HttpErrors.send(ctx, 404, "not_found", "no such device"));
+    }
+
+    private void delete(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        if (!registry.delete(id)) {
+            HttpErrors.send(ctx, 404, "not_found", "no such device");
+            return;
+        }
+        // live sessions and outstanding tokens of the device end now, not at their expiry
+        revocations.revoke(Revocation.Kind.SUB, id, "device deleted");
+        audit.record("device.deleted", "ok", Map.of("device", id));
+        ctx.response().setStatusCode(204).end();
+    }
+
+    private void revoke(RoutingContext ctx) {
+        JsonObject body = jsonBody(ctx);
+        if (body == null) {
+            return;
+        }
+        Revocation.Kind kind = null;
+        String value = null;
+        int given = 0;
+        for (Revocation.Kind k : Revocation.Kind.values()) {
+            Object v = body.getValue(k.name().toLowerCase());
+            if (v != null) {
+                given++;
+                kind = k;
+                value = v instanceof String s ? s : null;
+            }
+        }
+        if (given != 1 || value == null || value.isEmpty() || value.length() > 512) {
+            HttpErrors.send(ctx, 400, "invalid_request", "exactly one of jti, sub or kid (a non-empty string) is required");
+            return;
+        }
+        String reason = body.getValue("reason") instanceof String r ? r : "";
+        Revocation r = revocations.revoke(kind, value, reason.length() > 200 ? reason.substring(0, 200) : reason);
+        audit.record("revocation.created", "ok", Map.of("kind", kind.name(), "value", value, "reason", r.reason()));
+        HttpErrors.json(ctx, 201, new JsonObject().put("kind", kind.name().toLowerCase()).put("value", value)
+                .put("revokedAt", r.issuedBefore().toString()).put("keepUntil", r.keepUntil().toString()));
+    }
+
+    private void rotate(RoutingContext ctx) {
+        JsonObject body = ctx.body().length() == 0 ? new JsonObject() : jsonBody(ctx);
+        if (body == null) {
+            return;
+        }
+        String tenant = body.getValue("tenant") instanceof String t ? t : "default";
+        try {
+            String kid = keys.rotate(tenant);
+            audit.record("key.rotated", "ok", Map.of("tenant", tenant, "kid", kid));
+            HttpErrors.json(ctx, 200, new JsonObject().put("tenant", tenant).put("kid", kid));
+        } catch (IllegalArgumentException e) {
+            HttpErrors.send(ctx, 400, "invalid_request", e.getMessage());
+        }
+    }
+
+    static JsonObject toJson(Device d) {
+        JsonObject o = new JsonObject().put("id", d.id()).put("tenant", d.tenant());
+        switch (d.credential().type()) {
+            case JWK: o.put("jwk", new JsonObject(d.credential().value())); break;
+            case X5T_S256: o.put("x5tS256", d.credential().value()); break;
+            default: o.put("ethAddress", d.credential().value());
+        }
+        o.put("region", new JsonArray(d.region()));
+        if (d.ratePlan() != null) {
+            o.put("ratePlan", d.ratePlan());
+        }
+        if (d.owner() != null) {
+            o.put("owner", d.owner());
+        }
+        return o.put("createdAt", d.createdAt().toString());
+    }
+
+    /** The JSON object body, or null after answering 400. */
+    static JsonObject jsonBody(RoutingContext ctx) {
+        try {
+            Object parsed = ctx.body().length() == 0 ? null : io.vertx.core.json.Json.decodeValue(ctx.body().buffer());
+            if (parsed instanceof JsonObject o) {
+                return o;
+            }
+            HttpErrors.send(ctx, 400, "invalid_request", "body must be a JSON object");
+        } catch (DecodeException e) {
+            HttpErrors.send(ctx, 400, "invalid_request", "body is not valid JSON");
+        }
+        return null;
+    }
+}

@@ -1,0 +1,76 @@
+package io.edgeauth.broker.http;
+
+import io.edgeauth.broker.admin.AdminCredential;
+import io.edgeauth.broker.admin.KeyRotator;
+import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.registry.DeviceRegistry;
+import io.edgeauth.broker.registry.DeviceValidator;
+import io.edgeauth.broker.revocation.RevocationService;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API (Vert.x Web): well-known documents, OAuth endpoints, admin API, health and metrics.
+ * Bodies are capped before parsing; errors are RFC 6749 JSON; unexpected failures answer 500 without
+ * details and are logged.
+ */
+public final class HttpApi {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+    static final long MAX_BODY_BYTES = 64 * 1024;
+
+    private final Vertx vertx;
+    private final List<Consumer<Router>> mounts = new ArrayList<>();
+
+    public HttpApi(Vertx vertx) {
+        this.vertx = vertx;
+    }
+
+    /** Adds routes (the OAuth, SIWE and other API parts mount themselves through this). */
+    public HttpApi mount(Consumer<Router> routes) {
+        mounts.add(routes);
+        return this;
+    }
+
+    public HttpApi admin(AdminCredential credential, DeviceRegistry registry, DeviceValidator validator,
+                         RevocationService revocations, KeyRotator keys, AuditLog audit) {
+        return mount(new AdminApi(credential, registry, validator, revocations, keys, audit)::mount);
+    }
+
+    public HttpApi health(Supplier<JsonObject> status) {
+        return mount(r -> r.get("/health").handler(ctx -> HttpErrors.json(ctx, 200, status.get())));
+    }
+
+    public HttpApi metrics(PrometheusMeterRegistry registry) {
+        return mount(r -> r.get("/metrics").handler(ctx -> ctx.response()
+                .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
+                .end(registry.scrape())));
+    }
+
+    public Future<HttpServer> listen(String host, int port) {
+        Router router = Router.router(vertx);
+        router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+        mounts.forEach(m -> m.accept(router));
+        router.route().last().handler(ctx -> HttpErrors.send(ctx, 404, "not_found", "no such endpoint"));
+        router.errorHandler(413, ctx -> HttpErrors.send(ctx, 413, "invalid_request", "body larger than 64 KiB"));
+        router.errorHandler(405, ctx -> HttpErrors.send(ctx, 405, "invalid_request", "method not allowed"));
+        router.errorHandler(500, ctx -> {
+            LOG.error("HTTP {} {} failed", ctx.request().method(), ctx.normalizedPath(), ctx.failure());
+            HttpErrors.send(ctx, 500, "server_error", "internal error");
+        });
+        HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
+                .setMaxInitialLineLength(8192).setMaxHeaderSize(16 * 1024).setMaxFormAttributeSize(16 * 1024);
+        return vertx.createHttpServer(options).requestHandler(router).listen();
+    }
+}
