@@ -4,12 +4,13 @@ import io.edgeauth.geo.internal.Checks;
 import io.edgeauth.geo.internal.Spherical;
 
 /**
- * A latitude/longitude rectangle, the shape of a GeoHash cell and a coverable {@link Shape}.
- * Immutable and thread-safe. It never crosses the antimeridian ({@code minLon <= maxLon}); cover
+ * A latitude/longitude rectangle: the shape of a GeoHash cell and a coverable {@link Shape}.
+ * Immutable and thread-safe. It never crosses the antimeridian ({@code minLon < maxLon}); cover
  * such an area as two boxes and take the {@link RegionSet#union union}.
  *
- * <p>As a shape the box is closed (edges included). A GeoHash cell owns its south and west edges;
- * its north and east edges belong to the next cell, except at 90 N and 180 E.
+ * <p>Like a cell, a box owns its south and west edges but not its north and east edges (those
+ * belong to the next box), except at 90 N and 180 E. This makes the cover of {@code decode(cell)}
+ * exactly that cell, and adjacent boxes never share a point.
  */
 public record BoundingBox(double minLat, double maxLat, double minLon, double maxLon) implements Shape {
 
@@ -18,11 +19,11 @@ public record BoundingBox(double minLat, double maxLat, double minLon, double ma
         Checks.latitude(maxLat);
         Checks.longitude(minLon);
         Checks.longitude(maxLon);
-        if (minLat > maxLat) {
-            throw new IllegalArgumentException("minLat " + minLat + " > maxLat " + maxLat);
+        if (minLat >= maxLat) {
+            throw new IllegalArgumentException("minLat " + minLat + " must be < maxLat " + maxLat);
         }
-        if (minLon > maxLon) {
-            throw new IllegalArgumentException("minLon " + minLon + " > maxLon " + maxLon
+        if (minLon >= maxLon) {
+            throw new IllegalArgumentException("minLon " + minLon + " must be < maxLon " + maxLon
                     + " (boxes across the antimeridian are not supported: split them in two)");
         }
     }
@@ -33,7 +34,12 @@ public record BoundingBox(double minLat, double maxLat, double minLon, double ma
 
     @Override
     public boolean contains(LatLon p) {
-        return p.lat() >= minLat && p.lat() <= maxLat && p.lon() >= minLon && p.lon() <= maxLon;
+        return owns(minLat, maxLat, 90.0, p.lat()) && owns(minLon, maxLon, 180.0, p.lon());
+    }
+
+    /** Whether the interval [lo, hi), closed at {@code limit}, holds v. */
+    private static boolean owns(double lo, double hi, double limit, double v) {
+        return v >= lo && (v < hi || (v == limit && hi == limit));
     }
 
     @Override
@@ -41,23 +47,14 @@ public record BoundingBox(double minLat, double maxLat, double minLon, double ma
         return Spherical.boxArea(minLat, maxLat, minLon, maxLon);
     }
 
-    /**
-     * Exact for cells: a cell that meets this box only along its own north or east edge holds no
-     * point of the box (those points encode to the next cell), so it is DISJOINT.
-     */
+    /** Exact: both boxes are half-open the same way, so touching along an edge is DISJOINT. */
     @Override
     public Relation relate(BoundingBox cell) {
-        if (!ownsPointIn(cell.minLat, cell.maxLat, 90.0, minLat, maxLat)
-                || !ownsPointIn(cell.minLon, cell.maxLon, 180.0, minLon, maxLon)) {
+        if (cell.minLat >= maxLat || minLat >= cell.maxLat || cell.minLon >= maxLon || minLon >= cell.maxLon) {
             return Relation.DISJOINT;
         }
         boolean inside = cell.minLat >= minLat && cell.maxLat <= maxLat
                 && cell.minLon >= minLon && cell.maxLon <= maxLon;
         return inside ? Relation.INSIDE : Relation.PARTIAL;
-    }
-
-    /** Whether the half-open cell interval [lo, hi) (closed at {@code limit}) meets [a, b]. */
-    private static boolean ownsPointIn(double lo, double hi, double limit, double a, double b) {
-        return lo <= b && (a < hi || (hi == limit && a <= hi));
     }
 }

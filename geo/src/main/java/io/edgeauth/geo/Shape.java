@@ -6,7 +6,7 @@ package io.edgeauth.geo;
  */
 public sealed interface Shape permits Circle, BoundingBox, Polygon {
 
-    /** Whether the point lies in the shape (boundary included). */
+    /** Whether the point lies in the shape (each shape documents whether its edges belong to it). */
     boolean contains(LatLon point);
 
     /** Area in square metres on a spherical earth. */

@@ -213,7 +213,7 @@ class GeoHashTest {
         assertThatThrownBy(() -> GeoHash.encode(0, 0, 0)).hasMessage("precision out of range [1, 12]: 0");
         assertThatThrownBy(() -> GeoHash.encode(0, 0, 13)).hasMessage("precision out of range [1, 12]: 13");
         assertThatThrownBy(() -> LatLon.of(-91, 0)).hasMessageContaining("-91");
-        assertThatThrownBy(() -> new BoundingBox(10, 0, 0, 1)).hasMessageContaining("minLat 10.0 > maxLat 0.0");
+        assertThatThrownBy(() -> new BoundingBox(10, 0, 0, 1)).hasMessageContaining("minLat 10.0 must be < maxLat 0.0");
         assertThatThrownBy(() -> new BoundingBox(0, 1, 170, -170)).hasMessageContaining("antimeridian");
     }
 
