@@ -7,9 +7,9 @@ import io.edgeauth.geo.internal.Checks;
  *
  * @param lat latitude in [-90, 90]
  * @param lon longitude in [-180, 180]
- * @throws IllegalArgumentException if a value is NaN, infinite or out of range
  */
 public record LatLon(double lat, double lon) {
+    /** @throws IllegalArgumentException if a value is NaN, infinite or out of range, naming it */
     public LatLon {
         Checks.latitude(lat);
         Checks.longitude(lon);

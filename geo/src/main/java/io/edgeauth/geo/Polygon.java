@@ -38,7 +38,7 @@ public record Polygon(List<LatLon> vertices) implements Shape {
         for (int i = 0, j = n - 1; i < n; j = i++) {
             LatLon a = vertices.get(j);
             LatLon b = vertices.get(i);
-            if (onSegment(a, b, x, y)) {
+            if (onSegment(a, b, p)) {
                 return true;
             }
             // even-odd rule: count edges crossed by a ray going east from the point
@@ -165,8 +165,7 @@ public record Polygon(List<LatLon> vertices) implements Shape {
         if (((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))) {
             return true;
         }
-        return (d1 == 0 && onSegment(c, d, a.lon(), a.lat())) || (d2 == 0 && onSegment(c, d, b.lon(), b.lat()))
-                || (d3 == 0 && onSegment(a, b, c.lon(), c.lat())) || (d4 == 0 && onSegment(a, b, d.lon(), d.lat()));
+        return onSegment(c, d, a) || onSegment(c, d, b) || onSegment(a, b, c) || onSegment(a, b, d);
     }
 
     /** z of (b - a) x (c - a) in the lon/lat plane. */
@@ -174,11 +173,10 @@ public record Polygon(List<LatLon> vertices) implements Shape {
         return (b.lon() - a.lon()) * (c.lat() - a.lat()) - (b.lat() - a.lat()) * (c.lon() - a.lon());
     }
 
-    private static boolean onSegment(LatLon a, LatLon b, double x, double y) {
-        double cross = (b.lon() - a.lon()) * (y - a.lat()) - (b.lat() - a.lat()) * (x - a.lon());
-        return cross == 0
-                && x >= Math.min(a.lon(), b.lon()) && x <= Math.max(a.lon(), b.lon())
-                && y >= Math.min(a.lat(), b.lat()) && y <= Math.max(a.lat(), b.lat());
+    private static boolean onSegment(LatLon a, LatLon b, LatLon p) {
+        return cross(a, b, p) == 0
+                && p.lon() >= Math.min(a.lon(), b.lon()) && p.lon() <= Math.max(a.lon(), b.lon())
+                && p.lat() >= Math.min(a.lat(), b.lat()) && p.lat() <= Math.max(a.lat(), b.lat());
     }
 
     private static double signedPlaneArea(List<LatLon> v) {
