@@ -127,6 +127,10 @@ public final class Covers {
                 emit(bits, level);
                 return;
             }
+            if (r == Relation.INSIDE && !merge && out.size() + Math.pow(32, precision - level) > limit) {
+                // every descendant would be emitted: refuse now instead of enumerating up to the cap
+                throw new CapExceeded();
+            }
             int before = out.size();
             for (int i = 0; i < 32; i++) {
                 visit((bits << 5) | i, level + 1, r == Relation.INSIDE);

@@ -62,7 +62,7 @@ public final class GeoHash {
         return decode(cell).centre();
     }
 
-    /** Whether the point encodes to {@code cell} (or a cell inside it), under the boundary rule. */
+    /** Whether the point lies in {@code cell}, i.e. encodes to it under the boundary rule. */
     public static boolean contains(String cell, double lat, double lon) {
         String c = normalize(cell);
         return encode(lat, lon, c.length()).equals(c);

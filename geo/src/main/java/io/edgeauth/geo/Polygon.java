@@ -11,6 +11,9 @@ import java.util.List;
  * (not great circles), which is what a GeoHash grid is drawn in; consequently a polygon never
  * crosses the antimeridian. The boundary belongs to the polygon. Immutable and thread-safe.
  *
+ * <p>{@link #relate} costs O(vertices), so covering costs O(vertices x cells visited); the
+ * vertex cap keeps that bounded for untrusted input.
+ *
  * @param vertices 3 to {@value #MAX_VERTICES} distinct vertices
  */
 public record Polygon(List<LatLon> vertices) implements Shape {
@@ -82,6 +85,11 @@ public record Polygon(List<LatLon> vertices) implements Shape {
 
     /** Liang-Barsky clipping of segment a-b (x = lon, y = lat) against the closed box. */
     private static boolean segmentMeetsBox(LatLon a, LatLon b, BoundingBox box) {
+        // most edges lie wholly to one side of a small cell; skip clipping for them
+        if (Math.max(a.lon(), b.lon()) < box.minLon() || Math.min(a.lon(), b.lon()) > box.maxLon()
+                || Math.max(a.lat(), b.lat()) < box.minLat() || Math.min(a.lat(), b.lat()) > box.maxLat()) {
+            return false;
+        }
         double dx = b.lon() - a.lon();
         double dy = b.lat() - a.lat();
         double[] p = {-dx, dx, -dy, dy};
