@@ -2,8 +2,8 @@ package io.edgeauth.broker.policy;
 
 import io.edgeauth.broker.token.RejectionReason;
 import io.edgeauth.broker.token.TokenRejectedException;
+import io.edgeauth.geo.GeoHash;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * GeoHash region rules of DESIGN.md: a token's {@code geo} cells must overlap the node's cell (one a
@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
  * A token without a {@code geo} claim is not region-restricted. Immutable and thread-safe.
  */
 public final class GeoPolicy {
-    private static final Pattern GEOHASH = Pattern.compile("[0-9b-hjkmnp-z]{1,12}");
+    /** More cells than this in one token is refused: the claim is meant to be a handful of regions. */
+    public static final int MAX_TOKEN_CELLS = 1024;
 
     private final String nodeCell;
 
@@ -26,6 +27,15 @@ public final class GeoPolicy {
 
     /** Refuses a token whose cells all lie outside the node's cell. */
     public void checkToken(List<String> tokenCells) throws TokenRejectedException {
+        if (tokenCells.size() > MAX_TOKEN_CELLS) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED,
+                    "token carries more than " + MAX_TOKEN_CELLS + " geo cells");
+        }
+        for (String cell : tokenCells) {
+            if (!GeoHash.isValid(cell) || !cell.equals(cell.toLowerCase(java.util.Locale.ROOT))) {
+                throw new TokenRejectedException(RejectionReason.MALFORMED, "token geo claim holds a non-GeoHash value");
+            }
+        }
         if (nodeCell.isEmpty() || tokenCells.isEmpty()) {
             return;
         }
@@ -43,10 +53,11 @@ public final class GeoPolicy {
         if (reported == null) {
             return;
         }
-        if (!GEOHASH.matcher(reported).matches()) {
+        if (!GeoHash.isValid(reported)) {
             throw new TokenRejectedException(RejectionReason.LOCATION_OUTSIDE_CELLS,
                     "reported location is not a GeoHash (1-12 of 0-9 b-h j k m n p-z)");
         }
+        reported = reported.toLowerCase(java.util.Locale.ROOT);
         if (!nodeCell.isEmpty() && !overlaps(reported, nodeCell)) {
             throw new TokenRejectedException(RejectionReason.OUTSIDE_REGION,
                     "reported location " + reported + " is outside this node's region " + nodeCell);
@@ -65,7 +76,7 @@ public final class GeoPolicy {
 
     /** Two cells overlap when one is a prefix of the other. */
     public static boolean overlaps(String a, String b) {
-        return a.startsWith(b) || b.startsWith(a);
+        return GeoHash.overlaps(a, b);
     }
 
     private static String abbreviate(List<String> cells) {
