@@ -8,6 +8,10 @@ import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
 import io.edgeauth.broker.revocation.Revocation;
 import io.edgeauth.broker.revocation.RevocationService;
+import io.edgeauth.geo.Cover;
+import io.edgeauth.geo.CoverOptions;
+import io.edgeauth.geo.Covers;
+import io.edgeauth.geo.LatLon;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -45,6 +49,7 @@ final class AdminApi {
         router.delete("/admin/devices/:id").handler(this::delete);
         router.post("/admin/revocations").handler(this::revoke);
         router.post("/admin/keys/rotate").handler(this::rotate);
+        router.post("/admin/geo/cover").handler(this::cover);
     }
 
     private void authorize(RoutingContext ctx) {
@@ -143,6 +148,35 @@ final class AdminApi {
         } catch (IllegalArgumentException e) {
             HttpErrors.send(ctx, 400, "invalid_request", e.getMessage());
         }
+    }
+
+    /** Turns "a circle of r metres around lat,lon" into GeoHash cells for a device's region. */
+    private void cover(RoutingContext ctx) {
+        JsonObject body = jsonBody(ctx);
+        if (body == null) {
+            return;
+        }
+        try {
+            double lat = number(body, "lat");
+            double lon = number(body, "lon");
+            double radius = number(body, "radiusMeters");
+            int maxCells = body.getValue("maxCells") instanceof Number n ? n.intValue() : 64;
+            if (maxCells < 1 || maxCells > 10_000) {
+                throw new IllegalArgumentException("maxCells: expected 1 to 10000");
+            }
+            Cover cover = Covers.circle(new LatLon(lat, lon), radius, CoverOptions.finestWithin(maxCells).merged());
+            HttpErrors.json(ctx, 200, new JsonObject().put("cells", new JsonArray(cover.cells()))
+                    .put("precision", cover.precision()).put("overCoverage", cover.overCoverage()));
+        } catch (IllegalArgumentException e) {
+            HttpErrors.send(ctx, 400, "invalid_request", e.getMessage());
+        }
+    }
+
+    private static double number(JsonObject body, String key) {
+        if (!(body.getValue(key) instanceof Number n)) {
+            throw new IllegalArgumentException(key + ": required, a number");
+        }
+        return n.doubleValue();
     }
 
     static JsonObject toJson(Device d) {

@@ -36,6 +36,11 @@ public final class Http {
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    public HttpResponse<String> postJsonPut(String path, String json) {
+        return send(request(path).header("content-type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
     public HttpResponse<String> postForm(String path, Map<String, String> form) {
         String body = form.entrySet().stream()
                 .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="

@@ -1,0 +1,95 @@
+package io.edgeauth.broker.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.edgeauth.broker.Broker;
+import io.edgeauth.broker.testsupport.Http;
+import io.edgeauth.broker.testsupport.TestBrokers;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The admin API over real HTTP against an in-process broker. */
+class AdminApiTest {
+    @TempDir
+    static Path dataDir;
+    static Broker broker;
+    static Http admin;
+    static Http anonymous;
+
+    @BeforeAll
+    static void start() {
+        broker = Broker.start(TestBrokers.config(dataDir));
+        String url = "http://127.0.0.1:" + broker.httpPort();
+        admin = new Http(url, broker.newAdminCredential().orElseThrow());
+        anonymous = new Http(url, null);
+    }
+
+    @AfterAll
+    static void stop() {
+        broker.close();
+    }
+
+    @Test
+    void refusesWithoutTheAdminCredential() {
+        assertThat(anonymous.get("/admin/devices/x").statusCode()).isEqualTo(401);
+        assertThat(new Http("http://127.0.0.1:" + broker.httpPort(), "ea_admin_wrong").get("/admin/devices/x").statusCode())
+                .isEqualTo(401);
+        assertThat(new JsonObject(anonymous.get("/admin/devices/x").body()).getString("error")).isEqualTo("invalid_token");
+    }
+
+    @Test
+    void registersGetsReplacesAndDeletesADevice() {
+        String body = "{\"id\":\"adm-1\",\"x5tS256\":\"" + "A".repeat(43) + "\",\"region\":[\"u33d\"]}";
+        assertThat(admin.postJson("/admin/devices", body).statusCode()).isEqualTo(201);
+        assertThat(admin.postJson("/admin/devices", body).statusCode()).isEqualTo(409);
+        JsonObject got = new JsonObject(admin.get("/admin/devices/adm-1").body());
+        assertThat(got.getString("tenant")).isEqualTo("default");
+        assertThat(got.getJsonArray("region").getList()).containsExactly("u33d");
+        assertThat(admin.postJsonPut("/admin/devices/adm-1", "{\"x5tS256\":\"" + "B".repeat(43) + "\"}").statusCode())
+                .isEqualTo(200);
+        assertThat(admin.delete("/admin/devices/adm-1").statusCode()).isEqualTo(204);
+        assertThat(admin.get("/admin/devices/adm-1").statusCode()).isEqualTo(404);
+        assertThat(admin.delete("/admin/devices/adm-1").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void hostileBodiesGetClearErrors() {
+        assertThat(admin.postJson("/admin/devices", "{").statusCode()).isEqualTo(400);
+        assertThat(admin.postJson("/admin/devices", "[]").statusCode()).isEqualTo(400);
+        assertThat(admin.postJson("/admin/devices", "{\"id\":\"../../etc\",\"x5tS256\":\"x\"}").body())
+                .contains("invalid_request").contains("id:");
+        assertThat(admin.postJson("/admin/devices", "{\"id\":\"big\",\"x5tS256\":\"" + "A".repeat(70_000) + "\"}")
+                .statusCode()).isEqualTo(413);
+        assertThat(admin.postJson("/admin/revocations", "{\"jti\":\"a\",\"sub\":\"b\"}").statusCode()).isEqualTo(400);
+        assertThat(admin.postJson("/admin/revocations", "{\"jti\":42}").statusCode()).isEqualTo(400);
+        assertThat(anonymous.get("/nope").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void coversACircleWithGeoHashCells() {
+        JsonObject cover = new JsonObject(admin.postJson("/admin/geo/cover",
+                "{\"lat\":48.8566,\"lon\":2.3522,\"radiusMeters\":5000,\"maxCells\":32}").body());
+        assertThat(cover.getJsonArray("cells")).isNotEmpty().hasSizeLessThanOrEqualTo(32);
+        assertThat(cover.getDouble("overCoverage")).isGreaterThanOrEqualTo(1.0);
+        assertThat(admin.postJson("/admin/geo/cover", "{\"lat\":91,\"lon\":0,\"radiusMeters\":5}").body())
+                .contains("invalid_request");
+    }
+
+    @Test
+    void revocationsAreCreated() {
+        JsonObject r = new JsonObject(admin.postJson("/admin/revocations", "{\"kid\":\"k1\",\"reason\":\"leak\"}").body());
+        assertThat(r.getString("kind")).isEqualTo("kid");
+        assertThat(r.getString("keepUntil")).isNotBlank();
+    }
+
+    @Test
+    void healthAndMetricsAnswer() {
+        assertThat(new JsonObject(anonymous.get("/health").body()).getString("status")).isEqualTo("UP");
+        assertThat(anonymous.get("/metrics").statusCode()).isEqualTo(200);
+    }
+}
