@@ -78,6 +78,9 @@ public final class CoapEdge implements AutoCloseable {
         if (server != null) {
             throw new IllegalStateException("already started");
         }
+        if (settings.dtlsPort() >= 0) {
+            JdkHmacProvider.protectScandium();
+        }
         Configuration config = configuration(settings);
         CoapServer s = new CoapServer(config);
         s.add(new AuthzInfoResource(handlers), new DeviceResources.Devices(handlers));
