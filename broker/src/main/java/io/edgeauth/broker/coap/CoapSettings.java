@@ -102,7 +102,7 @@ public record CoapSettings(
     /** Development defaults: loopback, ephemeral plain port, DTLS off until credentials are set. */
     public static CoapSettings defaults() {
         return new CoapSettings("127.0.0.1", 0, -1, null, List.of(), null, List.of(), false, 6,
-                Deduplicator.PEERS_MARK_AND_SWEEP, 64, 0, 0, 150_000, 1_000_000, 64 * 1024, 4096,
+                Deduplicator.PEERS_MARK_AND_SWEEP, 8, 0, 0, 150_000, 1_000_000, 64 * 1024, 4096,
                 Duration.ofMillis(500));
     }
 
