@@ -52,10 +52,11 @@ public record CoapSettings(
     /**
      * Duplicate detection of CON/NON requests (RFC 7252 §4.5).
      * <ul>
-     * <li>{@code PEERS_MARK_AND_SWEEP} (default): at most {@code dedupMessagesPerPeer} exchanges per peer,
-     * so memory is bounded by peers, not by request rate. The time-based {@code MARK_AND_SWEEP} keeps every
-     * exchange for EXCHANGE_LIFETIME (247 s) at roughly 3.5 KB each: 50k req/s would hold ~12 million
-     * exchanges, about 40 GB of heap.</li>
+     * <li>{@code PEERS_MARK_AND_SWEEP} (default): at most {@code dedupMessagesPerPeer} (default 8) exchanges
+     * per peer, so memory is bounded by peers, not by request rate. The time-based {@code MARK_AND_SWEEP} keeps
+     * every exchange for EXCHANGE_LIFETIME (247 s) at roughly 3.5 KB each: 50k req/s would hold ~12 million
+     * exchanges, about 40 GB of heap. A device with one outstanding CON (NSTART = 1, RFC 7252 §4.7) only ever
+     * retransmits its latest request, so a few remembered exchanges per peer catch every retransmission.</li>
      * <li>{@code MARK_AND_SWEEP}: Californium's default, exact for 247 s, unbounded memory.</li>
      * <li>{@code CROP_ROTATION}: two generations, time bounded, cheaper sweep, still rate-proportional.</li>
      * <li>{@code NONE}: no detection; a retransmitted CON is delivered twice. Tests only.</li>
