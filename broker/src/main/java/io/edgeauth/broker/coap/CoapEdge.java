@@ -50,6 +50,7 @@ public final class CoapEdge implements AutoCloseable {
 
     private final CoapSettings settings;
     private final EdgeHandlers handlers;
+    private CoapTokenIssuer tokenIssuer;
     private CoapServer server;
     private Endpoint plain;
     private Endpoint secure;
@@ -73,6 +74,18 @@ public final class CoapEdge implements AutoCloseable {
                 ratePlans, geo, messaging, audit, meters, clock);
     }
 
+    /**
+     * Serves {@code POST /token} (ACE token requests with an RFC 7523 client assertion) through this issuer.
+     * Call before {@link #start()}; without it there is no {@code /token} resource.
+     */
+    public synchronized CoapEdge tokenIssuer(CoapTokenIssuer issuer) {
+        if (server != null) {
+            throw new IllegalStateException("set the token issuer before start()");
+        }
+        this.tokenIssuer = issuer;
+        return this;
+    }
+
     /** Binds the listeners and starts serving; the actual ports are then in {@link #port()} / {@link #dtlsPort()}. */
     public synchronized void start() throws IOException {
         if (server != null) {
@@ -84,6 +97,9 @@ public final class CoapEdge implements AutoCloseable {
         Configuration config = configuration(settings);
         CoapServer s = new CoapServer(config);
         s.add(new AuthzInfoResource(handlers), new DeviceResources.Devices(handlers));
+        if (tokenIssuer != null) {
+            s.add(new TokenResource(handlers, tokenIssuer));
+        }
         Endpoint p = null;
         Endpoint d = null;
         if (settings.port() >= 0) {

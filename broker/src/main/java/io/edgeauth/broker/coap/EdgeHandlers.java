@@ -249,6 +249,113 @@ final class EdgeHandlers {
         exchange.respond(CoapCodes.refusal(reason, detail, CoapCodes.Where.AUTHZ_INFO, 0));
     }
 
+    // ---- /token (ACE, RFC 9200 §5.8) -------------------------------------------------------------------------
+
+    /** ACE parameter abbreviations (RFC 9200 Figure 12) used by {@code /token}. */
+    static final int ACE_ACCESS_TOKEN = 1;
+    static final int ACE_EXPIRES_IN = 2;
+    static final int ACE_AUDIENCE = 5;
+    static final int ACE_SCOPE = 9;
+    static final int ACE_GRANT_TYPE = 33;
+    static final int ACE_PROFILE = 38;
+    /** grant_type abbreviation of client_credentials (RFC 9200 Figure 11). */
+    static final int GRANT_CLIENT_CREDENTIALS = 2;
+    /** ace_profile coap_dtls (RFC 9202). */
+    static final int PROFILE_COAP_DTLS = 1;
+
+    void token(CoapExchange exchange, CoapTokenIssuer issuer) {
+        Request request = exchange.advanced().getRequest();
+        String peerKey = PeerIdentity.keyOf(request.getSourceContext());
+        CoapTokenIssuer.Request tokenRequest;
+        try {
+            tokenRequest = tokenRequestOf(request.getPayload(), PeerIdentity.factsOf(request.getSourceContext()));
+        } catch (TokenRejectedException e) {
+            refuseToken(exchange, peerKey, e.reason(), e.getMessage());
+            return;
+        }
+        CompletionStage<CoapTokenIssuer.Issued> result;
+        try {
+            result = issuer.issue(tokenRequest);
+        } catch (RuntimeException e) {
+            LOG.warn("token issuer threw", e);
+            refuseToken(exchange, peerKey, RejectionReason.INTERNAL_ERROR, "token could not be issued");
+            return;
+        }
+        if (!result.toCompletableFuture().isDone()) {
+            exchange.accept();
+        }
+        result.whenComplete((issued, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                if (cause instanceof TokenRejectedException t) {
+                    refuseToken(exchange, peerKey, t.reason(), t.getMessage());
+                } else {
+                    LOG.warn("token issuer failed", cause);
+                    refuseToken(exchange, peerKey, RejectionReason.INTERNAL_ERROR, "token could not be issued");
+                }
+                return;
+            }
+            CBORObject body = CBORObject.NewMap()
+                    .Add(ACE_ACCESS_TOKEN, issued.accessToken())
+                    .Add(ACE_EXPIRES_IN, issued.expiresInSeconds())
+                    .Add(ACE_PROFILE, PROFILE_COAP_DTLS);
+            if (issued.scope() != null) {
+                body.Add(ACE_SCOPE, issued.scope());
+            }
+            meters.counter("edgeauth.coap.token", "outcome", "ok").increment();
+            exchange.respond(ResponseCode.CREATED, body.EncodeToBytes(), MediaTypeRegistry.APPLICATION_ACE_CBOR);
+        });
+    }
+
+    /**
+     * Parses {@code {33 (grant_type): 2 | "client_credentials", "client_assertion_type": tstr,
+     * "client_assertion": tstr / bstr, ? 9 (scope): tstr, ? 5 (audience): tstr, ? "token_format": tstr}}.
+     */
+    CoapTokenIssuer.Request tokenRequestOf(byte[] payload, TransportFacts facts) throws TokenRejectedException {
+        if (payload == null || payload.length == 0) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, "empty token request");
+        }
+        if (payload.length > 2 * settings.maxTokenBytes()) {
+            throw new TokenRejectedException(RejectionReason.OVERSIZED, "token request too large");
+        }
+        CBORObject m;
+        try {
+            m = CBORObject.DecodeFromBytes(payload);
+        } catch (CBORException | IllegalStateException e) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, "token request is not valid CBOR");
+        }
+        if (m.getType() != CBORType.Map) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, "token request must be a CBOR map");
+        }
+        CBORObject grant = m.get(CBORObject.FromObject(ACE_GRANT_TYPE));
+        boolean clientCredentials = grant != null && ((grant.isNumber() && grant.AsInt32() == GRANT_CLIENT_CREDENTIALS)
+                || (grant.getType() == CBORType.TextString && grant.AsString().equals("client_credentials")));
+        if (!clientCredentials) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, "grant_type must be client_credentials");
+        }
+        CBORObject assertion = m.get("client_assertion");
+        if (assertion == null || (assertion.getType() != CBORType.TextString
+                && assertion.getType() != CBORType.ByteString)) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, "client_assertion missing");
+        }
+        byte[] assertionBytes = assertion.getType() == CBORType.ByteString ? assertion.GetByteString()
+                : assertion.AsString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return new CoapTokenIssuer.Request("client_credentials", text(m.get("client_assertion_type")), assertionBytes,
+                text(m.get(CBORObject.FromObject(ACE_SCOPE))), text(m.get(CBORObject.FromObject(ACE_AUDIENCE))),
+                text(m.get("token_format")) == null ? "cwt" : text(m.get("token_format")), facts);
+    }
+
+    private static String text(CBORObject o) {
+        return o != null && o.getType() == CBORType.TextString ? o.AsString() : null;
+    }
+
+    private void refuseToken(CoapExchange exchange, String peerKey, RejectionReason reason, String detail) {
+        meters.counter("edgeauth.coap.token", "outcome", reason.code()).increment();
+        auditRefusal("/token", peerKey, null, reason, detail);
+        exchange.respond(CoapCodes.refusal(reason, detail, CoapCodes.Where.AUTHZ_INFO, 0));
+    }
+
     // ---- /d/{id}/up/{path...} ------------------------------------------------------------------------------
 
     void telemetry(CoapExchange exchange, String deviceId, String topic) {

@@ -61,6 +61,10 @@ final class EdgeFixture implements AutoCloseable {
     }
 
     EdgeFixture(Path dir, UnaryOperator<CoapSettings> tweak) throws Exception {
+        this(dir, tweak, null);
+    }
+
+    EdgeFixture(Path dir, UnaryOperator<CoapSettings> tweak, CoapTokenIssuer issuer) throws Exception {
         store = new MvStoreStore(dir.resolve("coap.mv"), clock);
         registry = new DeviceRegistry(store);
         revocations = new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30));
@@ -78,6 +82,9 @@ final class EdgeFixture implements AutoCloseable {
                 .withPorts("127.0.0.1", 0, 0);
         edge = new CoapEdge(tweak.apply(settings), pipeline, revocations, revocations, rateLimits,
                 name -> RatePlan.defaultPlan(), new GeoPolicy(""), messaging, auditLog, meters, clock);
+        if (issuer != null) {
+            edge.tokenIssuer(issuer);
+        }
         edge.start();
     }
 
