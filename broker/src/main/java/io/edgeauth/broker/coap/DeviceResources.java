@@ -94,7 +94,12 @@ final class DeviceResources {
         }
     }
 
-    /** {@code GET /d/{id}/down} with Observe: commands for the device, CON notifications. */
+    /**
+     * {@code GET /d/{id}/down} with Observe (RFC 7641): commands for the device as CON notifications. Observe
+     * carries state, not a queue: commands published faster than the device acknowledges notifications are
+     * coalesced to the newest (RFC 7641 §4.5.2). Every notification re-checks the session (expiry, revocation,
+     * ACL); a failed check is sent as a 4.01/4.03 notification, which ends the relation.
+     */
     static final class Down extends CoapResource {
         private final String deviceId;
         private final EdgeHandlers handlers;

@@ -161,9 +161,15 @@ final class EdgeHandlers {
             refuseUpload(exchange, peerKey, e.reason(), e.getMessage(), start);
             return;
         }
+        String reportedGeo = null;
+        for (String q : request.getOptions().getUriQuery()) {
+            if (q.startsWith("geo=")) {
+                reportedGeo = q.substring(4);
+            }
+        }
         CompletionStage<DeviceSession> result;
         try {
-            result = pipeline.authenticate(new AuthRequest(null, token, facts, null));
+            result = pipeline.authenticate(new AuthRequest(null, token, facts, reportedGeo));
         } catch (RuntimeException e) {
             LOG.warn("authentication pipeline threw", e);
             refuseUpload(exchange, peerKey, RejectionReason.INTERNAL_ERROR, "authentication failed internally", start);
@@ -429,6 +435,10 @@ final class EdgeHandlers {
                 return;
             }
             exchange.respond(ResponseCode.CONTENT, existing.latest, MediaTypeRegistry.APPLICATION_OCTET_STREAM);
+            return;
+        }
+        if (relation != null && relation.isEstablished()) { // established but its watch is gone: end it
+            refuse(exchange, "down", peerKey, b, RejectionReason.EXPIRED, "observation ended, register again", 0);
             return;
         }
         if (relation != null && !relation.isCanceled()) { // a registration

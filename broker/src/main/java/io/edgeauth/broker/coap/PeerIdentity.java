@@ -28,7 +28,7 @@ import org.eclipse.californium.elements.auth.X509CertPath;
 /**
  * Who a CoAP peer is, as its transport proved it: the key its token session is bound to and the
  * {@link TransportFacts} handed to the authentication pipeline. Keys are {@code psk:<identity>},
- * {@code rpk:<RFC 7638 thumbprint>}, {@code x509:<base64url SHA-256 of the certificate>} on DTLS, and
+ * {@code rpk:ni:///sha-256;<SHA-256 of the key's SubjectPublicKeyInfo>}, {@code x509:<base64url SHA-256 of the certificate>} on DTLS, and
  * {@code udp:<address>:<port>} on plain CoAP (development only: anyone who can spoof the source address
  * inherits the session). Stateless and thread-safe.
  */
@@ -44,7 +44,7 @@ final class PeerIdentity {
                     : "psk:" + psk.getIdentity();
         }
         if (p instanceof RawPublicKeyIdentity rpk) {
-            return "rpk:" + jwkThumbprint(rpk.getKey());
+            return "rpk:" + rpk.getName(); // ni:///sha-256;<hash of the SubjectPublicKeyInfo>, computed once
         }
         if (p instanceof X509CertPath x509) {
             return "x509:" + certThumbprint(x509.getTarget());

@@ -75,4 +75,17 @@ class RetransmissionTest {
         assertThat(next[1]).isEqualTo((2 << 5) | 4);
         assertThat(f.messaging.published("default", "d/dev1/up/temp")).hasSize(2);
     }
+
+    /** The control: without a deduplicator the same retransmission is delivered twice. */
+    @Test
+    void withoutDeduplicatorTheRetransmissionIsDeliveredTwice() throws Exception {
+        f.close();
+        f = new EdgeFixture(java.nio.file.Files.createDirectories(dir.resolve("nodedup")), s -> s.withDeduplicator(CoapSettings.Deduplicator.NONE, 1));
+        exchange(datagram("/authz-info", 200, new byte[] {1}, f.token("dev1"), MediaTypeRegistry.APPLICATION_CWT));
+        byte[] telemetry = datagram("/d/dev1/up/temp", 201, new byte[] {2}, "dup".getBytes(),
+                MediaTypeRegistry.TEXT_PLAIN);
+        exchange(telemetry);
+        exchange(telemetry);
+        assertThat(f.messaging.published("default", "d/dev1/up/temp")).hasSize(2);
+    }
 }
