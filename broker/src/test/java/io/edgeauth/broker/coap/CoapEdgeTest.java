@@ -71,6 +71,24 @@ class CoapEdgeTest {
                 .satisfies(p -> assertThat(p.text()).isEqualTo("21.5"));
         assertThat(f.edge.sessionCount()).isEqualTo(1);
         assertThat(f.meters.find("edgeauth.coap.responses").tag("code", "2.01").counter().count()).isEqualTo(1);
+        assertThat(f.meters.find("edgeauth.coap.sessions").gauge().value()).isEqualTo(1.0);
+        assertThat(f.meters.find("edgeauth.coap.authz.latency").timer().count()).isEqualTo(1);
+    }
+
+    @Test
+    void deviceRegisteredByCertificateNeedsNoCnfInItsToken() throws Exception {
+        TestPki.Issued cert = f.pki.client("certdev");
+        f.registry.register(new io.edgeauth.broker.registry.Device("certdev", "default",
+                new io.edgeauth.broker.registry.Device.Credential(
+                        io.edgeauth.broker.registry.Device.CredentialType.X5T_S256,
+                        PeerIdentity.certThumbprint(cert.cert())), List.of(), null, null, f.clock.instant()));
+        CoapClient c = f.x509Client(cert, "/authz-info");
+        assertThat(upload(c, f.token("certdev")).getCode()).isEqualTo(ResponseCode.CREATED);
+        // another valid certificate of the same CA is not the registered one
+        CoapClient other = f.x509Client(f.pki.client("certdev"), "/authz-info");
+        CoapResponse r = upload(other, f.token("certdev"));
+        assertThat(r.getCode()).isEqualTo(ResponseCode.UNAUTHORIZED);
+        assertThat(description(r)).startsWith("binding_mismatch");
     }
 
     @Test
