@@ -36,7 +36,8 @@ import org.eclipse.californium.elements.config.Configuration;
  * Load comparison: telemetry POSTs (CON, one outstanding request per client, plain CoAP on loopback) against
  * the full edge (token session lookup, ACL, rate limiter, router publish) and against a bare Californium server
  * with the same configuration and a resource that only answers 2.04. Run with {@code bench/coap-bench}.
- * Arguments: {@code edge|bare [seconds] [clients]}.
+ * Arguments: {@code edge|bare|edge-dtls|bare-dtls [seconds] [clients]}; the {@code -dtls} modes use DTLS 1.2
+ * PSK (derived keys, connection IDs) and also report the handshake rate of the set-up phase.
  */
 public final class CoapBench {
     private CoapBench() {
@@ -44,15 +45,17 @@ public final class CoapBench {
 
     public static void main(String[] args) throws Exception {
         String mode = args.length > 0 ? args[0] : "edge";
+        boolean dtls = mode.endsWith("-dtls");
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         int clients = args.length > 2 ? Integer.parseInt(args[2]) : 16;
-        CoapSettings settings = CoapSettings.defaults();
+        CoapSettings settings = dtls ? CoapSettings.defaults().withPsk(EdgeFixture.MASTER).withPorts("127.0.0.1", -1, 0)
+                : CoapSettings.defaults();
         LongAdder published = new LongAdder();
         AutoCloseable server;
         int port;
         Path dir = Files.createTempDirectory("coap-bench");
         MvStoreStore store = null;
-        if (mode.equals("bare")) {
+        if (mode.startsWith("bare")) {
             Configuration config = CoapEdge.configuration(settings);
             CoapServer s = new CoapServer(config);
             s.add(new CoapResource("d") {
@@ -67,7 +70,11 @@ public final class CoapBench {
                     exchange.respond(ResponseCode.CHANGED);
                 }
             });
-            CoapEndpoint ep = CoapEndpoint.builder().setConfiguration(config)
+            CoapEndpoint ep = dtls
+                    ? CoapEndpoint.builder().setConfiguration(config).setConnector(
+                            new org.eclipse.californium.scandium.DTLSConnector(CoapEdge.dtlsConfig(settings, config)))
+                            .build()
+                    : CoapEndpoint.builder().setConfiguration(config)
                     .setInetSocketAddress(new InetSocketAddress("127.0.0.1", 0)).build();
             s.addEndpoint(ep);
             s.start();
@@ -101,26 +108,47 @@ public final class CoapBench {
             CoapEdge edge = new CoapEdge(settings, pipeline, revocations, revocations, limits,
                     n -> RatePlan.defaultPlan(), new GeoPolicy(""), counting, AuditLog.NOOP, meters, clock);
             edge.start();
-            port = edge.port();
+            port = dtls ? edge.dtlsPort() : edge.port();
             server = edge;
         }
 
         List<CoapClient> cs = new ArrayList<>();
+        String scheme = dtls ? "coaps" : "coap";
+        long setupStart = System.nanoTime();
         for (int i = 0; i < clients; i++) {
-            CoapEndpoint ep = CoapEndpoint.builder().setConfiguration(EdgeFixture.clientConfig())
+            Configuration cc = EdgeFixture.clientConfig();
+            CoapEndpoint ep = dtls
+                    ? CoapEndpoint.builder().setConfiguration(cc).setConnector(
+                            new org.eclipse.californium.scandium.DTLSConnector(
+                                    org.eclipse.californium.scandium.config.DtlsConnectorConfig.builder(cc)
+                                            .setAddress(new InetSocketAddress("127.0.0.1", 0))
+                                            .setAdvancedPskStore(
+                                                    new org.eclipse.californium.scandium.dtls.pskstore
+                                                            .AdvancedSinglePskStore("bench" + i,
+                                                            DerivedPskStore.derive(EdgeFixture.MASTER, "bench" + i)))
+                                            .build())).build()
+                    : CoapEndpoint.builder().setConfiguration(cc)
                     .setInetSocketAddress(new InetSocketAddress("127.0.0.1", 0)).build();
-            CoapClient c = new CoapClient("coap://127.0.0.1:" + port + "/authz-info");
+            CoapClient c = new CoapClient(scheme + "://127.0.0.1:" + port + "/authz-info");
             c.setEndpoint(ep);
             c.setTimeout(5000L);
-            if (!mode.equals("bare")) {
+            if (mode.startsWith("bare")) {
+                c.setURI(scheme + "://127.0.0.1:" + port + "/d/warmup");
+                c.post("w", MediaTypeRegistry.TEXT_PLAIN); // the handshake
+            } else {
                 byte[] token = TestTokens.token("bench" + i, Instant.now().plusSeconds(600)).bytes();
                 CoapResponse r = c.post(token, MediaTypeRegistry.APPLICATION_CWT);
                 if (r == null || r.getCode() != ResponseCode.CREATED) {
                     throw new IllegalStateException("token upload failed: " + (r == null ? "timeout" : r.getCode()));
                 }
             }
-            c.setURI("coap://127.0.0.1:" + port + "/d/bench" + i + "/up/temp");
+            c.setURI(scheme + "://127.0.0.1:" + port + "/d/bench" + i + "/up/temp");
             cs.add(c);
+        }
+        double setupSecs = (System.nanoTime() - setupStart) / 1e9;
+        if (dtls) {
+            System.out.printf("mode=%s set-up: %d sequential PSK handshakes%s in %.2f s (%.0f/s)%n", mode, clients,
+                    mode.startsWith("edge") ? " + token uploads" : "", setupSecs, clients / setupSecs);
         }
         long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
         long warm = System.nanoTime() + Duration.ofSeconds(Math.min(2, seconds / 4)).toNanos();
