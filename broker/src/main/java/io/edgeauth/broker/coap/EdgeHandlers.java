@@ -23,8 +23,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -64,6 +66,8 @@ final class EdgeHandlers {
     private final Clock clock;
     private final CoapSessions sessions;
     private final Map<ObserveRelation, Watch> watches = new ConcurrentHashMap<>();
+    /** The same watches by peer key, so ending a session touches only its own relations. */
+    private final Map<String, Set<Watch>> watchesByPeer = new ConcurrentHashMap<>();
     private final Timer authzLatency;
     private final Map<String, Counter> responseCounters = new ConcurrentHashMap<>();
     private final AtomicBoolean recheckPending = new AtomicBoolean();
@@ -143,6 +147,7 @@ final class EdgeHandlers {
             closeQuietly(w.subscription);
         }
         watches.clear();
+        watchesByPeer.clear();
     }
 
     // ---- /authz-info -------------------------------------------------------------------------------------
@@ -444,13 +449,14 @@ final class EdgeHandlers {
         if (relation != null && !relation.isCanceled()) { // a registration
             Watch w = new Watch(peerKey, b.session().tenant(), topic, resource, relation);
             watches.put(relation, w);
+            watchesByPeer.computeIfAbsent(peerKey, k -> ConcurrentHashMap.newKeySet()).add(w);
             try {
                 w.subscription = messaging.subscribe(w.tenant, topic, command -> {
                     w.latest = command;
                     w.resource.changed(r -> r == w.relation);
                 });
             } catch (RuntimeException e) {
-                watches.remove(relation, w);
+                relationRemoved(relation);
                 LOG.warn("router subscription for CoAP Observe failed", e);
                 refuse(exchange, "down", peerKey, b, RejectionReason.INTERNAL_ERROR, "subscription failed", 0);
                 return;
@@ -463,16 +469,22 @@ final class EdgeHandlers {
     void relationRemoved(ObserveRelation relation) {
         Watch w = watches.remove(relation);
         if (w != null) {
+            watchesByPeer.computeIfPresent(w.peerKey, (k, set) -> {
+                set.remove(w);
+                return set.isEmpty() ? null : set;
+            });
             closeQuietly(w.subscription);
         }
     }
 
     /** Cancels every Observe relation of a peer with a 4.01 notification. */
     void cancelWatches(String peerKey, String why) {
-        for (Watch w : watches.values()) {
-            if (w.peerKey.equals(peerKey)) {
-                cancel(w, why);
-            }
+        Set<Watch> own = watchesByPeer.get(peerKey);
+        if (own == null) {
+            return;
+        }
+        for (Watch w : List.copyOf(own)) {
+            cancel(w, why);
         }
     }
 
