@@ -1,0 +1,82 @@
+package io.edgeauth.broker.coap;
+
+import com.upokecenter.cbor.CBORObject;
+import io.edgeauth.broker.token.RejectionReason;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.coap.Response;
+
+/**
+ * The one place where a typed refusal becomes a CoAP response: code, ACE error payload
+ * (RFC 9200 §5.10.1 / §5.8.3: a CBOR map {@code {30 (error): <code>, 31 (error_description): "<reason>: <detail>"}},
+ * Content-Format application/ace+cbor) and, for quota refusals, Max-Age. Stateless.
+ */
+final class CoapCodes {
+    /** ACE parameter abbreviations (RFC 9200 Figure 12). */
+    static final int ACE_ERROR = 30;
+    static final int ACE_ERROR_DESCRIPTION = 31;
+    /** ACE error code abbreviations (RFC 9200 Figure 10). */
+    static final int INVALID_REQUEST = 1;
+    static final int INVALID_CLIENT = 2;
+    static final int UNAUTHORIZED_CLIENT = 4;
+    static final int INVALID_SCOPE = 6;
+
+    /** Where the refusal happened: token upload or access to a protected resource. */
+    enum Where { AUTHZ_INFO, RESOURCE }
+
+    private CoapCodes() {
+    }
+
+    /**
+     * BAD_CREDENTIALS: 4.00 at authz-info (malformed or invalid token), 4.01 on resources (no valid token);
+     * NOT_AUTHORIZED: 4.01 at authz-info (valid token that entitles nothing here), 4.03 on resources;
+     * QUOTA_EXCEEDED: 4.29; SERVER_ERROR: 5.00.
+     */
+    static ResponseCode codeOf(RejectionReason.Category category, Where where) {
+        switch (category) {
+            case BAD_CREDENTIALS:
+                return where == Where.AUTHZ_INFO ? ResponseCode.BAD_REQUEST : ResponseCode.UNAUTHORIZED;
+            case NOT_AUTHORIZED:
+                return where == Where.AUTHZ_INFO ? ResponseCode.UNAUTHORIZED : ResponseCode.FORBIDDEN;
+            case QUOTA_EXCEEDED:
+                return ResponseCode.TOO_MANY_REQUESTS;
+            default:
+                return ResponseCode.INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    /** A refusal response with the ACE error payload; {@code retryAfterSeconds} sets Max-Age on 4.29. */
+    static Response refusal(RejectionReason reason, String detail, Where where, long retryAfterSeconds) {
+        ResponseCode code = codeOf(reason.category(), where);
+        Response response = new Response(code);
+        response.setPayload(aceError(reason, detail));
+        response.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_ACE_CBOR);
+        if (code == ResponseCode.TOO_MANY_REQUESTS) {
+            response.getOptions().setMaxAge(Math.max(1, retryAfterSeconds));
+        }
+        return response;
+    }
+
+    static byte[] aceError(RejectionReason reason, String detail) {
+        CBORObject map = CBORObject.NewMap();
+        map.Add(ACE_ERROR, aceErrorCode(reason));
+        String description = detail == null || detail.isEmpty() ? reason.code() : reason.code() + ": " + detail;
+        if (description.length() > 200) {
+            description = description.substring(0, 200);
+        }
+        map.Add(ACE_ERROR_DESCRIPTION, description);
+        return map.EncodeToBytes();
+    }
+
+    private static int aceErrorCode(RejectionReason reason) {
+        switch (reason.category()) {
+            case BAD_CREDENTIALS:
+                return reason == RejectionReason.MALFORMED || reason == RejectionReason.OVERSIZED
+                        ? INVALID_REQUEST : INVALID_CLIENT;
+            case NOT_AUTHORIZED:
+                return reason == RejectionReason.FORBIDDEN ? INVALID_SCOPE : UNAUTHORIZED_CLIENT;
+            default:
+                return INVALID_REQUEST;
+        }
+    }
+}

@@ -1,0 +1,242 @@
+package io.edgeauth.broker.coap;
+
+import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.auth.AuthPipeline;
+import io.edgeauth.broker.policy.GeoPolicy;
+import io.edgeauth.broker.policy.RateLimits;
+import io.edgeauth.broker.policy.RatePlan;
+import io.edgeauth.broker.revocation.RevocationChecker;
+import io.edgeauth.broker.revocation.RevocationEvents;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+import org.eclipse.californium.core.CoapServer;
+import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.core.network.Endpoint;
+import org.eclipse.californium.elements.config.CertificateAuthenticationMode;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.elements.config.SystemConfig;
+import org.eclipse.californium.elements.config.UdpConfig;
+import org.eclipse.californium.scandium.DTLSConnector;
+import org.eclipse.californium.scandium.config.DtlsConfig;
+import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
+import org.eclipse.californium.scandium.dtls.CertificateType;
+import org.eclipse.californium.scandium.dtls.x509.SingleCertificateProvider;
+import org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVerifier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The CoAP edge of the broker (DESIGN.md "CoAP"): a Californium server with a plain UDP listener
+ * (development) and a Scandium DTLS 1.2 listener (X.509 mutual authentication, RFC 7250 raw public keys,
+ * PSK derived per device from a fleet master secret, RFC 9146 connection IDs). Devices upload their token to
+ * {@code /authz-info} (RFC 9200 §5.10.1, RFC 9202); the token is checked by the shared {@link AuthPipeline}
+ * and bound to the DTLS peer identity. Resources: {@code POST /d/{id}/up/{path...}} (telemetry) and
+ * {@code GET /d/{id}/down} with Observe (commands).
+ *
+ * <p>Lifecycle: construct, {@link #start()}, read {@link #port()} / {@link #dtlsPort()}, {@link #stop()}.
+ * Thread-safe.
+ */
+public final class CoapEdge implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CoapEdge.class);
+
+    private final CoapSettings settings;
+    private final EdgeHandlers handlers;
+    private CoapTokenIssuer tokenIssuer;
+    private CoapServer server;
+    private Endpoint plain;
+    private Endpoint secure;
+
+    /**
+     * @param ratePlans maps a session's rate plan name to the plan (unknown names should give the default plan)
+     */
+    public CoapEdge(CoapSettings settings, AuthPipeline pipeline, RevocationEvents revocationEvents,
+                    RevocationChecker revocationChecker, RateLimits rateLimits, Function<String, RatePlan> ratePlans,
+                    GeoPolicy geo, CoapMessaging messaging, AuditLog audit, MeterRegistry meters) {
+        this(settings, pipeline, revocationEvents, revocationChecker, rateLimits, ratePlans, geo, messaging, audit,
+                meters, Clock.systemUTC());
+    }
+
+    /** As above with the clock that decides token expiry (tests). */
+    public CoapEdge(CoapSettings settings, AuthPipeline pipeline, RevocationEvents revocationEvents,
+                    RevocationChecker revocationChecker, RateLimits rateLimits, Function<String, RatePlan> ratePlans,
+                    GeoPolicy geo, CoapMessaging messaging, AuditLog audit, MeterRegistry meters, Clock clock) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.handlers = new EdgeHandlers(settings, pipeline, revocationEvents, revocationChecker, rateLimits,
+                ratePlans, geo, messaging, audit, meters, clock);
+    }
+
+    /**
+     * Serves {@code POST /token} (ACE token requests with an RFC 7523 client assertion) through this issuer.
+     * Call before {@link #start()}; without it there is no {@code /token} resource.
+     */
+    public synchronized CoapEdge tokenIssuer(CoapTokenIssuer issuer) {
+        if (server != null) {
+            throw new IllegalStateException("set the token issuer before start()");
+        }
+        this.tokenIssuer = issuer;
+        return this;
+    }
+
+    /** Binds the listeners and starts serving; the actual ports are then in {@link #port()} / {@link #dtlsPort()}. */
+    public synchronized void start() throws IOException {
+        if (server != null) {
+            throw new IllegalStateException("already started");
+        }
+        if (settings.dtlsPort() >= 0) {
+            JdkHmacProvider.protectScandium();
+        }
+        Configuration config = configuration(settings);
+        CoapServer s = new CoapServer(config);
+        s.add(new AuthzInfoResource(handlers), new DeviceResources.Devices(handlers));
+        if (tokenIssuer != null) {
+            s.add(new TokenResource(handlers, tokenIssuer));
+        }
+        Endpoint p = null;
+        Endpoint d = null;
+        if (settings.port() >= 0) {
+            p = CoapEndpoint.builder().setConfiguration(config)
+                    .setInetSocketAddress(new InetSocketAddress(settings.host(), settings.port()))
+                    .setLoggingTag("coap").build();
+            s.addEndpoint(p);
+        }
+        if (settings.dtlsPort() >= 0) {
+            Configuration dtlsConfig = new Configuration(config);
+            dtlsConfig.set(CoapConfig.RESPONSE_MATCHING, CoapConfig.MatcherMode.PRINCIPAL);
+            d = CoapEndpoint.builder().setConfiguration(dtlsConfig)
+                    .setConnector(new DTLSConnector(dtlsConfig(settings, dtlsConfig)))
+                    .setLoggingTag("coaps").build();
+            s.addEndpoint(d);
+        }
+        for (Endpoint e : s.getEndpoints()) {
+            e.addInterceptor(handlers.responseCounter());
+        }
+        try {
+            s.start();
+        } catch (IllegalStateException e) {
+            s.destroy();
+            throw new IOException("CoAP edge could not bind: " + e.getMessage(), e);
+        }
+        server = s;
+        plain = p;
+        secure = d;
+        handlers.start();
+        LOG.info("CoAP edge listening: coap={} coaps={} ({})", plain == null ? "off" : plain.getAddress(),
+                secure == null ? "off" : secure.getAddress(), settings);
+    }
+
+    /** Stops listening, cancels timers and router subscriptions. Idempotent. */
+    public synchronized void stop() {
+        handlers.stop();
+        if (server != null) {
+            server.destroy();
+            server = null;
+            plain = null;
+            secure = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    /** The bound plain CoAP port, or -1 if disabled or not started. */
+    public synchronized int port() {
+        return plain == null ? -1 : plain.getAddress().getPort();
+    }
+
+    /** The bound DTLS port, or -1 if disabled or not started. */
+    public synchronized int dtlsPort() {
+        return secure == null ? -1 : secure.getAddress().getPort();
+    }
+
+    /** Authorized sessions currently bound (approximate). */
+    public long sessionCount() {
+        return handlers.sessions().size();
+    }
+
+    /** Active Observe relations on {@code /d/{id}/down}. */
+    public int observerCount() {
+        return handlers.watchCount();
+    }
+
+    /** The Californium configuration the edge runs with (CoAP, UDP and DTLS modules). */
+    static Configuration configuration(CoapSettings s) {
+        Configuration c = new Configuration(CoapConfig.DEFINITIONS, DtlsConfig.DEFINITIONS, UdpConfig.DEFINITIONS,
+                SystemConfig.DEFINITIONS);
+        switch (s.deduplicator()) {
+            case MARK_AND_SWEEP:
+                c.set(CoapConfig.DEDUPLICATOR, CoapConfig.DEDUPLICATOR_MARK_AND_SWEEP);
+                break;
+            case CROP_ROTATION:
+                c.set(CoapConfig.DEDUPLICATOR, CoapConfig.DEDUPLICATOR_CROP_ROTATION);
+                break;
+            case NONE:
+                c.set(CoapConfig.DEDUPLICATOR, CoapConfig.NO_DEDUPLICATOR);
+                break;
+            default:
+                c.set(CoapConfig.DEDUPLICATOR, CoapConfig.DEDUPLICATOR_PEERS_MARK_AND_SWEEP);
+                c.set(CoapConfig.PEERS_MARK_AND_SWEEP_MESSAGES, s.dedupMessagesPerPeer());
+        }
+        c.set(CoapConfig.MAX_ACTIVE_PEERS, s.connectionStoreSize());
+        c.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, s.maxPayloadBytes());
+        c.set(CoapConfig.MAX_SERVER_OBSERVES, Math.max(1000, Math.min(s.maxSessions(), 1_000_000)));
+        if (s.receiveBufferSize() > 0) {
+            c.set(UdpConfig.UDP_RECEIVE_BUFFER_SIZE, s.receiveBufferSize());
+            c.set(DtlsConfig.DTLS_RECEIVE_BUFFER_SIZE, s.receiveBufferSize());
+        }
+        if (s.sendBufferSize() > 0) {
+            c.set(UdpConfig.UDP_SEND_BUFFER_SIZE, s.sendBufferSize());
+            c.set(DtlsConfig.DTLS_SEND_BUFFER_SIZE, s.sendBufferSize());
+        }
+        return c;
+    }
+
+    /** Scandium settings: server role, credentials from the settings, connection IDs, bounded connection store. */
+    static DtlsConnectorConfig dtlsConfig(CoapSettings s, Configuration c) {
+        c.set(DtlsConfig.DTLS_ROLE, DtlsConfig.DtlsRole.SERVER_ONLY);
+        c.set(DtlsConfig.DTLS_MAX_CONNECTIONS, s.connectionStoreSize());
+        if (s.connectionIdLength() > 0) {
+            c.set(DtlsConfig.DTLS_CONNECTION_ID_LENGTH, s.connectionIdLength());
+        }
+        c.set(DtlsConfig.DTLS_CLIENT_AUTHENTICATION_MODE,
+                s.trustAnchors().isEmpty() && !s.rawPublicKeys() ? CertificateAuthenticationMode.NONE
+                        : CertificateAuthenticationMode.NEEDED);
+        DtlsConnectorConfig.Builder b = DtlsConnectorConfig.builder(c)
+                .setAddress(new InetSocketAddress(s.host(), s.dtlsPort()));
+        if (s.pskMasterSecret() != null) {
+            b.setAdvancedPskStore(new DerivedPskStore(s.pskMasterSecret()));
+        }
+        if (s.serverKey() != null) {
+            List<CertificateType> types = new ArrayList<>();
+            types.add(CertificateType.X_509);
+            if (s.rawPublicKeys()) {
+                types.add(CertificateType.RAW_PUBLIC_KEY);
+            }
+            SingleCertificateProvider provider = new SingleCertificateProvider(s.serverKey(),
+                    s.serverChain().toArray(new Certificate[0]), types);
+            b.setCertificateIdentityProvider(provider);
+            StaticNewAdvancedCertificateVerifier.Builder verifier = StaticNewAdvancedCertificateVerifier.builder();
+            if (!s.trustAnchors().isEmpty()) {
+                verifier.setTrustedCertificates(s.trustAnchors().toArray(new X509Certificate[0]));
+            }
+            if (s.rawPublicKeys()) {
+                // any key may complete the handshake; the token's cnf (jkt) binds it to a device
+                verifier.setTrustAllRPKs();
+            }
+            if (verifier.hasTrusts()) {
+                b.setAdvancedCertificateVerifier(verifier.build());
+            }
+        }
+        return b.build();
+    }
+}

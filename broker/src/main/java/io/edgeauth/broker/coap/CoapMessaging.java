@@ -1,0 +1,24 @@
+package io.edgeauth.broker.coap;
+
+import java.util.function.Consumer;
+
+/**
+ * What the CoAP edge needs from the shared pub/sub router. Topics are relative to the tenant (the router
+ * scopes them), so {@code d/42/up/temp} of tenant A never reaches a subscriber of tenant B. Implementations
+ * must be thread-safe and must not block: {@link #publish} is called on CoAP protocol threads and
+ * {@code onMessage} callbacks must return quickly (the edge only records the payload and schedules an
+ * Observe notification).
+ */
+public interface CoapMessaging {
+    /**
+     * Publishes device telemetry.
+     *
+     * @param geo the GeoHash the device reported ({@code ?geo=}), or null
+     */
+    void publish(String tenant, String topic, byte[] payload, String geo);
+
+    /**
+     * Subscribes to an exact topic or an MQTT-style filter within a tenant; closing the handle unsubscribes.
+     */
+    AutoCloseable subscribe(String tenant, String topic, Consumer<byte[]> onMessage);
+}

@@ -1,0 +1,127 @@
+package io.edgeauth.broker.coap;
+
+import java.util.List;
+import org.eclipse.californium.core.CoapResource;
+import org.eclipse.californium.core.coap.CoAP;
+import org.eclipse.californium.core.observe.ObserveRelation;
+import org.eclipse.californium.core.server.resources.CoapExchange;
+import org.eclipse.californium.core.server.resources.Resource;
+
+/**
+ * The {@code /d/{id}/...} tree. Device ids are dynamic, so {@code /d} makes a light child per request
+ * ({@link #getChild}) instead of keeping a resource per device: only Observe relations keep their
+ * {@link Down} instance alive.
+ */
+final class DeviceResources {
+    private DeviceResources() {
+    }
+
+    /** True for an id usable as one topic level: 1..128 printable ASCII without '/', '+', '#'. */
+    static boolean validId(String id) {
+        return DerivedPskStore.acceptable(id);
+    }
+
+    /** {@code /d}. */
+    static final class Devices extends CoapResource {
+        private final EdgeHandlers handlers;
+
+        Devices(EdgeHandlers handlers) {
+            super("d");
+            this.handlers = handlers;
+        }
+
+        @Override
+        public Resource getChild(String name) {
+            return validId(name) ? new Device(name, handlers, this) : null;
+        }
+    }
+
+    /** {@code /d/{id}}. */
+    static final class Device extends CoapResource {
+        private final EdgeHandlers handlers;
+
+        Device(String id, EdgeHandlers handlers, Resource parent) {
+            super(id, false);
+            this.handlers = handlers;
+            setParent(parent);
+        }
+
+        @Override
+        public Resource getChild(String name) {
+            switch (name) {
+                case "up": return new Up(getName(), handlers, this);
+                case "down": return new Down(getName(), handlers, this);
+                default: return null;
+            }
+        }
+    }
+
+    /** {@code POST /d/{id}/up/{path...}}: telemetry to topic {@code d/{id}/up/{path}}. */
+    static final class Up extends CoapResource {
+        private final String deviceId;
+        private final EdgeHandlers handlers;
+
+        Up(String deviceId, EdgeHandlers handlers, Resource parent) {
+            super("up", false);
+            this.deviceId = deviceId;
+            this.handlers = handlers;
+            setParent(parent);
+        }
+
+        @Override
+        public Resource getChild(String name) {
+            return this; // every deeper path segment is part of the topic
+        }
+
+        @Override
+        public void handlePOST(CoapExchange exchange) {
+            handlers.telemetry(exchange, deviceId, topicOf(deviceId,
+                    exchange.advanced().getRequest().getOptions().getUriPath()));
+        }
+
+        /** {@code d/{id}/up[/rest]} from Uri-Path {@code d,{id},up,rest...}; null if a segment is unusable. */
+        static String topicOf(String deviceId, List<String> uriPath) {
+            StringBuilder topic = new StringBuilder("d/").append(deviceId).append("/up");
+            for (int i = 3; i < uriPath.size(); i++) {
+                String level = uriPath.get(i);
+                if (level.isEmpty() || level.indexOf('+') >= 0 || level.indexOf('#') >= 0
+                        || level.indexOf('/') >= 0) {
+                    return null;
+                }
+                topic.append('/').append(level);
+            }
+            return topic.length() > 1024 ? null : topic.toString();
+        }
+    }
+
+    /**
+     * {@code GET /d/{id}/down} with Observe (RFC 7641): commands for the device as CON notifications. Observe
+     * carries state, not a queue: commands published faster than the device acknowledges notifications are
+     * coalesced to the newest (RFC 7641 §4.5.2). Every notification re-checks the session (expiry, revocation,
+     * ACL); a failed check is sent as a 4.01/4.03 notification, which ends the relation.
+     */
+    static final class Down extends CoapResource {
+        private final String deviceId;
+        private final EdgeHandlers handlers;
+
+        Down(String deviceId, EdgeHandlers handlers, Resource parent) {
+            super("down", false);
+            this.deviceId = deviceId;
+            this.handlers = handlers;
+            setParent(parent);
+            setObservable(true);
+            setObserveType(CoAP.Type.CON);
+        }
+
+        @Override
+        public void handleGET(CoapExchange exchange) {
+            handlers.commands(exchange, deviceId, this);
+        }
+
+        @Override
+        public void removeObserveRelation(ObserveRelation relation) {
+            super.removeObserveRelation(relation);
+            handlers.relationRemoved(relation);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.edgeauth.broker.coap;
+
+import io.edgeauth.broker.policy.TopicFilters;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * A {@link CoapMessaging} inside one JVM: delivers each publish synchronously to the matching subscribers of
+ * the same tenant and remembers every publish (for tests and the development broker without a router).
+ * Thread-safe.
+ */
+public final class InMemoryCoapMessaging implements CoapMessaging {
+
+    /** One published message as the edge handed it over. */
+    public record Published(String tenant, String topic, byte[] payload, String geo) {
+        public String text() {
+            return new String(payload, java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    private record Subscription(String tenant, String filter, Consumer<byte[]> onMessage) { }
+
+    private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
+    private final List<Published> published = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void publish(String tenant, String topic, byte[] payload, String geo) {
+        published.add(new Published(tenant, topic, payload.clone(), geo));
+        for (Subscription s : subscriptions) {
+            if (s.tenant.equals(tenant) && TopicFilters.matches(s.filter, topic)) {
+                s.onMessage.accept(payload.clone());
+            }
+        }
+    }
+
+    @Override
+    public AutoCloseable subscribe(String tenant, String topic, Consumer<byte[]> onMessage) {
+        Subscription s = new Subscription(Objects.requireNonNull(tenant), Objects.requireNonNull(topic),
+                Objects.requireNonNull(onMessage));
+        subscriptions.add(s);
+        return () -> subscriptions.remove(s);
+    }
+
+    /** Everything published so far, oldest first. */
+    public List<Published> published() {
+        return new ArrayList<>(published);
+    }
+
+    /** Published messages on one topic of one tenant. */
+    public List<Published> published(String tenant, String topic) {
+        List<Published> out = new ArrayList<>();
+        for (Published p : published) {
+            if (p.tenant.equals(tenant) && p.topic.equals(topic)) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    public int subscriberCount() {
+        return subscriptions.size();
+    }
+}

@@ -1,0 +1,116 @@
+package io.edgeauth.broker.coap;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.OctetKeyPair;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.util.Base64URL;
+import io.edgeauth.broker.auth.Protocol;
+import io.edgeauth.broker.auth.TransportFacts;
+import java.net.InetSocketAddress;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.Principal;
+import java.security.PublicKey;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.EdECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.util.Arrays;
+import java.util.Base64;
+import org.eclipse.californium.elements.EndpointContext;
+import org.eclipse.californium.elements.auth.PreSharedKeyIdentity;
+import org.eclipse.californium.elements.auth.RawPublicKeyIdentity;
+import org.eclipse.californium.elements.auth.X509CertPath;
+
+/**
+ * Who a CoAP peer is, as its transport proved it: the key its token session is bound to and the
+ * {@link TransportFacts} handed to the authentication pipeline. Keys are {@code psk:<identity>},
+ * {@code rpk:ni:///sha-256;<SHA-256 of the key's SubjectPublicKeyInfo>}, {@code x509:<base64url SHA-256 of the certificate>} on DTLS, and
+ * {@code udp:<address>:<port>} on plain CoAP (development only: anyone who can spoof the source address
+ * inherits the session). Stateless and thread-safe.
+ */
+final class PeerIdentity {
+    private PeerIdentity() {
+    }
+
+    /** The session key of the peer that sent a request; never null. */
+    static String keyOf(EndpointContext context) {
+        Principal p = context.getPeerIdentity();
+        if (p instanceof PreSharedKeyIdentity psk) {
+            return psk.isScopedIdentity() ? "psk:" + psk.getVirtualHost() + "|" + psk.getIdentity()
+                    : "psk:" + psk.getIdentity();
+        }
+        if (p instanceof RawPublicKeyIdentity rpk) {
+            return "rpk:" + rpk.getName(); // ni:///sha-256;<hash of the SubjectPublicKeyInfo>, computed once
+        }
+        if (p instanceof X509CertPath x509) {
+            return "x509:" + certThumbprint(x509.getTarget());
+        }
+        InetSocketAddress a = context.getPeerAddress();
+        return "udp:" + a.getAddress().getHostAddress() + ":" + a.getPort();
+    }
+
+    /** What the transport proved, for the {@link io.edgeauth.broker.auth.AuthPipeline}. */
+    static TransportFacts factsOf(EndpointContext context) {
+        Principal p = context.getPeerIdentity();
+        InetSocketAddress remote = context.getPeerAddress();
+        if (p instanceof PreSharedKeyIdentity psk) {
+            return new TransportFacts(Protocol.COAP, remote, null, true, psk.getIdentity(), null);
+        }
+        if (p instanceof RawPublicKeyIdentity rpk) {
+            return new TransportFacts(Protocol.COAP, remote, null, true, null, jwkThumbprint(rpk.getKey()));
+        }
+        if (p instanceof X509CertPath x509) {
+            return new TransportFacts(Protocol.COAP, remote, certThumbprint(x509.getTarget()), true, null, null);
+        }
+        return TransportFacts.plain(Protocol.COAP, remote);
+    }
+
+    /** {@code x5t#S256}: base64url (no padding) SHA-256 of the certificate's DER encoding. */
+    static String certThumbprint(X509Certificate cert) {
+        try {
+            return b64(sha256().digest(cert.getEncoded()));
+        } catch (CertificateEncodingException e) {
+            throw new IllegalArgumentException("certificate cannot be encoded", e);
+        }
+    }
+
+    /** RFC 7638 JWK thumbprint (SHA-256, base64url) of an EC, RSA, Ed25519 or Ed448 public key. */
+    static String jwkThumbprint(PublicKey key) {
+        try {
+            if (key instanceof ECPublicKey ec) {
+                return new ECKey.Builder(Curve.forECParameterSpec(ec.getParams()), ec).build()
+                        .computeThumbprint().toString();
+            }
+            if (key instanceof RSAPublicKey rsa) {
+                return new RSAKey.Builder(rsa).build().computeThumbprint().toString();
+            }
+            if (key instanceof EdECPublicKey ed) {
+                String name = ed.getParams().getName(); // "Ed25519" or "Ed448"
+                int len = name.equals("Ed448") ? 57 : 32;
+                byte[] spki = key.getEncoded();       // the raw key is the tail of the SubjectPublicKeyInfo
+                byte[] x = Arrays.copyOfRange(spki, spki.length - len, spki.length);
+                return new OctetKeyPair.Builder(Curve.parse(name), Base64URL.encode(x)).build()
+                        .computeThumbprint().toString();
+            }
+        } catch (JOSEException | RuntimeException e) {
+            throw new IllegalArgumentException("unsupported raw public key", e);
+        }
+        throw new IllegalArgumentException("unsupported raw public key type " + key.getAlgorithm());
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String b64(byte[] bytes) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+}

@@ -1,0 +1,351 @@
+package io.edgeauth.broker.coap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.upokecenter.cbor.CBORObject;
+import io.edgeauth.broker.revocation.Revocation;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.eclipse.californium.core.CoapClient;
+import org.eclipse.californium.core.CoapHandler;
+import org.eclipse.californium.core.CoapObserveRelation;
+import org.eclipse.californium.core.CoapResponse;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CoAP edge end to end with Californium clients over plain CoAP and DTLS (PSK, RPK, X.509). */
+class CoapEdgeTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+    private EdgeFixture f;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        f = new EdgeFixture(dir);
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    static CoapResponse upload(CoapClient client, byte[] token) throws Exception {
+        client.setURI(client.getURI().replaceFirst("(coaps?://[^/]+).*", "$1/authz-info"));
+        return client.post(token, MediaTypeRegistry.APPLICATION_CWT);
+    }
+
+    static CoapResponse post(CoapClient client, String path, String payload) throws Exception {
+        client.setURI(client.getURI().replaceFirst("(coaps?://[^/]+).*", "$1" + path));
+        return client.post(payload, MediaTypeRegistry.TEXT_PLAIN);
+    }
+
+    static CBORObject aceError(CoapResponse r) {
+        assertThat(r.getOptions().getContentFormat()).isEqualTo(MediaTypeRegistry.APPLICATION_ACE_CBOR);
+        return CBORObject.DecodeFromBytes(r.getPayload());
+    }
+
+    static String description(CoapResponse r) {
+        return aceError(r).get(CBORObject.FromObject(CoapCodes.ACE_ERROR_DESCRIPTION)).AsString();
+    }
+
+    @Test
+    void plainCoapUploadThenTelemetryReachesTheRouter() throws Exception {
+        CoapClient c = f.plainClient("/authz-info");
+        assertThat(upload(c, f.token("dev1")).getCode()).isEqualTo(ResponseCode.CREATED);
+        CoapResponse r = post(c, "/d/dev1/up/temp", "21.5");
+        assertThat(r.getCode()).isEqualTo(ResponseCode.CHANGED);
+        assertThat(f.messaging.published("default", "d/dev1/up/temp")).singleElement()
+                .satisfies(p -> assertThat(p.text()).isEqualTo("21.5"));
+        assertThat(f.edge.sessionCount()).isEqualTo(1);
+        assertThat(f.meters.find("edgeauth.coap.responses").tag("code", "2.01").counter().count()).isEqualTo(1);
+        assertThat(f.meters.find("edgeauth.coap.sessions").gauge().value()).isEqualTo(1.0);
+        assertThat(f.meters.find("edgeauth.coap.authz.latency").timer().count()).isEqualTo(1);
+    }
+
+    @Test
+    void deviceRegisteredByCertificateNeedsNoCnfInItsToken() throws Exception {
+        TestPki.Issued cert = f.pki.client("certdev");
+        f.registry.register(new io.edgeauth.broker.registry.Device("certdev", "default",
+                new io.edgeauth.broker.registry.Device.Credential(
+                        io.edgeauth.broker.registry.Device.CredentialType.X5T_S256,
+                        PeerIdentity.certThumbprint(cert.cert())), List.of(), null, null, f.clock.instant()));
+        CoapClient c = f.x509Client(cert, "/authz-info");
+        assertThat(upload(c, f.token("certdev")).getCode()).isEqualTo(ResponseCode.CREATED);
+        // another valid certificate of the same CA is not the registered one
+        CoapClient other = f.x509Client(f.pki.client("certdev"), "/authz-info");
+        CoapResponse r = upload(other, f.token("certdev"));
+        assertThat(r.getCode()).isEqualTo(ResponseCode.UNAUTHORIZED);
+        assertThat(description(r)).startsWith("binding_mismatch");
+    }
+
+    @Test
+    void telemetryWithoutTokenIsUnauthorizedWithAceError() throws Exception {
+        CoapResponse r = post(f.plainClient("/"), "/d/dev1/up/temp", "1");
+        assertThat(r.getCode()).isEqualTo(ResponseCode.UNAUTHORIZED);
+        assertThat(aceError(r).get(CBORObject.FromObject(CoapCodes.ACE_ERROR)).AsInt32()).isEqualTo(2);
+        assertThat(f.audit).contains("coap.refused expired");
+        assertThat(f.messaging.published()).isEmpty();
+    }
+
+    @Test
+    void pskDeviceUploadsAndPublishes() throws Exception {
+        CoapClient c = f.pskClient("dev1", DerivedPskStore.derive(EdgeFixture.MASTER, "dev1"), "/authz-info");
+        assertThat(upload(c, f.token("dev1")).getCode()).isEqualTo(ResponseCode.CREATED);
+        assertThat(post(c, "/d/dev1/up/a/b", "x").getCode()).isEqualTo(ResponseCode.CHANGED);
+        assertThat(f.messaging.published("default", "d/dev1/up/a/b")).hasSize(1);
+    }
+
+    @Test
+    void pskIdentityMustBeTheTokenSubject() throws Exception {
+        CoapClient c = f.pskClient("dev2", DerivedPskStore.derive(EdgeFixture.MASTER, "dev2"), "/authz-info");
+        CoapResponse r = upload(c, f.token("dev1"));
+        assertThat(r.getCode()).isEqualTo(ResponseCode.UNAUTHORIZED);
+        assertThat(description(r)).startsWith("binding_mismatch");
+        assertThat(post(c, "/d/dev1/up/t", "x").getCode()).isEqualTo(ResponseCode.UNAUTHORIZED);
+    }
+
+    @Test
+    void wrongPskFailsTheHandshake() {
+        CoapClient c = f.pskClient("dev1", DerivedPskStore.derive("another-master-secret!!".getBytes(), "dev1"),
+                "/authz-info");
+        c.setTimeout(3000L);
+        CoapResponse r;
+        try {
+            r = upload(c, f.token("dev1"));
+        } catch (Exception e) {
+            r = null;
+        }
+        assertThat(r).isNull();
+        assertThat(f.edge.sessionCount()).isZero();
+    }
+
+    @Test
+    void rawPublicKeyIsBoundThroughJkt() throws Exception {
+        KeyPair keys = TestPki.ecKeyPair();
+        String jkt = PeerIdentity.jwkThumbprint(keys.getPublic());
+        CoapClient c = f.rpkClient(keys, "/authz-info");
+        CoapResponse wrong = upload(c, TestTokens.token("rpk1", f.in(Duration.ofMinutes(5))).jkt("other").bytes());
+        assertThat(wrong.getCode()).isEqualTo(ResponseCode.UNAUTHORIZED);
+        CoapResponse ok = upload(c, TestTokens.token("rpk1", f.in(Duration.ofMinutes(5))).jkt(jkt).bytes());
+        assertThat(ok.getCode()).isEqualTo(ResponseCode.CREATED);
+        assertThat(post(c, "/d/rpk1/up/t", "x").getCode()).isEqualTo(ResponseCode.CHANGED);
+    }
+
+    @Test
+    void x509ClientIsBoundThroughX5t() throws Exception {
+        TestPki.Issued cert = f.pki.client("x509dev");
+        String x5t = PeerIdentity.certThumbprint(cert.cert());
+        CoapClient c = f.x509Client(cert, "/authz-info");
+        CoapResponse wrong = upload(c, TestTokens.token("x509dev", f.in(Duration.ofMinutes(5))).x5t("nope").bytes());
+        assertThat(wrong.getCode()).isEqualTo(ResponseCode.UNAUTHORIZED);
+        CoapResponse ok = upload(c, TestTokens.token("x509dev", f.in(Duration.ofMinutes(5))).x5t(x5t).bytes());
+        assertThat(ok.getCode()).isEqualTo(ResponseCode.CREATED);
+        assertThat(post(c, "/d/x509dev/up/t", "x").getCode()).isEqualTo(ResponseCode.CHANGED);
+    }
+
+    @Test
+    void expiredTokenIsRefusedAndExpiryEndsAuthorization() throws Exception {
+        CoapClient c = f.plainClient("/authz-info");
+        CoapResponse r = upload(c, TestTokens.token("dev1", f.in(Duration.ofSeconds(-1))).bytes());
+        assertThat(r.getCode()).isEqualTo(ResponseCode.BAD_REQUEST);
+        assertThat(description(r)).startsWith("expired");
+
+        assertThat(upload(c, TestTokens.token("dev1", f.in(Duration.ofSeconds(60))).bytes()).getCode())
+                .isEqualTo(ResponseCode.CREATED);
+        assertThat(post(c, "/d/dev1/up/t", "x").getCode()).isEqualTo(ResponseCode.CHANGED);
+        f.clock.advance(Duration.ofSeconds(61));
+        assertThat(post(c, "/d/dev1/up/t", "x").getCode()).isEqualTo(ResponseCode.UNAUTHORIZED);
+    }
+
+    @Test
+    void malformedAndOversizedTokensAreBadRequests() throws Exception {
+        CoapClient c = f.plainClient("/authz-info");
+        CoapResponse garbage = c.post(new byte[] {(byte) 0xff, 0x00, 0x13}, MediaTypeRegistry.APPLICATION_CWT);
+        assertThat(garbage.getCode()).isEqualTo(ResponseCode.BAD_REQUEST);
+        assertThat(description(garbage)).startsWith("malformed");
+
+        CoapResponse badCbor = c.post(new byte[] {(byte) 0xbf, 0x61}, MediaTypeRegistry.APPLICATION_ACE_CBOR);
+        assertThat(badCbor.getCode()).isEqualTo(ResponseCode.BAD_REQUEST);
+        assertThat(description(badCbor)).startsWith("malformed");
+
+        CoapResponse empty = c.post(new byte[0], MediaTypeRegistry.APPLICATION_CWT);
+        assertThat(empty.getCode()).isEqualTo(ResponseCode.BAD_REQUEST);
+
+        CoapResponse big = c.post(new byte[5000], MediaTypeRegistry.APPLICATION_CWT); // block-wise upload
+        assertThat(big.getCode()).isEqualTo(ResponseCode.BAD_REQUEST);
+        assertThat(description(big)).startsWith("oversized");
+        assertThat(f.audit).contains("coap.refused oversized", "coap.refused malformed");
+    }
+
+    @Test
+    void aceCborWrappedTokenIsAccepted() throws Exception {
+        CoapClient c = f.plainClient("/authz-info");
+        CBORObject map = CBORObject.NewMap().Add(1, f.token("dev1"));
+        assertThat(c.post(map.EncodeToBytes(), MediaTypeRegistry.APPLICATION_ACE_CBOR).getCode())
+                .isEqualTo(ResponseCode.CREATED);
+        CBORObject bstr = CBORObject.FromObject(f.token("dev1"));
+        assertThat(c.post(bstr.EncodeToBytes(), MediaTypeRegistry.APPLICATION_ACE_CBOR).getCode())
+                .isEqualTo(ResponseCode.CREATED);
+    }
+
+    @Test
+    void otherDevicesTopicsAreForbidden() throws Exception {
+        CoapClient c = f.plainClient("/authz-info");
+        upload(c, f.token("dev1"));
+        CoapResponse r = post(c, "/d/dev2/up/t", "x");
+        assertThat(r.getCode()).isEqualTo(ResponseCode.FORBIDDEN);
+        assertThat(description(r)).startsWith("forbidden");
+        assertThat(f.messaging.published()).isEmpty();
+    }
+
+    @Test
+    void overTheRateIs429WithMaxAge() throws Exception {
+        f.rateLimits.budget = 2;
+        CoapClient c = f.plainClient("/authz-info");
+        upload(c, f.token("dev1"));
+        assertThat(post(c, "/d/dev1/up/t", "1").getCode()).isEqualTo(ResponseCode.CHANGED);
+        assertThat(post(c, "/d/dev1/up/t", "2").getCode()).isEqualTo(ResponseCode.CHANGED);
+        CoapResponse r = post(c, "/d/dev1/up/t", "3");
+        assertThat(r.getCode()).isEqualTo(ResponseCode.TOO_MANY_REQUESTS);
+        assertThat(r.getOptions().getMaxAge()).isEqualTo(7L);
+        assertThat(f.messaging.published()).hasSize(2);
+    }
+
+    @Test
+    void reportedLocationMustBeInsideTheTokensCells() throws Exception {
+        CoapClient c = f.plainClient("/authz-info");
+        upload(c, TestTokens.token("dev1", f.in(Duration.ofMinutes(5))).geo("u33d").bytes());
+        assertThat(post(c, "/d/dev1/up/t?geo=u33dc1", "x").getCode()).isEqualTo(ResponseCode.CHANGED);
+        assertThat(f.messaging.published().get(0).geo()).isEqualTo("u33dc1");
+        CoapResponse r = post(c, "/d/dev1/up/t?geo=9q8yy", "x");
+        assertThat(r.getCode()).isEqualTo(ResponseCode.FORBIDDEN);
+        assertThat(description(r)).startsWith("location_outside_cells");
+    }
+
+    @Test
+    void nonConfirmableTelemetryWorks() throws Exception {
+        CoapClient c = f.plainClient("/authz-info");
+        upload(c, f.token("dev1"));
+        c.useNONs();
+        assertThat(post(c, "/d/dev1/up/t", "non").getCode()).isEqualTo(ResponseCode.CHANGED);
+        assertThat(f.messaging.published("default", "d/dev1/up/t")).hasSize(1);
+    }
+
+    @Test
+    void bigTelemetryGoesBlockWise() throws Exception {
+        CoapClient c = f.plainClient("/authz-info");
+        upload(c, f.token("dev1"));
+        String big = "x".repeat(10_000);
+        assertThat(post(c, "/d/dev1/up/blob", big).getCode()).isEqualTo(ResponseCode.CHANGED);
+        assertThat(f.messaging.published().get(0).payload()).hasSize(10_000);
+    }
+
+    @Test
+    void newUploadReplacesTheToken() throws Exception {
+        CoapClient c = f.plainClient("/authz-info");
+        upload(c, TestTokens.token("dev1", f.in(Duration.ofMinutes(5))).jti("first").bytes());
+        upload(c, TestTokens.token("dev1", f.in(Duration.ofMinutes(5))).jti("second").bytes());
+        f.revocations.revoke(Revocation.Kind.JTI, "first", "test");
+        f.edge.sessionCount();
+        assertThat(post(c, "/d/dev1/up/t", "x").getCode()).isEqualTo(ResponseCode.CHANGED);
+        f.revocations.revoke(Revocation.Kind.JTI, "second", "test");
+        await().atMost(WAIT).untilAsserted(() ->
+                assertThat(post(c, "/d/dev1/up/t", "x").getCode()).isEqualTo(ResponseCode.UNAUTHORIZED));
+    }
+
+    /** Collects notifications and errors of an Observe relation. */
+    static final class Notes implements CoapHandler {
+        final List<CoapResponse> responses = new CopyOnWriteArrayList<>();
+        volatile boolean error;
+
+        @Override
+        public void onLoad(CoapResponse response) {
+            responses.add(response);
+        }
+
+        @Override
+        public void onError() {
+            error = true;
+        }
+
+        List<String> texts() {
+            return responses.stream().filter(r -> r.getCode() == ResponseCode.CONTENT)
+                    .map(CoapResponse::getResponseText).filter(s -> !s.isEmpty()).toList();
+        }
+
+        boolean sawCode(ResponseCode code) {
+            return responses.stream().anyMatch(r -> r.getCode() == code);
+        }
+    }
+
+    private CoapObserveRelation observe(CoapClient c, Notes notes) throws Exception {
+        c.setURI(c.getURI().replaceFirst("(coaps?://[^/]+).*", "$1/d/dev1/down"));
+        CoapObserveRelation rel = c.observeAndWait(notes);
+        assertThat(rel.isCanceled()).isFalse();
+        await().atMost(WAIT).until(() -> f.edge.observerCount() == 1 && f.messaging.subscriberCount() == 1);
+        return rel;
+    }
+
+    @Test
+    void commandsAreObservedIncludingBlockWise() throws Exception {
+        CoapClient c = f.pskClient("dev1", DerivedPskStore.derive(EdgeFixture.MASTER, "dev1"), "/authz-info");
+        upload(c, f.token("dev1"));
+        Notes notes = new Notes();
+        CoapObserveRelation rel = observe(c, notes);
+        f.messaging.publish("default", "d/dev1/down", "reboot".getBytes(StandardCharsets.UTF_8), null);
+        await().atMost(WAIT).until(() -> notes.texts().contains("reboot"));
+        f.messaging.publish("other-tenant", "d/dev1/down", "not-mine".getBytes(StandardCharsets.UTF_8), null);
+        String big = "c".repeat(3000);
+        f.messaging.publish("default", "d/dev1/down", big.getBytes(StandardCharsets.UTF_8), null);
+        await().atMost(WAIT).until(() -> notes.texts().contains(big));
+        assertThat(notes.texts()).doesNotContain("not-mine");
+        rel.proactiveCancel();
+        await().atMost(WAIT).until(() -> f.edge.observerCount() == 0 && f.messaging.subscriberCount() == 0);
+    }
+
+    @Test
+    void observingAnotherDevicesCommandsIsForbidden() throws Exception {
+        CoapClient c = f.plainClient("/authz-info");
+        upload(c, f.token("dev2"));
+        c.setURI(c.getURI().replaceFirst("(coaps?://[^/]+).*", "$1/d/dev1/down"));
+        assertThat(c.get().getCode()).isEqualTo(ResponseCode.FORBIDDEN);
+    }
+
+    @Test
+    void revocationDropsSessionAndCancelsObserveWithinOneSecond() throws Exception {
+        CoapClient c = f.plainClient("/authz-info");
+        upload(c, TestTokens.token("dev1", f.in(Duration.ofMinutes(5))).jti("jti-r").bytes());
+        Notes notes = new Notes();
+        CoapObserveRelation rel = observe(c, notes);
+        f.revocations.revoke(Revocation.Kind.JTI, "jti-r", "stolen");
+        await().atMost(Duration.ofSeconds(1)).until(() -> f.edge.observerCount() == 0
+                && f.messaging.subscriberCount() == 0 && f.edge.sessionCount() == 0);
+        await().atMost(WAIT).until(() -> notes.sawCode(ResponseCode.UNAUTHORIZED) || rel.isCanceled());
+        assertThat(post(c, "/d/dev1/up/t", "x").getCode()).isEqualTo(ResponseCode.UNAUTHORIZED);
+        assertThat(f.meters.find("edgeauth.coap.sessions.revoked").counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void expiryCancelsObserveRelations() throws Exception {
+        CoapClient c = f.plainClient("/authz-info");
+        upload(c, TestTokens.token("dev1", f.in(Duration.ofSeconds(30))).bytes());
+        Notes notes = new Notes();
+        observe(c, notes);
+        f.clock.advance(Duration.ofSeconds(31));
+        await().atMost(WAIT).until(() -> f.edge.observerCount() == 0 && f.messaging.subscriberCount() == 0);
+        await().atMost(WAIT).until(() -> notes.sawCode(ResponseCode.UNAUTHORIZED));
+    }
+}
