@@ -131,7 +131,7 @@ public final class DefaultAuthPipeline implements AuthPipeline {
                 plan = device.ratePlan();
             }
         }
-        checkTokenBinding(token, request.transport());
+        checkTokenBinding(token, request.transport(), wallet ? null : registry.find(subject).orElse(null));
         geo.checkToken(token.geo());
         geo.checkLocation(request.reportedGeo(), token.geo());
         return new DeviceSession(subject, tenant, token, owned, plan, request.transport());
@@ -148,21 +148,37 @@ public final class DefaultAuthPipeline implements AuthPipeline {
     }
 
     /** The token's cnf must match what the transport proved. */
-    private static void checkTokenBinding(VerifiedToken token, TransportFacts t) throws TokenRejectedException {
+    private static void checkTokenBinding(VerifiedToken token, TransportFacts t, Device device)
+            throws TokenRejectedException {
         String x5t = token.cnf().x5tS256();
         if (x5t != null && !x5t.equals(t.clientCertThumbprint())) {
             throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH,
                     t.clientCertThumbprint() == null ? "token is bound to a client certificate; none was presented"
                             : "client certificate does not match the token's cnf x5t#S256");
         }
-        String jkt = token.cnf().jkt();
-        if (jkt != null && t.rawPublicKeyThumbprint() != null && !jkt.equals(t.rawPublicKeyThumbprint())) {
-            throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH,
-                    "raw public key does not match the token's cnf jkt");
+        if (t.rawPublicKeyThumbprint() != null) {
+            // a raw public key proves possession of a key: it must be the one the token or the registry names
+            String expected = token.cnf().jkt() != null ? token.cnf().jkt() : registeredKeyThumbprint(device);
+            if (!t.rawPublicKeyThumbprint().equals(expected)) {
+                throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH, expected == null
+                        ? "raw public key is bound neither by the token's cnf jkt nor by the registry"
+                        : "raw public key does not match the token's or the device's key");
+            }
         }
         if (t.pskIdentity() != null && !t.pskIdentity().equals(token.subject())) {
             throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH,
                     "PSK identity is not the token's subject");
+        }
+    }
+
+    private static String registeredKeyThumbprint(Device device) {
+        if (device == null || device.credential().type() != Device.CredentialType.JWK) {
+            return null;
+        }
+        try {
+            return com.nimbusds.jose.jwk.JWK.parse(device.credential().value()).computeThumbprint().toString();
+        } catch (java.text.ParseException | com.nimbusds.jose.JOSEException e) {
+            return null;
         }
     }
 
