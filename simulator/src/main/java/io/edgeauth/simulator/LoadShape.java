@@ -31,7 +31,8 @@ public record LoadShape(int devices, double connectRate, double ratePerDevice) {
         }
         double seconds = elapsed.toNanos() / 1e9;
         // device i starts at i / rate, so floor(t * rate) + 1 have started by t (device 0 at t = 0)
-        long n = (long) Math.floor(seconds * connectRate) + 1;
+        // (the epsilon absorbs floating-point error so that startedBy(startOf(i)) includes device i)
+        long n = (long) Math.floor(seconds * connectRate + 1e-6) + 1;
         return (int) Math.min(devices, Math.max(0, n));
     }
 
@@ -40,7 +41,7 @@ public record LoadShape(int devices, double connectRate, double ratePerDevice) {
         if (connectRate <= 0) {
             return Duration.ZERO;
         }
-        return Duration.ofNanos((long) (index / connectRate * 1e9));
+        return Duration.ofNanos((long) Math.ceil(index * 1e9 / connectRate));
     }
 
     /** How long the ramp takes (start of the last device). */
