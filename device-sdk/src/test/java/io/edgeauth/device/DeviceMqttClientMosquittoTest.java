@@ -9,7 +9,11 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -20,6 +24,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Connect, publish and subscribe through a real broker (mosquitto) with the token as a plain password. */
 class DeviceMqttClientMosquittoTest {
@@ -94,6 +100,89 @@ class DeviceMqttClientMosquittoTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> commands.size() == 1);
         assertThat(commands.get(0).path()).isEmpty();
         client.disconnect().join();
+    }
+
+    /** A TokenManager whose fetches the test completes by hand. */
+    private static final class HandFedTokens {
+        final Queue<CompletableFuture<AccessToken>> fetches = new ConcurrentLinkedQueue<>();
+        final TokenManager manager;
+
+        HandFedTokens() {
+            TokenManagerTest.ManualClock clock = new TokenManagerTest.ManualClock();
+            clock.now = Instant.now();
+            manager = TokenManager.builder(() -> {
+                CompletableFuture<AccessToken> f = new CompletableFuture<>();
+                fetches.add(f);
+                return f;
+            }).scheduler(new TokenManagerTest.ManualScheduler(clock)).clock(clock).build();
+        }
+
+        void next(AccessToken token) {
+            manager.refreshNow();
+            fetches.poll().complete(token);
+        }
+    }
+
+    private static AccessToken second() {
+        return new AccessToken("eyJhbGciOiJFUzI1NiJ9." + "y".repeat(400) + ".sig2", TokenFormat.JWT, "Bearer", null,
+                Instant.now(), Instant.now().plusSeconds(600));
+    }
+
+    private static int connects(Mosquitto m) throws Exception {
+        return m.log().split("as " + DEVICE + " ", -1).length - 1;
+    }
+
+    @ParameterizedTest
+    @EnumSource(DeviceMqttClient.MqttVersion.class)
+    void aNewTokenWhileConnectedIsPresentedAtOnceByReconnecting(DeviceMqttClient.MqttVersion version) throws Exception {
+        // a second, anonymous mosquitto: the point here is that the client acts on the manager's new token
+        try (Mosquitto open = Mosquitto.start(Files.createDirectories(dir.resolve("open")), Map.of(), true)) {
+            HandFedTokens tokens = new HandFedTokens();
+            tokens.next(TOKEN);
+            DeviceMqttClient client = DeviceMqttClient.builder().deviceId(DEVICE).serverHost("127.0.0.1").serverPort(open.port)
+                    .mqttVersion(version).tokens(tokens.manager).enhancedAuth(false).build();
+            List<Command> commands = new CopyOnWriteArrayList<>();
+            client.onCommand(commands::add).join();
+            client.connect().join();
+            assertThat(connects(open)).isEqualTo(1);
+
+            tokens.next(TOKEN); // the same token again: nothing to present
+            tokens.next(second());
+            await().atMost(Duration.ofSeconds(10)).until(() -> client.isConnected() && connects(open) == 2);
+
+            // still subscribed after the reconnect
+            Mqtt5BlockingClient sender = Mqtt5Client.builder().identifier("sender").serverHost("127.0.0.1").serverPort(open.port).buildBlocking();
+            sender.connect();
+            sender.publishWith().topic("d/pump-1/down/ping").qos(MqttQos.AT_LEAST_ONCE).payload(new byte[] {1}).send();
+            await().atMost(Duration.ofSeconds(5)).until(() -> commands.size() == 1);
+            sender.disconnect();
+            client.disconnect().join();
+            tokens.manager.close();
+        }
+    }
+
+    @Test
+    void automaticReconnectUsesTheManagersLatestToken() throws Exception {
+        HandFedTokens tokens = new HandFedTokens();
+        tokens.next(TOKEN);
+        DeviceMqttClient client = device(DeviceMqttClient.MqttVersion.MQTT_5).tokens(tokens.manager).automaticReconnect(true).build();
+        client.connect().join();
+
+        // the broker stops accepting the first token and drops the session (mosquitto does on reload)
+        AccessToken second = second();
+        broker.setPassword(DEVICE, second.value());
+        broker.reload();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !client.isConnected());
+        tokens.next(second);
+        try {
+            await().atMost(Duration.ofSeconds(15)).until(client::isConnected);
+        } catch (RuntimeException e) {
+            throw new AssertionError("mosquitto log:\n" + broker.log(), e);
+        }
+        client.publishTelemetry("after-renewal", new byte[] {7}, 1).join();
+        await().atMost(Duration.ofSeconds(5)).until(() -> upstream.stream().anyMatch(p -> p.getTopic().toString().endsWith("after-renewal")));
+        client.disconnect().join();
+        tokens.manager.close();
     }
 
     @Test

@@ -23,10 +23,31 @@ import java.util.stream.Stream;
 final class Mosquitto implements AutoCloseable {
     private final Process process;
     final int port;
+    private final Path dir;
 
-    private Mosquitto(Process process, int port) {
+    private Mosquitto(Process process, int port, Path dir) {
         this.process = process;
         this.port = port;
+        this.dir = dir;
+    }
+
+    /** Sets a user's password in the password file; takes effect after {@link #reload()}. */
+    void setPassword(String user, String password) throws Exception {
+        Process p = new ProcessBuilder("/usr/bin/mosquitto_passwd", "-b", dir.resolve("passwd").toString(), user, password)
+                .redirectErrorStream(true).redirectOutput(dir.resolve("passwd.log").toFile()).start();
+        if (p.waitFor() != 0) {
+            throw new IOException("mosquitto_passwd failed");
+        }
+    }
+
+    /** SIGHUP: mosquitto reloads its configuration and password file. */
+    void reload() throws Exception {
+        new ProcessBuilder("kill", "-HUP", String.valueOf(process.pid())).start().waitFor();
+    }
+
+    /** mosquitto's log so far. */
+    String log() throws IOException {
+        return Files.readString(dir.resolve("mosquitto.log"));
     }
 
     static Optional<Path> executable() {
@@ -36,6 +57,11 @@ final class Mosquitto implements AutoCloseable {
 
     /** Starts mosquitto with these username/password pairs (anonymous refused); skips the test if not installed. */
     static Mosquitto start(Path dir, Map<String, String> users) throws Exception {
+        return start(dir, users, false);
+    }
+
+    /** As {@link #start(Path, Map)}; with {@code anonymous} any client and password is accepted. */
+    static Mosquitto start(Path dir, Map<String, String> users, boolean anonymous) throws Exception {
         Optional<Path> exe = executable();
         Path passwd = Path.of("/usr/bin/mosquitto_passwd");
         assumeTrue(exe.isPresent() && Files.isExecutable(passwd), "mosquitto is not installed");
@@ -56,13 +82,13 @@ final class Mosquitto implements AutoCloseable {
         Path conf = dir.resolve("mosquitto.conf");
         Files.write(conf, List.of(
                 "listener " + port + " 127.0.0.1",
-                "allow_anonymous false",
-                "password_file " + pwFile,
+                "allow_anonymous " + anonymous,
+                anonymous ? "" : "password_file " + pwFile,
                 "persistence false",
                 "user " + System.getProperty("user.name")));
         Process process = new ProcessBuilder(exe.get().toString(), "-c", conf.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("mosquitto.log").toFile()).start();
-        Mosquitto m = new Mosquitto(process, port);
+        Mosquitto m = new Mosquitto(process, port, dir);
         try {
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> {
                 if (!process.isAlive()) {
