@@ -75,9 +75,9 @@ final class Simulation {
         VirtualDevice[] devices = new VirtualDevice[shape.devices()];
         AtomicInteger next = new AtomicInteger();
         long startNanos = System.nanoTime();
-        out.printf("simulating %d devices, %.2f msg/s each (target %.1f msg/s), ramp %s, for %s against %s / mqtt %s:%d%n",
-                shape.devices(), shape.ratePerDevice(), shape.targetRate(), shape.rampDuration(), config.duration(),
-                config.brokerUrl(), config.mqttHost(), config.mqttPort());
+        out.printf(java.util.Locale.ROOT, "simulating %d devices, %.2f msg/s each (target %.1f msg/s), ramp %.1fs, run %.1fs, against %s, mqtt %s:%d%n",
+                shape.devices(), shape.ratePerDevice(), shape.targetRate(), shape.rampDuration().toMillis() / 1000.0,
+                config.duration().toMillis() / 1000.0, config.brokerUrl(), config.mqttHost(), config.mqttPort());
 
         ScheduledFuture<?>[] ramp = new ScheduledFuture<?>[1];
         ramp[0] = shared.scheduler().scheduleAtFixedRate(() -> {
