@@ -17,11 +17,16 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.text.ParseException;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Who a device is: its id and its signing key pair (EC P-256 by default, Ed25519 optionally).
@@ -38,6 +43,7 @@ public final class DeviceIdentity {
     static final String DEVICE_ID_MEMBER = "device_id";
     /** Largest key file accepted by {@link #load(Path)}. */
     static final int MAX_FILE_BYTES = 16 * 1024;
+    private static final Logger LOG = LoggerFactory.getLogger(DeviceIdentity.class);
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
     /** The kinds of device key. */
@@ -119,6 +125,7 @@ public final class DeviceIdentity {
         if (Files.size(file) > MAX_FILE_BYTES) {
             throw new IOException("key file larger than " + MAX_FILE_BYTES + " bytes: " + file);
         }
+        warnIfReadableByOthers(file);
         String text = Files.readString(file, StandardCharsets.UTF_8);
         try {
             Map<String, Object> json = JSONObjectUtils.parse(text);
@@ -185,6 +192,20 @@ public final class DeviceIdentity {
             return new ECDSASigner((ECKey) privateJwk);
         } catch (JOSEException | GeneralSecurityException e) {
             throw new IllegalStateException("cannot create a signer for the device key", e);
+        }
+    }
+
+    private static void warnIfReadableByOthers(Path file) {
+        if (!SecureFiles.posix()) {
+            return;
+        }
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+            if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
+                LOG.warn("device key file {} is readable by others ({}); it should be mode 600", file, PosixFilePermissions.toString(perms));
+            }
+        } catch (IOException e) {
+            // the read that follows reports real problems
         }
     }
 
