@@ -69,6 +69,7 @@ public final class DeviceIdentity {
     private final JWK privateJwk;
     private final KeyType keyType;
     private final String thumbprint;
+    private volatile JWSSigner signer;
 
     private DeviceIdentity(String deviceId, JWK privateJwk) {
         this.deviceId = checkId(deviceId);
@@ -183,8 +184,17 @@ public final class DeviceIdentity {
         }
     }
 
-    /** A new signer for this key (signers are cheap; make one per use or keep one per thread). */
+    /** The signer for this key, made once (both signers used here are thread-safe). */
     JWSSigner signer() {
+        JWSSigner s = signer;
+        if (s == null) {
+            s = newSigner();
+            signer = s;
+        }
+        return s;
+    }
+
+    private JWSSigner newSigner() {
         try {
             if (keyType == KeyType.ED25519) {
                 return Ed25519Support.signer((OctetKeyPair) privateJwk);
