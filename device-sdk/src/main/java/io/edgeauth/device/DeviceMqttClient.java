@@ -81,6 +81,24 @@ public final class DeviceMqttClient {
         MQTT_5
     }
 
+    /**
+     * Hears about the connection going up and down, including the client's own reconnects and HiveMQ's
+     * automatic reconnects. Called on HiveMQ's threads: return quickly.
+     */
+    public interface ConnectionListener {
+        /** The connection is up (CONNACK success). */
+        default void onConnected() {
+        }
+
+        /**
+         * The connection went down or a connect attempt failed; {@code reason} as in
+         * {@link DeviceMqttClient#failureReason(Throwable)} (e.g. {@code disconnect:NOT_AUTHORIZED} when
+         * the broker drops a revoked session), {@code closed_by_client} for our own disconnects.
+         */
+        default void onDisconnected(String reason) {
+        }
+    }
+
     private final String deviceId;
     private final MqttVersion version;
     private final Supplier<AccessToken> tokens;
@@ -112,6 +130,10 @@ public final class DeviceMqttClient {
             if (b.executorConfig != null) {
                 cb.executorConfig(b.executorConfig);
             }
+            if (b.connectionListener != null) {
+                cb.addConnectedListener(ctx -> b.connectionListener.onConnected());
+                cb.addDisconnectedListener(ctx -> b.connectionListener.onDisconnected(disconnectReason(ctx)));
+            }
             if (enhanced) {
                 cb.enhancedAuth(new TokenAuthMechanism(b.authMethod, () -> currentToken().bytes(), deviceId));
             }
@@ -127,6 +149,10 @@ public final class DeviceMqttClient {
             }
             if (b.executorConfig != null) {
                 cb.executorConfig(b.executorConfig);
+            }
+            if (b.connectionListener != null) {
+                cb.addConnectedListener(ctx -> b.connectionListener.onConnected());
+                cb.addDisconnectedListener(ctx -> b.connectionListener.onDisconnected(disconnectReason(ctx)));
             }
             if (b.automaticReconnect) {
                 cb.automaticReconnect().initialDelay(1, TimeUnit.SECONDS).maxDelay(60, TimeUnit.SECONDS).applyAutomaticReconnect();
@@ -275,6 +301,13 @@ public final class DeviceMqttClient {
         return t.getClass().getSimpleName();
     }
 
+    private static String disconnectReason(MqttClientDisconnectedContext ctx) {
+        if (ctx.getSource() == com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource.USER) {
+            return "closed_by_client";
+        }
+        return failureReason(ctx.getCause());
+    }
+
     private void onNewToken(AccessToken token) {
         if (closed || !transport.isConnected() || token.fingerprint().equals(presented)) {
             return;
@@ -409,8 +442,15 @@ public final class DeviceMqttClient {
         private boolean tls;
         private MqttClientExecutorConfig executorConfig;
         private Duration blockingTimeout = Duration.ofSeconds(30);
+        private ConnectionListener connectionListener;
 
         private Builder() {
+        }
+
+        /** Hears about the connection going up and down. */
+        public Builder connectionListener(ConnectionListener listener) {
+            this.connectionListener = Objects.requireNonNull(listener, "listener");
+            return this;
         }
 
         /** The device id: client id, username, topic prefix. Required (or {@link #identity}). */

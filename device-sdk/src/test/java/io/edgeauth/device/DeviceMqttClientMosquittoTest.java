@@ -165,7 +165,19 @@ class DeviceMqttClientMosquittoTest {
     void automaticReconnectUsesTheManagersLatestToken() throws Exception {
         HandFedTokens tokens = new HandFedTokens();
         tokens.next(TOKEN);
-        DeviceMqttClient client = device(DeviceMqttClient.MqttVersion.MQTT_5).tokens(tokens.manager).automaticReconnect(true).build();
+        List<String> events = new CopyOnWriteArrayList<>();
+        DeviceMqttClient client = device(DeviceMqttClient.MqttVersion.MQTT_5).tokens(tokens.manager).automaticReconnect(true)
+                .connectionListener(new DeviceMqttClient.ConnectionListener() {
+                    @Override
+                    public void onConnected() {
+                        events.add("up");
+                    }
+
+                    @Override
+                    public void onDisconnected(String reason) {
+                        events.add("down " + reason);
+                    }
+                }).build();
         client.connect().join();
 
         // the broker stops accepting the first token and drops the session (mosquitto does on reload)
@@ -183,6 +195,10 @@ class DeviceMqttClientMosquittoTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> upstream.stream().anyMatch(p -> p.getTopic().toString().endsWith("after-renewal")));
         client.disconnect().join();
         tokens.manager.close();
+        // up, dropped by the broker, (refused retries with the old token), up again, our own disconnect
+        assertThat(events.get(0)).isEqualTo("up");
+        assertThat(events.get(1)).startsWith("down ").isNotEqualTo("down closed_by_client");
+        assertThat(events.subList(2, events.size())).endsWith("up", "down closed_by_client");
     }
 
     @Test

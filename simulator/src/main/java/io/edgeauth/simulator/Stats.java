@@ -25,6 +25,7 @@ public final class Stats {
     final LongAdder acked = new LongAdder();
     final LongAdder reauthenticated = new LongAdder();
     private final ConcurrentHashMap<String, LongAdder> connectFailures = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, LongAdder> drops = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, LongAdder> publishFailures = new ConcurrentHashMap<>();
     private final Recorder recorder = new Recorder(MAX_LATENCY_MICROS, 3);
     private final Histogram total = new Histogram(MAX_LATENCY_MICROS, 3);
@@ -35,13 +36,24 @@ public final class Stats {
         started.increment();
     }
 
+    /** A device connected for the first time. */
     public void connected() {
         connected.increment();
+    }
+
+    /** A device's connection came up (first connect or reconnect). */
+    public void up() {
         connectedNow.increment();
     }
 
-    public void disconnected() {
+    /** A device's connection went down. */
+    public void down() {
         connectedNow.decrement();
+    }
+
+    /** The broker or the network dropped a connected device. */
+    public void dropped(String reason) {
+        drops.computeIfAbsent(reason, r -> new LongAdder()).increment();
     }
 
     public void connectFailed(String reason) {
@@ -80,6 +92,11 @@ public final class Stats {
         return sorted(connectFailures);
     }
 
+    /** Dropped connections by reason, sorted by reason. */
+    public Map<String, Long> drops() {
+        return sorted(drops);
+    }
+
     /** Publish failures by reason, sorted by reason. */
     public Map<String, Long> publishFailures() {
         return sorted(publishFailures);
@@ -102,8 +119,9 @@ public final class Stats {
         ackedAtLastProgress = ackedNow;
         lastProgressNanos = nowNanos;
         return String.format(Locale.ROOT,
-                "[%6.1fs] started=%d connected=%d failed=%d sent=%d acked=%d rate=%.1f msg/s p50=%s p99=%s",
-                elapsed.toMillis() / 1000.0, started.sum(), connectedNow.sum(), failedCount(), sent.sum(), ackedNow, rate,
+                "[%6.1fs] started=%d connected=%d failed=%d dropped=%d sent=%d acked=%d rate=%.1f msg/s p50=%s p99=%s",
+                elapsed.toMillis() / 1000.0, started.sum(), connectedNow.sum(), failedCount(),
+                drops.values().stream().mapToLong(LongAdder::sum).sum(), sent.sum(), ackedNow, rate,
                 millis(interval, 50), millis(interval, 99));
     }
 
@@ -116,6 +134,7 @@ public final class Stats {
         sb.append(" devices=").append(started.sum());
         sb.append(" connected=").append(connected.sum());
         sb.append(" failed=").append(failedCount()).append(reasons(connectFailures()));
+        sb.append(" dropped=").append(drops.values().stream().mapToLong(LongAdder::sum).sum()).append(reasons(drops()));
         sb.append(" sent=").append(sent.sum());
         sb.append(" acked=").append(acked.sum());
         long pf = publishFailures.values().stream().mapToLong(LongAdder::sum).sum();

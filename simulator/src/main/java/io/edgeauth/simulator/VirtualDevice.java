@@ -31,7 +31,7 @@ final class VirtualDevice {
     private volatile DeviceMqttClient mqtt;
     private volatile ScheduledFuture<?> publishing;
     private volatile boolean stopped;
-    private volatile boolean connected;
+    private final java.util.concurrent.atomic.AtomicBoolean up = new java.util.concurrent.atomic.AtomicBoolean();
 
     VirtualDevice(int index, SimulationConfig config, Simulation.Shared shared, Stats stats) {
         this.index = index;
@@ -58,7 +58,25 @@ final class VirtualDevice {
                 DeviceMqttClient.Builder b = DeviceMqttClient.builder().deviceId(id)
                         .serverHost(config.mqttHost()).serverPort(config.mqttPort())
                         .mqttVersion(config.mqttVersion()).enhancedAuth(config.enhancedAuth())
-                        .tokens(tokens);
+                        .tokens(tokens)
+                        .connectionListener(new DeviceMqttClient.ConnectionListener() {
+                            @Override
+                            public void onConnected() {
+                                if (up.compareAndSet(false, true)) {
+                                    stats.up();
+                                }
+                            }
+
+                            @Override
+                            public void onDisconnected(String reason) {
+                                if (up.compareAndSet(true, false)) {
+                                    stats.down();
+                                    if (!stopped && !"closed_by_client".equals(reason)) {
+                                        stats.dropped(reason);
+                                    }
+                                }
+                            }
+                        });
                 if (shared.mqttExecutor() != null) {
                     b.executorConfig(shared.mqttExecutor());
                 }
@@ -73,7 +91,6 @@ final class VirtualDevice {
                 stats.connectFailed(reason(e));
                 release();
             } else {
-                connected = true;
                 stats.connected();
                 schedulePublishing();
             }
@@ -134,9 +151,8 @@ final class VirtualDevice {
         DeviceMqttClient m = mqtt;
         CompletableFuture<Void> f = m == null ? CompletableFuture.completedFuture(null) : m.disconnect().handle((v, e) -> null);
         return f.whenComplete((v, e) -> {
-            if (connected) {
-                connected = false;
-                stats.disconnected();
+            if (up.compareAndSet(true, false)) {
+                stats.down();
             }
             release();
         });

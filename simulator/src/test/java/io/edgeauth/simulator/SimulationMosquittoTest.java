@@ -85,7 +85,7 @@ class SimulationMosquittoTest {
             System.out.println(out);
             assertThat(code).as(out).isZero();
             String summary = out.lines().filter(l -> l.startsWith("summary:")).findFirst().orElseThrow();
-            assertThat(summary).as(out).startsWith("summary: devices=4 connected=4 failed=0 sent=");
+            assertThat(summary).as(out).startsWith("summary: devices=4 connected=4 failed=0 dropped=0 sent=");
             long acked = Long.parseLong(summary.replaceAll(".* acked=(\\d+) .*", "$1"));
             assertThat(acked).isGreaterThan(40); // 4 devices x 20 msg/s for most of 2 s
             assertThat(summary).contains("publish_failed=0 ").doesNotContain("p50=-");

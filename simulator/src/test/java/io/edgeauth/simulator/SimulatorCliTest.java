@@ -81,7 +81,7 @@ class SimulatorCliTest {
         String text = buffer.toString(StandardCharsets.UTF_8);
         assertThat(code).isEqualTo(1);
         String summary = text.lines().filter(l -> l.startsWith("summary:")).findFirst().orElseThrow();
-        assertThat(summary).startsWith("summary: devices=3 connected=0 failed=3 {token:transport=3} sent=0 acked=0");
+        assertThat(summary).startsWith("summary: devices=3 connected=0 failed=3 {token:transport=3} dropped=0 sent=0 acked=0");
         assertThat(text.lines().filter(l -> l.startsWith("["))).isNotEmpty();
     }
 }

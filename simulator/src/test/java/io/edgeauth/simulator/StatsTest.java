@@ -17,6 +17,7 @@ class StatsTest {
         s.connected();
         s.connected();
         s.connected();
+        s.dropped("disconnect:NOT_AUTHORIZED");
         s.connectFailed("connack:NOT_AUTHORIZED");
         s.connectFailed("token:invalid_client");
         for (int i = 1; i <= 100; i++) {
@@ -28,7 +29,7 @@ class StatsTest {
 
         String line = s.summaryLine(Duration.ofSeconds(10));
         assertThat(line).isEqualTo("summary: devices=5 connected=3 failed=2 {connack:NOT_AUTHORIZED=1, token:invalid_client=1}"
-                + " sent=101 acked=100 publish_failed=1 {puback:QUOTA_EXCEEDED=1} rate=10.0 msg/s p50=50.02ms p99=99.01ms elapsed=10.0s");
+                + " dropped=1 {disconnect:NOT_AUTHORIZED=1} sent=101 acked=100 publish_failed=1 {puback:QUOTA_EXCEEDED=1} rate=10.0 msg/s p50=50.02ms p99=99.01ms elapsed=10.0s");
         assertThat(line).doesNotContain("\n");
         assertThat(s.connectFailures()).isEqualTo(Map.of("connack:NOT_AUTHORIZED", 1L, "token:invalid_client", 1L));
         assertThat(s.latencyMicros().getTotalCount()).isEqualTo(100);
@@ -38,7 +39,7 @@ class StatsTest {
     void emptyRunHasNoLatencies() {
         Stats s = new Stats();
         assertThat(s.summaryLine(Duration.ofSeconds(1)))
-                .isEqualTo("summary: devices=0 connected=0 failed=0 sent=0 acked=0 publish_failed=0 rate=0.0 msg/s p50=- p99=- elapsed=1.0s");
+                .isEqualTo("summary: devices=0 connected=0 failed=0 dropped=0 sent=0 acked=0 publish_failed=0 rate=0.0 msg/s p50=- p99=- elapsed=1.0s");
     }
 
     @Test
@@ -46,6 +47,7 @@ class StatsTest {
         Stats s = new Stats();
         s.deviceStarted();
         s.connected();
+        s.up();
         for (int i = 0; i < 20; i++) {
             s.sent();
             s.acked(TimeUnit.MILLISECONDS.toNanos(2));
@@ -57,7 +59,7 @@ class StatsTest {
             s.sent();
             s.acked(TimeUnit.MILLISECONDS.toNanos(8));
         }
-        s.disconnected();
+        s.down();
         String second = s.progressLine(Duration.ofSeconds(7), t0 + TimeUnit.SECONDS.toNanos(5));
         assertThat(second).contains("connected=0", "acked=25", "rate=1.0 msg/s", "p50=8.00ms");
         // the summary still covers every message
