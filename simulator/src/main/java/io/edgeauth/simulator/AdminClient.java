@@ -54,7 +54,13 @@ final class AdminClient {
                 .header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(30))
                 .build();
-        return http.sendAsync(r, HttpResponse.BodyHandlers.discarding()).thenApply(HttpResponse::statusCode);
+        return http.sendAsync(r, HttpResponse.BodyHandlers.discarding()).handle((response, error) -> {
+            if (error != null) {
+                Throwable t = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+                throw new RegistrationException(t instanceof java.net.http.HttpTimeoutException ? "register:timeout" : "register:io");
+            }
+            return response.statusCode();
+        });
     }
 
     /** Registration refused; the message is the failure reason. */
