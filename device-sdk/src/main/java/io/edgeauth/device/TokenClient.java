@@ -126,7 +126,7 @@ public final class TokenClient implements TokenSource {
                 });
     }
 
-    /** Parses a token endpoint response; public for tests and for callers with their own transport. */
+    /** Parses a token endpoint response (status and bounded body) into a token or a typed exception. */
     AccessToken parse(int status, byte[] body) {
         Map<String, Object> json;
         try {
