@@ -1,0 +1,132 @@
+package io.edgeauth.device;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import java.util.Objects;
+
+/**
+ * Builds RFC 7523 client assertions: JWTs signed with the device key that authenticate the device at
+ * the token endpoint ({@code iss} = {@code sub} = device id, {@code aud} = token endpoint URL,
+ * {@code iat}, {@code exp} at most 5 minutes later, a random 128-bit {@code jti}, {@code kid} = key
+ * thumbprint in the header).
+ *
+ * <pre>{@code
+ * ClientAssertions assertions = ClientAssertions.builder(identity)
+ *         .audience(URI.create("https://broker:8443/oauth/token").toString())
+ *         .lifetime(Duration.ofMinutes(1))
+ *         .build();
+ * String jwt = assertions.create();
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class ClientAssertions {
+    /** The longest lifetime the broker accepts (DESIGN: exp within 5 minutes). */
+    public static final Duration MAX_LIFETIME = Duration.ofMinutes(5);
+    /** The default lifetime: short, leaves room for clock skew. */
+    public static final Duration DEFAULT_LIFETIME = Duration.ofSeconds(60);
+    /** {@code client_assertion_type} for JWT bearer assertions (RFC 7523 §2.2). */
+    public static final String ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final DeviceIdentity identity;
+    private final String audience;
+    private final Duration lifetime;
+    private final Clock clock;
+
+    private ClientAssertions(Builder b) {
+        this.identity = b.identity;
+        this.audience = Objects.requireNonNull(b.audience, "audience (the token endpoint URL)");
+        this.lifetime = b.lifetime;
+        this.clock = b.clock;
+    }
+
+    /** Starts a builder for assertions signed by {@code identity}. */
+    public static Builder builder(DeviceIdentity identity) {
+        return new Builder(identity);
+    }
+
+    /** Signs a fresh assertion (new jti, iat = now) and returns its compact serialization. */
+    public String create() {
+        Instant now = clock.instant();
+        byte[] jti = new byte[16];
+        RANDOM.nextBytes(jti);
+        JWTClaimsSet claims = new JWTClaimsSet.Builder()
+                .issuer(identity.deviceId())
+                .subject(identity.deviceId())
+                .audience(audience)
+                .issueTime(Date.from(now))
+                .notBeforeTime(Date.from(now))
+                .expirationTime(Date.from(now.plus(lifetime)))
+                .jwtID(Base64.getUrlEncoder().withoutPadding().encodeToString(jti))
+                .build();
+        JWSHeader header = new JWSHeader.Builder(identity.algorithm())
+                .keyID(identity.thumbprint())
+                .type(JOSEObjectType.JWT)
+                .build();
+        SignedJWT jwt = new SignedJWT(header, claims);
+        try {
+            jwt.sign(identity.signer());
+        } catch (JOSEException e) {
+            throw new IllegalStateException("cannot sign the client assertion", e);
+        }
+        return jwt.serialize();
+    }
+
+    /** The audience every assertion names. */
+    public String audience() {
+        return audience;
+    }
+
+    /** The identity that signs. */
+    public DeviceIdentity identity() {
+        return identity;
+    }
+
+    /** Builder; not thread-safe. */
+    public static final class Builder {
+        private final DeviceIdentity identity;
+        private String audience;
+        private Duration lifetime = DEFAULT_LIFETIME;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(DeviceIdentity identity) {
+            this.identity = Objects.requireNonNull(identity, "identity");
+        }
+
+        /** The token endpoint URL (or the issuer), exactly as the broker expects it. Required. */
+        public Builder audience(String audience) {
+            this.audience = Objects.requireNonNull(audience, "audience");
+            return this;
+        }
+
+        /** How long an assertion is valid: more than 0, at most 5 minutes. Default 60 s. */
+        public Builder lifetime(Duration lifetime) {
+            if (lifetime.isNegative() || lifetime.isZero() || lifetime.compareTo(MAX_LIFETIME) > 0) {
+                throw new IllegalArgumentException("assertion lifetime must be in (0, 5 min]: " + lifetime);
+            }
+            this.lifetime = lifetime;
+            return this;
+        }
+
+        /** The clock for iat/exp (tests). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        public ClientAssertions build() {
+            return new ClientAssertions(this);
+        }
+    }
+}

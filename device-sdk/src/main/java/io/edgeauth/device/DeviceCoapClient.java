@@ -1,0 +1,401 @@
+package io.edgeauth.device;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.eclipse.californium.core.CoapClient;
+import org.eclipse.californium.core.CoapHandler;
+import org.eclipse.californium.core.CoapObserveRelation;
+import org.eclipse.californium.core.CoapResponse;
+import org.eclipse.californium.core.coap.CoAP;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.coap.Request;
+import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.elements.config.UdpConfig;
+import org.eclipse.californium.scandium.DTLSConnector;
+import org.eclipse.californium.scandium.config.DtlsConfig;
+import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
+import org.eclipse.californium.scandium.dtls.pskstore.AdvancedSinglePskStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A device's CoAP connection to the broker, over Eclipse Californium (plain CoAP for development, or
+ * DTLS 1.2 with a pre-shared key whose identity is the device id).
+ *
+ * <p>Following RFC 9200 §5.10.1 (ACE), the device first uploads its token to {@code /authz-info}
+ * ({@link #uploadToken()}: a CWT as raw bytes with content-format 61 {@code application/cwt}, a JWT
+ * as text); the broker binds it to this DTLS session (or source address). Then
+ * {@link #publishTelemetry} POSTs to {@code /d/{id}/up/{path}} and {@link #observeCommands} observes
+ * {@code /d/{id}/down}. A 4.01 answer to telemetry makes the client upload the current token once
+ * more and retry. With a {@link TokenManager}, every fresh token is uploaded as it arrives.
+ *
+ * <pre>{@code
+ * DeviceCoapClient coap = DeviceCoapClient.builder()
+ *         .serverUri(URI.create("coaps://broker.example:5684"))
+ *         .deviceId("pump-1").psk(pskBytes)
+ *         .tokens(tokenManager)
+ *         .build();
+ * coap.uploadToken().thenCompose(v -> coap.publishTelemetry("temp", "21.5".getBytes())).join();
+ * }</pre>
+ *
+ * <p>One UDP endpoint per client, closed by {@link #close()}. Thread-safe.
+ */
+public final class DeviceCoapClient implements AutoCloseable {
+    /** RFC 9200 token upload resource. */
+    public static final String AUTHZ_INFO = "authz-info";
+    private static final Logger LOG = LoggerFactory.getLogger(DeviceCoapClient.class);
+    private static final int MAX_DIAGNOSTIC = 256;
+
+    static {
+        CoapConfig.register();
+        UdpConfig.register();
+        DtlsConfig.register();
+    }
+
+    /** An active observation of the command resource. */
+    public interface Observation extends AutoCloseable {
+        /** Cancels the observation (tells the server). */
+        @Override
+        void close();
+    }
+
+    private final String deviceId;
+    private final String base;
+    private final Supplier<AccessToken> tokens;
+    private final TokenManager tokenManager;
+    private final TokenManager.Listener uploader;
+    private final CoapEndpoint endpoint;
+    private final CoapClient client;
+    private final Duration blockingTimeout;
+
+    private DeviceCoapClient(Builder b) {
+        this.deviceId = b.deviceId;
+        String s = b.serverUri.toString();
+        this.base = s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+        this.tokenManager = b.tokenManager;
+        this.tokens = b.tokenManager != null ? b.tokenManager::current : b.tokens;
+        this.blockingTimeout = b.blockingTimeout;
+        Configuration config = b.configuration != null ? b.configuration : Configuration.createStandardWithoutFile();
+        CoapEndpoint.Builder eb = new CoapEndpoint.Builder().setConfiguration(config).setLoggingTag(deviceId);
+        InetSocketAddress local = b.localAddress != null ? b.localAddress : new InetSocketAddress(0);
+        if ("coaps".equalsIgnoreCase(b.serverUri.getScheme())) {
+            if (b.psk == null) {
+                throw new IllegalStateException("coaps needs a pre-shared key (psk)");
+            }
+            DtlsConnectorConfig dtls = DtlsConnectorConfig.builder(config)
+                    .setAddress(local)
+                    .set(DtlsConfig.DTLS_ROLE, DtlsConfig.DtlsRole.CLIENT_ONLY)
+                    .setAdvancedPskStore(new AdvancedSinglePskStore(deviceId, b.psk))
+                    .setLoggingTag(deviceId)
+                    .build();
+            eb.setConnector(new DTLSConnector(dtls));
+        } else {
+            eb.setInetSocketAddress(local);
+        }
+        this.endpoint = eb.build();
+        this.client = new CoapClient();
+        this.client.setEndpoint(endpoint);
+        this.uploader = tokenManager == null ? null : token -> uploadToken(token).whenComplete((v, e) -> {
+            if (e != null) {
+                LOG.info("device {}: uploading the new token fp={} failed: {}", deviceId, token.fingerprint(), String.valueOf(unwrap(e)));
+            }
+        });
+        if (uploader != null) {
+            tokenManager.addListener(uploader);
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public String deviceId() {
+        return deviceId;
+    }
+
+    /** Uploads the current token to {@code /authz-info}. */
+    public CompletableFuture<Void> uploadToken() {
+        AccessToken t = tokens.get();
+        if (t == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("no access token yet (start the TokenManager first)"));
+        }
+        return uploadToken(t);
+    }
+
+    /** Uploads {@code token} to {@code /authz-info} (CWT raw, content-format 61; JWT as text). */
+    public CompletableFuture<Void> uploadToken(AccessToken token) {
+        Request r = Request.newPost();
+        r.setURI(base + "/" + AUTHZ_INFO);
+        if (token.format() == TokenFormat.CWT) {
+            r.setPayload(token.bytes());
+            r.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_CWT);
+        } else {
+            r.setPayload(token.value().getBytes(StandardCharsets.US_ASCII));
+            r.getOptions().setContentFormat(MediaTypeRegistry.TEXT_PLAIN);
+        }
+        return send(r).thenRun(() -> LOG.debug("device {}: token fp={} uploaded", deviceId, token.fingerprint()));
+    }
+
+    /** POSTs telemetry (confirmable) to {@code /d/{id}/up/{path}}; re-uploads the token once on 4.01. */
+    public CompletableFuture<Void> publishTelemetry(String path, byte[] payload) {
+        return publishTelemetry(path, payload, MediaTypeRegistry.APPLICATION_OCTET_STREAM);
+    }
+
+    /** As {@link #publishTelemetry(String, byte[])} with an explicit content-format. */
+    public CompletableFuture<Void> publishTelemetry(String path, byte[] payload, int contentFormat) {
+        String uri;
+        try {
+            uri = base + "/" + Topics.up(deviceId, path);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        Objects.requireNonNull(payload, "payload");
+        return send(telemetry(uri, payload, contentFormat)).exceptionallyCompose(e -> {
+            Throwable t = unwrap(e);
+            if (t instanceof CoapRequestException && "4.01".equals(((CoapRequestException) t).code()) && tokens.get() != null) {
+                LOG.debug("device {}: 4.01 on telemetry, uploading the token again", deviceId);
+                return uploadToken().thenCompose(v -> send(telemetry(uri, payload, contentFormat)));
+            }
+            return CompletableFuture.failedFuture(t);
+        });
+    }
+
+    /**
+     * Observes {@code /d/{id}/down}; every notification is handed to {@code handler} as a command
+     * (path "", topic {@code d/{id}/down}). The future completes with the observation once the first
+     * response arrives, or fails if the broker refuses.
+     */
+    public CompletableFuture<Observation> observeCommands(Consumer<Command> handler) {
+        Objects.requireNonNull(handler, "handler");
+        Request r = Request.newGet();
+        r.setURI(base + "/d/" + deviceId + "/down");
+        r.setObserve();
+        CompletableFuture<Observation> result = new CompletableFuture<>();
+        String topic = "d/" + deviceId + "/down";
+        CoapObserveRelation[] relation = new CoapObserveRelation[1];
+        relation[0] = client.observe(r, new CoapHandler() {
+            @Override
+            public void onLoad(CoapResponse response) {
+                if (!response.isSuccess()) {
+                    result.completeExceptionally(error(response));
+                    return;
+                }
+                boolean first = !result.isDone();
+                result.complete(() -> relation[0].proactiveCancel());
+                byte[] payload = response.getPayload() == null ? new byte[0] : response.getPayload();
+                // the first response is the registration answer: it carries a command only if one is pending
+                if (first && payload.length == 0) {
+                    return;
+                }
+                try {
+                    handler.accept(new Command(topic, "", payload));
+                } catch (RuntimeException e) {
+                    LOG.warn("device {}: command handler failed", deviceId, e);
+                }
+            }
+
+            @Override
+            public void onError() {
+                result.completeExceptionally(new CoapRequestException("failed", "observe of " + topic + " failed", null));
+            }
+        });
+        return result;
+    }
+
+    /** Stops following tokens and destroys the endpoint (closing the DTLS session). */
+    @Override
+    public void close() {
+        if (uploader != null) {
+            tokenManager.removeListener(uploader);
+        }
+        client.shutdown();
+        endpoint.destroy();
+    }
+
+    /** A blocking view of this same client. */
+    public Blocking toBlocking() {
+        return new Blocking(this);
+    }
+
+    private static Request telemetry(String uri, byte[] payload, int contentFormat) {
+        Request r = Request.newPost();
+        r.setURI(uri);
+        r.setPayload(payload);
+        r.getOptions().setContentFormat(contentFormat);
+        return r;
+    }
+
+    private CompletableFuture<Void> send(Request request) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        client.advanced(new CoapHandler() {
+            @Override
+            public void onLoad(CoapResponse response) {
+                if (response.isSuccess()) {
+                    f.complete(null);
+                } else {
+                    f.completeExceptionally(error(response));
+                }
+            }
+
+            @Override
+            public void onError() {
+                String code = request.isTimedOut() ? "timeout" : request.isRejected() ? "rejected" : "failed";
+                f.completeExceptionally(new CoapRequestException(code, request.getSendError() == null ? null : request.getSendError().toString(), null));
+            }
+        }, request);
+        return f;
+    }
+
+    private static CoapRequestException error(CoapResponse response) {
+        CoAP.ResponseCode code = response.getCode();
+        String text = response.getResponseText();
+        Long maxAge = response.getOptions().hasMaxAge() ? response.getOptions().getMaxAge() : null;
+        return new CoapRequestException(code.codeClass + "." + String.format("%02d", code.codeDetail),
+                TokenRequestException.clean(text == null || text.length() <= MAX_DIAGNOSTIC ? text : text.substring(0, MAX_DIAGNOSTIC)), maxAge);
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /** The blocking view. */
+    public static final class Blocking {
+        private final DeviceCoapClient client;
+
+        private Blocking(DeviceCoapClient client) {
+            this.client = client;
+        }
+
+        public void uploadToken() {
+            await(client.uploadToken());
+        }
+
+        public void publishTelemetry(String path, byte[] payload) {
+            await(client.publishTelemetry(path, payload));
+        }
+
+        public Observation observeCommands(Consumer<Command> handler) {
+            return await(client.observeCommands(handler));
+        }
+
+        public DeviceCoapClient toAsync() {
+            return client;
+        }
+
+        private <T> T await(CompletableFuture<T> f) {
+            try {
+                return f.get(client.blockingTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CompletionException(e);
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause();
+                throw c instanceof RuntimeException ? (RuntimeException) c : new CompletionException(c);
+            } catch (TimeoutException e) {
+                throw new CompletionException(e);
+            }
+        }
+    }
+
+    /** Builder; not thread-safe. */
+    public static final class Builder {
+        private URI serverUri;
+        private String deviceId;
+        private byte[] psk;
+        private TokenManager tokenManager;
+        private Supplier<AccessToken> tokens;
+        private Configuration configuration;
+        private InetSocketAddress localAddress;
+        private Duration blockingTimeout = Duration.ofSeconds(60);
+
+        private Builder() {
+        }
+
+        /** {@code coap://host:5683} (development) or {@code coaps://host:5684} (DTLS PSK). Required. */
+        public Builder serverUri(URI uri) {
+            String scheme = Objects.requireNonNull(uri, "uri").getScheme();
+            if (!"coap".equalsIgnoreCase(scheme) && !"coaps".equalsIgnoreCase(scheme)) {
+                throw new IllegalArgumentException("scheme must be coap or coaps: " + uri);
+            }
+            this.serverUri = uri;
+            return this;
+        }
+
+        public Builder deviceId(String deviceId) {
+            this.deviceId = Objects.requireNonNull(deviceId, "deviceId");
+            return this;
+        }
+
+        public Builder identity(DeviceIdentity identity) {
+            return deviceId(identity.deviceId());
+        }
+
+        /** The DTLS pre-shared key (identity = device id); required for coaps. */
+        public Builder psk(byte[] key) {
+            if (key == null || key.length < 16) {
+                throw new IllegalArgumentException("a PSK must have at least 16 bytes");
+            }
+            this.psk = key.clone();
+            return this;
+        }
+
+        /** Tokens from a manager; each new token is uploaded as it arrives. */
+        public Builder tokens(TokenManager manager) {
+            this.tokenManager = Objects.requireNonNull(manager, "manager");
+            return this;
+        }
+
+        public Builder tokens(Supplier<AccessToken> supplier) {
+            this.tokens = Objects.requireNonNull(supplier, "supplier");
+            return this;
+        }
+
+        public Builder token(AccessToken token) {
+            Objects.requireNonNull(token, "token");
+            return tokens(() -> token);
+        }
+
+        /** Californium configuration (timeouts, DTLS settings); default: the standard one without a file. */
+        public Builder configuration(Configuration configuration) {
+            this.configuration = Objects.requireNonNull(configuration, "configuration");
+            return this;
+        }
+
+        /** Local address to bind; default any address, ephemeral port. */
+        public Builder localAddress(InetSocketAddress local) {
+            this.localAddress = Objects.requireNonNull(local, "local");
+            return this;
+        }
+
+        /** How long the blocking view waits. Default 60 s (CoAP retransmissions take time). */
+        public Builder blockingTimeout(Duration timeout) {
+            this.blockingTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        public DeviceCoapClient build() {
+            if (serverUri == null || deviceId == null) {
+                throw new IllegalStateException("serverUri and deviceId are required");
+            }
+            if (tokenManager == null && tokens == null) {
+                throw new IllegalStateException("tokens(...) or token(...) is required");
+            }
+            return new DeviceCoapClient(this);
+        }
+    }
+}

@@ -1,0 +1,623 @@
+package io.edgeauth.device;
+
+import com.hivemq.client.mqtt.MqttClientExecutorConfig;
+import com.hivemq.client.mqtt.MqttClientSslConfig;
+import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
+import com.hivemq.client.mqtt.exceptions.ConnectionClosedException;
+import com.hivemq.client.mqtt.exceptions.ConnectionFailedException;
+import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3Client;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3ClientBuilder;
+import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3ConnAckException;
+import com.hivemq.client.mqtt.mqtt3.lifecycle.Mqtt3ClientDisconnectedContext;
+import com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAck;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
+import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientDisconnectedContext;
+import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
+import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5Disconnect;
+import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAck;
+import io.edgeauth.device.internal.Mqtt3Transport;
+import io.edgeauth.device.internal.Mqtt5Transport;
+import io.edgeauth.device.internal.MqttTransport;
+import io.edgeauth.device.internal.TokenAuthMechanism;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManagerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A device's MQTT connection to the broker, over the HiveMQ MQTT client (MQTT 5 by default, 3.1.1
+ * optionally).
+ *
+ * <p>CONNECT carries client id = username = device id and password = the access token (the JWT, or
+ * the CWT base64url-encoded as the token endpoint returned it). With MQTT 5 the client also uses
+ * enhanced authentication, method {@value #DEFAULT_AUTH_METHOD}, with the raw token bytes as
+ * authentication data, so that when the {@link TokenManager} has a fresh token it is presented in an
+ * AUTH packet (re-authentication) without reconnecting. With MQTT 3.1.1, or with enhanced
+ * authentication turned off, a fresh token means a quick reconnect (and re-subscribe).
+ *
+ * <pre>{@code
+ * DeviceMqttClient mqtt = DeviceMqttClient.builder()
+ *         .deviceId("pump-1").serverHost("broker.example").serverPort(8883)
+ *         .tokens(tokenManager)
+ *         .tls(trustManagerFactory)
+ *         .build();
+ * mqtt.connect()
+ *     .thenCompose(v -> mqtt.onCommand(c -> System.out.println("command " + c.path())))
+ *     .thenCompose(v -> mqtt.publishTelemetry("temp", "21.5".getBytes(), 1));
+ * }</pre>
+ *
+ * <p>The methods here are asynchronous; {@link #toBlocking()} gives a blocking view of the same
+ * connection. Many clients share the HiveMQ Netty event loop by default (pass one
+ * {@link MqttClientExecutorConfig} to bound its threads). Thread-safe.
+ */
+public final class DeviceMqttClient {
+    /** The MQTT 5 authentication method whose data is the token. */
+    public static final String DEFAULT_AUTH_METHOD = "edgeauth-token";
+    private static final Logger LOG = LoggerFactory.getLogger(DeviceMqttClient.class);
+
+    /** The protocol version. */
+    public enum MqttVersion {
+        MQTT_3_1_1,
+        MQTT_5
+    }
+
+    /**
+     * Hears about the connection going up and down, including the client's own reconnects and HiveMQ's
+     * automatic reconnects. Called on HiveMQ's threads: return quickly.
+     */
+    public interface ConnectionListener {
+        /** The connection is up (CONNACK success). */
+        default void onConnected() {
+        }
+
+        /**
+         * The connection went down or a connect attempt failed; {@code reason} as in
+         * {@link DeviceMqttClient#failureReason(Throwable)} (e.g. {@code disconnect:NOT_AUTHORIZED} when
+         * the broker drops a revoked session), {@code closed_by_client} for our own disconnects.
+         */
+        default void onDisconnected(String reason) {
+        }
+    }
+
+    private final String deviceId;
+    private final MqttVersion version;
+    private final Supplier<AccessToken> tokens;
+    private final TokenManager tokenManager;
+    private final int keepAliveSeconds;
+    private final boolean rawCwtPassword;
+    private final Duration blockingTimeout;
+    private final MqttTransport transport;
+    private final TokenManager.Listener renewer;
+    private volatile Consumer<Command> commandHandler;
+    private volatile int commandQos = 1;
+    private volatile String presented;
+    private volatile boolean closed;
+
+    private DeviceMqttClient(Builder b) {
+        this.deviceId = b.deviceId;
+        this.version = b.version;
+        this.tokenManager = b.tokenManager;
+        this.tokens = b.tokenManager != null ? b.tokenManager::current : b.tokens;
+        this.keepAliveSeconds = b.keepAliveSeconds;
+        this.rawCwtPassword = b.rawCwtPassword;
+        this.blockingTimeout = b.blockingTimeout;
+        boolean enhanced = version == MqttVersion.MQTT_5 && b.enhancedAuth;
+        if (version == MqttVersion.MQTT_5) {
+            Mqtt5ClientBuilder cb = Mqtt5Client.builder().identifier(deviceId).serverHost(b.host).serverPort(b.port);
+            if (b.ssl != null) {
+                cb.sslConfig(b.ssl);
+            }
+            if (b.executorConfig != null) {
+                cb.executorConfig(b.executorConfig);
+            }
+            if (b.connectionListener != null) {
+                cb.addConnectedListener(ctx -> b.connectionListener.onConnected());
+                cb.addDisconnectedListener(ctx -> b.connectionListener.onDisconnected(disconnectReason(ctx)));
+            }
+            if (enhanced) {
+                cb.enhancedAuth(new TokenAuthMechanism(b.authMethod, () -> currentToken().bytes(), deviceId));
+            }
+            if (b.automaticReconnect) {
+                cb.automaticReconnect().initialDelay(1, TimeUnit.SECONDS).maxDelay(60, TimeUnit.SECONDS).applyAutomaticReconnect();
+                cb.addDisconnectedListener(this::refreshReconnectCredentials);
+            }
+            this.transport = new Mqtt5Transport(cb.buildAsync(), deviceId, enhanced);
+        } else {
+            Mqtt3ClientBuilder cb = Mqtt3Client.builder().identifier(deviceId).serverHost(b.host).serverPort(b.port);
+            if (b.ssl != null) {
+                cb.sslConfig(b.ssl);
+            }
+            if (b.executorConfig != null) {
+                cb.executorConfig(b.executorConfig);
+            }
+            if (b.connectionListener != null) {
+                cb.addConnectedListener(ctx -> b.connectionListener.onConnected());
+                cb.addDisconnectedListener(ctx -> b.connectionListener.onDisconnected(disconnectReason(ctx)));
+            }
+            if (b.automaticReconnect) {
+                cb.automaticReconnect().initialDelay(1, TimeUnit.SECONDS).maxDelay(60, TimeUnit.SECONDS).applyAutomaticReconnect();
+                cb.addDisconnectedListener(this::refreshReconnectCredentials);
+            }
+            this.transport = new Mqtt3Transport(cb.buildAsync(), deviceId);
+        }
+        this.renewer = tokenManager == null ? null : this::onNewToken;
+        if (renewer != null) {
+            tokenManager.addListener(renewer);
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public String deviceId() {
+        return deviceId;
+    }
+
+    public MqttVersion mqttVersion() {
+        return version;
+    }
+
+    public boolean isConnected() {
+        return transport.isConnected();
+    }
+
+    /**
+     * Connects with the current token and, if {@link #onCommand} was called before, subscribes to
+     * {@code d/{id}/down/#}. Fails with the HiveMQ exception for a refused CONNECT (see
+     * {@link #failureReason(Throwable)}).
+     */
+    public CompletableFuture<Void> connect() {
+        AccessToken token;
+        try {
+            token = currentToken();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return transport.connect(password(token), keepAliveSeconds).thenCompose(v -> {
+            presented = token.fingerprint();
+            LOG.debug("device {}: connected ({}) with token fp={}", deviceId, version, token.fingerprint());
+            Consumer<Command> h = commandHandler;
+            return h == null ? CompletableFuture.completedFuture(null) : subscribeCommands();
+        });
+    }
+
+    /** Publishes telemetry to {@code d/{id}/up/{path}} with QoS 0, 1 or 2; completes when sent (QoS 0) or acknowledged. */
+    public CompletableFuture<Void> publishTelemetry(String path, byte[] payload, int qos) {
+        String topic;
+        try {
+            topic = Topics.up(deviceId, path);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return transport.publish(topic, Objects.requireNonNull(payload, "payload"), qos);
+    }
+
+    /** Receives commands published to {@code d/{id}/down/#} with QoS 1; subscribes now if connected, else on connect. */
+    public CompletableFuture<Void> onCommand(Consumer<Command> handler) {
+        return onCommand(handler, 1);
+    }
+
+    /** As {@link #onCommand(Consumer)} with the given subscription QoS. */
+    public CompletableFuture<Void> onCommand(Consumer<Command> handler, int qos) {
+        this.commandHandler = Objects.requireNonNull(handler, "handler");
+        this.commandQos = qos;
+        return transport.isConnected() ? subscribeCommands() : CompletableFuture.completedFuture(null);
+    }
+
+    /**
+     * Presents the current token again: MQTT 5 AUTH re-authentication when enhanced authentication is
+     * on, otherwise a reconnect (and re-subscribe) with the token as the new password. Called by
+     * itself when the {@link TokenManager} has a new token.
+     */
+    public CompletableFuture<Void> reauthenticate() {
+        AccessToken token;
+        try {
+            token = currentToken();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (transport.canReauthenticate()) {
+            return transport.reauthenticate().thenRun(() -> {
+                presented = token.fingerprint();
+                LOG.debug("device {}: re-authenticated with token fp={}", deviceId, token.fingerprint());
+            });
+        }
+        return transport.disconnect()
+                .handle((v, e) -> null)
+                .thenCompose(v -> closed ? CompletableFuture.<Void>completedFuture(null) : connect());
+    }
+
+    /** Disconnects and stops following token renewals. */
+    public CompletableFuture<Void> disconnect() {
+        closed = true;
+        if (renewer != null) {
+            tokenManager.removeListener(renewer);
+        }
+        return transport.isConnected() ? transport.disconnect() : CompletableFuture.completedFuture(null);
+    }
+
+    /** A blocking view of this same connection. */
+    public Blocking toBlocking() {
+        return new Blocking(this);
+    }
+
+    /**
+     * A short, stable name for why an MQTT operation failed, for metrics and logs: e.g.
+     * {@code connack:NOT_AUTHORIZED}, {@code connack:BAD_USER_NAME_OR_PASSWORD}, {@code puback:QUOTA_EXCEEDED},
+     * {@code disconnect:...}, {@code connection_failed}, {@code connection_closed}, {@code timeout},
+     * {@code token:invalid_client}.
+     */
+    public static String failureReason(Throwable error) {
+        Throwable t = error;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof Mqtt5ConnAckException) {
+            return "connack:" + ((Mqtt5ConnAck) ((Mqtt5ConnAckException) t).getMqttMessage()).getReasonCode();
+        }
+        if (t instanceof Mqtt3ConnAckException) {
+            return "connack:" + ((Mqtt3ConnAck) ((Mqtt3ConnAckException) t).getMqttMessage()).getReturnCode();
+        }
+        if (t instanceof Mqtt5PubAckException) {
+            return "puback:" + ((Mqtt5PubAck) ((Mqtt5PubAckException) t).getMqttMessage()).getReasonCode();
+        }
+        if (t instanceof Mqtt5DisconnectException) {
+            return "disconnect:" + ((Mqtt5Disconnect) ((Mqtt5DisconnectException) t).getMqttMessage()).getReasonCode();
+        }
+        if (t instanceof ConnectionFailedException) {
+            return "connection_failed";
+        }
+        if (t instanceof ConnectionClosedException) {
+            return "connection_closed";
+        }
+        if (t instanceof TimeoutException) {
+            return "timeout";
+        }
+        if (t instanceof TokenRequestException) {
+            TokenRequestException e = (TokenRequestException) t;
+            return "token:" + (e.error() != null ? e.error() : e.reason().name().toLowerCase(Locale.ROOT));
+        }
+        return t.getClass().getSimpleName();
+    }
+
+    private static String disconnectReason(MqttClientDisconnectedContext ctx) {
+        if (ctx.getSource() == com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource.USER) {
+            return "closed_by_client";
+        }
+        return failureReason(ctx.getCause());
+    }
+
+    private void onNewToken(AccessToken token) {
+        if (closed || !transport.isConnected() || token.fingerprint().equals(presented)) {
+            return;
+        }
+        reauthenticate().whenComplete((v, e) -> {
+            if (e != null) {
+                LOG.info("device {}: presenting the new token failed: {}", deviceId, failureReason(e));
+            }
+        });
+    }
+
+    private CompletableFuture<Void> subscribeCommands() {
+        Consumer<Command> h = commandHandler;
+        return transport.subscribe(Topics.downFilter(deviceId), commandQos, (topic, payload) -> {
+            String path = Topics.downPath(deviceId, topic);
+            if (path == null) {
+                LOG.debug("device {}: ignoring message on {}", deviceId, topic);
+                return;
+            }
+            try {
+                h.accept(new Command(topic, path, payload));
+            } catch (RuntimeException e) {
+                LOG.warn("device {}: command handler failed", deviceId, e);
+            }
+        });
+    }
+
+    private void refreshReconnectCredentials(MqttClientDisconnectedContext ctx) {
+        if (closed) {
+            ctx.getReconnector().reconnect(false);
+            return;
+        }
+        AccessToken t = tokens.get();
+        if (t == null) {
+            return;
+        }
+        byte[] pw = password(t);
+        if (ctx instanceof Mqtt5ClientDisconnectedContext) {
+            ((Mqtt5ClientDisconnectedContext) ctx).getReconnector().connectWith()
+                    .cleanStart(true).keepAlive(keepAliveSeconds)
+                    .simpleAuth().username(deviceId).password(pw).applySimpleAuth()
+                    .applyConnect();
+        } else if (ctx instanceof Mqtt3ClientDisconnectedContext) {
+            ((Mqtt3ClientDisconnectedContext) ctx).getReconnector().connectWith()
+                    .cleanSession(true).keepAlive(keepAliveSeconds)
+                    .simpleAuth().username(deviceId).password(pw).applySimpleAuth()
+                    .applyConnect();
+        }
+        presented = t.fingerprint();
+    }
+
+    private AccessToken currentToken() {
+        AccessToken t = tokens.get();
+        if (t == null) {
+            throw new IllegalStateException("no access token yet (start the TokenManager first)");
+        }
+        return t;
+    }
+
+    private byte[] password(AccessToken t) {
+        return rawCwtPassword ? t.bytes() : t.value().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The blocking view: the same operations, waiting up to the configured timeout. */
+    public static final class Blocking {
+        private final DeviceMqttClient client;
+
+        private Blocking(DeviceMqttClient client) {
+            this.client = client;
+        }
+
+        public void connect() {
+            await(client.connect());
+        }
+
+        public void publishTelemetry(String path, byte[] payload, int qos) {
+            await(client.publishTelemetry(path, payload, qos));
+        }
+
+        public void onCommand(Consumer<Command> handler) {
+            await(client.onCommand(handler));
+        }
+
+        public void reauthenticate() {
+            await(client.reauthenticate());
+        }
+
+        public void disconnect() {
+            await(client.disconnect());
+        }
+
+        public boolean isConnected() {
+            return client.isConnected();
+        }
+
+        /** The asynchronous view. */
+        public DeviceMqttClient toAsync() {
+            return client;
+        }
+
+        private void await(CompletableFuture<Void> f) {
+            try {
+                f.get(client.blockingTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CompletionException(e);
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause();
+                throw c instanceof RuntimeException ? (RuntimeException) c : new CompletionException(c);
+            } catch (TimeoutException e) {
+                throw new CompletionException(e);
+            }
+        }
+    }
+
+    /** Builder; not thread-safe. */
+    public static final class Builder {
+        private String deviceId;
+        private String host = "localhost";
+        private int port = -1;
+        private MqttVersion version = MqttVersion.MQTT_5;
+        private TokenManager tokenManager;
+        private Supplier<AccessToken> tokens;
+        private boolean enhancedAuth = true;
+        private String authMethod = DEFAULT_AUTH_METHOD;
+        private boolean rawCwtPassword;
+        private int keepAliveSeconds = 60;
+        private boolean automaticReconnect;
+        private MqttClientSslConfig ssl;
+        private TrustManagerFactory trust;
+        private KeyManagerFactory keys;
+        private boolean tls;
+        private MqttClientExecutorConfig executorConfig;
+        private Duration blockingTimeout = Duration.ofSeconds(30);
+        private ConnectionListener connectionListener;
+
+        private Builder() {
+        }
+
+        /** Hears about the connection going up and down. */
+        public Builder connectionListener(ConnectionListener listener) {
+            this.connectionListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** The device id: client id, username, topic prefix. Required (or {@link #identity}). */
+        public Builder deviceId(String deviceId) {
+            this.deviceId = Objects.requireNonNull(deviceId, "deviceId");
+            return this;
+        }
+
+        /** Takes the device id from the identity. */
+        public Builder identity(DeviceIdentity identity) {
+            return deviceId(identity.deviceId());
+        }
+
+        public Builder serverHost(String host) {
+            this.host = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /** Default 1883, or 8883 with TLS. */
+        public Builder serverPort(int port) {
+            this.port = port;
+            return this;
+        }
+
+        /** MQTT 5 (default) or 3.1.1. */
+        public Builder mqttVersion(MqttVersion version) {
+            this.version = Objects.requireNonNull(version, "version");
+            return this;
+        }
+
+        /** Tokens from a manager; new tokens are presented while connected (AUTH or reconnect). */
+        public Builder tokens(TokenManager manager) {
+            this.tokenManager = Objects.requireNonNull(manager, "manager");
+            return this;
+        }
+
+        /** Tokens from any supplier (no automatic renewal; call {@link #reauthenticate()}). */
+        public Builder tokens(Supplier<AccessToken> supplier) {
+            this.tokens = Objects.requireNonNull(supplier, "supplier");
+            return this;
+        }
+
+        /** A fixed token. */
+        public Builder token(AccessToken token) {
+            Objects.requireNonNull(token, "token");
+            return tokens(() -> token);
+        }
+
+        /** MQTT 5 enhanced authentication (AUTH re-authentication). Default on; off falls back to reconnects. */
+        public Builder enhancedAuth(boolean on) {
+            this.enhancedAuth = on;
+            return this;
+        }
+
+        /** The MQTT 5 authentication method name. Default {@value #DEFAULT_AUTH_METHOD}. */
+        public Builder authMethod(String method) {
+            this.authMethod = Objects.requireNonNull(method, "method");
+            return this;
+        }
+
+        /**
+         * Send a CWT as raw bytes in the password instead of base64url text. Default off, because a
+         * broker that reads the password as UTF-8 (Vert.x MQTT does) corrupts binary; the MQTT 5
+         * authentication data is always raw.
+         */
+        public Builder rawCwtPassword(boolean raw) {
+            this.rawCwtPassword = raw;
+            return this;
+        }
+
+        /** Keep-alive in seconds. Default 60. */
+        public Builder keepAlive(int seconds) {
+            this.keepAliveSeconds = seconds;
+            return this;
+        }
+
+        /** Reconnect by itself (1 s to 60 s backoff) with the then-current token. Default off. */
+        public Builder automaticReconnect(boolean on) {
+            this.automaticReconnect = on;
+            return this;
+        }
+
+        /** TLS with the JVM's default trust. */
+        public Builder tls() {
+            this.tls = true;
+            return this;
+        }
+
+        /** TLS trusting the given trust managers. */
+        public Builder tls(TrustManagerFactory trust) {
+            this.tls = true;
+            this.trust = Objects.requireNonNull(trust, "trust");
+            return this;
+        }
+
+        /** TLS trusting the certificates in {@code trustStore}. */
+        public Builder trustStore(KeyStore trustStore) {
+            try {
+                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                tmf.init(trustStore);
+                return tls(tmf);
+            } catch (GeneralSecurityException e) {
+                throw new IllegalArgumentException("unusable trust store", e);
+            }
+        }
+
+        /** Mutual TLS: present this key and certificate chain. */
+        public Builder clientCertificate(PrivateKey key, X509Certificate... chain) {
+            try {
+                char[] pw = new char[0];
+                KeyStore ks = KeyStore.getInstance("PKCS12");
+                ks.load(null, null);
+                ks.setKeyEntry("device", key, pw, chain);
+                KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                kmf.init(ks, pw);
+                return keyManagerFactory(kmf);
+            } catch (GeneralSecurityException | java.io.IOException e) {
+                throw new IllegalArgumentException("unusable client key or certificate", e);
+            }
+        }
+
+        /** Mutual TLS with the given key managers. */
+        public Builder keyManagerFactory(KeyManagerFactory keys) {
+            this.tls = true;
+            this.keys = Objects.requireNonNull(keys, "keys");
+            return this;
+        }
+
+        /** A complete HiveMQ TLS configuration (overrides the TLS options above). */
+        public Builder sslConfig(MqttClientSslConfig ssl) {
+            this.ssl = Objects.requireNonNull(ssl, "ssl");
+            return this;
+        }
+
+        /** Share or bound HiveMQ's threads (Netty executor and thread count). */
+        public Builder executorConfig(MqttClientExecutorConfig config) {
+            this.executorConfig = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /** How long the blocking view waits. Default 30 s. */
+        public Builder blockingTimeout(Duration timeout) {
+            this.blockingTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        public DeviceMqttClient build() {
+            if (deviceId == null) {
+                throw new IllegalStateException("deviceId is required");
+            }
+            if (tokenManager == null && tokens == null) {
+                throw new IllegalStateException("tokens(...) or token(...) is required");
+            }
+            if (ssl == null && tls) {
+                MqttClientSslConfigBuilder sb = MqttClientSslConfig.builder();
+                if (trust != null) {
+                    sb.trustManagerFactory(trust);
+                }
+                if (keys != null) {
+                    sb.keyManagerFactory(keys);
+                }
+                ssl = sb.build();
+            }
+            if (port < 0) {
+                port = ssl != null ? 8883 : 1883;
+            }
+            return new DeviceMqttClient(this);
+        }
+    }
+}

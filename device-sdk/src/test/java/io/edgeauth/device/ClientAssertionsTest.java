@@ -1,0 +1,83 @@
+package io.edgeauth.device;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.OctetKeyPair;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.edgeauth.device.internal.Ed25519Support;
+import java.nio.charset.StandardCharsets;
+import java.security.Signature;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class ClientAssertionsTest {
+    private static final String AUD = "https://broker.example:8443/oauth/token";
+    private static final Instant NOW = Instant.parse("2026-01-01T10:00:00Z");
+
+    @Test
+    void es256AssertionHasRfc7523ClaimsAndVerifiesAgainstPublicJwk() throws Exception {
+        DeviceIdentity id = DeviceIdentity.generate("dev-42");
+        ClientAssertions a = ClientAssertions.builder(id).audience(AUD).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build();
+
+        SignedJWT jwt = SignedJWT.parse(a.create());
+        // verified with nothing but the public JWK, as the broker would
+        JWK pub = JWK.parse(id.publicJwk().toJSONString());
+        assertThat(jwt.verify(new ECDSAVerifier((ECKey) pub))).isTrue();
+        assertThat(jwt.getHeader().getAlgorithm()).isEqualTo(JWSAlgorithm.ES256);
+        assertThat(jwt.getHeader().getKeyID()).isEqualTo(id.thumbprint()).isEqualTo(pub.computeThumbprint().toString());
+
+        JWTClaimsSet c = jwt.getJWTClaimsSet();
+        assertThat(c.getIssuer()).isEqualTo("dev-42");
+        assertThat(c.getSubject()).isEqualTo("dev-42");
+        assertThat(c.getAudience()).isEqualTo(List.of(AUD));
+        assertThat(c.getIssueTime().toInstant()).isEqualTo(NOW);
+        assertThat(c.getExpirationTime().toInstant()).isEqualTo(NOW.plus(ClientAssertions.DEFAULT_LIFETIME));
+        assertThat(Duration.between(c.getIssueTime().toInstant(), c.getExpirationTime().toInstant())).isLessThanOrEqualTo(Duration.ofMinutes(5));
+        assertThat(c.getJWTID()).hasSizeGreaterThanOrEqualTo(22);
+    }
+
+    @Test
+    void ed25519AssertionVerifiesWithTheJdk() throws Exception {
+        DeviceIdentity id = DeviceIdentity.generate("dev-ed", DeviceIdentity.KeyType.ED25519);
+        SignedJWT jwt = SignedJWT.parse(ClientAssertions.builder(id).audience(AUD).build().create());
+        assertThat(jwt.getHeader().getAlgorithm()).isEqualTo(JWSAlgorithm.EdDSA);
+        Signature v = Signature.getInstance("Ed25519");
+        v.initVerify(Ed25519Support.publicKey((OctetKeyPair) id.publicJwk()));
+        v.update(jwt.getSigningInput());
+        assertThat(v.verify(jwt.getSignature().decode())).isTrue();
+        // a tampered signing input fails
+        v.initVerify(Ed25519Support.publicKey((OctetKeyPair) id.publicJwk()));
+        v.update((new String(jwt.getSigningInput(), StandardCharsets.US_ASCII) + "x").getBytes(StandardCharsets.US_ASCII));
+        assertThat(v.verify(jwt.getSignature().decode())).isFalse();
+    }
+
+    @Test
+    void everyAssertionHasItsOwnJti() throws Exception {
+        ClientAssertions a = ClientAssertions.builder(DeviceIdentity.generate("d")).audience(AUD).build();
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 50; i++) {
+            assertThat(seen.add(SignedJWT.parse(a.create()).getJWTClaimsSet().getJWTID())).isTrue();
+        }
+    }
+
+    @Test
+    void lifetimeIsBounded() {
+        ClientAssertions.Builder b = ClientAssertions.builder(DeviceIdentity.generate("d")).audience(AUD);
+        assertThatThrownBy(() -> b.lifetime(Duration.ofMinutes(6))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> b.lifetime(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+        b.lifetime(Duration.ofMinutes(5));
+        assertThatThrownBy(() -> ClientAssertions.builder(DeviceIdentity.generate("d")).build()).isInstanceOf(NullPointerException.class);
+    }
+}

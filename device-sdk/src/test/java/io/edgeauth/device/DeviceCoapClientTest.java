@@ -1,0 +1,186 @@
+package io.edgeauth.device;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.Principal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.californium.core.CoapResource;
+import org.eclipse.californium.core.CoapServer;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.coap.Response;
+import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.core.server.resources.CoapExchange;
+import org.eclipse.californium.core.server.resources.Resource;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.scandium.DTLSConnector;
+import org.eclipse.californium.scandium.config.DtlsConfig;
+import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
+import org.eclipse.californium.scandium.dtls.pskstore.AdvancedMultiPskStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** DeviceCoapClient against an in-process Californium server shaped like the broker's CoAP edge. */
+class DeviceCoapClientTest {
+    private static final String DEVICE = "valve-9";
+    private static final byte[] PSK = "0123456789abcdef0123".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CWT = {(byte) 0xd2, (byte) 0x84, 0x43, (byte) 0xa1, 0x01, 0x26, (byte) 0xa0, 0x40};
+
+    private final List<byte[]> uploads = new CopyOnWriteArrayList<>();
+    private final List<Integer> uploadFormats = new CopyOnWriteArrayList<>();
+    private final List<String> telemetry = new CopyOnWriteArrayList<>();
+    private final AtomicReference<Principal> peer = new AtomicReference<>();
+    private final AtomicBoolean authorized = new AtomicBoolean();
+    private final AtomicReference<ResponseCode> forced = new AtomicReference<>();
+    private volatile String pendingCommand = "";
+    private CoapServer server;
+    private DeviceResource device;
+    private DeviceCoapClient client;
+
+    /** Stands for /d/...: any path below it lands here. */
+    final class DeviceResource extends CoapResource {
+        DeviceResource() {
+            super("d");
+            setObservable(true);
+        }
+
+        @Override
+        public Resource getChild(String name) {
+            return this;
+        }
+
+        @Override
+        public void handlePOST(CoapExchange ex) {
+            if (forced.get() != null) {
+                Response r = new Response(forced.get());
+                r.getOptions().setMaxAge(7);
+                r.setPayload("slow down");
+                ex.respond(r);
+                return;
+            }
+            if (!authorized.get()) {
+                ex.respond(ResponseCode.UNAUTHORIZED, "no token");
+                return;
+            }
+            telemetry.add(ex.getRequestOptions().getUriPathString() + "=" + ex.getRequestText());
+            ex.respond(ResponseCode.CHANGED);
+        }
+
+        @Override
+        public void handleGET(CoapExchange ex) {
+            ex.respond(ResponseCode.CONTENT, pendingCommand);
+        }
+    }
+
+    private int start(boolean dtls) {
+        Configuration config = Configuration.createStandardWithoutFile();
+        CoapEndpoint.Builder eb = new CoapEndpoint.Builder().setConfiguration(config);
+        InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        if (dtls) {
+            AdvancedMultiPskStore psks = new AdvancedMultiPskStore();
+            psks.setKey(DEVICE, PSK);
+            eb.setConnector(new DTLSConnector(DtlsConnectorConfig.builder(config).setAddress(any)
+                    .set(DtlsConfig.DTLS_ROLE, DtlsConfig.DtlsRole.SERVER_ONLY).setAdvancedPskStore(psks).build()));
+        } else {
+            eb.setInetSocketAddress(any);
+        }
+        CoapEndpoint endpoint = eb.build();
+        server = new CoapServer(config);
+        server.addEndpoint(endpoint);
+        device = new DeviceResource();
+        server.add(new CoapResource(DeviceCoapClient.AUTHZ_INFO) {
+            @Override
+            public void handlePOST(CoapExchange ex) {
+                peer.set(ex.advanced().getRequest().getSourceContext().getPeerIdentity());
+                uploads.add(ex.getRequestPayload());
+                uploadFormats.add(ex.getRequestOptions().getContentFormat());
+                authorized.set(true);
+                ex.respond(ResponseCode.CREATED);
+            }
+        }, device);
+        server.start();
+        return endpoint.getAddress().getPort();
+    }
+
+    @AfterEach
+    void stop() {
+        if (client != null) {
+            client.close();
+        }
+        if (server != null) {
+            server.destroy();
+        }
+    }
+
+    private static AccessToken cwt() {
+        return new AccessToken(java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(CWT), TokenFormat.CWT, "Bearer", null,
+                Instant.now(), Instant.now().plusSeconds(600));
+    }
+
+    @Test
+    void uploadsCwtRawWithContentFormat61ThenPostsTelemetryOverDtlsPsk() {
+        int port = start(true);
+        client = DeviceCoapClient.builder().serverUri(URI.create("coaps://127.0.0.1:" + port)).deviceId(DEVICE).psk(PSK)
+                .token(cwt()).build();
+        DeviceCoapClient.Blocking coap = client.toBlocking();
+        coap.uploadToken();
+        assertThat(uploads.get(0)).isEqualTo(CWT);
+        assertThat(uploadFormats.get(0)).isEqualTo(MediaTypeRegistry.APPLICATION_CWT);
+        assertThat(peer.get().getName()).isEqualTo(DEVICE);
+
+        coap.publishTelemetry("temp/in", "20.1".getBytes(StandardCharsets.UTF_8));
+        assertThat(telemetry).containsExactly("d/valve-9/up/temp/in=20.1");
+    }
+
+    @Test
+    void jwtIsUploadedAsTextAnd401TriggersOneReupload() {
+        int port = start(false);
+        AccessToken jwt = new AccessToken("eyJh.eyJz.c2ln", TokenFormat.JWT, "Bearer", null, Instant.now(), Instant.now().plusSeconds(60));
+        client = DeviceCoapClient.builder().serverUri(URI.create("coap://127.0.0.1:" + port)).deviceId(DEVICE).token(jwt).build();
+        // no upload yet: the broker says 4.01, the client uploads and retries once
+        client.publishTelemetry("hum", "55".getBytes(StandardCharsets.UTF_8)).join();
+        assertThat(uploads).hasSize(1);
+        assertThat(new String(uploads.get(0), StandardCharsets.US_ASCII)).isEqualTo("eyJh.eyJz.c2ln");
+        assertThat(uploadFormats.get(0)).isEqualTo(MediaTypeRegistry.TEXT_PLAIN);
+        assertThat(telemetry).containsExactly("d/valve-9/up/hum=55");
+    }
+
+    @Test
+    void errorsAreTypedWithMaxAge() {
+        int port = start(false);
+        client = DeviceCoapClient.builder().serverUri(URI.create("coap://127.0.0.1:" + port)).deviceId(DEVICE).token(cwt()).build();
+        forced.set(ResponseCode.TOO_MANY_REQUESTS);
+        Throwable t = catchThrowable(() -> client.toBlocking().publishTelemetry("x", new byte[1]));
+        assertThat(t).isInstanceOf(CoapRequestException.class);
+        CoapRequestException e = (CoapRequestException) t;
+        assertThat(e.code()).isEqualTo("4.29");
+        assertThat(e.maxAgeSeconds()).isEqualTo(7L);
+        assertThat(e.diagnostic()).isEqualTo("slow down");
+    }
+
+    @Test
+    void observesCommands() {
+        int port = start(false);
+        client = DeviceCoapClient.builder().serverUri(URI.create("coap://127.0.0.1:" + port)).deviceId(DEVICE).token(cwt()).build();
+        List<Command> commands = new CopyOnWriteArrayList<>();
+        DeviceCoapClient.Observation obs = client.toBlocking().observeCommands(commands::add);
+        assertThat(commands).isEmpty();
+        pendingCommand = "close";
+        device.changed();
+        await().atMost(Duration.ofSeconds(5)).until(() -> commands.size() == 1);
+        assertThat(commands.get(0).topic()).isEqualTo("d/valve-9/down");
+        assertThat(new String(commands.get(0).payload(), StandardCharsets.UTF_8)).isEqualTo("close");
+        obs.close();
+    }
+}

@@ -1,0 +1,134 @@
+package io.edgeauth.device;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jwt.SignedJWT;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class TokenClientTest {
+    private static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
+    private final DeviceIdentity identity = DeviceIdentity.generate("meter-7");
+    private StubTokenEndpoint stub;
+
+    @BeforeEach
+    void start() throws Exception {
+        stub = new StubTokenEndpoint();
+    }
+
+    @AfterEach
+    void stop() {
+        stub.close();
+    }
+
+    private TokenClient client(TokenFormat format) {
+        return TokenClient.builder().brokerUri(stub.base()).identity(identity).tokenFormat(format)
+                .clock(Clock.fixed(NOW, ZoneOffset.UTC)).requestTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    @Test
+    void jwtSuccessSendsTheRfc7523FormAndParsesTheResponse() throws Exception {
+        stub.reply = StubTokenEndpoint.json(200,
+                "{\"access_token\":\"eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJtZXRlci03In0.c2ln\",\"token_type\":\"Bearer\",\"expires_in\":600,\"scope\":\"telemetry\"}");
+        AccessToken t = client(TokenFormat.JWT).fetch().join();
+
+        assertThat(t.value()).startsWith("eyJ");
+        assertThat(t.format()).isEqualTo(TokenFormat.JWT);
+        assertThat(t.tokenType()).isEqualTo("Bearer");
+        assertThat(t.scope()).isEqualTo("telemetry");
+        assertThat(t.issuedAt()).isEqualTo(NOW);
+        assertThat(t.expiresAt()).isEqualTo(NOW.plusSeconds(600));
+        assertThat(t.toString()).doesNotContain(t.value()).contains(t.fingerprint());
+
+        Map<String, String> form = stub.forms.poll();
+        assertThat(stub.contentTypes.poll()).isEqualTo("application/x-www-form-urlencoded");
+        assertThat(form).containsEntry("grant_type", "client_credentials")
+                .containsEntry("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+                .containsEntry("token_format", "jwt");
+        SignedJWT assertion = SignedJWT.parse(form.get("client_assertion"));
+        assertThat(assertion.verify(new ECDSAVerifier((ECKey) identity.publicJwk()))).isTrue();
+        assertThat(assertion.getJWTClaimsSet().getAudience()).isEqualTo(List.of(stub.base() + "/oauth/token"));
+        assertThat(assertion.getJWTClaimsSet().getIssuer()).isEqualTo("meter-7");
+    }
+
+    @Test
+    void cwtComesBase64urlAndIsDecodedToRawBytes() {
+        byte[] raw = {(byte) 0xd2, (byte) 0x84, 0x43, (byte) 0xa1, 0x01, 0x26, (byte) 0xff, (byte) 0xfe};
+        String b64 = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+        stub.reply = StubTokenEndpoint.json(200, "{\"access_token\":\"" + b64 + "\",\"token_type\":\"Bearer\",\"expires_in\":300}");
+        AccessToken t = client(TokenFormat.CWT).fetch().join();
+        assertThat(t.format()).isEqualTo(TokenFormat.CWT);
+        assertThat(t.bytes()).isEqualTo(raw);
+        assertThat(t.value()).isEqualTo(b64);
+        assertThat(stub.forms.poll()).containsEntry("token_format", "cwt");
+    }
+
+    @Test
+    void rfc6749ErrorBecomesTypedException() {
+        stub.reply = StubTokenEndpoint.json(401, "{\"error\":\"invalid_client\",\"error_description\":\"unknown key\\u0007\"}");
+        TokenRequestException e = failure(client(TokenFormat.JWT));
+        assertThat(e.reason()).isEqualTo(TokenRequestException.Reason.OAUTH_ERROR);
+        assertThat(e.httpStatus()).isEqualTo(401);
+        assertThat(e.error()).isEqualTo("invalid_client");
+        assertThat(e.errorDescription()).isEqualTo("unknown key?");
+        assertThat(e.isRetryable()).isFalse();
+    }
+
+    @Test
+    void serverErrorWithoutJsonIsInvalidResponseAndRetryable() {
+        stub.reply = StubTokenEndpoint.json(503, "<html>down</html>");
+        TokenRequestException e = failure(client(TokenFormat.JWT));
+        assertThat(e.reason()).isEqualTo(TokenRequestException.Reason.INVALID_RESPONSE);
+        assertThat(e.httpStatus()).isEqualTo(503);
+        assertThat(e.isRetryable()).isTrue();
+    }
+
+    @Test
+    void garbageResponsesAreRejected() {
+        for (String body : List.of("not json", "[1,2]", "{}", "{\"access_token\":\"\"}", "{\"access_token\":\"a.b.c\",\"expires_in\":\"600\"}",
+                "{\"access_token\":\"a.b.c\",\"expires_in\":-5}", "{\"access_token\":42}")) {
+            stub.reply = StubTokenEndpoint.json(200, body);
+            assertThat(failure(client(TokenFormat.JWT)).reason()).as(body).isEqualTo(TokenRequestException.Reason.INVALID_RESPONSE);
+        }
+        stub.reply = StubTokenEndpoint.json(200, "{\"access_token\":\"not*base64\",\"expires_in\":60}");
+        assertThat(failure(client(TokenFormat.CWT)).reason()).isEqualTo(TokenRequestException.Reason.INVALID_RESPONSE);
+    }
+
+    @Test
+    void oversizedResponsesAreCutOff() {
+        TokenClient small = TokenClient.builder().brokerUri(stub.base()).identity(identity).maxResponseBytes(1024).build();
+        stub.reply = StubTokenEndpoint.json(200, "{\"access_token\":\"" + "a".repeat(5000) + "\"}");
+        assertThat(failure(small).reason()).isEqualTo(TokenRequestException.Reason.RESPONSE_TOO_LARGE);
+        stub.reply = StubTokenEndpoint.chunked(1 << 20);
+        assertThat(failure(small).reason()).isEqualTo(TokenRequestException.Reason.RESPONSE_TOO_LARGE);
+    }
+
+    @Test
+    void connectionRefusedIsATransportError() {
+        java.net.URI dead = stub.base();
+        stub.close();
+        TokenClient c = TokenClient.builder().brokerUri(dead).identity(identity).connectTimeout(Duration.ofSeconds(2)).build();
+        TokenRequestException e = failure(c);
+        assertThat(e.reason()).isIn(TokenRequestException.Reason.TRANSPORT, TokenRequestException.Reason.TIMEOUT);
+        assertThat(e.isRetryable()).isTrue();
+    }
+
+    private static TokenRequestException failure(TokenClient c) {
+        Throwable t = catchThrowable(() -> c.fetch().join());
+        assertThat(t).isInstanceOf(CompletionException.class);
+        assertThat(t.getCause()).isInstanceOf(TokenRequestException.class);
+        return (TokenRequestException) t.getCause();
+    }
+}
