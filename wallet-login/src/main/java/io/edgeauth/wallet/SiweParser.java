@@ -1,0 +1,192 @@
+package io.edgeauth.wallet;
+
+import io.edgeauth.wallet.internal.Fields;
+
+/**
+ * Parses EIP-4361 message text into a {@link SiweMessage}, following the ABNF of the EIP exactly:
+ * fixed line order, LF line ends, no trailing LF, every field checked by its own rule.
+ *
+ * <p>Input is hostile: its size is checked before anything else (default
+ * {@value #DEFAULT_MAX_LENGTH} characters; all valid messages are ASCII, so characters equal bytes),
+ * the walk over it is linear, and the only exception it throws is {@link SiweException}.
+ * Immutable and thread-safe.
+ */
+public final class SiweParser {
+    /** Default size limit: 8 KiB is far above any real sign-in message (typically ~400 bytes). */
+    public static final int DEFAULT_MAX_LENGTH = 8 * 1024;
+
+    private static final SiweParser DEFAULT = new SiweParser(DEFAULT_MAX_LENGTH);
+
+    private final int maxLength;
+
+    /** @param maxLength largest accepted message, in characters (= bytes for valid messages) */
+    public SiweParser(int maxLength) {
+        if (maxLength < 256) {
+            throw new IllegalArgumentException("maxLength must be at least 256, got " + maxLength);
+        }
+        this.maxLength = maxLength;
+    }
+
+    /** @return a parser with the {@value #DEFAULT_MAX_LENGTH}-character limit */
+    public static SiweParser defaultParser() {
+        return DEFAULT;
+    }
+
+    /** Parses with the default parser. @see #parseMessage(String) */
+    public static SiweMessage parse(String message) throws SiweException {
+        return DEFAULT.parseMessage(message);
+    }
+
+    /**
+     * @param message the exact text the wallet signed
+     * @return the parsed message
+     * @throws SiweException {@link SiweErrorCode#MESSAGE_TOO_LARGE} before parsing, otherwise the
+     *     code of the first line or field that breaks the ABNF
+     */
+    public SiweMessage parseMessage(String message) throws SiweException {
+        if (message == null) {
+            throw new SiweException(SiweErrorCode.MALFORMED_MESSAGE, "message is missing");
+        }
+        if (message.length() > maxLength) {
+            throw new SiweException(SiweErrorCode.MESSAGE_TOO_LARGE, "message is " + message.length()
+                    + " characters, the limit is " + maxLength);
+        }
+        try {
+            return new Reader(message).read();
+        } catch (SiweException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Defence in depth: a bug must not turn hostile input into an unexpected exception type.
+            throw new SiweException(SiweErrorCode.MALFORMED_MESSAGE, "message could not be parsed", e);
+        }
+    }
+
+    /** One pass over the lines of one message. Not thread-safe; one instance per parse. */
+    private static final class Reader {
+        private final String text;
+        private int pos; // start of the next unread line, or text.length() + 1 at the end
+        private int lineNo;
+
+        Reader(String text) {
+            this.text = text;
+        }
+
+        private boolean atEnd() {
+            return pos > text.length();
+        }
+
+        /** @return the next line without its LF, or null after the last line */
+        private String nextLine() {
+            if (atEnd()) {
+                return null;
+            }
+            int lf = text.indexOf('\n', pos);
+            int end = lf < 0 ? text.length() : lf;
+            String line = text.substring(pos, end);
+            pos = end + 1;
+            lineNo++;
+            return line;
+        }
+
+        private String peekLine() {
+            if (atEnd()) {
+                return null;
+            }
+            int lf = text.indexOf('\n', pos);
+            return text.substring(pos, lf < 0 ? text.length() : lf);
+        }
+
+        private SiweException malformed(String what) {
+            return new SiweException(SiweErrorCode.MALFORMED_MESSAGE, what);
+        }
+
+        private String expectTagged(String tag, String fieldName, SiweErrorCode missingCode) throws SiweException {
+            String line = nextLine();
+            if (line == null || !line.startsWith(tag)) {
+                String found = line == null ? "end of message" : Fields.quote(line);
+                throw new SiweException(missingCode, "line " + (line == null ? lineNo + 1 : lineNo) + ": expected '"
+                        + tag + "' (" + fieldName + "), found " + found);
+            }
+            return line.substring(tag.length());
+        }
+
+        private void expectEmpty(String why) throws SiweException {
+            String line = nextLine();
+            if (line == null || !line.isEmpty()) {
+                throw malformed("line " + lineNo + ": expected an empty line " + why + ", found "
+                        + (line == null ? "end of message" : Fields.quote(line)));
+            }
+        }
+
+        SiweMessage read() throws SiweException {
+            SiweMessage.Builder b = SiweMessage.builder();
+            String first = nextLine();
+            if (!first.endsWith(SiweMessage.PREAMBLE_SUFFIX)) {
+                throw malformed("line 1: expected '[scheme://]domain" + SiweMessage.PREAMBLE_SUFFIX + "', found "
+                        + Fields.quote(first));
+            }
+            String origin = first.substring(0, first.length() - SiweMessage.PREAMBLE_SUFFIX.length());
+            // "://" cannot occur inside an authority ('/' is not allowed there), so this split is exact.
+            int sep = origin.indexOf("://");
+            if (sep >= 0) {
+                b.scheme(origin.substring(0, sep));
+                origin = origin.substring(sep + 3);
+            }
+            b.domain(origin);
+
+            String address = nextLine();
+            if (address == null || address.isEmpty()) {
+                throw new SiweException(SiweErrorCode.INVALID_ADDRESS, "line 2: address is missing");
+            }
+            b.address(address);
+            expectEmpty("after the address");
+
+            // [ statement LF ] LF : an empty line here means there is no statement
+            String line = nextLine();
+            if (line == null) {
+                throw malformed("line " + (lineNo + 1) + ": message ends after the address");
+            }
+            if (!line.isEmpty()) {
+                b.statement(line);
+                expectEmpty("after the statement (a statement is a single line)");
+            }
+            b.uri(expectTagged("URI: ", "URI", SiweErrorCode.INVALID_URI));
+            b.version(expectTagged("Version: ", "version", SiweErrorCode.UNSUPPORTED_VERSION));
+            b.chainId(expectTagged("Chain ID: ", "chain ID", SiweErrorCode.INVALID_CHAIN_ID));
+            b.nonce(expectTagged("Nonce: ", "nonce", SiweErrorCode.INVALID_NONCE));
+            b.issuedAt(expectTagged("Issued At: ", "issued-at time", SiweErrorCode.INVALID_TIMESTAMP));
+            if (startsWith("Expiration Time: ")) {
+                b.expirationTime(nextLine().substring("Expiration Time: ".length()));
+            }
+            if (startsWith("Not Before: ")) {
+                b.notBefore(nextLine().substring("Not Before: ".length()));
+            }
+            if (startsWith("Request ID: ")) {
+                b.requestId(nextLine().substring("Request ID: ".length()));
+            }
+            String res = peekLine();
+            if ("Resources:".equals(res)) {
+                nextLine();
+                while (!atEnd()) {
+                    String item = nextLine();
+                    if (!item.startsWith("- ")) {
+                        throw new SiweException(SiweErrorCode.INVALID_RESOURCE, "line " + lineNo
+                                + ": expected '- ' followed by a resource URI, found " + Fields.quote(item));
+                    }
+                    b.addResource(item.substring(2));
+                }
+            }
+            if (!atEnd()) {
+                String extra = nextLine();
+                throw malformed("line " + lineNo + ": unexpected " + (extra.isEmpty() ? "empty line" : Fields.quote(extra))
+                        + " (fields must appear in EIP-4361 order, without a trailing line feed)");
+            }
+            return b.build();
+        }
+
+        private boolean startsWith(String tag) {
+            String next = peekLine();
+            return next != null && next.startsWith(tag);
+        }
+    }
+}
