@@ -104,8 +104,11 @@ public final class SiweParser {
             String line = nextLine();
             if (line == null || !line.startsWith(tag)) {
                 String found = line == null ? "end of message" : Fields.quote(line);
-                throw new SiweException(missingCode, "line " + (line == null ? lineNo + 1 : lineNo) + ": expected '"
-                        + tag + "' (" + fieldName + "), found " + found);
+                // another field's tag here means the order is wrong, not that this field is bad
+                SiweErrorCode code = line != null && isOtherTag(line) ? SiweErrorCode.MALFORMED_MESSAGE : missingCode;
+                throw new SiweException(code, "line " + (line == null ? lineNo + 1 : lineNo) + ": expected '"
+                        + tag + "' (" + fieldName + "), found " + found
+                        + (code == SiweErrorCode.MALFORMED_MESSAGE ? " (fields out of EIP-4361 order)" : ""));
             }
             return line.substring(tag.length());
         }
@@ -170,7 +173,8 @@ public final class SiweParser {
                 while (!atEnd()) {
                     String item = nextLine();
                     if (!item.startsWith("- ")) {
-                        throw new SiweException(SiweErrorCode.INVALID_RESOURCE, "line " + lineNo
+                        throw new SiweException(isOtherTag(item) ? SiweErrorCode.MALFORMED_MESSAGE
+                                : SiweErrorCode.INVALID_RESOURCE, "line " + lineNo
                                 + ": expected '- ' followed by a resource URI, found " + Fields.quote(item));
                     }
                     b.addResource(item.substring(2));
@@ -182,6 +186,18 @@ public final class SiweParser {
                         + " (fields must appear in EIP-4361 order, without a trailing line feed)");
             }
             return b.build();
+        }
+
+        private static final String[] TAGS = {"URI: ", "Version: ", "Chain ID: ", "Nonce: ", "Issued At: ",
+            "Expiration Time: ", "Not Before: ", "Request ID: ", "Resources:"};
+
+        private static boolean isOtherTag(String line) {
+            for (String t : TAGS) {
+                if (line.startsWith(t)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         private boolean startsWith(String tag) {
