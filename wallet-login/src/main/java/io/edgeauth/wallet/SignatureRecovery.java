@@ -20,7 +20,7 @@ public interface SignatureRecovery {
      * @param rs64 r (32 bytes, big-endian) followed by s (32 bytes)
      * @param recoveryId 0 or 1 (the parity of R's y coordinate)
      * @return the 64-byte uncompressed public key {@code x || y} (no {@code 0x04} prefix), or null
-     *     when no key can be recovered; never throws for any 64 input bytes
+     *     when no key can be recovered; never throws for any input (r or s outside [1, n-1] gives null)
      */
     byte[] recoverPublicKey(byte[] hash32, byte[] rs64, int recoveryId);
 

@@ -67,6 +67,16 @@ public final class EcdsaSignature {
         return new EcdsaSignature(rs, recId);
     }
 
+    /**
+     * @return true if r and s of {@code rs64} are both in [1, n-1]. Both recovery implementations
+     *     call this first: libsecp256k1 refuses out-of-range values while web3j would happily
+     *     compute a key for s = 0, so without it they would disagree.
+     */
+    public static boolean rsInRange(byte[] rs64) {
+        return rs64.length == 64 && !isZero(rs64, 0) && compare(rs64, 0, N) < 0
+                && !isZero(rs64, 32) && compare(rs64, 32, N) < 0;
+    }
+
     private static boolean isZero(byte[] a, int off) {
         for (int i = off; i < off + 32; i++) {
             if (a[i] != 0) {

@@ -18,7 +18,7 @@ public final class Web3jRecovery implements SignatureRecovery {
 
     @Override
     public byte[] recoverPublicKey(byte[] hash32, byte[] rs64, int recoveryId) {
-        if (hash32.length != 32 || rs64.length != 64 || (recoveryId & ~1) != 0) {
+        if (hash32.length != 32 || (recoveryId & ~1) != 0 || !EcdsaSignature.rsInRange(rs64)) {
             return null;
         }
         try {
