@@ -1,5 +1,6 @@
 package io.edgeauth.wallet;
 
+import io.edgeauth.wallet.internal.Fields;
 import io.edgeauth.wallet.internal.Hex;
 import java.io.IOException;
 import java.time.Duration;
@@ -119,7 +120,7 @@ public final class JsonRpcContractWalletVerifier implements ContractWalletVerifi
 
     private SiweException rpcError(String method, String detail) {
         return new SiweException(SiweErrorCode.RPC_UNAVAILABLE,
-                "EIP-1271 check failed: " + method + " returned an error: " + detail);
+                "EIP-1271 check failed: " + method + " returned an error: " + Fields.quote(String.valueOf(detail)));
     }
 
     /** @return the configured endpoint */

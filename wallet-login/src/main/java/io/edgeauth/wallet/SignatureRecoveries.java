@@ -2,6 +2,7 @@ package io.edgeauth.wallet;
 
 import io.edgeauth.wallet.internal.NativeRecovery;
 import io.edgeauth.wallet.internal.Web3jRecovery;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,6 +15,7 @@ import org.slf4j.LoggerFactory;
 public final class SignatureRecoveries {
     private static final Logger LOG = LoggerFactory.getLogger(SignatureRecoveries.class);
     private static final SignatureRecovery WEB3J = new Web3jRecovery();
+    private static final AtomicBoolean LOGGED = new AtomicBoolean();
 
     private SignatureRecoveries() {
     }
@@ -36,14 +38,19 @@ public final class SignatureRecoveries {
         }
     }
 
-    /** @return the native recovery when libsecp256k1 loads, else web3j; logs which one */
+    /** @return the native recovery when libsecp256k1 loads, else web3j; logs which one (once per JVM) */
     public static SignatureRecovery best() {
+        boolean log = LOGGED.compareAndSet(false, true);
         if (NativeHolder.NATIVE != null) {
-            LOG.info("SIWE signature recovery: native libsecp256k1 (JNI)");
+            if (log) {
+                LOG.info("SIWE signature recovery: native libsecp256k1 (JNI)");
+            }
             return NativeHolder.NATIVE;
         }
-        LOG.warn("SIWE signature recovery: web3j (pure Java) because native libsecp256k1 did not load: {}",
-                String.valueOf(NativeHolder.FAILURE));
+        if (log) {
+            LOG.warn("SIWE signature recovery: web3j (pure Java) because native libsecp256k1 did not load: {}",
+                    String.valueOf(NativeHolder.FAILURE));
+        }
         return WEB3J;
     }
 
