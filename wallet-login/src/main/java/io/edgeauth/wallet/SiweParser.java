@@ -122,6 +122,11 @@ public final class SiweParser {
         }
 
         SiweMessage read() throws SiweException {
+            // Every EIP-4361 message ends with a non-empty field line; clients that append a newline
+            // sign different bytes, so say so plainly instead of blaming the last field.
+            if (text.endsWith("\n")) {
+                throw malformed("message ends with a line feed; EIP-4361 messages have no trailing line feed");
+            }
             SiweMessage.Builder b = SiweMessage.builder();
             String first = nextLine();
             if (!first.endsWith(SiweMessage.PREAMBLE_SUFFIX)) {
@@ -150,6 +155,12 @@ public final class SiweParser {
                 throw malformed("line " + (lineNo + 1) + ": message ends after the address");
             }
             if (!line.isEmpty()) {
+                String after = peekLine();
+                if (line.startsWith("URI: ") && after != null && !after.isEmpty()) {
+                    // an older draft of EIP-4361 had one empty line fewer when there is no statement
+                    throw malformed("line " + lineNo + ": expected a statement or an empty line, found "
+                            + Fields.quote(line) + " (without a statement, EIP-4361 puts two empty lines before 'URI: ')");
+                }
                 b.statement(line);
                 expectEmpty("after the statement (a statement is a single line)");
             }

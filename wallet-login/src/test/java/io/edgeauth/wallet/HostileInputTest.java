@@ -98,6 +98,27 @@ class HostileInputTest {
     }
 
     @Test
+    void olderDraftWithoutStatementIsExplained() {
+        String old = "service.org wants you to sign in with your Ethereum account:\n"
+                + "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2\n\nURI: https://service.org/login\nVersion: 1\n"
+                + "Chain ID: 1\nNonce: 32891757\nIssued At: 2021-09-30T16:25:24.000Z";
+        try {
+            SiweParser.parse(old);
+            throw new AssertionError("accepted");
+        } catch (SiweException e) {
+            assertThat(e.code()).isEqualTo(SiweErrorCode.MALFORMED_MESSAGE);
+            assertThat(e.getMessage()).contains("two empty lines");
+        }
+        // a trailing line feed is refused too: the signature covers the exact bytes
+        try {
+            SiweParser.parse(BASE + "\n");
+            throw new AssertionError("accepted");
+        } catch (SiweException e) {
+            assertThat(e.getMessage()).contains("trailing line feed");
+        }
+    }
+
+    @Test
     void customLimit() throws Exception {
         SiweParser small = new SiweParser(512);
         assertThat(small.parseMessage(BASE).nonce()).isEqualTo("32891757");
