@@ -35,17 +35,19 @@ public final class JsonRpcContractWalletVerifier implements ContractWalletVerifi
     /** {@code bytes4(keccak256("isValidSignature(bytes32,bytes)"))}, returned by a contract that accepts. */
     public static final String MAGIC_VALUE = "0x1626ba7e";
 
+    private final long chainId;
     private final String endpoint;
     private final OkHttpClient http;
     private final HttpService service;
     private final Web3j web3j;
 
     /**
-     * @param endpoint JSON-RPC URL of an Ethereum node for the chain being verified
+     * @param chainId the chain the node serves (use {@link ContractWalletVerifier#byChain} for several)
+     * @param endpoint JSON-RPC URL of an Ethereum node of that chain
      * @param timeout upper bound for each RPC call
      * @throws IllegalArgumentException when no endpoint is configured (EIP-1271 needs a node to ask)
      */
-    public JsonRpcContractWalletVerifier(String endpoint, Duration timeout) {
+    public JsonRpcContractWalletVerifier(long chainId, String endpoint, Duration timeout) {
         if (endpoint == null || endpoint.isBlank()) {
             throw new IllegalArgumentException("EIP-1271 contract wallet checks need a JSON-RPC endpoint, none configured");
         }
@@ -53,6 +55,7 @@ public final class JsonRpcContractWalletVerifier implements ContractWalletVerifi
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive, got " + timeout);
         }
+        this.chainId = chainId;
         this.endpoint = endpoint;
         this.http = new OkHttpClient.Builder()
                 .connectTimeout(timeout).readTimeout(timeout).writeTimeout(timeout).callTimeout(timeout)
@@ -63,7 +66,20 @@ public final class JsonRpcContractWalletVerifier implements ContractWalletVerifi
     }
 
     @Override
-    public boolean hasCode(String address) throws SiweException {
+    public boolean supportsChain(long chainId) {
+        return chainId == this.chainId;
+    }
+
+    private void checkChain(long chainId) throws SiweException {
+        if (chainId != this.chainId) {
+            throw new SiweException(SiweErrorCode.RPC_UNAVAILABLE, "no EIP-1271 JSON-RPC endpoint configured for chain ID "
+                    + chainId + " (this one serves chain ID " + this.chainId + ")");
+        }
+    }
+
+    @Override
+    public boolean hasCode(long chainId, String address) throws SiweException {
+        checkChain(chainId);
         EthGetCode r = send(() -> web3j.ethGetCode(address, DefaultBlockParameterName.LATEST).send(), "eth_getCode");
         if (r.hasError()) {
             throw rpcError("eth_getCode", r.getError().getMessage());
@@ -76,7 +92,9 @@ public final class JsonRpcContractWalletVerifier implements ContractWalletVerifi
     }
 
     @Override
-    public boolean isValidSignature(String address, byte[] hash, byte[] signature) throws SiweException {
+    public boolean isValidSignature(long chainId, String address, byte[] hash, byte[] signature)
+            throws SiweException {
+        checkChain(chainId);
         Function f = new Function("isValidSignature",
                 List.of(new Bytes32(hash), new DynamicBytes(signature)),
                 List.of(new TypeReference<Bytes4>() { }));
@@ -121,6 +139,11 @@ public final class JsonRpcContractWalletVerifier implements ContractWalletVerifi
     private SiweException rpcError(String method, String detail) {
         return new SiweException(SiweErrorCode.RPC_UNAVAILABLE,
                 "EIP-1271 check failed: " + method + " returned an error: " + Fields.quote(String.valueOf(detail)));
+    }
+
+    /** @return the chain id this endpoint serves */
+    public long chainId() {
+        return chainId;
     }
 
     /** @return the configured endpoint */

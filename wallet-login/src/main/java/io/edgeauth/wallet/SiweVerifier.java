@@ -188,14 +188,15 @@ public final class SiweVerifier {
             eoaFailure = e;
         }
         // Not a plain signature by the address: it may still be a contract wallet's (EIP-1271).
-        if (contractWallets == null) {
+        if (contractWallets == null || !contractWallets.supportsChain(m.chainId())) {
             throw new SiweException(eoaFailure.code(), eoaFailure.getMessage()
-                    + " (contract wallets cannot be checked: no EIP-1271 JSON-RPC endpoint configured)");
+                    + " (contract wallets cannot be checked: no EIP-1271 JSON-RPC endpoint configured for chain ID "
+                    + m.chainId() + ")");
         }
-        if (!contractWallets.hasCode(m.address())) {
+        if (!contractWallets.hasCode(m.chainId(), m.address())) {
             throw eoaFailure;
         }
-        if (!contractWallets.isValidSignature(m.address(), hash, signature)) {
+        if (!contractWallets.isValidSignature(m.chainId(), m.address(), hash, signature)) {
             throw new SiweException(SiweErrorCode.CONTRACT_SIGNATURE_REJECTED,
                     "contract wallet " + m.address() + " did not accept the signature (EIP-1271)");
         }

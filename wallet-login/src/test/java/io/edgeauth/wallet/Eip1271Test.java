@@ -44,7 +44,7 @@ class Eip1271Test {
     @BeforeEach
     void start() throws IOException {
         node.start();
-        rpc = new JsonRpcContractWalletVerifier(node.url(), Duration.ofMillis(500));
+        rpc = new JsonRpcContractWalletVerifier(1, node.url(), Duration.ofMillis(500));
         Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
         nonces = new InMemoryNonceStore(clock);
         SiweConfig config = SiweConfig.builder().allowDomain("app.example.com").allowChainId(1).clock(clock).build();
@@ -155,11 +155,38 @@ class Eip1271Test {
 
     @Test
     void noEndpointConfigured() {
-        assertThatThrownBy(() -> new JsonRpcContractWalletVerifier(null, Duration.ofSeconds(1)))
+        assertThatThrownBy(() -> new JsonRpcContractWalletVerifier(1, null, Duration.ofSeconds(1)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("EIP-1271").hasMessageContaining("JSON-RPC endpoint");
-        assertThatThrownBy(() -> new JsonRpcContractWalletVerifier(" ", Duration.ofSeconds(1)))
+        assertThatThrownBy(() -> new JsonRpcContractWalletVerifier(1, " ", Duration.ofSeconds(1)))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void otherChainHasNoEndpoint() throws Exception {
+        Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+        SiweConfig config = SiweConfig.builder().allowDomain("app.example.com").allowChainId(1).allowChainId(137)
+                .clock(clock).build();
+        SiweVerifier multi = new SiweVerifier(config, nonces, SignatureRecoveries.best(),
+                ContractWalletVerifier.byChain(Map.of(1L, rpc)));
+        node.code.put(CONTRACT.toLowerCase(Locale.ROOT), "0x6080604052");
+        SiweMessage m = message(CONTRACT).toBuilder().chainId(137).build();
+        assertThatThrownBy(() -> multi.verify(m.toMessageString(), "0x" + "11".repeat(65)))
+                .isInstanceOfSatisfying(SiweException.class, e -> {
+                    // v = 0x11 is no ECDSA recovery byte; the reason says why the contract was not asked
+                    assertThat(e.code()).isEqualTo(SiweErrorCode.SIGNATURE_MALFORMED);
+                    assertThat(e.getMessage()).contains("no EIP-1271 JSON-RPC endpoint configured for chain ID 137");
+                });
+        assertThat(node.methods).isEmpty();
+        assertThatThrownBy(() -> rpc.hasCode(137, CONTRACT))
+                .isInstanceOfSatisfying(SiweException.class,
+                        e -> assertThat(e.code()).isEqualTo(SiweErrorCode.RPC_UNAVAILABLE));
+        // chain 1 goes through the dispatcher to the node
+        SiweMessage m1 = message(CONTRACT);
+        byte[] sig = new byte[65];
+        Arrays.fill(sig, (byte) 9);
+        node.accept(Eip191.personalMessageHash(m1.toMessageString()), sig);
+        assertThat(multi.verify(m1.toMessageString(), TestSupport.hex(sig)).contractWallet()).isTrue();
     }
 
     /** spruceid's eip1271.json (argent, loopring) replayed against the stub standing in for mainnet. */
