@@ -1,0 +1,160 @@
+package io.edgeauth.wallet;
+
+import io.edgeauth.wallet.internal.Fields;
+import io.edgeauth.wallet.internal.Hex;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import okhttp3.OkHttpClient;
+import org.web3j.abi.FunctionEncoder;
+import org.web3j.abi.TypeReference;
+import org.web3j.abi.datatypes.DynamicBytes;
+import org.web3j.abi.datatypes.Function;
+import org.web3j.abi.datatypes.generated.Bytes32;
+import org.web3j.abi.datatypes.generated.Bytes4;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameterName;
+import org.web3j.protocol.core.methods.request.Transaction;
+import org.web3j.protocol.core.methods.response.EthCall;
+import org.web3j.protocol.core.methods.response.EthGetCode;
+import org.web3j.protocol.http.HttpService;
+
+/**
+ * {@link ContractWalletVerifier} over an Ethereum JSON-RPC endpoint with web3j: {@code eth_getCode}
+ * to see whether the address is a contract, then {@code eth_call} of EIP-1271
+ * {@code isValidSignature(bytes32,bytes)} at the latest block.
+ *
+ * <p>Every request is bounded by the configured timeout (connect, read, write and the whole call),
+ * so a slow node delays a login by at most that much and then fails with
+ * {@link SiweErrorCode#RPC_UNAVAILABLE}. Thread-safe (web3j and OkHttp clients are). Calls block: run
+ * them off an event loop. {@link #close()} releases the HTTP connection pool.
+ */
+public final class JsonRpcContractWalletVerifier implements ContractWalletVerifier, AutoCloseable {
+    /** {@code bytes4(keccak256("isValidSignature(bytes32,bytes)"))}, returned by a contract that accepts. */
+    public static final String MAGIC_VALUE = "0x1626ba7e";
+
+    private final long chainId;
+    private final String endpoint;
+    private final OkHttpClient http;
+    private final HttpService service;
+    private final Web3j web3j;
+
+    /**
+     * @param chainId the chain the node serves (use {@link ContractWalletVerifier#byChain} for several)
+     * @param endpoint JSON-RPC URL of an Ethereum node of that chain
+     * @param timeout upper bound for each RPC call
+     * @throws IllegalArgumentException when no endpoint is configured (EIP-1271 needs a node to ask)
+     */
+    public JsonRpcContractWalletVerifier(long chainId, String endpoint, Duration timeout) {
+        if (endpoint == null || endpoint.isBlank()) {
+            throw new IllegalArgumentException("EIP-1271 contract wallet checks need a JSON-RPC endpoint, none configured");
+        }
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+        }
+        this.chainId = chainId;
+        this.endpoint = endpoint;
+        this.http = new OkHttpClient.Builder()
+                .connectTimeout(timeout).readTimeout(timeout).writeTimeout(timeout).callTimeout(timeout)
+                .retryOnConnectionFailure(false)
+                .build();
+        this.service = new HttpService(endpoint, http);
+        this.web3j = Web3j.build(service);
+    }
+
+    @Override
+    public boolean supportsChain(long chainId) {
+        return chainId == this.chainId;
+    }
+
+    private void checkChain(long chainId) throws SiweException {
+        if (chainId != this.chainId) {
+            throw new SiweException(SiweErrorCode.RPC_UNAVAILABLE, "no EIP-1271 JSON-RPC endpoint configured for chain ID "
+                    + chainId + " (this one serves chain ID " + this.chainId + ")");
+        }
+    }
+
+    @Override
+    public boolean hasCode(long chainId, String address) throws SiweException {
+        checkChain(chainId);
+        EthGetCode r = send(() -> web3j.ethGetCode(address, DefaultBlockParameterName.LATEST).send(), "eth_getCode");
+        if (r.hasError()) {
+            throw rpcError("eth_getCode", r.getError().getMessage());
+        }
+        String code = r.getCode();
+        if (code == null) {
+            throw rpcError("eth_getCode", "no result");
+        }
+        return !(code.equals("0x") || code.equals("0x0") || code.isEmpty());
+    }
+
+    @Override
+    public boolean isValidSignature(long chainId, String address, byte[] hash, byte[] signature)
+            throws SiweException {
+        checkChain(chainId);
+        Function f = new Function("isValidSignature",
+                List.of(new Bytes32(hash), new DynamicBytes(signature)),
+                List.of(new TypeReference<Bytes4>() { }));
+        String data = FunctionEncoder.encode(f);
+        EthCall r = send(() -> web3j.ethCall(
+                Transaction.createEthCallTransaction(null, address, data), DefaultBlockParameterName.LATEST).send(),
+                "eth_call");
+        if (r.hasError()) {
+            // A revert (e.g. a contract without isValidSignature) means "not accepted", not "node down".
+            if (r.isReverted()) {
+                return false;
+            }
+            throw rpcError("eth_call", r.getError().getMessage());
+        }
+        byte[] out = r.getValue() == null ? null : Hex.decode(r.getValue());
+        if (out == null) {
+            throw rpcError("eth_call", "result is not hex");
+        }
+        // The ABI return is bytes4, left-aligned in a 32-byte word; some wallets return just 4 bytes.
+        return out.length >= 4 && Arrays.equals(Arrays.copyOf(out, 4), Hex.decode(MAGIC_VALUE));
+    }
+
+    private interface Call<T> {
+        T run() throws IOException;
+    }
+
+    private <T> T send(Call<T> call, String method) throws SiweException {
+        try {
+            T result = call.run();
+            if (result == null) {
+                throw rpcError(method, "no response");
+            }
+            return result;
+        } catch (IOException | RuntimeException e) {
+            // Timeouts surface as InterruptedIOException, bad JSON as RuntimeException from Jackson.
+            throw new SiweException(SiweErrorCode.RPC_UNAVAILABLE,
+                    "EIP-1271 check failed: " + method + " to the JSON-RPC endpoint failed (" + e.getClass().getSimpleName()
+                            + ")", e);
+        }
+    }
+
+    private SiweException rpcError(String method, String detail) {
+        return new SiweException(SiweErrorCode.RPC_UNAVAILABLE,
+                "EIP-1271 check failed: " + method + " returned an error: " + Fields.quote(String.valueOf(detail)));
+    }
+
+    /** @return the chain id this endpoint serves */
+    public long chainId() {
+        return chainId;
+    }
+
+    /** @return the configured endpoint */
+    public String endpoint() {
+        return endpoint;
+    }
+
+    @Override
+    public void close() {
+        // Not web3j.shutdown(): it would stop web3j's process-wide default scheduler used by others.
+        http.dispatcher().executorService().shutdown();
+        http.connectionPool().evictAll();
+    }
+}

@@ -1,0 +1,220 @@
+package io.edgeauth.wallet;
+
+import io.edgeauth.wallet.internal.EcdsaSignature;
+import io.edgeauth.wallet.internal.Eip191;
+import io.edgeauth.wallet.internal.Fields;
+import io.edgeauth.wallet.internal.Hex;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Verifies a Sign-In with Ethereum login: parse the message (size-limited), check it against the
+ * {@link SiweConfig} policy (domain, scheme, URI origin, chain, time window), check the EIP-191
+ * {@code personal_sign} signature (ECDSA recovery, or EIP-1271 for contract wallets) and finally
+ * consume the nonce.
+ *
+ * <p>The nonce is consumed last, so a request that fails any other check cannot burn a nonce that
+ * belongs to a legitimate pending login; consumption is atomic, so a replay racing the original
+ * still loses. Thread-safe if the collaborators are (all shipped ones are). Blocking only when an
+ * EIP-1271 check calls the JSON-RPC node.
+ *
+ * <pre>{@code
+ * SiweVerifier v = SiweVerifier.create(config, nonceStore);
+ * String nonce = v.issueNonce();                       // GET /siwe/nonce
+ * VerifiedLogin login = v.verify(message, signature);  // POST /siwe/login
+ * }</pre>
+ */
+public final class SiweVerifier {
+    /** Hex characters accepted for a signature: generous for EIP-1271 wallets, bounded for hostile input. */
+    static final int MAX_SIGNATURE_HEX = 2 + 2 * 4096;
+
+    private final SiweConfig config;
+    private final NonceStore nonces;
+    private final SignatureRecovery recovery;
+    private final ContractWalletVerifier contractWallets;
+    private final SiweParser parser;
+
+    /**
+     * @param config policy
+     * @param nonces nonce store shared with whoever issues nonces
+     * @param recovery ECDSA public key recovery (see {@link SignatureRecoveries})
+     * @param contractWallets EIP-1271 checker, or null to accept only plain (EOA) signatures
+     */
+    public SiweVerifier(SiweConfig config, NonceStore nonces, SignatureRecovery recovery,
+            ContractWalletVerifier contractWallets) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.nonces = Objects.requireNonNull(nonces, "nonces");
+        this.recovery = Objects.requireNonNull(recovery, "recovery");
+        this.contractWallets = contractWallets;
+        this.parser = new SiweParser(config.maxMessageLength());
+    }
+
+    /** @return a verifier with the best available recovery and no EIP-1271 support */
+    public static SiweVerifier create(SiweConfig config, NonceStore nonces) {
+        return new SiweVerifier(config, nonces, SignatureRecoveries.best(), null);
+    }
+
+    /** @return a fresh nonce from the store, valid for {@link SiweConfig#nonceTtl()} */
+    public String issueNonce() {
+        return nonces.issue(config.nonceTtl());
+    }
+
+    /** @return the recovery implementation in use */
+    public SignatureRecovery recovery() {
+        return recovery;
+    }
+
+    /**
+     * @param message the exact text the wallet signed
+     * @param signatureHex the {@code personal_sign} result, hex with or without {@code 0x}
+     * @return the verified login
+     * @throws SiweException the first reason the login is refused
+     */
+    public VerifiedLogin verify(String message, String signatureHex) throws SiweException {
+        SiweMessage m = parser.parseMessage(message);
+        return verify(m, message, decodeSignature(signatureHex));
+    }
+
+    /** Verifies an already parsed message; the signature must be over {@link SiweMessage#toMessageString()}. */
+    public VerifiedLogin verify(SiweMessage message, byte[] signature) throws SiweException {
+        return verify(message, message.toMessageString(), signature);
+    }
+
+    private VerifiedLogin verify(SiweMessage m, String text, byte[] signature) throws SiweException {
+        checkPolicy(m);
+        checkTime(m, config.clock().instant());
+        boolean contract = checkSignature(m, text, signature);
+        consumeNonce(m.nonce());
+        return new VerifiedLogin(m.address(), m.chainId(), m, contract);
+    }
+
+    private static byte[] decodeSignature(String hex) throws SiweException {
+        if (hex == null || hex.isEmpty()) {
+            throw new SiweException(SiweErrorCode.SIGNATURE_MALFORMED, "signature is missing");
+        }
+        if (hex.length() > MAX_SIGNATURE_HEX) {
+            throw new SiweException(SiweErrorCode.SIGNATURE_MALFORMED, "signature is longer than 4096 bytes");
+        }
+        byte[] sig = Hex.decode(hex);
+        if (sig == null) {
+            throw new SiweException(SiweErrorCode.SIGNATURE_MALFORMED,
+                    "signature is not an even number of hexadecimal digits");
+        }
+        return sig;
+    }
+
+    private void checkPolicy(SiweMessage m) throws SiweException {
+        String domain = m.domain().toLowerCase(Locale.ROOT);
+        if (!config.domains().contains(domain)) {
+            throw new SiweException(SiweErrorCode.DOMAIN_NOT_ALLOWED,
+                    "domain " + Fields.quote(m.domain()) + " is not accepted by this service");
+        }
+        // EIP-4361: "If scheme is not specified, HTTPS is assumed."
+        String scheme = m.scheme() == null ? "https" : m.scheme().toLowerCase(Locale.ROOT);
+        if (!config.schemes().contains(scheme)) {
+            throw new SiweException(SiweErrorCode.SCHEME_NOT_ALLOWED, "scheme " + Fields.quote(scheme) + " is not accepted");
+        }
+        String origin = origin(m.uri());
+        if (origin == null || !config.origins().contains(origin)) {
+            throw new SiweException(SiweErrorCode.URI_NOT_ALLOWED,
+                    "URI " + Fields.quote(m.uri()) + " is not under an accepted origin");
+        }
+        if (!config.chainIds().contains(m.chainId())) {
+            throw new SiweException(SiweErrorCode.CHAIN_NOT_ALLOWED, "chain ID " + m.chainId() + " is not accepted");
+        }
+    }
+
+    /** @return {@code scheme://host[:port]} in lower case (userinfo dropped), or null without authority */
+    static String origin(String uri) {
+        int colon = uri.indexOf(':');
+        if (colon < 0 || !uri.startsWith("//", colon + 1)) {
+            return null;
+        }
+        int start = colon + 3;
+        int end = start;
+        while (end < uri.length() && "/?#".indexOf(uri.charAt(end)) < 0) {
+            end++;
+        }
+        String authority = uri.substring(start, end);
+        int at = authority.lastIndexOf('@');
+        if (at >= 0) {
+            authority = authority.substring(at + 1);
+        }
+        return (uri.substring(0, colon) + "://" + authority).toLowerCase(Locale.ROOT);
+    }
+
+    private void checkTime(SiweMessage m, Instant now) throws SiweException {
+        Instant exp = m.expirationInstant();
+        if (exp != null && !now.isBefore(exp.plus(config.leeway()))) {
+            throw new SiweException(SiweErrorCode.EXPIRED, "message expired at " + m.expirationTime());
+        }
+        Instant nbf = m.notBeforeInstant();
+        if (nbf != null && now.plus(config.leeway()).isBefore(nbf)) {
+            throw new SiweException(SiweErrorCode.NOT_YET_VALID, "message is not valid before " + m.notBefore());
+        }
+        if (config.maxAge() != null) {
+            Instant iat = m.issuedAtInstant();
+            if (iat.isAfter(now.plus(config.leeway()))) {
+                throw new SiweException(SiweErrorCode.ISSUED_AT_OUT_OF_RANGE, "issued-at time " + m.issuedAt()
+                        + " is in the future");
+            }
+            if (iat.plus(config.maxAge()).plus(config.leeway()).isBefore(now)) {
+                throw new SiweException(SiweErrorCode.ISSUED_AT_OUT_OF_RANGE, "issued-at time " + m.issuedAt()
+                        + " is older than " + config.maxAge());
+            }
+        }
+    }
+
+    /** @return true if accepted by an EIP-1271 contract, false if by ECDSA recovery */
+    private boolean checkSignature(SiweMessage m, String text, byte[] signature) throws SiweException {
+        byte[] hash = Eip191.personalMessageHash(text.getBytes(StandardCharsets.UTF_8));
+        SiweException eoaFailure;
+        try {
+            EcdsaSignature sig = EcdsaSignature.parse(signature);
+            byte[] recovered = recovery.recoverAddress(hash, sig.rs(), sig.recoveryId());
+            if (recovered == null) {
+                eoaFailure = new SiweException(SiweErrorCode.SIGNATURE_UNRECOVERABLE,
+                        "no public key can be recovered from the signature");
+            } else if (Arrays.equals(recovered, Hex.decode(m.address()))) {
+                return false;
+            } else {
+                eoaFailure = new SiweException(SiweErrorCode.SIGNATURE_MISMATCH, "signature is not by " + m.address()
+                        + " for this message");
+            }
+        } catch (SiweException e) {
+            eoaFailure = e;
+        }
+        // Not a plain signature by the address: it may still be a contract wallet's (EIP-1271).
+        if (contractWallets == null || !contractWallets.supportsChain(m.chainId())) {
+            throw new SiweException(eoaFailure.code(), eoaFailure.getMessage()
+                    + " (contract wallets cannot be checked: no EIP-1271 JSON-RPC endpoint configured for chain ID "
+                    + m.chainId() + ")");
+        }
+        if (!contractWallets.hasCode(m.chainId(), m.address())) {
+            throw eoaFailure;
+        }
+        if (!contractWallets.isValidSignature(m.chainId(), m.address(), hash, signature)) {
+            throw new SiweException(SiweErrorCode.CONTRACT_SIGNATURE_REJECTED,
+                    "contract wallet " + m.address() + " did not accept the signature (EIP-1271)");
+        }
+        return true;
+    }
+
+    private void consumeNonce(String nonce) throws SiweException {
+        switch (nonces.consumeWithOutcome(nonce)) {
+            case CONSUMED:
+                return;
+            case UNKNOWN:
+                throw new SiweException(SiweErrorCode.NONCE_UNKNOWN, "nonce " + nonce + " was not issued by this service");
+            case ALREADY_USED:
+                throw new SiweException(SiweErrorCode.NONCE_REUSED, "nonce " + nonce + " was already used");
+            case EXPIRED:
+                throw new SiweException(SiweErrorCode.NONCE_EXPIRED, "nonce " + nonce + " has expired");
+            default:
+                throw new SiweException(SiweErrorCode.NONCE_REJECTED, "nonce " + nonce + " is unknown, used or expired");
+        }
+    }
+}
