@@ -1,0 +1,130 @@
+package io.edgeauth.broker.wallet;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.edgeauth.broker.store.Store;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Optional;
+
+/**
+ * Rotating refresh tokens for wallet sessions (OAuth 2.0 Security BCP §4.14): opaque random values,
+ * stored only as SHA-256 hashes; each use returns a new token of the same family and spends the old
+ * one; presenting a spent token again means it was stolen (or replayed), so the whole family is
+ * revoked and the caller audits it. Thread-safe: the single-use gate is {@link Store#putIfAbsent}.
+ */
+public final class RefreshTokens {
+    static final String TOKENS = "refresh-tokens";
+    static final String SPENT = "refresh-spent";
+    static final String REVOKED_FAMILIES = "refresh-families-revoked";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Store store;
+    private final Clock clock;
+    private final Duration lifetime;
+    private final SecureRandom random = new SecureRandom();
+
+    /** What a refresh token stands for. */
+    public record Grant(String family, String subject, String tenant, long expiresAtMillis) { }
+
+    /** The outcome of a rotation: a new token for the grant, or why not. */
+    public record Rotation(Optional<String> token, Optional<Grant> grant, Failure failure) {
+        static Rotation ok(String token, Grant grant) {
+            return new Rotation(Optional.of(token), Optional.of(grant), null);
+        }
+
+        static Rotation failed(Failure failure, Grant grant) {
+            return new Rotation(Optional.empty(), Optional.ofNullable(grant), failure);
+        }
+    }
+
+    /** Why a refresh token was refused. */
+    public enum Failure { UNKNOWN, EXPIRED, REUSED_FAMILY_REVOKED, FAMILY_REVOKED }
+
+    public RefreshTokens(Store store, Clock clock, Duration lifetime) {
+        this.store = store;
+        this.clock = clock;
+        this.lifetime = lifetime;
+    }
+
+    /** Starts a new family (a new login) and returns its first token. */
+    public String issue(String subject, String tenant) {
+        return issue(new Grant(randomValue(16), subject, tenant, clock.instant().plus(lifetime).toEpochMilli()));
+    }
+
+    /** Spends a token and returns its successor, or the failure. */
+    public Rotation rotate(String presented) {
+        if (presented == null || presented.length() > 128) {
+            return Rotation.failed(Failure.UNKNOWN, null);
+        }
+        String hash = hash(presented);
+        Optional<byte[]> stored = store.get(TOKENS, hash);
+        if (stored.isEmpty()) {
+            return Rotation.failed(Failure.UNKNOWN, null);
+        }
+        Grant grant = decode(stored.get());
+        if (store.get(REVOKED_FAMILIES, grant.family()).isPresent()) {
+            return Rotation.failed(Failure.FAMILY_REVOKED, grant);
+        }
+        Instant now = clock.instant();
+        if (grant.expiresAtMillis() <= now.toEpochMilli()) {
+            return Rotation.failed(Failure.EXPIRED, grant);
+        }
+        Instant keep = Instant.ofEpochMilli(grant.expiresAtMillis());
+        if (!store.putIfAbsent(SPENT, hash, new byte[] {1}, keep)) {
+            store.put(REVOKED_FAMILIES, grant.family(), new byte[] {1}, keep);
+            return Rotation.failed(Failure.REUSED_FAMILY_REVOKED, grant);
+        }
+        // the family keeps its original expiry: rotation does not extend a login forever
+        return Rotation.ok(issue(grant), grant);
+    }
+
+    /** Revokes every token of a family (logout). */
+    public void revokeFamily(String family, Instant until) {
+        store.put(REVOKED_FAMILIES, family, new byte[] {1}, until);
+    }
+
+    private String issue(Grant grant) {
+        String token = "rt_" + randomValue(32);
+        store.put(TOKENS, hash(token), encode(grant), Instant.ofEpochMilli(grant.expiresAtMillis()));
+        return token;
+    }
+
+    private String randomValue(int bytes) {
+        byte[] b = new byte[bytes];
+        random.nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    static String hash(String token) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(d);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] encode(Grant g) {
+        try {
+            return JSON.writeValueAsBytes(g);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Grant decode(byte[] b) {
+        try {
+            return JSON.readValue(b, Grant.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("corrupt refresh token record", e);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package io.edgeauth.broker.wallet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.edgeauth.broker.store.MvStoreStore;
+import io.edgeauth.broker.testsupport.MutableClock;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RefreshTokensTest {
+    @TempDir
+    Path dir;
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    private MvStoreStore store;
+    private RefreshTokens tokens;
+
+    @BeforeEach
+    void setUp() {
+        store = new MvStoreStore(dir.resolve("s.mv"), clock);
+        tokens = new RefreshTokens(store, clock, Duration.ofDays(1));
+    }
+
+    @AfterEach
+    void tearDown() {
+        store.close();
+    }
+
+    @Test
+    void rotatesAndKeepsTheGrant() {
+        String first = tokens.issue("did:pkh:eip155:1:0xabc", "default");
+        RefreshTokens.Rotation r = tokens.rotate(first);
+        assertThat(r.failure()).isNull();
+        assertThat(r.token()).get().isNotEqualTo(first);
+        assertThat(r.grant()).get().extracting(RefreshTokens.Grant::subject).isEqualTo("did:pkh:eip155:1:0xabc");
+        assertThat(tokens.rotate(r.token().get()).failure()).isNull();
+    }
+
+    @Test
+    void reuseOfASpentTokenRevokesTheWholeFamily() {
+        String first = tokens.issue("did:x", "default");
+        String second = tokens.rotate(first).token().orElseThrow();
+        assertThat(tokens.rotate(first).failure()).isEqualTo(RefreshTokens.Failure.REUSED_FAMILY_REVOKED);
+        assertThat(tokens.rotate(second).failure()).as("the thief's and the owner's tokens both die")
+                .isEqualTo(RefreshTokens.Failure.FAMILY_REVOKED);
+        String other = tokens.issue("did:x", "default");
+        assertThat(tokens.rotate(other).failure()).as("other logins are unaffected").isNull();
+    }
+
+    @Test
+    void unknownAndExpiredAreRefusedAndOnlyHashesAreStored() {
+        assertThat(tokens.rotate("rt_nope").failure()).isEqualTo(RefreshTokens.Failure.UNKNOWN);
+        assertThat(tokens.rotate("x".repeat(500)).failure()).isEqualTo(RefreshTokens.Failure.UNKNOWN);
+        String t = tokens.issue("did:x", "default");
+        store.forEach(RefreshTokens.TOKENS, (k, v) -> assertThat(k).isNotEqualTo(t).doesNotContain("rt_"));
+        clock.advance(Duration.ofDays(1).plusSeconds(1));
+        assertThat(tokens.rotate(t).failure()).isIn(RefreshTokens.Failure.EXPIRED, RefreshTokens.Failure.UNKNOWN);
+    }
+
+    @Test
+    void noncesAreSingleUseAndExpire() {
+        StoreNonceStore nonces = new StoreNonceStore(store, clock);
+        String n = nonces.issue(Duration.ofMinutes(5));
+        assertThat(n).matches("[0-9A-Za-z]{22}");
+        assertThat(nonces.consume(n)).isTrue();
+        assertThat(nonces.consume(n)).isFalse();
+        String m = nonces.issue(Duration.ofMinutes(5));
+        clock.advance(Duration.ofMinutes(6));
+        assertThat(nonces.consume(m)).isFalse();
+        assertThat(nonces.consume(null)).isFalse();
+    }
+}
