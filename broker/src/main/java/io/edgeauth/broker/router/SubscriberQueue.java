@@ -100,6 +100,7 @@ public final class SubscriberQueue implements Subscriber {
     /** Connects the sink (client online); queued messages start flowing on {@code executor}. */
     public void attach(Sink newSink, Executor newExecutor, int window) {
         synchronized (lock) {
+            requeueUnacked(); // a taken-over connection's packet ids mean nothing to the new one
             this.sink = Objects.requireNonNull(newSink, "sink");
             this.executor = Objects.requireNonNull(newExecutor, "executor");
             this.inflightWindow = Math.max(1, window);
@@ -112,12 +113,7 @@ public final class SubscriberQueue implements Subscriber {
         List<Runnable> waiters;
         synchronized (lock) {
             sink = null;
-            Iterator<Delivery> it = unacked.descendingIterator();
-            while (it.hasNext()) {
-                Delivery d = it.next();
-                queue.addFirst(new Delivery(d.message(), d.qos(), true));
-            }
-            unacked.clear();
+            requeueUnacked();
             while (queue.size() > offlineCapacity) {
                 queue.pollLast();
                 onDrop.accept(DROP_OVERFLOW_OLDEST);
@@ -232,6 +228,15 @@ public final class SubscriberQueue implements Subscriber {
             target.send(next);
         }
         waiters.forEach(Runnable::run);
+    }
+
+    private void requeueUnacked() {
+        Iterator<Delivery> it = unacked.descendingIterator();
+        while (it.hasNext()) {
+            Delivery d = it.next();
+            queue.addFirst(new Delivery(d.message(), d.qos(), true));
+        }
+        unacked.clear();
     }
 
     private List<Runnable> takeWaiters() {
