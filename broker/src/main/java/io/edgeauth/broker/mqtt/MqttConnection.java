@@ -685,7 +685,11 @@ final class MqttConnection {
             p.add(new MqttProperties.StringProperty(MqttProperties.REASON_STRING, reason));
             endpoint.disconnect(code, p);
         }
-        endpoint.close();
+        try {
+            endpoint.close();
+        } catch (IllegalArgumentException | IllegalStateException alreadyClosed) {
+            LOG.trace("endpoint {} already closed", clientId);
+        }
     }
 
     // ---------------------------------------------------------------- close
