@@ -152,8 +152,17 @@ final class MqttConnection {
             sample.stop(edge.metrics.authLatency());
             if (err != null) {
                 refuse(err);
-            } else {
+                return;
+            }
+            try {
                 onAuthenticated(s);
+            } catch (RuntimeException e) {
+                LOG.error("accepting an authenticated MQTT session failed", e);
+                if (accepted) {
+                    endpoint.close();
+                } else {
+                    refuse(e);
+                }
             }
         });
     }

@@ -13,6 +13,9 @@ import java.time.Duration;
  * than the byte bucket's capacity is never allowed. Thread-safe, lock-free.
  */
 public final class BucketRateLimiter implements RateLimiter {
+    /** Plans above 1 GB/s are capped there (Bucket4j's highest refill rate). */
+    static final long MAX_BYTES_PER_SECOND = 1_000_000_000L;
+
     private final Bucket messages;
     private final Bucket bytes;
     private final long byteCapacity;
@@ -23,7 +26,7 @@ public final class BucketRateLimiter implements RateLimiter {
                 .addLimit(Bandwidth.builder().capacity(plan.burst())
                         .refillGreedy(1, Duration.ofNanos(nanosPerMessage)).build())
                 .build();
-        this.byteCapacity = plan.bytesPerSecond();
+        this.byteCapacity = Math.min(plan.bytesPerSecond(), MAX_BYTES_PER_SECOND); // Bucket4j refills at most 1 token/ns
         this.bytes = Bucket.builder()
                 .addLimit(Bandwidth.builder().capacity(byteCapacity)
                         .refillGreedy(byteCapacity, Duration.ofSeconds(1)).build())

@@ -34,6 +34,12 @@ class LocalRateLimitsTest {
     }
 
     @Test
+    void hugePlansAreCappedNotRefused() {
+        RateLimiter limiter = new BucketRateLimiter(new RatePlan("huge", 1e12, Integer.MAX_VALUE, Long.MAX_VALUE, 10));
+        assertThat(limiter.tryAcquire(1_000_000)).isTrue();
+    }
+
+    @Test
     void sameDeviceSharesOneBudgetAndTenantsAreSeparate() {
         LocalRateLimits limits = new LocalRateLimits(LocalRateLimits.Settings.defaults());
         RateLimiter a = limits.forDevice("t1", "dev", PLAN);
