@@ -418,7 +418,7 @@ final class MqttConnection {
             pauseGeneration++;
             pendingWritable = 0;
             socket.pause();
-            edge.metrics.drop("publisher_paused"); // counted as an event, nothing is lost
+            edge.metrics.paused();
             pauseTimer = edge.vertx.setTimer(edge.settings.backpressureTimeout().toMillis(), id -> resumeReading());
         }
         int generation = pauseGeneration;
@@ -452,8 +452,13 @@ final class MqttConnection {
     private void onSubscribe(MqttSubscribeMessage m) {
         List<MqttSubAckReasonCode> codes = new ArrayList<>();
         List<MqttQoS> v3codes = new ArrayList<>();
+        int added = 0;
         for (MqttTopicSubscription ts : m.topicSubscriptions()) {
-            MqttSubAckReasonCode code = subscribe(ts.topicName(), ts.qualityOfService().value());
+            MqttSubAckReasonCode code = subscribe(ts.topicName(), ts.qualityOfService().value(), added);
+            if ((code == MqttSubAckReasonCode.GRANTED_QOS0 || code == MqttSubAckReasonCode.GRANTED_QOS1)
+                    && !state.subscriptions.containsKey(ts.topicName())) {
+                added++;
+            }
             codes.add(code);
             v3codes.add(switch (code) {
                 case GRANTED_QOS0 -> MqttQoS.AT_MOST_ONCE;
@@ -479,7 +484,7 @@ final class MqttConnection {
         }
     }
 
-    private MqttSubAckReasonCode subscribe(String filter, int qos) {
+    private MqttSubAckReasonCode subscribe(String filter, int qos, int addedInThisPacket) {
         String error = SharedFilter.error(filter);
         SharedFilter shared = SharedFilter.parse(filter);
         if (error == null) {
@@ -494,7 +499,7 @@ final class MqttConnection {
             return MqttSubAckReasonCode.NOT_AUTHORIZED;
         }
         if (!state.subscriptions.containsKey(filter)
-                && state.subscriptions.size() >= limits.maxSubscriptionsPerSession()) {
+                && state.subscriptions.size() + addedInThisPacket >= limits.maxSubscriptionsPerSession()) {
             edge.metrics.drop("subscription_quota");
             return MqttSubAckReasonCode.QUOTA_EXCEEDED;
         }

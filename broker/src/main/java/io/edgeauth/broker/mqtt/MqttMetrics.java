@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Micrometer meters of the MQTT edge: {@code edgeauth.mqtt.sessions} (gauge, tenant and protocol),
  * {@code edgeauth.mqtt.connects} (outcome accepted/refused, reason), {@code edgeauth.mqtt.messages.in}
- * and {@code .out}, {@code edgeauth.mqtt.drops} (reason), {@code edgeauth.mqtt.auth.latency} (timer).
+ * and {@code .out}, {@code edgeauth.mqtt.drops} (reason), {@code edgeauth.mqtt.backpressure.pauses},
+ * {@code edgeauth.mqtt.auth.latency} (timer).
  */
 final class MqttMetrics {
     private final MeterRegistry registry;
@@ -43,6 +44,11 @@ final class MqttMetrics {
 
     void drop(String reason) {
         counter("edgeauth.mqtt.drops", "reason", reason, null, null).increment();
+    }
+
+    /** A publisher was paused for a congested subscriber (backpressure; nothing is lost). */
+    void paused() {
+        counter("edgeauth.mqtt.backpressure.pauses", "protocol", "mqtt", null, null).increment();
     }
 
     void in() {

@@ -67,7 +67,7 @@ class MqttBackpressureTest {
             feeder.setDaemon(true);
             feeder.start();
             MqttSessionState state = fx.edge.sessions.get("t\u0000app");
-            await().untilAsserted(() -> assertThat(fx.counter("edgeauth.mqtt.drops", "reason", "publisher_paused"))
+            await().untilAsserted(() -> assertThat(fx.counter("edgeauth.mqtt.backpressure.pauses"))
                     .isGreaterThanOrEqualTo(1));
             await().untilAsserted(() -> assertThat(held).hasSize(WINDOW));
             int ackedWhilePaused = acked.get();
