@@ -110,6 +110,31 @@ class MqttConnectTest {
     }
 
     @Test
+    void base64urlPasswordIsDecodedToTheRawCwtAndJwtIsLeftAlone() {
+        byte[] cwt = {(byte) 0xd2, (byte) 0x84, 0x43, (byte) 0xa1, 0x01, 0x26, (byte) 0xff};
+        String b64 = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(cwt);
+        assertThat(MqttConnection.normalize(bytes(b64))).isEqualTo(cwt);
+        byte[] jwt = bytes("eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJkZXYxIn0.c2ln");
+        assertThat(MqttConnection.normalize(jwt)).isSameAs(jwt);
+    }
+
+    @Test
+    void enhancedAuthDataIsBinarySafe() {
+        // raw bytes in AUTHENTICATION_DATA reach the pipeline unchanged (the test pipeline then calls them malformed)
+        Mqtt5BlockingClient c = Clients.v5("dev1", fx.port()).buildBlocking();
+        TokenAuth binary = new TokenAuth(MqttEdge.AUTH_METHOD, "x", "y") {
+            @Override
+            public CompletableFuture<Void> onAuth(Mqtt5ClientConfig config, Mqtt5Connect connect, Mqtt5EnhancedAuthBuilder b) {
+                b.data(new byte[] {(byte) 0xd2, (byte) 0x84, 0x00, (byte) 0xff});
+                return CompletableFuture.completedFuture(null);
+            }
+        };
+        assertThatThrownBy(() -> c.connectWith().enhancedAuth(binary).send())
+                .isInstanceOf(Mqtt5ConnAckException.class);
+        assertThat(fx.pipeline.requests.get(0).token()).containsExactly((byte) 0xd2, (byte) 0x84, 0x00, (byte) 0xff);
+    }
+
+    @Test
     void clientIdTooLongIsRefused() {
         String id = "d".repeat(200);
         assertThatThrownBy(() -> Clients.connectV5(id, fx.port(), token(id, "t", 60)))
@@ -138,7 +163,7 @@ class MqttConnectTest {
     }
 
     /** Sends the first token at CONNECT and the second on re-authentication. */
-    static final class TokenAuth implements Mqtt5EnhancedAuthMechanism {
+    static class TokenAuth implements Mqtt5EnhancedAuthMechanism {
         private final String method;
         private final byte[] first;
         private final byte[] renewed;
