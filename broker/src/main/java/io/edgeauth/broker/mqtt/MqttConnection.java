@@ -86,6 +86,8 @@ final class MqttConnection {
     private boolean disconnectWithWill;
     private boolean suppressWill;
     private boolean renewing;
+    private boolean closing;
+    static final long DISCONNECT_GRACE_MILLIS = 500;
     private long expiryTimer = -1;
     private int overLimitStreak;
     private int nextPacketId = 1;
@@ -338,6 +340,9 @@ final class MqttConnection {
     // ---------------------------------------------------------------- PUBLISH in
 
     private void onPublish(MqttPublishMessage m) {
+        if (closing) {
+            return;
+        }
         edge.metrics.in();
         String topic = m.topicName();
         if (MqttEdge.RENEW_TOPIC.equals(topic)) {
@@ -450,6 +455,9 @@ final class MqttConnection {
     // ---------------------------------------------------------------- SUBSCRIBE
 
     private void onSubscribe(MqttSubscribeMessage m) {
+        if (closing) {
+            return;
+        }
         List<MqttSubAckReasonCode> codes = new ArrayList<>();
         List<MqttQoS> v3codes = new ArrayList<>();
         int added = 0;
@@ -507,6 +515,9 @@ final class MqttConnection {
     }
 
     private void onUnsubscribe(MqttUnsubscribeMessage m) {
+        if (closing) {
+            return;
+        }
         for (String filter : m.topics()) {
             Subscription sub = state.subscriptions.remove(filter);
             if (sub != null) {
@@ -540,7 +551,7 @@ final class MqttConnection {
     private final class Sink implements SubscriberQueue.Sink {
         @Override
         public void send(SubscriberQueue.Delivery d) {
-            if (closed || state == null || state.owner != MqttConnection.this) {
+            if (closed || closing || state == null || state.owner != MqttConnection.this) {
                 return; // requeued by detach/attach
             }
             int id = 0;
@@ -598,6 +609,9 @@ final class MqttConnection {
     // ---------------------------------------------------------------- token life
 
     private void onAuth(MqttAuthenticationExchangeMessage m) {
+        if (closing) {
+            return;
+        }
         if (!enhancedAuth || m.reasonCode() != MqttAuthenticateReasonCode.RE_AUTHENTICATE
                 || !MqttEdge.AUTH_METHOD.equals(m.authenticationMethod())) {
             disconnect(MqttDisconnectReasonCode.PROTOCOL_ERROR, "bad_auth_packet");
@@ -626,7 +640,7 @@ final class MqttConnection {
         renewing = true;
         authenticate(new AuthRequest(session.principal(), normalize(token), transport, reportedGeo), (s, err) -> {
             renewing = false;
-            if (closed) {
+            if (closed || closing) {
                 return;
             }
             if (err != null) {
@@ -670,7 +684,7 @@ final class MqttConnection {
     /** Called on any thread by revocation events: re-checks on this connection's event loop. */
     void recheckRevocation() {
         context.runOnContext(v -> {
-            if (closed || session == null) {
+            if (closed || closing || session == null) {
                 return;
             }
             edge.revocationChecker.check(session.token()).ifPresent(reason -> {
@@ -690,14 +704,38 @@ final class MqttConnection {
         disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, "session_taken_over");
     }
 
+    /**
+     * Ends the session. MQTT 5: DISCONNECT with the reason, then the connection stays open (reading and
+     * ignoring everything) for {@link #DISCONNECT_GRACE_MILLIS} so the client reads the reason code
+     * instead of a reset caused by our closing with its packets unread; the client normally closes first.
+     */
     private void disconnect(MqttDisconnectReasonCode code, String reason) {
-        if (closed) {
+        if (closed || closing) {
             return;
         }
+        closing = true;
         if (v5 && endpoint.isConnected()) {
             MqttProperties p = new MqttProperties();
             p.add(new MqttProperties.StringProperty(MqttProperties.REASON_STRING, reason));
-            endpoint.disconnect(code, p);
+            if (socket instanceof io.vertx.core.internal.net.NetSocketInternal internal) {
+                internal.writeMessage(io.netty.handler.codec.mqtt.MqttMessageFactory.newMessage(
+                        new io.netty.handler.codec.mqtt.MqttFixedHeader(io.netty.handler.codec.mqtt.MqttMessageType.DISCONNECT,
+                                false, MqttQoS.AT_MOST_ONCE, false, 0),
+                        new io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader(code.value(), p), null));
+                if (paused) {
+                    socket.resume();
+                }
+                edge.vertx.setTimer(DISCONNECT_GRACE_MILLIS, id -> closeNow());
+                return;
+            }
+            endpoint.disconnect(code, p); // writes and closes at once
+        }
+        closeNow();
+    }
+
+    private void closeNow() {
+        if (closed) {
+            return;
         }
         try {
             endpoint.close();
