@@ -65,16 +65,20 @@ public final class MqttLoadBench {
         int port;
         if (target.equals("edge")) {
             Vertx vertx = Vertx.vertx();
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
             RatePlan plan = new RatePlan("bench", 1_000_000, 1_000_000, 1L << 40, 1_000_000);
             MqttSettings.Limits limits = new MqttSettings.Limits(64 * 1024, 256, 16, 128, 8192, 16, 100, 10_000,
                     1000, OverflowPolicy.DROP_OLDEST);
             MqttEdge edge = new MqttEdge(vertx, MqttSettings.plain(0).withLimits(limits).withAbuseThreshold(1_000_000),
                     acceptAll(), l -> () -> { }, RevocationChecker.NONE,
                     new LocalRateLimits(new LocalRateLimits.Settings(1_000_000, 1_000_000, 1, 100_000, Duration.ofMinutes(5))),
-                    name -> plan, new TopicRouter(1000, null), AuditLog.NOOP, new SimpleMeterRegistry());
+                    name -> plan, new TopicRouter(1000, null), AuditLog.NOOP, meters);
             edge.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             port = edge.port();
             server = () -> {
+                if (Boolean.getBoolean("bench.meters")) {
+                    System.err.println(meters.getMetersAsString());
+                }
                 edge.stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
                 vertx.close();
             };
