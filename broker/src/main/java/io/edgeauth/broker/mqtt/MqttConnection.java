@@ -1,0 +1,939 @@
+package io.edgeauth.broker.mqtt;
+
+import io.edgeauth.broker.auth.AuthRequest;
+import io.edgeauth.broker.auth.DeviceSession;
+import io.edgeauth.broker.auth.Protocol;
+import io.edgeauth.broker.auth.TransportFacts;
+import io.edgeauth.broker.policy.RateLimiter;
+import io.edgeauth.broker.policy.TopicAcl;
+import io.edgeauth.broker.policy.TopicFilters;
+import io.edgeauth.broker.router.PublishResult;
+import io.edgeauth.broker.router.RoutedMessage;
+import io.edgeauth.broker.router.SharedFilter;
+import io.edgeauth.broker.router.Subscriber;
+import io.edgeauth.broker.router.SubscriberQueue;
+import io.edgeauth.broker.router.Subscription;
+import io.edgeauth.broker.token.RejectionReason;
+import io.edgeauth.broker.token.TokenRejectedException;
+import io.micrometer.core.instrument.Timer;
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.mqtt.MqttEndpoint;
+import io.vertx.mqtt.MqttTopicSubscription;
+import io.vertx.mqtt.MqttWill;
+import io.vertx.mqtt.messages.MqttAuthenticationExchangeMessage;
+import io.vertx.mqtt.messages.MqttPublishMessage;
+import io.vertx.mqtt.messages.MqttSubscribeMessage;
+import io.vertx.mqtt.messages.MqttUnsubscribeMessage;
+import io.vertx.mqtt.messages.codes.MqttAuthenticateReasonCode;
+import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubRecReasonCode;
+import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.cert.Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One MQTT connection. Every handler runs on the connection's event loop ({@code context}); the
+ * authentication pipeline completes anywhere and is brought back onto it, so nothing here blocks and
+ * no state needs locking except the shared {@link MqttSessionState} owner hand-over.
+ */
+final class MqttConnection {
+    private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
+    private static final Logger DROPS = LoggerFactory.getLogger("io.edgeauth.broker.mqtt.drops");
+
+    private final MqttEdge edge;
+    private final MqttEndpoint endpoint;
+    private final Protocol protocol;
+    private final Context context;
+    private final Executor executor;
+    private final NetSocket socket;
+    private final boolean v5;
+    private final MqttSettings.Limits limits;
+    private TransportFacts transport;
+    private String reportedGeo;
+    private DeviceSession session;
+    private TopicAcl acl;
+    private RateLimiter limiter;
+    private MqttSessionState state;
+    private String clientId;
+    private boolean enhancedAuth;
+    private boolean accepted;
+    private boolean closed;
+    private boolean normalDisconnect;
+    private boolean disconnectWithWill;
+    private boolean suppressWill;
+    private boolean renewing;
+    private boolean closing;
+    static final long DISCONNECT_GRACE_MILLIS = 500;
+    private long expiryTimer = -1;
+    private int overLimitStreak;
+    private int nextPacketId = 1;
+    private final Map<Integer, SubscriberQueue.Delivery> outgoing = new HashMap<>();
+    private boolean paused;
+    private int pauseGeneration;
+    private int pendingWritable;
+    private long pauseTimer = -1;
+    private java.util.concurrent.atomic.AtomicInteger sessionGauge;
+
+    MqttConnection(MqttEdge edge, MqttEndpoint endpoint, Protocol protocol, Context context) {
+        this.edge = edge;
+        this.endpoint = endpoint;
+        this.protocol = protocol;
+        this.context = context;
+        this.executor = task -> context.runOnContext(v -> task.run());
+        this.socket = SocketAccess.socket(endpoint);
+        this.v5 = endpoint.protocolVersion() >= MqttReasons.MQTT_5;
+        this.limits = edge.settings.limits();
+    }
+
+    // ---------------------------------------------------------------- CONNECT
+
+    void start() {
+        endpoint.publishAutoAck(false);
+        endpoint.subscriptionAutoAck(false);
+        endpoint.autoKeepAlive(true);
+        endpoint.closeHandler(v -> onClose());
+        endpoint.exceptionHandler(t -> LOG.debug("mqtt connection {}: {}", clientId, t.toString()));
+        transport = new TransportFacts(protocol, inet(endpoint.remoteAddress()), thumbprint(), endpoint.isSsl(), null, null);
+        MqttProperties props = endpoint.connectProperties();
+        reportedGeo = userProperty(props, "geo");
+        String requestedId = endpoint.clientIdentifier();
+        if (requestedId != null && requestedId.length() > limits.maxClientIdLength()) {
+            refuseAtEdge("client_id_too_long", MqttReasons.badClientId(endpoint.protocolVersion()));
+            return;
+        }
+        byte[] token;
+        String method = stringProperty(props, MqttProperties.AUTHENTICATION_METHOD);
+        if (method != null) {
+            if (!MqttEdge.AUTH_METHOD.equals(method)) {
+                refuseAtEdge("bad_authentication_method", MqttReasons.badAuthMethod(endpoint.protocolVersion()));
+                return;
+            }
+            enhancedAuth = true;
+            token = binaryProperty(props, MqttProperties.AUTHENTICATION_DATA);
+            if (token == null) {
+                token = passwordBytes();
+            }
+        } else {
+            token = passwordBytes();
+        }
+        RejectionReason bad = tokenShapeError(token);
+        if (bad != null) {
+            refuseAtEdge(bad.code(), MqttReasons.connack(bad.category(), endpoint.protocolVersion()));
+            return;
+        }
+        String claimed = requestedId != null && !requestedId.isEmpty() ? requestedId
+                : endpoint.auth() != null && endpoint.auth().getUsername() != null
+                && !endpoint.auth().getUsername().isEmpty() ? endpoint.auth().getUsername() : null;
+        AuthRequest request = new AuthRequest(claimed, normalize(token), transport, reportedGeo);
+        Timer.Sample sample = Timer.start();
+        authenticate(request, (s, err) -> {
+            sample.stop(edge.metrics.authLatency());
+            if (err != null) {
+                refuse(err);
+                return;
+            }
+            try {
+                onAuthenticated(s);
+            } catch (RuntimeException e) {
+                LOG.error("accepting an authenticated MQTT session failed", e);
+                if (accepted) {
+                    endpoint.close();
+                } else {
+                    refuse(e);
+                }
+            }
+        });
+    }
+
+    private void authenticate(AuthRequest request, java.util.function.BiConsumer<DeviceSession, Throwable> then) {
+        CompletionStage<DeviceSession> stage;
+        try {
+            stage = edge.pipeline.authenticate(request);
+        } catch (RuntimeException e) {
+            then.accept(null, e);
+            return;
+        }
+        stage.whenComplete((s, err) -> context.runOnContext(v -> then.accept(s, err)));
+    }
+
+    private void refuse(Throwable err) {
+        RejectionReason reason = reasonOf(err);
+        if (reason == RejectionReason.INTERNAL_ERROR) {
+            LOG.warn("authentication failed on the server side", unwrap(err));
+        }
+        edge.metrics.refused(reason.code());
+        if (!closed) {
+            reject(MqttReasons.connack(reason.category(), endpoint.protocolVersion()), reason.code());
+        }
+    }
+
+    /** A refusal decided by the edge before the pipeline: audited and charged to the connect guard here. */
+    private void refuseAtEdge(String reason, MqttConnectReturnCode code) {
+        edge.metrics.refused(reason);
+        InetSocketAddress remote = transport.remoteAddress();
+        edge.rateLimits.recordFailedConnect(endpoint.clientIdentifier(), remote == null ? null : remote.getAddress());
+        edge.audit.record("mqtt.connect.refused", reason, auditFields(endpoint.clientIdentifier(), null));
+        reject(code, reason);
+    }
+
+    private void reject(MqttConnectReturnCode code, String reason) {
+        if (v5) {
+            MqttProperties p = new MqttProperties();
+            p.add(new MqttProperties.StringProperty(MqttProperties.REASON_STRING, reason));
+            endpoint.reject(code, p);
+        } else {
+            endpoint.reject(code);
+        }
+    }
+
+    private void onAuthenticated(DeviceSession s) {
+        if (closed) {
+            return;
+        }
+        if (s.token().isExpiredAt(Instant.now())) {
+            refuse(new TokenRejectedException(RejectionReason.EXPIRED, "token expired"));
+            return;
+        }
+        session = s;
+        acl = TopicAcl.of(s);
+        limiter = edge.rateLimits.forDevice(s.tenant(), s.principal(), edge.ratePlans.apply(s.ratePlan()));
+        String requestedId = endpoint.clientIdentifier();
+        boolean assigned = requestedId == null || requestedId.isEmpty();
+        clientId = assigned ? s.principal() : requestedId;
+        long expirySeconds = sessionExpirySeconds();
+        String key = s.tenant() + '\u0000' + clientId;
+        boolean present = false;
+        MqttSessionState existing = edge.sessions.get(key);
+        MqttConnection previousOwner = null;
+        if (existing != null) {
+            synchronized (existing) {
+                previousOwner = existing.owner;
+                existing.owner = null;
+                if (existing.expiryTimer >= 0) {
+                    edge.vertx.cancelTimer(existing.expiryTimer);
+                    existing.expiryTimer = -1;
+                }
+            }
+        }
+        if (previousOwner != null) {
+            MqttConnection old = previousOwner;
+            old.context.runOnContext(v -> old.takenOver());
+        }
+        if (existing != null && !endpoint.isCleanSession() && existing.principal.equals(s.principal())) {
+            state = existing;
+            present = true;
+            for (Subscription sub : List.copyOf(state.subscriptions.values())) { // the new token may allow less
+                if (!acl.maySubscribe(SharedFilter.parse(sub.filter()).filter())) {
+                    state.subscriptions.remove(sub.filter());
+                    edge.router.unsubscribe(sub);
+                }
+            }
+        } else {
+            if (existing != null) {
+                edge.destroy(existing);
+            }
+            SubscriberQueue queue = new SubscriberQueue(s.tenant() + "/" + clientId, limits.queueLength(),
+                    expirySeconds > 0 ? limits.offlineQueueLength() : 0, limits.receiveMaximum(),
+                    limits.overflowPolicy(), this::countDrop);
+            state = new MqttSessionState(key, s.tenant(), s.principal(), queue);
+            edge.sessions.put(key, state);
+        }
+        synchronized (state) {
+            state.owner = this;
+            state.expirySeconds = expirySeconds;
+        }
+        accepted = true;
+        endpoint.accept(present, connackProperties(assigned, expirySeconds));
+        installHandlers();
+        int window = Math.min(limits.receiveMaximum(), clientReceiveMaximum());
+        state.queue.attach(new Sink(), executor, window);
+        if (socket != null) {
+            socket.drainHandler(v -> state.queue.wakeUp());
+        }
+        scheduleExpiry();
+        sessionGauge = edge.metrics.sessions(s.tenant(), protocol.label());
+        sessionGauge.incrementAndGet();
+        edge.metrics.accepted();
+        edge.live.add(this);
+        recheckRevocation(); // a revocation may have landed while authentication was pending
+    }
+
+    private MqttProperties connackProperties(boolean assignedId, long expirySeconds) {
+        MqttProperties p = new MqttProperties();
+        if (!v5) {
+            return p;
+        }
+        p.add(new MqttProperties.IntegerProperty(MqttProperties.RECEIVE_MAXIMUM, limits.receiveMaximum()));
+        p.add(new MqttProperties.IntegerProperty(MqttProperties.MAXIMUM_PACKET_SIZE, limits.maxPacketSize()));
+        p.add(new MqttProperties.IntegerProperty(MqttProperties.TOPIC_ALIAS_MAXIMUM, 0));
+        p.add(new MqttProperties.IntegerProperty(MqttProperties.SHARED_SUBSCRIPTION_AVAILABLE, 1));
+        p.add(new MqttProperties.IntegerProperty(MqttProperties.WILDCARD_SUBSCRIPTION_AVAILABLE, 1));
+        p.add(new MqttProperties.IntegerProperty(MqttProperties.RETAIN_AVAILABLE, 1));
+        p.add(new MqttProperties.IntegerProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 0));
+        Integer requested = intProperty(endpoint.connectProperties(), MqttProperties.SESSION_EXPIRY_INTERVAL);
+        if (requested != null && requested != expirySeconds) {
+            p.add(new MqttProperties.IntegerProperty(MqttProperties.SESSION_EXPIRY_INTERVAL, (int) expirySeconds));
+        }
+        if (assignedId) {
+            p.add(new MqttProperties.StringProperty(MqttProperties.ASSIGNED_CLIENT_IDENTIFIER, clientId));
+        }
+        if (enhancedAuth) {
+            p.add(new MqttProperties.StringProperty(MqttProperties.AUTHENTICATION_METHOD, MqttEdge.AUTH_METHOD));
+        }
+        return p;
+    }
+
+    private long sessionExpirySeconds() {
+        long max = edge.settings.maxSessionExpiry().toSeconds();
+        if (v5) {
+            Integer requested = intProperty(endpoint.connectProperties(), MqttProperties.SESSION_EXPIRY_INTERVAL);
+            long value = requested == null ? 0 : Integer.toUnsignedLong(requested);
+            return Math.min(value, max);
+        }
+        return endpoint.isCleanSession() ? 0 : max;
+    }
+
+    private int clientReceiveMaximum() {
+        Integer value = intProperty(endpoint.connectProperties(), MqttProperties.RECEIVE_MAXIMUM);
+        return value == null || value <= 0 ? 65535 : value;
+    }
+
+    private void installHandlers() {
+        endpoint.publishHandler(this::onPublish);
+        endpoint.subscribeHandler(this::onSubscribe);
+        endpoint.unsubscribeHandler(this::onUnsubscribe);
+        endpoint.publishAcknowledgeHandler(this::onPuback);
+        endpoint.publishReleaseHandler(endpoint::publishComplete);
+        endpoint.publishReceivedHandler(endpoint::publishRelease); // a client answering QoS 2 (we send QoS <= 1)
+        endpoint.authenticationExchangeHandler(this::onAuth);
+        endpoint.disconnectMessageHandler(m -> {
+            disconnectWithWill = m.code() == MqttDisconnectReasonCode.WITH_WILL_MESSAGE;
+            normalDisconnect = true;
+        });
+        endpoint.disconnectHandler(v -> normalDisconnect = true);
+    }
+
+    // ---------------------------------------------------------------- PUBLISH in
+
+    private void onPublish(MqttPublishMessage m) {
+        if (closing) {
+            return;
+        }
+        edge.metrics.in();
+        String topic = m.topicName();
+        if (MqttEdge.RENEW_TOPIC.equals(topic)) {
+            renew(m.payload().getBytes(), () -> acknowledge(m));
+            return;
+        }
+        String error = topicError(topic, false);
+        if (error != null) {
+            refusePublish(m, MqttPubAckReasonCode.TOPIC_NAME_INVALID, "topic_invalid");
+            if (!v5) {
+                endpoint.close(); // MQTT 3.1.1 has no negative PUBACK: a malformed topic ends the connection
+            }
+            return;
+        }
+        if (!acl.mayPublish(topic)) {
+            refusePublish(m, MqttPubAckReasonCode.NOT_AUTHORIZED, "not_authorized");
+            return;
+        }
+        if (!limiter.tryAcquire(m.payload().length())) {
+            if (++overLimitStreak >= edge.settings.abuseThreshold()) {
+                edge.metrics.drop("rate_limited");
+                edge.audit.record("mqtt.session.closed", "rate_abuse", auditFields(clientId, session));
+                disconnect(MqttDisconnectReasonCode.MESSAGE_RATE_TOO_HIGH, "rate_abuse");
+                return;
+            }
+            refusePublish(m, MqttPubAckReasonCode.QUOTA_EXCEEDED, "rate_limited");
+            return;
+        }
+        overLimitStreak = 0;
+        RoutedMessage message = new RoutedMessage(session.tenant(), topic, m.payload().getBytes(),
+                m.qosLevel().value(), m.isRetain(), userProperties(m.properties()), session.principal());
+        PublishResult result = edge.router.publish(message);
+        acknowledge(m);
+        if (result.congestedAny()) {
+            backpressure(result.congested());
+        }
+    }
+
+    private void acknowledge(MqttPublishMessage m) {
+        switch (m.qosLevel()) {
+            case AT_LEAST_ONCE -> endpoint.publishAcknowledge(m.messageId());
+            case EXACTLY_ONCE -> endpoint.publishReceived(m.messageId()); // PUBCOMP on PUBREL; routed once, at-least-once
+            default -> { }
+        }
+    }
+
+    private void refusePublish(MqttPublishMessage m, MqttPubAckReasonCode code, String reason) {
+        edge.metrics.drop(reason);
+        DROPS.debug("publish from {} to {} refused: {}", clientId, m.topicName(), reason);
+        if (m.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
+            if (v5) {
+                endpoint.publishAcknowledge(m.messageId(), code, MqttProperties.NO_PROPERTIES);
+            } else {
+                endpoint.publishAcknowledge(m.messageId());
+            }
+        } else if (m.qosLevel() == MqttQoS.EXACTLY_ONCE) {
+            if (v5) {
+                endpoint.publishReceived(m.messageId(), MqttPubRecReasonCode.valueOf(code.value()),
+                        MqttProperties.NO_PROPERTIES);
+            } else {
+                endpoint.publishReceived(m.messageId());
+            }
+        }
+    }
+
+    /** Pauses reading from this publisher until every congested subscriber drained (or the timeout). */
+    private void backpressure(List<Subscriber> congested) {
+        if (socket == null) {
+            return;
+        }
+        List<Subscriber> others = new ArrayList<>(congested);
+        others.remove(state.queue); // never wait on ourselves: our own acks arrive on this socket
+        if (others.isEmpty()) {
+            return;
+        }
+        if (!paused) {
+            paused = true;
+            pauseGeneration++;
+            pendingWritable = 0;
+            socket.pause();
+            edge.metrics.paused();
+            pauseTimer = edge.vertx.setTimer(edge.settings.backpressureTimeout().toMillis(), id -> resumeReading());
+        }
+        int generation = pauseGeneration;
+        for (Subscriber s : others) {
+            pendingWritable++;
+            s.whenWritable(() -> context.runOnContext(v -> {
+                if (generation == pauseGeneration && --pendingWritable <= 0) {
+                    resumeReading();
+                }
+            }));
+        }
+    }
+
+    private void resumeReading() {
+        if (!paused) {
+            return;
+        }
+        paused = false;
+        pauseGeneration++;
+        if (pauseTimer >= 0) {
+            edge.vertx.cancelTimer(pauseTimer);
+            pauseTimer = -1;
+        }
+        if (!closed) {
+            socket.resume();
+        }
+    }
+
+    // ---------------------------------------------------------------- SUBSCRIBE
+
+    private void onSubscribe(MqttSubscribeMessage m) {
+        if (closing) {
+            return;
+        }
+        List<MqttSubAckReasonCode> codes = new ArrayList<>();
+        List<MqttQoS> v3codes = new ArrayList<>();
+        int added = 0;
+        for (MqttTopicSubscription ts : m.topicSubscriptions()) {
+            MqttSubAckReasonCode code = subscribe(ts.topicName(), ts.qualityOfService().value(), added);
+            if ((code == MqttSubAckReasonCode.GRANTED_QOS0 || code == MqttSubAckReasonCode.GRANTED_QOS1)
+                    && !state.subscriptions.containsKey(ts.topicName())) {
+                added++;
+            }
+            codes.add(code);
+            v3codes.add(switch (code) {
+                case GRANTED_QOS0 -> MqttQoS.AT_MOST_ONCE;
+                case GRANTED_QOS1 -> MqttQoS.AT_LEAST_ONCE;
+                default -> MqttQoS.FAILURE;
+            });
+        }
+        if (v5) {
+            endpoint.subscribeAcknowledge(m.messageId(), codes, MqttProperties.NO_PROPERTIES);
+        } else {
+            endpoint.subscribeAcknowledge(m.messageId(), v3codes);
+        }
+        for (int i = 0; i < codes.size(); i++) { // retained messages only after the SUBACK
+            MqttSubAckReasonCode code = codes.get(i);
+            if (code == MqttSubAckReasonCode.GRANTED_QOS0 || code == MqttSubAckReasonCode.GRANTED_QOS1) {
+                String filter = m.topicSubscriptions().get(i).topicName();
+                Subscription sub = edge.router.subscribe(session.tenant(), filter, code.value(), state.queue);
+                Subscription previous = state.subscriptions.put(filter, sub);
+                if (previous != null && previous.qos() != sub.qos()) {
+                    LOG.debug("{} re-subscribed {} at QoS {}", clientId, filter, sub.qos());
+                }
+            }
+        }
+    }
+
+    private MqttSubAckReasonCode subscribe(String filter, int qos, int addedInThisPacket) {
+        String error = SharedFilter.error(filter);
+        SharedFilter shared = SharedFilter.parse(filter);
+        if (error == null) {
+            error = topicError(shared.filter(), true);
+        }
+        if (error != null) {
+            edge.metrics.drop("filter_invalid");
+            return MqttSubAckReasonCode.TOPIC_FILTER_INVALID;
+        }
+        if (!acl.maySubscribe(shared.filter())) {
+            edge.metrics.drop("subscribe_not_authorized");
+            return MqttSubAckReasonCode.NOT_AUTHORIZED;
+        }
+        if (!state.subscriptions.containsKey(filter)
+                && state.subscriptions.size() + addedInThisPacket >= limits.maxSubscriptionsPerSession()) {
+            edge.metrics.drop("subscription_quota");
+            return MqttSubAckReasonCode.QUOTA_EXCEEDED;
+        }
+        return Math.min(qos, 1) == 0 ? MqttSubAckReasonCode.GRANTED_QOS0 : MqttSubAckReasonCode.GRANTED_QOS1;
+    }
+
+    private void onUnsubscribe(MqttUnsubscribeMessage m) {
+        if (closing) {
+            return;
+        }
+        for (String filter : m.topics()) {
+            Subscription sub = state.subscriptions.remove(filter);
+            if (sub != null) {
+                edge.router.unsubscribe(sub);
+            }
+        }
+        endpoint.unsubscribeAcknowledge(m.messageId());
+    }
+
+    private String topicError(String topic, boolean filter) {
+        if (topic == null || topic.isEmpty()) {
+            return "empty topic";
+        }
+        if (topic.length() > limits.maxTopicLength()) {
+            return "topic too long";
+        }
+        int depth = 1;
+        for (int i = 0; i < topic.length(); i++) {
+            if (topic.charAt(i) == '/') {
+                depth++;
+            }
+        }
+        if (depth > limits.maxTopicDepth()) {
+            return "topic too deep";
+        }
+        return filter ? TopicFilters.filterError(topic) : TopicFilters.topicError(topic);
+    }
+
+    // ---------------------------------------------------------------- PUBLISH out
+
+    private final class Sink implements SubscriberQueue.Sink {
+        @Override
+        public void send(SubscriberQueue.Delivery d) {
+            if (closed || closing || state == null || state.owner != MqttConnection.this) {
+                return; // requeued by detach/attach
+            }
+            int id = 0;
+            if (d.qos() > 0) {
+                id = nextPacketId();
+                outgoing.put(id, d);
+            }
+            RoutedMessage m = d.message();
+            endpoint.publish(m.topic(), Buffer.buffer(m.payload()), MqttQoS.valueOf(d.qos()), d.duplicate(),
+                    m.retain(), id, outgoingProperties(m));
+            edge.metrics.out();
+        }
+
+        @Override
+        public boolean ready() {
+            return socket == null || !socket.writeQueueFull();
+        }
+    }
+
+    private int nextPacketId() {
+        for (int i = 0; i < 65535; i++) {
+            int id = nextPacketId;
+            nextPacketId = nextPacketId == 65535 ? 1 : nextPacketId + 1;
+            if (!outgoing.containsKey(id)) {
+                return id;
+            }
+        }
+        throw new IllegalStateException("no free packet id"); // impossible: the inflight window is <= 65535
+    }
+
+    private void onPuback(Integer packetId) {
+        SubscriberQueue.Delivery d = outgoing.remove(packetId);
+        if (d != null) {
+            state.queue.acknowledged(d);
+        }
+    }
+
+    private MqttProperties outgoingProperties(RoutedMessage m) {
+        if (!v5 || m.userProperties().isEmpty()) {
+            return MqttProperties.NO_PROPERTIES;
+        }
+        List<MqttProperties.StringPair> pairs = new ArrayList<>();
+        for (RoutedMessage.UserProperty up : m.userProperties()) {
+            pairs.add(new MqttProperties.StringPair(up.name(), up.value()));
+        }
+        MqttProperties p = new MqttProperties();
+        p.add(new MqttProperties.UserProperties(pairs));
+        return p;
+    }
+
+    private void countDrop(String reason) {
+        edge.metrics.drop(reason);
+    }
+
+    // ---------------------------------------------------------------- token life
+
+    private void onAuth(MqttAuthenticationExchangeMessage m) {
+        if (closing) {
+            return;
+        }
+        if (!enhancedAuth || m.reasonCode() != MqttAuthenticateReasonCode.RE_AUTHENTICATE
+                || !MqttEdge.AUTH_METHOD.equals(m.authenticationMethod())) {
+            disconnect(MqttDisconnectReasonCode.PROTOCOL_ERROR, "bad_auth_packet");
+            return;
+        }
+        byte[] token = m.authenticationData() == null ? null : m.authenticationData().getBytes();
+        renew(token, () -> {
+            MqttProperties p = new MqttProperties();
+            p.add(new MqttProperties.StringProperty(MqttProperties.AUTHENTICATION_METHOD, MqttEdge.AUTH_METHOD));
+            endpoint.authenticationExchange(MqttAuthenticationExchangeMessage.create(MqttAuthenticateReasonCode.SUCCESS, p));
+        });
+    }
+
+    /** Re-authenticates with a fresh token; the principal and tenant must stay the same. */
+    private void renew(byte[] token, Runnable onSuccess) {
+        if (renewing) {
+            disconnect(MqttDisconnectReasonCode.PROTOCOL_ERROR, "renewal_in_progress");
+            return;
+        }
+        RejectionReason bad = tokenShapeError(token);
+        if (bad != null) {
+            edge.audit.record("mqtt.renew.refused", bad.code(), auditFields(clientId, session));
+            disconnect(MqttReasons.disconnect(bad.category()), bad.code());
+            return;
+        }
+        renewing = true;
+        authenticate(new AuthRequest(session.principal(), normalize(token), transport, reportedGeo), (s, err) -> {
+            renewing = false;
+            if (closed || closing) {
+                return;
+            }
+            if (err != null) {
+                RejectionReason reason = reasonOf(err);
+                disconnect(MqttReasons.disconnect(reason.category()), reason.code());
+                return;
+            }
+            if (!s.principal().equals(session.principal()) || !s.tenant().equals(session.tenant())) {
+                edge.audit.record("mqtt.renew.refused", "principal_changed", auditFields(clientId, session));
+                disconnect(MqttDisconnectReasonCode.NOT_AUTHORIZED, "principal_changed");
+                return;
+            }
+            session = s;
+            acl = TopicAcl.of(s);
+            limiter = edge.rateLimits.forDevice(s.tenant(), s.principal(), edge.ratePlans.apply(s.ratePlan()));
+            scheduleExpiry();
+            edge.audit.record("mqtt.session.renewed", "ok", auditFields(clientId, s));
+            onSuccess.run();
+        });
+    }
+
+    private void scheduleExpiry() {
+        if (expiryTimer >= 0) {
+            edge.vertx.cancelTimer(expiryTimer);
+        }
+        long millis = Duration.between(Instant.now(), session.expiresAt()).toMillis();
+        expiryTimer = edge.vertx.setTimer(Math.max(1, millis), id -> {
+            expiryTimer = -1;
+            if (closed) {
+                return;
+            }
+            if (session.token().isExpiredAt(Instant.now())) {
+                edge.audit.record("mqtt.session.closed", RejectionReason.EXPIRED.code(), auditFields(clientId, session));
+                disconnect(MqttDisconnectReasonCode.MAXIMUM_CONNECT_TIME, RejectionReason.EXPIRED.code());
+            } else {
+                scheduleExpiry();
+            }
+        });
+    }
+
+    /** Called on any thread by revocation events: re-checks on this connection's event loop. */
+    void recheckRevocation() {
+        context.runOnContext(v -> {
+            if (closed || closing || session == null) {
+                return;
+            }
+            edge.revocationChecker.check(session.token()).ifPresent(reason -> {
+                suppressWill = true; // a revoked principal's last words are not delivered
+                edge.audit.record("mqtt.session.closed", reason.code(), auditFields(clientId, session));
+                disconnect(MqttReasons.disconnect(reason.category()), reason.code());
+            });
+        });
+    }
+
+    void shutdown() {
+        context.runOnContext(v -> disconnect(MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, "shutdown"));
+    }
+
+    private void takenOver() {
+        suppressWill = true;
+        disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, "session_taken_over");
+    }
+
+    /**
+     * Ends the session. MQTT 5: DISCONNECT with the reason, then the connection stays open (reading and
+     * ignoring everything) for {@link #DISCONNECT_GRACE_MILLIS} so the client reads the reason code
+     * instead of a reset caused by our closing with its packets unread; the client normally closes first.
+     */
+    private void disconnect(MqttDisconnectReasonCode code, String reason) {
+        if (closed || closing) {
+            return;
+        }
+        closing = true;
+        if (v5 && endpoint.isConnected()) {
+            MqttProperties p = new MqttProperties();
+            p.add(new MqttProperties.StringProperty(MqttProperties.REASON_STRING, reason));
+            if (socket instanceof io.vertx.core.internal.net.NetSocketInternal internal) {
+                internal.writeMessage(io.netty.handler.codec.mqtt.MqttMessageFactory.newMessage(
+                        new io.netty.handler.codec.mqtt.MqttFixedHeader(io.netty.handler.codec.mqtt.MqttMessageType.DISCONNECT,
+                                false, MqttQoS.AT_MOST_ONCE, false, 0),
+                        new io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader(code.value(), p), null));
+                if (paused) {
+                    socket.resume();
+                }
+                edge.vertx.setTimer(DISCONNECT_GRACE_MILLIS, id -> closeNow());
+                return;
+            }
+            endpoint.disconnect(code, p); // writes and closes at once
+        }
+        closeNow();
+    }
+
+    private void closeNow() {
+        if (closed) {
+            return;
+        }
+        try {
+            endpoint.close();
+        } catch (IllegalArgumentException | IllegalStateException alreadyClosed) {
+            LOG.trace("endpoint {} already closed", clientId);
+        }
+    }
+
+    // ---------------------------------------------------------------- close
+
+    private void onClose() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (expiryTimer >= 0) {
+            edge.vertx.cancelTimer(expiryTimer);
+        }
+        if (pauseTimer >= 0) {
+            edge.vertx.cancelTimer(pauseTimer);
+        }
+        if (!accepted) {
+            return;
+        }
+        edge.live.remove(this);
+        sessionGauge.decrementAndGet();
+        if ((!normalDisconnect || disconnectWithWill) && !suppressWill) {
+            publishWill();
+        }
+        boolean owner;
+        synchronized (state) {
+            owner = state.owner == this;
+            if (owner) {
+                state.owner = null;
+            }
+        }
+        if (owner) {
+            state.queue.detach();
+            if (state.expirySeconds > 0) {
+                edge.expireLater(state);
+            } else {
+                edge.destroy(state);
+            }
+        }
+    }
+
+    private void publishWill() {
+        MqttWill will = endpoint.will();
+        if (will == null || !will.isWillFlag() || will.getWillTopic() == null) {
+            return;
+        }
+        String topic = will.getWillTopic();
+        if (topicError(topic, false) != null || !acl.mayPublish(topic) || session.token().isExpiredAt(Instant.now())) {
+            edge.metrics.drop("will_refused");
+            return;
+        }
+        byte[] payload = will.getWillMessageBytes() == null ? new byte[0] : will.getWillMessageBytes();
+        if (!limiter.tryAcquire(payload.length)) {
+            edge.metrics.drop("rate_limited");
+            return;
+        }
+        edge.router.publish(new RoutedMessage(session.tenant(), topic, payload, will.getWillQos(), will.isWillRetain(),
+                userProperties(will.getWillProperties()), session.principal()));
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private byte[] passwordBytes() {
+        if (endpoint.auth() == null || endpoint.auth().getPassword() == null) {
+            return null;
+        }
+        return endpoint.auth().getPassword().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Size and shape checks done before the pipeline sees anything. */
+    private RejectionReason tokenShapeError(byte[] token) {
+        if (token == null || token.length == 0) {
+            return RejectionReason.MALFORMED;
+        }
+        if (token.length > limits.maxPasswordSize()) {
+            return RejectionReason.OVERSIZED;
+        }
+        return null;
+    }
+
+    /**
+     * A password without dots that is valid base64url is a CWT sent as text (vertx-mqtt decodes
+     * passwords as UTF-8, so binary cannot pass through it intact): decode it to the raw CWT.
+     */
+    static byte[] normalize(byte[] token) {
+        for (byte b : token) {
+            boolean b64 = (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '-' || b == '_';
+            if (!b64) {
+                return token;
+            }
+        }
+        try {
+            return Base64.getUrlDecoder().decode(token);
+        } catch (IllegalArgumentException e) {
+            return token;
+        }
+    }
+
+    private String thumbprint() {
+        if (!endpoint.isSsl()) {
+            return null;
+        }
+        try {
+            Certificate[] chain = endpoint.sslSession().getPeerCertificates();
+            if (chain == null || chain.length == 0) {
+                return null;
+            }
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(chain[0].getEncoded());
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+        } catch (SSLPeerUnverifiedException e) {
+            return null;
+        } catch (NoSuchAlgorithmException | java.security.cert.CertificateEncodingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static InetSocketAddress inet(SocketAddress address) {
+        if (address == null || address.hostAddress() == null) {
+            return null;
+        }
+        return new InetSocketAddress(address.hostAddress(), address.port());
+    }
+
+    private static RejectionReason reasonOf(Throwable err) {
+        Throwable t = unwrap(err);
+        return t instanceof TokenRejectedException tre ? tre.reason() : RejectionReason.INTERNAL_ERROR;
+    }
+
+    private static Throwable unwrap(Throwable err) {
+        Throwable t = err;
+        while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private Map<String, Object> auditFields(String id, DeviceSession s) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("protocol", protocol.label());
+        f.put("clientId", id);
+        InetSocketAddress remote = transport == null ? null : transport.remoteAddress();
+        f.put("remote", remote == null ? null : remote.getAddress().getHostAddress());
+        if (s != null) {
+            f.put("principal", s.principal());
+            f.put("tenant", s.tenant());
+            f.put("fingerprint", s.token().fingerprint());
+        }
+        return f;
+    }
+
+    private static String stringProperty(MqttProperties props, int id) {
+        MqttProperties.MqttProperty<?> p = props == null ? null : props.getProperty(id);
+        return p != null && p.value() instanceof String s ? s : null;
+    }
+
+    private static byte[] binaryProperty(MqttProperties props, int id) {
+        MqttProperties.MqttProperty<?> p = props == null ? null : props.getProperty(id);
+        return p != null && p.value() instanceof byte[] b ? b : null;
+    }
+
+    private static Integer intProperty(MqttProperties props, int id) {
+        MqttProperties.MqttProperty<?> p = props == null ? null : props.getProperty(id);
+        return p != null && p.value() instanceof Integer i ? i : null;
+    }
+
+    private static String userProperty(MqttProperties props, String name) {
+        for (RoutedMessage.UserProperty up : userProperties(props)) {
+            if (up.name().equals(name)) {
+                return up.value();
+            }
+        }
+        return null;
+    }
+
+    private static List<RoutedMessage.UserProperty> userProperties(MqttProperties props) {
+        if (props == null) {
+            return List.of();
+        }
+        List<? extends MqttProperties.MqttProperty> all = props.getProperties(MqttProperties.USER_PROPERTY);
+        if (all == null || all.isEmpty()) {
+            return List.of();
+        }
+        List<RoutedMessage.UserProperty> out = new ArrayList<>();
+        for (MqttProperties.MqttProperty<?> p : all) {
+            if (p instanceof MqttProperties.UserProperties ups) {
+                for (MqttProperties.StringPair pair : ups.value()) {
+                    out.add(new RoutedMessage.UserProperty(pair.key, pair.value));
+                }
+            } else if (p instanceof MqttProperties.UserProperty up) {
+                out.add(new RoutedMessage.UserProperty(up.value().key, up.value().value));
+            }
+        }
+        return out;
+    }
+}

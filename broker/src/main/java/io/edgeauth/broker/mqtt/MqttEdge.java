@@ -1,0 +1,231 @@
+package io.edgeauth.broker.mqtt;
+
+import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.auth.AuthPipeline;
+import io.edgeauth.broker.auth.Protocol;
+import io.edgeauth.broker.policy.RateLimits;
+import io.edgeauth.broker.policy.RatePlan;
+import io.edgeauth.broker.revocation.RevocationChecker;
+import io.edgeauth.broker.revocation.RevocationEvents;
+import io.edgeauth.broker.router.TopicRouter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.KeyStoreOptions;
+import io.vertx.mqtt.MqttServer;
+import io.vertx.mqtt.MqttServerOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The MQTT edge: Vert.x MQTT listeners (TCP, TLS/mTLS, WebSocket) for MQTT 3.1.1 and 5 in front of
+ * the {@link AuthPipeline} and the {@link TopicRouter}.
+ *
+ * <p>CONNECT carries the token as the password (JWT ASCII; a CWT base64url-encoded, because
+ * vertx-mqtt 5.0.7 decodes the password as UTF-8 and would corrupt raw binary), or, for MQTT 5, as
+ * authentication data with authentication method {@value #AUTH_METHOD} (raw CWT bytes fine). Such a
+ * client can later send an AUTH packet (reason 0x19 re-authenticate) with a fresh token to extend the
+ * session; clients without enhanced authentication (MQTT 3.1.1) publish the fresh token to
+ * {@value #RENEW_TOPIC} instead. A session is closed when its token expires (MQTT 5 DISCONNECT 0xA0
+ * maximum connect time) and within a second of a revocation event that matches it (0x87).
+ *
+ * <p>Lifecycle: construct, {@link #start()}, read {@link #port()} / {@link #tlsPort()} /
+ * {@link #webSocketPort()}, {@link #stop()}. Thread-safe.
+ */
+public final class MqttEdge {
+    private static final Logger LOG = LoggerFactory.getLogger(MqttEdge.class);
+
+    /** MQTT 5 authentication method whose data is the token (CONNECT and AUTH). */
+    public static final String AUTH_METHOD = "edgeauth-token";
+    /** Reserved topic: a PUBLISH of a fresh token here renews the session (fallback for MQTT 3.1.1). */
+    public static final String RENEW_TOPIC = "$auth/renew";
+
+    final Vertx vertx;
+    final MqttSettings settings;
+    final AuthPipeline pipeline;
+    final RevocationChecker revocationChecker;
+    final RateLimits rateLimits;
+    final Function<String, RatePlan> ratePlans;
+    final TopicRouter router;
+    final AuditLog audit;
+    final MqttMetrics metrics;
+    final ConcurrentHashMap<String, MqttSessionState> sessions = new ConcurrentHashMap<>();
+    final Set<MqttConnection> live = ConcurrentHashMap.newKeySet();
+    private final RevocationEvents revocationEvents;
+    private final List<MqttServer> servers = new ArrayList<>();
+    private AutoCloseable revocationSubscription;
+    private volatile int port = -1;
+    private volatile int tlsPort = -1;
+    private volatile int webSocketPort = -1;
+
+    /**
+     * @param vertx             the broker's Vert.x instance (not closed by {@link #stop()})
+     * @param settings          listeners and limits
+     * @param pipeline          the one authentication chain
+     * @param revocationEvents  revocations to re-check live sessions against
+     * @param revocationChecker the re-check
+     * @param rateLimits        per-device budgets
+     * @param ratePlans         plan by name (a {@link io.edgeauth.broker.auth.DeviceSession#ratePlan()});
+     *                          null or unknown: {@link RatePlan#defaultPlan()}
+     * @param router            the tenant-scoped router shared with CoAP and the bridge
+     * @param audit             audit log (refusals made by the edge itself, expiry and revocation closes)
+     * @param meters            metrics registry
+     */
+    public MqttEdge(Vertx vertx, MqttSettings settings, AuthPipeline pipeline, RevocationEvents revocationEvents,
+                    RevocationChecker revocationChecker, RateLimits rateLimits, Function<String, RatePlan> ratePlans,
+                    TopicRouter router, AuditLog audit, MeterRegistry meters) {
+        this.vertx = Objects.requireNonNull(vertx, "vertx");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
+        this.revocationEvents = Objects.requireNonNull(revocationEvents, "revocationEvents");
+        this.revocationChecker = Objects.requireNonNull(revocationChecker, "revocationChecker");
+        this.rateLimits = Objects.requireNonNull(rateLimits, "rateLimits");
+        Function<String, RatePlan> plans = ratePlans == null ? name -> null : ratePlans;
+        this.ratePlans = name -> {
+            RatePlan plan = plans.apply(name);
+            return plan == null ? RatePlan.defaultPlan() : plan;
+        };
+        this.router = Objects.requireNonNull(router, "router");
+        this.audit = audit == null ? AuditLog.NOOP : audit;
+        this.metrics = new MqttMetrics(Objects.requireNonNull(meters, "meters"));
+    }
+
+    /** Binds the configured listeners and subscribes to revocation events. */
+    public synchronized Future<Void> start() {
+        revocationSubscription = revocationEvents.subscribe(revocation -> {
+            for (MqttConnection c : live) {
+                c.recheckRevocation();
+            }
+        });
+        List<Future<?>> binds = new ArrayList<>();
+        if (settings.port() >= 0) {
+            binds.add(listen(options(settings.port(), false, false), Protocol.MQTT).onSuccess(s -> port = s.actualPort()));
+        }
+        if (settings.tlsPort() >= 0) {
+            binds.add(listen(options(settings.tlsPort(), true, false), Protocol.MQTT).onSuccess(s -> tlsPort = s.actualPort()));
+        }
+        if (settings.webSocketPort() >= 0) {
+            binds.add(listen(options(settings.webSocketPort(), settings.webSocketTls(), true), Protocol.MQTT_WS)
+                    .onSuccess(s -> webSocketPort = s.actualPort()));
+        }
+        return Future.all(binds).<Void>mapEmpty()
+                .onSuccess(v -> LOG.info("MQTT edge listening: tcp={} tls={} ws={}", port, tlsPort, webSocketPort))
+                .recover(err -> stop().transform(x -> Future.failedFuture(err)));
+    }
+
+    /** Closes the listeners and every live connection (MQTT 5: DISCONNECT 0x8B server shutting down). */
+    public synchronized Future<Void> stop() {
+        if (revocationSubscription != null) {
+            try {
+                revocationSubscription.close();
+            } catch (Exception e) {
+                LOG.debug("revocation subscription close failed", e);
+            }
+            revocationSubscription = null;
+        }
+        List<Future<?>> closes = new ArrayList<>();
+        for (MqttServer s : servers) {
+            closes.add(s.close());
+        }
+        servers.clear();
+        for (MqttConnection c : live) {
+            c.shutdown();
+        }
+        return Future.join(closes).mapEmpty();
+    }
+
+    /** Bound plain TCP port, or -1. */
+    public int port() {
+        return port;
+    }
+
+    /** Bound TLS port, or -1. */
+    public int tlsPort() {
+        return tlsPort;
+    }
+
+    /** Bound WebSocket port, or -1. */
+    public int webSocketPort() {
+        return webSocketPort;
+    }
+
+    /** Connections with an accepted session now. */
+    public int liveSessions() {
+        return live.size();
+    }
+
+    private Future<MqttServer> listen(MqttServerOptions options, Protocol protocol) {
+        MqttServer server = MqttServer.create(vertx, options);
+        servers.add(server);
+        server.endpointHandler(endpoint -> new MqttConnection(this, endpoint, protocol, vertx.getOrCreateContext()).start());
+        server.exceptionHandler(t -> LOG.debug("mqtt connection error: {}", t.toString()));
+        return server.listen();
+    }
+
+    private MqttServerOptions options(int bindPort, boolean tls, boolean webSocket) {
+        MqttSettings.Limits limits = settings.limits();
+        MqttServerOptions o = new MqttServerOptions()
+                .setHost(settings.host())
+                .setPort(bindPort)
+                .setMaxMessageSize(limits.maxPacketSize())
+                .setMaxClientIdLength(65535) // checked by the edge for a clear reason code
+                .setAutoClientId(false)
+                .setTimeoutOnConnect((int) Math.max(1, settings.connectTimeout().toSeconds()));
+        if (webSocket) {
+            o.setUseWebSocket(true);
+            o.setWebSocketMaxFrameSize(Math.max(limits.maxPacketSize() + 16, 65536));
+        }
+        if (tls) {
+            MqttSettings.Tls t = settings.tls();
+            o.setSsl(true).setKeyCertOptions(store(t.keyStore().toString(), t.keyStorePassword()));
+            if (t.trustStore() != null) {
+                o.setTrustOptions(store(t.trustStore().toString(), t.trustStorePassword()));
+            }
+            o.setClientAuth(switch (t.clientAuth()) {
+                case NONE -> io.vertx.core.http.ClientAuth.NONE;
+                case REQUEST -> io.vertx.core.http.ClientAuth.REQUEST;
+                case REQUIRED -> io.vertx.core.http.ClientAuth.REQUIRED;
+            });
+        }
+        return o;
+    }
+
+    private static KeyStoreOptions store(String path, String password) {
+        String lower = path.toLowerCase(Locale.ROOT);
+        String type = lower.endsWith(".jks") ? "JKS" : "PKCS12";
+        return new KeyStoreOptions().setType(type).setPath(path).setPassword(password);
+    }
+
+    /** Drops a session's subscriptions and forgets it. */
+    void destroy(MqttSessionState state) {
+        sessions.remove(state.key, state);
+        state.subscriptions.values().forEach(router::unsubscribe);
+        state.subscriptions.clear();
+    }
+
+    /** Keeps a detached persistent session for its expiry, then destroys it unless a client came back. */
+    void expireLater(MqttSessionState state) {
+        long seconds = Math.min(state.expirySeconds, settings.maxSessionExpiry().toSeconds());
+        synchronized (state) {
+            if (state.expiryTimer >= 0) {
+                vertx.cancelTimer(state.expiryTimer);
+            }
+            state.expiryTimer = vertx.setTimer(Math.max(1, seconds * 1000), id -> {
+                synchronized (state) {
+                    if (state.owner != null || state.expiryTimer != id) {
+                        return;
+                    }
+                    state.expiryTimer = -1;
+                }
+                destroy(state);
+            });
+        }
+    }
+}

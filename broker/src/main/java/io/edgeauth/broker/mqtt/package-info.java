@@ -1,0 +1,32 @@
+/**
+ * The MQTT edge (MQTT 3.1.1 and 5 over TCP, TLS, mutual TLS and WebSocket) on Vert.x MQTT 5.
+ *
+ * <p>Wiring: {@link io.edgeauth.broker.mqtt.MqttEdge} takes {@link io.edgeauth.broker.mqtt.MqttSettings} and its
+ * collaborators by constructor; {@code start()} binds (port 0 = ephemeral, read {@code port()},
+ * {@code tlsPort()}, {@code webSocketPort()}), {@code stop()} closes listeners and sessions.
+ *
+ * <p>Behaviour worth knowing:
+ * <ul>
+ *   <li>Token: CONNECT password (username should be the device id: vertx-mqtt 5.0.7 ignores a password
+ *       sent without a username, and decodes the password as UTF-8, so a CWT must be sent base64url-encoded;
+ *       the edge decodes a dot-free base64url password to the raw CWT). MQTT 5 clients may instead use
+ *       authentication method {@code edgeauth-token} with the token as authentication data (binary safe).</li>
+ *   <li>Renewal: MQTT 5 AUTH (reason 0x19) with method {@code edgeauth-token} and a fresh token; for MQTT 3.1.1
+ *       a PUBLISH of the fresh token to {@code $auth/renew}. Same principal and tenant required, else
+ *       DISCONNECT 0x87. Expiry without renewal: DISCONNECT 0xA0 (MQTT 5) or close (3.1.1).</li>
+ *   <li>Refusal codes: {@link io.edgeauth.broker.mqtt.MqttReasons}, the one mapping. The pipeline audits its own
+ *       refusals; the edge audits the ones it makes itself (oversized/missing token, bad method, client id) and
+ *       session ends (expiry, revocation, rate abuse) and renewals.</li>
+ *   <li>QoS: 0 and 1 end to end; QoS 2 publishes are accepted (PUBREC/PUBREL/PUBCOMP) and routed once, as
+ *       at-least-once QoS 1 deliveries; subscriptions are granted at most QoS 1.</li>
+ *   <li>Sessions: clean or persistent (3.1.1 clean session false; 5 session expiry interval, capped by
+ *       {@code maxSessionExpiry}); persistent sessions and their bounded offline queues live in memory only.</li>
+ *   <li>Backpressure: a subscriber queue above 3/4 of its bound pauses the publisher's socket until it drains
+ *       to 1/4 (or {@code backpressureTimeout}); see {@link io.edgeauth.broker.router.SubscriberQueue} for the
+ *       overflow policy. Packets over {@code maxPacketSize} are refused by the decoder (connection closed).</li>
+ *   <li>Metrics: {@code edgeauth.mqtt.sessions{tenant,protocol}}, {@code edgeauth.mqtt.connects{outcome,reason}},
+ *       {@code edgeauth.mqtt.messages.in/out}, {@code edgeauth.mqtt.drops{reason}},
+ *       {@code edgeauth.mqtt.backpressure.pauses}, {@code edgeauth.mqtt.auth.latency}.</li>
+ * </ul>
+ */
+package io.edgeauth.broker.mqtt;

@@ -1,0 +1,57 @@
+package io.edgeauth.broker.policy.rate;
+
+import io.edgeauth.broker.policy.RateLimiter;
+import io.edgeauth.broker.policy.RatePlan;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import java.time.Duration;
+
+/**
+ * The budget of one device under a {@link RatePlan}: a message bucket ({@code burst} capacity,
+ * refilled at {@code messagesPerSecond}, fractional rates allowed) and a byte bucket (one second of
+ * {@code bytesPerSecond} as capacity). A message is taken from both or from neither. A message larger
+ * than the byte bucket's capacity is never allowed. Thread-safe, lock-free.
+ */
+public final class BucketRateLimiter implements RateLimiter {
+    /** Plans above 1 GB/s are capped there (Bucket4j's highest refill rate). */
+    static final long MAX_BYTES_PER_SECOND = 1_000_000_000L;
+
+    private final Bucket messages;
+    private final Bucket bytes;
+    private final long byteCapacity;
+
+    public BucketRateLimiter(RatePlan plan) {
+        long nanosPerMessage = Math.max(1, Math.round(1_000_000_000d / plan.messagesPerSecond()));
+        this.messages = Bucket.builder()
+                .addLimit(Bandwidth.builder().capacity(plan.burst())
+                        .refillGreedy(1, Duration.ofNanos(nanosPerMessage)).build())
+                .build();
+        this.byteCapacity = Math.min(plan.bytesPerSecond(), MAX_BYTES_PER_SECOND); // Bucket4j refills at most 1 token/ns
+        this.bytes = Bucket.builder()
+                .addLimit(Bandwidth.builder().capacity(byteCapacity)
+                        .refillGreedy(byteCapacity, Duration.ofSeconds(1)).build())
+                .build();
+    }
+
+    @Override
+    public boolean tryAcquire(int size) {
+        long cost = Math.max(0, size);
+        if (cost > byteCapacity) {
+            return false;
+        }
+        if (!messages.tryConsume(1)) {
+            return false;
+        }
+        if (cost > 0 && !bytes.tryConsume(cost)) {
+            messages.addTokens(1); // nothing is taken when refused
+            return false;
+        }
+        return true;
+    }
+
+    @Override
+    public long secondsUntilAvailable() {
+        long nanos = messages.estimateAbilityToConsume(1).getNanosToWaitForRefill();
+        return nanos <= 0 ? 0 : Math.max(1, (nanos + 999_999_999L) / 1_000_000_000L);
+    }
+}

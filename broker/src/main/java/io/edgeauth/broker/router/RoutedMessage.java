@@ -1,0 +1,43 @@
+package io.edgeauth.broker.router;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One application message inside a tenant. Immutable; the payload array is owned by the message and
+ * must not be changed after construction (it is shared, not copied, between subscribers).
+ *
+ * @param tenant         the tenant scope; topics of different tenants never meet
+ * @param topic          wildcard-free topic name, relative to the tenant
+ * @param payload        the bytes
+ * @param qos            0, 1 or 2 as published (deliveries are capped at 1, see {@link TopicRouter})
+ * @param retain         the retain flag as published
+ * @param userProperties MQTT 5 user properties (CoAP: none); order kept, names may repeat
+ * @param origin         principal that published it (for logs and the bridge; never a credential)
+ */
+public record RoutedMessage(String tenant, String topic, byte[] payload, int qos, boolean retain,
+                            List<UserProperty> userProperties, String origin) {
+
+    /** An MQTT 5 user property. */
+    public record UserProperty(String name, String value) {
+        public UserProperty {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(value, "value");
+        }
+    }
+
+    public RoutedMessage {
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(topic, "topic");
+        payload = payload == null ? new byte[0] : payload;
+        if (qos < 0 || qos > 2) {
+            throw new IllegalArgumentException("qos must be 0, 1 or 2: " + qos);
+        }
+        userProperties = userProperties == null ? List.of() : List.copyOf(userProperties);
+    }
+
+    /** The same message with another retain flag (retained copies and live forwards differ only there). */
+    public RoutedMessage withRetain(boolean flag) {
+        return flag == retain ? this : new RoutedMessage(tenant, topic, payload, qos, flag, userProperties, origin);
+    }
+}

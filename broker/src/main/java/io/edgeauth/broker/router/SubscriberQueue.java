@@ -1,0 +1,255 @@
+package io.edgeauth.broker.router;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+
+/**
+ * The standard bounded {@link Subscriber}: a FIFO queue with a fixed bound, an inflight window for
+ * QoS 1 deliveries that wait for an acknowledgement, and a {@link Sink} that is attached while the
+ * client is connected and detached while it is away (persistent sessions keep queueing QoS 1).
+ *
+ * <p>Bounds and overflow (the documented policy):
+ * <ul>
+ *   <li>online: at most {@code capacity} queued messages plus {@code inflightWindow} unacknowledged
+ *       ones. Above {@code capacity * 3/4} offers answer {@link Offer#CONGESTED} so publishers pause;
+ *       once the queue drains to {@code capacity / 4} the {@link #whenWritable} callbacks run. When
+ *       the queue is full anyway, a QoS 0 message is dropped and a QoS 1 message is handled by the
+ *       {@link OverflowPolicy} (drop oldest by default); every drop is reported to {@code onDrop}.</li>
+ *   <li>offline: QoS 0 is dropped, QoS 1 is queued up to {@code offlineCapacity}, then the policy
+ *       applies. An offline subscriber never reports congestion (a device that stays away must not
+ *       stall the publishers).</li>
+ * </ul>
+ * Unacknowledged QoS 1 deliveries go back to the head of the queue when the sink is detached and are
+ * sent again (with DUP) on the next attach.
+ *
+ * <p>Thread-safe: {@link #offer} may be called from any thread; the sink is always called on the
+ * executor given at construction (the connection's event loop), one delivery at a time.
+ */
+public final class SubscriberQueue implements Subscriber {
+
+    /** A message ready to leave, with its delivery QoS and whether it is a re-delivery. */
+    public record Delivery(RoutedMessage message, int qos, boolean duplicate) {
+    }
+
+    /** Where deliveries go while the client is connected. Called on the executor only. */
+    @FunctionalInterface
+    public interface Sink {
+        /** Sends one delivery; a QoS 1 delivery stays inflight until {@link #acknowledged} is called with it. */
+        void send(Delivery delivery);
+
+        /** False while the transport's write buffer is full; call {@link #wakeUp()} when it drains. */
+        default boolean ready() {
+            return true;
+        }
+    }
+
+    /** Drop reasons reported to {@code onDrop}. */
+    public static final String DROP_QUEUE_FULL = "queue_full";
+    public static final String DROP_OVERFLOW_OLDEST = "overflow_oldest";
+    public static final String DROP_OFFLINE_QOS0 = "offline_qos0";
+
+    private final String id;
+    private final int capacity;
+    private final int offlineCapacity;
+    private final int highWater;
+    private final int lowWater;
+    private final OverflowPolicy policy;
+    private final Consumer<String> onDrop;
+    private final Object lock = new Object();
+    private final ArrayDeque<Delivery> queue = new ArrayDeque<>();
+    private final ArrayDeque<Delivery> unacked = new ArrayDeque<>();
+    private final List<Runnable> writableWaiters = new ArrayList<>();
+    private Executor executor;
+    private Sink sink;
+    private int inflightWindow;
+    private boolean drainScheduled;
+
+    /**
+     * @param id              for logs
+     * @param capacity        bound of the online queue (at least 1)
+     * @param offlineCapacity bound of the queue while detached (0: nothing kept)
+     * @param inflightWindow  QoS 1 deliveries that may await acknowledgement at once (at least 1)
+     * @param policy          what happens to QoS 1 at the bound
+     * @param onDrop          told the reason of every dropped message (metrics)
+     */
+    public SubscriberQueue(String id, int capacity, int offlineCapacity, int inflightWindow,
+                           OverflowPolicy policy, Consumer<String> onDrop) {
+        if (capacity < 1 || offlineCapacity < 0 || inflightWindow < 1) {
+            throw new IllegalArgumentException("capacity and inflight window must be positive");
+        }
+        this.id = Objects.requireNonNull(id, "id");
+        this.capacity = capacity;
+        this.offlineCapacity = offlineCapacity;
+        this.inflightWindow = inflightWindow;
+        this.highWater = Math.max(1, capacity * 3 / 4);
+        this.lowWater = capacity / 4;
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.onDrop = onDrop == null ? r -> { } : onDrop;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    /** Connects the sink (client online); queued messages start flowing on {@code executor}. */
+    public void attach(Sink newSink, Executor newExecutor, int window) {
+        synchronized (lock) {
+            requeueUnacked(); // a taken-over connection's packet ids mean nothing to the new one
+            this.sink = Objects.requireNonNull(newSink, "sink");
+            this.executor = Objects.requireNonNull(newExecutor, "executor");
+            this.inflightWindow = Math.max(1, window);
+        }
+        scheduleDrain();
+    }
+
+    /** Disconnects the sink (client gone); unacknowledged deliveries are queued again, at the head. */
+    public void detach() {
+        List<Runnable> waiters;
+        synchronized (lock) {
+            sink = null;
+            requeueUnacked();
+            while (queue.size() > offlineCapacity) {
+                queue.pollLast();
+                onDrop.accept(DROP_OVERFLOW_OLDEST);
+            }
+            waiters = takeWaiters();
+        }
+        waiters.forEach(Runnable::run); // nobody waits on an offline session
+    }
+
+    @Override
+    public Offer offer(RoutedMessage message, int qos) {
+        Delivery delivery = new Delivery(message, Math.min(qos, 1), false);
+        Offer result;
+        synchronized (lock) {
+            boolean online = sink != null;
+            int bound = online ? capacity : offlineCapacity;
+            if (!online && delivery.qos() == 0) {
+                onDrop.accept(DROP_OFFLINE_QOS0);
+                return Offer.DROPPED;
+            }
+            if (queue.size() >= bound) {
+                if (delivery.qos() == 0 || policy == OverflowPolicy.DROP_NEW || bound == 0) {
+                    onDrop.accept(DROP_QUEUE_FULL);
+                    return Offer.DROPPED;
+                }
+                queue.pollFirst();
+                onDrop.accept(DROP_OVERFLOW_OLDEST);
+            }
+            queue.addLast(delivery);
+            result = online && queue.size() >= highWater ? Offer.CONGESTED : Offer.ACCEPTED;
+        }
+        scheduleDrain();
+        return result;
+    }
+
+    @Override
+    public void whenWritable(Runnable callback) {
+        boolean now;
+        synchronized (lock) {
+            now = sink == null || queue.size() <= lowWater;
+            if (!now) {
+                writableWaiters.add(callback);
+            }
+        }
+        if (now) {
+            callback.run();
+        }
+    }
+
+    /** The client acknowledged a QoS 1 delivery: frees a slot of the inflight window. */
+    public void acknowledged(Delivery delivery) {
+        synchronized (lock) {
+            if (!unacked.removeFirstOccurrence(delivery)) {
+                return;
+            }
+        }
+        scheduleDrain();
+    }
+
+    /** The transport can take writes again: resume delivery. */
+    public void wakeUp() {
+        scheduleDrain();
+    }
+
+    /** Messages queued now (not counting inflight). */
+    public int queued() {
+        synchronized (lock) {
+            return queue.size();
+        }
+    }
+
+    /** QoS 1 deliveries sent and not yet acknowledged. */
+    public int inflight() {
+        synchronized (lock) {
+            return unacked.size();
+        }
+    }
+
+    private void scheduleDrain() {
+        Executor ex;
+        synchronized (lock) {
+            if (drainScheduled || sink == null) {
+                return;
+            }
+            drainScheduled = true;
+            ex = executor;
+        }
+        ex.execute(this::drain);
+    }
+
+    private void drain() {
+        List<Runnable> waiters = List.of();
+        while (true) {
+            Delivery next;
+            Sink target;
+            synchronized (lock) {
+                target = sink;
+                next = queue.peekFirst();
+                if (target == null || next == null || (next.qos() > 0 && unacked.size() >= inflightWindow)
+                        || !target.ready()) {
+                    drainScheduled = false;
+                    if (queue.size() <= lowWater) {
+                        waiters = takeWaiters();
+                    }
+                    break;
+                }
+                queue.pollFirst();
+                if (next.qos() > 0) {
+                    unacked.addLast(next);
+                }
+            }
+            target.send(next);
+        }
+        waiters.forEach(Runnable::run);
+    }
+
+    private void requeueUnacked() {
+        Iterator<Delivery> it = unacked.descendingIterator();
+        while (it.hasNext()) {
+            Delivery d = it.next();
+            queue.addFirst(new Delivery(d.message(), d.qos(), true));
+        }
+        unacked.clear();
+    }
+
+    private List<Runnable> takeWaiters() {
+        if (writableWaiters.isEmpty()) {
+            return List.of();
+        }
+        List<Runnable> copy = new ArrayList<>(writableWaiters);
+        writableWaiters.clear();
+        return copy;
+    }
+
+    @Override
+    public String toString() {
+        return "SubscriberQueue{" + id + "}";
+    }
+}

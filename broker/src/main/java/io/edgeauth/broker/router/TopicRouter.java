@@ -1,0 +1,269 @@
+package io.edgeauth.broker.router;
+
+import io.edgeauth.broker.policy.TopicFilters;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * Tenant-scoped publish/subscribe shared by the MQTT and CoAP edges (and the bridge). A topic is the
+ * pair (tenant, topic): every tenant has its own subscription trie and its own retained messages, so
+ * {@code d/x/up} of one tenant never meets {@code d/x/up} of another.
+ *
+ * <p>Matching walks a trie of topic levels with {@code +} and {@code #} children (MQTT 5 §4.7), so a
+ * publish costs O(depth x wildcard branches), not O(subscriptions). A subscriber matched by several
+ * of its subscriptions gets one copy at the highest granted QoS. Shared subscriptions
+ * {@code $share/group/filter} deliver each message to one member of the group, round-robin (skipping
+ * members that drop it while another can take it). Deliveries are capped at QoS 1: QoS 2 publishes
+ * are routed as QoS 1 (at-least-once). Retained messages are kept per tenant (an empty retained
+ * payload deletes) up to {@code maxRetainedPerTenant}; they are sent to new non-shared subscriptions.
+ *
+ * <p>Authorization is not done here: edges check the session's ACL before calling. Thread-safe:
+ * publish is lock-free; subscribe and unsubscribe lock the tenant's trie.
+ */
+public final class TopicRouter {
+
+    private final int maxRetainedPerTenant;
+    private final Consumer<String> onDrop;
+    private final ConcurrentHashMap<String, TenantTopics> tenants = new ConcurrentHashMap<>();
+
+    /**
+     * @param maxRetainedPerTenant bound on retained messages per tenant (new topics beyond it are not retained)
+     * @param onDrop               told the reason of router-level drops ({@code retained_limit})
+     */
+    public TopicRouter(int maxRetainedPerTenant, Consumer<String> onDrop) {
+        this.maxRetainedPerTenant = maxRetainedPerTenant;
+        this.onDrop = onDrop == null ? r -> { } : onDrop;
+    }
+
+    /** Publishes within a tenant; the CoAP edge's entry point. */
+    public PublishResult publish(String tenant, String topic, byte[] payload, int qos, boolean retain,
+                                 List<RoutedMessage.UserProperty> properties, String origin) {
+        return publish(new RoutedMessage(tenant, topic, payload, qos, retain, properties, origin));
+    }
+
+    /** Publishes a message to the matching subscribers of its tenant and keeps it if retained. */
+    public PublishResult publish(RoutedMessage message) {
+        String error = TopicFilters.topicError(message.topic());
+        if (error != null) {
+            throw new IllegalArgumentException(error);
+        }
+        TenantTopics topics = tenant(message.tenant());
+        if (message.retain()) {
+            topics.retain(message);
+        }
+        Map<Subscriber, Integer> targets = new IdentityHashMap<>();
+        List<Group> groups = new ArrayList<>(2);
+        String[] levels = message.topic().split("/", -1);
+        collect(topics.root, levels, 0, message.topic().startsWith("$"), targets, groups);
+        RoutedMessage live = message.withRetain(false);
+        int accepted = 0;
+        int dropped = 0;
+        List<Subscriber> congested = new ArrayList<>(0);
+        for (Map.Entry<Subscriber, Integer> t : targets.entrySet()) {
+            Subscriber.Offer offer = t.getKey().offer(live, Math.min(t.getValue(), message.qos()));
+            if (offer == Subscriber.Offer.DROPPED) {
+                dropped++;
+            } else {
+                accepted++;
+                if (offer == Subscriber.Offer.CONGESTED) {
+                    congested.add(t.getKey());
+                }
+            }
+        }
+        for (Group group : groups) {
+            Subscriber.Offer offer = group.deliver(live);
+            if (offer == null) {
+                continue;
+            }
+            if (offer == Subscriber.Offer.DROPPED) {
+                dropped++;
+            } else {
+                accepted++;
+                if (offer == Subscriber.Offer.CONGESTED) {
+                    congested.add(group.lastTarget());
+                }
+            }
+        }
+        return new PublishResult(targets.size() + groups.size(), accepted, dropped, congested);
+    }
+
+    /**
+     * Subscribes (or replaces the QoS of the same subscriber's subscription to the same filter) and
+     * offers the matching retained messages to a non-shared subscription.
+     *
+     * @param filter topic filter, optionally {@code $share/group/filter}
+     * @param qos    granted QoS (capped at 1)
+     */
+    public Subscription subscribe(String tenant, String filter, int qos, Subscriber subscriber) {
+        Objects.requireNonNull(subscriber, "subscriber");
+        String shareError = SharedFilter.error(filter);
+        SharedFilter shared = SharedFilter.parse(filter);
+        String filterError = shareError != null ? shareError : TopicFilters.filterError(shared.filter());
+        if (filterError != null) {
+            throw new IllegalArgumentException(filterError);
+        }
+        int granted = Math.min(Math.max(qos, 0), 1);
+        Subscription subscription = new Subscription(tenant, filter, granted, subscriber);
+        TenantTopics topics = tenant(tenant);
+        synchronized (topics) {
+            Node node = topics.root;
+            for (String level : shared.filter().split("/", -1)) {
+                node = node.children.computeIfAbsent(level, l -> new Node());
+            }
+            if (shared.group() == null) {
+                node.subscriptions.removeIf(s -> s.subscriber() == subscriber);
+                node.subscriptions.add(subscription);
+            } else {
+                Group group = node.groups.computeIfAbsent(shared.group(), g -> new Group());
+                group.members.removeIf(s -> s.subscriber() == subscriber);
+                group.members.add(subscription);
+            }
+        }
+        if (shared.group() == null) {
+            for (RoutedMessage retained : topics.retained.values()) {
+                if (TopicFilters.matches(shared.filter(), retained.topic())) {
+                    subscriber.offer(retained, Math.min(granted, retained.qos()));
+                }
+            }
+        }
+        return subscription;
+    }
+
+    /** Removes a subscription; true if it was there. */
+    public boolean unsubscribe(Subscription subscription) {
+        TenantTopics topics = tenants.get(subscription.tenant());
+        if (topics == null) {
+            return false;
+        }
+        SharedFilter shared = SharedFilter.parse(subscription.filter());
+        String[] levels = shared.filter().split("/", -1);
+        synchronized (topics) {
+            Node[] path = new Node[levels.length + 1];
+            path[0] = topics.root;
+            for (int i = 0; i < levels.length; i++) {
+                path[i + 1] = path[i].children.get(levels[i]);
+                if (path[i + 1] == null) {
+                    return false;
+                }
+            }
+            Node leaf = path[levels.length];
+            boolean removed;
+            if (shared.group() == null) {
+                removed = leaf.subscriptions.removeIf(s -> s.subscriber() == subscription.subscriber());
+            } else {
+                Group group = leaf.groups.get(shared.group());
+                removed = group != null && group.members.removeIf(s -> s.subscriber() == subscription.subscriber());
+                if (group != null && group.members.isEmpty()) {
+                    leaf.groups.remove(shared.group());
+                }
+            }
+            for (int i = levels.length; i > 0 && path[i].isEmpty(); i--) { // prune empty branches
+                path[i - 1].children.remove(levels[i - 1], path[i]);
+            }
+            return removed;
+        }
+    }
+
+    /** Retained messages of a tenant now (tests, admin). */
+    public int retainedCount(String tenant) {
+        TenantTopics topics = tenants.get(tenant);
+        return topics == null ? 0 : topics.retained.size();
+    }
+
+    private TenantTopics tenant(String tenant) {
+        return tenants.computeIfAbsent(tenant, t -> new TenantTopics());
+    }
+
+    private static void collect(Node node, String[] levels, int i, boolean dollar,
+                                Map<Subscriber, Integer> targets, List<Group> groups) {
+        boolean wildcardsAllowed = !(dollar && i == 0);
+        if (wildcardsAllowed) {
+            Node hash = node.children.get("#");
+            if (hash != null) {
+                hash.addTo(targets, groups); // "a/#" also matches "a"
+            }
+        }
+        if (i == levels.length) {
+            node.addTo(targets, groups);
+            return;
+        }
+        Node exact = node.children.get(levels[i]);
+        if (exact != null) {
+            collect(exact, levels, i + 1, dollar, targets, groups);
+        }
+        if (wildcardsAllowed) {
+            Node plus = node.children.get("+");
+            if (plus != null) {
+                collect(plus, levels, i + 1, dollar, targets, groups);
+            }
+        }
+    }
+
+    private final class TenantTopics {
+        final Node root = new Node();
+        final ConcurrentHashMap<String, RoutedMessage> retained = new ConcurrentHashMap<>();
+
+        void retain(RoutedMessage message) {
+            if (message.payload().length == 0) {
+                retained.remove(message.topic());
+            } else if (retained.size() < maxRetainedPerTenant || retained.containsKey(message.topic())) {
+                retained.put(message.topic(), message);
+            } else {
+                onDrop.accept("retained_limit");
+            }
+        }
+    }
+
+    private static final class Node {
+        final ConcurrentHashMap<String, Node> children = new ConcurrentHashMap<>();
+        final CopyOnWriteArrayList<Subscription> subscriptions = new CopyOnWriteArrayList<>();
+        final ConcurrentHashMap<String, Group> groups = new ConcurrentHashMap<>();
+
+        void addTo(Map<Subscriber, Integer> targets, List<Group> groupsOut) {
+            for (Subscription s : subscriptions) {
+                targets.merge(s.subscriber(), s.qos(), Math::max);
+            }
+            groupsOut.addAll(groups.values());
+        }
+
+        boolean isEmpty() {
+            return children.isEmpty() && subscriptions.isEmpty() && groups.isEmpty();
+        }
+    }
+
+    private static final class Group {
+        final CopyOnWriteArrayList<Subscription> members = new CopyOnWriteArrayList<>();
+        final AtomicInteger next = new AtomicInteger();
+        volatile Subscriber last;
+
+        /** Offers to the next member round-robin; tries the others if it drops; null if no members. */
+        Subscriber.Offer deliver(RoutedMessage message) {
+            Object[] snapshot = members.toArray();
+            if (snapshot.length == 0) {
+                return null;
+            }
+            int start = Math.floorMod(next.getAndIncrement(), snapshot.length);
+            Subscriber.Offer offer = Subscriber.Offer.DROPPED;
+            for (int k = 0; k < snapshot.length; k++) {
+                Subscription s = (Subscription) snapshot[(start + k) % snapshot.length];
+                offer = s.subscriber().offer(message, Math.min(s.qos(), message.qos()));
+                last = s.subscriber();
+                if (offer != Subscriber.Offer.DROPPED) {
+                    break;
+                }
+            }
+            return offer;
+        }
+
+        Subscriber lastTarget() {
+            return last;
+        }
+    }
+}

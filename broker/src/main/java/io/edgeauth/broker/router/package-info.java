@@ -1,0 +1,9 @@
+/**
+ * Tenant-scoped publish/subscribe shared by the MQTT and CoAP edges and the bridge:
+ * {@link io.edgeauth.broker.router.TopicRouter} (topic trie per tenant, retained messages, shared
+ * subscriptions) and {@link io.edgeauth.broker.router.SubscriberQueue} (the bounded subscriber with an
+ * inflight window, congestion signal for backpressure and a documented overflow policy). A CoAP observer
+ * is a {@code SubscriberQueue} whose sink sends notifications; CoAP uploads call
+ * {@code TopicRouter.publish(tenant, topic, payload, qos, retain, properties, origin)} after the ACL check.
+ */
+package io.edgeauth.broker.router;

@@ -1,0 +1,116 @@
+package io.edgeauth.broker.mqtt;
+
+import static io.edgeauth.broker.mqtt.Clients.bytes;
+import static io.edgeauth.broker.mqtt.TestPipeline.token;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
+import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.edgeauth.broker.router.OverflowPolicy;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+class MqttBackpressureTest {
+    private static final int QUEUE = 50;
+    private static final int WINDOW = 10;
+    private static final int MESSAGES = 1000;
+
+    private static MqttSettings settings() {
+        MqttSettings.Limits l = new MqttSettings.Limits(64 * 1024, 256, 16, 128, 8192, 16, WINDOW, QUEUE, 20,
+                OverflowPolicy.DROP_OLDEST);
+        MqttSettings base = MqttSettings.plain(0).withLimits(l);
+        return new MqttSettings(base.host(), 0, -1, null, -1, false, MqttSettings.WEBSOCKET_PATH, l,
+                Duration.ofMinutes(5), Duration.ofSeconds(60), 1000, Duration.ofSeconds(10));
+    }
+
+    @Test
+    void slowSubscriberPausesThePublisherInsteadOfGrowingMemory() throws Exception {
+        try (EdgeFixture fx = new EdgeFixture(settings())) {
+            // a subscriber that does not acknowledge until told to
+            Mqtt5AsyncClient slow = Clients.v5("app", fx.port()).buildAsync();
+            List<Mqtt5Publish> held = new CopyOnWriteArrayList<>();
+            AtomicInteger received = new AtomicInteger();
+            AtomicBoolean release = new AtomicBoolean();
+            slow.publishes(MqttGlobalPublishFilter.ALL, p -> {
+                received.incrementAndGet();
+                if (release.get()) {
+                    p.acknowledge();
+                } else {
+                    held.add(p);
+                }
+            }, true);
+            slow.connectWith().simpleAuth().username("app").password(bytes("app|t|60|sub:d/dev1/up/#")).applySimpleAuth()
+                    .send().get();
+            slow.subscribeWith().topicFilter("d/dev1/up/#").qos(MqttQos.AT_LEAST_ONCE).send().get();
+
+            Mqtt5AsyncClient publisher = Clients.v5("dev1", fx.port()).buildAsync();
+            publisher.connectWith().simpleAuth().username("dev1").password(bytes(token("dev1", "t", 60))).applySimpleAuth()
+                    .send().get();
+            AtomicInteger acked = new AtomicInteger();
+            Thread feeder = new Thread(() -> { // the HiveMQ client blocks its caller once its own buffer is full
+                for (int i = 0; i < MESSAGES; i++) {
+                    publisher.publishWith().topic("d/dev1/up/t").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("m" + i))
+                            .send().thenRun(acked::incrementAndGet);
+                }
+            }, "feeder");
+            feeder.setDaemon(true);
+            feeder.start();
+            MqttSessionState state = fx.edge.sessions.get("t\u0000app");
+            await().untilAsserted(() -> assertThat(fx.counter("edgeauth.mqtt.backpressure.pauses"))
+                    .isGreaterThanOrEqualTo(1));
+            await().untilAsserted(() -> assertThat(held).hasSize(WINDOW));
+            int ackedWhilePaused = acked.get();
+            assertThat(ackedWhilePaused).isLessThan(MESSAGES);
+            assertThat(state.queue.queued()).isLessThanOrEqualTo(QUEUE);
+            assertThat(state.queue.inflight()).isEqualTo(WINDOW);
+            // the publisher stays stalled while the subscriber holds its window
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
+                assertThat(state.queue.queued()).isLessThanOrEqualTo(QUEUE);
+                assertThat(acked.get()).isLessThan(MESSAGES);
+            });
+            // let the subscriber go: everything arrives, nothing was dropped
+            release.set(true);
+            held.forEach(Mqtt5Publish::acknowledge);
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                assertThat(acked).hasValue(MESSAGES);
+                assertThat(received).hasValue(MESSAGES);
+            });
+            assertThat(fx.counter("edgeauth.mqtt.drops", "reason", "overflow_oldest")).isZero();
+            assertThat(fx.counter("edgeauth.mqtt.drops", "reason", "queue_full")).isZero();
+            publisher.disconnect().get();
+            slow.disconnect().get();
+        }
+    }
+
+    @Test
+    void sustainedRateAbuseDisconnects() throws Exception {
+        MqttSettings s = MqttSettings.plain(0).withAbuseThreshold(5);
+        try (EdgeFixture fx = new EdgeFixture(s)) {
+            AtomicReference<Throwable> cause = new AtomicReference<>();
+            Mqtt5BlockingClient dev = Clients.v5("dev1", fx.port()).addDisconnectedListener(c -> cause.set(c.getCause()))
+                    .buildBlocking();
+            dev.connectWith().simpleAuth().username("dev1").password(bytes("dev1|t|60||tight")).applySimpleAuth().send();
+            for (int i = 0; i < 30 && cause.get() == null; i++) {
+                try {
+                    dev.publishWith().topic("d/dev1/up/t").qos(MqttQos.AT_MOST_ONCE).payload(bytes("x")).send();
+                } catch (RuntimeException closedMeanwhile) {
+                    break;
+                }
+            }
+            await().until(() -> cause.get() != null);
+            assertThat(cause.get()).isInstanceOfSatisfying(Mqtt5DisconnectException.class, e -> assertThat(
+                    e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5DisconnectReasonCode.MESSAGE_RATE_TOO_HIGH));
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package io.edgeauth.broker.policy.rate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.edgeauth.broker.policy.RateLimiter;
+import io.edgeauth.broker.policy.RatePlan;
+import java.net.InetAddress;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class LocalRateLimitsTest {
+    private static final RatePlan PLAN = new RatePlan("small", 1, 5, 1000, 10);
+
+    @Test
+    void burstThenRefused() {
+        RateLimiter limiter = new BucketRateLimiter(PLAN);
+        int allowed = 0;
+        for (int i = 0; i < 20; i++) {
+            if (limiter.tryAcquire(10)) {
+                allowed++;
+            }
+        }
+        assertThat(allowed).isEqualTo(5);
+        assertThat(limiter.secondsUntilAvailable()).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void bytesLimitTakesNothingWhenRefused() {
+        RateLimiter limiter = new BucketRateLimiter(new RatePlan("bytes", 100, 100, 100, 10));
+        assertThat(limiter.tryAcquire(60)).isTrue();
+        assertThat(limiter.tryAcquire(60)).isFalse(); // bytes exhausted, message token refunded
+        assertThat(limiter.tryAcquire(40)).isTrue();
+        assertThat(limiter.tryAcquire(101)).isFalse(); // larger than the byte capacity: never
+    }
+
+    @Test
+    void hugePlansAreCappedNotRefused() {
+        RateLimiter limiter = new BucketRateLimiter(new RatePlan("huge", 1e12, Integer.MAX_VALUE, Long.MAX_VALUE, 10));
+        assertThat(limiter.tryAcquire(1_000_000)).isTrue();
+    }
+
+    @Test
+    void sameDeviceSharesOneBudgetAndTenantsAreSeparate() {
+        LocalRateLimits limits = new LocalRateLimits(LocalRateLimits.Settings.defaults());
+        RateLimiter a = limits.forDevice("t1", "dev", PLAN);
+        assertThat(limits.forDevice("t1", "dev", PLAN)).isSameAs(a);
+        assertThat(limits.forDevice("t2", "dev", PLAN)).isNotSameAs(a);
+    }
+
+    @Test
+    void failedAttemptsCostMore() throws Exception {
+        LocalRateLimits limits = new LocalRateLimits(new LocalRateLimits.Settings(10, 100, 5, 1000, Duration.ofMinutes(1)));
+        InetAddress src = InetAddress.getByName("192.0.2.1");
+        assertThat(limits.tryConnect("d1", src)).isTrue();
+        limits.recordFailedConnect("d1", src);
+        limits.recordFailedConnect("d1", src); // 1 + 10 of 10 taken: the device is locked out
+        assertThat(limits.tryConnect("d1", src)).isFalse();
+        assertThat(limits.tryConnect("d2", src)).isTrue(); // the address still has room
+    }
+
+    @Test
+    void addressGuardCoversManyDeviceIds() throws Exception {
+        LocalRateLimits limits = new LocalRateLimits(new LocalRateLimits.Settings(10, 3, 5, 1000, Duration.ofMinutes(1)));
+        InetAddress src = InetAddress.getByName("192.0.2.2");
+        assertThat(limits.tryConnect("a", src)).isTrue();
+        assertThat(limits.tryConnect("b", src)).isTrue();
+        assertThat(limits.tryConnect("c", src)).isTrue();
+        assertThat(limits.tryConnect("d", src)).isFalse();
+        assertThat(limits.tryConnect("d", InetAddress.getByName("192.0.2.3"))).isTrue();
+    }
+
+    @Test
+    void memoryIsBounded() {
+        LocalRateLimits limits = new LocalRateLimits(new LocalRateLimits.Settings(10, 10, 1, 100, Duration.ofMinutes(1)));
+        for (int i = 0; i < 10_000; i++) {
+            limits.forDevice("t", "dev" + i, PLAN);
+        }
+        assertThat(limits.trackedDevices()).isLessThanOrEqualTo(100);
+    }
+}

@@ -1,0 +1,175 @@
+package io.edgeauth.broker.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class TopicRouterTest {
+
+    private final List<String> drops = new CopyOnWriteArrayList<>();
+    private final TopicRouter router = new TopicRouter(100, drops::add);
+
+    /** A subscriber that records what reaches its sink (delivered synchronously, auto-acked). */
+    private final class Recorder {
+        final List<SubscriberQueue.Delivery> got = new CopyOnWriteArrayList<>();
+        final SubscriberQueue queue;
+
+        Recorder(String id) {
+            queue = new SubscriberQueue(id, 10, 5, 2, OverflowPolicy.DROP_OLDEST, drops::add);
+            queue.attach(d -> {
+                got.add(d);
+                queue.acknowledged(d);
+            }, Runnable::run, 2);
+        }
+
+        List<String> topics() {
+            List<String> out = new ArrayList<>();
+            got.forEach(d -> out.add(d.message().topic()));
+            return out;
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void wildcardsMatchWithinTheTenantOnly() {
+        Recorder a = new Recorder("a");
+        Recorder b = new Recorder("b");
+        router.subscribe("tenantA", "d/+/up/#", 1, a.queue);
+        router.subscribe("tenantB", "d/x/up", 1, b.queue);
+        router.publish("tenantA", "d/x/up", bytes("1"), 1, false, null, "x");
+        router.publish("tenantA", "d/x/up/t/h", bytes("2"), 1, false, null, "x");
+        router.publish("tenantA", "d/x/down", bytes("3"), 1, false, null, "x");
+        assertThat(a.topics()).containsExactly("d/x/up", "d/x/up/t/h");
+        assertThat(b.got).isEmpty();
+        router.publish("tenantB", "d/x/up", bytes("4"), 0, false, null, "x");
+        assertThat(b.topics()).containsExactly("d/x/up");
+        assertThat(a.got).hasSize(2);
+    }
+
+    @Test
+    void overlappingSubscriptionsDeliverOnceAtHighestQos() {
+        Recorder a = new Recorder("a");
+        router.subscribe("t", "d/#", 0, a.queue);
+        router.subscribe("t", "d/x/+", 1, a.queue);
+        router.publish("t", "d/x/up", bytes("1"), 1, false, null, "x");
+        assertThat(a.got).hasSize(1);
+        assertThat(a.got.get(0).qos()).isEqualTo(1);
+    }
+
+    @Test
+    void dollarTopicsAreNotMatchedByLeadingWildcards() {
+        Recorder a = new Recorder("a");
+        router.subscribe("t", "#", 0, a.queue);
+        router.subscribe("t", "+/x", 0, a.queue);
+        router.publish("t", "$auth/x", bytes("1"), 0, false, null, "x");
+        assertThat(a.got).isEmpty();
+    }
+
+    @Test
+    void retainedPerTenantAndDeletedByEmptyPayload() {
+        router.publish("t1", "d/x/up/state", bytes("on"), 1, true, null, "x");
+        router.publish("t2", "d/x/up/state", bytes("other"), 1, true, null, "x");
+        Recorder a = new Recorder("a");
+        router.subscribe("t1", "d/x/up/#", 1, a.queue);
+        assertThat(a.got).singleElement().satisfies(d -> {
+            assertThat(new String(d.message().payload(), StandardCharsets.UTF_8)).isEqualTo("on");
+            assertThat(d.message().retain()).isTrue();
+        });
+        router.publish("t1", "d/x/up/state", new byte[0], 1, true, null, "x");
+        assertThat(router.retainedCount("t1")).isZero();
+        assertThat(router.retainedCount("t2")).isEqualTo(1);
+        assertThat(a.got.get(a.got.size() - 1).message().retain()).isFalse(); // live forward: retain cleared
+    }
+
+    @Test
+    void sharedSubscriptionsRoundRobin() {
+        Recorder a = new Recorder("a");
+        Recorder b = new Recorder("b");
+        Recorder plain = new Recorder("plain");
+        router.subscribe("t", "$share/g/d/+/up", 1, a.queue);
+        router.subscribe("t", "$share/g/d/+/up", 1, b.queue);
+        router.subscribe("t", "d/+/up", 1, plain.queue);
+        for (int i = 0; i < 10; i++) {
+            router.publish("t", "d/x/up", bytes("m" + i), 1, false, null, "x");
+        }
+        assertThat(a.got).hasSize(5);
+        assertThat(b.got).hasSize(5);
+        assertThat(plain.got).hasSize(10);
+    }
+
+    @Test
+    void unsubscribeStopsDeliveryAndPrunes() {
+        Recorder a = new Recorder("a");
+        Subscription s = router.subscribe("t", "d/x/down/#", 1, a.queue);
+        assertThat(router.unsubscribe(s)).isTrue();
+        router.publish("t", "d/x/down/cmd", bytes("1"), 1, false, null, "x");
+        assertThat(a.got).isEmpty();
+        assertThat(router.unsubscribe(s)).isFalse();
+    }
+
+    @Test
+    void slowSubscriberIsBoundedAndSignalsCongestion() {
+        SubscriberQueue slow = new SubscriberQueue("slow", 8, 4, 1, OverflowPolicy.DROP_OLDEST, drops::add);
+        List<SubscriberQueue.Delivery> sent = new ArrayList<>();
+        slow.attach(sent::add, Runnable::run, 1); // never acknowledges
+        router.subscribe("t", "d/x/up", 1, slow);
+        boolean congestedSeen = false;
+        for (int i = 0; i < 1000; i++) {
+            PublishResult r = router.publish("t", "d/x/up", bytes("m" + i), i < 990 ? 1 : 0, false, null, "x");
+            congestedSeen |= r.congestedAny();
+        }
+        assertThat(congestedSeen).isTrue();
+        assertThat(slow.queued()).isLessThanOrEqualTo(8);
+        assertThat(slow.inflight()).isEqualTo(1);
+        assertThat(drops).contains(SubscriberQueue.DROP_QUEUE_FULL, SubscriberQueue.DROP_OVERFLOW_OLDEST);
+        AtomicInteger writable = new AtomicInteger();
+        slow.whenWritable(writable::incrementAndGet);
+        assertThat(writable).hasValue(0);
+        slow.detach(); // offline: waiters released, queue cut to the offline bound
+        assertThat(writable).hasValue(1);
+        assertThat(slow.queued()).isLessThanOrEqualTo(4);
+    }
+
+    @Test
+    void offlineSessionKeepsQos1AndRedeliversUnacked() {
+        SubscriberQueue q = new SubscriberQueue("p", 10, 3, 5, OverflowPolicy.DROP_OLDEST, drops::add);
+        List<SubscriberQueue.Delivery> first = new ArrayList<>();
+        q.attach(first::add, Runnable::run, 5);
+        router.subscribe("t", "d/x/down", 1, q);
+        router.publish("t", "d/x/down", bytes("a"), 1, false, null, "x");
+        q.detach(); // "a" was never acked
+        router.publish("t", "d/x/down", bytes("b"), 1, false, null, "x");
+        router.publish("t", "d/x/down", bytes("zero"), 0, false, null, "x");
+        List<SubscriberQueue.Delivery> second = new ArrayList<>();
+        q.attach(second::add, Runnable::run, 5);
+        assertThat(second).extracting(d -> new String(d.message().payload(), StandardCharsets.UTF_8))
+                .containsExactly("a", "b");
+        assertThat(second.get(0).duplicate()).isTrue();
+        assertThat(drops).contains(SubscriberQueue.DROP_OFFLINE_QOS0);
+    }
+
+    @Test
+    void manySubscriptionsMatchFast() {
+        Recorder hit = new Recorder("hit");
+        for (int i = 0; i < 20_000; i++) {
+            router.subscribe("t", "d/dev" + i + "/down/#", 1, new SubscriberQueue("s" + i, 1, 0, 1,
+                    OverflowPolicy.DROP_NEW, null));
+        }
+        router.subscribe("t", "d/dev7/up/#", 1, hit.queue);
+        long start = System.nanoTime();
+        for (int i = 0; i < 10_000; i++) {
+            router.publish("t", "d/dev7/up/t", bytes("x"), 0, false, null, "x");
+        }
+        long micros = (System.nanoTime() - start) / 1000 / 10_000;
+        assertThat(hit.got).hasSize(10_000);
+        assertThat(micros).as("per publish with 20k subscriptions").isLessThan(200);
+    }
+}
