@@ -372,8 +372,23 @@ final class MqttConnection {
             return;
         }
         overLimitStreak = 0;
+        List<RoutedMessage.UserProperty> properties = userProperties(m.properties());
+        String location = userProperty(m.properties(), "geo");
+        if (location != null) {
+            try {
+                edge.geo.checkLocation(location, session.token().geo());
+            } catch (TokenRejectedException e) {
+                edge.audit.record("mqtt.publish.refused", e.reason().code(), auditFields(clientId, session));
+                refusePublish(m, MqttPubAckReasonCode.NOT_AUTHORIZED, e.reason().code());
+                return;
+            }
+        } else if (reportedGeo != null) {
+            // subscribers see where the device said it is, whether it said so at CONNECT or per message
+            properties = new ArrayList<>(properties);
+            properties.add(new RoutedMessage.UserProperty("geo", reportedGeo));
+        }
         RoutedMessage message = new RoutedMessage(session.tenant(), topic, m.payload().getBytes(),
-                m.qosLevel().value(), m.isRetain(), userProperties(m.properties()), session.principal());
+                m.qosLevel().value(), m.isRetain(), properties, session.principal());
         PublishResult result = edge.router.publish(message);
         acknowledge(m);
         if (result.congestedAny()) {

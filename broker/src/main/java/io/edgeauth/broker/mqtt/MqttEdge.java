@@ -4,6 +4,7 @@ import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.auth.AuthPipeline;
 import io.edgeauth.broker.auth.Protocol;
 import io.edgeauth.broker.policy.RateLimits;
+import io.edgeauth.broker.policy.GeoPolicy;
 import io.edgeauth.broker.policy.RatePlan;
 import io.edgeauth.broker.revocation.RevocationChecker;
 import io.edgeauth.broker.revocation.RevocationEvents;
@@ -61,6 +62,7 @@ public final class MqttEdge {
     private final RevocationEvents revocationEvents;
     private final List<MqttServer> servers = new ArrayList<>();
     private AutoCloseable revocationSubscription;
+    volatile GeoPolicy geo = new GeoPolicy("");
     private volatile int port = -1;
     private volatile int tlsPort = -1;
     private volatile int webSocketPort = -1;
@@ -95,6 +97,15 @@ public final class MqttEdge {
         this.router = Objects.requireNonNull(router, "router");
         this.audit = audit == null ? AuditLog.NOOP : audit;
         this.metrics = new MqttMetrics(Objects.requireNonNull(meters, "meters"));
+    }
+
+    /**
+     * Sets the region rules for locations devices report in PUBLISH (user property {@code geo}); the
+     * CONNECT location is checked by the pipeline. Call before {@link #start()}.
+     */
+    public MqttEdge geoPolicy(GeoPolicy policy) {
+        this.geo = Objects.requireNonNull(policy, "policy");
+        return this;
     }
 
     /** Binds the configured listeners and subscribes to revocation events. */

@@ -1,0 +1,51 @@
+package io.edgeauth.broker.coap;
+
+import io.edgeauth.broker.router.RoutedMessage;
+import io.edgeauth.broker.router.Subscriber;
+import io.edgeauth.broker.router.Subscription;
+import io.edgeauth.broker.router.TopicRouter;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * {@link CoapMessaging} on the broker's shared {@link TopicRouter}, so CoAP telemetry reaches MQTT
+ * subscribers and MQTT commands reach CoAP observers. Telemetry is routed at QoS 1 (a CoAP 2.04 means
+ * accepted); a reported location travels as the user property {@code geo}. Observe carries state,
+ * not a queue, so an observer takes each command at once and never congests the publisher.
+ */
+public final class RouterCoapMessaging implements CoapMessaging {
+    private final TopicRouter router;
+
+    public RouterCoapMessaging(TopicRouter router) {
+        this.router = router;
+    }
+
+    @Override
+    public void publish(String tenant, String topic, byte[] payload, String geo) {
+        List<RoutedMessage.UserProperty> properties = geo == null
+                ? List.of() : List.of(new RoutedMessage.UserProperty("geo", geo));
+        router.publish(tenant, topic, payload, 1, false, properties, "coap");
+    }
+
+    @Override
+    public AutoCloseable subscribe(String tenant, String topic, Consumer<byte[]> onMessage) {
+        Subscription subscription = router.subscribe(tenant, topic, 1, new Subscriber() {
+            @Override
+            public Offer offer(RoutedMessage message, int qos) {
+                onMessage.accept(message.payload());
+                return Offer.ACCEPTED;
+            }
+
+            @Override
+            public void whenWritable(Runnable callback) {
+                callback.run();
+            }
+
+            @Override
+            public String id() {
+                return "coap:" + tenant + ":" + topic;
+            }
+        });
+        return () -> router.unsubscribe(subscription);
+    }
+}
