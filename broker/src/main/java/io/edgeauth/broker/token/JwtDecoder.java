@@ -1,0 +1,179 @@
+package io.edgeauth.broker.token;
+
+import com.nimbusds.jose.util.JSONObjectUtils;
+import com.nimbusds.jwt.JWTClaimsSet;
+import io.edgeauth.broker.crypto.TokenAlgorithm;
+import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Decodes a compact JWS JWT (RFC 7515/7519) with Nimbus's JSON and claims parsing, without checking
+ * the signature. Strict on structure: exactly three base64url parts without padding, a JSON object
+ * header with a known {@code alg} (never {@code none}) and no {@code crit} (we implement no
+ * extensions, and {@code b64:false} would change what is signed), a JSON object payload. Key-bearing
+ * headers ({@code jku}, {@code x5u}, {@code jwk}, {@code x5c}) are ignored: keys only ever come from
+ * our {@link io.edgeauth.broker.keys.KeyResolver}. Stateless and thread-safe.
+ */
+final class JwtDecoder {
+    private static final Base64.Decoder B64 = Base64.getUrlDecoder();
+
+    private JwtDecoder() {
+    }
+
+    /** True if the bytes look like a compact JWS (a base64url JSON header starts with "ey"). */
+    static boolean looksLikeJwt(byte[] token) {
+        return token.length > 1 && token[0] == 'e' && token[1] == 'y';
+    }
+
+    static DecodedToken decode(byte[] token, boolean kidRequired) throws TokenRejectedException {
+        int dot1 = -1;
+        int dot2 = -1;
+        for (int i = 0; i < token.length; i++) {
+            byte b = token[i];
+            if (b == '.') {
+                if (dot1 < 0) {
+                    dot1 = i;
+                } else if (dot2 < 0) {
+                    dot2 = i;
+                } else {
+                    throw malformed("not a compact JWS (JWE or extra parts)");
+                }
+            } else if (!isBase64Url(b)) {
+                throw malformed("invalid character");
+            }
+        }
+        if (dot2 < 0 || dot1 == 0 || dot2 == dot1 + 1 || dot2 == token.length - 1) {
+            throw malformed("not a compact JWS");
+        }
+        Map<String, Object> header = json(token, 0, dot1, "header");
+        Object alg = header.get("alg");
+        if (!(alg instanceof String)) {
+            throw new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "alg missing");
+        }
+        TokenAlgorithm algorithm = TokenAlgorithm.fromJose((String) alg);
+        if (algorithm == null || "none".equals(((String) alg).toLowerCase(Locale.ROOT))) {
+            throw new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "alg not supported");
+        }
+        if (header.containsKey("crit") || header.containsKey("b64")) {
+            throw malformed("crit/b64 header not supported");
+        }
+        Object kid = header.get("kid");
+        if (kid != null && !(kid instanceof String)) {
+            throw malformed("kid must be a string");
+        }
+        if (kidRequired && (kid == null || ((String) kid).isEmpty())) {
+            throw new TokenRejectedException(RejectionReason.MISSING_KID, "kid required");
+        }
+        if (kid != null && ((String) kid).length() > 256) {
+            throw malformed("kid too long");
+        }
+        RawClaims claims = claims(json(token, dot1 + 1, dot2, "payload"));
+        byte[] signature = base64(token, dot2 + 1, token.length);
+        return new DecodedToken(TokenFormat.JWT, algorithm, (String) kid, token, dot2, signature, claims);
+    }
+
+    private static RawClaims claims(Map<String, Object> payload) throws TokenRejectedException {
+        try {
+            JWTClaimsSet cs = JWTClaimsSet.parse(payload); // type-checks the registered claims
+            return new RawClaims(cs.getIssuer(), cs.getSubject(), cs.getAudience(),
+                    instant(cs.getExpirationTime()), instant(cs.getNotBeforeTime()), instant(cs.getIssueTime()),
+                    cs.getJWTID(), cs.getStringClaim("tenant_id"), scope(cs.getClaim("scope")),
+                    cs.getStringListClaim("geo"), cs.getStringClaim("region"),
+                    cnf(cs.getJSONObjectClaim("cnf")), actor(cs.getJSONObjectClaim("act")),
+                    cs.getStringClaim("owner"));
+        } catch (ParseException | ClassCastException e) {
+            throw malformed("invalid claim type");
+        }
+    }
+
+    private static Instant instant(Date d) {
+        return d == null ? null : Instant.ofEpochSecond(Math.floorDiv(d.getTime(), 1000L));
+    }
+
+    static Set<String> scope(Object scope) throws TokenRejectedException {
+        Set<String> out = new LinkedHashSet<>();
+        if (scope == null) {
+            return out;
+        }
+        if (scope instanceof String) {
+            for (String s : ((String) scope).split(" ")) {
+                if (!s.isEmpty()) {
+                    out.add(s);
+                }
+            }
+            return out;
+        }
+        if (scope instanceof List) {
+            for (Object o : (List<?>) scope) {
+                if (!(o instanceof String)) {
+                    throw malformed("scope entries must be strings");
+                }
+                out.add((String) o);
+            }
+            return out;
+        }
+        throw malformed("scope must be a string");
+    }
+
+    private static Confirmation cnf(Map<String, Object> cnf) throws TokenRejectedException {
+        if (cnf == null) {
+            return Confirmation.NONE;
+        }
+        Object x5t = cnf.get("x5t#S256");
+        Object jkt = cnf.get("jkt");
+        if ((x5t != null && !(x5t instanceof String)) || (jkt != null && !(jkt instanceof String))) {
+            throw malformed("cnf members must be strings");
+        }
+        return new Confirmation((String) x5t, (String) jkt);
+    }
+
+    private static String actor(Map<String, Object> act) throws TokenRejectedException {
+        if (act == null) {
+            return null;
+        }
+        Object sub = act.get("sub");
+        if (sub != null && !(sub instanceof String)) {
+            throw malformed("act.sub must be a string");
+        }
+        return (String) sub;
+    }
+
+    private static Map<String, Object> json(byte[] token, int from, int to, String what) throws TokenRejectedException {
+        String text = new String(base64(token, from, to), StandardCharsets.UTF_8);
+        try {
+            return JSONObjectUtils.parse(text);
+        } catch (ParseException e) {
+            throw malformed(what + " is not a JSON object");
+        }
+    }
+
+    private static byte[] base64(byte[] token, int from, int to) throws TokenRejectedException {
+        if ((to - from) % 4 == 1) {
+            throw malformed("truncated base64url");
+        }
+        try {
+            java.nio.ByteBuffer out = B64.decode(java.nio.ByteBuffer.wrap(token, from, to - from));
+            byte[] arr = out.array();
+            return out.remaining() == arr.length && out.arrayOffset() == 0
+                    ? arr : java.util.Arrays.copyOfRange(arr, out.arrayOffset() + out.position(), out.arrayOffset() + out.limit());
+        } catch (IllegalArgumentException e) {
+            throw malformed("invalid base64url");
+        }
+    }
+
+    private static boolean isBase64Url(byte b) {
+        return (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '-' || b == '_';
+    }
+
+    private static TokenRejectedException malformed(String detail) {
+        return new TokenRejectedException(RejectionReason.MALFORMED, detail);
+    }
+}
