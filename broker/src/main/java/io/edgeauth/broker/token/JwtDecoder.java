@@ -33,7 +33,15 @@ final class JwtDecoder {
         return token.length > 1 && token[0] == 'e' && token[1] == 'y';
     }
 
-    static DecodedToken decode(byte[] token, boolean kidRequired) throws TokenRejectedException {
+    /**
+     * The parts of a compact JWS: the header's algorithm and kid, what was signed
+     * ({@code token[0, signedLength)}), the signature and the raw payload. Claims are not parsed.
+     */
+    record JwsParts(TokenAlgorithm algorithm, String kid, Map<String, Object> header, int signedLength,
+                    byte[] payload, byte[] signature) {
+    }
+
+    static JwsParts parts(byte[] token, boolean kidRequired) throws TokenRejectedException {
         int dot1 = -1;
         int dot2 = -1;
         for (int i = 0; i < token.length; i++) {
@@ -53,7 +61,7 @@ final class JwtDecoder {
         if (dot2 < 0 || dot1 == 0 || dot2 == dot1 + 1 || dot2 == token.length - 1) {
             throw malformed("not a compact JWS");
         }
-        Map<String, Object> header = json(token, 0, dot1, "header");
+        Map<String, Object> header = json(base64(token, 0, dot1), "header");
         Object alg = header.get("alg");
         if (!(alg instanceof String)) {
             throw new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "alg missing");
@@ -75,9 +83,14 @@ final class JwtDecoder {
         if (kid != null && ((String) kid).length() > 256) {
             throw malformed("kid too long");
         }
-        RawClaims claims = claims(json(token, dot1 + 1, dot2, "payload"));
-        byte[] signature = base64(token, dot2 + 1, token.length);
-        return new DecodedToken(TokenFormat.JWT, algorithm, (String) kid, token, dot2, signature, claims);
+        return new JwsParts(algorithm, (String) kid, header, dot2, base64(token, dot1 + 1, dot2),
+                base64(token, dot2 + 1, token.length));
+    }
+
+    static DecodedToken decode(byte[] token, boolean kidRequired) throws TokenRejectedException {
+        JwsParts p = parts(token, kidRequired);
+        RawClaims claims = claims(json(p.payload(), "payload"));
+        return new DecodedToken(TokenFormat.JWT, p.algorithm(), p.kid(), token, p.signedLength(), p.signature(), claims);
     }
 
     private static RawClaims claims(Map<String, Object> payload) throws TokenRejectedException {
@@ -146,8 +159,8 @@ final class JwtDecoder {
         return (String) sub;
     }
 
-    private static Map<String, Object> json(byte[] token, int from, int to, String what) throws TokenRejectedException {
-        String text = new String(base64(token, from, to), StandardCharsets.UTF_8);
+    private static Map<String, Object> json(byte[] bytes, String what) throws TokenRejectedException {
+        String text = new String(bytes, StandardCharsets.UTF_8);
         try {
             return JSONObjectUtils.parse(text);
         } catch (ParseException e) {
