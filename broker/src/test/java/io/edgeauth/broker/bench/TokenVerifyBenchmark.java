@@ -37,6 +37,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Full token verification (parse, key lookup, signature, claims, plus a revocation lookup in a
@@ -71,6 +72,7 @@ public class TokenVerifyBenchmark {
     private byte[] hsMac;
     private Mac mac;
     private SecretKeySpec hsKey;
+    private Path dir;
 
     /** One signature check as the JCA sees it: engine, key, signed bytes, signature. */
     private static final class Bare {
@@ -98,7 +100,7 @@ public class TokenVerifyBenchmark {
         CryptoProviders providers = "ACCP".equals(provider) ? CryptoProviders.accp() : CryptoProviders.jdk();
         Signatures signatures = new Signatures(providers);
         Clock clock = Clock.fixed(Instant.parse("2026-01-01T10:00:00Z"), ZoneOffset.UTC);
-        Path dir = Files.createTempDirectory("bench-keys");
+        dir = Files.createTempDirectory("bench-keys");
         SigningKeyStore store = SigningKeyStore.open(dir, List.of(
                 new TenantKeySettings("es", "https://b/es", TokenAlgorithm.ES256, new SharedSecret("hs", HS_SECRET)),
                 new TenantKeySettings("ed", "https://b/ed", TokenAlgorithm.EDDSA, null),
@@ -141,6 +143,13 @@ public class TokenVerifyBenchmark {
             if (!b.verify()) {
                 throw new IllegalStateException("bare signature does not verify");
             }
+        }
+    }
+
+    @TearDown
+    public void tearDown() throws Exception {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 
