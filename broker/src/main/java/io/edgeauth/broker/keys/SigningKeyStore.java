@@ -24,6 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -179,6 +182,21 @@ public final class SigningKeyStore implements KeyResolver {
             }
         }
         return dropped;
+    }
+
+    /**
+     * Runs {@link #pruneExpired} every {@code period} on {@code scheduler} (failures are logged and
+     * retried next time). Lookups already ignore expired retired keys; pruning removes their files.
+     */
+    public ScheduledFuture<?> schedulePruning(ScheduledExecutorService scheduler, Duration period) {
+        long ms = period.toMillis();
+        return scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                pruneExpired();
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("pruning retired signing keys failed: {}", e.toString());
+            }
+        }, ms, ms, TimeUnit.MILLISECONDS);
     }
 
     // ---- internals -------------------------------------------------------------------------
