@@ -338,6 +338,12 @@ class TokenVerifierTest {
         String deepJson = "[".repeat(3000) + "]".repeat(3000);
         String deep = s.substring(0, s.indexOf('.') + 1) + TestSupport.b64u("{\"x\":" + deepJson + "}") + s.substring(s.lastIndexOf('.'));
         assertThatThrownBy(() -> verifier.verify(deep.getBytes(StandardCharsets.US_ASCII))).isInstanceOf(TokenRejectedException.class);
+        // duplicate members (a second iss/aud smuggled past a different parser) and lenient JSON are refused
+        String dupJson = TestSupport.JSON.writeValueAsString(goodClaims()).replaceFirst("\\{", "{\"aud\":\"evil\",");
+        String dupInput = s.substring(0, s.indexOf('.') + 1) + TestSupport.b64u(dupJson);
+        byte[] dupSig = sig.sign(TokenAlgorithm.ES256, store.activeKey("acme").privateKey(), dupInput.getBytes(StandardCharsets.US_ASCII));
+        byte[] dupToken = (dupInput + "." + TestSupport.b64u(dupSig)).getBytes(StandardCharsets.US_ASCII);
+        assertReason(() -> verifier.verify(dupToken), RejectionReason.MALFORMED);
         Map<String, Object> typed = goodClaims();
         typed.put("exp", "tomorrow");
         assertReason(() -> verifier.verify(es256(header("ES256", kid()), typed)), RejectionReason.MALFORMED);
