@@ -2,15 +2,18 @@ package io.edgeauth.broker.token;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
 import io.edgeauth.broker.crypto.TokenAlgorithm;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Decodes a compact JWS JWT (RFC 7515/7519) with Nimbus's base64url/JSON parsing, without checking
@@ -37,8 +40,54 @@ final class JwtDecoder {
      * The parts of a compact JWS: the header's algorithm and kid, what was signed
      * ({@code token[0, signedLength)}), the signature and the raw payload. Claims are not parsed.
      */
-    record JwsParts(TokenAlgorithm algorithm, String kid, Map<String, Object> header, int signedLength,
-                    byte[] payload, byte[] signature) {
+    record JwsParts(TokenAlgorithm algorithm, String kid, int signedLength, byte[] payload, byte[] signature) {
+    }
+
+    /** What we use from a JWS header that passed the checks; kid null if absent or empty. */
+    private record Header(TokenAlgorithm algorithm, String kid) {
+    }
+
+    /**
+     * Headers already parsed and accepted, by their exact base64url bytes: all tokens signed by one key
+     * share the same header, so this skips a base64 decode and a JSON parse per token. Bounded by
+     * clearing when full (unique headers from an attacker only cost them the parse they'd cost anyway).
+     */
+    private static final int HEADER_CACHE_MAX = 1024;
+    private static final Map<ByteBuffer, Header> HEADERS = new ConcurrentHashMap<>();
+
+    private static Header header(byte[] token, int end) throws TokenRejectedException {
+        Header cached = HEADERS.get(ByteBuffer.wrap(token, 0, end));
+        if (cached != null) {
+            return cached;
+        }
+        Header h = parseHeader(json(base64(token, 0, end), "header"));
+        if (HEADERS.size() >= HEADER_CACHE_MAX) {
+            HEADERS.clear();
+        }
+        HEADERS.put(ByteBuffer.wrap(Arrays.copyOf(token, end)), h); // own copy: the caller may reuse its array
+        return h;
+    }
+
+    private static Header parseHeader(Map<String, Object> header) throws TokenRejectedException {
+        Object alg = header.get("alg");
+        if (!(alg instanceof String)) {
+            throw new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "alg missing");
+        }
+        TokenAlgorithm algorithm = TokenAlgorithm.fromJose((String) alg);
+        if (algorithm == null || "none".equals(((String) alg).toLowerCase(Locale.ROOT))) {
+            throw new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "alg not supported");
+        }
+        if (header.containsKey("crit") || header.containsKey("b64")) {
+            throw malformed("crit/b64 header not supported");
+        }
+        Object kid = header.get("kid");
+        if (kid != null && !(kid instanceof String)) {
+            throw malformed("kid must be a string");
+        }
+        if (kid != null && ((String) kid).length() > 256) {
+            throw malformed("kid too long");
+        }
+        return new Header(algorithm, kid == null || ((String) kid).isEmpty() ? null : (String) kid);
     }
 
     static JwsParts parts(byte[] token, boolean kidRequired) throws TokenRejectedException {
@@ -61,29 +110,11 @@ final class JwtDecoder {
         if (dot2 < 0 || dot1 == 0 || dot2 == dot1 + 1 || dot2 == token.length - 1) {
             throw malformed("not a compact JWS");
         }
-        Map<String, Object> header = json(base64(token, 0, dot1), "header");
-        Object alg = header.get("alg");
-        if (!(alg instanceof String)) {
-            throw new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "alg missing");
-        }
-        TokenAlgorithm algorithm = TokenAlgorithm.fromJose((String) alg);
-        if (algorithm == null || "none".equals(((String) alg).toLowerCase(Locale.ROOT))) {
-            throw new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "alg not supported");
-        }
-        if (header.containsKey("crit") || header.containsKey("b64")) {
-            throw malformed("crit/b64 header not supported");
-        }
-        Object kid = header.get("kid");
-        if (kid != null && !(kid instanceof String)) {
-            throw malformed("kid must be a string");
-        }
-        if (kidRequired && (kid == null || ((String) kid).isEmpty())) {
+        Header header = header(token, dot1);
+        if (kidRequired && header.kid() == null) {
             throw new TokenRejectedException(RejectionReason.MISSING_KID, "kid required");
         }
-        if (kid != null && ((String) kid).length() > 256) {
-            throw malformed("kid too long");
-        }
-        return new JwsParts(algorithm, (String) kid, header, dot2, base64(token, dot1 + 1, dot2),
+        return new JwsParts(header.algorithm(), header.kid(), dot2, base64(token, dot1 + 1, dot2),
                 base64(token, dot2 + 1, token.length));
     }
 
