@@ -1,0 +1,398 @@
+package io.edgeauth.broker.keys;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import io.edgeauth.broker.crypto.TokenAlgorithm;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.PublicKey;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Per-tenant signing keys, kept on disk under {@code <data>/keys/<tenant>/}: one
+ * {@code <kid>.jwk.json} (private JWK) per key and a {@code state.json} naming the active key and the
+ * retired ones with the time after which they may be dropped. Directories are 700 and files 600;
+ * key material is never logged (the kid only).
+ *
+ * <p>A tenant without keys gets one on first start (ES256/P-256 by default, Ed25519 or RSA 2048 as
+ * configured). {@link #rotate} makes a new key the signer; the old public key stays in the JWKS and
+ * keeps verifying until every token it signed has expired (retired-at + max token lifetime + clock
+ * leeway), then {@link #pruneExpired} deletes it. If the configured algorithm of a tenant changes, the
+ * store rotates to a key of the new algorithm at start.
+ *
+ * <p>Thread-safety: lookups read an immutable snapshot through a volatile field and never block or do
+ * I/O; {@link #rotate} and {@link #pruneExpired} are serialised and write the files before publishing
+ * the new snapshot.
+ */
+public final class SigningKeyStore implements KeyResolver {
+    private static final Logger LOG = LoggerFactory.getLogger(SigningKeyStore.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration LEEWAY_MARGIN = Duration.ofSeconds(30);
+    private static final int MAX_FILE_BYTES = 64 * 1024;
+    private static final String STATE_FILE = "state.json";
+
+    /** A key of a tenant that still verifies: the active one (dropAfter null) or a retired one. */
+    private record Entry(JWK jwk, VerificationKey key, Instant retiredAt, Instant dropAfter) {
+    }
+
+    /** Immutable snapshot of one tenant. */
+    private record TenantState(TenantKeySettings settings, SigningKey active, List<Entry> entries,
+                               Map<String, VerificationKey> byKid, Map<String, Instant> dropAfter) {
+    }
+
+    private final Path keysDir;
+    private final Duration maxTokenLifetime;
+    private final Clock clock;
+    private volatile Map<String, TenantState> tenants; // tenantId -> state
+    private volatile Map<String, String> issuers;      // issuer -> tenantId
+
+    private SigningKeyStore(Path keysDir, Duration maxTokenLifetime, Clock clock) {
+        this.keysDir = keysDir;
+        this.maxTokenLifetime = maxTokenLifetime;
+        this.clock = clock;
+    }
+
+    /**
+     * Opens (and on first start creates) the key store.
+     *
+     * @param dataDir          the broker's data directory; keys go to {@code dataDir/keys}
+     * @param tenants          tenant settings (ids and issuers unique)
+     * @param maxTokenLifetime the longest lifetime any token signed by these keys can have; a retired
+     *                         key verifies for this long (plus 30 s leeway) after rotation
+     * @param clock            time source
+     * @throws IOException if a key file is unreadable or corrupt (refuse to start rather than silently
+     *                     replace keys that outstanding tokens still need)
+     */
+    public static SigningKeyStore open(Path dataDir, Collection<TenantKeySettings> tenants,
+                                       Duration maxTokenLifetime, Clock clock) throws IOException {
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(clock, "clock");
+        if (maxTokenLifetime == null || maxTokenLifetime.isNegative() || maxTokenLifetime.isZero()) {
+            throw new IllegalArgumentException("maxTokenLifetime must be positive");
+        }
+        SigningKeyStore store = new SigningKeyStore(dataDir.resolve("keys"), maxTokenLifetime, clock);
+        KeyFiles.secureDirectory(dataDir);
+        KeyFiles.secureDirectory(store.keysDir);
+        Map<String, TenantState> states = new LinkedHashMap<>();
+        Map<String, String> byIssuer = new HashMap<>();
+        for (TenantKeySettings s : tenants) {
+            if (states.containsKey(s.tenantId())) {
+                throw new IllegalArgumentException("duplicate tenant " + s.tenantId());
+            }
+            if (byIssuer.putIfAbsent(s.issuer(), s.tenantId()) != null) {
+                throw new IllegalArgumentException("issuer " + s.issuer() + " configured for two tenants");
+            }
+            states.put(s.tenantId(), store.load(s));
+        }
+        store.tenants = Map.copyOf(states);
+        store.issuers = Map.copyOf(byIssuer);
+        return store;
+    }
+
+    /** Tenant ids in this store. */
+    public Set<String> tenantIds() {
+        return tenants.keySet();
+    }
+
+    /** Settings of a tenant. @throws IllegalArgumentException for an unknown tenant */
+    public TenantKeySettings settings(String tenantId) {
+        return state(tenantId).settings();
+    }
+
+    /** The key that signs new tokens of a tenant. @throws IllegalArgumentException for an unknown tenant */
+    public SigningKey activeKey(String tenantId) {
+        return state(tenantId).active();
+    }
+
+    @Override
+    public KeyResolution resolve(String issuer, String kid) {
+        String tenantId = issuer == null ? null : issuers.get(issuer);
+        if (tenantId == null) {
+            return KeyResolution.unknownIssuer();
+        }
+        TenantState st = tenants.get(tenantId);
+        VerificationKey key = kid == null ? null : st.byKid().get(kid);
+        if (key == null) {
+            return KeyResolution.unknownKey();
+        }
+        Instant drop = st.dropAfter().get(kid);
+        if (drop != null && !clock.instant().isBefore(drop)) {
+            return KeyResolution.unknownKey(); // retired long enough: every token it signed has expired
+        }
+        return KeyResolution.found(key);
+    }
+
+    /** Public JWKS of one tenant (active and still-verifying retired keys; never secrets). */
+    public JWKSet publicJwks(String tenantId) {
+        return new JWKSet(publicKeys(state(tenantId)));
+    }
+
+    /** Public JWKS of all tenants together (what {@code /.well-known/jwks.json} serves). */
+    public JWKSet publicJwks() {
+        List<JWK> all = new ArrayList<>();
+        for (TenantState st : tenants.values()) {
+            all.addAll(publicKeys(st));
+        }
+        return new JWKSet(all);
+    }
+
+    /**
+     * Makes a new key the signer of a tenant; the old one is retired and keeps verifying until every
+     * token it signed has expired. Returns the new kid.
+     */
+    public synchronized String rotate(String tenantId) throws IOException {
+        TenantState st = state(tenantId);
+        TenantState next = rotated(st, st.settings().algorithm());
+        publish(next);
+        LOG.info("rotated signing key of tenant {}: new kid {}, retired kid {}", tenantId,
+                next.active().kid(), st.active().kid());
+        return next.active().kid();
+    }
+
+    /** Deletes retired keys whose tokens have all expired. Returns how many were dropped. */
+    public synchronized int pruneExpired() throws IOException {
+        int dropped = 0;
+        for (TenantState st : tenants.values()) {
+            TenantState next = pruned(st);
+            dropped += st.entries().size() - next.entries().size();
+            if (next != st) {
+                publish(next);
+            }
+        }
+        return dropped;
+    }
+
+    /**
+     * Runs {@link #pruneExpired} every {@code period} on {@code scheduler} (failures are logged and
+     * retried next time). Lookups already ignore expired retired keys; pruning removes their files.
+     */
+    public ScheduledFuture<?> schedulePruning(ScheduledExecutorService scheduler, Duration period) {
+        long ms = period.toMillis();
+        return scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                pruneExpired();
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("pruning retired signing keys failed: {}", e.toString());
+            }
+        }, ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    // ---- internals -------------------------------------------------------------------------
+
+    private TenantState state(String tenantId) {
+        TenantState st = tenantId == null ? null : tenants.get(tenantId);
+        if (st == null) {
+            throw new IllegalArgumentException("unknown tenant " + tenantId);
+        }
+        return st;
+    }
+
+    private List<JWK> publicKeys(TenantState st) {
+        Instant now = clock.instant();
+        List<JWK> list = new ArrayList<>();
+        for (Entry e : st.entries()) {
+            if (e.dropAfter() == null || now.isBefore(e.dropAfter())) {
+                list.add(e.jwk().toPublicJWK());
+            }
+        }
+        return list;
+    }
+
+    private void publish(TenantState next) {
+        Map<String, TenantState> copy = new LinkedHashMap<>(tenants);
+        copy.put(next.settings().tenantId(), next);
+        tenants = Map.copyOf(copy);
+    }
+
+    private Path tenantDir(String tenantId) {
+        return keysDir.resolve(KeyIds.requireTenant(tenantId));
+    }
+
+    private TenantState load(TenantKeySettings s) throws IOException {
+        Path dir = tenantDir(s.tenantId());
+        KeyFiles.secureDirectory(dir);
+        Path stateFile = dir.resolve(STATE_FILE);
+        if (!Files.exists(stateFile)) {
+            TenantState fresh = build(s, newKey(s, dir), List.of());
+            writeState(dir, fresh);
+            LOG.info("generated {} signing key for tenant {}: kid {}", s.algorithm(), s.tenantId(), fresh.active().kid());
+            return fresh;
+        }
+        JsonNode state = JSON.readTree(KeyFiles.read(stateFile, MAX_FILE_BYTES));
+        JWK active = readKey(dir, state.path("active").asText(null));
+        List<Entry> retired = new ArrayList<>();
+        for (JsonNode r : state.path("retired")) {
+            String kid = r.path("kid").asText(null);
+            try {
+                JWK jwk = readKey(dir, kid);
+                retired.add(entry(s, jwk, Instant.parse(r.path("retiredAt").asText()),
+                        Instant.parse(r.path("dropAfter").asText())));
+            } catch (IOException | RuntimeException e) {
+                // a retired key only matters for old tokens: losing it must not stop the broker
+                LOG.warn("tenant {}: skipping unreadable retired key {}: {}", s.tenantId(), kid, e.getMessage());
+            }
+        }
+        TenantState st = pruned(build(s, active, retired));
+        if (st.active().algorithm() != s.algorithm()) {
+            LOG.info("tenant {}: configured algorithm changed to {}, rotating", s.tenantId(), s.algorithm());
+            st = rotated(st, s.algorithm());
+        } else {
+            writeState(dir, st);
+        }
+        LOG.info("loaded signing keys of tenant {}: active kid {}, {} retired", s.tenantId(), st.active().kid(),
+                st.entries().size() - 1);
+        return st;
+    }
+
+    private TenantState rotated(TenantState st, TokenAlgorithm alg) throws IOException {
+        TenantKeySettings s = st.settings();
+        Path dir = tenantDir(s.tenantId());
+        Instant now = clock.instant();
+        Instant dropAfter = now.plus(maxTokenLifetime).plus(LEEWAY_MARGIN);
+        List<Entry> retired = new ArrayList<>();
+        for (Entry e : st.entries()) {
+            if (e.jwk().getKeyID().equals(st.active().kid())) {
+                retired.add(new Entry(e.jwk(), e.key(), now, dropAfter));
+            } else {
+                retired.add(e);
+            }
+        }
+        TenantKeySettings withAlg = new TenantKeySettings(s.tenantId(), s.issuer(), alg, s.hs256());
+        TenantState next = build(withAlg, newKey(withAlg, dir), retired);
+        writeState(dir, next); // state last: until it is written, the old key stays the active one
+        return pruned(next);
+    }
+
+    private TenantState pruned(TenantState st) throws IOException {
+        Instant now = clock.instant();
+        List<Entry> keep = new ArrayList<>();
+        List<String> drop = new ArrayList<>();
+        for (Entry e : st.entries()) {
+            if (e.dropAfter() != null && !now.isBefore(e.dropAfter())) {
+                drop.add(e.jwk().getKeyID());
+            } else {
+                keep.add(e);
+            }
+        }
+        if (drop.isEmpty()) {
+            return st;
+        }
+        Path dir = tenantDir(st.settings().tenantId());
+        TenantState next = build(st.settings(), st.entries().get(0).jwk(), keep.subList(1, keep.size()));
+        writeState(dir, next);
+        for (String kid : drop) {
+            Files.deleteIfExists(dir.resolve(kid + ".jwk.json"));
+            LOG.info("tenant {}: pruned retired key {}", st.settings().tenantId(), kid);
+        }
+        return next;
+    }
+
+    private JWK newKey(TenantKeySettings s, Path dir) throws IOException {
+        try {
+            JWK jwk = JwkKeys.generate(s.algorithm());
+            KeyFiles.writeAtomically(dir.resolve(jwk.getKeyID() + ".jwk.json"), jwk.toJSONString());
+            return jwk;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot generate " + s.algorithm() + " key", e);
+        }
+    }
+
+    private JWK readKey(Path dir, String kid) throws IOException {
+        // the kid comes from our own state file, but it still becomes a file name: only thumbprints pass
+        if (!KeyIds.isThumbprint(kid)) {
+            throw new IOException("invalid kid in key state of " + dir.getFileName());
+        }
+        Path file = dir.resolve(kid + ".jwk.json");
+        try {
+            JWK jwk = JWK.parse(KeyFiles.read(file, MAX_FILE_BYTES));
+            if (!jwk.isPrivate() || !kid.equals(JwkKeys.thumbprint(jwk.toPublicJWK()))) {
+                throw new IOException("key file " + kid + " does not hold the private key for that kid");
+            }
+            return jwk;
+        } catch (ParseException e) {
+            throw new IOException("corrupt key file " + kid, e);
+        }
+    }
+
+    /** Builds the snapshot: entry 0 is the active key. */
+    private TenantState build(TenantKeySettings s, JWK active, List<Entry> retired) throws IOException {
+        TokenAlgorithm alg = TokenAlgorithm.fromJose(active.getAlgorithm() == null ? null : active.getAlgorithm().getName());
+        if (alg == null) {
+            throw new IOException("key " + active.getKeyID() + " has no supported alg");
+        }
+        SigningKey signing;
+        try {
+            signing = new SigningKey(s.tenantId(), s.issuer(), active.getKeyID(), alg,
+                    JwkKeys.privateKey(active), JwkKeys.publicKey(active));
+        } catch (GeneralSecurityException e) {
+            throw new IOException("unusable key " + active.getKeyID(), e);
+        }
+        List<Entry> entries = new ArrayList<>();
+        entries.add(entry(s, active, null, null));
+        entries.addAll(retired);
+        Map<String, VerificationKey> byKid = new HashMap<>();
+        Map<String, Instant> dropAfter = new HashMap<>();
+        for (Entry e : entries) {
+            byKid.put(e.jwk().getKeyID(), e.key());
+            if (e.dropAfter() != null) {
+                dropAfter.put(e.jwk().getKeyID(), e.dropAfter());
+            }
+        }
+        if (s.hs256() != null) {
+            if (byKid.containsKey(s.hs256().kid())) {
+                throw new IllegalArgumentException("HS256 kid collides with a signing key id");
+            }
+            byKid.put(s.hs256().kid(), new VerificationKey(s.issuer(), s.hs256().kid(), s.hs256().toKey(),
+                    Set.of(TokenAlgorithm.HS256), s.tenantId(), Set.of()));
+        }
+        return new TenantState(s, signing, List.copyOf(entries), Map.copyOf(byKid), Map.copyOf(dropAfter));
+    }
+
+    private Entry entry(TenantKeySettings s, JWK jwk, Instant retiredAt, Instant dropAfter) throws IOException {
+        TokenAlgorithm alg = TokenAlgorithm.fromJose(jwk.getAlgorithm() == null ? null : jwk.getAlgorithm().getName());
+        try {
+            PublicKey pub = JwkKeys.publicKey(jwk);
+            VerificationKey key = new VerificationKey(s.issuer(), jwk.getKeyID(), pub, Set.of(alg), s.tenantId(), Set.of());
+            return new Entry(jwk, key, retiredAt, dropAfter);
+        } catch (GeneralSecurityException | RuntimeException e) {
+            throw new IOException("unusable key " + jwk.getKeyID(), e);
+        }
+    }
+
+    private void writeState(Path dir, TenantState st) throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("version", 1);
+        root.put("active", st.active().kid());
+        ArrayNode retired = root.putArray("retired");
+        for (Entry e : st.entries()) {
+            if (e.dropAfter() != null) {
+                retired.addObject().put("kid", e.jwk().getKeyID())
+                        .put("retiredAt", e.retiredAt().toString())
+                        .put("dropAfter", e.dropAfter().toString());
+            }
+        }
+        KeyFiles.writeAtomically(dir.resolve(STATE_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+    }
+}

@@ -1,0 +1,158 @@
+package io.edgeauth.broker.keys;
+
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyUse;
+import io.edgeauth.broker.crypto.TokenAlgorithm;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keys of trusted outside issuers. Each issuer's JWKS is read from its file or fetched from its https
+ * URL on a background scheduler every refresh interval; verification only reads the last good copy
+ * and never does I/O. A fetched JWKS that could not be refreshed for longer than the issuer's
+ * {@code maxStale} is no longer trusted ({@code UNKNOWN_KEY}) until a fetch succeeds again.
+ *
+ * <p>Only public EC (P-256/384/521), Ed25519 and RSA (>= 2048 bits) keys with {@code use} absent or
+ * {@code sig} are taken; each key may only verify the issuer's allowed algorithms that fit its type
+ * (and its own {@code alg}, if set). Symmetric keys in a JWKS are ignored.
+ *
+ * <p>Thread-safe: each issuer's keys are an immutable map swapped atomically.
+ */
+public final class TrustedIssuers implements KeyResolver, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TrustedIssuers.class);
+
+    private record Snapshot(Map<String, VerificationKey> byKid, Instant loadedAt) {
+    }
+
+    private final Map<String, TrustedIssuerSettings> settings;
+    private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
+    private final JwksFetcher fetcher;
+    private final Clock clock;
+    private ScheduledExecutorService scheduler;
+    private boolean ownScheduler;
+
+    /**
+     * @param issuers trusted issuer settings (issuers unique)
+     * @param fetcher how URIs are fetched ({@link JwksFetcher#http(Duration)} in production)
+     * @param clock   time source for staleness
+     */
+    public TrustedIssuers(Collection<TrustedIssuerSettings> issuers, JwksFetcher fetcher, Clock clock) {
+        Map<String, TrustedIssuerSettings> m = new LinkedHashMap<>();
+        for (TrustedIssuerSettings s : issuers) {
+            if (m.putIfAbsent(s.issuer(), s) != null) {
+                throw new IllegalArgumentException("trusted issuer configured twice: " + s.issuer());
+            }
+        }
+        this.settings = Map.copyOf(m);
+        this.fetcher = fetcher;
+        this.clock = clock;
+    }
+
+    /**
+     * Loads every issuer once now (files and URIs; failures are logged, not thrown) and schedules
+     * refreshes on {@code scheduler}, or on an own daemon thread if null.
+     */
+    public synchronized void start(ScheduledExecutorService scheduler) {
+        if (this.scheduler != null) {
+            return;
+        }
+        this.ownScheduler = scheduler == null;
+        this.scheduler = scheduler != null ? scheduler : Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "jwks-refresh");
+            t.setDaemon(true);
+            return t;
+        });
+        for (TrustedIssuerSettings s : settings.values()) {
+            refresh(s.issuer());
+            long period = s.refreshInterval().toMillis();
+            this.scheduler.scheduleWithFixedDelay(() -> refresh(s.issuer()), period, period, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Reloads one issuer's JWKS now. Returns true on success (the old keys are kept on failure). */
+    public boolean refresh(String issuer) {
+        TrustedIssuerSettings s = settings.get(issuer);
+        if (s == null) {
+            return false;
+        }
+        try {
+            String json = s.jwksFile() != null
+                    ? KeyFiles.read(s.jwksFile(), JwksFetcher.MAX_JWKS_BYTES)
+                    : fetcher.fetch(s.jwksUri());
+            Map<String, VerificationKey> keys = parse(s, JWKSet.parse(json));
+            snapshots.put(issuer, new Snapshot(keys, clock.instant()));
+            LOG.debug("trusted issuer {}: {} keys loaded", issuer, keys.size());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Exception e) { // IOException, ParseException, RuntimeException: keep the last good keys
+            LOG.warn("trusted issuer {}: JWKS refresh failed: {}", issuer, e.toString());
+            return false;
+        }
+    }
+
+    @Override
+    public KeyResolution resolve(String issuer, String kid) {
+        TrustedIssuerSettings s = issuer == null ? null : settings.get(issuer);
+        if (s == null) {
+            return KeyResolution.unknownIssuer();
+        }
+        Snapshot snap = snapshots.get(issuer);
+        if (snap == null || kid == null) {
+            return KeyResolution.unknownKey();
+        }
+        if (s.jwksUri() != null && clock.instant().isAfter(snap.loadedAt().plus(s.maxStale()))) {
+            return KeyResolution.unknownKey(); // too stale: the issuer may have rotated a compromised key out
+        }
+        VerificationKey key = snap.byKid().get(kid);
+        return key == null ? KeyResolution.unknownKey() : KeyResolution.found(key);
+    }
+
+    /** Settings by issuer. */
+    public Map<String, TrustedIssuerSettings> settings() {
+        return settings;
+    }
+
+    private static Map<String, VerificationKey> parse(TrustedIssuerSettings s, JWKSet set) {
+        Map<String, VerificationKey> keys = new HashMap<>();
+        for (JWK jwk : set.getKeys()) {
+            if (jwk.getKeyID() == null || (jwk.getKeyUse() != null && !KeyUse.SIGNATURE.equals(jwk.getKeyUse()))) {
+                continue;
+            }
+            Set<TokenAlgorithm> algs = JwkKeys.algorithmsFor(jwk, s.allowedAlgorithms());
+            if (algs.isEmpty()) {
+                continue;
+            }
+            try {
+                keys.put(jwk.getKeyID(), new VerificationKey(s.issuer(), jwk.getKeyID(), JwkKeys.publicKey(jwk),
+                        algs, s.tenantId(), s.audiences()));
+            } catch (GeneralSecurityException e) {
+                LOG.debug("trusted issuer {}: skipping key {}: {}", s.issuer(), jwk.getKeyID(), e.getMessage());
+            }
+        }
+        return Map.copyOf(keys);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (ownScheduler && scheduler != null) {
+            scheduler.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package io.edgeauth.broker.token;
+
+import io.edgeauth.broker.crypto.Signatures;
+import io.edgeauth.broker.keys.KeyResolution;
+import io.edgeauth.broker.keys.KeyResolver;
+import io.edgeauth.broker.keys.VerificationKey;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.Objects;
+
+/**
+ * The broker's {@link TokenVerifier}: one implementation for JWT and CWT. The format is detected from
+ * the bytes (a JWT starts with {@code ey}; anything else is CBOR, or base64url-encoded CBOR as the
+ * token endpoint hands CWTs out), and after decoding both take the same path:
+ *
+ * <ol>
+ *   <li>size limit before any parsing ({@code OVERSIZED});</li>
+ *   <li>structure ({@code MALFORMED}), algorithm known and never {@code none}
+ *       ({@code UNSUPPORTED_ALGORITHM}), {@code kid} present ({@code MISSING_KID}), {@code iss} present;</li>
+ *   <li>key by (iss, kid) from the {@link KeyResolver} ({@code UNKNOWN_ISSUER}/{@code UNKNOWN_KEY});
+ *       keys named in the token are ignored;</li>
+ *   <li>the token's algorithm must be allowed for that key and fit its type and curve
+ *       ({@code UNSUPPORTED_ALGORITHM}): this is what stops HMAC-with-a-public-key confusion and e.g.
+ *       a P-256 key used with ES512;</li>
+ *   <li>signature/MAC ({@code BAD_SIGNATURE});</li>
+ *   <li>claims by {@link ClaimsValidator} (exp, lifetime, nbf, iat, aud, tenant).</li>
+ * </ol>
+ *
+ * <p>Only {@link TokenRejectedException} leaves {@link #verify}: parser exceptions become
+ * {@code MALFORMED}. Thread-safe, no I/O, no blocking.
+ */
+public final class BrokerTokenVerifier implements TokenVerifier {
+    private final KeyResolver keys;
+    private final TokenPolicy policy;
+    private final Signatures signatures;
+    private final ClaimsValidator claims;
+    private final Clock clock;
+
+    /**
+     * @param keys       where verification keys come from (usually
+     *                   {@code KeyResolver.chain(signingKeyStore, trustedIssuers)})
+     * @param policy     size, lifetime, leeway and audience limits
+     * @param signatures signature engine bound to the chosen provider
+     * @param clock      time source
+     */
+    public BrokerTokenVerifier(KeyResolver keys, TokenPolicy policy, Signatures signatures, Clock clock) {
+        this.keys = Objects.requireNonNull(keys, "keys");
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.signatures = Objects.requireNonNull(signatures, "signatures");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.claims = new ClaimsValidator(policy);
+    }
+
+    public TokenPolicy policy() {
+        return policy;
+    }
+
+    @Override
+    public VerifiedToken verify(byte[] token) throws TokenRejectedException {
+        if (token == null || token.length == 0) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, "empty token");
+        }
+        if (token.length > policy.maxTokenBytes()) {
+            throw new TokenRejectedException(RejectionReason.OVERSIZED, "token larger than " + policy.maxTokenBytes() + " bytes");
+        }
+        try {
+            return check(decode(token), token);
+        } catch (RuntimeException | StackOverflowError e) {
+            // a parser choked on hostile input: a refusal, never a crash
+            throw new TokenRejectedException(RejectionReason.MALFORMED, "unparseable token");
+        }
+    }
+
+    private static DecodedToken decode(byte[] token) throws TokenRejectedException {
+        if (JwtDecoder.looksLikeJwt(token)) {
+            return JwtDecoder.decode(token, true);
+        }
+        int first = token[0] & 0xff;
+        if (first >= 0x80) { // CBOR array or tag: a COSE message
+            return CwtDecoder.decode(token);
+        }
+        byte[] cbor;
+        try {
+            cbor = Base64.getUrlDecoder().decode(token);
+        } catch (IllegalArgumentException e) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, "neither JWT nor CWT");
+        }
+        if (cbor.length == 0 || (cbor[0] & 0xff) < 0x80) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, "neither JWT nor CWT");
+        }
+        return CwtDecoder.decode(cbor);
+    }
+
+    private VerifiedToken check(DecodedToken d, byte[] token) throws TokenRejectedException {
+        String issuer = d.claims().issuer();
+        if (issuer == null || issuer.isEmpty()) {
+            throw new TokenRejectedException(RejectionReason.MISSING_CLAIM, "iss required");
+        }
+        KeyResolution res = keys.resolve(issuer, d.kid());
+        if (!res.isFound()) {
+            throw new TokenRejectedException(res.miss(), res.miss() == RejectionReason.UNKNOWN_ISSUER
+                    ? "issuer not trusted" : "no key with that kid for the issuer");
+        }
+        VerificationKey key = res.key();
+        if (!key.algorithms().contains(d.algorithm()) || !Signatures.keyMatches(d.algorithm(), key.key())) {
+            throw new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "alg not allowed for this key");
+        }
+        if (!signatures.verify(d.algorithm(), key.key(), d.signed(), d.signedLength(), d.signature())) {
+            throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, "signature does not verify");
+        }
+        return claims.validate(d.format(), d.claims(), key, Fingerprints.of(token), clock.instant());
+    }
+}

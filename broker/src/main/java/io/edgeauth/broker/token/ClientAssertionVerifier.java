@@ -1,0 +1,146 @@
+package io.edgeauth.broker.token;
+
+import com.nimbusds.jose.jwk.JWK;
+import io.edgeauth.broker.crypto.Signatures;
+import io.edgeauth.broker.crypto.TokenAlgorithm;
+import io.edgeauth.broker.keys.JwkKeys;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.PublicKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Verifies a device's {@code client_assertion} (RFC 7523 {@code private_key_jwt}) at the token
+ * endpoint: a JWT signed by the device's registered public JWK (EC P-256/384/521, Ed25519 or RSA; the
+ * {@code alg} must fit the key type, never HMAC), {@code iss} = {@code sub} = device id, {@code aud}
+ * one of the accepted values (token endpoint URL or issuer), {@code exp} required and at most
+ * 5 minutes ahead, {@code jti} required and single-use through a {@link ReplayGuard}. The jti is
+ * recorded only after everything else passed, so forged assertions cannot burn a device's jtis.
+ * Thread-safe.
+ */
+public final class ClientAssertionVerifier {
+    /** How far in the future {@code exp} may be. */
+    public static final Duration MAX_ASSERTION_LIFETIME = Duration.ofMinutes(5);
+    private static final int MAX_ASSERTION_BYTES = 8 * 1024;
+
+    /** Looks up a registered device's public key; empty for an unknown device. Must not block long. */
+    @FunctionalInterface
+    public interface DeviceKeys {
+        Optional<JWK> publicKey(String deviceId);
+    }
+
+    private final Set<String> audiences;
+    private final ReplayGuard replayGuard;
+    private final Signatures signatures;
+    private final Clock clock;
+    private final long leewaySeconds;
+
+    /**
+     * @param audiences   accepted {@code aud} values: the token endpoint URL and the issuer
+     * @param replayGuard jti store
+     * @param signatures  signature engine
+     * @param leeway      clock leeway (at most 30 s)
+     * @param clock       time source
+     */
+    public ClientAssertionVerifier(Set<String> audiences, ReplayGuard replayGuard, Signatures signatures,
+                                   Duration leeway, Clock clock) {
+        if (audiences.isEmpty()) {
+            throw new IllegalArgumentException("at least one audience");
+        }
+        if (leeway.isNegative() || leeway.compareTo(TokenPolicy.MAX_LEEWAY) > 0) {
+            throw new IllegalArgumentException("leeway must be within 0..30 s");
+        }
+        this.audiences = Set.copyOf(audiences);
+        this.replayGuard = Objects.requireNonNull(replayGuard, "replayGuard");
+        this.signatures = Objects.requireNonNull(signatures, "signatures");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.leewaySeconds = leeway.getSeconds();
+    }
+
+    /**
+     * Verifies an assertion and uses up its jti.
+     *
+     * @throws TokenRejectedException with MALFORMED, OVERSIZED, UNSUPPORTED_ALGORITHM, MISSING_CLAIM,
+     *         CLIENT_ID_MISMATCH (iss != sub), UNKNOWN_DEVICE, BAD_SIGNATURE, EXPIRED,
+     *         LIFETIME_TOO_LONG (exp more than 5 min ahead), NOT_YET_VALID, ISSUED_IN_FUTURE,
+     *         WRONG_AUDIENCE or REPLAYED
+     */
+    public ClientAssertion verify(String assertion, DeviceKeys deviceKeys) throws TokenRejectedException {
+        if (assertion == null || assertion.isEmpty()) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, "empty assertion");
+        }
+        if (assertion.length() > MAX_ASSERTION_BYTES) {
+            throw new TokenRejectedException(RejectionReason.OVERSIZED, "assertion too large");
+        }
+        try {
+            return check(assertion.getBytes(StandardCharsets.UTF_8), deviceKeys);
+        } catch (RuntimeException | StackOverflowError e) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, "unparseable assertion");
+        }
+    }
+
+    private ClientAssertion check(byte[] bytes, DeviceKeys deviceKeys) throws TokenRejectedException {
+        if (!JwtDecoder.looksLikeJwt(bytes)) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, "not a JWT");
+        }
+        DecodedToken d = JwtDecoder.decode(bytes, false);
+        RawClaims c = d.claims();
+        if (c.issuer() == null || c.subject() == null) {
+            throw new TokenRejectedException(RejectionReason.MISSING_CLAIM, "iss and sub required");
+        }
+        if (!c.issuer().equals(c.subject())) {
+            throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH, "iss must equal sub");
+        }
+        Optional<JWK> jwk = deviceKeys.publicKey(c.issuer());
+        if (jwk.isEmpty()) {
+            throw new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "no registered key for the client");
+        }
+        PublicKey key;
+        try {
+            key = JwkKeys.publicKey(jwk.get().toPublicJWK());
+        } catch (GeneralSecurityException e) {
+            throw new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "registered key type not supported");
+        }
+        TokenAlgorithm alg = d.algorithm();
+        if (alg.isMac() || !Signatures.keyMatches(alg, key)) {
+            throw new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "alg does not fit the registered key");
+        }
+        if (!signatures.verify(alg, key, d.signed(), d.signedLength(), d.signature())) {
+            throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, "signature does not verify");
+        }
+        if (c.expiresAt() == null) {
+            throw new TokenRejectedException(RejectionReason.MISSING_CLAIM, "exp required");
+        }
+        if (c.tokenId() == null || c.tokenId().isEmpty()) {
+            throw new TokenRejectedException(RejectionReason.MISSING_CLAIM, "jti required");
+        }
+        Instant now = clock.instant();
+        long nowS = now.getEpochSecond();
+        long exp = c.expiresAt().getEpochSecond();
+        if (nowS >= exp + leewaySeconds) {
+            throw new TokenRejectedException(RejectionReason.EXPIRED, "assertion expired");
+        }
+        if (exp > nowS + MAX_ASSERTION_LIFETIME.getSeconds() + leewaySeconds) {
+            throw new TokenRejectedException(RejectionReason.LIFETIME_TOO_LONG, "exp more than 5 minutes ahead");
+        }
+        if (c.notBefore() != null && c.notBefore().getEpochSecond() > nowS + leewaySeconds) {
+            throw new TokenRejectedException(RejectionReason.NOT_YET_VALID, "nbf in the future");
+        }
+        if (c.issuedAt() != null && c.issuedAt().getEpochSecond() > nowS + leewaySeconds) {
+            throw new TokenRejectedException(RejectionReason.ISSUED_IN_FUTURE, "iat in the future");
+        }
+        if (c.audience().stream().noneMatch(audiences::contains)) {
+            throw new TokenRejectedException(RejectionReason.WRONG_AUDIENCE, "aud must name the token endpoint or issuer");
+        }
+        // per client: two devices may pick the same jti without interfering
+        if (!replayGuard.firstUse(c.issuer() + '\u0000' + c.tokenId(), c.expiresAt())) {
+            throw new TokenRejectedException(RejectionReason.REPLAYED, "assertion jti already used");
+        }
+        return new ClientAssertion(c.issuer(), c.tokenId(), c.expiresAt(), JwkKeys.thumbprint(jwk.get().toPublicJWK()));
+    }
+}

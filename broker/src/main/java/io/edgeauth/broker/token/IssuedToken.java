@@ -1,0 +1,44 @@
+package io.edgeauth.broker.token;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+
+/**
+ * A token the broker issued. Immutable (the byte array is copied on the way out).
+ *
+ * @param format    JWT or CWT
+ * @param bytes     JWT: compact ASCII; CWT: raw COSE_Sign1 bytes
+ * @param kid       key that signed it
+ * @param tokenId   {@code jti}/{@code cti}
+ * @param issuedAt  {@code iat} (= {@code nbf})
+ * @param expiresAt {@code exp}
+ */
+public record IssuedToken(TokenFormat format, byte[] bytes, String kid, String tokenId, Instant issuedAt,
+                          Instant expiresAt) {
+    public IssuedToken {
+        bytes = bytes.clone();
+    }
+
+    @Override
+    public byte[] bytes() {
+        return bytes.clone();
+    }
+
+    /** For {@code access_token}: the JWT itself, or the CWT base64url-encoded without padding. */
+    public String asText() {
+        return format == TokenFormat.JWT
+                ? new String(bytes, StandardCharsets.US_ASCII)
+                : Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    /** For {@code expires_in}. */
+    public long expiresInSeconds() {
+        return expiresAt.getEpochSecond() - issuedAt.getEpochSecond();
+    }
+
+    @Override
+    public String toString() { // never the token itself
+        return "IssuedToken[" + format + ", kid=" + kid + ", jti=" + tokenId + ", exp=" + expiresAt + "]";
+    }
+}

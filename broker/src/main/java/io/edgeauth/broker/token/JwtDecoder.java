@@ -1,0 +1,276 @@
+package io.edgeauth.broker.token;
+
+import com.nimbusds.jose.util.JSONObjectUtils;
+import io.edgeauth.broker.crypto.TokenAlgorithm;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Decodes a compact JWS JWT (RFC 7515/7519) with Nimbus's base64url/JSON parsing, without checking
+ * the signature. Strict on structure: exactly three base64url parts without padding, a JSON object
+ * header with a known {@code alg} (never {@code none}) and no {@code crit} (we implement no
+ * extensions, and {@code b64:false} would change what is signed), a JSON object payload. Key-bearing
+ * headers ({@code jku}, {@code x5u}, {@code jwk}, {@code x5c}) are ignored: keys only ever come from
+ * our {@link io.edgeauth.broker.keys.KeyResolver}. Stateless and thread-safe.
+ */
+final class JwtDecoder {
+    private static final Base64.Decoder B64 = Base64.getUrlDecoder();
+    /** Largest NumericDate accepted (year 9999): keeps later arithmetic far from overflow. */
+    private static final double MAX_SECONDS = 253402300799d;
+
+    private JwtDecoder() {
+    }
+
+    /** True if the bytes look like a compact JWS (a base64url JSON header starts with "ey"). */
+    static boolean looksLikeJwt(byte[] token) {
+        return token.length > 1 && token[0] == 'e' && token[1] == 'y';
+    }
+
+    /**
+     * The parts of a compact JWS: the header's algorithm and kid, what was signed
+     * ({@code token[0, signedLength)}), the signature and the raw payload. Claims are not parsed.
+     */
+    record JwsParts(TokenAlgorithm algorithm, String kid, int signedLength, byte[] payload, byte[] signature) {
+    }
+
+    /** What we use from a JWS header that passed the checks; kid null if absent or empty. */
+    private record Header(TokenAlgorithm algorithm, String kid) {
+    }
+
+    /**
+     * Headers already parsed and accepted, by their exact base64url bytes: all tokens signed by one key
+     * share the same header, so this skips a base64 decode and a JSON parse per token. Bounded by
+     * clearing when full (unique headers from an attacker only cost them the parse they'd cost anyway).
+     */
+    private static final int HEADER_CACHE_MAX = 1024;
+    private static final Map<ByteBuffer, Header> HEADERS = new ConcurrentHashMap<>();
+
+    private static Header header(byte[] token, int end) throws TokenRejectedException {
+        Header cached = HEADERS.get(ByteBuffer.wrap(token, 0, end));
+        if (cached != null) {
+            return cached;
+        }
+        Header h = parseHeader(json(base64(token, 0, end), "header"));
+        if (HEADERS.size() >= HEADER_CACHE_MAX) {
+            HEADERS.clear();
+        }
+        HEADERS.put(ByteBuffer.wrap(Arrays.copyOf(token, end)), h); // own copy: the caller may reuse its array
+        return h;
+    }
+
+    private static Header parseHeader(Map<String, Object> header) throws TokenRejectedException {
+        Object alg = header.get("alg");
+        if (!(alg instanceof String)) {
+            throw new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "alg missing");
+        }
+        TokenAlgorithm algorithm = TokenAlgorithm.fromJose((String) alg);
+        if (algorithm == null || "none".equals(((String) alg).toLowerCase(Locale.ROOT))) {
+            throw new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "alg not supported");
+        }
+        if (header.containsKey("crit") || header.containsKey("b64")) {
+            throw malformed("crit/b64 header not supported");
+        }
+        Object kid = header.get("kid");
+        if (kid != null && !(kid instanceof String)) {
+            throw malformed("kid must be a string");
+        }
+        if (kid != null && ((String) kid).length() > 256) {
+            throw malformed("kid too long");
+        }
+        return new Header(algorithm, kid == null || ((String) kid).isEmpty() ? null : (String) kid);
+    }
+
+    static JwsParts parts(byte[] token, boolean kidRequired) throws TokenRejectedException {
+        int dot1 = -1;
+        int dot2 = -1;
+        for (int i = 0; i < token.length; i++) {
+            byte b = token[i];
+            if (b == '.') {
+                if (dot1 < 0) {
+                    dot1 = i;
+                } else if (dot2 < 0) {
+                    dot2 = i;
+                } else {
+                    throw malformed("not a compact JWS (JWE or extra parts)");
+                }
+            } else if (!isBase64Url(b)) {
+                throw malformed("invalid character");
+            }
+        }
+        if (dot2 < 0 || dot1 == 0 || dot2 == dot1 + 1 || dot2 == token.length - 1) {
+            throw malformed("not a compact JWS");
+        }
+        Header header = header(token, dot1);
+        if (kidRequired && header.kid() == null) {
+            throw new TokenRejectedException(RejectionReason.MISSING_KID, "kid required");
+        }
+        return new JwsParts(header.algorithm(), header.kid(), dot2, base64(token, dot1 + 1, dot2),
+                base64(token, dot2 + 1, token.length));
+    }
+
+    static DecodedToken decode(byte[] token, boolean kidRequired) throws TokenRejectedException {
+        JwsParts p = parts(token, kidRequired);
+        RawClaims claims = claims(json(p.payload(), "payload"));
+        return new DecodedToken(TokenFormat.JWT, p.algorithm(), p.kid(), token, p.signedLength(), p.signature(), claims);
+    }
+
+    /**
+     * Reads the claims from the parsed payload with strict types (a known claim of the wrong type is
+     * MALFORMED). Done by hand rather than through {@code JWTClaimsSet.parse}: same checks, but that
+     * copy and its Date conversions cost as much as the JSON parsing itself on every token.
+     */
+    private static RawClaims claims(Map<String, Object> p) throws TokenRejectedException {
+        return new RawClaims(string(p, "iss"), string(p, "sub"), audience(p.get("aud")),
+                date(p, "exp"), date(p, "nbf"), date(p, "iat"), string(p, "jti"), string(p, "tenant_id"),
+                scope(p.get("scope")), stringList(p.get("geo")), string(p, "region"),
+                cnf(map(p, "cnf")), actor(map(p, "act")), string(p, "owner"));
+    }
+
+    private static String string(Map<String, Object> m, String name) throws TokenRejectedException {
+        Object o = m.get(name);
+        if (o == null || o instanceof String) {
+            return (String) o;
+        }
+        throw malformed(name + " must be a string");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Map<String, Object> m, String name) throws TokenRejectedException {
+        Object o = m.get(name);
+        if (o == null || o instanceof Map) {
+            return (Map<String, Object>) o;
+        }
+        throw malformed(name + " must be an object");
+    }
+
+    private static List<String> audience(Object aud) throws TokenRejectedException {
+        if (aud instanceof String) {
+            return List.of((String) aud);
+        }
+        return stringList(aud);
+    }
+
+    private static List<String> stringList(Object o) throws TokenRejectedException {
+        if (o == null) {
+            return List.of();
+        }
+        if (!(o instanceof List)) {
+            throw malformed("expected an array of strings");
+        }
+        List<?> l = (List<?>) o;
+        String[] out = new String[l.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!(l.get(i) instanceof String)) {
+                throw malformed("expected an array of strings");
+            }
+            out[i] = (String) l.get(i);
+        }
+        return List.of(out);
+    }
+
+    /** NumericDate: an integer or fractional number of seconds (fractions dropped), year 0..9999. */
+    private static Instant date(Map<String, Object> m, String name) throws TokenRejectedException {
+        Object o = m.get(name);
+        if (o == null) {
+            return null;
+        }
+        if (!(o instanceof Number)) {
+            throw malformed(name + " must be a number");
+        }
+        double d = ((Number) o).doubleValue();
+        if (Double.isNaN(d) || Math.abs(d) > MAX_SECONDS) {
+            throw malformed(name + " out of range");
+        }
+        long seconds = (o instanceof Long || o instanceof Integer) ? ((Number) o).longValue() : (long) Math.floor(d);
+        return Instant.ofEpochSecond(seconds);
+    }
+
+    static Set<String> scope(Object scope) throws TokenRejectedException {
+        Set<String> out = new LinkedHashSet<>();
+        if (scope == null) {
+            return out;
+        }
+        if (scope instanceof String) {
+            for (String s : ((String) scope).split(" ")) {
+                if (!s.isEmpty()) {
+                    out.add(s);
+                }
+            }
+            return out;
+        }
+        if (scope instanceof List) {
+            for (Object o : (List<?>) scope) {
+                if (!(o instanceof String)) {
+                    throw malformed("scope entries must be strings");
+                }
+                out.add((String) o);
+            }
+            return out;
+        }
+        throw malformed("scope must be a string");
+    }
+
+    private static Confirmation cnf(Map<String, Object> cnf) throws TokenRejectedException {
+        if (cnf == null) {
+            return Confirmation.NONE;
+        }
+        Object x5t = cnf.get("x5t#S256");
+        Object jkt = cnf.get("jkt");
+        if ((x5t != null && !(x5t instanceof String)) || (jkt != null && !(jkt instanceof String))) {
+            throw malformed("cnf members must be strings");
+        }
+        return new Confirmation((String) x5t, (String) jkt);
+    }
+
+    private static String actor(Map<String, Object> act) throws TokenRejectedException {
+        if (act == null) {
+            return null;
+        }
+        Object sub = act.get("sub");
+        if (sub != null && !(sub instanceof String)) {
+            throw malformed("act.sub must be a string");
+        }
+        return (String) sub;
+    }
+
+    private static Map<String, Object> json(byte[] bytes, String what) throws TokenRejectedException {
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        try {
+            return JSONObjectUtils.parse(text);
+        } catch (ParseException e) {
+            throw malformed(what + " is not a JSON object");
+        }
+    }
+
+    private static byte[] base64(byte[] token, int from, int to) throws TokenRejectedException {
+        if ((to - from) % 4 == 1) {
+            throw malformed("truncated base64url");
+        }
+        try {
+            java.nio.ByteBuffer out = B64.decode(java.nio.ByteBuffer.wrap(token, from, to - from));
+            byte[] arr = out.array();
+            return out.remaining() == arr.length && out.arrayOffset() == 0
+                    ? arr : java.util.Arrays.copyOfRange(arr, out.arrayOffset() + out.position(), out.arrayOffset() + out.limit());
+        } catch (IllegalArgumentException e) {
+            throw malformed("invalid base64url");
+        }
+    }
+
+    private static boolean isBase64Url(byte b) {
+        return (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '-' || b == '_';
+    }
+
+    private static TokenRejectedException malformed(String detail) {
+        return new TokenRejectedException(RejectionReason.MALFORMED, detail);
+    }
+}

@@ -1,0 +1,196 @@
+package io.edgeauth.broker.token;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import com.upokecenter.cbor.CBORObject;
+import io.edgeauth.broker.crypto.Signatures;
+import io.edgeauth.broker.keys.SigningKey;
+import io.edgeauth.broker.keys.SigningKeyStore;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Issues access tokens signed by a tenant's active key: a JWT (header {@code alg}, {@code kid},
+ * {@code typ: at+jwt}) or a CWT (COSE_Sign1, tag 18, {@code alg} and {@code kid} in the protected
+ * header; claims as read by the verifier). {@code iss} is the tenant's issuer, {@code iat} = {@code nbf}
+ * = now (whole seconds), {@code exp} = now + lifetime (capped at the maximum), {@code jti} a fresh
+ * 128-bit random value. Thread-safe.
+ */
+public final class TokenIssuer {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final JOSEObjectType AT_JWT = new JOSEObjectType("at+jwt");
+
+    private final SigningKeyStore keys;
+    private final Signatures signatures;
+    private final Duration maxLifetime;
+    private final Clock clock;
+
+    /**
+     * @param keys        the tenants' signing keys
+     * @param signatures  signature engine (same provider as verification)
+     * @param maxLifetime cap and default for token lifetimes (the verifier's {@link TokenPolicy#maxLifetime()})
+     * @param clock       time source
+     */
+    public TokenIssuer(SigningKeyStore keys, Signatures signatures, Duration maxLifetime, Clock clock) {
+        this.keys = Objects.requireNonNull(keys, "keys");
+        this.signatures = Objects.requireNonNull(signatures, "signatures");
+        this.maxLifetime = Objects.requireNonNull(maxLifetime, "maxLifetime");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * Issues a token.
+     *
+     * @throws IllegalArgumentException for an unknown tenant
+     * @throws IllegalStateException    if signing fails (a broken key or provider: a server error)
+     */
+    public IssuedToken issue(TokenClaims claims, TokenFormat format) {
+        SigningKey key = keys.activeKey(claims.tenantId());
+        Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        Duration lifetime = claims.lifetime() == null || claims.lifetime().compareTo(maxLifetime) > 0
+                ? maxLifetime : claims.lifetime();
+        if (lifetime.isNegative() || lifetime.isZero()) {
+            throw new IllegalArgumentException("lifetime must be positive");
+        }
+        Instant exp = now.plusSeconds(lifetime.getSeconds());
+        String jti = claims.tokenId() != null ? claims.tokenId() : newTokenId();
+        try {
+            byte[] bytes = format == TokenFormat.CWT
+                    ? cwt(key, claims, now, exp, jti)
+                    : jwt(key, claims, now, exp, jti);
+            return new IssuedToken(format, bytes, key.kid(), jti, now, exp);
+        } catch (GeneralSecurityException | JOSEException e) {
+            throw new IllegalStateException("cannot sign token with key " + key.kid(), e);
+        }
+    }
+
+    private static String newTokenId() {
+        byte[] b = new byte[16];
+        RANDOM.nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    private byte[] jwt(SigningKey key, TokenClaims c, Instant now, Instant exp, String jti) throws JOSEException {
+        JWSHeader header = new JWSHeader.Builder(JWSAlgorithm.parse(key.algorithm().joseName()))
+                .keyID(key.kid()).type(AT_JWT).build();
+        JWTClaimsSet.Builder b = new JWTClaimsSet.Builder()
+                .issuer(key.issuer()).subject(c.subject())
+                .audience(c.audience().size() == 1 ? c.audience().subList(0, 1) : c.audience())
+                .issueTime(Date.from(now)).notBeforeTime(Date.from(now)).expirationTime(Date.from(exp))
+                .jwtID(jti).claim("tenant_id", c.tenantId());
+        if (!c.scope().isEmpty()) {
+            b.claim("scope", String.join(" ", c.scope()));
+        }
+        if (!c.geo().isEmpty()) {
+            b.claim("geo", c.geo());
+        }
+        if (c.region() != null) {
+            b.claim("region", c.region());
+        }
+        if (!c.cnf().isEmpty()) {
+            Map<String, Object> cnf = new LinkedHashMap<>();
+            if (c.cnf().x5tS256() != null) {
+                cnf.put("x5t#S256", c.cnf().x5tS256());
+            }
+            if (c.cnf().jkt() != null) {
+                cnf.put("jkt", c.cnf().jkt());
+            }
+            b.claim("cnf", cnf);
+        }
+        if (c.actor() != null) {
+            b.claim("act", Map.of("sub", c.actor()));
+        }
+        if (c.owner() != null) {
+            b.claim("owner", c.owner());
+        }
+        SignedJWT jwt = new SignedJWT(header, b.build());
+        jwt.sign(new JcaJwsSigner(signatures, key.algorithm(), key.privateKey()));
+        return jwt.serialize().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private byte[] cwt(SigningKey key, TokenClaims c, Instant now, Instant exp, String jti)
+            throws GeneralSecurityException {
+        CBORObject claims = CBORObject.NewMap()
+                .Add(CwtDecoder.ISS, key.issuer())
+                .Add(CwtDecoder.SUB, c.subject())
+                .Add(CwtDecoder.AUD, c.audience().size() == 1
+                        ? CBORObject.FromObject(c.audience().get(0)) : textArray(c.audience()))
+                .Add(CwtDecoder.EXP, exp.getEpochSecond())
+                .Add(CwtDecoder.NBF, now.getEpochSecond())
+                .Add(CwtDecoder.IAT, now.getEpochSecond())
+                .Add(CwtDecoder.CTI, jti.getBytes(StandardCharsets.US_ASCII))
+                .Add("tenant_id", c.tenantId());
+        if (!c.scope().isEmpty()) {
+            claims.Add(CwtDecoder.SCOPE, String.join(" ", c.scope()));
+        }
+        if (!c.cnf().isEmpty()) {
+            CBORObject cnf = CBORObject.NewMap();
+            if (c.cnf().x5tS256() != null) {
+                cnf.Add("x5t#S256", c.cnf().x5tS256());
+            }
+            if (c.cnf().jkt() != null) {
+                cnf.Add("jkt", c.cnf().jkt());
+            }
+            claims.Add(CwtDecoder.CNF, cnf);
+        }
+        if (!c.geo().isEmpty()) {
+            claims.Add("geo", textArray(c.geo()));
+        }
+        if (c.region() != null) {
+            claims.Add("region", c.region());
+        }
+        if (c.owner() != null) {
+            claims.Add("owner", c.owner());
+        }
+        if (c.actor() != null) {
+            claims.Add("act", CBORObject.NewMap().Add("sub", c.actor()));
+        }
+        byte[] payload = claims.EncodeToBytes();
+        byte[] kid = key.kid().getBytes(StandardCharsets.US_ASCII);
+        byte[] protectedHeader = CBORObject.NewMap()
+                .Add(1, key.algorithm().coseId())
+                .Add(4, kid)
+                .EncodeToBytes();
+        // Sig_structure = ["Signature1", protected, external_aad = h'', payload]
+        ByteArrayOutputStream tbs = new ByteArrayOutputStream();
+        tbs.write(0x84);
+        byte[] context = "Signature1".getBytes(StandardCharsets.US_ASCII);
+        CoseMessage.head(tbs, 3, context.length);
+        tbs.writeBytes(context);
+        CoseMessage.head(tbs, 2, protectedHeader.length);
+        tbs.writeBytes(protectedHeader);
+        CoseMessage.head(tbs, 2, 0);
+        CoseMessage.head(tbs, 2, payload.length);
+        tbs.writeBytes(payload);
+        byte[] signature = signatures.sign(key.algorithm(), key.privateKey(), tbs.toByteArray());
+        CBORObject sign1 = CBORObject.NewArray()
+                .Add(protectedHeader)
+                .Add(CBORObject.NewMap())
+                .Add(payload)
+                .Add(signature);
+        return CBORObject.FromObjectAndTag(sign1, 18).EncodeToBytes();
+    }
+
+    private static CBORObject textArray(Iterable<String> values) {
+        CBORObject a = CBORObject.NewArray();
+        for (String v : values) {
+            a.Add(v);
+        }
+        return a;
+    }
+}

@@ -1,0 +1,60 @@
+package io.edgeauth.broker.token;
+
+import static io.edgeauth.broker.token.CoseVectorsTest.assertReason;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.edgeauth.broker.crypto.CryptoProviders;
+import io.edgeauth.broker.crypto.Signatures;
+import io.edgeauth.broker.keys.SigningKeyStore;
+import io.edgeauth.broker.keys.TenantKeySettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CachingTokenVerifierTest {
+    @TempDir
+    Path data;
+
+    @Test
+    void hitSkipsVerificationButStillRefusesExpiredTokens() throws Exception {
+        TestSupport.MutableClock clock = new TestSupport.MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
+        SigningKeyStore store = SigningKeyStore.open(data, List.of(TenantKeySettings.of("acme", "https://b/acme")),
+                TokenPolicy.DEFAULT_MAX_LIFETIME, clock);
+        Signatures sig = new Signatures(CryptoProviders.jdk());
+        TokenPolicy policy = TokenPolicy.builder().audience("aud").build();
+        BrokerTokenVerifier real = new BrokerTokenVerifier(store, policy, sig, clock);
+        AtomicInteger calls = new AtomicInteger();
+        TokenVerifier counting = token -> {
+            calls.incrementAndGet();
+            return real.verify(token);
+        };
+        CachingTokenVerifier cache = new CachingTokenVerifier(counting, 1000, policy.leeway(), clock);
+        TokenIssuer issuer = new TokenIssuer(store, sig, Duration.ofMinutes(5), clock);
+        byte[] token = issuer.issue(TokenClaims.builder("acme", "dev").audience("aud").build(), TokenFormat.CWT).bytes();
+
+        VerifiedToken first = cache.verify(token);
+        VerifiedToken second = cache.verify(token);
+        assertThat(second).isSameAs(first);
+        assertThat(calls).hasValue(1);
+        assertThat(cache.size()).isEqualTo(1);
+
+        // refusals are not cached
+        byte[] bad = token.clone();
+        bad[bad.length - 1] ^= 1;
+        assertReason(() -> cache.verify(bad), RejectionReason.BAD_SIGNATURE);
+        assertReason(() -> cache.verify(bad), RejectionReason.BAD_SIGNATURE);
+        assertThat(calls).hasValue(3);
+
+        clock.advance(Duration.ofMinutes(5).plusSeconds(29));
+        assertThat(cache.verify(token)).isSameAs(first); // within leeway
+        clock.advance(Duration.ofSeconds(1));
+        assertReason(() -> cache.verify(token), RejectionReason.EXPIRED);
+        assertThat(calls).hasValue(3);
+        assertReason(() -> cache.verify(token), RejectionReason.EXPIRED); // now from the real verifier
+        assertThat(calls).hasValue(4);
+    }
+}

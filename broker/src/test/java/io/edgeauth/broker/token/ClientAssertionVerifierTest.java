@@ -1,0 +1,96 @@
+package io.edgeauth.broker.token;
+
+import static io.edgeauth.broker.token.CoseVectorsTest.assertReason;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.jwk.JWK;
+import io.edgeauth.broker.crypto.CryptoProviders;
+import io.edgeauth.broker.crypto.Signatures;
+import io.edgeauth.broker.crypto.TokenAlgorithm;
+import io.edgeauth.broker.keys.JwkKeys;
+import java.nio.charset.StandardCharsets;
+import java.security.Key;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ClientAssertionVerifierTest {
+    static final String ENDPOINT = "https://broker.example/oauth/token";
+
+    static java.util.stream.Stream<CryptoProviders> providers() {
+        return TestSupport.providers();
+    }
+
+    @ParameterizedTest
+    @MethodSource("providers")
+    void deviceAssertionAcceptedOnceForEveryKeyType(CryptoProviders p) throws Exception {
+        TestSupport.MutableClock clock = new TestSupport.MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
+        Signatures sig = new Signatures(p);
+        ClientAssertionVerifier v = new ClientAssertionVerifier(Set.of(ENDPOINT, "https://broker.example"),
+                new InMemoryReplayGuard(10_000, clock), sig, Duration.ofSeconds(30), clock);
+        for (TokenAlgorithm alg : new TokenAlgorithm[] {TokenAlgorithm.ES256, TokenAlgorithm.EDDSA, TokenAlgorithm.RS256}) {
+            JWK device = JwkKeys.generate(alg);
+            String id = "dev-" + alg;
+            ClientAssertionVerifier.DeviceKeys keys = d -> d.equals(id) ? Optional.of(device.toPublicJWK()) : Optional.empty();
+            Key priv = JwkKeys.privateKey(device);
+            long now = clock.instant().getEpochSecond();
+            Map<String, Object> c = new LinkedHashMap<>(Map.of("iss", id, "sub", id, "aud", ENDPOINT, "exp", now + 120,
+                    "iat", now, "jti", "a-" + alg));
+            String a = assertion(alg, priv, c, sig);
+            ClientAssertion ok = v.verify(a, keys);
+            assertThat(ok.clientId()).isEqualTo(id);
+            assertThat(ok.keyThumbprint()).isEqualTo(JwkKeys.thumbprint(device.toPublicJWK()));
+            assertReason(() -> v.verify(a, keys), RejectionReason.REPLAYED);
+
+            Map<String, Object> c2 = new LinkedHashMap<>(c);
+            c2.put("jti", "b-" + alg);
+            c2.put("sub", "someone-else");
+            assertReason(() -> v.verify(assertion(alg, priv, c2, sig), keys), RejectionReason.CLIENT_ID_MISMATCH);
+            c2.put("sub", id);
+            c2.put("exp", now + 301 + 30);
+            assertReason(() -> v.verify(assertion(alg, priv, c2, sig), keys), RejectionReason.LIFETIME_TOO_LONG);
+            c2.put("exp", now - 31);
+            assertReason(() -> v.verify(assertion(alg, priv, c2, sig), keys), RejectionReason.EXPIRED);
+            c2.remove("exp");
+            assertReason(() -> v.verify(assertion(alg, priv, c2, sig), keys), RejectionReason.MISSING_CLAIM);
+            c2.put("exp", now + 60);
+            c2.put("aud", "https://other.example");
+            assertReason(() -> v.verify(assertion(alg, priv, c2, sig), keys), RejectionReason.WRONG_AUDIENCE);
+            c2.put("aud", "https://broker.example");
+            c2.remove("jti");
+            assertReason(() -> v.verify(assertion(alg, priv, c2, sig), keys), RejectionReason.MISSING_CLAIM);
+            c2.put("jti", "b-" + alg);
+            c2.put("iss", "unknown-dev");
+            c2.put("sub", "unknown-dev");
+            assertReason(() -> v.verify(assertion(alg, priv, c2, sig), keys), RejectionReason.UNKNOWN_DEVICE);
+            c2.put("iss", id);
+            c2.put("sub", id);
+            // HMAC with the device's public key as secret, and an alg of another key type
+            byte[] pub = JwkKeys.publicKey(device).getEncoded();
+            assertReason(() -> v.verify(assertion(TokenAlgorithm.HS256, new SecretKeySpec(pub, "HmacSHA256"), c2, sig), keys),
+                    RejectionReason.UNSUPPORTED_ALGORITHM);
+            JWK other = JwkKeys.generate(alg == TokenAlgorithm.ES256 ? TokenAlgorithm.EDDSA : TokenAlgorithm.ES256);
+            TokenAlgorithm otherAlg = alg == TokenAlgorithm.ES256 ? TokenAlgorithm.EDDSA : TokenAlgorithm.ES256;
+            assertReason(() -> v.verify(assertion(otherAlg, JwkKeys.privateKey(other), c2, sig), keys), RejectionReason.UNSUPPORTED_ALGORITHM);
+            // signed by a different key of the right type
+            JWK stranger = JwkKeys.generate(alg);
+            assertReason(() -> v.verify(assertion(alg, JwkKeys.privateKey(stranger), c2, sig), keys), RejectionReason.BAD_SIGNATURE);
+            // the failed attempts above did not burn jti b-: the real device can still use it
+            assertThat(v.verify(assertion(alg, priv, c2, sig), keys).tokenId()).isEqualTo("b-" + alg);
+            assertReason(() -> v.verify("not a jwt", keys), RejectionReason.MALFORMED);
+        }
+    }
+
+    static String assertion(TokenAlgorithm alg, Key key, Map<String, Object> claims, Signatures sig) throws Exception {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("alg", alg.joseName());
+        h.put("typ", "JWT");
+        return new String(TestSupport.jws(h, claims, alg, key, sig), StandardCharsets.US_ASCII);
+    }
+}

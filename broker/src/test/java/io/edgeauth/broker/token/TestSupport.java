@@ -1,0 +1,111 @@
+package io.edgeauth.broker.token;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.edgeauth.broker.crypto.CryptoProviders;
+import io.edgeauth.broker.crypto.Signatures;
+import io.edgeauth.broker.crypto.TokenAlgorithm;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.Key;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+/** Shared helpers for the token, keys and crypto tests. */
+public final class TestSupport {
+    public static final ObjectMapper JSON = new ObjectMapper();
+
+    private TestSupport() {
+    }
+
+    /** The shared vectors folder: system property {@code shared.dir}, else ../../shared from the module. */
+    public static Path sharedDir() {
+        String prop = System.getProperty("shared.dir");
+        if (prop != null && Files.isDirectory(Path.of(prop))) {
+            return Path.of(prop);
+        }
+        for (Path p : List.of(Path.of("../../shared"), Path.of("../shared"), Path.of("/work/shared"))) {
+            if (Files.isDirectory(p.resolve("vectors"))) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("shared dir not found; set -Dshared.dir");
+    }
+
+    public static Path vectors(String relative) {
+        return sharedDir().resolve("vectors").resolve(relative);
+    }
+
+    public static JsonNode readJson(Path p) throws IOException {
+        return JSON.readTree(Files.readString(p, StandardCharsets.UTF_8));
+    }
+
+    public static byte[] hex(String s) {
+        return HexFormat.of().parseHex(s.toLowerCase());
+    }
+
+    public static String b64u(byte[] b) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    public static String b64u(String s) {
+        return b64u(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Both signature paths, for parameterised tests: JDK always, ACCP where it loads. */
+    public static Stream<CryptoProviders> providers() {
+        return CryptoProviders.accpAvailable()
+                ? Stream.of(CryptoProviders.jdk(), CryptoProviders.accp())
+                : Stream.of(CryptoProviders.jdk());
+    }
+
+    /** Builds and signs a compact JWS from any header and claims (hostile tokens included). */
+    public static byte[] jws(Map<String, Object> header, Map<String, Object> claims, TokenAlgorithm alg, Key key,
+                             Signatures sig) throws Exception {
+        String input = b64u(JSON.writeValueAsString(header)) + "." + b64u(JSON.writeValueAsString(claims));
+        byte[] signature = sig.sign(alg, key, input.getBytes(StandardCharsets.US_ASCII));
+        return (input + "." + b64u(signature)).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** A clock tests can move. */
+    public static final class MutableClock extends Clock {
+        private final AtomicReference<Instant> now;
+
+        public MutableClock(Instant start) {
+            this.now = new AtomicReference<>(start);
+        }
+
+        public void set(Instant t) {
+            now.set(t);
+        }
+
+        public void advance(java.time.Duration d) {
+            now.updateAndGet(t -> t.plus(d));
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now.get();
+        }
+    }
+}
