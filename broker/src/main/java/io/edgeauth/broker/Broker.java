@@ -1,6 +1,22 @@
 package io.edgeauth.broker;
 
 import io.edgeauth.broker.admin.AdminCredential;
+import io.edgeauth.broker.auth.AuthPipeline;
+import io.edgeauth.broker.auth.DefaultAuthPipeline;
+import io.edgeauth.broker.coap.CoapEdge;
+import io.edgeauth.broker.coap.RouterCoapMessaging;
+import io.edgeauth.broker.config.EdgeSettings;
+import io.edgeauth.broker.mqtt.MqttEdge;
+import io.edgeauth.broker.policy.GeoPolicy;
+import io.edgeauth.broker.policy.RatePlan;
+import io.edgeauth.broker.policy.rate.LocalRateLimits;
+import io.edgeauth.broker.router.TopicRouter;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Function;
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.audit.Slf4jAuditLog;
 import io.edgeauth.broker.config.BrokerConfig;
@@ -44,6 +60,10 @@ public final class Broker implements AutoCloseable {
     private AdminCredential adminCredential;
     private PrometheusMeterRegistry meters;
     private HttpServer http;
+    private LocalRateLimits rateLimits;
+    private TopicRouter router;
+    private MqttEdge mqtt;
+    private CoapEdge coap;
 
     private Broker(BrokerConfig config) {
         this.config = config;
@@ -67,32 +87,91 @@ public final class Broker implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         Path dataDir = prepareDataDir(config.dataDir());
         meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(meters);
+        new JvmThreadMetrics().bindTo(meters);
+        new ProcessorMetrics().bindTo(meters);
         AuditLog audit = new Slf4jAuditLog();
         store = new MvStoreStore(dataDir.resolve("state.mv.db"), clock);
         ownerOnly(dataDir.resolve("state.mv.db"));
         closeables.add(0, store);
         registry = new DeviceRegistry(store);
         revocations = new RevocationService(store, clock, config.tokens().maxLifetime(), config.tokens().clockLeeway());
-        long pruneTimer = vertx.setPeriodic(60_000, id -> vertx.executeBlocking(() -> {
-            revocations.prune();
-            return store.prune(clock.instant());
-        }));
-        closeables.add(0, () -> vertx.cancelTimer(pruneTimer));
         adminCredential = AdminCredential.loadOrCreate(dataDir);
 
-        HttpApi api = new HttpApi(vertx)
-                .health(this::health)
-                .metrics(meters)
-                .admin(adminCredential, registry, new DeviceValidator(config, clock), revocations,
-                        tenant -> {
-                            throw new IllegalArgumentException("key rotation is not available yet");
-                        }, audit);
+        // bind HTTP first: with port 0 the public URL (issuer, token audience) is only known now
+        HttpApi api = new HttpApi(vertx);
         http = await(api.listen(config.http().host(), config.http().port()), "HTTP listener");
         closeables.add(0, () -> await(http.close(), "HTTP close"));
         if (config.publicUrl().isEmpty()) {
             config = config.withPublicUrl("http://localhost:" + http.actualPort());
         }
-        LOG.info("broker started: http={} data={}", http.actualPort(), dataDir);
+
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "edgeauth-housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        closeables.add(0, scheduler::shutdownNow);
+        scheduler.scheduleWithFixedDelay(this::prune, 1, 1, TimeUnit.MINUTES);
+
+        TokenAuthority tokens = TokenAuthority.create(config, dataDir, store, registry, revocations, scheduler,
+                clock, audit, meters);
+        closeables.add(0, tokens);
+        GeoPolicy geo = new GeoPolicy(config.region().geohash());
+        rateLimits = new LocalRateLimits(LocalRateLimits.Settings.defaults());
+        Function<String, RatePlan> ratePlans = this::ratePlan;
+        AuthPipeline pipeline = new DefaultAuthPipeline(tokens.verifier(), revocations, registry, rateLimits, geo,
+                tokens::tenantOfIssuer, config.defaultRatePlan(), audit, meters);
+        router = new TopicRouter(10_000, reason -> meters.counter("edgeauth.router.drops", "reason", reason).increment());
+
+        BrokerConfig.Mqtt m = config.mqtt();
+        if (m.port() >= 0 || m.tlsPort() >= 0 || m.websocketPort() >= 0) {
+            mqtt = new MqttEdge(vertx, EdgeSettings.mqtt(config), pipeline, revocations, revocations, rateLimits,
+                    ratePlans, router, audit, meters).geoPolicy(geo);
+            await(mqtt.start(), "MQTT listeners");
+            closeables.add(0, () -> await(mqtt.stop(), "MQTT stop"));
+        }
+        BrokerConfig.Coap c = config.coap();
+        if (c.port() >= 0 || c.dtlsPort() >= 0) {
+            coap = new CoapEdge(EdgeSettings.coap(config, dataDir), pipeline, revocations, revocations, rateLimits,
+                    ratePlans, geo, new RouterCoapMessaging(router), audit, meters)
+                    .tokenIssuer(tokens.coapTokenIssuer());
+            try {
+                coap.start();
+            } catch (IOException e) {
+                throw new UncheckedIOException("CoAP listeners failed to start", e);
+            }
+            closeables.add(0, coap::close);
+        }
+
+        api.health(() -> health(tokens))
+                .metrics(meters)
+                .wellKnown(config, tokens.keys())
+                .oauth(tokens.devices(), tokens.wallets(), tokens.exchange(), tokens.verifier(), revocations,
+                        adminCredential)
+                .siwe(tokens.wallets())
+                .admin(adminCredential, registry, new DeviceValidator(config, clock), revocations, tokens::rotate, audit)
+                .install();
+        meters.gauge("edgeauth.crypto.native", List.of(io.micrometer.core.instrument.Tag.of("provider",
+                tokens.cryptoProvider())), tokens, t -> t.cryptoProvider().equals("JDK") ? 0 : 1);
+        LOG.info("broker started: {}", String.join(", ", listenerSummary()));
+    }
+
+    private void prune() {
+        try {
+            revocations.prune();
+            store.prune(Clock.systemUTC().instant());
+        } catch (RuntimeException e) {
+            LOG.warn("pruning failed", e);
+        }
+    }
+
+    private RatePlan ratePlan(String name) {
+        BrokerConfig.RatePlanConfig p = config.ratePlans().get(name == null ? config.defaultRatePlan() : name);
+        if (p == null) {
+            p = config.ratePlans().get(config.defaultRatePlan());
+        }
+        return new RatePlan(name, p.messagesPerSecond(), p.burst(), p.bytesPerSecond(), p.connectsPerMinute());
     }
 
     /** Waits for a start/stop step; a step that fails or hangs stops start-up with its name. */
@@ -106,11 +185,14 @@ public final class Broker implements AutoCloseable {
         }
     }
 
-    private JsonObject health() {
+    private JsonObject health(TokenAuthority tokens) {
         return new JsonObject().put("status", "UP")
+                .put("cryptoProvider", tokens.cryptoProvider())
+                .put("signatureRecovery", tokens.walletRecovery())
                 .put("devices", registry.size())
                 .put("revocations", revocations.size())
-                .put("store", config.store().type());
+                .put("store", config.store().type())
+                .put("listeners", new io.vertx.core.json.JsonArray(listenerSummary()));
     }
 
     private static void ownerOnly(Path file) {
@@ -150,7 +232,45 @@ public final class Broker implements AutoCloseable {
 
     /** One line per listening edge, for the start-up banner. */
     public List<String> listenerSummary() {
-        return List.of();
+        List<String> lines = new ArrayList<>();
+        lines.add("http " + httpPort());
+        if (mqtt != null) {
+            if (mqtt.port() >= 0) {
+                lines.add("mqtt " + mqtt.port());
+            }
+            if (mqtt.tlsPort() >= 0) {
+                lines.add("mqtts " + mqtt.tlsPort());
+            }
+            if (mqtt.webSocketPort() >= 0) {
+                lines.add("mqtt-ws " + mqtt.webSocketPort() + "/mqtt");
+            }
+        }
+        if (coap != null) {
+            if (coap.port() >= 0) {
+                lines.add("coap " + coap.port() + "/udp");
+            }
+            if (coap.dtlsPort() >= 0) {
+                lines.add("coaps " + coap.dtlsPort() + "/udp (DTLS 1.2)");
+            }
+        }
+        return lines;
+    }
+
+    /** The MQTT port, or -1 when off. */
+    public int mqttPort() {
+        return mqtt == null ? -1 : mqtt.port();
+    }
+
+    public int coapPort() {
+        return coap == null ? -1 : coap.port();
+    }
+
+    public int coapDtlsPort() {
+        return coap == null ? -1 : coap.dtlsPort();
+    }
+
+    public TopicRouter router() {
+        return router;
     }
 
     public DeviceRegistry registry() {

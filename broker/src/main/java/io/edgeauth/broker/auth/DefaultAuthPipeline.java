@@ -64,7 +64,8 @@ public final class DefaultAuthPipeline implements AuthPipeline {
         long start = System.nanoTime();
         InetAddress source = request.transport().remoteAddress() == null
                 ? null : request.transport().remoteAddress().getAddress();
-        String claimed = request.claimedId() == null ? "" : request.claimedId();
+        // no claimed id (CoAP token upload): only the source address is limited, never a shared "" bucket
+        String claimed = request.claimedId() == null || request.claimedId().isEmpty() ? null : request.claimedId();
         VerifiedToken token = null;
         try {
             if (!rateLimits.tryConnect(claimed, source)) {

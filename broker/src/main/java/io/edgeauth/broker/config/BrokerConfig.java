@@ -26,17 +26,30 @@ public record BrokerConfig(
         Region region,
         Map<String, RatePlanConfig> ratePlans,
         String defaultRatePlan,
-        Store store) {
+        Store store,
+        Wallet wallet) {
 
     /** HTTP API listener. */
     public record Http(String host, int port) { }
 
-    /** MQTT listeners; port 0 picks a free port, -1 disables the listener. */
-    public record Mqtt(String host, int port, int tlsPort, String clientAuth, Path tlsCert, Path tlsKey,
-                       Path trustStore, boolean websocket, int websocketPort) { }
+    /**
+     * MQTT listeners; port 0 picks a free port, -1 disables the listener. TLS (and MQTT over secure
+     * WebSocket) use the PKCS#12/JKS key store; {@code clientAuth} none|request|required asks for device
+     * certificates signed by the trust store's CAs (mutual TLS).
+     */
+    public record Mqtt(String host, int port, int tlsPort, int websocketPort, String clientAuth, Path keyStore,
+                       String keyStorePassword, Path trustStore, String trustStorePassword, int maxPacketSize,
+                       int receiveMaximum, int queueLength, int offlineQueueLength) { }
 
-    /** CoAP listeners; port 0 picks a free port, -1 disables the listener. */
-    public record Coap(String host, int port, int dtlsPort) { }
+    /**
+     * CoAP listeners; port 0 picks a free port, -1 disables the listener. DTLS device PSKs are derived
+     * from a master secret (generated in the data directory unless {@code pskMasterSecretFile} names
+     * one); X.509 and raw public keys need the key store (server key and chain) and, for device
+     * certificates, the trust store.
+     */
+    public record Coap(String host, int port, int dtlsPort, Path pskMasterSecretFile, Path keyStore,
+                       String keyStorePassword, Path trustStore, String trustStorePassword, boolean rawPublicKeys,
+                       int maxSessions, int receiveBufferBytes) { }
 
     /** Token lifetimes and verification bounds. */
     public record Tokens(Duration defaultLifetime, Duration maxLifetime, Duration clockLeeway, int maxTokenBytes,
@@ -70,6 +83,21 @@ public record BrokerConfig(
     /** A named rate plan. */
     public record RatePlanConfig(double messagesPerSecond, int burst, long bytesPerSecond, int connectsPerMinute) { }
 
+    /**
+     * Sign-In with Ethereum: which domains/origins a message may name (empty: the public URL's), which
+     * chains, the tenant wallet sessions belong to, refresh-token lifetime, and EIP-1271 JSON-RPC
+     * endpoints by chain id (contract wallets; none configured: contract wallets are refused clearly).
+     */
+    public record Wallet(List<String> domains, List<String> origins, List<Long> chainIds, String tenant,
+                         Duration refreshTokenLifetime, Map<String, String> rpcEndpoints, Duration rpcTimeout) {
+        public Wallet {
+            domains = domains == null ? List.of() : List.copyOf(domains);
+            origins = origins == null ? List.of() : List.copyOf(origins);
+            chainIds = chainIds == null ? List.of(1L) : List.copyOf(chainIds);
+            rpcEndpoints = rpcEndpoints == null ? Map.of() : Map.copyOf(rpcEndpoints);
+        }
+    }
+
     /** Durable state: {@code embedded} (MVStore file in the data dir) or {@code redis}. */
     public record Store(String type, String redisUri) { }
 
@@ -83,7 +111,7 @@ public record BrokerConfig(
     /** A copy with the public URL set (the broker fills it in once the HTTP port is bound). */
     public BrokerConfig withPublicUrl(String url) {
         return new BrokerConfig(dataDir, url, http, mqtt, coap, tokens, tenants, trustedIssuers, crypto, region,
-                ratePlans, defaultRatePlan, store);
+                ratePlans, defaultRatePlan, store, wallet);
     }
 
     /** The audiences tokens may name: the configured ones, or the public URL and "edgeauth". */

@@ -38,9 +38,19 @@ public final class ConfigValidator {
         if (!Set.of("none", "request", "required").contains(c.mqtt().clientAuth())) {
             errors.add("mqtt.clientAuth: expected none, request or required, got '" + c.mqtt().clientAuth() + "'");
         }
-        if (c.mqtt().tlsPort() >= 0 && (c.mqtt().tlsCert() == null || c.mqtt().tlsKey() == null)) {
-            errors.add("mqtt.tlsPort: a TLS listener needs mqtt.tlsCert and mqtt.tlsKey (PEM files)");
+        if (c.mqtt().tlsPort() >= 0 && c.mqtt().keyStore() == null) {
+            errors.add("mqtt.tlsPort: a TLS listener needs mqtt.keyStore (PKCS#12 or .jks with the server key)");
         }
+        if (!c.mqtt().clientAuth().equals("none") && c.mqtt().tlsPort() >= 0 && c.mqtt().trustStore() == null) {
+            errors.add("mqtt.trustStore: mqtt.clientAuth " + c.mqtt().clientAuth()
+                    + " needs the CA certificates of device certificates (or set clientAuth: none)");
+        }
+        positive(errors, "mqtt.maxPacketSize", c.mqtt().maxPacketSize(), 128, 268_435_455);
+        positive(errors, "mqtt.receiveMaximum", c.mqtt().receiveMaximum(), 1, 65_535);
+        positive(errors, "mqtt.queueLength", c.mqtt().queueLength(), 1, 10_000_000);
+        positive(errors, "mqtt.offlineQueueLength", c.mqtt().offlineQueueLength(), 0, 10_000_000);
+        positive(errors, "coap.maxSessions", c.coap().maxSessions(), 1, 100_000_000);
+        positive(errors, "coap.receiveBufferBytes", c.coap().receiveBufferBytes(), 65_536, 1 << 30);
         tokens(errors, c.tokens());
         tenants(errors, c.tenants());
         issuers(errors, c);
@@ -68,6 +78,26 @@ public final class ConfigValidator {
                 && (c.store().redisUri() == null || !c.store().redisUri().startsWith("redis"))) {
             errors.add("store.redisUri: store.type redis needs a redis:// or rediss:// URI");
         }
+        BrokerConfig.Wallet w = c.wallet();
+        if (w.tenant() == null || c.tenant(w.tenant()) == null) {
+            errors.add("wallet.tenant: expected one of the configured tenants, got '" + w.tenant() + "'");
+        }
+        if (w.chainIds().isEmpty() || w.chainIds().stream().anyMatch(id -> id == null || id < 1)) {
+            errors.add("wallet.chainIds: expected a non-empty list of positive EIP-155 chain ids");
+        }
+        if (w.refreshTokenLifetime() == null || w.refreshTokenLifetime().compareTo(Duration.ofMinutes(1)) < 0
+                || w.refreshTokenLifetime().compareTo(Duration.ofDays(90)) > 0) {
+            errors.add("wallet.refreshTokenLifetime: expected 1m to 90d, got " + w.refreshTokenLifetime());
+        }
+        w.rpcEndpoints().forEach((chain, url) -> {
+            if (!chain.matches("[1-9][0-9]{0,11}") || url == null || !url.matches("https?://\\S+")) {
+                errors.add("wallet.rpcEndpoints: expected <chainId>: <http(s) URL>, got " + chain + ": " + url);
+            }
+        });
+        if (w.rpcTimeout() == null || w.rpcTimeout().isNegative() || w.rpcTimeout().isZero()
+                || w.rpcTimeout().compareTo(Duration.ofSeconds(60)) > 0) {
+            errors.add("wallet.rpcTimeout: expected 1ms to 60s, got " + w.rpcTimeout());
+        }
         if (!errors.isEmpty()) {
             throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", errors));
         }
@@ -79,6 +109,12 @@ public final class ConfigValidator {
         if (port < min || port > 65535) {
             errors.add(key + ": expected a port 0-65535 (0 = any free port" + (mayDisable ? ", -1 = off" : "")
                     + "), got " + port);
+        }
+    }
+
+    private static void positive(List<String> errors, String key, long value, long min, long max) {
+        if (value < min || value > max) {
+            errors.add(key + ": expected " + min + " to " + max + ", got " + value);
         }
     }
 

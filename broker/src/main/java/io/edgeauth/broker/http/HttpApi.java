@@ -3,6 +3,12 @@ package io.edgeauth.broker.http;
 import io.edgeauth.broker.admin.AdminCredential;
 import io.edgeauth.broker.admin.KeyRotator;
 import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.config.BrokerConfig;
+import io.edgeauth.broker.keys.SigningKeyStore;
+import io.edgeauth.broker.oauth.DeviceTokenService;
+import io.edgeauth.broker.oauth.TokenExchangeService;
+import io.edgeauth.broker.token.TokenVerifier;
+import io.edgeauth.broker.wallet.WalletSessions;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
 import io.edgeauth.broker.revocation.RevocationService;
@@ -32,6 +38,7 @@ public final class HttpApi {
 
     private final Vertx vertx;
     private final List<Consumer<Router>> mounts = new ArrayList<>();
+    private volatile Router router;
 
     public HttpApi(Vertx vertx) {
         this.vertx = vertx;
@@ -48,6 +55,19 @@ public final class HttpApi {
         return mount(new AdminApi(credential, registry, validator, revocations, keys, audit)::mount);
     }
 
+    public HttpApi oauth(DeviceTokenService devices, WalletSessions wallets, TokenExchangeService exchange,
+                         TokenVerifier verifier, RevocationService revocations, AdminCredential admin) {
+        return mount(new OAuthApi(devices, wallets, exchange, verifier, revocations, admin)::mount);
+    }
+
+    public HttpApi siwe(WalletSessions wallets) {
+        return mount(new SiweApi(wallets)::mount);
+    }
+
+    public HttpApi wellKnown(BrokerConfig config, SigningKeyStore keys) {
+        return mount(new WellKnownApi(config, keys)::mount);
+    }
+
     public HttpApi health(Supplier<JsonObject> status) {
         return mount(r -> r.get("/health").handler(ctx -> HttpErrors.json(ctx, 200, status.get())));
     }
@@ -58,7 +78,25 @@ public final class HttpApi {
                 .end(registry.scrape())));
     }
 
+    /**
+     * Binds the listener first, so a broker configured with port 0 knows its URL (the issuer and the
+     * token audience) before it builds its services; until {@link #install()} every request gets 503.
+     */
     public Future<HttpServer> listen(String host, int port) {
+        HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
+                .setMaxInitialLineLength(8192).setMaxHeaderSize(16 * 1024).setMaxFormAttributeSize(16 * 1024);
+        return vertx.createHttpServer(options).requestHandler(request -> {
+            Router r = router;
+            if (r == null) {
+                request.response().setStatusCode(503).putHeader("retry-after", "1").end();
+            } else {
+                r.handle(request);
+            }
+        }).listen();
+    }
+
+    /** Builds the routes from everything mounted so far and starts serving them. */
+    public void install() {
         Router router = Router.router(vertx);
         router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
         mounts.forEach(m -> m.accept(router));
@@ -69,8 +107,6 @@ public final class HttpApi {
             LOG.error("HTTP {} {} failed", ctx.request().method(), ctx.normalizedPath(), ctx.failure());
             HttpErrors.send(ctx, 500, "server_error", "internal error");
         });
-        HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
-                .setMaxInitialLineLength(8192).setMaxHeaderSize(16 * 1024).setMaxFormAttributeSize(16 * 1024);
-        return vertx.createHttpServer(options).requestHandler(router).listen();
+        this.router = router;
     }
 }

@@ -86,9 +86,15 @@ public final class RefreshTokens {
         return Rotation.ok(issue(grant), grant);
     }
 
-    /** Revokes every token of a family (logout). */
-    public void revokeFamily(String family, Instant until) {
-        store.put(REVOKED_FAMILIES, family, new byte[] {1}, until);
+    /** Revokes the family of a token (logout); {@code subject}, if not null, must be the grant's. */
+    public void revokeFamilyOf(String token, String subject) {
+        if (token == null || token.length() > 128) {
+            return;
+        }
+        store.get(TOKENS, hash(token)).map(RefreshTokens::decode)
+                .filter(g -> subject == null || subject.equals(g.subject()))
+                .ifPresent(g -> store.put(REVOKED_FAMILIES, g.family(), new byte[] {1},
+                        Instant.ofEpochMilli(g.expiresAtMillis())));
     }
 
     private String issue(Grant grant) {

@@ -38,7 +38,8 @@ class ConfigLoaderTest {
 
     @Test
     void listsCanComeFromTheEnvironment() {
-        BrokerConfig c = loader.load(null, Map.of("EDGEAUTH_TENANTS", "[{\"id\":\"acme\"},{\"id\":\"globex\",\"algorithm\":\"EdDSA\"}]"));
+        BrokerConfig c = loader.load(null, Map.of("EDGEAUTH_TENANTS", "[{\"id\":\"acme\"},{\"id\":\"globex\",\"algorithm\":\"EdDSA\"}]",
+                "EDGEAUTH_WALLET_TENANT", "acme"));
         assertThat(c.tenants()).extracting(BrokerConfig.Tenant::id).containsExactly("acme", "globex");
         assertThat(c.tenant("acme").algorithm()).isEqualTo("ES256");
     }

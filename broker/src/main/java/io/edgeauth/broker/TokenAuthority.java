@@ -1,0 +1,263 @@
+package io.edgeauth.broker;
+
+import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.coap.CoapTokenIssuer;
+import io.edgeauth.broker.config.BrokerConfig;
+import io.edgeauth.broker.config.ConfigException;
+import io.edgeauth.broker.crypto.CryptoProviders;
+import io.edgeauth.broker.crypto.Signatures;
+import io.edgeauth.broker.crypto.TokenAlgorithm;
+import io.edgeauth.broker.keys.JwksFetcher;
+import io.edgeauth.broker.keys.KeyResolver;
+import io.edgeauth.broker.keys.SharedSecret;
+import io.edgeauth.broker.keys.SigningKeyStore;
+import io.edgeauth.broker.keys.TenantKeySettings;
+import io.edgeauth.broker.keys.TrustedIssuerSettings;
+import io.edgeauth.broker.keys.TrustedIssuers;
+import io.edgeauth.broker.oauth.DeviceTokenService;
+import io.edgeauth.broker.oauth.StoreReplayGuard;
+import io.edgeauth.broker.oauth.TokenExchangeService;
+import io.edgeauth.broker.registry.DeviceRegistry;
+import io.edgeauth.broker.revocation.RevocationService;
+import io.edgeauth.broker.store.Store;
+import io.edgeauth.broker.token.BrokerTokenVerifier;
+import io.edgeauth.broker.token.CachingTokenVerifier;
+import io.edgeauth.broker.token.ClientAssertionVerifier;
+import io.edgeauth.broker.token.IssuedToken;
+import io.edgeauth.broker.token.TokenFormat;
+import io.edgeauth.broker.token.TokenIssuer;
+import io.edgeauth.broker.token.TokenPolicy;
+import io.edgeauth.broker.token.TokenRejectedException;
+import io.edgeauth.broker.wallet.RefreshTokens;
+import io.edgeauth.broker.wallet.StoreNonceStore;
+import io.edgeauth.broker.wallet.WalletSessions;
+import io.edgeauth.wallet.ContractWalletVerifier;
+import io.edgeauth.wallet.JsonRpcContractWalletVerifier;
+import io.edgeauth.wallet.SignatureRecoveries;
+import io.edgeauth.wallet.SignatureRecovery;
+import io.edgeauth.wallet.SiweConfig;
+import io.edgeauth.wallet.SiweVerifier;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.stream.Collectors;
+
+/**
+ * The broker as an authorization server: crypto provider, per-tenant signing keys, trusted outside
+ * issuers, the one token verifier (with its cache), the issuer, and the grants built on them (device
+ * client credentials, token exchange, wallet logins and refresh). Built once at start-up from the
+ * config; every part is thread-safe.
+ */
+final class TokenAuthority implements AutoCloseable {
+    private final CryptoProviders crypto;
+    private final SigningKeyStore keys;
+    private final TrustedIssuers trusted;
+    private final CachingTokenVerifier verifier;
+    private final DeviceTokenService devices;
+    private final TokenExchangeService exchange;
+    private final WalletSessions wallets;
+    private final SignatureRecovery recovery;
+    private final Map<String, String> tenantByIssuer;
+    private final BrokerConfig config;
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    private TokenAuthority(BrokerConfig config, Path dataDir, Store store, DeviceRegistry registry,
+                           RevocationService revocations, ScheduledExecutorService scheduler, Clock clock,
+                           AuditLog audit, MeterRegistry meters) throws IOException {
+        this.config = config;
+        BrokerConfig.Tokens t = config.tokens();
+        crypto = CryptoProviders.select(config.crypto().useNativeProvider());
+        Signatures signatures = new Signatures(crypto);
+        keys = SigningKeyStore.open(dataDir, tenantKeys(config), t.maxLifetime(), clock);
+        keys.schedulePruning(scheduler, Duration.ofMinutes(5));
+        trusted = new TrustedIssuers(trustedIssuers(config), JwksFetcher.http(Duration.ofSeconds(10)), clock);
+        trusted.start(scheduler);
+        resources.add(trusted);
+        Set<String> audiences = new LinkedHashSet<>(config.acceptedAudiences());
+        TokenPolicy policy = TokenPolicy.builder().audiences(audiences).maxLifetime(t.maxLifetime())
+                .leeway(t.clockLeeway()).maxTokenBytes(t.maxTokenBytes()).build();
+        verifier = new CachingTokenVerifier(new BrokerTokenVerifier(KeyResolver.chain(keys, trusted), policy,
+                signatures, clock), 100_000L, policy.leeway(), clock);
+        // the issuer caps lifetimes at the configured default; verification accepts up to the maximum
+        TokenIssuer issuer = new TokenIssuer(keys, signatures, t.defaultLifetime(), clock);
+
+        tenantByIssuer = new HashMap<>();
+        Map<String, String> ours = new HashMap<>();
+        for (BrokerConfig.Tenant tenant : config.tenants()) {
+            ours.put(config.issuerOf(tenant), tenant.id());
+        }
+        tenantByIssuer.putAll(ours);
+        config.trustedIssuers().forEach(ti -> tenantByIssuer.putIfAbsent(ti.issuer(), ti.tenant()));
+
+        Set<String> assertionAudiences = new HashSet<>(ours.keySet());
+        assertionAudiences.add(config.publicUrl() + "/oauth/token");
+        assertionAudiences.add(config.publicUrl());
+        ClientAssertionVerifier assertions = new ClientAssertionVerifier(assertionAudiences,
+                new StoreReplayGuard(store), signatures, t.clockLeeway(), clock);
+        List<String> tokenAudience = List.of(config.acceptedAudiences().get(0));
+        devices = new DeviceTokenService(assertions, registry, issuer, tokenAudience, config.region().name(), audit,
+                meters);
+        exchange = new TokenExchangeService(verifier, revocations, ours::get, issuer, clock, audit);
+
+        recovery = SignatureRecoveries.best();
+        BrokerConfig.Wallet w = config.wallet();
+        SiweVerifier siwe = new SiweVerifier(siweConfig(config, clock), new StoreNonceStore(store, clock), recovery,
+                contractWallets(w));
+        wallets = new WalletSessions(siwe, new RefreshTokens(store, clock, w.refreshTokenLifetime()), issuer,
+                w.tenant(), tokenAudience, audit, meters);
+    }
+
+    static TokenAuthority create(BrokerConfig config, Path dataDir, Store store, DeviceRegistry registry,
+                                 RevocationService revocations, ScheduledExecutorService scheduler, Clock clock,
+                                 AuditLog audit, MeterRegistry meters) {
+        try {
+            return new TokenAuthority(config, dataDir, store, registry, revocations, scheduler, clock, audit, meters);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the signing key store in " + dataDir, e);
+        }
+    }
+
+    private static List<TenantKeySettings> tenantKeys(BrokerConfig config) {
+        List<TenantKeySettings> out = new ArrayList<>();
+        for (BrokerConfig.Tenant tenant : config.tenants()) {
+            SharedSecret hs = tenant.hs256Secret() == null ? null
+                    : new SharedSecret("hs256-" + tenant.id(), Base64.getDecoder().decode(tenant.hs256Secret()));
+            out.add(new TenantKeySettings(tenant.id(), config.issuerOf(tenant),
+                    TokenAlgorithm.parseConfig(tenant.algorithm()), hs));
+        }
+        return out;
+    }
+
+    private static List<TrustedIssuerSettings> trustedIssuers(BrokerConfig config) {
+        List<TrustedIssuerSettings> out = new ArrayList<>();
+        for (BrokerConfig.TrustedIssuer ti : config.trustedIssuers()) {
+            Set<TokenAlgorithm> algs = ti.algorithms().stream().map(TokenAlgorithm::parseConfig)
+                    .collect(Collectors.toUnmodifiableSet());
+            Set<String> aud = ti.audience() == null ? Set.copyOf(config.acceptedAudiences()) : Set.of(ti.audience());
+            out.add(new TrustedIssuerSettings(ti.issuer(), ti.jwksFile(),
+                    ti.jwksUri() == null ? null : URI.create(ti.jwksUri()), ti.refreshInterval(), ti.maxStale(), algs,
+                    aud, ti.tenant()));
+        }
+        return out;
+    }
+
+    private static SiweConfig siweConfig(BrokerConfig config, Clock clock) {
+        BrokerConfig.Wallet w = config.wallet();
+        URI publicUrl = URI.create(config.publicUrl());
+        SiweConfig.Builder b = SiweConfig.builder().clock(clock).leeway(config.tokens().clockLeeway());
+        String defaultDomain = publicUrl.getPort() < 0 ? publicUrl.getHost() : publicUrl.getHost() + ":" + publicUrl.getPort();
+        (w.domains().isEmpty() ? List.of(defaultDomain) : w.domains()).forEach(b::allowDomain);
+        List<String> origins = w.origins().isEmpty()
+                ? List.of(publicUrl.getScheme() + "://" + defaultDomain) : w.origins();
+        origins.forEach(b::allowOrigin);
+        b.schemes(origins.stream().map(o -> URI.create(o).getScheme()).distinct().toArray(String[]::new));
+        w.chainIds().forEach(b::allowChainId);
+        return b.build();
+    }
+
+    private ContractWalletVerifier contractWallets(BrokerConfig.Wallet w) {
+        if (w.rpcEndpoints().isEmpty()) {
+            return null;
+        }
+        Map<Long, JsonRpcContractWalletVerifier> byChain = new HashMap<>();
+        w.rpcEndpoints().forEach((chain, url) -> {
+            JsonRpcContractWalletVerifier v = new JsonRpcContractWalletVerifier(Long.parseLong(chain), url, w.rpcTimeout());
+            byChain.put(Long.parseLong(chain), v);
+            resources.add(v);
+        });
+        return ContractWalletVerifier.byChain(byChain);
+    }
+
+    /** The tenant whose keys (or trust configuration) cover a token issuer; null for a stranger. */
+    String tenantOfIssuer(String issuer) {
+        return issuer == null ? null : tenantByIssuer.get(issuer);
+    }
+
+    String rotate(String tenant) {
+        if (config.tenant(tenant) == null) {
+            throw new IllegalArgumentException("unknown tenant '" + tenant + "'");
+        }
+        try {
+            return keys.rotate(tenant);
+        } catch (IOException e) {
+            throw new UncheckedIOException("key rotation failed", e);
+        }
+    }
+
+    /** The CoAP {@code /token} endpoint's view of the device grant (CWT unless asked otherwise). */
+    CoapTokenIssuer coapTokenIssuer() {
+        return request -> {
+            try {
+                if (!"client_credentials".equals(request.grantType())) {
+                    throw new TokenRejectedException(io.edgeauth.broker.token.RejectionReason.MALFORMED,
+                            "only client_credentials is supported over CoAP");
+                }
+                TokenFormat format = TokenFormat.parse(request.tokenFormat() == null ? "cwt" : request.tokenFormat());
+                IssuedToken token = devices.issue(new String(request.clientAssertion(), StandardCharsets.US_ASCII),
+                        format, request.scope(), "coap");
+                byte[] bytes = format == TokenFormat.CWT ? token.bytes() : token.asText().getBytes(StandardCharsets.US_ASCII);
+                return CompletableFuture.completedFuture(new CoapTokenIssuer.Issued(bytes, token.expiresInSeconds(),
+                        request.scope()));
+            } catch (TokenRejectedException e) {
+                return CompletableFuture.failedFuture(e);
+            } catch (IllegalArgumentException e) {
+                return CompletableFuture.failedFuture(new TokenRejectedException(
+                        io.edgeauth.broker.token.RejectionReason.MALFORMED, e.getMessage()));
+            }
+        };
+    }
+
+    CachingTokenVerifier verifier() {
+        return verifier;
+    }
+
+    SigningKeyStore keys() {
+        return keys;
+    }
+
+    DeviceTokenService devices() {
+        return devices;
+    }
+
+    TokenExchangeService exchange() {
+        return exchange;
+    }
+
+    WalletSessions wallets() {
+        return wallets;
+    }
+
+    String cryptoProvider() {
+        return crypto.activeProviderName();
+    }
+
+    String walletRecovery() {
+        return recovery.name();
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable r : resources) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                // closing at shutdown: nothing left to do with the failure
+            }
+        }
+    }
+}

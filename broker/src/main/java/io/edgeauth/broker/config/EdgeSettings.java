@@ -1,0 +1,115 @@
+package io.edgeauth.broker.config;
+
+import io.edgeauth.broker.coap.CoapSettings;
+import io.edgeauth.broker.mqtt.MqttSettings;
+import io.edgeauth.broker.router.OverflowPolicy;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+
+/** Turns the validated {@link BrokerConfig} into the protocol edges' own settings. */
+public final class EdgeSettings {
+    static final String PSK_MASTER_FILE = "coap-psk-master.key";
+
+    private EdgeSettings() {
+    }
+
+    public static MqttSettings mqtt(BrokerConfig config) {
+        BrokerConfig.Mqtt m = config.mqtt();
+        MqttSettings.Tls tls = null;
+        if (m.keyStore() != null) {
+            MqttSettings.ClientAuth auth = MqttSettings.ClientAuth.valueOf(m.clientAuth().toUpperCase(Locale.ROOT));
+            tls = new MqttSettings.Tls(m.keyStore(), m.keyStorePassword(), m.trustStore(), m.trustStorePassword(),
+                    m.trustStore() == null ? MqttSettings.ClientAuth.NONE : auth);
+        }
+        // a CWT may arrive base64url-encoded in the password (vertx-mqtt decodes passwords as UTF-8)
+        int maxPassword = config.tokens().maxTokenBytes() * 4 / 3 + 16;
+        MqttSettings.Limits limits = new MqttSettings.Limits(m.maxPacketSize(), 256, 16, 128, maxPassword, 64,
+                m.receiveMaximum(), m.queueLength(), m.offlineQueueLength(), OverflowPolicy.DROP_OLDEST);
+        return new MqttSettings(m.host(), m.port(), m.tlsPort(), tls, m.websocketPort(), tls != null,
+                MqttSettings.WEBSOCKET_PATH, limits, Duration.ofHours(1), Duration.ofSeconds(2), 100,
+                Duration.ofSeconds(10));
+    }
+
+    /** CoAP settings; reads (or on first start creates) the PSK master secret in the data directory. */
+    public static CoapSettings coap(BrokerConfig config, Path dataDir) {
+        BrokerConfig.Coap c = config.coap();
+        CoapSettings s = CoapSettings.defaults()
+                .withSockets(c.receiveBufferBytes(), c.receiveBufferBytes(), Math.min(c.maxSessions(), 5_000_000), 6)
+                .withLimits(c.maxSessions(), 64 * 1024, config.tokens().maxTokenBytes());
+        if (c.dtlsPort() >= 0) {
+            s = s.withPsk(pskMaster(c.pskMasterSecretFile() != null ? c.pskMasterSecretFile()
+                    : dataDir.resolve(PSK_MASTER_FILE), c.pskMasterSecretFile() == null));
+            if (c.keyStore() != null) {
+                KeyMaterial km = load(c.keyStore(), c.keyStorePassword());
+                List<X509Certificate> anchors = c.trustStore() == null ? List.of()
+                        : load(c.trustStore(), c.trustStorePassword()).certificates();
+                s = s.withCertificates(km.key(), km.certificates(), anchors, c.rawPublicKeys());
+            }
+        }
+        return s.withPorts(c.host(), c.port(), c.dtlsPort());
+    }
+
+    private static byte[] pskMaster(Path file, boolean createIfMissing) {
+        try {
+            if (!Files.exists(file)) {
+                if (!createIfMissing) {
+                    throw new ConfigException("coap.pskMasterSecretFile: " + file + " does not exist");
+                }
+                byte[] secret = new byte[32];
+                new SecureRandom().nextBytes(secret);
+                Files.write(file, secret);
+                try {
+                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+                } catch (UnsupportedOperationException ignored) {
+                    // non-POSIX file system: the data directory's mode protects it
+                }
+            }
+            byte[] secret = Files.readAllBytes(file);
+            if (secret.length < 16) {
+                throw new ConfigException("coap.pskMasterSecretFile: " + file + " holds fewer than 16 bytes");
+            }
+            return secret;
+        } catch (IOException e) {
+            throw new ConfigException("coap.pskMasterSecretFile: cannot read or create " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private record KeyMaterial(PrivateKey key, List<X509Certificate> certificates) { }
+
+    private static KeyMaterial load(Path file, String password) {
+        char[] pw = password == null ? new char[0] : password.toCharArray();
+        try (InputStream in = Files.newInputStream(file)) {
+            KeyStore ks = KeyStore.getInstance(file.toString().endsWith(".jks") ? "JKS" : "PKCS12");
+            ks.load(in, pw);
+            PrivateKey key = null;
+            List<X509Certificate> certs = new ArrayList<>();
+            for (String alias : Collections.list(ks.aliases())) {
+                if (key == null && ks.isKeyEntry(alias)) {
+                    key = (PrivateKey) ks.getKey(alias, pw);
+                    for (Certificate cert : ks.getCertificateChain(alias)) {
+                        certs.add((X509Certificate) cert);
+                    }
+                } else if (ks.isCertificateEntry(alias)) {
+                    certs.add((X509Certificate) ks.getCertificate(alias));
+                }
+            }
+            return new KeyMaterial(key, certs);
+        } catch (IOException | GeneralSecurityException | ClassCastException e) {
+            throw new ConfigException("cannot load key store " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

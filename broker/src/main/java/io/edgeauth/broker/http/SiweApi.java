@@ -1,0 +1,79 @@
+package io.edgeauth.broker.http;
+
+import io.edgeauth.broker.policy.rate.LocalRateLimits;
+import io.edgeauth.broker.wallet.WalletSessions;
+import io.edgeauth.wallet.SiweException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+
+/**
+ * Sign-In with Ethereum over HTTP: {@code GET /siwe/nonce} (rate-limited per source address) and
+ * {@code POST /siwe/login} {@code {message, signature}}. Verification runs on a worker thread because
+ * an EIP-1271 contract-wallet check asks a JSON-RPC node.
+ */
+final class SiweApi {
+    private final WalletSessions sessions;
+    private final LocalRateLimits nonceLimits = new LocalRateLimits(
+            new LocalRateLimits.Settings(1, 60, 0, 100_000, Duration.ofMinutes(10)));
+
+    SiweApi(WalletSessions sessions) {
+        this.sessions = sessions;
+    }
+
+    void mount(Router router) {
+        router.get("/siwe/nonce").handler(this::nonce);
+        router.post("/siwe/login").handler(this::login);
+    }
+
+    private void nonce(RoutingContext ctx) {
+        if (!nonceLimits.tryConnect(null, source(ctx))) {
+            ctx.response().putHeader("retry-after", "60");
+            HttpErrors.send(ctx, 429, "slow_down", "too many nonce requests from this address");
+            return;
+        }
+        HttpErrors.json(ctx, 200, new JsonObject().put("nonce", sessions.nonce()));
+    }
+
+    private void login(RoutingContext ctx) {
+        JsonObject body = AdminApi.jsonBody(ctx);
+        if (body == null) {
+            return;
+        }
+        if (!(body.getValue("message") instanceof String message) || !(body.getValue("signature") instanceof String signature)) {
+            HttpErrors.send(ctx, 400, "invalid_request", "body must be {\"message\": <EIP-4361 text>, \"signature\": <0x hex>}");
+            return;
+        }
+        String remote = String.valueOf(ctx.request().remoteAddress());
+        ctx.vertx().executeBlocking(() -> sessions.login(message, signature, remote), false)
+                .onSuccess(login -> HttpErrors.json(ctx, 200, OAuthApi.tokenResponse(login.tokens().access(), null)
+                        .put("refresh_token", login.tokens().refresh())
+                        .put("address", login.login().address())
+                        .put("sub", login.login().did())))
+                .onFailure(e -> {
+                    if (e instanceof SiweException se) {
+                        int status = switch (se.category()) {
+                            case MALFORMED -> 400;
+                            case UNAVAILABLE -> 503;
+                            default -> 401;
+                        };
+                        HttpErrors.send(ctx, status, status == 400 ? "invalid_request"
+                                : status == 503 ? "temporarily_unavailable" : "access_denied",
+                                se.code().name().toLowerCase() + ": " + se.getMessage());
+                    } else {
+                        ctx.fail(e);
+                    }
+                });
+    }
+
+    private static InetAddress source(RoutingContext ctx) {
+        try {
+            return InetAddress.getByName(ctx.request().remoteAddress().hostAddress());
+        } catch (UnknownHostException | RuntimeException e) {
+            return null;
+        }
+    }
+}

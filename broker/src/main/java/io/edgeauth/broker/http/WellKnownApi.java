@@ -1,0 +1,73 @@
+package io.edgeauth.broker.http;
+
+import io.edgeauth.broker.config.BrokerConfig;
+import io.edgeauth.broker.keys.SigningKeyStore;
+import io.edgeauth.broker.oauth.TokenExchangeService;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+
+/**
+ * Discovery: {@code /.well-known/openid-configuration} and {@code /.well-known/jwks.json} for the
+ * default tenant (the JWKS holds every tenant's public keys), and the same under {@code /t/<tenant>}
+ * for each tenant's own issuer. JWKS keep retired keys until every token they signed has expired.
+ */
+final class WellKnownApi {
+    private final BrokerConfig config;
+    private final SigningKeyStore keys;
+
+    WellKnownApi(BrokerConfig config, SigningKeyStore keys) {
+        this.config = config;
+        this.keys = keys;
+    }
+
+    void mount(Router router) {
+        router.get("/.well-known/openid-configuration").handler(ctx -> discovery(ctx, "default"));
+        router.get("/.well-known/jwks.json").handler(ctx -> jwks(ctx, keys.publicJwks().toString(true)));
+        router.get("/t/:tenant/.well-known/openid-configuration").handler(ctx -> discovery(ctx, ctx.pathParam("tenant")));
+        router.get("/t/:tenant/.well-known/jwks.json").handler(ctx -> {
+            if (config.tenant(ctx.pathParam("tenant")) == null) {
+                HttpErrors.send(ctx, 404, "not_found", "no such tenant");
+                return;
+            }
+            jwks(ctx, keys.publicJwks(ctx.pathParam("tenant")).toString(true));
+        });
+    }
+
+    private void discovery(RoutingContext ctx, String tenantId) {
+        BrokerConfig.Tenant tenant = config.tenant(tenantId);
+        if (tenant == null) {
+            HttpErrors.send(ctx, 404, "not_found", "no such tenant");
+            return;
+        }
+        String base = config.publicUrl();
+        String jwks = tenantId.equals("default") ? base + "/.well-known/jwks.json"
+                : base + "/t/" + tenantId + "/.well-known/jwks.json";
+        JsonObject doc = new JsonObject()
+                .put("issuer", config.issuerOf(tenant))
+                .put("jwks_uri", jwks)
+                .put("token_endpoint", base + "/oauth/token")
+                .put("introspection_endpoint", base + "/oauth/introspect")
+                .put("revocation_endpoint", base + "/oauth/revoke")
+                .put("grant_types_supported", new JsonArray(List.of("client_credentials", "refresh_token",
+                        TokenExchangeService.GRANT)))
+                .put("token_endpoint_auth_methods_supported", new JsonArray(List.of("private_key_jwt")))
+                .put("token_endpoint_auth_signing_alg_values_supported", new JsonArray(List.of("ES256", "EdDSA", "RS256")))
+                .put("id_token_signing_alg_values_supported", new JsonArray(List.of(tenant.algorithm())))
+                .put("token_formats_supported", new JsonArray(List.of("jwt", "cwt")))
+                .put("response_types_supported", new JsonArray(List.of("token")))
+                .put("subject_types_supported", new JsonArray(List.of("public")))
+                .put("siwe_nonce_endpoint", base + "/siwe/nonce")
+                .put("siwe_login_endpoint", base + "/siwe/login");
+        ctx.response().putHeader("content-type", "application/json").putHeader("cache-control", "max-age=300")
+                .end(doc.encodePrettily());
+    }
+
+    private static void jwks(RoutingContext ctx, String json) {
+        // public keys only (toString(true)); short cache so rotations propagate within a minute
+        ctx.response().putHeader("content-type", "application/jwk-set+json").putHeader("cache-control", "max-age=60")
+                .end(json);
+    }
+}

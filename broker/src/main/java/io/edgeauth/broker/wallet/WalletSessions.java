@@ -1,0 +1,105 @@
+package io.edgeauth.broker.wallet;
+
+import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.token.IssuedToken;
+import io.edgeauth.broker.token.TokenClaims;
+import io.edgeauth.broker.token.TokenFormat;
+import io.edgeauth.broker.token.TokenIssuer;
+import io.edgeauth.wallet.SiweException;
+import io.edgeauth.wallet.SiweVerifier;
+import io.edgeauth.wallet.VerifiedLogin;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Wallet sessions: a verified SIWE login becomes a short-lived access token ({@code sub} =
+ * {@code did:pkh:eip155:<chain>:<address>}) and a rotating refresh token; refreshes rotate, and a
+ * reused refresh token revokes its family (audited). Owned devices are not put in the token: the
+ * authentication pipeline reads them from the registry at each connect, so a claim cannot be forged
+ * and a transfer takes effect at once. Thread-safe.
+ */
+public final class WalletSessions {
+    private final SiweVerifier verifier;
+    private final RefreshTokens refreshTokens;
+    private final TokenIssuer issuer;
+    private final String tenant;
+    private final List<String> audiences;
+    private final AuditLog audit;
+    private final MeterRegistry meters;
+
+    /** An access token with its refresh token. */
+    public record TokenPair(IssuedToken access, String refresh) { }
+
+    /** A completed login. */
+    public record Login(TokenPair tokens, VerifiedLogin login) { }
+
+    public WalletSessions(SiweVerifier verifier, RefreshTokens refreshTokens, TokenIssuer issuer, String tenant,
+                          List<String> audiences, AuditLog audit, MeterRegistry meters) {
+        this.verifier = verifier;
+        this.refreshTokens = refreshTokens;
+        this.issuer = issuer;
+        this.tenant = tenant;
+        this.audiences = List.copyOf(audiences);
+        this.audit = audit;
+        this.meters = meters;
+    }
+
+    public String nonce() {
+        return verifier.issueNonce();
+    }
+
+    /** Verifies a signed SIWE message; may block (EIP-1271 asks a node), so call it off the event loop. */
+    public Login login(String message, String signature, String remote) throws SiweException {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("remote", remote);
+        try {
+            VerifiedLogin login = verifier.verify(message, signature);
+            IssuedToken access = issue(login.did(), TokenFormat.JWT);
+            String refresh = refreshTokens.issue(login.did(), tenant);
+            fields.put("sub", login.did());
+            fields.put("contract_wallet", login.contractWallet());
+            fields.put("token", io.edgeauth.broker.token.Fingerprints.of(access.bytes()));
+            audit.record("siwe.login", "ok", fields);
+            meters.counter("edgeauth.siwe.logins", "outcome", "ok").increment();
+            return new Login(new TokenPair(access, refresh), login);
+        } catch (SiweException e) {
+            fields.put("detail", e.getMessage());
+            audit.record("siwe.login", e.code().name().toLowerCase(), fields);
+            meters.counter("edgeauth.siwe.logins", "outcome", e.code().name().toLowerCase()).increment();
+            throw e;
+        }
+    }
+
+    /** Rotates a refresh token; empty if refused (a reuse also revokes the family and is audited). */
+    public Optional<TokenPair> refresh(String presented, TokenFormat format) {
+        RefreshTokens.Rotation r = refreshTokens.rotate(presented);
+        if (r.failure() != null) {
+            Map<String, Object> fields = new LinkedHashMap<>();
+            r.grant().ifPresent(g -> {
+                fields.put("sub", g.subject());
+                fields.put("family", g.family());
+            });
+            String outcome = r.failure().name().toLowerCase();
+            audit.record(r.failure() == RefreshTokens.Failure.REUSED_FAMILY_REVOKED
+                    ? "refresh.reuse_detected" : "refresh.refused", outcome, fields);
+            return Optional.empty();
+        }
+        RefreshTokens.Grant grant = r.grant().orElseThrow();
+        IssuedToken access = issue(grant.subject(), format);
+        audit.record("token.issued", "ok", Map.of("grant", "refresh_token", "sub", grant.subject(),
+                "token", io.edgeauth.broker.token.Fingerprints.of(access.bytes())));
+        return Optional.of(new TokenPair(access, r.token().orElseThrow()));
+    }
+
+    /** RFC 7009 for refresh tokens: ends the family; {@code subject} (if not null) must own it. */
+    public void revokeRefreshToken(String token, String subject) {
+        refreshTokens.revokeFamilyOf(token, subject);
+    }
+
+    private IssuedToken issue(String did, TokenFormat format) {
+        return issuer.issue(TokenClaims.builder(tenant, did).audience(audiences.toArray(String[]::new)).build(), format);
+    }
+}
