@@ -51,7 +51,14 @@ public final class BrokerCli implements Callable<Integer> {
                 System.err.println("edgeauth: " + e.getMessage());
                 return 2;
             }
-            Broker broker = Broker.start(cfg);
+            Broker broker;
+            try {
+                broker = Broker.start(cfg);
+            } catch (RuntimeException e) {
+                System.err.println("edgeauth: start-up failed: " + e.getMessage());
+                org.slf4j.LoggerFactory.getLogger(BrokerCli.class).debug("start-up failure", e);
+                return 1;
+            }
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 broker.close();
@@ -66,7 +73,7 @@ public final class BrokerCli implements Callable<Integer> {
             StringBuilder sb = new StringBuilder();
             sb.append("edgeauth broker is up\n");
             sb.append("  HTTP   ").append(broker.config().publicUrl()).append("  (health: /health, JWKS: /.well-known/jwks.json)\n");
-            for (String line : broker.listenerSummary()) {
+            for (String line : broker.listenerSummary().subList(1, broker.listenerSummary().size())) {
                 sb.append("  ").append(line).append('\n');
             }
             sb.append("  data   ").append(broker.config().dataDir().toAbsolutePath()).append('\n');

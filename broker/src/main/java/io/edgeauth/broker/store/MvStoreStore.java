@@ -24,11 +24,19 @@ public final class MvStoreStore implements Store {
     private final Map<String, MVMap<String, byte[]>> maps = new java.util.concurrent.ConcurrentHashMap<>();
 
     public MvStoreStore(Path file, Clock clock) {
-        this.store = new MVStore.Builder()
-                .fileName(file.toString())
-                .autoCommitDisabled() // we commit after each mutation ourselves
-                .compress()
-                .open();
+        try {
+            this.store = new MVStore.Builder()
+                    .fileName(file.toString())
+                    .autoCommitDisabled() // we commit after each mutation ourselves
+                    .compress()
+                    .open();
+        } catch (org.h2.mvstore.MVStoreException e) {
+            if (e.getErrorCode() == org.h2.mvstore.DataUtils.ERROR_FILE_LOCKED) {
+                throw new IllegalStateException("the data directory is in use by another broker process ("
+                        + file + " is locked); stop it or use another dataDir", e);
+            }
+            throw new IllegalStateException("cannot open the store " + file + ": " + e.getMessage(), e);
+        }
         this.clock = clock;
     }
 
