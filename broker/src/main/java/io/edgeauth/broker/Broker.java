@@ -121,7 +121,7 @@ public final class Broker implements AutoCloseable {
         rateLimits = new LocalRateLimits(LocalRateLimits.Settings.defaults());
         Function<String, RatePlan> ratePlans = this::ratePlan;
         AuthPipeline pipeline = new DefaultAuthPipeline(tokens.verifier(), revocations, registry, rateLimits, geo,
-                tokens::tenantOfIssuer, config.defaultRatePlan(), audit, meters);
+                tokens::tenantOfIssuer, regionOfIssuer(), config.defaultRatePlan(), audit, meters);
         router = new TopicRouter(10_000, reason -> meters.counter("edgeauth.router.drops", "reason", reason).increment());
 
         BrokerConfig.Mqtt m = config.mqtt();
@@ -155,6 +155,12 @@ public final class Broker implements AutoCloseable {
         meters.gauge("edgeauth.crypto.native", List.of(io.micrometer.core.instrument.Tag.of("provider",
                 tokens.cryptoProvider())), tokens, t -> t.cryptoProvider().equals("JDK") ? 0 : 1);
         LOG.info("broker started: {}", String.join(", ", listenerSummary()));
+    }
+
+    private Function<String, String> regionOfIssuer() {
+        java.util.Map<String, String> regions = new java.util.HashMap<>();
+        config.trustedIssuers().forEach(t -> regions.put(t.issuer(), t.regionGeohash()));
+        return regions::get;
     }
 
     private void prune() {

@@ -35,6 +35,7 @@ public final class DefaultAuthPipeline implements AuthPipeline {
     private final RateLimits rateLimits;
     private final GeoPolicy geo;
     private final Function<String, String> tenantOfIssuer;
+    private final Function<String, String> regionOfIssuer;
     private final String defaultRatePlan;
     private final AuditLog audit;
     private final MeterRegistry meters;
@@ -42,10 +43,13 @@ public final class DefaultAuthPipeline implements AuthPipeline {
 
     /**
      * @param tenantOfIssuer maps a token's {@code iss} to the tenant whose keys verified it (null if none)
+     * @param regionOfIssuer maps a token's {@code iss} to the GeoHash cell it is bound to (null/empty: none)
      */
     public DefaultAuthPipeline(TokenVerifier verifier, RevocationChecker revocations, DeviceRegistry registry,
                                RateLimits rateLimits, GeoPolicy geo, Function<String, String> tenantOfIssuer,
-                               String defaultRatePlan, AuditLog audit, MeterRegistry meters) {
+                               Function<String, String> regionOfIssuer, String defaultRatePlan, AuditLog audit,
+                               MeterRegistry meters) {
+        this.regionOfIssuer = regionOfIssuer;
         this.verifier = verifier;
         this.revocations = revocations;
         this.registry = registry;
@@ -133,6 +137,7 @@ public final class DefaultAuthPipeline implements AuthPipeline {
             }
         }
         checkTokenBinding(token, request.transport(), wallet ? null : registry.find(subject).orElse(null));
+        geo.checkIssuerRegion(token.issuer(), regionOfIssuer.apply(token.issuer()));
         geo.checkToken(token.geo());
         geo.checkLocation(request.reportedGeo(), token.geo());
         return new DeviceSession(subject, tenant, token, owned, plan, request.transport());

@@ -63,14 +63,19 @@ public record BrokerConfig(
         }
     }
 
-    /** An outside issuer trusted by its JWKS (a local file or an https URL). */
+    /**
+     * An outside issuer trusted by its JWKS (a local file or an https URL). {@code regionGeohash} binds
+     * it to a region: its tokens are refused on nodes whose cell does not overlap that cell.
+     */
     public record TrustedIssuer(String issuer, Path jwksFile, String jwksUri, Duration refreshInterval,
-                                Duration maxStale, List<String> algorithms, String audience, String tenant) {
+                                Duration maxStale, List<String> algorithms, String audience, String tenant,
+                                String regionGeohash) {
         public TrustedIssuer {
             refreshInterval = refreshInterval == null ? Duration.ofMinutes(5) : refreshInterval;
             maxStale = maxStale == null ? Duration.ofHours(1) : maxStale;
             algorithms = algorithms == null ? List.of("ES256", "RS256", "EdDSA") : List.copyOf(algorithms);
             tenant = tenant == null ? "default" : tenant;
+            regionGeohash = regionGeohash == null ? "" : regionGeohash;
         }
     }
 

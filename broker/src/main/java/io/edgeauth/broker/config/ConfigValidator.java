@@ -186,6 +186,9 @@ public final class ConfigValidator {
             if (t.tenant() == null || c.tenant(t.tenant()) == null) {
                 errors.add(key + ".tenant: expected one of the configured tenants, got '" + t.tenant() + "'");
             }
+            if (!GEOHASH.matcher(t.regionGeohash()).matches()) {
+                errors.add(key + ".regionGeohash: expected 0-12 GeoHash characters, got '" + t.regionGeohash() + "'");
+            }
             if (t.refreshInterval() == null || t.refreshInterval().compareTo(Duration.ofSeconds(10)) < 0) {
                 errors.add(key + ".refreshInterval: expected at least 10s, got " + t.refreshInterval());
             }

@@ -25,6 +25,15 @@ public final class GeoPolicy {
         return nodeCell;
     }
 
+    /** Refuses a token of a region-bound issuer on a node outside that issuer's region. */
+    public void checkIssuerRegion(String issuer, String issuerCell) throws TokenRejectedException {
+        if (nodeCell.isEmpty() || issuerCell == null || issuerCell.isEmpty() || overlaps(issuerCell, nodeCell)) {
+            return;
+        }
+        throw new TokenRejectedException(RejectionReason.OUTSIDE_REGION,
+                "issuer " + issuer + " serves region " + issuerCell + ", not this node's region " + nodeCell);
+    }
+
     /** Refuses a token whose cells all lie outside the node's cell. */
     public void checkToken(List<String> tokenCells) throws TokenRejectedException {
         if (tokenCells.size() > MAX_TOKEN_CELLS) {

@@ -87,7 +87,9 @@ class DefaultAuthPipelineTest {
             }
             throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, "bad signature");
         }, revocations, registry, limits, new GeoPolicy("u33d"),
-                iss -> iss.equals(ISS) ? "default" : iss.equals("https://acme") ? "acme" : null,
+                iss -> iss.equals(ISS) ? "default" : iss.equals("https://acme") ? "acme"
+                        : iss.equals("https://paris") ? "default" : null,
+                iss -> iss.equals("https://paris") ? "u09" : null,
                 "default", log, new SimpleMeterRegistry());
     }
 
@@ -146,6 +148,7 @@ class DefaultAuthPipelineTest {
         token("ghost", ISS, "ghost", null, List.of(), null);
         token("far", ISS, "dev1", null, List.of("gcpv"), null);
         token("bound", ISS, "dev1", null, List.of(), new Confirmation("C".repeat(43), null));
+        token("paris", "https://paris", "dev1", null, List.of(), null);
 
         assertThat(refused("garbage", "dev1", plain(), null)).isEqualTo(RejectionReason.BAD_SIGNATURE);
         assertThat(refused("foreign", "dev1", plain(), null)).isEqualTo(RejectionReason.UNKNOWN_ISSUER);
@@ -156,6 +159,7 @@ class DefaultAuthPipelineTest {
         assertThat(refused("far", "dev1", plain(), null)).isEqualTo(RejectionReason.OUTSIDE_REGION);
         assertThat(refused("good", "dev1", plain(), "u33e")).isEqualTo(RejectionReason.OUTSIDE_REGION);
         assertThat(refused("bound", "dev1", plain(), null)).isEqualTo(RejectionReason.BINDING_MISMATCH);
+        assertThat(refused("paris", "dev1", plain(), null)).as("region-bound issuer").isEqualTo(RejectionReason.OUTSIDE_REGION);
         assertThat(refused("good", "dev1", plain(), "u33d!")).isEqualTo(RejectionReason.LOCATION_OUTSIDE_CELLS);
 
         revocations.revoke(Revocation.Kind.JTI, "jti-good", "test");

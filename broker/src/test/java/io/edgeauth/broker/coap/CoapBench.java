@@ -93,7 +93,7 @@ public final class CoapBench {
             TestRateLimits limits = new TestRateLimits();
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
             DefaultAuthPipeline pipeline = new DefaultAuthPipeline(new TestTokens(clock), revocations, registry, limits,
-                    new GeoPolicy(""), iss -> "default", "default", AuditLog.NOOP, meters);
+                    new GeoPolicy(""), iss -> "default", iss -> null, "default", AuditLog.NOOP, meters);
             CoapMessaging counting = new CoapMessaging() {
                 @Override
                 public void publish(String tenant, String topic, byte[] payload, String geo) {

@@ -75,7 +75,7 @@ final class EdgeFixture implements AutoCloseable {
         serverCert = pki.server("localhost");
         AuditLog auditLog = (event, outcome, fields) -> audit.add(event + " " + outcome);
         DefaultAuthPipeline pipeline = new DefaultAuthPipeline(new TestTokens(clock), revocations, registry,
-                rateLimits, new GeoPolicy(""), iss -> TestTokens.ISS.equals(iss) ? "default" : null, "default",
+                rateLimits, new GeoPolicy(""), iss -> TestTokens.ISS.equals(iss) ? "default" : null, iss -> null, "default",
                 auditLog, meters);
         CoapSettings settings = CoapSettings.defaults().withPsk(MASTER)
                 .withCertificates(serverCert.privateKey(), List.of(serverCert.cert()), List.of(pki.ca.cert()), true)
