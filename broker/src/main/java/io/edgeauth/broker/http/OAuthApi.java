@@ -147,13 +147,8 @@ final class OAuthApi {
             HttpErrors.send(ctx, 401, "invalid_client", "introspection needs the admin credential or a token with scope introspect");
             return;
         }
-        MultiMap form = form(ctx);
-        if (form == null) {
-            return;
-        }
-        String token = form.get("token");
+        String token = tokenParameter(ctx);
         if (token == null) {
-            HttpErrors.send(ctx, 400, "invalid_request", "token is required");
             return;
         }
         Optional<VerifiedToken> active = activeToken(token);
@@ -197,13 +192,8 @@ final class OAuthApi {
      * subject). Refresh tokens end their whole family. Unknown or invalid tokens still answer 200.
      */
     private void revoke(RoutingContext ctx) {
-        MultiMap form = form(ctx);
-        if (form == null) {
-            return;
-        }
-        String token = form.get("token");
+        String token = tokenParameter(ctx);
         if (token == null) {
-            HttpErrors.send(ctx, 400, "invalid_request", "token is required");
             return;
         }
         boolean isAdmin = admin.matches(bearer(ctx));
@@ -222,6 +212,19 @@ final class OAuthApi {
             }
         }
         ctx.response().setStatusCode(200).putHeader("cache-control", "no-store").end();
+    }
+
+    /** The {@code token} form parameter of introspection and revocation, or null after answering 400. */
+    private static String tokenParameter(RoutingContext ctx) {
+        MultiMap form = form(ctx);
+        if (form == null) {
+            return null;
+        }
+        String token = form.get("token");
+        if (token == null) {
+            HttpErrors.send(ctx, 400, "invalid_request", "token is required");
+        }
+        return token;
     }
 
     private boolean callerMayIntrospect(RoutingContext ctx) {

@@ -66,18 +66,11 @@ class EndToEndTest {
     }
 
     static DeviceIdentity register(String id, String owner) {
-        DeviceIdentity identity = DeviceIdentity.generate(id);
-        JsonObject body = new JsonObject().put("id", id).put("jwk", new JsonObject(identity.publicJwk().toJSONString()));
-        if (owner != null) {
-            body.put("owner", owner);
-        }
-        assertThat(admin.postJson("/admin/devices", body.encode()).statusCode()).isEqualTo(201);
-        return identity;
+        return DeviceFixtures.register(admin, id, owner, List.of());
     }
 
     static AccessToken token(DeviceIdentity identity, TokenFormat format) throws Exception {
-        return TokenClient.builder().brokerUri(URI.create(base)).identity(identity).tokenFormat(format).build()
-                .fetch().get(10, TimeUnit.SECONDS);
+        return DeviceFixtures.token(base, identity, format);
     }
 
     static JsonObject introspect(String token) {

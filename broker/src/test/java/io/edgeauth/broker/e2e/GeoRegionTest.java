@@ -72,16 +72,11 @@ class GeoRegionTest {
     }
 
     static DeviceIdentity register(String id, String... cells) {
-        DeviceIdentity identity = DeviceIdentity.generate(id);
-        JsonObject body = new JsonObject().put("id", id).put("owner", ownerDid)
-                .put("jwk", new JsonObject(identity.publicJwk().toJSONString())).put("region", new JsonArray(List.of(cells)));
-        assertThat(admin.postJson("/admin/devices", body.encode()).statusCode()).isEqualTo(201);
-        return identity;
+        return DeviceFixtures.register(admin, id, ownerDid, List.of(cells));
     }
 
     static AccessToken token(DeviceIdentity identity, TokenFormat format) throws Exception {
-        return TokenClient.builder().brokerUri(URI.create(base)).identity(identity).tokenFormat(format).build()
-                .fetch().get(10, TimeUnit.SECONDS);
+        return DeviceFixtures.token(base, identity, format);
     }
 
     static Mqtt5BlockingClient mqtt(String id) {

@@ -1,5 +1,6 @@
 package io.edgeauth.broker.keys;
 
+import io.edgeauth.broker.testsupport.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -27,7 +28,7 @@ class SigningKeyStoreTest {
 
     @TempDir
     Path data;
-    TestSupport.MutableClock clock = new TestSupport.MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
+    MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
 
     List<TenantKeySettings> tenants() {
         return List.of(

@@ -1,5 +1,6 @@
 package io.edgeauth.broker.keys;
 
+import io.edgeauth.broker.testsupport.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -34,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TrustedIssuersTest {
     @TempDir
     Path dir;
-    TestSupport.MutableClock clock = new TestSupport.MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
+    MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
 
     @Test
     void fileJwksKeysVerifyTokensAndMapTheTenant() throws Exception {

@@ -1,5 +1,6 @@
 package io.edgeauth.broker.token;
 
+import io.edgeauth.broker.testsupport.MutableClock;
 import static io.edgeauth.broker.token.CoseVectorsTest.assertReason;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -21,7 +22,7 @@ class CachingTokenVerifierTest {
 
     @Test
     void hitSkipsVerificationButStillRefusesExpiredTokens() throws Exception {
-        TestSupport.MutableClock clock = new TestSupport.MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
         SigningKeyStore store = SigningKeyStore.open(data, List.of(TenantKeySettings.of("acme", "https://b/acme")),
                 TokenPolicy.DEFAULT_MAX_LIFETIME, clock);
         Signatures sig = new Signatures(CryptoProviders.jdk());

@@ -1,5 +1,6 @@
 package io.edgeauth.broker.token;
 
+import io.edgeauth.broker.testsupport.MutableClock;
 import static io.edgeauth.broker.token.CoseVectorsTest.assertReason;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,7 +31,7 @@ class ClientAssertionVerifierTest {
     @ParameterizedTest
     @MethodSource("providers")
     void deviceAssertionAcceptedOnceForEveryKeyType(CryptoProviders p) throws Exception {
-        TestSupport.MutableClock clock = new TestSupport.MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
         Signatures sig = new Signatures(p);
         ClientAssertionVerifier v = new ClientAssertionVerifier(Set.of(ENDPOINT, "https://broker.example"),
                 new InMemoryReplayGuard(10_000, clock), sig, Duration.ofSeconds(30), clock);

@@ -1,5 +1,6 @@
 package io.edgeauth.broker.token;
 
+import io.edgeauth.broker.testsupport.MutableClock;
 import static io.edgeauth.broker.token.TestSupport.hex;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -61,7 +62,7 @@ class CoseVectorsTest {
         TokenPolicy policy = TokenPolicy.builder().audience("coap://light.example.com")
                 .maxLifetime(Duration.ofDays(2)) // the RFC example lives 33 h
                 .build();
-        return new BrokerTokenVerifier(resolver, policy, new Signatures(p), new TestSupport.MutableClock(A3_TIME));
+        return new BrokerTokenVerifier(resolver, policy, new Signatures(p), new MutableClock(A3_TIME));
     }
 
     @ParameterizedTest
@@ -123,7 +124,7 @@ class CoseVectorsTest {
         assertReason(() -> now.verify(token), RejectionReason.EXPIRED);
         BrokerTokenVerifier defaults = new BrokerTokenVerifier(resolver,
                 TokenPolicy.builder().audience("coap://light.example.com").build(),
-                new Signatures(CryptoProviders.jdk()), new TestSupport.MutableClock(A3_TIME));
+                new Signatures(CryptoProviders.jdk()), new MutableClock(A3_TIME));
         assertReason(() -> defaults.verify(token), RejectionReason.LIFETIME_TOO_LONG);
     }
 

@@ -1,5 +1,6 @@
 package io.edgeauth.broker.token;
 
+import io.edgeauth.broker.testsupport.MutableClock;
 import static io.edgeauth.broker.token.CoseVectorsTest.assertReason;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -89,7 +90,7 @@ class JoseVectorsTest {
         BrokerTokenVerifier verifier = new BrokerTokenVerifier(
                 (iss, kid) -> KeyResolution.found(new VerificationKey(iss, "x", key, Set.of(TokenAlgorithm.ES256), null, Set.of())),
                 TokenPolicy.builder().audience("a").build(), new Signatures(CryptoProviders.jdk()),
-                new TestSupport.MutableClock(Instant.ofEpochSecond(1300819000L)));
+                new MutableClock(Instant.ofEpochSecond(1300819000L)));
         assertReason(() -> verifier.verify(token), RejectionReason.MISSING_KID);
     }
 

@@ -10,15 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.Key;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /** Shared helpers for the token, keys and crypto tests. */
@@ -75,37 +70,5 @@ public final class TestSupport {
         String input = b64u(JSON.writeValueAsString(header)) + "." + b64u(JSON.writeValueAsString(claims));
         byte[] signature = sig.sign(alg, key, input.getBytes(StandardCharsets.US_ASCII));
         return (input + "." + b64u(signature)).getBytes(StandardCharsets.US_ASCII);
-    }
-
-    /** A clock tests can move. */
-    public static final class MutableClock extends Clock {
-        private final AtomicReference<Instant> now;
-
-        public MutableClock(Instant start) {
-            this.now = new AtomicReference<>(start);
-        }
-
-        public void set(Instant t) {
-            now.set(t);
-        }
-
-        public void advance(java.time.Duration d) {
-            now.updateAndGet(t -> t.plus(d));
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.edgeauth.broker.token;
 
+import io.edgeauth.broker.testsupport.MutableClock;
 import static io.edgeauth.broker.token.CoseVectorsTest.assertReason;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -39,7 +40,7 @@ class TokenVerifierTest {
 
     @TempDir
     Path data;
-    TestSupport.MutableClock clock = new TestSupport.MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
+    MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
     SigningKeyStore store;
     Signatures sig = new Signatures(CryptoProviders.jdk());
     BrokerTokenVerifier verifier;
