@@ -37,6 +37,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -118,7 +119,9 @@ public final class Broker implements AutoCloseable {
                 clock, audit, meters);
         closeables.add(0, tokens);
         GeoPolicy geo = new GeoPolicy(config.region().geohash());
-        rateLimits = new LocalRateLimits(LocalRateLimits.Settings.defaults());
+        BrokerConfig.ConnectionGuard guard = config.connectionGuard();
+        rateLimits = new LocalRateLimits(new LocalRateLimits.Settings(guard.perDevicePerMinute(),
+                guard.perAddressPerMinute(), guard.failedAttemptCost(), 1_000_000, Duration.ofMinutes(10)));
         Function<String, RatePlan> ratePlans = this::ratePlan;
         AuthPipeline pipeline = new DefaultAuthPipeline(tokens.verifier(), revocations, registry, rateLimits, geo,
                 tokens::tenantOfIssuer, regionOfIssuer(), config.defaultRatePlan(), audit, meters);

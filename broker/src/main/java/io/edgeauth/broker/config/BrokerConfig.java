@@ -27,7 +27,8 @@ public record BrokerConfig(
         Map<String, RatePlanConfig> ratePlans,
         String defaultRatePlan,
         Store store,
-        Wallet wallet) {
+        Wallet wallet,
+        ConnectionGuard connectionGuard) {
 
     /** HTTP API listener. */
     public record Http(String host, int port) { }
@@ -103,6 +104,13 @@ public record BrokerConfig(
         }
     }
 
+    /**
+     * Brute-force guard on authentication attempts (MQTT CONNECT, CoAP token uploads): per claimed
+     * device id and per source address, per minute; a failed attempt costs {@code failedAttemptCost}
+     * more. Size the per-address limit for fleets behind NAT.
+     */
+    public record ConnectionGuard(int perDevicePerMinute, int perAddressPerMinute, int failedAttemptCost) { }
+
     /** Durable state: {@code embedded} (MVStore file in the data dir) or {@code redis}. */
     public record Store(String type, String redisUri) { }
 
@@ -116,7 +124,7 @@ public record BrokerConfig(
     /** A copy with the public URL set (the broker fills it in once the HTTP port is bound). */
     public BrokerConfig withPublicUrl(String url) {
         return new BrokerConfig(dataDir, url, http, mqtt, coap, tokens, tenants, trustedIssuers, crypto, region,
-                ratePlans, defaultRatePlan, store, wallet);
+                ratePlans, defaultRatePlan, store, wallet, connectionGuard);
     }
 
     /** The audiences tokens may name: the configured ones, or the public URL and "edgeauth". */

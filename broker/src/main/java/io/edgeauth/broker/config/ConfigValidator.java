@@ -78,6 +78,9 @@ public final class ConfigValidator {
                 && (c.store().redisUri() == null || !c.store().redisUri().startsWith("redis"))) {
             errors.add("store.redisUri: store.type redis needs a redis:// or rediss:// URI");
         }
+        positive(errors, "connectionGuard.perDevicePerMinute", c.connectionGuard().perDevicePerMinute(), 1, 1_000_000);
+        positive(errors, "connectionGuard.perAddressPerMinute", c.connectionGuard().perAddressPerMinute(), 1, 100_000_000);
+        positive(errors, "connectionGuard.failedAttemptCost", c.connectionGuard().failedAttemptCost(), 0, 1000);
         BrokerConfig.Wallet w = c.wallet();
         if (w.tenant() == null || c.tenant(w.tenant()) == null) {
             errors.add("wallet.tenant: expected one of the configured tenants, got '" + w.tenant() + "'");

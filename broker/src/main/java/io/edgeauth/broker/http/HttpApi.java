@@ -84,7 +84,9 @@ public final class HttpApi {
      */
     public Future<HttpServer> listen(String host, int port) {
         HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
-                .setMaxInitialLineLength(8192).setMaxHeaderSize(16 * 1024).setMaxFormAttributeSize(16 * 1024);
+                .setMaxInitialLineLength(8192).setMaxHeaderSize(16 * 1024).setMaxFormAttributeSize(16 * 1024)
+                // no h2c upgrades: clients (the JDK's HttpClient among them) ask for one on every plain request
+                .setHttp2ClearTextEnabled(false);
         return vertx.createHttpServer(options).requestHandler(request -> {
             Router r = router;
             if (r == null) {
