@@ -245,6 +245,33 @@ class EndToEndTest {
     }
 
     @Test
+    void coapTokenEndpointIssuesACwtTheDeviceCanUse() throws Exception {
+        DeviceIdentity device = register("e2e-coap-token", null);
+        String assertion = io.edgeauth.device.ClientAssertions.builder(device).audience(base + "/oauth/token").build().create();
+        com.upokecenter.cbor.CBORObject request = com.upokecenter.cbor.CBORObject.NewMap()
+                .Add(33, 2) // grant_type: client_credentials (RFC 9200 Figure 11)
+                .Add("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+                .Add("client_assertion", assertion);
+        String root = "coap://127.0.0.1:" + broker.coapPort();
+        org.eclipse.californium.core.CoapClient client = new org.eclipse.californium.core.CoapClient(root + "/token");
+        try {
+            org.eclipse.californium.core.CoapResponse response = client.post(request.EncodeToBytes(),
+                    org.eclipse.californium.core.coap.MediaTypeRegistry.APPLICATION_ACE_CBOR);
+            assertThat(response.getCode()).isEqualTo(org.eclipse.californium.core.coap.CoAP.ResponseCode.CREATED);
+            byte[] cwt = com.upokecenter.cbor.CBORObject.DecodeFromBytes(response.getPayload()).get(1).GetByteString();
+            client.setURI(root + "/authz-info");
+            assertThat(client.post(cwt, org.eclipse.californium.core.coap.MediaTypeRegistry.APPLICATION_CWT).getCode())
+                    .isEqualTo(org.eclipse.californium.core.coap.CoAP.ResponseCode.CREATED);
+            client.setURI(root + "/token");
+            assertThat(client.post(request.EncodeToBytes(),
+                    org.eclipse.californium.core.coap.MediaTypeRegistry.APPLICATION_ACE_CBOR).getCode().codeClass)
+                    .as("the replayed assertion is refused").isEqualTo(4);
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    @Test
     void holdersRevokeTheirOwnTokens() throws Exception {
         DeviceIdentity device = register("e2e-revoke", null);
         AccessToken t = token(device, TokenFormat.JWT);
