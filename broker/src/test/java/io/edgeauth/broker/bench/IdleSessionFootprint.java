@@ -1,0 +1,167 @@
+package io.edgeauth.broker.bench;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttClientExecutorConfig;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.edgeauth.broker.BrokerCli;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Heap per idle authenticated MQTT session: starts the real broker in its own JVM, registers N
+ * devices, connects N MQTT 5 sessions with valid tokens (HS256 of the tenant's configured secret, so
+ * the load side needs no per-device keys), and reads the broker's heap after a full GC before and
+ * after (jcmd GC.heap_info). One summary line. usage: IdleSessionFootprint [sessions=10000]
+ */
+public final class IdleSessionFootprint {
+    private static final Pattern URL = Pattern.compile("HTTP\\s+(http://\\S+)");
+    private static final Pattern ADMIN = Pattern.compile("(ea_admin_[A-Za-z0-9_-]+)");
+    private static final Pattern MQTT = Pattern.compile("^\\s+mqtt (\\d+)");
+
+    public static void main(String[] args) throws Exception {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        Path data = Files.createTempDirectory("edgeauth-footprint");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx2g", "-cp", System.getProperty("java.class.path"), BrokerCli.class.getName(), "run");
+        pb.environment().put("EDGEAUTH_DATA_DIR", data.toString());
+        pb.environment().put("EDGEAUTH_HTTP_PORT", "0");
+        pb.environment().put("EDGEAUTH_MQTT_PORT", "0");
+        pb.environment().put("EDGEAUTH_MQTT_HOST", "127.0.0.1");
+        pb.environment().put("EDGEAUTH_COAP_PORT", "-1");
+        pb.environment().put("EDGEAUTH_COAP_DTLS_PORT", "-1");
+        pb.environment().put("EDGEAUTH_CONNECTION_GUARD_PER_ADDRESS_PER_MINUTE", "1000000");
+        pb.environment().put("EDGEAUTH_TENANTS", "[{\"id\":\"default\",\"hs256Secret\":\""
+                + Base64.getEncoder().encodeToString(secret) + "\"}]");
+        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        Process broker = pb.start();
+        try {
+            String url = null;
+            String admin = null;
+            int mqttPort = -1;
+            BufferedReader out = new BufferedReader(new InputStreamReader(broker.getInputStream(), StandardCharsets.UTF_8));
+            for (String line; (line = out.readLine()) != null; ) {
+                Matcher m = URL.matcher(line);
+                if (m.find()) {
+                    url = m.group(1);
+                }
+                Matcher a = ADMIN.matcher(line);
+                if (a.find() && admin == null) {
+                    admin = a.group(1);
+                }
+                Matcher q = MQTT.matcher(line);
+                if (q.find()) {
+                    mqttPort = Integer.parseInt(q.group(1));
+                }
+                if (line.startsWith("  admin")) {
+                    break;
+                }
+            }
+            drain(out);
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            for (int i = 0; i < n; i++) {
+                String body = "{\"id\":\"idle-" + i + "\",\"x5tS256\":\"" + "A".repeat(43) + "\"}";
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/admin/devices"))
+                        .header("authorization", "Bearer " + admin).header("content-type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() != 201) {
+                    throw new IllegalStateException("registration failed: " + r.body());
+                }
+            }
+            long before = heapAfterGc(broker.pid());
+            MACSigner signer = new MACSigner(secret);
+            MqttClientExecutorConfig shared = MqttClientExecutorConfig.builder().nettyThreads(2).build();
+            List<Mqtt5AsyncClient> clients = new ArrayList<>(n);
+            List<CompletableFuture<?>> connects = new ArrayList<>(n);
+            long start = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                String id = "idle-" + i;
+                SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID("hs256-default").build(),
+                        new JWTClaimsSet.Builder().issuer(url).subject(id).audience(url).issueTime(new Date())
+                                .expirationTime(new Date(System.currentTimeMillis() + 540_000))
+                                .jwtID(UUID.randomUUID().toString()).claim("tenant_id", "default").build());
+                jwt.sign(signer);
+                Mqtt5AsyncClient c = MqttClient.builder().useMqttVersion5().identifier(id).serverHost("127.0.0.1")
+                        .serverPort(mqttPort).executorConfig(shared).buildAsync();
+                clients.add(c);
+                connects.add(c.connectWith().keepAlive(600).simpleAuth().username(id)
+                        .password(jwt.serialize().getBytes(StandardCharsets.US_ASCII)).applySimpleAuth().send());
+                if (connects.size() % 500 == 0) {
+                    CompletableFuture.allOf(connects.subList(connects.size() - 500, connects.size())
+                            .toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+                }
+            }
+            CompletableFuture.allOf(connects.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long after = heapAfterGc(broker.pid());
+            if (Boolean.getBoolean("bench.histogram")) {
+                jcmd(broker.pid(), "GC.class_histogram").lines().limit(40).forEach(System.out::println);
+            }
+            System.out.printf("sessions=%d connect_rate=%.0f/s heap_before=%dKiB heap_after=%dKiB per_session=%.0f bytes%n",
+                    n, n / seconds, before / 1024, after / 1024, (after - before) / (double) n);
+            for (Mqtt5AsyncClient c : clients) {
+                c.disconnect();
+            }
+        } finally {
+            broker.destroy();
+            broker.waitFor(20, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Used heap of the process after a full GC, from jcmd GC.heap_info (G1: "garbage-first heap ... used NK"). */
+    private static long heapAfterGc(long pid) throws Exception {
+        jcmd(pid, "GC.run");
+        jcmd(pid, "GC.run");
+        String info = jcmd(pid, "GC.heap_info");
+        Matcher m = Pattern.compile("used (\\d+)K").matcher(info);
+        if (!m.find()) {
+            throw new IllegalStateException("cannot read heap use: " + info);
+        }
+        return Long.parseLong(m.group(1)) * 1024;
+    }
+
+    private static String jcmd(long pid, String command) throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(pid), command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(60, TimeUnit.SECONDS);
+        return out;
+    }
+
+    private static void drain(BufferedReader r) {
+        Thread t = new Thread(() -> {
+            try {
+                while (r.readLine() != null) {
+                    // keep the child's stdout pipe empty
+                }
+            } catch (Exception ignored) {
+                // child ended
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+    }
+}
