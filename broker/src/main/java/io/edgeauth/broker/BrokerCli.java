@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
 /** Command line of the broker jar: {@code run} (the default), {@code keys rotate}, {@code config defaults}, {@code admin reset-credential}. */
 @Command(name = "edgeauth-broker", mixinStandardHelpOptions = true, version = "edgeauth 0.1.0",
         description = "Edge broker that authenticates IoT devices and wallets.",
-        subcommands = {BrokerCli.Run.class, BrokerCli.Keys.class, BrokerCli.ConfigCmd.class, BrokerCli.Admin.class})
+        subcommands = {BrokerCli.Run.class, BrokerCli.Keys.class, BrokerCli.ConfigCmd.class, BrokerCli.Admin.class,
+                BrokerCli.Geo.class})
 public final class BrokerCli implements Callable<Integer> {
 
     @Option(names = {"-c", "--config"}, description = "YAML config file (defaults: `config defaults`)")
@@ -123,6 +124,37 @@ public final class BrokerCli implements Callable<Integer> {
             public Integer call() {
                 System.out.print(ConfigLoader.defaultsText());
                 return 0;
+            }
+        }
+    }
+
+    /** GeoHash helpers for device regions (offline). */
+    @Command(name = "geo", description = "GeoHash helpers.", subcommands = Geo.CoverCmd.class)
+    static final class Geo {
+        @Command(name = "cover", description = "GeoHash cells covering a circle, for a device's region.")
+        static final class CoverCmd implements Callable<Integer> {
+            @Option(names = "--lat", required = true)
+            double lat;
+            @Option(names = "--lon", required = true)
+            double lon;
+            @Option(names = "--radius", required = true, description = "radius in metres")
+            double radius;
+            @Option(names = "--max-cells", defaultValue = "64", description = "cap on cells (default ${DEFAULT-VALUE})")
+            int maxCells;
+
+            @Override
+            public Integer call() {
+                try {
+                    io.edgeauth.geo.Cover cover = io.edgeauth.geo.Covers.circle(new io.edgeauth.geo.LatLon(lat, lon),
+                            radius, io.edgeauth.geo.CoverOptions.finestWithin(maxCells).merged());
+                    System.out.println(new io.vertx.core.json.JsonObject()
+                            .put("region", new io.vertx.core.json.JsonArray(cover.cells()))
+                            .put("precision", cover.precision()).put("overCoverage", cover.overCoverage()).encode());
+                    return 0;
+                } catch (IllegalArgumentException e) {
+                    System.err.println("edgeauth: " + e.getMessage());
+                    return 2;
+                }
             }
         }
     }
