@@ -56,7 +56,7 @@ final class DeviceClaimApi {
             HttpErrors.send(ctx, 401, "invalid_token", "admin API needs the admin bearer credential");
             return;
         }
-        JsonObject body = ctx.body().length() == 0 ? new JsonObject() : AdminApi.jsonBody(ctx);
+        JsonObject body = JsonBodies.optional(ctx);
         if (body == null) {
             return;
         }
@@ -85,7 +85,7 @@ final class DeviceClaimApi {
         if (caller == null) {
             return;
         }
-        JsonObject body = AdminApi.jsonBody(ctx);
+        JsonObject body = JsonBodies.required(ctx);
         if (body == null) {
             return;
         }

@@ -54,7 +54,7 @@ final class EthDeviceLoginApi {
     }
 
     private void login(RoutingContext ctx) {
-        JsonObject body = AdminApi.jsonBody(ctx);
+        JsonObject body = JsonBodies.required(ctx);
         if (body == null) {
             return;
         }
