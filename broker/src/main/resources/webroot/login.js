@@ -93,6 +93,8 @@
     ws.binaryType = 'arraybuffer';
     let buffer = new Uint8Array(0);
     let ping = null;
+    let acked = 0;
+    let refused = 0;
     const keepAlive = 60;
     ws.onopen = () => {
       const clientId = 'web-' + Math.random().toString(36).slice(2, 12);
@@ -133,7 +135,7 @@
           onStatus('MQTT refused the connection (return code ' + body[1] + ').');
           return;
         }
-        onStatus('MQTT connected; subscribed to ' + topics.length + ' topic filter(s).');
+        onStatus('MQTT connected; subscribing...');
         ping = setInterval(() => ws.send(new Uint8Array([0xc0, 0])), keepAlive * 500);
         topics.forEach((filter, index) => {
           const id = index + 1;
@@ -151,7 +153,11 @@
         }
         onMessage(topic, new TextDecoder().decode(body.subarray(offset)));
       } else if (type === 9) { // SUBACK
-        if (Array.from(body.subarray(2)).some((rc) => rc === 0x80)) onStatus('MQTT refused a subscription.');
+        if (Array.from(body.subarray(2)).some((rc) => rc === 0x80)) refused++;
+        if (++acked === topics.length) {
+          onStatus(refused === 0 ? 'MQTT connected; subscribed to ' + acked + ' device(s).'
+            : 'MQTT connected; ' + refused + ' of ' + acked + ' subscriptions refused.');
+        }
       }
     }
     return ws;
@@ -172,7 +178,8 @@
   }
 
   function siweMessage(fields) {
-    return `${fields.domain} wants you to sign in with your Ethereum account:\n${fields.address}\n\n`
+    // the scheme is written out: a message without one means https (EIP-4361)
+    return `${fields.scheme}://${fields.domain} wants you to sign in with your Ethereum account:\n${fields.address}\n\n`
       + `${fields.statement}\n\nURI: ${fields.uri}\nVersion: 1\nChain ID: ${fields.chainId}\n`
       + `Nonce: ${fields.nonce}\nIssued At: ${fields.issuedAt}`;
   }
@@ -191,7 +198,7 @@
       const chainId = parseInt(await window.ethereum.request({ method: 'eth_chainId' }), 16);
       const { nonce } = await json(await fetch('/siwe/nonce', { cache: 'no-store' }));
       const message = siweMessage({
-        domain: location.host, address, statement: 'Sign in to edgeauth', uri: location.origin + '/login',
+        scheme: location.protocol.replace(':', ''), domain: location.host, address, statement: 'Sign in to edgeauth', uri: location.origin + '/login',
         chainId, nonce, issuedAt: new Date().toISOString(),
       });
       status('Waiting for the signature...');
