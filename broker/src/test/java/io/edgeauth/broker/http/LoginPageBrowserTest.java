@@ -187,6 +187,8 @@ class LoginPageBrowserTest {
         } finally {
             mqtt.disconnect();
         }
+        // what a person would see, kept for a look: broker/target/login-page.png
+        Files.write(Path.of("target", "login-page.png"), driver.getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
         List<?> unsigned = (List<?>) driver.executeScript("return window.__edgeauthTest.pending;");
         assertThat(unsigned).isEmpty();
     }
