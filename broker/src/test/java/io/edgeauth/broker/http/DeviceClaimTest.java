@@ -219,7 +219,7 @@ class DeviceClaimTest {
     }
 
     @Test
-    void claimCodesNeedTheAdminAndAKnownDevice() {
+    void claimCodesNeedTheAdminAndAKnownDevice() throws Exception {
         register("claim-d");
         assertThat(anonymous.postJson("/admin/devices/claim-d/claim-code", "").statusCode()).isEqualTo(401);
         assertThat(new Http(base, "not-the-admin").postJson("/admin/devices/claim-d/claim-code", "").statusCode())
@@ -231,5 +231,9 @@ class DeviceClaimTest {
         String a = new JsonObject(shortLived.body()).getString("claimCode");
         String b = claimCode("claim-d");
         assertThat(a).isNotEqualTo(b);
+        // a new code cancels the outstanding one
+        Http wallet = new Http(base, Wallets.siweLogin(base, Keys.createEcKeyPair()).getString("access_token"));
+        assertThat(error(claim(wallet, "claim-d", a))).isEqualTo("invalid_grant");
+        assertThat(claim(wallet, "claim-d", b).statusCode()).isEqualTo(200);
     }
 }
