@@ -26,6 +26,7 @@ import io.edgeauth.broker.registry.DeviceValidator;
 import io.edgeauth.broker.revocation.RevocationService;
 import io.edgeauth.broker.store.MvStoreStore;
 import io.edgeauth.broker.store.Store;
+import io.edgeauth.broker.wallet.ClaimCodes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -154,6 +155,10 @@ public final class Broker implements AutoCloseable {
                         adminCredential)
                 .siwe(tokens.wallets())
                 .admin(adminCredential, registry, new DeviceValidator(config, clock), revocations, tokens::rotate, audit)
+                .deviceClaims(adminCredential, registry, new ClaimCodes(store, clock), tokens.verifier(), revocations,
+                        tokens::tenantOfIssuer, audit)
+                .ethDevices(tokens.ethDevices())
+                .loginPage(this::mqttWebSocketPort)
                 .install();
         meters.gauge("edgeauth.crypto.native", List.of(io.micrometer.core.instrument.Tag.of("provider",
                 tokens.cryptoProvider())), tokens, t -> t.cryptoProvider().equals("JDK") ? 0 : 1);
@@ -268,6 +273,11 @@ public final class Broker implements AutoCloseable {
     /** The MQTT port, or -1 when off. */
     public int mqttPort() {
         return mqtt == null ? -1 : mqtt.port();
+    }
+
+    /** The MQTT-over-WebSocket port (path /mqtt), or -1 when off. */
+    public int mqttWebSocketPort() {
+        return mqtt == null ? -1 : mqtt.webSocketPort();
     }
 
     public int coapPort() {

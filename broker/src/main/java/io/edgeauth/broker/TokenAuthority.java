@@ -15,6 +15,7 @@ import io.edgeauth.broker.keys.TenantKeySettings;
 import io.edgeauth.broker.keys.TrustedIssuerSettings;
 import io.edgeauth.broker.keys.TrustedIssuers;
 import io.edgeauth.broker.oauth.DeviceTokenService;
+import io.edgeauth.broker.oauth.EthDeviceTokenService;
 import io.edgeauth.broker.oauth.StoreReplayGuard;
 import io.edgeauth.broker.oauth.TokenExchangeService;
 import io.edgeauth.broker.registry.DeviceRegistry;
@@ -71,6 +72,7 @@ final class TokenAuthority implements AutoCloseable {
     private final DeviceTokenService devices;
     private final TokenExchangeService exchange;
     private final WalletSessions wallets;
+    private final EthDeviceTokenService ethDevices;
     private final SignatureRecovery recovery;
     private final Map<String, String> tenantByIssuer;
     private final BrokerConfig config;
@@ -120,6 +122,8 @@ final class TokenAuthority implements AutoCloseable {
                 contractWallets(w));
         wallets = new WalletSessions(siwe, new RefreshTokens(store, clock, w.refreshTokenLifetime()), issuer,
                 w.tenant(), tokenAudience, audit, meters);
+        ethDevices = new EthDeviceTokenService(store, registry, recovery, issuer, tokenAudience, config.region().name(),
+                Duration.ofMinutes(2), clock, audit, meters);
     }
 
     static TokenAuthority create(BrokerConfig config, Path dataDir, Store store, DeviceRegistry registry,
@@ -236,6 +240,10 @@ final class TokenAuthority implements AutoCloseable {
 
     TokenExchangeService exchange() {
         return exchange;
+    }
+
+    EthDeviceTokenService ethDevices() {
+        return ethDevices;
     }
 
     WalletSessions wallets() {

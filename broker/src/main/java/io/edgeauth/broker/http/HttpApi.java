@@ -6,6 +6,9 @@ import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.config.BrokerConfig;
 import io.edgeauth.broker.keys.SigningKeyStore;
 import io.edgeauth.broker.oauth.DeviceTokenService;
+import io.edgeauth.broker.oauth.EthDeviceTokenService;
+import io.edgeauth.broker.revocation.RevocationChecker;
+import io.edgeauth.broker.wallet.ClaimCodes;
 import io.edgeauth.broker.oauth.TokenExchangeService;
 import io.edgeauth.broker.token.TokenVerifier;
 import io.edgeauth.broker.wallet.WalletSessions;
@@ -23,6 +26,8 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +67,23 @@ public final class HttpApi {
 
     public HttpApi siwe(WalletSessions wallets) {
         return mount(new SiweApi(wallets)::mount);
+    }
+
+    /** Device ownership: admin claim codes, the wallet's self-service claim and its device list. */
+    public HttpApi deviceClaims(AdminCredential admin, DeviceRegistry registry, ClaimCodes codes, TokenVerifier verifier,
+                                RevocationChecker revocations, Function<String, String> tenantOfIssuer, AuditLog audit) {
+        return mount(new DeviceClaimApi(admin, registry, codes, new WalletBearer(verifier, revocations, tenantOfIssuer),
+                audit)::mount);
+    }
+
+    /** Challenge-signing login for devices registered by Ethereum address. */
+    public HttpApi ethDevices(EthDeviceTokenService service) {
+        return mount(new EthDeviceLoginApi(service)::mount);
+    }
+
+    /** The wallet sign-in page at {@code /login}; the supplier gives the MQTT WebSocket port (-1 if off). */
+    public HttpApi loginPage(IntSupplier mqttWebSocketPort) {
+        return mount(new LoginPage(mqttWebSocketPort)::mount);
     }
 
     public HttpApi wellKnown(BrokerConfig config, SigningKeyStore keys) {

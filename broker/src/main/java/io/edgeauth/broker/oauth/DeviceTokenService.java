@@ -1,22 +1,18 @@
 package io.edgeauth.broker.oauth;
 
-import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.jwk.JWK;
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.token.ClientAssertion;
 import io.edgeauth.broker.token.ClientAssertionVerifier;
-import io.edgeauth.broker.token.Confirmation;
 import io.edgeauth.broker.token.IssuedToken;
 import io.edgeauth.broker.token.RejectionReason;
-import io.edgeauth.broker.token.TokenClaims;
 import io.edgeauth.broker.token.TokenFormat;
 import io.edgeauth.broker.token.TokenIssuer;
 import io.edgeauth.broker.token.TokenRejectedException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.text.ParseException;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,21 +29,13 @@ import java.util.Optional;
 public final class DeviceTokenService {
     private final ClientAssertionVerifier assertions;
     private final DeviceRegistry registry;
-    private final TokenIssuer issuer;
-    private final List<String> audiences;
-    private final String regionName;
-    private final AuditLog audit;
-    private final MeterRegistry meters;
+    private final DeviceTokenIssuance issuance;
 
     public DeviceTokenService(ClientAssertionVerifier assertions, DeviceRegistry registry, TokenIssuer issuer,
                               List<String> audiences, String regionName, AuditLog audit, MeterRegistry meters) {
         this.assertions = assertions;
         this.registry = registry;
-        this.issuer = issuer;
-        this.audiences = List.copyOf(audiences);
-        this.regionName = regionName == null || regionName.isEmpty() ? null : regionName;
-        this.audit = audit;
-        this.meters = meters;
+        this.issuance = new DeviceTokenIssuance(issuer, audiences, regionName, audit, meters);
     }
 
     /**
@@ -66,28 +54,9 @@ public final class DeviceTokenService {
             fields.put("client_id", verified.clientId());
             Device device = registry.find(verified.clientId()).orElseThrow(() ->
                     new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "device is not registered"));
-            TokenClaims.Builder claims = TokenClaims.builder(device.tenant(), device.id())
-                    .audience(audiences.toArray(String[]::new))
-                    .scope(plainScopes(scope))
-                    .geo(device.region().toArray(String[]::new))
-                    .cnf(confirmation(device))
-                    .owner(device.owner());
-            if (regionName != null) {
-                claims.region(regionName);
-            }
-            IssuedToken token = issuer.issue(claims.build(), format);
-            fields.put("format", format.name().toLowerCase());
-            fields.put("kid", token.kid());
-            fields.put("token", io.edgeauth.broker.token.Fingerprints.of(token.bytes()));
-            audit.record("token.issued", "ok", fields);
-            meters.counter("edgeauth.tokens.issued", "grant", "client_credentials", "format",
-                    format.name().toLowerCase()).increment();
-            return token;
+            return issuance.issue(device, format, scope, "client_credentials", fields);
         } catch (TokenRejectedException e) {
-            fields.put("detail", e.getMessage());
-            audit.record("token.refused", e.reason().code(), fields);
-            meters.counter("edgeauth.tokens.refused", "grant", "client_credentials", "reason", e.reason().code())
-                    .increment();
+            issuance.refused(e, "client_credentials", fields);
             throw e;
         }
     }
@@ -104,30 +73,8 @@ public final class DeviceTokenService {
                 });
     }
 
-    private static Confirmation confirmation(Device device) {
-        switch (device.credential().type()) {
-            case X5T_S256:
-                return new Confirmation(device.credential().value(), null);
-            case JWK:
-                try {
-                    return new Confirmation(null,
-                            JWK.parse(device.credential().value()).computeThumbprint().toString());
-                } catch (ParseException | JOSEException e) {
-                    return Confirmation.NONE;
-                }
-            default:
-                return Confirmation.NONE;
-        }
-    }
-
     /** Requested scopes minus topic grants ({@code pub:}, {@code sub:}), which only an operator can give. */
     static String[] plainScopes(String scope) {
-        if (scope == null || scope.isBlank()) {
-            return new String[0];
-        }
-        return Arrays.stream(scope.trim().split("\\s+"))
-                .filter(s -> s.indexOf(':') < 0 && s.length() <= 64)
-                .limit(32)
-                .toArray(String[]::new);
+        return DeviceTokenIssuance.plainScopes(scope);
     }
 }

@@ -1,0 +1,104 @@
+package io.edgeauth.broker.http;
+
+import io.edgeauth.broker.oauth.EthDeviceTokenService;
+import io.edgeauth.broker.policy.rate.LocalRateLimits;
+import io.edgeauth.broker.token.TokenFormat;
+import io.edgeauth.broker.token.TokenRejectedException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+
+/**
+ * Ethereum-keyed devices over HTTP: {@code GET /device/eth-challenge?deviceId=...} answers
+ * {@code {challenge, expiresAt}} (rate-limited per source address); {@code POST /device/eth-login}
+ * {@code {deviceId, challenge, signature, token_format?, scope?}} answers like {@code /oauth/token}.
+ * Refusals are RFC 6749 §5.2 errors: an unknown device or a signature by another key is
+ * {@code invalid_client} (401), a device registered with a JWK or certificate is
+ * {@code unauthorized_client}, an unknown, spent or expired challenge is {@code invalid_grant}.
+ */
+final class EthDeviceLoginApi {
+    private final EthDeviceTokenService service;
+    private final LocalRateLimits challengeLimits = new LocalRateLimits(
+            new LocalRateLimits.Settings(1, 120, 0, 100_000, Duration.ofMinutes(10)));
+
+    EthDeviceLoginApi(EthDeviceTokenService service) {
+        this.service = service;
+    }
+
+    void mount(Router router) {
+        router.get("/device/eth-challenge").handler(this::challenge);
+        router.post("/device/eth-login").handler(this::login);
+    }
+
+    private void challenge(RoutingContext ctx) {
+        String deviceId = ctx.queryParams().get("deviceId");
+        if (deviceId == null || deviceId.isEmpty() || deviceId.length() > 128) {
+            HttpErrors.send(ctx, 400, "invalid_request", "deviceId query parameter is required");
+            return;
+        }
+        if (!challengeLimits.tryConnect(null, source(ctx))) {
+            ctx.response().putHeader("retry-after", "60");
+            HttpErrors.send(ctx, 429, "slow_down", "too many challenge requests from this address");
+            return;
+        }
+        try {
+            EthDeviceTokenService.Challenge c = service.challenge(deviceId);
+            HttpErrors.json(ctx, 200, new JsonObject().put("deviceId", deviceId).put("challenge", c.text())
+                    .put("expiresAt", c.expiresAt().toString()));
+        } catch (TokenRejectedException e) {
+            refuse(ctx, e);
+        }
+    }
+
+    private void login(RoutingContext ctx) {
+        JsonObject body = JsonBodies.required(ctx);
+        if (body == null) {
+            return;
+        }
+        if (!(body.getValue("deviceId") instanceof String deviceId) || !(body.getValue("challenge") instanceof String challenge)
+                || !(body.getValue("signature") instanceof String signature)) {
+            HttpErrors.send(ctx, 400, "invalid_request",
+                    "body must be {\"deviceId\", \"challenge\", \"signature\": <0x r||s||v>, \"token_format\"?: jwt|cwt}");
+            return;
+        }
+        TokenFormat format;
+        String scope = body.getValue("scope") instanceof String s ? s : null;
+        try {
+            format = TokenFormat.parse(body.getValue("token_format") instanceof String f ? f : null);
+        } catch (IllegalArgumentException e) {
+            HttpErrors.send(ctx, 400, "invalid_request", e.getMessage());
+            return;
+        }
+        ctx.vertx().executeBlocking(() -> service.login(deviceId, challenge, signature, format, scope, "http"), false)
+                .onSuccess(token -> HttpErrors.json(ctx, 200, OAuthApi.tokenResponse(token, scope)))
+                .onFailure(e -> {
+                    if (e instanceof TokenRejectedException tre) {
+                        refuse(ctx, tre);
+                    } else {
+                        ctx.fail(e);
+                    }
+                });
+    }
+
+    private static void refuse(RoutingContext ctx, TokenRejectedException e) {
+        String description = e.reason().code() + ": " + e.getMessage();
+        switch (e.reason()) {
+            case UNKNOWN_DEVICE, BAD_SIGNATURE -> HttpErrors.send(ctx, 401, "invalid_client", description);
+            case FORBIDDEN -> HttpErrors.send(ctx, 400, "unauthorized_client", description);
+            case MALFORMED -> HttpErrors.send(ctx, 400, "invalid_request", description);
+            case INTERNAL_ERROR -> HttpErrors.send(ctx, 500, "server_error", description);
+            default -> HttpErrors.send(ctx, 400, "invalid_grant", description);
+        }
+    }
+
+    private static InetAddress source(RoutingContext ctx) {
+        try {
+            return InetAddress.getByName(ctx.request().remoteAddress().hostAddress());
+        } catch (UnknownHostException | RuntimeException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package io.edgeauth.broker.oauth;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.jwk.JWK;
+import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.registry.Device;
+import io.edgeauth.broker.token.Confirmation;
+import io.edgeauth.broker.token.Fingerprints;
+import io.edgeauth.broker.token.IssuedToken;
+import io.edgeauth.broker.token.TokenClaims;
+import io.edgeauth.broker.token.TokenFormat;
+import io.edgeauth.broker.token.TokenIssuer;
+import io.edgeauth.broker.token.TokenRejectedException;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.text.ParseException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What every device grant shares once the device has proven itself (by client assertion or by an
+ * Ethereum signature): the claims come from the registry, never from the request (tenant,
+ * {@code geo} narrowed to the device's region cells, {@code cnf}, {@code owner}), the token is issued,
+ * audited and counted. Package-private helper of {@link DeviceTokenService} and
+ * {@link EthDeviceTokenService}. Thread-safe.
+ */
+final class DeviceTokenIssuance {
+    private final TokenIssuer issuer;
+    private final List<String> audiences;
+    private final String regionName;
+    private final AuditLog audit;
+    private final MeterRegistry meters;
+
+    DeviceTokenIssuance(TokenIssuer issuer, List<String> audiences, String regionName, AuditLog audit,
+                        MeterRegistry meters) {
+        this.issuer = issuer;
+        this.audiences = List.copyOf(audiences);
+        this.regionName = regionName == null || regionName.isEmpty() ? null : regionName;
+        this.audit = audit;
+        this.meters = meters;
+    }
+
+    /** Issues, audits ({@code token.issued} with {@code fields}) and counts a token for a proven device. */
+    IssuedToken issue(Device device, TokenFormat format, String scope, String grant, Map<String, Object> fields) {
+        TokenClaims.Builder claims = TokenClaims.builder(device.tenant(), device.id())
+                .audience(audiences.toArray(String[]::new))
+                .scope(plainScopes(scope))
+                .geo(device.region().toArray(String[]::new))
+                .cnf(confirmation(device))
+                .owner(device.owner());
+        if (regionName != null) {
+            claims.region(regionName);
+        }
+        IssuedToken token = issuer.issue(claims.build(), format);
+        fields.put("format", format.name().toLowerCase());
+        fields.put("kid", token.kid());
+        fields.put("token", Fingerprints.of(token.bytes()));
+        audit.record("token.issued", "ok", fields);
+        meters.counter("edgeauth.tokens.issued", "grant", grant, "format", format.name().toLowerCase()).increment();
+        return token;
+    }
+
+    /** Audits ({@code token.refused}) and counts a refused device grant. */
+    void refused(TokenRejectedException e, String grant, Map<String, Object> fields) {
+        fields.put("detail", e.getMessage());
+        audit.record("token.refused", e.reason().code(), fields);
+        meters.counter("edgeauth.tokens.refused", "grant", grant, "reason", e.reason().code()).increment();
+    }
+
+    static Confirmation confirmation(Device device) {
+        switch (device.credential().type()) {
+            case X5T_S256:
+                return new Confirmation(device.credential().value(), null);
+            case JWK:
+                try {
+                    return new Confirmation(null,
+                            JWK.parse(device.credential().value()).computeThumbprint().toString());
+                } catch (ParseException | JOSEException e) {
+                    return Confirmation.NONE;
+                }
+            default:
+                return Confirmation.NONE;
+        }
+    }
+
+    /** Requested scopes minus topic grants ({@code pub:}, {@code sub:}), which only an operator can give. */
+    static String[] plainScopes(String scope) {
+        if (scope == null || scope.isBlank()) {
+            return new String[0];
+        }
+        return Arrays.stream(scope.trim().split("\\s+"))
+                .filter(s -> s.indexOf(':') < 0 && s.length() <= 64)
+                .limit(32)
+                .toArray(String[]::new);
+    }
+}

@@ -1,0 +1,182 @@
+package io.edgeauth.broker.oauth;
+
+import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.registry.Device;
+import io.edgeauth.broker.registry.DeviceRegistry;
+import io.edgeauth.broker.store.Store;
+import io.edgeauth.broker.token.IssuedToken;
+import io.edgeauth.broker.token.RejectionReason;
+import io.edgeauth.broker.token.TokenFormat;
+import io.edgeauth.broker.token.TokenIssuer;
+import io.edgeauth.broker.token.TokenRejectedException;
+import io.edgeauth.wallet.SiweException;
+import io.edgeauth.wallet.SignatureRecovery;
+import io.edgeauth.wallet.internal.EcdsaSignature;
+import io.edgeauth.wallet.internal.Eip191;
+import io.edgeauth.wallet.internal.Eip55;
+import io.edgeauth.wallet.internal.Hex;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Tokens for devices registered by Ethereum address (no X.509, no JWK): the device asks for a
+ * challenge, signs it with EIP-191 {@code personal_sign}, and gets the same token a
+ * {@code client_credentials} grant gives (claims from the registry, see {@link DeviceTokenIssuance}).
+ * Challenges are random (128 bits), bound to the device, short-lived and single use: they live in the
+ * durable {@link Store} (so any node can consume one another issued) and {@link Store#take} spends
+ * them atomically, whatever the outcome of the attempt. The signature must be canonical (low s, v in
+ * 27/28 or 0/1); the recovered address is compared with the registered checksummed address.
+ * Thread-safe.
+ */
+public final class EthDeviceTokenService {
+    static final String SPACE = "eth-device-challenges";
+    static final String GRANT = "eth_challenge";
+    private static final char[] ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
+    private static final int MAX_CHALLENGE_CHARS = 512;
+
+    private final Store store;
+    private final DeviceRegistry registry;
+    private final SignatureRecovery recovery;
+    private final DeviceTokenIssuance issuance;
+    private final Clock clock;
+    private final Duration challengeLifetime;
+    private final SecureRandom random = new SecureRandom();
+
+    /** A challenge to sign, as handed to the device. */
+    public record Challenge(String text, Instant expiresAt) { }
+
+    public EthDeviceTokenService(Store store, DeviceRegistry registry, SignatureRecovery recovery, TokenIssuer issuer,
+                                 List<String> audiences, String regionName, Duration challengeLifetime, Clock clock,
+                                 AuditLog audit, MeterRegistry meters) {
+        this.store = store;
+        this.registry = registry;
+        this.recovery = recovery;
+        this.issuance = new DeviceTokenIssuance(issuer, audiences, regionName, audit, meters);
+        this.challengeLifetime = challengeLifetime;
+        this.clock = clock;
+    }
+
+    /**
+     * A fresh challenge for a device registered by Ethereum address.
+     *
+     * @throws TokenRejectedException UNKNOWN_DEVICE when the device is not registered, FORBIDDEN when it
+     *     is registered with another kind of credential
+     */
+    public Challenge challenge(String deviceId) throws TokenRejectedException {
+        ethDevice(deviceId);
+        Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        Instant expires = now.plus(challengeLifetime);
+        char[] nonce = new char[22]; // 62^22 > 2^128
+        for (int i = 0; i < nonce.length; i++) {
+            nonce[i] = ALPHABET[random.nextInt(ALPHABET.length)];
+        }
+        String text = "edgeauth device login\nDevice: " + deviceId + "\nChallenge: " + new String(nonce)
+                + "\nIssued At: " + now + "\nExpiration Time: " + expires;
+        store.put(SPACE, hash(text), record(deviceId, expires), expires);
+        return new Challenge(text, expires);
+    }
+
+    /**
+     * Spends the challenge and, if the signature over it recovers to the device's registered address,
+     * issues a token.
+     *
+     * @param signatureHex 65 bytes r || s || v as 0x-prefixed hex
+     * @throws TokenRejectedException REPLAYED (unknown, spent or expired challenge, or one issued to
+     *     another device), UNKNOWN_DEVICE, FORBIDDEN (not an Ethereum-keyed device), MALFORMED (bad
+     *     signature encoding or high s), BAD_SIGNATURE (signed by another key)
+     */
+    public IssuedToken login(String deviceId, String challenge, String signatureHex, TokenFormat format, String scope,
+                             String channel) throws TokenRejectedException {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("grant", GRANT);
+        fields.put("channel", channel);
+        fields.put("client_id", deviceId);
+        try {
+            if (challenge == null || challenge.length() > MAX_CHALLENGE_CHARS) {
+                throw new TokenRejectedException(RejectionReason.REPLAYED, "unknown challenge");
+            }
+            Optional<byte[]> stored = store.take(SPACE, hash(challenge));
+            if (stored.isEmpty()) {
+                throw new TokenRejectedException(RejectionReason.REPLAYED,
+                        "challenge is unknown, expired or already used; get a new one");
+            }
+            ByteBuffer record = ByteBuffer.wrap(stored.get());
+            long expiresAt = record.getLong();
+            String boundTo = StandardCharsets.UTF_8.decode(record).toString();
+            if (!clock.instant().isBefore(Instant.ofEpochSecond(expiresAt))) {
+                throw new TokenRejectedException(RejectionReason.EXPIRED, "challenge expired; get a new one");
+            }
+            if (!boundTo.equals(deviceId)) {
+                throw new TokenRejectedException(RejectionReason.REPLAYED, "challenge was issued to another device");
+            }
+            Device device = ethDevice(deviceId);
+            String recovered = recover(challenge, signatureHex);
+            if (!recovered.equals(device.credential().value())) {
+                throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE,
+                        "challenge is not signed by the device's registered address");
+            }
+            return issuance.issue(device, format, scope, GRANT, fields);
+        } catch (TokenRejectedException e) {
+            issuance.refused(e, GRANT, fields);
+            throw e;
+        }
+    }
+
+    private Device ethDevice(String deviceId) throws TokenRejectedException {
+        Device device = deviceId == null ? null : registry.find(deviceId).orElse(null);
+        if (device == null) {
+            throw new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "device is not registered");
+        }
+        if (device.credential().type() != Device.CredentialType.ETH_ADDRESS) {
+            throw new TokenRejectedException(RejectionReason.FORBIDDEN,
+                    "device is not registered by Ethereum address; it must use client_credentials");
+        }
+        return device;
+    }
+
+    /** The EIP-55 address that signed {@code message} with personal_sign. */
+    private String recover(String message, String signatureHex) throws TokenRejectedException {
+        if (signatureHex == null || !signatureHex.matches("0x[0-9a-fA-F]{130}")) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED,
+                    "signature must be 0x followed by 130 hex digits (r, s, v)");
+        }
+        EcdsaSignature sig;
+        try {
+            sig = EcdsaSignature.parse(Hex.decode(signatureHex.substring(2)));
+        } catch (SiweException e) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, e.getMessage());
+        }
+        byte[] address = recovery.recoverAddress(Eip191.personalMessageHash(message), sig.rs(), sig.recoveryId());
+        if (address == null) {
+            throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, "no public key can be recovered from the signature");
+        }
+        return Eip55.toChecksum(address);
+    }
+
+    private static byte[] record(String deviceId, Instant expires) {
+        byte[] id = deviceId.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(8 + id.length).putLong(expires.getEpochSecond()).put(id).array();
+    }
+
+    static String hash(String challenge) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(challenge.getBytes(StandardCharsets.UTF_8));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(d);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
