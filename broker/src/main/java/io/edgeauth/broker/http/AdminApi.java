@@ -12,7 +12,6 @@ import io.edgeauth.geo.Cover;
 import io.edgeauth.geo.CoverOptions;
 import io.edgeauth.geo.Covers;
 import io.edgeauth.geo.LatLon;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -65,7 +64,7 @@ final class AdminApi {
     }
 
     private void register(RoutingContext ctx, boolean replace) {
-        JsonObject body = jsonBody(ctx);
+        JsonObject body = JsonBodies.required(ctx);
         if (body == null) {
             return;
         }
@@ -109,7 +108,7 @@ final class AdminApi {
     }
 
     private void revoke(RoutingContext ctx) {
-        JsonObject body = jsonBody(ctx);
+        JsonObject body = JsonBodies.required(ctx);
         if (body == null) {
             return;
         }
@@ -136,7 +135,7 @@ final class AdminApi {
     }
 
     private void rotate(RoutingContext ctx) {
-        JsonObject body = ctx.body().length() == 0 ? new JsonObject() : jsonBody(ctx);
+        JsonObject body = JsonBodies.optional(ctx);
         if (body == null) {
             return;
         }
@@ -152,7 +151,7 @@ final class AdminApi {
 
     /** Turns "a circle of r metres around lat,lon" into GeoHash cells for a device's region. */
     private void cover(RoutingContext ctx) {
-        JsonObject body = jsonBody(ctx);
+        JsonObject body = JsonBodies.required(ctx);
         if (body == null) {
             return;
         }
@@ -194,19 +193,5 @@ final class AdminApi {
             o.put("owner", d.owner());
         }
         return o.put("createdAt", d.createdAt().toString());
-    }
-
-    /** The JSON object body, or null after answering 400. */
-    static JsonObject jsonBody(RoutingContext ctx) {
-        try {
-            Object parsed = ctx.body().length() == 0 ? null : io.vertx.core.json.Json.decodeValue(ctx.body().buffer());
-            if (parsed instanceof JsonObject o) {
-                return o;
-            }
-            HttpErrors.send(ctx, 400, "invalid_request", "body must be a JSON object");
-        } catch (DecodeException e) {
-            HttpErrors.send(ctx, 400, "invalid_request", "body is not valid JSON");
-        }
-        return null;
     }
 }

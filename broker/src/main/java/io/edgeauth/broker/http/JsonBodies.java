@@ -16,12 +16,20 @@ final class JsonBodies {
             HttpErrors.send(ctx, 400, "invalid_request", "body must be a JSON object");
             return null;
         }
-        return AdminApi.jsonBody(ctx);
+        try {
+            if (io.vertx.core.json.Json.decodeValue(b) instanceof JsonObject o) {
+                return o;
+            }
+            HttpErrors.send(ctx, 400, "invalid_request", "body must be a JSON object");
+        } catch (io.vertx.core.json.DecodeException e) {
+            HttpErrors.send(ctx, 400, "invalid_request", "body is not valid JSON");
+        }
+        return null;
     }
 
     /** The JSON object body, an empty object when there is no body, or null after answering 400. */
     static JsonObject optional(RoutingContext ctx) {
         Buffer b = ctx.body().buffer();
-        return b == null || b.length() == 0 ? new JsonObject() : AdminApi.jsonBody(ctx);
+        return b == null || b.length() == 0 ? new JsonObject() : required(ctx);
     }
 }

@@ -39,7 +39,7 @@ final class SiweApi {
     }
 
     private void login(RoutingContext ctx) {
-        JsonObject body = AdminApi.jsonBody(ctx);
+        JsonObject body = JsonBodies.required(ctx);
         if (body == null) {
             return;
         }

@@ -60,6 +60,7 @@ class AdminApiTest {
     @Test
     void hostileBodiesGetClearErrors() {
         assertThat(admin.postJson("/admin/devices", "{").statusCode()).isEqualTo(400);
+        assertThat(admin.postJson("/admin/devices", "").statusCode()).as("no body").isEqualTo(400);
         assertThat(admin.postJson("/admin/devices", "[]").statusCode()).isEqualTo(400);
         assertThat(admin.postJson("/admin/devices", "{\"id\":\"../../etc\",\"x5tS256\":\"x\"}").body())
                 .contains("invalid_request").contains("id:");
