@@ -2,7 +2,10 @@ package io.edgeauth.broker.coap;
 
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
@@ -10,6 +13,7 @@ import java.security.Signature;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
@@ -54,6 +58,26 @@ final class TestPki {
     TestPki() throws Exception {
         KeyPair caKeys = ecKeyPair();
         ca = new Issued(caKeys, sign("CN=edgeauth test CA", caKeys, "CN=edgeauth test CA", caKeys, true, null));
+    }
+
+    private TestPki(Issued ca) {
+        this.ca = ca;
+    }
+
+    /** Writes the CA (certificate DER, PKCS#8 key, public key X.509 DER) to {@code dir} for another process. */
+    void saveCa(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        Files.write(dir.resolve("ca.crt"), ca.cert().getEncoded());
+        Files.write(dir.resolve("ca.key"), ca.privateKey().getEncoded());
+    }
+
+    /** The CA saved by {@link #saveCa} (benchmark clients in another JVM issue their certificates with it). */
+    static TestPki loadCa(Path dir) throws Exception {
+        X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(dir.resolve("ca.crt"))));
+        PrivateKey key = KeyFactory.getInstance("EC")
+                .generatePrivate(new PKCS8EncodedKeySpec(Files.readAllBytes(dir.resolve("ca.key"))));
+        return new TestPki(new Issued(new KeyPair(cert.getPublicKey(), key), cert));
     }
 
     static KeyPair ecKeyPair() throws GeneralSecurityException {

@@ -1,0 +1,172 @@
+package io.edgeauth.broker.coap;
+
+import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.auth.DefaultAuthPipeline;
+import io.edgeauth.broker.policy.GeoPolicy;
+import io.edgeauth.broker.policy.RatePlan;
+import io.edgeauth.broker.registry.Device;
+import io.edgeauth.broker.registry.DeviceRegistry;
+import io.edgeauth.broker.revocation.RevocationService;
+import io.edgeauth.broker.store.MvStoreStore;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.LongAdder;
+import org.eclipse.californium.core.CoapResource;
+import org.eclipse.californium.core.CoapServer;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.core.server.resources.CoapExchange;
+import org.eclipse.californium.core.server.resources.Resource;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.scandium.DTLSConnector;
+
+/**
+ * The server half of the out-of-process CoAP benchmarks ({@code bench/coap-cpu}, {@code bench/coap-handshakes},
+ * {@code bench/coap-sessions}): starts one server in this JVM so its CPU (/proc/&lt;pid&gt;/stat) and heap
+ * ({@code jcmd}) can be measured apart from the load client ({@link CoapBenchClient}).
+ *
+ * <p>Arguments: {@code mode [devices] [pkiDir]}.
+ * Modes: {@code bare|edge} (plain CoAP), {@code bare-dtls|edge-dtls} (DTLS 1.2 PSK with derived keys, connection
+ * IDs; the settings CoapBench uses), {@code bare-x509|edge-x509} (the edge's full DTLS configuration: PSK and
+ * ECDSA certificates with mutual authentication from {@link TestPki}; the CA key and certificate are written to
+ * {@code pkiDir} so clients can issue certificates). The edge runs the real pipeline, registry (devices
+ * {@code bench0..bench<devices-1>}), revocation service and rate limits as CoapBench; the bare server is a
+ * Californium {@link CoapServer} (same Californium/Scandium configuration from {@link CoapEdge}) whose resource
+ * only answers 2.04 (POST) / 2.01 on {@code /authz-info}. Prints {@code READY mode=.. port=.. pid=..}, then
+ * runs until killed; edge modes print {@code sessions=N} whenever the session count changes.
+ */
+public final class CoapBenchServer {
+    private CoapBenchServer() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String mode = args.length > 0 ? args[0] : "edge";
+        int devices = args.length > 1 ? Integer.parseInt(args[1]) : 64;
+        Path pkiDir = args.length > 2 ? Path.of(args[2]) : null;
+        boolean x509 = mode.endsWith("-x509");
+        boolean dtls = mode.endsWith("-dtls") || x509;
+        CoapSettings settings = CoapSettings.defaults().withLimits(1_000_000, 64 * 1024, 4096);
+        if (dtls) {
+            settings = settings.withPsk(EdgeFixture.MASTER).withPorts("127.0.0.1", -1, 0);
+        }
+        if (x509) {
+            TestPki pki = new TestPki();
+            TestPki.Issued serverCert = pki.server("localhost");
+            settings = settings.withCertificates(serverCert.privateKey(), List.of(serverCert.cert()),
+                    List.of(pki.ca.cert()), false);
+            if (pkiDir == null) {
+                throw new IllegalArgumentException("x509 modes need a pkiDir for the CA");
+            }
+            pki.saveCa(pkiDir);
+        }
+        // clients may be many distinct peers (sessions bench): keep Californium's per-peer state for all of them
+        int peers = Integer.getInteger("bench.connections", 150_000);
+        settings = settings.withSockets(settings.receiveBufferSize(), settings.sendBufferSize(), peers,
+                settings.connectionIdLength());
+        int port;
+        AutoCloseable server;
+        CoapEdge edge = null;
+        MvStoreStore store = null;
+        if (mode.startsWith("bare")) {
+            LongAdder published = new LongAdder();
+            Configuration config = CoapEdge.configuration(settings);
+            CoapServer s = new CoapServer(config);
+            s.add(new CoapResource("d") {
+                @Override
+                public Resource getChild(String name) {
+                    return this;
+                }
+
+                @Override
+                public void handlePOST(CoapExchange exchange) {
+                    published.increment();
+                    exchange.respond(ResponseCode.CHANGED);
+                }
+            }, new CoapResource("authz-info") {
+                @Override
+                public void handlePOST(CoapExchange exchange) {
+                    exchange.respond(ResponseCode.CREATED);
+                }
+            });
+            CoapEndpoint ep;
+            if (dtls) {
+                Configuration dtlsConfig = new Configuration(config);
+                dtlsConfig.set(CoapConfig.RESPONSE_MATCHING, CoapConfig.MatcherMode.PRINCIPAL);
+                ep = CoapEndpoint.builder().setConfiguration(dtlsConfig)
+                        .setConnector(new DTLSConnector(CoapEdge.dtlsConfig(settings, dtlsConfig))).build();
+            } else {
+                ep = CoapEndpoint.builder().setConfiguration(config)
+                        .setInetSocketAddress(new InetSocketAddress("127.0.0.1", 0)).build();
+            }
+            s.addEndpoint(ep);
+            s.start();
+            port = ep.getAddress().getPort();
+            server = s::destroy;
+        } else {
+            Clock clock = Clock.systemUTC();
+            Path dir = Files.createTempDirectory("coap-bench-server");
+            store = new MvStoreStore(dir.resolve("bench.mv"), clock);
+            DeviceRegistry registry = new DeviceRegistry(store);
+            for (int i = 0; i < devices; i++) {
+                registry.register(new Device("bench" + i, "default",
+                        new Device.Credential(Device.CredentialType.JWK, "{}"), List.of(), null, null, clock.instant()));
+            }
+            RevocationService revocations = new RevocationService(store, clock, Duration.ofMinutes(10),
+                    Duration.ofSeconds(30));
+            TestRateLimits limits = new TestRateLimits();
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
+            DefaultAuthPipeline pipeline = new DefaultAuthPipeline(new TestTokens(clock), revocations, registry, limits,
+                    new GeoPolicy(""), iss -> "default", iss -> null, "default", AuditLog.NOOP, meters);
+            LongAdder published = new LongAdder();
+            CoapMessaging counting = new CoapMessaging() {
+                @Override
+                public void publish(String tenant, String topic, byte[] payload, String geo) {
+                    published.increment();
+                }
+
+                @Override
+                public AutoCloseable subscribe(String tenant, String topic, java.util.function.Consumer<byte[]> m) {
+                    return () -> { };
+                }
+            };
+            edge = new CoapEdge(settings, pipeline, revocations, revocations, limits,
+                    n -> RatePlan.defaultPlan(), new GeoPolicy(""), counting, AuditLog.NOOP, meters, clock);
+            edge.start();
+            port = dtls ? edge.dtlsPort() : edge.port();
+            server = edge;
+        }
+        System.out.printf("READY mode=%s port=%d pid=%d%n", mode, port, ProcessHandle.current().pid());
+        System.out.flush();
+        CountDownLatch stop = new CountDownLatch(1);
+        MvStoreStore s = store;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                server.close();
+                if (s != null) {
+                    s.close();
+                }
+            } catch (Exception e) {
+                // exiting anyway
+            }
+            stop.countDown();
+        }));
+        long last = -1;
+        while (!stop.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (edge != null) {
+                long n = edge.sessionCount();
+                if (n != last) {
+                    System.out.println("sessions=" + n);
+                    System.out.flush();
+                    last = n;
+                }
+            }
+        }
+    }
+}
