@@ -33,6 +33,7 @@ import org.eclipse.californium.core.network.CoapEndpoint;
 import org.eclipse.californium.core.network.serialization.UdpDataParser;
 import org.eclipse.californium.core.network.serialization.UdpDataSerializer;
 import org.eclipse.californium.elements.AddressEndpointContext;
+import org.eclipse.californium.elements.DtlsEndpointContext;
 import org.eclipse.californium.elements.EndpointContext;
 import org.eclipse.californium.elements.MessageCallback;
 import org.eclipse.californium.elements.RawData;
@@ -41,6 +42,7 @@ import org.eclipse.californium.scandium.DTLSConnector;
 import org.eclipse.californium.scandium.config.DtlsConfig;
 import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
 import org.eclipse.californium.scandium.dtls.CertificateType;
+import org.eclipse.californium.scandium.dtls.cipher.CipherSuite;
 import org.eclipse.californium.scandium.dtls.pskstore.AdvancedSinglePskStore;
 import org.eclipse.californium.scandium.dtls.x509.SingleCertificateProvider;
 import org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVerifier;
@@ -64,6 +66,8 @@ import org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVe
  * </ul>
  */
 public final class CoapBenchClient {
+    private static final java.util.concurrent.atomic.AtomicBoolean SUITE_SHOWN =
+            new java.util.concurrent.atomic.AtomicBoolean();
     private static final Pattern USED = Pattern.compile("used (\\d+)K");
 
     private CoapBenchClient() {
@@ -250,6 +254,9 @@ public final class CoapBenchClient {
 
                 @Override
                 public void onContextEstablished(EndpointContext context) {
+                    if (!SUITE_SHOWN.getAndSet(true)) {
+                        System.err.println("negotiated: " + context.get(DtlsEndpointContext.KEY_CIPHER));
+                    }
                 }
 
                 @Override
@@ -281,8 +288,17 @@ public final class CoapBenchClient {
         }
     }
 
-    static Configuration oneShotConfig() {
+    static Configuration oneShotConfig(String kind) {
         Configuration c = EdgeFixture.clientConfig();
+        // RFC 7925's mandatory suites by default; -Dbench.suites=A,B to offer others (e.g. ECDHE_PSK)
+        String suites = System.getProperty("bench.suites",
+                "x509".equals(kind) ? "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8" : "TLS_PSK_WITH_AES_128_CCM_8");
+        List<CipherSuite> list = new ArrayList<>();
+        for (String name : suites.split(",")) {
+            list.add(CipherSuite.valueOf(name.trim()));
+        }
+        c.set(DtlsConfig.DTLS_RECOMMENDED_CIPHER_SUITES_ONLY, false);
+        c.set(DtlsConfig.DTLS_CIPHER_SUITES, list);
         c.set(DtlsConfig.DTLS_RECEIVER_THREAD_COUNT, 1);
         c.set(DtlsConfig.DTLS_CONNECTOR_THREAD_COUNT, 1);
         c.set(DtlsConfig.DTLS_MAX_CONNECTIONS, 4);
@@ -313,7 +329,7 @@ public final class CoapBenchClient {
     static void handshakes(String mode, String kind, int port, long pid, int seconds, int concurrency, Path pkiDir)
             throws Exception {
         InetSocketAddress server = new InetSocketAddress("127.0.0.1", port);
-        Configuration c = oneShotConfig();
+        Configuration c = oneShotConfig(kind);
         TestPki pki = "x509".equals(kind) ? TestPki.loadCa(pkiDir) : null;
         List<TestPki.Issued> certs = new ArrayList<>();
         for (int i = 0; pki != null && i < concurrency; i++) {
@@ -326,6 +342,9 @@ public final class CoapBenchClient {
         LongAdder ok = new LongAdder();
         LongAdder failed = new LongAdder();
         AtomicInteger seq = new AtomicInteger();
+        LongAdder startNs = new LongAdder();
+        LongAdder exchangeNs = new LongAdder();
+        LongAdder closeNs = new LongAdder();
         CountDownLatch done = new CountDownLatch(concurrency);
         for (int w = 0; w < concurrency; w++) {
             int worker = w;
@@ -337,13 +356,20 @@ public final class CoapBenchClient {
                         DtlsConnectorConfig cfg = pki == null ? pskClient(c, local, "bench" + worker)
                                 : x509Client(c, local, pki, certs.get(worker));
                         boolean good;
+                        long t1 = t0;
+                        long t2 = t0;
                         try (OneShot shot = new OneShot(cfg, executor, server)) {
+                            t1 = System.nanoTime();
                             good = shot.exchange(ping(seq.incrementAndGet()), 5000) != null;
+                            t2 = System.nanoTime();
                         } catch (Exception e) {
                             good = false;
                         }
                         if (t0 >= warm) {
                             (good ? ok : failed).increment();
+                            startNs.add(t1 - t0);
+                            exchangeNs.add(t2 - t1);
+                            closeNs.add(System.nanoTime() - t2);
                         }
                     }
                 } finally {
@@ -360,10 +386,17 @@ public final class CoapBenchClient {
         double secs = (System.nanoTime() - wall0) / 1e9;
         double cpuSecs = (ticks1 - ticks0) / (double) clkTck();
         System.out.printf("handshakes mode=%s kind=%s concurrency=%d seconds=%.1f ok=%d failed=%d rate=%.0f hs/s "
-                        + "server_cpu=%.2f s (%.0f%% of a core) server_cpu_per_hs=%.0f us%n", mode, kind, concurrency,
+                        + "server_cpu=%.2f s (%.0f%% of a core) server_cpu_per_hs=%.0f us "
+                        + "client_ms(start/handshake+ping/close)=%.1f/%.1f/%.1f%n", mode, kind, concurrency,
                 secs, ok.sum(), failed.sum(), ok.sum() / secs, cpuSecs, 100 * cpuSecs / secs,
-                ok.sum() == 0 ? 0 : cpuSecs * 1e6 / ok.sum());
+                ok.sum() == 0 ? 0 : cpuSecs * 1e6 / ok.sum(), avgMs(startNs, ok, failed), avgMs(exchangeNs, ok, failed),
+                avgMs(closeNs, ok, failed));
         executor.shutdownNow();
+    }
+
+    private static double avgMs(LongAdder ns, LongAdder ok, LongAdder failed) {
+        long n = ok.sum() + failed.sum();
+        return n == 0 ? 0 : ns.sum() / 1e6 / n;
     }
 
     // ---- memory per authorized DTLS session ----
@@ -376,7 +409,7 @@ public final class CoapBenchClient {
 
     static void sessions(String mode, int port, long pid, int count, int concurrency) throws Exception {
         InetSocketAddress server = new InetSocketAddress("127.0.0.1", port);
-        Configuration c = oneShotConfig();
+        Configuration c = oneShotConfig("psk");
         long before = usedAfterGc(pid);
         ExecutorService executor = Executors.newFixedThreadPool(2);
         AtomicInteger next = new AtomicInteger();
