@@ -58,9 +58,9 @@ import org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVe
  * a new client connector (new socket, new session, cookie exchange) that then sends a CoAP ping and waits for
  * the server's RST; {@code CONCURRENCY} such loops in parallel. Reports handshakes/s and server CPU per
  * handshake.</li>
- * <li>{@code sessions MODE PORT PID COUNT CONCURRENCY}: COUNT distinct PSK devices {@code bench0..}, each from its
- * own peer address (own loopback IP 127.2+.x.y), handshake and upload a token to {@code /authz-info} (2.01),
- * then the client connector is dropped without a close_notify (the device goes quiet; the server keeps the
+ * <li>{@code sessions MODE PORT PID COUNT CONCURRENCY [POSTS]}: COUNT distinct PSK devices {@code bench0..}, each
+ * from its own peer address (own loopback IP 127.2+.x.y), handshake and upload a token to {@code /authz-info}
+ * (2.01), optionally POSTS telemetry requests (2.04; each leaves an exchange in the per-peer deduplicator), then the client connector is dropped without a close_notify (the device goes quiet; the server keeps the
  * DTLS connection and the authorized session). Server heap ({@code jcmd PID GC.run}, then
  * {@code GC.heap_info} "used") before and after gives bytes per authorized session.</li>
  * </ul>
@@ -80,7 +80,7 @@ public final class CoapBenchClient {
             case "handshakes" -> handshakes(args[1], args[2], Integer.parseInt(args[3]), Long.parseLong(args[4]),
                     Integer.parseInt(args[5]), Integer.parseInt(args[6]), args.length > 7 ? Path.of(args[7]) : null);
             case "sessions" -> sessions(args[1], Integer.parseInt(args[2]), Long.parseLong(args[3]),
-                    Integer.parseInt(args[4]), Integer.parseInt(args[5]));
+                    Integer.parseInt(args[4]), Integer.parseInt(args[5]), args.length > 6 ? Integer.parseInt(args[6]) : 0);
             default -> throw new IllegalArgumentException("load|handshakes|sessions");
         }
         System.exit(0);
@@ -407,7 +407,7 @@ public final class CoapBenchClient {
         return new InetSocketAddress(InetAddress.getByAddress(ip), 0);
     }
 
-    static void sessions(String mode, int port, long pid, int count, int concurrency) throws Exception {
+    static void sessions(String mode, int port, long pid, int count, int concurrency, int posts) throws Exception {
         InetSocketAddress server = new InetSocketAddress("127.0.0.1", port);
         Configuration c = oneShotConfig("psk");
         long before = usedAfterGc(pid);
@@ -435,6 +435,16 @@ public final class CoapBenchClient {
                             try (OneShot shot = new OneShot(pskClient(c, deviceAddress(i), id), executor, server)) {
                                 Message m = shot.exchange(datagram, 5000);
                                 good = m instanceof Response resp && resp.getCode() == ResponseCode.CREATED;
+                                for (int k = 0; good && k < posts; k++) {
+                                    Request p = Request.newPost();
+                                    p.setMID((i + k + 1) & 0xffff);
+                                    p.setToken(new byte[] {(byte) (k + 1), (byte) (i >> 16), (byte) (i >> 8), (byte) i});
+                                    p.getOptions().setUriPath("d/" + id + "/up/temp")
+                                            .setContentFormat(MediaTypeRegistry.APPLICATION_JSON);
+                                    p.setPayload("{\"t\":21.5,\"h\":40}");
+                                    Message pm = shot.exchange(serializer.getByteArray(p), 5000);
+                                    good = pm instanceof Response resp && resp.getCode() == ResponseCode.CHANGED;
+                                }
                             } catch (Exception e) {
                                 good = false;
                             }
@@ -455,9 +465,9 @@ public final class CoapBenchClient {
         long after = usedAfterGc(pid);
         long per = ok.sum() == 0 ? 0 : (after - before) / ok.sum();
         double oneMillionGiB = per * 1e6 / (1L << 30);
-        System.out.printf("sessions mode=%s sessions=%d failed=%d setup=%.1f s (%.0f handshakes+uploads/s) "
+        System.out.printf("sessions mode=%s posts_per_device=%d sessions=%d failed=%d setup=%.1f s (%.0f handshakes+uploads/s) "
                         + "heap_before=%d MiB heap_after=%d MiB bytes_per_session=%d 1M_sessions=%.2f GiB "
-                        + "(%.0f%% of 12 GiB)%n", mode, ok.sum(), failed.sum(), setup, ok.sum() / setup,
+                        + "(%.0f%% of 12 GiB)%n", mode, posts, ok.sum(), failed.sum(), setup, ok.sum() / setup,
                 before >> 20, after >> 20, per, oneMillionGiB, 100 * oneMillionGiB / 12);
         executor.shutdownNow();
     }
