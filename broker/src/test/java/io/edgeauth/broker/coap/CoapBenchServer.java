@@ -70,6 +70,11 @@ public final class CoapBenchServer {
         int peers = Integer.getInteger("bench.connections", 150_000);
         settings = settings.withSockets(settings.receiveBufferSize(), settings.sendBufferSize(), peers,
                 settings.connectionIdLength());
+        // -Dbench.dedupPerPeer=N: PEERS_MARK_AND_SWEEP exchanges remembered per peer (edge default 8)
+        Integer perPeer = Integer.getInteger("bench.dedupPerPeer");
+        if (perPeer != null) {
+            settings = settings.withDeduplicator(CoapSettings.Deduplicator.PEERS_MARK_AND_SWEEP, perPeer);
+        }
         int port;
         AutoCloseable server;
         CoapEdge edge = null;
@@ -142,7 +147,8 @@ public final class CoapBenchServer {
             port = dtls ? edge.dtlsPort() : edge.port();
             server = edge;
         }
-        System.out.printf("READY mode=%s port=%d pid=%d%n", mode, port, ProcessHandle.current().pid());
+        System.out.printf("READY mode=%s port=%d pid=%d settings=%s%n", mode, port, ProcessHandle.current().pid(),
+                settings);
         System.out.flush();
         CountDownLatch stop = new CountDownLatch(1);
         MvStoreStore s = store;
