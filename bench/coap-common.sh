@@ -24,7 +24,7 @@ start_server() {
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then cat "$SERVER_LOG" >&2; echo "server failed" >&2; exit 1; fi
     sleep 0.1
   done
-  SERVER_PORT="$(sed -n 's/^READY.* port=\([0-9]*\).*/\1/p' "$SERVER_LOG")"
+  SERVER_PORT="$(sed -n 's/^READY mode=[^ ]* port=\([0-9]*\) .*/\1/p' "$SERVER_LOG")"
   [ -n "$SERVER_PORT" ] || { cat "$SERVER_LOG" >&2; echo "server not ready" >&2; exit 1; }
 }
 
