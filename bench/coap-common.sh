@@ -20,7 +20,7 @@ start_server() {
   java $SERVER_OPTS $LOGCFG -cp "$CP" io.edgeauth.broker.coap.CoapBenchServer "$@" >"$SERVER_LOG" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 600); do
-    if grep -q '^READY' "$SERVER_LOG"; then break; fi
+    if grep -q '^READY.* end$' "$SERVER_LOG"; then break; fi
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then cat "$SERVER_LOG" >&2; echo "server failed" >&2; exit 1; fi
     sleep 0.1
   done

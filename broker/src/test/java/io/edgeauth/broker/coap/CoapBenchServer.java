@@ -147,8 +147,8 @@ public final class CoapBenchServer {
             port = dtls ? edge.dtlsPort() : edge.port();
             server = edge;
         }
-        System.out.printf("READY mode=%s port=%d pid=%d settings=%s%n", mode, port, ProcessHandle.current().pid(),
-                settings);
+        System.out.println("settings " + settings);
+        System.out.printf("READY mode=%s port=%d pid=%d end%n", mode, port, ProcessHandle.current().pid());
         System.out.flush();
         CountDownLatch stop = new CountDownLatch(1);
         MvStoreStore s = store;
