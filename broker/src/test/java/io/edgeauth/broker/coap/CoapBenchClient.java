@@ -56,7 +56,8 @@ import org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVe
  * {@code /proc/PID/stat} over the measured window: microseconds of server CPU per request.</li>
  * <li>{@code handshakes MODE psk|x509 PORT PID SECONDS CONCURRENCY [PKIDIR]}: full DTLS 1.2 handshakes, each with
  * a new client connector (new socket, new session, cookie exchange) that then sends a CoAP ping and waits for
- * the server's RST; {@code CONCURRENCY} such loops in parallel. Reports handshakes/s and server CPU per
+ * the server's RST; {@code CONCURRENCY} such loops in parallel ({@code -Dbench.reuse=true}: one connector per
+ * loop whose connection state is cleared before each handshake). Reports handshakes/s and server CPU per
  * handshake.</li>
  * <li>{@code sessions MODE PORT PID COUNT CONCURRENCY [POSTS]}: COUNT distinct PSK devices {@code bench0..}, each
  * from its own peer address (own loopback IP 127.2+.x.y), handshake and upload a token to {@code /authz-info}
@@ -282,6 +283,12 @@ public final class CoapBenchClient {
             }
         }
 
+        /** Forgets the connection and session: the next exchange is a full handshake from the same address. */
+        void forget() {
+            connector.clearConnectionState();
+            inbox.clear();
+        }
+
         @Override
         public void close() {
             connector.destroy();
@@ -329,6 +336,9 @@ public final class CoapBenchClient {
     static void handshakes(String mode, String kind, int port, long pid, int seconds, int concurrency, Path pkiDir)
             throws Exception {
         InetSocketAddress server = new InetSocketAddress("127.0.0.1", port);
+        // -Dbench.reuse=true: one connector per loop, connection state cleared before each handshake (full
+        // handshake, new session, but no socket/thread set-up on the client: more load on the server)
+        boolean reuse = Boolean.getBoolean("bench.reuse");
         Configuration c = oneShotConfig(kind);
         TestPki pki = "x509".equals(kind) ? TestPki.loadCa(pkiDir) : null;
         List<TestPki.Issued> certs = new ArrayList<>();
@@ -349,12 +359,35 @@ public final class CoapBenchClient {
         for (int w = 0; w < concurrency; w++) {
             int worker = w;
             Thread t = new Thread(() -> {
+                OneShot kept = null;
                 try {
                     while (System.nanoTime() < end) {
                         long t0 = System.nanoTime();
                         InetSocketAddress local = new InetSocketAddress("127.0.0.1", 0);
                         DtlsConnectorConfig cfg = pki == null ? pskClient(c, local, "bench" + worker)
                                 : x509Client(c, local, pki, certs.get(worker));
+                        if (reuse) {
+                            boolean good = false;
+                            try {
+                                if (kept == null) {
+                                    kept = new OneShot(cfg, executor, server);
+                                } else {
+                                    kept.forget();
+                                }
+                                long t1 = System.nanoTime();
+                                good = kept.exchange(ping(seq.incrementAndGet()), 5000) != null;
+                                if (t0 >= warm) {
+                                    startNs.add(t1 - t0);
+                                    exchangeNs.add(System.nanoTime() - t1);
+                                }
+                            } catch (Exception e) {
+                                good = false;
+                            }
+                            if (t0 >= warm) {
+                                (good ? ok : failed).increment();
+                            }
+                            continue;
+                        }
                         boolean good;
                         long t1 = t0;
                         long t2 = t0;
@@ -373,6 +406,9 @@ public final class CoapBenchClient {
                         }
                     }
                 } finally {
+                    if (kept != null) {
+                        kept.close();
+                    }
                     done.countDown();
                 }
             }, "hs-" + w);
@@ -385,9 +421,10 @@ public final class CoapBenchClient {
         long ticks1 = cpuTicks(pid);
         double secs = (System.nanoTime() - wall0) / 1e9;
         double cpuSecs = (ticks1 - ticks0) / (double) clkTck();
-        System.out.printf("handshakes mode=%s kind=%s concurrency=%d seconds=%.1f ok=%d failed=%d rate=%.0f hs/s "
+        System.out.printf("handshakes mode=%s kind=%s client=%s concurrency=%d seconds=%.1f ok=%d failed=%d rate=%.0f hs/s "
                         + "server_cpu=%.2f s (%.0f%% of a core) server_cpu_per_hs=%.0f us "
-                        + "client_ms(start/handshake+ping/close)=%.1f/%.1f/%.1f%n", mode, kind, concurrency,
+                        + "client_ms(start/handshake+ping/close)=%.1f/%.1f/%.1f%n", mode, kind,
+                reuse ? "reused-connector" : "new-connector", concurrency,
                 secs, ok.sum(), failed.sum(), ok.sum() / secs, cpuSecs, 100 * cpuSecs / secs,
                 ok.sum() == 0 ? 0 : cpuSecs * 1e6 / ok.sum(), avgMs(startNs, ok, failed), avgMs(exchangeNs, ok, failed),
                 avgMs(closeNs, ok, failed));
