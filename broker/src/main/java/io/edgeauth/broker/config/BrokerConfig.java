@@ -50,7 +50,7 @@ public record BrokerConfig(
      */
     public record Coap(String host, int port, int dtlsPort, Path pskMasterSecretFile, Path keyStore,
                        String keyStorePassword, Path trustStore, String trustStorePassword, boolean rawPublicKeys,
-                       int maxSessions, int receiveBufferBytes) { }
+                       int maxSessions, int receiveBufferBytes, int dedupExchangesPerPeer) { }
 
     /** Token lifetimes and verification bounds. */
     public record Tokens(Duration defaultLifetime, Duration maxLifetime, Duration clockLeeway, int maxTokenBytes,

@@ -51,6 +51,7 @@ public final class ConfigValidator {
         positive(errors, "mqtt.offlineQueueLength", c.mqtt().offlineQueueLength(), 0, 10_000_000);
         positive(errors, "coap.maxSessions", c.coap().maxSessions(), 1, 100_000_000);
         positive(errors, "coap.receiveBufferBytes", c.coap().receiveBufferBytes(), 65_536, 1 << 30);
+        positive(errors, "coap.dedupExchangesPerPeer", c.coap().dedupExchangesPerPeer(), 4, 1024);
         tokens(errors, c.tokens());
         tenants(errors, c.tenants());
         issuers(errors, c);
