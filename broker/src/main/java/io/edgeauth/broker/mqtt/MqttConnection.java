@@ -118,7 +118,6 @@ final class MqttConnection {
         this.socket = SocketAccess.socket(endpoint);
         this.writer = socket instanceof NetSocketInternal internal ? internal : null;
         this.eventLoop = context instanceof ContextInternal internal ? internal.nettyEventLoop() : null;
-        SocketAccess.consolidateFlushes(socket);
         this.v5 = endpoint.protocolVersion() >= MqttReasons.MQTT_5;
         this.limits = edge.settings.limits();
     }

@@ -1,8 +1,5 @@
 package io.edgeauth.broker.mqtt;
 
-import io.netty.channel.ChannelPipeline;
-import io.netty.handler.flush.FlushConsolidationHandler;
-import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.mqtt.MqttEndpoint;
 import java.lang.reflect.Field;
@@ -31,28 +28,6 @@ final class SocketAccess {
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOG.warn("vertx-mqtt internals changed: MQTT publishers cannot be paused, overflow policy only", e);
             return null;
-        }
-    }
-
-    /**
-     * Puts a Netty {@link FlushConsolidationHandler} at the head of the connection's pipeline: Vert.x
-     * flushes every write made outside a read of the same connection, so each PUBLISH routed to a
-     * subscriber was its own {@code write(2)} (and TCP segment). With the handler, the flushes of one
-     * event-loop turn become one (still flushed at the end of that turn, on close and on writability
-     * changes), so a burst of deliveries leaves in a few segments. Order and backpressure are untouched:
-     * every write still goes through Vert.x.
-     */
-    static void consolidateFlushes(NetSocket socket) {
-        if (socket instanceof NetSocketInternal internal) {
-            try {
-                ChannelPipeline pipeline = internal.channelHandlerContext().pipeline();
-                if (pipeline.get(FlushConsolidationHandler.class) == null) {
-                    pipeline.addFirst("edgeauthFlushConsolidation", new FlushConsolidationHandler(
-                            FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
-                }
-            } catch (RuntimeException e) {
-                LOG.debug("flush consolidation not installed: {}", e.toString());
-            }
         }
     }
 
