@@ -21,6 +21,12 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.net.NetSocketInternal;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.mqtt.MqttFixedHeader;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.mqtt.MqttEndpoint;
@@ -70,12 +76,17 @@ final class MqttConnection {
     private final Context context;
     private final Executor executor;
     private final NetSocket socket;
+    /** The same socket when it takes Netty messages (TCP, TLS): deliveries are written there directly. */
+    private final NetSocketInternal writer;
+    private final io.netty.channel.EventLoop eventLoop;
     private final boolean v5;
     private final MqttSettings.Limits limits;
     private TransportFacts transport;
     private String reportedGeo;
     private DeviceSession session;
     private TopicAcl acl;
+    /** The last topic this connection published to that passed the topic checks and {@link #acl}; or null. */
+    private String lastAllowedTopic;
     private RateLimiter limiter;
     private MqttSessionState state;
     private String clientId;
@@ -105,6 +116,8 @@ final class MqttConnection {
         this.context = context;
         this.executor = task -> context.runOnContext(v -> task.run());
         this.socket = SocketAccess.socket(endpoint);
+        this.writer = socket instanceof NetSocketInternal internal ? internal : null;
+        this.eventLoop = context instanceof ContextInternal internal ? internal.nettyEventLoop() : null;
         this.v5 = endpoint.protocolVersion() >= MqttReasons.MQTT_5;
         this.limits = edge.settings.limits();
     }
@@ -349,17 +362,20 @@ final class MqttConnection {
             renew(m.payload().getBytes(), () -> acknowledge(m));
             return;
         }
-        String error = topicError(topic, false);
-        if (error != null) {
-            refusePublish(m, MqttPubAckReasonCode.TOPIC_NAME_INVALID, "topic_invalid");
-            if (!v5) {
-                endpoint.close(); // MQTT 3.1.1 has no negative PUBACK: a malformed topic ends the connection
+        if (!topic.equals(lastAllowedTopic)) { // a device publishes to few topics: check each new one once
+            String error = topicError(topic, false);
+            if (error != null) {
+                refusePublish(m, MqttPubAckReasonCode.TOPIC_NAME_INVALID, "topic_invalid");
+                if (!v5) {
+                    endpoint.close(); // MQTT 3.1.1 has no negative PUBACK: a malformed topic ends the connection
+                }
+                return;
             }
-            return;
-        }
-        if (!acl.mayPublish(topic)) {
-            refusePublish(m, MqttPubAckReasonCode.NOT_AUTHORIZED, "not_authorized");
-            return;
+            if (!acl.mayPublish(topic)) {
+                refusePublish(m, MqttPubAckReasonCode.NOT_AUTHORIZED, "not_authorized");
+                return;
+            }
+            lastAllowedTopic = topic; // valid and allowed by the current acl (reset when the acl changes)
         }
         if (!limiter.tryAcquire(m.payload().length())) {
             if (++overLimitStreak >= edge.settings.abuseThreshold()) {
@@ -373,7 +389,7 @@ final class MqttConnection {
         }
         overLimitStreak = 0;
         List<RoutedMessage.UserProperty> properties = userProperties(m.properties());
-        String location = userProperty(m.properties(), "geo");
+        String location = userProperty(properties, "geo");
         if (location != null) {
             try {
                 edge.geo.checkLocation(location, session.token().geo());
@@ -575,14 +591,29 @@ final class MqttConnection {
                 outgoing.put(id, d);
             }
             RoutedMessage m = d.message();
-            endpoint.publish(m.topic(), Buffer.buffer(m.payload()), MqttQoS.valueOf(d.qos()), d.duplicate(),
-                    m.retain(), id, outgoingProperties(m));
+            MqttQoS qos = MqttQoS.valueOf(d.qos());
+            if (writer != null && endpoint.isConnected()) {
+                // what endpoint.publish writes, without its two payload copies (Buffer -> byte[] -> ByteBuf):
+                // the payload is immutable and shared, so it is wrapped; the encoder copies it once into the frame
+                writer.writeMessage(new io.netty.handler.codec.mqtt.MqttPublishMessage(
+                        new MqttFixedHeader(MqttMessageType.PUBLISH, d.duplicate(), qos, m.retain(), 0),
+                        new MqttPublishVariableHeader(m.topic(), id, outgoingProperties(m)),
+                        Unpooled.wrappedBuffer(m.payload())));
+            } else {
+                endpoint.publish(m.topic(), Buffer.buffer(m.payload()), qos, d.duplicate(), m.retain(), id,
+                        outgoingProperties(m));
+            }
             edge.metrics.out();
         }
 
         @Override
         public boolean ready() {
             return socket == null || !socket.writeQueueFull();
+        }
+
+        @Override
+        public boolean onExecutorThread() {
+            return eventLoop != null && eventLoop.inEventLoop();
         }
     }
 
@@ -670,6 +701,7 @@ final class MqttConnection {
             }
             session = s;
             acl = TopicAcl.of(s);
+            lastAllowedTopic = null;
             limiter = edge.rateLimits.forDevice(s.tenant(), s.principal(), edge.ratePlans.apply(s.ratePlan()));
             scheduleExpiry();
             edge.audit.record("mqtt.session.renewed", "ok", auditFields(clientId, s));
@@ -923,7 +955,11 @@ final class MqttConnection {
     }
 
     private static String userProperty(MqttProperties props, String name) {
-        for (RoutedMessage.UserProperty up : userProperties(props)) {
+        return userProperty(userProperties(props), name);
+    }
+
+    private static String userProperty(List<RoutedMessage.UserProperty> properties, String name) {
+        for (RoutedMessage.UserProperty up : properties) {
             if (up.name().equals(name)) {
                 return up.value();
             }
@@ -932,7 +968,7 @@ final class MqttConnection {
     }
 
     private static List<RoutedMessage.UserProperty> userProperties(MqttProperties props) {
-        if (props == null) {
+        if (props == null || props.isEmpty()) {
             return List.of();
         }
         List<? extends MqttProperties.MqttProperty> all = props.getProperties(MqttProperties.USER_PROPERTY);

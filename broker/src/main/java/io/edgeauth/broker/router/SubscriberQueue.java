@@ -28,7 +28,8 @@ import java.util.function.Consumer;
  * sent again (with DUP) on the next attach.
  *
  * <p>Thread-safe: {@link #offer} may be called from any thread; the sink is always called on the
- * executor given at construction (the connection's event loop), one delivery at a time.
+ * executor's thread (the connection's event loop), one delivery at a time: directly when the caller is
+ * already on that thread ({@link Sink#onExecutorThread()}), otherwise through the executor.
  */
 public final class SubscriberQueue implements Subscriber {
 
@@ -45,6 +46,15 @@ public final class SubscriberQueue implements Subscriber {
         /** False while the transport's write buffer is full; call {@link #wakeUp()} when it drains. */
         default boolean ready() {
             return true;
+        }
+
+        /**
+         * True when the calling thread is the one the executor runs on (the connection's event loop).
+         * The queue then delivers at once instead of handing a task to the executor: no hop, no queueing
+         * delay, while still one delivery at a time on that thread.
+         */
+        default boolean onExecutorThread() {
+            return false;
         }
     }
 
@@ -146,6 +156,11 @@ public final class SubscriberQueue implements Subscriber {
             result = online && queue.size() >= highWater ? Offer.CONGESTED : Offer.ACCEPTED;
         }
         scheduleDrain();
+        if (result == Offer.CONGESTED) { // a drain on this thread may have emptied it meanwhile
+            synchronized (lock) {
+                result = sink != null && queue.size() >= highWater ? Offer.CONGESTED : Offer.ACCEPTED;
+            }
+        }
         return result;
     }
 
@@ -194,14 +209,20 @@ public final class SubscriberQueue implements Subscriber {
 
     private void scheduleDrain() {
         Executor ex;
+        Sink target;
         synchronized (lock) {
             if (drainScheduled || sink == null) {
                 return;
             }
             drainScheduled = true;
             ex = executor;
+            target = sink;
         }
-        ex.execute(this::drain);
+        if (target.onExecutorThread()) {
+            drain(); // already on the sink's thread: deliver now (drainScheduled keeps it one at a time)
+        } else {
+            ex.execute(this::drain);
+        }
     }
 
     private void drain() {
@@ -225,7 +246,14 @@ public final class SubscriberQueue implements Subscriber {
                     unacked.addLast(next);
                 }
             }
-            target.send(next);
+            try {
+                target.send(next);
+            } catch (RuntimeException e) {
+                synchronized (lock) {
+                    drainScheduled = false; // a failing sink must not wedge the queue
+                }
+                throw e;
+            }
         }
         waiters.forEach(Runnable::run);
     }

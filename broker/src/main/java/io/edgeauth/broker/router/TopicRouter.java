@@ -2,9 +2,9 @@ package io.edgeauth.broker.router;
 
 import io.edgeauth.broker.policy.TopicFilters;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -58,26 +58,27 @@ public final class TopicRouter {
         if (message.retain()) {
             topics.retain(message);
         }
-        Map<Subscriber, Integer> targets = new IdentityHashMap<>();
-        List<Group> groups = new ArrayList<>(2);
-        String[] levels = message.topic().split("/", -1);
-        collect(topics.root, levels, 0, message.topic().startsWith("$"), targets, groups);
+        Targets targets = new Targets();
+        collect(topics.root, levels(message.topic()), 0, message.topic().startsWith("$"), targets);
         RoutedMessage live = message.withRetain(false);
         int accepted = 0;
         int dropped = 0;
-        List<Subscriber> congested = new ArrayList<>(0);
-        for (Map.Entry<Subscriber, Integer> t : targets.entrySet()) {
-            Subscriber.Offer offer = t.getKey().offer(live, Math.min(t.getValue(), message.qos()));
+        List<Subscriber> congested = List.of();
+        for (int i = 0; i < targets.size; i++) {
+            Subscriber subscriber = targets.subscribers[i];
+            Subscriber.Offer offer = subscriber.offer(live, Math.min(targets.qos[i], message.qos()));
             if (offer == Subscriber.Offer.DROPPED) {
                 dropped++;
             } else {
                 accepted++;
                 if (offer == Subscriber.Offer.CONGESTED) {
-                    congested.add(t.getKey());
+                    congested = add(congested, subscriber);
                 }
             }
         }
-        for (Group group : groups) {
+        int groupCount = targets.groups == null ? 0 : targets.groups.size();
+        for (int i = 0; i < groupCount; i++) {
+            Group group = targets.groups.get(i);
             Subscriber.Offer offer = group.deliver(live);
             if (offer == null) {
                 continue;
@@ -87,11 +88,38 @@ public final class TopicRouter {
             } else {
                 accepted++;
                 if (offer == Subscriber.Offer.CONGESTED) {
-                    congested.add(group.lastTarget());
+                    congested = add(congested, group.lastTarget());
                 }
             }
         }
-        return new PublishResult(targets.size() + groups.size(), accepted, dropped, congested);
+        return new PublishResult(targets.size + groupCount, accepted, dropped, congested);
+    }
+
+    private static List<Subscriber> add(List<Subscriber> list, Subscriber s) {
+        List<Subscriber> out = list.isEmpty() ? new ArrayList<>(2) : list;
+        out.add(s);
+        return out;
+    }
+
+    /** The levels of a topic name ({@code "a//b"} has an empty middle level), without a regex or list. */
+    static String[] levels(String topic) {
+        int count = 1;
+        for (int i = 0; i < topic.length(); i++) {
+            if (topic.charAt(i) == '/') {
+                count++;
+            }
+        }
+        String[] levels = new String[count];
+        int start = 0;
+        int k = 0;
+        for (int i = 0; i < topic.length(); i++) {
+            if (topic.charAt(i) == '/') {
+                levels[k++] = topic.substring(start, i);
+                start = i + 1;
+            }
+        }
+        levels[k] = topic.substring(start);
+        return levels;
     }
 
     /**
@@ -181,28 +209,80 @@ public final class TopicRouter {
         return tenants.computeIfAbsent(tenant, t -> new TenantTopics());
     }
 
-    private static void collect(Node node, String[] levels, int i, boolean dollar,
-                                Map<Subscriber, Integer> targets, List<Group> groups) {
+    private static void collect(Node node, String[] levels, int i, boolean dollar, Targets targets) {
         boolean wildcardsAllowed = !(dollar && i == 0);
         if (wildcardsAllowed) {
             Node hash = node.children.get("#");
             if (hash != null) {
-                hash.addTo(targets, groups); // "a/#" also matches "a"
+                hash.addTo(targets); // "a/#" also matches "a"
             }
         }
         if (i == levels.length) {
-            node.addTo(targets, groups);
+            node.addTo(targets);
             return;
         }
         Node exact = node.children.get(levels[i]);
         if (exact != null) {
-            collect(exact, levels, i + 1, dollar, targets, groups);
+            collect(exact, levels, i + 1, dollar, targets);
         }
         if (wildcardsAllowed) {
             Node plus = node.children.get("+");
             if (plus != null) {
-                collect(plus, levels, i + 1, dollar, targets, groups);
+                collect(plus, levels, i + 1, dollar, targets);
             }
+        }
+    }
+
+    /**
+     * The subscribers a publish reaches, each once at its highest matching QoS, in match order. Few
+     * per publish as a rule: arrays with a linear duplicate check, an identity index past
+     * {@value #LINEAR_TARGETS} (a wide fan-out stays linear in the number of matches).
+     */
+    private static final class Targets {
+        static final int LINEAR_TARGETS = 8;
+        Subscriber[] subscribers = new Subscriber[4];
+        int[] qos = new int[4];
+        int size;
+        IdentityHashMap<Subscriber, Integer> index;
+        List<Group> groups;
+
+        void add(Subscriber subscriber, int q) {
+            if (index != null) {
+                Integer at = index.get(subscriber);
+                if (at != null) {
+                    qos[at] = Math.max(qos[at], q);
+                    return;
+                }
+            } else {
+                for (int i = 0; i < size; i++) {
+                    if (subscribers[i] == subscriber) {
+                        qos[i] = Math.max(qos[i], q);
+                        return;
+                    }
+                }
+            }
+            if (size == subscribers.length) {
+                subscribers = Arrays.copyOf(subscribers, size * 2);
+                qos = Arrays.copyOf(qos, size * 2);
+            }
+            subscribers[size] = subscriber;
+            qos[size] = q;
+            size++;
+            if (index != null) {
+                index.put(subscriber, size - 1);
+            } else if (size > LINEAR_TARGETS) {
+                index = new IdentityHashMap<>();
+                for (int i = 0; i < size; i++) {
+                    index.put(subscribers[i], i);
+                }
+            }
+        }
+
+        void addGroups(java.util.Collection<Group> more) {
+            if (groups == null) {
+                groups = new ArrayList<>(2);
+            }
+            groups.addAll(more);
         }
     }
 
@@ -226,11 +306,13 @@ public final class TopicRouter {
         final CopyOnWriteArrayList<Subscription> subscriptions = new CopyOnWriteArrayList<>();
         final ConcurrentHashMap<String, Group> groups = new ConcurrentHashMap<>();
 
-        void addTo(Map<Subscriber, Integer> targets, List<Group> groupsOut) {
+        void addTo(Targets targets) {
             for (Subscription s : subscriptions) {
-                targets.merge(s.subscriber(), s.qos(), Math::max);
+                targets.add(s.subscriber(), s.qos());
             }
-            groupsOut.addAll(groups.values());
+            if (!groups.isEmpty()) {
+                targets.addGroups(groups.values());
+            }
         }
 
         boolean isEmpty() {

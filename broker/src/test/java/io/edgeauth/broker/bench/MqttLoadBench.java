@@ -4,40 +4,27 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
-import io.edgeauth.broker.audit.AuditLog;
-import io.edgeauth.broker.auth.AuthPipeline;
-import io.edgeauth.broker.auth.DeviceSession;
-import io.edgeauth.broker.mqtt.MqttEdge;
-import io.edgeauth.broker.mqtt.MqttSettings;
-import io.edgeauth.broker.policy.RatePlan;
-import io.edgeauth.broker.policy.rate.LocalRateLimits;
-import io.edgeauth.broker.revocation.RevocationChecker;
-import io.edgeauth.broker.router.OverflowPolicy;
-import io.edgeauth.broker.router.TopicRouter;
-import io.edgeauth.broker.token.TokenFormat;
-import io.edgeauth.broker.token.VerifiedToken;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.vertx.core.Vertx;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * MQTT load: N publishers -> 1 subscriber, QoS 0 or 1, fixed payload, against the edge (in process,
- * accept-all pipeline, generous rate plan) or a mosquitto (started on a free port). Prints one line:
- * {@code target qos pubs msgs payload sent/s recv/s received p50 p99}.
+ * MQTT load: N publishers -> 1 subscriber, QoS 0 or 1, fixed payload, against the edge (its own JVM,
+ * {@link MqttEdgeBenchServer}: accept-all pipeline, generous rate plan), a mosquitto (started on a
+ * free port) or any host:port. A warm-up run of the same shape ({@code -Dbench.warmup=N}, default the
+ * measured count) precedes the measured one. The broker's CPU (utime + stime from /proc/PID/stat) is
+ * read around the measured run: the process started here, or {@code -Dbench.pid} for host:port
+ * ({@code -Dbench.label} names it). Prints one line: target, qos, publishers, sent, received, lost,
+ * msg/s, p50/p99 latency, broker CPU us per message.
  *
  * <p>usage: {@code MqttLoadBench edge|mosquitto|host:port qos publishers totalMessages payloadBytes}
  */
@@ -63,24 +50,25 @@ public final class MqttLoadBench {
         AutoCloseable server;
         String host = "127.0.0.1";
         int port;
+        long pid = Long.getLong("bench.pid", -1);
+        String label = System.getProperty("bench.label", target);
         if (target.equals("edge")) {
-            Vertx vertx = Vertx.vertx();
-            SimpleMeterRegistry meters = new SimpleMeterRegistry();
-            RatePlan plan = new RatePlan("bench", 1_000_000, 1_000_000, 1L << 40, 1_000_000);
-            MqttSettings.Limits limits = new MqttSettings.Limits(64 * 1024, 256, 16, 128, 8192, 16, 100, 10_000,
-                    1000, OverflowPolicy.DROP_OLDEST);
-            MqttEdge edge = new MqttEdge(vertx, MqttSettings.plain(0).withLimits(limits).withAbuseThreshold(1_000_000),
-                    acceptAll(), l -> () -> { }, RevocationChecker.NONE,
-                    new LocalRateLimits(new LocalRateLimits.Settings(1_000_000, 1_000_000, 1, 100_000, Duration.ofMinutes(5))),
-                    name -> plan, new TopicRouter(1000, null), AuditLog.NOOP, meters);
-            edge.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            port = edge.port();
+            // the edge in its own JVM, like mosquitto in its own process: the load client never shares its heap or JIT
+            String java = ProcessHandle.current().info().command().orElse("java");
+            Process p = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+                    MqttEdgeBenchServer.class.getName(), "0").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            java.io.BufferedReader out = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String line = out.readLine();
+            if (line == null || !line.startsWith("port=")) {
+                p.destroyForcibly();
+                throw new IllegalStateException("edge server did not start: " + line);
+            }
+            port = Integer.parseInt(line.substring(5, line.indexOf(' ')));
+            pid = p.pid();
             server = () -> {
-                if (Boolean.getBoolean("bench.meters")) {
-                    System.err.println(meters.getMetersAsString());
-                }
-                edge.stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-                vertx.close();
+                p.destroy();
+                p.waitFor(10, TimeUnit.SECONDS);
             };
         } else if (target.equals("mosquitto")) {
             try (ServerSocket s = new ServerSocket(0)) {
@@ -89,6 +77,7 @@ public final class MqttLoadBench {
             Process p = new ProcessBuilder("mosquitto", "-p", Integer.toString(port))
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             waitForPort(port);
+            pid = p.pid();
             server = p::destroy;
         } else {
             host = target.substring(0, target.lastIndexOf(':'));
@@ -96,21 +85,41 @@ public final class MqttLoadBench {
             server = () -> { };
         }
         try {
-            return measure(target, host, port, qos, publishers, total, payload);
+            int warmup = Integer.getInteger("bench.warmup", total);
+            if (warmup > 0) { // JIT of both sides (and mosquitto's caches) before the measured run
+                measure(label, host, port, qos, publishers, warmup, payload, -1);
+            }
+            return measure(label, host, port, qos, publishers, total, payload, pid);
         } finally {
             server.close();
         }
     }
 
+    /** utime + stime of a process in clock ticks (USER_HZ, 100 on Linux), or -1. */
+    static long cpuTicks(long pid) {
+        if (pid <= 0) {
+            return -1;
+        }
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of proc(5)
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     private static String measure(String target, String host, int port, int qos, int publishers, int total,
-                                  int payloadSize) throws Exception {
+                                  int payloadSize, long pid) throws Exception {
         MqttQos q = qos == 0 ? MqttQos.AT_MOST_ONCE : MqttQos.AT_LEAST_ONCE;
         AtomicInteger received = new AtomicInteger();
         AtomicLongArray latencies = new AtomicLongArray(total);
+        java.util.concurrent.atomic.AtomicLong lastReceived = new java.util.concurrent.atomic.AtomicLong();
         Mqtt5AsyncClient sub = client("app", host, port);
         sub.publishes(MqttGlobalPublishFilter.ALL, p -> {
             long sent = ByteBuffer.wrap(p.getPayloadAsBytes()).getLong();
             int i = received.getAndIncrement();
+            lastReceived.set(System.nanoTime());
             if (i < total) {
                 latencies.set(i, System.nanoTime() - sent);
             }
@@ -125,6 +134,7 @@ public final class MqttLoadBench {
         }
         int perPublisher = total / publishers;
         int expected = perPublisher * publishers;
+        long cpuBefore = cpuTicks(pid);
         long start = System.nanoTime();
         List<Thread> threads = new ArrayList<>();
         List<CompletableFuture<?>> acks = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -158,20 +168,29 @@ public final class MqttLoadBench {
             Thread.sleep(5);
         }
         long recvNanos = System.nanoTime() - start;
+        long cpuAfter = cpuTicks(pid);
+        if (received.get() >= expected) { // done: the idle wait did not run, nothing to take off
+            recvNanos = lastReceived.get() - start;
+        }
         int got = Math.min(received.get(), total);
         long[] lat = new long[got];
         for (int i = 0; i < got; i++) {
             lat[i] = latencies.get(i);
         }
         Arrays.sort(lat);
+        List<CompletableFuture<Void>> gone = new ArrayList<>();
         for (Mqtt5AsyncClient c : pubs) {
-            c.disconnect();
+            gone.add(c.disconnect());
         }
-        sub.disconnect();
-        return String.format("target=%s qos=%d pubs=%d msgs=%d payload=%dB sent/s=%.0f recv/s=%.0f received=%d/%d"
-                        + " p50=%.2fms p99=%.2fms", target, qos, publishers, expected, payloadSize,
-                expected / (sentNanos / 1e9), got / (recvNanos / 1e9), got, expected,
-                got == 0 ? 0 : lat[got / 2] / 1e6, got == 0 ? 0 : lat[Math.min(got - 1, (int) (got * 0.99))] / 1e6);
+        gone.add(sub.disconnect());
+        CompletableFuture.allOf(gone.toArray(new CompletableFuture[0])).exceptionally(e -> null).get(10, TimeUnit.SECONDS);
+        double cpuMicrosPerMsg = cpuBefore < 0 || cpuAfter < 0 || got == 0 ? Double.NaN
+                : (cpuAfter - cpuBefore) * 10_000.0 / got; // 100 ticks/s: one tick is 10,000 us
+        return String.format(java.util.Locale.ROOT, "target=%s qos=%d pubs=%d payload=%dB sent=%d received=%d lost=%d"
+                        + " msg/s=%.0f sent/s=%.0f p50=%.2fms p99=%.2fms broker_cpu_us/msg=%.2f", target, qos, publishers,
+                payloadSize, expected, got, expected - got, got / (recvNanos / 1e9), expected / (sentNanos / 1e9),
+                got == 0 ? 0 : lat[got / 2] / 1e6, got == 0 ? 0 : lat[Math.min(got - 1, (int) (got * 0.99))] / 1e6,
+                cpuMicrosPerMsg);
     }
 
     private static Mqtt5AsyncClient client(String id, String host, int port) {
@@ -181,18 +200,6 @@ public final class MqttLoadBench {
     private static void connect(Mqtt5AsyncClient c, String user, String token) throws Exception {
         c.connectWith().simpleAuth().username(user).password(token.getBytes(StandardCharsets.UTF_8)).applySimpleAuth()
                 .send().get(10, TimeUnit.SECONDS);
-    }
-
-    /** Tokens {@code principal|tenant|seconds[|scope]} accepted without checks: the bench measures the edge, not crypto. */
-    private static AuthPipeline acceptAll() {
-        return request -> {
-            String[] p = new String(request.token(), StandardCharsets.UTF_8).split("\\|", -1);
-            Instant now = Instant.now();
-            VerifiedToken t = new VerifiedToken(TokenFormat.JWT, "bench", p[0], List.of(), now, null,
-                    now.plusSeconds(Long.parseLong(p[2])), null, "k", p[1], p.length > 3 ? Set.of(p[3]) : Set.of(),
-                    List.of(), null, null, null, null, "bench");
-            return CompletableFuture.completedFuture(new DeviceSession(p[0], p[1], t, Set.of(), "bench", request.transport()));
-        };
     }
 
     private static void waitForPort(int port) throws InterruptedException {

@@ -65,6 +65,58 @@ class TopicRouterTest {
     }
 
     @Test
+    void wideFanOutWithOverlapsDeliversOncePerSubscriberAtHighestQos() {
+        List<Recorder> recorders = new ArrayList<>();
+        for (int i = 0; i < 20; i++) { // past the linear duplicate check of a publish's target list
+            Recorder r = new Recorder("r" + i);
+            recorders.add(r);
+            router.subscribe("t", "d/+/up", 0, r.queue);
+            router.subscribe("t", "d/#", i % 2, r.queue);
+            router.subscribe("t", "#", 0, r.queue);
+        }
+        PublishResult result = router.publish("t", "d/x/up", bytes("1"), 1, false, null, "x");
+        assertThat(result.matched()).isEqualTo(20);
+        for (int i = 0; i < 20; i++) {
+            assertThat(recorders.get(i).got).hasSize(1);
+            assertThat(recorders.get(i).got.get(0).qos()).isEqualTo(i % 2);
+        }
+    }
+
+    @Test
+    void topicLevelsKeepEmptyLevels() {
+        assertThat(TopicRouter.levels("a//b/")).containsExactly("a", "", "b", "");
+        assertThat(TopicRouter.levels("/")).containsExactly("", "");
+        assertThat(TopicRouter.levels("abc")).containsExactly("abc");
+    }
+
+    @Test
+    void sinkOnItsOwnThreadGetsDeliveriesInlineInOrderWithoutTheExecutor() {
+        List<String> got = new ArrayList<>();
+        AtomicInteger hops = new AtomicInteger();
+        SubscriberQueue q = new SubscriberQueue("inline", 10, 0, 5, OverflowPolicy.DROP_OLDEST, drops::add);
+        RoutedMessage second = new RoutedMessage("t", "d/x/2", bytes("2"), 0, false, null, "x");
+        q.attach(new SubscriberQueue.Sink() {
+            @Override
+            public void send(SubscriberQueue.Delivery d) {
+                got.add(d.message().topic());
+                if (d.message().topic().equals("d/x/1")) {
+                    q.offer(second, 0); // re-entrant offer: queued behind, sent by the same drain
+                }
+            }
+
+            @Override
+            public boolean onExecutorThread() {
+                return true;
+            }
+        }, task -> hops.incrementAndGet(), 5);
+        assertThat(q.offer(new RoutedMessage("t", "d/x/1", bytes("1"), 0, false, null, "x"), 0))
+                .isEqualTo(Subscriber.Offer.ACCEPTED);
+        assertThat(got).containsExactly("d/x/1", "d/x/2");
+        assertThat(hops).hasValue(0);
+        assertThat(q.queued()).isZero();
+    }
+
+    @Test
     void dollarTopicsAreNotMatchedByLeadingWildcards() {
         Recorder a = new Recorder("a");
         router.subscribe("t", "#", 0, a.queue);

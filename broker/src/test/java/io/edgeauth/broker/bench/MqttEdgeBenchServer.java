@@ -1,0 +1,80 @@
+package io.edgeauth.broker.bench;
+
+import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.auth.AuthPipeline;
+import io.edgeauth.broker.auth.DeviceSession;
+import io.edgeauth.broker.mqtt.MqttEdge;
+import io.edgeauth.broker.mqtt.MqttSettings;
+import io.edgeauth.broker.policy.RatePlan;
+import io.edgeauth.broker.policy.rate.LocalRateLimits;
+import io.edgeauth.broker.revocation.RevocationChecker;
+import io.edgeauth.broker.router.OverflowPolicy;
+import io.edgeauth.broker.router.TopicRouter;
+import io.edgeauth.broker.token.TokenFormat;
+import io.edgeauth.broker.token.VerifiedToken;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The MQTT edge alone in its own JVM for load runs: accept-all pipeline (tokens
+ * {@code principal|tenant|seconds[|scope]}, no crypto), a generous rate plan, the real ACL, rate
+ * limiter, router, bounded queues and backpressure. Prints {@code port=N pid=P} once listening and runs
+ * until killed; with {@code -Dbench.meters=true} prints the meters on exit.
+ *
+ * <p>usage: {@code MqttEdgeBenchServer [port, default 0 = ephemeral]}
+ */
+public final class MqttEdgeBenchServer {
+    private MqttEdgeBenchServer() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        org.slf4j.Logger root = org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        if (root instanceof ch.qos.logback.classic.Logger logback) {
+            logback.setLevel(ch.qos.logback.classic.Level.WARN); // no DEBUG flood without a logback config
+        }
+        int bindPort = args.length > 0 ? Integer.parseInt(args[0]) : 0;
+        Vertx vertx = Vertx.vertx();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        MqttEdge edge = start(vertx, meters, bindPort);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (Boolean.getBoolean("bench.meters")) {
+                System.out.println(meters.getMetersAsString());
+            }
+        }));
+        System.out.println("port=" + edge.port() + " pid=" + ProcessHandle.current().pid());
+        System.out.flush();
+        Thread.currentThread().join();
+    }
+
+    /** Starts the bench edge on {@code bindPort} (0: ephemeral). */
+    static MqttEdge start(Vertx vertx, SimpleMeterRegistry meters, int bindPort) throws Exception {
+        RatePlan plan = new RatePlan("bench", 1_000_000, 1_000_000, 1L << 40, 1_000_000);
+        MqttSettings.Limits limits = new MqttSettings.Limits(64 * 1024, 256, 16, 128, 8192, 16, 100, 10_000,
+                1000, OverflowPolicy.DROP_OLDEST);
+        MqttEdge edge = new MqttEdge(vertx, MqttSettings.plain(bindPort).withLimits(limits).withAbuseThreshold(1_000_000),
+                acceptAll(), l -> () -> { }, RevocationChecker.NONE,
+                new LocalRateLimits(new LocalRateLimits.Settings(1_000_000, 1_000_000, 1, 100_000, Duration.ofMinutes(5))),
+                name -> plan, new TopicRouter(1000, null), AuditLog.NOOP, meters);
+        edge.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        return edge;
+    }
+
+    /** Tokens {@code principal|tenant|seconds[|scope]} accepted without checks: the bench measures the edge, not crypto. */
+    static AuthPipeline acceptAll() {
+        return request -> {
+            String[] p = new String(request.token(), StandardCharsets.UTF_8).split("\\|", -1);
+            Instant now = Instant.now();
+            VerifiedToken t = new VerifiedToken(TokenFormat.JWT, "bench", p[0], List.of(), now, null,
+                    now.plusSeconds(Long.parseLong(p[2])), null, "k", p[1], p.length > 3 ? Set.of(p[3]) : Set.of(),
+                    List.of(), null, null, null, null, "bench");
+            return CompletableFuture.completedFuture(new DeviceSession(p[0], p[1], t, Set.of(), "bench", request.transport()));
+        };
+    }
+}
