@@ -968,7 +968,8 @@ final class MqttConnection {
     }
 
     private static List<RoutedMessage.UserProperty> userProperties(MqttProperties props) {
-        if (props == null || props.isEmpty()) {
+        // not props.isEmpty(): Netty keeps user properties apart and isEmpty() does not count them
+        if (props == null) {
             return List.of();
         }
         List<? extends MqttProperties.MqttProperty> all = props.getProperties(MqttProperties.USER_PROPERTY);

@@ -62,6 +62,8 @@ public final class MqttEdge {
     private final RevocationEvents revocationEvents;
     private final List<MqttServer> servers = new ArrayList<>();
     private AutoCloseable revocationSubscription;
+    /** Servers per listening port: one per core, the event loops Vert.x runs by default (2 x cores) halved. */
+    private static final int EVENT_LOOPS = Math.max(1, Runtime.getRuntime().availableProcessors());
     volatile GeoPolicy geo = new GeoPolicy("");
     private volatile int port = -1;
     private volatile int tlsPort = -1;
@@ -117,10 +119,10 @@ public final class MqttEdge {
         });
         List<Future<?>> binds = new ArrayList<>();
         if (settings.port() >= 0) {
-            binds.add(listen(options(settings.port(), false, false), Protocol.MQTT).onSuccess(s -> port = s.actualPort()));
+            binds.add(listenOnEveryLoop(settings.port(), false, Protocol.MQTT).onSuccess(p -> port = p));
         }
         if (settings.tlsPort() >= 0) {
-            binds.add(listen(options(settings.tlsPort(), true, false), Protocol.MQTT).onSuccess(s -> tlsPort = s.actualPort()));
+            binds.add(listenOnEveryLoop(settings.tlsPort(), true, Protocol.MQTT).onSuccess(p -> tlsPort = p));
         }
         if (settings.webSocketPort() >= 0) {
             binds.add(listen(options(settings.webSocketPort(), settings.webSocketTls(), true), Protocol.MQTT_WS)
@@ -170,6 +172,23 @@ public final class MqttEdge {
     /** Connections with an accepted session now. */
     public int liveSessions() {
         return live.size();
+    }
+
+    /**
+     * One server per event loop on the same port (Vert.x spreads accepted connections over them), so
+     * the edge uses every core rather than the one loop a single server runs on.
+     */
+    private Future<Integer> listenOnEveryLoop(int bindPort, boolean tls, Protocol protocol) {
+        return listen(options(bindPort, tls, false), protocol).compose(first -> {
+            int actual = first.actualPort();
+            List<Future<?>> more = new ArrayList<>();
+            // Vert.x shares one bound socket among listen requests for the same fixed port; an ephemeral
+            // port (0, tests) cannot be shared that way, so it gets one server
+            for (int i = 1; i < EVENT_LOOPS && bindPort != 0; i++) {
+                more.add(listen(options(bindPort, tls, false), protocol));
+            }
+            return Future.all(more).map(actual);
+        });
     }
 
     private Future<MqttServer> listen(MqttServerOptions options, Protocol protocol) {
