@@ -185,10 +185,18 @@ public final class MqttEdge {
             // Vert.x shares one bound socket among listen requests for the same fixed port; an ephemeral
             // port (0, tests) cannot be shared that way, so it gets one server
             for (int i = 1; i < EVENT_LOOPS && bindPort != 0; i++) {
-                more.add(listen(options(bindPort, tls, false), protocol));
+                more.add(listenOnNewLoop(options(bindPort, tls, false), protocol));
             }
             return Future.all(more).map(actual);
         });
+    }
+
+    /** Listens from a fresh event-loop context, so the server's connections run on another loop. */
+    private Future<MqttServer> listenOnNewLoop(MqttServerOptions options, Protocol protocol) {
+        io.vertx.core.Promise<MqttServer> promise = io.vertx.core.Promise.promise();
+        ((io.vertx.core.internal.VertxInternal) vertx).createEventLoopContext()
+                .runOnContext(v -> listen(options, protocol).onComplete(promise));
+        return promise.future();
     }
 
     private Future<MqttServer> listen(MqttServerOptions options, Protocol protocol) {
