@@ -47,7 +47,10 @@ public final class BrokerCli implements Callable<Integer> {
         public Integer call() throws Exception {
             BrokerConfig cfg;
             try {
-                cfg = new ConfigLoader().load(config);
+                ConfigLoader loader = new ConfigLoader();
+                cfg = loader.load(config);
+                loader.ignoredVariables().forEach(v ->
+                        System.err.println("edgeauth: note: " + v + " is not a config variable; ignored"));
             } catch (ConfigException e) {
                 System.err.println("edgeauth: " + e.getMessage());
                 return 2;

@@ -30,6 +30,7 @@ public final class ConfigLoader {
     private static final int MAX_FILE_BYTES = 1 << 20;
 
     private final ObjectMapper yaml;
+    private final java.util.List<String> ignored = new java.util.ArrayList<>();
 
     public ConfigLoader() {
         SimpleModule durations = new SimpleModule().addDeserializer(Duration.class, new DurationDeserializer());
@@ -53,6 +54,14 @@ public final class ConfigLoader {
         applyEnvironment(tree, env);
         BrokerConfig config = bind(tree);
         return ConfigValidator.validate(config);
+    }
+
+    /**
+     * {@code EDGEAUTH_*} variables of the last load whose first segment names no config section; they
+     * are left to other tools (the CLI's {@code EDGEAUTH_ADMIN}) but worth a warning, as they may be typos.
+     */
+    public java.util.List<String> ignoredVariables() {
+        return java.util.List.copyOf(ignored);
     }
 
     /** The defaults as a YAML document (what {@code config defaults} prints). */
@@ -119,6 +128,7 @@ public final class ConfigLoader {
      * JSON/YAML list or mapping for list-valued keys (e.g. EDGEAUTH_TENANTS='[{"id":"a"}]').
      */
     private void applyEnvironment(ObjectNode tree, Map<String, String> env) {
+        ignored.clear();
         for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
             if (!e.getKey().startsWith(ENV_PREFIX)) {
                 continue;
@@ -136,6 +146,11 @@ public final class ConfigLoader {
                             match = name;
                         }
                     }
+                }
+                if (match == null && node == tree) {
+                    // not a config variable (e.g. EDGEAUTH_ADMIN for the CLI): noted, not fatal
+                    ignored.add(e.getKey());
+                    break;
                 }
                 if (match == null) {
                     throw new ConfigException("environment variable " + e.getKey()

@@ -64,6 +64,9 @@ class ConfigLoaderTest {
                 .hasMessageContaining("unknown config key 'htp'");
         assertThatThrownBy(() -> loader.load(null, Map.of("EDGEAUTH_HTTP_PROT", "1")))
                 .hasMessageContaining("EDGEAUTH_HTTP_PROT");
+        // variables for other tools share the prefix: noted, not fatal
+        assertThat(loader.load(null, Map.of("EDGEAUTH_ADMIN", "x")).http().port()).isEqualTo(8080);
+        assertThat(loader.ignoredVariables()).containsExactly("EDGEAUTH_ADMIN");
         assertThatThrownBy(() -> loader.load(write("defaultRatePlan: gold\n"), Map.of()))
                 .hasMessageContaining("defaultRatePlan");
         assertThatThrownBy(() -> loader.load(write("trustedIssuers:\n  - issuer: https://idp\n    jwksUri: http://evil.example/jwks\n"), Map.of()))
