@@ -34,10 +34,10 @@ import org.eclipse.californium.scandium.DTLSConnector;
  *
  * <p>Arguments: {@code mode [devices] [pkiDir]}.
  * Modes: {@code bare|edge} (plain CoAP), {@code bare-dtls|edge-dtls} (DTLS 1.2 PSK with derived keys, connection
- * IDs; the settings CoapBench uses), {@code bare-x509|edge-x509} (the edge's full DTLS configuration: PSK and
+ * IDs; the edge benchmark settings), {@code bare-x509|edge-x509} (the edge's full DTLS configuration: PSK and
  * ECDSA certificates with mutual authentication from {@link TestPki}; the CA key and certificate are written to
  * {@code pkiDir} so clients can issue certificates). The edge runs the real pipeline, registry (devices
- * {@code bench0..bench<devices-1>}), revocation service and rate limits as CoapBench; the bare server is a
+ * {@code bench0..bench<devices-1>}), revocation service and rate limits as the edge tests; the bare server is a
  * Californium {@link CoapServer} (same Californium/Scandium configuration from {@link CoapEdge}) whose resource
  * only answers 2.04 (POST) / 2.01 on {@code /authz-info}. Prints {@code READY mode=.. port=.. pid=..}, then
  * runs until killed; edge modes print {@code sessions=N} whenever the session count changes.
