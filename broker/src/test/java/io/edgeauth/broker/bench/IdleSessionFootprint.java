@@ -45,8 +45,13 @@ public final class IdleSessionFootprint {
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
         Path data = Files.createTempDirectory("edgeauth-footprint");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx2g", "-cp", System.getProperty("java.class.path"), BrokerCli.class.getName(), "run");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g"));
+        String extra = System.getProperty("bench.brokerJvmArgs", "");
+        if (!extra.isBlank()) {
+            cmd.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BrokerCli.class.getName(), "run"));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("EDGEAUTH_DATA_DIR", data.toString());
         pb.environment().put("EDGEAUTH_HTTP_PORT", "0");
         pb.environment().put("EDGEAUTH_MQTT_PORT", "0");
