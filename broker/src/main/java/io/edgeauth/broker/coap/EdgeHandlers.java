@@ -9,6 +9,7 @@ import io.edgeauth.broker.auth.AuthRequest;
 import io.edgeauth.broker.auth.DeviceSession;
 import io.edgeauth.broker.auth.TransportFacts;
 import io.edgeauth.broker.policy.GeoPolicy;
+import io.edgeauth.broker.policy.PublishGate;
 import io.edgeauth.broker.policy.RateLimiter;
 import io.edgeauth.broker.policy.RateLimits;
 import io.edgeauth.broker.policy.RatePlan;
@@ -59,7 +60,7 @@ final class EdgeHandlers {
     private final RevocationChecker revocationChecker;
     private final RateLimits rateLimits;
     private final Function<String, RatePlan> ratePlans;
-    private final GeoPolicy geo;
+    private final PublishGate publishGate;
     private final CoapMessaging messaging;
     private final AuditLog audit;
     private final MeterRegistry meters;
@@ -102,7 +103,7 @@ final class EdgeHandlers {
         this.revocationChecker = revocationChecker;
         this.rateLimits = rateLimits;
         this.ratePlans = ratePlans;
-        this.geo = geo;
+        this.publishGate = new PublishGate(geo);
         this.messaging = messaging;
         this.audit = audit;
         this.meters = meters;
@@ -382,28 +383,18 @@ final class EdgeHandlers {
             refuse(exchange, "up", peerKey, b, RejectionReason.MALFORMED, "bad topic path", 0);
             return;
         }
-        if (!b.acl().mayPublish(topic)) {
-            refuse(exchange, "up", peerKey, b, RejectionReason.FORBIDDEN, "may not publish to " + topic, 0);
-            return;
-        }
         String location = null;
         for (String q : request.getOptions().getUriQuery()) {
             if (q.startsWith("geo=")) {
                 location = q.substring(4);
             }
         }
-        if (location != null) {
-            try {
-                geo.checkLocation(location, b.session().token().geo());
-            } catch (TokenRejectedException e) {
-                refuse(exchange, "up", peerKey, b, e.reason(), e.getMessage(), 0);
-                return;
-            }
-        }
         byte[] payload = request.getPayload();
-        if (!b.limiter().tryAcquire(payload.length)) {
-            refuse(exchange, "up", peerKey, b, RejectionReason.RATE_LIMITED, "over the device's rate plan",
-                    b.limiter().secondsUntilAvailable());
+        PublishGate.Refusal refusal = publishGate.check(b.acl(), b.limiter(), b.session().token().geo(), topic,
+                payload.length, location);
+        if (refusal != null) {
+            long retry = refusal.reason() == RejectionReason.RATE_LIMITED ? b.limiter().secondsUntilAvailable() : 0;
+            refuse(exchange, "up", peerKey, b, refusal.reason(), refusal.detail(), retry);
             return;
         }
         try {

@@ -5,6 +5,7 @@ import io.edgeauth.broker.auth.DeviceSession;
 import io.edgeauth.broker.auth.Protocol;
 import io.edgeauth.broker.auth.TransportFacts;
 import io.edgeauth.broker.policy.RateLimiter;
+import io.edgeauth.broker.policy.PublishGate;
 import io.edgeauth.broker.policy.TopicAcl;
 import io.edgeauth.broker.policy.TopicFilters;
 import io.edgeauth.broker.router.PublishResult;
@@ -86,7 +87,8 @@ final class MqttConnection {
     private DeviceSession session;
     private TopicAcl acl;
     /** The last topic this connection published to that passed the topic checks and {@link #acl}; or null. */
-    private String lastAllowedTopic;
+    /** The last topic name this connection published to that passed the syntax checks; or null. */
+    private String lastValidTopic;
     private RateLimiter limiter;
     private MqttSessionState state;
     private String clientId;
@@ -362,43 +364,26 @@ final class MqttConnection {
             renew(m.payload().getBytes(), () -> acknowledge(m));
             return;
         }
-        if (!topic.equals(lastAllowedTopic)) { // a device publishes to few topics: check each new one once
-            String error = topicError(topic, false);
-            if (error != null) {
+        if (!topic.equals(lastValidTopic)) { // a device publishes to few topics: validate each new one once
+            if (topicError(topic, false) != null) {
                 refusePublish(m, MqttPubAckReasonCode.TOPIC_NAME_INVALID, "topic_invalid");
                 if (!v5) {
                     endpoint.close(); // MQTT 3.1.1 has no negative PUBACK: a malformed topic ends the connection
                 }
                 return;
             }
-            if (!acl.mayPublish(topic)) {
-                refusePublish(m, MqttPubAckReasonCode.NOT_AUTHORIZED, "not_authorized");
-                return;
-            }
-            lastAllowedTopic = topic; // valid and allowed by the current acl (reset when the acl changes)
+            lastValidTopic = topic;
         }
-        if (!limiter.tryAcquire(m.payload().length())) {
-            if (++overLimitStreak >= edge.settings.abuseThreshold()) {
-                edge.metrics.drop("rate_limited");
-                edge.audit.record("mqtt.session.closed", "rate_abuse", auditFields(clientId, session));
-                disconnect(MqttDisconnectReasonCode.MESSAGE_RATE_TOO_HIGH, "rate_abuse");
-                return;
-            }
-            refusePublish(m, MqttPubAckReasonCode.QUOTA_EXCEEDED, "rate_limited");
+        List<RoutedMessage.UserProperty> properties = userProperties(m.properties());
+        String location = userProperty(properties, "geo");
+        PublishGate.Refusal refusal = edge.publishGate.check(acl, limiter, session.token().geo(), topic,
+                m.payload().length(), location);
+        if (refusal != null) {
+            refused(m, refusal);
             return;
         }
         overLimitStreak = 0;
-        List<RoutedMessage.UserProperty> properties = userProperties(m.properties());
-        String location = userProperty(properties, "geo");
-        if (location != null) {
-            try {
-                edge.geo.checkLocation(location, session.token().geo());
-            } catch (TokenRejectedException e) {
-                edge.audit.record("mqtt.publish.refused", e.reason().code(), auditFields(clientId, session));
-                refusePublish(m, MqttPubAckReasonCode.NOT_AUTHORIZED, e.reason().code());
-                return;
-            }
-        } else if (reportedGeo != null) {
+        if (location == null && reportedGeo != null) {
             // subscribers see where the device said it is, whether it said so at CONNECT or per message
             properties = new ArrayList<>(properties);
             properties.add(new RoutedMessage.UserProperty("geo", reportedGeo));
@@ -410,6 +395,25 @@ final class MqttConnection {
         if (result.congestedAny()) {
             backpressure(result.congested());
         }
+    }
+
+    /** Maps a {@link PublishGate} refusal to MQTT: PUBACK 0x97 / 0x87, and disconnects sustained rate abuse. */
+    private void refused(MqttPublishMessage m, PublishGate.Refusal refusal) {
+        if (refusal.reason() == RejectionReason.RATE_LIMITED) {
+            if (++overLimitStreak >= edge.settings.abuseThreshold()) {
+                edge.metrics.drop("rate_limited");
+                edge.audit.record("mqtt.session.closed", "rate_abuse", auditFields(clientId, session));
+                disconnect(MqttDisconnectReasonCode.MESSAGE_RATE_TOO_HIGH, "rate_abuse");
+                return;
+            }
+            refusePublish(m, MqttPubAckReasonCode.QUOTA_EXCEEDED, "rate_limited");
+            return;
+        }
+        if (refusal.reason() != RejectionReason.FORBIDDEN) { // location refusals are audited; ACL misses only counted
+            edge.audit.record("mqtt.publish.refused", refusal.reason().code(), auditFields(clientId, session));
+        }
+        refusePublish(m, MqttPubAckReasonCode.NOT_AUTHORIZED,
+                refusal.reason() == RejectionReason.FORBIDDEN ? "not_authorized" : refusal.reason().code());
     }
 
     private void acknowledge(MqttPublishMessage m) {
@@ -701,7 +705,6 @@ final class MqttConnection {
             }
             session = s;
             acl = TopicAcl.of(s);
-            lastAllowedTopic = null;
             limiter = edge.rateLimits.forDevice(s.tenant(), s.principal(), edge.ratePlans.apply(s.ratePlan()));
             scheduleExpiry();
             edge.audit.record("mqtt.session.renewed", "ok", auditFields(clientId, s));

@@ -5,6 +5,7 @@ import io.edgeauth.broker.auth.AuthPipeline;
 import io.edgeauth.broker.auth.Protocol;
 import io.edgeauth.broker.policy.RateLimits;
 import io.edgeauth.broker.policy.GeoPolicy;
+import io.edgeauth.broker.policy.PublishGate;
 import io.edgeauth.broker.policy.RatePlan;
 import io.edgeauth.broker.revocation.RevocationChecker;
 import io.edgeauth.broker.revocation.RevocationEvents;
@@ -64,7 +65,7 @@ public final class MqttEdge {
     private AutoCloseable revocationSubscription;
     /** Servers per listening port: one per core, the event loops Vert.x runs by default (2 x cores) halved. */
     private static final int EVENT_LOOPS = Math.max(1, Runtime.getRuntime().availableProcessors());
-    volatile GeoPolicy geo = new GeoPolicy("");
+    volatile PublishGate publishGate = new PublishGate(new GeoPolicy(""));
     private volatile int port = -1;
     private volatile int tlsPort = -1;
     private volatile int webSocketPort = -1;
@@ -106,7 +107,7 @@ public final class MqttEdge {
      * CONNECT location is checked by the pipeline. Call before {@link #start()}.
      */
     public MqttEdge geoPolicy(GeoPolicy policy) {
-        this.geo = Objects.requireNonNull(policy, "policy");
+        this.publishGate = new PublishGate(Objects.requireNonNull(policy, "policy"));
         return this;
     }
 

@@ -10,11 +10,14 @@ import java.util.List;
  * subscribes {@code d/{owned}/up/#} and publishes {@code d/{owned}/down/#}; the token's {@code scope}
  * may grant more with entries {@code pub:<filter>}, {@code sub:<filter>} (or {@code pubsub:<filter>}).
  * Topics are relative to the session's tenant: the router scopes them, so no grant crosses tenants.
- * Immutable and thread-safe; used by every protocol edge.
+ * Thread-safe (its grants are immutable; a one-entry cache of the last allowed topic is benign to race);
+ * used by every protocol edge.
  */
 public final class TopicAcl {
     private final List<String> publish;
     private final List<String> subscribe;
+    /** The last topic found publishable: a device publishes to few topics, so most checks end here. */
+    private volatile String lastPublishable;
 
     private TopicAcl(List<String> publish, List<String> subscribe) {
         this.publish = List.copyOf(publish);
@@ -55,8 +58,12 @@ public final class TopicAcl {
     }
 
     public boolean mayPublish(String topic) {
+        if (topic.equals(lastPublishable)) {
+            return true;
+        }
         for (String filter : publish) {
             if (TopicFilters.matches(filter, topic)) {
+                lastPublishable = topic;
                 return true;
             }
         }
