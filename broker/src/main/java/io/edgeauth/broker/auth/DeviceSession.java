@@ -31,6 +31,12 @@ public record DeviceSession(
         Objects.requireNonNull(token, "token");
         ownedDevices = ownedDevices == null ? Set.of() : Set.copyOf(ownedDevices);
         Objects.requireNonNull(ratePlan, "ratePlan");
+        // one copy per fleet of the values every session repeats (see VerifiedToken)
+        tenant = tenant.intern();
+        ratePlan = ratePlan.intern();
+        if (principal.equals(token.subject())) {
+            principal = token.subject();
+        }
     }
 
     public Instant expiresAt() {

@@ -117,7 +117,7 @@ final class MqttConnection {
         this.protocol = protocol;
         this.context = context;
         this.executor = task -> context.runOnContext(v -> task.run());
-        this.socket = SocketAccess.socket(endpoint);
+        this.socket = EndpointInternals.socket(endpoint);
         this.writer = socket instanceof NetSocketInternal internal ? internal : null;
         this.eventLoop = context instanceof ContextInternal internal ? internal.nettyEventLoop() : null;
         this.v5 = endpoint.protocolVersion() >= MqttReasons.MQTT_5;
@@ -132,7 +132,7 @@ final class MqttConnection {
         endpoint.autoKeepAlive(true);
         endpoint.closeHandler(v -> onClose());
         endpoint.exceptionHandler(t -> LOG.debug("mqtt connection {}: {}", clientId, t.toString()));
-        transport = new TransportFacts(protocol, inet(endpoint.remoteAddress()), thumbprint(), endpoint.isSsl(), null, null);
+        transport = new TransportFacts(protocol, remoteAddress(), thumbprint(), endpoint.isSsl(), null, null);
         MqttProperties props = endpoint.connectProperties();
         reportedGeo = userProperty(props, "geo");
         String requestedId = endpoint.clientIdentifier();
@@ -164,6 +164,12 @@ final class MqttConnection {
                 : endpoint.auth() != null && endpoint.auth().getUsername() != null
                 && !endpoint.auth().getUsername().isEmpty() ? endpoint.auth().getUsername() : null;
         AuthRequest request = new AuthRequest(claimed, normalize(token), transport, reportedGeo);
+        // the token is read: the endpoint need not keep it for the life of the connection
+        EndpointInternals.forgetCredentials(endpoint);
+        if (props != null && props.getProperty(MqttProperties.AUTHENTICATION_DATA) != null) {
+            // Netty's properties have no remove: an empty value replaces the token's bytes
+            props.add(new MqttProperties.BinaryProperty(MqttProperties.AUTHENTICATION_DATA, new byte[0]));
+        }
         Timer.Sample sample = Timer.start();
         authenticate(request, (s, err) -> {
             sample.stop(edge.metrics.authLatency());
@@ -905,6 +911,14 @@ final class MqttConnection {
         } catch (NoSuchAlgorithmException | java.security.cert.CertificateEncodingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The peer's address: Netty's cached one where we can reach the channel (no copy per session). */
+    private InetSocketAddress remoteAddress() {
+        if (writer != null && writer.channelHandlerContext().channel().remoteAddress() instanceof InetSocketAddress a) {
+            return a;
+        }
+        return inet(endpoint.remoteAddress());
     }
 
     private static InetSocketAddress inet(SocketAddress address) {

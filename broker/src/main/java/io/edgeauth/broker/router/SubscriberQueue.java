@@ -71,8 +71,9 @@ public final class SubscriberQueue implements Subscriber {
     private final OverflowPolicy policy;
     private final Consumer<String> onDrop;
     private final Object lock = new Object();
-    private final ArrayDeque<Delivery> queue = new ArrayDeque<>();
-    private final ArrayDeque<Delivery> unacked = new ArrayDeque<>();
+    // start at two slots, not the default sixteen: most sessions are idle, and the deques grow when used
+    private final ArrayDeque<Delivery> queue = new ArrayDeque<>(1);
+    private final ArrayDeque<Delivery> unacked = new ArrayDeque<>(1);
     private final List<Runnable> writableWaiters = new ArrayList<>();
     private Executor executor;
     private Sink sink;

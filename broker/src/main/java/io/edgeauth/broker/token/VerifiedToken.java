@@ -47,10 +47,21 @@ public record VerifiedToken(
         String fingerprint) {
 
     public VerifiedToken {
-        audience = audience == null ? List.of() : List.copyOf(audience);
+        // A live session holds its token for hours; the values shared by a whole fleet (issuer, audience, key,
+        // tenant, region) are interned so a million sessions keep one copy each, not a million. All of them come
+        // from a token whose signature was checked, so the set of values stays as small as the configuration.
+        issuer = shared(issuer);
+        keyId = shared(keyId);
+        tenantId = shared(tenantId);
+        region = shared(region);
+        audience = audience == null ? List.of() : List.of(audience.stream().map(VerifiedToken::shared).toArray(String[]::new));
         scope = scope == null ? Set.of() : Set.copyOf(scope);
         geo = geo == null ? List.of() : List.copyOf(geo);
         cnf = cnf == null ? Confirmation.NONE : cnf;
+    }
+
+    private static String shared(String value) {
+        return value == null ? null : value.intern();
     }
 
     public boolean isExpiredAt(Instant now) {

@@ -34,6 +34,9 @@ import java.util.regex.Pattern;
  * devices, connects N MQTT 5 sessions with valid tokens (HS256 of the tenant's configured secret, so
  * the load side needs no per-device keys), and reads the broker's heap after a full GC before and
  * after (jcmd GC.heap_info). One summary line. usage: IdleSessionFootprint [sessions=10000]
+ * <p>{@code -Dbench.target=bare} measures {@link BareMqttServer} the same way instead: the floor under any
+ * Vert.x MQTT broker. {@code -Dbench.settleSeconds} (default 5) is the wait between the last CONNACK and
+ * the reading. {@code -Dbench.histogram=true} prints the 40 classes that grew most, per session.
  */
 public final class IdleSessionFootprint {
     private static final Pattern URL = Pattern.compile("HTTP\\s+(http://\\S+)");
@@ -50,7 +53,9 @@ public final class IdleSessionFootprint {
         if (!extra.isBlank()) {
             cmd.addAll(List.of(extra.trim().split("\\s+")));
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BrokerCli.class.getName(), "run"));
+        boolean bare = "bare".equals(System.getProperty("bench.target", "edge"));
+        cmd.addAll(bare ? List.of("-cp", System.getProperty("java.class.path"), BareMqttServer.class.getName())
+                : List.of("-cp", System.getProperty("java.class.path"), BrokerCli.class.getName(), "run"));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("EDGEAUTH_DATA_DIR", data.toString());
         pb.environment().put("EDGEAUTH_HTTP_PORT", "0");
@@ -87,7 +92,7 @@ public final class IdleSessionFootprint {
             }
             drain(out);
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; i < n && !bare; i++) {
                 String body = "{\"id\":\"idle-" + i + "\",\"x5tS256\":\"" + "A".repeat(43) + "\"}";
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/admin/devices"))
                         .header("authorization", "Bearer " + admin).header("content-type", "application/json")
@@ -97,6 +102,8 @@ public final class IdleSessionFootprint {
                 }
             }
             long before = heapAfterGc(broker.pid());
+            boolean histogram = Boolean.getBoolean("bench.histogram");
+            java.util.Map<String, long[]> histBefore = histogram ? histogram(broker.pid()) : java.util.Map.of();
             MACSigner signer = new MACSigner(secret);
             MqttClientExecutorConfig shared = MqttClientExecutorConfig.builder().nettyThreads(2).build();
             List<Mqtt5AsyncClient> clients = new ArrayList<>(n);
@@ -105,7 +112,8 @@ public final class IdleSessionFootprint {
             for (int i = 0; i < n; i++) {
                 String id = "idle-" + i;
                 SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID("hs256-default").build(),
-                        new JWTClaimsSet.Builder().issuer(url).subject(id).audience(url).issueTime(new Date())
+                        new JWTClaimsSet.Builder().issuer(String.valueOf(url)).subject(id).audience(String.valueOf(url))
+                                .issueTime(new Date())
                                 .expirationTime(new Date(System.currentTimeMillis() + 540_000))
                                 .jwtID(UUID.randomUUID().toString()).claim("tenant_id", "default").build());
                 jwt.sign(signer);
@@ -121,12 +129,15 @@ public final class IdleSessionFootprint {
             }
             CompletableFuture.allOf(connects.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
             double seconds = (System.nanoTime() - start) / 1e9;
+            // idle means after the connect storm: the connection-attempt guard forgets a device's attempts once
+            // its bucket has refilled (2 s at the default 30 a minute), so wait that out before reading the heap
+            Thread.sleep(Long.getLong("bench.settleSeconds", 5) * 1000);
             long after = heapAfterGc(broker.pid());
-            if (Boolean.getBoolean("bench.histogram")) {
-                jcmd(broker.pid(), "GC.class_histogram").lines().limit(40).forEach(System.out::println);
+            if (histogram) {
+                printGrowth(histBefore, histogram(broker.pid()), n);
             }
-            System.out.printf("sessions=%d connect_rate=%.0f/s heap_before=%dKiB heap_after=%dKiB per_session=%.0f bytes%n",
-                    n, n / seconds, before / 1024, after / 1024, (after - before) / (double) n);
+            System.out.printf("target=%s sessions=%d connect_rate=%.0f/s heap_before=%dKiB heap_after=%dKiB per_session=%.0f bytes%n",
+                    bare ? "bare-vertx-mqtt" : "edge", n, n / seconds, before / 1024, after / 1024, (after - before) / (double) n);
             for (Mqtt5AsyncClient c : clients) {
                 c.disconnect();
             }
@@ -134,6 +145,33 @@ public final class IdleSessionFootprint {
             broker.destroy();
             broker.waitFor(20, TimeUnit.SECONDS);
         }
+    }
+
+    private static final Pattern HISTO_ROW = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
+
+    /** class name to {instances, bytes}, from jcmd GC.class_histogram (which runs a full GC first). */
+    private static java.util.Map<String, long[]> histogram(long pid) throws Exception {
+        java.util.Map<String, long[]> rows = new java.util.HashMap<>();
+        for (String line : jcmd(pid, "GC.class_histogram").split("\n")) {
+            Matcher m = HISTO_ROW.matcher(line);
+            if (m.find()) {
+                rows.put(m.group(3), new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))});
+            }
+        }
+        return rows;
+    }
+
+    /** The 40 classes whose heap grew most, per session: where an idle session's bytes go. */
+    private static void printGrowth(java.util.Map<String, long[]> before, java.util.Map<String, long[]> after, int n) {
+        after.entrySet().stream()
+                .map(e -> {
+                    long[] b = before.getOrDefault(e.getKey(), new long[2]);
+                    return java.util.Map.entry(e.getKey(), new long[] {e.getValue()[0] - b[0], e.getValue()[1] - b[1]});
+                })
+                .sorted((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1]))
+                .limit(40)
+                .forEach(e -> System.out.printf("%10.2f objs %8.1f B/session  %s%n",
+                        e.getValue()[0] / (double) n, e.getValue()[1] / (double) n, e.getKey()));
     }
 
     /** Used heap of the process after a full GC, from jcmd GC.heap_info (G1: "garbage-first heap ... used NK"). */

@@ -2,6 +2,8 @@ package io.edgeauth.broker.policy.rate;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Scheduler;
 import io.edgeauth.broker.policy.RateLimiter;
 import io.edgeauth.broker.policy.RateLimits;
 import io.edgeauth.broker.policy.RatePlan;
@@ -10,6 +12,7 @@ import io.github.bucket4j.Bucket;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * In-memory {@link RateLimits} on Bucket4j token buckets. Memory is bounded: every bucket lives in a
@@ -21,6 +24,11 @@ import java.util.Objects;
  * source address ({@code connectsPerMinutePerAddress}); an attempt takes one token from each, a
  * failed attempt is charged {@code failedAttemptCost} more tokens, and that charge may push the
  * bucket into debt so a brute-force client stays locked out for longer than the refill of one token.
+ * An attempt bucket is forgotten as soon as it has refilled to full (a new bucket would be the same),
+ * so the guard holds memory for recent attempts only, not for every connected device.
+ *
+ * <p>A device's message budget is looked up on its first message, not at connect: an idle session
+ * costs no buckets, and a reconnecting device still finds the budget it left (within {@code idleExpiry}).
  *
  * <p>Thread-safe and non-blocking (Bucket4j's lock-free buckets).
  */
@@ -54,33 +62,36 @@ public final class LocalRateLimits implements RateLimits {
 
     private final Settings settings;
     private final Cache<DeviceKey, RateLimiter> devices;
-    private final Cache<String, Bucket> connectByDevice;
-    private final Cache<InetAddress, Bucket> connectByAddress;
+    private final ConcurrentMap<String, AttemptBucket> connectByDevice;
+    private final ConcurrentMap<InetAddress, AttemptBucket> connectByAddress;
 
     public LocalRateLimits(Settings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.devices = cache(settings);
-        this.connectByDevice = cache(settings);
-        this.connectByAddress = cache(settings);
+        this.devices = Caffeine.newBuilder().maximumSize(settings.maxTrackedKeys())
+                .expireAfterAccess(settings.idleExpiry()).build();
+        this.connectByDevice = attemptCache(settings);
+        this.connectByAddress = attemptCache(settings);
     }
 
-    private static <K, V> Cache<K, V> cache(Settings s) {
-        return Caffeine.newBuilder().maximumSize(s.maxTrackedKeys()).expireAfterAccess(s.idleExpiry()).build();
+    private static <K> ConcurrentMap<K, AttemptBucket> attemptCache(Settings s) {
+        Cache<K, AttemptBucket> cache = Caffeine.newBuilder().maximumSize(s.maxTrackedKeys())
+                .expireAfter(new UntilFull<K>()).scheduler(Scheduler.systemScheduler()).build();
+        return cache.asMap();
     }
 
     @Override
     public RateLimiter forDevice(String tenant, String deviceId, RatePlan plan) {
-        return devices.get(new DeviceKey(tenant, deviceId, plan), k -> new BucketRateLimiter(k.plan()));
+        return new DeviceBudget(devices, new DeviceKey(tenant, deviceId, plan));
     }
 
     @Override
     public boolean tryConnect(String deviceId, InetAddress source) {
         boolean ok = true;
         if (source != null) {
-            ok = addressBucket(source).tryConsume(1);
+            ok = take(connectByAddress, source, settings.connectsPerMinutePerAddress(), 1, false);
         }
         if (ok && deviceId != null) {
-            ok = deviceBucket(deviceId).tryConsume(1);
+            ok = take(connectByDevice, deviceId, settings.connectsPerMinutePerDevice(), 1, false);
         }
         return ok;
     }
@@ -92,25 +103,105 @@ public final class LocalRateLimits implements RateLimits {
             return;
         }
         if (source != null) {
-            addressBucket(source).consumeIgnoringRateLimits(cost);
+            take(connectByAddress, source, settings.connectsPerMinutePerAddress(), cost, true);
         }
         if (deviceId != null) {
-            deviceBucket(deviceId).consumeIgnoringRateLimits(cost);
+            take(connectByDevice, deviceId, settings.connectsPerMinutePerDevice(), cost, true);
         }
     }
 
-    private Bucket deviceBucket(String deviceId) {
-        return connectByDevice.get(deviceId, k -> perMinute(settings.connectsPerMinutePerDevice()));
+    /**
+     * Takes {@code cost} attempts from {@code key}'s bucket inside {@code compute}, so the cache's expiry is
+     * computed from the bucket as it is after the attempt. {@code force}: charge even into debt.
+     */
+    private static <K> boolean take(ConcurrentMap<K, AttemptBucket> map, K key, int perMinute, int cost, boolean force) {
+        boolean[] taken = new boolean[1];
+        map.compute(key, (k, b) -> {
+            AttemptBucket bucket = b != null ? b : new AttemptBucket(perMinute);
+            if (force) {
+                bucket.bucket.consumeIgnoringRateLimits(cost);
+                taken[0] = true;
+            } else {
+                taken[0] = bucket.bucket.tryConsume(cost);
+            }
+            return bucket;
+        });
+        return taken[0];
     }
 
-    private Bucket addressBucket(InetAddress source) {
-        return connectByAddress.get(source, k -> perMinute(settings.connectsPerMinutePerAddress()));
+    /** A per-minute attempt bucket and the time it takes to refill to full from where it is. */
+    private static final class AttemptBucket {
+        final Bucket bucket;
+        final int perMinute;
+
+        AttemptBucket(int perMinute) {
+            this.perMinute = perMinute;
+            this.bucket = Bucket.builder()
+                    .addLimit(Bandwidth.builder().capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1)).build())
+                    .build();
+        }
+
+        long nanosUntilFull() {
+            long missing = perMinute - bucket.getAvailableTokens(); // debt counts too
+            return missing <= 0 ? 0 : (long) Math.ceil(missing * (60_000_000_000d / perMinute));
+        }
     }
 
-    private static Bucket perMinute(int n) {
-        return Bucket.builder()
-                .addLimit(Bandwidth.builder().capacity(n).refillGreedy(n, Duration.ofMinutes(1)).build())
-                .build();
+    /** Attempt buckets live until they have refilled to full: after that a fresh bucket is indistinguishable. */
+    private static final class UntilFull<K> implements Expiry<K, AttemptBucket> {
+        @Override
+        public long expireAfterCreate(K key, AttemptBucket value, long currentTime) {
+            return value.nanosUntilFull();
+        }
+
+        @Override
+        public long expireAfterUpdate(K key, AttemptBucket value, long currentTime, long currentDuration) {
+            return value.nanosUntilFull();
+        }
+
+        @Override
+        public long expireAfterRead(K key, AttemptBucket value, long currentTime, long currentDuration) {
+            return currentDuration;
+        }
+    }
+
+    /**
+     * A device's budget, resolved from the shared cache on first use: connect costs nothing, and every
+     * connection of one device draws from the one {@link BucketRateLimiter} in the cache.
+     */
+    private static final class DeviceBudget implements RateLimiter {
+        private final Cache<DeviceKey, RateLimiter> devices;
+        private final DeviceKey key;
+        private volatile RateLimiter resolved;
+
+        DeviceBudget(Cache<DeviceKey, RateLimiter> devices, DeviceKey key) {
+            this.devices = devices;
+            this.key = key;
+        }
+
+        private RateLimiter limiter() {
+            RateLimiter r = resolved;
+            if (r == null) {
+                r = devices.get(key, k -> new BucketRateLimiter(k.plan()));
+                resolved = r;
+            }
+            return r;
+        }
+
+        @Override
+        public boolean tryAcquire(int bytes) {
+            return limiter().tryAcquire(bytes);
+        }
+
+        @Override
+        public long secondsUntilAvailable() {
+            return limiter().secondsUntilAvailable();
+        }
+    }
+
+    /** Number of attempt buckets held now, by device id and by address (for tests). */
+    long trackedAttemptBuckets() {
+        return connectByDevice.size() + connectByAddress.size();
     }
 
     /** Number of device budgets held now (for tests and metrics). */

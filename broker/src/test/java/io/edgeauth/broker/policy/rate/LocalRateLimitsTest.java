@@ -1,6 +1,7 @@
 package io.edgeauth.broker.policy.rate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.edgeauth.broker.policy.RateLimiter;
 import io.edgeauth.broker.policy.RatePlan;
@@ -42,9 +43,39 @@ class LocalRateLimitsTest {
     @Test
     void sameDeviceSharesOneBudgetAndTenantsAreSeparate() {
         LocalRateLimits limits = new LocalRateLimits(LocalRateLimits.Settings.defaults());
-        RateLimiter a = limits.forDevice("t1", "dev", PLAN);
-        assertThat(limits.forDevice("t1", "dev", PLAN)).isSameAs(a);
-        assertThat(limits.forDevice("t2", "dev", PLAN)).isNotSameAs(a);
+        RateLimiter first = limits.forDevice("t1", "dev", PLAN);
+        RateLimiter second = limits.forDevice("t1", "dev", PLAN); // a second connection of the same device
+        RateLimiter otherTenant = limits.forDevice("t2", "dev", PLAN);
+        int allowed = 0;
+        for (int i = 0; i < 10; i++) {
+            allowed += (first.tryAcquire(1) ? 1 : 0) + (second.tryAcquire(1) ? 1 : 0);
+        }
+        assertThat(allowed).isEqualTo(5); // one burst of 5 between both connections
+        assertThat(otherTenant.tryAcquire(1)).isTrue();
+    }
+
+    @Test
+    void idleSessionsHoldNoBudgetUntilTheyPublish() {
+        LocalRateLimits limits = new LocalRateLimits(LocalRateLimits.Settings.defaults());
+        RateLimiter limiter = limits.forDevice("t", "quiet", PLAN);
+        assertThat(limits.trackedDevices()).isZero();
+        assertThat(limiter.tryAcquire(1)).isTrue();
+        assertThat(limits.trackedDevices()).isEqualTo(1);
+    }
+
+    @Test
+    void attemptBucketsAreForgottenOnceRefilledButNotWhileInDebt() throws Exception {
+        // 600 a minute: one attempt refills in 100 ms
+        LocalRateLimits limits = new LocalRateLimits(new LocalRateLimits.Settings(600, 600, 1200, 1000, Duration.ofMinutes(1)));
+        InetAddress src = InetAddress.getByName("192.0.2.9");
+        assertThat(limits.tryConnect("d1", src)).isTrue();
+        assertThat(limits.trackedAttemptBuckets()).isEqualTo(2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> limits.trackedAttemptBuckets() == 0);
+
+        limits.recordFailedConnect("d2", null); // 1200 into debt: two minutes to refill
+        Thread.sleep(300);
+        assertThat(limits.trackedAttemptBuckets()).isEqualTo(1);
+        assertThat(limits.tryConnect("d2", null)).isFalse(); // still locked out, not forgiven by eviction
     }
 
     @Test
@@ -73,7 +104,7 @@ class LocalRateLimitsTest {
     void memoryIsBounded() {
         LocalRateLimits limits = new LocalRateLimits(new LocalRateLimits.Settings(10, 10, 1, 100, Duration.ofMinutes(1)));
         for (int i = 0; i < 10_000; i++) {
-            limits.forDevice("t", "dev" + i, PLAN);
+            limits.forDevice("t", "dev" + i, PLAN).tryAcquire(1);
         }
         assertThat(limits.trackedDevices()).isLessThanOrEqualTo(100);
     }
