@@ -249,6 +249,10 @@ final class MqttConnection {
         String key = s.tenant() + '\u0000' + clientId;
         boolean present = false;
         MqttSessionState existing = edge.sessions.get(key);
+        boolean continues = existing != null && !endpoint.isCleanSession() && existing.principal.equals(s.principal());
+        if (existing != null) {
+            edge.resolvePendingWill(existing, !continues); // back in time: no will; a clean start ends the session
+        }
         MqttConnection previousOwner = null;
         if (existing != null) {
             synchronized (existing) {
@@ -262,9 +266,9 @@ final class MqttConnection {
         }
         if (previousOwner != null) {
             MqttConnection old = previousOwner;
-            old.context.runOnContext(v -> old.takenOver());
+            old.context.runOnContext(v -> old.takenOver(continues));
         }
-        if (existing != null && !endpoint.isCleanSession() && existing.principal.equals(s.principal())) {
+        if (continues) {
             state = existing;
             present = true;
             for (Subscription sub : List.copyOf(state.subscriptions.values())) { // the new token may allow less
@@ -755,8 +759,14 @@ final class MqttConnection {
         context.runOnContext(v -> disconnect(MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, "shutdown"));
     }
 
-    private void takenOver() {
-        suppressWill = true;
+    /**
+     * Another connection took this session over. Its will is published (MQTT 5 §3.1.2.5) unless the new
+     * connection continues the session and the will has a delay: the client came back within it.
+     */
+    private void takenOver(boolean sessionContinues) {
+        if (sessionContinues && willDelaySeconds() > 0) {
+            suppressWill = true;
+        }
         disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, "session_taken_over");
     }
 
@@ -818,14 +828,21 @@ final class MqttConnection {
         }
         edge.live.remove(this);
         sessionGauge.decrementAndGet();
-        if ((!normalDisconnect || disconnectWithWill) && !suppressWill) {
-            publishWill();
-        }
         boolean owner;
+        long sessionExpiry;
         synchronized (state) {
             owner = state.owner == this;
             if (owner) {
                 state.owner = null;
+            }
+            sessionExpiry = state.expirySeconds;
+        }
+        if ((!normalDisconnect || disconnectWithWill) && !suppressWill) {
+            long delay = owner ? Math.min(willDelaySeconds(), sessionExpiry) : 0;
+            if (delay > 0) {
+                edge.delayWill(state, () -> context.runOnContext(v -> publishWill()), delay);
+            } else {
+                publishWill();
             }
         }
         if (owner) {
@@ -838,13 +855,24 @@ final class MqttConnection {
         }
     }
 
+    /** The will's Will Delay Interval in seconds (MQTT 5 only; 0 when absent). */
+    private long willDelaySeconds() {
+        MqttWill will = endpoint.will();
+        if (!v5 || will == null || !will.isWillFlag()) {
+            return 0;
+        }
+        Integer delay = intProperty(will.getWillProperties(), MqttProperties.WILL_DELAY_INTERVAL);
+        return delay == null ? 0 : Integer.toUnsignedLong(delay);
+    }
+
     private void publishWill() {
         MqttWill will = endpoint.will();
         if (will == null || !will.isWillFlag() || will.getWillTopic() == null) {
             return;
         }
         String topic = will.getWillTopic();
-        if (topicError(topic, false) != null || !acl.mayPublish(topic) || session.token().isExpiredAt(Instant.now())) {
+        if (topicError(topic, false) != null || !acl.mayPublish(topic) || session.token().isExpiredAt(Instant.now())
+                || edge.revocationChecker.check(session.token()).isPresent()) { // a delayed will is checked when due
             edge.metrics.drop("will_refused");
             return;
         }

@@ -242,11 +242,55 @@ public final class MqttEdge {
         return new KeyStoreOptions().setType(type).setPath(path).setPassword(password);
     }
 
-    /** Drops a session's subscriptions and forgets it. */
+    /** Drops a session's subscriptions and forgets it; a will still held back is published now (the session ended). */
     void destroy(MqttSessionState state) {
+        resolvePendingWill(state, true);
         sessions.remove(state.key, state);
         state.subscriptions.values().forEach(router::unsubscribe);
         state.subscriptions.clear();
+    }
+
+    /**
+     * Holds a will back for {@code seconds} (MQTT 5 §3.1.2.5: published when the Will Delay Interval has passed
+     * or the session ends, whichever is first, and not at all if the client comes back to the session first).
+     */
+    void delayWill(MqttSessionState state, Runnable will, long seconds) {
+        synchronized (state) {
+            if (state.willTimer >= 0) {
+                vertx.cancelTimer(state.willTimer);
+            }
+            state.pendingWill = will;
+            state.willTimer = vertx.setTimer(Math.max(1, seconds * 1000), id -> {
+                Runnable due;
+                synchronized (state) {
+                    if (state.willTimer != id) {
+                        return;
+                    }
+                    due = state.pendingWill;
+                    state.pendingWill = null;
+                    state.willTimer = -1;
+                }
+                if (due != null) {
+                    due.run();
+                }
+            });
+        }
+    }
+
+    /** Takes a held-back will off the session: published now if {@code publish}, else dropped. */
+    void resolvePendingWill(MqttSessionState state, boolean publish) {
+        Runnable due;
+        synchronized (state) {
+            due = state.pendingWill;
+            state.pendingWill = null;
+            if (state.willTimer >= 0) {
+                vertx.cancelTimer(state.willTimer);
+                state.willTimer = -1;
+            }
+        }
+        if (due != null && publish) {
+            due.run();
+        }
     }
 
     /** Keeps a detached persistent session for its expiry, then destroys it unless a client came back. */

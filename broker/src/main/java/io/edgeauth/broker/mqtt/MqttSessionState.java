@@ -19,6 +19,9 @@ final class MqttSessionState {
     MqttConnection owner;
     long expirySeconds;
     long expiryTimer = -1;
+    /** A will held back by its Will Delay Interval (MQTT 5), published when the delay or the session ends. */
+    Runnable pendingWill;
+    long willTimer = -1;
 
     MqttSessionState(String key, String tenant, String principal, SubscriberQueue queue) {
         this.key = key;

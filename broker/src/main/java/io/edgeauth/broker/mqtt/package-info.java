@@ -21,6 +21,10 @@
  *       at-least-once QoS 1 deliveries; subscriptions are granted at most QoS 1.</li>
  *   <li>Sessions: clean or persistent (3.1.1 clean session false; 5 session expiry interval, capped by
  *       {@code maxSessionExpiry}); persistent sessions and their bounded offline queues live in memory only.</li>
+ *   <li>Wills: published on a close without a normal DISCONNECT, on DISCONNECT 0x04, and when a session is
+ *       taken over; an MQTT 5 Will Delay Interval holds the will until the delay or the session ends, and a
+ *       client that resumes its session in time cancels it. The ACL, token expiry and revocation are checked
+ *       when the will is published; a revoked session's will is never published.</li>
  *   <li>Backpressure: a subscriber queue above 3/4 of its bound pauses the publisher's socket until it drains
  *       to 1/4 (or {@code backpressureTimeout}); see {@link io.edgeauth.broker.router.SubscriberQueue} for the
  *       overflow policy. Packets over {@code maxPacketSize} are refused by the decoder (connection closed).</li>

@@ -257,6 +257,64 @@ class MqttPubSubTest {
         }
     }
 
+    /** Connects dev1 with a persistent session and a will delayed by {@code delaySeconds}, then leaves with its will. */
+    private void leaveWithDelayedWill(String payload, long delaySeconds) {
+        Mqtt5BlockingClient dev = Clients.v5("dev1", fx.port()).buildBlocking();
+        dev.connectWith().cleanStart(false).sessionExpiryInterval(60)
+                .simpleAuth().username("dev1").password(bytes(token("dev1", "t", 60))).applySimpleAuth()
+                .willPublish().topic("d/dev1/up/status").payload(bytes(payload)).delayInterval(delaySeconds).applyWillPublish()
+                .send();
+        dev.disconnectWith().reasonCode(Mqtt5DisconnectReasonCode.DISCONNECT_WITH_WILL_MESSAGE).send();
+    }
+
+    @Test
+    void delayedWillIsPublishedWhenTheDelayPasses() throws Exception {
+        Mqtt5BlockingClient app = Clients.connectV5("app", fx.port(), app("t", "dev1", 60));
+        try (var in = app.publishes(MqttGlobalPublishFilter.ALL)) {
+            app.subscribeWith().topicFilter("d/dev1/up/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            leaveWithDelayedWill("late", 2);
+            assertThat(in.receive(1, TimeUnit.SECONDS)).isEmpty(); // held back
+            assertThat(text(receive(in).orElseThrow().getPayloadAsBytes())).isEqualTo("late");
+        }
+    }
+
+    @Test
+    void delayedWillIsDroppedWhenTheClientResumesTheSessionInTime() throws Exception {
+        Mqtt5BlockingClient app = Clients.connectV5("app", fx.port(), app("t", "dev1", 60));
+        try (var in = app.publishes(MqttGlobalPublishFilter.ALL)) {
+            app.subscribeWith().topicFilter("d/dev1/up/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            leaveWithDelayedWill("never", 2);
+            Mqtt5BlockingClient back = Clients.v5("dev1", fx.port()).buildBlocking();
+            back.connectWith().cleanStart(false).sessionExpiryInterval(60)
+                    .simpleAuth().username("dev1").password(bytes(token("dev1", "t", 60))).applySimpleAuth().send();
+            assertThat(in.receive(3500, TimeUnit.MILLISECONDS)).isEmpty();
+        }
+    }
+
+    @Test
+    void delayedWillIsPublishedAtOnceWhenACleanStartEndsTheSession() throws Exception {
+        Mqtt5BlockingClient app = Clients.connectV5("app", fx.port(), app("t", "dev1", 60));
+        try (var in = app.publishes(MqttGlobalPublishFilter.ALL)) {
+            app.subscribeWith().topicFilter("d/dev1/up/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            leaveWithDelayedWill("ended", 30);
+            Clients.connectV5("dev1", fx.port(), token("dev1", "t", 60)); // clean start: the old session ends
+            assertThat(text(receive(in).orElseThrow().getPayloadAsBytes())).isEqualTo("ended");
+        }
+    }
+
+    @Test
+    void takenOverConnectionsWillIsPublished() throws Exception {
+        Mqtt5BlockingClient app = Clients.connectV5("app", fx.port(), app("t", "dev1", 60));
+        try (var in = app.publishes(MqttGlobalPublishFilter.ALL)) {
+            app.subscribeWith().topicFilter("d/dev1/up/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            Mqtt5BlockingClient first = Clients.v5("dev1", fx.port()).buildBlocking();
+            first.connectWith().simpleAuth().username("dev1").password(bytes(token("dev1", "t", 60))).applySimpleAuth()
+                    .willPublish().topic("d/dev1/up/status").payload(bytes("replaced")).applyWillPublish().send();
+            Clients.connectV5("dev1", fx.port(), token("dev1", "t", 60));
+            assertThat(text(receive(in).orElseThrow().getPayloadAsBytes())).isEqualTo("replaced");
+        }
+    }
+
     @Test
     void qos2IsAcceptedAndDeliveredAtLeastOnce() throws Exception {
         Mqtt5BlockingClient app = Clients.connectV5("app", fx.port(), app("t", "dev1", 60));
