@@ -3,6 +3,7 @@ package io.edgeauth.broker.policy;
 import io.edgeauth.broker.auth.DeviceSession;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Publish/subscribe permissions of one session, derived once at authentication from the contract of
@@ -10,16 +11,27 @@ import java.util.List;
  * subscribes {@code d/{owned}/up/#} and publishes {@code d/{owned}/down/#}; the token's {@code scope}
  * may grant more with entries {@code pub:<filter>}, {@code sub:<filter>} (or {@code pubsub:<filter>}).
  * Topics are relative to the session's tenant: the router scopes them, so no grant crosses tenants.
- * Thread-safe (its grants are immutable; a one-entry cache of the last allowed topic is benign to race);
- * used by every protocol edge.
+ *
+ * <p>The contract's grants are not kept as filters: a topic's device id is looked up in the owned set, so an
+ * owner of ten thousand devices is checked as fast as a device, and a session holds no per-device strings.
+ * Only scope grants are matched filter by filter. Thread-safe (immutable but for a one-entry cache of the
+ * last allowed topic, benign to race); used by every protocol edge.
  */
 public final class TopicAcl {
+    private static final String UP = "up";
+    private static final String DOWN = "down";
+
+    /** The device this session is, or null for a wallet (wallets own devices, they are not one). */
+    private final String device;
+    private final Set<String> owned;
     private final List<String> publish;
     private final List<String> subscribe;
     /** The last topic found publishable: a device publishes to few topics, so most checks end here. */
     private volatile String lastPublishable;
 
-    private TopicAcl(List<String> publish, List<String> subscribe) {
+    private TopicAcl(String device, Set<String> owned, List<String> publish, List<String> subscribe) {
+        this.device = device;
+        this.owned = owned;
         this.publish = List.copyOf(publish);
         this.subscribe = List.copyOf(subscribe);
     }
@@ -28,15 +40,6 @@ public final class TopicAcl {
     public static TopicAcl of(DeviceSession session) {
         List<String> pub = new ArrayList<>();
         List<String> sub = new ArrayList<>();
-        String principal = session.principal();
-        if (!principal.startsWith("did:")) { // wallets own devices, they are not one
-            pub.add("d/" + principal + "/up/#");
-            sub.add("d/" + principal + "/down/#");
-        }
-        for (String owned : session.ownedDevices()) {
-            sub.add("d/" + owned + "/up/#");
-            pub.add("d/" + owned + "/down/#");
-        }
         for (String entry : session.token().scope()) {
             int colon = entry.indexOf(':');
             if (colon <= 0) {
@@ -54,11 +57,16 @@ public final class TopicAcl {
                 sub.add(filter);
             }
         }
-        return new TopicAcl(pub, sub);
+        String principal = session.principal();
+        return new TopicAcl(principal.startsWith("did:") ? null : principal, session.ownedDevices(), pub, sub);
     }
 
     public boolean mayPublish(String topic) {
         if (topic.equals(lastPublishable)) {
+            return true;
+        }
+        if (contractAllows(topic, false, UP, DOWN)) {
+            lastPublishable = topic;
             return true;
         }
         for (String filter : publish) {
@@ -71,6 +79,9 @@ public final class TopicAcl {
     }
 
     public boolean maySubscribe(String filter) {
+        if (contractAllows(filter, true, DOWN, UP)) {
+            return true;
+        }
         for (String granted : subscribe) {
             if (TopicFilters.covers(granted, filter)) {
                 return true;
@@ -79,8 +90,37 @@ public final class TopicAcl {
         return false;
     }
 
+    /**
+     * Whether {@code d/{id}/{direction}} or anything below it is granted by the contract: direction
+     * {@code asDevice} for the session's own id, {@code asOwner} for an owned one. For a subscription
+     * ({@code filter}), the id and direction levels must be literal; wildcards below them are covered by
+     * the grant's {@code #}.
+     */
+    private boolean contractAllows(String topic, boolean filter, String asDevice, String asOwner) {
+        if (topic.length() < 5 || topic.charAt(0) != 'd' || topic.charAt(1) != '/') {
+            return false;
+        }
+        int idEnd = topic.indexOf('/', 2);
+        if (idEnd < 0) {
+            return false;
+        }
+        int dirEnd = topic.indexOf('/', idEnd + 1);
+        int dirLen = (dirEnd < 0 ? topic.length() : dirEnd) - idEnd - 1;
+        String id = topic.substring(2, idEnd);
+        if (filter && (id.equals("+") || id.equals("#"))) {
+            return false;
+        }
+        if (dirLen == asDevice.length() && topic.startsWith(asDevice, idEnd + 1)) {
+            return id.equals(device);
+        }
+        if (dirLen == asOwner.length() && topic.startsWith(asOwner, idEnd + 1)) {
+            return owned.contains(id);
+        }
+        return false;
+    }
+
     @Override
     public String toString() {
-        return "TopicAcl{pub=" + publish + ", sub=" + subscribe + "}";
+        return "TopicAcl{device=" + device + ", owned=" + owned.size() + ", pub=" + publish + ", sub=" + subscribe + "}";
     }
 }

@@ -13,30 +13,31 @@ public final class TopicFilters {
         if (topic.startsWith("$") && (filter.startsWith("+") || filter.startsWith("#"))) {
             return false; // MQTT 5 §4.7.2: wildcards at the first level never match $-topics
         }
-        int f = 0;
-        int t = 0;
+        // level by level on the strings themselves: this runs for every message, so no substrings
         int fl = filter.length();
         int tl = topic.length();
-        while (f < fl) {
+        int f = 0;
+        int t = 0;
+        while (true) {
             int fEnd = indexOfSlash(filter, f);
-            String level = filter.substring(f, fEnd);
-            if (level.equals("#")) {
-                return true;
+            int fLen = fEnd - f;
+            if (fLen == 1 && filter.charAt(f) == '#') {
+                return true; // also matches the parent level: "a/#" matches "a"
             }
             if (t > tl) {
-                return false; // topic has fewer levels
+                return false; // the topic has fewer levels
             }
             int tEnd = indexOfSlash(topic, t);
-            if (!level.equals("+") && !filter.regionMatches(f, topic, t, Math.max(fEnd - f, tEnd - t))) {
+            boolean plus = fLen == 1 && filter.charAt(f) == '+';
+            if (!plus && (fLen != tEnd - t || !filter.regionMatches(f, topic, t, fLen))) {
                 return false;
             }
-            if (!level.equals("+") && (fEnd - f) != (tEnd - t)) {
-                return false;
+            if (fEnd == fl) {
+                return tEnd == tl; // the filter's last level: the topic must end here too
             }
             f = fEnd + 1;
             t = tEnd + 1;
         }
-        return t > tl; // both exhausted at the same level
     }
 
     /**

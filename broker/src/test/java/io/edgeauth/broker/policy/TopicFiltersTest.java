@@ -2,6 +2,7 @@ package io.edgeauth.broker.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -23,9 +24,61 @@ class TopicFiltersTest {
         "d/+/up, d//up, true",
         "d/xy/up, d/x/up, false",
         "d/x/up, d/xy/up, false",
+        "a/, a/, true",
+        "a/, a, false",
+        "a, a/, false",
+        "/, /, true",
+        "+/+, /, true",
+        "/#, /x, true",
+        "sport/#, sport, true",
+        "sport/+, sport, false",
+        "+, /x, false",
+        "+, x, true",
+        "#, /, true",
     })
     void matches(String filter, String topic, boolean expected) {
         assertThat(TopicFilters.matches(filter, topic)).isEqualTo(expected);
+    }
+
+    /** The spec's definition, written the slow obvious way, as the reference for random pairs. */
+    private static boolean reference(String filter, String topic) {
+        if (topic.startsWith("$") && (filter.startsWith("+") || filter.startsWith("#"))) {
+            return false;
+        }
+        String[] f = filter.split("/", -1);
+        String[] t = topic.split("/", -1);
+        for (int i = 0; i < f.length; i++) {
+            if (f[i].equals("#")) {
+                return true;
+            }
+            if (i >= t.length || !(f[i].equals("+") || f[i].equals(t[i]))) {
+                return false;
+            }
+        }
+        return f.length == t.length;
+    }
+
+    @Test
+    void agreesWithTheSpecOnRandomTopicsAndFilters() {
+        java.util.Random rnd = new java.util.Random(42);
+        String[] topicLevels = {"", "a", "b", "ab", "$s"};
+        String[] filterLevels = {"", "a", "b", "ab", "+", "$s"};
+        for (int n = 0; n < 200_000; n++) {
+            StringBuilder topic = new StringBuilder();
+            int tn = 1 + rnd.nextInt(4);
+            for (int i = 0; i < tn; i++) {
+                topic.append(i > 0 ? "/" : "").append(topicLevels[rnd.nextInt(topicLevels.length)]);
+            }
+            StringBuilder filter = new StringBuilder();
+            int fn = 1 + rnd.nextInt(4);
+            for (int i = 0; i < fn; i++) {
+                boolean last = i == fn - 1;
+                String level = last && rnd.nextInt(4) == 0 ? "#" : filterLevels[rnd.nextInt(filterLevels.length)];
+                filter.append(i > 0 ? "/" : "").append(level);
+            }
+            assertThat(TopicFilters.matches(filter.toString(), topic.toString()))
+                    .as("%s vs %s", filter, topic).isEqualTo(reference(filter.toString(), topic.toString()));
+        }
     }
 
     @ParameterizedTest
