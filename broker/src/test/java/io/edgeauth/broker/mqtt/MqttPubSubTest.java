@@ -257,6 +257,14 @@ class MqttPubSubTest {
         }
     }
 
+    /** The owner app, subscribed to everything dev1 reports: where wills arrive. */
+    private Mqtt5BlockingClient.Mqtt5Publishes ownerWatchingDev1() {
+        Mqtt5BlockingClient app = Clients.connectV5("app", fx.port(), app("t", "dev1", 60));
+        Mqtt5BlockingClient.Mqtt5Publishes in = app.publishes(MqttGlobalPublishFilter.ALL);
+        app.subscribeWith().topicFilter("d/dev1/up/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        return in;
+    }
+
     /** Connects dev1 with a persistent session and a will delayed by {@code delaySeconds}, then leaves with its will. */
     private void leaveWithDelayedWill(String payload, long delaySeconds) {
         Mqtt5BlockingClient dev = Clients.v5("dev1", fx.port()).buildBlocking();
@@ -269,9 +277,7 @@ class MqttPubSubTest {
 
     @Test
     void delayedWillIsPublishedWhenTheDelayPasses() throws Exception {
-        Mqtt5BlockingClient app = Clients.connectV5("app", fx.port(), app("t", "dev1", 60));
-        try (var in = app.publishes(MqttGlobalPublishFilter.ALL)) {
-            app.subscribeWith().topicFilter("d/dev1/up/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        try (var in = ownerWatchingDev1()) {
             leaveWithDelayedWill("late", 2);
             assertThat(in.receive(1, TimeUnit.SECONDS)).isEmpty(); // held back
             assertThat(text(receive(in).orElseThrow().getPayloadAsBytes())).isEqualTo("late");
@@ -280,9 +286,7 @@ class MqttPubSubTest {
 
     @Test
     void delayedWillIsDroppedWhenTheClientResumesTheSessionInTime() throws Exception {
-        Mqtt5BlockingClient app = Clients.connectV5("app", fx.port(), app("t", "dev1", 60));
-        try (var in = app.publishes(MqttGlobalPublishFilter.ALL)) {
-            app.subscribeWith().topicFilter("d/dev1/up/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        try (var in = ownerWatchingDev1()) {
             leaveWithDelayedWill("never", 2);
             Mqtt5BlockingClient back = Clients.v5("dev1", fx.port()).buildBlocking();
             back.connectWith().cleanStart(false).sessionExpiryInterval(60)
@@ -293,9 +297,7 @@ class MqttPubSubTest {
 
     @Test
     void delayedWillIsPublishedAtOnceWhenACleanStartEndsTheSession() throws Exception {
-        Mqtt5BlockingClient app = Clients.connectV5("app", fx.port(), app("t", "dev1", 60));
-        try (var in = app.publishes(MqttGlobalPublishFilter.ALL)) {
-            app.subscribeWith().topicFilter("d/dev1/up/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        try (var in = ownerWatchingDev1()) {
             leaveWithDelayedWill("ended", 30);
             Clients.connectV5("dev1", fx.port(), token("dev1", "t", 60)); // clean start: the old session ends
             assertThat(text(receive(in).orElseThrow().getPayloadAsBytes())).isEqualTo("ended");
@@ -304,9 +306,7 @@ class MqttPubSubTest {
 
     @Test
     void takenOverConnectionsWillIsPublished() throws Exception {
-        Mqtt5BlockingClient app = Clients.connectV5("app", fx.port(), app("t", "dev1", 60));
-        try (var in = app.publishes(MqttGlobalPublishFilter.ALL)) {
-            app.subscribeWith().topicFilter("d/dev1/up/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        try (var in = ownerWatchingDev1()) {
             Mqtt5BlockingClient first = Clients.v5("dev1", fx.port()).buildBlocking();
             first.connectWith().simpleAuth().username("dev1").password(bytes(token("dev1", "t", 60))).applySimpleAuth()
                     .willPublish().topic("d/dev1/up/status").payload(bytes("replaced")).applyWillPublish().send();
