@@ -3,14 +3,12 @@ package io.edgeauth.broker.coap;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -22,14 +20,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.eclipse.californium.core.CoapClient;
-import org.eclipse.californium.core.CoapResponse;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
 import org.eclipse.californium.core.coap.Message;
 import org.eclipse.californium.core.coap.Request;
 import org.eclipse.californium.core.coap.Response;
-import org.eclipse.californium.core.network.CoapEndpoint;
 import org.eclipse.californium.core.network.serialization.UdpDataParser;
 import org.eclipse.californium.core.network.serialization.UdpDataSerializer;
 import org.eclipse.californium.elements.AddressEndpointContext;
@@ -51,9 +46,10 @@ import org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVe
  * The client half of the out-of-process CoAP benchmarks; the server runs in its own JVM
  * ({@link CoapBenchServer}) so its CPU and heap are measured alone. Sub-commands (one summary line each):
  * <ul>
- * <li>{@code load MODE PORT PID SECONDS CLIENTS}: telemetry POSTs as {@link CoapBench} (CON, one outstanding
- * request per client; edge modes upload a token first), plus the server's utime+stime from
- * {@code /proc/PID/stat} over the measured window: microseconds of server CPU per request.</li>
+ * <li>{@code load MODE PORT PID SECONDS CLIENTS [WINDOW]}: telemetry POSTs from the lean {@link CoapLoad} client
+ * (pre-encoded CON requests, WINDOW outstanding per client, default 4; every client uploads a token first, in
+ * bare and edge modes alike), plus the server's utime+stime from {@code /proc/PID/stat} over the measured
+ * window: microseconds of server CPU per request (and the client's own CPU per request).</li>
  * <li>{@code handshakes MODE psk|x509 PORT PID SECONDS CONCURRENCY [PKIDIR]}: full DTLS 1.2 handshakes, each with
  * a new client connector (new socket, new session, cookie exchange) that then sends a CoAP ping and waits for
  * the server's RST; {@code CONCURRENCY} such loops in parallel ({@code -Dbench.reuse=true}: one connector per
@@ -77,7 +73,7 @@ public final class CoapBenchClient {
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "load" -> load(args[1], Integer.parseInt(args[2]), Long.parseLong(args[3]), Integer.parseInt(args[4]),
-                    Integer.parseInt(args[5]));
+                    Integer.parseInt(args[5]), args.length > 6 ? Integer.parseInt(args[6]) : 4);
             case "handshakes" -> handshakes(args[1], args[2], Integer.parseInt(args[3]), Long.parseLong(args[4]),
                     Integer.parseInt(args[5]), Integer.parseInt(args[6]), args.length > 7 ? Path.of(args[7]) : null);
             case "sessions" -> sessions(args[1], Integer.parseInt(args[2]), Long.parseLong(args[3]),
@@ -127,91 +123,34 @@ public final class CoapBenchClient {
 
     // ---- load: telemetry POSTs + server CPU per request ----
 
-    static void load(String mode, int port, long pid, int seconds, int clients) throws Exception {
-        boolean dtls = mode.endsWith("-dtls");
-        String scheme = dtls ? "coaps" : "coap";
-        List<CoapClient> cs = new ArrayList<>();
-        for (int i = 0; i < clients; i++) {
-            Configuration cc = EdgeFixture.clientConfig();
-            CoapEndpoint ep = dtls
-                    ? CoapEndpoint.builder().setConfiguration(cc).setConnector(new DTLSConnector(
-                            DtlsConnectorConfig.builder(cc).setAddress(new InetSocketAddress("127.0.0.1", 0))
-                                    .setAdvancedPskStore(new AdvancedSinglePskStore("bench" + i,
-                                            DerivedPskStore.derive(EdgeFixture.MASTER, "bench" + i)))
-                                    .build())).build()
-                    : CoapEndpoint.builder().setConfiguration(cc)
-                    .setInetSocketAddress(new InetSocketAddress("127.0.0.1", 0)).build();
-            CoapClient c = new CoapClient(scheme + "://127.0.0.1:" + port + "/authz-info");
-            c.setEndpoint(ep);
-            c.setTimeout(5000L);
-            if (mode.startsWith("bare")) {
-                c.setURI(scheme + "://127.0.0.1:" + port + "/d/warmup");
-                c.post("w", MediaTypeRegistry.TEXT_PLAIN);
-            } else {
-                byte[] token = TestTokens.token("bench" + i, Instant.now().plusSeconds(600)).bytes();
-                CoapResponse r = c.post(token, MediaTypeRegistry.APPLICATION_CWT);
-                if (r == null || r.getCode() != ResponseCode.CREATED) {
-                    throw new IllegalStateException("token upload failed: " + (r == null ? "timeout" : r.getCode()));
-                }
-            }
-            c.setURI(scheme + "://127.0.0.1:" + port + "/d/bench" + i + "/up/temp");
-            cs.add(c);
+    static void load(String mode, int port, long pid, int seconds, int clients, int window) throws Exception {
+        InetSocketAddress server = new InetSocketAddress("127.0.0.1", port);
+        CoapLoad load = new CoapLoad(window);
+        if (mode.endsWith("-dtls")) {
+            load.openDtls(server, clients);
+        } else {
+            load.openPlain(server, clients);
         }
-        long start = System.nanoTime();
-        long warm = start + Duration.ofSeconds(Math.max(1, Math.min(2, seconds / 4))).toNanos();
-        long end = start + Duration.ofSeconds(seconds).toNanos();
-        LongAdder ok = new LongAdder();
-        LongAdder failed = new LongAdder();
-        long[][] lat = new long[clients][];
-        CountDownLatch done = new CountDownLatch(clients);
-        byte[] payload = "{\"t\":21.5,\"h\":40}".getBytes(StandardCharsets.UTF_8);
-        for (int i = 0; i < clients; i++) {
-            int n = i;
-            Thread t = new Thread(() -> {
-                long[] samples = new long[1 << 20];
-                int count = 0;
-                CoapClient c = cs.get(n);
-                try {
-                    while (System.nanoTime() < end) {
-                        long t0 = System.nanoTime();
-                        CoapResponse r = c.post(payload, MediaTypeRegistry.APPLICATION_JSON);
-                        long t1 = System.nanoTime();
-                        if (t0 < warm) {
-                            continue;
-                        }
-                        if (r != null && r.getCode() == ResponseCode.CHANGED) {
-                            ok.increment();
-                            if (count < samples.length) {
-                                samples[count++] = t1 - t0;
-                            }
-                        } else {
-                            failed.increment();
-                        }
-                    }
-                } catch (Exception e) {
-                    failed.increment();
-                } finally {
-                    lat[n] = Arrays.copyOf(samples, count);
-                    done.countDown();
-                }
-            }, "bench-" + i);
-            t.start();
-        }
-        sleepUntil(warm);
+        load.start(10_000);
+        // warm-up (JIT of both JVMs) before the measured window
+        sleepUntil(System.nanoTime() + Duration.ofSeconds(Math.max(1, Math.min(3, seconds / 3))).toNanos());
         long ticks0 = cpuTicks(pid);
+        long self0 = cpuTicks(ProcessHandle.current().pid());
         long wall0 = System.nanoTime();
-        done.await();
+        load.measure();
+        sleepUntil(wall0 + Duration.ofSeconds(seconds).toNanos());
         long ticks1 = cpuTicks(pid);
+        long self1 = cpuTicks(ProcessHandle.current().pid());
         double secs = (System.nanoTime() - wall0) / 1e9;
+        long[] all = load.stop();
+        long ok = load.ok.sum();
         double cpuSecs = (ticks1 - ticks0) / (double) clkTck();
-        long[] all = Arrays.stream(lat).flatMapToLong(Arrays::stream).sorted().toArray();
-        System.out.printf("cpu mode=%s clients=%d seconds=%.1f ok=%d failed=%d rate=%.0f req/s p50=%.0f us p99=%.0f us "
-                        + "server_cpu=%.2f s (%.0f%% of a core) server_cpu_per_req=%.1f us%n", mode, clients, secs,
-                ok.sum(), failed.sum(), ok.sum() / secs, pct(all, 0.50) / 1e3, pct(all, 0.99) / 1e3, cpuSecs,
-                100 * cpuSecs / secs, ok.sum() == 0 ? 0 : cpuSecs * 1e6 / ok.sum());
-        for (CoapClient c : cs) {
-            c.getEndpoint().destroy();
-        }
+        double clientSecs = (self1 - self0) / (double) clkTck();
+        System.out.printf("cpu mode=%s clients=%d window=%d seconds=%.1f ok=%d failed=%d rate=%.0f req/s p50=%.0f us "
+                        + "p99=%.0f us server_cpu=%.2f s (%.0f%% of a core) server_cpu_per_req=%.1f us "
+                        + "client_cpu_per_req=%.1f us%n", mode, clients, window, secs, ok, load.failed.sum(), ok / secs,
+                pct(all, 0.50) / 1e3, pct(all, 0.99) / 1e3, cpuSecs, 100 * cpuSecs / secs,
+                ok == 0 ? 0 : cpuSecs * 1e6 / ok, ok == 0 ? 0 : clientSecs * 1e6 / ok);
     }
 
     private static void sleepUntil(long nanos) throws InterruptedException {
