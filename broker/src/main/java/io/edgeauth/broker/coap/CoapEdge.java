@@ -96,7 +96,9 @@ public final class CoapEdge implements AutoCloseable {
         }
         Configuration config = configuration(settings);
         CoapServer s = new CoapServer(config);
-        s.add(new AuthzInfoResource(handlers), new DeviceResources.Devices(handlers));
+        DeviceResources.Devices devices = new DeviceResources.Devices(handlers);
+        s.add(new AuthzInfoResource(handlers), devices);
+        s.setMessageDeliverer(new DeviceResources.Deliverer(s.getRoot(), config, devices));
         if (tokenIssuer != null) {
             s.add(new TokenResource(handlers, tokenIssuer));
         }
