@@ -55,10 +55,11 @@ import org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVe
  * the server's RST; {@code CONCURRENCY} such loops in parallel ({@code -Dbench.reuse=true}: one connector per
  * loop whose connection state is cleared before each handshake). Reports handshakes/s and server CPU per
  * handshake.</li>
- * <li>{@code sessions MODE PORT PID COUNT CONCURRENCY [POSTS]}: COUNT distinct PSK devices {@code bench0..}, each
+ * <li>{@code sessions MODE PORT PID COUNT CONCURRENCY [POSTS] [QUIET]}: COUNT distinct PSK devices {@code bench0..}, each
  * from its own peer address (own loopback IP 127.2+.x.y), handshake and upload a token to {@code /authz-info}
  * (2.01), optionally POSTS telemetry requests (2.04; each leaves an exchange in the per-peer deduplicator), then the client connector is dropped without a close_notify (the device goes quiet; the server keeps the
- * DTLS connection and the authorized session). Server heap ({@code jcmd PID GC.run}, then
+ * DTLS connection and the authorized session). After QUIET seconds (default 2; more than dedupLifetime + 10 s
+ * to see the heap once the deduplicator has let the exchanges go) the server heap ({@code jcmd PID GC.run}, then
  * {@code GC.heap_info} "used") before and after gives bytes per authorized session.</li>
  * </ul>
  */
@@ -77,7 +78,8 @@ public final class CoapBenchClient {
             case "handshakes" -> handshakes(args[1], args[2], Integer.parseInt(args[3]), Long.parseLong(args[4]),
                     Integer.parseInt(args[5]), Integer.parseInt(args[6]), args.length > 7 ? Path.of(args[7]) : null);
             case "sessions" -> sessions(args[1], Integer.parseInt(args[2]), Long.parseLong(args[3]),
-                    Integer.parseInt(args[4]), Integer.parseInt(args[5]), args.length > 6 ? Integer.parseInt(args[6]) : 0);
+                    Integer.parseInt(args[4]), Integer.parseInt(args[5]), args.length > 6 ? Integer.parseInt(args[6]) : 0,
+                    args.length > 7 ? Integer.parseInt(args[7]) : 2);
             default -> throw new IllegalArgumentException("load|handshakes|sessions");
         }
         System.exit(0);
@@ -383,7 +385,8 @@ public final class CoapBenchClient {
         return new InetSocketAddress(InetAddress.getByAddress(ip), 0);
     }
 
-    static void sessions(String mode, int port, long pid, int count, int concurrency, int posts) throws Exception {
+    static void sessions(String mode, int port, long pid, int count, int concurrency, int posts, int quietSeconds)
+            throws Exception {
         InetSocketAddress server = new InetSocketAddress("127.0.0.1", port);
         Configuration c = oneShotConfig("psk");
         long before = usedAfterGc(pid);
@@ -437,14 +440,19 @@ public final class CoapBenchClient {
         }
         done.await();
         double setup = (System.nanoTime() - t0) / 1e9;
-        Thread.sleep(2000);
+        Thread.sleep(quietSeconds * 1000L); // past dedupLifetime + sweep interval: the deduplicator has let go
         long after = usedAfterGc(pid);
         long per = ok.sum() == 0 ? 0 : (after - before) / ok.sum();
         double oneMillionGiB = per * 1e6 / (1L << 30);
-        System.out.printf("sessions mode=%s posts_per_device=%d sessions=%d failed=%d setup=%.1f s (%.0f handshakes+uploads/s) "
+        System.out.printf("sessions mode=%s posts_per_device=%d quiet=%d s sessions=%d failed=%d setup=%.1f s "
+                        + "(%.0f handshakes+uploads/s) "
                         + "heap_before=%d MiB heap_after=%d MiB bytes_per_session=%d 1M_sessions=%.2f GiB "
-                        + "(%.0f%% of 12 GiB)%n", mode, posts, ok.sum(), failed.sum(), setup, ok.sum() / setup,
+                        + "(%.0f%% of 12 GiB)%n", mode, posts, quietSeconds, ok.sum(), failed.sum(), setup,
+                ok.sum() / setup,
                 before >> 20, after >> 20, per, oneMillionGiB, 100 * oneMillionGiB / 12);
+        if (Boolean.getBoolean("bench.histogram")) { // what the heap holds per session: the top classes
+            jcmd(pid, "GC.class_histogram").lines().limit(30).forEach(System.out::println);
+        }
         executor.shutdownNow();
     }
 }

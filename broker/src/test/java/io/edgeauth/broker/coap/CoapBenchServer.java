@@ -75,10 +75,15 @@ public final class CoapBenchServer {
         int peers = Integer.getInteger("bench.connections", 150_000);
         settings = settings.withSockets(settings.receiveBufferSize(), settings.sendBufferSize(), peers,
                 settings.connectionIdLength());
-        // -Dbench.dedupPerPeer=N: PEERS_MARK_AND_SWEEP exchanges remembered per peer (edge default 8)
+        // -Dbench.dedupPerPeer=N: PEERS_MARK_AND_SWEEP exchanges remembered per peer (default 4)
         Integer perPeer = Integer.getInteger("bench.dedupPerPeer");
         if (perPeer != null) {
             settings = settings.withDeduplicator(CoapSettings.Deduplicator.PEERS_MARK_AND_SWEEP, perPeer);
+        }
+        // -Dbench.dedupLifetime=SECONDS: how long requests are remembered (default 60 s)
+        Integer lifetime = Integer.getInteger("bench.dedupLifetime");
+        if (lifetime != null) {
+            settings = settings.withDedupLifetime(Duration.ofSeconds(lifetime));
         }
         int port;
         AutoCloseable server;
