@@ -76,7 +76,8 @@ public final class CoapBenchClient {
             case "load" -> load(args[1], Integer.parseInt(args[2]), Long.parseLong(args[3]), Integer.parseInt(args[4]),
                     Integer.parseInt(args[5]), args.length > 6 ? Integer.parseInt(args[6]) : 4);
             case "handshakes" -> handshakes(args[1], args[2], Integer.parseInt(args[3]), Long.parseLong(args[4]),
-                    Integer.parseInt(args[5]), Integer.parseInt(args[6]), args.length > 7 ? Path.of(args[7]) : null);
+                    Integer.parseInt(args[5]), Integer.parseInt(args[6]), args.length > 7 ? Path.of(args[7]) : null,
+                    args.length > 8 ? Integer.parseInt(args[8]) : 20);
             case "sessions" -> sessions(args[1], Integer.parseInt(args[2]), Long.parseLong(args[3]),
                     Integer.parseInt(args[4]), Integer.parseInt(args[5]), args.length > 6 ? Integer.parseInt(args[6]) : 0,
                     args.length > 7 ? Integer.parseInt(args[7]) : 2);
@@ -274,8 +275,8 @@ public final class CoapBenchClient {
 
     // ---- handshakes/s ----
 
-    static void handshakes(String mode, String kind, int port, long pid, int seconds, int concurrency, Path pkiDir)
-            throws Exception {
+    static void handshakes(String mode, String kind, int port, long pid, int seconds, int concurrency, Path pkiDir,
+                           int warmupSeconds) throws Exception {
         InetSocketAddress server = new InetSocketAddress("127.0.0.1", port);
         // -Dbench.reuse=true: one connector per loop, connection state cleared before each handshake (full
         // handshake, new session, but no socket/thread set-up on the client: more load on the server)
@@ -288,10 +289,13 @@ public final class CoapBenchClient {
         }
         ExecutorService executor = Executors.newFixedThreadPool(2);
         long start = System.nanoTime();
-        long warm = start + Duration.ofSeconds(Math.max(1, Math.min(2, seconds / 4))).toNanos();
-        long end = start + Duration.ofSeconds(seconds).toNanos();
+        // full handshakes before the measured window, so both JVMs have compiled the EC and PSK paths (C2 needs
+        // thousands of handshakes; ECDHE-ECDSA measured from a cold start is mostly JIT warm-up)
+        long warm = start + Duration.ofSeconds(warmupSeconds).toNanos();
+        long end = warm + Duration.ofSeconds(seconds).toNanos();
         LongAdder ok = new LongAdder();
         LongAdder failed = new LongAdder();
+        LongAdder warmups = new LongAdder();
         AtomicInteger seq = new AtomicInteger();
         LongAdder startNs = new LongAdder();
         LongAdder exchangeNs = new LongAdder();
@@ -326,6 +330,8 @@ public final class CoapBenchClient {
                             }
                             if (t0 >= warm) {
                                 (good ? ok : failed).increment();
+                            } else if (good) {
+                                warmups.increment();
                             }
                             continue;
                         }
@@ -344,6 +350,8 @@ public final class CoapBenchClient {
                             startNs.add(t1 - t0);
                             exchangeNs.add(t2 - t1);
                             closeNs.add(System.nanoTime() - t2);
+                        } else if (good) {
+                            warmups.increment();
                         }
                     }
                 } finally {
@@ -362,10 +370,11 @@ public final class CoapBenchClient {
         long ticks1 = cpuTicks(pid);
         double secs = (System.nanoTime() - wall0) / 1e9;
         double cpuSecs = (ticks1 - ticks0) / (double) clkTck();
-        System.out.printf("handshakes mode=%s kind=%s client=%s concurrency=%d seconds=%.1f ok=%d failed=%d rate=%.0f hs/s "
+        System.out.printf("handshakes mode=%s kind=%s client=%s concurrency=%d warmup=%d s (%d handshakes) "
+                        + "seconds=%.1f ok=%d failed=%d rate=%.0f hs/s "
                         + "server_cpu=%.2f s (%.0f%% of a core) server_cpu_per_hs=%.0f us "
                         + "client_ms(start/handshake+ping/close)=%.1f/%.1f/%.1f%n", mode, kind,
-                reuse ? "reused-connector" : "new-connector", concurrency,
+                reuse ? "reused-connector" : "new-connector", concurrency, warmupSeconds, warmups.sum(),
                 secs, ok.sum(), failed.sum(), ok.sum() / secs, cpuSecs, 100 * cpuSecs / secs,
                 ok.sum() == 0 ? 0 : cpuSecs * 1e6 / ok.sum(), avgMs(startNs, ok, failed), avgMs(exchangeNs, ok, failed),
                 avgMs(closeNs, ok, failed));
