@@ -135,9 +135,9 @@ public final class CoapBenchClient {
             load.openPlain(server, clients);
         }
         load.start(10_000);
-        // warm-up before the measured window (-Dbench.warmup seconds, default 4): C2 still compiles the server's hot
-        // path for a few seconds, and compiler threads count in its CPU (more for the edge, which has more code)
-        sleepUntil(System.nanoTime() + Duration.ofSeconds(Integer.getInteger("bench.warmup", 4)).toNanos());
+        // warm-up before the measured window (-Dbench.warmup seconds, default 10): C2 still compiles the server's hot
+        // path for seconds (DTLS longer), and compiler threads count in its CPU (more for the edge, which has more code)
+        sleepUntil(System.nanoTime() + Duration.ofSeconds(Integer.getInteger("bench.warmup", 10)).toNanos());
         long ticks0 = cpuTicks(pid);
         long self0 = cpuTicks(ProcessHandle.current().pid());
         long wall0 = System.nanoTime();
