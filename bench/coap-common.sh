@@ -4,8 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${COAP_BENCH_NO_BUILD:-}" ]; then
-  mvn -q -B -pl broker -am test-compile -DskipTests
-  mvn -q -B -pl broker dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$PWD/broker/target/coap-bench.cp"
+  # one reactor run, so sibling modules (geo, wallet-login, ...) resolve to their target/classes without an install;
+  # every module writes the file, the broker (last in the reactor) wins
+  mvn -q -B -pl broker -am test-compile dependency:build-classpath -DskipTests -Dmdep.includeScope=test \
+    -Dmdep.outputFile="$PWD/broker/target/coap-bench.cp"
 fi
 CP="broker/target/classes:broker/target/test-classes:$(cat broker/target/coap-bench.cp)"
 LOGCFG="-Dlogback.configurationFile=bench/coap-bench-logback.xml"

@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.eclipse.californium.core.CoapServer;
 import org.eclipse.californium.core.config.CoapConfig;
@@ -96,7 +97,9 @@ public final class CoapEdge implements AutoCloseable {
         }
         Configuration config = configuration(settings);
         CoapServer s = new CoapServer(config);
-        s.add(new AuthzInfoResource(handlers), new DeviceResources.Devices(handlers));
+        DeviceResources.Devices devices = new DeviceResources.Devices(handlers);
+        s.add(new AuthzInfoResource(handlers), devices);
+        s.setMessageDeliverer(new DeviceResources.Deliverer(s.getRoot(), config, devices));
         if (tokenIssuer != null) {
             s.add(new TokenResource(handlers, tokenIssuer));
         }
@@ -187,6 +190,8 @@ public final class CoapEdge implements AutoCloseable {
                 c.set(CoapConfig.DEDUPLICATOR, CoapConfig.DEDUPLICATOR_PEERS_MARK_AND_SWEEP);
                 c.set(CoapConfig.PEERS_MARK_AND_SWEEP_MESSAGES, s.dedupMessagesPerPeer());
         }
+        // the deduplicators remember a request this long (Californium uses EXCHANGE_LIFETIME for that)
+        c.set(CoapConfig.EXCHANGE_LIFETIME, (int) s.dedupLifetime().toMillis(), TimeUnit.MILLISECONDS);
         c.set(CoapConfig.MAX_ACTIVE_PEERS, s.connectionStoreSize());
         c.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, s.maxPayloadBytes());
         c.set(CoapConfig.MAX_SERVER_OBSERVES, Math.max(1000, Math.min(s.maxSessions(), 1_000_000)));

@@ -27,6 +27,11 @@ final class CoapSessions {
         boolean expiredAt(Instant now) {
             return !now.isBefore(session.expiresAt());
         }
+
+        /** As {@link #expiredAt(Instant)} without allocating (the per-request check). */
+        boolean expiredAtMillis(long nowMillis) {
+            return nowMillis >= session.expiresAt().toEpochMilli();
+        }
     }
 
     private final Cache<String, Bound> cache;
@@ -77,7 +82,7 @@ final class CoapSessions {
         if (b == null) {
             return null;
         }
-        if (b.expiredAt(clock.instant())) {
+        if (b.expiredAtMillis(clock.millis())) {
             cache.asMap().remove(peerKey, b);
             return null;
         }

@@ -4,13 +4,18 @@ import java.util.List;
 import org.eclipse.californium.core.CoapResource;
 import org.eclipse.californium.core.coap.CoAP;
 import org.eclipse.californium.core.observe.ObserveRelation;
+import org.eclipse.californium.core.server.DelivererException;
+import org.eclipse.californium.core.server.ServerMessageDeliverer;
 import org.eclipse.californium.core.server.resources.CoapExchange;
 import org.eclipse.californium.core.server.resources.Resource;
+import org.eclipse.californium.elements.config.Configuration;
 
 /**
- * The {@code /d/{id}/...} tree. Device ids are dynamic, so {@code /d} makes a light child per request
- * ({@link #getChild}) instead of keeping a resource per device: only Observe relations keep their
- * {@link Down} instance alive.
+ * The {@code /d/{id}/...} tree. Device ids are dynamic, so no resource is kept per device: telemetry
+ * ({@code /d/{id}/up/...}) is one shared {@link Up} that reads the id from the request's Uri-Path, and
+ * {@link Deliverer} routes those requests to it without walking the tree (a {@link CoapResource} costs a dozen
+ * allocations, too many per request at 100k requests/s). {@code /d/{id}/down} gets a light {@link Device} and
+ * {@link Down} per request; only Observe relations keep their {@code Down} instance alive.
  */
 final class DeviceResources {
     private DeviceResources() {
@@ -24,15 +29,43 @@ final class DeviceResources {
     /** {@code /d}. */
     static final class Devices extends CoapResource {
         private final EdgeHandlers handlers;
+        private final Up up;
 
         Devices(EdgeHandlers handlers) {
             super("d");
             this.handlers = handlers;
+            this.up = new Up(handlers, this);
         }
 
         @Override
         public Resource getChild(String name) {
             return validId(name) ? new Device(name, handlers, this) : null;
+        }
+
+        /** The shared telemetry resource. */
+        Up up() {
+            return up;
+        }
+    }
+
+    /**
+     * Finds the shared {@link Up} for {@code d/{id}/up[/...]} directly (the id checked as {@link Devices} does);
+     * every other path is found by walking the tree as usual.
+     */
+    static final class Deliverer extends ServerMessageDeliverer {
+        private final Up up;
+
+        Deliverer(Resource root, Configuration config, Devices devices) {
+            super(root, config);
+            this.up = devices.up();
+        }
+
+        @Override
+        protected Resource findResource(List<String> path) throws DelivererException {
+            if (path.size() >= 3 && "d".equals(path.get(0)) && "up".equals(path.get(2)) && validId(path.get(1))) {
+                return up;
+            }
+            return super.findResource(path);
         }
     }
 
@@ -49,21 +82,22 @@ final class DeviceResources {
         @Override
         public Resource getChild(String name) {
             switch (name) {
-                case "up": return new Up(getName(), handlers, this);
+                case "up": return ((Devices) getParent()).up();
                 case "down": return new Down(getName(), handlers, this);
                 default: return null;
             }
         }
     }
 
-    /** {@code POST /d/{id}/up/{path...}}: telemetry to topic {@code d/{id}/up/{path}}. */
+    /**
+     * {@code POST /d/{id}/up/{path...}}: telemetry to topic {@code d/{id}/up/{path}}. One instance for all
+     * devices: the id is Uri-Path segment 1, already checked by whoever found this resource.
+     */
     static final class Up extends CoapResource {
-        private final String deviceId;
         private final EdgeHandlers handlers;
 
-        Up(String deviceId, EdgeHandlers handlers, Resource parent) {
+        Up(EdgeHandlers handlers, Resource parent) {
             super("up", false);
-            this.deviceId = deviceId;
             this.handlers = handlers;
             setParent(parent);
         }
@@ -75,8 +109,9 @@ final class DeviceResources {
 
         @Override
         public void handlePOST(CoapExchange exchange) {
-            handlers.telemetry(exchange, deviceId, topicOf(deviceId,
-                    exchange.advanced().getRequest().getOptions().getUriPath()));
+            List<String> uriPath = exchange.advanced().getRequest().getOptions().getUriPath();
+            String deviceId = uriPath.get(1);
+            handlers.telemetry(exchange, deviceId, topicOf(deviceId, uriPath));
         }
 
         /** {@code d/{id}/up[/rest]} from Uri-Path {@code d,{id},up,rest...}; null if a segment is unusable. */

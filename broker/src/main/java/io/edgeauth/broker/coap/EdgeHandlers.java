@@ -70,7 +70,8 @@ final class EdgeHandlers {
     /** The same watches by peer key, so ending a session touches only its own relations. */
     private final Map<String, Set<Watch>> watchesByPeer = new ConcurrentHashMap<>();
     private final Timer authzLatency;
-    private final Map<String, Counter> responseCounters = new ConcurrentHashMap<>();
+    /** By {@link ResponseCode#ordinal()}: a plain array read per response instead of a map lookup. */
+    private final Counter[] responseCounters = new Counter[ResponseCode.values().length];
     private final AtomicBoolean recheckPending = new AtomicBoolean();
     private ScheduledExecutorService sweeper;
     private AutoCloseable revocationSubscription;
@@ -167,12 +168,7 @@ final class EdgeHandlers {
             refuseUpload(exchange, peerKey, e.reason(), e.getMessage(), start);
             return;
         }
-        String reportedGeo = null;
-        for (String q : request.getOptions().getUriQuery()) {
-            if (q.startsWith("geo=")) {
-                reportedGeo = q.substring(4);
-            }
-        }
+        String reportedGeo = geoOf(request);
         CompletionStage<DeviceSession> result;
         try {
             result = pipeline.authenticate(new AuthRequest(null, token, facts, reportedGeo));
@@ -370,6 +366,20 @@ final class EdgeHandlers {
 
     // ---- /d/{id}/up/{path...} ------------------------------------------------------------------------------
 
+    /** The last {@code geo=} Uri-Query value, or null; most requests have no query, so that case is checked first. */
+    static String geoOf(Request request) {
+        if (request.getOptions().getURIQueryCount() == 0) {
+            return null;
+        }
+        String geo = null;
+        for (String q : request.getOptions().getUriQuery()) {
+            if (q.startsWith("geo=")) {
+                geo = q.substring(4);
+            }
+        }
+        return geo;
+    }
+
     void telemetry(CoapExchange exchange, String deviceId, String topic) {
         Request request = exchange.advanced().getRequest();
         String peerKey = PeerIdentity.keyOf(request.getSourceContext());
@@ -383,12 +393,7 @@ final class EdgeHandlers {
             refuse(exchange, "up", peerKey, b, RejectionReason.MALFORMED, "bad topic path", 0);
             return;
         }
-        String location = null;
-        for (String q : request.getOptions().getUriQuery()) {
-            if (q.startsWith("geo=")) {
-                location = q.substring(4);
-            }
-        }
+        String location = geoOf(request);
         byte[] payload = request.getPayload();
         PublishGate.Refusal refusal = publishGate.check(b.acl(), b.limiter(), b.session().token().geo(), topic,
                 payload.length, location);
@@ -570,10 +575,15 @@ final class EdgeHandlers {
         return new MessageInterceptorAdapter() {
             @Override
             public void sendResponse(Response response) {
-                String code = response.getCode().text;
-                responseCounters.computeIfAbsent(code, c -> Counter.builder("edgeauth.coap.responses")
-                        .description("CoAP responses sent, by response code").tag("code", c).register(meters))
-                        .increment();
+                ResponseCode code = response.getCode();
+                Counter counter = responseCounters[code.ordinal()];
+                if (counter == null) { // a benign race: Micrometer returns the same registered counter
+                    counter = Counter.builder("edgeauth.coap.responses")
+                            .description("CoAP responses sent, by response code").tag("code", code.text)
+                            .register(meters);
+                    responseCounters[code.ordinal()] = counter;
+                }
+                counter.increment();
             }
 
             @Override

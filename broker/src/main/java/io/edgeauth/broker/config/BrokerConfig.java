@@ -46,11 +46,12 @@ public record BrokerConfig(
      * CoAP listeners; port 0 picks a free port, -1 disables the listener. DTLS device PSKs are derived
      * from a master secret (generated in the data directory unless {@code pskMasterSecretFile} names
      * one); X.509 and raw public keys need the key store (server key and chain) and, for device
-     * certificates, the trust store.
+     * certificates, the trust store. Retransmitted requests are recognised for {@code dedupLifetime} (at most
+     * {@code dedupExchangesPerPeer} per device); see {@link io.edgeauth.broker.coap.CoapSettings#DEFAULT_DEDUP_LIFETIME}.
      */
     public record Coap(String host, int port, int dtlsPort, Path pskMasterSecretFile, Path keyStore,
                        String keyStorePassword, Path trustStore, String trustStorePassword, boolean rawPublicKeys,
-                       int maxSessions, int receiveBufferBytes, int dedupExchangesPerPeer) { }
+                       int maxSessions, int receiveBufferBytes, int dedupExchangesPerPeer, Duration dedupLifetime) { }
 
     /** Token lifetimes and verification bounds. */
     public record Tokens(Duration defaultLifetime, Duration maxLifetime, Duration clockLeeway, int maxTokenBytes,

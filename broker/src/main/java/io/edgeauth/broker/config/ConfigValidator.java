@@ -1,5 +1,6 @@
 package io.edgeauth.broker.config;
 
+import io.edgeauth.broker.coap.CoapSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -52,6 +53,11 @@ public final class ConfigValidator {
         positive(errors, "coap.maxSessions", c.coap().maxSessions(), 1, 100_000_000);
         positive(errors, "coap.receiveBufferBytes", c.coap().receiveBufferBytes(), 65_536, 1 << 30);
         positive(errors, "coap.dedupExchangesPerPeer", c.coap().dedupExchangesPerPeer(), 4, 1024);
+        Duration dedup = c.coap().dedupLifetime();
+        if (dedup == null || dedup.compareTo(CoapSettings.MIN_DEDUP_LIFETIME) < 0
+                || dedup.compareTo(CoapSettings.MAX_DEDUP_LIFETIME) > 0) {
+            errors.add("coap.dedupLifetime: must be 45s..1h (a CON is retransmitted for up to 45 s), got " + dedup);
+        }
         tokens(errors, c.tokens());
         tenants(errors, c.tenants());
         issuers(errors, c);

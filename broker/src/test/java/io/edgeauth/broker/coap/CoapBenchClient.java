@@ -3,14 +3,12 @@ package io.edgeauth.broker.coap;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -22,14 +20,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.eclipse.californium.core.CoapClient;
-import org.eclipse.californium.core.CoapResponse;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
 import org.eclipse.californium.core.coap.Message;
 import org.eclipse.californium.core.coap.Request;
 import org.eclipse.californium.core.coap.Response;
-import org.eclipse.californium.core.network.CoapEndpoint;
 import org.eclipse.californium.core.network.serialization.UdpDataParser;
 import org.eclipse.californium.core.network.serialization.UdpDataSerializer;
 import org.eclipse.californium.elements.AddressEndpointContext;
@@ -51,18 +46,20 @@ import org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVe
  * The client half of the out-of-process CoAP benchmarks; the server runs in its own JVM
  * ({@link CoapBenchServer}) so its CPU and heap are measured alone. Sub-commands (one summary line each):
  * <ul>
- * <li>{@code load MODE PORT PID SECONDS CLIENTS}: telemetry POSTs as {@link CoapBench} (CON, one outstanding
- * request per client; edge modes upload a token first), plus the server's utime+stime from
- * {@code /proc/PID/stat} over the measured window: microseconds of server CPU per request.</li>
+ * <li>{@code load MODE PORT PID SECONDS CLIENTS [WINDOW]}: telemetry POSTs from the lean {@link CoapLoad} client
+ * (pre-encoded CON requests, WINDOW outstanding per client, default 4; every client uploads a token first, in
+ * bare and edge modes alike), plus the server's utime+stime from {@code /proc/PID/stat} over the measured
+ * window: microseconds of server CPU per request (and the client's own CPU per request).</li>
  * <li>{@code handshakes MODE psk|x509 PORT PID SECONDS CONCURRENCY [PKIDIR]}: full DTLS 1.2 handshakes, each with
  * a new client connector (new socket, new session, cookie exchange) that then sends a CoAP ping and waits for
  * the server's RST; {@code CONCURRENCY} such loops in parallel ({@code -Dbench.reuse=true}: one connector per
  * loop whose connection state is cleared before each handshake). Reports handshakes/s and server CPU per
  * handshake.</li>
- * <li>{@code sessions MODE PORT PID COUNT CONCURRENCY [POSTS]}: COUNT distinct PSK devices {@code bench0..}, each
+ * <li>{@code sessions MODE PORT PID COUNT CONCURRENCY [POSTS] [QUIET]}: COUNT distinct PSK devices {@code bench0..}, each
  * from its own peer address (own loopback IP 127.2+.x.y), handshake and upload a token to {@code /authz-info}
  * (2.01), optionally POSTS telemetry requests (2.04; each leaves an exchange in the per-peer deduplicator), then the client connector is dropped without a close_notify (the device goes quiet; the server keeps the
- * DTLS connection and the authorized session). Server heap ({@code jcmd PID GC.run}, then
+ * DTLS connection and the authorized session). After QUIET seconds (default 2; more than dedupLifetime + 10 s
+ * to see the heap once the deduplicator has let the exchanges go) the server heap ({@code jcmd PID GC.run}, then
  * {@code GC.heap_info} "used") before and after gives bytes per authorized session.</li>
  * </ul>
  */
@@ -77,11 +74,13 @@ public final class CoapBenchClient {
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "load" -> load(args[1], Integer.parseInt(args[2]), Long.parseLong(args[3]), Integer.parseInt(args[4]),
-                    Integer.parseInt(args[5]));
+                    Integer.parseInt(args[5]), args.length > 6 ? Integer.parseInt(args[6]) : 4);
             case "handshakes" -> handshakes(args[1], args[2], Integer.parseInt(args[3]), Long.parseLong(args[4]),
-                    Integer.parseInt(args[5]), Integer.parseInt(args[6]), args.length > 7 ? Path.of(args[7]) : null);
+                    Integer.parseInt(args[5]), Integer.parseInt(args[6]), args.length > 7 ? Path.of(args[7]) : null,
+                    args.length > 8 ? Integer.parseInt(args[8]) : 20);
             case "sessions" -> sessions(args[1], Integer.parseInt(args[2]), Long.parseLong(args[3]),
-                    Integer.parseInt(args[4]), Integer.parseInt(args[5]), args.length > 6 ? Integer.parseInt(args[6]) : 0);
+                    Integer.parseInt(args[4]), Integer.parseInt(args[5]), args.length > 6 ? Integer.parseInt(args[6]) : 0,
+                    args.length > 7 ? Integer.parseInt(args[7]) : 2);
             default -> throw new IllegalArgumentException("load|handshakes|sessions");
         }
         System.exit(0);
@@ -127,91 +126,35 @@ public final class CoapBenchClient {
 
     // ---- load: telemetry POSTs + server CPU per request ----
 
-    static void load(String mode, int port, long pid, int seconds, int clients) throws Exception {
-        boolean dtls = mode.endsWith("-dtls");
-        String scheme = dtls ? "coaps" : "coap";
-        List<CoapClient> cs = new ArrayList<>();
-        for (int i = 0; i < clients; i++) {
-            Configuration cc = EdgeFixture.clientConfig();
-            CoapEndpoint ep = dtls
-                    ? CoapEndpoint.builder().setConfiguration(cc).setConnector(new DTLSConnector(
-                            DtlsConnectorConfig.builder(cc).setAddress(new InetSocketAddress("127.0.0.1", 0))
-                                    .setAdvancedPskStore(new AdvancedSinglePskStore("bench" + i,
-                                            DerivedPskStore.derive(EdgeFixture.MASTER, "bench" + i)))
-                                    .build())).build()
-                    : CoapEndpoint.builder().setConfiguration(cc)
-                    .setInetSocketAddress(new InetSocketAddress("127.0.0.1", 0)).build();
-            CoapClient c = new CoapClient(scheme + "://127.0.0.1:" + port + "/authz-info");
-            c.setEndpoint(ep);
-            c.setTimeout(5000L);
-            if (mode.startsWith("bare")) {
-                c.setURI(scheme + "://127.0.0.1:" + port + "/d/warmup");
-                c.post("w", MediaTypeRegistry.TEXT_PLAIN);
-            } else {
-                byte[] token = TestTokens.token("bench" + i, Instant.now().plusSeconds(600)).bytes();
-                CoapResponse r = c.post(token, MediaTypeRegistry.APPLICATION_CWT);
-                if (r == null || r.getCode() != ResponseCode.CREATED) {
-                    throw new IllegalStateException("token upload failed: " + (r == null ? "timeout" : r.getCode()));
-                }
-            }
-            c.setURI(scheme + "://127.0.0.1:" + port + "/d/bench" + i + "/up/temp");
-            cs.add(c);
+    static void load(String mode, int port, long pid, int seconds, int clients, int window) throws Exception {
+        InetSocketAddress server = new InetSocketAddress("127.0.0.1", port);
+        CoapLoad load = new CoapLoad(window);
+        if (mode.endsWith("-dtls")) {
+            load.openDtls(server, clients);
+        } else {
+            load.openPlain(server, clients);
         }
-        long start = System.nanoTime();
-        long warm = start + Duration.ofSeconds(Math.max(1, Math.min(2, seconds / 4))).toNanos();
-        long end = start + Duration.ofSeconds(seconds).toNanos();
-        LongAdder ok = new LongAdder();
-        LongAdder failed = new LongAdder();
-        long[][] lat = new long[clients][];
-        CountDownLatch done = new CountDownLatch(clients);
-        byte[] payload = "{\"t\":21.5,\"h\":40}".getBytes(StandardCharsets.UTF_8);
-        for (int i = 0; i < clients; i++) {
-            int n = i;
-            Thread t = new Thread(() -> {
-                long[] samples = new long[1 << 20];
-                int count = 0;
-                CoapClient c = cs.get(n);
-                try {
-                    while (System.nanoTime() < end) {
-                        long t0 = System.nanoTime();
-                        CoapResponse r = c.post(payload, MediaTypeRegistry.APPLICATION_JSON);
-                        long t1 = System.nanoTime();
-                        if (t0 < warm) {
-                            continue;
-                        }
-                        if (r != null && r.getCode() == ResponseCode.CHANGED) {
-                            ok.increment();
-                            if (count < samples.length) {
-                                samples[count++] = t1 - t0;
-                            }
-                        } else {
-                            failed.increment();
-                        }
-                    }
-                } catch (Exception e) {
-                    failed.increment();
-                } finally {
-                    lat[n] = Arrays.copyOf(samples, count);
-                    done.countDown();
-                }
-            }, "bench-" + i);
-            t.start();
-        }
-        sleepUntil(warm);
+        load.start(10_000);
+        // warm-up before the measured window (-Dbench.warmup seconds, default 10): C2 still compiles the server's hot
+        // path for seconds (DTLS longer), and compiler threads count in its CPU (more for the edge, which has more code)
+        sleepUntil(System.nanoTime() + Duration.ofSeconds(Integer.getInteger("bench.warmup", 10)).toNanos());
         long ticks0 = cpuTicks(pid);
+        long self0 = cpuTicks(ProcessHandle.current().pid());
         long wall0 = System.nanoTime();
-        done.await();
+        load.measure();
+        sleepUntil(wall0 + Duration.ofSeconds(seconds).toNanos());
         long ticks1 = cpuTicks(pid);
+        long self1 = cpuTicks(ProcessHandle.current().pid());
         double secs = (System.nanoTime() - wall0) / 1e9;
+        long[] all = load.stop();
+        long ok = load.ok.sum();
         double cpuSecs = (ticks1 - ticks0) / (double) clkTck();
-        long[] all = Arrays.stream(lat).flatMapToLong(Arrays::stream).sorted().toArray();
-        System.out.printf("cpu mode=%s clients=%d seconds=%.1f ok=%d failed=%d rate=%.0f req/s p50=%.0f us p99=%.0f us "
-                        + "server_cpu=%.2f s (%.0f%% of a core) server_cpu_per_req=%.1f us%n", mode, clients, secs,
-                ok.sum(), failed.sum(), ok.sum() / secs, pct(all, 0.50) / 1e3, pct(all, 0.99) / 1e3, cpuSecs,
-                100 * cpuSecs / secs, ok.sum() == 0 ? 0 : cpuSecs * 1e6 / ok.sum());
-        for (CoapClient c : cs) {
-            c.getEndpoint().destroy();
-        }
+        double clientSecs = (self1 - self0) / (double) clkTck();
+        System.out.printf("cpu mode=%s clients=%d window=%d seconds=%.1f ok=%d failed=%d rate=%.0f req/s p50=%.0f us "
+                        + "p99=%.0f us server_cpu=%.2f s (%.0f%% of a core) server_cpu_per_req=%.1f us "
+                        + "client_cpu_per_req=%.1f us%n", mode, clients, window, secs, ok, load.failed.sum(), ok / secs,
+                pct(all, 0.50) / 1e3, pct(all, 0.99) / 1e3, cpuSecs, 100 * cpuSecs / secs,
+                ok == 0 ? 0 : cpuSecs * 1e6 / ok, ok == 0 ? 0 : clientSecs * 1e6 / ok);
     }
 
     private static void sleepUntil(long nanos) throws InterruptedException {
@@ -333,8 +276,8 @@ public final class CoapBenchClient {
 
     // ---- handshakes/s ----
 
-    static void handshakes(String mode, String kind, int port, long pid, int seconds, int concurrency, Path pkiDir)
-            throws Exception {
+    static void handshakes(String mode, String kind, int port, long pid, int seconds, int concurrency, Path pkiDir,
+                           int warmupSeconds) throws Exception {
         InetSocketAddress server = new InetSocketAddress("127.0.0.1", port);
         // -Dbench.reuse=true: one connector per loop, connection state cleared before each handshake (full
         // handshake, new session, but no socket/thread set-up on the client: more load on the server)
@@ -347,10 +290,13 @@ public final class CoapBenchClient {
         }
         ExecutorService executor = Executors.newFixedThreadPool(2);
         long start = System.nanoTime();
-        long warm = start + Duration.ofSeconds(Math.max(1, Math.min(2, seconds / 4))).toNanos();
-        long end = start + Duration.ofSeconds(seconds).toNanos();
+        // full handshakes before the measured window, so both JVMs have compiled the EC and PSK paths (C2 needs
+        // thousands of handshakes; ECDHE-ECDSA measured from a cold start is mostly JIT warm-up)
+        long warm = start + Duration.ofSeconds(warmupSeconds).toNanos();
+        long end = warm + Duration.ofSeconds(seconds).toNanos();
         LongAdder ok = new LongAdder();
         LongAdder failed = new LongAdder();
+        LongAdder warmups = new LongAdder();
         AtomicInteger seq = new AtomicInteger();
         LongAdder startNs = new LongAdder();
         LongAdder exchangeNs = new LongAdder();
@@ -385,6 +331,8 @@ public final class CoapBenchClient {
                             }
                             if (t0 >= warm) {
                                 (good ? ok : failed).increment();
+                            } else if (good) {
+                                warmups.increment();
                             }
                             continue;
                         }
@@ -403,6 +351,8 @@ public final class CoapBenchClient {
                             startNs.add(t1 - t0);
                             exchangeNs.add(t2 - t1);
                             closeNs.add(System.nanoTime() - t2);
+                        } else if (good) {
+                            warmups.increment();
                         }
                     }
                 } finally {
@@ -421,10 +371,11 @@ public final class CoapBenchClient {
         long ticks1 = cpuTicks(pid);
         double secs = (System.nanoTime() - wall0) / 1e9;
         double cpuSecs = (ticks1 - ticks0) / (double) clkTck();
-        System.out.printf("handshakes mode=%s kind=%s client=%s concurrency=%d seconds=%.1f ok=%d failed=%d rate=%.0f hs/s "
+        System.out.printf("handshakes mode=%s kind=%s client=%s concurrency=%d warmup=%d s (%d handshakes) "
+                        + "seconds=%.1f ok=%d failed=%d rate=%.0f hs/s "
                         + "server_cpu=%.2f s (%.0f%% of a core) server_cpu_per_hs=%.0f us "
                         + "client_ms(start/handshake+ping/close)=%.1f/%.1f/%.1f%n", mode, kind,
-                reuse ? "reused-connector" : "new-connector", concurrency,
+                reuse ? "reused-connector" : "new-connector", concurrency, warmupSeconds, warmups.sum(),
                 secs, ok.sum(), failed.sum(), ok.sum() / secs, cpuSecs, 100 * cpuSecs / secs,
                 ok.sum() == 0 ? 0 : cpuSecs * 1e6 / ok.sum(), avgMs(startNs, ok, failed), avgMs(exchangeNs, ok, failed),
                 avgMs(closeNs, ok, failed));
@@ -444,7 +395,8 @@ public final class CoapBenchClient {
         return new InetSocketAddress(InetAddress.getByAddress(ip), 0);
     }
 
-    static void sessions(String mode, int port, long pid, int count, int concurrency, int posts) throws Exception {
+    static void sessions(String mode, int port, long pid, int count, int concurrency, int posts, int quietSeconds)
+            throws Exception {
         InetSocketAddress server = new InetSocketAddress("127.0.0.1", port);
         Configuration c = oneShotConfig("psk");
         long before = usedAfterGc(pid);
@@ -498,14 +450,19 @@ public final class CoapBenchClient {
         }
         done.await();
         double setup = (System.nanoTime() - t0) / 1e9;
-        Thread.sleep(2000);
+        Thread.sleep(quietSeconds * 1000L); // past dedupLifetime + sweep interval: the deduplicator has let go
         long after = usedAfterGc(pid);
         long per = ok.sum() == 0 ? 0 : (after - before) / ok.sum();
         double oneMillionGiB = per * 1e6 / (1L << 30);
-        System.out.printf("sessions mode=%s posts_per_device=%d sessions=%d failed=%d setup=%.1f s (%.0f handshakes+uploads/s) "
+        System.out.printf("sessions mode=%s posts_per_device=%d quiet=%d s sessions=%d failed=%d setup=%.1f s "
+                        + "(%.0f handshakes+uploads/s) "
                         + "heap_before=%d MiB heap_after=%d MiB bytes_per_session=%d 1M_sessions=%.2f GiB "
-                        + "(%.0f%% of 12 GiB)%n", mode, posts, ok.sum(), failed.sum(), setup, ok.sum() / setup,
+                        + "(%.0f%% of 12 GiB)%n", mode, posts, quietSeconds, ok.sum(), failed.sum(), setup,
+                ok.sum() / setup,
                 before >> 20, after >> 20, per, oneMillionGiB, 100 * oneMillionGiB / 12);
+        if (Boolean.getBoolean("bench.histogram")) { // what the heap holds per session: the top classes
+            jcmd(pid, "GC.class_histogram").lines().limit(30).forEach(System.out::println);
+        }
         executor.shutdownNow();
     }
 }

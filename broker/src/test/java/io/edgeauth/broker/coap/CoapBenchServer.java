@@ -4,9 +4,13 @@ import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.auth.DefaultAuthPipeline;
 import io.edgeauth.broker.policy.GeoPolicy;
 import io.edgeauth.broker.policy.RatePlan;
+import io.edgeauth.broker.policy.rate.LocalRateLimits;
 import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.revocation.RevocationService;
+import io.edgeauth.broker.router.RoutedMessage;
+import io.edgeauth.broker.router.Subscriber;
+import io.edgeauth.broker.router.TopicRouter;
 import io.edgeauth.broker.store.MvStoreStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
@@ -37,7 +41,8 @@ import org.eclipse.californium.scandium.DTLSConnector;
  * IDs; the edge benchmark settings), {@code bare-x509|edge-x509} (the edge's full DTLS configuration: PSK and
  * ECDSA certificates with mutual authentication from {@link TestPki}; the CA key and certificate are written to
  * {@code pkiDir} so clients can issue certificates). The edge runs the real pipeline, registry (devices
- * {@code bench0..bench<devices-1>}), revocation service and rate limits as the edge tests; the bare server is a
+ * {@code bench0..bench<devices-1>}), revocation service, Bucket4j rate limiter (a plan far above the bench rate)
+ * and topic router (one subscriber of {@code d/+/up/#} standing in for an MQTT subscriber); the bare server is a
  * Californium {@link CoapServer} (same Californium/Scandium configuration from {@link CoapEdge}) whose resource
  * only answers 2.04 (POST) / 2.01 on {@code /authz-info}. Prints {@code READY mode=.. port=.. pid=..}, then
  * runs until killed; edge modes print {@code sessions=N} whenever the session count changes.
@@ -70,14 +75,20 @@ public final class CoapBenchServer {
         int peers = Integer.getInteger("bench.connections", 150_000);
         settings = settings.withSockets(settings.receiveBufferSize(), settings.sendBufferSize(), peers,
                 settings.connectionIdLength());
-        // -Dbench.dedupPerPeer=N: PEERS_MARK_AND_SWEEP exchanges remembered per peer (edge default 8)
+        // -Dbench.dedupPerPeer=N: PEERS_MARK_AND_SWEEP exchanges remembered per peer (default 4)
         Integer perPeer = Integer.getInteger("bench.dedupPerPeer");
         if (perPeer != null) {
             settings = settings.withDeduplicator(CoapSettings.Deduplicator.PEERS_MARK_AND_SWEEP, perPeer);
         }
+        // -Dbench.dedupLifetime=SECONDS: how long requests are remembered (default 60 s)
+        Integer lifetime = Integer.getInteger("bench.dedupLifetime");
+        if (lifetime != null) {
+            settings = settings.withDedupLifetime(Duration.ofSeconds(lifetime));
+        }
         int port;
         AutoCloseable server;
         CoapEdge edge = null;
+        LongAdder routedCount = null;
         MvStoreStore store = null;
         if (mode.startsWith("bare")) {
             LongAdder published = new LongAdder();
@@ -125,25 +136,38 @@ public final class CoapBenchServer {
             }
             RevocationService revocations = new RevocationService(store, clock, Duration.ofMinutes(10),
                     Duration.ofSeconds(30));
-            TestRateLimits limits = new TestRateLimits();
+            // the broker's own rate limiter (Bucket4j buckets) with a plan far above the bench rate, so every
+            // request really spends budget but none is refused
+            LocalRateLimits limits = new LocalRateLimits(new LocalRateLimits.Settings(1_000_000, 1_000_000, 5,
+                    1_000_000, Duration.ofMinutes(10)));
+            RatePlan benchPlan = new RatePlan("bench", 1e6, 1_000_000, 1L << 40, 1_000_000);
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
             DefaultAuthPipeline pipeline = new DefaultAuthPipeline(new TestTokens(clock), revocations, registry, limits,
                     new GeoPolicy(""), iss -> "default", iss -> null, "default", AuditLog.NOOP, meters);
-            LongAdder published = new LongAdder();
-            CoapMessaging counting = new CoapMessaging() {
+            // the broker's topic router with one subscriber of all telemetry, as an MQTT subscriber of d/+/up/#
+            TopicRouter router = new TopicRouter(1000, null);
+            LongAdder routed = new LongAdder();
+            router.subscribe("default", "d/+/up/#", 1, new Subscriber() {
                 @Override
-                public void publish(String tenant, String topic, byte[] payload, String geo) {
-                    published.increment();
+                public Offer offer(RoutedMessage message, int qos) {
+                    routed.increment();
+                    return Offer.ACCEPTED;
                 }
 
                 @Override
-                public AutoCloseable subscribe(String tenant, String topic, java.util.function.Consumer<byte[]> m) {
-                    return () -> { };
+                public void whenWritable(Runnable callback) {
+                    callback.run();
                 }
-            };
-            edge = new CoapEdge(settings, pipeline, revocations, revocations, limits,
-                    n -> RatePlan.defaultPlan(), new GeoPolicy(""), counting, AuditLog.NOOP, meters, clock);
+
+                @Override
+                public String id() {
+                    return "bench-subscriber";
+                }
+            });
+            edge = new CoapEdge(settings, pipeline, revocations, revocations, limits, n -> benchPlan,
+                    new GeoPolicy(""), new RouterCoapMessaging(router), AuditLog.NOOP, meters, clock);
             edge.start();
+            routedCount = routed;
             port = dtls ? edge.dtlsPort() : edge.port();
             server = edge;
         }
@@ -152,7 +176,12 @@ public final class CoapBenchServer {
         System.out.flush();
         CountDownLatch stop = new CountDownLatch(1);
         MvStoreStore s = store;
+        LongAdder routedAtExit = routedCount;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (routedAtExit != null) { // lets the scripts check that every answered POST was routed
+                System.out.println("routed=" + routedAtExit.sum());
+                System.out.flush();
+            }
             try {
                 server.close();
                 if (s != null) {
