@@ -101,7 +101,12 @@ public final class MqttLoadBench {
         MqttLoadPublishers load = new MqttLoadPublishers(connections, o.level, qos, perPublisher, o.payload, o.batch);
         Thread subThread = new Thread(subscriber, "mqtt-load-sub");
         subThread.start();
+        if (measured) {
+            awaitQuiet(o.pid);
+        }
+        long[] machineBefore = machineTicks();
         long cpuBefore = cpuTicks(o.pid);
+        long selfBefore = cpuTicks(ProcessHandle.current().pid());
         long start = System.nanoTime();
         String error = null;
         try {
@@ -123,6 +128,8 @@ public final class MqttLoadBench {
             Thread.sleep(2);
         }
         long cpuAfter = cpuTicks(o.pid);
+        long selfAfter = cpuTicks(ProcessHandle.current().pid());
+        long[] machineAfter = machineTicks();
         long got = subscriber.unique();
         long receiveNanos = (got > 0 ? subscriber.lastReceiveNanos() : System.nanoTime()) - start;
         load.close(); // deregisters the publishers' channels so they can block for DISCONNECT
@@ -143,10 +150,12 @@ public final class MqttLoadBench {
         double cpuPerMsg = cpuBefore < 0 || cpuAfter < 0 || got == 0 ? Double.NaN
                 : (cpuAfter - cpuBefore) * 10_000.0 / got; // USER_HZ 100: one tick is 10,000 us
         return String.format(Locale.ROOT, "target=%s mqtt=%s qos=%d pubs=%d payload=%dB sent=%d received=%d lost=%d dup=%d"
-                        + " msg/s=%.0f publish/s=%.0f p50=%.2fms p99=%.2fms p999=%.2fms broker_cpu_us/msg=%.2f broker_peak_rss=%s%s%s",
+                        + " msg/s=%.0f publish/s=%.0f p50=%.2fms p99=%.2fms p999=%.2fms broker_cpu_us/msg=%.2f broker_peak_rss=%s client_cpu_us/msg=%.2f other_cpu=%.0f%%%s%s",
                 o.label, o.level >= 5 ? "5" : "3.1.1", qos, publishers, o.payload, load.sent(), got, expected - got,
                 subscriber.duplicates(), got / (receiveNanos / 1e9), load.sent() / (publishedNanos / 1e9),
                 pct(lat, 0.5), pct(lat, 0.99), pct(lat, 0.999), cpuPerMsg, peakRss(o.pid),
+                got == 0 ? Double.NaN : (selfAfter - selfBefore) * 10_000.0 / got,
+                otherPercent(machineBefore, machineAfter, (cpuAfter - cpuBefore) + (selfAfter - selfBefore)),
                 load.refused() > 0 ? " refused_pubacks=" + load.refused() : "",
                 error == null ? "" : " error=\"" + error + "\"");
     }
@@ -185,6 +194,51 @@ public final class MqttLoadBench {
             c.close();
         } catch (IOException ignored) {
             // already gone
+        }
+    }
+
+    /**
+     * Waits (at most 30 s) until processes other than the broker and this client use less than a tenth
+     * of one core: the machine is shared (builds, tests), and a measured run must not compete with them.
+     */
+    static void awaitQuiet(long pid) throws InterruptedException {
+        long self = ProcessHandle.current().pid();
+        for (int i = 0; i < 60; i++) {
+            long[] before = machineTicks();
+            long ours = cpuTicks(pid) + cpuTicks(self);
+            Thread.sleep(500);
+            long[] after = machineTicks();
+            long oursAfter = cpuTicks(pid) + cpuTicks(self);
+            if (before == null || after == null || otherPercent(before, after, oursAfter - ours) < 10) {
+                return;
+            }
+        }
+    }
+
+    /** Percent of one core used by other processes between two {@link #machineTicks} samples. */
+    static double otherPercent(long[] before, long[] after, long ourTicks) {
+        if (before == null || after == null) {
+            return Double.NaN;
+        }
+        long busy = after[0] - before[0];
+        long all = after[1] - before[1];
+        int cores = Runtime.getRuntime().availableProcessors();
+        long wall = all / Math.max(1, cores); // ticks per core over the interval
+        return wall <= 0 ? Double.NaN : Math.max(0, busy - ourTicks) * 100.0 / wall;
+    }
+
+    /** {busy, total} clock ticks of all cores from /proc/stat, or null. */
+    static long[] machineTicks() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < f.length && i <= 8; i++) { // user nice system idle iowait irq softirq steal
+                total += Long.parseLong(f[i]);
+            }
+            long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+            return new long[] {total - idle, total};
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
     }
 

@@ -15,6 +15,9 @@ import java.util.BitSet;
  * 8-11 publisher index, 12-15 sequence number of that publisher.
  */
 final class MqttLoadSubscriber implements Runnable {
+    /** A read shorter than this (bytes) is followed by a short pause before the next one. */
+    static final int SMALL_READ = 16 * 1024;
+    static final long COALESCE_NANOS = 50_000;
     private final SocketChannel channel;
     private final int level;
     private final BitSet[] seen;
@@ -49,7 +52,8 @@ final class MqttLoadSubscriber implements Runnable {
         byte[] a = in.array();
         try {
             while (!stop) {
-                if (channel.read(in) < 0) {
+                int n = channel.read(in);
+                if (n < 0) {
                     break;
                 }
                 long now = System.nanoTime();
@@ -92,6 +96,12 @@ final class MqttLoadSubscriber implements Runnable {
                         channel.write(acks);
                     }
                     acks.clear();
+                }
+                if (n < SMALL_READ) {
+                    // a broker that writes message by message would otherwise wake this thread (a read
+                    // syscall and a context switch) per message: let a batch build up, like interrupt
+                    // coalescing, so the client does not take the cores it shares with the broker
+                    java.util.concurrent.locks.LockSupport.parkNanos(COALESCE_NANOS);
                 }
             }
         } catch (IOException | RuntimeException e) {

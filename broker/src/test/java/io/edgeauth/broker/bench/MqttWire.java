@@ -95,7 +95,7 @@ final class MqttWire {
     }
 
     /** Reads one packet, blocking (handshake only; {@code in} is in blocking mode). */
-    static Packet read(ByteChannel in) throws IOException {
+    static Packet read(java.nio.channels.ReadableByteChannel in) throws IOException {
         int first = readByte(in);
         int length = 0;
         int shift = 0;
@@ -159,7 +159,7 @@ final class MqttWire {
         return ((data[i] & 0xFF) << 8) | (data[i + 1] & 0xFF);
     }
 
-    private static int readByte(ByteChannel in) throws IOException {
+    private static int readByte(java.nio.channels.ReadableByteChannel in) throws IOException {
         ByteBuffer one = ByteBuffer.allocate(1);
         while (one.hasRemaining()) {
             if (in.read(one) < 0) {
