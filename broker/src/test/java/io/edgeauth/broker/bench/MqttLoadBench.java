@@ -25,7 +25,9 @@ import java.util.concurrent.TimeUnit;
  * /proc/PID/stat) is read around the measured run only. Loss is exact: every payload carries its
  * publisher index and sequence number, the subscriber keeps a bit per message. One line per shape:
  * sent, received (unique), lost, duplicates, msg/s received, publish rate, latency percentiles (send
- * timestamp in the payload, one per batch), broker CPU per message.
+ * timestamp in the payload, one per batch), broker CPU per message and peak RSS, this client's CPU per
+ * message, and the CPU other processes took meanwhile (the machine is shared: a measured run first waits
+ * for it to be quiet).
  *
  * <p>Credentials: publisher {@code devN} (client id and username) with password
  * {@code devN|bench|3600}, subscriber {@code app} with {@code app|bench|3600|sub:d/+/up/#}: the
