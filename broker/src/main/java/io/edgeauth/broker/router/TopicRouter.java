@@ -152,7 +152,7 @@ public final class TopicRouter {
                 group.members.removeIf(s -> s.subscriber() == subscriber);
                 group.members.add(subscription);
             }
-            topics.generation++; // after the change: cached matches from before it are ignored from now on
+            topics.changed();
         }
         if (shared.group() == null) {
             for (RoutedMessage retained : topics.retained.values()) {
@@ -195,7 +195,7 @@ public final class TopicRouter {
             for (int i = levels.length; i > 0 && path[i].isEmpty(); i--) { // prune empty branches
                 path[i - 1].children.remove(levels[i - 1], path[i]);
             }
-            topics.generation++;
+            topics.changed();
             return removed;
         }
     }
@@ -297,7 +297,7 @@ public final class TopicRouter {
         static final int MATCH_CACHE_SLOTS = 256;
         final Node root = new Node();
         final ConcurrentHashMap<String, RoutedMessage> retained = new ConcurrentHashMap<>();
-        /** Bumped (under the tenant's lock) after every subscribe and unsubscribe. */
+        /** Bumped by {@link #changed()}. */
         volatile long generation;
         /**
          * Recent match results by topic, direct-mapped on the topic's hash: a device publishes to a few
@@ -312,6 +312,15 @@ public final class TopicRouter {
          * unsubscribe finished since it was computed; a publish racing a (un)subscribe may or may not
          * see it, as without the cache.
          */
+        /**
+         * After every subscribe and unsubscribe, under the tenant's lock: cached matches from before are
+         * ignored from now on, and dropped so they do not keep a departed subscriber's queue reachable.
+         */
+        void changed() {
+            generation++;
+            Arrays.fill(matches, null);
+        }
+
         Targets match(String topic) {
             long current = generation;
             int slot = topic.hashCode() & (MATCH_CACHE_SLOTS - 1);
