@@ -79,6 +79,8 @@ public final class SubscriberQueue implements Subscriber {
     private Sink sink;
     private int inflightWindow;
     private boolean drainScheduled;
+    /** Most deliveries taken from the queue per lock acquisition in {@link #drain()}. */
+    static final int DRAIN_BATCH = 64;
 
     /**
      * @param id              for logs
@@ -226,34 +228,53 @@ public final class SubscriberQueue implements Subscriber {
         }
     }
 
+    /**
+     * Sends what the window and the transport allow. Deliveries are taken from the queue up to
+     * {@value #DRAIN_BATCH} per lock acquisition and sent outside the lock: the publisher's thread offers
+     * under the same lock, and taking it once per message made the two threads trade it per message.
+     */
     private void drain() {
         List<Runnable> waiters = List.of();
+        Delivery[] batch = new Delivery[DRAIN_BATCH];
         while (true) {
-            Delivery next;
+            int n = 0;
             Sink target;
             synchronized (lock) {
                 target = sink;
-                next = queue.peekFirst();
-                if (target == null || next == null || (next.qos() > 0 && unacked.size() >= inflightWindow)
-                        || !target.ready()) {
+                if (target != null && target.ready()) {
+                    while (n < DRAIN_BATCH) {
+                        Delivery next = queue.peekFirst();
+                        if (next == null || (next.qos() > 0 && unacked.size() >= inflightWindow)) {
+                            break;
+                        }
+                        queue.pollFirst();
+                        if (next.qos() > 0) {
+                            unacked.addLast(next);
+                        }
+                        batch[n++] = next;
+                    }
+                }
+                if (n == 0) {
                     drainScheduled = false;
                     if (queue.size() <= lowWater) {
                         waiters = takeWaiters();
                     }
                     break;
                 }
-                queue.pollFirst();
-                if (next.qos() > 0) {
-                    unacked.addLast(next);
-                }
             }
-            try {
-                target.send(next);
-            } catch (RuntimeException e) {
-                synchronized (lock) {
-                    drainScheduled = false; // a failing sink must not wedge the queue
+            for (int i = 0; i < n; i++) {
+                try {
+                    target.send(batch[i]);
+                } catch (RuntimeException e) {
+                    synchronized (lock) {
+                        for (int k = n - 1; k > i; k--) { // not sent: back to the head, in order
+                            unacked.removeLastOccurrence(batch[k]);
+                            queue.addFirst(batch[k]);
+                        }
+                        drainScheduled = false; // a failing sink must not wedge the queue
+                    }
+                    throw e;
                 }
-                throw e;
             }
         }
         waiters.forEach(Runnable::run);

@@ -58,8 +58,7 @@ public final class TopicRouter {
         if (message.retain()) {
             topics.retain(message);
         }
-        Targets targets = new Targets();
-        collect(topics.root, levels(message.topic()), 0, message.topic().startsWith("$"), targets);
+        Targets targets = topics.match(message.topic());
         RoutedMessage live = message.withRetain(false);
         int accepted = 0;
         int dropped = 0;
@@ -153,6 +152,7 @@ public final class TopicRouter {
                 group.members.removeIf(s -> s.subscriber() == subscriber);
                 group.members.add(subscription);
             }
+            topics.changed();
         }
         if (shared.group() == null) {
             for (RoutedMessage retained : topics.retained.values()) {
@@ -195,6 +195,7 @@ public final class TopicRouter {
             for (int i = levels.length; i > 0 && path[i].isEmpty(); i--) { // prune empty branches
                 path[i - 1].children.remove(levels[i - 1], path[i]);
             }
+            topics.changed();
             return removed;
         }
     }
@@ -206,7 +207,8 @@ public final class TopicRouter {
     }
 
     private TenantTopics tenant(String tenant) {
-        return tenants.computeIfAbsent(tenant, t -> new TenantTopics());
+        TenantTopics topics = tenants.get(tenant); // the common case without computeIfAbsent's capturing lambda
+        return topics != null ? topics : tenants.computeIfAbsent(tenant, t -> new TenantTopics());
     }
 
     private static void collect(Node node, String[] levels, int i, boolean dollar, Targets targets) {
@@ -286,9 +288,51 @@ public final class TopicRouter {
         }
     }
 
+    /** A topic's match result, immutable once cached, valid while the tenant's generation is unchanged. */
+    private record CachedMatch(String topic, long generation, Targets targets) {
+    }
+
     private final class TenantTopics {
+        /** Slots of the match cache (a power of two). */
+        static final int MATCH_CACHE_SLOTS = 256;
         final Node root = new Node();
         final ConcurrentHashMap<String, RoutedMessage> retained = new ConcurrentHashMap<>();
+        /** Bumped by {@link #changed()}. */
+        volatile long generation;
+        /**
+         * Recent match results by topic, direct-mapped on the topic's hash: a device publishes to a few
+         * topics over and over, and walking the trie (split the topic, one map lookup per level and
+         * wildcard) was a visible per-message cost. Racy on purpose: a slot holds an immutable record,
+         * a stale or overwritten slot only means walking the trie again.
+         */
+        final CachedMatch[] matches = new CachedMatch[MATCH_CACHE_SLOTS];
+
+        /**
+         * The subscribers of {@code topic} now. A cached result is used only when no subscribe or
+         * unsubscribe finished since it was computed; a publish racing a (un)subscribe may or may not
+         * see it, as without the cache.
+         */
+        /**
+         * After every subscribe and unsubscribe, under the tenant's lock: cached matches from before are
+         * ignored from now on, and dropped so they do not keep a departed subscriber's queue reachable.
+         */
+        void changed() {
+            generation++;
+            Arrays.fill(matches, null);
+        }
+
+        Targets match(String topic) {
+            long current = generation;
+            int slot = topic.hashCode() & (MATCH_CACHE_SLOTS - 1);
+            CachedMatch cached = matches[slot];
+            if (cached != null && cached.generation() == current && cached.topic().equals(topic)) {
+                return cached.targets();
+            }
+            Targets targets = new Targets();
+            collect(root, levels(topic), 0, topic.startsWith("$"), targets);
+            matches[slot] = new CachedMatch(topic, current, targets);
+            return targets;
+        }
 
         void retain(RoutedMessage message) {
             if (message.payload().length == 0) {

@@ -56,7 +56,9 @@ public final class MqttEdgeBenchServer {
     /** Starts the bench edge on {@code bindPort} (0: ephemeral). */
     static MqttEdge start(Vertx vertx, SimpleMeterRegistry meters, int bindPort) throws Exception {
         RatePlan plan = new RatePlan("bench", 1_000_000, 1_000_000, 1L << 40, 1_000_000);
-        MqttSettings.Limits limits = new MqttSettings.Limits(64 * 1024, 256, 16, 128, 8192, 16, 100, 10_000,
+        // inflight window and online queue bound: -Dbench.window / -Dbench.queue (bench/mqtt-bench gives mosquitto the same)
+        MqttSettings.Limits limits = new MqttSettings.Limits(64 * 1024, 256, 16, 128, 8192, 16,
+                Integer.getInteger("bench.window", 100), Integer.getInteger("bench.queue", 10_000),
                 1000, OverflowPolicy.DROP_OLDEST);
         MqttEdge edge = new MqttEdge(vertx, MqttSettings.plain(bindPort).withLimits(limits).withAbuseThreshold(1_000_000),
                 acceptAll(), l -> () -> { }, RevocationChecker.NONE,

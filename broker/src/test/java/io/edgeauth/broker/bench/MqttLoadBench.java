@@ -1,98 +1,261 @@
 package io.edgeauth.broker.bench;
 
-import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
-import com.hivemq.client.mqtt.datatypes.MqttQos;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * MQTT load: N publishers -> 1 subscriber, QoS 0 or 1, fixed payload, against the edge (its own JVM,
- * {@link MqttEdgeBenchServer}: accept-all pipeline, generous rate plan), a mosquitto (started on a
- * free port) or any host:port. A warm-up run of the same shape ({@code -Dbench.warmup=N}, default the
- * measured count) precedes the measured one. The broker's CPU (utime + stime from /proc/PID/stat) is
- * read around the measured run: the process started here, or {@code -Dbench.pid} for host:port
- * ({@code -Dbench.label} names it). Prints one line: target, qos, publishers, sent, received, lost,
- * msg/s, p50/p99 latency, broker CPU us per message.
+ * MQTT load client for {@code bench/mqtt-bench}: N publishers -> 1 subscriber, QoS 0 or 1, fixed
+ * payload, against any broker at host:port (the same bytes for the edge and mosquitto). Hand-written
+ * on NIO ({@link MqttWire}, {@link MqttLoadPublishers}, {@link MqttLoadSubscriber}) so that the load
+ * generator, which shares the cores with the broker, costs little per message and is not what is
+ * measured.
  *
- * <p>usage: {@code MqttLoadBench edge|mosquitto|host:port qos publishers totalMessages payloadBytes}
+ * <p>Per shape: one warm-up run ({@code -Dbench.warmup}, default a fifth of the messages), then the
+ * measured run on fresh connections. The broker's CPU (utime + stime of {@code -Dbench.pid} from
+ * /proc/PID/stat) is read around the measured run only. Loss is exact: every payload carries its
+ * publisher index and sequence number, the subscriber keeps a bit per message. One line per shape:
+ * sent, received (unique), lost, duplicates, msg/s received, publish rate, latency percentiles (send
+ * timestamp in the payload, one per batch), broker CPU per message and peak RSS, this client's CPU per
+ * message, and the CPU other processes took meanwhile (the machine is shared: a measured run first waits
+ * for it to be quiet).
+ *
+ * <p>Credentials: publisher {@code devN} (client id and username) with password
+ * {@code devN|bench|3600}, subscriber {@code app} with {@code app|bench|3600|sub:d/+/up/#}: the
+ * token format of {@link MqttEdgeBenchServer}'s accept-all pipeline; an anonymous mosquitto ignores them.
+ *
+ * <p>usage: {@code MqttLoadBench host:port shapes messages [payloadBytes=64]}, shapes
+ * {@code qos:publishers[,qos:publishers...]}, e.g. {@code 0:1,0:100,1:1,1:100}. Properties:
+ * {@code bench.label}, {@code bench.pid}, {@code bench.mqtt} (4 = 3.1.1, default 5), {@code bench.window}
+ * (QoS 1 inflight per publisher, default 100), {@code bench.batch} (frames per write, default 256),
+ * {@code bench.warmup}.
  */
 public final class MqttLoadBench {
     private MqttLoadBench() {
     }
 
     public static void main(String[] args) throws Exception {
-        org.slf4j.Logger root = org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        if (root instanceof ch.qos.logback.classic.Logger logback) {
-            logback.setLevel(ch.qos.logback.classic.Level.WARN); // no DEBUG flood without a logback config
+        if (args.length < 3) {
+            System.err.println("usage: MqttLoadBench host:port qos:pubs[,qos:pubs...] messages [payloadBytes]");
+            System.exit(2);
         }
-        String target = args.length > 0 ? args[0] : "edge";
-        int qos = args.length > 1 ? Integer.parseInt(args[1]) : 1;
-        int publishers = args.length > 2 ? Integer.parseInt(args[2]) : 1;
-        int total = args.length > 3 ? Integer.parseInt(args[3]) : 20_000;
-        int payload = Math.max(8, args.length > 4 ? Integer.parseInt(args[4]) : 64);
-        System.out.println(run(target, qos, publishers, total, payload));
-        System.exit(0);
+        String target = args[0];
+        String host = target.substring(0, target.lastIndexOf(':'));
+        int port = Integer.parseInt(target.substring(target.lastIndexOf(':') + 1));
+        int total = Integer.parseInt(args[2]);
+        int payload = Math.max(16, args.length > 3 ? Integer.parseInt(args[3]) : 64);
+        Options o = new Options(host, port, Integer.getInteger("bench.mqtt", 5), Integer.getInteger("bench.window", 100),
+                Integer.getInteger("bench.batch", 256), payload, System.getProperty("bench.label", target),
+                Long.getLong("bench.pid", -1));
+        int warmup = Integer.getInteger("bench.warmup", total / 5);
+        int failures = 0;
+        for (String shape : args[1].split(",")) {
+            String[] qp = shape.split(":");
+            int qos = Integer.parseInt(qp[0]);
+            int publishers = Integer.parseInt(qp[1]);
+            try {
+                if (warmup > 0) {
+                    run(o, qos, publishers, warmup, false); // JIT of both sides before the measured run
+                }
+                System.out.println(run(o, qos, publishers, total, true));
+            } catch (IOException | RuntimeException e) {
+                failures++;
+                System.out.printf(Locale.ROOT, "target=%s qos=%d pubs=%d failed: %s%n", o.label, qos, publishers, e);
+            }
+            System.out.flush();
+        }
+        System.exit(failures == 0 ? 0 : 1);
     }
 
-    static String run(String target, int qos, int publishers, int total, int payload) throws Exception {
-        AutoCloseable server;
-        String host = "127.0.0.1";
-        int port;
-        long pid = Long.getLong("bench.pid", -1);
-        String label = System.getProperty("bench.label", target);
-        if (target.equals("edge")) {
-            // the edge in its own JVM, like mosquitto in its own process: the load client never shares its heap or JIT
-            String java = ProcessHandle.current().info().command().orElse("java");
-            Process p = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                    MqttEdgeBenchServer.class.getName(), "0").redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            java.io.BufferedReader out = new java.io.BufferedReader(
-                    new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            String line = out.readLine();
-            if (line == null || !line.startsWith("port=")) {
-                p.destroyForcibly();
-                throw new IllegalStateException("edge server did not start: " + line);
+    record Options(String host, int port, int level, int window, int batch, int payload, String label, long pid) {
+    }
+
+    static String run(Options o, int qos, int publishers, int total, boolean measured) throws Exception {
+        int perPublisher = total / publishers;
+        long expected = (long) perPublisher * publishers;
+        String suffix = Long.toString(System.nanoTime() % 100000);
+        SocketChannel subChannel = open(o);
+        handshake(subChannel, o.level, "app" + suffix, "app", "app|bench|3600|sub:d/+/up/#");
+        subChannel.write(ByteBuffer.wrap(MqttWire.subscribe(o.level, "d/+/up/#", qos)));
+        MqttWire.Packet suback = MqttWire.read(subChannel);
+        if (suback.type() != MqttWire.SUBACK || (suback.body()[suback.body().length - 1] & 0xFF) >= 0x80) {
+            throw new IOException("subscribe refused: " + Arrays.toString(suback.body()));
+        }
+        List<MqttLoadPublishers.Connection> connections = new ArrayList<>();
+        List<SocketChannel> channels = new ArrayList<>();
+        for (int i = 0; i < publishers; i++) {
+            String id = "dev" + i;
+            SocketChannel c = open(o);
+            int receiveMaximum = handshake(c, o.level, id, id, id + "|bench|3600");
+            channels.add(c);
+            connections.add(new MqttLoadPublishers.Connection(c, "d/" + id + "/up/t", Math.min(o.window, receiveMaximum)));
+        }
+        MqttLoadSubscriber subscriber = new MqttLoadSubscriber(subChannel, o.level, publishers, perPublisher);
+        MqttLoadPublishers load = new MqttLoadPublishers(connections, o.level, qos, perPublisher, o.payload, o.batch);
+        Thread subThread = new Thread(subscriber, "mqtt-load-sub");
+        subThread.start();
+        if (measured) {
+            awaitQuiet(o.pid);
+        }
+        long[] machineBefore = machineTicks();
+        long cpuBefore = cpuTicks(o.pid);
+        long selfBefore = cpuTicks(ProcessHandle.current().pid());
+        long start = System.nanoTime();
+        String error = null;
+        try {
+            load.run(TimeUnit.SECONDS.toNanos(120));
+        } catch (IOException e) {
+            error = e.getMessage();
+        }
+        long publishedNanos = System.nanoTime() - start;
+        // wait until everything arrived, or nothing arrived for 3 s
+        long last = -1;
+        long idleSince = System.nanoTime();
+        while (subscriber.unique() < expected && System.nanoTime() - idleSince < TimeUnit.SECONDS.toNanos(3)
+                && subscriber.failure() == null) {
+            long now = subscriber.unique();
+            if (now != last) {
+                last = now;
+                idleSince = System.nanoTime();
             }
-            port = Integer.parseInt(line.substring(5, line.indexOf(' ')));
-            pid = p.pid();
-            server = () -> {
-                p.destroy();
-                p.waitFor(10, TimeUnit.SECONDS);
-            };
-        } else if (target.equals("mosquitto")) {
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
+            Thread.sleep(2);
+        }
+        long cpuAfter = cpuTicks(o.pid);
+        long selfAfter = cpuTicks(ProcessHandle.current().pid());
+        long[] machineAfter = machineTicks();
+        long got = subscriber.unique();
+        long receiveNanos = (got > 0 ? subscriber.lastReceiveNanos() : System.nanoTime()) - start;
+        load.close(); // deregisters the publishers' channels so they can block for DISCONNECT
+        for (SocketChannel c : channels) {
+            quietly(c);
+        }
+        subscriber.stop();
+        quietly(subChannel);
+        subThread.join(5000);
+        if (subscriber.failure() != null && error == null) {
+            error = subscriber.failure().toString();
+        }
+        if (!measured) {
+            return "";
+        }
+        long[] lat = subscriber.latencies();
+        Arrays.sort(lat);
+        double cpuPerMsg = cpuBefore < 0 || cpuAfter < 0 || got == 0 ? Double.NaN
+                : (cpuAfter - cpuBefore) * 10_000.0 / got; // USER_HZ 100: one tick is 10,000 us
+        return String.format(Locale.ROOT, "target=%s mqtt=%s qos=%d pubs=%d payload=%dB sent=%d received=%d lost=%d dup=%d"
+                        + " msg/s=%.0f publish/s=%.0f p50=%.2fms p99=%.2fms p999=%.2fms broker_cpu_us/msg=%.2f broker_peak_rss=%s client_cpu_us/msg=%.2f other_cpu=%.0f%%%s%s",
+                o.label, o.level >= 5 ? "5" : "3.1.1", qos, publishers, o.payload, load.sent(), got, expected - got,
+                subscriber.duplicates(), got / (receiveNanos / 1e9), load.sent() / (publishedNanos / 1e9),
+                pct(lat, 0.5), pct(lat, 0.99), pct(lat, 0.999), cpuPerMsg, peakRss(o.pid),
+                got == 0 ? Double.NaN : (selfAfter - selfBefore) * 10_000.0 / got,
+                otherPercent(machineBefore, machineAfter, (cpuAfter - cpuBefore) + (selfAfter - selfBefore)),
+                load.refused() > 0 ? " refused_pubacks=" + load.refused() : "",
+                error == null ? "" : " error=\"" + error + "\"");
+    }
+
+    private static double pct(long[] sorted, double p) {
+        return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) (sorted.length * p))] / 1e6;
+    }
+
+    private static SocketChannel open(Options o) throws IOException {
+        SocketChannel c = SocketChannel.open(new InetSocketAddress(o.host, o.port));
+        c.socket().setTcpNoDelay(true);
+        return c;
+    }
+
+    /** CONNECT and CONNACK (blocking); returns the broker's Receive Maximum (65535 when none). */
+    private static int handshake(SocketChannel c, int level, String clientId, String user, String password)
+            throws IOException {
+        c.write(ByteBuffer.wrap(MqttWire.connect(level, clientId, user, password.getBytes(StandardCharsets.UTF_8))));
+        MqttWire.Packet connack = MqttWire.read(c);
+        if (connack.type() != MqttWire.CONNACK || connack.body().length < 2 || connack.body()[1] != 0) {
+            throw new IOException("connect refused for " + clientId + ": " + Arrays.toString(connack.body()));
+        }
+        return MqttWire.receiveMaximum(level, connack.body());
+    }
+
+    private static void quietly(SocketChannel c) {
+        try {
+            if (c.isOpen()) {
+                c.configureBlocking(true);
+                c.write(ByteBuffer.wrap(MqttWire.disconnect()));
             }
-            Process p = new ProcessBuilder("mosquitto", "-p", Integer.toString(port))
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            waitForPort(port);
-            pid = p.pid();
-            server = p::destroy;
-        } else {
-            host = target.substring(0, target.lastIndexOf(':'));
-            port = Integer.parseInt(target.substring(target.lastIndexOf(':') + 1));
-            server = () -> { };
+        } catch (IOException | RuntimeException ignored) {
+            // closing anyway
         }
         try {
-            int warmup = Integer.getInteger("bench.warmup", total);
-            if (warmup > 0) { // JIT of both sides (and mosquitto's caches) before the measured run
-                measure(label, host, port, qos, publishers, warmup, payload, -1);
-            }
-            return measure(label, host, port, qos, publishers, total, payload, pid);
-        } finally {
-            server.close();
+            c.close();
+        } catch (IOException ignored) {
+            // already gone
         }
+    }
+
+    /**
+     * Waits (at most 30 s) until processes other than the broker and this client use less than a tenth
+     * of one core: the machine is shared (builds, tests), and a measured run must not compete with them.
+     */
+    static void awaitQuiet(long pid) throws InterruptedException {
+        long self = ProcessHandle.current().pid();
+        for (int i = 0; i < 60; i++) {
+            long[] before = machineTicks();
+            long ours = cpuTicks(pid) + cpuTicks(self);
+            Thread.sleep(500);
+            long[] after = machineTicks();
+            long oursAfter = cpuTicks(pid) + cpuTicks(self);
+            if (before == null || after == null || otherPercent(before, after, oursAfter - ours) < 10) {
+                return;
+            }
+        }
+    }
+
+    /** Percent of one core used by other processes between two {@link #machineTicks} samples. */
+    static double otherPercent(long[] before, long[] after, long ourTicks) {
+        if (before == null || after == null) {
+            return Double.NaN;
+        }
+        long busy = after[0] - before[0];
+        long all = after[1] - before[1];
+        int cores = Runtime.getRuntime().availableProcessors();
+        long wall = all / Math.max(1, cores); // ticks per core over the interval
+        return wall <= 0 ? Double.NaN : Math.max(0, busy - ourTicks) * 100.0 / wall;
+    }
+
+    /** {busy, total} clock ticks of all cores from /proc/stat, or null. */
+    static long[] machineTicks() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < f.length && i <= 8; i++) { // user nice system idle iowait irq softirq steal
+                total += Long.parseLong(f[i]);
+            }
+            long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+            return new long[] {total - idle, total};
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** VmHWM (peak resident set) of the broker process so far, e.g. "143MiB", or "?". */
+    static String peakRss(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024 + "MiB";
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux or gone
+        }
+        return "?";
     }
 
     /** utime + stime of a process in clock ticks (USER_HZ, 100 on Linux), or -1. */
@@ -101,116 +264,11 @@ public final class MqttLoadBench {
             return -1;
         }
         try {
-            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of proc(5)
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return -1;
         }
-    }
-
-    private static String measure(String target, String host, int port, int qos, int publishers, int total,
-                                  int payloadSize, long pid) throws Exception {
-        MqttQos q = qos == 0 ? MqttQos.AT_MOST_ONCE : MqttQos.AT_LEAST_ONCE;
-        AtomicInteger received = new AtomicInteger();
-        AtomicLongArray latencies = new AtomicLongArray(total);
-        java.util.concurrent.atomic.AtomicLong lastReceived = new java.util.concurrent.atomic.AtomicLong();
-        Mqtt5AsyncClient sub = client("app", host, port);
-        sub.publishes(MqttGlobalPublishFilter.ALL, p -> {
-            long sent = ByteBuffer.wrap(p.getPayloadAsBytes()).getLong();
-            int i = received.getAndIncrement();
-            lastReceived.set(System.nanoTime());
-            if (i < total) {
-                latencies.set(i, System.nanoTime() - sent);
-            }
-        });
-        connect(sub, "app", "app|bench|3600|sub:d/+/up/#");
-        sub.subscribeWith().topicFilter("d/+/up/#").qos(q).send().get();
-        List<Mqtt5AsyncClient> pubs = new ArrayList<>();
-        for (int i = 0; i < publishers; i++) {
-            Mqtt5AsyncClient c = client("dev" + i, host, port);
-            connect(c, "dev" + i, "dev" + i + "|bench|3600");
-            pubs.add(c);
-        }
-        int perPublisher = total / publishers;
-        int expected = perPublisher * publishers;
-        long cpuBefore = cpuTicks(pid);
-        long start = System.nanoTime();
-        List<Thread> threads = new ArrayList<>();
-        List<CompletableFuture<?>> acks = java.util.Collections.synchronizedList(new ArrayList<>());
-        for (int i = 0; i < publishers; i++) {
-            Mqtt5AsyncClient c = pubs.get(i);
-            String topic = "d/dev" + i + "/up/t";
-            Thread t = new Thread(() -> {
-                for (int k = 0; k < perPublisher; k++) {
-                    ByteBuffer b = ByteBuffer.allocate(payloadSize);
-                    b.putLong(System.nanoTime());
-                    acks.add(c.publishWith().topic(topic).qos(q).payload(b.array()).send());
-                }
-            });
-            t.start();
-            threads.add(t);
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
-        CompletableFuture.allOf(acks.toArray(new CompletableFuture[0])).exceptionally(e -> null).get(120, TimeUnit.SECONDS);
-        long sentNanos = System.nanoTime() - start;
-        int last = -1;
-        long idleSince = System.nanoTime();
-        while (received.get() < expected && System.nanoTime() - idleSince < TimeUnit.SECONDS.toNanos(3)) {
-            int now = received.get();
-            if (now != last) {
-                last = now;
-                idleSince = System.nanoTime();
-            }
-            Thread.onSpinWait();
-            Thread.sleep(5);
-        }
-        long recvNanos = System.nanoTime() - start;
-        long cpuAfter = cpuTicks(pid);
-        if (received.get() >= expected) { // done: the idle wait did not run, nothing to take off
-            recvNanos = lastReceived.get() - start;
-        }
-        int got = Math.min(received.get(), total);
-        long[] lat = new long[got];
-        for (int i = 0; i < got; i++) {
-            lat[i] = latencies.get(i);
-        }
-        Arrays.sort(lat);
-        List<CompletableFuture<Void>> gone = new ArrayList<>();
-        for (Mqtt5AsyncClient c : pubs) {
-            gone.add(c.disconnect());
-        }
-        gone.add(sub.disconnect());
-        CompletableFuture.allOf(gone.toArray(new CompletableFuture[0])).exceptionally(e -> null).get(10, TimeUnit.SECONDS);
-        double cpuMicrosPerMsg = cpuBefore < 0 || cpuAfter < 0 || got == 0 ? Double.NaN
-                : (cpuAfter - cpuBefore) * 10_000.0 / got; // 100 ticks/s: one tick is 10,000 us
-        return String.format(java.util.Locale.ROOT, "target=%s qos=%d pubs=%d payload=%dB sent=%d received=%d lost=%d"
-                        + " msg/s=%.0f sent/s=%.0f p50=%.2fms p99=%.2fms broker_cpu_us/msg=%.2f", target, qos, publishers,
-                payloadSize, expected, got, expected - got, got / (recvNanos / 1e9), expected / (sentNanos / 1e9),
-                got == 0 ? 0 : lat[got / 2] / 1e6, got == 0 ? 0 : lat[Math.min(got - 1, (int) (got * 0.99))] / 1e6,
-                cpuMicrosPerMsg);
-    }
-
-    private static Mqtt5AsyncClient client(String id, String host, int port) {
-        return MqttClient.builder().useMqttVersion5().identifier(id).serverHost(host).serverPort(port).buildAsync();
-    }
-
-    private static void connect(Mqtt5AsyncClient c, String user, String token) throws Exception {
-        c.connectWith().simpleAuth().username(user).password(token.getBytes(StandardCharsets.UTF_8)).applySimpleAuth()
-                .send().get(10, TimeUnit.SECONDS);
-    }
-
-    private static void waitForPort(int port) throws InterruptedException {
-        for (int i = 0; i < 200; i++) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 100);
-                return;
-            } catch (java.io.IOException e) {
-                Thread.sleep(25);
-            }
-        }
-        throw new IllegalStateException("server did not open port " + port);
     }
 }
