@@ -8,9 +8,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import io.edgeauth.broker.BrokerCli;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
+import io.edgeauth.broker.testsupport.BrokerProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,7 +20,9 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -39,58 +39,35 @@ import java.util.regex.Pattern;
  * the reading. {@code -Dbench.histogram=true} prints the 40 classes that grew most, per session.
  */
 public final class IdleSessionFootprint {
-    private static final Pattern URL = Pattern.compile("HTTP\\s+(http://\\S+)");
-    private static final Pattern ADMIN = Pattern.compile("(ea_admin_[A-Za-z0-9_-]+)");
-    private static final Pattern MQTT = Pattern.compile("^\\s+mqtt (\\d+)");
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
         Path data = Files.createTempDirectory("edgeauth-footprint");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g"));
+        List<String> jvmArgs = new ArrayList<>(List.of("-Xmx2g"));
         String extra = System.getProperty("bench.brokerJvmArgs", "");
         if (!extra.isBlank()) {
-            cmd.addAll(List.of(extra.trim().split("\\s+")));
+            jvmArgs.addAll(List.of(extra.trim().split("\\s+")));
         }
         boolean bare = "bare".equals(System.getProperty("bench.target", "edge"));
-        cmd.addAll(bare ? List.of("-cp", System.getProperty("java.class.path"), BareMqttServer.class.getName())
-                : List.of("-cp", System.getProperty("java.class.path"), BrokerCli.class.getName(), "run"));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("EDGEAUTH_DATA_DIR", data.toString());
-        pb.environment().put("EDGEAUTH_HTTP_PORT", "0");
-        pb.environment().put("EDGEAUTH_MQTT_PORT", "0");
-        pb.environment().put("EDGEAUTH_MQTT_HOST", "127.0.0.1");
-        pb.environment().put("EDGEAUTH_COAP_PORT", "-1");
-        pb.environment().put("EDGEAUTH_COAP_DTLS_PORT", "-1");
-        pb.environment().put("EDGEAUTH_CONNECTION_GUARD_PER_ADDRESS_PER_MINUTE", "1000000");
-        pb.environment().put("EDGEAUTH_TENANTS", "[{\"id\":\"default\",\"hs256Secret\":\""
+        Map<String, String> env = new HashMap<>();
+        env.put("EDGEAUTH_DATA_DIR", data.toString());
+        env.put("EDGEAUTH_HTTP_PORT", "0");
+        env.put("EDGEAUTH_MQTT_PORT", "0");
+        env.put("EDGEAUTH_MQTT_HOST", "127.0.0.1");
+        env.put("EDGEAUTH_COAP_PORT", "-1");
+        env.put("EDGEAUTH_COAP_DTLS_PORT", "-1");
+        env.put("EDGEAUTH_CONNECTION_GUARD_PER_ADDRESS_PER_MINUTE", "1000000");
+        env.put("EDGEAUTH_TENANTS", "[{\"id\":\"default\",\"hs256Secret\":\""
                 + Base64.getEncoder().encodeToString(secret) + "\"}]");
-        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
-        Process broker = pb.start();
+        BrokerProcess broker = bare
+                ? BrokerProcess.start(BareMqttServer.class.getName(), List.of(), env, jvmArgs, ProcessBuilder.Redirect.DISCARD)
+                : BrokerProcess.start(env, jvmArgs, ProcessBuilder.Redirect.DISCARD);
         try {
-            String url = null;
-            String admin = null;
-            int mqttPort = -1;
-            BufferedReader out = new BufferedReader(new InputStreamReader(broker.getInputStream(), StandardCharsets.UTF_8));
-            for (String line; (line = out.readLine()) != null; ) {
-                Matcher m = URL.matcher(line);
-                if (m.find()) {
-                    url = m.group(1);
-                }
-                Matcher a = ADMIN.matcher(line);
-                if (a.find() && admin == null) {
-                    admin = a.group(1);
-                }
-                Matcher q = MQTT.matcher(line);
-                if (q.find()) {
-                    mqttPort = Integer.parseInt(q.group(1));
-                }
-                if (line.startsWith("  admin")) {
-                    break;
-                }
-            }
-            drain(out);
+            String url = broker.url();
+            String admin = broker.admin();
+            int mqttPort = broker.mqttPort();
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             for (int i = 0; i < n && !bare; i++) {
                 String body = "{\"id\":\"idle-" + i + "\",\"x5tS256\":\"" + "A".repeat(43) + "\"}";
@@ -103,7 +80,7 @@ public final class IdleSessionFootprint {
             }
             long before = heapAfterGc(broker.pid());
             boolean histogram = Boolean.getBoolean("bench.histogram");
-            java.util.Map<String, long[]> histBefore = histogram ? histogram(broker.pid()) : java.util.Map.of();
+            Map<String, long[]> histBefore = histogram ? histogram(broker.pid()) : Map.of();
             MACSigner signer = new MACSigner(secret);
             MqttClientExecutorConfig shared = MqttClientExecutorConfig.builder().nettyThreads(2).build();
             List<Mqtt5AsyncClient> clients = new ArrayList<>(n);
@@ -142,16 +119,15 @@ public final class IdleSessionFootprint {
                 c.disconnect();
             }
         } finally {
-            broker.destroy();
-            broker.waitFor(20, TimeUnit.SECONDS);
+            broker.close();
         }
     }
 
     private static final Pattern HISTO_ROW = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
 
     /** class name to {instances, bytes}, from jcmd GC.class_histogram (which runs a full GC first). */
-    private static java.util.Map<String, long[]> histogram(long pid) throws Exception {
-        java.util.Map<String, long[]> rows = new java.util.HashMap<>();
+    private static Map<String, long[]> histogram(long pid) throws Exception {
+        Map<String, long[]> rows = new HashMap<>();
         for (String line : jcmd(pid, "GC.class_histogram").split("\n")) {
             Matcher m = HISTO_ROW.matcher(line);
             if (m.find()) {
@@ -162,11 +138,11 @@ public final class IdleSessionFootprint {
     }
 
     /** The 40 classes whose heap grew most, per session: where an idle session's bytes go. */
-    private static void printGrowth(java.util.Map<String, long[]> before, java.util.Map<String, long[]> after, int n) {
+    private static void printGrowth(Map<String, long[]> before, Map<String, long[]> after, int n) {
         after.entrySet().stream()
                 .map(e -> {
                     long[] b = before.getOrDefault(e.getKey(), new long[2]);
-                    return java.util.Map.entry(e.getKey(), new long[] {e.getValue()[0] - b[0], e.getValue()[1] - b[1]});
+                    return Map.entry(e.getKey(), new long[] {e.getValue()[0] - b[0], e.getValue()[1] - b[1]});
                 })
                 .sorted((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1]))
                 .limit(40)
@@ -192,19 +168,5 @@ public final class IdleSessionFootprint {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor(60, TimeUnit.SECONDS);
         return out;
-    }
-
-    private static void drain(BufferedReader r) {
-        Thread t = new Thread(() -> {
-            try {
-                while (r.readLine() != null) {
-                    // keep the child's stdout pipe empty
-                }
-            } catch (Exception ignored) {
-                // child ended
-            }
-        });
-        t.setDaemon(true);
-        t.start();
     }
 }

@@ -2,35 +2,31 @@ package io.edgeauth.broker.bench;
 
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
-import io.edgeauth.broker.BrokerCli;
 import io.edgeauth.broker.crypto.CryptoProviders;
 import io.edgeauth.broker.crypto.Signatures;
 import io.edgeauth.broker.keys.SigningKeyStore;
 import io.edgeauth.broker.keys.TenantKeySettings;
+import io.edgeauth.broker.testsupport.BrokerProcess;
 import io.edgeauth.broker.token.TokenClaims;
 import io.edgeauth.broker.token.TokenFormat;
 import io.edgeauth.broker.token.TokenIssuer;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * The real broker ({@link BrokerCli} {@code run}, its own JVM) with an MQTT TLS listener on a fixed
+ * The real broker ({@code BrokerCli run}, its own JVM) with an MQTT TLS listener on a fixed
  * port (so one server per event loop, as in production), for {@link MqttTlsConnectBench}. It registers
  * one device per client loop ({@code tls-N}, with a device JWK) through the admin API and pre-issues
  * ES256 access tokens for them with the tenant's own signing key, read from the broker's data directory
@@ -40,16 +36,14 @@ import java.util.regex.Pattern;
  * runs out ({@link #reused()} counts connects after that).
  */
 final class MqttTlsEdgeBroker implements MqttTlsConnectBench.Credentials, AutoCloseable {
-    private static final Pattern URL = Pattern.compile("HTTP\\s+(http://\\S+)");
-    private static final Pattern ADMIN = Pattern.compile("(ea_admin_[A-Za-z0-9_-]+)");
 
-    private final Process process;
+    private final BrokerProcess process;
     private final int tlsPort;
     private final byte[][][] tokens; // [loop][k]
     private final AtomicInteger[] next;
     private final AtomicLong reused = new AtomicLong();
 
-    private MqttTlsEdgeBroker(Process process, int tlsPort, byte[][][] tokens) {
+    private MqttTlsEdgeBroker(BrokerProcess process, int tlsPort, byte[][][] tokens) {
         this.process = process;
         this.tlsPort = tlsPort;
         this.tokens = tokens;
@@ -65,15 +59,13 @@ final class MqttTlsEdgeBroker implements MqttTlsConnectBench.Credentials, AutoCl
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-Dlogback.configurationFile=logback.xml")); // the production logging, not the tests'
+        List<String> jvmArgs = new java.util.ArrayList<>(List.of("-Xmx1g",
+                "-Dlogback.configurationFile=logback.xml")); // the production logging, not the tests'
         String extra = System.getProperty("bench.brokerJvmArgs", ""); // e.g. a JFR recording
         if (!extra.isBlank()) {
-            cmd.addAll(List.of(extra.trim().split("\\s+")));
+            jvmArgs.addAll(List.of(extra.trim().split("\\s+")));
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BrokerCli.class.getName(), "run"));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        var env = pb.environment();
+        Map<String, String> env = new HashMap<>();
         env.put("EDGEAUTH_DATA_DIR", data.toString());
         env.put("EDGEAUTH_HTTP_PORT", "0");
         env.put("EDGEAUTH_MQTT_HOST", "127.0.0.1");
@@ -88,29 +80,13 @@ final class MqttTlsEdgeBroker implements MqttTlsConnectBench.Credentials, AutoCl
         env.put("EDGEAUTH_CONNECTION_GUARD_PER_DEVICE_PER_MINUTE", "1000000");
         env.put("EDGEAUTH_CONNECTION_GUARD_PER_ADDRESS_PER_MINUTE", "1000000");
         env.put("EDGEAUTH_RATE_PLANS_DEFAULT_CONNECTS_PER_MINUTE", "1000000");
-        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
-        Process broker = pb.start();
+        BrokerProcess broker = BrokerProcess.start(env, jvmArgs, ProcessBuilder.Redirect.DISCARD);
         try {
-            String url = null;
-            String admin = null;
-            BufferedReader out = new BufferedReader(new InputStreamReader(broker.getInputStream(), StandardCharsets.UTF_8));
-            for (String line; (line = out.readLine()) != null; ) {
-                Matcher m = URL.matcher(line);
-                if (m.find()) {
-                    url = m.group(1);
-                }
-                Matcher a = ADMIN.matcher(line);
-                if (a.find() && admin == null) {
-                    admin = a.group(1);
-                }
-                if (line.startsWith("  admin")) {
-                    break;
-                }
-            }
+            String url = broker.url();
+            String admin = broker.admin();
             if (url == null || admin == null) {
                 throw new IllegalStateException("broker did not start");
             }
-            drain(out);
             String jwk = new ECKeyGenerator(Curve.P_256).generate().toPublicJWK().toJSONString();
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             for (int i = 0; i < loops; i++) {
@@ -137,7 +113,7 @@ final class MqttTlsEdgeBroker implements MqttTlsConnectBench.Credentials, AutoCl
             }
             return new MqttTlsEdgeBroker(broker, port, tokens);
         } catch (Exception | Error e) {
-            broker.destroyForcibly();
+            broker.close();
             throw e;
         }
     }
@@ -167,21 +143,6 @@ final class MqttTlsEdgeBroker implements MqttTlsConnectBench.Credentials, AutoCl
 
     @Override
     public void close() throws Exception {
-        process.destroy();
-        process.waitFor(20, TimeUnit.SECONDS);
-    }
-
-    private static void drain(BufferedReader r) {
-        Thread t = new Thread(() -> {
-            try {
-                while (r.readLine() != null) {
-                    // keep the child's stdout pipe empty
-                }
-            } catch (Exception ignored) {
-                // child ended
-            }
-        });
-        t.setDaemon(true);
-        t.start();
+        process.close();
     }
 }

@@ -4,9 +4,8 @@ import io.edgeauth.broker.auth.DeviceSession;
 import io.edgeauth.broker.policy.TopicAcl;
 import io.edgeauth.broker.policy.TopicFilters;
 import io.edgeauth.broker.router.PublishResult;
-import io.edgeauth.broker.router.RoutedMessage;
-import io.edgeauth.broker.router.Subscriber;
 import io.edgeauth.broker.router.TopicRouter;
+import io.edgeauth.broker.testsupport.CountingSubscriber;
 import io.edgeauth.broker.token.TokenFormat;
 import io.edgeauth.broker.token.VerifiedToken;
 import java.time.Instant;
@@ -44,27 +43,6 @@ public class PolicyBenchmark {
     private TopicAcl owner;
     private TopicRouter router;
     private int i;
-
-    /** Counts offers: a subscriber that costs the router nothing but the call. */
-    private static final class CountingSubscriber implements Subscriber {
-        long offers;
-
-        @Override
-        public Offer offer(RoutedMessage message, int qos) {
-            offers++;
-            return Offer.ACCEPTED;
-        }
-
-        @Override
-        public void whenWritable(Runnable callback) {
-            callback.run();
-        }
-
-        @Override
-        public String id() {
-            return "bench";
-        }
-    }
 
     private static DeviceSession session(String principal, Set<String> owned) {
         Instant now = Instant.now();

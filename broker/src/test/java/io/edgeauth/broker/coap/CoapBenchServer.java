@@ -8,8 +8,7 @@ import io.edgeauth.broker.policy.rate.LocalRateLimits;
 import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.revocation.RevocationService;
-import io.edgeauth.broker.router.RoutedMessage;
-import io.edgeauth.broker.router.Subscriber;
+import io.edgeauth.broker.testsupport.CountingSubscriber;
 import io.edgeauth.broker.router.TopicRouter;
 import io.edgeauth.broker.store.MvStoreStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -88,7 +87,7 @@ public final class CoapBenchServer {
         int port;
         AutoCloseable server;
         CoapEdge edge = null;
-        LongAdder routedCount = null;
+        CountingSubscriber routedCount = null;
         MvStoreStore store = null;
         if (mode.startsWith("bare")) {
             LongAdder published = new LongAdder();
@@ -146,24 +145,8 @@ public final class CoapBenchServer {
                     new GeoPolicy(""), iss -> "default", iss -> null, "default", AuditLog.NOOP, meters);
             // the broker's topic router with one subscriber of all telemetry, as an MQTT subscriber of d/+/up/#
             TopicRouter router = new TopicRouter(1000, null);
-            LongAdder routed = new LongAdder();
-            router.subscribe("default", "d/+/up/#", 1, new Subscriber() {
-                @Override
-                public Offer offer(RoutedMessage message, int qos) {
-                    routed.increment();
-                    return Offer.ACCEPTED;
-                }
-
-                @Override
-                public void whenWritable(Runnable callback) {
-                    callback.run();
-                }
-
-                @Override
-                public String id() {
-                    return "bench-subscriber";
-                }
-            });
+            CountingSubscriber routed = new CountingSubscriber();
+            router.subscribe("default", "d/+/up/#", 1, routed);
             edge = new CoapEdge(settings, pipeline, revocations, revocations, limits, n -> benchPlan,
                     new GeoPolicy(""), new RouterCoapMessaging(router), AuditLog.NOOP, meters, clock);
             edge.start();
@@ -176,10 +159,10 @@ public final class CoapBenchServer {
         System.out.flush();
         CountDownLatch stop = new CountDownLatch(1);
         MvStoreStore s = store;
-        LongAdder routedAtExit = routedCount;
+        CountingSubscriber routedAtExit = routedCount;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (routedAtExit != null) { // lets the scripts check that every answered POST was routed
-                System.out.println("routed=" + routedAtExit.sum());
+                System.out.println("routed=" + routedAtExit.count());
                 System.out.flush();
             }
             try {
