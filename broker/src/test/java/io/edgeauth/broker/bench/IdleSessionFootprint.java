@@ -9,6 +9,7 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.edgeauth.broker.testsupport.BrokerProcess;
+import io.edgeauth.broker.testsupport.TestBrokers;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -51,16 +52,10 @@ public final class IdleSessionFootprint {
             jvmArgs.addAll(List.of(extra.trim().split("\\s+")));
         }
         boolean bare = "bare".equals(System.getProperty("bench.target", "edge"));
-        Map<String, String> env = new HashMap<>();
-        env.put("EDGEAUTH_DATA_DIR", data.toString());
-        env.put("EDGEAUTH_HTTP_PORT", "0");
-        env.put("EDGEAUTH_MQTT_PORT", "0");
-        env.put("EDGEAUTH_MQTT_HOST", "127.0.0.1");
-        env.put("EDGEAUTH_COAP_PORT", "-1");
-        env.put("EDGEAUTH_COAP_DTLS_PORT", "-1");
-        env.put("EDGEAUTH_CONNECTION_GUARD_PER_ADDRESS_PER_MINUTE", "1000000");
-        env.put("EDGEAUTH_TENANTS", "[{\"id\":\"default\",\"hs256Secret\":\""
-                + Base64.getEncoder().encodeToString(secret) + "\"}]");
+        Map<String, String> env = TestBrokers.env(data, Map.of("EDGEAUTH_COAP_PORT", "-1",
+                "EDGEAUTH_CONNECTION_GUARD_PER_ADDRESS_PER_MINUTE", "1000000",
+                "EDGEAUTH_TENANTS", "[{\"id\":\"default\",\"hs256Secret\":\""
+                        + Base64.getEncoder().encodeToString(secret) + "\"}]"));
         BrokerProcess broker = bare
                 ? BrokerProcess.start(BareMqttServer.class.getName(), List.of(), env, jvmArgs, ProcessBuilder.Redirect.DISCARD)
                 : BrokerProcess.start(env, jvmArgs, ProcessBuilder.Redirect.DISCARD);

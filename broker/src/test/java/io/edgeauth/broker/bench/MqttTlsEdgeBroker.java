@@ -7,6 +7,7 @@ import io.edgeauth.broker.crypto.Signatures;
 import io.edgeauth.broker.keys.SigningKeyStore;
 import io.edgeauth.broker.keys.TenantKeySettings;
 import io.edgeauth.broker.testsupport.BrokerProcess;
+import io.edgeauth.broker.testsupport.TestBrokers;
 import io.edgeauth.broker.token.TokenClaims;
 import io.edgeauth.broker.token.TokenFormat;
 import io.edgeauth.broker.token.TokenIssuer;
@@ -19,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -65,21 +65,17 @@ final class MqttTlsEdgeBroker implements MqttTlsConnectBench.Credentials, AutoCl
         if (!extra.isBlank()) {
             jvmArgs.addAll(List.of(extra.trim().split("\\s+")));
         }
-        Map<String, String> env = new HashMap<>();
-        env.put("EDGEAUTH_DATA_DIR", data.toString());
-        env.put("EDGEAUTH_HTTP_PORT", "0");
-        env.put("EDGEAUTH_MQTT_HOST", "127.0.0.1");
-        env.put("EDGEAUTH_MQTT_PORT", "-1");
-        env.put("EDGEAUTH_MQTT_TLS_PORT", Integer.toString(port));
-        env.put("EDGEAUTH_MQTT_KEY_STORE", keyStore.toString());
-        env.put("EDGEAUTH_MQTT_KEY_STORE_PASSWORD", "changeit");
-        env.put("EDGEAUTH_MQTT_CLIENT_AUTH", "none");
-        env.put("EDGEAUTH_COAP_PORT", "-1");
-        env.put("EDGEAUTH_COAP_DTLS_PORT", "-1");
-        // the brute-force guards would (rightly) stop one address connecting thousands of times a second
-        env.put("EDGEAUTH_CONNECTION_GUARD_PER_DEVICE_PER_MINUTE", "1000000");
-        env.put("EDGEAUTH_CONNECTION_GUARD_PER_ADDRESS_PER_MINUTE", "1000000");
-        env.put("EDGEAUTH_RATE_PLANS_DEFAULT_CONNECTS_PER_MINUTE", "1000000");
+        Map<String, String> env = TestBrokers.env(data, Map.of(
+                "EDGEAUTH_MQTT_PORT", "-1",
+                "EDGEAUTH_MQTT_TLS_PORT", Integer.toString(port),
+                "EDGEAUTH_MQTT_KEY_STORE", keyStore.toString(),
+                "EDGEAUTH_MQTT_KEY_STORE_PASSWORD", "changeit",
+                "EDGEAUTH_MQTT_CLIENT_AUTH", "none",
+                "EDGEAUTH_COAP_PORT", "-1",
+                // the brute-force guards would (rightly) stop one address connecting thousands of times a second
+                "EDGEAUTH_CONNECTION_GUARD_PER_DEVICE_PER_MINUTE", "1000000",
+                "EDGEAUTH_CONNECTION_GUARD_PER_ADDRESS_PER_MINUTE", "1000000",
+                "EDGEAUTH_RATE_PLANS_DEFAULT_CONNECTS_PER_MINUTE", "1000000"));
         BrokerProcess broker = BrokerProcess.start(env, jvmArgs, ProcessBuilder.Redirect.DISCARD);
         try {
             String url = broker.url();
