@@ -308,11 +308,6 @@ public final class TopicRouter {
         final CachedMatch[] matches = new CachedMatch[MATCH_CACHE_SLOTS];
 
         /**
-         * The subscribers of {@code topic} now. A cached result is used only when no subscribe or
-         * unsubscribe finished since it was computed; a publish racing a (un)subscribe may or may not
-         * see it, as without the cache.
-         */
-        /**
          * After every subscribe and unsubscribe, under the tenant's lock: cached matches from before are
          * ignored from now on, and dropped so they do not keep a departed subscriber's queue reachable.
          */
@@ -321,6 +316,11 @@ public final class TopicRouter {
             Arrays.fill(matches, null);
         }
 
+        /**
+         * The subscribers of {@code topic} now. A cached result is used only when no subscribe or
+         * unsubscribe finished since it was computed; a publish racing a (un)subscribe may or may not
+         * see it, as without the cache.
+         */
         Targets match(String topic) {
             long current = generation;
             int slot = topic.hashCode() & (MATCH_CACHE_SLOTS - 1);
