@@ -98,6 +98,8 @@ final class MqttConnection {
     private boolean normalDisconnect;
     private boolean disconnectWithWill;
     private boolean suppressWill;
+    /** Set by the connection that took this session over: whether it continues the session (clean start 0). */
+    private volatile boolean resumedElsewhere;
     private boolean renewing;
     private boolean closing;
     static final long DISCONNECT_GRACE_MILLIS = 500;
@@ -253,23 +255,30 @@ final class MqttConnection {
         boolean present = false;
         MqttSessionState existing = edge.sessions.get(key);
         boolean continues = existing != null && !endpoint.isCleanSession() && existing.principal.equals(s.principal());
-        if (existing != null) {
-            edge.resolvePendingWill(existing, !continues); // back in time: no will; a clean start ends the session
-        }
         MqttConnection previousOwner = null;
+        Runnable heldWill = null;
         if (existing != null) {
+            // one step under the session's monitor, the same the closing owner takes: its will is either already
+            // held back here or it learns that the session was resumed (see onClose)
             synchronized (existing) {
                 previousOwner = existing.owner;
                 existing.owner = null;
+                if (previousOwner != null) {
+                    previousOwner.resumedElsewhere = continues;
+                }
                 if (existing.expiryTimer >= 0) {
                     edge.vertx.cancelTimer(existing.expiryTimer);
                     existing.expiryTimer = -1;
                 }
+                heldWill = edge.takePendingWill(existing);
             }
+        }
+        if (heldWill != null && !continues) {
+            heldWill.run(); // a clean start ends the old session: its will is due now; a resumed one drops it
         }
         if (previousOwner != null) {
             MqttConnection old = previousOwner;
-            old.context.runOnContext(v -> old.takenOver(continues));
+            old.context.runOnContext(v -> old.takenOver());
         }
         if (continues) {
             state = existing;
@@ -786,14 +795,8 @@ final class MqttConnection {
         context.runOnContext(v -> disconnect(MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, "shutdown"));
     }
 
-    /**
-     * Another connection took this session over. Its will is published (MQTT 5 §3.1.2.5) unless the new
-     * connection continues the session and the will has a delay: the client came back within it.
-     */
-    private void takenOver(boolean sessionContinues) {
-        if (sessionContinues && willDelaySeconds() > 0) {
-            suppressWill = true;
-        }
+    /** Another connection took this session over; what becomes of the will is decided in {@link #onClose}. */
+    private void takenOver() {
         disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, "session_taken_over");
     }
 
@@ -855,22 +858,30 @@ final class MqttConnection {
         }
         edge.live.remove(this);
         sessionGauge.decrementAndGet();
+        // Will (MQTT 5 §3.1.2.5): published now, or held for its delay by the session's owner; a connection
+        // whose session was taken over and resumed drops a delayed will (the client came back in time).
+        boolean willDue = (!normalDisconnect || disconnectWithWill) && !suppressWill;
+        long delay = 0;
         boolean owner;
-        long sessionExpiry;
         synchronized (state) {
             owner = state.owner == this;
             if (owner) {
                 state.owner = null;
             }
-            sessionExpiry = state.expirySeconds;
-        }
-        if ((!normalDisconnect || disconnectWithWill) && !suppressWill) {
-            long delay = owner ? Math.min(willDelaySeconds(), sessionExpiry) : 0;
-            if (delay > 0) {
-                edge.delayWill(state, () -> context.runOnContext(v -> publishWill()), delay);
-            } else {
-                publishWill();
+            if (willDue) {
+                long willDelay = willDelaySeconds();
+                if (owner) {
+                    delay = Math.min(willDelay, state.expirySeconds);
+                    if (delay > 0) {
+                        edge.delayWill(state, () -> context.runOnContext(v -> publishWill()), delay);
+                    }
+                } else if (resumedElsewhere && willDelay > 0) {
+                    willDue = false;
+                }
             }
+        }
+        if (willDue && delay == 0) {
+            publishWill();
         }
         if (owner) {
             state.queue.detach();

@@ -266,7 +266,13 @@ public final class MqttEdge {
 
     /** Drops a session's subscriptions and forgets it; a will still held back is published now (the session ended). */
     void destroy(MqttSessionState state) {
-        resolvePendingWill(state, true);
+        Runnable due;
+        synchronized (state) {
+            due = takePendingWill(state);
+        }
+        if (due != null) {
+            due.run();
+        }
         sessions.remove(state.key, state);
         state.subscriptions.values().forEach(router::unsubscribe);
         state.subscriptions.clear();
@@ -299,20 +305,15 @@ public final class MqttEdge {
         }
     }
 
-    /** Takes a held-back will off the session: published now if {@code publish}, else dropped. */
-    void resolvePendingWill(MqttSessionState state, boolean publish) {
-        Runnable due;
-        synchronized (state) {
-            due = state.pendingWill;
-            state.pendingWill = null;
-            if (state.willTimer >= 0) {
-                vertx.cancelTimer(state.willTimer);
-                state.willTimer = -1;
-            }
+    /** Takes a held-back will off the session (the caller holds its monitor); null if none. */
+    Runnable takePendingWill(MqttSessionState state) {
+        Runnable due = state.pendingWill;
+        state.pendingWill = null;
+        if (state.willTimer >= 0) {
+            vertx.cancelTimer(state.willTimer);
+            state.willTimer = -1;
         }
-        if (due != null && publish) {
-            due.run();
-        }
+        return due;
     }
 
     /** Keeps a detached persistent session for its expiry, then destroys it unless a client came back. */

@@ -305,6 +305,21 @@ class MqttPubSubTest {
     }
 
     @Test
+    void resumingTakeOverDropsADelayedWill() throws Exception {
+        try (var in = ownerWatchingDev1()) {
+            Mqtt5BlockingClient first = Clients.v5("dev1", fx.port()).buildBlocking();
+            first.connectWith().cleanStart(false).sessionExpiryInterval(60)
+                    .simpleAuth().username("dev1").password(bytes(token("dev1", "t", 60))).applySimpleAuth()
+                    .willPublish().topic("d/dev1/up/status").payload(bytes("never")).delayInterval(1).applyWillPublish()
+                    .send();
+            Mqtt5BlockingClient second = Clients.v5("dev1", fx.port()).buildBlocking();
+            second.connectWith().cleanStart(false).sessionExpiryInterval(60)
+                    .simpleAuth().username("dev1").password(bytes(token("dev1", "t", 60))).applySimpleAuth().send();
+            assertThat(in.receive(2500, TimeUnit.MILLISECONDS)).isEmpty(); // the client is back: no last words
+        }
+    }
+
+    @Test
     void takenOverConnectionsWillIsPublished() throws Exception {
         try (var in = ownerWatchingDev1()) {
             Mqtt5BlockingClient first = Clients.v5("dev1", fx.port()).buildBlocking();
