@@ -15,7 +15,9 @@ import org.slf4j.LoggerFactory;
  * needs. Without it the edge falls back to the overflow policy alone (bounded memory, more drops).</li>
  * <li>{@code auth}: the CONNECT's username and password, which the endpoint would keep for the life of the
  * connection. The password is the access token: once read it is dropped, so a live session does not hold
- * its bearer token in the heap (nor its ~0.4 KB). Without the field, the token simply stays.</li>
+ * its bearer token in the heap (nor its ~0.4 KB). Without the field, the token simply stays. The field is
+ * final: JDKs that enforce "final means final" (JEP 500, after 25) will refuse or warn, and the token stays;
+ * {@code EndpointInternalsTest} fails then, so the loss is noticed.</li>
  * </ul>
  */
 final class EndpointInternals {
