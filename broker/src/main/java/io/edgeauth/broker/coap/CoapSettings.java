@@ -161,7 +161,7 @@ public record CoapSettings(
                                          boolean rpk) {
         return new CoapSettings(host, port, dtlsPort, pskMasterSecret, anchors, key, chain, rpk, connectionIdLength,
                 deduplicator, dedupMessagesPerPeer, dedupLifetime, receiveBufferSize, sendBufferSize,
-                connectionStoreSize,                maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval);
+                connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval);
     }
 
     public CoapSettings withDeduplicator(Deduplicator mode, int perPeer) {
@@ -186,7 +186,7 @@ public record CoapSettings(
     public CoapSettings withSockets(int rcvBuf, int sndBuf, int connections, int cidLength) {
         return new CoapSettings(host, port, dtlsPort, pskMasterSecret, trustAnchors, serverKey, serverChain,
                 rawPublicKeys, cidLength, deduplicator, dedupMessagesPerPeer, dedupLifetime, rcvBuf, sndBuf,
-                connections,                maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval);
+                connections, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval);
     }
 
     @Override

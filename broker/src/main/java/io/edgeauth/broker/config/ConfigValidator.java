@@ -56,7 +56,9 @@ public final class ConfigValidator {
         Duration dedup = c.coap().dedupLifetime();
         if (dedup == null || dedup.compareTo(CoapSettings.MIN_DEDUP_LIFETIME) < 0
                 || dedup.compareTo(CoapSettings.MAX_DEDUP_LIFETIME) > 0) {
-            errors.add("coap.dedupLifetime: must be 45s..1h (a CON is retransmitted for up to 45 s), got " + dedup);
+            errors.add("coap.dedupLifetime: must be " + CoapSettings.MIN_DEDUP_LIFETIME.toSeconds() + "s.."
+                    + CoapSettings.MAX_DEDUP_LIFETIME.toSeconds() + "s (a CON is retransmitted for up to 45 s), got "
+                    + dedup);
         }
         tokens(errors, c.tokens());
         tenants(errors, c.tenants());

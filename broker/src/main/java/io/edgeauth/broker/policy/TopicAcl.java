@@ -106,15 +106,16 @@ public final class TopicAcl {
         }
         int dirEnd = topic.indexOf('/', idEnd + 1);
         int dirLen = (dirEnd < 0 ? topic.length() : dirEnd) - idEnd - 1;
-        String id = topic.substring(2, idEnd);
-        if (filter && (id.equals("+") || id.equals("#"))) {
+        int idLen = idEnd - 2;
+        if (filter && idLen == 1 && (topic.charAt(2) == '+' || topic.charAt(2) == '#')) {
             return false;
         }
         if (dirLen == asDevice.length() && topic.startsWith(asDevice, idEnd + 1)) {
-            return id.equals(device);
+            // compared in place: this runs per message, so no substring for the device's own id
+            return device != null && device.length() == idLen && topic.startsWith(device, 2);
         }
         if (dirLen == asOwner.length() && topic.startsWith(asOwner, idEnd + 1)) {
-            return owned.contains(id);
+            return !owned.isEmpty() && owned.contains(topic.substring(2, idEnd));
         }
         return false;
     }
