@@ -298,6 +298,7 @@ final class MqttConnection {
             SubscriberQueue queue = new SubscriberQueue(s.tenant() + "/" + clientId, limits.queueLength(),
                     expirySeconds > 0 ? limits.offlineQueueLength() : 0, limits.receiveMaximum(),
                     limits.overflowPolicy(), this::countDrop);
+            queue.stuckAfter(edge.settings.backpressureTimeout());
             state = new MqttSessionState(key, s.tenant(), s.principal(), queue);
             edge.sessions.put(key, state);
         }
@@ -314,6 +315,19 @@ final class MqttConnection {
         state.queue.attach(new Sink(), executor, window);
         if (socket != null) {
             socket.drainHandler(v -> state.queue.wakeUp());
+        }
+        if (writer != null) {
+            // deliveries are written to the channel directly (writeBatched), past Vert.x's write queue, whose
+            // drain handler therefore never fires: resume on the channel's own writability instead
+            writer.channelHandlerContext().pipeline().addFirst(new io.netty.channel.ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelWritabilityChanged(io.netty.channel.ChannelHandlerContext ctx) {
+                    if (ctx.channel().isWritable() && state != null) {
+                        state.queue.wakeUp();
+                    }
+                    ctx.fireChannelWritabilityChanged();
+                }
+            });
         }
         scheduleExpiry();
         sessionGauge = edge.metrics.sessions(s.tenant(), protocol.label());
@@ -672,8 +686,16 @@ final class MqttConnection {
             }
         }
 
+        /**
+         * The channel's own writability (its outbound bytes under the high-water mark), not only Vert.x's
+         * write queue: deliveries bypass that queue, so it alone never fills and a subscriber that stops
+         * reading would grow the channel's outbound buffer without bound.
+         */
         @Override
         public boolean ready() {
+            if (writer != null && !writer.channelHandlerContext().channel().isWritable()) {
+                return false;
+            }
             return socket == null || !socket.writeQueueFull();
         }
 

@@ -71,6 +71,7 @@ final class SessionPersistence {
             PersistedSession p = r.session();
             SubscriberQueue queue = new SubscriberQueue(p.tenant() + "/" + p.clientId(), limits.queueLength(),
                     limits.offlineQueueLength(), limits.receiveMaximum(), limits.overflowPolicy(), edge.metrics::drop);
+            queue.stuckAfter(edge.settings.backpressureTimeout());
             queue.journal(journal, p.key());
             r.messages().forEach(m -> queue.restore(m.message(), m.id()));
             MqttSessionState state = new MqttSessionState(p.key(), p.tenant(), p.principal(), queue);

@@ -88,6 +88,10 @@ public final class SubscriberQueue implements Subscriber {
     /** Set for persistent sessions: QoS 1 messages are journaled until they leave for good. */
     private QueueJournal journal;
     private String journalKey;
+    /** How long this queue may hold publishers back; past it, it is stuck and only its bound applies. */
+    private long stuckAfterNanos = Long.MAX_VALUE;
+    /** When the queue last crossed its high-water mark (0: below it). */
+    private long congestedSinceNanos;
     /** Most deliveries taken from the queue per lock acquisition in {@link #drain()}. */
     static final int DRAIN_BATCH = 64;
 
@@ -117,6 +121,28 @@ public final class SubscriberQueue implements Subscriber {
     @Override
     public String id() {
         return id;
+    }
+
+    /**
+     * A subscriber that stays above its high-water mark for longer than {@code limit} is stuck (a client
+     * that stopped reading): from then on its offers no longer ask publishers to pause (its overflow policy
+     * drops instead), so one stuck subscriber cannot throttle a publisher, and every other subscriber of it,
+     * for more than {@code limit}. Congestion is signalled again once it has drained to its low-water mark.
+     */
+    public void stuckAfter(java.time.Duration limit) {
+        synchronized (lock) {
+            stuckAfterNanos = limit.toNanos();
+        }
+    }
+
+    /** Under the lock: whether a full queue should still ask publishers to pause. */
+    private boolean signalsCongestion() {
+        long now = System.nanoTime();
+        if (congestedSinceNanos == 0) {
+            congestedSinceNanos = now | 1; // never 0 while congested
+            return true;
+        }
+        return now - congestedSinceNanos < stuckAfterNanos;
     }
 
     /**
@@ -188,6 +214,7 @@ public final class SubscriberQueue implements Subscriber {
         List<Runnable> waiters;
         synchronized (lock) {
             sink = null;
+            congestedSinceNanos = 0;
             requeueUnacked();
             while (queue.size() > offlineCapacity) {
                 forget(queue.pollLast());
@@ -221,7 +248,7 @@ public final class SubscriberQueue implements Subscriber {
                 delivery = new Delivery(message, 1, false, journal.append(journalKey, message));
             }
             queue.addLast(delivery);
-            result = online && queue.size() >= highWater ? Offer.CONGESTED : Offer.ACCEPTED;
+            result = online && queue.size() >= highWater && signalsCongestion() ? Offer.CONGESTED : Offer.ACCEPTED;
         }
         scheduleDrain();
         if (result == Offer.CONGESTED) { // a drain on this thread may have emptied it meanwhile
@@ -324,6 +351,7 @@ public final class SubscriberQueue implements Subscriber {
                     drainScheduled = false;
                     if (queue.size() <= lowWater) {
                         waiters = takeWaiters();
+                        congestedSinceNanos = 0;
                     }
                     break;
                 }

@@ -13,21 +13,21 @@ import java.util.concurrent.TimeUnit;
  * One broker identity across restarts: the same data directory and the same fixed ports (so the issuer,
  * and with it every token issued before a crash, stays valid, and clients reconnect where they were).
  */
-final class ChaosBroker {
+public final class ChaosBroker {
     private final Path dataDir;
     private final int httpPort;
     private final int mqttPort;
     private BrokerProcess process;
     private String admin;
 
-    ChaosBroker(Path dataDir) throws IOException {
+    public ChaosBroker(Path dataDir) throws IOException {
         this.dataDir = dataDir;
         this.httpPort = freePort();
         this.mqttPort = freePort();
     }
 
     /** Starts the broker and returns how long it took until its banner (ms). */
-    long start() throws Exception {
+    public long start() throws Exception {
         long t0 = System.nanoTime();
         process = BrokerProcess.start(TestBrokers.env(dataDir, Map.of(
                         "EDGEAUTH_HTTP_PORT", Integer.toString(httpPort),
@@ -37,36 +37,52 @@ final class ChaosBroker {
                         "EDGEAUTH_RATE_PLANS", "{\"default\":{\"messagesPerSecond\":10,\"burst\":20,"
                                 + "\"bytesPerSecond\":65536,\"connectsPerMinute\":30},\"chaos\":{\"messagesPerSecond\":"
                                 + "100000,\"burst\":100000,\"bytesPerSecond\":100000000,\"connectsPerMinute\":600}}")),
-                List.of("-Xmx512m"), ProcessBuilder.Redirect.DISCARD);
+                jvmArgs(), System.getProperty("chaos.brokerStderr") == null ? ProcessBuilder.Redirect.DISCARD
+                        : ProcessBuilder.Redirect.appendTo(new java.io.File(System.getProperty("chaos.brokerStderr"))));
         if (process.admin() != null) {
             admin = process.admin(); // shown on the first start only
         }
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
     }
 
+    /** -Xmx512m plus {@code -Dchaos.brokerJvmArgs} (space-separated), e.g. native memory tracking. */
+    private static List<String> jvmArgs() {
+        List<String> args = new java.util.ArrayList<>(List.of("-Xmx512m"));
+        String extra = System.getProperty("chaos.brokerJvmArgs", "").trim();
+        if (!extra.isEmpty()) {
+            args.addAll(List.of(extra.split("\\s+")));
+        }
+        return args;
+    }
+
     /** SIGKILL: no shutdown hook, no store close. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.process().destroyForcibly();
         if (!process.process().waitFor(20, TimeUnit.SECONDS)) {
             throw new IllegalStateException("broker did not die");
         }
     }
 
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         if (process != null) {
             process.close();
         }
     }
 
-    String url() {
+    public String url() {
         return process.url();
     }
 
-    int mqttPort() {
+    public int mqttPort() {
         return mqttPort;
     }
 
-    String admin() {
+    /** The broker process's pid (for RSS and heap readings). */
+    public long pid() {
+        return process.pid();
+    }
+
+    public String admin() {
         return admin;
     }
 
