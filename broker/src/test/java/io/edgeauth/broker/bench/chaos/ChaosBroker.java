@@ -18,10 +18,14 @@ public final class ChaosBroker {
     private final int httpPort;
     private final int mqttPort;
     private BrokerProcess process;
+    /** The broker's stderr, appended across restarts (-Dchaos.brokerStderr, else a temp file). */
+    private final Path stderr;
     private String admin;
 
     public ChaosBroker(Path dataDir) throws IOException {
         this.dataDir = dataDir;
+        String path = System.getProperty("chaos.brokerStderr");
+        this.stderr = path != null ? Path.of(path) : java.nio.file.Files.createTempFile("edgeauth-chaos", ".err");
         this.httpPort = freePort();
         this.mqttPort = freePort();
     }
@@ -37,8 +41,7 @@ public final class ChaosBroker {
                         "EDGEAUTH_RATE_PLANS", "{\"default\":{\"messagesPerSecond\":10,\"burst\":20,"
                                 + "\"bytesPerSecond\":65536,\"connectsPerMinute\":30},\"chaos\":{\"messagesPerSecond\":"
                                 + "100000,\"burst\":100000,\"bytesPerSecond\":100000000,\"connectsPerMinute\":600}}")),
-                jvmArgs(), System.getProperty("chaos.brokerStderr") == null ? ProcessBuilder.Redirect.DISCARD
-                        : ProcessBuilder.Redirect.appendTo(new java.io.File(System.getProperty("chaos.brokerStderr"))));
+                jvmArgs(), ProcessBuilder.Redirect.appendTo(stderr.toFile()));
         if (process.admin() != null) {
             admin = process.admin(); // shown on the first start only
         }
@@ -75,6 +78,18 @@ public final class ChaosBroker {
 
     public int mqttPort() {
         return mqttPort;
+    }
+
+    /** The last line of the broker's stderr that says why (an exception message or an error line). */
+    public String lastError() throws IOException {
+        List<String> lines = java.nio.file.Files.readAllLines(stderr);
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            String l = lines.get(i).strip();
+            if (!l.isEmpty() && !l.startsWith("at ") && !l.startsWith("...")) {
+                return l.length() > 240 ? l.substring(0, 240) : l;
+            }
+        }
+        return "(nothing on stderr)";
     }
 
     /** The broker process's pid (for RSS and heap readings). */
