@@ -112,8 +112,8 @@ final class TokenAuthority implements AutoCloseable {
         ClientAssertionVerifier assertions = new ClientAssertionVerifier(assertionAudiences,
                 new StoreReplayGuard(store), signatures, t.clockLeeway(), clock);
         List<String> tokenAudience = List.of(config.acceptedAudiences().get(0));
-        devices = new DeviceTokenService(assertions, registry, issuer, tokenAudience, config.region().name(), audit,
-                meters);
+        devices = new DeviceTokenService(assertions, registry, issuer, revocations, tokenAudience,
+                config.region().name(), audit, meters);
         exchange = new TokenExchangeService(verifier, revocations, ours::get, issuer, clock, audit);
 
         recovery = SignatureRecoveries.best();
@@ -121,8 +121,9 @@ final class TokenAuthority implements AutoCloseable {
         SiweVerifier siwe = new SiweVerifier(siweConfig(config, clock), new StoreNonceStore(store, clock), recovery,
                 contractWallets(w));
         wallets = new WalletSessions(siwe, new RefreshTokens(store, clock, w.refreshTokenLifetime()), issuer,
-                w.tenant(), tokenAudience, audit, meters);
-        ethDevices = new EthDeviceTokenService(store, registry, recovery, issuer, tokenAudience, config.region().name(),
+                revocations, w.tenant(), tokenAudience, audit, meters);
+        ethDevices = new EthDeviceTokenService(store, registry, recovery, issuer, revocations, tokenAudience,
+                config.region().name(),
                 Duration.ofMinutes(2), clock, audit, meters);
     }
 

@@ -4,9 +4,11 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.jwk.JWK;
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.registry.Device;
+import io.edgeauth.broker.revocation.SubjectBlocks;
 import io.edgeauth.broker.token.Confirmation;
 import io.edgeauth.broker.token.Fingerprints;
 import io.edgeauth.broker.token.IssuedToken;
+import io.edgeauth.broker.token.RejectionReason;
 import io.edgeauth.broker.token.TokenClaims;
 import io.edgeauth.broker.token.TokenFormat;
 import io.edgeauth.broker.token.TokenIssuer;
@@ -20,28 +22,39 @@ import java.util.Map;
 /**
  * What every device grant shares once the device has proven itself (by client assertion or by an
  * Ethereum signature): the claims come from the registry, never from the request (tenant,
- * {@code geo} narrowed to the device's region cells, {@code cnf}, {@code owner}), the token is issued,
- * audited and counted. Package-private helper of {@link DeviceTokenService} and
+ * {@code geo} narrowed to the device's region cells, {@code cnf}, {@code owner}), a subject an operator
+ * revoked gets nothing, the token is issued, audited and counted. Package-private helper of {@link DeviceTokenService} and
  * {@link EthDeviceTokenService}. Thread-safe.
  */
 final class DeviceTokenIssuance {
     private final TokenIssuer issuer;
+    private final SubjectBlocks blocks;
     private final List<String> audiences;
     private final String regionName;
     private final AuditLog audit;
     private final MeterRegistry meters;
 
-    DeviceTokenIssuance(TokenIssuer issuer, List<String> audiences, String regionName, AuditLog audit,
-                        MeterRegistry meters) {
+    DeviceTokenIssuance(TokenIssuer issuer, SubjectBlocks blocks, List<String> audiences, String regionName,
+                        AuditLog audit, MeterRegistry meters) {
         this.issuer = issuer;
+        this.blocks = blocks;
         this.audiences = List.copyOf(audiences);
         this.regionName = regionName == null || regionName.isEmpty() ? null : regionName;
         this.audit = audit;
         this.meters = meters;
     }
 
-    /** Issues, audits ({@code token.issued} with {@code fields}) and counts a token for a proven device. */
-    IssuedToken issue(Device device, TokenFormat format, String scope, String grant, Map<String, Object> fields) {
+    /**
+     * Issues, audits ({@code token.issued} with {@code fields}) and counts a token for a proven device.
+     *
+     * @throws TokenRejectedException REVOKED while the device's subject revocation holds
+     */
+    IssuedToken issue(Device device, TokenFormat format, String scope, String grant, Map<String, Object> fields)
+            throws TokenRejectedException {
+        if (blocks.blocksIssuance(device.id())) {
+            throw new TokenRejectedException(RejectionReason.REVOKED,
+                    "the device is revoked; no token is issued until an operator lifts the revocation");
+        }
         TokenClaims.Builder claims = TokenClaims.builder(device.tenant(), device.id())
                 .audience(audiences.toArray(String[]::new))
                 .scope(plainScopes(scope))

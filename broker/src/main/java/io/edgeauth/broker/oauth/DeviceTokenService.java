@@ -4,6 +4,7 @@ import com.nimbusds.jose.jwk.JWK;
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.registry.DeviceRegistry;
+import io.edgeauth.broker.revocation.SubjectBlocks;
 import io.edgeauth.broker.token.ClientAssertion;
 import io.edgeauth.broker.token.ClientAssertionVerifier;
 import io.edgeauth.broker.token.IssuedToken;
@@ -32,10 +33,11 @@ public final class DeviceTokenService {
     private final DeviceTokenIssuance issuance;
 
     public DeviceTokenService(ClientAssertionVerifier assertions, DeviceRegistry registry, TokenIssuer issuer,
-                              List<String> audiences, String regionName, AuditLog audit, MeterRegistry meters) {
+                              SubjectBlocks blocks, List<String> audiences, String regionName, AuditLog audit,
+                              MeterRegistry meters) {
         this.assertions = assertions;
         this.registry = registry;
-        this.issuance = new DeviceTokenIssuance(issuer, audiences, regionName, audit, meters);
+        this.issuance = new DeviceTokenIssuance(issuer, blocks, audiences, regionName, audit, meters);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.edgeauth.broker.oauth;
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.registry.DeviceRegistry;
+import io.edgeauth.broker.revocation.SubjectBlocks;
 import io.edgeauth.broker.store.Store;
 import io.edgeauth.broker.token.IssuedToken;
 import io.edgeauth.broker.token.RejectionReason;
@@ -59,12 +60,12 @@ public final class EthDeviceTokenService {
     public record Challenge(String text, Instant expiresAt) { }
 
     public EthDeviceTokenService(Store store, DeviceRegistry registry, SignatureRecovery recovery, TokenIssuer issuer,
-                                 List<String> audiences, String regionName, Duration challengeLifetime, Clock clock,
-                                 AuditLog audit, MeterRegistry meters) {
+                                 SubjectBlocks blocks, List<String> audiences, String regionName,
+                                 Duration challengeLifetime, Clock clock, AuditLog audit, MeterRegistry meters) {
         this.store = store;
         this.registry = registry;
         this.recovery = recovery;
-        this.issuance = new DeviceTokenIssuance(issuer, audiences, regionName, audit, meters);
+        this.issuance = new DeviceTokenIssuance(issuer, blocks, audiences, regionName, audit, meters);
         this.challengeLifetime = challengeLifetime;
         this.clock = clock;
     }

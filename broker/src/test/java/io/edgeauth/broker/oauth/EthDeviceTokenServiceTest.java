@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.nimbusds.jwt.SignedJWT;
+import io.edgeauth.broker.revocation.SubjectBlocks;
 import io.edgeauth.broker.crypto.CryptoProviders;
 import io.edgeauth.broker.crypto.Signatures;
 import io.edgeauth.broker.crypto.TokenAlgorithm;
@@ -77,7 +78,7 @@ class EthDeviceTokenServiceTest {
     }
 
     private EthDeviceTokenService service(SignatureRecovery recovery) {
-        return new EthDeviceTokenService(store, registry, recovery, issuer, List.of("edgeauth"), "eu-1",
+        return new EthDeviceTokenService(store, registry, recovery, issuer, SubjectBlocks.NONE, List.of("edgeauth"), "eu-1",
                 Duration.ofMinutes(2), clock, (e, o, f) -> audit.add(e + " " + o), new SimpleMeterRegistry());
     }
 
