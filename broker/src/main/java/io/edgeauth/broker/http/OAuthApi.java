@@ -3,6 +3,7 @@ package io.edgeauth.broker.http;
 import io.edgeauth.broker.admin.AdminCredential;
 import io.edgeauth.broker.oauth.DeviceTokenService;
 import io.edgeauth.broker.oauth.TokenExchangeService;
+import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.revocation.Revocation;
 import io.edgeauth.broker.revocation.RevocationChecker;
 import io.edgeauth.broker.revocation.RevocationService;
@@ -90,9 +91,7 @@ final class OAuthApi {
             IssuedToken token = devices.issue(form.get("client_assertion"), format, form.get("scope"), "http");
             HttpErrors.json(ctx, 200, tokenResponse(token, form.get("scope")));
         } catch (TokenRejectedException e) {
-            int status = e.reason() == RejectionReason.INTERNAL_ERROR ? 500 : 401;
-            HttpErrors.send(ctx, status, status == 500 ? "server_error" : "invalid_client",
-                    e.reason().code() + ": " + e.getMessage());
+            refuseClient(ctx, e);
         }
     }
 
@@ -107,24 +106,55 @@ final class OAuthApi {
                 () -> HttpErrors.send(ctx, 400, "invalid_grant", "refresh token is invalid, expired or revoked"));
     }
 
+    /**
+     * RFC 8693. The client authenticates like a device at {@code client_credentials} (RFC 7523
+     * {@code private_key_jwt}); token types are compared exactly. Refusals: client authentication
+     * {@code invalid_client} (401), a wider scope {@code invalid_scope}, a bad, expired or revoked subject or
+     * actor token {@code invalid_request} (RFC 8693 §2.2.2).
+     */
     private void exchange(RoutingContext ctx, MultiMap form, TokenFormat format) {
         String subject = form.get("subject_token");
         String subjectType = form.get("subject_token_type");
         String actor = form.get("actor_token");
-        if (subject == null || subjectType == null || !subjectType.startsWith("urn:ietf:params:oauth:token-type:")
-                || actor != null && form.get("actor_token_type") == null) {
-            HttpErrors.send(ctx, 400, "invalid_request",
-                    "token exchange needs subject_token and subject_token_type (and actor_token_type with actor_token)");
+        String actorType = form.get("actor_token_type");
+        if (subject == null || !TokenExchangeService.ACCEPTED_TYPES.contains(subjectType)
+                || actor != null && !TokenExchangeService.ACCEPTED_TYPES.contains(actorType)
+                || actor == null && actorType != null) {
+            HttpErrors.send(ctx, 400, "invalid_request", "token exchange needs subject_token and subject_token_type"
+                    + " (and actor_token_type with actor_token), each " + TokenExchangeService.ACCESS_TOKEN_TYPE
+                    + " or " + TokenExchangeService.JWT_TYPE);
+            return;
+        }
+        if (!ASSERTION_TYPE.equals(form.get("client_assertion_type")) || form.get("client_assertion") == null) {
+            HttpErrors.send(ctx, 401, "invalid_client", "token exchange needs client authentication: client_assertion_type="
+                    + ASSERTION_TYPE + " and a client_assertion signed by the subject's or the actor's registered key");
+            return;
+        }
+        Device client;
+        try {
+            client = devices.authenticate(form.get("client_assertion"));
+        } catch (TokenRejectedException e) {
+            refuseClient(ctx, e);
             return;
         }
         try {
-            IssuedToken token = exchange.exchange(subject, actor, form.get("scope"), format);
+            IssuedToken token = exchange.exchange(client, new TokenExchangeService.Presented(subject, subjectType),
+                    actor == null ? null : new TokenExchangeService.Presented(actor, actorType), form.get("scope"), format);
             HttpErrors.json(ctx, 200, tokenResponse(token, form.get("scope"))
                     .put("issued_token_type", TokenExchangeService.ACCESS_TOKEN_TYPE));
         } catch (TokenRejectedException e) {
-            String error = e.reason() == RejectionReason.FORBIDDEN ? "invalid_scope" : "invalid_grant";
-            HttpErrors.send(ctx, 400, error, e.reason().code() + ": " + e.getMessage());
+            switch (e.reason()) {
+                case CLIENT_ID_MISMATCH -> HttpErrors.send(ctx, 401, "invalid_client", e.reason().code() + ": " + e.getMessage());
+                case FORBIDDEN -> HttpErrors.send(ctx, 400, "invalid_scope", e.reason().code() + ": " + e.getMessage());
+                default -> HttpErrors.send(ctx, 400, "invalid_request", e.reason().code() + ": " + e.getMessage());
+            }
         }
+    }
+
+    private static void refuseClient(RoutingContext ctx, TokenRejectedException e) {
+        int status = e.reason() == RejectionReason.INTERNAL_ERROR ? 500 : 401;
+        HttpErrors.send(ctx, status, status == 500 ? "server_error" : "invalid_client",
+                e.reason().code() + ": " + e.getMessage());
     }
 
     static JsonObject tokenResponse(IssuedToken token, String scope) {
@@ -176,6 +206,9 @@ final class OAuthApi {
         }
         if (t.actor() != null) {
             o.put("act", new JsonObject().put("sub", t.actor()));
+        }
+        if (!t.parentTokenIds().isEmpty()) {
+            o.put("parent_jti", new JsonArray(t.parentTokenIds()));
         }
         if (!t.cnf().isEmpty()) {
             JsonObject cnf = new JsonObject();

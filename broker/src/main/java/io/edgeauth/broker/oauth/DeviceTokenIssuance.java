@@ -51,10 +51,7 @@ final class DeviceTokenIssuance {
      */
     IssuedToken issue(Device device, TokenFormat format, String scope, String grant, Map<String, Object> fields)
             throws TokenRejectedException {
-        if (blocks.blocksIssuance(device.id())) {
-            throw new TokenRejectedException(RejectionReason.REVOKED,
-                    "the device is revoked; no token is issued until an operator lifts the revocation");
-        }
+        checkNotBlocked(device);
         TokenClaims.Builder claims = TokenClaims.builder(device.tenant(), device.id())
                 .audience(audiences.toArray(String[]::new))
                 .scope(plainScopes(scope))
@@ -71,6 +68,14 @@ final class DeviceTokenIssuance {
         audit.record("token.issued", "ok", fields);
         meters.counter("edgeauth.tokens.issued", "grant", grant, "format", format.name().toLowerCase()).increment();
         return token;
+    }
+
+    /** @throws TokenRejectedException REVOKED while the device's subject revocation holds */
+    void checkNotBlocked(Device device) throws TokenRejectedException {
+        if (blocks.blocksIssuance(device.id())) {
+            throw new TokenRejectedException(RejectionReason.REVOKED,
+                    "the device is revoked; no token is issued until an operator lifts the revocation");
+        }
     }
 
     /** Audits ({@code token.refused}) and counts a refused device grant. */

@@ -63,6 +63,20 @@ public final class DeviceTokenService {
         }
     }
 
+    /**
+     * Client authentication without issuing anything (the token-exchange grant): the registered device whose
+     * key signed the RFC 7523 assertion (its {@code jti} is spent like any other).
+     *
+     * @throws TokenRejectedException as {@link #issue}, and REVOKED while the device's subject revocation holds
+     */
+    public Device authenticate(String assertion) throws TokenRejectedException {
+        ClientAssertion verified = assertions.verify(assertion, this::publicKey);
+        Device device = registry.find(verified.clientId()).orElseThrow(() ->
+                new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "device is not registered"));
+        issuance.checkNotBlocked(device);
+        return device;
+    }
+
     private Optional<JWK> publicKey(String deviceId) {
         return registry.find(deviceId)
                 .filter(d -> d.credential().type() == Device.CredentialType.JWK)

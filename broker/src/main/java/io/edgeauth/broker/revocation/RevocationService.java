@@ -121,9 +121,12 @@ public final class RevocationService implements RevocationChecker, RevocationEve
         if (k != null && k.keepUntil().isAfter(now)) {
             return Optional.of(RejectionReason.KEY_REVOKED);
         }
-        if (token.tokenId() != null) {
-            Revocation j = byJti.get(token.tokenId());
-            if (j != null && j.keepUntil().isAfter(now)) {
+        if (token.tokenId() != null && jtiRevoked(token.tokenId(), now)) {
+            return Optional.of(RejectionReason.REVOKED);
+        }
+        // an exchanged token dies with every token it was exchanged from
+        for (String parent : token.parentTokenIds()) {
+            if (jtiRevoked(parent, now)) {
                 return Optional.of(RejectionReason.REVOKED);
             }
         }
@@ -133,6 +136,11 @@ public final class RevocationService implements RevocationChecker, RevocationEve
             return Optional.of(RejectionReason.REVOKED);
         }
         return Optional.empty();
+    }
+
+    private boolean jtiRevoked(String jti, Instant now) {
+        Revocation j = byJti.get(jti);
+        return j != null && j.keepUntil().isAfter(now);
     }
 
     @Override
