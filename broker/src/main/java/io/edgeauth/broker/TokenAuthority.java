@@ -112,7 +112,9 @@ final class TokenAuthority implements AutoCloseable {
         ClientAssertionVerifier assertions = new ClientAssertionVerifier(assertionAudiences,
                 new StoreReplayGuard(store), signatures, t.clockLeeway(), clock);
         List<String> tokenAudience = List.of(config.acceptedAudiences().get(0));
-        devices = new DeviceTokenService(assertions, registry, issuer, revocations, tokenAudience,
+        Map<String, Set<String>> selfServiceScopes = new HashMap<>();
+        config.tenants().forEach(tenant -> selfServiceScopes.put(tenant.id(), Set.copyOf(tenant.selfServiceScopes())));
+        devices = new DeviceTokenService(assertions, registry, issuer, revocations, selfServiceScopes::get, tokenAudience,
                 config.region().name(), audit, meters);
         exchange = new TokenExchangeService(verifier, revocations, ours::get, issuer, clock, audit);
 
@@ -122,7 +124,8 @@ final class TokenAuthority implements AutoCloseable {
                 contractWallets(w));
         wallets = new WalletSessions(siwe, new RefreshTokens(store, clock, w.refreshTokenLifetime()), issuer,
                 revocations, w.tenant(), tokenAudience, audit, meters);
-        ethDevices = new EthDeviceTokenService(store, registry, recovery, issuer, revocations, tokenAudience,
+        ethDevices = new EthDeviceTokenService(store, registry, recovery, issuer, revocations, selfServiceScopes::get,
+                tokenAudience,
                 config.region().name(),
                 Duration.ofMinutes(2), clock, audit, meters);
     }
@@ -217,7 +220,7 @@ final class TokenAuthority implements AutoCloseable {
                         format, request.scope(), "coap");
                 byte[] bytes = format == TokenFormat.CWT ? token.bytes() : token.asText().getBytes(StandardCharsets.US_ASCII);
                 return CompletableFuture.completedFuture(new CoapTokenIssuer.Issued(bytes, token.expiresInSeconds(),
-                        request.scope()));
+                        token.scope().isEmpty() ? null : String.join(" ", token.scope())));
             } catch (TokenRejectedException e) {
                 return CompletableFuture.failedFuture(e);
             } catch (IllegalArgumentException e) {

@@ -60,9 +60,12 @@ public final class HttpApi {
         return mount(new AdminApi(credential, registry, validator, revocations, keys, audit)::mount);
     }
 
+    /** OAuth endpoints; bearer tokens are checked by {@link BearerTokens} (verifier, revocation, issuer's tenant). */
     public HttpApi oauth(DeviceTokenService devices, WalletSessions wallets, TokenExchangeService exchange,
-                         TokenVerifier verifier, RevocationService revocations, AdminCredential admin) {
-        return mount(new OAuthApi(devices, wallets, exchange, verifier, revocations, admin)::mount);
+                         TokenVerifier verifier, RevocationService revocations, Function<String, String> tenantOfIssuer,
+                         AdminCredential admin) {
+        return mount(new OAuthApi(devices, wallets, exchange, new BearerTokens(verifier, revocations, tenantOfIssuer),
+                revocations, admin)::mount);
     }
 
     public HttpApi siwe(WalletSessions wallets) {
@@ -72,7 +75,8 @@ public final class HttpApi {
     /** Device ownership: admin claim codes, the wallet's self-service claim and its device list. */
     public HttpApi deviceClaims(AdminCredential admin, DeviceRegistry registry, ClaimCodes codes, TokenVerifier verifier,
                                 RevocationChecker revocations, Function<String, String> tenantOfIssuer, AuditLog audit) {
-        return mount(new DeviceClaimApi(admin, registry, codes, new WalletBearer(verifier, revocations, tenantOfIssuer),
+        return mount(new DeviceClaimApi(admin, registry, codes, new WalletBearer(new BearerTokens(verifier, revocations,
+                tenantOfIssuer)),
                 audit)::mount);
     }
 

@@ -18,26 +18,31 @@ import java.text.ParseException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * What every device grant shares once the device has proven itself (by client assertion or by an
  * Ethereum signature): the claims come from the registry, never from the request (tenant,
- * {@code geo} narrowed to the device's region cells, {@code cnf}, {@code owner}), a subject an operator
+ * {@code geo} narrowed to the device's region cells, {@code cnf}, {@code owner}; the scope only from the
+ * tenant's self-service allowlist), a subject an operator
  * revoked gets nothing, the token is issued, audited and counted. Package-private helper of {@link DeviceTokenService} and
  * {@link EthDeviceTokenService}. Thread-safe.
  */
 final class DeviceTokenIssuance {
     private final TokenIssuer issuer;
     private final SubjectBlocks blocks;
+    private final Function<String, Set<String>> selfServiceScopes;
     private final List<String> audiences;
     private final String regionName;
     private final AuditLog audit;
     private final MeterRegistry meters;
 
-    DeviceTokenIssuance(TokenIssuer issuer, SubjectBlocks blocks, List<String> audiences, String regionName,
-                        AuditLog audit, MeterRegistry meters) {
+    DeviceTokenIssuance(TokenIssuer issuer, SubjectBlocks blocks, Function<String, Set<String>> selfServiceScopes,
+                        List<String> audiences, String regionName, AuditLog audit, MeterRegistry meters) {
         this.issuer = issuer;
         this.blocks = blocks;
+        this.selfServiceScopes = selfServiceScopes;
         this.audiences = List.copyOf(audiences);
         this.regionName = regionName == null || regionName.isEmpty() ? null : regionName;
         this.audit = audit;
@@ -54,7 +59,7 @@ final class DeviceTokenIssuance {
         checkNotBlocked(device);
         TokenClaims.Builder claims = TokenClaims.builder(device.tenant(), device.id())
                 .audience(audiences.toArray(String[]::new))
-                .scope(plainScopes(scope))
+                .scope(grantedScopes(scope, selfServiceScopes.apply(device.tenant())))
                 .geo(device.region().toArray(String[]::new))
                 .cnf(confirmation(device))
                 .owner(device.owner());
@@ -101,14 +106,17 @@ final class DeviceTokenIssuance {
         }
     }
 
-    /** Requested scopes minus topic grants ({@code pub:}, {@code sub:}), which only an operator can give. */
-    static String[] plainScopes(String scope) {
-        if (scope == null || scope.isBlank()) {
+    /**
+     * The requested scopes the device's tenant lets devices grant themselves ({@code selfServiceScopes}, which
+     * never holds a topic grant); the rest is left out (RFC 6749 §3.3: the answer names what was granted).
+     */
+    static String[] grantedScopes(String scope, Set<String> allowed) {
+        if (scope == null || scope.isBlank() || allowed == null || allowed.isEmpty()) {
             return new String[0];
         }
         return Arrays.stream(scope.trim().split("\\s+"))
-                .filter(s -> s.indexOf(':') < 0 && s.length() <= 64)
-                .limit(32)
+                .filter(allowed::contains)
+                .distinct()
                 .toArray(String[]::new);
     }
 }

@@ -18,14 +18,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Issues device access tokens for the {@code client_credentials} grant with an RFC 7523 client
  * assertion; the HTTP {@code /oauth/token} and the CoAP {@code /token} endpoints both call it. The
  * claims come from the registry, never from the request: tenant, {@code geo} narrowed to the device's
  * region cells, {@code cnf} (the registered key's RFC 7638 thumbprint or certificate thumbprint) and
- * {@code owner}. A requested scope may only name plain OAuth scopes; topic grants are not
- * self-service. Thread-safe.
+ * {@code owner}. A requested scope may only name the scopes the device's tenant allows
+ * ({@code tenants[].selfServiceScopes}); topic grants are never self-service. Thread-safe.
  */
 public final class DeviceTokenService {
     private final ClientAssertionVerifier assertions;
@@ -33,11 +35,12 @@ public final class DeviceTokenService {
     private final DeviceTokenIssuance issuance;
 
     public DeviceTokenService(ClientAssertionVerifier assertions, DeviceRegistry registry, TokenIssuer issuer,
-                              SubjectBlocks blocks, List<String> audiences, String regionName, AuditLog audit,
-                              MeterRegistry meters) {
+                              SubjectBlocks blocks, Function<String, Set<String>> selfServiceScopes,
+                              List<String> audiences, String regionName, AuditLog audit, MeterRegistry meters) {
         this.assertions = assertions;
         this.registry = registry;
-        this.issuance = new DeviceTokenIssuance(issuer, blocks, audiences, regionName, audit, meters);
+        this.issuance = new DeviceTokenIssuance(issuer, blocks, selfServiceScopes, audiences, regionName, audit,
+                meters);
     }
 
     /**
@@ -87,10 +90,5 @@ public final class DeviceTokenService {
                         return Optional.empty();
                     }
                 });
-    }
-
-    /** Requested scopes minus topic grants ({@code pub:}, {@code sub:}), which only an operator can give. */
-    static String[] plainScopes(String scope) {
-        return DeviceTokenIssuance.plainScopes(scope);
     }
 }

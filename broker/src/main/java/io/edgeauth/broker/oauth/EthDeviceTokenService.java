@@ -31,6 +31,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Tokens for devices registered by Ethereum address (no X.509, no JWK): the device asks for a
@@ -60,12 +62,14 @@ public final class EthDeviceTokenService {
     public record Challenge(String text, Instant expiresAt) { }
 
     public EthDeviceTokenService(Store store, DeviceRegistry registry, SignatureRecovery recovery, TokenIssuer issuer,
-                                 SubjectBlocks blocks, List<String> audiences, String regionName,
-                                 Duration challengeLifetime, Clock clock, AuditLog audit, MeterRegistry meters) {
+                                 SubjectBlocks blocks, Function<String, Set<String>> selfServiceScopes,
+                                 List<String> audiences, String regionName, Duration challengeLifetime, Clock clock,
+                                 AuditLog audit, MeterRegistry meters) {
         this.store = store;
         this.registry = registry;
         this.recovery = recovery;
-        this.issuance = new DeviceTokenIssuance(issuer, blocks, audiences, regionName, audit, meters);
+        this.issuance = new DeviceTokenIssuance(issuer, blocks, selfServiceScopes, audiences, regionName, audit,
+                meters);
         this.challengeLifetime = challengeLifetime;
         this.clock = clock;
     }

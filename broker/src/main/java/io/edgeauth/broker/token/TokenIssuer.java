@@ -73,7 +73,7 @@ public final class TokenIssuer {
             byte[] bytes = format == TokenFormat.CWT
                     ? cwt(key, claims, now, exp, jti)
                     : jwt(key, claims, now, exp, jti);
-            return new IssuedToken(format, bytes, key.kid(), jti, now, exp);
+            return new IssuedToken(format, bytes, key.kid(), jti, now, exp, claims.scope());
         } catch (GeneralSecurityException | JOSEException e) {
             throw new IllegalStateException("cannot sign token with key " + key.kid(), e);
         }

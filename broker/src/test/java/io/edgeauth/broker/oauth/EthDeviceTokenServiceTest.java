@@ -78,7 +78,8 @@ class EthDeviceTokenServiceTest {
     }
 
     private EthDeviceTokenService service(SignatureRecovery recovery) {
-        return new EthDeviceTokenService(store, registry, recovery, issuer, SubjectBlocks.NONE, List.of("edgeauth"), "eu-1",
+        return new EthDeviceTokenService(store, registry, recovery, issuer, SubjectBlocks.NONE,
+                tenant -> java.util.Set.of("telemetry"), List.of("edgeauth"), "eu-1",
                 Duration.ofMinutes(2), clock, (e, o, f) -> audit.add(e + " " + o), new SimpleMeterRegistry());
     }
 
