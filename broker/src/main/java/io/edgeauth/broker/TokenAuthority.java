@@ -93,8 +93,9 @@ final class TokenAuthority implements AutoCloseable {
         Set<String> audiences = new LinkedHashSet<>(config.acceptedAudiences());
         TokenPolicy policy = TokenPolicy.builder().audiences(audiences).maxLifetime(t.maxLifetime())
                 .leeway(t.clockLeeway()).maxTokenBytes(t.maxTokenBytes()).build();
-        verifier = new CachingTokenVerifier(new BrokerTokenVerifier(KeyResolver.chain(keys, trusted), policy,
-                signatures, clock), 100_000L, policy.leeway(), clock);
+        KeyResolver verificationKeys = KeyResolver.chain(keys, trusted);
+        verifier = new CachingTokenVerifier(new BrokerTokenVerifier(verificationKeys, policy, signatures, clock),
+                verificationKeys, 100_000L, policy.leeway(), clock);
         // the issuer caps lifetimes at the configured default; verification accepts up to the maximum
         TokenIssuer issuer = new TokenIssuer(keys, signatures, t.defaultLifetime(), clock);
 
