@@ -337,8 +337,11 @@ final class EdgeHandlers {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "token request must be a CBOR map");
         }
         CBORObject grant = m.get(CBORObject.FromObject(ACE_GRANT_TYPE));
-        boolean clientCredentials = grant != null && ((grant.isNumber() && grant.AsInt32() == GRANT_CLIENT_CREDENTIALS)
-                || (grant.getType() == CBORType.TextString && grant.AsString().equals("client_credentials")));
+        // exactly the untagged integer 2 or the text: a bignum, float or NaN is no grant (and must not throw)
+        boolean clientCredentials = grant != null && !grant.isTagged()
+                && (grant.getType() == CBORType.Integer && grant.CanValueFitInInt32()
+                        && grant.AsInt32Value() == GRANT_CLIENT_CREDENTIALS
+                || grant.getType() == CBORType.TextString && grant.AsString().equals("client_credentials"));
         if (!clientCredentials) {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "grant_type must be client_credentials");
         }

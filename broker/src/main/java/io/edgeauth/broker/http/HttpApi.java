@@ -22,6 +22,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.List;
@@ -127,6 +128,7 @@ public final class HttpApi {
     public void install() {
         Router router = Router.router(vertx);
         router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+        router.route().failureHandler(HttpApi::badBody);
         mounts.forEach(m -> m.accept(router));
         router.route().last().handler(ctx -> HttpErrors.send(ctx, 404, "not_found", "no such endpoint"));
         router.errorHandler(413, ctx -> HttpErrors.send(ctx, 413, "invalid_request", "body larger than 64 KiB"));
@@ -136,5 +138,24 @@ public final class HttpApi {
             HttpErrors.send(ctx, 500, "server_error", "internal error");
         });
         this.router = router;
+    }
+
+    /**
+     * A body the form decoder refuses (a field over 16 KiB, too many fields, bad encoding) is the client's
+     * fault: RFC 6749 {@code invalid_request}, one WARN line without a trace. Anything else goes on to the
+     * status handlers above.
+     */
+    private static void badBody(RoutingContext ctx) {
+        Throwable f = ctx.failure();
+        if (ctx.statusCode() == 400 || f instanceof java.io.IOException || f instanceof io.netty.handler.codec.DecoderException
+                || f != null && f.getClass().getName().startsWith("io.netty.handler.codec.http.multipart.")) {
+            // the path is the client's text: not logged here
+            LOG.warn("HTTP {} refused: unreadable request body ({})", ctx.request().method(),
+                    f == null ? "status 400" : f.getClass().getSimpleName());
+            HttpErrors.send(ctx, 400, "invalid_request",
+                    "request body refused: form fields are limited to 16 KiB each and must be valid form encoding");
+            return;
+        }
+        ctx.next();
     }
 }
