@@ -193,6 +193,12 @@ final class EdgeHandlers {
                 }
                 return;
             }
+            if (!session.expiresAt().isAfter(clock.instant())) {
+                // accepted within the clock leeway, but a session bound now would be dead on arrival
+                auditRefusal("/authz-info", peerKey, null, RejectionReason.EXPIRED, "token already expired");
+                refuseUpload(exchange, peerKey, RejectionReason.EXPIRED, "token expired", start);
+                return;
+            }
             try {
                 RatePlan plan = ratePlans.apply(session.ratePlan());
                 RateLimiter limiter = rateLimits.forDevice(session.tenant(), session.principal(),
