@@ -217,8 +217,11 @@ final class TokenAuthority implements AutoCloseable {
                             "only client_credentials is supported over CoAP");
                 }
                 TokenFormat format = TokenFormat.parse(request.tokenFormat() == null ? "cwt" : request.tokenFormat());
-                IssuedToken token = devices.issue(new String(request.clientAssertion(), StandardCharsets.US_ASCII),
-                        format, request.scope(), "coap");
+                IssuedToken token = request.clientAssertion().length == 0
+                        ? devices.issueForCertificate(request.clientId(), request.transport().clientCertThumbprint(),
+                                format, request.scope(), "coap")
+                        : devices.issue(new String(request.clientAssertion(), StandardCharsets.US_ASCII),
+                                format, request.scope(), "coap");
                 byte[] bytes = format == TokenFormat.CWT ? token.bytes() : token.asText().getBytes(StandardCharsets.US_ASCII);
                 return CompletableFuture.completedFuture(new CoapTokenIssuer.Issued(bytes, token.expiresInSeconds(),
                         token.scope().isEmpty() ? null : String.join(" ", token.scope())));

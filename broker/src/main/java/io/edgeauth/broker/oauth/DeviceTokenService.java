@@ -67,6 +67,37 @@ public final class DeviceTokenService {
     }
 
     /**
+     * A token for a device registered by certificate ({@code x5tS256}) that proved possession of it in a
+     * TLS/DTLS handshake (RFC 8705 / RFC 9202 style client authentication); bound to it by
+     * {@code cnf x5t#S256}.
+     *
+     * @param clientId              the device id the client names
+     * @param certificateThumbprint {@code x5t#S256} of the verified client certificate of the channel
+     * @throws TokenRejectedException BINDING_MISMATCH when the id is unknown, not registered by certificate or
+     *     registered with another certificate (one answer for all three); REVOKED while blocked
+     */
+    public IssuedToken issueForCertificate(String clientId, String certificateThumbprint, TokenFormat format,
+                                           String scope, String channel) throws TokenRejectedException {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("grant", "client_credentials");
+        fields.put("auth", "client_certificate");
+        fields.put("channel", channel);
+        fields.put("client_id", clientId);
+        try {
+            Device device = clientId == null ? null : registry.find(clientId).orElse(null);
+            if (device == null || device.credential().type() != Device.CredentialType.X5T_S256
+                    || certificateThumbprint == null || !device.credential().value().equals(certificateThumbprint)) {
+                throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH,
+                        "the client certificate is not the one registered for this client_id");
+            }
+            return issuance.issue(device, format, scope, "client_credentials", fields);
+        } catch (TokenRejectedException e) {
+            issuance.refused(e, "client_credentials", fields);
+            throw e;
+        }
+    }
+
+    /**
      * Client authentication without issuing anything (the token-exchange grant): the registered device whose
      * key signed the RFC 7523 assertion (its {@code jti} is spent like any other).
      *
