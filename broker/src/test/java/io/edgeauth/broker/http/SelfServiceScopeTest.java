@@ -7,12 +7,11 @@ import io.edgeauth.broker.Broker;
 import io.edgeauth.broker.config.ConfigException;
 import io.edgeauth.broker.testsupport.Http;
 import io.edgeauth.broker.testsupport.TestBrokers;
-import io.edgeauth.device.ClientAssertions;
+import io.edgeauth.broker.testsupport.TestDevices;
 import io.edgeauth.device.DeviceIdentity;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,20 +26,11 @@ class SelfServiceScopeTest {
     Path dataDir;
 
     static DeviceIdentity register(Http admin, String id, String tenant) {
-        DeviceIdentity identity = DeviceIdentity.generate(id);
-        assertThat(admin.postJson("/admin/devices", new JsonObject().put("id", id).put("tenant", tenant)
-                .put("jwk", new JsonObject(identity.publicJwk().toJSONString())).encode()).statusCode()).isEqualTo(201);
-        return identity;
+        return TestDevices.register(admin, id, tenant);
     }
 
     static JsonObject token(Http http, String base, DeviceIdentity device, String scope) {
-        Map<String, String> form = new HashMap<>(Map.of("grant_type", "client_credentials",
-                "client_assertion_type", ClientAssertions.ASSERTION_TYPE,
-                "client_assertion", ClientAssertions.builder(device).audience(base + "/oauth/token").build().create()));
-        if (scope != null) {
-            form.put("scope", scope);
-        }
-        HttpResponse<String> r = http.postForm("/oauth/token", form);
+        HttpResponse<String> r = TestDevices.clientCredentials(http, base, device, scope);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return new JsonObject(r.body());
     }

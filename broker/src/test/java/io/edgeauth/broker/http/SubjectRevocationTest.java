@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.upokecenter.cbor.CBORObject;
 import io.edgeauth.broker.Broker;
 import io.edgeauth.broker.testsupport.Http;
 import io.edgeauth.broker.testsupport.TestBrokers;
+import io.edgeauth.broker.testsupport.TestDevices;
 import io.edgeauth.broker.testsupport.Wallets;
 import io.edgeauth.device.ClientAssertions;
 import io.edgeauth.device.DeviceIdentity;
@@ -59,22 +58,17 @@ class SubjectRevocationTest {
     }
 
     static DeviceIdentity register(String id) {
-        DeviceIdentity identity = DeviceIdentity.generate(id);
-        assertThat(admin.postJson("/admin/devices", new JsonObject().put("id", id)
-                .put("jwk", new JsonObject(identity.publicJwk().toJSONString())).encode()).statusCode()).isEqualTo(201);
-        return identity;
+        return TestDevices.register(admin, id);
     }
 
     static HttpResponse<String> clientCredentials(DeviceIdentity device) {
-        return anonymous.postForm("/oauth/token", Map.of("grant_type", "client_credentials",
-                "client_assertion_type", ClientAssertions.ASSERTION_TYPE,
-                "client_assertion", ClientAssertions.builder(device).audience(base + "/oauth/token").build().create()));
+        return TestDevices.clientCredentials(anonymous, base, device, null);
     }
 
     static CoapResponse coapToken(DeviceIdentity device) throws Exception {
         CBORObject request = CBORObject.NewMap().Add(33, 2)
                 .Add("client_assertion_type", ClientAssertions.ASSERTION_TYPE)
-                .Add("client_assertion", ClientAssertions.builder(device).audience(base + "/oauth/token").build().create());
+                .Add("client_assertion", TestDevices.assertion(base, device));
         CoapClient client = new CoapClient("coap://127.0.0.1:" + broker.coapPort() + "/token");
         try {
             return client.post(request.EncodeToBytes(), MediaTypeRegistry.APPLICATION_ACE_CBOR);
@@ -95,15 +89,11 @@ class SubjectRevocationTest {
     }
 
     static boolean active(String token) {
-        return new JsonObject(admin.postForm("/oauth/introspect", Map.of("token", token)).body()).getBoolean("active");
+        return TestDevices.active(admin, token);
     }
 
     static void connectMqtt(String clientId, String token) {
-        Mqtt5BlockingClient mqtt = MqttClient.builder().useMqttVersion5().identifier(clientId)
-                .serverHost("127.0.0.1").serverPort(broker.mqttPort()).buildBlocking();
-        mqtt.connectWith().simpleAuth().username(clientId).password(token.getBytes(StandardCharsets.US_ASCII))
-                .applySimpleAuth().send();
-        mqtt.disconnect();
+        TestDevices.connectMqtt(broker.mqttPort(), clientId, token);
     }
 
     @Test

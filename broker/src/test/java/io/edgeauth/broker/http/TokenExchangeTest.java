@@ -4,16 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import io.edgeauth.broker.Broker;
 import io.edgeauth.broker.testsupport.Http;
 import io.edgeauth.broker.testsupport.TestBrokers;
+import io.edgeauth.broker.testsupport.TestDevices;
 import io.edgeauth.device.ClientAssertions;
 import io.edgeauth.device.DeviceIdentity;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,21 +53,11 @@ class TokenExchangeTest {
     }
 
     static DeviceIdentity register(Http admin, String id) {
-        DeviceIdentity identity = DeviceIdentity.generate(id);
-        assertThat(admin.postJson("/admin/devices", new JsonObject().put("id", id)
-                .put("jwk", new JsonObject(identity.publicJwk().toJSONString())).encode()).statusCode()).isEqualTo(201);
-        return identity;
-    }
-
-    static String assertion(String base, DeviceIdentity client) {
-        return ClientAssertions.builder(client).audience(base + "/oauth/token").build().create();
+        return TestDevices.register(admin, id);
     }
 
     static String token(Http http, String base, DeviceIdentity device) {
-        HttpResponse<String> r = http.postForm("/oauth/token", Map.of("grant_type", "client_credentials",
-                "client_assertion_type", ClientAssertions.ASSERTION_TYPE, "client_assertion", assertion(base, device)));
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        return new JsonObject(r.body()).getString("access_token");
+        return TestDevices.token(http, base, device);
     }
 
     /** An exchange authenticated as {@code client} (null: none) with the given extra parameters. */
@@ -79,7 +67,7 @@ class TokenExchangeTest {
                 "subject_token_type", ACCESS_TOKEN));
         if (client != null) {
             form.put("client_assertion_type", ClientAssertions.ASSERTION_TYPE);
-            form.put("client_assertion", assertion(base, client));
+            form.put("client_assertion", TestDevices.assertion(base, client));
         }
         form.putAll(extra);
         return http.postForm("/oauth/token", form);
@@ -90,8 +78,7 @@ class TokenExchangeTest {
     }
 
     static void assertError(HttpResponse<String> r, int status, String error) {
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
-        assertThat(new JsonObject(r.body()).getString("error")).as(r.body()).isEqualTo(error);
+        EthDeviceLoginTest.assertError(r, status, error);
     }
 
     @Test
@@ -174,10 +161,6 @@ class TokenExchangeTest {
     }
 
     static void connect(String clientId, String token) {
-        Mqtt5BlockingClient mqtt = MqttClient.builder().useMqttVersion5().identifier(clientId)
-                .serverHost("127.0.0.1").serverPort(broker.mqttPort()).buildBlocking();
-        mqtt.connectWith().simpleAuth().username(clientId).password(token.getBytes(StandardCharsets.US_ASCII))
-                .applySimpleAuth().send();
-        mqtt.disconnect();
+        TestDevices.connectMqtt(broker.mqttPort(), clientId, token);
     }
 }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.ECDSASigner;
@@ -18,9 +16,7 @@ import com.nimbusds.jwt.SignedJWT;
 import io.edgeauth.broker.Broker;
 import io.edgeauth.broker.testsupport.Http;
 import io.edgeauth.broker.testsupport.TestBrokers;
-import io.edgeauth.device.DeviceIdentity;
-import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
+import io.edgeauth.broker.testsupport.TestDevices;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,9 +50,7 @@ class TrustedIssuerKeyRemovalTest {
         try (Broker broker = Broker.start(TestBrokers.config(dataDir, Map.of("EDGEAUTH_TRUSTED_ISSUERS", issuers)))) {
             String base = "http://localhost:" + broker.httpPort();
             Http admin = new Http(base, broker.newAdminCredential().orElseThrow());
-            assertThat(admin.postJson("/admin/devices", new JsonObject().put("id", "ext-1")
-                    .put("jwk", new JsonObject(DeviceIdentity.generate("ext-1").publicJwk().toJSONString())).encode())
-                    .statusCode()).isEqualTo(201);
+            TestDevices.register(admin, "ext-1");
             String t1 = sign(k1, "ext-1");
             String t2 = sign(k2, "ext-1");
             assertThat(active(admin, t1)).isTrue();
@@ -86,14 +80,10 @@ class TrustedIssuerKeyRemovalTest {
     }
 
     static boolean active(Http admin, String token) {
-        return new JsonObject(admin.postForm("/oauth/introspect", Map.of("token", token)).body()).getBoolean("active");
+        return TestDevices.active(admin, token);
     }
 
     static void connect(Broker broker, String token) {
-        Mqtt5BlockingClient mqtt = MqttClient.builder().useMqttVersion5().identifier("ext-1")
-                .serverHost("127.0.0.1").serverPort(broker.mqttPort()).buildBlocking();
-        mqtt.connectWith().simpleAuth().username("ext-1").password(token.getBytes(StandardCharsets.US_ASCII))
-                .applySimpleAuth().send();
-        mqtt.disconnect();
+        TestDevices.connectMqtt(broker.mqttPort(), "ext-1", token);
     }
 }
