@@ -160,7 +160,7 @@ public final class Broker implements AutoCloseable {
                 .metrics(meters)
                 .wellKnown(config, tokens.keys())
                 .oauth(tokens.devices(), tokens.wallets(), tokens.exchange(), tokens.verifier(), revocations,
-                        adminCredential)
+                        tokens::tenantOfIssuer, adminCredential)
                 .siwe(tokens.wallets())
                 .admin(adminCredential, registry, new DeviceValidator(config, clock), revocations, tokens::rotate, audit)
                 .deviceClaims(adminCredential, registry, new ClaimCodes(store, clock), tokens.verifier(), revocations,

@@ -93,8 +93,9 @@ final class TokenAuthority implements AutoCloseable {
         Set<String> audiences = new LinkedHashSet<>(config.acceptedAudiences());
         TokenPolicy policy = TokenPolicy.builder().audiences(audiences).maxLifetime(t.maxLifetime())
                 .leeway(t.clockLeeway()).maxTokenBytes(t.maxTokenBytes()).build();
-        verifier = new CachingTokenVerifier(new BrokerTokenVerifier(KeyResolver.chain(keys, trusted), policy,
-                signatures, clock), 100_000L, policy.leeway(), clock);
+        KeyResolver verificationKeys = KeyResolver.chain(keys, trusted);
+        verifier = new CachingTokenVerifier(new BrokerTokenVerifier(verificationKeys, policy, signatures, clock),
+                verificationKeys, 100_000L, policy.leeway(), clock);
         // the issuer caps lifetimes at the configured default; verification accepts up to the maximum
         TokenIssuer issuer = new TokenIssuer(keys, signatures, t.defaultLifetime(), clock);
 
@@ -112,8 +113,10 @@ final class TokenAuthority implements AutoCloseable {
         ClientAssertionVerifier assertions = new ClientAssertionVerifier(assertionAudiences,
                 new StoreReplayGuard(store), signatures, t.clockLeeway(), clock);
         List<String> tokenAudience = List.of(config.acceptedAudiences().get(0));
-        devices = new DeviceTokenService(assertions, registry, issuer, tokenAudience, config.region().name(), audit,
-                meters);
+        Map<String, Set<String>> selfServiceScopes = new HashMap<>();
+        config.tenants().forEach(tenant -> selfServiceScopes.put(tenant.id(), Set.copyOf(tenant.selfServiceScopes())));
+        devices = new DeviceTokenService(assertions, registry, issuer, revocations, selfServiceScopes::get, tokenAudience,
+                config.region().name(), audit, meters);
         exchange = new TokenExchangeService(verifier, revocations, ours::get, issuer, clock, audit);
 
         recovery = SignatureRecoveries.best();
@@ -121,8 +124,10 @@ final class TokenAuthority implements AutoCloseable {
         SiweVerifier siwe = new SiweVerifier(siweConfig(config, clock), new StoreNonceStore(store, clock), recovery,
                 contractWallets(w));
         wallets = new WalletSessions(siwe, new RefreshTokens(store, clock, w.refreshTokenLifetime()), issuer,
-                w.tenant(), tokenAudience, audit, meters);
-        ethDevices = new EthDeviceTokenService(store, registry, recovery, issuer, tokenAudience, config.region().name(),
+                revocations, w.tenant(), tokenAudience, audit, meters);
+        ethDevices = new EthDeviceTokenService(store, registry, recovery, issuer, revocations, selfServiceScopes::get,
+                tokenAudience,
+                config.region().name(),
                 Duration.ofMinutes(2), clock, audit, meters);
     }
 
@@ -212,11 +217,14 @@ final class TokenAuthority implements AutoCloseable {
                             "only client_credentials is supported over CoAP");
                 }
                 TokenFormat format = TokenFormat.parse(request.tokenFormat() == null ? "cwt" : request.tokenFormat());
-                IssuedToken token = devices.issue(new String(request.clientAssertion(), StandardCharsets.US_ASCII),
-                        format, request.scope(), "coap");
+                IssuedToken token = request.clientAssertion().length == 0
+                        ? devices.issueForCertificate(request.clientId(), request.transport().clientCertThumbprint(),
+                                format, request.scope(), "coap")
+                        : devices.issue(new String(request.clientAssertion(), StandardCharsets.US_ASCII),
+                                format, request.scope(), "coap");
                 byte[] bytes = format == TokenFormat.CWT ? token.bytes() : token.asText().getBytes(StandardCharsets.US_ASCII);
                 return CompletableFuture.completedFuture(new CoapTokenIssuer.Issued(bytes, token.expiresInSeconds(),
-                        request.scope()));
+                        token.scope().isEmpty() ? null : String.join(" ", token.scope())));
             } catch (TokenRejectedException e) {
                 return CompletableFuture.failedFuture(e);
             } catch (IllegalArgumentException e) {

@@ -155,12 +155,13 @@ public final class SiweVerifier {
         if (nbf != null && now.plus(config.leeway()).isBefore(nbf)) {
             throw new SiweException(SiweErrorCode.NOT_YET_VALID, "message is not valid before " + m.notBefore());
         }
+        Instant iat = m.issuedAtInstant();
+        // a message from the future is refused whatever maxAge says: it could be signed now and replayed later
+        if (iat.isAfter(now.plus(config.leeway()))) {
+            throw new SiweException(SiweErrorCode.ISSUED_AT_OUT_OF_RANGE, "issued-at time " + m.issuedAt()
+                    + " is in the future");
+        }
         if (config.maxAge() != null) {
-            Instant iat = m.issuedAtInstant();
-            if (iat.isAfter(now.plus(config.leeway()))) {
-                throw new SiweException(SiweErrorCode.ISSUED_AT_OUT_OF_RANGE, "issued-at time " + m.issuedAt()
-                        + " is in the future");
-            }
             if (iat.plus(config.maxAge()).plus(config.leeway()).isBefore(now)) {
                 throw new SiweException(SiweErrorCode.ISSUED_AT_OUT_OF_RANGE, "issued-at time " + m.issuedAt()
                         + " is older than " + config.maxAge());

@@ -47,7 +47,9 @@ final class CoapCodes {
 
     /** A refusal response with the ACE error payload; {@code retryAfterSeconds} sets Max-Age on 4.29. */
     static Response refusal(RejectionReason reason, String detail, Where where, long retryAfterSeconds) {
-        ResponseCode code = codeOf(reason.category(), where);
+        // an expired token is no longer valid: 4.01 at authz-info (RFC 9200 §5.10.1.1), like a session that ends
+        ResponseCode code = reason == RejectionReason.EXPIRED && where == Where.AUTHZ_INFO
+                ? ResponseCode.UNAUTHORIZED : codeOf(reason.category(), where);
         Response response = new Response(code);
         response.setPayload(aceError(reason, detail));
         response.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_ACE_CBOR);

@@ -17,14 +17,16 @@ public interface CoapTokenIssuer {
      *
      * @param grantType           {@code client_credentials} (the only grant the CoAP endpoint forwards)
      * @param clientAssertionType {@code urn:ietf:params:oauth:client-assertion-type:jwt-bearer}
-     * @param clientAssertion     the RFC 7523 assertion bytes (JWT ASCII), never logged
+     * @param clientAssertion     the RFC 7523 assertion bytes (JWT ASCII), never logged; empty when the client
+     *                            authenticates by its DTLS certificate instead (then {@code clientId} names it)
      * @param scope               requested scope or null
      * @param audience            requested audience or null
      * @param tokenFormat         {@code cwt} (default on CoAP) or {@code jwt}
      * @param transport           what the transport proved (DTLS identity, source address)
+     * @param clientId            ACE {@code client_id} (24), or null
      */
     record Request(String grantType, String clientAssertionType, byte[] clientAssertion, String scope,
-                   String audience, String tokenFormat, TransportFacts transport) {
+                   String audience, String tokenFormat, TransportFacts transport, String clientId) {
         public Request {
             Objects.requireNonNull(grantType, "grantType");
             Objects.requireNonNull(clientAssertion, "clientAssertion");

@@ -193,6 +193,12 @@ final class EdgeHandlers {
                 }
                 return;
             }
+            if (!session.expiresAt().isAfter(clock.instant())) {
+                // accepted within the clock leeway, but a session bound now would be dead on arrival
+                auditRefusal("/authz-info", peerKey, null, RejectionReason.EXPIRED, "token already expired");
+                refuseUpload(exchange, peerKey, RejectionReason.EXPIRED, "token expired", start);
+                return;
+            }
             try {
                 RatePlan plan = ratePlans.apply(session.ratePlan());
                 RateLimiter limiter = rateLimits.forDevice(session.tenant(), session.principal(),
@@ -264,6 +270,7 @@ final class EdgeHandlers {
     static final int ACE_EXPIRES_IN = 2;
     static final int ACE_AUDIENCE = 5;
     static final int ACE_SCOPE = 9;
+    static final int ACE_CLIENT_ID = 24;
     static final int ACE_GRANT_TYPE = 33;
     static final int ACE_PROFILE = 38;
     /** grant_type abbreviation of client_credentials (RFC 9200 Figure 11). */
@@ -318,7 +325,8 @@ final class EdgeHandlers {
 
     /**
      * Parses {@code {33 (grant_type): 2 | "client_credentials", "client_assertion_type": tstr,
-     * "client_assertion": tstr / bstr, ? 9 (scope): tstr, ? 5 (audience): tstr, ? "token_format": tstr}}.
+     * "client_assertion": tstr / bstr, ? 9 (scope): tstr, ? 5 (audience): tstr, ? "token_format": tstr}}; over
+     * DTLS with a client certificate, {@code 24 (client_id): tstr} may stand in for the assertion.
      */
     CoapTokenIssuer.Request tokenRequestOf(byte[] payload, TransportFacts facts) throws TokenRejectedException {
         if (payload == null || payload.length == 0) {
@@ -337,21 +345,30 @@ final class EdgeHandlers {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "token request must be a CBOR map");
         }
         CBORObject grant = m.get(CBORObject.FromObject(ACE_GRANT_TYPE));
-        boolean clientCredentials = grant != null && ((grant.isNumber() && grant.AsInt32() == GRANT_CLIENT_CREDENTIALS)
-                || (grant.getType() == CBORType.TextString && grant.AsString().equals("client_credentials")));
+        // exactly the untagged integer 2 or the text: a bignum, float or NaN is no grant (and must not throw)
+        boolean clientCredentials = grant != null && !grant.isTagged()
+                && (grant.getType() == CBORType.Integer && grant.CanValueFitInInt32()
+                        && grant.AsInt32Value() == GRANT_CLIENT_CREDENTIALS
+                || grant.getType() == CBORType.TextString && grant.AsString().equals("client_credentials"));
         if (!clientCredentials) {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "grant_type must be client_credentials");
         }
         CBORObject assertion = m.get("client_assertion");
-        if (assertion == null || (assertion.getType() != CBORType.TextString
+        String clientId = text(m.get(CBORObject.FromObject(ACE_CLIENT_ID)));
+        byte[] assertionBytes;
+        if (assertion == null && clientId != null && facts.clientCertThumbprint() != null) {
+            assertionBytes = new byte[0]; // the DTLS client certificate authenticates the client (RFC 9202)
+        } else if (assertion == null || (assertion.getType() != CBORType.TextString
                 && assertion.getType() != CBORType.ByteString)) {
-            throw new TokenRejectedException(RejectionReason.MALFORMED, "client_assertion missing");
+            throw new TokenRejectedException(RejectionReason.MALFORMED,
+                    "client_assertion missing (or client_id over DTLS with a client certificate)");
+        } else {
+            assertionBytes = assertion.getType() == CBORType.ByteString ? assertion.GetByteString()
+                    : assertion.AsString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         }
-        byte[] assertionBytes = assertion.getType() == CBORType.ByteString ? assertion.GetByteString()
-                : assertion.AsString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         return new CoapTokenIssuer.Request("client_credentials", text(m.get("client_assertion_type")), assertionBytes,
                 text(m.get(CBORObject.FromObject(ACE_SCOPE))), text(m.get(CBORObject.FromObject(ACE_AUDIENCE))),
-                text(m.get("token_format")) == null ? "cwt" : text(m.get("token_format")), facts);
+                text(m.get("token_format")) == null ? "cwt" : text(m.get("token_format")), facts, clientId);
     }
 
     private static String text(CBORObject o) {

@@ -57,11 +57,16 @@ public record BrokerConfig(
     public record Tokens(Duration defaultLifetime, Duration maxLifetime, Duration clockLeeway, int maxTokenBytes,
                          List<String> audiences) { }
 
-    /** A tenant: its own issuer and signing key. */
-    public record Tenant(String id, String issuer, String algorithm, String hs256Secret) {
+    /**
+     * A tenant: its own issuer and signing key, and the plain OAuth scopes its devices may request for
+     * themselves ({@code selfServiceScopes}; anything else requested is left out of the token).
+     */
+    public record Tenant(String id, String issuer, String algorithm, String hs256Secret,
+                         List<String> selfServiceScopes) {
         public Tenant {
             algorithm = algorithm == null ? "ES256" : algorithm;
             issuer = issuer == null ? "" : issuer;
+            selfServiceScopes = selfServiceScopes == null ? List.of() : List.copyOf(selfServiceScopes);
         }
     }
 

@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 /** Checks a bound {@link BrokerConfig}; every message names the key and the expected form. */
 public final class ConfigValidator {
     private static final Pattern TENANT_ID = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,63}");
+    private static final Pattern SELF_SERVICE_SCOPE = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     private static final Pattern GEOHASH = Pattern.compile("[0-9b-hjkmnp-z]{0,12}");
     private static final Set<String> SIGNING_ALGS = Set.of("ES256", "EdDSA", "RS256");
     private static final Set<String> VERIFY_ALGS = Set.of("ES256", "ES384", "ES512", "EdDSA", "RS256", "RS384",
@@ -164,6 +165,12 @@ public final class ConfigValidator {
             }
             if (t.algorithm() == null || !SIGNING_ALGS.contains(t.algorithm())) {
                 errors.add(key + ".algorithm: expected ES256, EdDSA or RS256, got '" + t.algorithm() + "'");
+            }
+            for (String scope : t.selfServiceScopes()) {
+                if (scope == null || !SELF_SERVICE_SCOPE.matcher(scope).matches()) {
+                    errors.add(key + ".selfServiceScopes: expected scope names of 1-64 of A-Z a-z 0-9 _ . -"
+                            + " (topic grants such as pub:/sub: are never self-service), got '" + scope + "'");
+                }
             }
             if (t.hs256Secret() != null) {
                 try {

@@ -47,6 +47,7 @@ final class AdminApi {
         router.get("/admin/devices/:id").handler(this::get);
         router.delete("/admin/devices/:id").handler(this::delete);
         router.post("/admin/revocations").handler(this::revoke);
+        router.delete("/admin/revocations/:kind/:value").handler(this::lift);
         router.post("/admin/keys/rotate").handler(this::rotate);
         router.post("/admin/geo/cover").handler(this::cover);
     }
@@ -128,10 +129,34 @@ final class AdminApi {
             return;
         }
         String reason = body.getValue("reason") instanceof String r ? r : "";
-        Revocation r = revocations.revoke(kind, value, reason.length() > 200 ? reason.substring(0, 200) : reason);
+        String shortReason = reason.length() > 200 ? reason.substring(0, 200) : reason;
+        // an operator's subject revocation also stops issuance until lifted (docs/revocation.md)
+        Revocation r = kind == Revocation.Kind.SUB ? revocations.revokeSubjectUntilLifted(value, shortReason)
+                : revocations.revoke(kind, value, shortReason);
         audit.record("revocation.created", "ok", Map.of("kind", kind.name(), "value", value, "reason", r.reason()));
-        HttpErrors.json(ctx, 201, new JsonObject().put("kind", kind.name().toLowerCase()).put("value", value)
-                .put("revokedAt", r.issuedBefore().toString()).put("keepUntil", r.keepUntil().toString()));
+        JsonObject answer = new JsonObject().put("kind", kind.name().toLowerCase()).put("value", value)
+                .put("revokedAt", r.issuedBefore().toString());
+        if (r.untilLifted()) {
+            answer.put("untilLifted", true);
+        } else {
+            answer.put("keepUntil", r.keepUntil().toString());
+        }
+        HttpErrors.json(ctx, 201, answer);
+    }
+
+    /** {@code DELETE /admin/revocations/sub/{value}}: lifts a subject block (token and key revocations stay). */
+    private void lift(RoutingContext ctx) {
+        if (!"sub".equals(ctx.pathParam("kind"))) {
+            HttpErrors.send(ctx, 400, "invalid_request",
+                    "only a subject revocation can be lifted; token and key revocations end on their own");
+            return;
+        }
+        String subject = ctx.pathParam("value");
+        revocations.lift(subject).ifPresentOrElse(r -> {
+            audit.record("revocation.lifted", "ok", Map.of("kind", "SUB", "value", subject,
+                    "revokedAt", r.issuedBefore().toString()));
+            ctx.response().setStatusCode(204).end();
+        }, () -> HttpErrors.send(ctx, 404, "not_found", "no subject revocation in force for that subject"));
     }
 
     private void rotate(RoutingContext ctx) {

@@ -52,7 +52,7 @@ final class DeviceClaimApi {
 
     private void issue(RoutingContext ctx) {
         // the /admin/* guard normally runs first; checked again so this route never depends on mount order
-        if (!admin.matches(OAuthApi.bearer(ctx))) {
+        if (!admin.matches(BearerTokens.bearer(ctx))) {
             HttpErrors.send(ctx, 401, "invalid_token", "admin API needs the admin bearer credential");
             return;
         }

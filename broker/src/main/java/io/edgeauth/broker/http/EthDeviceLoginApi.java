@@ -2,6 +2,7 @@ package io.edgeauth.broker.http;
 
 import io.edgeauth.broker.oauth.EthDeviceTokenService;
 import io.edgeauth.broker.policy.rate.LocalRateLimits;
+import io.edgeauth.broker.registry.DeviceValidator;
 import io.edgeauth.broker.token.TokenFormat;
 import io.edgeauth.broker.token.TokenRejectedException;
 import io.vertx.core.json.JsonObject;
@@ -15,9 +16,9 @@ import java.time.Duration;
  * Ethereum-keyed devices over HTTP: {@code GET /device/eth-challenge?deviceId=...} answers
  * {@code {challenge, expiresAt}} (rate-limited per source address); {@code POST /device/eth-login}
  * {@code {deviceId, challenge, signature, token_format?, scope?}} answers like {@code /oauth/token}.
- * Refusals are RFC 6749 §5.2 errors: an unknown device or a signature by another key is
- * {@code invalid_client} (401), a device registered with a JWK or certificate is
- * {@code unauthorized_client}, an unknown, spent or expired challenge is {@code invalid_grant}.
+ * Neither tells which ids exist: any well-formed id gets a challenge, and an unknown device, a device
+ * registered with a JWK or certificate and a signature by another key all get the same
+ * {@code invalid_client} (401). An unknown, spent or expired challenge is {@code invalid_grant}.
  */
 final class EthDeviceLoginApi {
     private final EthDeviceTokenService service;
@@ -35,8 +36,9 @@ final class EthDeviceLoginApi {
 
     private void challenge(RoutingContext ctx) {
         String deviceId = ctx.queryParams().get("deviceId");
-        if (deviceId == null || deviceId.isEmpty() || deviceId.length() > 128) {
-            HttpErrors.send(ctx, 400, "invalid_request", "deviceId query parameter is required");
+        if (!DeviceValidator.isWellFormedId(deviceId)) { // syntax only: says nothing about the registry
+            HttpErrors.send(ctx, 400, "invalid_request",
+                    "deviceId query parameter is required: 1-128 of A-Z a-z 0-9 _ . : - (starting with a letter or digit)");
             return;
         }
         if (!challengeLimits.tryConnect(null, source(ctx))) {
@@ -44,13 +46,11 @@ final class EthDeviceLoginApi {
             HttpErrors.send(ctx, 429, "slow_down", "too many challenge requests from this address");
             return;
         }
-        try {
-            EthDeviceTokenService.Challenge c = service.challenge(deviceId);
-            HttpErrors.json(ctx, 200, new JsonObject().put("deviceId", deviceId).put("challenge", c.text())
-                    .put("expiresAt", c.expiresAt().toString()));
-        } catch (TokenRejectedException e) {
-            refuse(ctx, e);
-        }
+        // on a worker like the login: the store write must not hold the event loop (and takes as long for any id)
+        ctx.vertx().executeBlocking(() -> service.challenge(deviceId), false)
+                .onSuccess(c -> HttpErrors.json(ctx, 200, new JsonObject().put("deviceId", deviceId)
+                        .put("challenge", c.text()).put("expiresAt", c.expiresAt().toString())))
+                .onFailure(ctx::fail);
     }
 
     private void login(RoutingContext ctx) {

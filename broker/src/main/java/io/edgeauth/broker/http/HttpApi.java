@@ -22,6 +22,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,9 +61,12 @@ public final class HttpApi {
         return mount(new AdminApi(credential, registry, validator, revocations, keys, audit)::mount);
     }
 
+    /** OAuth endpoints; bearer tokens are checked by {@link BearerTokens} (verifier, revocation, issuer's tenant). */
     public HttpApi oauth(DeviceTokenService devices, WalletSessions wallets, TokenExchangeService exchange,
-                         TokenVerifier verifier, RevocationService revocations, AdminCredential admin) {
-        return mount(new OAuthApi(devices, wallets, exchange, verifier, revocations, admin)::mount);
+                         TokenVerifier verifier, RevocationService revocations, Function<String, String> tenantOfIssuer,
+                         AdminCredential admin) {
+        return mount(new OAuthApi(devices, wallets, exchange, new BearerTokens(verifier, revocations, tenantOfIssuer),
+                revocations, admin)::mount);
     }
 
     public HttpApi siwe(WalletSessions wallets) {
@@ -72,7 +76,8 @@ public final class HttpApi {
     /** Device ownership: admin claim codes, the wallet's self-service claim and its device list. */
     public HttpApi deviceClaims(AdminCredential admin, DeviceRegistry registry, ClaimCodes codes, TokenVerifier verifier,
                                 RevocationChecker revocations, Function<String, String> tenantOfIssuer, AuditLog audit) {
-        return mount(new DeviceClaimApi(admin, registry, codes, new WalletBearer(verifier, revocations, tenantOfIssuer),
+        return mount(new DeviceClaimApi(admin, registry, codes, new WalletBearer(new BearerTokens(verifier, revocations,
+                tenantOfIssuer)),
                 audit)::mount);
     }
 
@@ -123,6 +128,7 @@ public final class HttpApi {
     public void install() {
         Router router = Router.router(vertx);
         router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+        router.route().failureHandler(HttpApi::badBody);
         mounts.forEach(m -> m.accept(router));
         router.route().last().handler(ctx -> HttpErrors.send(ctx, 404, "not_found", "no such endpoint"));
         router.errorHandler(413, ctx -> HttpErrors.send(ctx, 413, "invalid_request", "body larger than 64 KiB"));
@@ -132,5 +138,24 @@ public final class HttpApi {
             HttpErrors.send(ctx, 500, "server_error", "internal error");
         });
         this.router = router;
+    }
+
+    /**
+     * A body the form decoder refuses (a field over 16 KiB, too many fields, bad encoding) is the client's
+     * fault: RFC 6749 {@code invalid_request}, one WARN line without a trace. Anything else goes on to the
+     * status handlers above.
+     */
+    private static void badBody(RoutingContext ctx) {
+        Throwable f = ctx.failure();
+        if (ctx.statusCode() == 400 || f instanceof java.io.IOException || f instanceof io.netty.handler.codec.DecoderException
+                || f != null && f.getClass().getName().startsWith("io.netty.handler.codec.http.multipart.")) {
+            // the path is the client's text: not logged here
+            LOG.warn("HTTP {} refused: unreadable request body ({})", ctx.request().method(),
+                    f == null ? "status 400" : f.getClass().getSimpleName());
+            HttpErrors.send(ctx, 400, "invalid_request",
+                    "request body refused: form fields are limited to 16 KiB each and must be valid form encoding");
+            return;
+        }
+        ctx.next();
     }
 }

@@ -3,14 +3,13 @@ package io.edgeauth.broker.http;
 import io.edgeauth.broker.admin.AdminCredential;
 import io.edgeauth.broker.oauth.DeviceTokenService;
 import io.edgeauth.broker.oauth.TokenExchangeService;
+import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.revocation.Revocation;
-import io.edgeauth.broker.revocation.RevocationChecker;
 import io.edgeauth.broker.revocation.RevocationService;
 import io.edgeauth.broker.token.IssuedToken;
 import io.edgeauth.broker.token.RejectionReason;
 import io.edgeauth.broker.token.TokenFormat;
 import io.edgeauth.broker.token.TokenRejectedException;
-import io.edgeauth.broker.token.TokenVerifier;
 import io.edgeauth.broker.token.VerifiedToken;
 import io.edgeauth.broker.wallet.WalletSessions;
 import io.vertx.core.MultiMap;
@@ -18,7 +17,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
@@ -32,18 +30,16 @@ final class OAuthApi {
     private final DeviceTokenService devices;
     private final WalletSessions wallets;
     private final TokenExchangeService exchange;
-    private final TokenVerifier verifier;
-    private final RevocationChecker revocationChecker;
+    private final BearerTokens tokens;
     private final RevocationService revocations;
     private final AdminCredential admin;
 
-    OAuthApi(DeviceTokenService devices, WalletSessions wallets, TokenExchangeService exchange, TokenVerifier verifier,
+    OAuthApi(DeviceTokenService devices, WalletSessions wallets, TokenExchangeService exchange, BearerTokens tokens,
              RevocationService revocations, AdminCredential admin) {
         this.devices = devices;
         this.wallets = wallets;
         this.exchange = exchange;
-        this.verifier = verifier;
-        this.revocationChecker = revocations;
+        this.tokens = tokens;
         this.revocations = revocations;
         this.admin = admin;
     }
@@ -90,9 +86,7 @@ final class OAuthApi {
             IssuedToken token = devices.issue(form.get("client_assertion"), format, form.get("scope"), "http");
             HttpErrors.json(ctx, 200, tokenResponse(token, form.get("scope")));
         } catch (TokenRejectedException e) {
-            int status = e.reason() == RejectionReason.INTERNAL_ERROR ? 500 : 401;
-            HttpErrors.send(ctx, status, status == 500 ? "server_error" : "invalid_client",
-                    e.reason().code() + ": " + e.getMessage());
+            refuseClient(ctx, e);
         }
     }
 
@@ -107,27 +101,59 @@ final class OAuthApi {
                 () -> HttpErrors.send(ctx, 400, "invalid_grant", "refresh token is invalid, expired or revoked"));
     }
 
+    /**
+     * RFC 8693. The client authenticates like a device at {@code client_credentials} (RFC 7523
+     * {@code private_key_jwt}); token types are compared exactly. Refusals: client authentication
+     * {@code invalid_client} (401), a wider scope {@code invalid_scope}, a bad, expired or revoked subject or
+     * actor token {@code invalid_request} (RFC 8693 §2.2.2).
+     */
     private void exchange(RoutingContext ctx, MultiMap form, TokenFormat format) {
         String subject = form.get("subject_token");
         String subjectType = form.get("subject_token_type");
         String actor = form.get("actor_token");
-        if (subject == null || subjectType == null || !subjectType.startsWith("urn:ietf:params:oauth:token-type:")
-                || actor != null && form.get("actor_token_type") == null) {
-            HttpErrors.send(ctx, 400, "invalid_request",
-                    "token exchange needs subject_token and subject_token_type (and actor_token_type with actor_token)");
+        String actorType = form.get("actor_token_type");
+        if (subject == null || !TokenExchangeService.ACCEPTED_TYPES.contains(subjectType)
+                || actor != null && !TokenExchangeService.ACCEPTED_TYPES.contains(actorType)
+                || actor == null && actorType != null) {
+            HttpErrors.send(ctx, 400, "invalid_request", "token exchange needs subject_token and subject_token_type"
+                    + " (and actor_token_type with actor_token), each " + TokenExchangeService.ACCESS_TOKEN_TYPE
+                    + " or " + TokenExchangeService.JWT_TYPE);
+            return;
+        }
+        if (!ASSERTION_TYPE.equals(form.get("client_assertion_type")) || form.get("client_assertion") == null) {
+            HttpErrors.send(ctx, 401, "invalid_client", "token exchange needs client authentication: client_assertion_type="
+                    + ASSERTION_TYPE + " and a client_assertion signed by the subject's or the actor's registered key");
+            return;
+        }
+        Device client;
+        try {
+            client = devices.authenticate(form.get("client_assertion"));
+        } catch (TokenRejectedException e) {
+            refuseClient(ctx, e);
             return;
         }
         try {
-            IssuedToken token = exchange.exchange(subject, actor, form.get("scope"), format);
+            IssuedToken token = exchange.exchange(client, new TokenExchangeService.Presented(subject, subjectType),
+                    actor == null ? null : new TokenExchangeService.Presented(actor, actorType), form.get("scope"), format);
             HttpErrors.json(ctx, 200, tokenResponse(token, form.get("scope"))
                     .put("issued_token_type", TokenExchangeService.ACCESS_TOKEN_TYPE));
         } catch (TokenRejectedException e) {
-            String error = e.reason() == RejectionReason.FORBIDDEN ? "invalid_scope" : "invalid_grant";
-            HttpErrors.send(ctx, 400, error, e.reason().code() + ": " + e.getMessage());
+            switch (e.reason()) {
+                case CLIENT_ID_MISMATCH -> HttpErrors.send(ctx, 401, "invalid_client", e.reason().code() + ": " + e.getMessage());
+                case FORBIDDEN -> HttpErrors.send(ctx, 400, "invalid_scope", e.reason().code() + ": " + e.getMessage());
+                default -> HttpErrors.send(ctx, 400, "invalid_request", e.reason().code() + ": " + e.getMessage());
+            }
         }
     }
 
-    static JsonObject tokenResponse(IssuedToken token, String scope) {
+    private static void refuseClient(RoutingContext ctx, TokenRejectedException e) {
+        int status = e.reason() == RejectionReason.INTERNAL_ERROR ? 500 : 401;
+        HttpErrors.send(ctx, status, status == 500 ? "server_error" : "invalid_client",
+                e.reason().code() + ": " + e.getMessage());
+    }
+
+    /** The RFC 6749 §5.1 answer; {@code scope} is what was granted, said whenever something was requested. */
+    static JsonObject tokenResponse(IssuedToken token, String requested) {
         JsonObject o = new JsonObject()
                 .put("access_token", token.asText())
                 .put("token_type", "Bearer")
@@ -135,15 +161,23 @@ final class OAuthApi {
         if (token.format() == TokenFormat.CWT) {
             o.put("token_format", "cwt");
         }
-        if (scope != null && !scope.isBlank()) {
-            o.put("scope", scope.trim());
+        if (!token.scope().isEmpty() || requested != null && !requested.isBlank()) {
+            o.put("scope", String.join(" ", token.scope()));
         }
         return o;
     }
 
-    /** RFC 7662: callers authenticate with the admin credential or a token carrying scope {@code introspect}. */
+    /**
+     * RFC 7662: callers authenticate with the admin credential (every tenant) or a token in force carrying
+     * scope {@code introspect} (which only an operator's allowlist or a trusted issuer grants); such a caller
+     * learns only about tokens of its own tenant: any other answers {@code active: false}.
+     */
     private void introspect(RoutingContext ctx) {
-        if (!callerMayIntrospect(ctx)) {
+        String bearer = BearerTokens.bearer(ctx);
+        boolean isAdmin = admin.matches(bearer);
+        Optional<BearerTokens.Active> caller = isAdmin ? Optional.empty()
+                : tokens.active(bearer).filter(c -> c.token().scope().contains("introspect"));
+        if (!isAdmin && caller.isEmpty()) {
             HttpErrors.send(ctx, 401, "invalid_client", "introspection needs the admin credential or a token with scope introspect");
             return;
         }
@@ -151,12 +185,13 @@ final class OAuthApi {
         if (token == null) {
             return;
         }
-        Optional<VerifiedToken> active = activeToken(token);
+        Optional<BearerTokens.Active> active = tokens.active(token)
+                .filter(t -> isAdmin || t.tenant().equals(caller.get().tenant()));
         if (active.isEmpty()) {
             HttpErrors.json(ctx, 200, new JsonObject().put("active", false));
             return;
         }
-        VerifiedToken t = active.get();
+        VerifiedToken t = active.get().token();
         JsonObject o = new JsonObject().put("active", true).put("token_type", "Bearer")
                 .put("iss", t.issuer()).put("sub", t.subject()).put("client_id", t.subject())
                 .put("exp", t.expiresAt().getEpochSecond()).put("iat", t.issuedAt().getEpochSecond());
@@ -165,7 +200,7 @@ final class OAuthApi {
         }
         putIfPresent(o, "nbf", t.notBefore() == null ? null : t.notBefore().getEpochSecond());
         putIfPresent(o, "jti", t.tokenId());
-        putIfPresent(o, "tenant_id", t.tenantId());
+        o.put("tenant_id", active.get().tenant());
         putIfPresent(o, "region", t.region());
         putIfPresent(o, "owner", t.owner());
         if (!t.scope().isEmpty()) {
@@ -176,6 +211,9 @@ final class OAuthApi {
         }
         if (t.actor() != null) {
             o.put("act", new JsonObject().put("sub", t.actor()));
+        }
+        if (!t.parentTokenIds().isEmpty()) {
+            o.put("parent_jti", new JsonArray(t.parentTokenIds()));
         }
         if (!t.cnf().isEmpty()) {
             JsonObject cnf = new JsonObject();
@@ -196,8 +234,9 @@ final class OAuthApi {
         if (token == null) {
             return;
         }
-        boolean isAdmin = admin.matches(bearer(ctx));
-        Optional<VerifiedToken> caller = isAdmin ? Optional.empty() : activeToken(bearer(ctx));
+        String bearer = BearerTokens.bearer(ctx);
+        boolean isAdmin = admin.matches(bearer);
+        Optional<BearerTokens.Active> caller = isAdmin ? Optional.empty() : tokens.active(bearer);
         if (!isAdmin && caller.isEmpty()) {
             HttpErrors.send(ctx, 401, "invalid_client", "revocation needs the admin credential or the holder's own bearer token");
             return;
@@ -205,10 +244,12 @@ final class OAuthApi {
         if (token.startsWith("rt_")) {
             wallets.revokeRefreshToken(token, isAdmin ? null : caller.get().subject());
         } else {
-            Optional<VerifiedToken> target = activeToken(token);
-            if (target.isPresent() && target.get().tokenId() != null
-                    && (isAdmin || caller.get().subject().equals(target.get().subject()))) {
-                revocations.revoke(Revocation.Kind.JTI, target.get().tokenId(), "revoked by " + (isAdmin ? "admin" : "holder"));
+            Optional<BearerTokens.Active> target = tokens.active(token);
+            if (target.isPresent() && target.get().token().tokenId() != null && (isAdmin
+                    || caller.get().subject().equals(target.get().subject())
+                    && caller.get().tenant().equals(target.get().tenant()))) {
+                revocations.revoke(Revocation.Kind.JTI, target.get().token().tokenId(),
+                        "revoked by " + (isAdmin ? "admin" : "holder"));
             }
         }
         ctx.response().setStatusCode(200).putHeader("cache-control", "no-store").end();
@@ -225,31 +266,6 @@ final class OAuthApi {
             HttpErrors.send(ctx, 400, "invalid_request", "token is required");
         }
         return token;
-    }
-
-    private boolean callerMayIntrospect(RoutingContext ctx) {
-        String bearer = bearer(ctx);
-        if (admin.matches(bearer)) {
-            return true;
-        }
-        return activeToken(bearer).map(t -> t.scope().contains("introspect")).orElse(false);
-    }
-
-    private Optional<VerifiedToken> activeToken(String text) {
-        if (text == null || text.isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            VerifiedToken t = verifier.verify(text.getBytes(StandardCharsets.US_ASCII));
-            return revocationChecker.check(t).isPresent() ? Optional.empty() : Optional.of(t);
-        } catch (TokenRejectedException e) {
-            return Optional.empty();
-        }
-    }
-
-    static String bearer(RoutingContext ctx) {
-        String header = ctx.request().getHeader("authorization");
-        return header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
     }
 
     private static MultiMap form(RoutingContext ctx) {

@@ -4,9 +4,11 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.jwk.JWK;
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.registry.Device;
+import io.edgeauth.broker.revocation.SubjectBlocks;
 import io.edgeauth.broker.token.Confirmation;
 import io.edgeauth.broker.token.Fingerprints;
 import io.edgeauth.broker.token.IssuedToken;
+import io.edgeauth.broker.token.RejectionReason;
 import io.edgeauth.broker.token.TokenClaims;
 import io.edgeauth.broker.token.TokenFormat;
 import io.edgeauth.broker.token.TokenIssuer;
@@ -16,35 +18,48 @@ import java.text.ParseException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * What every device grant shares once the device has proven itself (by client assertion or by an
  * Ethereum signature): the claims come from the registry, never from the request (tenant,
- * {@code geo} narrowed to the device's region cells, {@code cnf}, {@code owner}), the token is issued,
- * audited and counted. Package-private helper of {@link DeviceTokenService} and
+ * {@code geo} narrowed to the device's region cells, {@code cnf}, {@code owner}; the scope only from the
+ * tenant's self-service allowlist), a subject an operator
+ * revoked gets nothing, the token is issued, audited and counted. Package-private helper of {@link DeviceTokenService} and
  * {@link EthDeviceTokenService}. Thread-safe.
  */
 final class DeviceTokenIssuance {
     private final TokenIssuer issuer;
+    private final SubjectBlocks blocks;
+    private final Function<String, Set<String>> selfServiceScopes;
     private final List<String> audiences;
     private final String regionName;
     private final AuditLog audit;
     private final MeterRegistry meters;
 
-    DeviceTokenIssuance(TokenIssuer issuer, List<String> audiences, String regionName, AuditLog audit,
-                        MeterRegistry meters) {
+    DeviceTokenIssuance(TokenIssuer issuer, SubjectBlocks blocks, Function<String, Set<String>> selfServiceScopes,
+                        List<String> audiences, String regionName, AuditLog audit, MeterRegistry meters) {
         this.issuer = issuer;
+        this.blocks = blocks;
+        this.selfServiceScopes = selfServiceScopes;
         this.audiences = List.copyOf(audiences);
         this.regionName = regionName == null || regionName.isEmpty() ? null : regionName;
         this.audit = audit;
         this.meters = meters;
     }
 
-    /** Issues, audits ({@code token.issued} with {@code fields}) and counts a token for a proven device. */
-    IssuedToken issue(Device device, TokenFormat format, String scope, String grant, Map<String, Object> fields) {
+    /**
+     * Issues, audits ({@code token.issued} with {@code fields}) and counts a token for a proven device.
+     *
+     * @throws TokenRejectedException REVOKED while the device's subject revocation holds
+     */
+    IssuedToken issue(Device device, TokenFormat format, String scope, String grant, Map<String, Object> fields)
+            throws TokenRejectedException {
+        checkNotBlocked(device);
         TokenClaims.Builder claims = TokenClaims.builder(device.tenant(), device.id())
                 .audience(audiences.toArray(String[]::new))
-                .scope(plainScopes(scope))
+                .scope(grantedScopes(scope, selfServiceScopes.apply(device.tenant())))
                 .geo(device.region().toArray(String[]::new))
                 .cnf(confirmation(device))
                 .owner(device.owner());
@@ -58,6 +73,14 @@ final class DeviceTokenIssuance {
         audit.record("token.issued", "ok", fields);
         meters.counter("edgeauth.tokens.issued", "grant", grant, "format", format.name().toLowerCase()).increment();
         return token;
+    }
+
+    /** @throws TokenRejectedException REVOKED while the device's subject revocation holds */
+    void checkNotBlocked(Device device) throws TokenRejectedException {
+        if (blocks.blocksIssuance(device.id())) {
+            throw new TokenRejectedException(RejectionReason.REVOKED,
+                    "the device is revoked; no token is issued until an operator lifts the revocation");
+        }
     }
 
     /** Audits ({@code token.refused}) and counts a refused device grant. */
@@ -83,14 +106,17 @@ final class DeviceTokenIssuance {
         }
     }
 
-    /** Requested scopes minus topic grants ({@code pub:}, {@code sub:}), which only an operator can give. */
-    static String[] plainScopes(String scope) {
-        if (scope == null || scope.isBlank()) {
+    /**
+     * The requested scopes the device's tenant lets devices grant themselves ({@code selfServiceScopes}, which
+     * never holds a topic grant); the rest is left out (RFC 6749 §3.3: the answer names what was granted).
+     */
+    static String[] grantedScopes(String scope, Set<String> allowed) {
+        if (scope == null || scope.isBlank() || allowed == null || allowed.isEmpty()) {
             return new String[0];
         }
         return Arrays.stream(scope.trim().split("\\s+"))
-                .filter(s -> s.indexOf(':') < 0 && s.length() <= 64)
-                .limit(32)
+                .filter(allowed::contains)
+                .distinct()
                 .toArray(String[]::new);
     }
 }

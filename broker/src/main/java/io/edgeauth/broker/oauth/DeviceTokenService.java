@@ -4,6 +4,7 @@ import com.nimbusds.jose.jwk.JWK;
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.registry.DeviceRegistry;
+import io.edgeauth.broker.revocation.SubjectBlocks;
 import io.edgeauth.broker.token.ClientAssertion;
 import io.edgeauth.broker.token.ClientAssertionVerifier;
 import io.edgeauth.broker.token.IssuedToken;
@@ -17,14 +18,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Issues device access tokens for the {@code client_credentials} grant with an RFC 7523 client
  * assertion; the HTTP {@code /oauth/token} and the CoAP {@code /token} endpoints both call it. The
  * claims come from the registry, never from the request: tenant, {@code geo} narrowed to the device's
  * region cells, {@code cnf} (the registered key's RFC 7638 thumbprint or certificate thumbprint) and
- * {@code owner}. A requested scope may only name plain OAuth scopes; topic grants are not
- * self-service. Thread-safe.
+ * {@code owner}. A requested scope may only name the scopes the device's tenant allows
+ * ({@code tenants[].selfServiceScopes}); topic grants are never self-service. Thread-safe.
  */
 public final class DeviceTokenService {
     private final ClientAssertionVerifier assertions;
@@ -32,10 +35,12 @@ public final class DeviceTokenService {
     private final DeviceTokenIssuance issuance;
 
     public DeviceTokenService(ClientAssertionVerifier assertions, DeviceRegistry registry, TokenIssuer issuer,
+                              SubjectBlocks blocks, Function<String, Set<String>> selfServiceScopes,
                               List<String> audiences, String regionName, AuditLog audit, MeterRegistry meters) {
         this.assertions = assertions;
         this.registry = registry;
-        this.issuance = new DeviceTokenIssuance(issuer, audiences, regionName, audit, meters);
+        this.issuance = new DeviceTokenIssuance(issuer, blocks, selfServiceScopes, audiences, regionName, audit,
+                meters);
     }
 
     /**
@@ -61,6 +66,51 @@ public final class DeviceTokenService {
         }
     }
 
+    /**
+     * A token for a device registered by certificate ({@code x5tS256}) that proved possession of it in a
+     * TLS/DTLS handshake (RFC 8705 / RFC 9202 style client authentication); bound to it by
+     * {@code cnf x5t#S256}.
+     *
+     * @param clientId              the device id the client names
+     * @param certificateThumbprint {@code x5t#S256} of the verified client certificate of the channel
+     * @throws TokenRejectedException BINDING_MISMATCH when the id is unknown, not registered by certificate or
+     *     registered with another certificate (one answer for all three); REVOKED while blocked
+     */
+    public IssuedToken issueForCertificate(String clientId, String certificateThumbprint, TokenFormat format,
+                                           String scope, String channel) throws TokenRejectedException {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("grant", "client_credentials");
+        fields.put("auth", "client_certificate");
+        fields.put("channel", channel);
+        fields.put("client_id", clientId);
+        try {
+            Device device = clientId == null ? null : registry.find(clientId).orElse(null);
+            if (device == null || device.credential().type() != Device.CredentialType.X5T_S256
+                    || certificateThumbprint == null || !device.credential().value().equals(certificateThumbprint)) {
+                throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH,
+                        "the client certificate is not the one registered for this client_id");
+            }
+            return issuance.issue(device, format, scope, "client_credentials", fields);
+        } catch (TokenRejectedException e) {
+            issuance.refused(e, "client_credentials", fields);
+            throw e;
+        }
+    }
+
+    /**
+     * Client authentication without issuing anything (the token-exchange grant): the registered device whose
+     * key signed the RFC 7523 assertion (its {@code jti} is spent like any other).
+     *
+     * @throws TokenRejectedException as {@link #issue}, and REVOKED while the device's subject revocation holds
+     */
+    public Device authenticate(String assertion) throws TokenRejectedException {
+        ClientAssertion verified = assertions.verify(assertion, this::publicKey);
+        Device device = registry.find(verified.clientId()).orElseThrow(() ->
+                new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "device is not registered"));
+        issuance.checkNotBlocked(device);
+        return device;
+    }
+
     private Optional<JWK> publicKey(String deviceId) {
         return registry.find(deviceId)
                 .filter(d -> d.credential().type() == Device.CredentialType.JWK)
@@ -71,10 +121,5 @@ public final class DeviceTokenService {
                         return Optional.empty();
                     }
                 });
-    }
-
-    /** Requested scopes minus topic grants ({@code pub:}, {@code sub:}), which only an operator can give. */
-    static String[] plainScopes(String scope) {
-        return DeviceTokenIssuance.plainScopes(scope);
     }
 }

@@ -3,6 +3,7 @@ package io.edgeauth.broker.oauth;
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.registry.DeviceRegistry;
+import io.edgeauth.broker.revocation.SubjectBlocks;
 import io.edgeauth.broker.store.Store;
 import io.edgeauth.broker.token.IssuedToken;
 import io.edgeauth.broker.token.RejectionReason;
@@ -30,6 +31,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Tokens for devices registered by Ethereum address (no X.509, no JWK): the device asks for a
@@ -39,13 +42,18 @@ import java.util.Optional;
  * durable {@link Store} (so any node can consume one another issued) and {@link Store#take} spends
  * them atomically, whatever the outcome of the attempt. The signature must be canonical (low s, v in
  * 27/28 or 0/1); the recovered address is compared with the registered checksummed address.
- * Thread-safe.
+ *
+ * <p>Neither step tells which device ids exist: a challenge is made and stored the same way for any
+ * well-formed id, and a login for an unknown id, for a device with another kind of credential or with
+ * another key's signature is refused with the same {@code BAD_SIGNATURE} and text, after the same
+ * signature recovery (the audit log keeps the real reason). Thread-safe.
  */
 public final class EthDeviceTokenService {
     static final String SPACE = "eth-device-challenges";
     static final String GRANT = "eth_challenge";
     private static final char[] ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
     private static final int MAX_CHALLENGE_CHARS = 512;
+    private static final String NOT_SIGNED = "challenge is not signed by the key registered for this device id";
 
     private final Store store;
     private final DeviceRegistry registry;
@@ -59,24 +67,23 @@ public final class EthDeviceTokenService {
     public record Challenge(String text, Instant expiresAt) { }
 
     public EthDeviceTokenService(Store store, DeviceRegistry registry, SignatureRecovery recovery, TokenIssuer issuer,
+                                 SubjectBlocks blocks, Function<String, Set<String>> selfServiceScopes,
                                  List<String> audiences, String regionName, Duration challengeLifetime, Clock clock,
                                  AuditLog audit, MeterRegistry meters) {
         this.store = store;
         this.registry = registry;
         this.recovery = recovery;
-        this.issuance = new DeviceTokenIssuance(issuer, audiences, regionName, audit, meters);
+        this.issuance = new DeviceTokenIssuance(issuer, blocks, selfServiceScopes, audiences, regionName, audit,
+                meters);
         this.challengeLifetime = challengeLifetime;
         this.clock = clock;
     }
 
     /**
-     * A fresh challenge for a device registered by Ethereum address.
-     *
-     * @throws TokenRejectedException UNKNOWN_DEVICE when the device is not registered, FORBIDDEN when it
-     *     is registered with another kind of credential
+     * A fresh challenge for {@code deviceId}, whether or not such an Ethereum-keyed device exists (so the
+     * answer tells nothing about the registry; only a registered device can use it).
      */
-    public Challenge challenge(String deviceId) throws TokenRejectedException {
-        ethDevice(deviceId);
+    public Challenge challenge(String deviceId) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Instant expires = now.plus(challengeLifetime);
         char[] nonce = new char[22]; // 62^22 > 2^128
@@ -95,8 +102,8 @@ public final class EthDeviceTokenService {
      *
      * @param signatureHex 65 bytes r || s || v as 0x-prefixed hex
      * @throws TokenRejectedException REPLAYED (unknown, spent or expired challenge, or one issued to
-     *     another device), UNKNOWN_DEVICE, FORBIDDEN (not an Ethereum-keyed device), MALFORMED (bad
-     *     signature encoding or high s), BAD_SIGNATURE (signed by another key)
+     *     another device), MALFORMED (bad signature encoding or high s), BAD_SIGNATURE (signed by another
+     *     key, an unknown device or one without an Ethereum address: one answer for all three)
      */
     public IssuedToken login(String deviceId, String challenge, String signatureHex, TokenFormat format, String scope,
                              String channel) throws TokenRejectedException {
@@ -122,29 +129,20 @@ public final class EthDeviceTokenService {
             if (!boundTo.equals(deviceId)) {
                 throw new TokenRejectedException(RejectionReason.REPLAYED, "challenge was issued to another device");
             }
-            Device device = ethDevice(deviceId);
-            String recovered = recover(challenge, signatureHex);
-            if (!recovered.equals(device.credential().value())) {
-                throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE,
-                        "challenge is not signed by the device's registered address");
+            String recovered = recover(challenge, signatureHex); // first: the same work for every device id
+            Device device = registry.find(deviceId).orElse(null);
+            if (device == null || device.credential().type() != Device.CredentialType.ETH_ADDRESS
+                    || !recovered.equals(device.credential().value())) {
+                fields.put("why", device == null ? "unknown device"
+                        : device.credential().type() != Device.CredentialType.ETH_ADDRESS ? "not an Ethereum-keyed device"
+                        : "another key");
+                throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, NOT_SIGNED);
             }
             return issuance.issue(device, format, scope, GRANT, fields);
         } catch (TokenRejectedException e) {
             issuance.refused(e, GRANT, fields);
             throw e;
         }
-    }
-
-    private Device ethDevice(String deviceId) throws TokenRejectedException {
-        Device device = deviceId == null ? null : registry.find(deviceId).orElse(null);
-        if (device == null) {
-            throw new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "device is not registered");
-        }
-        if (device.credential().type() != Device.CredentialType.ETH_ADDRESS) {
-            throw new TokenRejectedException(RejectionReason.FORBIDDEN,
-                    "device is not registered by Ethereum address; it must use client_credentials");
-        }
-        return device;
     }
 
     /** The EIP-55 address that signed {@code message} with personal_sign. */

@@ -1,7 +1,9 @@
 package io.edgeauth.broker.oauth;
 
 import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.revocation.RevocationChecker;
+import io.edgeauth.broker.token.Fingerprints;
 import io.edgeauth.broker.token.IssuedToken;
 import io.edgeauth.broker.token.RejectionReason;
 import io.edgeauth.broker.token.TokenClaims;
@@ -13,22 +15,30 @@ import io.edgeauth.broker.token.VerifiedToken;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
 /**
- * RFC 8693 token exchange for delegation: the holder of one of our access tokens (the subject token)
- * obtains a narrower one — a subset of its scope, never a longer life — optionally naming an actor
- * (another of our tokens' subject) that lands in the {@code act} claim. Tenant, {@code geo},
- * {@code owner} and subject carry over. Thread-safe.
+ * RFC 8693 token exchange for delegation: an authenticated client that is the subject token's subject,
+ * or the subject of the actor token it presents, obtains a narrower token for the subject — a subset of
+ * its scope, never a longer life — with the actor in the {@code act} claim. Tenant, {@code geo},
+ * {@code owner}, subject and the proof-of-possession binding ({@code cnf}) carry over, and the new token
+ * names the tokens it comes from in {@code parent_jti}, so revoking any of them revokes it too. A
+ * leaked token alone is therefore useless here: the client must also hold a registered key. Thread-safe.
  */
 public final class TokenExchangeService {
     public static final String GRANT = "urn:ietf:params:oauth:grant-type:token-exchange";
     public static final String ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token";
-    static final Set<String> ACCEPTED_TYPES = Set.of(ACCESS_TOKEN_TYPE, "urn:ietf:params:oauth:token-type:jwt");
+    public static final String JWT_TYPE = "urn:ietf:params:oauth:token-type:jwt";
+    /** The token types accepted for {@code subject_token_type} and {@code actor_token_type}, compared exactly. */
+    public static final Set<String> ACCEPTED_TYPES = Set.of(ACCESS_TOKEN_TYPE, JWT_TYPE);
+    /** Longest chain of exchanges: each link is one more revocation lookup per authentication. */
+    static final int MAX_PARENTS = 4;
 
     private final TokenVerifier verifier;
     private final RevocationChecker revocations;
@@ -36,6 +46,9 @@ public final class TokenExchangeService {
     private final TokenIssuer issuer;
     private final Clock clock;
     private final AuditLog audit;
+
+    /** One presented token and its declared RFC 8693 type. */
+    public record Presented(String token, String type) { }
 
     public TokenExchangeService(TokenVerifier verifier, RevocationChecker revocations,
                                 Function<String, String> tenantOfIssuer, TokenIssuer issuer, Clock clock, AuditLog audit) {
@@ -47,46 +60,77 @@ public final class TokenExchangeService {
         this.audit = audit;
     }
 
-    /** Exchanges; throws with {@code invalid_request}-class reasons for bad input and {@code invalid_grant} otherwise. */
-    public IssuedToken exchange(String subjectToken, String actorToken, String scope, TokenFormat format)
+    /**
+     * Exchanges.
+     *
+     * @param client  the authenticated client (a registered device)
+     * @param subject the subject token and its type
+     * @param actor   the actor token and its type, or null
+     * @throws TokenRejectedException CLIENT_ID_MISMATCH when the client is neither the subject nor the actor;
+     *     FORBIDDEN for a scope wider than the subject token's; any verification reason for a bad token
+     *     (EXPIRED also for one that expires within the second)
+     */
+    public IssuedToken exchange(Device client, Presented subject, Presented actor, String scope, TokenFormat format)
             throws TokenRejectedException {
-        VerifiedToken subject = verifyOurs(subjectToken);
-        String actor = actorToken == null ? null : verifyOurs(actorToken).subject();
+        VerifiedToken s = verifyOurs(subject);
+        VerifiedToken a = actor == null ? null : verifyOurs(actor);
+        String actorId = a == null ? null : a.subject();
+        String tenant = tenantOfIssuer.apply(s.issuer());
+        if (!client.tenant().equals(tenant) || !client.id().equals(s.subject()) && !client.id().equals(actorId)) {
+            throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH,
+                    "the authenticated client is neither the subject token's subject nor the actor");
+        }
         String[] requested = scope == null || scope.isBlank()
-                ? subject.scope().toArray(String[]::new) : scope.trim().split("\\s+");
-        if (!subject.scope().containsAll(Arrays.asList(requested))) {
+                ? s.scope().toArray(String[]::new) : scope.trim().split("\\s+");
+        if (!s.scope().containsAll(Arrays.asList(requested))) {
             throw new TokenRejectedException(RejectionReason.FORBIDDEN,
                     "requested scope is not a subset of the subject token's scope");
         }
-        Duration remaining = Duration.between(clock.instant(), subject.expiresAt());
-        String tenant = tenantOfIssuer.apply(subject.issuer());
-        TokenClaims.Builder claims = TokenClaims.builder(tenant, subject.subject())
-                .audience(subject.audience().toArray(String[]::new))
+        Duration remaining = Duration.between(clock.instant(), s.expiresAt());
+        if (remaining.getSeconds() < 1) { // expired, within the leeway, or about to: nothing left to hand out
+            throw new TokenRejectedException(RejectionReason.EXPIRED, "subject token expired");
+        }
+        if (s.tokenId() == null || s.parentTokenIds().size() >= MAX_PARENTS) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, s.tokenId() == null
+                    ? "subject token has no jti to tie the exchanged token to"
+                    : "subject token is already the end of " + MAX_PARENTS + " exchanges");
+        }
+        List<String> parents = new ArrayList<>(MAX_PARENTS);
+        parents.add(s.tokenId());
+        parents.addAll(s.parentTokenIds());
+        TokenClaims.Builder claims = TokenClaims.builder(tenant, s.subject())
+                .audience(s.audience().toArray(String[]::new))
                 .scope(requested)
-                .geo(subject.geo().toArray(String[]::new))
-                .region(subject.region())
-                .owner(subject.owner())
-                .actor(actor)
+                .geo(s.geo().toArray(String[]::new))
+                .region(s.region())
+                .owner(s.owner())
+                .cnf(s.cnf())
+                .actor(actorId)
+                .parentTokenIds(parents)
                 .lifetime(remaining);
         IssuedToken token = issuer.issue(claims.build(), format);
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("grant", "token-exchange");
-        fields.put("sub", subject.subject());
-        fields.put("act", actor);
-        fields.put("subject_token", subject.fingerprint());
-        fields.put("token", io.edgeauth.broker.token.Fingerprints.of(token.bytes()));
+        fields.put("client_id", client.id());
+        fields.put("sub", s.subject());
+        fields.put("act", actorId);
+        fields.put("subject_token", s.fingerprint());
+        fields.put("token", Fingerprints.of(token.bytes()));
         audit.record("token.issued", "ok", fields);
         return token;
     }
 
-    private VerifiedToken verifyOurs(String text) throws TokenRejectedException {
-        VerifiedToken t = verifier.verify(text.getBytes(StandardCharsets.US_ASCII));
+    private VerifiedToken verifyOurs(Presented presented) throws TokenRejectedException {
+        VerifiedToken t = verifier.verify(presented.token().getBytes(StandardCharsets.US_ASCII));
         var revoked = revocations.check(t);
         if (revoked.isPresent()) {
             throw new TokenRejectedException(revoked.get(), "token revoked");
         }
         if (tenantOfIssuer.apply(t.issuer()) == null) {
             throw new TokenRejectedException(RejectionReason.UNKNOWN_ISSUER, "not one of this broker's tokens");
+        }
+        if (JWT_TYPE.equals(presented.type()) && t.format() != TokenFormat.JWT) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, "token type jwt names a JWT; this is a CWT");
         }
         return t;
     }

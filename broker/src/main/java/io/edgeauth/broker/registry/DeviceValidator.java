@@ -59,6 +59,11 @@ public final class DeviceValidator {
                 clock.instant());
     }
 
+    /** True if {@code id} has the form every registered device id has (a syntax check only). */
+    public static boolean isWellFormedId(String id) {
+        return id != null && DEVICE_ID.matcher(id).matches();
+    }
+
     /** The DID with a checksummed address, so ownership lookups compare equal. */
     public static String normalizeOwner(String did) {
         int last = did.lastIndexOf(':');

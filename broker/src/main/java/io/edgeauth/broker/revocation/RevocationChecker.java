@@ -5,9 +5,9 @@ import io.edgeauth.broker.token.VerifiedToken;
 import java.util.Optional;
 
 /**
- * Answers whether a verified token is revoked: by its {@code jti}, by its subject (tokens issued
- * before the revocation), or by the key that signed it. Must be fast (in-memory) and thread-safe:
- * it runs on every authentication, including verified-token cache hits.
+ * Answers whether a verified token is revoked: by its {@code jti} or one it was exchanged from
+ * ({@code parent_jti}), by its subject, or by the key that signed it. Must be fast (in-memory) and
+ * thread-safe: it runs on every authentication, including verified-token cache hits.
  */
 public interface RevocationChecker {
     /** {@link RejectionReason#REVOKED} or {@link RejectionReason#KEY_REVOKED}, or empty if in force. */

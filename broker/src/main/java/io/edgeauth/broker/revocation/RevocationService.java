@@ -22,11 +22,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Revocations by {@code jti}, subject and signing key. Durable in the {@link Store}, mirrored in memory
- * so {@link #check} costs three hash lookups. A revocation is kept until no token it covers can still
- * be valid (revocation time + maximum token lifetime + leeway), then pruned. Listeners hear of each new
- * revocation so live sessions can be dropped at once. Thread-safe.
+ * so {@link #check} costs a few hash lookups. A revocation is kept until no token it covers can still
+ * be valid (revocation time + maximum token lifetime + leeway), then pruned; an operator's subject
+ * revocation also blocks every token of the subject and all issuance to it until {@link #lift lifted}
+ * (see docs/revocation.md). Listeners hear of each new revocation so live sessions can be dropped at
+ * once. Thread-safe.
  */
-public final class RevocationService implements RevocationChecker, RevocationEvents {
+public final class RevocationService implements RevocationChecker, RevocationEvents, SubjectBlocks {
     private static final Logger LOG = LoggerFactory.getLogger(RevocationService.class);
     static final String SPACE = "revocations";
 
@@ -51,15 +53,28 @@ public final class RevocationService implements RevocationChecker, RevocationEve
         store.forEach(SPACE, (key, bytes) -> index(decode(bytes)));
     }
 
-    /** Revokes and tells listeners; returns the stored revocation. */
+    /**
+     * Revokes and tells listeners; returns the stored revocation. A subject revocation made this way covers
+     * the tokens issued so far; {@link #revokeSubjectUntilLifted} also blocks the subject.
+     */
     public Revocation revoke(Revocation.Kind kind, String value, String reason) {
+        return revoke(kind, value, reason, false);
+    }
+
+    /** Revokes a subject's tokens and blocks all issuance to it until {@link #lift}. */
+    public Revocation revokeSubjectUntilLifted(String subject, String reason) {
+        return revoke(Revocation.Kind.SUB, subject, reason, true);
+    }
+
+    private Revocation revoke(Revocation.Kind kind, String value, String reason, boolean untilLifted) {
         Instant now = clock.instant();
-        Revocation r = new Revocation(kind, value, now, now.plus(coverage), reason);
         Revocation previous = mapOf(kind).get(value);
-        if (previous != null && previous.issuedBefore().isAfter(now)) {
+        // a standing block keeps its time and reason: revoking again changes nothing it covers
+        if (previous != null && previous.untilLifted()) {
             return previous;
         }
-        store.put(SPACE, key(kind, value), encode(r), r.keepUntil());
+        Revocation r = new Revocation(kind, value, now, now.plus(coverage), reason, untilLifted);
+        store.put(SPACE, key(kind, value), encode(r), untilLifted ? null : r.keepUntil());
         index(r);
         LOG.info("revoked {} {} ({})", kind, kind == Revocation.Kind.KID ? value : fingerprint(value), reason);
         for (Consumer<Revocation> l : listeners) {
@@ -72,6 +87,33 @@ public final class RevocationService implements RevocationChecker, RevocationEve
         return r;
     }
 
+    /**
+     * Lifts a subject block: new tokens may be issued again; tokens issued up to the revocation stay
+     * refused until they could have expired anyway. Returns the lifted revocation, or empty if the
+     * subject was not blocked. Not announced to listeners: it ends no session.
+     */
+    public Optional<Revocation> lift(String subject) {
+        Revocation blocking = bySub.get(subject);
+        if (blocking == null || !blocking.untilLifted()) {
+            return Optional.empty();
+        }
+        Instant keepUntil = clock.instant().plus(coverage);
+        Revocation lifted = new Revocation(Revocation.Kind.SUB, subject, blocking.issuedBefore(),
+                keepUntil.isAfter(blocking.keepUntil()) ? keepUntil : blocking.keepUntil(), blocking.reason(), false);
+        if (!bySub.replace(subject, blocking, lifted)) {
+            return Optional.empty(); // lifted concurrently
+        }
+        store.put(SPACE, key(Revocation.Kind.SUB, subject), encode(lifted), lifted.keepUntil());
+        LOG.info("lifted the block on subject {}", fingerprint(subject));
+        return Optional.of(blocking);
+    }
+
+    @Override
+    public boolean blocksIssuance(String subject) {
+        Revocation s = subject == null ? null : bySub.get(subject);
+        return s != null && s.untilLifted();
+    }
+
     @Override
     public Optional<RejectionReason> check(VerifiedToken token) {
         Instant now = clock.instant();
@@ -79,17 +121,26 @@ public final class RevocationService implements RevocationChecker, RevocationEve
         if (k != null && k.keepUntil().isAfter(now)) {
             return Optional.of(RejectionReason.KEY_REVOKED);
         }
-        if (token.tokenId() != null) {
-            Revocation j = byJti.get(token.tokenId());
-            if (j != null && j.keepUntil().isAfter(now)) {
+        if (token.tokenId() != null && jtiRevoked(token.tokenId(), now)) {
+            return Optional.of(RejectionReason.REVOKED);
+        }
+        // an exchanged token dies with every token it was exchanged from
+        for (String parent : token.parentTokenIds()) {
+            if (jtiRevoked(parent, now)) {
                 return Optional.of(RejectionReason.REVOKED);
             }
         }
         Revocation s = bySub.get(token.subject());
-        if (s != null && s.keepUntil().isAfter(now) && !token.issuedAt().isAfter(s.issuedBefore())) {
+        if (s != null && (s.untilLifted()
+                || s.keepUntil().isAfter(now) && !token.issuedAt().isAfter(s.issuedBefore()))) {
             return Optional.of(RejectionReason.REVOKED);
         }
         return Optional.empty();
+    }
+
+    private boolean jtiRevoked(String jti, Instant now) {
+        Revocation j = byJti.get(jti);
+        return j != null && j.keepUntil().isAfter(now);
     }
 
     @Override
@@ -104,7 +155,7 @@ public final class RevocationService implements RevocationChecker, RevocationEve
         int pruned = 0;
         for (Map<String, Revocation> m : List.of(byJti, bySub, byKid)) {
             for (Revocation r : m.values()) {
-                if (!r.keepUntil().isAfter(now) && m.remove(r.value(), r)) {
+                if (!r.untilLifted() && !r.keepUntil().isAfter(now) && m.remove(r.value(), r)) {
                     store.remove(SPACE, key(r.kind(), r.value()));
                     pruned++;
                 }

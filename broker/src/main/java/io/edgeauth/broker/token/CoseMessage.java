@@ -22,7 +22,9 @@ import java.util.Set;
  *
  * <p>Accepted shapes: optional CBOR Web Token tag 61, then optional tag 18 (Sign1) or 17 (Mac0), then
  * the 4-element array; any other tag is refused. An untagged message is a Sign1 or Mac0 according to
- * its algorithm. {@code alg} (label 1) must be an integer we know; {@code kid} (label 4) is a byte
+ * its algorithm. {@code alg} (label 1) must be an integer we know, in the protected bucket (RFC 9052
+ * §3.1; an unprotected {@code alg} is refused even when the protected bucket is empty, so the cose-wg
+ * examples sign-pass-01 and mac-pass-01..03, written for RFC 8152, are refused); {@code kid} (label 4) is a byte
  * string; {@code crit} (label 2) is refused (we implement no extensions); a label present in both
  * header buckets is refused. A protected bucket that decodes to an empty map is treated as the
  * zero-length string, as RFC 9052 §3 requires. Immutable.
@@ -109,7 +111,11 @@ public final class CoseMessage {
         if (protMap.ContainsKey(LABEL_CRIT) || unprot.ContainsKey(LABEL_CRIT)) {
             throw malformed("crit header not supported");
         }
-        CBORObject alg = protMap.ContainsKey(LABEL_ALG) ? protMap.get(LABEL_ALG) : unprot.get(LABEL_ALG);
+        if (unprot.ContainsKey(LABEL_ALG)) {
+            // RFC 9052 §3.1: alg must be authenticated where it can be; unprotected, anyone could change it
+            throw malformed("alg must be in the protected header");
+        }
+        CBORObject alg = protMap.get(LABEL_ALG);
         TokenAlgorithm algorithm = null;
         if (alg != null && !alg.isTagged() && alg.getType() == CBORType.Integer && alg.CanValueFitInInt64()) {
             algorithm = TokenAlgorithm.fromCose(alg.AsInt64Value());

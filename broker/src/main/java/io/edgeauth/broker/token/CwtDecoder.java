@@ -14,7 +14,7 @@ import java.util.Set;
  * cti 7 (bytes; text if printable), cnf 8 (RFC 8747 {@code {3: kid}} read as {@code jkt} =
  * base64url(kid), or text keys {@code x5t#S256}/{@code jkt}), scope 9 (text, space-separated, or array
  * of text); broker claims as text keys {@code tenant_id}, {@code geo}, {@code region}, {@code owner},
- * {@code act} ({@code {"sub": ...}} or {@code {2: ...}}). Unknown claims are ignored; a known claim of
+ * {@code act} ({@code {"sub": ...}} or {@code {2: ...}}), {@code parent_jti} (array of text). Unknown claims are ignored; a known claim of
  * the wrong type is {@code MALFORMED}. Stateless and thread-safe.
  */
 final class CwtDecoder {
@@ -52,7 +52,8 @@ final class CwtDecoder {
         return new RawClaims(text(at(m, ISS)), text(at(m, SUB)), textList(at(m, AUD)),
                 date(at(m, EXP)), date(at(m, NBF)), date(at(m, IAT)), cti(at(m, CTI)),
                 text(m.get("tenant_id")), scope(at(m, SCOPE)), textList(m.get("geo")),
-                text(m.get("region")), cnf(at(m, CNF)), actor(m.get("act")), text(m.get("owner")));
+                text(m.get("region")), cnf(at(m, CNF)), actor(m.get("act")), text(m.get("owner")),
+                textList(m.get(JwtDecoder.PARENT_JTI)));
     }
 
     private static final CBORObject[] INT_KEYS = new CBORObject[10];

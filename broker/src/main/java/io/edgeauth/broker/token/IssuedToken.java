@@ -3,6 +3,7 @@ package io.edgeauth.broker.token;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Set;
 
 /**
  * A token the broker issued. Immutable (the byte array is copied on the way out).
@@ -13,11 +14,13 @@ import java.util.Base64;
  * @param tokenId   {@code jti}/{@code cti}
  * @param issuedAt  {@code iat} (= {@code nbf})
  * @param expiresAt {@code exp}
+ * @param scope     the granted {@code scope} (empty if none), for the token response
  */
 public record IssuedToken(TokenFormat format, byte[] bytes, String kid, String tokenId, Instant issuedAt,
-                          Instant expiresAt) {
+                          Instant expiresAt, Set<String> scope) {
     public IssuedToken {
         bytes = bytes.clone();
+        scope = scope == null ? Set.of() : java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(scope));
     }
 
     @Override

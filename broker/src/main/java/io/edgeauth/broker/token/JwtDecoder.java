@@ -129,11 +129,14 @@ final class JwtDecoder {
      * MALFORMED). Done by hand rather than through {@code JWTClaimsSet.parse}: same checks, but that
      * copy and its Date conversions cost as much as the JSON parsing itself on every token.
      */
+    /** Broker claim: the {@code jti}s a token was exchanged from, nearest first (see TokenExchangeService). */
+    static final String PARENT_JTI = "parent_jti";
+
     private static RawClaims claims(Map<String, Object> p) throws TokenRejectedException {
         return new RawClaims(string(p, "iss"), string(p, "sub"), audience(p.get("aud")),
                 date(p, "exp"), date(p, "nbf"), date(p, "iat"), string(p, "jti"), string(p, "tenant_id"),
                 scope(p.get("scope")), stringList(p.get("geo")), string(p, "region"),
-                cnf(map(p, "cnf")), actor(map(p, "act")), string(p, "owner"));
+                cnf(map(p, "cnf")), actor(map(p, "act")), string(p, "owner"), stringList(p.get(PARENT_JTI)));
     }
 
     private static String string(Map<String, Object> m, String name) throws TokenRejectedException {

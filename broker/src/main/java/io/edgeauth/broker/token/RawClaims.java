@@ -10,5 +10,5 @@ import java.util.Set;
  */
 record RawClaims(String issuer, String subject, List<String> audience, Instant expiresAt, Instant notBefore,
                  Instant issuedAt, String tokenId, String tenantId, Set<String> scope, List<String> geo,
-                 String region, Confirmation cnf, String actor, String owner) {
+                 String region, Confirmation cnf, String actor, String owner, List<String> parentTokenIds) {
 }

@@ -24,6 +24,7 @@ public final class TokenClaims {
     private final String owner;
     private final Duration lifetime;
     private final String tokenId;
+    private final List<String> parentTokenIds;
 
     private TokenClaims(Builder b) {
         this.tenantId = Objects.requireNonNull(b.tenantId, "tenantId");
@@ -45,6 +46,7 @@ public final class TokenClaims {
         this.owner = b.owner;
         this.lifetime = b.lifetime;
         this.tokenId = b.tokenId;
+        this.parentTokenIds = List.copyOf(b.parentTokenIds);
     }
 
     /** @param tenantId tenant whose active key signs; @param subject {@code sub} */
@@ -98,6 +100,11 @@ public final class TokenClaims {
         return tokenId;
     }
 
+    /** {@code parent_jti}: the tokens this one is exchanged from, nearest first (empty for most tokens). */
+    public List<String> parentTokenIds() {
+        return parentTokenIds;
+    }
+
     /** Builder; not thread-safe. */
     public static final class Builder {
         private final String tenantId;
@@ -111,6 +118,7 @@ public final class TokenClaims {
         private String owner;
         private Duration lifetime;
         private String tokenId;
+        private final List<String> parentTokenIds = new ArrayList<>();
 
         private Builder(String tenantId, String subject) {
             this.tenantId = tenantId;
@@ -159,6 +167,11 @@ public final class TokenClaims {
 
         public Builder tokenId(String v) {
             tokenId = v;
+            return this;
+        }
+
+        public Builder parentTokenIds(List<String> v) {
+            parentTokenIds.addAll(v);
             return this;
         }
 

@@ -73,7 +73,7 @@ public final class TokenIssuer {
             byte[] bytes = format == TokenFormat.CWT
                     ? cwt(key, claims, now, exp, jti)
                     : jwt(key, claims, now, exp, jti);
-            return new IssuedToken(format, bytes, key.kid(), jti, now, exp);
+            return new IssuedToken(format, bytes, key.kid(), jti, now, exp, claims.scope());
         } catch (GeneralSecurityException | JOSEException e) {
             throw new IllegalStateException("cannot sign token with key " + key.kid(), e);
         }
@@ -118,6 +118,9 @@ public final class TokenIssuer {
         if (c.owner() != null) {
             b.claim("owner", c.owner());
         }
+        if (!c.parentTokenIds().isEmpty()) {
+            b.claim(JwtDecoder.PARENT_JTI, c.parentTokenIds());
+        }
         SignedJWT jwt = new SignedJWT(header, b.build());
         jwt.sign(new JcaJwsSigner(signatures, key.algorithm(), key.privateKey()));
         return jwt.serialize().getBytes(StandardCharsets.US_ASCII);
@@ -159,6 +162,9 @@ public final class TokenIssuer {
         }
         if (c.actor() != null) {
             claims.Add("act", CBORObject.NewMap().Add("sub", c.actor()));
+        }
+        if (!c.parentTokenIds().isEmpty()) {
+            claims.Add(JwtDecoder.PARENT_JTI, textArray(c.parentTokenIds()));
         }
         byte[] payload = claims.EncodeToBytes();
         byte[] kid = key.kid().getBytes(StandardCharsets.US_ASCII);

@@ -26,6 +26,8 @@ import java.util.Set;
  * @param actor       {@code act.sub} (RFC 8693 delegation) or null
  * @param owner       {@code owner} (wallet DID owning the device) or null
  * @param fingerprint short, non-reversible fingerprint of the token bytes for logs and audit
+ * @param parentTokenIds {@code parent_jti}: the {@code jti}s this token was exchanged from (RFC 8693), nearest
+ *                    first; revoking any of them revokes this token (empty for a token not from an exchange)
  */
 public record VerifiedToken(
         TokenFormat format,
@@ -44,7 +46,8 @@ public record VerifiedToken(
         Confirmation cnf,
         String actor,
         String owner,
-        String fingerprint) {
+        String fingerprint,
+        List<String> parentTokenIds) {
 
     public VerifiedToken {
         // A live session holds its token for hours; the values shared by a whole fleet (issuer, audience, key,
@@ -58,6 +61,16 @@ public record VerifiedToken(
         scope = scope == null ? Set.of() : Set.copyOf(scope);
         geo = geo == null ? List.of() : List.copyOf(geo);
         cnf = cnf == null ? Confirmation.NONE : cnf;
+        parentTokenIds = parentTokenIds == null ? List.of() : List.copyOf(parentTokenIds);
+    }
+
+    /** A token that did not come from an exchange (no {@code parent_jti}). */
+    public VerifiedToken(TokenFormat format, String issuer, String subject, List<String> audience, Instant issuedAt,
+                         Instant notBefore, Instant expiresAt, String tokenId, String keyId, String tenantId,
+                         Set<String> scope, List<String> geo, String region, Confirmation cnf, String actor,
+                         String owner, String fingerprint) {
+        this(format, issuer, subject, audience, issuedAt, notBefore, expiresAt, tokenId, keyId, tenantId, scope, geo,
+                region, cnf, actor, owner, fingerprint, List.of());
     }
 
     private static String shared(String value) {

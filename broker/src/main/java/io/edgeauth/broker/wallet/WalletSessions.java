@@ -1,10 +1,13 @@
 package io.edgeauth.broker.wallet;
 
 import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.revocation.SubjectBlocks;
 import io.edgeauth.broker.token.IssuedToken;
+import io.edgeauth.broker.token.RejectionReason;
 import io.edgeauth.broker.token.TokenClaims;
 import io.edgeauth.broker.token.TokenFormat;
 import io.edgeauth.broker.token.TokenIssuer;
+import io.edgeauth.broker.token.TokenRejectedException;
 import io.edgeauth.wallet.SiweException;
 import io.edgeauth.wallet.SiweVerifier;
 import io.edgeauth.wallet.VerifiedLogin;
@@ -19,12 +22,14 @@ import java.util.Optional;
  * {@code did:pkh:eip155:<chain>:<address>}) and a rotating refresh token; refreshes rotate, and a
  * reused refresh token revokes its family (audited). Owned devices are not put in the token: the
  * authentication pipeline reads them from the registry at each connect, so a claim cannot be forged
- * and a transfer takes effect at once. Thread-safe.
+ * and a transfer takes effect at once. A wallet whose subject an operator revoked gets no token (login or
+ * refresh) until the revocation is lifted. Thread-safe.
  */
 public final class WalletSessions {
     private final SiweVerifier verifier;
     private final RefreshTokens refreshTokens;
     private final TokenIssuer issuer;
+    private final SubjectBlocks blocks;
     private final String tenant;
     private final List<String> audiences;
     private final AuditLog audit;
@@ -36,11 +41,12 @@ public final class WalletSessions {
     /** A completed login. */
     public record Login(TokenPair tokens, VerifiedLogin login) { }
 
-    public WalletSessions(SiweVerifier verifier, RefreshTokens refreshTokens, TokenIssuer issuer, String tenant,
-                          List<String> audiences, AuditLog audit, MeterRegistry meters) {
+    public WalletSessions(SiweVerifier verifier, RefreshTokens refreshTokens, TokenIssuer issuer, SubjectBlocks blocks,
+                          String tenant, List<String> audiences, AuditLog audit, MeterRegistry meters) {
         this.verifier = verifier;
         this.refreshTokens = refreshTokens;
         this.issuer = issuer;
+        this.blocks = blocks;
         this.tenant = tenant;
         this.audiences = List.copyOf(audiences);
         this.audit = audit;
@@ -51,12 +57,23 @@ public final class WalletSessions {
         return verifier.issueNonce();
     }
 
-    /** Verifies a signed SIWE message; may block (EIP-1271 asks a node), so call it off the event loop. */
-    public Login login(String message, String signature, String remote) throws SiweException {
+    /**
+     * Verifies a signed SIWE message; may block (EIP-1271 asks a node), so call it off the event loop.
+     *
+     * @throws TokenRejectedException REVOKED while the wallet's subject revocation holds
+     */
+    public Login login(String message, String signature, String remote) throws SiweException, TokenRejectedException {
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("remote", remote);
         try {
             VerifiedLogin login = verifier.verify(message, signature);
+            if (blocks.blocksIssuance(login.did())) {
+                fields.put("sub", login.did());
+                audit.record("siwe.login", RejectionReason.REVOKED.code(), fields);
+                meters.counter("edgeauth.siwe.logins", "outcome", RejectionReason.REVOKED.code()).increment();
+                throw new TokenRejectedException(RejectionReason.REVOKED,
+                        "the wallet is revoked; no token is issued until an operator lifts the revocation");
+            }
             IssuedToken access = issue(login.did(), TokenFormat.JWT);
             String refresh = refreshTokens.issue(login.did(), tenant);
             fields.put("sub", login.did());
@@ -88,6 +105,12 @@ public final class WalletSessions {
             return Optional.empty();
         }
         RefreshTokens.Grant grant = r.grant().orElseThrow();
+        if (blocks.blocksIssuance(grant.subject())) {
+            refreshTokens.revokeFamilyOf(r.token().orElseThrow(), null); // a revoked wallet's family ends here
+            audit.record("refresh.refused", RejectionReason.REVOKED.code(),
+                    Map.of("sub", grant.subject(), "family", grant.family()));
+            return Optional.empty();
+        }
         IssuedToken access = issue(grant.subject(), format);
         audit.record("token.issued", "ok", Map.of("grant", "refresh_token", "sub", grant.subject(),
                 "token", io.edgeauth.broker.token.Fingerprints.of(access.bytes())));

@@ -108,7 +108,7 @@ public class TokenVerifyBenchmark {
                 TokenPolicy.DEFAULT_MAX_LIFETIME, clock);
         TokenPolicy policy = TokenPolicy.builder().audience(AUD).build();
         verifier = new BrokerTokenVerifier(store, policy, signatures, clock);
-        cached = new CachingTokenVerifier(verifier, 10_000, policy.leeway(), clock);
+        cached = new CachingTokenVerifier(verifier, store, 10_000, policy.leeway(), clock);
         TokenIssuer issuer = new TokenIssuer(store, signatures, TokenPolicy.DEFAULT_MAX_LIFETIME, clock);
 
         jwtEs256 = issuer.issue(claims("es"), TokenFormat.JWT).bytes();

@@ -160,7 +160,7 @@ class CoapEdgeTest {
     void expiredTokenIsRefusedAndExpiryEndsAuthorization() throws Exception {
         CoapClient c = f.plainClient("/authz-info");
         CoapResponse r = upload(c, TestTokens.token("dev1", f.in(Duration.ofSeconds(-1))).bytes());
-        assertThat(r.getCode()).isEqualTo(ResponseCode.BAD_REQUEST);
+        assertThat(r.getCode()).isEqualTo(ResponseCode.UNAUTHORIZED); // RFC 9200 §5.10.1.1 (issue 10, hole 18)
         assertThat(description(r)).startsWith("expired");
 
         assertThat(upload(c, TestTokens.token("dev1", f.in(Duration.ofSeconds(60))).bytes()).getCode())

@@ -227,12 +227,17 @@ class EndToEndTest {
     void tokenExchangeNarrowsAndNamesTheActor() throws Exception {
         DeviceIdentity device = register("e2e-exchange", null);
         AccessToken subject = token(device, TokenFormat.JWT);
+        DeviceIdentity gateway = register("e2e-gateway", null);
+        // the actor authenticates as the client (RFC 7523): a token alone cannot be exchanged
         var response = anonymous.postForm("/oauth/token", Map.of(
                 "grant_type", "urn:ietf:params:oauth:grant-type:token-exchange",
                 "subject_token", subject.value(),
                 "subject_token_type", "urn:ietf:params:oauth:token-type:access_token",
-                "actor_token", token(register("e2e-gateway", null), TokenFormat.JWT).value(),
-                "actor_token_type", "urn:ietf:params:oauth:token-type:access_token"));
+                "actor_token", token(gateway, TokenFormat.JWT).value(),
+                "actor_token_type", "urn:ietf:params:oauth:token-type:access_token",
+                "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                "client_assertion", io.edgeauth.device.ClientAssertions.builder(gateway)
+                        .audience(base + "/oauth/token").build().create()));
         assertThat(response.statusCode()).isEqualTo(200);
         JsonObject exchanged = introspect(new JsonObject(response.body()).getString("access_token"));
         assertThat(exchanged.getString("sub")).isEqualTo("e2e-exchange");
@@ -240,7 +245,10 @@ class EndToEndTest {
         assertThat(exchanged.getLong("exp")).isLessThanOrEqualTo(introspect(subject.value()).getLong("exp"));
         var wider = anonymous.postForm("/oauth/token", Map.of(
                 "grant_type", "urn:ietf:params:oauth:grant-type:token-exchange", "subject_token", subject.value(),
-                "subject_token_type", "urn:ietf:params:oauth:token-type:access_token", "scope", "admin"));
+                "subject_token_type", "urn:ietf:params:oauth:token-type:access_token", "scope", "admin",
+                "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                "client_assertion", io.edgeauth.device.ClientAssertions.builder(device)
+                        .audience(base + "/oauth/token").build().create()));
         assertThat(new JsonObject(wider.body()).getString("error")).isEqualTo("invalid_scope");
     }
 

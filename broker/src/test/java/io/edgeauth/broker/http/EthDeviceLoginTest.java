@@ -128,9 +128,15 @@ class EthDeviceLoginTest {
         assertThat(login("eth-meter", c2.getString("challenge"), good, null).statusCode()).isEqualTo(200);
         assertError(login("eth-meter", c2.getString("challenge"), good, null), 400, "invalid_grant");
 
-        assertError(anonymous.get("/device/eth-challenge?deviceId=nobody"), 401, "invalid_client");
-        assertError(anonymous.get("/device/eth-challenge?deviceId=jwk-meter"), 400, "unauthorized_client");
+        // unknown and JWK devices get challenges too (no enumeration: EthChallengeEnumerationTest), then invalid_client
+        JsonObject forNobody = challenge("nobody");
+        assertError(login("nobody", forNobody.getString("challenge"),
+                Wallets.personalSign(forNobody.getString("challenge"), key), null), 401, "invalid_client");
+        JsonObject forJwk = challenge("jwk-meter");
+        assertError(login("jwk-meter", forJwk.getString("challenge"),
+                Wallets.personalSign(forJwk.getString("challenge"), key), null), 401, "invalid_client");
         assertError(anonymous.get("/device/eth-challenge"), 400, "invalid_request");
+        assertError(anonymous.get("/device/eth-challenge?deviceId=a%0Ab"), 400, "invalid_request");
         assertError(login("nobody", "edgeauth device login\nDevice: nobody", good, null), 400, "invalid_grant");
 
         JsonObject c3 = challenge("eth-meter");

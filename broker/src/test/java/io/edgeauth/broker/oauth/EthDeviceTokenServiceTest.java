@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.nimbusds.jwt.SignedJWT;
+import io.edgeauth.broker.revocation.SubjectBlocks;
 import io.edgeauth.broker.crypto.CryptoProviders;
 import io.edgeauth.broker.crypto.Signatures;
 import io.edgeauth.broker.crypto.TokenAlgorithm;
@@ -77,7 +78,8 @@ class EthDeviceTokenServiceTest {
     }
 
     private EthDeviceTokenService service(SignatureRecovery recovery) {
-        return new EthDeviceTokenService(store, registry, recovery, issuer, List.of("edgeauth"), "eu-1",
+        return new EthDeviceTokenService(store, registry, recovery, issuer, SubjectBlocks.NONE,
+                tenant -> java.util.Set.of("telemetry"), List.of("edgeauth"), "eu-1",
                 Duration.ofMinutes(2), clock, (e, o, f) -> audit.add(e + " " + o), new SimpleMeterRegistry());
     }
 
@@ -144,8 +146,12 @@ class EthDeviceTokenServiceTest {
         EthDeviceTokenService.Challenge forOne = s.challenge("eth-1");
         assertRefused(() -> s.login("eth-2", forOne.text(), Wallets.personalSign(forOne.text(), other), TokenFormat.JWT,
                 null, "t"), RejectionReason.REPLAYED);
-        assertRefused(() -> s.challenge("nobody"), RejectionReason.UNKNOWN_DEVICE);
-        assertRefused(() -> s.challenge("jwk-1"), RejectionReason.FORBIDDEN);
+        // any id gets a challenge (the answer must not tell which ids exist); only the device can use it
+        for (String id : new String[] {"nobody", "jwk-1"}) {
+            EthDeviceTokenService.Challenge c = s.challenge(id);
+            assertRefused(() -> s.login(id, c.text(), Wallets.personalSign(c.text(), key), TokenFormat.JWT, null, "t"),
+                    RejectionReason.BAD_SIGNATURE);
+        }
         assertRefused(() -> s.login("eth-1", "made up", "0x00", TokenFormat.JWT, null, "t"), RejectionReason.REPLAYED);
     }
 

@@ -67,4 +67,35 @@ class RevocationServiceTest {
             assertThat(r.size()).isZero();
         }
     }
+
+    @Test
+    void aSubjectBlockRefusesEveryTokenSurvivesRestartAndPruningUntilLifted() {
+        try (MvStoreStore store = new MvStoreStore(dir.resolve("s.mv"), clock)) {
+            RevocationService r = new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30));
+            Revocation block = r.revokeSubjectUntilLifted("dev1", "stolen");
+            assertThat(block.untilLifted()).isTrue();
+            assertThat(r.blocksIssuance("dev1")).isTrue();
+            assertThat(r.blocksIssuance("dev2")).isFalse();
+            clock.advance(Duration.ofSeconds(5));
+            assertThat(r.check(token("dev1", "j1", "k", clock.instant()))).as("issued after").contains(RejectionReason.REVOKED);
+            assertThat(r.lift("dev2")).isEmpty();
+        }
+        clock.advance(Duration.ofHours(1));
+        try (MvStoreStore store = new MvStoreStore(dir.resolve("s.mv"), clock)) {
+            store.prune(clock.instant());
+            RevocationService r = new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30));
+            assertThat(r.prune()).isZero();
+            assertThat(r.blocksIssuance("dev1")).as("an hour and a restart later").isTrue();
+            Instant revokedAt = clock.instant().minus(Duration.ofHours(1)).minusSeconds(5);
+            assertThat(r.lift("dev1")).isPresent();
+            assertThat(r.lift("dev1")).isEmpty();
+            assertThat(r.blocksIssuance("dev1")).isFalse();
+            assertThat(r.check(token("dev1", "j2", "k", clock.instant()))).as("issued after the lift").isEmpty();
+            assertThat(r.check(token("dev1", "j3", "k", revokedAt))).as("issued before the revocation").contains(RejectionReason.REVOKED);
+        }
+        try (MvStoreStore store = new MvStoreStore(dir.resolve("s.mv"), clock)) {
+            RevocationService r = new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30));
+            assertThat(r.blocksIssuance("dev1")).as("the lift is durable").isFalse();
+        }
+    }
 }

@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.edgeauth.broker.crypto.CryptoProviders;
 import io.edgeauth.broker.crypto.Signatures;
+import io.edgeauth.broker.keys.KeyResolution;
+import io.edgeauth.broker.keys.KeyResolver;
 import io.edgeauth.broker.keys.SigningKeyStore;
+import io.edgeauth.broker.keys.VerificationKey;
 import io.edgeauth.broker.keys.TenantKeySettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +36,7 @@ class CachingTokenVerifierTest {
             calls.incrementAndGet();
             return real.verify(token);
         };
-        CachingTokenVerifier cache = new CachingTokenVerifier(counting, 1000, policy.leeway(), clock);
+        CachingTokenVerifier cache = new CachingTokenVerifier(counting, store, 1000, policy.leeway(), clock);
         TokenIssuer issuer = new TokenIssuer(store, sig, Duration.ofMinutes(5), clock);
         byte[] token = issuer.issue(TokenClaims.builder("acme", "dev").audience("aud").build(), TokenFormat.CWT).bytes();
 
@@ -57,5 +60,54 @@ class CachingTokenVerifierTest {
         assertThat(calls).hasValue(3);
         assertReason(() -> cache.verify(token), RejectionReason.EXPIRED); // now from the real verifier
         assertThat(calls).hasValue(4);
+    }
+
+    @Test
+    void aHitIsRefusedOnceItsKeyIsGoneOrReplaced() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
+        SigningKeyStore store = SigningKeyStore.open(data, List.of(TenantKeySettings.of("acme", "https://b/acme")),
+                TokenPolicy.DEFAULT_MAX_LIFETIME, clock);
+        Signatures sig = new Signatures(CryptoProviders.jdk());
+        TokenPolicy policy = TokenPolicy.builder().audience("aud").build();
+        java.util.concurrent.atomic.AtomicReference<KeyResolver> keys = new java.util.concurrent.atomic.AtomicReference<>(store);
+        KeyResolver switchable = (iss, kid) -> keys.get().resolve(iss, kid);
+        AtomicInteger calls = new AtomicInteger();
+        BrokerTokenVerifier real = new BrokerTokenVerifier(switchable, policy, sig, clock);
+        TokenVerifier counting = token -> {
+            calls.incrementAndGet();
+            return real.verify(token);
+        };
+        CachingTokenVerifier cache = new CachingTokenVerifier(counting, switchable, 1000, policy.leeway(), clock);
+        byte[] token = new TokenIssuer(store, sig, Duration.ofMinutes(5), clock)
+                .issue(TokenClaims.builder("acme", "dev").audience("aud").build(), TokenFormat.JWT).bytes();
+        cache.verify(token);
+        cache.verify(token);
+        assertThat(calls).hasValue(1);
+
+        // the same key material under the same kid (a JWKS refresh): still a hit
+        keys.set((iss, kid) -> {
+            KeyResolution r = store.resolve(iss, kid);
+            return r.isFound() ? KeyResolution.found(new VerificationKey(r.key().issuer(), r.key().kid(), r.key().key(),
+                    r.key().algorithms(), r.key().tenantId(), r.key().audiences())) : r;
+        });
+        cache.verify(token);
+        assertThat(calls).hasValue(1);
+
+        // another key under the same kid: verified again, and refused
+        java.security.KeyPair other = java.security.KeyPairGenerator.getInstance("EC").generateKeyPair();
+        keys.set((iss, kid) -> {
+            KeyResolution r = store.resolve(iss, kid);
+            return r.isFound() ? KeyResolution.found(new VerificationKey(r.key().issuer(), r.key().kid(), other.getPublic(),
+                    r.key().algorithms(), r.key().tenantId(), r.key().audiences())) : r;
+        });
+        assertReason(() -> cache.verify(token), RejectionReason.BAD_SIGNATURE);
+
+        // the key gone from its issuer: refused at once, not served from the cache
+        keys.set(store);
+        cache.verify(token);
+        keys.set((iss, kid) -> KeyResolution.unknownKey());
+        assertReason(() -> cache.verify(token), RejectionReason.UNKNOWN_KEY);
+        keys.set((iss, kid) -> KeyResolution.unknownIssuer());
+        assertReason(() -> cache.verify(token), RejectionReason.UNKNOWN_ISSUER);
     }
 }

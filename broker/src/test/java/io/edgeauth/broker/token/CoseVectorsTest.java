@@ -173,8 +173,14 @@ class CoseVectorsTest {
     /**
      * Every Sign1/Mac0 example: pass vectors verify, {@code fail} vectors are refused, and flipping a
      * signature bit of a pass vector makes it fail. Exceptions to "pass": ecdsa-sig-04 (a P-256 key
-     * with ES512: we refuse key/alg mismatches) and C.6.1 (AES-MAC, not supported).
+     * with ES512: we refuse key/alg mismatches), C.6.1 (AES-MAC, not supported), and sign-pass-01 and
+     * mac-pass-01..03, whose {@code alg} is in the unprotected header (RFC 8152 allowed it; RFC 9052 §3.1
+     * wants it protected, and we refuse it: issue 10, hole 15).
      */
+    /** The cose-wg examples with {@code alg} in the unprotected header. */
+    static final Set<String> UNPROTECTED_ALG = Set.of("sign1-tests/sign-pass-01.json", "mac0-tests/mac-pass-01.json",
+            "mac0-tests/mac-pass-02.json", "mac0-tests/mac-pass-03.json");
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("coseExamples")
     void coseExample(String name, JsonNode j, CryptoProviders p) throws Exception {
@@ -186,7 +192,7 @@ class CoseVectorsTest {
         byte[] aad = part.has("external") ? hex(part.get("external").asText()) : null;
         byte[] cbor = hex(j.get("output").get("cbor").asText());
         boolean expectFail = j.path("fail").asBoolean(false)
-                || name.contains("ecdsa-sig-04") || name.contains("Appendix_C_6_1");
+                || name.contains("ecdsa-sig-04") || name.contains("Appendix_C_6_1") || UNPROTECTED_ALG.contains(name.split(" ")[0]);
 
         boolean ok;
         try {
@@ -223,5 +229,14 @@ class CoseVectorsTest {
     static void assertReason(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, RejectionReason reason) {
         assertThatThrownBy(call).isInstanceOf(TokenRejectedException.class)
                 .extracting(e -> ((TokenRejectedException) e).reason()).isEqualTo(reason);
+    }
+
+    @Test
+    void unprotectedAlgVectorsAreRefusedAsMalformed() throws Exception {
+        Path root = TestSupport.vectors("cose/cose-wg-Examples");
+        for (String name : UNPROTECTED_ALG) {
+            byte[] cbor = hex(TestSupport.readJson(root.resolve(name)).get("output").get("cbor").asText());
+            assertReason(() -> CoseMessage.decode(cbor), RejectionReason.MALFORMED);
+        }
     }
 }

@@ -1,0 +1,108 @@
+package io.edgeauth.broker.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.upokecenter.cbor.CBORObject;
+import com.upokecenter.numbers.EInteger;
+import io.edgeauth.broker.Broker;
+import io.edgeauth.broker.testsupport.Http;
+import io.edgeauth.broker.testsupport.TestBrokers;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.californium.core.CoapClient;
+import org.eclipse.californium.core.CoapResponse;
+import org.eclipse.californium.core.coap.CoAP;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Issue 10, hole 13 (token endpoints): hostile token requests get a typed 4.xx / RFC 6749 error and at
+ * most one WARN line without a stack trace, never an exception, an ERROR or no answer at all.
+ */
+class HostileTokenRequestTest {
+    @TempDir
+    static Path dataDir;
+    static Broker broker;
+    static String base;
+    final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+
+    @BeforeAll
+    static void start() {
+        broker = Broker.start(TestBrokers.config(dataDir));
+        base = "http://localhost:" + broker.httpPort();
+    }
+
+    @AfterAll
+    static void stop() {
+        broker.close();
+    }
+
+    @BeforeEach
+    void captureLogs() {
+        logs.start();
+        root().addAppender(logs);
+    }
+
+    @AfterEach
+    void releaseLogs() {
+        root().detachAppender(logs);
+    }
+
+    static Logger root() {
+        return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    }
+
+    /** No ERROR, no stack trace, at most {@code maxWarnings} WARN lines (the audit logger aside). */
+    void assertQuietLog(int maxWarnings) {
+        List<ILoggingEvent> events = logs.list.stream().filter(e -> !e.getLoggerName().equals("audit")).toList();
+        assertThat(events).noneMatch(e -> e.getLevel().isGreaterOrEqual(Level.ERROR));
+        assertThat(events).noneMatch(e -> e.getThrowableProxy() != null);
+        assertThat(events.stream().filter(e -> e.getLevel() == Level.WARN)).hasSizeLessThanOrEqualTo(maxWarnings);
+    }
+
+    @Test
+    void coapTokenAnswersBadRequestForNumericGrantTypesThatAreNotTwo() throws Exception {
+        CBORObject[] grants = {CBORObject.FromObject(EInteger.FromString("1180591620717411303424")), // 2^70
+                CBORObject.FromObject(Long.MAX_VALUE), CBORObject.FromObject(2.5), CBORObject.FromObject(2.0),
+                CBORObject.FromObject(Double.NaN), CBORObject.FromObject(Double.POSITIVE_INFINITY),
+                CBORObject.FromObject(-1), CBORObject.FromObjectAndTag(2, 1), CBORObject.True};
+        CoapClient client = new CoapClient("coap://127.0.0.1:" + broker.coapPort() + "/token");
+        client.setTimeout(10_000L);
+        try {
+            for (CBORObject grant : grants) {
+                CBORObject request = CBORObject.NewMap().Add(33, grant)
+                        .Add("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+                        .Add("client_assertion", "eyJhbGciOiJFUzI1NiJ9.e30.AA");
+                CoapResponse response = client.post(request.EncodeToBytes(), MediaTypeRegistry.APPLICATION_ACE_CBOR);
+                assertThat(response).as("an answer for grant_type %s", grant).isNotNull();
+                assertThat(response.getCode()).as("grant_type %s", grant).isEqualTo(CoAP.ResponseCode.BAD_REQUEST);
+            }
+        } finally {
+            client.shutdown();
+        }
+        assertQuietLog(grants.length);
+    }
+
+    @Test
+    void aFormFieldOver16KiBGetsAnRfc6749ErrorAndNoStackTrace() {
+        HttpResponse<String> r = new Http(base, null).postForm("/oauth/token",
+                Map.of("grant_type", "client_credentials", "client_assertion", "x".repeat(17 * 1024)));
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t).contains("application/json"));
+        assertThat(new JsonObject(r.body()).getString("error")).isEqualTo("invalid_request");
+        assertQuietLog(1);
+    }
+}
