@@ -24,7 +24,9 @@ import io.edgeauth.broker.http.HttpApi;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
 import io.edgeauth.broker.revocation.RevocationService;
-import io.edgeauth.broker.store.MvStoreStore;
+import io.edgeauth.broker.cluster.OutagePolicy;
+import io.edgeauth.broker.cluster.SharedState;
+import io.edgeauth.broker.revocation.Revocation;
 import io.edgeauth.broker.store.Store;
 import io.edgeauth.broker.wallet.ClaimCodes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -56,6 +58,7 @@ public final class Broker implements AutoCloseable {
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final Vertx vertx;
     private BrokerConfig config;
+    private SharedState shared;
     private Store store;
     private DeviceRegistry registry;
     private RevocationService revocations;
@@ -93,11 +96,15 @@ public final class Broker implements AutoCloseable {
         new JvmThreadMetrics().bindTo(meters);
         new ProcessorMetrics().bindTo(meters);
         AuditLog audit = new Slf4jAuditLog();
-        store = new MvStoreStore(dataDir.resolve("state.mv.db"), clock);
-        ownerOnly(dataDir.resolve("state.mv.db"));
-        closeables.add(0, store);
-        registry = new DeviceRegistry(store);
-        revocations = new RevocationService(store, clock, config.tokens().maxLifetime(), config.tokens().clockLeeway());
+        shared = SharedState.open(config.store(), dataDir.resolve("state.mv.db"), clock, meters);
+        closeables.add(0, shared);
+        store = shared.store();
+        if (shared.type().equals("embedded")) {
+            ownerOnly(dataDir.resolve("state.mv.db"));
+        }
+        registry = new DeviceRegistry(store, shared.feed());
+        revocations = new RevocationService(store, shared.feed(), clock, config.tokens().maxLifetime(),
+                config.tokens().clockLeeway());
         adminCredential = AdminCredential.loadOrCreate(dataDir);
 
         // bind HTTP first: with port 0 the public URL (issuer, token audience) is only known now
@@ -124,7 +131,13 @@ public final class Broker implements AutoCloseable {
         rateLimits = new LocalRateLimits(new LocalRateLimits.Settings(guard.perDevicePerMinute(),
                 guard.perAddressPerMinute(), guard.failedAttemptCost(), 1_000_000, Duration.ofMinutes(10)));
         Function<String, RatePlan> ratePlans = this::ratePlan;
-        AuthPipeline pipeline = new DefaultAuthPipeline(tokens.verifier(), revocations, registry, rateLimits, geo,
+        revocations.subscribe(r -> {
+            if (r.kind() == Revocation.Kind.KID) { // cached verifications by that key go; jti/sub are checked on each hit
+                tokens.verifier().invalidateAll();
+            }
+        });
+        AuthPipeline pipeline = new DefaultAuthPipeline(tokens.verifier(),
+                OutagePolicy.forNewAuthentications(revocations, store, config.store().onOutage()), registry, rateLimits, geo,
                 tokens::tenantOfIssuer, regionOfIssuer(), config.defaultRatePlan(), audit, meters);
         router = new TopicRouter(10_000, reason -> meters.counter("edgeauth.router.drops", "reason", reason).increment());
 
@@ -200,12 +213,15 @@ public final class Broker implements AutoCloseable {
     }
 
     private JsonObject health(TokenAuthority tokens) {
-        return new JsonObject().put("status", "UP")
+        java.util.Optional<String> outage = shared.unavailableReason();
+        JsonObject status = new JsonObject().put("status", outage.isPresent() ? "DEGRADED" : "UP");
+        outage.ifPresent(reason -> status.put("reason", reason));
+        return status
                 .put("cryptoProvider", tokens.cryptoProvider())
                 .put("signatureRecovery", tokens.walletRecovery())
                 .put("devices", registry.size())
                 .put("revocations", revocations.size())
-                .put("store", config.store().type())
+                .put("store", shared.type())
                 .put("listeners", new io.vertx.core.json.JsonArray(listenerSummary()));
     }
 
