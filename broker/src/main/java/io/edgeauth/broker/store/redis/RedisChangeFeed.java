@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * reader thread per node follows every feed with a blocking {@code XREAD} from the last id it
  * delivered: after a disconnect it resumes there and loses nothing; the history's bound is checked on
  * each reconnect (and whenever a read comes back full) with {@code XINFO STREAM}: if entries after the
- * last delivered id were trimmed ({@code max-deleted-entry-id}) or the stream went back (Redis lost
- * its data), the follower resyncs from the store. Successful reads mark Redis healthy, failures an outage.
+ * last delivered one were trimmed, or the stream went back (Redis lost its data), the follower resyncs
+ * from the store. Successful reads mark Redis healthy, failures an outage.
  */
 final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisChangeFeed.class);
@@ -58,12 +58,15 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
         final Consumer<Change> listener;
         final Runnable resync;
         volatile String lastId;
+        /** How many entries the stream had ever been given up to and including {@link #lastId}. */
+        volatile long position;
 
-        Follower(String stream, Consumer<Change> listener, Runnable resync, String lastId) {
+        Follower(String stream, Consumer<Change> listener, Runnable resync, StreamState at) {
             this.stream = stream;
             this.listener = listener;
             this.resync = resync;
-            this.lastId = lastId;
+            this.lastId = at.lastGenerated;
+            this.position = at.entriesAdded;
         }
     }
 
@@ -106,7 +109,7 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
     public synchronized AutoCloseable follow(String feed, Consumer<Change> listener, Runnable resync) {
         String stream = STREAM_PREFIX + feed;
         StreamState state = call("feed-follow", () -> state(stream));
-        Follower f = new Follower(stream, listener, resync, state.lastGenerated);
+        Follower f = new Follower(stream, listener, resync, state);
         if (followers.putIfAbsent(stream, f) != null) {
             throw new IllegalStateException("feed " + feed + " is already followed");
         }
@@ -148,6 +151,7 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
                     if (f != null) {
                         deliver(f, m);
                         f.lastId = m.getId();
+                        f.position++;
                     }
                 }
                 recheck = messages.size() >= READ_BATCH; // behind: entries may be trimmed before we read them
@@ -165,19 +169,22 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
         }
     }
 
-    /** Resyncs a follower whose missed entries the stream no longer holds. */
+    /**
+     * Resyncs a follower whose missed entries the stream no longer holds: entries are numbered by
+     * {@code entries-added}; those still held are the last {@code length} of them, so the follower's
+     * next one ({@code position + 1}) is gone when it is older than the oldest held. A stream that went
+     * back (fewer entries ever added, or an older last id) lost its data.
+     */
     private void checkHistory(Follower f) {
         StreamState s = state(f.stream);
-        boolean missed = compare(s.maxDeleted, f.lastId) > 0 || compare(s.lastGenerated, f.lastId) < 0;
-        if (missed) {
-            LOG.warn("change stream {} no longer holds every entry after {} (trimmed or reset): reloading from the store",
-                    f.stream, f.lastId);
-            try {
-                f.resync.run();
-            } catch (RuntimeException e) {
-                throw e instanceof RedisException re ? re : new RedisException("resync failed", e);
-            }
+        boolean trimmed = f.position < s.entriesAdded - s.length;
+        boolean reset = s.entriesAdded < f.position || compare(s.lastGenerated, f.lastId) < 0;
+        if (trimmed || reset) {
+            LOG.warn("change stream {} no longer holds every entry after {} ({}): reloading from the store",
+                    f.stream, f.lastId, trimmed ? "trimmed" : "reset");
+            f.resync.run();
             f.lastId = s.lastGenerated;
+            f.position = s.entriesAdded;
         }
     }
 
@@ -194,8 +201,8 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
         }
     }
 
-    /** The last id the stream generated and the highest it deleted ("0-0" for a stream that does not exist). */
-    private record StreamState(String lastGenerated, String maxDeleted) { }
+    /** The last id the stream generated, its length and how many entries it was ever given (zeros when absent). */
+    private record StreamState(String lastGenerated, long length, long entriesAdded) { }
 
     private StreamState state(String stream) {
         List<Object> info;
@@ -203,21 +210,24 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
             info = redis.xinfoStream(stream);
         } catch (RedisCommandExecutionException e) {
             if (e.getMessage() != null && e.getMessage().contains("no such key")) {
-                return new StreamState("0-0", "0-0");
+                return new StreamState("0-0", 0, 0);
             }
             throw e;
         }
         String last = "0-0";
-        String deleted = "0-0";
+        long length = 0;
+        long added = 0;
         for (int i = 0; i + 1 < info.size(); i += 2) {
             String name = text(info.get(i));
-            if ("last-generated-id".equals(name)) {
-                last = text(info.get(i + 1));
-            } else if ("max-deleted-entry-id".equals(name)) {
-                deleted = text(info.get(i + 1));
+            Object value = info.get(i + 1);
+            switch (name) {
+                case "last-generated-id" -> last = text(value);
+                case "length" -> length = Long.parseLong(text(value));
+                case "entries-added" -> added = Long.parseLong(text(value));
+                default -> { }
             }
         }
-        return new StreamState(last, deleted);
+        return new StreamState(last, length, added);
     }
 
     private static String text(Object o) {

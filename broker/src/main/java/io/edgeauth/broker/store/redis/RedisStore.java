@@ -19,11 +19,16 @@ import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.event.connection.DisconnectedEvent;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
@@ -44,20 +49,30 @@ public final class RedisStore implements Store {
     private static final int SCAN_BATCH = 1000;
 
     private final RedisClient client;
+    private final ClientResources resources;
     private final StatefulRedisConnection<String, byte[]> connection;
     private final RedisCommands<String, byte[]> redis;
     private final Clock clock;
     private final RedisHealth health;
     private final RedisChangeFeed feed;
+    private final reactor.core.Disposable events;
+    private volatile boolean closing;
 
-    private RedisStore(RedisClient client, StatefulRedisConnection<String, byte[]> connection, RedisSettings settings,
-                       Clock clock, RedisHealth health) {
+    private RedisStore(RedisClient client, ClientResources resources, StatefulRedisConnection<String, byte[]> connection,
+                       RedisSettings settings, Clock clock, RedisHealth health) {
         this.client = client;
+        this.resources = resources;
         this.connection = connection;
         this.redis = connection.sync();
         this.clock = clock;
         this.health = health;
         this.feed = new RedisChangeFeed(client, redis, settings, health, clock);
+        // a dropped connection is an outage at once, before any command fails on it
+        this.events = resources.eventBus().get().subscribe(event -> {
+            if (event instanceof DisconnectedEvent && !closing) {
+                health.failed("connection", new RedisException("connection to Redis lost"));
+            }
+        });
     }
 
     /**
@@ -65,7 +80,12 @@ public final class RedisStore implements Store {
      * when it does not (the broker then refuses to start).
      */
     public static RedisStore connect(RedisSettings settings, Clock clock, MeterRegistry meters) {
-        RedisClient client = RedisClient.create(settings.redisUri());
+        // reconnect attempts every 50 ms growing to 1 s (Lettuce's default grows to 30 s): an outage ends
+        // for the broker within a second of Redis returning
+        ClientResources resources = DefaultClientResources.builder()
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+                .build();
+        RedisClient client = RedisClient.create(resources, settings.redisUri());
         ClientOptions.Builder options = ClientOptions.builder()
                 .autoReconnect(true)
                 // fail fast while disconnected: an outage must refuse, not pile up requests in memory
@@ -79,9 +99,11 @@ public final class RedisStore implements Store {
         try {
             StatefulRedisConnection<String, byte[]> connection = client.connect(CODEC);
             connection.sync().ping();
-            return new RedisStore(client, connection, settings, clock, new RedisHealth(meters, settings.describe()));
+            return new RedisStore(client, resources, connection, settings, clock,
+                    new RedisHealth(meters, settings.describe()));
         } catch (RedisException e) {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            resources.shutdown();
             throw new StoreUnavailableException("store.type redis: cannot reach Redis at " + settings.describe() + ": "
                     + RedisHealth.summary(e), e);
         }
@@ -157,9 +179,12 @@ public final class RedisStore implements Store {
 
     @Override
     public void close() {
+        closing = true;
+        events.dispose();
         feed.close();
         connection.close();
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown();
     }
 
     static String key(String space, String key) {
