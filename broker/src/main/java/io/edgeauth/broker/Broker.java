@@ -96,7 +96,7 @@ public final class Broker implements AutoCloseable {
         new JvmThreadMetrics().bindTo(meters);
         new ProcessorMetrics().bindTo(meters);
         AuditLog audit = new Slf4jAuditLog();
-        shared = SharedState.open(config.store(), dataDir.resolve("state.mv.db"), clock, meters);
+        shared = SharedState.open(config.store(), dataDir, clock, meters);
         closeables.add(0, shared);
         store = shared.store();
         if (shared.type().equals("embedded")) {
@@ -123,7 +123,7 @@ public final class Broker implements AutoCloseable {
         closeables.add(0, scheduler::shutdownNow);
         scheduler.scheduleWithFixedDelay(this::prune, 1, 1, TimeUnit.MINUTES);
 
-        TokenAuthority tokens = TokenAuthority.create(config, dataDir, store, registry, revocations, scheduler,
+        TokenAuthority tokens = TokenAuthority.create(config, shared.keyVault(), store, registry, revocations, scheduler,
                 clock, audit, meters);
         closeables.add(0, tokens);
         GeoPolicy geo = new GeoPolicy(config.region().geohash());

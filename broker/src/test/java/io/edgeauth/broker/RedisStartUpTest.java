@@ -26,10 +26,14 @@ class RedisStartUpTest {
         try (ServerSocket s = new ServerSocket(0)) {
             closedPort = s.getLocalPort();
         }
+        Path kek = dir.resolve("kek");
+        Files.writeString(kek, java.util.Base64.getEncoder().encodeToString(new byte[32]));
+        Files.setPosixFilePermissions(kek, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Path cfg = dir.resolve("redis.yaml");
-        Files.writeString(cfg, "dataDir: " + dir.resolve("data") + "\nhttp:\n  port: 0\n  host: 127.0.0.1\n"
+        Files.writeString(cfg, "dataDir: " + dir.resolve("data") + "\npublicUrl: https://edge.example\nhttp:\n  port: 0\n  host: 127.0.0.1\n"
                 + "mqtt:\n  port: 0\n  host: 127.0.0.1\ncoap:\n  port: -1\n  dtlsPort: -1\n"
-                + "store:\n  type: redis\n  redisUri: redis://127.0.0.1:" + closedPort + "\n  redisTimeout: 1s\n");
+                + "store:\n  type: redis\n  redisUri: redis://127.0.0.1:" + closedPort + "\n  redisTimeout: 1s\n"
+                + "  keyEncryptionKeyFile: " + kek + "\n");
         PrintStream err = System.err;
         ByteArrayOutputStream e = new ByteArrayOutputStream();
         int exit;

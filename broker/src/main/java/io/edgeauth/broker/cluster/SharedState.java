@@ -1,6 +1,9 @@
 package io.edgeauth.broker.cluster;
 
 import io.edgeauth.broker.config.BrokerConfig;
+import io.edgeauth.broker.keys.FileKeyVault;
+import io.edgeauth.broker.keys.KeyVault;
+import io.edgeauth.broker.keys.SharedKeyVault;
 import io.edgeauth.broker.store.ChangeFeed;
 import io.edgeauth.broker.store.LocalChangeFeed;
 import io.edgeauth.broker.store.MvStoreStore;
@@ -8,9 +11,12 @@ import io.edgeauth.broker.store.Store;
 import io.edgeauth.broker.store.redis.RedisSettings;
 import io.edgeauth.broker.store.redis.RedisStore;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Optional;
+import javax.crypto.SecretKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,23 +31,37 @@ public final class SharedState implements AutoCloseable {
     private final Store store;
     private final ChangeFeed feed;
     private final String type;
+    private final KeyVault keyVault;
 
-    private SharedState(Store store, ChangeFeed feed, String type) {
+    private SharedState(Store store, ChangeFeed feed, String type, KeyVault keyVault) {
         this.store = store;
         this.feed = feed;
         this.type = type;
+        this.keyVault = keyVault;
     }
 
-    /** Opens the configured store; {@code embeddedFile} is where the embedded one lives. */
-    public static SharedState open(BrokerConfig.Store config, Path embeddedFile, Clock clock, MeterRegistry meters) {
-        if (config.type().equals("redis")) {
-            RedisSettings settings = RedisSettings.of(config);
-            RedisStore redis = RedisStore.connect(settings, clock, meters);
-            LOG.info("shared store: redis at {}", settings.describe());
-            return new SharedState(redis, redis.feed(), "redis");
+    /** Opens the configured store; the embedded one and its signing keys live in {@code dataDir}. */
+    public static SharedState open(BrokerConfig.Store config, Path dataDir, Clock clock, MeterRegistry meters) {
+        try {
+            if (config.type().equals("redis")) {
+                // the key-encryption key first: a bad file is a config error, whatever Redis does
+                SecretKey kek = SharedKeyVault.readKeyEncryptionKey(config.keyEncryptionKeyFile());
+                RedisSettings settings = RedisSettings.of(config);
+                RedisStore redis = RedisStore.connect(settings, clock, meters);
+                LOG.info("shared store: redis at {}", settings.describe());
+                return new SharedState(redis, redis.feed(), "redis", new SharedKeyVault(redis, redis.feed(), kek, clock));
+            }
+            MvStoreStore embedded = new MvStoreStore(dataDir.resolve("state.mv.db"), clock);
+            return new SharedState(embedded, new LocalChangeFeed(embedded), "embedded",
+                    new FileKeyVault(dataDir.resolve("keys")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
         }
-        MvStoreStore embedded = new MvStoreStore(embeddedFile, clock);
-        return new SharedState(embedded, new LocalChangeFeed(embedded), "embedded");
+    }
+
+    /** Where the tenants' signing keys live: files in the data directory, or encrypted in Redis. */
+    public KeyVault keyVault() {
+        return keyVault;
     }
 
     public Store store() {

@@ -119,10 +119,11 @@ public record BrokerConfig(
      * {@code redisTrustStore} a PEM file of CA certificates for TLS (empty: the JDK's);
      * {@code redisTimeout} how long a command may take before it counts as an outage;
      * {@code changeStreamLength} the entries each change stream keeps for nodes catching up;
-     * {@code onOutage} {@code fail-closed} or {@code fail-open-revocations} (see {@code docs/scale-out.md}).
+     * {@code onOutage} {@code fail-closed} or {@code fail-open-revocations} (see {@code docs/scale-out.md});
+     * {@code keyEncryptionKeyFile} the key (32 bytes, base64) every node encrypts the shared signing keys under.
      */
     public record Store(String type, String redisUri, String redisUser, String redisPassword, Path redisTrustStore,
-                        Duration redisTimeout, int changeStreamLength, String onOutage) { }
+                        Duration redisTimeout, int changeStreamLength, String onOutage, Path keyEncryptionKeyFile) { }
 
     public BrokerConfig {
         tenants = tenants == null ? List.of() : List.copyOf(tenants);

@@ -81,7 +81,7 @@ public final class ConfigValidator {
                 errors.add("defaultRatePlan: '" + c.defaultRatePlan() + "' is not one of ratePlans " + c.ratePlans().keySet());
             }
         }
-        StoreSettingsCheck.check(errors, c.store());
+        StoreSettingsCheck.check(errors, c);
         positive(errors, "connectionGuard.perDevicePerMinute", c.connectionGuard().perDevicePerMinute(), 1, 1_000_000);
         positive(errors, "connectionGuard.perAddressPerMinute", c.connectionGuard().perAddressPerMinute(), 1, 100_000_000);
         positive(errors, "connectionGuard.failedAttemptCost", c.connectionGuard().failedAttemptCost(), 0, 1000);

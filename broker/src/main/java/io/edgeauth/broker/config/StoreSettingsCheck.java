@@ -16,6 +16,21 @@ final class StoreSettingsCheck {
     private StoreSettingsCheck() {
     }
 
+    static void check(List<String> errors, BrokerConfig c) {
+        check(errors, c.store());
+        if (c.store() != null && "redis".equals(c.store().type()) && c.publicUrl().isEmpty()) {
+            // without a public URL each node names itself http://localhost:<port> as issuer and audience,
+            // and no other node would accept its tokens
+            boolean issuers = c.tenants().stream().allMatch(t -> t.issuer() != null && !t.issuer().isBlank());
+            boolean audiences = c.tokens().audiences() != null && !c.tokens().audiences().isEmpty();
+            if (!issuers || !audiences) {
+                errors.add("publicUrl: store.type redis runs several nodes that must accept each other's tokens:"
+                        + " set publicUrl (the address clients use, the same on every node), or every"
+                        + " tenants[].issuer and tokens.audiences");
+            }
+        }
+    }
+
     static void check(List<String> errors, BrokerConfig.Store s) {
         if (s == null || !Set.of("embedded", "redis").contains(s.type())) {
             errors.add("store.type: expected embedded or redis, got '" + (s == null ? null : s.type()) + "'");
@@ -31,11 +46,19 @@ final class StoreSettingsCheck {
         if (!OUTAGE_POLICIES.contains(s.onOutage())) {
             errors.add("store.onOutage: expected fail-closed or fail-open-revocations, got '" + s.onOutage() + "'");
         }
+        if (s.type().equals("embedded") && s.keyEncryptionKeyFile() != null) {
+            errors.add("store.keyEncryptionKeyFile: only used with store.type redis (embedded keys are files in dataDir)");
+        }
         if (s.type().equals("redis")) {
             redisUri(errors, s.redisUri());
             if (s.redisUser() != null && !s.redisUser().isEmpty()
                     && (s.redisPassword() == null || s.redisPassword().isEmpty())) {
                 errors.add("store.redisUser: an ACL user needs store.redisPassword");
+            }
+            if (s.keyEncryptionKeyFile() == null) {
+                errors.add("store.keyEncryptionKeyFile: store.type redis shares the signing keys between nodes,"
+                        + " encrypted under this key: a file with 32 random bytes in base64, the same on every node"
+                        + " (head -c 32 /dev/urandom | base64 > kek && chmod 600 kek)");
             }
             if (s.redisTrustStore() != null && (s.redisUri() == null || !s.redisUri().startsWith("rediss"))) {
                 errors.add("store.redisTrustStore: only used with TLS (a rediss:// or rediss-sentinel:// URI)");

@@ -17,7 +17,8 @@ class StoreSettingsTest {
     }
 
     static Map<String, String> redis(String uri) {
-        return Map.of("EDGEAUTH_STORE_TYPE", "redis", "EDGEAUTH_STORE_REDIS_URI", uri);
+        return Map.of("EDGEAUTH_STORE_TYPE", "redis", "EDGEAUTH_STORE_REDIS_URI", uri,
+                "EDGEAUTH_STORE_KEY_ENCRYPTION_KEY_FILE", "/etc/edgeauth/kek", "EDGEAUTH_PUBLIC_URL", "https://edge.example");
     }
 
     static Map<String, String> with(Map<String, String> base, String key, String value) {
@@ -49,6 +50,15 @@ class StoreSettingsTest {
     void refusesWhatCannotWork() {
         assertRefused(Map.of("EDGEAUTH_STORE_TYPE", "postgres"), "store.type: expected embedded or redis");
         assertRefused(Map.of("EDGEAUTH_STORE_TYPE", "redis"), "store.redisUri: store.type redis needs");
+        assertRefused(Map.of("EDGEAUTH_STORE_TYPE", "redis", "EDGEAUTH_STORE_REDIS_URI", "redis://h:1"),
+                "store.keyEncryptionKeyFile: store.type redis shares the signing keys");
+        assertRefused(Map.of("EDGEAUTH_STORE_KEY_ENCRYPTION_KEY_FILE", "/kek"), "only used with store.type redis");
+        Map<String, String> perNodeIssuer = new HashMap<>(redis("redis://h:1"));
+        perNodeIssuer.remove("EDGEAUTH_PUBLIC_URL");
+        assertRefused(perNodeIssuer, "publicUrl: store.type redis runs several nodes that must accept each other's tokens");
+        perNodeIssuer.put("EDGEAUTH_TENANTS", "[{\"id\":\"default\",\"issuer\":\"https://edge.example\"}]");
+        perNodeIssuer.put("EDGEAUTH_TOKENS_AUDIENCES", "[\"edgeauth\"]");
+        assertThat(load(perNodeIssuer).store().type()).isEqualTo("redis");
         assertRefused(redis("http://host:6379"), "store.redisUri");
         assertRefused(redis("redis://a:1,b:2"), "several hosts need the redis-sentinel:// scheme");
         assertRefused(redis("redis-sentinel://s1:26379"), "must name the master after '#'");

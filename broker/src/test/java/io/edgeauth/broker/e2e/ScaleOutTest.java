@@ -50,8 +50,8 @@ class ScaleOutTest {
         adminB = new Http(base(b), b.newAdminCredential().orElseThrow());
     }
 
-    static Map<String, String> redisStore(String uri) {
-        return Map.of("EDGEAUTH_STORE_TYPE", "redis", "EDGEAUTH_STORE_REDIS_URI", uri);
+    static Map<String, String> redisStore(String uri) throws java.io.IOException {
+        return redis.brokerEnv(uri);
     }
 
     static String base(Broker broker) {
@@ -87,6 +87,20 @@ class ScaleOutTest {
         assertThat(adminB.delete("/admin/devices/so-pump").statusCode()).isEqualTo(204);
         await().atMost(Duration.ofSeconds(5)).until(() -> a.registry().find("so-pump").isEmpty());
         assertThatThrownBy(() -> DeviceFixtures.token(base(a), device, TokenFormat.JWT)).hasMessageContaining("invalid_client");
+    }
+
+    @Test
+    void bothNodesSignWithTheSameKeysAndARotationOnAIsInBsJwks() throws Exception {
+        DeviceIdentity device = DeviceFixtures.register(adminA, "so-keys", null, List.of());
+        AccessToken fromA = DeviceFixtures.token(base(a), device, TokenFormat.JWT);
+        connect(b, device, fromA).disconnect(); // issued on A, accepted on B
+        String kid = new JsonObject(adminB.postJson("/admin/keys/rotate", "{}").body()).getString("kid");
+        Http anonymousA = new Http(base(a), null);
+        await().atMost(Duration.ofSeconds(5)).until(() -> anonymousA.get("/.well-known/jwks.json").body().contains(kid));
+        AccessToken afterRotation = DeviceFixtures.token(base(a), device, TokenFormat.JWT);
+        JsonObject claims = new JsonObject(adminB.postForm("/oauth/introspect", Map.of("token", afterRotation.value())).body());
+        assertThat(claims.getBoolean("active")).isTrue();
+        connect(b, device, fromA).disconnect(); // the retired key still verifies on B
     }
 
     @Test

@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
@@ -53,6 +55,29 @@ public final class RedisServer implements AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Environment for a broker node on this server: {@code store.type redis}, the URI, and the
+     * key-encryption key file every node shares ({@code kek} in this server's directory), and one issuer
+     * and audience for all nodes.
+     */
+    public Map<String, String> brokerEnv(String uri) throws IOException {
+        Path kek = dir.resolve("kek");
+        if (!Files.exists(kek)) {
+            byte[] raw = new byte[32];
+            new java.security.SecureRandom().nextBytes(raw);
+            Files.writeString(kek, java.util.Base64.getEncoder().encodeToString(raw));
+            Files.setPosixFilePermissions(kek, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        }
+        Map<String, String> env = new HashMap<>();
+        env.put("EDGEAUTH_STORE_TYPE", "redis");
+        env.put("EDGEAUTH_STORE_REDIS_URI", uri);
+        env.put("EDGEAUTH_STORE_KEY_ENCRYPTION_KEY_FILE", kek.toString());
+        // the nodes listen on their own ports; they agree on the issuer and the audience
+        env.put("EDGEAUTH_TENANTS", "[{\"id\":\"default\",\"issuer\":\"https://edge.test\"}]");
+        env.put("EDGEAUTH_TOKENS_AUDIENCES", "[\"edgeauth\"]");
+        return env;
     }
 
     public String uri() {
