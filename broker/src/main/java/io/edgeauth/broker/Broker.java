@@ -65,7 +65,7 @@ public final class Broker implements AutoCloseable {
     private AdminCredential adminCredential;
     private PrometheusMeterRegistry meters;
     private HttpServer http;
-    private LocalRateLimits rateLimits;
+    private io.edgeauth.broker.policy.RateLimits rateLimits;
     private TopicRouter router;
     private MqttEdge mqtt;
     private CoapEdge coap;
@@ -128,8 +128,9 @@ public final class Broker implements AutoCloseable {
         closeables.add(0, tokens);
         GeoPolicy geo = new GeoPolicy(config.region().geohash());
         BrokerConfig.ConnectionGuard guard = config.connectionGuard();
-        rateLimits = new LocalRateLimits(new LocalRateLimits.Settings(guard.perDevicePerMinute(),
-                guard.perAddressPerMinute(), guard.failedAttemptCost(), 1_000_000, Duration.ofMinutes(10)));
+        rateLimits = shared.rateLimits(new LocalRateLimits(new LocalRateLimits.Settings(guard.perDevicePerMinute(),
+                guard.perAddressPerMinute(), guard.failedAttemptCost(), 1_000_000, Duration.ofMinutes(10))),
+                1_000_000, Duration.ofMinutes(10));
         Function<String, RatePlan> ratePlans = this::ratePlan;
         revocations.subscribe(r -> {
             if (r.kind() == Revocation.Kind.KID) { // cached verifications by that key go; jti/sub are checked on each hit

@@ -4,6 +4,9 @@ import io.edgeauth.broker.config.BrokerConfig;
 import io.edgeauth.broker.keys.FileKeyVault;
 import io.edgeauth.broker.keys.KeyVault;
 import io.edgeauth.broker.keys.SharedKeyVault;
+import io.edgeauth.broker.policy.RateLimits;
+import io.edgeauth.broker.policy.rate.LocalRateLimits;
+import io.edgeauth.broker.policy.rate.SharedRateLimits;
 import io.edgeauth.broker.store.ChangeFeed;
 import io.edgeauth.broker.store.LocalChangeFeed;
 import io.edgeauth.broker.store.MvStoreStore;
@@ -15,6 +18,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import javax.crypto.SecretKey;
 import org.slf4j.Logger;
@@ -57,6 +61,12 @@ public final class SharedState implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
         }
+    }
+
+    /** Rate limits: this node's own, or with Redis, device budgets shared by every node over the local ones. */
+    public RateLimits rateLimits(LocalRateLimits local, long maxTrackedDevices, Duration idleExpiry) {
+        return store instanceof RedisStore redis
+                ? new SharedRateLimits(local, redis.rateLimitBuckets(), maxTrackedDevices, idleExpiry) : local;
     }
 
     /** Where the tenants' signing keys live: files in the data directory, or encrypted in Redis. */

@@ -3,6 +3,9 @@ package io.edgeauth.broker.store.redis;
 import io.edgeauth.broker.store.ChangeFeed;
 import io.edgeauth.broker.store.Store;
 import io.edgeauth.broker.store.StoreUnavailableException;
+import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
+import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
+import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.KeyValue;
@@ -107,6 +110,16 @@ public final class RedisStore implements Store {
             throw new StoreUnavailableException("store.type redis: cannot reach Redis at " + settings.describe() + ": "
                     + RedisHealth.summary(e), e);
         }
+    }
+
+    /**
+     * Bucket4j buckets on this Redis (compare-and-swap on the command connection), each key expiring
+     * 10 s after its bucket would be full again, for budgets shared by every node.
+     */
+    public AsyncProxyManager<String> rateLimitBuckets() {
+        return Bucket4jLettuce.casBasedBuilder(connection)
+                .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
+                .build().asAsync();
     }
 
     /** The change feed on this Redis (streams {@code ea:feed:<name>}). */
