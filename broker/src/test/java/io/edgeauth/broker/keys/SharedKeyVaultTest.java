@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.edgeauth.broker.crypto.TokenAlgorithm;
-import io.edgeauth.broker.store.redis.RedisSettings;
 import io.edgeauth.broker.store.redis.RedisStore;
 import io.edgeauth.broker.testsupport.RedisServer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -44,8 +42,7 @@ class SharedKeyVaultTest {
     }
 
     static RedisStore node() {
-        return RedisStore.connect(new RedisSettings(redis.uri(), "", "", null, Duration.ofSeconds(2), 1000),
-                Clock.systemUTC(), new SimpleMeterRegistry());
+        return redis.connectStore();
     }
 
     static SigningKeyStore keys(RedisStore store, SecretKey kek, String tenant) throws Exception {

@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import io.edgeauth.broker.store.redis.RedisSettings;
+import io.edgeauth.broker.store.redis.RedisStore;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -78,6 +80,12 @@ public final class RedisServer implements AutoCloseable {
         env.put("EDGEAUTH_TENANTS", "[{\"id\":\"default\",\"issuer\":\"https://edge.test\"}]");
         env.put("EDGEAUTH_TOKENS_AUDIENCES", "[\"edgeauth\"]");
         return env;
+    }
+
+    /** A {@link RedisStore} on this server as a broker node would open it (2 s timeout, streams of 1000). */
+    public RedisStore connectStore() {
+        return RedisStore.connect(new RedisSettings(uri(), "", "", null, Duration.ofSeconds(2), 1000),
+                java.time.Clock.systemUTC(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }
 
     public String uri() {

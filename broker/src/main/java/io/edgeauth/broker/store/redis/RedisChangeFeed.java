@@ -1,7 +1,6 @@
 package io.edgeauth.broker.store.redis;
 
 import io.edgeauth.broker.store.ChangeFeed;
-import io.edgeauth.broker.store.StoreUnavailableException;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisException;
@@ -19,7 +18,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,21 +92,21 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
             ttl = Long.toString(millis);
         }
         String px = ttl;
-        call("feed-put", () -> redis.eval(PUT, ScriptOutputType.VALUE,
+        health.call("feed-put", () -> redis.eval(PUT, ScriptOutputType.VALUE,
                 new String[] {RedisStore.key(space, key), STREAM_PREFIX + feed},
                 value, bytes(px), maxLength, bytes(key)));
     }
 
     @Override
     public void remove(String feed, String space, String key) {
-        call("feed-remove", () -> redis.eval(REMOVE, ScriptOutputType.VALUE,
+        health.call("feed-remove", () -> redis.eval(REMOVE, ScriptOutputType.VALUE,
                 new String[] {RedisStore.key(space, key), STREAM_PREFIX + feed}, maxLength, bytes(key)));
     }
 
     @Override
     public synchronized AutoCloseable follow(String feed, Consumer<Change> listener, Runnable resync) {
         String stream = STREAM_PREFIX + feed;
-        StreamState state = call("feed-follow", () -> state(stream));
+        StreamState state = health.call("feed-follow", () -> state(stream));
         Follower f = new Follower(stream, listener, resync, state);
         if (followers.putIfAbsent(stream, f) != null) {
             throw new IllegalStateException("feed " + feed + " is already followed");
@@ -142,8 +140,14 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
                 @SuppressWarnings("unchecked")
                 XReadArgs.StreamOffset<String>[] offsets = current.stream()
                         .map(f -> XReadArgs.StreamOffset.from(f.stream, f.lastId)).toArray(XReadArgs.StreamOffset[]::new);
-                List<StreamMessage<String, byte[]>> messages = offsets.length == 0 ? List.of()
-                        : readConnection.sync().xread(XReadArgs.Builder.block(block).count(READ_BATCH), offsets);
+                if (offsets.length == 0) { // every follower left: nothing to read until one follows again
+                    if (!pause(block.toMillis())) {
+                        return;
+                    }
+                    continue;
+                }
+                List<StreamMessage<String, byte[]>> messages =
+                        readConnection.sync().xread(XReadArgs.Builder.block(block).count(READ_BATCH), offsets);
                 health.ok();
                 backoff = 50;
                 for (StreamMessage<String, byte[]> m : messages) {
@@ -252,16 +256,6 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
         }
     }
 
-    private <T> T call(String operation, Supplier<T> command) {
-        try {
-            T result = command.get();
-            health.ok();
-            return result;
-        } catch (RedisException e) {
-            health.failed(operation, e);
-            throw new StoreUnavailableException("shared store " + operation + " failed: " + RedisHealth.summary(e), e);
-        }
-    }
 
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);

@@ -1,8 +1,11 @@
 package io.edgeauth.broker.store.redis;
 
+import io.edgeauth.broker.store.StoreUnavailableException;
+import io.lettuce.core.RedisException;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +52,18 @@ final class RedisHealth {
                 outage = null;
             }
             LOG.info("shared store reachable again ({})", target);
+        }
+    }
+
+    /** Runs a command: success ends an outage, a Redis failure marks one and becomes {@link StoreUnavailableException}. */
+    <T> T call(String operation, Supplier<T> command) {
+        try {
+            T result = command.get();
+            ok();
+            return result;
+        } catch (RedisException e) {
+            failed(operation, e);
+            throw new StoreUnavailableException("shared store " + operation + " failed: " + summary(e), e);
         }
     }
 

@@ -33,7 +33,6 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
-import java.util.function.Supplier;
 
 /**
  * The {@link Store} on Redis through Lettuce, shared by every node of a deployment. Each entry is one
@@ -129,7 +128,7 @@ public final class RedisStore implements Store {
 
     @Override
     public Optional<byte[]> get(String space, String key) {
-        return Optional.ofNullable(call("get", () -> redis.get(key(space, key))));
+        return Optional.ofNullable(health.call("get", () -> redis.get(key(space, key))));
     }
 
     @Override
@@ -139,7 +138,7 @@ public final class RedisStore implements Store {
             remove(space, key); // already expired: what put means is "gone"
             return;
         }
-        call("put", () -> ttl == null ? redis.set(key(space, key), value)
+        health.call("put", () -> ttl == null ? redis.set(key(space, key), value)
                 : redis.set(key(space, key), value, SetArgs.Builder.px(ttl)));
     }
 
@@ -147,17 +146,17 @@ public final class RedisStore implements Store {
     public boolean putIfAbsent(String space, String key, byte[] value, Instant expiresAt) {
         Long ttl = ttlMillis(expiresAt);
         SetArgs args = ttl == null ? SetArgs.Builder.nx() : SetArgs.Builder.nx().px(Math.max(1, ttl));
-        return "OK".equals(call("putIfAbsent", () -> redis.set(key(space, key), value, args)));
+        return "OK".equals(health.call("putIfAbsent", () -> redis.set(key(space, key), value, args)));
     }
 
     @Override
     public Optional<byte[]> take(String space, String key) {
-        return Optional.ofNullable(call("take", () -> redis.getdel(key(space, key))));
+        return Optional.ofNullable(health.call("take", () -> redis.getdel(key(space, key))));
     }
 
     @Override
     public boolean remove(String space, String key) {
-        return call("remove", () -> redis.del(key(space, key))) > 0;
+        return health.call("remove", () -> redis.del(key(space, key))) > 0;
     }
 
     @Override
@@ -167,9 +166,9 @@ public final class RedisStore implements Store {
         ScanCursor cursor = ScanCursor.INITIAL;
         do {
             ScanCursor from = cursor;
-            KeyScanCursor<String> page = call("scan", () -> redis.scan(from, args));
+            KeyScanCursor<String> page = health.call("scan", () -> redis.scan(from, args));
             if (!page.getKeys().isEmpty()) {
-                for (KeyValue<String, byte[]> kv : call("mget", () -> redis.mget(page.getKeys().toArray(String[]::new)))) {
+                for (KeyValue<String, byte[]> kv : health.call("mget", () -> redis.mget(page.getKeys().toArray(String[]::new)))) {
                     if (kv.hasValue()) { // expired or removed since the scan saw it: skipped
                         action.accept(kv.getKey().substring(prefix.length()), kv.getValue());
                     }
@@ -208,16 +207,6 @@ public final class RedisStore implements Store {
         return expiresAt == null ? null : expiresAt.toEpochMilli() - clock.millis();
     }
 
-    private <T> T call(String operation, Supplier<T> command) {
-        try {
-            T result = command.get();
-            health.ok();
-            return result;
-        } catch (RedisException e) {
-            health.failed(operation, e);
-            throw new StoreUnavailableException("shared store " + operation + " failed: " + RedisHealth.summary(e), e);
-        }
-    }
 
     private static String globEscape(String s) {
         return s.replaceAll("([*?\\[\\]\\\\])", "\\\\$1");

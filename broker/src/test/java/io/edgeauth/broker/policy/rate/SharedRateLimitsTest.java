@@ -5,12 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.edgeauth.broker.policy.RateLimiter;
 import io.edgeauth.broker.policy.RatePlan;
-import io.edgeauth.broker.store.redis.RedisSettings;
 import io.edgeauth.broker.store.redis.RedisStore;
 import io.edgeauth.broker.testsupport.RedisServer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,8 +38,7 @@ class SharedRateLimitsTest {
     }
 
     static RedisStore node() {
-        return RedisStore.connect(new RedisSettings(redis.uri(), "", "", null, Duration.ofSeconds(2), 1000),
-                Clock.systemUTC(), new SimpleMeterRegistry());
+        return redis.connectStore();
     }
 
     static SharedRateLimits limits(RedisStore store) {
