@@ -99,20 +99,22 @@ public final class SigningKeyStore implements KeyResolver {
             throw new IllegalArgumentException("maxTokenLifetime must be positive");
         }
         SigningKeyStore store = new SigningKeyStore(vault, maxTokenLifetime, clock);
-        Map<String, TenantState> states = new LinkedHashMap<>();
-        Map<String, String> byIssuer = new HashMap<>();
-        for (TenantKeySettings s : tenants) {
-            if (states.containsKey(s.tenantId())) {
-                throw new IllegalArgumentException("duplicate tenant " + s.tenantId());
+        synchronized (store) { // a change another node makes while we load waits, then is read on top
+            vault.onChange(store::reload);
+            Map<String, TenantState> states = new LinkedHashMap<>();
+            Map<String, String> byIssuer = new HashMap<>();
+            for (TenantKeySettings s : tenants) {
+                if (states.containsKey(s.tenantId())) {
+                    throw new IllegalArgumentException("duplicate tenant " + s.tenantId());
+                }
+                if (byIssuer.putIfAbsent(s.issuer(), s.tenantId()) != null) {
+                    throw new IllegalArgumentException("issuer " + s.issuer() + " configured for two tenants");
+                }
+                states.put(s.tenantId(), store.load(s));
             }
-            if (byIssuer.putIfAbsent(s.issuer(), s.tenantId()) != null) {
-                throw new IllegalArgumentException("issuer " + s.issuer() + " configured for two tenants");
-            }
-            states.put(s.tenantId(), store.load(s));
+            store.tenants = Map.copyOf(states);
+            store.issuers = Map.copyOf(byIssuer);
         }
-        store.tenants = Map.copyOf(states);
-        store.issuers = Map.copyOf(byIssuer);
-        vault.onChange(store::reload);
         return store;
     }
 
