@@ -30,13 +30,28 @@ final class MqttWire {
 
     /** CONNECT with clean start, keep-alive 60 s, username and password ({@code level} 4 = 3.1.1, 5 = MQTT 5). */
     static byte[] connect(int level, String clientId, String username, byte[] password) {
+        return connect(level, clientId, username, password, 0);
+    }
+
+    /**
+     * CONNECT as above; {@code sessionExpirySeconds} above 0 asks for a persistent session (MQTT 5: no clean
+     * start and that Session Expiry Interval; 3.1.1: clean session off, kept until the broker's maximum).
+     */
+    static byte[] connect(int level, String clientId, String username, byte[] password, int sessionExpirySeconds) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         writeString(body, "MQTT");
         body.write(level);
-        body.write(0x80 | 0x40 | 0x02); // username, password, clean session / clean start
+        body.write(0x80 | 0x40 | (sessionExpirySeconds > 0 ? 0 : 0x02)); // username, password, clean session / start
         body.write(0);
         body.write(60);
-        if (level >= 5) {
+        if (level >= 5 && sessionExpirySeconds > 0) {
+            body.write(5); // properties: Session Expiry Interval (Receive Maximum left at 65535: the broker's window)
+            body.write(0x11);
+            body.write(sessionExpirySeconds >>> 24);
+            body.write(sessionExpirySeconds >>> 16);
+            body.write(sessionExpirySeconds >>> 8);
+            body.write(sessionExpirySeconds);
+        } else if (level >= 5) {
             body.write(0); // no properties: Receive Maximum defaults to 65535, the broker's own window applies
         }
         writeString(body, clientId);
