@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class StoreSettingsTest {
     static BrokerConfig load(Map<String, String> store) {
         Map<String, String> env = new HashMap<>(store);
-        env.put("EDGEAUTH_DATA_DIR", "/tmp/unused");
+        env.put("EDGEAUTH_DATA_DIR", "unused-data-dir"); // only loaded, never created
         return new ConfigLoader().load(null, env);
     }
 
