@@ -24,8 +24,10 @@ import io.edgeauth.broker.http.HttpApi;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
 import io.edgeauth.broker.revocation.RevocationService;
+import io.edgeauth.broker.cluster.OutagePolicy;
+import io.edgeauth.broker.cluster.SharedState;
+import io.edgeauth.broker.revocation.Revocation;
 import io.edgeauth.broker.mqtt.persist.SessionJournal;
-import io.edgeauth.broker.store.MvStoreStore;
 import io.edgeauth.broker.store.Store;
 import io.edgeauth.broker.wallet.ClaimCodes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -57,13 +59,14 @@ public final class Broker implements AutoCloseable {
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final Vertx vertx;
     private BrokerConfig config;
+    private SharedState shared;
     private Store store;
     private DeviceRegistry registry;
     private RevocationService revocations;
     private AdminCredential adminCredential;
     private PrometheusMeterRegistry meters;
     private HttpServer http;
-    private LocalRateLimits rateLimits;
+    private io.edgeauth.broker.policy.RateLimits rateLimits;
     private TopicRouter router;
     private MqttEdge mqtt;
     private CoapEdge coap;
@@ -94,11 +97,15 @@ public final class Broker implements AutoCloseable {
         new JvmThreadMetrics().bindTo(meters);
         new ProcessorMetrics().bindTo(meters);
         AuditLog audit = new Slf4jAuditLog();
-        store = new MvStoreStore(dataDir.resolve("state.mv.db"), clock);
-        ownerOnly(dataDir.resolve("state.mv.db"));
-        closeables.add(0, store);
-        registry = new DeviceRegistry(store);
-        revocations = new RevocationService(store, clock, config.tokens().maxLifetime(), config.tokens().clockLeeway());
+        shared = SharedState.open(config.store(), dataDir, clock, meters);
+        closeables.add(0, shared);
+        store = shared.store();
+        if (shared.type().equals("embedded")) {
+            ownerOnly(dataDir.resolve("state.mv.db"));
+        }
+        registry = new DeviceRegistry(store, shared.feed());
+        revocations = new RevocationService(store, shared.feed(), clock, config.tokens().maxLifetime(),
+                config.tokens().clockLeeway());
         adminCredential = AdminCredential.loadOrCreate(dataDir);
 
         // bind HTTP first: with port 0 the public URL (issuer, token audience) is only known now
@@ -117,15 +124,22 @@ public final class Broker implements AutoCloseable {
         closeables.add(0, scheduler::shutdownNow);
         scheduler.scheduleWithFixedDelay(this::prune, 1, 1, TimeUnit.MINUTES);
 
-        TokenAuthority tokens = TokenAuthority.create(config, dataDir, store, registry, revocations, scheduler,
+        TokenAuthority tokens = TokenAuthority.create(config, shared.keyVault(), store, registry, revocations, scheduler,
                 clock, audit, meters);
         closeables.add(0, tokens);
         GeoPolicy geo = new GeoPolicy(config.region().geohash());
         BrokerConfig.ConnectionGuard guard = config.connectionGuard();
-        rateLimits = new LocalRateLimits(new LocalRateLimits.Settings(guard.perDevicePerMinute(),
-                guard.perAddressPerMinute(), guard.failedAttemptCost(), 1_000_000, Duration.ofMinutes(10)));
+        rateLimits = shared.rateLimits(new LocalRateLimits(new LocalRateLimits.Settings(guard.perDevicePerMinute(),
+                guard.perAddressPerMinute(), guard.failedAttemptCost(), 1_000_000, Duration.ofMinutes(10))),
+                1_000_000, Duration.ofMinutes(10));
         Function<String, RatePlan> ratePlans = this::ratePlan;
-        AuthPipeline pipeline = new DefaultAuthPipeline(tokens.verifier(), revocations, registry, rateLimits, geo,
+        revocations.subscribe(r -> {
+            if (r.kind() == Revocation.Kind.KID) { // cached verifications by that key go; jti/sub are checked on each hit
+                tokens.verifier().invalidateAll();
+            }
+        });
+        AuthPipeline pipeline = new DefaultAuthPipeline(tokens.verifier(),
+                OutagePolicy.forNewAuthentications(revocations, store, config.store().onOutage()), registry, rateLimits, geo,
                 tokens::tenantOfIssuer, regionOfIssuer(), config.defaultRatePlan(), audit, meters);
         router = new TopicRouter(10_000, reason -> meters.counter("edgeauth.router.drops", "reason", reason).increment());
 
@@ -208,12 +222,15 @@ public final class Broker implements AutoCloseable {
     }
 
     private JsonObject health(TokenAuthority tokens) {
-        return new JsonObject().put("status", "UP")
+        java.util.Optional<String> outage = shared.unavailableReason();
+        JsonObject status = new JsonObject().put("status", outage.isPresent() ? "DEGRADED" : "UP");
+        outage.ifPresent(reason -> status.put("reason", reason));
+        return status
                 .put("cryptoProvider", tokens.cryptoProvider())
                 .put("signatureRecovery", tokens.walletRecovery())
                 .put("devices", registry.size())
                 .put("revocations", revocations.size())
-                .put("store", config.store().type())
+                .put("store", shared.type())
                 .put("listeners", new io.vertx.core.json.JsonArray(listenerSummary()));
     }
 

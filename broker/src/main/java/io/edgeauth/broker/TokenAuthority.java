@@ -9,6 +9,7 @@ import io.edgeauth.broker.crypto.Signatures;
 import io.edgeauth.broker.crypto.TokenAlgorithm;
 import io.edgeauth.broker.keys.JwksFetcher;
 import io.edgeauth.broker.keys.KeyResolver;
+import io.edgeauth.broker.keys.KeyVault;
 import io.edgeauth.broker.keys.SharedSecret;
 import io.edgeauth.broker.keys.SigningKeyStore;
 import io.edgeauth.broker.keys.TenantKeySettings;
@@ -43,7 +44,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -78,14 +78,14 @@ final class TokenAuthority implements AutoCloseable {
     private final BrokerConfig config;
     private final List<AutoCloseable> resources = new ArrayList<>();
 
-    private TokenAuthority(BrokerConfig config, Path dataDir, Store store, DeviceRegistry registry,
+    private TokenAuthority(BrokerConfig config, KeyVault keyVault, Store store, DeviceRegistry registry,
                            RevocationService revocations, ScheduledExecutorService scheduler, Clock clock,
                            AuditLog audit, MeterRegistry meters) throws IOException {
         this.config = config;
         BrokerConfig.Tokens t = config.tokens();
         crypto = CryptoProviders.select(config.crypto().useNativeProvider());
         Signatures signatures = new Signatures(crypto);
-        keys = SigningKeyStore.open(dataDir, tenantKeys(config), t.maxLifetime(), clock);
+        keys = SigningKeyStore.open(keyVault, tenantKeys(config), t.maxLifetime(), clock);
         keys.schedulePruning(scheduler, Duration.ofMinutes(5));
         trusted = new TrustedIssuers(trustedIssuers(config), JwksFetcher.http(Duration.ofSeconds(10)), clock);
         trusted.start(scheduler);
@@ -131,13 +131,13 @@ final class TokenAuthority implements AutoCloseable {
                 Duration.ofMinutes(2), clock, audit, meters);
     }
 
-    static TokenAuthority create(BrokerConfig config, Path dataDir, Store store, DeviceRegistry registry,
+    static TokenAuthority create(BrokerConfig config, KeyVault keyVault, Store store, DeviceRegistry registry,
                                  RevocationService revocations, ScheduledExecutorService scheduler, Clock clock,
                                  AuditLog audit, MeterRegistry meters) {
         try {
-            return new TokenAuthority(config, dataDir, store, registry, revocations, scheduler, clock, audit, meters);
+            return new TokenAuthority(config, keyVault, store, registry, revocations, scheduler, clock, audit, meters);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot open the signing key store in " + dataDir, e);
+            throw new UncheckedIOException("cannot open the signing key store: " + e.getMessage(), e);
         }
     }
 

@@ -117,8 +117,18 @@ public record BrokerConfig(
      */
     public record ConnectionGuard(int perDevicePerMinute, int perAddressPerMinute, int failedAttemptCost) { }
 
-    /** Durable state: {@code embedded} (MVStore file in the data dir) or {@code redis}. */
-    public record Store(String type, String redisUri) { }
+    /**
+     * Durable state: {@code embedded} (MVStore file in the data dir) or {@code redis} (shared by several
+     * nodes): {@code redisUri} redis://, rediss:// (TLS), redis-sentinel:// or rediss-sentinel://, never
+     * with a password in it ({@code redisPassword}, with {@code redisUser} for a Redis 6 ACL user);
+     * {@code redisTrustStore} a PEM file of CA certificates for TLS (empty: the JDK's);
+     * {@code redisTimeout} how long a command may take before it counts as an outage;
+     * {@code changeStreamLength} the entries each change stream keeps for nodes catching up;
+     * {@code onOutage} {@code fail-closed} or {@code fail-open-revocations} (see {@code docs/scale-out.md});
+     * {@code keyEncryptionKeyFile} the key (32 bytes, base64) every node encrypts the shared signing keys under.
+     */
+    public record Store(String type, String redisUri, String redisUser, String redisPassword, Path redisTrustStore,
+                        Duration redisTimeout, int changeStreamLength, String onOutage, Path keyEncryptionKeyFile) { }
 
     public BrokerConfig {
         tenants = tenants == null ? List.of() : List.copyOf(tenants);

@@ -82,12 +82,7 @@ public final class ConfigValidator {
                 errors.add("defaultRatePlan: '" + c.defaultRatePlan() + "' is not one of ratePlans " + c.ratePlans().keySet());
             }
         }
-        if (!Set.of("embedded", "redis").contains(c.store().type())) {
-            errors.add("store.type: expected embedded or redis, got '" + c.store().type() + "'");
-        } else if (c.store().type().equals("redis")
-                && (c.store().redisUri() == null || !c.store().redisUri().startsWith("redis"))) {
-            errors.add("store.redisUri: store.type redis needs a redis:// or rediss:// URI");
-        }
+        StoreSettingsCheck.check(errors, c);
         positive(errors, "connectionGuard.perDevicePerMinute", c.connectionGuard().perDevicePerMinute(), 1, 1_000_000);
         positive(errors, "connectionGuard.perAddressPerMinute", c.connectionGuard().perAddressPerMinute(), 1, 100_000_000);
         positive(errors, "connectionGuard.failedAttemptCost", c.connectionGuard().failedAttemptCost(), 0, 1000);

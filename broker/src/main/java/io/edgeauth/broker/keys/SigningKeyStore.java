@@ -8,7 +8,6 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import io.edgeauth.broker.crypto.TokenAlgorithm;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
@@ -23,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -31,10 +31,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Per-tenant signing keys, kept on disk under {@code <data>/keys/<tenant>/}: one
- * {@code <kid>.jwk.json} (private JWK) per key and a {@code state.json} naming the active key and the
- * retired ones with the time after which they may be dropped. Directories are 700 and files 600;
- * key material is never logged (the kid only).
+ * Per-tenant signing keys in a {@link KeyVault}: on disk under {@code <data>/keys/<tenant>/} (one
+ * {@code <kid>.jwk.json} private JWK per key and a {@code state.json} naming the active key and the
+ * retired ones with the time after which they may be dropped; directories 700, files 600) or, for
+ * several nodes, encrypted in the shared store, where a rotation on one node reaches every node's
+ * snapshot through the vault's change notices. Key material is never logged (the kid only).
  *
  * <p>A tenant without keys gets one on first start (ES256/P-256 by default, Ed25519 or RSA 2048 as
  * configured). {@link #rotate} makes a new key the signer; the old public key stays in the JWKS and
@@ -50,8 +51,6 @@ public final class SigningKeyStore implements KeyResolver {
     private static final Logger LOG = LoggerFactory.getLogger(SigningKeyStore.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration LEEWAY_MARGIN = Duration.ofSeconds(30);
-    private static final int MAX_FILE_BYTES = 64 * 1024;
-    private static final String STATE_FILE = "state.json";
 
     /** A key of a tenant that still verifies: the active one (dropAfter null) or a retired one. */
     private record Entry(JWK jwk, VerificationKey key, Instant retiredAt, Instant dropAfter) {
@@ -62,14 +61,14 @@ public final class SigningKeyStore implements KeyResolver {
                                Map<String, VerificationKey> byKid, Map<String, Instant> dropAfter) {
     }
 
-    private final Path keysDir;
+    private final KeyVault vault;
     private final Duration maxTokenLifetime;
     private final Clock clock;
     private volatile Map<String, TenantState> tenants; // tenantId -> state
     private volatile Map<String, String> issuers;      // issuer -> tenantId
 
-    private SigningKeyStore(Path keysDir, Duration maxTokenLifetime, Clock clock) {
-        this.keysDir = keysDir;
+    private SigningKeyStore(KeyVault vault, Duration maxTokenLifetime, Clock clock) {
+        this.vault = vault;
         this.maxTokenLifetime = maxTokenLifetime;
         this.clock = clock;
     }
@@ -88,27 +87,52 @@ public final class SigningKeyStore implements KeyResolver {
     public static SigningKeyStore open(Path dataDir, Collection<TenantKeySettings> tenants,
                                        Duration maxTokenLifetime, Clock clock) throws IOException {
         Objects.requireNonNull(dataDir, "dataDir");
+        return open(new FileKeyVault(dataDir.resolve("keys")), tenants, maxTokenLifetime, clock);
+    }
+
+    /** Opens the key store on {@code vault}; with a shared vault, other nodes' rotations are followed. */
+    public static SigningKeyStore open(KeyVault vault, Collection<TenantKeySettings> tenants,
+                                       Duration maxTokenLifetime, Clock clock) throws IOException {
+        Objects.requireNonNull(vault, "vault");
         Objects.requireNonNull(clock, "clock");
         if (maxTokenLifetime == null || maxTokenLifetime.isNegative() || maxTokenLifetime.isZero()) {
             throw new IllegalArgumentException("maxTokenLifetime must be positive");
         }
-        SigningKeyStore store = new SigningKeyStore(dataDir.resolve("keys"), maxTokenLifetime, clock);
-        KeyFiles.secureDirectory(dataDir);
-        KeyFiles.secureDirectory(store.keysDir);
-        Map<String, TenantState> states = new LinkedHashMap<>();
-        Map<String, String> byIssuer = new HashMap<>();
-        for (TenantKeySettings s : tenants) {
-            if (states.containsKey(s.tenantId())) {
-                throw new IllegalArgumentException("duplicate tenant " + s.tenantId());
+        SigningKeyStore store = new SigningKeyStore(vault, maxTokenLifetime, clock);
+        synchronized (store) { // a change another node makes while we load waits, then is read on top
+            vault.onChange(store::reload);
+            Map<String, TenantState> states = new LinkedHashMap<>();
+            Map<String, String> byIssuer = new HashMap<>();
+            for (TenantKeySettings s : tenants) {
+                if (states.containsKey(s.tenantId())) {
+                    throw new IllegalArgumentException("duplicate tenant " + s.tenantId());
+                }
+                if (byIssuer.putIfAbsent(s.issuer(), s.tenantId()) != null) {
+                    throw new IllegalArgumentException("issuer " + s.issuer() + " configured for two tenants");
+                }
+                states.put(s.tenantId(), store.load(s));
             }
-            if (byIssuer.putIfAbsent(s.issuer(), s.tenantId()) != null) {
-                throw new IllegalArgumentException("issuer " + s.issuer() + " configured for two tenants");
-            }
-            states.put(s.tenantId(), store.load(s));
+            store.tenants = Map.copyOf(states);
+            store.issuers = Map.copyOf(byIssuer);
         }
-        store.tenants = Map.copyOf(states);
-        store.issuers = Map.copyOf(byIssuer);
         return store;
+    }
+
+    /** Another node changed a tenant's keys: read its state again (unknown tenants are not ours). */
+    private synchronized void reload(String tenantId) {
+        TenantState current = tenants.get(tenantId);
+        if (current == null) {
+            return;
+        }
+        try {
+            TenantState next = read(current.settings()).orElse(current);
+            if (!next.active().kid().equals(current.active().kid()) || next.entries().size() != current.entries().size()) {
+                LOG.info("tenant {}: signing keys changed on another node, active kid {}", tenantId, next.active().kid());
+            }
+            publish(next);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("tenant {}: cannot reload signing keys changed on another node: {}", tenantId, e.toString());
+        }
     }
 
     /** Tenant ids in this store. */
@@ -163,11 +187,15 @@ public final class SigningKeyStore implements KeyResolver {
      * token it signed has expired. Returns the new kid.
      */
     public synchronized String rotate(String tenantId) throws IOException {
-        TenantState st = state(tenantId);
-        TenantState next = rotated(st, st.settings().algorithm());
+        TenantState before = state(tenantId);
+        TenantState next = vault.exclusive(tenantId, () -> {
+            // with a shared vault another node may have rotated since our snapshot: start from the stored state
+            TenantState st = read(before.settings()).orElse(before);
+            return rotated(st, st.settings().algorithm());
+        });
         publish(next);
         LOG.info("rotated signing key of tenant {}: new kid {}, retired kid {}", tenantId,
-                next.active().kid(), st.active().kid());
+                next.active().kid(), before.active().kid());
         return next.active().kid();
     }
 
@@ -226,27 +254,46 @@ public final class SigningKeyStore implements KeyResolver {
         tenants = Map.copyOf(copy);
     }
 
-    private Path tenantDir(String tenantId) {
-        return keysDir.resolve(KeyIds.requireTenant(tenantId));
+    private TenantState load(TenantKeySettings s) throws IOException {
+        Optional<TenantState> stored = read(s);
+        if (stored.isEmpty()) {
+            TenantState fresh = build(s, newKey(s), List.of());
+            if (vault.createState(s.tenantId(), stateJson(fresh))) {
+                LOG.info("generated {} signing key for tenant {}: kid {}", s.algorithm(), s.tenantId(), fresh.active().kid());
+                return fresh;
+            }
+            vault.deleteKey(s.tenantId(), fresh.active().kid()); // another node created the tenant's first key
+            stored = read(s);
+            if (stored.isEmpty()) {
+                throw new IOException("tenant " + s.tenantId() + ": key state vanished while starting");
+            }
+        }
+        TenantState st = pruned(stored.get());
+        if (st.active().algorithm() != s.algorithm()) {
+            LOG.info("tenant {}: configured algorithm changed to {}, rotating", s.tenantId(), s.algorithm());
+            TenantState current = st;
+            st = vault.exclusive(s.tenantId(), () -> rotated(current, s.algorithm()));
+        } else if (st != stored.get()) {
+            vault.writeState(s.tenantId(), stateJson(st));
+        }
+        LOG.info("loaded signing keys of tenant {}: active kid {}, {} retired", s.tenantId(), st.active().kid(),
+                st.entries().size() - 1);
+        return st;
     }
 
-    private TenantState load(TenantKeySettings s) throws IOException {
-        Path dir = tenantDir(s.tenantId());
-        KeyFiles.secureDirectory(dir);
-        Path stateFile = dir.resolve(STATE_FILE);
-        if (!Files.exists(stateFile)) {
-            TenantState fresh = build(s, newKey(s, dir), List.of());
-            writeState(dir, fresh);
-            LOG.info("generated {} signing key for tenant {}: kid {}", s.algorithm(), s.tenantId(), fresh.active().kid());
-            return fresh;
+    /** The tenant's stored state with its keys, or empty before its first key. */
+    private Optional<TenantState> read(TenantKeySettings s) throws IOException {
+        Optional<String> text = vault.readState(s.tenantId());
+        if (text.isEmpty()) {
+            return Optional.empty();
         }
-        JsonNode state = JSON.readTree(KeyFiles.read(stateFile, MAX_FILE_BYTES));
-        JWK active = readKey(dir, state.path("active").asText(null));
+        JsonNode state = JSON.readTree(text.get());
+        JWK active = readKey(s.tenantId(), state.path("active").asText(null));
         List<Entry> retired = new ArrayList<>();
         for (JsonNode r : state.path("retired")) {
             String kid = r.path("kid").asText(null);
             try {
-                JWK jwk = readKey(dir, kid);
+                JWK jwk = readKey(s.tenantId(), kid);
                 retired.add(entry(s, jwk, Instant.parse(r.path("retiredAt").asText()),
                         Instant.parse(r.path("dropAfter").asText())));
             } catch (IOException | RuntimeException e) {
@@ -254,21 +301,11 @@ public final class SigningKeyStore implements KeyResolver {
                 LOG.warn("tenant {}: skipping unreadable retired key {}: {}", s.tenantId(), kid, e.getMessage());
             }
         }
-        TenantState st = pruned(build(s, active, retired));
-        if (st.active().algorithm() != s.algorithm()) {
-            LOG.info("tenant {}: configured algorithm changed to {}, rotating", s.tenantId(), s.algorithm());
-            st = rotated(st, s.algorithm());
-        } else {
-            writeState(dir, st);
-        }
-        LOG.info("loaded signing keys of tenant {}: active kid {}, {} retired", s.tenantId(), st.active().kid(),
-                st.entries().size() - 1);
-        return st;
+        return Optional.of(build(s, active, retired));
     }
 
     private TenantState rotated(TenantState st, TokenAlgorithm alg) throws IOException {
         TenantKeySettings s = st.settings();
-        Path dir = tenantDir(s.tenantId());
         Instant now = clock.instant();
         Instant dropAfter = now.plus(maxTokenLifetime).plus(LEEWAY_MARGIN);
         List<Entry> retired = new ArrayList<>();
@@ -280,8 +317,8 @@ public final class SigningKeyStore implements KeyResolver {
             }
         }
         TenantKeySettings withAlg = new TenantKeySettings(s.tenantId(), s.issuer(), alg, s.hs256());
-        TenantState next = build(withAlg, newKey(withAlg, dir), retired);
-        writeState(dir, next); // state last: until it is written, the old key stays the active one
+        TenantState next = build(withAlg, newKey(withAlg), retired);
+        vault.writeState(s.tenantId(), stateJson(next)); // state last: until it is written, the old key stays the active one
         return pruned(next);
     }
 
@@ -299,34 +336,33 @@ public final class SigningKeyStore implements KeyResolver {
         if (drop.isEmpty()) {
             return st;
         }
-        Path dir = tenantDir(st.settings().tenantId());
+        String tenant = st.settings().tenantId();
         TenantState next = build(st.settings(), st.entries().get(0).jwk(), keep.subList(1, keep.size()));
-        writeState(dir, next);
+        vault.writeState(tenant, stateJson(next));
         for (String kid : drop) {
-            Files.deleteIfExists(dir.resolve(kid + ".jwk.json"));
+            vault.deleteKey(tenant, kid);
             LOG.info("tenant {}: pruned retired key {}", st.settings().tenantId(), kid);
         }
         return next;
     }
 
-    private JWK newKey(TenantKeySettings s, Path dir) throws IOException {
+    private JWK newKey(TenantKeySettings s) throws IOException {
         try {
             JWK jwk = JwkKeys.generate(s.algorithm());
-            KeyFiles.writeAtomically(dir.resolve(jwk.getKeyID() + ".jwk.json"), jwk.toJSONString());
+            vault.writeKey(s.tenantId(), jwk.getKeyID(), jwk.toJSONString());
             return jwk;
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot generate " + s.algorithm() + " key", e);
         }
     }
 
-    private JWK readKey(Path dir, String kid) throws IOException {
-        // the kid comes from our own state file, but it still becomes a file name: only thumbprints pass
+    private JWK readKey(String tenant, String kid) throws IOException {
+        // the kid comes from our own state, but it still becomes a file name or store key: only thumbprints pass
         if (!KeyIds.isThumbprint(kid)) {
-            throw new IOException("invalid kid in key state of " + dir.getFileName());
+            throw new IOException("invalid kid in key state of " + tenant);
         }
-        Path file = dir.resolve(kid + ".jwk.json");
         try {
-            JWK jwk = JWK.parse(KeyFiles.read(file, MAX_FILE_BYTES));
+            JWK jwk = JWK.parse(vault.readKey(tenant, kid));
             if (!jwk.isPrivate() || !kid.equals(JwkKeys.thumbprint(jwk.toPublicJWK()))) {
                 throw new IOException("key file " + kid + " does not hold the private key for that kid");
             }
@@ -381,7 +417,7 @@ public final class SigningKeyStore implements KeyResolver {
         }
     }
 
-    private void writeState(Path dir, TenantState st) throws IOException {
+    private static String stateJson(TenantState st) throws IOException {
         ObjectNode root = JSON.createObjectNode();
         root.put("version", 1);
         root.put("active", st.active().kid());
@@ -393,6 +429,6 @@ public final class SigningKeyStore implements KeyResolver {
                         .put("dropAfter", e.dropAfter().toString());
             }
         }
-        KeyFiles.writeAtomically(dir.resolve(STATE_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+        return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
     }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.edgeauth.broker.store.ChangeFeed;
+import io.edgeauth.broker.store.LocalChangeFeed;
 import io.edgeauth.broker.store.Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,14 +16,18 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The device registry on the durable {@link Store}, with the whole registry mirrored in memory so the
- * authentication pipeline looks devices up without I/O (a million devices take a few hundred MB; the
- * Redis-backed deployment will swap the mirror for a bounded cache). Keeps an owner index so a wallet
- * session knows its devices. Thread-safe.
+ * authentication pipeline looks devices up without I/O (a million devices take a few hundred MB). Keeps
+ * an owner index so a wallet session knows its devices. With a shared store (several nodes) every
+ * change goes through the {@link ChangeFeed}, which keeps each node's mirror current, and a device
+ * missing from the mirror is read through from the store (registered on another node a moment ago).
+ * Thread-safe.
  */
 public final class DeviceRegistry {
     static final String SPACE = "devices";
+    static final String FEED = "devices";
 
     private final Store store;
+    private final ChangeFeed feed;
     private final ObjectMapper json = new ObjectMapper()
             .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
@@ -29,31 +35,73 @@ public final class DeviceRegistry {
     private final Map<String, Device> devices = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> byOwner = new ConcurrentHashMap<>();
 
+    /** A registry on a store no other node writes to. */
     public DeviceRegistry(Store store) {
+        this(store, new LocalChangeFeed(store));
+    }
+
+    /** A registry whose changes reach, and arrive from, every node following {@code feed}. */
+    public DeviceRegistry(Store store, ChangeFeed feed) {
         this.store = store;
-        store.forEach(SPACE, (id, bytes) -> index(decode(bytes)));
+        this.feed = feed;
+        synchronized (this) { // changes arriving during the load wait, then apply in order on top of it
+            feed.follow(FEED, this::apply, this::reload);
+            store.forEach(SPACE, (id, bytes) -> index(decode(bytes)));
+        }
     }
 
     /** Registers or replaces a device (already validated by {@link DeviceValidator}). */
     public synchronized void register(Device device) {
-        store.put(SPACE, device.id(), encode(device), null);
-        find(device.id()).ifPresent(this::unindex);
-        index(device);
+        feed.put(FEED, SPACE, device.id(), encode(device), null);
+        replace(device);
     }
 
     public Optional<Device> find(String id) {
-        return Optional.ofNullable(devices.get(id));
+        Device d = devices.get(id);
+        if (d == null && feed.shared() && id != null) {
+            // not mirrored yet: the feed brings it in a moment; read it, do not cache it (a removal
+            // applied meanwhile must not be undone)
+            d = store.get(SPACE, id).map(this::decode).orElse(null);
+        }
+        return Optional.ofNullable(d);
     }
 
     /** Removes a device; true if it existed. */
     public synchronized boolean delete(String id) {
-        Device d = devices.get(id);
+        Device d = find(id).orElse(null);
         if (d == null) {
             return false;
         }
-        store.remove(SPACE, id);
+        feed.remove(FEED, SPACE, id);
         unindex(d);
         return true;
+    }
+
+    /** A change from the feed (another node's, or this node's own echo). */
+    private synchronized void apply(ChangeFeed.Change change) {
+        if (change.value().isPresent()) {
+            replace(decode(change.value().get()));
+        } else {
+            Device d = devices.get(change.key());
+            if (d != null) {
+                unindex(d);
+            }
+        }
+    }
+
+    /** Rebuilds the mirror when the feed cannot say what this node missed. */
+    private synchronized void reload() {
+        devices.clear();
+        byOwner.clear();
+        store.forEach(SPACE, (id, bytes) -> index(decode(bytes)));
+    }
+
+    private void replace(Device device) {
+        Device old = devices.get(device.id());
+        if (old != null) {
+            unindex(old);
+        }
+        index(device);
     }
 
     /** Ids of the devices a wallet DID owns. */

@@ -3,6 +3,8 @@ package io.edgeauth.broker.revocation;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.edgeauth.broker.store.ChangeFeed;
+import io.edgeauth.broker.store.LocalChangeFeed;
 import io.edgeauth.broker.store.Store;
 import io.edgeauth.broker.token.RejectionReason;
 import io.edgeauth.broker.token.VerifiedToken;
@@ -26,13 +28,16 @@ import org.slf4j.LoggerFactory;
  * be valid (revocation time + maximum token lifetime + leeway), then pruned; an operator's subject
  * revocation also blocks every token of the subject and all issuance to it until {@link #lift lifted}
  * (see docs/revocation.md). Listeners hear of each new revocation so live sessions can be dropped at
- * once. Thread-safe.
+ * once: this node's own, and (with a shared store) every other node's, which the {@link ChangeFeed}
+ * brings in order and without loss; a lift travels the same way. Thread-safe.
  */
 public final class RevocationService implements RevocationChecker, RevocationEvents, SubjectBlocks {
     private static final Logger LOG = LoggerFactory.getLogger(RevocationService.class);
     static final String SPACE = "revocations";
+    static final String FEED = "revocations";
 
     private final Store store;
+    private final ChangeFeed feed;
     private final Clock clock;
     private final Duration coverage;
     private final ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
@@ -47,10 +52,19 @@ public final class RevocationService implements RevocationChecker, RevocationEve
      * @param leeway           the clock leeway applied to {@code exp}
      */
     public RevocationService(Store store, Clock clock, Duration maxTokenLifetime, Duration leeway) {
+        this(store, new LocalChangeFeed(store), clock, maxTokenLifetime, leeway);
+    }
+
+    /** Revocations shared with every node following {@code feed}. */
+    public RevocationService(Store store, ChangeFeed feed, Clock clock, Duration maxTokenLifetime, Duration leeway) {
         this.store = store;
+        this.feed = feed;
         this.clock = clock;
         this.coverage = maxTokenLifetime.plus(leeway);
-        store.forEach(SPACE, (key, bytes) -> index(decode(bytes)));
+        synchronized (this) { // changes arriving during the load wait, then apply on top of it
+            feed.follow(FEED, this::apply, this::reload);
+            store.forEach(SPACE, (key, bytes) -> index(decode(bytes)));
+        }
     }
 
     /**
@@ -74,9 +88,33 @@ public final class RevocationService implements RevocationChecker, RevocationEve
             return previous;
         }
         Revocation r = new Revocation(kind, value, now, now.plus(coverage), reason, untilLifted);
-        store.put(SPACE, key(kind, value), encode(r), untilLifted ? null : r.keepUntil());
-        index(r);
+        feed.put(FEED, SPACE, key(kind, value), encode(r), untilLifted ? null : r.keepUntil());
+        learn(r);
         LOG.info("revoked {} {} ({})", kind, kind == Revocation.Kind.KID ? value : fingerprint(value), reason);
+        return r;
+    }
+
+    /** A revocation from the feed: another node's, or this node's own echo (ignored). */
+    private void apply(ChangeFeed.Change change) {
+        change.value().map(this::decode).ifPresent(this::learn);
+    }
+
+    /** Reloads every revocation when the feed cannot say what this node missed; the new ones are announced. */
+    private void reload() {
+        store.forEach(SPACE, (key, bytes) -> learn(decode(bytes)));
+    }
+
+    /** Indexes a revocation and tells the listeners, unless it is known already. */
+    private void learn(Revocation r) {
+        synchronized (this) {
+            Revocation known = mapOf(r.kind()).get(r.value());
+            // an older revocation, or one known already (this node's own echo), changes nothing; a lift
+            // (same time, no longer until lifted) does
+            if (known != null && (known.issuedBefore().isAfter(r.issuedBefore()) || known.equals(r))) {
+                return;
+            }
+            index(r);
+        }
         for (Consumer<Revocation> l : listeners) {
             try {
                 l.accept(r);
@@ -84,7 +122,6 @@ public final class RevocationService implements RevocationChecker, RevocationEve
                 LOG.warn("revocation listener failed", e);
             }
         }
-        return r;
     }
 
     /**
@@ -103,7 +140,7 @@ public final class RevocationService implements RevocationChecker, RevocationEve
         if (!bySub.replace(subject, blocking, lifted)) {
             return Optional.empty(); // lifted concurrently
         }
-        store.put(SPACE, key(Revocation.Kind.SUB, subject), encode(lifted), lifted.keepUntil());
+        feed.put(FEED, SPACE, key(Revocation.Kind.SUB, subject), encode(lifted), lifted.keepUntil());
         LOG.info("lifted the block on subject {}", fingerprint(subject));
         return Optional.of(blocking);
     }

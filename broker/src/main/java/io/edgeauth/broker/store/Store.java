@@ -35,6 +35,15 @@ public interface Store extends AutoCloseable {
     /** Drops expired entries; returns how many. */
     long prune(Instant now);
 
+    /**
+     * Why the store cannot serve right now (e.g. "redis unreachable: ..."), or empty while it can. The
+     * embedded store is always available; a remote one reports its outage here for {@code /health} and
+     * the outage policy.
+     */
+    default Optional<String> unavailableReason() {
+        return Optional.empty();
+    }
+
     @Override
     void close();
 }

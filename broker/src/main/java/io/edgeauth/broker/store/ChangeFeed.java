@@ -1,0 +1,36 @@
+package io.edgeauth.broker.store;
+
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Changes every node must learn of, in order and without loss: a write to the {@link Store} and its
+ * announcement happen in one atomic step, and each node follows the feed from the last change it saw,
+ * so a node that was cut off catches up when it reconnects (unlike pub/sub, which drops what a blinking
+ * node missed). When the feed cannot tell what a node missed (the bounded history was trimmed past it,
+ * or the server lost its data), the follower's {@code resync} runs and reloads from the store.
+ * The embedded store is one node: {@link LocalChangeFeed} writes and announces nothing.
+ */
+public interface ChangeFeed {
+
+    /** One change: the key and its new value, or empty for a removal. */
+    record Change(String key, Optional<byte[]> value) { }
+
+    /** {@link Store#put} and append the change to {@code feed}, atomically. */
+    void put(String feed, String space, String key, byte[] value, Instant expiresAt);
+
+    /** {@link Store#remove} and append the removal to {@code feed}, atomically. */
+    void remove(String feed, String space, String key);
+
+    /**
+     * Delivers every change appended to {@code feed} from now on (this node's own included) to
+     * {@code listener}, in order, on one feed thread; {@code resync} runs on that thread when changes
+     * may have been missed. Call before loading the current state, and apply changes idempotently: a
+     * change made during the load may be delivered too. Closing the handle stops the delivery.
+     */
+    AutoCloseable follow(String feed, Consumer<Change> listener, Runnable resync);
+
+    /** True when other nodes share the store (a local miss must be read through from the store). */
+    boolean shared();
+}

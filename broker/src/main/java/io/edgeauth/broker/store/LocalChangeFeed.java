@@ -1,0 +1,33 @@
+package io.edgeauth.broker.store;
+
+import java.time.Instant;
+import java.util.function.Consumer;
+
+/** The single-node {@link ChangeFeed}: writes go to the store, there is nobody to tell. */
+public final class LocalChangeFeed implements ChangeFeed {
+    private final Store store;
+
+    public LocalChangeFeed(Store store) {
+        this.store = store;
+    }
+
+    @Override
+    public void put(String feed, String space, String key, byte[] value, Instant expiresAt) {
+        store.put(space, key, value, expiresAt);
+    }
+
+    @Override
+    public void remove(String feed, String space, String key) {
+        store.remove(space, key);
+    }
+
+    @Override
+    public AutoCloseable follow(String feed, Consumer<Change> listener, Runnable resync) {
+        return () -> { };
+    }
+
+    @Override
+    public boolean shared() {
+        return false;
+    }
+}

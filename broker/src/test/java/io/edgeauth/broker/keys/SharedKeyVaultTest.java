@@ -1,0 +1,114 @@
+package io.edgeauth.broker.keys;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.edgeauth.broker.crypto.TokenAlgorithm;
+import io.edgeauth.broker.store.redis.RedisStore;
+import io.edgeauth.broker.testsupport.RedisServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Signing keys shared by two nodes through Redis: one key set, rotation seen everywhere, encrypted at rest. */
+class SharedKeyVaultTest {
+    @TempDir
+    static Path dir;
+    static RedisServer redis;
+    static final Duration MAX = Duration.ofMinutes(10);
+    static final SecretKey KEK = new SecretKeySpec(new byte[32], "AES");
+
+    @BeforeAll
+    static void start() throws Exception {
+        redis = RedisServer.start(dir);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    static RedisStore node() {
+        return redis.connectStore();
+    }
+
+    static SigningKeyStore keys(RedisStore store, SecretKey kek, String tenant) throws Exception {
+        return SigningKeyStore.open(new SharedKeyVault(store, store.feed(), kek, Clock.systemUTC()),
+                List.of(new TenantKeySettings(tenant, "https://b/" + tenant, TokenAlgorithm.ES256, null)), MAX,
+                Clock.systemUTC());
+    }
+
+    @Test
+    void twoNodesShareOneKeySetAndSeeEachOthersRotation() throws Exception {
+        try (RedisStore a = node(); RedisStore b = node()) {
+            SigningKeyStore onA = keys(a, KEK, "shared");
+            SigningKeyStore onB = keys(b, KEK, "shared");
+            assertThat(onB.activeKey("shared").kid()).isEqualTo(onA.activeKey("shared").kid());
+            String rotated = onA.rotate("shared");
+            await().atMost(Duration.ofSeconds(5)).until(() -> onB.activeKey("shared").kid().equals(rotated));
+            assertThat(onB.publicJwks("shared").getKeys()).hasSize(2); // the retired key verifies its tokens on
+            String again = onB.rotate("shared"); // from B, on top of A's rotation (not of B's old snapshot)
+            await().atMost(Duration.ofSeconds(5)).until(() -> onA.activeKey("shared").kid().equals(again));
+            assertThat(onA.publicJwks("shared").getKeys()).hasSize(3);
+            assertThat(onA.publicJwks("shared").getKeys()).allSatisfy(k -> assertThat(k.isPrivate()).isFalse());
+        }
+    }
+
+    @Test
+    void privateKeysAreStoredOnlyEncryptedAndBoundToTheirKid() throws Exception {
+        try (RedisStore a = node()) {
+            SigningKeyStore onA = keys(a, KEK, "sealed");
+            String kid = onA.activeKey("sealed").kid();
+            assertThat(redis.command("STRLEN", "ea:signing-keys:sealed/" + kid)).matches(":\\d+");
+            byte[] sealed = a.get(SharedKeyVault.KEYS, "sealed/" + kid).orElseThrow();
+            assertThat(new String(sealed, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("\"d\"")
+                    .doesNotContain("\"kty\"");
+            SharedKeyVault wrongKek = new SharedKeyVault(a, a.feed(), new SecretKeySpec(new byte[] {
+                1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
+                29, 30, 31, 32}, "AES"), Clock.systemUTC());
+            assertThatThrownBy(() -> wrongKek.readKey("sealed", kid)).hasMessageContaining("does not decrypt");
+            // a record moved to another kid does not open (the kid is bound as associated data)
+            a.put(SharedKeyVault.KEYS, "sealed/other", sealed, null);
+            SharedKeyVault vault = new SharedKeyVault(a, a.feed(), KEK, Clock.systemUTC());
+            assertThatThrownBy(() -> vault.readKey("sealed", "other")).hasMessageContaining("does not decrypt");
+            a.put(SharedKeyVault.KEYS, "sealed/short", new byte[] {1, 2}, null);
+            assertThatThrownBy(() -> vault.readKey("sealed", "short")).hasMessageContaining("unknown format");
+        }
+    }
+
+    @Test
+    void theKeyEncryptionKeyFileIsChecked() throws Exception {
+        Path good = dir.resolve("kek-good");
+        Files.writeString(good, Base64.getEncoder().encodeToString(new byte[32]) + "\n");
+        Files.setPosixFilePermissions(good, PosixFilePermissions.fromString("rw-------"));
+        assertThat(SharedKeyVault.readKeyEncryptionKey(good).getEncoded()).hasSize(32);
+        Path shortKey = dir.resolve("kek-short");
+        Files.writeString(shortKey, Base64.getEncoder().encodeToString(new byte[16]));
+        Files.setPosixFilePermissions(shortKey, PosixFilePermissions.fromString("rw-------"));
+        assertThatThrownBy(() -> SharedKeyVault.readKeyEncryptionKey(shortKey)).hasMessageContaining("must hold 32 bytes");
+        Path notBase64 = dir.resolve("kek-text");
+        Files.writeString(notBase64, "not base64 at all!!");
+        Files.setPosixFilePermissions(notBase64, PosixFilePermissions.fromString("rw-------"));
+        assertThatThrownBy(() -> SharedKeyVault.readKeyEncryptionKey(notBase64)).hasMessageContaining("not base64");
+        Path open = dir.resolve("kek-open");
+        Files.writeString(open, Base64.getEncoder().encodeToString(new byte[32]));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-r--r--"));
+        assertThatThrownBy(() -> SharedKeyVault.readKeyEncryptionKey(open)).hasMessageContaining("chmod 600");
+        Path huge = dir.resolve("kek-huge");
+        Files.writeString(huge, "A".repeat(100_000));
+        assertThatThrownBy(() -> SharedKeyVault.readKeyEncryptionKey(huge)).hasMessageContaining("too large");
+    }
+}
