@@ -102,8 +102,8 @@ public final class Broker implements AutoCloseable {
 
         // bind HTTP first: with port 0 the public URL (issuer, token audience) is only known now
         HttpApi api = new HttpApi(vertx);
-        http = await(api.listen(config.http().host(), config.http().port()), "HTTP listener");
-        closeables.add(0, () -> await(http.close(), "HTTP close"));
+        http = await(api.listen(config.http()), "HTTP listener");
+        closeables.add(0, () -> await(api.close(), "HTTP close"));
         if (config.publicUrl().isEmpty()) {
             config = config.withPublicUrl("http://localhost:" + http.actualPort());
         }

@@ -30,8 +30,12 @@ public record BrokerConfig(
         Wallet wallet,
         ConnectionGuard connectionGuard) {
 
-    /** HTTP API listener. */
-    public record Http(String host, int port) { }
+    /**
+     * HTTP API listener: one server per core on {@code port}; requests run on {@code workerThreads}
+     * (crypto and store writes never on an event loop); beyond {@code maxPendingRequests} waiting or
+     * running, new ones get 503 with {@code Retry-After: retryAfterSeconds}.
+     */
+    public record Http(String host, int port, int workerThreads, int maxPendingRequests, int retryAfterSeconds) { }
 
     /**
      * MQTT listeners; port 0 picks a free port, -1 disables the listener. TLS (and MQTT over secure

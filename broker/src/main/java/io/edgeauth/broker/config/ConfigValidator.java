@@ -31,6 +31,9 @@ public final class ConfigValidator {
             errors.add("publicUrl: expected an http(s) URL without a trailing slash, got '" + c.publicUrl() + "'");
         }
         port(errors, "http.port", c.http().port(), false);
+        positive(errors, "http.workerThreads", c.http().workerThreads(), 1, 1024);
+        positive(errors, "http.maxPendingRequests", c.http().maxPendingRequests(), 1, 1_000_000);
+        positive(errors, "http.retryAfterSeconds", c.http().retryAfterSeconds(), 1, 3600);
         port(errors, "mqtt.port", c.mqtt().port(), true);
         port(errors, "mqtt.tlsPort", c.mqtt().tlsPort(), true);
         port(errors, "mqtt.websocketPort", c.mqtt().websocketPort(), true);

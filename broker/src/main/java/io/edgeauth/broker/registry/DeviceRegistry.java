@@ -10,6 +10,8 @@ import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -34,11 +36,41 @@ public final class DeviceRegistry {
         store.forEach(SPACE, (id, bytes) -> index(decode(bytes)));
     }
 
-    /** Registers or replaces a device (already validated by {@link DeviceValidator}). */
-    public synchronized void register(Device device) {
-        store.put(SPACE, device.id(), encode(device), null);
-        find(device.id()).ifPresent(this::unindex);
-        index(device);
+    /** Registers or replaces a device (already validated by {@link DeviceValidator}); returns once durable. */
+    public void register(Device device) {
+        await(registerAsync(device));
+    }
+
+    /**
+     * Registers or replaces a device; the future completes once the record is durable. The device is
+     * visible to lookups at once. Many calls in a row share one store commit (bulk import).
+     */
+    public CompletableFuture<Void> registerAsync(Device device) {
+        byte[] record = encode(device);
+        synchronized (this) {
+            CompletableFuture<Void> durable = store.putAsync(SPACE, device.id(), record, null);
+            find(device.id()).ifPresent(this::unindex);
+            index(device);
+            return durable;
+        }
+    }
+
+    /**
+     * Registers the device only if no device has its id (first use of a provisioned device): empty
+     * future result if it was created, else the device already registered. Completes once durable.
+     */
+    public CompletableFuture<Optional<Device>> registerIfAbsent(Device device) {
+        byte[] record = encode(device);
+        CompletableFuture<Void> durable;
+        synchronized (this) {
+            Device existing = devices.get(device.id());
+            if (existing != null) {
+                return CompletableFuture.completedFuture(Optional.of(existing));
+            }
+            durable = store.putAsync(SPACE, device.id(), record, null);
+            index(device);
+        }
+        return durable.thenApply(v -> Optional.empty());
     }
 
     public Optional<Device> find(String id) {
@@ -80,6 +112,14 @@ public final class DeviceRegistry {
             if (ids != null) {
                 ids.remove(d.id());
             }
+        }
+    }
+
+    private static void await(CompletableFuture<?> durable) {
+        try {
+            durable.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         }
     }
 
