@@ -21,6 +21,7 @@ import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.audit.Slf4jAuditLog;
 import io.edgeauth.broker.config.BrokerConfig;
 import io.edgeauth.broker.http.HttpApi;
+import io.edgeauth.broker.provisioning.BulkImporter;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
 import io.edgeauth.broker.revocation.RevocationService;
@@ -155,6 +156,7 @@ public final class Broker implements AutoCloseable {
                         adminCredential)
                 .siwe(tokens.wallets())
                 .admin(adminCredential, registry, new DeviceValidator(config, clock), revocations, tokens::rotate, audit)
+                .bulkImport(new BulkImporter(new DeviceValidator(config, clock), registry, audit))
                 .deviceClaims(adminCredential, registry, new ClaimCodes(store, clock), tokens.verifier(), revocations,
                         tokens::tenantOfIssuer, audit)
                 .ethDevices(tokens.ethDevices())

@@ -80,6 +80,11 @@ public final class HttpApi {
         return mount(new AdminApi(credential, registry, validator, revocations, keys, audit)::mount);
     }
 
+    /** {@code POST /admin/devices:bulk}: streaming NDJSON import (behind the admin check mounted with {@link #admin}). */
+    public HttpApi bulkImport(io.edgeauth.broker.provisioning.BulkImporter importer) {
+        return streamingPost(BulkImportApi.PATH, new BulkImportApi(importer, vertx)::handle);
+    }
+
     public HttpApi oauth(DeviceTokenService devices, WalletSessions wallets, TokenExchangeService exchange,
                          TokenVerifier verifier, RevocationService revocations, AdminCredential admin) {
         return mount(new OAuthApi(devices, wallets, exchange, verifier, revocations, admin)::mount);
