@@ -157,6 +157,7 @@ public final class Broker implements AutoCloseable {
                 .siwe(tokens.wallets())
                 .admin(adminCredential, registry, new DeviceValidator(config, clock), revocations, tokens::rotate, audit)
                 .bulkImport(new BulkImporter(new DeviceValidator(config, clock), registry, audit))
+                .fleetCas(tokens.fleetCas(), config.provisioning().templates().keySet(), t -> config.tenant(t) != null, audit)
                 .deviceClaims(adminCredential, registry, new ClaimCodes(store, clock), tokens.verifier(), revocations,
                         tokens::tenantOfIssuer, audit)
                 .ethDevices(tokens.ethDevices())

@@ -18,7 +18,10 @@ import io.edgeauth.broker.oauth.DeviceTokenService;
 import io.edgeauth.broker.oauth.EthDeviceTokenService;
 import io.edgeauth.broker.oauth.StoreReplayGuard;
 import io.edgeauth.broker.oauth.TokenExchangeService;
+import io.edgeauth.broker.provisioning.DeviceEnrollment;
+import io.edgeauth.broker.provisioning.FleetCas;
 import io.edgeauth.broker.registry.DeviceRegistry;
+import io.edgeauth.broker.registry.DeviceValidator;
 import io.edgeauth.broker.revocation.RevocationService;
 import io.edgeauth.broker.store.Store;
 import io.edgeauth.broker.token.BrokerTokenVerifier;
@@ -70,6 +73,8 @@ final class TokenAuthority implements AutoCloseable {
     private final TrustedIssuers trusted;
     private final CachingTokenVerifier verifier;
     private final DeviceTokenService devices;
+    private final FleetCas fleetCas;
+    private final DeviceEnrollment enrollment;
     private final TokenExchangeService exchange;
     private final WalletSessions wallets;
     private final EthDeviceTokenService ethDevices;
@@ -114,6 +119,9 @@ final class TokenAuthority implements AutoCloseable {
         List<String> tokenAudience = List.of(config.acceptedAudiences().get(0));
         devices = new DeviceTokenService(assertions, registry, issuer, tokenAudience, config.region().name(), audit,
                 meters);
+        fleetCas = new FleetCas(config.provisioning(), store, clock);
+        enrollment = new DeviceEnrollment(fleetCas, config.provisioning().templates(), registry,
+                new DeviceValidator(config, clock), assertions, devices, store, audit);
         exchange = new TokenExchangeService(verifier, revocations, ours::get, issuer, clock, audit);
 
         recovery = SignatureRecoveries.best();
@@ -212,7 +220,7 @@ final class TokenAuthority implements AutoCloseable {
                             "only client_credentials is supported over CoAP");
                 }
                 TokenFormat format = TokenFormat.parse(request.tokenFormat() == null ? "cwt" : request.tokenFormat());
-                IssuedToken token = devices.issue(new String(request.clientAssertion(), StandardCharsets.US_ASCII),
+                IssuedToken token = enrollment.issue(new String(request.clientAssertion(), StandardCharsets.US_ASCII),
                         format, request.scope(), "coap");
                 byte[] bytes = format == TokenFormat.CWT ? token.bytes() : token.asText().getBytes(StandardCharsets.US_ASCII);
                 return CompletableFuture.completedFuture(new CoapTokenIssuer.Issued(bytes, token.expiresInSeconds(),
@@ -234,8 +242,13 @@ final class TokenAuthority implements AutoCloseable {
         return keys;
     }
 
-    DeviceTokenService devices() {
-        return devices;
+    /** The device grant: registered devices, and zero-touch enrollment in front of them. */
+    DeviceEnrollment devices() {
+        return enrollment;
+    }
+
+    FleetCas fleetCas() {
+        return fleetCas;
     }
 
     TokenExchangeService exchange() {

@@ -113,6 +113,7 @@ public final class ConfigValidator {
                 || w.rpcTimeout().compareTo(Duration.ofSeconds(60)) > 0) {
             errors.add("wallet.rpcTimeout: expected 1ms to 60s, got " + w.rpcTimeout());
         }
+        ProvisioningValidator.check(c, errors);
         if (!errors.isEmpty()) {
             throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", errors));
         }

@@ -5,7 +5,7 @@ import io.edgeauth.broker.admin.KeyRotator;
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.config.BrokerConfig;
 import io.edgeauth.broker.keys.SigningKeyStore;
-import io.edgeauth.broker.oauth.DeviceTokenService;
+import io.edgeauth.broker.provisioning.DeviceEnrollment;
 import io.edgeauth.broker.oauth.EthDeviceTokenService;
 import io.edgeauth.broker.revocation.RevocationChecker;
 import io.edgeauth.broker.wallet.ClaimCodes;
@@ -85,9 +85,15 @@ public final class HttpApi {
         return streamingPost(BulkImportApi.PATH, new BulkImportApi(importer, vertx)::handle);
     }
 
-    public HttpApi oauth(DeviceTokenService devices, WalletSessions wallets, TokenExchangeService exchange,
+    public HttpApi oauth(DeviceEnrollment devices, WalletSessions wallets, TokenExchangeService exchange,
                          TokenVerifier verifier, RevocationService revocations, AdminCredential admin) {
         return mount(new OAuthApi(devices, wallets, exchange, verifier, revocations, admin)::mount);
+    }
+
+    /** Fleet CAs for zero-touch onboarding: {@code /admin/fleet-cas} (behind the admin check of {@link #admin}). */
+    public HttpApi fleetCas(io.edgeauth.broker.provisioning.FleetCas cas, java.util.Set<String> templates,
+                            java.util.function.Predicate<String> knownTenant, AuditLog audit) {
+        return mount(new FleetCaApi(cas, templates, knownTenant, audit)::mount);
     }
 
     public HttpApi siwe(WalletSessions wallets) {

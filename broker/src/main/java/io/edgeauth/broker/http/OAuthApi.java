@@ -1,7 +1,7 @@
 package io.edgeauth.broker.http;
 
 import io.edgeauth.broker.admin.AdminCredential;
-import io.edgeauth.broker.oauth.DeviceTokenService;
+import io.edgeauth.broker.provisioning.DeviceEnrollment;
 import io.edgeauth.broker.oauth.TokenExchangeService;
 import io.edgeauth.broker.revocation.Revocation;
 import io.edgeauth.broker.revocation.RevocationChecker;
@@ -29,7 +29,7 @@ import java.util.Optional;
 final class OAuthApi {
     static final String ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-    private final DeviceTokenService devices;
+    private final DeviceEnrollment devices;
     private final WalletSessions wallets;
     private final TokenExchangeService exchange;
     private final TokenVerifier verifier;
@@ -37,7 +37,7 @@ final class OAuthApi {
     private final RevocationService revocations;
     private final AdminCredential admin;
 
-    OAuthApi(DeviceTokenService devices, WalletSessions wallets, TokenExchangeService exchange, TokenVerifier verifier,
+    OAuthApi(DeviceEnrollment devices, WalletSessions wallets, TokenExchangeService exchange, TokenVerifier verifier,
              RevocationService revocations, AdminCredential admin) {
         this.devices = devices;
         this.wallets = wallets;

@@ -26,7 +26,7 @@ import java.util.Set;
 public final class ClientAssertionVerifier {
     /** How far in the future {@code exp} may be. */
     public static final Duration MAX_ASSERTION_LIFETIME = Duration.ofMinutes(5);
-    private static final int MAX_ASSERTION_BYTES = 8 * 1024;
+    private static final int MAX_ASSERTION_BYTES = 16 * 1024; // room for an x5c chain of a few EC certificates
 
     /** Looks up a registered device's public key; empty for an unknown device. Must not block long. */
     @FunctionalInterface
@@ -71,6 +71,18 @@ public final class ClientAssertionVerifier {
      *         WRONG_AUDIENCE or REPLAYED
      */
     public ClientAssertion verify(String assertion, DeviceKeys deviceKeys) throws TokenRejectedException {
+        return verify(assertion, deviceKeys, true);
+    }
+
+    /**
+     * Runs every check of {@link #verify} except using up the jti: the proof of key possession a
+     * zero-touch device gives before its record is created (its token request then uses the jti).
+     */
+    public ClientAssertion verifyWithoutConsuming(String assertion, DeviceKeys deviceKeys) throws TokenRejectedException {
+        return verify(assertion, deviceKeys, false);
+    }
+
+    private ClientAssertion verify(String assertion, DeviceKeys deviceKeys, boolean consume) throws TokenRejectedException {
         if (assertion == null || assertion.isEmpty()) {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "empty assertion");
         }
@@ -78,13 +90,13 @@ public final class ClientAssertionVerifier {
             throw new TokenRejectedException(RejectionReason.OVERSIZED, "assertion too large");
         }
         try {
-            return check(assertion.getBytes(StandardCharsets.UTF_8), deviceKeys);
+            return check(assertion.getBytes(StandardCharsets.UTF_8), deviceKeys, consume);
         } catch (RuntimeException | StackOverflowError e) {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "unparseable assertion");
         }
     }
 
-    private ClientAssertion check(byte[] bytes, DeviceKeys deviceKeys) throws TokenRejectedException {
+    private ClientAssertion check(byte[] bytes, DeviceKeys deviceKeys, boolean consume) throws TokenRejectedException {
         if (!JwtDecoder.looksLikeJwt(bytes)) {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "not a JWT");
         }
@@ -138,7 +150,7 @@ public final class ClientAssertionVerifier {
             throw new TokenRejectedException(RejectionReason.WRONG_AUDIENCE, "aud must name the token endpoint or issuer");
         }
         // per client: two devices may pick the same jti without interfering
-        if (!replayGuard.firstUse(c.issuer() + '\u0000' + c.tokenId(), c.expiresAt())) {
+        if (consume && !replayGuard.firstUse(c.issuer() + '\u0000' + c.tokenId(), c.expiresAt())) {
             throw new TokenRejectedException(RejectionReason.REPLAYED, "assertion jti already used");
         }
         return new ClientAssertion(c.issuer(), c.tokenId(), c.expiresAt(), JwkKeys.thumbprint(jwk.get().toPublicJWK()));
