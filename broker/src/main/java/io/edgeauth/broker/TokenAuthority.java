@@ -19,6 +19,7 @@ import io.edgeauth.broker.oauth.EthDeviceTokenService;
 import io.edgeauth.broker.oauth.StoreReplayGuard;
 import io.edgeauth.broker.oauth.TokenExchangeService;
 import io.edgeauth.broker.provisioning.DeviceEnrollment;
+import io.edgeauth.broker.provisioning.EnrollmentGroups;
 import io.edgeauth.broker.provisioning.FleetCas;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
@@ -120,7 +121,8 @@ final class TokenAuthority implements AutoCloseable {
         devices = new DeviceTokenService(assertions, registry, issuer, tokenAudience, config.region().name(), audit,
                 meters);
         fleetCas = new FleetCas(config.provisioning(), store, clock);
-        enrollment = new DeviceEnrollment(fleetCas, config.provisioning().templates(), registry,
+        enrollment = new DeviceEnrollment(fleetCas, new EnrollmentGroups(config.provisioning()),
+                config.provisioning().templates(), registry,
                 new DeviceValidator(config, clock), assertions, devices, store, audit);
         exchange = new TokenExchangeService(verifier, revocations, ours::get, issuer, clock, audit);
 

@@ -61,6 +61,26 @@ public final class DeviceTokenService {
         }
     }
 
+    /**
+     * Issues for a device that proved itself another way (an enrollment group's client_secret_jwt): the
+     * claims still come from the registry.
+     */
+    public IssuedToken issueVerified(ClientAssertion verified, TokenFormat format, String scope, String channel)
+            throws TokenRejectedException {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("grant", "client_credentials");
+        fields.put("channel", channel);
+        fields.put("client_id", verified.clientId());
+        try {
+            Device device = registry.find(verified.clientId()).orElseThrow(() ->
+                    new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "device is not registered"));
+            return issuance.issue(device, format, scope, "client_credentials", fields);
+        } catch (TokenRejectedException e) {
+            issuance.refused(e, "client_credentials", fields);
+            throw e;
+        }
+    }
+
     private Optional<JWK> publicKey(String deviceId) {
         return registry.find(deviceId)
                 .filter(d -> d.credential().type() == Device.CredentialType.JWK)

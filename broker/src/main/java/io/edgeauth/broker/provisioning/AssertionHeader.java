@@ -17,7 +17,7 @@ import java.util.List;
  * and the claimed client id ({@code iss}). Nothing read here is trusted: the chain is validated against
  * a fleet CA and the signature checked by {@link io.edgeauth.broker.token.ClientAssertionVerifier}.
  */
-record AssertionHeader(String alg, List<X509Certificate> x5c, String issuer) {
+record AssertionHeader(String alg, String kid, List<X509Certificate> x5c, String issuer) {
     static final int MAX_CHAIN = 5;
     static final int MAX_BYTES = 16 * 1024;
 
@@ -61,7 +61,7 @@ record AssertionHeader(String alg, List<X509Certificate> x5c, String issuer) {
                     chain.add(FleetCas.certificate(Base64.getDecoder().decode(text)));
                 }
             }
-            return java.util.Optional.of(new AssertionHeader(alg, chain, iss));
+            return java.util.Optional.of(new AssertionHeader(alg, header.getValue("kid") instanceof String k ? k : null, chain, iss));
         } catch (IllegalArgumentException | ClassCastException e) {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "x5c: not base64 DER X.509 certificates");
         }

@@ -96,6 +96,51 @@ public final class ClientAssertionVerifier {
         }
     }
 
+    /**
+     * Verifies an RFC 7523 §2.2 {@code client_secret_jwt}: HS256 over the assertion with the client's
+     * secret ({@code secrets} gives it by client id, e.g. derived from an enrollment group's secret), then
+     * the same claim checks as {@link #verify}, and uses up the jti. HS256 only; the MAC is compared in
+     * constant time.
+     */
+    public ClientAssertion verifySecretJwt(String assertion, java.util.function.Function<String, Optional<byte[]>> secrets)
+            throws TokenRejectedException {
+        if (assertion == null || assertion.isEmpty() || assertion.length() > MAX_ASSERTION_BYTES) {
+            throw new TokenRejectedException(assertion == null || assertion.isEmpty() ? RejectionReason.MALFORMED
+                    : RejectionReason.OVERSIZED, "empty or too large assertion");
+        }
+        try {
+            byte[] bytes = assertion.getBytes(StandardCharsets.UTF_8);
+            if (!JwtDecoder.looksLikeJwt(bytes)) {
+                throw new TokenRejectedException(RejectionReason.MALFORMED, "not a JWT");
+            }
+            DecodedToken d = JwtDecoder.decode(bytes, false);
+            RawClaims c = d.claims();
+            if (c.issuer() == null || c.subject() == null) {
+                throw new TokenRejectedException(RejectionReason.MISSING_CLAIM, "iss and sub required");
+            }
+            if (!c.issuer().equals(c.subject())) {
+                throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH, "iss must equal sub");
+            }
+            if (d.algorithm() != TokenAlgorithm.HS256) {
+                throw new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "client_secret_jwt needs HS256");
+            }
+            byte[] secret = secrets.apply(c.issuer()).orElseThrow(() ->
+                    new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "no secret for the client"));
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(secret, "HmacSHA256"));
+            mac.update(d.signed(), 0, d.signedLength());
+            if (!java.security.MessageDigest.isEqual(mac.doFinal(), d.signature())) {
+                throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, "MAC does not verify");
+            }
+            checkClaims(c, true);
+            return new ClientAssertion(c.issuer(), c.tokenId(), c.expiresAt(), null);
+        } catch (GeneralSecurityException e) {
+            throw new TokenRejectedException(RejectionReason.INTERNAL_ERROR, "HMAC unavailable");
+        } catch (RuntimeException | StackOverflowError e) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, "unparseable assertion");
+        }
+    }
+
     private ClientAssertion check(byte[] bytes, DeviceKeys deviceKeys, boolean consume) throws TokenRejectedException {
         if (!JwtDecoder.looksLikeJwt(bytes)) {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "not a JWT");
@@ -125,6 +170,11 @@ public final class ClientAssertionVerifier {
         if (!signatures.verify(alg, key, d.signed(), d.signedLength(), d.signature())) {
             throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, "signature does not verify");
         }
+        checkClaims(c, consume);
+        return new ClientAssertion(c.issuer(), c.tokenId(), c.expiresAt(), JwkKeys.thumbprint(jwk.get().toPublicJWK()));
+    }
+
+    private void checkClaims(RawClaims c, boolean consume) throws TokenRejectedException {
         if (c.expiresAt() == null) {
             throw new TokenRejectedException(RejectionReason.MISSING_CLAIM, "exp required");
         }
@@ -153,6 +203,5 @@ public final class ClientAssertionVerifier {
         if (consume && !replayGuard.firstUse(c.issuer() + '\u0000' + c.tokenId(), c.expiresAt())) {
             throw new TokenRejectedException(RejectionReason.REPLAYED, "assertion jti already used");
         }
-        return new ClientAssertion(c.issuer(), c.tokenId(), c.expiresAt(), JwkKeys.thumbprint(jwk.get().toPublicJWK()));
     }
 }
