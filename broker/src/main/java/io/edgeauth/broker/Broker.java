@@ -21,6 +21,7 @@ import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.audit.Slf4jAuditLog;
 import io.edgeauth.broker.config.BrokerConfig;
 import io.edgeauth.broker.http.HttpApi;
+import io.edgeauth.broker.provisioning.BulkImporter;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
 import io.edgeauth.broker.revocation.RevocationService;
@@ -110,8 +111,8 @@ public final class Broker implements AutoCloseable {
 
         // bind HTTP first: with port 0 the public URL (issuer, token audience) is only known now
         HttpApi api = new HttpApi(vertx);
-        http = await(api.listen(config.http().host(), config.http().port()), "HTTP listener");
-        closeables.add(0, () -> await(http.close(), "HTTP close"));
+        http = await(api.listen(config.http()), "HTTP listener");
+        closeables.add(0, () -> await(api.close(), "HTTP close"));
         if (config.publicUrl().isEmpty()) {
             config = config.withPublicUrl("http://localhost:" + http.actualPort());
         }
@@ -177,6 +178,8 @@ public final class Broker implements AutoCloseable {
                         tokens::tenantOfIssuer, adminCredential)
                 .siwe(tokens.wallets())
                 .admin(adminCredential, registry, new DeviceValidator(config, clock), revocations, tokens::rotate, audit)
+                .bulkImport(new BulkImporter(new DeviceValidator(config, clock), registry, audit))
+                .fleetCas(tokens.fleetCas(), config.provisioning().templates().keySet(), t -> config.tenant(t) != null, audit)
                 .deviceClaims(adminCredential, registry, new ClaimCodes(store, clock), tokens.verifier(), revocations,
                         tokens::tenantOfIssuer, audit)
                 .ethDevices(tokens.ethDevices())

@@ -19,7 +19,11 @@ import io.edgeauth.broker.oauth.DeviceTokenService;
 import io.edgeauth.broker.oauth.EthDeviceTokenService;
 import io.edgeauth.broker.oauth.StoreReplayGuard;
 import io.edgeauth.broker.oauth.TokenExchangeService;
+import io.edgeauth.broker.provisioning.DeviceEnrollment;
+import io.edgeauth.broker.provisioning.EnrollmentGroups;
+import io.edgeauth.broker.provisioning.FleetCas;
 import io.edgeauth.broker.registry.DeviceRegistry;
+import io.edgeauth.broker.registry.DeviceValidator;
 import io.edgeauth.broker.revocation.RevocationService;
 import io.edgeauth.broker.store.Store;
 import io.edgeauth.broker.token.BrokerTokenVerifier;
@@ -70,6 +74,8 @@ final class TokenAuthority implements AutoCloseable {
     private final TrustedIssuers trusted;
     private final CachingTokenVerifier verifier;
     private final DeviceTokenService devices;
+    private final FleetCas fleetCas;
+    private final DeviceEnrollment enrollment;
     private final TokenExchangeService exchange;
     private final WalletSessions wallets;
     private final EthDeviceTokenService ethDevices;
@@ -117,6 +123,10 @@ final class TokenAuthority implements AutoCloseable {
         config.tenants().forEach(tenant -> selfServiceScopes.put(tenant.id(), Set.copyOf(tenant.selfServiceScopes())));
         devices = new DeviceTokenService(assertions, registry, issuer, revocations, selfServiceScopes::get, tokenAudience,
                 config.region().name(), audit, meters);
+        fleetCas = new FleetCas(config.provisioning(), store, clock);
+        enrollment = new DeviceEnrollment(fleetCas, new EnrollmentGroups(config.provisioning()),
+                config.provisioning().templates(), registry,
+                new DeviceValidator(config, clock), assertions, devices, store, audit);
         exchange = new TokenExchangeService(verifier, revocations, ours::get, issuer, clock, audit);
 
         recovery = SignatureRecoveries.best();
@@ -220,7 +230,7 @@ final class TokenAuthority implements AutoCloseable {
                 IssuedToken token = request.clientAssertion().length == 0
                         ? devices.issueForCertificate(request.clientId(), request.transport().clientCertThumbprint(),
                                 format, request.scope(), "coap")
-                        : devices.issue(new String(request.clientAssertion(), StandardCharsets.US_ASCII),
+                        : enrollment.issue(new String(request.clientAssertion(), StandardCharsets.US_ASCII),
                                 format, request.scope(), "coap");
                 byte[] bytes = format == TokenFormat.CWT ? token.bytes() : token.asText().getBytes(StandardCharsets.US_ASCII);
                 return CompletableFuture.completedFuture(new CoapTokenIssuer.Issued(bytes, token.expiresInSeconds(),
@@ -242,8 +252,13 @@ final class TokenAuthority implements AutoCloseable {
         return keys;
     }
 
-    DeviceTokenService devices() {
-        return devices;
+    /** The device grant: registered devices, and zero-touch enrollment in front of them. */
+    DeviceEnrollment devices() {
+        return enrollment;
+    }
+
+    FleetCas fleetCas() {
+        return fleetCas;
     }
 
     TokenExchangeService exchange() {

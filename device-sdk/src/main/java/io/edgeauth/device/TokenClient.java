@@ -62,8 +62,10 @@ public final class TokenClient implements TokenSource {
     private final Duration requestTimeout;
     private final int maxResponseBytes;
     private final Clock clock;
+    private final int busyRetries;
 
     private TokenClient(Builder b) {
+        this.busyRetries = b.busyRetries;
         this.tokenEndpoint = b.tokenEndpoint;
         this.assertions = b.assertions;
         this.format = b.format;
@@ -94,6 +96,54 @@ public final class TokenClient implements TokenSource {
      */
     @Override
     public CompletableFuture<AccessToken> fetch() {
+        return attempt(0);
+    }
+
+    /**
+     * One token request; a busy broker's retryable refusal (503 or 429, usually with {@code Retry-After})
+     * is retried with a fresh assertion after a jittered backoff, up to {@code busyRetries} times, so a
+     * fleet that starts at once spreads itself out instead of failing.
+     */
+    private CompletableFuture<AccessToken> attempt(int retry) {
+        return fetchOnce().handle((token, error) -> {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            if (cause instanceof BusyException busy && retry < busyRetries) {
+                long delayMs = backoffMillis(busy.retryAfterSeconds, retry);
+                LOG.debug("device {}: broker busy (HTTP {}), retry {} in {} ms", assertions.identity().deviceId(),
+                        busy.status, retry + 1, delayMs);
+                return CompletableFuture.supplyAsync(() -> null,
+                        CompletableFuture.delayedExecutor(delayMs, java.util.concurrent.TimeUnit.MILLISECONDS))
+                        .thenCompose(x -> attempt(retry + 1));
+            }
+            if (cause instanceof BusyException busy) {
+                return CompletableFuture.<AccessToken>failedFuture(busy.failure);
+            }
+            return error == null ? CompletableFuture.completedFuture(token) : CompletableFuture.<AccessToken>failedFuture(error);
+        }).thenCompose(f -> f);
+    }
+
+    /** Retry-After (at least 1 s, at most 60 s) or exponential from 500 ms, times a random factor in [0.5, 1.5). */
+    static long backoffMillis(long retryAfterSeconds, int retry) {
+        long base = retryAfterSeconds > 0 ? Math.min(retryAfterSeconds, 60) * 1000L
+                : Math.min(500L << Math.min(retry, 6), 30_000L);
+        return (long) (base * (0.5 + java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
+    }
+
+    /** A retryable refusal (the broker sheds load); carries the failure to report once retries run out. */
+    private static final class BusyException extends RuntimeException {
+        final int status;
+        final long retryAfterSeconds;
+        final TokenRequestException failure;
+
+        BusyException(int status, long retryAfterSeconds, TokenRequestException failure) {
+            super(failure.getMessage(), null, false, false);
+            this.status = status;
+            this.retryAfterSeconds = retryAfterSeconds;
+            this.failure = failure;
+        }
+    }
+
+    private CompletableFuture<AccessToken> fetchOnce() {
         String assertion;
         try {
             assertion = assertions.create();
@@ -119,6 +169,24 @@ public final class TokenClient implements TokenSource {
                 .handle((response, error) -> {
                     if (error != null) {
                         throw new CompletionException(transportError(error));
+                    }
+                    if (response.statusCode() == 503 || response.statusCode() == 429) {
+                        long retryAfter = response.headers().firstValue("retry-after").map(v -> {
+                            try {
+                                return Long.parseLong(v.trim());
+                            } catch (NumberFormatException e) {
+                                return 0L; // an HTTP date: use our own backoff
+                            }
+                        }).orElse(0L);
+                        TokenRequestException failure;
+                        try {
+                            parse(response.statusCode(), response.body());
+                            failure = new TokenRequestException(TokenRequestException.Reason.INVALID_RESPONSE,
+                                    response.statusCode(), null, "busy", null);
+                        } catch (TokenRequestException e) {
+                            failure = e;
+                        }
+                        throw new BusyException(response.statusCode(), retryAfter, failure);
                     }
                     AccessToken token = parse(response.statusCode(), response.body());
                     LOG.debug("device {}: got {} token fp={} expiring {}", device, token.format(), token.fingerprint(), token.expiresAt());
@@ -233,8 +301,21 @@ public final class TokenClient implements TokenSource {
         private Duration requestTimeout = Duration.ofSeconds(15);
         private int maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
         private Clock clock = Clock.systemUTC();
+        private int busyRetries = 8;
 
         private Builder() {
+        }
+
+        /**
+         * How often a busy broker's 503/429 is retried (honouring {@code Retry-After}, with jitter) before
+         * {@link #fetch()} fails. Default 8; 0 disables.
+         */
+        public Builder busyRetries(int retries) {
+            if (retries < 0 || retries > 100) {
+                throw new IllegalArgumentException("busyRetries must be 0..100");
+            }
+            this.busyRetries = retries;
+            return this;
         }
 
         /** The broker's HTTP base, e.g. {@code https://broker:8443}; the endpoint is base + {@value #TOKEN_PATH}. */

@@ -89,10 +89,45 @@ class TokenClientTest {
     @Test
     void serverErrorWithoutJsonIsInvalidResponseAndRetryable() {
         stub.reply = StubTokenEndpoint.json(503, "<html>down</html>");
-        TokenRequestException e = failure(client(TokenFormat.JWT));
+        TokenClient oneRetry = TokenClient.builder().brokerUri(stub.base()).identity(identity).busyRetries(1)
+                .clock(Clock.fixed(NOW, ZoneOffset.UTC)).requestTimeout(Duration.ofSeconds(5)).build();
+        TokenRequestException e = failure(oneRetry);
         assertThat(e.reason()).isEqualTo(TokenRequestException.Reason.INVALID_RESPONSE);
         assertThat(e.httpStatus()).isEqualTo(503);
         assertThat(e.isRetryable()).isTrue();
+        assertThat(stub.forms).as("the first try and one retry").hasSize(2);
+    }
+
+    @Test
+    void aBusyBrokersRetryAfterIsHonouredWithAFreshAssertionEachTime() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        StubTokenEndpoint.Reply ok = StubTokenEndpoint.json(200, "{\"access_token\":\"eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJtZXRlci03In0.c2ln\",\"expires_in\":600}");
+        StubTokenEndpoint.Reply busy = StubTokenEndpoint.json(503, "{\"error\":\"temporarily_unavailable\"}");
+        stub.reply = ex -> {
+            if (calls.incrementAndGet() <= 2) {
+                ex.getResponseHeaders().set("Retry-After", "1");
+                busy.send(ex);
+            } else {
+                ok.send(ex);
+            }
+        };
+        long start = System.nanoTime();
+        AccessToken token = client(TokenFormat.JWT).fetch().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(token.value()).isNotNull();
+        assertThat(calls.get()).isEqualTo(3);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("two waits of 0.5-1.5 s each")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(1000));
+        assertThat(stub.forms.stream().map(f -> f.get("client_assertion")).distinct()).hasSize(3);
+    }
+
+    @Test
+    void backoffHonoursRetryAfterWithJitterAndGrowsWithoutIt() {
+        for (int i = 0; i < 100; i++) {
+            assertThat(TokenClient.backoffMillis(2, 0)).isBetween(1000L, 3000L);
+            assertThat(TokenClient.backoffMillis(0, 0)).isBetween(250L, 750L);
+            assertThat(TokenClient.backoffMillis(0, 3)).isBetween(2000L, 6000L);
+            assertThat(TokenClient.backoffMillis(3600, 0)).isLessThanOrEqualTo(90_000L);
+        }
     }
 
     @Test

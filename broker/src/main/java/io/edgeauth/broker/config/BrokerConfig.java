@@ -28,10 +28,15 @@ public record BrokerConfig(
         String defaultRatePlan,
         Store store,
         Wallet wallet,
-        ConnectionGuard connectionGuard) {
+        ConnectionGuard connectionGuard,
+        Provisioning provisioning) {
 
-    /** HTTP API listener. */
-    public record Http(String host, int port) { }
+    /**
+     * HTTP API listener: one server per core on {@code port}; requests run on {@code workerThreads}
+     * (crypto and store writes never on an event loop); beyond {@code maxPendingRequests} waiting or
+     * running, new ones get 503 with {@code Retry-After: retryAfterSeconds}.
+     */
+    public record Http(String host, int port, int workerThreads, int maxPendingRequests, int retryAfterSeconds) { }
 
     /**
      * MQTT listeners; port 0 picks a free port, -1 disables the listener. TLS (and MQTT over secure
@@ -118,6 +123,48 @@ public record BrokerConfig(
     public record ConnectionGuard(int perDevicePerMinute, int perAddressPerMinute, int failedAttemptCost) { }
 
     /**
+     * Zero-touch onboarding: fleet CAs a tenant trusts (a device whose certificate chains to one gets its
+     * first token with no prior registration), enrollment groups (devices prove HKDF(group secret, id)),
+     * and the templates that decide a new device's region, rate plan and owner.
+     */
+    public record Provisioning(List<FleetCa> fleetCas, List<EnrollmentGroup> enrollmentGroups,
+                               Map<String, Template> templates) {
+        public Provisioning {
+            fleetCas = fleetCas == null ? List.of() : List.copyOf(fleetCas);
+            enrollmentGroups = enrollmentGroups == null ? List.of() : List.copyOf(enrollmentGroups);
+            templates = templates == null ? Map.of() : Map.copyOf(templates);
+        }
+    }
+
+    /**
+     * A fleet CA: its PEM certificate, an optional PEM CRL, the rule that takes the device id from a
+     * certificate ({@code subject-cn}, {@code san-dns}, {@code san-uri}) and the template of new devices.
+     */
+    public record FleetCa(String id, String tenant, Path certificateFile, Path crlFile, String deviceIdFrom,
+                          String template) {
+        public FleetCa {
+            tenant = tenant == null ? "default" : tenant;
+            deviceIdFrom = deviceIdFrom == null ? "subject-cn" : deviceIdFrom;
+            template = template == null ? "default" : template;
+        }
+    }
+
+    /** An enrollment group: devices prove HKDF-SHA256(secret, info = device id) with HS256 client_secret_jwt. */
+    public record EnrollmentGroup(String id, String tenant, Path secretFile, String template) {
+        public EnrollmentGroup {
+            tenant = tenant == null ? "default" : tenant;
+            template = template == null ? "default" : template;
+        }
+    }
+
+    /** What a provisioned device's record gets: region cells, rate plan, owner (all optional). */
+    public record Template(List<String> region, String ratePlan, String owner) {
+        public Template {
+            region = region == null ? List.of() : List.copyOf(region);
+        }
+    }
+
+    /**
      * Durable state: {@code embedded} (MVStore file in the data dir) or {@code redis} (shared by several
      * nodes): {@code redisUri} redis://, rediss:// (TLS), redis-sentinel:// or rediss-sentinel://, never
      * with a password in it ({@code redisPassword}, with {@code redisUser} for a Redis 6 ACL user);
@@ -135,12 +182,13 @@ public record BrokerConfig(
         trustedIssuers = trustedIssuers == null ? List.of() : List.copyOf(trustedIssuers);
         ratePlans = ratePlans == null ? Map.of() : Map.copyOf(ratePlans);
         publicUrl = publicUrl == null ? "" : publicUrl;
+        provisioning = provisioning == null ? new Provisioning(null, null, null) : provisioning;
     }
 
     /** A copy with the public URL set (the broker fills it in once the HTTP port is bound). */
     public BrokerConfig withPublicUrl(String url) {
         return new BrokerConfig(dataDir, url, http, mqtt, coap, tokens, tenants, trustedIssuers, crypto, region,
-                ratePlans, defaultRatePlan, store, wallet, connectionGuard);
+                ratePlans, defaultRatePlan, store, wallet, connectionGuard, provisioning);
     }
 
     /** The audiences tokens may name: the configured ones, or the public URL and "edgeauth". */

@@ -32,6 +32,9 @@ public final class ConfigValidator {
             errors.add("publicUrl: expected an http(s) URL without a trailing slash, got '" + c.publicUrl() + "'");
         }
         port(errors, "http.port", c.http().port(), false);
+        positive(errors, "http.workerThreads", c.http().workerThreads(), 1, 1024);
+        positive(errors, "http.maxPendingRequests", c.http().maxPendingRequests(), 1, 1_000_000);
+        positive(errors, "http.retryAfterSeconds", c.http().retryAfterSeconds(), 1, 3600);
         port(errors, "mqtt.port", c.mqtt().port(), true);
         port(errors, "mqtt.tlsPort", c.mqtt().tlsPort(), true);
         port(errors, "mqtt.websocketPort", c.mqtt().websocketPort(), true);
@@ -106,6 +109,7 @@ public final class ConfigValidator {
                 || w.rpcTimeout().compareTo(Duration.ofSeconds(60)) > 0) {
             errors.add("wallet.rpcTimeout: expected 1ms to 60s, got " + w.rpcTimeout());
         }
+        ProvisioningValidator.check(c, errors);
         if (!errors.isEmpty()) {
             throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", errors));
         }

@@ -208,6 +208,7 @@ final class AdminApi {
         switch (d.credential().type()) {
             case JWK: o.put("jwk", new JsonObject(d.credential().value())); break;
             case X5T_S256: o.put("x5tS256", d.credential().value()); break;
+            case ENROLLMENT_GROUP: o.put("enrollmentGroup", d.credential().value()); break;
             default: o.put("ethAddress", d.credential().value());
         }
         o.put("region", new JsonArray(d.region()));

@@ -5,7 +5,7 @@ import io.edgeauth.broker.admin.KeyRotator;
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.config.BrokerConfig;
 import io.edgeauth.broker.keys.SigningKeyStore;
-import io.edgeauth.broker.oauth.DeviceTokenService;
+import io.edgeauth.broker.provisioning.DeviceEnrollment;
 import io.edgeauth.broker.oauth.EthDeviceTokenService;
 import io.edgeauth.broker.revocation.RevocationChecker;
 import io.edgeauth.broker.wallet.ClaimCodes;
@@ -16,7 +16,14 @@ import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
 import io.edgeauth.broker.revocation.RevocationService;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -26,6 +33,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntSupplier;
@@ -35,16 +43,27 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP API (Vert.x Web): well-known documents, OAuth endpoints, admin API, health and metrics.
- * Bodies are capped before parsing; errors are RFC 6749 JSON; unexpected failures answer 500 without
- * details and are logged.
+ * One server per core; every endpoint runs on a bounded worker pool ({@link RequestOffload}), never on
+ * an event loop; every request is timed by route and status ({@link HttpRequestMetrics}). Bodies are
+ * capped before parsing (streaming routes read theirs line by line); errors are RFC 6749 JSON;
+ * unexpected failures answer 500 without details and are logged.
  */
 public final class HttpApi {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
     static final long MAX_BODY_BYTES = 64 * 1024;
+    private static final int EVENT_LOOPS = Math.max(1, Runtime.getRuntime().availableProcessors());
 
     private final Vertx vertx;
+    private final List<HttpServer> servers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<Consumer<Router>> mounts = new ArrayList<>();
+    private final List<StreamingRoute> streaming = new ArrayList<>();
     private volatile Router router;
+    private MeterRegistry meters = new SimpleMeterRegistry();
+    private BrokerConfig.Http settings;
+    private WorkerExecutor workers;
+
+    /** A route that reads its own request body as a stream (no body buffering, no 64 KiB cap). */
+    private record StreamingRoute(String path, Handler<RoutingContext> handler) { }
 
     public HttpApi(Vertx vertx) {
         this.vertx = vertx;
@@ -61,12 +80,23 @@ public final class HttpApi {
         return mount(new AdminApi(credential, registry, validator, revocations, keys, audit)::mount);
     }
 
+    /** {@code POST /admin/devices:bulk}: streaming NDJSON import (behind the admin check mounted with {@link #admin}). */
+    public HttpApi bulkImport(io.edgeauth.broker.provisioning.BulkImporter importer) {
+        return streamingPost(BulkImportApi.PATH, new BulkImportApi(importer, vertx)::handle);
+    }
+
     /** OAuth endpoints; bearer tokens are checked by {@link BearerTokens} (verifier, revocation, issuer's tenant). */
-    public HttpApi oauth(DeviceTokenService devices, WalletSessions wallets, TokenExchangeService exchange,
+    public HttpApi oauth(DeviceEnrollment devices, WalletSessions wallets, TokenExchangeService exchange,
                          TokenVerifier verifier, RevocationService revocations, Function<String, String> tenantOfIssuer,
                          AdminCredential admin) {
         return mount(new OAuthApi(devices, wallets, exchange, new BearerTokens(verifier, revocations, tenantOfIssuer),
                 revocations, admin)::mount);
+    }
+
+    /** Fleet CAs for zero-touch onboarding: {@code /admin/fleet-cas} (behind the admin check of {@link #admin}). */
+    public HttpApi fleetCas(io.edgeauth.broker.provisioning.FleetCas cas, java.util.Set<String> templates,
+                            java.util.function.Predicate<String> knownTenant, AuditLog audit) {
+        return mount(new FleetCaApi(cas, templates, knownTenant, audit)::mount);
     }
 
     public HttpApi siwe(WalletSessions wallets) {
@@ -100,37 +130,120 @@ public final class HttpApi {
     }
 
     public HttpApi metrics(PrometheusMeterRegistry registry) {
+        this.meters = registry;
         return mount(r -> r.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
                 .end(registry.scrape())));
     }
 
     /**
-     * Binds the listener first, so a broker configured with port 0 knows its URL (the issuer and the
-     * token audience) before it builds its services; until {@link #install()} every request gets 503.
+     * Adds a POST route whose handler reads the request body as a stream on the event loop (the request
+     * is paused until the handler runs; it must resume it). Runs after the routes mounted so far that
+     * match its path (the admin check), before any body handling.
      */
-    public Future<HttpServer> listen(String host, int port) {
+    public HttpApi streamingPost(String exactPath, Handler<RoutingContext> handler) {
+        streaming.add(new StreamingRoute(exactPath, handler));
+        return this;
+    }
+
+    /**
+     * Binds one server per event loop on the configured port (Vert.x spreads accepted connections over
+     * them, so the API uses every core). Binding comes first, so a broker configured with port 0 knows
+     * its URL (the issuer and the token audience) before it builds its services; until
+     * {@link #install()} every request gets 503.
+     */
+    public Future<HttpServer> listen(BrokerConfig.Http http) {
+        this.settings = http;
+        this.workers = vertx.createSharedWorkerExecutor("edgeauth-http-worker", http.workerThreads(), 60,
+                TimeUnit.SECONDS);
+        // Vert.x shares one bound socket among the servers of a port; a negative port is its way to share
+        // one ephemeral port (port 0 would give each server its own)
+        int port = http.port() == 0 ? -1 : http.port();
+        List<Future<HttpServer>> bound = new ArrayList<>();
+        bound.add(listen(http.host(), port, vertx.getOrCreateContext()));
+        for (int i = 1; i < EVENT_LOOPS; i++) {
+            bound.add(listen(http.host(), port, ((io.vertx.core.internal.VertxInternal) vertx).createEventLoopContext()));
+        }
+        return Future.all(bound).map(all -> bound.get(0).result());
+    }
+
+    /** The number of HTTP servers (one per event loop). */
+    public int serverCount() {
+        return servers.size();
+    }
+
+    private Future<HttpServer> listen(String host, int port, Context context) {
         HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
                 .setMaxInitialLineLength(8192).setMaxHeaderSize(16 * 1024).setMaxFormAttributeSize(16 * 1024)
                 // no h2c upgrades: clients (the JDK's HttpClient among them) ask for one on every plain request
                 .setHttp2ClearTextEnabled(false);
-        return vertx.createHttpServer(options).requestHandler(request -> {
-            Router r = router;
-            if (r == null) {
-                request.response().setStatusCode(503).putHeader("retry-after", "1").end();
-            } else {
-                r.handle(request);
+        Promise<HttpServer> bound = Promise.promise();
+        context.runOnContext(v -> {
+            HttpServer server = vertx.createHttpServer(options).requestHandler(request -> {
+                Router r = router;
+                if (r == null) {
+                    request.response().setStatusCode(503).putHeader("retry-after", "1").end();
+                } else {
+                    r.handle(request);
+                }
+            });
+            servers.add(server);
+            server.listen().onComplete(bound);
+        });
+        return bound.future();
+    }
+
+    /** Stops every server and the worker pool. */
+    public Future<Void> close() {
+        List<Future<Void>> closing = new ArrayList<>();
+        servers.forEach(s -> closing.add(s.close()));
+        if (workers != null) {
+            closing.add(workers.close());
+        }
+        return Future.all(closing).mapEmpty();
+    }
+
+    private boolean isStreaming(RoutingContext ctx) {
+        if (ctx.request().method() != HttpMethod.POST) {
+            return false;
+        }
+        String path = ctx.normalizedPath();
+        for (StreamingRoute s : streaming) {
+            if (s.path().equals(path)) {
+                return true;
             }
-        }).listen();
+        }
+        return false;
     }
 
     /** Builds the routes from everything mounted so far and starts serving them. */
     public void install() {
         Router router = Router.router(vertx);
-        router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+        router.route().setName("edgeauth:metrics").handler(new HttpRequestMetrics(meters));
+        Handler<RoutingContext> bodies = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
+        Handler<RoutingContext> offload = new RequestOffload(workers, settings.maxPendingRequests(),
+                settings.retryAfterSeconds(), meters);
+        router.route().setName("edgeauth:body").handler(ctx -> {
+            if (isStreaming(ctx)) {
+                ctx.request().pause(); // its handler reads the body itself, on this event loop
+                ctx.next();
+            } else {
+                bodies.handle(ctx);
+            }
+        });
         router.route().failureHandler(HttpApi::badBody);
+        router.route().setName("edgeauth:offload").handler(ctx -> {
+            if (isStreaming(ctx)) {
+                ctx.next();
+            } else {
+                offload.handle(ctx);
+            }
+        });
         mounts.forEach(m -> m.accept(router));
-        router.route().last().handler(ctx -> HttpErrors.send(ctx, 404, "not_found", "no such endpoint"));
+        streaming.forEach(s -> router.postWithRegex(java.util.regex.Pattern.quote(s.path())).setName(s.path())
+                .handler(s.handler()));
+        router.route().last().setName("edgeauth:not-found")
+                .handler(ctx -> HttpErrors.send(ctx, 404, "not_found", "no such endpoint"));
         router.errorHandler(413, ctx -> HttpErrors.send(ctx, 413, "invalid_request", "body larger than 64 KiB"));
         router.errorHandler(405, ctx -> HttpErrors.send(ctx, 405, "invalid_request", "method not allowed"));
         router.errorHandler(500, ctx -> {

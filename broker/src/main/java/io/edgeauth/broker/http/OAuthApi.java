@@ -1,7 +1,7 @@
 package io.edgeauth.broker.http;
 
 import io.edgeauth.broker.admin.AdminCredential;
-import io.edgeauth.broker.oauth.DeviceTokenService;
+import io.edgeauth.broker.provisioning.DeviceEnrollment;
 import io.edgeauth.broker.oauth.TokenExchangeService;
 import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.revocation.Revocation;
@@ -27,14 +27,14 @@ import java.util.Optional;
 final class OAuthApi {
     static final String ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-    private final DeviceTokenService devices;
+    private final DeviceEnrollment devices;
     private final WalletSessions wallets;
     private final TokenExchangeService exchange;
     private final BearerTokens tokens;
     private final RevocationService revocations;
     private final AdminCredential admin;
 
-    OAuthApi(DeviceTokenService devices, WalletSessions wallets, TokenExchangeService exchange, BearerTokens tokens,
+    OAuthApi(DeviceEnrollment devices, WalletSessions wallets, TokenExchangeService exchange, BearerTokens tokens,
              RevocationService revocations, AdminCredential admin) {
         this.devices = devices;
         this.wallets = wallets;

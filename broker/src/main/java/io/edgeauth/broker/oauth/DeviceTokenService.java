@@ -98,6 +98,26 @@ public final class DeviceTokenService {
     }
 
     /**
+     * Issues for a device that proved itself another way (an enrollment group's client_secret_jwt): the
+     * claims still come from the registry.
+     */
+    public IssuedToken issueVerified(ClientAssertion verified, TokenFormat format, String scope, String channel)
+            throws TokenRejectedException {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("grant", "client_credentials");
+        fields.put("channel", channel);
+        fields.put("client_id", verified.clientId());
+        try {
+            Device device = registry.find(verified.clientId()).orElseThrow(() ->
+                    new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "device is not registered"));
+            return issuance.issue(device, format, scope, "client_credentials", fields);
+        } catch (TokenRejectedException e) {
+            issuance.refused(e, "client_credentials", fields);
+            throw e;
+        }
+    }
+
+    /**
      * Client authentication without issuing anything (the token-exchange grant): the registered device whose
      * key signed the RFC 7523 assertion (its {@code jti} is spent like any other).
      *

@@ -19,7 +19,12 @@ public record Device(String id, String tenant, Credential credential, List<Strin
         /** The base64url SHA-256 thumbprint of its X.509 client certificate (mTLS / DTLS). */
         X5T_S256,
         /** An Ethereum address (EIP-55); the device signs EIP-191 challenges. */
-        ETH_ADDRESS
+        ETH_ADDRESS,
+        /**
+         * The id of the enrollment group that provisioned it: the device proves HKDF-SHA256(group secret,
+         * device id) with HS256 {@code client_secret_jwt} assertions.
+         */
+        ENROLLMENT_GROUP
     }
 
     /** The credential: its type and value (JWK JSON, thumbprint, or checksummed address). */

@@ -12,6 +12,8 @@ import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -50,10 +52,44 @@ public final class DeviceRegistry {
         }
     }
 
-    /** Registers or replaces a device (already validated by {@link DeviceValidator}). */
-    public synchronized void register(Device device) {
-        feed.put(FEED, SPACE, device.id(), encode(device), null);
-        replace(device);
+    /** Registers or replaces a device (already validated by {@link DeviceValidator}); returns once durable. */
+    public void register(Device device) {
+        await(registerAsync(device));
+    }
+
+    /**
+     * Registers or replaces a device; the future completes once the record is durable (and, with a shared
+     * store, announced to every node). The device is visible to lookups here at once. Many calls in a row
+     * share one store commit on the embedded store (bulk import).
+     */
+    public CompletableFuture<Void> registerAsync(Device device) {
+        byte[] record = encode(device);
+        synchronized (this) {
+            CompletableFuture<Void> durable = feed.putAsync(FEED, SPACE, device.id(), record, null);
+            replace(device);
+            return durable;
+        }
+    }
+
+    /**
+     * Registers the device only if no device has its id (first use of a provisioned device): empty
+     * future result if it was created, else the device already registered. Completes once durable.
+     * With several nodes the check is against what this node knows (the feed brings the others' records
+     * within milliseconds); two nodes provisioning the same new device at the same instant both write the
+     * same certificate-derived record.
+     */
+    public CompletableFuture<Optional<Device>> registerIfAbsent(Device device) {
+        byte[] record = encode(device);
+        CompletableFuture<Void> durable;
+        synchronized (this) {
+            Device existing = find(device.id()).orElse(null);
+            if (existing != null) {
+                return CompletableFuture.completedFuture(Optional.of(existing));
+            }
+            durable = feed.putAsync(FEED, SPACE, device.id(), record, null);
+            replace(device);
+        }
+        return durable.thenApply(v -> Optional.empty());
     }
 
     public Optional<Device> find(String id) {
@@ -128,6 +164,14 @@ public final class DeviceRegistry {
             if (ids != null) {
                 ids.remove(d.id());
             }
+        }
+    }
+
+    private static void await(CompletableFuture<?> durable) {
+        try {
+            durable.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         }
     }
 

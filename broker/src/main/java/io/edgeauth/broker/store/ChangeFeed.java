@@ -20,6 +20,20 @@ public interface ChangeFeed {
     /** {@link Store#put} and append the change to {@code feed}, atomically. */
     void put(String feed, String space, String key, byte[] value, Instant expiresAt);
 
+    /**
+     * {@link #put} without waiting: the future completes once the write is durable, so that many writes
+     * (a bulk import) can share one commit where the store groups them. The default writes at once.
+     */
+    default java.util.concurrent.CompletableFuture<Void> putAsync(String feed, String space, String key, byte[] value,
+                                                               Instant expiresAt) {
+        try {
+            put(feed, space, key, value, expiresAt);
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+    }
+
     /** {@link Store#remove} and append the removal to {@code feed}, atomically. */
     void remove(String feed, String space, String key);
 

@@ -17,6 +17,12 @@ public final class LocalChangeFeed implements ChangeFeed {
     }
 
     @Override
+    public java.util.concurrent.CompletableFuture<Void> putAsync(String feed, String space, String key, byte[] value,
+                                                              Instant expiresAt) {
+        return store.putAsync(space, key, value, expiresAt); // the embedded store's group commit
+    }
+
+    @Override
     public void remove(String feed, String space, String key) {
         store.remove(space, key);
     }

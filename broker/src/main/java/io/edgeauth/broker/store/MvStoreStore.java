@@ -8,20 +8,26 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.BiConsumer;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 
 /**
  * The embedded {@link Store}: one H2 MVStore file in the data directory, one map per space. Each
- * value is stored with an 8-byte expiry prefix (epoch millis, 0 = none). Every mutation commits
- * before returning, so the data reaches the OS before the caller answers its client: a killed process
- * loses nothing it acknowledged (a power loss may lose the last writes; MVStore does not fsync each commit).
+ * value is stored with an 8-byte expiry prefix (epoch millis, 0 = none). Mutations are group-committed
+ * ({@link GroupCommit}): a mutation is applied to its map at once, and the call returns (or its future
+ * completes) only after an MVStore commit that covers it, so the data reaches the OS before the caller
+ * answers its client and a killed process loses nothing it acknowledged (a power loss may lose the last
+ * writes; MVStore does not fsync each commit). Concurrent writers share one commit. A synchronous
+ * mutation blocks its thread for up to two commits: call it off event loops.
  */
 public final class MvStoreStore implements Store {
     private final MVStore store;
     private final Clock clock;
     private final Map<String, MVMap<String, byte[]>> maps = new java.util.concurrent.ConcurrentHashMap<>();
+    private final GroupCommit commits;
 
     public MvStoreStore(Path file, Clock clock) {
         try {
@@ -38,6 +44,7 @@ public final class MvStoreStore implements Store {
             throw new IllegalStateException("cannot open the store " + file + ": " + e.getMessage(), e);
         }
         this.clock = clock;
+        this.commits = new GroupCommit(store::commit, "edgeauth-store-commit");
     }
 
     private MVMap<String, byte[]> map(String space) {
@@ -51,8 +58,13 @@ public final class MvStoreStore implements Store {
 
     @Override
     public void put(String space, String key, byte[] value, Instant expiresAt) {
+        await(putAsync(space, key, value, expiresAt));
+    }
+
+    @Override
+    public CompletableFuture<Void> putAsync(String space, String key, byte[] value, Instant expiresAt) {
         map(space).put(key, wrap(value, expiresAt));
-        commit();
+        return commits.afterChange();
     }
 
     @Override
@@ -116,15 +128,35 @@ public final class MvStoreStore implements Store {
         return pruned;
     }
 
+    /** MVStore commits so far: one per batch of concurrent mutations, not one per mutation. */
+    public long commitCount() {
+        return commits.commits();
+    }
+
+    /** Mutations so far. */
+    public long mutationCount() {
+        return commits.changes();
+    }
+
     @Override
     public void close() {
+        commits.close();
         if (!store.isClosed()) {
             store.close();
         }
     }
 
+    /** Waits until the mutations made so far by this thread are committed. */
     private void commit() {
-        store.commit();
+        await(commits.afterChange());
+    }
+
+    private static void await(CompletableFuture<Void> committed) {
+        try {
+            committed.join();
+        } catch (CompletionException e) {
+            throw new IllegalStateException("store commit failed: " + e.getCause().getMessage(), e.getCause());
+        }
     }
 
     private static byte[] wrap(byte[] value, Instant expiresAt) {

@@ -2,6 +2,7 @@ package io.edgeauth.broker.store;
 
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 
 /**
@@ -19,6 +20,19 @@ public interface Store extends AutoCloseable {
 
     /** Stores the value; {@code expiresAt} may be null for no expiry. */
     void put(String space, String key, byte[] value, Instant expiresAt);
+
+    /**
+     * Stores the value without waiting: the future completes once the write is durable. Lets a caller
+     * with many writes (bulk import) have them share one commit. The default writes synchronously.
+     */
+    default CompletableFuture<Void> putAsync(String space, String key, byte[] value, Instant expiresAt) {
+        try {
+            put(space, key, value, expiresAt);
+            return CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
 
     /** Atomically stores the value only if no live value exists; true if stored (first use). */
     boolean putIfAbsent(String space, String key, byte[] value, Instant expiresAt);

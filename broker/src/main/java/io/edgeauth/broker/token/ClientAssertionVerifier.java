@@ -26,7 +26,7 @@ import java.util.Set;
 public final class ClientAssertionVerifier {
     /** How far in the future {@code exp} may be. */
     public static final Duration MAX_ASSERTION_LIFETIME = Duration.ofMinutes(5);
-    private static final int MAX_ASSERTION_BYTES = 8 * 1024;
+    private static final int MAX_ASSERTION_BYTES = 16 * 1024; // room for an x5c chain of a few EC certificates
 
     /** Looks up a registered device's public key; empty for an unknown device. Must not block long. */
     @FunctionalInterface
@@ -71,6 +71,18 @@ public final class ClientAssertionVerifier {
      *         WRONG_AUDIENCE or REPLAYED
      */
     public ClientAssertion verify(String assertion, DeviceKeys deviceKeys) throws TokenRejectedException {
+        return verify(assertion, deviceKeys, true);
+    }
+
+    /**
+     * Runs every check of {@link #verify} except using up the jti: the proof of key possession a
+     * zero-touch device gives before its record is created (its token request then uses the jti).
+     */
+    public ClientAssertion verifyWithoutConsuming(String assertion, DeviceKeys deviceKeys) throws TokenRejectedException {
+        return verify(assertion, deviceKeys, false);
+    }
+
+    private ClientAssertion verify(String assertion, DeviceKeys deviceKeys, boolean consume) throws TokenRejectedException {
         if (assertion == null || assertion.isEmpty()) {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "empty assertion");
         }
@@ -78,13 +90,58 @@ public final class ClientAssertionVerifier {
             throw new TokenRejectedException(RejectionReason.OVERSIZED, "assertion too large");
         }
         try {
-            return check(assertion.getBytes(StandardCharsets.UTF_8), deviceKeys);
+            return check(assertion.getBytes(StandardCharsets.UTF_8), deviceKeys, consume);
         } catch (RuntimeException | StackOverflowError e) {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "unparseable assertion");
         }
     }
 
-    private ClientAssertion check(byte[] bytes, DeviceKeys deviceKeys) throws TokenRejectedException {
+    /**
+     * Verifies an RFC 7523 §2.2 {@code client_secret_jwt}: HS256 over the assertion with the client's
+     * secret ({@code secrets} gives it by client id, e.g. derived from an enrollment group's secret), then
+     * the same claim checks as {@link #verify}, and uses up the jti. HS256 only; the MAC is compared in
+     * constant time.
+     */
+    public ClientAssertion verifySecretJwt(String assertion, java.util.function.Function<String, Optional<byte[]>> secrets)
+            throws TokenRejectedException {
+        if (assertion == null || assertion.isEmpty() || assertion.length() > MAX_ASSERTION_BYTES) {
+            throw new TokenRejectedException(assertion == null || assertion.isEmpty() ? RejectionReason.MALFORMED
+                    : RejectionReason.OVERSIZED, "empty or too large assertion");
+        }
+        try {
+            byte[] bytes = assertion.getBytes(StandardCharsets.UTF_8);
+            if (!JwtDecoder.looksLikeJwt(bytes)) {
+                throw new TokenRejectedException(RejectionReason.MALFORMED, "not a JWT");
+            }
+            DecodedToken d = JwtDecoder.decode(bytes, false);
+            RawClaims c = d.claims();
+            if (c.issuer() == null || c.subject() == null) {
+                throw new TokenRejectedException(RejectionReason.MISSING_CLAIM, "iss and sub required");
+            }
+            if (!c.issuer().equals(c.subject())) {
+                throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH, "iss must equal sub");
+            }
+            if (d.algorithm() != TokenAlgorithm.HS256) {
+                throw new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "client_secret_jwt needs HS256");
+            }
+            byte[] secret = secrets.apply(c.issuer()).orElseThrow(() ->
+                    new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "no secret for the client"));
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(secret, "HmacSHA256"));
+            mac.update(d.signed(), 0, d.signedLength());
+            if (!java.security.MessageDigest.isEqual(mac.doFinal(), d.signature())) {
+                throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, "MAC does not verify");
+            }
+            checkClaims(c, true);
+            return new ClientAssertion(c.issuer(), c.tokenId(), c.expiresAt(), null);
+        } catch (GeneralSecurityException e) {
+            throw new TokenRejectedException(RejectionReason.INTERNAL_ERROR, "HMAC unavailable");
+        } catch (RuntimeException | StackOverflowError e) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, "unparseable assertion");
+        }
+    }
+
+    private ClientAssertion check(byte[] bytes, DeviceKeys deviceKeys, boolean consume) throws TokenRejectedException {
         if (!JwtDecoder.looksLikeJwt(bytes)) {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "not a JWT");
         }
@@ -113,6 +170,11 @@ public final class ClientAssertionVerifier {
         if (!signatures.verify(alg, key, d.signed(), d.signedLength(), d.signature())) {
             throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, "signature does not verify");
         }
+        checkClaims(c, consume);
+        return new ClientAssertion(c.issuer(), c.tokenId(), c.expiresAt(), JwkKeys.thumbprint(jwk.get().toPublicJWK()));
+    }
+
+    private void checkClaims(RawClaims c, boolean consume) throws TokenRejectedException {
         if (c.expiresAt() == null) {
             throw new TokenRejectedException(RejectionReason.MISSING_CLAIM, "exp required");
         }
@@ -138,9 +200,8 @@ public final class ClientAssertionVerifier {
             throw new TokenRejectedException(RejectionReason.WRONG_AUDIENCE, "aud must name the token endpoint or issuer");
         }
         // per client: two devices may pick the same jti without interfering
-        if (!replayGuard.firstUse(c.issuer() + '\u0000' + c.tokenId(), c.expiresAt())) {
+        if (consume && !replayGuard.firstUse(c.issuer() + '\u0000' + c.tokenId(), c.expiresAt())) {
             throw new TokenRejectedException(RejectionReason.REPLAYED, "assertion jti already used");
         }
-        return new ClientAssertion(c.issuer(), c.tokenId(), c.expiresAt(), JwkKeys.thumbprint(jwk.get().toPublicJWK()));
     }
 }

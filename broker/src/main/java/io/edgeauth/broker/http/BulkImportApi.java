@@ -1,0 +1,165 @@
+package io.edgeauth.broker.http;
+
+import io.edgeauth.broker.provisioning.BulkImporter;
+import io.edgeauth.broker.provisioning.NdjsonLines;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /admin/devices:bulk}: NDJSON device records in, one NDJSON result line per record out
+ * ({@code {"line", "id", "result": created|updated|unchanged|refused, "error"}}), then a summary line.
+ * The body is read as a stream and never held whole: lines are gathered into batches of
+ * {@value #BATCH_LINES}, validated and written on a worker while earlier batches await their commit
+ * (at most {@value #MAX_BATCHES_IN_FLIGHT}; beyond that the upload is paused). A batch's result lines are
+ * sent, in line order, only once its writes are committed, so an acknowledged line is durable. A slow
+ * reader of the results pauses the upload too.
+ */
+final class BulkImportApi {
+    private static final Logger LOG = LoggerFactory.getLogger(BulkImportApi.class);
+    static final String PATH = "/admin/devices:bulk";
+    static final int BATCH_LINES = 1024;
+    /** Batches validated and written while earlier ones await their commit. */
+    static final int MAX_BATCHES_IN_FLIGHT = 4;
+    static final int MAX_LINE_BYTES = 16 * 1024;
+
+    private final BulkImporter importer;
+    private final WorkerExecutor workers;
+
+    BulkImportApi(BulkImporter importer, Vertx vertx) {
+        this.importer = importer;
+        this.workers = vertx.createSharedWorkerExecutor("edgeauth-bulk-import", 2);
+    }
+
+    void handle(RoutingContext ctx) {
+        new Upload(ctx).start();
+    }
+
+    /** A submitted batch; its outcomes are set once its writes are committed. */
+    private static final class Pending {
+        final boolean last;
+        List<BulkImporter.Outcome> outcomes;
+
+        Pending(boolean last) {
+            this.last = last;
+        }
+    }
+
+    /** The state of one import request; touched only on its event loop, except the batch on a worker. */
+    private final class Upload {
+        private final HttpServerRequest request;
+        private final HttpServerResponse response;
+        private final Context context;
+        private final Map<BulkImporter.Result, Long> counts = new EnumMap<>(BulkImporter.Result.class);
+        private List<BulkImporter.Line> batch = new ArrayList<>();
+        private final NdjsonLines lines = new NdjsonLines(MAX_LINE_BYTES,
+                (n, text) -> batch.add(new BulkImporter.Line(n, text)));
+        private final java.util.ArrayDeque<Pending> queue = new java.util.ArrayDeque<>();
+        private boolean failed;
+
+        Upload(RoutingContext ctx) {
+            this.request = ctx.request();
+            this.response = ctx.response();
+            this.context = Vertx.currentContext();
+            for (BulkImporter.Result r : BulkImporter.Result.values()) {
+                counts.put(r, 0L);
+            }
+        }
+
+        void start() {
+            response.setChunked(true).putHeader("content-type", "application/x-ndjson")
+                    .putHeader("cache-control", "no-store");
+            request.handler(this::chunk);
+            request.endHandler(v -> {
+                lines.finish();
+                submit(true);
+            });
+            request.exceptionHandler(t -> {
+                failed = true;
+                LOG.debug("bulk import upload failed: {}", t.toString());
+            });
+            request.resume();
+        }
+
+        private void chunk(Buffer buffer) {
+            byte[] bytes = buffer.getBytes();
+            lines.feed(bytes, 0, bytes.length);
+            if (batch.size() >= BATCH_LINES) {
+                submit(false);
+            }
+        }
+
+        /** Hands the gathered lines to the worker; pauses the upload while too many batches await their commit. */
+        private void submit(boolean last) {
+            Pending pending = new Pending(last);
+            queue.add(pending);
+            List<BulkImporter.Line> lines = batch;
+            batch = new ArrayList<>();
+            // ordered: batches are applied in line order (a later line for the same id wins)
+            workers.executeBlocking(() -> importer.importLines(lines, "bulk"), true)
+                    .onSuccess(result -> result.durable().whenComplete((v, error) -> context.runOnContext(x -> {
+                        if (error != null) {
+                            abort("store commit failed", error);
+                            return;
+                        }
+                        pending.outcomes = result.outcomes();
+                        reportReady();
+                    })))
+                    .onFailure(t -> abort("batch failed", t));
+            if (!last && queue.size() >= MAX_BATCHES_IN_FLIGHT) {
+                request.pause();
+            }
+        }
+
+        /** Sends the results of every committed batch at the head of the queue, in line order. */
+        private void reportReady() {
+            while (!queue.isEmpty() && queue.peek().outcomes != null) {
+                Pending done = queue.poll();
+                report(done.outcomes, done.last);
+            }
+            if (response.ended() || queue.size() >= MAX_BATCHES_IN_FLIGHT) {
+                return;
+            }
+            if (response.writeQueueFull()) {
+                response.drainHandler(v -> request.resume()); // a slow reader of results slows the upload
+            } else {
+                request.resume();
+            }
+        }
+
+        private void abort(String what, Throwable t) {
+            LOG.error("bulk import: {}", what, t);
+            failed = true;
+            response.reset();
+        }
+
+        private void report(List<BulkImporter.Outcome> outcomes, boolean last) {
+            if (failed || response.closed()) {
+                return;
+            }
+            Buffer out = Buffer.buffer(outcomes.size() * 48);
+            for (BulkImporter.Outcome o : outcomes) {
+                counts.merge(o.result(), 1L, Long::sum);
+                out.appendString(o.toJson().encode()).appendByte((byte) '\n');
+            }
+            if (last) {
+                JsonObject summary = new JsonObject();
+                counts.forEach((r, n) -> summary.put(r.name().toLowerCase(), n));
+                response.end(out.appendString(new JsonObject().put("summary", summary).encode()).appendByte((byte) '\n'));
+            } else {
+                response.write(out);
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package io.edgeauth.broker.http;
+
+import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.provisioning.DeviceIdRule;
+import io.edgeauth.broker.provisioning.FleetCa;
+import io.edgeauth.broker.provisioning.FleetCas;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509CRL;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+/**
+ * {@code /admin/fleet-cas}: a tenant trusts a fleet CA ({@code POST {id, tenant?, certificate (PEM),
+ * crl? (PEM), deviceIdFrom?, template?}}), lists them ({@code GET}) and withdraws one
+ * ({@code DELETE /admin/fleet-cas/{id}}: its devices are refused from then on). Audited.
+ */
+final class FleetCaApi {
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
+    private final FleetCas cas;
+    private final Set<String> templates;
+    private final Predicate<String> knownTenant;
+    private final AuditLog audit;
+
+    FleetCaApi(FleetCas cas, Set<String> templates, Predicate<String> knownTenant, AuditLog audit) {
+        this.cas = cas;
+        this.templates = Set.copyOf(templates);
+        this.knownTenant = knownTenant;
+        this.audit = audit;
+    }
+
+    void mount(Router router) {
+        router.post("/admin/fleet-cas").handler(this::add);
+        router.get("/admin/fleet-cas").handler(this::list);
+        router.delete("/admin/fleet-cas/:id").handler(this::withdraw);
+    }
+
+    private void add(RoutingContext ctx) {
+        JsonObject body = JsonBodies.required(ctx);
+        if (body == null) {
+            return;
+        }
+        FleetCa ca;
+        try {
+            ca = parse(body);
+        } catch (IllegalArgumentException | ClassCastException e) {
+            HttpErrors.send(ctx, 400, "invalid_request", e.getMessage());
+            return;
+        }
+        cas.add(ca);
+        audit.record("fleet_ca.added", "ok", Map.of("fleetCa", ca.id(), "tenant", ca.tenant(),
+                "subject", ca.certificate().getSubjectX500Principal().getName()));
+        HttpErrors.json(ctx, 201, toJson(ca));
+    }
+
+    private FleetCa parse(JsonObject body) {
+        String id = body.getString("id");
+        if (id == null || !ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("id: expected 1-64 of A-Z a-z 0-9 _ . - starting with a letter or digit");
+        }
+        String tenant = body.getString("tenant", "default");
+        if (!knownTenant.test(tenant)) {
+            throw new IllegalArgumentException("tenant: unknown tenant");
+        }
+        String template = body.getString("template", "default");
+        if (!templates.contains(template)) {
+            throw new IllegalArgumentException("template: expected one of " + templates);
+        }
+        String pem = body.getString("certificate");
+        if (pem == null) {
+            throw new IllegalArgumentException("certificate: required, the CA certificate in PEM");
+        }
+        var certificate = FleetCas.certificate(pem.getBytes(StandardCharsets.US_ASCII));
+        if (certificate.getBasicConstraints() < 0) {
+            throw new IllegalArgumentException("certificate: not a CA certificate (basicConstraints cA is not set)");
+        }
+        List<X509CRL> crls = body.getString("crl") == null ? List.of()
+                : FleetCas.crls(body.getString("crl").getBytes(StandardCharsets.US_ASCII));
+        return new FleetCa(id, tenant, certificate, crls, DeviceIdRule.parse(body.getString("deviceIdFrom", "subject-cn")),
+                template);
+    }
+
+    private void list(RoutingContext ctx) {
+        JsonArray out = new JsonArray();
+        cas.active().forEach(ca -> out.add(toJson(ca)));
+        HttpErrors.json(ctx, 200, new JsonObject().put("fleetCas", out));
+    }
+
+    private void withdraw(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        if (!cas.withdraw(id)) {
+            HttpErrors.send(ctx, 404, "not_found", "no such active fleet CA");
+            return;
+        }
+        audit.record("fleet_ca.withdrawn", "ok", Map.of("fleetCa", id));
+        ctx.response().setStatusCode(204).end();
+    }
+
+    private static JsonObject toJson(FleetCa ca) {
+        return new JsonObject().put("id", ca.id()).put("tenant", ca.tenant())
+                .put("subject", ca.certificate().getSubjectX500Principal().getName())
+                .put("notAfter", ca.certificate().getNotAfter().toInstant().toString())
+                .put("deviceIdFrom", ca.deviceIdRule().configName()).put("template", ca.template())
+                .put("crls", ca.crls().size());
+    }
+}

@@ -1,0 +1,109 @@
+package io.edgeauth.broker.provisioning;
+
+import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.registry.Device;
+import io.edgeauth.broker.registry.DeviceRegistry;
+import io.edgeauth.broker.registry.DeviceValidator;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Imports device records, one NDJSON line each, in batches: every line is validated on its own (a bad
+ * line is refused with its reason and never stops the others), a record equal to the registered one is
+ * left alone (so replaying a file changes nothing), and the batch's writes share store commits: the
+ * batch's future completes once all of them are durable, and only then may its results be reported.
+ * Thread-safe; a caller runs one batch at a time per stream to keep results in line order.
+ */
+public final class BulkImporter {
+    private final DeviceValidator validator;
+    private final DeviceRegistry registry;
+    private final AuditLog audit;
+
+    public BulkImporter(DeviceValidator validator, DeviceRegistry registry, AuditLog audit) {
+        this.validator = validator;
+        this.registry = registry;
+        this.audit = audit;
+    }
+
+    /** The outcome of one line. */
+    public enum Result { CREATED, UPDATED, UNCHANGED, REFUSED }
+
+    /** One line's outcome: its line number, the device id if it had one, and why it was refused. */
+    public record Outcome(long line, String id, Result result, String error) {
+        public JsonObject toJson() {
+            JsonObject o = new JsonObject().put("line", line);
+            if (id != null) {
+                o.put("id", id);
+            }
+            o.put("result", result.name().toLowerCase());
+            return error == null ? o : o.put("error", error);
+        }
+    }
+
+    /** A raw input line (null text: longer than the line limit). */
+    public record Line(long number, String text) { }
+
+    /** A batch's outcomes and the moment all its writes are durable. */
+    public record Batch(List<Outcome> outcomes, CompletableFuture<Void> durable) { }
+
+    /** Validates and applies a batch of lines; report the outcomes once {@code durable} completes. */
+    public Batch importLines(List<Line> lines, String channel) {
+        List<Outcome> outcomes = new ArrayList<>(lines.size());
+        CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
+        List<CompletableFuture<Void>> writes = new ArrayList<>();
+        for (Line line : lines) {
+            Outcome outcome = importLine(line, channel, writes);
+            outcomes.add(outcome);
+        }
+        if (!writes.isEmpty()) {
+            last = CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
+        }
+        return new Batch(outcomes, last);
+    }
+
+    private Outcome importLine(Line line, String channel, List<CompletableFuture<Void>> writes) {
+        if (line.text() == null) {
+            return new Outcome(line.number(), null, Result.REFUSED, "line too long");
+        }
+        Map<String, Object> body;
+        try {
+            body = new JsonObject(line.text()).getMap();
+        } catch (DecodeException | ClassCastException e) {
+            return new Outcome(line.number(), null, Result.REFUSED, "not a JSON object");
+        }
+        String id = body.get("id") instanceof String s && s.length() <= 128 ? s : null;
+        Device device;
+        try {
+            device = validator.validate(body);
+        } catch (IllegalArgumentException e) {
+            return new Outcome(line.number(), id, Result.REFUSED, e.getMessage());
+        }
+        Optional<Device> existing = registry.find(device.id());
+        if (existing.isPresent() && sameRecord(existing.get(), device)) {
+            return new Outcome(line.number(), device.id(), Result.UNCHANGED, null);
+        }
+        Device stored = existing.map(e -> withCreatedAt(device, e)).orElse(device);
+        writes.add(registry.registerAsync(stored));
+        Result result = existing.isPresent() ? Result.UPDATED : Result.CREATED;
+        audit.record("device.registered", "ok", Map.of("device", device.id(), "tenant", device.tenant(),
+                "credential", device.credential().type().name(), "channel", channel,
+                "change", result.name().toLowerCase()));
+        return new Outcome(line.number(), device.id(), result, null);
+    }
+
+    /** Equal in everything an import sets (not the creation time). */
+    static boolean sameRecord(Device a, Device b) {
+        return a.id().equals(b.id()) && a.tenant().equals(b.tenant()) && a.credential().equals(b.credential())
+                && a.region().equals(b.region()) && java.util.Objects.equals(a.ratePlan(), b.ratePlan())
+                && java.util.Objects.equals(a.owner(), b.owner());
+    }
+
+    private static Device withCreatedAt(Device d, Device original) {
+        return new Device(d.id(), d.tenant(), d.credential(), d.region(), d.ratePlan(), d.owner(), original.createdAt());
+    }
+}

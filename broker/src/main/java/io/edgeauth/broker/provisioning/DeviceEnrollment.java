@@ -1,0 +1,256 @@
+package io.edgeauth.broker.provisioning;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.jwk.JWK;
+import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.config.BrokerConfig;
+import io.edgeauth.broker.oauth.DeviceTokenService;
+import io.edgeauth.broker.registry.Device;
+import io.edgeauth.broker.registry.DeviceRegistry;
+import io.edgeauth.broker.registry.DeviceValidator;
+import io.edgeauth.broker.store.Store;
+import io.edgeauth.broker.token.ClientAssertion;
+import io.edgeauth.broker.token.ClientAssertionVerifier;
+import io.edgeauth.broker.token.IssuedToken;
+import io.edgeauth.broker.token.RejectionReason;
+import io.edgeauth.broker.token.TokenFormat;
+import io.edgeauth.broker.token.TokenRejectedException;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The device side of {@code client_credentials}, in front of {@link DeviceTokenService}: an RFC 7523
+ * assertion whose {@code x5c} chains to a tenant's fleet CA enrolls its device on first use (zero-touch):
+ * the chain is validated, the device id read from the leaf by the CA's rule, possession of the leaf key
+ * proven by the assertion's signature, and only then the registry record created from the CA's template
+ * (atomically: one record per id, audited {@code device.provisioned}); the token is then issued as for
+ * any registered device. A device a CA provisioned is refused once that CA is withdrawn, with or
+ * without {@code x5c}. An HS256 {@code client_secret_jwt} whose {@code kid} names an enrollment group
+ * enrolls its device the same way once the MAC verifies with HKDF(group secret, device id). Thread-safe; blocks for store commits (call it off event loops).
+ */
+public final class DeviceEnrollment {
+    static final String PROVISIONED_BY = "provisioned-by";
+
+    private final FleetCas fleetCas;
+    private final EnrollmentGroups groups;
+    private final Map<String, BrokerConfig.Template> templates;
+    private final DeviceRegistry registry;
+    private final DeviceValidator validator;
+    private final ClientAssertionVerifier assertions;
+    private final DeviceTokenService devices;
+    private final Store store;
+    private final AuditLog audit;
+
+    public DeviceEnrollment(FleetCas fleetCas, EnrollmentGroups groups, Map<String, BrokerConfig.Template> templates, DeviceRegistry registry,
+                            DeviceValidator validator, ClientAssertionVerifier assertions, DeviceTokenService devices,
+                            Store store, AuditLog audit) {
+        this.fleetCas = fleetCas;
+        this.groups = groups;
+        this.templates = Map.copyOf(templates);
+        this.registry = registry;
+        this.validator = validator;
+        this.assertions = assertions;
+        this.devices = devices;
+        this.store = store;
+        this.audit = audit;
+    }
+
+    /** {@code client_credentials} with a client assertion (plain, or with {@code x5c} for zero-touch). */
+    public IssuedToken issue(String assertion, TokenFormat format, String scope, String channel)
+            throws TokenRejectedException {
+        AssertionHeader header = null;
+        try {
+            java.util.Optional<AssertionHeader> parsed = AssertionHeader.parse(assertion);
+            if (parsed.isEmpty()) {
+                return devices.issue(assertion, format, scope, channel); // refused there with its precise reason
+            }
+            header = parsed.get();
+            if ("HS256".equals(header.alg())) {
+                return enrollByGroup(assertion, header, format, scope, channel);
+            }
+            if (!header.x5c().isEmpty()) {
+                enrollByCertificate(assertion, header.x5c(), channel);
+            } else if (header.issuer() != null) {
+                checkProvisioner(header.issuer());
+            }
+        } catch (TokenRejectedException e) {
+            audit.record("token.refused", e.reason().code(), Map.of("grant", "client_credentials", "channel", channel,
+                    "client_id", String.valueOf(header == null ? null : header.issuer()), "detail", e.getMessage()));
+            throw e;
+        }
+        return devices.issue(assertion, format, scope, channel);
+    }
+
+    /**
+     * Client authentication without issuing anything (the token-exchange grant): the registered device whose
+     * key signed the assertion; see {@link DeviceTokenService#authenticate}.
+     */
+    public Device authenticate(String assertion) throws TokenRejectedException {
+        return devices.authenticate(assertion);
+    }
+
+    /** RFC 7523 §2.2 client_secret_jwt keyed by HKDF(group secret, device id); {@code kid} names the group. */
+    private IssuedToken enrollByGroup(String assertion, AssertionHeader header, TokenFormat format, String scope,
+                                      String channel) throws TokenRejectedException {
+        EnrollmentGroups.Group group = groups.group(header.kid()).orElseThrow(() -> new TokenRejectedException(
+                RejectionReason.UNKNOWN_KEY, "an HS256 client assertion's kid must name an enrollment group"));
+        String claimed = header.issuer();
+        Optional<Device> existing = claimed == null ? Optional.empty() : registry.find(claimed);
+        if (existing.isPresent() && !isMember(existing.get(), group)) {
+            throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH,
+                    "device is registered with another credential than this enrollment group");
+        }
+        ClientAssertion verified = assertions.verifySecretJwt(assertion,
+                id -> Optional.of(EnrollmentGroups.deviceSecret(group, id)));
+        if (existing.isEmpty()) {
+            Device device = fromTemplate(verified.clientId(), group.tenant(), group.template(),
+                    new Device.Credential(Device.CredentialType.ENROLLMENT_GROUP, group.id()));
+            Optional<Device> raced = await(registry.registerIfAbsent(device));
+            if (raced.isPresent() && !isMember(raced.get(), group)) {
+                throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH,
+                        "device is registered with another credential than this enrollment group");
+            }
+            if (raced.isEmpty()) {
+                audit.record("device.provisioned", "ok", Map.of("device", device.id(), "tenant", group.tenant(),
+                        "enrollmentGroup", group.id(), "template", group.template(), "channel", channel));
+            }
+        }
+        return devices.issueVerified(verified, format, scope, channel);
+    }
+
+    private static boolean isMember(Device d, EnrollmentGroups.Group group) {
+        return d.tenant().equals(group.tenant()) && d.credential().type() == Device.CredentialType.ENROLLMENT_GROUP
+                && d.credential().value().equals(group.id());
+    }
+
+    private void enrollByCertificate(String assertion, List<X509Certificate> chain, String channel)
+            throws TokenRejectedException {
+        FleetCa ca = fleetCas.validate(chain);
+        X509Certificate leaf = chain.get(0);
+        String id = ca.deviceIdRule().deviceId(leaf).orElseThrow(() -> new TokenRejectedException(
+                RejectionReason.MALFORMED, "certificate names no device id under rule " + ca.deviceIdRule().configName()));
+        JWK key = leafKey(leaf);
+        Optional<Device> existing = registry.find(id);
+        if (existing.isPresent()) {
+            requireSameKey(existing.get(), key, ca);
+            return;
+        }
+        // proof of possession before anything is written: the assertion must verify with the leaf's key
+        assertions.verifyWithoutConsuming(assertion, claimed -> claimed.equals(id) ? Optional.of(key) : Optional.empty());
+        provision(id, ca, key, channel);
+    }
+
+    private void provision(String id, FleetCa ca, JWK key, String channel) throws TokenRejectedException {
+        Device device = fromTemplate(id, ca.tenant(), ca.template(), null, key);
+        CompletableFuture<Void> marked = store.putAsync(PROVISIONED_BY, id,
+                ("ca:" + ca.id()).getBytes(StandardCharsets.UTF_8), null);
+        Optional<Device> raced;
+        try {
+            raced = registry.registerIfAbsent(device).join();
+            marked.join();
+        } catch (CompletionException e) {
+            throw new TokenRejectedException(RejectionReason.INTERNAL_ERROR, "store write failed");
+        }
+        if (raced.isPresent()) {
+            requireSameKey(raced.get(), key, ca); // another request enrolled it first
+            return;
+        }
+        audit.record("device.provisioned", "ok", Map.of("device", id, "tenant", ca.tenant(), "fleetCa", ca.id(),
+                "template", ca.template(), "channel", channel));
+    }
+
+    private Device fromTemplate(String id, String tenant, String template, Device.Credential credential)
+            throws TokenRejectedException {
+        return fromTemplate(id, tenant, template, credential, null);
+    }
+
+    /** A new device's record: the id checked like an admin registration, the rest from the template. */
+    private Device fromTemplate(String id, String tenant, String template, Device.Credential credential, JWK key)
+            throws TokenRejectedException {
+        BrokerConfig.Template t = templates.getOrDefault(template, new BrokerConfig.Template(null, null, null));
+        Map<String, Object> body = new HashMap<>();
+        body.put("id", id);
+        body.put("tenant", tenant);
+        if (key != null) {
+            body.put("jwk", key.toJSONObject());
+        } else {
+            body.put("x5tS256", "A".repeat(43)); // validated shape only; replaced by the group credential below
+        }
+        body.put("region", t.region());
+        if (t.ratePlan() != null) {
+            body.put("ratePlan", t.ratePlan());
+        }
+        if (t.owner() != null) {
+            body.put("owner", t.owner());
+        }
+        try {
+            Device d = validator.validate(body);
+            return credential == null ? d
+                    : new Device(d.id(), d.tenant(), credential, d.region(), d.ratePlan(), d.owner(), d.createdAt());
+        } catch (IllegalArgumentException e) {
+            throw new TokenRejectedException(RejectionReason.FORBIDDEN, "device id cannot be registered: " + e.getMessage());
+        }
+    }
+
+    private static <T> T await(CompletableFuture<T> durable) throws TokenRejectedException {
+        try {
+            return durable.join();
+        } catch (CompletionException e) {
+            throw new TokenRejectedException(RejectionReason.INTERNAL_ERROR, "store write failed");
+        }
+    }
+
+    private void requireSameKey(Device existing, JWK key, FleetCa ca) throws TokenRejectedException {
+        if (!existing.tenant().equals(ca.tenant())) {
+            throw new TokenRejectedException(RejectionReason.WRONG_TENANT, "device belongs to another tenant");
+        }
+        if (existing.credential().type() != Device.CredentialType.JWK
+                || !thumbprint(existing.credential().value()).equals(thumbprint(key))) {
+            throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH,
+                    "device is registered with another key than its certificate's");
+        }
+    }
+
+    /** A device a withdrawn fleet CA provisioned gets no more tokens. */
+    private void checkProvisioner(String deviceId) throws TokenRejectedException {
+        Optional<byte[]> mark = store.get(PROVISIONED_BY, deviceId);
+        if (mark.isPresent()) {
+            String by = new String(mark.get(), StandardCharsets.UTF_8);
+            if (by.startsWith("ca:") && !fleetCas.isActive(by.substring(3))) {
+                throw new TokenRejectedException(RejectionReason.REVOKED,
+                        "fleet CA '" + by.substring(3) + "' that provisioned this device was withdrawn");
+            }
+        }
+    }
+
+    private static JWK leafKey(X509Certificate leaf) throws TokenRejectedException {
+        try {
+            // only the key itself (kty, crv, x, y / n, e): the record need not repeat the certificate
+            return JWK.parse(new HashMap<String, Object>(JWK.parse(leaf).toPublicJWK().getRequiredParams()));
+        } catch (JOSEException | java.text.ParseException | RuntimeException e) {
+            throw new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "certificate key type not supported");
+        }
+    }
+
+    private static String thumbprint(String jwkJson) {
+        try {
+            return thumbprint(JWK.parse(jwkJson));
+        } catch (java.text.ParseException e) {
+            return "";
+        }
+    }
+
+    private static String thumbprint(JWK jwk) {
+        try {
+            return jwk.computeThumbprint().toString();
+        } catch (JOSEException e) {
+            return "";
+        }
+    }
+}

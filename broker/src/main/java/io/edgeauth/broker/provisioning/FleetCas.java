@@ -1,0 +1,179 @@
+package io.edgeauth.broker.provisioning;
+
+import io.edgeauth.broker.config.BrokerConfig;
+import io.edgeauth.broker.store.Store;
+import io.edgeauth.broker.token.RejectionReason;
+import io.edgeauth.broker.token.TokenRejectedException;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.cert.CRLException;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The fleet CAs tenants trust: those in config and those added through the admin API (kept in the
+ * store, so they survive restarts), minus withdrawn ones (a withdrawal is stored too and outlives a
+ * restart, also for a CA from config). Validates a device's chain against the CA that issued it.
+ * Thread-safe.
+ */
+public final class FleetCas {
+    static final String SPACE = "fleet-cas";
+
+    private final Store store;
+    private final Clock clock;
+    private final Map<String, FleetCa> active = new ConcurrentHashMap<>();
+    private final Map<String, FleetCa> withdrawn = new ConcurrentHashMap<>();
+
+    public FleetCas(BrokerConfig.Provisioning config, Store store, Clock clock) {
+        this.store = store;
+        this.clock = clock;
+        for (BrokerConfig.FleetCa c : config.fleetCas()) {
+            try {
+                List<X509CRL> crls = c.crlFile() == null ? List.of() : crls(Files.readAllBytes(c.crlFile()));
+                active.put(c.id(), new FleetCa(c.id(), c.tenant(), certificate(Files.readAllBytes(c.certificateFile())),
+                        crls, DeviceIdRule.parse(c.deviceIdFrom()), c.template()));
+            } catch (IOException e) {
+                throw new UncheckedIOException("provisioning.fleetCas: cannot read the files of '" + c.id() + "'", e);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("provisioning.fleetCas '" + c.id() + "': " + e.getMessage(), e);
+            }
+        }
+        store.forEach(SPACE, (id, bytes) -> {
+            JsonObject o = new JsonObject(new String(bytes, StandardCharsets.UTF_8));
+            FleetCa ca = o.containsKey("certificate") ? fromJson(o) : active.get(id);
+            if (ca == null) {
+                return;
+            }
+            if (o.getBoolean("withdrawn", false)) {
+                active.remove(id);
+                withdrawn.put(id, ca);
+            } else {
+                active.put(id, ca);
+            }
+        });
+    }
+
+    /** Trusts a CA from now on (admin API); replaces a CA of the same id. Durable when it returns. */
+    public void add(FleetCa ca) {
+        store.put(SPACE, ca.id(), toJson(ca).put("withdrawn", false).encode().getBytes(StandardCharsets.UTF_8), null);
+        withdrawn.remove(ca.id());
+        active.put(ca.id(), ca);
+    }
+
+    /** Withdraws a CA: its devices' certificate chains, and the devices it provisioned, are refused from now on. */
+    public boolean withdraw(String id) {
+        FleetCa ca = active.get(id);
+        if (ca == null) {
+            return false;
+        }
+        store.put(SPACE, id, toJson(ca).put("withdrawn", true).encode().getBytes(StandardCharsets.UTF_8), null);
+        active.remove(id);
+        withdrawn.put(id, ca);
+        return true;
+    }
+
+    public Collection<FleetCa> active() {
+        return List.copyOf(active.values());
+    }
+
+    public boolean isActive(String id) {
+        return active.containsKey(id);
+    }
+
+    public boolean isWithdrawn(String id) {
+        return withdrawn.containsKey(id);
+    }
+
+    /**
+     * The active CA that issued the top of the chain, after validating the whole chain against it.
+     *
+     * @throws TokenRejectedException UNKNOWN_ISSUER (no trusted CA issued it), REVOKED (its CA was withdrawn,
+     *         or the CRL lists it), EXPIRED, NOT_YET_VALID, BAD_SIGNATURE, FORBIDDEN (key usage)
+     */
+    public FleetCa validate(List<X509Certificate> chain) throws TokenRejectedException {
+        if (chain.isEmpty()) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, "empty certificate chain");
+        }
+        X509Certificate top = chain.get(chain.size() - 1);
+        Optional<FleetCa> issuer = issuerOf(top, active);
+        if (issuer.isEmpty()) {
+            Optional<FleetCa> gone = issuerOf(top, withdrawn);
+            if (gone.isPresent()) {
+                throw new TokenRejectedException(RejectionReason.REVOKED, "fleet CA '" + gone.get().id() + "' was withdrawn");
+            }
+            throw new TokenRejectedException(RejectionReason.UNKNOWN_ISSUER,
+                    "certificate chain does not lead to a fleet CA trusted here");
+        }
+        ChainValidator.validate(chain, issuer.get(), clock.instant());
+        return issuer.get();
+    }
+
+    private static Optional<FleetCa> issuerOf(X509Certificate top, Map<String, FleetCa> cas) {
+        return cas.values().stream()
+                .filter(ca -> ca.certificate().getSubjectX500Principal().equals(top.getIssuerX500Principal())
+                        || ca.certificate().equals(top))
+                .findFirst();
+    }
+
+    /** Parses one PEM or DER certificate. */
+    public static X509Certificate certificate(byte[] pemOrDer) {
+        try {
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(pemOrDer));
+        } catch (CertificateException | ClassCastException e) {
+            throw new IllegalArgumentException("not an X.509 certificate (PEM or DER)");
+        }
+    }
+
+    /** Parses PEM or DER CRLs. */
+    public static List<X509CRL> crls(byte[] pemOrDer) {
+        try (InputStream in = new ByteArrayInputStream(pemOrDer)) {
+            List<X509CRL> out = new ArrayList<>();
+            CertificateFactory.getInstance("X.509").generateCRLs(in).forEach(c -> out.add((X509CRL) c));
+            if (out.isEmpty()) {
+                throw new IllegalArgumentException("no CRL found");
+            }
+            return out;
+        } catch (CRLException | CertificateException | IOException e) {
+            throw new IllegalArgumentException("not an X.509 CRL (PEM or DER)");
+        }
+    }
+
+    static JsonObject toJson(FleetCa ca) {
+        JsonObject o = new JsonObject().put("id", ca.id()).put("tenant", ca.tenant())
+                .put("deviceIdFrom", ca.deviceIdRule().configName()).put("template", ca.template());
+        try {
+            o.put("certificate", Base64.getEncoder().encodeToString(ca.certificate().getEncoded()));
+            List<String> crls = new ArrayList<>();
+            for (X509CRL crl : ca.crls()) {
+                crls.add(Base64.getEncoder().encodeToString(crl.getEncoded()));
+            }
+            return o.put("crls", crls);
+        } catch (CertificateException | CRLException e) {
+            throw new IllegalStateException("cannot encode fleet CA " + ca.id(), e);
+        }
+    }
+
+    private static FleetCa fromJson(JsonObject o) {
+        List<X509CRL> crls = new ArrayList<>();
+        o.getJsonArray("crls", new io.vertx.core.json.JsonArray()).forEach(c ->
+                crls.addAll(crls(Base64.getDecoder().decode((String) c))));
+        return new FleetCa(o.getString("id"), o.getString("tenant"),
+                certificate(Base64.getDecoder().decode(o.getString("certificate"))), crls,
+                DeviceIdRule.parse(o.getString("deviceIdFrom")), o.getString("template"));
+    }
+}

@@ -1,0 +1,122 @@
+package io.edgeauth.broker.provisioning;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.edgeauth.broker.Broker;
+import io.edgeauth.broker.testsupport.Http;
+import io.edgeauth.broker.testsupport.TestBrokers;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code POST /admin/devices:bulk}: good and bad lines side by side, replay, hostile input. */
+class BulkImportTest {
+    static final String X5T_A = "A".repeat(43);
+    static final String X5T_B = "B".repeat(43);
+    @TempDir
+    static Path dataDir;
+    static Broker broker;
+    static Http admin;
+
+    @BeforeAll
+    static void start() {
+        broker = Broker.start(TestBrokers.config(dataDir, Map.of("EDGEAUTH_MQTT_PORT", "-1", "EDGEAUTH_COAP_PORT", "-1")));
+        admin = new Http("http://127.0.0.1:" + broker.httpPort(), broker.newAdminCredential().orElseThrow());
+    }
+
+    @AfterAll
+    static void stop() {
+        broker.close();
+    }
+
+    @Test
+    void badLinesAreRefusedWithTheirReasonAndNeverStopTheGoodOnesAndAReplayChangesNothing() {
+        String file = String.join("\n",
+                "{\"id\":\"bulk-1\",\"x5tS256\":\"" + X5T_A + "\",\"region\":[\"u33d\"]}",
+                "",
+                "{\"id\":\"bulk-2\",\"x5tS256\":\"short\"}",
+                "not json at all",
+                "[1,2,3]",
+                "{\"id\":\"bulk-3\",\"tenant\":\"nosuch\",\"x5tS256\":\"" + X5T_A + "\"}",
+                "{\"id\":\"../etc\",\"x5tS256\":\"" + X5T_A + "\"}",
+                "{\"id\":\"bulk-4\",\"x5tS256\":\"" + X5T_B + "\",\"ethAddress\":\"0x0000000000000000000000000000000000000001\"}",
+                "{\"id\":\"bulk-5\",\"x5tS256\":\"" + X5T_A + "\"," + "\"pad\":\"" + "x".repeat(20_000) + "\"}",
+                "{\"id\":\"bulk-6\",\"x5tS256\":\"" + X5T_B + "\"}\r",
+                "{\"id\":\"bulk-1\",\"x5tS256\":\"" + X5T_A + "\",\"region\":[\"u33d\"]}",
+                "{\"id\":\"bulk-7\",\"x5tS256\":\"" + X5T_A + "\"}") ; // no final newline
+
+        List<JsonObject> first = importNdjson(file);
+        assertThat(results(first)).containsExactly(
+                "1 bulk-1 created", "3 bulk-2 refused", "4 null refused", "5 null refused", "6 bulk-3 refused",
+                "7 ../etc refused", "8 bulk-4 refused", "9 null refused", "10 bulk-6 created", "11 bulk-1 unchanged",
+                "12 bulk-7 created");
+        assertThat(first.get(1).getString("error")).contains("x5tS256");
+        assertThat(first.get(2).getString("error")).isEqualTo("not a JSON object");
+        assertThat(first.get(4).getString("error")).contains("unknown tenant");
+        assertThat(first.get(5).getString("error")).contains("id:");
+        assertThat(first.get(6).getString("error")).contains("exactly one of jwk, x5tS256 or ethAddress");
+        assertThat(first.get(7).getString("error")).isEqualTo("line too long");
+        assertThat(summary(file)).isNotNull();
+        assertThat(broker.registry().find("bulk-1")).get().extracting(d -> d.region()).isEqualTo(List.of("u33d"));
+
+        List<JsonObject> replay = importNdjson(file);
+        assertThat(results(replay)).containsExactly(
+                "1 bulk-1 unchanged", "3 bulk-2 refused", "4 null refused", "5 null refused", "6 bulk-3 refused",
+                "7 ../etc refused", "8 bulk-4 refused", "9 null refused", "10 bulk-6 unchanged", "11 bulk-1 unchanged",
+                "12 bulk-7 unchanged");
+
+        List<JsonObject> changed = importNdjson("{\"id\":\"bulk-7\",\"x5tS256\":\"" + X5T_B + "\"}\n");
+        assertThat(results(changed)).containsExactly("1 bulk-7 updated");
+        assertThat(broker.registry().find("bulk-7")).get().extracting(d -> d.credential().value()).isEqualTo(X5T_B);
+    }
+
+    @Test
+    void endsWithASummaryAndRefusesWithoutTheAdminCredential() {
+        HttpResponse<String> r = admin.postRaw("/admin/devices:bulk", "application/x-ndjson",
+                ("{\"id\":\"sum-1\",\"x5tS256\":\"" + X5T_A + "\"}\nnope\n").getBytes(StandardCharsets.UTF_8));
+        String[] lines = r.body().split("\n");
+        assertThat(new JsonObject(lines[lines.length - 1]).getJsonObject("summary").getMap())
+                .containsEntry("created", 1).containsEntry("refused", 1);
+        Http anonymous = new Http("http://127.0.0.1:" + broker.httpPort(), null);
+        assertThat(anonymous.postRaw("/admin/devices:bulk", "application/x-ndjson",
+                "{\"id\":\"x\"}\n".getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(401);
+        assertThat(broker.registry().find("x")).isEmpty();
+    }
+
+    @Test
+    void aLargeImportIsStreamedInBatches() {
+        StringBuilder file = new StringBuilder();
+        for (int i = 0; i < 5000; i++) {
+            file.append("{\"id\":\"many-").append(i).append("\",\"x5tS256\":\"").append(X5T_A).append("\"}\n");
+        }
+        List<JsonObject> results = importNdjson(file.toString());
+        assertThat(results).hasSize(5000).allMatch(o -> o.getString("result").equals("created"));
+        assertThat(results.get(4999).getLong("line")).isEqualTo(5000L);
+    }
+
+    private static List<String> results(List<JsonObject> lines) {
+        return lines.stream().map(o -> o.getLong("line") + " " + o.getString("id") + " " + o.getString("result")).toList();
+    }
+
+    private static List<JsonObject> importNdjson(String body) {
+        HttpResponse<String> r = admin.postRaw("/admin/devices:bulk", "application/x-ndjson",
+                body.getBytes(StandardCharsets.UTF_8));
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("content-type")).contains("application/x-ndjson");
+        return Arrays.stream(r.body().split("\n")).map(JsonObject::new).filter(o -> !o.containsKey("summary")).toList();
+    }
+
+    private static JsonObject summary(String body) {
+        String[] lines = admin.postRaw("/admin/devices:bulk", "application/x-ndjson",
+                body.getBytes(StandardCharsets.UTF_8)).body().split("\n");
+        return new JsonObject(lines[lines.length - 1]).getJsonObject("summary");
+    }
+}

@@ -1,0 +1,107 @@
+package io.edgeauth.broker.provisioning;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.edgeauth.broker.Broker;
+import io.edgeauth.broker.coap.DerivedPskStore;
+import io.edgeauth.broker.registry.Device;
+import io.edgeauth.broker.testsupport.Http;
+import io.edgeauth.broker.testsupport.TestBrokers;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.Date;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Group-derived credentials: HS256 client_secret_jwt keyed by HKDF(group secret, device id), auto-registered. */
+class GroupEnrollmentTest {
+    @TempDir
+    static Path dir;
+    static byte[] master = new byte[32];
+    static Broker broker;
+    static Http anonymous;
+    static Http admin;
+
+    @BeforeAll
+    static void start() throws Exception {
+        new SecureRandom().nextBytes(master);
+        Path secret = dir.resolve("sensors.key");
+        Files.write(secret, master);
+        broker = Broker.start(TestBrokers.config(dir.resolve("data"), Map.of(
+                "EDGEAUTH_PROVISIONING_ENROLLMENT_GROUPS", "[{\"id\":\"sensors\",\"secretFile\":\"" + secret + "\",\"template\":\"s\"}]",
+                "EDGEAUTH_PROVISIONING_TEMPLATES", "{\"default\":{},\"s\":{\"region\":[\"u0\"]}}",
+                "EDGEAUTH_MQTT_PORT", "-1", "EDGEAUTH_COAP_PORT", "-1")));
+        String base = "http://127.0.0.1:" + broker.httpPort();
+        anonymous = new Http(base, null);
+        admin = new Http(base, broker.newAdminCredential().orElseThrow());
+    }
+
+    @AfterAll
+    static void stop() {
+        broker.close();
+    }
+
+    @Test
+    void aMemberDeviceIsRegisteredOnFirstUseAndServedAfter() throws Exception {
+        String first = assertion("grp-1", "sensors", DerivedPskStore.derive(master, "grp-1"));
+        assertThat(post(first).statusCode()).isEqualTo(200);
+        Device d = broker.registry().find("grp-1").orElseThrow();
+        assertThat(d.credential()).isEqualTo(new Device.Credential(Device.CredentialType.ENROLLMENT_GROUP, "sensors"));
+        assertThat(d.region()).containsExactly("u0");
+        assertThat(admin.get("/admin/devices/grp-1").body()).contains("\"enrollmentGroup\":\"sensors\"");
+        assertThat(post(assertion("grp-1", "sensors", DerivedPskStore.derive(master, "grp-1"))).statusCode()).isEqualTo(200);
+        HttpResponse<String> replay = post(first);
+        assertThat(replay.statusCode()).isEqualTo(401);
+        assertThat(replay.body()).contains("replayed");
+    }
+
+    @Test
+    void wrongSecretsUnknownGroupsAndForeignIdsAreRefused() throws Exception {
+        HttpResponse<String> otherDevicesKey = post(assertion("grp-2", "sensors", DerivedPskStore.derive(master, "grp-3")));
+        assertThat(otherDevicesKey.statusCode()).isEqualTo(401);
+        assertThat(otherDevicesKey.body()).contains("bad_signature");
+        assertThat(broker.registry().find("grp-2")).isEmpty();
+
+        HttpResponse<String> master = post(assertion("grp-4", "sensors", GroupEnrollmentTest.master));
+        assertThat(master.statusCode()).as("the group secret itself is not a device secret").isEqualTo(401);
+
+        HttpResponse<String> noGroup = post(assertion("grp-5", "nosuch", DerivedPskStore.derive(GroupEnrollmentTest.master, "grp-5")));
+        assertThat(noGroup.body()).contains("unknown_key");
+
+        assertThat(admin.postJson("/admin/devices", "{\"id\":\"grp-taken\",\"x5tS256\":\"" + "Q".repeat(43) + "\"}")
+                .statusCode()).isEqualTo(201);
+        HttpResponse<String> taken = post(assertion("grp-taken", "sensors", DerivedPskStore.derive(GroupEnrollmentTest.master, "grp-taken")));
+        assertThat(taken.statusCode()).isEqualTo(401);
+        assertThat(taken.body()).contains("binding_mismatch");
+        assertThat(broker.registry().find("grp-taken").orElseThrow().credential().type())
+                .isEqualTo(Device.CredentialType.X5T_S256);
+    }
+
+    private static HttpResponse<String> post(String assertion) {
+        return anonymous.postForm("/oauth/token", Map.of("grant_type", "client_credentials",
+                "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                "client_assertion", assertion));
+    }
+
+    private static String assertion(String id, String group, byte[] secret) throws Exception {
+        Instant now = Instant.now();
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID(group).build(),
+                new JWTClaimsSet.Builder().issuer(id).subject(id).audience(broker.config().publicUrl() + "/oauth/token")
+                        .jwtID(UUID.randomUUID().toString()).issueTime(Date.from(now))
+                        .expirationTime(Date.from(now.plusSeconds(60))).build());
+        jwt.sign(new MACSigner(secret));
+        return jwt.serialize();
+    }
+}

@@ -1,0 +1,199 @@
+package io.edgeauth.broker.provisioning;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.util.Base64;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.edgeauth.broker.Broker;
+import io.edgeauth.broker.registry.Device;
+import io.edgeauth.broker.testsupport.Http;
+import io.edgeauth.broker.testsupport.TestBrokers;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPrivateKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Zero-touch onboarding over HTTP: a device whose certificate chains to a fleet CA gets its first token
+ * with an {@code x5c} assertion and no prior registration, then connects over MQTT; each chain failure is
+ * refused with its reason; a withdrawn CA's devices fail.
+ */
+class ZeroTouchTest {
+    static final String OWNER = "did:pkh:eip155:1:0x00000000000000000000000000000000000000aA";
+    @TempDir
+    static Path dir;
+    static FleetPki configCa;
+    static Broker broker;
+    static String base;
+    static Http admin;
+    static Http anonymous;
+
+    @BeforeAll
+    static void start() throws Exception {
+        configCa = new FleetPki("acme fleet CA");
+        Path caFile = dir.resolve("fleet-ca.pem");
+        Files.writeString(caFile, FleetPki.pem(configCa.caCertificate()));
+        broker = Broker.start(TestBrokers.config(dir.resolve("data"), Map.of(
+                "EDGEAUTH_PROVISIONING_FLEET_CAS", "[{\"id\":\"acme\",\"certificateFile\":\"" + caFile + "\",\"template\":\"field\"}]",
+                "EDGEAUTH_PROVISIONING_TEMPLATES", "{\"default\":{},\"field\":{\"region\":[\"u33d\"],\"owner\":\"" + OWNER + "\"}}",
+                "EDGEAUTH_COAP_PORT", "-1")));
+        base = "http://127.0.0.1:" + broker.httpPort();
+        admin = new Http(base, broker.newAdminCredential().orElseThrow());
+        anonymous = new Http(base, null);
+    }
+
+    @AfterAll
+    static void stop() {
+        broker.close();
+    }
+
+    @Test
+    void aNewDeviceGetsItsFirstTokenWithItsCertificateChainAndConnects() throws Exception {
+        FleetPki.Issued device = configCa.device("zt-1");
+        assertThat(broker.registry().find("zt-1")).isEmpty();
+
+        HttpResponse<String> first = token(device, "zt-1", true);
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        Device record = broker.registry().find("zt-1").orElseThrow();
+        assertThat(record.region()).as("from the CA's template").containsExactly("u33d");
+        assertThat(record.owner()).isEqualToIgnoringCase(OWNER);
+        assertThat(record.credential().type()).isEqualTo(Device.CredentialType.JWK);
+
+        assertThat(token(device, "zt-1", true).statusCode()).as("with x5c again").isEqualTo(200);
+        assertThat(token(device, "zt-1", false).statusCode()).as("registered now: a plain assertion").isEqualTo(200);
+
+        String accessToken = new JsonObject(first.body()).getString("access_token");
+        Mqtt5BlockingClient mqtt = MqttClient.builder().useMqttVersion5().identifier("zt-1").serverHost("127.0.0.1")
+                .serverPort(broker.mqttPort()).buildBlocking();
+        mqtt.connectWith().simpleAuth().username("zt-1").password(accessToken.getBytes(StandardCharsets.US_ASCII))
+                .applySimpleAuth().send();
+        mqtt.publishWith().topic("d/zt-1/up/temp").qos(MqttQos.AT_LEAST_ONCE).payload("21".getBytes()).send();
+        mqtt.disconnect();
+    }
+
+    @Test
+    void eachChainFailureIsRefusedWithItsReasonAndCreatesNoRecord() throws Exception {
+        Instant now = Instant.now();
+        assertRefused(configCa.device("zt-expired", now.minus(Duration.ofDays(3)), now.minus(Duration.ofDays(1)),
+                KeyUsage.digitalSignature, KeyPurposeId.id_kp_clientAuth), "zt-expired", "expired");
+        assertRefused(configCa.device("zt-future", now.plus(Duration.ofDays(1)), now.plus(Duration.ofDays(3)),
+                KeyUsage.digitalSignature, KeyPurposeId.id_kp_clientAuth), "zt-future", "not_yet_valid");
+        assertRefused(new FleetPki("acme fleet CA").device("zt-impostor"), "zt-impostor", "certificate");
+        assertRefused(new FleetPki("some other CA").device("zt-stranger"), "zt-stranger", "unknown_issuer");
+        assertRefused(configCa.device("zt-ku", now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(1)),
+                KeyUsage.keyEncipherment, KeyPurposeId.id_kp_clientAuth), "zt-ku", "digitalSignature");
+        assertRefused(configCa.device("zt-eku", now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(1)),
+                KeyUsage.digitalSignature, KeyPurposeId.id_kp_serverAuth), "zt-eku", "clientAuth");
+    }
+
+    @Test
+    void aStolenChainWithoutItsKeyProvisionsNothing() throws Exception {
+        FleetPki.Issued victim = configCa.device("zt-victim");
+        FleetPki.Issued thief = configCa.device("zt-thief");
+        HttpResponse<String> r = post(assertion("zt-victim", thief.keys().getPrivate(), List.of(victim.cert())));
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(r.body()).contains("bad_signature");
+        assertThat(broker.registry().find("zt-victim")).isEmpty();
+        HttpResponse<String> wrongId = post(assertion("zt-other", victim.keys().getPrivate(), List.of(victim.cert())));
+        assertThat(wrongId.statusCode()).isEqualTo(401);
+        assertThat(broker.registry().find("zt-other")).isEmpty();
+    }
+
+    @Test
+    void aCaAddedThroughTheAdminApiServesItsDevicesUntilWithdrawnAndHonoursItsCrl() throws Exception {
+        FleetPki pki = new FleetPki("beta fleet CA");
+        FleetPki.Issued good = pki.device("beta-1");
+        FleetPki.Issued revoked = pki.device("beta-revoked");
+        JsonObject body = new JsonObject().put("id", "beta").put("certificate", FleetPki.pem(pki.caCertificate()))
+                .put("crl", FleetPki.pem(pki.crl(revoked.cert())));
+        assertThat(admin.postJson("/admin/fleet-cas", body.encode()).statusCode()).isEqualTo(201);
+        assertThat(admin.get("/admin/fleet-cas").body()).contains("\"id\":\"beta\"");
+
+        assertThat(token(good, "beta-1", true).statusCode()).isEqualTo(200);
+        assertRefused(revoked, "beta-revoked", "revoked");
+
+        assertThat(admin.delete("/admin/fleet-cas/beta").statusCode()).isEqualTo(204);
+        HttpResponse<String> withdrawn = token(good, "beta-1", true);
+        assertThat(withdrawn.statusCode()).isEqualTo(401);
+        assertThat(withdrawn.body()).contains("revoked").contains("withdrawn");
+        HttpResponse<String> plain = token(good, "beta-1", false);
+        assertThat(plain.statusCode()).as("a provisioned device fails without x5c too").isEqualTo(401);
+        assertThat(plain.body()).contains("withdrawn");
+        assertRefused(pki.device("beta-2"), "beta-2", "withdrawn");
+    }
+
+    @Test
+    void theAdminApiRefusesBadCaInput() throws Exception {
+        assertThat(admin.postJson("/admin/fleet-cas", "{\"id\":\"x\",\"certificate\":\"not pem\"}").statusCode()).isEqualTo(400);
+        FleetPki.Issued leaf = configCa.device("not-a-ca");
+        assertThat(admin.postJson("/admin/fleet-cas", new JsonObject().put("id", "leaf")
+                .put("certificate", FleetPki.pem(leaf.cert())).encode()).body()).contains("not a CA certificate");
+        assertThat(admin.postJson("/admin/fleet-cas", new JsonObject().put("id", "../x")
+                .put("certificate", FleetPki.pem(configCa.caCertificate())).encode()).statusCode()).isEqualTo(400);
+        assertThat(anonymous.postJson("/admin/fleet-cas", "{}").statusCode()).isEqualTo(401);
+        assertThat(admin.delete("/admin/fleet-cas/nosuch").statusCode()).isEqualTo(404);
+        HttpResponse<String> junk = anonymous.postForm("/oauth/token", Map.of("grant_type", "client_credentials",
+                "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                "client_assertion", "eyJhbGciOiJFUzI1NiIsIng1YyI6WyIhISJdfQ.e30.AA"));
+        assertThat(junk.statusCode()).isEqualTo(401);
+        assertThat(junk.body()).contains("malformed");
+    }
+
+    private static void assertRefused(FleetPki.Issued device, String id, String reason) throws Exception {
+        HttpResponse<String> r = token(device, id, true);
+        assertThat(r.statusCode()).as(id + ": " + r.body()).isEqualTo(401);
+        assertThat(r.body()).as(id).contains(reason);
+        assertThat(broker.registry().find(id)).as(id + " not registered").isEmpty();
+    }
+
+    static HttpResponse<String> token(FleetPki.Issued device, String id, boolean withChain) throws Exception {
+        return post(assertion(id, device.keys().getPrivate(), withChain ? List.of(device.cert()) : List.of()));
+    }
+
+    static HttpResponse<String> post(String assertion) {
+        return anonymous.postForm("/oauth/token", Map.of("grant_type", "client_credentials",
+                "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                "client_assertion", assertion));
+    }
+
+    static String assertion(String id, PrivateKey key, List<X509Certificate> chain) throws Exception {
+        JWSHeader.Builder header = new JWSHeader.Builder(JWSAlgorithm.ES256);
+        if (!chain.isEmpty()) {
+            List<Base64> x5c = new ArrayList<>();
+            for (X509Certificate c : chain) {
+                x5c.add(Base64.encode(c.getEncoded()));
+            }
+            header.x509CertChain(x5c);
+        }
+        Instant now = Instant.now();
+        SignedJWT jwt = new SignedJWT(header.build(), new JWTClaimsSet.Builder().issuer(id).subject(id)
+                .audience(broker.config().publicUrl() + "/oauth/token").jwtID(UUID.randomUUID().toString()).issueTime(Date.from(now))
+                .expirationTime(Date.from(now.plusSeconds(60))).build());
+        jwt.sign(new ECDSASigner((ECPrivateKey) key));
+        return jwt.serialize();
+    }
+}
