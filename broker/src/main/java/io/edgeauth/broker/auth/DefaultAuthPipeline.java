@@ -5,6 +5,7 @@ import io.edgeauth.broker.policy.GeoPolicy;
 import io.edgeauth.broker.policy.RateLimits;
 import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.registry.DeviceRegistry;
+import io.edgeauth.broker.registry.WalletDids;
 import io.edgeauth.broker.revocation.RevocationChecker;
 import io.edgeauth.broker.token.RejectionReason;
 import io.edgeauth.broker.token.TokenRejectedException;
@@ -112,7 +113,9 @@ public final class DefaultAuthPipeline implements AuthPipeline {
         if (subject == null || subject.isEmpty()) {
             throw new TokenRejectedException(RejectionReason.MISSING_CLAIM, "token has no sub");
         }
-        boolean wallet = subject.startsWith("did:");
+        Optional<Device> registered = registry.find(subject);
+        PrincipalKind kind = kindOf(subject, registered);
+        boolean wallet = kind == PrincipalKind.WALLET;
         String claimed = request.claimedId();
         if (!wallet && claimed != null && !claimed.isEmpty() && !claimed.equals(subject)) {
             throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH,
@@ -125,8 +128,7 @@ public final class DefaultAuthPipeline implements AuthPipeline {
                     .filter(id -> registry.find(id).map(d -> d.tenant().equals(tenant)).orElse(false))
                     .collect(Collectors.toUnmodifiableSet());
         } else {
-            Device device = registry.find(subject).orElseThrow(() ->
-                    new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "device is not registered"));
+            Device device = registered.get();
             if (!device.tenant().equals(tenant)) {
                 throw new TokenRejectedException(RejectionReason.WRONG_TENANT,
                         "device is registered in another tenant");
@@ -136,11 +138,29 @@ public final class DefaultAuthPipeline implements AuthPipeline {
                 plan = device.ratePlan();
             }
         }
-        checkTokenBinding(token, request.transport(), wallet ? null : registry.find(subject).orElse(null));
+        checkTokenBinding(token, request.transport(), registered.orElse(null));
         geo.checkIssuerRegion(token.issuer(), regionOfIssuer.apply(token.issuer()));
         geo.checkToken(token.geo());
         geo.checkLocation(request.reportedGeo(), token.geo());
-        return new DeviceSession(subject, tenant, token, owned, plan, request.transport());
+        return new DeviceSession(kind, subject, tenant, token, owned, plan, request.transport());
+    }
+
+    /**
+     * A registered device is a device and a wallet DID that is no device is a wallet. A registered device whose
+     * id is a wallet DID (a record written before the registry refused the DID namespace) is neither: its tokens
+     * and the wallet's cannot be told apart, so both are refused until an operator renames the device.
+     */
+    private static PrincipalKind kindOf(String subject, Optional<Device> registered) throws TokenRejectedException {
+        boolean did = WalletDids.isWalletDid(subject);
+        if (registered.isPresent() && !did && !WalletDids.inDidNamespace(subject)) {
+            return PrincipalKind.DEVICE;
+        }
+        if (registered.isEmpty() && did) {
+            return PrincipalKind.WALLET;
+        }
+        throw new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, registered.isPresent()
+                ? "a device id in the DID namespace is not usable: an operator must re-register the device"
+                : "device is not registered");
     }
 
     /** A device registered by certificate must present that certificate on secure listeners. */

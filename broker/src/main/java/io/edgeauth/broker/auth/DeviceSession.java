@@ -6,10 +6,12 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * An authenticated principal on one connection or DTLS session: who it is, in which tenant, what its
- * token allows and until when. Every later check (publish, subscribe, request) asks this object or the
- * policy built from it; no edge re-derives these facts. Immutable; a renewed token gives a new session.
+ * An authenticated principal on one connection or DTLS session: what kind it is, who, in which tenant, what
+ * its token allows and until when. Every later check (publish, subscribe, request) asks this object or the
+ * policy built from it; no edge re-derives these facts (least of all the kind, from the principal's spelling).
+ * Immutable; a renewed token gives a new session.
  *
+ * @param kind         device, wallet or service, as the pipeline decided it
  * @param principal    device id, or wallet DID for owners
  * @param tenant       tenant id every topic of this session is scoped to
  * @param token        the verified token
@@ -18,6 +20,7 @@ import java.util.Set;
  * @param transport    transport facts of the connection
  */
 public record DeviceSession(
+        PrincipalKind kind,
         String principal,
         String tenant,
         VerifiedToken token,
@@ -26,6 +29,7 @@ public record DeviceSession(
         TransportFacts transport) {
 
     public DeviceSession {
+        Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(principal, "principal");
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(token, "token");

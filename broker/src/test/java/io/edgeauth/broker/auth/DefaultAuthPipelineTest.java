@@ -187,4 +187,13 @@ class DefaultAuthPipelineTest {
         assertThat(ok("cert", "cert1", new TransportFacts(Protocol.MQTT, remote, "T".repeat(43), true, null, null), null)
                 .principal()).isEqualTo("cert1");
     }
+
+    @Test
+    void aDeviceRegisteredUnderAWalletDidNeverGetsTheWalletsRights() {
+        // a record written before the registry refused DID-shaped ids: the same string is a device and a wallet
+        registry.register(new Device(OWNER, "default", new Device.Credential(Device.CredentialType.JWK, "{}"),
+                List.of(), null, null, clock.instant()));
+        token("look-alike", ISS, OWNER, "default", List.of(), null);
+        assertThat(refused("look-alike", OWNER, plain(), null)).isEqualTo(RejectionReason.UNKNOWN_DEVICE);
+    }
 }

@@ -76,7 +76,7 @@ public final class MqttEdgeBenchServer {
             VerifiedToken t = new VerifiedToken(TokenFormat.JWT, "bench", p[0], List.of(), now, null,
                     now.plusSeconds(Long.parseLong(p[2])), null, "k", p[1], p.length > 3 ? Set.of(p[3]) : Set.of(),
                     List.of(), null, null, null, null, "bench");
-            return CompletableFuture.completedFuture(new DeviceSession(p[0], p[1], t, Set.of(), "bench", request.transport()));
+            return CompletableFuture.completedFuture(new DeviceSession(io.edgeauth.broker.auth.PrincipalKind.DEVICE, p[0], p[1], t, Set.of(), "bench", request.transport()));
         };
     }
 }
