@@ -117,9 +117,12 @@ public final class DefaultAuthPipeline implements AuthPipeline {
         PrincipalKind kind = kindOf(subject, registered);
         boolean wallet = kind == PrincipalKind.WALLET;
         String claimed = request.claimedId();
-        if (!wallet && claimed != null && !claimed.isEmpty() && !claimed.equals(subject)) {
-            throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH,
-                    "client id '" + claimed + "' is not the token's subject");
+        // a client id is a session's name: a principal may only use its own (a wallet's: its DID, or DID#suffix)
+        if (claimed != null && !claimed.isEmpty()
+                && !(wallet ? WalletDids.isOwnClientId(subject, claimed) : claimed.equals(subject))) {
+            throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH, wallet
+                    ? "a wallet's client id must be its DID or <DID>#<suffix>, or empty (assigned by the broker)"
+                    : "client id is not the token's subject");
         }
         Set<String> owned = Set.of();
         String plan = defaultRatePlan;

@@ -249,12 +249,18 @@ final class MqttConnection {
         limiter = edge.rateLimits.forDevice(s.tenant(), s.principal(), edge.ratePlans.apply(s.ratePlan()));
         String requestedId = endpoint.clientIdentifier();
         boolean assigned = requestedId == null || requestedId.isEmpty();
-        clientId = assigned ? s.principal() : requestedId;
+        clientId = assigned ? MqttSessionState.assignedClientId(s) : requestedId;
         long expirySeconds = sessionExpirySeconds();
         String key = s.tenant() + '\u0000' + clientId;
         boolean present = false;
         MqttSessionState existing = edge.sessions.get(key);
-        boolean continues = existing != null && !endpoint.isCleanSession() && existing.principal.equals(s.principal());
+        if (existing != null && !existing.belongsTo(s)) {
+            // the pipeline keeps client ids inside their principal's namespace; this is the second lock on the door
+            edge.audit.record("mqtt.connect.refused", RejectionReason.CLIENT_ID_MISMATCH.code(), auditFields(clientId, s));
+            refuse(new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH, "session belongs to another principal"));
+            return;
+        }
+        boolean continues = existing != null && !endpoint.isCleanSession();
         MqttConnection previousOwner = null;
         Runnable heldWill = null;
         if (existing != null) {

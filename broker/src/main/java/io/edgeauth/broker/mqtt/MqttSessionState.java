@@ -1,9 +1,12 @@
 package io.edgeauth.broker.mqtt;
 
+import io.edgeauth.broker.auth.DeviceSession;
+import io.edgeauth.broker.auth.PrincipalKind;
 import io.edgeauth.broker.router.SubscriberQueue;
 import io.edgeauth.broker.router.Subscription;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The part of an MQTT session that outlives a connection when the session is persistent: its
@@ -22,6 +25,22 @@ final class MqttSessionState {
     /** A will held back by its Will Delay Interval (MQTT 5), published when the delay or the session ends. */
     Runnable pendingWill;
     long willTimer = -1;
+
+    /**
+     * The client id the broker gives a client that sent none: a device's is its id (one session per device), a
+     * wallet's its DID plus a random suffix, so each browser tab or app of one wallet has its own session.
+     */
+    static String assignedClientId(DeviceSession session) {
+        if (session.kind() != PrincipalKind.WALLET) {
+            return session.principal();
+        }
+        return session.principal() + '#' + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
+    }
+
+    /** Whether {@code session}'s principal may resume or end this session: only the principal that created it. */
+    boolean belongsTo(DeviceSession session) {
+        return principal.equals(session.principal()) && tenant.equals(session.tenant());
+    }
 
     MqttSessionState(String key, String tenant, String principal, SubscriberQueue queue) {
         this.key = key;

@@ -136,7 +136,17 @@ class DefaultAuthPipelineTest {
     @Test
     void walletSessionsKnowTheirDevicesFromTheRegistry() {
         token("wallet", ISS, OWNER, "default", List.of(), null);
-        assertThat(ok("wallet", "any-client-id", plain(), null).ownedDevices()).containsExactly("dev1");
+        assertThat(ok("wallet", OWNER, plain(), null).ownedDevices()).containsExactly("dev1");
+        assertThat(ok("wallet", OWNER + "#tab-2", plain(), null).kind()).isEqualTo(PrincipalKind.WALLET);
+        assertThat(ok("wallet", null, plain(), null).principal()).isEqualTo(OWNER);
+    }
+
+    @Test
+    void aWalletMayUseOnlyItsOwnClientIds() {
+        token("wallet", ISS, OWNER, "default", List.of(), null);
+        for (String foreign : List.of("dev1", "any-client-id", OWNER + "x", OWNER + "#", OWNER + "#a/b", OWNER.toLowerCase())) {
+            assertThat(refused("wallet", foreign, plain(), null)).as(foreign).isEqualTo(RejectionReason.CLIENT_ID_MISMATCH);
+        }
     }
 
     @Test
