@@ -69,20 +69,25 @@ public final class DefaultAuthPipeline implements AuthPipeline {
         long start = System.nanoTime();
         InetAddress source = request.transport().remoteAddress() == null
                 ? null : request.transport().remoteAddress().getAddress();
-        // no claimed id (CoAP token upload): only the source address is limited, never a shared "" bucket
-        String claimed = request.claimedId() == null || request.claimedId().isEmpty() ? null : request.claimedId();
+        // attempts count per source before anything is proven, and per identity once a signature proves one: an id
+        // a client only claims spends nobody's budget (a stranger's bad CONNECTs as pump-7 do not lock pump-7 out)
+        String identity = null;
         VerifiedToken token = null;
         try {
-            if (!rateLimits.tryConnect(claimed, source)) {
+            if (!rateLimits.tryConnect(null, source)) {
                 throw new TokenRejectedException(RejectionReason.RATE_LIMITED, "too many connection attempts");
             }
             token = verifier.verify(request.token());
+            identity = identityOf(token);
+            if (!rateLimits.tryConnect(identity, null)) {
+                throw new TokenRejectedException(RejectionReason.RATE_LIMITED, "too many connection attempts");
+            }
             DeviceSession session = authorize(request, token);
             record(request, token, "ok", null);
             return CompletableFuture.completedFuture(session);
         } catch (TokenRejectedException e) {
             if (e.reason() != RejectionReason.RATE_LIMITED) {
-                rateLimits.recordFailedConnect(claimed, source);
+                rateLimits.recordFailedConnect(identity, source);
             }
             record(request, token, e.reason().code(), e.getMessage());
             return CompletableFuture.failedFuture(e);
@@ -93,6 +98,12 @@ public final class DefaultAuthPipeline implements AuthPipeline {
         } finally {
             latency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         }
+    }
+
+    /** The connect-guard key of a verified token's holder: its tenant (or issuer) and subject. */
+    private String identityOf(VerifiedToken token) {
+        String tenant = tenantOfIssuer.apply(token.issuer());
+        return (tenant != null ? tenant : token.issuer()) + '\u0000' + token.subject();
     }
 
     private DeviceSession authorize(AuthRequest request, VerifiedToken token) throws TokenRejectedException {

@@ -221,7 +221,8 @@ final class MqttConnection {
     private void refuseAtEdge(String reason, MqttConnectReturnCode code) {
         edge.metrics.refused(reason);
         InetSocketAddress remote = transport.remoteAddress();
-        edge.rateLimits.recordFailedConnect(endpoint.clientIdentifier(), remote == null ? null : remote.getAddress());
+        // nothing is authenticated yet: the source pays, never the client id it claims
+        edge.rateLimits.recordFailedConnect(null, remote == null ? null : remote.getAddress());
         edge.audit.record("mqtt.connect.refused", reason, auditFields(endpoint.clientIdentifier(), null));
         reject(code, reason);
     }

@@ -20,8 +20,9 @@ import java.util.concurrent.ConcurrentMap;
  * addresses evicts the least recently used buckets instead of growing without bound (an evicted
  * bucket restarts full, which only ever favours the client it belonged to).
  *
- * <p>Connection attempts: a bucket per device id ({@code connectsPerMinutePerDevice}) and one per
- * source address ({@code connectsPerMinutePerAddress}); an attempt takes one token from each, a
+ * <p>Connection attempts: a bucket per authenticated identity ({@code connectsPerMinutePerDevice}; the caller
+ * passes one only after a signature proved it) and one per source address ({@code connectsPerMinutePerAddress});
+ * an attempt takes one token from each bucket named, a
  * failed attempt is charged {@code failedAttemptCost} more tokens, and that charge may push the
  * bucket into debt so a brute-force client stays locked out for longer than the refill of one token.
  * An attempt bucket is forgotten as soon as it has refilled to full (a new bucket would be the same),
@@ -85,19 +86,19 @@ public final class LocalRateLimits implements RateLimits {
     }
 
     @Override
-    public boolean tryConnect(String deviceId, InetAddress source) {
+    public boolean tryConnect(String identity, InetAddress source) {
         boolean ok = true;
         if (source != null) {
             ok = take(connectByAddress, source, settings.connectsPerMinutePerAddress(), 1, false);
         }
-        if (ok && deviceId != null) {
-            ok = take(connectByDevice, deviceId, settings.connectsPerMinutePerDevice(), 1, false);
+        if (ok && identity != null) {
+            ok = take(connectByDevice, identity, settings.connectsPerMinutePerDevice(), 1, false);
         }
         return ok;
     }
 
     @Override
-    public void recordFailedConnect(String deviceId, InetAddress source) {
+    public void recordFailedConnect(String identity, InetAddress source) {
         int cost = settings.failedAttemptCost();
         if (cost == 0) {
             return;
@@ -105,8 +106,8 @@ public final class LocalRateLimits implements RateLimits {
         if (source != null) {
             take(connectByAddress, source, settings.connectsPerMinutePerAddress(), cost, true);
         }
-        if (deviceId != null) {
-            take(connectByDevice, deviceId, settings.connectsPerMinutePerDevice(), cost, true);
+        if (identity != null) {
+            take(connectByDevice, identity, settings.connectsPerMinutePerDevice(), cost, true);
         }
     }
 
