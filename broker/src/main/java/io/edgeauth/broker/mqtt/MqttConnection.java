@@ -290,12 +290,7 @@ final class MqttConnection {
         if (continues) {
             state = existing;
             present = true;
-            for (Subscription sub : List.copyOf(state.subscriptions.values())) { // the new token may allow less
-                if (!acl.maySubscribe(SharedFilter.parse(sub.filter()).filter())) {
-                    state.subscriptions.remove(sub.filter());
-                    edge.router.unsubscribe(sub);
-                }
-            }
+            state.retainAllowed(acl, edge.router); // the new token may allow less
         } else {
             if (existing != null) {
                 edge.destroy(existing);
@@ -758,6 +753,7 @@ final class MqttConnection {
             }
             session = s;
             acl = TopicAcl.of(s);
+            state.retainAllowed(acl, edge.router); // the same re-check as a resume: what the new token forbids ends now
             limiter = edge.rateLimits.forDevice(s.tenant(), s.principal(), edge.ratePlans.apply(s.ratePlan()));
             scheduleExpiry();
             edge.audit.record("mqtt.session.renewed", "ok", auditFields(clientId, s));

@@ -2,8 +2,12 @@ package io.edgeauth.broker.mqtt;
 
 import io.edgeauth.broker.auth.DeviceSession;
 import io.edgeauth.broker.auth.PrincipalKind;
+import io.edgeauth.broker.policy.TopicAcl;
+import io.edgeauth.broker.router.SharedFilter;
 import io.edgeauth.broker.router.SubscriberQueue;
+import io.edgeauth.broker.router.TopicRouter;
 import io.edgeauth.broker.router.Subscription;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -40,6 +44,18 @@ final class MqttSessionState {
     /** Whether {@code session}'s principal may resume or end this session: only the principal that created it. */
     boolean belongsTo(DeviceSession session) {
         return principal.equals(session.principal()) && tenant.equals(session.tenant());
+    }
+
+    /**
+     * The one re-check of a session's subscriptions against what its current token allows, run when a session is
+     * resumed and when its token is renewed: every subscription the ACL no longer covers is dropped at once.
+     */
+    void retainAllowed(TopicAcl acl, TopicRouter router) {
+        for (Subscription sub : List.copyOf(subscriptions.values())) {
+            if (!acl.maySubscribe(SharedFilter.parse(sub.filter()).filter()) && subscriptions.remove(sub.filter(), sub)) {
+                router.unsubscribe(sub);
+            }
+        }
     }
 
     MqttSessionState(String key, String tenant, String principal, SubscriberQueue queue) {
