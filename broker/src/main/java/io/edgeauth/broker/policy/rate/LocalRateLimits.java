@@ -30,6 +30,9 @@ import java.util.concurrent.ConcurrentMap;
  *
  * <p>A device's message budget is looked up on its first message, not at connect: an idle session
  * costs no buckets, and a reconnecting device still finds the budget it left (within {@code idleExpiry}).
+ * A device has one budget and it never splits: while any connection holds it, every other connection, renewal
+ * or reconnect of the device finds that same bucket (a weakly held index of budgets in use), however long the
+ * device stayed quiet; once none holds it, it is kept {@code idleExpiry} after its last use.
  *
  * <p>Thread-safe and non-blocking (Bucket4j's lock-free buckets).
  */
@@ -62,7 +65,10 @@ public final class LocalRateLimits implements RateLimits {
     }
 
     private final Settings settings;
+    /** Budgets used within {@code idleExpiry}: a device that disconnects and comes back finds its spent bucket. */
     private final Cache<DeviceKey, RateLimiter> devices;
+    /** Budgets some session holds now, however idle: the same key never gets a second bucket while one lives. */
+    private final Cache<DeviceKey, RateLimiter> held;
     private final ConcurrentMap<String, AttemptBucket> connectByDevice;
     private final ConcurrentMap<InetAddress, AttemptBucket> connectByAddress;
 
@@ -70,6 +76,7 @@ public final class LocalRateLimits implements RateLimits {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.devices = Caffeine.newBuilder().maximumSize(settings.maxTrackedKeys())
                 .expireAfterAccess(settings.idleExpiry()).build();
+        this.held = Caffeine.newBuilder().weakValues().build();
         this.connectByDevice = attemptCache(settings);
         this.connectByAddress = attemptCache(settings);
     }
@@ -82,7 +89,7 @@ public final class LocalRateLimits implements RateLimits {
 
     @Override
     public RateLimiter forDevice(String tenant, String deviceId, RatePlan plan) {
-        return new DeviceBudget(devices, new DeviceKey(tenant, deviceId, plan));
+        return new DeviceBudget(this, new DeviceKey(tenant, deviceId, plan));
     }
 
     @Override
@@ -166,25 +173,42 @@ public final class LocalRateLimits implements RateLimits {
         }
     }
 
+    /** The device's one bucket: the one a live session holds, else one used recently, else a new one. */
+    private RateLimiter budgetOf(DeviceKey key) {
+        return held.get(key, k -> devices.get(k, k2 -> new BucketRateLimiter(k2.plan())));
+    }
+
     /**
-     * A device's budget, resolved from the shared cache on first use: connect costs nothing, and every
-     * connection of one device draws from the one {@link BucketRateLimiter} in the cache.
+     * A device's budget, resolved on first use: connect costs nothing, and every connection of one device draws
+     * from the one {@link BucketRateLimiter}. Use refreshes the recent-budget entry (at most every quarter of the
+     * idle expiry, not per message), so the bucket outlives the session by {@code idleExpiry}.
      */
     private static final class DeviceBudget implements RateLimiter {
-        private final Cache<DeviceKey, RateLimiter> devices;
+        private final LocalRateLimits owner;
         private final DeviceKey key;
+        private final long touchEveryNanos;
         private volatile RateLimiter resolved;
+        private volatile long lastTouch;
 
-        DeviceBudget(Cache<DeviceKey, RateLimiter> devices, DeviceKey key) {
-            this.devices = devices;
+        DeviceBudget(LocalRateLimits owner, DeviceKey key) {
+            this.owner = owner;
             this.key = key;
+            this.touchEveryNanos = Math.max(1, owner.settings.idleExpiry().toNanos() / 4);
         }
 
         private RateLimiter limiter() {
             RateLimiter r = resolved;
             if (r == null) {
-                r = devices.get(key, k -> new BucketRateLimiter(k.plan()));
+                r = owner.budgetOf(key);
                 resolved = r;
+                lastTouch = System.nanoTime();
+                owner.devices.put(key, r);
+                return r;
+            }
+            long now = System.nanoTime();
+            if (now - lastTouch >= touchEveryNanos) {
+                lastTouch = now;
+                owner.devices.put(key, r);
             }
             return r;
         }
