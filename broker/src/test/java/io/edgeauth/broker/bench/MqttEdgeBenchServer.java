@@ -63,7 +63,8 @@ public final class MqttEdgeBenchServer {
         MqttEdge edge = new MqttEdge(vertx, MqttSettings.plain(bindPort).withLimits(limits).withAbuseThreshold(1_000_000),
                 acceptAll(), l -> () -> { }, RevocationChecker.NONE,
                 new LocalRateLimits(new LocalRateLimits.Settings(1_000_000, 1_000_000, 1, 100_000, Duration.ofMinutes(5))),
-                name -> plan, new TopicRouter(1000, null), AuditLog.NOOP, meters);
+                name -> plan, new TopicRouter(1000, null), AuditLog.NOOP, meters)
+                .geoPolicy(new io.edgeauth.broker.policy.GeoPolicy(""));
         edge.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         return edge;
     }

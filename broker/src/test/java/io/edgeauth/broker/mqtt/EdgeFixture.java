@@ -1,6 +1,7 @@
 package io.edgeauth.broker.mqtt;
 
 import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.policy.GeoPolicy;
 import io.edgeauth.broker.policy.RatePlan;
 import io.edgeauth.broker.policy.rate.LocalRateLimits;
 import io.edgeauth.broker.router.TopicRouter;
@@ -36,7 +37,8 @@ final class EdgeFixture implements AutoCloseable {
     EdgeFixture(MqttSettings settings, LocalRateLimits.Settings rates) throws Exception {
         AuditLog log = (event, outcome, fields) -> audit.add(new AuditEvent(event, outcome, fields));
         edge = new MqttEdge(vertx, settings, pipeline, revocations, revocations, new LocalRateLimits(rates),
-                name -> "tight".equals(name) ? TIGHT : "slow".equals(name) ? SLOW : GENEROUS, router, log, meters);
+                name -> "tight".equals(name) ? TIGHT : "slow".equals(name) ? SLOW : GENEROUS, router, log, meters)
+                .geoPolicy(new GeoPolicy(""));
         edge.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
