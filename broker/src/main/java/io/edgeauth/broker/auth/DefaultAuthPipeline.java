@@ -14,6 +14,10 @@ import io.edgeauth.broker.token.VerifiedToken;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -40,28 +44,117 @@ public final class DefaultAuthPipeline implements AuthPipeline {
     private final String defaultRatePlan;
     private final AuditLog audit;
     private final MeterRegistry meters;
+    private final Clock clock;
+    private final Duration clockLeeway;
     private final Timer latency;
 
-    /**
-     * @param tenantOfIssuer maps a token's {@code iss} to the tenant whose keys verified it (null if none)
-     * @param regionOfIssuer maps a token's {@code iss} to the GeoHash cell it is bound to (null/empty: none)
-     */
-    public DefaultAuthPipeline(TokenVerifier verifier, RevocationChecker revocations, DeviceRegistry registry,
-                               RateLimits rateLimits, GeoPolicy geo, Function<String, String> tenantOfIssuer,
-                               Function<String, String> regionOfIssuer, String defaultRatePlan, AuditLog audit,
-                               MeterRegistry meters) {
-        this.regionOfIssuer = regionOfIssuer;
-        this.verifier = verifier;
-        this.revocations = revocations;
-        this.registry = registry;
-        this.rateLimits = rateLimits;
-        this.geo = geo;
-        this.tenantOfIssuer = tenantOfIssuer;
-        this.defaultRatePlan = defaultRatePlan;
-        this.audit = audit;
-        this.meters = meters;
+    private DefaultAuthPipeline(Builder b) {
+        this.verifier = Objects.requireNonNull(b.verifier, "verifier");
+        this.revocations = Objects.requireNonNull(b.revocations, "revocations");
+        this.registry = Objects.requireNonNull(b.registry, "registry");
+        this.rateLimits = Objects.requireNonNull(b.rateLimits, "rateLimits");
+        this.geo = Objects.requireNonNull(b.geo, "geo");
+        this.tenantOfIssuer = Objects.requireNonNull(b.tenantOfIssuer, "tenantOfIssuer");
+        this.regionOfIssuer = b.regionOfIssuer == null ? iss -> null : b.regionOfIssuer;
+        this.defaultRatePlan = Objects.requireNonNull(b.defaultRatePlan, "defaultRatePlan");
+        this.audit = b.audit == null ? AuditLog.NOOP : b.audit;
+        this.meters = Objects.requireNonNull(b.meters, "meters");
+        this.clock = b.clock == null ? Clock.systemUTC() : b.clock;
+        this.clockLeeway = Objects.requireNonNull(b.clockLeeway, "clockLeeway (the verifier's)");
         this.latency = Timer.builder("edgeauth.auth.latency").description("authentication pipeline latency")
                 .publishPercentileHistogram().register(meters);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds the pipeline; every setter but {@code regionOfIssuer}, {@code audit} and {@code clock} is required. */
+    public static final class Builder {
+        private TokenVerifier verifier;
+        private RevocationChecker revocations;
+        private DeviceRegistry registry;
+        private RateLimits rateLimits;
+        private GeoPolicy geo;
+        private Function<String, String> tenantOfIssuer;
+        private Function<String, String> regionOfIssuer;
+        private String defaultRatePlan;
+        private AuditLog audit;
+        private MeterRegistry meters;
+        private Clock clock;
+        private Duration clockLeeway;
+
+        private Builder() {
+        }
+
+        public Builder verifier(TokenVerifier v) {
+            verifier = v;
+            return this;
+        }
+
+        public Builder revocations(RevocationChecker v) {
+            revocations = v;
+            return this;
+        }
+
+        public Builder registry(DeviceRegistry v) {
+            registry = v;
+            return this;
+        }
+
+        public Builder rateLimits(RateLimits v) {
+            rateLimits = v;
+            return this;
+        }
+
+        /** The node's region rules; the MQTT edge must check PUBLISH locations with the same policy. */
+        public Builder geo(GeoPolicy v) {
+            geo = v;
+            return this;
+        }
+
+        /** Maps a token's {@code iss} to the tenant whose keys verified it (null if none). */
+        public Builder tenantOfIssuer(Function<String, String> v) {
+            tenantOfIssuer = v;
+            return this;
+        }
+
+        /** Maps a token's {@code iss} to the GeoHash cell it is bound to (null/empty: none). */
+        public Builder regionOfIssuer(Function<String, String> v) {
+            regionOfIssuer = v;
+            return this;
+        }
+
+        public Builder defaultRatePlan(String v) {
+            defaultRatePlan = v;
+            return this;
+        }
+
+        public Builder audit(AuditLog v) {
+            audit = v;
+            return this;
+        }
+
+        public Builder meters(MeterRegistry v) {
+            meters = v;
+            return this;
+        }
+
+        /** The clock every edge decides session expiry with (the verifier's); default the system clock. */
+        public Builder clock(Clock v) {
+            clock = v;
+            return this;
+        }
+
+        /** The verifier's leeway on {@code exp}: a session lasts until {@code exp} + leeway, never shorter or longer. */
+        public Builder clockLeeway(Duration v) {
+            clockLeeway = v;
+            return this;
+        }
+
+        public DefaultAuthPipeline build() {
+            return new DefaultAuthPipeline(this);
+        }
     }
 
     @Override
@@ -156,7 +249,11 @@ public final class DefaultAuthPipeline implements AuthPipeline {
         geo.checkIssuerRegion(token.issuer(), regionOfIssuer.apply(token.issuer()));
         geo.checkToken(token.geo());
         geo.checkLocation(request.reportedGeo(), token.geo());
-        return new DeviceSession(kind, subject, tenant, token, owned, plan, request.transport());
+        Instant validUntil = token.expiresAt().plus(clockLeeway);
+        if (!clock.instant().isBefore(validUntil)) { // the verifier's judgement, restated on the edges' clock
+            throw new TokenRejectedException(RejectionReason.EXPIRED, "token expired");
+        }
+        return new DeviceSession(kind, subject, tenant, token, owned, plan, request.transport(), validUntil);
     }
 
     /**

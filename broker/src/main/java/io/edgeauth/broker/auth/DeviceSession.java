@@ -18,6 +18,8 @@ import java.util.Set;
  * @param ownedDevices device ids the principal owns (from the registry, never from a claim)
  * @param ratePlan     name of the rate plan that applies
  * @param transport    transport facts of the connection
+ * @param validUntil   when the pipeline stops accepting the token ({@code exp} plus the one clock leeway the
+ *                     verifier allowed): every edge ends the session then, by the same clock
  */
 public record DeviceSession(
         PrincipalKind kind,
@@ -26,7 +28,14 @@ public record DeviceSession(
         VerifiedToken token,
         Set<String> ownedDevices,
         String ratePlan,
-        TransportFacts transport) {
+        TransportFacts transport,
+        Instant validUntil) {
+
+    /** A session that ends exactly at the token's {@code exp} (no leeway). */
+    public DeviceSession(PrincipalKind kind, String principal, String tenant, VerifiedToken token,
+                         Set<String> ownedDevices, String ratePlan, TransportFacts transport) {
+        this(kind, principal, tenant, token, ownedDevices, ratePlan, transport, null);
+    }
 
     public DeviceSession {
         Objects.requireNonNull(kind, "kind");
@@ -41,9 +50,16 @@ public record DeviceSession(
         if (principal.equals(token.subject())) {
             principal = token.subject();
         }
+        validUntil = validUntil == null || validUntil.equals(token.expiresAt()) ? token.expiresAt() : validUntil;
     }
 
+    /** When the session ends: {@link #validUntil()}. */
     public Instant expiresAt() {
-        return token.expiresAt();
+        return validUntil;
+    }
+
+    /** Whether the session has ended at {@code now} (of the clock the pipeline and every edge share). */
+    public boolean isExpiredAt(Instant now) {
+        return !now.isBefore(validUntil);
     }
 }

@@ -241,7 +241,7 @@ final class MqttConnection {
         if (closed) {
             return;
         }
-        if (s.token().isExpiredAt(Instant.now())) {
+        if (s.isExpiredAt(edge.clock.instant())) { // the pipeline's validity (exp + its leeway), on its clock
             refuse(new TokenRejectedException(RejectionReason.EXPIRED, "token expired"));
             return;
         }
@@ -765,13 +765,13 @@ final class MqttConnection {
         if (expiryTimer >= 0) {
             edge.vertx.cancelTimer(expiryTimer);
         }
-        long millis = Duration.between(Instant.now(), session.expiresAt()).toMillis();
+        long millis = Duration.between(edge.clock.instant(), session.expiresAt()).toMillis();
         expiryTimer = edge.vertx.setTimer(Math.max(1, millis), id -> {
             expiryTimer = -1;
             if (closed) {
                 return;
             }
-            if (session.token().isExpiredAt(Instant.now())) {
+            if (session.isExpiredAt(edge.clock.instant())) {
                 edge.audit.record("mqtt.session.closed", RejectionReason.EXPIRED.code(), auditFields(clientId, session));
                 disconnect(MqttDisconnectReasonCode.MAXIMUM_CONNECT_TIME, RejectionReason.EXPIRED.code());
             } else {
@@ -912,7 +912,7 @@ final class MqttConnection {
             return;
         }
         String topic = will.getWillTopic();
-        if (topicError(topic, false) != null || !acl.mayPublish(topic) || session.token().isExpiredAt(Instant.now())
+        if (topicError(topic, false) != null || !acl.mayPublish(topic) || session.isExpiredAt(edge.clock.instant())
                 || edge.revocationChecker.check(session.token()).isPresent()) { // a delayed will is checked when due
             edge.metrics.drop("will_refused");
             return;

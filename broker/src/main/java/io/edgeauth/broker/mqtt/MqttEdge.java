@@ -17,6 +17,7 @@ import io.vertx.core.net.KeyStoreOptions;
 import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.mqtt.MqttServer;
 import io.vertx.mqtt.MqttServerOptions;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -68,6 +69,8 @@ public final class MqttEdge {
     private static final int EVENT_LOOPS = Math.max(1, Runtime.getRuntime().availableProcessors());
     /** Null until {@link #geoPolicy} is called: an edge without one refuses to start (fail closed). */
     volatile PublishGate publishGate;
+    /** The clock session expiry is decided with: the authentication pipeline's. */
+    volatile Clock clock = Clock.systemUTC();
     private volatile int port = -1;
     private volatile int tlsPort = -1;
     private volatile int webSocketPort = -1;
@@ -111,6 +114,12 @@ public final class MqttEdge {
      */
     public MqttEdge geoPolicy(GeoPolicy policy) {
         this.publishGate = new PublishGate(Objects.requireNonNull(policy, "policy"));
+        return this;
+    }
+
+    /** The clock the pipeline decides token validity with (default the system clock). Call before {@link #start()}. */
+    public MqttEdge clock(Clock sameAsThePipelines) {
+        this.clock = Objects.requireNonNull(sameAsThePipelines, "clock");
         return this;
     }
 

@@ -80,17 +80,18 @@ class DefaultAuthPipelineTest {
             }
         };
         AuditLog log = (event, outcome, fields) -> audit.add(event + ":" + outcome);
-        pipeline = new DefaultAuthPipeline(bytes -> {
+        pipeline = DefaultAuthPipeline.builder().verifier(bytes -> {
             Object t = tokens.get(new String(bytes, StandardCharsets.UTF_8));
             if (t instanceof VerifiedToken v) {
                 return v;
             }
             throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, "bad signature");
-        }, revocations, registry, limits, new GeoPolicy("u33d"),
-                iss -> iss.equals(ISS) ? "default" : iss.equals("https://acme") ? "acme"
-                        : iss.equals("https://paris") ? "default" : null,
-                iss -> iss.equals("https://paris") ? "u09" : null,
-                "default", log, new SimpleMeterRegistry());
+        }).revocations(revocations).registry(registry).rateLimits(limits).geo(new GeoPolicy("u33d"))
+                .tenantOfIssuer(iss -> iss.equals(ISS) ? "default" : iss.equals("https://acme") ? "acme"
+                        : iss.equals("https://paris") ? "default" : null)
+                .regionOfIssuer(iss -> iss.equals("https://paris") ? "u09" : null)
+                .defaultRatePlan("default").audit(log).meters(new SimpleMeterRegistry())
+                .clock(clock).clockLeeway(Duration.ofSeconds(30)).build();
     }
 
     @AfterEach
@@ -205,5 +206,17 @@ class DefaultAuthPipelineTest {
                 List.of(), null, null, clock.instant()));
         token("look-alike", ISS, OWNER, "default", List.of(), null);
         assertThat(refused("look-alike", OWNER, plain(), null)).isEqualTo(RejectionReason.UNKNOWN_DEVICE);
+    }
+
+    @Test
+    void theSessionLastsAsLongAsTheVerifierAcceptsTheTokenByThePipelinesClock() {
+        token("good", ISS, "dev1", "default", List.of(), null);
+        DeviceSession s = ok("good", "dev1", plain(), null);
+        assertThat(s.expiresAt()).isEqualTo(s.token().expiresAt().plusSeconds(30));
+        clock.advance(Duration.ofSeconds(629));
+        assertThat(s.isExpiredAt(clock.instant())).isFalse();
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(s.isExpiredAt(clock.instant())).isTrue();
+        assertThat(refused("good", "dev1", plain(), null)).isEqualTo(RejectionReason.EXPIRED);
     }
 }

@@ -57,11 +57,14 @@ class OneClockTest {
             RevocationService revocations = new RevocationService(store, clock, Duration.ofMinutes(10),
                     Duration.ofSeconds(30));
             LocalRateLimits rates = new LocalRateLimits(LocalRateLimits.Settings.defaults());
-            DefaultAuthPipeline pipeline = new DefaultAuthPipeline(bytes -> late, revocations, registry, rates,
-                    new GeoPolicy(""), iss -> "default", iss -> null, "default", log, new SimpleMeterRegistry());
+            DefaultAuthPipeline pipeline = DefaultAuthPipeline.builder().verifier(bytes -> late)
+                    .revocations(revocations).registry(registry).rateLimits(rates).geo(new GeoPolicy(""))
+                    .tenantOfIssuer(iss -> "default").regionOfIssuer(iss -> null).defaultRatePlan("default")
+                    .audit(log).meters(new SimpleMeterRegistry()).clock(clock).clockLeeway(Duration.ofSeconds(30))
+                    .build();
             MqttEdge edge = new MqttEdge(vertx, MqttSettings.plain(0), pipeline, revocations, revocations, rates,
                     name -> null, new TopicRouter(100, r -> { }), log, new SimpleMeterRegistry())
-                    .geoPolicy(new GeoPolicy(""));
+                    .geoPolicy(new GeoPolicy("")).clock(clock);
             edge.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             try {
                 AtomicReference<Throwable> cause = new AtomicReference<>();
