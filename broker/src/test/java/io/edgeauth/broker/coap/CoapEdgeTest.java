@@ -317,6 +317,22 @@ class CoapEdgeTest {
     }
 
     @Test
+    void observingDownDeliversTheWholeCommandSubtreeLikeMqtt() throws Exception {
+        // issue 10 hole 18: an MQTT device gets d/dev1/down/reboot with d/dev1/down/#; a CoAP observer the same
+        CoapClient c = f.pskClient("dev1", DerivedPskStore.derive(EdgeFixture.MASTER, "dev1"), "/authz-info");
+        upload(c, f.token("dev1"));
+        Notes notes = new Notes();
+        CoapObserveRelation rel = observe(c, notes);
+        f.messaging.publish("default", "d/dev1/down/reboot", "now".getBytes(StandardCharsets.UTF_8), null);
+        await().atMost(WAIT).until(() -> notes.texts().contains("now"));
+        f.messaging.publish("default", "d/dev1/downstairs", "not-mine".getBytes(StandardCharsets.UTF_8), null);
+        f.messaging.publish("default", "d/dev1/down", "last".getBytes(StandardCharsets.UTF_8), null);
+        await().atMost(WAIT).until(() -> notes.texts().contains("last"));
+        assertThat(notes.texts()).doesNotContain("not-mine");
+        rel.proactiveCancel();
+    }
+
+    @Test
     void observingAnotherDevicesCommandsIsForbidden() throws Exception {
         CoapClient c = f.plainClient("/authz-info");
         upload(c, f.token("dev2"));
