@@ -104,7 +104,9 @@ final class MqttConnection {
     private boolean closing;
     static final long DISCONNECT_GRACE_MILLIS = 500;
     private long expiryTimer = -1;
-    private int overLimitStreak;
+    /** Refused over-rate messages in the current abuse window, and when that window began (see MqttSettings.AbuseRule). */
+    private int refusedInWindow;
+    private long abuseWindowStart = System.nanoTime();
     private int nextPacketId = 1;
     private final Map<Integer, SubscriberQueue.Delivery> outgoing = new HashMap<>();
     private boolean paused;
@@ -383,6 +385,11 @@ final class MqttConnection {
             return;
         }
         edge.metrics.in();
+        if (v5 && m.properties() != null && m.properties().getProperty(MqttProperties.TOPIC_ALIAS) != null) {
+            // CONNACK announced a Topic Alias Maximum of 0: any alias is above it (MQTT 5 §3.3.2.3.4)
+            disconnect(MqttDisconnectReasonCode.TOPIC_ALIAS_INVALID, "topic_alias_invalid");
+            return;
+        }
         String topic = m.topicName();
         if (MqttEdge.RENEW_TOPIC.equals(topic)) {
             renew(m.payload().getBytes(), () -> acknowledge(m));
@@ -406,7 +413,6 @@ final class MqttConnection {
             refused(m, refusal);
             return;
         }
-        overLimitStreak = 0;
         if (location == null && reportedGeo != null) {
             // subscribers see where the device said it is, whether it said so at CONNECT or per message
             properties = new ArrayList<>(properties);
@@ -424,7 +430,7 @@ final class MqttConnection {
     /** Maps a {@link PublishGate} refusal to MQTT: PUBACK 0x97 / 0x87, and disconnects sustained rate abuse. */
     private void refused(MqttPublishMessage m, PublishGate.Refusal refusal) {
         if (refusal.reason() == RejectionReason.RATE_LIMITED) {
-            if (++overLimitStreak >= edge.settings.abuseThreshold()) {
+            if (abusive()) {
                 edge.metrics.drop("rate_limited");
                 edge.audit.record("mqtt.session.closed", "rate_abuse", auditFields(clientId, session));
                 disconnect(MqttDisconnectReasonCode.MESSAGE_RATE_TOO_HIGH, "rate_abuse");
@@ -438,6 +444,17 @@ final class MqttConnection {
         }
         refusePublish(m, MqttPubAckReasonCode.NOT_AUTHORIZED,
                 refusal.reason() == RejectionReason.FORBIDDEN ? "not_authorized" : refusal.reason().code());
+    }
+
+    /** Counts one over-rate refusal; true once the window holds {@code abuseRule().maxRefused()} of them. */
+    private boolean abusive() {
+        MqttSettings.AbuseRule rule = edge.settings.abuseRule();
+        long now = System.nanoTime();
+        if (now - abuseWindowStart >= rule.window().toNanos()) {
+            abuseWindowStart = now;
+            refusedInWindow = 0;
+        }
+        return ++refusedInWindow >= rule.maxRefused(); // accepted messages in between (refills) do not reset it
     }
 
     private void acknowledge(MqttPublishMessage m) {
