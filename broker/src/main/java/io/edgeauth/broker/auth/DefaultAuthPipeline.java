@@ -293,6 +293,12 @@ public final class DefaultAuthPipeline implements AuthPipeline {
                     t.clientCertThumbprint() == null ? "token is bound to a client certificate; none was presented"
                             : "client certificate does not match the token's cnf x5t#S256");
         }
+        String jkt = token.cnf().jkt();
+        if (jkt != null && t.clientCertThumbprint() != null && !jkt.equals(t.clientCertKeyThumbprint())) {
+            // the channel proved a key (the certificate's): a token bound to another key is someone else's
+            throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH,
+                    "the client certificate's key is not the token's cnf jkt");
+        }
         if (t.rawPublicKeyThumbprint() != null) {
             // a raw public key proves possession of a key: it must be the one the token or the registry names
             String expected = token.cnf().jkt() != null ? token.cnf().jkt() : registeredKeyThumbprint(device);

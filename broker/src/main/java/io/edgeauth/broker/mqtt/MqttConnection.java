@@ -2,6 +2,7 @@ package io.edgeauth.broker.mqtt;
 
 import io.edgeauth.broker.auth.AuthRequest;
 import io.edgeauth.broker.auth.DeviceSession;
+import io.edgeauth.broker.auth.KeyThumbprints;
 import io.edgeauth.broker.auth.Protocol;
 import io.edgeauth.broker.auth.TransportFacts;
 import io.edgeauth.broker.policy.RateLimiter;
@@ -139,7 +140,9 @@ final class MqttConnection {
         endpoint.autoKeepAlive(true);
         endpoint.closeHandler(v -> onClose());
         endpoint.exceptionHandler(t -> LOG.debug("mqtt connection {}: {}", clientId, t.toString()));
-        transport = new TransportFacts(protocol, remoteAddress(), thumbprint(), endpoint.isSsl(), null, null);
+        Certificate clientCert = clientCertificate();
+        transport = new TransportFacts(protocol, remoteAddress(), thumbprint(clientCert), endpoint.isSsl(), null, null,
+                clientCert == null ? null : KeyThumbprints.ofOrNull(clientCert.getPublicKey()));
         MqttProperties props = endpoint.connectProperties();
         reportedGeo = userProperty(props, "geo");
         String requestedId = endpoint.clientIdentifier();
@@ -981,19 +984,26 @@ final class MqttConnection {
         }
     }
 
-    private String thumbprint() {
+    /** The verified TLS client certificate (leaf), or null. */
+    private Certificate clientCertificate() {
         if (!endpoint.isSsl()) {
             return null;
         }
         try {
             Certificate[] chain = endpoint.sslSession().getPeerCertificates();
-            if (chain == null || chain.length == 0) {
-                return null;
-            }
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(chain[0].getEncoded());
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+            return chain == null || chain.length == 0 ? null : chain[0];
         } catch (SSLPeerUnverifiedException e) {
             return null;
+        }
+    }
+
+    private static String thumbprint(Certificate cert) {
+        if (cert == null) {
+            return null;
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(cert.getEncoded());
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
         } catch (NoSuchAlgorithmException | java.security.cert.CertificateEncodingException e) {
             throw new IllegalStateException(e);
         }
