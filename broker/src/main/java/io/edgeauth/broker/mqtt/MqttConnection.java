@@ -1,5 +1,12 @@
 package io.edgeauth.broker.mqtt;
 
+import static io.edgeauth.broker.mqtt.MqttFields.binaryProperty;
+import static io.edgeauth.broker.mqtt.MqttFields.intProperty;
+import static io.edgeauth.broker.mqtt.MqttFields.normalize;
+import static io.edgeauth.broker.mqtt.MqttFields.stringProperty;
+import static io.edgeauth.broker.mqtt.MqttFields.userProperties;
+import static io.edgeauth.broker.mqtt.MqttFields.userProperty;
+
 import io.edgeauth.broker.auth.AuthRequest;
 import io.edgeauth.broker.auth.DeviceSession;
 import io.edgeauth.broker.auth.KeyThumbprints;
@@ -966,24 +973,6 @@ final class MqttConnection {
         return null;
     }
 
-    /**
-     * A password without dots that is valid base64url is a CWT sent as text (vertx-mqtt decodes
-     * passwords as UTF-8, so binary cannot pass through it intact): decode it to the raw CWT.
-     */
-    static byte[] normalize(byte[] token) {
-        for (byte b : token) {
-            boolean b64 = (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '-' || b == '_';
-            if (!b64) {
-                return token;
-            }
-        }
-        try {
-            return Base64.getUrlDecoder().decode(token);
-        } catch (IllegalArgumentException e) {
-            return token;
-        }
-    }
-
     /** The verified TLS client certificate (leaf), or null. */
     private Certificate clientCertificate() {
         if (!endpoint.isSsl()) {
@@ -1050,55 +1039,5 @@ final class MqttConnection {
             f.put("fingerprint", s.token().fingerprint());
         }
         return f;
-    }
-
-    private static String stringProperty(MqttProperties props, int id) {
-        MqttProperties.MqttProperty<?> p = props == null ? null : props.getProperty(id);
-        return p != null && p.value() instanceof String s ? s : null;
-    }
-
-    private static byte[] binaryProperty(MqttProperties props, int id) {
-        MqttProperties.MqttProperty<?> p = props == null ? null : props.getProperty(id);
-        return p != null && p.value() instanceof byte[] b ? b : null;
-    }
-
-    private static Integer intProperty(MqttProperties props, int id) {
-        MqttProperties.MqttProperty<?> p = props == null ? null : props.getProperty(id);
-        return p != null && p.value() instanceof Integer i ? i : null;
-    }
-
-    private static String userProperty(MqttProperties props, String name) {
-        return userProperty(userProperties(props), name);
-    }
-
-    private static String userProperty(List<RoutedMessage.UserProperty> properties, String name) {
-        for (RoutedMessage.UserProperty up : properties) {
-            if (up.name().equals(name)) {
-                return up.value();
-            }
-        }
-        return null;
-    }
-
-    private static List<RoutedMessage.UserProperty> userProperties(MqttProperties props) {
-        // not props.isEmpty(): Netty keeps user properties apart and isEmpty() does not count them
-        if (props == null) {
-            return List.of();
-        }
-        List<? extends MqttProperties.MqttProperty> all = props.getProperties(MqttProperties.USER_PROPERTY);
-        if (all == null || all.isEmpty()) {
-            return List.of();
-        }
-        List<RoutedMessage.UserProperty> out = new ArrayList<>();
-        for (MqttProperties.MqttProperty<?> p : all) {
-            if (p instanceof MqttProperties.UserProperties ups) {
-                for (MqttProperties.StringPair pair : ups.value()) {
-                    out.add(new RoutedMessage.UserProperty(pair.key, pair.value));
-                }
-            } else if (p instanceof MqttProperties.UserProperty up) {
-                out.add(new RoutedMessage.UserProperty(up.value().key, up.value().value));
-            }
-        }
-        return out;
     }
 }

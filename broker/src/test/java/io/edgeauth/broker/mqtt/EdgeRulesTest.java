@@ -72,6 +72,25 @@ class EdgeRulesTest {
     }
 
     @Test
+    void aConnectWithAPasswordAndNoUsernameGetsAConnack() throws Exception {
+        // MQTT 3.1.1 forbids it (§3.1.2.9); vertx-mqtt then hands over no credentials: still an answer, not silence
+        try (EdgeFixture fx = new EdgeFixture(MqttSettings.plain(0));
+             Socket s = new Socket("127.0.0.1", fx.port())) {
+            s.setSoTimeout(10_000);
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            ByteArrayOutputStream connect = new ByteArrayOutputStream();
+            connect.writeBytes(new byte[] {0, 4, 'M', 'Q', 'T', 'T', 4, (byte) 0x42, 0, 60});
+            string(connect, "dev1".getBytes(StandardCharsets.UTF_8));
+            string(connect, TestPipeline.token("dev1", "t", 60).getBytes(StandardCharsets.UTF_8));
+            packet(s.getOutputStream(), 0x10, connect.toByteArray());
+            assertThat(in.readUnsignedByte()).as("CONNACK").isEqualTo(0x20);
+            assertThat(in.readUnsignedByte()).isEqualTo(2);
+            in.readUnsignedByte();
+            assertThat(in.readUnsignedByte()).as("return code: bad user name or password").isEqualTo(4);
+        }
+    }
+
+    @Test
     void aSustainedOverRateSenderIsDisconnectedDespiteRefills() throws Exception {
         // plan "tight": 2 messages/s, burst 5. 80 messages/s: a refill lets one through every 500 ms, so never
         // 100 refusals in a row; the rule counts refusals in a window instead
