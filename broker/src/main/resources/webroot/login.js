@@ -97,7 +97,7 @@
     let refused = 0;
     const keepAlive = 60;
     ws.onopen = () => {
-      const clientId = 'web-' + Math.random().toString(36).slice(2, 12);
+      const clientId = ''; // the broker assigns <DID>#<random>: a wallet may only use client ids of its own
       const body = [...mqttString('MQTT'), 4, 0xc2, keepAlive >> 8, keepAlive & 0xff,
         ...mqttString(clientId), ...mqttString(username), ...mqttString(password)];
       ws.send(mqttPacket(0x10, body));

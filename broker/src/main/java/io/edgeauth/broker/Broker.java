@@ -139,15 +139,17 @@ public final class Broker implements AutoCloseable {
                 tokens.verifier().invalidateAll();
             }
         });
-        AuthPipeline pipeline = new DefaultAuthPipeline(tokens.verifier(),
-                OutagePolicy.forNewAuthentications(revocations, store, config.store().onOutage()), registry, rateLimits, geo,
-                tokens::tenantOfIssuer, regionOfIssuer(), config.defaultRatePlan(), audit, meters);
+        AuthPipeline pipeline = DefaultAuthPipeline.builder().verifier(tokens.verifier()).revocations(
+                        OutagePolicy.forNewAuthentications(revocations, store, config.store().onOutage()))
+                .registry(registry).rateLimits(rateLimits).geo(geo).tenantOfIssuer(tokens::tenantOfIssuer)
+                .regionOfIssuer(regionOfIssuer()).defaultRatePlan(config.defaultRatePlan()).audit(audit).meters(meters)
+                .clock(clock).clockLeeway(config.tokens().clockLeeway()).build();
         router = new TopicRouter(10_000, reason -> meters.counter("edgeauth.router.drops", "reason", reason).increment());
 
         BrokerConfig.Mqtt m = config.mqtt();
         if (m.port() >= 0 || m.tlsPort() >= 0 || m.websocketPort() >= 0) {
             mqtt = new MqttEdge(vertx, EdgeSettings.mqtt(config), pipeline, revocations, revocations, rateLimits,
-                    ratePlans, router, audit, meters).geoPolicy(geo);
+                    ratePlans, router, audit, meters).geoPolicy(geo).clock(clock);
             if (m.persistSessions()) {
                 Path journalFile = dataDir.resolve("mqtt-sessions.mv.db");
                 SessionJournal journal = new SessionJournal(journalFile);
@@ -161,7 +163,7 @@ public final class Broker implements AutoCloseable {
         BrokerConfig.Coap c = config.coap();
         if (c.port() >= 0 || c.dtlsPort() >= 0) {
             coap = new CoapEdge(EdgeSettings.coap(config, dataDir), pipeline, revocations, revocations, rateLimits,
-                    ratePlans, geo, new RouterCoapMessaging(router), audit, meters)
+                    ratePlans, geo, new RouterCoapMessaging(router), audit, meters, clock)
                     .tokenIssuer(tokens.coapTokenIssuer());
             try {
                 coap.start();

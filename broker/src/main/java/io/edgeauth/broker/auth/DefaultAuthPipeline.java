@@ -5,6 +5,7 @@ import io.edgeauth.broker.policy.GeoPolicy;
 import io.edgeauth.broker.policy.RateLimits;
 import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.registry.DeviceRegistry;
+import io.edgeauth.broker.registry.WalletDids;
 import io.edgeauth.broker.revocation.RevocationChecker;
 import io.edgeauth.broker.token.RejectionReason;
 import io.edgeauth.broker.token.TokenRejectedException;
@@ -13,6 +14,10 @@ import io.edgeauth.broker.token.VerifiedToken;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -39,28 +44,117 @@ public final class DefaultAuthPipeline implements AuthPipeline {
     private final String defaultRatePlan;
     private final AuditLog audit;
     private final MeterRegistry meters;
+    private final Clock clock;
+    private final Duration clockLeeway;
     private final Timer latency;
 
-    /**
-     * @param tenantOfIssuer maps a token's {@code iss} to the tenant whose keys verified it (null if none)
-     * @param regionOfIssuer maps a token's {@code iss} to the GeoHash cell it is bound to (null/empty: none)
-     */
-    public DefaultAuthPipeline(TokenVerifier verifier, RevocationChecker revocations, DeviceRegistry registry,
-                               RateLimits rateLimits, GeoPolicy geo, Function<String, String> tenantOfIssuer,
-                               Function<String, String> regionOfIssuer, String defaultRatePlan, AuditLog audit,
-                               MeterRegistry meters) {
-        this.regionOfIssuer = regionOfIssuer;
-        this.verifier = verifier;
-        this.revocations = revocations;
-        this.registry = registry;
-        this.rateLimits = rateLimits;
-        this.geo = geo;
-        this.tenantOfIssuer = tenantOfIssuer;
-        this.defaultRatePlan = defaultRatePlan;
-        this.audit = audit;
-        this.meters = meters;
+    private DefaultAuthPipeline(Builder b) {
+        this.verifier = Objects.requireNonNull(b.verifier, "verifier");
+        this.revocations = Objects.requireNonNull(b.revocations, "revocations");
+        this.registry = Objects.requireNonNull(b.registry, "registry");
+        this.rateLimits = Objects.requireNonNull(b.rateLimits, "rateLimits");
+        this.geo = Objects.requireNonNull(b.geo, "geo");
+        this.tenantOfIssuer = Objects.requireNonNull(b.tenantOfIssuer, "tenantOfIssuer");
+        this.regionOfIssuer = b.regionOfIssuer == null ? iss -> null : b.regionOfIssuer;
+        this.defaultRatePlan = Objects.requireNonNull(b.defaultRatePlan, "defaultRatePlan");
+        this.audit = b.audit == null ? AuditLog.NOOP : b.audit;
+        this.meters = Objects.requireNonNull(b.meters, "meters");
+        this.clock = b.clock == null ? Clock.systemUTC() : b.clock;
+        this.clockLeeway = Objects.requireNonNull(b.clockLeeway, "clockLeeway (the verifier's)");
         this.latency = Timer.builder("edgeauth.auth.latency").description("authentication pipeline latency")
                 .publishPercentileHistogram().register(meters);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds the pipeline; every setter but {@code regionOfIssuer}, {@code audit} and {@code clock} is required. */
+    public static final class Builder {
+        private TokenVerifier verifier;
+        private RevocationChecker revocations;
+        private DeviceRegistry registry;
+        private RateLimits rateLimits;
+        private GeoPolicy geo;
+        private Function<String, String> tenantOfIssuer;
+        private Function<String, String> regionOfIssuer;
+        private String defaultRatePlan;
+        private AuditLog audit;
+        private MeterRegistry meters;
+        private Clock clock;
+        private Duration clockLeeway;
+
+        private Builder() {
+        }
+
+        public Builder verifier(TokenVerifier v) {
+            verifier = v;
+            return this;
+        }
+
+        public Builder revocations(RevocationChecker v) {
+            revocations = v;
+            return this;
+        }
+
+        public Builder registry(DeviceRegistry v) {
+            registry = v;
+            return this;
+        }
+
+        public Builder rateLimits(RateLimits v) {
+            rateLimits = v;
+            return this;
+        }
+
+        /** The node's region rules; the MQTT edge must check PUBLISH locations with the same policy. */
+        public Builder geo(GeoPolicy v) {
+            geo = v;
+            return this;
+        }
+
+        /** Maps a token's {@code iss} to the tenant whose keys verified it (null if none). */
+        public Builder tenantOfIssuer(Function<String, String> v) {
+            tenantOfIssuer = v;
+            return this;
+        }
+
+        /** Maps a token's {@code iss} to the GeoHash cell it is bound to (null/empty: none). */
+        public Builder regionOfIssuer(Function<String, String> v) {
+            regionOfIssuer = v;
+            return this;
+        }
+
+        public Builder defaultRatePlan(String v) {
+            defaultRatePlan = v;
+            return this;
+        }
+
+        public Builder audit(AuditLog v) {
+            audit = v;
+            return this;
+        }
+
+        public Builder meters(MeterRegistry v) {
+            meters = v;
+            return this;
+        }
+
+        /** The clock every edge decides session expiry with (the verifier's); default the system clock. */
+        public Builder clock(Clock v) {
+            clock = v;
+            return this;
+        }
+
+        /** The verifier's leeway on {@code exp}: a session lasts until {@code exp} + leeway, never shorter or longer. */
+        public Builder clockLeeway(Duration v) {
+            clockLeeway = v;
+            return this;
+        }
+
+        public DefaultAuthPipeline build() {
+            return new DefaultAuthPipeline(this);
+        }
     }
 
     @Override
@@ -68,20 +162,25 @@ public final class DefaultAuthPipeline implements AuthPipeline {
         long start = System.nanoTime();
         InetAddress source = request.transport().remoteAddress() == null
                 ? null : request.transport().remoteAddress().getAddress();
-        // no claimed id (CoAP token upload): only the source address is limited, never a shared "" bucket
-        String claimed = request.claimedId() == null || request.claimedId().isEmpty() ? null : request.claimedId();
+        // attempts count per source before anything is proven, and per identity once a signature proves one: an id
+        // a client only claims spends nobody's budget (a stranger's bad CONNECTs as pump-7 do not lock pump-7 out)
+        String identity = null;
         VerifiedToken token = null;
         try {
-            if (!rateLimits.tryConnect(claimed, source)) {
+            if (!rateLimits.tryConnect(null, source)) {
                 throw new TokenRejectedException(RejectionReason.RATE_LIMITED, "too many connection attempts");
             }
             token = verifier.verify(request.token());
+            identity = identityOf(token);
+            if (!rateLimits.tryConnect(identity, null)) {
+                throw new TokenRejectedException(RejectionReason.RATE_LIMITED, "too many connection attempts");
+            }
             DeviceSession session = authorize(request, token);
             record(request, token, "ok", null);
             return CompletableFuture.completedFuture(session);
         } catch (TokenRejectedException e) {
             if (e.reason() != RejectionReason.RATE_LIMITED) {
-                rateLimits.recordFailedConnect(claimed, source);
+                rateLimits.recordFailedConnect(identity, source);
             }
             record(request, token, e.reason().code(), e.getMessage());
             return CompletableFuture.failedFuture(e);
@@ -92,6 +191,12 @@ public final class DefaultAuthPipeline implements AuthPipeline {
         } finally {
             latency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         }
+    }
+
+    /** The connect-guard key of a verified token's holder: its tenant (or issuer) and subject. */
+    private String identityOf(VerifiedToken token) {
+        String tenant = tenantOfIssuer.apply(token.issuer());
+        return (tenant != null ? tenant : token.issuer()) + '\u0000' + token.subject();
     }
 
     private DeviceSession authorize(AuthRequest request, VerifiedToken token) throws TokenRejectedException {
@@ -112,11 +217,16 @@ public final class DefaultAuthPipeline implements AuthPipeline {
         if (subject == null || subject.isEmpty()) {
             throw new TokenRejectedException(RejectionReason.MISSING_CLAIM, "token has no sub");
         }
-        boolean wallet = subject.startsWith("did:");
+        Optional<Device> registered = registry.find(subject);
+        PrincipalKind kind = kindOf(subject, registered);
+        boolean wallet = kind == PrincipalKind.WALLET;
         String claimed = request.claimedId();
-        if (!wallet && claimed != null && !claimed.isEmpty() && !claimed.equals(subject)) {
-            throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH,
-                    "client id '" + claimed + "' is not the token's subject");
+        // a client id is a session's name: a principal may only use its own (a wallet's: its DID, or DID#suffix)
+        if (claimed != null && !claimed.isEmpty()
+                && !(wallet ? WalletDids.isOwnClientId(subject, claimed) : claimed.equals(subject))) {
+            throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH, wallet
+                    ? "a wallet's client id must be its DID or <DID>#<suffix>, or empty (assigned by the broker)"
+                    : "client id is not the token's subject");
         }
         Set<String> owned = Set.of();
         String plan = defaultRatePlan;
@@ -125,8 +235,7 @@ public final class DefaultAuthPipeline implements AuthPipeline {
                     .filter(id -> registry.find(id).map(d -> d.tenant().equals(tenant)).orElse(false))
                     .collect(Collectors.toUnmodifiableSet());
         } else {
-            Device device = registry.find(subject).orElseThrow(() ->
-                    new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "device is not registered"));
+            Device device = registered.get();
             if (!device.tenant().equals(tenant)) {
                 throw new TokenRejectedException(RejectionReason.WRONG_TENANT,
                         "device is registered in another tenant");
@@ -136,11 +245,33 @@ public final class DefaultAuthPipeline implements AuthPipeline {
                 plan = device.ratePlan();
             }
         }
-        checkTokenBinding(token, request.transport(), wallet ? null : registry.find(subject).orElse(null));
+        checkTokenBinding(token, request.transport(), registered.orElse(null));
         geo.checkIssuerRegion(token.issuer(), regionOfIssuer.apply(token.issuer()));
         geo.checkToken(token.geo());
         geo.checkLocation(request.reportedGeo(), token.geo());
-        return new DeviceSession(subject, tenant, token, owned, plan, request.transport());
+        Instant validUntil = token.expiresAt().plus(clockLeeway);
+        if (!clock.instant().isBefore(validUntil)) { // the verifier's judgement, restated on the edges' clock
+            throw new TokenRejectedException(RejectionReason.EXPIRED, "token expired");
+        }
+        return new DeviceSession(kind, subject, tenant, token, owned, plan, request.transport(), validUntil);
+    }
+
+    /**
+     * A registered device is a device and a wallet DID that is no device is a wallet. A registered device whose
+     * id is a wallet DID (a record written before the registry refused the DID namespace) is neither: its tokens
+     * and the wallet's cannot be told apart, so both are refused until an operator renames the device.
+     */
+    private static PrincipalKind kindOf(String subject, Optional<Device> registered) throws TokenRejectedException {
+        boolean did = WalletDids.isWalletDid(subject);
+        if (registered.isPresent() && !did && !WalletDids.inDidNamespace(subject)) {
+            return PrincipalKind.DEVICE;
+        }
+        if (registered.isEmpty() && did) {
+            return PrincipalKind.WALLET;
+        }
+        throw new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, registered.isPresent()
+                ? "a device id in the DID namespace is not usable: an operator must re-register the device"
+                : "device is not registered");
     }
 
     /** A device registered by certificate must present that certificate on secure listeners. */
@@ -161,6 +292,12 @@ public final class DefaultAuthPipeline implements AuthPipeline {
             throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH,
                     t.clientCertThumbprint() == null ? "token is bound to a client certificate; none was presented"
                             : "client certificate does not match the token's cnf x5t#S256");
+        }
+        String jkt = token.cnf().jkt();
+        if (jkt != null && t.clientCertThumbprint() != null && !jkt.equals(t.clientCertKeyThumbprint())) {
+            // the channel proved a key (the certificate's): a token bound to another key is someone else's
+            throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH,
+                    "the client certificate's key is not the token's cnf jkt");
         }
         if (t.rawPublicKeyThumbprint() != null) {
             // a raw public key proves possession of a key: it must be the one the token or the registry names

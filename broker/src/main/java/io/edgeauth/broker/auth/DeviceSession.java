@@ -6,26 +6,39 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * An authenticated principal on one connection or DTLS session: who it is, in which tenant, what its
- * token allows and until when. Every later check (publish, subscribe, request) asks this object or the
- * policy built from it; no edge re-derives these facts. Immutable; a renewed token gives a new session.
+ * An authenticated principal on one connection or DTLS session: what kind it is, who, in which tenant, what
+ * its token allows and until when. Every later check (publish, subscribe, request) asks this object or the
+ * policy built from it; no edge re-derives these facts (least of all the kind, from the principal's spelling).
+ * Immutable; a renewed token gives a new session.
  *
+ * @param kind         device, wallet or service, as the pipeline decided it
  * @param principal    device id, or wallet DID for owners
  * @param tenant       tenant id every topic of this session is scoped to
  * @param token        the verified token
  * @param ownedDevices device ids the principal owns (from the registry, never from a claim)
  * @param ratePlan     name of the rate plan that applies
  * @param transport    transport facts of the connection
+ * @param validUntil   when the pipeline stops accepting the token ({@code exp} plus the one clock leeway the
+ *                     verifier allowed): every edge ends the session then, by the same clock
  */
 public record DeviceSession(
+        PrincipalKind kind,
         String principal,
         String tenant,
         VerifiedToken token,
         Set<String> ownedDevices,
         String ratePlan,
-        TransportFacts transport) {
+        TransportFacts transport,
+        Instant validUntil) {
+
+    /** A session that ends exactly at the token's {@code exp} (no leeway). */
+    public DeviceSession(PrincipalKind kind, String principal, String tenant, VerifiedToken token,
+                         Set<String> ownedDevices, String ratePlan, TransportFacts transport) {
+        this(kind, principal, tenant, token, ownedDevices, ratePlan, transport, null);
+    }
 
     public DeviceSession {
+        Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(principal, "principal");
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(token, "token");
@@ -37,9 +50,16 @@ public record DeviceSession(
         if (principal.equals(token.subject())) {
             principal = token.subject();
         }
+        validUntil = validUntil == null || validUntil.equals(token.expiresAt()) ? token.expiresAt() : validUntil;
     }
 
+    /** When the session ends: {@link #validUntil()}. */
     public Instant expiresAt() {
-        return token.expiresAt();
+        return validUntil;
+    }
+
+    /** Whether the session has ended at {@code now} (of the clock the pipeline and every edge share). */
+    public boolean isExpiredAt(Instant now) {
+        return !now.isBefore(validUntil);
     }
 }

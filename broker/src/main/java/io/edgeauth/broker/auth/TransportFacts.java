@@ -12,6 +12,8 @@ import java.net.InetSocketAddress;
  * @param secureChannel          true on TLS/DTLS listeners
  * @param pskIdentity            DTLS PSK identity, or null
  * @param rawPublicKeyThumbprint RFC 7638 thumbprint of a DTLS raw public key, or null
+ * @param clientCertKeyThumbprint RFC 7638 thumbprint of the verified client certificate's public key (what a
+ *                               token's {@code cnf jkt} must name on that channel), or null
  */
 public record TransportFacts(
         Protocol protocol,
@@ -19,7 +21,14 @@ public record TransportFacts(
         String clientCertThumbprint,
         boolean secureChannel,
         String pskIdentity,
-        String rawPublicKeyThumbprint) {
+        String rawPublicKeyThumbprint,
+        String clientCertKeyThumbprint) {
+
+    /** Facts without a client certificate key (no certificate, or its key is not needed). */
+    public TransportFacts(Protocol protocol, InetSocketAddress remoteAddress, String clientCertThumbprint,
+                          boolean secureChannel, String pskIdentity, String rawPublicKeyThumbprint) {
+        this(protocol, remoteAddress, clientCertThumbprint, secureChannel, pskIdentity, rawPublicKeyThumbprint, null);
+    }
 
     public static TransportFacts plain(Protocol protocol, InetSocketAddress remote) {
         return new TransportFacts(protocol, remote, null, false, null, null);

@@ -464,7 +464,8 @@ final class EdgeHandlers {
             watches.put(relation, w);
             watchesByPeer.computeIfAbsent(peerKey, k -> ConcurrentHashMap.newKeySet()).add(w);
             try {
-                w.subscription = messaging.subscribe(w.tenant, topic, command -> {
+                // the whole subtree, as an MQTT device's d/{id}/down/# (which matches d/{id}/down itself too)
+                w.subscription = messaging.subscribe(w.tenant, topic + "/#", command -> {
                     w.latest = command;
                     w.resource.changed(r -> r == w.relation);
                 });

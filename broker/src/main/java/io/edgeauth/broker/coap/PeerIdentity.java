@@ -1,11 +1,6 @@
 package io.edgeauth.broker.coap;
 
-import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.jwk.Curve;
-import com.nimbusds.jose.jwk.ECKey;
-import com.nimbusds.jose.jwk.OctetKeyPair;
-import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.util.Base64URL;
+import io.edgeauth.broker.auth.KeyThumbprints;
 import io.edgeauth.broker.auth.Protocol;
 import io.edgeauth.broker.auth.TransportFacts;
 import java.net.InetSocketAddress;
@@ -15,10 +10,6 @@ import java.security.Principal;
 import java.security.PublicKey;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
-import java.security.interfaces.ECPublicKey;
-import java.security.interfaces.EdECPublicKey;
-import java.security.interfaces.RSAPublicKey;
-import java.util.Arrays;
 import java.util.Base64;
 import org.eclipse.californium.elements.EndpointContext;
 import org.eclipse.californium.elements.auth.PreSharedKeyIdentity;
@@ -64,7 +55,8 @@ final class PeerIdentity {
             return new TransportFacts(Protocol.COAP, remote, null, true, null, jwkThumbprint(rpk.getKey()));
         }
         if (p instanceof X509CertPath x509) {
-            return new TransportFacts(Protocol.COAP, remote, certThumbprint(x509.getTarget()), true, null, null);
+            return new TransportFacts(Protocol.COAP, remote, certThumbprint(x509.getTarget()), true, null, null,
+                    KeyThumbprints.ofOrNull(x509.getTarget().getPublicKey()));
         }
         return TransportFacts.plain(Protocol.COAP, remote);
     }
@@ -80,26 +72,7 @@ final class PeerIdentity {
 
     /** RFC 7638 JWK thumbprint (SHA-256, base64url) of an EC, RSA, Ed25519 or Ed448 public key. */
     static String jwkThumbprint(PublicKey key) {
-        try {
-            if (key instanceof ECPublicKey ec) {
-                return new ECKey.Builder(Curve.forECParameterSpec(ec.getParams()), ec).build()
-                        .computeThumbprint().toString();
-            }
-            if (key instanceof RSAPublicKey rsa) {
-                return new RSAKey.Builder(rsa).build().computeThumbprint().toString();
-            }
-            if (key instanceof EdECPublicKey ed) {
-                String name = ed.getParams().getName(); // "Ed25519" or "Ed448"
-                int len = name.equals("Ed448") ? 57 : 32;
-                byte[] spki = key.getEncoded();       // the raw key is the tail of the SubjectPublicKeyInfo
-                byte[] x = Arrays.copyOfRange(spki, spki.length - len, spki.length);
-                return new OctetKeyPair.Builder(Curve.parse(name), Base64URL.encode(x)).build()
-                        .computeThumbprint().toString();
-            }
-        } catch (JOSEException | RuntimeException e) {
-            throw new IllegalArgumentException("unsupported raw public key", e);
-        }
-        throw new IllegalArgumentException("unsupported raw public key type " + key.getAlgorithm());
+        return KeyThumbprints.of(key);
     }
 
     private static MessageDigest sha256() {

@@ -54,6 +54,12 @@ public final class ConfigValidator {
         positive(errors, "mqtt.receiveMaximum", c.mqtt().receiveMaximum(), 1, 65_535);
         positive(errors, "mqtt.queueLength", c.mqtt().queueLength(), 1, 10_000_000);
         positive(errors, "mqtt.offlineQueueLength", c.mqtt().offlineQueueLength(), 0, 10_000_000);
+        positive(errors, "mqtt.abuseThreshold", c.mqtt().abuseThreshold(), 1, 1_000_000);
+        Duration abuseWindow = c.mqtt().abuseWindow();
+        if (abuseWindow == null || abuseWindow.compareTo(Duration.ofSeconds(1)) < 0
+                || abuseWindow.compareTo(Duration.ofHours(1)) > 0) {
+            errors.add("mqtt.abuseWindow: expected a duration from 1s to 1h, got " + abuseWindow);
+        }
         positive(errors, "coap.maxSessions", c.coap().maxSessions(), 1, 100_000_000);
         positive(errors, "coap.receiveBufferBytes", c.coap().receiveBufferBytes(), 65_536, 1 << 30);
         positive(errors, "coap.dedupExchangesPerPeer", c.coap().dedupExchangesPerPeer(), 4, 1024);

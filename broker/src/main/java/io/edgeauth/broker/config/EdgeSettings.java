@@ -40,8 +40,8 @@ public final class EdgeSettings {
         MqttSettings.Limits limits = new MqttSettings.Limits(m.maxPacketSize(), 256, 16, 128, maxPassword, 64,
                 m.receiveMaximum(), m.queueLength(), m.offlineQueueLength(), OverflowPolicy.DROP_OLDEST);
         return new MqttSettings(m.host(), m.port(), m.tlsPort(), tls, m.websocketPort(), tls != null,
-                MqttSettings.WEBSOCKET_PATH, limits, Duration.ofHours(1), Duration.ofSeconds(2), 100,
-                Duration.ofSeconds(10));
+                MqttSettings.WEBSOCKET_PATH, limits, Duration.ofHours(1), Duration.ofSeconds(2),
+                new MqttSettings.AbuseRule(m.abuseThreshold(), m.abuseWindow()), Duration.ofSeconds(10));
     }
 
     /** CoAP settings; reads (or on first start creates) the PSK master secret in the data directory. */

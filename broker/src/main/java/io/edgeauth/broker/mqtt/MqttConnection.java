@@ -1,7 +1,15 @@
 package io.edgeauth.broker.mqtt;
 
+import static io.edgeauth.broker.mqtt.MqttFields.binaryProperty;
+import static io.edgeauth.broker.mqtt.MqttFields.intProperty;
+import static io.edgeauth.broker.mqtt.MqttFields.normalize;
+import static io.edgeauth.broker.mqtt.MqttFields.stringProperty;
+import static io.edgeauth.broker.mqtt.MqttFields.userProperties;
+import static io.edgeauth.broker.mqtt.MqttFields.userProperty;
+
 import io.edgeauth.broker.auth.AuthRequest;
 import io.edgeauth.broker.auth.DeviceSession;
+import io.edgeauth.broker.auth.KeyThumbprints;
 import io.edgeauth.broker.auth.Protocol;
 import io.edgeauth.broker.auth.TransportFacts;
 import io.edgeauth.broker.policy.RateLimiter;
@@ -106,7 +114,9 @@ final class MqttConnection {
     private boolean closing;
     static final long DISCONNECT_GRACE_MILLIS = 500;
     private long expiryTimer = -1;
-    private int overLimitStreak;
+    /** Refused over-rate messages in the current abuse window, and when that window began (see MqttSettings.AbuseRule). */
+    private int refusedInWindow;
+    private long abuseWindowStart = System.nanoTime();
     private int nextPacketId = 1;
     private final Map<Integer, SubscriberQueue.Delivery> outgoing = new HashMap<>();
     private boolean paused;
@@ -139,7 +149,9 @@ final class MqttConnection {
         endpoint.autoKeepAlive(true);
         endpoint.closeHandler(v -> onClose());
         endpoint.exceptionHandler(t -> LOG.debug("mqtt connection {}: {}", clientId, t.toString()));
-        transport = new TransportFacts(protocol, remoteAddress(), thumbprint(), endpoint.isSsl(), null, null);
+        Certificate clientCert = clientCertificate();
+        transport = new TransportFacts(protocol, remoteAddress(), thumbprint(clientCert), endpoint.isSsl(), null, null,
+                clientCert == null ? null : KeyThumbprints.ofOrNull(clientCert.getPublicKey()));
         MqttProperties props = endpoint.connectProperties();
         reportedGeo = userProperty(props, "geo");
         String requestedId = endpoint.clientIdentifier();
@@ -223,7 +235,8 @@ final class MqttConnection {
     private void refuseAtEdge(String reason, MqttConnectReturnCode code) {
         edge.metrics.refused(reason);
         InetSocketAddress remote = transport.remoteAddress();
-        edge.rateLimits.recordFailedConnect(endpoint.clientIdentifier(), remote == null ? null : remote.getAddress());
+        // nothing is authenticated yet: the source pays, never the client id it claims
+        edge.rateLimits.recordFailedConnect(null, remote == null ? null : remote.getAddress());
         edge.audit.record("mqtt.connect.refused", reason, auditFields(endpoint.clientIdentifier(), null));
         reject(code, reason);
     }
@@ -242,7 +255,7 @@ final class MqttConnection {
         if (closed) {
             return;
         }
-        if (s.token().isExpiredAt(Instant.now())) {
+        if (s.isExpiredAt(edge.clock.instant())) { // the pipeline's validity (exp + its leeway), on its clock
             refuse(new TokenRejectedException(RejectionReason.EXPIRED, "token expired"));
             return;
         }
@@ -251,12 +264,18 @@ final class MqttConnection {
         limiter = edge.rateLimits.forDevice(s.tenant(), s.principal(), edge.ratePlans.apply(s.ratePlan()));
         String requestedId = endpoint.clientIdentifier();
         boolean assigned = requestedId == null || requestedId.isEmpty();
-        clientId = assigned ? s.principal() : requestedId;
+        clientId = assigned ? MqttSessionState.assignedClientId(s) : requestedId;
         long expirySeconds = sessionExpirySeconds();
         String key = s.tenant() + '\u0000' + clientId;
         boolean present = false;
         MqttSessionState existing = edge.sessions.get(key);
-        boolean continues = existing != null && !endpoint.isCleanSession() && existing.principal.equals(s.principal());
+        if (existing != null && !existing.belongsTo(s)) {
+            // the pipeline keeps client ids inside their principal's namespace; this is the second lock on the door
+            edge.audit.record("mqtt.connect.refused", RejectionReason.CLIENT_ID_MISMATCH.code(), auditFields(clientId, s));
+            refuse(new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH, "session belongs to another principal"));
+            return;
+        }
+        boolean continues = existing != null && !endpoint.isCleanSession();
         MqttConnection previousOwner = null;
         Runnable heldWill = null;
         if (existing != null) {
@@ -285,12 +304,7 @@ final class MqttConnection {
         if (continues) {
             state = existing;
             present = true;
-            for (Subscription sub : List.copyOf(state.subscriptions.values())) { // the new token may allow less
-                if (!acl.maySubscribe(SharedFilter.parse(sub.filter()).filter())) {
-                    state.subscriptions.remove(sub.filter());
-                    edge.router.unsubscribe(sub);
-                }
-            }
+            state.retainAllowed(acl, edge.router); // the new token may allow less
         } else {
             if (existing != null) {
                 edge.destroy(existing);
@@ -399,6 +413,11 @@ final class MqttConnection {
             return;
         }
         edge.metrics.in();
+        if (v5 && m.properties() != null && m.properties().getProperty(MqttProperties.TOPIC_ALIAS) != null) {
+            // CONNACK announced a Topic Alias Maximum of 0: any alias is above it (MQTT 5 §3.3.2.3.4)
+            disconnect(MqttDisconnectReasonCode.TOPIC_ALIAS_INVALID, "topic_alias_invalid");
+            return;
+        }
         String topic = m.topicName();
         if (MqttEdge.RENEW_TOPIC.equals(topic)) {
             renew(m.payload().getBytes(), () -> acks.sendInOrder(() -> acknowledge(m)));
@@ -422,7 +441,6 @@ final class MqttConnection {
             refused(m, refusal);
             return;
         }
-        overLimitStreak = 0;
         if (location == null && reportedGeo != null) {
             // subscribers see where the device said it is, whether it said so at CONNECT or per message
             properties = new ArrayList<>(properties);
@@ -441,7 +459,7 @@ final class MqttConnection {
     /** Maps a {@link PublishGate} refusal to MQTT: PUBACK 0x97 / 0x87, and disconnects sustained rate abuse. */
     private void refused(MqttPublishMessage m, PublishGate.Refusal refusal) {
         if (refusal.reason() == RejectionReason.RATE_LIMITED) {
-            if (++overLimitStreak >= edge.settings.abuseThreshold()) {
+            if (abusive()) {
                 edge.metrics.drop("rate_limited");
                 edge.audit.record("mqtt.session.closed", "rate_abuse", auditFields(clientId, session));
                 disconnect(MqttDisconnectReasonCode.MESSAGE_RATE_TOO_HIGH, "rate_abuse");
@@ -455,6 +473,17 @@ final class MqttConnection {
         }
         refusePublish(m, MqttPubAckReasonCode.NOT_AUTHORIZED,
                 refusal.reason() == RejectionReason.FORBIDDEN ? "not_authorized" : refusal.reason().code());
+    }
+
+    /** Counts one over-rate refusal; true once the window holds {@code abuseRule().maxRefused()} of them. */
+    private boolean abusive() {
+        MqttSettings.AbuseRule rule = edge.settings.abuseRule();
+        long now = System.nanoTime();
+        if (now - abuseWindowStart >= rule.window().toNanos()) {
+            abuseWindowStart = now;
+            refusedInWindow = 0;
+        }
+        return ++refusedInWindow >= rule.maxRefused(); // accepted messages in between (refills) do not reset it
     }
 
     private void acknowledge(MqttPublishMessage m) {
@@ -794,6 +823,8 @@ final class MqttConnection {
             }
             session = s;
             acl = TopicAcl.of(s);
+            state.retainAllowed(acl, edge.router); // the same re-check as a resume: what the new token forbids ends now
+            edge.persistence.subscriptionsChanged(state);
             limiter = edge.rateLimits.forDevice(s.tenant(), s.principal(), edge.ratePlans.apply(s.ratePlan()));
             scheduleExpiry();
             edge.audit.record("mqtt.session.renewed", "ok", auditFields(clientId, s));
@@ -805,13 +836,13 @@ final class MqttConnection {
         if (expiryTimer >= 0) {
             edge.vertx.cancelTimer(expiryTimer);
         }
-        long millis = Duration.between(Instant.now(), session.expiresAt()).toMillis();
+        long millis = Duration.between(edge.clock.instant(), session.expiresAt()).toMillis();
         expiryTimer = edge.vertx.setTimer(Math.max(1, millis), id -> {
             expiryTimer = -1;
             if (closed) {
                 return;
             }
-            if (session.token().isExpiredAt(Instant.now())) {
+            if (session.isExpiredAt(edge.clock.instant())) {
                 edge.audit.record("mqtt.session.closed", RejectionReason.EXPIRED.code(), auditFields(clientId, session));
                 disconnect(MqttDisconnectReasonCode.MAXIMUM_CONNECT_TIME, RejectionReason.EXPIRED.code());
             } else {
@@ -952,7 +983,7 @@ final class MqttConnection {
             return;
         }
         String topic = will.getWillTopic();
-        if (topicError(topic, false) != null || !acl.mayPublish(topic) || session.token().isExpiredAt(Instant.now())
+        if (topicError(topic, false) != null || !acl.mayPublish(topic) || session.isExpiredAt(edge.clock.instant())
                 || edge.revocationChecker.check(session.token()).isPresent()) { // a delayed will is checked when due
             edge.metrics.drop("will_refused");
             return;
@@ -986,37 +1017,26 @@ final class MqttConnection {
         return null;
     }
 
-    /**
-     * A password without dots that is valid base64url is a CWT sent as text (vertx-mqtt decodes
-     * passwords as UTF-8, so binary cannot pass through it intact): decode it to the raw CWT.
-     */
-    static byte[] normalize(byte[] token) {
-        for (byte b : token) {
-            boolean b64 = (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '-' || b == '_';
-            if (!b64) {
-                return token;
-            }
-        }
-        try {
-            return Base64.getUrlDecoder().decode(token);
-        } catch (IllegalArgumentException e) {
-            return token;
-        }
-    }
-
-    private String thumbprint() {
+    /** The verified TLS client certificate (leaf), or null. */
+    private Certificate clientCertificate() {
         if (!endpoint.isSsl()) {
             return null;
         }
         try {
             Certificate[] chain = endpoint.sslSession().getPeerCertificates();
-            if (chain == null || chain.length == 0) {
-                return null;
-            }
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(chain[0].getEncoded());
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+            return chain == null || chain.length == 0 ? null : chain[0];
         } catch (SSLPeerUnverifiedException e) {
             return null;
+        }
+    }
+
+    private static String thumbprint(Certificate cert) {
+        if (cert == null) {
+            return null;
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(cert.getEncoded());
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
         } catch (NoSuchAlgorithmException | java.security.cert.CertificateEncodingException e) {
             throw new IllegalStateException(e);
         }
@@ -1063,55 +1083,5 @@ final class MqttConnection {
             f.put("fingerprint", s.token().fingerprint());
         }
         return f;
-    }
-
-    private static String stringProperty(MqttProperties props, int id) {
-        MqttProperties.MqttProperty<?> p = props == null ? null : props.getProperty(id);
-        return p != null && p.value() instanceof String s ? s : null;
-    }
-
-    private static byte[] binaryProperty(MqttProperties props, int id) {
-        MqttProperties.MqttProperty<?> p = props == null ? null : props.getProperty(id);
-        return p != null && p.value() instanceof byte[] b ? b : null;
-    }
-
-    private static Integer intProperty(MqttProperties props, int id) {
-        MqttProperties.MqttProperty<?> p = props == null ? null : props.getProperty(id);
-        return p != null && p.value() instanceof Integer i ? i : null;
-    }
-
-    private static String userProperty(MqttProperties props, String name) {
-        return userProperty(userProperties(props), name);
-    }
-
-    private static String userProperty(List<RoutedMessage.UserProperty> properties, String name) {
-        for (RoutedMessage.UserProperty up : properties) {
-            if (up.name().equals(name)) {
-                return up.value();
-            }
-        }
-        return null;
-    }
-
-    private static List<RoutedMessage.UserProperty> userProperties(MqttProperties props) {
-        // not props.isEmpty(): Netty keeps user properties apart and isEmpty() does not count them
-        if (props == null) {
-            return List.of();
-        }
-        List<? extends MqttProperties.MqttProperty> all = props.getProperties(MqttProperties.USER_PROPERTY);
-        if (all == null || all.isEmpty()) {
-            return List.of();
-        }
-        List<RoutedMessage.UserProperty> out = new ArrayList<>();
-        for (MqttProperties.MqttProperty<?> p : all) {
-            if (p instanceof MqttProperties.UserProperties ups) {
-                for (MqttProperties.StringPair pair : ups.value()) {
-                    out.add(new RoutedMessage.UserProperty(pair.key, pair.value));
-                }
-            } else if (p instanceof MqttProperties.UserProperty up) {
-                out.add(new RoutedMessage.UserProperty(up.value().key, up.value().value));
-            }
-        }
-        return out;
     }
 }

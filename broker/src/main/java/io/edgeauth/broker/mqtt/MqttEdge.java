@@ -18,6 +18,7 @@ import io.vertx.core.net.KeyStoreOptions;
 import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.mqtt.MqttServer;
 import io.vertx.mqtt.MqttServerOptions;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -67,7 +68,10 @@ public final class MqttEdge {
     private AutoCloseable revocationSubscription;
     /** Servers per listening port: one per core, the event loops Vert.x runs by default (2 x cores) halved. */
     private static final int EVENT_LOOPS = Math.max(1, Runtime.getRuntime().availableProcessors());
-    volatile PublishGate publishGate = new PublishGate(new GeoPolicy(""));
+    /** Null until {@link #geoPolicy} is called: an edge without one refuses to start (fail closed). */
+    volatile PublishGate publishGate;
+    /** The clock session expiry is decided with: the authentication pipeline's. */
+    volatile Clock clock = Clock.systemUTC();
     volatile SessionPersistence persistence = new SessionPersistence(null);
     private volatile int port = -1;
     private volatile int tlsPort = -1;
@@ -107,7 +111,8 @@ public final class MqttEdge {
 
     /**
      * Sets the region rules for locations devices report in PUBLISH (user property {@code geo}); the
-     * CONNECT location is checked by the pipeline. Call before {@link #start()}.
+     * CONNECT location is checked by the pipeline. Required: call before {@link #start()}, with the same policy
+     * the pipeline applies ({@code new GeoPolicy("")} for a node that serves the whole world).
      */
     public MqttEdge geoPolicy(GeoPolicy policy) {
         this.publishGate = new PublishGate(Objects.requireNonNull(policy, "policy"));
@@ -127,8 +132,18 @@ public final class MqttEdge {
         return this;
     }
 
+    /** The clock the pipeline decides token validity with (default the system clock). Call before {@link #start()}. */
+    public MqttEdge clock(Clock sameAsThePipelines) {
+        this.clock = Objects.requireNonNull(sameAsThePipelines, "clock");
+        return this;
+    }
+
     /** Binds the configured listeners and subscribes to revocation events. */
     public synchronized Future<Void> start() {
+        if (publishGate == null) {
+            // never skip the PUBLISH location check because nobody configured it
+            return Future.failedFuture(new IllegalStateException("MqttEdge: set the geo policy (geoPolicy) before start()"));
+        }
         revocationSubscription = revocationEvents.subscribe(revocation -> {
             for (MqttConnection c : live) {
                 c.recheckRevocation();

@@ -1,9 +1,16 @@
 package io.edgeauth.broker.mqtt;
 
+import io.edgeauth.broker.auth.DeviceSession;
+import io.edgeauth.broker.auth.PrincipalKind;
+import io.edgeauth.broker.policy.TopicAcl;
+import io.edgeauth.broker.router.SharedFilter;
 import io.edgeauth.broker.router.SubscriberQueue;
+import io.edgeauth.broker.router.TopicRouter;
 import io.edgeauth.broker.router.Subscription;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The part of an MQTT session that outlives a connection when the session is persistent: its
@@ -24,6 +31,34 @@ final class MqttSessionState {
     long willTimer = -1;
     /** Whether the session journal holds this session (see {@link SessionPersistence}). */
     volatile boolean journaled;
+
+    /**
+     * The client id the broker gives a client that sent none: a device's is its id (one session per device), a
+     * wallet's its DID plus a random suffix, so each browser tab or app of one wallet has its own session.
+     */
+    static String assignedClientId(DeviceSession session) {
+        if (session.kind() != PrincipalKind.WALLET) {
+            return session.principal();
+        }
+        return session.principal() + '#' + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
+    }
+
+    /** Whether {@code session}'s principal may resume or end this session: only the principal that created it. */
+    boolean belongsTo(DeviceSession session) {
+        return principal.equals(session.principal()) && tenant.equals(session.tenant());
+    }
+
+    /**
+     * The one re-check of a session's subscriptions against what its current token allows, run when a session is
+     * resumed and when its token is renewed: every subscription the ACL no longer covers is dropped at once.
+     */
+    void retainAllowed(TopicAcl acl, TopicRouter router) {
+        for (Subscription sub : List.copyOf(subscriptions.values())) {
+            if (!acl.maySubscribe(SharedFilter.parse(sub.filter()).filter()) && subscriptions.remove(sub.filter(), sub)) {
+                router.unsubscribe(sub);
+            }
+        }
+    }
 
     MqttSessionState(String key, String tenant, String principal, SubscriberQueue queue) {
         this.key = key;

@@ -20,7 +20,7 @@ import java.util.Objects;
  * @param maxSessionExpiry     longest a persistent session is kept after its client went away
  * @param backpressureTimeout  longest a publisher stays paused for a congested subscriber before the
  *                             overflow policy takes over
- * @param abuseThreshold       consecutive over-rate messages after which the client is disconnected
+ * @param abuseRule            over-rate refusals after which a client is disconnected (DISCONNECT 0x96)
  * @param connectTimeout       time allowed between TCP accept and CONNECT
  */
 public record MqttSettings(
@@ -34,8 +34,25 @@ public record MqttSettings(
         Limits limits,
         Duration maxSessionExpiry,
         Duration backpressureTimeout,
-        int abuseThreshold,
+        AbuseRule abuseRule,
         Duration connectTimeout) {
+
+    /**
+     * The abuse disconnect: a client whose messages were refused as over its rate plan {@code maxRefused} times
+     * within one {@code window} is disconnected (MQTT 5 DISCONNECT 0x96 message rate too high; 3.1.1: closed).
+     * Messages the plan lets through in between (its refills) do not reset the count, so a sustained over-rate
+     * sender is disconnected whatever its plan refills. Config {@code mqtt.abuseThreshold}, {@code mqtt.abuseWindow}.
+     */
+    public record AbuseRule(int maxRefused, Duration window) {
+        public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(10);
+
+        public AbuseRule {
+            Objects.requireNonNull(window, "window");
+            if (maxRefused < 1 || window.compareTo(Duration.ofSeconds(1)) < 0 || window.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException("mqtt abuse rule: abuseThreshold must be >= 1 and abuseWindow 1s..1h");
+            }
+        }
+    }
 
     /** The path vertx-mqtt 5.0.7 accepts WebSocket upgrades on (not configurable there). */
     public static final String WEBSOCKET_PATH = "/mqtt";
@@ -106,34 +123,32 @@ public record MqttSettings(
         maxSessionExpiry = maxSessionExpiry == null ? Duration.ofHours(1) : maxSessionExpiry;
         backpressureTimeout = backpressureTimeout == null ? Duration.ofSeconds(2) : backpressureTimeout;
         connectTimeout = connectTimeout == null ? Duration.ofSeconds(10) : connectTimeout;
-        if (abuseThreshold < 1) {
-            throw new IllegalArgumentException("mqtt abuseThreshold must be positive");
-        }
+        Objects.requireNonNull(abuseRule, "abuseRule");
     }
 
     /** Plain TCP on the given port only, default limits (tests and development). */
     public static MqttSettings plain(int port) {
         return new MqttSettings("127.0.0.1", port, -1, null, -1, false, WEBSOCKET_PATH, Limits.defaults(),
-                Duration.ofHours(1), Duration.ofSeconds(2), 100, Duration.ofSeconds(10));
+                Duration.ofHours(1), Duration.ofSeconds(2), new AbuseRule(100, AbuseRule.DEFAULT_WINDOW), Duration.ofSeconds(10));
     }
 
     public MqttSettings withLimits(Limits newLimits) {
         return new MqttSettings(host, port, tlsPort, tls, webSocketPort, webSocketTls, webSocketPath, newLimits,
-                maxSessionExpiry, backpressureTimeout, abuseThreshold, connectTimeout);
+                maxSessionExpiry, backpressureTimeout, abuseRule, connectTimeout);
     }
 
     public MqttSettings withTls(int newTlsPort, Tls newTls) {
         return new MqttSettings(host, port, newTlsPort, newTls, webSocketPort, webSocketTls, webSocketPath, limits,
-                maxSessionExpiry, backpressureTimeout, abuseThreshold, connectTimeout);
+                maxSessionExpiry, backpressureTimeout, abuseRule, connectTimeout);
     }
 
     public MqttSettings withWebSocket(int newPort, boolean secure) {
         return new MqttSettings(host, port, tlsPort, tls, newPort, secure, webSocketPath, limits,
-                maxSessionExpiry, backpressureTimeout, abuseThreshold, connectTimeout);
+                maxSessionExpiry, backpressureTimeout, abuseRule, connectTimeout);
     }
 
     public MqttSettings withAbuseThreshold(int threshold) {
         return new MqttSettings(host, port, tlsPort, tls, webSocketPort, webSocketTls, webSocketPath, limits,
-                maxSessionExpiry, backpressureTimeout, threshold, connectTimeout);
+                maxSessionExpiry, backpressureTimeout, new AbuseRule(threshold, abuseRule.window()), connectTimeout);
     }
 }

@@ -67,7 +67,8 @@ public final class GeoPolicy {
                     "reported location is not a GeoHash (1-12 of 0-9 b-h j k m n p-z)");
         }
         reported = reported.toLowerCase(java.util.Locale.ROOT);
-        if (!nodeCell.isEmpty() && !overlaps(reported, nodeCell)) {
+        // inside the node's cell, as inside a token cell: a coarser report ("u" on a u33d node) says nothing about it
+        if (!nodeCell.isEmpty() && !reported.startsWith(nodeCell)) {
             throw new TokenRejectedException(RejectionReason.OUTSIDE_REGION,
                     "reported location " + reported + " is outside this node's region " + nodeCell);
         }

@@ -1,6 +1,7 @@
 package io.edgeauth.broker.policy;
 
 import io.edgeauth.broker.auth.DeviceSession;
+import io.edgeauth.broker.auth.PrincipalKind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -57,8 +58,8 @@ public final class TopicAcl {
                 sub.add(filter);
             }
         }
-        String principal = session.principal();
-        return new TopicAcl(principal.startsWith("did:") ? null : principal, session.ownedDevices(), pub, sub);
+        String device = session.kind() == PrincipalKind.DEVICE ? session.principal() : null;
+        return new TopicAcl(device, session.ownedDevices(), pub, sub);
     }
 
     public boolean mayPublish(String topic) {

@@ -37,6 +37,9 @@ public final class DeviceValidator {
         String id = text(body, "id", errors);
         if (id != null && !DEVICE_ID.matcher(id).matches()) {
             errors.add("id: expected 1-128 of A-Z a-z 0-9 _ . : - starting with a letter or digit");
+        } else if (id != null && WalletDids.inDidNamespace(id)) {
+            // wallet principals are DIDs: a device id there could be mistaken for (or taken for) a wallet
+            errors.add("id: may not start with did: (the DID namespace is for wallet principals)");
         }
         String tenant = body.get("tenant") == null ? "default" : text(body, "tenant", errors);
         if (tenant != null && config.tenant(tenant) == null) {

@@ -15,7 +15,8 @@ public enum TokenFormat {
         switch (value.toLowerCase(java.util.Locale.ROOT)) {
             case "jwt": return JWT;
             case "cwt": return CWT;
-            default: throw new IllegalArgumentException("token_format must be jwt or cwt, got: " + value);
+            // the client's value is not echoed: this message reaches responses, audit events and logs
+            default: throw new IllegalArgumentException("token_format must be jwt or cwt");
         }
     }
 }

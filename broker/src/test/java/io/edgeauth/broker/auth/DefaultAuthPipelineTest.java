@@ -80,17 +80,18 @@ class DefaultAuthPipelineTest {
             }
         };
         AuditLog log = (event, outcome, fields) -> audit.add(event + ":" + outcome);
-        pipeline = new DefaultAuthPipeline(bytes -> {
+        pipeline = DefaultAuthPipeline.builder().verifier(bytes -> {
             Object t = tokens.get(new String(bytes, StandardCharsets.UTF_8));
             if (t instanceof VerifiedToken v) {
                 return v;
             }
             throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, "bad signature");
-        }, revocations, registry, limits, new GeoPolicy("u33d"),
-                iss -> iss.equals(ISS) ? "default" : iss.equals("https://acme") ? "acme"
-                        : iss.equals("https://paris") ? "default" : null,
-                iss -> iss.equals("https://paris") ? "u09" : null,
-                "default", log, new SimpleMeterRegistry());
+        }).revocations(revocations).registry(registry).rateLimits(limits).geo(new GeoPolicy("u33d"))
+                .tenantOfIssuer(iss -> iss.equals(ISS) ? "default" : iss.equals("https://acme") ? "acme"
+                        : iss.equals("https://paris") ? "default" : null)
+                .regionOfIssuer(iss -> iss.equals("https://paris") ? "u09" : null)
+                .defaultRatePlan("default").audit(log).meters(new SimpleMeterRegistry())
+                .clock(clock).clockLeeway(Duration.ofSeconds(30)).build();
     }
 
     @AfterEach
@@ -136,7 +137,17 @@ class DefaultAuthPipelineTest {
     @Test
     void walletSessionsKnowTheirDevicesFromTheRegistry() {
         token("wallet", ISS, OWNER, "default", List.of(), null);
-        assertThat(ok("wallet", "any-client-id", plain(), null).ownedDevices()).containsExactly("dev1");
+        assertThat(ok("wallet", OWNER, plain(), null).ownedDevices()).containsExactly("dev1");
+        assertThat(ok("wallet", OWNER + "#tab-2", plain(), null).kind()).isEqualTo(PrincipalKind.WALLET);
+        assertThat(ok("wallet", null, plain(), null).principal()).isEqualTo(OWNER);
+    }
+
+    @Test
+    void aWalletMayUseOnlyItsOwnClientIds() {
+        token("wallet", ISS, OWNER, "default", List.of(), null);
+        for (String foreign : List.of("dev1", "any-client-id", OWNER + "x", OWNER + "#", OWNER + "#a/b", OWNER.toLowerCase())) {
+            assertThat(refused("wallet", foreign, plain(), null)).as(foreign).isEqualTo(RejectionReason.CLIENT_ID_MISMATCH);
+        }
     }
 
     @Test
@@ -186,5 +197,26 @@ class DefaultAuthPipelineTest {
                 .isEqualTo(RejectionReason.BINDING_MISMATCH);
         assertThat(ok("cert", "cert1", new TransportFacts(Protocol.MQTT, remote, "T".repeat(43), true, null, null), null)
                 .principal()).isEqualTo("cert1");
+    }
+
+    @Test
+    void aDeviceRegisteredUnderAWalletDidNeverGetsTheWalletsRights() {
+        // a record written before the registry refused DID-shaped ids: the same string is a device and a wallet
+        registry.register(new Device(OWNER, "default", new Device.Credential(Device.CredentialType.JWK, "{}"),
+                List.of(), null, null, clock.instant()));
+        token("look-alike", ISS, OWNER, "default", List.of(), null);
+        assertThat(refused("look-alike", OWNER, plain(), null)).isEqualTo(RejectionReason.UNKNOWN_DEVICE);
+    }
+
+    @Test
+    void theSessionLastsAsLongAsTheVerifierAcceptsTheTokenByThePipelinesClock() {
+        token("good", ISS, "dev1", "default", List.of(), null);
+        DeviceSession s = ok("good", "dev1", plain(), null);
+        assertThat(s.expiresAt()).isEqualTo(s.token().expiresAt().plusSeconds(30));
+        clock.advance(Duration.ofSeconds(629));
+        assertThat(s.isExpiredAt(clock.instant())).isFalse();
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(s.isExpiredAt(clock.instant())).isTrue();
+        assertThat(refused("good", "dev1", plain(), null)).isEqualTo(RejectionReason.EXPIRED);
     }
 }

@@ -63,7 +63,8 @@ public final class MqttEdgeBenchServer {
         MqttEdge edge = new MqttEdge(vertx, MqttSettings.plain(bindPort).withLimits(limits).withAbuseThreshold(1_000_000),
                 acceptAll(), l -> () -> { }, RevocationChecker.NONE,
                 new LocalRateLimits(new LocalRateLimits.Settings(1_000_000, 1_000_000, 1, 100_000, Duration.ofMinutes(5))),
-                name -> plan, new TopicRouter(1000, null), AuditLog.NOOP, meters);
+                name -> plan, new TopicRouter(1000, null), AuditLog.NOOP, meters)
+                .geoPolicy(new io.edgeauth.broker.policy.GeoPolicy(""));
         String journalDir = System.getProperty("bench.journal"); // persistent sessions on disk (bench/mqtt-bench BENCH_PERSIST=1)
         if (journalDir != null && !journalDir.isEmpty()) {
             edge.sessionJournal(new io.edgeauth.broker.mqtt.persist.SessionJournal(
@@ -81,7 +82,7 @@ public final class MqttEdgeBenchServer {
             VerifiedToken t = new VerifiedToken(TokenFormat.JWT, "bench", p[0], List.of(), now, null,
                     now.plusSeconds(Long.parseLong(p[2])), null, "k", p[1], p.length > 3 ? Set.of(p[3]) : Set.of(),
                     List.of(), null, null, null, null, "bench");
-            return CompletableFuture.completedFuture(new DeviceSession(p[0], p[1], t, Set.of(), "bench", request.transport()));
+            return CompletableFuture.completedFuture(new DeviceSession(io.edgeauth.broker.auth.PrincipalKind.DEVICE, p[0], p[1], t, Set.of(), "bench", request.transport()));
         };
     }
 }

@@ -48,7 +48,8 @@ public class PolicyBenchmark {
         Instant now = Instant.now();
         VerifiedToken t = new VerifiedToken(TokenFormat.JWT, "bench", principal, List.of(), now, null,
                 now.plusSeconds(3600), null, "k", "t", Set.of(), List.of(), null, null, null, null, "bench");
-        return new DeviceSession(principal, "t", t, owned, "default", null);
+        return new DeviceSession(owned.isEmpty() ? io.edgeauth.broker.auth.PrincipalKind.DEVICE
+                : io.edgeauth.broker.auth.PrincipalKind.WALLET, principal, "t", t, owned, "default", null);
     }
 
     @Setup

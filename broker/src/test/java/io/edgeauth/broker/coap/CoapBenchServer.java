@@ -141,8 +141,10 @@ public final class CoapBenchServer {
                     1_000_000, Duration.ofMinutes(10)));
             RatePlan benchPlan = new RatePlan("bench", 1e6, 1_000_000, 1L << 40, 1_000_000);
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
-            DefaultAuthPipeline pipeline = new DefaultAuthPipeline(new TestTokens(clock), revocations, registry, limits,
-                    new GeoPolicy(""), iss -> "default", iss -> null, "default", AuditLog.NOOP, meters);
+            DefaultAuthPipeline pipeline = DefaultAuthPipeline.builder().verifier(new TestTokens(clock))
+                    .revocations(revocations).registry(registry).rateLimits(limits).geo(new GeoPolicy(""))
+                    .tenantOfIssuer(iss -> "default").defaultRatePlan("default").audit(AuditLog.NOOP).meters(meters)
+                    .clock(clock).clockLeeway(Duration.ZERO).build();
             // the broker's topic router with one subscriber of all telemetry, as an MQTT subscriber of d/+/up/#
             TopicRouter router = new TopicRouter(1000, null);
             CountingSubscriber routed = new CountingSubscriber();

@@ -157,6 +157,20 @@ class CoapEdgeTest {
     }
 
     @Test
+    void aKeyBoundTokenIsRefusedOverACertificateForAnotherKey() throws Exception {
+        // issue 10 hole 17: device A's token (cnf jkt = A's key) on a DTLS session that proved B's certificate
+        TestPki.Issued deviceB = f.pki.client("x509dev");
+        String keyOfA = PeerIdentity.jwkThumbprint(f.pki.client("dev1").keys().getPublic());
+        CoapClient c = f.x509Client(deviceB, "/authz-info");
+        CoapResponse stolen = upload(c, TestTokens.token("x509dev", f.in(Duration.ofMinutes(5))).jkt(keyOfA).bytes());
+        assertThat(stolen.getCode()).isEqualTo(ResponseCode.UNAUTHORIZED);
+        assertThat(post(c, "/d/x509dev/up/t", "x").getCode()).isEqualTo(ResponseCode.UNAUTHORIZED);
+        String keyOfB = PeerIdentity.jwkThumbprint(deviceB.keys().getPublic());
+        CoapResponse own = upload(c, TestTokens.token("x509dev", f.in(Duration.ofMinutes(5))).jkt(keyOfB).bytes());
+        assertThat(own.getCode()).as("the key the certificate proves").isEqualTo(ResponseCode.CREATED);
+    }
+
+    @Test
     void expiredTokenIsRefusedAndExpiryEndsAuthorization() throws Exception {
         CoapClient c = f.plainClient("/authz-info");
         CoapResponse r = upload(c, TestTokens.token("dev1", f.in(Duration.ofSeconds(-1))).bytes());
@@ -314,6 +328,22 @@ class CoapEdgeTest {
         assertThat(notes.texts()).doesNotContain("not-mine");
         rel.proactiveCancel();
         await().atMost(WAIT).until(() -> f.edge.observerCount() == 0 && f.messaging.subscriberCount() == 0);
+    }
+
+    @Test
+    void observingDownDeliversTheWholeCommandSubtreeLikeMqtt() throws Exception {
+        // issue 10 hole 18: an MQTT device gets d/dev1/down/reboot with d/dev1/down/#; a CoAP observer the same
+        CoapClient c = f.pskClient("dev1", DerivedPskStore.derive(EdgeFixture.MASTER, "dev1"), "/authz-info");
+        upload(c, f.token("dev1"));
+        Notes notes = new Notes();
+        CoapObserveRelation rel = observe(c, notes);
+        f.messaging.publish("default", "d/dev1/down/reboot", "now".getBytes(StandardCharsets.UTF_8), null);
+        await().atMost(WAIT).until(() -> notes.texts().contains("now"));
+        f.messaging.publish("default", "d/dev1/downstairs", "not-mine".getBytes(StandardCharsets.UTF_8), null);
+        f.messaging.publish("default", "d/dev1/down", "last".getBytes(StandardCharsets.UTF_8), null);
+        await().atMost(WAIT).until(() -> notes.texts().contains("last"));
+        assertThat(notes.texts()).doesNotContain("not-mine");
+        rel.proactiveCancel();
     }
 
     @Test

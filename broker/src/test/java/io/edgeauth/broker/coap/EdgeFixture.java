@@ -74,9 +74,10 @@ final class EdgeFixture implements AutoCloseable {
         pki = new TestPki();
         serverCert = pki.server("localhost");
         AuditLog auditLog = (event, outcome, fields) -> audit.add(event + " " + outcome);
-        DefaultAuthPipeline pipeline = new DefaultAuthPipeline(new TestTokens(clock), revocations, registry,
-                rateLimits, new GeoPolicy(""), iss -> TestTokens.ISS.equals(iss) ? "default" : null, iss -> null, "default",
-                auditLog, meters);
+        DefaultAuthPipeline pipeline = DefaultAuthPipeline.builder().verifier(new TestTokens(clock))
+                .revocations(revocations).registry(registry).rateLimits(rateLimits).geo(new GeoPolicy(""))
+                .tenantOfIssuer(iss -> TestTokens.ISS.equals(iss) ? "default" : null).defaultRatePlan("default")
+                .audit(auditLog).meters(meters).clock(clock).clockLeeway(Duration.ZERO).build(); // TestTokens: no leeway
         CoapSettings settings = CoapSettings.defaults().withPsk(MASTER)
                 .withCertificates(serverCert.privateKey(), List.of(serverCert.cert()), List.of(pki.ca.cert()), true)
                 .withPorts("127.0.0.1", 0, 0);

@@ -36,7 +36,7 @@ class SessionFootprintTest {
                 Confirmation.NONE, null, null, Integer.toHexString(i * 31 + 7) + "abcdef01");
         TransportFacts facts = new TransportFacts(Protocol.COAP, new InetSocketAddress("10.1.2.3", 40000 + i % 20000),
                 null, true, id, null);
-        return new DeviceSession(id, new String("default"), t, Set.of(), new String("default"), facts);
+        return new DeviceSession(io.edgeauth.broker.auth.PrincipalKind.DEVICE, id, new String("default"), t, Set.of(), new String("default"), facts);
     }
 
     private static long usedHeap(MemoryMXBean mx) {

@@ -131,7 +131,7 @@ class EndToEndTest {
         DeviceIdentity device = register("e2e-pump", did);
         AccessToken jwt = token(device, TokenFormat.JWT);
 
-        Mqtt5BlockingClient owner = MqttClient.builder().useMqttVersion5().identifier("owner-app")
+        Mqtt5BlockingClient owner = MqttClient.builder().useMqttVersion5().identifier(did + "#owner-app")
                 .serverHost("127.0.0.1").serverPort(broker.mqttPort()).buildBlocking();
         owner.connectWith().simpleAuth().username(did)
                 .password(login.getString("access_token").getBytes(StandardCharsets.US_ASCII)).applySimpleAuth().send();

@@ -106,7 +106,7 @@ class GeoRegionTest {
                 .isInstanceOfSatisfying(Mqtt5ConnAckException.class,
                         e -> assertThat(e.getMqttMessage().getReasonCode().getCode()).isEqualTo(0x87));
 
-        Mqtt5BlockingClient owner = mqtt("geo-owner");
+        Mqtt5BlockingClient owner = mqtt(ownerDid + "#geo-owner");
         owner.connectWith().simpleAuth().username(ownerDid).password(ownerToken.getBytes(StandardCharsets.US_ASCII))
                 .applySimpleAuth().send();
         List<String> seen = new CopyOnWriteArrayList<>();

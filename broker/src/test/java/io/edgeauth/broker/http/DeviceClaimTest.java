@@ -92,7 +92,7 @@ class DeviceClaimTest {
     }
 
     static Mqtt5BlockingClient ownerClient(String did, String accessToken) {
-        Mqtt5BlockingClient c = MqttClient.builder().useMqttVersion5().identifier("owner-" + System.nanoTime())
+        Mqtt5BlockingClient c = MqttClient.builder().useMqttVersion5().identifier(did + "#owner-" + System.nanoTime())
                 .serverHost("127.0.0.1").serverPort(broker.mqttPort()).buildBlocking();
         c.connectWith().simpleAuth().username(did).password(accessToken.getBytes(StandardCharsets.US_ASCII))
                 .applySimpleAuth().send();

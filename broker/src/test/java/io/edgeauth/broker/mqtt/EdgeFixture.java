@@ -1,6 +1,7 @@
 package io.edgeauth.broker.mqtt;
 
 import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.policy.GeoPolicy;
 import io.edgeauth.broker.policy.RatePlan;
 import io.edgeauth.broker.policy.rate.LocalRateLimits;
 import io.edgeauth.broker.router.TopicRouter;
@@ -14,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 /** A started edge with the test pipeline on ephemeral ports; close() stops everything. */
 final class EdgeFixture implements AutoCloseable {
     static final RatePlan TIGHT = new RatePlan("tight", 2, 5, 1_000_000, 1000);
+    /** Three messages, then one every 100 s: a budget that visibly does not refill during a test. */
+    static final RatePlan SLOW = new RatePlan("slow", 0.01, 3, 1_000_000, 1000);
     static final RatePlan GENEROUS = new RatePlan("default", 100_000, 100_000, 1_000_000_000L, 1000);
 
     record AuditEvent(String event, String outcome, Map<String, ?> fields) {
@@ -28,10 +31,14 @@ final class EdgeFixture implements AutoCloseable {
     final MqttEdge edge;
 
     EdgeFixture(MqttSettings settings) throws Exception {
+        this(settings, LocalRateLimits.Settings.defaults());
+    }
+
+    EdgeFixture(MqttSettings settings, LocalRateLimits.Settings rates) throws Exception {
         AuditLog log = (event, outcome, fields) -> audit.add(new AuditEvent(event, outcome, fields));
-        edge = new MqttEdge(vertx, settings, pipeline, revocations, revocations,
-                new LocalRateLimits(LocalRateLimits.Settings.defaults()),
-                name -> "tight".equals(name) ? TIGHT : GENEROUS, router, log, meters);
+        edge = new MqttEdge(vertx, settings, pipeline, revocations, revocations, new LocalRateLimits(rates),
+                name -> "tight".equals(name) ? TIGHT : "slow".equals(name) ? SLOW : GENEROUS, router, log, meters)
+                .geoPolicy(new GeoPolicy(""));
         edge.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 

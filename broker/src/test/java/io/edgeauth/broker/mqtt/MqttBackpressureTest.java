@@ -31,7 +31,8 @@ class MqttBackpressureTest {
                 OverflowPolicy.DROP_OLDEST);
         MqttSettings base = MqttSettings.plain(0).withLimits(l);
         return new MqttSettings(base.host(), 0, -1, null, -1, false, MqttSettings.WEBSOCKET_PATH, l,
-                Duration.ofMinutes(5), Duration.ofSeconds(60), 1000, Duration.ofSeconds(10));
+                Duration.ofMinutes(5), Duration.ofSeconds(60),
+                new MqttSettings.AbuseRule(1000, MqttSettings.AbuseRule.DEFAULT_WINDOW), Duration.ofSeconds(10));
     }
 
     @Test

@@ -113,9 +113,9 @@ class MqttConnectTest {
     void base64urlPasswordIsDecodedToTheRawCwtAndJwtIsLeftAlone() {
         byte[] cwt = {(byte) 0xd2, (byte) 0x84, 0x43, (byte) 0xa1, 0x01, 0x26, (byte) 0xff};
         String b64 = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(cwt);
-        assertThat(MqttConnection.normalize(bytes(b64))).isEqualTo(cwt);
+        assertThat(MqttFields.normalize(bytes(b64))).isEqualTo(cwt);
         byte[] jwt = bytes("eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJkZXYxIn0.c2ln");
-        assertThat(MqttConnection.normalize(jwt)).isSameAs(jwt);
+        assertThat(MqttFields.normalize(jwt)).isSameAs(jwt);
     }
 
     @Test

@@ -86,6 +86,6 @@ final class TestPipeline implements AuthPipeline {
         VerifiedToken token = new VerifiedToken(TokenFormat.JWT, "test", principal, List.of(), now, null, exp,
                 "jti-" + JTI.incrementAndGet(), "kid1", parts[1], scope, List.of(), null,
                 new Confirmation(x5t, null), null, null, "fp" + JTI.get());
-        return new DeviceSession(principal, parts[1], token, Set.of(), plan, request.transport());
+        return new DeviceSession(io.edgeauth.broker.auth.PrincipalKind.DEVICE, principal, parts[1], token, Set.of(), plan, request.transport());
     }
 }

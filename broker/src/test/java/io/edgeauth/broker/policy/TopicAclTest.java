@@ -3,6 +3,7 @@ package io.edgeauth.broker.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.edgeauth.broker.auth.DeviceSession;
+import io.edgeauth.broker.auth.PrincipalKind;
 import io.edgeauth.broker.token.TokenFormat;
 import io.edgeauth.broker.token.VerifiedToken;
 import java.time.Instant;
@@ -15,10 +16,14 @@ import org.junit.jupiter.api.Test;
 class TopicAclTest {
 
     private static DeviceSession session(String principal, Set<String> owned, Set<String> scope) {
+        return session(owned.isEmpty() ? PrincipalKind.DEVICE : PrincipalKind.WALLET, principal, owned, scope);
+    }
+
+    private static DeviceSession session(PrincipalKind kind, String principal, Set<String> owned, Set<String> scope) {
         Instant now = Instant.now();
         VerifiedToken t = new VerifiedToken(TokenFormat.JWT, "iss", principal, List.of(), now, null, now.plusSeconds(60),
                 null, "k", "t", scope, List.of(), null, null, null, null, "fp");
-        return new DeviceSession(principal, "t", t, owned, "default", null);
+        return new DeviceSession(kind, principal, "t", t, owned, "default", null);
     }
 
     @Test
@@ -73,7 +78,7 @@ class TopicAclTest {
     @Test
     void agreesWithTheFilterListDefinitionOnRandomTopics() {
         Set<String> owned = Set.of("y", "z");
-        TopicAcl acl = TopicAcl.of(session("x", owned, Set.of("pub:d/w/up", "sub:d/+/up/t")));
+        TopicAcl acl = TopicAcl.of(session(PrincipalKind.DEVICE, "x", owned, Set.of("pub:d/w/up", "sub:d/+/up/t")));
         String[] levels = {"d", "x", "y", "w", "up", "down", "t", "", "upx"};
         Random rnd = new Random(7);
         for (int n = 0; n < 100_000; n++) {

@@ -20,8 +20,9 @@ import java.util.concurrent.ConcurrentMap;
  * addresses evicts the least recently used buckets instead of growing without bound (an evicted
  * bucket restarts full, which only ever favours the client it belonged to).
  *
- * <p>Connection attempts: a bucket per device id ({@code connectsPerMinutePerDevice}) and one per
- * source address ({@code connectsPerMinutePerAddress}); an attempt takes one token from each, a
+ * <p>Connection attempts: a bucket per authenticated identity ({@code connectsPerMinutePerDevice}; the caller
+ * passes one only after a signature proved it) and one per source address ({@code connectsPerMinutePerAddress});
+ * an attempt takes one token from each bucket named, a
  * failed attempt is charged {@code failedAttemptCost} more tokens, and that charge may push the
  * bucket into debt so a brute-force client stays locked out for longer than the refill of one token.
  * An attempt bucket is forgotten as soon as it has refilled to full (a new bucket would be the same),
@@ -29,6 +30,9 @@ import java.util.concurrent.ConcurrentMap;
  *
  * <p>A device's message budget is looked up on its first message, not at connect: an idle session
  * costs no buckets, and a reconnecting device still finds the budget it left (within {@code idleExpiry}).
+ * A device has one budget and it never splits: while any connection holds it, every other connection, renewal
+ * or reconnect of the device finds that same bucket (a weakly held index of budgets in use), however long the
+ * device stayed quiet; once none holds it, it is kept {@code idleExpiry} after its last use.
  *
  * <p>Thread-safe and non-blocking (Bucket4j's lock-free buckets).
  */
@@ -61,7 +65,10 @@ public final class LocalRateLimits implements RateLimits {
     }
 
     private final Settings settings;
+    /** Budgets used within {@code idleExpiry}: a device that disconnects and comes back finds its spent bucket. */
     private final Cache<DeviceKey, RateLimiter> devices;
+    /** Budgets some session holds now, however idle: the same key never gets a second bucket while one lives. */
+    private final Cache<DeviceKey, RateLimiter> held;
     private final ConcurrentMap<String, AttemptBucket> connectByDevice;
     private final ConcurrentMap<InetAddress, AttemptBucket> connectByAddress;
 
@@ -69,6 +76,7 @@ public final class LocalRateLimits implements RateLimits {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.devices = Caffeine.newBuilder().maximumSize(settings.maxTrackedKeys())
                 .expireAfterAccess(settings.idleExpiry()).build();
+        this.held = Caffeine.newBuilder().weakValues().build();
         this.connectByDevice = attemptCache(settings);
         this.connectByAddress = attemptCache(settings);
     }
@@ -81,23 +89,23 @@ public final class LocalRateLimits implements RateLimits {
 
     @Override
     public RateLimiter forDevice(String tenant, String deviceId, RatePlan plan) {
-        return new DeviceBudget(devices, new DeviceKey(tenant, deviceId, plan));
+        return new DeviceBudget(this, new DeviceKey(tenant, deviceId, plan));
     }
 
     @Override
-    public boolean tryConnect(String deviceId, InetAddress source) {
+    public boolean tryConnect(String identity, InetAddress source) {
         boolean ok = true;
         if (source != null) {
             ok = take(connectByAddress, source, settings.connectsPerMinutePerAddress(), 1, false);
         }
-        if (ok && deviceId != null) {
-            ok = take(connectByDevice, deviceId, settings.connectsPerMinutePerDevice(), 1, false);
+        if (ok && identity != null) {
+            ok = take(connectByDevice, identity, settings.connectsPerMinutePerDevice(), 1, false);
         }
         return ok;
     }
 
     @Override
-    public void recordFailedConnect(String deviceId, InetAddress source) {
+    public void recordFailedConnect(String identity, InetAddress source) {
         int cost = settings.failedAttemptCost();
         if (cost == 0) {
             return;
@@ -105,8 +113,8 @@ public final class LocalRateLimits implements RateLimits {
         if (source != null) {
             take(connectByAddress, source, settings.connectsPerMinutePerAddress(), cost, true);
         }
-        if (deviceId != null) {
-            take(connectByDevice, deviceId, settings.connectsPerMinutePerDevice(), cost, true);
+        if (identity != null) {
+            take(connectByDevice, identity, settings.connectsPerMinutePerDevice(), cost, true);
         }
     }
 
@@ -165,25 +173,42 @@ public final class LocalRateLimits implements RateLimits {
         }
     }
 
+    /** The device's one bucket: the one a live session holds, else one used recently, else a new one. */
+    private RateLimiter budgetOf(DeviceKey key) {
+        return held.get(key, k -> devices.get(k, k2 -> new BucketRateLimiter(k2.plan())));
+    }
+
     /**
-     * A device's budget, resolved from the shared cache on first use: connect costs nothing, and every
-     * connection of one device draws from the one {@link BucketRateLimiter} in the cache.
+     * A device's budget, resolved on first use: connect costs nothing, and every connection of one device draws
+     * from the one {@link BucketRateLimiter}. Use refreshes the recent-budget entry (at most every quarter of the
+     * idle expiry, not per message), so the bucket outlives the session by {@code idleExpiry}.
      */
     private static final class DeviceBudget implements RateLimiter {
-        private final Cache<DeviceKey, RateLimiter> devices;
+        private final LocalRateLimits owner;
         private final DeviceKey key;
+        private final long touchEveryNanos;
         private volatile RateLimiter resolved;
+        private volatile long lastTouch;
 
-        DeviceBudget(Cache<DeviceKey, RateLimiter> devices, DeviceKey key) {
-            this.devices = devices;
+        DeviceBudget(LocalRateLimits owner, DeviceKey key) {
+            this.owner = owner;
             this.key = key;
+            this.touchEveryNanos = Math.max(1, owner.settings.idleExpiry().toNanos() / 4);
         }
 
         private RateLimiter limiter() {
             RateLimiter r = resolved;
             if (r == null) {
-                r = devices.get(key, k -> new BucketRateLimiter(k.plan()));
+                r = owner.budgetOf(key);
                 resolved = r;
+                lastTouch = System.nanoTime();
+                owner.devices.put(key, r);
+                return r;
+            }
+            long now = System.nanoTime();
+            if (now - lastTouch >= touchEveryNanos) {
+                lastTouch = now;
+                owner.devices.put(key, r);
             }
             return r;
         }

@@ -1,0 +1,16 @@
+package io.edgeauth.broker.auth;
+
+/**
+ * What kind of principal a session belongs to, decided once by the {@link AuthPipeline} from the registry and
+ * the subject's grammar, never from a prefix alone: a device is a registered device id (the registry refuses ids
+ * in the DID namespace), a wallet a {@code did:pkh:eip155:<chain>:<address>} DID that is no registered device.
+ * What a session may do follows from its kind (a device its own topics, a wallet its owned devices' topics).
+ */
+public enum PrincipalKind {
+    /** A registered device: publishes {@code d/{id}/up/#}, subscribes {@code d/{id}/down/#}. */
+    DEVICE,
+    /** An Ethereum wallet (Sign-In with Ethereum): the owner of the devices the registry says it owns. */
+    WALLET,
+    /** A backend application with operator-given grants (reserved: no issuance path produces it yet). */
+    SERVICE
+}

@@ -1,0 +1,75 @@
+package io.edgeauth.broker.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.joran.JoranConfigurator;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+
+/**
+ * Issue 10 hole 14: with the production logback.xml, a client-supplied string holding line breaks and a
+ * well-formed audit JSON object cannot become a line of its own, neither through a log message, nor through an
+ * exception's message, nor through an audit field.
+ */
+class LogEscapingTest {
+    private static final String FORGED = "{\"event\":\"auth.accepted\",\"outcome\":\"ok\",\"forged\":true}";
+    private static final String HOSTILE = "pump-7\n" + FORGED + "\r\n" + FORGED + "\u2028" + FORGED;
+
+    @Test
+    void noClientStringBecomesASecondLogLine() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        PrintStream stderr = System.err;
+        LoggerContext context = new LoggerContext();
+        context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            JoranConfigurator configurator = new JoranConfigurator();
+            configurator.setContext(context);
+            configurator.doConfigure(Slf4jAuditLog.class.getResource("/logback.xml"));
+            ((ch.qos.logback.core.OutputStreamAppender<?>) context.getLogger("ROOT").getAppender("CONSOLE"))
+                    .setOutputStream(err);
+            ((ch.qos.logback.core.OutputStreamAppender<?>) context.getLogger("audit").getAppender("AUDIT"))
+                    .setOutputStream(out);
+            Logger log = context.getLogger("io.edgeauth.broker.mqtt.MqttConnection");
+            log.warn("client {} refused", HOSTILE);
+            log.warn("token issuer threw", new IllegalArgumentException("token_format must be jwt or cwt, got: " + HOSTILE,
+                    new IllegalStateException(HOSTILE)));
+            context.getLogger("audit").info("{} {}", "auth.refused", "malformed",
+                    net.logstash.logback.argument.StructuredArguments.entries(Map.of("claimed_id", HOSTILE)));
+        } finally {
+            context.stop();
+            System.setOut(stdout);
+            System.setErr(stderr);
+        }
+        String all = out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
+        assertThat(all).contains("pump-7"); // the lines were written
+        List<String> lines = all.lines().toList();
+        List<String> planted = lines.stream().filter(LogEscapingTest::isPlanted).toList();
+        assertThat(planted).as("lines a client planted").isEmpty();
+        // U+2028/2029 end a line for JavaScript and some log shippers: never written raw either
+        assertThat(all).doesNotContain("\u2028").doesNotContain("\u2029");
+    }
+
+    private static boolean isPlanted(String line) {
+        String t = line.strip();
+        if (!t.startsWith("{")) {
+            return false;
+        }
+        try {
+            return new JsonObject(t).containsKey("forged");
+        } catch (DecodeException notJson) {
+            return false;
+        }
+    }
+}
