@@ -44,7 +44,8 @@ class Eip1271Test {
     @BeforeEach
     void start() throws IOException {
         node.start();
-        rpc = new JsonRpcContractWalletVerifier(1, node.url(), Duration.ofMillis(500));
+        // generous for a loaded CI machine; the slow node below hangs far longer than this
+        rpc = new JsonRpcContractWalletVerifier(1, node.url(), Duration.ofSeconds(5));
         Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
         nonces = new InMemoryNonceStore(clock);
         SiweConfig config = SiweConfig.builder().allowDomain("app.example.com").allowChainId(1).clock(clock).build();
@@ -130,7 +131,8 @@ class Eip1271Test {
                     assertThat(e.category()).isEqualTo(SiweErrorCode.Category.UNAVAILABLE);
                     assertThat(e.getMessage()).contains("eth_getCode");
                 });
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+        // the node hangs 30 s: an answer well before that is the 5 s timeout at work
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(20));
     }
 
     @Test
@@ -258,7 +260,7 @@ class Eip1271Test {
             res.set("id", req.get("id"));
             if ("slow".equals(mode)) {
                 try {
-                    Thread.sleep(3000);
+                    Thread.sleep(30_000);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
