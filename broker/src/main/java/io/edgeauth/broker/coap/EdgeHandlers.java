@@ -194,7 +194,7 @@ final class EdgeHandlers {
                 return;
             }
             if (!session.expiresAt().isAfter(clock.instant())) {
-                // accepted within the clock leeway, but a session bound now would be dead on arrival
+                // the pipeline's one clock says the token is over (exp + leeway): a session bound now would be dead
                 auditRefusal("/authz-info", peerKey, null, RejectionReason.EXPIRED, "token already expired");
                 refuseUpload(exchange, peerKey, RejectionReason.EXPIRED, "token expired", start);
                 return;

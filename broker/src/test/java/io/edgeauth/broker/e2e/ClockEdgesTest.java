@@ -52,12 +52,15 @@ class ClockEdgesTest {
 
     @Test
     void authzInfoAnswersUnauthorizedForAnAlreadyExpiredToken() throws Exception {
-        try (Broker broker = Broker.start(TestBrokers.config(dataDir, Map.of("EDGEAUTH_TOKENS_DEFAULT_LIFETIME", "1s")))) {
+        // one clock (issue 10 hole 8): every edge accepts a token until exp + the clock leeway, so "expired" here
+        // is past that; a 1 s leeway keeps the wait short
+        try (Broker broker = Broker.start(TestBrokers.config(dataDir, Map.of("EDGEAUTH_TOKENS_DEFAULT_LIFETIME", "1s",
+                "EDGEAUTH_TOKENS_CLOCK_LEEWAY", "1s")))) {
             String base = "http://localhost:" + broker.httpPort();
             Http admin = new Http(base, broker.newAdminCredential().orElseThrow());
             DeviceIdentity device = DeviceFixtures.register(admin, "clock-dev", null, List.of());
             AccessToken cwt = DeviceFixtures.token(base, device, TokenFormat.CWT);
-            await().atMost(Duration.ofSeconds(5)).until(() -> Instant.now().isAfter(cwt.expiresAt().plusSeconds(1)));
+            await().atMost(Duration.ofSeconds(10)).until(() -> Instant.now().isAfter(cwt.expiresAt().plusSeconds(2)));
             CoapClient client = new CoapClient("coap://127.0.0.1:" + broker.coapPort() + "/authz-info");
             try {
                 assertThat(client.post(cwt.bytes(), MediaTypeRegistry.APPLICATION_CWT).getCode())

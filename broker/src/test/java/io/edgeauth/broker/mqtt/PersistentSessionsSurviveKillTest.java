@@ -68,7 +68,7 @@ class PersistentSessionsSurviveKillTest {
                 .getBytes(StandardCharsets.US_ASCII);
 
         // the owner's app subscribes with a persistent session, then goes away
-        Mqtt5BlockingClient app = client("owner-app");
+        Mqtt5BlockingClient app = client(did + "#owner-app");
         connectOwner(app, did, ownerToken);
         app.subscribeWith().topicFilter("d/sensor-9/up/#").qos(MqttQos.AT_LEAST_ONCE).send();
         app.disconnect();
@@ -86,7 +86,7 @@ class PersistentSessionsSurviveKillTest {
         assertThat(broker.process().waitFor(20, TimeUnit.SECONDS)).isTrue();
         broker = start();
 
-        Mqtt5BlockingClient back = client("owner-app");
+        Mqtt5BlockingClient back = client(did + "#owner-app");
         Set<Integer> received = ConcurrentHashMap.newKeySet();
         try (var in = back.publishes(MqttGlobalPublishFilter.ALL)) {
             Mqtt5ConnAck ack = connectOwner(back, did, ownerToken);
@@ -102,7 +102,7 @@ class PersistentSessionsSurviveKillTest {
         }
         back.disconnect();
 
-        Mqtt5BlockingClient late = client("late-app");
+        Mqtt5BlockingClient late = client(did + "#late-app");
         try (var in = late.publishes(MqttGlobalPublishFilter.ALL)) {
             late.connectWith().cleanStart(true).simpleAuth().username(did).password(ownerToken).applySimpleAuth().send();
             late.subscribeWith().topicFilter("d/sensor-9/up/state").qos(MqttQos.AT_LEAST_ONCE).send();

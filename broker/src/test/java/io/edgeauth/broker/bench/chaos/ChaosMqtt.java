@@ -44,7 +44,7 @@ final class ChaosMqtt {
 
     /** Connects both clients to a (re)started broker and starts publishing. */
     void start(int mqttPort) throws Exception {
-        subscriber = Mqtt5Client.builder().identifier("chaos-owner").serverHost("127.0.0.1").serverPort(mqttPort)
+        subscriber = Mqtt5Client.builder().identifier(ownerDid + "#chaos-owner").serverHost("127.0.0.1").serverPort(mqttPort)
                 .buildAsync();
         subscriber.publishes(MqttGlobalPublishFilter.ALL, p -> ledger.received.add(ByteBuffer.wrap(
                 p.getPayloadAsBytes()).getInt()));
