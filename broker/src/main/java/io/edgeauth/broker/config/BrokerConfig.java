@@ -41,7 +41,7 @@ public record BrokerConfig(
     public record Mqtt(String host, int port, int tlsPort, int websocketPort, String clientAuth, Path keyStore,
                        String keyStorePassword, Path trustStore, String trustStorePassword, int maxPacketSize,
                        int receiveMaximum, int queueLength, int offlineQueueLength, int abuseThreshold,
-                       Duration abuseWindow) { }
+                       Duration abuseWindow, int maxSessionsPerPrincipal) { }
 
     /**
      * CoAP listeners; port 0 picks a free port, -1 disables the listener. DTLS device PSKs are derived
