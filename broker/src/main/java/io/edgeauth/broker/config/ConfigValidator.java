@@ -55,6 +55,7 @@ public final class ConfigValidator {
         positive(errors, "mqtt.queueLength", c.mqtt().queueLength(), 1, 10_000_000);
         positive(errors, "mqtt.offlineQueueLength", c.mqtt().offlineQueueLength(), 0, 10_000_000);
         positive(errors, "mqtt.abuseThreshold", c.mqtt().abuseThreshold(), 1, 1_000_000);
+        positive(errors, "mqtt.maxSessionsPerPrincipal", c.mqtt().maxSessionsPerPrincipal(), 1, 100_000);
         Duration abuseWindow = c.mqtt().abuseWindow();
         if (abuseWindow == null || abuseWindow.compareTo(Duration.ofSeconds(1)) < 0
                 || abuseWindow.compareTo(Duration.ofHours(1)) > 0) {

@@ -41,7 +41,8 @@ public final class EdgeSettings {
                 m.receiveMaximum(), m.queueLength(), m.offlineQueueLength(), OverflowPolicy.DROP_OLDEST);
         return new MqttSettings(m.host(), m.port(), m.tlsPort(), tls, m.websocketPort(), tls != null,
                 MqttSettings.WEBSOCKET_PATH, limits, Duration.ofHours(1), Duration.ofSeconds(2),
-                new MqttSettings.AbuseRule(m.abuseThreshold(), m.abuseWindow()), Duration.ofSeconds(10));
+                new MqttSettings.AbuseRule(m.abuseThreshold(), m.abuseWindow()), Duration.ofSeconds(10),
+                m.maxSessionsPerPrincipal());
     }
 
     /** CoAP settings; reads (or on first start creates) the PSK master secret in the data directory. */

@@ -111,6 +111,8 @@ final class MqttConnection {
     /** Set by the connection that took this session over: whether it continues the session (clean start 0). */
     private volatile boolean resumedElsewhere;
     private boolean renewing;
+    /** The principal's session slot this connection holds (see MqttEdge#takeSessionSlot), or null. */
+    private String slotKey;
     private boolean closing;
     static final long DISCONNECT_GRACE_MILLIS = 500;
     private long expiryTimer = -1;
@@ -275,6 +277,13 @@ final class MqttConnection {
             refuse(new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH, "session belongs to another principal"));
             return;
         }
+        String principalKey = s.tenant() + '\u0000' + s.principal();
+        if (!edge.takeSessionSlot(principalKey, existing != null && existing.owner != null)) {
+            edge.audit.record("mqtt.connect.refused", "too_many_sessions", auditFields(clientId, s));
+            refuse(new TokenRejectedException(RejectionReason.RATE_LIMITED, "too many sessions of this principal"));
+            return;
+        }
+        slotKey = principalKey;
         boolean continues = existing != null && !endpoint.isCleanSession();
         MqttConnection previousOwner = null;
         Runnable heldWill = null;
@@ -926,6 +935,10 @@ final class MqttConnection {
         }
         if (pauseTimer >= 0) {
             edge.vertx.cancelTimer(pauseTimer);
+        }
+        if (slotKey != null) {
+            edge.releaseSessionSlot(slotKey);
+            slotKey = null;
         }
         if (!accepted) {
             return;

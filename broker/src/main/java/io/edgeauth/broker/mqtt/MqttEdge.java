@@ -63,6 +63,8 @@ public final class MqttEdge {
     final MqttMetrics metrics;
     final ConcurrentHashMap<String, MqttSessionState> sessions = new ConcurrentHashMap<>();
     final Set<MqttConnection> live = ConcurrentHashMap.newKeySet();
+    /** Live sessions per tenant + principal, bounded by {@link MqttSettings#maxSessionsPerPrincipal()}. */
+    private final ConcurrentHashMap<String, Integer> sessionsPerPrincipal = new ConcurrentHashMap<>();
     private final RevocationEvents revocationEvents;
     private final List<MqttServer> servers = new ArrayList<>();
     private AutoCloseable revocationSubscription;
@@ -292,6 +294,27 @@ public final class MqttEdge {
         String lower = path.toLowerCase(Locale.ROOT);
         String type = lower.endsWith(".jks") ? "JKS" : "PKCS12";
         return new KeyStoreOptions().setType(type).setPath(path).setPassword(password);
+    }
+
+    /**
+     * Takes one of the principal's session slots; false if it holds the maximum already. {@code replacing}: the
+     * connection takes over one of the principal's own sessions, whose slot is freed when the old one closes.
+     */
+    boolean takeSessionSlot(String principalKey, boolean replacing) {
+        boolean[] taken = new boolean[1];
+        sessionsPerPrincipal.compute(principalKey, (k, n) -> {
+            int held = n == null ? 0 : n;
+            if (!replacing && held >= settings.maxSessionsPerPrincipal()) {
+                return n;
+            }
+            taken[0] = true;
+            return held + 1;
+        });
+        return taken[0];
+    }
+
+    void releaseSessionSlot(String principalKey) {
+        sessionsPerPrincipal.computeIfPresent(principalKey, (k, n) -> n <= 1 ? null : n - 1);
     }
 
     /** Drops a session's subscriptions and forgets it; a will still held back is published now (the session ended). */

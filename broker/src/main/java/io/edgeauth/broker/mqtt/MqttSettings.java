@@ -22,6 +22,9 @@ import java.util.Objects;
  *                             overflow policy takes over
  * @param abuseRule            over-rate refusals after which a client is disconnected (DISCONNECT 0x96)
  * @param connectTimeout       time allowed between TCP accept and CONNECT
+ * @param maxSessionsPerPrincipal live MQTT sessions one principal (a device, a wallet) may hold at once; one more
+ *                             is refused with CONNACK 0x97 quota exceeded (a device has one client id, so this
+ *                             bounds wallets and their {@code <DID>#<suffix>} sessions)
  */
 public record MqttSettings(
         String host,
@@ -35,7 +38,8 @@ public record MqttSettings(
         Duration maxSessionExpiry,
         Duration backpressureTimeout,
         AbuseRule abuseRule,
-        Duration connectTimeout) {
+        Duration connectTimeout,
+        int maxSessionsPerPrincipal) {
 
     /**
      * The abuse disconnect: a client whose messages were refused as over its rate plan {@code maxRefused} times
@@ -53,6 +57,9 @@ public record MqttSettings(
             }
         }
     }
+
+    /** Default of {@code mqtt.maxSessionsPerPrincipal}. */
+    public static final int DEFAULT_MAX_SESSIONS_PER_PRINCIPAL = 16;
 
     /** The path vertx-mqtt 5.0.7 accepts WebSocket upgrades on (not configurable there). */
     public static final String WEBSOCKET_PATH = "/mqtt";
@@ -124,31 +131,44 @@ public record MqttSettings(
         backpressureTimeout = backpressureTimeout == null ? Duration.ofSeconds(2) : backpressureTimeout;
         connectTimeout = connectTimeout == null ? Duration.ofSeconds(10) : connectTimeout;
         Objects.requireNonNull(abuseRule, "abuseRule");
+        if (maxSessionsPerPrincipal < 1) {
+            throw new IllegalArgumentException("mqtt maxSessionsPerPrincipal must be positive");
+        }
     }
 
     /** Plain TCP on the given port only, default limits (tests and development). */
     public static MqttSettings plain(int port) {
         return new MqttSettings("127.0.0.1", port, -1, null, -1, false, WEBSOCKET_PATH, Limits.defaults(),
-                Duration.ofHours(1), Duration.ofSeconds(2), new AbuseRule(100, AbuseRule.DEFAULT_WINDOW), Duration.ofSeconds(10));
+                Duration.ofHours(1), Duration.ofSeconds(2), new AbuseRule(100, AbuseRule.DEFAULT_WINDOW), Duration.ofSeconds(10),
+                DEFAULT_MAX_SESSIONS_PER_PRINCIPAL);
     }
 
     public MqttSettings withLimits(Limits newLimits) {
         return new MqttSettings(host, port, tlsPort, tls, webSocketPort, webSocketTls, webSocketPath, newLimits,
-                maxSessionExpiry, backpressureTimeout, abuseRule, connectTimeout);
+                maxSessionExpiry, backpressureTimeout, abuseRule, connectTimeout,
+                maxSessionsPerPrincipal);
     }
 
     public MqttSettings withTls(int newTlsPort, Tls newTls) {
         return new MqttSettings(host, port, newTlsPort, newTls, webSocketPort, webSocketTls, webSocketPath, limits,
-                maxSessionExpiry, backpressureTimeout, abuseRule, connectTimeout);
+                maxSessionExpiry, backpressureTimeout, abuseRule, connectTimeout,
+                maxSessionsPerPrincipal);
     }
 
     public MqttSettings withWebSocket(int newPort, boolean secure) {
         return new MqttSettings(host, port, tlsPort, tls, newPort, secure, webSocketPath, limits,
-                maxSessionExpiry, backpressureTimeout, abuseRule, connectTimeout);
+                maxSessionExpiry, backpressureTimeout, abuseRule, connectTimeout,
+                maxSessionsPerPrincipal);
+    }
+
+    public MqttSettings withMaxSessionsPerPrincipal(int max) {
+        return new MqttSettings(host, port, tlsPort, tls, webSocketPort, webSocketTls, webSocketPath, limits,
+                maxSessionExpiry, backpressureTimeout, abuseRule, connectTimeout, max);
     }
 
     public MqttSettings withAbuseThreshold(int threshold) {
         return new MqttSettings(host, port, tlsPort, tls, webSocketPort, webSocketTls, webSocketPath, limits,
-                maxSessionExpiry, backpressureTimeout, new AbuseRule(threshold, abuseRule.window()), connectTimeout);
+                maxSessionExpiry, backpressureTimeout, new AbuseRule(threshold, abuseRule.window()), connectTimeout,
+                maxSessionsPerPrincipal);
     }
 }

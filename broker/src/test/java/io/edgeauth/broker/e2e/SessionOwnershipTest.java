@@ -11,6 +11,7 @@ import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import io.edgeauth.broker.Broker;
+import io.edgeauth.broker.mqtt.MqttSettings;
 import io.edgeauth.broker.testsupport.Http;
 import io.edgeauth.broker.testsupport.TestBrokers;
 import io.edgeauth.broker.testsupport.Wallets;
@@ -101,6 +102,31 @@ class SessionOwnershipTest {
         assigned.disconnect();
         own.disconnect();
         pump.disconnect();
+    }
+
+    @Test
+    void oneWalletHoldsAtMostTheConfiguredNumberOfSessions() throws Exception {
+        // issue 10 hole 16: one wallet login held 200 concurrent sessions; mqtt.maxSessionsPerPrincipal (16)
+        ECKeyPair wallet = Keys.createEcKeyPair();
+        String did = Wallets.did(wallet);
+        byte[] token = ascii(Wallets.siweLogin(base, wallet).getString("access_token"));
+        List<Mqtt5BlockingClient> held = new java.util.ArrayList<>();
+        for (int i = 0; i < MqttSettings.DEFAULT_MAX_SESSIONS_PER_PRINCIPAL; i++) {
+            Mqtt5BlockingClient c = v5(did + "#s" + i, new AtomicReference<>());
+            c.connectWith().simpleAuth().username(did).password(token).applySimpleAuth().send();
+            held.add(c);
+        }
+        Mqtt5BlockingClient oneMore = v5(did + "#more", new AtomicReference<>());
+        assertThatThrownBy(() -> oneMore.connectWith().simpleAuth().username(did).password(token).applySimpleAuth()
+                .send()).isInstanceOfSatisfying(Mqtt5ConnAckException.class, e -> assertThat(
+                        e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.QUOTA_EXCEEDED));
+        held.remove(0).disconnect();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            Mqtt5BlockingClient again = v5(did + "#again", new AtomicReference<>());
+            again.connectWith().simpleAuth().username(did).password(token).applySimpleAuth().send();
+            held.add(again);
+        });
+        held.forEach(Mqtt5BlockingClient::disconnect);
     }
 
     @Test

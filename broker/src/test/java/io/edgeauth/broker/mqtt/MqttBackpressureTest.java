@@ -32,7 +32,8 @@ class MqttBackpressureTest {
         MqttSettings base = MqttSettings.plain(0).withLimits(l);
         return new MqttSettings(base.host(), 0, -1, null, -1, false, MqttSettings.WEBSOCKET_PATH, l,
                 Duration.ofMinutes(5), Duration.ofSeconds(60),
-                new MqttSettings.AbuseRule(1000, MqttSettings.AbuseRule.DEFAULT_WINDOW), Duration.ofSeconds(10));
+                new MqttSettings.AbuseRule(1000, MqttSettings.AbuseRule.DEFAULT_WINDOW), Duration.ofSeconds(10),
+                MqttSettings.DEFAULT_MAX_SESSIONS_PER_PRINCIPAL);
     }
 
     @Test
