@@ -38,6 +38,9 @@ final class ChainValidator {
             CertificateFactory factory = CertificateFactory.getInstance("X.509");
             PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(ca.certificate(), null)));
             params.setDate(Date.from(now));
+            if (ChainSignatureProvider.name() != null) {
+                params.setSigProvider(ChainSignatureProvider.name());
+            }
             CertPathValidator validator = CertPathValidator.getInstance("PKIX");
             if (ca.crls().isEmpty()) {
                 params.setRevocationEnabled(false);

@@ -109,18 +109,8 @@ public final class ClientAssertionVerifier {
                     : RejectionReason.OVERSIZED, "empty or too large assertion");
         }
         try {
-            byte[] bytes = assertion.getBytes(StandardCharsets.UTF_8);
-            if (!JwtDecoder.looksLikeJwt(bytes)) {
-                throw new TokenRejectedException(RejectionReason.MALFORMED, "not a JWT");
-            }
-            DecodedToken d = JwtDecoder.decode(bytes, false);
+            DecodedToken d = decodeClientJwt(assertion.getBytes(StandardCharsets.UTF_8));
             RawClaims c = d.claims();
-            if (c.issuer() == null || c.subject() == null) {
-                throw new TokenRejectedException(RejectionReason.MISSING_CLAIM, "iss and sub required");
-            }
-            if (!c.issuer().equals(c.subject())) {
-                throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH, "iss must equal sub");
-            }
             if (d.algorithm() != TokenAlgorithm.HS256) {
                 throw new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "client_secret_jwt needs HS256");
             }
@@ -141,7 +131,8 @@ public final class ClientAssertionVerifier {
         }
     }
 
-    private ClientAssertion check(byte[] bytes, DeviceKeys deviceKeys, boolean consume) throws TokenRejectedException {
+    /** A JWT whose {@code iss} and {@code sub} name the same client, decoded but not yet verified. */
+    private static DecodedToken decodeClientJwt(byte[] bytes) throws TokenRejectedException {
         if (!JwtDecoder.looksLikeJwt(bytes)) {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "not a JWT");
         }
@@ -153,6 +144,12 @@ public final class ClientAssertionVerifier {
         if (!c.issuer().equals(c.subject())) {
             throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH, "iss must equal sub");
         }
+        return d;
+    }
+
+    private ClientAssertion check(byte[] bytes, DeviceKeys deviceKeys, boolean consume) throws TokenRejectedException {
+        DecodedToken d = decodeClientJwt(bytes);
+        RawClaims c = d.claims();
         Optional<JWK> jwk = deviceKeys.publicKey(c.issuer());
         if (jwk.isEmpty()) {
             throw new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "no registered key for the client");
