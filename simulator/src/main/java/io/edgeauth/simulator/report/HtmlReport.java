@@ -105,7 +105,8 @@ public final class HtmlReport {
         List<SvgChart.Series> lines = new ArrayList<>();
         for (int i = 0; i < runs.size(); i++) {
             List<RunResult.SecondPoint> s = runs.get(i).series();
-            for (Metric m : metrics) {
+            for (int c = 0; c < metrics.size(); c++) {
+                Metric m = metrics.get(c);
                 List<double[]> pts = new ArrayList<>();
                 for (RunResult.SecondPoint p : s) {
                     double v = m.value().applyAsDouble(p);
@@ -113,20 +114,20 @@ public final class HtmlReport {
                         pts.add(new double[] {p.t(), v});
                     }
                 }
-                lines.add(series(m.label() + (runs.size() > 1 ? (i == 0 ? " (A)" : " (B)") : ""), pts, i == 1));
+                lines.add(series(m.label() + (runs.size() > 1 ? (i == 0 ? " (A)" : " (B)") : ""), pts, c, i == 1));
             }
         }
         return SvgChart.render(title, unit, lines);
     }
 
-    private static SvgChart.Series series(String label, List<double[]> pts, boolean dashed) {
+    private static SvgChart.Series series(String label, List<double[]> pts, int color, boolean dashed) {
         double[] x = new double[pts.size()];
         double[] y = new double[pts.size()];
         for (int i = 0; i < pts.size(); i++) {
             x[i] = pts.get(i)[0];
             y[i] = pts.get(i)[1];
         }
-        return new SvgChart.Series(label, x, y, dashed);
+        return new SvgChart.Series(label, x, y, color, dashed);
     }
 
     private static String brokerCharts(List<RunResult> runs) {
@@ -160,7 +161,7 @@ public final class HtmlReport {
                         pts.add(new double[] {s.t(), v});
                     }
                 }
-                lines.add(series(name + (runs.size() > 1 ? (i == 0 ? " (A)" : " (B)") : ""), pts, i == 1));
+                lines.add(series(name + (runs.size() > 1 ? (i == 0 ? " (A)" : " (B)") : ""), pts, i, i == 1));
             }
             b.append(SvgChart.render(name, "value", lines));
         }

@@ -16,8 +16,11 @@ final class SvgChart {
     private static final int BOTTOM = 40;
     private static final String[] COLORS = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
 
-    /** One line: its label, x (seconds) and y values, and whether it is drawn dashed (the second run of a comparison). */
-    record Series(String label, double[] x, double[] y, boolean dashed) {
+    /**
+     * One line: its label, x (seconds) and y values, its colour (an index into the palette: the same quantity
+     * keeps its colour in both runs of a comparison) and whether it is drawn dashed (the second run).
+     */
+    record Series(String label, double[] x, double[] y, int color, boolean dashed) {
     }
 
     private SvgChart() {
@@ -45,7 +48,7 @@ final class SvgChart {
             return b.append("<p class=\"empty\">no data</p></figure>").toString();
         }
         double yTop = niceCeiling(maxY);
-        double xTop = niceCeiling(maxX);
+        double xTop = maxX;
         int plotW = WIDTH - LEFT - RIGHT;
         int plotH = HEIGHT - TOP - BOTTOM;
         b.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\">",
@@ -75,7 +78,7 @@ final class SvgChart {
                 double y = TOP + plotH - plotH * (yTop == 0 ? 0 : line.y()[i] / yTop);
                 pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
             }
-            String c = color(s);
+            String c = color(line.color());
             b.append("<polyline class=\"series\" fill=\"none\" stroke-width=\"1.8\" stroke=\"").append(c).append('"')
                     .append(line.dashed() ? " stroke-dasharray=\"6 3\"" : "")
                     .append(" points=\"").append(pts.toString().trim()).append("\"/>");
