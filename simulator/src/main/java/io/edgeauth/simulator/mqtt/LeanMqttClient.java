@@ -74,7 +74,7 @@ public final class LeanMqttClient implements AutoCloseable {
      *
      * @param clientId         MQTT client id (the device id)
      * @param username         the device id, or a wallet DID
-     * @param keepAliveSeconds 0 for none; otherwise PINGREQ after that much write silence
+     * @param keepAliveSeconds 0 for none; otherwise PINGREQ after half of it without a write
      * @param enhancedAuth     MQTT 5 only: name {@value #AUTH_METHOD} in CONNECT, so the token can be renewed by AUTH
      */
     public MqttSession connect(String clientId, String username, byte[] password, boolean mqtt5, int keepAliveSeconds,
@@ -85,7 +85,8 @@ public final class LeanMqttClient implements AutoCloseable {
             @Override
             protected void initChannel(SocketChannel ch) {
                 if (keepAliveSeconds > 0) {
-                    ch.pipeline().addLast(new IdleStateHandler(0, keepAliveSeconds, 0, TimeUnit.SECONDS));
+                    // ping at half the keep-alive: a loaded machine may delay the ping, the broker waits 1.5 periods
+                    ch.pipeline().addLast(new IdleStateHandler(0, Math.max(1, keepAliveSeconds / 2), 0, TimeUnit.SECONDS));
                 }
                 ch.pipeline().addLast(new MqttDecoder(MAX_PACKET_BYTES), MqttEncoder.INSTANCE, session);
             }

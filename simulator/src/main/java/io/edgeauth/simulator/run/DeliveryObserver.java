@@ -52,7 +52,7 @@ final class DeliveryObserver implements AutoCloseable {
     CompletableFuture<Void> start() {
         String token = issuer.token(filter, TOKEN_LIFETIME);
         MqttSession s = mqtt.connect("sim-observer-" + (generation++) + "-" + ProcessHandle.current().pid(), issuer.subject(),
-                token.getBytes(StandardCharsets.US_ASCII), mqtt5, 30, false);
+                token.getBytes(StandardCharsets.US_ASCII), mqtt5, 60, false);
         s.onMessage(m -> delivered(m.payload()));
         return s.connected()
                 .thenCompose(c -> c.subscribe(filter, MqttQoS.AT_LEAST_ONCE))
@@ -69,7 +69,13 @@ final class DeliveryObserver implements AutoCloseable {
                     }
                     s.closed().thenAccept(reason -> {
                         if (!closing && session == s) {
-                            recorder.failure("observer:dropped");
+                            // what the broker delivers while no observer is subscribed is counted lost: say why
+                            recorder.failure("observer:dropped:" + (reason == null ? "connection_closed"
+                                    : reason.reasonString() != null ? reason.reasonString() : "code" + reason.code()));
+                            start().exceptionally(e -> {
+                                recorder.failure("observer:reconnect_failed");
+                                return null;
+                            });
                         }
                     });
                     java.util.concurrent.CompletableFuture.delayedExecutor(
