@@ -16,12 +16,11 @@ import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttVersion;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -52,7 +51,7 @@ public final class LeanMqttClient implements AutoCloseable {
         this.broker = broker;
         this.localAddrs = List.copyOf(localAddrs);
         this.connectTimeoutMillis = connectTimeoutMillis;
-        this.group = new MultiThreadIoEventLoopGroup(eventLoops, daemon("sim-mqtt"), NioIoHandler.newFactory());
+        this.group = new MultiThreadIoEventLoopGroup(eventLoops, new DefaultThreadFactory("sim-mqtt", true), NioIoHandler.newFactory());
         this.bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_REUSEADDR, true)
@@ -131,22 +130,8 @@ public final class LeanMqttClient implements AutoCloseable {
         return localAddrs.get((int) (nextLocal.getAndIncrement() % localAddrs.size()));
     }
 
-    /** Event loop threads, for the report. */
-    public int eventLoops() {
-        return ((MultiThreadIoEventLoopGroup) group).executorCount();
-    }
-
     @Override
     public void close() {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-    }
-
-    private static ThreadFactory daemon(String name) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }
