@@ -21,7 +21,7 @@ class FleetRunTest {
     static Path dir;
     static InProcessBroker broker;
     /** Short enough for expired-token devices and renewals to happen within a test, long enough for a loaded machine. */
-    static final String TOKEN_LIFETIME = "15s";
+    static final String TOKEN_LIFETIME = "30s";
 
     @BeforeAll
     static void start() throws Exception {
@@ -38,7 +38,7 @@ class FleetRunTest {
         Path out = dir.resolve(prefix);
         List<String> args = new ArrayList<>(List.of("run", "--broker-url", broker.url, "--mqtt", broker.mqtt(),
                 "--admin-credential", broker.admin, "--fleet-seed", InProcessBroker.SEED, "--device-prefix", prefix,
-                "--out", out.toString(), "--max-duration", "60s", "--drain", "10s"));
+                "--out", out.toString(), "--max-duration", "90s", "--drain", "20s", "--connect-timeout", "60s"));
         args.addAll(List.of(extra));
         int code = SimulatorCli.commandLine(new PrintStream(buffer, true, StandardCharsets.UTF_8)).execute(args.toArray(String[]::new));
         String text = buffer.toString(StandardCharsets.UTF_8);
