@@ -166,7 +166,8 @@ public final class HtmlReport {
             b.append(SvgChart.render(name, "value", lines));
         }
         b.append("<p>").append(names.size()).append(" series sampled; charted: the ").append(Math.min(MAX_BROKER_CHARTS, chosen.size()))
-                .append(" first that changed during the run.</p>");
+                .append(" first that changed during the run. Last sample of each:</p>");
+        b.append(mapTable(runs, r -> r.broker().isEmpty() ? Map.of() : new TreeMap<>(r.broker().get(r.broker().size() - 1).values())));
         return b.toString();
     }
 

@@ -14,12 +14,16 @@ import java.util.regex.Pattern;
 /**
  * Samples the broker's Prometheus {@code /metrics} during a run: the series whose names this report
  * charts (the broker's own {@code edgeauth_*}, CPU, heap, threads, open files), labels summed per
- * name. A failed scrape is skipped, never fatal. Thread-safe.
+ * name; drops and refusals also per label set (their reasons). A failed scrape is skipped, never fatal. Thread-safe.
  */
 public final class MetricsScraper {
     /** Metric names kept; everything else in the exposition is ignored. */
     static final Pattern KEEP = Pattern.compile("edgeauth_[a-z0-9_]+|process_cpu_usage|system_cpu_usage|jvm_memory_used_bytes"
             + "|jvm_threads_live_threads|process_files_open_files|jvm_gc_pause_seconds_sum");
+    /** Counters also kept per label set, so the report says why (drop and refusal reasons). */
+    static final Pattern BY_LABELS = Pattern.compile("edgeauth_mqtt_drops_total|edgeauth_mqtt_connects_total|edgeauth_tokens_refused_total");
+    /** Longest label set kept. */
+    static final int MAX_LABELS = 200;
     /** Bytes read from one scrape at most. */
     static final int MAX_BYTES = 4 * 1024 * 1024;
 
@@ -69,6 +73,11 @@ public final class MetricsScraper {
                 double v = Double.parseDouble(line.substring(space + 1).trim());
                 if (Double.isFinite(v)) {
                     values.merge(name, v, Double::sum);
+                    int close = line.lastIndexOf('}', space);
+                    if (BY_LABELS.matcher(name).matches() && nameEnd < line.length() && line.charAt(nameEnd) == '{'
+                            && close > nameEnd && close - nameEnd <= MAX_LABELS) {
+                        values.merge(line.substring(0, close + 1), v, Double::sum);
+                    }
                 }
             } catch (NumberFormatException e) {
                 // a value we do not chart

@@ -24,4 +24,13 @@ class MetricsScraperTest {
                 + "edgeauth_v +Inf\n" + "edgeauth_<script> 1\n");
         assertThat(m).containsOnlyKeys("edgeauth_w").containsEntry("edgeauth_w", 2.0);
     }
+
+    @Test
+    void dropsAndRefusalsAreAlsoKeptByReason() {
+        Map<String, Double> m = MetricsScraper.parse("edgeauth_mqtt_drops_total{reason=\"queue_full\"} 5\n"
+                + "edgeauth_mqtt_drops_total{reason=\"expired\"} 2\n" + "edgeauth_mqtt_drops_total{reason=\"" + "x".repeat(300) + "\"} 1\n");
+        assertThat(m).containsEntry("edgeauth_mqtt_drops_total", 8.0)
+                .containsEntry("edgeauth_mqtt_drops_total{reason=\"queue_full\"}", 5.0)
+                .containsEntry("edgeauth_mqtt_drops_total{reason=\"expired\"}", 2.0).hasSize(3);
+    }
 }
