@@ -145,6 +145,10 @@ public final class FleetRun {
         long drainEnd = System.nanoTime() + settings.drain().toNanos();
         while (observer != null && observer.outstanding() > 0 && System.nanoTime() < drainEnd) {
             LockSupport.parkNanos(20_000_000);
+            if (System.nanoTime() >= nextTick) { // the series goes on second by second while deliveries arrive
+                tick((nextTick - start) / TICK.toNanos(), 0, finished.get(), planned);
+                nextTick += TICK.toNanos();
+            }
         }
         long elapsed = System.nanoTime() - start;
         tick((elapsed + TICK.toNanos() - 1) / TICK.toNanos(), 0, finished.get(), planned);
