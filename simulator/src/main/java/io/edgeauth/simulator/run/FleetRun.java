@@ -138,9 +138,6 @@ public final class FleetRun {
             }
             LockSupport.parkNanos(Math.min(1_000_000, nextTick - System.nanoTime()));
         }
-        if (next < planned) {
-            recorder.count(Counter.DEVICES, 0);
-        }
         long unstarted = planned - next;
         long drainEnd = System.nanoTime() + settings.drain().toNanos();
         while (observer != null && observer.outstanding() > 0 && System.nanoTime() < drainEnd) {

@@ -4,7 +4,6 @@ import io.edgeauth.device.AccessToken;
 import io.edgeauth.device.DeviceIdentity;
 import io.edgeauth.device.TokenClient;
 import io.edgeauth.simulator.mqtt.LeanMqttClient;
-import io.edgeauth.simulator.mqtt.MqttRefusedException;
 import io.edgeauth.simulator.mqtt.MqttSession;
 import io.edgeauth.simulator.onboard.AdminApiOnboarding;
 import io.edgeauth.simulator.onboard.Onboarding;
@@ -18,7 +17,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -249,7 +247,7 @@ final class SessionRunner {
         });
     }
 
-    /** Runs {@code action} after {@code delay} on the run's timer. */
+    /** Completes after {@code delay}, on the run's timer. */
     CompletableFuture<Void> after(Duration delay) {
         CompletableFuture<Void> f = new CompletableFuture<>();
         timer.schedule(() -> f.complete(null), Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
@@ -258,13 +256,5 @@ final class SessionRunner {
 
     Executor work() {
         return work;
-    }
-
-    static boolean isRefusal(Throwable e) {
-        return StageFailure.unwrap(e) instanceof MqttRefusedException;
-    }
-
-    static Instant now() {
-        return Instant.now();
     }
 }
