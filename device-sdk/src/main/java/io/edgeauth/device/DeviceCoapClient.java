@@ -192,11 +192,12 @@ public final class DeviceCoapClient implements AutoCloseable {
                     result.completeExceptionally(error(response));
                     return;
                 }
-                boolean first = !result.isDone();
                 result.complete(() -> relation[0].proactiveCancel());
                 byte[] payload = response.getPayload() == null ? new byte[0] : response.getPayload();
-                // the first response is the registration answer: it carries a command only if one is pending
-                if (first && payload.length == 0) {
+                // an answer to our own GET (the registration, or Californium's re-registration when a
+                // notification's Max-Age runs out, every ~62 s by default) carries a command only if one is
+                // pending; a notification the broker pushes comes as its own CON/NON message, never as an ACK
+                if (payload.length == 0 && response.advanced().getType() == CoAP.Type.ACK) {
                     return;
                 }
                 try {

@@ -39,7 +39,10 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Uses the JDK {@link HttpClient} asynchronously; share one {@code HttpClient} between many
- * {@code TokenClient}s (the simulator does) with {@link Builder#httpClient(HttpClient)}. Response
+ * {@code TokenClient}s (the simulator does) with {@link Builder#httpClient(HttpClient)}. Without one, every
+ * {@code TokenClient} with the default connect timeout shares one SDK-wide client (one selector thread,
+ * {@value SharedHttpExecutor#THREADS} daemon worker threads); one with its own connect timeout gets its own
+ * client on the same bounded executor (the JDK's default executor grew 18-25 threads under many devices). Response
  * bodies are read up to a bound ({@value #DEFAULT_MAX_RESPONSE_BYTES} bytes by default) before any
  * parsing. Thread-safe.
  */
@@ -297,7 +300,7 @@ public final class TokenClient implements TokenSource {
         private TokenFormat format = TokenFormat.JWT;
         private String scope;
         private HttpClient http;
-        private Duration connectTimeout = Duration.ofSeconds(10);
+        private Duration connectTimeout = SharedHttpExecutor.DEFAULT_CONNECT_TIMEOUT;
         private Duration requestTimeout = Duration.ofSeconds(15);
         private int maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
         private Clock clock = Clock.systemUTC();
@@ -410,8 +413,11 @@ public final class TokenClient implements TokenSource {
                         .clock(clock)
                         .build();
             }
-            if (http == null) {
-                http = HttpClient.newBuilder().connectTimeout(connectTimeout).followRedirects(HttpClient.Redirect.NEVER).build();
+            if (http == null && connectTimeout.equals(SharedHttpExecutor.DEFAULT_CONNECT_TIMEOUT)) {
+                http = SharedHttpExecutor.DEFAULT_CLIENT;
+            } else if (http == null) {
+                http = HttpClient.newBuilder().connectTimeout(connectTimeout).followRedirects(HttpClient.Redirect.NEVER)
+                        .executor(SharedHttpExecutor.INSTANCE).build();
             }
             return new TokenClient(this);
         }

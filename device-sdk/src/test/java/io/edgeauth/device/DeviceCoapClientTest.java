@@ -44,6 +44,8 @@ class DeviceCoapClientTest {
     private final AtomicBoolean authorized = new AtomicBoolean();
     private final AtomicReference<ResponseCode> forced = new AtomicReference<>();
     private volatile String pendingCommand = "";
+    private final java.util.concurrent.atomic.AtomicInteger gets = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong maxAge = new java.util.concurrent.atomic.AtomicLong();
     private CoapServer server;
     private DeviceResource device;
     private DeviceCoapClient client;
@@ -79,6 +81,10 @@ class DeviceCoapClientTest {
 
         @Override
         public void handleGET(CoapExchange ex) {
+            gets.incrementAndGet();
+            if (maxAge.get() > 0) {
+                ex.setMaxAge(maxAge.get());
+            }
             ex.respond(ResponseCode.CONTENT, pendingCommand);
         }
     }
@@ -181,6 +187,24 @@ class DeviceCoapClientTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> commands.size() == 1);
         assertThat(commands.get(0).topic()).isEqualTo("d/valve-9/down");
         assertThat(new String(commands.get(0).payload(), StandardCharsets.UTF_8)).isEqualTo("close");
+        obs.close();
+    }
+
+    @Test
+    void observeReRegistrationIsNotACommand() {
+        // Californium re-registers an observation when its notification's Max-Age runs out (default 60 s, here 1 s);
+        // the broker answers the re-registration with an empty payload, which is no command
+        maxAge.set(1);
+        int port = start(false);
+        client = DeviceCoapClient.builder().serverUri(URI.create("coap://127.0.0.1:" + port)).deviceId(DEVICE).token(cwt()).build();
+        List<Command> commands = new CopyOnWriteArrayList<>();
+        DeviceCoapClient.Observation obs = client.toBlocking().observeCommands(commands::add);
+        await().atMost(Duration.ofSeconds(30)).until(() -> gets.get() >= 3);
+        assertThat(commands).isEmpty();
+        pendingCommand = "open";
+        device.changed();
+        await().atMost(Duration.ofSeconds(5)).until(() -> commands.size() == 1);
+        assertThat(new String(commands.get(0).payload(), StandardCharsets.UTF_8)).isEqualTo("open");
         obs.close();
     }
 }

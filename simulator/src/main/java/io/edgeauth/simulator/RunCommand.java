@@ -1,0 +1,176 @@
+package io.edgeauth.simulator;
+
+import io.edgeauth.device.DeviceIdentity;
+import io.edgeauth.device.TokenFormat;
+import io.edgeauth.simulator.fleet.FleetIdentities;
+import io.edgeauth.simulator.fleet.ObserverIssuer;
+import io.edgeauth.simulator.fleet.Shard;
+import io.edgeauth.simulator.report.HtmlReport;
+import io.edgeauth.simulator.report.RunResult;
+import io.edgeauth.simulator.run.ChaosKind;
+import io.edgeauth.simulator.run.ChaosPlan;
+import io.edgeauth.simulator.run.FleetRun;
+import io.edgeauth.simulator.run.RunSettings;
+import io.edgeauth.simulator.run.Scenario;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code run}: drives a fleet (or one shard of it) and writes {@code run.json} and {@code report.html}. */
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Run a fleet, or one shard of it, against a broker.")
+final class RunCommand implements Callable<Integer> {
+    private final PrintStream out;
+
+    @Option(names = "--broker-url", required = true, description = "HTTP base of the broker (token endpoint, admin API, /metrics)")
+    URI brokerUrl;
+    @Option(names = "--mqtt", description = "MQTT host:port (default: the broker URL's host, port 1883)")
+    String mqtt;
+    @Option(names = "--admin-credential", description = "admin bearer credential (onboarding, revocations)")
+    String adminCredential;
+    @Option(names = "--onboarding", defaultValue = "auto", description = "admin-api (POST /admin/devices per device), none (already registered), auto (admin-api when a credential is given)")
+    String onboarding;
+    @Option(names = "--tenant", defaultValue = "default")
+    String tenant;
+    @Option(names = "--other-tenant", description = "a second tenant, for wrong-tenant chaos devices")
+    String otherTenant;
+    @Option(names = "--fleet-seed", defaultValue = "${env:EDGEAUTH_SIM_SEED:-edgeauth-sim-fleet}", description = "secret the fleet's keys derive from (env EDGEAUTH_SIM_SEED)")
+    String seed;
+    @Option(names = "--device-prefix", defaultValue = "sim", description = "device ids are PREFIX-0, PREFIX-1, ...")
+    String prefix;
+    @Option(names = "--key-type", defaultValue = "p256", description = "p256 or ed25519")
+    String keyType;
+    @Option(names = "--devices", defaultValue = "100", description = "fleet size (all shards together)")
+    long devices;
+    @Option(names = "--shard", defaultValue = "0/1", description = "i/n: this process drives part i of n of the fleet")
+    String shard;
+    @Option(names = "--scenario", defaultValue = "steady", description = "steady, storm, renewal, revocation")
+    String scenario;
+    @Option(names = "--arrival-rate", defaultValue = "100", description = "new device sessions per second, fleet-wide (open loop)")
+    double arrivalRate;
+    @Option(names = "--concurrency", defaultValue = "1000", description = "most sessions open at once in this process")
+    int concurrency;
+    @Option(names = "--messages", defaultValue = "1", description = "QoS 1 messages per session")
+    int messages;
+    @Option(names = "--payload-bytes", defaultValue = "64")
+    int payloadBytes;
+    @Option(names = "--mqtt-version", defaultValue = "5", description = "5 or 3.1.1")
+    String mqttVersion;
+    @Option(names = "--token-format", defaultValue = "jwt", description = "jwt or cwt")
+    String tokenFormat;
+    @Option(names = "--hold", defaultValue = "0s", converter = SimulatorCli.DurationConverter.class, description = "stay connected this long after publishing")
+    Duration hold;
+    @Option(names = "--renew-every", defaultValue = "0s", converter = SimulatorCli.DurationConverter.class, description = "renewal scenario: present a fresh token this often")
+    Duration renewEvery;
+    @Option(names = "--chaos-share", defaultValue = "0", description = "fraction of devices that misbehave (0..1)")
+    double chaosShare;
+    @Option(names = "--chaos-kinds", defaultValue = "forged,replayed", split = ",", description = "expired, revoked, wrong-tenant, forged, replayed")
+    List<String> chaosKinds;
+    @Option(names = "--expired-wait", defaultValue = "31s", converter = SimulatorCli.DurationConverter.class, description = "expired chaos devices connect this long after exp (cover the broker's leeway)")
+    Duration expiredWait;
+    @Option(names = "--revoke-at", defaultValue = "10s", converter = SimulatorCli.DurationConverter.class)
+    Duration revokeAt;
+    @Option(names = "--revoke-count", defaultValue = "0")
+    int revokeCount;
+    @Option(names = "--local-addrs", defaultValue = "0", description = "source addresses: N (127.0.0.2..), a range 127.0.0.2-127.0.0.40, or a list")
+    String localAddrs;
+    @Option(names = "--event-loops", defaultValue = "0", description = "Netty event loops (0: number of cores)")
+    int eventLoops;
+    @Option(names = "--work-threads", defaultValue = "0", description = "threads for key derivation and signing (0: number of cores)")
+    int workThreads;
+    @Option(names = "--observer", description = "subscribe to the fleet's telemetry and prove delivery (the broker must trust --observer-issuer; see 'jwks')")
+    boolean observer;
+    @Option(names = "--observer-issuer", defaultValue = "urn:edgeauth:simulator")
+    String observerIssuer;
+    @Option(names = "--max-duration", defaultValue = "10m", converter = SimulatorCli.DurationConverter.class, description = "stop starting sessions after this long")
+    Duration maxDuration;
+    @Option(names = "--drain", defaultValue = "15s", converter = SimulatorCli.DurationConverter.class)
+    Duration drain;
+    @Option(names = "--connect-timeout", defaultValue = "15s", converter = SimulatorCli.DurationConverter.class)
+    Duration connectTimeout;
+    @Option(names = "--no-metrics", description = "do not scrape the broker's /metrics")
+    boolean noMetrics;
+    @Option(names = "--out", defaultValue = "sim-report", description = "directory for run.json and report.html")
+    Path outDir;
+
+    RunCommand(PrintStream out) {
+        this.out = out;
+    }
+
+    /** The validated settings; IllegalArgumentException names the bad option. */
+    RunSettings settings() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        DeviceIdentity.KeyType type = switch (keyType.toLowerCase(java.util.Locale.ROOT)) {
+            case "p256", "p-256", "es256" -> DeviceIdentity.KeyType.EC_P256;
+            case "ed25519", "eddsa" -> DeviceIdentity.KeyType.ED25519;
+            default -> throw new IllegalArgumentException("--key-type must be p256 or ed25519");
+        };
+        boolean admin = switch (onboarding) {
+            case "admin-api" -> true;
+            case "none" -> false;
+            case "auto" -> adminCredential != null;
+            default -> throw new IllegalArgumentException("--onboarding must be admin-api, none or auto");
+        };
+        boolean v5 = switch (mqttVersion) {
+            case "5" -> true;
+            case "3", "3.1.1" -> false;
+            default -> throw new IllegalArgumentException("--mqtt-version must be 5 or 3.1.1");
+        };
+        TokenFormat format = switch (tokenFormat.toLowerCase(java.util.Locale.ROOT)) {
+            case "jwt" -> TokenFormat.JWT;
+            case "cwt" -> TokenFormat.CWT;
+            default -> throw new IllegalArgumentException("--token-format must be jwt or cwt");
+        };
+        String host = brokerUrl.getHost();
+        if (host == null) {
+            throw new IllegalArgumentException("--broker-url must be an http(s) URL with a host");
+        }
+        InetSocketAddress mqttAddress = mqtt == null ? new InetSocketAddress(host, 1883) : hostPort(mqtt);
+        List<ChaosKind> kinds = chaosKinds.stream().map(String::trim).filter(s -> !s.isEmpty()).map(ChaosKind::parse).toList();
+        return new RunSettings(brokerUrl, mqttAddress, new FleetIdentities(seed, prefix, type), devices, Shard.parse(shard),
+                tenant, otherTenant, adminCredential, admin, Scenario.parse(scenario), arrivalRate, concurrency, messages,
+                payloadBytes, v5, format, hold, renewEvery, new ChaosPlan(chaosShare, kinds), expiredWait, revokeAt, revokeCount,
+                LocalAddresses.parse(localAddrs), eventLoops > 0 ? eventLoops : cores, workThreads > 0 ? workThreads : cores,
+                observer ? new ObserverIssuer(seed, observerIssuer) : null, maxDuration, drain, connectTimeout, !noMetrics);
+    }
+
+    static InetSocketAddress hostPort(String s) {
+        int colon = s.lastIndexOf(':');
+        if (colon <= 0 || colon == s.length() - 1) {
+            throw new IllegalArgumentException("--mqtt must be host:port, got '" + s + "'");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(s.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--mqtt port is not a number: '" + s + "'");
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("--mqtt port out of range: " + port);
+        }
+        return new InetSocketAddress(s.substring(0, colon), port);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        RunSettings settings;
+        try {
+            settings = settings();
+        } catch (IllegalArgumentException e) {
+            out.println("error: " + e.getMessage());
+            return SimulatorCli.USAGE;
+        }
+        RunResult result = new FleetRun(settings, out).run();
+        Path json = outDir.resolve("run.json");
+        Path html = outDir.resolve("report.html");
+        result.write(json);
+        HtmlReport.write(html, List.of(result), List.of(json.getFileName().toString()));
+        out.println("report: " + json.toAbsolutePath() + " " + html.toAbsolutePath());
+        return result.verdict().ok() ? 0 : SimulatorCli.FAILED;
+    }
+}

@@ -1,0 +1,33 @@
+package io.edgeauth.simulator.report;
+
+/** The stages whose latency is recorded; the name is the key in the JSON and the label in the report. */
+public enum Stage {
+    /** {@code POST /admin/devices} (admin-API onboarding only). */
+    REGISTER("register"),
+    /** Client assertion signed and {@code POST /oauth/token} answered. */
+    TOKEN("token"),
+    /** TCP connect, CONNECT sent, CONNACK received. */
+    CONNECT("connect"),
+    /** PUBLISH sent to PUBACK received (QoS 1). */
+    PUBLISH("publish"),
+    /** PUBLISH sent to the observer receiving it: end-to-end through the broker. */
+    DELIVERY("delivery"),
+    /** A renewal's AUTH sent to the broker's AUTH success. */
+    RENEWAL("renewal"),
+    /** Revocation answered by the admin API to the live session being dropped. */
+    REVOCATION_DROP("revocation_drop"),
+    /** How late a session started against the open-loop schedule (concurrency full or the client behind). */
+    START_LAG("start_lag"),
+    /** A whole honest session, from its scheduled start to its clean disconnect. */
+    SESSION("session");
+
+    private final String key;
+
+    Stage(String key) {
+        this.key = key;
+    }
+
+    public String key() {
+        return key;
+    }
+}

@@ -1,0 +1,75 @@
+package io.edgeauth.simulator.report;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Turns counts into a verdict: a run passes only if every planned device ran, every honest session
+ * was accepted and completed, every chaos device was refused with its expected reason, and no
+ * acknowledged QoS 1 message was lost (when an observer watched). Also the one-line summary.
+ */
+public final class Verdicts {
+    private Verdicts() {
+    }
+
+    /** Builds the result of a finished run. */
+    public static RunResult result(Map<String, Object> parameters, List<String> shards, Instant startedAt, double elapsedSeconds,
+            RunRecorder recorder, boolean observer, long planned, long unstarted, long lost,
+            List<RunResult.BrokerSample> broker) {
+        Map<String, Long> failures = new TreeMap<>(recorder.failureCounts());
+        if (unstarted > 0) {
+            failures.merge("unfinished:not_started_before_max_duration", unstarted, Long::sum);
+        }
+        if (lost > 0) {
+            failures.merge("lost:qos1_acked_not_delivered", lost, Long::sum);
+        }
+        RunResult.Totals totals = recorder.totals(observer);
+        RunResult partial = new RunResult(RunResult.FORMAT, parameters, shards, startedAt.toString(), elapsedSeconds, totals,
+                failures, recorder.chaosTallies(), recorder.stageStats(), recorder.series(), broker, null);
+        return withVerdict(partial, planned);
+    }
+
+    /** The same result with its verdict (re)computed from its counts; {@code planned < 0}: do not check the device count. */
+    public static RunResult withVerdict(RunResult r, long planned) {
+        List<String> problems = new ArrayList<>();
+        r.failures().forEach((reason, n) -> problems.add(reason + " x" + n));
+        RunResult.Totals t = r.totals();
+        if (planned >= 0 && t.devices() != planned) {
+            problems.add("devices run " + t.devices() + " of " + planned);
+        }
+        long honest = t.sessions() - t.chaosDevices();
+        if (t.honestAccepted() != honest) {
+            problems.add("honest sessions accepted " + t.honestAccepted() + " of " + honest);
+        }
+        if (t.chaosRefused() != t.chaosDevices()) {
+            problems.add("chaos devices refused as expected " + t.chaosRefused() + " of " + t.chaosDevices());
+        }
+        if (t.acked() != t.published()) {
+            problems.add("QoS 1 messages acknowledged " + t.acked() + " of " + t.published());
+        }
+        return new RunResult(r.format(), r.parameters(), r.shards(), r.startedAt(), r.elapsedSeconds(), t, r.failures(),
+                r.chaos(), r.stages(), r.series(), r.broker(), new RunResult.Verdict(problems.isEmpty(), List.copyOf(problems)));
+    }
+
+    /** One line: the figures a person wants first. */
+    public static String summaryLine(RunResult r) {
+        RunResult.Totals t = r.totals();
+        RunResult.StageStats token = r.stages().get(Stage.TOKEN.key());
+        RunResult.StageStats connect = r.stages().get(Stage.CONNECT.key());
+        RunResult.StageStats publish = r.stages().get(Stage.PUBLISH.key());
+        RunResult.StageStats delivery = r.stages().get(Stage.DELIVERY.key());
+        return String.format(Locale.ROOT,
+                "summary: %s devices=%d sessions/s=%.0f accepted=%d completed=%d chaos_refused=%d/%d published=%d acked=%d delivered=%s "
+                        + "lost=%d duplicates=%d renewals=%d revoked_live=%d peak_active=%d p99 token=%.1fms connect=%.1fms publish=%.1fms delivery=%.1fms "
+                        + "elapsed=%.1fs problems=%s",
+                r.verdict().ok() ? "PASS" : "FAIL", t.devices(), t.devices() / Math.max(1e-9, r.elapsedSeconds()), t.honestAccepted(),
+                t.honestCompleted(), t.chaosRefused(), t.chaosDevices(), t.published(), t.acked(),
+                t.delivered() < 0 ? "n/a" : Long.toString(t.delivered()), r.failures().getOrDefault("lost:qos1_acked_not_delivered", 0L),
+                t.duplicates(), t.renewals(), t.revokedLive(), t.peakActive(), token.p99(), connect.p99(), publish.p99(), delivery.p99(),
+                r.elapsedSeconds(), r.verdict().problems().isEmpty() ? "none" : r.verdict().problems().toString());
+    }
+}

@@ -1,0 +1,128 @@
+package io.edgeauth.simulator.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.edgeauth.device.AccessToken;
+import io.edgeauth.device.ClientAssertions;
+import io.edgeauth.device.DeviceIdentity;
+import io.edgeauth.device.TokenClient;
+import io.edgeauth.simulator.mqtt.MqttSession;
+import io.edgeauth.simulator.report.RunRecorder;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The chains of the chaos devices: each does what an attacker or a broken device would, and ends with
+ * an outcome ({@code stage:reason}) that must equal its kind's expected refusal. Being accepted is the
+ * outcome {@code accepted}; any other refusal is a wrong outcome too. Both fail the run.
+ */
+final class ChaosSessions {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final SessionRunner runner;
+    private final RunRecorder recorder;
+
+    ChaosSessions(SessionRunner runner) {
+        this.runner = runner;
+        this.recorder = runner.recorder();
+    }
+
+    CompletableFuture<Void> run(ChaosKind kind, long index) {
+        RunSettings s = runner.settings();
+        String expected = kind.expected(s.mqtt5());
+        recorder.chaosStarted(kind.label(), expected);
+        return CompletableFuture.supplyAsync(() -> s.fleet().identity(index), runner.work())
+                .thenCompose(id -> attempt(kind, id))
+                .handle((accepted, e) -> {
+                    String outcome = e == null ? "accepted" : StageFailure.of("session", e).outcome();
+                    recorder.chaosEnded(kind.label(), outcome, outcome.equals(expected));
+                    return null;
+                });
+    }
+
+    /** Completes if the broker let the device in (wrong); fails with the refusal otherwise. */
+    private CompletableFuture<Void> attempt(ChaosKind kind, DeviceIdentity id) {
+        RunSettings s = runner.settings();
+        return switch (kind) {
+            case EXPIRED -> runner.onboardAndToken(id, s.tenant()).thenCompose(t -> {
+                Instant when = t.expiresAt().plus(s.expiredWait());
+                return runner.after(Duration.between(Instant.now(), when)).thenCompose(v -> connectOnce(id.deviceId(), t));
+            });
+            case REVOKED -> runner.onboardAndToken(id, s.tenant())
+                    .thenCompose(t -> runner.admin().revokeSubject(id.deviceId(), "simulator chaos device")
+                            .thenCompose(v -> connectOnce(id.deviceId(), t)));
+            case WRONG_TENANT -> runner.onboardAndTokenIn(id, s.otherTenant())
+                    .thenCompose(t -> runner.admin().put(id, s.tenant()).thenCompose(v -> connectOnce(id.deviceId(), t)));
+            case FORGED -> runner.onboardAndToken(id, s.tenant())
+                    .thenCompose(t -> connectOnce(id.deviceId(), forge(t)));
+            case REPLAYED -> runner.onboardAndToken(id, s.tenant()).thenCompose(t -> replay(id));
+        };
+    }
+
+    private CompletableFuture<Void> connectOnce(String deviceId, AccessToken token) {
+        return connectOnce(deviceId, token.value());
+    }
+
+    private CompletableFuture<Void> connectOnce(String deviceId, String token) {
+        return runner.connect(deviceId, token.getBytes(StandardCharsets.US_ASCII)).thenCompose(MqttSession::disconnect);
+    }
+
+    /**
+     * The token with its claims widened ({@code scope} grants every topic) and its signature kept, as a
+     * device that edits its own token would send it.
+     */
+    static String forge(AccessToken token) {
+        String[] parts = token.value().split("\\.");
+        try {
+            ObjectNode claims = (ObjectNode) JSON.readTree(Base64.getUrlDecoder().decode(parts[1]));
+            claims.put("scope", "pubsub:#");
+            String payload = Base64.getUrlEncoder().withoutPadding().encodeToString(JSON.writeValueAsBytes(claims));
+            return parts[0] + "." + payload + "." + parts[2];
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("the token to forge is not a JWT", e);
+        }
+    }
+
+    /** Sends one client assertion twice; completes if the second is accepted, fails with its refusal. */
+    private CompletableFuture<Void> replay(DeviceIdentity id) {
+        URI endpoint = TokenClient.builder().brokerUri(runner.settings().brokerUrl()).identity(id).build().tokenEndpoint();
+        String assertion = ClientAssertions.builder(id).audience(endpoint.toString()).build().create();
+        String form = "grant_type=client_credentials&client_assertion_type="
+                + URLEncoder.encode(ClientAssertions.ASSERTION_TYPE, StandardCharsets.UTF_8)
+                + "&client_assertion=" + URLEncoder.encode(assertion, StandardCharsets.UTF_8);
+        HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build();
+        return runner.http().sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                .thenCompose(first -> {
+                    if (first.statusCode() != 200) {
+                        throw new StageFailure("token:first_use_refused_" + first.statusCode());
+                    }
+                    return runner.http().sendAsync(request, HttpResponse.BodyHandlers.ofString());
+                })
+                .thenAccept(second -> {
+                    if (second.statusCode() == 200) {
+                        return;
+                    }
+                    throw new StageFailure("token:" + refusal(second.body()));
+                });
+    }
+
+    private static String refusal(String body) {
+        try {
+            JsonNode n = JSON.readTree(body.length() > 4096 ? body.substring(0, 4096) : body);
+            String error = n.path("error").asText("unknown");
+            return n.path("error_description").asText("").contains("replayed") ? "replayed" : error;
+        } catch (IOException e) {
+            return "not_json";
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package io.edgeauth.simulator.run;
+
+import io.edgeauth.simulator.fleet.ObserverIssuer;
+import io.edgeauth.simulator.mqtt.LeanMqttClient;
+import io.edgeauth.simulator.mqtt.MqttSession;
+import io.edgeauth.simulator.report.RunRecorder;
+import io.edgeauth.simulator.report.Stage;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The subscriber that proves delivery: one MQTT session (QoS 1) on this shard's telemetry topic
+ * {@code d/+/up/sim/<shard>}, authenticated by an {@link ObserverIssuer} token. Every message a device
+ * publishes is registered here before it is sent; receiving it records the end-to-end latency, and
+ * whatever the broker acknowledged but never delivered is lost. Tracks only messages in flight, so its
+ * memory does not grow with the fleet. Thread-safe.
+ */
+final class DeliveryObserver implements AutoCloseable {
+    private static final Duration TOKEN_LIFETIME = Duration.ofMinutes(10);
+    /** Reconnect this long before the token expires (the new session subscribes before the old one leaves). */
+    private static final Duration RENEW_MARGIN = Duration.ofMinutes(2);
+
+    private final LeanMqttClient mqtt;
+    private final ObserverIssuer issuer;
+    private final String filter;
+    private final boolean mqtt5;
+    private final RunRecorder recorder;
+    private final ConcurrentHashMap<Long, Long> pending = new ConcurrentHashMap<>();
+    private volatile MqttSession session;
+    private volatile boolean closing;
+    private int generation;
+
+    DeliveryObserver(LeanMqttClient mqtt, ObserverIssuer issuer, int shard, boolean mqtt5, RunRecorder recorder) {
+        this.mqtt = mqtt;
+        this.issuer = issuer;
+        this.filter = "d/+/up/sim/" + shard;
+        this.mqtt5 = mqtt5;
+        this.recorder = recorder;
+    }
+
+    /** The topic device {@code id} publishes to. */
+    static String topic(String deviceId, int shard) {
+        return "d/" + deviceId + "/up/sim/" + shard;
+    }
+
+    /** Connects and subscribes; completes once the subscription is granted. */
+    CompletableFuture<Void> start() {
+        String token = issuer.token(filter, TOKEN_LIFETIME);
+        MqttSession s = mqtt.connect("sim-observer-" + (generation++) + "-" + ProcessHandle.current().pid(), issuer.subject(),
+                token.getBytes(StandardCharsets.US_ASCII), mqtt5, 60, false);
+        s.onMessage(m -> delivered(m.payload()));
+        return s.connected()
+                .thenCompose(c -> c.subscribe(filter, MqttQoS.AT_LEAST_ONCE))
+                .thenAccept(code -> {
+                    if (code >= 0x80) {
+                        s.abort();
+                        throw new IllegalStateException("the broker refused the observer's subscription to " + filter
+                                + " (0x" + Integer.toHexString(code) + "): is the observer issuer trusted (see 'jwks')?");
+                    }
+                    MqttSession old = session;
+                    session = s;
+                    if (old != null) {
+                        old.disconnect();
+                    }
+                    s.closed().thenAccept(reason -> {
+                        if (!closing && session == s) {
+                            // what the broker delivers while no observer is subscribed is counted lost: say why
+                            recorder.failure("observer:dropped:" + (reason == null ? "connection_closed"
+                                    : reason.reasonString() != null ? reason.reasonString() : "code" + reason.code()));
+                            start().exceptionally(e -> {
+                                recorder.failure("observer:reconnect_failed");
+                                return null;
+                            });
+                        }
+                    });
+                    java.util.concurrent.CompletableFuture.delayedExecutor(
+                            TOKEN_LIFETIME.minus(RENEW_MARGIN).toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+                                if (!closing && session == s) {
+                                    start().exceptionally(e -> {
+                                        recorder.failure("observer:renew");
+                                        return null;
+                                    });
+                                }
+                            });
+                });
+    }
+
+    /** Key of a message: the device index and its sequence number in the session. */
+    static long key(long index, int seq) {
+        return index * 65536 + seq;
+    }
+
+    /** A message is about to be sent. */
+    void expect(long key, long sentNanos) {
+        pending.put(key, sentNanos);
+    }
+
+    /** The message was not acknowledged: nobody should count it as lost. */
+    void forget(long key) {
+        pending.remove(key);
+    }
+
+    private void delivered(ByteBuf payload) {
+        if (payload.readableBytes() < RunRecorder.PAYLOAD_HEADER) {
+            return;
+        }
+        long sent = payload.getLong(payload.readerIndex());
+        long index = payload.getLong(payload.readerIndex() + 8);
+        int seq = payload.getInt(payload.readerIndex() + 16);
+        if (pending.remove(key(index, seq)) != null) {
+            recorder.latency(Stage.DELIVERY, System.nanoTime() - sent);
+            recorder.count(RunRecorder.Counter.DELIVERED);
+        } else {
+            recorder.count(RunRecorder.Counter.DUPLICATES);
+        }
+    }
+
+    /** Messages registered and neither delivered nor forgotten. */
+    int outstanding() {
+        return pending.size();
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        MqttSession s = session;
+        if (s != null) {
+            s.disconnect();
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package io.edgeauth.simulator.run;
+
+import io.edgeauth.simulator.mqtt.LeanMqttClient;
+import io.edgeauth.simulator.mqtt.MqttSession;
+import io.edgeauth.simulator.onboard.AdminApiOnboarding;
+import io.edgeauth.simulator.report.MetricsScraper;
+import io.edgeauth.simulator.report.RunRecorder;
+import io.edgeauth.simulator.report.RunRecorder.Counter;
+import io.edgeauth.simulator.report.RunResult;
+import io.edgeauth.simulator.report.Stage;
+import io.edgeauth.simulator.report.Verdicts;
+import java.io.PrintStream;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Drives one shard of a fleet: starts device sessions on an open-loop schedule (session j is due at
+ * {@code j / rate} seconds, whatever happened to earlier ones), at most {@code concurrency} open at
+ * once, prints a progress line a second, samples the broker's metrics, and returns the result.
+ *
+ * <p>Threads are fixed, not per device: this driver thread, a timer, the work pool (key derivation,
+ * signatures), the JDK HTTP client's small executor and Netty's event loops. A session that is due but
+ * cannot start because concurrency is full waits in no queue: it is a counter ("behind"), and the delay
+ * it suffers is recorded as {@code start_lag} and is part of its session latency.
+ */
+public final class FleetRun {
+    static final Duration TICK = Duration.ofSeconds(1);
+    static final Duration SCRAPE_EVERY = Duration.ofSeconds(2);
+
+    private final RunSettings settings;
+    private final PrintStream out;
+    private final RunRecorder recorder = new RunRecorder();
+
+    public FleetRun(RunSettings settings, PrintStream out) {
+        this.settings = settings;
+        this.out = out;
+    }
+
+    /** Runs to the end and returns the result (the caller writes it). */
+    public RunResult run() throws InterruptedException {
+        ExecutorService work = Executors.newFixedThreadPool(settings.workThreads(), daemon("sim-work"));
+        ExecutorService httpPool = Executors.newFixedThreadPool(2, daemon("sim-http"));
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("sim-timer"));
+        HttpClient http = HttpClient.newBuilder().executor(httpPool).connectTimeout(settings.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+        try (LeanMqttClient mqtt = new LeanMqttClient(settings.mqtt(), settings.localAddrs(), settings.eventLoops(),
+                (int) settings.connectTimeout().toMillis())) {
+            AdminApiOnboarding admin = settings.adminCredential() == null ? null
+                    : new AdminApiOnboarding(http, settings.brokerUrl(), settings.adminCredential());
+            DeliveryObserver observer = null;
+            if (settings.observer() != null) {
+                observer = new DeliveryObserver(mqtt, settings.observer(),
+                        settings.shard().index(), settings.mqtt5(), recorder);
+                try {
+                    observer.start().get(30, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    throw new IllegalStateException("observer could not subscribe: " + StageFailure.unwrap(e).getMessage(), e);
+                }
+            }
+            SessionRunner runner = new SessionRunner(settings, recorder, http, admin, mqtt, work, timer, observer);
+            MetricsScraper scraper = settings.scrapeMetrics() ? new MetricsScraper(http, settings.brokerUrl()) : null;
+            RunResult result = drive(runner, observer, scraper);
+            if (observer != null) {
+                observer.close();
+            }
+            return result;
+        } finally {
+            timer.shutdownNow();
+            work.shutdownNow();
+            httpPool.shutdownNow();
+        }
+    }
+
+    private RunResult drive(SessionRunner runner, DeliveryObserver observer, MetricsScraper scraper) {
+        long planned = settings.shardDevices();
+        long first = settings.firstDevice();
+        double rate = settings.scenario() == Scenario.STORM ? Double.POSITIVE_INFINITY : settings.shardArrivalRate();
+        Instant startedAt = Instant.now();
+        long start = System.nanoTime();
+        long deadline = start + settings.maxDuration().toNanos();
+        AtomicLong finished = new AtomicLong();
+        long next = 0;
+        long nextTick = start + TICK.toNanos();
+        long nextScrape = start;
+        boolean waveDone = settings.scenario() != Scenario.REVOCATION;
+        out.printf(java.util.Locale.ROOT, "simulating devices %d..%d of %d (shard %s), scenario %s, %s sessions/s, concurrency %d, %d QoS 1 messages each%n",
+                first, first + planned - 1, settings.devices(), settings.shard(), settings.scenario().label(),
+                Double.isInfinite(rate) ? "all at once" : String.format(java.util.Locale.ROOT, "%.1f", rate),
+                settings.concurrency(), settings.messagesPerSession());
+        while (finished.get() < planned) {
+            long now = System.nanoTime();
+            if (next < planned && now < deadline) {
+                long due = Double.isInfinite(rate) ? planned : Math.min(planned, (long) ((now - start) / 1e9 * rate) + 1);
+                while (next < due && recorder.active() < settings.concurrency()) {
+                    long dueAt = Double.isInfinite(rate) ? start : start + (long) (next / rate * 1e9);
+                    recorder.latency(Stage.START_LAG, now - dueAt);
+                    recorder.sessionOpened();
+                    recorder.count(Counter.SESSIONS);
+                    recorder.count(Counter.DEVICES);
+                    runner.run(first + next, dueAt).whenComplete((v, e) -> {
+                        recorder.sessionClosed();
+                        finished.incrementAndGet();
+                    });
+                    next++;
+                }
+            }
+            if (!waveDone && now - start >= settings.revokeAt().toNanos()) {
+                revocationWave(runner);
+                waveDone = true;
+            }
+            if (scraper != null && now >= nextScrape) {
+                scraper.scrape((now - start) / 1e9);
+                nextScrape += SCRAPE_EVERY.toNanos();
+            }
+            if (now >= nextTick) {
+                long due = Double.isInfinite(rate) ? planned : Math.min(planned, (long) ((now - start) / 1e9 * rate) + 1);
+                tick((nextTick - start) / TICK.toNanos(), Math.max(0, due - next), finished.get(), planned);
+                nextTick += TICK.toNanos();
+            }
+            if (now >= deadline && recorder.active() == 0) {
+                break;
+            }
+            if (now >= deadline + settings.drain().toNanos()) {
+                recorder.failure("unfinished:sessions_open_at_end");
+                break;
+            }
+            LockSupport.parkNanos(Math.min(1_000_000, nextTick - System.nanoTime()));
+        }
+        long unstarted = planned - next;
+        long drainEnd = System.nanoTime() + settings.drain().toNanos();
+        while (observer != null && observer.outstanding() > 0 && System.nanoTime() < drainEnd) {
+            LockSupport.parkNanos(20_000_000);
+            if (System.nanoTime() >= nextTick) { // the series goes on second by second while deliveries arrive
+                tick((nextTick - start) / TICK.toNanos(), 0, finished.get(), planned);
+                nextTick += TICK.toNanos();
+            }
+        }
+        long elapsed = System.nanoTime() - start;
+        tick((elapsed + TICK.toNanos() - 1) / TICK.toNanos(), 0, finished.get(), planned);
+        if (scraper != null) {
+            scraper.scrape(elapsed / 1e9);
+            LockSupport.parkNanos(300_000_000); // let the last scrape land
+        }
+        long lost = observer == null ? 0 : observer.outstanding();
+        RunResult result = Verdicts.result(settings.parameters(), List.of(settings.shard().toString()), startedAt, elapsed / 1e9,
+                recorder, observer != null, planned, unstarted, lost, scraper == null ? List.of() : scraper.samples());
+        out.println(Verdicts.summaryLine(result));
+        return result;
+    }
+
+    private void tick(long t, long behind, long finished, long planned) {
+        RunResult.SecondPoint p = recorder.tick(t, behind);
+        out.println(recorder.progressLine(p, finished, planned));
+    }
+
+    /** Revokes up to {@code --revoke-count} holding sessions' subjects at once. */
+    private void revocationWave(SessionRunner runner) {
+        List<Map.Entry<Long, MqttSession>> targets = new ArrayList<>(runner.holding.entrySet());
+        int n = Math.min(settings.revokeCount(), targets.size());
+        out.printf("revocation wave: revoking %d live devices%n", n);
+        if (n < settings.revokeCount()) {
+            recorder.failure("revocation:too_few_live_sessions");
+        }
+        for (int i = 0; i < n; i++) {
+            long index = targets.get(i).getKey();
+            runner.revoked.put(index, System.nanoTime());
+            runner.admin().revokeSubject(settings.fleet().deviceId(index), "simulator revocation wave").whenComplete((v, e) -> {
+                if (e != null) {
+                    runner.revoked.remove(index);
+                    recorder.failure(StageFailure.of("revoke", e).outcome());
+                }
+            });
+        }
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

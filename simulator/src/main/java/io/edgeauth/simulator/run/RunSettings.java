@@ -1,0 +1,157 @@
+package io.edgeauth.simulator.run;
+
+import io.edgeauth.device.TokenFormat;
+import io.edgeauth.simulator.fleet.FleetIdentities;
+import io.edgeauth.simulator.fleet.ObserverIssuer;
+import io.edgeauth.simulator.fleet.Shard;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything a run needs, validated: {@link io.edgeauth.simulator.SimulatorCli} builds it from options.
+ *
+ * @param brokerUrl          HTTP base of the broker (token endpoint, admin API, /metrics)
+ * @param mqtt               MQTT address
+ * @param fleet              identity derivation (seed, prefix, key type)
+ * @param devices            fleet size (all shards)
+ * @param shard              which part of the fleet this process drives
+ * @param tenant             the devices' tenant
+ * @param otherTenant        a second tenant for wrong-tenant chaos devices, or null
+ * @param adminCredential    admin bearer credential (onboarding and revocations), or null
+ * @param onboardWithAdminApi register each device with POST /admin/devices first
+ * @param scenario           load shape
+ * @param arrivalRate        sessions per second, fleet-wide (this shard takes its share)
+ * @param concurrency        most sessions open at once in this process
+ * @param messagesPerSession QoS 1 messages each honest session publishes
+ * @param payloadBytes       size of each message (at least 20: timestamp, index, sequence)
+ * @param mqtt5              MQTT 5 (else 3.1.1)
+ * @param tokenFormat        JWT or CWT
+ * @param hold               how long a session stays connected after publishing
+ * @param renewEvery         renewal scenario: how often a held session presents a fresh token
+ * @param chaos              share and kinds of misbehaving devices
+ * @param expiredWait        how long after {@code exp} an expired-token device connects (cover the broker's leeway)
+ * @param revokeAt           revocation scenario: when the wave comes, after the start
+ * @param revokeCount        revocation scenario: how many live sessions it revokes
+ * @param localAddrs         source addresses for MQTT connections (empty: the system's)
+ * @param eventLoops         Netty event loop threads
+ * @param workThreads        threads for key derivation and signatures
+ * @param observer           the issuer of the observer's token (the observer subscribes to the fleet's telemetry and
+ *                           checks end-to-end delivery), or null for no observer
+ * @param maxDuration        stop starting sessions after this long
+ * @param drain              how long to wait for in-flight sessions and deliveries at the end
+ * @param connectTimeout     TCP connect plus CONNACK
+ * @param scrapeMetrics      sample the broker's /metrics every 2 s
+ */
+public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities fleet, long devices, Shard shard,
+        String tenant, String otherTenant, String adminCredential, boolean onboardWithAdminApi, Scenario scenario,
+        double arrivalRate, int concurrency, int messagesPerSession, int payloadBytes, boolean mqtt5, TokenFormat tokenFormat,
+        Duration hold, Duration renewEvery, ChaosPlan chaos, Duration expiredWait, Duration revokeAt, int revokeCount,
+        List<InetAddress> localAddrs, int eventLoops, int workThreads, ObserverIssuer observer,
+        Duration maxDuration, Duration drain, Duration connectTimeout, boolean scrapeMetrics) {
+
+    /** Open files a session may hold: its MQTT socket and one pooled HTTP connection. */
+    static final int FILES_PER_SESSION = 2;
+    /** Open files kept free for the JVM, jars, the observer and the scrapes. */
+    static final int FILE_HEADROOM = 500;
+    public static final int MIN_PAYLOAD = 20;
+
+    public RunSettings {
+        Objects.requireNonNull(brokerUrl, "brokerUrl");
+        Objects.requireNonNull(mqtt, "mqtt");
+        Objects.requireNonNull(fleet, "fleet");
+        Objects.requireNonNull(shard, "shard");
+        Objects.requireNonNull(scenario, "scenario");
+        Objects.requireNonNull(tokenFormat, "tokenFormat");
+        Objects.requireNonNull(chaos, "chaos");
+        localAddrs = List.copyOf(localAddrs);
+        require(devices >= 1, "--devices must be at least 1");
+        require(arrivalRate > 0 || scenario == Scenario.STORM, "--arrival-rate must be positive (or use --scenario storm)");
+        require(concurrency >= 1, "--concurrency must be at least 1");
+        long maxFiles = maxOpenFiles();
+        require(maxFiles <= 0 || (long) concurrency * FILES_PER_SESSION + FILE_HEADROOM <= maxFiles,
+                "--concurrency " + concurrency + " needs up to " + ((long) concurrency * FILES_PER_SESSION + FILE_HEADROOM)
+                        + " open files (MQTT socket + HTTP connection per session, " + FILE_HEADROOM + " spare); this process may open "
+                        + maxFiles + ": lower it, raise ulimit -n, or split the fleet with --shard");
+        require(messagesPerSession >= 0 && messagesPerSession <= 65535, "--messages must be 0..65535");
+        require(payloadBytes >= MIN_PAYLOAD && payloadBytes <= 256 * 1024, "--payload-bytes must be " + MIN_PAYLOAD + "..262144");
+        require(!hold.isNegative(), "--hold must not be negative");
+        require(scenario != Scenario.RENEWAL || (!renewEvery.isZero() && !renewEvery.isNegative() && hold.compareTo(renewEvery) > 0),
+                "--scenario renewal needs --renew-every > 0 and --hold longer than it");
+        require(scenario != Scenario.REVOCATION || (revokeCount > 0 && adminCredential != null && !hold.isZero()),
+                "--scenario revocation needs --revoke-count > 0, --hold > 0 and --admin-credential");
+        require(!onboardWithAdminApi || adminCredential != null, "admin-API onboarding needs --admin-credential");
+        for (ChaosKind k : chaos.share() > 0 ? chaos.kinds() : List.<ChaosKind>of()) {
+            require(k != ChaosKind.REVOKED && k != ChaosKind.WRONG_TENANT || adminCredential != null,
+                    "chaos kind " + k.label() + " needs --admin-credential");
+            require(k != ChaosKind.WRONG_TENANT || otherTenant != null, "chaos kind wrong-tenant needs --other-tenant");
+            require(k != ChaosKind.FORGED || tokenFormat == TokenFormat.JWT, "chaos kind forged alters JWT claims: use --token-format jwt");
+        }
+        require(eventLoops >= 1 && workThreads >= 1, "--event-loops and --work-threads must be at least 1");
+        require(!maxDuration.isNegative() && !maxDuration.isZero(), "--max-duration must be positive");
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /** The process's open-file limit, or 0 when the platform does not say. */
+    static long maxOpenFiles() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.UnixOperatingSystemMXBean u ? u.getMaxFileDescriptorCount() : 0;
+    }
+
+    /** First device index of this shard. */
+    public long firstDevice() {
+        return shard.start(devices);
+    }
+
+    /** Devices this shard drives. */
+    public long shardDevices() {
+        return shard.size(devices);
+    }
+
+    /** This shard's arrival rate: its share of the fleet-wide rate. */
+    public double shardArrivalRate() {
+        return arrivalRate * shardDevices() / devices;
+    }
+
+    /** The parameters as the report shows them (no secrets: the seed and admin credential are left out). */
+    public Map<String, Object> parameters() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("broker", brokerUrl.toString());
+        m.put("mqtt", mqtt.getHostString() + ":" + mqtt.getPort());
+        m.put("devices", devices);
+        m.put("shard", shard.toString());
+        m.put("devicePrefix", fleet.prefix());
+        m.put("keyType", fleet.keyType().name());
+        m.put("tenant", tenant);
+        m.put("onboarding", onboardWithAdminApi ? "admin-api" : "none");
+        m.put("scenario", scenario.label());
+        m.put("arrivalRate", arrivalRate);
+        m.put("concurrency", concurrency);
+        m.put("messagesPerSession", messagesPerSession);
+        m.put("payloadBytes", payloadBytes);
+        m.put("mqttVersion", mqtt5 ? "5" : "3.1.1");
+        m.put("tokenFormat", tokenFormat.name());
+        m.put("hold", hold.toString());
+        m.put("renewEvery", renewEvery.toString());
+        m.put("chaosShare", chaos.share());
+        m.put("chaosKinds", chaos.kinds().stream().map(ChaosKind::label).toList());
+        m.put("revokeAt", revokeAt.toString());
+        m.put("revokeCount", revokeCount);
+        m.put("localAddrs", localAddrs.size());
+        m.put("eventLoops", eventLoops);
+        m.put("workThreads", workThreads);
+        m.put("observer", observer == null ? "none" : observer.issuer());
+        m.put("maxDuration", maxDuration.toString());
+        return m;
+    }
+}

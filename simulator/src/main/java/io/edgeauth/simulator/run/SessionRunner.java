@@ -1,0 +1,260 @@
+package io.edgeauth.simulator.run;
+
+import io.edgeauth.device.AccessToken;
+import io.edgeauth.device.DeviceIdentity;
+import io.edgeauth.device.TokenClient;
+import io.edgeauth.simulator.mqtt.LeanMqttClient;
+import io.edgeauth.simulator.mqtt.MqttSession;
+import io.edgeauth.simulator.onboard.AdminApiOnboarding;
+import io.edgeauth.simulator.onboard.Onboarding;
+import io.edgeauth.simulator.report.RunRecorder;
+import io.edgeauth.simulator.report.RunRecorder.Counter;
+import io.edgeauth.simulator.report.Stage;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * One device session as a chain of asynchronous steps (a state machine whose state is the position in
+ * the chain): derive the identity, onboard, get a token, CONNECT, publish, hold (renewing), DISCONNECT.
+ * Nothing blocks; CPU work (key derivation, signatures) runs on the work executor, I/O completes on the
+ * HTTP client's and Netty's threads. Chaos devices take their own chain ({@link ChaosSessions}) and end
+ * refused. Thread-safe: one instance serves every session of a run.
+ */
+final class SessionRunner {
+    private final RunSettings settings;
+    private final RunRecorder recorder;
+    private final HttpClient http;
+    private final Onboarding onboarding;
+    private final AdminApiOnboarding admin;
+    private final LeanMqttClient mqtt;
+    private final Executor work;
+    private final ScheduledExecutorService timer;
+    private final DeliveryObserver observer;
+    private final URI brokerUrl;
+    private final ChaosSessions chaos;
+    /** Honest sessions that are holding (connected, done publishing): the revocation wave picks from here. */
+    final ConcurrentHashMap<Long, MqttSession> holding = new ConcurrentHashMap<>();
+    /** Devices the revocation wave revoked, with when the admin API answered (nanoTime). */
+    final ConcurrentHashMap<Long, Long> revoked = new ConcurrentHashMap<>();
+
+    SessionRunner(RunSettings settings, RunRecorder recorder, HttpClient http, AdminApiOnboarding admin, LeanMqttClient mqtt,
+            Executor work, ScheduledExecutorService timer, DeliveryObserver observer) {
+        this.settings = settings;
+        this.recorder = recorder;
+        this.http = http;
+        this.admin = admin;
+        this.onboarding = settings.onboardWithAdminApi() ? admin : Onboarding.NONE;
+        this.mqtt = mqtt;
+        this.work = work;
+        this.timer = timer;
+        this.observer = observer;
+        this.brokerUrl = settings.brokerUrl();
+        this.chaos = new ChaosSessions(this);
+    }
+
+    RunSettings settings() {
+        return settings;
+    }
+
+    RunRecorder recorder() {
+        return recorder;
+    }
+
+    AdminApiOnboarding admin() {
+        return admin;
+    }
+
+    HttpClient http() {
+        return http;
+    }
+
+    /** Runs device {@code index}'s session, due at {@code dueNanos}; never completes exceptionally. */
+    CompletableFuture<Void> run(long index, long dueNanos) {
+        ChaosKind kind = settings.chaos().kindOf(index);
+        CompletableFuture<Void> done = kind == null ? honest(index, dueNanos) : chaos.run(kind, index);
+        return done.exceptionally(e -> {
+            recorder.failure("internal:" + StageFailure.unwrap(e).getClass().getSimpleName());
+            return null;
+        });
+    }
+
+    private CompletableFuture<Void> honest(long index, long dueNanos) {
+        return CompletableFuture.supplyAsync(() -> settings.fleet().identity(index), work)
+                .thenCompose(id -> onboardAndToken(id, settings.tenant())
+                        .thenCompose(token -> connect(id.deviceId(), token))
+                        .thenCompose(session -> {
+                            recorder.count(Counter.HONEST_ACCEPTED);
+                            return publishAll(index, id.deviceId(), session)
+                                    .thenCompose(v -> hold(index, id, session))
+                                    .whenComplete((v, e) -> holding.remove(index))
+                                    .thenCompose(v -> session.disconnect());
+                        }))
+                .handle((v, e) -> {
+                    if (e == null) {
+                        recorder.count(Counter.HONEST_COMPLETED);
+                        recorder.latency(Stage.SESSION, System.nanoTime() - dueNanos);
+                    } else {
+                        StageFailure f = StageFailure.of("session", e);
+                        if (!f.outcome().equals(REVOKED_BY_WAVE)) {
+                            recorder.failure(f.outcome());
+                        }
+                    }
+                    return null;
+                });
+    }
+
+    /** Onboards {@code id} into {@code tenant} and gets its first token. */
+    CompletableFuture<AccessToken> onboardAndToken(DeviceIdentity id, String tenant) {
+        return onboardAndTokenWith(onboarding, id, tenant);
+    }
+
+    /** Registers {@code id} in {@code tenant} through the admin API (whatever the onboarding) and gets a token. */
+    CompletableFuture<AccessToken> onboardAndTokenIn(DeviceIdentity id, String tenant) {
+        return onboardAndTokenWith(admin, id, tenant);
+    }
+
+    private CompletableFuture<AccessToken> onboardAndTokenWith(Onboarding onboarding, DeviceIdentity id, String tenant) {
+        CompletableFuture<Void> onboarded = onboarding == Onboarding.NONE ? CompletableFuture.completedFuture(null)
+                : timed(Stage.REGISTER, "register", () -> onboarding.onboard(id, tenant));
+        return onboarded.thenCompose(v -> token(id));
+    }
+
+    CompletableFuture<AccessToken> token(DeviceIdentity id) {
+        TokenClient client = TokenClient.builder().brokerUri(brokerUrl).identity(id).tokenFormat(settings.tokenFormat())
+                .httpClient(http).build();
+        return CompletableFuture.supplyAsync(() -> timed(Stage.TOKEN, "token", client::fetch), work).thenCompose(f -> f);
+    }
+
+    /** CONNECT with {@code token}; the future fails with {@code connect:<reason>} when refused. */
+    CompletableFuture<MqttSession> connect(String deviceId, AccessToken token) {
+        return connect(deviceId, token.value().getBytes(StandardCharsets.US_ASCII));
+    }
+
+    CompletableFuture<MqttSession> connect(String deviceId, byte[] password) {
+        boolean renew = settings.scenario() == Scenario.RENEWAL;
+        return timed(Stage.CONNECT, "connect", () -> mqtt.connect(deviceId, deviceId, password, settings.mqtt5(),
+                renew ? 30 : 0, renew && settings.mqtt5()).connected());
+    }
+
+    private CompletableFuture<Void> publishAll(long index, String deviceId, MqttSession session) {
+        int k = settings.messagesPerSession();
+        String topic = DeliveryObserver.topic(deviceId, settings.shard().index());
+        List<CompletableFuture<Integer>> acks = new ArrayList<>(k);
+        for (int seq = 0; seq < k; seq++) {
+            long key = DeliveryObserver.key(index, seq);
+            long sent = System.nanoTime();
+            ByteBuf payload = Unpooled.buffer(settings.payloadBytes()).writeLong(sent).writeLong(index).writeInt(seq)
+                    .writeZero(settings.payloadBytes() - RunRecorder.PAYLOAD_HEADER);
+            if (observer != null) {
+                observer.expect(key, sent);
+            }
+            recorder.count(Counter.PUBLISHED);
+            acks.add(session.publish(topic, payload, MqttQoS.AT_LEAST_ONCE).handle((code, e) -> {
+                if (e == null && code == 0) {
+                    recorder.count(Counter.ACKED);
+                    recorder.latency(Stage.PUBLISH, System.nanoTime() - sent);
+                    return 0;
+                }
+                if (observer != null) {
+                    observer.forget(key);
+                }
+                throw e != null ? StageFailure.of("publish", e) : new StageFailure("publish:puback_0x" + Integer.toHexString(code));
+            }));
+        }
+        return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
+    }
+
+    static final String REVOKED_BY_WAVE = "revoked_by_wave";
+
+    /** Stays connected for {@code --hold}, renewing the token on the renewal scenario; notices drops. */
+    private CompletableFuture<Void> hold(long index, DeviceIdentity id, MqttSession session) {
+        Duration hold = settings.hold();
+        if (hold.isZero()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> end = new CompletableFuture<>();
+        holding.put(index, session);
+        session.closed().thenAccept(reason -> {
+            Long revokedAt = revoked.get(index);
+            if (revokedAt != null) {
+                recorder.latency(Stage.REVOCATION_DROP, System.nanoTime() - revokedAt);
+                recorder.count(Counter.REVOKED_LIVE);
+                end.completeExceptionally(new StageFailure(REVOKED_BY_WAVE));
+            } else {
+                end.completeExceptionally(new StageFailure("dropped:" + (reason == null ? "connection_closed"
+                        : reason.reasonString() != null ? reason.reasonString() : "code" + reason.code())));
+            }
+        });
+        timer.schedule(() -> {
+            if (revoked.containsKey(index)) {
+                end.completeExceptionally(new StageFailure("revocation:not_dropped"));
+            } else {
+                end.complete(null);
+            }
+        }, hold.toNanos(), TimeUnit.NANOSECONDS);
+        if (settings.scenario() == Scenario.RENEWAL) {
+            scheduleRenewal(id, session, end);
+        }
+        return end;
+    }
+
+    private void scheduleRenewal(DeviceIdentity id, MqttSession session, CompletableFuture<Void> end) {
+        timer.schedule(() -> {
+            if (end.isDone()) {
+                return;
+            }
+            token(id).thenCompose(t -> timed(Stage.RENEWAL, "renewal", () -> session.renew(t.bytes())))
+                    .whenComplete((code, e) -> {
+                        if (e != null || code != 0) {
+                            end.completeExceptionally(e != null ? StageFailure.of("renewal", e)
+                                    : new StageFailure("renewal:0x" + Integer.toHexString(code)));
+                        } else {
+                            recorder.count(Counter.RENEWALS);
+                            scheduleRenewal(id, session, end);
+                        }
+                    });
+        }, settings.renewEvery().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Runs {@code step}, records its latency on success, and names its failure {@code stage:reason}. */
+    <T> CompletableFuture<T> timed(Stage stage, String name, Supplier<CompletableFuture<T>> step) {
+        long start = System.nanoTime();
+        CompletableFuture<T> f;
+        try {
+            f = step.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(StageFailure.of(name, e));
+        }
+        return f.handle((v, e) -> {
+            if (e != null) {
+                throw StageFailure.of(name, e);
+            }
+            recorder.latency(stage, System.nanoTime() - start);
+            return v;
+        });
+    }
+
+    /** Completes after {@code delay}, on the run's timer. */
+    CompletableFuture<Void> after(Duration delay) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        timer.schedule(() -> f.complete(null), Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
+        return f;
+    }
+
+    Executor work() {
+        return work;
+    }
+}

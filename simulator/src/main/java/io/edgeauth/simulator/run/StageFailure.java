@@ -1,0 +1,63 @@
+package io.edgeauth.simulator.run;
+
+import io.edgeauth.device.TokenRequestException;
+import io.edgeauth.simulator.mqtt.MqttRefusedException;
+import io.edgeauth.simulator.onboard.AdminApiException;
+import java.util.Locale;
+import java.util.concurrent.CompletionException;
+
+/** A session step failed; {@link #outcome()} is {@code stage:reason}, e.g. {@code connect:expired}. */
+final class StageFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    StageFailure(String outcome) {
+        super(outcome, null, false, false);
+    }
+
+    String outcome() {
+        return getMessage();
+    }
+
+    /** Wraps {@code error} as the failure of {@code stage}, with a short reason from its type. */
+    static StageFailure of(String stage, Throwable error) {
+        Throwable t = unwrap(error);
+        if (t instanceof StageFailure f) {
+            return f;
+        }
+        return new StageFailure(stage + ":" + reason(t));
+    }
+
+    static Throwable unwrap(Throwable error) {
+        Throwable t = error;
+        while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static String reason(Throwable t) {
+        if (t instanceof MqttRefusedException r) {
+            if (r.reasonString() != null) {
+                return r.reasonString();
+            }
+            return r.code() < 0 ? "unknown" : "code" + r.code();
+        }
+        if (t instanceof TokenRequestException e) {
+            if (e.error() != null) {
+                String d = e.errorDescription();
+                return d != null && d.contains("replayed") ? "replayed" : e.error();
+            }
+            return e.reason().name().toLowerCase(Locale.ROOT);
+        }
+        if (t instanceof AdminApiException a) {
+            return a.getMessage();
+        }
+        if (t instanceof java.net.ConnectException) {
+            return "connection_refused";
+        }
+        if (t instanceof java.io.IOException) {
+            return "io";
+        }
+        return t.getClass().getSimpleName();
+    }
+}

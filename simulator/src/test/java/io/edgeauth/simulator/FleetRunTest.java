@@ -1,0 +1,164 @@
+package io.edgeauth.simulator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.edgeauth.simulator.report.RunResult;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Small fleets through the whole flow against a real broker in this JVM, one scenario per test. */
+class FleetRunTest {
+    @TempDir
+    static Path dir;
+    static InProcessBroker broker;
+    /** Short enough for expired-token devices and renewals to happen within a test, long enough for a loaded machine. */
+    static final String TOKEN_LIFETIME = "30s";
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = new InProcessBroker(dir, Map.of("EDGEAUTH_TOKENS_DEFAULT_LIFETIME", TOKEN_LIFETIME));
+    }
+
+    @AfterAll
+    static void stop() {
+        broker.close();
+    }
+
+    static Outcome run(String prefix, String... extra) throws Exception {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        Path out = dir.resolve(prefix);
+        List<String> args = new ArrayList<>(List.of("run", "--broker-url", broker.url, "--mqtt", broker.mqtt(),
+                "--admin-credential", broker.admin, "--fleet-seed", InProcessBroker.SEED, "--device-prefix", prefix,
+                "--out", out.toString(), "--max-duration", "90s", "--drain", "20s", "--connect-timeout", "60s"));
+        args.addAll(List.of(extra));
+        int code = SimulatorCli.commandLine(new PrintStream(buffer, true, StandardCharsets.UTF_8)).execute(args.toArray(String[]::new));
+        String text = buffer.toString(StandardCharsets.UTF_8);
+        System.out.println(text);
+        return new Outcome(code, text, RunResult.read(out.resolve("run.json")), out);
+    }
+
+    record Outcome(int code, String text, RunResult result, Path dir) {
+    }
+
+    @Test
+    void steadyFleetWithEveryChaosKindPassesAndEveryMessageIsDelivered() throws Exception {
+        Outcome o = run("steady", "--devices", "200", "--arrival-rate", "50", "--concurrency", "50", "--messages", "3",
+                "--observer", "--chaos-share", "0.1", "--chaos-kinds", "expired,revoked,wrong-tenant,forged,replayed",
+                "--other-tenant", "other", "--expired-wait", "1s", "--local-addrs", "4");
+        RunResult.Totals t = o.result().totals();
+        assertThat(o.code()).as(o.text()).isZero();
+        assertThat(o.result().verdict().ok()).isTrue();
+        assertThat(t.devices()).isEqualTo(200);
+        assertThat(t.chaosDevices()).isBetween(8L, 40L);
+        assertThat(t.chaosRefused()).isEqualTo(t.chaosDevices());
+        assertThat(o.result().chaos()).containsOnlyKeys("expired", "revoked", "wrong-tenant", "forged", "replayed");
+        assertThat(o.result().chaos().get("forged").expected()).isEqualTo("connect:bad_signature");
+        long honest = 200 - t.chaosDevices();
+        assertThat(t.honestAccepted()).isEqualTo(honest);
+        assertThat(t.honestCompleted()).isEqualTo(honest);
+        assertThat(t.published()).isEqualTo(3 * honest);
+        assertThat(t.acked()).isEqualTo(3 * honest);
+        assertThat(t.delivered()).isEqualTo(3 * honest);
+        assertThat(o.result().failures()).isEmpty();
+        assertThat(o.text()).contains("summary: PASS devices=200");
+    }
+
+    @Test
+    void shardsMergeToTheTotalsOfOneRun() throws Exception {
+        String[] common = {"--devices", "90", "--arrival-rate", "60", "--concurrency", "30", "--messages", "2", "--observer",
+                "--chaos-share", "0.1", "--chaos-kinds", "forged,replayed"};
+        Outcome whole = run("merge", common);
+        List<Path> parts = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            List<String> args = new ArrayList<>(List.of(common));
+            args.addAll(List.of("--shard", i + "/3"));
+            parts.add(run("merge-" + i, args.toArray(String[]::new)).dir().resolve("run.json"));
+        }
+        // the shards ran the same fleet (same seed and prefix): rename their prefix back to compare
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        Path merged = dir.resolve("merged");
+        List<String> mergeArgs = new ArrayList<>(List.of("merge", "-o", merged.toString()));
+        parts.forEach(p -> mergeArgs.add(p.toString()));
+        int code = SimulatorCli.commandLine(new PrintStream(buffer, true, StandardCharsets.UTF_8)).execute(mergeArgs.toArray(String[]::new));
+        RunResult m = RunResult.read(merged.resolve("run.json"));
+        RunResult.Totals a = whole.result().totals();
+        RunResult.Totals b = m.totals();
+        assertThat(code).as(buffer.toString(StandardCharsets.UTF_8)).isZero();
+        assertThat(whole.code()).isZero();
+        assertThat(m.shards()).containsExactly("0/3", "1/3", "2/3");
+        assertThat(b.devices()).isEqualTo(a.devices()).isEqualTo(90);
+        assertThat(b.sessions()).isEqualTo(a.sessions());
+        assertThat(b.chaosDevices()).isEqualTo(a.chaosDevices());
+        assertThat(b.chaosRefused()).isEqualTo(a.chaosRefused());
+        assertThat(b.honestAccepted()).isEqualTo(a.honestAccepted());
+        assertThat(b.honestCompleted()).isEqualTo(a.honestCompleted());
+        assertThat(b.published()).isEqualTo(a.published());
+        assertThat(b.acked()).isEqualTo(a.acked());
+        assertThat(b.delivered()).isEqualTo(a.delivered());
+        assertThat(m.stages().get("publish").count()).isEqualTo(whole.result().stages().get("publish").count());
+        assertThat(m.chaos()).isEqualTo(whole.result().chaos());
+        assertThat(m.verdict().ok()).isTrue();
+        assertThat(java.nio.file.Files.readString(merged.resolve("report.html"))).contains("<polyline");
+    }
+
+    @Test
+    void aBrokerThatAcceptsForgedTokensFailsTheRun() throws Exception {
+        try (AcceptAllMqttBroker fake = new AcceptAllMqttBroker()) {
+            ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+            Path out = dir.resolve("fake");
+            int code = SimulatorCli.commandLine(new PrintStream(buffer, true, StandardCharsets.UTF_8)).execute("run",
+                    "--broker-url", broker.url, "--mqtt", "127.0.0.1:" + fake.port(), "--admin-credential", broker.admin,
+                    "--fleet-seed", InProcessBroker.SEED, "--device-prefix", "fake", "--devices", "40", "--arrival-rate", "40",
+                    "--concurrency", "20", "--chaos-share", "0.25", "--chaos-kinds", "forged", "--no-metrics", "--out", out.toString());
+            String text = buffer.toString(StandardCharsets.UTF_8);
+            RunResult r = RunResult.read(out.resolve("run.json"));
+            assertThat(code).as(text).isEqualTo(SimulatorCli.FAILED);
+            assertThat(r.verdict().ok()).isFalse();
+            assertThat(r.chaos().get("forged").otherOutcomes()).containsKey("accepted");
+            assertThat(r.failures()).containsKey("chaos:forged:accepted");
+            assertThat(text).contains("summary: FAIL").contains("chaos:forged:accepted");
+            assertThat(r.totals().honestAccepted()).isEqualTo(40 - r.totals().chaosDevices()); // honest ones were fine
+        }
+    }
+
+    @Test
+    void renewalScenarioRenewsTokensOnLiveSessions() throws Exception {
+        for (String version : List.of("5", "3.1.1")) {
+            Outcome o = run("renew" + version.charAt(0), "--scenario", "renewal", "--devices", "12", "--arrival-rate", "12",
+                    "--concurrency", "12", "--hold", "8s", "--renew-every", "3s", "--mqtt-version", version);
+            assertThat(o.code()).as(o.text()).isZero();
+            assertThat(o.result().totals().renewals()).as(version).isGreaterThanOrEqualTo(12);
+            assertThat(o.result().stages().get("renewal").count()).isEqualTo(o.result().totals().renewals());
+        }
+    }
+
+    @Test
+    void revocationWaveDropsLiveSessions() throws Exception {
+        Outcome o = run("wave", "--scenario", "revocation", "--devices", "30", "--arrival-rate", "30", "--concurrency", "30",
+                "--hold", "12s", "--revoke-at", "4s", "--revoke-count", "10");
+        assertThat(o.code()).as(o.text()).isZero();
+        assertThat(o.result().totals().revokedLive()).isEqualTo(10);
+        assertThat(o.result().stages().get("revocation_drop").count()).isEqualTo(10);
+        assertThat(o.result().totals().honestCompleted()).isEqualTo(20);
+        assertThat(o.text()).contains("revocation wave: revoking 10 live devices");
+    }
+
+    @Test
+    void connectStormOnMqtt311WithCwtTokens() throws Exception {
+        Outcome o = run("storm", "--scenario", "storm", "--devices", "80", "--concurrency", "40", "--mqtt-version", "3.1.1",
+                "--token-format", "cwt", "--key-type", "ed25519", "--chaos-share", "0.1", "--chaos-kinds", "revoked,replayed");
+        assertThat(o.code()).as(o.text()).isZero();
+        assertThat(o.result().chaos().get("revoked").expected()).isEqualTo("connect:code5");
+        assertThat(o.result().totals().chaosRefused()).isEqualTo(o.result().totals().chaosDevices());
+        assertThat(o.result().stages().get("start_lag").max()).isGreaterThan(0);
+    }
+}

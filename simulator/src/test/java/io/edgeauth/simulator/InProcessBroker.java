@@ -1,0 +1,53 @@
+package io.edgeauth.simulator;
+
+import io.edgeauth.broker.Broker;
+import io.edgeauth.broker.config.ConfigLoader;
+import io.edgeauth.simulator.fleet.ObserverIssuer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A real broker in the test's JVM, configured as a simulator run needs it: free ports, two tenants
+ * ({@code default}, {@code other}), the observer issuer of {@link #SEED} trusted, short-lived tokens and
+ * no clock leeway (so expired-token devices and renewals happen within seconds).
+ */
+final class InProcessBroker implements AutoCloseable {
+    static final String SEED = "simulator-test-seed";
+    static final String OBSERVER_ISSUER = "urn:edgeauth:simulator";
+
+    final Broker broker;
+    final String url;
+    final String admin;
+
+    InProcessBroker(Path dir, Map<String, String> extra) throws IOException {
+        Path jwks = dir.resolve("observer-jwks.json");
+        Files.writeString(jwks, new ObserverIssuer(SEED, OBSERVER_ISSUER).jwksJson());
+        Map<String, String> env = new HashMap<>();
+        env.put("EDGEAUTH_DATA_DIR", dir.resolve("data").toString());
+        env.put("EDGEAUTH_HTTP_HOST", "127.0.0.1");
+        env.put("EDGEAUTH_HTTP_PORT", "0");
+        env.put("EDGEAUTH_MQTT_HOST", "127.0.0.1");
+        env.put("EDGEAUTH_MQTT_PORT", "0");
+        env.put("EDGEAUTH_COAP_PORT", "-1");
+        env.put("EDGEAUTH_COAP_DTLS_PORT", "-1");
+        env.put("EDGEAUTH_TENANTS", "[{\"id\":\"default\"},{\"id\":\"other\"}]");
+        env.put("EDGEAUTH_TRUSTED_ISSUERS", "[{\"issuer\":\"" + OBSERVER_ISSUER + "\",\"jwksFile\":\"" + jwks + "\",\"tenant\":\"default\"}]");
+        env.put("EDGEAUTH_TOKENS_CLOCK_LEEWAY", "0s");
+        env.putAll(extra);
+        this.broker = Broker.start(new ConfigLoader().load(null, env));
+        this.url = "http://localhost:" + broker.httpPort(); // the public URL (token audience) of a broker on port 0
+        this.admin = broker.newAdminCredential().orElseThrow();
+    }
+
+    String mqtt() {
+        return "127.0.0.1:" + broker.mqttPort();
+    }
+
+    @Override
+    public void close() {
+        broker.close();
+    }
+}

@@ -1,0 +1,99 @@
+package io.edgeauth.simulator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.edgeauth.simulator.report.RunResult;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Options, their refusals, and a run against nothing at all. No broker needed. */
+class RunCommandTest {
+    @TempDir
+    Path dir;
+    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+
+    private int exec(String... args) {
+        return SimulatorCli.commandLine(new PrintStream(buffer, true, StandardCharsets.UTF_8)).execute(args);
+    }
+
+    private String text() {
+        return buffer.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void badOptionsExitWith2AndSayWhy() {
+        String[][] cases = {
+            {"--mqtt", "nohost", "must be host:port"},
+            {"--mqtt", "h:99999", "port out of range"},
+            {"--shard", "3/3", "shard must be i/n"},
+            {"--concurrency", "15000", "open files"},
+            {"--token-format", "xml", "jwt or cwt"},
+            {"--mqtt-version", "4", "5 or 3.1.1"},
+            {"--chaos-share", "1.5", "chaos share"},
+            {"--chaos-kinds", "sneaky", "unknown chaos kind"},
+            {"--local-addrs", "127.0.0.9-127.0.0.3", "empty"},
+            {"--local-addrs", "evil.example", "IP address"},
+            {"--payload-bytes", "4", "--payload-bytes"},
+        };
+        for (String[] c : cases) {
+            buffer.reset();
+            assertThat(exec("run", "--broker-url", "http://localhost:1", c[0], c[1], "--out", dir.toString())).as(c[0] + " " + c[1]).isEqualTo(2);
+            assertThat(text()).as(c[0]).contains(c[2]);
+        }
+        buffer.reset();
+        assertThat(exec("run", "--broker-url", "http://localhost:1", "--admin-credential", "x", "--chaos-share", "0.1",
+                "--chaos-kinds", "wrong-tenant")).isEqualTo(2);
+        assertThat(text()).contains("--other-tenant");
+        buffer.reset();
+        assertThat(exec("run", "--broker-url", "http://localhost:1", "--chaos-share", "0.1", "--chaos-kinds", "revoked")).isEqualTo(2);
+        assertThat(text()).contains("--admin-credential");
+        buffer.reset();
+        assertThat(exec("run", "--broker-url", "http://localhost:1", "--scenario", "revocation")).isEqualTo(2);
+        assertThat(text()).contains("--revoke-count");
+    }
+
+    @Test
+    void localAddressesExpand() {
+        assertThat(LocalAddresses.parse("3")).extracting(InetAddress::getHostAddress).containsExactly("127.0.0.2", "127.0.0.3", "127.0.0.4");
+        assertThat(LocalAddresses.parse("127.0.0.10-127.0.0.12")).hasSize(3);
+        assertThat(LocalAddresses.parse("127.0.0.7,127.0.0.8")).hasSize(2);
+        assertThat(LocalAddresses.parse("0")).isEmpty();
+        assertThatThrownBy(() -> LocalAddresses.parse("999")).hasMessageContaining("at most");
+        assertThatThrownBy(() -> LocalAddresses.parse("127.0.0.1-127.0.1.5")).hasMessageContaining("last octet");
+    }
+
+    @Test
+    void unreachableBrokerFailsTheRunWithReasons() throws Exception {
+        int dead;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            dead = s.getLocalPort();
+        }
+        int code = exec("run", "--broker-url", "http://127.0.0.1:" + dead, "--mqtt", "127.0.0.1:" + dead, "--devices", "5",
+                "--arrival-rate", "50", "--no-metrics", "--drain", "1s", "--out", dir.toString());
+        assertThat(code).as(text()).isEqualTo(1);
+        RunResult r = RunResult.read(dir.resolve("run.json"));
+        assertThat(r.failures()).containsEntry("token:transport", 5L);
+        assertThat(r.verdict().ok()).isFalse();
+        assertThat(text()).contains("summary: FAIL devices=5").contains("[");
+        assertThat(Files.readString(dir.resolve("report.html"))).contains("FAIL").contains("token:transport");
+    }
+
+    @Test
+    void reportAndMergeRefuseFilesThatAreNotResults() throws Exception {
+        Path bogus = dir.resolve("bogus.json");
+        Files.writeString(bogus, "{\"format\":\"something-else\"}");
+        assertThat(exec("report", bogus.toString(), "-o", dir.resolve("x.html").toString())).isEqualTo(2);
+        assertThat(text()).contains("not a simulator run result");
+        Files.writeString(bogus, "{not json");
+        assertThat(exec("merge", bogus.toString(), "-o", dir.resolve("m").toString())).isEqualTo(2);
+        assertThat(exec("report", dir.resolve("missing.json").toString())).isEqualTo(2);
+    }
+}
