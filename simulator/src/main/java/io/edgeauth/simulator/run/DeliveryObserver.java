@@ -51,7 +51,9 @@ final class DeliveryObserver implements AutoCloseable {
     /** Connects and subscribes; completes once the subscription is granted. */
     CompletableFuture<Void> start() {
         String token = issuer.token(filter, TOKEN_LIFETIME);
-        MqttSession s = mqtt.connect("sim-observer-" + (generation++) + "-" + ProcessHandle.current().pid(), issuer.subject(),
+        // a wallet's client id is its own: <DID>#<suffix> (the broker refuses any other)
+        MqttSession s = mqtt.connect(issuer.subject() + "#sim-observer-" + (generation++) + "-" + ProcessHandle.current().pid(),
+                issuer.subject(),
                 token.getBytes(StandardCharsets.US_ASCII), mqtt5, 60, false);
         s.onMessage(m -> delivered(m.payload()));
         return s.connected()
