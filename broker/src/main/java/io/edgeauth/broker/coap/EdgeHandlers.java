@@ -337,7 +337,9 @@ final class EdgeHandlers {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "token request must be a CBOR map");
         }
         CBORObject grant = m.get(CBORObject.FromObject(ACE_GRANT_TYPE));
-        boolean clientCredentials = grant != null && ((grant.isNumber() && grant.AsInt32() == GRANT_CLIENT_CREDENTIALS)
+        // an integer of any size may arrive: compare without converting (AsInt32 throws beyond 32 bits)
+        boolean clientCredentials = grant != null && ((grant.getType() == CBORType.Integer && !grant.isTagged()
+                && grant.CanValueFitInInt32() && grant.AsInt32Value() == GRANT_CLIENT_CREDENTIALS)
                 || (grant.getType() == CBORType.TextString && grant.AsString().equals("client_credentials")));
         if (!clientCredentials) {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "grant_type must be client_credentials");
