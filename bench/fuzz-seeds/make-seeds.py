@@ -117,3 +117,34 @@ for v in variants:
         if k == "act": x = {2: x["sub"]}
         c[keys.get(k, k)] = x
     write(os.path.join(BROKER, "token/SignedClaimsFuzzTestInputs/cwt"), cbor(c))
+
+# --- MQTT: first byte 0 = raw (own CONNECT), 1 = after an accepted 3.1.1 CONNECT, 2 = after an accepted MQTT 5 CONNECT
+def varint(n):
+    out = b""
+    while True:
+        d, n = n % 128, n // 128
+        out += bytes([d | 0x80 if n else d])
+        if not n: return out
+def mstr(s):
+    b = s.encode() if isinstance(s, str) else s
+    return len(b).to_bytes(2, "big") + b
+def packet(first, body): return bytes([first]) + varint(len(body)) + body
+def props(*items):
+    b = b"".join(items); return varint(len(b)) + b
+MQ = os.path.join(BROKER, "mqtt/MqttPacketFuzzTestInputs/packets")
+tok = "dev1|t1|600"
+c5 = packet(0x10, mstr("MQTT") + bytes([5, 0xC2, 0, 60, 0]) + mstr("dev1") + mstr("dev1") + mstr(tok))
+c4 = packet(0x10, mstr("MQTT") + bytes([4, 0xC2, 0, 60]) + mstr("dev1") + mstr("dev1") + mstr(tok))
+pub5 = packet(0x30, mstr("d/dev1/up/temp") + props() + b"21.5")
+pub5q1 = packet(0x32, mstr("d/dev1/up/temp") + b"\x00\x01" + props(b"\x26" + mstr("geo") + mstr("u33d")) + b"21.5")
+pub4q1 = packet(0x32, mstr("d/dev1/up/temp") + b"\x00\x01" + b"21.5")
+sub5 = packet(0x82, b"\x00\x02" + props() + mstr("d/dev1/down/#") + b"\x01")
+sub4 = packet(0x82, b"\x00\x02" + mstr("d/dev1/down/#") + b"\x01")
+auth5 = packet(0xF0, b"\x19" + props(b"\x15" + mstr("edgeauth-token") + b"\x16" + mstr(tok)))
+renew4 = packet(0x32, mstr("$auth/renew") + b"\x00\x03" + tok.encode())
+unsub5 = packet(0xA2, b"\x00\x04" + props() + mstr("d/dev1/down/#"))
+for seed in (bytes([0]) + c5, bytes([0]) + c4, bytes([0]) + c5 + pub5, bytes([2]) + pub5 + pub5q1, bytes([2]) + sub5 + unsub5,
+             bytes([2]) + auth5, bytes([1]) + pub4q1 + sub4, bytes([1]) + renew4, bytes([2]) + packet(0xE0, b"\x00"),
+             bytes([0]) + packet(0x10, mstr("MQTT") + bytes([5, 0xC2, 0, 60]) + props(b"\x15" + mstr("edgeauth-token") + b"\x16" + mstr(tok)) + mstr("dev1") + mstr("dev1") + mstr("")),
+             bytes([2]) + packet(0x30, mstr("d/dev2/up/x") + props() + b"x"), bytes([0]) + b"\x10\xff\xff\xff\x7f"):
+    write(MQ, seed)
