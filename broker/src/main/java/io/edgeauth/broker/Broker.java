@@ -24,6 +24,7 @@ import io.edgeauth.broker.http.HttpApi;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
 import io.edgeauth.broker.revocation.RevocationService;
+import io.edgeauth.broker.mqtt.persist.SessionJournal;
 import io.edgeauth.broker.store.MvStoreStore;
 import io.edgeauth.broker.store.Store;
 import io.edgeauth.broker.wallet.ClaimCodes;
@@ -132,6 +133,13 @@ public final class Broker implements AutoCloseable {
         if (m.port() >= 0 || m.tlsPort() >= 0 || m.websocketPort() >= 0) {
             mqtt = new MqttEdge(vertx, EdgeSettings.mqtt(config), pipeline, revocations, revocations, rateLimits,
                     ratePlans, router, audit, meters).geoPolicy(geo);
+            if (m.persistSessions()) {
+                Path journalFile = dataDir.resolve("mqtt-sessions.mv.db");
+                SessionJournal journal = new SessionJournal(journalFile);
+                ownerOnly(journalFile);
+                closeables.add(0, journal::close); // after the edge stops (closeables run first to last)
+                mqtt.sessionJournal(journal);
+            }
             await(mqtt.start(), "MQTT listeners");
             closeables.add(0, () -> await(mqtt.stop(), "MQTT stop"));
         }

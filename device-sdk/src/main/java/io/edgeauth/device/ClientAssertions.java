@@ -30,7 +30,7 @@ import java.util.Objects;
  * <p>Immutable and thread-safe.
  */
 public final class ClientAssertions {
-    /** The longest lifetime the broker accepts (DESIGN: exp within 5 minutes). */
+    /** The longest lifetime the broker accepts (docs/contract.md: exp within 5 minutes). */
     public static final Duration MAX_LIFETIME = Duration.ofMinutes(5);
     /** The default lifetime: short, leaves room for clock skew. */
     public static final Duration DEFAULT_LIFETIME = Duration.ofSeconds(60);

@@ -10,30 +10,27 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Access to the shared test vectors, plus a minimal JSON reader (tests only, no dependency). */
+/** Access to the repository's test vectors ({@code testdata/}), plus a minimal JSON reader (tests only, no dependency). */
 final class Vectors {
     private Vectors() {
     }
 
     static Path geohash(String file) {
-        return sharedDir().resolve("vectors/geohash").resolve(file);
+        return testdataDir().resolve("geohash").resolve(file);
     }
 
-    /** {@code shared.dir} from surefire, else ../../shared (module dir) or ../shared (repo root). */
-    static Path sharedDir() {
-        String prop = System.getProperty("shared.dir");
-        List<Path> candidates = new ArrayList<>();
-        if (prop != null && !prop.isBlank()) {
-            candidates.add(Path.of(prop));
+    /**
+     * The repository's {@code testdata/} folder: the {@code testdata.dir} property that surefire sets
+     * (inside the checkout), else {@code ../testdata} from the module directory. Never outside the repository.
+     */
+    static Path testdataDir() {
+        String prop = System.getProperty("testdata.dir");
+        Path dir = prop != null && !prop.isBlank() ? Path.of(prop) : Path.of("..", "testdata");
+        if (!Files.isDirectory(dir.resolve("geohash"))) {
+            throw new IllegalStateException("test vectors not found in " + dir.toAbsolutePath().normalize()
+                    + " (the repository's testdata/ folder)");
         }
-        candidates.add(Path.of("../../shared"));
-        candidates.add(Path.of("../shared"));
-        for (Path p : candidates) {
-            if (Files.isDirectory(p.resolve("vectors/geohash"))) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("shared test vectors not found; tried " + candidates);
+        return dir;
     }
 
     static List<String> lines(String file) {

@@ -21,17 +21,22 @@ final class TestSupport {
     private TestSupport() {
     }
 
-    /** shared/ from the surefire property, else ../../shared relative to the module directory. */
-    static Path sharedDir() {
-        String p = System.getProperty("shared.dir");
-        if (p != null && !p.isBlank() && Files.isDirectory(Paths.get(p))) {
-            return Paths.get(p);
+    /**
+     * The repository's {@code testdata/} folder: the {@code testdata.dir} property that surefire sets
+     * (inside the checkout), else {@code ../testdata} from the module directory. Never outside the repository.
+     */
+    static Path testdataDir() {
+        String p = System.getProperty("testdata.dir");
+        Path dir = p != null && !p.isBlank() ? Paths.get(p) : Paths.get("..", "testdata");
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalStateException("test vectors not found in " + dir.toAbsolutePath().normalize()
+                    + " (the repository's testdata/ folder)");
         }
-        return Paths.get(System.getProperty("user.dir")).resolve("../../shared").normalize();
+        return dir;
     }
 
     static Path siweDir() {
-        return sharedDir().resolve("vectors/siwe");
+        return testdataDir().resolve("siwe");
     }
 
     static JsonNode vectors(String name) {

@@ -23,7 +23,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * The authentication chain of DESIGN.md: connection-attempt limit, token verification, revocation,
+ * The authentication chain of the contract (docs/contract.md): connection-attempt limit, token verification, revocation,
  * tenant, identity, binding, geo. Everything it consults is in memory, so it runs on the caller's
  * thread and completes at once; the one CPU-heavy step (a signature check, ~40 µs with the native
  * provider) is skipped on verified-token cache hits. Thread-safe.

@@ -36,7 +36,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The CoAP edge of the broker (DESIGN.md "CoAP"): a Californium server with a plain UDP listener
+ * The CoAP edge of the broker (docs/contract.md "CoAP"): a Californium server with a plain UDP listener
  * (development) and a Scandium DTLS 1.2 listener (X.509 mutual authentication, RFC 7250 raw public keys,
  * PSK derived per device from a fleet master secret, RFC 9146 connection IDs). Devices upload their token to
  * {@code /authz-info} (RFC 9200 §5.10.1, RFC 9202); the token is checked by the shared {@link AuthPipeline}

@@ -40,7 +40,7 @@ public record BrokerConfig(
      */
     public record Mqtt(String host, int port, int tlsPort, int websocketPort, String clientAuth, Path keyStore,
                        String keyStorePassword, Path trustStore, String trustStorePassword, int maxPacketSize,
-                       int receiveMaximum, int queueLength, int offlineQueueLength) { }
+                       int receiveMaximum, int queueLength, int offlineQueueLength, boolean persistSessions) { }
 
     /**
      * CoAP listeners; port 0 picks a free port, -1 disables the listener. DTLS device PSKs are derived

@@ -91,6 +91,8 @@ final class MqttConnection {
     private String lastValidTopic;
     private RateLimiter limiter;
     private MqttSessionState state;
+    /** PUBACK/PUBREC in order, each after the journal holds its message (set once accepted). */
+    private DurableAcks acks;
     private String clientId;
     private boolean enhancedAuth;
     private boolean accepted;
@@ -296,6 +298,7 @@ final class MqttConnection {
             SubscriberQueue queue = new SubscriberQueue(s.tenant() + "/" + clientId, limits.queueLength(),
                     expirySeconds > 0 ? limits.offlineQueueLength() : 0, limits.receiveMaximum(),
                     limits.overflowPolicy(), this::countDrop);
+            queue.stuckAfter(edge.settings.backpressureTimeout());
             state = new MqttSessionState(key, s.tenant(), s.principal(), queue);
             edge.sessions.put(key, state);
         }
@@ -303,6 +306,8 @@ final class MqttConnection {
             state.owner = this;
             state.expirySeconds = expirySeconds;
         }
+        edge.persistence.track(state);
+        acks = new DurableAcks(edge.persistence.journal(), context);
         accepted = true;
         endpoint.accept(present, connackProperties(assigned, expirySeconds));
         installHandlers();
@@ -310,6 +315,19 @@ final class MqttConnection {
         state.queue.attach(new Sink(), executor, window);
         if (socket != null) {
             socket.drainHandler(v -> state.queue.wakeUp());
+        }
+        if (writer != null) {
+            // deliveries are written to the channel directly (writeBatched), past Vert.x's write queue, whose
+            // drain handler therefore never fires: resume on the channel's own writability instead
+            writer.channelHandlerContext().pipeline().addFirst(new io.netty.channel.ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelWritabilityChanged(io.netty.channel.ChannelHandlerContext ctx) {
+                    if (ctx.channel().isWritable() && state != null) {
+                        state.queue.wakeUp();
+                    }
+                    ctx.fireChannelWritabilityChanged();
+                }
+            });
         }
         scheduleExpiry();
         sessionGauge = edge.metrics.sessions(s.tenant(), protocol.label());
@@ -383,7 +401,7 @@ final class MqttConnection {
         edge.metrics.in();
         String topic = m.topicName();
         if (MqttEdge.RENEW_TOPIC.equals(topic)) {
-            renew(m.payload().getBytes(), () -> acknowledge(m));
+            renew(m.payload().getBytes(), () -> acks.sendInOrder(() -> acknowledge(m)));
             return;
         }
         if (!topic.equals(lastValidTopic)) { // a device publishes to few topics: validate each new one once
@@ -412,8 +430,9 @@ final class MqttConnection {
         }
         RoutedMessage message = new RoutedMessage(session.tenant(), topic, m.payload().getBytes(),
                 m.qosLevel().value(), m.isRetain(), properties, session.principal());
+        long journalMark = acks.mark();
         PublishResult result = edge.router.publish(message);
-        acknowledge(m);
+        acks.send(journalMark, () -> acknowledge(m));
         if (result.congestedAny()) {
             backpressure(result.congested());
         }
@@ -439,6 +458,9 @@ final class MqttConnection {
     }
 
     private void acknowledge(MqttPublishMessage m) {
+        if (closed) {
+            return; // an acknowledgement that waited for the journal outlived its connection
+        }
         switch (m.qosLevel()) {
             case AT_LEAST_ONCE -> endpoint.publishAcknowledge(m.messageId());
             case EXACTLY_ONCE -> endpoint.publishReceived(m.messageId()); // PUBCOMP on PUBREL; routed once, at-least-once
@@ -449,6 +471,17 @@ final class MqttConnection {
     private void refusePublish(MqttPublishMessage m, MqttPubAckReasonCode code, String reason) {
         edge.metrics.drop(reason);
         DROPS.debug("publish from {} to {} refused: {}", clientId, m.topicName(), reason);
+        if (acks != null) { // in the order of the PUBLISH packets, behind acknowledgements that wait for the journal
+            acks.sendInOrder(() -> sendRefusal(m, code));
+        } else {
+            sendRefusal(m, code);
+        }
+    }
+
+    private void sendRefusal(MqttPublishMessage m, MqttPubAckReasonCode code) {
+        if (closed) {
+            return;
+        }
         if (m.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
             if (v5) {
                 endpoint.publishAcknowledge(m.messageId(), code, MqttProperties.NO_PROPERTIES);
@@ -547,6 +580,7 @@ final class MqttConnection {
                 }
             }
         }
+        edge.persistence.subscriptionsChanged(state);
     }
 
     private MqttSubAckReasonCode subscribe(String filter, int qos, int addedInThisPacket) {
@@ -581,6 +615,7 @@ final class MqttConnection {
                 edge.router.unsubscribe(sub);
             }
         }
+        edge.persistence.subscriptionsChanged(state);
         endpoint.unsubscribeAcknowledge(m.messageId());
     }
 
@@ -651,8 +686,16 @@ final class MqttConnection {
             }
         }
 
+        /**
+         * The channel's own writability (its outbound bytes under the high-water mark), not only Vert.x's
+         * write queue: deliveries bypass that queue, so it alone never fills and a subscriber that stops
+         * reading would grow the channel's outbound buffer without bound.
+         */
         @Override
         public boolean ready() {
+            if (writer != null && !writer.channelHandlerContext().channel().isWritable()) {
+                return false;
+            }
             return socket == null || !socket.writeQueueFull();
         }
 

@@ -9,6 +9,7 @@ import io.edgeauth.broker.policy.PublishGate;
 import io.edgeauth.broker.policy.RatePlan;
 import io.edgeauth.broker.revocation.RevocationChecker;
 import io.edgeauth.broker.revocation.RevocationEvents;
+import io.edgeauth.broker.mqtt.persist.SessionJournal;
 import io.edgeauth.broker.router.TopicRouter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -67,6 +68,7 @@ public final class MqttEdge {
     /** Servers per listening port: one per core, the event loops Vert.x runs by default (2 x cores) halved. */
     private static final int EVENT_LOOPS = Math.max(1, Runtime.getRuntime().availableProcessors());
     volatile PublishGate publishGate = new PublishGate(new GeoPolicy(""));
+    volatile SessionPersistence persistence = new SessionPersistence(null);
     private volatile int port = -1;
     private volatile int tlsPort = -1;
     private volatile int webSocketPort = -1;
@@ -109,6 +111,19 @@ public final class MqttEdge {
      */
     public MqttEdge geoPolicy(GeoPolicy policy) {
         this.publishGate = new PublishGate(Objects.requireNonNull(policy, "policy"));
+        return this;
+    }
+
+    /**
+     * Keeps persistent sessions, the QoS 1 messages they owe and the retained messages in {@code journal},
+     * and restores what it already holds (offline sessions, each expiring after its interval counted
+     * from now unless its client resumes it). Call before {@link #start()}.
+     */
+    public MqttEdge sessionJournal(SessionJournal journal) {
+        SessionPersistence p = new SessionPersistence(Objects.requireNonNull(journal, "journal"));
+        p.restore(this);
+        router.retainedJournal(journal);
+        this.persistence = p;
         return this;
     }
 
@@ -276,6 +291,7 @@ public final class MqttEdge {
         sessions.remove(state.key, state);
         state.subscriptions.values().forEach(router::unsubscribe);
         state.subscriptions.clear();
+        persistence.ended(state);
     }
 
     /**

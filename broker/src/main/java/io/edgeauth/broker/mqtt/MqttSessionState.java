@@ -7,8 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The part of an MQTT session that outlives a connection when the session is persistent: its
- * subscriptions and its bounded queue. Kept in memory only (a broker restart loses persistent
- * sessions and their queued messages). Guarded by its own monitor for owner changes.
+ * subscriptions and its bounded queue. Kept in memory, and in the session journal when persistence is
+ * on (see {@link SessionPersistence}). Guarded by its own monitor for owner changes.
  */
 final class MqttSessionState {
     final String key;
@@ -22,6 +22,8 @@ final class MqttSessionState {
     /** A will held back by its Will Delay Interval (MQTT 5), published when the delay or the session ends. */
     Runnable pendingWill;
     long willTimer = -1;
+    /** Whether the session journal holds this session (see {@link SessionPersistence}). */
+    volatile boolean journaled;
 
     MqttSessionState(String key, String tenant, String principal, SubscriberQueue queue) {
         this.key = key;

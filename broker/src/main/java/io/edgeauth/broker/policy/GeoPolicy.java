@@ -6,7 +6,7 @@ import io.edgeauth.geo.GeoHash;
 import java.util.List;
 
 /**
- * GeoHash region rules of DESIGN.md: a token's {@code geo} cells must overlap the node's cell (one a
+ * GeoHash region rules of the contract (docs/contract.md): a token's {@code geo} cells must overlap the node's cell (one a
  * prefix of the other), and a location a client reports must lie inside one of its token's cells.
  * A token without a {@code geo} claim is not region-restricted. Immutable and thread-safe.
  */

@@ -7,7 +7,7 @@ import java.util.Set;
 
 /**
  * Publish/subscribe permissions of one session, derived once at authentication from the contract of
- * DESIGN.md: a device publishes {@code d/{id}/up/#} and subscribes {@code d/{id}/down/#}; an owner
+ * docs/contract.md: a device publishes {@code d/{id}/up/#} and subscribes {@code d/{id}/down/#}; an owner
  * subscribes {@code d/{owned}/up/#} and publishes {@code d/{owned}/down/#}; the token's {@code scope}
  * may grant more with entries {@code pub:<filter>}, {@code sub:<filter>} (or {@code pubsub:<filter>}).
  * Topics are relative to the session's tenant: the router scopes them, so no grant crosses tenants.

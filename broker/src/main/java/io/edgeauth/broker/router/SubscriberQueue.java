@@ -33,8 +33,14 @@ import java.util.function.Consumer;
  */
 public final class SubscriberQueue implements Subscriber {
 
-    /** A message ready to leave, with its delivery QoS and whether it is a re-delivery. */
-    public record Delivery(RoutedMessage message, int qos, boolean duplicate) {
+    /**
+     * A message ready to leave, with its delivery QoS, whether it is a re-delivery, and its id in the
+     * session's {@link QueueJournal} (0 when not journaled).
+     */
+    public record Delivery(RoutedMessage message, int qos, boolean duplicate, long journalId) {
+        public Delivery(RoutedMessage message, int qos, boolean duplicate) {
+            this(message, qos, duplicate, 0);
+        }
     }
 
     /** Where deliveries go while the client is connected. Called on the executor only. */
@@ -79,6 +85,13 @@ public final class SubscriberQueue implements Subscriber {
     private Sink sink;
     private int inflightWindow;
     private boolean drainScheduled;
+    /** Set for persistent sessions: QoS 1 messages are journaled until they leave for good. */
+    private QueueJournal journal;
+    private String journalKey;
+    /** How long this queue may hold publishers back; past it, it is stuck and only its bound applies. */
+    private long stuckAfterNanos = Long.MAX_VALUE;
+    /** When the queue last crossed its high-water mark (0: below it). */
+    private long congestedSinceNanos;
     /** Most deliveries taken from the queue per lock acquisition in {@link #drain()}. */
     static final int DRAIN_BATCH = 64;
 
@@ -110,6 +123,81 @@ public final class SubscriberQueue implements Subscriber {
         return id;
     }
 
+    /**
+     * A subscriber that stays above its high-water mark for longer than {@code limit} is stuck (a client
+     * that stopped reading): from then on its offers no longer ask publishers to pause (its overflow policy
+     * drops instead), so one stuck subscriber cannot throttle a publisher, and every other subscriber of it,
+     * for more than {@code limit}. Congestion is signalled again once it has drained to its low-water mark.
+     */
+    public void stuckAfter(java.time.Duration limit) {
+        synchronized (lock) {
+            stuckAfterNanos = limit.toNanos();
+        }
+    }
+
+    /** Under the lock: whether a full queue should still ask publishers to pause. */
+    private boolean signalsCongestion() {
+        long now = System.nanoTime();
+        if (congestedSinceNanos == 0) {
+            congestedSinceNanos = now | 1; // never 0 while congested
+            return true;
+        }
+        return now - congestedSinceNanos < stuckAfterNanos;
+    }
+
+    /**
+     * Journals this queue's QoS 1 messages under {@code key} from now on (null: stop journaling and forget
+     * what was journaled). Messages already queued are journaled at once, so the journal always holds
+     * exactly the QoS 1 messages this queue still owes its client.
+     */
+    public void journal(QueueJournal newJournal, String key) {
+        synchronized (lock) {
+            if (journal == newJournal && Objects.equals(journalKey, key)) {
+                return;
+            }
+            rejournal(queue, newJournal, key);
+            rejournal(unacked, newJournal, key);
+            journal = newJournal;
+            journalKey = key;
+        }
+    }
+
+    private void rejournal(ArrayDeque<Delivery> deliveries, QueueJournal newJournal, String key) {
+        int n = deliveries.size();
+        for (int i = 0; i < n; i++) {
+            Delivery d = deliveries.pollFirst();
+            forget(d);
+            long id = newJournal != null && d.qos() > 0 ? newJournal.append(key, d.message()) : 0;
+            deliveries.addLast(new Delivery(d.message(), d.qos(), d.duplicate(), id));
+        }
+    }
+
+    /**
+     * Puts a message restored from the journal at the tail (start-up, before the client is back): it keeps
+     * its journal id. Not bounded: the journal holds at most what the bounds let in before the restart.
+     */
+    public void restore(RoutedMessage message, long journalId) {
+        synchronized (lock) {
+            queue.addLast(new Delivery(message, 1, true, journalId));
+        }
+    }
+
+    /** The session ended: what it still owed its client leaves the journal. */
+    public void discard() {
+        synchronized (lock) {
+            queue.forEach(this::forget);
+            unacked.forEach(this::forget);
+            queue.clear();
+            unacked.clear();
+        }
+    }
+
+    private void forget(Delivery d) {
+        if (d.journalId() > 0 && journal != null) {
+            journal.remove(d.journalId());
+        }
+    }
+
     /** Connects the sink (client online); queued messages start flowing on {@code executor}. */
     public void attach(Sink newSink, Executor newExecutor, int window) {
         synchronized (lock) {
@@ -126,9 +214,10 @@ public final class SubscriberQueue implements Subscriber {
         List<Runnable> waiters;
         synchronized (lock) {
             sink = null;
+            congestedSinceNanos = 0;
             requeueUnacked();
             while (queue.size() > offlineCapacity) {
-                queue.pollLast();
+                forget(queue.pollLast());
                 onDrop.accept(DROP_OVERFLOW_OLDEST);
             }
             waiters = takeWaiters();
@@ -152,11 +241,14 @@ public final class SubscriberQueue implements Subscriber {
                     onDrop.accept(DROP_QUEUE_FULL);
                     return Offer.DROPPED;
                 }
-                queue.pollFirst();
+                forget(queue.pollFirst());
                 onDrop.accept(DROP_OVERFLOW_OLDEST);
             }
+            if (journal != null && delivery.qos() > 0) { // journaled only once it is sure to be queued
+                delivery = new Delivery(message, 1, false, journal.append(journalKey, message));
+            }
             queue.addLast(delivery);
-            result = online && queue.size() >= highWater ? Offer.CONGESTED : Offer.ACCEPTED;
+            result = online && queue.size() >= highWater && signalsCongestion() ? Offer.CONGESTED : Offer.ACCEPTED;
         }
         scheduleDrain();
         if (result == Offer.CONGESTED) { // a drain on this thread may have emptied it meanwhile
@@ -187,6 +279,7 @@ public final class SubscriberQueue implements Subscriber {
             if (!unacked.removeFirstOccurrence(delivery)) {
                 return;
             }
+            forget(delivery);
         }
         scheduleDrain();
     }
@@ -258,6 +351,7 @@ public final class SubscriberQueue implements Subscriber {
                     drainScheduled = false;
                     if (queue.size() <= lowWater) {
                         waiters = takeWaiters();
+                        congestedSinceNanos = 0;
                     }
                     break;
                 }
@@ -284,7 +378,7 @@ public final class SubscriberQueue implements Subscriber {
         Iterator<Delivery> it = unacked.descendingIterator();
         while (it.hasNext()) {
             Delivery d = it.next();
-            queue.addFirst(new Delivery(d.message(), d.qos(), true));
+            queue.addFirst(new Delivery(d.message(), d.qos(), true, d.journalId()));
         }
         unacked.clear();
     }

@@ -32,6 +32,7 @@ public final class TopicRouter {
     private final int maxRetainedPerTenant;
     private final Consumer<String> onDrop;
     private final ConcurrentHashMap<String, TenantTopics> tenants = new ConcurrentHashMap<>();
+    private volatile RetainedJournal retainedJournal;
 
     /**
      * @param maxRetainedPerTenant bound on retained messages per tenant (new topics beyond it are not retained)
@@ -40,6 +41,16 @@ public final class TopicRouter {
     public TopicRouter(int maxRetainedPerTenant, Consumer<String> onDrop) {
         this.maxRetainedPerTenant = maxRetainedPerTenant;
         this.onDrop = onDrop == null ? r -> { } : onDrop;
+    }
+
+    /** Records retained messages in {@code journal} from now on (persistence across restarts). */
+    public void retainedJournal(RetainedJournal journal) {
+        this.retainedJournal = journal;
+    }
+
+    /** Puts back a retained message restored at start-up (not journaled again, not routed). */
+    public void restoreRetained(RoutedMessage message) {
+        tenant(message.tenant()).retain(message, null);
     }
 
     /** Publishes within a tenant; the CoAP edge's entry point. */
@@ -56,7 +67,7 @@ public final class TopicRouter {
         }
         TenantTopics topics = tenant(message.tenant());
         if (message.retain()) {
-            topics.retain(message);
+            topics.retain(message, retainedJournal);
         }
         Targets targets = topics.match(message.topic());
         RoutedMessage live = message.withRetain(false);
@@ -334,11 +345,17 @@ public final class TopicRouter {
             return targets;
         }
 
-        void retain(RoutedMessage message) {
+        /** Synchronized so that the journal records retained changes of a topic in the order the map saw them. */
+        synchronized void retain(RoutedMessage message, RetainedJournal journal) {
             if (message.payload().length == 0) {
-                retained.remove(message.topic());
+                if (retained.remove(message.topic()) != null && journal != null) {
+                    journal.cleared(message.tenant(), message.topic());
+                }
             } else if (retained.size() < maxRetainedPerTenant || retained.containsKey(message.topic())) {
                 retained.put(message.topic(), message);
+                if (journal != null) {
+                    journal.retained(message);
+                }
             } else {
                 onDrop.accept("retained_limit");
             }

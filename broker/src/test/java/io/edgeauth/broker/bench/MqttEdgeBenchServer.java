@@ -64,6 +64,11 @@ public final class MqttEdgeBenchServer {
                 acceptAll(), l -> () -> { }, RevocationChecker.NONE,
                 new LocalRateLimits(new LocalRateLimits.Settings(1_000_000, 1_000_000, 1, 100_000, Duration.ofMinutes(5))),
                 name -> plan, new TopicRouter(1000, null), AuditLog.NOOP, meters);
+        String journalDir = System.getProperty("bench.journal"); // persistent sessions on disk (bench/mqtt-bench BENCH_PERSIST=1)
+        if (journalDir != null && !journalDir.isEmpty()) {
+            edge.sessionJournal(new io.edgeauth.broker.mqtt.persist.SessionJournal(
+                    java.nio.file.Path.of(journalDir, "mqtt-sessions.mv.db")));
+        }
         edge.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         return edge;
     }

@@ -84,7 +84,10 @@ public final class MqttLoadBench {
         long expected = (long) perPublisher * publishers;
         String suffix = Long.toString(System.nanoTime() % 100000);
         SocketChannel subChannel = open(o);
-        handshake(subChannel, o.level, "app" + suffix, "app", "app|bench|3600|sub:d/+/up/#");
+        // -Dbench.persistent=true: the subscriber holds a persistent session (MQTT 5: expiry 1 s, so runs do not
+        // leave sessions behind that keep queueing), which makes a persisting broker write every QoS 1 message
+        handshake(subChannel, o.level, "app" + suffix, "app", "app|bench|3600|sub:d/+/up/#",
+                Boolean.getBoolean("bench.persistent") ? 1 : 0);
         subChannel.write(ByteBuffer.wrap(MqttWire.subscribe(o.level, "d/+/up/#", qos)));
         MqttWire.Packet suback = MqttWire.read(subChannel);
         if (suback.type() != MqttWire.SUBACK || (suback.body()[suback.body().length - 1] & 0xFF) >= 0x80) {
@@ -175,7 +178,13 @@ public final class MqttLoadBench {
     /** CONNECT and CONNACK (blocking); returns the broker's Receive Maximum (65535 when none). */
     private static int handshake(SocketChannel c, int level, String clientId, String user, String password)
             throws IOException {
-        c.write(ByteBuffer.wrap(MqttWire.connect(level, clientId, user, password.getBytes(StandardCharsets.UTF_8))));
+        return handshake(c, level, clientId, user, password, 0);
+    }
+
+    private static int handshake(SocketChannel c, int level, String clientId, String user, String password,
+                                 int sessionExpirySeconds) throws IOException {
+        c.write(ByteBuffer.wrap(MqttWire.connect(level, clientId, user, password.getBytes(StandardCharsets.UTF_8),
+                sessionExpirySeconds)));
         MqttWire.Packet connack = MqttWire.read(c);
         if (connack.type() != MqttWire.CONNACK || connack.body().length < 2 || connack.body()[1] != 0) {
             throw new IOException("connect refused for " + clientId + ": " + Arrays.toString(connack.body()));

@@ -16,12 +16,12 @@ import java.nio.charset.StandardCharsets;
  * event loop) tops out near 90k msg/s on this machine; pre-encoded frames written in batches and a
  * parser that only reads the fixed header, the packet id and the first payload bytes do not.
  */
-final class MqttWire {
-    static final int CONNACK = 2;
-    static final int PUBLISH = 3;
-    static final int PUBACK = 4;
-    static final int SUBACK = 9;
-    static final int DISCONNECT = 14;
+public final class MqttWire {
+    public static final int CONNACK = 2;
+    public static final int PUBLISH = 3;
+    public static final int PUBACK = 4;
+    public static final int SUBACK = 9;
+    public static final int DISCONNECT = 14;
     /** MQTT 5 property: Receive Maximum (two-byte integer). */
     static final int RECEIVE_MAXIMUM = 0x21;
 
@@ -29,14 +29,29 @@ final class MqttWire {
     }
 
     /** CONNECT with clean start, keep-alive 60 s, username and password ({@code level} 4 = 3.1.1, 5 = MQTT 5). */
-    static byte[] connect(int level, String clientId, String username, byte[] password) {
+    public static byte[] connect(int level, String clientId, String username, byte[] password) {
+        return connect(level, clientId, username, password, 0);
+    }
+
+    /**
+     * CONNECT as above; {@code sessionExpirySeconds} above 0 asks for a persistent session (MQTT 5: no clean
+     * start and that Session Expiry Interval; 3.1.1: clean session off, kept until the broker's maximum).
+     */
+    public static byte[] connect(int level, String clientId, String username, byte[] password, int sessionExpirySeconds) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         writeString(body, "MQTT");
         body.write(level);
-        body.write(0x80 | 0x40 | 0x02); // username, password, clean session / clean start
+        body.write(0x80 | 0x40 | (sessionExpirySeconds > 0 ? 0 : 0x02)); // username, password, clean session / start
         body.write(0);
         body.write(60);
-        if (level >= 5) {
+        if (level >= 5 && sessionExpirySeconds > 0) {
+            body.write(5); // properties: Session Expiry Interval (Receive Maximum left at 65535: the broker's window)
+            body.write(0x11);
+            body.write(sessionExpirySeconds >>> 24);
+            body.write(sessionExpirySeconds >>> 16);
+            body.write(sessionExpirySeconds >>> 8);
+            body.write(sessionExpirySeconds);
+        } else if (level >= 5) {
             body.write(0); // no properties: Receive Maximum defaults to 65535, the broker's own window applies
         }
         writeString(body, clientId);
@@ -46,7 +61,7 @@ final class MqttWire {
     }
 
     /** SUBSCRIBE one filter at {@code qos} with packet id 1. */
-    static byte[] subscribe(int level, String filter, int qos) {
+    public static byte[] subscribe(int level, String filter, int qos) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.write(0);
         body.write(1);
@@ -91,11 +106,11 @@ final class MqttWire {
     }
 
     /** A whole packet: type byte, remaining length and body. */
-    record Packet(int type, int flags, byte[] body) {
+    public record Packet(int type, int flags, byte[] body) {
     }
 
     /** Reads one packet, blocking (handshake only; {@code in} is in blocking mode). */
-    static Packet read(java.nio.channels.ReadableByteChannel in) throws IOException {
+    public static Packet read(java.nio.channels.ReadableByteChannel in) throws IOException {
         int first = readByte(in);
         int length = 0;
         int shift = 0;

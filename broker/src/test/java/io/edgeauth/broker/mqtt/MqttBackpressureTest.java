@@ -113,4 +113,39 @@ class MqttBackpressureTest {
                     e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5DisconnectReasonCode.MESSAGE_RATE_TOO_HIGH));
         }
     }
+
+    /**
+     * A subscriber that stops reading at the socket (its receive buffer full) must stop deliveries at the
+     * channel's high-water mark, so its bounded queue and overflow policy apply; before, deliveries bypassed
+     * Vert.x's write queue and piled up in the channel's outbound buffer (direct memory) without bound.
+     */
+    @Test
+    void aSubscriberThatStopsReadingIsHeldToItsQueueBound() throws Exception {
+        try (EdgeFixture fx = new EdgeFixture(settings());
+             java.nio.channels.SocketChannel stuck = java.nio.channels.SocketChannel.open()) {
+            stuck.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 2048);
+            stuck.connect(new java.net.InetSocketAddress("127.0.0.1", fx.port()));
+            stuck.write(java.nio.ByteBuffer.wrap(io.edgeauth.broker.bench.MqttWire.connect(5, "app", "app",
+                    bytes("app|t|60|sub:d/dev1/up/#"))));
+            assertThat(io.edgeauth.broker.bench.MqttWire.read(stuck).type()).isEqualTo(io.edgeauth.broker.bench.MqttWire.CONNACK);
+            stuck.write(java.nio.ByteBuffer.wrap(io.edgeauth.broker.bench.MqttWire.subscribe(5, "d/dev1/up/#", 0)));
+            assertThat(io.edgeauth.broker.bench.MqttWire.read(stuck).type()).isEqualTo(io.edgeauth.broker.bench.MqttWire.SUBACK);
+            // from here on it never reads
+
+            Mqtt5AsyncClient publisher = Clients.v5("dev1", fx.port()).buildAsync();
+            publisher.connectWith().simpleAuth().username("dev1").password(bytes(token("dev1", "t", 60))).applySimpleAuth()
+                    .send().get();
+            byte[] kib = new byte[1024];
+            int messages = 4000; // 4 MiB: far beyond the socket buffers and the channel's 64 KiB high-water mark
+            for (int i = 0; i < messages; i++) {
+                publisher.publishWith().topic("d/dev1/up/t").qos(MqttQos.AT_MOST_ONCE).payload(kib).send();
+            }
+            MqttSessionState state = fx.edge.sessions.get("t\u0000app");
+            // its queue fills (deliveries wait for the channel) and holds the publisher back, within the bound
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                    fx.counter("edgeauth.mqtt.backpressure.pauses")).as("the publisher was paused").isGreaterThan(0));
+            assertThat(state.queue.queued()).isLessThanOrEqualTo(QUEUE);
+            publisher.disconnect().get();
+        }
+    }
 }

@@ -209,19 +209,17 @@ class TopicRouterTest {
     }
 
     @Test
-    void manySubscriptionsMatchFast() {
+    void manySubscriptionsStillMatchExactly() {
         Recorder hit = new Recorder("hit");
         for (int i = 0; i < 20_000; i++) {
             router.subscribe("t", "d/dev" + i + "/down/#", 1, new SubscriberQueue("s" + i, 1, 0, 1,
                     OverflowPolicy.DROP_NEW, null));
         }
         router.subscribe("t", "d/dev7/up/#", 1, hit.queue);
-        long start = System.nanoTime();
         for (int i = 0; i < 10_000; i++) {
             router.publish("t", "d/dev7/up/t", bytes("x"), 0, false, null, "x");
         }
-        long micros = (System.nanoTime() - start) / 1000 / 10_000;
+        // speed is measured, not asserted: bench/jmh broker PolicyBenchmark (router fan-out among 10,000 subscriptions)
         assertThat(hit.got).hasSize(10_000);
-        assertThat(micros).as("per publish with 20k subscriptions").isLessThan(200);
     }
 }

@@ -23,22 +23,22 @@ public final class TestSupport {
     private TestSupport() {
     }
 
-    /** The shared vectors folder: system property {@code shared.dir}, else ../../shared from the module. */
-    public static Path sharedDir() {
-        String prop = System.getProperty("shared.dir");
-        if (prop != null && Files.isDirectory(Path.of(prop))) {
-            return Path.of(prop);
+    /**
+     * The repository's {@code testdata/} folder: the {@code testdata.dir} property that surefire sets
+     * (inside the checkout), else {@code ../testdata} from the module directory. Never outside the repository.
+     */
+    public static Path testdataDir() {
+        String prop = System.getProperty("testdata.dir");
+        Path dir = prop != null && !prop.isBlank() ? Path.of(prop) : Path.of("..", "testdata");
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalStateException("test vectors not found in " + dir.toAbsolutePath().normalize()
+                    + " (the repository's testdata/ folder)");
         }
-        for (Path p : List.of(Path.of("../../shared"), Path.of("../shared"), Path.of("/work/shared"))) {
-            if (Files.isDirectory(p.resolve("vectors"))) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("shared dir not found; set -Dshared.dir");
+        return dir;
     }
 
     public static Path vectors(String relative) {
-        return sharedDir().resolve("vectors").resolve(relative);
+        return testdataDir().resolve(relative);
     }
 
     public static JsonNode readJson(Path p) throws IOException {

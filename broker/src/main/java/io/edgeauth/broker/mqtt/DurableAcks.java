@@ -1,0 +1,72 @@
+package io.edgeauth.broker.mqtt;
+
+import io.edgeauth.broker.mqtt.persist.SessionJournal;
+import io.vertx.core.Context;
+import java.util.ArrayDeque;
+
+/**
+ * A connection's PUBACKs (and PUBRECs) in the order the PUBLISH packets came (MQTT 3.1.1 §4.6, MQTT 5
+ * §4.6), each sent only once what its message wrote to the session journal is committed: a message
+ * acknowledged to its publisher is on disk in every persistent session it was queued for. Without a
+ * journal, or when nothing waits, an acknowledgement goes out at once. Used on the connection's event
+ * loop only.
+ */
+final class DurableAcks {
+    private final SessionJournal journal;
+    private final Context context;
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>(1);
+
+    DurableAcks(SessionJournal journal, Context context) {
+        this.journal = journal;
+        this.context = context;
+    }
+
+    /** The journal position before routing a message (pass it to {@link #send} afterwards). */
+    long mark() {
+        return journal == null ? 0 : journal.lastSequence();
+    }
+
+    /**
+     * Sends {@code ack} once the journal holds everything written since {@code before} (0: nothing to wait
+     * for, e.g. a refusal), and after every acknowledgement queued ahead of it.
+     */
+    void send(long before, Runnable ack) {
+        long now = journal == null ? 0 : journal.lastSequence();
+        long waitFor = now == before ? 0 : now; // 0: this message wrote nothing (and nobody else did meanwhile)
+        if (pending.isEmpty() && (waitFor == 0 || journal.isDurable(waitFor))) {
+            ack.run();
+            return;
+        }
+        pending.addLast(new Pending(waitFor, ack));
+        if (pending.size() == 1) {
+            awaitHead();
+        }
+    }
+
+    /** Sends a refusal in order, without waiting for the journal. */
+    void sendInOrder(Runnable ack) {
+        if (pending.isEmpty()) {
+            ack.run();
+        } else {
+            pending.addLast(new Pending(0, ack));
+        }
+    }
+
+    private void awaitHead() {
+        journal.whenDurable(pending.peekFirst().waitFor, () -> context.runOnContext(v -> flush()));
+    }
+
+    private void flush() {
+        while (!pending.isEmpty()) {
+            Pending head = pending.peekFirst();
+            if (head.waitFor != 0 && !journal.isDurable(head.waitFor)) {
+                awaitHead();
+                return;
+            }
+            pending.pollFirst().ack.run();
+        }
+    }
+
+    private record Pending(long waitFor, Runnable ack) {
+    }
+}

@@ -1,0 +1,25 @@
+package io.edgeauth.broker.mqtt.persist;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What the journal keeps of a persistent MQTT session besides its queued messages.
+ *
+ * @param key           the session's key (tenant and client id)
+ * @param tenant        the tenant
+ * @param clientId      the MQTT client identifier
+ * @param principal     who owns it (only the same principal may resume it)
+ * @param expirySeconds its Session Expiry Interval (counted again from a restart)
+ * @param subscriptions topic filter (shared filters as sent) to granted QoS
+ */
+public record PersistedSession(String key, String tenant, String clientId, String principal, long expirySeconds,
+                               Map<String, Integer> subscriptions) {
+    public PersistedSession {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(clientId, "clientId");
+        Objects.requireNonNull(principal, "principal");
+        subscriptions = Map.copyOf(subscriptions);
+    }
+}

@@ -1,0 +1,142 @@
+package io.edgeauth.broker.mqtt.persist;
+
+import io.edgeauth.broker.router.RoutedMessage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The journal's binary records: a routed message (with the key of the session that owes it) and a
+ * session's description. Hand-written with {@link DataOutputStream} because the records are tiny, only
+ * this journal reads them, and a format library would cost more per message than the encoding itself; a
+ * leading version byte lets a later format coexist.
+ */
+final class Records {
+    private static final int VERSION = 1;
+
+    private Records() {
+    }
+
+    static byte[] message(String sessionKey, RoutedMessage m) {
+        return write(out -> {
+            out.writeUTF(sessionKey == null ? "" : sessionKey);
+            writeMessage(out, m);
+        });
+    }
+
+    /** A queued message: the session it belongs to and the message. */
+    record QueuedMessage(String sessionKey, RoutedMessage message) {
+    }
+
+    static QueuedMessage readQueued(byte[] bytes) {
+        return read(bytes, in -> new QueuedMessage(in.readUTF(), readMessage(in)));
+    }
+
+    static byte[] retained(RoutedMessage m) {
+        return write(out -> writeMessage(out, m));
+    }
+
+    static RoutedMessage readRetained(byte[] bytes) {
+        return read(bytes, Records::readMessage);
+    }
+
+    static byte[] session(PersistedSession s) {
+        return write(out -> {
+            out.writeUTF(s.key());
+            out.writeUTF(s.tenant());
+            out.writeUTF(s.clientId());
+            out.writeUTF(s.principal());
+            out.writeLong(s.expirySeconds());
+            out.writeInt(s.subscriptions().size());
+            for (Map.Entry<String, Integer> e : s.subscriptions().entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeByte(e.getValue());
+            }
+        });
+    }
+
+    static PersistedSession readSession(byte[] bytes) {
+        return read(bytes, in -> {
+            String key = in.readUTF();
+            String tenant = in.readUTF();
+            String clientId = in.readUTF();
+            String principal = in.readUTF();
+            long expiry = in.readLong();
+            int n = in.readInt();
+            Map<String, Integer> subs = new LinkedHashMap<>();
+            for (int i = 0; i < n; i++) {
+                subs.put(in.readUTF(), (int) in.readByte());
+            }
+            return new PersistedSession(key, tenant, clientId, principal, expiry, subs);
+        });
+    }
+
+    private static void writeMessage(DataOutputStream out, RoutedMessage m) throws IOException {
+        out.writeUTF(m.tenant());
+        out.writeUTF(m.topic());
+        out.writeByte(m.qos());
+        out.writeBoolean(m.retain());
+        out.writeUTF(m.origin() == null ? "" : m.origin());
+        out.writeShort(m.userProperties().size());
+        for (RoutedMessage.UserProperty p : m.userProperties()) {
+            out.writeUTF(p.name());
+            out.writeUTF(p.value());
+        }
+        out.writeInt(m.payload().length);
+        out.write(m.payload());
+    }
+
+    private static RoutedMessage readMessage(DataInputStream in) throws IOException {
+        String tenant = in.readUTF();
+        String topic = in.readUTF();
+        int qos = in.readByte();
+        boolean retain = in.readBoolean();
+        String origin = in.readUTF();
+        int n = in.readShort();
+        List<RoutedMessage.UserProperty> props = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            props.add(new RoutedMessage.UserProperty(in.readUTF(), in.readUTF()));
+        }
+        byte[] payload = new byte[in.readInt()];
+        in.readFully(payload);
+        return new RoutedMessage(tenant, topic, payload, qos, retain, props, origin.isEmpty() ? null : origin);
+    }
+
+    private interface Writer {
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    private interface Reader<T> {
+        T read(DataInputStream in) throws IOException;
+    }
+
+    private static byte[] write(Writer writer) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(VERSION);
+            writer.write(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static <T> T read(byte[] bytes, Reader<T> reader) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            int version = in.readByte();
+            if (version != VERSION) {
+                throw new IllegalStateException("journal record of unknown version " + version);
+            }
+            return reader.read(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,288 @@
+package io.edgeauth.broker.mqtt.persist;
+
+import io.edgeauth.broker.router.QueueJournal;
+import io.edgeauth.broker.router.RetainedJournal;
+import io.edgeauth.broker.router.RoutedMessage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Persistent MQTT sessions on disk: their descriptions, the QoS 1 messages they still owe their clients,
+ * and the retained messages, in an H2 MVStore file of their own (a message log churns far more than the
+ * registry store, and must not wait behind it).
+ *
+ * <p>Group commit: callers never touch the file. Each change becomes an operation with a sequence number,
+ * queued without blocking; one writer thread applies whatever has queued up and commits it in one MVStore
+ * commit, then announces the highest sequence number now durable. {@link #whenDurable} runs a callback
+ * once everything up to a sequence number is committed: the MQTT edge sends a publisher's PUBACK only
+ * then, so a message acknowledged to its publisher survives a kill -9 (a commit reaches the operating
+ * system; a power loss may still lose the last commits, as with MVStore's own commits).
+ *
+ * <p>Thread-safe.
+ */
+public final class SessionJournal implements QueueJournal, RetainedJournal, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SessionJournal.class);
+    /** Most operations applied per commit, so a flood still commits (and answers publishers) regularly. */
+    private static final int MAX_BATCH = 8192;
+
+    private final MVStore store;
+    private final MVMap<Long, byte[]> messages;
+    private final MVMap<String, byte[]> sessions;
+    private final MVMap<String, byte[]> retained;
+    private final ConcurrentLinkedQueue<Op> ops = new ConcurrentLinkedQueue<>();
+    /** Guards the pairing of a sequence number with its place in {@link #ops} (they must agree in order). */
+    private final Object enqueueLock = new Object();
+    private volatile long lastSeq; // written under enqueueLock
+    private final AtomicLong committed = new AtomicLong();
+    private final PriorityQueue<Waiter> waiters = new PriorityQueue<>();
+    private final Thread writer;
+    private volatile boolean writerParked;
+    private volatile boolean running = true;
+    private final AtomicLong commits = new AtomicLong();
+    private final AtomicLong failedCommits = new AtomicLong();
+    private long lastFailureLog;
+
+    /** Opens (or creates) the journal file; throws with a clear message when it is locked or unreadable. */
+    public SessionJournal(Path file) {
+        try {
+            this.store = new MVStore.Builder().fileName(file.toString()).open();
+        } catch (org.h2.mvstore.MVStoreException e) {
+            throw new IllegalStateException("cannot open the MQTT session journal " + file + ": " + e.getMessage(), e);
+        }
+        this.messages = store.openMap("messages");
+        this.sessions = store.openMap("sessions");
+        this.retained = store.openMap("retained");
+        Long last = messages.lastKey();
+        this.lastSeq = last == null ? 0 : last; // message ids keep increasing across restarts
+        this.committed.set(lastSeq);
+        this.writer = new Thread(this::writeLoop, "mqtt-session-journal");
+        this.writer.setDaemon(true);
+        this.writer.start();
+    }
+
+    // ------------------------------------------------------------------ reading at start-up
+
+    /** Every persisted session with its queued messages, in queue order. */
+    public List<Restored> restore() {
+        Map<String, Restored> byKey = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, byte[]> e : sessions.entrySet()) {
+            PersistedSession s = Records.readSession(e.getValue());
+            byKey.put(s.key(), new Restored(s, new ArrayList<>()));
+        }
+        List<Long> orphans = new ArrayList<>();
+        for (Iterator<Long> it = messages.keyIterator(null); it.hasNext(); ) {
+            long id = it.next();
+            Records.QueuedMessage q = Records.readQueued(messages.get(id));
+            Restored owner = byKey.get(q.sessionKey());
+            if (owner == null) {
+                orphans.add(id); // its session ended before the crash but the removal had not been written
+            } else {
+                owner.messages().add(new QueuedMessage(id, q.message()));
+            }
+        }
+        orphans.forEach(this::remove);
+        return List.copyOf(byKey.values());
+    }
+
+    /** Every persisted retained message. */
+    public List<RoutedMessage> retainedMessages() {
+        List<RoutedMessage> out = new ArrayList<>();
+        retained.values().forEach(v -> out.add(Records.readRetained(v)));
+        return out;
+    }
+
+    /** A persisted session and the messages it still owes, oldest first. */
+    public record Restored(PersistedSession session, List<QueuedMessage> messages) {
+    }
+
+    /** A message as journaled, with its id. */
+    public record QueuedMessage(long id, RoutedMessage message) {
+    }
+
+    // ------------------------------------------------------------------ writing (never blocks)
+
+    @Override
+    public long append(String queueKey, RoutedMessage message) {
+        return enqueue(seq -> new Op(seq, () -> messages.put(seq, Records.message(queueKey, message))));
+    }
+
+    @Override
+    public void remove(long journalId) {
+        enqueue(seq -> new Op(seq, () -> messages.remove(journalId)));
+    }
+
+    @Override
+    public void retained(RoutedMessage message) {
+        String key = message.tenant() + '\u0000' + message.topic();
+        enqueue(seq -> new Op(seq, () -> retained.put(key, Records.retained(message))));
+    }
+
+    @Override
+    public void cleared(String tenant, String topic) {
+        String key = tenant + '\u0000' + topic;
+        enqueue(seq -> new Op(seq, () -> retained.remove(key)));
+    }
+
+    /** Saves (or replaces) a session's description. */
+    public void saveSession(PersistedSession session) {
+        byte[] bytes = Records.session(session);
+        enqueue(seq -> new Op(seq, () -> sessions.put(session.key(), bytes)));
+    }
+
+    /** Forgets a session's description (its messages are removed through its queue). */
+    public void dropSession(String key) {
+        enqueue(seq -> new Op(seq, () -> sessions.remove(key)));
+    }
+
+    /** The sequence number of the newest change so far; pass it to {@link #whenDurable}. */
+    public long lastSequence() {
+        return lastSeq;
+    }
+
+    /** True when every change up to {@code seq} is committed. */
+    public boolean isDurable(long seq) {
+        return committed.get() >= seq;
+    }
+
+    /**
+     * Runs {@code callback} once every change up to {@code seq} is committed: at once on this thread if it
+     * already is, else on the journal's writer thread (keep it short: hand over to your own thread).
+     */
+    public void whenDurable(long seq, Runnable callback) {
+        if (isDurable(seq)) {
+            callback.run();
+            return;
+        }
+        synchronized (waiters) {
+            if (!isDurable(seq)) {
+                waiters.add(new Waiter(seq, callback));
+                return;
+            }
+        }
+        callback.run();
+    }
+
+    /** Commits so far, for metrics and tests. */
+    public long commits() {
+        return commits.get();
+    }
+
+    /** Commits that failed (disk full, read-only, I/O error) and were retried; for health and metrics. */
+    public long failedCommits() {
+        return failedCommits.get();
+    }
+
+    /** True while changes wait for a commit that keeps failing. */
+    public boolean isStalled() {
+        return failedCommits.get() > 0 && committed.get() < lastSeq;
+    }
+
+    private long enqueue(java.util.function.LongFunction<Op> make) {
+        long seq;
+        synchronized (enqueueLock) {
+            seq = ++lastSeq;
+            ops.add(make.apply(seq));
+        }
+        if (writerParked) {
+            LockSupport.unpark(writer);
+        }
+        return seq;
+    }
+
+    private void writeLoop() {
+        long applied = committed.get(); // highest sequence applied to the maps, committed or not
+        while (running || !ops.isEmpty() || applied > committed.get()) {
+            int n = 0;
+            for (Op op; n < MAX_BATCH && (op = ops.poll()) != null; n++) {
+                try {
+                    op.apply.run();
+                } catch (RuntimeException e) {
+                    failed(e, "an operation failed; the change is not persisted");
+                }
+                applied = op.seq;
+            }
+            if (n == 0 && applied == committed.get()) {
+                writerParked = true;
+                if (ops.isEmpty() && running) {
+                    LockSupport.parkNanos(50_000_000L);
+                }
+                writerParked = false;
+                continue;
+            }
+            try {
+                store.commit();
+                commits.incrementAndGet();
+            } catch (RuntimeException e) {
+                // not durable: callers keep waiting (publishers get no PUBACK and send again); retried below
+                failed(e, "commit failed; acknowledgements wait until it succeeds");
+                failedCommits.incrementAndGet();
+                if (!running) {
+                    return;
+                }
+                LockSupport.parkNanos(100_000_000L);
+                continue;
+            }
+            committed.set(applied);
+            release(applied);
+        }
+    }
+
+    /** A full disk fails every retry and every change: say so every 10 s, not thousands of times. */
+    private void failed(RuntimeException e, String what) {
+        long now = System.currentTimeMillis();
+        if (now - lastFailureLog > 10_000) {
+            lastFailureLog = now;
+            LOG.error("session journal: {} ({})", what, e.toString());
+        }
+    }
+
+    private void release(long durable) {
+        List<Runnable> due = new ArrayList<>();
+        synchronized (waiters) {
+            while (!waiters.isEmpty() && waiters.peek().seq <= durable) {
+                due.add(waiters.poll().callback);
+            }
+        }
+        for (Runnable r : due) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.warn("session journal: a durability callback failed: {}", e.toString());
+            }
+        }
+    }
+
+    /** Writes what is queued, commits and closes the file. */
+    @Override
+    public void close() {
+        running = false;
+        LockSupport.unpark(writer);
+        try {
+            writer.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        store.close();
+    }
+
+    private record Op(long seq, Runnable apply) {
+    }
+
+    private record Waiter(long seq, Runnable callback) implements Comparable<Waiter> {
+        @Override
+        public int compareTo(Waiter o) {
+            return Long.compare(seq, o.seq);
+        }
+    }
+}
