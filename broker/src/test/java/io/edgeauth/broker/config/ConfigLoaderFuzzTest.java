@@ -1,6 +1,7 @@
 package io.edgeauth.broker.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
 
 /**
  * Fuzzes the config loader (YAML file, then one {@code EDGEAUTH_*} variable, then validation): a bad
@@ -41,6 +43,14 @@ class ConfigLoaderFuzzTest {
         } catch (ConfigException e) {
             assertThat(e.getMessage()).isNotBlank();
         }
+    }
+
+    /** Found by this target: {@code region: null} ended in a NullPointerException in the validator. */
+    @Test
+    void aSectionSetToNullIsRefusedWithItsName() throws IOException {
+        Files.writeString(FILE, "region: null\n");
+        assertThatThrownBy(() -> new ConfigLoader().load(FILE, Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'region'");
     }
 
     private static int indexOf(byte[] b, byte v) {

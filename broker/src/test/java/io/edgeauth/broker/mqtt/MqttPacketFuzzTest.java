@@ -2,6 +2,7 @@ package io.edgeauth.broker.mqtt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.code_intelligence.jazzer.api.BugDetectors;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -42,6 +43,7 @@ class MqttPacketFuzzTest {
 
     @FuzzTest(maxDuration = "10s")
     void packets(byte[] input) throws Exception {
+        BugDetectors.allowNetworkConnections(); // the target's own loopback connection, not the code under test
         ensureStarted();
         if (input.length == 0) {
             return;
