@@ -109,7 +109,11 @@ public final class ConfigLoader {
             if (existing == null) {
                 throw new ConfigException("unknown config key '" + key + "'");
             }
-            if (existing.isObject() && e.getValue().isObject() && !isMapOfEntries(key)) {
+            if (existing.isObject() && !e.getValue().isObject()) {
+                // a section (or ratePlans) replaced by null or a scalar would reach the validator as null
+                throw new ConfigException("config key '" + key + "' must be a mapping of keys to values");
+            }
+            if (existing.isObject() && !isMapOfEntries(key)) {
                 merge((ObjectNode) existing, e.getValue(), key);
             } else {
                 target.set(e.getKey(), e.getValue());

@@ -257,6 +257,9 @@ public final class MqttEdge {
         if (tls) {
             MqttSettings.Tls t = settings.tls();
             o.setSsl(true).setKeyCertOptions(store(t.keyStore().toString(), t.keyStorePassword()));
+            // TLS 1.3 and 1.2 only, AEAD suites with forward secrecy only (no CBC, no SHA-1 MACs, no static RSA)
+            o.setEnabledSecureTransportProtocols(Set.of("TLSv1.3", "TLSv1.2"));
+            AEAD_SUITES.forEach(o::addEnabledCipherSuite);
             if (t.trustStore() != null) {
                 o.setTrustOptions(store(t.trustStore().toString(), t.trustStorePassword()));
             }
@@ -278,6 +281,12 @@ public final class MqttEdge {
      * per second are bounded by exactly that. Elsewhere the JDK's TLS, the same behaviour, slower.
      */
     private static final boolean OPENSSL = openSsl();
+    /** The cipher suites the TLS listeners offer: TLS 1.3's (all AEAD) and TLS 1.2's ECDHE with GCM or ChaCha20-Poly1305. */
+    static final List<String> AEAD_SUITES = List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+            "TLS_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
     private static boolean openSsl() {
         boolean available;
