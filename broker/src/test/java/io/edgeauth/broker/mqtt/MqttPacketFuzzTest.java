@@ -179,7 +179,9 @@ class MqttPacketFuzzTest {
         if (edge == null) {
             // a 2 s CONNECT timeout bounds how long a connection that never completes a CONNECT stays open
             edge = new EdgeFixture(new MqttSettings("127.0.0.1", 0, -1, null, -1, false, MqttSettings.WEBSOCKET_PATH,
-                    LIMITS, Duration.ofHours(1), Duration.ofSeconds(2), 100, Duration.ofSeconds(2)));
+                    LIMITS, Duration.ofHours(1), Duration.ofSeconds(2),
+                    new MqttSettings.AbuseRule(100, MqttSettings.AbuseRule.DEFAULT_WINDOW), Duration.ofSeconds(2),
+                    MqttSettings.DEFAULT_MAX_SESSIONS_PER_PRINCIPAL));
             edge.vertx.exceptionHandler(ERRORS::add);
         }
     }
