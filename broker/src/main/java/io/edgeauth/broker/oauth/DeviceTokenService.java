@@ -51,19 +51,12 @@ public final class DeviceTokenService {
      */
     public IssuedToken issue(String assertion, TokenFormat format, String scope, String channel)
             throws TokenRejectedException {
-        Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("grant", "client_credentials");
-        fields.put("channel", channel);
-        try {
+        Map<String, Object> fields = fields(channel);
+        return issueAudited(fields, format, scope, () -> {
             ClientAssertion verified = assertions.verify(assertion, this::publicKey);
             fields.put("client_id", verified.clientId());
-            Device device = registry.find(verified.clientId()).orElseThrow(() ->
-                    new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "device is not registered"));
-            return issuance.issue(device, format, scope, "client_credentials", fields);
-        } catch (TokenRejectedException e) {
-            issuance.refused(e, "client_credentials", fields);
-            throw e;
-        }
+            return registered(verified.clientId());
+        });
     }
 
     /**
@@ -78,23 +71,18 @@ public final class DeviceTokenService {
      */
     public IssuedToken issueForCertificate(String clientId, String certificateThumbprint, TokenFormat format,
                                            String scope, String channel) throws TokenRejectedException {
-        Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("grant", "client_credentials");
+        Map<String, Object> fields = fields(channel);
         fields.put("auth", "client_certificate");
-        fields.put("channel", channel);
         fields.put("client_id", clientId);
-        try {
+        return issueAudited(fields, format, scope, () -> {
             Device device = clientId == null ? null : registry.find(clientId).orElse(null);
             if (device == null || device.credential().type() != Device.CredentialType.X5T_S256
                     || certificateThumbprint == null || !device.credential().value().equals(certificateThumbprint)) {
                 throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH,
                         "the client certificate is not the one registered for this client_id");
             }
-            return issuance.issue(device, format, scope, "client_credentials", fields);
-        } catch (TokenRejectedException e) {
-            issuance.refused(e, "client_credentials", fields);
-            throw e;
-        }
+            return device;
+        });
     }
 
     /**
@@ -103,18 +91,38 @@ public final class DeviceTokenService {
      */
     public IssuedToken issueVerified(ClientAssertion verified, TokenFormat format, String scope, String channel)
             throws TokenRejectedException {
-        Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("grant", "client_credentials");
-        fields.put("channel", channel);
+        Map<String, Object> fields = fields(channel);
         fields.put("client_id", verified.clientId());
+        return issueAudited(fields, format, scope, () -> registered(verified.clientId()));
+    }
+
+    /** Finds the device that authenticated (however it did), then issues; a refusal at either step is audited. */
+    private IssuedToken issueAudited(Map<String, Object> fields, TokenFormat format, String scope, Authenticated who)
+            throws TokenRejectedException {
         try {
-            Device device = registry.find(verified.clientId()).orElseThrow(() ->
-                    new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "device is not registered"));
-            return issuance.issue(device, format, scope, "client_credentials", fields);
+            return issuance.issue(who.device(), format, scope, "client_credentials", fields);
         } catch (TokenRejectedException e) {
             issuance.refused(e, "client_credentials", fields);
             throw e;
         }
+    }
+
+    private static Map<String, Object> fields(String channel) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("grant", "client_credentials");
+        fields.put("channel", channel);
+        return fields;
+    }
+
+    private Device registered(String clientId) throws TokenRejectedException {
+        return registry.find(clientId).orElseThrow(() ->
+                new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "device is not registered"));
+    }
+
+    /** The device a client authentication step proved, or the refusal. */
+    @FunctionalInterface
+    private interface Authenticated {
+        Device device() throws TokenRejectedException;
     }
 
     /**
@@ -125,8 +133,7 @@ public final class DeviceTokenService {
      */
     public Device authenticate(String assertion) throws TokenRejectedException {
         ClientAssertion verified = assertions.verify(assertion, this::publicKey);
-        Device device = registry.find(verified.clientId()).orElseThrow(() ->
-                new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "device is not registered"));
+        Device device = registered(verified.clientId());
         issuance.checkNotBlocked(device);
         return device;
     }

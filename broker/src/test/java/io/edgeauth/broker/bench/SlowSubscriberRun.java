@@ -103,7 +103,16 @@ public final class SlowSubscriberRun {
                     }
                     batch.flip();
                 }
-                int n = pub.write(batch);
+                int n;
+                try {
+                    n = pub.write(batch);
+                } catch (IOException closed) { // the broker ended the publisher's connection: say why, from its metrics
+                    System.out.println("publisher disconnected by the broker after " + (sent >> 20) + " MiB; broker metrics:");
+                    new Http(broker.url(), null).get("/metrics").body().lines()
+                            .filter(l -> l.startsWith("edgeauth_mqtt") && !l.startsWith("#") && !l.endsWith(" 0.0"))
+                            .forEach(System.out::println);
+                    throw closed;
+                }
                 sent += n;
                 if (n == 0) {
                     Thread.sleep(1); // the broker paused reading from us (backpressure)
