@@ -94,7 +94,10 @@ class CachingTokenVerifierTest {
         assertThat(calls).hasValue(1);
 
         // another key under the same kid: verified again, and refused
-        java.security.KeyPair other = java.security.KeyPairGenerator.getInstance("EC").generateKeyPair();
+        // P-256 like the real key (the JDK's default EC size is 384 bits from JDK 20 on)
+        java.security.KeyPairGenerator ec = java.security.KeyPairGenerator.getInstance("EC");
+        ec.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        java.security.KeyPair other = ec.generateKeyPair();
         keys.set((iss, kid) -> {
             KeyResolution r = store.resolve(iss, kid);
             return r.isFound() ? KeyResolution.found(new VerificationKey(r.key().issuer(), r.key().kid(), other.getPublic(),
