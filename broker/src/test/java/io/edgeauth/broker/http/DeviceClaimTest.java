@@ -9,9 +9,8 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
-import io.edgeauth.broker.Broker;
 import io.edgeauth.broker.testsupport.Http;
-import io.edgeauth.broker.testsupport.TestBrokers;
+import io.edgeauth.broker.testsupport.InProcessBrokerTest;
 import io.edgeauth.broker.testsupport.Wallets;
 import io.edgeauth.device.AccessToken;
 import io.edgeauth.device.Command;
@@ -23,16 +22,12 @@ import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.web3j.crypto.ECKeyPair;
 import org.web3j.crypto.Keys;
 
@@ -42,27 +37,7 @@ import org.web3j.crypto.Keys;
  * its telemetry and commands it; wrong, reused and foreign codes, missing or device tokens and
  * unknown devices are refused.
  */
-class DeviceClaimTest {
-    @TempDir
-    static Path dataDir;
-    static Broker broker;
-    static String base;
-    static Http admin;
-    static Http anonymous;
-
-    @BeforeAll
-    static void start() {
-        broker = Broker.start(TestBrokers.config(dataDir));
-        base = "http://localhost:" + broker.httpPort();
-        admin = new Http(base, broker.newAdminCredential().orElseThrow());
-        anonymous = new Http(base, null);
-    }
-
-    @AfterAll
-    static void stop() {
-        broker.close();
-    }
-
+class DeviceClaimTest extends InProcessBrokerTest {
     static DeviceIdentity register(String id) {
         DeviceIdentity identity = DeviceIdentity.generate(id);
         JsonObject body = new JsonObject().put("id", id).put("jwk", new JsonObject(identity.publicJwk().toJSONString()));

@@ -5,9 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.upokecenter.cbor.CBORObject;
-import io.edgeauth.broker.Broker;
 import io.edgeauth.broker.testsupport.Http;
-import io.edgeauth.broker.testsupport.TestBrokers;
+import io.edgeauth.broker.testsupport.InProcessBrokerTest;
 import io.edgeauth.broker.testsupport.TestDevices;
 import io.edgeauth.broker.testsupport.Wallets;
 import io.edgeauth.device.ClientAssertions;
@@ -16,17 +15,13 @@ import io.vertx.core.json.JsonObject;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import org.eclipse.californium.core.CoapClient;
 import org.eclipse.californium.core.CoapResponse;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.web3j.crypto.ECKeyPair;
 import org.web3j.crypto.Keys;
 
@@ -36,27 +31,7 @@ import org.web3j.crypto.Keys;
  * device login, SIWE login, refresh, token exchange) until an operator lifts it with
  * {@code DELETE /admin/revocations/sub/{value}}; lifting never revives a token issued before.
  */
-class SubjectRevocationTest {
-    @TempDir
-    static Path dataDir;
-    static Broker broker;
-    static String base;
-    static Http admin;
-    static Http anonymous;
-
-    @BeforeAll
-    static void start() {
-        broker = Broker.start(TestBrokers.config(dataDir));
-        base = "http://localhost:" + broker.httpPort();
-        admin = new Http(base, broker.newAdminCredential().orElseThrow());
-        anonymous = new Http(base, null);
-    }
-
-    @AfterAll
-    static void stop() {
-        broker.close();
-    }
-
+class SubjectRevocationTest extends InProcessBrokerTest {
     static DeviceIdentity register(String id) {
         return TestDevices.register(admin, id);
     }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.edgeauth.broker.Broker;
 import io.edgeauth.broker.testsupport.Http;
+import io.edgeauth.broker.testsupport.InProcessBrokerTest;
 import io.edgeauth.broker.testsupport.TestBrokers;
 import io.edgeauth.broker.testsupport.TestDevices;
 import io.edgeauth.device.ClientAssertions;
@@ -17,8 +18,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,29 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * subject token, checks {@code subject_token_type} exactly, and refuses a subject token that expired
  * within the clock leeway with a typed 400 (not a 500).
  */
-class TokenExchangeTest {
+class TokenExchangeTest extends InProcessBrokerTest {
     static final String GRANT = "urn:ietf:params:oauth:grant-type:token-exchange";
     static final String ACCESS_TOKEN = "urn:ietf:params:oauth:token-type:access_token";
-
-    @TempDir
-    static Path dataDir;
-    static Broker broker;
-    static String base;
-    static Http admin;
-    static Http anonymous;
-
-    @BeforeAll
-    static void start() {
-        broker = Broker.start(TestBrokers.config(dataDir));
-        base = "http://localhost:" + broker.httpPort();
-        admin = new Http(base, broker.newAdminCredential().orElseThrow());
-        anonymous = new Http(base, null);
-    }
-
-    @AfterAll
-    static void stop() {
-        broker.close();
-    }
 
     static DeviceIdentity register(Http admin, String id) {
         return TestDevices.register(admin, id);
