@@ -68,7 +68,6 @@ class MqttPacketFuzzTest {
             }
             assertThat(readUntilClosed(s.getInputStream(), null)).as("the edge did not close after the input ended").isTrue();
         }
-        ERRORS.removeIf(MqttPacketFuzzTest::beforeConnack);
         assertThat(ERRORS).as("uncaught exceptions in the edge").isEmpty();
     }
 
@@ -182,7 +181,13 @@ class MqttPacketFuzzTest {
                     LIMITS, Duration.ofHours(1), Duration.ofSeconds(2),
                     new MqttSettings.AbuseRule(100, MqttSettings.AbuseRule.DEFAULT_WINDOW), Duration.ofSeconds(2),
                     MqttSettings.DEFAULT_MAX_SESSIONS_PER_PRINCIPAL));
-            edge.vertx.exceptionHandler(ERRORS::add);
+            // filtered as they arrive, not after the input: Vert.x may report the library's refusal after
+            // the socket saw the close, and a later input's check would then see it (a CI flake)
+            edge.vertx.exceptionHandler(t -> {
+                if (!beforeConnack(t)) {
+                    ERRORS.add(t);
+                }
+            });
         }
     }
 
