@@ -22,6 +22,7 @@ import io.edgeauth.broker.oauth.TokenExchangeService;
 import io.edgeauth.broker.provisioning.DeviceEnrollment;
 import io.edgeauth.broker.provisioning.EnrollmentGroups;
 import io.edgeauth.broker.provisioning.FleetCas;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
 import io.edgeauth.broker.revocation.RevocationService;
@@ -33,7 +34,6 @@ import io.edgeauth.broker.token.IssuedToken;
 import io.edgeauth.broker.token.TokenFormat;
 import io.edgeauth.broker.token.TokenIssuer;
 import io.edgeauth.broker.token.TokenPolicy;
-import io.edgeauth.broker.token.TokenRejectedException;
 import io.edgeauth.broker.wallet.RefreshTokens;
 import io.edgeauth.broker.wallet.StoreNonceStore;
 import io.edgeauth.broker.wallet.WalletSessions;
@@ -223,7 +223,7 @@ final class TokenAuthority implements AutoCloseable {
         return request -> {
             try {
                 if (!"client_credentials".equals(request.grantType())) {
-                    throw new TokenRejectedException(io.edgeauth.broker.token.RejectionReason.MALFORMED,
+                    throw new TokenRejectedException(io.edgeauth.broker.refusal.RejectionReason.MALFORMED,
                             "only client_credentials is supported over CoAP");
                 }
                 TokenFormat format = TokenFormat.parse(request.tokenFormat() == null ? "cwt" : request.tokenFormat());
@@ -239,7 +239,7 @@ final class TokenAuthority implements AutoCloseable {
                 return CompletableFuture.failedFuture(e);
             } catch (IllegalArgumentException e) {
                 return CompletableFuture.failedFuture(new TokenRejectedException(
-                        io.edgeauth.broker.token.RejectionReason.MALFORMED, e.getMessage()));
+                        io.edgeauth.broker.refusal.RejectionReason.MALFORMED, e.getMessage()));
             }
         };
     }

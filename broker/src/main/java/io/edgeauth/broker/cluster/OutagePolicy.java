@@ -1,9 +1,9 @@
 package io.edgeauth.broker.cluster;
 
+import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.revocation.RevocationChecker;
 import io.edgeauth.broker.store.Store;
 import io.edgeauth.broker.store.StoreUnavailableException;
-import io.edgeauth.broker.token.RejectionReason;
 import io.edgeauth.broker.token.VerifiedToken;
 import java.util.Optional;
 

@@ -1,7 +1,7 @@
 package io.edgeauth.broker.coap;
 
 import com.upokecenter.cbor.CBORObject;
-import io.edgeauth.broker.token.RejectionReason;
+import io.edgeauth.broker.refusal.RejectionReason;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
 import org.eclipse.californium.core.coap.Response;

@@ -7,7 +7,7 @@ import java.util.concurrent.CompletionStage;
 /**
  * The token service as the CoAP {@code /token} endpoint (RFC 9200 §5.8) needs it; the broker's issuer (token
  * package) implements it. Completes with the issued token or fails with a
- * {@link io.edgeauth.broker.token.TokenRejectedException} (bad assertion, replay, unknown device, ...).
+ * {@link io.edgeauth.broker.refusal.TokenRejectedException} (bad assertion, replay, unknown device, ...).
  * Must not block the calling CoAP thread.
  */
 public interface CoapTokenIssuer {

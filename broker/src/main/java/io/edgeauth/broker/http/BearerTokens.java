@@ -1,8 +1,8 @@
 package io.edgeauth.broker.http;
 
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.revocation.RevocationChecker;
-import io.edgeauth.broker.token.RejectionReason;
-import io.edgeauth.broker.token.TokenRejectedException;
 import io.edgeauth.broker.token.TokenVerifier;
 import io.edgeauth.broker.token.VerifiedToken;
 import io.vertx.ext.web.RoutingContext;

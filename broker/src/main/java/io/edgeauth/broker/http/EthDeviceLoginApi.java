@@ -2,9 +2,9 @@ package io.edgeauth.broker.http;
 
 import io.edgeauth.broker.oauth.EthDeviceTokenService;
 import io.edgeauth.broker.policy.rate.LocalRateLimits;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.registry.DeviceValidator;
 import io.edgeauth.broker.token.TokenFormat;
-import io.edgeauth.broker.token.TokenRejectedException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;

@@ -63,7 +63,7 @@ final class SiweApi {
                         HttpErrors.send(ctx, status, status == 400 ? "invalid_request"
                                 : status == 503 ? "temporarily_unavailable" : "access_denied",
                                 se.code().name().toLowerCase() + ": " + se.getMessage());
-                    } else if (e instanceof io.edgeauth.broker.token.TokenRejectedException tre) {
+                    } else if (e instanceof io.edgeauth.broker.refusal.TokenRejectedException tre) {
                         HttpErrors.send(ctx, 403, "access_denied", tre.reason().code() + ": " + tre.getMessage());
                     } else {
                         ctx.fail(e);

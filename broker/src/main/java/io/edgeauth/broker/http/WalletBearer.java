@@ -1,6 +1,6 @@
 package io.edgeauth.broker.http;
 
-import io.edgeauth.broker.token.TokenRejectedException;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.token.VerifiedToken;
 import io.vertx.ext.web.RoutingContext;
 

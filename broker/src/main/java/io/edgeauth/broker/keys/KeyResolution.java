@@ -1,6 +1,7 @@
 package io.edgeauth.broker.keys;
 
-import io.edgeauth.broker.token.RejectionReason;
+import io.edgeauth.broker.refusal.RejectionReason;
+
 
 /**
  * Result of a key lookup: a key, or a typed miss ({@link RejectionReason#UNKNOWN_ISSUER} or

@@ -20,7 +20,7 @@ public interface KeyResolver {
         return (issuer, kid) -> {
             for (KeyResolver r : list) {
                 KeyResolution res = r.resolve(issuer, kid);
-                if (res.isFound() || res.miss() != io.edgeauth.broker.token.RejectionReason.UNKNOWN_ISSUER) {
+                if (res.isFound() || res.miss() != io.edgeauth.broker.refusal.RejectionReason.UNKNOWN_ISSUER) {
                     return res;
                 }
             }

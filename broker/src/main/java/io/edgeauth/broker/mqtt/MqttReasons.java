@@ -1,6 +1,6 @@
 package io.edgeauth.broker.mqtt;
 
-import io.edgeauth.broker.token.RejectionReason;
+import io.edgeauth.broker.refusal.RejectionReason;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 

@@ -2,16 +2,16 @@ package io.edgeauth.broker.oauth;
 
 import com.nimbusds.jose.jwk.JWK;
 import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.revocation.SubjectBlocks;
 import io.edgeauth.broker.token.ClientAssertion;
 import io.edgeauth.broker.token.ClientAssertionVerifier;
 import io.edgeauth.broker.token.IssuedToken;
-import io.edgeauth.broker.token.RejectionReason;
 import io.edgeauth.broker.token.TokenFormat;
 import io.edgeauth.broker.token.TokenIssuer;
-import io.edgeauth.broker.token.TokenRejectedException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.text.ParseException;
 import java.util.LinkedHashMap;

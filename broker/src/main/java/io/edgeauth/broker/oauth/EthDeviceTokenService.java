@@ -1,15 +1,15 @@
 package io.edgeauth.broker.oauth;
 
 import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.revocation.SubjectBlocks;
 import io.edgeauth.broker.store.Store;
 import io.edgeauth.broker.token.IssuedToken;
-import io.edgeauth.broker.token.RejectionReason;
 import io.edgeauth.broker.token.TokenFormat;
 import io.edgeauth.broker.token.TokenIssuer;
-import io.edgeauth.broker.token.TokenRejectedException;
 import io.edgeauth.wallet.SiweException;
 import io.edgeauth.wallet.SignatureRecovery;
 import io.edgeauth.wallet.internal.EcdsaSignature;

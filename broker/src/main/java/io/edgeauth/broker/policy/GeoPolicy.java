@@ -1,7 +1,7 @@
 package io.edgeauth.broker.policy;
 
-import io.edgeauth.broker.token.RejectionReason;
-import io.edgeauth.broker.token.TokenRejectedException;
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.geo.GeoHash;
 import java.util.List;
 

@@ -1,7 +1,7 @@
 package io.edgeauth.broker.provisioning;
 
-import io.edgeauth.broker.token.RejectionReason;
-import io.edgeauth.broker.token.TokenRejectedException;
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;

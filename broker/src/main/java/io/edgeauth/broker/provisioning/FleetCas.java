@@ -1,9 +1,9 @@
 package io.edgeauth.broker.provisioning;
 
 import io.edgeauth.broker.config.BrokerConfig;
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.store.Store;
-import io.edgeauth.broker.token.RejectionReason;
-import io.edgeauth.broker.token.TokenRejectedException;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

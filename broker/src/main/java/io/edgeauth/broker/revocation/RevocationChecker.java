@@ -1,6 +1,6 @@
 package io.edgeauth.broker.revocation;
 
-import io.edgeauth.broker.token.RejectionReason;
+import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.token.VerifiedToken;
 import java.util.Optional;
 

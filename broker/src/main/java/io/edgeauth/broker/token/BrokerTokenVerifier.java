@@ -4,6 +4,8 @@ import io.edgeauth.broker.crypto.Signatures;
 import io.edgeauth.broker.keys.KeyResolution;
 import io.edgeauth.broker.keys.KeyResolver;
 import io.edgeauth.broker.keys.VerificationKey;
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import java.time.Clock;
 import java.util.Base64;
 import java.util.Objects;

@@ -6,6 +6,8 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import io.edgeauth.broker.keys.KeyResolution;
 import io.edgeauth.broker.keys.KeyResolver;
 import io.edgeauth.broker.keys.VerificationKey;
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;

@@ -3,6 +3,8 @@ package io.edgeauth.broker.token;
 import com.upokecenter.cbor.CBOREncodeOptions;
 import com.upokecenter.cbor.CBORException;
 import com.upokecenter.cbor.CBORObject;
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 
 /**
  * Strict CBOR decoding for hostile input. Before the CBOR library sees the bytes, an iterative

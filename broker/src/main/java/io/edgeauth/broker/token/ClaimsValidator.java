@@ -1,6 +1,8 @@
 package io.edgeauth.broker.token;
 
 import io.edgeauth.broker.keys.VerificationKey;
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import java.time.Instant;
 import java.util.Set;
 

@@ -4,6 +4,8 @@ import com.nimbusds.jose.jwk.JWK;
 import io.edgeauth.broker.crypto.Signatures;
 import io.edgeauth.broker.crypto.TokenAlgorithm;
 import io.edgeauth.broker.keys.JwkKeys;
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;

@@ -5,6 +5,8 @@ import com.upokecenter.cbor.CBORType;
 import com.upokecenter.numbers.EInteger;
 import io.edgeauth.broker.crypto.Signatures;
 import io.edgeauth.broker.crypto.TokenAlgorithm;
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.Key;

@@ -2,6 +2,8 @@ package io.edgeauth.broker.token;
 
 import com.upokecenter.cbor.CBORObject;
 import com.upokecenter.cbor.CBORType;
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

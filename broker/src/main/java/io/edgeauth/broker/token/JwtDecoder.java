@@ -2,6 +2,8 @@ package io.edgeauth.broker.token;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
 import io.edgeauth.broker.crypto.TokenAlgorithm;
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;

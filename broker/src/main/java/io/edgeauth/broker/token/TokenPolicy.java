@@ -1,5 +1,6 @@
 package io.edgeauth.broker.token;
 
+import io.edgeauth.broker.refusal.RejectionReason;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Objects;

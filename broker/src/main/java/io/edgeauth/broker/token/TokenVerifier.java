@@ -1,5 +1,7 @@
 package io.edgeauth.broker.token;
 
+import io.edgeauth.broker.refusal.TokenRejectedException;
+
 /**
  * Verifies a presented token (JWT compact ASCII or CWT bytes, detected from the bytes) and returns
  * its claims. Checks size, structure, algorithm allowlist, key by issuer and kid, signature and the

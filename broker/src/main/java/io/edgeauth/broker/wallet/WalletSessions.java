@@ -1,13 +1,13 @@
 package io.edgeauth.broker.wallet;
 
 import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.revocation.SubjectBlocks;
 import io.edgeauth.broker.token.IssuedToken;
-import io.edgeauth.broker.token.RejectionReason;
 import io.edgeauth.broker.token.TokenClaims;
 import io.edgeauth.broker.token.TokenFormat;
 import io.edgeauth.broker.token.TokenIssuer;
-import io.edgeauth.broker.token.TokenRejectedException;
 import io.edgeauth.wallet.SiweException;
 import io.edgeauth.wallet.SiweVerifier;
 import io.edgeauth.wallet.VerifiedLogin;

@@ -3,8 +3,8 @@ package io.edgeauth.broker.coap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.edgeauth.broker.token.RejectionReason;
-import io.edgeauth.broker.token.TokenRejectedException;
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,8 +3,8 @@ package io.edgeauth.broker.coap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.upokecenter.cbor.CBORObject;
-import io.edgeauth.broker.token.RejectionReason;
-import io.edgeauth.broker.token.TokenRejectedException;
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

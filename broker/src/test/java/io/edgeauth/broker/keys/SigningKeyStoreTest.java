@@ -1,5 +1,6 @@
 package io.edgeauth.broker.keys;
 
+import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.testsupport.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import io.edgeauth.broker.crypto.TokenAlgorithm;
-import io.edgeauth.broker.token.RejectionReason;
 import io.edgeauth.broker.token.TestSupport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,7 @@
 package io.edgeauth.broker.keys;
 
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.testsupport.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,10 +14,8 @@ import io.edgeauth.broker.crypto.CryptoProviders;
 import io.edgeauth.broker.crypto.Signatures;
 import io.edgeauth.broker.crypto.TokenAlgorithm;
 import io.edgeauth.broker.token.BrokerTokenVerifier;
-import io.edgeauth.broker.token.RejectionReason;
 import io.edgeauth.broker.token.TestSupport;
 import io.edgeauth.broker.token.TokenPolicy;
-import io.edgeauth.broker.token.TokenRejectedException;
 import io.edgeauth.broker.token.VerifiedToken;
 import java.io.IOException;
 import java.net.URI;

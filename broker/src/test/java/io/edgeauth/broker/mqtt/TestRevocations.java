@@ -1,9 +1,9 @@
 package io.edgeauth.broker.mqtt;
 
+import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.revocation.Revocation;
 import io.edgeauth.broker.revocation.RevocationChecker;
 import io.edgeauth.broker.revocation.RevocationEvents;
-import io.edgeauth.broker.token.RejectionReason;
 import io.edgeauth.broker.token.VerifiedToken;
 import java.time.Instant;
 import java.util.List;

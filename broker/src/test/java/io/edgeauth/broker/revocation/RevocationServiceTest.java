@@ -2,9 +2,9 @@ package io.edgeauth.broker.revocation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.store.MvStoreStore;
 import io.edgeauth.broker.testsupport.MutableClock;
-import io.edgeauth.broker.token.RejectionReason;
 import io.edgeauth.broker.token.TokenFormat;
 import io.edgeauth.broker.token.VerifiedToken;
 import java.nio.file.Path;

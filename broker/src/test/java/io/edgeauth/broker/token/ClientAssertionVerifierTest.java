@@ -1,5 +1,6 @@
 package io.edgeauth.broker.token;
 
+import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.testsupport.MutableClock;
 import static io.edgeauth.broker.token.CoseVectorsTest.assertReason;
 import static org.assertj.core.api.Assertions.assertThat;

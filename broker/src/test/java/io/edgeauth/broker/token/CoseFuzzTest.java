@@ -3,6 +3,8 @@ package io.edgeauth.broker.token;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import org.junit.jupiter.api.Order;
 
 /**

@@ -1,5 +1,7 @@
 package io.edgeauth.broker.token;
 
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.testsupport.MutableClock;
 import static io.edgeauth.broker.token.TestSupport.hex;
 import static org.assertj.core.api.Assertions.assertThat;

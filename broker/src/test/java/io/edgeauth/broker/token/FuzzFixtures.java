@@ -7,6 +7,7 @@ import io.edgeauth.broker.crypto.Signatures;
 import io.edgeauth.broker.crypto.TokenAlgorithm;
 import io.edgeauth.broker.keys.KeyResolution;
 import io.edgeauth.broker.keys.VerificationKey;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.upokecenter.cbor.CBORObject;
 import io.edgeauth.broker.crypto.TokenAlgorithm;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;

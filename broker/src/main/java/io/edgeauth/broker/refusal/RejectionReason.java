@@ -1,4 +1,4 @@
-package io.edgeauth.broker.token;
+package io.edgeauth.broker.refusal;
 
 /**
  * Why a token, a connection or a request was refused. The code is the stable, public name used in

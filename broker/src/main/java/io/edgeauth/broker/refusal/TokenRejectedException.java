@@ -1,4 +1,4 @@
-package io.edgeauth.broker.token;
+package io.edgeauth.broker.refusal;
 
 /**
  * A token (or the request carrying it) was refused for a client-side reason. Never carries the token
