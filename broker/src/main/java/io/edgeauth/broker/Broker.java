@@ -173,14 +173,15 @@ public final class Broker implements AutoCloseable {
             closeables.add(0, coap::close);
         }
 
+        DeviceValidator deviceValidator = new DeviceValidator(config.tenantIds(), config.ratePlans().keySet(), clock);
         api.health(() -> health(tokens))
                 .metrics(meters)
                 .wellKnown(config, tokens.keys())
                 .oauth(tokens.devices(), tokens.wallets(), tokens.exchange(), tokens.verifier(), revocations,
                         tokens::tenantOfIssuer, adminCredential)
                 .siwe(tokens.wallets())
-                .admin(adminCredential, registry, new DeviceValidator(config, clock), revocations, tokens::rotate, audit)
-                .bulkImport(new BulkImporter(new DeviceValidator(config, clock), registry, audit))
+                .admin(adminCredential, registry, deviceValidator, revocations, tokens::rotate, audit)
+                .bulkImport(new BulkImporter(deviceValidator, registry, audit))
                 .fleetCas(tokens.fleetCas(), config.provisioning().templates().keySet(), t -> config.tenant(t) != null, audit)
                 .deviceClaims(adminCredential, registry, new ClaimCodes(store, clock), tokens.verifier(), revocations,
                         tokens::tenantOfIssuer, audit)

@@ -126,7 +126,8 @@ final class TokenAuthority implements AutoCloseable {
         fleetCas = new FleetCas(config.provisioning(), store, clock);
         enrollment = new DeviceEnrollment(fleetCas, new EnrollmentGroups(config.provisioning()),
                 config.provisioning().templates(), registry,
-                new DeviceValidator(config, clock), assertions, devices, store, audit);
+                new DeviceValidator(config.tenantIds(), config.ratePlans().keySet(), clock), assertions, devices, store,
+                audit);
         exchange = new TokenExchangeService(verifier, revocations, ours::get, issuer, clock, audit);
 
         recovery = SignatureRecoveries.best();

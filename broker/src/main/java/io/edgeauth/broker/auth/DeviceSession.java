@@ -1,5 +1,6 @@
 package io.edgeauth.broker.auth;
 
+import io.edgeauth.broker.policy.TopicAcl;
 import io.edgeauth.broker.token.VerifiedToken;
 import java.time.Instant;
 import java.util.Objects;
@@ -51,6 +52,11 @@ public record DeviceSession(
             principal = token.subject();
         }
         validUntil = validUntil == null || validUntil.equals(token.expiresAt()) ? token.expiresAt() : validUntil;
+    }
+
+    /** Builds this session's publish/subscribe permissions (a device is its own id's; others own devices). */
+    public TopicAcl topicAcl() {
+        return TopicAcl.of(kind == PrincipalKind.DEVICE ? principal : null, ownedDevices, token.scope());
     }
 
     /** When the session ends: {@link #validUntil()}. */

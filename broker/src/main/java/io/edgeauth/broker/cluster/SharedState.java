@@ -50,7 +50,8 @@ public final class SharedState implements AutoCloseable {
             if (config.type().equals("redis")) {
                 // the key-encryption key first: a bad file is a config error, whatever Redis does
                 SecretKey kek = SharedKeyVault.readKeyEncryptionKey(config.keyEncryptionKeyFile());
-                RedisSettings settings = RedisSettings.of(config);
+                RedisSettings settings = new RedisSettings(config.redisUri(), config.redisUser(), config.redisPassword(),
+                        config.redisTrustStore(), config.redisTimeout(), config.changeStreamLength());
                 RedisStore redis = RedisStore.connect(settings, clock, meters);
                 LOG.info("shared store: redis at {}", settings.describe());
                 return new SharedState(redis, redis.feed(), "redis", new SharedKeyVault(redis, redis.feed(), kek, clock));

@@ -203,7 +203,7 @@ final class EdgeHandlers {
                 RatePlan plan = ratePlans.apply(session.ratePlan());
                 RateLimiter limiter = rateLimits.forDevice(session.tenant(), session.principal(),
                         plan == null ? RatePlan.defaultPlan() : plan);
-                sessions.bind(peerKey, new CoapSessions.Bound(session, TopicAcl.of(session), limiter));
+                sessions.bind(peerKey, new CoapSessions.Bound(session, session.topicAcl(), limiter));
             } catch (RuntimeException e) {
                 LOG.warn("binding a CoAP session failed", e);
                 refuseUpload(exchange, peerKey, RejectionReason.INTERNAL_ERROR, "session could not be bound", start);

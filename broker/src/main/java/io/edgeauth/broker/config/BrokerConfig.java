@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The broker's whole configuration: one typed, validated, immutable object. Built by
@@ -204,6 +206,11 @@ public record BrokerConfig(
             return tenant.issuer();
         }
         return tenant.id().equals("default") ? publicUrl : publicUrl + "/t/" + tenant.id();
+    }
+
+    /** The ids of the configured tenants. */
+    public Set<String> tenantIds() {
+        return tenants.stream().map(Tenant::id).collect(Collectors.toUnmodifiableSet());
     }
 
     public Tenant tenant(String id) {

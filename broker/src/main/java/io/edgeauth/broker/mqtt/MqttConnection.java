@@ -262,7 +262,7 @@ final class MqttConnection {
             return;
         }
         session = s;
-        acl = TopicAcl.of(s);
+        acl = s.topicAcl();
         limiter = edge.rateLimits.forDevice(s.tenant(), s.principal(), edge.ratePlans.apply(s.ratePlan()));
         String requestedId = endpoint.clientIdentifier();
         boolean assigned = requestedId == null || requestedId.isEmpty();
@@ -831,7 +831,7 @@ final class MqttConnection {
                 return;
             }
             session = s;
-            acl = TopicAcl.of(s);
+            acl = s.topicAcl();
             state.retainAllowed(acl, edge.router); // the same re-check as a resume: what the new token forbids ends now
             edge.persistence.subscriptionsChanged(state);
             limiter = edge.rateLimits.forDevice(s.tenant(), s.principal(), edge.ratePlans.apply(s.ratePlan()));

@@ -1,8 +1,7 @@
 package io.edgeauth.broker.policy;
 
-import io.edgeauth.broker.auth.DeviceSession;
-import io.edgeauth.broker.auth.PrincipalKind;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 
@@ -37,11 +36,17 @@ public final class TopicAcl {
         this.subscribe = List.copyOf(subscribe);
     }
 
-    /** Builds the ACL for a session. */
-    public static TopicAcl of(DeviceSession session) {
+    /**
+     * Builds the ACL of a principal (a session builds its own: {@code DeviceSession.topicAcl()}).
+     *
+     * @param device the device the principal is, or null for one that is no device (a wallet)
+     * @param ownedDevices the devices the principal owns
+     * @param scope the token's scope entries; {@code pub:}, {@code sub:} and {@code pubsub:} ones grant filters
+     */
+    public static TopicAcl of(String device, Set<String> ownedDevices, Collection<String> scope) {
         List<String> pub = new ArrayList<>();
         List<String> sub = new ArrayList<>();
-        for (String entry : session.token().scope()) {
+        for (String entry : scope) {
             int colon = entry.indexOf(':');
             if (colon <= 0) {
                 continue; // plain OAuth scopes (e.g. "telemetry") carry no topic grant
@@ -58,8 +63,7 @@ public final class TopicAcl {
                 sub.add(filter);
             }
         }
-        String device = session.kind() == PrincipalKind.DEVICE ? session.principal() : null;
-        return new TopicAcl(device, session.ownedDevices(), pub, sub);
+        return new TopicAcl(device, ownedDevices, pub, sub);
     }
 
     public boolean mayPublish(String topic) {

@@ -1,12 +1,14 @@
 package io.edgeauth.broker.registry;
 
 import com.nimbusds.jose.jwk.JWK;
-import io.edgeauth.broker.config.BrokerConfig;
 import java.text.ParseException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.web3j.crypto.Keys;
 
@@ -23,11 +25,14 @@ public final class DeviceValidator {
     private static final Pattern OWNER = Pattern.compile("did:pkh:eip155:[0-9]{1,12}:0x[0-9a-fA-F]{40}");
     private static final int MAX_JWK_CHARS = 4096;
 
-    private final BrokerConfig config;
+    private final Set<String> tenants;
+    private final Set<String> ratePlans;
     private final Clock clock;
 
-    public DeviceValidator(BrokerConfig config, Clock clock) {
-        this.config = config;
+    /** Validates against the configured tenant ids and rate plan names. */
+    public DeviceValidator(Set<String> tenants, Set<String> ratePlans, Clock clock) {
+        this.tenants = Set.copyOf(tenants);
+        this.ratePlans = Collections.unmodifiableSet(new LinkedHashSet<>(ratePlans)); // listed in config order
         this.clock = clock;
     }
 
@@ -42,14 +47,14 @@ public final class DeviceValidator {
             errors.add("id: may not start with did: (the DID namespace is for wallet principals)");
         }
         String tenant = body.get("tenant") == null ? "default" : text(body, "tenant", errors);
-        if (tenant != null && config.tenant(tenant) == null) {
+        if (tenant != null && !tenants.contains(tenant)) {
             errors.add("tenant: unknown tenant '" + tenant + "'");
         }
         Device.Credential credential = credential(body, errors);
         List<String> region = region(body.get("region"), errors);
         String plan = body.get("ratePlan") == null ? null : text(body, "ratePlan", errors);
-        if (plan != null && !config.ratePlans().containsKey(plan)) {
-            errors.add("ratePlan: unknown plan '" + plan + "', expected one of " + config.ratePlans().keySet());
+        if (plan != null && !ratePlans.contains(plan)) {
+            errors.add("ratePlan: unknown plan '" + plan + "', expected one of " + ratePlans);
         }
         String owner = body.get("owner") == null ? null : text(body, "owner", errors);
         if (owner != null && !OWNER.matcher(owner).matches()) {

@@ -58,8 +58,8 @@ public class PolicyBenchmark {
         for (int d = 0; d < 100; d++) {
             owned.add("pump-" + d);
         }
-        device = TopicAcl.of(session("pump-7", Set.of()));
-        owner = TopicAcl.of(session("did:pkh:eip155:1:0xab5801a7d398351b8be11c439e05c5b3259aec9b", owned));
+        device = session("pump-7", Set.of()).topicAcl();
+        owner = session("did:pkh:eip155:1:0xab5801a7d398351b8be11c439e05c5b3259aec9b", owned).topicAcl();
         for (int k = 0; k < N; k++) {
             sameTopic[k] = new String("d/pump-7/up/temp"); // equal, not identical: as decoded from the wire
             ownTopics[k] = "d/pump-7/up/sensor" + k;

@@ -18,7 +18,7 @@ class CoapSessionsTest {
 
     private CoapSessions.Bound bound(int i) {
         DeviceSession s = SessionFootprintTest.session(i, clock.instant()); // expires in 600 s
-        return new CoapSessions.Bound(s, TopicAcl.of(s), null);
+        return new CoapSessions.Bound(s, s.topicAcl(), null);
     }
 
     @Test

@@ -65,7 +65,7 @@ class SessionFootprintTest {
         long before = usedHeap(mx);
         for (int i = 0; i < N; i++) {
             DeviceSession s = session(i, now);
-            sessions.bind("psk:" + s.principal(), new CoapSessions.Bound(s, TopicAcl.of(s), limiter));
+            sessions.bind("psk:" + s.principal(), new CoapSessions.Bound(s, s.topicAcl(), limiter));
         }
         sessions.cleanUp();
         long after = usedHeap(mx);

@@ -28,7 +28,7 @@ class TopicAclTest {
 
     @Test
     void deviceOwnsItsUpAndDownTopicsOnly() {
-        TopicAcl acl = TopicAcl.of(session("pump-7", Set.of(), Set.of()));
+        TopicAcl acl = session("pump-7", Set.of(), Set.of()).topicAcl();
         assertThat(acl.mayPublish("d/pump-7/up/temp")).isTrue();
         assertThat(acl.mayPublish("d/pump-7/up")).isTrue();
         assertThat(acl.mayPublish("d/pump-7/down/cmd")).isFalse();
@@ -44,7 +44,7 @@ class TopicAclTest {
     @Test
     void ownerSeesOwnedDevicesOnlyAndIsNotADevice() {
         String did = "did:pkh:eip155:1:0xab5801a7d398351b8be11c439e05c5b3259aec9b";
-        TopicAcl acl = TopicAcl.of(session(did, Set.of("pump-1", "pump-2"), Set.of()));
+        TopicAcl acl = session(did, Set.of("pump-1", "pump-2"), Set.of()).topicAcl();
         assertThat(acl.maySubscribe("d/pump-1/up/#")).isTrue();
         assertThat(acl.mayPublish("d/pump-2/down/cmd")).isTrue();
         assertThat(acl.mayPublish("d/pump-3/down/cmd")).isFalse();
@@ -54,7 +54,7 @@ class TopicAclTest {
 
     @Test
     void scopeGrantsMoreWithinTheTenant() {
-        TopicAcl acl = TopicAcl.of(session("gw", Set.of(), Set.of("pub:site/+/alarm", "sub:site/#", "telemetry", "pub:bad/#/x")));
+        TopicAcl acl = session("gw", Set.of(), Set.of("pub:site/+/alarm", "sub:site/#", "telemetry", "pub:bad/#/x")).topicAcl();
         assertThat(acl.mayPublish("site/a/alarm")).isTrue();
         assertThat(acl.maySubscribe("site/a/#")).isTrue();
         assertThat(acl.mayPublish("bad/y/x")).isFalse(); // invalid filters grant nothing
@@ -78,7 +78,7 @@ class TopicAclTest {
     @Test
     void agreesWithTheFilterListDefinitionOnRandomTopics() {
         Set<String> owned = Set.of("y", "z");
-        TopicAcl acl = TopicAcl.of(session(PrincipalKind.DEVICE, "x", owned, Set.of("pub:d/w/up", "sub:d/+/up/t")));
+        TopicAcl acl = session(PrincipalKind.DEVICE, "x", owned, Set.of("pub:d/w/up", "sub:d/+/up/t")).topicAcl();
         String[] levels = {"d", "x", "y", "w", "up", "down", "t", "", "upx"};
         Random rnd = new Random(7);
         for (int n = 0; n < 100_000; n++) {

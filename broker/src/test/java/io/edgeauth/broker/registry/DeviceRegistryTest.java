@@ -23,7 +23,7 @@ class DeviceRegistryTest {
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     private final BrokerConfig config = new ConfigLoader().load(null, Map.of());
-    private final DeviceValidator validator = new DeviceValidator(config, clock);
+    private final DeviceValidator validator = new DeviceValidator(config.tenantIds(), config.ratePlans().keySet(), clock);
     static final String OWNER = "did:pkh:eip155:1:0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359";
 
     @Test

@@ -1,6 +1,5 @@
 package io.edgeauth.broker.store.redis;
 
-import io.edgeauth.broker.config.BrokerConfig;
 import io.lettuce.core.RedisURI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,11 +11,6 @@ import java.time.Duration;
  */
 public record RedisSettings(String uri, String user, String password, Path trustStore, Duration timeout,
                             int changeStreamLength) {
-
-    public static RedisSettings of(BrokerConfig.Store store) {
-        return new RedisSettings(store.redisUri(), store.redisUser(), store.redisPassword(), store.redisTrustStore(),
-                store.redisTimeout(), store.changeStreamLength());
-    }
 
     /** The Lettuce URI with credentials and timeout applied. */
     RedisURI redisUri() {
