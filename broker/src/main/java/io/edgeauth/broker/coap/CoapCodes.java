@@ -1,6 +1,7 @@
 package io.edgeauth.broker.coap;
 
 import com.upokecenter.cbor.CBORObject;
+import io.edgeauth.broker.refusal.RefusalCategory;
 import io.edgeauth.broker.refusal.RejectionReason;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
@@ -32,17 +33,21 @@ final class CoapCodes {
      * NOT_AUTHORIZED: 4.01 at authz-info (valid token that entitles nothing here), 4.03 on resources;
      * QUOTA_EXCEEDED: 4.29; SERVER_ERROR: 5.00.
      */
-    static ResponseCode codeOf(RejectionReason.Category category, Where where) {
-        switch (category) {
-            case BAD_CREDENTIALS:
-                return where == Where.AUTHZ_INFO ? ResponseCode.BAD_REQUEST : ResponseCode.UNAUTHORIZED;
-            case NOT_AUTHORIZED:
-                return where == Where.AUTHZ_INFO ? ResponseCode.UNAUTHORIZED : ResponseCode.FORBIDDEN;
-            case QUOTA_EXCEEDED:
-                return ResponseCode.TOO_MANY_REQUESTS;
-            default:
-                return ResponseCode.INTERNAL_SERVER_ERROR;
-        }
+    static ResponseCode codeOf(RefusalCategory category, Where where) {
+        return switch (category) {
+            case BAD_CREDENTIALS -> where == Where.AUTHZ_INFO ? ResponseCode.BAD_REQUEST : ResponseCode.UNAUTHORIZED;
+            case NOT_AUTHORIZED -> where == Where.AUTHZ_INFO ? ResponseCode.UNAUTHORIZED : ResponseCode.FORBIDDEN;
+            case QUOTA_EXCEEDED -> ResponseCode.TOO_MANY_REQUESTS;
+            case SERVER_ERROR -> ResponseCode.INTERNAL_SERVER_ERROR;
+        };
+    }
+
+    /**
+     * The last notification of an Observe relation whose session ended (expired, revoked, replaced): 4.01, so
+     * the client uploads a token again whatever ended it.
+     */
+    static ResponseCode observationEnded() {
+        return ResponseCode.UNAUTHORIZED;
     }
 
     /** A refusal response with the ACE error payload; {@code retryAfterSeconds} sets Max-Age on 4.29. */
@@ -71,14 +76,11 @@ final class CoapCodes {
     }
 
     private static int aceErrorCode(RejectionReason reason) {
-        switch (reason.category()) {
-            case BAD_CREDENTIALS:
-                return reason == RejectionReason.MALFORMED || reason == RejectionReason.OVERSIZED
-                        ? INVALID_REQUEST : INVALID_CLIENT;
-            case NOT_AUTHORIZED:
-                return reason == RejectionReason.FORBIDDEN ? INVALID_SCOPE : UNAUTHORIZED_CLIENT;
-            default:
-                return INVALID_REQUEST;
-        }
+        return switch (reason.category()) {
+            case BAD_CREDENTIALS -> reason == RejectionReason.MALFORMED || reason == RejectionReason.OVERSIZED
+                    ? INVALID_REQUEST : INVALID_CLIENT;
+            case NOT_AUTHORIZED -> reason == RejectionReason.FORBIDDEN ? INVALID_SCOPE : UNAUTHORIZED_CLIENT;
+            case QUOTA_EXCEEDED, SERVER_ERROR -> INVALID_REQUEST;
+        };
     }
 }

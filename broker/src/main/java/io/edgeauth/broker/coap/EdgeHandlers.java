@@ -505,7 +505,7 @@ final class EdgeHandlers {
     private void cancel(Watch w, String why) {
         LOG.debug("cancelling Observe of {} on {}: {}", w.peerKey, w.topic, why);
         try {
-            w.resource.clearAndNotifyObserveRelations(r -> r == w.relation, ResponseCode.UNAUTHORIZED);
+            w.resource.clearAndNotifyObserveRelations(r -> r == w.relation, CoapCodes.observationEnded());
         } finally {
             relationRemoved(w.relation);
         }

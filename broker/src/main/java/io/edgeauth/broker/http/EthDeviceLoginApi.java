@@ -76,22 +76,11 @@ final class EthDeviceLoginApi {
                 .onSuccess(token -> HttpErrors.json(ctx, 200, OAuthApi.tokenResponse(token, scope)))
                 .onFailure(e -> {
                     if (e instanceof TokenRejectedException tre) {
-                        refuse(ctx, tre);
+                        HttpRefusals.send(ctx, tre, HttpRefusals.Where.DEVICE_LOGIN);
                     } else {
                         ctx.fail(e);
                     }
                 });
-    }
-
-    private static void refuse(RoutingContext ctx, TokenRejectedException e) {
-        String description = e.reason().code() + ": " + e.getMessage();
-        switch (e.reason()) {
-            case UNKNOWN_DEVICE, BAD_SIGNATURE -> HttpErrors.send(ctx, 401, "invalid_client", description);
-            case FORBIDDEN -> HttpErrors.send(ctx, 400, "unauthorized_client", description);
-            case MALFORMED -> HttpErrors.send(ctx, 400, "invalid_request", description);
-            case INTERNAL_ERROR -> HttpErrors.send(ctx, 500, "server_error", description);
-            default -> HttpErrors.send(ctx, 400, "invalid_grant", description);
-        }
     }
 
     private static InetAddress source(RoutingContext ctx) {

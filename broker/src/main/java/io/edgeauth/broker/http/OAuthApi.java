@@ -3,7 +3,6 @@ package io.edgeauth.broker.http;
 import io.edgeauth.broker.admin.AdminCredential;
 import io.edgeauth.broker.provisioning.DeviceEnrollment;
 import io.edgeauth.broker.oauth.TokenExchangeService;
-import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.revocation.Revocation;
@@ -86,7 +85,7 @@ final class OAuthApi {
             IssuedToken token = devices.issue(form.get("client_assertion"), format, form.get("scope"), "http");
             HttpErrors.json(ctx, 200, tokenResponse(token, form.get("scope")));
         } catch (TokenRejectedException e) {
-            refuseClient(ctx, e);
+            HttpRefusals.send(ctx, e, HttpRefusals.Where.CLIENT_AUTHENTICATION);
         }
     }
 
@@ -129,7 +128,7 @@ final class OAuthApi {
         try {
             client = devices.authenticate(form.get("client_assertion"));
         } catch (TokenRejectedException e) {
-            refuseClient(ctx, e);
+            HttpRefusals.send(ctx, e, HttpRefusals.Where.CLIENT_AUTHENTICATION);
             return;
         }
         try {
@@ -138,18 +137,8 @@ final class OAuthApi {
             HttpErrors.json(ctx, 200, tokenResponse(token, form.get("scope"))
                     .put("issued_token_type", TokenExchangeService.ACCESS_TOKEN_TYPE));
         } catch (TokenRejectedException e) {
-            switch (e.reason()) {
-                case CLIENT_ID_MISMATCH -> HttpErrors.send(ctx, 401, "invalid_client", e.reason().code() + ": " + e.getMessage());
-                case FORBIDDEN -> HttpErrors.send(ctx, 400, "invalid_scope", e.reason().code() + ": " + e.getMessage());
-                default -> HttpErrors.send(ctx, 400, "invalid_request", e.reason().code() + ": " + e.getMessage());
-            }
+            HttpRefusals.send(ctx, e, HttpRefusals.Where.TOKEN_EXCHANGE);
         }
-    }
-
-    private static void refuseClient(RoutingContext ctx, TokenRejectedException e) {
-        int status = e.reason() == RejectionReason.INTERNAL_ERROR ? 500 : 401;
-        HttpErrors.send(ctx, status, status == 500 ? "server_error" : "invalid_client",
-                e.reason().code() + ": " + e.getMessage());
     }
 
     /** The RFC 6749 §5.1 answer; {@code scope} is what was granted, said whenever something was requested. */

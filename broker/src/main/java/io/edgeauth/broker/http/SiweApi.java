@@ -64,7 +64,7 @@ final class SiweApi {
                                 : status == 503 ? "temporarily_unavailable" : "access_denied",
                                 se.code().name().toLowerCase() + ": " + se.getMessage());
                     } else if (e instanceof io.edgeauth.broker.refusal.TokenRejectedException tre) {
-                        HttpErrors.send(ctx, 403, "access_denied", tre.reason().code() + ": " + tre.getMessage());
+                        HttpRefusals.send(ctx, tre, HttpRefusals.Where.WALLET_LOGIN);
                     } else {
                         ctx.fail(e);
                     }

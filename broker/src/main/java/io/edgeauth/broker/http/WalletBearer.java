@@ -31,7 +31,7 @@ final class WalletBearer {
         try {
             active = tokens.check(bearer);
         } catch (TokenRejectedException e) {
-            HttpErrors.send(ctx, 401, "invalid_token", e.reason().code() + ": " + e.getMessage());
+            HttpRefusals.send(ctx, e, HttpRefusals.Where.BEARER);
             return null;
         }
         String sub = active.subject();

@@ -16,6 +16,7 @@ import io.edgeauth.broker.policy.RateLimiter;
 import io.edgeauth.broker.policy.PublishGate;
 import io.edgeauth.broker.policy.TopicAcl;
 import io.edgeauth.broker.policy.TopicFilters;
+import io.edgeauth.broker.refusal.RefusalCategory;
 import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.router.PublishResult;
@@ -465,22 +466,22 @@ final class MqttConnection {
         }
     }
 
-    /** Maps a {@link PublishGate} refusal to MQTT: PUBACK 0x97 / 0x87, and disconnects sustained rate abuse. */
+    /** Answers a {@link PublishGate} refusal (codes from {@link MqttReasons}), and disconnects sustained rate abuse. */
     private void refused(MqttPublishMessage m, PublishGate.Refusal refusal) {
         if (refusal.reason() == RejectionReason.RATE_LIMITED) {
             if (abusive()) {
                 edge.metrics.drop("rate_limited");
                 edge.audit.record("mqtt.session.closed", "rate_abuse", auditFields(clientId, session));
-                disconnect(MqttDisconnectReasonCode.MESSAGE_RATE_TOO_HIGH, "rate_abuse");
+                disconnect(MqttReasons.rateAbuse(), "rate_abuse");
                 return;
             }
-            refusePublish(m, MqttPubAckReasonCode.QUOTA_EXCEEDED, "rate_limited");
+            refusePublish(m, MqttReasons.puback(refusal.reason().category()), "rate_limited");
             return;
         }
         if (refusal.reason() != RejectionReason.FORBIDDEN) { // location refusals are audited; ACL misses only counted
             edge.audit.record("mqtt.publish.refused", refusal.reason().code(), auditFields(clientId, session));
         }
-        refusePublish(m, MqttPubAckReasonCode.NOT_AUTHORIZED,
+        refusePublish(m, MqttReasons.puback(refusal.reason().category()),
                 refusal.reason() == RejectionReason.FORBIDDEN ? "not_authorized" : refusal.reason().code());
     }
 
@@ -633,12 +634,12 @@ final class MqttConnection {
         }
         if (!acl.maySubscribe(shared.filter())) {
             edge.metrics.drop("subscribe_not_authorized");
-            return MqttSubAckReasonCode.NOT_AUTHORIZED;
+            return MqttReasons.suback(RefusalCategory.NOT_AUTHORIZED);
         }
         if (!state.subscriptions.containsKey(filter)
                 && state.subscriptions.size() + addedInThisPacket >= limits.maxSubscriptionsPerSession()) {
             edge.metrics.drop("subscription_quota");
-            return MqttSubAckReasonCode.QUOTA_EXCEEDED;
+            return MqttReasons.suback(RefusalCategory.QUOTA_EXCEEDED);
         }
         return Math.min(qos, 1) == 0 ? MqttSubAckReasonCode.GRANTED_QOS0 : MqttSubAckReasonCode.GRANTED_QOS1;
     }
@@ -827,7 +828,7 @@ final class MqttConnection {
             }
             if (!s.principal().equals(session.principal()) || !s.tenant().equals(session.tenant())) {
                 edge.audit.record("mqtt.renew.refused", "principal_changed", auditFields(clientId, session));
-                disconnect(MqttDisconnectReasonCode.NOT_AUTHORIZED, "principal_changed");
+                disconnect(MqttReasons.disconnect(RefusalCategory.NOT_AUTHORIZED), "principal_changed");
                 return;
             }
             session = s;
@@ -853,7 +854,7 @@ final class MqttConnection {
             }
             if (session.isExpiredAt(edge.clock.instant())) {
                 edge.audit.record("mqtt.session.closed", RejectionReason.EXPIRED.code(), auditFields(clientId, session));
-                disconnect(MqttDisconnectReasonCode.MAXIMUM_CONNECT_TIME, RejectionReason.EXPIRED.code());
+                disconnect(MqttReasons.sessionExpired(), RejectionReason.EXPIRED.code());
             } else {
                 scheduleExpiry();
             }

@@ -1,15 +1,25 @@
 package io.edgeauth.broker.mqtt;
 
-import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.RefusalCategory;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
+import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
 
 /**
- * The one place where typed refusals become MQTT codes. MQTT 5 CONNACK: bad credentials 0x86, not
- * authorized 0x87, quota exceeded 0x97, server error 0x80, bad authentication method 0x8C, client id
- * not valid 0x85. MQTT 3.1.1 CONNACK: 4 (bad user name or password) for bad credentials, 5 (not
- * authorized) for not authorized and quota, 3 (server unavailable) for server errors, 2 for a bad
- * client id.
+ * The one place where typed refusals become MQTT codes.
+ * <ul>
+ *   <li>CONNACK, MQTT 5: bad credentials 0x86, not authorized 0x87, quota exceeded 0x97, server error 0x80,
+ *       bad authentication method 0x8C, client id not valid 0x85. MQTT 3.1.1: 4 (bad user name or password)
+ *       for bad credentials, 5 (not authorized) for not authorized and quota, 3 (server unavailable) for server
+ *       errors, 2 for a bad client id.</li>
+ *   <li>PUBACK and SUBACK (MQTT 5): quota exceeded 0x97, server error 0x80, every other refusal 0x87.</li>
+ *   <li>DISCONNECT (MQTT 5) of a live session: quota exceeded 0x97, server error 0x80, every other refusal
+ *       0x87; a session whose token expired without renewal 0xA0 (maximum connect time); sustained publishing
+ *       over the rate plan 0x96 (message rate too high).</li>
+ * </ul>
+ * MQTT 3.1.1 has no reason codes after CONNACK: its refusals there are the packet the connection sends instead
+ * (a positive PUBACK, SUBACK 0x80) or a closed connection.
  */
 public final class MqttReasons {
     private MqttReasons() {
@@ -18,23 +28,18 @@ public final class MqttReasons {
     static final int MQTT_5 = 5;
 
     /** CONNACK code for a refusal category. */
-    public static MqttConnectReturnCode connack(RejectionReason.Category category, int protocolVersion) {
+    public static MqttConnectReturnCode connack(RefusalCategory category, int protocolVersion) {
         boolean v5 = protocolVersion >= MQTT_5;
-        switch (category) {
-            case BAD_CREDENTIALS:
-                return v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD
-                        : MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD;
-            case NOT_AUTHORIZED:
-                return v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
-                        : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED;
-            case QUOTA_EXCEEDED:
-                return v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED
-                        : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED;
-            case SERVER_ERROR:
-            default:
-                return v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_UNSPECIFIED_ERROR
-                        : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE;
-        }
+        return switch (category) {
+            case BAD_CREDENTIALS -> v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD
+                    : MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD;
+            case NOT_AUTHORIZED -> v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
+                    : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED;
+            case QUOTA_EXCEEDED -> v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED
+                    : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED;
+            case SERVER_ERROR -> v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_UNSPECIFIED_ERROR
+                    : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE;
+        };
     }
 
     /** CONNACK code for an unknown MQTT 5 authentication method (MQTT 3.1.1 has none). */
@@ -49,17 +54,40 @@ public final class MqttReasons {
                 : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED;
     }
 
+    /** PUBACK code (MQTT 5) for a refused PUBLISH. */
+    public static MqttPubAckReasonCode puback(RefusalCategory category) {
+        return switch (category) {
+            case QUOTA_EXCEEDED -> MqttPubAckReasonCode.QUOTA_EXCEEDED;
+            case SERVER_ERROR -> MqttPubAckReasonCode.UNSPECIFIED_ERROR;
+            case BAD_CREDENTIALS, NOT_AUTHORIZED -> MqttPubAckReasonCode.NOT_AUTHORIZED;
+        };
+    }
+
+    /** SUBACK code (MQTT 5; MQTT 3.1.1 sends 0x80 for any refusal) for a refused topic filter. */
+    public static MqttSubAckReasonCode suback(RefusalCategory category) {
+        return switch (category) {
+            case QUOTA_EXCEEDED -> MqttSubAckReasonCode.QUOTA_EXCEEDED;
+            case SERVER_ERROR -> MqttSubAckReasonCode.UNSPECIFIED_ERROR;
+            case BAD_CREDENTIALS, NOT_AUTHORIZED -> MqttSubAckReasonCode.NOT_AUTHORIZED;
+        };
+    }
+
     /** DISCONNECT code (MQTT 5) when a live session's re-check fails. */
-    public static MqttDisconnectReasonCode disconnect(RejectionReason.Category category) {
-        switch (category) {
-            case QUOTA_EXCEEDED:
-                return MqttDisconnectReasonCode.QUOTA_EXCEEDED;
-            case SERVER_ERROR:
-                return MqttDisconnectReasonCode.UNSPECIFIED_ERROR;
-            case BAD_CREDENTIALS:
-            case NOT_AUTHORIZED:
-            default:
-                return MqttDisconnectReasonCode.NOT_AUTHORIZED;
-        }
+    public static MqttDisconnectReasonCode disconnect(RefusalCategory category) {
+        return switch (category) {
+            case QUOTA_EXCEEDED -> MqttDisconnectReasonCode.QUOTA_EXCEEDED;
+            case SERVER_ERROR -> MqttDisconnectReasonCode.UNSPECIFIED_ERROR;
+            case BAD_CREDENTIALS, NOT_AUTHORIZED -> MqttDisconnectReasonCode.NOT_AUTHORIZED;
+        };
+    }
+
+    /** DISCONNECT code (MQTT 5) when the session's token expired and was not renewed: 0xA0. */
+    public static MqttDisconnectReasonCode sessionExpired() {
+        return MqttDisconnectReasonCode.MAXIMUM_CONNECT_TIME;
+    }
+
+    /** DISCONNECT code (MQTT 5) when a client keeps publishing over its rate plan: 0x96. */
+    public static MqttDisconnectReasonCode rateAbuse() {
+        return MqttDisconnectReasonCode.MESSAGE_RATE_TOO_HIGH;
     }
 }

@@ -2,47 +2,44 @@ package io.edgeauth.broker.refusal;
 
 /**
  * Why a token, a connection or a request was refused. The code is the stable, public name used in
- * audit events, metrics labels and error descriptions; {@link Category} is what the protocol edges
+ * audit events, metrics labels and error descriptions; {@link RefusalCategory} is what the protocol edges
  * map to their own status codes in one place (MQTT reason codes, CoAP response codes, HTTP status).
  */
 public enum RejectionReason {
     // the token itself
-    MALFORMED("malformed", Category.BAD_CREDENTIALS),
-    OVERSIZED("oversized", Category.BAD_CREDENTIALS),
-    UNSUPPORTED_ALGORITHM("unsupported_algorithm", Category.BAD_CREDENTIALS),
-    MISSING_KID("missing_kid", Category.BAD_CREDENTIALS),
-    UNKNOWN_KEY("unknown_key", Category.BAD_CREDENTIALS),
-    UNKNOWN_ISSUER("unknown_issuer", Category.BAD_CREDENTIALS),
-    BAD_SIGNATURE("bad_signature", Category.BAD_CREDENTIALS),
-    MISSING_CLAIM("missing_claim", Category.BAD_CREDENTIALS),
-    EXPIRED("expired", Category.BAD_CREDENTIALS),
-    NOT_YET_VALID("not_yet_valid", Category.BAD_CREDENTIALS),
-    ISSUED_IN_FUTURE("issued_in_future", Category.BAD_CREDENTIALS),
-    LIFETIME_TOO_LONG("lifetime_too_long", Category.BAD_CREDENTIALS),
-    WRONG_AUDIENCE("wrong_audience", Category.BAD_CREDENTIALS),
-    REPLAYED("replayed", Category.BAD_CREDENTIALS),
+    MALFORMED("malformed", RefusalCategory.BAD_CREDENTIALS),
+    OVERSIZED("oversized", RefusalCategory.BAD_CREDENTIALS),
+    UNSUPPORTED_ALGORITHM("unsupported_algorithm", RefusalCategory.BAD_CREDENTIALS),
+    MISSING_KID("missing_kid", RefusalCategory.BAD_CREDENTIALS),
+    UNKNOWN_KEY("unknown_key", RefusalCategory.BAD_CREDENTIALS),
+    UNKNOWN_ISSUER("unknown_issuer", RefusalCategory.BAD_CREDENTIALS),
+    BAD_SIGNATURE("bad_signature", RefusalCategory.BAD_CREDENTIALS),
+    MISSING_CLAIM("missing_claim", RefusalCategory.BAD_CREDENTIALS),
+    EXPIRED("expired", RefusalCategory.BAD_CREDENTIALS),
+    NOT_YET_VALID("not_yet_valid", RefusalCategory.BAD_CREDENTIALS),
+    ISSUED_IN_FUTURE("issued_in_future", RefusalCategory.BAD_CREDENTIALS),
+    LIFETIME_TOO_LONG("lifetime_too_long", RefusalCategory.BAD_CREDENTIALS),
+    WRONG_AUDIENCE("wrong_audience", RefusalCategory.BAD_CREDENTIALS),
+    REPLAYED("replayed", RefusalCategory.BAD_CREDENTIALS),
     // the token is fine but does not entitle the holder
-    REVOKED("revoked", Category.NOT_AUTHORIZED),
-    KEY_REVOKED("key_revoked", Category.NOT_AUTHORIZED),
-    WRONG_TENANT("wrong_tenant", Category.NOT_AUTHORIZED),
-    UNKNOWN_DEVICE("unknown_device", Category.NOT_AUTHORIZED),
-    CLIENT_ID_MISMATCH("client_id_mismatch", Category.NOT_AUTHORIZED),
-    BINDING_MISMATCH("binding_mismatch", Category.NOT_AUTHORIZED),
-    OUTSIDE_REGION("outside_region", Category.NOT_AUTHORIZED),
-    LOCATION_OUTSIDE_CELLS("location_outside_cells", Category.NOT_AUTHORIZED),
-    FORBIDDEN("forbidden", Category.NOT_AUTHORIZED),
+    REVOKED("revoked", RefusalCategory.NOT_AUTHORIZED),
+    KEY_REVOKED("key_revoked", RefusalCategory.NOT_AUTHORIZED),
+    WRONG_TENANT("wrong_tenant", RefusalCategory.NOT_AUTHORIZED),
+    UNKNOWN_DEVICE("unknown_device", RefusalCategory.NOT_AUTHORIZED),
+    CLIENT_ID_MISMATCH("client_id_mismatch", RefusalCategory.NOT_AUTHORIZED),
+    BINDING_MISMATCH("binding_mismatch", RefusalCategory.NOT_AUTHORIZED),
+    OUTSIDE_REGION("outside_region", RefusalCategory.NOT_AUTHORIZED),
+    LOCATION_OUTSIDE_CELLS("location_outside_cells", RefusalCategory.NOT_AUTHORIZED),
+    FORBIDDEN("forbidden", RefusalCategory.NOT_AUTHORIZED),
     // limits
-    RATE_LIMITED("rate_limited", Category.QUOTA_EXCEEDED),
+    RATE_LIMITED("rate_limited", RefusalCategory.QUOTA_EXCEEDED),
     // the server failed, not the client
-    INTERNAL_ERROR("internal_error", Category.SERVER_ERROR);
-
-    /** Coarse class of a refusal that every protocol edge can map to its own status code. */
-    public enum Category { BAD_CREDENTIALS, NOT_AUTHORIZED, QUOTA_EXCEEDED, SERVER_ERROR }
+    INTERNAL_ERROR("internal_error", RefusalCategory.SERVER_ERROR);
 
     private final String code;
-    private final Category category;
+    private final RefusalCategory category;
 
-    RejectionReason(String code, Category category) {
+    RejectionReason(String code, RefusalCategory category) {
         this.code = code;
         this.category = category;
     }
@@ -51,7 +48,7 @@ public enum RejectionReason {
         return code;
     }
 
-    public Category category() {
+    public RefusalCategory category() {
         return category;
     }
 }

@@ -1,0 +1,68 @@
+package io.edgeauth.broker.http;
+
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The one place where a typed refusal becomes an HTTP answer: the status and the error code of RFC 6749
+ * §5.2 (token endpoint), RFC 8693 §2.2.2 (token exchange) or RFC 6750 §3.1 (bearer tokens on resources).
+ * Every endpoint answers a server failure 500 {@code server_error} and a rate refusal 429 {@code slow_down};
+ * the other categories depend on where the refusal happened, since each RFC has its own vocabulary. The
+ * description is always {@code <reason code>: <detail>}. Stateless.
+ */
+public final class HttpRefusals {
+    /** Where the refusal happened. */
+    public enum Where {
+        /** Client authentication at the token endpoint ({@code private_key_jwt}): {@code invalid_client}. */
+        CLIENT_AUTHENTICATION,
+        /** The tokens and scope of an RFC 8693 token exchange, after the client authenticated. */
+        TOKEN_EXCHANGE,
+        /** The Ethereum device login grant: the device is the client, its signed challenge the grant. */
+        DEVICE_LOGIN,
+        /** Sign-In with Ethereum: a valid login the broker will not honour (e.g. a revoked wallet). */
+        WALLET_LOGIN,
+        /** A bearer token presented to a protected resource (RFC 6750). */
+        BEARER
+    }
+
+    /** An HTTP status and the error code that goes with it. */
+    public record Answer(int status, String error) { }
+
+    private HttpRefusals() {
+    }
+
+    /** The answer to {@code reason} at {@code where}. */
+    public static Answer answer(RejectionReason reason, Where where) {
+        switch (reason.category()) {
+            case SERVER_ERROR:
+                return new Answer(500, "server_error");
+            case QUOTA_EXCEEDED:
+                return new Answer(429, "slow_down");
+            default:
+                break;
+        }
+        return switch (where) {
+            case CLIENT_AUTHENTICATION -> new Answer(401, "invalid_client");
+            case TOKEN_EXCHANGE -> switch (reason) {
+                case CLIENT_ID_MISMATCH -> new Answer(401, "invalid_client");
+                case FORBIDDEN -> new Answer(400, "invalid_scope");
+                default -> new Answer(400, "invalid_request"); // a bad subject or actor token (RFC 8693 §2.2.2)
+            };
+            case DEVICE_LOGIN -> switch (reason) {
+                case UNKNOWN_DEVICE, BAD_SIGNATURE -> new Answer(401, "invalid_client");
+                case FORBIDDEN -> new Answer(400, "unauthorized_client");
+                case MALFORMED -> new Answer(400, "invalid_request");
+                default -> new Answer(400, "invalid_grant");
+            };
+            case WALLET_LOGIN -> new Answer(403, "access_denied");
+            case BEARER -> new Answer(401, "invalid_token");
+        };
+    }
+
+    /** Sends the answer to a refusal, with {@code <reason code>: <detail>} as the description. */
+    public static void send(RoutingContext ctx, TokenRejectedException refusal, Where where) {
+        Answer answer = answer(refusal.reason(), where);
+        HttpErrors.send(ctx, answer.status(), answer.error(), refusal.reason().code() + ": " + refusal.getMessage());
+    }
+}

@@ -1,0 +1,18 @@
+package io.edgeauth.broker.refusal;
+
+/**
+ * The coarse class of a refusal, which is all a protocol edge needs to pick its status code. Each protocol
+ * maps it in exactly one class: {@code mqtt.MqttReasons} (CONNACK, PUBACK, SUBACK, DISCONNECT),
+ * {@code coap.CoapCodes} (response codes and the ACE error) and {@code http.HttpRefusals} (status and the
+ * RFC 6749 / RFC 6750 error).
+ */
+public enum RefusalCategory {
+    /** The credential itself is bad: malformed, badly signed, expired, replayed. */
+    BAD_CREDENTIALS,
+    /** The credential is fine but does not entitle the holder: revoked, wrong tenant, outside the ACL or region. */
+    NOT_AUTHORIZED,
+    /** A limit was reached: the rate plan. */
+    QUOTA_EXCEEDED,
+    /** The server failed, not the client. */
+    SERVER_ERROR
+}

@@ -1,0 +1,94 @@
+package io.edgeauth.broker.coap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.upokecenter.cbor.CBORObject;
+import io.edgeauth.broker.refusal.RefusalCategory;
+import io.edgeauth.broker.refusal.RejectionReason;
+import java.util.Arrays;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.coap.Response;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Every refusal category and reason as a CoAP response: code, ACE error payload and Max-Age. */
+class CoapCodesTest {
+
+    @ParameterizedTest(name = "{0} at {1}: {2}")
+    @CsvSource({
+            "BAD_CREDENTIALS, AUTHZ_INFO, BAD_REQUEST",
+            "BAD_CREDENTIALS, RESOURCE,   UNAUTHORIZED",
+            "NOT_AUTHORIZED,  AUTHZ_INFO, UNAUTHORIZED",
+            "NOT_AUTHORIZED,  RESOURCE,   FORBIDDEN",
+            "QUOTA_EXCEEDED,  AUTHZ_INFO, TOO_MANY_REQUESTS",
+            "QUOTA_EXCEEDED,  RESOURCE,   TOO_MANY_REQUESTS",
+            "SERVER_ERROR,    AUTHZ_INFO, INTERNAL_SERVER_ERROR",
+            "SERVER_ERROR,    RESOURCE,   INTERNAL_SERVER_ERROR",
+    })
+    void eachCategoryHasOneCodePerPlace(RefusalCategory category, CoapCodes.Where where, ResponseCode code) {
+        assertThat(CoapCodes.codeOf(category, where)).isEqualTo(code);
+    }
+
+    @ParameterizedTest(name = "{0}: ACE error {1}")
+    @CsvSource({
+            "MALFORMED,          1", // invalid_request
+            "OVERSIZED,          1",
+            "BAD_SIGNATURE,      2", // invalid_client
+            "EXPIRED,            2",
+            "REVOKED,            4", // unauthorized_client
+            "OUTSIDE_REGION,     4",
+            "FORBIDDEN,          6", // invalid_scope
+            "RATE_LIMITED,       1",
+            "INTERNAL_ERROR,     1",
+    })
+    void aceErrorCodes(RejectionReason reason, int aceError) {
+        CBORObject map = CBORObject.DecodeFromBytes(CoapCodes.aceError(reason, "detail"));
+        assertThat(map.get(CBORObject.FromObject(CoapCodes.ACE_ERROR)).AsInt32()).isEqualTo(aceError);
+        assertThat(map.get(CBORObject.FromObject(CoapCodes.ACE_ERROR_DESCRIPTION)).AsString())
+                .isEqualTo(reason.code() + ": detail");
+    }
+
+    @ParameterizedTest
+    @EnumSource(RejectionReason.class)
+    void everyReasonIsAnErrorResponseWithAnAcePayload(RejectionReason reason) {
+        for (CoapCodes.Where where : CoapCodes.Where.values()) {
+            Response r = CoapCodes.refusal(reason, "x", where, 3);
+            assertThat(r.getCode().codeClass).as("%s at %s", reason, where).isIn(4, 5);
+            assertThat(r.getOptions().getContentFormat()).isEqualTo(MediaTypeRegistry.APPLICATION_ACE_CBOR);
+            assertThat(r.getOptions().hasMaxAge()).isEqualTo(reason.category() == RefusalCategory.QUOTA_EXCEEDED);
+        }
+    }
+
+    @Test
+    void anExpiredTokenUploadIsUnauthorizedNotBadRequest() {
+        // RFC 9200 §5.10.1.1: the token is well formed but no longer valid
+        assertThat(CoapCodes.refusal(RejectionReason.EXPIRED, "x", CoapCodes.Where.AUTHZ_INFO, 0).getCode())
+                .isEqualTo(ResponseCode.UNAUTHORIZED);
+        assertThat(CoapCodes.refusal(RejectionReason.EXPIRED, "x", CoapCodes.Where.RESOURCE, 0).getCode())
+                .isEqualTo(ResponseCode.UNAUTHORIZED);
+    }
+
+    @Test
+    void quotaRefusalsSayWhenToRetryAtLeastOneSecond() {
+        assertThat(CoapCodes.refusal(RejectionReason.RATE_LIMITED, "x", CoapCodes.Where.RESOURCE, 7)
+                .getOptions().getMaxAge()).isEqualTo(7);
+        assertThat(CoapCodes.refusal(RejectionReason.RATE_LIMITED, "x", CoapCodes.Where.RESOURCE, 0)
+                .getOptions().getMaxAge()).isEqualTo(1);
+    }
+
+    @Test
+    void aLongDetailIsCutTo200Characters() {
+        char[] detail = new char[1000];
+        Arrays.fill(detail, 'a');
+        CBORObject map = CBORObject.DecodeFromBytes(CoapCodes.aceError(RejectionReason.MALFORMED, new String(detail)));
+        assertThat(map.get(CBORObject.FromObject(CoapCodes.ACE_ERROR_DESCRIPTION)).AsString()).hasSize(200);
+    }
+
+    @Test
+    void anEndedObservationAsksForANewToken() {
+        assertThat(CoapCodes.observationEnded()).isEqualTo(ResponseCode.UNAUTHORIZED);
+    }
+}
