@@ -1,0 +1,404 @@
+package io.edgeauth.broker.mqtt;
+
+import static io.edgeauth.broker.mqtt.MqttFields.binaryProperty;
+import static io.edgeauth.broker.mqtt.MqttFields.intProperty;
+import static io.edgeauth.broker.mqtt.MqttFields.normalize;
+import static io.edgeauth.broker.mqtt.MqttFields.stringProperty;
+import static io.edgeauth.broker.mqtt.MqttFields.userProperty;
+
+import io.edgeauth.broker.auth.AuthRequest;
+import io.edgeauth.broker.auth.DeviceSession;
+import io.edgeauth.broker.auth.KeyThumbprints;
+import io.edgeauth.broker.auth.TransportFacts;
+import io.edgeauth.broker.refusal.RefusalCategory;
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
+import io.micrometer.core.instrument.Timer;
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.mqtt.messages.MqttAuthenticationExchangeMessage;
+import io.vertx.mqtt.messages.codes.MqttAuthenticateReasonCode;
+import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.cert.Certificate;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * CONNECT and the token's life on one {@link MqttConnection}: reads the credentials (password or MQTT 5
+ * enhanced authentication), checks their size, runs the {@code AuthPipeline} off the event loop and brings
+ * the answer back onto it, accepts (CONNACK) or refuses; then renews the session with fresh tokens (AUTH or
+ * the renewal topic), ends it when the token expires and re-checks revocations.
+ */
+final class MqttAuthentication {
+    private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
+
+    private final MqttConnection c;
+    private boolean enhancedAuth;
+    private boolean renewing;
+    private long expiryTimer = -1;
+
+    MqttAuthentication(MqttConnection c) {
+        this.c = c;
+    }
+
+    void start() {
+        c.endpoint.publishAutoAck(false);
+        c.endpoint.subscriptionAutoAck(false);
+        c.endpoint.autoKeepAlive(true);
+        c.endpoint.closeHandler(v -> c.onClose());
+        c.endpoint.exceptionHandler(t -> LOG.debug("mqtt connection {}: {}", c.clientId, t.toString()));
+        Certificate clientCert = clientCertificate();
+        c.transport = new TransportFacts(c.protocol, remoteAddress(), thumbprint(clientCert), c.endpoint.isSsl(), null, null,
+                clientCert == null ? null : KeyThumbprints.ofOrNull(clientCert.getPublicKey()));
+        MqttProperties props = c.endpoint.connectProperties();
+        c.reportedGeo = userProperty(props, "geo");
+        String requestedId = c.endpoint.clientIdentifier();
+        if (requestedId != null && requestedId.length() > c.limits.maxClientIdLength()) {
+            refuseAtEdge("client_id_too_long", MqttReasons.badClientId(c.endpoint.protocolVersion()));
+            return;
+        }
+        byte[] token;
+        String method = stringProperty(props, MqttProperties.AUTHENTICATION_METHOD);
+        if (method != null) {
+            if (!MqttEdge.AUTH_METHOD.equals(method)) {
+                refuseAtEdge("bad_authentication_method", MqttReasons.badAuthMethod(c.endpoint.protocolVersion()));
+                return;
+            }
+            enhancedAuth = true;
+            token = binaryProperty(props, MqttProperties.AUTHENTICATION_DATA);
+            if (token == null) {
+                token = passwordBytes();
+            }
+        } else {
+            token = passwordBytes();
+        }
+        RejectionReason bad = tokenShapeError(token);
+        if (bad != null) {
+            refuseAtEdge(bad.code(), MqttReasons.connack(bad.category(), c.endpoint.protocolVersion()));
+            return;
+        }
+        String claimed = requestedId != null && !requestedId.isEmpty() ? requestedId
+                : c.endpoint.auth() != null && c.endpoint.auth().getUsername() != null
+                && !c.endpoint.auth().getUsername().isEmpty() ? c.endpoint.auth().getUsername() : null;
+        AuthRequest request = new AuthRequest(claimed, normalize(token), c.transport, c.reportedGeo);
+        // the token is read: the endpoint need not keep it for the life of the connection
+        EndpointInternals.forgetCredentials(c.endpoint);
+        if (props != null && props.getProperty(MqttProperties.AUTHENTICATION_DATA) != null) {
+            // Netty's properties have no remove: an empty value replaces the token's bytes
+            props.add(new MqttProperties.BinaryProperty(MqttProperties.AUTHENTICATION_DATA, new byte[0]));
+        }
+        Timer.Sample sample = Timer.start();
+        authenticate(request, (s, err) -> {
+            sample.stop(c.edge.metrics.authLatency());
+            if (err != null) {
+                refuse(err);
+                return;
+            }
+            try {
+                onAuthenticated(s);
+            } catch (RuntimeException e) {
+                LOG.error("accepting an authenticated MQTT session failed", e);
+                if (c.accepted) {
+                    c.endpoint.close();
+                } else {
+                    refuse(e);
+                }
+            }
+        });
+    }
+
+    private void authenticate(AuthRequest request, java.util.function.BiConsumer<DeviceSession, Throwable> then) {
+        CompletionStage<DeviceSession> stage;
+        try {
+            stage = c.edge.pipeline.authenticate(request);
+        } catch (RuntimeException e) {
+            then.accept(null, e);
+            return;
+        }
+        stage.whenComplete((s, err) -> c.context.runOnContext(v -> then.accept(s, err)));
+    }
+
+    private void refuse(Throwable err) {
+        RejectionReason reason = reasonOf(err);
+        if (reason == RejectionReason.INTERNAL_ERROR) {
+            LOG.warn("authentication failed on the server side", unwrap(err));
+        }
+        c.edge.metrics.refused(reason.code());
+        if (!c.closed) {
+            reject(MqttReasons.connack(reason.category(), c.endpoint.protocolVersion()), reason.code());
+        }
+    }
+
+    /** A refusal decided by the edge before the pipeline: audited and charged to the connect guard here. */
+    private void refuseAtEdge(String reason, MqttConnectReturnCode code) {
+        c.edge.metrics.refused(reason);
+        InetSocketAddress remote = c.transport.remoteAddress();
+        // nothing is authenticated yet: the source pays, never the client id it claims
+        c.edge.rateLimits.recordFailedConnect(null, remote == null ? null : remote.getAddress());
+        c.edge.audit.record("mqtt.connect.refused", reason, c.auditFields(c.endpoint.clientIdentifier(), null));
+        reject(code, reason);
+    }
+
+    private void reject(MqttConnectReturnCode code, String reason) {
+        if (c.v5) {
+            MqttProperties p = new MqttProperties();
+            p.add(new MqttProperties.StringProperty(MqttProperties.REASON_STRING, reason));
+            c.endpoint.reject(code, p);
+        } else {
+            c.endpoint.reject(code);
+        }
+    }
+
+    private void onAuthenticated(DeviceSession s) {
+        if (c.closed) {
+            return;
+        }
+        if (s.isExpiredAt(c.edge.clock.instant())) { // the pipeline's validity (exp + its leeway), on its clock
+            refuse(new TokenRejectedException(RejectionReason.EXPIRED, "token expired"));
+            return;
+        }
+        c.session = s;
+        c.acl = s.topicAcl();
+        c.limiter = c.edge.rateLimits.forDevice(s.tenant(), s.principal(), c.edge.ratePlans.apply(s.ratePlan()));
+        String requestedId = c.endpoint.clientIdentifier();
+        boolean assigned = requestedId == null || requestedId.isEmpty();
+        c.clientId = assigned ? MqttSessionState.assignedClientId(s) : requestedId;
+        long expirySeconds = sessionExpirySeconds();
+        boolean present;
+        try {
+            present = c.sessions.bind(s, expirySeconds);
+        } catch (TokenRejectedException refused) {
+            refuse(refused);
+            return;
+        }
+        c.acks = new DurableAcks(c.edge.persistence.journal(), c.context);
+        c.accepted = true;
+        c.endpoint.accept(present, connackProperties(assigned, expirySeconds));
+        c.installHandlers();
+        c.delivery.attach(Math.min(c.limits.receiveMaximum(), clientReceiveMaximum()));
+        scheduleExpiry();
+        c.sessionGauge = c.edge.metrics.sessions(s.tenant(), c.protocol.label());
+        c.sessionGauge.incrementAndGet();
+        c.edge.metrics.accepted();
+        c.edge.live.add(c);
+        recheckRevocation(); // a revocation may have landed while authentication was pending
+    }
+
+    private MqttProperties connackProperties(boolean assignedId, long expirySeconds) {
+        MqttProperties p = new MqttProperties();
+        if (!c.v5) {
+            return p;
+        }
+        p.add(new MqttProperties.IntegerProperty(MqttProperties.RECEIVE_MAXIMUM, c.limits.receiveMaximum()));
+        p.add(new MqttProperties.IntegerProperty(MqttProperties.MAXIMUM_PACKET_SIZE, c.limits.maxPacketSize()));
+        p.add(new MqttProperties.IntegerProperty(MqttProperties.TOPIC_ALIAS_MAXIMUM, 0));
+        p.add(new MqttProperties.IntegerProperty(MqttProperties.SHARED_SUBSCRIPTION_AVAILABLE, 1));
+        p.add(new MqttProperties.IntegerProperty(MqttProperties.WILDCARD_SUBSCRIPTION_AVAILABLE, 1));
+        p.add(new MqttProperties.IntegerProperty(MqttProperties.RETAIN_AVAILABLE, 1));
+        p.add(new MqttProperties.IntegerProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 0));
+        Integer requested = intProperty(c.endpoint.connectProperties(), MqttProperties.SESSION_EXPIRY_INTERVAL);
+        if (requested != null && requested != expirySeconds) {
+            p.add(new MqttProperties.IntegerProperty(MqttProperties.SESSION_EXPIRY_INTERVAL, (int) expirySeconds));
+        }
+        if (assignedId) {
+            p.add(new MqttProperties.StringProperty(MqttProperties.ASSIGNED_CLIENT_IDENTIFIER, c.clientId));
+        }
+        if (enhancedAuth) {
+            p.add(new MqttProperties.StringProperty(MqttProperties.AUTHENTICATION_METHOD, MqttEdge.AUTH_METHOD));
+        }
+        return p;
+    }
+
+    private long sessionExpirySeconds() {
+        long max = c.edge.settings.maxSessionExpiry().toSeconds();
+        if (c.v5) {
+            Integer requested = intProperty(c.endpoint.connectProperties(), MqttProperties.SESSION_EXPIRY_INTERVAL);
+            long value = requested == null ? 0 : Integer.toUnsignedLong(requested);
+            return Math.min(value, max);
+        }
+        return c.endpoint.isCleanSession() ? 0 : max;
+    }
+
+    private int clientReceiveMaximum() {
+        Integer value = intProperty(c.endpoint.connectProperties(), MqttProperties.RECEIVE_MAXIMUM);
+        return value == null || value <= 0 ? 65535 : value;
+    }
+
+    void onAuth(MqttAuthenticationExchangeMessage m) {
+        if (c.closing) {
+            return;
+        }
+        if (!enhancedAuth || m.reasonCode() != MqttAuthenticateReasonCode.RE_AUTHENTICATE
+                || !MqttEdge.AUTH_METHOD.equals(m.authenticationMethod())) {
+            c.disconnect(MqttDisconnectReasonCode.PROTOCOL_ERROR, "bad_auth_packet");
+            return;
+        }
+        byte[] token = m.authenticationData() == null ? null : m.authenticationData().getBytes();
+        renew(token, () -> {
+            MqttProperties p = new MqttProperties();
+            p.add(new MqttProperties.StringProperty(MqttProperties.AUTHENTICATION_METHOD, MqttEdge.AUTH_METHOD));
+            c.endpoint.authenticationExchange(MqttAuthenticationExchangeMessage.create(MqttAuthenticateReasonCode.SUCCESS, p));
+        });
+    }
+
+    /** Re-authenticates with a fresh token; the principal and tenant must stay the same. */
+    void renew(byte[] token, Runnable onSuccess) {
+        if (renewing) {
+            c.disconnect(MqttDisconnectReasonCode.PROTOCOL_ERROR, "renewal_in_progress");
+            return;
+        }
+        RejectionReason bad = tokenShapeError(token);
+        if (bad != null) {
+            c.edge.audit.record("mqtt.renew.refused", bad.code(), c.auditFields(c.clientId, c.session));
+            c.disconnect(MqttReasons.disconnect(bad.category()), bad.code());
+            return;
+        }
+        renewing = true;
+        authenticate(new AuthRequest(c.session.principal(), normalize(token), c.transport, c.reportedGeo), (s, err) -> {
+            renewing = false;
+            if (c.closed || c.closing) {
+                return;
+            }
+            if (err != null) {
+                RejectionReason reason = reasonOf(err);
+                c.disconnect(MqttReasons.disconnect(reason.category()), reason.code());
+                return;
+            }
+            if (!s.principal().equals(c.session.principal()) || !s.tenant().equals(c.session.tenant())) {
+                c.edge.audit.record("mqtt.renew.refused", "principal_changed", c.auditFields(c.clientId, c.session));
+                c.disconnect(MqttReasons.disconnect(RefusalCategory.NOT_AUTHORIZED), "principal_changed");
+                return;
+            }
+            c.session = s;
+            c.acl = s.topicAcl();
+            c.state.retainAllowed(c.acl, c.edge.router); // the same re-check as a resume: what the new token forbids ends now
+            c.edge.persistence.subscriptionsChanged(c.state);
+            c.limiter = c.edge.rateLimits.forDevice(s.tenant(), s.principal(), c.edge.ratePlans.apply(s.ratePlan()));
+            scheduleExpiry();
+            c.edge.audit.record("mqtt.session.renewed", "ok", c.auditFields(c.clientId, s));
+            onSuccess.run();
+        });
+    }
+
+    private void scheduleExpiry() {
+        if (expiryTimer >= 0) {
+            c.edge.vertx.cancelTimer(expiryTimer);
+        }
+        long millis = Duration.between(c.edge.clock.instant(), c.session.expiresAt()).toMillis();
+        expiryTimer = c.edge.vertx.setTimer(Math.max(1, millis), id -> {
+            expiryTimer = -1;
+            if (c.closed) {
+                return;
+            }
+            if (c.session.isExpiredAt(c.edge.clock.instant())) {
+                c.edge.audit.record("mqtt.session.closed", RejectionReason.EXPIRED.code(), c.auditFields(c.clientId, c.session));
+                c.disconnect(MqttReasons.sessionExpired(), RejectionReason.EXPIRED.code());
+            } else {
+                scheduleExpiry();
+            }
+        });
+    }
+
+    /** The connection closed: the expiry timer has nothing left to end. */
+    void cancelExpiry() {
+        if (expiryTimer >= 0) {
+            c.edge.vertx.cancelTimer(expiryTimer);
+        }
+    }
+
+    /** Called on any thread by revocation events: re-checks on this connection's event loop. */
+    void recheckRevocation() {
+        c.context.runOnContext(v -> {
+            if (c.closed || c.closing || c.session == null) {
+                return;
+            }
+            c.edge.revocationChecker.check(c.session.token()).ifPresent(reason -> {
+                c.suppressWill = true; // a revoked principal's last words are not delivered
+                c.edge.audit.record("mqtt.session.closed", reason.code(), c.auditFields(c.clientId, c.session));
+                c.disconnect(MqttReasons.disconnect(reason.category()), reason.code());
+            });
+        });
+    }
+
+    private byte[] passwordBytes() {
+        if (c.endpoint.auth() == null || c.endpoint.auth().getPassword() == null) {
+            return null;
+        }
+        return c.endpoint.auth().getPassword().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Size and shape checks done before the pipeline sees anything. */
+    private RejectionReason tokenShapeError(byte[] token) {
+        if (token == null || token.length == 0) {
+            return RejectionReason.MALFORMED;
+        }
+        if (token.length > c.limits.maxPasswordSize()) {
+            return RejectionReason.OVERSIZED;
+        }
+        return null;
+    }
+
+    /** The verified TLS client certificate (leaf), or null. */
+    private Certificate clientCertificate() {
+        if (!c.endpoint.isSsl()) {
+            return null;
+        }
+        try {
+            Certificate[] chain = c.endpoint.sslSession().getPeerCertificates();
+            return chain == null || chain.length == 0 ? null : chain[0];
+        } catch (SSLPeerUnverifiedException e) {
+            return null;
+        }
+    }
+
+    private static String thumbprint(Certificate cert) {
+        if (cert == null) {
+            return null;
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(cert.getEncoded());
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+        } catch (NoSuchAlgorithmException | java.security.cert.CertificateEncodingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The peer's address: Netty's cached one where we can reach the channel (no copy per session). */
+    private InetSocketAddress remoteAddress() {
+        if (c.writer != null && c.writer.channelHandlerContext().channel().remoteAddress() instanceof InetSocketAddress a) {
+            return a;
+        }
+        return inet(c.endpoint.remoteAddress());
+    }
+
+    private static InetSocketAddress inet(SocketAddress address) {
+        if (address == null || address.hostAddress() == null) {
+            return null;
+        }
+        return new InetSocketAddress(address.hostAddress(), address.port());
+    }
+
+    private static RejectionReason reasonOf(Throwable err) {
+        Throwable t = unwrap(err);
+        return t instanceof TokenRejectedException tre ? tre.reason() : RejectionReason.INTERNAL_ERROR;
+    }
+
+    private static Throwable unwrap(Throwable err) {
+        Throwable t = err;
+        while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}

@@ -1,0 +1,261 @@
+package io.edgeauth.broker.mqtt;
+
+import static io.edgeauth.broker.mqtt.MqttFields.userProperties;
+import static io.edgeauth.broker.mqtt.MqttFields.userProperty;
+
+import io.edgeauth.broker.policy.PublishGate;
+import io.edgeauth.broker.policy.TopicFilters;
+import io.edgeauth.broker.refusal.RefusalCategory;
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.router.PublishResult;
+import io.edgeauth.broker.router.RoutedMessage;
+import io.edgeauth.broker.router.SharedFilter;
+import io.edgeauth.broker.router.Subscription;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.vertx.mqtt.MqttTopicSubscription;
+import io.vertx.mqtt.messages.MqttPublishMessage;
+import io.vertx.mqtt.messages.MqttSubscribeMessage;
+import io.vertx.mqtt.messages.MqttUnsubscribeMessage;
+import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubRecReasonCode;
+import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What one {@link MqttConnection}'s client sends after CONNACK: PUBLISH (topic checks, the shared
+ * {@link PublishGate}, routing, acknowledgements in journal order, rate-abuse disconnects), SUBSCRIBE and
+ * UNSUBSCRIBE. Runs on the connection's event loop.
+ */
+final class MqttInbound {
+    private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
+    private static final Logger DROPS = LoggerFactory.getLogger("io.edgeauth.broker.mqtt.drops");
+
+    private final MqttConnection c;
+    /** The last topic name this connection published to that passed the syntax checks; or null. */
+    private String lastValidTopic;
+    /** Refused over-rate messages in the current abuse window, and when that window began (see MqttSettings.AbuseRule). */
+    private int refusedInWindow;
+    private long abuseWindowStart = System.nanoTime();
+
+    MqttInbound(MqttConnection c) {
+        this.c = c;
+    }
+
+    void onPublish(MqttPublishMessage m) {
+        if (c.closing) {
+            return;
+        }
+        c.edge.metrics.in();
+        if (c.v5 && m.properties() != null && m.properties().getProperty(MqttProperties.TOPIC_ALIAS) != null) {
+            // CONNACK announced a Topic Alias Maximum of 0: any alias is above it (MQTT 5 §3.3.2.3.4)
+            c.disconnect(MqttDisconnectReasonCode.TOPIC_ALIAS_INVALID, "topic_alias_invalid");
+            return;
+        }
+        String topic = m.topicName();
+        if (MqttEdge.RENEW_TOPIC.equals(topic)) {
+            c.auth.renew(m.payload().getBytes(), () -> c.acks.sendInOrder(() -> acknowledge(m)));
+            return;
+        }
+        if (!topic.equals(lastValidTopic)) { // a device publishes to few topics: validate each new one once
+            if (topicError(topic, false) != null) {
+                refusePublish(m, MqttPubAckReasonCode.TOPIC_NAME_INVALID, "topic_invalid");
+                if (!c.v5) {
+                    c.endpoint.close(); // MQTT 3.1.1 has no negative PUBACK: a malformed topic ends the connection
+                }
+                return;
+            }
+            lastValidTopic = topic;
+        }
+        List<RoutedMessage.UserProperty> properties = userProperties(m.properties());
+        String location = userProperty(properties, "geo");
+        PublishGate.Refusal refusal = c.edge.publishGate.check(c.acl, c.limiter, c.session.token().geo(), topic,
+                m.payload().length(), location);
+        if (refusal != null) {
+            refused(m, refusal);
+            return;
+        }
+        if (location == null && c.reportedGeo != null) {
+            // subscribers see where the device said it is, whether it said so at CONNECT or per message
+            properties = new ArrayList<>(properties);
+            properties.add(new RoutedMessage.UserProperty("geo", c.reportedGeo));
+        }
+        RoutedMessage message = new RoutedMessage(c.session.tenant(), topic, m.payload().getBytes(),
+                m.qosLevel().value(), m.isRetain(), properties, c.session.principal());
+        long journalMark = c.acks.mark();
+        PublishResult result = c.edge.router.publish(message);
+        c.acks.send(journalMark, () -> acknowledge(m));
+        if (result.congestedAny()) {
+            c.delivery.backpressure(result.congested());
+        }
+    }
+
+    /** Answers a {@link PublishGate} refusal (codes from {@link MqttReasons}), and disconnects sustained rate abuse. */
+    private void refused(MqttPublishMessage m, PublishGate.Refusal refusal) {
+        if (refusal.reason() == RejectionReason.RATE_LIMITED) {
+            if (abusive()) {
+                c.edge.metrics.drop("rate_limited");
+                c.edge.audit.record("mqtt.session.closed", "rate_abuse", c.auditFields(c.clientId, c.session));
+                c.disconnect(MqttReasons.rateAbuse(), "rate_abuse");
+                return;
+            }
+            refusePublish(m, MqttReasons.puback(refusal.reason().category()), "rate_limited");
+            return;
+        }
+        if (refusal.reason() != RejectionReason.FORBIDDEN) { // location refusals are audited; ACL misses only counted
+            c.edge.audit.record("mqtt.publish.refused", refusal.reason().code(), c.auditFields(c.clientId, c.session));
+        }
+        refusePublish(m, MqttReasons.puback(refusal.reason().category()),
+                refusal.reason() == RejectionReason.FORBIDDEN ? "not_authorized" : refusal.reason().code());
+    }
+
+    /** Counts one over-rate refusal; true once the window holds {@code abuseRule().maxRefused()} of them. */
+    private boolean abusive() {
+        MqttSettings.AbuseRule rule = c.edge.settings.abuseRule();
+        long now = System.nanoTime();
+        if (now - abuseWindowStart >= rule.window().toNanos()) {
+            abuseWindowStart = now;
+            refusedInWindow = 0;
+        }
+        return ++refusedInWindow >= rule.maxRefused(); // accepted messages in between (refills) do not reset it
+    }
+
+    private void acknowledge(MqttPublishMessage m) {
+        if (c.closed) {
+            return; // an acknowledgement that waited for the journal outlived its connection
+        }
+        switch (m.qosLevel()) {
+            case AT_LEAST_ONCE -> c.endpoint.publishAcknowledge(m.messageId());
+            case EXACTLY_ONCE -> c.endpoint.publishReceived(m.messageId()); // PUBCOMP on PUBREL; routed once, at-least-once
+            default -> { }
+        }
+    }
+
+    private void refusePublish(MqttPublishMessage m, MqttPubAckReasonCode code, String reason) {
+        c.edge.metrics.drop(reason);
+        DROPS.debug("publish from {} to {} refused: {}", c.clientId, m.topicName(), reason);
+        if (c.acks != null) { // in the order of the PUBLISH packets, behind acknowledgements that wait for the journal
+            c.acks.sendInOrder(() -> sendRefusal(m, code));
+        } else {
+            sendRefusal(m, code);
+        }
+    }
+
+    private void sendRefusal(MqttPublishMessage m, MqttPubAckReasonCode code) {
+        if (c.closed) {
+            return;
+        }
+        if (m.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
+            if (c.v5) {
+                c.endpoint.publishAcknowledge(m.messageId(), code, MqttProperties.NO_PROPERTIES);
+            } else {
+                c.endpoint.publishAcknowledge(m.messageId());
+            }
+        } else if (m.qosLevel() == MqttQoS.EXACTLY_ONCE) {
+            if (c.v5) {
+                c.endpoint.publishReceived(m.messageId(), MqttPubRecReasonCode.valueOf(code.value()),
+                        MqttProperties.NO_PROPERTIES);
+            } else {
+                c.endpoint.publishReceived(m.messageId());
+            }
+        }
+    }
+
+    void onSubscribe(MqttSubscribeMessage m) {
+        if (c.closing) {
+            return;
+        }
+        List<MqttSubAckReasonCode> codes = new ArrayList<>();
+        List<MqttQoS> v3codes = new ArrayList<>();
+        int added = 0;
+        for (MqttTopicSubscription ts : m.topicSubscriptions()) {
+            MqttSubAckReasonCode code = subscribe(ts.topicName(), ts.qualityOfService().value(), added);
+            if ((code == MqttSubAckReasonCode.GRANTED_QOS0 || code == MqttSubAckReasonCode.GRANTED_QOS1)
+                    && !c.state.subscriptions.containsKey(ts.topicName())) {
+                added++;
+            }
+            codes.add(code);
+            v3codes.add(switch (code) {
+                case GRANTED_QOS0 -> MqttQoS.AT_MOST_ONCE;
+                case GRANTED_QOS1 -> MqttQoS.AT_LEAST_ONCE;
+                default -> MqttQoS.FAILURE;
+            });
+        }
+        if (c.v5) {
+            c.endpoint.subscribeAcknowledge(m.messageId(), codes, MqttProperties.NO_PROPERTIES);
+        } else {
+            c.endpoint.subscribeAcknowledge(m.messageId(), v3codes);
+        }
+        for (int i = 0; i < codes.size(); i++) { // retained messages only after the SUBACK
+            MqttSubAckReasonCode code = codes.get(i);
+            if (code == MqttSubAckReasonCode.GRANTED_QOS0 || code == MqttSubAckReasonCode.GRANTED_QOS1) {
+                String filter = m.topicSubscriptions().get(i).topicName();
+                Subscription sub = c.edge.router.subscribe(c.session.tenant(), filter, code.value(), c.state.queue);
+                Subscription previous = c.state.subscriptions.put(filter, sub);
+                if (previous != null && previous.qos() != sub.qos()) {
+                    LOG.debug("{} re-subscribed {} at QoS {}", c.clientId, filter, sub.qos());
+                }
+            }
+        }
+        c.edge.persistence.subscriptionsChanged(c.state);
+    }
+
+    private MqttSubAckReasonCode subscribe(String filter, int qos, int addedInThisPacket) {
+        String error = SharedFilter.error(filter);
+        SharedFilter shared = SharedFilter.parse(filter);
+        if (error == null) {
+            error = topicError(shared.filter(), true);
+        }
+        if (error != null) {
+            c.edge.metrics.drop("filter_invalid");
+            return MqttSubAckReasonCode.TOPIC_FILTER_INVALID;
+        }
+        if (!c.acl.maySubscribe(shared.filter())) {
+            c.edge.metrics.drop("subscribe_not_authorized");
+            return MqttReasons.suback(RefusalCategory.NOT_AUTHORIZED);
+        }
+        if (!c.state.subscriptions.containsKey(filter)
+                && c.state.subscriptions.size() + addedInThisPacket >= c.limits.maxSubscriptionsPerSession()) {
+            c.edge.metrics.drop("subscription_quota");
+            return MqttReasons.suback(RefusalCategory.QUOTA_EXCEEDED);
+        }
+        return Math.min(qos, 1) == 0 ? MqttSubAckReasonCode.GRANTED_QOS0 : MqttSubAckReasonCode.GRANTED_QOS1;
+    }
+
+    void onUnsubscribe(MqttUnsubscribeMessage m) {
+        if (c.closing) {
+            return;
+        }
+        for (String filter : m.topics()) {
+            Subscription sub = c.state.subscriptions.remove(filter);
+            if (sub != null) {
+                c.edge.router.unsubscribe(sub);
+            }
+        }
+        c.edge.persistence.subscriptionsChanged(c.state);
+        c.endpoint.unsubscribeAcknowledge(m.messageId());
+    }
+
+    String topicError(String topic, boolean filter) {
+        if (topic == null || topic.isEmpty()) {
+            return "empty topic";
+        }
+        if (topic.length() > c.limits.maxTopicLength()) {
+            return "topic too long";
+        }
+        int depth = 1;
+        for (int i = 0; i < topic.length(); i++) {
+            if (topic.charAt(i) == '/') {
+                depth++;
+            }
+        }
+        if (depth > c.limits.maxTopicDepth()) {
+            return "topic too deep";
+        }
+        return filter ? TopicFilters.filterError(topic) : TopicFilters.topicError(topic);
+    }
+}

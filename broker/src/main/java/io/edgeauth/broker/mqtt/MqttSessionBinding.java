@@ -1,0 +1,174 @@
+package io.edgeauth.broker.mqtt;
+
+import static io.edgeauth.broker.mqtt.MqttFields.intProperty;
+import static io.edgeauth.broker.mqtt.MqttFields.userProperties;
+
+import io.edgeauth.broker.auth.DeviceSession;
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
+import io.edgeauth.broker.router.RoutedMessage;
+import io.edgeauth.broker.router.SubscriberQueue;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.vertx.mqtt.MqttWill;
+
+/**
+ * The session store side of one {@link MqttConnection}: binds an authenticated connection to its
+ * {@link MqttSessionState} (new, resumed or taken over from another connection, within the principal's
+ * session slots) and, when the connection ends, hands the session back and publishes or delays its will.
+ * Runs on the connection's event loop; the hand-over between owners happens under the session's monitor.
+ */
+final class MqttSessionBinding {
+    private final MqttConnection c;
+
+    MqttSessionBinding(MqttConnection c) {
+        this.c = c;
+    }
+
+    /**
+     * Makes this connection the owner of the session {@code (tenant, client id)}: resumes it (clean start 0),
+     * or starts a new one, ending a previous owner either way.
+     *
+     * @return whether a session was present (the CONNACK's session present flag)
+     * @throws TokenRejectedException when the session belongs to another principal or the principal holds
+     *                                all the sessions it may (both audited here)
+     */
+    boolean bind(DeviceSession s, long expirySeconds) throws TokenRejectedException {
+        String key = s.tenant() + '\u0000' + c.clientId;
+        MqttSessionState existing = c.edge.sessions.get(key);
+        if (existing != null && !existing.belongsTo(s)) {
+            // the pipeline keeps client ids inside their principal's namespace; this is the second lock on the door
+            c.edge.audit.record("mqtt.connect.refused", RejectionReason.CLIENT_ID_MISMATCH.code(),
+                    c.auditFields(c.clientId, s));
+            throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH, "session belongs to another principal");
+        }
+        String principalKey = s.tenant() + '\u0000' + s.principal();
+        if (!c.edge.takeSessionSlot(principalKey, existing != null && existing.owner != null)) {
+            c.edge.audit.record("mqtt.connect.refused", "too_many_sessions", c.auditFields(c.clientId, s));
+            throw new TokenRejectedException(RejectionReason.RATE_LIMITED, "too many sessions of this principal");
+        }
+        c.slotKey = principalKey;
+        boolean continues = existing != null && !c.endpoint.isCleanSession();
+        if (existing != null) {
+            takeOver(existing, continues);
+        }
+        if (continues) {
+            c.state = existing;
+            c.state.retainAllowed(c.acl, c.edge.router); // the new token may allow less
+        } else {
+            if (existing != null) {
+                c.edge.destroy(existing);
+            }
+            MqttSettings.Limits limits = c.limits;
+            SubscriberQueue queue = new SubscriberQueue(s.tenant() + "/" + c.clientId, limits.queueLength(),
+                    expirySeconds > 0 ? limits.offlineQueueLength() : 0, limits.receiveMaximum(),
+                    limits.overflowPolicy(), c.delivery::countDrop);
+            queue.stuckAfter(c.edge.settings.backpressureTimeout());
+            c.state = new MqttSessionState(key, s.tenant(), s.principal(), queue);
+            c.edge.sessions.put(key, c.state);
+        }
+        synchronized (c.state) {
+            c.state.owner = c;
+            c.state.expirySeconds = expirySeconds;
+        }
+        c.edge.persistence.track(c.state);
+        return continues;
+    }
+
+    /** Ends the previous owner of {@code existing} and settles the will it may have left behind. */
+    private void takeOver(MqttSessionState existing, boolean continues) {
+        MqttConnection previousOwner;
+        Runnable heldWill;
+        // one step under the session's monitor, the same the closing owner takes: its will is either already
+        // held back here or it learns that the session was resumed (see release)
+        synchronized (existing) {
+            previousOwner = existing.owner;
+            existing.owner = null;
+            if (previousOwner != null) {
+                previousOwner.resumedElsewhere = continues;
+            }
+            if (existing.expiryTimer >= 0) {
+                c.edge.vertx.cancelTimer(existing.expiryTimer);
+                existing.expiryTimer = -1;
+            }
+            heldWill = c.edge.takePendingWill(existing);
+        }
+        if (heldWill != null && !continues) {
+            heldWill.run(); // a clean start ends the old session: its will is due now; a resumed one drops it
+        }
+        if (previousOwner != null) {
+            MqttConnection old = previousOwner;
+            old.context.runOnContext(v -> old.takenOver());
+        }
+    }
+
+    /**
+     * The connection closed after it was accepted. Will (MQTT 5 §3.1.2.5): published now, or held for its
+     * delay by the session's owner; a connection whose session was taken over and resumed drops a delayed
+     * will (the client came back in time). The owner's session then waits for its expiry or ends.
+     */
+    void release() {
+        MqttSessionState state = c.state;
+        boolean willDue = (!c.normalDisconnect || c.disconnectWithWill) && !c.suppressWill;
+        long delay = 0;
+        boolean owner;
+        synchronized (state) {
+            owner = state.owner == c;
+            if (owner) {
+                state.owner = null;
+            }
+            if (willDue) {
+                long willDelay = willDelaySeconds();
+                if (owner) {
+                    delay = Math.min(willDelay, state.expirySeconds);
+                    if (delay > 0) {
+                        c.edge.delayWill(state, () -> c.context.runOnContext(v -> publishWill()), delay);
+                    }
+                } else if (c.resumedElsewhere && willDelay > 0) {
+                    willDue = false;
+                }
+            }
+        }
+        if (willDue && delay == 0) {
+            publishWill();
+        }
+        if (owner) {
+            state.queue.detach();
+            if (state.expirySeconds > 0) {
+                c.edge.expireLater(state);
+            } else {
+                c.edge.destroy(state);
+            }
+        }
+    }
+    /** The will's Will Delay Interval in seconds (MQTT 5 only; 0 when absent). */
+    private long willDelaySeconds() {
+        MqttWill will = c.endpoint.will();
+        if (!c.v5 || will == null || !will.isWillFlag()) {
+            return 0;
+        }
+        Integer delay = intProperty(will.getWillProperties(), MqttProperties.WILL_DELAY_INTERVAL);
+        return delay == null ? 0 : Integer.toUnsignedLong(delay);
+    }
+
+    private void publishWill() {
+        MqttWill will = c.endpoint.will();
+        if (will == null || !will.isWillFlag() || will.getWillTopic() == null) {
+            return;
+        }
+        String topic = will.getWillTopic();
+        if (c.inbound.topicError(topic, false) != null || !c.acl.mayPublish(topic)
+                || c.session.isExpiredAt(c.edge.clock.instant())
+                || c.edge.revocationChecker.check(c.session.token()).isPresent()) { // a delayed will is checked when due
+            c.edge.metrics.drop("will_refused");
+            return;
+        }
+        byte[] payload = will.getWillMessageBytes() == null ? new byte[0] : will.getWillMessageBytes();
+        if (!c.limiter.tryAcquire(payload.length)) {
+            c.edge.metrics.drop("rate_limited");
+            return;
+        }
+        c.edge.router.publish(new RoutedMessage(c.session.tenant(), topic, payload, will.getWillQos(),
+                will.isWillRetain(), userProperties(will.getWillProperties()), c.session.principal()));
+    }
+}
+
