@@ -104,7 +104,7 @@ final class TokenAuthority implements AutoCloseable {
         KeyResolver verificationKeys = KeyResolver.chain(keys, trusted);
         TokenEncryption encryption = new TokenEncryption(TokenEncryptionKeys.open(keyVault, keys.tenantIds()),
                 config.tenants().stream().filter(BrokerConfig.Tenant::encryptTokens).map(BrokerConfig.Tenant::id)
-                        .collect(Collectors.toSet()));
+                        .collect(Collectors.toSet()), crypto);
         verifier = new CachingTokenVerifier(new BrokerTokenVerifier(verificationKeys, policy, signatures, clock,
                 encryption), verificationKeys, 100_000L, policy.leeway(), clock);
         // the issuer caps lifetimes at the configured default; verification accepts up to the maximum

@@ -3,9 +3,11 @@ package io.edgeauth.broker.token;
 import com.nimbusds.jose.JWEObject;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.OctetSequenceKey;
+import io.edgeauth.broker.crypto.CryptoProviders;
 import io.edgeauth.broker.keys.TokenEncryptionKeys;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.Provider;
 import java.util.Objects;
 import java.util.Set;
 
@@ -18,14 +20,17 @@ import java.util.Set;
 public final class TokenEncryption {
     private final TokenEncryptionKeys keys;
     private final Set<String> alwaysEncrypted;
+    private final Provider keyAgreement;
 
     /**
      * @param keys            the tenants' encryption keys
      * @param alwaysEncrypted tenants whose tokens are encrypted whatever format the client asks for
+     * @param crypto          the token crypto choice: with ACCP, the JWE key agreement runs on it too
      */
-    public TokenEncryption(TokenEncryptionKeys keys, Set<String> alwaysEncrypted) {
+    public TokenEncryption(TokenEncryptionKeys keys, Set<String> alwaysEncrypted, CryptoProviders crypto) {
         this.keys = Objects.requireNonNull(keys, "keys");
         this.alwaysEncrypted = Set.copyOf(alwaysEncrypted);
+        this.keyAgreement = crypto.isAccp() ? crypto.signatureProvider() : null;
     }
 
     /** The format to issue for the tenant: the requested one, or its encrypted form when the tenant's policy says so. */
@@ -60,7 +65,7 @@ public final class TokenEncryption {
         }
         ECKey key = keys.jweKey(jwe.getHeader().getKeyID()).orElseThrow(() ->
                 new TokenRejectedException(RejectionReason.UNKNOWN_KEY, "no encryption key with that kid"));
-        byte[] inner = NestedJwt.decrypt(jwe, key);
+        byte[] inner = NestedJwt.decrypt(jwe, key, keyAgreement);
         if (!JwtDecoder.looksLikeJwt(inner) || NestedJwt.looksLikeJwe(inner)) {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "a JWE must hold a signed JWT");
         }

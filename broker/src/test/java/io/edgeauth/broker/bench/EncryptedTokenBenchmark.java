@@ -57,7 +57,7 @@ public class EncryptedTokenBenchmark {
         SigningKeyStore keys = SigningKeyStore.open(dir, List.of(TenantKeySettings.of("t", "https://bench/t")),
                 TokenPolicy.DEFAULT_MAX_LIFETIME, clock);
         TokenEncryption encryption = new TokenEncryption(
-                new TokenEncryptionKeys(List.of(TokenEncryptionKeys.generate("t"))), Set.of());
+                new TokenEncryptionKeys(List.of(TokenEncryptionKeys.generate("t"))), Set.of(), crypto);
         token = new TokenIssuer(keys, signatures, Duration.ofMinutes(10), clock, encryption)
                 .issue(TokenClaims.builder("t", "dev-1").audience("aud").geo("u33db").build(), TokenFormat.valueOf(format))
                 .bytes();

@@ -47,7 +47,7 @@ class EncryptionVectorsTest {
                 JWE + "5_4.key_agreement_with_key_wrapping_using_ecdh-es_and_aes-keywrap_with_aes-gcm.json"));
         ECKey key = ECKey.parse(v.get("input").get("key").toString());
         JWEObject jwe = NestedJwt.parse(v.get("output").get("compact").asText().getBytes(StandardCharsets.US_ASCII));
-        assertThat(new String(NestedJwt.decrypt(jwe, key), StandardCharsets.UTF_8))
+        assertThat(new String(NestedJwt.decrypt(jwe, key, null), StandardCharsets.UTF_8))
                 .isEqualTo(v.get("input").get("plaintext").asText());
     }
 
@@ -108,7 +108,7 @@ class EncryptionVectorsTest {
                 TokenPolicy.DEFAULT_MAX_LIFETIME, clock);
         TokenEncryptionKeys.TenantKeys keys = TokenEncryptionKeys.generate("acme");
         TokenIssuer issuer = new TokenIssuer(signing, new Signatures(CryptoProviders.jdk()), Duration.ofMinutes(5), clock,
-                new TokenEncryption(new TokenEncryptionKeys(List.of(keys)), Set.of()));
+                new TokenEncryption(new TokenEncryptionKeys(List.of(keys)), Set.of(), CryptoProviders.jdk()));
         String token = issuer.issue(TokenClaims.builder("acme", "pump-7").audience("aud").build(), TokenFormat.JWE).asText();
 
         JsonWebEncryption jwe = new JsonWebEncryption();

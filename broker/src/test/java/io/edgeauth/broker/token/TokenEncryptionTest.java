@@ -2,6 +2,7 @@ package io.edgeauth.broker.token;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.nimbusds.jose.CompressionAlgorithm;
 import com.nimbusds.jose.EncryptionMethod;
@@ -57,7 +58,7 @@ class TokenEncryptionTest {
                 TenantKeySettings.of("secret", "https://b/secret")), TokenPolicy.DEFAULT_MAX_LIFETIME, clock);
         acmeKeys = TokenEncryptionKeys.generate("acme");
         encryption = new TokenEncryption(new TokenEncryptionKeys(List.of(acmeKeys,
-                TokenEncryptionKeys.generate("secret"))), Set.of("secret"));
+                TokenEncryptionKeys.generate("secret"))), Set.of("secret"), CryptoProviders.jdk());
         issuer = new TokenIssuer(signing, signatures, Duration.ofMinutes(5), clock, encryption);
         verifier = new BrokerTokenVerifier(signing, TokenPolicy.builder().audience("aud").build(), signatures, clock,
                 encryption);
@@ -85,6 +86,16 @@ class TokenEncryptionTest {
         assertThat(v.owner()).isEqualTo("did:pkh:eip155:1:0xabc");
         assertThat(v.format()).isEqualTo(TokenFormat.JWE);
         assertThat(v.tokenId()).isEqualTo(token.tokenId());
+    }
+
+    @Test
+    void withAccpTheKeyAgreementRunsOnItAndStillOpensTheToken() throws Exception {
+        assumeTrue(CryptoProviders.accpAvailable(), "ACCP does not load on this platform");
+        CryptoProviders accp = CryptoProviders.accp();
+        TokenEncryption onAccp = new TokenEncryption(new TokenEncryptionKeys(List.of(acmeKeys)), Set.of(), accp);
+        BrokerTokenVerifier v = new BrokerTokenVerifier(signing, TokenPolicy.builder().audience("aud").build(),
+                new Signatures(accp), clock, onAccp);
+        assertThat(v.verify(issue(TokenFormat.JWE).bytes()).subject()).isEqualTo("pump-7");
     }
 
     @Test
