@@ -1,5 +1,7 @@
 package io.edgeauth.broker.token;
 
+import io.edgeauth.broker.refusal.TokenRejectedException;
+import io.edgeauth.broker.refusal.RejectionReason;
 import com.upokecenter.cbor.CBORObject;
 import com.upokecenter.cbor.CBORType;
 import com.upokecenter.numbers.EInteger;

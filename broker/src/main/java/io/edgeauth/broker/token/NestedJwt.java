@@ -1,5 +1,7 @@
 package io.edgeauth.broker.token;
 
+import io.edgeauth.broker.refusal.TokenRejectedException;
+import io.edgeauth.broker.refusal.RejectionReason;
 import com.nimbusds.jose.EncryptionMethod;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWEAlgorithm;

@@ -11,7 +11,7 @@ import io.edgeauth.broker.token.TokenEncryption;
 import io.edgeauth.broker.token.TokenFormat;
 import io.edgeauth.broker.token.TokenIssuer;
 import io.edgeauth.broker.token.TokenPolicy;
-import io.edgeauth.broker.token.TokenRejectedException;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.token.VerifiedToken;
 import java.nio.file.Files;
 import java.nio.file.Path;

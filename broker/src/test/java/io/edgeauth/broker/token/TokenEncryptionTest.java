@@ -1,5 +1,7 @@
 package io.edgeauth.broker.token;
 
+import io.edgeauth.broker.refusal.TokenRejectedException;
+import io.edgeauth.broker.refusal.RejectionReason;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
