@@ -30,6 +30,8 @@ import io.edgeauth.broker.cluster.SharedState;
 import io.edgeauth.broker.revocation.Revocation;
 import io.edgeauth.broker.mqtt.persist.SessionJournal;
 import io.edgeauth.broker.store.Store;
+import io.edgeauth.broker.telemetry.PayloadSignatures;
+import io.edgeauth.broker.telemetry.SignedTelemetry;
 import io.edgeauth.broker.wallet.ClaimCodes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -146,10 +148,13 @@ public final class Broker implements AutoCloseable {
                 .clock(clock).clockLeeway(config.tokens().clockLeeway()).build();
         router = new TopicRouter(10_000, reason -> meters.counter("edgeauth.router.drops", "reason", reason).increment());
 
+        SignedTelemetry signedTelemetry = new SignedTelemetry(new PayloadSignatures(tokens.signatures()), registry::find,
+                config.tenants().stream().filter(BrokerConfig.Tenant::requireSignedTelemetry)
+                        .map(BrokerConfig.Tenant::id).collect(java.util.stream.Collectors.toSet()));
         BrokerConfig.Mqtt m = config.mqtt();
         if (m.port() >= 0 || m.tlsPort() >= 0 || m.websocketPort() >= 0) {
             mqtt = new MqttEdge(vertx, EdgeSettings.mqtt(config), pipeline, revocations, revocations, rateLimits,
-                    ratePlans, router, audit, meters).geoPolicy(geo).clock(clock);
+                    ratePlans, router, audit, meters).geoPolicy(geo).payloadCheck(signedTelemetry).clock(clock);
             if (m.persistSessions()) {
                 Path journalFile = dataDir.resolve("mqtt-sessions.mv.db");
                 SessionJournal journal = new SessionJournal(journalFile);
@@ -164,7 +169,7 @@ public final class Broker implements AutoCloseable {
         if (c.port() >= 0 || c.dtlsPort() >= 0) {
             coap = new CoapEdge(EdgeSettings.coap(config, dataDir), pipeline, revocations, revocations, rateLimits,
                     ratePlans, geo, new RouterCoapMessaging(router), audit, meters, clock)
-                    .tokenIssuer(tokens.coapTokenIssuer());
+                    .tokenIssuer(tokens.coapTokenIssuer()).payloadCheck(signedTelemetry);
             try {
                 coap.start();
             } catch (IOException e) {

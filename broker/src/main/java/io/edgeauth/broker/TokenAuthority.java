@@ -279,6 +279,11 @@ final class TokenAuthority implements AutoCloseable {
         return wallets;
     }
 
+    /** The token crypto (ACCP or the JDK), for other signature checks of the broker (telemetry). */
+    Signatures signatures() {
+        return new Signatures(crypto);
+    }
+
     String cryptoProvider() {
         return crypto.activeProviderName();
     }

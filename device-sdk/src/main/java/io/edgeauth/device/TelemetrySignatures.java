@@ -21,16 +21,16 @@ import java.util.Set;
 /**
  * End-to-end telemetry signatures: the device signs each payload with its own key as a detached JWS
  * with an unencoded payload (RFC 7797: header {@code {"alg", "b64": false, "crit": ["b64"], "kid"}}),
- * sent beside the message (MQTT 5 user property {@value #USER_PROPERTY}, CoAP option
- * {@value #COAP_OPTION}). The broker checks it with the key registered for the device when the tenant
+ * sent beside the message (MQTT 5 user property {@value #USER_PROPERTY}, CoAP Uri-Query
+ * {@code sig=<signature>}: an ES256 or EdDSA signature fits the 255-byte option). The broker checks it with the key registered for the device when the tenant
  * requires signed telemetry, and forwards it unchanged so a subscriber can check it with the device's
  * public key too ({@link #verify}). Thread-safe.
  */
 public final class TelemetrySignatures {
     /** The MQTT 5 user property carrying the signature. */
     public static final String USER_PROPERTY = "edgeauth-sig";
-    /** The CoAP option (experimental range, elective, safe to forward) carrying the signature as text. */
-    public static final int COAP_OPTION = 65004;
+    /** The CoAP Uri-Query parameter carrying the signature ({@code sig=...}). */
+    public static final String COAP_QUERY = "sig";
 
     private TelemetrySignatures() {
     }

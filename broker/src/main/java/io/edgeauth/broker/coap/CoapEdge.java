@@ -3,6 +3,7 @@ package io.edgeauth.broker.coap;
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.auth.AuthPipeline;
 import io.edgeauth.broker.policy.GeoPolicy;
+import io.edgeauth.broker.policy.PublishGate;
 import io.edgeauth.broker.policy.RateLimits;
 import io.edgeauth.broker.policy.RatePlan;
 import io.edgeauth.broker.revocation.RevocationChecker;
@@ -73,6 +74,18 @@ public final class CoapEdge implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.handlers = new EdgeHandlers(settings, pipeline, revocationEvents, revocationChecker, rateLimits,
                 ratePlans, geo, messaging, audit, meters, clock);
+    }
+
+    /**
+     * Checks end-to-end payload signatures of devices' telemetry (Uri-Query {@code sig=}). Call before
+     * {@link #start()}.
+     */
+    public synchronized CoapEdge payloadCheck(PublishGate.PayloadCheck check) {
+        if (server != null) {
+            throw new IllegalStateException("set the payload check before start()");
+        }
+        handlers.payloadCheck(check);
+        return this;
     }
 
     /**

@@ -13,9 +13,11 @@ public interface CoapMessaging {
     /**
      * Publishes device telemetry.
      *
-     * @param geo the GeoHash the device reported ({@code ?geo=}), or null
+     * @param geo       the GeoHash the device reported ({@code ?geo=}), or null
+     * @param signature the device's payload signature ({@code ?sig=}), checked already, or null; forwarded
+     *                  to MQTT subscribers as the user property {@code edgeauth-sig}
      */
-    void publish(String tenant, String topic, byte[] payload, String geo);
+    void publish(String tenant, String topic, byte[] payload, String geo, String signature);
 
     /**
      * Subscribes to an exact topic or an MQTT-style filter within a tenant; closing the handle unsubscribes.

@@ -7,6 +7,7 @@ import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.auth.AuthPipeline;
 import io.edgeauth.broker.auth.AuthRequest;
 import io.edgeauth.broker.auth.DeviceSession;
+import io.edgeauth.broker.auth.PrincipalKind;
 import io.edgeauth.broker.auth.TransportFacts;
 import io.edgeauth.broker.policy.GeoPolicy;
 import io.edgeauth.broker.policy.PublishGate;
@@ -60,7 +61,8 @@ final class EdgeHandlers {
     private final RevocationChecker revocationChecker;
     private final RateLimits rateLimits;
     private final Function<String, RatePlan> ratePlans;
-    private final PublishGate publishGate;
+    private final GeoPolicy geo;
+    private volatile PublishGate publishGate;
     private final CoapMessaging messaging;
     private final AuditLog audit;
     private final MeterRegistry meters;
@@ -104,6 +106,7 @@ final class EdgeHandlers {
         this.revocationChecker = revocationChecker;
         this.rateLimits = rateLimits;
         this.ratePlans = ratePlans;
+        this.geo = geo;
         this.publishGate = new PublishGate(geo);
         this.messaging = messaging;
         this.audit = audit;
@@ -385,16 +388,25 @@ final class EdgeHandlers {
 
     /** The last {@code geo=} Uri-Query value, or null; most requests have no query, so that case is checked first. */
     static String geoOf(Request request) {
+        return queryValue(request, "geo=");
+    }
+
+    /** The last Uri-Query value with this prefix ({@code name=}), or null. */
+    static String queryValue(Request request, String prefix) {
         if (request.getOptions().getURIQueryCount() == 0) {
             return null;
         }
-        String geo = null;
+        String value = null;
         for (String q : request.getOptions().getUriQuery()) {
-            if (q.startsWith("geo=")) {
-                geo = q.substring(4);
+            if (q.startsWith(prefix)) {
+                value = q.substring(prefix.length());
             }
         }
-        return geo;
+        return value;
+    }
+
+    void payloadCheck(PublishGate.PayloadCheck check) {
+        this.publishGate = new PublishGate(geo, check);
     }
 
     void telemetry(CoapExchange exchange, String deviceId, String topic) {
@@ -411,16 +423,19 @@ final class EdgeHandlers {
             return;
         }
         String location = geoOf(request);
+        String signature = queryValue(request, "sig=");
         byte[] payload = request.getPayload();
-        PublishGate.Refusal refusal = publishGate.check(b.acl(), b.limiter(), b.session().token().geo(), topic,
-                payload.length, location);
+        DeviceSession s = b.session();
+        PublishGate.Refusal refusal = publishGate.check(b.acl(), b.limiter(), s.token().geo(), topic,
+                payload.length, location, s.tenant(), s.kind() == PrincipalKind.DEVICE ? s.principal() : null,
+                payload, signature);
         if (refusal != null) {
             long retry = refusal.reason() == RejectionReason.RATE_LIMITED ? b.limiter().secondsUntilAvailable() : 0;
             refuse(exchange, "up", peerKey, b, refusal.reason(), refusal.detail(), retry);
             return;
         }
         try {
-            messaging.publish(b.session().tenant(), topic, payload, location);
+            messaging.publish(b.session().tenant(), topic, payload, location, signature);
         } catch (RuntimeException e) {
             LOG.warn("publish of CoAP telemetry failed", e);
             refuse(exchange, "up", peerKey, b, RejectionReason.INTERNAL_ERROR, "message could not be routed", 0);

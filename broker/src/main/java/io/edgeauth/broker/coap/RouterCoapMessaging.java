@@ -1,9 +1,11 @@
 package io.edgeauth.broker.coap;
 
+import io.edgeauth.broker.telemetry.PayloadSignatures;
 import io.edgeauth.broker.router.RoutedMessage;
 import io.edgeauth.broker.router.Subscriber;
 import io.edgeauth.broker.router.Subscription;
 import io.edgeauth.broker.router.TopicRouter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -11,7 +13,8 @@ import java.util.function.Consumer;
  * {@link CoapMessaging} on the broker's shared {@link TopicRouter}, so CoAP telemetry reaches MQTT
  * subscribers and MQTT commands reach CoAP observers. Telemetry is routed at QoS 1 (a CoAP 2.04 means
  * accepted); a reported location travels as the user property {@code geo}. Observe carries state,
- * not a queue, so an observer takes each command at once and never congests the publisher.
+ * not a queue, so an observer takes each command at once and never congests the publisher. A payload
+ * signature travels as the user property {@code edgeauth-sig}, as from MQTT devices.
  */
 public final class RouterCoapMessaging implements CoapMessaging {
     private final TopicRouter router;
@@ -21,9 +24,14 @@ public final class RouterCoapMessaging implements CoapMessaging {
     }
 
     @Override
-    public void publish(String tenant, String topic, byte[] payload, String geo) {
-        List<RoutedMessage.UserProperty> properties = geo == null
-                ? List.of() : List.of(new RoutedMessage.UserProperty("geo", geo));
+    public void publish(String tenant, String topic, byte[] payload, String geo, String signature) {
+        List<RoutedMessage.UserProperty> properties = new ArrayList<>(2);
+        if (geo != null) {
+            properties.add(new RoutedMessage.UserProperty("geo", geo));
+        }
+        if (signature != null) {
+            properties.add(new RoutedMessage.UserProperty(PayloadSignatures.USER_PROPERTY, signature));
+        }
         router.publish(tenant, topic, payload, 1, false, properties, "coap");
     }
 

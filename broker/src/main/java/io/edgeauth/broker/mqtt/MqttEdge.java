@@ -72,6 +72,8 @@ public final class MqttEdge {
     private static final int EVENT_LOOPS = Math.max(1, Runtime.getRuntime().availableProcessors());
     /** Null until {@link #geoPolicy} is called: an edge without one refuses to start (fail closed). */
     volatile PublishGate publishGate;
+    private GeoPolicy geo;
+    private PublishGate.PayloadCheck payloadCheck = PublishGate.PayloadCheck.NONE;
     /** The clock session expiry is decided with: the authentication pipeline's. */
     volatile Clock clock = Clock.systemUTC();
     volatile SessionPersistence persistence = new SessionPersistence(null);
@@ -117,7 +119,18 @@ public final class MqttEdge {
      * the pipeline applies ({@code new GeoPolicy("")} for a node that serves the whole world).
      */
     public MqttEdge geoPolicy(GeoPolicy policy) {
-        this.publishGate = new PublishGate(Objects.requireNonNull(policy, "policy"));
+        this.geo = Objects.requireNonNull(policy, "policy");
+        this.publishGate = new PublishGate(geo, payloadCheck);
+        return this;
+    }
+
+    /**
+     * Checks end-to-end payload signatures of devices' messages (user property {@code edgeauth-sig}).
+     * Call before {@link #start()}, after {@link #geoPolicy}.
+     */
+    public MqttEdge payloadCheck(PublishGate.PayloadCheck check) {
+        this.payloadCheck = Objects.requireNonNull(check, "check");
+        this.publishGate = new PublishGate(Objects.requireNonNull(geo, "call geoPolicy first"), check);
         return this;
     }
 

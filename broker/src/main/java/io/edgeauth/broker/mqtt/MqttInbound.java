@@ -3,7 +3,9 @@ package io.edgeauth.broker.mqtt;
 import static io.edgeauth.broker.mqtt.MqttFields.userProperties;
 import static io.edgeauth.broker.mqtt.MqttFields.userProperty;
 
+import io.edgeauth.broker.auth.PrincipalKind;
 import io.edgeauth.broker.policy.PublishGate;
+import io.edgeauth.broker.telemetry.PayloadSignatures;
 import io.edgeauth.broker.policy.TopicFilters;
 import io.edgeauth.broker.refusal.RefusalCategory;
 import io.edgeauth.broker.refusal.RejectionReason;
@@ -73,8 +75,11 @@ final class MqttInbound {
         }
         List<RoutedMessage.UserProperty> properties = userProperties(m.properties());
         String location = userProperty(properties, "geo");
+        byte[] payload = m.payload().getBytes();
         PublishGate.Refusal refusal = c.edge.publishGate.check(c.acl, c.limiter, c.session.token().geo(), topic,
-                m.payload().length(), location);
+                payload.length, location, c.session.tenant(),
+                c.session.kind() == PrincipalKind.DEVICE ? c.session.principal() : null, payload,
+                userProperty(properties, PayloadSignatures.USER_PROPERTY));
         if (refusal != null) {
             refused(m, refusal);
             return;
@@ -84,7 +89,7 @@ final class MqttInbound {
             properties = new ArrayList<>(properties);
             properties.add(new RoutedMessage.UserProperty("geo", c.reportedGeo));
         }
-        RoutedMessage message = new RoutedMessage(c.session.tenant(), topic, m.payload().getBytes(),
+        RoutedMessage message = new RoutedMessage(c.session.tenant(), topic, payload,
                 m.qosLevel().value(), m.isRetain(), properties, c.session.principal());
         long journalMark = c.acks.mark();
         PublishResult result = c.edge.router.publish(message);

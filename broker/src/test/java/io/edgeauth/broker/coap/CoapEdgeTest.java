@@ -319,11 +319,11 @@ class CoapEdgeTest {
         upload(c, f.token("dev1"));
         Notes notes = new Notes();
         CoapObserveRelation rel = observe(c, notes);
-        f.messaging.publish("default", "d/dev1/down", "reboot".getBytes(StandardCharsets.UTF_8), null);
+        f.messaging.publish("default", "d/dev1/down", "reboot".getBytes(StandardCharsets.UTF_8), null, null);
         await().atMost(WAIT).until(() -> notes.texts().contains("reboot"));
-        f.messaging.publish("other-tenant", "d/dev1/down", "not-mine".getBytes(StandardCharsets.UTF_8), null);
+        f.messaging.publish("other-tenant", "d/dev1/down", "not-mine".getBytes(StandardCharsets.UTF_8), null, null);
         String big = "c".repeat(3000);
-        f.messaging.publish("default", "d/dev1/down", big.getBytes(StandardCharsets.UTF_8), null);
+        f.messaging.publish("default", "d/dev1/down", big.getBytes(StandardCharsets.UTF_8), null, null);
         await().atMost(WAIT).until(() -> notes.texts().contains(big));
         assertThat(notes.texts()).doesNotContain("not-mine");
         rel.proactiveCancel();
@@ -337,10 +337,10 @@ class CoapEdgeTest {
         upload(c, f.token("dev1"));
         Notes notes = new Notes();
         CoapObserveRelation rel = observe(c, notes);
-        f.messaging.publish("default", "d/dev1/down/reboot", "now".getBytes(StandardCharsets.UTF_8), null);
+        f.messaging.publish("default", "d/dev1/down/reboot", "now".getBytes(StandardCharsets.UTF_8), null, null);
         await().atMost(WAIT).until(() -> notes.texts().contains("now"));
-        f.messaging.publish("default", "d/dev1/downstairs", "not-mine".getBytes(StandardCharsets.UTF_8), null);
-        f.messaging.publish("default", "d/dev1/down", "last".getBytes(StandardCharsets.UTF_8), null);
+        f.messaging.publish("default", "d/dev1/downstairs", "not-mine".getBytes(StandardCharsets.UTF_8), null, null);
+        f.messaging.publish("default", "d/dev1/down", "last".getBytes(StandardCharsets.UTF_8), null, null);
         await().atMost(WAIT).until(() -> notes.texts().contains("last"));
         assertThat(notes.texts()).doesNotContain("not-mine");
         rel.proactiveCancel();
