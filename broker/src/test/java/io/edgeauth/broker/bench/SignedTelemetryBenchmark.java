@@ -70,6 +70,9 @@ public class SignedTelemetryBenchmark {
         signedGate = new PublishGate(geo, new SignedTelemetry(new PayloadSignatures(new Signatures(crypto)),
                 id -> Optional.of(record), Set.of("t")));
         acl = TopicAcl.of("pump-7", Set.of(), Set.of());
+        if (signed() != null || unsigned() != null) {
+            throw new IllegalStateException("the gate refuses the benchmark's message: " + signed());
+        }
     }
 
     @Benchmark
