@@ -24,6 +24,7 @@ import io.edgeauth.broker.http.HttpApi;
 import io.edgeauth.broker.provisioning.BulkImporter;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
+import io.edgeauth.broker.revocation.AccessReevaluation;
 import io.edgeauth.broker.revocation.RevocationService;
 import io.edgeauth.broker.cluster.OutagePolicy;
 import io.edgeauth.broker.cluster.SharedState;
@@ -109,6 +110,8 @@ public final class Broker implements AutoCloseable {
         registry = new DeviceRegistry(store, shared.feed());
         revocations = new RevocationService(store, shared.feed(), clock, config.tokens().maxLifetime(),
                 config.tokens().clockLeeway());
+        // continuous access evaluation: a device record change ends the sessions its old record allowed
+        registry.onAccessChange(new AccessReevaluation(revocations, audit)::changed);
         adminCredential = AdminCredential.loadOrCreate(dataDir);
 
         // bind HTTP first: with port 0 the public URL (issuer, token audience) is only known now

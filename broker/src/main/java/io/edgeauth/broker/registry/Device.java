@@ -42,6 +42,30 @@ public record Device(String id, String tenant, Credential credential, List<Strin
         region = region == null ? List.of() : List.copyOf(region);
     }
 
+    /**
+     * What differs between this record and {@code after} that changes what the device's sessions may do:
+     * {@code tenant}, {@code owner}, {@code ratePlan}, {@code region}, {@code credential}. Empty if nothing.
+     */
+    public java.util.Set<String> accessChangesTo(Device after) {
+        java.util.Set<String> changed = new java.util.LinkedHashSet<>();
+        if (!tenant.equals(after.tenant)) {
+            changed.add("tenant");
+        }
+        if (!Objects.equals(owner, after.owner)) {
+            changed.add("owner");
+        }
+        if (!Objects.equals(ratePlan, after.ratePlan)) {
+            changed.add("ratePlan");
+        }
+        if (!region.equals(after.region)) {
+            changed.add("region");
+        }
+        if (!credential.equals(after.credential)) {
+            changed.add("credential");
+        }
+        return changed;
+    }
+
     public Device withOwner(String newOwner) {
         return new Device(id, tenant, credential, region, ratePlan, newOwner, createdAt);
     }

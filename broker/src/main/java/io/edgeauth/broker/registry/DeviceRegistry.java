@@ -9,12 +9,15 @@ import io.edgeauth.broker.store.LocalChangeFeed;
 import io.edgeauth.broker.store.Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * The device registry on the durable {@link Store}, with the whole registry mirrored in memory so the
@@ -36,6 +39,14 @@ public final class DeviceRegistry {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private final Map<String, Device> devices = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> byOwner = new ConcurrentHashMap<>();
+    private final List<Consumer<AccessChange>> accessListeners = new CopyOnWriteArrayList<>();
+
+    /**
+     * A replaced record that changes what the device's sessions may do (see {@link Device#accessChangesTo}).
+     *
+     * @param changed the names of the fields that changed
+     */
+    public record AccessChange(Device before, Device after, Set<String> changed) { }
 
     /** A registry on a store no other node writes to. */
     public DeviceRegistry(Store store) {
@@ -64,11 +75,30 @@ public final class DeviceRegistry {
      */
     public CompletableFuture<Void> registerAsync(Device device) {
         byte[] record = encode(device);
+        Device before;
+        CompletableFuture<Void> durable;
         synchronized (this) {
-            CompletableFuture<Void> durable = feed.putAsync(FEED, SPACE, device.id(), record, null);
+            before = devices.get(device.id());
+            durable = feed.putAsync(FEED, SPACE, device.id(), record, null);
             replace(device);
-            return durable;
         }
+        if (before != null) {
+            Set<String> changed = before.accessChangesTo(device);
+            if (!changed.isEmpty()) {
+                AccessChange change = new AccessChange(before, device, changed);
+                accessListeners.forEach(l -> l.accept(change));
+            }
+        }
+        return durable;
+    }
+
+    /**
+     * Calls {@code listener} when a record replaced through this registry (on this node: each change is
+     * reported once, by the node that made it) changes what the device's sessions may do. Called on the
+     * registering thread after the change is visible; must not block.
+     */
+    public void onAccessChange(Consumer<AccessChange> listener) {
+        accessListeners.add(listener);
     }
 
     /**
