@@ -1,0 +1,158 @@
+package io.edgeauth.broker.coap;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.californium.core.observe.ObserveRelation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Observe relations on {@code /d/{id}/down}: one router subscription per relation, indexed by relation and
+ * by peer so ending a session touches only its own; ended (with a 4.01 notification) when their session ends,
+ * expires or no longer allows the topic. Thread-safe.
+ */
+final class CoapObservations {
+    private static final Logger LOG = LoggerFactory.getLogger(EdgeHandlers.class);
+
+    /** One Observe relation on {@code /d/{id}/down}: its router subscription and the latest command. */
+    static final class Watch {
+        final String peerKey;
+        final String tenant;
+        final String topic;
+        final DeviceResources.Down resource;
+        final ObserveRelation relation;
+        volatile byte[] latest = new byte[0];
+        volatile AutoCloseable subscription;
+
+        Watch(String peerKey, String tenant, String topic, DeviceResources.Down resource, ObserveRelation relation) {
+            this.peerKey = peerKey;
+            this.tenant = tenant;
+            this.topic = topic;
+            this.resource = resource;
+            this.relation = relation;
+        }
+    }
+
+    private final CoapMessaging messaging;
+    private final CoapSessions sessions;
+    private final Clock clock;
+    private final Map<ObserveRelation, Watch> watches = new ConcurrentHashMap<>();
+    /** The same watches by peer key, so ending a session touches only its own relations. */
+    private final Map<String, Set<Watch>> watchesByPeer = new ConcurrentHashMap<>();
+
+    CoapObservations(CoapMessaging messaging, CoapSessions sessions, Clock clock) {
+        this.messaging = messaging;
+        this.sessions = sessions;
+        this.clock = clock;
+    }
+
+    /** The relation's watch, or null when it has none (a registration, or one that ended). */
+    Watch of(ObserveRelation relation) {
+        return relation == null ? null : watches.get(relation);
+    }
+
+    int count() {
+        return watches.size();
+    }
+
+    Map<ObserveRelation, Watch> view() {
+        return watches;
+    }
+
+    /**
+     * Registers a relation of the session bound to {@code peerKey} and subscribes its device's whole command
+     * subtree; throws what the router threw, with the registration undone.
+     */
+    void register(String peerKey, CoapSessions.Bound b, String topic, DeviceResources.Down resource,
+                  ObserveRelation relation) {
+        Watch w = new Watch(peerKey, b.session().tenant(), topic, resource, relation);
+        watches.put(relation, w);
+        watchesByPeer.computeIfAbsent(peerKey, k -> ConcurrentHashMap.newKeySet()).add(w);
+        try {
+            // the whole subtree, as an MQTT device's d/{id}/down/# (which matches d/{id}/down itself too)
+            w.subscription = messaging.subscribe(w.tenant, topic + "/#", command -> {
+                w.latest = command;
+                w.resource.changed(r -> r == w.relation);
+            });
+        } catch (RuntimeException e) {
+            removed(relation);
+            throw e;
+        }
+    }
+
+    /** Called by the resource when Californium removes a relation (client cancel, RST, timeout, our 4.01). */
+    void removed(ObserveRelation relation) {
+        Watch w = watches.remove(relation);
+        if (w != null) {
+            watchesByPeer.computeIfPresent(w.peerKey, (k, set) -> {
+                set.remove(w);
+                return set.isEmpty() ? null : set;
+            });
+            closeQuietly(w.subscription);
+        }
+    }
+
+    /** Cancels every Observe relation of a peer with a 4.01 notification. */
+    void cancelAll(String peerKey, String why) {
+        Set<Watch> own = watchesByPeer.get(peerKey);
+        if (own == null) {
+            return;
+        }
+        for (Watch w : List.copyOf(own)) {
+            cancel(w, why);
+        }
+    }
+
+    private void cancel(Watch w, String why) {
+        LOG.debug("cancelling Observe of {} on {}: {}", w.peerKey, w.topic, why);
+        try {
+            w.resource.clearAndNotifyObserveRelations(r -> r == w.relation, CoapCodes.observationEnded());
+        } finally {
+            removed(w.relation);
+        }
+    }
+
+    /** Periodic: relations whose session expired, was dropped or no longer allows the topic are cancelled. */
+    void sweep() {
+        try {
+            Instant now = clock.instant();
+            for (Watch w : watches.values()) {
+                CoapSessions.Bound b = sessions.peek(w.peerKey);
+                if (b == null || b.expiredAt(now)) {
+                    if (b != null) {
+                        sessions.drop(w.peerKey, b);
+                    }
+                    cancel(w, "token expired");
+                } else if (!b.session().tenant().equals(w.tenant) || !b.acl().maySubscribe(w.topic)) {
+                    cancel(w, "token no longer allows " + w.topic);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Observe sweep failed", e);
+        }
+    }
+
+    /** Ends every router subscription (the edge stops; Californium drops the relations itself). */
+    void clear() {
+        for (Watch w : watches.values()) {
+            closeQuietly(w.subscription);
+        }
+        watches.clear();
+        watchesByPeer.clear();
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.debug("close failed", e);
+        }
+    }
+}
