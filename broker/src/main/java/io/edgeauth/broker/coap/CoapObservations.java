@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The Observe relations on {@code /d/{id}/down}: one router subscription per relation, indexed by relation and
  * by peer so ending a session touches only its own; ended (with a 4.01 notification) when their session ends,
- * expires or no longer allows the topic. Thread-safe.
+ * expires or no longer allows the topic. One principal holds at most {@code maxPerPrincipal} relations. Thread-safe.
  */
 final class CoapObservations {
     private static final Logger LOG = LoggerFactory.getLogger(EdgeHandlers.class);
@@ -21,6 +21,7 @@ final class CoapObservations {
     /** One Observe relation on {@code /d/{id}/down}: its router subscription and the latest command. */
     static final class Watch {
         final String peerKey;
+        final CoapSessions.PrincipalKey principal;
         final String tenant;
         final String topic;
         final DeviceResources.Down resource;
@@ -28,9 +29,11 @@ final class CoapObservations {
         volatile byte[] latest = new byte[0];
         volatile AutoCloseable subscription;
 
-        Watch(String peerKey, String tenant, String topic, DeviceResources.Down resource, ObserveRelation relation) {
+        Watch(String peerKey, CoapSessions.PrincipalKey principal, String topic, DeviceResources.Down resource,
+              ObserveRelation relation) {
             this.peerKey = peerKey;
-            this.tenant = tenant;
+            this.principal = principal;
+            this.tenant = principal.tenant();
             this.topic = topic;
             this.resource = resource;
             this.relation = relation;
@@ -40,14 +43,18 @@ final class CoapObservations {
     private final CoapMessaging messaging;
     private final CoapSessions sessions;
     private final Clock clock;
+    private final int maxPerPrincipal;
     private final Map<ObserveRelation, Watch> watches = new ConcurrentHashMap<>();
     /** The same watches by peer key, so ending a session touches only its own relations. */
     private final Map<String, Set<Watch>> watchesByPeer = new ConcurrentHashMap<>();
+    /** How many relations each principal holds, bounded by {@code maxPerPrincipal}. */
+    private final Map<CoapSessions.PrincipalKey, Integer> countByPrincipal = new ConcurrentHashMap<>();
 
-    CoapObservations(CoapMessaging messaging, CoapSessions sessions, Clock clock) {
+    CoapObservations(CoapMessaging messaging, CoapSessions sessions, Clock clock, int maxPerPrincipal) {
         this.messaging = messaging;
         this.sessions = sessions;
         this.clock = clock;
+        this.maxPerPrincipal = maxPerPrincipal;
     }
 
     /** The relation's watch, or null when it has none (a registration, or one that ended). */
@@ -66,10 +73,25 @@ final class CoapObservations {
     /**
      * Registers a relation of the session bound to {@code peerKey} and subscribes its device's whole command
      * subtree; throws what the router threw, with the registration undone.
+     *
+     * @return false, registering nothing, when the session's principal already holds {@code maxPerPrincipal}
      */
-    void register(String peerKey, CoapSessions.Bound b, String topic, DeviceResources.Down resource,
-                  ObserveRelation relation) {
-        Watch w = new Watch(peerKey, b.session().tenant(), topic, resource, relation);
+    boolean register(String peerKey, CoapSessions.Bound b, String topic, DeviceResources.Down resource,
+                     ObserveRelation relation) {
+        CoapSessions.PrincipalKey principal = CoapSessions.PrincipalKey.of(b);
+        boolean[] admitted = new boolean[1];
+        countByPrincipal.compute(principal, (k, held) -> {
+            int n = held == null ? 0 : held;
+            if (n >= maxPerPrincipal) {
+                return held;
+            }
+            admitted[0] = true;
+            return n + 1;
+        });
+        if (!admitted[0]) {
+            return false;
+        }
+        Watch w = new Watch(peerKey, principal, topic, resource, relation);
         watches.put(relation, w);
         watchesByPeer.computeIfAbsent(peerKey, k -> ConcurrentHashMap.newKeySet()).add(w);
         try {
@@ -82,6 +104,7 @@ final class CoapObservations {
             removed(relation);
             throw e;
         }
+        return true;
     }
 
     /** Called by the resource when Californium removes a relation (client cancel, RST, timeout, our 4.01). */
@@ -92,6 +115,7 @@ final class CoapObservations {
                 set.remove(w);
                 return set.isEmpty() ? null : set;
             });
+            countByPrincipal.computeIfPresent(w.principal, (k, n) -> n <= 1 ? null : n - 1);
             closeQuietly(w.subscription);
         }
     }
@@ -143,6 +167,7 @@ final class CoapObservations {
         }
         watches.clear();
         watchesByPeer.clear();
+        countByPrincipal.clear();
     }
 
     private static void closeQuietly(AutoCloseable c) {

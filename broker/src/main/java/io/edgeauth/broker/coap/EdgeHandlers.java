@@ -83,8 +83,9 @@ final class EdgeHandlers {
         this.messaging = messaging;
         this.meters = meters;
         this.clock = clock;
-        this.sessions = new CoapSessions(settings.maxSessions(), clock, this::sessionDropped);
-        this.observations = new CoapObservations(messaging, sessions, clock);
+        this.sessions = new CoapSessions(settings.maxSessions(), settings.maxPeersPerPrincipal(), clock,
+                this::sessionDropped);
+        this.observations = new CoapObservations(messaging, sessions, clock, settings.maxObservationsPerPrincipal());
         this.refusals = new CoapAudit(audit);
         this.tokens = new AceTokenHandler(settings.maxTokenBytes(), meters, refusals);
         this.authzLatency = Timer.builder("edgeauth.coap.authz.latency")
@@ -320,7 +321,13 @@ final class EdgeHandlers {
         }
         if (relation != null && !relation.isCanceled()) { // a registration
             try {
-                observations.register(peerKey, b, topic, resource, relation);
+                if (!observations.register(peerKey, b, topic, resource, relation)) {
+                    String detail = "the principal holds " + settings.maxObservationsPerPrincipal()
+                            + " Observe relations already";
+                    refusals.refused("down", peerKey, b, RejectionReason.RATE_LIMITED, detail); // rare: audited
+                    refuse(exchange, "down", peerKey, b, RejectionReason.RATE_LIMITED, detail, 0);
+                    return;
+                }
             } catch (RuntimeException e) {
                 LOG.warn("router subscription for CoAP Observe failed", e);
                 refuse(exchange, "down", peerKey, b, RejectionReason.INTERNAL_ERROR, "subscription failed", 0);
