@@ -1,5 +1,6 @@
 package io.edgeauth.device;
 
+import io.edgeauth.device.internal.Futures;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -8,8 +9,6 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.eclipse.californium.core.CoapClient;
@@ -299,17 +298,7 @@ public final class DeviceCoapClient implements AutoCloseable {
         }
 
         private <T> T await(CompletableFuture<T> f) {
-            try {
-                return f.get(client.blockingTimeout.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CompletionException(e);
-            } catch (ExecutionException e) {
-                Throwable c = e.getCause();
-                throw c instanceof RuntimeException ? (RuntimeException) c : new CompletionException(c);
-            } catch (TimeoutException e) {
-                throw new CompletionException(e);
-            }
+            return Futures.await(f, client.blockingTimeout);
         }
     }
 

@@ -2,30 +2,12 @@ package io.edgeauth.device;
 
 import com.hivemq.client.mqtt.MqttClientExecutorConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
-import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
-import com.hivemq.client.mqtt.exceptions.ConnectionClosedException;
-import com.hivemq.client.mqtt.exceptions.ConnectionFailedException;
-import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
-import com.hivemq.client.mqtt.mqtt3.Mqtt3Client;
-import com.hivemq.client.mqtt.mqtt3.Mqtt3ClientBuilder;
-import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3ConnAckException;
-import com.hivemq.client.mqtt.mqtt3.lifecycle.Mqtt3ClientDisconnectedContext;
-import com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAck;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
-import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
-import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
-import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
-import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientDisconnectedContext;
-import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
-import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5Disconnect;
-import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAck;
-import io.edgeauth.device.internal.Mqtt3Transport;
-import io.edgeauth.device.internal.Mqtt5Transport;
+import io.edgeauth.device.internal.Futures;
+import io.edgeauth.device.internal.HiveMqClients;
+import io.edgeauth.device.internal.MqttFailures;
 import io.edgeauth.device.internal.MqttTransport;
-import io.edgeauth.device.internal.TokenAuthMechanism;
+import io.edgeauth.device.internal.TlsMaterial;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
@@ -33,10 +15,6 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import javax.net.ssl.KeyManagerFactory;
@@ -122,44 +100,12 @@ public final class DeviceMqttClient {
         this.rawCwtPassword = b.rawCwtPassword;
         this.blockingTimeout = b.blockingTimeout;
         boolean enhanced = version == MqttVersion.MQTT_5 && b.enhancedAuth;
-        if (version == MqttVersion.MQTT_5) {
-            Mqtt5ClientBuilder cb = Mqtt5Client.builder().identifier(deviceId).serverHost(b.host).serverPort(b.port);
-            if (b.ssl != null) {
-                cb.sslConfig(b.ssl);
-            }
-            if (b.executorConfig != null) {
-                cb.executorConfig(b.executorConfig);
-            }
-            if (b.connectionListener != null) {
-                cb.addConnectedListener(ctx -> b.connectionListener.onConnected());
-                cb.addDisconnectedListener(ctx -> b.connectionListener.onDisconnected(disconnectReason(ctx)));
-            }
-            if (enhanced) {
-                cb.enhancedAuth(new TokenAuthMechanism(b.authMethod, () -> currentToken().bytes(), deviceId));
-            }
-            if (b.automaticReconnect) {
-                cb.automaticReconnect().initialDelay(1, TimeUnit.SECONDS).maxDelay(60, TimeUnit.SECONDS).applyAutomaticReconnect();
-                cb.addDisconnectedListener(this::refreshReconnectCredentials);
-            }
-            this.transport = new Mqtt5Transport(cb.buildAsync(), deviceId, enhanced);
-        } else {
-            Mqtt3ClientBuilder cb = Mqtt3Client.builder().identifier(deviceId).serverHost(b.host).serverPort(b.port);
-            if (b.ssl != null) {
-                cb.sslConfig(b.ssl);
-            }
-            if (b.executorConfig != null) {
-                cb.executorConfig(b.executorConfig);
-            }
-            if (b.connectionListener != null) {
-                cb.addConnectedListener(ctx -> b.connectionListener.onConnected());
-                cb.addDisconnectedListener(ctx -> b.connectionListener.onDisconnected(disconnectReason(ctx)));
-            }
-            if (b.automaticReconnect) {
-                cb.automaticReconnect().initialDelay(1, TimeUnit.SECONDS).maxDelay(60, TimeUnit.SECONDS).applyAutomaticReconnect();
-                cb.addDisconnectedListener(this::refreshReconnectCredentials);
-            }
-            this.transport = new Mqtt3Transport(cb.buildAsync(), deviceId);
-        }
+        ConnectionListener l = b.connectionListener;
+        this.transport = HiveMqClients.build(new HiveMqClients.Options(deviceId, b.host, b.port,
+                version == MqttVersion.MQTT_5, b.ssl, b.executorConfig, enhanced ? b.authMethod : null,
+                () -> currentToken().bytes(), keepAliveSeconds, b.automaticReconnect ? this::reconnectPassword : null,
+                () -> closed, l == null ? null : l::onConnected, l == null ? null
+                        : (byUser, cause) -> l.onDisconnected(byUser ? "closed_by_client" : failureReason(cause))));
         this.renewer = tokenManager == null ? null : this::onNewToken;
         if (renewer != null) {
             tokenManager.addListener(renewer);
@@ -269,43 +215,12 @@ public final class DeviceMqttClient {
      * {@code token:invalid_client}.
      */
     public static String failureReason(Throwable error) {
-        Throwable t = error;
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        if (t instanceof Mqtt5ConnAckException) {
-            return "connack:" + ((Mqtt5ConnAck) ((Mqtt5ConnAckException) t).getMqttMessage()).getReasonCode();
-        }
-        if (t instanceof Mqtt3ConnAckException) {
-            return "connack:" + ((Mqtt3ConnAck) ((Mqtt3ConnAckException) t).getMqttMessage()).getReturnCode();
-        }
-        if (t instanceof Mqtt5PubAckException) {
-            return "puback:" + ((Mqtt5PubAck) ((Mqtt5PubAckException) t).getMqttMessage()).getReasonCode();
-        }
-        if (t instanceof Mqtt5DisconnectException) {
-            return "disconnect:" + ((Mqtt5Disconnect) ((Mqtt5DisconnectException) t).getMqttMessage()).getReasonCode();
-        }
-        if (t instanceof ConnectionFailedException) {
-            return "connection_failed";
-        }
-        if (t instanceof ConnectionClosedException) {
-            return "connection_closed";
-        }
-        if (t instanceof TimeoutException) {
-            return "timeout";
-        }
+        Throwable t = MqttFailures.unwrap(error);
         if (t instanceof TokenRequestException) {
             TokenRequestException e = (TokenRequestException) t;
             return "token:" + (e.error() != null ? e.error() : e.reason().name().toLowerCase(Locale.ROOT));
         }
-        return t.getClass().getSimpleName();
-    }
-
-    private static String disconnectReason(MqttClientDisconnectedContext ctx) {
-        if (ctx.getSource() == com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource.USER) {
-            return "closed_by_client";
-        }
-        return failureReason(ctx.getCause());
+        return MqttFailures.reason(t);
     }
 
     private void onNewToken(AccessToken token) {
@@ -335,28 +250,14 @@ public final class DeviceMqttClient {
         });
     }
 
-    private void refreshReconnectCredentials(MqttClientDisconnectedContext ctx) {
-        if (closed) {
-            ctx.getReconnector().reconnect(false);
-            return;
-        }
+    /** The password of the next automatic reconnect: the then-current token (null: the last one again). */
+    private byte[] reconnectPassword() {
         AccessToken t = tokens.get();
         if (t == null) {
-            return;
-        }
-        byte[] pw = password(t);
-        if (ctx instanceof Mqtt5ClientDisconnectedContext) {
-            ((Mqtt5ClientDisconnectedContext) ctx).getReconnector().connectWith()
-                    .cleanStart(true).keepAlive(keepAliveSeconds)
-                    .simpleAuth().username(deviceId).password(pw).applySimpleAuth()
-                    .applyConnect();
-        } else if (ctx instanceof Mqtt3ClientDisconnectedContext) {
-            ((Mqtt3ClientDisconnectedContext) ctx).getReconnector().connectWith()
-                    .cleanSession(true).keepAlive(keepAliveSeconds)
-                    .simpleAuth().username(deviceId).password(pw).applySimpleAuth()
-                    .applyConnect();
+            return null;
         }
         presented = t.fingerprint();
+        return password(t);
     }
 
     private AccessToken currentToken() {
@@ -409,17 +310,7 @@ public final class DeviceMqttClient {
         }
 
         private void await(CompletableFuture<Void> f) {
-            try {
-                f.get(client.blockingTimeout.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CompletionException(e);
-            } catch (ExecutionException e) {
-                Throwable c = e.getCause();
-                throw c instanceof RuntimeException ? (RuntimeException) c : new CompletionException(c);
-            } catch (TimeoutException e) {
-                throw new CompletionException(e);
-            }
+            Futures.await(f, client.blockingTimeout);
         }
     }
 
@@ -548,28 +439,12 @@ public final class DeviceMqttClient {
 
         /** TLS trusting the certificates in {@code trustStore}. */
         public Builder trustStore(KeyStore trustStore) {
-            try {
-                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                tmf.init(trustStore);
-                return tls(tmf);
-            } catch (GeneralSecurityException e) {
-                throw new IllegalArgumentException("unusable trust store", e);
-            }
+            return tls(TlsMaterial.trusting(trustStore));
         }
 
         /** Mutual TLS: present this key and certificate chain. */
         public Builder clientCertificate(PrivateKey key, X509Certificate... chain) {
-            try {
-                char[] pw = new char[0];
-                KeyStore ks = KeyStore.getInstance("PKCS12");
-                ks.load(null, null);
-                ks.setKeyEntry("device", key, pw, chain);
-                KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                kmf.init(ks, pw);
-                return keyManagerFactory(kmf);
-            } catch (GeneralSecurityException | java.io.IOException e) {
-                throw new IllegalArgumentException("unusable client key or certificate", e);
-            }
+            return keyManagerFactory(TlsMaterial.presenting(key, chain));
         }
 
         /** Mutual TLS with the given key managers. */
@@ -605,14 +480,7 @@ public final class DeviceMqttClient {
                 throw new IllegalStateException("tokens(...) or token(...) is required");
             }
             if (ssl == null && tls) {
-                MqttClientSslConfigBuilder sb = MqttClientSslConfig.builder();
-                if (trust != null) {
-                    sb.trustManagerFactory(trust);
-                }
-                if (keys != null) {
-                    sb.keyManagerFactory(keys);
-                }
-                ssl = sb.build();
+                ssl = TlsMaterial.sslConfig(trust, keys);
             }
             if (port < 0) {
                 port = ssl != null ? 8883 : 1883;

@@ -11,14 +11,18 @@ import io.edgeauth.broker.policy.TopicAcl;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 
 /**
  * Authorized token sessions keyed by peer identity ({@link PeerIdentity#keyOf}): bounded (least useful entries
  * are evicted beyond {@code maxSessions}) and self-cleaning (an entry disappears when its token expires).
  * Per session it keeps only the pipeline's {@link DeviceSession}, the ACL derived once from it and the
- * device's rate limiter. A new token from the same peer replaces the old one. Thread-safe.
+ * device's rate limiter. A new token from the same peer replaces the old one. One principal holds at most
+ * {@code maxPeersPerPrincipal} peers: binding one more ends the principal's own oldest binding, so no principal
+ * can fill the store and have the size bound evict other devices. Thread-safe.
  */
 final class CoapSessions {
 
@@ -34,12 +38,31 @@ final class CoapSessions {
         }
     }
 
+    /** Whose binding it is: the tenant and the principal (the session's own strings, no copy). */
+    record PrincipalKey(String tenant, String principal) {
+        static PrincipalKey of(Bound b) {
+            return new PrincipalKey(b.session().tenant(), b.session().principal());
+        }
+    }
+
+    private static final String[] NO_PEERS = new String[0];
+
     private final Cache<String, Bound> cache;
     private final Clock clock;
+    private final int maxPeersPerPrincipal;
+    /**
+     * The peers bound to each principal, oldest first; usually one, so a small array rather than a set. Updated
+     * with each binding that comes or goes (bind, drop, expiry and size eviction).
+     */
+    private final Map<PrincipalKey, String[]> peersByPrincipal = new ConcurrentHashMap<>();
 
-    /** @param onDrop called with (peer key, session) when a session leaves other than by replacement */
-    CoapSessions(int maxSessions, Clock clock, BiConsumer<String, Bound> onDrop) {
+    /**
+     * @param maxPeersPerPrincipal peers one principal may be bound to at once
+     * @param onDrop called with (peer key, session) when a session leaves other than by replacement
+     */
+    CoapSessions(int maxSessions, int maxPeersPerPrincipal, Clock clock, BiConsumer<String, Bound> onDrop) {
         this.clock = clock;
+        this.maxPeersPerPrincipal = maxPeersPerPrincipal;
         this.cache = Caffeine.newBuilder()
                 .maximumSize(maxSessions)
                 .expireAfter(new Expiry<String, Bound>() {
@@ -59,6 +82,11 @@ final class CoapSessions {
                     }
                 })
                 .scheduler(Scheduler.systemScheduler())
+                .evictionListener((String key, Bound value, RemovalCause cause) -> {
+                    if (key != null && value != null) {
+                        forget(value, key); // expired or evicted for size: synchronous, with the removal
+                    }
+                })
                 .removalListener((String key, Bound value, RemovalCause cause) -> {
                     if (key != null && value != null && cause != RemovalCause.REPLACED) {
                         onDrop.accept(key, value);
@@ -72,8 +100,65 @@ final class CoapSessions {
         return left.isNegative() ? 0 : left.toNanos();
     }
 
+    /**
+     * Binds a session to a peer, replacing the peer's previous one; if the principal is then bound to more than
+     * {@code maxPeersPerPrincipal} peers, its oldest bindings end (their Observe relations with them).
+     */
     void bind(String peerKey, Bound bound) {
-        cache.put(peerKey, bound);
+        // the principal's oldest bindings go first, so the store never holds more than it may and its size
+        // bound never has to choose a victim because of this principal
+        PrincipalKey principal = PrincipalKey.of(bound);
+        String[][] over = new String[1][];
+        peersByPrincipal.compute(principal, (k, peers) -> {
+            String[] kept = append(without(peers, peerKey), peerKey);
+            if (kept.length > maxPeersPerPrincipal) {
+                over[0] = Arrays.copyOfRange(kept, 0, kept.length - maxPeersPerPrincipal);
+                kept = Arrays.copyOfRange(kept, kept.length - maxPeersPerPrincipal, kept.length);
+            }
+            return kept;
+        });
+        if (over[0] != null) {
+            for (String oldest : over[0]) {
+                Bound old = cache.asMap().get(oldest);
+                if (old != null && PrincipalKey.of(old).equals(principal)) {
+                    cache.asMap().remove(oldest, old); // the removal listener ends its Observe relations
+                }
+            }
+        }
+        // not atomic with the list: should the new binding expire at once, its peer stays listed until the
+        // principal's next bindings push it out (a count one too high for a moment, never one too low)
+        Bound previous = cache.asMap().put(peerKey, bound);
+        if (previous != null && !PrincipalKey.of(previous).equals(principal)) {
+            forget(previous, peerKey); // the peer now presents another principal's token
+        }
+    }
+
+    private void forget(Bound bound, String peerKey) {
+        peersByPrincipal.computeIfPresent(PrincipalKey.of(bound), (k, peers) -> {
+            String[] kept = without(peers, peerKey);
+            return kept.length == 0 ? null : kept;
+        });
+    }
+
+    private static String[] without(String[] peers, String peerKey) {
+        if (peers == null) {
+            return NO_PEERS;
+        }
+        for (int i = 0; i < peers.length; i++) {
+            if (peers[i].equals(peerKey)) {
+                String[] kept = new String[peers.length - 1];
+                System.arraycopy(peers, 0, kept, 0, i);
+                System.arraycopy(peers, i + 1, kept, i, peers.length - i - 1);
+                return kept;
+            }
+        }
+        return peers;
+    }
+
+    private static String[] append(String[] peers, String peerKey) {
+        String[] grown = Arrays.copyOf(peers, peers.length + 1);
+        grown[peers.length] = peerKey;
+        return grown;
     }
 
     /** The peer's session if present and not expired by the edge's clock. */
@@ -83,7 +168,9 @@ final class CoapSessions {
             return null;
         }
         if (b.expiredAtMillis(clock.millis())) {
-            cache.asMap().remove(peerKey, b);
+            if (cache.asMap().remove(peerKey, b)) {
+                forget(b, peerKey);
+            }
             return null;
         }
         return b;
@@ -95,7 +182,9 @@ final class CoapSessions {
     }
 
     void drop(String peerKey, Bound expected) {
-        cache.asMap().remove(peerKey, expected);
+        if (cache.asMap().remove(peerKey, expected)) {
+            forget(expected, peerKey);
+        }
     }
 
     Map<String, Bound> view() {

@@ -30,6 +30,11 @@ import java.util.Objects;
  * @param maxPayloadBytes      largest request body, also across block-wise transfer (Block1)
  * @param maxTokenBytes        largest token accepted at {@code /authz-info}; checked before any parsing
  * @param sweepInterval        how often Observe relations are checked for expired sessions
+ * @param maxPeersPerPrincipal peers (source endpoints: DTLS sessions, UDP addresses) one principal's tokens may
+ *                             be bound to at once; a token bound from one more ends the principal's oldest
+ *                             binding, so no principal fills {@code maxSessions} with its own
+ * @param maxObservationsPerPrincipal Observe relations one principal may hold at once; one more is refused
+ *                             with 4.29
  */
 public record CoapSettings(
         String host,
@@ -50,7 +55,9 @@ public record CoapSettings(
         int maxSessions,
         int maxPayloadBytes,
         int maxTokenBytes,
-        Duration sweepInterval) {
+        Duration sweepInterval,
+        int maxPeersPerPrincipal,
+        int maxObservationsPerPrincipal) {
 
     /**
      * Duplicate detection of CON/NON requests (RFC 7252 §4.5).
@@ -91,6 +98,11 @@ public record CoapSettings(
     /** An hour; CoAP's own EXCHANGE_LIFETIME is 247 s. */
     public static final Duration MAX_DEDUP_LIFETIME = Duration.ofHours(1);
 
+    /** Default of {@code coap.maxPeersPerPrincipal}: a device has one, a few more ride out NAT rebinding. */
+    public static final int DEFAULT_MAX_PEERS_PER_PRINCIPAL = 8;
+    /** Default of {@code coap.maxObservationsPerPrincipal}: a device observes its own commands from each peer. */
+    public static final int DEFAULT_MAX_OBSERVATIONS_PER_PRINCIPAL = 16;
+
     public CoapSettings {
         Objects.requireNonNull(host, "host");
         pskMasterSecret = pskMasterSecret == null ? null : pskMasterSecret.clone();
@@ -127,6 +139,9 @@ public record CoapSettings(
         if (maxSessions < 1 || connectionStoreSize < 1 || dedupMessagesPerPeer < 1) {
             throw new IllegalArgumentException("maxSessions, connectionStoreSize, dedupMessagesPerPeer must be > 0");
         }
+        if (maxPeersPerPrincipal < 1 || maxObservationsPerPrincipal < 1) {
+            throw new IllegalArgumentException("maxPeersPerPrincipal and maxObservationsPerPrincipal must be > 0");
+        }
         if (receiveBufferSize < 0 || sendBufferSize < 0) {
             throw new IllegalArgumentException("buffer sizes must be >= 0");
         }
@@ -136,7 +151,7 @@ public record CoapSettings(
     public static CoapSettings defaults() {
         return new CoapSettings("127.0.0.1", 0, -1, null, List.of(), null, List.of(), false, 6,
                 Deduplicator.PEERS_MARK_AND_SWEEP, 4, DEFAULT_DEDUP_LIFETIME, 0, 0, 150_000, 1_000_000, 64 * 1024, 4096,
-                Duration.ofMillis(500));
+                Duration.ofMillis(500), DEFAULT_MAX_PEERS_PER_PRINCIPAL, DEFAULT_MAX_OBSERVATIONS_PER_PRINCIPAL);
     }
 
     @Override
@@ -147,13 +162,15 @@ public record CoapSettings(
     public CoapSettings withPorts(String newHost, int newPort, int newDtlsPort) {
         return new CoapSettings(newHost, newPort, newDtlsPort, pskMasterSecret, trustAnchors, serverKey, serverChain,
                 rawPublicKeys, connectionIdLength, deduplicator, dedupMessagesPerPeer, dedupLifetime, receiveBufferSize,
-                sendBufferSize, connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval);
+                sendBufferSize, connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval,
+                maxPeersPerPrincipal, maxObservationsPerPrincipal);
     }
 
     public CoapSettings withPsk(byte[] masterSecret) {
         return new CoapSettings(host, port, dtlsPort, masterSecret, trustAnchors, serverKey, serverChain,
                 rawPublicKeys, connectionIdLength, deduplicator, dedupMessagesPerPeer, dedupLifetime, receiveBufferSize,
-                sendBufferSize, connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval);
+                sendBufferSize, connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval,
+                maxPeersPerPrincipal, maxObservationsPerPrincipal);
     }
 
     /** Server identity and client trust for certificate handshakes. */
@@ -161,32 +178,45 @@ public record CoapSettings(
                                          boolean rpk) {
         return new CoapSettings(host, port, dtlsPort, pskMasterSecret, anchors, key, chain, rpk, connectionIdLength,
                 deduplicator, dedupMessagesPerPeer, dedupLifetime, receiveBufferSize, sendBufferSize,
-                connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval);
+                connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval,
+                maxPeersPerPrincipal, maxObservationsPerPrincipal);
     }
 
     public CoapSettings withDeduplicator(Deduplicator mode, int perPeer) {
         return new CoapSettings(host, port, dtlsPort, pskMasterSecret, trustAnchors, serverKey, serverChain,
                 rawPublicKeys, connectionIdLength, mode, perPeer, dedupLifetime, receiveBufferSize, sendBufferSize,
-                connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval);
+                connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval,
+                maxPeersPerPrincipal, maxObservationsPerPrincipal);
     }
 
     /** The duplicate-detection window ({@link #DEFAULT_DEDUP_LIFETIME}); at least {@link #MIN_DEDUP_LIFETIME}. */
     public CoapSettings withDedupLifetime(Duration lifetime) {
         return new CoapSettings(host, port, dtlsPort, pskMasterSecret, trustAnchors, serverKey, serverChain,
                 rawPublicKeys, connectionIdLength, deduplicator, dedupMessagesPerPeer, lifetime, receiveBufferSize,
-                sendBufferSize, connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval);
+                sendBufferSize, connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval,
+                maxPeersPerPrincipal, maxObservationsPerPrincipal);
     }
 
     public CoapSettings withLimits(int newMaxSessions, int newMaxPayload, int newMaxToken) {
         return new CoapSettings(host, port, dtlsPort, pskMasterSecret, trustAnchors, serverKey, serverChain,
                 rawPublicKeys, connectionIdLength, deduplicator, dedupMessagesPerPeer, dedupLifetime, receiveBufferSize,
-                sendBufferSize, connectionStoreSize, newMaxSessions, newMaxPayload, newMaxToken, sweepInterval);
+                sendBufferSize, connectionStoreSize, newMaxSessions, newMaxPayload, newMaxToken, sweepInterval,
+                maxPeersPerPrincipal, maxObservationsPerPrincipal);
+    }
+
+    /** The per-principal caps: bound peers and Observe relations (see the record's parameters). */
+    public CoapSettings withPrincipalLimits(int peers, int observations) {
+        return new CoapSettings(host, port, dtlsPort, pskMasterSecret, trustAnchors, serverKey, serverChain,
+                rawPublicKeys, connectionIdLength, deduplicator, dedupMessagesPerPeer, dedupLifetime, receiveBufferSize,
+                sendBufferSize, connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval,
+                peers, observations);
     }
 
     public CoapSettings withSockets(int rcvBuf, int sndBuf, int connections, int cidLength) {
         return new CoapSettings(host, port, dtlsPort, pskMasterSecret, trustAnchors, serverKey, serverChain,
                 rawPublicKeys, cidLength, deduplicator, dedupMessagesPerPeer, dedupLifetime, rcvBuf, sndBuf,
-                connections, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval);
+                connections, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval,
+                maxPeersPerPrincipal, maxObservationsPerPrincipal);
     }
 
     @Override
@@ -197,6 +227,8 @@ public record CoapSettings(
                 + ", dedup=" + deduplicator + "/" + dedupMessagesPerPeer + "/" + dedupLifetime.toSeconds() + "s"
                 + ", rcvBuf=" + receiveBufferSize
                 + ", sndBuf=" + sendBufferSize + ", connections=" + connectionStoreSize + ", sessions=" + maxSessions
-                + ", maxPayload=" + maxPayloadBytes + ", maxToken=" + maxTokenBytes + "}";
+                + ", maxPayload=" + maxPayloadBytes + ", maxToken=" + maxTokenBytes
+                + ", peersPerPrincipal=" + maxPeersPerPrincipal + ", observationsPerPrincipal="
+                + maxObservationsPerPrincipal + "}";
     }
 }

@@ -14,7 +14,6 @@ import io.edgeauth.broker.policy.PublishGate;
 import io.edgeauth.broker.policy.RateLimiter;
 import io.edgeauth.broker.policy.RateLimits;
 import io.edgeauth.broker.policy.RatePlan;
-import io.edgeauth.broker.policy.TopicAcl;
 import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.revocation.Revocation;
@@ -24,14 +23,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -64,38 +59,18 @@ final class EdgeHandlers {
     private final GeoPolicy geo;
     private volatile PublishGate publishGate;
     private final CoapMessaging messaging;
-    private final AuditLog audit;
     private final MeterRegistry meters;
     private final Clock clock;
     private final CoapSessions sessions;
-    private final Map<ObserveRelation, Watch> watches = new ConcurrentHashMap<>();
-    /** The same watches by peer key, so ending a session touches only its own relations. */
-    private final Map<String, Set<Watch>> watchesByPeer = new ConcurrentHashMap<>();
+    private final CoapObservations observations;
+    private final AceTokenHandler tokens;
+    private final CoapAudit refusals;
     private final Timer authzLatency;
     /** By {@link ResponseCode#ordinal()}: a plain array read per response instead of a map lookup. */
     private final Counter[] responseCounters = new Counter[ResponseCode.values().length];
     private final AtomicBoolean recheckPending = new AtomicBoolean();
     private ScheduledExecutorService sweeper;
     private AutoCloseable revocationSubscription;
-
-    /** One Observe relation on {@code /d/{id}/down}: its router subscription and the latest command. */
-    static final class Watch {
-        final String peerKey;
-        final String tenant;
-        final String topic;
-        final DeviceResources.Down resource;
-        final ObserveRelation relation;
-        volatile byte[] latest = new byte[0];
-        volatile AutoCloseable subscription;
-
-        Watch(String peerKey, String tenant, String topic, DeviceResources.Down resource, ObserveRelation relation) {
-            this.peerKey = peerKey;
-            this.tenant = tenant;
-            this.topic = topic;
-            this.resource = resource;
-            this.relation = relation;
-        }
-    }
 
     EdgeHandlers(CoapSettings settings, AuthPipeline pipeline, RevocationEvents revocationEvents,
                  RevocationChecker revocationChecker, RateLimits rateLimits, Function<String, RatePlan> ratePlans,
@@ -109,15 +84,18 @@ final class EdgeHandlers {
         this.geo = geo;
         this.publishGate = new PublishGate(geo);
         this.messaging = messaging;
-        this.audit = audit;
         this.meters = meters;
         this.clock = clock;
-        this.sessions = new CoapSessions(settings.maxSessions(), clock, this::sessionDropped);
+        this.sessions = new CoapSessions(settings.maxSessions(), settings.maxPeersPerPrincipal(), clock,
+                this::sessionDropped);
+        this.observations = new CoapObservations(messaging, sessions, clock, settings.maxObservationsPerPrincipal());
+        this.refusals = new CoapAudit(audit);
+        this.tokens = new AceTokenHandler(settings.maxTokenBytes(), meters, refusals);
         this.authzLatency = Timer.builder("edgeauth.coap.authz.latency")
                 .description("token upload to /authz-info: authentication pipeline and binding")
                 .publishPercentileHistogram().register(meters);
         meters.gauge("edgeauth.coap.sessions", sessions, CoapSessions::size);
-        meters.gauge("edgeauth.coap.observers", watches, Map::size);
+        meters.gauge("edgeauth.coap.observers", observations, CoapObservations::count);
     }
 
     CoapSessions sessions() {
@@ -125,7 +103,7 @@ final class EdgeHandlers {
     }
 
     int watchCount() {
-        return watches.size();
+        return observations.count();
     }
 
     synchronized void start() {
@@ -135,7 +113,7 @@ final class EdgeHandlers {
             return t;
         });
         long every = Math.max(10, settings.sweepInterval().toMillis());
-        sweeper.scheduleWithFixedDelay(this::sweepWatches, every, every, TimeUnit.MILLISECONDS);
+        sweeper.scheduleWithFixedDelay(observations::sweep, every, every, TimeUnit.MILLISECONDS);
         revocationSubscription = revocationEvents.subscribe(this::onRevocation);
     }
 
@@ -148,11 +126,7 @@ final class EdgeHandlers {
             sweeper.shutdownNow();
             sweeper = null;
         }
-        for (Watch w : watches.values()) {
-            closeQuietly(w.subscription);
-        }
-        watches.clear();
-        watchesByPeer.clear();
+        observations.clear();
     }
 
     // ---- /authz-info -------------------------------------------------------------------------------------
@@ -198,7 +172,7 @@ final class EdgeHandlers {
             }
             if (!session.expiresAt().isAfter(clock.instant())) {
                 // the pipeline's one clock says the token is over (exp + leeway): a session bound now would be dead
-                auditRefusal("/authz-info", peerKey, null, RejectionReason.EXPIRED, "token already expired");
+                refusals.refused("/authz-info", peerKey, null, RejectionReason.EXPIRED, "token already expired");
                 refuseUpload(exchange, peerKey, RejectionReason.EXPIRED, "token expired", start);
                 return;
             }
@@ -261,127 +235,13 @@ final class EdgeHandlers {
         meters.counter("edgeauth.coap.authz", "outcome", reason.code()).increment();
         // the pipeline audits every attempt it sees; refusals before it (size, CBOR) are audited here
         if (reason == RejectionReason.MALFORMED || reason == RejectionReason.OVERSIZED) {
-            auditRefusal("/authz-info", peerKey, null, reason, detail);
+            refusals.refused("/authz-info", peerKey, null, reason, detail);
         }
         exchange.respond(CoapCodes.refusal(reason, detail, CoapCodes.Where.AUTHZ_INFO, 0));
     }
-
-    // ---- /token (ACE, RFC 9200 §5.8) -------------------------------------------------------------------------
-
-    /** ACE parameter abbreviations (RFC 9200 Figure 12) used by {@code /token}. */
-    static final int ACE_ACCESS_TOKEN = 1;
-    static final int ACE_EXPIRES_IN = 2;
-    static final int ACE_AUDIENCE = 5;
-    static final int ACE_SCOPE = 9;
-    static final int ACE_CLIENT_ID = 24;
-    static final int ACE_GRANT_TYPE = 33;
-    static final int ACE_PROFILE = 38;
-    /** grant_type abbreviation of client_credentials (RFC 9200 Figure 11). */
-    static final int GRANT_CLIENT_CREDENTIALS = 2;
-    /** ace_profile coap_dtls (RFC 9202). */
-    static final int PROFILE_COAP_DTLS = 1;
 
     void token(CoapExchange exchange, CoapTokenIssuer issuer) {
-        Request request = exchange.advanced().getRequest();
-        String peerKey = PeerIdentity.keyOf(request.getSourceContext());
-        CoapTokenIssuer.Request tokenRequest;
-        try {
-            tokenRequest = tokenRequestOf(request.getPayload(), PeerIdentity.factsOf(request.getSourceContext()));
-        } catch (TokenRejectedException e) {
-            refuseToken(exchange, peerKey, e.reason(), e.getMessage());
-            return;
-        }
-        CompletionStage<CoapTokenIssuer.Issued> result;
-        try {
-            result = issuer.issue(tokenRequest);
-        } catch (RuntimeException e) {
-            LOG.warn("token issuer threw", e);
-            refuseToken(exchange, peerKey, RejectionReason.INTERNAL_ERROR, "token could not be issued");
-            return;
-        }
-        if (!result.toCompletableFuture().isDone()) {
-            exchange.accept();
-        }
-        result.whenComplete((issued, error) -> {
-            if (error != null) {
-                Throwable cause = error instanceof CompletionException && error.getCause() != null
-                        ? error.getCause() : error;
-                if (cause instanceof TokenRejectedException t) {
-                    refuseToken(exchange, peerKey, t.reason(), t.getMessage());
-                } else {
-                    LOG.warn("token issuer failed", cause);
-                    refuseToken(exchange, peerKey, RejectionReason.INTERNAL_ERROR, "token could not be issued");
-                }
-                return;
-            }
-            CBORObject body = CBORObject.NewMap()
-                    .Add(ACE_ACCESS_TOKEN, issued.accessToken())
-                    .Add(ACE_EXPIRES_IN, issued.expiresInSeconds())
-                    .Add(ACE_PROFILE, PROFILE_COAP_DTLS);
-            if (issued.scope() != null) {
-                body.Add(ACE_SCOPE, issued.scope());
-            }
-            meters.counter("edgeauth.coap.token", "outcome", "ok").increment();
-            exchange.respond(ResponseCode.CREATED, body.EncodeToBytes(), MediaTypeRegistry.APPLICATION_ACE_CBOR);
-        });
-    }
-
-    /**
-     * Parses {@code {33 (grant_type): 2 | "client_credentials", "client_assertion_type": tstr,
-     * "client_assertion": tstr / bstr, ? 9 (scope): tstr, ? 5 (audience): tstr, ? "token_format": tstr}}; over
-     * DTLS with a client certificate, {@code 24 (client_id): tstr} may stand in for the assertion.
-     */
-    CoapTokenIssuer.Request tokenRequestOf(byte[] payload, TransportFacts facts) throws TokenRejectedException {
-        if (payload == null || payload.length == 0) {
-            throw new TokenRejectedException(RejectionReason.MALFORMED, "empty token request");
-        }
-        if (payload.length > 2 * settings.maxTokenBytes()) {
-            throw new TokenRejectedException(RejectionReason.OVERSIZED, "token request too large");
-        }
-        CBORObject m;
-        try {
-            m = CBORObject.DecodeFromBytes(payload);
-        } catch (CBORException | IllegalStateException e) {
-            throw new TokenRejectedException(RejectionReason.MALFORMED, "token request is not valid CBOR");
-        }
-        if (m.getType() != CBORType.Map) {
-            throw new TokenRejectedException(RejectionReason.MALFORMED, "token request must be a CBOR map");
-        }
-        CBORObject grant = m.get(CBORObject.FromObject(ACE_GRANT_TYPE));
-        // exactly the untagged integer 2 or the text: a bignum, float or NaN is no grant (and must not throw)
-        boolean clientCredentials = grant != null && !grant.isTagged()
-                && (grant.getType() == CBORType.Integer && grant.CanValueFitInInt32()
-                        && grant.AsInt32Value() == GRANT_CLIENT_CREDENTIALS
-                || grant.getType() == CBORType.TextString && grant.AsString().equals("client_credentials"));
-        if (!clientCredentials) {
-            throw new TokenRejectedException(RejectionReason.MALFORMED, "grant_type must be client_credentials");
-        }
-        CBORObject assertion = m.get("client_assertion");
-        String clientId = text(m.get(CBORObject.FromObject(ACE_CLIENT_ID)));
-        byte[] assertionBytes;
-        if (assertion == null && clientId != null && facts.clientCertThumbprint() != null) {
-            assertionBytes = new byte[0]; // the DTLS client certificate authenticates the client (RFC 9202)
-        } else if (assertion == null || (assertion.getType() != CBORType.TextString
-                && assertion.getType() != CBORType.ByteString)) {
-            throw new TokenRejectedException(RejectionReason.MALFORMED,
-                    "client_assertion missing (or client_id over DTLS with a client certificate)");
-        } else {
-            assertionBytes = assertion.getType() == CBORType.ByteString ? assertion.GetByteString()
-                    : assertion.AsString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        }
-        return new CoapTokenIssuer.Request("client_credentials", text(m.get("client_assertion_type")), assertionBytes,
-                text(m.get(CBORObject.FromObject(ACE_SCOPE))), text(m.get(CBORObject.FromObject(ACE_AUDIENCE))),
-                text(m.get("token_format")) == null ? "cwt" : text(m.get("token_format")), facts, clientId);
-    }
-
-    private static String text(CBORObject o) {
-        return o != null && o.getType() == CBORType.TextString ? o.AsString() : null;
-    }
-
-    private void refuseToken(CoapExchange exchange, String peerKey, RejectionReason reason, String detail) {
-        meters.counter("edgeauth.coap.token", "outcome", reason.code()).increment();
-        auditRefusal("/token", peerKey, null, reason, detail);
-        exchange.respond(CoapCodes.refusal(reason, detail, CoapCodes.Where.AUTHZ_INFO, 0));
+        tokens.handle(exchange, issuer);
     }
 
     // ---- /d/{id}/up/{path...} ------------------------------------------------------------------------------
@@ -450,7 +310,7 @@ final class EdgeHandlers {
         Request request = exchange.advanced().getRequest();
         String peerKey = PeerIdentity.keyOf(request.getSourceContext());
         ObserveRelation relation = exchange.advanced().getRelation();
-        Watch existing = relation == null ? null : watches.get(relation);
+        CoapObservations.Watch existing = observations.of(relation);
         CoapSessions.Bound b = sessions.current(peerKey);
         String topic = "d/" + deviceId + "/down";
         if (b == null) {
@@ -475,17 +335,15 @@ final class EdgeHandlers {
             return;
         }
         if (relation != null && !relation.isCanceled()) { // a registration
-            Watch w = new Watch(peerKey, b.session().tenant(), topic, resource, relation);
-            watches.put(relation, w);
-            watchesByPeer.computeIfAbsent(peerKey, k -> ConcurrentHashMap.newKeySet()).add(w);
             try {
-                // the whole subtree, as an MQTT device's d/{id}/down/# (which matches d/{id}/down itself too)
-                w.subscription = messaging.subscribe(w.tenant, topic + "/#", command -> {
-                    w.latest = command;
-                    w.resource.changed(r -> r == w.relation);
-                });
+                if (!observations.register(peerKey, b, topic, resource, relation)) {
+                    String detail = "the principal holds " + settings.maxObservationsPerPrincipal()
+                            + " Observe relations already";
+                    refusals.refused("down", peerKey, b, RejectionReason.RATE_LIMITED, detail); // rare: audited
+                    refuse(exchange, "down", peerKey, b, RejectionReason.RATE_LIMITED, detail, 0);
+                    return;
+                }
             } catch (RuntimeException e) {
-                relationRemoved(relation);
                 LOG.warn("router subscription for CoAP Observe failed", e);
                 refuse(exchange, "down", peerKey, b, RejectionReason.INTERNAL_ERROR, "subscription failed", 0);
                 return;
@@ -496,54 +354,7 @@ final class EdgeHandlers {
 
     /** Called by the resource when Californium removes a relation (client cancel, RST, timeout, our 4.01). */
     void relationRemoved(ObserveRelation relation) {
-        Watch w = watches.remove(relation);
-        if (w != null) {
-            watchesByPeer.computeIfPresent(w.peerKey, (k, set) -> {
-                set.remove(w);
-                return set.isEmpty() ? null : set;
-            });
-            closeQuietly(w.subscription);
-        }
-    }
-
-    /** Cancels every Observe relation of a peer with a 4.01 notification. */
-    void cancelWatches(String peerKey, String why) {
-        Set<Watch> own = watchesByPeer.get(peerKey);
-        if (own == null) {
-            return;
-        }
-        for (Watch w : List.copyOf(own)) {
-            cancel(w, why);
-        }
-    }
-
-    private void cancel(Watch w, String why) {
-        LOG.debug("cancelling Observe of {} on {}: {}", w.peerKey, w.topic, why);
-        try {
-            w.resource.clearAndNotifyObserveRelations(r -> r == w.relation, CoapCodes.observationEnded());
-        } finally {
-            relationRemoved(w.relation);
-        }
-    }
-
-    /** Periodic: relations whose session expired, was dropped or no longer allows the topic are cancelled. */
-    void sweepWatches() {
-        try {
-            java.time.Instant now = clock.instant();
-            for (Watch w : watches.values()) {
-                CoapSessions.Bound b = sessions.peek(w.peerKey);
-                if (b == null || b.expiredAt(now)) {
-                    if (b != null) {
-                        sessions.drop(w.peerKey, b);
-                    }
-                    cancel(w, "token expired");
-                } else if (!b.session().tenant().equals(w.tenant) || !b.acl().maySubscribe(w.topic)) {
-                    cancel(w, "token no longer allows " + w.topic);
-                }
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("Observe sweep failed", e);
-        }
+        observations.removed(relation);
     }
 
     // ---- revocation --------------------------------------------------------------------------------------
@@ -564,8 +375,8 @@ final class EdgeHandlers {
             Optional<RejectionReason> revoked = revocationChecker.check(b.session().token());
             if (revoked.isPresent()) {
                 sessions.drop(e.getKey(), b); // removal listener cancels the relations
-                cancelWatches(e.getKey(), "token revoked");
-                auditRefusal("session", e.getKey(), b, revoked.get(), "session dropped: token revoked");
+                observations.cancelAll(e.getKey(), "token revoked");
+                refusals.refused("session", e.getKey(), b, revoked.get(), "session dropped: token revoked");
                 dropped++;
             }
         }
@@ -575,7 +386,7 @@ final class EdgeHandlers {
     }
 
     private void sessionDropped(String peerKey, CoapSessions.Bound bound) {
-        cancelWatches(peerKey, "session ended");
+        observations.cancelAll(peerKey, "session ended");
     }
 
     // ---- refusals, metrics ---------------------------------------------------------------------------------
@@ -583,25 +394,10 @@ final class EdgeHandlers {
     private void refuse(CoapExchange exchange, String resource, String peerKey, CoapSessions.Bound b,
                         RejectionReason reason, String detail, long retryAfter) {
         if (reason != RejectionReason.RATE_LIMITED) { // rate refusals are counted, not audited one by one
-            auditRefusal(resource, peerKey, b, reason, detail);
+            refusals.refused(resource, peerKey, b, reason, detail);
         }
         meters.counter("edgeauth.coap.refusals", "resource", resource, "reason", reason.code()).increment();
         exchange.respond(CoapCodes.refusal(reason, detail, CoapCodes.Where.RESOURCE, retryAfter));
-    }
-
-    private void auditRefusal(String resource, String peerKey, CoapSessions.Bound b, RejectionReason reason,
-                              String detail) {
-        Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("protocol", "coap");
-        fields.put("resource", resource);
-        fields.put("peer", peerKey);
-        if (b != null) {
-            fields.put("principal", b.session().principal());
-            fields.put("tenant", b.session().tenant());
-            fields.put("token", b.session().token().fingerprint());
-        }
-        fields.put("detail", detail);
-        audit.record("coap.refused", reason.code(), fields);
     }
 
     MessageInterceptorAdapter responseCounter() {

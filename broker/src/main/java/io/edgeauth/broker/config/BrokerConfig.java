@@ -56,10 +56,13 @@ public record BrokerConfig(
      * one); X.509 and raw public keys need the key store (server key and chain) and, for device
      * certificates, the trust store. Retransmitted requests are recognised for {@code dedupLifetime} (at most
      * {@code dedupExchangesPerPeer} per device); see {@link io.edgeauth.broker.coap.CoapSettings#DEFAULT_DEDUP_LIFETIME}.
+     * One principal is bound to at most {@code maxPeersPerPrincipal} peers (a new one ends its oldest) and holds at
+     * most {@code maxObservationsPerPrincipal} Observe relations (one more: 4.29).
      */
     public record Coap(String host, int port, int dtlsPort, Path pskMasterSecretFile, Path keyStore,
                        String keyStorePassword, Path trustStore, String trustStorePassword, boolean rawPublicKeys,
-                       int maxSessions, int receiveBufferBytes, int dedupExchangesPerPeer, Duration dedupLifetime) { }
+                       int maxSessions, int receiveBufferBytes, int dedupExchangesPerPeer, Duration dedupLifetime,
+                       int maxPeersPerPrincipal, int maxObservationsPerPrincipal) { }
 
     /** Token lifetimes and verification bounds. */
     public record Tokens(Duration defaultLifetime, Duration maxLifetime, Duration clockLeeway, int maxTokenBytes,

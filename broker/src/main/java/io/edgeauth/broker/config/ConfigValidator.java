@@ -64,6 +64,9 @@ public final class ConfigValidator {
         positive(errors, "coap.maxSessions", c.coap().maxSessions(), 1, 100_000_000);
         positive(errors, "coap.receiveBufferBytes", c.coap().receiveBufferBytes(), 65_536, 1 << 30);
         positive(errors, "coap.dedupExchangesPerPeer", c.coap().dedupExchangesPerPeer(), 4, 1024);
+        positive(errors, "coap.maxPeersPerPrincipal", c.coap().maxPeersPerPrincipal(), 1,
+                Math.max(1, Math.min(10_000, c.coap().maxSessions())));
+        positive(errors, "coap.maxObservationsPerPrincipal", c.coap().maxObservationsPerPrincipal(), 1, 10_000);
         Duration dedup = c.coap().dedupLifetime();
         if (dedup == null || dedup.compareTo(CoapSettings.MIN_DEDUP_LIFETIME) < 0
                 || dedup.compareTo(CoapSettings.MAX_DEDUP_LIFETIME) > 0) {

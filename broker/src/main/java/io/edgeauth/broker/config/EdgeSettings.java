@@ -52,7 +52,8 @@ public final class EdgeSettings {
                 .withSockets(c.receiveBufferBytes(), c.receiveBufferBytes(), Math.min(c.maxSessions(), 5_000_000), 6)
                 .withLimits(c.maxSessions(), 64 * 1024, config.tokens().maxTokenBytes())
                 .withDeduplicator(CoapSettings.Deduplicator.PEERS_MARK_AND_SWEEP, c.dedupExchangesPerPeer())
-                .withDedupLifetime(c.dedupLifetime());
+                .withDedupLifetime(c.dedupLifetime())
+                .withPrincipalLimits(c.maxPeersPerPrincipal(), c.maxObservationsPerPrincipal());
         if (c.dtlsPort() >= 0) {
             s = s.withPsk(pskMaster(c.pskMasterSecretFile() != null ? c.pskMasterSecretFile()
                     : dataDir.resolve(PSK_MASTER_FILE), c.pskMasterSecretFile() == null));

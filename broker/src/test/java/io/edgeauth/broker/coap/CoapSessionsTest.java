@@ -23,7 +23,8 @@ class CoapSessionsTest {
 
     @Test
     void boundedBySize() {
-        CoapSessions sessions = new CoapSessions(10, clock, (k, b) -> dropped.add(k));
+        CoapSessions sessions = new CoapSessions(10, CoapSettings.DEFAULT_MAX_PEERS_PER_PRINCIPAL, clock,
+                (k, b) -> dropped.add(k));
         for (int i = 0; i < 100; i++) {
             sessions.bind("psk:dev" + i, bound(i));
         }
@@ -34,7 +35,8 @@ class CoapSessionsTest {
 
     @Test
     void expiredSessionsAreNotReturnedAndReplacementIsNotADrop() {
-        CoapSessions sessions = new CoapSessions(10, clock, (k, b) -> dropped.add(k));
+        CoapSessions sessions = new CoapSessions(10, CoapSettings.DEFAULT_MAX_PEERS_PER_PRINCIPAL, clock,
+                (k, b) -> dropped.add(k));
         sessions.bind("psk:a", bound(1));
         sessions.bind("psk:a", bound(2)); // a new token for the same peer
         assertThat(sessions.current("psk:a").session().principal()).isEqualTo("dev-0000002");

@@ -61,7 +61,8 @@ class SessionFootprintTest {
                 return 0;
             }
         };
-        CoapSessions sessions = new CoapSessions(2 * N, Clock.systemUTC(), (k, b) -> { });
+        CoapSessions sessions = new CoapSessions(2 * N, CoapSettings.DEFAULT_MAX_PEERS_PER_PRINCIPAL, Clock.systemUTC(),
+                (k, b) -> { });
         long before = usedHeap(mx);
         for (int i = 0; i < N; i++) {
             DeviceSession s = session(i, now);

@@ -76,6 +76,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void coapPerPrincipalCapsAreReadAndBounded() throws Exception {
+        BrokerConfig defaults = loader.load(null, Map.of());
+        assertThat(defaults.coap().maxPeersPerPrincipal()).isEqualTo(8);
+        assertThat(defaults.coap().maxObservationsPerPrincipal()).isEqualTo(16);
+        assertThat(EdgeSettings.coap(defaults, dir).maxPeersPerPrincipal()).isEqualTo(8);
+        BrokerConfig set = loader.load(write("coap:\n  maxPeersPerPrincipal: 2\n  maxObservationsPerPrincipal: 3\n"),
+                Map.of());
+        assertThat(EdgeSettings.coap(set, dir).maxObservationsPerPrincipal()).isEqualTo(3);
+        assertThat(EdgeSettings.coap(set, dir).maxPeersPerPrincipal()).isEqualTo(2);
+        assertThatThrownBy(() -> loader.load(write("coap:\n  maxPeersPerPrincipal: 0\n"), Map.of()))
+                .hasMessageContaining("coap.maxPeersPerPrincipal").hasMessageContaining("1 to");
+        assertThatThrownBy(() -> loader.load(write("coap:\n  maxSessions: 4\n  maxPeersPerPrincipal: 5\n"), Map.of()))
+                .hasMessageContaining("coap.maxPeersPerPrincipal: expected 1 to 4");
+        assertThatThrownBy(() -> loader.load(null, Map.of("EDGEAUTH_COAP_MAX_OBSERVATIONS_PER_PRINCIPAL", "-1")))
+                .hasMessageContaining("coap.maxObservationsPerPrincipal");
+    }
+
+    @Test
     void emptyFileIsTheDefaults() throws Exception {
         assertThat(loader.load(write(""), Map.of()).http().port()).isEqualTo(8080);
     }

@@ -1,0 +1,152 @@
+package io.edgeauth.broker.coap;
+
+import com.upokecenter.cbor.CBORException;
+import com.upokecenter.cbor.CBORObject;
+import com.upokecenter.cbor.CBORType;
+import io.edgeauth.broker.auth.TransportFacts;
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.coap.Request;
+import org.eclipse.californium.core.server.resources.CoapExchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /token} (ACE, RFC 9200 §5.8): parses the CBOR token request, has the {@link CoapTokenIssuer}
+ * authenticate the client and issue, and answers the token or a typed refusal. Thread-safe.
+ */
+final class AceTokenHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(AceTokenHandler.class);
+
+    private final int maxTokenBytes;
+    private final MeterRegistry meters;
+    private final CoapAudit audit;
+
+    /** ACE parameter abbreviations (RFC 9200 Figure 12) used by {@code /token}. */
+    static final int ACE_ACCESS_TOKEN = 1;
+    static final int ACE_EXPIRES_IN = 2;
+    static final int ACE_AUDIENCE = 5;
+    static final int ACE_SCOPE = 9;
+    static final int ACE_CLIENT_ID = 24;
+    static final int ACE_GRANT_TYPE = 33;
+    static final int ACE_PROFILE = 38;
+    /** grant_type abbreviation of client_credentials (RFC 9200 Figure 11). */
+    static final int GRANT_CLIENT_CREDENTIALS = 2;
+    /** ace_profile coap_dtls (RFC 9202). */
+    static final int PROFILE_COAP_DTLS = 1;
+
+    AceTokenHandler(int maxTokenBytes, MeterRegistry meters, CoapAudit audit) {
+        this.maxTokenBytes = maxTokenBytes;
+        this.meters = meters;
+        this.audit = audit;
+    }
+
+    void handle(CoapExchange exchange, CoapTokenIssuer issuer) {
+        Request request = exchange.advanced().getRequest();
+        String peerKey = PeerIdentity.keyOf(request.getSourceContext());
+        CoapTokenIssuer.Request tokenRequest;
+        try {
+            tokenRequest = tokenRequestOf(request.getPayload(), PeerIdentity.factsOf(request.getSourceContext()));
+        } catch (TokenRejectedException e) {
+            refuseToken(exchange, peerKey, e.reason(), e.getMessage());
+            return;
+        }
+        CompletionStage<CoapTokenIssuer.Issued> result;
+        try {
+            result = issuer.issue(tokenRequest);
+        } catch (RuntimeException e) {
+            LOG.warn("token issuer threw", e);
+            refuseToken(exchange, peerKey, RejectionReason.INTERNAL_ERROR, "token could not be issued");
+            return;
+        }
+        if (!result.toCompletableFuture().isDone()) {
+            exchange.accept();
+        }
+        result.whenComplete((issued, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                if (cause instanceof TokenRejectedException t) {
+                    refuseToken(exchange, peerKey, t.reason(), t.getMessage());
+                } else {
+                    LOG.warn("token issuer failed", cause);
+                    refuseToken(exchange, peerKey, RejectionReason.INTERNAL_ERROR, "token could not be issued");
+                }
+                return;
+            }
+            CBORObject body = CBORObject.NewMap()
+                    .Add(ACE_ACCESS_TOKEN, issued.accessToken())
+                    .Add(ACE_EXPIRES_IN, issued.expiresInSeconds())
+                    .Add(ACE_PROFILE, PROFILE_COAP_DTLS);
+            if (issued.scope() != null) {
+                body.Add(ACE_SCOPE, issued.scope());
+            }
+            meters.counter("edgeauth.coap.token", "outcome", "ok").increment();
+            exchange.respond(ResponseCode.CREATED, body.EncodeToBytes(), MediaTypeRegistry.APPLICATION_ACE_CBOR);
+        });
+    }
+
+    /**
+     * Parses {@code {33 (grant_type): 2 | "client_credentials", "client_assertion_type": tstr,
+     * "client_assertion": tstr / bstr, ? 9 (scope): tstr, ? 5 (audience): tstr, ? "token_format": tstr}}; over
+     * DTLS with a client certificate, {@code 24 (client_id): tstr} may stand in for the assertion.
+     */
+    CoapTokenIssuer.Request tokenRequestOf(byte[] payload, TransportFacts facts) throws TokenRejectedException {
+        if (payload == null || payload.length == 0) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, "empty token request");
+        }
+        if (payload.length > 2 * maxTokenBytes) {
+            throw new TokenRejectedException(RejectionReason.OVERSIZED, "token request too large");
+        }
+        CBORObject m;
+        try {
+            m = CBORObject.DecodeFromBytes(payload);
+        } catch (CBORException | IllegalStateException e) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, "token request is not valid CBOR");
+        }
+        if (m.getType() != CBORType.Map) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, "token request must be a CBOR map");
+        }
+        CBORObject grant = m.get(CBORObject.FromObject(ACE_GRANT_TYPE));
+        // exactly the untagged integer 2 or the text: a bignum, float or NaN is no grant (and must not throw)
+        boolean clientCredentials = grant != null && !grant.isTagged()
+                && (grant.getType() == CBORType.Integer && grant.CanValueFitInInt32()
+                        && grant.AsInt32Value() == GRANT_CLIENT_CREDENTIALS
+                || grant.getType() == CBORType.TextString && grant.AsString().equals("client_credentials"));
+        if (!clientCredentials) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, "grant_type must be client_credentials");
+        }
+        CBORObject assertion = m.get("client_assertion");
+        String clientId = text(m.get(CBORObject.FromObject(ACE_CLIENT_ID)));
+        byte[] assertionBytes;
+        if (assertion == null && clientId != null && facts.clientCertThumbprint() != null) {
+            assertionBytes = new byte[0]; // the DTLS client certificate authenticates the client (RFC 9202)
+        } else if (assertion == null || (assertion.getType() != CBORType.TextString
+                && assertion.getType() != CBORType.ByteString)) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED,
+                    "client_assertion missing (or client_id over DTLS with a client certificate)");
+        } else {
+            assertionBytes = assertion.getType() == CBORType.ByteString ? assertion.GetByteString()
+                    : assertion.AsString().getBytes(StandardCharsets.US_ASCII);
+        }
+        return new CoapTokenIssuer.Request("client_credentials", text(m.get("client_assertion_type")), assertionBytes,
+                text(m.get(CBORObject.FromObject(ACE_SCOPE))), text(m.get(CBORObject.FromObject(ACE_AUDIENCE))),
+                text(m.get("token_format")) == null ? "cwt" : text(m.get("token_format")), facts, clientId);
+    }
+
+    private static String text(CBORObject o) {
+        return o != null && o.getType() == CBORType.TextString ? o.AsString() : null;
+    }
+
+    private void refuseToken(CoapExchange exchange, String peerKey, RejectionReason reason, String detail) {
+        meters.counter("edgeauth.coap.token", "outcome", reason.code()).increment();
+        audit.refused("/token", peerKey, null, reason, detail);
+        exchange.respond(CoapCodes.refusal(reason, detail, CoapCodes.Where.AUTHZ_INFO, 0));
+    }
+}

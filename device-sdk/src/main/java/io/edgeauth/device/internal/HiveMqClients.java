@@ -1,0 +1,116 @@
+package io.edgeauth.device.internal;
+
+import com.hivemq.client.mqtt.MqttClientExecutorConfig;
+import com.hivemq.client.mqtt.MqttClientSslConfig;
+import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
+import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3Client;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3ClientBuilder;
+import com.hivemq.client.mqtt.mqtt3.lifecycle.Mqtt3ClientDisconnectedContext;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
+import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientDisconnectedContext;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Builds the HiveMQ client behind a {@code DeviceMqttClient} (MQTT 5 or 3.1.1): TLS, executor, connection
+ * listeners, enhanced authentication with the token, and automatic reconnects that present the then-current
+ * token. Not part of the API.
+ */
+public final class HiveMqClients {
+    private HiveMqClients() {
+    }
+
+    /**
+     * How to build the client. Callbacks run on HiveMQ's threads.
+     *
+     * @param authMethod     the MQTT 5 enhanced authentication method, or null for none (3.1.1: ignored)
+     * @param authData       the raw token for enhanced authentication
+     * @param reconnect      the password of the next automatic reconnect (the current token; null: the last
+     *                       one again); null for no automatic reconnects
+     * @param stopped        whether the device client was disconnected by its user: no reconnect then
+     * @param connected      the connection is up; null for no listener
+     * @param disconnected   the connection went down: (by the device client itself, else the cause); or null
+     */
+    public record Options(String deviceId, String host, int port, boolean mqtt5, MqttClientSslConfig ssl,
+                          MqttClientExecutorConfig executor, String authMethod, Supplier<byte[]> authData,
+                          int keepAliveSeconds, Supplier<byte[]> reconnect, BooleanSupplier stopped,
+                          Runnable connected, BiConsumer<Boolean, Throwable> disconnected) { }
+
+    /** The transport over a new HiveMQ async client. */
+    public static MqttTransport build(Options o) {
+        if (o.mqtt5()) {
+            Mqtt5ClientBuilder cb = Mqtt5Client.builder().identifier(o.deviceId()).serverHost(o.host())
+                    .serverPort(o.port());
+            if (o.ssl() != null) {
+                cb.sslConfig(o.ssl());
+            }
+            if (o.executor() != null) {
+                cb.executorConfig(o.executor());
+            }
+            if (o.connected() != null) {
+                cb.addConnectedListener(ctx -> o.connected().run());
+            }
+            if (o.disconnected() != null) {
+                cb.addDisconnectedListener(ctx -> o.disconnected().accept(
+                        ctx.getSource() == MqttDisconnectSource.USER, ctx.getCause()));
+            }
+            boolean enhanced = o.authMethod() != null;
+            if (enhanced) {
+                cb.enhancedAuth(new TokenAuthMechanism(o.authMethod(), o.authData(), o.deviceId()));
+            }
+            if (o.reconnect() != null) {
+                cb.automaticReconnect().initialDelay(1, TimeUnit.SECONDS).maxDelay(60, TimeUnit.SECONDS)
+                        .applyAutomaticReconnect();
+                cb.addDisconnectedListener(ctx -> refreshCredentials(ctx, o));
+            }
+            return new Mqtt5Transport(cb.buildAsync(), o.deviceId(), enhanced);
+        }
+        Mqtt3ClientBuilder cb = Mqtt3Client.builder().identifier(o.deviceId()).serverHost(o.host()).serverPort(o.port());
+        if (o.ssl() != null) {
+            cb.sslConfig(o.ssl());
+        }
+        if (o.executor() != null) {
+            cb.executorConfig(o.executor());
+        }
+        if (o.connected() != null) {
+            cb.addConnectedListener(ctx -> o.connected().run());
+        }
+        if (o.disconnected() != null) {
+            cb.addDisconnectedListener(ctx -> o.disconnected().accept(
+                    ctx.getSource() == MqttDisconnectSource.USER, ctx.getCause()));
+        }
+        if (o.reconnect() != null) {
+            cb.automaticReconnect().initialDelay(1, TimeUnit.SECONDS).maxDelay(60, TimeUnit.SECONDS)
+                    .applyAutomaticReconnect();
+            cb.addDisconnectedListener(ctx -> refreshCredentials(ctx, o));
+        }
+        return new Mqtt3Transport(cb.buildAsync(), o.deviceId());
+    }
+
+    /** Before an automatic reconnect: the then-current token as the password, or no reconnect once stopped. */
+    private static void refreshCredentials(MqttClientDisconnectedContext ctx, Options o) {
+        if (o.stopped().getAsBoolean()) {
+            ctx.getReconnector().reconnect(false);
+            return;
+        }
+        byte[] pw = o.reconnect().get();
+        if (pw == null) {
+            return;
+        }
+        if (ctx instanceof Mqtt5ClientDisconnectedContext) {
+            ((Mqtt5ClientDisconnectedContext) ctx).getReconnector().connectWith()
+                    .cleanStart(true).keepAlive(o.keepAliveSeconds())
+                    .simpleAuth().username(o.deviceId()).password(pw).applySimpleAuth()
+                    .applyConnect();
+        } else if (ctx instanceof Mqtt3ClientDisconnectedContext) {
+            ((Mqtt3ClientDisconnectedContext) ctx).getReconnector().connectWith()
+                    .cleanSession(true).keepAlive(o.keepAliveSeconds())
+                    .simpleAuth().username(o.deviceId()).password(pw).applySimpleAuth()
+                    .applyConnect();
+        }
+    }
+}

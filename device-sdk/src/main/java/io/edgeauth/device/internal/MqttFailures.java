@@ -1,0 +1,56 @@
+package io.edgeauth.device.internal;
+
+import com.hivemq.client.mqtt.exceptions.ConnectionClosedException;
+import com.hivemq.client.mqtt.exceptions.ConnectionFailedException;
+import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3ConnAckException;
+import com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAck;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
+import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
+import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5Disconnect;
+import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAck;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+
+/** The short, stable names of MQTT failures for {@code DeviceMqttClient.failureReason}. Not part of the API. */
+public final class MqttFailures {
+    private MqttFailures() {
+    }
+
+    /** The failure under any {@code CompletionException} / {@code ExecutionException} wrappers. */
+    public static Throwable unwrap(Throwable error) {
+        Throwable t = error;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /** The name of an (unwrapped) MQTT failure; see {@code DeviceMqttClient.failureReason(Throwable)}. */
+    public static String reason(Throwable t) {
+        if (t instanceof Mqtt5ConnAckException) {
+            return "connack:" + ((Mqtt5ConnAck) ((Mqtt5ConnAckException) t).getMqttMessage()).getReasonCode();
+        }
+        if (t instanceof Mqtt3ConnAckException) {
+            return "connack:" + ((Mqtt3ConnAck) ((Mqtt3ConnAckException) t).getMqttMessage()).getReturnCode();
+        }
+        if (t instanceof Mqtt5PubAckException) {
+            return "puback:" + ((Mqtt5PubAck) ((Mqtt5PubAckException) t).getMqttMessage()).getReasonCode();
+        }
+        if (t instanceof Mqtt5DisconnectException) {
+            return "disconnect:" + ((Mqtt5Disconnect) ((Mqtt5DisconnectException) t).getMqttMessage()).getReasonCode();
+        }
+        if (t instanceof ConnectionFailedException) {
+            return "connection_failed";
+        }
+        if (t instanceof ConnectionClosedException) {
+            return "connection_closed";
+        }
+        if (t instanceof TimeoutException) {
+            return "timeout";
+        }
+        return t.getClass().getSimpleName();
+    }
+}
