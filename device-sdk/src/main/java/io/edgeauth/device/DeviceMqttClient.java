@@ -85,6 +85,7 @@ public final class DeviceMqttClient {
     private final boolean rawCwtPassword;
     private final Duration blockingTimeout;
     private final MqttTransport transport;
+    private final DeviceIdentity signer;
     private final TokenManager.Listener renewer;
     private volatile Consumer<Command> commandHandler;
     private volatile int commandQos = 1;
@@ -99,6 +100,7 @@ public final class DeviceMqttClient {
         this.keepAliveSeconds = b.keepAliveSeconds;
         this.rawCwtPassword = b.rawCwtPassword;
         this.blockingTimeout = b.blockingTimeout;
+        this.signer = b.signer;
         boolean enhanced = version == MqttVersion.MQTT_5 && b.enhancedAuth;
         ConnectionListener l = b.connectionListener;
         this.transport = HiveMqClients.build(new HiveMqClients.Options(deviceId, b.host, b.port,
@@ -148,7 +150,11 @@ public final class DeviceMqttClient {
         });
     }
 
-    /** Publishes telemetry to {@code d/{id}/up/{path}} with QoS 0, 1 or 2; completes when sent (QoS 0) or acknowledged. */
+    /**
+     * Publishes telemetry to {@code d/{id}/up/{path}} with QoS 0, 1 or 2; completes when sent (QoS 0) or
+     * acknowledged. With {@link Builder#signTelemetry} the payload goes with its signature
+     * ({@link TelemetrySignatures}).
+     */
     public CompletableFuture<Void> publishTelemetry(String path, byte[] payload, int qos) {
         String topic;
         try {
@@ -156,7 +162,8 @@ public final class DeviceMqttClient {
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return transport.publish(topic, Objects.requireNonNull(payload, "payload"), qos);
+        Objects.requireNonNull(payload, "payload");
+        return transport.publish(topic, payload, qos, signer == null ? null : TelemetrySignatures.sign(signer, payload));
     }
 
     /** Receives commands published to {@code d/{id}/down/#} with QoS 1; subscribes now if connected, else on connect. */
@@ -334,8 +341,18 @@ public final class DeviceMqttClient {
         private MqttClientExecutorConfig executorConfig;
         private Duration blockingTimeout = Duration.ofSeconds(30);
         private ConnectionListener connectionListener;
+        private DeviceIdentity signer;
 
         private Builder() {
+        }
+
+        /**
+         * Signs every telemetry payload with this identity's key (MQTT 5 user property {@code edgeauth-sig}),
+         * for tenants that require signed telemetry or subscribers that check it. MQTT 5 only.
+         */
+        public Builder signTelemetry(DeviceIdentity identity) {
+            this.signer = Objects.requireNonNull(identity, "identity");
+            return this;
         }
 
         /** Hears about the connection going up and down. */
@@ -478,6 +495,12 @@ public final class DeviceMqttClient {
             }
             if (tokenManager == null && tokens == null) {
                 throw new IllegalStateException("tokens(...) or token(...) is required");
+            }
+            if (signer != null && version != MqttVersion.MQTT_5) {
+                throw new IllegalStateException("signTelemetry needs MQTT 5 (MQTT 3.1.1 has no user properties)");
+            }
+            if (signer != null && !signer.deviceId().equals(deviceId)) {
+                throw new IllegalStateException("signTelemetry: the identity is not device " + deviceId);
             }
             if (ssl == null && tls) {
                 ssl = TlsMaterial.sslConfig(trust, keys);

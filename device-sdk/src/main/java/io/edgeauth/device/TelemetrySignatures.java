@@ -10,6 +10,7 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import io.edgeauth.device.internal.Ed25519Support;
+import io.edgeauth.device.internal.MqttTransport;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
@@ -28,7 +29,7 @@ import java.util.Set;
  */
 public final class TelemetrySignatures {
     /** The MQTT 5 user property carrying the signature. */
-    public static final String USER_PROPERTY = "edgeauth-sig";
+    public static final String USER_PROPERTY = MqttTransport.SIGNATURE_PROPERTY;
     /** The CoAP Uri-Query parameter carrying the signature ({@code sig=...}). */
     public static final String COAP_QUERY = "sig";
 

@@ -14,6 +14,7 @@ import io.edgeauth.broker.testsupport.Http;
 import io.edgeauth.broker.testsupport.TestBrokers;
 import io.edgeauth.broker.testsupport.Wallets;
 import io.edgeauth.device.DeviceIdentity;
+import io.edgeauth.device.DeviceMqttClient;
 import io.edgeauth.device.TelemetrySignatures;
 import io.edgeauth.device.TokenFormat;
 import io.vertx.core.json.JsonObject;
@@ -100,6 +101,17 @@ class SignedTelemetryTest {
         assertThat(TelemetrySignatures.verify(seen.get(0).signature(), payload, device.publicJwk())).isTrue();
         mqtt.disconnect();
 
+        // the device SDK signs by itself when asked to
+        DeviceMqttClient sdk = DeviceMqttClient.builder().identity(device).serverHost("127.0.0.1")
+                .serverPort(broker.mqttPort()).token(DeviceFixtures.token(base, device, TokenFormat.JWT))
+                .signTelemetry(device).build();
+        sdk.connect().get(10, TimeUnit.SECONDS);
+        sdk.publishTelemetry("temp", "{\"t\":22}".getBytes(StandardCharsets.UTF_8), 1).get(5, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(5)).until(() -> seen.size() == 2);
+        assertThat(TelemetrySignatures.verify(seen.get(1).signature(), "{\"t\":22}".getBytes(StandardCharsets.UTF_8),
+                device.publicJwk())).isTrue();
+        sdk.disconnect();
+
         // CoAP: the signature rides in the Uri-Query sig=
         CoapClient authz = new CoapClient("coap://127.0.0.1:" + broker.coapPort() + "/authz-info");
         assertThat(authz.post(token, MediaTypeRegistry.TEXT_PLAIN).getCode()).isEqualTo(CoAP.ResponseCode.CREATED);
@@ -110,8 +122,8 @@ class SignedTelemetryTest {
         String humSig = TelemetrySignatures.sign(device, hum);
         CoapClient signed = new CoapClient(up + "?sig=" + URLEncoder.encode(humSig, StandardCharsets.UTF_8));
         assertThat(signed.post(hum, MediaTypeRegistry.TEXT_PLAIN).getCode()).isEqualTo(CoAP.ResponseCode.CHANGED);
-        await().atMost(Duration.ofSeconds(5)).until(() -> seen.size() == 2);
-        assertThat(seen.get(1)).isEqualTo(new Seen("40", humSig));
+        await().atMost(Duration.ofSeconds(5)).until(() -> seen.size() == 3);
+        assertThat(seen.get(2)).isEqualTo(new Seen("40", humSig));
         authz.shutdown();
         unsigned.shutdown();
         signed.shutdown();

@@ -27,7 +27,10 @@ public final class Mqtt3Transport implements MqttTransport {
     }
 
     @Override
-    public CompletableFuture<Void> publish(String topic, byte[] payload, int qos) {
+    public CompletableFuture<Void> publish(String topic, byte[] payload, int qos, String signature) {
+        if (signature != null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("MQTT 3.1.1 cannot carry a payload signature"));
+        }
         return client.publishWith().topic(topic).qos(Mqtt5Transport.qos(qos)).payload(payload).send().thenApply(p -> null);
     }
 

@@ -1,5 +1,7 @@
 package io.edgeauth.device.internal;
 
+import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserProperties;
+import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserProperty;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
@@ -31,8 +33,13 @@ public final class Mqtt5Transport implements MqttTransport {
     }
 
     @Override
-    public CompletableFuture<Void> publish(String topic, byte[] payload, int qos) {
-        return client.publishWith().topic(topic).qos(qos(qos)).payload(payload).send().thenApply(result -> {
+    public CompletableFuture<Void> publish(String topic, byte[] payload, int qos, String signature) {
+        var publish = client.publishWith().topic(topic).qos(qos(qos)).payload(payload);
+        if (signature != null) {
+            publish.userProperties(Mqtt5UserProperties.of(
+                    Mqtt5UserProperty.of(SIGNATURE_PROPERTY, signature)));
+        }
+        return publish.send().thenApply(result -> {
             if (result.getError().isPresent()) {
                 throw new CompletionException(result.getError().get());
             }
