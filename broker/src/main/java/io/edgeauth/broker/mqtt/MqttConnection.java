@@ -83,6 +83,9 @@ final class MqttConnection {
         this.executor = task -> context.runOnContext(v -> task.run());
         this.socket = EndpointInternals.socket(endpoint);
         this.writer = socket instanceof NetSocketInternal internal ? internal : null;
+        if (writer != null) {
+            AuthReasonGuard.install(writer.channelHandlerContext().pipeline());
+        }
         this.eventLoop = context instanceof ContextInternal internal ? internal.nettyEventLoop() : null;
         this.v5 = endpoint.protocolVersion() >= MqttReasons.MQTT_5;
         this.limits = edge.settings.limits();

@@ -16,7 +16,7 @@ import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
  *   <li>PUBACK and SUBACK (MQTT 5): quota exceeded 0x97, server error 0x80, every other refusal 0x87.</li>
  *   <li>DISCONNECT (MQTT 5) of a live session: quota exceeded 0x97, server error 0x80, every other refusal
  *       0x87; a session whose token expired without renewal 0xA0 (maximum connect time); sustained publishing
- *       over the rate plan 0x96 (message rate too high).</li>
+ *       over the rate plan 0x96 (message rate too high); a malformed AUTH 0x82 (protocol error).</li>
  * </ul>
  * MQTT 3.1.1 has no reason codes after CONNACK: its refusals there are the packet the connection sends instead
  * (a positive PUBACK, SUBACK 0x80) or a closed connection.
@@ -26,6 +26,9 @@ public final class MqttReasons {
     }
 
     static final int MQTT_5 = 5;
+
+    /** DISCONNECT for a packet MQTT 5 does not allow (e.g. an AUTH reason code it does not define). */
+    static final byte PROTOCOL_ERROR = (byte) 0x82;
 
     /** CONNACK code for a refusal category. */
     public static MqttConnectReturnCode connack(RefusalCategory category, int protocolVersion) {
