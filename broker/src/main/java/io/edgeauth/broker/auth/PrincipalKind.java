@@ -11,6 +11,9 @@ public enum PrincipalKind {
     DEVICE,
     /** An Ethereum wallet (Sign-In with Ethereum): the owner of the devices the registry says it owns. */
     WALLET,
-    /** A backend application with operator-given grants (reserved: no issuance path produces it yet). */
+    /**
+     * A backend application an operator registered ({@code /admin/services}): exactly its token's topic grants, which
+     * its registration must still cover; its own id as its only client id; never a device's topics by contract.
+     */
     SERVICE
 }
