@@ -35,15 +35,20 @@ public record ServiceClient(String id, String tenant, JWKSet keys, List<TopicGra
     }
 
     /**
-     * The key a client assertion names: the one with that {@code kid}, or the only key when the assertion names
-     * none. The {@code kid} only selects; the signature still has to verify with the key.
+     * The key a client assertion's {@code kid} names: the key with that {@code kid}, or whose RFC 7638 thumbprint
+     * it is (the device SDK's convention), or else the only key of a single-key registration. The {@code kid} only
+     * selects; the signature still has to verify with the key.
      */
     public Optional<JWK> key(String kid) {
         List<JWK> all = keys.getKeys();
-        if (kid == null) {
-            return all.size() == 1 ? Optional.of(all.get(0)) : Optional.empty();
+        if (kid != null) {
+            Optional<JWK> named = all.stream().filter(k -> kid.equals(k.getKeyID())
+                    || kid.equals(io.edgeauth.broker.keys.JwkKeys.thumbprint(k))).findFirst();
+            if (named.isPresent()) {
+                return named;
+            }
         }
-        return all.stream().filter(k -> kid.equals(k.getKeyID())).findFirst();
+        return all.size() == 1 ? Optional.of(all.get(0)) : Optional.empty();
     }
 
     /** Whether one of the grants covers {@code requested} (same direction, a filter reaching no further). */
