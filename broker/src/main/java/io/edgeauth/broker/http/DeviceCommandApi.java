@@ -34,6 +34,9 @@ final class DeviceCommandApi {
     /** One to eight levels of letters, digits and {@code _ . -}: no wildcard, no {@code $}, no empty level. */
     private static final Pattern SUB_TOPIC = Pattern.compile("[A-Za-z0-9_.-]{1,64}(/[A-Za-z0-9_.-]{1,64}){0,7}");
 
+    /** A level of dots only ({@code .}, {@code ..}): meaningless in MQTT, a path trick to anyone reading it as one. */
+    private static final Pattern DOTS_ONLY = Pattern.compile("(^|/)\\.+(/|$)");
+
     private final DeviceRegistry devices;
     private final TopicRouter router;
     private final AuditLog audit;
@@ -87,9 +90,10 @@ final class DeviceCommandApi {
         if (!FIELDS.containsAll(body.fieldNames())) {
             throw new IllegalArgumentException("unknown field: expected topic, payload or payloadBase64, qos");
         }
-        if (!(body.getValue("topic") instanceof String sub) || !SUB_TOPIC.matcher(sub).matches()) {
+        if (!(body.getValue("topic") instanceof String sub) || !SUB_TOPIC.matcher(sub).matches()
+                || DOTS_ONLY.matcher(sub).find()) {
             throw new IllegalArgumentException("topic: the command's level(s) below d/{id}/down/, 1 to 8 levels of"
-                    + " A-Z a-z 0-9 _ . - (no wildcards, no $, no empty level)");
+                    + " A-Z a-z 0-9 _ . - (no wildcards, no $, no empty or dots-only level)");
         }
         Object text = body.getValue("payload");
         Object base64 = body.getValue("payloadBase64");
