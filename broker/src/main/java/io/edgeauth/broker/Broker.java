@@ -184,7 +184,8 @@ public final class Broker implements AutoCloseable {
                         tokens::tenantOfIssuer, adminCredential)
                 .siwe(tokens.wallets())
                 .admin(adminCredential, registry, deviceValidator(clock), revocations, tokens::rotate, audit)
-                .services(services, registry, new ServiceValidator(t -> config.tenant(t) != null, clock), revocations,
+                .services(services, registry, new ServiceValidator(t -> config.tenant(t) != null,
+                        config.ratePlans()::containsKey, clock), revocations,
                         audit)
                 .deviceCommands(registry, router, audit)
                 .bulkImport(new BulkImporter(deviceValidator(clock), registry, audit))

@@ -246,6 +246,9 @@ public final class DefaultAuthPipeline implements AuthPipeline {
                     .collect(Collectors.toUnmodifiableSet());
         } else if (kind == PrincipalKind.SERVICE) {
             checkServiceGrants(service.get(), tenant, token);
+            if (service.get().ratePlan() != null) {
+                plan = service.get().ratePlan();
+            }
         } else {
             Device device = registered.get();
             if (!device.tenant().equals(tenant)) {

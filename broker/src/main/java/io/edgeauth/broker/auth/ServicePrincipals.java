@@ -25,5 +25,8 @@ public interface ServicePrincipals {
          * {@code sub:<filter>} or {@code pubsub:<filter>}): a token outliving a narrowed grant stops connecting.
          */
         boolean grantsScope(String scopeEntry);
+
+        /** The rate plan its sessions publish under, or null for the pipeline's default plan. */
+        String ratePlan();
     }
 }

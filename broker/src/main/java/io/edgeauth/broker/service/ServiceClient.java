@@ -21,9 +21,11 @@ import java.util.Optional;
  * @param tenant    the tenant every topic of its sessions is scoped to
  * @param keys      its public keys (one JWK, or a JWKS whose keys each have a distinct {@code kid})
  * @param grants    what it may publish and subscribe to
+ * @param ratePlan  the rate plan its sessions publish under, or null for the broker's default plan
  * @param createdAt when it was registered
  */
-public record ServiceClient(String id, String tenant, JWKSet keys, List<TopicGrant> grants, Instant createdAt)
+public record ServiceClient(String id, String tenant, JWKSet keys, List<TopicGrant> grants, String ratePlan,
+                            Instant createdAt)
         implements ServicePrincipals.Service {
 
     public ServiceClient {
@@ -73,9 +75,12 @@ public record ServiceClient(String id, String tenant, JWKSet keys, List<TopicGra
     public JsonObject toJson() {
         JsonArray g = new JsonArray();
         grants.forEach(x -> g.add(x.scope()));
-        return new JsonObject().put("id", id).put("tenant", tenant)
-                .put("jwks", new JsonObject(keys.toJSONObject(true))).put("grants", g)
-                .put("createdAt", createdAt.toString());
+        JsonObject o = new JsonObject().put("id", id).put("tenant", tenant)
+                .put("jwks", new JsonObject(keys.toJSONObject(true))).put("grants", g);
+        if (ratePlan != null) {
+            o.put("ratePlan", ratePlan);
+        }
+        return o.put("createdAt", createdAt.toString());
     }
 
     /** Reads a stored record (written by {@link #toJson}). */
@@ -83,7 +88,8 @@ public record ServiceClient(String id, String tenant, JWKSet keys, List<TopicGra
         try {
             List<TopicGrant> grants = o.getJsonArray("grants").stream().map(x -> TopicGrant.parse((String) x)).toList();
             return new ServiceClient(o.getString("id"), o.getString("tenant"),
-                    JWKSet.parse(o.getJsonObject("jwks").encode()), grants, Instant.parse(o.getString("createdAt")));
+                    JWKSet.parse(o.getJsonObject("jwks").encode()), grants, o.getString("ratePlan"),
+                    Instant.parse(o.getString("createdAt")));
         } catch (ParseException | RuntimeException e) {
             throw new IllegalStateException("corrupt service client record in the store", e);
         }

@@ -18,23 +18,25 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
- * Turns an admin registration request ({@code {id, tenant?, jwk | jwks, grants}}) into a {@link ServiceClient},
+ * Turns an admin registration request ({@code {id, tenant?, jwk | jwks, grants, ratePlan?}}) into a {@link ServiceClient},
  * refusing anything malformed with a message naming the field: unknown fields, ids that could be read as a
  * topic level wildcard or a DID, private key material, unsupported key types, malformed or over-wide grants.
  * Whether the id is free (no device, no other service) is the caller's check against the registries.
  */
 public final class ServiceValidator {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}");
-    private static final Set<String> FIELDS = Set.of("id", "tenant", "jwk", "jwks", "grants");
+    private static final Set<String> FIELDS = Set.of("id", "tenant", "jwk", "jwks", "grants", "ratePlan");
     static final int MAX_KEYS = 8;
     static final int MAX_GRANTS = 32;
     private static final int MAX_KEY_CHARS = 4096;
 
     private final Predicate<String> knownTenant;
+    private final Predicate<String> knownRatePlan;
     private final Clock clock;
 
-    public ServiceValidator(Predicate<String> knownTenant, Clock clock) {
+    public ServiceValidator(Predicate<String> knownTenant, Predicate<String> knownRatePlan, Clock clock) {
         this.knownTenant = knownTenant;
+        this.knownRatePlan = knownRatePlan;
         this.clock = clock;
     }
 
@@ -58,12 +60,16 @@ public final class ServiceValidator {
         if (tenant == null) {
             errors.add("tenant: unknown tenant");
         }
+        Object plan = body.getValue("ratePlan");
+        if (plan != null && !(plan instanceof String p && knownRatePlan.test(p))) {
+            errors.add("ratePlan: not one of the configured ratePlans");
+        }
         JWKSet keys = keys(body, errors);
         List<TopicGrant> grants = grants(body.getValue("grants"), errors);
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", errors));
         }
-        return new ServiceClient(id, tenant, keys, grants, clock.instant());
+        return new ServiceClient(id, tenant, keys, grants, (String) plan, clock.instant());
     }
 
     private static JWKSet keys(JsonObject body, List<String> errors) {

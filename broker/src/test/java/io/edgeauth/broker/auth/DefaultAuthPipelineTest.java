@@ -55,9 +55,13 @@ class DefaultAuthPipelineTest {
     /** Registered services: tenant and what each grants (a stand-in for the service registry). */
     private final Map<String, ServicePrincipals.Service> services = new HashMap<>(Map.of(
             "svc", service("default", "sub:d/+/up/#"), "twin", service("default", "sub:#"),
-            "svc-acme", service("acme", "sub:d/+/up/#")));
+            "svc-acme", service("acme", "sub:d/+/up/#"), "svc-gold", service("default", "sub:x", "gold")));
 
     private static ServicePrincipals.Service service(String tenant, String grant) {
+        return service(tenant, grant, null);
+    }
+
+    private static ServicePrincipals.Service service(String tenant, String grant, String plan) {
         return new ServicePrincipals.Service() {
             @Override
             public String tenant() {
@@ -67,6 +71,11 @@ class DefaultAuthPipelineTest {
             @Override
             public boolean grantsScope(String scopeEntry) {
                 return scopeEntry.equals(grant);
+            }
+
+            @Override
+            public String ratePlan() {
+                return plan;
             }
         };
     }
@@ -156,6 +165,9 @@ class DefaultAuthPipelineTest {
         DeviceSession s = ok("svc-ok", "svc", plain(), null);
         assertThat(s.kind()).isEqualTo(PrincipalKind.SERVICE);
         assertThat(s.ownedDevices()).isEmpty();
+        assertThat(s.ratePlan()).isEqualTo("default");
+        serviceToken("svc-gold", ISS, "svc-gold", "sub:x");
+        assertThat(ok("svc-gold", "svc-gold", plain(), null).ratePlan()).as("its registered plan").isEqualTo("gold");
         serviceToken("svc-wider", ISS, "svc", "sub:d/+/up/#", "pub:d/+/down/#");
         assertThat(refused("svc-wider", "svc", plain(), null)).as("a grant the registration no longer holds")
                 .isEqualTo(RejectionReason.FORBIDDEN);

@@ -177,7 +177,7 @@ class ServicePrincipalTest {
         DeviceIdentity device = TestDevices.register(admin, "sp-twin");
         String deviceToken = TestDevices.token(anonymous, base, device);
         DeviceIdentity serviceKey = DeviceIdentity.generate("sp-twin");
-        broker.services().registerIfAbsent(new ServiceValidator("default"::equals, Clock.systemUTC())
+        broker.services().registerIfAbsent(new ServiceValidator("default"::equals, "gold"::equals, Clock.systemUTC())
                 .validate(TestServices.registration(serviceKey, "default", GRANTS)));
         String serviceToken = TestServices.token(anonymous, base, serviceKey, null);
         for (String token : new String[] {deviceToken, serviceToken}) {

@@ -77,6 +77,7 @@ class ServiceClientApiTest extends InProcessBrokerTest {
                 Map.entry("grant type", good.copy().put("grants", new JsonArray(List.of(7)))),
                 Map.entry("too many grants", good.copy().put("grants", new JsonArray(java.util.Collections.nCopies(33, "sub:a")))),
                 Map.entry("tenant", good.copy().put("tenant", "globex")),
+                Map.entry("rate plan", good.copy().put("ratePlan", "platinum")),
                 Map.entry("DID id", good.copy().put("id", "did:pkh:eip155:1:0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359")),
                 Map.entry("wildcard id", good.copy().put("id", "svc/+")),
                 Map.entry("id type", good.copy().put("id", 12)),

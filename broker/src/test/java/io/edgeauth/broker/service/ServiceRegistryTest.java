@@ -23,18 +23,23 @@ class ServiceRegistryTest {
     Path dir;
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-    private final ServiceValidator validator = new ServiceValidator("default"::equals, clock);
+    private final ServiceValidator validator = new ServiceValidator("default"::equals, "gold"::equals, clock);
 
     private ServiceClient service(String id, String... grants) throws Exception {
-        return validator.validate(new JsonObject().put("id", id)
+        return validator.validate(registration(id, grants));
+    }
+
+    private static JsonObject registration(String id, String... grants) throws Exception {
+        return new JsonObject().put("id", id)
                 .put("jwk", new JsonObject(new ECKeyGenerator(Curve.P_256).keyID("k1").generate().toPublicJWK()
                         .toJSONObject()))
-                .put("grants", new JsonArray(java.util.List.of(grants))));
+                .put("grants", new JsonArray(java.util.List.of(grants)));
     }
 
     @Test
     void registersFindsListsDeletesAndSurvivesRestartOnTheEmbeddedStore() throws Exception {
-        ServiceClient telemetry = service("svc-telemetry", "sub:d/+/up/#", "pub:d/+/down/#");
+        ServiceClient telemetry = validator.validate(registration("svc-telemetry", "sub:d/+/up/#", "pub:d/+/down/#")
+                .put("ratePlan", "gold"));
         try (MvStoreStore store = new MvStoreStore(dir.resolve("s.mv"), clock)) {
             ServiceRegistry r = new ServiceRegistry(store);
             assertThat(r.registerIfAbsent(telemetry)).isTrue();
@@ -46,6 +51,7 @@ class ServiceRegistryTest {
             ServiceClient back = r.find("svc-telemetry").orElseThrow();
             assertThat(back.grants()).containsExactlyElementsOf(telemetry.grants());
             assertThat(back.tenant()).isEqualTo("default");
+            assertThat(back.ratePlan()).isEqualTo("gold");
             assertThat(back.key("k1")).isPresent();
             assertThat(back.key(null)).as("the only key").isPresent();
             assertThat(back.key("k2")).as("a single key is the key, whatever the kid").isPresent();
