@@ -145,6 +145,31 @@ class ServicePrincipalTest {
     }
 
     @Test
+    void aServiceOfAnotherTenantNeverReachesThisTenantsDevices() throws Exception {
+        String pumpToken = TestDevices.token(anonymous, base, TestDevices.register(admin, "sp-home"));
+        String foreignToken = TestServices.token(anonymous, base,
+                TestServices.register(admin, "sp-foreign", "acme", GRANTS), null);
+        Mqtt5BlockingClient pump = connect("sp-home", pumpToken);
+        Mqtt5BlockingClient foreign = connect("sp-foreign", foreignToken);
+        try (var pumpIn = pump.publishes(MqttGlobalPublishFilter.ALL);
+             var foreignIn = foreign.publishes(MqttGlobalPublishFilter.ALL)) {
+            pump.subscribeWith().topicFilter("d/sp-home/down/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            foreign.subscribeWith().topicFilter("d/+/up/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            // the same topic names, in acme's namespace: allowed there, and nothing crosses to the default tenant
+            assertThat(publish(foreign, "d/sp-home/down/reboot", "x")).isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+            assertThat(publish(pump, "d/sp-home/up/temp", "1")).isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+            assertThat(pumpIn.receive(500, TimeUnit.MILLISECONDS)).isEmpty();
+            assertThat(foreignIn.receive(100, TimeUnit.MILLISECONDS)).isEmpty();
+        } finally {
+            foreign.disconnect();
+            pump.disconnect();
+        }
+        HttpResponse<String> asDefault = TestServices.clientCredentials(anonymous, base,
+                DeviceIdentity.generate("sp-foreign"), null);
+        assertThat(asDefault.statusCode()).as("another key under the same id").isEqualTo(401);
+    }
+
+    @Test
     void aServiceNeverTakesADevicesClientIdOrSession() {
         String pumpToken = TestDevices.token(anonymous, base, TestDevices.register(admin, "sp-victim"));
         String serviceToken = TestServices.token(anonymous, base,
