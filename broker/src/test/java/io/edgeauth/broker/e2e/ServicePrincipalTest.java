@@ -17,17 +17,14 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
-import io.edgeauth.broker.Broker;
 import io.edgeauth.broker.service.ServiceValidator;
-import io.edgeauth.broker.testsupport.Http;
-import io.edgeauth.broker.testsupport.TestBrokers;
+import io.edgeauth.broker.testsupport.InProcessBrokerTest;
 import io.edgeauth.broker.testsupport.TestDevices;
 import io.edgeauth.broker.testsupport.TestServices;
 import io.edgeauth.device.DeviceIdentity;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -35,10 +32,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 10, service principals end to end with the HiveMQ MQTT client: a backend service registered by an
@@ -46,29 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
  * no device's topics as a device, no device's client id); deleting or revoking it ends its session; an operator
  * sends one-off commands over HTTP ({@code POST /admin/devices/{id}/commands}).
  */
-class ServicePrincipalTest {
+@InProcessBrokerTest.Config("EDGEAUTH_TENANTS=[{\"id\":\"default\"},{\"id\":\"acme\"}]") // two tenants never meet
+class ServicePrincipalTest extends InProcessBrokerTest {
     static final String[] GRANTS = {"sub:d/+/up/#", "pub:d/+/down/#"};
-
-    @TempDir
-    static Path dataDir;
-    static Broker broker;
-    static String base;
-    static Http admin;
-    static Http anonymous;
-
-    @BeforeAll
-    static void start() {
-        broker = Broker.start(TestBrokers.config(dataDir, Map.of("EDGEAUTH_TENANTS",
-                "[{\"id\":\"default\"},{\"id\":\"acme\"}]")));
-        base = "http://localhost:" + broker.httpPort();
-        admin = new Http(base, broker.newAdminCredential().orElseThrow());
-        anonymous = new Http(base, null);
-    }
-
-    @AfterAll
-    static void stop() {
-        broker.close();
-    }
 
     static Mqtt5BlockingClient connect(String clientId, String token, AtomicReference<Throwable> gone) {
         Mqtt5BlockingClient c = MqttClient.builder().useMqttVersion5().identifier(clientId).serverHost("127.0.0.1")
