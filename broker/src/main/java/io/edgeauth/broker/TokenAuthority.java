@@ -132,7 +132,8 @@ final class TokenAuthority implements AutoCloseable {
                 config.provisioning().templates(), registry,
                 new DeviceValidator(config, clock).reserving(id -> serviceClients.find(id).isPresent()), assertions,
                 devices, store, audit);
-        services = new ServiceTokenService(assertions, serviceClients, issuer, revocations, tokenAudience,
+        services = new ServiceTokenService(assertions, serviceClients, id -> registry.find(id).isPresent(), issuer,
+                revocations, tokenAudience,
                 config.region().name(), audit, meters);
         exchange = new TokenExchangeService(verifier, revocations, ours::get, issuer, clock, audit);
 

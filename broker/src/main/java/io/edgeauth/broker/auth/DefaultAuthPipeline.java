@@ -227,7 +227,7 @@ public final class DefaultAuthPipeline implements AuthPipeline {
             throw new TokenRejectedException(RejectionReason.MISSING_CLAIM, "token has no sub");
         }
         Optional<Device> registered = registry.find(subject);
-        Optional<? extends ServicePrincipals.Service> service = services.find(subject);
+        Optional<? extends ServicePrincipals.Service> service = services.principal(subject);
         PrincipalKind kind = service.isPresent() ? serviceKind(subject, registered) : kindOf(subject, registered);
         boolean wallet = kind == PrincipalKind.WALLET;
         String claimed = request.claimedId();

@@ -4,16 +4,16 @@ import java.util.Optional;
 
 /**
  * The registered service principals, as the {@link AuthPipeline} sees them: a token's subject names a service
- * when this directory knows it (by registration, never by the spelling of the id). Implementations must not
- * block (the pipeline runs on event loops).
+ * when this directory knows it (by registration, never by the spelling of the id). Answered from memory, never
+ * by I/O: the pipeline asks for every subject, devices included, on event loops.
  */
 @FunctionalInterface
 public interface ServicePrincipals {
     /** No service principals at all. */
     ServicePrincipals NONE = id -> Optional.empty();
 
-    /** The registered service with this id, or empty when none has it. */
-    Optional<? extends Service> find(String id);
+    /** The registered service with this id, or empty when none has it (as far as this node knows yet). */
+    Optional<? extends Service> principal(String id);
 
     /** What the pipeline needs of a registered service. */
     interface Service {

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Issues access tokens to service clients ({@code client_credentials} with an RFC 7523 {@code private_key_jwt}
@@ -39,6 +40,7 @@ public final class ServiceTokenService {
 
     private final ClientAssertionVerifier assertions;
     private final ServiceRegistry services;
+    private final Predicate<String> registeredDevice;
     private final TokenIssuer issuer;
     private final SubjectBlocks blocks;
     private final List<String> audiences;
@@ -46,11 +48,16 @@ public final class ServiceTokenService {
     private final AuditLog audit;
     private final MeterRegistry meters;
 
-    public ServiceTokenService(ClientAssertionVerifier assertions, ServiceRegistry services, TokenIssuer issuer,
-                               SubjectBlocks blocks, List<String> audiences, String regionName, AuditLog audit,
-                               MeterRegistry meters) {
+    /**
+     * @param registeredDevice whether a device has this id (asked first, from memory, so that a device's token
+     *                         request costs no service lookup in the shared store)
+     */
+    public ServiceTokenService(ClientAssertionVerifier assertions, ServiceRegistry services,
+                               Predicate<String> registeredDevice, TokenIssuer issuer, SubjectBlocks blocks,
+                               List<String> audiences, String regionName, AuditLog audit, MeterRegistry meters) {
         this.assertions = assertions;
         this.services = services;
+        this.registeredDevice = registeredDevice;
         this.issuer = issuer;
         this.blocks = blocks;
         this.audiences = List.copyOf(audiences);
@@ -64,7 +71,8 @@ public final class ServiceTokenService {
      * not the device grant, answers it. Nothing is trusted from the peek: {@link #issue} verifies everything.
      */
     public boolean handles(String assertion) {
-        return peek(assertion).map(p -> services.find(p.issuer()).isPresent()).orElse(false);
+        return peek(assertion).map(p -> !registeredDevice.test(p.issuer()) && services.find(p.issuer()).isPresent())
+                .orElse(false);
     }
 
     /**

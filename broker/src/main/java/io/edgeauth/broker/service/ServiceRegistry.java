@@ -51,7 +51,16 @@ public final class ServiceRegistry implements ServicePrincipals {
         return true;
     }
 
+    /**
+     * The pipeline's view: the mirror only, never a store read (it asks for every subject, devices included). A
+     * service registered on another node becomes visible here when the change feed delivers it (milliseconds).
+     */
     @Override
+    public Optional<ServiceClient> principal(String id) {
+        return id == null ? Optional.empty() : Optional.ofNullable(services.get(id));
+    }
+
+    /** The service with this id; with a shared store, one not mirrored yet is read through from the store. */
     public Optional<ServiceClient> find(String id) {
         if (id == null) {
             return Optional.empty();
