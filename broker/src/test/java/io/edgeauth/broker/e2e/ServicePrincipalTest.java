@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
@@ -27,12 +31,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * Issue 10, service principals end to end with the HiveMQ MQTT client: a backend service registered by an
@@ -211,8 +216,39 @@ class ServicePrincipalTest extends InProcessBrokerTest {
         }
     }
 
+    /** Captures every log line (the audit logger's included) while {@code body} runs. */
+    static List<ILoggingEvent> logsOf(ThrowingRunnable body) throws Exception {
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        logs.start();
+        root.addAppender(logs);
+        try {
+            body.run();
+        } finally {
+            root.detachAppender(logs);
+        }
+        return List.copyOf(logs.list);
+    }
+
+    /** A log event's message and its structured fields (the audit log's fields travel as arguments). */
+    static String text(ILoggingEvent e) {
+        return e.getFormattedMessage() + java.util.Arrays.toString(e.getArgumentArray());
+    }
+
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
     @Test
     void anOperatorSendsADeviceAOneOffCommandOverHttp() throws Exception {
+        List<ILoggingEvent> logs = logsOf(this::sendCommands);
+        assertThat(logs).filteredOn(e -> e.getLoggerName().equals("audit"))
+                .anyMatch(e -> text(e).contains("device.command") && text(e).contains("d/sp-cmd/down/config/set"));
+        assertThat(logs).as("the payload's fingerprint is audited, never its content")
+                .noneMatch(e -> text(e).contains("interval"));
+    }
+
+    private void sendCommands() throws Exception {
         String token = TestDevices.token(anonymous, base, TestDevices.register(admin, "sp-cmd", "acme"));
         Mqtt5BlockingClient pump = connect("sp-cmd", token);
         try (var in = pump.publishes(MqttGlobalPublishFilter.ALL)) {
@@ -240,7 +276,14 @@ class ServicePrincipalTest extends InProcessBrokerTest {
     }
 
     @Test
-    void hostileCommandsAreRefused() {
+    void hostileCommandsAreRefused() throws Exception {
+        List<ILoggingEvent> logs = logsOf(this::sendHostileCommands);
+        assertThat(logs).noneMatch(e -> e.getLevel().isGreaterOrEqual(Level.ERROR) || e.getThrowableProxy() != null);
+        assertThat(logs).filteredOn(e -> e.getLoggerName().equals("audit"))
+                .noneMatch(e -> text(e).contains("device.command"));
+    }
+
+    private void sendHostileCommands() {
         TestDevices.register(admin, "sp-cmd-hostile");
         JsonObject ok = new JsonObject().put("topic", "reboot").put("payload", "x");
         for (JsonObject bad : new JsonObject[] {
