@@ -190,6 +190,36 @@ class ServicePrincipalTest extends InProcessBrokerTest {
     }
 
     @Test
+    void instancesOfOneBackendShareTheTelemetryThroughASharedSubscription() throws Exception {
+        String pumpToken = TestDevices.token(anonymous, base, TestDevices.register(admin, "sp-shared-pump"));
+        Mqtt5BlockingClient pump = connect("sp-shared-pump", pumpToken);
+        Mqtt5BlockingClient[] workers = new Mqtt5BlockingClient[2];
+        for (int i = 0; i < workers.length; i++) {
+            String id = "sp-worker-" + i;
+            workers[i] = connect(id, TestServices.token(anonymous, base, TestServices.register(admin, id, "default",
+                    "sub:d/+/up/#"), null));
+            assertThat(workers[i].subscribeWith().topicFilter("$share/workers/d/+/up/#").qos(MqttQos.AT_LEAST_ONCE)
+                    .send().getReasonCodes()).containsExactly(Mqtt5SubAckReasonCode.GRANTED_QOS_1);
+        }
+        try (var in0 = workers[0].publishes(MqttGlobalPublishFilter.ALL);
+             var in1 = workers[1].publishes(MqttGlobalPublishFilter.ALL)) {
+            for (int i = 0; i < 4; i++) {
+                assertThat(publish(pump, "d/sp-shared-pump/up/n", "m" + i)).isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+            }
+            int received = 0;
+            while (in0.receive(1, TimeUnit.SECONDS).isPresent() || in1.receive(1, TimeUnit.SECONDS).isPresent()) {
+                received++;
+            }
+            assertThat(received).as("each message to one member of the group").isEqualTo(4);
+        } finally {
+            for (Mqtt5BlockingClient w : workers) {
+                w.disconnect();
+            }
+            pump.disconnect();
+        }
+    }
+
+    @Test
     void aNarrowedTokenReachesOnlyTheTopicsItNames() throws Exception {
         TestDevices.register(admin, "sp-narrow-a");
         DeviceIdentity service = TestServices.register(admin, "sp-narrow", "default", GRANTS);
