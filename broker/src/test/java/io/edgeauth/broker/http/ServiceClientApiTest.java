@@ -114,6 +114,7 @@ class ServiceClientApiTest extends InProcessBrokerTest {
         HttpResponse<String> bulk = admin.postRaw("/admin/devices:bulk", "application/x-ndjson",
                 new JsonObject().put("id", "sc-shared-svc").put("jwk", new JsonObject(device.publicJwk().toJSONString()))
                         .encode().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(bulk.body()).contains("taken by a service client");
         assertThat(admin.get("/admin/devices/sc-shared-svc").statusCode()).as("bulk import: " + bulk.body())
                 .isEqualTo(404);
     }
