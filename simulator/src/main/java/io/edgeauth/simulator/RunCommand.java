@@ -8,8 +8,10 @@ import io.edgeauth.simulator.fleet.Shard;
 import io.edgeauth.simulator.report.HtmlReport;
 import io.edgeauth.simulator.report.RunResult;
 import io.edgeauth.simulator.run.ChaosKind;
+import io.edgeauth.simulator.coap.CoapOptions;
 import io.edgeauth.simulator.run.ChaosPlan;
 import io.edgeauth.simulator.run.FleetRun;
+import io.edgeauth.simulator.run.ProtocolMix;
 import io.edgeauth.simulator.run.RunSettings;
 import io.edgeauth.simulator.run.Scenario;
 import java.io.PrintStream;
@@ -95,6 +97,18 @@ final class RunCommand implements Callable<Integer> {
     Duration connectTimeout;
     @Option(names = "--no-metrics", description = "do not scrape the broker's /metrics")
     boolean noMetrics;
+    @Option(names = "--protocol", defaultValue = "mqtt", description = "mqtt, coap, mqtt,coap (equal shares) or weights such as mqtt=3,coap=1")
+    String protocol;
+    @Option(names = "--coap", description = "the broker's CoAP host:port (default: the broker URL's host, 5684 with DTLS, 5683 without)")
+    String coap;
+    @Option(names = "--coap-security", defaultValue = "psk", description = "psk (DTLS 1.2, the device's PSK derived from the fleet seed) or none (plain CoAP)")
+    String coapSecurity;
+    @Option(names = "--coap-token", defaultValue = "http", description = "http (/oauth/token) or coap (POST /token over the device's DTLS session)")
+    String coapToken;
+    @Option(names = "--coap-observe", description = "CoAP devices register an Observe on /d/{id}/down after publishing")
+    boolean coapObserve;
+    @Option(names = "--coap-end", defaultValue = "close", description = "close (DTLS close_notify) or abandon (drop the socket: the broker keeps the session)")
+    String coapEnd;
     @Option(names = "--out", defaultValue = "sim-report", description = "directory for run.json and report.html")
     Path outDir;
 
@@ -130,28 +144,51 @@ final class RunCommand implements Callable<Integer> {
         if (host == null) {
             throw new IllegalArgumentException("--broker-url must be an http(s) URL with a host");
         }
-        InetSocketAddress mqttAddress = mqtt == null ? new InetSocketAddress(host, 1883) : hostPort(mqtt);
+        InetSocketAddress mqttAddress = mqtt == null ? new InetSocketAddress(host, 1883) : hostPort("--mqtt", mqtt);
+        ProtocolMix protocols = ProtocolMix.parse(protocol);
+        CoapOptions coapOptions = protocols.anyCoap() ? coapOptions(host) : null;
         List<ChaosKind> kinds = chaosKinds.stream().map(String::trim).filter(s -> !s.isEmpty()).map(ChaosKind::parse).toList();
         return new RunSettings(brokerUrl, mqttAddress, new FleetIdentities(seed, prefix, type), devices, Shard.parse(shard),
                 tenant, otherTenant, adminCredential, admin, Scenario.parse(scenario), arrivalRate, concurrency, messages,
                 payloadBytes, v5, format, hold, renewEvery, new ChaosPlan(chaosShare, kinds), expiredWait, revokeAt, revokeCount,
                 LocalAddresses.parse(localAddrs), eventLoops > 0 ? eventLoops : cores, workThreads > 0 ? workThreads : cores,
-                observer ? new ObserverIssuer(seed, observerIssuer) : null, maxDuration, drain, connectTimeout, !noMetrics);
+                observer ? new ObserverIssuer(seed, observerIssuer) : null, maxDuration, drain, connectTimeout, !noMetrics,
+                protocols, coapOptions);
     }
 
-    static InetSocketAddress hostPort(String s) {
+    private CoapOptions coapOptions(String host) {
+        boolean dtls = switch (coapSecurity.toLowerCase(java.util.Locale.ROOT)) {
+            case "psk" -> true;
+            case "none" -> false;
+            default -> throw new IllegalArgumentException("--coap-security must be psk or none");
+        };
+        boolean overCoap = switch (coapToken.toLowerCase(java.util.Locale.ROOT)) {
+            case "http" -> false;
+            case "coap" -> true;
+            default -> throw new IllegalArgumentException("--coap-token must be http or coap");
+        };
+        boolean abandon = switch (coapEnd.toLowerCase(java.util.Locale.ROOT)) {
+            case "close" -> false;
+            case "abandon" -> true;
+            default -> throw new IllegalArgumentException("--coap-end must be close or abandon");
+        };
+        InetSocketAddress address = coap == null ? new InetSocketAddress(host, dtls ? 5684 : 5683) : hostPort("--coap", coap);
+        return new CoapOptions(address, dtls, overCoap, coapObserve, abandon);
+    }
+
+    static InetSocketAddress hostPort(String option, String s) {
         int colon = s.lastIndexOf(':');
         if (colon <= 0 || colon == s.length() - 1) {
-            throw new IllegalArgumentException("--mqtt must be host:port, got '" + s + "'");
+            throw new IllegalArgumentException(option + " must be host:port, got '" + s + "'");
         }
         int port;
         try {
             port = Integer.parseInt(s.substring(colon + 1));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--mqtt port is not a number: '" + s + "'");
+            throw new IllegalArgumentException(option + " port is not a number: '" + s + "'");
         }
         if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("--mqtt port out of range: " + port);
+            throw new IllegalArgumentException(option + " port out of range: " + port);
         }
         return new InetSocketAddress(s.substring(0, colon), port);
     }

@@ -1,5 +1,6 @@
 package io.edgeauth.simulator.run;
 
+import io.edgeauth.simulator.coap.CoapDevices;
 import io.edgeauth.simulator.mqtt.LeanMqttClient;
 import io.edgeauth.simulator.mqtt.MqttSession;
 import io.edgeauth.simulator.onboard.AdminApiOnboarding;
@@ -56,7 +57,9 @@ public final class FleetRun {
         HttpClient http = HttpClient.newBuilder().executor(httpPool).connectTimeout(settings.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         try (LeanMqttClient mqtt = new LeanMqttClient(settings.mqtt(), settings.localAddrs(), settings.eventLoops(),
-                (int) settings.connectTimeout().toMillis())) {
+                (int) settings.connectTimeout().toMillis());
+             CoapDevices coap = settings.protocols().anyCoap()
+                     ? new CoapDevices(settings.coap(), settings.localAddrs(), settings.eventLoops()) : null) {
             AdminApiOnboarding admin = settings.adminCredential() == null ? null
                     : new AdminApiOnboarding(http, settings.brokerUrl(), settings.adminCredential());
             DeliveryObserver observer = null;
@@ -69,7 +72,7 @@ public final class FleetRun {
                     throw new IllegalStateException("observer could not subscribe: " + StageFailure.unwrap(e).getMessage(), e);
                 }
             }
-            SessionRunner runner = new SessionRunner(settings, recorder, http, admin, mqtt, work, timer, observer);
+            SessionRunner runner = new SessionRunner(settings, recorder, http, admin, mqtt, coap, work, timer, observer);
             MetricsScraper scraper = settings.scrapeMetrics() ? new MetricsScraper(http, settings.brokerUrl()) : null;
             RunResult result = drive(runner, observer, scraper);
             if (observer != null) {

@@ -1,6 +1,7 @@
 package io.edgeauth.simulator.run;
 
 import io.edgeauth.device.TokenFormat;
+import io.edgeauth.simulator.coap.CoapOptions;
 import io.edgeauth.simulator.fleet.FleetIdentities;
 import io.edgeauth.simulator.fleet.ObserverIssuer;
 import io.edgeauth.simulator.fleet.Shard;
@@ -47,13 +48,16 @@ import java.util.Objects;
  * @param drain              how long to wait for in-flight sessions and deliveries at the end
  * @param connectTimeout     TCP connect plus CONNACK
  * @param scrapeMetrics      sample the broker's /metrics every 2 s
+ * @param protocols          which devices speak MQTT and which CoAP
+ * @param coap               how CoAP devices reach the broker, or null when none speaks CoAP
  */
 public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities fleet, long devices, Shard shard,
         String tenant, String otherTenant, String adminCredential, boolean onboardWithAdminApi, Scenario scenario,
         double arrivalRate, int concurrency, int messagesPerSession, int payloadBytes, boolean mqtt5, TokenFormat tokenFormat,
         Duration hold, Duration renewEvery, ChaosPlan chaos, Duration expiredWait, Duration revokeAt, int revokeCount,
         List<InetAddress> localAddrs, int eventLoops, int workThreads, ObserverIssuer observer,
-        Duration maxDuration, Duration drain, Duration connectTimeout, boolean scrapeMetrics) {
+        Duration maxDuration, Duration drain, Duration connectTimeout, boolean scrapeMetrics, ProtocolMix protocols,
+        CoapOptions coap) {
 
     /** Open files a session may hold: its MQTT socket and one pooled HTTP connection. */
     static final int FILES_PER_SESSION = 2;
@@ -92,6 +96,13 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
             require(k != ChaosKind.WRONG_TENANT || otherTenant != null, "chaos kind wrong-tenant needs --other-tenant");
             require(k != ChaosKind.FORGED || tokenFormat == TokenFormat.JWT, "chaos kind forged alters JWT claims: use --token-format jwt");
         }
+        Objects.requireNonNull(protocols, "protocols");
+        require(!protocols.anyCoap() || coap != null, "CoAP devices need --coap host:port");
+        require(!protocols.anyCoap() || scenario != Scenario.REVOCATION,
+                "--scenario revocation drives MQTT sessions only: use --protocol mqtt");
+        require(coap == null || !coap.tokenOverCoap() || coap.dtls(),
+                "--coap-token coap needs DTLS (the token request carries the device's assertion): use --coap-security psk");
+        require(coap == null || !coap.abandon() || coap.dtls(), "--coap-end abandon keeps DTLS sessions: use --coap-security psk");
         require(eventLoops >= 1 && workThreads >= 1, "--event-loops and --work-threads must be at least 1");
         require(!maxDuration.isNegative() && !maxDuration.isZero(), "--max-duration must be positive");
     }
@@ -152,6 +163,10 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         m.put("workThreads", workThreads);
         m.put("observer", observer == null ? "none" : observer.issuer());
         m.put("maxDuration", maxDuration.toString());
+        m.put("protocols", protocols.label());
+        if (coap != null) {
+            m.put("coap", coap.label());
+        }
         return m;
     }
 }

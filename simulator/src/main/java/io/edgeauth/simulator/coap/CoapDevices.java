@@ -1,0 +1,133 @@
+package io.edgeauth.simulator.coap;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.elements.Connector;
+import org.eclipse.californium.elements.UDPConnector;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.elements.config.UdpConfig;
+import org.eclipse.californium.scandium.DTLSConnector;
+import org.eclipse.californium.scandium.config.DtlsConfig;
+import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
+import org.eclipse.californium.scandium.dtls.pskstore.AdvancedSinglePskStore;
+
+/**
+ * Opens {@link CoapLink}s for the fleet's CoAP devices, every one on the same few threads: one shared
+ * scheduled pool serves as each endpoint's CoAP executors and as each DTLS connector's executor and timer
+ * (Scandium then starts no worker or timer thread of its own). What remains per <em>active</em> session is
+ * its socket and one receiver thread blocked on it (Scandium and Californium read each socket on its own
+ * thread); an idle device costs nothing. Sockets come from {@link LocalPorts}, so across a run each session
+ * is a distinct peer to the broker. Thread-safe; close it after the last session.
+ */
+public final class CoapDevices implements AutoCloseable {
+    /** Binds tried before a session gives up (an address:port may be taken by another process). */
+    private static final int BIND_ATTEMPTS = 20;
+
+    private final CoapOptions options;
+    private final LocalPorts ports;
+    private final Configuration config;
+    private final ScheduledThreadPoolExecutor executor;
+
+    static {
+        CoapConfig.register();
+        UdpConfig.register();
+        DtlsConfig.register();
+    }
+
+    /**
+     * @param threads threads of the shared pool (CoAP exchanges, DTLS records and handshakes, timers)
+     */
+    public CoapDevices(CoapOptions options, List<java.net.InetAddress> localAddrs, int threads) {
+        this.options = options;
+        this.ports = new LocalPorts(localAddrs);
+        this.config = clientConfiguration();
+        AtomicInteger n = new AtomicInteger();
+        this.executor = new ScheduledThreadPoolExecutor(threads, r -> {
+            Thread t = new Thread(r, "sim-coap-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.executor.setRemoveOnCancelPolicy(true);
+    }
+
+    /** A small client: one receiver thread per socket, one DTLS connection, no deduplication of responses. */
+    static Configuration clientConfiguration() {
+        Configuration c = Configuration.createStandardWithoutFile();
+        c.set(CoapConfig.DEDUPLICATOR, CoapConfig.NO_DEDUPLICATOR);
+        c.set(CoapConfig.MAX_ACTIVE_PEERS, 4);
+        c.set(UdpConfig.UDP_RECEIVER_THREAD_COUNT, 1);
+        c.set(UdpConfig.UDP_SENDER_THREAD_COUNT, 1);
+        c.set(DtlsConfig.DTLS_ROLE, DtlsConfig.DtlsRole.CLIENT_ONLY);
+        c.set(DtlsConfig.DTLS_RECEIVER_THREAD_COUNT, 1);
+        c.set(DtlsConfig.DTLS_MAX_CONNECTIONS, 4);
+        c.set(DtlsConfig.DTLS_USE_SERVER_NAME_INDICATION, false);
+        return c;
+    }
+
+    /**
+     * Opens a session for {@code deviceId} (DTLS: with its {@code psk}; plain CoAP: psk unused) on a fresh local
+     * socket. No packet is sent yet: the DTLS handshake runs with the first request.
+     */
+    public CoapLink open(String deviceId, byte[] psk) {
+        IOException last = null;
+        for (int attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
+            InetSocketAddress local = ports.next();
+            DTLSConnector dtls = null;
+            Connector connector;
+            if (options.dtls()) {
+                dtls = new DTLSConnector(DtlsConnectorConfig.builder(config).setAddress(local)
+                        .setAdvancedPskStore(new AdvancedSinglePskStore(deviceId, psk)).setLoggingTag(deviceId).build());
+                dtls.setExecutor(executor);
+                connector = dtls;
+            } else {
+                connector = new UDPConnector(local, config);
+            }
+            CoapEndpoint endpoint = CoapEndpoint.builder().setConfiguration(config).setConnector(connector)
+                    .setLoggingTag(deviceId).build();
+            endpoint.setExecutors(executor, executor);
+            try {
+                endpoint.start();
+                return new CoapLink(endpoint, dtls, options.address(), options.base(), executor);
+            } catch (IOException e) {
+                endpoint.destroy();
+                last = e;
+                if (!(e instanceof BindException) && !(e.getCause() instanceof BindException)) {
+                    break;
+                }
+            }
+        }
+        throw new CoapTransportException("bind", last);
+    }
+
+    public CoapOptions options() {
+        return options;
+    }
+
+    /** Distinct peer addresses available before one repeats (0: ephemeral ports). */
+    public long distinctPeers() {
+        return ports.distinct();
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The shared pool, for tests that check thread counts. */
+    ScheduledExecutorService executor() {
+        return executor;
+    }
+}
