@@ -35,7 +35,7 @@ final class RunCommand implements Callable<Integer> {
     String mqtt;
     @Option(names = "--admin-credential", description = "admin bearer credential (onboarding, revocations)")
     String adminCredential;
-    @Option(names = "--onboarding", defaultValue = "auto", description = "admin-api (POST /admin/devices per device), none (already registered), auto (admin-api when a credential is given)")
+    @Option(names = "--onboarding", defaultValue = "auto", description = "admin-api (POST /admin/devices per device), bulk (one streamed POST /admin/devices:bulk before the run), none (already registered), auto (admin-api when a credential is given)")
     String onboarding;
     @Option(names = "--tenant", defaultValue = "default")
     String tenant;
@@ -97,6 +97,10 @@ final class RunCommand implements Callable<Integer> {
     Duration connectTimeout;
     @Option(names = "--no-metrics", description = "do not scrape the broker's /metrics")
     boolean noMetrics;
+    @Option(names = "--token-source", defaultValue = "broker", description = "broker (/oauth/token or CoAP /token) or issuer (the simulator signs device tokens as --observer-issuer, which the broker must trust)")
+    String tokenSource;
+    @Option(names = "--token-lifetime", defaultValue = "10m", converter = SimulatorCli.DurationConverter.class, description = "lifetime of tokens from --token-source issuer")
+    Duration tokenLifetime;
     @Option(names = "--protocol", defaultValue = "mqtt", description = "mqtt, coap, mqtt,coap (equal shares) or weights such as mqtt=3,coap=1")
     String protocol;
     @Option(names = "--coap", description = "the broker's CoAP host:port (default: the broker URL's host, 5684 with DTLS, 5683 without)")
@@ -126,9 +130,9 @@ final class RunCommand implements Callable<Integer> {
         };
         boolean admin = switch (onboarding) {
             case "admin-api" -> true;
-            case "none" -> false;
+            case "none", "bulk" -> false;
             case "auto" -> adminCredential != null;
-            default -> throw new IllegalArgumentException("--onboarding must be admin-api, none or auto");
+            default -> throw new IllegalArgumentException("--onboarding must be admin-api, bulk, none or auto");
         };
         boolean v5 = switch (mqttVersion) {
             case "5" -> true;
@@ -153,7 +157,15 @@ final class RunCommand implements Callable<Integer> {
                 payloadBytes, v5, format, hold, renewEvery, new ChaosPlan(chaosShare, kinds), expiredWait, revokeAt, revokeCount,
                 LocalAddresses.parse(localAddrs), eventLoops > 0 ? eventLoops : cores, workThreads > 0 ? workThreads : cores,
                 observer ? new ObserverIssuer(seed, observerIssuer) : null, maxDuration, drain, connectTimeout, !noMetrics,
-                protocols, coapOptions);
+                protocols, coapOptions, onboarding.equals("bulk"), tokenIssuer(), tokenLifetime);
+    }
+
+    private ObserverIssuer tokenIssuer() {
+        return switch (tokenSource) {
+            case "broker" -> null;
+            case "issuer" -> new ObserverIssuer(seed, observerIssuer);
+            default -> throw new IllegalArgumentException("--token-source must be broker or issuer");
+        };
     }
 
     private CoapOptions coapOptions(String host) {

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.edgeauth.simulator.SimulatorRuns.Outcome;
 import io.edgeauth.simulator.report.RunResult;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -78,6 +82,24 @@ class CoapFleetRunTest {
         assertThat(st.get("coap_post").count()).isEqualTo(coapHonest);
         assertThat(st.get("publish").count()).isEqualTo(mqttHonest);
         assertThat(o.result().parameters().get("protocols")).isEqualTo("mqtt=0.5000,coap=0.5000");
+    }
+
+    @Test
+    void bulkOnboardedFleetWithIssuerTokensStaysAuthorizedOnTheBrokerWhenAbandoned() throws Exception {
+        Outcome o = SimulatorRuns.run(broker, dir, "held", "--protocol", "coap", "--coap", broker.coaps(), "--onboarding", "bulk",
+                "--token-source", "issuer", "--token-lifetime", "10m", "--coap-end", "abandon", "--devices", "30",
+                "--arrival-rate", "30", "--local-addrs", "3", "--observer");
+        assertThat(o.code()).as(o.text()).isZero();
+        assertThat(o.text()).contains("bulk import: 30 devices").contains("created=30");
+        assertThat(o.result().totals().delivered()).isEqualTo(30);
+        assertThat(o.result().parameters().get("onboarding")).isEqualTo("bulk");
+        assertThat(o.result().stages().get("register").count()).isZero(); // no admin call per device
+        // every device's token stays bound on the broker after the simulator dropped its socket
+        HttpResponse<String> metrics = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(broker.url + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        double sessions = metrics.body().lines().filter(l -> l.startsWith("edgeauth_coap_sessions "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElse(-1);
+        assertThat(sessions).as(metrics.body()).isGreaterThanOrEqualTo(30);
     }
 
     @Test

@@ -50,6 +50,10 @@ import java.util.Objects;
  * @param scrapeMetrics      sample the broker's /metrics every 2 s
  * @param protocols          which devices speak MQTT and which CoAP
  * @param coap               how CoAP devices reach the broker, or null when none speaks CoAP
+ * @param bulkOnboarding     register this shard's devices with one streamed {@code POST /admin/devices:bulk} first
+ * @param tokenIssuer        devices' tokens signed by this trusted outside issuer instead of the broker's token
+ *                           endpoint, or null (the broker issues them)
+ * @param issuerTokenLifetime lifetime of the tokens {@code tokenIssuer} signs
  */
 public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities fleet, long devices, Shard shard,
         String tenant, String otherTenant, String adminCredential, boolean onboardWithAdminApi, Scenario scenario,
@@ -57,7 +61,7 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         Duration hold, Duration renewEvery, ChaosPlan chaos, Duration expiredWait, Duration revokeAt, int revokeCount,
         List<InetAddress> localAddrs, int eventLoops, int workThreads, ObserverIssuer observer,
         Duration maxDuration, Duration drain, Duration connectTimeout, boolean scrapeMetrics, ProtocolMix protocols,
-        CoapOptions coap) {
+        CoapOptions coap, boolean bulkOnboarding, ObserverIssuer tokenIssuer, Duration issuerTokenLifetime) {
 
     /** Open files a session may hold: its MQTT socket and one pooled HTTP connection. */
     static final int FILES_PER_SESSION = 2;
@@ -103,6 +107,11 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         require(coap == null || !coap.tokenOverCoap() || coap.dtls(),
                 "--coap-token coap needs DTLS (the token request carries the device's assertion): use --coap-security psk");
         require(coap == null || !coap.abandon() || coap.dtls(), "--coap-end abandon keeps DTLS sessions: use --coap-security psk");
+        require(!bulkOnboarding || adminCredential != null, "--onboarding bulk needs --admin-credential");
+        require(tokenIssuer == null || tokenFormat == TokenFormat.JWT, "--token-source issuer signs JWTs: use --token-format jwt");
+        require(tokenIssuer == null || coap == null || !coap.tokenOverCoap(), "--token-source issuer and --coap-token coap exclude each other");
+        require(tokenIssuer == null || (!issuerTokenLifetime.isNegative() && !issuerTokenLifetime.isZero()
+                && issuerTokenLifetime.compareTo(Duration.ofDays(1)) <= 0), "--token-lifetime must be 1s..24h");
         require(eventLoops >= 1 && workThreads >= 1, "--event-loops and --work-threads must be at least 1");
         require(!maxDuration.isNegative() && !maxDuration.isZero(), "--max-duration must be positive");
     }
@@ -144,7 +153,8 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         m.put("devicePrefix", fleet.prefix());
         m.put("keyType", fleet.keyType().name());
         m.put("tenant", tenant);
-        m.put("onboarding", onboardWithAdminApi ? "admin-api" : "none");
+        m.put("onboarding", bulkOnboarding ? "bulk" : onboardWithAdminApi ? "admin-api" : "none");
+        m.put("tokenSource", tokenIssuer == null ? "broker" : "issuer " + tokenIssuer.issuer() + " (" + issuerTokenLifetime + ")");
         m.put("scenario", scenario.label());
         m.put("arrivalRate", arrivalRate);
         m.put("concurrency", concurrency);
