@@ -105,7 +105,7 @@ final class RunCommand implements Callable<Integer> {
     String protocol;
     @Option(names = "--coap", description = "the broker's CoAP host:port (default: the broker URL's host, 5684 with DTLS, 5683 without)")
     String coap;
-    @Option(names = "--coap-security", defaultValue = "psk", description = "psk (DTLS 1.2, the device's PSK derived from the fleet seed) or none (plain CoAP)")
+    @Option(names = "--coap-security", defaultValue = "ecdhe-psk", description = "ecdhe-psk or psk (DTLS 1.2 with the device's PSK derived from the fleet seed; psk offers no ECDHE suites) or none (plain CoAP)")
     String coapSecurity;
     @Option(names = "--coap-token", defaultValue = "http", description = "http (/oauth/token) or coap (POST /token over the device's DTLS session)")
     String coapToken;
@@ -169,10 +169,11 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private CoapOptions coapOptions(String host) {
-        boolean dtls = switch (coapSecurity.toLowerCase(java.util.Locale.ROOT)) {
-            case "psk" -> true;
+        String security = coapSecurity.toLowerCase(java.util.Locale.ROOT);
+        boolean dtls = switch (security) {
+            case "ecdhe-psk", "psk" -> true;
             case "none" -> false;
-            default -> throw new IllegalArgumentException("--coap-security must be psk or none");
+            default -> throw new IllegalArgumentException("--coap-security must be ecdhe-psk, psk or none");
         };
         boolean overCoap = switch (coapToken.toLowerCase(java.util.Locale.ROOT)) {
             case "http" -> false;
@@ -185,7 +186,7 @@ final class RunCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--coap-end must be close or abandon");
         };
         InetSocketAddress address = coap == null ? new InetSocketAddress(host, dtls ? 5684 : 5683) : hostPort("--coap", coap);
-        return new CoapOptions(address, dtls, overCoap, coapObserve, abandon);
+        return new CoapOptions(address, dtls, overCoap, coapObserve, abandon, security.equals("ecdhe-psk"));
     }
 
     static InetSocketAddress hostPort(String option, String s) {

@@ -86,7 +86,7 @@ class CoapFleetRunTest {
 
     @Test
     void bulkOnboardedFleetWithIssuerTokensStaysAuthorizedOnTheBrokerWhenAbandoned() throws Exception {
-        Outcome o = SimulatorRuns.run(broker, dir, "held", "--protocol", "coap", "--coap", broker.coaps(), "--onboarding", "bulk",
+        Outcome o = SimulatorRuns.run(broker, dir, "held", "--protocol", "coap", "--coap", broker.coaps(), "--coap-security", "psk", "--onboarding", "bulk",
                 "--token-source", "issuer", "--token-lifetime", "10m", "--coap-end", "abandon", "--devices", "30",
                 "--arrival-rate", "30", "--local-addrs", "3", "--observer");
         assertThat(o.code()).as(o.text()).isZero();

@@ -60,7 +60,7 @@ class RunCommandTest {
             {"--coap", "nohost", "--coap must be host:port"},
             {"--coap", "h:0", "--coap port out of range"},
             {"--coap", "h:x", "--coap port is not a number"},
-            {"--coap-security", "tls", "psk or none"},
+            {"--coap-security", "tls", "ecdhe-psk, psk or none"},
             {"--coap-token", "pigeon", "http or coap"},
             {"--coap-end", "linger", "close or abandon"},
             {"--scenario", "revocation", "MQTT sessions only"},

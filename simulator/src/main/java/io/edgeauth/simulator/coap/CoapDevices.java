@@ -17,6 +17,7 @@ import org.eclipse.californium.elements.config.UdpConfig;
 import org.eclipse.californium.scandium.DTLSConnector;
 import org.eclipse.californium.scandium.config.DtlsConfig;
 import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
+import org.eclipse.californium.scandium.dtls.cipher.CipherSuite;
 import org.eclipse.californium.scandium.dtls.pskstore.AdvancedSinglePskStore;
 
 /**
@@ -48,7 +49,7 @@ public final class CoapDevices implements AutoCloseable {
     public CoapDevices(CoapOptions options, List<java.net.InetAddress> localAddrs, int threads) {
         this.options = options;
         this.ports = new LocalPorts(localAddrs);
-        this.config = clientConfiguration();
+        this.config = clientConfiguration(options.ecdhe());
         AtomicInteger n = new AtomicInteger();
         this.executor = new ScheduledThreadPoolExecutor(threads, r -> {
             Thread t = new Thread(r, "sim-coap-" + n.incrementAndGet());
@@ -58,8 +59,11 @@ public final class CoapDevices implements AutoCloseable {
         this.executor.setRemoveOnCancelPolicy(true);
     }
 
-    /** A small client: one receiver thread per socket, one DTLS connection, no deduplication of responses. */
-    static Configuration clientConfiguration() {
+    /**
+     * A small client: one receiver thread per socket, one DTLS connection, no deduplication of responses; without
+     * {@code ecdhe} only the plain PSK cipher suites are offered.
+     */
+    static Configuration clientConfiguration(boolean ecdhe) {
         Configuration c = Configuration.createStandardWithoutFile();
         c.set(CoapConfig.DEDUPLICATOR, CoapConfig.NO_DEDUPLICATOR);
         c.set(CoapConfig.MAX_ACTIVE_PEERS, 4);
@@ -69,6 +73,9 @@ public final class CoapDevices implements AutoCloseable {
         c.set(DtlsConfig.DTLS_RECEIVER_THREAD_COUNT, 1);
         c.set(DtlsConfig.DTLS_MAX_CONNECTIONS, 4);
         c.set(DtlsConfig.DTLS_USE_SERVER_NAME_INDICATION, false);
+        if (!ecdhe) {
+            c.setAsList(DtlsConfig.DTLS_CIPHER_SUITES, CipherSuite.TLS_PSK_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_PSK_WITH_AES_128_CCM);
+        }
         return c;
     }
 

@@ -14,8 +14,11 @@ import java.util.Objects;
  * @param observe       register an Observe on {@code /d/{id}/down} after publishing (and cancel it at the end)
  * @param abandon       end a session by dropping the socket without a DTLS close_notify, so the broker keeps the
  *                      DTLS connection and the bound token (the held-sessions measurement); else close it cleanly
+ * @param ecdhe         offer ECDHE-PSK cipher suites (forward secrecy, an ECDH per handshake on both sides); else
+ *                      plain PSK suites only (RFC 4279/RFC 6655: no public-key operation in the handshake)
  */
-public record CoapOptions(InetSocketAddress address, boolean dtls, boolean tokenOverCoap, boolean observe, boolean abandon) {
+public record CoapOptions(InetSocketAddress address, boolean dtls, boolean tokenOverCoap, boolean observe, boolean abandon,
+                          boolean ecdhe) {
     public CoapOptions {
         Objects.requireNonNull(address, "address");
     }
@@ -28,7 +31,7 @@ public record CoapOptions(InetSocketAddress address, boolean dtls, boolean token
 
     /** As the report shows it. */
     public String label() {
-        return base() + (dtls ? " psk" : " plain") + (tokenOverCoap ? " token=coap" : " token=http") + (observe ? " observe" : "")
+        return base() + (dtls ? (ecdhe ? " ecdhe-psk" : " psk") : " plain") + (tokenOverCoap ? " token=coap" : " token=http") + (observe ? " observe" : "")
                 + (abandon ? " end=abandon" : " end=close");
     }
 }

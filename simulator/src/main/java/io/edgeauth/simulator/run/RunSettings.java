@@ -105,8 +105,8 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         require(!protocols.anyCoap() || scenario != Scenario.REVOCATION,
                 "--scenario revocation drives MQTT sessions only: use --protocol mqtt");
         require(coap == null || !coap.tokenOverCoap() || coap.dtls(),
-                "--coap-token coap needs DTLS (the token request carries the device's assertion): use --coap-security psk");
-        require(coap == null || !coap.abandon() || coap.dtls(), "--coap-end abandon keeps DTLS sessions: use --coap-security psk");
+                "--coap-token coap needs DTLS (the token request carries the device's assertion): use --coap-security ecdhe-psk or psk");
+        require(coap == null || !coap.abandon() || coap.dtls(), "--coap-end abandon keeps DTLS sessions: use --coap-security ecdhe-psk or psk");
         require(!bulkOnboarding || adminCredential != null, "--onboarding bulk needs --admin-credential");
         require(tokenIssuer == null || tokenFormat == TokenFormat.JWT, "--token-source issuer signs JWTs: use --token-format jwt");
         require(tokenIssuer == null || coap == null || !coap.tokenOverCoap(), "--token-source issuer and --coap-token coap exclude each other");
