@@ -68,7 +68,7 @@ public record BrokerConfig(
      * themselves ({@code selfServiceScopes}; anything else requested is left out of the token).
      */
     public record Tenant(String id, String issuer, String algorithm, String hs256Secret,
-                         List<String> selfServiceScopes) {
+                         List<String> selfServiceScopes, boolean encryptTokens) {
         public Tenant {
             algorithm = algorithm == null ? "ES256" : algorithm;
             issuer = issuer == null ? "" : issuer;
