@@ -60,7 +60,12 @@ public final class CoapGateway implements AutoCloseable {
         return new CoapGateway(threads);
     }
 
-    ScheduledThreadPoolExecutor executor() {
+    /**
+     * The shared pool, for Californium endpoints and Scandium connectors built by hand (as the simulator does):
+     * give it to {@code CoapEndpoint.setExecutors(pool, pool)} and {@code DTLSConnector.setExecutor(pool)} (a
+     * scheduled pool also serves as the connector's timer). Shut down by {@link #close()} only.
+     */
+    public ScheduledThreadPoolExecutor executor() {
         return executor;
     }
 

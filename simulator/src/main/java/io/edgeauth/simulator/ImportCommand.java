@@ -48,11 +48,7 @@ final class ImportCommand implements Callable<Integer> {
         if (devices < 1) {
             throw new IllegalArgumentException("--devices must be at least 1");
         }
-        DeviceIdentity.KeyType type = switch (keyType.toLowerCase(Locale.ROOT)) {
-            case "p256", "p-256", "es256" -> DeviceIdentity.KeyType.EC_P256;
-            case "ed25519", "eddsa" -> DeviceIdentity.KeyType.ED25519;
-            default -> throw new IllegalArgumentException("--key-type must be p256 or ed25519");
-        };
+        DeviceIdentity.KeyType type = SimulatorCli.keyType(keyType);
         Shard part = Shard.parse(shard);
         FleetIdentities fleet = new FleetIdentities(seed, prefix, type);
         long start = System.nanoTime();

@@ -123,11 +123,7 @@ final class RunCommand implements Callable<Integer> {
     /** The validated settings; IllegalArgumentException names the bad option. */
     RunSettings settings() {
         int cores = Runtime.getRuntime().availableProcessors();
-        DeviceIdentity.KeyType type = switch (keyType.toLowerCase(java.util.Locale.ROOT)) {
-            case "p256", "p-256", "es256" -> DeviceIdentity.KeyType.EC_P256;
-            case "ed25519", "eddsa" -> DeviceIdentity.KeyType.ED25519;
-            default -> throw new IllegalArgumentException("--key-type must be p256 or ed25519");
-        };
+        DeviceIdentity.KeyType type = SimulatorCli.keyType(keyType);
         boolean admin = switch (onboarding) {
             case "admin-api" -> true;
             case "none", "bulk" -> false;

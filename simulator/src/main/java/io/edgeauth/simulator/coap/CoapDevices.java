@@ -1,13 +1,11 @@
 package io.edgeauth.simulator.coap;
 
+import io.edgeauth.device.CoapGateway;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.List;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.core.network.CoapEndpoint;
 import org.eclipse.californium.elements.Connector;
@@ -22,7 +20,7 @@ import org.eclipse.californium.scandium.dtls.pskstore.AdvancedSinglePskStore;
 
 /**
  * Opens {@link CoapLink}s for the fleet's CoAP devices, every one on the same few threads: one shared
- * scheduled pool serves as each endpoint's CoAP executors and as each DTLS connector's executor and timer
+ * scheduled pool (the device SDK's {@link CoapGateway}) serves as each endpoint's CoAP executors and as each DTLS connector's executor and timer
  * (Scandium then starts no worker or timer thread of its own). What remains per <em>active</em> session is
  * its socket and one receiver thread blocked on it (Scandium and Californium read each socket on its own
  * thread); an idle device costs nothing. Sockets come from {@link LocalPorts}, so across a run each session
@@ -35,6 +33,8 @@ public final class CoapDevices implements AutoCloseable {
     private final CoapOptions options;
     private final LocalPorts ports;
     private final Configuration config;
+    /** The SDK's shared CoAP threads (a gateway's), here for the whole fleet. */
+    private final CoapGateway gateway;
     private final ScheduledThreadPoolExecutor executor;
 
     static {
@@ -50,13 +50,8 @@ public final class CoapDevices implements AutoCloseable {
         this.options = options;
         this.ports = new LocalPorts(localAddrs);
         this.config = clientConfiguration(options.ecdhe());
-        AtomicInteger n = new AtomicInteger();
-        this.executor = new ScheduledThreadPoolExecutor(threads, r -> {
-            Thread t = new Thread(r, "sim-coap-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        this.executor.setRemoveOnCancelPolicy(true);
+        this.gateway = CoapGateway.create(threads);
+        this.executor = gateway.executor();
     }
 
     /**
@@ -125,16 +120,6 @@ public final class CoapDevices implements AutoCloseable {
 
     @Override
     public void close() {
-        executor.shutdownNow();
-        try {
-            executor.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** The shared pool, for tests that check thread counts. */
-    ScheduledExecutorService executor() {
-        return executor;
+        gateway.close();
     }
 }
