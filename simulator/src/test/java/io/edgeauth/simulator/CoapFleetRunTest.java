@@ -23,7 +23,16 @@ class CoapFleetRunTest {
 
     @BeforeAll
     static void start() throws Exception {
-        broker = new InProcessBroker(dir, Map.of("EDGEAUTH_TOKENS_DEFAULT_LIFETIME", "30s"));
+        // a server key for raw-public-key handshakes (coap.rawPublicKeys is on by default), made by the JDK's keytool
+        Path keyStore = dir.resolve("coap-server.p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-keyalg", "EC", "-groupname", "secp256r1", "-alias", "server", "-dname", "CN=localhost",
+                "-validity", "2", "-storetype", "PKCS12", "-keystore", keyStore.toString(), "-storepass", "changeit")
+                .redirectErrorStream(true).start();
+        String keytoolOut = new String(keytool.getInputStream().readAllBytes());
+        assertThat(keytool.waitFor()).as(keytoolOut).isZero();
+        broker = new InProcessBroker(dir, Map.of("EDGEAUTH_TOKENS_DEFAULT_LIFETIME", "30s",
+                "EDGEAUTH_COAP_KEY_STORE", keyStore.toString(), "EDGEAUTH_COAP_KEY_STORE_PASSWORD", "changeit"));
     }
 
     @AfterAll
@@ -100,6 +109,18 @@ class CoapFleetRunTest {
         double sessions = metrics.body().lines().filter(l -> l.startsWith("edgeauth_coap_sessions "))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElse(-1);
         assertThat(sessions).as(metrics.body()).isGreaterThanOrEqualTo(30);
+    }
+
+    @Test
+    void rawPublicKeyDevicesAuthenticateTheirDtlsSessionWithTheirOwnKey() throws Exception {
+        Outcome o = SimulatorRuns.run(broker, dir, "rpk", "--protocol", "coap", "--coap", broker.coaps(), "--coap-security", "rpk",
+                "--devices", "12", "--arrival-rate", "12", "--messages", "2", "--observer", "--chaos-share", "0.25",
+                "--chaos-kinds", "forged,revoked");
+        assertThat(o.code()).as(o.text()).isZero();
+        assertThat(o.result().totals().chaosRefused()).isEqualTo(o.result().totals().chaosDevices());
+        assertThat(o.result().totals().delivered()).isEqualTo(2 * (12 - o.result().totals().chaosDevices()));
+        assertThat(o.result().stages().get("handshake").count()).isGreaterThanOrEqualTo(12 - o.result().totals().chaosDevices());
+        assertThat(o.result().parameters().get("coap").toString()).contains(" rpk ");
     }
 
     @Test

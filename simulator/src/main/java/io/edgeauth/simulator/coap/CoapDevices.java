@@ -4,6 +4,7 @@ import io.edgeauth.device.CoapGateway;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.security.KeyPair;
 import java.util.List;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.eclipse.californium.core.config.CoapConfig;
@@ -17,6 +18,8 @@ import org.eclipse.californium.scandium.config.DtlsConfig;
 import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
 import org.eclipse.californium.scandium.dtls.cipher.CipherSuite;
 import org.eclipse.californium.scandium.dtls.pskstore.AdvancedSinglePskStore;
+import org.eclipse.californium.scandium.dtls.x509.SingleCertificateProvider;
+import org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVerifier;
 
 /**
  * Opens {@link CoapLink}s for the fleet's CoAP devices, every one on the same few threads: one shared
@@ -49,16 +52,16 @@ public final class CoapDevices implements AutoCloseable {
     public CoapDevices(CoapOptions options, List<java.net.InetAddress> localAddrs, int threads) {
         this.options = options;
         this.ports = new LocalPorts(localAddrs);
-        this.config = clientConfiguration(options.ecdhe());
+        this.config = clientConfiguration(options.dtls() && !options.rpk() && !options.ecdhe());
         this.gateway = CoapGateway.create(threads);
         this.executor = gateway.executor();
     }
 
     /**
-     * A small client: one receiver thread per socket, one DTLS connection, no deduplication of responses; without
-     * {@code ecdhe} only the plain PSK cipher suites are offered.
+     * A small client: one receiver thread per socket, one DTLS connection, no deduplication of responses; with
+     * {@code plainPskOnly} only the plain PSK cipher suites are offered.
      */
-    static Configuration clientConfiguration(boolean ecdhe) {
+    static Configuration clientConfiguration(boolean plainPskOnly) {
         Configuration c = Configuration.createStandardWithoutFile();
         c.set(CoapConfig.DEDUPLICATOR, CoapConfig.NO_DEDUPLICATOR);
         c.set(CoapConfig.MAX_ACTIVE_PEERS, 4);
@@ -68,7 +71,7 @@ public final class CoapDevices implements AutoCloseable {
         c.set(DtlsConfig.DTLS_RECEIVER_THREAD_COUNT, 1);
         c.set(DtlsConfig.DTLS_MAX_CONNECTIONS, 4);
         c.set(DtlsConfig.DTLS_USE_SERVER_NAME_INDICATION, false);
-        if (!ecdhe) {
+        if (plainPskOnly) {
             c.setAsList(DtlsConfig.DTLS_CIPHER_SUITES, CipherSuite.TLS_PSK_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_PSK_WITH_AES_128_CCM);
         }
         return c;
@@ -79,14 +82,28 @@ public final class CoapDevices implements AutoCloseable {
      * socket. No packet is sent yet: the DTLS handshake runs with the first request.
      */
     public CoapLink open(String deviceId, byte[] psk) {
+        return open(deviceId, psk, null);
+    }
+
+    /**
+     * As above; with {@link CoapOptions#rpk()} the handshake authenticates with {@code rpk} (the device's key pair)
+     * as an RFC 7250 raw public key, and any raw public key of the broker is accepted (the token binds the session).
+     */
+    public CoapLink open(String deviceId, byte[] psk, KeyPair rpk) {
         IOException last = null;
         for (int attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
             InetSocketAddress local = ports.next();
             DTLSConnector dtls = null;
             Connector connector;
             if (options.dtls()) {
-                dtls = new DTLSConnector(DtlsConnectorConfig.builder(config).setAddress(local)
-                        .setAdvancedPskStore(new AdvancedSinglePskStore(deviceId, psk)).setLoggingTag(deviceId).build());
+                DtlsConnectorConfig.Builder b = DtlsConnectorConfig.builder(config).setAddress(local).setLoggingTag(deviceId);
+                if (options.rpk()) {
+                    b.setCertificateIdentityProvider(new SingleCertificateProvider(rpk.getPrivate(), rpk.getPublic()))
+                            .setAdvancedCertificateVerifier(StaticNewAdvancedCertificateVerifier.builder().setTrustAllRPKs().build());
+                } else {
+                    b.setAdvancedPskStore(new AdvancedSinglePskStore(deviceId, psk));
+                }
+                dtls = new DTLSConnector(b.build());
                 dtls.setExecutor(executor);
                 connector = dtls;
             } else {

@@ -16,11 +16,16 @@ import java.util.Objects;
  *                      DTLS connection and the bound token (the held-sessions measurement); else close it cleanly
  * @param ecdhe         offer ECDHE-PSK cipher suites (forward secrecy, an ECDH per handshake on both sides); else
  *                      plain PSK suites only (RFC 4279/RFC 6655: no public-key operation in the handshake)
+ * @param rpk           authenticate with the device's own P-256 key as an RFC 7250 raw public key instead of a PSK
+ *                      (the broker needs a server key and {@code coap.rawPublicKeys}); needs {@code dtls}
  */
 public record CoapOptions(InetSocketAddress address, boolean dtls, boolean tokenOverCoap, boolean observe, boolean abandon,
-                          boolean ecdhe) {
+                          boolean ecdhe, boolean rpk) {
     public CoapOptions {
         Objects.requireNonNull(address, "address");
+        if (rpk && !dtls) {
+            throw new IllegalArgumentException("raw public keys need DTLS");
+        }
     }
 
     /** The URI scheme and authority requests go to, e.g. {@code coaps://127.0.0.1:5684}. */
@@ -31,7 +36,7 @@ public record CoapOptions(InetSocketAddress address, boolean dtls, boolean token
 
     /** As the report shows it. */
     public String label() {
-        return base() + (dtls ? (ecdhe ? " ecdhe-psk" : " psk") : " plain") + (tokenOverCoap ? " token=coap" : " token=http") + (observe ? " observe" : "")
+        return base() + (rpk ? " rpk" : dtls ? (ecdhe ? " ecdhe-psk" : " psk") : " plain") + (tokenOverCoap ? " token=coap" : " token=http") + (observe ? " observe" : "")
                 + (abandon ? " end=abandon" : " end=close");
     }
 }

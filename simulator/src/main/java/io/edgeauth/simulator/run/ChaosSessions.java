@@ -45,7 +45,7 @@ final class ChaosSessions {
         String tally = onCoap ? "coap-" + kind.label() : kind.label();
         recorder.chaosStarted(tally, expected);
         return CompletableFuture.supplyAsync(() -> s.fleet().identity(index), runner.work())
-                .thenCompose(id -> attempt(kind, id, onCoap))
+                .thenCompose(id -> attempt(kind, index, id, onCoap))
                 .handle((accepted, e) -> {
                     String outcome = e == null ? "accepted" : StageFailure.of("session", e).outcome();
                     recorder.chaosEnded(tally, outcome, outcome.equals(expected));
@@ -54,36 +54,36 @@ final class ChaosSessions {
     }
 
     /** Completes if the broker let the device in (wrong); fails with the refusal otherwise. */
-    private CompletableFuture<Void> attempt(ChaosKind kind, DeviceIdentity id, boolean onCoap) {
+    private CompletableFuture<Void> attempt(ChaosKind kind, long index, DeviceIdentity id, boolean onCoap) {
         RunSettings s = runner.settings();
         return switch (kind) {
             case EXPIRED -> runner.onboardAndToken(id, s.tenant()).thenCompose(t -> {
                 Instant when = t.expiresAt().plus(s.expiredWait());
-                return runner.after(Duration.between(Instant.now(), when)).thenCompose(v -> connectOnce(id.deviceId(), t, onCoap));
+                return runner.after(Duration.between(Instant.now(), when)).thenCompose(v -> connectOnce(index, id.deviceId(), t, onCoap));
             });
             case REVOKED -> runner.onboardAndToken(id, s.tenant())
                     .thenCompose(t -> runner.admin().revokeSubject(id.deviceId(), "simulator chaos device")
-                            .thenCompose(v -> connectOnce(id.deviceId(), t, onCoap)));
+                            .thenCompose(v -> connectOnce(index, id.deviceId(), t, onCoap)));
             case WRONG_TENANT -> runner.onboardAndTokenIn(id, s.otherTenant())
-                    .thenCompose(t -> runner.admin().put(id, s.tenant()).thenCompose(v -> connectOnce(id.deviceId(), t, onCoap)));
+                    .thenCompose(t -> runner.admin().put(id, s.tenant()).thenCompose(v -> connectOnce(index, id.deviceId(), t, onCoap)));
             case FORGED -> runner.onboardAndToken(id, s.tenant())
-                    .thenCompose(t -> connectOnce(id.deviceId(), forge(t), onCoap));
+                    .thenCompose(t -> connectOnce(index, id.deviceId(), forge(t), onCoap));
             case REPLAYED -> runner.onboardAndToken(id, s.tenant()).thenCompose(t -> replay(id));
         };
     }
 
-    private CompletableFuture<Void> connectOnce(String deviceId, AccessToken token, boolean onCoap) {
+    private CompletableFuture<Void> connectOnce(long index, String deviceId, AccessToken token, boolean onCoap) {
         if (onCoap) {
-            return runner.coap().presentOnce(deviceId, token.bytes(), token.format());
+            return runner.coap().presentOnce(index, token.bytes(), token.format());
         }
-        return connectOnce(deviceId, token.value(), false);
+        return connectOnce(index, deviceId, token.value(), false);
     }
 
     /** Presents a token as text (a JWT): MQTT CONNECT password, or CoAP upload as a JWT. */
-    private CompletableFuture<Void> connectOnce(String deviceId, String token, boolean onCoap) {
+    private CompletableFuture<Void> connectOnce(long index, String deviceId, String token, boolean onCoap) {
         byte[] bytes = token.getBytes(StandardCharsets.US_ASCII);
         if (onCoap) {
-            return runner.coap().presentOnce(deviceId, bytes, io.edgeauth.device.TokenFormat.JWT);
+            return runner.coap().presentOnce(index, bytes, io.edgeauth.device.TokenFormat.JWT);
         }
         return runner.connect(deviceId, bytes).thenCompose(MqttSession::disconnect);
     }

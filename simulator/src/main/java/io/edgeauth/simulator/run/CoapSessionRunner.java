@@ -42,7 +42,7 @@ final class CoapSessionRunner {
     /** An honest CoAP device's session; never completes exceptionally (failures are recorded). */
     CompletableFuture<Void> honest(long index, long dueNanos) {
         return CompletableFuture.supplyAsync(() -> settings.fleet().identity(index), runner.work())
-                .thenCompose(id -> withLink(id.deviceId(), link -> session(index, id, link)))
+                .thenCompose(id -> withLink(index, link -> session(index, id, link)))
                 .handle((v, e) -> {
                     if (e == null) {
                         recorder.count(Counter.HONEST_COMPLETED);
@@ -76,8 +76,8 @@ final class CoapSessionRunner {
      * A chaos device presents {@code token} at {@code /authz-info} once over its own session: completes if it is
      * accepted (wrong), fails with the refusal ({@code authz:<reason>}) otherwise.
      */
-    CompletableFuture<Void> presentOnce(String deviceId, byte[] token, TokenFormat format) {
-        return withLink(deviceId, link -> upload(link, token, format));
+    CompletableFuture<Void> presentOnce(long index, byte[] token, TokenFormat format) {
+        return withLink(index, link -> upload(link, token, format));
     }
 
     /** The outcome a chaos kind must end with on CoAP: the token endpoint's refusal, or the upload's. */
@@ -87,9 +87,8 @@ final class CoapSessionRunner {
     }
 
     /** Opens a link for the device, runs {@code body} on it and ends the link whatever happened. */
-    private <T> CompletableFuture<T> withLink(String deviceId, Function<CoapLink, CompletableFuture<T>> body) {
-        CompletableFuture<CoapLink> opened = CompletableFuture.supplyAsync(() ->
-                devices.open(deviceId, FleetIdentities.psk(pskMaster, deviceId)), runner.work());
+    private <T> CompletableFuture<T> withLink(long index, Function<CoapLink, CompletableFuture<T>> body) {
+        CompletableFuture<CoapLink> opened = CompletableFuture.supplyAsync(() -> open(index), runner.work());
         return opened.handle((link, e) -> {
             if (e != null) {
                 return CompletableFuture.<T>failedFuture(StageFailure.of("socket", e));
@@ -102,6 +101,19 @@ final class CoapSessionRunner {
             }
             return result.whenComplete((v, ex) -> link.close(!devices.options().abandon()));
         }).thenCompose(f -> f);
+    }
+
+    /** Device {@code index}'s link with its PSK, or with its P-256 key as a raw public key. */
+    private CoapLink open(long index) {
+        String deviceId = settings.fleet().deviceId(index);
+        if (!devices.options().rpk()) {
+            return devices.open(deviceId, FleetIdentities.psk(pskMaster, deviceId));
+        }
+        try {
+            return devices.open(deviceId, null, settings.fleet().privateKey(index).toECKey().toKeyPair());
+        } catch (com.nimbusds.jose.JOSEException e) {
+            throw new IllegalStateException("device key is not an EC key pair", e);
+        }
     }
 
     private CompletableFuture<Void> tokenAndUpload(DeviceIdentity id, CoapLink link) {
