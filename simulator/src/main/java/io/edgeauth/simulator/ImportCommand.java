@@ -1,6 +1,5 @@
 package io.edgeauth.simulator;
 
-import io.edgeauth.device.DeviceIdentity;
 import io.edgeauth.simulator.fleet.FleetIdentities;
 import io.edgeauth.simulator.fleet.Shard;
 import io.edgeauth.simulator.onboard.BulkImport;
@@ -11,6 +10,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -28,12 +28,8 @@ final class ImportCommand implements Callable<Integer> {
     String adminCredential;
     @Option(names = "--tenant", defaultValue = "default")
     String tenant;
-    @Option(names = "--fleet-seed", defaultValue = "${env:EDGEAUTH_SIM_SEED:-edgeauth-sim-fleet}")
-    String seed;
-    @Option(names = "--device-prefix", defaultValue = "sim")
-    String prefix;
-    @Option(names = "--key-type", defaultValue = "p256", description = "p256 or ed25519")
-    String keyType;
+    @Mixin
+    FleetOptions fleetOptions;
     @Option(names = "--devices", defaultValue = "100")
     long devices;
     @Option(names = "--shard", defaultValue = "0/1")
@@ -48,9 +44,8 @@ final class ImportCommand implements Callable<Integer> {
         if (devices < 1) {
             throw new IllegalArgumentException("--devices must be at least 1");
         }
-        DeviceIdentity.KeyType type = SimulatorCli.keyType(keyType);
         Shard part = Shard.parse(shard);
-        FleetIdentities fleet = new FleetIdentities(seed, prefix, type);
+        FleetIdentities fleet = fleetOptions.identities();
         long start = System.nanoTime();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(15)).build();
         BulkImport.Summary s = BulkImport.importRange(http, brokerUrl, adminCredential, fleet, part.start(devices),

@@ -1,8 +1,6 @@
 package io.edgeauth.simulator;
 
-import io.edgeauth.device.DeviceIdentity;
 import io.edgeauth.device.TokenFormat;
-import io.edgeauth.simulator.fleet.FleetIdentities;
 import io.edgeauth.simulator.fleet.ObserverIssuer;
 import io.edgeauth.simulator.fleet.Shard;
 import io.edgeauth.simulator.report.HtmlReport;
@@ -22,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code run}: drives a fleet (or one shard of it) and writes {@code run.json} and {@code report.html}. */
@@ -41,12 +40,8 @@ final class RunCommand implements Callable<Integer> {
     String tenant;
     @Option(names = "--other-tenant", description = "a second tenant, for wrong-tenant chaos devices")
     String otherTenant;
-    @Option(names = "--fleet-seed", defaultValue = "${env:EDGEAUTH_SIM_SEED:-edgeauth-sim-fleet}", description = "secret the fleet's keys derive from (env EDGEAUTH_SIM_SEED)")
-    String seed;
-    @Option(names = "--device-prefix", defaultValue = "sim", description = "device ids are PREFIX-0, PREFIX-1, ...")
-    String prefix;
-    @Option(names = "--key-type", defaultValue = "p256", description = "p256 or ed25519")
-    String keyType;
+    @Mixin
+    FleetOptions fleetOptions;
     @Option(names = "--devices", defaultValue = "100", description = "fleet size (all shards together)")
     long devices;
     @Option(names = "--shard", defaultValue = "0/1", description = "i/n: this process drives part i of n of the fleet")
@@ -123,7 +118,6 @@ final class RunCommand implements Callable<Integer> {
     /** The validated settings; IllegalArgumentException names the bad option. */
     RunSettings settings() {
         int cores = Runtime.getRuntime().availableProcessors();
-        DeviceIdentity.KeyType type = SimulatorCli.keyType(keyType);
         boolean admin = switch (onboarding) {
             case "admin-api" -> true;
             case "none", "bulk" -> false;
@@ -148,18 +142,18 @@ final class RunCommand implements Callable<Integer> {
         ProtocolMix protocols = ProtocolMix.parse(protocol);
         CoapOptions coapOptions = protocols.anyCoap() ? coapOptions(host) : null;
         List<ChaosKind> kinds = chaosKinds.stream().map(String::trim).filter(s -> !s.isEmpty()).map(ChaosKind::parse).toList();
-        return new RunSettings(brokerUrl, mqttAddress, new FleetIdentities(seed, prefix, type), devices, Shard.parse(shard),
+        return new RunSettings(brokerUrl, mqttAddress, fleetOptions.identities(), devices, Shard.parse(shard),
                 tenant, otherTenant, adminCredential, admin, Scenario.parse(scenario), arrivalRate, concurrency, messages,
                 payloadBytes, v5, format, hold, renewEvery, new ChaosPlan(chaosShare, kinds), expiredWait, revokeAt, revokeCount,
                 LocalAddresses.parse(localAddrs), eventLoops > 0 ? eventLoops : cores, workThreads > 0 ? workThreads : cores,
-                observer ? new ObserverIssuer(seed, observerIssuer) : null, maxDuration, drain, connectTimeout, !noMetrics,
+                observer ? new ObserverIssuer(fleetOptions.seed, observerIssuer) : null, maxDuration, drain, connectTimeout, !noMetrics,
                 protocols, coapOptions, onboarding.equals("bulk"), tokenIssuer(), tokenLifetime);
     }
 
     private ObserverIssuer tokenIssuer() {
         return switch (tokenSource) {
             case "broker" -> null;
-            case "issuer" -> new ObserverIssuer(seed, observerIssuer);
+            case "issuer" -> new ObserverIssuer(fleetOptions.seed, observerIssuer);
             default -> throw new IllegalArgumentException("--token-source must be broker or issuer");
         };
     }

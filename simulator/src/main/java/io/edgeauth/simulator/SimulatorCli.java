@@ -1,6 +1,5 @@
 package io.edgeauth.simulator;
 
-import io.edgeauth.device.DeviceIdentity;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -86,15 +85,6 @@ public final class SimulatorCli implements Runnable {
     public static void main(String[] args) {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         System.exit(commandLine(out).execute(args));
-    }
-
-    /** {@code --key-type}: {@code p256} (also {@code p-256}, {@code es256}) or {@code ed25519} ({@code eddsa}). */
-    static DeviceIdentity.KeyType keyType(String value) {
-        return switch (value.toLowerCase(Locale.ROOT)) {
-            case "p256", "p-256", "es256" -> DeviceIdentity.KeyType.EC_P256;
-            case "ed25519", "eddsa" -> DeviceIdentity.KeyType.ED25519;
-            default -> throw new IllegalArgumentException("--key-type must be p256 or ed25519");
-        };
     }
 
     /** Durations as {@code 500ms}, {@code 90s}, {@code 5m}, {@code 1h} or ISO-8601 ({@code PT1M}). */
