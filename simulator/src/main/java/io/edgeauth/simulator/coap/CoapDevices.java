@@ -137,6 +137,12 @@ public final class CoapDevices implements AutoCloseable {
 
     @Override
     public void close() {
+        executor.shutdown(); // the last sessions' delayed endpoint destroys (after close_notify) still run
+        try {
+            executor.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         gateway.close();
     }
 }
