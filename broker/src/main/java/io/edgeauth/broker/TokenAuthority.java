@@ -18,6 +18,7 @@ import io.edgeauth.broker.keys.TrustedIssuerSettings;
 import io.edgeauth.broker.keys.TrustedIssuers;
 import io.edgeauth.broker.oauth.DeviceTokenService;
 import io.edgeauth.broker.oauth.EthDeviceTokenService;
+import io.edgeauth.broker.oauth.ServiceTokenService;
 import io.edgeauth.broker.oauth.StoreReplayGuard;
 import io.edgeauth.broker.oauth.TokenExchangeService;
 import io.edgeauth.broker.provisioning.DeviceEnrollment;
@@ -27,6 +28,7 @@ import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
 import io.edgeauth.broker.revocation.RevocationService;
+import io.edgeauth.broker.service.ServiceRegistry;
 import io.edgeauth.broker.store.Store;
 import io.edgeauth.broker.token.BrokerTokenVerifier;
 import io.edgeauth.broker.token.CachingTokenVerifier;
@@ -76,6 +78,7 @@ final class TokenAuthority implements AutoCloseable {
     private final TrustedIssuers trusted;
     private final CachingTokenVerifier verifier;
     private final DeviceTokenService devices;
+    private final ServiceTokenService services;
     private final FleetCas fleetCas;
     private final DeviceEnrollment enrollment;
     private final TokenExchangeService exchange;
@@ -87,8 +90,9 @@ final class TokenAuthority implements AutoCloseable {
     private final List<AutoCloseable> resources = new ArrayList<>();
 
     private TokenAuthority(BrokerConfig config, KeyVault keyVault, Store store, DeviceRegistry registry,
-                           RevocationService revocations, ScheduledExecutorService scheduler, Clock clock,
-                           AuditLog audit, MeterRegistry meters) throws IOException {
+                           ServiceRegistry serviceClients, RevocationService revocations,
+                           ScheduledExecutorService scheduler, Clock clock, AuditLog audit, MeterRegistry meters)
+            throws IOException {
         this.config = config;
         BrokerConfig.Tokens t = config.tokens();
         crypto = CryptoProviders.select(config.crypto().useNativeProvider());
@@ -131,8 +135,11 @@ final class TokenAuthority implements AutoCloseable {
         fleetCas = new FleetCas(config.provisioning(), store, clock);
         enrollment = new DeviceEnrollment(fleetCas, new EnrollmentGroups(config.provisioning()),
                 config.provisioning().templates(), registry,
-                new DeviceValidator(config.tenantIds(), config.ratePlans().keySet(), clock), assertions, devices, store,
-                audit);
+                new DeviceValidator(config.tenantIds(), config.ratePlans().keySet(), clock).reserving(id -> serviceClients.find(id).isPresent()), assertions,
+                devices, store, audit);
+        services = new ServiceTokenService(assertions, serviceClients, id -> registry.find(id).isPresent(), issuer,
+                revocations, tokenAudience,
+                config.region().name(), audit, meters);
         exchange = new TokenExchangeService(verifier, revocations, ours::get, issuer, clock, audit);
 
         recovery = SignatureRecoveries.best();
@@ -148,10 +155,11 @@ final class TokenAuthority implements AutoCloseable {
     }
 
     static TokenAuthority create(BrokerConfig config, KeyVault keyVault, Store store, DeviceRegistry registry,
-                                 RevocationService revocations, ScheduledExecutorService scheduler, Clock clock,
-                                 AuditLog audit, MeterRegistry meters) {
+                                 ServiceRegistry serviceClients, RevocationService revocations,
+                                 ScheduledExecutorService scheduler, Clock clock, AuditLog audit, MeterRegistry meters) {
         try {
-            return new TokenAuthority(config, keyVault, store, registry, revocations, scheduler, clock, audit, meters);
+            return new TokenAuthority(config, keyVault, store, registry, serviceClients, revocations, scheduler, clock,
+                    audit, meters);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the signing key store: " + e.getMessage(), e);
         }
@@ -261,6 +269,11 @@ final class TokenAuthority implements AutoCloseable {
     /** The device grant: registered devices, and zero-touch enrollment in front of them. */
     DeviceEnrollment devices() {
         return enrollment;
+    }
+
+    /** The service clients' grant ({@code client_credentials} with a service's assertion). */
+    ServiceTokenService services() {
+        return services;
     }
 
     FleetCas fleetCas() {

@@ -18,6 +18,11 @@ public final class HttpRefusals {
         CLIENT_AUTHENTICATION,
         /** The tokens and scope of an RFC 8693 token exchange, after the client authenticated. */
         TOKEN_EXCHANGE,
+        /**
+         * A service client's token request: a scope beyond its grants is {@code invalid_scope} (never silently
+         * narrowed); anything else is client authentication.
+         */
+        SERVICE_GRANT,
         /** The Ethereum device login grant: the device is the client, its signed challenge the grant. */
         DEVICE_LOGIN,
         /** Sign-In with Ethereum: a valid login the broker will not honour (e.g. a revoked wallet). */
@@ -44,6 +49,8 @@ public final class HttpRefusals {
         }
         return switch (where) {
             case CLIENT_AUTHENTICATION -> new Answer(401, "invalid_client");
+            case SERVICE_GRANT -> reason == RejectionReason.FORBIDDEN
+                    ? new Answer(400, "invalid_scope") : new Answer(401, "invalid_client");
             case TOKEN_EXCHANGE -> switch (reason) {
                 case CLIENT_ID_MISMATCH -> new Answer(401, "invalid_client");
                 case FORBIDDEN -> new Answer(400, "invalid_scope");

@@ -2,6 +2,7 @@ package io.edgeauth.broker.http;
 
 import io.edgeauth.broker.admin.AdminCredential;
 import io.edgeauth.broker.provisioning.DeviceEnrollment;
+import io.edgeauth.broker.oauth.ServiceTokenService;
 import io.edgeauth.broker.oauth.TokenExchangeService;
 import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.registry.Device;
@@ -19,7 +20,8 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
 
 /**
- * The OAuth 2.0 endpoints: {@code /oauth/token} (client_credentials with RFC 7523 assertions,
+ * The OAuth 2.0 endpoints: {@code /oauth/token} (client_credentials with RFC 7523 assertions, of devices and
+ * of service clients,
  * refresh_token, RFC 8693 token exchange), {@code /oauth/introspect} (RFC 7662) and
  * {@code /oauth/revoke} (RFC 7009). Errors follow RFC 6749 §5.2.
  */
@@ -27,15 +29,17 @@ final class OAuthApi {
     static final String ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
     private final DeviceEnrollment devices;
+    private final ServiceTokenService services;
     private final WalletSessions wallets;
     private final TokenExchangeService exchange;
     private final BearerTokens tokens;
     private final RevocationService revocations;
     private final AdminCredential admin;
 
-    OAuthApi(DeviceEnrollment devices, WalletSessions wallets, TokenExchangeService exchange, BearerTokens tokens,
+    OAuthApi(DeviceEnrollment devices, ServiceTokenService services, WalletSessions wallets, TokenExchangeService exchange, BearerTokens tokens,
              RevocationService revocations, AdminCredential admin) {
         this.devices = devices;
+        this.services = services;
         this.wallets = wallets;
         this.exchange = exchange;
         this.tokens = tokens;
@@ -81,11 +85,25 @@ final class OAuthApi {
                     + ASSERTION_TYPE + " and a client_assertion (RFC 7523 private_key_jwt)");
             return;
         }
+        if (services.handles(form.get("client_assertion"))) {
+            serviceCredentials(ctx, form, format);
+            return;
+        }
         try {
             IssuedToken token = devices.issue(form.get("client_assertion"), format, form.get("scope"), "http");
             HttpErrors.json(ctx, 200, tokenResponse(token, form.get("scope")));
         } catch (TokenRejectedException e) {
             HttpRefusals.send(ctx, e, HttpRefusals.Where.CLIENT_AUTHENTICATION);
+        }
+    }
+
+    /** A service client's grant: a scope beyond its grants is {@code invalid_scope}, never silently narrowed. */
+    private void serviceCredentials(RoutingContext ctx, MultiMap form, TokenFormat format) {
+        try {
+            IssuedToken token = services.issue(form.get("client_assertion"), format, form.get("scope"));
+            HttpErrors.json(ctx, 200, tokenResponse(token, form.get("scope")));
+        } catch (TokenRejectedException e) {
+            HttpRefusals.send(ctx, e, HttpRefusals.Where.SERVICE_GRANT);
         }
     }
 

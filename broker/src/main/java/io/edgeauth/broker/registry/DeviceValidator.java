@@ -28,12 +28,27 @@ public final class DeviceValidator {
     private final Set<String> tenants;
     private final Set<String> ratePlans;
     private final Clock clock;
+    private final java.util.function.Predicate<String> takenByAnotherKind;
 
     /** Validates against the configured tenant ids and rate plan names. */
     public DeviceValidator(Set<String> tenants, Set<String> ratePlans, Clock clock) {
+        this(tenants, ratePlans, clock, id -> false);
+    }
+
+    private DeviceValidator(Set<String> tenants, Set<String> ratePlans, Clock clock,
+                            java.util.function.Predicate<String> takenByAnotherKind) {
         this.tenants = Set.copyOf(tenants);
         this.ratePlans = Collections.unmodifiableSet(new LinkedHashSet<>(ratePlans)); // listed in config order
         this.clock = clock;
+        this.takenByAnotherKind = takenByAnotherKind;
+    }
+
+    /**
+     * This validator, also refusing ids another kind of principal holds (service clients): principal kinds are
+     * disjoint by registration, so a device can never be registered under a service's id.
+     */
+    public DeviceValidator reserving(java.util.function.Predicate<String> takenByAnotherKind) {
+        return new DeviceValidator(tenants, ratePlans, clock, this.takenByAnotherKind.or(takenByAnotherKind));
     }
 
     /** Validates a request body; throws {@link IllegalArgumentException} with every problem found. */
@@ -45,6 +60,8 @@ public final class DeviceValidator {
         } else if (id != null && WalletDids.inDidNamespace(id)) {
             // wallet principals are DIDs: a device id there could be mistaken for (or taken for) a wallet
             errors.add("id: may not start with did: (the DID namespace is for wallet principals)");
+        } else if (id != null && takenByAnotherKind.test(id)) {
+            errors.add("id: taken by a service client (device and service ids are disjoint)");
         }
         String tenant = body.get("tenant") == null ? "default" : text(body, "tenant", errors);
         if (tenant != null && !tenants.contains(tenant)) {
