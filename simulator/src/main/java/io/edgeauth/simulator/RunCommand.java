@@ -58,7 +58,8 @@ final class RunCommand implements Callable<Integer> {
     int payloadBytes;
     @Option(names = "--mqtt-version", defaultValue = "5", description = "5 or 3.1.1")
     String mqttVersion;
-    @Option(names = "--token-format", defaultValue = "jwt", description = "jwt or cwt")
+    @Option(names = "--token-format", defaultValue = "jwt",
+            description = "jwt, cwt, jwe or cwt-encrypted (the encrypted forms are opened by the broker only)")
     String tokenFormat;
     @Option(names = "--hold", defaultValue = "0s", converter = SimulatorCli.DurationConverter.class, description = "stay connected this long after publishing")
     Duration hold;
@@ -129,11 +130,12 @@ final class RunCommand implements Callable<Integer> {
             case "3", "3.1.1" -> false;
             default -> throw new IllegalArgumentException("--mqtt-version must be 5 or 3.1.1");
         };
-        TokenFormat format = switch (tokenFormat.toLowerCase(java.util.Locale.ROOT)) {
-            case "jwt" -> TokenFormat.JWT;
-            case "cwt" -> TokenFormat.CWT;
-            default -> throw new IllegalArgumentException("--token-format must be jwt or cwt");
-        };
+        TokenFormat format;
+        try {
+            format = TokenFormat.parse(tokenFormat);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--token-format must be jwt, cwt, jwe or cwt-encrypted");
+        }
         String host = brokerUrl.getHost();
         if (host == null) {
             throw new IllegalArgumentException("--broker-url must be an http(s) URL with a host");

@@ -94,6 +94,18 @@ class CoapFleetRunTest {
     }
 
     @Test
+    void mixedFleetWithEncryptedCwts() throws Exception {
+        Outcome o = SimulatorRuns.run(broker, dir, "encrypted", "--protocol", "mqtt=1,coap=1", "--coap", broker.coaps(),
+                "--coap-token", "coap", "--token-format", "cwt-encrypted", "--devices", "20", "--arrival-rate", "20",
+                "--concurrency", "10", "--observer");
+        assertThat(o.code()).as(o.text()).isZero();
+        RunResult.Totals t = o.result().totals();
+        assertThat(t.honestCompleted()).isEqualTo(20);
+        assertThat(t.delivered()).isEqualTo(t.published()).isEqualTo(20);
+        assertThat(o.result().parameters().get("tokenFormat")).isEqualTo("CWT_ENCRYPTED");
+    }
+
+    @Test
     void bulkOnboardedFleetWithIssuerTokensStaysAuthorizedOnTheBrokerWhenAbandoned() throws Exception {
         Outcome o = SimulatorRuns.run(broker, dir, "held", "--protocol", "coap", "--coap", broker.coaps(), "--coap-security", "psk", "--onboarding", "bulk",
                 "--token-source", "issuer", "--token-lifetime", "10m", "--coap-end", "abandon", "--devices", "30",

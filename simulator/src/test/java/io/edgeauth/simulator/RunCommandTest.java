@@ -35,7 +35,7 @@ class RunCommandTest {
             {"--mqtt", "h:99999", "port out of range"},
             {"--shard", "3/3", "shard must be i/n"},
             {"--concurrency", "15000", "open files"},
-            {"--token-format", "xml", "jwt or cwt"},
+            {"--token-format", "xml", "jwt, cwt, jwe or cwt-encrypted"},
             {"--mqtt-version", "4", "5 or 3.1.1"},
             {"--chaos-share", "1.5", "chaos share"},
             {"--chaos-kinds", "sneaky", "unknown chaos kind"},

@@ -52,7 +52,7 @@ public final class CoapLink {
     /** {@code POST /token} with a client assertion; completes with the access token's bytes. */
     public CompletableFuture<byte[]> token(String assertion, TokenFormat format) {
         Request r = Request.newPost();
-        r.setPayload(AceMessages.tokenRequest(assertion, format == TokenFormat.CWT ? "cwt" : "jwt"));
+        r.setPayload(AceMessages.tokenRequest(assertion, format.parameter()));
         r.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_ACE_CBOR);
         return send(r, "token").thenApply(response -> AceMessages.accessToken(response.getPayload()));
     }
@@ -61,7 +61,7 @@ public final class CoapLink {
     public CompletableFuture<Void> uploadToken(byte[] token, TokenFormat format) {
         Request r = Request.newPost();
         r.setPayload(token);
-        r.getOptions().setContentFormat(format == TokenFormat.CWT ? MediaTypeRegistry.APPLICATION_CWT : MediaTypeRegistry.TEXT_PLAIN);
+        r.getOptions().setContentFormat(format.cbor() ? MediaTypeRegistry.APPLICATION_CWT : MediaTypeRegistry.TEXT_PLAIN);
         return send(r, "authz-info").thenApply(response -> null);
     }
 
