@@ -7,8 +7,6 @@ import com.upokecenter.cbor.CBORType;
 import com.upokecenter.numbers.EInteger;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
-import java.util.HashSet;
-import java.util.Set;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
@@ -16,15 +14,14 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * COSE_Encrypt0 (RFC 9052 §5.2) with AES-GCM (RFC 9053 §4.1: alg 1, 2, 3 = A128GCM, A192GCM, A256GCM),
- * written by hand because COSE-Java's Encrypt0Message encrypts through the global JCA provider and
- * accepts {@code alg} in the unprotected bucket; this class refuses that (RFC 9052 §3.1 wants alg
- * authenticated), refuses partial IVs, {@code crit} and detached ciphertext, and checks the key size
- * against the alg. Decoding goes through {@link CborStrict}. Stateless and thread-safe.
+ * written by hand like {@link CoseMessage} (the project uses only COSE-Java's CBOR library, and its
+ * Encrypt0Message accepts {@code alg} in the unprotected bucket): the header rules are
+ * {@link CoseMessage#protectedHeaders}'s; partial IVs and detached ciphertext are refused, and the key
+ * size is checked against the alg. Decoding goes through {@link CborStrict}. Stateless and thread-safe.
  */
 final class CoseEncrypt0 {
     static final int TAG = 16;
     private static final CBORObject LABEL_ALG = CBORObject.FromObject(1);
-    private static final CBORObject LABEL_CRIT = CBORObject.FromObject(2);
     private static final CBORObject LABEL_KID = CBORObject.FromObject(4);
     private static final CBORObject LABEL_IV = CBORObject.FromObject(5);
     private static final CBORObject LABEL_PARTIAL_IV = CBORObject.FromObject(6);
@@ -81,22 +78,7 @@ final class CoseEncrypt0 {
             throw malformed("bad COSE_Encrypt0 structure (detached ciphertext is not supported)");
         }
         byte[] protBytes = prot.GetByteString();
-        CBORObject protMap = protBytes.length == 0 ? CBORObject.NewMap() : CborStrict.decode(protBytes, "protected header");
-        if (protMap.isTagged() || protMap.getType() != CBORType.Map) {
-            throw malformed("protected header is not a map");
-        }
-        Set<CBORObject> seen = new HashSet<>(protMap.getKeys());
-        for (CBORObject k : unprot.getKeys()) {
-            if (!seen.add(k)) {
-                throw malformed("header label in both buckets");
-            }
-        }
-        if (protMap.ContainsKey(LABEL_CRIT) || unprot.ContainsKey(LABEL_CRIT)) {
-            throw malformed("crit header not supported");
-        }
-        if (unprot.ContainsKey(LABEL_ALG)) {
-            throw malformed("alg must be in the protected header");
-        }
+        CBORObject protMap = CoseMessage.protectedHeaders(protBytes, unprot);
         CBORObject alg = protMap.get(LABEL_ALG);
         if (alg == null || alg.isTagged() || alg.getType() != CBORType.Integer || !alg.CanValueFitInInt32()
                 || alg.AsInt32Value() < 1 || alg.AsInt32Value() > 3) {

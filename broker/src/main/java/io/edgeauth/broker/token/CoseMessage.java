@@ -100,23 +100,7 @@ public final class CoseMessage {
             throw malformed("bad COSE structure (detached payloads are not supported)");
         }
         byte[] protBytes = prot.GetByteString();
-        CBORObject protMap = protBytes.length == 0 ? CBORObject.NewMap() : CborStrict.decode(protBytes, "protected header");
-        if (protMap.isTagged() || protMap.getType() != CBORType.Map) {
-            throw malformed("protected header is not a map");
-        }
-        Set<CBORObject> seen = new HashSet<>(protMap.getKeys());
-        for (CBORObject k : unprot.getKeys()) {
-            if (!seen.add(k)) {
-                throw malformed("header label in both buckets");
-            }
-        }
-        if (protMap.ContainsKey(LABEL_CRIT) || unprot.ContainsKey(LABEL_CRIT)) {
-            throw malformed("crit header not supported");
-        }
-        if (unprot.ContainsKey(LABEL_ALG)) {
-            // RFC 9052 §3.1: alg must be authenticated where it can be; unprotected, anyone could change it
-            throw malformed("alg must be in the protected header");
-        }
+        CBORObject protMap = protectedHeaders(protBytes, unprot);
         CBORObject alg = protMap.get(LABEL_ALG);
         TokenAlgorithm algorithm = null;
         if (alg != null && !alg.isTagged() && alg.getType() == CBORType.Integer && alg.CanValueFitInInt64()) {
@@ -194,6 +178,31 @@ public final class CoseMessage {
     }
 
     /** Writes a CBOR head (major type + definite length). */
+    /**
+     * Decodes a protected header bucket and checks both buckets the way every COSE message here is
+     * checked (Sign1, Mac0 and Encrypt0): a map, no label in both, no {@code crit} (no extensions), and
+     * {@code alg} never unprotected (RFC 9052 §3.1: there anyone could change it). Returns the protected map.
+     */
+    static CBORObject protectedHeaders(byte[] protBytes, CBORObject unprot) throws TokenRejectedException {
+        CBORObject protMap = protBytes.length == 0 ? CBORObject.NewMap() : CborStrict.decode(protBytes, "protected header");
+        if (protMap.isTagged() || protMap.getType() != CBORType.Map) {
+            throw malformed("protected header is not a map");
+        }
+        Set<CBORObject> seen = new HashSet<>(protMap.getKeys());
+        for (CBORObject k : unprot.getKeys()) {
+            if (!seen.add(k)) {
+                throw malformed("header label in both buckets");
+            }
+        }
+        if (protMap.ContainsKey(LABEL_CRIT) || unprot.ContainsKey(LABEL_CRIT)) {
+            throw malformed("crit header not supported");
+        }
+        if (unprot.ContainsKey(LABEL_ALG)) {
+            throw malformed("alg must be in the protected header");
+        }
+        return protMap;
+    }
+
     static void head(ByteArrayOutputStream out, int major, long len) {
         int mt = major << 5;
         if (len < 24) {

@@ -7,9 +7,7 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import io.edgeauth.broker.coap.DerivedPskStore;
-import io.edgeauth.broker.Broker;
-import io.edgeauth.broker.testsupport.Http;
-import io.edgeauth.broker.testsupport.TestBrokers;
+import io.edgeauth.broker.testsupport.InProcessBrokerTest;
 import io.edgeauth.device.AccessToken;
 import io.edgeauth.device.DeviceCoapClient;
 import io.edgeauth.device.DeviceIdentity;
@@ -19,17 +17,13 @@ import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.Assertions;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 15, encrypted tokens through real clients: the device SDK asks the token endpoint for a nested
@@ -37,24 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the SDK) and CoAP over DTLS (Californium under the SDK); a JWE with one altered byte is refused at
  * CONNECT; introspection and revocation work on them like on signed tokens.
  */
-class EncryptedTokensTest {
-    @TempDir
-    static Path dataDir;
-    static Broker broker;
-    static String base;
-    static Http admin;
-
-    @BeforeAll
-    static void start() {
-        broker = Broker.start(TestBrokers.config(dataDir, Map.of("EDGEAUTH_COAP_DTLS_PORT", "0")));
-        base = "http://localhost:" + broker.httpPort();
-        admin = new Http(base, broker.newAdminCredential().orElseThrow());
-    }
-
-    @AfterAll
-    static void stop() {
-        broker.close();
-    }
+@InProcessBrokerTest.Config("EDGEAUTH_COAP_DTLS_PORT=0")
+class EncryptedTokensTest extends InProcessBrokerTest {
 
     @Test
     void encryptedTokensConnectOverMqttAndCoapButHideTheirClaims() throws Exception {

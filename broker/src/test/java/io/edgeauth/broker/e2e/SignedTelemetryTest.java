@@ -9,9 +9,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserProperties;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
-import io.edgeauth.broker.Broker;
-import io.edgeauth.broker.testsupport.Http;
-import io.edgeauth.broker.testsupport.TestBrokers;
+import io.edgeauth.broker.testsupport.InProcessBrokerTest;
 import io.edgeauth.broker.testsupport.Wallets;
 import io.edgeauth.device.DeviceIdentity;
 import io.edgeauth.device.DeviceMqttClient;
@@ -20,7 +18,6 @@ import io.edgeauth.device.TokenFormat;
 import io.vertx.core.json.JsonObject;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -29,10 +26,7 @@ import java.util.concurrent.TimeUnit;
 import org.eclipse.californium.core.CoapClient;
 import org.eclipse.californium.core.coap.CoAP;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.web3j.crypto.ECKeyPair;
 import org.web3j.crypto.Keys;
 
@@ -42,25 +36,8 @@ import org.web3j.crypto.Keys;
  * (device SDK) passes over MQTT (HiveMQ client) and CoAP (Californium), and its owner's subscriber gets
  * the signature beside the payload and checks it with the device's public key.
  */
-class SignedTelemetryTest {
-    @TempDir
-    static Path dataDir;
-    static Broker broker;
-    static String base;
-    static Http admin;
-
-    @BeforeAll
-    static void start() {
-        broker = Broker.start(TestBrokers.config(dataDir,
-                Map.of("EDGEAUTH_TENANTS", "[{\"id\":\"default\",\"requireSignedTelemetry\":true}]")));
-        base = "http://localhost:" + broker.httpPort();
-        admin = new Http(base, broker.newAdminCredential().orElseThrow());
-    }
-
-    @AfterAll
-    static void stop() {
-        broker.close();
-    }
+@InProcessBrokerTest.Config("EDGEAUTH_TENANTS=[{\"id\":\"default\",\"requireSignedTelemetry\":true}]")
+class SignedTelemetryTest extends InProcessBrokerTest {
 
     record Seen(String payload, String signature) { }
 
