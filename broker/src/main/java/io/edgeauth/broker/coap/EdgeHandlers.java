@@ -116,7 +116,7 @@ final class EdgeHandlers {
 
     synchronized void stop() {
         if (revocationSubscription != null) {
-            closeQuietly(revocationSubscription);
+            CoapObservations.closeQuietly(revocationSubscription);
             revocationSubscription = null;
         }
         if (sweeper != null) {
@@ -405,16 +405,5 @@ final class EdgeHandlers {
                 // ACK/RST are not responses
             }
         };
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (Exception e) {
-            LOG.debug("close failed", e);
-        }
     }
 }
