@@ -14,7 +14,6 @@ import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -37,12 +36,14 @@ public final class EdgeSettings {
         }
         // a CWT may arrive base64url-encoded in the password (vertx-mqtt decodes passwords as UTF-8)
         int maxPassword = config.tokens().maxTokenBytes() * 4 / 3 + 16;
-        MqttSettings.Limits limits = new MqttSettings.Limits(m.maxPacketSize(), 256, 16, 128, maxPassword, 64,
-                m.receiveMaximum(), m.queueLength(), m.offlineQueueLength(), OverflowPolicy.DROP_OLDEST);
-        return new MqttSettings(m.host(), m.port(), m.tlsPort(), tls, m.websocketPort(), tls != null,
-                MqttSettings.WEBSOCKET_PATH, limits, Duration.ofHours(1), Duration.ofSeconds(2),
-                new MqttSettings.AbuseRule(m.abuseThreshold(), m.abuseWindow()), Duration.ofSeconds(10),
-                m.maxSessionsPerPrincipal());
+        // topic, client id and subscription limits: the edge's defaults
+        MqttSettings.Limits limits = MqttSettings.Limits.builder().maxPacketSize(m.maxPacketSize())
+                .maxPasswordSize(maxPassword).receiveMaximum(m.receiveMaximum()).queueLength(m.queueLength())
+                .offlineQueueLength(m.offlineQueueLength()).overflowPolicy(OverflowPolicy.DROP_OLDEST).build();
+        return MqttSettings.builder().host(m.host()).port(m.port()).tls(m.tlsPort(), tls)
+                .webSocket(m.websocketPort(), tls != null).limits(limits)
+                .abuseRule(new MqttSettings.AbuseRule(m.abuseThreshold(), m.abuseWindow()))
+                .maxSessionsPerPrincipal(m.maxSessionsPerPrincipal()).build();
     }
 
     /** CoAP settings; reads (or on first start creates) the PSK master secret in the data directory. */
