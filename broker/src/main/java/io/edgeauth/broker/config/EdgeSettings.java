@@ -49,12 +49,15 @@ public final class EdgeSettings {
     /** CoAP settings; reads (or on first start creates) the PSK master secret in the data directory. */
     public static CoapSettings coap(BrokerConfig config, Path dataDir) {
         BrokerConfig.Coap c = config.coap();
-        CoapSettings s = CoapSettings.defaults()
-                .withSockets(c.receiveBufferBytes(), c.receiveBufferBytes(), Math.min(c.maxSessions(), 5_000_000), 6)
-                .withLimits(c.maxSessions(), 64 * 1024, config.tokens().maxTokenBytes())
-                .withDeduplicator(CoapSettings.Deduplicator.PEERS_MARK_AND_SWEEP, c.dedupExchangesPerPeer())
-                .withDedupLifetime(c.dedupLifetime())
-                .withPrincipalLimits(c.maxPeersPerPrincipal(), c.maxObservationsPerPrincipal());
+        CoapSettings s = CoapSettings.builder()
+                .receiveBufferSize(c.receiveBufferBytes()).sendBufferSize(c.receiveBufferBytes())
+                .connectionStoreSize(Math.min(c.maxSessions(), 5_000_000))
+                .maxSessions(c.maxSessions()).maxTokenBytes(config.tokens().maxTokenBytes())
+                .deduplicator(CoapSettings.Deduplicator.PEERS_MARK_AND_SWEEP)
+                .dedupMessagesPerPeer(c.dedupExchangesPerPeer()).dedupLifetime(c.dedupLifetime())
+                .maxPeersPerPrincipal(c.maxPeersPerPrincipal())
+                .maxObservationsPerPrincipal(c.maxObservationsPerPrincipal())
+                .build(); // connection ids (6 bytes) and the 64 KiB payload bound: the edge's defaults
         if (c.dtlsPort() >= 0) {
             s = s.withPsk(pskMaster(c.pskMasterSecretFile() != null ? c.pskMasterSecretFile()
                     : dataDir.resolve(PSK_MASTER_FILE), c.pskMasterSecretFile() == null));
