@@ -170,7 +170,8 @@ final class CoapObservations {
         countByPrincipal.clear();
     }
 
-    private static void closeQuietly(AutoCloseable c) {
+    /** Closes a subscription or listener registration; a failure to close is only logged. */
+    static void closeQuietly(AutoCloseable c) {
         if (c == null) {
             return;
         }

@@ -7,7 +7,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Settings of the CoAP edge. Immutable; build with {@link #defaults()} and the {@code with*} copies.
+ * Settings of the CoAP edge. Immutable; build with {@link #builder()} (or {@link #defaults()} and the
+ * {@code with*} copies).
  *
  * @param host                 address both listeners bind to
  * @param port                 plain CoAP (UDP) port, development only; 0 = ephemeral, -1 = disabled
@@ -149,9 +150,24 @@ public record CoapSettings(
 
     /** Development defaults: loopback, ephemeral plain port, DTLS off until credentials are set. */
     public static CoapSettings defaults() {
-        return new CoapSettings("127.0.0.1", 0, -1, null, List.of(), null, List.of(), false, 6,
-                Deduplicator.PEERS_MARK_AND_SWEEP, 4, DEFAULT_DEDUP_LIFETIME, 0, 0, 150_000, 1_000_000, 64 * 1024, 4096,
-                Duration.ofMillis(500), DEFAULT_MAX_PEERS_PER_PRINCIPAL, DEFAULT_MAX_OBSERVATIONS_PER_PRINCIPAL);
+        return builder().build();
+    }
+
+    /** A builder starting from {@link #defaults()}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from these settings. */
+    public Builder toBuilder() {
+        return new Builder().host(host).port(port).dtlsPort(dtlsPort).pskMasterSecret(pskMasterSecret)
+                .trustAnchors(trustAnchors).serverKey(serverKey).serverChain(serverChain)
+                .rawPublicKeys(rawPublicKeys).connectionIdLength(connectionIdLength).deduplicator(deduplicator)
+                .dedupMessagesPerPeer(dedupMessagesPerPeer).dedupLifetime(dedupLifetime)
+                .receiveBufferSize(receiveBufferSize).sendBufferSize(sendBufferSize)
+                .connectionStoreSize(connectionStoreSize).maxSessions(maxSessions).maxPayloadBytes(maxPayloadBytes)
+                .maxTokenBytes(maxTokenBytes).sweepInterval(sweepInterval)
+                .maxPeersPerPrincipal(maxPeersPerPrincipal).maxObservationsPerPrincipal(maxObservationsPerPrincipal);
     }
 
     @Override
@@ -160,63 +176,182 @@ public record CoapSettings(
     }
 
     public CoapSettings withPorts(String newHost, int newPort, int newDtlsPort) {
-        return new CoapSettings(newHost, newPort, newDtlsPort, pskMasterSecret, trustAnchors, serverKey, serverChain,
-                rawPublicKeys, connectionIdLength, deduplicator, dedupMessagesPerPeer, dedupLifetime, receiveBufferSize,
-                sendBufferSize, connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval,
-                maxPeersPerPrincipal, maxObservationsPerPrincipal);
+        return toBuilder().host(newHost).port(newPort).dtlsPort(newDtlsPort).build();
     }
 
     public CoapSettings withPsk(byte[] masterSecret) {
-        return new CoapSettings(host, port, dtlsPort, masterSecret, trustAnchors, serverKey, serverChain,
-                rawPublicKeys, connectionIdLength, deduplicator, dedupMessagesPerPeer, dedupLifetime, receiveBufferSize,
-                sendBufferSize, connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval,
-                maxPeersPerPrincipal, maxObservationsPerPrincipal);
+        return toBuilder().pskMasterSecret(masterSecret).build();
     }
 
     /** Server identity and client trust for certificate handshakes. */
     public CoapSettings withCertificates(PrivateKey key, List<X509Certificate> chain, List<X509Certificate> anchors,
                                          boolean rpk) {
-        return new CoapSettings(host, port, dtlsPort, pskMasterSecret, anchors, key, chain, rpk, connectionIdLength,
-                deduplicator, dedupMessagesPerPeer, dedupLifetime, receiveBufferSize, sendBufferSize,
-                connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval,
-                maxPeersPerPrincipal, maxObservationsPerPrincipal);
+        return toBuilder().serverKey(key).serverChain(chain).trustAnchors(anchors).rawPublicKeys(rpk).build();
     }
 
     public CoapSettings withDeduplicator(Deduplicator mode, int perPeer) {
-        return new CoapSettings(host, port, dtlsPort, pskMasterSecret, trustAnchors, serverKey, serverChain,
-                rawPublicKeys, connectionIdLength, mode, perPeer, dedupLifetime, receiveBufferSize, sendBufferSize,
-                connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval,
-                maxPeersPerPrincipal, maxObservationsPerPrincipal);
+        return toBuilder().deduplicator(mode).dedupMessagesPerPeer(perPeer).build();
     }
 
     /** The duplicate-detection window ({@link #DEFAULT_DEDUP_LIFETIME}); at least {@link #MIN_DEDUP_LIFETIME}. */
     public CoapSettings withDedupLifetime(Duration lifetime) {
-        return new CoapSettings(host, port, dtlsPort, pskMasterSecret, trustAnchors, serverKey, serverChain,
-                rawPublicKeys, connectionIdLength, deduplicator, dedupMessagesPerPeer, lifetime, receiveBufferSize,
-                sendBufferSize, connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval,
-                maxPeersPerPrincipal, maxObservationsPerPrincipal);
+        return toBuilder().dedupLifetime(lifetime).build();
     }
 
     public CoapSettings withLimits(int newMaxSessions, int newMaxPayload, int newMaxToken) {
-        return new CoapSettings(host, port, dtlsPort, pskMasterSecret, trustAnchors, serverKey, serverChain,
-                rawPublicKeys, connectionIdLength, deduplicator, dedupMessagesPerPeer, dedupLifetime, receiveBufferSize,
-                sendBufferSize, connectionStoreSize, newMaxSessions, newMaxPayload, newMaxToken, sweepInterval,
-                maxPeersPerPrincipal, maxObservationsPerPrincipal);
+        return toBuilder().maxSessions(newMaxSessions).maxPayloadBytes(newMaxPayload).maxTokenBytes(newMaxToken)
+                .build();
     }
 
     /** The per-principal caps: bound peers and Observe relations (see the record's parameters). */
     public CoapSettings withPrincipalLimits(int peers, int observations) {
-        return new CoapSettings(host, port, dtlsPort, pskMasterSecret, trustAnchors, serverKey, serverChain,
-                rawPublicKeys, connectionIdLength, deduplicator, dedupMessagesPerPeer, dedupLifetime, receiveBufferSize,
-                sendBufferSize, connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval,
-                peers, observations);
+        return toBuilder().maxPeersPerPrincipal(peers).maxObservationsPerPrincipal(observations).build();
     }
 
     public CoapSettings withSockets(int rcvBuf, int sndBuf, int connections, int cidLength) {
-        return new CoapSettings(host, port, dtlsPort, pskMasterSecret, trustAnchors, serverKey, serverChain,
-                rawPublicKeys, cidLength, deduplicator, dedupMessagesPerPeer, dedupLifetime, rcvBuf, sndBuf,
-                connections, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval,
-                maxPeersPerPrincipal, maxObservationsPerPrincipal);
+        return toBuilder().receiveBufferSize(rcvBuf).sendBufferSize(sndBuf).connectionStoreSize(connections)
+                .connectionIdLength(cidLength).build();
+    }
+
+    /** Named settings, each starting at its default (see the record's parameters); not thread-safe. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = 0;
+        private int dtlsPort = -1;
+        private byte[] pskMasterSecret = null;
+        private List<X509Certificate> trustAnchors = List.of();
+        private PrivateKey serverKey = null;
+        private List<X509Certificate> serverChain = List.of();
+        private boolean rawPublicKeys = false;
+        private int connectionIdLength = 6;
+        private Deduplicator deduplicator = Deduplicator.PEERS_MARK_AND_SWEEP;
+        private int dedupMessagesPerPeer = 4;
+        private Duration dedupLifetime = DEFAULT_DEDUP_LIFETIME;
+        private int receiveBufferSize = 0;
+        private int sendBufferSize = 0;
+        private int connectionStoreSize = 150_000;
+        private int maxSessions = 1_000_000;
+        private int maxPayloadBytes = 64 * 1024;
+        private int maxTokenBytes = 4096;
+        private Duration sweepInterval = Duration.ofMillis(500);
+        private int maxPeersPerPrincipal = DEFAULT_MAX_PEERS_PER_PRINCIPAL;
+        private int maxObservationsPerPrincipal = DEFAULT_MAX_OBSERVATIONS_PER_PRINCIPAL;
+
+        private Builder() {
+        }
+
+        public Builder host(String v) {
+            host = v;
+            return this;
+        }
+
+        public Builder port(int v) {
+            port = v;
+            return this;
+        }
+
+        public Builder dtlsPort(int v) {
+            dtlsPort = v;
+            return this;
+        }
+
+        public Builder pskMasterSecret(byte[] v) {
+            pskMasterSecret = v;
+            return this;
+        }
+
+        public Builder trustAnchors(List<X509Certificate> v) {
+            trustAnchors = v;
+            return this;
+        }
+
+        public Builder serverKey(PrivateKey v) {
+            serverKey = v;
+            return this;
+        }
+
+        public Builder serverChain(List<X509Certificate> v) {
+            serverChain = v;
+            return this;
+        }
+
+        public Builder rawPublicKeys(boolean v) {
+            rawPublicKeys = v;
+            return this;
+        }
+
+        public Builder connectionIdLength(int v) {
+            connectionIdLength = v;
+            return this;
+        }
+
+        public Builder deduplicator(Deduplicator v) {
+            deduplicator = v;
+            return this;
+        }
+
+        public Builder dedupMessagesPerPeer(int v) {
+            dedupMessagesPerPeer = v;
+            return this;
+        }
+
+        public Builder dedupLifetime(Duration v) {
+            dedupLifetime = v;
+            return this;
+        }
+
+        public Builder receiveBufferSize(int v) {
+            receiveBufferSize = v;
+            return this;
+        }
+
+        public Builder sendBufferSize(int v) {
+            sendBufferSize = v;
+            return this;
+        }
+
+        public Builder connectionStoreSize(int v) {
+            connectionStoreSize = v;
+            return this;
+        }
+
+        public Builder maxSessions(int v) {
+            maxSessions = v;
+            return this;
+        }
+
+        public Builder maxPayloadBytes(int v) {
+            maxPayloadBytes = v;
+            return this;
+        }
+
+        public Builder maxTokenBytes(int v) {
+            maxTokenBytes = v;
+            return this;
+        }
+
+        public Builder sweepInterval(Duration v) {
+            sweepInterval = v;
+            return this;
+        }
+
+        public Builder maxPeersPerPrincipal(int v) {
+            maxPeersPerPrincipal = v;
+            return this;
+        }
+
+        public Builder maxObservationsPerPrincipal(int v) {
+            maxObservationsPerPrincipal = v;
+            return this;
+        }
+
+        /** The settings; throws {@link IllegalArgumentException} for an inconsistent or out-of-range one. */
+        public CoapSettings build() {
+            return new CoapSettings(host, port, dtlsPort, pskMasterSecret, trustAnchors, serverKey, serverChain,
+                    rawPublicKeys, connectionIdLength, deduplicator, dedupMessagesPerPeer, dedupLifetime,
+                    receiveBufferSize, sendBufferSize, connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval,
+                    maxPeersPerPrincipal, maxObservationsPerPrincipal);
+        }
     }
 
     @Override

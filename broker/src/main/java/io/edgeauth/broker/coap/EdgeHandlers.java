@@ -119,7 +119,7 @@ final class EdgeHandlers {
 
     synchronized void stop() {
         if (revocationSubscription != null) {
-            closeQuietly(revocationSubscription);
+            CoapObservations.closeQuietly(revocationSubscription);
             revocationSubscription = null;
         }
         if (sweeper != null) {
@@ -420,16 +420,5 @@ final class EdgeHandlers {
                 // ACK/RST are not responses
             }
         };
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (Exception e) {
-            LOG.debug("close failed", e);
-        }
     }
 }

@@ -14,7 +14,6 @@ import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -37,23 +36,28 @@ public final class EdgeSettings {
         }
         // a CWT may arrive base64url-encoded in the password (vertx-mqtt decodes passwords as UTF-8)
         int maxPassword = config.tokens().maxTokenBytes() * 4 / 3 + 16;
-        MqttSettings.Limits limits = new MqttSettings.Limits(m.maxPacketSize(), 256, 16, 128, maxPassword, 64,
-                m.receiveMaximum(), m.queueLength(), m.offlineQueueLength(), OverflowPolicy.DROP_OLDEST);
-        return new MqttSettings(m.host(), m.port(), m.tlsPort(), tls, m.websocketPort(), tls != null,
-                MqttSettings.WEBSOCKET_PATH, limits, Duration.ofHours(1), Duration.ofSeconds(2),
-                new MqttSettings.AbuseRule(m.abuseThreshold(), m.abuseWindow()), Duration.ofSeconds(10),
-                m.maxSessionsPerPrincipal());
+        // topic, client id and subscription limits: the edge's defaults
+        MqttSettings.Limits limits = MqttSettings.Limits.builder().maxPacketSize(m.maxPacketSize())
+                .maxPasswordSize(maxPassword).receiveMaximum(m.receiveMaximum()).queueLength(m.queueLength())
+                .offlineQueueLength(m.offlineQueueLength()).overflowPolicy(OverflowPolicy.DROP_OLDEST).build();
+        return MqttSettings.builder().host(m.host()).port(m.port()).tls(m.tlsPort(), tls)
+                .webSocket(m.websocketPort(), tls != null).limits(limits)
+                .abuseRule(new MqttSettings.AbuseRule(m.abuseThreshold(), m.abuseWindow()))
+                .maxSessionsPerPrincipal(m.maxSessionsPerPrincipal()).build();
     }
 
     /** CoAP settings; reads (or on first start creates) the PSK master secret in the data directory. */
     public static CoapSettings coap(BrokerConfig config, Path dataDir) {
         BrokerConfig.Coap c = config.coap();
-        CoapSettings s = CoapSettings.defaults()
-                .withSockets(c.receiveBufferBytes(), c.receiveBufferBytes(), Math.min(c.maxSessions(), 5_000_000), 6)
-                .withLimits(c.maxSessions(), 64 * 1024, config.tokens().maxTokenBytes())
-                .withDeduplicator(CoapSettings.Deduplicator.PEERS_MARK_AND_SWEEP, c.dedupExchangesPerPeer())
-                .withDedupLifetime(c.dedupLifetime())
-                .withPrincipalLimits(c.maxPeersPerPrincipal(), c.maxObservationsPerPrincipal());
+        CoapSettings s = CoapSettings.builder()
+                .receiveBufferSize(c.receiveBufferBytes()).sendBufferSize(c.receiveBufferBytes())
+                .connectionStoreSize(Math.min(c.maxSessions(), 5_000_000))
+                .maxSessions(c.maxSessions()).maxTokenBytes(config.tokens().maxTokenBytes())
+                .deduplicator(CoapSettings.Deduplicator.PEERS_MARK_AND_SWEEP)
+                .dedupMessagesPerPeer(c.dedupExchangesPerPeer()).dedupLifetime(c.dedupLifetime())
+                .maxPeersPerPrincipal(c.maxPeersPerPrincipal())
+                .maxObservationsPerPrincipal(c.maxObservationsPerPrincipal())
+                .build(); // connection ids (6 bytes) and the 64 KiB payload bound: the edge's defaults
         if (c.dtlsPort() >= 0) {
             s = s.withPsk(pskMaster(c.pskMasterSecretFile() != null ? c.pskMasterSecretFile()
                     : dataDir.resolve(PSK_MASTER_FILE), c.pskMasterSecretFile() == null));

@@ -112,7 +112,85 @@ public record MqttSettings(
         }
 
         public static Limits defaults() {
-            return new Limits(256 * 1024, 256, 16, 128, 8 * 1024, 64, 32, 1000, 1000, OverflowPolicy.DROP_OLDEST);
+            return builder().build();
+        }
+
+        /** A builder starting from the defaults. */
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        /** Named limits, each starting at its default; not thread-safe. */
+        public static final class Builder {
+            private int maxPacketSize = 256 * 1024;
+            private int maxTopicLength = 256;
+            private int maxTopicDepth = 16;
+            private int maxClientIdLength = 128;
+            private int maxPasswordSize = 8 * 1024;
+            private int maxSubscriptionsPerSession = 64;
+            private int receiveMaximum = 32;
+            private int queueLength = 1000;
+            private int offlineQueueLength = 1000;
+            private OverflowPolicy overflowPolicy = OverflowPolicy.DROP_OLDEST;
+
+            private Builder() {
+            }
+
+            public Builder maxPacketSize(int v) {
+                maxPacketSize = v;
+                return this;
+            }
+
+            public Builder maxTopicLength(int v) {
+                maxTopicLength = v;
+                return this;
+            }
+
+            public Builder maxTopicDepth(int v) {
+                maxTopicDepth = v;
+                return this;
+            }
+
+            public Builder maxClientIdLength(int v) {
+                maxClientIdLength = v;
+                return this;
+            }
+
+            public Builder maxPasswordSize(int v) {
+                maxPasswordSize = v;
+                return this;
+            }
+
+            public Builder maxSubscriptionsPerSession(int v) {
+                maxSubscriptionsPerSession = v;
+                return this;
+            }
+
+            public Builder receiveMaximum(int v) {
+                receiveMaximum = v;
+                return this;
+            }
+
+            public Builder queueLength(int v) {
+                queueLength = v;
+                return this;
+            }
+
+            public Builder offlineQueueLength(int v) {
+                offlineQueueLength = v;
+                return this;
+            }
+
+            public Builder overflowPolicy(OverflowPolicy v) {
+                overflowPolicy = v;
+                return this;
+            }
+
+            /** The limits; throws {@link IllegalArgumentException} for one out of range. */
+            public Limits build() {
+                return new Limits(maxPacketSize, maxTopicLength, maxTopicDepth, maxClientIdLength, maxPasswordSize,
+                        maxSubscriptionsPerSession, receiveMaximum, queueLength, offlineQueueLength, overflowPolicy);
+            }
         }
     }
 
@@ -138,37 +216,118 @@ public record MqttSettings(
 
     /** Plain TCP on the given port only, default limits (tests and development). */
     public static MqttSettings plain(int port) {
-        return new MqttSettings("127.0.0.1", port, -1, null, -1, false, WEBSOCKET_PATH, Limits.defaults(),
-                Duration.ofHours(1), Duration.ofSeconds(2), new AbuseRule(100, AbuseRule.DEFAULT_WINDOW), Duration.ofSeconds(10),
-                DEFAULT_MAX_SESSIONS_PER_PRINCIPAL);
+        return builder().host("127.0.0.1").port(port).build();
+    }
+
+    /** A builder starting from the defaults: plain MQTT on 1883 of every address, no TLS, no WebSocket. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from these settings. */
+    public Builder toBuilder() {
+        return new Builder().host(host).port(port).tls(tlsPort, tls).webSocket(webSocketPort, webSocketTls)
+                .limits(limits).maxSessionExpiry(maxSessionExpiry).backpressureTimeout(backpressureTimeout)
+                .abuseRule(abuseRule).connectTimeout(connectTimeout).maxSessionsPerPrincipal(maxSessionsPerPrincipal);
     }
 
     public MqttSettings withLimits(Limits newLimits) {
-        return new MqttSettings(host, port, tlsPort, tls, webSocketPort, webSocketTls, webSocketPath, newLimits,
-                maxSessionExpiry, backpressureTimeout, abuseRule, connectTimeout,
-                maxSessionsPerPrincipal);
+        return toBuilder().limits(newLimits).build();
     }
 
     public MqttSettings withTls(int newTlsPort, Tls newTls) {
-        return new MqttSettings(host, port, newTlsPort, newTls, webSocketPort, webSocketTls, webSocketPath, limits,
-                maxSessionExpiry, backpressureTimeout, abuseRule, connectTimeout,
-                maxSessionsPerPrincipal);
+        return toBuilder().tls(newTlsPort, newTls).build();
     }
 
     public MqttSettings withWebSocket(int newPort, boolean secure) {
-        return new MqttSettings(host, port, tlsPort, tls, newPort, secure, webSocketPath, limits,
-                maxSessionExpiry, backpressureTimeout, abuseRule, connectTimeout,
-                maxSessionsPerPrincipal);
+        return toBuilder().webSocket(newPort, secure).build();
     }
 
     public MqttSettings withMaxSessionsPerPrincipal(int max) {
-        return new MqttSettings(host, port, tlsPort, tls, webSocketPort, webSocketTls, webSocketPath, limits,
-                maxSessionExpiry, backpressureTimeout, abuseRule, connectTimeout, max);
+        return toBuilder().maxSessionsPerPrincipal(max).build();
     }
 
     public MqttSettings withAbuseThreshold(int threshold) {
-        return new MqttSettings(host, port, tlsPort, tls, webSocketPort, webSocketTls, webSocketPath, limits,
-                maxSessionExpiry, backpressureTimeout, new AbuseRule(threshold, abuseRule.window()), connectTimeout,
-                maxSessionsPerPrincipal);
+        return toBuilder().abuseRule(new AbuseRule(threshold, abuseRule.window())).build();
+    }
+
+    /** Named settings, each starting at its default (see the record's parameters); not thread-safe. */
+    public static final class Builder {
+        private String host = "0.0.0.0";
+        private int port = 1883;
+        private int tlsPort = -1;
+        private Tls tls;
+        private int webSocketPort = -1;
+        private boolean webSocketTls;
+        private Limits limits = Limits.defaults();
+        private Duration maxSessionExpiry = Duration.ofHours(1);
+        private Duration backpressureTimeout = Duration.ofSeconds(2);
+        private AbuseRule abuseRule = new AbuseRule(100, AbuseRule.DEFAULT_WINDOW);
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private int maxSessionsPerPrincipal = DEFAULT_MAX_SESSIONS_PER_PRINCIPAL;
+
+        private Builder() {
+        }
+
+        public Builder host(String v) {
+            host = v;
+            return this;
+        }
+
+        /** Plain MQTT over TCP; 0 = ephemeral, -1 = off. */
+        public Builder port(int v) {
+            port = v;
+            return this;
+        }
+
+        /** MQTT over TLS with this material; port -1 = off. */
+        public Builder tls(int tlsPortOrOff, Tls material) {
+            tlsPort = tlsPortOrOff;
+            tls = material;
+            return this;
+        }
+
+        /** MQTT over WebSocket on {@value #WEBSOCKET_PATH} (wss with the TLS material when secure); -1 = off. */
+        public Builder webSocket(int portOrOff, boolean secure) {
+            webSocketPort = portOrOff;
+            webSocketTls = secure;
+            return this;
+        }
+
+        public Builder limits(Limits v) {
+            limits = v;
+            return this;
+        }
+
+        public Builder maxSessionExpiry(Duration v) {
+            maxSessionExpiry = v;
+            return this;
+        }
+
+        public Builder backpressureTimeout(Duration v) {
+            backpressureTimeout = v;
+            return this;
+        }
+
+        public Builder abuseRule(AbuseRule v) {
+            abuseRule = v;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration v) {
+            connectTimeout = v;
+            return this;
+        }
+
+        public Builder maxSessionsPerPrincipal(int v) {
+            maxSessionsPerPrincipal = v;
+            return this;
+        }
+
+        /** The settings; throws {@link IllegalArgumentException} for an inconsistent or out-of-range one. */
+        public MqttSettings build() {
+            return new MqttSettings(host, port, tlsPort, tls, webSocketPort, webSocketTls, WEBSOCKET_PATH, limits,
+                    maxSessionExpiry, backpressureTimeout, abuseRule, connectTimeout, maxSessionsPerPrincipal);
+        }
     }
 }

@@ -57,9 +57,10 @@ public final class MqttEdgeBenchServer {
     static MqttEdge start(Vertx vertx, SimpleMeterRegistry meters, int bindPort) throws Exception {
         RatePlan plan = new RatePlan("bench", 1_000_000, 1_000_000, 1L << 40, 1_000_000);
         // inflight window and online queue bound: -Dbench.window / -Dbench.queue (bench/mqtt-bench gives mosquitto the same)
-        MqttSettings.Limits limits = new MqttSettings.Limits(64 * 1024, 256, 16, 128, 8192, 16,
-                Integer.getInteger("bench.window", 100), Integer.getInteger("bench.queue", 10_000),
-                1000, OverflowPolicy.DROP_OLDEST);
+        MqttSettings.Limits limits = MqttSettings.Limits.builder().maxPacketSize(64 * 1024).maxPasswordSize(8192)
+                .maxSubscriptionsPerSession(16).receiveMaximum(Integer.getInteger("bench.window", 100))
+                .queueLength(Integer.getInteger("bench.queue", 10_000)).overflowPolicy(OverflowPolicy.DROP_OLDEST)
+                .build();
         MqttEdge edge = new MqttEdge(vertx, MqttSettings.plain(bindPort).withLimits(limits).withAbuseThreshold(1_000_000),
                 acceptAll(), l -> () -> { }, RevocationChecker.NONE,
                 new LocalRateLimits(new LocalRateLimits.Settings(1_000_000, 1_000_000, 1, 100_000, Duration.ofMinutes(5))),

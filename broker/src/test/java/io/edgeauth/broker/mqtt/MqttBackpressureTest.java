@@ -27,13 +27,12 @@ class MqttBackpressureTest {
     private static final int MESSAGES = 1000;
 
     private static MqttSettings settings() {
-        MqttSettings.Limits l = new MqttSettings.Limits(64 * 1024, 256, 16, 128, 8192, 16, WINDOW, QUEUE, 20,
-                OverflowPolicy.DROP_OLDEST);
-        MqttSettings base = MqttSettings.plain(0).withLimits(l);
-        return new MqttSettings(base.host(), 0, -1, null, -1, false, MqttSettings.WEBSOCKET_PATH, l,
-                Duration.ofMinutes(5), Duration.ofSeconds(60),
-                new MqttSettings.AbuseRule(1000, MqttSettings.AbuseRule.DEFAULT_WINDOW), Duration.ofSeconds(10),
-                MqttSettings.DEFAULT_MAX_SESSIONS_PER_PRINCIPAL);
+        MqttSettings.Limits l = MqttSettings.Limits.builder().maxPacketSize(64 * 1024).maxPasswordSize(8192)
+                .maxSubscriptionsPerSession(16).receiveMaximum(WINDOW).queueLength(QUEUE).offlineQueueLength(20)
+                .overflowPolicy(OverflowPolicy.DROP_OLDEST).build();
+        return MqttSettings.builder().host("127.0.0.1").port(0).limits(l).maxSessionExpiry(Duration.ofMinutes(5))
+                .backpressureTimeout(Duration.ofSeconds(60))
+                .abuseRule(new MqttSettings.AbuseRule(1000, MqttSettings.AbuseRule.DEFAULT_WINDOW)).build();
     }
 
     @Test

@@ -23,8 +23,10 @@ class MqttLimitsTest {
 
     @BeforeEach
     void start() throws Exception {
-        fx = new EdgeFixture(MqttSettings.plain(0).withLimits(new MqttSettings.Limits(1024, 40, 5, 64, 512, 8, 16, 100,
-                100, OverflowPolicy.DROP_OLDEST)));
+        fx = new EdgeFixture(MqttSettings.plain(0).withLimits(MqttSettings.Limits.builder().maxPacketSize(1024)
+                .maxTopicLength(40).maxTopicDepth(5).maxClientIdLength(64).maxPasswordSize(512)
+                .maxSubscriptionsPerSession(8).receiveMaximum(16).queueLength(100).offlineQueueLength(100)
+                .overflowPolicy(OverflowPolicy.DROP_OLDEST).build()));
     }
 
     @AfterEach

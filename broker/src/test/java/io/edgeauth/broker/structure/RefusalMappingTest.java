@@ -3,10 +3,7 @@ package io.edgeauth.broker.structure;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.base.DescribedPredicate;
-import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.domain.JavaFieldAccess;
-import com.tngtech.archunit.core.importer.ClassFileImporter;
-import com.tngtech.archunit.core.importer.ImportOption;
 import io.edgeauth.broker.http.HttpRefusals;
 import io.edgeauth.broker.mqtt.MqttReasons;
 import io.edgeauth.broker.refusal.TokenRejectedException;
@@ -16,7 +13,6 @@ import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
 import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
 import java.util.Set;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,16 +21,6 @@ import org.junit.jupiter.api.Test;
  * Protocol errors that are no refusal (a malformed packet, a taken-over session) stay where they are detected.
  */
 class RefusalMappingTest {
-    private static JavaClasses mainClasses;
-
-    @BeforeAll
-    static void importMainClasses() {
-        mainClasses = new ClassFileImporter()
-                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
-                .importPackages("io.edgeauth.broker");
-    }
-
     @Test
     void onlyMqttReasonsNamesMqttRefusalCodes() {
         Set<String> refusals = Set.of("NOT_AUTHORIZED", "QUOTA_EXCEEDED", "UNSPECIFIED_ERROR", "MAXIMUM_CONNECT_TIME",
@@ -45,7 +31,7 @@ class RefusalMappingTest {
                 .orShould().accessFieldWhere(constantOf(MqttDisconnectReasonCode.class, refusals))
                 .orShould().accessFieldWhere(refusedConnack())
                 .because("MQTT refusal codes are chosen in MqttReasons")
-                .check(mainClasses);
+                .check(MainClasses.get());
     }
 
     @Test
@@ -53,7 +39,7 @@ class RefusalMappingTest {
         noClasses().that().doNotHaveFullyQualifiedName("io.edgeauth.broker.coap.CoapCodes")
                 .should().accessFieldWhere(errorResponseCode())
                 .because("CoAP refusal codes are chosen in CoapCodes")
-                .check(mainClasses);
+                .check(MainClasses.get());
     }
 
     @Test
@@ -61,7 +47,7 @@ class RefusalMappingTest {
         noClasses().that().resideInAPackage("io.edgeauth.broker.http").and().doNotBelongToAnyOf(HttpRefusals.class)
                 .should().callMethod(TokenRejectedException.class, "reason")
                 .because("HTTP status and error for a refusal are chosen in HttpRefusals")
-                .check(mainClasses);
+                .check(MainClasses.get());
     }
 
     private static DescribedPredicate<JavaFieldAccess> constantOf(Class<?> owner, Set<String> names) {

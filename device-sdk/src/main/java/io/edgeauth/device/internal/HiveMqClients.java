@@ -1,11 +1,11 @@
 package io.edgeauth.device.internal;
 
+import com.hivemq.client.mqtt.MqttClientBuilderBase;
 import com.hivemq.client.mqtt.MqttClientExecutorConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
 import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3Client;
-import com.hivemq.client.mqtt.mqtt3.Mqtt3ClientBuilder;
 import com.hivemq.client.mqtt.mqtt3.lifecycle.Mqtt3ClientDisconnectedContext;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
@@ -43,33 +43,19 @@ public final class HiveMqClients {
     /** The transport over a new HiveMQ async client. */
     public static MqttTransport build(Options o) {
         if (o.mqtt5()) {
-            Mqtt5ClientBuilder cb = Mqtt5Client.builder().identifier(o.deviceId()).serverHost(o.host())
-                    .serverPort(o.port());
-            if (o.ssl() != null) {
-                cb.sslConfig(o.ssl());
-            }
-            if (o.executor() != null) {
-                cb.executorConfig(o.executor());
-            }
-            if (o.connected() != null) {
-                cb.addConnectedListener(ctx -> o.connected().run());
-            }
-            if (o.disconnected() != null) {
-                cb.addDisconnectedListener(ctx -> o.disconnected().accept(
-                        ctx.getSource() == MqttDisconnectSource.USER, ctx.getCause()));
-            }
+            Mqtt5ClientBuilder cb = common(Mqtt5Client.builder(), o);
             boolean enhanced = o.authMethod() != null;
             if (enhanced) {
                 cb.enhancedAuth(new TokenAuthMechanism(o.authMethod(), o.authData(), o.deviceId()));
             }
-            if (o.reconnect() != null) {
-                cb.automaticReconnect().initialDelay(1, TimeUnit.SECONDS).maxDelay(60, TimeUnit.SECONDS)
-                        .applyAutomaticReconnect();
-                cb.addDisconnectedListener(ctx -> refreshCredentials(ctx, o));
-            }
             return new Mqtt5Transport(cb.buildAsync(), o.deviceId(), enhanced);
         }
-        Mqtt3ClientBuilder cb = Mqtt3Client.builder().identifier(o.deviceId()).serverHost(o.host()).serverPort(o.port());
+        return new Mqtt3Transport(common(Mqtt3Client.builder(), o).buildAsync(), o.deviceId());
+    }
+
+    /** What both versions share: server, TLS, executor, listeners, automatic reconnects. */
+    private static <B extends MqttClientBuilderBase<B>> B common(B cb, Options o) {
+        cb.identifier(o.deviceId()).serverHost(o.host()).serverPort(o.port());
         if (o.ssl() != null) {
             cb.sslConfig(o.ssl());
         }
@@ -88,7 +74,7 @@ public final class HiveMqClients {
                     .applyAutomaticReconnect();
             cb.addDisconnectedListener(ctx -> refreshCredentials(ctx, o));
         }
-        return new Mqtt3Transport(cb.buildAsync(), o.deviceId());
+        return cb;
     }
 
     /** Before an automatic reconnect: the then-current token as the password, or no reconnect once stopped. */
