@@ -92,8 +92,11 @@ public final class BrokerTokenVerifier implements TokenVerifier {
 
     private DecodedToken decode(byte[] token) throws TokenRejectedException {
         if (NestedJwt.looksLikeJwe(token)) {
-            DecodedToken d = JwtDecoder.decode(encryption().openJwe(token), true);
-            return d.as(TokenFormat.JWE);
+            if (encryption == null) {
+                NestedJwt.parse(token); // five parts that are no JWE at all are malformed, not unsupported
+                throw notEnabled();
+            }
+            return JwtDecoder.decode(encryption.openJwe(token), true).as(TokenFormat.JWE);
         }
         if (JwtDecoder.looksLikeJwt(token)) {
             return JwtDecoder.decode(token, true);
@@ -101,16 +104,17 @@ public final class BrokerTokenVerifier implements TokenVerifier {
         int first = token[0] & 0xff;
         byte[] cbor = first >= 0x80 ? token : base64Cbor(token); // CBOR array or tag: a COSE message
         if (CoseEncrypt0.looksLikeEncrypt0(cbor)) {
-            return CwtDecoder.decode(encryption().openCose(cbor)).as(TokenFormat.CWT_ENCRYPTED);
+            if (encryption == null) {
+                CoseEncrypt0.decode(cbor);
+                throw notEnabled();
+            }
+            return CwtDecoder.decode(encryption.openCose(cbor)).as(TokenFormat.CWT_ENCRYPTED);
         }
         return CwtDecoder.decode(cbor);
     }
 
-    private TokenEncryption encryption() throws TokenRejectedException {
-        if (encryption == null) {
-            throw new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "encrypted tokens are not enabled");
-        }
-        return encryption;
+    private static TokenRejectedException notEnabled() {
+        return new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "encrypted tokens are not enabled");
     }
 
     private static byte[] base64Cbor(byte[] token) throws TokenRejectedException {
