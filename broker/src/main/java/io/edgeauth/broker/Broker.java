@@ -181,6 +181,7 @@ public final class Broker implements AutoCloseable {
                 .siwe(tokens.wallets())
                 .admin(adminCredential, registry, new DeviceValidator(config, clock), revocations, tokens::rotate, audit)
                 .bulkImport(new BulkImporter(new DeviceValidator(config, clock), registry, audit))
+                .tlsReload(this::reloadTls)
                 .fleetCas(tokens.fleetCas(), config.provisioning().templates().keySet(), t -> config.tenant(t) != null, audit)
                 .deviceClaims(adminCredential, registry, new ClaimCodes(store, clock), tokens.verifier(), revocations,
                         tokens::tenantOfIssuer, audit)
@@ -190,6 +191,18 @@ public final class Broker implements AutoCloseable {
         meters.gauge("edgeauth.crypto.native", List.of(io.micrometer.core.instrument.Tag.of("provider",
                 tokens.cryptoProvider())), tokens, t -> t.cryptoProvider().equals("JDK") ? 0 : 1);
         LOG.info("broker started: {}", String.join(", ", listenerSummary()));
+    }
+
+    /** Reads every TLS listener's key store, trust store and CRL again (POST /admin/tls/reload). */
+    private java.util.Map<String, io.edgeauth.broker.tls.TlsMaterial.Summary> reloadTls() {
+        java.util.Map<String, io.edgeauth.broker.tls.TlsMaterial.Summary> done = new java.util.LinkedHashMap<>();
+        if (mqtt != null && mqtt.tlsEnabled()) {
+            done.put("mqtt", mqtt.reloadTls());
+        }
+        if (done.isEmpty()) {
+            throw new IllegalStateException("no TLS listener with reloadable material is configured");
+        }
+        return done;
     }
 
     private Function<String, String> regionOfIssuer() {

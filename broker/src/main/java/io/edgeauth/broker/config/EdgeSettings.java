@@ -3,6 +3,8 @@ package io.edgeauth.broker.config;
 import io.edgeauth.broker.coap.CoapSettings;
 import io.edgeauth.broker.mqtt.MqttSettings;
 import io.edgeauth.broker.router.OverflowPolicy;
+import io.edgeauth.broker.tls.TlsMaterialException;
+import io.edgeauth.broker.tls.TrustAnchors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -33,7 +35,7 @@ public final class EdgeSettings {
         if (m.keyStore() != null) {
             MqttSettings.ClientAuth auth = MqttSettings.ClientAuth.valueOf(m.clientAuth().toUpperCase(Locale.ROOT));
             tls = new MqttSettings.Tls(m.keyStore(), m.keyStorePassword(), m.trustStore(), m.trustStorePassword(),
-                    m.trustStore() == null ? MqttSettings.ClientAuth.NONE : auth);
+                    m.trustStore() == null ? MqttSettings.ClientAuth.NONE : auth, m.crl());
         }
         // a CWT may arrive base64url-encoded in the password (vertx-mqtt decodes passwords as UTF-8)
         int maxPassword = config.tokens().maxTokenBytes() * 4 / 3 + 16;
@@ -59,11 +61,20 @@ public final class EdgeSettings {
             if (c.keyStore() != null) {
                 KeyMaterial km = load(c.keyStore(), c.keyStorePassword());
                 List<X509Certificate> anchors = c.trustStore() == null ? List.of()
-                        : load(c.trustStore(), c.trustStorePassword()).certificates();
+                        : trustAnchors("coap.trustStore", c.trustStore(), c.trustStorePassword());
                 s = s.withCertificates(km.key(), km.certificates(), anchors, c.rawPublicKeys());
             }
         }
         return s.withPorts(c.host(), c.port(), c.dtlsPort());
+    }
+
+    /** Refuses a trust store that reads as empty: DTLS would otherwise quietly stop asking for device certificates. */
+    private static List<X509Certificate> trustAnchors(String key, Path file, String password) {
+        try {
+            return TrustAnchors.load(key, file, password);
+        } catch (TlsMaterialException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
     }
 
     private static byte[] pskMaster(Path file, boolean createIfMissing) {

@@ -152,11 +152,18 @@ final class MqttConnection {
         endpoint.closeHandler(v -> onClose());
         endpoint.exceptionHandler(t -> LOG.debug("mqtt connection {}: {}", clientId, t.toString()));
         Certificate clientCert = clientCertificate();
+        String certificateRefusal = edge.clientCertificateRefusal(peerChain());
         transport = new TransportFacts(protocol, remoteAddress(), thumbprint(clientCert), endpoint.isSsl(), null, null,
                 clientCert == null ? null : KeyThumbprints.ofOrNull(clientCert.getPublicKey()));
         MqttProperties props = endpoint.connectProperties();
         reportedGeo = userProperty(props, "geo");
         String requestedId = endpoint.clientIdentifier();
+        if (certificateRefusal != null) {
+            // a session resumed from before a trust store or CRL reload skipped the handshake's check
+            refuseAtEdge(certificateRefusal, MqttReasons.connack(RejectionReason.Category.NOT_AUTHORIZED,
+                    endpoint.protocolVersion()));
+            return;
+        }
         if (requestedId != null && requestedId.length() > limits.maxClientIdLength()) {
             refuseAtEdge("client_id_too_long", MqttReasons.badClientId(endpoint.protocolVersion()));
             return;
@@ -1032,14 +1039,20 @@ final class MqttConnection {
 
     /** The verified TLS client certificate (leaf), or null. */
     private Certificate clientCertificate() {
+        Certificate[] chain = peerChain();
+        return chain.length == 0 ? null : chain[0];
+    }
+
+    /** The TLS client's certificate chain, leaf first; empty without TLS or client certificate. */
+    private Certificate[] peerChain() {
         if (!endpoint.isSsl()) {
-            return null;
+            return new Certificate[0];
         }
         try {
             Certificate[] chain = endpoint.sslSession().getPeerCertificates();
-            return chain == null || chain.length == 0 ? null : chain[0];
+            return chain == null ? new Certificate[0] : chain;
         } catch (SSLPeerUnverifiedException e) {
-            return null;
+            return new Certificate[0];
         }
     }
 
