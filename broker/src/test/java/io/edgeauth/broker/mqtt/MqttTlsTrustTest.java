@@ -18,15 +18,11 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.TrustManagerFactory;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.asn1.x509.KeyUsage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -72,8 +68,7 @@ class MqttTlsTrustTest {
     }
 
     private FleetPki.Issued server() throws Exception {
-        return serverCa.device("localhost", Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(1)),
-                KeyUsage.digitalSignature, KeyPurposeId.id_kp_serverAuth);
+        return TlsTestFiles.server(serverCa);
     }
 
     /** Writes {@code <name>.crt} and {@code <name>.key} for s_client. */

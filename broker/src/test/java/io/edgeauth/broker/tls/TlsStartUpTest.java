@@ -36,7 +36,7 @@ class TlsStartUpTest {
         TlsTestFiles.run(dir, new byte[0], List.of(OPENSSL.toString(), "pkcs12", "-export", "-nokeys", "-in", "ca.pem",
                 "-out", "trust.p12", "-passout", "pass:" + PASS));
         emptyReading = dir.resolve("trust.p12");
-        serverStore = TlsTestFiles.pkcs12(dir.resolve("server.p12"), ca.device("localhost"));
+        serverStore = TlsTestFiles.pkcs12(dir.resolve("server.p12"), TlsTestFiles.server(ca));
         Files.createDirectories(dir.resolve("data"));
     }
 

@@ -19,6 +19,12 @@ public final class TlsTestFiles {
     private TlsTestFiles() {
     }
 
+    /** A server certificate (CN=localhost, serverAuth) issued by {@code ca}. */
+    public static FleetPki.Issued server(FleetPki ca) throws Exception {
+        return ca.device("localhost", java.time.Instant.now().minusSeconds(3600), java.time.Instant.now().plusSeconds(86_400),
+                org.bouncycastle.asn1.x509.KeyUsage.digitalSignature, org.bouncycastle.asn1.x509.KeyPurposeId.id_kp_serverAuth);
+    }
+
     /** A PKCS#12 key store with one key entry: the key and its chain. */
     public static Path pkcs12(Path file, FleetPki.Issued keyAndCert, Certificate... rest) throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");
