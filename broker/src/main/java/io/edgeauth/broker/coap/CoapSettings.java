@@ -1,6 +1,7 @@
 package io.edgeauth.broker.coap;
 
 import java.security.PrivateKey;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
@@ -30,6 +31,8 @@ import java.util.Objects;
  * @param maxPayloadBytes      largest request body, also across block-wise transfer (Block1)
  * @param maxTokenBytes        largest token accepted at {@code /authz-info}; checked before any parsing
  * @param sweepInterval        how often Observe relations are checked for expired sessions
+ * @param revocationLists      CRLs of the trust anchors' CAs: a device certificate they list is refused in the
+ *                             handshake (alert certificate_revoked); empty = none
  */
 public record CoapSettings(
         String host,
@@ -50,7 +53,8 @@ public record CoapSettings(
         int maxSessions,
         int maxPayloadBytes,
         int maxTokenBytes,
-        Duration sweepInterval) {
+        Duration sweepInterval,
+        List<X509CRL> revocationLists) {
 
     /**
      * Duplicate detection of CON/NON requests (RFC 7252 §4.5).
@@ -96,6 +100,7 @@ public record CoapSettings(
         pskMasterSecret = pskMasterSecret == null ? null : pskMasterSecret.clone();
         trustAnchors = trustAnchors == null ? List.of() : List.copyOf(trustAnchors);
         serverChain = serverChain == null ? List.of() : List.copyOf(serverChain);
+        revocationLists = revocationLists == null ? List.of() : List.copyOf(revocationLists);
         deduplicator = deduplicator == null ? Deduplicator.PEERS_MARK_AND_SWEEP : deduplicator;
         sweepInterval = sweepInterval == null ? Duration.ofMillis(500) : sweepInterval;
         dedupLifetime = dedupLifetime == null ? DEFAULT_DEDUP_LIFETIME : dedupLifetime;
@@ -118,6 +123,9 @@ public record CoapSettings(
         if (!trustAnchors.isEmpty() && serverKey == null) {
             throw new IllegalArgumentException("X.509 client authentication needs a server key and certificate");
         }
+        if (!revocationLists.isEmpty() && trustAnchors.isEmpty()) {
+            throw new IllegalArgumentException("revocation lists need the trust anchors of their CAs");
+        }
         if (dtlsPort >= 0 && pskMasterSecret == null && serverKey == null) {
             throw new IllegalArgumentException("DTLS needs a PSK master secret or a server key");
         }
@@ -136,7 +144,7 @@ public record CoapSettings(
     public static CoapSettings defaults() {
         return new CoapSettings("127.0.0.1", 0, -1, null, List.of(), null, List.of(), false, 6,
                 Deduplicator.PEERS_MARK_AND_SWEEP, 4, DEFAULT_DEDUP_LIFETIME, 0, 0, 150_000, 1_000_000, 64 * 1024, 4096,
-                Duration.ofMillis(500));
+                Duration.ofMillis(500), List.of());
     }
 
     @Override
@@ -147,13 +155,13 @@ public record CoapSettings(
     public CoapSettings withPorts(String newHost, int newPort, int newDtlsPort) {
         return new CoapSettings(newHost, newPort, newDtlsPort, pskMasterSecret, trustAnchors, serverKey, serverChain,
                 rawPublicKeys, connectionIdLength, deduplicator, dedupMessagesPerPeer, dedupLifetime, receiveBufferSize,
-                sendBufferSize, connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval);
+                sendBufferSize, connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval, revocationLists);
     }
 
     public CoapSettings withPsk(byte[] masterSecret) {
         return new CoapSettings(host, port, dtlsPort, masterSecret, trustAnchors, serverKey, serverChain,
                 rawPublicKeys, connectionIdLength, deduplicator, dedupMessagesPerPeer, dedupLifetime, receiveBufferSize,
-                sendBufferSize, connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval);
+                sendBufferSize, connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval, revocationLists);
     }
 
     /** Server identity and client trust for certificate handshakes. */
@@ -161,38 +169,45 @@ public record CoapSettings(
                                          boolean rpk) {
         return new CoapSettings(host, port, dtlsPort, pskMasterSecret, anchors, key, chain, rpk, connectionIdLength,
                 deduplicator, dedupMessagesPerPeer, dedupLifetime, receiveBufferSize, sendBufferSize,
-                connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval);
+                connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval, revocationLists);
+    }
+
+    /** Device certificates these CRLs list are refused in the DTLS handshake. */
+    public CoapSettings withRevocationLists(List<X509CRL> crls) {
+        return new CoapSettings(host, port, dtlsPort, pskMasterSecret, trustAnchors, serverKey, serverChain,
+                rawPublicKeys, connectionIdLength, deduplicator, dedupMessagesPerPeer, dedupLifetime, receiveBufferSize,
+                sendBufferSize, connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval, crls);
     }
 
     public CoapSettings withDeduplicator(Deduplicator mode, int perPeer) {
         return new CoapSettings(host, port, dtlsPort, pskMasterSecret, trustAnchors, serverKey, serverChain,
                 rawPublicKeys, connectionIdLength, mode, perPeer, dedupLifetime, receiveBufferSize, sendBufferSize,
-                connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval);
+                connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval, revocationLists);
     }
 
     /** The duplicate-detection window ({@link #DEFAULT_DEDUP_LIFETIME}); at least {@link #MIN_DEDUP_LIFETIME}. */
     public CoapSettings withDedupLifetime(Duration lifetime) {
         return new CoapSettings(host, port, dtlsPort, pskMasterSecret, trustAnchors, serverKey, serverChain,
                 rawPublicKeys, connectionIdLength, deduplicator, dedupMessagesPerPeer, lifetime, receiveBufferSize,
-                sendBufferSize, connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval);
+                sendBufferSize, connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval, revocationLists);
     }
 
     public CoapSettings withLimits(int newMaxSessions, int newMaxPayload, int newMaxToken) {
         return new CoapSettings(host, port, dtlsPort, pskMasterSecret, trustAnchors, serverKey, serverChain,
                 rawPublicKeys, connectionIdLength, deduplicator, dedupMessagesPerPeer, dedupLifetime, receiveBufferSize,
-                sendBufferSize, connectionStoreSize, newMaxSessions, newMaxPayload, newMaxToken, sweepInterval);
+                sendBufferSize, connectionStoreSize, newMaxSessions, newMaxPayload, newMaxToken, sweepInterval, revocationLists);
     }
 
     public CoapSettings withSockets(int rcvBuf, int sndBuf, int connections, int cidLength) {
         return new CoapSettings(host, port, dtlsPort, pskMasterSecret, trustAnchors, serverKey, serverChain,
                 rawPublicKeys, cidLength, deduplicator, dedupMessagesPerPeer, dedupLifetime, rcvBuf, sndBuf,
-                connections, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval);
+                connections, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval, revocationLists);
     }
 
     @Override
     public String toString() { // never print the master secret or the private key
         return "CoapSettings{host=" + host + ", port=" + port + ", dtlsPort=" + dtlsPort
-                + ", psk=" + (pskMasterSecret != null) + ", trustAnchors=" + trustAnchors.size()
+                + ", psk=" + (pskMasterSecret != null) + ", trustAnchors=" + trustAnchors.size() + ", crls=" + revocationLists.size()
                 + ", serverKey=" + (serverKey != null) + ", rpk=" + rawPublicKeys + ", cid=" + connectionIdLength
                 + ", dedup=" + deduplicator + "/" + dedupMessagesPerPeer + "/" + dedupLifetime.toSeconds() + "s"
                 + ", rcvBuf=" + receiveBufferSize

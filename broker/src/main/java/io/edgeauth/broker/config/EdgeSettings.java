@@ -3,6 +3,7 @@ package io.edgeauth.broker.config;
 import io.edgeauth.broker.coap.CoapSettings;
 import io.edgeauth.broker.mqtt.MqttSettings;
 import io.edgeauth.broker.router.OverflowPolicy;
+import io.edgeauth.broker.tls.RevocationLists;
 import io.edgeauth.broker.tls.TlsMaterialException;
 import io.edgeauth.broker.tls.TrustAnchors;
 import java.io.IOException;
@@ -63,6 +64,13 @@ public final class EdgeSettings {
                 List<X509Certificate> anchors = c.trustStore() == null ? List.of()
                         : trustAnchors("coap.trustStore", c.trustStore(), c.trustStorePassword());
                 s = s.withCertificates(km.key(), km.certificates(), anchors, c.rawPublicKeys());
+                if (c.crl() != null) {
+                    try {
+                        s = s.withRevocationLists(RevocationLists.load("coap.crl", c.crl(), anchors));
+                    } catch (TlsMaterialException e) {
+                        throw new ConfigException(e.getMessage(), e);
+                    }
+                }
             }
         }
         return s.withPorts(c.host(), c.port(), c.dtlsPort());
