@@ -181,7 +181,7 @@ public final class Broker implements AutoCloseable {
                 .siwe(tokens.wallets())
                 .admin(adminCredential, registry, new DeviceValidator(config, clock), revocations, tokens::rotate, audit)
                 .bulkImport(new BulkImporter(new DeviceValidator(config, clock), registry, audit))
-                .tlsReload(this::reloadTls)
+                .tlsReload(() -> reloadTls(audit))
                 .fleetCas(tokens.fleetCas(), config.provisioning().templates().keySet(), t -> config.tenant(t) != null, audit)
                 .deviceClaims(adminCredential, registry, new ClaimCodes(store, clock), tokens.verifier(), revocations,
                         tokens::tenantOfIssuer, audit)
@@ -194,10 +194,25 @@ public final class Broker implements AutoCloseable {
     }
 
     /** Reads every TLS listener's key store, trust store and CRL again (POST /admin/tls/reload). */
-    private java.util.Map<String, io.edgeauth.broker.tls.TlsMaterial.Summary> reloadTls() {
+    private java.util.Map<String, io.edgeauth.broker.tls.TlsMaterial.Summary> reloadTls(AuditLog audit) {
         java.util.Map<String, io.edgeauth.broker.tls.TlsMaterial.Summary> done = new java.util.LinkedHashMap<>();
         if (mqtt != null && mqtt.tlsEnabled()) {
             done.put("mqtt", mqtt.reloadTls());
+        }
+        if (coap != null && coap.dtlsPort() >= 0 && config.coap().keyStore() != null && config.coap().trustStore() != null) {
+            EdgeSettings.DeviceTrustFiles trust;
+            try {
+                trust = EdgeSettings.coapDeviceTrust(config);
+            } catch (io.edgeauth.broker.tls.TlsMaterialException e) {
+                audit.record("tls.reloaded", "refused", java.util.Map.of("listener", "coaps", "reason", e.getMessage()));
+                throw e;
+            }
+            int revoked = coap.reloadDeviceTrust(trust.anchors(), trust.crls());
+            audit.record("tls.reloaded", "ok", java.util.Map.of("listener", "coaps", "trustAnchors", trust.anchors().size(),
+                    "revokedEntries", revoked));
+            // the DTLS server certificate is read at start-up only: no server fields
+            done.put("coaps", new io.edgeauth.broker.tls.TlsMaterial.Summary(null, null, null, trust.anchors().size(),
+                    revoked, null));
         }
         if (done.isEmpty()) {
             throw new IllegalStateException("no TLS listener with reloadable material is configured");

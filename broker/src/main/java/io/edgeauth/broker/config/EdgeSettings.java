@@ -16,6 +16,7 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,28 +62,35 @@ public final class EdgeSettings {
                     : dataDir.resolve(PSK_MASTER_FILE), c.pskMasterSecretFile() == null));
             if (c.keyStore() != null) {
                 KeyMaterial km = load(c.keyStore(), c.keyStorePassword());
-                List<X509Certificate> anchors = c.trustStore() == null ? List.of()
-                        : trustAnchors("coap.trustStore", c.trustStore(), c.trustStorePassword());
-                s = s.withCertificates(km.key(), km.certificates(), anchors, c.rawPublicKeys());
-                if (c.crl() != null) {
-                    try {
-                        s = s.withRevocationLists(RevocationLists.load("coap.crl", c.crl(), anchors));
-                    } catch (TlsMaterialException e) {
-                        throw new ConfigException(e.getMessage(), e);
-                    }
+                DeviceTrustFiles trust;
+                try {
+                    trust = coapDeviceTrust(config);
+                } catch (TlsMaterialException e) {
+                    throw new ConfigException(e.getMessage(), e);
                 }
+                s = s.withCertificates(km.key(), km.certificates(), trust.anchors(), c.rawPublicKeys())
+                        .withRevocationLists(trust.crls());
             }
         }
         return s.withPorts(c.host(), c.port(), c.dtlsPort());
     }
 
-    /** Refuses a trust store that reads as empty: DTLS would otherwise quietly stop asking for device certificates. */
-    private static List<X509Certificate> trustAnchors(String key, Path file, String password) {
-        try {
-            return TrustAnchors.load(key, file, password);
-        } catch (TlsMaterialException e) {
-            throw new ConfigException(e.getMessage(), e);
+    /** Device CA certificates and the CRLs of their revoked certificates, as read from the files now. */
+    public record DeviceTrustFiles(List<X509Certificate> anchors, List<X509CRL> crls) { }
+
+    /**
+     * Reads {@code coap.trustStore} and {@code coap.crl} (at start-up and for a reload). A trust store that reads as
+     * empty is refused: DTLS would otherwise quietly stop asking for device certificates.
+     *
+     * @throws TlsMaterialException naming the key and the file
+     */
+    public static DeviceTrustFiles coapDeviceTrust(BrokerConfig config) {
+        BrokerConfig.Coap c = config.coap();
+        if (c.trustStore() == null) {
+            return new DeviceTrustFiles(List.of(), List.of());
         }
+        List<X509Certificate> anchors = TrustAnchors.load("coap.trustStore", c.trustStore(), c.trustStorePassword());
+        return new DeviceTrustFiles(anchors, c.crl() == null ? List.of() : RevocationLists.load("coap.crl", c.crl(), anchors));
     }
 
     private static byte[] pskMaster(Path file, boolean createIfMissing) {

@@ -10,7 +10,7 @@ import java.util.function.Supplier;
 
 /**
  * {@code POST /admin/tls/reload} (behind the admin check of {@link AdminApi}): reads the TLS listeners' key store,
- * trust store and CRL again. 200 with what each listener serves now; 422 {@code invalid_tls_material} when a file
+ * trust store and CRL again (DTLS: trust store and CRL). 200 with what each listener serves now; 422 {@code invalid_tls_material} when a file
  * is unusable (that listener keeps its material); 409 when no listener has TLS material.
  */
 final class TlsAdminApi {
@@ -40,9 +40,11 @@ final class TlsAdminApi {
         }
         JsonObject listeners = new JsonObject();
         done.forEach((name, s) -> {
-            JsonObject o = new JsonObject().put("serverSubject", s.serverSubject()).put("serverSerial", s.serverSerial())
-                    .put("serverSha256", s.serverSha256()).put("trustAnchors", s.trustAnchors())
-                    .put("revokedEntries", s.revokedEntries());
+            JsonObject o = new JsonObject().put("trustAnchors", s.trustAnchors()).put("revokedEntries", s.revokedEntries());
+            if (s.serverSha256() != null) { // a listener whose server certificate is reloaded too
+                o.put("serverSubject", s.serverSubject()).put("serverSerial", s.serverSerial())
+                        .put("serverSha256", s.serverSha256());
+            }
             if (s.crlNextUpdate() != null) {
                 o.put("crlNextUpdate", s.crlNextUpdate().toString());
             }

@@ -81,6 +81,32 @@ class DtlsPostureTest {
     }
 
     @Test
+    void aReloadTrustsANewDeviceCaAndRevokesForNewHandshakesOnly() throws Exception {
+        FleetPki fleet = new FleetPki("second fleet CA");
+        FleetPki.Issued newcomer = fleet.device("x509dev");
+        try (EdgeFixture f = new EdgeFixture(dir)) {
+            TestPki.Issued old = f.pki.client("x509dev");
+            CoapClient before = f.x509Client(old, "/authz-info");
+            assertThat(get(before)).isNotNull();
+            CoapClient early = f.x509Client(new TestPki.Issued(newcomer.keys(), newcomer.cert()), "/authz-info");
+            early.setTimeout(5_000L);
+            assertThat(get(early)).as("CA not trusted yet").isNull();
+
+            FleetPki.Issued revoked = fleet.device("x509dev");
+            int listed = f.edge.reloadDeviceTrust(List.of(f.pki.ca.cert(), fleet.caCertificate()),
+                    List.of(fleet.crl(revoked.cert())));
+            assertThat(listed).isEqualTo(1);
+            assertThat(get(f.x509Client(new TestPki.Issued(newcomer.keys(), newcomer.cert()), "/authz-info"))).isNotNull();
+            CoapClient refused = f.x509Client(new TestPki.Issued(revoked.keys(), revoked.cert()), "/authz-info");
+            refused.setTimeout(5_000L);
+            assertThat(get(refused)).as("revoked by the reload").isNull();
+            assertThat(get(before)).as("a DTLS session from before the reload").isNotNull();
+            assertThatThrownBy(() -> f.edge.reloadDeviceTrust(List.of(), List.of()))
+                    .isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
     void aCrlNeedsTheTrustAnchorsOfItsCa() throws Exception {
         FleetPki fleet = new FleetPki("fleet CA");
         assertThatThrownBy(() -> CoapSettings.defaults().withRevocationLists(List.of(fleet.crl())))

@@ -19,22 +19,41 @@ import org.eclipse.californium.scandium.dtls.x509.NewAdvancedCertificateVerifier
 import org.eclipse.californium.scandium.util.ServerNames;
 
 /**
- * Scandium's certificate check plus revocation: the delegate (trust anchors, raw public keys) decides first, then a
- * device certificate chain that one of the CRLs lists is refused with alert {@code certificate_revoked}. Scandium's
- * own verifier has no CRL support. Answers synchronously, like the delegate. Thread-safe.
+ * Scandium's certificate check plus revocation, replaceable at run time: the delegate (trust anchors, raw public
+ * keys) decides first, then a device certificate chain that one of the CRLs lists is refused with alert
+ * {@code certificate_revoked} (Scandium's own verifier has no CRL support). {@link #swap} puts new trust and CRLs in
+ * force for the next handshake; established DTLS sessions are kept. Answers synchronously, like the delegate.
+ * Thread-safe.
  */
-final class RevocationCheckingVerifier implements NewAdvancedCertificateVerifier {
-    private final NewAdvancedCertificateVerifier delegate;
-    private final List<X509CRL> crls;
+final class ReloadableCertificateVerifier implements NewAdvancedCertificateVerifier {
+    private record State(NewAdvancedCertificateVerifier delegate, List<X509CRL> crls) {
+    }
 
-    RevocationCheckingVerifier(NewAdvancedCertificateVerifier delegate, List<X509CRL> crls) {
-        this.delegate = Objects.requireNonNull(delegate, "delegate");
-        this.crls = List.copyOf(crls);
+    private volatile State state;
+    private volatile HandshakeResultHandler resultHandler;
+
+    ReloadableCertificateVerifier(NewAdvancedCertificateVerifier delegate, List<X509CRL> crls) {
+        this.state = new State(Objects.requireNonNull(delegate, "delegate"), List.copyOf(crls));
+    }
+
+    /** The next handshakes are checked by {@code delegate} and {@code crls}; it must support the same certificate types. */
+    synchronized void swap(NewAdvancedCertificateVerifier delegate, List<X509CRL> crls) {
+        if (!delegate.getSupportedCertificateTypes().equals(state.delegate().getSupportedCertificateTypes())) {
+            throw new IllegalArgumentException("a reload cannot change the certificate types (X.509, raw public keys)");
+        }
+        if (resultHandler != null) {
+            delegate.setResultHandler(resultHandler);
+        }
+        state = new State(delegate, List.copyOf(crls));
+    }
+
+    int revokedEntries() {
+        return state.crls().stream().mapToInt(c -> c.getRevokedCertificates() == null ? 0 : c.getRevokedCertificates().size()).sum();
     }
 
     @Override
     public List<CertificateType> getSupportedCertificateTypes() {
-        return delegate.getSupportedCertificateTypes();
+        return state.delegate().getSupportedCertificateTypes();
     }
 
     @Override
@@ -42,7 +61,8 @@ final class RevocationCheckingVerifier implements NewAdvancedCertificateVerifier
                                                            InetSocketAddress remotePeer, boolean clientUsage,
                                                            boolean verifySubject, boolean truncateCertificatePath,
                                                            CertificateMessage message) {
-        CertificateVerificationResult result = delegate.verifyCertificate(cid, serverName, remotePeer, clientUsage,
+        State current = state;
+        CertificateVerificationResult result = current.delegate().verifyCertificate(cid, serverName, remotePeer, clientUsage,
                 verifySubject, truncateCertificatePath, message);
         if (result == null || result.getException() != null) {
             return result;
@@ -52,7 +72,7 @@ final class RevocationCheckingVerifier implements NewAdvancedCertificateVerifier
             return result; // a raw public key: bound to a device by the token's cnf, not by a CA
         }
         for (Certificate c : presented.getCertificates()) {
-            if (c instanceof X509Certificate cert && revoked(cert)) {
+            if (c instanceof X509Certificate cert && revoked(current.crls(), cert)) {
                 String why = "certificate serial " + cert.getSerialNumber().toString(16) + " of "
                         + cert.getSubjectX500Principal().getName() + " is revoked";
                 return new CertificateVerificationResult(cid, new HandshakeException(why,
@@ -63,7 +83,7 @@ final class RevocationCheckingVerifier implements NewAdvancedCertificateVerifier
         return result;
     }
 
-    private boolean revoked(X509Certificate cert) {
+    private static boolean revoked(List<X509CRL> crls, X509Certificate cert) {
         for (X509CRL crl : crls) {
             if (crl.getIssuerX500Principal().equals(cert.getIssuerX500Principal()) && crl.isRevoked(cert)) {
                 return true;
@@ -74,11 +94,12 @@ final class RevocationCheckingVerifier implements NewAdvancedCertificateVerifier
 
     @Override
     public List<X500Principal> getAcceptedIssuers() {
-        return delegate.getAcceptedIssuers();
+        return state.delegate().getAcceptedIssuers();
     }
 
     @Override
-    public void setResultHandler(HandshakeResultHandler resultHandler) {
-        delegate.setResultHandler(resultHandler);
+    public synchronized void setResultHandler(HandshakeResultHandler resultHandler) {
+        this.resultHandler = resultHandler;
+        state.delegate().setResultHandler(resultHandler);
     }
 }
