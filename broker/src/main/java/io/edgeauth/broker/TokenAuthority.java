@@ -13,6 +13,7 @@ import io.edgeauth.broker.keys.KeyVault;
 import io.edgeauth.broker.keys.SharedSecret;
 import io.edgeauth.broker.keys.SigningKeyStore;
 import io.edgeauth.broker.keys.TenantKeySettings;
+import io.edgeauth.broker.keys.TokenEncryptionKeys;
 import io.edgeauth.broker.keys.TrustedIssuerSettings;
 import io.edgeauth.broker.keys.TrustedIssuers;
 import io.edgeauth.broker.oauth.DeviceTokenService;
@@ -30,6 +31,7 @@ import io.edgeauth.broker.token.BrokerTokenVerifier;
 import io.edgeauth.broker.token.CachingTokenVerifier;
 import io.edgeauth.broker.token.ClientAssertionVerifier;
 import io.edgeauth.broker.token.IssuedToken;
+import io.edgeauth.broker.token.TokenEncryption;
 import io.edgeauth.broker.token.TokenFormat;
 import io.edgeauth.broker.token.TokenIssuer;
 import io.edgeauth.broker.token.TokenPolicy;
@@ -100,10 +102,13 @@ final class TokenAuthority implements AutoCloseable {
         TokenPolicy policy = TokenPolicy.builder().audiences(audiences).maxLifetime(t.maxLifetime())
                 .leeway(t.clockLeeway()).maxTokenBytes(t.maxTokenBytes()).build();
         KeyResolver verificationKeys = KeyResolver.chain(keys, trusted);
-        verifier = new CachingTokenVerifier(new BrokerTokenVerifier(verificationKeys, policy, signatures, clock),
-                verificationKeys, 100_000L, policy.leeway(), clock);
+        TokenEncryption encryption = new TokenEncryption(TokenEncryptionKeys.open(keyVault, keys.tenantIds()),
+                config.tenants().stream().filter(BrokerConfig.Tenant::encryptTokens).map(BrokerConfig.Tenant::id)
+                        .collect(Collectors.toSet()), crypto);
+        verifier = new CachingTokenVerifier(new BrokerTokenVerifier(verificationKeys, policy, signatures, clock,
+                encryption), verificationKeys, 100_000L, policy.leeway(), clock);
         // the issuer caps lifetimes at the configured default; verification accepts up to the maximum
-        TokenIssuer issuer = new TokenIssuer(keys, signatures, t.defaultLifetime(), clock);
+        TokenIssuer issuer = new TokenIssuer(keys, signatures, t.defaultLifetime(), clock, encryption);
 
         tenantByIssuer = new HashMap<>();
         Map<String, String> ours = new HashMap<>();
@@ -232,7 +237,7 @@ final class TokenAuthority implements AutoCloseable {
                                 format, request.scope(), "coap")
                         : enrollment.issue(new String(request.clientAssertion(), StandardCharsets.US_ASCII),
                                 format, request.scope(), "coap");
-                byte[] bytes = format == TokenFormat.CWT ? token.bytes() : token.asText().getBytes(StandardCharsets.US_ASCII);
+                byte[] bytes = format.cbor() ? token.bytes() : token.asText().getBytes(StandardCharsets.US_ASCII);
                 return CompletableFuture.completedFuture(new CoapTokenIssuer.Issued(bytes, token.expiresInSeconds(),
                         token.scope().isEmpty() ? null : String.join(" ", token.scope())));
             } catch (TokenRejectedException e) {

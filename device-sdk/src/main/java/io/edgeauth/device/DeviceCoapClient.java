@@ -138,7 +138,7 @@ public final class DeviceCoapClient implements AutoCloseable {
     public CompletableFuture<Void> uploadToken(AccessToken token) {
         Request r = Request.newPost();
         r.setURI(base + "/" + AUTHZ_INFO);
-        if (token.format() == TokenFormat.CWT) {
+        if (token.format().cbor()) {
             r.setPayload(token.bytes());
             r.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_CWT);
         } else {

@@ -158,8 +158,8 @@ final class OAuthApi {
                 .put("access_token", token.asText())
                 .put("token_type", "Bearer")
                 .put("expires_in", token.expiresInSeconds());
-        if (token.format() == TokenFormat.CWT) {
-            o.put("token_format", "cwt");
+        if (token.format() != TokenFormat.JWT) {
+            o.put("token_format", token.format().parameter());
         }
         if (!token.scope().isEmpty() || requested != null && !requested.isBlank()) {
             o.put("scope", String.join(" ", token.scope()));
@@ -221,7 +221,7 @@ final class OAuthApi {
             putIfPresent(cnf, "jkt", t.cnf().jkt());
             o.put("cnf", cnf);
         }
-        o.put("token_format", t.format().name().toLowerCase());
+        o.put("token_format", t.format().parameter());
         HttpErrors.json(ctx, 200, o);
     }
 
