@@ -102,17 +102,12 @@ class JdkEngineAlertsTest {
 
     /** One engine's turn: run tasks, read what the peer sent, write what it has to send. */
     private static void step(SSLEngine e, ByteBuffer empty, ByteBuffer out, ByteBuffer in, ByteBuffer sink) throws SSLException {
-        Runnable task;
-        while ((task = e.getDelegatedTask()) != null) {
-            task.run();
-        }
+        runTasks(e);
         in.flip();
         while (in.hasRemaining()) {
             int before = in.remaining();
             e.unwrap(in, sink);
-            while ((task = e.getDelegatedTask()) != null) {
-                task.run();
-            }
+            runTasks(e);
             if (in.remaining() == before) {
                 break;
             }
@@ -122,12 +117,16 @@ class JdkEngineAlertsTest {
         for (int i = 0; i < 8 && !e.isOutboundDone(); i++) {
             int before = out.position();
             e.wrap(empty, out);
-            while ((task = e.getDelegatedTask()) != null) {
-                task.run();
-            }
+            runTasks(e);
             if (out.position() == before) {
                 break;
             }
+        }
+    }
+
+    private static void runTasks(SSLEngine e) {
+        for (Runnable task = e.getDelegatedTask(); task != null; task = e.getDelegatedTask()) {
+            task.run();
         }
     }
 
