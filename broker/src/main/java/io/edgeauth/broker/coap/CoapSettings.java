@@ -1,6 +1,7 @@
 package io.edgeauth.broker.coap;
 
 import java.security.PrivateKey;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
@@ -36,6 +37,8 @@ import java.util.Objects;
  *                             binding, so no principal fills {@code maxSessions} with its own
  * @param maxObservationsPerPrincipal Observe relations one principal may hold at once; one more is refused
  *                             with 4.29
+ * @param revocationLists      CRLs of the trust anchors' CAs: a device certificate they list is refused in the
+ *                             handshake (alert certificate_revoked); empty = none
  */
 public record CoapSettings(
         String host,
@@ -58,7 +61,8 @@ public record CoapSettings(
         int maxTokenBytes,
         Duration sweepInterval,
         int maxPeersPerPrincipal,
-        int maxObservationsPerPrincipal) {
+        int maxObservationsPerPrincipal,
+        List<X509CRL> revocationLists) {
 
     /**
      * Duplicate detection of CON/NON requests (RFC 7252 §4.5).
@@ -109,6 +113,10 @@ public record CoapSettings(
         pskMasterSecret = pskMasterSecret == null ? null : pskMasterSecret.clone();
         trustAnchors = trustAnchors == null ? List.of() : List.copyOf(trustAnchors);
         serverChain = serverChain == null ? List.of() : List.copyOf(serverChain);
+        revocationLists = revocationLists == null ? List.of() : List.copyOf(revocationLists);
+        if (!revocationLists.isEmpty() && trustAnchors.isEmpty()) {
+            throw new IllegalArgumentException("revocation lists need the trust anchors of their CAs");
+        }
         deduplicator = deduplicator == null ? Deduplicator.PEERS_MARK_AND_SWEEP : deduplicator;
         sweepInterval = sweepInterval == null ? Duration.ofMillis(500) : sweepInterval;
         dedupLifetime = dedupLifetime == null ? DEFAULT_DEDUP_LIFETIME : dedupLifetime;
@@ -167,7 +175,13 @@ public record CoapSettings(
                 .receiveBufferSize(receiveBufferSize).sendBufferSize(sendBufferSize)
                 .connectionStoreSize(connectionStoreSize).maxSessions(maxSessions).maxPayloadBytes(maxPayloadBytes)
                 .maxTokenBytes(maxTokenBytes).sweepInterval(sweepInterval)
-                .maxPeersPerPrincipal(maxPeersPerPrincipal).maxObservationsPerPrincipal(maxObservationsPerPrincipal);
+                .maxPeersPerPrincipal(maxPeersPerPrincipal).maxObservationsPerPrincipal(maxObservationsPerPrincipal)
+                .revocationLists(revocationLists);
+    }
+
+    /** Device certificates these CRLs list are refused in the DTLS handshake. */
+    public CoapSettings withRevocationLists(List<X509CRL> crls) {
+        return toBuilder().revocationLists(crls).build();
     }
 
     @Override
@@ -236,6 +250,7 @@ public record CoapSettings(
         private Duration sweepInterval = Duration.ofMillis(500);
         private int maxPeersPerPrincipal = DEFAULT_MAX_PEERS_PER_PRINCIPAL;
         private int maxObservationsPerPrincipal = DEFAULT_MAX_OBSERVATIONS_PER_PRINCIPAL;
+        private List<X509CRL> revocationLists = List.of();
 
         private Builder() {
         }
@@ -345,19 +360,24 @@ public record CoapSettings(
             return this;
         }
 
+        public Builder revocationLists(List<X509CRL> v) {
+            revocationLists = v;
+            return this;
+        }
+
         /** The settings; throws {@link IllegalArgumentException} for an inconsistent or out-of-range one. */
         public CoapSettings build() {
             return new CoapSettings(host, port, dtlsPort, pskMasterSecret, trustAnchors, serverKey, serverChain,
                     rawPublicKeys, connectionIdLength, deduplicator, dedupMessagesPerPeer, dedupLifetime,
                     receiveBufferSize, sendBufferSize, connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval,
-                    maxPeersPerPrincipal, maxObservationsPerPrincipal);
+                    maxPeersPerPrincipal, maxObservationsPerPrincipal, revocationLists);
         }
     }
 
     @Override
     public String toString() { // never print the master secret or the private key
         return "CoapSettings{host=" + host + ", port=" + port + ", dtlsPort=" + dtlsPort
-                + ", psk=" + (pskMasterSecret != null) + ", trustAnchors=" + trustAnchors.size()
+                + ", psk=" + (pskMasterSecret != null) + ", trustAnchors=" + trustAnchors.size() + ", crls=" + revocationLists.size()
                 + ", serverKey=" + (serverKey != null) + ", rpk=" + rawPublicKeys + ", cid=" + connectionIdLength
                 + ", dedup=" + deduplicator + "/" + dedupMessagesPerPeer + "/" + dedupLifetime.toSeconds() + "s"
                 + ", rcvBuf=" + receiveBufferSize

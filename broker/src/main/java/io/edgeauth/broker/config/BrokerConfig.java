@@ -43,18 +43,19 @@ public record BrokerConfig(
     /**
      * MQTT listeners; port 0 picks a free port, -1 disables the listener. TLS (and MQTT over secure
      * WebSocket) use the PKCS#12/JKS key store; {@code clientAuth} none|request|required asks for device
-     * certificates signed by the trust store's CAs (mutual TLS).
+     * certificates signed by the trust store's CAs (mutual TLS); {@code crl} (PEM/DER) lists revoked device
+     * certificates. docs/security-posture.md "TLS and DTLS".
      */
     public record Mqtt(String host, int port, int tlsPort, int websocketPort, String clientAuth, Path keyStore,
                        String keyStorePassword, Path trustStore, String trustStorePassword, int maxPacketSize,
                        int receiveMaximum, int queueLength, int offlineQueueLength, int abuseThreshold,
-                       Duration abuseWindow, int maxSessionsPerPrincipal, boolean persistSessions) { }
+                       Duration abuseWindow, int maxSessionsPerPrincipal, boolean persistSessions, Path crl) { }
 
     /**
      * CoAP listeners; port 0 picks a free port, -1 disables the listener. DTLS device PSKs are derived
      * from a master secret (generated in the data directory unless {@code pskMasterSecretFile} names
      * one); X.509 and raw public keys need the key store (server key and chain) and, for device
-     * certificates, the trust store. Retransmitted requests are recognised for {@code dedupLifetime} (at most
+     * certificates, the trust store (and {@code crl}, PEM/DER, for revoked ones). Retransmitted requests are recognised for {@code dedupLifetime} (at most
      * {@code dedupExchangesPerPeer} per device); see {@link io.edgeauth.broker.coap.CoapSettings#DEFAULT_DEDUP_LIFETIME}.
      * One principal is bound to at most {@code maxPeersPerPrincipal} peers (a new one ends its oldest) and holds at
      * most {@code maxObservationsPerPrincipal} Observe relations (one more: 4.29).
@@ -62,7 +63,8 @@ public record BrokerConfig(
     public record Coap(String host, int port, int dtlsPort, Path pskMasterSecretFile, Path keyStore,
                        String keyStorePassword, Path trustStore, String trustStorePassword, boolean rawPublicKeys,
                        int maxSessions, int receiveBufferBytes, int dedupExchangesPerPeer, Duration dedupLifetime,
-                       int maxPeersPerPrincipal, int maxObservationsPerPrincipal) { }
+                       int maxPeersPerPrincipal, int maxObservationsPerPrincipal,
+                       Path crl) { }
 
     /** Token lifetimes and verification bounds. */
     public record Tokens(Duration defaultLifetime, Duration maxLifetime, Duration clockLeeway, int maxTokenBytes,

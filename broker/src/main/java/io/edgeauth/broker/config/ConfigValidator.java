@@ -50,6 +50,14 @@ public final class ConfigValidator {
             errors.add("mqtt.trustStore: mqtt.clientAuth " + c.mqtt().clientAuth()
                     + " needs the CA certificates of device certificates (or set clientAuth: none)");
         }
+        if (c.mqtt().crl() != null && (c.mqtt().trustStore() == null || c.mqtt().keyStore() == null)) {
+            errors.add("mqtt.crl: a CRL needs mqtt.keyStore (a TLS listener) and mqtt.trustStore (the CAs whose"
+                    + " revocations it lists)");
+        }
+        if (c.coap().crl() != null && (c.coap().trustStore() == null || c.coap().keyStore() == null)) {
+            errors.add("coap.crl: a CRL needs coap.keyStore (DTLS certificates) and coap.trustStore (the CAs whose"
+                    + " revocations it lists)");
+        }
         positive(errors, "mqtt.maxPacketSize", c.mqtt().maxPacketSize(), 128, 268_435_455);
         positive(errors, "mqtt.receiveMaximum", c.mqtt().receiveMaximum(), 1, 65_535);
         positive(errors, "mqtt.queueLength", c.mqtt().queueLength(), 1, 10_000_000);

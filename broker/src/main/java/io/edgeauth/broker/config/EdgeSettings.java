@@ -3,6 +3,9 @@ package io.edgeauth.broker.config;
 import io.edgeauth.broker.coap.CoapSettings;
 import io.edgeauth.broker.mqtt.MqttSettings;
 import io.edgeauth.broker.router.OverflowPolicy;
+import io.edgeauth.broker.tls.RevocationLists;
+import io.edgeauth.broker.tls.TlsMaterialException;
+import io.edgeauth.broker.tls.TrustAnchors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -13,6 +16,7 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -32,7 +36,7 @@ public final class EdgeSettings {
         if (m.keyStore() != null) {
             MqttSettings.ClientAuth auth = MqttSettings.ClientAuth.valueOf(m.clientAuth().toUpperCase(Locale.ROOT));
             tls = new MqttSettings.Tls(m.keyStore(), m.keyStorePassword(), m.trustStore(), m.trustStorePassword(),
-                    m.trustStore() == null ? MqttSettings.ClientAuth.NONE : auth);
+                    m.trustStore() == null ? MqttSettings.ClientAuth.NONE : auth, m.crl());
         }
         // a CWT may arrive base64url-encoded in the password (vertx-mqtt decodes passwords as UTF-8)
         int maxPassword = config.tokens().maxTokenBytes() * 4 / 3 + 16;
@@ -63,12 +67,35 @@ public final class EdgeSettings {
                     : dataDir.resolve(PSK_MASTER_FILE), c.pskMasterSecretFile() == null));
             if (c.keyStore() != null) {
                 KeyMaterial km = load(c.keyStore(), c.keyStorePassword());
-                List<X509Certificate> anchors = c.trustStore() == null ? List.of()
-                        : load(c.trustStore(), c.trustStorePassword()).certificates();
-                s = s.withCertificates(km.key(), km.certificates(), anchors, c.rawPublicKeys());
+                DeviceTrustFiles trust;
+                try {
+                    trust = coapDeviceTrust(config);
+                } catch (TlsMaterialException e) {
+                    throw new ConfigException(e.getMessage(), e);
+                }
+                s = s.withCertificates(km.key(), km.certificates(), trust.anchors(), c.rawPublicKeys())
+                        .withRevocationLists(trust.crls());
             }
         }
         return s.withPorts(c.host(), c.port(), c.dtlsPort());
+    }
+
+    /** Device CA certificates and the CRLs of their revoked certificates, as read from the files now. */
+    public record DeviceTrustFiles(List<X509Certificate> anchors, List<X509CRL> crls) { }
+
+    /**
+     * Reads {@code coap.trustStore} and {@code coap.crl} (at start-up and for a reload). A trust store that reads as
+     * empty is refused: DTLS would otherwise quietly stop asking for device certificates.
+     *
+     * @throws TlsMaterialException naming the key and the file
+     */
+    public static DeviceTrustFiles coapDeviceTrust(BrokerConfig config) {
+        BrokerConfig.Coap c = config.coap();
+        if (c.trustStore() == null) {
+            return new DeviceTrustFiles(List.of(), List.of());
+        }
+        List<X509Certificate> anchors = TrustAnchors.load("coap.trustStore", c.trustStore(), c.trustStorePassword());
+        return new DeviceTrustFiles(anchors, c.crl() == null ? List.of() : RevocationLists.load("coap.crl", c.crl(), anchors));
     }
 
     private static byte[] pskMaster(Path file, boolean createIfMissing) {

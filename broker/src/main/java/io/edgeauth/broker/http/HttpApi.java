@@ -80,6 +80,11 @@ public final class HttpApi {
         return mount(new AdminApi(credential, registry, validator, revocations, keys, audit)::mount);
     }
 
+    /** {@code POST /admin/tls/reload} (behind the admin check mounted with {@link #admin}): see {@link TlsAdminApi}. */
+    public HttpApi tlsReload(java.util.function.Supplier<java.util.Map<String, io.edgeauth.broker.tls.TlsMaterial.Summary>> reload) {
+        return mount(new TlsAdminApi(reload)::mount);
+    }
+
     /** {@code POST /admin/devices:bulk}: streaming NDJSON import (behind the admin check mounted with {@link #admin}). */
     public HttpApi bulkImport(io.edgeauth.broker.provisioning.BulkImporter importer) {
         return streamingPost(BulkImportApi.PATH, new BulkImportApi(importer, vertx)::handle);

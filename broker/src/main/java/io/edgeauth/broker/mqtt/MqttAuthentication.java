@@ -58,11 +58,18 @@ final class MqttAuthentication {
         c.endpoint.closeHandler(v -> c.onClose());
         c.endpoint.exceptionHandler(t -> LOG.debug("mqtt connection {}: {}", c.clientId, t.toString()));
         Certificate clientCert = clientCertificate();
+        String certificateRefusal = c.edge.clientCertificateRefusal(peerChain());
         c.transport = new TransportFacts(c.protocol, remoteAddress(), thumbprint(clientCert), c.endpoint.isSsl(), null, null,
                 clientCert == null ? null : KeyThumbprints.ofOrNull(clientCert.getPublicKey()));
         MqttProperties props = c.endpoint.connectProperties();
         c.reportedGeo = userProperty(props, "geo");
         String requestedId = c.endpoint.clientIdentifier();
+        if (certificateRefusal != null) {
+            // a session resumed from before a trust store or CRL reload skipped the handshake's check
+            refuseAtEdge(certificateRefusal, MqttReasons.connack(RefusalCategory.NOT_AUTHORIZED,
+                    c.endpoint.protocolVersion()));
+            return;
+        }
         if (requestedId != null && requestedId.length() > c.limits.maxClientIdLength()) {
             refuseAtEdge("client_id_too_long", MqttReasons.badClientId(c.endpoint.protocolVersion()));
             return;
@@ -350,14 +357,20 @@ final class MqttAuthentication {
 
     /** The verified TLS client certificate (leaf), or null. */
     private Certificate clientCertificate() {
+        Certificate[] chain = peerChain();
+        return chain.length == 0 ? null : chain[0];
+    }
+
+    /** The TLS client's certificate chain, leaf first; empty without TLS or client certificate. */
+    private Certificate[] peerChain() {
         if (!c.endpoint.isSsl()) {
-            return null;
+            return new Certificate[0];
         }
         try {
             Certificate[] chain = c.endpoint.sslSession().getPeerCertificates();
-            return chain == null || chain.length == 0 ? null : chain[0];
+            return chain == null ? new Certificate[0] : chain;
         } catch (SSLPeerUnverifiedException e) {
-            return null;
+            return new Certificate[0];
         }
     }
 

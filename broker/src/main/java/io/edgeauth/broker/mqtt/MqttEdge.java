@@ -14,14 +14,17 @@ import io.edgeauth.broker.router.TopicRouter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.net.KeyStoreOptions;
+import io.edgeauth.broker.tls.TlsMaterial;
+import io.edgeauth.broker.tls.TlsMaterialException;
+import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.OpenSSLEngineOptions;
+import io.vertx.core.net.TrustOptions;
 import io.vertx.mqtt.MqttServer;
 import io.vertx.mqtt.MqttServerOptions;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -77,6 +80,8 @@ public final class MqttEdge {
     /** The clock session expiry is decided with: the authentication pipeline's. */
     volatile Clock clock = Clock.systemUTC();
     volatile SessionPersistence persistence = new SessionPersistence(null);
+    /** The TLS listeners' key, trust and CRL, read at {@link #start()}; null without TLS. */
+    private volatile TlsMaterial tlsMaterial;
     private volatile int port = -1;
     private volatile int tlsPort = -1;
     private volatile int webSocketPort = -1;
@@ -159,6 +164,13 @@ public final class MqttEdge {
             // never skip the PUBLISH location check because nobody configured it
             return Future.failedFuture(new IllegalStateException("MqttEdge: set the geo policy (geoPolicy) before start()"));
         }
+        if (settings.tls() != null) {
+            try {
+                tlsMaterial = TlsMaterial.load(tlsSources(settings.tls()), OPENSSL);
+            } catch (TlsMaterialException e) {
+                return Future.failedFuture(e);
+            }
+        }
         revocationSubscription = revocationEvents.subscribe(revocation -> {
             for (MqttConnection c : live) {
                 c.recheckRevocation();
@@ -199,6 +211,49 @@ public final class MqttEdge {
             c.shutdown();
         }
         return Future.join(closes).mapEmpty();
+    }
+
+    /** True once started with TLS material (a TLS or secure WebSocket listener). */
+    public boolean tlsEnabled() {
+        return tlsMaterial != null;
+    }
+
+    /**
+     * Reads the TLS key store, trust store and CRL again: new TLS connections get the new server certificate and
+     * are checked against the new trust and CRL; established connections are kept. Audited either way.
+     *
+     * @throws IllegalStateException without TLS listeners or before {@link #start()}
+     * @throws TlsMaterialException if a file is unusable; the material in use stays
+     */
+    public TlsMaterial.Summary reloadTls() {
+        TlsMaterial material = tlsMaterial;
+        if (material == null) {
+            throw new IllegalStateException("no MQTT TLS listener is configured");
+        }
+        try {
+            TlsMaterial.Summary s = material.reload();
+            audit.record("tls.reloaded", "ok", Map.of("listener", "mqtt", "serverSha256", s.serverSha256(),
+                    "serverSerial", s.serverSerial(), "trustAnchors", s.trustAnchors(), "revokedEntries", s.revokedEntries()));
+            LOG.info("MQTT TLS material reloaded: server certificate serial {} sha256 {}, {} trust anchors, {} revoked",
+                    s.serverSerial(), s.serverSha256(), s.trustAnchors(), s.revokedEntries());
+            return s;
+        } catch (TlsMaterialException e) {
+            audit.record("tls.reloaded", "refused", Map.of("listener", "mqtt", "reason", e.getMessage()));
+            throw e;
+        }
+    }
+
+    /**
+     * Checks a TLS client's chain against the trust and CRL in force now: a TLS session resumed after a reload
+     * carries a certificate that was checked against the old material only. Null if it passes (or there is no
+     * chain or no trust store), else the refusal reason ({@code certificate_revoked}, {@code certificate_untrusted}).
+     */
+    String clientCertificateRefusal(java.security.cert.Certificate[] chain) {
+        TlsMaterial material = tlsMaterial;
+        if (chain.length == 0 || material == null || material.trustManager() == null) {
+            return null;
+        }
+        return material.trustManager().current().refusal(chain);
     }
 
     /** Bound plain TCP port, or -1. */
@@ -269,12 +324,13 @@ public final class MqttEdge {
         }
         if (tls) {
             MqttSettings.Tls t = settings.tls();
-            o.setSsl(true).setKeyCertOptions(store(t.keyStore().toString(), t.keyStorePassword()));
+            // the managers read the current material on each handshake, so a reload needs no new server
+            o.setSsl(true).setKeyCertOptions(KeyCertOptions.wrap(tlsMaterial.keyManager()));
             // TLS 1.3 and 1.2 only, AEAD suites with forward secrecy only (no CBC, no SHA-1 MACs, no static RSA)
             o.setEnabledSecureTransportProtocols(Set.of("TLSv1.3", "TLSv1.2"));
             AEAD_SUITES.forEach(o::addEnabledCipherSuite);
-            if (t.trustStore() != null) {
-                o.setTrustOptions(store(t.trustStore().toString(), t.trustStorePassword()));
+            if (tlsMaterial.trustManager() != null) {
+                o.setTrustOptions(TrustOptions.wrap(tlsMaterial.trustManager()));
             }
             o.setClientAuth(switch (t.clientAuth()) {
                 case NONE -> io.vertx.core.http.ClientAuth.NONE;
@@ -302,6 +358,11 @@ public final class MqttEdge {
             "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
     private static boolean openSsl() {
+        // BoringSSL never renegotiates as a server (clients get alert no_renegotiation); the JDK's TLS 1.2 does
+        // unless told otherwise, read once when its first server handshake loads the class that decides it
+        if (System.getProperty("jdk.tls.rejectClientInitiatedRenegotiation") == null) {
+            System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+        }
         boolean available;
         try {
             available = OpenSSLEngineOptions.isAvailable();
@@ -312,10 +373,9 @@ public final class MqttEdge {
         return available;
     }
 
-    private static KeyStoreOptions store(String path, String password) {
-        String lower = path.toLowerCase(Locale.ROOT);
-        String type = lower.endsWith(".jks") ? "JKS" : "PKCS12";
-        return new KeyStoreOptions().setType(type).setPath(path).setPassword(password);
+    static TlsMaterial.Sources tlsSources(MqttSettings.Tls t) {
+        return new TlsMaterial.Sources("mqtt", t.keyStore(), t.keyStorePassword(), t.trustStore(), t.trustStorePassword(),
+                t.crl());
     }
 
     /**

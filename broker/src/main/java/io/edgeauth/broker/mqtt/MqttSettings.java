@@ -69,17 +69,28 @@ public record MqttSettings(
 
     /**
      * TLS material. Key store: PKCS#12 ({@code .p12}/{@code .pfx}) or JKS with the server key and
-     * certificate chain. Trust store (PKCS#12/JKS, may be null when clientAuth is NONE): the CAs or
-     * certificates client certificates must chain to.
+     * certificate chain. Trust store (PKCS#12/JKS, or PEM {@code .pem}/{@code .crt}; may be null when clientAuth
+     * is NONE): the CAs or certificates client certificates must chain to; it must not read as empty. CRL (PEM or
+     * DER, null for none, needs the trust store): device certificates revoked by those CAs. All of it is read again
+     * by {@link MqttEdge#reloadTls()}.
      */
     public record Tls(Path keyStore, String keyStorePassword, Path trustStore, String trustStorePassword,
-                      ClientAuth clientAuth) {
+                      ClientAuth clientAuth, Path crl) {
         public Tls {
             Objects.requireNonNull(keyStore, "keyStore");
             clientAuth = clientAuth == null ? ClientAuth.NONE : clientAuth;
             if (clientAuth != ClientAuth.NONE && trustStore == null) {
                 throw new IllegalArgumentException("mqtt tls: clientAuth " + clientAuth + " needs a trust store");
             }
+            if (crl != null && trustStore == null) {
+                throw new IllegalArgumentException("mqtt tls: a CRL needs the trust store of the CAs that sign it");
+            }
+        }
+
+        /** Without a CRL. */
+        public Tls(Path keyStore, String keyStorePassword, Path trustStore, String trustStorePassword,
+                   ClientAuth clientAuth) {
+            this(keyStore, keyStorePassword, trustStore, trustStorePassword, clientAuth, null);
         }
     }
 

@@ -94,6 +94,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aCrlWithoutTheListenerAndTrustStoreItBelongsToIsRefused() throws Exception {
+        assertThatThrownBy(() -> loader.load(write("mqtt:\n  crl: devices.crl\n"), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("mqtt.crl").hasMessageContaining("mqtt.trustStore");
+        assertThatThrownBy(() -> loader.load(write("coap:\n  crl: devices.crl\n  trustStore: cas.pem\n"), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("coap.crl").hasMessageContaining("coap.keyStore");
+        assertThat(loader.load(write("mqtt:\n  keyStore: s.p12\n  trustStore: cas.pem\n  crl: devices.crl\n"), Map.of())
+                .mqtt().crl()).hasToString("devices.crl");
+    }
+
+    @Test
     void emptyFileIsTheDefaults() throws Exception {
         assertThat(loader.load(write(""), Map.of()).http().port()).isEqualTo(8080);
     }

@@ -1,0 +1,105 @@
+package io.edgeauth.broker.coap;
+
+import java.net.InetSocketAddress;
+import java.security.cert.Certificate;
+import java.security.cert.CertPath;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Objects;
+import javax.security.auth.x500.X500Principal;
+import org.eclipse.californium.scandium.dtls.AlertMessage;
+import org.eclipse.californium.scandium.dtls.CertificateMessage;
+import org.eclipse.californium.scandium.dtls.CertificateType;
+import org.eclipse.californium.scandium.dtls.CertificateVerificationResult;
+import org.eclipse.californium.scandium.dtls.ConnectionId;
+import org.eclipse.californium.scandium.dtls.HandshakeException;
+import org.eclipse.californium.scandium.dtls.HandshakeResultHandler;
+import org.eclipse.californium.scandium.dtls.x509.NewAdvancedCertificateVerifier;
+import org.eclipse.californium.scandium.util.ServerNames;
+
+/**
+ * Scandium's certificate check plus revocation, replaceable at run time: the delegate (trust anchors, raw public
+ * keys) decides first, then a device certificate chain that one of the CRLs lists is refused with alert
+ * {@code certificate_revoked} (Scandium's own verifier has no CRL support). {@link #swap} puts new trust and CRLs in
+ * force for the next handshake; established DTLS sessions are kept. Answers synchronously, like the delegate.
+ * Thread-safe.
+ */
+final class ReloadableCertificateVerifier implements NewAdvancedCertificateVerifier {
+    private record State(NewAdvancedCertificateVerifier delegate, List<X509CRL> crls) {
+    }
+
+    private volatile State state;
+    private volatile HandshakeResultHandler resultHandler;
+
+    ReloadableCertificateVerifier(NewAdvancedCertificateVerifier delegate, List<X509CRL> crls) {
+        this.state = new State(Objects.requireNonNull(delegate, "delegate"), List.copyOf(crls));
+    }
+
+    /** The next handshakes are checked by {@code delegate} and {@code crls}; it must support the same certificate types. */
+    synchronized void swap(NewAdvancedCertificateVerifier delegate, List<X509CRL> crls) {
+        if (!delegate.getSupportedCertificateTypes().equals(state.delegate().getSupportedCertificateTypes())) {
+            throw new IllegalArgumentException("a reload cannot change the certificate types (X.509, raw public keys)");
+        }
+        if (resultHandler != null) {
+            delegate.setResultHandler(resultHandler);
+        }
+        state = new State(delegate, List.copyOf(crls));
+    }
+
+    int revokedEntries() {
+        return state.crls().stream().mapToInt(c -> c.getRevokedCertificates() == null ? 0 : c.getRevokedCertificates().size()).sum();
+    }
+
+    @Override
+    public List<CertificateType> getSupportedCertificateTypes() {
+        return state.delegate().getSupportedCertificateTypes();
+    }
+
+    @Override
+    public CertificateVerificationResult verifyCertificate(ConnectionId cid, ServerNames serverName,
+                                                           InetSocketAddress remotePeer, boolean clientUsage,
+                                                           boolean verifySubject, boolean truncateCertificatePath,
+                                                           CertificateMessage message) {
+        State current = state;
+        CertificateVerificationResult result = current.delegate().verifyCertificate(cid, serverName, remotePeer, clientUsage,
+                verifySubject, truncateCertificatePath, message);
+        if (result == null || result.getException() != null) {
+            return result;
+        }
+        CertPath presented = message.getCertificateChain();
+        if (presented == null) {
+            return result; // a raw public key: bound to a device by the token's cnf, not by a CA
+        }
+        for (Certificate c : presented.getCertificates()) {
+            if (c instanceof X509Certificate cert && revoked(current.crls(), cert)) {
+                String why = "certificate serial " + cert.getSerialNumber().toString(16) + " of "
+                        + cert.getSubjectX500Principal().getName() + " is revoked";
+                return new CertificateVerificationResult(cid, new HandshakeException(why,
+                        new AlertMessage(AlertMessage.AlertLevel.FATAL, AlertMessage.AlertDescription.CERTIFICATE_REVOKED)),
+                        result.getCustomArgument());
+            }
+        }
+        return result;
+    }
+
+    private static boolean revoked(List<X509CRL> crls, X509Certificate cert) {
+        for (X509CRL crl : crls) {
+            if (crl.getIssuerX500Principal().equals(cert.getIssuerX500Principal()) && crl.isRevoked(cert)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public List<X500Principal> getAcceptedIssuers() {
+        return state.delegate().getAcceptedIssuers();
+    }
+
+    @Override
+    public synchronized void setResultHandler(HandshakeResultHandler resultHandler) {
+        this.resultHandler = resultHandler;
+        state.delegate().setResultHandler(resultHandler);
+    }
+}

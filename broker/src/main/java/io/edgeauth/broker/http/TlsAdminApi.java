@@ -1,0 +1,55 @@
+package io.edgeauth.broker.http;
+
+import io.edgeauth.broker.tls.TlsMaterial;
+import io.edgeauth.broker.tls.TlsMaterialException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * {@code POST /admin/tls/reload} (behind the admin check of {@link AdminApi}): reads the TLS listeners' key store,
+ * trust store and CRL again (DTLS: trust store and CRL). 200 with what each listener serves now; 422 {@code invalid_tls_material} when a file
+ * is unusable (that listener keeps its material); 409 when no listener has TLS material.
+ */
+final class TlsAdminApi {
+    static final String PATH = "/admin/tls/reload";
+
+    private final Supplier<Map<String, TlsMaterial.Summary>> reload;
+
+    /** @param reload reloads every TLS listener, answering per listener name; throws as {@link TlsMaterial#reload()} */
+    TlsAdminApi(Supplier<Map<String, TlsMaterial.Summary>> reload) {
+        this.reload = reload;
+    }
+
+    void mount(Router router) {
+        router.post(PATH).handler(this::reload);
+    }
+
+    private void reload(RoutingContext ctx) {
+        Map<String, TlsMaterial.Summary> done;
+        try {
+            done = reload.get();
+        } catch (TlsMaterialException e) {
+            HttpErrors.send(ctx, 422, "invalid_tls_material", e.getMessage());
+            return;
+        } catch (IllegalStateException e) {
+            HttpErrors.send(ctx, 409, "conflict", e.getMessage());
+            return;
+        }
+        JsonObject listeners = new JsonObject();
+        done.forEach((name, s) -> {
+            JsonObject o = new JsonObject().put("trustAnchors", s.trustAnchors()).put("revokedEntries", s.revokedEntries());
+            if (s.serverSha256() != null) { // a listener whose server certificate is reloaded too
+                o.put("serverSubject", s.serverSubject()).put("serverSerial", s.serverSerial())
+                        .put("serverSha256", s.serverSha256());
+            }
+            if (s.crlNextUpdate() != null) {
+                o.put("crlNextUpdate", s.crlNextUpdate().toString());
+            }
+            listeners.put(name, o);
+        });
+        HttpErrors.json(ctx, 200, new JsonObject().put("listeners", listeners));
+    }
+}

@@ -1,0 +1,139 @@
+package io.edgeauth.broker.coap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.edgeauth.broker.provisioning.FleetPki;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.eclipse.californium.core.CoapClient;
+import org.eclipse.californium.core.CoapResponse;
+import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.scandium.DTLSConnector;
+import org.eclipse.californium.scandium.config.DtlsConfig;
+import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
+import org.eclipse.californium.scandium.dtls.cipher.CipherSuite;
+import org.eclipse.californium.scandium.dtls.pskstore.AdvancedSinglePskStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The DTLS listener's posture: AEAD cipher suites only (no CBC), and device certificates listed in a CRL refused in
+ * the handshake. Scandium clients.
+ */
+class DtlsPostureTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void onlyAeadCipherSuitesAreOffered() throws Exception {
+        TestPki pki = new TestPki();
+        TestPki.Issued server = pki.server("localhost");
+        CoapSettings s = CoapSettings.defaults().withPsk(EdgeFixture.MASTER)
+                .withCertificates(server.privateKey(), List.of(server.cert()), List.of(pki.ca.cert()), true)
+                .withPorts("127.0.0.1", 0, 0);
+        List<CipherSuite> offered = CoapEdge.dtlsConfig(s, new Configuration(CoapEdge.configuration(s)))
+                .getSupportedCipherSuites();
+        assertThat(offered).isNotEmpty().allMatch(cs -> cs.getCipherType() == CipherSuite.CipherType.AEAD)
+                .contains(CipherSuite.TLS_PSK_WITH_AES_128_CCM_8, CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8,
+                        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)
+                .doesNotContain(CipherSuite.TLS_PSK_WITH_AES_128_CBC_SHA256,
+                        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, CipherSuite.TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256);
+    }
+
+    @Test
+    void aClientOfferingOnlyCbcIsRefusedAndAeadIsAccepted() throws Exception {
+        try (EdgeFixture f = new EdgeFixture(dir)) {
+            List<CoapEndpoint> endpoints = new ArrayList<>();
+            try {
+                CoapClient cbc = pskClient(f, CipherSuite.TLS_PSK_WITH_AES_128_CBC_SHA256, endpoints);
+                assertThat(get(cbc)).as("no shared cipher suite: the handshake fails").isNull();
+                CoapClient ccm8 = pskClient(f, CipherSuite.TLS_PSK_WITH_AES_128_CCM_8, endpoints);
+                assertThat(get(ccm8)).isNotNull();
+            } finally {
+                endpoints.forEach(CoapEndpoint::destroy);
+            }
+        }
+    }
+
+    @Test
+    void aRevokedDeviceCertificateIsRefusedInTheHandshake() throws Exception {
+        FleetPki fleet = new FleetPki("fleet CA");
+        FleetPki.Issued good = fleet.device("x509dev");
+        FleetPki.Issued revoked = fleet.device("x509dev");
+        try (EdgeFixture f = new EdgeFixture(dir, s -> {
+            try {
+                return s.withCertificates(s.serverKey(), s.serverChain(), List.of(fleet.caCertificate()), true)
+                        .withRevocationLists(List.of(fleet.crl(revoked.cert())));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        })) {
+            CoapClient accepted = f.x509Client(new TestPki.Issued(good.keys(), good.cert()), "/authz-info");
+            assertThat(get(accepted)).isNotNull();
+            CoapClient refused = f.x509Client(new TestPki.Issued(revoked.keys(), revoked.cert()), "/authz-info");
+            refused.setTimeout(5_000L);
+            assertThat(get(refused)).as("revoked: the handshake fails").isNull();
+        }
+    }
+
+    @Test
+    void aReloadTrustsANewDeviceCaAndRevokesForNewHandshakesOnly() throws Exception {
+        FleetPki fleet = new FleetPki("second fleet CA");
+        FleetPki.Issued newcomer = fleet.device("x509dev");
+        try (EdgeFixture f = new EdgeFixture(dir)) {
+            TestPki.Issued old = f.pki.client("x509dev");
+            CoapClient before = f.x509Client(old, "/authz-info");
+            assertThat(get(before)).isNotNull();
+            CoapClient early = f.x509Client(new TestPki.Issued(newcomer.keys(), newcomer.cert()), "/authz-info");
+            early.setTimeout(5_000L);
+            assertThat(get(early)).as("CA not trusted yet").isNull();
+
+            FleetPki.Issued revoked = fleet.device("x509dev");
+            int listed = f.edge.reloadDeviceTrust(List.of(f.pki.ca.cert(), fleet.caCertificate()),
+                    List.of(fleet.crl(revoked.cert())));
+            assertThat(listed).isEqualTo(1);
+            assertThat(get(f.x509Client(new TestPki.Issued(newcomer.keys(), newcomer.cert()), "/authz-info"))).isNotNull();
+            CoapClient refused = f.x509Client(new TestPki.Issued(revoked.keys(), revoked.cert()), "/authz-info");
+            refused.setTimeout(5_000L);
+            assertThat(get(refused)).as("revoked by the reload").isNull();
+            assertThat(get(before)).as("a DTLS session from before the reload").isNotNull();
+            assertThatThrownBy(() -> f.edge.reloadDeviceTrust(List.of(), List.of()))
+                    .isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
+    void aCrlNeedsTheTrustAnchorsOfItsCa() throws Exception {
+        FleetPki fleet = new FleetPki("fleet CA");
+        assertThatThrownBy(() -> CoapSettings.defaults().withRevocationLists(List.of(fleet.crl())))
+                .hasMessageContaining("trust anchors");
+    }
+
+    /** Any answer means the DTLS handshake completed; null means it did not. */
+    private static CoapResponse get(CoapClient client) {
+        try {
+            return client.get();
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static CoapClient pskClient(EdgeFixture f, CipherSuite only, List<CoapEndpoint> endpoints) {
+        Configuration c = EdgeFixture.clientConfig();
+        c.set(DtlsConfig.DTLS_RECOMMENDED_CIPHER_SUITES_ONLY, false); // lets the client offer CBC
+        c.set(DtlsConfig.DTLS_CIPHER_SUITES, List.of(only));
+        DtlsConnectorConfig cfg = DtlsConnectorConfig.builder(c).setAddress(new InetSocketAddress("127.0.0.1", 0))
+                .setAdvancedPskStore(new AdvancedSinglePskStore("dev1", DerivedPskStore.derive(EdgeFixture.MASTER, "dev1")))
+                .build();
+        CoapEndpoint ep = CoapEndpoint.builder().setConfiguration(c).setConnector(new DTLSConnector(cfg)).build();
+        endpoints.add(ep);
+        CoapClient client = new CoapClient(f.coaps("/authz-info"));
+        client.setEndpoint(ep);
+        client.setTimeout(5_000L);
+        return client;
+    }
+}
