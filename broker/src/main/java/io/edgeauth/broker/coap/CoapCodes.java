@@ -30,7 +30,7 @@ final class CoapCodes {
     /**
      * BAD_CREDENTIALS: 4.00 at authz-info (malformed or invalid token), 4.01 on resources (no valid token);
      * NOT_AUTHORIZED: 4.01 at authz-info (valid token that entitles nothing here), 4.03 on resources;
-     * QUOTA_EXCEEDED: 4.29; SERVER_ERROR: 5.00.
+     * QUOTA_EXCEEDED: 4.29; SERVER_ERROR: 5.00; UNAVAILABLE: 5.03.
      */
     static ResponseCode codeOf(RejectionReason.Category category, Where where) {
         switch (category) {
@@ -40,6 +40,8 @@ final class CoapCodes {
                 return where == Where.AUTHZ_INFO ? ResponseCode.UNAUTHORIZED : ResponseCode.FORBIDDEN;
             case QUOTA_EXCEEDED:
                 return ResponseCode.TOO_MANY_REQUESTS;
+            case UNAVAILABLE:
+                return ResponseCode.SERVICE_UNAVAILABLE;
             default:
                 return ResponseCode.INTERNAL_SERVER_ERROR;
         }

@@ -188,7 +188,7 @@ final class EdgeHandlers {
                     refuseUpload(exchange, peerKey, t.reason(), t.getMessage(), start);
                 } else {
                     LOG.warn("authentication failed internally", cause);
-                    refuseUpload(exchange, peerKey, RejectionReason.INTERNAL_ERROR, "authentication failed internally",
+                    refuseUpload(exchange, peerKey, RejectionReason.ofFailure(cause), "authentication failed internally",
                             start);
                 }
                 return;
@@ -307,7 +307,7 @@ final class EdgeHandlers {
                     refuseToken(exchange, peerKey, t.reason(), t.getMessage());
                 } else {
                     LOG.warn("token issuer failed", cause);
-                    refuseToken(exchange, peerKey, RejectionReason.INTERNAL_ERROR, "token could not be issued");
+                    refuseToken(exchange, peerKey, RejectionReason.ofFailure(cause), "token could not be issued");
                 }
                 return;
             }

@@ -34,7 +34,8 @@ public record BrokerConfig(
     /**
      * HTTP API listener: one server per core on {@code port}; requests run on {@code workerThreads}
      * (crypto and store writes never on an event loop); beyond {@code maxPendingRequests} waiting or
-     * running, new ones get 503 with {@code Retry-After: retryAfterSeconds}.
+     * running, new ones get 503 with {@code Retry-After: retryAfterSeconds} (as does a request the store
+     * cannot serve now: disk full, Redis out).
      */
     public record Http(String host, int port, int workerThreads, int maxPendingRequests, int retryAfterSeconds) { }
 

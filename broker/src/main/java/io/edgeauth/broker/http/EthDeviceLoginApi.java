@@ -90,6 +90,7 @@ final class EthDeviceLoginApi {
             case FORBIDDEN -> HttpErrors.send(ctx, 400, "unauthorized_client", description);
             case MALFORMED -> HttpErrors.send(ctx, 400, "invalid_request", description);
             case INTERNAL_ERROR -> HttpErrors.send(ctx, 500, "server_error", description);
+            case UNAVAILABLE -> HttpErrors.unavailable(ctx, description);
             default -> HttpErrors.send(ctx, 400, "invalid_grant", description);
         }
     }

@@ -8,6 +8,7 @@ import io.edgeauth.broker.keys.SigningKeyStore;
 import io.edgeauth.broker.provisioning.DeviceEnrollment;
 import io.edgeauth.broker.oauth.EthDeviceTokenService;
 import io.edgeauth.broker.revocation.RevocationChecker;
+import io.edgeauth.broker.store.StoreUnavailableException;
 import io.edgeauth.broker.wallet.ClaimCodes;
 import io.edgeauth.broker.oauth.TokenExchangeService;
 import io.edgeauth.broker.token.TokenVerifier;
@@ -220,6 +221,11 @@ public final class HttpApi {
     public void install() {
         Router router = Router.router(vertx);
         router.route().setName("edgeauth:metrics").handler(new HttpRequestMetrics(meters));
+        int retryAfter = settings.retryAfterSeconds();
+        router.route().setName("edgeauth:retry-after").handler(ctx -> {
+            ctx.put(HttpErrors.RETRY_AFTER_KEY, retryAfter);
+            ctx.next();
+        });
         Handler<RoutingContext> bodies = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
         Handler<RoutingContext> offload = new RequestOffload(workers, settings.maxPendingRequests(),
                 settings.retryAfterSeconds(), meters);
@@ -247,6 +253,13 @@ public final class HttpApi {
         router.errorHandler(413, ctx -> HttpErrors.send(ctx, 413, "invalid_request", "body larger than 64 KiB"));
         router.errorHandler(405, ctx -> HttpErrors.send(ctx, 405, "invalid_request", "method not allowed"));
         router.errorHandler(500, ctx -> {
+            if (StoreUnavailableException.isCauseOf(ctx.failure())) {
+                // the store is out (disk full, Redis down): the client retries; the store logs the cause once
+                LOG.warn("HTTP {} {} refused with 503: {}", ctx.request().method(), ctx.normalizedPath(),
+                        ctx.failure().getMessage());
+                HttpErrors.unavailable(ctx, "the broker cannot store this now; retry later");
+                return;
+            }
             LOG.error("HTTP {} {} failed", ctx.request().method(), ctx.normalizedPath(), ctx.failure());
             HttpErrors.send(ctx, 500, "server_error", "internal error");
         });

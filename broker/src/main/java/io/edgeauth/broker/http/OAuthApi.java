@@ -147,6 +147,10 @@ final class OAuthApi {
     }
 
     private static void refuseClient(RoutingContext ctx, TokenRejectedException e) {
+        if (e.reason() == RejectionReason.UNAVAILABLE) {
+            HttpErrors.unavailable(ctx, e.reason().code() + ": " + e.getMessage());
+            return;
+        }
         int status = e.reason() == RejectionReason.INTERNAL_ERROR ? 500 : 401;
         HttpErrors.send(ctx, status, status == 500 ? "server_error" : "invalid_client",
                 e.reason().code() + ": " + e.getMessage());

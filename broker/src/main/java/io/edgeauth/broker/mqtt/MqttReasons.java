@@ -7,7 +7,7 @@ import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 /**
  * The one place where typed refusals become MQTT codes. MQTT 5 CONNACK: bad credentials 0x86, not
  * authorized 0x87, quota exceeded 0x97, server error 0x80, bad authentication method 0x8C, client id
- * not valid 0x85. MQTT 3.1.1 CONNACK: 4 (bad user name or password) for bad credentials, 5 (not
+ * not valid 0x85, server unavailable (store outage) 0x88. MQTT 3.1.1 CONNACK: 4 (bad user name or password) for bad credentials, 5 (not
  * authorized) for not authorized and quota, 3 (server unavailable) for server errors, 2 for a bad
  * client id.
  */
@@ -30,6 +30,9 @@ public final class MqttReasons {
             case QUOTA_EXCEEDED:
                 return v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED
                         : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED;
+            case UNAVAILABLE:
+                return v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5
+                        : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE;
             case SERVER_ERROR:
             default:
                 return v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_UNSPECIFIED_ERROR
@@ -54,6 +57,8 @@ public final class MqttReasons {
         switch (category) {
             case QUOTA_EXCEEDED:
                 return MqttDisconnectReasonCode.QUOTA_EXCEEDED;
+            case UNAVAILABLE:
+                return MqttDisconnectReasonCode.SERVER_BUSY;
             case SERVER_ERROR:
                 return MqttDisconnectReasonCode.UNSPECIFIED_ERROR;
             case BAD_CREDENTIALS:

@@ -34,10 +34,20 @@ public enum RejectionReason {
     // limits
     RATE_LIMITED("rate_limited", Category.QUOTA_EXCEEDED),
     // the server failed, not the client
-    INTERNAL_ERROR("internal_error", Category.SERVER_ERROR);
+    INTERNAL_ERROR("internal_error", Category.SERVER_ERROR),
+    /** The store cannot serve now (disk full, Redis out): retry later, nothing was decided about the client. */
+    UNAVAILABLE("temporarily_unavailable", Category.UNAVAILABLE);
 
-    /** Coarse class of a refusal that every protocol edge can map to its own status code. */
-    public enum Category { BAD_CREDENTIALS, NOT_AUTHORIZED, QUOTA_EXCEEDED, SERVER_ERROR }
+    /**
+     * Coarse class of a refusal that every protocol edge can map to its own status code. UNAVAILABLE is a
+     * server-side outage the client should retry after (HTTP 503, MQTT 0x88, CoAP 5.03).
+     */
+    public enum Category { BAD_CREDENTIALS, NOT_AUTHORIZED, QUOTA_EXCEEDED, SERVER_ERROR, UNAVAILABLE }
+
+    /** UNAVAILABLE when {@code failure} comes from a store outage, else INTERNAL_ERROR. */
+    public static RejectionReason ofFailure(Throwable failure) {
+        return io.edgeauth.broker.store.StoreUnavailableException.isCauseOf(failure) ? UNAVAILABLE : INTERNAL_ERROR;
+    }
 
     private final String code;
     private final Category category;
