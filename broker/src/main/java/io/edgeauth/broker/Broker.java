@@ -6,6 +6,7 @@ import io.edgeauth.broker.auth.DefaultAuthPipeline;
 import io.edgeauth.broker.coap.CoapEdge;
 import io.edgeauth.broker.coap.RouterCoapMessaging;
 import io.edgeauth.broker.config.EdgeSettings;
+import io.edgeauth.broker.health.HealthChecks;
 import io.edgeauth.broker.mqtt.MqttEdge;
 import io.edgeauth.broker.policy.GeoPolicy;
 import io.edgeauth.broker.policy.RatePlan;
@@ -71,6 +72,7 @@ public final class Broker implements AutoCloseable {
     private TopicRouter router;
     private MqttEdge mqtt;
     private CoapEdge coap;
+    private SessionJournal journal;
 
     private Broker(BrokerConfig config) {
         this.config = config;
@@ -152,7 +154,7 @@ public final class Broker implements AutoCloseable {
                     ratePlans, router, audit, meters).geoPolicy(geo).clock(clock);
             if (m.persistSessions()) {
                 Path journalFile = dataDir.resolve("mqtt-sessions.mv.db");
-                SessionJournal journal = new SessionJournal(journalFile);
+                journal = new SessionJournal(journalFile);
                 ownerOnly(journalFile);
                 closeables.add(0, journal::close); // after the edge stops (closeables run first to last)
                 mqtt.sessionJournal(journal);
@@ -173,7 +175,7 @@ public final class Broker implements AutoCloseable {
             closeables.add(0, coap::close);
         }
 
-        api.health(() -> health(tokens))
+        api.health(() -> health(tokens), healthChecks())
                 .metrics(meters)
                 .wellKnown(config, tokens.keys())
                 .oauth(tokens.devices(), tokens.wallets(), tokens.exchange(), tokens.verifier(), revocations,
@@ -226,11 +228,38 @@ public final class Broker implements AutoCloseable {
         }
     }
 
+    /** What readiness checks: the store, the session journal, and every configured listener being bound. */
+    private HealthChecks healthChecks() {
+        HealthChecks checks = new HealthChecks().add("store", shared::unavailableReason);
+        if (journal != null) {
+            checks.add("mqttSessionJournal", journal::unavailableReason);
+        }
+        if (mqtt != null) {
+            BrokerConfig.Mqtt m = config.mqtt();
+            if (m.port() >= 0) {
+                checks.add("mqtt", HealthChecks.bound("mqtt", mqtt::port));
+            }
+            if (m.tlsPort() >= 0) {
+                checks.add("mqtts", HealthChecks.bound("mqtts", mqtt::tlsPort));
+            }
+            if (m.websocketPort() >= 0) {
+                checks.add("mqtt-ws", HealthChecks.bound("mqtt-ws", mqtt::webSocketPort));
+            }
+        }
+        if (coap != null) {
+            if (config.coap().port() >= 0) {
+                checks.add("coap", HealthChecks.bound("coap", coap::port));
+            }
+            if (config.coap().dtlsPort() >= 0) {
+                checks.add("coaps", HealthChecks.bound("coaps", coap::dtlsPort));
+            }
+        }
+        return checks;
+    }
+
+    /** The facts {@code /health} shows beside its status. */
     private JsonObject health(TokenAuthority tokens) {
-        java.util.Optional<String> outage = shared.unavailableReason();
-        JsonObject status = new JsonObject().put("status", outage.isPresent() ? "DEGRADED" : "UP");
-        outage.ifPresent(reason -> status.put("reason", reason));
-        return status
+        return new JsonObject()
                 .put("cryptoProvider", tokens.cryptoProvider())
                 .put("signatureRecovery", tokens.walletRecovery())
                 .put("devices", registry.size())

@@ -126,8 +126,12 @@ public final class HttpApi {
         return mount(new WellKnownApi(config, keys)::mount);
     }
 
-    public HttpApi health(Supplier<JsonObject> status) {
-        return mount(r -> r.get("/health").handler(ctx -> HttpErrors.json(ctx, 200, status.get())));
+    /**
+     * {@code /health} (facts plus what is degraded) and {@code /health/ready} (503 while a check fails);
+     * {@code /health/live} is always mounted, ahead of the worker queue.
+     */
+    public HttpApi health(Supplier<JsonObject> facts, io.edgeauth.broker.health.HealthChecks checks) {
+        return mount(new HealthApi(facts, checks)::mount);
     }
 
     public HttpApi metrics(PrometheusMeterRegistry registry) {
@@ -238,6 +242,8 @@ public final class HttpApi {
             }
         });
         router.route().failureHandler(HttpApi::badBody);
+        // liveness on the event loop: a full worker queue or a store outage must not get the process restarted
+        router.get("/health/live").setName("/health/live").handler(HealthApi::live);
         router.route().setName("edgeauth:offload").handler(ctx -> {
             if (isStreaming(ctx)) {
                 ctx.next();
