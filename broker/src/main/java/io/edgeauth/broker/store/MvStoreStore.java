@@ -115,10 +115,11 @@ public final class MvStoreStore implements Store {
             reopened.commit();
         } catch (MVStoreException e) {
             reopened.closeImmediately();
-            throw new StoreUnavailableException("still not writable: " + e.getMessage(), e);
+            throw new StoreUnavailableException("still not writable: " + StoreReopener.rootCause(e), e);
         }
         if (reopened.isClosed()) {
-            throw new StoreUnavailableException("still not writable: " + reopened.getPanicException(), null);
+            throw new StoreUnavailableException("still not writable: "
+                    + StoreReopener.rootCause(reopened.getPanicException()), null);
         }
         return reopened;
     }
@@ -296,7 +297,7 @@ public final class MvStoreStore implements Store {
     }
 
     private StoreUnavailableException unavailable(MVStoreException e) {
-        return new StoreUnavailableException("the embedded store cannot write: " + e.getMessage(), e);
+        return new StoreUnavailableException("the embedded store cannot write: " + StoreReopener.rootCause(e), e);
     }
 
     /** Waits until the mutations this thread made to {@code used} are committed. */

@@ -59,9 +59,21 @@ final class StoreReopener {
         return reopens;
     }
 
+    /** The OS's words ("No space left on device"), not MVStore's "Writing to FileChannelImpl@... failed". */
+    static String rootCause(Throwable t) {
+        if (t == null) {
+            return "closed";
+        }
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    }
+
     /** Why the store is out, for health and errors: the write failure, and the last reopen attempt. */
     synchronized String describe(Throwable panic) {
-        String cause = panic == null ? "closed" : "closed after a write failure (" + panic.getMessage() + ")";
+        String cause = panic == null ? "closed" : "closed after a write failure (" + rootCause(panic) + ")";
         return lastFailure == null ? cause + "; reopening when writable"
                 : cause + "; reopening failed, retrying: " + lastFailure;
     }
