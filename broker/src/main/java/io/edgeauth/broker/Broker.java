@@ -94,7 +94,7 @@ public final class Broker implements AutoCloseable {
 
     private void startComponents() {
         Clock clock = Clock.systemUTC();
-        Path dataDir = prepareDataDir(config.dataDir());
+        Path dataDir = io.edgeauth.broker.store.DataDirectory.prepare(config.dataDir());
         meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);
@@ -273,20 +273,6 @@ public final class Broker implements AutoCloseable {
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         } catch (UnsupportedOperationException | IOException ignored) {
             // non-POSIX file system: the data directory's own mode protects it
-        }
-    }
-
-    private static Path prepareDataDir(Path dir) {
-        try {
-            Files.createDirectories(dir);
-            try {
-                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-            } catch (UnsupportedOperationException ignored) {
-                // non-POSIX file system
-            }
-            return dir.toAbsolutePath();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the data directory " + dir, e);
         }
     }
 
