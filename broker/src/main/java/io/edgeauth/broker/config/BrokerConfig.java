@@ -207,9 +207,10 @@ public record BrokerConfig(
         return tenant.id().equals("default") ? publicUrl : publicUrl + "/t/" + tenant.id();
     }
 
+    /** The tenant with this id, or null (also for a tenant without an id, which validation refuses by name). */
     public Tenant tenant(String id) {
         for (Tenant t : tenants) {
-            if (t.id().equals(id)) {
+            if (t.id() != null && t.id().equals(id)) {
                 return t;
             }
         }
