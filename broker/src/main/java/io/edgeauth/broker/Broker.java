@@ -74,15 +74,25 @@ public final class Broker implements AutoCloseable {
     private CoapEdge coap;
     private SessionJournal journal;
 
-    private Broker(BrokerConfig config) {
+    /** The wall clock under the broker's {@link io.edgeauth.broker.time.SteadyClock} (tests jump it). */
+    private final Clock wallClock;
+    private Clock clock;
+
+    private Broker(BrokerConfig config, Clock wallClock) {
         this.config = config;
+        this.wallClock = wallClock;
         this.vertx = Vertx.vertx();
         closeables.add(() -> await(vertx.close(), "Vert.x close"));
     }
 
     /** Starts a broker; on failure everything started so far is stopped again. */
     public static Broker start(BrokerConfig config) {
-        Broker broker = new Broker(config);
+        return start(config, Clock.systemUTC());
+    }
+
+    /** Starts a broker whose time comes from {@code wallClock}, never stepping back (tests move it). */
+    public static Broker start(BrokerConfig config, Clock wallClock) {
+        Broker broker = new Broker(config, wallClock);
         try {
             broker.startComponents();
             return broker;
@@ -93,7 +103,7 @@ public final class Broker implements AutoCloseable {
     }
 
     private void startComponents() {
-        Clock clock = Clock.systemUTC();
+        clock = new io.edgeauth.broker.time.SteadyClock(wallClock);
         Path dataDir = io.edgeauth.broker.store.DataDirectory.prepare(config.dataDir());
         meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(meters);
@@ -203,7 +213,7 @@ public final class Broker implements AutoCloseable {
     private void prune() {
         try {
             revocations.prune();
-            store.prune(Clock.systemUTC().instant());
+            store.prune(clock.instant());
         } catch (RuntimeException e) {
             LOG.warn("pruning failed", e);
         }
