@@ -21,18 +21,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Liveness, readiness and {@code /health}: a store that closed itself after a failed write makes the broker
- * not ready (with the reason) and {@code /health} DEGRADED, yet alive; once the disk frees, ready again
- * without a restart. Liveness answers even when every worker is busy.
+ * A store outage over HTTP, and the health endpoints: a store write that fails (disk full) reaches the client
+ * as RFC 6749 {@code temporarily_unavailable} with 503 and Retry-After, never a 500; a store that closed itself
+ * after a failed write makes the broker not ready (with the reason) and {@code /health} DEGRADED, yet alive;
+ * once the disk frees, ready again and writes accepted without a restart. (Liveness while every worker is
+ * busy: {@link HttpServingTest}.)
  */
 class HealthEndpointsTest {
     @TempDir
@@ -44,6 +43,36 @@ class HealthEndpointsTest {
     void stop() {
         FullDiskFilePath.full = false;
         vertx.close().await();
+    }
+
+    @Test
+    void aFullDiskAnswers503WithRetryAfterAndRecovers() throws Exception {
+        try (MvStoreStore store = FullDiskFilePath.store(dir.resolve("state.mv.db"), Clock.systemUTC())) {
+            HttpApi api = new HttpApi(vertx);
+            HttpServer server = api.listen(new BrokerConfig.Http("127.0.0.1", 0, 2, 100, 7))
+                    .await(10, TimeUnit.SECONDS);
+            api.metrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))
+                    .mount(r -> r.post("/write/:key").handler(ctx -> {
+                        store.put("things", ctx.pathParam("key"), "v".getBytes(StandardCharsets.UTF_8), null);
+                        ctx.response().setStatusCode(201).end();
+                    }))
+                    .install();
+            String base = "http://127.0.0.1:" + server.actualPort();
+            assertThat(post(base + "/write/a").statusCode()).isEqualTo(201);
+
+            FullDiskFilePath.full = true;
+            HttpResponse<String> refused = post(base + "/write/b");
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(refused.headers().firstValue("retry-after")).contains("7");
+            assertThat(refused.headers().firstValue("content-type")).contains("application/json");
+            JsonObject body = new JsonObject(refused.body());
+            assertThat(body.getString("error")).isEqualTo("temporarily_unavailable");
+            assertThat(body.getString("error_description")).doesNotContain("Writing to", "state.mv.db");
+
+            FullDiskFilePath.full = false;
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
+                    .until(() -> post(base + "/write/c").statusCode() == 201);
+        }
     }
 
     @Test
@@ -99,34 +128,10 @@ class HealthEndpointsTest {
         assertThat(ready.body()).contains("coap listener is not bound");
     }
 
-    @Test
-    void livenessAnswersWhileEveryWorkerIsBusy() throws Exception {
-        HttpApi api = new HttpApi(vertx);
-        HttpServer server = api.listen(new BrokerConfig.Http("127.0.0.1", 0, 1, 1, 1)).await(10, TimeUnit.SECONDS);
-        CountDownLatch inside = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        api.health(JsonObject::new, new HealthChecks()).mount(r -> r.get("/slow").handler(ctx -> {
-            inside.countDown();
-            try {
-                release.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            ctx.end("done");
-        })).install();
-        String base = "http://127.0.0.1:" + server.actualPort();
-        CompletableFuture<HttpResponse<String>> slow = client.sendAsync(
-                HttpRequest.newBuilder(URI.create(base + "/slow")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(inside.await(30, TimeUnit.SECONDS)).isTrue();
-        try {
-            assertThat(get(base + "/health/ready").statusCode()).as("readiness is shed with the rest").isEqualTo(503);
-            assertThat(get(base + "/health/live").statusCode()).isEqualTo(200);
-        } finally {
-            release.countDown();
-        }
-        assertThat(slow.get(30, TimeUnit.SECONDS).body()).isEqualTo("done");
+    private HttpResponse<String> post(String url) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
-
     private JsonObject json(String url) throws Exception {
         return new JsonObject(get(url).body());
     }
