@@ -24,7 +24,8 @@ public final class ClockStepChild {
         long before = steady.millis();
         System.out.println("STEP back");
         in.readLine();
-        Thread.sleep(1500); // libfaketime re-reads the offset once a second; monotonic refill: 15 messages' worth
+        awaitWall(wall -> wall - before < -3_000_000L); // libfaketime re-reads the offset file once a second
+        Thread.sleep(600); // monotonic: 6 messages' worth of refill
         long wallAfter = Clock.systemUTC().millis();
         long steadyAfter = steady.millis();
         System.out.println("AFTER_BACK refilled=" + budget.tryAcquire(1) + " wallDeltaMs=" + (wallAfter - before)
@@ -32,14 +33,24 @@ public final class ClockStepChild {
         drain(budget);
         System.out.println("STEP forward");
         in.readLine();
-        Thread.sleep(1500);
+        awaitWall(wall -> wall - before > 300L * 24 * 3_600_000);
         int allowed = 0;
+        long loopStart = System.nanoTime();
         for (int i = 0; i < 1000; i++) {
             allowed += budget.tryAcquire(1) ? 1 : 0;
         }
+        long loopMs = (System.nanoTime() - loopStart) / 1_000_000;
         long steadyDelta = steady.millis() - before; // reading the clock is what notices the step
-        System.out.println("AFTER_FORWARD allowed=" + allowed + " steadyAheadOfWallMs=" + steady.offsetMillis()
+        System.out.println("AFTER_FORWARD allowed=" + allowed + " loopMs=" + loopMs + " steadyAheadOfWallMs=" + steady.offsetMillis()
                 + " steadyDeltaMs=" + steadyDelta);
+    }
+
+    /** Waits (up to a minute, on the monotonic clock) until the wall clock shows the step. */
+    private static void awaitWall(java.util.function.LongPredicate stepped) throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!stepped.test(Clock.systemUTC().millis()) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
     }
 
     private static void drain(BucketRateLimiter budget) {
