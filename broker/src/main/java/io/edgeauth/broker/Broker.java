@@ -6,6 +6,7 @@ import io.edgeauth.broker.auth.DefaultAuthPipeline;
 import io.edgeauth.broker.coap.CoapEdge;
 import io.edgeauth.broker.coap.RouterCoapMessaging;
 import io.edgeauth.broker.config.EdgeSettings;
+import io.edgeauth.broker.health.HealthChecks;
 import io.edgeauth.broker.mqtt.MqttEdge;
 import io.edgeauth.broker.policy.GeoPolicy;
 import io.edgeauth.broker.policy.RatePlan;
@@ -77,16 +78,27 @@ public final class Broker implements AutoCloseable {
     private TopicRouter router;
     private MqttEdge mqtt;
     private CoapEdge coap;
+    private SessionJournal journal;
 
-    private Broker(BrokerConfig config) {
+    /** The wall clock under the broker's {@link io.edgeauth.broker.time.SteadyClock} (tests jump it). */
+    private final Clock wallClock;
+    private Clock clock;
+
+    private Broker(BrokerConfig config, Clock wallClock) {
         this.config = config;
+        this.wallClock = wallClock;
         this.vertx = Vertx.vertx();
         closeables.add(() -> await(vertx.close(), "Vert.x close"));
     }
 
     /** Starts a broker; on failure everything started so far is stopped again. */
     public static Broker start(BrokerConfig config) {
-        Broker broker = new Broker(config);
+        return start(config, Clock.systemUTC());
+    }
+
+    /** Starts a broker whose time comes from {@code wallClock}, never stepping back (tests move it). */
+    public static Broker start(BrokerConfig config, Clock wallClock) {
+        Broker broker = new Broker(config, wallClock);
         try {
             broker.startComponents();
             return broker;
@@ -97,8 +109,8 @@ public final class Broker implements AutoCloseable {
     }
 
     private void startComponents() {
-        Clock clock = Clock.systemUTC();
-        Path dataDir = prepareDataDir(config.dataDir());
+        clock = new io.edgeauth.broker.time.SteadyClock(wallClock);
+        Path dataDir = io.edgeauth.broker.store.DataDirectory.prepare(config.dataDir());
         meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);
@@ -164,7 +176,7 @@ public final class Broker implements AutoCloseable {
                     ratePlans, router, audit, meters).geoPolicy(geo).payloadCheck(signedTelemetry).clock(clock);
             if (m.persistSessions()) {
                 Path journalFile = dataDir.resolve("mqtt-sessions.mv.db");
-                SessionJournal journal = new SessionJournal(journalFile);
+                journal = new SessionJournal(journalFile);
                 ownerOnly(journalFile);
                 closeables.add(0, journal::close); // after the edge stops (closeables run first to last)
                 mqtt.sessionJournal(journal);
@@ -185,7 +197,7 @@ public final class Broker implements AutoCloseable {
             closeables.add(0, coap::close);
         }
 
-        api.health(() -> health(tokens))
+        api.health(() -> health(tokens), healthChecks())
                 .metrics(meters)
                 .wellKnown(config, tokens.keys())
                 .oauth(tokens.devices(), tokens.services(), tokens.wallets(), tokens.exchange(), tokens.verifier(), revocations,
@@ -251,7 +263,7 @@ public final class Broker implements AutoCloseable {
     private void prune() {
         try {
             revocations.prune();
-            store.prune(Clock.systemUTC().instant());
+            store.prune(clock.instant());
         } catch (RuntimeException e) {
             LOG.warn("pruning failed", e);
         }
@@ -276,11 +288,38 @@ public final class Broker implements AutoCloseable {
         }
     }
 
+    /** What readiness checks: the store, the session journal, and every configured listener being bound. */
+    private HealthChecks healthChecks() {
+        HealthChecks checks = new HealthChecks().add("store", shared::unavailableReason);
+        if (journal != null) {
+            checks.add("mqttSessionJournal", journal::unavailableReason);
+        }
+        if (mqtt != null) {
+            BrokerConfig.Mqtt m = config.mqtt();
+            if (m.port() >= 0) {
+                checks.add("mqtt", HealthChecks.bound("mqtt", mqtt::port));
+            }
+            if (m.tlsPort() >= 0) {
+                checks.add("mqtts", HealthChecks.bound("mqtts", mqtt::tlsPort));
+            }
+            if (m.websocketPort() >= 0) {
+                checks.add("mqtt-ws", HealthChecks.bound("mqtt-ws", mqtt::webSocketPort));
+            }
+        }
+        if (coap != null) {
+            if (config.coap().port() >= 0) {
+                checks.add("coap", HealthChecks.bound("coap", coap::port));
+            }
+            if (config.coap().dtlsPort() >= 0) {
+                checks.add("coaps", HealthChecks.bound("coaps", coap::dtlsPort));
+            }
+        }
+        return checks;
+    }
+
+    /** The facts {@code /health} shows beside its status. */
     private JsonObject health(TokenAuthority tokens) {
-        java.util.Optional<String> outage = shared.unavailableReason();
-        JsonObject status = new JsonObject().put("status", outage.isPresent() ? "DEGRADED" : "UP");
-        outage.ifPresent(reason -> status.put("reason", reason));
-        return status
+        return new JsonObject()
                 .put("cryptoProvider", tokens.cryptoProvider())
                 .put("signatureRecovery", tokens.walletRecovery())
                 .put("devices", registry.size())
@@ -294,20 +333,6 @@ public final class Broker implements AutoCloseable {
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         } catch (UnsupportedOperationException | IOException ignored) {
             // non-POSIX file system: the data directory's own mode protects it
-        }
-    }
-
-    private static Path prepareDataDir(Path dir) {
-        try {
-            Files.createDirectories(dir);
-            try {
-                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-            } catch (UnsupportedOperationException ignored) {
-                // non-POSIX file system
-            }
-            return dir.toAbsolutePath();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the data directory " + dir, e);
         }
     }
 

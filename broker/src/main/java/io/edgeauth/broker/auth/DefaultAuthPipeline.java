@@ -194,9 +194,11 @@ public final class DefaultAuthPipeline implements AuthPipeline {
             record(request, token, e.reason().code(), e.getMessage());
             return CompletableFuture.failedFuture(e);
         } catch (RuntimeException e) {
-            record(request, token, RejectionReason.INTERNAL_ERROR.code(), e.toString());
-            return CompletableFuture.failedFuture(
-                    new TokenRejectedException(RejectionReason.INTERNAL_ERROR, "authentication failed internally"));
+            RejectionReason reason = RejectionReason.ofFailure(e); // a store outage is "retry later", not a crash
+            record(request, token, reason.code(), e.toString());
+            return CompletableFuture.failedFuture(new TokenRejectedException(reason,
+                    reason == RejectionReason.UNAVAILABLE ? "state store unavailable, retry later"
+                            : "authentication failed internally"));
         } finally {
             latency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         }

@@ -12,8 +12,10 @@ import java.util.Optional;
  * check they go through refuses ({@code fail-closed}: this node cannot know what other nodes revoked
  * meanwhile), or answers from this node's last known revocations ({@code fail-open-revocations}: a
  * token revoked on another node during the outage is admitted here until Redis returns). Live
- * sessions are not re-checked by an outage, so they continue either way. The embedded store is never
- * out.
+ * sessions are not re-checked by an outage, so they continue either way. The embedded store is out
+ * when its file system refuses writes (disk full, read-only, I/O error) until it is reopened: under
+ * {@code fail-closed} new authentications are refused then too ("unavailable, retry": MQTT 0x88, CoAP
+ * 5.03, HTTP 503), since the replay guards they write to cannot record anything.
  */
 public final class OutagePolicy {
     private OutagePolicy() {
@@ -29,7 +31,7 @@ public final class OutagePolicy {
             public Optional<RejectionReason> check(VerifiedToken token) {
                 Optional<String> outage = store.unavailableReason();
                 if (outage.isPresent()) {
-                    throw new StoreUnavailableException("refused while the shared store is out: " + outage.get(), null);
+                    throw new StoreUnavailableException("refused while the store is out: " + outage.get(), null);
                 }
                 return revocations.check(token);
             }

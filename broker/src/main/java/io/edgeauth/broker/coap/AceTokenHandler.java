@@ -76,7 +76,7 @@ final class AceTokenHandler {
                     refuseToken(exchange, peerKey, t.reason(), t.getMessage());
                 } else {
                     LOG.warn("token issuer failed", cause);
-                    refuseToken(exchange, peerKey, RejectionReason.INTERNAL_ERROR, "token could not be issued");
+                    refuseToken(exchange, peerKey, RejectionReason.ofFailure(cause), "token could not be issued");
                 }
                 return;
             }

@@ -31,7 +31,7 @@ final class CoapCodes {
     /**
      * BAD_CREDENTIALS: 4.00 at authz-info (malformed or invalid token), 4.01 on resources (no valid token);
      * NOT_AUTHORIZED: 4.01 at authz-info (valid token that entitles nothing here), 4.03 on resources;
-     * QUOTA_EXCEEDED: 4.29; SERVER_ERROR: 5.00.
+     * QUOTA_EXCEEDED: 4.29; SERVER_ERROR: 5.00; UNAVAILABLE (store outage): 5.03.
      */
     static ResponseCode codeOf(RefusalCategory category, Where where) {
         return switch (category) {
@@ -39,6 +39,7 @@ final class CoapCodes {
             case NOT_AUTHORIZED -> where == Where.AUTHZ_INFO ? ResponseCode.UNAUTHORIZED : ResponseCode.FORBIDDEN;
             case QUOTA_EXCEEDED -> ResponseCode.TOO_MANY_REQUESTS;
             case SERVER_ERROR -> ResponseCode.INTERNAL_SERVER_ERROR;
+            case UNAVAILABLE -> ResponseCode.SERVICE_UNAVAILABLE;
         };
     }
 
@@ -80,7 +81,7 @@ final class CoapCodes {
             case BAD_CREDENTIALS -> reason == RejectionReason.MALFORMED || reason == RejectionReason.OVERSIZED
                     ? INVALID_REQUEST : INVALID_CLIENT;
             case NOT_AUTHORIZED -> reason == RejectionReason.FORBIDDEN ? INVALID_SCOPE : UNAUTHORIZED_CLIENT;
-            case QUOTA_EXCEEDED, SERVER_ERROR -> INVALID_REQUEST;
+            case QUOTA_EXCEEDED, SERVER_ERROR, UNAVAILABLE -> INVALID_REQUEST;
         };
     }
 }

@@ -165,7 +165,7 @@ final class EdgeHandlers {
                     refuseUpload(exchange, peerKey, t.reason(), t.getMessage(), start);
                 } else {
                     LOG.warn("authentication failed internally", cause);
-                    refuseUpload(exchange, peerKey, RejectionReason.INTERNAL_ERROR, "authentication failed internally",
+                    refuseUpload(exchange, peerKey, RejectionReason.ofFailure(cause), "authentication failed internally",
                             start);
                 }
                 return;

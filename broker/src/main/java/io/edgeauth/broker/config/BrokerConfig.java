@@ -36,7 +36,8 @@ public record BrokerConfig(
     /**
      * HTTP API listener: one server per core on {@code port}; requests run on {@code workerThreads}
      * (crypto and store writes never on an event loop); beyond {@code maxPendingRequests} waiting or
-     * running, new ones get 503 with {@code Retry-After: retryAfterSeconds}.
+     * running, new ones get 503 with {@code Retry-After: retryAfterSeconds} (as does a request the store
+     * cannot serve now: disk full, Redis out).
      */
     public record Http(String host, int port, int workerThreads, int maxPendingRequests, int retryAfterSeconds) { }
 
@@ -222,9 +223,10 @@ public record BrokerConfig(
         return tenants.stream().map(Tenant::id).collect(Collectors.toUnmodifiableSet());
     }
 
+    /** The tenant with this id, or null (also for a tenant without an id, which validation refuses by name). */
     public Tenant tenant(String id) {
         for (Tenant t : tenants) {
-            if (t.id().equals(id)) {
+            if (t.id() != null && t.id().equals(id)) {
                 return t;
             }
         }

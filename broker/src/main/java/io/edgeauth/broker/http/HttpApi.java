@@ -8,6 +8,7 @@ import io.edgeauth.broker.keys.SigningKeyStore;
 import io.edgeauth.broker.provisioning.DeviceEnrollment;
 import io.edgeauth.broker.oauth.EthDeviceTokenService;
 import io.edgeauth.broker.revocation.RevocationChecker;
+import io.edgeauth.broker.store.StoreUnavailableException;
 import io.edgeauth.broker.wallet.ClaimCodes;
 import io.edgeauth.broker.oauth.TokenExchangeService;
 import io.edgeauth.broker.token.TokenVerifier;
@@ -143,8 +144,12 @@ public final class HttpApi {
         return mount(new WellKnownApi(config, keys)::mount);
     }
 
-    public HttpApi health(Supplier<JsonObject> status) {
-        return mount(r -> r.get("/health").handler(ctx -> HttpErrors.json(ctx, 200, status.get())));
+    /**
+     * {@code /health} (facts plus what is degraded) and {@code /health/ready} (503 while a check fails);
+     * {@code /health/live} is always mounted, ahead of the worker queue.
+     */
+    public HttpApi health(Supplier<JsonObject> facts, io.edgeauth.broker.health.HealthChecks checks) {
+        return mount(new HealthApi(facts, checks)::mount);
     }
 
     public HttpApi metrics(PrometheusMeterRegistry registry) {
@@ -238,6 +243,11 @@ public final class HttpApi {
     public void install() {
         Router router = Router.router(vertx);
         router.route().setName("edgeauth:metrics").handler(new HttpRequestMetrics(meters));
+        int retryAfter = settings.retryAfterSeconds();
+        router.route().setName("edgeauth:retry-after").handler(ctx -> {
+            ctx.put(HttpErrors.RETRY_AFTER_KEY, retryAfter);
+            ctx.next();
+        });
         Handler<RoutingContext> bodies = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
         Handler<RoutingContext> offload = new RequestOffload(workers, settings.maxPendingRequests(),
                 settings.retryAfterSeconds(), meters);
@@ -250,6 +260,8 @@ public final class HttpApi {
             }
         });
         router.route().failureHandler(HttpApi::badBody);
+        // liveness on the event loop: a full worker queue or a store outage must not get the process restarted
+        router.get("/health/live").setName("/health/live").handler(HealthApi::live);
         router.route().setName("edgeauth:offload").handler(ctx -> {
             if (isStreaming(ctx)) {
                 ctx.next();
@@ -265,6 +277,13 @@ public final class HttpApi {
         router.errorHandler(413, ctx -> HttpErrors.send(ctx, 413, "invalid_request", "body larger than 64 KiB"));
         router.errorHandler(405, ctx -> HttpErrors.send(ctx, 405, "invalid_request", "method not allowed"));
         router.errorHandler(500, ctx -> {
+            if (StoreUnavailableException.isCauseOf(ctx.failure())) {
+                // the store is out (disk full, Redis down): the client retries; the store logs the cause once
+                LOG.warn("HTTP {} {} refused with 503: {}", ctx.request().method(), ctx.normalizedPath(),
+                        ctx.failure().getMessage());
+                HttpErrors.unavailable(ctx, "the broker cannot store this now; retry later");
+                return;
+            }
             LOG.error("HTTP {} {} failed", ctx.request().method(), ctx.normalizedPath(), ctx.failure());
             HttpErrors.send(ctx, 500, "server_error", "internal error");
         });

@@ -25,6 +25,22 @@ public final class HttpErrors {
         ctx.response().end(body.encode());
     }
 
+    /**
+     * 503 with {@code Retry-After} ({@code http.retryAfterSeconds}) and RFC 6749 {@code temporarily_unavailable}:
+     * the server cannot serve the request now (its store is out), the client should retry later.
+     */
+    public static void unavailable(RoutingContext ctx, String description) {
+        if (ctx.response().ended()) {
+            return;
+        }
+        Integer seconds = ctx.get(RETRY_AFTER_KEY);
+        ctx.response().putHeader("retry-after", Integer.toString(seconds == null ? 1 : seconds));
+        send(ctx, 503, "temporarily_unavailable", description);
+    }
+
+    /** Routing-context key under which {@link HttpApi} puts {@code http.retryAfterSeconds} for every request. */
+    static final String RETRY_AFTER_KEY = "edgeauth.retryAfterSeconds";
+
     public static void json(RoutingContext ctx, int status, Object body) {
         ctx.response().setStatusCode(status)
                 .putHeader("content-type", "application/json")

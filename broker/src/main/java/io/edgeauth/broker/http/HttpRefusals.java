@@ -7,7 +7,8 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * The one place where a typed refusal becomes an HTTP answer: the status and the error code of RFC 6749
  * §5.2 (token endpoint), RFC 8693 §2.2.2 (token exchange) or RFC 6750 §3.1 (bearer tokens on resources).
- * Every endpoint answers a server failure 500 {@code server_error} and a rate refusal 429 {@code slow_down};
+ * Every endpoint answers a server failure 500 {@code server_error}, a store outage 503 {@code temporarily_unavailable}
+ * with {@code Retry-After}, and a rate refusal 429 {@code slow_down};
  * the other categories depend on where the refusal happened, since each RFC has its own vocabulary. The
  * description is always {@code <reason code>: <detail>}. Stateless.
  */
@@ -44,6 +45,8 @@ public final class HttpRefusals {
                 return new Answer(500, "server_error");
             case QUOTA_EXCEEDED:
                 return new Answer(429, "slow_down");
+            case UNAVAILABLE:
+                return new Answer(503, "temporarily_unavailable");
             default:
                 break;
         }
@@ -70,6 +73,11 @@ public final class HttpRefusals {
     /** Sends the answer to a refusal, with {@code <reason code>: <detail>} as the description. */
     public static void send(RoutingContext ctx, TokenRejectedException refusal, Where where) {
         Answer answer = answer(refusal.reason(), where);
-        HttpErrors.send(ctx, answer.status(), answer.error(), refusal.reason().code() + ": " + refusal.getMessage());
+        String description = refusal.reason().code() + ": " + refusal.getMessage();
+        if (answer.status() == 503) {
+            HttpErrors.unavailable(ctx, description); // with Retry-After
+        } else {
+            HttpErrors.send(ctx, answer.status(), answer.error(), description);
+        }
     }
 }

@@ -403,7 +403,7 @@ final class MqttAuthentication {
 
     private static RejectionReason reasonOf(Throwable err) {
         Throwable t = unwrap(err);
-        return t instanceof TokenRejectedException tre ? tre.reason() : RejectionReason.INTERNAL_ERROR;
+        return t instanceof TokenRejectedException tre ? tre.reason() : RejectionReason.ofFailure(t);
     }
 
     private static Throwable unwrap(Throwable err) {

@@ -155,7 +155,7 @@ public final class DeviceEnrollment {
             raced = registry.registerIfAbsent(device).join();
             marked.join();
         } catch (CompletionException e) {
-            throw new TokenRejectedException(RejectionReason.INTERNAL_ERROR, "store write failed");
+            throw new TokenRejectedException(RejectionReason.ofFailure(e), "store write failed");
         }
         if (raced.isPresent()) {
             requireSameKey(raced.get(), key, ca); // another request enrolled it first
@@ -202,7 +202,7 @@ public final class DeviceEnrollment {
         try {
             return durable.join();
         } catch (CompletionException e) {
-            throw new TokenRejectedException(RejectionReason.INTERNAL_ERROR, "store write failed");
+            throw new TokenRejectedException(RejectionReason.ofFailure(e), "store write failed");
         }
     }
 

@@ -14,5 +14,10 @@ public enum RefusalCategory {
     /** A limit was reached: the rate plan. */
     QUOTA_EXCEEDED,
     /** The server failed, not the client. */
-    SERVER_ERROR
+    SERVER_ERROR,
+    /**
+     * The server cannot serve now (its store is out: disk full, Redis down); nothing was decided about the
+     * client, which should retry later (HTTP 503, MQTT 0x88, CoAP 5.03).
+     */
+    UNAVAILABLE
 }

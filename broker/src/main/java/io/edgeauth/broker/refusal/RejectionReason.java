@@ -34,7 +34,9 @@ public enum RejectionReason {
     // limits
     RATE_LIMITED("rate_limited", RefusalCategory.QUOTA_EXCEEDED),
     // the server failed, not the client
-    INTERNAL_ERROR("internal_error", RefusalCategory.SERVER_ERROR);
+    INTERNAL_ERROR("internal_error", RefusalCategory.SERVER_ERROR),
+    /** The store cannot serve now (disk full, Redis out): retry later, nothing was decided about the client. */
+    UNAVAILABLE("temporarily_unavailable", RefusalCategory.UNAVAILABLE);
 
     private final String code;
     private final RefusalCategory category;
@@ -50,5 +52,10 @@ public enum RejectionReason {
 
     public RefusalCategory category() {
         return category;
+    }
+
+    /** UNAVAILABLE when {@code failure} comes from a store outage, else INTERNAL_ERROR. */
+    public static RejectionReason ofFailure(Throwable failure) {
+        return io.edgeauth.broker.store.StoreUnavailableException.isCauseOf(failure) ? UNAVAILABLE : INTERNAL_ERROR;
     }
 }

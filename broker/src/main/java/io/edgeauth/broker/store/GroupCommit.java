@@ -82,6 +82,9 @@ final class GroupCommit implements AutoCloseable {
                 commit.run();
                 commits.incrementAndGet();
                 batch.complete(null);
+            } catch (StoreUnavailableException e) { // a full disk fails every batch: one line each, no trace
+                LOG.warn("store commit failed; the writers of this batch are told so: {}", e.getMessage());
+                batch.completeExceptionally(e);
             } catch (RuntimeException | Error e) {
                 LOG.error("store commit failed; the writers of this batch are told so", e);
                 batch.completeExceptionally(e);

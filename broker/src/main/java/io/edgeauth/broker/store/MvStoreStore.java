@@ -13,6 +13,7 @@ import java.util.concurrent.CompletionException;
 import java.util.function.BiConsumer;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
+import org.h2.mvstore.MVStoreException;
 
 /**
  * The embedded {@link Store}: one H2 MVStore file in the data directory, one map per space. Each
@@ -22,38 +23,136 @@ import org.h2.mvstore.MVStore;
  * answers its client and a killed process loses nothing it acknowledged (a power loss may lose the last
  * writes; MVStore does not fsync each commit). Concurrent writers share one commit. A synchronous
  * mutation blocks its thread for up to two commits: call it off event loops.
+ *
+ * <p>Failures: a write the file system refuses (disk full, read-only, I/O error) makes MVStore close
+ * itself. Every call then throws {@link StoreUnavailableException} (callers answer "unavailable, retry")
+ * and {@link #unavailableReason()} says why, until a later call finds the file writable again and the
+ * store is reopened from its last commit ({@link StoreReopener}). Nothing a caller was told is durable is
+ * lost by that: a change whose commit failed was refused to its caller.
  */
 public final class MvStoreStore implements Store {
-    private final MVStore store;
+    /** A map of its own for the write that proves a reopened file takes commits. */
+    private static final String PROBE_MAP = "edgeauth.probe";
+
+    private final String fileName;
     private final Clock clock;
     private final Map<String, MVMap<String, byte[]>> maps = new java.util.concurrent.ConcurrentHashMap<>();
     private final GroupCommit commits;
+    private final StoreReopener reopener;
+    private volatile MVStore store;
 
     public MvStoreStore(Path file, Clock clock) {
+        this(file.toString(), clock);
+    }
+
+    /** A store on an H2 file name (tests pass a file system prefix that injects write failures). */
+    MvStoreStore(String fileName, Clock clock) {
+        this.fileName = fileName;
+        this.store = open(fileName);
+        this.clock = clock;
+        this.reopener = new StoreReopener(fileName, java.time.Duration.ofSeconds(1), System::nanoTime);
+        this.commits = new GroupCommit(this::commitNow, "edgeauth-store-commit");
+    }
+
+    private static MVStore open(String fileName) {
         try {
-            this.store = new MVStore.Builder()
-                    .fileName(file.toString())
+            return new MVStore.Builder()
+                    .fileName(fileName)
                     .autoCommitDisabled() // we commit after each mutation ourselves
                     .compress()
                     .open();
-        } catch (org.h2.mvstore.MVStoreException e) {
+        } catch (MVStoreException e) {
             if (e.getErrorCode() == org.h2.mvstore.DataUtils.ERROR_FILE_LOCKED) {
                 throw new IllegalStateException("the data directory is in use by another broker process ("
-                        + file + " is locked); stop it or use another dataDir", e);
+                        + fileName + " is locked); stop it or use another dataDir", e);
             }
-            throw new IllegalStateException("cannot open the store " + file + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot open the store " + fileName + ": " + e.getMessage(), e);
         }
-        this.clock = clock;
-        this.commits = new GroupCommit(store::commit, "edgeauth-store-commit");
     }
 
     private MVMap<String, byte[]> map(String space) {
-        return maps.computeIfAbsent(space, s -> store.openMap(s));
+        MVStore current = usable();
+        MVMap<String, byte[]> map = maps.computeIfAbsent(space, current::openMap);
+        if (map.getStore() != current) { // opened before a reopen: the old map is closed
+            maps.remove(space, map);
+            map = maps.computeIfAbsent(space, current::openMap);
+        }
+        return map;
+    }
+
+    /** The open store; reopens one that closed itself after a write failure (at most once a second). */
+    private MVStore usable() {
+        MVStore current = store;
+        if (!current.isClosed()) {
+            return current;
+        }
+        synchronized (reopener) {
+            if (store.isClosed() && reopener.due()) {
+                try {
+                    store = reopenWritable();
+                    maps.clear();
+                    reopener.reopened();
+                } catch (RuntimeException e) {
+                    reopener.failed(e);
+                }
+            }
+            current = store;
+        }
+        if (current.isClosed()) {
+            throw new StoreUnavailableException(reopener.describe(current.getPanicException()), null);
+        }
+        return current;
+    }
+
+    /**
+     * Opens the file again and proves it takes a commit (opening only reads, so a disk that is still full
+     * would look usable until the next write).
+     */
+    private MVStore reopenWritable() {
+        MVStore reopened = open(fileName);
+        try {
+            reopened.<String, byte[]>openMap(PROBE_MAP).put("reopened", wrap(new byte[0], null));
+            reopened.commit();
+        } catch (MVStoreException e) {
+            reopened.closeImmediately();
+            throw new StoreUnavailableException("still not writable: " + StoreReopener.rootCause(e), e);
+        }
+        if (reopened.isClosed()) {
+            throw new StoreUnavailableException("still not writable: "
+                    + StoreReopener.rootCause(reopened.getPanicException()), null);
+        }
+        return reopened;
+    }
+
+    /**
+     * Empty while the store takes writes. When MVStore closed itself after a failed write, this tries to
+     * reopen it (when due), so an idle broker whose readiness is polled recovers too.
+     */
+    @Override
+    public Optional<String> unavailableReason() {
+        if (!store.isClosed()) {
+            return Optional.empty();
+        }
+        try {
+            usable();
+            return Optional.empty();
+        } catch (StoreUnavailableException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    /** Times the store was reopened after a write failure (for metrics and tests). */
+    public long reopenCount() {
+        return reopener.reopens();
     }
 
     @Override
     public Optional<byte[]> get(String space, String key) {
-        return live(map(space).get(key));
+        try {
+            return live(map(space).get(key));
+        } catch (MVStoreException e) {
+            throw unavailable(e);
+        }
     }
 
     @Override
@@ -63,54 +162,91 @@ public final class MvStoreStore implements Store {
 
     @Override
     public CompletableFuture<Void> putAsync(String space, String key, byte[] value, Instant expiresAt) {
-        map(space).put(key, wrap(value, expiresAt));
-        return commits.afterChange();
+        MVStore used;
+        try {
+            MVMap<String, byte[]> map = map(space);
+            used = map.getStore();
+            map.put(key, wrap(value, expiresAt));
+        } catch (StoreUnavailableException e) {
+            return CompletableFuture.failedFuture(e);
+        } catch (MVStoreException e) {
+            return CompletableFuture.failedFuture(unavailable(e));
+        }
+        return commits.afterChange().thenRun(() -> stillCurrent(used));
     }
 
     @Override
     public boolean putIfAbsent(String space, String key, byte[] value, Instant expiresAt) {
-        MVMap<String, byte[]> map = map(space);
-        byte[] wrapped = wrap(value, expiresAt);
-        synchronized (map) { // an expired entry counts as absent, which MVMap.putIfAbsent cannot express
-            byte[] existing = map.get(key);
-            if (existing != null && live(existing).isPresent()) {
-                return false;
+        MVStore used;
+        try {
+            MVMap<String, byte[]> map = map(space);
+            used = map.getStore();
+            byte[] wrapped = wrap(value, expiresAt);
+            synchronized (map) { // an expired entry counts as absent, which MVMap.putIfAbsent cannot express
+                byte[] existing = map.get(key);
+                if (existing != null && live(existing).isPresent()) {
+                    return false;
+                }
+                map.put(key, wrapped);
             }
-            map.put(key, wrapped);
+        } catch (MVStoreException e) {
+            throw unavailable(e);
         }
-        commit();
+        commit(used);
         return true;
     }
 
     @Override
     public Optional<byte[]> take(String space, String key) {
-        byte[] removed = map(space).remove(key);
-        if (removed != null) {
-            commit();
-        }
-        return live(removed);
+        return live(removeDurably(space, key));
     }
 
     @Override
     public boolean remove(String space, String key) {
-        byte[] removed = map(space).remove(key);
-        if (removed != null) {
-            commit();
+        return live(removeDurably(space, key)).isPresent();
+    }
+
+    /** The removed value (null if none) once its removal is committed. */
+    private byte[] removeDurably(String space, String key) {
+        MVStore used;
+        byte[] removed;
+        try {
+            MVMap<String, byte[]> map = map(space);
+            used = map.getStore();
+            removed = map.remove(key);
+        } catch (MVStoreException e) {
+            throw unavailable(e);
         }
-        return live(removed).isPresent();
+        if (removed != null) {
+            commit(used);
+        }
+        return removed;
     }
 
     @Override
     public void forEach(String space, BiConsumer<String, byte[]> action) {
-        for (Map.Entry<String, byte[]> e : map(space).entrySet()) {
-            live(e.getValue()).ifPresent(v -> action.accept(e.getKey(), v));
+        try {
+            for (Map.Entry<String, byte[]> e : map(space).entrySet()) {
+                live(e.getValue()).ifPresent(v -> action.accept(e.getKey(), v));
+            }
+        } catch (MVStoreException e) {
+            throw unavailable(e);
         }
     }
 
     @Override
     public long prune(Instant now) {
+        try {
+            return pruneExpired(now);
+        } catch (MVStoreException e) {
+            throw unavailable(e);
+        }
+    }
+
+    private long pruneExpired(Instant now) {
         long pruned = 0;
-        for (String name : store.getMapNames()) {
+        MVStore used = usable();
+        for (String name : used.getMapNames()) {
             MVMap<String, byte[]> map = map(name);
             List<String> dead = new ArrayList<>();
             for (Map.Entry<String, byte[]> e : map.entrySet()) {
@@ -123,7 +259,7 @@ public final class MvStoreStore implements Store {
             pruned += dead.size();
         }
         if (pruned > 0) {
-            commit();
+            commit(used);
         }
         return pruned;
     }
@@ -141,21 +277,54 @@ public final class MvStoreStore implements Store {
     @Override
     public void close() {
         commits.close();
-        if (!store.isClosed()) {
-            store.close();
+        MVStore current = store;
+        if (!current.isClosed()) {
+            current.close();
         }
     }
 
-    /** Waits until the mutations made so far by this thread are committed. */
-    private void commit() {
+    /** The committer's step: a failure (MVStore closes itself on a failed write) becomes "unavailable". */
+    private void commitNow() {
+        MVStore current = store;
+        try {
+            current.commit();
+        } catch (MVStoreException e) {
+            throw unavailable(e);
+        }
+        if (current.isClosed()) { // closed by a failure while this batch was applied: not committed
+            throw new StoreUnavailableException(reopener.describe(current.getPanicException()), null);
+        }
+    }
+
+    private StoreUnavailableException unavailable(MVStoreException e) {
+        return new StoreUnavailableException("the embedded store cannot write: " + StoreReopener.rootCause(e), e);
+    }
+
+    /** Waits until the mutations this thread made to {@code used} are committed. */
+    private void commit(MVStore used) {
         await(commits.afterChange());
+        stillCurrent(used);
+    }
+
+    /**
+     * A change applied to a store that was replaced since (it closed itself and was reopened) was not
+     * committed by the commit that covered it, whatever that commit says: refuse it.
+     */
+    private void stillCurrent(MVStore used) {
+        if (used != store) {
+            throw new StoreUnavailableException("the embedded store was reopened after a write failure; "
+                    + "this change was not kept", null);
+        }
     }
 
     private static void await(CompletableFuture<Void> committed) {
         try {
             committed.join();
         } catch (CompletionException e) {
-            throw new IllegalStateException("store commit failed: " + e.getCause().getMessage(), e.getCause());
+            if (e.getCause() instanceof StoreUnavailableException u) {
+                throw new StoreUnavailableException(u.getMessage(), u);
+            }
+            throw new StoreUnavailableException("store commit failed: " + e.getCause().getMessage(), e.getCause());
         }
     }
 

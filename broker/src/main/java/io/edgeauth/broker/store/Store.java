@@ -50,9 +50,8 @@ public interface Store extends AutoCloseable {
     long prune(Instant now);
 
     /**
-     * Why the store cannot serve right now (e.g. "redis unreachable: ..."), or empty while it can. The
-     * embedded store is always available; a remote one reports its outage here for {@code /health} and
-     * the outage policy.
+     * Why the store cannot serve right now (e.g. "redis unreachable: ..." or, for the embedded store, "closed
+     * after a write failure (...)"), or empty while it can: for {@code /health/ready} and the outage policy.
      */
     default Optional<String> unavailableReason() {
         return Optional.empty();

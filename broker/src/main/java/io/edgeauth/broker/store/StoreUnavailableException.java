@@ -1,11 +1,22 @@
 package io.edgeauth.broker.store;
 
 /**
- * The store could not serve a call (a remote store unreachable or too slow). Callers fail the request
- * closed: nothing is assumed stored or absent.
+ * The store could not serve a call (a remote store unreachable or too slow, the embedded store's disk full
+ * or unwritable). Callers fail the request closed: nothing is assumed stored or absent; the edges answer
+ * "unavailable, retry" (HTTP 503 with Retry-After, MQTT CONNACK 0x88, CoAP 5.03).
  */
 public final class StoreUnavailableException extends RuntimeException {
     public StoreUnavailableException(String message, Throwable cause) {
         super(message, cause);
+    }
+
+    /** True when {@code failure} or one of its causes is a store outage. */
+    public static boolean isCauseOf(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof StoreUnavailableException) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -112,6 +112,9 @@ class DefaultAuthPipelineTest {
             if (t instanceof VerifiedToken v) {
                 return v;
             }
+            if (t instanceof RuntimeException failure) { // e.g. a replay guard whose store is out
+                throw failure;
+            }
             throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, "bad signature");
         }).revocations(revocations).registry(registry).services(id -> java.util.Optional.ofNullable(services.get(id))).rateLimits(limits).geo(new GeoPolicy("u33d"))
                 .tenantOfIssuer(iss -> iss.equals(ISS) ? "default" : iss.equals("https://acme") ? "acme"
@@ -238,6 +241,15 @@ class DefaultAuthPipelineTest {
         connectAllowed.set(false);
         assertThat(refused("good", "dev1", plain(), null)).isEqualTo(RejectionReason.RATE_LIMITED);
         assertThat(audit).allMatch(a -> a.startsWith("auth.refused:"));
+    }
+
+    @Test
+    void aStoreOutageIsUnavailableNotAnInternalError() {
+        tokens.put("outage", new io.edgeauth.broker.store.StoreUnavailableException("disk full", null));
+        tokens.put("bug", new IllegalStateException("a bug"));
+        assertThat(refused("outage", "dev1", plain(), null)).isEqualTo(RejectionReason.UNAVAILABLE);
+        assertThat(refused("bug", "dev1", plain(), null)).isEqualTo(RejectionReason.INTERNAL_ERROR);
+        assertThat(audit).containsExactly("auth.refused:temporarily_unavailable", "auth.refused:internal_error");
     }
 
     @Test

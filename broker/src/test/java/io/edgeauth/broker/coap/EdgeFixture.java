@@ -78,6 +78,7 @@ final class EdgeFixture implements AutoCloseable {
                 .revocations(revocations).registry(registry).rateLimits(rateLimits).geo(new GeoPolicy(""))
                 .tenantOfIssuer(iss -> TestTokens.ISS.equals(iss) ? "default" : null).defaultRatePlan("default")
                 .audit(auditLog).meters(meters).clock(clock).clockLeeway(Duration.ZERO).build(); // TestTokens: no leeway
+        io.edgeauth.broker.testsupport.IssuedSecrets.record(new String(MASTER, java.nio.charset.StandardCharsets.UTF_8));
         CoapSettings settings = CoapSettings.defaults().withPsk(MASTER)
                 .withCertificates(serverCert.privateKey(), List.of(serverCert.cert()), List.of(pki.ca.cert()), true)
                 .withPorts("127.0.0.1", 0, 0);
@@ -119,6 +120,7 @@ final class EdgeFixture implements AutoCloseable {
     }
 
     CoapClient pskClient(String identity, byte[] psk, String path) {
+        io.edgeauth.broker.testsupport.IssuedSecrets.recordKey(psk);
         Configuration c = clientConfig();
         DtlsConnectorConfig cfg = DtlsConnectorConfig.builder(c)
                 .setAddress(new InetSocketAddress("127.0.0.1", 0))

@@ -53,6 +53,16 @@ class ConfigLoaderFuzzTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("'region'");
     }
 
+    /** Found by this target: a tenant without an id ended in a NullPointerException in {@code BrokerConfig.tenant}. */
+    @Test
+    void aTenantWithoutIdIsRefusedWithItsKey() throws IOException {
+        for (String tenants : new String[] {"tenants: [{}]\n", "tenants:\n  - id: null\n    algorithm: ES256\n"}) {
+            Files.writeString(FILE, tenants);
+            assertThatThrownBy(() -> new ConfigLoader().load(FILE, Map.of())).as(tenants)
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("tenants[0].id");
+        }
+    }
+
     private static int indexOf(byte[] b, byte v) {
         for (int i = 0; i < b.length; i++) {
             if (b[i] == v) {

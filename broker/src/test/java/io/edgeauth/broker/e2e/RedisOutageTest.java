@@ -103,10 +103,11 @@ class RedisOutageTest {
             assertThat(metric(closed, "edgeauth_store_up")).isZero();
             assertThat(metric(closed, "edgeauth_store_outages_total")).isGreaterThanOrEqualTo(1.0);
 
-            // fail-closed (the default): a valid token is refused as a server failure, not as a bad credential
+            // fail-closed (the default): a valid token is refused as "server unavailable, retry" (0x88), not as a
+            // bad credential
             DeviceMqttClient fresh = client(closed, device, token);
             assertThatThrownBy(() -> fresh.connect().get(10, TimeUnit.SECONDS)).rootCause()
-                    .hasMessageContaining("UNSPECIFIED_ERROR");
+                    .hasMessageContaining("SERVER_UNAVAILABLE");
             assertThat(metric(closed, "edgeauth_store_failures_total")).isGreaterThanOrEqualTo(1.0);
             // token issuance needs the shared replay guard: refused too
             assertThatThrownBy(() -> DeviceFixtures.token(base(closed), device, TokenFormat.JWT)).isNotNull();

@@ -91,6 +91,10 @@ class AdminApiTest {
     @Test
     void healthAndMetricsAnswer() {
         assertThat(new JsonObject(anonymous.get("/health").body()).getString("status")).isEqualTo("UP");
+        var ready = anonymous.get("/health/ready");
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(new JsonObject(ready.body()).getJsonArray("checked").getList()).contains("store", "mqttSessionJournal", "mqtt", "coap");
+        assertThat(anonymous.get("/health/live").statusCode()).isEqualTo(200);
         assertThat(anonymous.get("/metrics").statusCode()).isEqualTo(200);
     }
 }

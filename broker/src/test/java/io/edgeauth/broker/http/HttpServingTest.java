@@ -72,6 +72,8 @@ class HttpServingTest {
         assertThat(refused.statusCode()).isEqualTo(503);
         assertThat(refused.headers().firstValue("retry-after")).contains("3");
         assertThat(refused.body()).contains("temporarily_unavailable");
+        assertThat(get(base + "/health/live").statusCode()).as("liveness is answered ahead of the worker queue")
+                .isEqualTo(200);
         release.countDown();
         assertThat(slow.get(30, TimeUnit.SECONDS).body()).isEqualTo("done");
         assertThat(get(base + "/slow").statusCode()).as("served again once the queue drained").isEqualTo(200);

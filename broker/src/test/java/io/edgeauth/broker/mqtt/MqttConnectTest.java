@@ -67,6 +67,7 @@ class MqttConnectTest {
         "reject:binding_mismatch, NOT_AUTHORIZED, NOT_AUTHORIZED",
         "reject:rate_limited, QUOTA_EXCEEDED, NOT_AUTHORIZED",
         "reject:internal_error, UNSPECIFIED_ERROR, SERVER_UNAVAILABLE",
+        "reject:temporarily_unavailable, SERVER_UNAVAILABLE, SERVER_UNAVAILABLE",
         "garbage-not-a-token, BAD_USER_NAME_OR_PASSWORD, BAD_USER_NAME_OR_PASSWORD",
     })
     void refusesWithTheCodeOfTheCategory(String tokenText, Mqtt5ConnAckReasonCode v5, Mqtt3ConnAckReturnCode v3) {

@@ -81,6 +81,7 @@ public final class BrokerProcess implements AutoCloseable {
                     admin = a.group(1);
                 }
                 if (line.startsWith("  admin")) {
+                    IssuedSecrets.record(admin);
                     drain(r);
                     return new BrokerProcess(p, url, admin, mqtt);
                 }

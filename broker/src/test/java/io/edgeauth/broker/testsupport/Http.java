@@ -21,6 +21,7 @@ public final class Http {
     public Http(String base, String bearer) {
         this.base = base;
         this.bearer = bearer;
+        IssuedSecrets.record(bearer); // admin credentials and bearer tokens must never reach a log line
     }
 
     public HttpResponse<String> get(String path) {
@@ -64,7 +65,9 @@ public final class Http {
 
     private HttpResponse<String> send(HttpRequest.Builder b) {
         try {
-            return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            IssuedSecrets.recordFromJson(response.body());
+            return response;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

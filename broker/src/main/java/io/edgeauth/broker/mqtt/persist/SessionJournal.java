@@ -183,6 +183,19 @@ public final class SessionJournal implements QueueJournal, RetainedJournal, Auto
         return failedCommits.get();
     }
 
+    /**
+     * Why the journal cannot make changes durable now, or empty: its file closed itself after a failed write
+     * (only a restart reopens it), or commits keep failing.
+     */
+    public java.util.Optional<String> unavailableReason() {
+        if (store.isClosed()) {
+            return java.util.Optional.of("closed after a write failure (" + store.getPanicException()
+                    + "); restart needed: the journal does not reopen itself");
+        }
+        return isStalled() ? java.util.Optional.of(failedCommits.get() + " commits failed; acknowledgements wait")
+                : java.util.Optional.empty();
+    }
+
     /** True while changes wait for a commit that keeps failing. */
     public boolean isStalled() {
         return failedCommits.get() > 0 && committed.get() < lastSeq;

@@ -28,12 +28,14 @@ public final class BucketRateLimiter implements RateLimiter {
         this.messages = Bucket.builder()
                 .addLimit(Bandwidth.builder().capacity(plan.burst())
                         .refillGreedy(1, Duration.ofNanos(nanosPerMessage)).build())
+                .withNanosecondPrecision() // monotonic: a wall-clock step neither starves nor refills the budget
                 .withSynchronizationStrategy(SynchronizationStrategy.SYNCHRONIZED)
                 .build();
         this.byteCapacity = Math.min(plan.bytesPerSecond(), MAX_BYTES_PER_SECOND); // Bucket4j refills at most 1 token/ns
         this.bytes = Bucket.builder()
                 .addLimit(Bandwidth.builder().capacity(byteCapacity)
                         .refillGreedy(byteCapacity, Duration.ofSeconds(1)).build())
+                .withNanosecondPrecision() // monotonic: a wall-clock step neither starves nor refills the budget
                 .withSynchronizationStrategy(SynchronizationStrategy.SYNCHRONIZED)
                 .build();
     }

@@ -146,6 +146,7 @@ public final class LocalRateLimits implements RateLimits {
             this.perMinute = perMinute;
             this.bucket = Bucket.builder()
                     .addLimit(Bandwidth.builder().capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1)).build())
+                    .withNanosecondPrecision() // monotonic, like the idle expiry below: immune to wall-clock steps
                     .build();
         }
 

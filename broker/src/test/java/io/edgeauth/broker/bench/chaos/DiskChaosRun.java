@@ -48,12 +48,25 @@ public final class DiskChaosRun {
                 } else {
                     refusedWhileBroken++;
                     if (firstRefusal == null) {
-                        firstRefusal = r.statusCode() + " " + r.body().replaceAll("\\s+", " ");
+                        firstRefusal = r.statusCode() + " retry-after=" + r.headers().firstValue("retry-after").orElse("-")
+                                + " " + r.body().replaceAll("\\s+", " ");
                     }
                 }
             }
-            String health = new Http(broker.url(), null).get("/health").body().replaceAll("\\s+", "");
+            Http anonymous = new Http(broker.url(), null);
+            String health = anonymous.get("/health").body().replaceAll("\\s+", "");
+            var readyWhileBroken = anonymous.get("/health/ready");
+            int liveWhileBroken = anonymous.get("/health/live").statusCode();
             Files.deleteIfExists(mount.resolve("filler"));
+            long freed = System.nanoTime();
+            long readyAfterMs = -1;
+            for (int i = 0; i < 300 && readyAfterMs < 0; i++) { // the readiness probe alone reopens the store
+                if (anonymous.get("/health/ready").statusCode() == 200) {
+                    readyAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - freed);
+                } else {
+                    Thread.sleep(100);
+                }
+            }
             int recovered = 0;
             for (int i = 0; i < 20; i++) {
                 if (registerOne(admin, "after-" + i).statusCode() == 201) {
@@ -70,10 +83,14 @@ public final class DiskChaosRun {
                     lost++;
                 }
             }
+            String ready = readyWhileBroken.statusCode() + " " + readyWhileBroken.body().replaceAll("\\s+", "");
             System.out.printf("chaos %s: acknowledged=%d refused_while_broken=%d first_refusal=\"%s\" "
-                            + "health_while_broken=%s recovered_without_restart=%d/20 lost_after_restart=%d%n",
+                            + "health_while_broken=%s ready_while_broken=%s live_while_broken=%d ready_after_free_ms=%d "
+                            + "recovered_without_restart=%d/20 lost_after_restart=%d%n",
                     mode, acknowledged.size(), refusedWhileBroken, firstRefusal,
-                    health.length() > 160 ? health.substring(0, 160) : health, recovered, lost);
+                    health.length() > 160 ? health.substring(0, 160) : health,
+                    ready.length() > 240 ? ready.substring(0, 240) : ready, liveWhileBroken, readyAfterMs,
+                    recovered, lost);
             broker.stop();
             broker = null;
             exit = lost == 0 && recovered > 0 ? 0 : 1;
