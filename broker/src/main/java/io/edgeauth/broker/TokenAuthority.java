@@ -112,7 +112,8 @@ final class TokenAuthority implements AutoCloseable {
         verifier = new CachingTokenVerifier(new BrokerTokenVerifier(verificationKeys, policy, signatures, clock,
                 encryption), verificationKeys, 100_000L, policy.leeway(), clock);
         // the issuer caps lifetimes at the configured default; verification accepts up to the maximum
-        TokenIssuer issuer = new TokenIssuer(keys, signatures, t.defaultLifetime(), clock, encryption);
+        TokenIssuer issuer = new TokenIssuer(keys, signatures, t.defaultLifetime(), clock, encryption)
+                .subjectRevocations(revocations::revokedUpTo);
 
         tenantByIssuer = new HashMap<>();
         Map<String, String> ours = new HashMap<>();

@@ -145,6 +145,16 @@ public final class RevocationService implements RevocationChecker, RevocationEve
         return Optional.of(blocking);
     }
 
+    /**
+     * The instant up to which the subject's tokens are revoked (a subject revocation in force that does not
+     * block), or null: a token issued now must be dated after it, or the revocation would cover it too (tokens
+     * are dated to the second).
+     */
+    public Instant revokedUpTo(String subject) {
+        Revocation s = subject == null ? null : bySub.get(subject);
+        return s == null || s.untilLifted() || !s.keepUntil().isAfter(clock.instant()) ? null : s.issuedBefore();
+    }
+
     @Override
     public boolean blocksIssuance(String subject) {
         Revocation s = subject == null ? null : bySub.get(subject);

@@ -41,6 +41,7 @@ public final class TokenIssuer {
     private final Duration maxLifetime;
     private final Clock clock;
     private final TokenEncryption encryption;
+    private volatile java.util.function.Function<String, Instant> subjectRevokedUpTo = subject -> null;
 
     /**
      * @param keys        the tenants' signing keys
@@ -63,6 +64,15 @@ public final class TokenIssuer {
     }
 
     /**
+     * Where subject revocations in force say up to when a subject's tokens are revoked
+     * ({@code RevocationService::revokedUpTo}); tokens issued in the same second are dated after it.
+     */
+    public TokenIssuer subjectRevocations(java.util.function.Function<String, Instant> revokedUpTo) {
+        this.subjectRevokedUpTo = Objects.requireNonNull(revokedUpTo, "revokedUpTo");
+        return this;
+    }
+
+    /**
      * Issues a token in the requested format, or in its encrypted form when the tenant's policy asks for
      * encryption ({@code tenants[].encryptTokens}).
      *
@@ -73,6 +83,13 @@ public final class TokenIssuer {
         TokenFormat format = encryption == null ? requested : encryption.formatFor(claims.tenantId(), requested);
         SigningKey key = keys.activeKey(claims.tenantId());
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        Instant revokedUpTo = subjectRevokedUpTo.apply(claims.subject());
+        if (revokedUpTo != null && !now.isAfter(revokedUpTo)) {
+            // a revocation made earlier in this second covers every token dated to it: date this one after it
+            // (iat = nbf under a second ahead, within every verifier's leeway), so a change that ended the
+            // subject's old sessions does not also refuse the token it fetches next
+            now = revokedUpTo.truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
+        }
         Duration lifetime = claims.lifetime() == null || claims.lifetime().compareTo(maxLifetime) > 0
                 ? maxLifetime : claims.lifetime();
         if (lifetime.isNegative() || lifetime.isZero()) {

@@ -45,6 +45,16 @@ class HttpRefusalsTest {
             "BEARER,                REVOKED,            401, invalid_token",
             "BEARER,                RATE_LIMITED,       429, slow_down",
             "BEARER,                INTERNAL_ERROR,     500, server_error",
+            // a store outage, wherever it happens (RFC 6749 temporarily_unavailable, with Retry-After)
+            "CLIENT_AUTHENTICATION, UNAVAILABLE,        503, temporarily_unavailable",
+            "SERVICE_GRANT,         UNAVAILABLE,        503, temporarily_unavailable",
+            "TOKEN_EXCHANGE,        UNAVAILABLE,        503, temporarily_unavailable",
+            "DEVICE_LOGIN,          UNAVAILABLE,        503, temporarily_unavailable",
+            "WALLET_LOGIN,          UNAVAILABLE,        503, temporarily_unavailable",
+            "BEARER,                UNAVAILABLE,        503, temporarily_unavailable",
+            // a service client's grant: a scope beyond its grants is invalid_scope
+            "SERVICE_GRANT,         FORBIDDEN,          400, invalid_scope",
+            "SERVICE_GRANT,         BAD_SIGNATURE,      401, invalid_client",
     })
     void eachCategoryAtEachEndpoint(Where where, RejectionReason reason, int status, String error) {
         assertThat(HttpRefusals.answer(reason, where)).isEqualTo(new Answer(status, error));
@@ -57,7 +67,8 @@ class HttpRefusalsTest {
             Answer answer = HttpRefusals.answer(reason, where);
             assertThat(answer.status()).as("%s at %s", reason, where).isBetween(400, 599);
             assertThat(answer.error()).matches("[a-z_]+");
-            assertThat(answer.status() >= 500).isEqualTo(reason == RejectionReason.INTERNAL_ERROR);
+            assertThat(answer.status() >= 500).isEqualTo(reason == RejectionReason.INTERNAL_ERROR
+                    || reason == RejectionReason.UNAVAILABLE);
         }
     }
 }

@@ -19,6 +19,7 @@ class MqttReasonsTest {
             "NOT_AUTHORIZED,  0x87,       5,          0x87,   0x87,   0x87",
             "QUOTA_EXCEEDED,  0x97,       5,          0x97,   0x97,   0x97",
             "SERVER_ERROR,    0x80,       3,          0x80,   0x80,   0x80",
+            "UNAVAILABLE,     0x88,       3,          0x80,   0x80,   0x89",
     })
     void eachCategoryHasOneCodePerPacket(RefusalCategory category, String connack5, int connack3, String puback,
                                          String suback, String disconnect) {
@@ -32,7 +33,7 @@ class MqttReasonsTest {
     @Test
     void theTableCoversEveryCategory() {
         Set<RefusalCategory> tabled = EnumSet.of(RefusalCategory.BAD_CREDENTIALS, RefusalCategory.NOT_AUTHORIZED,
-                RefusalCategory.QUOTA_EXCEEDED, RefusalCategory.SERVER_ERROR);
+                RefusalCategory.QUOTA_EXCEEDED, RefusalCategory.SERVER_ERROR, RefusalCategory.UNAVAILABLE);
         assertThat(tabled).containsExactlyInAnyOrder(RefusalCategory.values());
     }
 
