@@ -70,6 +70,7 @@ import java.util.stream.Collectors;
  */
 final class TokenAuthority implements AutoCloseable {
     private final CryptoProviders crypto;
+    private final Signatures signatures;
     private final SigningKeyStore keys;
     private final TrustedIssuers trusted;
     private final CachingTokenVerifier verifier;
@@ -90,7 +91,7 @@ final class TokenAuthority implements AutoCloseable {
         this.config = config;
         BrokerConfig.Tokens t = config.tokens();
         crypto = CryptoProviders.select(config.crypto().useNativeProvider());
-        Signatures signatures = new Signatures(crypto);
+        signatures = new Signatures(crypto);
         keys = SigningKeyStore.open(keyVault, tenantKeys(config), t.maxLifetime(), clock);
         keys.schedulePruning(scheduler, Duration.ofMinutes(5));
         trusted = new TrustedIssuers(trustedIssuers(config), JwksFetcher.http(Duration.ofSeconds(10)), clock);
@@ -246,6 +247,11 @@ final class TokenAuthority implements AutoCloseable {
 
     CachingTokenVerifier verifier() {
         return verifier;
+    }
+
+    /** Signature engines on the chosen provider (audit checkpoints sign with them too). */
+    Signatures signatures() {
+        return signatures;
     }
 
     SigningKeyStore keys() {

@@ -29,7 +29,8 @@ public record BrokerConfig(
         Store store,
         Wallet wallet,
         ConnectionGuard connectionGuard,
-        Provisioning provisioning) {
+        Provisioning provisioning,
+        Audit audit) {
 
     /**
      * HTTP API listener: one server per core on {@code port}; requests run on {@code workerThreads}
@@ -117,6 +118,33 @@ public record BrokerConfig(
     }
 
     /**
+     * Tamper-evident audit (docs/audit.md): the node's name in its hash chain ({@code node}, empty: the host name),
+     * the chain on or off, a signed checkpoint every {@code checkpointEvery} events and every
+     * {@code checkpointInterval} with new events (signed with {@code checkpointTenant}'s key), and where lines go:
+     * stdout, or {@code file} rotated by logback at {@code maxFileSize} and daily, {@code maxHistory} days kept.
+     */
+    public record Audit(String node, boolean chain, int checkpointEvery, Duration checkpointInterval,
+                        String checkpointTenant, Path file, String maxFileSize, int maxHistory, Anomalies anomalies) {
+        public Audit {
+            node = node == null ? "" : node;
+            checkpointInterval = checkpointInterval == null ? Duration.ofMinutes(1) : checkpointInterval;
+            checkpointTenant = checkpointTenant == null ? "default" : checkpointTenant;
+            maxFileSize = maxFileSize == null ? "100MB" : maxFileSize;
+            anomalies = anomalies == null ? new Anomalies(1000, 20, Duration.ofMinutes(1)) : anomalies;
+        }
+    }
+
+    /**
+     * Anomaly events: impossible travel faster than {@code maxTravelSpeedKmh} (0: off) and {@code refusalBurst}
+     * refusals from one source within {@code refusalWindow} (0: off).
+     */
+    public record Anomalies(double maxTravelSpeedKmh, int refusalBurst, Duration refusalWindow) {
+        public Anomalies {
+            refusalWindow = refusalWindow == null ? Duration.ofMinutes(1) : refusalWindow;
+        }
+    }
+
+    /**
      * Brute-force guard on authentication attempts (MQTT CONNECT, CoAP token uploads): per claimed
      * device id and per source address, per minute; a failed attempt costs {@code failedAttemptCost}
      * more. Size the per-address limit for fleets behind NAT.
@@ -184,12 +212,14 @@ public record BrokerConfig(
         ratePlans = ratePlans == null ? Map.of() : Map.copyOf(ratePlans);
         publicUrl = publicUrl == null ? "" : publicUrl;
         provisioning = provisioning == null ? new Provisioning(null, null, null) : provisioning;
+        audit = audit == null ? new Audit(null, true, 1000, Duration.ofMinutes(1), null, null, "100MB", 30, null)
+                : audit;
     }
 
     /** A copy with the public URL set (the broker fills it in once the HTTP port is bound). */
     public BrokerConfig withPublicUrl(String url) {
         return new BrokerConfig(dataDir, url, http, mqtt, coap, tokens, tenants, trustedIssuers, crypto, region,
-                ratePlans, defaultRatePlan, store, wallet, connectionGuard, provisioning);
+                ratePlans, defaultRatePlan, store, wallet, connectionGuard, provisioning, audit);
     }
 
     /** The audiences tokens may name: the configured ones, or the public URL and "edgeauth". */

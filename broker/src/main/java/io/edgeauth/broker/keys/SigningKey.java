@@ -16,6 +16,12 @@ import java.security.PublicKey;
  */
 public record SigningKey(String tenantId, String issuer, String kid, TokenAlgorithm algorithm,
                          PrivateKey privateKey, PublicKey publicKey) {
+    /** Signs {@code data} with this key and its algorithm (tokens, audit checkpoints). */
+    public byte[] sign(io.edgeauth.broker.crypto.Signatures signatures, byte[] data)
+            throws java.security.GeneralSecurityException {
+        return signatures.sign(algorithm, privateKey, data);
+    }
+
     @Override
     public String toString() {
         return "SigningKey[tenant=" + tenantId + ", kid=" + kid + ", alg=" + algorithm + "]";
