@@ -11,6 +11,8 @@ import io.edgeauth.broker.keys.JwksFetcher;
 import io.edgeauth.broker.keys.KeyResolver;
 import io.edgeauth.broker.keys.KeyVault;
 import io.edgeauth.broker.keys.SharedSecret;
+import io.edgeauth.broker.keys.Pkcs11Pins;
+import io.edgeauth.broker.keys.Pkcs11Token;
 import io.edgeauth.broker.keys.SigningKeyStore;
 import io.edgeauth.broker.keys.TenantKeySettings;
 import io.edgeauth.broker.keys.TrustedIssuerSettings;
@@ -152,13 +154,14 @@ final class TokenAuthority implements AutoCloseable {
         }
     }
 
-    private static List<TenantKeySettings> tenantKeys(BrokerConfig config) {
+    private static List<TenantKeySettings> tenantKeys(BrokerConfig config) throws IOException {
         List<TenantKeySettings> out = new ArrayList<>();
         for (BrokerConfig.Tenant tenant : config.tenants()) {
             SharedSecret hs = tenant.hs256Secret() == null ? null
                     : new SharedSecret("hs256-" + tenant.id(), Base64.getDecoder().decode(tenant.hs256Secret()));
             out.add(new TenantKeySettings(tenant.id(), config.issuerOf(tenant),
-                    TokenAlgorithm.parseConfig(tenant.algorithm()), hs));
+                    TokenAlgorithm.parseConfig(tenant.algorithm()), hs, tenant.hsm() == null ? null
+                    : Pkcs11Token.open(tenant.id(), Pkcs11Pins.settings(tenant.id(), tenant.hsm(), System.getenv()))));
         }
         return out;
     }

@@ -69,13 +69,19 @@ public record BrokerConfig(
      * themselves ({@code selfServiceScopes}; anything else requested is left out of the token).
      */
     public record Tenant(String id, String issuer, String algorithm, String hs256Secret,
-                         List<String> selfServiceScopes) {
+                         List<String> selfServiceScopes, Hsm hsm) {
         public Tenant {
             algorithm = algorithm == null ? "ES256" : algorithm;
             issuer = issuer == null ? "" : issuer;
             selfServiceScopes = selfServiceScopes == null ? List.of() : List.copyOf(selfServiceScopes);
         }
     }
+
+    /**
+     * A tenant's signing keys in a PKCS#11 token (docs/hsm.md): the module, the slot (its id, or its index in the
+     * module's slot list), and the user PIN from an environment variable or a file (never in the config itself).
+     */
+    public record Hsm(Path library, Long slot, Integer slotListIndex, String pinEnv, Path pinFile) { }
 
     /**
      * An outside issuer trusted by its JWKS (a local file or an https URL). {@code regionGeohash} binds

@@ -97,6 +97,7 @@ public final class ConfigValidator {
         positive(errors, "connectionGuard.perAddressPerMinute", c.connectionGuard().perAddressPerMinute(), 1, 100_000_000);
         positive(errors, "connectionGuard.failedAttemptCost", c.connectionGuard().failedAttemptCost(), 0, 1000);
         audit(errors, c);
+        c.tenants().forEach(t -> hsm(errors, t));
         BrokerConfig.Wallet w = c.wallet();
         if (w.tenant() == null || c.tenant(w.tenant()) == null) {
             errors.add("wallet.tenant: expected one of the configured tenants, got '" + w.tenant() + "'");
@@ -252,6 +253,33 @@ public final class ConfigValidator {
         positive(errors, "audit.anomalies.refusalBurst", an.refusalBurst(), 0, 1_000_000);
         if (an.refusalWindow().compareTo(Duration.ofSeconds(1)) < 0 || an.refusalWindow().compareTo(Duration.ofDays(1)) > 0) {
             errors.add("audit.anomalies.refusalWindow: expected 1s to 1d, got " + an.refusalWindow());
+        }
+    }
+
+    private static void hsm(List<String> errors, BrokerConfig.Tenant t) {
+        BrokerConfig.Hsm h = t.hsm();
+        if (h == null) {
+            return;
+        }
+        String key = "tenants[" + t.id() + "].hsm";
+        if (h.library() == null || !java.nio.file.Files.isReadable(h.library())) {
+            errors.add(key + ".library: expected a readable PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so, got "
+                    + h.library());
+        }
+        if ((h.slot() == null) == (h.slotListIndex() == null)) {
+            errors.add(key + ": expected exactly one of slot (the slot id) or slotListIndex");
+        } else if (h.slot() != null && h.slot() < 0 || h.slotListIndex() != null && h.slotListIndex() < 0) {
+            errors.add(key + ": slot and slotListIndex must not be negative");
+        }
+        boolean env = h.pinEnv() != null && !h.pinEnv().isBlank();
+        if (env == (h.pinFile() != null)) {
+            errors.add(key + ": expected exactly one of pinEnv (an environment variable's name) or pinFile");
+        } else if (env && !h.pinEnv().matches("[A-Za-z_][A-Za-z0-9_]{0,127}")) {
+            errors.add(key + ".pinEnv: expected an environment variable name, got '" + h.pinEnv() + "'");
+        }
+        if (!"ES256".equals(t.algorithm()) && !"RS256".equals(t.algorithm())) {
+            errors.add(key + ": a key in a PKCS#11 token must be ES256 or RS256 (SunPKCS11 has no Ed25519), got "
+                    + t.algorithm());
         }
     }
 }
