@@ -132,7 +132,7 @@ public final class Broker implements AutoCloseable {
         TokenAuthority tokens = TokenAuthority.create(config, shared.keyVault(), store, registry, revocations, scheduler,
                 clock, audit, meters);
         closeables.add(0, tokens);
-        auditChain.startCheckpoints(JwsCheckpoints.signer(() -> tokens.keys().activeKey(config.audit().checkpointTenant()),
+        auditChain.startCheckpoints(JwsCheckpoints.signer(() -> tokens.keys().activeKey(config.audit().signingTenant(config.tenants())),
                 tokens.signatures()), scheduler, config.audit().checkpointInterval());
         GeoPolicy geo = new GeoPolicy(config.region().geohash());
         BrokerConfig.ConnectionGuard guard = config.connectionGuard();

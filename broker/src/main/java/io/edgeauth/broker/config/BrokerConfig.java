@@ -134,9 +134,14 @@ public record BrokerConfig(
         public Audit {
             node = node == null ? "" : node;
             checkpointInterval = checkpointInterval == null ? Duration.ofMinutes(1) : checkpointInterval;
-            checkpointTenant = checkpointTenant == null ? "default" : checkpointTenant;
+            checkpointTenant = checkpointTenant == null ? "" : checkpointTenant;
             maxFileSize = maxFileSize == null ? "100MB" : maxFileSize;
             anomalies = anomalies == null ? new Anomalies(1000, 20, Duration.ofMinutes(1)) : anomalies;
+        }
+
+        /** The tenant whose key signs checkpoints: the configured one, or else the first tenant. */
+        public String signingTenant(List<Tenant> tenants) {
+            return checkpointTenant.isEmpty() && !tenants.isEmpty() ? tenants.get(0).id() : checkpointTenant;
         }
     }
 

@@ -231,7 +231,7 @@ public final class ConfigValidator {
         if (a.checkpointInterval().compareTo(Duration.ofSeconds(1)) < 0 || a.checkpointInterval().compareTo(Duration.ofDays(1)) > 0) {
             errors.add("audit.checkpointInterval: expected 1s to 1d, got " + a.checkpointInterval());
         }
-        if (a.chain() && c.tenant(a.checkpointTenant()) == null) {
+        if (a.chain() && !a.checkpointTenant().isEmpty() && c.tenant(a.checkpointTenant()) == null) {
             errors.add("audit.checkpointTenant: expected one of the configured tenants, got '" + a.checkpointTenant() + "'");
         }
         if (!a.node().isEmpty() && !a.node().matches("[A-Za-z0-9_.:-]{1,128}")) {
