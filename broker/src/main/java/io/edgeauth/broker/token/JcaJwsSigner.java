@@ -8,13 +8,14 @@ import com.nimbusds.jose.jca.JCAContext;
 import com.nimbusds.jose.util.Base64URL;
 import io.edgeauth.broker.crypto.Signatures;
 import io.edgeauth.broker.crypto.TokenAlgorithm;
-import java.security.GeneralSecurityException;
 import io.edgeauth.broker.keys.SigningKey;
+import java.security.GeneralSecurityException;
 import java.util.Set;
 
 /**
- * A Nimbus {@link JWSSigner} backed by {@link SigningKey#sign} (so by {@link Signatures}, or a PKCS#11 token), so issuing uses the same provider as
- * verification and Ed25519 works without Google Tink (which Nimbus's own Ed25519 signer needs).
+ * A Nimbus {@link JWSSigner} backed by {@link SigningKey#sign}: {@link Signatures} (so issuing uses the same provider
+ * as verification and Ed25519 works without Google Tink, which Nimbus's own Ed25519 signer needs), or the PKCS#11
+ * token that holds the key.
  */
 final class JcaJwsSigner implements JWSSigner {
     private final Signatures signatures;
