@@ -19,7 +19,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 import io.edgeauth.broker.audit.AuditLog;
-import io.edgeauth.broker.audit.Slf4jAuditLog;
+import io.edgeauth.broker.audit.AuditSetup;
+import io.edgeauth.broker.audit.ChainedAuditLog;
+import io.edgeauth.broker.audit.JwsCheckpoints;
 import io.edgeauth.broker.config.BrokerConfig;
 import io.edgeauth.broker.http.HttpApi;
 import io.edgeauth.broker.provisioning.BulkImporter;
@@ -115,7 +117,9 @@ public final class Broker implements AutoCloseable {
         new JvmMemoryMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);
         new ProcessorMetrics().bindTo(meters);
-        AuditLog audit = new Slf4jAuditLog();
+        ChainedAuditLog auditChain = AuditSetup.chain(config.audit(), clock);
+        closeables.add(auditChain); // closed last: its final checkpoint seals every event of the run
+        AuditLog audit = AuditSetup.withAnomalies(auditChain, config.audit().anomalies(), clock);
         shared = SharedState.open(config.store(), dataDir, clock, meters);
         closeables.add(0, shared);
         store = shared.store();
@@ -149,6 +153,8 @@ public final class Broker implements AutoCloseable {
         TokenAuthority tokens = TokenAuthority.create(config, shared.keyVault(), store, registry, services, revocations, scheduler,
                 clock, audit, meters);
         closeables.add(0, tokens);
+        auditChain.startCheckpoints(JwsCheckpoints.signer(() -> tokens.keys().activeKey(config.audit().signingTenant(config.tenants())),
+                tokens.signatures()), scheduler, config.audit().checkpointInterval());
         GeoPolicy geo = new GeoPolicy(config.region().geohash());
         BrokerConfig.ConnectionGuard guard = config.connectionGuard();
         rateLimits = shared.rateLimits(new LocalRateLimits(new LocalRateLimits.Settings(guard.perDevicePerMinute(),

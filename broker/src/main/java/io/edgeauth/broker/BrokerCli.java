@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 @Command(name = "edgeauth-broker", mixinStandardHelpOptions = true, version = "edgeauth 0.1.0",
         description = "Edge broker that authenticates IoT devices and wallets.",
         subcommands = {BrokerCli.Run.class, BrokerCli.Keys.class, BrokerCli.ConfigCmd.class, BrokerCli.Admin.class,
-                BrokerCli.Geo.class, DevicesCli.class})
+                BrokerCli.Geo.class, DevicesCli.class, AuditCli.class})
 public final class BrokerCli implements Callable<Integer> {
 
     @Option(names = {"-c", "--config"}, description = "YAML config file (defaults: `config defaults`)")

@@ -11,6 +11,8 @@ import io.edgeauth.broker.keys.JwksFetcher;
 import io.edgeauth.broker.keys.KeyResolver;
 import io.edgeauth.broker.keys.KeyVault;
 import io.edgeauth.broker.keys.SharedSecret;
+import io.edgeauth.broker.keys.Pkcs11Pins;
+import io.edgeauth.broker.keys.Pkcs11Token;
 import io.edgeauth.broker.keys.SigningKeyStore;
 import io.edgeauth.broker.keys.TenantKeySettings;
 import io.edgeauth.broker.keys.TokenEncryptionKeys;
@@ -74,6 +76,7 @@ import java.util.stream.Collectors;
  */
 final class TokenAuthority implements AutoCloseable {
     private final CryptoProviders crypto;
+    private final Signatures signatures;
     private final SigningKeyStore keys;
     private final TrustedIssuers trusted;
     private final CachingTokenVerifier verifier;
@@ -96,7 +99,7 @@ final class TokenAuthority implements AutoCloseable {
         this.config = config;
         BrokerConfig.Tokens t = config.tokens();
         crypto = CryptoProviders.select(config.crypto().useNativeProvider());
-        Signatures signatures = new Signatures(crypto);
+        signatures = new Signatures(crypto);
         keys = SigningKeyStore.open(keyVault, tenantKeys(config), t.maxLifetime(), clock);
         keys.schedulePruning(scheduler, Duration.ofMinutes(5));
         trusted = new TrustedIssuers(trustedIssuers(config), JwksFetcher.http(Duration.ofSeconds(10)), clock);
@@ -166,13 +169,14 @@ final class TokenAuthority implements AutoCloseable {
         }
     }
 
-    private static List<TenantKeySettings> tenantKeys(BrokerConfig config) {
+    private static List<TenantKeySettings> tenantKeys(BrokerConfig config) throws IOException {
         List<TenantKeySettings> out = new ArrayList<>();
         for (BrokerConfig.Tenant tenant : config.tenants()) {
             SharedSecret hs = tenant.hs256Secret() == null ? null
                     : new SharedSecret("hs256-" + tenant.id(), Base64.getDecoder().decode(tenant.hs256Secret()));
             out.add(new TenantKeySettings(tenant.id(), config.issuerOf(tenant),
-                    TokenAlgorithm.parseConfig(tenant.algorithm()), hs));
+                    TokenAlgorithm.parseConfig(tenant.algorithm()), hs, tenant.hsm() == null ? null
+                    : Pkcs11Token.open(tenant.id(), Pkcs11Pins.settings(tenant.id(), tenant.hsm(), System.getenv()))));
         }
         return out;
     }
@@ -261,6 +265,11 @@ final class TokenAuthority implements AutoCloseable {
 
     CachingTokenVerifier verifier() {
         return verifier;
+    }
+
+    /** Signature engines on the chosen provider (audit checkpoints sign with them too). */
+    Signatures signatures() {
+        return signatures;
     }
 
     SigningKeyStore keys() {

@@ -37,6 +37,20 @@ public interface ContractWalletVerifier {
     boolean isValidSignature(long chainId, String address, byte[] hash, byte[] signature) throws SiweException;
 
     /**
+     * ERC-6492 for a wallet not deployed yet (or not ready): in one simulation at the latest block, with nothing sent
+     * to the chain, calls {@code prepareTo} with {@code prepareData} (the wallet's factory deploying it, or a prepare
+     * call), then {@code isValidSignature(hash, signature)} on the wallet.
+     *
+     * @return true if the deployment succeeded and the wallet then returned the magic value {@code 0x1626ba7e}
+     * @throws SiweException {@link SiweErrorCode#RPC_UNAVAILABLE} when the node cannot be asked or cannot simulate
+     */
+    default boolean isValidSignatureAfter(long chainId, String address, String prepareTo, byte[] prepareData,
+                                          byte[] hash, byte[] signature) throws SiweException {
+        throw new SiweException(SiweErrorCode.RPC_UNAVAILABLE,
+                "this contract wallet verifier cannot simulate an ERC-6492 deployment");
+    }
+
+    /**
      * @param byChain one verifier per chain id (e.g. one JSON-RPC endpoint each)
      * @return a verifier that dispatches on the message's chain
      */
@@ -67,6 +81,12 @@ public interface ContractWalletVerifier {
             public boolean isValidSignature(long chainId, String address, byte[] hash, byte[] signature)
                     throws SiweException {
                 return pick(chainId).isValidSignature(chainId, address, hash, signature);
+            }
+
+            @Override
+            public boolean isValidSignatureAfter(long chainId, String address, String prepareTo, byte[] prepareData,
+                                                 byte[] hash, byte[] signature) throws SiweException {
+                return pick(chainId).isValidSignatureAfter(chainId, address, prepareTo, prepareData, hash, signature);
             }
         };
     }

@@ -6,6 +6,10 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.web3j.protocol.core.Request;
+import org.web3j.protocol.core.Response;
 import java.util.Objects;
 import okhttp3.OkHttpClient;
 import org.web3j.abi.FunctionEncoder;
@@ -24,7 +28,10 @@ import org.web3j.protocol.http.HttpService;
 /**
  * {@link ContractWalletVerifier} over an Ethereum JSON-RPC endpoint with web3j: {@code eth_getCode}
  * to see whether the address is a contract, then {@code eth_call} of EIP-1271
- * {@code isValidSignature(bytes32,bytes)} at the latest block.
+ * {@code isValidSignature(bytes32,bytes)} at the latest block. ERC-6492 signatures of wallets not deployed yet are
+ * checked with {@code eth_simulateV1} (the execution-apis method geth, Nethermind, Reth and Besu serve): one simulated
+ * block calls the wallet's factory, then {@code isValidSignature} on the wallet, so the deployment is seen by the
+ * check and nothing reaches the chain.
  *
  * <p>Every request is bounded by the configured timeout (connect, read, write and the whole call),
  * so a slow node delays a login by at most that much and then fails with
@@ -117,6 +124,39 @@ public final class JsonRpcContractWalletVerifier implements ContractWalletVerifi
         return out.length >= 4 && Arrays.equals(Arrays.copyOf(out, 4), Hex.decode(MAGIC_VALUE));
     }
 
+    @Override
+    public boolean isValidSignatureAfter(long chainId, String address, String prepareTo, byte[] prepareData,
+                                         byte[] hash, byte[] signature) throws SiweException {
+        checkChain(chainId);
+        String check = FunctionEncoder.encode(new Function("isValidSignature",
+                List.of(new Bytes32(hash), new DynamicBytes(signature)), List.of(new TypeReference<Bytes4>() { })));
+        Map<String, Object> simulation = Map.of("validation", false, "blockStateCalls", List.of(Map.of("calls", List.of(
+                Map.of("to", prepareTo, "data", "0x" + Hex.encode(prepareData)),
+                Map.of("to", address, "data", check)))));
+        SimulateResponse r = send(() -> new Request<>("eth_simulateV1", List.of(simulation, "latest"), service,
+                SimulateResponse.class).send(), "eth_simulateV1");
+        if (r.hasError()) {
+            if (r.getError().getCode() == -32601) {
+                throw rpcError("eth_simulateV1", "the node cannot simulate (method not found), which ERC-6492 needs");
+            }
+            throw rpcError("eth_simulateV1", r.getError().getMessage());
+        }
+        JsonNode calls = r.getResult() == null ? null : r.getResult().path(0).path("calls");
+        if (calls == null || !calls.isArray() || calls.size() != 2) {
+            throw rpcError("eth_simulateV1", "result is not one block of two calls");
+        }
+        if (!"0x1".equals(calls.get(0).path("status").asText())) {
+            return false; // the deployment failed: there is no wallet to accept anything
+        }
+        byte[] out = Hex.decode(calls.get(1).path("returnData").asText("0x"));
+        return "0x1".equals(calls.get(1).path("status").asText()) && out != null && out.length >= 4
+                && Arrays.equals(Arrays.copyOf(out, 4), Hex.decode(MAGIC_VALUE));
+    }
+
+    /** The {@code eth_simulateV1} answer: an array of simulated blocks, each with its calls' status and return data. */
+    public static final class SimulateResponse extends Response<JsonNode> {
+    }
+
     private interface Call<T> {
         T run() throws IOException;
     }
@@ -131,14 +171,14 @@ public final class JsonRpcContractWalletVerifier implements ContractWalletVerifi
         } catch (IOException | RuntimeException e) {
             // Timeouts surface as InterruptedIOException, bad JSON as RuntimeException from Jackson.
             throw new SiweException(SiweErrorCode.RPC_UNAVAILABLE,
-                    "EIP-1271 check failed: " + method + " to the JSON-RPC endpoint failed (" + e.getClass().getSimpleName()
+                    "contract wallet check failed: " + method + " to the JSON-RPC endpoint failed (" + e.getClass().getSimpleName()
                             + ")", e);
         }
     }
 
     private SiweException rpcError(String method, String detail) {
         return new SiweException(SiweErrorCode.RPC_UNAVAILABLE,
-                "EIP-1271 check failed: " + method + " returned an error: " + Fields.quote(String.valueOf(detail)));
+                "contract wallet check failed: " + method + " returned an error: " + Fields.quote(String.valueOf(detail)));
     }
 
     /** @return the chain id this endpoint serves */

@@ -2,6 +2,7 @@ package io.edgeauth.wallet;
 
 import io.edgeauth.wallet.internal.EcdsaSignature;
 import io.edgeauth.wallet.internal.Eip191;
+import io.edgeauth.wallet.internal.Erc6492;
 import io.edgeauth.wallet.internal.Fields;
 import io.edgeauth.wallet.internal.Hex;
 import java.nio.charset.StandardCharsets;
@@ -172,6 +173,10 @@ public final class SiweVerifier {
     /** @return true if accepted by an EIP-1271 contract, false if by ECDSA recovery */
     private boolean checkSignature(SiweMessage m, String text, byte[] signature) throws SiweException {
         byte[] hash = Eip191.personalMessageHash(text.getBytes(StandardCharsets.UTF_8));
+        if (Erc6492.isWrapped(signature)) { // ERC-6492: checked before EIP-1271 and never by ecrecover
+            checkCounterfactual(m, hash, signature);
+            return true;
+        }
         SiweException eoaFailure;
         try {
             EcdsaSignature sig = EcdsaSignature.parse(signature);
@@ -202,6 +207,27 @@ public final class SiweVerifier {
                     "contract wallet " + m.address() + " did not accept the signature (EIP-1271)");
         }
         return true;
+    }
+
+    /**
+     * ERC-6492's order: a deployed wallet is asked with the unwrapped signature first (its keys may have rotated since
+     * the signature was made); if it says no, or it has no code yet, the wrapped call (its deployment or a prepare
+     * call) is simulated before asking again.
+     */
+    private void checkCounterfactual(SiweMessage m, byte[] hash, byte[] signature) throws SiweException {
+        if (contractWallets == null || !contractWallets.supportsChain(m.chainId())) {
+            throw new SiweException(SiweErrorCode.CONTRACT_SIGNATURE_REJECTED, "an ERC-6492 signature of a contract wallet"
+                    + " not deployed yet needs a JSON-RPC endpoint for chain ID " + m.chainId() + "; none is configured");
+        }
+        Erc6492.Wrapped w = Erc6492.unwrap(signature);
+        if (contractWallets.hasCode(m.chainId(), m.address())
+                && contractWallets.isValidSignature(m.chainId(), m.address(), hash, w.signature())) {
+            return;
+        }
+        if (!contractWallets.isValidSignatureAfter(m.chainId(), m.address(), w.target(), w.data(), hash, w.signature())) {
+            throw new SiweException(SiweErrorCode.CONTRACT_SIGNATURE_REJECTED, "contract wallet " + m.address()
+                    + " did not accept the signature once deployed by " + w.target() + " (ERC-6492)");
+        }
     }
 
     private void consumeNonce(String nonce) throws SiweException {

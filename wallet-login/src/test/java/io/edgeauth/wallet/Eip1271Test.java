@@ -227,6 +227,13 @@ class Eip1271Test {
         private HttpServer server;
         private ExecutorService pool;
 
+        /** ERC-6492: the factory call (to, data) that deploys {@code deploys} inside an eth_simulateV1 block. */
+        volatile String factory;
+        volatile String factoryData;
+        volatile String deploys;
+        /** true: isValidSignature says yes only inside a simulation whose first call succeeded (a prepare call). */
+        volatile boolean onlyAfterPrepare;
+
         void accept(byte[] hash, byte[] sig) {
             acceptedHash = hash;
             acceptedSig = sig;
@@ -274,9 +281,14 @@ class Eip1271Test {
                 lastCall = req;
                 if ("revert".equals(mode)) {
                     res.putObject("error").put("code", 3).put("message", "execution reverted").put("data", "0x");
+                } else if (onlyAfterPrepare) {
+                    res.put("result", "0xffffffff" + "0".repeat(56));
                 } else {
                     res.put("result", answerIsValidSignature(req.get("params").get(0).get("data").asText()));
                 }
+            } else if ("eth_simulateV1".equals(method) && !"nosimulate".equals(mode)) {
+                lastCall = req;
+                res.set("result", simulate(req.get("params").get(0).get("blockStateCalls").get(0).get("calls")));
             } else {
                 res.putObject("error").put("code", -32601).put("message", "method not found");
             }
@@ -286,6 +298,20 @@ class Eip1271Test {
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(body);
             }
+        }
+
+        /** One block: the first call deploys when it is the registered factory call; the second asks the wallet. */
+        private com.fasterxml.jackson.databind.node.ArrayNode simulate(JsonNode calls) {
+            boolean deployed = factory != null && factory.equalsIgnoreCase(calls.get(0).get("to").asText())
+                    && factoryData.equalsIgnoreCase(calls.get(0).get("data").asText());
+            String wallet = calls.get(1).get("to").asText().toLowerCase(Locale.ROOT);
+            boolean hasCode = code.containsKey(wallet) || deployed && wallet.equalsIgnoreCase(deploys);
+            com.fasterxml.jackson.databind.node.ArrayNode blocks = TestSupport.JSON.createArrayNode();
+            com.fasterxml.jackson.databind.node.ArrayNode out = blocks.addObject().put("number", "0x1").putArray("calls");
+            out.addObject().put("status", deployed ? "0x1" : "0x0").put("returnData", "0x");
+            out.addObject().put("status", "0x1").put("returnData", hasCode
+                    ? answerIsValidSignature(calls.get(1).get("data").asText()) : "0x");
+            return blocks;
         }
 
         /** ABI: selector, bytes32 hash, offset, length, signature bytes (padded). */

@@ -382,6 +382,7 @@ public final class DefaultAuthPipeline implements AuthPipeline {
             fields.put("kid", token.keyId());
             fields.put("token", token.fingerprint());
         }
+        fields.put("geo", request.reportedGeo()); // the anomaly watch follows each principal's cells (impossible travel)
         fields.put("detail", detail);
         audit.record(outcome.equals("ok") ? "auth.accepted" : "auth.refused", outcome, fields);
     }

@@ -31,7 +31,8 @@ public record BrokerConfig(
         Store store,
         Wallet wallet,
         ConnectionGuard connectionGuard,
-        Provisioning provisioning) {
+        Provisioning provisioning,
+        Audit audit) {
 
     /**
      * HTTP API listener: one server per core on {@code port}; requests run on {@code workerThreads}
@@ -78,7 +79,8 @@ public record BrokerConfig(
      * devices must sign every message ({@code requireSignedTelemetry}, default false).
      */
     public record Tenant(String id, String issuer, String algorithm, String hs256Secret,
-                         List<String> selfServiceScopes, Boolean encryptTokens, Boolean requireSignedTelemetry) {
+                         List<String> selfServiceScopes, Boolean encryptTokens, Boolean requireSignedTelemetry,
+                         Hsm hsm) {
         public Tenant {
             encryptTokens = encryptTokens != null && encryptTokens; // absent: only on request
             requireSignedTelemetry = requireSignedTelemetry != null && requireSignedTelemetry;
@@ -87,6 +89,12 @@ public record BrokerConfig(
             selfServiceScopes = selfServiceScopes == null ? List.of() : List.copyOf(selfServiceScopes);
         }
     }
+
+    /**
+     * A tenant's signing keys in a PKCS#11 token (docs/hsm.md): the module, the slot (its id, or its index in the
+     * module's slot list), and the user PIN from an environment variable or a file (never in the config itself).
+     */
+    public record Hsm(Path library, Long slot, Integer slotListIndex, String pinEnv, Path pinFile) { }
 
     /**
      * An outside issuer trusted by its JWKS (a local file or an https URL). {@code regionGeohash} binds
@@ -125,6 +133,38 @@ public record BrokerConfig(
             origins = origins == null ? List.of() : List.copyOf(origins);
             chainIds = chainIds == null ? List.of(1L) : List.copyOf(chainIds);
             rpcEndpoints = rpcEndpoints == null ? Map.of() : Map.copyOf(rpcEndpoints);
+        }
+    }
+
+    /**
+     * Tamper-evident audit (docs/audit.md): the node's name in its hash chain ({@code node}, empty: the host name),
+     * the chain on or off, a signed checkpoint every {@code checkpointEvery} events and every
+     * {@code checkpointInterval} with new events (signed with {@code checkpointTenant}'s key), and where lines go:
+     * stdout, or {@code file} rotated by logback at {@code maxFileSize} and daily, {@code maxHistory} days kept.
+     */
+    public record Audit(String node, boolean chain, int checkpointEvery, Duration checkpointInterval,
+                        String checkpointTenant, Path file, String maxFileSize, int maxHistory, Anomalies anomalies) {
+        public Audit {
+            node = node == null ? "" : node;
+            checkpointInterval = checkpointInterval == null ? Duration.ofMinutes(1) : checkpointInterval;
+            checkpointTenant = checkpointTenant == null ? "" : checkpointTenant;
+            maxFileSize = maxFileSize == null ? "100MB" : maxFileSize;
+            anomalies = anomalies == null ? new Anomalies(1000, 20, Duration.ofMinutes(1)) : anomalies;
+        }
+
+        /** The tenant whose key signs checkpoints: the configured one, or else the first tenant. */
+        public String signingTenant(List<Tenant> tenants) {
+            return checkpointTenant.isEmpty() && !tenants.isEmpty() ? tenants.get(0).id() : checkpointTenant;
+        }
+    }
+
+    /**
+     * Anomaly events: impossible travel faster than {@code maxTravelSpeedKmh} (0: off) and {@code refusalBurst}
+     * refusals from one source within {@code refusalWindow} (0: off).
+     */
+    public record Anomalies(double maxTravelSpeedKmh, int refusalBurst, Duration refusalWindow) {
+        public Anomalies {
+            refusalWindow = refusalWindow == null ? Duration.ofMinutes(1) : refusalWindow;
         }
     }
 
@@ -196,12 +236,14 @@ public record BrokerConfig(
         ratePlans = ratePlans == null ? Map.of() : Map.copyOf(ratePlans);
         publicUrl = publicUrl == null ? "" : publicUrl;
         provisioning = provisioning == null ? new Provisioning(null, null, null) : provisioning;
+        audit = audit == null ? new Audit(null, true, 1000, Duration.ofMinutes(1), null, null, "100MB", 30, null)
+                : audit;
     }
 
     /** A copy with the public URL set (the broker fills it in once the HTTP port is bound). */
     public BrokerConfig withPublicUrl(String url) {
         return new BrokerConfig(dataDir, url, http, mqtt, coap, tokens, tenants, trustedIssuers, crypto, region,
-                ratePlans, defaultRatePlan, store, wallet, connectionGuard, provisioning);
+                ratePlans, defaultRatePlan, store, wallet, connectionGuard, provisioning, audit);
     }
 
     /** The audiences tokens may name: the configured ones, or the public URL and "edgeauth". */

@@ -107,6 +107,8 @@ public final class ConfigValidator {
         positive(errors, "connectionGuard.perDevicePerMinute", c.connectionGuard().perDevicePerMinute(), 1, 1_000_000);
         positive(errors, "connectionGuard.perAddressPerMinute", c.connectionGuard().perAddressPerMinute(), 1, 100_000_000);
         positive(errors, "connectionGuard.failedAttemptCost", c.connectionGuard().failedAttemptCost(), 0, 1000);
+        audit(errors, c);
+        c.tenants().forEach(t -> hsm(errors, t));
         BrokerConfig.Wallet w = c.wallet();
         if (w.tenant() == null || c.tenant(w.tenant()) == null) {
             errors.add("wallet.tenant: expected one of the configured tenants, got '" + w.tenant() + "'");
@@ -231,6 +233,64 @@ public final class ConfigValidator {
             if (t.maxStale() == null || t.refreshInterval() != null && t.maxStale().compareTo(t.refreshInterval()) < 0) {
                 errors.add(key + ".maxStale: expected a duration at least refreshInterval, got " + t.maxStale());
             }
+        }
+    }
+
+    private static void audit(List<String> errors, BrokerConfig c) {
+        BrokerConfig.Audit a = c.audit();
+        positive(errors, "audit.checkpointEvery", a.checkpointEvery(), 1, 1_000_000);
+        if (a.checkpointInterval().compareTo(Duration.ofSeconds(1)) < 0 || a.checkpointInterval().compareTo(Duration.ofDays(1)) > 0) {
+            errors.add("audit.checkpointInterval: expected 1s to 1d, got " + a.checkpointInterval());
+        }
+        if (a.chain() && !a.checkpointTenant().isEmpty() && c.tenant(a.checkpointTenant()) == null) {
+            errors.add("audit.checkpointTenant: expected one of the configured tenants, got '" + a.checkpointTenant() + "'");
+        }
+        if (!a.node().isEmpty() && !a.node().matches("[A-Za-z0-9_.:-]{1,128}")) {
+            errors.add("audit.node: expected 1-128 of A-Z a-z 0-9 _ . : -, got '" + a.node() + "'");
+        }
+        try {
+            long bytes = ch.qos.logback.core.util.FileSize.valueOf(a.maxFileSize()).getSize();
+            if (bytes < 1024) {
+                errors.add("audit.maxFileSize: expected at least 1KB, got " + a.maxFileSize());
+            }
+        } catch (IllegalArgumentException e) {
+            errors.add("audit.maxFileSize: expected a size such as 10KB, 100MB or 1GB, got '" + a.maxFileSize() + "'");
+        }
+        positive(errors, "audit.maxHistory", a.maxHistory(), 0, 100_000);
+        BrokerConfig.Anomalies an = a.anomalies();
+        if (!(an.maxTravelSpeedKmh() >= 0) || an.maxTravelSpeedKmh() > 1_000_000) {
+            errors.add("audit.anomalies.maxTravelSpeedKmh: expected 0 (off) to 1000000, got " + an.maxTravelSpeedKmh());
+        }
+        positive(errors, "audit.anomalies.refusalBurst", an.refusalBurst(), 0, 1_000_000);
+        if (an.refusalWindow().compareTo(Duration.ofSeconds(1)) < 0 || an.refusalWindow().compareTo(Duration.ofDays(1)) > 0) {
+            errors.add("audit.anomalies.refusalWindow: expected 1s to 1d, got " + an.refusalWindow());
+        }
+    }
+
+    private static void hsm(List<String> errors, BrokerConfig.Tenant t) {
+        BrokerConfig.Hsm h = t.hsm();
+        if (h == null) {
+            return;
+        }
+        String key = "tenants[" + t.id() + "].hsm";
+        if (h.library() == null || !java.nio.file.Files.isReadable(h.library())) {
+            errors.add(key + ".library: expected a readable PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so, got "
+                    + h.library());
+        }
+        if ((h.slot() == null) == (h.slotListIndex() == null)) {
+            errors.add(key + ": expected exactly one of slot (the slot id) or slotListIndex");
+        } else if (h.slot() != null && h.slot() < 0 || h.slotListIndex() != null && h.slotListIndex() < 0) {
+            errors.add(key + ": slot and slotListIndex must not be negative");
+        }
+        boolean env = h.pinEnv() != null && !h.pinEnv().isBlank();
+        if (env == (h.pinFile() != null)) {
+            errors.add(key + ": expected exactly one of pinEnv (an environment variable's name) or pinFile");
+        } else if (env && !h.pinEnv().matches("[A-Za-z_][A-Za-z0-9_]{0,127}")) {
+            errors.add(key + ".pinEnv: expected an environment variable name, got '" + h.pinEnv() + "'");
+        }
+        if (!"ES256".equals(t.algorithm()) && !"RS256".equals(t.algorithm())) {
+            errors.add(key + ": a key in a PKCS#11 token must be ES256 or RS256 (SunPKCS11 has no Ed25519), got "
+                    + t.algorithm());
         }
     }
 }

@@ -269,8 +269,9 @@ public final class SigningKeyStore implements KeyResolver {
             }
         }
         TenantState st = pruned(stored.get());
-        if (st.active().algorithm() != s.algorithm()) {
-            LOG.info("tenant {}: configured algorithm changed to {}, rotating", s.tenantId(), s.algorithm());
+        if (st.active().algorithm() != s.algorithm() || s.token() != null && st.active().tokenProvider() == null) {
+            LOG.info("tenant {}: configured algorithm or key location changed ({}{}), rotating", s.tenantId(),
+                    s.algorithm(), s.token() == null ? "" : " in " + s.token());
             TenantState current = st;
             st = vault.exclusive(s.tenantId(), () -> rotated(current, s.algorithm()));
         } else if (st != stored.get()) {
@@ -288,12 +289,12 @@ public final class SigningKeyStore implements KeyResolver {
             return Optional.empty();
         }
         JsonNode state = JSON.readTree(text.get());
-        JWK active = readKey(s.tenantId(), state.path("active").asText(null));
+        JWK active = readKey(s, state.path("active").asText(null));
         List<Entry> retired = new ArrayList<>();
         for (JsonNode r : state.path("retired")) {
             String kid = r.path("kid").asText(null);
             try {
-                JWK jwk = readKey(s.tenantId(), kid);
+                JWK jwk = readKey(s, kid);
                 retired.add(entry(s, jwk, Instant.parse(r.path("retiredAt").asText()),
                         Instant.parse(r.path("dropAfter").asText())));
             } catch (IOException | RuntimeException e) {
@@ -316,7 +317,7 @@ public final class SigningKeyStore implements KeyResolver {
                 retired.add(e);
             }
         }
-        TenantKeySettings withAlg = new TenantKeySettings(s.tenantId(), s.issuer(), alg, s.hs256());
+        TenantKeySettings withAlg = new TenantKeySettings(s.tenantId(), s.issuer(), alg, s.hs256(), s.token());
         TenantState next = build(withAlg, newKey(withAlg), retired);
         vault.writeState(s.tenantId(), stateJson(next)); // state last: until it is written, the old key stays the active one
         return pruned(next);
@@ -341,12 +342,21 @@ public final class SigningKeyStore implements KeyResolver {
         vault.writeState(tenant, stateJson(next));
         for (String kid : drop) {
             vault.deleteKey(tenant, kid);
+            if (st.settings().token() != null) {
+                st.settings().token().delete(kid);
+            }
             LOG.info("tenant {}: pruned retired key {}", st.settings().tenantId(), kid);
         }
         return next;
     }
 
     private JWK newKey(TenantKeySettings s) throws IOException {
+        if (s.token() != null) { // generated in the token; the vault keeps only the public JWK
+            JWK jwk = s.token().generate(s.algorithm());
+            vault.writeKey(s.tenantId(), jwk.getKeyID(), jwk.toJSONString());
+            LOG.info("tenant {}: new {} key {} generated in {}", s.tenantId(), s.algorithm(), jwk.getKeyID(), s.token());
+            return jwk;
+        }
         try {
             JWK jwk = JwkKeys.generate(s.algorithm());
             vault.writeKey(s.tenantId(), jwk.getKeyID(), jwk.toJSONString());
@@ -356,15 +366,18 @@ public final class SigningKeyStore implements KeyResolver {
         }
     }
 
-    private JWK readKey(String tenant, String kid) throws IOException {
+    private JWK readKey(TenantKeySettings s, String kid) throws IOException {
+        String tenant = s.tenantId();
         // the kid comes from our own state, but it still becomes a file name or store key: only thumbprints pass
         if (!KeyIds.isThumbprint(kid)) {
             throw new IOException("invalid kid in key state of " + tenant);
         }
         try {
             JWK jwk = JWK.parse(vault.readKey(tenant, kid));
-            if (!jwk.isPrivate() || !kid.equals(JwkKeys.thumbprint(jwk.toPublicJWK()))) {
-                throw new IOException("key file " + kid + " does not hold the private key for that kid");
+            // a token tenant's files hold public keys; a private one is from before the token and is rotated away at start
+            if (!kid.equals(JwkKeys.thumbprint(jwk.toPublicJWK())) || s.token() == null && !jwk.isPrivate()) {
+                throw new IOException("key file " + kid + " does not hold the "
+                        + (s.token() == null ? "private " : "") + "key for that kid");
             }
             return jwk;
         } catch (ParseException e) {
@@ -380,8 +393,11 @@ public final class SigningKeyStore implements KeyResolver {
         }
         SigningKey signing;
         try {
-            signing = new SigningKey(s.tenantId(), s.issuer(), active.getKeyID(), alg,
-                    JwkKeys.privateKey(active), JwkKeys.publicKey(active));
+            PublicKey pub = JwkKeys.publicKey(active);
+            signing = s.token() == null || active.isPrivate()
+                    ? new SigningKey(s.tenantId(), s.issuer(), active.getKeyID(), alg, JwkKeys.privateKey(active), pub)
+                    : new SigningKey(s.tenantId(), s.issuer(), active.getKeyID(), alg,
+                            s.token().privateKey(active.getKeyID(), pub), pub, s.token().provider());
         } catch (GeneralSecurityException e) {
             throw new IOException("unusable key " + active.getKeyID(), e);
         }

@@ -8,23 +8,24 @@ import com.nimbusds.jose.jca.JCAContext;
 import com.nimbusds.jose.util.Base64URL;
 import io.edgeauth.broker.crypto.Signatures;
 import io.edgeauth.broker.crypto.TokenAlgorithm;
+import io.edgeauth.broker.keys.SigningKey;
 import java.security.GeneralSecurityException;
-import java.security.Key;
 import java.util.Set;
 
 /**
- * A Nimbus {@link JWSSigner} backed by {@link Signatures}, so issuing uses the same provider as
- * verification and Ed25519 works without Google Tink (which Nimbus's own Ed25519 signer needs).
+ * A Nimbus {@link JWSSigner} backed by {@link SigningKey#sign}: {@link Signatures} (so issuing uses the same provider
+ * as verification and Ed25519 works without Google Tink, which Nimbus's own Ed25519 signer needs), or the PKCS#11
+ * token that holds the key.
  */
 final class JcaJwsSigner implements JWSSigner {
     private final Signatures signatures;
     private final TokenAlgorithm algorithm;
-    private final Key key;
+    private final SigningKey key;
     private final JCAContext jca = new JCAContext();
 
-    JcaJwsSigner(Signatures signatures, TokenAlgorithm algorithm, Key key) {
+    JcaJwsSigner(Signatures signatures, SigningKey key) {
         this.signatures = signatures;
-        this.algorithm = algorithm;
+        this.algorithm = key.algorithm();
         this.key = key;
         jca.setProvider(signatures.providers().signatureProvider());
     }
@@ -35,7 +36,7 @@ final class JcaJwsSigner implements JWSSigner {
             throw new JOSEException("header alg does not match the key's algorithm");
         }
         try {
-            return Base64URL.encode(signatures.sign(algorithm, key, signingInput));
+            return Base64URL.encode(key.sign(signatures, signingInput)); // in the PKCS#11 token when the key lives there
         } catch (GeneralSecurityException e) {
             throw new JOSEException("signing failed: " + e.getMessage(), e);
         }

@@ -156,7 +156,7 @@ public final class TokenIssuer {
             b.claim(JwtDecoder.PARENT_JTI, c.parentTokenIds());
         }
         SignedJWT jwt = new SignedJWT(header, b.build());
-        jwt.sign(new JcaJwsSigner(signatures, key.algorithm(), key.privateKey()));
+        jwt.sign(new JcaJwsSigner(signatures, key));
         return jwt.serialize().getBytes(StandardCharsets.US_ASCII);
     }
 
@@ -217,7 +217,7 @@ public final class TokenIssuer {
         CoseMessage.head(tbs, 2, 0);
         CoseMessage.head(tbs, 2, payload.length);
         tbs.writeBytes(payload);
-        byte[] signature = signatures.sign(key.algorithm(), key.privateKey(), tbs.toByteArray());
+        byte[] signature = key.sign(signatures, tbs.toByteArray());
         CBORObject sign1 = CBORObject.NewArray()
                 .Add(protectedHeader)
                 .Add(CBORObject.NewMap())

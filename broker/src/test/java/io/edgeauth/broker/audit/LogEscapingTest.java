@@ -36,7 +36,7 @@ class LogEscapingTest {
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
             JoranConfigurator configurator = new JoranConfigurator();
             configurator.setContext(context);
-            configurator.doConfigure(Slf4jAuditLog.class.getResource("/logback.xml"));
+            configurator.doConfigure(ChainedAuditLog.class.getResource("/logback.xml"));
             ((ch.qos.logback.core.OutputStreamAppender<?>) context.getLogger("ROOT").getAppender("CONSOLE"))
                     .setOutputStream(err);
             ((ch.qos.logback.core.OutputStreamAppender<?>) context.getLogger("audit").getAppender("AUDIT"))
@@ -45,8 +45,10 @@ class LogEscapingTest {
             log.warn("client {} refused", HOSTILE);
             log.warn("token issuer threw", new IllegalArgumentException("token_format must be jwt or cwt, got: " + HOSTILE,
                     new IllegalStateException(HOSTILE)));
-            context.getLogger("audit").info("{} {}", "auth.refused", "malformed",
-                    net.logstash.logback.argument.StructuredArguments.entries(Map.of("claimed_id", HOSTILE)));
+            // the audit path as the broker takes it: a chained line through the logger "audit" and its appender
+            new ChainedAuditLog(AuditSink.slf4j(context.getLogger("audit")),
+                    new ChainedAuditLog.Settings("n1", true, 1000), java.time.Clock.systemUTC())
+                    .record("auth.refused", "malformed", Map.of("claimed_id", HOSTILE));
         } finally {
             context.stop();
             System.setOut(stdout);
@@ -54,6 +56,7 @@ class LogEscapingTest {
         }
         String all = out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
         assertThat(all).contains("pump-7"); // the lines were written
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("\"claimed_id\":\"pump-7\\n{"); // the audit line, escaped
         List<String> lines = all.lines().toList();
         List<String> planted = lines.stream().filter(LogEscapingTest::isPlanted).toList();
         assertThat(planted).as("lines a client planted").isEmpty();

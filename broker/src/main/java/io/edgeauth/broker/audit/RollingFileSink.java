@@ -1,0 +1,135 @@
+package io.edgeauth.broker.audit;
+
+import ch.qos.logback.core.ContextBase;
+import ch.qos.logback.core.encoder.EncoderBase;
+import ch.qos.logback.core.rolling.RollingFileAppender;
+import ch.qos.logback.core.rolling.SizeAndTimeBasedRollingPolicy;
+import ch.qos.logback.core.status.Status;
+import ch.qos.logback.core.util.FileSize;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Audit lines to a file that logback's {@link RollingFileAppender} rotates by size and day: the active file is
+ * {@code file}, rotated ones {@code file.<yyyy-MM-dd>.<n>} next to it, at most {@code maxHistory} days kept. The
+ * appender belongs to this sink (not to a logger), so several brokers in one JVM never share a file. Reads the
+ * active file's last line back at start so the hash chain continues across restarts and rotations.
+ */
+public final class RollingFileSink implements AuditSink {
+    private static final Logger LOG = LoggerFactory.getLogger(RollingFileSink.class);
+    private static final int MAX_TAIL_BYTES = 1 << 20;
+
+    private final Path file;
+    private final String lastLine;
+    private final RollingFileAppender<String> appender = new RollingFileAppender<>();
+    private final ContextBase context = new ContextBase();
+
+    /**
+     * @param file        the active file (its directory is created)
+     * @param maxFileSize logback size, e.g. {@code 100MB}: the file rotates when a line would pass it
+     * @param maxHistory  days of rotated files kept (0: keep all)
+     */
+    public RollingFileSink(Path file, String maxFileSize, int maxHistory) throws IOException {
+        this.file = file.toAbsolutePath();
+        Path dir = this.file.getParent();
+        Files.createDirectories(dir);
+        lastLine = readLastLine(this.file);
+        context.setName("edgeauth-audit");
+        SizeAndTimeBasedRollingPolicy<String> policy = new SizeAndTimeBasedRollingPolicy<>();
+        policy.setContext(context);
+        policy.setParent(appender);
+        policy.setFileNamePattern(this.file + ".%d{yyyy-MM-dd}.%i");
+        policy.setMaxFileSize(FileSize.valueOf(maxFileSize));
+        policy.setMaxHistory(maxHistory);
+        appender.setContext(context);
+        appender.setName("audit-file");
+        appender.setFile(this.file.toString());
+        appender.setRollingPolicy(policy);
+        appender.setEncoder(new LineEncoder());
+        appender.setImmediateFlush(true);
+        policy.start();
+        appender.start();
+        if (!appender.isStarted()) {
+            throw new IOException("audit file " + this.file + " cannot be opened: " + errors());
+        }
+    }
+
+    private String errors() {
+        StringBuilder sb = new StringBuilder();
+        for (Status s : context.getStatusManager().getCopyOfStatusList()) {
+            if (s.getLevel() >= Status.WARN) {
+                sb.append(s.getMessage()).append("; ");
+            }
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public void write(String line) {
+        appender.doAppend(line);
+    }
+
+    @Override
+    public Optional<String> lastLine() {
+        return Optional.ofNullable(lastLine);
+    }
+
+    @Override
+    public void close() {
+        appender.stop();
+    }
+
+    /** The last non-empty line of {@code file}, or null if it is missing or empty. Reads only the tail. */
+    static String readLastLine(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+            long length = raf.length();
+            int n = (int) Math.min(length, MAX_TAIL_BYTES);
+            byte[] tail = new byte[n];
+            raf.seek(length - n);
+            raf.readFully(tail);
+            int end = n;
+            while (end > 0 && (tail[end - 1] == '\n' || tail[end - 1] == '\r')) {
+                end--;
+            }
+            if (end == 0) {
+                return null;
+            }
+            int start = end;
+            while (start > 0 && tail[start - 1] != '\n') {
+                start--;
+            }
+            if (start == 0 && n < length) {
+                LOG.warn("audit file {}: last line longer than {} bytes; starting a new chain", file, MAX_TAIL_BYTES);
+                return null;
+            }
+            return new String(tail, start, end - start, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Each line as UTF-8 followed by LF. */
+    private static final class LineEncoder extends EncoderBase<String> {
+        @Override
+        public byte[] headerBytes() {
+            return null;
+        }
+
+        @Override
+        public byte[] encode(String line) {
+            return (line + "\n").getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public byte[] footerBytes() {
+            return null;
+        }
+    }
+}
