@@ -267,7 +267,7 @@ final class TokenAuthority implements AutoCloseable {
         return verifier;
     }
 
-    /** Signature engines on the chosen provider (audit checkpoints sign with them too). */
+    /** Signature engines on the chosen provider (audit checkpoints and telemetry signatures use them too). */
     Signatures signatures() {
         return signatures;
     }
@@ -300,11 +300,6 @@ final class TokenAuthority implements AutoCloseable {
 
     WalletSessions wallets() {
         return wallets;
-    }
-
-    /** The token crypto (ACCP or the JDK), for other signature checks of the broker (telemetry). */
-    Signatures signatures() {
-        return new Signatures(crypto);
     }
 
     String cryptoProvider() {

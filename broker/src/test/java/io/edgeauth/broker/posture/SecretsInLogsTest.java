@@ -53,13 +53,18 @@ class SecretsInLogsTest {
         String jwt = "eyJhbGciOiJFUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJkZXYxIiwiZXhwIjoxNzAwMDAwMDAwfQ."
                 + "MEUCIQDx2f0k4yNhZ0G3v9c7r1o2d8w6e5q4t3y2u1i0o9p8a7s6d5";
         String refresh = "rt_Zk3p9Q2mX7vL1sT8wY4bN6cR0dF5gH";
+        String checkpoint = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                "{\"kid\":\"k1\",\"typ\":\"edgeauth-audit-checkpoint\",\"alg\":\"ES256\"}".getBytes(StandardCharsets.UTF_8))
+                + ".eyJub2RlIjoidm0iLCJzZXEiOjF9.MEUCIQDx2f0k4yNhZ0G3v9c7r1o2d8w6e5q4t3y2u1i0o9p8a7s6d5";
         Path log = Files.writeString(planted.resolve("planted.log"), String.join("\n",
                 "12:00:00.000 INFO  [main] ok token fingerprint " + LogSecretScanner.fingerprint(jwt),
                 "12:00:00.001 WARN  [main] token " + jwt + " refused",
                 "12:00:00.002 INFO  [main] key -----BEGIN EC PRIVATE KEY----- MHcCAQEE...",
                 "12:00:00.003 INFO  audit {\"jwk\":{\"kty\":\"EC\",\"d\":\"Yw3l1ng4iKq2t8X0sV9bR6cU5eW7zA1\"}}",
                 "12:00:00.004 INFO  [main] refresh=" + refresh,
-                "12:00:00.005 INFO  [main] refresh prefix " + refresh.substring(0, 20)) + "\n",
+                "12:00:00.005 INFO  [main] refresh prefix " + refresh.substring(0, 20),
+                // an audit checkpoint is a published signature over the chain's head, not a credential
+                "12:00:00.006 INFO  audit {\"event\":\"audit.checkpoint\",\"jws\":\"" + checkpoint + "\"}") + "\n",
                 StandardCharsets.UTF_8);
         List<LogSecretScanner.Finding> findings = new LogSecretScanner(Set.of(refresh)).scan(log);
         assertThat(findings).extracting(LogSecretScanner.Finding::line).containsExactly(2, 3, 4, 5);
