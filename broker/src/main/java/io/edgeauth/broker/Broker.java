@@ -19,7 +19,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 import io.edgeauth.broker.audit.AuditLog;
-import io.edgeauth.broker.audit.AuditSetup;
 import io.edgeauth.broker.audit.ChainedAuditLog;
 import io.edgeauth.broker.audit.JwsCheckpoints;
 import io.edgeauth.broker.config.BrokerConfig;

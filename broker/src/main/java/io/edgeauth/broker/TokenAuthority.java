@@ -11,7 +11,6 @@ import io.edgeauth.broker.keys.JwksFetcher;
 import io.edgeauth.broker.keys.KeyResolver;
 import io.edgeauth.broker.keys.KeyVault;
 import io.edgeauth.broker.keys.SharedSecret;
-import io.edgeauth.broker.keys.Pkcs11Pins;
 import io.edgeauth.broker.keys.Pkcs11Token;
 import io.edgeauth.broker.keys.SigningKeyStore;
 import io.edgeauth.broker.keys.TenantKeySettings;

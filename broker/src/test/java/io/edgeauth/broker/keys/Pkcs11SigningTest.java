@@ -1,5 +1,7 @@
 package io.edgeauth.broker.keys;
 
+import io.edgeauth.broker.Pkcs11Pins;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

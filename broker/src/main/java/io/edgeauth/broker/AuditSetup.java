@@ -1,5 +1,9 @@
-package io.edgeauth.broker.audit;
+package io.edgeauth.broker;
 
+import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.audit.AuditSink;
+import io.edgeauth.broker.audit.ChainedAuditLog;
+import io.edgeauth.broker.audit.RollingFileSink;
 import io.edgeauth.broker.audit.anomaly.AnomalyWatch;
 import io.edgeauth.broker.audit.anomaly.ImpossibleTravel;
 import io.edgeauth.broker.audit.anomaly.RefusalBursts;
@@ -10,7 +14,7 @@ import java.net.InetAddress;
 import java.time.Clock;
 
 /** Builds the broker's audit log from {@code audit.*} config: the sink, the chain, the anomaly watch. */
-public final class AuditSetup {
+final class AuditSetup {
     private static final long TRACKED = 1_000_000;
 
     private AuditSetup() {

@@ -1,4 +1,6 @@
-package io.edgeauth.broker.keys;
+package io.edgeauth.broker;
+
+import io.edgeauth.broker.keys.Pkcs11Token;
 
 import io.edgeauth.broker.config.BrokerConfig;
 import java.io.IOException;
