@@ -145,6 +145,9 @@ public final class Broker implements AutoCloseable {
                 .regionOfIssuer(regionOfIssuer()).defaultRatePlan(config.defaultRatePlan()).audit(audit).meters(meters)
                 .clock(clock).clockLeeway(config.tokens().clockLeeway()).build();
         router = new TopicRouter(10_000, reason -> meters.counter("edgeauth.router.drops", "reason", reason).increment());
+        // several nodes: linked before any subscription exists (the edges restore persistent sessions at start)
+        shared.routing(router, config.store(), dataDir, EdgeSettings.mqtt(config).backpressureTimeout(), meters)
+                .ifPresent(routing -> closeables.add(0, routing));
 
         BrokerConfig.Mqtt m = config.mqtt();
         if (m.port() >= 0 || m.tlsPort() >= 0 || m.websocketPort() >= 0) {

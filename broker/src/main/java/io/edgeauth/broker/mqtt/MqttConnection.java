@@ -459,9 +459,22 @@ final class MqttConnection {
                 m.qosLevel().value(), m.isRetain(), properties, session.principal());
         long journalMark = acks.mark();
         PublishResult result = edge.router.publish(message);
-        acks.send(journalMark, () -> acknowledge(m));
+        acks.send(journalMark, result.handoff(), () -> acknowledge(m), () -> handoffFailed(m));
         if (result.congestedAny()) {
             backpressure(result.congested());
+        }
+    }
+
+    /**
+     * Another node's inbox could not take the message (Redis out): MQTT 5 answers 0x80, MQTT 3.1.1 has no
+     * negative PUBACK, so the connection ends unacknowledged and the client sends it again.
+     */
+    private void handoffFailed(MqttPublishMessage m) {
+        edge.metrics.drop("cross_node_handoff");
+        if (v5) {
+            sendRefusal(m, MqttPubAckReasonCode.UNSPECIFIED_ERROR);
+        } else if (!closed) {
+            endpoint.close();
         }
     }
 
