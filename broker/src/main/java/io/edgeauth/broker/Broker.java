@@ -25,6 +25,7 @@ import io.edgeauth.broker.provisioning.BulkImporter;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
 import io.edgeauth.broker.revocation.RevocationService;
+import io.edgeauth.broker.cluster.ClusterRouting;
 import io.edgeauth.broker.cluster.OutagePolicy;
 import io.edgeauth.broker.cluster.SharedState;
 import io.edgeauth.broker.revocation.Revocation;
@@ -146,8 +147,9 @@ public final class Broker implements AutoCloseable {
                 .clock(clock).clockLeeway(config.tokens().clockLeeway()).build();
         router = new TopicRouter(10_000, reason -> meters.counter("edgeauth.router.drops", "reason", reason).increment());
         // several nodes: linked before any subscription exists (the edges restore persistent sessions at start)
-        shared.routing(router, config.store(), dataDir, EdgeSettings.mqtt(config).backpressureTimeout(), meters)
-                .ifPresent(routing -> closeables.add(0, routing));
+        java.util.Optional<ClusterRouting> routing = shared.routing(router, config.store(), dataDir,
+                EdgeSettings.mqtt(config).backpressureTimeout(), meters);
+        routing.ifPresent(r -> closeables.add(0, r));
 
         BrokerConfig.Mqtt m = config.mqtt();
         if (m.port() >= 0 || m.tlsPort() >= 0 || m.websocketPort() >= 0) {
@@ -159,6 +161,7 @@ public final class Broker implements AutoCloseable {
                 ownerOnly(journalFile);
                 closeables.add(0, journal::close); // after the edge stops (closeables run first to last)
                 mqtt.sessionJournal(journal);
+                routing.ifPresent(r -> r.acknowledgeWhen(() -> journal.durable()));
             }
             await(mqtt.start(), "MQTT listeners");
             closeables.add(0, () -> await(mqtt.stop(), "MQTT stop"));
@@ -176,6 +179,7 @@ public final class Broker implements AutoCloseable {
             closeables.add(0, coap::close);
         }
 
+        routing.ifPresent(ClusterRouting::open); // the edges restored their sessions and subscriptions
         api.health(() -> health(tokens))
                 .metrics(meters)
                 .wellKnown(config, tokens.keys())

@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +55,7 @@ public final class ClusterRouting implements AutoCloseable {
 
     /**
      * Joins the nodes on {@code store}: links the router (call before any subscription is made), loads
-     * the shared retained messages and the other nodes' routes, and starts reading this node's inbox.
+     * the shared retained messages and the other nodes' routes; {@link #open} completes the start.
      */
     public static ClusterRouting start(RedisStore store, TopicRouter router, Settings settings, MeterRegistry meters) {
         ClusterRouting routing = new ClusterRouting(store, router, settings, meters);
@@ -62,8 +64,6 @@ public final class ClusterRouting implements AutoCloseable {
             routing.parts.add(followRetained(store.feed(), store, router));
             routing.table.start();
             routing.parts.add(routing.table);
-            routing.inbox.start();
-            routing.parts.add(routing.inbox);
             LOG.info("cross-node routing: this node is {}", routing.nodeId);
             return routing;
         } catch (RuntimeException e) {
@@ -93,6 +93,22 @@ public final class ClusterRouting implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             LOG.warn("shared retained message {} skipped: {}", key.replaceAll("\\p{Cntrl}", "?"), e.getMessage());
         }
+    }
+
+    /**
+     * Announces this node's routes (replacing what a previous run left) and starts taking messages from its
+     * inbox. Call once the edges have restored their persistent sessions: their subscriptions are then
+     * never withdrawn in between, and what the inbox holds for them finds them.
+     */
+    public void open() {
+        announcer.startAnnouncing();
+        inbox.start();
+        parts.add(inbox);
+    }
+
+    /** Inbox entries are acknowledged only once {@code barrier} says what they wrote locally is durable. */
+    public void acknowledgeWhen(Supplier<CompletableFuture<Void>> barrier) {
+        inbox.acknowledgeWhen(barrier);
     }
 
     public String nodeId() {

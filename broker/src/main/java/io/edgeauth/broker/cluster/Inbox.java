@@ -17,6 +17,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -50,6 +52,7 @@ final class Inbox implements AutoCloseable {
     private final Duration backpressureTimeout;
     private final Thread reader;
     private volatile boolean closed;
+    private volatile Supplier<CompletableFuture<Void>> durable = () -> CompletableFuture.completedFuture(null);
     private StatefulRedisConnection<String, byte[]> connection;
 
     Inbox(RedisStore store, String nodeId, TopicRouter router, ClusterMetrics metrics, Duration backpressureTimeout) {
@@ -61,6 +64,15 @@ final class Inbox implements AutoCloseable {
         this.backpressureTimeout = backpressureTimeout;
         this.reader = new Thread(this::readLoop, "edgeauth-cluster-inbox");
         this.reader.setDaemon(true);
+    }
+
+    /**
+     * Acknowledge entries only once {@code barrier}'s future completes: it is asked after each batch
+     * was delivered and completes when what the batch wrote locally (persistent sessions' queues) is
+     * on disk, so an entry leaves the inbox only when a crash can no longer lose it.
+     */
+    void acknowledgeWhen(Supplier<CompletableFuture<Void>> barrier) {
+        this.durable = barrier;
     }
 
     static String key(String nodeId) {
@@ -96,7 +108,9 @@ final class Inbox implements AutoCloseable {
                     continue;
                 }
                 List<Subscriber> congested = deliver(batch);
-                redis.xack(key, GROUP, batch.stream().map(StreamMessage::getId).toArray(String[]::new));
+                if (localCommit()) {
+                    redis.xack(key, GROUP, batch.stream().map(StreamMessage::getId).toArray(String[]::new));
+                }
                 waitFor(congested);
             } catch (RedisException e) {
                 if (closed) {
@@ -156,6 +170,21 @@ final class Inbox implements AutoCloseable {
         }
         metrics.received(batch.size());
         return congested;
+    }
+
+    /** Waits for the local durability barrier; false (entries stay pending, re-read on restart) if it fails. */
+    private boolean localCommit() {
+        try {
+            durable.get().get(30, TimeUnit.SECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.warn("inbox batch of node {} not acknowledged: the session journal did not commit ({})", nodeId,
+                    e.toString());
+            return false;
+        }
     }
 
     /** Waits until every congested local subscriber drained below its low-water mark, or the timeout. */

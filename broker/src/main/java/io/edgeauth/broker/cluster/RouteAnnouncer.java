@@ -43,6 +43,8 @@ final class RouteAnnouncer implements ClusterLink {
     /** Changes take it shared, a snapshot exclusively: no change slips between a snapshot's read and its send. */
     private final ReadWriteLock snapshotLock = new ReentrantReadWriteLock();
     private volatile boolean dirty = true;
+    /** Set once the edges restored their sessions: a snapshot before would withdraw their routes for a while. */
+    private volatile boolean announcing;
 
     RouteAnnouncer(RedisStore store, String nodeId, int feedLength) {
         this.store = store;
@@ -114,9 +116,22 @@ final class RouteAnnouncer implements ClusterLink {
         }
     }
 
-    /** Sends a snapshot if a change was lost to an outage (or none was sent yet). */
+    /**
+     * Replaces what a previous run of this node left in its hash with the routes it holds now (the edges
+     * have restored their persistent sessions by then), and from now on resends after lost changes.
+     */
+    void startAnnouncing() {
+        announcing = true;
+        try {
+            sendSnapshot();
+        } catch (IllegalStateException e) {
+            // Redis out right now: dirty stays set, the follower's next housekeeping sends it
+        }
+    }
+
+    /** Sends a snapshot if a change was lost to an outage. */
     void resendIfDirty() {
-        if (dirty) {
+        if (dirty && announcing) {
             sendSnapshot();
         }
     }

@@ -119,11 +119,10 @@ final class RouteTable implements AutoCloseable {
         this.follower.setDaemon(true);
     }
 
-    /** Renews this node's lease, announces its routes, loads the others' and starts following. */
+    /** Renews this node's lease, loads the others' routes and starts following. */
     void start() {
         connection = store.connectOwn();
         renewLease(connection.sync());
-        announcer.sendSnapshot(); // replaces what a previous run of this node left
         loadAll(connection.sync());
         follower.start();
     }
