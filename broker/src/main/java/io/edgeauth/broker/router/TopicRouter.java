@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * Tenant-scoped publish/subscribe shared by the MQTT and CoAP edges (and the bridge). A topic is the
+ * Tenant-scoped publish/subscribe shared by the MQTT and CoAP edges (and other nodes). A topic is the
  * pair (tenant, topic): every tenant has its own subscription trie and its own retained messages, so
  * {@code d/x/up} of one tenant never meets {@code d/x/up} of another.
  *
