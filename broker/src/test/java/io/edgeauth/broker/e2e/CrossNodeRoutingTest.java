@@ -39,8 +39,9 @@ import org.web3j.crypto.Keys;
  * Three broker nodes on one redis-server (node B reaches it through a proxy the test can cut), real
  * HiveMQ clients: QoS 1 telemetry published on A reaches an owner on B once each; a command published
  * on A reaches the device on B; a retained message set on A is given to a subscriber that arrives on B
- * later; B cut off from Redis while A publishes gets every message once it is back; a share group with
- * members on B and C gets each message exactly once across the nodes.
+ * later; a command published on A reaches a CoAP observer on C; B cut off from Redis while A publishes
+ * gets every message once it is back; a share group with members on B and C gets each message exactly
+ * once across the nodes.
  */
 class CrossNodeRoutingTest {
     @TempDir
@@ -199,6 +200,31 @@ class CrossNodeRoutingTest {
         onC.disconnect();
         owner.disconnect();
         ownerOnB.disconnect();
+    }
+
+    @Test
+    void aCommandPublishedOnAReachesACoapObserverOnC() throws Exception {
+        DeviceIdentity identity = register("xn-coap");
+        io.edgeauth.device.DeviceCoapClient coap = io.edgeauth.device.DeviceCoapClient.builder()
+                .serverUri(java.net.URI.create("coap://127.0.0.1:" + c.coapPort())).identity(identity)
+                .token(DeviceFixtures.token(base(c), identity, TokenFormat.CWT)).build();
+        try {
+            coap.uploadToken().get(10, TimeUnit.SECONDS);
+            List<String> commands = new CopyOnWriteArrayList<>();
+            coap.observeCommands(cmd -> commands.add(new String(cmd.payload(), StandardCharsets.UTF_8)))
+                    .get(10, TimeUnit.SECONDS);
+            Mqtt5AsyncClient owner = owner(a, "coap-ctl");
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                a.router().publish("default", "d/xn-coap/down", PROBE.getBytes(StandardCharsets.UTF_8), 0, false, null, "t");
+                return commands.contains(PROBE);
+            });
+            owner.publishWith().topic("d/xn-coap/down").payload("reboot".getBytes(StandardCharsets.UTF_8))
+                    .qos(MqttQos.AT_LEAST_ONCE).send().get(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> commands.contains("reboot"));
+            owner.disconnect();
+        } finally {
+            coap.close();
+        }
     }
 
     @Test
