@@ -62,7 +62,7 @@ public final class ClusterRouting implements AutoCloseable {
         try {
             router.clusterLink(routing.announcer);
             routing.parts.add(followRetained(store.feed(), store, router));
-            routing.table.start();
+            routing.table.startReading();
             routing.parts.add(routing.table);
             LOG.info("cross-node routing: this node is {}", routing.nodeId);
             return routing;
@@ -102,7 +102,7 @@ public final class ClusterRouting implements AutoCloseable {
      */
     public void open() {
         announcer.startAnnouncing();
-        inbox.start();
+        inbox.startReading();
         parts.add(inbox);
     }
 

@@ -11,7 +11,6 @@ import io.lettuce.core.RedisException;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -35,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * congested the reader waits for it (up to {@code backpressureTimeout}) before reading more: the
  * inbox stream holds the rest, so per-subscriber queue bounds hold across nodes too.
  */
-final class Inbox implements AutoCloseable {
+final class Inbox extends RedisReader {
     private static final Logger LOG = LoggerFactory.getLogger(Inbox.class);
     static final String GROUP = "ea";
     static final String MESSAGE = "m";
@@ -44,26 +43,20 @@ final class Inbox implements AutoCloseable {
     static final String FILTER = "f";
     private static final int BATCH = 256;
 
-    private final RedisStore store;
     private final String nodeId;
     private final String key;
     private final TopicRouter router;
     private final ClusterMetrics metrics;
     private final Duration backpressureTimeout;
-    private final Thread reader;
-    private volatile boolean closed;
     private volatile Supplier<CompletableFuture<Void>> durable = () -> CompletableFuture.completedFuture(null);
-    private StatefulRedisConnection<String, byte[]> connection;
 
     Inbox(RedisStore store, String nodeId, TopicRouter router, ClusterMetrics metrics, Duration backpressureTimeout) {
-        this.store = store;
+        super(store, "edgeauth-cluster-inbox");
         this.nodeId = nodeId;
         this.key = key(nodeId);
         this.router = router;
         this.metrics = metrics;
         this.backpressureTimeout = backpressureTimeout;
-        this.reader = new Thread(this::readLoop, "edgeauth-cluster-inbox");
-        this.reader.setDaemon(true);
     }
 
     /**
@@ -79,10 +72,9 @@ final class Inbox implements AutoCloseable {
         return RedisStore.PREFIX + "inbox:" + nodeId;
     }
 
-    void start() {
-        connection = store.connectOwn();
-        createGroup(connection.sync());
-        reader.start();
+    @Override
+    void prepare(RedisCommands<String, byte[]> redis) {
+        createGroup(redis);
     }
 
     private void createGroup(RedisCommands<String, byte[]> redis) {
@@ -93,7 +85,8 @@ final class Inbox implements AutoCloseable {
         }
     }
 
-    private void readLoop() {
+    @Override
+    void readLoop() {
         boolean pendingFirst = true; // what a previous run (or the last connection) read but did not acknowledge
         long backoff = 50;
         while (!closed) {
@@ -203,29 +196,5 @@ final class Inbox implements AutoCloseable {
 
     private static String text(byte[] b) {
         return b == null || b.length == 0 ? null : new String(b, StandardCharsets.UTF_8);
-    }
-
-    private boolean pause(long millis) {
-        try {
-            Thread.sleep(millis); // reconnect back-off of the reader thread
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    @Override
-    public void close() {
-        closed = true;
-        reader.interrupt();
-        if (connection != null) {
-            connection.close();
-        }
-        try {
-            reader.join(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -8,7 +8,6 @@ import io.lettuce.core.Range;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XReadArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -38,13 +37,12 @@ import org.slf4j.LoggerFactory;
  * cut off from Redis cannot forward anyway), the copy holds one entry per (node, tenant, filter), not per
  * subscription, and it changes only when a node's first subscriber of a filter comes or its last goes.
  */
-final class RouteTable implements AutoCloseable {
+final class RouteTable extends RedisReader {
     private static final Logger LOG = LoggerFactory.getLogger(RouteTable.class);
     static final String NODES = RedisStore.PREFIX + "nodes";
     private static final int FORGET_AFTER_LEASES = 10;
     private static final int READ_BATCH = 1000;
 
-    private final RedisStore store;
     private final String self;
     private final TopicRouter router;
     private final RouteAnnouncer announcer;
@@ -53,9 +51,6 @@ final class RouteTable implements AutoCloseable {
     private final Duration lease;
     private final Clock clock;
     private final Map<String, NodeRoutes> nodes = new ConcurrentHashMap<>();
-    private final Thread follower;
-    private volatile boolean closed;
-    private StatefulRedisConnection<String, byte[]> connection;
     private String lastId = "0-0";
     private long nextHousekeeping;
 
@@ -107,7 +102,7 @@ final class RouteTable implements AutoCloseable {
 
     RouteTable(RedisStore store, String self, TopicRouter router, RouteAnnouncer announcer, ClusterMetrics metrics,
                int inboxLength, Duration lease, Clock clock) {
-        this.store = store;
+        super(store, "edgeauth-cluster-routes");
         this.self = self;
         this.router = router;
         this.announcer = announcer;
@@ -115,16 +110,13 @@ final class RouteTable implements AutoCloseable {
         this.inboxLength = inboxLength;
         this.lease = lease;
         this.clock = clock;
-        this.follower = new Thread(this::followLoop, "edgeauth-cluster-routes");
-        this.follower.setDaemon(true);
     }
 
-    /** Renews this node's lease, loads the others' routes and starts following. */
-    void start() {
-        connection = store.connectOwn();
-        renewLease(connection.sync());
-        loadAll(connection.sync());
-        follower.start();
+    /** Renews this node's lease and loads the others' routes before following starts. */
+    @Override
+    void prepare(RedisCommands<String, byte[]> redis) {
+        renewLease(redis);
+        loadAll(redis);
     }
 
     /** Remote nodes with routes here now (tests, health). */
@@ -132,7 +124,8 @@ final class RouteTable implements AutoCloseable {
         return Set.copyOf(nodes.keySet());
     }
 
-    private void followLoop() {
+    @Override
+    void readLoop() {
         boolean reload = false;
         long backoff = 50;
         while (!closed) {
@@ -262,29 +255,5 @@ final class RouteTable implements AutoCloseable {
 
     private static String text(byte[] b) {
         return b == null ? null : new String(b, StandardCharsets.UTF_8);
-    }
-
-    private boolean pause(long millis) {
-        try {
-            Thread.sleep(millis); // reconnect back-off of the follower thread
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    @Override
-    public void close() {
-        closed = true;
-        follower.interrupt();
-        if (connection != null) {
-            connection.close();
-        }
-        try {
-            follower.join(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

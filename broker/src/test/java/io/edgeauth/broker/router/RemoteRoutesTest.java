@@ -18,37 +18,8 @@ class RemoteRoutesTest {
     private final List<String> drops = new CopyOnWriteArrayList<>();
     private final TopicRouter router = new TopicRouter(100, drops::add);
 
-    /** Another node: records what it was handed; its hand-overs complete when the test says. */
-    static final class FakeNode implements RemoteSubscriber {
-        final List<String> handedOff = new CopyOnWriteArrayList<>();
-        final List<String> offered = new CopyOnWriteArrayList<>();
-        final CompletableFuture<Void> stored = new CompletableFuture<>();
-
-        @Override
-        public CompletableFuture<Void> handOff(RoutedMessage message) {
-            handedOff.add(new String(message.payload(), StandardCharsets.UTF_8));
-            return stored;
-        }
-
-        @Override
-        public Offer offer(RoutedMessage message, int qos) {
-            offered.add(new String(message.payload(), StandardCharsets.UTF_8));
-            return Offer.ACCEPTED;
-        }
-
-        @Override
-        public void whenWritable(Runnable callback) {
-            callback.run();
-        }
-
-        @Override
-        public String id() {
-            return "fake-node";
-        }
-    }
-
     /** A local subscriber that records payloads. */
-    static final class Local implements Subscriber {
+    static class Local implements Subscriber {
         final List<String> got = new CopyOnWriteArrayList<>();
 
         @Override
@@ -65,6 +36,19 @@ class RemoteRoutesTest {
         @Override
         public String id() {
             return "local";
+        }
+    }
+
+    /** Another node: QoS 0 offers recorded as a local subscriber's, QoS 1 hand-overs completing when the test says. */
+    static final class FakeNode extends Local implements RemoteSubscriber {
+        final List<String> handedOff = new CopyOnWriteArrayList<>();
+        final List<String> offered = got;
+        final CompletableFuture<Void> stored = new CompletableFuture<>();
+
+        @Override
+        public CompletableFuture<Void> handOff(RoutedMessage message) {
+            handedOff.add(new String(message.payload(), StandardCharsets.UTF_8));
+            return stored;
         }
     }
 
