@@ -244,7 +244,7 @@ public final class TopicRouter {
                 link.subscribed(tenant, filter); // under the lock: announcements of one filter stay in order
             }
         }
-        if (shared.group() == null) {
+        if (shared.group() == null && !(subscriber instanceof RemoteSubscriber)) { // each node has the retained copies
             for (RoutedMessage retained : topics.retained.values()) {
                 if (TopicFilters.matches(shared.filter(), retained.topic())) {
                     subscriber.offer(retained, Math.min(granted, retained.qos()));

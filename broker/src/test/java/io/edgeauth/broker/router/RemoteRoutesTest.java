@@ -144,10 +144,14 @@ class RemoteRoutesTest {
         Local local = new Local();
         Subscription s = router.subscribe("t", "a/#", 1, local);
         router.subscribe("t", "a/#", 0, local); // the same subscriber again: a replacement, not a new route
-        router.subscribe("t", "b/#", 1, new FakeNode()); // another node's route is not announced back
+        FakeNode other = new FakeNode();
+        router.subscribe("t", "b/#", 1, other); // another node's route is not announced back
         router.publish("t", "a/b", bytes("r"), 1, true, null, "x");
         router.unsubscribe(s);
         router.unsubscribe(s); // gone already: nothing to announce
         assertThat(link.events).containsExactly("+t:a/#", "retained:a/b=r", "-t:a/#");
+        router.subscribe("t", "a/#", 1, other);
+        assertThat(other.offered).as("retained messages are not sent to another node: it has its own copies").isEmpty();
+        assertThat(other.handedOff).isEmpty();
     }
 }
