@@ -34,6 +34,8 @@ public final class TopicRouter {
     private final ConcurrentHashMap<String, TenantTopics> tenants = new ConcurrentHashMap<>();
     private volatile RetainedJournal retainedJournal;
     private volatile ClusterLink cluster;
+    /** Set once another node's route arrives: until then (always, on a single node) publish skips the remote checks. */
+    private volatile boolean remoteSubscribers;
 
     /**
      * @param maxRetainedPerTenant bound on retained messages per tenant (new topics beyond it are not retained)
@@ -103,6 +105,7 @@ public final class TopicRouter {
         }
         Targets targets = topics.match(message.topic());
         RoutedMessage live = message.withRetain(false);
+        boolean remote = remoteSubscribers;
         int accepted = 0;
         int dropped = 0;
         List<Subscriber> congested = List.of();
@@ -110,12 +113,12 @@ public final class TopicRouter {
             Subscriber subscriber = targets.subscribers[i];
             int qos = Math.min(targets.qos[i], message.qos());
             Subscriber.Offer offer;
-            if (subscriber instanceof RemoteSubscriber remote) { // never on a single node: no remote subscribers
+            if (remote && subscriber instanceof RemoteSubscriber node) {
                 if (!fromHere) {
                     continue;
                 }
                 if (qos > 0) {
-                    handoff = both(handoff, remote.handOff(live));
+                    handoff = both(handoff, node.handOff(live));
                     accepted++;
                     continue;
                 }
@@ -138,8 +141,8 @@ public final class TopicRouter {
             if (target == null) {
                 continue;
             }
-            if (target.subscriber() instanceof RemoteSubscriber remote && live.qos() > 0 && target.qos() > 0) {
-                handoff = both(handoff, remote.handOff(live));
+            if (remote && target.subscriber() instanceof RemoteSubscriber node && live.qos() > 0 && target.qos() > 0) {
+                handoff = both(handoff, node.handOff(live));
                 offer = Subscriber.Offer.ACCEPTED;
             } else {
                 offer = group.deliver(live, target);
@@ -222,6 +225,9 @@ public final class TopicRouter {
             throw new IllegalArgumentException(filterError);
         }
         int granted = Math.min(Math.max(qos, 0), 1);
+        if (subscriber instanceof RemoteSubscriber && !remoteSubscribers) {
+            remoteSubscribers = true; // before the route is in the trie: a publish that finds it also checks it
+        }
         Subscription subscription = new Subscription(tenant, filter, granted, subscriber);
         TenantTopics topics = tenant(tenant);
         synchronized (topics) {
