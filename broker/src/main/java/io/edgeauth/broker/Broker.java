@@ -24,6 +24,8 @@ import io.edgeauth.broker.http.HttpApi;
 import io.edgeauth.broker.provisioning.BulkImporter;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
+import io.edgeauth.broker.service.ServiceRegistry;
+import io.edgeauth.broker.service.ServiceValidator;
 import io.edgeauth.broker.revocation.RevocationService;
 import io.edgeauth.broker.cluster.ClusterRouting;
 import io.edgeauth.broker.cluster.OutagePolicy;
@@ -64,6 +66,7 @@ public final class Broker implements AutoCloseable {
     private SharedState shared;
     private Store store;
     private DeviceRegistry registry;
+    private ServiceRegistry services;
     private RevocationService revocations;
     private AdminCredential adminCredential;
     private PrometheusMeterRegistry meters;
@@ -106,6 +109,7 @@ public final class Broker implements AutoCloseable {
             ownerOnly(dataDir.resolve("state.mv.db"));
         }
         registry = new DeviceRegistry(store, shared.feed());
+        services = new ServiceRegistry(store, shared.feed());
         revocations = new RevocationService(store, shared.feed(), clock, config.tokens().maxLifetime(),
                 config.tokens().clockLeeway());
         adminCredential = AdminCredential.loadOrCreate(dataDir);
@@ -126,7 +130,7 @@ public final class Broker implements AutoCloseable {
         closeables.add(0, scheduler::shutdownNow);
         scheduler.scheduleWithFixedDelay(this::prune, 1, 1, TimeUnit.MINUTES);
 
-        TokenAuthority tokens = TokenAuthority.create(config, shared.keyVault(), store, registry, revocations, scheduler,
+        TokenAuthority tokens = TokenAuthority.create(config, shared.keyVault(), store, registry, services, revocations, scheduler,
                 clock, audit, meters);
         closeables.add(0, tokens);
         GeoPolicy geo = new GeoPolicy(config.region().geohash());
@@ -142,7 +146,7 @@ public final class Broker implements AutoCloseable {
         });
         AuthPipeline pipeline = DefaultAuthPipeline.builder().verifier(tokens.verifier()).revocations(
                         OutagePolicy.forNewAuthentications(revocations, store, config.store().onOutage()))
-                .registry(registry).rateLimits(rateLimits).geo(geo).tenantOfIssuer(tokens::tenantOfIssuer)
+                .registry(registry).services(services).rateLimits(rateLimits).geo(geo).tenantOfIssuer(tokens::tenantOfIssuer)
                 .regionOfIssuer(regionOfIssuer()).defaultRatePlan(config.defaultRatePlan()).audit(audit).meters(meters)
                 .clock(clock).clockLeeway(config.tokens().clockLeeway()).build();
         router = new TopicRouter(10_000, reason -> meters.counter("edgeauth.router.drops", "reason", reason).increment());
@@ -183,11 +187,15 @@ public final class Broker implements AutoCloseable {
         api.health(() -> health(tokens))
                 .metrics(meters)
                 .wellKnown(config, tokens.keys())
-                .oauth(tokens.devices(), tokens.wallets(), tokens.exchange(), tokens.verifier(), revocations,
+                .oauth(tokens.devices(), tokens.services(), tokens.wallets(), tokens.exchange(), tokens.verifier(), revocations,
                         tokens::tenantOfIssuer, adminCredential)
                 .siwe(tokens.wallets())
-                .admin(adminCredential, registry, new DeviceValidator(config, clock), revocations, tokens::rotate, audit)
-                .bulkImport(new BulkImporter(new DeviceValidator(config, clock), registry, audit))
+                .admin(adminCredential, registry, deviceValidator(clock), revocations, tokens::rotate, audit)
+                .services(services, registry, new ServiceValidator(t -> config.tenant(t) != null,
+                        config.ratePlans()::containsKey, clock), revocations,
+                        audit)
+                .deviceCommands(registry, router, audit)
+                .bulkImport(new BulkImporter(deviceValidator(clock), registry, audit))
                 .fleetCas(tokens.fleetCas(), config.provisioning().templates().keySet(), t -> config.tenant(t) != null, audit)
                 .deviceClaims(adminCredential, registry, new ClaimCodes(store, clock), tokens.verifier(), revocations,
                         tokens::tenantOfIssuer, audit)
@@ -197,6 +205,11 @@ public final class Broker implements AutoCloseable {
         meters.gauge("edgeauth.crypto.native", List.of(io.micrometer.core.instrument.Tag.of("provider",
                 tokens.cryptoProvider())), tokens, t -> t.cryptoProvider().equals("JDK") ? 0 : 1);
         LOG.info("broker started: {}", String.join(", ", listenerSummary()));
+    }
+
+    /** Device registrations refuse ids the service registry holds: principal kinds are disjoint by registration. */
+    private DeviceValidator deviceValidator(Clock clock) {
+        return new DeviceValidator(config, clock).reserving(id -> services.find(id).isPresent());
     }
 
     private Function<String, String> regionOfIssuer() {
@@ -331,6 +344,10 @@ public final class Broker implements AutoCloseable {
 
     public DeviceRegistry registry() {
         return registry;
+    }
+
+    public ServiceRegistry services() {
+        return services;
     }
 
     public RevocationService revocations() {

@@ -13,10 +13,12 @@ import io.edgeauth.broker.keys.KeyVault;
 import io.edgeauth.broker.keys.SharedSecret;
 import io.edgeauth.broker.keys.SigningKeyStore;
 import io.edgeauth.broker.keys.TenantKeySettings;
+import io.edgeauth.broker.keys.TokenEncryptionKeys;
 import io.edgeauth.broker.keys.TrustedIssuerSettings;
 import io.edgeauth.broker.keys.TrustedIssuers;
 import io.edgeauth.broker.oauth.DeviceTokenService;
 import io.edgeauth.broker.oauth.EthDeviceTokenService;
+import io.edgeauth.broker.oauth.ServiceTokenService;
 import io.edgeauth.broker.oauth.StoreReplayGuard;
 import io.edgeauth.broker.oauth.TokenExchangeService;
 import io.edgeauth.broker.provisioning.DeviceEnrollment;
@@ -25,11 +27,13 @@ import io.edgeauth.broker.provisioning.FleetCas;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
 import io.edgeauth.broker.revocation.RevocationService;
+import io.edgeauth.broker.service.ServiceRegistry;
 import io.edgeauth.broker.store.Store;
 import io.edgeauth.broker.token.BrokerTokenVerifier;
 import io.edgeauth.broker.token.CachingTokenVerifier;
 import io.edgeauth.broker.token.ClientAssertionVerifier;
 import io.edgeauth.broker.token.IssuedToken;
+import io.edgeauth.broker.token.TokenEncryption;
 import io.edgeauth.broker.token.TokenFormat;
 import io.edgeauth.broker.token.TokenIssuer;
 import io.edgeauth.broker.token.TokenPolicy;
@@ -74,6 +78,7 @@ final class TokenAuthority implements AutoCloseable {
     private final TrustedIssuers trusted;
     private final CachingTokenVerifier verifier;
     private final DeviceTokenService devices;
+    private final ServiceTokenService services;
     private final FleetCas fleetCas;
     private final DeviceEnrollment enrollment;
     private final TokenExchangeService exchange;
@@ -85,8 +90,9 @@ final class TokenAuthority implements AutoCloseable {
     private final List<AutoCloseable> resources = new ArrayList<>();
 
     private TokenAuthority(BrokerConfig config, KeyVault keyVault, Store store, DeviceRegistry registry,
-                           RevocationService revocations, ScheduledExecutorService scheduler, Clock clock,
-                           AuditLog audit, MeterRegistry meters) throws IOException {
+                           ServiceRegistry serviceClients, RevocationService revocations,
+                           ScheduledExecutorService scheduler, Clock clock, AuditLog audit, MeterRegistry meters)
+            throws IOException {
         this.config = config;
         BrokerConfig.Tokens t = config.tokens();
         crypto = CryptoProviders.select(config.crypto().useNativeProvider());
@@ -100,10 +106,13 @@ final class TokenAuthority implements AutoCloseable {
         TokenPolicy policy = TokenPolicy.builder().audiences(audiences).maxLifetime(t.maxLifetime())
                 .leeway(t.clockLeeway()).maxTokenBytes(t.maxTokenBytes()).build();
         KeyResolver verificationKeys = KeyResolver.chain(keys, trusted);
-        verifier = new CachingTokenVerifier(new BrokerTokenVerifier(verificationKeys, policy, signatures, clock),
-                verificationKeys, 100_000L, policy.leeway(), clock);
+        TokenEncryption encryption = new TokenEncryption(TokenEncryptionKeys.open(keyVault, keys.tenantIds()),
+                config.tenants().stream().filter(BrokerConfig.Tenant::encryptTokens).map(BrokerConfig.Tenant::id)
+                        .collect(Collectors.toSet()), crypto);
+        verifier = new CachingTokenVerifier(new BrokerTokenVerifier(verificationKeys, policy, signatures, clock,
+                encryption), verificationKeys, 100_000L, policy.leeway(), clock);
         // the issuer caps lifetimes at the configured default; verification accepts up to the maximum
-        TokenIssuer issuer = new TokenIssuer(keys, signatures, t.defaultLifetime(), clock);
+        TokenIssuer issuer = new TokenIssuer(keys, signatures, t.defaultLifetime(), clock, encryption);
 
         tenantByIssuer = new HashMap<>();
         Map<String, String> ours = new HashMap<>();
@@ -126,7 +135,11 @@ final class TokenAuthority implements AutoCloseable {
         fleetCas = new FleetCas(config.provisioning(), store, clock);
         enrollment = new DeviceEnrollment(fleetCas, new EnrollmentGroups(config.provisioning()),
                 config.provisioning().templates(), registry,
-                new DeviceValidator(config, clock), assertions, devices, store, audit);
+                new DeviceValidator(config, clock).reserving(id -> serviceClients.find(id).isPresent()), assertions,
+                devices, store, audit);
+        services = new ServiceTokenService(assertions, serviceClients, id -> registry.find(id).isPresent(), issuer,
+                revocations, tokenAudience,
+                config.region().name(), audit, meters);
         exchange = new TokenExchangeService(verifier, revocations, ours::get, issuer, clock, audit);
 
         recovery = SignatureRecoveries.best();
@@ -142,10 +155,11 @@ final class TokenAuthority implements AutoCloseable {
     }
 
     static TokenAuthority create(BrokerConfig config, KeyVault keyVault, Store store, DeviceRegistry registry,
-                                 RevocationService revocations, ScheduledExecutorService scheduler, Clock clock,
-                                 AuditLog audit, MeterRegistry meters) {
+                                 ServiceRegistry serviceClients, RevocationService revocations,
+                                 ScheduledExecutorService scheduler, Clock clock, AuditLog audit, MeterRegistry meters) {
         try {
-            return new TokenAuthority(config, keyVault, store, registry, revocations, scheduler, clock, audit, meters);
+            return new TokenAuthority(config, keyVault, store, registry, serviceClients, revocations, scheduler, clock,
+                    audit, meters);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the signing key store: " + e.getMessage(), e);
         }
@@ -232,7 +246,7 @@ final class TokenAuthority implements AutoCloseable {
                                 format, request.scope(), "coap")
                         : enrollment.issue(new String(request.clientAssertion(), StandardCharsets.US_ASCII),
                                 format, request.scope(), "coap");
-                byte[] bytes = format == TokenFormat.CWT ? token.bytes() : token.asText().getBytes(StandardCharsets.US_ASCII);
+                byte[] bytes = format.cbor() ? token.bytes() : token.asText().getBytes(StandardCharsets.US_ASCII);
                 return CompletableFuture.completedFuture(new CoapTokenIssuer.Issued(bytes, token.expiresInSeconds(),
                         token.scope().isEmpty() ? null : String.join(" ", token.scope())));
             } catch (TokenRejectedException e) {
@@ -255,6 +269,11 @@ final class TokenAuthority implements AutoCloseable {
     /** The device grant: registered devices, and zero-touch enrollment in front of them. */
     DeviceEnrollment devices() {
         return enrollment;
+    }
+
+    /** The service clients' grant ({@code client_credentials} with a service's assertion). */
+    ServiceTokenService services() {
+        return services;
     }
 
     FleetCas fleetCas() {

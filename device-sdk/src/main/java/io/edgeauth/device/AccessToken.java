@@ -45,7 +45,7 @@ public final class AccessToken {
         if (!expiresAt.isAfter(issuedAt)) {
             throw new IllegalArgumentException("token expires before it was issued");
         }
-        this.bytes = format == TokenFormat.CWT
+        this.bytes = format.cbor()
                 ? Base64.getUrlDecoder().decode(stripPadding(value))
                 : value.getBytes(StandardCharsets.US_ASCII);
         this.fingerprint = fingerprintOf(bytes);

@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * coap.uploadToken().thenCompose(v -> coap.publishTelemetry("temp", "21.5".getBytes())).join();
  * }</pre>
  *
- * <p>One UDP endpoint per client, closed by {@link #close()}. Thread-safe.
+ * <p>One UDP endpoint per client, closed by {@link #close()}. On its own a client starts four threads; many
+ * clients built with one {@link CoapGateway} share its threads (each keeps its socket and one reader). Thread-safe.
  */
 public final class DeviceCoapClient implements AutoCloseable {
     /** RFC 9200 token upload resource. */
@@ -87,7 +88,8 @@ public final class DeviceCoapClient implements AutoCloseable {
         this.tokenManager = b.tokenManager;
         this.tokens = b.tokenManager != null ? b.tokenManager::current : b.tokens;
         this.blockingTimeout = b.blockingTimeout;
-        Configuration config = b.configuration != null ? b.configuration : Configuration.createStandardWithoutFile();
+        Configuration config = b.configuration != null ? b.configuration
+                : b.gateway != null ? b.gateway.configuration() : Configuration.createStandardWithoutFile();
         CoapEndpoint.Builder eb = new CoapEndpoint.Builder().setConfiguration(config).setLoggingTag(deviceId);
         InetSocketAddress local = b.localAddress != null ? b.localAddress : new InetSocketAddress(0);
         if ("coaps".equalsIgnoreCase(b.serverUri.getScheme())) {
@@ -100,12 +102,20 @@ public final class DeviceCoapClient implements AutoCloseable {
                     .setAdvancedPskStore(new AdvancedSinglePskStore(deviceId, b.psk))
                     .setLoggingTag(deviceId)
                     .build();
-            eb.setConnector(new DTLSConnector(dtls));
+            DTLSConnector connector = new DTLSConnector(dtls);
+            if (b.gateway != null) {
+                connector.setExecutor(b.gateway.executor()); // also its timer: no DTLS threads of its own but the reader
+            }
+            eb.setConnector(connector);
         } else {
             eb.setInetSocketAddress(local);
         }
         this.endpoint = eb.build();
         this.client = new CoapClient();
+        if (b.gateway != null) {
+            endpoint.setExecutors(b.gateway.executor(), b.gateway.executor());
+            client.setExecutors(b.gateway.executor(), b.gateway.executor(), true);
+        }
         this.client.setEndpoint(endpoint);
         this.uploader = tokenManager == null ? null : token -> uploadToken(token).whenComplete((v, e) -> {
             if (e != null) {
@@ -138,7 +148,7 @@ public final class DeviceCoapClient implements AutoCloseable {
     public CompletableFuture<Void> uploadToken(AccessToken token) {
         Request r = Request.newPost();
         r.setURI(base + "/" + AUTHZ_INFO);
-        if (token.format() == TokenFormat.CWT) {
+        if (token.format().cbor()) {
             r.setPayload(token.bytes());
             r.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_CWT);
         } else {
@@ -323,8 +333,15 @@ public final class DeviceCoapClient implements AutoCloseable {
         private Configuration configuration;
         private InetSocketAddress localAddress;
         private Duration blockingTimeout = Duration.ofSeconds(60);
+        private CoapGateway gateway;
 
         private Builder() {
+        }
+
+        /** Run on the gateway's shared threads (and its configuration, unless {@link #configuration} is set). */
+        public Builder gateway(CoapGateway gateway) {
+            this.gateway = Objects.requireNonNull(gateway, "gateway");
+            return this;
         }
 
         /** {@code coap://host:5683} (development) or {@code coaps://host:5684} (DTLS PSK). Required. */

@@ -5,17 +5,38 @@ import java.util.Locale;
 /** The token formats the broker issues ({@code token_format} at the token endpoint). */
 public enum TokenFormat {
     /** A JWT (RFC 7519), compact serialization. */
-    JWT,
+    JWT("jwt"),
     /** A CWT (RFC 8392), COSE-signed CBOR; base64url-encoded in the token response. */
-    CWT;
+    CWT("cwt"),
+    /** A nested JWT encrypted to the broker (compact JWE): the device cannot read its claims. */
+    JWE("jwe"),
+    /** A CWT encrypted to the broker (COSE_Encrypt0); base64url-encoded in the token response. */
+    CWT_ENCRYPTED("cwt-encrypted");
+
+    private final String parameter;
+
+    TokenFormat(String parameter) {
+        this.parameter = parameter;
+    }
 
     /** The value of the {@code token_format} form parameter. */
     public String parameter() {
-        return name().toLowerCase(Locale.ROOT);
+        return parameter;
     }
 
-    /** Parses {@code jwt} or {@code cwt}, case-insensitively. */
+    /** True for the CBOR formats: raw bytes on CoAP (content-format 61), base64url text elsewhere. */
+    public boolean cbor() {
+        return this == CWT || this == CWT_ENCRYPTED;
+    }
+
+    /** Parses {@code jwt}, {@code cwt}, {@code jwe} or {@code cwt-encrypted}, case-insensitively. */
     public static TokenFormat parse(String s) {
-        return valueOf(s.trim().toUpperCase(Locale.ROOT));
+        String v = s.trim().toLowerCase(Locale.ROOT);
+        for (TokenFormat f : values()) {
+            if (f.parameter.equals(v)) {
+                return f;
+            }
+        }
+        throw new IllegalArgumentException("token format must be jwt, cwt, jwe or cwt-encrypted");
     }
 }

@@ -35,11 +35,13 @@ import org.junit.jupiter.api.Test;
 class DeviceCoapClientTest {
     private static final String DEVICE = "valve-9";
     private static final byte[] PSK = "0123456789abcdef0123".getBytes(StandardCharsets.US_ASCII);
+    private static final int GATEWAY_DEVICES = 40;
     private static final byte[] CWT = {(byte) 0xd2, (byte) 0x84, 0x43, (byte) 0xa1, 0x01, 0x26, (byte) 0xa0, 0x40};
 
     private final List<byte[]> uploads = new CopyOnWriteArrayList<>();
     private final List<Integer> uploadFormats = new CopyOnWriteArrayList<>();
     private final List<String> telemetry = new CopyOnWriteArrayList<>();
+    private final List<String> telemetryPeers = new CopyOnWriteArrayList<>();
     private final AtomicReference<Principal> peer = new AtomicReference<>();
     private final AtomicBoolean authorized = new AtomicBoolean();
     private final AtomicReference<ResponseCode> forced = new AtomicReference<>();
@@ -76,6 +78,8 @@ class DeviceCoapClientTest {
                 return;
             }
             telemetry.add(ex.getRequestOptions().getUriPathString() + "=" + ex.getRequestText());
+            Principal who = ex.advanced().getRequest().getSourceContext().getPeerIdentity();
+            telemetryPeers.add(who == null ? "" : who.getName());
             ex.respond(ResponseCode.CHANGED);
         }
 
@@ -96,6 +100,9 @@ class DeviceCoapClientTest {
         if (dtls) {
             AdvancedMultiPskStore psks = new AdvancedMultiPskStore();
             psks.setKey(DEVICE, PSK);
+            for (int i = 0; i < GATEWAY_DEVICES; i++) {
+                psks.setKey("gw-" + i, PSK);
+            }
             eb.setConnector(new DTLSConnector(DtlsConnectorConfig.builder(config).setAddress(any)
                     .set(DtlsConfig.DTLS_ROLE, DtlsConfig.DtlsRole.SERVER_ONLY).setAdvancedPskStore(psks).build()));
         } else {
@@ -147,6 +154,34 @@ class DeviceCoapClientTest {
 
         coap.publishTelemetry("temp/in", "20.1".getBytes(StandardCharsets.UTF_8));
         assertThat(telemetry).containsExactly("d/valve-9/up/temp/in=20.1");
+    }
+
+    @Test
+    void manyDevicesOnOneGatewayShareItsThreadsAndKeepTheirOwnDtlsIdentity() {
+        int port = start(true);
+        int before = Thread.activeCount();
+        List<DeviceCoapClient> clients = new java.util.ArrayList<>();
+        try (CoapGateway gateway = CoapGateway.create(2)) {
+            for (int i = 0; i < GATEWAY_DEVICES; i++) {
+                clients.add(DeviceCoapClient.builder().gateway(gateway).serverUri(URI.create("coaps://127.0.0.1:" + port))
+                        .deviceId("gw-" + i).psk(PSK).token(cwt()).build());
+            }
+            List<java.util.concurrent.CompletableFuture<Void>> done = new java.util.ArrayList<>();
+            for (DeviceCoapClient c : clients) {
+                done.add(c.uploadToken().thenCompose(v -> c.publishTelemetry("t", c.deviceId().getBytes(StandardCharsets.UTF_8))));
+            }
+            java.util.concurrent.CompletableFuture.allOf(done.toArray(java.util.concurrent.CompletableFuture[]::new))
+                    .orTimeout(120, java.util.concurrent.TimeUnit.SECONDS).join();
+            // each client keeps one socket reader; on its own it would start four threads (reader, timer, workers)
+            assertThat(Thread.activeCount() - before).isLessThanOrEqualTo(GATEWAY_DEVICES + 2 + 4);
+            assertThat(telemetry).hasSize(GATEWAY_DEVICES);
+            for (int i = 0; i < GATEWAY_DEVICES; i++) {
+                assertThat(telemetry).contains("d/gw-" + i + "/up/t=gw-" + i);
+                assertThat(telemetryPeers).contains("gw-" + i); // each over a DTLS session with its own PSK identity
+            }
+        } finally {
+            clients.forEach(DeviceCoapClient::close);
+        }
     }
 
     @Test

@@ -1,15 +1,15 @@
 package io.edgeauth.simulator;
 
-import io.edgeauth.device.DeviceIdentity;
 import io.edgeauth.device.TokenFormat;
-import io.edgeauth.simulator.fleet.FleetIdentities;
 import io.edgeauth.simulator.fleet.ObserverIssuer;
 import io.edgeauth.simulator.fleet.Shard;
 import io.edgeauth.simulator.report.HtmlReport;
 import io.edgeauth.simulator.report.RunResult;
 import io.edgeauth.simulator.run.ChaosKind;
+import io.edgeauth.simulator.coap.CoapOptions;
 import io.edgeauth.simulator.run.ChaosPlan;
 import io.edgeauth.simulator.run.FleetRun;
+import io.edgeauth.simulator.run.ProtocolMix;
 import io.edgeauth.simulator.run.RunSettings;
 import io.edgeauth.simulator.run.Scenario;
 import java.io.PrintStream;
@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code run}: drives a fleet (or one shard of it) and writes {@code run.json} and {@code report.html}. */
@@ -33,18 +34,14 @@ final class RunCommand implements Callable<Integer> {
     String mqtt;
     @Option(names = "--admin-credential", description = "admin bearer credential (onboarding, revocations)")
     String adminCredential;
-    @Option(names = "--onboarding", defaultValue = "auto", description = "admin-api (POST /admin/devices per device), none (already registered), auto (admin-api when a credential is given)")
+    @Option(names = "--onboarding", defaultValue = "auto", description = "admin-api (POST /admin/devices per device), bulk (one streamed POST /admin/devices:bulk before the run), none (already registered), auto (admin-api when a credential is given)")
     String onboarding;
     @Option(names = "--tenant", defaultValue = "default")
     String tenant;
     @Option(names = "--other-tenant", description = "a second tenant, for wrong-tenant chaos devices")
     String otherTenant;
-    @Option(names = "--fleet-seed", defaultValue = "${env:EDGEAUTH_SIM_SEED:-edgeauth-sim-fleet}", description = "secret the fleet's keys derive from (env EDGEAUTH_SIM_SEED)")
-    String seed;
-    @Option(names = "--device-prefix", defaultValue = "sim", description = "device ids are PREFIX-0, PREFIX-1, ...")
-    String prefix;
-    @Option(names = "--key-type", defaultValue = "p256", description = "p256 or ed25519")
-    String keyType;
+    @Mixin
+    FleetOptions fleetOptions;
     @Option(names = "--devices", defaultValue = "100", description = "fleet size (all shards together)")
     long devices;
     @Option(names = "--shard", defaultValue = "0/1", description = "i/n: this process drives part i of n of the fleet")
@@ -95,6 +92,22 @@ final class RunCommand implements Callable<Integer> {
     Duration connectTimeout;
     @Option(names = "--no-metrics", description = "do not scrape the broker's /metrics")
     boolean noMetrics;
+    @Option(names = "--token-source", defaultValue = "broker", description = "broker (/oauth/token or CoAP /token) or issuer (the simulator signs device tokens as --observer-issuer, which the broker must trust)")
+    String tokenSource;
+    @Option(names = "--token-lifetime", defaultValue = "10m", converter = SimulatorCli.DurationConverter.class, description = "lifetime of tokens from --token-source issuer")
+    Duration tokenLifetime;
+    @Option(names = "--protocol", defaultValue = "mqtt", description = "mqtt, coap, mqtt,coap (equal shares) or weights such as mqtt=3,coap=1")
+    String protocol;
+    @Option(names = "--coap", description = "the broker's CoAP host:port (default: the broker URL's host, 5684 with DTLS, 5683 without)")
+    String coap;
+    @Option(names = "--coap-security", defaultValue = "ecdhe-psk", description = "ecdhe-psk or psk (DTLS 1.2 with the device's PSK derived from the fleet seed; psk offers no ECDHE suites), rpk (the device's P-256 key as a raw public key) or none (plain CoAP)")
+    String coapSecurity;
+    @Option(names = "--coap-token", defaultValue = "http", description = "http (/oauth/token) or coap (POST /token over the device's DTLS session)")
+    String coapToken;
+    @Option(names = "--coap-observe", description = "CoAP devices register an Observe on /d/{id}/down after publishing")
+    boolean coapObserve;
+    @Option(names = "--coap-end", defaultValue = "close", description = "close (DTLS close_notify) or abandon (drop the socket: the broker keeps the session)")
+    String coapEnd;
     @Option(names = "--out", defaultValue = "sim-report", description = "directory for run.json and report.html")
     Path outDir;
 
@@ -105,16 +118,11 @@ final class RunCommand implements Callable<Integer> {
     /** The validated settings; IllegalArgumentException names the bad option. */
     RunSettings settings() {
         int cores = Runtime.getRuntime().availableProcessors();
-        DeviceIdentity.KeyType type = switch (keyType.toLowerCase(java.util.Locale.ROOT)) {
-            case "p256", "p-256", "es256" -> DeviceIdentity.KeyType.EC_P256;
-            case "ed25519", "eddsa" -> DeviceIdentity.KeyType.ED25519;
-            default -> throw new IllegalArgumentException("--key-type must be p256 or ed25519");
-        };
         boolean admin = switch (onboarding) {
             case "admin-api" -> true;
-            case "none" -> false;
+            case "none", "bulk" -> false;
             case "auto" -> adminCredential != null;
-            default -> throw new IllegalArgumentException("--onboarding must be admin-api, none or auto");
+            default -> throw new IllegalArgumentException("--onboarding must be admin-api, bulk, none or auto");
         };
         boolean v5 = switch (mqttVersion) {
             case "5" -> true;
@@ -130,28 +138,60 @@ final class RunCommand implements Callable<Integer> {
         if (host == null) {
             throw new IllegalArgumentException("--broker-url must be an http(s) URL with a host");
         }
-        InetSocketAddress mqttAddress = mqtt == null ? new InetSocketAddress(host, 1883) : hostPort(mqtt);
+        InetSocketAddress mqttAddress = mqtt == null ? new InetSocketAddress(host, 1883) : hostPort("--mqtt", mqtt);
+        ProtocolMix protocols = ProtocolMix.parse(protocol);
+        CoapOptions coapOptions = protocols.anyCoap() ? coapOptions(host) : null;
         List<ChaosKind> kinds = chaosKinds.stream().map(String::trim).filter(s -> !s.isEmpty()).map(ChaosKind::parse).toList();
-        return new RunSettings(brokerUrl, mqttAddress, new FleetIdentities(seed, prefix, type), devices, Shard.parse(shard),
+        return new RunSettings(brokerUrl, mqttAddress, fleetOptions.identities(), devices, Shard.parse(shard),
                 tenant, otherTenant, adminCredential, admin, Scenario.parse(scenario), arrivalRate, concurrency, messages,
                 payloadBytes, v5, format, hold, renewEvery, new ChaosPlan(chaosShare, kinds), expiredWait, revokeAt, revokeCount,
                 LocalAddresses.parse(localAddrs), eventLoops > 0 ? eventLoops : cores, workThreads > 0 ? workThreads : cores,
-                observer ? new ObserverIssuer(seed, observerIssuer) : null, maxDuration, drain, connectTimeout, !noMetrics);
+                observer ? new ObserverIssuer(fleetOptions.seed, observerIssuer) : null, maxDuration, drain, connectTimeout, !noMetrics,
+                protocols, coapOptions, onboarding.equals("bulk"), tokenIssuer(), tokenLifetime);
     }
 
-    static InetSocketAddress hostPort(String s) {
+    private ObserverIssuer tokenIssuer() {
+        return switch (tokenSource) {
+            case "broker" -> null;
+            case "issuer" -> new ObserverIssuer(fleetOptions.seed, observerIssuer);
+            default -> throw new IllegalArgumentException("--token-source must be broker or issuer");
+        };
+    }
+
+    private CoapOptions coapOptions(String host) {
+        String security = coapSecurity.toLowerCase(java.util.Locale.ROOT);
+        boolean dtls = switch (security) {
+            case "ecdhe-psk", "psk", "rpk" -> true;
+            case "none" -> false;
+            default -> throw new IllegalArgumentException("--coap-security must be ecdhe-psk, psk, rpk or none");
+        };
+        boolean overCoap = switch (coapToken.toLowerCase(java.util.Locale.ROOT)) {
+            case "http" -> false;
+            case "coap" -> true;
+            default -> throw new IllegalArgumentException("--coap-token must be http or coap");
+        };
+        boolean abandon = switch (coapEnd.toLowerCase(java.util.Locale.ROOT)) {
+            case "close" -> false;
+            case "abandon" -> true;
+            default -> throw new IllegalArgumentException("--coap-end must be close or abandon");
+        };
+        InetSocketAddress address = coap == null ? new InetSocketAddress(host, dtls ? 5684 : 5683) : hostPort("--coap", coap);
+        return new CoapOptions(address, dtls, overCoap, coapObserve, abandon, security.equals("ecdhe-psk"), security.equals("rpk"));
+    }
+
+    static InetSocketAddress hostPort(String option, String s) {
         int colon = s.lastIndexOf(':');
         if (colon <= 0 || colon == s.length() - 1) {
-            throw new IllegalArgumentException("--mqtt must be host:port, got '" + s + "'");
+            throw new IllegalArgumentException(option + " must be host:port, got '" + s + "'");
         }
         int port;
         try {
             port = Integer.parseInt(s.substring(colon + 1));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--mqtt port is not a number: '" + s + "'");
+            throw new IllegalArgumentException(option + " port is not a number: '" + s + "'");
         }
         if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("--mqtt port out of range: " + port);
+            throw new IllegalArgumentException(option + " port out of range: " + port);
         }
         return new InetSocketAddress(s.substring(0, colon), port);
     }

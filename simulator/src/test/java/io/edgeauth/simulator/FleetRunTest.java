@@ -2,6 +2,7 @@ package io.edgeauth.simulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.edgeauth.simulator.SimulatorRuns.Outcome;
 import io.edgeauth.simulator.report.RunResult;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -34,19 +35,7 @@ class FleetRunTest {
     }
 
     static Outcome run(String prefix, String... extra) throws Exception {
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        Path out = dir.resolve(prefix);
-        List<String> args = new ArrayList<>(List.of("run", "--broker-url", broker.url, "--mqtt", broker.mqtt(),
-                "--admin-credential", broker.admin, "--fleet-seed", InProcessBroker.SEED, "--device-prefix", prefix,
-                "--out", out.toString(), "--max-duration", "90s", "--drain", "20s", "--connect-timeout", "60s"));
-        args.addAll(List.of(extra));
-        int code = SimulatorCli.commandLine(new PrintStream(buffer, true, StandardCharsets.UTF_8)).execute(args.toArray(String[]::new));
-        String text = buffer.toString(StandardCharsets.UTF_8);
-        System.out.println(text);
-        return new Outcome(code, text, RunResult.read(out.resolve("run.json")), out);
-    }
-
-    record Outcome(int code, String text, RunResult result, Path dir) {
+        return SimulatorRuns.run(broker, dir, prefix, extra);
     }
 
     @Test

@@ -2,6 +2,8 @@ package io.edgeauth.simulator;
 
 import io.edgeauth.broker.Broker;
 import io.edgeauth.broker.config.ConfigLoader;
+import io.edgeauth.device.DeviceIdentity;
+import io.edgeauth.simulator.fleet.FleetIdentities;
 import io.edgeauth.simulator.fleet.ObserverIssuer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,8 +13,9 @@ import java.util.Map;
 
 /**
  * A real broker in the test's JVM, configured as a simulator run needs it: free ports, two tenants
- * ({@code default}, {@code other}), the observer issuer of {@link #SEED} trusted, short-lived tokens and
- * no clock leeway (so expired-token devices and renewals happen within seconds).
+ * ({@code default}, {@code other}), the observer issuer of {@link #SEED} trusted, CoAP and CoAP/DTLS with the
+ * PSK master of the {@link #SEED} fleet, short-lived tokens and no clock leeway (so expired-token devices and
+ * renewals happen within seconds).
  */
 final class InProcessBroker implements AutoCloseable {
     static final String SEED = "simulator-test-seed";
@@ -31,8 +34,13 @@ final class InProcessBroker implements AutoCloseable {
         env.put("EDGEAUTH_HTTP_PORT", "0");
         env.put("EDGEAUTH_MQTT_HOST", "127.0.0.1");
         env.put("EDGEAUTH_MQTT_PORT", "0");
-        env.put("EDGEAUTH_COAP_PORT", "-1");
-        env.put("EDGEAUTH_COAP_DTLS_PORT", "-1");
+        // CoAP and CoAP/DTLS on ephemeral ports; the fleet's PSK master as the simulator derives it from SEED
+        Path pskMaster = dir.resolve("psk-master");
+        Files.write(pskMaster, new FleetIdentities(SEED, "any", DeviceIdentity.KeyType.EC_P256).pskMaster());
+        env.put("EDGEAUTH_COAP_HOST", "127.0.0.1");
+        env.put("EDGEAUTH_COAP_PORT", "0");
+        env.put("EDGEAUTH_COAP_DTLS_PORT", "0");
+        env.put("EDGEAUTH_COAP_PSK_MASTER_SECRET_FILE", pskMaster.toString());
         env.put("EDGEAUTH_TENANTS", "[{\"id\":\"default\"},{\"id\":\"other\"}]");
         env.put("EDGEAUTH_TRUSTED_ISSUERS", "[{\"issuer\":\"" + OBSERVER_ISSUER + "\",\"jwksFile\":\"" + jwks + "\",\"tenant\":\"default\"}]");
         env.put("EDGEAUTH_TOKENS_CLOCK_LEEWAY", "0s");
@@ -44,6 +52,16 @@ final class InProcessBroker implements AutoCloseable {
 
     String mqtt() {
         return "127.0.0.1:" + broker.mqttPort();
+    }
+
+    /** The CoAP-over-DTLS {@code host:port}. */
+    String coaps() {
+        return "127.0.0.1:" + broker.coapDtlsPort();
+    }
+
+    /** The plain CoAP {@code host:port}. */
+    String coap() {
+        return "127.0.0.1:" + broker.coapPort();
     }
 
     @Override

@@ -42,12 +42,47 @@ class RunCommandTest {
             {"--local-addrs", "127.0.0.9-127.0.0.3", "empty"},
             {"--local-addrs", "evil.example", "IP address"},
             {"--payload-bytes", "4", "--payload-bytes"},
+            {"--protocol", "mqtt,xmpp", "unknown protocol 'xmpp'"},
+            {"--protocol", "coap=abc", "weight is not a number"},
+            {"--protocol", "coap=-1", "weight must be 0..1000000"},
+            {"--protocol", "coap=NaN", "weight is not a number"},
+            {"--protocol", "coap=1e9", "weight must be 0..1000000"},
+            {"--protocol", "mqtt=0,coap=0", "must not all be 0"},
+            {"--protocol", ",", "unknown protocol ''"},
+            {"--protocol", "", "must name mqtt, coap or both"},
         };
         for (String[] c : cases) {
             buffer.reset();
             assertThat(exec("run", "--broker-url", "http://localhost:1", c[0], c[1], "--out", dir.toString())).as(c[0] + " " + c[1]).isEqualTo(2);
             assertThat(text()).as(c[0]).contains(c[2]);
         }
+        String[][] coapCases = {
+            {"--coap", "nohost", "--coap must be host:port"},
+            {"--coap", "h:0", "--coap port out of range"},
+            {"--coap", "h:x", "--coap port is not a number"},
+            {"--coap-security", "tls", "ecdhe-psk, psk, rpk or none"},
+            {"--coap-token", "pigeon", "http or coap"},
+            {"--coap-end", "linger", "close or abandon"},
+            {"--scenario", "revocation", "MQTT sessions only"},
+        };
+        for (String[] c : coapCases) {
+            buffer.reset();
+            assertThat(exec("run", "--broker-url", "http://localhost:1", "--protocol", "mqtt,coap", "--admin-credential", "x",
+                    "--hold", "1s", "--revoke-count", "1", c[0], c[1], "--out", dir.toString())).as(c[0] + " " + c[1]).isEqualTo(2);
+            assertThat(text()).as(c[0]).contains(c[2]);
+        }
+        buffer.reset();
+        assertThat(exec("run", "--broker-url", "http://localhost:1", "--protocol", "coap", "--coap-security", "none",
+                "--coap-token", "coap")).isEqualTo(2);
+        assertThat(text()).contains("--coap-token coap needs DTLS");
+        buffer.reset();
+        assertThat(exec("run", "--broker-url", "http://localhost:1", "--protocol", "coap", "--coap-security", "none",
+                "--coap-end", "abandon")).isEqualTo(2);
+        assertThat(text()).contains("--coap-end abandon keeps DTLS sessions");
+        buffer.reset();
+        assertThat(exec("run", "--broker-url", "http://localhost:1", "--protocol", "coap", "--coap-security", "rpk",
+                "--key-type", "ed25519")).isEqualTo(2);
+        assertThat(text()).contains("--coap-security rpk uses the devices' P-256 keys");
         buffer.reset();
         assertThat(exec("run", "--broker-url", "http://localhost:1", "--admin-credential", "x", "--chaos-share", "0.1",
                 "--chaos-kinds", "wrong-tenant")).isEqualTo(2);

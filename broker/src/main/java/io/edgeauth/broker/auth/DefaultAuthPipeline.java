@@ -37,6 +37,7 @@ public final class DefaultAuthPipeline implements AuthPipeline {
     private final TokenVerifier verifier;
     private final RevocationChecker revocations;
     private final DeviceRegistry registry;
+    private final ServicePrincipals services;
     private final RateLimits rateLimits;
     private final GeoPolicy geo;
     private final Function<String, String> tenantOfIssuer;
@@ -52,6 +53,7 @@ public final class DefaultAuthPipeline implements AuthPipeline {
         this.verifier = Objects.requireNonNull(b.verifier, "verifier");
         this.revocations = Objects.requireNonNull(b.revocations, "revocations");
         this.registry = Objects.requireNonNull(b.registry, "registry");
+        this.services = b.services == null ? ServicePrincipals.NONE : b.services;
         this.rateLimits = Objects.requireNonNull(b.rateLimits, "rateLimits");
         this.geo = Objects.requireNonNull(b.geo, "geo");
         this.tenantOfIssuer = Objects.requireNonNull(b.tenantOfIssuer, "tenantOfIssuer");
@@ -74,6 +76,7 @@ public final class DefaultAuthPipeline implements AuthPipeline {
         private TokenVerifier verifier;
         private RevocationChecker revocations;
         private DeviceRegistry registry;
+        private ServicePrincipals services;
         private RateLimits rateLimits;
         private GeoPolicy geo;
         private Function<String, String> tenantOfIssuer;
@@ -99,6 +102,12 @@ public final class DefaultAuthPipeline implements AuthPipeline {
 
         public Builder registry(DeviceRegistry v) {
             registry = v;
+            return this;
+        }
+
+        /** The registered service clients (optional: none without it). */
+        public Builder services(ServicePrincipals v) {
+            services = v;
             return this;
         }
 
@@ -218,7 +227,8 @@ public final class DefaultAuthPipeline implements AuthPipeline {
             throw new TokenRejectedException(RejectionReason.MISSING_CLAIM, "token has no sub");
         }
         Optional<Device> registered = registry.find(subject);
-        PrincipalKind kind = kindOf(subject, registered);
+        Optional<? extends ServicePrincipals.Service> service = services.principal(subject);
+        PrincipalKind kind = service.isPresent() ? serviceKind(subject, registered) : kindOf(subject, registered);
         boolean wallet = kind == PrincipalKind.WALLET;
         String claimed = request.claimedId();
         // a client id is a session's name: a principal may only use its own (a wallet's: its DID, or DID#suffix)
@@ -234,6 +244,11 @@ public final class DefaultAuthPipeline implements AuthPipeline {
             owned = registry.ownedBy(subject).stream()
                     .filter(id -> registry.find(id).map(d -> d.tenant().equals(tenant)).orElse(false))
                     .collect(Collectors.toUnmodifiableSet());
+        } else if (kind == PrincipalKind.SERVICE) {
+            checkServiceGrants(service.get(), tenant, token);
+            if (service.get().ratePlan() != null) {
+                plan = service.get().ratePlan();
+            }
         } else {
             Device device = registered.get();
             if (!device.tenant().equals(tenant)) {
@@ -272,6 +287,32 @@ public final class DefaultAuthPipeline implements AuthPipeline {
         throw new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, registered.isPresent()
                 ? "a device id in the DID namespace is not usable: an operator must re-register the device"
                 : "device is not registered");
+    }
+
+    /**
+     * A registered service is a service unless its id is also a device's or a DID (registrations refuse both; a
+     * record that got through anyway makes the id unusable rather than two principals at once).
+     */
+    private static PrincipalKind serviceKind(String subject, Optional<Device> registered) throws TokenRejectedException {
+        if (registered.isPresent() || WalletDids.inDidNamespace(subject)) {
+            throw new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE,
+                    "the id is registered as a service and as a device or DID: an operator must remove one");
+        }
+        return PrincipalKind.SERVICE;
+    }
+
+    /** A service acts in its own tenant, and only under grants it still holds (an operator may have removed some). */
+    private static void checkServiceGrants(ServicePrincipals.Service service, String tenant, VerifiedToken token)
+            throws TokenRejectedException {
+        if (!service.tenant().equals(tenant)) {
+            throw new TokenRejectedException(RejectionReason.WRONG_TENANT, "service is registered in another tenant");
+        }
+        for (String entry : token.scope()) {
+            if (entry.indexOf(':') > 0 && !service.grantsScope(entry)) {
+                throw new TokenRejectedException(RejectionReason.FORBIDDEN,
+                        "the token grants a topic the service's registration does not");
+            }
+        }
     }
 
     /** A device registered by certificate must present that certificate on secure listeners. */

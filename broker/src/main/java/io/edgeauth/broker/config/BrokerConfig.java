@@ -65,11 +65,13 @@ public record BrokerConfig(
 
     /**
      * A tenant: its own issuer and signing key, and the plain OAuth scopes its devices may request for
-     * themselves ({@code selfServiceScopes}; anything else requested is left out of the token).
+     * themselves ({@code selfServiceScopes}; anything else requested is left out of the token), and whether
+     * every token of the tenant is issued encrypted ({@code encryptTokens}, default false).
      */
     public record Tenant(String id, String issuer, String algorithm, String hs256Secret,
-                         List<String> selfServiceScopes) {
+                         List<String> selfServiceScopes, Boolean encryptTokens) {
         public Tenant {
+            encryptTokens = encryptTokens != null && encryptTokens; // absent: only on request
             algorithm = algorithm == null ? "ES256" : algorithm;
             issuer = issuer == null ? "" : issuer;
             selfServiceScopes = selfServiceScopes == null ? List.of() : List.copyOf(selfServiceScopes);

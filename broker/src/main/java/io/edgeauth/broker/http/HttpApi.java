@@ -86,11 +86,24 @@ public final class HttpApi {
     }
 
     /** OAuth endpoints; bearer tokens are checked by {@link BearerTokens} (verifier, revocation, issuer's tenant). */
-    public HttpApi oauth(DeviceEnrollment devices, WalletSessions wallets, TokenExchangeService exchange,
+    public HttpApi oauth(DeviceEnrollment devices, io.edgeauth.broker.oauth.ServiceTokenService services,
+                         WalletSessions wallets, TokenExchangeService exchange,
                          TokenVerifier verifier, RevocationService revocations, Function<String, String> tenantOfIssuer,
                          AdminCredential admin) {
-        return mount(new OAuthApi(devices, wallets, exchange, new BearerTokens(verifier, revocations, tenantOfIssuer),
+        return mount(new OAuthApi(devices, services, wallets, exchange, new BearerTokens(verifier, revocations, tenantOfIssuer),
                 revocations, admin)::mount);
+    }
+
+    /** Service clients: {@code /admin/services} (behind the admin check of {@link #admin}). */
+    public HttpApi services(io.edgeauth.broker.service.ServiceRegistry services, DeviceRegistry devices,
+                            io.edgeauth.broker.service.ServiceValidator validator, RevocationService revocations,
+                            AuditLog audit) {
+        return mount(new ServiceApi(services, devices, validator, revocations, audit)::mount);
+    }
+
+    /** One-off device commands: {@code POST /admin/devices/{id}/commands} (behind the admin check of {@link #admin}). */
+    public HttpApi deviceCommands(DeviceRegistry devices, io.edgeauth.broker.router.TopicRouter router, AuditLog audit) {
+        return mount(new DeviceCommandApi(devices, router, audit)::mount);
     }
 
     /** Fleet CAs for zero-touch onboarding: {@code /admin/fleet-cas} (behind the admin check of {@link #admin}). */

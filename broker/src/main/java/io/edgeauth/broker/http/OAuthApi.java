@@ -2,6 +2,7 @@ package io.edgeauth.broker.http;
 
 import io.edgeauth.broker.admin.AdminCredential;
 import io.edgeauth.broker.provisioning.DeviceEnrollment;
+import io.edgeauth.broker.oauth.ServiceTokenService;
 import io.edgeauth.broker.oauth.TokenExchangeService;
 import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.revocation.Revocation;
@@ -20,7 +21,8 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
 
 /**
- * The OAuth 2.0 endpoints: {@code /oauth/token} (client_credentials with RFC 7523 assertions,
+ * The OAuth 2.0 endpoints: {@code /oauth/token} (client_credentials with RFC 7523 assertions, of devices and
+ * of service clients,
  * refresh_token, RFC 8693 token exchange), {@code /oauth/introspect} (RFC 7662) and
  * {@code /oauth/revoke} (RFC 7009). Errors follow RFC 6749 §5.2.
  */
@@ -28,15 +30,17 @@ final class OAuthApi {
     static final String ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
     private final DeviceEnrollment devices;
+    private final ServiceTokenService services;
     private final WalletSessions wallets;
     private final TokenExchangeService exchange;
     private final BearerTokens tokens;
     private final RevocationService revocations;
     private final AdminCredential admin;
 
-    OAuthApi(DeviceEnrollment devices, WalletSessions wallets, TokenExchangeService exchange, BearerTokens tokens,
+    OAuthApi(DeviceEnrollment devices, ServiceTokenService services, WalletSessions wallets, TokenExchangeService exchange, BearerTokens tokens,
              RevocationService revocations, AdminCredential admin) {
         this.devices = devices;
+        this.services = services;
         this.wallets = wallets;
         this.exchange = exchange;
         this.tokens = tokens;
@@ -82,11 +86,29 @@ final class OAuthApi {
                     + ASSERTION_TYPE + " and a client_assertion (RFC 7523 private_key_jwt)");
             return;
         }
+        if (services.handles(form.get("client_assertion"))) {
+            serviceCredentials(ctx, form, format);
+            return;
+        }
         try {
             IssuedToken token = devices.issue(form.get("client_assertion"), format, form.get("scope"), "http");
             HttpErrors.json(ctx, 200, tokenResponse(token, form.get("scope")));
         } catch (TokenRejectedException e) {
             refuseClient(ctx, e);
+        }
+    }
+
+    /** A service client's grant: a scope beyond its grants is {@code invalid_scope}, never silently narrowed. */
+    private void serviceCredentials(RoutingContext ctx, MultiMap form, TokenFormat format) {
+        try {
+            IssuedToken token = services.issue(form.get("client_assertion"), format, form.get("scope"));
+            HttpErrors.json(ctx, 200, tokenResponse(token, form.get("scope")));
+        } catch (TokenRejectedException e) {
+            if (e.reason() == RejectionReason.FORBIDDEN) {
+                HttpErrors.send(ctx, 400, "invalid_scope", e.getMessage());
+            } else {
+                refuseClient(ctx, e);
+            }
         }
     }
 
@@ -158,8 +180,8 @@ final class OAuthApi {
                 .put("access_token", token.asText())
                 .put("token_type", "Bearer")
                 .put("expires_in", token.expiresInSeconds());
-        if (token.format() == TokenFormat.CWT) {
-            o.put("token_format", "cwt");
+        if (token.format() != TokenFormat.JWT) {
+            o.put("token_format", token.format().parameter());
         }
         if (!token.scope().isEmpty() || requested != null && !requested.isBlank()) {
             o.put("scope", String.join(" ", token.scope()));
@@ -221,7 +243,7 @@ final class OAuthApi {
             putIfPresent(cnf, "jkt", t.cnf().jkt());
             o.put("cnf", cnf);
         }
-        o.put("token_format", t.format().name().toLowerCase());
+        o.put("token_format", t.format().parameter());
         HttpErrors.json(ctx, 200, o);
     }
 

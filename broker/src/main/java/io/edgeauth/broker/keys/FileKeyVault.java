@@ -45,6 +45,12 @@ public final class FileKeyVault implements KeyVault {
     }
 
     @Override
+    public Optional<String> findKey(String tenant, String kid) throws IOException {
+        Path file = dir(tenant).resolve(kid + ".jwk.json");
+        return Files.exists(file) ? Optional.of(KeyFiles.read(file, MAX_FILE_BYTES)) : Optional.empty();
+    }
+
+    @Override
     public void writeKey(String tenant, String kid, String privateJwkJson) throws IOException {
         KeyFiles.writeAtomically(dir(tenant).resolve(kid + ".jwk.json"), privateJwkJson);
     }

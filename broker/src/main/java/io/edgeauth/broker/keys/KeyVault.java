@@ -23,6 +23,9 @@ public interface KeyVault {
 
     String readKey(String tenant, String kid) throws IOException;
 
+    /** The key if the vault holds it, empty if it does not; an {@link IOException} only when the vault cannot answer. */
+    Optional<String> findKey(String tenant, String kid) throws IOException;
+
     void writeKey(String tenant, String kid, String privateJwkJson) throws IOException;
 
     void deleteKey(String tenant, String kid) throws IOException;

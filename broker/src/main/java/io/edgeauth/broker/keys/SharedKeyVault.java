@@ -101,6 +101,13 @@ public final class SharedKeyVault implements KeyVault {
     }
 
     @Override
+    public Optional<String> findKey(String tenant, String kid) throws IOException {
+        Optional<byte[]> sealed = store.get(KEYS, id(tenant, kid));
+        return sealed.isEmpty() ? Optional.empty()
+                : Optional.of(new String(open(sealed.get(), aad(tenant, kid)), StandardCharsets.UTF_8));
+    }
+
+    @Override
     public void writeKey(String tenant, String kid, String privateJwkJson) throws IOException {
         store.put(KEYS, id(tenant, kid), seal(privateJwkJson.getBytes(StandardCharsets.UTF_8), aad(tenant, kid)), null);
     }

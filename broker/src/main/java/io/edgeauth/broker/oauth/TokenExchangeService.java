@@ -129,7 +129,7 @@ public final class TokenExchangeService {
         if (tenantOfIssuer.apply(t.issuer()) == null) {
             throw new TokenRejectedException(RejectionReason.UNKNOWN_ISSUER, "not one of this broker's tokens");
         }
-        if (JWT_TYPE.equals(presented.type()) && t.format() != TokenFormat.JWT) {
+        if (JWT_TYPE.equals(presented.type()) && t.format().signed() != TokenFormat.JWT) {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "token type jwt names a JWT; this is a CWT");
         }
         return t;

@@ -25,10 +25,24 @@ public final class DeviceValidator {
 
     private final BrokerConfig config;
     private final Clock clock;
+    private final java.util.function.Predicate<String> takenByAnotherKind;
 
     public DeviceValidator(BrokerConfig config, Clock clock) {
+        this(config, clock, id -> false);
+    }
+
+    private DeviceValidator(BrokerConfig config, Clock clock, java.util.function.Predicate<String> takenByAnotherKind) {
         this.config = config;
         this.clock = clock;
+        this.takenByAnotherKind = takenByAnotherKind;
+    }
+
+    /**
+     * This validator, also refusing ids another kind of principal holds (service clients): principal kinds are
+     * disjoint by registration, so a device can never be registered under a service's id.
+     */
+    public DeviceValidator reserving(java.util.function.Predicate<String> takenByAnotherKind) {
+        return new DeviceValidator(config, clock, this.takenByAnotherKind.or(takenByAnotherKind));
     }
 
     /** Validates a request body; throws {@link IllegalArgumentException} with every problem found. */
@@ -40,6 +54,8 @@ public final class DeviceValidator {
         } else if (id != null && WalletDids.inDidNamespace(id)) {
             // wallet principals are DIDs: a device id there could be mistaken for (or taken for) a wallet
             errors.add("id: may not start with did: (the DID namespace is for wallet principals)");
+        } else if (id != null && takenByAnotherKind.test(id)) {
+            errors.add("id: taken by a service client (device and service ids are disjoint)");
         }
         String tenant = body.get("tenant") == null ? "default" : text(body, "tenant", errors);
         if (tenant != null && config.tenant(tenant) == null) {

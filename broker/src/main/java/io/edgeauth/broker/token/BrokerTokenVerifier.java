@@ -26,6 +26,11 @@ import java.util.Objects;
  *   <li>claims by {@link ClaimsValidator} (exp, lifetime, nbf, iat, aud, tenant).</li>
  * </ol>
  *
+ * <p>Encrypted tokens (a nested JWT in a JWE, a CWT in a COSE_Encrypt0) are opened first with the
+ * broker's {@link TokenEncryption} keys, when configured; what is inside must be a signed token and
+ * takes the path above, so a token whose inner signature fails is refused like any forgery. A failed
+ * decryption is {@code BAD_SIGNATURE}, an unknown encryption key {@code UNKNOWN_KEY}.
+ *
  * <p>Only {@link TokenRejectedException} leaves {@link #verify}: parser exceptions become
  * {@code MALFORMED}. Thread-safe, no I/O, no blocking.
  */
@@ -35,6 +40,7 @@ public final class BrokerTokenVerifier implements TokenVerifier {
     private final Signatures signatures;
     private final ClaimsValidator claims;
     private final Clock clock;
+    private final TokenEncryption encryption;
 
     /**
      * @param keys       where verification keys come from (usually
@@ -44,6 +50,17 @@ public final class BrokerTokenVerifier implements TokenVerifier {
      * @param clock      time source
      */
     public BrokerTokenVerifier(KeyResolver keys, TokenPolicy policy, Signatures signatures, Clock clock) {
+        this(keys, policy, signatures, clock, null);
+    }
+
+    /**
+     * A verifier that also opens encrypted tokens.
+     *
+     * @param encryption the broker's token encryption keys, or null to refuse encrypted tokens
+     */
+    public BrokerTokenVerifier(KeyResolver keys, TokenPolicy policy, Signatures signatures, Clock clock,
+                               TokenEncryption encryption) {
+        this.encryption = encryption;
         this.keys = Objects.requireNonNull(keys, "keys");
         this.policy = Objects.requireNonNull(policy, "policy");
         this.signatures = Objects.requireNonNull(signatures, "signatures");
@@ -71,14 +88,30 @@ public final class BrokerTokenVerifier implements TokenVerifier {
         }
     }
 
-    private static DecodedToken decode(byte[] token) throws TokenRejectedException {
+    private DecodedToken decode(byte[] token) throws TokenRejectedException {
+        if (NestedJwt.looksLikeJwe(token)) {
+            DecodedToken d = JwtDecoder.decode(encryption().openJwe(token), true);
+            return d.as(TokenFormat.JWE);
+        }
         if (JwtDecoder.looksLikeJwt(token)) {
             return JwtDecoder.decode(token, true);
         }
         int first = token[0] & 0xff;
-        if (first >= 0x80) { // CBOR array or tag: a COSE message
-            return CwtDecoder.decode(token);
+        byte[] cbor = first >= 0x80 ? token : base64Cbor(token); // CBOR array or tag: a COSE message
+        if (CoseEncrypt0.looksLikeEncrypt0(cbor)) {
+            return CwtDecoder.decode(encryption().openCose(cbor)).as(TokenFormat.CWT_ENCRYPTED);
         }
+        return CwtDecoder.decode(cbor);
+    }
+
+    private TokenEncryption encryption() throws TokenRejectedException {
+        if (encryption == null) {
+            throw new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "encrypted tokens are not enabled");
+        }
+        return encryption;
+    }
+
+    private static byte[] base64Cbor(byte[] token) throws TokenRejectedException {
         byte[] cbor;
         try {
             cbor = Base64.getUrlDecoder().decode(token);
@@ -88,7 +121,7 @@ public final class BrokerTokenVerifier implements TokenVerifier {
         if (cbor.length == 0 || (cbor[0] & 0xff) < 0x80) {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "neither JWT nor CWT");
         }
-        return CwtDecoder.decode(cbor);
+        return cbor;
     }
 
     private VerifiedToken check(DecodedToken d, byte[] token) throws TokenRejectedException {

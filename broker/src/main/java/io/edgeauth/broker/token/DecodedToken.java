@@ -8,4 +8,8 @@ import io.edgeauth.broker.crypto.TokenAlgorithm;
  */
 record DecodedToken(TokenFormat format, TokenAlgorithm algorithm, String kid, byte[] signed, int signedLength,
                     byte[] signature, RawClaims claims) {
+    /** The same token as it arrived in {@code outer} (its encrypted form). */
+    DecodedToken as(TokenFormat outer) {
+        return new DecodedToken(outer, algorithm, kid, signed, signedLength, signature, claims);
+    }
 }

@@ -8,8 +8,8 @@ import java.util.Set;
 /**
  * A token the broker issued. Immutable (the byte array is copied on the way out).
  *
- * @param format    JWT or CWT
- * @param bytes     JWT: compact ASCII; CWT: raw COSE_Sign1 bytes
+ * @param format    JWT, CWT or their encrypted forms
+ * @param bytes     JWT/JWE: compact ASCII; CWT: raw COSE_Sign1 (or COSE_Encrypt0) bytes
  * @param kid       key that signed it
  * @param tokenId   {@code jti}/{@code cti}
  * @param issuedAt  {@code iat} (= {@code nbf})
@@ -28,9 +28,9 @@ public record IssuedToken(TokenFormat format, byte[] bytes, String kid, String t
         return bytes.clone();
     }
 
-    /** For {@code access_token}: the JWT itself, or the CWT base64url-encoded without padding. */
+    /** For {@code access_token}: the JWT or JWE itself, or the CWT base64url-encoded without padding. */
     public String asText() {
-        return format == TokenFormat.JWT
+        return !format.cbor()
                 ? new String(bytes, StandardCharsets.US_ASCII)
                 : Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }

@@ -29,7 +29,8 @@ import java.util.Objects;
  * {@code typ: at+jwt}) or a CWT (COSE_Sign1, tag 18, {@code alg} and {@code kid} in the protected
  * header; claims as read by the verifier). {@code iss} is the tenant's issuer, {@code iat} = {@code nbf}
  * = now (whole seconds), {@code exp} = now + lifetime (capped at the maximum), {@code jti} a fresh
- * 128-bit random value. Thread-safe.
+ * 128-bit random value. The encrypted formats sign the same way, then encrypt the signed token to the
+ * tenant's key ({@link TokenEncryption}). Thread-safe.
  */
 public final class TokenIssuer {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -39,6 +40,7 @@ public final class TokenIssuer {
     private final Signatures signatures;
     private final Duration maxLifetime;
     private final Clock clock;
+    private final TokenEncryption encryption;
 
     /**
      * @param keys        the tenants' signing keys
@@ -47,6 +49,13 @@ public final class TokenIssuer {
      * @param clock       time source
      */
     public TokenIssuer(SigningKeyStore keys, Signatures signatures, Duration maxLifetime, Clock clock) {
+        this(keys, signatures, maxLifetime, clock, null);
+    }
+
+    /** An issuer that also issues encrypted tokens ({@code encryption} null: it refuses to). */
+    public TokenIssuer(SigningKeyStore keys, Signatures signatures, Duration maxLifetime, Clock clock,
+                       TokenEncryption encryption) {
+        this.encryption = encryption;
         this.keys = Objects.requireNonNull(keys, "keys");
         this.signatures = Objects.requireNonNull(signatures, "signatures");
         this.maxLifetime = Objects.requireNonNull(maxLifetime, "maxLifetime");
@@ -54,12 +63,14 @@ public final class TokenIssuer {
     }
 
     /**
-     * Issues a token.
+     * Issues a token in the requested format, or in its encrypted form when the tenant's policy asks for
+     * encryption ({@code tenants[].encryptTokens}).
      *
-     * @throws IllegalArgumentException for an unknown tenant
+     * @throws IllegalArgumentException for an unknown tenant, or an encrypted format when encryption is off
      * @throws IllegalStateException    if signing fails (a broken key or provider: a server error)
      */
-    public IssuedToken issue(TokenClaims claims, TokenFormat format) {
+    public IssuedToken issue(TokenClaims claims, TokenFormat requested) {
+        TokenFormat format = encryption == null ? requested : encryption.formatFor(claims.tenantId(), requested);
         SigningKey key = keys.activeKey(claims.tenantId());
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Duration lifetime = claims.lifetime() == null || claims.lifetime().compareTo(maxLifetime) > 0
@@ -67,12 +78,18 @@ public final class TokenIssuer {
         if (lifetime.isNegative() || lifetime.isZero()) {
             throw new IllegalArgumentException("lifetime must be positive");
         }
+        if (format.encrypted() && encryption == null) {
+            throw new IllegalArgumentException("encrypted tokens are not enabled");
+        }
         Instant exp = now.plusSeconds(lifetime.getSeconds());
         String jti = claims.tokenId() != null ? claims.tokenId() : newTokenId();
         try {
-            byte[] bytes = format == TokenFormat.CWT
+            byte[] bytes = format.cbor()
                     ? cwt(key, claims, now, exp, jti)
                     : jwt(key, claims, now, exp, jti);
+            if (format.encrypted()) {
+                bytes = encryption.seal(claims.tenantId(), format, bytes);
+            }
             return new IssuedToken(format, bytes, key.kid(), jti, now, exp, claims.scope());
         } catch (GeneralSecurityException | JOSEException e) {
             throw new IllegalStateException("cannot sign token with key " + key.kid(), e);

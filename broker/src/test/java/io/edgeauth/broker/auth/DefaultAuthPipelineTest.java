@@ -52,6 +52,33 @@ class DefaultAuthPipelineTest {
     private DeviceRegistry registry;
     private RevocationService revocations;
     private DefaultAuthPipeline pipeline;
+    /** Registered services: tenant and what each grants (a stand-in for the service registry). */
+    private final Map<String, ServicePrincipals.Service> services = new HashMap<>(Map.of(
+            "svc", service("default", "sub:d/+/up/#"), "twin", service("default", "sub:#"),
+            "svc-acme", service("acme", "sub:d/+/up/#"), "svc-gold", service("default", "sub:x", "gold")));
+
+    private static ServicePrincipals.Service service(String tenant, String grant) {
+        return service(tenant, grant, null);
+    }
+
+    private static ServicePrincipals.Service service(String tenant, String grant, String plan) {
+        return new ServicePrincipals.Service() {
+            @Override
+            public String tenant() {
+                return tenant;
+            }
+
+            @Override
+            public boolean grantsScope(String scopeEntry) {
+                return scopeEntry.equals(grant);
+            }
+
+            @Override
+            public String ratePlan() {
+                return plan;
+            }
+        };
+    }
 
     @BeforeEach
     void setUp() {
@@ -86,7 +113,7 @@ class DefaultAuthPipelineTest {
                 return v;
             }
             throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, "bad signature");
-        }).revocations(revocations).registry(registry).rateLimits(limits).geo(new GeoPolicy("u33d"))
+        }).revocations(revocations).registry(registry).services(id -> java.util.Optional.ofNullable(services.get(id))).rateLimits(limits).geo(new GeoPolicy("u33d"))
                 .tenantOfIssuer(iss -> iss.equals(ISS) ? "default" : iss.equals("https://acme") ? "acme"
                         : iss.equals("https://paris") ? "default" : null)
                 .regionOfIssuer(iss -> iss.equals("https://paris") ? "u09" : null)
@@ -122,6 +149,39 @@ class DefaultAuthPipelineTest {
 
     private static TransportFacts plain() {
         return TransportFacts.plain(Protocol.MQTT, new InetSocketAddress("127.0.0.1", 40000));
+    }
+
+    private VerifiedToken serviceToken(String name, String iss, String sub, String... scope) {
+        VerifiedToken t = new VerifiedToken(TokenFormat.JWT, iss, sub, List.of("edgeauth"), clock.instant(), null,
+                clock.instant().plusSeconds(600), "jti-" + name, "kid1", null, java.util.Set.of(scope), List.of(), null,
+                null, null, null, "fp");
+        tokens.put(name, t);
+        return t;
+    }
+
+    @Test
+    void aServiceIsAServiceByRegistrationWithinItsTenantAndCurrentGrants() {
+        serviceToken("svc-ok", ISS, "svc", "sub:d/+/up/#", "telemetry");
+        DeviceSession s = ok("svc-ok", "svc", plain(), null);
+        assertThat(s.kind()).isEqualTo(PrincipalKind.SERVICE);
+        assertThat(s.ownedDevices()).isEmpty();
+        assertThat(s.ratePlan()).isEqualTo("default");
+        serviceToken("svc-gold", ISS, "svc-gold", "sub:x");
+        assertThat(ok("svc-gold", "svc-gold", plain(), null).ratePlan()).as("its registered plan").isEqualTo("gold");
+        serviceToken("svc-wider", ISS, "svc", "sub:d/+/up/#", "pub:d/+/down/#");
+        assertThat(refused("svc-wider", "svc", plain(), null)).as("a grant the registration no longer holds")
+                .isEqualTo(RejectionReason.FORBIDDEN);
+        serviceToken("svc-tenant", "https://acme", "svc", "sub:d/+/up/#");
+        assertThat(refused("svc-tenant", "svc", plain(), null)).isEqualTo(RejectionReason.WRONG_TENANT);
+        assertThat(refused("svc-ok", "dev1", plain(), null)).as("a device's client id")
+                .isEqualTo(RejectionReason.CLIENT_ID_MISMATCH);
+        registry.register(new Device("twin", "default", new Device.Credential(Device.CredentialType.JWK, "{}"),
+                List.of(), null, null, clock.instant()));
+        serviceToken("svc-twin", ISS, "twin", "sub:#");
+        assertThat(refused("svc-twin", "twin", plain(), null)).as("registered as device and service at once")
+                .isEqualTo(RejectionReason.UNKNOWN_DEVICE);
+        token("dev-twin", ISS, "twin", "default", List.of(), null);
+        assertThat(refused("dev-twin", "twin", plain(), null)).isEqualTo(RejectionReason.UNKNOWN_DEVICE);
     }
 
     @Test

@@ -21,8 +21,9 @@ import java.util.HexFormat;
  * The observer's token issuer: a P-256 key derived from the fleet seed (as device {@code observer-0} of
  * the fleet's derivation, prefix {@code observer}), trusted by the broker as an outside issuer
  * ({@code trustedIssuers: [{issuer, jwksFile, tenant}]} with the JWKS of {@link #jwksJson()}). It signs
- * one kind of token: for a wallet-style subject ({@code did:pkh:eip155:1:0x...}, derived too) with the
- * scope {@code sub:<filter>}, so the observer may subscribe to the fleet's telemetry and nothing else.
+ * the observer's token: for a wallet-style subject ({@code did:pkh:eip155:1:0x...}, derived too) with the
+ * scope {@code sub:<filter>}, so the observer may subscribe to the fleet's telemetry and nothing else; and,
+ * with {@code --token-source issuer}, the fleet's device tokens ({@link #deviceToken}).
  * The broker never learns the fleet seed. Immutable and thread-safe.
  */
 public final class ObserverIssuer {
@@ -59,18 +60,34 @@ public final class ObserverIssuer {
 
     /** A token for the observer: {@code scope = sub:<filter>}, valid for {@code lifetime}. */
     public String token(String filter, Duration lifetime) {
-        Instant now = Instant.now();
+        return sign(subject, "sub:" + filter, Instant.now(), lifetime);
+    }
+
+    /**
+     * A token for a registered device of the fleet, as a fleet backend acting as an outside authorization server
+     * would issue it: {@code sub} = the device id, no scope (a device's own topics need none), valid for
+     * {@code lifetime} from {@code now}. The broker checks it like any token (issuer trusted, tenant, registry,
+     * the DTLS PSK identity equal to {@code sub}).
+     */
+    public String deviceToken(String deviceId, Instant now, Duration lifetime) {
+        return sign(deviceId, null, now, lifetime);
+    }
+
+    private String sign(String sub, String scope, Instant now, Duration lifetime) {
         byte[] jti = new byte[16];
         RANDOM.nextBytes(jti);
-        JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(issuer).subject(subject).audience(AUDIENCE)
+        JWTClaimsSet.Builder b = new JWTClaimsSet.Builder().issuer(issuer).subject(sub).audience(AUDIENCE)
                 .issueTime(Date.from(now)).notBeforeTime(Date.from(now)).expirationTime(Date.from(now.plus(lifetime)))
-                .jwtID(Base64.getUrlEncoder().withoutPadding().encodeToString(jti))
-                .claim("scope", "sub:" + filter).build();
+                .jwtID(Base64.getUrlEncoder().withoutPadding().encodeToString(jti));
+        if (scope != null) {
+            b.claim("scope", scope);
+        }
+        JWTClaimsSet claims = b.build();
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID()).type(JOSEObjectType.JWT).build(), claims);
         try {
             jwt.sign(new ECDSASigner(key));
         } catch (JOSEException e) {
-            throw new IllegalStateException("cannot sign the observer token", e);
+            throw new IllegalStateException("cannot sign a token as the simulator's issuer", e);
         }
         return jwt.serialize();
     }

@@ -4,11 +4,10 @@ import io.edgeauth.device.DeviceIdentity;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * How a fleet device becomes known to the broker before its first token. Today: {@link AdminApiOnboarding}
- * ({@code POST /admin/devices}, one call per device) or {@link #NONE} (the fleet was registered before,
- * e.g. by an earlier run with the same seed). Zero-touch provisioning and bulk import (a later broker
- * feature) plug in here as further implementations: a zero-touch device needs no call at all, a bulk
- * import runs once before the run.
+ * How a fleet device becomes known to the broker before its first token: {@link AdminApiOnboarding}
+ * ({@code POST /admin/devices}, one call per device) or {@link #NONE} (the fleet was registered before, e.g. by
+ * {@link BulkImport} at the start of the run or by an earlier run with the same seed). Zero-touch provisioning
+ * plugs in here as a further implementation (a zero-touch device needs no call at all).
  */
 public interface Onboarding {
     /** Already registered: nothing to do. */

@@ -21,7 +21,8 @@ import java.util.function.ToDoubleFunction;
 public final class HtmlReport {
     /** Broker metrics charted at most (the ones that change during the run come first). */
     static final int MAX_BROKER_CHARTS = 9;
-    private static final List<String> LATENCY_STAGES = List.of("token", "connect", "publish", "delivery", "renewal", "revocation_drop");
+    private static final List<String> LATENCY_STAGES = List.of("token", "connect", "publish", "coap_token", "handshake", "authz",
+            "coap_post", "observe", "delivery", "renewal", "revocation_drop");
 
     private HtmlReport() {
     }

@@ -144,7 +144,7 @@ public final class RunRecorder {
     public String progressLine(RunResult.SecondPoint p, long done, long planned) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "[%5ds] sessions %d/%d active=%d behind=%d conn/s=%d msg/s=%d",
                 p.t(), done, planned, p.active(), p.behind(), p.connected(), p.acked()));
-        for (String stage : List.of("token", "connect", "publish", "delivery")) {
+        for (String stage : List.of("token", "connect", "publish", "handshake", "authz", "coap_post", "delivery")) {
             Double v = p.p99().get(stage);
             if (v != null) {
                 sb.append(String.format(Locale.ROOT, " p99.%s=%.1fms", stage, v));

@@ -8,6 +8,16 @@ public enum Stage {
     TOKEN("token"),
     /** TCP connect, CONNECT sent, CONNACK received. */
     CONNECT("connect"),
+    /** CoAP: {@code POST /token} over the device's DTLS session answered (ACE, a client assertion). */
+    COAP_TOKEN("coap_token"),
+    /** CoAP: the DTLS handshake (first request sent to the connection established). */
+    HANDSHAKE("handshake"),
+    /** CoAP: {@code POST /authz-info} answered 2.01 (after the handshake). */
+    AUTHZ("authz"),
+    /** CoAP: confirmable telemetry {@code POST /d/{id}/up/...} to its 2.04. */
+    COAP_POST("coap_post"),
+    /** CoAP: Observe registration on {@code /d/{id}/down} to its first 2.05. */
+    OBSERVE("observe"),
     /** PUBLISH sent to PUBACK received (QoS 1). */
     PUBLISH("publish"),
     /** PUBLISH sent to the observer receiving it: end-to-end through the broker. */

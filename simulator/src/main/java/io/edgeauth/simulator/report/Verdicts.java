@@ -70,6 +70,19 @@ public final class Verdicts {
                 t.honestCompleted(), t.chaosRefused(), t.chaosDevices(), t.published(), t.acked(),
                 t.delivered() < 0 ? "n/a" : Long.toString(t.delivered()), r.failures().getOrDefault("lost:qos1_acked_not_delivered", 0L),
                 t.duplicates(), t.renewals(), t.revokedLive(), t.peakActive(), token.p99(), connect.p99(), publish.p99(), delivery.p99(),
-                r.elapsedSeconds(), r.verdict().problems().isEmpty() ? "none" : r.verdict().problems().toString());
+                r.elapsedSeconds(), r.verdict().problems().isEmpty() ? "none" : r.verdict().problems().toString())
+                + coapLatencies(r);
+    }
+
+    /** The CoAP stages' p99, when the run had CoAP devices. */
+    private static String coapLatencies(RunResult r) {
+        StringBuilder sb = new StringBuilder();
+        for (Stage s : new Stage[] {Stage.COAP_TOKEN, Stage.HANDSHAKE, Stage.AUTHZ, Stage.COAP_POST, Stage.OBSERVE}) {
+            RunResult.StageStats st = r.stages().get(s.key());
+            if (st != null && st.count() > 0) {
+                sb.append(String.format(Locale.ROOT, " p99.%s=%.1fms", s.key(), st.p99()));
+            }
+        }
+        return sb.toString();
     }
 }

@@ -35,44 +35,57 @@ final class ChaosSessions {
         this.recorder = runner.recorder();
     }
 
-    CompletableFuture<Void> run(ChaosKind kind, long index) {
+    /**
+     * Runs chaos device {@code index} of {@code kind}; on CoAP it presents its token at {@code /authz-info} and
+     * is tallied as {@code coap-<kind>} (its expected refusal differs from the MQTT one).
+     */
+    CompletableFuture<Void> run(ChaosKind kind, long index, boolean onCoap) {
         RunSettings s = runner.settings();
-        String expected = kind.expected(s.mqtt5());
-        recorder.chaosStarted(kind.label(), expected);
+        String expected = onCoap ? CoapSessionRunner.expected(kind) : kind.expected(s.mqtt5());
+        String tally = onCoap ? "coap-" + kind.label() : kind.label();
+        recorder.chaosStarted(tally, expected);
         return CompletableFuture.supplyAsync(() -> s.fleet().identity(index), runner.work())
-                .thenCompose(id -> attempt(kind, id))
+                .thenCompose(id -> attempt(kind, index, id, onCoap))
                 .handle((accepted, e) -> {
                     String outcome = e == null ? "accepted" : StageFailure.of("session", e).outcome();
-                    recorder.chaosEnded(kind.label(), outcome, outcome.equals(expected));
+                    recorder.chaosEnded(tally, outcome, outcome.equals(expected));
                     return null;
                 });
     }
 
     /** Completes if the broker let the device in (wrong); fails with the refusal otherwise. */
-    private CompletableFuture<Void> attempt(ChaosKind kind, DeviceIdentity id) {
+    private CompletableFuture<Void> attempt(ChaosKind kind, long index, DeviceIdentity id, boolean onCoap) {
         RunSettings s = runner.settings();
         return switch (kind) {
             case EXPIRED -> runner.onboardAndToken(id, s.tenant()).thenCompose(t -> {
                 Instant when = t.expiresAt().plus(s.expiredWait());
-                return runner.after(Duration.between(Instant.now(), when)).thenCompose(v -> connectOnce(id.deviceId(), t));
+                return runner.after(Duration.between(Instant.now(), when)).thenCompose(v -> connectOnce(index, id.deviceId(), t, onCoap));
             });
             case REVOKED -> runner.onboardAndToken(id, s.tenant())
                     .thenCompose(t -> runner.admin().revokeSubject(id.deviceId(), "simulator chaos device")
-                            .thenCompose(v -> connectOnce(id.deviceId(), t)));
+                            .thenCompose(v -> connectOnce(index, id.deviceId(), t, onCoap)));
             case WRONG_TENANT -> runner.onboardAndTokenIn(id, s.otherTenant())
-                    .thenCompose(t -> runner.admin().put(id, s.tenant()).thenCompose(v -> connectOnce(id.deviceId(), t)));
+                    .thenCompose(t -> runner.admin().put(id, s.tenant()).thenCompose(v -> connectOnce(index, id.deviceId(), t, onCoap)));
             case FORGED -> runner.onboardAndToken(id, s.tenant())
-                    .thenCompose(t -> connectOnce(id.deviceId(), forge(t)));
+                    .thenCompose(t -> connectOnce(index, id.deviceId(), forge(t), onCoap));
             case REPLAYED -> runner.onboardAndToken(id, s.tenant()).thenCompose(t -> replay(id));
         };
     }
 
-    private CompletableFuture<Void> connectOnce(String deviceId, AccessToken token) {
-        return connectOnce(deviceId, token.value());
+    private CompletableFuture<Void> connectOnce(long index, String deviceId, AccessToken token, boolean onCoap) {
+        if (onCoap) {
+            return runner.coap().presentOnce(index, token.bytes(), token.format());
+        }
+        return connectOnce(index, deviceId, token.value(), false);
     }
 
-    private CompletableFuture<Void> connectOnce(String deviceId, String token) {
-        return runner.connect(deviceId, token.getBytes(StandardCharsets.US_ASCII)).thenCompose(MqttSession::disconnect);
+    /** Presents a token as text (a JWT): MQTT CONNECT password, or CoAP upload as a JWT. */
+    private CompletableFuture<Void> connectOnce(long index, String deviceId, String token, boolean onCoap) {
+        byte[] bytes = token.getBytes(StandardCharsets.US_ASCII);
+        if (onCoap) {
+            return runner.coap().presentOnce(index, bytes, io.edgeauth.device.TokenFormat.JWT);
+        }
+        return runner.connect(deviceId, bytes).thenCompose(MqttSession::disconnect);
     }
 
     /**

@@ -1,8 +1,10 @@
 package io.edgeauth.simulator.run;
 
+import io.edgeauth.simulator.coap.CoapDevices;
 import io.edgeauth.simulator.mqtt.LeanMqttClient;
 import io.edgeauth.simulator.mqtt.MqttSession;
 import io.edgeauth.simulator.onboard.AdminApiOnboarding;
+import io.edgeauth.simulator.onboard.BulkImport;
 import io.edgeauth.simulator.report.MetricsScraper;
 import io.edgeauth.simulator.report.RunRecorder;
 import io.edgeauth.simulator.report.RunRecorder.Counter;
@@ -56,7 +58,9 @@ public final class FleetRun {
         HttpClient http = HttpClient.newBuilder().executor(httpPool).connectTimeout(settings.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         try (LeanMqttClient mqtt = new LeanMqttClient(settings.mqtt(), settings.localAddrs(), settings.eventLoops(),
-                (int) settings.connectTimeout().toMillis())) {
+                (int) settings.connectTimeout().toMillis());
+             CoapDevices coap = settings.protocols().anyCoap()
+                     ? new CoapDevices(settings.coap(), settings.localAddrs(), settings.eventLoops()) : null) {
             AdminApiOnboarding admin = settings.adminCredential() == null ? null
                     : new AdminApiOnboarding(http, settings.brokerUrl(), settings.adminCredential());
             DeliveryObserver observer = null;
@@ -69,7 +73,10 @@ public final class FleetRun {
                     throw new IllegalStateException("observer could not subscribe: " + StageFailure.unwrap(e).getMessage(), e);
                 }
             }
-            SessionRunner runner = new SessionRunner(settings, recorder, http, admin, mqtt, work, timer, observer);
+            if (settings.bulkOnboarding()) {
+                bulkImport(http);
+            }
+            SessionRunner runner = new SessionRunner(settings, recorder, http, admin, mqtt, coap, work, timer, observer);
             MetricsScraper scraper = settings.scrapeMetrics() ? new MetricsScraper(http, settings.brokerUrl()) : null;
             RunResult result = drive(runner, observer, scraper);
             if (observer != null) {
@@ -158,6 +165,25 @@ public final class FleetRun {
                 recorder, observer != null, planned, unstarted, lost, scraper == null ? List.of() : scraper.samples());
         out.println(Verdicts.summaryLine(result));
         return result;
+    }
+
+    /** Registers this shard's devices in one streamed bulk import; refusals are failures of the run. */
+    private void bulkImport(HttpClient http) throws InterruptedException {
+        long start = System.nanoTime();
+        try {
+            BulkImport.Summary s = BulkImport.importRange(http, settings.brokerUrl(), settings.adminCredential(), settings.fleet(),
+                    settings.firstDevice(), settings.shardDevices(), settings.tenant());
+            double seconds = (System.nanoTime() - start) / 1e9;
+            out.printf(java.util.Locale.ROOT, "bulk import: %d devices in %.1f s (%.0f/s): created=%d updated=%d unchanged=%d refused=%d %s%n",
+                    settings.shardDevices(), seconds, settings.shardDevices() / Math.max(seconds, 1e-9), s.created(), s.updated(),
+                    s.unchanged(), s.refused(), s.firstErrors().isEmpty() ? "" : s.firstErrors());
+            for (long i = 0; i < s.refused(); i++) {
+                recorder.failure("register:bulk_refused");
+            }
+        } catch (java.io.IOException e) {
+            out.println("bulk import failed: " + e.getMessage());
+            recorder.failure("register:bulk_failed");
+        }
     }
 
     private void tick(long t, long behind, long finished, long planned) {

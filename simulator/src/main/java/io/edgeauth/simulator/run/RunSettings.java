@@ -1,6 +1,7 @@
 package io.edgeauth.simulator.run;
 
 import io.edgeauth.device.TokenFormat;
+import io.edgeauth.simulator.coap.CoapOptions;
 import io.edgeauth.simulator.fleet.FleetIdentities;
 import io.edgeauth.simulator.fleet.ObserverIssuer;
 import io.edgeauth.simulator.fleet.Shard;
@@ -47,13 +48,20 @@ import java.util.Objects;
  * @param drain              how long to wait for in-flight sessions and deliveries at the end
  * @param connectTimeout     TCP connect plus CONNACK
  * @param scrapeMetrics      sample the broker's /metrics every 2 s
+ * @param protocols          which devices speak MQTT and which CoAP
+ * @param coap               how CoAP devices reach the broker, or null when none speaks CoAP
+ * @param bulkOnboarding     register this shard's devices with one streamed {@code POST /admin/devices:bulk} first
+ * @param tokenIssuer        devices' tokens signed by this trusted outside issuer instead of the broker's token
+ *                           endpoint, or null (the broker issues them)
+ * @param issuerTokenLifetime lifetime of the tokens {@code tokenIssuer} signs
  */
 public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities fleet, long devices, Shard shard,
         String tenant, String otherTenant, String adminCredential, boolean onboardWithAdminApi, Scenario scenario,
         double arrivalRate, int concurrency, int messagesPerSession, int payloadBytes, boolean mqtt5, TokenFormat tokenFormat,
         Duration hold, Duration renewEvery, ChaosPlan chaos, Duration expiredWait, Duration revokeAt, int revokeCount,
         List<InetAddress> localAddrs, int eventLoops, int workThreads, ObserverIssuer observer,
-        Duration maxDuration, Duration drain, Duration connectTimeout, boolean scrapeMetrics) {
+        Duration maxDuration, Duration drain, Duration connectTimeout, boolean scrapeMetrics, ProtocolMix protocols,
+        CoapOptions coap, boolean bulkOnboarding, ObserverIssuer tokenIssuer, Duration issuerTokenLifetime) {
 
     /** Open files a session may hold: its MQTT socket and one pooled HTTP connection. */
     static final int FILES_PER_SESSION = 2;
@@ -92,6 +100,20 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
             require(k != ChaosKind.WRONG_TENANT || otherTenant != null, "chaos kind wrong-tenant needs --other-tenant");
             require(k != ChaosKind.FORGED || tokenFormat == TokenFormat.JWT, "chaos kind forged alters JWT claims: use --token-format jwt");
         }
+        Objects.requireNonNull(protocols, "protocols");
+        require(!protocols.anyCoap() || coap != null, "CoAP devices need --coap host:port");
+        require(!protocols.anyCoap() || scenario != Scenario.REVOCATION,
+                "--scenario revocation drives MQTT sessions only: use --protocol mqtt");
+        require(coap == null || !coap.tokenOverCoap() || coap.dtls(),
+                "--coap-token coap needs DTLS (the token request carries the device's assertion): use --coap-security ecdhe-psk or psk");
+        require(coap == null || !coap.abandon() || coap.dtls(), "--coap-end abandon keeps DTLS sessions: use --coap-security ecdhe-psk or psk");
+        require(!bulkOnboarding || adminCredential != null, "--onboarding bulk needs --admin-credential");
+        require(tokenIssuer == null || tokenFormat == TokenFormat.JWT, "--token-source issuer signs JWTs: use --token-format jwt");
+        require(tokenIssuer == null || coap == null || !coap.tokenOverCoap(), "--token-source issuer and --coap-token coap exclude each other");
+        require(tokenIssuer == null || (!issuerTokenLifetime.isNegative() && !issuerTokenLifetime.isZero()
+                && issuerTokenLifetime.compareTo(Duration.ofDays(1)) <= 0), "--token-lifetime must be 1s..24h");
+        require(coap == null || !coap.rpk() || fleet.keyType() == io.edgeauth.device.DeviceIdentity.KeyType.EC_P256,
+                "--coap-security rpk uses the devices' P-256 keys: use --key-type p256");
         require(eventLoops >= 1 && workThreads >= 1, "--event-loops and --work-threads must be at least 1");
         require(!maxDuration.isNegative() && !maxDuration.isZero(), "--max-duration must be positive");
     }
@@ -133,7 +155,8 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         m.put("devicePrefix", fleet.prefix());
         m.put("keyType", fleet.keyType().name());
         m.put("tenant", tenant);
-        m.put("onboarding", onboardWithAdminApi ? "admin-api" : "none");
+        m.put("onboarding", bulkOnboarding ? "bulk" : onboardWithAdminApi ? "admin-api" : "none");
+        m.put("tokenSource", tokenIssuer == null ? "broker" : "issuer " + tokenIssuer.issuer() + " (" + issuerTokenLifetime + ")");
         m.put("scenario", scenario.label());
         m.put("arrivalRate", arrivalRate);
         m.put("concurrency", concurrency);
@@ -152,6 +175,10 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         m.put("workThreads", workThreads);
         m.put("observer", observer == null ? "none" : observer.issuer());
         m.put("maxDuration", maxDuration.toString());
+        m.put("protocols", protocols.label());
+        if (coap != null) {
+            m.put("coap", coap.label());
+        }
         return m;
     }
 }

@@ -3,6 +3,7 @@ package io.edgeauth.simulator.run;
 import io.edgeauth.device.AccessToken;
 import io.edgeauth.device.DeviceIdentity;
 import io.edgeauth.device.TokenClient;
+import io.edgeauth.simulator.coap.CoapDevices;
 import io.edgeauth.simulator.mqtt.LeanMqttClient;
 import io.edgeauth.simulator.mqtt.MqttSession;
 import io.edgeauth.simulator.onboard.AdminApiOnboarding;
@@ -45,13 +46,15 @@ final class SessionRunner {
     private final DeliveryObserver observer;
     private final URI brokerUrl;
     private final ChaosSessions chaos;
+    /** CoAP devices' chains, or null when the fleet speaks only MQTT. */
+    private final CoapSessionRunner coap;
     /** Honest sessions that are holding (connected, done publishing): the revocation wave picks from here. */
     final ConcurrentHashMap<Long, MqttSession> holding = new ConcurrentHashMap<>();
     /** Devices the revocation wave revoked, with when the admin API answered (nanoTime). */
     final ConcurrentHashMap<Long, Long> revoked = new ConcurrentHashMap<>();
 
     SessionRunner(RunSettings settings, RunRecorder recorder, HttpClient http, AdminApiOnboarding admin, LeanMqttClient mqtt,
-            Executor work, ScheduledExecutorService timer, DeliveryObserver observer) {
+            CoapDevices coapDevices, Executor work, ScheduledExecutorService timer, DeliveryObserver observer) {
         this.settings = settings;
         this.recorder = recorder;
         this.http = http;
@@ -63,6 +66,16 @@ final class SessionRunner {
         this.observer = observer;
         this.brokerUrl = settings.brokerUrl();
         this.chaos = new ChaosSessions(this);
+        this.coap = coapDevices == null ? null : new CoapSessionRunner(this, coapDevices);
+    }
+
+    /** The CoAP chains (null when no device speaks CoAP). */
+    CoapSessionRunner coap() {
+        return coap;
+    }
+
+    DeliveryObserver observer() {
+        return observer;
     }
 
     RunSettings settings() {
@@ -84,7 +97,9 @@ final class SessionRunner {
     /** Runs device {@code index}'s session, due at {@code dueNanos}; never completes exceptionally. */
     CompletableFuture<Void> run(long index, long dueNanos) {
         ChaosKind kind = settings.chaos().kindOf(index);
-        CompletableFuture<Void> done = kind == null ? honest(index, dueNanos) : chaos.run(kind, index);
+        boolean onCoap = settings.protocols().protocolOf(index) == ProtocolMix.Protocol.COAP;
+        CompletableFuture<Void> done = kind != null ? chaos.run(kind, index, onCoap)
+                : onCoap ? coap.honest(index, dueNanos) : honest(index, dueNanos);
         return done.exceptionally(e -> {
             recorder.failure("internal:" + StageFailure.unwrap(e).getClass().getSimpleName());
             return null;
@@ -127,12 +142,28 @@ final class SessionRunner {
     }
 
     private CompletableFuture<AccessToken> onboardAndTokenWith(Onboarding onboarding, DeviceIdentity id, String tenant) {
-        CompletableFuture<Void> onboarded = onboarding == Onboarding.NONE ? CompletableFuture.completedFuture(null)
+        return onboardWith(onboarding, id, tenant).thenCompose(v -> token(id));
+    }
+
+    /** Onboards {@code id} into {@code tenant} by the run's onboarding route (no token). */
+    CompletableFuture<Void> onboard(DeviceIdentity id, String tenant) {
+        return onboardWith(onboarding, id, tenant);
+    }
+
+    private CompletableFuture<Void> onboardWith(Onboarding onboarding, DeviceIdentity id, String tenant) {
+        return onboarding == Onboarding.NONE ? CompletableFuture.completedFuture(null)
                 : timed(Stage.REGISTER, "register", () -> onboarding.onboard(id, tenant));
-        return onboarded.thenCompose(v -> token(id));
     }
 
     CompletableFuture<AccessToken> token(DeviceIdentity id) {
+        if (settings.tokenIssuer() != null) { // a trusted outside issuer (the fleet's backend) signs it here
+            return timed(Stage.TOKEN, "token", () -> CompletableFuture.supplyAsync(() -> {
+                java.time.Instant now = java.time.Instant.now();
+                String jwt = settings.tokenIssuer().deviceToken(id.deviceId(), now, settings.issuerTokenLifetime());
+                return new AccessToken(jwt, io.edgeauth.device.TokenFormat.JWT, "Bearer", null, now,
+                        now.plus(settings.issuerTokenLifetime()));
+            }, work));
+        }
         TokenClient client = TokenClient.builder().brokerUri(brokerUrl).identity(id).tokenFormat(settings.tokenFormat())
                 .httpClient(http).build();
         return CompletableFuture.supplyAsync(() -> timed(Stage.TOKEN, "token", client::fetch), work).thenCompose(f -> f);

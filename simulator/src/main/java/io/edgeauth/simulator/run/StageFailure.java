@@ -1,6 +1,8 @@
 package io.edgeauth.simulator.run;
 
 import io.edgeauth.device.TokenRequestException;
+import io.edgeauth.simulator.coap.CoapRefusedException;
+import io.edgeauth.simulator.coap.CoapTransportException;
 import io.edgeauth.simulator.mqtt.MqttRefusedException;
 import io.edgeauth.simulator.onboard.AdminApiException;
 import java.util.Locale;
@@ -42,6 +44,12 @@ final class StageFailure extends RuntimeException {
             }
             return r.code() < 0 ? "unknown" : "code" + r.code();
         }
+        if (t instanceof CoapRefusedException c) {
+            return c.reason() != null ? c.reason() : "coap_" + c.code();
+        }
+        if (t instanceof CoapTransportException c) {
+            return c.kind();
+        }
         if (t instanceof TokenRequestException e) {
             if (e.error() != null) {
                 String d = e.errorDescription();
@@ -51,6 +59,9 @@ final class StageFailure extends RuntimeException {
         }
         if (t instanceof AdminApiException a) {
             return a.getMessage();
+        }
+        if (t instanceof java.util.concurrent.TimeoutException) {
+            return "timeout";
         }
         if (t instanceof java.net.ConnectException) {
             return "connection_refused";

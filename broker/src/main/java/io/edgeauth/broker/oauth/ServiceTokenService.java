@@ -1,0 +1,170 @@
+package io.edgeauth.broker.oauth;
+
+import com.nimbusds.jwt.SignedJWT;
+import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.revocation.SubjectBlocks;
+import io.edgeauth.broker.service.ServiceClient;
+import io.edgeauth.broker.service.ServiceRegistry;
+import io.edgeauth.broker.service.TopicGrant;
+import io.edgeauth.broker.token.ClientAssertion;
+import io.edgeauth.broker.token.ClientAssertionVerifier;
+import io.edgeauth.broker.token.Confirmation;
+import io.edgeauth.broker.token.Fingerprints;
+import io.edgeauth.broker.token.IssuedToken;
+import io.edgeauth.broker.token.RejectionReason;
+import io.edgeauth.broker.token.TokenClaims;
+import io.edgeauth.broker.token.TokenFormat;
+import io.edgeauth.broker.token.TokenIssuer;
+import io.edgeauth.broker.token.TokenRejectedException;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.text.ParseException;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Issues access tokens to service clients ({@code client_credentials} with an RFC 7523 {@code private_key_jwt}
+ * assertion signed by one of the service's registered keys). The token's {@code scope} is the service's topic
+ * grants, or the part of them the request names: a requested entry no grant covers refuses the request
+ * ({@code invalid_scope}, RFC 6749 §5.2) instead of being dropped, so a service never runs with less than it
+ * believes it has. Tenant and {@code cnf jkt} (the signing key) come from the registration. Thread-safe.
+ */
+public final class ServiceTokenService {
+    /** The most scope entries a request may name (a service has at most this many grants anyway). */
+    private static final int MAX_REQUESTED = 32;
+    private static final int MAX_ASSERTION_CHARS = 16 * 1024;
+
+    private final ClientAssertionVerifier assertions;
+    private final ServiceRegistry services;
+    private final Predicate<String> registeredDevice;
+    private final TokenIssuer issuer;
+    private final SubjectBlocks blocks;
+    private final List<String> audiences;
+    private final String regionName;
+    private final AuditLog audit;
+    private final MeterRegistry meters;
+
+    /**
+     * @param registeredDevice whether a device has this id (asked first, from memory, so that a device's token
+     *                         request costs no service lookup in the shared store)
+     */
+    public ServiceTokenService(ClientAssertionVerifier assertions, ServiceRegistry services,
+                               Predicate<String> registeredDevice, TokenIssuer issuer, SubjectBlocks blocks,
+                               List<String> audiences, String regionName, AuditLog audit, MeterRegistry meters) {
+        this.assertions = assertions;
+        this.services = services;
+        this.registeredDevice = registeredDevice;
+        this.issuer = issuer;
+        this.blocks = blocks;
+        this.audiences = List.copyOf(audiences);
+        this.regionName = regionName == null || regionName.isEmpty() ? null : regionName;
+        this.audit = audit;
+        this.meters = meters;
+    }
+
+    /**
+     * Whether the assertion's (not yet verified) {@code iss} names a registered service, so that this grant, and
+     * not the device grant, answers it. Nothing is trusted from the peek: {@link #issue} verifies everything.
+     */
+    public boolean handles(String assertion) {
+        return peek(assertion).map(p -> !registeredDevice.test(p.issuer()) && services.find(p.issuer()).isPresent())
+                .orElse(false);
+    }
+
+    /**
+     * Issues a token to the service whose key signed the assertion.
+     *
+     * @param scope requested scope entries ({@code pub:<filter>}, {@code sub:<filter>}), or null for every grant
+     * @throws TokenRejectedException as {@link ClientAssertionVerifier#verify}; REVOKED while a subject revocation
+     *     of the service holds; FORBIDDEN when the requested scope asks for what no grant covers
+     */
+    public IssuedToken issue(String assertion, TokenFormat format, String scope) throws TokenRejectedException {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("grant", "client_credentials");
+        fields.put("channel", "http");
+        fields.put("principal", "service");
+        try {
+            String kid = peek(assertion).map(Peek::kid).orElse(null);
+            ClientAssertion verified = assertions.verify(assertion,
+                    id -> services.find(id).flatMap(s -> s.key(kid)));
+            fields.put("client_id", verified.clientId());
+            ServiceClient service = services.find(verified.clientId()).orElseThrow(() ->
+                    new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "service is not registered"));
+            if (blocks.blocksIssuance(service.id())) {
+                throw new TokenRejectedException(RejectionReason.REVOKED,
+                        "the service is revoked; no token is issued until an operator lifts the revocation");
+            }
+            String[] granted = granted(service, scope);
+            TokenClaims.Builder claims = TokenClaims.builder(service.tenant(), service.id())
+                    .audience(audiences.toArray(String[]::new))
+                    .scope(granted)
+                    .cnf(new Confirmation(null, verified.keyThumbprint()));
+            if (regionName != null) {
+                claims.region(regionName);
+            }
+            IssuedToken token = issuer.issue(claims.build(), format);
+            fields.put("format", format.name().toLowerCase());
+            fields.put("scope", String.join(" ", granted));
+            fields.put("kid", token.kid());
+            fields.put("token", Fingerprints.of(token.bytes()));
+            audit.record("token.issued", "ok", fields);
+            meters.counter("edgeauth.tokens.issued", "grant", "service_client_credentials",
+                    "format", format.name().toLowerCase()).increment();
+            return token;
+        } catch (TokenRejectedException e) {
+            fields.put("detail", e.getMessage());
+            audit.record("token.refused", e.reason().code(), fields);
+            meters.counter("edgeauth.tokens.refused", "grant", "service_client_credentials",
+                    "reason", e.reason().code()).increment();
+            throw e;
+        }
+    }
+
+    /** Every grant when nothing is requested; else exactly the requested entries, each covered by a grant. */
+    static String[] granted(ServiceClient service, String scope) throws TokenRejectedException {
+        if (scope == null || scope.isBlank()) {
+            return service.grants().stream().map(TopicGrant::scope).toArray(String[]::new);
+        }
+        String[] entries = scope.trim().split("\\s+");
+        if (entries.length > MAX_REQUESTED) {
+            throw new TokenRejectedException(RejectionReason.FORBIDDEN,
+                    "at most " + MAX_REQUESTED + " scope entries may be requested");
+        }
+        Set<String> out = new LinkedHashSet<>();
+        for (String entry : entries) {
+            TopicGrant requested;
+            try {
+                requested = TopicGrant.parse(entry);
+            } catch (IllegalArgumentException e) {
+                throw new TokenRejectedException(RejectionReason.FORBIDDEN,
+                        "a service's scope entries are pub:<filter> or sub:<filter> within its grants");
+            }
+            if (!service.grants(requested)) {
+                throw new TokenRejectedException(RejectionReason.FORBIDDEN,
+                        "requested scope " + requested.scope() + " is beyond the service's grants");
+            }
+            out.add(requested.scope());
+        }
+        return out.toArray(String[]::new);
+    }
+
+    /** The unverified {@code iss} and header {@code kid} of an assertion. */
+    private record Peek(String issuer, String kid) { }
+
+    private static Optional<Peek> peek(String assertion) {
+        if (assertion == null || assertion.length() > MAX_ASSERTION_CHARS) {
+            return Optional.empty();
+        }
+        try {
+            SignedJWT jwt = SignedJWT.parse(assertion);
+            String iss = jwt.getJWTClaimsSet().getIssuer();
+            return iss == null ? Optional.empty() : Optional.of(new Peek(iss, jwt.getHeader().getKeyID()));
+        } catch (ParseException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+}

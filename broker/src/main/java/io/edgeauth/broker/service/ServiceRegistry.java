@@ -1,0 +1,113 @@
+package io.edgeauth.broker.service;
+
+import io.edgeauth.broker.auth.ServicePrincipals;
+import io.edgeauth.broker.store.ChangeFeed;
+import io.edgeauth.broker.store.LocalChangeFeed;
+import io.edgeauth.broker.store.Store;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The registered service clients on the durable {@link Store}, mirrored in memory so the authentication
+ * pipeline looks them up without I/O. As with devices, every change goes through the {@link ChangeFeed}, which
+ * keeps each node's mirror current when several nodes share a store, and a service missing from the mirror is
+ * read through from the store. Thread-safe.
+ */
+public final class ServiceRegistry implements ServicePrincipals {
+    static final String SPACE = "services";
+    static final String FEED = "services";
+
+    private final Store store;
+    private final ChangeFeed feed;
+    private final Map<String, ServiceClient> services = new ConcurrentHashMap<>();
+
+    /** A registry on a store no other node writes to. */
+    public ServiceRegistry(Store store) {
+        this(store, new LocalChangeFeed(store));
+    }
+
+    /** A registry whose changes reach, and arrive from, every node following {@code feed}. */
+    public ServiceRegistry(Store store, ChangeFeed feed) {
+        this.store = store;
+        this.feed = feed;
+        synchronized (this) { // changes arriving during the load wait, then apply in order on top of it
+            feed.follow(FEED, this::apply, this::reload);
+            store.forEach(SPACE, (id, bytes) -> services.put(id, decode(bytes)));
+        }
+    }
+
+    /** Registers a service unless one has its id; true if registered (durable, and announced, when it returns). */
+    public synchronized boolean registerIfAbsent(ServiceClient service) {
+        if (find(service.id()).isPresent()) {
+            return false;
+        }
+        feed.put(FEED, SPACE, service.id(), service.toJson().encode().getBytes(StandardCharsets.UTF_8), null);
+        services.put(service.id(), service);
+        return true;
+    }
+
+    /**
+     * The pipeline's view: the mirror only, never a store read (it asks for every subject, devices included). A
+     * service registered on another node becomes visible here when the change feed delivers it (milliseconds).
+     */
+    @Override
+    public Optional<ServiceClient> principal(String id) {
+        return id == null ? Optional.empty() : Optional.ofNullable(services.get(id));
+    }
+
+    /** The service with this id; with a shared store, one not mirrored yet is read through from the store. */
+    public Optional<ServiceClient> find(String id) {
+        if (id == null) {
+            return Optional.empty();
+        }
+        ServiceClient s = services.get(id);
+        if (s == null && feed.shared()) {
+            // not mirrored yet (registered on another node a moment ago): read it, do not cache it
+            s = store.get(SPACE, id).map(ServiceRegistry::decode).orElse(null);
+        }
+        return Optional.ofNullable(s);
+    }
+
+    /** Every registered service, by id. */
+    public List<ServiceClient> list() {
+        return services.values().stream().sorted(Comparator.comparing(ServiceClient::id)).toList();
+    }
+
+    /** Removes a service; true if it existed. */
+    public synchronized boolean delete(String id) {
+        if (find(id).isEmpty()) {
+            return false;
+        }
+        feed.remove(FEED, SPACE, id);
+        services.remove(id);
+        return true;
+    }
+
+    public int size() {
+        return services.size();
+    }
+
+    /** A change from the feed (another node's, or this node's own echo). */
+    private synchronized void apply(ChangeFeed.Change change) {
+        if (change.value().isPresent()) {
+            services.put(change.key(), decode(change.value().get()));
+        } else {
+            services.remove(change.key());
+        }
+    }
+
+    /** Rebuilds the mirror when the feed cannot say what this node missed. */
+    private synchronized void reload() {
+        services.clear();
+        store.forEach(SPACE, (id, bytes) -> services.put(id, decode(bytes)));
+    }
+
+    private static ServiceClient decode(byte[] bytes) {
+        return ServiceClient.fromJson(new JsonObject(new String(bytes, StandardCharsets.UTF_8)));
+    }
+}

@@ -1,0 +1,148 @@
+package io.edgeauth.simulator.coap;
+
+import io.edgeauth.device.CoapGateway;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.security.KeyPair;
+import java.util.List;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.elements.Connector;
+import org.eclipse.californium.elements.UDPConnector;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.elements.config.UdpConfig;
+import org.eclipse.californium.scandium.DTLSConnector;
+import org.eclipse.californium.scandium.config.DtlsConfig;
+import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
+import org.eclipse.californium.scandium.dtls.cipher.CipherSuite;
+import org.eclipse.californium.scandium.dtls.pskstore.AdvancedSinglePskStore;
+import org.eclipse.californium.scandium.dtls.x509.SingleCertificateProvider;
+import org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVerifier;
+
+/**
+ * Opens {@link CoapLink}s for the fleet's CoAP devices, every one on the same few threads: one shared
+ * scheduled pool (the device SDK's {@link CoapGateway}) serves as each endpoint's CoAP executors and as each DTLS connector's executor and timer
+ * (Scandium then starts no worker or timer thread of its own). What remains per <em>active</em> session is
+ * its socket and one receiver thread blocked on it (Scandium and Californium read each socket on its own
+ * thread); an idle device costs nothing. Sockets come from {@link LocalPorts}, so across a run each session
+ * is a distinct peer to the broker. Thread-safe; close it after the last session.
+ */
+public final class CoapDevices implements AutoCloseable {
+    /** Binds tried before a session gives up (an address:port may be taken by another process). */
+    private static final int BIND_ATTEMPTS = 20;
+
+    private final CoapOptions options;
+    private final LocalPorts ports;
+    private final Configuration config;
+    /** The SDK's shared CoAP threads (a gateway's), here for the whole fleet. */
+    private final CoapGateway gateway;
+    private final ScheduledThreadPoolExecutor executor;
+
+    static {
+        CoapConfig.register();
+        UdpConfig.register();
+        DtlsConfig.register();
+    }
+
+    /**
+     * @param threads threads of the shared pool (CoAP exchanges, DTLS records and handshakes, timers)
+     */
+    public CoapDevices(CoapOptions options, List<java.net.InetAddress> localAddrs, int threads) {
+        this.options = options;
+        this.ports = new LocalPorts(localAddrs);
+        this.config = clientConfiguration(options.dtls() && !options.rpk() && !options.ecdhe());
+        this.gateway = CoapGateway.create(threads);
+        this.executor = gateway.executor();
+    }
+
+    /**
+     * A small client: one receiver thread per socket, one DTLS connection, no deduplication of responses; with
+     * {@code plainPskOnly} only the plain PSK cipher suites are offered.
+     */
+    static Configuration clientConfiguration(boolean plainPskOnly) {
+        Configuration c = Configuration.createStandardWithoutFile();
+        c.set(CoapConfig.DEDUPLICATOR, CoapConfig.NO_DEDUPLICATOR);
+        c.set(CoapConfig.MAX_ACTIVE_PEERS, 4);
+        c.set(UdpConfig.UDP_RECEIVER_THREAD_COUNT, 1);
+        c.set(UdpConfig.UDP_SENDER_THREAD_COUNT, 1);
+        c.set(DtlsConfig.DTLS_ROLE, DtlsConfig.DtlsRole.CLIENT_ONLY);
+        c.set(DtlsConfig.DTLS_RECEIVER_THREAD_COUNT, 1);
+        c.set(DtlsConfig.DTLS_MAX_CONNECTIONS, 4);
+        c.set(DtlsConfig.DTLS_USE_SERVER_NAME_INDICATION, false);
+        if (plainPskOnly) {
+            c.setAsList(DtlsConfig.DTLS_CIPHER_SUITES, CipherSuite.TLS_PSK_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_PSK_WITH_AES_128_CCM);
+        }
+        return c;
+    }
+
+    /**
+     * Opens a session for {@code deviceId} (DTLS: with its {@code psk}; plain CoAP: psk unused) on a fresh local
+     * socket. No packet is sent yet: the DTLS handshake runs with the first request.
+     */
+    public CoapLink open(String deviceId, byte[] psk) {
+        return open(deviceId, psk, null);
+    }
+
+    /**
+     * As above; with {@link CoapOptions#rpk()} the handshake authenticates with {@code rpk} (the device's key pair)
+     * as an RFC 7250 raw public key, and any raw public key of the broker is accepted (the token binds the session).
+     */
+    public CoapLink open(String deviceId, byte[] psk, KeyPair rpk) {
+        IOException last = null;
+        for (int attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
+            InetSocketAddress local = ports.next();
+            DTLSConnector dtls = null;
+            Connector connector;
+            if (options.dtls()) {
+                DtlsConnectorConfig.Builder b = DtlsConnectorConfig.builder(config).setAddress(local).setLoggingTag(deviceId);
+                if (options.rpk()) {
+                    b.setCertificateIdentityProvider(new SingleCertificateProvider(rpk.getPrivate(), rpk.getPublic()))
+                            .setAdvancedCertificateVerifier(StaticNewAdvancedCertificateVerifier.builder().setTrustAllRPKs().build());
+                } else {
+                    b.setAdvancedPskStore(new AdvancedSinglePskStore(deviceId, psk));
+                }
+                dtls = new DTLSConnector(b.build());
+                dtls.setExecutor(executor);
+                connector = dtls;
+            } else {
+                connector = new UDPConnector(local, config);
+            }
+            CoapEndpoint endpoint = CoapEndpoint.builder().setConfiguration(config).setConnector(connector)
+                    .setLoggingTag(deviceId).build();
+            endpoint.setExecutors(executor, executor);
+            try {
+                endpoint.start();
+                return new CoapLink(endpoint, dtls, options.address(), options.base(), executor);
+            } catch (IOException e) {
+                endpoint.destroy();
+                last = e;
+                if (!(e instanceof BindException) && !(e.getCause() instanceof BindException)) {
+                    break;
+                }
+            }
+        }
+        throw new CoapTransportException("bind", last);
+    }
+
+    public CoapOptions options() {
+        return options;
+    }
+
+    /** Distinct peer addresses available before one repeats (0: ephemeral ports). */
+    public long distinctPeers() {
+        return ports.distinct();
+    }
+
+    @Override
+    public void close() {
+        executor.shutdown(); // the last sessions' delayed endpoint destroys (after close_notify) still run
+        try {
+            executor.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        gateway.close();
+    }
+}

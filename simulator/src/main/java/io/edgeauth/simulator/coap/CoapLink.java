@@ -1,0 +1,157 @@
+package io.edgeauth.simulator.coap;
+
+import io.edgeauth.device.TokenFormat;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.coap.MessageObserverAdapter;
+import org.eclipse.californium.core.coap.Request;
+import org.eclipse.californium.core.coap.Response;
+import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.elements.EndpointContext;
+import org.eclipse.californium.scandium.DTLSConnector;
+
+/**
+ * One virtual device's CoAP session while it is active: a Californium endpoint over its own client socket
+ * (a DTLS connector acting as this device's PSK identity, or plain UDP), on the run's shared executors. It
+ * exists from the session's first request to its end; an idle device has none. Requests are asynchronous;
+ * the DTLS handshake runs on the first one and its duration is reported apart ({@link #handshakeNanos()}).
+ * Thread-safe.
+ */
+public final class CoapLink {
+    /** How long a DTLS close_notify gets to leave before the socket closes. */
+    private static final long CLOSE_GRACE_MILLIS = 200;
+
+    private final CoapEndpoint endpoint;
+    private final DTLSConnector dtls;
+    private final InetSocketAddress server;
+    private final String base;
+    private final ScheduledExecutorService scheduler;
+    private volatile long handshakeNanos = -1;
+
+    CoapLink(CoapEndpoint endpoint, DTLSConnector dtls, InetSocketAddress server, String base, ScheduledExecutorService scheduler) {
+        this.endpoint = endpoint;
+        this.dtls = dtls;
+        this.server = server;
+        this.base = base;
+        this.scheduler = scheduler;
+    }
+
+    /** The local address this session's socket is bound to. */
+    public InetSocketAddress localAddress() {
+        return endpoint.getAddress();
+    }
+
+    /** The DTLS handshake's duration (first request sent to the connection established), or -1 if none ran. */
+    public long handshakeNanos() {
+        return handshakeNanos;
+    }
+
+    /** {@code POST /token} with a client assertion; completes with the access token's bytes. */
+    public CompletableFuture<byte[]> token(String assertion, TokenFormat format) {
+        Request r = Request.newPost();
+        r.setPayload(AceMessages.tokenRequest(assertion, format == TokenFormat.CWT ? "cwt" : "jwt"));
+        r.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_ACE_CBOR);
+        return send(r, "token").thenApply(response -> AceMessages.accessToken(response.getPayload()));
+    }
+
+    /** {@code POST /authz-info}: a CWT raw (application/cwt), a JWT as text. Completes on 2.01. */
+    public CompletableFuture<Void> uploadToken(byte[] token, TokenFormat format) {
+        Request r = Request.newPost();
+        r.setPayload(token);
+        r.getOptions().setContentFormat(format == TokenFormat.CWT ? MediaTypeRegistry.APPLICATION_CWT : MediaTypeRegistry.TEXT_PLAIN);
+        return send(r, "authz-info").thenApply(response -> null);
+    }
+
+    /** Confirmable {@code POST /d/{id}/up/{path}}; completes on 2.04. */
+    public CompletableFuture<Void> telemetry(String deviceId, String path, byte[] payload) {
+        Request r = Request.newPost();
+        r.setPayload(payload);
+        r.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_OCTET_STREAM);
+        return send(r, "d/" + deviceId + "/up/" + path).thenApply(response -> null);
+    }
+
+    /** Registers an Observe on {@code /d/{id}/down}; completes with the registration once the broker accepted it. */
+    public CompletableFuture<Request> observeCommands(String deviceId) {
+        Request r = Request.newGet();
+        r.setObserve();
+        return send(r, "d/" + deviceId + "/down").thenApply(response -> r);
+    }
+
+    /** Cancels an observation proactively (a GET with Observe = 1 and the registration's token). */
+    public CompletableFuture<Void> cancelObserve(Request registration) {
+        Request r = Request.newGet();
+        r.setToken(registration.getToken());
+        r.setObserveCancel();
+        return send(r, registration.getOptions().getUriPathString()).thenApply(response -> null);
+    }
+
+    /**
+     * Ends the session: with {@code notifyServer} a DTLS close_notify tells the broker to drop the connection;
+     * without it the socket just closes (the broker keeps the DTLS connection until it evicts it). Either way
+     * the socket and the endpoint are released shortly after.
+     */
+    public void close(boolean notifyServer) {
+        if (dtls != null && notifyServer) {
+            dtls.close(server);
+            scheduler.schedule(endpoint::destroy, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        } else {
+            endpoint.destroy();
+        }
+    }
+
+    private CompletableFuture<Response> send(Request r, String path) {
+        CompletableFuture<Response> result = new CompletableFuture<>();
+        r.setURI(base + "/" + path);
+        long sent = System.nanoTime();
+        r.addMessageObserver(new MessageObserverAdapter() {
+            private boolean connecting;
+
+            @Override
+            public void onConnecting() {
+                connecting = true;
+            }
+
+            @Override
+            public void onContextEstablished(EndpointContext context) {
+                if (connecting && handshakeNanos < 0) {
+                    handshakeNanos = System.nanoTime() - sent;
+                }
+            }
+
+            @Override
+            public void onResponse(Response response) {
+                if (response.isSuccess()) {
+                    result.complete(response);
+                } else {
+                    result.completeExceptionally(new CoapRefusedException(response.getCode().text,
+                            AceMessages.reason(response.getPayload())));
+                }
+            }
+
+            @Override
+            public void onReject() {
+                result.completeExceptionally(new CoapTransportException("rejected", null));
+            }
+
+            @Override
+            public void onTimeout() {
+                result.completeExceptionally(new CoapTransportException("timeout", null));
+            }
+
+            @Override
+            public void onCancel() {
+                result.completeExceptionally(new CoapTransportException("cancelled", null));
+            }
+
+            @Override
+            public void onSendError(Throwable error) {
+                result.completeExceptionally(new CoapTransportException("send_error", error));
+            }
+        });
+        endpoint.sendRequest(r);
+        return result;
+    }
+}

@@ -1,0 +1,42 @@
+package io.edgeauth.simulator.coap;
+
+import java.net.InetSocketAddress;
+import java.util.Objects;
+
+/**
+ * How the fleet's CoAP devices talk to the broker.
+ *
+ * @param address       the broker's CoAP (UDP) or CoAP-over-DTLS port
+ * @param dtls          DTLS 1.2 with the device's PSK (identity = device id, key derived from the fleet seed); else
+ *                      plain CoAP (development brokers only)
+ * @param tokenOverCoap get the token from the broker's CoAP {@code /token} (ACE, RFC 9200 §5.8) over the device's
+ *                      own DTLS session instead of HTTP {@code /oauth/token}
+ * @param observe       register an Observe on {@code /d/{id}/down} after publishing (and cancel it at the end)
+ * @param abandon       end a session by dropping the socket without a DTLS close_notify, so the broker keeps the
+ *                      DTLS connection and the bound token (the held-sessions measurement); else close it cleanly
+ * @param ecdhe         offer ECDHE-PSK cipher suites (forward secrecy, an ECDH per handshake on both sides); else
+ *                      plain PSK suites only (RFC 4279/RFC 6655: no public-key operation in the handshake)
+ * @param rpk           authenticate with the device's own P-256 key as an RFC 7250 raw public key instead of a PSK
+ *                      (the broker needs a server key and {@code coap.rawPublicKeys}); needs {@code dtls}
+ */
+public record CoapOptions(InetSocketAddress address, boolean dtls, boolean tokenOverCoap, boolean observe, boolean abandon,
+                          boolean ecdhe, boolean rpk) {
+    public CoapOptions {
+        Objects.requireNonNull(address, "address");
+        if (rpk && !dtls) {
+            throw new IllegalArgumentException("raw public keys need DTLS");
+        }
+    }
+
+    /** The URI scheme and authority requests go to, e.g. {@code coaps://127.0.0.1:5684}. */
+    public String base() {
+        String host = address.getHostString();
+        return (dtls ? "coaps://" : "coap://") + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
+    /** As the report shows it. */
+    public String label() {
+        return base() + (rpk ? " rpk" : dtls ? (ecdhe ? " ecdhe-psk" : " psk") : " plain") + (tokenOverCoap ? " token=coap" : " token=http") + (observe ? " observe" : "")
+                + (abandon ? " end=abandon" : " end=close");
+    }
+}

@@ -1,0 +1,240 @@
+package io.edgeauth.simulator.run;
+
+import io.edgeauth.device.ClientAssertions;
+import io.edgeauth.device.DeviceIdentity;
+import io.edgeauth.device.TokenClient;
+import io.edgeauth.device.TokenFormat;
+import io.edgeauth.simulator.coap.CoapDevices;
+import io.edgeauth.simulator.coap.CoapLink;
+import io.edgeauth.simulator.fleet.FleetIdentities;
+import io.edgeauth.simulator.report.RunRecorder;
+import io.edgeauth.simulator.report.RunRecorder.Counter;
+import io.edgeauth.simulator.report.Stage;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.eclipse.californium.core.coap.Request;
+
+/**
+ * The session of a CoAP device as a chain of asynchronous steps, like {@link SessionRunner}'s MQTT chain:
+ * derive the identity (and its PSK), onboard, get a token (HTTP {@code /oauth/token}, or CoAP {@code /token}
+ * over the device's own DTLS session), open a {@link CoapLink} on a fresh client socket, upload the token to
+ * {@code /authz-info} (the DTLS handshake runs first), POST telemetry (confirmable, each to its 2.04), register
+ * an Observe on the command resource, hold (re-uploading fresh tokens on the renewal scenario), and end
+ * (close_notify, or abandon the socket so the broker keeps the session). Thread-safe: one instance per run.
+ */
+final class CoapSessionRunner {
+    private final SessionRunner runner;
+    private final CoapDevices devices;
+    private final RunSettings settings;
+    private final RunRecorder recorder;
+    private final byte[] pskMaster;
+
+    CoapSessionRunner(SessionRunner runner, CoapDevices devices) {
+        this.runner = runner;
+        this.devices = devices;
+        this.settings = runner.settings();
+        this.recorder = runner.recorder();
+        this.pskMaster = settings.fleet().pskMaster();
+    }
+
+    /** An honest CoAP device's session; never completes exceptionally (failures are recorded). */
+    CompletableFuture<Void> honest(long index, long dueNanos) {
+        return CompletableFuture.supplyAsync(() -> settings.fleet().identity(index), runner.work())
+                .thenCompose(id -> withLink(index, link -> session(index, id, link)))
+                .handle((v, e) -> {
+                    if (e == null) {
+                        recorder.count(Counter.HONEST_COMPLETED);
+                        recorder.latency(Stage.SESSION, System.nanoTime() - dueNanos);
+                    } else {
+                        recorder.failure(StageFailure.of("session", e).outcome());
+                    }
+                    return null;
+                });
+    }
+
+    /** Token, upload, telemetry, Observe, hold, Observe cancelled: the steps on an open link. */
+    private CompletableFuture<Void> session(long index, DeviceIdentity id, CoapLink link) {
+        return tokenAndUpload(id, link)
+                .thenCompose(v -> {
+                    recorder.count(Counter.HONEST_ACCEPTED);
+                    return publishAll(index, id.deviceId(), link);
+                })
+                .thenCompose(v -> observe(id.deviceId(), link))
+                .thenCompose(registration -> hold(id, link).thenCompose(v -> registration == null
+                        ? CompletableFuture.<Void>completedFuture(null)
+                        : link.cancelObserve(registration).handle((r, e) -> {
+                            if (e != null) {
+                                throw StageFailure.of("observe_cancel", e);
+                            }
+                            return r;
+                        })));
+    }
+
+    /**
+     * A chaos device presents {@code token} at {@code /authz-info} once over its own session: completes if it is
+     * accepted (wrong), fails with the refusal ({@code authz:<reason>}) otherwise.
+     */
+    CompletableFuture<Void> presentOnce(long index, byte[] token, TokenFormat format) {
+        return withLink(index, link -> upload(link, token, format));
+    }
+
+    /** The outcome a chaos kind must end with on CoAP: the token endpoint's refusal, or the upload's. */
+    static String expected(ChaosKind kind) {
+        String mqtt5 = kind.expected(true);
+        return mqtt5.startsWith("connect:") ? "authz:" + mqtt5.substring("connect:".length()) : mqtt5;
+    }
+
+    /** Opens a link for the device, runs {@code body} on it and ends the link whatever happened. */
+    private <T> CompletableFuture<T> withLink(long index, Function<CoapLink, CompletableFuture<T>> body) {
+        CompletableFuture<CoapLink> opened = CompletableFuture.supplyAsync(() -> open(index), runner.work());
+        return opened.handle((link, e) -> {
+            if (e != null) {
+                return CompletableFuture.<T>failedFuture(StageFailure.of("socket", e));
+            }
+            CompletableFuture<T> result;
+            try {
+                result = body.apply(link);
+            } catch (RuntimeException ex) {
+                result = CompletableFuture.failedFuture(ex);
+            }
+            return result.whenComplete((v, ex) -> link.close(!devices.options().abandon()));
+        }).thenCompose(f -> f);
+    }
+
+    /** Device {@code index}'s link with its PSK, or with its P-256 key as a raw public key. */
+    private CoapLink open(long index) {
+        String deviceId = settings.fleet().deviceId(index);
+        if (!devices.options().rpk()) {
+            return devices.open(deviceId, FleetIdentities.psk(pskMaster, deviceId));
+        }
+        try {
+            return devices.open(deviceId, null, settings.fleet().privateKey(index).toECKey().toKeyPair());
+        } catch (com.nimbusds.jose.JOSEException e) {
+            throw new IllegalStateException("device key is not an EC key pair", e);
+        }
+    }
+
+    private CompletableFuture<Void> tokenAndUpload(DeviceIdentity id, CoapLink link) {
+        CompletableFuture<Void> onboarded = runner.onboard(id, settings.tenant());
+        if (devices.options().tokenOverCoap()) {
+            return onboarded.thenCompose(v -> CompletableFuture.supplyAsync(() -> assertion(id), runner.work()))
+                    .thenCompose(assertion -> timedFirst(link, Stage.COAP_TOKEN, "coap_token",
+                            () -> link.token(assertion, settings.tokenFormat())))
+                    .thenCompose(token -> upload(link, token, settings.tokenFormat()));
+        }
+        return onboarded.thenCompose(v -> runner.token(id))
+                .thenCompose(t -> upload(link, t.bytes(), t.format()));
+    }
+
+    private CompletableFuture<Void> upload(CoapLink link, byte[] token, TokenFormat format) {
+        return timedFirst(link, Stage.AUTHZ, "authz", () -> link.uploadToken(token, format));
+    }
+
+    /** A client assertion for CoAP {@code /token}: its audience is the broker's HTTP token endpoint URL. */
+    private String assertion(DeviceIdentity id) {
+        String audience = TokenClient.builder().brokerUri(settings.brokerUrl()).identity(id).build().tokenEndpoint().toString();
+        return ClientAssertions.builder(id).audience(audience).build().create();
+    }
+
+    /**
+     * Times a step that may be the session's first request: the DTLS handshake it ran is recorded as
+     * {@link Stage#HANDSHAKE} and left out of the step's own latency.
+     */
+    private <T> CompletableFuture<T> timedFirst(CoapLink link, Stage stage, String name,
+                                                java.util.function.Supplier<CompletableFuture<T>> step) {
+        boolean first = link.handshakeNanos() < 0;
+        long start = System.nanoTime();
+        CompletableFuture<T> f;
+        try {
+            f = step.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(StageFailure.of(name, e));
+        }
+        if (first) { // --connect-timeout bounds the handshake and the first answer, as it bounds TCP + CONNACK
+            f = f.orTimeout(settings.connectTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        return f.handle((v, e) -> {
+            long handshake = first ? link.handshakeNanos() : -1;
+            if (handshake >= 0) {
+                recorder.latency(Stage.HANDSHAKE, handshake);
+            }
+            if (e != null) {
+                throw StageFailure.of(name, e);
+            }
+            recorder.latency(stage, System.nanoTime() - start - Math.max(0, handshake));
+            return v;
+        });
+    }
+
+    /** The device's messages one after the other, each confirmable and answered 2.04 (the CoAP QoS 1). */
+    private CompletableFuture<Void> publishAll(long index, String deviceId, CoapLink link) {
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+        String path = "sim/" + settings.shard().index();
+        for (int seq = 0; seq < settings.messagesPerSession(); seq++) {
+            int s = seq;
+            chain = chain.thenCompose(v -> publish(index, s, deviceId, path, link));
+        }
+        return chain;
+    }
+
+    private CompletableFuture<Void> publish(long index, int seq, String deviceId, String path, CoapLink link) {
+        DeliveryObserver observer = runner.observer();
+        long key = DeliveryObserver.key(index, seq);
+        long sent = System.nanoTime();
+        byte[] payload = ByteBuffer.allocate(settings.payloadBytes()).putLong(sent).putLong(index).putInt(seq).array();
+        if (observer != null) {
+            observer.expect(key, sent);
+        }
+        recorder.count(Counter.PUBLISHED);
+        return link.telemetry(deviceId, path, payload).handle((v, e) -> {
+            if (e == null) {
+                recorder.count(Counter.ACKED);
+                recorder.latency(Stage.COAP_POST, System.nanoTime() - sent);
+                return null;
+            }
+            if (observer != null) {
+                observer.forget(key);
+            }
+            throw StageFailure.of("publish", e);
+        });
+    }
+
+    private CompletableFuture<Request> observe(String deviceId, CoapLink link) {
+        if (!devices.options().observe()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return runner.timed(Stage.OBSERVE, "observe", () -> link.observeCommands(deviceId));
+    }
+
+    /** Stays {@code --hold}; on the renewal scenario uploads a fresh token every {@code --renew-every}. */
+    private CompletableFuture<Void> hold(DeviceIdentity id, CoapLink link) {
+        Duration hold = settings.hold();
+        if (hold.isZero()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> end = runner.after(hold);
+        if (settings.scenario() == Scenario.RENEWAL) {
+            scheduleRenewal(id, link, end);
+        }
+        return end;
+    }
+
+    private void scheduleRenewal(DeviceIdentity id, CoapLink link, CompletableFuture<Void> end) {
+        runner.after(settings.renewEvery()).thenRun(() -> {
+            if (end.isDone()) {
+                return;
+            }
+            runner.token(id).thenCompose(t -> runner.timed(Stage.RENEWAL, "renewal", () -> link.uploadToken(t.bytes(), t.format())))
+                    .whenComplete((v, e) -> {
+                        if (e != null) {
+                            end.completeExceptionally(StageFailure.of("renewal", e));
+                        } else {
+                            recorder.count(Counter.RENEWALS);
+                            scheduleRenewal(id, link, end);
+                        }
+                    });
+        });
+    }
+}
