@@ -30,6 +30,7 @@ import io.edgeauth.broker.revocation.AccessReevaluation;
 import io.edgeauth.broker.service.ServiceRegistry;
 import io.edgeauth.broker.service.ServiceValidator;
 import io.edgeauth.broker.revocation.RevocationService;
+import io.edgeauth.broker.cluster.ClusterRouting;
 import io.edgeauth.broker.cluster.OutagePolicy;
 import io.edgeauth.broker.cluster.SharedState;
 import io.edgeauth.broker.revocation.Revocation;
@@ -171,6 +172,10 @@ public final class Broker implements AutoCloseable {
                 .regionOfIssuer(regionOfIssuer()).defaultRatePlan(config.defaultRatePlan()).audit(audit).meters(meters)
                 .clock(clock).clockLeeway(config.tokens().clockLeeway()).build();
         router = new TopicRouter(10_000, reason -> meters.counter("edgeauth.router.drops", "reason", reason).increment());
+        // several nodes: linked before any subscription exists (the edges restore persistent sessions at start)
+        java.util.Optional<ClusterRouting> routing = shared.routing(router, config.store(), dataDir,
+                EdgeSettings.mqtt(config).backpressureTimeout(), meters);
+        routing.ifPresent(r -> closeables.add(0, r));
 
         SignedTelemetry signedTelemetry = new SignedTelemetry(new PayloadSignatures(tokens.signatures()), registry::find,
                 config.tenants().stream().filter(BrokerConfig.Tenant::requireSignedTelemetry)
@@ -185,6 +190,7 @@ public final class Broker implements AutoCloseable {
                 ownerOnly(journalFile);
                 closeables.add(0, journal::close); // after the edge stops (closeables run first to last)
                 mqtt.sessionJournal(journal);
+                routing.ifPresent(r -> r.acknowledgeWhen(() -> journal.durable()));
             }
             await(mqtt.start(), "MQTT listeners");
             closeables.add(0, () -> await(mqtt.stop(), "MQTT stop"));
@@ -202,6 +208,7 @@ public final class Broker implements AutoCloseable {
             closeables.add(0, coap::close);
         }
 
+        routing.ifPresent(ClusterRouting::open); // the edges restored their sessions and subscriptions
         api.health(() -> health(tokens), healthChecks())
                 .metrics(meters)
                 .wellKnown(config, tokens.keys())

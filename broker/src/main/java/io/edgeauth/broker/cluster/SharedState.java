@@ -70,6 +70,19 @@ public final class SharedState implements AutoCloseable {
                 ? new SharedRateLimits(local, redis.rateLimitBuckets(), maxTrackedDevices, idleExpiry) : local;
     }
 
+    /**
+     * Cross-node routing for {@code router} when the store is shared (Redis), else nothing: the embedded
+     * store is one node, and its router stays without a link.
+     */
+    public Optional<ClusterRouting> routing(io.edgeauth.broker.router.TopicRouter router, BrokerConfig.Store config,
+                                            Path dataDir, Duration backpressureTimeout, MeterRegistry meters) {
+        if (!(store instanceof RedisStore redis)) {
+            return Optional.empty();
+        }
+        return Optional.of(ClusterRouting.start(redis, router, new ClusterRouting.Settings(config.nodeId(), dataDir,
+                config.inboxLength(), config.nodeLease(), config.changeStreamLength(), backpressureTimeout), meters));
+    }
+
     /** Where the tenants' signing keys live: files in the data directory, or encrypted in Redis. */
     public KeyVault keyVault() {
         return keyVault;

@@ -228,7 +228,8 @@ public record BrokerConfig(
      * {@code keyEncryptionKeyFile} the key (32 bytes, base64) every node encrypts the shared signing keys under.
      */
     public record Store(String type, String redisUri, String redisUser, String redisPassword, Path redisTrustStore,
-                        Duration redisTimeout, int changeStreamLength, String onOutage, Path keyEncryptionKeyFile) { }
+                        Duration redisTimeout, int changeStreamLength, String onOutage, Path keyEncryptionKeyFile,
+                        String nodeId, int inboxLength, Duration nodeLease) { }
 
     public BrokerConfig {
         tenants = tenants == null ? List.of() : List.copyOf(tenants);

@@ -11,6 +11,7 @@ final class StoreSettingsCheck {
     static final Set<String> OUTAGE_POLICIES = Set.of("fail-closed", "fail-open-revocations");
     /** scheme, authority (hosts, maybe userinfo), the rest (/db, #sentinel master). */
     private static final Pattern URI = Pattern.compile("(redis|rediss|redis-sentinel|rediss-sentinel)://([^/#?]+)(/\\d{1,2})?(#[A-Za-z0-9_.-]{1,64})?");
+    private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9_.-]{1,253})(:\\d{1,5})?");
 
     private StoreSettingsCheck() {
@@ -42,6 +43,17 @@ final class StoreSettingsCheck {
         }
         if (s.changeStreamLength() < 1000 || s.changeStreamLength() > 10_000_000) {
             errors.add("store.changeStreamLength: expected 1000 to 10000000, got " + s.changeStreamLength());
+        }
+        if (s.nodeId() != null && !s.nodeId().isEmpty() && !NODE_ID.matcher(s.nodeId()).matches()) {
+            errors.add("store.nodeId: expected 1 to 64 of A-Z a-z 0-9 _ . - (or empty for a generated id), got '"
+                    + printable(s.nodeId()) + "'");
+        }
+        if (s.inboxLength() < 1000 || s.inboxLength() > 10_000_000) {
+            errors.add("store.inboxLength: expected 1000 to 10000000, got " + s.inboxLength());
+        }
+        if (s.nodeLease() == null || s.nodeLease().compareTo(Duration.ofSeconds(1)) < 0
+                || s.nodeLease().compareTo(Duration.ofMinutes(10)) > 0) {
+            errors.add("store.nodeLease: expected 1s to 10min, got " + s.nodeLease());
         }
         if (!OUTAGE_POLICIES.contains(s.onOutage())) {
             errors.add("store.onOutage: expected fail-closed or fail-open-revocations, got '" + s.onOutage() + "'");

@@ -3,11 +3,13 @@ package io.edgeauth.broker.mqtt;
 import io.edgeauth.broker.mqtt.persist.SessionJournal;
 import io.vertx.core.Context;
 import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A connection's PUBACKs (and PUBRECs) in the order the PUBLISH packets came (MQTT 3.1.1 §4.6, MQTT 5
- * §4.6), each sent only once what its message wrote to the session journal is committed: a message
- * acknowledged to its publisher is on disk in every persistent session it was queued for. Without a
+ * §4.6), each sent only once what its message wrote to the session journal is committed and, with
+ * several nodes, once it is in the inbox of every other node it goes to: a message acknowledged to its
+ * publisher is on disk in every persistent session it was queued for, and cannot be lost between nodes. Without a
  * journal, or when nothing waits, an acknowledgement goes out at once. Used on the connection's event
  * loop only.
  */
@@ -31,13 +33,21 @@ final class DurableAcks {
      * for, e.g. a refusal), and after every acknowledgement queued ahead of it.
      */
     void send(long before, Runnable ack) {
+        send(before, null, ack, ack);
+    }
+
+    /**
+     * {@link #send(long, Runnable)} that also waits for {@code handoff} (the message's hand-over to other
+     * nodes, null if none): {@code ack} once it completes, {@code failed} instead if it fails.
+     */
+    void send(long before, CompletableFuture<Void> handoff, Runnable ack, Runnable failed) {
         long now = journal == null ? 0 : journal.lastSequence();
         long waitFor = now == before ? 0 : now; // 0: this message wrote nothing (and nobody else did meanwhile)
-        if (pending.isEmpty() && (waitFor == 0 || journal.isDurable(waitFor))) {
-            ack.run();
+        if (pending.isEmpty() && (waitFor == 0 || journal.isDurable(waitFor)) && (handoff == null || handoff.isDone())) {
+            (handoff == null || !handoff.isCompletedExceptionally() ? ack : failed).run();
             return;
         }
-        pending.addLast(new Pending(waitFor, ack));
+        pending.addLast(new Pending(waitFor, handoff, ack, failed));
         if (pending.size() == 1) {
             awaitHead();
         }
@@ -48,25 +58,32 @@ final class DurableAcks {
         if (pending.isEmpty()) {
             ack.run();
         } else {
-            pending.addLast(new Pending(0, ack));
+            pending.addLast(new Pending(0, null, ack, ack));
         }
     }
 
     private void awaitHead() {
-        journal.whenDurable(pending.peekFirst().waitFor, () -> context.runOnContext(v -> flush()));
+        Pending head = pending.peekFirst();
+        if (head.waitFor != 0 && !journal.isDurable(head.waitFor)) {
+            journal.whenDurable(head.waitFor, () -> context.runOnContext(v -> flush()));
+        } else {
+            head.handoff.whenComplete((ok, failure) -> context.runOnContext(v -> flush()));
+        }
     }
 
     private void flush() {
         while (!pending.isEmpty()) {
             Pending head = pending.peekFirst();
-            if (head.waitFor != 0 && !journal.isDurable(head.waitFor)) {
+            if (head.waitFor != 0 && !journal.isDurable(head.waitFor) || head.handoff != null && !head.handoff.isDone()) {
                 awaitHead();
                 return;
             }
-            pending.pollFirst().ack.run();
+            pending.pollFirst();
+            (head.handoff == null || !head.handoff.isCompletedExceptionally() ? head.ack : head.failed).run();
         }
     }
 
-    private record Pending(long waitFor, Runnable ack) {
+    /** An acknowledgement waiting for the journal position {@code waitFor} (0: none) and the hand-over (null: none). */
+    private record Pending(long waitFor, CompletableFuture<Void> handoff, Runnable ack, Runnable failed) {
     }
 }

@@ -95,7 +95,7 @@ public final class MqttEdge {
      * @param rateLimits        per-device budgets
      * @param ratePlans         plan by name (a {@link io.edgeauth.broker.auth.DeviceSession#ratePlan()});
      *                          null or unknown: {@link RatePlan#defaultPlan()}
-     * @param router            the tenant-scoped router shared with CoAP and the bridge
+     * @param router            the tenant-scoped router shared with CoAP (and, with Redis, the other nodes)
      * @param audit             audit log (refusals made by the edge itself, expiry and revocation closes)
      * @param meters            metrics registry
      */

@@ -93,7 +93,7 @@ final class MqttInbound {
                 m.qosLevel().value(), m.isRetain(), properties, c.session.principal());
         long journalMark = c.acks.mark();
         PublishResult result = c.edge.router.publish(message);
-        c.acks.send(journalMark, () -> acknowledge(m));
+        c.acks.send(journalMark, result.handoff(), () -> acknowledge(m), () -> handoffFailed(m));
         if (result.congestedAny()) {
             c.delivery.backpressure(result.congested());
         }
@@ -137,6 +137,19 @@ final class MqttInbound {
             case AT_LEAST_ONCE -> c.endpoint.publishAcknowledge(m.messageId());
             case EXACTLY_ONCE -> c.endpoint.publishReceived(m.messageId()); // PUBCOMP on PUBREL; routed once, at-least-once
             default -> { }
+        }
+    }
+
+    /**
+     * Another node's inbox could not take the message (Redis out): MQTT 5 answers the server-error PUBACK,
+     * MQTT 3.1.1 has no negative PUBACK, so the connection ends unacknowledged and the client sends it again.
+     */
+    private void handoffFailed(MqttPublishMessage m) {
+        c.edge.metrics.drop("cross_node_handoff");
+        if (c.v5) {
+            sendRefusal(m, MqttReasons.puback(RefusalCategory.SERVER_ERROR));
+        } else if (!c.closed) {
+            c.endpoint.close();
         }
     }
 

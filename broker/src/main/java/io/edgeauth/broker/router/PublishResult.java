@@ -1,15 +1,23 @@
 package io.edgeauth.broker.router;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What a publish did: how many subscribers matched, how many took the message, how many dropped it,
- * and which subscribers are congested (the publisher should pause reading until each of them calls
- * back through {@link Subscriber#whenWritable}).
+ * which subscribers are congested (the publisher should pause reading until each of them calls back
+ * through {@link Subscriber#whenWritable}), and, when other nodes take part, {@code handoff}: completes
+ * once the message is safe with every other node it went to (a QoS 1 acknowledgement waits for it); null
+ * when nothing left this node.
  */
-public record PublishResult(int matched, int accepted, int dropped, List<Subscriber> congested) {
+public record PublishResult(int matched, int accepted, int dropped, List<Subscriber> congested,
+                            CompletableFuture<Void> handoff) {
     public PublishResult {
         congested = List.copyOf(congested);
+    }
+
+    public PublishResult(int matched, int accepted, int dropped, List<Subscriber> congested) {
+        this(matched, accepted, dropped, congested, null);
     }
 
     public boolean congestedAny() {

@@ -13,7 +13,7 @@ import java.util.Objects;
  * @param qos            0, 1 or 2 as published (deliveries are capped at 1, see {@link TopicRouter})
  * @param retain         the retain flag as published
  * @param userProperties MQTT 5 user properties (CoAP: none); order kept, names may repeat
- * @param origin         principal that published it (for logs and the bridge; never a credential)
+ * @param origin         principal that published it (for logs; never a credential)
  */
 public record RoutedMessage(String tenant, String topic, byte[] payload, int qos, boolean retain,
                             List<UserProperty> userProperties, String origin) {

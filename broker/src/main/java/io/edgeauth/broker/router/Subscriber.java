@@ -1,8 +1,8 @@
 package io.edgeauth.broker.router;
 
 /**
- * Something that takes messages from the {@link TopicRouter}: an MQTT session, a CoAP observer, the
- * bridge. {@link #offer} is called on the publisher's thread and must never block: a subscriber keeps
+ * Something that takes messages from the {@link TopicRouter}: an MQTT session, a CoAP observer, another
+ * node ({@link RemoteSubscriber}). {@link #offer} is called on the publisher's thread and must never block: a subscriber keeps
  * its own bounded queue ({@link SubscriberQueue} is the standard one) and says when it is congested so
  * the publisher can stop reading its input until {@link #whenWritable} fires.
  */

@@ -3,16 +3,16 @@ package io.edgeauth.broker.router;
 import io.edgeauth.broker.policy.TopicFilters;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * Tenant-scoped publish/subscribe shared by the MQTT and CoAP edges (and the bridge). A topic is the
+ * Tenant-scoped publish/subscribe shared by the MQTT and CoAP edges (and other nodes). A topic is the
  * pair (tenant, topic): every tenant has its own subscription trie and its own retained messages, so
  * {@code d/x/up} of one tenant never meets {@code d/x/up} of another.
  *
@@ -33,6 +33,9 @@ public final class TopicRouter {
     private final Consumer<String> onDrop;
     private final ConcurrentHashMap<String, TenantTopics> tenants = new ConcurrentHashMap<>();
     private volatile RetainedJournal retainedJournal;
+    private volatile ClusterLink cluster;
+    /** Set once another node's route arrives: until then (always, on a single node) publish skips the remote checks. */
+    private volatile boolean remoteSubscribers;
 
     /**
      * @param maxRetainedPerTenant bound on retained messages per tenant (new topics beyond it are not retained)
@@ -48,6 +51,11 @@ public final class TopicRouter {
         this.retainedJournal = journal;
     }
 
+    /** Tells {@code link} about local subscriptions and retained changes from now on (several nodes only). */
+    public void clusterLink(ClusterLink link) {
+        this.cluster = link;
+    }
+
     /** Puts back a retained message restored at start-up (not journaled again, not routed). */
     public void restoreRetained(RoutedMessage message) {
         tenant(message.tenant()).retain(message, null);
@@ -59,24 +67,63 @@ public final class TopicRouter {
         return publish(new RoutedMessage(tenant, topic, payload, qos, retain, properties, origin));
     }
 
-    /** Publishes a message to the matching subscribers of its tenant and keeps it if retained. */
+    /**
+     * Publishes a message to the matching subscribers of its tenant, local and remote, and keeps it if
+     * retained.
+     */
     public PublishResult publish(RoutedMessage message) {
+        return route(message, true, null, null);
+    }
+
+    /**
+     * Delivers a message that another node routed to this one: to the local subscribers only (never to a
+     * {@link RemoteSubscriber}, so nothing travels twice), and either to every non-shared subscription
+     * ({@code shareGroup} null: the publisher's node picked the share groups' members itself) or to one
+     * member of the share group {@code shareGroup} at {@code shareFilter}. Retained state is not touched
+     * (it travels on its own, see {@link ClusterLink#retained}).
+     */
+    public PublishResult deliverLocally(RoutedMessage message, String shareGroup, String shareFilter) {
+        return route(message.withRetain(false), false, shareGroup, shareFilter);
+    }
+
+    private PublishResult route(RoutedMessage message, boolean fromHere, String shareGroup, String shareFilter) {
         String error = TopicFilters.topicError(message.topic());
         if (error != null) {
             throw new IllegalArgumentException(error);
         }
         TenantTopics topics = tenant(message.tenant());
+        CompletableFuture<Void> handoff = null;
         if (message.retain()) {
             topics.retain(message, retainedJournal);
+            ClusterLink link = cluster;
+            if (link != null) {
+                handoff = link.retained(message);
+            }
+        }
+        if (shareGroup != null) {
+            return deliverToGroup(topics, message, shareGroup, shareFilter);
         }
         Targets targets = topics.match(message.topic());
         RoutedMessage live = message.withRetain(false);
+        boolean remote = remoteSubscribers;
         int accepted = 0;
         int dropped = 0;
         List<Subscriber> congested = List.of();
         for (int i = 0; i < targets.size; i++) {
             Subscriber subscriber = targets.subscribers[i];
-            Subscriber.Offer offer = subscriber.offer(live, Math.min(targets.qos[i], message.qos()));
+            int qos = Math.min(targets.qos[i], message.qos());
+            Subscriber.Offer offer;
+            if (remote && subscriber instanceof RemoteSubscriber node) {
+                if (!fromHere) {
+                    continue;
+                }
+                if (qos > 0) {
+                    handoff = both(handoff, node.handOff(live));
+                    accepted++;
+                    continue;
+                }
+            }
+            offer = subscriber.offer(live, qos);
             if (offer == Subscriber.Offer.DROPPED) {
                 dropped++;
             } else {
@@ -86,12 +133,19 @@ public final class TopicRouter {
                 }
             }
         }
-        int groupCount = targets.groups == null ? 0 : targets.groups.size();
+        int groupCount = !fromHere || targets.groups == null ? 0 : targets.groups.size();
         for (int i = 0; i < groupCount; i++) {
             Group group = targets.groups.get(i);
-            Subscriber.Offer offer = group.deliver(live);
-            if (offer == null) {
+            Subscriber.Offer offer;
+            Subscription target = group.next();
+            if (target == null) {
                 continue;
+            }
+            if (remote && target.subscriber() instanceof RemoteSubscriber node && live.qos() > 0 && target.qos() > 0) {
+                handoff = both(handoff, node.handOff(live));
+                offer = Subscriber.Offer.ACCEPTED;
+            } else {
+                offer = group.deliver(live, target);
             }
             if (offer == Subscriber.Offer.DROPPED) {
                 dropped++;
@@ -102,7 +156,30 @@ public final class TopicRouter {
                 }
             }
         }
-        return new PublishResult(targets.size + groupCount, accepted, dropped, congested);
+        return new PublishResult(targets.size + groupCount, accepted, dropped, congested, handoff);
+    }
+
+    /** One local member of a share group, for a message another node's router chose this node for. */
+    private PublishResult deliverToGroup(TenantTopics topics, RoutedMessage message, String group, String filter) {
+        Node node = topics.root;
+        for (String level : filter.split("/", -1)) {
+            node = node == null ? null : node.children.get(level);
+        }
+        Group members = node == null ? null : node.groups.get(group);
+        RoutedMessage live = message.withRetain(false);
+        Subscription target = members == null ? null : members.nextLocal();
+        if (target == null) {
+            onDrop.accept("share_group_gone"); // the members left after the other node chose this one
+            return new PublishResult(0, 0, 1, List.of());
+        }
+        Subscriber.Offer offer = members.deliver(live, target);
+        boolean taken = offer != Subscriber.Offer.DROPPED;
+        return new PublishResult(1, taken ? 1 : 0, taken ? 0 : 1,
+                offer == Subscriber.Offer.CONGESTED ? List.of(members.lastTarget()) : List.of());
+    }
+
+    private static CompletableFuture<Void> both(CompletableFuture<Void> a, CompletableFuture<Void> b) {
+        return a == null ? b : CompletableFuture.allOf(a, b);
     }
 
     private static List<Subscriber> add(List<Subscriber> list, Subscriber s) {
@@ -148,6 +225,9 @@ public final class TopicRouter {
             throw new IllegalArgumentException(filterError);
         }
         int granted = Math.min(Math.max(qos, 0), 1);
+        if (subscriber instanceof RemoteSubscriber && !remoteSubscribers) {
+            remoteSubscribers = true; // before the route is in the trie: a publish that finds it also checks it
+        }
         Subscription subscription = new Subscription(tenant, filter, granted, subscriber);
         TenantTopics topics = tenant(tenant);
         synchronized (topics) {
@@ -155,17 +235,22 @@ public final class TopicRouter {
             for (String level : shared.filter().split("/", -1)) {
                 node = node.children.computeIfAbsent(level, l -> new Node());
             }
+            boolean replaced;
             if (shared.group() == null) {
-                node.subscriptions.removeIf(s -> s.subscriber() == subscriber);
+                replaced = node.subscriptions.removeIf(s -> s.subscriber() == subscriber);
                 node.subscriptions.add(subscription);
             } else {
                 Group group = node.groups.computeIfAbsent(shared.group(), g -> new Group());
-                group.members.removeIf(s -> s.subscriber() == subscriber);
+                replaced = group.members.removeIf(s -> s.subscriber() == subscriber);
                 group.members.add(subscription);
             }
             topics.changed();
+            ClusterLink link = cluster;
+            if (link != null && !replaced && !(subscriber instanceof RemoteSubscriber)) {
+                link.subscribed(tenant, filter); // under the lock: announcements of one filter stay in order
+            }
         }
-        if (shared.group() == null) {
+        if (shared.group() == null && !(subscriber instanceof RemoteSubscriber)) { // each node has the retained copies
             for (RoutedMessage retained : topics.retained.values()) {
                 if (TopicFilters.matches(shared.filter(), retained.topic())) {
                     subscriber.offer(retained, Math.min(granted, retained.qos()));
@@ -207,6 +292,10 @@ public final class TopicRouter {
                 path[i - 1].children.remove(levels[i - 1], path[i]);
             }
             topics.changed();
+            ClusterLink link = cluster;
+            if (link != null && removed && !(subscription.subscriber() instanceof RemoteSubscriber)) {
+                link.unsubscribed(subscription.tenant(), subscription.filter());
+            }
             return removed;
         }
     }
@@ -243,59 +332,6 @@ public final class TopicRouter {
             if (plus != null) {
                 collect(plus, levels, i + 1, dollar, targets);
             }
-        }
-    }
-
-    /**
-     * The subscribers a publish reaches, each once at its highest matching QoS, in match order. Few
-     * per publish as a rule: arrays with a linear duplicate check, an identity index past
-     * {@value #LINEAR_TARGETS} (a wide fan-out stays linear in the number of matches).
-     */
-    private static final class Targets {
-        static final int LINEAR_TARGETS = 8;
-        Subscriber[] subscribers = new Subscriber[4];
-        int[] qos = new int[4];
-        int size;
-        IdentityHashMap<Subscriber, Integer> index;
-        List<Group> groups;
-
-        void add(Subscriber subscriber, int q) {
-            if (index != null) {
-                Integer at = index.get(subscriber);
-                if (at != null) {
-                    qos[at] = Math.max(qos[at], q);
-                    return;
-                }
-            } else {
-                for (int i = 0; i < size; i++) {
-                    if (subscribers[i] == subscriber) {
-                        qos[i] = Math.max(qos[i], q);
-                        return;
-                    }
-                }
-            }
-            if (size == subscribers.length) {
-                subscribers = Arrays.copyOf(subscribers, size * 2);
-                qos = Arrays.copyOf(qos, size * 2);
-            }
-            subscribers[size] = subscriber;
-            qos[size] = q;
-            size++;
-            if (index != null) {
-                index.put(subscriber, size - 1);
-            } else if (size > LINEAR_TARGETS) {
-                index = new IdentityHashMap<>();
-                for (int i = 0; i < size; i++) {
-                    index.put(subscribers[i], i);
-                }
-            }
-        }
-
-        void addGroups(java.util.Collection<Group> more) {
-            if (groups == null) {
-                groups = new ArrayList<>(2);
-            }
-            groups.addAll(more);
         }
     }
 
@@ -381,28 +417,54 @@ public final class TopicRouter {
         }
     }
 
-    private static final class Group {
+    static final class Group {
         final CopyOnWriteArrayList<Subscription> members = new CopyOnWriteArrayList<>();
         final AtomicInteger next = new AtomicInteger();
         volatile Subscriber last;
 
-        /** Offers to the next member round-robin; tries the others if it drops; null if no members. */
-        Subscriber.Offer deliver(RoutedMessage message) {
+        /** The next member round-robin (local or remote), or null if none. */
+        Subscription next() {
             Object[] snapshot = members.toArray();
             if (snapshot.length == 0) {
                 return null;
             }
-            int start = Math.floorMod(next.getAndIncrement(), snapshot.length);
-            Subscriber.Offer offer = Subscriber.Offer.DROPPED;
+            return (Subscription) snapshot[Math.floorMod(next.getAndIncrement(), snapshot.length)];
+        }
+
+        /** The next local member round-robin, or null if none (a message another node chose this node for). */
+        Subscription nextLocal() {
+            Object[] snapshot = members.toArray();
+            int start = next.getAndIncrement();
             for (int k = 0; k < snapshot.length; k++) {
-                Subscription s = (Subscription) snapshot[(start + k) % snapshot.length];
-                offer = s.subscriber().offer(message, Math.min(s.qos(), message.qos()));
-                last = s.subscriber();
-                if (offer != Subscriber.Offer.DROPPED) {
-                    break;
+                Subscription s = (Subscription) snapshot[Math.floorMod(start + k, snapshot.length)];
+                if (!(s.subscriber() instanceof RemoteSubscriber)) {
+                    return s;
+                }
+            }
+            return null;
+        }
+
+        /** Offers to {@code first}, then to the other local members while it is dropped. */
+        Subscriber.Offer deliver(RoutedMessage message, Subscription first) {
+            Subscriber.Offer offer = offer(first, message);
+            if (offer != Subscriber.Offer.DROPPED) {
+                return offer;
+            }
+            for (Object o : members.toArray()) {
+                Subscription s = (Subscription) o;
+                if (s != first && !(s.subscriber() instanceof RemoteSubscriber)) {
+                    offer = offer(s, message);
+                    if (offer != Subscriber.Offer.DROPPED) {
+                        break;
+                    }
                 }
             }
             return offer;
+        }
+
+        private Subscriber.Offer offer(Subscription s, RoutedMessage message) {
+            last = s.subscriber();
+            return s.subscriber().offer(message, Math.min(s.qos(), message.qos()));
         }
 
         Subscriber lastTarget() {

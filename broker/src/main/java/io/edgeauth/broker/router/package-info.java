@@ -1,5 +1,6 @@
 /**
- * Tenant-scoped publish/subscribe shared by the MQTT and CoAP edges and the bridge:
+ * Tenant-scoped publish/subscribe shared by the MQTT and CoAP edges (and other nodes, see
+ * {@link io.edgeauth.broker.router.RemoteSubscriber} and {@link io.edgeauth.broker.router.ClusterLink}):
  * {@link io.edgeauth.broker.router.TopicRouter} (topic trie per tenant, retained messages, shared
  * subscriptions) and {@link io.edgeauth.broker.router.SubscriberQueue} (the bounded subscriber with an
  * inflight window, congestion signal for backpressure and a documented overflow policy). A CoAP observer

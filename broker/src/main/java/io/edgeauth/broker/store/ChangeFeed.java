@@ -37,6 +37,16 @@ public interface ChangeFeed {
     /** {@link Store#remove} and append the removal to {@code feed}, atomically. */
     void remove(String feed, String space, String key);
 
+    /** {@link #remove} without waiting: the future completes once the removal is durable. The default removes at once. */
+    default java.util.concurrent.CompletableFuture<Void> removeAsync(String feed, String space, String key) {
+        try {
+            remove(feed, space, key);
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+    }
+
     /**
      * Delivers every change appended to {@code feed} from now on (this node's own included) to
      * {@code listener}, in order, on one feed thread; {@code resync} runs on that thread when changes

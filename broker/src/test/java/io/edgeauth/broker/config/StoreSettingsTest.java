@@ -47,6 +47,22 @@ class StoreSettingsTest {
     }
 
     @Test
+    void crossNodeRoutingSettingsAreCheckedNamingTheKey() {
+        BrokerConfig.Store defaults = load(redis("redis://h:1")).store();
+        assertThat(defaults.nodeId()).isEmpty();
+        assertThat(defaults.inboxLength()).isEqualTo(100_000);
+        assertThat(defaults.nodeLease()).hasSeconds(30);
+        assertThat(load(with(redis("redis://h:1"), "EDGEAUTH_STORE_NODE_ID", "edge-eu-1")).store().nodeId())
+                .isEqualTo("edge-eu-1");
+        assertRefused(with(redis("redis://h:1"), "EDGEAUTH_STORE_NODE_ID", "a/b"), "store.nodeId: expected 1 to 64");
+        assertRefused(with(redis("redis://h:1"), "EDGEAUTH_STORE_NODE_ID", "x".repeat(65)), "store.nodeId");
+        assertRefused(with(redis("redis://h:1"), "EDGEAUTH_STORE_NODE_ID", "evil\nline"), "store.nodeId");
+        assertRefused(with(redis("redis://h:1"), "EDGEAUTH_STORE_INBOX_LENGTH", "10"), "store.inboxLength: expected 1000");
+        assertRefused(with(redis("redis://h:1"), "EDGEAUTH_STORE_NODE_LEASE", "100ms"), "store.nodeLease: expected 1s");
+        assertRefused(with(redis("redis://h:1"), "EDGEAUTH_STORE_NODE_LEASE", "1h"), "store.nodeLease");
+    }
+
+    @Test
     void refusesWhatCannotWork() {
         assertRefused(Map.of("EDGEAUTH_STORE_TYPE", "postgres"), "store.type: expected embedded or redis");
         assertRefused(Map.of("EDGEAUTH_STORE_TYPE", "redis"), "store.redisUri: store.type redis needs");

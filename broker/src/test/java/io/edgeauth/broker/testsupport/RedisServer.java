@@ -65,7 +65,12 @@ public final class RedisServer implements AutoCloseable {
      * and audience for all nodes.
      */
     public Map<String, String> brokerEnv(String uri) throws IOException {
-        Path kek = dir.resolve("kek");
+        return brokerEnv(dir, uri);
+    }
+
+    /** {@link #brokerEnv(String)} for any Redis URI, the key-encryption key file kept in {@code kekDir}. */
+    public static Map<String, String> brokerEnv(Path kekDir, String uri) throws IOException {
+        Path kek = kekDir.resolve("kek");
         if (!Files.exists(kek)) {
             byte[] raw = new byte[32];
             new java.security.SecureRandom().nextBytes(raw);

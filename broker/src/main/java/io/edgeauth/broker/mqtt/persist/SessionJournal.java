@@ -145,6 +145,13 @@ public final class SessionJournal implements QueueJournal, RetainedJournal, Auto
         enqueue(seq -> new Op(seq, () -> sessions.remove(key)));
     }
 
+    /** Completes once every change made so far is durable. */
+    public java.util.concurrent.CompletableFuture<Void> durable() {
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        whenDurable(lastSequence(), () -> done.complete(null));
+        return done;
+    }
+
     /** The sequence number of the newest change so far; pass it to {@link #whenDurable}. */
     public long lastSequence() {
         return lastSeq;

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -95,6 +96,35 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
         health.call("feed-put", () -> redis.eval(PUT, ScriptOutputType.VALUE,
                 new String[] {RedisStore.key(space, key), STREAM_PREFIX + feed},
                 value, bytes(px), maxLength, bytes(key)));
+    }
+
+    /** The script of {@link #put} on the multiplexed connection without waiting for it (retained messages). */
+    @Override
+    public CompletableFuture<Void> putAsync(String feed, String space, String key, byte[] value, Instant expiresAt) {
+        long millis = expiresAt == null ? 0 : expiresAt.toEpochMilli() - clock.millis();
+        if (expiresAt != null && millis <= 0) {
+            return removeAsync(feed, space, key);
+        }
+        byte[] px = bytes(expiresAt == null ? "" : Long.toString(millis));
+        return watched("feed-put", redis.getStatefulConnection().async().eval(PUT, ScriptOutputType.VALUE,
+                new String[] {RedisStore.key(space, key), STREAM_PREFIX + feed}, value, px, maxLength, bytes(key)));
+    }
+
+    @Override
+    public CompletableFuture<Void> removeAsync(String feed, String space, String key) {
+        return watched("feed-remove", redis.getStatefulConnection().async().eval(REMOVE, ScriptOutputType.VALUE,
+                new String[] {RedisStore.key(space, key), STREAM_PREFIX + feed}, maxLength, bytes(key)));
+    }
+
+    private CompletableFuture<Void> watched(String operation, io.lettuce.core.RedisFuture<?> command) {
+        return command.toCompletableFuture().handle((ok, failure) -> {
+            if (failure != null) {
+                health.failed(operation, failure instanceof Exception e ? e : new RedisException(failure));
+                throw new java.util.concurrent.CompletionException(failure);
+            }
+            health.ok();
+            return null;
+        });
     }
 
     @Override

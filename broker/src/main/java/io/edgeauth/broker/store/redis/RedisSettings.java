@@ -14,17 +14,19 @@ public record RedisSettings(String uri, String user, String password, Path trust
 
     /** The Lettuce URI with credentials and timeout applied. */
     RedisURI redisUri() {
-        RedisURI parsed = RedisURI.create(uri);
-        RedisURI.Builder b = RedisURI.builder(parsed).withTimeout(timeout).withClientName("edgeauth");
+        // set on the parsed URI itself: RedisURI.builder(parsed) drops a Sentinel URI's sentinels and
+        // refuses to build ("One of the following must be provided Host, Socket or Sentinel")
+        RedisURI built = RedisURI.create(uri);
+        built.setTimeout(timeout);
+        built.setClientName("edgeauth");
         if (password != null && !password.isEmpty()) {
             if (user != null && !user.isEmpty()) {
-                b.withAuthentication(user, password);
+                built.setAuthentication(user, password.toCharArray());
             } else {
-                b.withPassword(password.toCharArray());
+                built.setAuthentication(password.toCharArray());
             }
         }
-        RedisURI built = b.build();
-        // Sentinel URIs: the sentinels themselves may need the same TLS and credentials
+        // Sentinel URIs: the sentinels themselves may need the same TLS
         for (RedisURI sentinel : built.getSentinels()) {
             sentinel.setSsl(built.isSsl());
             sentinel.setTimeout(timeout);

@@ -18,6 +18,7 @@ import io.lettuce.core.SocketOptions;
 import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
@@ -47,7 +48,8 @@ import java.util.function.BiConsumer;
  */
 public final class RedisStore implements Store {
     static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
-    static final String PREFIX = "ea:";
+    /** The prefix of every key this broker keeps in Redis. */
+    public static final String PREFIX = "ea:";
     private static final int SCAN_BATCH = 1000;
 
     private final RedisClient client;
@@ -119,6 +121,25 @@ public final class RedisStore implements Store {
         return Bucket4jLettuce.casBasedBuilder(connection)
                 .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
                 .build().asAsync();
+    }
+
+    /** A connection of its own on this Redis (for a component's blocking reads); the caller closes it. */
+    public StatefulRedisConnection<String, byte[]> connectOwn() {
+        return client.connect(CODEC);
+    }
+
+    /** Asynchronous commands on the shared, multiplexed command connection (never block on them). */
+    public RedisAsyncCommands<String, byte[]> async() {
+        return connection.async();
+    }
+
+    /** Lets another component on this Redis report a failed command (an outage) or a good one. */
+    public void report(String operation, Throwable failure) {
+        if (failure == null) {
+            health.ok();
+        } else {
+            health.failed(operation, failure instanceof Exception e ? e : new RedisException(failure));
+        }
     }
 
     /** The change feed on this Redis (streams {@code ea:feed:<name>}). */

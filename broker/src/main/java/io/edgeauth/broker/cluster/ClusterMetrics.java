@@ -1,0 +1,49 @@
+package io.edgeauth.broker.cluster;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Counters of cross-node routing: {@code edgeauth_cluster_forwarded_total{qos}} (messages handed to
+ * another node's inbox), {@code edgeauth_cluster_received_total} (inbox entries delivered here),
+ * {@code edgeauth_cluster_handoff_failures_total} (QoS 1 hand-overs Redis refused: the publisher was
+ * told), {@code edgeauth_cluster_qos0_dropped_total} and {@code edgeauth_cluster_inbox_bad_total}
+ * (entries that were not a message record).
+ */
+final class ClusterMetrics {
+    private final Counter forwarded0;
+    private final Counter forwarded1;
+    private final Counter received;
+    private final Counter handOffFailures;
+    private final Counter qos0Dropped;
+    private final Counter bad;
+
+    ClusterMetrics(MeterRegistry meters) {
+        forwarded0 = meters.counter("edgeauth.cluster.forwarded", "qos", "0");
+        forwarded1 = meters.counter("edgeauth.cluster.forwarded", "qos", "1");
+        received = meters.counter("edgeauth.cluster.received");
+        handOffFailures = meters.counter("edgeauth.cluster.handoff.failures");
+        qos0Dropped = meters.counter("edgeauth.cluster.qos0.dropped");
+        bad = meters.counter("edgeauth.cluster.inbox.bad");
+    }
+
+    void forwarded(int qos) {
+        (qos == 0 ? forwarded0 : forwarded1).increment();
+    }
+
+    void received(int n) {
+        received.increment(n);
+    }
+
+    void handOffFailed() {
+        handOffFailures.increment();
+    }
+
+    void qos0Dropped() {
+        qos0Dropped.increment();
+    }
+
+    void badEntry() {
+        bad.increment();
+    }
+}

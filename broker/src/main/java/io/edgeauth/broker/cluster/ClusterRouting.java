@@ -1,0 +1,134 @@
+package io.edgeauth.broker.cluster;
+
+import io.edgeauth.broker.router.RoutedMessage;
+import io.edgeauth.broker.router.TopicRouter;
+import io.edgeauth.broker.store.ChangeFeed;
+import io.edgeauth.broker.store.redis.RedisStore;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Cross-node routing on Redis: a message published on one node reaches the subscribers of every node.
+ * This node announces the filters of its own subscribers ({@link RouteAnnouncer}), keeps the other
+ * nodes' filters in its router ({@link RouteTable}), appends a message that matches another node's
+ * filter to that node's inbox stream ({@link RemoteNode}) and delivers what others append to its own
+ * inbox ({@link Inbox}); retained messages are shared through the change feed {@code retained}.
+ * Only built for {@code store.type: redis}: with the embedded store the router has no link and no
+ * remote subscribers, and its paths are what they were.
+ */
+public final class ClusterRouting implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterRouting.class);
+
+    private final String nodeId;
+    private final RouteAnnouncer announcer;
+    private final RouteTable table;
+    private final Inbox inbox;
+    private final List<AutoCloseable> parts = new ArrayList<>();
+
+    /** How this node takes part: its id (or empty), its inbox bound, the lease, the route feed's bound. */
+    public record Settings(String nodeId, Path dataDir, int inboxLength, Duration nodeLease, int feedLength,
+                           Duration backpressureTimeout) {
+    }
+
+    private ClusterRouting(RedisStore store, TopicRouter router, Settings settings, MeterRegistry meters) {
+        this.nodeId = NodeIdentity.resolve(settings.nodeId(), settings.dataDir());
+        ClusterMetrics metrics = new ClusterMetrics(meters);
+        this.announcer = new RouteAnnouncer(store, nodeId, settings.feedLength());
+        this.table = new RouteTable(store, nodeId, router, announcer, metrics, settings.inboxLength(), settings.nodeLease(),
+                Clock.systemUTC());
+        this.inbox = new Inbox(store, nodeId, router, metrics, settings.backpressureTimeout());
+        Gauge.builder("edgeauth.cluster.routes", announcer, RouteAnnouncer::size)
+                .description("(tenant, filter) pairs this node announces to the others").register(meters);
+        Gauge.builder("edgeauth.cluster.nodes", table, t -> t.remoteNodes().size())
+                .description("other nodes this node has routes of").register(meters);
+    }
+
+    /**
+     * Joins the nodes on {@code store}: links the router (call before any subscription is made), loads
+     * the shared retained messages and the other nodes' routes; {@link #open} completes the start.
+     */
+    public static ClusterRouting start(RedisStore store, TopicRouter router, Settings settings, MeterRegistry meters) {
+        ClusterRouting routing = new ClusterRouting(store, router, settings, meters);
+        try {
+            router.clusterLink(routing.announcer);
+            routing.parts.add(followRetained(store.feed(), store, router));
+            routing.table.startReading();
+            routing.parts.add(routing.table);
+            LOG.info("cross-node routing: this node is {}", routing.nodeId);
+            return routing;
+        } catch (RuntimeException e) {
+            routing.close();
+            throw e;
+        }
+    }
+
+    /** Every node's retained messages: followed from now on, then loaded (changes are applied idempotently). */
+    private static AutoCloseable followRetained(ChangeFeed feed, RedisStore store, TopicRouter router) {
+        Runnable load = () -> store.forEach(RouteAnnouncer.RETAINED_FEED, (key, value) -> apply(router, key, value));
+        AutoCloseable following = feed.follow(RouteAnnouncer.RETAINED_FEED,
+                change -> apply(router, change.key(), change.value().orElse(null)), load);
+        load.run();
+        return following;
+    }
+
+    private static void apply(TopicRouter router, String key, byte[] value) {
+        int slash = key.indexOf('/');
+        if (slash <= 0) {
+            return;
+        }
+        try {
+            router.restoreRetained(value == null
+                    ? new RoutedMessage(key.substring(0, slash), key.substring(slash + 1), null, 0, true, null, null)
+                    : MessageCodec.decode(value));
+        } catch (IllegalArgumentException e) {
+            LOG.warn("shared retained message {} skipped: {}", key.replaceAll("\\p{Cntrl}", "?"), e.getMessage());
+        }
+    }
+
+    /**
+     * Announces this node's routes (replacing what a previous run left) and starts taking messages from its
+     * inbox. Call once the edges have restored their persistent sessions: their subscriptions are then
+     * never withdrawn in between, and what the inbox holds for them finds them.
+     */
+    public void open() {
+        announcer.startAnnouncing();
+        inbox.startReading();
+        parts.add(inbox);
+    }
+
+    /** Inbox entries are acknowledged only once {@code barrier} says what they wrote locally is durable. */
+    public void acknowledgeWhen(Supplier<CompletableFuture<Void>> barrier) {
+        inbox.acknowledgeWhen(barrier);
+    }
+
+    public String nodeId() {
+        return nodeId;
+    }
+
+    /** The other nodes this node routes to now. */
+    public Set<String> remoteNodes() {
+        return table.remoteNodes();
+    }
+
+    @Override
+    public void close() {
+        for (int i = parts.size() - 1; i >= 0; i--) {
+            try {
+                parts.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("stopping cross-node routing", e);
+            }
+        }
+        parts.clear();
+    }
+}

@@ -1,0 +1,98 @@
+package io.edgeauth.broker.cluster;
+
+import io.edgeauth.broker.router.RemoteSubscriber;
+import io.edgeauth.broker.router.RoutedMessage;
+import io.lettuce.core.XAddArgs;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Another node as a subscriber of this node's router: a message for it is appended ({@code XADD}, bounded
+ * with {@code MAXLEN ~}) to its inbox stream {@code ea:inbox:<node>}, which that node reads with a
+ * consumer group. One instance stands for the node's plain subscriptions; one more per share group
+ * ({@code group}/{@code filter} set) tells the other node which group this node chose it for. QoS 1
+ * goes through {@link #handOff} (the future completes when Redis has the entry); QoS 0 is sent without
+ * waiting, and dropped once {@value #MAX_QOS0_IN_FLIGHT} of them wait for Redis (a slow Redis must not
+ * pile up memory here). Thread-safe.
+ */
+final class RemoteNode implements RemoteSubscriber {
+    static final int MAX_QOS0_IN_FLIGHT = 10_000;
+    private static final byte[] EMPTY = new byte[0];
+
+    private final String nodeId;
+    private final String inbox;
+    private final byte[] group;
+    private final byte[] filter;
+    private final RedisAsyncCommands<String, byte[]> redis;
+    private final XAddArgs bound;
+    private final ClusterMetrics metrics;
+    private final AtomicInteger qos0InFlight = new AtomicInteger();
+
+    RemoteNode(String nodeId, String group, String filter, RedisAsyncCommands<String, byte[]> redis, int inboxLength,
+               ClusterMetrics metrics) {
+        this.nodeId = nodeId;
+        this.inbox = Inbox.key(nodeId);
+        this.group = group == null ? EMPTY : group.getBytes(StandardCharsets.UTF_8);
+        this.filter = filter == null ? EMPTY : filter.getBytes(StandardCharsets.UTF_8);
+        this.redis = redis;
+        this.bound = XAddArgs.Builder.maxlen(inboxLength).approximateTrimming();
+        this.metrics = metrics;
+    }
+
+    @Override
+    public CompletableFuture<Void> handOff(RoutedMessage message) {
+        metrics.forwarded(1);
+        return append(message, 1).toCompletableFuture().handle((id, failure) -> {
+            if (failure != null) {
+                metrics.handOffFailed();
+                throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Offer offer(RoutedMessage message, int qos) {
+        if (qos0InFlight.incrementAndGet() > MAX_QOS0_IN_FLIGHT) {
+            qos0InFlight.decrementAndGet();
+            metrics.qos0Dropped();
+            return Offer.DROPPED;
+        }
+        metrics.forwarded(0);
+        append(message, 0).whenComplete((id, failure) -> {
+            qos0InFlight.decrementAndGet();
+            if (failure != null) {
+                metrics.qos0Dropped();
+            }
+        });
+        return Offer.ACCEPTED;
+    }
+
+    private java.util.concurrent.CompletionStage<String> append(RoutedMessage message, int qos) {
+        RoutedMessage sent = message.qos() == qos ? message : new RoutedMessage(message.tenant(), message.topic(),
+                message.payload(), qos, false, message.userProperties(), message.origin());
+        Map<String, byte[]> entry = new HashMap<>(4);
+        entry.put(Inbox.MESSAGE, MessageCodec.encode(sent));
+        if (group.length > 0) {
+            entry.put(Inbox.GROUP_NAME, group);
+            entry.put(Inbox.FILTER, filter);
+        }
+        return redis.xadd(inbox, bound, entry);
+    }
+
+    /** Another node is always ready: its inbox is bounded by length, not by pausing this node. */
+    @Override
+    public void whenWritable(Runnable callback) {
+        callback.run();
+    }
+
+    @Override
+    public String id() {
+        return group.length == 0 ? "node:" + nodeId : "node:" + nodeId + ":$share/" + new String(group, StandardCharsets.UTF_8);
+    }
+}
