@@ -7,7 +7,6 @@ import io.edgeauth.device.internal.HiveMqClients;
 import io.edgeauth.device.internal.MqttFailures;
 import io.edgeauth.device.internal.MqttTransport;
 import io.edgeauth.device.internal.TlsMaterial;
-import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
@@ -79,33 +78,30 @@ public final class DeviceMqttClient {
 
     private final String deviceId;
     private final MqttVersion version;
-    private final Supplier<AccessToken> tokens;
     private final TokenManager tokenManager;
     private final int keepAliveSeconds;
-    private final boolean rawCwtPassword;
+    private final PresentedToken token;
     private final Duration blockingTimeout;
     private final MqttTransport transport;
     private final DeviceIdentity signer;
     private final TokenManager.Listener renewer;
     private volatile Consumer<Command> commandHandler;
     private volatile int commandQos = 1;
-    private volatile String presented;
     private volatile boolean closed;
 
     private DeviceMqttClient(Builder b) {
         this.deviceId = b.deviceId;
         this.version = b.version;
         this.tokenManager = b.tokenManager;
-        this.tokens = b.tokenManager != null ? b.tokenManager::current : b.tokens;
+        this.token = new PresentedToken(b.tokenManager != null ? b.tokenManager::current : b.tokens, b.rawCwtPassword);
         this.keepAliveSeconds = b.keepAliveSeconds;
-        this.rawCwtPassword = b.rawCwtPassword;
         this.blockingTimeout = b.blockingTimeout;
         this.signer = b.signer;
         boolean enhanced = version == MqttVersion.MQTT_5 && b.enhancedAuth;
         ConnectionListener l = b.connectionListener;
         this.transport = HiveMqClients.build(new HiveMqClients.Options(deviceId, b.host, b.port,
                 version == MqttVersion.MQTT_5, b.ssl, b.executorConfig, enhanced ? b.authMethod : null,
-                () -> currentToken().bytes(), keepAliveSeconds, b.automaticReconnect ? this::reconnectPassword : null,
+                () -> token.current().bytes(), keepAliveSeconds, b.automaticReconnect ? token::forReconnect : null,
                 () -> closed, l == null ? null : l::onConnected, l == null ? null
                         : (byUser, cause) -> l.onDisconnected(byUser ? "closed_by_client" : failureReason(cause))));
         this.renewer = tokenManager == null ? null : this::onNewToken;
@@ -136,15 +132,15 @@ public final class DeviceMqttClient {
      * {@link #failureReason(Throwable)}).
      */
     public CompletableFuture<Void> connect() {
-        AccessToken token;
+        AccessToken t;
         try {
-            token = currentToken();
+            t = token.current();
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return transport.connect(password(token), keepAliveSeconds).thenCompose(v -> {
-            presented = token.fingerprint();
-            LOG.debug("device {}: connected ({}) with token fp={}", deviceId, version, token.fingerprint());
+        return transport.connect(token.password(t), keepAliveSeconds).thenCompose(v -> {
+            token.accepted(t);
+            LOG.debug("device {}: connected ({}) with token fp={}", deviceId, version, t.fingerprint());
             Consumer<Command> h = commandHandler;
             return h == null ? CompletableFuture.completedFuture(null) : subscribeCommands();
         });
@@ -184,16 +180,16 @@ public final class DeviceMqttClient {
      * itself when the {@link TokenManager} has a new token.
      */
     public CompletableFuture<Void> reauthenticate() {
-        AccessToken token;
+        AccessToken t;
         try {
-            token = currentToken();
+            t = token.current();
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
         if (transport.canReauthenticate()) {
             return transport.reauthenticate().thenRun(() -> {
-                presented = token.fingerprint();
-                LOG.debug("device {}: re-authenticated with token fp={}", deviceId, token.fingerprint());
+                token.accepted(t);
+                LOG.debug("device {}: re-authenticated with token fp={}", deviceId, t.fingerprint());
             });
         }
         return transport.disconnect()
@@ -230,8 +226,8 @@ public final class DeviceMqttClient {
         return MqttFailures.reason(t);
     }
 
-    private void onNewToken(AccessToken token) {
-        if (closed || !transport.isConnected() || token.fingerprint().equals(presented)) {
+    private void onNewToken(AccessToken fresh) {
+        if (closed || !transport.isConnected() || token.isPresented(fresh)) {
             return;
         }
         reauthenticate().whenComplete((v, e) -> {
@@ -255,28 +251,6 @@ public final class DeviceMqttClient {
                 LOG.warn("device {}: command handler failed", deviceId, e);
             }
         });
-    }
-
-    /** The password of the next automatic reconnect: the then-current token (null: the last one again). */
-    private byte[] reconnectPassword() {
-        AccessToken t = tokens.get();
-        if (t == null) {
-            return null;
-        }
-        presented = t.fingerprint();
-        return password(t);
-    }
-
-    private AccessToken currentToken() {
-        AccessToken t = tokens.get();
-        if (t == null) {
-            throw new IllegalStateException("no access token yet (start the TokenManager first)");
-        }
-        return t;
-    }
-
-    private byte[] password(AccessToken t) {
-        return rawCwtPassword ? t.bytes() : t.value().getBytes(StandardCharsets.US_ASCII);
     }
 
     /** The blocking view: the same operations, waiting up to the configured timeout. */
