@@ -52,7 +52,7 @@ class CoapFleetRunTest {
         assertThat(t.chaosDevices()).isBetween(3L, 25L);
         assertThat(t.chaosRefused()).isEqualTo(t.chaosDevices());
         Map<String, String> expected = Map.of("coap-expired", "authz:expired", "coap-revoked", "authz:revoked",
-                "coap-wrong-tenant", "authz:wrong_tenant", "coap-forged", "authz:bad_signature", "coap-replayed", "token:replayed");
+                "coap-wrong-tenant", "authz:revoked", "coap-forged", "authz:bad_signature", "coap-replayed", "token:replayed");
         assertThat(o.result().chaos()).hasSizeGreaterThanOrEqualTo(3);
         o.result().chaos().forEach((kind, tally) -> assertThat(tally.expected()).as(kind).isEqualTo(expected.get(kind)));
         long honest = 50 - t.chaosDevices();

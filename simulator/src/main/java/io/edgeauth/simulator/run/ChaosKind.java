@@ -11,8 +11,12 @@ public enum ChaosKind {
     EXPIRED("connect", "expired", 4),
     /** Its subject is revoked after it got its token; it connects with that token. */
     REVOKED("connect", "revoked", 5),
-    /** Gets its token in another tenant, is then moved into the run's tenant, and connects with it. */
-    WRONG_TENANT("connect", "wrong_tenant", 5),
+    /**
+     * Gets its token in another tenant, is then moved into the run's tenant, and connects with it. The move
+     * revokes the tokens it held (continuous access evaluation), so the broker refuses it as revoked before
+     * it gets to compare tenants.
+     */
+    WRONG_TENANT("connect", "revoked", 5),
     /** Presents its real token with the claims altered (scope widened, signature kept). */
     FORGED("connect", "bad_signature", 4),
     /** Sends the same client assertion to the token endpoint twice; the second must be refused. */
