@@ -66,8 +66,12 @@ final class DurableAcks {
         Pending head = pending.peekFirst();
         if (head.waitFor != 0 && !journal.isDurable(head.waitFor)) {
             journal.whenDurable(head.waitFor, () -> context.runOnContext(v -> flush()));
-        } else {
+        } else if (head.handoff != null && !head.handoff.isDone()) {
             head.handoff.whenComplete((ok, failure) -> context.runOnContext(v -> flush()));
+        } else {
+            // the journal's writer thread committed between the caller's check and this one: nothing to wait
+            // for any more (dereferencing a null hand-over here lost the acknowledgement: a publisher hung)
+            context.runOnContext(v -> flush());
         }
     }
 
