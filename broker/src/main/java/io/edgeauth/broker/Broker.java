@@ -1,7 +1,7 @@
 package io.edgeauth.broker;
 
 import io.edgeauth.broker.admin.AdminCredential;
-import io.edgeauth.broker.auth.AuthPipeline;
+import io.edgeauth.broker.policy.PublishGate;
 import io.edgeauth.broker.auth.DefaultAuthPipeline;
 import io.edgeauth.broker.coap.CoapEdge;
 import io.edgeauth.broker.coap.RouterCoapMessaging;
@@ -166,7 +166,7 @@ public final class Broker implements AutoCloseable {
                 tokens.verifier().invalidateAll();
             }
         });
-        AuthPipeline pipeline = DefaultAuthPipeline.builder().verifier(tokens.verifier()).revocations(
+        DefaultAuthPipeline pipeline = DefaultAuthPipeline.builder().verifier(tokens.verifier()).revocations(
                         OutagePolicy.forNewAuthentications(revocations, store, config.store().onOutage()))
                 .registry(registry).services(services).rateLimits(rateLimits).geo(geo).tenantOfIssuer(tokens::tenantOfIssuer)
                 .regionOfIssuer(regionOfIssuer()).defaultRatePlan(config.defaultRatePlan()).audit(audit).meters(meters)
@@ -212,19 +212,19 @@ public final class Broker implements AutoCloseable {
         api.health(() -> health(tokens), healthChecks())
                 .metrics(meters)
                 .wellKnown(config, tokens.keys())
-                .oauth(tokens.devices(), tokens.services(), tokens.wallets(), tokens.exchange(), tokens.verifier(), revocations,
-                        tokens::tenantOfIssuer, adminCredential)
+                .sessions(pipeline, pipeline)
+                .oauth(tokens.devices(), tokens.services(), tokens.wallets(), tokens.exchange(), revocations, adminCredential)
                 .siwe(tokens.wallets())
                 .admin(adminCredential, registry, deviceValidator(clock), revocations, tokens::rotate, audit)
                 .services(services, registry, new ServiceValidator(t -> config.tenant(t) != null,
                         config.ratePlans()::containsKey, clock), revocations,
                         audit)
-                .deviceCommands(registry, router, audit)
+                .deviceCommands(registry, router, audit, new PublishGate(geo),
+                        s -> rateLimits.forDevice(s.tenant(), s.principal(), ratePlans.apply(s.ratePlan())))
                 .bulkImport(new BulkImporter(deviceValidator(clock), registry, audit))
                 .tlsReload(() -> reloadTls(audit))
                 .fleetCas(tokens.fleetCas(), config.provisioning().templates().keySet(), t -> config.tenant(t) != null, audit)
-                .deviceClaims(adminCredential, registry, new ClaimCodes(store, clock), tokens.verifier(), revocations,
-                        tokens::tenantOfIssuer, audit)
+                .deviceClaims(adminCredential, registry, new ClaimCodes(store, clock), audit)
                 .ethDevices(tokens.ethDevices())
                 .loginPage(this::mqttWebSocketPort)
                 .install();

@@ -33,7 +33,7 @@ import java.util.stream.Collectors;
  * thread and completes at once; the one CPU-heavy step (a signature check, ~40 µs with the native
  * provider) is skipped on verified-token cache hits. Thread-safe.
  */
-public final class DefaultAuthPipeline implements AuthPipeline {
+public final class DefaultAuthPipeline implements AuthPipeline, TokenInspector {
     private final TokenVerifier verifier;
     private final RevocationChecker revocations;
     private final DeviceRegistry registry;
@@ -176,15 +176,17 @@ public final class DefaultAuthPipeline implements AuthPipeline {
         String identity = null;
         VerifiedToken token = null;
         try {
-            if (!rateLimits.tryConnect(null, source)) {
+            // an HTTP request is not a connection: an API client's calls spend no connect budget (its failures do)
+            boolean connection = request.transport().protocol() != Protocol.HTTP;
+            if (connection && !rateLimits.tryConnect(null, source)) {
                 throw new TokenRejectedException(RejectionReason.RATE_LIMITED, "too many connection attempts");
             }
             token = verifier.verify(request.token());
             identity = identityOf(token);
-            if (!rateLimits.tryConnect(identity, null)) {
+            if (connection && !rateLimits.tryConnect(identity, null)) {
                 throw new TokenRejectedException(RejectionReason.RATE_LIMITED, "too many connection attempts");
             }
-            DeviceSession session = authorize(request, token);
+            DeviceSession session = authorize(request.claimedId(), request.reportedGeo(), request.transport(), token);
             record(request, token, "ok", null);
             return CompletableFuture.completedFuture(session);
         } catch (TokenRejectedException e) {
@@ -204,13 +206,29 @@ public final class DefaultAuthPipeline implements AuthPipeline {
         }
     }
 
+    @Override
+    public DeviceSession inspect(byte[] token) throws TokenRejectedException {
+        try {
+            return authorize(null, null, null, verifier.verify(token));
+        } catch (RuntimeException e) {
+            RejectionReason reason = RejectionReason.ofFailure(e);
+            throw new TokenRejectedException(reason, reason == RejectionReason.UNAVAILABLE
+                    ? "state store unavailable, retry later" : "token inspection failed internally");
+        }
+    }
+
     /** The connect-guard key of a verified token's holder: its tenant (or issuer) and subject. */
     private String identityOf(VerifiedToken token) {
         String tenant = tenantOfIssuer.apply(token.issuer());
         return (tenant != null ? tenant : token.issuer()) + '\u0000' + token.subject();
     }
 
-    private DeviceSession authorize(AuthRequest request, VerifiedToken token) throws TokenRejectedException {
+    /**
+     * Everything after the signature. {@code transport} is null when the token is inspected rather than presented:
+     * then nothing binds it to a channel, and no client id or location is claimed.
+     */
+    private DeviceSession authorize(String claimed, String reportedGeo, TransportFacts transport, VerifiedToken token)
+            throws TokenRejectedException {
         Optional<RejectionReason> revoked = revocations.check(token);
         if (revoked.isPresent()) {
             throw new TokenRejectedException(revoked.get(), revoked.get() == RejectionReason.KEY_REVOKED
@@ -232,7 +250,6 @@ public final class DefaultAuthPipeline implements AuthPipeline {
         Optional<? extends ServicePrincipals.Service> service = services.principal(subject);
         PrincipalKind kind = service.isPresent() ? serviceKind(subject, registered) : kindOf(subject, registered);
         boolean wallet = kind == PrincipalKind.WALLET;
-        String claimed = request.claimedId();
         // a client id is a session's name: a principal may only use its own (a wallet's: its DID, or DID#suffix)
         if (claimed != null && !claimed.isEmpty()
                 && !(wallet ? WalletDids.isOwnClientId(subject, claimed) : claimed.equals(subject))) {
@@ -257,20 +274,24 @@ public final class DefaultAuthPipeline implements AuthPipeline {
                 throw new TokenRejectedException(RejectionReason.WRONG_TENANT,
                         "device is registered in another tenant");
             }
-            checkDeviceBinding(device, request.transport());
+            if (transport != null) {
+                checkDeviceBinding(device, transport);
+            }
             if (device.ratePlan() != null) {
                 plan = device.ratePlan();
             }
         }
-        checkTokenBinding(token, request.transport(), registered.orElse(null));
+        if (transport != null) {
+            checkTokenBinding(token, transport, registered.orElse(null));
+        }
         geo.checkIssuerRegion(token.issuer(), regionOfIssuer.apply(token.issuer()));
         geo.checkToken(token.geo());
-        geo.checkLocation(request.reportedGeo(), token.geo());
+        geo.checkLocation(reportedGeo, token.geo());
         Instant validUntil = token.expiresAt().plus(clockLeeway);
         if (!clock.instant().isBefore(validUntil)) { // the verifier's judgement, restated on the edges' clock
             throw new TokenRejectedException(RejectionReason.EXPIRED, "token expired");
         }
-        return new DeviceSession(kind, subject, tenant, token, owned, plan, request.transport(), validUntil);
+        return new DeviceSession(kind, subject, tenant, token, owned, plan, transport, validUntil);
     }
 
     /**

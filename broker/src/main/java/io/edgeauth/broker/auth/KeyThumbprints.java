@@ -48,6 +48,19 @@ public final class KeyThumbprints {
         throw new IllegalArgumentException("unsupported public key type " + key.getAlgorithm());
     }
 
+    /** {@code x5t#S256} of a certificate (base64url, no padding, SHA-256 of its DER), or null for none. */
+    public static String certificate(java.security.cert.Certificate cert) {
+        if (cert == null) {
+            return null;
+        }
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(cert.getEncoded());
+            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+        } catch (java.security.NoSuchAlgorithmException | java.security.cert.CertificateEncodingException e) {
+            throw new IllegalArgumentException("certificate cannot be encoded", e);
+        }
+    }
+
     /** As {@link #of} but null for a key type without a JWK form (so it matches no {@code jkt}). */
     public static String ofOrNull(PublicKey key) {
         try {

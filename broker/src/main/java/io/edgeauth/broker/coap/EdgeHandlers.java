@@ -5,6 +5,7 @@ import com.upokecenter.cbor.CBORObject;
 import com.upokecenter.cbor.CBORType;
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.auth.AuthPipeline;
+import io.edgeauth.broker.auth.SessionRechecks;
 import io.edgeauth.broker.auth.AuthRequest;
 import io.edgeauth.broker.auth.DeviceSession;
 import io.edgeauth.broker.auth.PrincipalKind;
@@ -53,7 +54,8 @@ final class EdgeHandlers {
     private final CoapSettings settings;
     private final AuthPipeline pipeline;
     private final RevocationEvents revocationEvents;
-    private final RevocationChecker revocationChecker;
+    /** What a live binding may still do after a change: the judgement every edge shares. */
+    private final SessionRechecks rechecks;
     private final RateLimits rateLimits;
     private final Function<String, RatePlan> ratePlans;
     private final GeoPolicy geo;
@@ -78,7 +80,7 @@ final class EdgeHandlers {
         this.settings = settings;
         this.pipeline = pipeline;
         this.revocationEvents = revocationEvents;
-        this.revocationChecker = revocationChecker;
+        this.rechecks = new SessionRechecks(revocationChecker);
         this.rateLimits = rateLimits;
         this.ratePlans = ratePlans;
         this.geo = geo;
@@ -372,7 +374,8 @@ final class EdgeHandlers {
         int dropped = 0;
         for (Map.Entry<String, CoapSessions.Bound> e : sessions.view().entrySet()) {
             CoapSessions.Bound b = e.getValue();
-            Optional<RejectionReason> revoked = revocationChecker.check(b.session().token());
+            Optional<RejectionReason> revoked = rechecks.endReason(b.session(), clock.instant())
+                    .filter(r -> r != RejectionReason.EXPIRED); // expiry is the sweep's, with its own code
             if (revoked.isPresent()) {
                 sessions.drop(e.getKey(), b); // removal listener cancels the relations
                 observations.cancelAll(e.getKey(), "token revoked");

@@ -4,13 +4,9 @@ import io.edgeauth.broker.auth.KeyThumbprints;
 import io.edgeauth.broker.auth.Protocol;
 import io.edgeauth.broker.auth.TransportFacts;
 import java.net.InetSocketAddress;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.Principal;
 import java.security.PublicKey;
-import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
-import java.util.Base64;
 import org.eclipse.californium.elements.EndpointContext;
 import org.eclipse.californium.elements.auth.PreSharedKeyIdentity;
 import org.eclipse.californium.elements.auth.RawPublicKeyIdentity;
@@ -63,27 +59,11 @@ final class PeerIdentity {
 
     /** {@code x5t#S256}: base64url (no padding) SHA-256 of the certificate's DER encoding. */
     static String certThumbprint(X509Certificate cert) {
-        try {
-            return b64(sha256().digest(cert.getEncoded()));
-        } catch (CertificateEncodingException e) {
-            throw new IllegalArgumentException("certificate cannot be encoded", e);
-        }
+        return KeyThumbprints.certificate(cert);
     }
 
     /** RFC 7638 JWK thumbprint (SHA-256, base64url) of an EC, RSA, Ed25519 or Ed448 public key. */
     static String jwkThumbprint(PublicKey key) {
         return KeyThumbprints.of(key);
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String b64(byte[] bytes) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 }

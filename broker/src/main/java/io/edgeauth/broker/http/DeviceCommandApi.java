@@ -1,6 +1,10 @@
 package io.edgeauth.broker.http;
 
 import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.auth.DeviceSession;
+import io.edgeauth.broker.policy.PublishGate;
+import io.edgeauth.broker.policy.RateLimiter;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.router.PublishResult;
@@ -16,18 +20,27 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * {@code POST /admin/devices/{id}/commands}: an operator sends a registered device a one-off command over HTTP
- * ({@code {topic, payload | payloadBase64, qos?}}); it is published, in the device's tenant, to
- * {@code d/{id}/down/{topic}}, where the device's MQTT subscription or CoAP Observe receives it like any other
- * command. Answers 202 (published; {@code subscribers} says how many sessions took it), 404 for an unknown
- * device. Not retained: a device that is offline, with no persistent session, does not get it. Behind the admin
- * check mounted with {@link HttpApi#admin}; audited with the payload's fingerprint, never its content.
+ * One-off device commands over HTTP ({@code {topic, payload | payloadBase64, qos?}}), published in the device's
+ * tenant to {@code d/{id}/down/{topic}}, where the device's MQTT subscription or CoAP Observe receives it like any
+ * other command:
+ * <ul>
+ * <li>{@code POST /admin/devices/{id}/commands}: an operator (behind the admin check of {@link HttpApi#admin});</li>
+ * <li>{@code POST /devices/{id}/commands}: a principal with a bearer token, authenticated by the one pipeline
+ *     ({@link BearerTokens}): a service client whose grants allow publishing there, or the device's owner. The
+ *     message passes the same {@link PublishGate} as an MQTT PUBLISH (topic ACL, then the caller's rate plan), so
+ *     HTTP is no way around what the session may do over MQTT.</li>
+ * </ul>
+ * Answers 202 (published; {@code subscribers} says how many sessions took it), 404 for a device unknown in the
+ * caller's tenant. Not retained: a device that is offline, with no persistent session, does not get it. Audited
+ * with the caller and the payload's fingerprint, never its content.
  */
 final class DeviceCommandApi {
     static final String ORIGIN = "admin-command";
+    private static final String ADMIN = "admin";
     /** The largest command payload: commands are small; bulk data has no place on a device's down topic. */
     static final int MAX_PAYLOAD_BYTES = 16 * 1024;
     private static final Set<String> FIELDS = Set.of("topic", "payload", "payloadBase64", "qos");
@@ -40,18 +53,43 @@ final class DeviceCommandApi {
     private final DeviceRegistry devices;
     private final TopicRouter router;
     private final AuditLog audit;
+    private final BearerTokens bearers;
+    private final PublishGate gate;
+    private final Function<DeviceSession, RateLimiter> limiters;
 
-    DeviceCommandApi(DeviceRegistry devices, TopicRouter router, AuditLog audit) {
+    /**
+     * @param bearers  the pipeline's door for bearer callers
+     * @param gate     the publish checks every edge applies
+     * @param limiters the rate budget of a session (the one its MQTT connections spend)
+     */
+    DeviceCommandApi(DeviceRegistry devices, TopicRouter router, AuditLog audit, BearerTokens bearers, PublishGate gate,
+                     Function<DeviceSession, RateLimiter> limiters) {
         this.devices = devices;
         this.router = router;
         this.audit = audit;
+        this.bearers = bearers;
+        this.gate = gate;
+        this.limiters = limiters;
     }
 
     void mount(Router r) {
-        r.post("/admin/devices/:id/commands").handler(this::send);
+        r.post("/admin/devices/:id/commands").handler(ctx -> send(ctx, null));
+        r.post("/devices/:id/commands").handler(this::sendAsCaller);
     }
 
-    private void send(RoutingContext ctx) {
+    private void sendAsCaller(RoutingContext ctx) {
+        DeviceSession caller;
+        try {
+            caller = bearers.caller(ctx).session();
+        } catch (TokenRejectedException e) {
+            HttpRefusals.send(ctx, e, HttpRefusals.Where.BEARER);
+            return;
+        }
+        send(ctx, caller);
+    }
+
+    /** Sends the command as {@code caller}'s session, or as the operator when it is null. */
+    private void send(RoutingContext ctx, DeviceSession caller) {
         JsonObject body = JsonBodies.required(ctx);
         if (body == null) {
             return;
@@ -63,15 +101,26 @@ final class DeviceCommandApi {
             HttpErrors.send(ctx, 400, "invalid_request", e.getMessage());
             return;
         }
-        Device device = devices.find(ctx.pathParam("id")).orElse(null);
-        if (device == null) {
+        Device device = devices.find(ctx.pathParam("id"))
+                .filter(d -> caller == null || d.tenant().equals(caller.tenant())).orElse(null);
+        if (device == null) { // another tenant's device is unknown here, not forbidden: its existence is not told
             HttpErrors.send(ctx, 404, "not_found", "no such device");
             return;
         }
         String topic = "d/" + device.id() + "/down/" + command.subTopic();
+        if (caller != null) {
+            PublishGate.Refusal refusal = gate.check(caller.topicAcl(), limiters.apply(caller), caller.token().geo(),
+                    topic, command.payload().length, null);
+            if (refusal != null) {
+                HttpRefusals.send(ctx, new TokenRejectedException(refusal.reason(), refusal.detail()),
+                        HttpRefusals.Where.RESOURCE);
+                return;
+            }
+        }
         PublishResult result = router.publish(new RoutedMessage(device.tenant(), topic, command.payload(),
-                command.qos(), false, List.of(), ORIGIN));
+                command.qos(), false, List.of(), caller == null ? ORIGIN : caller.principal()));
         Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("by", caller == null ? ADMIN : caller.principal());
         fields.put("device", device.id());
         fields.put("tenant", device.tenant());
         fields.put("topic", topic);

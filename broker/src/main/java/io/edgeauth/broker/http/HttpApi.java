@@ -62,6 +62,7 @@ public final class HttpApi {
     private MeterRegistry meters = new SimpleMeterRegistry();
     private BrokerConfig.Http settings;
     private WorkerExecutor workers;
+    private BearerTokens bearerTokens;
 
     /** A route that reads its own request body as a stream (no body buffering, no 64 KiB cap). */
     private record StreamingRoute(String path, Handler<RoutingContext> handler) { }
@@ -91,13 +92,27 @@ public final class HttpApi {
         return streamingPost(BulkImportApi.PATH, new BulkImportApi(importer, vertx)::handle);
     }
 
-    /** OAuth endpoints; bearer tokens are checked by {@link BearerTokens} (verifier, revocation, issuer's tenant). */
+    /**
+     * The authentication every bearer credential and every token a call names goes through: the edges' one
+     * pipeline. Set before {@link #oauth}, {@link #deviceClaims} and {@link #deviceCommands}.
+     */
+    public HttpApi sessions(io.edgeauth.broker.auth.AuthPipeline pipeline, io.edgeauth.broker.auth.TokenInspector inspector) {
+        this.bearerTokens = new BearerTokens(pipeline, inspector);
+        return this;
+    }
+
+    private BearerTokens bearerTokens() {
+        if (bearerTokens == null) {
+            throw new IllegalStateException("HttpApi.sessions(pipeline, inspector) must be called first");
+        }
+        return bearerTokens;
+    }
+
+    /** OAuth endpoints; bearer tokens and the tokens a call names go through the pipeline of {@link #sessions}. */
     public HttpApi oauth(DeviceEnrollment devices, io.edgeauth.broker.oauth.ServiceTokenService services,
-                         WalletSessions wallets, TokenExchangeService exchange,
-                         TokenVerifier verifier, RevocationService revocations, Function<String, String> tenantOfIssuer,
+                         WalletSessions wallets, TokenExchangeService exchange, RevocationService revocations,
                          AdminCredential admin) {
-        return mount(new OAuthApi(devices, services, wallets, exchange, new BearerTokens(verifier, revocations, tenantOfIssuer),
-                revocations, admin)::mount);
+        return mount(new OAuthApi(devices, services, wallets, exchange, bearerTokens(), revocations, admin)::mount);
     }
 
     /** Service clients: {@code /admin/services} (behind the admin check of {@link #admin}). */
@@ -107,9 +122,15 @@ public final class HttpApi {
         return mount(new ServiceApi(services, devices, validator, revocations, audit)::mount);
     }
 
-    /** One-off device commands: {@code POST /admin/devices/{id}/commands} (behind the admin check of {@link #admin}). */
-    public HttpApi deviceCommands(DeviceRegistry devices, io.edgeauth.broker.router.TopicRouter router, AuditLog audit) {
-        return mount(new DeviceCommandApi(devices, router, audit)::mount);
+    /**
+     * One-off device commands: {@code POST /admin/devices/{id}/commands} (behind the admin check of {@link #admin}),
+     * and {@code POST /devices/{id}/commands} for bearer callers (after {@link #sessions}), through {@code gate}
+     * with the caller's rate budget from {@code limiters}.
+     */
+    public HttpApi deviceCommands(DeviceRegistry devices, io.edgeauth.broker.router.TopicRouter router, AuditLog audit,
+                                  io.edgeauth.broker.policy.PublishGate gate,
+                                  Function<io.edgeauth.broker.auth.DeviceSession, io.edgeauth.broker.policy.RateLimiter> limiters) {
+        return mount(new DeviceCommandApi(devices, router, audit, bearerTokens(), gate, limiters)::mount);
     }
 
     /** Fleet CAs for zero-touch onboarding: {@code /admin/fleet-cas} (behind the admin check of {@link #admin}). */
@@ -123,11 +144,8 @@ public final class HttpApi {
     }
 
     /** Device ownership: admin claim codes, the wallet's self-service claim and its device list. */
-    public HttpApi deviceClaims(AdminCredential admin, DeviceRegistry registry, ClaimCodes codes, TokenVerifier verifier,
-                                RevocationChecker revocations, Function<String, String> tenantOfIssuer, AuditLog audit) {
-        return mount(new DeviceClaimApi(admin, registry, codes, new WalletBearer(new BearerTokens(verifier, revocations,
-                tenantOfIssuer)),
-                audit)::mount);
+    public HttpApi deviceClaims(AdminCredential admin, DeviceRegistry registry, ClaimCodes codes, AuditLog audit) {
+        return mount(new DeviceClaimApi(admin, registry, codes, new WalletBearer(bearerTokens()), audit)::mount);
     }
 
     /** Challenge-signing login for devices registered by Ethereum address. */

@@ -1,5 +1,6 @@
 package io.edgeauth.broker.http;
 
+import io.edgeauth.broker.refusal.RefusalCategory;
 import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.vertx.ext.web.RoutingContext;
@@ -29,7 +30,9 @@ public final class HttpRefusals {
         /** Sign-In with Ethereum: a valid login the broker will not honour (e.g. a revoked wallet). */
         WALLET_LOGIN,
         /** A bearer token presented to a protected resource (RFC 6750). */
-        BEARER
+        BEARER,
+        /** An authenticated caller's request that its session does not allow (RFC 6750 §3.1 insufficient_scope). */
+        RESOURCE
     }
 
     /** An HTTP status and the error code that goes with it. */
@@ -67,6 +70,8 @@ public final class HttpRefusals {
             };
             case WALLET_LOGIN -> new Answer(403, "access_denied");
             case BEARER -> new Answer(401, "invalid_token");
+            case RESOURCE -> reason.category() == RefusalCategory.NOT_AUTHORIZED
+                    ? new Answer(403, "insufficient_scope") : new Answer(400, "invalid_request");
         };
     }
 

@@ -180,10 +180,9 @@ final class OAuthApi {
      * learns only about tokens of its own tenant: any other answers {@code active: false}.
      */
     private void introspect(RoutingContext ctx) {
-        String bearer = BearerTokens.bearer(ctx);
-        boolean isAdmin = admin.matches(bearer);
+        boolean isAdmin = admin.matches(BearerTokens.bearer(ctx));
         Optional<BearerTokens.Active> caller = isAdmin ? Optional.empty()
-                : tokens.active(bearer).filter(c -> c.token().scope().contains("introspect"));
+                : tokens.optionalCaller(ctx).filter(c -> c.token().scope().contains("introspect"));
         if (!isAdmin && caller.isEmpty()) {
             HttpErrors.send(ctx, 401, "invalid_client", "introspection needs the admin credential or a token with scope introspect");
             return;
@@ -192,7 +191,7 @@ final class OAuthApi {
         if (token == null) {
             return;
         }
-        Optional<BearerTokens.Active> active = tokens.active(token)
+        Optional<BearerTokens.Active> active = tokens.inspect(token)
                 .filter(t -> isAdmin || t.tenant().equals(caller.get().tenant()));
         if (active.isEmpty()) {
             HttpErrors.json(ctx, 200, new JsonObject().put("active", false));
@@ -241,9 +240,8 @@ final class OAuthApi {
         if (token == null) {
             return;
         }
-        String bearer = BearerTokens.bearer(ctx);
-        boolean isAdmin = admin.matches(bearer);
-        Optional<BearerTokens.Active> caller = isAdmin ? Optional.empty() : tokens.active(bearer);
+        boolean isAdmin = admin.matches(BearerTokens.bearer(ctx));
+        Optional<BearerTokens.Active> caller = isAdmin ? Optional.empty() : tokens.optionalCaller(ctx);
         if (!isAdmin && caller.isEmpty()) {
             HttpErrors.send(ctx, 401, "invalid_client", "revocation needs the admin credential or the holder's own bearer token");
             return;
@@ -251,7 +249,7 @@ final class OAuthApi {
         if (token.startsWith("rt_")) {
             wallets.revokeRefreshToken(token, isAdmin ? null : caller.get().subject());
         } else {
-            Optional<BearerTokens.Active> target = tokens.active(token);
+            Optional<BearerTokens.Active> target = tokens.inspect(token);
             if (target.isPresent() && target.get().token().tokenId() != null && (isAdmin
                     || caller.get().subject().equals(target.get().subject())
                     && caller.get().tenant().equals(target.get().tenant()))) {

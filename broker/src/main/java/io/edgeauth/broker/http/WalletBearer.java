@@ -1,13 +1,14 @@
 package io.edgeauth.broker.http;
 
+import io.edgeauth.broker.auth.PrincipalKind;
 import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.token.VerifiedToken;
 import io.vertx.ext.web.RoutingContext;
 
 /**
  * Authenticates a wallet session's bearer access token (from {@code /siwe/login} or its refresh) through
- * {@link BearerTokens} (verified, in force, tenant of a trusted issuer), then requires a wallet subject
- * ({@code did:pkh:...}) acting for itself. Device tokens are refused with 403 {@code insufficient_scope}.
+ * {@link BearerTokens} (the one authentication pipeline), then requires a session the pipeline judged a wallet's,
+ * acting for itself. Device tokens are refused with 403 {@code insufficient_scope}.
  * Thread-safe.
  */
 final class WalletBearer {
@@ -29,13 +30,14 @@ final class WalletBearer {
         }
         BearerTokens.Active active;
         try {
-            active = tokens.check(bearer);
+            active = tokens.caller(ctx);
         } catch (TokenRejectedException e) {
             HttpRefusals.send(ctx, e, HttpRefusals.Where.BEARER);
             return null;
         }
         String sub = active.subject();
-        if (sub == null || !sub.startsWith("did:pkh:") || active.token().actor() != null) {
+        // the pipeline decided the kind; a delegated (act) token acts for someone else, not as the wallet
+        if (active.session().kind() != PrincipalKind.WALLET || active.token().actor() != null) {
             HttpErrors.send(ctx, 403, "insufficient_scope", what + " is for wallet sessions (sub did:pkh:...), not device tokens");
             return null;
         }

@@ -281,7 +281,7 @@ final class MqttAuthentication {
                 c.disconnect(MqttReasons.disconnect(reason.category()), reason.code());
                 return;
             }
-            if (!s.principal().equals(c.session.principal()) || !s.tenant().equals(c.session.tenant())) {
+            if (c.edge.rechecks.renewalRefusal(c.session, s).isPresent()) {
                 c.edge.audit.record("mqtt.renew.refused", "principal_changed", c.auditFields(c.clientId, c.session));
                 c.disconnect(MqttReasons.disconnect(RefusalCategory.NOT_AUTHORIZED), "principal_changed");
                 return;
@@ -329,10 +329,11 @@ final class MqttAuthentication {
             if (c.closed || c.closing || c.session == null) {
                 return;
             }
-            c.edge.revocationChecker.check(c.session.token()).ifPresent(reason -> {
+            c.edge.rechecks.endReason(c.session, c.edge.clock.instant()).ifPresent(reason -> {
                 c.suppressWill = true; // a revoked principal's last words are not delivered
                 c.edge.audit.record("mqtt.session.closed", reason.code(), c.auditFields(c.clientId, c.session));
-                c.disconnect(MqttReasons.disconnect(reason.category()), reason.code());
+                c.disconnect(reason == RejectionReason.EXPIRED ? MqttReasons.sessionExpired()
+                        : MqttReasons.disconnect(reason.category()), reason.code());
             });
         });
     }

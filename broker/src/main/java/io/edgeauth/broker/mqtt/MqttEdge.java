@@ -2,6 +2,7 @@ package io.edgeauth.broker.mqtt;
 
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.auth.AuthPipeline;
+import io.edgeauth.broker.auth.SessionRechecks;
 import io.edgeauth.broker.auth.Protocol;
 import io.edgeauth.broker.policy.RateLimits;
 import io.edgeauth.broker.policy.GeoPolicy;
@@ -59,6 +60,8 @@ public final class MqttEdge {
     final MqttSettings settings;
     final AuthPipeline pipeline;
     final RevocationChecker revocationChecker;
+    /** What a live session may still do after a change: the one judgement every edge shares. */
+    final SessionRechecks rechecks;
     final RateLimits rateLimits;
     final Function<String, RatePlan> ratePlans;
     final TopicRouter router;
@@ -107,6 +110,7 @@ public final class MqttEdge {
         this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
         this.revocationEvents = Objects.requireNonNull(revocationEvents, "revocationEvents");
         this.revocationChecker = Objects.requireNonNull(revocationChecker, "revocationChecker");
+        this.rechecks = new SessionRechecks(revocationChecker);
         this.rateLimits = Objects.requireNonNull(rateLimits, "rateLimits");
         Function<String, RatePlan> plans = ratePlans == null ? name -> null : ratePlans;
         this.ratePlans = name -> {

@@ -157,8 +157,7 @@ final class MqttSessionBinding {
         }
         String topic = will.getWillTopic();
         if (c.inbound.topicError(topic, false) != null || !c.acl.mayPublish(topic)
-                || c.session.isExpiredAt(c.edge.clock.instant())
-                || c.edge.revocationChecker.check(c.session.token()).isPresent()) { // a delayed will is checked when due
+                || c.edge.rechecks.endReason(c.session, c.edge.clock.instant()).isPresent()) { // a delayed will is checked when due
             c.edge.metrics.drop("will_refused");
             return;
         }
