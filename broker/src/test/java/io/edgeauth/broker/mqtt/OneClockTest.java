@@ -43,10 +43,11 @@ class OneClockTest {
     void aTokenAcceptedInsideTheLeewayIsServedUntilTheLeewayEnds() throws Exception {
         Clock clock = Clock.systemUTC();
         Instant now = clock.instant();
-        // expired 25 s ago: inside the verifier's 30 s leeway, so verification accepts it
-        VerifiedToken late = new VerifiedToken(TokenFormat.JWT, "https://broker", "dev1", List.of("edgeauth"),
-                now.minusSeconds(600), null, now.minusSeconds(25), "jti-late", "kid1", "default", null, List.of(), null,
-                null, null, null, "fp");
+        // expired 25 s before it is presented: inside the verifier's 30 s leeway, so verification accepts it (dated
+        // when verified, not when the test starts: a loaded machine may take seconds to start the edge)
+        java.util.function.Supplier<VerifiedToken> late = () -> new VerifiedToken(TokenFormat.JWT, "https://broker",
+                "dev1", List.of("edgeauth"), clock.instant().minusSeconds(600), null, clock.instant().minusSeconds(25),
+                "jti-late", "kid1", "default", null, List.of(), null, null, null, null, "fp");
         List<String> audit = new CopyOnWriteArrayList<>();
         AuditLog log = (event, outcome, fields) -> audit.add(event + ":" + outcome);
         Vertx vertx = Vertx.vertx();
@@ -57,7 +58,7 @@ class OneClockTest {
             RevocationService revocations = new RevocationService(store, clock, Duration.ofMinutes(10),
                     Duration.ofSeconds(30));
             LocalRateLimits rates = new LocalRateLimits(LocalRateLimits.Settings.defaults());
-            DefaultAuthPipeline pipeline = DefaultAuthPipeline.builder().verifier(bytes -> late)
+            DefaultAuthPipeline pipeline = DefaultAuthPipeline.builder().verifier(bytes -> late.get())
                     .revocations(revocations).registry(registry).rateLimits(rates).geo(new GeoPolicy(""))
                     .tenantOfIssuer(iss -> "default").regionOfIssuer(iss -> null).defaultRatePlan("default")
                     .audit(log).meters(new SimpleMeterRegistry()).clock(clock).clockLeeway(Duration.ofSeconds(30))
