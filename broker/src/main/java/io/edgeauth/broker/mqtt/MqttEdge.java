@@ -290,7 +290,7 @@ public final class MqttEdge {
     private Future<Integer> listen(int bindPort, SslContext tls, boolean webSocket, Protocol protocol) {
         MqttWire.Listener l = new MqttWire.Listener(settings.host(), bindPort, tls, webSocket,
                 settings.limits().maxPacketSize(), Math.max(1, settings.connectTimeout().toMillis()),
-                channel -> new MqttConnection(this, channel, protocol).start());
+                MqttReasons.CONNECT_REFUSALS, channel -> new MqttConnection(this, channel, protocol).start());
         return Future.fromCompletionStage(wire.listen(l));
     }
 

@@ -1,42 +1,32 @@
 package io.edgeauth.broker.mqtt.wire;
 
 import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.mqtt.MqttConnAckMessage;
-import io.netty.handler.codec.mqtt.MqttConnAckVariableHeader;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
-import io.netty.handler.codec.mqtt.MqttFixedHeader;
 import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageBuilders;
-import io.netty.handler.codec.mqtt.MqttMessageIdAndPropertiesVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
-import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
-import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
-import io.netty.handler.codec.mqtt.MqttSubAckMessage;
-import io.netty.handler.codec.mqtt.MqttSubAckPayload;
 import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
 import io.netty.handler.codec.mqtt.MqttTopicSubscription;
 import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
-import io.netty.handler.codec.mqtt.MqttUnsubAckMessage;
-import io.netty.handler.codec.mqtt.MqttUnsubAckPayload;
 import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -49,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * One MQTT connection on the wire: the last handler of its Netty pipeline (after Netty's {@code MqttDecoder}
  * and {@code MqttEncoder}). Reads the CONNECT (within the connect timeout, else closes), hands itself to the
  * edge, then dispatches the decoded packets to its {@link Handler} and offers the packets the edge sends.
- * Answers PINGREQ, PUBREL and PUBREC itself and enforces the keep-alive (1.5 x, MQTT §3.1.2.10).
+ * Answers PINGREQ, PUBREL and PUBREC itself and enforces the keep-alive (1.5 x, MQTT §3.1.2.10). Packets sent
+ * after the CONNECT and before the CONNACK (allowed, MQTT §3.1.4) are held, reading stops meanwhile, and they
+ * are handled once the connection is accepted.
  *
  * <p>Writes are not flushed one by one: a read batch is flushed once at its end, and writes made outside a
  * read once after the current event-loop task, so a burst of deliveries leaves in one gathering write.
@@ -63,7 +55,8 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
     private static final byte MALFORMED_PACKET = (byte) 0x81;
     private static final byte PROTOCOL_ERROR = (byte) 0x82;
     private static final byte PACKET_TOO_LARGE = (byte) 0x95;
-    private static final byte NO_SUBSCRIPTION_EXISTED = 0x11;
+    /** Packets a client may send right after its CONNECT (MQTT 3.1.1 §3.1.4) that are held until CONNACK. */
+    private static final int MAX_HELD = 64;
 
     /** What the edge does with the packets of an accepted connection; called on the event loop. */
     public interface Handler {
@@ -89,6 +82,8 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
 
     private final Consumer<MqttChannel> onConnect;
     private final long connectTimeoutMillis;
+    private final ConnectRefusals refusals;
+    private List<MqttMessage> held;
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> connectTimeout;
     private Handler handler;
@@ -107,9 +102,10 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
     private byte[] password;
     private Will will;
 
-    MqttChannel(Consumer<MqttChannel> onConnect, long connectTimeoutMillis) {
+    MqttChannel(Consumer<MqttChannel> onConnect, long connectTimeoutMillis, ConnectRefusals refusals) {
         this.onConnect = onConnect;
         this.connectTimeoutMillis = connectTimeoutMillis;
+        this.refusals = refusals;
     }
 
     @Override
@@ -168,6 +164,7 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
         if (connectTimeout != null) {
             connectTimeout.cancel(false);
         }
+        releaseHeld();
         if (handler != null) {
             handler.onClose();
         }
@@ -196,8 +193,12 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        if (!accepted || handler == null) {
-            ctx.close(); // nothing but CONNECT before CONNACK
+        if (!connectSeen) {
+            ctx.close(); // the first packet must be CONNECT (MQTT §3.1)
+            return;
+        }
+        if (!accepted) {
+            hold(m);
             return;
         }
         switch (type) {
@@ -216,9 +217,10 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
                 handler.onUnsubscribe(u.variableHeader().messageId(), u.payload().topics());
             }
             case PUBACK -> handler.onPuback(messageId(m));
-            case PUBREC -> write(pubReply(MqttMessageType.PUBREL, MqttQoS.AT_LEAST_ONCE, messageId(m), (byte) 0,
+            case PUBREC -> write(Packets.pubReply(MqttMessageType.PUBREL, messageId(m), (byte) 0,
                     MqttProperties.NO_PROPERTIES)); // a client answering QoS 2 (we send QoS <= 1)
-            case PUBREL -> publishComplete(messageId(m));
+            case PUBREL -> write(Packets.pubReply(MqttMessageType.PUBCOMP, messageId(m), (byte) 0,
+                    MqttProperties.NO_PROPERTIES)); // QoS 2 from the client: routed once, at PUBLISH
             case PUBCOMP -> { }
             case PINGREQ -> write(MqttMessage.PINGRESP);
             case AUTH -> {
@@ -241,9 +243,9 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
     private void malformed(Throwable cause) {
         LOG.debug("malformed MQTT packet from {}: {}", ctx.channel().remoteAddress(), cause.getClass().getSimpleName());
         if (!connectSeen && cause instanceof MqttUnacceptableProtocolVersionException) {
-            rejectAndClose(MqttConnectReturnCode.CONNECTION_REFUSED_UNACCEPTABLE_PROTOCOL_VERSION, MqttProperties.NO_PROPERTIES);
+            rejectAndClose(refusals.unacceptableProtocolVersion(), MqttProperties.NO_PROPERTIES);
         } else if (!connectSeen && cause instanceof MqttIdentifierRejectedException) {
-            rejectAndClose(MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED, MqttProperties.NO_PROPERTIES);
+            rejectAndClose(refusals.badClientId(protocolVersion), MqttProperties.NO_PROPERTIES);
         } else if (accepted && protocolVersion >= 5) {
             disconnectAndClose(cause instanceof TooLongFrameException ? PACKET_TOO_LARGE : MALFORMED_PACKET);
         } else {
@@ -272,8 +274,7 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
         boolean emptyId = clientIdentifier == null || clientIdentifier.isEmpty();
         if (emptyId && !cleanSession) {
             // a client without an id cannot resume a session (MQTT 3.1.1 §3.1.3.1)
-            rejectAndClose(protocolVersion >= 5 ? MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID
-                    : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED, MqttProperties.NO_PROPERTIES);
+            rejectAndClose(refusals.badClientId(protocolVersion), MqttProperties.NO_PROPERTIES);
             return;
         }
         int keepAlive = header.keepAliveTimeSeconds();
@@ -281,6 +282,7 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
             long timeoutMillis = keepAlive * 1500L;
             ctx.pipeline().addBefore(NAME, "idle", new IdleStateHandler(timeoutMillis, 0, 0, TimeUnit.MILLISECONDS));
         }
+        pauseReading(true); // until CONNACK: what the client sends meanwhile waits in the socket
         onConnect.accept(this);
     }
 
@@ -368,8 +370,43 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
     public void accept(boolean sessionPresent, MqttProperties properties, Handler packets) {
         this.handler = packets;
         this.accepted = true;
-        write(new MqttConnAckMessage(fixed(MqttMessageType.CONNACK, MqttQoS.AT_MOST_ONCE),
-                new MqttConnAckVariableHeader(MqttConnectReturnCode.CONNECTION_ACCEPTED, sessionPresent, properties)));
+        write(Packets.connack(MqttConnectReturnCode.CONNECTION_ACCEPTED, sessionPresent, properties));
+        // after the caller finished accepting: the held packets first, then whatever waits in the socket
+        ctx.executor().execute(() -> {
+            pauseReading(false); // first: a held PUBLISH may pause reading again (backpressure), and that holds
+            List<MqttMessage> early = held;
+            held = null;
+            if (early != null) {
+                for (MqttMessage m : early) {
+                    try {
+                        if (ctx.channel().isActive()) {
+                            read(m);
+                        }
+                    } finally {
+                        ReferenceCountUtil.release(m);
+                    }
+                }
+                flushIfNeeded();
+            }
+        });
+    }
+
+    private void hold(MqttMessage m) {
+        if (held == null) {
+            held = new ArrayList<>(4);
+        }
+        if (held.size() >= MAX_HELD) {
+            ctx.close(); // a flood before CONNACK
+            return;
+        }
+        held.add(ReferenceCountUtil.retain(m));
+    }
+
+    private void releaseHeld() {
+        if (held != null) {
+            held.forEach(ReferenceCountUtil::release);
+            held = null;
+        }
     }
 
     /** CONNACK with a refusal, then close (MQTT §3.2.2.3). */
@@ -378,40 +415,25 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
     }
 
     private void rejectAndClose(MqttConnectReturnCode code, MqttProperties properties) {
-        ctx.writeAndFlush(new MqttConnAckMessage(fixed(MqttMessageType.CONNACK, MqttQoS.AT_MOST_ONCE),
-                new MqttConnAckVariableHeader(code, false, properties))).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(Packets.connack(code, false, properties)).addListener(ChannelFutureListener.CLOSE);
     }
 
     public void publishAcknowledge(int messageId, byte reasonCode, MqttProperties properties) {
-        write(pubReply(MqttMessageType.PUBACK, MqttQoS.AT_MOST_ONCE, messageId, reasonCode, properties));
+        write(Packets.pubReply(MqttMessageType.PUBACK, messageId, reasonCode, properties));
     }
 
     public void publishReceived(int messageId, byte reasonCode, MqttProperties properties) {
-        write(pubReply(MqttMessageType.PUBREC, MqttQoS.AT_MOST_ONCE, messageId, reasonCode, properties));
-    }
-
-    private void publishComplete(int messageId) {
-        write(pubReply(MqttMessageType.PUBCOMP, MqttQoS.AT_MOST_ONCE, messageId, (byte) 0, MqttProperties.NO_PROPERTIES));
+        write(Packets.pubReply(MqttMessageType.PUBREC, messageId, reasonCode, properties));
     }
 
     /** SUBACK with one code per filter: granted QoS or, MQTT 5, a reason code (MQTT 3.1.1: 0x80 failure). */
     public void subscribeAcknowledge(int messageId, int[] codes, MqttProperties properties) {
-        write(new MqttSubAckMessage(fixed(MqttMessageType.SUBACK, MqttQoS.AT_MOST_ONCE),
-                new MqttMessageIdAndPropertiesVariableHeader(messageId, properties), new MqttSubAckPayload(codes)));
+        write(Packets.suback(messageId, codes, properties));
     }
 
-    /** UNSUBACK; MQTT 5 with one reason code per filter (0 success, 0x11 no subscription existed). */
+    /** UNSUBACK; MQTT 5 with one reason code per filter (whether a subscription existed). */
     public void unsubscribeAcknowledge(int messageId, boolean[] existed) {
-        MqttUnsubAckPayload payload = null;
-        if (protocolVersion >= 5) {
-            short[] codes = new short[existed.length];
-            for (int i = 0; i < codes.length; i++) {
-                codes[i] = existed[i] ? 0 : NO_SUBSCRIPTION_EXISTED;
-            }
-            payload = new MqttUnsubAckPayload(codes);
-        }
-        write(new MqttUnsubAckMessage(fixed(MqttMessageType.UNSUBACK, MqttQoS.AT_MOST_ONCE),
-                new MqttMessageIdAndPropertiesVariableHeader(messageId, MqttProperties.NO_PROPERTIES), payload));
+        write(Packets.unsuback(messageId, existed, protocolVersion >= 5));
     }
 
     /** MQTT 5 DISCONNECT with a reason; the connection stays open (the caller closes it, after a grace). */
@@ -460,14 +482,5 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
             needsFlush = false;
             ctx.flush();
         }
-    }
-
-    private static MqttMessage pubReply(MqttMessageType type, MqttQoS qos, int messageId, byte reasonCode,
-                                        MqttProperties properties) {
-        return new MqttMessage(fixed(type, qos), new MqttPubReplyMessageVariableHeader(messageId, reasonCode, properties));
-    }
-
-    private static MqttFixedHeader fixed(MqttMessageType type, MqttQoS qos) {
-        return new MqttFixedHeader(type, false, qos, false, 0);
     }
 }

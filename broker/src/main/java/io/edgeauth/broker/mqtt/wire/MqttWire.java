@@ -67,7 +67,7 @@ public final class MqttWire {
 
     /** One listener. {@code tls} null: plain; {@code webSocket}: MQTT over WebSocket at {@link #WEBSOCKET_PATH}. */
     public record Listener(String host, int port, SslContext tls, boolean webSocket, int maxPacketSize,
-                           long connectTimeoutMillis, Consumer<MqttChannel> onConnect) {
+                           long connectTimeoutMillis, ConnectRefusals refusals, Consumer<MqttChannel> onConnect) {
     }
 
     /** Binds a listener; completes with the bound port. */
@@ -112,7 +112,7 @@ public final class MqttWire {
         }
         p.addLast("mqttDecoder", new MqttDecoder(l.maxPacketSize(), MAX_CLIENT_ID_LENGTH));
         p.addLast("mqttEncoder", MqttEncoder.INSTANCE);
-        p.addLast(MqttChannel.NAME, new MqttChannel(l.onConnect(), l.connectTimeoutMillis()));
+        p.addLast(MqttChannel.NAME, new MqttChannel(l.onConnect(), l.connectTimeoutMillis(), l.refusals()));
     }
 
     /**
