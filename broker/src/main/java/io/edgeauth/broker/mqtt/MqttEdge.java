@@ -16,7 +16,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.edgeauth.broker.tls.TlsMaterial;
 import io.edgeauth.broker.tls.TlsMaterialException;
-import io.edgeauth.broker.mqtt.wire.MqttWire;
+import io.edgeauth.broker.mqtt.wire.MqttListeners;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
@@ -34,7 +34,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The MQTT edge: listeners on Netty's MQTT codec ({@link MqttWire}: TCP, TLS/mTLS, WebSocket) for MQTT 3.1.1
+ * The MQTT edge: listeners on Netty's MQTT codec ({@link MqttListeners}: TCP, TLS/mTLS, WebSocket) for MQTT 3.1.1
  * and 5 in front of the {@link AuthPipeline} and the {@link TopicRouter}.
  *
  * <p>CONNECT carries the token as the password, taken as raw bytes (a JWT; a CWT raw or base64url-encoded;
@@ -71,7 +71,7 @@ public final class MqttEdge {
     private final ConcurrentHashMap<String, Integer> sessionsPerPrincipal = new ConcurrentHashMap<>();
     private final RevocationEvents revocationEvents;
     /** The listeners and their event loops while started; null otherwise. */
-    private MqttWire wire;
+    private MqttListeners wire;
     private AutoCloseable revocationSubscription;
     /** The edge's event loops: one per core, half of what Vert.x runs by default (2 x cores). */
     private static final int EVENT_LOOPS = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -184,7 +184,7 @@ public final class MqttEdge {
         } catch (SSLException e) {
             return Future.failedFuture(new TlsMaterialException("mqtt: TLS context: " + e.getMessage()));
         }
-        wire = new MqttWire(EVENT_LOOPS);
+        wire = new MqttListeners(EVENT_LOOPS);
         List<Future<?>> binds = new ArrayList<>();
         if (settings.port() >= 0) {
             binds.add(listen(settings.port(), null, false, Protocol.MQTT).onSuccess(p -> port = p));
@@ -211,7 +211,7 @@ public final class MqttEdge {
             }
             revocationSubscription = null;
         }
-        MqttWire stopping = wire;
+        MqttListeners stopping = wire;
         wire = null;
         for (MqttConnection c : live) {
             c.shutdown();
@@ -288,7 +288,7 @@ public final class MqttEdge {
     }
 
     private Future<Integer> listen(int bindPort, SslContext tls, boolean webSocket, Protocol protocol) {
-        MqttWire.Listener l = new MqttWire.Listener(settings.host(), bindPort, tls, webSocket,
+        MqttListeners.Listener l = new MqttListeners.Listener(settings.host(), bindPort, tls, webSocket,
                 settings.limits().maxPacketSize(), Math.max(1, settings.connectTimeout().toMillis()),
                 MqttReasons.CONNECT_REFUSALS, channel -> new MqttConnection(this, channel, protocol).start());
         return Future.fromCompletionStage(wire.listen(l));
@@ -305,7 +305,7 @@ public final class MqttEdge {
             case REQUEST -> ClientAuth.OPTIONAL;
             case REQUIRED -> ClientAuth.REQUIRE;
         };
-        return MqttWire.serverTls(tlsMaterial.keyManager(), tlsMaterial.trustManager(), clientAuth, OPENSSL,
+        return MqttListeners.serverTls(tlsMaterial.keyManager(), tlsMaterial.trustManager(), clientAuth, OPENSSL,
                 List.of("TLSv1.3", "TLSv1.2"), AEAD_SUITES);
     }
 

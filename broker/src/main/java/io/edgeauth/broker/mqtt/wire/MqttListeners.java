@@ -50,7 +50,7 @@ import javax.net.ssl.X509KeyManager;
  * loop per core of its own; everything a connection does (decoding, session logic, timers, writes) runs on
  * its channel's loop, and nothing of it needs a Vert.x context.
  */
-public final class MqttWire {
+public final class MqttListeners {
     /** The WebSocket path and sub-protocols MQTT clients use (MQTT 5 §6, as vertx-mqtt offered them). */
     public static final String WEBSOCKET_PATH = "/mqtt";
     static final String WEBSOCKET_SUBPROTOCOLS = "mqtt, mqttv3.1, mqttv3.1.1";
@@ -60,7 +60,7 @@ public final class MqttWire {
     private final List<Channel> servers = new CopyOnWriteArrayList<>();
 
     /** @param threads the event loops (one per core is plenty: an MQTT connection costs little CPU). */
-    public MqttWire(int threads) {
+    public MqttListeners(int threads) {
         this.loops = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("edgeauth-mqtt", true),
                 NioIoHandler.newFactory());
     }
