@@ -1,9 +1,9 @@
 package io.edgeauth.broker.mqtt;
 
 import io.edgeauth.broker.mqtt.persist.SessionJournal;
-import io.vertx.core.Context;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * A connection's PUBACKs (and PUBRECs) in the order the PUBLISH packets came (MQTT 3.1.1 §4.6, MQTT 5
@@ -15,12 +15,12 @@ import java.util.concurrent.CompletableFuture;
  */
 final class DurableAcks {
     private final SessionJournal journal;
-    private final Context context;
+    private final Executor loop;
     private final ArrayDeque<Pending> pending = new ArrayDeque<>(1);
 
-    DurableAcks(SessionJournal journal, Context context) {
+    DurableAcks(SessionJournal journal, Executor loop) {
         this.journal = journal;
-        this.context = context;
+        this.loop = loop;
     }
 
     /** The journal position before routing a message (pass it to {@link #send} afterwards). */
@@ -65,13 +65,13 @@ final class DurableAcks {
     private void awaitHead() {
         Pending head = pending.peekFirst();
         if (head.waitFor != 0 && !journal.isDurable(head.waitFor)) {
-            journal.whenDurable(head.waitFor, () -> context.runOnContext(v -> flush()));
+            journal.whenDurable(head.waitFor, () -> loop.execute(this::flush));
         } else if (head.handoff != null && !head.handoff.isDone()) {
-            head.handoff.whenComplete((ok, failure) -> context.runOnContext(v -> flush()));
+            head.handoff.whenComplete((ok, failure) -> loop.execute(this::flush));
         } else {
             // the journal's writer thread committed between the caller's check and this one: nothing to wait
             // for any more (dereferencing a null hand-over here lost the acknowledgement: a publisher hung)
-            context.runOnContext(v -> flush());
+            loop.execute(this::flush);
         }
     }
 

@@ -16,12 +16,9 @@ import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.micrometer.core.instrument.Timer;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
-import io.vertx.core.net.SocketAddress;
-import io.vertx.mqtt.messages.MqttAuthenticationExchangeMessage;
 import io.vertx.mqtt.messages.codes.MqttAuthenticateReasonCode;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.Certificate;
@@ -29,6 +26,8 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,18 +44,13 @@ final class MqttAuthentication {
     private final MqttConnection c;
     private boolean enhancedAuth;
     private boolean renewing;
-    private long expiryTimer = -1;
+    private ScheduledFuture<?> expiryTimer;
 
     MqttAuthentication(MqttConnection c) {
         this.c = c;
     }
 
     void start() {
-        c.endpoint.publishAutoAck(false);
-        c.endpoint.subscriptionAutoAck(false);
-        c.endpoint.autoKeepAlive(true);
-        c.endpoint.closeHandler(v -> c.onClose());
-        c.endpoint.exceptionHandler(t -> LOG.debug("mqtt connection {}: {}", c.clientId, t.toString()));
         Certificate clientCert = clientCertificate();
         String certificateRefusal = c.edge.clientCertificateRefusal(peerChain());
         c.transport = new TransportFacts(c.protocol, remoteAddress(), thumbprint(clientCert), c.endpoint.isSsl(), null, null,
@@ -72,6 +66,12 @@ final class MqttAuthentication {
         }
         if (requestedId != null && requestedId.length() > c.limits.maxClientIdLength()) {
             refuseAtEdge("client_id_too_long", MqttReasons.badClientId(c.endpoint.protocolVersion()));
+            return;
+        }
+        if (!c.v5 && c.endpoint.password() != null && c.endpoint.username() == null) {
+            // MQTT 3.1.1 §3.1.2.9: no password without a user name (MQTT 5 allows it); a CONNACK says why
+            refuseAtEdge("password_without_username", MqttReasons.connack(RefusalCategory.BAD_CREDENTIALS,
+                    c.endpoint.protocolVersion()));
             return;
         }
         byte[] token;
@@ -94,12 +94,12 @@ final class MqttAuthentication {
             refuseAtEdge(bad.code(), MqttReasons.connack(bad.category(), c.endpoint.protocolVersion()));
             return;
         }
+        String username = c.endpoint.username();
         String claimed = requestedId != null && !requestedId.isEmpty() ? requestedId
-                : c.endpoint.auth() != null && c.endpoint.auth().getUsername() != null
-                && !c.endpoint.auth().getUsername().isEmpty() ? c.endpoint.auth().getUsername() : null;
+                : username != null && !username.isEmpty() ? username : null;
         AuthRequest request = new AuthRequest(claimed, normalize(token), c.transport, c.reportedGeo);
-        // the token is read: the endpoint need not keep it for the life of the connection
-        EndpointInternals.forgetCredentials(c.endpoint);
+        // the token is read: the connection need not keep it for its life
+        c.endpoint.forgetPassword();
         if (props != null && props.getProperty(MqttProperties.AUTHENTICATION_DATA) != null) {
             // Netty's properties have no remove: an empty value replaces the token's bytes
             props.add(new MqttProperties.BinaryProperty(MqttProperties.AUTHENTICATION_DATA, new byte[0]));
@@ -132,7 +132,7 @@ final class MqttAuthentication {
             then.accept(null, e);
             return;
         }
-        stage.whenComplete((s, err) -> c.context.runOnContext(v -> then.accept(s, err)));
+        stage.whenComplete((s, err) -> c.executor.execute(() -> then.accept(s, err)));
     }
 
     private void refuse(Throwable err) {
@@ -157,13 +157,12 @@ final class MqttAuthentication {
     }
 
     private void reject(MqttConnectReturnCode code, String reason) {
+        MqttProperties p = MqttProperties.NO_PROPERTIES;
         if (c.v5) {
-            MqttProperties p = new MqttProperties();
+            p = new MqttProperties();
             p.add(new MqttProperties.StringProperty(MqttProperties.REASON_STRING, reason));
-            c.endpoint.reject(code, p);
-        } else {
-            c.endpoint.reject(code);
         }
+        c.endpoint.reject(code, p);
     }
 
     private void onAuthenticated(DeviceSession s) {
@@ -188,10 +187,9 @@ final class MqttAuthentication {
             refuse(refused);
             return;
         }
-        c.acks = new DurableAcks(c.edge.persistence.journal(), c.context);
+        c.acks = new DurableAcks(c.edge.persistence.journal(), c.executor);
         c.accepted = true;
-        c.endpoint.accept(present, connackProperties(assigned, expirySeconds));
-        c.installHandlers();
+        c.endpoint.accept(present, connackProperties(assigned, expirySeconds), c.packets());
         c.delivery.attach(Math.min(c.limits.receiveMaximum(), clientReceiveMaximum()));
         scheduleExpiry();
         c.sessionGauge = c.edge.metrics.sessions(s.tenant(), c.protocol.label());
@@ -241,20 +239,21 @@ final class MqttAuthentication {
         return value == null || value <= 0 ? 65535 : value;
     }
 
-    void onAuth(MqttAuthenticationExchangeMessage m) {
+    /** MQTT 5 AUTH: only re-authentication (0x19) with our method; any other reason code is a protocol error. */
+    void onAuth(byte reasonCode, MqttProperties props) {
         if (c.closing) {
             return;
         }
-        if (!enhancedAuth || m.reasonCode() != MqttAuthenticateReasonCode.RE_AUTHENTICATE
-                || !MqttEdge.AUTH_METHOD.equals(m.authenticationMethod())) {
+        if (!enhancedAuth || reasonCode != MqttAuthenticateReasonCode.RE_AUTHENTICATE.value()
+                || !MqttEdge.AUTH_METHOD.equals(stringProperty(props, MqttProperties.AUTHENTICATION_METHOD))) {
             c.disconnect(MqttDisconnectReasonCode.PROTOCOL_ERROR, "bad_auth_packet");
             return;
         }
-        byte[] token = m.authenticationData() == null ? null : m.authenticationData().getBytes();
+        byte[] token = binaryProperty(props, MqttProperties.AUTHENTICATION_DATA);
         renew(token, () -> {
             MqttProperties p = new MqttProperties();
             p.add(new MqttProperties.StringProperty(MqttProperties.AUTHENTICATION_METHOD, MqttEdge.AUTH_METHOD));
-            c.endpoint.authenticationExchange(MqttAuthenticationExchangeMessage.create(MqttAuthenticateReasonCode.SUCCESS, p));
+            c.endpoint.authenticationExchange(MqttAuthenticateReasonCode.SUCCESS.value(), p);
         });
     }
 
@@ -298,12 +297,10 @@ final class MqttAuthentication {
     }
 
     private void scheduleExpiry() {
-        if (expiryTimer >= 0) {
-            c.edge.vertx.cancelTimer(expiryTimer);
-        }
+        cancelExpiry();
         long millis = Duration.between(c.edge.clock.instant(), c.session.expiresAt()).toMillis();
-        expiryTimer = c.edge.vertx.setTimer(Math.max(1, millis), id -> {
-            expiryTimer = -1;
+        expiryTimer = c.eventLoop.schedule(() -> {
+            expiryTimer = null;
             if (c.closed) {
                 return;
             }
@@ -313,19 +310,20 @@ final class MqttAuthentication {
             } else {
                 scheduleExpiry();
             }
-        });
+        }, Math.max(1, millis), TimeUnit.MILLISECONDS);
     }
 
     /** The connection closed: the expiry timer has nothing left to end. */
     void cancelExpiry() {
-        if (expiryTimer >= 0) {
-            c.edge.vertx.cancelTimer(expiryTimer);
+        if (expiryTimer != null) {
+            expiryTimer.cancel(false);
+            expiryTimer = null;
         }
     }
 
     /** Called on any thread by revocation events: re-checks on this connection's event loop. */
     void recheckRevocation() {
-        c.context.runOnContext(v -> {
+        c.executor.execute(() -> {
             if (c.closed || c.closing || c.session == null) {
                 return;
             }
@@ -338,11 +336,9 @@ final class MqttAuthentication {
         });
     }
 
+    /** The CONNECT password as sent: raw bytes (a JWT, a base64url CWT or a raw CWT), with or without a user name. */
     private byte[] passwordBytes() {
-        if (c.endpoint.auth() == null || c.endpoint.auth().getPassword() == null) {
-            return null;
-        }
-        return c.endpoint.auth().getPassword().getBytes(StandardCharsets.UTF_8);
+        return c.endpoint.password();
     }
 
     /** Size and shape checks done before the pipeline sees anything. */
@@ -368,7 +364,8 @@ final class MqttAuthentication {
             return new Certificate[0];
         }
         try {
-            Certificate[] chain = c.endpoint.sslSession().getPeerCertificates();
+            javax.net.ssl.SSLSession tls = c.endpoint.sslSession();
+            Certificate[] chain = tls == null ? null : tls.getPeerCertificates();
             return chain == null ? new Certificate[0] : chain;
         } catch (SSLPeerUnverifiedException e) {
             return new Certificate[0];
@@ -387,19 +384,9 @@ final class MqttAuthentication {
         }
     }
 
-    /** The peer's address: Netty's cached one where we can reach the channel (no copy per session). */
+    /** The peer's address: Netty's cached one (no copy per session). */
     private InetSocketAddress remoteAddress() {
-        if (c.writer != null && c.writer.channelHandlerContext().channel().remoteAddress() instanceof InetSocketAddress a) {
-            return a;
-        }
-        return inet(c.endpoint.remoteAddress());
-    }
-
-    private static InetSocketAddress inet(SocketAddress address) {
-        if (address == null || address.hostAddress() == null) {
-            return null;
-        }
-        return new InetSocketAddress(address.hostAddress(), address.port());
+        return c.endpoint.remoteAddress();
     }
 
     private static RejectionReason reasonOf(Throwable err) {

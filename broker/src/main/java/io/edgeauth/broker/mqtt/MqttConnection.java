@@ -5,49 +5,39 @@ import io.edgeauth.broker.auth.Protocol;
 import io.edgeauth.broker.auth.TransportFacts;
 import io.edgeauth.broker.policy.RateLimiter;
 import io.edgeauth.broker.policy.TopicAcl;
+import io.edgeauth.broker.mqtt.wire.MqttChannel;
+import io.edgeauth.broker.mqtt.wire.Publish;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.mqtt.MqttFixedHeader;
-import io.netty.handler.codec.mqtt.MqttMessageFactory;
-import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
-import io.netty.handler.codec.mqtt.MqttQoS;
-import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
-import io.vertx.core.Context;
-import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.internal.net.NetSocketInternal;
-import io.vertx.core.net.NetSocket;
-import io.vertx.mqtt.MqttEndpoint;
+import io.netty.handler.codec.mqtt.MqttTopicSubscription;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One MQTT connection: the state its parts share and its life from CONNECT to close. The parts, one
  * responsibility each: {@link MqttAuthentication} (CONNECT, CONNACK, renewal, expiry, revocation),
  * {@link MqttSessionBinding} (the session store: resume, takeover, session slots, wills),
  * {@link MqttInbound} (PUBLISH, SUBSCRIBE, UNSUBSCRIBE from the client) and {@link MqttDelivery} (deliveries
- * to the client and flow control). Every handler runs on the connection's event loop ({@code context}); the
+ * to the client and flow control). Every handler runs on the connection's event loop ({@code eventLoop}); the
  * authentication pipeline completes anywhere and is brought back onto it, so nothing here blocks and no state
  * needs locking except the shared {@link MqttSessionState} owner hand-over.
  */
 final class MqttConnection {
-    private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
     static final long DISCONNECT_GRACE_MILLIS = 500;
 
     final MqttEdge edge;
-    final MqttEndpoint endpoint;
+    /** The connection on the wire: what the CONNECT said, and the packets to send. */
+    final MqttChannel endpoint;
     final Protocol protocol;
-    final Context context;
-    final Executor executor;
-    final NetSocket socket;
-    /** The same socket when it takes Netty messages (TCP, TLS): deliveries are written there directly. */
-    final NetSocketInternal writer;
+    /** The channel's event loop, where everything of this connection runs. */
     final EventLoop eventLoop;
+    final Executor executor;
     final boolean v5;
     final MqttSettings.Limits limits;
     final MqttAuthentication auth;
@@ -75,18 +65,12 @@ final class MqttConnection {
     String slotKey;
     AtomicInteger sessionGauge;
 
-    MqttConnection(MqttEdge edge, MqttEndpoint endpoint, Protocol protocol, Context context) {
+    MqttConnection(MqttEdge edge, MqttChannel endpoint, Protocol protocol) {
         this.edge = edge;
         this.endpoint = endpoint;
         this.protocol = protocol;
-        this.context = context;
-        this.executor = task -> context.runOnContext(v -> task.run());
-        this.socket = EndpointInternals.socket(endpoint);
-        this.writer = socket instanceof NetSocketInternal internal ? internal : null;
-        if (writer != null) {
-            AuthReasonGuard.install(writer.channelHandlerContext().pipeline());
-        }
-        this.eventLoop = context instanceof ContextInternal internal ? internal.nettyEventLoop() : null;
+        this.eventLoop = endpoint.eventLoop();
+        this.executor = eventLoop;
         this.v5 = endpoint.protocolVersion() >= MqttReasons.MQTT_5;
         this.limits = edge.settings.limits();
         this.auth = new MqttAuthentication(this);
@@ -105,24 +89,56 @@ final class MqttConnection {
         auth.recheckRevocation();
     }
 
-    /** The packet handlers of an accepted connection. */
-    void installHandlers() {
-        endpoint.publishHandler(inbound::onPublish);
-        endpoint.subscribeHandler(inbound::onSubscribe);
-        endpoint.unsubscribeHandler(inbound::onUnsubscribe);
-        endpoint.publishAcknowledgeHandler(delivery::onPuback);
-        endpoint.publishReleaseHandler(endpoint::publishComplete);
-        endpoint.publishReceivedHandler(endpoint::publishRelease); // a client answering QoS 2 (we send QoS <= 1)
-        endpoint.authenticationExchangeHandler(auth::onAuth);
-        endpoint.disconnectMessageHandler(m -> {
-            disconnectWithWill = m.code() == MqttDisconnectReasonCode.WITH_WILL_MESSAGE;
-            normalDisconnect = true;
-        });
-        endpoint.disconnectHandler(v -> normalDisconnect = true);
+    /** The packet handlers of an accepted connection (PINGREQ, PUBREL and a client's PUBREC the wire answers). */
+    MqttChannel.Handler packets() {
+        return new MqttChannel.Handler() {
+            @Override
+            public void onPublish(Publish m) {
+                inbound.onPublish(m);
+            }
+
+            @Override
+            public void onSubscribe(int messageId, List<MqttTopicSubscription> subscriptions) {
+                inbound.onSubscribe(messageId, subscriptions);
+            }
+
+            @Override
+            public void onUnsubscribe(int messageId, List<String> topics) {
+                inbound.onUnsubscribe(messageId, topics);
+            }
+
+            @Override
+            public void onPuback(int messageId) {
+                delivery.onPuback(messageId);
+            }
+
+            @Override
+            public void onAuth(byte reasonCode, MqttProperties properties) {
+                auth.onAuth(reasonCode, properties);
+            }
+
+            @Override
+            public void onDisconnect(byte reasonCode) {
+                disconnectWithWill = reasonCode == MqttDisconnectReasonCode.WITH_WILL_MESSAGE.value();
+                normalDisconnect = true;
+            }
+
+            @Override
+            public void onWritable() {
+                if (state != null) {
+                    state.queue.wakeUp();
+                }
+            }
+
+            @Override
+            public void onClose() {
+                MqttConnection.this.onClose();
+            }
+        };
     }
 
     void shutdown() {
-        context.runOnContext(v -> disconnect(MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, "shutdown"));
+        executor.execute(() -> disconnect(MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, "shutdown"));
     }
 
     /** Another connection took this session over; what becomes of the will is decided when this one closes. */
@@ -140,32 +156,22 @@ final class MqttConnection {
             return;
         }
         closing = true;
-        if (v5 && endpoint.isConnected()) {
+        if (v5 && accepted && endpoint.isOpen()) {
             MqttProperties p = new MqttProperties();
             p.add(new MqttProperties.StringProperty(MqttProperties.REASON_STRING, reason));
-            if (socket instanceof NetSocketInternal internal) {
-                internal.writeMessage(MqttMessageFactory.newMessage(
-                        new MqttFixedHeader(MqttMessageType.DISCONNECT, false, MqttQoS.AT_MOST_ONCE, false, 0),
-                        new MqttReasonCodeAndPropertiesVariableHeader(code.value(), p), null));
-                if (delivery.paused()) {
-                    socket.resume();
-                }
-                edge.vertx.setTimer(DISCONNECT_GRACE_MILLIS, id -> closeNow());
-                return;
+            endpoint.disconnect(code.value(), p);
+            if (delivery.paused()) {
+                endpoint.pauseReading(false);
             }
-            endpoint.disconnect(code, p); // writes and closes at once
+            eventLoop.schedule(this::closeNow, DISCONNECT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            return;
         }
         closeNow();
     }
 
     private void closeNow() {
-        if (closed) {
-            return;
-        }
-        try {
+        if (!closed) {
             endpoint.close();
-        } catch (IllegalArgumentException | IllegalStateException alreadyClosed) {
-            LOG.trace("endpoint {} already closed", clientId);
         }
     }
 

@@ -4,19 +4,18 @@ import io.edgeauth.broker.router.RoutedMessage;
 import io.edgeauth.broker.router.Subscriber;
 import io.edgeauth.broker.router.SubscriberQueue;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.mqtt.MqttFixedHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
 import io.netty.handler.codec.mqtt.MqttQoS;
-import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Delivery and flow control of one {@link MqttConnection}: writes the session queue's deliveries to the
@@ -30,10 +29,7 @@ final class MqttDelivery {
     private boolean paused;
     private int pauseGeneration;
     private int pendingWritable;
-    private long pauseTimer = -1;
-    /** A flush of batched deliveries is queued on the event loop (see {@code Sink.writeBatched}). */
-    private boolean flushPending;
-    private final Runnable flushTask = this::flushDeliveries;
+    private ScheduledFuture<?> pauseTimer;
 
     MqttDelivery(MqttConnection c) {
         this.c = c;
@@ -41,23 +37,7 @@ final class MqttDelivery {
 
     /** Starts delivering the session's queue to this connection, at most {@code window} unacknowledged. */
     void attach(int window) {
-        c.state.queue.attach(new Sink(), c.executor, window);
-        if (c.socket != null) {
-            c.socket.drainHandler(v -> c.state.queue.wakeUp());
-        }
-        if (c.writer != null) {
-            // deliveries are written to the channel directly (writeBatched), past Vert.x's write queue, whose
-            // drain handler therefore never fires: resume on the channel's own writability instead
-            c.writer.channelHandlerContext().pipeline().addFirst(new ChannelInboundHandlerAdapter() {
-                @Override
-                public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-                    if (ctx.channel().isWritable() && c.state != null) {
-                        c.state.queue.wakeUp();
-                    }
-                    ctx.fireChannelWritabilityChanged();
-                }
-            });
-        }
+        c.state.queue.attach(new Sink(), c.executor, window); // the channel's writability wakes it up (MqttConnection)
     }
 
     /** Whether reading from this client is paused for congested subscribers. */
@@ -67,16 +47,14 @@ final class MqttDelivery {
 
     /** The connection closed: no resume is due any more. */
     void close() {
-        if (pauseTimer >= 0) {
-            c.edge.vertx.cancelTimer(pauseTimer);
+        if (pauseTimer != null) {
+            pauseTimer.cancel(false);
+            pauseTimer = null;
         }
     }
 
     /** Pauses reading from this publisher until every congested subscriber drained (or the timeout). */
     void backpressure(List<Subscriber> congested) {
-        if (c.socket == null) {
-            return;
-        }
         List<Subscriber> others = new ArrayList<>(congested);
         others.remove(c.state.queue); // never wait on ourselves: our own acks arrive on this socket
         if (others.isEmpty()) {
@@ -86,14 +64,15 @@ final class MqttDelivery {
             paused = true;
             pauseGeneration++;
             pendingWritable = 0;
-            c.socket.pause();
+            c.endpoint.pauseReading(true);
             c.edge.metrics.paused();
-            pauseTimer = c.edge.vertx.setTimer(c.edge.settings.backpressureTimeout().toMillis(), id -> resumeReading());
+            pauseTimer = c.eventLoop.schedule(this::resumeReading, c.edge.settings.backpressureTimeout().toMillis(),
+                    TimeUnit.MILLISECONDS);
         }
         int generation = pauseGeneration;
         for (Subscriber s : others) {
             pendingWritable++;
-            s.whenWritable(() -> c.context.runOnContext(v -> {
+            s.whenWritable(() -> c.executor.execute(() -> {
                 if (generation == pauseGeneration && --pendingWritable <= 0) {
                     resumeReading();
                 }
@@ -107,12 +86,9 @@ final class MqttDelivery {
         }
         paused = false;
         pauseGeneration++;
-        if (pauseTimer >= 0) {
-            c.edge.vertx.cancelTimer(pauseTimer);
-            pauseTimer = -1;
-        }
+        close();
         if (!c.closed) {
-            c.socket.resume();
+            c.endpoint.pauseReading(false);
         }
     }
 
@@ -128,62 +104,28 @@ final class MqttDelivery {
                 outgoing.put(id, d);
             }
             RoutedMessage m = d.message();
-            MqttQoS qos = MqttQoS.valueOf(d.qos());
-            if (c.writer != null && c.endpoint.isConnected()) {
-                // what endpoint.publish writes, without its two payload copies (Buffer -> byte[] -> ByteBuf):
-                // the payload is immutable and shared, so it is wrapped; the encoder copies it once into the frame
-                MqttPublishMessage frame = new MqttPublishMessage(
-                        new MqttFixedHeader(MqttMessageType.PUBLISH, d.duplicate(), qos, m.retain(), 0),
-                        new MqttPublishVariableHeader(m.topic(), id, outgoingProperties(m)),
-                        Unpooled.wrappedBuffer(m.payload()));
-                if (c.eventLoop != null && c.eventLoop.inEventLoop()) {
-                    writeBatched(frame);
-                } else {
-                    c.writer.writeMessage(frame);
-                }
-            } else {
-                c.endpoint.publish(m.topic(), Buffer.buffer(m.payload()), qos, d.duplicate(), m.retain(), id,
-                        outgoingProperties(m));
-            }
+            // the payload is immutable and shared, so it is wrapped, not copied; the encoder copies it once into
+            // the frame. On the event loop the write is flushed once per batch (MqttChannel#send)
+            c.endpoint.send(new MqttPublishMessage(
+                    new MqttFixedHeader(MqttMessageType.PUBLISH, d.duplicate(), MqttQoS.valueOf(d.qos()), m.retain(), 0),
+                    new MqttPublishVariableHeader(m.topic(), id, outgoingProperties(m)),
+                    Unpooled.wrappedBuffer(m.payload())));
             c.edge.metrics.out();
         }
 
         /**
-         * Writes without flushing and flushes once after the current event-loop task: Vert.x flushes every
-         * write made outside a read of this socket, which cost one write(2) per delivered message; a
-         * drain now leaves in one gathering write. Netty keeps the order with any other write.
-         */
-        private void writeBatched(Object frame) {
-            ChannelHandlerContext ctx = c.writer.channelHandlerContext();
-            ctx.write(frame, ctx.voidPromise());
-            if (!flushPending) {
-                flushPending = true;
-                c.eventLoop.execute(flushTask);
-            }
-        }
-
-        /**
-         * The channel's own writability (its outbound bytes under the high-water mark), not only Vert.x's
-         * write queue: deliveries bypass that queue, so it alone never fills and a subscriber that stops
-         * reading would grow the channel's outbound buffer without bound.
+         * The channel's writability (its outbound bytes under the high-water mark): a subscriber that stops
+         * reading must not grow the channel's outbound buffer without bound.
          */
         @Override
         public boolean ready() {
-            if (c.writer != null && !c.writer.channelHandlerContext().channel().isWritable()) {
-                return false;
-            }
-            return c.socket == null || !c.socket.writeQueueFull();
+            return c.endpoint.isWritable();
         }
 
         @Override
         public boolean onExecutorThread() {
-            return c.eventLoop != null && c.eventLoop.inEventLoop();
+            return c.eventLoop.inEventLoop();
         }
-    }
-
-    private void flushDeliveries() {
-        flushPending = false;
-        c.writer.channelHandlerContext().flush();
     }
 
     private int nextPacketId() {
@@ -197,7 +139,7 @@ final class MqttDelivery {
         throw new IllegalStateException("no free packet id"); // impossible: the inflight window is <= 65535
     }
 
-    void onPuback(Integer packetId) {
+    void onPuback(int packetId) {
         SubscriberQueue.Delivery d = outgoing.remove(packetId);
         if (d != null) {
             c.state.queue.acknowledged(d);

@@ -17,11 +17,12 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.edgeauth.broker.tls.TlsMaterial;
 import io.edgeauth.broker.tls.TlsMaterialException;
-import io.vertx.core.net.KeyCertOptions;
-import io.vertx.core.net.OpenSSLEngineOptions;
-import io.vertx.core.net.TrustOptions;
-import io.vertx.mqtt.MqttServer;
-import io.vertx.mqtt.MqttServerOptions;
+import io.edgeauth.broker.mqtt.wire.MqttListeners;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.SSLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,12 +35,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The MQTT edge: Vert.x MQTT listeners (TCP, TLS/mTLS, WebSocket) for MQTT 3.1.1 and 5 in front of
- * the {@link AuthPipeline} and the {@link TopicRouter}.
+ * The MQTT edge: listeners on Netty's MQTT codec ({@link MqttListeners}: TCP, TLS/mTLS, WebSocket) for MQTT 3.1.1
+ * and 5 in front of the {@link AuthPipeline} and the {@link TopicRouter}.
  *
- * <p>CONNECT carries the token as the password (JWT ASCII; a CWT base64url-encoded, because
- * vertx-mqtt 5.0.7 decodes the password as UTF-8 and would corrupt raw binary), or, for MQTT 5, as
- * authentication data with authentication method {@value #AUTH_METHOD} (raw CWT bytes fine). Such a
+ * <p>CONNECT carries the token as the password, taken as raw bytes (a JWT; a CWT raw or base64url-encoded;
+ * MQTT 5 needs no user name with it, MQTT 3.1.1 does, §3.1.2.9), or, for MQTT 5, as
+ * authentication data with authentication method {@value #AUTH_METHOD}. Such a
  * client can later send an AUTH packet (reason 0x19 re-authenticate) with a fresh token to extend the
  * session; clients without enhanced authentication (MQTT 3.1.1) publish the fresh token to
  * {@value #RENEW_TOPIC} instead. A session is closed when its token expires (MQTT 5 DISCONNECT 0xA0
@@ -72,9 +73,10 @@ public final class MqttEdge {
     /** Live sessions per tenant + principal, bounded by {@link MqttSettings#maxSessionsPerPrincipal()}. */
     private final ConcurrentHashMap<String, Integer> sessionsPerPrincipal = new ConcurrentHashMap<>();
     private final RevocationEvents revocationEvents;
-    private final List<MqttServer> servers = new ArrayList<>();
+    /** The listeners and their event loops while started; null otherwise. */
+    private MqttListeners wire;
     private AutoCloseable revocationSubscription;
-    /** Servers per listening port: one per core, the event loops Vert.x runs by default (2 x cores) halved. */
+    /** The edge's event loops: one per core, half of what Vert.x runs by default (2 x cores). */
     private static final int EVENT_LOOPS = Math.max(1, Runtime.getRuntime().availableProcessors());
     /** Null until {@link #geoPolicy} is called: an edge without one refuses to start (fail closed). */
     volatile PublishGate publishGate;
@@ -180,16 +182,23 @@ public final class MqttEdge {
                 c.recheckRevocation();
             }
         });
+        SslContext tls;
+        try {
+            tls = tlsMaterial == null ? null : serverTls();
+        } catch (SSLException e) {
+            return Future.failedFuture(new TlsMaterialException("mqtt: TLS context: " + e.getMessage()));
+        }
+        wire = new MqttListeners(EVENT_LOOPS);
         List<Future<?>> binds = new ArrayList<>();
         if (settings.port() >= 0) {
-            binds.add(listenOnEveryLoop(settings.port(), false, Protocol.MQTT).onSuccess(p -> port = p));
+            binds.add(listen(settings.port(), null, false, Protocol.MQTT).onSuccess(p -> port = p));
         }
         if (settings.tlsPort() >= 0) {
-            binds.add(listenOnEveryLoop(settings.tlsPort(), true, Protocol.MQTT).onSuccess(p -> tlsPort = p));
+            binds.add(listen(settings.tlsPort(), tls, false, Protocol.MQTT).onSuccess(p -> tlsPort = p));
         }
         if (settings.webSocketPort() >= 0) {
-            binds.add(listen(options(settings.webSocketPort(), settings.webSocketTls(), true), Protocol.MQTT_WS)
-                    .onSuccess(s -> webSocketPort = s.actualPort()));
+            binds.add(listen(settings.webSocketPort(), settings.webSocketTls() ? tls : null, true, Protocol.MQTT_WS)
+                    .onSuccess(p -> webSocketPort = p));
         }
         return Future.all(binds).<Void>mapEmpty()
                 .onSuccess(v -> LOG.info("MQTT edge listening: tcp={} tls={} ws={}", port, tlsPort, webSocketPort))
@@ -206,15 +215,17 @@ public final class MqttEdge {
             }
             revocationSubscription = null;
         }
-        List<Future<?>> closes = new ArrayList<>();
-        for (MqttServer s : servers) {
-            closes.add(s.close());
-        }
-        servers.clear();
+        MqttListeners stopping = wire;
+        wire = null;
         for (MqttConnection c : live) {
             c.shutdown();
         }
-        return Future.join(closes).mapEmpty();
+        if (stopping == null) {
+            return Future.succeededFuture();
+        }
+        // the loops end once the connections had their DISCONNECT grace (MqttConnection#disconnect)
+        CompletableFuture<Void> closed = stopping.close(MqttConnection.DISCONNECT_GRACE_MILLIS);
+        return Future.fromCompletionStage(closed);
     }
 
     /** True once started with TLS material (a TLS or secure WebSocket listener). */
@@ -280,72 +291,26 @@ public final class MqttEdge {
         return live.size();
     }
 
+    private Future<Integer> listen(int bindPort, SslContext tls, boolean webSocket, Protocol protocol) {
+        MqttListeners.Listener l = new MqttListeners.Listener(settings.host(), bindPort, tls, webSocket,
+                settings.limits().maxPacketSize(), Math.max(1, settings.connectTimeout().toMillis()),
+                MqttReasons.CONNECT_REFUSALS, channel -> new MqttConnection(this, channel, protocol).start());
+        return Future.fromCompletionStage(wire.listen(l));
+    }
+
     /**
-     * One server per event loop on the same port (Vert.x spreads accepted connections over them), so
-     * the edge uses every core rather than the one loop a single server runs on.
+     * The TLS listeners' context: TLS 1.3 and 1.2 only, AEAD suites with forward secrecy only (no CBC, no SHA-1
+     * MACs, no static RSA); the key and trust managers read the current material on each handshake, so a reload
+     * needs no new context.
      */
-    private Future<Integer> listenOnEveryLoop(int bindPort, boolean tls, Protocol protocol) {
-        return listen(options(bindPort, tls, false), protocol).compose(first -> {
-            int actual = first.actualPort();
-            List<Future<?>> more = new ArrayList<>();
-            // Vert.x shares one bound socket among listen requests for the same fixed port; an ephemeral
-            // port (0, tests) cannot be shared that way, so it gets one server
-            for (int i = 1; i < EVENT_LOOPS && bindPort != 0; i++) {
-                more.add(listenOnNewLoop(options(bindPort, tls, false), protocol));
-            }
-            return Future.all(more).map(actual);
-        });
-    }
-
-    /** Listens from a fresh event-loop context, so the server's connections run on another loop. */
-    private Future<MqttServer> listenOnNewLoop(MqttServerOptions options, Protocol protocol) {
-        io.vertx.core.Promise<MqttServer> promise = io.vertx.core.Promise.promise();
-        ((io.vertx.core.internal.VertxInternal) vertx).createEventLoopContext()
-                .runOnContext(v -> listen(options, protocol).onComplete(promise));
-        return promise.future();
-    }
-
-    private Future<MqttServer> listen(MqttServerOptions options, Protocol protocol) {
-        MqttServer server = MqttServer.create(vertx, options);
-        servers.add(server);
-        server.endpointHandler(endpoint -> new MqttConnection(this, endpoint, protocol, vertx.getOrCreateContext()).start());
-        server.exceptionHandler(t -> LOG.debug("mqtt connection error: {}", t.toString()));
-        return server.listen();
-    }
-
-    private MqttServerOptions options(int bindPort, boolean tls, boolean webSocket) {
-        MqttSettings.Limits limits = settings.limits();
-        MqttServerOptions o = new MqttServerOptions()
-                .setHost(settings.host())
-                .setPort(bindPort)
-                .setMaxMessageSize(limits.maxPacketSize())
-                .setMaxClientIdLength(65535) // checked by the edge for a clear reason code
-                .setAutoClientId(false)
-                .setTimeoutOnConnect((int) Math.max(1, settings.connectTimeout().toSeconds()));
-        if (webSocket) {
-            o.setUseWebSocket(true);
-            o.setWebSocketMaxFrameSize(Math.max(limits.maxPacketSize() + 16, 65536));
-        }
-        if (tls) {
-            MqttSettings.Tls t = settings.tls();
-            // the managers read the current material on each handshake, so a reload needs no new server
-            o.setSsl(true).setKeyCertOptions(KeyCertOptions.wrap(tlsMaterial.keyManager()));
-            // TLS 1.3 and 1.2 only, AEAD suites with forward secrecy only (no CBC, no SHA-1 MACs, no static RSA)
-            o.setEnabledSecureTransportProtocols(Set.of("TLSv1.3", "TLSv1.2"));
-            AEAD_SUITES.forEach(o::addEnabledCipherSuite);
-            if (tlsMaterial.trustManager() != null) {
-                o.setTrustOptions(TrustOptions.wrap(tlsMaterial.trustManager()));
-            }
-            o.setClientAuth(switch (t.clientAuth()) {
-                case NONE -> io.vertx.core.http.ClientAuth.NONE;
-                case REQUEST -> io.vertx.core.http.ClientAuth.REQUEST;
-                case REQUIRED -> io.vertx.core.http.ClientAuth.REQUIRED;
-            });
-            if (OPENSSL) {
-                o.setSslEngineOptions(new OpenSSLEngineOptions());
-            }
-        }
-        return o;
+    private SslContext serverTls() throws SSLException {
+        ClientAuth clientAuth = switch (settings.tls().clientAuth()) {
+            case NONE -> ClientAuth.NONE;
+            case REQUEST -> ClientAuth.OPTIONAL;
+            case REQUIRED -> ClientAuth.REQUIRE;
+        };
+        return MqttListeners.serverTls(tlsMaterial.keyManager(), tlsMaterial.trustManager(), clientAuth, OPENSSL,
+                List.of("TLSv1.3", "TLSv1.2"), AEAD_SUITES);
     }
 
     /**
@@ -369,7 +334,7 @@ public final class MqttEdge {
         }
         boolean available;
         try {
-            available = OpenSSLEngineOptions.isAvailable();
+            available = OpenSsl.isAvailable();
         } catch (LinkageError e) {
             available = false;
         }

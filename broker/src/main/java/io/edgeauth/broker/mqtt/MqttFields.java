@@ -15,8 +15,9 @@ final class MqttFields {
     }
 
     /**
-     * A password without dots that is valid base64url is a CWT sent as text (vertx-mqtt decodes
-     * passwords as UTF-8, so binary cannot pass through it intact): decode it to the raw CWT.
+     * A password without dots that is valid base64url is a CWT sent as text (what {@code /oauth/token} returns):
+     * decode it to the raw CWT. A raw CWT (binary COSE, which never reads as base64url: it starts with a CBOR tag
+     * or array byte) and a JWT pass unchanged.
      */
     static byte[] normalize(byte[] token) {
         for (byte b : token) {

@@ -15,13 +15,10 @@ import io.edgeauth.broker.router.SharedFilter;
 import io.edgeauth.broker.router.Subscription;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
-import io.vertx.mqtt.MqttTopicSubscription;
-import io.vertx.mqtt.messages.MqttPublishMessage;
-import io.vertx.mqtt.messages.MqttSubscribeMessage;
-import io.vertx.mqtt.messages.MqttUnsubscribeMessage;
+import io.edgeauth.broker.mqtt.wire.Publish;
+import io.netty.handler.codec.mqtt.MqttTopicSubscription;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
-import io.vertx.mqtt.messages.codes.MqttPubRecReasonCode;
 import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,7 +45,7 @@ final class MqttInbound {
         this.c = c;
     }
 
-    void onPublish(MqttPublishMessage m) {
+    void onPublish(Publish m) {
         if (c.closing) {
             return;
         }
@@ -60,7 +57,7 @@ final class MqttInbound {
         }
         String topic = m.topicName();
         if (MqttEdge.RENEW_TOPIC.equals(topic)) {
-            c.auth.renew(m.payload().getBytes(), () -> c.acks.sendInOrder(() -> acknowledge(m)));
+            c.auth.renew(m.payload(), () -> c.acks.sendInOrder(() -> acknowledge(m)));
             return;
         }
         if (!topic.equals(lastValidTopic)) { // a device publishes to few topics: validate each new one once
@@ -75,7 +72,7 @@ final class MqttInbound {
         }
         List<RoutedMessage.UserProperty> properties = userProperties(m.properties());
         String location = userProperty(properties, "geo");
-        byte[] payload = m.payload().getBytes();
+        byte[] payload = m.payload();
         PublishGate.Refusal refusal = c.edge.publishGate.check(c.acl, c.limiter, c.session.token().geo(), topic,
                 payload.length, location, c.session.tenant(),
                 c.session.kind() == PrincipalKind.DEVICE ? c.session.principal() : null, payload,
@@ -100,7 +97,7 @@ final class MqttInbound {
     }
 
     /** Answers a {@link PublishGate} refusal (codes from {@link MqttReasons}), and disconnects sustained rate abuse. */
-    private void refused(MqttPublishMessage m, PublishGate.Refusal refusal) {
+    private void refused(Publish m, PublishGate.Refusal refusal) {
         if (refusal.reason() == RejectionReason.RATE_LIMITED) {
             if (abusive()) {
                 c.edge.metrics.drop("rate_limited");
@@ -129,13 +126,13 @@ final class MqttInbound {
         return ++refusedInWindow >= rule.maxRefused(); // accepted messages in between (refills) do not reset it
     }
 
-    private void acknowledge(MqttPublishMessage m) {
+    private void acknowledge(Publish m) {
         if (c.closed) {
             return; // an acknowledgement that waited for the journal outlived its connection
         }
         switch (m.qosLevel()) {
-            case AT_LEAST_ONCE -> c.endpoint.publishAcknowledge(m.messageId());
-            case EXACTLY_ONCE -> c.endpoint.publishReceived(m.messageId()); // PUBCOMP on PUBREL; routed once, at-least-once
+            case AT_LEAST_ONCE -> c.endpoint.publishAcknowledge(m.messageId(), (byte) 0, MqttProperties.NO_PROPERTIES);
+            case EXACTLY_ONCE -> c.endpoint.publishReceived(m.messageId(), (byte) 0, MqttProperties.NO_PROPERTIES); // PUBCOMP on PUBREL; routed once, at-least-once
             default -> { }
         }
     }
@@ -144,7 +141,7 @@ final class MqttInbound {
      * Another node's inbox could not take the message (Redis out): MQTT 5 answers the server-error PUBACK,
      * MQTT 3.1.1 has no negative PUBACK, so the connection ends unacknowledged and the client sends it again.
      */
-    private void handoffFailed(MqttPublishMessage m) {
+    private void handoffFailed(Publish m) {
         c.edge.metrics.drop("cross_node_handoff");
         if (c.v5) {
             sendRefusal(m, MqttReasons.puback(RefusalCategory.SERVER_ERROR));
@@ -153,7 +150,7 @@ final class MqttInbound {
         }
     }
 
-    private void refusePublish(MqttPublishMessage m, MqttPubAckReasonCode code, String reason) {
+    private void refusePublish(Publish m, MqttPubAckReasonCode code, String reason) {
         c.edge.metrics.drop(reason);
         DROPS.debug("publish from {} to {} refused: {}", c.clientId, m.topicName(), reason);
         if (c.acks != null) { // in the order of the PUBLISH packets, behind acknowledgements that wait for the journal
@@ -163,34 +160,26 @@ final class MqttInbound {
         }
     }
 
-    private void sendRefusal(MqttPublishMessage m, MqttPubAckReasonCode code) {
+    private void sendRefusal(Publish m, MqttPubAckReasonCode code) {
         if (c.closed) {
             return;
         }
+        byte reason = c.v5 ? code.value() : 0; // MQTT 3.1.1 has no negative PUBACK or PUBREC
         if (m.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
-            if (c.v5) {
-                c.endpoint.publishAcknowledge(m.messageId(), code, MqttProperties.NO_PROPERTIES);
-            } else {
-                c.endpoint.publishAcknowledge(m.messageId());
-            }
+            c.endpoint.publishAcknowledge(m.messageId(), reason, MqttProperties.NO_PROPERTIES);
         } else if (m.qosLevel() == MqttQoS.EXACTLY_ONCE) {
-            if (c.v5) {
-                c.endpoint.publishReceived(m.messageId(), MqttPubRecReasonCode.valueOf(code.value()),
-                        MqttProperties.NO_PROPERTIES);
-            } else {
-                c.endpoint.publishReceived(m.messageId());
-            }
+            c.endpoint.publishReceived(m.messageId(), reason, MqttProperties.NO_PROPERTIES);
         }
     }
 
-    void onSubscribe(MqttSubscribeMessage m) {
+    void onSubscribe(int messageId, List<MqttTopicSubscription> subscriptions) {
         if (c.closing) {
             return;
         }
         List<MqttSubAckReasonCode> codes = new ArrayList<>();
         List<MqttQoS> v3codes = new ArrayList<>();
         int added = 0;
-        for (MqttTopicSubscription ts : m.topicSubscriptions()) {
+        for (MqttTopicSubscription ts : subscriptions) {
             MqttSubAckReasonCode code = subscribe(ts.topicName(), ts.qualityOfService().value(), added);
             if ((code == MqttSubAckReasonCode.GRANTED_QOS0 || code == MqttSubAckReasonCode.GRANTED_QOS1)
                     && !c.state.subscriptions.containsKey(ts.topicName())) {
@@ -203,15 +192,15 @@ final class MqttInbound {
                 default -> MqttQoS.FAILURE;
             });
         }
-        if (c.v5) {
-            c.endpoint.subscribeAcknowledge(m.messageId(), codes, MqttProperties.NO_PROPERTIES);
-        } else {
-            c.endpoint.subscribeAcknowledge(m.messageId(), v3codes);
+        int[] answer = new int[codes.size()];
+        for (int i = 0; i < answer.length; i++) {
+            answer[i] = c.v5 ? codes.get(i).value() & 0xFF : v3codes.get(i).value();
         }
+        c.endpoint.subscribeAcknowledge(messageId, answer, MqttProperties.NO_PROPERTIES);
         for (int i = 0; i < codes.size(); i++) { // retained messages only after the SUBACK
             MqttSubAckReasonCode code = codes.get(i);
             if (code == MqttSubAckReasonCode.GRANTED_QOS0 || code == MqttSubAckReasonCode.GRANTED_QOS1) {
-                String filter = m.topicSubscriptions().get(i).topicName();
+                String filter = subscriptions.get(i).topicName();
                 Subscription sub = c.edge.router.subscribe(c.session.tenant(), filter, code.value(), c.state.queue);
                 Subscription previous = c.state.subscriptions.put(filter, sub);
                 if (previous != null && previous.qos() != sub.qos()) {
@@ -244,18 +233,20 @@ final class MqttInbound {
         return Math.min(qos, 1) == 0 ? MqttSubAckReasonCode.GRANTED_QOS0 : MqttSubAckReasonCode.GRANTED_QOS1;
     }
 
-    void onUnsubscribe(MqttUnsubscribeMessage m) {
+    void onUnsubscribe(int messageId, List<String> topics) {
         if (c.closing) {
             return;
         }
-        for (String filter : m.topics()) {
-            Subscription sub = c.state.subscriptions.remove(filter);
+        boolean[] existed = new boolean[topics.size()];
+        for (int i = 0; i < existed.length; i++) {
+            Subscription sub = c.state.subscriptions.remove(topics.get(i));
             if (sub != null) {
                 c.edge.router.unsubscribe(sub);
+                existed[i] = true;
             }
         }
         c.edge.persistence.subscriptionsChanged(c.state);
-        c.endpoint.unsubscribeAcknowledge(m.messageId());
+        c.endpoint.unsubscribeAcknowledge(messageId, existed);
     }
 
     String topicError(String topic, boolean filter) {

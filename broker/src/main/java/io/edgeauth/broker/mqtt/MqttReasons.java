@@ -1,5 +1,6 @@
 package io.edgeauth.broker.mqtt;
 
+import io.edgeauth.broker.mqtt.wire.ConnectRefusals;
 import io.edgeauth.broker.refusal.RefusalCategory;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
@@ -59,6 +60,24 @@ public final class MqttReasons {
         return protocolVersion >= MQTT_5 ? MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID
                 : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED;
     }
+
+    /** CONNACK code for a protocol name or level the codec does not know: 0x01 (the version is unknown). */
+    public static MqttConnectReturnCode unacceptableProtocolVersion() {
+        return MqttConnectReturnCode.CONNECTION_REFUSED_UNACCEPTABLE_PROTOCOL_VERSION;
+    }
+
+    /** The CONNACK codes for the CONNECTs the wire refuses by itself. */
+    static final ConnectRefusals CONNECT_REFUSALS = new ConnectRefusals() {
+        @Override
+        public MqttConnectReturnCode unacceptableProtocolVersion() {
+            return MqttReasons.unacceptableProtocolVersion();
+        }
+
+        @Override
+        public MqttConnectReturnCode badClientId(int protocolVersion) {
+            return MqttReasons.badClientId(protocolVersion);
+        }
+    };
 
     /** PUBACK code (MQTT 5) for a refused PUBLISH. */
     public static MqttPubAckReasonCode puback(RefusalCategory category) {

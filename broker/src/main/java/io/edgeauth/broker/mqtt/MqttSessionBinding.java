@@ -9,7 +9,7 @@ import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.router.RoutedMessage;
 import io.edgeauth.broker.router.SubscriberQueue;
 import io.netty.handler.codec.mqtt.MqttProperties;
-import io.vertx.mqtt.MqttWill;
+import io.edgeauth.broker.mqtt.wire.Will;
 
 /**
  * The session store side of one {@link MqttConnection}: binds an authenticated connection to its
@@ -97,7 +97,7 @@ final class MqttSessionBinding {
         }
         if (previousOwner != null) {
             MqttConnection old = previousOwner;
-            old.context.runOnContext(v -> old.takenOver());
+            old.executor.execute(old::takenOver);
         }
     }
 
@@ -121,7 +121,7 @@ final class MqttSessionBinding {
                 if (owner) {
                     delay = Math.min(willDelay, state.expirySeconds);
                     if (delay > 0) {
-                        c.edge.delayWill(state, () -> c.context.runOnContext(v -> publishWill()), delay);
+                        c.edge.delayWill(state, () -> c.executor.execute(this::publishWill), delay);
                     }
                 } else if (c.resumedElsewhere && willDelay > 0) {
                     willDue = false;
@@ -142,32 +142,32 @@ final class MqttSessionBinding {
     }
     /** The will's Will Delay Interval in seconds (MQTT 5 only; 0 when absent). */
     private long willDelaySeconds() {
-        MqttWill will = c.endpoint.will();
-        if (!c.v5 || will == null || !will.isWillFlag()) {
+        Will will = c.endpoint.will();
+        if (!c.v5 || will == null) {
             return 0;
         }
-        Integer delay = intProperty(will.getWillProperties(), MqttProperties.WILL_DELAY_INTERVAL);
+        Integer delay = intProperty(will.properties(), MqttProperties.WILL_DELAY_INTERVAL);
         return delay == null ? 0 : Integer.toUnsignedLong(delay);
     }
 
     private void publishWill() {
-        MqttWill will = c.endpoint.will();
-        if (will == null || !will.isWillFlag() || will.getWillTopic() == null) {
+        Will will = c.endpoint.will();
+        if (will == null || will.topic() == null) {
             return;
         }
-        String topic = will.getWillTopic();
+        String topic = will.topic();
         if (c.inbound.topicError(topic, false) != null || !c.acl.mayPublish(topic)
                 || c.edge.rechecks.endReason(c.session, c.edge.clock.instant()).isPresent()) { // a delayed will is checked when due
             c.edge.metrics.drop("will_refused");
             return;
         }
-        byte[] payload = will.getWillMessageBytes() == null ? new byte[0] : will.getWillMessageBytes();
+        byte[] payload = will.message() == null ? new byte[0] : will.message();
         if (!c.limiter.tryAcquire(payload.length)) {
             c.edge.metrics.drop("rate_limited");
             return;
         }
-        c.edge.router.publish(new RoutedMessage(c.session.tenant(), topic, payload, will.getWillQos(),
-                will.isWillRetain(), userProperties(will.getWillProperties()), c.session.principal()));
+        c.edge.router.publish(new RoutedMessage(c.session.tenant(), topic, payload, will.qos(),
+                will.retain(), userProperties(will.properties()), c.session.principal()));
     }
 }
 

@@ -1,5 +1,6 @@
 /**
- * The MQTT edge (MQTT 3.1.1 and 5 over TCP, TLS, mutual TLS and WebSocket) on Vert.x MQTT 5.
+ * The MQTT edge (MQTT 3.1.1 and 5 over TCP, TLS, mutual TLS and WebSocket) on Netty's MQTT codec
+ * ({@link io.edgeauth.broker.mqtt.wire}: listeners, event loops and one {@code MqttChannel} per connection).
  *
  * <p>Wiring: {@link io.edgeauth.broker.mqtt.MqttEdge} takes {@link io.edgeauth.broker.mqtt.MqttSettings} and its
  * collaborators by constructor; {@code start()} binds (port 0 = ephemeral, read {@code port()},
@@ -7,10 +8,10 @@
  *
  * <p>Behaviour worth knowing:
  * <ul>
- *   <li>Token: CONNECT password (username should be the device id: vertx-mqtt 5.0.7 ignores a password
- *       sent without a username, and decodes the password as UTF-8, so a CWT must be sent base64url-encoded;
- *       the edge decodes a dot-free base64url password to the raw CWT). MQTT 5 clients may instead use
- *       authentication method {@code edgeauth-token} with the token as authentication data (binary safe).</li>
+ *   <li>Token: CONNECT password, read as raw bytes (a JWT, a raw CWT, or a base64url CWT: the edge decodes a
+ *       dot-free base64url password to the raw CWT); the username should be the device id, and MQTT 3.1.1 needs
+ *       one with a password (§3.1.2.9), MQTT 5 does not. MQTT 5 clients may instead use authentication method
+ *       {@code edgeauth-token} with the token as authentication data.</li>
  *   <li>Renewal: MQTT 5 AUTH (reason 0x19) with method {@code edgeauth-token} and a fresh token; for MQTT 3.1.1
  *       a PUBLISH of the fresh token to {@code $auth/renew}. Same principal and tenant required, else
  *       DISCONNECT 0x87. Expiry without renewal: DISCONNECT 0xA0 (MQTT 5) or close (3.1.1).</li>
@@ -27,7 +28,8 @@
  *       when the will is published; a revoked session's will is never published.</li>
  *   <li>Backpressure: a subscriber queue above 3/4 of its bound pauses the publisher's socket until it drains
  *       to 1/4 (or {@code backpressureTimeout}); see {@link io.edgeauth.broker.router.SubscriberQueue} for the
- *       overflow policy. Packets over {@code maxPacketSize} are refused by the decoder (connection closed).</li>
+ *       overflow policy. Packets over {@code maxPacketSize} are refused by the decoder (MQTT 5: DISCONNECT 0x95,
+ *       then closed).</li>
  *   <li>Metrics: {@code edgeauth.mqtt.sessions{tenant,protocol}}, {@code edgeauth.mqtt.connects{outcome,reason}},
  *       {@code edgeauth.mqtt.messages.in/out}, {@code edgeauth.mqtt.drops{reason}},
  *       {@code edgeauth.mqtt.backpressure.pauses}, {@code edgeauth.mqtt.auth.latency}.</li>

@@ -1,0 +1,486 @@
+package io.edgeauth.broker.mqtt.wire;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageBuilders;
+import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
+import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttTopicSubscription;
+import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
+import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One MQTT connection on the wire: the last handler of its Netty pipeline (after Netty's {@code MqttDecoder}
+ * and {@code MqttEncoder}). Reads the CONNECT (within the connect timeout, else closes), hands itself to the
+ * edge, then dispatches the decoded packets to its {@link Handler} and offers the packets the edge sends.
+ * Answers PINGREQ, PUBREL and PUBREC itself and enforces the keep-alive (1.5 x, MQTT §3.1.2.10). Packets sent
+ * after the CONNECT and before the CONNACK (allowed, MQTT §3.1.4) are held, reading stops meanwhile, and they
+ * are handled once the connection is accepted.
+ *
+ * <p>Writes are not flushed one by one: a read batch is flushed once at its end, and writes made outside a
+ * read once after the current event-loop task, so a burst of deliveries leaves in one gathering write.
+ * Every method must be called on the channel's event loop ({@link #eventLoop()}), except {@link #send} paths
+ * used by deliveries, which hop onto it. Malformed input ends the connection (MQTT 5: DISCONNECT 0x81
+ * malformed packet or 0x95 packet too large first), logged at DEBUG without the client's bytes.
+ */
+public final class MqttChannel extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(MqttChannel.class);
+    static final String NAME = "edgeauthMqtt";
+    private static final byte MALFORMED_PACKET = (byte) 0x81;
+    private static final byte PROTOCOL_ERROR = (byte) 0x82;
+    private static final byte PACKET_TOO_LARGE = (byte) 0x95;
+    /** Packets a client may send right after its CONNECT (MQTT 3.1.1 §3.1.4) that are held until CONNACK. */
+    private static final int MAX_HELD = 64;
+
+    /** What the edge does with the packets of an accepted connection; called on the event loop. */
+    public interface Handler {
+        void onPublish(Publish m);
+
+        void onSubscribe(int messageId, List<MqttTopicSubscription> subscriptions);
+
+        void onUnsubscribe(int messageId, List<String> topics);
+
+        void onPuback(int messageId);
+
+        /** MQTT 5 AUTH with its reason code as sent (unchecked) and properties. */
+        void onAuth(byte reasonCode, MqttProperties properties);
+
+        /** DISCONNECT from the client (reason 0 for MQTT 3.1.1); the connection closes right after. */
+        void onDisconnect(byte reasonCode);
+
+        /** The channel is writable again (its outbound buffer fell under the low-water mark). */
+        void onWritable();
+
+        void onClose();
+    }
+
+    private final Consumer<MqttChannel> onConnect;
+    private final long connectTimeoutMillis;
+    private final ConnectRefusals refusals;
+    private List<MqttMessage> held;
+    private ChannelHandlerContext ctx;
+    private ScheduledFuture<?> connectTimeout;
+    private Handler handler;
+    private boolean connectSeen;
+    private boolean accepted;
+    private boolean reading;
+    private boolean needsFlush;
+    private boolean flushPending;
+    private final Runnable flushTask = this::flushIfNeeded;
+    // what the CONNECT said
+    private String clientIdentifier;
+    private int protocolVersion;
+    private boolean cleanSession;
+    private MqttProperties connectProperties = MqttProperties.NO_PROPERTIES;
+    private String username;
+    private byte[] password;
+    private Will will;
+
+    MqttChannel(Consumer<MqttChannel> onConnect, long connectTimeoutMillis, ConnectRefusals refusals) {
+        this.onConnect = onConnect;
+        this.connectTimeoutMillis = connectTimeoutMillis;
+        this.refusals = refusals;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        connectTimeout = ctx.executor().schedule(() -> {
+            if (!connectSeen) {
+                ctx.close();
+            }
+        }, connectTimeoutMillis, TimeUnit.MILLISECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        reading = true;
+        try {
+            if (msg instanceof MqttMessage m) {
+                read(m);
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        reading = false;
+        flushIfNeeded();
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && handler != null) {
+            handler.onWritable();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            ctx.close(); // no packet for 1.5 x the keep-alive
+            return;
+        }
+        ReferenceCountUtil.release(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (connectTimeout != null) {
+            connectTimeout.cancel(false);
+        }
+        releaseHeld();
+        if (handler != null) {
+            handler.onClose();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // TLS handshake failures, resets, a hostile peer: nothing to report above DEBUG, no stack trace
+        LOG.debug("mqtt connection {}: {}", ctx.channel().remoteAddress(), cause.getClass().getSimpleName());
+        ctx.close();
+    }
+
+    private void read(MqttMessage m) {
+        DecoderResult result = m.decoderResult();
+        if (result.isFailure()) {
+            malformed(result.cause());
+            return;
+        }
+        MqttMessageType type = m.fixedHeader().messageType();
+        if (type == MqttMessageType.CONNECT) {
+            if (connectSeen) {
+                ctx.close(); // a second CONNECT is a protocol violation (MQTT §3.1)
+            } else {
+                connect((MqttConnectMessage) m);
+            }
+            return;
+        }
+        if (!connectSeen) {
+            ctx.close(); // the first packet must be CONNECT (MQTT §3.1)
+            return;
+        }
+        if (!accepted) {
+            hold(m);
+            return;
+        }
+        switch (type) {
+            case PUBLISH -> {
+                MqttPublishMessage p = (MqttPublishMessage) m;
+                handler.onPublish(new Publish(p.variableHeader().packetId(), p.fixedHeader().qosLevel(),
+                        p.fixedHeader().isDup(), p.fixedHeader().isRetain(), p.variableHeader().topicName(),
+                        ByteBufUtil.getBytes(p.payload()), p.variableHeader().properties()));
+            }
+            case SUBSCRIBE -> {
+                MqttSubscribeMessage s = (MqttSubscribeMessage) m;
+                handler.onSubscribe(s.variableHeader().messageId(), s.payload().topicSubscriptions());
+            }
+            case UNSUBSCRIBE -> {
+                MqttUnsubscribeMessage u = (MqttUnsubscribeMessage) m;
+                handler.onUnsubscribe(u.variableHeader().messageId(), u.payload().topics());
+            }
+            case PUBACK -> handler.onPuback(messageId(m));
+            case PUBREC -> write(Packets.pubReply(MqttMessageType.PUBREL, messageId(m), (byte) 0,
+                    MqttProperties.NO_PROPERTIES)); // a client answering QoS 2 (we send QoS <= 1)
+            case PUBREL -> write(Packets.pubReply(MqttMessageType.PUBCOMP, messageId(m), (byte) 0,
+                    MqttProperties.NO_PROPERTIES)); // QoS 2 from the client: routed once, at PUBLISH
+            case PUBCOMP -> { }
+            case PINGREQ -> write(MqttMessage.PINGRESP);
+            case AUTH -> {
+                MqttReasonCodeAndPropertiesVariableHeader h = (MqttReasonCodeAndPropertiesVariableHeader) m.variableHeader();
+                handler.onAuth(h.reasonCode(), h.properties());
+            }
+            case DISCONNECT -> {
+                byte reason = m.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader h ? h.reasonCode() : 0;
+                handler.onDisconnect(reason);
+                ctx.close(); // the server closes after a DISCONNECT (MQTT §3.14.4)
+            }
+            default -> disconnectAndClose(PROTOCOL_ERROR); // CONNACK, SUBACK ...: server-bound packets only
+        }
+    }
+
+    private static int messageId(MqttMessage m) {
+        return ((MqttMessageIdVariableHeader) m.variableHeader()).messageId();
+    }
+
+    private void malformed(Throwable cause) {
+        LOG.debug("malformed MQTT packet from {}: {}", ctx.channel().remoteAddress(), cause.getClass().getSimpleName());
+        if (!connectSeen && cause instanceof MqttUnacceptableProtocolVersionException) {
+            rejectAndClose(refusals.unacceptableProtocolVersion(), MqttProperties.NO_PROPERTIES);
+        } else if (!connectSeen && cause instanceof MqttIdentifierRejectedException) {
+            rejectAndClose(refusals.badClientId(protocolVersion), MqttProperties.NO_PROPERTIES);
+        } else if (accepted && protocolVersion >= 5) {
+            disconnectAndClose(cause instanceof TooLongFrameException ? PACKET_TOO_LARGE : MALFORMED_PACKET);
+        } else {
+            ctx.close();
+        }
+    }
+
+    private void connect(MqttConnectMessage m) {
+        connectSeen = true;
+        if (connectTimeout != null) {
+            connectTimeout.cancel(false);
+            connectTimeout = null;
+        }
+        var header = m.variableHeader();
+        var payload = m.payload();
+        protocolVersion = header.version();
+        clientIdentifier = payload.clientIdentifier();
+        cleanSession = header.isCleanSession();
+        connectProperties = header.properties() == null ? MqttProperties.NO_PROPERTIES : header.properties();
+        username = header.hasUserName() ? payload.userName() : null;
+        password = header.hasPassword() ? payload.passwordInBytes() : null;
+        if (header.isWillFlag()) {
+            will = new Will(payload.willTopic(), payload.willMessageInBytes(), header.willQos(), header.isWillRetain(),
+                    payload.willProperties());
+        }
+        boolean emptyId = clientIdentifier == null || clientIdentifier.isEmpty();
+        if (emptyId && !cleanSession) {
+            // a client without an id cannot resume a session (MQTT 3.1.1 §3.1.3.1)
+            rejectAndClose(refusals.badClientId(protocolVersion), MqttProperties.NO_PROPERTIES);
+            return;
+        }
+        int keepAlive = header.keepAliveTimeSeconds();
+        if (keepAlive > 0) {
+            long timeoutMillis = keepAlive * 1500L;
+            ctx.pipeline().addBefore(NAME, "idle", new IdleStateHandler(timeoutMillis, 0, 0, TimeUnit.MILLISECONDS));
+        }
+        pauseReading(true); // until CONNACK: what the client sends meanwhile waits in the socket
+        onConnect.accept(this);
+    }
+
+    // ---- what the CONNECT said
+
+    public String clientIdentifier() {
+        return clientIdentifier;
+    }
+
+    /** 3 (MQTT 3.1), 4 (MQTT 3.1.1) or 5. */
+    public int protocolVersion() {
+        return protocolVersion;
+    }
+
+    public boolean isCleanSession() {
+        return cleanSession;
+    }
+
+    /** The CONNECT's properties (MQTT 5; empty otherwise). */
+    public MqttProperties connectProperties() {
+        return connectProperties;
+    }
+
+    /** The user name, or null when the CONNECT had none. */
+    public String username() {
+        return username;
+    }
+
+    /** The password as sent (raw bytes, any encoding), or null when the CONNECT had none. */
+    public byte[] password() {
+        return password;
+    }
+
+    /** Drops the password (the access token): a live session does not keep its bearer token in the heap. */
+    public void forgetPassword() {
+        password = null;
+    }
+
+    /** The CONNECT's will, or null. */
+    public Will will() {
+        return will;
+    }
+
+    // ---- the connection
+
+    public EventLoop eventLoop() {
+        return ctx.channel().eventLoop();
+    }
+
+    public boolean isOpen() {
+        return ctx.channel().isActive();
+    }
+
+    public boolean isSsl() {
+        return ctx.pipeline().get(SslHandler.class) != null;
+    }
+
+    /** The TLS session, or null without TLS. */
+    public SSLSession sslSession() {
+        SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+        return ssl == null ? null : ssl.engine().getSession();
+    }
+
+    public InetSocketAddress remoteAddress() {
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a : null;
+    }
+
+    /** Whether the outbound buffer is under the high-water mark. */
+    public boolean isWritable() {
+        return ctx.channel().isWritable();
+    }
+
+    /** Stops (true) or restarts reading from the client: backpressure towards a publisher. */
+    public void pauseReading(boolean pause) {
+        ctx.channel().config().setAutoRead(!pause);
+    }
+
+    public void close() {
+        ctx.close();
+    }
+
+    // ---- packets to the client
+
+    /** CONNACK 0 and the packet handler of the now accepted connection. */
+    public void accept(boolean sessionPresent, MqttProperties properties, Handler packets) {
+        this.handler = packets;
+        this.accepted = true;
+        write(Packets.connack(MqttConnectReturnCode.CONNECTION_ACCEPTED, sessionPresent, properties));
+        // after the caller finished accepting: the held packets first, then whatever waits in the socket
+        ctx.executor().execute(() -> {
+            pauseReading(false); // first: a held PUBLISH may pause reading again (backpressure), and that holds
+            List<MqttMessage> early = held;
+            held = null;
+            if (early != null) {
+                for (MqttMessage m : early) {
+                    try {
+                        if (ctx.channel().isActive()) {
+                            read(m);
+                        }
+                    } finally {
+                        ReferenceCountUtil.release(m);
+                    }
+                }
+                flushIfNeeded();
+            }
+        });
+    }
+
+    private void hold(MqttMessage m) {
+        if (held == null) {
+            held = new ArrayList<>(4);
+        }
+        if (held.size() >= MAX_HELD) {
+            ctx.close(); // a flood before CONNACK
+            return;
+        }
+        held.add(ReferenceCountUtil.retain(m));
+    }
+
+    private void releaseHeld() {
+        if (held != null) {
+            held.forEach(ReferenceCountUtil::release);
+            held = null;
+        }
+    }
+
+    /** CONNACK with a refusal, then close (MQTT §3.2.2.3). */
+    public void reject(MqttConnectReturnCode code, MqttProperties properties) {
+        rejectAndClose(code, properties);
+    }
+
+    private void rejectAndClose(MqttConnectReturnCode code, MqttProperties properties) {
+        ctx.writeAndFlush(Packets.connack(code, false, properties)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    public void publishAcknowledge(int messageId, byte reasonCode, MqttProperties properties) {
+        write(Packets.pubReply(MqttMessageType.PUBACK, messageId, reasonCode, properties));
+    }
+
+    public void publishReceived(int messageId, byte reasonCode, MqttProperties properties) {
+        write(Packets.pubReply(MqttMessageType.PUBREC, messageId, reasonCode, properties));
+    }
+
+    /** SUBACK with one code per filter: granted QoS or, MQTT 5, a reason code (MQTT 3.1.1: 0x80 failure). */
+    public void subscribeAcknowledge(int messageId, int[] codes, MqttProperties properties) {
+        write(Packets.suback(messageId, codes, properties));
+    }
+
+    /** UNSUBACK; MQTT 5 with one reason code per filter (whether a subscription existed). */
+    public void unsubscribeAcknowledge(int messageId, boolean[] existed) {
+        write(Packets.unsuback(messageId, existed, protocolVersion >= 5));
+    }
+
+    /** MQTT 5 DISCONNECT with a reason; the connection stays open (the caller closes it, after a grace). */
+    public void disconnect(byte reasonCode, MqttProperties properties) {
+        write(MqttMessageBuilders.disconnect().reasonCode(reasonCode).properties(properties).build());
+    }
+
+    private void disconnectAndClose(byte reasonCode) {
+        if (protocolVersion >= 5) {
+            ctx.writeAndFlush(MqttMessageBuilders.disconnect().reasonCode(reasonCode).build())
+                    .addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.close();
+        }
+    }
+
+    /** MQTT 5 AUTH. */
+    public void authenticationExchange(byte reasonCode, MqttProperties properties) {
+        write(MqttMessageBuilders.auth().reasonCode(reasonCode).properties(properties).build());
+    }
+
+    /**
+     * Writes a packet (a delivery): on the event loop without flushing (see the class comment), from any other
+     * thread with a flush of its own.
+     */
+    public void send(Object packet) {
+        if (ctx.executor().inEventLoop()) {
+            write(packet);
+        } else {
+            ctx.writeAndFlush(packet, ctx.voidPromise());
+        }
+    }
+
+    private void write(Object packet) {
+        ctx.write(packet, ctx.voidPromise());
+        needsFlush = true;
+        if (!reading && !flushPending) {
+            flushPending = true;
+            ctx.executor().execute(flushTask);
+        }
+    }
+
+    private void flushIfNeeded() {
+        flushPending = false;
+        if (needsFlush) {
+            needsFlush = false;
+            ctx.flush();
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package io.edgeauth.broker.mqtt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The edge's own MQTT wire (Netty's codec), byte by byte over a socket: the CONNECT password as raw bytes, a
+ * password without a user name, packets sent before the CONNACK, and hostile framing.
+ */
+class MqttWireTest {
+    private static final byte[] RAW_CWT = {(byte) 0xd2, (byte) 0x84, 0x43, (byte) 0xa1, 0x01, 0x26, (byte) 0xff,
+            (byte) 0xfe, 0x00, (byte) 0xc3, 0x28};
+    private static EdgeFixture fx;
+
+    @BeforeAll
+    static void start() throws Exception {
+        fx = new EdgeFixture(MqttSettings.plain(0).withLimits(MqttSettings.Limits.builder().maxPacketSize(4096).build()));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        fx.close();
+    }
+
+    @Test
+    void aRawCwtPasswordReachesThePipelineByteForByte() throws Exception {
+        // binary COSE, not valid UTF-8: a decoder that reads the password as text would corrupt it
+        try (Socket s = socket()) {
+            s.getOutputStream().write(connect(4, "raw-cwt", "raw-cwt", RAW_CWT));
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            assertThat(in.readUnsignedByte()).as("CONNACK").isEqualTo(0x20);
+        }
+        assertThat(fx.pipeline.requests).anySatisfy(r -> {
+            assertThat(r.claimedId()).isEqualTo("raw-cwt");
+            assertThat(r.token()).containsExactly(RAW_CWT);
+        });
+    }
+
+    @Test
+    void anMqtt5PasswordWithoutUserNameIsTheToken() throws Exception {
+        // MQTT 5 §3.1.2.9 allows a password without a user name
+        try (Socket s = socket()) {
+            s.getOutputStream().write(connect(5, "dev5", null, bytes(TestPipeline.token("dev5", "t", 60))));
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            assertThat(in.readUnsignedByte()).as("CONNACK").isEqualTo(0x20);
+            in.readUnsignedByte();
+            in.readUnsignedByte(); // session present
+            assertThat(in.readUnsignedByte()).as("reason: success").isZero();
+        }
+    }
+
+    @Test
+    void packetsSentBeforeTheConnackAreAnsweredAfterIt() throws Exception {
+        // MQTT 3.1.1 §3.1.4: a client need not wait for the CONNACK (the pipeline answers asynchronously)
+        ByteArrayOutputStream burst = new ByteArrayOutputStream();
+        burst.writeBytes(connect(4, "early", "early", bytes(TestPipeline.token("early", "t", 60))));
+        ByteArrayOutputStream subscribe = new ByteArrayOutputStream();
+        subscribe.writeBytes(new byte[] {0, 7});
+        string(subscribe, bytes("d/early/down/#"));
+        subscribe.write(1);
+        packet(burst, 0x82, subscribe.toByteArray());
+        ByteArrayOutputStream publish = new ByteArrayOutputStream();
+        string(publish, bytes("d/early/up/t"));
+        publish.writeBytes(new byte[] {0, 9, 'x'});
+        packet(burst, 0x32, publish.toByteArray());
+        burst.writeBytes(new byte[] {(byte) 0xc0, 0}); // PINGREQ
+        try (Socket s = socket()) {
+            s.getOutputStream().write(burst.toByteArray());
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            assertThat(readPacket(in)).as("CONNACK").containsExactly(0x20, 2, 0, 0);
+            assertThat(readPacket(in)).as("SUBACK granted QoS 1").containsExactly(0x90, 3, 0, 7, 1);
+            assertThat(readPacket(in)).as("PUBACK").containsExactly(0x40, 2, 0, 9);
+            assertThat(readPacket(in)).as("PINGRESP").containsExactly(0xd0, 0);
+        }
+    }
+
+    @Test
+    void aPacketBeforeConnectEndsTheConnection() throws Exception {
+        try (Socket s = socket()) {
+            s.getOutputStream().write(new byte[] {(byte) 0xc0, 0}); // PINGREQ first
+            assertThat(s.getInputStream().read()).as("closed without an answer").isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void aRemainingLengthOverFourBytesIsAMalformedPacket() throws Exception {
+        try (Socket s = connected(5, "malformed")) {
+            s.getOutputStream().write(new byte[] {0x30, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x01});
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            assertThat(readPacket(in)).as("DISCONNECT 0x81 malformed packet").containsExactly(0xe0, 2, 0x81, 0);
+            assertThat(closed(in)).isTrue();
+        }
+    }
+
+    @Test
+    void aPacketOverTheMaximumSizeGetsPacketTooLarge() throws Exception {
+        try (Socket s = connected(5, "oversized")) {
+            ByteArrayOutputStream publish = new ByteArrayOutputStream();
+            int len = 5000; // over maxPacketSize 4096; only the header is sent: the refusal must not wait for the rest
+            publish.write(0x30);
+            for (int l = len; l > 0; l /= 128) {
+                publish.write(l >= 128 ? (l % 128) | 0x80 : l);
+            }
+            publish.writeBytes(new byte[] {0, 1, 't', 0});
+            s.getOutputStream().write(publish.toByteArray());
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            assertThat(readPacket(in)).as("DISCONNECT 0x95 packet too large").containsExactly(0xe0, 2, 0x95, 0);
+            assertThat(closed(in)).isTrue();
+        }
+    }
+
+    @Test
+    void anMqtt5UnsubackHasOneReasonCodePerFilter() throws Exception {
+        try (Socket s = connected(5, "unsub")) {
+            ByteArrayOutputStream subscribe = new ByteArrayOutputStream();
+            subscribe.writeBytes(new byte[] {0, 3, 0}); // id 3, no properties
+            string(subscribe, bytes("d/unsub/down/#"));
+            subscribe.write(1);
+            packet(s.getOutputStream(), 0x82, subscribe.toByteArray());
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            assertThat(readPacket(in)).as("SUBACK").containsExactly(0x90, 4, 0, 3, 0, 1);
+            ByteArrayOutputStream unsubscribe = new ByteArrayOutputStream();
+            unsubscribe.writeBytes(new byte[] {0, 4, 0});
+            string(unsubscribe, bytes("d/unsub/down/#"));
+            string(unsubscribe, bytes("d/unsub/down/never"));
+            packet(s.getOutputStream(), 0xa2, unsubscribe.toByteArray());
+            assertThat(readPacket(in)).as("UNSUBACK: success, no subscription existed")
+                    .containsExactly(0xb0, 5, 0, 4, 0, 0x00, 0x11);
+        }
+    }
+
+    private static Socket socket() throws IOException {
+        Socket s = new Socket("127.0.0.1", fx.port());
+        s.setSoTimeout(10_000);
+        return s;
+    }
+
+    private static Socket connected(int version, String id) throws IOException {
+        Socket s = socket();
+        s.getOutputStream().write(connect(version, id, id, bytes(TestPipeline.token(id, "t", 60))));
+        int[] connack = readPacket(new DataInputStream(s.getInputStream()));
+        assertThat(connack[0]).as("CONNACK").isEqualTo(0x20);
+        assertThat(connack[3]).as("accepted").isZero();
+        return s;
+    }
+
+    private static byte[] connect(int version, String clientId, String username, byte[] password) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        string(body, bytes("MQTT"));
+        body.write(version);
+        body.write((username != null ? 0x80 : 0) | (password != null ? 0x40 : 0) | 0x02);
+        body.writeBytes(new byte[] {0, 60});
+        if (version == 5) {
+            body.write(0); // no properties
+        }
+        string(body, bytes(clientId));
+        if (username != null) {
+            string(body, bytes(username));
+        }
+        if (password != null) {
+            string(body, password);
+        }
+        ByteArrayOutputStream packet = new ByteArrayOutputStream();
+        packet(packet, 0x10, body.toByteArray());
+        return packet.toByteArray();
+    }
+
+    /** One packet as unsigned bytes: the fixed header, the remaining length (one byte here) and the rest. */
+    private static int[] readPacket(DataInputStream in) throws IOException {
+        int type = in.readUnsignedByte();
+        int len = in.readUnsignedByte();
+        int[] p = new int[2 + len];
+        p[0] = type;
+        p[1] = len;
+        for (int i = 0; i < len; i++) {
+            p[2 + i] = in.readUnsignedByte();
+        }
+        return p;
+    }
+
+    private static boolean closed(DataInputStream in) throws IOException {
+        try {
+            return in.read() == -1;
+        } catch (SocketException | EOFException reset) {
+            return true;
+        }
+    }
+
+    private static void packet(OutputStream out, int header, byte[] body) {
+        try {
+            out.write(header);
+            int len = body.length;
+            do {
+                int digit = len % 128;
+                len /= 128;
+                out.write(len > 0 ? digit | 0x80 : digit);
+            } while (len > 0);
+            out.write(body);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void string(ByteArrayOutputStream out, byte[] b) {
+        out.write(b.length >> 8);
+        out.write(b.length & 0xff);
+        out.writeBytes(b);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
