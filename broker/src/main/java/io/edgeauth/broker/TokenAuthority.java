@@ -28,6 +28,7 @@ import io.edgeauth.broker.provisioning.FleetCas;
 import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
+import io.edgeauth.broker.revocation.AccessReevaluation;
 import io.edgeauth.broker.revocation.RevocationService;
 import io.edgeauth.broker.service.ServiceRegistry;
 import io.edgeauth.broker.store.Store;
@@ -102,6 +103,8 @@ final class TokenAuthority implements AutoCloseable {
         keys = SigningKeyStore.open(keyVault, tenantKeys(config), t.maxLifetime(), clock);
         keys.schedulePruning(scheduler, Duration.ofMinutes(5));
         trusted = new TrustedIssuers(trustedIssuers(config), JwksFetcher.http(Duration.ofSeconds(10)), clock);
+        // continuous access evaluation: a key gone from an issuer's JWKS ends the sessions its tokens opened
+        trusted.onKeysDropped(new AccessReevaluation(revocations, audit)::issuerKeyDropped);
         trusted.start(scheduler);
         resources.add(trusted);
         Set<String> audiences = new LinkedHashSet<>(config.acceptedAudiences());

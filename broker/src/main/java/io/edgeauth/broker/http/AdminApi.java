@@ -117,6 +117,9 @@ final class AdminApi {
         String value = null;
         int given = 0;
         for (Revocation.Kind k : Revocation.Kind.values()) {
+            if (!k.byOperator()) {
+                continue; // the broker's own (trusted issuers), not named by operators
+            }
             Object v = body.getValue(k.name().toLowerCase());
             if (v != null) {
                 given++;
