@@ -1,5 +1,6 @@
 package io.edgeauth.broker;
 
+import io.edgeauth.broker.admin.KeyRotator;
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.coap.CoapTokenIssuer;
 import io.edgeauth.broker.config.BrokerConfig;
@@ -74,11 +75,12 @@ import java.util.stream.Collectors;
  * client credentials, token exchange, wallet logins and refresh). Built once at start-up from the
  * config; every part is thread-safe.
  */
-final class TokenAuthority implements AutoCloseable {
+final class TokenAuthority implements KeyRotator, AutoCloseable {
     private final CryptoProviders crypto;
     private final Signatures signatures;
     private final SigningKeyStore keys;
     private final TrustedIssuers trusted;
+    private final TokenEncryptionKeys encryptionKeys;
     private final CachingTokenVerifier verifier;
     private final DeviceTokenService devices;
     private final ServiceTokenService services;
@@ -111,7 +113,10 @@ final class TokenAuthority implements AutoCloseable {
         TokenPolicy policy = TokenPolicy.builder().audiences(audiences).maxLifetime(t.maxLifetime())
                 .leeway(t.clockLeeway()).maxTokenBytes(t.maxTokenBytes()).build();
         KeyResolver verificationKeys = KeyResolver.chain(keys, trusted);
-        TokenEncryption encryption = new TokenEncryption(TokenEncryptionKeys.open(keyVault, keys.tenantIds()),
+        // a rotated-out encryption key decrypts as long as a token sealed to it can live
+        encryptionKeys = TokenEncryptionKeys.open(keyVault, keys.tenantIds(), t.maxLifetime().plus(t.clockLeeway()),
+                clock);
+        TokenEncryption encryption = new TokenEncryption(encryptionKeys,
                 config.tenants().stream().filter(BrokerConfig.Tenant::encryptTokens).map(BrokerConfig.Tenant::id)
                         .collect(Collectors.toSet()), crypto);
         verifier = new CachingTokenVerifier(new BrokerTokenVerifier(verificationKeys, policy, signatures, clock,
@@ -228,7 +233,8 @@ final class TokenAuthority implements AutoCloseable {
         return issuer == null ? null : tenantByIssuer.get(issuer);
     }
 
-    String rotate(String tenant) {
+    @Override
+    public String rotate(String tenant) {
         if (config.tenant(tenant) == null) {
             throw new IllegalArgumentException("unknown tenant '" + tenant + "'");
         }
@@ -236,6 +242,18 @@ final class TokenAuthority implements AutoCloseable {
             return keys.rotate(tenant);
         } catch (IOException e) {
             throw new UncheckedIOException("key rotation failed", e);
+        }
+    }
+
+    @Override
+    public String rotateEncryption(String tenant) {
+        if (config.tenant(tenant) == null) {
+            throw new IllegalArgumentException("unknown tenant '" + tenant + "'");
+        }
+        try {
+            return encryptionKeys.rotate(tenant).jweKey().getKeyID();
+        } catch (IOException e) {
+            throw new UncheckedIOException("encryption key rotation failed", e);
         }
     }
 
