@@ -1,6 +1,7 @@
 package io.edgeauth.broker;
 
 import io.edgeauth.broker.admin.KeyRotator;
+import com.nimbusds.jose.jwk.JWKSet;
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.coap.CoapTokenIssuer;
 import io.edgeauth.broker.config.BrokerConfig;
@@ -11,6 +12,7 @@ import io.edgeauth.broker.crypto.TokenAlgorithm;
 import io.edgeauth.broker.keys.JwksFetcher;
 import io.edgeauth.broker.keys.KeyResolver;
 import io.edgeauth.broker.keys.KeyVault;
+import io.edgeauth.broker.keys.ResourceServers;
 import io.edgeauth.broker.keys.SharedSecret;
 import io.edgeauth.broker.keys.Pkcs11Token;
 import io.edgeauth.broker.keys.SigningKeyStore;
@@ -116,9 +118,11 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
         // a rotated-out encryption key decrypts as long as a token sealed to it can live
         encryptionKeys = TokenEncryptionKeys.open(keyVault, keys.tenantIds(), t.maxLifetime().plus(t.clockLeeway()),
                 clock);
+        ResourceServers resourceServers = resourceServers(config);
+        resourceServers.start(scheduler, Duration.ofMinutes(5));
         TokenEncryption encryption = new TokenEncryption(encryptionKeys,
                 config.tenants().stream().filter(BrokerConfig.Tenant::encryptTokens).map(BrokerConfig.Tenant::id)
-                        .collect(Collectors.toSet()), crypto);
+                        .collect(Collectors.toSet()), crypto, resourceServers);
         verifier = new CachingTokenVerifier(new BrokerTokenVerifier(verificationKeys, policy, signatures, clock,
                 encryption), verificationKeys, 100_000L, policy.leeway(), clock);
         // the issuer caps lifetimes at the configured default; verification accepts up to the maximum
@@ -186,6 +190,24 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
                     : Pkcs11Token.open(tenant.id(), Pkcs11Pins.settings(tenant.id(), tenant.hsm(), System.getenv()))));
         }
         return out;
+    }
+
+    /** Registered resource servers: inline JWKS parsed now (the validator checked them), URLs fetched by start. */
+    private static ResourceServers resourceServers(BrokerConfig config) {
+        Map<String, JWKSet> inline = new HashMap<>();
+        Map<String, URI> fetched = new HashMap<>();
+        for (BrokerConfig.ResourceServer r : config.tokens().resourceServers()) {
+            if (r.jwks() != null) {
+                try {
+                    inline.put(r.audience(), JWKSet.parse(r.jwks()));
+                } catch (java.text.ParseException e) {
+                    throw new IllegalArgumentException("resource server " + r.audience() + ": bad JWKS", e);
+                }
+            } else {
+                fetched.put(r.audience(), URI.create(r.jwksUri()));
+            }
+        }
+        return new ResourceServers(inline, fetched, JwksFetcher.http(Duration.ofSeconds(10)));
     }
 
     private static List<TrustedIssuerSettings> trustedIssuers(BrokerConfig config) {

@@ -83,6 +83,7 @@ public final class ConfigValidator {
                     + dedup);
         }
         tokens(errors, c.tokens());
+        resourceServers(errors, c);
         tenants(errors, c.tenants());
         issuers(errors, c);
         if (c.region().geohash() == null || !GEOHASH.matcher(c.region().geohash()).matches()) {
@@ -147,6 +148,36 @@ public final class ConfigValidator {
     private static void positive(List<String> errors, String key, long value, long min, long max) {
         if (value < min || value > max) {
             errors.add(key + ": expected " + min + " to " + max + ", got " + value);
+        }
+    }
+
+    private static void resourceServers(List<String> errors, BrokerConfig c) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < c.tokens().resourceServers().size(); i++) {
+            BrokerConfig.ResourceServer r = c.tokens().resourceServers().get(i);
+            String key = "tokens.resourceServers[" + i + "]";
+            if (r == null || r.audience() == null || r.audience().isBlank() || r.audience().length() > 512) {
+                errors.add(key + ".audience: required, at most 512 characters");
+                continue;
+            }
+            if (!seen.add(r.audience()) || c.acceptedAudiences().contains(r.audience())) {
+                errors.add(key + ".audience: '" + r.audience() + "' is named twice or is the broker's own audience");
+            }
+            if ((r.jwksUri() == null) == (r.jwks() == null)) {
+                errors.add(key + ": exactly one of jwksUri or jwks (inline) is required");
+            }
+            if (r.jwksUri() != null && !r.jwksUri().startsWith("https://")
+                    && !r.jwksUri().matches("http://(localhost|127\\.0\\.0\\.1)(:\\d+)?/.*")) {
+                errors.add(key + ".jwksUri: expected an https:// URL (plain http only for localhost), got '"
+                        + r.jwksUri() + "'");
+            }
+            if (r.jwks() != null) {
+                try {
+                    io.edgeauth.broker.keys.ResourceServers.encryptionKey(com.nimbusds.jose.jwk.JWKSet.parse(r.jwks()));
+                } catch (java.text.ParseException | IllegalArgumentException e) {
+                    errors.add(key + ".jwks: " + e.getMessage());
+                }
+            }
         }
     }
 
