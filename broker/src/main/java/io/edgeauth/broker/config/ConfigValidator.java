@@ -151,6 +151,11 @@ public final class ConfigValidator {
         }
     }
 
+    /** A JWKS URL the broker fetches from: https, or plain http on this host only. */
+    private static boolean fetchableJwksUri(String uri) {
+        return uri.startsWith("https://") || uri.matches("http://(localhost|127\\.0\\.0\\.1)(:\\d+)?/.*");
+    }
+
     private static void resourceServers(List<String> errors, BrokerConfig c) {
         java.util.Set<String> seen = new java.util.HashSet<>();
         for (int i = 0; i < c.tokens().resourceServers().size(); i++) {
@@ -166,8 +171,7 @@ public final class ConfigValidator {
             if ((r.jwksUri() == null) == (r.jwks() == null)) {
                 errors.add(key + ": exactly one of jwksUri or jwks (inline) is required");
             }
-            if (r.jwksUri() != null && !r.jwksUri().startsWith("https://")
-                    && !r.jwksUri().matches("http://(localhost|127\\.0\\.0\\.1)(:\\d+)?/.*")) {
+            if (r.jwksUri() != null && !fetchableJwksUri(r.jwksUri())) {
                 errors.add(key + ".jwksUri: expected an https:// URL (plain http only for localhost), got '"
                         + r.jwksUri() + "'");
             }
@@ -244,8 +248,7 @@ public final class ConfigValidator {
             if ((t.jwksFile() == null) == (t.jwksUri() == null)) {
                 errors.add(key + ": exactly one of jwksFile or jwksUri is required");
             }
-            if (t.jwksUri() != null && !t.jwksUri().startsWith("https://")
-                    && !t.jwksUri().matches("http://(localhost|127\\.0\\.0\\.1)(:\\d+)?/.*")) {
+            if (t.jwksUri() != null && !fetchableJwksUri(t.jwksUri())) {
                 errors.add(key + ".jwksUri: expected an https:// URL (plain http only for localhost), got '"
                         + t.jwksUri() + "'");
             }

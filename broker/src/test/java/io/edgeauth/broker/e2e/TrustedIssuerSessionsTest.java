@@ -5,18 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
 import io.edgeauth.broker.Broker;
 import io.edgeauth.broker.testsupport.Http;
+import io.edgeauth.broker.testsupport.OutsideTokens;
 import io.edgeauth.broker.testsupport.TestBrokers;
 import io.edgeauth.broker.testsupport.TestDevices;
 import io.vertx.core.json.JsonObject;
@@ -26,11 +22,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Date;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.californium.core.CoapClient;
 import org.eclipse.californium.core.CoapResponse;
@@ -124,13 +117,7 @@ class TrustedIssuerSessionsTest {
         return mqtt;
     }
 
-    private static String sign(ECKey key, String subject) throws Exception {
-        Instant now = Instant.now();
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID()).build(),
-                new JWTClaimsSet.Builder().issuer(ISSUER).subject(subject).audience("edgeauth")
-                        .issueTime(Date.from(now)).expirationTime(Date.from(now.plusSeconds(300)))
-                        .jwtID(UUID.randomUUID().toString()).build());
-        jwt.sign(new ECDSASigner(key));
-        return jwt.serialize();
+    static String sign(ECKey key, String subject) throws Exception {
+        return OutsideTokens.sign(key, ISSUER, subject);
     }
 }
