@@ -215,7 +215,7 @@ public final class Broker implements AutoCloseable {
                 .sessions(pipeline, pipeline)
                 .oauth(tokens.devices(), tokens.services(), tokens.wallets(), tokens.exchange(), revocations, adminCredential)
                 .siwe(tokens.wallets())
-                .admin(adminCredential, registry, deviceValidator(clock), revocations, tokens::rotate, audit)
+                .admin(adminCredential, registry, deviceValidator(clock), revocations, tokens, audit)
                 .services(services, registry, new ServiceValidator(t -> config.tenant(t) != null,
                         config.ratePlans()::containsKey, clock), revocations,
                         audit)

@@ -1,5 +1,7 @@
 package io.edgeauth.broker;
 
+import io.edgeauth.broker.admin.KeyRotator;
+import com.nimbusds.jose.jwk.JWKSet;
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.coap.CoapTokenIssuer;
 import io.edgeauth.broker.config.BrokerConfig;
@@ -10,6 +12,7 @@ import io.edgeauth.broker.crypto.TokenAlgorithm;
 import io.edgeauth.broker.keys.JwksFetcher;
 import io.edgeauth.broker.keys.KeyResolver;
 import io.edgeauth.broker.keys.KeyVault;
+import io.edgeauth.broker.keys.ResourceServers;
 import io.edgeauth.broker.keys.SharedSecret;
 import io.edgeauth.broker.keys.Pkcs11Token;
 import io.edgeauth.broker.keys.SigningKeyStore;
@@ -28,6 +31,7 @@ import io.edgeauth.broker.provisioning.FleetCas;
 import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
+import io.edgeauth.broker.revocation.AccessReevaluation;
 import io.edgeauth.broker.revocation.RevocationService;
 import io.edgeauth.broker.service.ServiceRegistry;
 import io.edgeauth.broker.store.Store;
@@ -73,11 +77,12 @@ import java.util.stream.Collectors;
  * client credentials, token exchange, wallet logins and refresh). Built once at start-up from the
  * config; every part is thread-safe.
  */
-final class TokenAuthority implements AutoCloseable {
+final class TokenAuthority implements KeyRotator, AutoCloseable {
     private final CryptoProviders crypto;
     private final Signatures signatures;
     private final SigningKeyStore keys;
     private final TrustedIssuers trusted;
+    private final TokenEncryptionKeys encryptionKeys;
     private final CachingTokenVerifier verifier;
     private final DeviceTokenService devices;
     private final ServiceTokenService services;
@@ -102,15 +107,22 @@ final class TokenAuthority implements AutoCloseable {
         keys = SigningKeyStore.open(keyVault, tenantKeys(config), t.maxLifetime(), clock);
         keys.schedulePruning(scheduler, Duration.ofMinutes(5));
         trusted = new TrustedIssuers(trustedIssuers(config), JwksFetcher.http(Duration.ofSeconds(10)), clock);
+        // continuous access evaluation: a key gone from an issuer's JWKS ends the sessions its tokens opened
+        trusted.onKeysDropped(new AccessReevaluation(revocations, audit)::issuerKeyDropped);
         trusted.start(scheduler);
         resources.add(trusted);
         Set<String> audiences = new LinkedHashSet<>(config.acceptedAudiences());
         TokenPolicy policy = TokenPolicy.builder().audiences(audiences).maxLifetime(t.maxLifetime())
                 .leeway(t.clockLeeway()).maxTokenBytes(t.maxTokenBytes()).build();
         KeyResolver verificationKeys = KeyResolver.chain(keys, trusted);
-        TokenEncryption encryption = new TokenEncryption(TokenEncryptionKeys.open(keyVault, keys.tenantIds()),
+        // a rotated-out encryption key decrypts as long as a token sealed to it can live
+        encryptionKeys = TokenEncryptionKeys.open(keyVault, keys.tenantIds(), t.maxLifetime().plus(t.clockLeeway()),
+                clock);
+        ResourceServers resourceServers = resourceServers(config);
+        resourceServers.start(scheduler, Duration.ofMinutes(5));
+        TokenEncryption encryption = new TokenEncryption(encryptionKeys,
                 config.tenants().stream().filter(BrokerConfig.Tenant::encryptTokens).map(BrokerConfig.Tenant::id)
-                        .collect(Collectors.toSet()), crypto);
+                        .collect(Collectors.toSet()), crypto, resourceServers);
         verifier = new CachingTokenVerifier(new BrokerTokenVerifier(verificationKeys, policy, signatures, clock,
                 encryption), verificationKeys, 100_000L, policy.leeway(), clock);
         // the issuer caps lifetimes at the configured default; verification accepts up to the maximum
@@ -180,6 +192,24 @@ final class TokenAuthority implements AutoCloseable {
         return out;
     }
 
+    /** Registered resource servers: inline JWKS parsed now (the validator checked them), URLs fetched by start. */
+    private static ResourceServers resourceServers(BrokerConfig config) {
+        Map<String, JWKSet> inline = new HashMap<>();
+        Map<String, URI> fetched = new HashMap<>();
+        for (BrokerConfig.ResourceServer r : config.tokens().resourceServers()) {
+            if (r.jwks() != null) {
+                try {
+                    inline.put(r.audience(), JWKSet.parse(r.jwks()));
+                } catch (java.text.ParseException e) {
+                    throw new IllegalArgumentException("resource server " + r.audience() + ": bad JWKS", e);
+                }
+            } else {
+                fetched.put(r.audience(), URI.create(r.jwksUri()));
+            }
+        }
+        return new ResourceServers(inline, fetched, JwksFetcher.http(Duration.ofSeconds(10)));
+    }
+
     private static List<TrustedIssuerSettings> trustedIssuers(BrokerConfig config) {
         List<TrustedIssuerSettings> out = new ArrayList<>();
         for (BrokerConfig.TrustedIssuer ti : config.trustedIssuers()) {
@@ -225,7 +255,8 @@ final class TokenAuthority implements AutoCloseable {
         return issuer == null ? null : tenantByIssuer.get(issuer);
     }
 
-    String rotate(String tenant) {
+    @Override
+    public String rotate(String tenant) {
         if (config.tenant(tenant) == null) {
             throw new IllegalArgumentException("unknown tenant '" + tenant + "'");
         }
@@ -233,6 +264,18 @@ final class TokenAuthority implements AutoCloseable {
             return keys.rotate(tenant);
         } catch (IOException e) {
             throw new UncheckedIOException("key rotation failed", e);
+        }
+    }
+
+    @Override
+    public String rotateEncryption(String tenant) {
+        if (config.tenant(tenant) == null) {
+            throw new IllegalArgumentException("unknown tenant '" + tenant + "'");
+        }
+        try {
+            return encryptionKeys.rotate(tenant).jweKey().getKeyID();
+        } catch (IOException e) {
+            throw new UncheckedIOException("encryption key rotation failed", e);
         }
     }
 

@@ -70,7 +70,20 @@ public record BrokerConfig(
 
     /** Token lifetimes and verification bounds. */
     public record Tokens(Duration defaultLifetime, Duration maxLifetime, Duration clockLeeway, int maxTokenBytes,
-                         List<String> audiences) { }
+                         List<String> audiences, List<ResourceServer> resourceServers) {
+        public Tokens {
+            audiences = audiences == null ? List.of() : List.copyOf(audiences);
+            resourceServers = resourceServers == null ? List.of() : List.copyOf(resourceServers);
+        }
+    }
+
+    /**
+     * A resource server tokens may be issued for ({@code audience}, asked for at {@code /oauth/token}): a
+     * {@code token_format=jwe} token for it is encrypted to its {@code use: enc} key, from its JWKS at
+     * {@code jwksUri} (https, plain http on localhost only) or given inline as {@code jwks}
+     * (docs/encrypted-tokens.md).
+     */
+    public record ResourceServer(String audience, String jwksUri, Map<String, Object> jwks) { }
 
     /**
      * A tenant: its own issuer and signing key, and the plain OAuth scopes its devices may request for

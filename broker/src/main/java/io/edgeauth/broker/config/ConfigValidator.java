@@ -83,6 +83,7 @@ public final class ConfigValidator {
                     + dedup);
         }
         tokens(errors, c.tokens());
+        resourceServers(errors, c);
         tenants(errors, c.tenants());
         issuers(errors, c);
         if (c.region().geohash() == null || !GEOHASH.matcher(c.region().geohash()).matches()) {
@@ -150,6 +151,40 @@ public final class ConfigValidator {
         }
     }
 
+    /** A JWKS URL the broker fetches from: https, or plain http on this host only. */
+    private static boolean fetchableJwksUri(String uri) {
+        return uri.startsWith("https://") || uri.matches("http://(localhost|127\\.0\\.0\\.1)(:\\d+)?/.*");
+    }
+
+    private static void resourceServers(List<String> errors, BrokerConfig c) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < c.tokens().resourceServers().size(); i++) {
+            BrokerConfig.ResourceServer r = c.tokens().resourceServers().get(i);
+            String key = "tokens.resourceServers[" + i + "]";
+            if (r == null || r.audience() == null || r.audience().isBlank() || r.audience().length() > 512) {
+                errors.add(key + ".audience: required, at most 512 characters");
+                continue;
+            }
+            if (!seen.add(r.audience()) || c.acceptedAudiences().contains(r.audience())) {
+                errors.add(key + ".audience: '" + r.audience() + "' is named twice or is the broker's own audience");
+            }
+            if ((r.jwksUri() == null) == (r.jwks() == null)) {
+                errors.add(key + ": exactly one of jwksUri or jwks (inline) is required");
+            }
+            if (r.jwksUri() != null && !fetchableJwksUri(r.jwksUri())) {
+                errors.add(key + ".jwksUri: expected an https:// URL (plain http only for localhost), got '"
+                        + r.jwksUri() + "'");
+            }
+            if (r.jwks() != null) {
+                try {
+                    io.edgeauth.broker.keys.ResourceServers.encryptionKey(com.nimbusds.jose.jwk.JWKSet.parse(r.jwks()));
+                } catch (java.text.ParseException | IllegalArgumentException e) {
+                    errors.add(key + ".jwks: " + e.getMessage());
+                }
+            }
+        }
+    }
+
     private static void tokens(List<String> errors, BrokerConfig.Tokens t) {
         if (t.maxLifetime() == null || t.maxLifetime().isNegative() || t.maxLifetime().isZero()
                 || t.maxLifetime().compareTo(Duration.ofHours(24)) > 0) {
@@ -213,8 +248,7 @@ public final class ConfigValidator {
             if ((t.jwksFile() == null) == (t.jwksUri() == null)) {
                 errors.add(key + ": exactly one of jwksFile or jwksUri is required");
             }
-            if (t.jwksUri() != null && !t.jwksUri().startsWith("https://")
-                    && !t.jwksUri().matches("http://(localhost|127\\.0\\.0\\.1)(:\\d+)?/.*")) {
+            if (t.jwksUri() != null && !fetchableJwksUri(t.jwksUri())) {
                 errors.add(key + ".jwksUri: expected an https:// URL (plain http only for localhost), got '"
                         + t.jwksUri() + "'");
             }

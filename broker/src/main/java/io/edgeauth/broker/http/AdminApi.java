@@ -117,6 +117,9 @@ final class AdminApi {
         String value = null;
         int given = 0;
         for (Revocation.Kind k : Revocation.Kind.values()) {
+            if (!k.byOperator()) {
+                continue; // the broker's own (trusted issuers), not named by operators
+            }
             Object v = body.getValue(k.name().toLowerCase());
             if (v != null) {
                 given++;
@@ -165,10 +168,15 @@ final class AdminApi {
             return;
         }
         String tenant = body.getValue("tenant") instanceof String t ? t : "default";
+        Object use = body.getValue("use", "sig");
+        if (!"sig".equals(use) && !"enc".equals(use)) {
+            HttpErrors.send(ctx, 400, "invalid_request", "use: expected \"sig\" (signing key) or \"enc\" (token encryption)");
+            return;
+        }
         try {
-            String kid = keys.rotate(tenant);
-            audit.record("key.rotated", "ok", Map.of("tenant", tenant, "kid", kid));
-            HttpErrors.json(ctx, 200, new JsonObject().put("tenant", tenant).put("kid", kid));
+            String kid = "enc".equals(use) ? keys.rotateEncryption(tenant) : keys.rotate(tenant);
+            audit.record("key.rotated", "ok", Map.of("tenant", tenant, "kid", kid, "use", use));
+            HttpErrors.json(ctx, 200, new JsonObject().put("tenant", tenant).put("kid", kid).put("use", use));
         } catch (IllegalArgumentException e) {
             HttpErrors.send(ctx, 400, "invalid_request", e.getMessage());
         }

@@ -17,6 +17,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -85,12 +86,27 @@ final class OAuthApi {
                     + ASSERTION_TYPE + " and a client_assertion (RFC 7523 private_key_jwt)");
             return;
         }
+        // RFC 8707 resource / RFC 8693-style audience: a registered resource server instead of the broker
+        List<String> targets = new java.util.ArrayList<>(form.getAll("audience"));
+        targets.addAll(form.getAll("resource"));
+        String audience = targets.isEmpty() ? null : targets.get(0);
+        if (audience != null && (targets.size() > 1 || services.handles(form.get("client_assertion"))
+                || !devices.isResourceServer(audience))) {
+            HttpErrors.send(ctx, 400, "invalid_target",
+                    "audience (or resource) must name one registered resource server, and only for a device");
+            return;
+        }
+        if (audience != null && format != TokenFormat.JWT && format != TokenFormat.JWE) {
+            HttpErrors.send(ctx, 400, "invalid_request", "a token for a resource server is jwt or jwe");
+            return;
+        }
         if (services.handles(form.get("client_assertion"))) {
             serviceCredentials(ctx, form, format);
             return;
         }
         try {
-            IssuedToken token = devices.issue(form.get("client_assertion"), format, form.get("scope"), "http");
+            IssuedToken token = devices.issue(form.get("client_assertion"), format, form.get("scope"), "http",
+                    audience);
             HttpErrors.json(ctx, 200, tokenResponse(token, form.get("scope")));
         } catch (TokenRejectedException e) {
             HttpRefusals.send(ctx, e, HttpRefusals.Where.CLIENT_AUTHENTICATION);

@@ -18,15 +18,15 @@ public interface JwksFetcher {
 
     String fetch(URI uri) throws IOException, InterruptedException;
 
-    /** JDK HttpClient, https only, no redirects (a redirect could point anywhere), size-capped body. */
+    /** JDK HttpClient, https only (plain http on localhost), no redirects (a redirect could point anywhere), size-capped body. */
     static JwksFetcher http(Duration timeout) {
         HttpClient client = HttpClient.newBuilder()
                 .connectTimeout(timeout)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
         return uri -> {
-            if (!"https".equalsIgnoreCase(uri.getScheme())) {
-                throw new IOException("JWKS URI must be https");
+            if (!TrustedIssuerSettings.fetchable(uri)) {
+                throw new IOException("JWKS URI must be https (plain http only on localhost)");
             }
             HttpRequest req = HttpRequest.newBuilder(uri).timeout(timeout)
                     .header("Accept", "application/json").GET().build();

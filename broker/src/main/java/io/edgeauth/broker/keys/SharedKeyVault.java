@@ -14,7 +14,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
@@ -44,6 +46,7 @@ public final class SharedKeyVault implements KeyVault {
     private final SecretKey kek;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
+    private final List<Consumer<String>> changeListeners = new CopyOnWriteArrayList<>();
 
     public SharedKeyVault(Store store, ChangeFeed feed, SecretKey kek, Clock clock) {
         this.store = store;
@@ -143,10 +146,21 @@ public final class SharedKeyVault implements KeyVault {
         }
     }
 
+    /**
+     * A feed is followed once per node, so the first listener starts following and every listener (the signing
+     * keys, the token-encryption keys) hears each change.
+     */
     @Override
     public void onChange(Consumer<String> tenantChanged) {
-        feed.follow(FEED, change -> tenantChanged.accept(change.key()),
-                () -> store.forEach(STATES, (tenant, state) -> tenantChanged.accept(tenant)));
+        boolean first;
+        synchronized (changeListeners) {
+            first = changeListeners.isEmpty();
+            changeListeners.add(tenantChanged);
+        }
+        if (first) {
+            feed.follow(FEED, change -> changeListeners.forEach(l -> l.accept(change.key())),
+                    () -> store.forEach(STATES, (tenant, state) -> changeListeners.forEach(l -> l.accept(tenant))));
+        }
     }
 
     private static String id(String tenant, String kid) {

@@ -12,28 +12,42 @@ import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.OctetSequenceKeyGenerator;
 import java.io.IOException;
 import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Date;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The keys tokens are encrypted to, one pair per tenant: a P-256 key for nested JWTs (JWE with
+ * The keys tokens are encrypted to, one active pair per tenant: a P-256 key for nested JWTs (JWE with
  * {@code ECDH-ES}: anyone holding the public key could encrypt to the broker, only the broker decrypts)
  * and a 256-bit AES key for COSE_Encrypt0 CWTs (which have no recipient structure, so the key is a
  * shared secret the broker alone holds: it both issues and verifies them).
  *
- * <p>Both live in the tenant's {@link KeyVault} under one entry ({@value #VAULT_ENTRY}), created on the
+ * <p>All live in the tenant's {@link KeyVault} under one entry ({@value #VAULT_ENTRY}), created on the
  * first start under the vault's lock, so every node of a deployment on a shared vault decrypts what any
  * node issued. Keys are found by their {@code kid} (unique across tenants: thumbprint-derived).
- * Rotation is not offered yet: a tenant's keys live as long as its vault entry. Thread-safe, immutable.
+ *
+ * <p>{@link #rotate} makes a fresh pair the one new tokens are encrypted to; the former pair stays in the
+ * entry with an {@code exp} (rotation time + the longest token lifetime + leeway) and keeps decrypting the
+ * tokens sealed to it until then, after which it refuses them and the next rotation drops it. A rotation on
+ * one node of a shared vault reaches the others through the vault's change announcements. Thread-safe: each
+ * tenant's ring is an immutable value swapped atomically.
  */
 public final class TokenEncryptionKeys {
+    private static final Logger LOG = LoggerFactory.getLogger(TokenEncryptionKeys.class);
     /** The vault entry holding a tenant's encryption keys (a private JWK set). */
     static final String VAULT_ENTRY = "token-encryption";
 
-    /** One tenant's two keys. */
+    /** One tenant's active pair: new tokens are encrypted to it. */
     public record TenantKeys(String tenant, ECKey jweKey, OctetSequenceKey coseKey) {
         public TenantKeys {
             Objects.requireNonNull(tenant, "tenant");
@@ -46,35 +60,135 @@ public final class TokenEncryptionKeys {
         }
     }
 
-    private final Map<String, TenantKeys> byTenant = new HashMap<>();
-    private final Map<String, TenantKeys> byKid = new HashMap<>();
-
-    /** Keys given directly (tests, or a deployment that brings its own). */
-    public TokenEncryptionKeys(Collection<TenantKeys> keys) {
-        for (TenantKeys k : keys) {
-            byTenant.put(k.tenant(), k);
-            if (byKid.put(k.jweKey().getKeyID(), k) != null || byKid.put(k.coseKey().getKeyID(), k) != null) {
-                throw new IllegalArgumentException("encryption key ids must be unique across tenants");
-            }
+    /** A tenant's keys: the active pair, and former keys (each with its {@code exp}) still decrypting. */
+    private record Ring(TenantKeys active, List<JWK> retired) {
+        List<JWK> all() {
+            List<JWK> keys = new ArrayList<>(List.of(active.jweKey(), active.coseKey()));
+            keys.addAll(retired);
+            return keys;
         }
     }
 
-    /** Reads each tenant's keys from the vault, creating them on first use. */
+    private final KeyVault vault;
+    private final Duration retention;
+    private final Clock clock;
+    private volatile Map<String, Ring> byTenant = Map.of();
+    private volatile Map<String, JWK> byKid = Map.of();
+
+    /** Keys given directly (tests, or a deployment that brings its own); they cannot rotate. */
+    public TokenEncryptionKeys(Collection<TenantKeys> keys) {
+        this(null, Duration.ZERO, Clock.systemUTC());
+        Map<String, Ring> rings = new HashMap<>();
+        keys.forEach(k -> rings.put(k.tenant(), new Ring(k, List.of())));
+        install(rings);
+    }
+
+    private TokenEncryptionKeys(KeyVault vault, Duration retention, Clock clock) {
+        this.vault = vault;
+        this.retention = retention;
+        this.clock = clock;
+    }
+
+    /** Reads each tenant's keys from the vault, creating them on first use; keys kept one hour after rotation. */
     public static TokenEncryptionKeys open(KeyVault vault, Collection<String> tenants) throws IOException {
-        java.util.List<TenantKeys> all = new java.util.ArrayList<>();
+        return open(vault, tenants, Duration.ofHours(1), Clock.systemUTC());
+    }
+
+    /**
+     * Reads each tenant's keys from the vault, creating them on first use, and follows other nodes' rotations.
+     *
+     * @param retention how long a rotated-out key keeps decrypting: the longest token lifetime plus leeway
+     */
+    public static TokenEncryptionKeys open(KeyVault vault, Collection<String> tenants, Duration retention,
+                                           Clock clock) throws IOException {
+        TokenEncryptionKeys keys = new TokenEncryptionKeys(Objects.requireNonNull(vault, "vault"), retention, clock);
+        Map<String, Ring> rings = new HashMap<>();
         for (String tenant : tenants) {
-            all.add(vault.exclusive(tenant, () -> {
+            rings.put(tenant, vault.exclusive(tenant, () -> {
                 Optional<String> stored = vault.findKey(tenant, VAULT_ENTRY);
                 if (stored.isPresent()) {
                     return parse(tenant, stored.get());
                 }
-                TenantKeys fresh = generate(tenant);
-                vault.writeKey(tenant, VAULT_ENTRY, new JWKSet(java.util.List.of(fresh.jweKey(), fresh.coseKey()))
-                        .toString(false));
+                Ring fresh = new Ring(generate(tenant), List.of());
+                vault.writeKey(tenant, VAULT_ENTRY, new JWKSet(fresh.all()).toString(false));
                 return fresh;
             }));
         }
-        return new TokenEncryptionKeys(all);
+        keys.install(rings);
+        vault.onChange(keys::reload);
+        return keys;
+    }
+
+    /**
+     * Makes a fresh pair the tenant's active one; the former pair decrypts for the retention time more. Returns
+     * the new pair.
+     *
+     * @throws IllegalArgumentException for an unknown tenant
+     * @throws IllegalStateException    for keys given directly (no vault to keep a rotation in)
+     */
+    public TenantKeys rotate(String tenant) throws IOException {
+        if (vault == null) {
+            throw new IllegalStateException("token encryption keys given directly cannot rotate");
+        }
+        if (!byTenant.containsKey(tenant)) {
+            throw new IllegalArgumentException("unknown tenant '" + tenant + "'");
+        }
+        Ring rotated = vault.exclusive(tenant, () -> {
+            // another node may have rotated since this node's copy: start from the stored entry
+            Ring stored = vault.findKey(tenant, VAULT_ENTRY).map(json -> parseUnchecked(tenant, json))
+                    .orElse(byTenant.get(tenant));
+            Date until = Date.from(clock.instant().plus(retention));
+            List<JWK> retired = new ArrayList<>(live(stored.retired()));
+            retired.add(new ECKey.Builder(stored.active().jweKey()).expirationTime(until).build());
+            retired.add(new OctetSequenceKey.Builder(stored.active().coseKey()).expirationTime(until).build());
+            Ring next = new Ring(generate(tenant), List.copyOf(retired));
+            vault.writeKey(tenant, VAULT_ENTRY, new JWKSet(next.all()).toString(false));
+            // announce through the tenant's key state (unchanged), which every node of a shared vault follows
+            Optional<String> state = vault.readState(tenant);
+            if (state.isPresent()) {
+                vault.writeState(tenant, state.get());
+            }
+            return next;
+        });
+        replace(tenant, rotated);
+        LOG.info("rotated token encryption keys of tenant {}: new JWE kid {}", tenant, rotated.active().jweKey().getKeyID());
+        return rotated.active();
+    }
+
+    /** Re-reads a tenant's entry after another node changed its keys (a failure keeps the keys held). */
+    private void reload(String tenant) {
+        if (!byTenant.containsKey(tenant)) {
+            return;
+        }
+        try {
+            vault.findKey(tenant, VAULT_ENTRY).ifPresent(json -> replace(tenant, parseUnchecked(tenant, json)));
+        } catch (IOException | IllegalStateException e) {
+            LOG.warn("tenant {}: token encryption keys not reloaded: {}", tenant, e.toString());
+        }
+    }
+
+    private synchronized void replace(String tenant, Ring ring) {
+        Map<String, Ring> rings = new HashMap<>(byTenant);
+        rings.put(tenant, ring);
+        install(rings);
+    }
+
+    private synchronized void install(Map<String, Ring> rings) {
+        Map<String, JWK> kids = new HashMap<>();
+        for (Ring r : rings.values()) {
+            for (JWK k : r.all()) {
+                if (kids.put(k.getKeyID(), k) != null) {
+                    throw new IllegalArgumentException("encryption key ids must be unique across tenants");
+                }
+            }
+        }
+        byKid = Map.copyOf(kids);
+        byTenant = Map.copyOf(rings);
+    }
+
+    private List<JWK> live(List<JWK> keys) {
+        Instant now = clock.instant();
+        return keys.stream().filter(k -> k.getExpirationTime().toInstant().isAfter(now)).toList();
     }
 
     /** Fresh keys for a tenant; kids are derived from RFC 7638 thumbprints. */
@@ -91,47 +205,68 @@ public final class TokenEncryptionKeys {
         }
     }
 
-    private static TenantKeys parse(String tenant, String json) throws IOException {
+    private static Ring parseUnchecked(String tenant, String json) {
+        try {
+            return parse(tenant, json);
+        } catch (IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** The active keys are the ones without {@code exp}; retired ones carry when they stop decrypting. */
+    private static Ring parse(String tenant, String json) throws IOException {
         try {
             JWKSet set = JWKSet.parse(json);
             ECKey ec = null;
             OctetSequenceKey aes = null;
+            List<JWK> retired = new ArrayList<>();
             for (JWK k : set.getKeys()) {
-                if (k instanceof ECKey e) {
+                if (k.getExpirationTime() != null) {
+                    retired.add(k);
+                } else if (k instanceof ECKey e && ec == null) {
                     ec = e;
-                } else if (k instanceof OctetSequenceKey o) {
+                } else if (k instanceof OctetSequenceKey o && aes == null) {
                     aes = o;
+                } else {
+                    throw new IOException("tenant " + tenant + ": the token encryption entry has two active keys of a type");
                 }
             }
             if (ec == null || aes == null) {
                 throw new IOException("tenant " + tenant + ": the token encryption entry lacks a key");
             }
-            return new TenantKeys(tenant, ec, aes);
+            return new Ring(new TenantKeys(tenant, ec, aes), List.copyOf(retired));
         } catch (ParseException | IllegalArgumentException e) {
             throw new IOException("tenant " + tenant + ": unreadable token encryption keys", e);
         }
     }
 
-    /** The tenant's keys, or empty for an unknown tenant. */
+    /** The tenant's active keys, or empty for an unknown tenant. */
     public Optional<TenantKeys> forTenant(String tenant) {
-        return Optional.ofNullable(byTenant.get(tenant));
+        Ring r = byTenant.get(tenant);
+        return r == null ? Optional.empty() : Optional.of(r.active());
     }
 
-    /** The private P-256 key with this kid, or empty. */
+    /** The private P-256 key with this kid (active, or rotated out and not yet expired), or empty. */
     public Optional<ECKey> jweKey(String kid) {
-        TenantKeys k = kid == null ? null : byKid.get(kid);
-        return k != null && kid.equals(k.jweKey().getKeyID()) ? Optional.of(k.jweKey()) : Optional.empty();
+        return usable(kid) instanceof ECKey k ? Optional.of(k) : Optional.empty();
     }
 
-    /** The AES key with this kid, or empty. */
+    /** The AES key with this kid (active, or rotated out and not yet expired), or empty. */
     public Optional<OctetSequenceKey> coseKey(String kid) {
-        TenantKeys k = kid == null ? null : byKid.get(kid);
-        return k != null && kid.equals(k.coseKey().getKeyID()) ? Optional.of(k.coseKey()) : Optional.empty();
+        return usable(kid) instanceof OctetSequenceKey k ? Optional.of(k) : Optional.empty();
     }
 
-    /** The public halves of the JWE keys, for a tenant's JWKS ({@code use: enc}). */
+    private JWK usable(String kid) {
+        JWK k = kid == null ? null : byKid.get(kid);
+        if (k == null || k.getExpirationTime() != null && !k.getExpirationTime().toInstant().isAfter(clock.instant())) {
+            return null;
+        }
+        return k;
+    }
+
+    /** The public half of the tenant's active JWE key ({@code use: enc}): the one to encrypt to. */
     public JWKSet publicJweKeys(String tenant) {
-        TenantKeys k = byTenant.get(tenant);
-        return k == null ? new JWKSet() : new JWKSet(k.jweKey().toPublicJWK());
+        Ring r = byTenant.get(tenant);
+        return r == null ? new JWKSet() : new JWKSet(r.active().jweKey().toPublicJWK());
     }
 }

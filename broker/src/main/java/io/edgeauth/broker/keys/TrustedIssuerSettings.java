@@ -30,8 +30,9 @@ public record TrustedIssuerSettings(String issuer, Path jwksFile, URI jwksUri, D
         if ((jwksFile == null) == (jwksUri == null)) {
             throw new IllegalArgumentException("trusted issuer " + issuer + ": exactly one of jwksFile and jwksUri");
         }
-        if (jwksUri != null && !"https".equals(String.valueOf(jwksUri.getScheme()).toLowerCase(Locale.ROOT))) {
-            throw new IllegalArgumentException("trusted issuer " + issuer + ": jwksUri must be https");
+        if (jwksUri != null && !fetchable(jwksUri)) {
+            throw new IllegalArgumentException("trusted issuer " + issuer
+                    + ": jwksUri must be https (plain http only on localhost)");
         }
         refreshInterval = refreshInterval == null ? Duration.ofMinutes(5) : refreshInterval;
         maxStale = maxStale == null ? Duration.ofHours(1) : maxStale;
@@ -50,5 +51,15 @@ public record TrustedIssuerSettings(String issuer, Path jwksFile, URI jwksUri, D
         if (tenantId != null) {
             KeyIds.requireTenant(tenantId);
         }
+    }
+
+    /**
+     * Whether a JWKS may be fetched from {@code uri}: https, or plain http on this host only (a local
+     * sidecar or test server: nothing on the network can alter what it serves), as the config validator says.
+     */
+    public static boolean fetchable(URI uri) {
+        String scheme = String.valueOf(uri.getScheme()).toLowerCase(Locale.ROOT);
+        return "https".equals(scheme)
+                || "http".equals(scheme) && ("localhost".equals(uri.getHost()) || "127.0.0.1".equals(uri.getHost()));
     }
 }

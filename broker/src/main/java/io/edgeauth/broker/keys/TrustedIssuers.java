@@ -12,9 +12,11 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -39,10 +41,17 @@ public final class TrustedIssuers implements KeyResolver, AutoCloseable {
     private record Snapshot(Map<String, VerificationKey> byKid, Instant loadedAt) {
     }
 
+    /** Hears that a key an issuer's JWKS held is gone from it, or now has other material under its kid. */
+    @FunctionalInterface
+    public interface KeyDropListener {
+        void dropped(String issuer, String kid);
+    }
+
     private final Map<String, TrustedIssuerSettings> settings;
     private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
     private final JwksFetcher fetcher;
     private final Clock clock;
+    private final List<KeyDropListener> dropListeners = new CopyOnWriteArrayList<>();
     private ScheduledExecutorService scheduler;
     private boolean ownScheduler;
 
@@ -95,8 +104,11 @@ public final class TrustedIssuers implements KeyResolver, AutoCloseable {
                     ? KeyFiles.read(s.jwksFile(), JwksFetcher.MAX_JWKS_BYTES)
                     : fetcher.fetch(s.jwksUri());
             Map<String, VerificationKey> keys = parse(s, JWKSet.parse(json));
-            snapshots.put(issuer, new Snapshot(keys, clock.instant()));
+            Snapshot previous = snapshots.put(issuer, new Snapshot(keys, clock.instant()));
             LOG.debug("trusted issuer {}: {} keys loaded", issuer, keys.size());
+            if (previous != null) {
+                announceDropped(issuer, previous.byKid(), keys);
+            }
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -104,6 +116,31 @@ public final class TrustedIssuers implements KeyResolver, AutoCloseable {
         } catch (Exception e) { // IOException, ParseException, RuntimeException: keep the last good keys
             LOG.warn("trusted issuer {}: JWKS refresh failed: {}", issuer, e.toString());
             return false;
+        }
+    }
+
+    /**
+     * Registers a listener told, after a refresh, of each key that left the issuer's JWKS or changed under its
+     * kid (continuous access evaluation: the sessions its tokens opened must end). Called on the refresh thread.
+     */
+    public void onKeysDropped(KeyDropListener listener) {
+        dropListeners.add(listener);
+    }
+
+    private void announceDropped(String issuer, Map<String, VerificationKey> before, Map<String, VerificationKey> now) {
+        for (VerificationKey old : before.values()) {
+            VerificationKey current = now.get(old.kid());
+            if (current != null && current.key().equals(old.key())) {
+                continue;
+            }
+            LOG.info("trusted issuer {}: key {} left its JWKS", issuer, old.kid());
+            for (KeyDropListener l : dropListeners) {
+                try {
+                    l.dropped(issuer, old.kid());
+                } catch (RuntimeException e) {
+                    LOG.warn("trusted issuer {}: key drop listener failed", issuer, e);
+                }
+            }
         }
     }
 

@@ -56,9 +56,15 @@ final class DeviceTokenIssuance {
      */
     IssuedToken issue(Device device, TokenFormat format, String scope, String grant, Map<String, Object> fields)
             throws TokenRejectedException {
+        return issue(device, format, scope, grant, fields, null);
+    }
+
+    /** As above, for a registered resource server's {@code audience} (null: the broker's own audiences). */
+    IssuedToken issue(Device device, TokenFormat format, String scope, String grant, Map<String, Object> fields,
+                      String audience) throws TokenRejectedException {
         checkNotBlocked(device);
         TokenClaims.Builder claims = TokenClaims.builder(device.tenant(), device.id())
-                .audience(audiences.toArray(String[]::new))
+                .audience(audience != null ? new String[] {audience} : audiences.toArray(String[]::new))
                 .scope(grantedScopes(scope, selfServiceScopes.apply(device.tenant())))
                 .geo(device.region().toArray(String[]::new))
                 .cnf(confirmation(device))
@@ -73,6 +79,10 @@ final class DeviceTokenIssuance {
         audit.record("token.issued", "ok", fields);
         meters.counter("edgeauth.tokens.issued", "grant", grant, "format", format.name().toLowerCase()).increment();
         return token;
+    }
+
+    boolean isResourceServer(String audience) {
+        return issuer.isResourceServer(audience);
     }
 
     /** @throws TokenRejectedException REVOKED while the device's subject revocation holds */

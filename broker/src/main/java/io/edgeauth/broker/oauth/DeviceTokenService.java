@@ -51,12 +51,26 @@ public final class DeviceTokenService {
      */
     public IssuedToken issue(String assertion, TokenFormat format, String scope, String channel)
             throws TokenRejectedException {
+        return issue(assertion, format, scope, channel, null);
+    }
+
+    /**
+     * As above, for a registered resource server ({@code audience}, checked by the caller with
+     * {@link #isResourceServer}) instead of the broker's own audience; null for the broker's.
+     */
+    public IssuedToken issue(String assertion, TokenFormat format, String scope, String channel, String audience)
+            throws TokenRejectedException {
         Map<String, Object> fields = fields(channel);
-        return issueAudited(fields, format, scope, () -> {
+        return issueAudited(fields, format, scope, audience, () -> {
             ClientAssertion verified = assertions.verify(assertion, this::publicKey);
             fields.put("client_id", verified.clientId());
             return registered(verified.clientId());
         });
+    }
+
+    /** Whether a device may ask for a token for {@code audience}: a registered resource server. */
+    public boolean isResourceServer(String audience) {
+        return issuance.isResourceServer(audience);
     }
 
     /**
@@ -74,7 +88,7 @@ public final class DeviceTokenService {
         Map<String, Object> fields = fields(channel);
         fields.put("auth", "client_certificate");
         fields.put("client_id", clientId);
-        return issueAudited(fields, format, scope, () -> {
+        return issueAudited(fields, format, scope, null, () -> {
             Device device = clientId == null ? null : registry.find(clientId).orElse(null);
             if (device == null || device.credential().type() != Device.CredentialType.X5T_S256
                     || certificateThumbprint == null || !device.credential().value().equals(certificateThumbprint)) {
@@ -91,16 +105,25 @@ public final class DeviceTokenService {
      */
     public IssuedToken issueVerified(ClientAssertion verified, TokenFormat format, String scope, String channel)
             throws TokenRejectedException {
+        return issueVerified(verified, format, scope, channel, null);
+    }
+
+    /** As above, for a registered resource server's {@code audience} (null: the broker's own). */
+    public IssuedToken issueVerified(ClientAssertion verified, TokenFormat format, String scope, String channel,
+                                     String audience) throws TokenRejectedException {
         Map<String, Object> fields = fields(channel);
         fields.put("client_id", verified.clientId());
-        return issueAudited(fields, format, scope, () -> registered(verified.clientId()));
+        return issueAudited(fields, format, scope, audience, () -> registered(verified.clientId()));
     }
 
     /** Finds the device that authenticated (however it did), then issues; a refusal at either step is audited. */
-    private IssuedToken issueAudited(Map<String, Object> fields, TokenFormat format, String scope, Authenticated who)
-            throws TokenRejectedException {
+    private IssuedToken issueAudited(Map<String, Object> fields, TokenFormat format, String scope, String audience,
+                                     Authenticated who) throws TokenRejectedException {
         try {
-            return issuance.issue(who.device(), format, scope, "client_credentials", fields);
+            if (audience != null) {
+                fields.put("aud", audience);
+            }
+            return issuance.issue(who.device(), format, scope, "client_credentials", fields, audience);
         } catch (TokenRejectedException e) {
             issuance.refused(e, "client_credentials", fields);
             throw e;

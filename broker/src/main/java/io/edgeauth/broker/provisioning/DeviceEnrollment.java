@@ -64,15 +64,26 @@ public final class DeviceEnrollment {
     /** {@code client_credentials} with a client assertion (plain, or with {@code x5c} for zero-touch). */
     public IssuedToken issue(String assertion, TokenFormat format, String scope, String channel)
             throws TokenRejectedException {
+        return issue(assertion, format, scope, channel, null);
+    }
+
+    /** Whether a device may ask for a token for {@code audience}: a registered resource server. */
+    public boolean isResourceServer(String audience) {
+        return devices.isResourceServer(audience);
+    }
+
+    /** As above, for a registered resource server's {@code audience} (null: the broker's own). */
+    public IssuedToken issue(String assertion, TokenFormat format, String scope, String channel, String audience)
+            throws TokenRejectedException {
         AssertionHeader header = null;
         try {
             java.util.Optional<AssertionHeader> parsed = AssertionHeader.parse(assertion);
             if (parsed.isEmpty()) {
-                return devices.issue(assertion, format, scope, channel); // refused there with its precise reason
+                return devices.issue(assertion, format, scope, channel, audience); // refused there with its precise reason
             }
             header = parsed.get();
             if ("HS256".equals(header.alg())) {
-                return enrollByGroup(assertion, header, format, scope, channel);
+                return enrollByGroup(assertion, header, format, scope, channel, audience);
             }
             if (!header.x5c().isEmpty()) {
                 enrollByCertificate(assertion, header.x5c(), channel);
@@ -84,7 +95,7 @@ public final class DeviceEnrollment {
                     "client_id", String.valueOf(header == null ? null : header.issuer()), "detail", e.getMessage()));
             throw e;
         }
-        return devices.issue(assertion, format, scope, channel);
+        return devices.issue(assertion, format, scope, channel, audience);
     }
 
     /**
@@ -97,7 +108,7 @@ public final class DeviceEnrollment {
 
     /** RFC 7523 §2.2 client_secret_jwt keyed by HKDF(group secret, device id); {@code kid} names the group. */
     private IssuedToken enrollByGroup(String assertion, AssertionHeader header, TokenFormat format, String scope,
-                                      String channel) throws TokenRejectedException {
+                                      String channel, String audience) throws TokenRejectedException {
         EnrollmentGroups.Group group = groups.group(header.kid()).orElseThrow(() -> new TokenRejectedException(
                 RejectionReason.UNKNOWN_KEY, "an HS256 client assertion's kid must name an enrollment group"));
         String claimed = header.issuer();
@@ -121,7 +132,7 @@ public final class DeviceEnrollment {
                         "enrollmentGroup", group.id(), "template", group.template(), "channel", channel));
             }
         }
-        return devices.issueVerified(verified, format, scope, channel);
+        return devices.issueVerified(verified, format, scope, channel, audience);
     }
 
     private static boolean isMember(Device d, EnrollmentGroups.Group group) {

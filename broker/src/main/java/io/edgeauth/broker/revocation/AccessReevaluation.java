@@ -19,6 +19,9 @@ import java.util.Objects;
  * <p>Ending the whole session is coarser than pruning only what changed: a former owner's sessions for
  * its other devices end too and reconnect. It is the one mechanism every edge already applies within
  * the revocation propagation time (under 100 ms on a node; see docs/revocation.md).
+ *
+ * <p>The same holds for trusted outside issuers: when one is no longer trusted, or a key leaves its JWKS,
+ * the sessions its (that key's) tokens opened end, by an issuer or issuer-key revocation.
  */
 public final class AccessReevaluation {
     private final RevocationService revocations;
@@ -43,6 +46,28 @@ public final class AccessReevaluation {
             revocations.revoke(Revocation.Kind.SUB, formerOwner, "lost ownership of " + device);
             fields.put("formerOwner", formerOwner);
         }
+        audit.record("access.reevaluated", "sessions_ended", fields);
+    }
+
+    /**
+     * A trusted issuer's key left its JWKS, or changed under its kid (wire as
+     * {@code trustedIssuers.onKeysDropped(reevaluation::issuerKeyDropped)}).
+     */
+    public void issuerKeyDropped(String issuer, String kid) {
+        revocations.revokeIssuerKey(issuer, kid, "key dropped from the issuer's JWKS");
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("issuer", issuer);
+        fields.put("kid", kid);
+        fields.put("cause", "kid_dropped");
+        audit.record("access.reevaluated", "sessions_ended", fields);
+    }
+
+    /** A trusted issuer is no longer trusted: every session its tokens opened ends. */
+    public void issuerRemoved(String issuer) {
+        revocations.revokeIssuer(issuer, "trusted issuer removed");
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("issuer", issuer);
+        fields.put("cause", "issuer_removed");
         audit.record("access.reevaluated", "sessions_ended", fields);
     }
 }

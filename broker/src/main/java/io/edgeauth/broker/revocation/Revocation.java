@@ -4,8 +4,10 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * One revocation: of a token ({@code jti}, and every token exchanged from it), of a subject or of a
- * signing key ({@code kid}: every token it signed). A subject revocation made by an operator holds
+ * One revocation: of a token ({@code jti}, and every token exchanged from it), of a subject, of a
+ * signing key ({@code kid}: every token it signed), or, for continuous access evaluation of trusted
+ * outside issuers, of an issuer ({@code ISSUER}) or one issuer's key ({@code ISSUER_KEY}, value
+ * {@link #issuerKey}): these cover the issuer's (key's) tokens issued up to {@code issuedBefore}. A subject revocation made by an operator holds
  * {@code untilLifted}: every token of the subject is refused and nothing new is issued to it until
  * {@link RevocationService#lift lifted}; afterwards (and for a subject revocation that never blocked, e.g.
  * a deleted device) it covers the tokens issued up to {@code issuedBefore}. Kept until
@@ -14,8 +16,21 @@ import java.util.Objects;
 public record Revocation(Kind kind, String value, Instant issuedBefore, Instant keepUntil, String reason,
                          boolean untilLifted) {
 
-    /** What a revocation names. */
-    public enum Kind { JTI, SUB, KID }
+    /** What a revocation names; only the {@link Kind#byOperator} kinds are named in the admin API. */
+    public enum Kind {
+        JTI(true), SUB(true), KID(true), ISSUER(false), ISSUER_KEY(false);
+
+        private final boolean byOperator;
+
+        Kind(boolean byOperator) {
+            this.byOperator = byOperator;
+        }
+
+        /** Whether an operator names this kind ({@code POST /admin/revocations}); the others the broker makes. */
+        public boolean byOperator() {
+            return byOperator;
+        }
+    }
 
     public Revocation {
         Objects.requireNonNull(kind, "kind");
@@ -26,6 +41,14 @@ public record Revocation(Kind kind, String value, Instant issuedBefore, Instant 
         if (untilLifted && kind != Kind.SUB) {
             throw new IllegalArgumentException("only a subject revocation holds until lifted");
         }
+    }
+
+    /**
+     * The value of an {@code ISSUER_KEY} revocation: one issuer's key id. The kid's length comes first, so no
+     * issuer or kid (both free text) can make two pairs read alike.
+     */
+    public static String issuerKey(String issuer, String kid) {
+        return kid.length() + ":" + kid + "@" + issuer;
     }
 
     /** A revocation that covers tokens issued up to {@code issuedBefore} and blocks nothing later. */

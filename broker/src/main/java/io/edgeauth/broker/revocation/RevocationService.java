@@ -40,11 +40,14 @@ public final class RevocationService implements RevocationChecker, RevocationEve
     private final ChangeFeed feed;
     private final Clock clock;
     private final Duration coverage;
+    private final Duration leeway;
     private final ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
     private final Map<String, Revocation> byJti = new ConcurrentHashMap<>();
     private final Map<String, Revocation> bySub = new ConcurrentHashMap<>();
     private final Map<String, Revocation> byKid = new ConcurrentHashMap<>();
+    private final Map<String, Revocation> byIssuer = new ConcurrentHashMap<>();
+    private final Map<String, Revocation> byIssuerKey = new ConcurrentHashMap<>();
     private final List<Consumer<Revocation>> listeners = new CopyOnWriteArrayList<>();
 
     /**
@@ -61,6 +64,7 @@ public final class RevocationService implements RevocationChecker, RevocationEve
         this.feed = feed;
         this.clock = clock;
         this.coverage = maxTokenLifetime.plus(leeway);
+        this.leeway = leeway;
         synchronized (this) { // changes arriving during the load wait, then apply on top of it
             feed.follow(FEED, this::apply, this::reload);
             store.forEach(SPACE, (key, bytes) -> index(decode(bytes)));
@@ -80,17 +84,46 @@ public final class RevocationService implements RevocationChecker, RevocationEve
         return revoke(Revocation.Kind.SUB, subject, reason, true);
     }
 
+    /**
+     * Revokes the tokens of a trusted outside issuer that is no longer trusted: every token it issued up to now,
+     * so every session opened with one ends (see {@link #revokeTrusted}).
+     */
+    public Revocation revokeIssuer(String issuer, String reason) {
+        return revokeTrusted(Revocation.Kind.ISSUER, issuer, reason);
+    }
+
+    /** Revokes the tokens a trusted outside issuer's key signed up to now (the key left its JWKS). */
+    public Revocation revokeIssuerKey(String issuer, String kid, String reason) {
+        return revokeTrusted(Revocation.Kind.ISSUER_KEY, Revocation.issuerKey(issuer, kid), reason);
+    }
+
+    /**
+     * An outside issuer's revocation covers its tokens dated up to now + leeway: the verifier accepts an
+     * {@code iat} up to the leeway ahead (the issuer's clock), so that covers every token a session holds now. A
+     * token dated later can only verify if the issuer trusts the key (again): it is not covered.
+     */
+    private Revocation revokeTrusted(Revocation.Kind kind, String value, String reason) {
+        Instant now = clock.instant();
+        return revoke(kind, value, reason, false, now.plus(leeway), now.plus(coverage).plus(leeway));
+    }
+
     private Revocation revoke(Revocation.Kind kind, String value, String reason, boolean untilLifted) {
         Instant now = clock.instant();
+        return revoke(kind, value, reason, untilLifted, now, now.plus(coverage));
+    }
+
+    private Revocation revoke(Revocation.Kind kind, String value, String reason, boolean untilLifted,
+                              Instant issuedBefore, Instant keepUntil) {
         Revocation previous = mapOf(kind).get(value);
         // a standing block keeps its time and reason: revoking again changes nothing it covers
         if (previous != null && previous.untilLifted()) {
             return previous;
         }
-        Revocation r = new Revocation(kind, value, now, now.plus(coverage), reason, untilLifted);
+        Revocation r = new Revocation(kind, value, issuedBefore, keepUntil, reason, untilLifted);
         feed.put(FEED, SPACE, key(kind, value), encode(r), untilLifted ? null : r.keepUntil());
         learn(r);
-        LOG.info("revoked {} {} ({})", kind, kind == Revocation.Kind.KID ? value : fingerprint(value), reason);
+        LOG.info("revoked {} {} ({})", kind, kind == Revocation.Kind.SUB || kind == Revocation.Kind.JTI
+                ? fingerprint(value) : value, reason);
         return r;
     }
 
@@ -178,11 +211,30 @@ public final class RevocationService implements RevocationChecker, RevocationEve
             }
         }
         Revocation s = bySub.get(token.subject());
-        if (s != null && (s.untilLifted()
-                || s.keepUntil().isAfter(now) && !token.issuedAt().isAfter(s.issuedBefore()))) {
+        if (s != null && (s.untilLifted() || covers(s, token, now))) {
             return Optional.of(RejectionReason.REVOKED);
         }
+        return trustedIssuerCheck(token, now);
+    }
+
+    /** An outside issuer no longer trusted, or its key gone from its JWKS (nothing to look up in most brokers). */
+    private Optional<RejectionReason> trustedIssuerCheck(VerifiedToken token, Instant now) {
+        if (token.issuer() == null || byIssuer.isEmpty() && byIssuerKey.isEmpty()) {
+            return Optional.empty();
+        }
+        if (covers(byIssuer.get(token.issuer()), token, now)) {
+            return Optional.of(RejectionReason.REVOKED);
+        }
+        if (!byIssuerKey.isEmpty()
+                && covers(byIssuerKey.get(Revocation.issuerKey(token.issuer(), token.keyId())), token, now)) {
+            return Optional.of(RejectionReason.KEY_REVOKED);
+        }
         return Optional.empty();
+    }
+
+    /** Whether a revocation in force covers the token by its issue time. */
+    private static boolean covers(Revocation r, VerifiedToken token, Instant now) {
+        return r != null && r.keepUntil().isAfter(now) && !token.issuedAt().isAfter(r.issuedBefore());
     }
 
     private boolean jtiRevoked(String jti, Instant now) {
@@ -200,7 +252,7 @@ public final class RevocationService implements RevocationChecker, RevocationEve
     public int prune() {
         Instant now = clock.instant();
         int pruned = 0;
-        for (Map<String, Revocation> m : List.of(byJti, bySub, byKid)) {
+        for (Map<String, Revocation> m : List.of(byJti, bySub, byKid, byIssuer, byIssuerKey)) {
             for (Revocation r : m.values()) {
                 if (!r.untilLifted() && !r.keepUntil().isAfter(now) && m.remove(r.value(), r)) {
                     store.remove(SPACE, key(r.kind(), r.value()));
@@ -212,13 +264,15 @@ public final class RevocationService implements RevocationChecker, RevocationEve
     }
 
     public int size() {
-        return byJti.size() + bySub.size() + byKid.size();
+        return byJti.size() + bySub.size() + byKid.size() + byIssuer.size() + byIssuerKey.size();
     }
 
     private Map<String, Revocation> mapOf(Revocation.Kind kind) {
         switch (kind) {
             case JTI: return byJti;
             case SUB: return bySub;
+            case ISSUER: return byIssuer;
+            case ISSUER_KEY: return byIssuerKey;
             default: return byKid;
         }
     }

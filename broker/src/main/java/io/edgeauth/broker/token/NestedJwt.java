@@ -6,7 +6,11 @@ import com.nimbusds.jose.EncryptionMethod;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWEAlgorithm;
 import com.nimbusds.jose.JWEHeader;
+import com.nimbusds.jose.JWEEncrypter;
 import com.nimbusds.jose.JWEObject;
+import com.nimbusds.jose.crypto.RSAEncrypter;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.ECDHDecrypter;
 import com.nimbusds.jose.crypto.ECDHEncrypter;
@@ -56,6 +60,33 @@ final class NestedJwt {
             throw new IllegalStateException("cannot encrypt token to key " + recipient.getKeyID(), e);
         }
         return jwe.serialize().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Encrypts a compact JWS to a resource server's public key: {@code ECDH-ES} for an EC key,
+     * {@code RSA-OAEP-256} for an RSA key; A256GCM, {@code cty: JWT}, the key's kid.
+     */
+    static byte[] encryptTo(JWK recipient, String signedJwt) {
+        try {
+            JWEAlgorithm alg;
+            JWEEncrypter encrypter;
+            if (recipient instanceof ECKey ec) {
+                alg = JWEAlgorithm.ECDH_ES;
+                encrypter = new ECDHEncrypter(ec.toECPublicKey());
+            } else if (recipient instanceof RSAKey rsa) {
+                alg = JWEAlgorithm.RSA_OAEP_256;
+                encrypter = new RSAEncrypter(rsa.toRSAPublicKey());
+            } else {
+                throw new IllegalArgumentException("a resource server key must be EC or RSA");
+            }
+            JWEHeader header = new JWEHeader.Builder(alg, EncryptionMethod.A256GCM).contentType("JWT")
+                    .keyID(recipient.getKeyID()).build();
+            JWEObject jwe = new JWEObject(header, new Payload(signedJwt));
+            jwe.encrypt(encrypter);
+            return jwe.serialize().getBytes(StandardCharsets.US_ASCII);
+        } catch (JOSEException e) {
+            throw new IllegalStateException("cannot encrypt token to key " + recipient.getKeyID(), e);
+        }
     }
 
     /** Parses the JWE and checks its header against the policy; nothing is decrypted yet. */

@@ -72,13 +72,20 @@ public final class TokenIssuer {
         return this;
     }
 
+    /** Whether tokens may be issued for {@code audience} as a registered resource server. */
+    public boolean isResourceServer(String audience) {
+        return encryption != null && encryption.isResourceServer(audience);
+    }
+
     /**
      * Issues a token in the requested format, or in its encrypted form when the tenant's policy asks for
-     * encryption ({@code tenants[].encryptTokens}).
+     * encryption ({@code tenants[].encryptTokens}). A nested JWT whose one audience is a registered resource
+     * server is encrypted to that server's key, not the broker's.
      *
      * @throws IllegalArgumentException for an unknown tenant, or an encrypted format when encryption is off
      * @throws IllegalStateException    if signing fails (a broken key or provider: a server error)
      */
+
     public IssuedToken issue(TokenClaims claims, TokenFormat requested) {
         TokenFormat format = encryption == null ? requested : encryption.formatFor(claims.tenantId(), requested);
         SigningKey key = keys.activeKey(claims.tenantId());
@@ -105,7 +112,7 @@ public final class TokenIssuer {
                     ? cwt(key, claims, now, exp, jti)
                     : jwt(key, claims, now, exp, jti);
             if (format.encrypted()) {
-                bytes = encryption.seal(claims.tenantId(), format, bytes);
+                bytes = encryption.seal(claims, format, bytes);
             }
             return new IssuedToken(format, bytes, key.kid(), jti, now, exp, claims.scope());
         } catch (GeneralSecurityException | JOSEException e) {

@@ -135,4 +135,31 @@ class TrustedIssuersTest {
         assertThatThrownBy(() -> new TrustedIssuerSettings("i", null, URI.create("https://idp/jwks"), null, null, null, Set.of(), null))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aRefreshTellsWhichKeysLeftTheJwksOrChangedUnderTheirKid() throws Exception {
+        JWK k1 = JwkKeys.generate(TokenAlgorithm.ES256);
+        JWK k2 = JwkKeys.generate(TokenAlgorithm.ES256);
+        Path file = dir.resolve("drop.json");
+        Files.writeString(file, new JWKSet(List.of(k1.toPublicJWK(), k2.toPublicJWK())).toString());
+        TrustedIssuerSettings s = new TrustedIssuerSettings("https://idp.example", file, null, null, null,
+                Set.of(TokenAlgorithm.ES256), Set.of("edge"), null);
+        List<String> dropped = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (TrustedIssuers ti = new TrustedIssuers(List.of(s), uri -> { throw new IOException("no fetch"); }, clock)) {
+            ti.onKeysDropped((issuer, kid) -> dropped.add(issuer + " " + kid));
+            ti.start(null);
+            assertThat(dropped).as("the first load drops nothing").isEmpty();
+            Files.writeString(file, new JWKSet(k2.toPublicJWK()).toString());
+            assertThat(ti.refresh("https://idp.example")).isTrue();
+            assertThat(dropped).containsExactly("https://idp.example " + k1.getKeyID());
+            Files.writeString(file, "{\"keys\": [");
+            assertThat(ti.refresh("https://idp.example")).as("a failed refresh keeps the keys").isFalse();
+            assertThat(dropped).hasSize(1);
+            JWK otherUnderK2 = new com.nimbusds.jose.jwk.ECKey.Builder(
+                    (com.nimbusds.jose.jwk.ECKey) JwkKeys.generate(TokenAlgorithm.ES256).toPublicJWK()).keyID(k2.getKeyID()).build();
+            Files.writeString(file, new JWKSet(otherUnderK2).toString());
+            assertThat(ti.refresh("https://idp.example")).isTrue();
+            assertThat(dropped).containsExactly("https://idp.example " + k1.getKeyID(), "https://idp.example " + k2.getKeyID());
+        }
+    }
 }

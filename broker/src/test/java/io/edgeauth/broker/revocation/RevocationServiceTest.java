@@ -98,4 +98,33 @@ class RevocationServiceTest {
             assertThat(r.blocksIssuance("dev1")).as("the lift is durable").isFalse();
         }
     }
+
+    @Test
+    void anIssuerKeyRevocationCoversOnlyThatIssuersKeyAndTokensDatedUpToItPlusLeeway() {
+        try (MvStoreStore store = new MvStoreStore(dir.resolve("s.mv"), clock)) {
+            RevocationService r = new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30));
+            List<Revocation> heard = new java.util.ArrayList<>();
+            r.subscribe(heard::add);
+            r.revokeIssuerKey("https://iss", "k1", "kid dropped");
+            assertThat(heard).singleElement().satisfies(h -> assertThat(h.kind()).isEqualTo(Revocation.Kind.ISSUER_KEY));
+            assertThat(r.check(token("dev1", "j1", "k1", clock.instant().minusSeconds(60)))).contains(RejectionReason.KEY_REVOKED);
+            assertThat(r.check(token("dev1", "j2", "k1", clock.instant().plusSeconds(29))))
+                    .as("an iat the verifier accepts (within the leeway ahead)").contains(RejectionReason.KEY_REVOKED);
+            assertThat(r.check(token("dev1", "j3", "k1", clock.instant().plusSeconds(31))))
+                    .as("dated after: only verifies if the issuer publishes the key again").isEmpty();
+            assertThat(r.check(token("dev1", "j4", "k2", clock.instant()))).as("another key").isEmpty();
+            VerifiedToken otherIssuer = new VerifiedToken(TokenFormat.JWT, "https://other", "dev1", List.of("edgeauth"),
+                    clock.instant(), null, clock.instant().plusSeconds(60), "j5", "k1", "default", java.util.Set.of(), List.of(),
+                    null, null, null, null, "fp");
+            assertThat(r.check(otherIssuer)).as("the same kid at another issuer").isEmpty();
+            assertThat(new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30))
+                    .check(token("dev1", "j7", "k1", clock.instant()))).as("durable").contains(RejectionReason.KEY_REVOKED);
+
+            r.revokeIssuer("https://iss", "issuer removed");
+            assertThat(r.check(token("dev1", "j6", "k2", clock.instant()))).contains(RejectionReason.REVOKED);
+            assertThat(r.check(otherIssuer)).isEmpty();
+            clock.advance(Duration.ofMinutes(11));
+            assertThat(r.prune()).isEqualTo(2);
+        }
+    }
 }
