@@ -198,7 +198,7 @@ public final class Broker implements AutoCloseable {
         BrokerConfig.Coap c = config.coap();
         if (c.port() >= 0 || c.dtlsPort() >= 0) {
             coap = new CoapEdge(EdgeSettings.coap(config, dataDir), pipeline, revocations, revocations, rateLimits,
-                    ratePlans, geo, new RouterCoapMessaging(router), audit, meters, clock)
+                    ratePlans, geo, new RouterCoapMessaging(router, journal), audit, meters, clock)
                     .tokenIssuer(tokens.coapTokenIssuer()).payloadCheck(signedTelemetry);
             try {
                 coap.start();
