@@ -120,35 +120,35 @@ public final class SessionJournal implements QueueJournal, RetainedJournal, Auto
 
     @Override
     public long append(String queueKey, RoutedMessage message) {
-        return enqueue(seq -> new Op(seq, f -> f.messages.put(seq, Records.message(queueKey, message))));
+        return enqueue(seq -> new Op(seq, f -> f.messages.put(seq, Records.message(queueKey, message)), seq, 0));
     }
 
     @Override
     public void remove(long journalId) {
-        enqueue(seq -> new Op(seq, f -> f.messages.remove(journalId)));
+        enqueue(seq -> new Op(seq, f -> f.messages.remove(journalId), 0, journalId));
     }
 
     @Override
     public void retained(RoutedMessage message) {
         String key = message.tenant() + '\u0000' + message.topic();
-        enqueue(seq -> new Op(seq, f -> f.retained.put(key, Records.retained(message))));
+        enqueue(seq -> new Op(seq, f -> f.retained.put(key, Records.retained(message)), 0, 0));
     }
 
     @Override
     public void cleared(String tenant, String topic) {
         String key = tenant + '\u0000' + topic;
-        enqueue(seq -> new Op(seq, f -> f.retained.remove(key)));
+        enqueue(seq -> new Op(seq, f -> f.retained.remove(key), 0, 0));
     }
 
     /** Saves (or replaces) a session's description. */
     public void saveSession(PersistedSession session) {
         byte[] bytes = Records.session(session);
-        enqueue(seq -> new Op(seq, f -> f.sessions.put(session.key(), bytes)));
+        enqueue(seq -> new Op(seq, f -> f.sessions.put(session.key(), bytes), 0, 0));
     }
 
     /** Forgets a session's description (its messages are removed through its queue). */
     public void dropSession(String key) {
-        enqueue(seq -> new Op(seq, f -> f.sessions.remove(key)));
+        enqueue(seq -> new Op(seq, f -> f.sessions.remove(key), 0, 0));
     }
 
     /** Completes once every change made so far is durable. */
@@ -280,18 +280,38 @@ public final class SessionJournal implements QueueJournal, RetainedJournal, Auto
         }
     }
 
-    /** Applies up to {@link #MAX_BATCH} queued changes to the open file; returns how many were taken. */
+    /**
+     * Applies up to {@link #MAX_BATCH} queued changes to the open file; returns how many were taken. A message
+     * appended and removed in the same batch (its subscriber acknowledged it before the commit) is written not at
+     * all: the commit that covers the batch makes both durable, and after it the message is owed to nobody.
+     */
     private int applyQueued(List<Op> uncommitted) {
         JournalFile f = file;
+        int first = uncommitted.size();
         int n = 0;
         for (Op op; n < MAX_BATCH && (op = ops.poll()) != null; n++) {
             uncommitted.add(op);
+        }
+        java.util.Set<Long> appended = new java.util.HashSet<>();
+        java.util.Set<Long> cancelled = new java.util.HashSet<>();
+        for (int i = first; i < uncommitted.size(); i++) {
+            Op op = uncommitted.get(i);
+            if (op.appends != 0) {
+                appended.add(op.appends);
+            } else if (op.removes != 0 && appended.contains(op.removes)) {
+                cancelled.add(op.removes);
+            }
+        }
+        for (int i = first; i < uncommitted.size(); i++) {
+            Op op = uncommitted.get(i);
+            if (!cancelled.isEmpty() && cancelled.contains(op.appends != 0 ? op.appends : op.removes)) {
+                continue;
+            }
             try {
                 op.apply.accept(f);
             } catch (RuntimeException e) {
                 if (!f.store.isClosed()) { // a fault of this change alone: it cannot be written, now or later
-                    uncommitted.remove(uncommitted.size() - 1);
-                    uncommitted.add(new Op(op.seq, ignored -> { }));
+                    uncommitted.set(i, new Op(op.seq, ignored -> { }, 0, 0));
                     failed(e, "an operation failed; the change is not persisted");
                 }
                 // else the file closed: the change stays in uncommitted and is replayed into the reopened file
@@ -361,7 +381,11 @@ public final class SessionJournal implements QueueJournal, RetainedJournal, Auto
         }
     }
 
-    private record Op(long seq, Consumer<JournalFile> apply) {
+    /**
+     * A change: {@code appends} is the id of the message it writes, {@code removes} the id of the message it
+     * removes (0: neither).
+     */
+    private record Op(long seq, Consumer<JournalFile> apply, long appends, long removes) {
     }
 
     private record Waiter(long seq, Runnable callback) implements Comparable<Waiter> {
