@@ -377,7 +377,12 @@ public final class SessionJournal implements QueueJournal, RetainedJournal, Auto
         }
         JournalFile f = file;
         if (!f.store.isClosed()) {
-            f.store.close();
+            try {
+                f.store.close();
+            } catch (RuntimeException e) { // the disk refused the last write: what was acknowledged is committed
+                failed(e, "closing failed; the file keeps its last commit");
+                f.store.closeImmediately();
+            }
         }
     }
 
