@@ -198,7 +198,7 @@ public final class Broker implements AutoCloseable {
         BrokerConfig.Coap c = config.coap();
         if (c.port() >= 0 || c.dtlsPort() >= 0) {
             coap = new CoapEdge(EdgeSettings.coap(config, dataDir), pipeline, revocations, revocations, rateLimits,
-                    ratePlans, geo, new RouterCoapMessaging(router), audit, meters, clock)
+                    ratePlans, geo, new RouterCoapMessaging(router, journal), audit, meters, clock)
                     .tokenIssuer(tokens.coapTokenIssuer()).payloadCheck(signedTelemetry);
             try {
                 coap.start();
@@ -209,6 +209,8 @@ public final class Broker implements AutoCloseable {
         }
 
         routing.ifPresent(ClusterRouting::open); // the edges restored their sessions and subscriptions
+        TlsReloads tlsReloads = new TlsReloads(config, mqtt, coap, audit);
+        closeables.add(0, tlsReloads.watch());
         api.health(() -> health(tokens), healthChecks())
                 .metrics(meters)
                 .wellKnown(config, tokens.keys())
@@ -222,7 +224,7 @@ public final class Broker implements AutoCloseable {
                 .deviceCommands(registry, router, audit, new PublishGate(geo),
                         s -> rateLimits.forDevice(s.tenant(), s.principal(), ratePlans.apply(s.ratePlan())))
                 .bulkImport(new BulkImporter(deviceValidator(clock), registry, audit))
-                .tlsReload(() -> reloadTls(audit))
+                .tlsReload(tlsReloads::reloadAll)
                 .fleetCas(tokens.fleetCas(), config.provisioning().templates().keySet(), t -> config.tenant(t) != null, audit)
                 .deviceClaims(adminCredential, registry, new ClaimCodes(store, clock), audit)
                 .ethDevices(tokens.ethDevices())
@@ -237,33 +239,6 @@ public final class Broker implements AutoCloseable {
     private DeviceValidator deviceValidator(Clock clock) {
         return new DeviceValidator(config.tenantIds(), config.ratePlans().keySet(), clock)
                 .reserving(id -> services.find(id).isPresent());
-    }
-
-    /** Reads every TLS listener's key store, trust store and CRL again (POST /admin/tls/reload). */
-    private java.util.Map<String, io.edgeauth.broker.tls.TlsMaterial.Summary> reloadTls(AuditLog audit) {
-        java.util.Map<String, io.edgeauth.broker.tls.TlsMaterial.Summary> done = new java.util.LinkedHashMap<>();
-        if (mqtt != null && mqtt.tlsEnabled()) {
-            done.put("mqtt", mqtt.reloadTls());
-        }
-        if (coap != null && coap.dtlsPort() >= 0 && config.coap().keyStore() != null && config.coap().trustStore() != null) {
-            EdgeSettings.DeviceTrustFiles trust;
-            try {
-                trust = EdgeSettings.coapDeviceTrust(config);
-            } catch (io.edgeauth.broker.tls.TlsMaterialException e) {
-                audit.record("tls.reloaded", "refused", java.util.Map.of("listener", "coaps", "reason", e.getMessage()));
-                throw e;
-            }
-            int revoked = coap.reloadDeviceTrust(trust.anchors(), trust.crls());
-            audit.record("tls.reloaded", "ok", java.util.Map.of("listener", "coaps", "trustAnchors", trust.anchors().size(),
-                    "revokedEntries", revoked));
-            // the DTLS server certificate is read at start-up only: no server fields
-            done.put("coaps", new io.edgeauth.broker.tls.TlsMaterial.Summary(null, null, null, trust.anchors().size(),
-                    revoked, null));
-        }
-        if (done.isEmpty()) {
-            throw new IllegalStateException("no TLS listener with reloadable material is configured");
-        }
-        return done;
     }
 
     private Function<String, String> regionOfIssuer() {
@@ -395,6 +370,11 @@ public final class Broker implements AutoCloseable {
     /** The MQTT-over-WebSocket port (path /mqtt), or -1 when off. */
     public int mqttWebSocketPort() {
         return mqtt == null ? -1 : mqtt.webSocketPort();
+    }
+
+    /** The MQTT-over-TLS port, or -1 when off. */
+    public int mqttTlsPort() {
+        return mqtt == null ? -1 : mqtt.tlsPort();
     }
 
     public int coapPort() {

@@ -11,7 +11,6 @@ import io.edgeauth.broker.revocation.RevocationEvents;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.security.cert.Certificate;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -35,7 +34,6 @@ import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
 import org.eclipse.californium.scandium.dtls.CertificateType;
 import org.eclipse.californium.scandium.dtls.cipher.CipherSuite;
 import org.eclipse.californium.scandium.dtls.x509.NewAdvancedCertificateVerifier;
-import org.eclipse.californium.scandium.dtls.x509.SingleCertificateProvider;
 import org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVerifier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +60,8 @@ public final class CoapEdge implements AutoCloseable {
     private Endpoint secure;
     /** Device certificate and raw public key checks of the DTLS listener, or null. */
     private ReloadableCertificateVerifier certificateVerifier;
+    /** The DTLS listener's own key and certificate, or null (PSK only). */
+    private ReloadableCertificateProvider serverIdentity;
 
     /**
      * @param ratePlans maps a session's rate plan name to the plan (unknown names should give the default plan)
@@ -136,6 +136,9 @@ public final class CoapEdge implements AutoCloseable {
             DtlsConnectorConfig connectorConfig = dtlsConfig(settings, dtlsConfig);
             if (connectorConfig.getAdvancedCertificateVerifier() instanceof ReloadableCertificateVerifier v) {
                 certificateVerifier = v;
+            }
+            if (connectorConfig.getCertificateIdentityProvider() instanceof ReloadableCertificateProvider provider) {
+                serverIdentity = provider;
             }
             d = CoapEndpoint.builder().setConfiguration(dtlsConfig)
                     .setConnector(new DTLSConnector(connectorConfig))
@@ -257,6 +260,22 @@ public final class CoapEdge implements AutoCloseable {
     }
 
     /**
+     * Presents a new server key and certificate chain (leaf first) in the next DTLS handshakes; established
+     * sessions are kept.
+     *
+     * @return the leaf certificate now served
+     * @throws IllegalStateException    when the DTLS listener has no server certificate (PSK only)
+     * @throws IllegalArgumentException when the key and chain are unusable (see {@link ReloadableCertificateProvider#swap})
+     */
+    public synchronized X509Certificate reloadServerIdentity(java.security.PrivateKey key, List<X509Certificate> chain) {
+        if (serverIdentity == null) {
+            throw new IllegalStateException("the DTLS listener has no server certificate (coap.keyStore)");
+        }
+        serverIdentity.swap(key, chain);
+        return serverIdentity.serverCertificate();
+    }
+
+    /**
      * The DTLS cipher suites offered: AEAD with AES only (GCM, CCM and CoAP's mandatory CCM_8; RFC 7252 §9.1.3),
      * for PSK, ECDHE-PSK and ECDSA certificates; the CBC suites Scandium also implements are left out.
      */
@@ -289,9 +308,7 @@ public final class CoapEdge implements AutoCloseable {
             if (s.rawPublicKeys()) {
                 types.add(CertificateType.RAW_PUBLIC_KEY);
             }
-            SingleCertificateProvider provider = new SingleCertificateProvider(s.serverKey(),
-                    s.serverChain().toArray(new Certificate[0]), types);
-            b.setCertificateIdentityProvider(provider);
+            b.setCertificateIdentityProvider(new ReloadableCertificateProvider(s.serverKey(), s.serverChain(), types));
             NewAdvancedCertificateVerifier verifier = verifier(s.trustAnchors(), s.rawPublicKeys());
             if (verifier != null) {
                 b.setAdvancedCertificateVerifier(new ReloadableCertificateVerifier(verifier, s.revocationLists()));

@@ -1,5 +1,6 @@
 package io.edgeauth.broker.coap;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
@@ -18,6 +19,17 @@ public interface CoapMessaging {
      *                  to MQTT subscribers as the user property {@code edgeauth-sig}
      */
     void publish(String tenant, String topic, byte[] payload, String geo, String signature);
+
+    /**
+     * {@link #publish}, completing once the message is as safe as an acknowledged upload must be (docs/persistence.md):
+     * written to the session journal of every persistent MQTT session it was queued for. The edge answers 2.04 only
+     * then. By default nothing is persisted, so it completes at once. Completes on any thread; never fails.
+     */
+    default CompletableFuture<Void> publishDurably(String tenant, String topic, byte[] payload, String geo,
+                                                   String signature) {
+        publish(tenant, topic, payload, geo, signature);
+        return CompletableFuture.completedFuture(null);
+    }
 
     /**
      * Subscribes to an exact topic or an MQTT-style filter within a tenant; closing the handle unsubscribes.

@@ -296,14 +296,21 @@ final class EdgeHandlers {
             refuse(exchange, "up", peerKey, b, refusal.reason(), refusal.detail(), retry);
             return;
         }
+        java.util.concurrent.CompletableFuture<Void> stored;
         try {
-            messaging.publish(b.session().tenant(), topic, payload, location, signature);
+            stored = messaging.publishDurably(b.session().tenant(), topic, payload, location, signature);
         } catch (RuntimeException e) {
             LOG.warn("publish of CoAP telemetry failed", e);
             refuse(exchange, "up", peerKey, b, RejectionReason.INTERNAL_ERROR, "message could not be routed", 0);
             return;
         }
-        exchange.respond(ResponseCode.CHANGED);
+        if (stored.isDone()) {
+            exchange.respond(ResponseCode.CHANGED);
+        } else {
+            // 2.04 only once the session journal holds it (it completes on the journal's thread: hand over); a
+            // retransmission meanwhile is absorbed by the deduplicator, which answers it with this response
+            stored.whenComplete((ok, failure) -> exchange.advanced().execute(() -> exchange.respond(ResponseCode.CHANGED)));
+        }
     }
 
     // ---- /d/{id}/down with Observe -------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 package io.edgeauth.broker.coap;
 
+import io.edgeauth.broker.mqtt.persist.SessionJournal;
 import io.edgeauth.broker.telemetry.PayloadSignatures;
 import io.edgeauth.broker.router.RoutedMessage;
 import io.edgeauth.broker.router.Subscriber;
@@ -7,6 +8,7 @@ import io.edgeauth.broker.router.Subscription;
 import io.edgeauth.broker.router.TopicRouter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
@@ -14,13 +16,37 @@ import java.util.function.Consumer;
  * subscribers and MQTT commands reach CoAP observers. Telemetry is routed at QoS 1 (a CoAP 2.04 means
  * accepted); a reported location travels as the user property {@code geo}. Observe carries state,
  * not a queue, so an observer takes each command at once and never congests the publisher. A payload
- * signature travels as the user property {@code edgeauth-sig}, as from MQTT devices.
+ * signature travels as the user property {@code edgeauth-sig}, as from MQTT devices. With the MQTT session
+ * journal, {@link #publishDurably} completes once what the message wrote to it (queued for persistent sessions)
+ * is committed, as a PUBACK waits for it.
  */
 public final class RouterCoapMessaging implements CoapMessaging {
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
     private final TopicRouter router;
+    private final SessionJournal journal;
 
     public RouterCoapMessaging(TopicRouter router) {
+        this(router, null);
+    }
+
+    /** @param journal the MQTT session journal, or null when sessions are not persisted */
+    public RouterCoapMessaging(TopicRouter router, SessionJournal journal) {
         this.router = router;
+        this.journal = journal;
+    }
+
+    @Override
+    public CompletableFuture<Void> publishDurably(String tenant, String topic, byte[] payload, String geo,
+                                                  String signature) {
+        long before = journal == null ? 0 : journal.lastSequence();
+        publish(tenant, topic, payload, geo, signature);
+        long after = journal == null ? 0 : journal.lastSequence();
+        if (after == before || journal.isDurable(after)) { // wrote nothing (no persistent session took it), or done
+            return DONE;
+        }
+        CompletableFuture<Void> stored = new CompletableFuture<>();
+        journal.whenDurable(after, () -> stored.complete(null));
+        return stored;
     }
 
     @Override

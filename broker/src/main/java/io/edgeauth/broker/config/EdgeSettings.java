@@ -98,6 +98,29 @@ public final class EdgeSettings {
         return new DeviceTrustFiles(anchors, c.crl() == null ? List.of() : RevocationLists.load("coap.crl", c.crl(), anchors));
     }
 
+    /** The DTLS listener's own key and certificate chain (leaf first). */
+    public record ServerIdentity(PrivateKey key, List<X509Certificate> chain) { }
+
+    /**
+     * Reads {@code coap.keyStore} again (for a reload).
+     *
+     * @throws TlsMaterialException naming the key and the file when it cannot be read or holds no key
+     */
+    public static ServerIdentity coapServerIdentity(BrokerConfig config) {
+        BrokerConfig.Coap c = config.coap();
+        KeyMaterial km;
+        try {
+            km = load(c.keyStore(), c.keyStorePassword());
+        } catch (ConfigException e) {
+            throw new TlsMaterialException("coap.keyStore: " + e.getMessage(), e);
+        }
+        if (km.key() == null || km.certificates().isEmpty()) {
+            throw new TlsMaterialException("coap.keyStore: " + c.keyStore()
+                    + " holds no private key with a certificate (the server's key and chain belong there)");
+        }
+        return new ServerIdentity(km.key(), km.certificates());
+    }
+
     private static byte[] pskMaster(Path file, boolean createIfMissing) {
         try {
             if (!Files.exists(file)) {

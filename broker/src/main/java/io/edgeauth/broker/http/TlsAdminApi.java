@@ -10,7 +10,7 @@ import java.util.function.Supplier;
 
 /**
  * {@code POST /admin/tls/reload} (behind the admin check of {@link AdminApi}): reads the TLS listeners' key store,
- * trust store and CRL again (DTLS: trust store and CRL). 200 with what each listener serves now; 422 {@code invalid_tls_material} when a file
+ * trust store and CRL again (the DTLS listener too). 200 with what each listener serves now; 422 {@code invalid_tls_material} when a file
  * is unusable (that listener keeps its material); 409 when no listener has TLS material.
  */
 final class TlsAdminApi {

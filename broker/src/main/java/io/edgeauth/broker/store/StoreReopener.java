@@ -8,9 +8,10 @@ import org.slf4j.LoggerFactory;
 /**
  * When and how often the embedded store tries to reopen its file after MVStore closed it on a failed
  * write, and what to say meanwhile: at most one attempt per interval (a full disk fails every attempt,
- * and each one reads the file), one log line per outcome change. Callers synchronize on it.
+ * and each one reads the file), one log line per outcome change. Used by the embedded store and the MQTT
+ * session journal. Callers synchronize on it.
  */
-final class StoreReopener {
+public final class StoreReopener {
     private static final Logger LOG = LoggerFactory.getLogger(StoreReopener.class);
 
     private final String fileName;
@@ -21,14 +22,14 @@ final class StoreReopener {
     private String lastFailure;
     private long reopens;
 
-    StoreReopener(String fileName, Duration interval, LongSupplier nanoTime) {
+    public StoreReopener(String fileName, Duration interval, LongSupplier nanoTime) {
         this.fileName = fileName;
         this.intervalNanos = interval.toNanos();
         this.nanoTime = nanoTime;
     }
 
     /** True when an attempt may be made now (and counts it as made). */
-    boolean due() {
+    public boolean due() {
         long now = nanoTime.getAsLong();
         if (attempted && now - lastAttempt < intervalNanos) {
             return false;
@@ -38,14 +39,14 @@ final class StoreReopener {
         return true;
     }
 
-    void reopened() {
+    public void reopened() {
         reopens++;
         attempted = false;
         lastFailure = null;
         LOG.warn("store {} reopened after a write failure (reopen #{}): it takes writes again", fileName, reopens);
     }
 
-    void failed(RuntimeException e) {
+    public void failed(RuntimeException e) {
         String message = String.valueOf(e.getMessage());
         if (!message.equals(lastFailure)) {
             LOG.error("store {} cannot be reopened yet, retrying every {} ms: {}", fileName,
@@ -55,12 +56,12 @@ final class StoreReopener {
     }
 
     /** Times the store was reopened. */
-    synchronized long reopens() {
+    public synchronized long reopens() {
         return reopens;
     }
 
     /** The OS's words ("No space left on device"), not MVStore's "Writing to FileChannelImpl@... failed". */
-    static String rootCause(Throwable t) {
+    public static String rootCause(Throwable t) {
         if (t == null) {
             return "closed";
         }
@@ -72,7 +73,7 @@ final class StoreReopener {
     }
 
     /** Why the store is out, for health and errors: the write failure, and the last reopen attempt. */
-    synchronized String describe(Throwable panic) {
+    public synchronized String describe(Throwable panic) {
         String cause = panic == null ? "closed" : "closed after a write failure (" + rootCause(panic) + ")";
         return lastFailure == null ? cause + "; reopening when writable"
                 : cause + "; reopening failed, retrying: " + lastFailure;

@@ -107,6 +107,41 @@ class DtlsPostureTest {
     }
 
     @Test
+    void aReloadedServerCertificateIsPresentedInNewHandshakesOnly() throws Exception {
+        try (EdgeFixture f = new EdgeFixture(dir)) {
+            TestPki.Issued device = f.pki.client("x509dev");
+            CoapClient before = f.x509Client(device, "/authz-info");
+            assertThat(serverCertificateSeenBy(before)).isEqualTo(f.serverCert.cert());
+
+            TestPki.Issued renewed = f.pki.server("localhost");
+            assertThat(f.edge.reloadServerIdentity(renewed.privateKey(), List.of(renewed.cert())))
+                    .isEqualTo(renewed.cert());
+            assertThat(serverCertificateSeenBy(f.x509Client(device, "/authz-info")))
+                    .as("a new handshake sees the new certificate").isEqualTo(renewed.cert());
+            assertThat(serverCertificateSeenBy(before)).as("a DTLS session from before the reload is kept")
+                    .isEqualTo(f.serverCert.cert());
+
+            TestPki.Issued other = f.pki.server("localhost");
+            assertThatThrownBy(() -> f.edge.reloadServerIdentity(other.privateKey(), List.of(renewed.cert())))
+                    .as("a key that does not belong to the certificate").isInstanceOf(IllegalArgumentException.class);
+            java.security.KeyPairGenerator rsa = java.security.KeyPairGenerator.getInstance("RSA");
+            rsa.initialize(2048);
+            assertThatThrownBy(() -> f.edge.reloadServerIdentity(rsa.generateKeyPair().getPrivate(), List.of(renewed.cert())))
+                    .as("another key algorithm").hasMessageContaining("restart");
+            assertThat(serverCertificateSeenBy(f.x509Client(device, "/authz-info")))
+                    .as("a refused reload keeps the certificate in use").isEqualTo(renewed.cert());
+        }
+    }
+
+    /** The server certificate the client's DTLS session was made with. */
+    private static java.security.cert.X509Certificate serverCertificateSeenBy(CoapClient client) {
+        CoapResponse response = get(client);
+        assertThat(response).as("the DTLS handshake completed").isNotNull();
+        return ((org.eclipse.californium.elements.auth.X509CertPath) response.advanced().getSourceContext()
+                .getPeerIdentity()).getTarget();
+    }
+
+    @Test
     void aCrlNeedsTheTrustAnchorsOfItsCa() throws Exception {
         FleetPki fleet = new FleetPki("fleet CA");
         assertThatThrownBy(() -> CoapSettings.defaults().withRevocationLists(List.of(fleet.crl())))

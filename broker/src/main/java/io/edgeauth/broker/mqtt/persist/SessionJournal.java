@@ -12,8 +12,8 @@ import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import org.h2.mvstore.MVMap;
-import org.h2.mvstore.MVStore;
+import io.edgeauth.broker.store.StoreReopener;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +29,11 @@ import org.slf4j.LoggerFactory;
  * then, so a message acknowledged to its publisher survives a kill -9 (a commit reaches the operating
  * system; a power loss may still lose the last commits, as with MVStore's own commits).
  *
+ * <p>Write failures: MVStore closes its file when a write fails (disk full, read-only, I/O error). The writer
+ * then keeps the changes whose commit failed and tries at most once a second to open the file again, apply
+ * them once more and commit ({@link JournalFile#reopen}); until that succeeds nothing new is acknowledged, and
+ * {@link #unavailableReason()} says why. No restart is needed once the disk takes writes again.
+ *
  * <p>Thread-safe.
  */
 public final class SessionJournal implements QueueJournal, RetainedJournal, AutoCloseable {
@@ -36,10 +41,10 @@ public final class SessionJournal implements QueueJournal, RetainedJournal, Auto
     /** Most operations applied per commit, so a flood still commits (and answers publishers) regularly. */
     private static final int MAX_BATCH = 8192;
 
-    private final MVStore store;
-    private final MVMap<Long, byte[]> messages;
-    private final MVMap<String, byte[]> sessions;
-    private final MVMap<String, byte[]> retained;
+    private final String fileName;
+    /** The open file; replaced by the writer thread after a write failure closed it. */
+    private volatile JournalFile file;
+    private final StoreReopener reopener;
     private final ConcurrentLinkedQueue<Op> ops = new ConcurrentLinkedQueue<>();
     /** Guards the pairing of a sequence number with its place in {@link #ops} (they must agree in order). */
     private final Object enqueueLock = new Object();
@@ -55,15 +60,15 @@ public final class SessionJournal implements QueueJournal, RetainedJournal, Auto
 
     /** Opens (or creates) the journal file; throws with a clear message when it is locked or unreadable. */
     public SessionJournal(Path file) {
-        try {
-            this.store = new MVStore.Builder().fileName(file.toString()).open();
-        } catch (org.h2.mvstore.MVStoreException e) {
-            throw new IllegalStateException("cannot open the MQTT session journal " + file + ": " + e.getMessage(), e);
-        }
-        this.messages = store.openMap("messages");
-        this.sessions = store.openMap("sessions");
-        this.retained = store.openMap("retained");
-        Long last = messages.lastKey();
+        this(file.toString());
+    }
+
+    /** A journal on an H2 file name (tests pass a file system prefix that injects write failures). */
+    SessionJournal(String fileName) {
+        this.fileName = fileName;
+        this.file = JournalFile.open(fileName);
+        this.reopener = new StoreReopener(fileName, java.time.Duration.ofSeconds(1), System::nanoTime);
+        Long last = file.messages.lastKey();
         this.lastSeq = last == null ? 0 : last; // message ids keep increasing across restarts
         this.committed.set(lastSeq);
         this.writer = new Thread(this::writeLoop, "mqtt-session-journal");
@@ -76,14 +81,15 @@ public final class SessionJournal implements QueueJournal, RetainedJournal, Auto
     /** Every persisted session with its queued messages, in queue order. */
     public List<Restored> restore() {
         Map<String, Restored> byKey = new java.util.LinkedHashMap<>();
-        for (Map.Entry<String, byte[]> e : sessions.entrySet()) {
+        JournalFile f = file;
+        for (Map.Entry<String, byte[]> e : f.sessions.entrySet()) {
             PersistedSession s = Records.readSession(e.getValue());
             byKey.put(s.key(), new Restored(s, new ArrayList<>()));
         }
         List<Long> orphans = new ArrayList<>();
-        for (Iterator<Long> it = messages.keyIterator(null); it.hasNext(); ) {
+        for (Iterator<Long> it = f.messages.keyIterator(null); it.hasNext(); ) {
             long id = it.next();
-            Records.QueuedMessage q = Records.readQueued(messages.get(id));
+            Records.QueuedMessage q = Records.readQueued(f.messages.get(id));
             Restored owner = byKey.get(q.sessionKey());
             if (owner == null) {
                 orphans.add(id); // its session ended before the crash but the removal had not been written
@@ -98,7 +104,7 @@ public final class SessionJournal implements QueueJournal, RetainedJournal, Auto
     /** Every persisted retained message. */
     public List<RoutedMessage> retainedMessages() {
         List<RoutedMessage> out = new ArrayList<>();
-        retained.values().forEach(v -> out.add(Records.readRetained(v)));
+        file.retained.values().forEach(v -> out.add(Records.readRetained(v)));
         return out;
     }
 
@@ -114,35 +120,35 @@ public final class SessionJournal implements QueueJournal, RetainedJournal, Auto
 
     @Override
     public long append(String queueKey, RoutedMessage message) {
-        return enqueue(seq -> new Op(seq, () -> messages.put(seq, Records.message(queueKey, message))));
+        return enqueue(seq -> new Op(seq, f -> f.messages.put(seq, Records.message(queueKey, message)), seq, 0));
     }
 
     @Override
     public void remove(long journalId) {
-        enqueue(seq -> new Op(seq, () -> messages.remove(journalId)));
+        enqueue(seq -> new Op(seq, f -> f.messages.remove(journalId), 0, journalId));
     }
 
     @Override
     public void retained(RoutedMessage message) {
         String key = message.tenant() + '\u0000' + message.topic();
-        enqueue(seq -> new Op(seq, () -> retained.put(key, Records.retained(message))));
+        enqueue(seq -> new Op(seq, f -> f.retained.put(key, Records.retained(message)), 0, 0));
     }
 
     @Override
     public void cleared(String tenant, String topic) {
         String key = tenant + '\u0000' + topic;
-        enqueue(seq -> new Op(seq, () -> retained.remove(key)));
+        enqueue(seq -> new Op(seq, f -> f.retained.remove(key), 0, 0));
     }
 
     /** Saves (or replaces) a session's description. */
     public void saveSession(PersistedSession session) {
         byte[] bytes = Records.session(session);
-        enqueue(seq -> new Op(seq, () -> sessions.put(session.key(), bytes)));
+        enqueue(seq -> new Op(seq, f -> f.sessions.put(session.key(), bytes), 0, 0));
     }
 
     /** Forgets a session's description (its messages are removed through its queue). */
     public void dropSession(String key) {
-        enqueue(seq -> new Op(seq, () -> sessions.remove(key)));
+        enqueue(seq -> new Op(seq, f -> f.sessions.remove(key), 0, 0));
     }
 
     /** Completes once every change made so far is durable. */
@@ -190,14 +196,19 @@ public final class SessionJournal implements QueueJournal, RetainedJournal, Auto
         return failedCommits.get();
     }
 
+    /** Times the file was reopened after a write failure closed it (for metrics and tests). */
+    public long reopens() {
+        return reopener.reopens();
+    }
+
     /**
      * Why the journal cannot make changes durable now, or empty: its file closed itself after a failed write
-     * (only a restart reopens it), or commits keep failing.
+     * (the writer reopens it once the disk takes writes again), or commits keep failing.
      */
     public java.util.Optional<String> unavailableReason() {
-        if (store.isClosed()) {
-            return java.util.Optional.of("closed after a write failure (" + store.getPanicException()
-                    + "); restart needed: the journal does not reopen itself");
+        JournalFile f = file;
+        if (f.store.isClosed()) {
+            return java.util.Optional.of(reopener.describe(f.store.getPanicException()));
         }
         return isStalled() ? java.util.Optional.of(failedCommits.get() + " commits failed; acknowledgements wait")
                 : java.util.Optional.empty();
@@ -222,39 +233,110 @@ public final class SessionJournal implements QueueJournal, RetainedJournal, Auto
 
     private void writeLoop() {
         long applied = committed.get(); // highest sequence applied to the maps, committed or not
+        List<Op> uncommitted = new ArrayList<>(); // applied since the last commit: replayed into a reopened file
+        boolean retrying = false; // the last commit failed: commit again before taking more changes
         while (running || !ops.isEmpty() || applied > committed.get()) {
-            int n = 0;
-            for (Op op; n < MAX_BATCH && (op = ops.poll()) != null; n++) {
+            if (file.store.isClosed()) {
+                if (!reopen(uncommitted)) {
+                    if (!running) {
+                        return;
+                    }
+                    LockSupport.parkNanos(100_000_000L);
+                    continue;
+                }
+                retrying = false;
+            } else {
+                int n = retrying ? 0 : applyQueued(uncommitted);
+                if (n > 0) {
+                    applied = uncommitted.get(uncommitted.size() - 1).seq;
+                }
+                if (n == 0 && applied == committed.get()) {
+                    writerParked = true;
+                    if (ops.isEmpty() && running) {
+                        LockSupport.parkNanos(50_000_000L);
+                    }
+                    writerParked = false;
+                    continue;
+                }
                 try {
-                    op.apply.run();
+                    file.store.commit();
                 } catch (RuntimeException e) {
-                    failed(e, "an operation failed; the change is not persisted");
+                    // not durable: callers keep waiting (publishers get no PUBACK and send again); retried above
+                    failed(e, "commit failed; acknowledgements wait until it succeeds");
+                    failedCommits.incrementAndGet();
+                    retrying = true;
+                    if (!running && !file.store.isClosed()) {
+                        return;
+                    }
+                    LockSupport.parkNanos(100_000_000L);
+                    continue;
                 }
-                applied = op.seq;
+                retrying = false;
             }
-            if (n == 0 && applied == committed.get()) {
-                writerParked = true;
-                if (ops.isEmpty() && running) {
-                    LockSupport.parkNanos(50_000_000L);
-                }
-                writerParked = false;
+            commits.incrementAndGet();
+            uncommitted.clear();
+            committed.set(applied);
+            release(applied);
+        }
+    }
+
+    /**
+     * Applies up to {@link #MAX_BATCH} queued changes to the open file; returns how many were taken. A message
+     * appended and removed in the same batch (its subscriber acknowledged it before the commit) is written not at
+     * all: the commit that covers the batch makes both durable, and after it the message is owed to nobody.
+     */
+    private int applyQueued(List<Op> uncommitted) {
+        JournalFile f = file;
+        int first = uncommitted.size();
+        int n = 0;
+        for (Op op; n < MAX_BATCH && (op = ops.poll()) != null; n++) {
+            uncommitted.add(op);
+        }
+        java.util.Set<Long> appended = new java.util.HashSet<>();
+        java.util.Set<Long> cancelled = new java.util.HashSet<>();
+        for (int i = first; i < uncommitted.size(); i++) {
+            Op op = uncommitted.get(i);
+            if (op.appends != 0) {
+                appended.add(op.appends);
+            } else if (op.removes != 0 && appended.contains(op.removes)) {
+                cancelled.add(op.removes);
+            }
+        }
+        for (int i = first; i < uncommitted.size(); i++) {
+            Op op = uncommitted.get(i);
+            if (!cancelled.isEmpty() && cancelled.contains(op.appends != 0 ? op.appends : op.removes)) {
                 continue;
             }
             try {
-                store.commit();
-                commits.incrementAndGet();
+                op.apply.accept(f);
             } catch (RuntimeException e) {
-                // not durable: callers keep waiting (publishers get no PUBACK and send again); retried below
-                failed(e, "commit failed; acknowledgements wait until it succeeds");
-                failedCommits.incrementAndGet();
-                if (!running) {
-                    return;
+                if (!f.store.isClosed()) { // a fault of this change alone: it cannot be written, now or later
+                    uncommitted.set(i, new Op(op.seq, ignored -> { }, 0, 0));
+                    failed(e, "an operation failed; the change is not persisted");
                 }
-                LockSupport.parkNanos(100_000_000L);
-                continue;
+                // else the file closed: the change stays in uncommitted and is replayed into the reopened file
             }
-            committed.set(applied);
-            release(applied);
+        }
+        return n;
+    }
+
+    /**
+     * Opens the file again (when due) and replays the changes whose commit failed; true once they are
+     * committed.
+     */
+    private boolean reopen(List<Op> uncommitted) {
+        synchronized (reopener) {
+            if (!reopener.due()) {
+                return false;
+            }
+            try {
+                file = JournalFile.reopen(fileName, f -> uncommitted.forEach(op -> op.apply.accept(f)));
+                reopener.reopened();
+                return true;
+            } catch (RuntimeException e) {
+                reopener.failed(e);
+                return false;
+            }
         }
     }
 
@@ -293,10 +375,22 @@ public final class SessionJournal implements QueueJournal, RetainedJournal, Auto
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        store.close();
+        JournalFile f = file;
+        if (!f.store.isClosed()) {
+            try {
+                f.store.close();
+            } catch (RuntimeException e) { // the disk refused the last write: what was acknowledged is committed
+                failed(e, "closing failed; the file keeps its last commit");
+                f.store.closeImmediately();
+            }
+        }
     }
 
-    private record Op(long seq, Runnable apply) {
+    /**
+     * A change: {@code appends} is the id of the message it writes, {@code removes} the id of the message it
+     * removes (0: neither).
+     */
+    private record Op(long seq, Consumer<JournalFile> apply, long appends, long removes) {
     }
 
     private record Waiter(long seq, Runnable callback) implements Comparable<Waiter> {

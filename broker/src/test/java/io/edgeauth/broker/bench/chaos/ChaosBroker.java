@@ -17,6 +17,7 @@ public final class ChaosBroker {
     private final Path dataDir;
     private final int httpPort;
     private final int mqttPort;
+    private final int dtlsPort;
     private BrokerProcess process;
     /** The broker's stderr, appended across restarts (-Dchaos.brokerStderr, else a temp file). */
     private final Path stderr;
@@ -28,6 +29,9 @@ public final class ChaosBroker {
         this.stderr = path != null ? Path.of(path) : java.nio.file.Files.createTempFile("edgeauth-chaos", ".err");
         this.httpPort = freePort();
         this.mqttPort = freePort();
+        try (java.net.DatagramSocket udp = new java.net.DatagramSocket(0)) {
+            this.dtlsPort = udp.getLocalPort();
+        }
     }
 
     /** Starts the broker and returns how long it took until its banner (ms). */
@@ -37,6 +41,7 @@ public final class ChaosBroker {
                         "EDGEAUTH_HTTP_PORT", Integer.toString(httpPort),
                         "EDGEAUTH_MQTT_PORT", Integer.toString(mqttPort),
                         "EDGEAUTH_COAP_PORT", "-1",
+                        "EDGEAUTH_COAP_DTLS_PORT", Integer.toString(dtlsPort),
                         // the stream's publisher may send far more than the default plan's 10 msg/s
                         "EDGEAUTH_RATE_PLANS", "{\"default\":{\"messagesPerSecond\":10,\"burst\":20,"
                                 + "\"bytesPerSecond\":65536,\"connectsPerMinute\":30},\"chaos\":{\"messagesPerSecond\":"
@@ -70,6 +75,11 @@ public final class ChaosBroker {
         if (process != null) {
             process.close();
         }
+    }
+
+    /** The DTLS (CoAP) port, the same across restarts. */
+    public int dtlsPort() {
+        return dtlsPort;
     }
 
     public String url() {

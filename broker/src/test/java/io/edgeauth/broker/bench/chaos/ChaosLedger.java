@@ -23,6 +23,10 @@ final class ChaosLedger {
     final Set<Integer> published = ConcurrentHashMap.newKeySet();
     /** Sequence numbers the persistent subscriber received. */
     final Set<Integer> received = ConcurrentHashMap.newKeySet();
+    /** Numbers of CoAP uploads (confirmable POST) the broker answered 2.04. */
+    final Set<Long> coapAcknowledged = ConcurrentHashMap.newKeySet();
+    /** Numbers of CoAP uploads the persistent subscriber received. */
+    final Set<Long> coapReceived = ConcurrentHashMap.newKeySet();
 
     /** A signed SIWE message as sent to /siwe/login. */
     record SignedLogin(String message, String signature) {

@@ -26,6 +26,7 @@ final class ChaosMqtt {
     private final byte[] deviceToken;
     private final String ownerDid;
     private final byte[] ownerToken;
+    private final java.util.List<String> coapDevices;
     private final AtomicInteger seq = new AtomicInteger();
     private volatile Mqtt5AsyncClient publisher;
     private volatile Mqtt5AsyncClient subscriber;
@@ -34,8 +35,11 @@ final class ChaosMqtt {
     int resumedSessions;
     int lostSessions;
 
-    ChaosMqtt(ChaosLedger ledger, String deviceId, String deviceToken, String ownerDid, String ownerToken) {
+    /** @param coapDevices the CoAP devices of {@link ChaosCoap}, whose uploads the subscriber takes too */
+    ChaosMqtt(ChaosLedger ledger, String deviceId, String deviceToken, String ownerDid, String ownerToken,
+              java.util.List<String> coapDevices) {
         this.ledger = ledger;
+        this.coapDevices = coapDevices;
         this.deviceId = deviceId;
         this.deviceToken = deviceToken.getBytes(StandardCharsets.US_ASCII);
         this.ownerDid = ownerDid;
@@ -46,8 +50,14 @@ final class ChaosMqtt {
     void start(int mqttPort) throws Exception {
         subscriber = Mqtt5Client.builder().identifier(ownerDid + "#chaos-owner").serverHost("127.0.0.1").serverPort(mqttPort)
                 .buildAsync();
-        subscriber.publishes(MqttGlobalPublishFilter.ALL, p -> ledger.received.add(ByteBuffer.wrap(
-                p.getPayloadAsBytes()).getInt()));
+        subscriber.publishes(MqttGlobalPublishFilter.ALL, p -> {
+            byte[] payload = p.getPayloadAsBytes();
+            if (payload.length == ChaosCoap.PAYLOAD_BYTES) {
+                ledger.coapReceived.add(ByteBuffer.wrap(payload).getLong());
+            } else {
+                ledger.received.add(ByteBuffer.wrap(payload).getInt());
+            }
+        });
         Mqtt5ConnAck ack = subscriber.connectWith().cleanStart(false).sessionExpiryInterval(3600)
                 .simpleAuth().username(ownerDid).password(ownerToken).applySimpleAuth()
                 .send().get(20, TimeUnit.SECONDS);
@@ -59,6 +69,10 @@ final class ChaosMqtt {
             }
             subscriber.subscribeWith().topicFilter("d/" + deviceId + "/up/#").qos(MqttQos.AT_LEAST_ONCE)
                     .send().get(20, TimeUnit.SECONDS);
+            for (String coapDevice : coapDevices) {
+                subscriber.subscribeWith().topicFilter("d/" + coapDevice + "/up/#").qos(MqttQos.AT_LEAST_ONCE)
+                        .send().get(20, TimeUnit.SECONDS);
+            }
         }
         publisher = Mqtt5Client.builder().identifier(deviceId).serverHost("127.0.0.1").serverPort(mqttPort)
                 .buildAsync();

@@ -19,7 +19,8 @@ import org.web3j.crypto.Keys;
 
 /**
  * {@code bench/chaos}: under load (registrations, token issuance and revocation, SIWE logins, refresh
- * rotations, a QoS 1 stream to a persistent subscriber) the broker is killed with SIGKILL at a random
+ * rotations, a QoS 1 stream to a persistent subscriber, CoAP/DTLS devices uploading confirmable telemetry to
+ * the same subscriber and observing their commands) the broker is killed with SIGKILL at a random
  * moment of each round and restarted; after every restart the ledger of acknowledged effects is checked,
  * and at the end the subscriber drains. Prints one summary line; exits 1 on any violation or lost message.
  * Usage: {@code ChaosRun [rounds=5] [maxRoundSeconds=12] [seed]}. A run must end within the tokens'
@@ -52,10 +53,20 @@ public final class ChaosRun {
         String publisherToken = TokenClient.builder().brokerUri(URI.create(broker.url())).identity(publisher).build()
                 .fetch().get(10, TimeUnit.SECONDS).value();
         String ownerToken = Wallets.siweLogin(broker.url(), wallet).getString("access_token");
-        ChaosMqtt mqtt = new ChaosMqtt(ledger, "chaos-pub", publisherToken, did, ownerToken);
+        int coapDeviceCount = Integer.getInteger("chaos.coapDevices", 4);
+        List<DeviceIdentity> coapDevices = new ArrayList<>();
+        for (int i = 0; i < coapDeviceCount; i++) {
+            DeviceIdentity d = DeviceIdentity.generate("chaos-coap-" + i);
+            register(admin, d, d.deviceId(), did);
+            coapDevices.add(d);
+        }
+        ChaosMqtt mqtt = new ChaosMqtt(ledger, "chaos-pub", publisherToken, did, ownerToken,
+                coapDevices.stream().map(DeviceIdentity::deviceId).toList());
+        ChaosCoap coap = new ChaosCoap(ledger, coapDevices, dataDir, broker.url());
 
         for (int round = 1; round <= rounds; round++) {
             mqtt.start(broker.mqttPort());
+            coap.start(broker.dtlsPort());
             ChaosHttpLoad load = new ChaosHttpLoad(broker.url(), broker.admin(), ledger, "r" + round, tokenDevice);
             load.start();
             long runFor = 2000 + (long) (random.nextDouble() * (maxRoundSeconds * 1000L - 2000));
@@ -63,6 +74,7 @@ public final class ChaosRun {
             broker.kill();
             failed += load.stop();
             mqtt.stop();
+            coap.stop();
             long up = broker.start();
             recoveryMillis.add(up);
             List<String> found = ChaosChecks.verify(ledger, broker.url(), broker.admin(), broker.mqttPort(), "chaos-tok");
@@ -74,6 +86,8 @@ public final class ChaosRun {
 
         Set<Integer> lost = new HashSet<>(ledger.published);
         lost.removeAll(ledger.received);
+        Set<Long> coapLost = new HashSet<>(ledger.coapAcknowledged);
+        coapLost.removeAll(ledger.coapReceived);
         System.out.printf("chaos: rounds=%d seed=%d registrations=%d revocations=%d siwe_logins=%d refresh_rotations=%d "
                         + "qos1_acked=%d qos1_received=%d qos1_lost=%d subscriber_sessions_resumed=%d subscriber_sessions_lost=%d "
                         + "restart_ms_max=%d unacknowledged_ops=%d violations=%d%n",
@@ -81,7 +95,12 @@ public final class ChaosRun {
                 ledger.rotatedRefreshTokens.size(), ledger.published.size(), ledger.received.size(), lost.size(),
                 mqtt.resumedSessions, mqtt.lostSessions, recoveryMillis.stream().mapToLong(Long::longValue).max().orElse(0),
                 failed, violations.size());
-        System.exit(violations.isEmpty() && lost.isEmpty() ? 0 : 1);
+        System.out.printf("chaos coap: devices=%d uploads_acked=%d uploads_received=%d uploads_acked_lost=%d "
+                        + "uploads_unanswered=%d observe_relations=%d device_recovery_ms_max=%d%n",
+                coapDevices.size(), ledger.coapAcknowledged.size(), ledger.coapReceived.size(), coapLost.size(),
+                coap.unanswered.get(), coap.observations.get(),
+                coap.recoveryMillis.stream().mapToLong(Long::longValue).max().orElse(0));
+        System.exit(violations.isEmpty() && lost.isEmpty() && coapLost.isEmpty() ? 0 : 1);
     }
 
     private static void register(Http admin, DeviceIdentity identity, String id, String owner) {

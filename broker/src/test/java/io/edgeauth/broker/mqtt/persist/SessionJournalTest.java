@@ -4,18 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.edgeauth.broker.router.RoutedMessage;
+import io.edgeauth.broker.store.FullDiskFilePath;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SessionJournalTest {
     @TempDir
     Path dir;
+
+    @AfterEach
+    void freeDisk() {
+        FullDiskFilePath.full = false;
+    }
 
     private static RoutedMessage msg(String topic, String text) {
         return new RoutedMessage("acme", topic, text.getBytes(StandardCharsets.UTF_8), 1, false,
@@ -67,6 +75,43 @@ class SessionJournalTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> order.size() == 1000);
             assertThat(order).isSorted();
             assertThat(j.commits()).as("group commit: far fewer commits than changes").isLessThan(1000);
+        }
+    }
+
+    /**
+     * A full disk closes the journal's file (MVStore closes itself on a failed write): nothing is acknowledged
+     * meanwhile, and once the disk takes writes again the journal reopens by itself, writes what waited, and
+     * acknowledges it; readiness recovers without a restart.
+     */
+    @Test
+    void aFullDiskHoldsAcknowledgementsAndTheJournalReopensWhenSpaceReturns() {
+        FullDiskFilePath.register();
+        Path file = dir.resolve("j.mv.db");
+        try (SessionJournal j = new SessionJournal("full:" + file)) {
+            j.saveSession(new PersistedSession("acme\0app", "acme", "app", "did:x", 3600, Map.of("d/#", 1)));
+            long before = j.append("acme\0app", msg("d/dev-1/up/t", "before"));
+            await().atMost(Duration.ofSeconds(20)).until(() -> j.isDurable(before));
+
+            FullDiskFilePath.full = true;
+            AtomicBoolean acknowledged = new AtomicBoolean();
+            long during = j.append("acme\0app", msg("d/dev-1/up/t", "during"));
+            j.whenDurable(during, () -> acknowledged.set(true));
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(j.unavailableReason())
+                    .hasValueSatisfying(r -> assertThat(r).contains("No space left on device")));
+            assertThat(acknowledged).as("not acknowledged while the disk is full").isFalse();
+            assertThat(j.isDurable(during)).isFalse();
+
+            FullDiskFilePath.full = false;
+            await().atMost(Duration.ofSeconds(30)).untilTrue(acknowledged);
+            assertThat(j.unavailableReason()).isEmpty();
+            assertThat(j.reopens()).isEqualTo(1);
+            long after = j.append("acme\0app", msg("d/dev-1/up/t", "after"));
+            await().atMost(Duration.ofSeconds(20)).until(() -> j.isDurable(after));
+        }
+        try (SessionJournal j = new SessionJournal(file)) {
+            assertThat(j.restore()).singleElement().satisfies(r -> assertThat(r.messages())
+                    .extracting(m -> new String(m.message().payload(), StandardCharsets.UTF_8))
+                    .containsExactly("before", "during", "after"));
         }
     }
 }

@@ -1,0 +1,112 @@
+package io.edgeauth.broker;
+
+import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.coap.CoapEdge;
+import io.edgeauth.broker.config.BrokerConfig;
+import io.edgeauth.broker.config.EdgeSettings;
+import io.edgeauth.broker.mqtt.MqttEdge;
+import io.edgeauth.broker.tls.TlsFileWatcher;
+import io.edgeauth.broker.tls.TlsMaterial;
+import io.edgeauth.broker.tls.TlsMaterialException;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reloading the TLS listeners' key store, trust store and CRL: on {@code POST /admin/tls/reload} (every listener)
+ * and when the files change on disk (each listener whose files changed, through a {@link TlsFileWatcher}). The
+ * MQTT TLS listeners reload through {@link MqttEdge#reloadTls()}; the DTLS listener reads {@code coap.keyStore},
+ * {@code coap.trustStore} and {@code coap.crl} and swaps them in only when all are usable. Every reload is audited
+ * ({@code tls.reloaded}, ok or refused). Thread-safe.
+ */
+final class TlsReloads {
+    /** How long the folders must be quiet before the files are compared (a copy or a rename in progress). */
+    static final Duration DEBOUNCE = Duration.ofMillis(500);
+    /** How often the files are compared where the file system sends no change events. */
+    static final Duration RESCAN = Duration.ofSeconds(30);
+
+    private final BrokerConfig config;
+    private final MqttEdge mqtt;
+    private final CoapEdge coap;
+    private final AuditLog audit;
+
+    /** @param mqtt the MQTT edge, or null; {@code coap} the CoAP edge, or null */
+    TlsReloads(BrokerConfig config, MqttEdge mqtt, CoapEdge coap, AuditLog audit) {
+        this.config = config;
+        this.mqtt = mqtt;
+        this.coap = coap;
+        this.audit = audit;
+    }
+
+    private boolean mqttTls() {
+        return mqtt != null && mqtt.tlsEnabled();
+    }
+
+    private boolean dtlsCertificates() {
+        return coap != null && coap.dtlsPort() >= 0 && config.coap().keyStore() != null;
+    }
+
+    /**
+     * Reloads every TLS listener.
+     *
+     * @throws TlsMaterialException  when a file is unusable (that listener keeps its material)
+     * @throws IllegalStateException when no listener has reloadable material
+     */
+    Map<String, TlsMaterial.Summary> reloadAll() {
+        Map<String, TlsMaterial.Summary> done = new LinkedHashMap<>();
+        if (mqttTls()) {
+            done.put("mqtt", mqtt.reloadTls());
+        }
+        if (dtlsCertificates()) {
+            done.put("coaps", reloadDtls());
+        }
+        if (done.isEmpty()) {
+            throw new IllegalStateException("no TLS listener with reloadable material is configured");
+        }
+        return done;
+    }
+
+    /** Reads the DTLS listener's server key and chain, device trust store and CRL; swaps them only if all are usable. */
+    synchronized TlsMaterial.Summary reloadDtls() {
+        try {
+            EdgeSettings.ServerIdentity identity = EdgeSettings.coapServerIdentity(config);
+            EdgeSettings.DeviceTrustFiles trust = EdgeSettings.coapDeviceTrust(config);
+            X509Certificate leaf;
+            try {
+                leaf = coap.reloadServerIdentity(identity.key(), identity.chain());
+            } catch (IllegalArgumentException e) {
+                throw new TlsMaterialException("coap.keyStore: " + config.coap().keyStore() + ": " + e.getMessage(), e);
+            }
+            int revoked = config.coap().trustStore() == null ? 0 : coap.reloadDeviceTrust(trust.anchors(), trust.crls());
+            TlsMaterial.Summary s = new TlsMaterial.Summary(leaf.getSubjectX500Principal().getName(),
+                    leaf.getSerialNumber().toString(16), TlsMaterial.sha256(leaf), trust.anchors().size(), revoked,
+                    null);
+            audit.record("tls.reloaded", "ok", Map.of("listener", "coaps", "serverSha256", s.serverSha256(),
+                    "serverSerial", s.serverSerial(), "trustAnchors", s.trustAnchors(), "revokedEntries", revoked));
+            return s;
+        } catch (TlsMaterialException e) {
+            audit.record("tls.reloaded", "refused", Map.of("listener", "coaps", "reason", e.getMessage()));
+            throw e;
+        }
+    }
+
+    /** Starts watching each TLS listener's files; close the result to stop. */
+    AutoCloseable watch() {
+        List<TlsFileWatcher> watchers = new ArrayList<>();
+        if (mqttTls()) {
+            BrokerConfig.Mqtt m = config.mqtt();
+            watchers.add(new TlsFileWatcher("mqtt", Arrays.asList(m.keyStore(), m.trustStore(), m.crl()), DEBOUNCE, RESCAN,
+                    mqtt::reloadTls).start());
+        }
+        if (dtlsCertificates()) {
+            BrokerConfig.Coap c = config.coap();
+            watchers.add(new TlsFileWatcher("coaps", Arrays.asList(c.keyStore(), c.trustStore(), c.crl()), DEBOUNCE, RESCAN,
+                    this::reloadDtls).start());
+        }
+        return () -> watchers.forEach(TlsFileWatcher::close);
+    }
+}

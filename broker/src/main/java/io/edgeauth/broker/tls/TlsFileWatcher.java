@@ -1,0 +1,176 @@
+package io.edgeauth.broker.tls;
+
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reloads a listener's TLS material when its files change on disk: the server key store, the device trust store,
+ * the CRL. The folders holding them are watched (a file replaced by a rename, as {@code mv}, a Kubernetes secret
+ * or cert-manager do, is seen like one written in place); once they have been quiet for the debounce interval the
+ * files' contents are compared with what was last loaded, and only a real change calls {@code reload}. A reload
+ * that fails (a half-written or bad file) keeps the old material: the caller audits it, this logs it once, and
+ * the same content is not tried again; the next change is. Where the file system sends no events (some network
+ * and container mounts) the contents are also compared every {@code rescan}.
+ *
+ * <p>Lifecycle: construct, {@link #start()}, {@link #close()}. One daemon thread. Thread-safe.
+ */
+public final class TlsFileWatcher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TlsFileWatcher.class);
+
+    /** Reads the material again and puts it in force; throws (any runtime exception) when it is unusable. */
+    @FunctionalInterface
+    public interface Reload {
+        void reload();
+    }
+
+    private final String listener;
+    private final List<Path> files;
+    private final Duration debounce;
+    private final Duration rescan;
+    private final Reload reload;
+    private final WatchService watcher;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private String loaded;
+    private long reloads;
+
+    /**
+     * @param listener  the listener's name for logs ({@code mqtt}, {@code coaps})
+     * @param files     the files its material is read from (nulls are skipped)
+     * @param debounce  how long the folders must be quiet before the files are compared (a copy in progress)
+     * @param rescan    how often the files are compared without any event
+     */
+    public TlsFileWatcher(String listener, List<Path> files, Duration debounce, Duration rescan, Reload reload) {
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.files = files.stream().filter(Objects::nonNull).map(p -> p.toAbsolutePath().normalize()).distinct().toList();
+        this.debounce = debounce;
+        this.rescan = rescan;
+        this.reload = Objects.requireNonNull(reload, "reload");
+        try {
+            this.watcher = FileSystems.getDefault().newWatchService();
+        } catch (IOException e) {
+            throw new TlsMaterialException(listener + ": cannot watch the TLS files: " + e.getMessage(), e);
+        }
+        this.thread = new Thread(this::run, "tls-file-watch-" + listener);
+        this.thread.setDaemon(true);
+    }
+
+    /** Takes the files as they are now as loaded, and starts watching their folders. */
+    public synchronized TlsFileWatcher start() {
+        loaded = fingerprint();
+        Set<Path> folders = new LinkedHashSet<>();
+        for (Path f : files) {
+            folders.add(f.getParent());
+            try { // a symbolic link (a mounted secret): its target's folder changes too
+                folders.add(f.toRealPath().getParent());
+            } catch (IOException e) {
+                LOG.debug("{}: {} cannot be resolved now: {}", listener, f, e.toString());
+            }
+        }
+        for (Path folder : folders) {
+            try {
+                folder.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
+                        StandardWatchEventKinds.ENTRY_DELETE);
+            } catch (IOException e) {
+                LOG.warn("{}: cannot watch {} ({}); its TLS files are compared every {} s only", listener, folder,
+                        e.toString(), rescan.toSeconds());
+            }
+        }
+        thread.start();
+        LOG.info("{}: watching {} for TLS material changes", listener, files);
+        return this;
+    }
+
+    /** Reloads that ran because the files changed (for tests and metrics). */
+    public synchronized long reloads() {
+        return reloads;
+    }
+
+    private void run() {
+        long quietUntil = 0; // nanoTime after which pending events are acted on; 0: none pending
+        while (running) {
+            long waitNanos = quietUntil == 0 ? rescan.toNanos() : Math.max(1, quietUntil - System.nanoTime());
+            WatchKey key;
+            try {
+                key = watcher.poll(waitNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            } catch (InterruptedException | ClosedWatchServiceException e) {
+                return;
+            }
+            if (key != null) {
+                key.pollEvents(); // which entry changed does not matter: the contents decide
+                key.reset();
+                quietUntil = System.nanoTime() + debounce.toNanos(); // wait until the writer is done
+                continue;
+            }
+            quietUntil = 0;
+            checkNow();
+        }
+    }
+
+    /** Compares the files with what was last loaded and reloads when they differ. */
+    synchronized void checkNow() {
+        String now = fingerprint();
+        if (now.equals(loaded)) {
+            return;
+        }
+        loaded = now; // a bad content is tried once, not at every event
+        reloads++;
+        try {
+            reload.reload();
+            LOG.info("{}: TLS material reloaded after its files changed", listener);
+        } catch (RuntimeException e) {
+            LOG.error("{}: the changed TLS files were refused; the material in use stays until they change again: {}",
+                    listener, e.getMessage());
+        }
+    }
+
+    /** SHA-256 over every file's content (a missing file counts as such). */
+    private String fingerprint() {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        List<String> parts = new ArrayList<>();
+        for (Path f : files) {
+            try {
+                parts.add(HexFormat.of().formatHex(sha.digest(Files.readAllBytes(f))));
+            } catch (NoSuchFileException e) {
+                parts.add("missing");
+            } catch (IOException e) {
+                parts.add("unreadable " + e.getClass().getSimpleName());
+            }
+        }
+        return String.join(",", parts);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            watcher.close();
+        } catch (IOException e) {
+            LOG.debug("{}: closing the file watch: {}", listener, e.toString());
+        }
+        thread.interrupt();
+    }
+}
