@@ -180,10 +180,13 @@ public final class Broker implements AutoCloseable {
         SignedTelemetry signedTelemetry = new SignedTelemetry(new PayloadSignatures(tokens.signatures()), registry::find,
                 config.tenants().stream().filter(BrokerConfig.Tenant::requireSignedTelemetry)
                         .map(BrokerConfig.Tenant::id).collect(java.util.stream.Collectors.toSet()));
+        io.edgeauth.broker.admission.AdmissionControl admission = new io.edgeauth.broker.admission.AdmissionControl(
+                config.admission(), meters);
         BrokerConfig.Mqtt m = config.mqtt();
         if (m.port() >= 0 || m.tlsPort() >= 0 || m.websocketPort() >= 0) {
             mqtt = new MqttEdge(vertx, EdgeSettings.mqtt(config), pipeline, revocations, revocations, rateLimits,
-                    ratePlans, router, audit, meters).geoPolicy(geo).payloadCheck(signedTelemetry).clock(clock);
+                    ratePlans, router, audit, meters).geoPolicy(geo).payloadCheck(signedTelemetry).clock(clock)
+                    .admission(admission);
             if (m.persistSessions()) {
                 Path journalFile = dataDir.resolve("mqtt-sessions.mv.db");
                 journal = new SessionJournal(journalFile);
@@ -199,7 +202,7 @@ public final class Broker implements AutoCloseable {
         if (c.port() >= 0 || c.dtlsPort() >= 0) {
             coap = new CoapEdge(EdgeSettings.coap(config, dataDir), pipeline, revocations, revocations, rateLimits,
                     ratePlans, geo, new RouterCoapMessaging(router), audit, meters, clock)
-                    .tokenIssuer(tokens.coapTokenIssuer()).payloadCheck(signedTelemetry);
+                    .tokenIssuer(tokens.coapTokenIssuer()).payloadCheck(signedTelemetry).admission(admission);
             try {
                 coap.start();
             } catch (IOException e) {

@@ -32,7 +32,8 @@ public record BrokerConfig(
         Wallet wallet,
         ConnectionGuard connectionGuard,
         Provisioning provisioning,
-        Audit audit) {
+        Audit audit,
+        io.edgeauth.broker.admission.AdmissionLimits admission) {
 
     /**
      * HTTP API listener: one server per core on {@code port}; requests run on {@code workerThreads}
@@ -239,12 +240,13 @@ public record BrokerConfig(
         provisioning = provisioning == null ? new Provisioning(null, null, null) : provisioning;
         audit = audit == null ? new Audit(null, true, 1000, Duration.ofMinutes(1), null, null, "100MB", 30, null)
                 : audit;
+        admission = admission == null ? new io.edgeauth.broker.admission.AdmissionLimits(1000, 1) : admission;
     }
 
     /** A copy with the public URL set (the broker fills it in once the HTTP port is bound). */
     public BrokerConfig withPublicUrl(String url) {
         return new BrokerConfig(dataDir, url, http, mqtt, coap, tokens, tenants, trustedIssuers, crypto, region,
-                ratePlans, defaultRatePlan, store, wallet, connectionGuard, provisioning, audit);
+                ratePlans, defaultRatePlan, store, wallet, connectionGuard, provisioning, audit, admission);
     }
 
     /** The audiences tokens may name: the configured ones, or the public URL and "edgeauth". */
