@@ -76,6 +76,9 @@ public final class Broker implements AutoCloseable {
     private AdminCredential adminCredential;
     private PrometheusMeterRegistry meters;
     private HttpServer http;
+    /** The HTTPS listener (RFC 8705 tls_client_auth), or null when {@code http.tls.port} is -1. */
+    private io.edgeauth.broker.http.HttpsListener https;
+    private HttpServer httpsServer;
     private io.edgeauth.broker.policy.RateLimits rateLimits;
     private TopicRouter router;
     private MqttEdge mqtt;
@@ -155,6 +158,10 @@ public final class Broker implements AutoCloseable {
         closeables.add(0, tokens);
         auditChain.startCheckpoints(JwsCheckpoints.signer(() -> tokens.keys().activeKey(config.audit().signingTenant(config.tenants())),
                 tokens.signatures()), scheduler, config.audit().checkpointInterval());
+        if (config.http().tls().port() >= 0) { // needs the fleet CAs, whose chains it lets through to /oauth/token
+            https = new io.edgeauth.broker.http.HttpsListener(config.http().tls(), tokens.fleetCas()::issuedByKnownCa);
+            httpsServer = await(api.listenTls(config.http().host(), https), "HTTPS listener");
+        }
         GeoPolicy geo = new GeoPolicy(config.region().geohash());
         BrokerConfig.ConnectionGuard guard = config.connectionGuard();
         rateLimits = shared.rateLimits(new LocalRateLimits(new LocalRateLimits.Settings(guard.perDevicePerMinute(),
@@ -214,7 +221,8 @@ public final class Broker implements AutoCloseable {
         routing.ifPresent(ClusterRouting::open); // the edges restored their sessions and subscriptions
         api.health(() -> health(tokens), healthChecks())
                 .metrics(meters)
-                .wellKnown(config, tokens.keys())
+                .wellKnown(config, tokens.keys(), () -> httpsServer == null ? null
+                        : io.edgeauth.broker.http.HttpsListener.baseUrl(config.publicUrl(), httpsServer.actualPort()))
                 .oauth(tokens.devices(), tokens.services(), tokens.wallets(), tokens.exchange(), tokens.verifier(), revocations,
                         tokens::tenantOfIssuer, adminCredential)
                 .siwe(tokens.wallets())
@@ -262,6 +270,17 @@ public final class Broker implements AutoCloseable {
             // the DTLS server certificate is read at start-up only: no server fields
             done.put("coaps", new io.edgeauth.broker.tls.TlsMaterial.Summary(null, null, null, trust.anchors().size(),
                     revoked, null));
+        }
+        if (https != null) {
+            try {
+                io.edgeauth.broker.tls.TlsMaterial.Summary s = https.reload();
+                audit.record("tls.reloaded", "ok", java.util.Map.of("listener", "https", "serverSha256", s.serverSha256(),
+                        "trustAnchors", s.trustAnchors(), "revokedEntries", s.revokedEntries()));
+                done.put("https", s);
+            } catch (io.edgeauth.broker.tls.TlsMaterialException e) {
+                audit.record("tls.reloaded", "refused", java.util.Map.of("listener", "https", "reason", e.getMessage()));
+                throw e;
+            }
         }
         if (done.isEmpty()) {
             throw new IllegalStateException("no TLS listener with reloadable material is configured");
@@ -359,6 +378,11 @@ public final class Broker implements AutoCloseable {
         return http.actualPort();
     }
 
+    /** The bound HTTPS port, or -1 without the HTTPS listener. */
+    public int httpsPort() {
+        return httpsServer == null ? -1 : httpsServer.actualPort();
+    }
+
     /** The admin credential if this start created it (first start), else empty. */
     public java.util.Optional<String> newAdminCredential() {
         return adminCredential.createdNow();
@@ -368,6 +392,9 @@ public final class Broker implements AutoCloseable {
     public List<String> listenerSummary() {
         List<String> lines = new ArrayList<>();
         lines.add("http " + httpPort());
+        if (httpsServer != null) {
+            lines.add("https " + httpsServer.actualPort());
+        }
         if (mqtt != null) {
             if (mqtt.port() >= 0) {
                 lines.add("mqtt " + mqtt.port());

@@ -41,7 +41,35 @@ public record BrokerConfig(
      * running, new ones get 503 with {@code Retry-After: retryAfterSeconds} (as does a request the store
      * cannot serve now: disk full, Redis out).
      */
-    public record Http(String host, int port, int workerThreads, int maxPendingRequests, int retryAfterSeconds) { }
+    public record Http(String host, int port, int workerThreads, int maxPendingRequests, int retryAfterSeconds,
+                       HttpTls tls) {
+        public Http {
+            tls = tls == null ? HttpTls.OFF : tls;
+        }
+
+        /** Without the HTTPS listener. */
+        public Http(String host, int port, int workerThreads, int maxPendingRequests, int retryAfterSeconds) {
+            this(host, port, workerThreads, maxPendingRequests, retryAfterSeconds, null);
+        }
+    }
+
+    /**
+     * The optional HTTPS listener of the same API ({@code port} -1: off), where devices authenticate to
+     * {@code /oauth/token} with their client certificate (RFC 8705 {@code tls_client_auth}): the server key and
+     * chain in {@code keyStore}; client certificates are asked for ({@code clientAuth} {@code request}) or
+     * demanded ({@code required}) and let through the handshake when they chain to {@code trustStore}'s CAs
+     * (minus {@code crl}) or to a tenant's fleet CA; the token endpoint then decides. docs/onboarding.md.
+     */
+    public record HttpTls(int port, Path keyStore, String keyStorePassword, Path trustStore, String trustStorePassword,
+                          Path crl, String clientAuth) {
+        public static final HttpTls OFF = new HttpTls(-1, null, "", null, "", null, "request");
+
+        public HttpTls {
+            keyStorePassword = keyStorePassword == null ? "" : keyStorePassword;
+            trustStorePassword = trustStorePassword == null ? "" : trustStorePassword;
+            clientAuth = clientAuth == null ? "request" : clientAuth;
+        }
+    }
 
     /**
      * MQTT listeners; port 0 picks a free port, -1 disables the listener. TLS (and MQTT over secure

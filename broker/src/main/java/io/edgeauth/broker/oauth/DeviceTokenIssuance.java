@@ -56,12 +56,18 @@ final class DeviceTokenIssuance {
      */
     IssuedToken issue(Device device, TokenFormat format, String scope, String grant, Map<String, Object> fields)
             throws TokenRejectedException {
+        return issue(device, confirmation(device), format, scope, grant, fields);
+    }
+
+    /** As {@link #issue(Device, TokenFormat, String, String, Map)}, bound to {@code cnf} instead of the record's key. */
+    IssuedToken issue(Device device, Confirmation cnf, TokenFormat format, String scope, String grant,
+                      Map<String, Object> fields) throws TokenRejectedException {
         checkNotBlocked(device);
         TokenClaims.Builder claims = TokenClaims.builder(device.tenant(), device.id())
                 .audience(audiences.toArray(String[]::new))
                 .scope(grantedScopes(scope, selfServiceScopes.apply(device.tenant())))
                 .geo(device.region().toArray(String[]::new))
-                .cnf(confirmation(device))
+                .cnf(cnf)
                 .owner(device.owner());
         if (regionName != null) {
             claims.region(regionName);
