@@ -422,6 +422,11 @@ public final class Broker implements AutoCloseable {
         return mqtt == null ? -1 : mqtt.port();
     }
 
+    /** The MQTT-over-TLS port, or -1 when off. */
+    public int mqttTlsPort() {
+        return mqtt == null ? -1 : mqtt.tlsPort();
+    }
+
     /** The MQTT-over-WebSocket port (path /mqtt), or -1 when off. */
     public int mqttWebSocketPort() {
         return mqtt == null ? -1 : mqtt.webSocketPort();
