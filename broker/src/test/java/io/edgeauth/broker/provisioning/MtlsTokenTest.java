@@ -174,6 +174,14 @@ class MtlsTokenTest {
         assertThat(plain.statusCode()).isEqualTo(400);
         assertThat(plain.body()).contains("invalid_request").contains("tls_client_auth");
 
+        FleetPki.Issued hostile = fleetCa.device("mtls-hostile");
+        for (String clientId : new String[] {"x".repeat(300), "a%0d%0aforged%20log%20line", "%00", "mtls-zt-1%27--"}) {
+            HttpResponse<String> h = token(hostile, clientId);
+            assertThat(h.statusCode()).as(clientId).isIn(400, 401);
+            assertThat(h.body()).contains("\"error\"");
+        }
+        assertThat(broker.registry().find("mtls-hostile")).isEmpty();
+
         HttpResponse<String> noId = HttpClient.newBuilder().sslContext(ssl(fleetCa.device("mtls-noid"))).build()
                 .send(tokenRequest(httpsUrl(), ""), HttpResponse.BodyHandlers.ofString());
         assertThat(noId.statusCode()).isEqualTo(400);
