@@ -1,14 +1,11 @@
 package io.edgeauth.broker.tls;
 
-import java.net.Socket;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
 import java.security.cert.PKIXReason;
 import java.security.cert.X509Certificate;
 import java.util.Objects;
 import java.util.function.Predicate;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * The client-certificate check of a TLS handshake whose real decision is made later by the application: a chain
@@ -17,7 +14,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * itself, with reasons the handshake could not give). Anything else is refused in the handshake as an unknown
  * CA. Either way the handshake proves possession of the leaf's key. Thread-safe.
  */
-public final class ClientCertificateGate extends X509ExtendedTrustManager {
+public final class ClientCertificateGate extends ClientTrustManager {
     private final ReloadableTrustManager trustStore;
     private final Predicate<X509Certificate[]> alsoLetThrough;
 
@@ -47,37 +44,6 @@ public final class ClientCertificateGate extends X509ExtendedTrustManager {
         if (!alsoLetThrough.test(chain)) {
             throw refused;
         }
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        checkClientTrusted(chain, authType);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        checkClientTrusted(chain, authType);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        throw new CertificateException("this trust manager checks client certificates only");
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        checkServerTrusted(chain, authType);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        checkServerTrusted(chain, authType);
-    }
-
-    /** Empty, as {@link ReloadableTrustManager#getAcceptedIssuers()}: a CA added at run time is not left out. */
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-        return new X509Certificate[0];
     }
 
     private static CertificateException untrusted(String message) {
