@@ -131,7 +131,7 @@ public final class DeviceMqttClient {
 
     /**
      * Connects with the current token and, if {@link #onCommand} was called before, subscribes to
-     * {@code d/{id}/down/#}. A busy broker's CONNACK 0x89, 0x97, 0x88 (3.1.1: 3) is retried after a jittered
+     * {@code d/{id}/down/#}. A busy broker's CONNACK 0x89 or 0x97 (3.1.1: 3) is retried after a jittered
      * backoff ({@link Builder#busyRetries}); other refusals fail with HiveMQ's exception ({@link #failureReason}).
      */
     public CompletableFuture<Void> connect() {

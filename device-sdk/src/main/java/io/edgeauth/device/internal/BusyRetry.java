@@ -8,7 +8,7 @@ import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 
 /**
- * Retries an operation a busy broker refused retryably (HTTP 503/429, MQTT CONNACK 0x89/0x97/0x88 or 3.1.1
+ * Retries an operation a busy broker refused retryably (HTTP 503/429, MQTT CONNACK 0x89/0x97 or 3.1.1
  * 0x03, CoAP 5.03) after a jittered backoff, so a fleet that starts at once spreads itself out instead of
  * failing or hammering the broker in lockstep. Not part of the API.
  */

@@ -31,15 +31,16 @@ public final class MqttFailures {
     }
 
     /**
-     * {@code 0} (no hint: back off exponentially) when the broker refused a CONNECT retryably: MQTT 5 CONNACK
-     * 0x89 Server busy, 0x97 Quota exceeded or 0x88 Server unavailable; MQTT 3.1.1 return code 3 (server
-     * unavailable); {@link BusyRetry#NOT_BUSY} for anything else.
+     * {@code 0} (no hint: back off exponentially) when the broker shed a CONNECT: MQTT 5 CONNACK 0x89 Server busy
+     * or 0x97 Quota exceeded; MQTT 3.1.1 return code 3 (server unavailable, its only code for it);
+     * {@link BusyRetry#NOT_BUSY} for anything else. MQTT 5's 0x88 Server unavailable (the broker's store is out,
+     * which may last) is left to the application's reconnect policy.
      */
     public static long busyHint(Throwable t) {
         if (t instanceof Mqtt5ConnAckException e) {
             Mqtt5ConnAckReasonCode code = ((Mqtt5ConnAck) e.getMqttMessage()).getReasonCode();
             return code == Mqtt5ConnAckReasonCode.SERVER_BUSY || code == Mqtt5ConnAckReasonCode.QUOTA_EXCEEDED
-                    || code == Mqtt5ConnAckReasonCode.SERVER_UNAVAILABLE ? 0 : BusyRetry.NOT_BUSY;
+                    ? 0 : BusyRetry.NOT_BUSY;
         }
         if (t instanceof Mqtt3ConnAckException e) {
             return ((Mqtt3ConnAck) e.getMqttMessage()).getReturnCode() == Mqtt3ConnAckReturnCode.SERVER_UNAVAILABLE
