@@ -76,6 +76,9 @@ public final class Broker implements AutoCloseable {
     private AdminCredential adminCredential;
     private PrometheusMeterRegistry meters;
     private HttpServer http;
+    /** The HTTPS listener (RFC 8705 tls_client_auth), or null when {@code http.tls.port} is -1. */
+    private io.edgeauth.broker.http.HttpsListener https;
+    private HttpServer httpsServer;
     private io.edgeauth.broker.policy.RateLimits rateLimits;
     private TopicRouter router;
     private MqttEdge mqtt;
@@ -155,6 +158,10 @@ public final class Broker implements AutoCloseable {
         closeables.add(0, tokens);
         auditChain.startCheckpoints(JwsCheckpoints.signer(() -> tokens.keys().activeKey(config.audit().signingTenant(config.tenants())),
                 tokens.signatures()), scheduler, config.audit().checkpointInterval());
+        if (config.http().tls().port() >= 0) { // needs the fleet CAs, whose chains it lets through to /oauth/token
+            https = new io.edgeauth.broker.http.HttpsListener(config.http().tls(), tokens.fleetCas()::issuedByKnownCa);
+            httpsServer = await(api.listenTls(config.http().host(), https), "HTTPS listener");
+        }
         GeoPolicy geo = new GeoPolicy(config.region().geohash());
         BrokerConfig.ConnectionGuard guard = config.connectionGuard();
         rateLimits = shared.rateLimits(new LocalRateLimits(new LocalRateLimits.Settings(guard.perDevicePerMinute(),
@@ -180,10 +187,13 @@ public final class Broker implements AutoCloseable {
         SignedTelemetry signedTelemetry = new SignedTelemetry(new PayloadSignatures(tokens.signatures()), registry::find,
                 config.tenants().stream().filter(BrokerConfig.Tenant::requireSignedTelemetry)
                         .map(BrokerConfig.Tenant::id).collect(java.util.stream.Collectors.toSet()));
+        io.edgeauth.broker.admission.AdmissionControl admission = new io.edgeauth.broker.admission.AdmissionControl(
+                config.admission(), meters);
         BrokerConfig.Mqtt m = config.mqtt();
         if (m.port() >= 0 || m.tlsPort() >= 0 || m.websocketPort() >= 0) {
             mqtt = new MqttEdge(vertx, EdgeSettings.mqtt(config), pipeline, revocations, revocations, rateLimits,
-                    ratePlans, router, audit, meters).geoPolicy(geo).payloadCheck(signedTelemetry).clock(clock);
+                    ratePlans, router, audit, meters).geoPolicy(geo).payloadCheck(signedTelemetry).clock(clock)
+                    .admission(admission);
             if (m.persistSessions()) {
                 Path journalFile = dataDir.resolve("mqtt-sessions.mv.db");
                 journal = new SessionJournal(journalFile);
@@ -199,7 +209,7 @@ public final class Broker implements AutoCloseable {
         if (c.port() >= 0 || c.dtlsPort() >= 0) {
             coap = new CoapEdge(EdgeSettings.coap(config, dataDir), pipeline, revocations, revocations, rateLimits,
                     ratePlans, geo, new RouterCoapMessaging(router, journal), audit, meters, clock)
-                    .tokenIssuer(tokens.coapTokenIssuer()).payloadCheck(signedTelemetry);
+                    .tokenIssuer(tokens.coapTokenIssuer()).payloadCheck(signedTelemetry).admission(admission);
             try {
                 coap.start();
             } catch (IOException e) {
@@ -209,11 +219,12 @@ public final class Broker implements AutoCloseable {
         }
 
         routing.ifPresent(ClusterRouting::open); // the edges restored their sessions and subscriptions
-        TlsReloads tlsReloads = new TlsReloads(config, mqtt, coap, audit);
+        TlsReloads tlsReloads = new TlsReloads(config, mqtt, coap, https, audit);
         closeables.add(0, tlsReloads.watch());
         api.health(() -> health(tokens), healthChecks())
                 .metrics(meters)
-                .wellKnown(config, tokens.keys())
+                .wellKnown(config, tokens.keys(), () -> httpsServer == null ? null
+                        : io.edgeauth.broker.http.HttpsListener.baseUrl(config.publicUrl(), httpsServer.actualPort()))
                 .sessions(pipeline, pipeline)
                 .oauth(tokens.devices(), tokens.services(), tokens.wallets(), tokens.exchange(), revocations, adminCredential)
                 .siwe(tokens.wallets())
@@ -331,6 +342,11 @@ public final class Broker implements AutoCloseable {
         return http.actualPort();
     }
 
+    /** The bound HTTPS port, or -1 without the HTTPS listener. */
+    public int httpsPort() {
+        return httpsServer == null ? -1 : httpsServer.actualPort();
+    }
+
     /** The admin credential if this start created it (first start), else empty. */
     public java.util.Optional<String> newAdminCredential() {
         return adminCredential.createdNow();
@@ -340,6 +356,9 @@ public final class Broker implements AutoCloseable {
     public List<String> listenerSummary() {
         List<String> lines = new ArrayList<>();
         lines.add("http " + httpPort());
+        if (httpsServer != null) {
+            lines.add("https " + httpsServer.actualPort());
+        }
         if (mqtt != null) {
             if (mqtt.port() >= 0) {
                 lines.add("mqtt " + mqtt.port());
@@ -367,14 +386,14 @@ public final class Broker implements AutoCloseable {
         return mqtt == null ? -1 : mqtt.port();
     }
 
-    /** The MQTT-over-WebSocket port (path /mqtt), or -1 when off. */
-    public int mqttWebSocketPort() {
-        return mqtt == null ? -1 : mqtt.webSocketPort();
-    }
-
     /** The MQTT-over-TLS port, or -1 when off. */
     public int mqttTlsPort() {
         return mqtt == null ? -1 : mqtt.tlsPort();
+    }
+
+    /** The MQTT-over-WebSocket port (path /mqtt), or -1 when off. */
+    public int mqttWebSocketPort() {
+        return mqtt == null ? -1 : mqtt.webSocketPort();
     }
 
     public int coapPort() {

@@ -32,13 +32,16 @@ final class TlsReloads {
     private final BrokerConfig config;
     private final MqttEdge mqtt;
     private final CoapEdge coap;
+    private final io.edgeauth.broker.http.HttpsListener https;
     private final AuditLog audit;
 
-    /** @param mqtt the MQTT edge, or null; {@code coap} the CoAP edge, or null */
-    TlsReloads(BrokerConfig config, MqttEdge mqtt, CoapEdge coap, AuditLog audit) {
+    /** @param mqtt the MQTT edge, or null; {@code coap} the CoAP edge, or null; {@code https} the HTTPS listener, or null */
+    TlsReloads(BrokerConfig config, MqttEdge mqtt, CoapEdge coap, io.edgeauth.broker.http.HttpsListener https,
+               AuditLog audit) {
         this.config = config;
         this.mqtt = mqtt;
         this.coap = coap;
+        this.https = https;
         this.audit = audit;
     }
 
@@ -63,6 +66,9 @@ final class TlsReloads {
         }
         if (dtlsCertificates()) {
             done.put("coaps", reloadDtls());
+        }
+        if (https != null) {
+            done.put("https", reloadHttps());
         }
         if (done.isEmpty()) {
             throw new IllegalStateException("no TLS listener with reloadable material is configured");
@@ -94,6 +100,19 @@ final class TlsReloads {
         }
     }
 
+    /** Reads the HTTPS listener's key store, trust store and CRL again; the old material stays if one is unusable. */
+    synchronized TlsMaterial.Summary reloadHttps() {
+        try {
+            TlsMaterial.Summary s = https.reload();
+            audit.record("tls.reloaded", "ok", Map.of("listener", "https", "serverSha256", s.serverSha256(),
+                    "trustAnchors", s.trustAnchors(), "revokedEntries", s.revokedEntries()));
+            return s;
+        } catch (TlsMaterialException e) {
+            audit.record("tls.reloaded", "refused", Map.of("listener", "https", "reason", e.getMessage()));
+            throw e;
+        }
+    }
+
     /** Starts watching each TLS listener's files; close the result to stop. */
     AutoCloseable watch() {
         List<TlsFileWatcher> watchers = new ArrayList<>();
@@ -106,6 +125,11 @@ final class TlsReloads {
             BrokerConfig.Coap c = config.coap();
             watchers.add(new TlsFileWatcher("coaps", Arrays.asList(c.keyStore(), c.trustStore(), c.crl()), DEBOUNCE, RESCAN,
                     this::reloadDtls).start());
+        }
+        if (https != null) {
+            BrokerConfig.HttpTls h = config.http().tls();
+            watchers.add(new TlsFileWatcher("https", Arrays.asList(h.keyStore(), h.trustStore(), h.crl()), DEBOUNCE,
+                    RESCAN, this::reloadHttps).start());
         }
         return () -> watchers.forEach(TlsFileWatcher::close);
     }

@@ -1,5 +1,6 @@
 package io.edgeauth.device;
 
+import io.edgeauth.device.internal.BusyRetry;
 import io.edgeauth.device.internal.Futures;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -79,6 +80,7 @@ public final class DeviceCoapClient implements AutoCloseable {
     private final CoapEndpoint endpoint;
     private final CoapClient client;
     private final Duration blockingTimeout;
+    private final int busyRetries;
 
     private DeviceCoapClient(Builder b) {
         this.deviceId = b.deviceId;
@@ -87,6 +89,7 @@ public final class DeviceCoapClient implements AutoCloseable {
         this.tokenManager = b.tokenManager;
         this.tokens = b.tokenManager != null ? b.tokenManager::current : b.tokens;
         this.blockingTimeout = b.blockingTimeout;
+        this.busyRetries = b.busyRetries;
         Configuration config = b.configuration != null ? b.configuration
                 : b.gateway != null ? b.gateway.configuration() : Configuration.createStandardWithoutFile();
         CoapEndpoint.Builder eb = new CoapEndpoint.Builder().setConfiguration(config).setLoggingTag(deviceId);
@@ -143,8 +146,24 @@ public final class DeviceCoapClient implements AutoCloseable {
         return uploadToken(t);
     }
 
-    /** Uploads {@code token} to {@code /authz-info} (CWT raw, content-format 61; JWT as text). */
+    /**
+     * Uploads {@code token} to {@code /authz-info} (CWT raw, content-format 61; JWT as text). A busy broker's
+     * 5.03 is retried after its Max-Age (or an exponential backoff) times a random factor in [0.5, 1.5),
+     * {@link Builder#busyRetries} times.
+     */
     public CompletableFuture<Void> uploadToken(AccessToken token) {
+        return BusyRetry.run(() -> uploadOnce(token), DeviceCoapClient::busyHint, busyRetries);
+    }
+
+    /** The Max-Age of a 5.03 (0 without one), else {@link BusyRetry#NOT_BUSY}. */
+    static long busyHint(Throwable failure) {
+        if (failure instanceof CoapRequestException e && "5.03".equals(e.code())) {
+            return e.maxAgeSeconds() == null ? 0 : e.maxAgeSeconds();
+        }
+        return BusyRetry.NOT_BUSY;
+    }
+
+    private CompletableFuture<Void> uploadOnce(AccessToken token) {
         Request r = Request.newPost();
         r.setURI(base + "/" + AUTHZ_INFO);
         if (token.format().cbor()) {
@@ -323,8 +342,15 @@ public final class DeviceCoapClient implements AutoCloseable {
         private InetSocketAddress localAddress;
         private Duration blockingTimeout = Duration.ofSeconds(60);
         private CoapGateway gateway;
+        private int busyRetries = 8;
 
         private Builder() {
+        }
+
+        /** How often a token upload answered 5.03 (the broker sheds load) is retried (0..100). Default 8. */
+        public Builder busyRetries(int retries) {
+            this.busyRetries = BusyRetry.checkRetries(retries);
+            return this;
         }
 
         /** Run on the gateway's shared threads (and its configuration, unless {@link #configuration} is set). */

@@ -2,6 +2,7 @@ package io.edgeauth.device;
 
 import com.hivemq.client.mqtt.MqttClientExecutorConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
+import io.edgeauth.device.internal.BusyRetry;
 import io.edgeauth.device.internal.Futures;
 import io.edgeauth.device.internal.HiveMqClients;
 import io.edgeauth.device.internal.MqttFailures;
@@ -88,6 +89,7 @@ public final class DeviceMqttClient {
     private volatile Consumer<Command> commandHandler;
     private volatile int commandQos = 1;
     private volatile boolean closed;
+    private final int busyRetries;
 
     private DeviceMqttClient(Builder b) {
         this.deviceId = b.deviceId;
@@ -95,6 +97,7 @@ public final class DeviceMqttClient {
         this.tokenManager = b.tokenManager;
         this.token = new PresentedToken(b.tokenManager != null ? b.tokenManager::current : b.tokens, b.rawCwtPassword);
         this.keepAliveSeconds = b.keepAliveSeconds;
+        this.busyRetries = b.busyRetries;
         this.blockingTimeout = b.blockingTimeout;
         this.signer = b.signer;
         boolean enhanced = version == MqttVersion.MQTT_5 && b.enhancedAuth;
@@ -128,10 +131,14 @@ public final class DeviceMqttClient {
 
     /**
      * Connects with the current token and, if {@link #onCommand} was called before, subscribes to
-     * {@code d/{id}/down/#}. Fails with the HiveMQ exception for a refused CONNECT (see
-     * {@link #failureReason(Throwable)}).
+     * {@code d/{id}/down/#}. A busy broker's CONNACK 0x89 or 0x97 (3.1.1: 3) is retried after a jittered
+     * backoff ({@link Builder#busyRetries}); other refusals fail with HiveMQ's exception ({@link #failureReason}).
      */
     public CompletableFuture<Void> connect() {
+        return BusyRetry.run(this::connectOnce, MqttFailures::busyHint, busyRetries);
+    }
+
+    private CompletableFuture<Void> connectOnce() {
         AccessToken t;
         try {
             t = token.current();
@@ -264,7 +271,6 @@ public final class DeviceMqttClient {
         public void connect() {
             await(client.connect());
         }
-
         public void publishTelemetry(String path, byte[] payload, int qos) {
             await(client.publishTelemetry(path, payload, qos));
         }
@@ -276,7 +282,6 @@ public final class DeviceMqttClient {
         public void reauthenticate() {
             await(client.reauthenticate());
         }
-
         public void disconnect() {
             await(client.disconnect());
         }
@@ -308,6 +313,7 @@ public final class DeviceMqttClient {
         private boolean rawCwtPassword;
         private int keepAliveSeconds = 60;
         private boolean automaticReconnect;
+        private int busyRetries = 8;
         private MqttClientSslConfig ssl;
         private TrustManagerFactory trust;
         private KeyManagerFactory keys;
@@ -406,6 +412,12 @@ public final class DeviceMqttClient {
         /** Keep-alive in seconds. Default 60. */
         public Builder keepAlive(int seconds) {
             this.keepAliveSeconds = seconds;
+            return this;
+        }
+
+        /** How often {@link #connect()} retries a busy broker's retryable CONNACK (0..100). Default 8. */
+        public Builder busyRetries(int retries) {
+            this.busyRetries = BusyRetry.checkRetries(retries);
             return this;
         }
 

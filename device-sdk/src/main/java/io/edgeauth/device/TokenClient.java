@@ -127,9 +127,7 @@ public final class TokenClient implements TokenSource {
 
     /** Retry-After (at least 1 s, at most 60 s) or exponential from 500 ms, times a random factor in [0.5, 1.5). */
     static long backoffMillis(long retryAfterSeconds, int retry) {
-        long base = retryAfterSeconds > 0 ? Math.min(retryAfterSeconds, 60) * 1000L
-                : Math.min(500L << Math.min(retry, 6), 30_000L);
-        return (long) (base * (0.5 + java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
+        return io.edgeauth.device.internal.BusyRetry.backoffMillis(retryAfterSeconds, retry);
     }
 
     /** A retryable refusal (the broker sheds load); carries the failure to report once retries run out. */
@@ -314,10 +312,7 @@ public final class TokenClient implements TokenSource {
          * {@link #fetch()} fails. Default 8; 0 disables.
          */
         public Builder busyRetries(int retries) {
-            if (retries < 0 || retries > 100) {
-                throw new IllegalArgumentException("busyRetries must be 0..100");
-            }
-            this.busyRetries = retries;
+            this.busyRetries = io.edgeauth.device.internal.BusyRetry.checkRetries(retries);
             return this;
         }
 

@@ -48,6 +48,8 @@ class DeviceCoapClientTest {
     private volatile String pendingCommand = "";
     private final java.util.concurrent.atomic.AtomicInteger gets = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicLong maxAge = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger busyUploads = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger uploadAttempts = new java.util.concurrent.atomic.AtomicInteger();
     private CoapServer server;
     private DeviceResource device;
     private DeviceCoapClient client;
@@ -115,6 +117,13 @@ class DeviceCoapClientTest {
         server.add(new CoapResource(DeviceCoapClient.AUTHZ_INFO) {
             @Override
             public void handlePOST(CoapExchange ex) {
+                uploadAttempts.incrementAndGet();
+                if (busyUploads.getAndDecrement() > 0) { // the broker sheds load: 5.03 with Max-Age
+                    Response busy = new Response(ResponseCode.SERVICE_UNAVAILABLE);
+                    busy.getOptions().setMaxAge(1);
+                    ex.respond(busy);
+                    return;
+                }
                 peer.set(ex.advanced().getRequest().getSourceContext().getPeerIdentity());
                 uploads.add(ex.getRequestPayload());
                 uploadFormats.add(ex.getRequestOptions().getContentFormat());
@@ -154,6 +163,30 @@ class DeviceCoapClientTest {
 
         coap.publishTelemetry("temp/in", "20.1".getBytes(StandardCharsets.UTF_8));
         assertThat(telemetry).containsExactly("d/valve-9/up/temp/in=20.1");
+    }
+
+    @Test
+    void aBusyBrokersServiceUnavailableIsRetriedAfterItsMaxAge() {
+        int port = start(false);
+        busyUploads.set(2);
+        client = DeviceCoapClient.builder().serverUri(URI.create("coap://127.0.0.1:" + port)).deviceId(DEVICE)
+                .token(cwt()).build();
+        client.toBlocking().uploadToken();
+        assertThat(uploadAttempts.get()).isEqualTo(3);
+        assertThat(uploads).hasSize(1);
+    }
+
+    @Test
+    void aBusyBrokerIsRetriedOnlyBusyRetriesTimes() {
+        int port = start(false);
+        busyUploads.set(100);
+        client = DeviceCoapClient.builder().serverUri(URI.create("coap://127.0.0.1:" + port)).deviceId(DEVICE)
+                .token(cwt()).busyRetries(1).build();
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> client.toBlocking().uploadToken());
+        assertThat(t).isInstanceOf(CoapRequestException.class);
+        assertThat(((CoapRequestException) t).code()).isEqualTo("5.03");
+        assertThat(((CoapRequestException) t).maxAgeSeconds()).isEqualTo(1L);
+        assertThat(uploadAttempts.get()).isEqualTo(2);
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.edgeauth.broker.coap;
 import com.upokecenter.cbor.CBORException;
 import com.upokecenter.cbor.CBORObject;
 import com.upokecenter.cbor.CBORType;
+import io.edgeauth.broker.admission.AdmissionControl;
 import io.edgeauth.broker.auth.TransportFacts;
 import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.refusal.TokenRejectedException;
@@ -47,7 +48,7 @@ final class AceTokenHandler {
         this.audit = audit;
     }
 
-    void handle(CoapExchange exchange, CoapTokenIssuer issuer) {
+    void handle(CoapExchange exchange, CoapTokenIssuer issuer, AdmissionControl admission) {
         Request request = exchange.advanced().getRequest();
         String peerKey = PeerIdentity.keyOf(request.getSourceContext());
         CoapTokenIssuer.Request tokenRequest;
@@ -57,10 +58,18 @@ final class AceTokenHandler {
             refuseToken(exchange, peerKey, e.reason(), e.getMessage());
             return;
         }
+        java.util.Optional<AdmissionControl.Permit> permit = admission.tryAdmit("coap");
+        if (permit.isEmpty()) { // load shedding: 5.03 with Max-Age before any work
+            meters.counter("edgeauth.coap.token", "outcome", RejectionReason.SERVER_BUSY.code()).increment();
+            exchange.respond(CoapCodes.refusal(RejectionReason.SERVER_BUSY, "server busy, retry later",
+                    CoapCodes.Where.AUTHZ_INFO, admission.retryAfterSeconds()));
+            return;
+        }
         CompletionStage<CoapTokenIssuer.Issued> result;
         try {
-            result = issuer.issue(tokenRequest);
+            result = issuer.issue(tokenRequest).whenComplete((i, e) -> permit.get().close());
         } catch (RuntimeException e) {
+            permit.get().close();
             LOG.warn("token issuer threw", e);
             refuseToken(exchange, peerKey, RejectionReason.INTERNAL_ERROR, "token could not be issued");
             return;

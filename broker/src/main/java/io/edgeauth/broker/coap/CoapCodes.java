@@ -31,7 +31,7 @@ final class CoapCodes {
     /**
      * BAD_CREDENTIALS: 4.00 at authz-info (malformed or invalid token), 4.01 on resources (no valid token);
      * NOT_AUTHORIZED: 4.01 at authz-info (valid token that entitles nothing here), 4.03 on resources;
-     * QUOTA_EXCEEDED: 4.29; SERVER_ERROR: 5.00; UNAVAILABLE (store outage): 5.03.
+     * QUOTA_EXCEEDED: 4.29; SERVER_ERROR: 5.00; UNAVAILABLE (store outage) and BUSY (load shed): 5.03.
      */
     static ResponseCode codeOf(RefusalCategory category, Where where) {
         return switch (category) {
@@ -39,7 +39,7 @@ final class CoapCodes {
             case NOT_AUTHORIZED -> where == Where.AUTHZ_INFO ? ResponseCode.UNAUTHORIZED : ResponseCode.FORBIDDEN;
             case QUOTA_EXCEEDED -> ResponseCode.TOO_MANY_REQUESTS;
             case SERVER_ERROR -> ResponseCode.INTERNAL_SERVER_ERROR;
-            case UNAVAILABLE -> ResponseCode.SERVICE_UNAVAILABLE;
+            case UNAVAILABLE, BUSY -> ResponseCode.SERVICE_UNAVAILABLE;
         };
     }
 
@@ -51,7 +51,10 @@ final class CoapCodes {
         return ResponseCode.UNAUTHORIZED;
     }
 
-    /** A refusal response with the ACE error payload; {@code retryAfterSeconds} sets Max-Age on 4.29. */
+    /**
+     * A refusal response with the ACE error payload; {@code retryAfterSeconds} sets Max-Age on 4.29 and on a
+     * load-shedding 5.03 (RFC 7252 §5.9.3.4: Max-Age says when the client may retry).
+     */
     static Response refusal(RejectionReason reason, String detail, Where where, long retryAfterSeconds) {
         // an expired token is no longer valid: 4.01 at authz-info (RFC 9200 §5.10.1.1), like a session that ends
         ResponseCode code = reason == RejectionReason.EXPIRED && where == Where.AUTHZ_INFO
@@ -59,7 +62,7 @@ final class CoapCodes {
         Response response = new Response(code);
         response.setPayload(aceError(reason, detail));
         response.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_ACE_CBOR);
-        if (code == ResponseCode.TOO_MANY_REQUESTS) {
+        if (code == ResponseCode.TOO_MANY_REQUESTS || reason.category() == RefusalCategory.BUSY) {
             response.getOptions().setMaxAge(Math.max(1, retryAfterSeconds));
         }
         return response;
@@ -81,7 +84,7 @@ final class CoapCodes {
             case BAD_CREDENTIALS -> reason == RejectionReason.MALFORMED || reason == RejectionReason.OVERSIZED
                     ? INVALID_REQUEST : INVALID_CLIENT;
             case NOT_AUTHORIZED -> reason == RejectionReason.FORBIDDEN ? INVALID_SCOPE : UNAUTHORIZED_CLIENT;
-            case QUOTA_EXCEEDED, SERVER_ERROR, UNAVAILABLE -> INVALID_REQUEST;
+            case QUOTA_EXCEEDED, SERVER_ERROR, UNAVAILABLE, BUSY -> INVALID_REQUEST;
         };
     }
 }

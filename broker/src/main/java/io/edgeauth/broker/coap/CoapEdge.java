@@ -95,6 +95,15 @@ public final class CoapEdge implements AutoCloseable {
     }
 
     /**
+     * The node's admission control: a token upload or {@code /token} request beyond its limit of
+     * authentications in flight gets 5.03 with Max-Age before any work. Call before {@link #start()}.
+     */
+    public CoapEdge admission(io.edgeauth.broker.admission.AdmissionControl control) {
+        handlers.admission(java.util.Objects.requireNonNull(control, "control"));
+        return this;
+    }
+
+    /**
      * Serves {@code POST /token} (ACE token requests with an RFC 7523 client assertion) through this issuer.
      * Call before {@link #start()}; without it there is no {@code /token} resource.
      */

@@ -4,6 +4,7 @@ import com.upokecenter.cbor.CBORException;
 import com.upokecenter.cbor.CBORObject;
 import com.upokecenter.cbor.CBORType;
 import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.admission.AdmissionControl;
 import io.edgeauth.broker.auth.AuthPipeline;
 import io.edgeauth.broker.auth.SessionRechecks;
 import io.edgeauth.broker.auth.AuthRequest;
@@ -73,6 +74,7 @@ final class EdgeHandlers {
     private final AtomicBoolean recheckPending = new AtomicBoolean();
     private ScheduledExecutorService sweeper;
     private AutoCloseable revocationSubscription;
+    private volatile AdmissionControl admission = AdmissionControl.unlimited();
 
     EdgeHandlers(CoapSettings settings, AuthPipeline pipeline, RevocationEvents revocationEvents,
                  RevocationChecker revocationChecker, RateLimits rateLimits, Function<String, RatePlan> ratePlans,
@@ -148,10 +150,17 @@ final class EdgeHandlers {
             return;
         }
         String reportedGeo = geoOf(request);
+        Optional<AdmissionControl.Permit> permit = admission.tryAdmit("coap");
+        if (permit.isEmpty()) { // load shedding: 5.03 with Max-Age before any work
+            refuseUpload(exchange, peerKey, RejectionReason.SERVER_BUSY, "server busy, retry later", start);
+            return;
+        }
         CompletionStage<DeviceSession> result;
         try {
-            result = pipeline.authenticate(new AuthRequest(null, token, facts, reportedGeo));
+            result = pipeline.authenticate(new AuthRequest(null, token, facts, reportedGeo))
+                    .whenComplete((s, e) -> permit.get().close());
         } catch (RuntimeException e) {
+            permit.get().close();
             LOG.warn("authentication pipeline threw", e);
             refuseUpload(exchange, peerKey, RejectionReason.INTERNAL_ERROR, "authentication failed internally", start);
             return;
@@ -239,11 +248,17 @@ final class EdgeHandlers {
         if (reason == RejectionReason.MALFORMED || reason == RejectionReason.OVERSIZED) {
             refusals.refused("/authz-info", peerKey, null, reason, detail);
         }
-        exchange.respond(CoapCodes.refusal(reason, detail, CoapCodes.Where.AUTHZ_INFO, 0));
+        exchange.respond(CoapCodes.refusal(reason, detail, CoapCodes.Where.AUTHZ_INFO,
+                reason == RejectionReason.SERVER_BUSY ? admission.retryAfterSeconds() : 0));
     }
 
     void token(CoapExchange exchange, CoapTokenIssuer issuer) {
-        tokens.handle(exchange, issuer);
+        tokens.handle(exchange, issuer, admission);
+    }
+
+    /** The node's admission control for token uploads and {@code /token} (see {@link CoapEdge#admission}). */
+    void admission(AdmissionControl control) {
+        this.admission = control;
     }
 
     // ---- /d/{id}/up/{path...} ------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ public record BrokerConfig(
         Wallet wallet,
         ConnectionGuard connectionGuard,
         Provisioning provisioning,
-        Audit audit) {
+        Audit audit,
+        io.edgeauth.broker.admission.AdmissionLimits admission) {
 
     /**
      * HTTP API listener: one server per core on {@code port}; requests run on {@code workerThreads}
@@ -40,7 +41,35 @@ public record BrokerConfig(
      * running, new ones get 503 with {@code Retry-After: retryAfterSeconds} (as does a request the store
      * cannot serve now: disk full, Redis out).
      */
-    public record Http(String host, int port, int workerThreads, int maxPendingRequests, int retryAfterSeconds) { }
+    public record Http(String host, int port, int workerThreads, int maxPendingRequests, int retryAfterSeconds,
+                       HttpTls tls) {
+        public Http {
+            tls = tls == null ? HttpTls.OFF : tls;
+        }
+
+        /** Without the HTTPS listener. */
+        public Http(String host, int port, int workerThreads, int maxPendingRequests, int retryAfterSeconds) {
+            this(host, port, workerThreads, maxPendingRequests, retryAfterSeconds, null);
+        }
+    }
+
+    /**
+     * The optional HTTPS listener of the same API ({@code port} -1: off), where devices authenticate to
+     * {@code /oauth/token} with their client certificate (RFC 8705 {@code tls_client_auth}): the server key and
+     * chain in {@code keyStore}; client certificates are asked for ({@code clientAuth} {@code request}) or
+     * demanded ({@code required}) and let through the handshake when they chain to {@code trustStore}'s CAs
+     * (minus {@code crl}) or to a tenant's fleet CA; the token endpoint then decides. docs/onboarding.md.
+     */
+    public record HttpTls(int port, Path keyStore, String keyStorePassword, Path trustStore, String trustStorePassword,
+                          Path crl, String clientAuth) {
+        public static final HttpTls OFF = new HttpTls(-1, null, "", null, "", null, "request");
+
+        public HttpTls {
+            keyStorePassword = keyStorePassword == null ? "" : keyStorePassword;
+            trustStorePassword = trustStorePassword == null ? "" : trustStorePassword;
+            clientAuth = clientAuth == null ? "request" : clientAuth;
+        }
+    }
 
     /**
      * MQTT listeners; port 0 picks a free port, -1 disables the listener. TLS (and MQTT over secure
@@ -252,12 +281,13 @@ public record BrokerConfig(
         provisioning = provisioning == null ? new Provisioning(null, null, null) : provisioning;
         audit = audit == null ? new Audit(null, true, 1000, Duration.ofMinutes(1), null, null, "100MB", 30, null)
                 : audit;
+        admission = admission == null ? new io.edgeauth.broker.admission.AdmissionLimits(1000, 1) : admission;
     }
 
     /** A copy with the public URL set (the broker fills it in once the HTTP port is bound). */
     public BrokerConfig withPublicUrl(String url) {
         return new BrokerConfig(dataDir, url, http, mqtt, coap, tokens, tenants, trustedIssuers, crypto, region,
-                ratePlans, defaultRatePlan, store, wallet, connectionGuard, provisioning, audit);
+                ratePlans, defaultRatePlan, store, wallet, connectionGuard, provisioning, audit, admission);
     }
 
     /** The audiences tokens may name: the configured ones, or the public URL and "edgeauth". */

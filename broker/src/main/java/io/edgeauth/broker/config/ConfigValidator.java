@@ -35,6 +35,7 @@ public final class ConfigValidator {
         positive(errors, "http.workerThreads", c.http().workerThreads(), 1, 1024);
         positive(errors, "http.maxPendingRequests", c.http().maxPendingRequests(), 1, 1_000_000);
         positive(errors, "http.retryAfterSeconds", c.http().retryAfterSeconds(), 1, 3600);
+        httpTls(errors, c.http().tls());
         port(errors, "mqtt.port", c.mqtt().port(), true);
         port(errors, "mqtt.tlsPort", c.mqtt().tlsPort(), true);
         port(errors, "mqtt.websocketPort", c.mqtt().websocketPort(), true);
@@ -108,6 +109,7 @@ public final class ConfigValidator {
         positive(errors, "connectionGuard.perDevicePerMinute", c.connectionGuard().perDevicePerMinute(), 1, 1_000_000);
         positive(errors, "connectionGuard.perAddressPerMinute", c.connectionGuard().perAddressPerMinute(), 1, 100_000_000);
         positive(errors, "connectionGuard.failedAttemptCost", c.connectionGuard().failedAttemptCost(), 0, 1000);
+        errors.addAll(c.admission().problems());
         audit(errors, c);
         c.tenants().forEach(t -> hsm(errors, t));
         BrokerConfig.Wallet w = c.wallet();
@@ -325,6 +327,19 @@ public final class ConfigValidator {
         if (!"ES256".equals(t.algorithm()) && !"RS256".equals(t.algorithm())) {
             errors.add(key + ": a key in a PKCS#11 token must be ES256 or RS256 (SunPKCS11 has no Ed25519), got "
                     + t.algorithm());
+        }
+    }
+
+    private static void httpTls(List<String> errors, BrokerConfig.HttpTls t) {
+        port(errors, "http.tls.port", t.port(), true);
+        if (!Set.of("request", "required").contains(t.clientAuth())) {
+            errors.add("http.tls.clientAuth: expected request or required, got '" + t.clientAuth() + "'");
+        }
+        if (t.port() >= 0 && t.keyStore() == null) {
+            errors.add("http.tls.port: the HTTPS listener needs http.tls.keyStore (PKCS#12 or .jks with the server key)");
+        }
+        if (t.crl() != null && t.trustStore() == null) {
+            errors.add("http.tls.crl: a CRL needs http.tls.trustStore (the CAs whose revocations it lists)");
         }
     }
 }

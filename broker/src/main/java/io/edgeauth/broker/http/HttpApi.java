@@ -159,7 +159,12 @@ public final class HttpApi {
     }
 
     public HttpApi wellKnown(BrokerConfig config, SigningKeyStore keys) {
-        return mount(new WellKnownApi(config, keys)::mount);
+        return wellKnown(config, keys, () -> null);
+    }
+
+    /** Discovery; {@code mtlsBase} gives the HTTPS listener's base URL (RFC 8705 §5 aliases), or null without one. */
+    public HttpApi wellKnown(BrokerConfig config, SigningKeyStore keys, Supplier<String> mtlsBase) {
+        return mount(new WellKnownApi(config, keys, mtlsBase)::mount);
     }
 
     /**
@@ -213,11 +218,32 @@ public final class HttpApi {
         return servers.size();
     }
 
-    private Future<HttpServer> listen(String host, int port, Context context) {
-        HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
+    /**
+     * The HTTPS listener of the same routes (RFC 8705 {@code tls_client_auth} at {@code /oauth/token}): one
+     * server per event loop on {@code tls.port()}, TLS set up by {@link HttpsListener}. Call after {@link #listen}.
+     */
+    public Future<HttpServer> listenTls(String host, HttpsListener tls) {
+        int port = tls.port() == 0 ? -2 : tls.port(); // -2: one shared ephemeral port, not the plain listener's -1
+        List<Future<HttpServer>> bound = new ArrayList<>();
+        bound.add(listen(tls.options(options(host, port)), ((io.vertx.core.internal.VertxInternal) vertx).createEventLoopContext()));
+        for (int i = 1; i < EVENT_LOOPS; i++) {
+            bound.add(listen(tls.options(options(host, port)), ((io.vertx.core.internal.VertxInternal) vertx).createEventLoopContext()));
+        }
+        return Future.all(bound).map(all -> bound.get(0).result());
+    }
+
+    private static HttpServerOptions options(String host, int port) {
+        return new HttpServerOptions().setHost(host).setPort(port)
                 .setMaxInitialLineLength(8192).setMaxHeaderSize(16 * 1024).setMaxFormAttributeSize(16 * 1024)
                 // no h2c upgrades: clients (the JDK's HttpClient among them) ask for one on every plain request
                 .setHttp2ClearTextEnabled(false);
+    }
+
+    private Future<HttpServer> listen(String host, int port, Context context) {
+        return listen(options(host, port), context);
+    }
+
+    private Future<HttpServer> listen(HttpServerOptions options, Context context) {
         Promise<HttpServer> bound = Promise.promise();
         context.runOnContext(v -> {
             HttpServer server = vertx.createHttpServer(options).requestHandler(request -> {

@@ -8,8 +8,8 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * The one place where a typed refusal becomes an HTTP answer: the status and the error code of RFC 6749
  * §5.2 (token endpoint), RFC 8693 §2.2.2 (token exchange) or RFC 6750 §3.1 (bearer tokens on resources).
- * Every endpoint answers a server failure 500 {@code server_error}, a store outage 503 {@code temporarily_unavailable}
- * with {@code Retry-After}, and a rate refusal 429 {@code slow_down};
+ * Every endpoint answers a server failure 500 {@code server_error}, a store outage or load shedding 503
+ * {@code temporarily_unavailable} with {@code Retry-After}, and a rate refusal 429 {@code slow_down};
  * the other categories depend on where the refusal happened, since each RFC has its own vocabulary. The
  * description is always {@code <reason code>: <detail>}. Stateless.
  */
@@ -48,7 +48,7 @@ public final class HttpRefusals {
                 return new Answer(500, "server_error");
             case QUOTA_EXCEEDED:
                 return new Answer(429, "slow_down");
-            case UNAVAILABLE:
+            case UNAVAILABLE, BUSY:
                 return new Answer(503, "temporarily_unavailable");
             default:
                 break;

@@ -17,6 +17,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Optional;
 
@@ -81,9 +82,14 @@ final class OAuthApi {
     }
 
     private void clientCredentials(RoutingContext ctx, MultiMap form, TokenFormat format) {
+        if (form.get("client_assertion_type") == null && form.get("client_assertion") == null && ctx.request().isSSL()) {
+            mutualTls(ctx, form, format);
+            return;
+        }
         if (!ASSERTION_TYPE.equals(form.get("client_assertion_type")) || form.get("client_assertion") == null) {
             HttpErrors.send(ctx, 400, "invalid_request", "client_credentials needs client_assertion_type="
-                    + ASSERTION_TYPE + " and a client_assertion (RFC 7523 private_key_jwt)");
+                    + ASSERTION_TYPE + " and a client_assertion (RFC 7523 private_key_jwt), or, on the HTTPS listener,"
+                    + " a client certificate and client_id (RFC 8705 tls_client_auth)");
             return;
         }
         // RFC 8707 resource / RFC 8693-style audience: a registered resource server instead of the broker
@@ -111,6 +117,47 @@ final class OAuthApi {
         } catch (TokenRejectedException e) {
             HttpRefusals.send(ctx, e, HttpRefusals.Where.CLIENT_AUTHENTICATION);
         }
+    }
+
+    /**
+     * RFC 8705 {@code tls_client_auth}: the client certificate of this connection's handshake authenticates the
+     * device named by {@code client_id}; the token is bound to the certificate ({@code cnf x5t#S256}).
+     */
+    private void mutualTls(RoutingContext ctx, MultiMap form, TokenFormat format) {
+        String clientId = form.get("client_id");
+        if (clientId == null || clientId.isEmpty() || clientId.length() > 256) {
+            HttpErrors.send(ctx, 400, "invalid_request", "tls_client_auth needs client_id, the device id (RFC 8705 §2)");
+            return;
+        }
+        List<X509Certificate> chain = peerChain(ctx);
+        if (chain.isEmpty()) {
+            HttpErrors.send(ctx, 401, "invalid_client", "tls_client_auth: no client certificate in the TLS handshake");
+            return;
+        }
+        try {
+            IssuedToken token = devices.issueForClientCertificate(clientId, chain, format, form.get("scope"), "https");
+            HttpErrors.json(ctx, 200, tokenResponse(token, form.get("scope")));
+        } catch (TokenRejectedException e) {
+            HttpRefusals.send(ctx, e, HttpRefusals.Where.CLIENT_AUTHENTICATION);
+        }
+    }
+
+    /** The verified client chain of the connection, leaf first; empty when the client sent none. */
+    private static List<X509Certificate> peerChain(RoutingContext ctx) {
+        javax.net.ssl.SSLSession session = ctx.request().connection().sslSession();
+        List<X509Certificate> chain = new java.util.ArrayList<>();
+        try {
+            for (java.security.cert.Certificate c : session == null ? new java.security.cert.Certificate[0]
+                    : session.getPeerCertificates()) {
+                if (!(c instanceof X509Certificate x)) {
+                    return List.of();
+                }
+                chain.add(x);
+            }
+        } catch (javax.net.ssl.SSLPeerUnverifiedException none) {
+            return List.of();
+        }
+        return chain;
     }
 
     /** A service client's grant: a scope beyond its grants is {@code invalid_scope}, never silently narrowed. */

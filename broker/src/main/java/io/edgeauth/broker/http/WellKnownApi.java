@@ -17,10 +17,12 @@ import java.util.List;
 final class WellKnownApi {
     private final BrokerConfig config;
     private final SigningKeyStore keys;
+    private final java.util.function.Supplier<String> mtlsBase;
 
-    WellKnownApi(BrokerConfig config, SigningKeyStore keys) {
+    WellKnownApi(BrokerConfig config, SigningKeyStore keys, java.util.function.Supplier<String> mtlsBase) {
         this.config = config;
         this.keys = keys;
+        this.mtlsBase = mtlsBase;
     }
 
     void mount(Router router) {
@@ -61,6 +63,12 @@ final class WellKnownApi {
                 .put("subject_types_supported", new JsonArray(List.of("public")))
                 .put("siwe_nonce_endpoint", base + "/siwe/nonce")
                 .put("siwe_login_endpoint", base + "/siwe/login");
+        String mtls = mtlsBase.get();
+        if (mtls != null) { // RFC 8705 §3.3 and §5
+            doc.put("token_endpoint_auth_methods_supported", new JsonArray(List.of("private_key_jwt", "tls_client_auth")))
+                    .put("tls_client_certificate_bound_access_tokens", true)
+                    .put("mtls_endpoint_aliases", new JsonObject().put("token_endpoint", mtls + "/oauth/token"));
+        }
         ctx.response().putHeader("content-type", "application/json").putHeader("cache-control", "max-age=300")
                 .end(doc.encodePrettily());
     }

@@ -104,8 +104,16 @@ final class MqttAuthentication {
             // Netty's properties have no remove: an empty value replaces the token's bytes
             props.add(new MqttProperties.BinaryProperty(MqttProperties.AUTHENTICATION_DATA, new byte[0]));
         }
+        java.util.Optional<io.edgeauth.broker.admission.AdmissionControl.Permit> permit = c.edge.admission.tryAdmit("mqtt");
+        if (permit.isEmpty()) { // load shedding: a retryable refusal before any work, neither audited nor charged
+            c.edge.metrics.refused(RejectionReason.SERVER_BUSY.code());
+            reject(MqttReasons.connack(RejectionReason.SERVER_BUSY.category(), c.endpoint.protocolVersion()),
+                    RejectionReason.SERVER_BUSY.code());
+            return;
+        }
         Timer.Sample sample = Timer.start();
         authenticate(request, (s, err) -> {
+            permit.get().close();
             sample.stop(c.edge.metrics.authLatency());
             if (err != null) {
                 refuse(err);

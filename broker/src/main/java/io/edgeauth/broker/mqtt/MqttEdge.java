@@ -68,6 +68,7 @@ public final class MqttEdge {
     final TopicRouter router;
     final AuditLog audit;
     final MqttMetrics metrics;
+    io.edgeauth.broker.admission.AdmissionControl admission = io.edgeauth.broker.admission.AdmissionControl.unlimited();
     final ConcurrentHashMap<String, MqttSessionState> sessions = new ConcurrentHashMap<>();
     final Set<MqttConnection> live = ConcurrentHashMap.newKeySet();
     /** Live sessions per tenant + principal, bounded by {@link MqttSettings#maxSessionsPerPrincipal()}. */
@@ -155,6 +156,16 @@ public final class MqttEdge {
         p.restore(this);
         router.retainedJournal(journal);
         this.persistence = p;
+        return this;
+    }
+
+    /**
+     * The node's admission control: a CONNECT beyond its limit of authentications in flight is refused with
+     * CONNACK 0x89 Server busy (3.1.1: 0x03) before any work. Default: no limit worth the name. Call before
+     * {@link #start()}.
+     */
+    public MqttEdge admission(io.edgeauth.broker.admission.AdmissionControl control) {
+        this.admission = Objects.requireNonNull(control, "control");
         return this;
     }
 

@@ -11,9 +11,10 @@ import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
  * The one place where typed refusals become MQTT codes.
  * <ul>
  *   <li>CONNACK, MQTT 5: bad credentials 0x86, not authorized 0x87, quota exceeded 0x97, server error 0x80,
- *       server unavailable (store outage) 0x88, bad authentication method 0x8C, client id not valid 0x85.
+ *       server unavailable (store outage) 0x88, server busy (admission limit: load shed) 0x89, bad authentication
+ *       method 0x8C, client id not valid 0x85.
  *       MQTT 3.1.1: 4 (bad user name or password) for bad credentials, 5 (not authorized) for not authorized and
- *       quota, 3 (server unavailable) for server errors and outages, 2 for a bad client id.</li>
+ *       quota, 3 (server unavailable) for server errors, outages and load shedding, 2 for a bad client id.</li>
  *   <li>PUBACK and SUBACK (MQTT 5): quota exceeded 0x97, server error or outage 0x80, every other refusal 0x87.</li>
  *   <li>DISCONNECT (MQTT 5) of a live session: quota exceeded 0x97, server error 0x80, store outage 0x89 (server
  *       busy), every other refusal
@@ -45,6 +46,8 @@ public final class MqttReasons {
             case UNAVAILABLE -> v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5
                     : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE;
             case SERVER_ERROR -> v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_UNSPECIFIED_ERROR
+                    : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE;
+            case BUSY -> v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_BUSY
                     : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE;
         };
     }
@@ -83,7 +86,7 @@ public final class MqttReasons {
     public static MqttPubAckReasonCode puback(RefusalCategory category) {
         return switch (category) {
             case QUOTA_EXCEEDED -> MqttPubAckReasonCode.QUOTA_EXCEEDED;
-            case SERVER_ERROR, UNAVAILABLE -> MqttPubAckReasonCode.UNSPECIFIED_ERROR;
+            case SERVER_ERROR, UNAVAILABLE, BUSY -> MqttPubAckReasonCode.UNSPECIFIED_ERROR;
             case BAD_CREDENTIALS, NOT_AUTHORIZED -> MqttPubAckReasonCode.NOT_AUTHORIZED;
         };
     }
@@ -92,7 +95,7 @@ public final class MqttReasons {
     public static MqttSubAckReasonCode suback(RefusalCategory category) {
         return switch (category) {
             case QUOTA_EXCEEDED -> MqttSubAckReasonCode.QUOTA_EXCEEDED;
-            case SERVER_ERROR, UNAVAILABLE -> MqttSubAckReasonCode.UNSPECIFIED_ERROR;
+            case SERVER_ERROR, UNAVAILABLE, BUSY -> MqttSubAckReasonCode.UNSPECIFIED_ERROR;
             case BAD_CREDENTIALS, NOT_AUTHORIZED -> MqttSubAckReasonCode.NOT_AUTHORIZED;
         };
     }
@@ -102,7 +105,7 @@ public final class MqttReasons {
         return switch (category) {
             case QUOTA_EXCEEDED -> MqttDisconnectReasonCode.QUOTA_EXCEEDED;
             case SERVER_ERROR -> MqttDisconnectReasonCode.UNSPECIFIED_ERROR;
-            case UNAVAILABLE -> MqttDisconnectReasonCode.SERVER_BUSY;
+            case UNAVAILABLE, BUSY -> MqttDisconnectReasonCode.SERVER_BUSY;
             case BAD_CREDENTIALS, NOT_AUTHORIZED -> MqttDisconnectReasonCode.NOT_AUTHORIZED;
         };
     }

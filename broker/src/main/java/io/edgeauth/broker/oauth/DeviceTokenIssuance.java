@@ -56,18 +56,27 @@ final class DeviceTokenIssuance {
      */
     IssuedToken issue(Device device, TokenFormat format, String scope, String grant, Map<String, Object> fields)
             throws TokenRejectedException {
-        return issue(device, format, scope, grant, fields, null);
+        return issue(device, confirmation(device), format, scope, grant, fields, null);
     }
 
     /** As above, for a registered resource server's {@code audience} (null: the broker's own audiences). */
     IssuedToken issue(Device device, TokenFormat format, String scope, String grant, Map<String, Object> fields,
                       String audience) throws TokenRejectedException {
+        return issue(device, confirmation(device), format, scope, grant, fields, audience);
+    }
+
+    /**
+     * As {@link #issue(Device, TokenFormat, String, String, Map, String)}, bound to {@code cnf} instead of the
+     * record's key (a client certificate's thumbprint at RFC 8705 {@code tls_client_auth}).
+     */
+    IssuedToken issue(Device device, Confirmation cnf, TokenFormat format, String scope, String grant,
+                      Map<String, Object> fields, String audience) throws TokenRejectedException {
         checkNotBlocked(device);
         TokenClaims.Builder claims = TokenClaims.builder(device.tenant(), device.id())
                 .audience(audience != null ? new String[] {audience} : audiences.toArray(String[]::new))
                 .scope(grantedScopes(scope, selfServiceScopes.apply(device.tenant())))
                 .geo(device.region().toArray(String[]::new))
-                .cnf(confirmation(device))
+                .cnf(cnf)
                 .owner(device.owner());
         if (regionName != null) {
             claims.region(regionName);

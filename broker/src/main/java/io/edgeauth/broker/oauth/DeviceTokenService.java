@@ -100,6 +100,25 @@ public final class DeviceTokenService {
     }
 
     /**
+     * RFC 8705 {@code tls_client_auth} for a device whose certificate chain the caller validated (a fleet CA's,
+     * whose leaf key is the device's registered key) and whose key the TLS handshake proved: the token is bound
+     * to that certificate ({@code cnf x5t#S256}, RFC 8705 §3), so it is only accepted with it on a TLS channel.
+     */
+    public IssuedToken issueForValidatedCertificate(String deviceId, String certificateThumbprint, TokenFormat format,
+                                                    String scope, String channel) throws TokenRejectedException {
+        Map<String, Object> fields = fields(channel);
+        fields.put("auth", "tls_client_auth");
+        fields.put("client_id", deviceId);
+        try {
+            return issuance.issue(registered(deviceId), new io.edgeauth.broker.token.Confirmation(certificateThumbprint,
+                    null), format, scope, "client_credentials", fields, null);
+        } catch (TokenRejectedException e) {
+            issuance.refused(e, "client_credentials", fields);
+            throw e;
+        }
+    }
+
+    /**
      * Issues for a device that proved itself another way (an enrollment group's client_secret_jwt): the
      * claims still come from the registry.
      */

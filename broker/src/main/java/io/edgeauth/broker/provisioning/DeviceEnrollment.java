@@ -99,6 +99,45 @@ public final class DeviceEnrollment {
     }
 
     /**
+     * RFC 8705 {@code tls_client_auth}: {@code client_credentials} authenticated by the client certificate of the
+     * HTTPS listener's handshake (which proved possession of its key), {@code client_id} = the device id
+     * (§2.1.1). A device registered by certificate thumbprint ({@code x5tS256}) must present exactly that
+     * certificate; otherwise the chain must lead to a tenant's fleet CA and is validated and enrolls its device
+     * on first use exactly as an {@code x5c} assertion does. The token is bound to the certificate
+     * ({@code cnf x5t#S256}, §3).
+     *
+     * @param chain the verified peer chain, leaf first
+     */
+    public IssuedToken issueForClientCertificate(String clientId, List<X509Certificate> chain, TokenFormat format,
+                                                 String scope, String channel) throws TokenRejectedException {
+        String x5t = com.nimbusds.jose.util.X509CertUtils.computeSHA256Thumbprint(chain.get(0)).toString();
+        Optional<Device> existing = registry.find(clientId);
+        if (existing.isPresent() && existing.get().credential().type() == Device.CredentialType.X5T_S256) {
+            return devices.issueForCertificate(clientId, x5t, format, scope, channel); // audits its refusals
+        }
+        try {
+            FleetCa ca = fleetCas.validate(chain);
+            String id = deviceIdOf(chain.get(0), ca);
+            if (!id.equals(clientId)) {
+                throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH,
+                        "client_id is not the device id the certificate names");
+            }
+            JWK key = leafKey(chain.get(0));
+            if (existing.isPresent()) {
+                requireSameKey(existing.get(), key, ca);
+                checkProvisioner(id);
+            } else {
+                provision(id, ca, key, channel); // the handshake's CertificateVerify proved possession of the key
+            }
+        } catch (TokenRejectedException e) {
+            audit.record("token.refused", e.reason().code(), Map.of("grant", "client_credentials", "channel", channel,
+                    "auth", "tls_client_auth", "client_id", clientId, "detail", e.getMessage()));
+            throw e;
+        }
+        return devices.issueForValidatedCertificate(clientId, x5t, format, scope, channel);
+    }
+
+    /**
      * Client authentication without issuing anything (the token-exchange grant): the registered device whose
      * key signed the assertion; see {@link DeviceTokenService#authenticate}.
      */
@@ -144,8 +183,7 @@ public final class DeviceEnrollment {
             throws TokenRejectedException {
         FleetCa ca = fleetCas.validate(chain);
         X509Certificate leaf = chain.get(0);
-        String id = ca.deviceIdRule().deviceId(leaf).orElseThrow(() -> new TokenRejectedException(
-                RejectionReason.MALFORMED, "certificate names no device id under rule " + ca.deviceIdRule().configName()));
+        String id = deviceIdOf(leaf, ca);
         JWK key = leafKey(leaf);
         Optional<Device> existing = registry.find(id);
         if (existing.isPresent()) {
@@ -155,6 +193,11 @@ public final class DeviceEnrollment {
         // proof of possession before anything is written: the assertion must verify with the leaf's key
         assertions.verifyWithoutConsuming(assertion, claimed -> claimed.equals(id) ? Optional.of(key) : Optional.empty());
         provision(id, ca, key, channel);
+    }
+
+    private static String deviceIdOf(X509Certificate leaf, FleetCa ca) throws TokenRejectedException {
+        return ca.deviceIdRule().deviceId(leaf).orElseThrow(() -> new TokenRejectedException(
+                RejectionReason.MALFORMED, "certificate names no device id under rule " + ca.deviceIdRule().configName()));
     }
 
     private void provision(String id, FleetCa ca, JWK key, String channel) throws TokenRejectedException {

@@ -123,6 +123,32 @@ public final class FleetCas {
         return issuer.get();
     }
 
+    /**
+     * Whether the top of a client chain (leaf first) is, or is signed by, a fleet CA known here, active or
+     * withdrawn: the TLS handshake's coarse gate in front of the token endpoint, which then {@link #validate}s
+     * the chain and answers each refusal with its reason (expired, revoked, withdrawn, key usage).
+     */
+    public boolean issuedByKnownCa(X509Certificate[] chain) {
+        if (chain == null || chain.length == 0) {
+            return false;
+        }
+        X509Certificate top = chain[chain.length - 1];
+        return java.util.stream.Stream.concat(active.values().stream(), withdrawn.values().stream())
+                .anyMatch(ca -> ca.certificate().equals(top) || signedBy(top, ca.certificate()));
+    }
+
+    private static boolean signedBy(X509Certificate cert, X509Certificate ca) {
+        if (!ca.getSubjectX500Principal().equals(cert.getIssuerX500Principal())) {
+            return false;
+        }
+        try {
+            cert.verify(ca.getPublicKey());
+            return true;
+        } catch (java.security.GeneralSecurityException e) {
+            return false;
+        }
+    }
+
     private static Optional<FleetCa> issuerOf(X509Certificate top, Map<String, FleetCa> cas) {
         return cas.values().stream()
                 .filter(ca -> ca.certificate().getSubjectX500Principal().equals(top.getIssuerX500Principal())

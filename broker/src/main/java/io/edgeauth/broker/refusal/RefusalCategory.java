@@ -19,5 +19,10 @@ public enum RefusalCategory {
      * The server cannot serve now (its store is out: disk full, Redis down); nothing was decided about the
      * client, which should retry later (HTTP 503, MQTT 0x88, CoAP 5.03).
      */
-    UNAVAILABLE
+    UNAVAILABLE,
+    /**
+     * The node sheds load: it is at its admission limit and refused before doing any work; the client retries
+     * after a backoff (HTTP 503 with Retry-After, MQTT 0x89 Server busy / 3.1.1 0x03, CoAP 5.03 with Max-Age).
+     */
+    BUSY
 }

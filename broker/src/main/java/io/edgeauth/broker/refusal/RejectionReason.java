@@ -36,7 +36,9 @@ public enum RejectionReason {
     // the server failed, not the client
     INTERNAL_ERROR("internal_error", RefusalCategory.SERVER_ERROR),
     /** The store cannot serve now (disk full, Redis out): retry later, nothing was decided about the client. */
-    UNAVAILABLE("temporarily_unavailable", RefusalCategory.UNAVAILABLE);
+    UNAVAILABLE("temporarily_unavailable", RefusalCategory.UNAVAILABLE),
+    /** The node is at its admission limit (load shedding): retry after a backoff, nothing was checked. */
+    SERVER_BUSY("server_busy", RefusalCategory.BUSY);
 
     private final String code;
     private final RefusalCategory category;

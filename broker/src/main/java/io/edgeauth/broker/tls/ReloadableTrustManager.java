@@ -1,14 +1,11 @@
 package io.edgeauth.broker.tls;
 
 import io.netty.handler.ssl.OpenSslCertificateException;
-import java.net.Socket;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
 import java.security.cert.PKIXReason;
 import java.security.cert.X509Certificate;
 import java.util.Objects;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * Checks device (client) certificates against the current {@link DeviceTrust}, which {@link #swap} replaces at run
@@ -22,7 +19,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * <p>{@link #getAcceptedIssuers()} is empty: the CertificateRequest names no CAs, so a client also offers a
  * certificate from a CA that a reload added after the TLS context was built (OpenSSL fixes that list then).
  */
-public final class ReloadableTrustManager extends X509ExtendedTrustManager {
+public final class ReloadableTrustManager extends ClientTrustManager {
     // OpenSSL's X509_V_ERR_* verify codes (x509_vfy.h, the same in BoringSSL); netty-tcnative, which names them,
     // is on the run-time class path only
     static final int X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY = 20;
@@ -53,36 +50,6 @@ public final class ReloadableTrustManager extends X509ExtendedTrustManager {
         } catch (CertificateException e) {
             throw openSslCodes ? withOpenSslCode(e) : e;
         }
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        checkClientTrusted(chain, authType);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        checkClientTrusted(chain, authType);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        throw new CertificateException("this trust manager checks device (client) certificates only");
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        checkServerTrusted(chain, authType);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        checkServerTrusted(chain, authType);
-    }
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-        return new X509Certificate[0];
     }
 
     private static CertificateException withOpenSslCode(CertificateException e) {

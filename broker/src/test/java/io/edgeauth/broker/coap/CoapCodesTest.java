@@ -27,6 +27,9 @@ class CoapCodesTest {
             "QUOTA_EXCEEDED,  RESOURCE,   TOO_MANY_REQUESTS",
             "SERVER_ERROR,    AUTHZ_INFO, INTERNAL_SERVER_ERROR",
             "SERVER_ERROR,    RESOURCE,   INTERNAL_SERVER_ERROR",
+            "UNAVAILABLE,     AUTHZ_INFO, SERVICE_UNAVAILABLE",
+            "BUSY,            AUTHZ_INFO, SERVICE_UNAVAILABLE",
+            "BUSY,            RESOURCE,   SERVICE_UNAVAILABLE",
     })
     void eachCategoryHasOneCodePerPlace(RefusalCategory category, CoapCodes.Where where, ResponseCode code) {
         assertThat(CoapCodes.codeOf(category, where)).isEqualTo(code);
@@ -43,6 +46,7 @@ class CoapCodesTest {
             "FORBIDDEN,          6", // invalid_scope
             "RATE_LIMITED,       1",
             "INTERNAL_ERROR,     1",
+            "SERVER_BUSY,        1",
     })
     void aceErrorCodes(RejectionReason reason, int aceError) {
         CBORObject map = CBORObject.DecodeFromBytes(CoapCodes.aceError(reason, "detail"));
@@ -58,7 +62,8 @@ class CoapCodesTest {
             Response r = CoapCodes.refusal(reason, "x", where, 3);
             assertThat(r.getCode().codeClass).as("%s at %s", reason, where).isIn(4, 5);
             assertThat(r.getOptions().getContentFormat()).isEqualTo(MediaTypeRegistry.APPLICATION_ACE_CBOR);
-            assertThat(r.getOptions().hasMaxAge()).isEqualTo(reason.category() == RefusalCategory.QUOTA_EXCEEDED);
+            assertThat(r.getOptions().hasMaxAge()).isEqualTo(reason.category() == RefusalCategory.QUOTA_EXCEEDED
+                    || reason.category() == RefusalCategory.BUSY);
         }
     }
 
@@ -69,6 +74,13 @@ class CoapCodesTest {
                 .isEqualTo(ResponseCode.UNAUTHORIZED);
         assertThat(CoapCodes.refusal(RejectionReason.EXPIRED, "x", CoapCodes.Where.RESOURCE, 0).getCode())
                 .isEqualTo(ResponseCode.UNAUTHORIZED);
+    }
+
+    @Test
+    void loadSheddingIsServiceUnavailableWithMaxAge() {
+        Response r = CoapCodes.refusal(RejectionReason.SERVER_BUSY, "x", CoapCodes.Where.AUTHZ_INFO, 4);
+        assertThat(r.getCode()).isEqualTo(ResponseCode.SERVICE_UNAVAILABLE);
+        assertThat(r.getOptions().getMaxAge()).isEqualTo(4);
     }
 
     @Test

@@ -52,6 +52,9 @@ class HttpRefusalsTest {
             "DEVICE_LOGIN,          UNAVAILABLE,        503, temporarily_unavailable",
             "WALLET_LOGIN,          UNAVAILABLE,        503, temporarily_unavailable",
             "BEARER,                UNAVAILABLE,        503, temporarily_unavailable",
+            // load shedding: the same retryable answer
+            "CLIENT_AUTHENTICATION, SERVER_BUSY,        503, temporarily_unavailable",
+            "BEARER,                SERVER_BUSY,        503, temporarily_unavailable",
             // a service client's grant: a scope beyond its grants is invalid_scope
             "SERVICE_GRANT,         FORBIDDEN,          400, invalid_scope",
             "SERVICE_GRANT,         BAD_SIGNATURE,      401, invalid_client",
@@ -68,7 +71,7 @@ class HttpRefusalsTest {
             assertThat(answer.status()).as("%s at %s", reason, where).isBetween(400, 599);
             assertThat(answer.error()).matches("[a-z_]+");
             assertThat(answer.status() >= 500).isEqualTo(reason == RejectionReason.INTERNAL_ERROR
-                    || reason == RejectionReason.UNAVAILABLE);
+                    || reason == RejectionReason.UNAVAILABLE || reason == RejectionReason.SERVER_BUSY);
         }
     }
 }

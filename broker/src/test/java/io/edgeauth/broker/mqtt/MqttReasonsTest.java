@@ -20,6 +20,7 @@ class MqttReasonsTest {
             "QUOTA_EXCEEDED,  0x97,       5,          0x97,   0x97,   0x97",
             "SERVER_ERROR,    0x80,       3,          0x80,   0x80,   0x80",
             "UNAVAILABLE,     0x88,       3,          0x80,   0x80,   0x89",
+            "BUSY,            0x89,       3,          0x80,   0x80,   0x89",
     })
     void eachCategoryHasOneCodePerPacket(RefusalCategory category, String connack5, int connack3, String puback,
                                          String suback, String disconnect) {
@@ -33,7 +34,8 @@ class MqttReasonsTest {
     @Test
     void theTableCoversEveryCategory() {
         Set<RefusalCategory> tabled = EnumSet.of(RefusalCategory.BAD_CREDENTIALS, RefusalCategory.NOT_AUTHORIZED,
-                RefusalCategory.QUOTA_EXCEEDED, RefusalCategory.SERVER_ERROR, RefusalCategory.UNAVAILABLE);
+                RefusalCategory.QUOTA_EXCEEDED, RefusalCategory.SERVER_ERROR, RefusalCategory.UNAVAILABLE,
+                RefusalCategory.BUSY);
         assertThat(tabled).containsExactlyInAnyOrder(RefusalCategory.values());
     }
 

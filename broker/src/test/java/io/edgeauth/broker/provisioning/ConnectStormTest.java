@@ -2,15 +2,17 @@ package io.edgeauth.broker.provisioning;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import io.edgeauth.broker.testsupport.BrokerProcess;
 import io.edgeauth.broker.testsupport.Http;
 import io.edgeauth.broker.testsupport.TestBrokers;
+import io.edgeauth.device.AccessToken;
 import io.edgeauth.device.DeviceIdentity;
+import io.edgeauth.device.DeviceMqttClient;
 import io.edgeauth.device.TokenClient;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,8 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A thundering herd: a few thousand devices (bulk-imported) start at once against a broker process whose
- * HTTP queue is kept small, so it sheds with 503 + Retry-After; the device SDK backs off with jitter and
- * every device ends with a token and an MQTT session.
+ * HTTP queue is kept small, so it sheds with 503 + Retry-After, and whose admission control lets 2 MQTT
+ * authentications run at once, so it sheds CONNECTs with 0x89 Server busy; the device SDK backs off with jitter
+ * and every device ends with a token and a live MQTT session.
  */
 class ConnectStormTest {
     static final int DEVICES = 2000;
@@ -39,7 +42,9 @@ class ConnectStormTest {
     void everyDeviceEndsConnected() throws Exception {
         BrokerProcess broker = BrokerProcess.start(TestBrokers.env(dir.resolve("data"), Map.of(
                 "EDGEAUTH_COAP_PORT", "-1", "EDGEAUTH_HTTP_WORKER_THREADS", "4",
-                "EDGEAUTH_HTTP_MAX_PENDING_REQUESTS", "32", "EDGEAUTH_CONNECTION_GUARD_PER_DEVICE_PER_MINUTE", "1000")),
+                "EDGEAUTH_HTTP_MAX_PENDING_REQUESTS", "32", "EDGEAUTH_CONNECTION_GUARD_PER_DEVICE_PER_MINUTE", "1000",
+                "EDGEAUTH_CONNECTION_GUARD_PER_ADDRESS_PER_MINUTE", "1000000",
+                "EDGEAUTH_ADMISSION_MAX_IN_FLIGHT_AUTHENTICATIONS", "2")),
                 List.of("-Xmx512m"), ProcessBuilder.Redirect.DISCARD);
         try {
             List<DeviceIdentity> fleet = new ArrayList<>();
@@ -50,36 +55,55 @@ class ConnectStormTest {
                 ndjson.append("{\"id\":\"").append(id.deviceId()).append("\",\"jwk\":").append(id.publicJwk().toJSONString())
                         .append("}\n");
             }
-            Http admin = new Http(broker.url(), broker.admin());
-            assertThat(admin.postRaw("/admin/devices:bulk", "application/x-ndjson",
-                    ndjson.toString().getBytes(StandardCharsets.UTF_8)).body()).contains("\"created\":" + DEVICES);
-
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
-            List<CompletableFuture<Void>> connected = new ArrayList<>();
+            // a generous bound of its own: on a loaded machine the import alone can take longer than Http's 10 s
+            HttpResponse<String> imported = http.send(HttpRequest.newBuilder(URI.create(broker.url() + "/admin/devices:bulk"))
+                    .timeout(Duration.ofMinutes(5)).header("authorization", "Bearer " + broker.admin())
+                    .header("content-type", "application/x-ndjson")
+                    .POST(HttpRequest.BodyPublishers.ofString(ndjson.toString(), StandardCharsets.UTF_8)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(imported.body()).contains("\"created\":" + DEVICES);
+            List<CompletableFuture<AccessToken>> tokens = new ArrayList<>();
             for (DeviceIdentity id : fleet) { // all at once: no pacing
-                TokenClient tokens = TokenClient.builder().brokerUri(URI.create(broker.url())).identity(id)
-                        .httpClient(http).requestTimeout(Duration.ofSeconds(60)).busyRetries(30).build();
-                connected.add(tokens.fetch().thenCompose(token -> {
-                    Mqtt5AsyncClient mqtt = MqttClient.builder().useMqttVersion5().identifier(id.deviceId())
-                            .serverHost("127.0.0.1").serverPort(broker.mqttPort()).buildAsync();
-                    return mqtt.connectWith().simpleAuth().username(id.deviceId())
-                            .password(token.value().getBytes(StandardCharsets.US_ASCII)).applySimpleAuth().send()
-                            .thenCompose(ack -> mqtt.disconnect());
-                }));
+                tokens.add(TokenClient.builder().brokerUri(URI.create(broker.url())).identity(id)
+                        .httpClient(http).requestTimeout(Duration.ofSeconds(60)).busyRetries(30).build().fetch());
+            }
+            CompletableFuture.allOf(tokens.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
+
+            // then every device connects at once: the broker admits 2 authentications at a time, sheds the
+            // rest with CONNACK 0x89 and the SDK comes back after a jittered backoff
+            List<DeviceMqttClient> clients = new ArrayList<>();
+            List<CompletableFuture<Void>> connected = new ArrayList<>();
+            for (int i = 0; i < DEVICES; i++) {
+                DeviceMqttClient mqtt = DeviceMqttClient.builder().identity(fleet.get(i)).serverHost("127.0.0.1")
+                        .serverPort(broker.mqttPort()).token(tokens.get(i).join()).busyRetries(30).build();
+                clients.add(mqtt);
+                connected.add(mqtt.connect());
             }
             CompletableFuture.allOf(connected.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
             assertThat(connected).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
 
             String metrics = new Http(broker.url(), null).get("/metrics").body();
-            assertThat(shed(metrics)).as("the broker shed load (503 + Retry-After) and still served everyone")
+            assertThat(metric(metrics, "edgeauth_http_shed_total")).as("the broker shed load (503 + Retry-After) and still served everyone")
                     .isGreaterThan(0);
+            assertThat(metric(metrics, "edgeauth_admission_shed_total\\{edge=\"mqtt\"")).as("CONNECTs shed with 0x89")
+                    .isGreaterThan(0);
+            assertThat(metric(metrics, "edgeauth_mqtt_sessions\\{")).as("every device holds a session now")
+                    .isEqualTo(DEVICES);
+            CompletableFuture.allOf(clients.stream().map(DeviceMqttClient::disconnect).toArray(CompletableFuture[]::new))
+                    .get(5, TimeUnit.MINUTES);
         } finally {
             broker.close();
         }
     }
 
-    private static double shed(String metrics) {
-        Matcher m = Pattern.compile("(?m)^edgeauth_http_shed_total\\S*\\s+(\\S+)").matcher(metrics);
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    /** The sum of the samples whose line starts with {@code prefix} (a regex). */
+    private static double metric(String metrics, String prefix) {
+        Matcher m = Pattern.compile("(?m)^" + prefix + "\\S*\\s+(\\S+)$").matcher(metrics);
+        double sum = 0;
+        while (m.find()) {
+            sum += Double.parseDouble(m.group(1));
+        }
+        return sum;
     }
 }

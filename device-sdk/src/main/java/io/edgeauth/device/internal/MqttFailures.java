@@ -4,10 +4,12 @@ import com.hivemq.client.mqtt.exceptions.ConnectionClosedException;
 import com.hivemq.client.mqtt.exceptions.ConnectionFailedException;
 import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3ConnAckException;
 import com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAck;
+import com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAckReturnCode;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
+import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5Disconnect;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAck;
 import java.util.concurrent.CompletionException;
@@ -26,6 +28,25 @@ public final class MqttFailures {
             t = t.getCause();
         }
         return t;
+    }
+
+    /**
+     * {@code 0} (no hint: back off exponentially) when the broker shed a CONNECT: MQTT 5 CONNACK 0x89 Server busy
+     * or 0x97 Quota exceeded; MQTT 3.1.1 return code 3 (server unavailable, its only code for it);
+     * {@link BusyRetry#NOT_BUSY} for anything else. MQTT 5's 0x88 Server unavailable (the broker's store is out,
+     * which may last) is left to the application's reconnect policy.
+     */
+    public static long busyHint(Throwable t) {
+        if (t instanceof Mqtt5ConnAckException e) {
+            Mqtt5ConnAckReasonCode code = ((Mqtt5ConnAck) e.getMqttMessage()).getReasonCode();
+            return code == Mqtt5ConnAckReasonCode.SERVER_BUSY || code == Mqtt5ConnAckReasonCode.QUOTA_EXCEEDED
+                    ? 0 : BusyRetry.NOT_BUSY;
+        }
+        if (t instanceof Mqtt3ConnAckException e) {
+            return ((Mqtt3ConnAck) e.getMqttMessage()).getReturnCode() == Mqtt3ConnAckReturnCode.SERVER_UNAVAILABLE
+                    ? 0 : BusyRetry.NOT_BUSY;
+        }
+        return BusyRetry.NOT_BUSY;
     }
 
     /** The name of an (unwrapped) MQTT failure; see {@code DeviceMqttClient.failureReason(Throwable)}. */

@@ -1,0 +1,81 @@
+package io.edgeauth.broker.admission;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Admits device authentications on one node up to {@link AdmissionLimits#maxInFlightAuthentications()} at
+ * once. A refused attempt costs the node nothing but a counter: the edge answers it with its server-busy code
+ * before any crypto or store work, so a connect storm is served at the rate the node can sustain instead of
+ * queueing until everyone times out. Metrics: {@code edgeauth_admission_in_flight},
+ * {@code edgeauth_admission_shed_total{edge}}. Thread-safe and lock-free.
+ */
+public final class AdmissionControl {
+    private final AdmissionLimits limits;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final MeterRegistry meters;
+    private final ConcurrentMap<String, Counter> shed = new ConcurrentHashMap<>();
+
+    /** @throws IllegalArgumentException when {@code limits} has {@link AdmissionLimits#problems() problems} */
+    public AdmissionControl(AdmissionLimits limits, MeterRegistry meters) {
+        if (!limits.problems().isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", limits.problems()));
+        }
+        this.limits = limits;
+        this.meters = meters;
+        meters.gauge("edgeauth.admission.in.flight", inFlight);
+    }
+
+    /** No limit worth the name, no metrics: for an edge built without the node's control (tests, tools). */
+    public static AdmissionControl unlimited() {
+        return new AdmissionControl(new AdmissionLimits(AdmissionLimits.MAX_IN_FLIGHT, 1),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    }
+
+    /**
+     * A permit for one authentication on {@code edge} ({@code mqtt}, {@code coap}), or empty when the node is
+     * at its limit (counted as shed). The caller closes the permit once the pipeline has answered.
+     */
+    public Optional<Permit> tryAdmit(String edge) {
+        if (inFlight.incrementAndGet() > limits.maxInFlightAuthentications()) {
+            inFlight.decrementAndGet();
+            shed.computeIfAbsent(edge, e -> Counter.builder("edgeauth.admission.shed")
+                    .description("authentications refused as server busy before any work").tag("edge", e)
+                    .register(meters)).increment();
+            return Optional.empty();
+        }
+        return Optional.of(new Permit(inFlight));
+    }
+
+    /** The retry hint a refused client gets, in seconds. */
+    public int retryAfterSeconds() {
+        return limits.retryAfterSeconds();
+    }
+
+    /** Authentications admitted and not yet answered. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** One admitted authentication; closing it (once, idempotent) frees its place. */
+    public static final class Permit implements AutoCloseable {
+        private final AtomicInteger inFlight;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        private Permit(AtomicInteger inFlight) {
+            this.inFlight = inFlight;
+        }
+
+        @Override
+        public void close() {
+            if (released.compareAndSet(false, true)) {
+                inFlight.decrementAndGet();
+            }
+        }
+    }
+}

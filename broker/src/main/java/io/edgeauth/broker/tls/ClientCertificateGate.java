@@ -1,0 +1,53 @@
+package io.edgeauth.broker.tls;
+
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
+import java.security.cert.PKIXReason;
+import java.security.cert.X509Certificate;
+import java.util.Objects;
+import java.util.function.Predicate;
+
+/**
+ * The client-certificate check of a TLS handshake whose real decision is made later by the application: a chain
+ * passes when the listener's trust store accepts it ({@link ReloadableTrustManager}: anchors and CRL, reloadable)
+ * or when {@code alsoLetThrough} does (e.g. the top certificate is signed by a CA the application validates fully
+ * itself, with reasons the handshake could not give). Anything else is refused in the handshake as an unknown
+ * CA. Either way the handshake proves possession of the leaf's key. Thread-safe.
+ */
+public final class ClientCertificateGate extends ClientTrustManager {
+    private final ReloadableTrustManager trustStore;
+    private final Predicate<X509Certificate[]> alsoLetThrough;
+
+    /** @param trustStore the listener's trust store, or null for none */
+    public ClientCertificateGate(ReloadableTrustManager trustStore, Predicate<X509Certificate[]> alsoLetThrough) {
+        this.trustStore = trustStore;
+        this.alsoLetThrough = Objects.requireNonNull(alsoLetThrough, "alsoLetThrough");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        if (chain == null || chain.length == 0) {
+            throw untrusted("no client certificate");
+        }
+        CertificateException refused;
+        if (trustStore != null) {
+            try {
+                trustStore.checkClientTrusted(chain, authType);
+                return;
+            } catch (CertificateException e) {
+                refused = e;
+            }
+        } else {
+            refused = untrusted("certificate of " + chain[0].getSubjectX500Principal().getName()
+                    + " does not chain to a trusted CA");
+        }
+        if (!alsoLetThrough.test(chain)) {
+            throw refused;
+        }
+    }
+
+    private static CertificateException untrusted(String message) {
+        return new CertificateException(message, new CertPathValidatorException(message, null, null, -1,
+                PKIXReason.NO_TRUST_ANCHOR));
+    }
+}

@@ -1,0 +1,72 @@
+package io.edgeauth.device.internal;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
+
+/**
+ * Retries an operation a busy broker refused retryably (HTTP 503/429, MQTT CONNACK 0x89/0x97 or 3.1.1
+ * 0x03, CoAP 5.03) after a jittered backoff, so a fleet that starts at once spreads itself out instead of
+ * failing or hammering the broker in lockstep. Not part of the API.
+ */
+public final class BusyRetry {
+    /** What {@code busyHint} answers for a failure that is not a retryable refusal. */
+    public static final long NOT_BUSY = -1;
+
+    private BusyRetry() {
+    }
+
+    /** {@code retries} if it is 0..100, else IllegalArgumentException naming the setting. */
+    public static int checkRetries(int retries) {
+        if (retries < 0 || retries > 100) {
+            throw new IllegalArgumentException("busyRetries must be 0..100");
+        }
+        return retries;
+    }
+
+    /**
+     * The backoff before retry number {@code retry} (from 0): the broker's hint ({@code Retry-After}, Max-Age;
+     * at least 1 s, at most 60 s) or, without one, exponential from 500 ms up to 30 s; times a random factor in
+     * [0.5, 1.5) so the retries of many devices do not arrive together.
+     */
+    public static long backoffMillis(long hintSeconds, int retry) {
+        long base = hintSeconds > 0 ? Math.min(hintSeconds, 60) * 1000L : Math.min(500L << Math.min(retry, 6), 30_000L);
+        return (long) (base * (0.5 + ThreadLocalRandom.current().nextDouble()));
+    }
+
+    /**
+     * Runs {@code attempt}; while it fails with a failure {@code busyHint} calls retryable (a hint in seconds,
+     * 0 for none; {@link #NOT_BUSY} otherwise) and fewer than {@code retries} retries were made, waits
+     * {@link #backoffMillis} and runs it again. Other failures, and the last busy one, fail the result.
+     */
+    public static <T> CompletableFuture<T> run(Supplier<CompletableFuture<T>> attempt, ToLongFunction<Throwable> busyHint,
+                                               int retries) {
+        return run(attempt, busyHint, retries, 0);
+    }
+
+    private static <T> CompletableFuture<T> run(Supplier<CompletableFuture<T>> attempt, ToLongFunction<Throwable> busyHint,
+                                                int retries, int retry) {
+        CompletableFuture<T> first;
+        try {
+            first = attempt.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return first.handle((value, error) -> {
+            if (error == null) {
+                return CompletableFuture.completedFuture(value);
+            }
+            Throwable cause = MqttFailures.unwrap(error);
+            long hint = retry < retries ? busyHint.applyAsLong(cause) : NOT_BUSY;
+            if (hint == NOT_BUSY) {
+                return CompletableFuture.<T>failedFuture(cause instanceof CompletionException ? error : cause);
+            }
+            return CompletableFuture.runAsync(() -> { },
+                    CompletableFuture.delayedExecutor(backoffMillis(hint, retry), TimeUnit.MILLISECONDS))
+                    .thenCompose(x -> run(attempt, busyHint, retries, retry + 1));
+        }).thenCompose(f -> f);
+    }
+}
