@@ -294,6 +294,7 @@ final class MqttAuthentication {
                 return;
             }
             c.session = s;
+            recheckRevocation(); // a revocation of the new token may have landed while it was being checked
             c.acl = s.topicAcl();
             c.state.retainAllowed(c.acl, c.edge.router); // the same re-check as a resume: what the new token forbids ends now
             c.edge.persistence.subscriptionsChanged(c.state);

@@ -46,7 +46,8 @@ final class MqttConnection {
     final MqttDelivery delivery;
     TransportFacts transport;
     String reportedGeo;
-    DeviceSession session;
+    /** Set on the connection's loop; read by revocation listeners on other threads. */
+    volatile DeviceSession session;
     TopicAcl acl;
     RateLimiter limiter;
     MqttSessionState state;

@@ -2,6 +2,7 @@ package io.edgeauth.broker.mqtt;
 
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.auth.AuthPipeline;
+import io.edgeauth.broker.auth.DeviceSession;
 import io.edgeauth.broker.auth.SessionRechecks;
 import io.edgeauth.broker.auth.Protocol;
 import io.edgeauth.broker.policy.RateLimits;
@@ -190,7 +191,13 @@ public final class MqttEdge {
         }
         revocationSubscription = revocationEvents.subscribe(revocation -> {
             for (MqttConnection c : live) {
-                c.recheckRevocation();
+                // only the sessions the revocation names are re-checked on their loops: a node holding many
+                // sessions must not queue a task for each of them per revocation (an unauthenticated connection
+                // re-checks itself once its session is set)
+                DeviceSession s = c.session;
+                if (s != null && revocation.names(s.token())) {
+                    c.recheckRevocation();
+                }
             }
         });
         SslContext tls;
