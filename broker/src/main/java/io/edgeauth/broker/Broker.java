@@ -173,8 +173,10 @@ public final class Broker implements AutoCloseable {
                 .clock(clock).clockLeeway(config.tokens().clockLeeway()).build();
         router = new TopicRouter(10_000, reason -> meters.counter("edgeauth.router.drops", "reason", reason).increment());
         // several nodes: linked before any subscription exists (the edges restore persistent sessions at start)
+        io.edgeauth.broker.mqtt.MqttSettings.Limits mqttLimits = EdgeSettings.mqtt(config).limits();
         java.util.Optional<ClusterRouting> routing = shared.routing(router, config.store(), dataDir,
-                EdgeSettings.mqtt(config).backpressureTimeout(), meters);
+                EdgeSettings.mqtt(config).backpressureTimeout(), Math.max(mqttLimits.queueLength(),
+                        mqttLimits.offlineQueueLength()) + mqttLimits.receiveMaximum(), meters);
         routing.ifPresent(r -> closeables.add(0, r));
 
         SignedTelemetry signedTelemetry = new SignedTelemetry(new PayloadSignatures(tokens.signatures()), registry::find,
@@ -189,7 +191,7 @@ public final class Broker implements AutoCloseable {
                 journal = new SessionJournal(journalFile);
                 ownerOnly(journalFile);
                 closeables.add(0, journal::close); // after the edge stops (closeables run first to last)
-                mqtt.sessionJournal(journal);
+                mqtt.sessionJournal(journal, routing.map(ClusterRouting::sessions).orElse(null));
                 routing.ifPresent(r -> r.acknowledgeWhen(() -> journal.durable()));
             }
             await(mqtt.start(), "MQTT listeners");

@@ -33,11 +33,12 @@ public final class ClusterRouting implements AutoCloseable {
     private final RouteAnnouncer announcer;
     private final RouteTable table;
     private final Inbox inbox;
+    private final SessionMobility sessions;
     private final List<AutoCloseable> parts = new ArrayList<>();
 
     /** How this node takes part: its id (or empty), its inbox bound, the lease, the route feed's bound. */
     public record Settings(String nodeId, Path dataDir, int inboxLength, Duration nodeLease, int feedLength,
-                           Duration backpressureTimeout) {
+                           Duration backpressureTimeout, int sessionQueueLength) {
     }
 
     private ClusterRouting(RedisStore store, TopicRouter router, Settings settings, MeterRegistry meters) {
@@ -47,6 +48,8 @@ public final class ClusterRouting implements AutoCloseable {
         this.table = new RouteTable(store, nodeId, router, announcer, metrics, settings.inboxLength(), settings.nodeLease(),
                 Clock.systemUTC());
         this.inbox = new Inbox(store, nodeId, router, metrics, settings.backpressureTimeout());
+        this.sessions = new SessionMobility(store, nodeId, settings.sessionQueueLength(), settings.inboxLength(), metrics);
+        inbox.sessions(sessions);
         Gauge.builder("edgeauth.cluster.routes", announcer, RouteAnnouncer::size)
                 .description("(tenant, filter) pairs this node announces to the others").register(meters);
         Gauge.builder("edgeauth.cluster.nodes", table, t -> t.remoteNodes().size())
@@ -111,6 +114,11 @@ public final class ClusterRouting implements AutoCloseable {
         inbox.acknowledgeWhen(barrier);
     }
 
+    /** Where this node's persistent MQTT sessions live, so their clients may resume them on any node. */
+    public io.edgeauth.broker.mqtt.persist.SessionHome sessions() {
+        return sessions;
+    }
+
     public String nodeId() {
         return nodeId;
     }
@@ -130,5 +138,6 @@ public final class ClusterRouting implements AutoCloseable {
             }
         }
         parts.clear();
+        sessions.close();
     }
 }

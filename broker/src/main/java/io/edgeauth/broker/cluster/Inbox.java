@@ -49,6 +49,7 @@ final class Inbox extends RedisReader {
     private final ClusterMetrics metrics;
     private final Duration backpressureTimeout;
     private volatile Supplier<CompletableFuture<Void>> durable = () -> CompletableFuture.completedFuture(null);
+    private volatile SessionMobility sessions;
 
     Inbox(RedisStore store, String nodeId, TopicRouter router, ClusterMetrics metrics, Duration backpressureTimeout) {
         super(store, "edgeauth-cluster-inbox");
@@ -66,6 +67,11 @@ final class Inbox extends RedisReader {
      */
     void acknowledgeWhen(Supplier<CompletableFuture<Void>> barrier) {
         this.durable = barrier;
+    }
+
+    /** Hands session entries (a takeover notice, a message forwarded to one session) to {@code mobility}. */
+    void sessions(SessionMobility mobility) {
+        this.sessions = mobility;
     }
 
     static String key(String nodeId) {
@@ -100,8 +106,9 @@ final class Inbox extends RedisReader {
                     pendingFirst = false;
                     continue;
                 }
-                List<Subscriber> congested = deliver(batch);
-                if (localCommit()) {
+                List<CompletableFuture<Void>> placed = new ArrayList<>();
+                List<Subscriber> congested = deliver(batch, placed);
+                if (localCommit(placed)) {
                     redis.xack(key, GROUP, batch.stream().map(StreamMessage::getId).toArray(String[]::new));
                 }
                 waitFor(congested);
@@ -136,9 +143,17 @@ final class Inbox extends RedisReader {
         }
     }
 
-    private List<Subscriber> deliver(List<StreamMessage<String, byte[]>> batch) {
+    private List<Subscriber> deliver(List<StreamMessage<String, byte[]>> batch, List<CompletableFuture<Void>> placed) {
         List<Subscriber> congested = new ArrayList<>();
         for (StreamMessage<String, byte[]> entry : batch) {
+            byte[] notice = entry.getBody().get(SessionMobility.NOTICE);
+            SessionMobility mobility = sessions;
+            if (notice != null) {
+                if (mobility != null) {
+                    mobility.movedAway(text(notice), epoch(entry.getBody().get(SessionMobility.EPOCH)));
+                }
+                continue;
+            }
             byte[] record = entry.getBody().get(MESSAGE);
             if (record == null) {
                 continue; // a pending entry already trimmed from the stream comes back without a body
@@ -150,6 +165,15 @@ final class Inbox extends RedisReader {
                 metrics.badEntry();
                 LOG.warn("inbox entry {} of node {} is not a message record: skipped ({})", entry.getId(), nodeId,
                         e.getMessage());
+                continue;
+            }
+            byte[] session = entry.getBody().get(SessionMobility.SESSION);
+            if (session != null) {
+                if (mobility != null) {
+                    placed.add(mobility.forwarded(text(session), message));
+                } else {
+                    metrics.badEntry();
+                }
                 continue;
             }
             byte[] group = entry.getBody().get(GROUP_NAME);
@@ -166,8 +190,9 @@ final class Inbox extends RedisReader {
     }
 
     /** Waits for the local durability barrier; false (entries stay pending, re-read on restart) if it fails. */
-    private boolean localCommit() {
+    private boolean localCommit(List<CompletableFuture<Void>> placed) {
         try {
+            CompletableFuture.allOf(placed.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
             durable.get().get(30, TimeUnit.SECONDS);
             return true;
         } catch (InterruptedException e) {
@@ -191,6 +216,14 @@ final class Inbox extends RedisReader {
             drained.await(backpressureTimeout.toMillis(), TimeUnit.MILLISECONDS); // after it, the overflow policy decides
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private static long epoch(byte[] b) {
+        try {
+            return b == null ? Long.MAX_VALUE : Long.parseLong(new String(b, StandardCharsets.US_ASCII));
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE; // unreadable: treat as the newest claim (the session leaves)
         }
     }
 

@@ -75,12 +75,14 @@ public final class SharedState implements AutoCloseable {
      * store is one node, and its router stays without a link.
      */
     public Optional<ClusterRouting> routing(io.edgeauth.broker.router.TopicRouter router, BrokerConfig.Store config,
-                                            Path dataDir, Duration backpressureTimeout, MeterRegistry meters) {
+                                            Path dataDir, Duration backpressureTimeout, int sessionQueueLength,
+                                            MeterRegistry meters) {
         if (!(store instanceof RedisStore redis)) {
             return Optional.empty();
         }
         return Optional.of(ClusterRouting.start(redis, router, new ClusterRouting.Settings(config.nodeId(), dataDir,
-                config.inboxLength(), config.nodeLease(), config.changeStreamLength(), backpressureTimeout), meters));
+                config.inboxLength(), config.nodeLease(), config.changeStreamLength(), backpressureTimeout,
+                sessionQueueLength), meters));
     }
 
     /** Where the tenants' signing keys live: files in the data directory, or encrypted in Redis. */
