@@ -81,6 +81,7 @@ public final class Broker implements AutoCloseable {
     private MqttEdge mqtt;
     private CoapEdge coap;
     private SessionJournal journal;
+    private ClusterRouting cluster;
 
     /** The wall clock under the broker's {@link io.edgeauth.broker.time.SteadyClock} (tests jump it). */
     private final Clock wallClock;
@@ -176,7 +177,8 @@ public final class Broker implements AutoCloseable {
         io.edgeauth.broker.mqtt.MqttSettings.Limits mqttLimits = EdgeSettings.mqtt(config).limits();
         java.util.Optional<ClusterRouting> routing = shared.routing(router, config.store(), dataDir,
                 EdgeSettings.mqtt(config).backpressureTimeout(), Math.max(mqttLimits.queueLength(),
-                        mqttLimits.offlineQueueLength()) + mqttLimits.receiveMaximum(), meters);
+                        mqttLimits.offlineQueueLength()) + mqttLimits.receiveMaximum(), meters, audit);
+        cluster = routing.orElse(null);
         routing.ifPresent(r -> closeables.add(0, r));
 
         SignedTelemetry signedTelemetry = new SignedTelemetry(new PayloadSignatures(tokens.signatures()), registry::find,
@@ -307,6 +309,9 @@ public final class Broker implements AutoCloseable {
         HealthChecks checks = new HealthChecks().add("store", shared::unavailableReason);
         if (journal != null) {
             checks.add("mqttSessionJournal", journal::unavailableReason);
+        }
+        if (cluster != null) {
+            checks.add("clusterInbox", cluster::inboxGap);
         }
         if (mqtt != null) {
             BrokerConfig.Mqtt m = config.mqtt();

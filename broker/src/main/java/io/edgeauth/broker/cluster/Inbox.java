@@ -50,9 +50,15 @@ final class Inbox extends RedisReader {
     private final Duration backpressureTimeout;
     private volatile Supplier<CompletableFuture<Void>> durable = () -> CompletableFuture.completedFuture(null);
     private volatile SessionMobility sessions;
+    private final InboxGaps gaps;
+    /** Gaps are looked for at start, after every reconnect, behind a full batch (a backlog) and at this interval. */
+    private static final long GAP_CHECK_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    private long lastGapCheck;
 
-    Inbox(RedisStore store, String nodeId, TopicRouter router, ClusterMetrics metrics, Duration backpressureTimeout) {
+    Inbox(RedisStore store, String nodeId, TopicRouter router, ClusterMetrics metrics, Duration backpressureTimeout,
+          InboxGaps gaps) {
         super(store, "edgeauth-cluster-inbox");
+        this.gaps = gaps;
         this.nodeId = nodeId;
         this.key = key(nodeId);
         this.router = router;
@@ -81,6 +87,12 @@ final class Inbox extends RedisReader {
     @Override
     void prepare(RedisCommands<String, byte[]> redis) {
         createGroup(redis);
+        checkGap(redis);
+    }
+
+    private void checkGap(RedisCommands<String, byte[]> redis) {
+        lastGapCheck = System.nanoTime();
+        gaps.check(redis);
     }
 
     private void createGroup(RedisCommands<String, byte[]> redis) {
@@ -98,6 +110,9 @@ final class Inbox extends RedisReader {
         while (!closed) {
             try {
                 RedisCommands<String, byte[]> redis = connection.sync();
+                if (pendingFirst || System.nanoTime() - lastGapCheck > GAP_CHECK_NANOS) {
+                    checkGap(redis); // before reading on: the group's position still shows where the gap is
+                }
                 XReadArgs.StreamOffset<String> from = XReadArgs.StreamOffset.from(key, pendingFirst ? "0" : ">");
                 List<StreamMessage<String, byte[]>> batch = redis.xreadgroup(Consumer.from(GROUP, nodeId),
                         XReadArgs.Builder.count(BATCH).block(Duration.ofMillis(500)), from);
@@ -112,6 +127,9 @@ final class Inbox extends RedisReader {
                     redis.xack(key, GROUP, batch.stream().map(StreamMessage::getId).toArray(String[]::new));
                 }
                 waitFor(congested);
+                if (batch.size() == BATCH) {
+                    checkGap(redis); // a backlog: the bound may be overtaking this reader
+                }
             } catch (RedisException e) {
                 if (closed) {
                     return;

@@ -247,7 +247,7 @@ final class RouteTable extends RedisReader {
         double forgotten = clock.millis() - (double) FORGET_AFTER_LEASES * lease.toMillis();
         for (byte[] member : redis.zrangebyscore(NODES, Range.create(Double.NEGATIVE_INFINITY, forgotten))) {
             String node = new String(member, StandardCharsets.UTF_8);
-            redis.del(RouteAnnouncer.routesKey(node), Inbox.key(node));
+            redis.del(RouteAnnouncer.routesKey(node), Inbox.key(node), Inbox.key(node) + ":lost");
             redis.zrem(NODES, member);
             LOG.info("node {} silent for {} leases: its routes and inbox are deleted", node, FORGET_AFTER_LEASES);
         }

@@ -76,13 +76,13 @@ public final class SharedState implements AutoCloseable {
      */
     public Optional<ClusterRouting> routing(io.edgeauth.broker.router.TopicRouter router, BrokerConfig.Store config,
                                             Path dataDir, Duration backpressureTimeout, int sessionQueueLength,
-                                            MeterRegistry meters) {
+                                            MeterRegistry meters, io.edgeauth.broker.audit.AuditLog audit) {
         if (!(store instanceof RedisStore redis)) {
             return Optional.empty();
         }
         return Optional.of(ClusterRouting.start(redis, router, new ClusterRouting.Settings(config.nodeId(), dataDir,
                 config.inboxLength(), config.nodeLease(), config.changeStreamLength(), backpressureTimeout,
-                sessionQueueLength), meters));
+                sessionQueueLength), meters, audit));
     }
 
     /** Where the tenants' signing keys live: files in the data directory, or encrypted in Redis. */
