@@ -11,13 +11,16 @@ import java.util.function.Consumer;
  */
 public interface CoapMessaging {
     /**
-     * Publishes device telemetry.
+     * Publishes device telemetry; the future completes once the message is safe wherever it went (with
+     * several nodes: in the inbox of every other node it goes to, as an MQTT PUBACK waits for), and fails when
+     * it could not be handed over (the device should send it again).
      *
      * @param geo       the GeoHash the device reported ({@code ?geo=}), or null
      * @param signature the device's payload signature ({@code ?sig=}), checked already, or null; forwarded
      *                  to MQTT subscribers as the user property {@code edgeauth-sig}
      */
-    void publish(String tenant, String topic, byte[] payload, String geo, String signature);
+    java.util.concurrent.CompletableFuture<Void> publish(String tenant, String topic, byte[] payload, String geo,
+                                                         String signature);
 
     /**
      * Subscribes to an exact topic or an MQTT-style filter within a tenant; closing the handle unsubscribes.

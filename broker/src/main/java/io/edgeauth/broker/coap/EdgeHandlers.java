@@ -294,14 +294,23 @@ final class EdgeHandlers {
             refuse(exchange, "up", peerKey, b, refusal.reason(), refusal.detail(), retry);
             return;
         }
+        java.util.concurrent.CompletableFuture<Void> handedOver;
         try {
-            messaging.publish(b.session().tenant(), topic, payload, location, signature);
+            handedOver = messaging.publish(b.session().tenant(), topic, payload, location, signature);
         } catch (RuntimeException e) {
             LOG.warn("publish of CoAP telemetry failed", e);
             refuse(exchange, "up", peerKey, b, RejectionReason.INTERNAL_ERROR, "message could not be routed", 0);
             return;
         }
-        exchange.respond(ResponseCode.CHANGED);
+        // 2.04 only once the message is safe with every node it goes to (like an MQTT PUBACK after the XADD)
+        handedOver.whenComplete((ok, failure) -> {
+            if (failure == null) {
+                exchange.respond(ResponseCode.CHANGED);
+            } else {
+                refuse(exchange, "up", peerKey, b, RejectionReason.UNAVAILABLE,
+                        "message could not be handed to another node; send it again", 1);
+            }
+        });
     }
 
     // ---- /d/{id}/down with Observe -------------------------------------------------------------------------

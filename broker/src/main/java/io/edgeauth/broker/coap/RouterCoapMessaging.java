@@ -7,12 +7,13 @@ import io.edgeauth.broker.router.Subscription;
 import io.edgeauth.broker.router.TopicRouter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
  * {@link CoapMessaging} on the broker's shared {@link TopicRouter}, so CoAP telemetry reaches MQTT
  * subscribers and MQTT commands reach CoAP observers. Telemetry is routed at QoS 1 (a CoAP 2.04 means
- * accepted); a reported location travels as the user property {@code geo}. Observe carries state,
+ * accepted, and with several nodes, in the inbox of every other node it goes to); a reported location travels as the user property {@code geo}. Observe carries state,
  * not a queue, so an observer takes each command at once and never congests the publisher. A payload
  * signature travels as the user property {@code edgeauth-sig}, as from MQTT devices.
  */
@@ -24,7 +25,7 @@ public final class RouterCoapMessaging implements CoapMessaging {
     }
 
     @Override
-    public void publish(String tenant, String topic, byte[] payload, String geo, String signature) {
+    public CompletableFuture<Void> publish(String tenant, String topic, byte[] payload, String geo, String signature) {
         List<RoutedMessage.UserProperty> properties = new ArrayList<>(2);
         if (geo != null) {
             properties.add(new RoutedMessage.UserProperty("geo", geo));
@@ -32,7 +33,8 @@ public final class RouterCoapMessaging implements CoapMessaging {
         if (signature != null) {
             properties.add(new RoutedMessage.UserProperty(PayloadSignatures.USER_PROPERTY, signature));
         }
-        router.publish(tenant, topic, payload, 1, false, properties, "coap");
+        CompletableFuture<Void> handoff = router.publish(tenant, topic, payload, 1, false, properties, "coap").handoff();
+        return handoff == null ? CompletableFuture.completedFuture(null) : handoff;
     }
 
     @Override
