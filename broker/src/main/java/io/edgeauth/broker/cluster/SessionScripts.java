@@ -113,8 +113,8 @@ final class SessionScripts {
     }
 
     CompletableFuture<Claimed> claim(String key, String principal, boolean cleanStart, boolean heldHere) {
-        return store.async().eval(CLAIM, ScriptOutputType.MULTI, keys(key), me, bytes(principal), flag(cleanStart),
-                flag(heldHere), inboxPrefix, bytes(key), inboxBound).toCompletableFuture()
+        return store.replicated(store.async().eval(CLAIM, ScriptOutputType.MULTI, keys(key), me, bytes(principal),
+                flag(cleanStart), flag(heldHere), inboxPrefix, bytes(key), inboxBound))
                 .thenApply(reply -> claimed((List<?>) reply));
     }
 
@@ -160,8 +160,8 @@ final class SessionScripts {
     }
 
     private void append(String key, byte[] record, CompletableFuture<String> done) {
-        store.async().eval(APPEND, ScriptOutputType.VALUE, keys(key), me, record, queueBound, inboxPrefix, bytes(key),
-                inboxBound).whenComplete((reply, failure) -> {
+        store.replicated(store.async().eval(APPEND, ScriptOutputType.VALUE, keys(key), me, record, queueBound,
+                inboxPrefix, bytes(key), inboxBound)).whenComplete((reply, failure) -> {
                     if (failure != null) {
                         store.report("session-copy", failure);
                         retries.schedule(() -> append(key, record, done), 1, TimeUnit.SECONDS);

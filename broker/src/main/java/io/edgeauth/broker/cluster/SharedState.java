@@ -51,7 +51,8 @@ public final class SharedState implements AutoCloseable {
                 // the key-encryption key first: a bad file is a config error, whatever Redis does
                 SecretKey kek = SharedKeyVault.readKeyEncryptionKey(config.keyEncryptionKeyFile());
                 RedisSettings settings = new RedisSettings(config.redisUri(), config.redisUser(), config.redisPassword(),
-                        config.redisTrustStore(), config.redisTimeout(), config.changeStreamLength());
+                        config.redisTrustStore(), config.redisTimeout(), config.changeStreamLength(),
+                        config.redisWaitReplicas(), config.redisWaitTimeout());
                 RedisStore redis = RedisStore.connect(settings, clock, meters);
                 LOG.info("shared store: redis at {}", settings.describe());
                 return new SharedState(redis, redis.feed(), "redis", new SharedKeyVault(redis, redis.feed(), kek, clock));
