@@ -179,9 +179,12 @@ final class SessionMobility implements SessionHome, SessionJournal.Mirror {
 
     @Override
     public CompletableFuture<?> appended(String queueKey, long id, RoutedMessage message) {
-        CompletableFuture<String> copied = redis.append(queueKey, message);
-        track(queueKey, id, copied);
-        return copied;
+        // the acknowledgement waits for the copy, or, with Redis out, for its first failed attempt only: the
+        // node's journal has the message and the copy is retried until it is in (only a move to another node
+        // while it is not yet there would miss it)
+        CompletableFuture<Void> settled = new CompletableFuture<>();
+        track(queueKey, id, redis.append(queueKey, message, settled));
+        return settled;
     }
 
     @Override

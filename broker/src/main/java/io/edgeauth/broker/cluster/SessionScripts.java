@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Redis side of {@link SessionMobility}: one Lua script per step, so each is atomic against claims made
- * by other nodes. A copy that Redis refuses (an outage) is retried every second until it is in: the
- * acknowledgement it holds back waits meanwhile, as it waits for a failing local journal commit.
+ * by other nodes. A copy that Redis refuses (an outage) is retried every second until it is in; the
+ * acknowledgement it held back goes out after the first failure (the local journal has the message), so
+ * live sessions carry on while Redis is out, as the outage policy promises.
  */
 final class SessionScripts {
     private static final Logger LOG = LoggerFactory.getLogger(SessionScripts.class);
@@ -59,12 +60,13 @@ final class SessionScripts {
             end
             return 'gone'
             """;
-    /** KEYS: hash, stream. ARGV: me. */
+    /** KEYS: hash, stream. ARGV: me. Empties the stream of a session this node owns: its journal copies it again. */
     private static final String RELOAD = """
             if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return {} end
             local desc = redis.call('HGET', KEYS[1], 'desc')
             if not desc then return {} end
-            return {redis.call('HGET', KEYS[1], 'epoch'), desc, redis.call('XRANGE', KEYS[2], '-', '+')}
+            redis.call('DEL', KEYS[2])
+            return {redis.call('HGET', KEYS[1], 'epoch'), desc, {}}
             """;
     /** KEYS: hash. ARGV: me, description. */
     private static final String DESCRIBE = """
@@ -130,7 +132,10 @@ final class SessionScripts {
         return new Claimed(new SessionHome.Claim(false, moved, owed), old.isEmpty() ? null : old, epoch);
     }
 
-    /** Synchronous (start-up only): the session as Redis holds it if this node owns it. */
+    /**
+     * Synchronous (start-up only): the session's description if this node still owns it, its stream emptied
+     * (the node's journal holds every message the stream held, and more when Redis was out: it copies them again).
+     */
     Optional<Owned> reload(String key) {
         List<?> reply;
         try {
@@ -154,17 +159,27 @@ final class SessionScripts {
      * completes with the stream id (null when forwarded, or dropped because the session is gone everywhere).
      */
     CompletableFuture<String> append(String key, RoutedMessage message) {
+        return append(key, message, new CompletableFuture<>());
+    }
+
+    /**
+     * {@link #append(String, RoutedMessage)} that also completes {@code settled} after the first attempt, made or
+     * failed: a failed copy is retried in the background meanwhile.
+     */
+    CompletableFuture<String> append(String key, RoutedMessage message, CompletableFuture<Void> settled) {
         CompletableFuture<String> done = new CompletableFuture<>();
-        append(key, MessageCodec.encode(message), done);
+        done.whenComplete((id, failure) -> settled.complete(null));
+        append(key, MessageCodec.encode(message), done, settled);
         return done;
     }
 
-    private void append(String key, byte[] record, CompletableFuture<String> done) {
+    private void append(String key, byte[] record, CompletableFuture<String> done, CompletableFuture<Void> settled) {
         store.replicated(store.async().eval(APPEND, ScriptOutputType.VALUE, keys(key), me, record, queueBound,
                 inboxPrefix, bytes(key), inboxBound)).whenComplete((reply, failure) -> {
                     if (failure != null) {
                         store.report("session-copy", failure);
-                        retries.schedule(() -> append(key, record, done), 1, TimeUnit.SECONDS);
+                        settled.complete(null);
+                        retries.schedule(() -> append(key, record, done, settled), 1, TimeUnit.SECONDS);
                         return;
                     }
                     String answer = text(reply);

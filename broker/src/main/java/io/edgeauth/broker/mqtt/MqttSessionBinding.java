@@ -40,8 +40,10 @@ final class MqttSessionBinding {
                 .whenComplete((claim, failure) ->
                 c.context.runOnContext(v -> {
                     if (failure != null) {
-                        then.accept(null, new TokenRejectedException(RejectionReason.UNAVAILABLE,
-                                "session home unreachable"));
+                        // the outage policy admitted this client (fail-open-revocations): bind it here, as one node
+                        // would; the session is claimed again at its next CONNECT once Redis is back
+                        home.claimed(key);
+                        bindNow(s, expirySeconds, then);
                     } else if (claim.refused()) {
                         c.edge.audit.record("mqtt.connect.refused", RejectionReason.CLIENT_ID_MISMATCH.code(),
                                 c.auditFields(c.clientId, s));

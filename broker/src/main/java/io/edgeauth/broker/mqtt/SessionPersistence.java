@@ -7,7 +7,6 @@ import io.edgeauth.broker.router.RoutedMessage;
 import io.edgeauth.broker.router.SubscriberQueue;
 import io.edgeauth.broker.router.Subscription;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -90,7 +89,7 @@ final class SessionPersistence implements SessionHome.Sessions {
      * router and its messages queued (sent again, with DUP, when its client resumes), expiring after its
      * interval unless resumed. Retained messages go back into the router. A resumed session is checked
      * against the new token's rights like any resume. With a home, only the sessions this node still owns
-     * come back, with the messages the home holds for them (another node may have taken one meanwhile).
+     * come back (another node may have taken one meanwhile), and their messages are copied to the home again.
      */
     void restore(MqttEdge target) {
         this.edge = target;
@@ -107,18 +106,15 @@ final class SessionPersistence implements SessionHome.Sessions {
                 journal.dropSession(p.key());
                 continue;
             }
-            List<SessionHome.Entry> owed = shared.map(SessionHome.Claim::messages).orElse(null);
-            MqttSessionState state = rebuild(p, queue -> {
-                if (owed == null) {
-                    r.messages().forEach(m -> queue.restore(m.message(), m.id()));
-                } else { // the home's copy is the one other nodes see: its ids must be known here
-                    r.messages().forEach(m -> journal.remove(m.id()));
-                    owed.forEach(e -> queue.restore(e.message(), journal.adopt(p.key(), e.message(), e.id())));
+            MqttSessionState state = rebuild(p, queue -> r.messages().forEach(m -> {
+                queue.restore(m.message(), m.id());
+                if (home != null) { // the journal holds all the home held (and what Redis refused): copied again
+                    home.mirror().appended(p.key(), m.id(), m.message());
                 }
-            });
+            }));
             target.expireLater(state);
             sessions++;
-            messages += owed == null ? r.messages().size() : owed.size();
+            messages += r.messages().size();
         }
         journal.retainedMessages().forEach(target.router::restoreRetained);
         if (sessions > 0) {

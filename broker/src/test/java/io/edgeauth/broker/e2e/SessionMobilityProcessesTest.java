@@ -11,18 +11,14 @@ import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import io.edgeauth.broker.testsupport.BrokerProcess;
 import io.edgeauth.broker.testsupport.Http;
-import io.edgeauth.broker.testsupport.RedisServer;
-import io.edgeauth.broker.testsupport.TestBrokers;
 import io.edgeauth.broker.testsupport.Wallets;
 import io.edgeauth.device.AccessToken;
 import io.edgeauth.device.DeviceIdentity;
 import io.edgeauth.device.DeviceMqttClient;
 import io.edgeauth.device.TokenFormat;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,7 +40,7 @@ import org.web3j.crypto.ECKeyPair;
 class SessionMobilityProcessesTest {
     @TempDir
     Path dir;
-    RedisServer redis;
+    RedisNodes nodes;
     BrokerProcess a;
     BrokerProcess b;
     final ECKeyPair wallet = CrossNodeProcessesTest.createWallet();
@@ -52,28 +48,16 @@ class SessionMobilityProcessesTest {
 
     @BeforeEach
     void start() throws Exception {
-        redis = RedisServer.start(Files.createDirectories(dir.resolve("redis")));
-        a = node("a");
-        b = node("b");
+        nodes = RedisNodes.start(dir);
+        a = nodes.node("a");
+        b = nodes.node("b");
     }
 
     @AfterEach
     void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {a, b, redis}) {
-            if (c != null) {
-                c.close();
-            }
+        if (nodes != null) {
+            nodes.close();
         }
-    }
-
-    BrokerProcess node(String name) throws Exception {
-        Map<String, String> env = new HashMap<>(redis.brokerEnv(redis.uri()));
-        env.put("EDGEAUTH_COAP_PORT", "-1");
-        env.put("EDGEAUTH_STORE_NODE_LEASE", "120s");
-        env.put("EDGEAUTH_RATE_PLANS", "{\"default\":{\"messagesPerSecond\":1000,\"burst\":1000,"
-                + "\"bytesPerSecond\":1000000,\"connectsPerMinute\":100}}");
-        return BrokerProcess.start(TestBrokers.env(dir.resolve(name), env), List.of("-Xmx256m"),
-                ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".err").toFile()));
     }
 
     DeviceMqttClient device(BrokerProcess node, String id) throws Exception {

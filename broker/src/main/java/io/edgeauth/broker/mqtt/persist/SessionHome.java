@@ -54,7 +54,10 @@ public interface SessionHome {
     /** The claimed session is bound here: messages forwarded to it meanwhile may be delivered now. */
     void claimed(String key);
 
-    /** At start-up: the journaled session as the home has it if this node still owns it, else empty. */
+    /**
+     * At start-up: whether this node still owns a journaled session (present: yes; the home then forgets its
+     * copies, and the journal's messages are copied to it again through the {@link #mirror}).
+     */
     Optional<Claim> reload(String key);
 
     /** The session's description changed (connect, subscriptions). */
