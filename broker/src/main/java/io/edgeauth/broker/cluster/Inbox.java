@@ -86,8 +86,7 @@ final class Inbox extends RedisReader {
 
     @Override
     void prepare(RedisCommands<String, byte[]> redis) {
-        createGroup(redis);
-        checkGap(redis);
+        createGroup(redis); // the first round of the reading thread looks for a gap (a slow check must not fail the start)
     }
 
     private void checkGap(RedisCommands<String, byte[]> redis) {
