@@ -84,6 +84,7 @@ public final class Broker implements AutoCloseable {
     private MqttEdge mqtt;
     private CoapEdge coap;
     private SessionJournal journal;
+    private ClusterRouting cluster;
 
     /** The wall clock under the broker's {@link io.edgeauth.broker.time.SteadyClock} (tests jump it). */
     private final Clock wallClock;
@@ -180,8 +181,11 @@ public final class Broker implements AutoCloseable {
                 .clock(clock).clockLeeway(config.tokens().clockLeeway()).build();
         router = new TopicRouter(10_000, reason -> meters.counter("edgeauth.router.drops", "reason", reason).increment());
         // several nodes: linked before any subscription exists (the edges restore persistent sessions at start)
+        io.edgeauth.broker.mqtt.MqttSettings.Limits mqttLimits = EdgeSettings.mqtt(config).limits();
         java.util.Optional<ClusterRouting> routing = shared.routing(router, config.store(), dataDir,
-                EdgeSettings.mqtt(config).backpressureTimeout(), meters);
+                EdgeSettings.mqtt(config).backpressureTimeout(), Math.max(mqttLimits.queueLength(),
+                        mqttLimits.offlineQueueLength()) + mqttLimits.receiveMaximum(), meters, audit);
+        cluster = routing.orElse(null);
         routing.ifPresent(r -> closeables.add(0, r));
 
         SignedTelemetry signedTelemetry = new SignedTelemetry(new PayloadSignatures(tokens.signatures()), registry::find,
@@ -199,7 +203,7 @@ public final class Broker implements AutoCloseable {
                 journal = new SessionJournal(journalFile);
                 ownerOnly(journalFile);
                 closeables.add(0, journal::close); // after the edge stops (closeables run first to last)
-                mqtt.sessionJournal(journal);
+                mqtt.sessionJournal(journal, routing.map(ClusterRouting::sessions).orElse(null));
                 routing.ifPresent(r -> r.acknowledgeWhen(() -> journal.durable()));
             }
             await(mqtt.start(), "MQTT listeners");
@@ -291,6 +295,9 @@ public final class Broker implements AutoCloseable {
         HealthChecks checks = new HealthChecks().add("store", shared::unavailableReason);
         if (journal != null) {
             checks.add("mqttSessionJournal", journal::unavailableReason);
+        }
+        if (cluster != null) {
+            checks.add("clusterInbox", cluster::inboxGap);
         }
         if (mqtt != null) {
             BrokerConfig.Mqtt m = config.mqtt();

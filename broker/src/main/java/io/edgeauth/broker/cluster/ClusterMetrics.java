@@ -17,6 +17,7 @@ final class ClusterMetrics {
     private final Counter handOffFailures;
     private final Counter qos0Dropped;
     private final Counter bad;
+    private final Counter sessionsMoved;
 
     ClusterMetrics(MeterRegistry meters) {
         forwarded0 = meters.counter("edgeauth.cluster.forwarded", "qos", "0");
@@ -25,6 +26,7 @@ final class ClusterMetrics {
         handOffFailures = meters.counter("edgeauth.cluster.handoff.failures");
         qos0Dropped = meters.counter("edgeauth.cluster.qos0.dropped");
         bad = meters.counter("edgeauth.cluster.inbox.bad");
+        sessionsMoved = meters.counter("edgeauth.cluster.sessions.moved");
     }
 
     void forwarded(int qos) {
@@ -41,6 +43,11 @@ final class ClusterMetrics {
 
     void qos0Dropped() {
         qos0Dropped.increment();
+    }
+
+    /** A persistent MQTT session came to this node from another one. */
+    void sessionMoved() {
+        sessionsMoved.increment();
     }
 
     void badEntry() {

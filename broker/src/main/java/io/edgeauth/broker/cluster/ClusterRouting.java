@@ -1,5 +1,6 @@
 package io.edgeauth.broker.cluster;
 
+import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.router.RoutedMessage;
 import io.edgeauth.broker.router.TopicRouter;
 import io.edgeauth.broker.store.ChangeFeed;
@@ -11,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -33,20 +35,25 @@ public final class ClusterRouting implements AutoCloseable {
     private final RouteAnnouncer announcer;
     private final RouteTable table;
     private final Inbox inbox;
+    private final SessionMobility sessions;
+    private final InboxGaps gaps;
     private final List<AutoCloseable> parts = new ArrayList<>();
 
     /** How this node takes part: its id (or empty), its inbox bound, the lease, the route feed's bound. */
     public record Settings(String nodeId, Path dataDir, int inboxLength, Duration nodeLease, int feedLength,
-                           Duration backpressureTimeout) {
+                           Duration backpressureTimeout, int sessionQueueLength) {
     }
 
-    private ClusterRouting(RedisStore store, TopicRouter router, Settings settings, MeterRegistry meters) {
+    private ClusterRouting(RedisStore store, TopicRouter router, Settings settings, MeterRegistry meters, AuditLog audit) {
         this.nodeId = NodeIdentity.resolve(settings.nodeId(), settings.dataDir());
         ClusterMetrics metrics = new ClusterMetrics(meters);
         this.announcer = new RouteAnnouncer(store, nodeId, settings.feedLength());
         this.table = new RouteTable(store, nodeId, router, announcer, metrics, settings.inboxLength(), settings.nodeLease(),
                 Clock.systemUTC());
-        this.inbox = new Inbox(store, nodeId, router, metrics, settings.backpressureTimeout());
+        this.gaps = new InboxGaps(nodeId, Inbox.key(nodeId), meters, audit, Clock.systemUTC());
+        this.inbox = new Inbox(store, nodeId, router, metrics, settings.backpressureTimeout(), gaps);
+        this.sessions = new SessionMobility(store, nodeId, settings.sessionQueueLength(), settings.inboxLength(), metrics);
+        inbox.sessions(sessions);
         Gauge.builder("edgeauth.cluster.routes", announcer, RouteAnnouncer::size)
                 .description("(tenant, filter) pairs this node announces to the others").register(meters);
         Gauge.builder("edgeauth.cluster.nodes", table, t -> t.remoteNodes().size())
@@ -57,8 +64,9 @@ public final class ClusterRouting implements AutoCloseable {
      * Joins the nodes on {@code store}: links the router (call before any subscription is made), loads
      * the shared retained messages and the other nodes' routes; {@link #open} completes the start.
      */
-    public static ClusterRouting start(RedisStore store, TopicRouter router, Settings settings, MeterRegistry meters) {
-        ClusterRouting routing = new ClusterRouting(store, router, settings, meters);
+    public static ClusterRouting start(RedisStore store, TopicRouter router, Settings settings, MeterRegistry meters,
+                                       AuditLog audit) {
+        ClusterRouting routing = new ClusterRouting(store, router, settings, meters, audit);
         try {
             router.clusterLink(routing.announcer);
             routing.parts.add(followRetained(store.feed(), store, router));
@@ -111,6 +119,19 @@ public final class ClusterRouting implements AutoCloseable {
         inbox.acknowledgeWhen(barrier);
     }
 
+    /** Where this node's persistent MQTT sessions live, so their clients may resume them on any node. */
+    public io.edgeauth.broker.mqtt.persist.SessionHome sessions() {
+        return sessions;
+    }
+
+    /**
+     * For {@code /health/ready}: messages for this node were lost to its inbox's bound within the last
+     * {@link InboxGaps#REPORTED_FOR} (it was away too long for {@code store.inboxLength}), else empty.
+     */
+    public Optional<String> inboxGap() {
+        return gaps.recentGap();
+    }
+
     public String nodeId() {
         return nodeId;
     }
@@ -130,5 +151,6 @@ public final class ClusterRouting implements AutoCloseable {
             }
         }
         parts.clear();
+        sessions.close();
     }
 }

@@ -49,9 +49,16 @@ final class Inbox extends RedisReader {
     private final ClusterMetrics metrics;
     private final Duration backpressureTimeout;
     private volatile Supplier<CompletableFuture<Void>> durable = () -> CompletableFuture.completedFuture(null);
+    private volatile SessionMobility sessions;
+    private final InboxGaps gaps;
+    /** Gaps are looked for at start, after every reconnect, behind a full batch (a backlog) and at this interval. */
+    private static final long GAP_CHECK_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    private long lastGapCheck;
 
-    Inbox(RedisStore store, String nodeId, TopicRouter router, ClusterMetrics metrics, Duration backpressureTimeout) {
+    Inbox(RedisStore store, String nodeId, TopicRouter router, ClusterMetrics metrics, Duration backpressureTimeout,
+          InboxGaps gaps) {
         super(store, "edgeauth-cluster-inbox");
+        this.gaps = gaps;
         this.nodeId = nodeId;
         this.key = key(nodeId);
         this.router = router;
@@ -68,13 +75,23 @@ final class Inbox extends RedisReader {
         this.durable = barrier;
     }
 
+    /** Hands session entries (a takeover notice, a message forwarded to one session) to {@code mobility}. */
+    void sessions(SessionMobility mobility) {
+        this.sessions = mobility;
+    }
+
     static String key(String nodeId) {
         return RedisStore.PREFIX + "inbox:" + nodeId;
     }
 
     @Override
     void prepare(RedisCommands<String, byte[]> redis) {
-        createGroup(redis);
+        createGroup(redis); // the first round of the reading thread looks for a gap (a slow check must not fail the start)
+    }
+
+    private void checkGap(RedisCommands<String, byte[]> redis) {
+        lastGapCheck = System.nanoTime();
+        gaps.check(redis);
     }
 
     private void createGroup(RedisCommands<String, byte[]> redis) {
@@ -92,6 +109,9 @@ final class Inbox extends RedisReader {
         while (!closed) {
             try {
                 RedisCommands<String, byte[]> redis = connection.sync();
+                if (pendingFirst || System.nanoTime() - lastGapCheck > GAP_CHECK_NANOS) {
+                    checkGap(redis); // before reading on: the group's position still shows where the gap is
+                }
                 XReadArgs.StreamOffset<String> from = XReadArgs.StreamOffset.from(key, pendingFirst ? "0" : ">");
                 List<StreamMessage<String, byte[]>> batch = redis.xreadgroup(Consumer.from(GROUP, nodeId),
                         XReadArgs.Builder.count(BATCH).block(Duration.ofMillis(500)), from);
@@ -100,11 +120,15 @@ final class Inbox extends RedisReader {
                     pendingFirst = false;
                     continue;
                 }
-                List<Subscriber> congested = deliver(batch);
-                if (localCommit()) {
+                List<CompletableFuture<Void>> placed = new ArrayList<>();
+                List<Subscriber> congested = deliver(batch, placed);
+                if (localCommit(placed)) {
                     redis.xack(key, GROUP, batch.stream().map(StreamMessage::getId).toArray(String[]::new));
                 }
                 waitFor(congested);
+                if (batch.size() == BATCH) {
+                    checkGap(redis); // a backlog: the bound may be overtaking this reader
+                }
             } catch (RedisException e) {
                 if (closed) {
                     return;
@@ -136,9 +160,17 @@ final class Inbox extends RedisReader {
         }
     }
 
-    private List<Subscriber> deliver(List<StreamMessage<String, byte[]>> batch) {
+    private List<Subscriber> deliver(List<StreamMessage<String, byte[]>> batch, List<CompletableFuture<Void>> placed) {
         List<Subscriber> congested = new ArrayList<>();
         for (StreamMessage<String, byte[]> entry : batch) {
+            byte[] notice = entry.getBody().get(SessionMobility.NOTICE);
+            SessionMobility mobility = sessions;
+            if (notice != null) {
+                if (mobility != null) {
+                    mobility.movedAway(text(notice), epoch(entry.getBody().get(SessionMobility.EPOCH)));
+                }
+                continue;
+            }
             byte[] record = entry.getBody().get(MESSAGE);
             if (record == null) {
                 continue; // a pending entry already trimmed from the stream comes back without a body
@@ -150,6 +182,15 @@ final class Inbox extends RedisReader {
                 metrics.badEntry();
                 LOG.warn("inbox entry {} of node {} is not a message record: skipped ({})", entry.getId(), nodeId,
                         e.getMessage());
+                continue;
+            }
+            byte[] session = entry.getBody().get(SessionMobility.SESSION);
+            if (session != null) {
+                if (mobility != null) {
+                    placed.add(mobility.forwarded(text(session), message));
+                } else {
+                    metrics.badEntry();
+                }
                 continue;
             }
             byte[] group = entry.getBody().get(GROUP_NAME);
@@ -166,8 +207,9 @@ final class Inbox extends RedisReader {
     }
 
     /** Waits for the local durability barrier; false (entries stay pending, re-read on restart) if it fails. */
-    private boolean localCommit() {
+    private boolean localCommit(List<CompletableFuture<Void>> placed) {
         try {
+            CompletableFuture.allOf(placed.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
             durable.get().get(30, TimeUnit.SECONDS);
             return true;
         } catch (InterruptedException e) {
@@ -191,6 +233,14 @@ final class Inbox extends RedisReader {
             drained.await(backpressureTimeout.toMillis(), TimeUnit.MILLISECONDS); // after it, the overflow policy decides
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private static long epoch(byte[] b) {
+        try {
+            return b == null ? Long.MAX_VALUE : Long.parseLong(new String(b, StandardCharsets.US_ASCII));
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE; // unreadable: treat as the newest claim (the session leaves)
         }
     }
 

@@ -3,7 +3,7 @@ package io.edgeauth.broker.cluster;
 import io.edgeauth.broker.router.RemoteSubscriber;
 import io.edgeauth.broker.router.RoutedMessage;
 import io.lettuce.core.XAddArgs;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.edgeauth.broker.store.redis.RedisStore;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -28,18 +28,17 @@ final class RemoteNode implements RemoteSubscriber {
     private final String inbox;
     private final byte[] group;
     private final byte[] filter;
-    private final RedisAsyncCommands<String, byte[]> redis;
+    private final RedisStore store;
     private final XAddArgs bound;
     private final ClusterMetrics metrics;
     private final AtomicInteger qos0InFlight = new AtomicInteger();
 
-    RemoteNode(String nodeId, String group, String filter, RedisAsyncCommands<String, byte[]> redis, int inboxLength,
-               ClusterMetrics metrics) {
+    RemoteNode(String nodeId, String group, String filter, RedisStore store, int inboxLength, ClusterMetrics metrics) {
         this.nodeId = nodeId;
         this.inbox = Inbox.key(nodeId);
         this.group = group == null ? EMPTY : group.getBytes(StandardCharsets.UTF_8);
         this.filter = filter == null ? EMPTY : filter.getBytes(StandardCharsets.UTF_8);
-        this.redis = redis;
+        this.store = store;
         this.bound = XAddArgs.Builder.maxlen(inboxLength).approximateTrimming();
         this.metrics = metrics;
     }
@@ -47,7 +46,8 @@ final class RemoteNode implements RemoteSubscriber {
     @Override
     public CompletableFuture<Void> handOff(RoutedMessage message) {
         metrics.forwarded(1);
-        return append(message, 1).toCompletableFuture().handle((id, failure) -> {
+        // acknowledged to the publisher once it is in the inbox (and on the replicas store.redisWaitReplicas asks for)
+        return store.replicated(append(message, 1)).handle((id, failure) -> {
             if (failure != null) {
                 metrics.handOffFailed();
                 throw failure instanceof CompletionException c ? c : new CompletionException(failure);
@@ -82,7 +82,7 @@ final class RemoteNode implements RemoteSubscriber {
             entry.put(Inbox.GROUP_NAME, group);
             entry.put(Inbox.FILTER, filter);
         }
-        return redis.xadd(inbox, bound, entry);
+        return store.async().xadd(inbox, bound, entry);
     }
 
     /** Another node is always ready: its inbox is bounded by length, not by pausing this node. */

@@ -63,7 +63,7 @@ final class RouteTable extends RedisReader {
 
         NodeRoutes(String id) {
             this.id = id;
-            this.plain = new RemoteNode(id, null, null, store.async(), inboxLength, metrics);
+            this.plain = new RemoteNode(id, null, null, store, inboxLength, metrics);
         }
 
         void add(String field) {
@@ -75,7 +75,7 @@ final class RouteTable extends RedisReader {
             String filter = field.substring(slash + 1);
             SharedFilter shared = SharedFilter.parse(filter);
             RemoteNode target = shared.group() == null ? plain : shares.computeIfAbsent(shared.group() + "/" + shared.filter(),
-                    k -> new RemoteNode(id, shared.group(), shared.filter(), store.async(), inboxLength, metrics));
+                    k -> new RemoteNode(id, shared.group(), shared.filter(), store, inboxLength, metrics));
             try {
                 subscriptions.put(field, router.subscribe(tenant, filter, 1, target));
             } catch (IllegalArgumentException e) {
@@ -247,7 +247,7 @@ final class RouteTable extends RedisReader {
         double forgotten = clock.millis() - (double) FORGET_AFTER_LEASES * lease.toMillis();
         for (byte[] member : redis.zrangebyscore(NODES, Range.create(Double.NEGATIVE_INFINITY, forgotten))) {
             String node = new String(member, StandardCharsets.UTF_8);
-            redis.del(RouteAnnouncer.routesKey(node), Inbox.key(node));
+            redis.del(RouteAnnouncer.routesKey(node), Inbox.key(node), Inbox.key(node) + ":lost");
             redis.zrem(NODES, member);
             LOG.info("node {} silent for {} leases: its routes and inbox are deleted", node, FORGET_AFTER_LEASES);
         }

@@ -51,7 +51,8 @@ public final class SharedState implements AutoCloseable {
                 // the key-encryption key first: a bad file is a config error, whatever Redis does
                 SecretKey kek = SharedKeyVault.readKeyEncryptionKey(config.keyEncryptionKeyFile());
                 RedisSettings settings = new RedisSettings(config.redisUri(), config.redisUser(), config.redisPassword(),
-                        config.redisTrustStore(), config.redisTimeout(), config.changeStreamLength());
+                        config.redisTrustStore(), config.redisTimeout(), config.changeStreamLength(),
+                        config.redisWaitReplicas(), config.redisWaitTimeout());
                 RedisStore redis = RedisStore.connect(settings, clock, meters);
                 LOG.info("shared store: redis at {}", settings.describe());
                 return new SharedState(redis, redis.feed(), "redis", new SharedKeyVault(redis, redis.feed(), kek, clock));
@@ -75,12 +76,14 @@ public final class SharedState implements AutoCloseable {
      * store is one node, and its router stays without a link.
      */
     public Optional<ClusterRouting> routing(io.edgeauth.broker.router.TopicRouter router, BrokerConfig.Store config,
-                                            Path dataDir, Duration backpressureTimeout, MeterRegistry meters) {
+                                            Path dataDir, Duration backpressureTimeout, int sessionQueueLength,
+                                            MeterRegistry meters, io.edgeauth.broker.audit.AuditLog audit) {
         if (!(store instanceof RedisStore redis)) {
             return Optional.empty();
         }
         return Optional.of(ClusterRouting.start(redis, router, new ClusterRouting.Settings(config.nodeId(), dataDir,
-                config.inboxLength(), config.nodeLease(), config.changeStreamLength(), backpressureTimeout), meters));
+                config.inboxLength(), config.nodeLease(), config.changeStreamLength(), backpressureTimeout,
+                sessionQueueLength), meters, audit));
     }
 
     /** Where the tenants' signing keys live: files in the data directory, or encrypted in Redis. */

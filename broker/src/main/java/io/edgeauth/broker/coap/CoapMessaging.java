@@ -12,23 +12,26 @@ import java.util.function.Consumer;
  */
 public interface CoapMessaging {
     /**
-     * Publishes device telemetry.
+     * Publishes device telemetry; the future completes once the message is safe wherever it went (with
+     * several nodes: in the inbox of every other node it goes to, as an MQTT PUBACK waits for), and fails when
+     * it could not be handed over (the device should send it again).
      *
      * @param geo       the GeoHash the device reported ({@code ?geo=}), or null
      * @param signature the device's payload signature ({@code ?sig=}), checked already, or null; forwarded
      *                  to MQTT subscribers as the user property {@code edgeauth-sig}
      */
-    void publish(String tenant, String topic, byte[] payload, String geo, String signature);
+    java.util.concurrent.CompletableFuture<Void> publish(String tenant, String topic, byte[] payload, String geo,
+                                                         String signature);
 
     /**
      * {@link #publish}, completing once the message is as safe as an acknowledged upload must be (docs/persistence.md):
-     * written to the session journal of every persistent MQTT session it was queued for. The edge answers 2.04 only
-     * then. By default nothing is persisted, so it completes at once. Completes on any thread; never fails.
+     * written to the session journal of every persistent MQTT session it was queued for, and handed to every other
+     * node it goes to. The edge answers 2.04 only then. By default nothing is persisted, so it completes with the
+     * hand-over. Completes on any thread; fails as {@link #publish} does.
      */
     default CompletableFuture<Void> publishDurably(String tenant, String topic, byte[] payload, String geo,
                                                    String signature) {
-        publish(tenant, topic, payload, geo, signature);
-        return CompletableFuture.completedFuture(null);
+        return publish(tenant, topic, payload, geo, signature);
     }
 
     /**

@@ -319,13 +319,21 @@ final class EdgeHandlers {
             refuse(exchange, "up", peerKey, b, RejectionReason.INTERNAL_ERROR, "message could not be routed", 0);
             return;
         }
-        if (stored.isDone()) {
+        // 2.04 only once the message is safe: in the session journal for persistent sessions here, and in the inbox
+        // of every other node it goes to (like a PUBACK). It completes on the journal's or Redis' thread: hand back to
+        // the exchange's; a retransmission meanwhile is absorbed by the deduplicator, which answers it with this one
+        if (stored.isDone() && !stored.isCompletedExceptionally()) {
             exchange.respond(ResponseCode.CHANGED);
-        } else {
-            // 2.04 only once the session journal holds it (it completes on the journal's thread: hand over); a
-            // retransmission meanwhile is absorbed by the deduplicator, which answers it with this response
-            stored.whenComplete((ok, failure) -> exchange.advanced().execute(() -> exchange.respond(ResponseCode.CHANGED)));
+            return;
         }
+        stored.whenComplete((ok, failure) -> exchange.advanced().execute(() -> {
+            if (failure == null) {
+                exchange.respond(ResponseCode.CHANGED);
+            } else {
+                refuse(exchange, "up", peerKey, b, RejectionReason.UNAVAILABLE,
+                        "message could not be handed to another node; send it again", 1);
+            }
+        }));
     }
 
     // ---- /d/{id}/down with Observe -------------------------------------------------------------------------

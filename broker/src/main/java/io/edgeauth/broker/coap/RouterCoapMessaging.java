@@ -14,14 +14,13 @@ import java.util.function.Consumer;
 /**
  * {@link CoapMessaging} on the broker's shared {@link TopicRouter}, so CoAP telemetry reaches MQTT
  * subscribers and MQTT commands reach CoAP observers. Telemetry is routed at QoS 1 (a CoAP 2.04 means
- * accepted); a reported location travels as the user property {@code geo}. Observe carries state,
+ * accepted, and with several nodes, in the inbox of every other node it goes to); a reported location travels as the user property {@code geo}. Observe carries state,
  * not a queue, so an observer takes each command at once and never congests the publisher. A payload
  * signature travels as the user property {@code edgeauth-sig}, as from MQTT devices. With the MQTT session
  * journal, {@link #publishDurably} completes once what the message wrote to it (queued for persistent sessions)
  * is committed, as a PUBACK waits for it.
  */
 public final class RouterCoapMessaging implements CoapMessaging {
-    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
     private final TopicRouter router;
     private final SessionJournal journal;
 
@@ -39,18 +38,18 @@ public final class RouterCoapMessaging implements CoapMessaging {
     public CompletableFuture<Void> publishDurably(String tenant, String topic, byte[] payload, String geo,
                                                   String signature) {
         long before = journal == null ? 0 : journal.lastSequence();
-        publish(tenant, topic, payload, geo, signature);
+        CompletableFuture<Void> handedOver = publish(tenant, topic, payload, geo, signature);
         long after = journal == null ? 0 : journal.lastSequence();
         if (after == before || journal.isDurable(after)) { // wrote nothing (no persistent session took it), or done
-            return DONE;
+            return handedOver;
         }
         CompletableFuture<Void> stored = new CompletableFuture<>();
         journal.whenDurable(after, () -> stored.complete(null));
-        return stored;
+        return handedOver.thenCombine(stored, (a, b) -> null); // journaled here and handed to the other nodes
     }
 
     @Override
-    public void publish(String tenant, String topic, byte[] payload, String geo, String signature) {
+    public CompletableFuture<Void> publish(String tenant, String topic, byte[] payload, String geo, String signature) {
         List<RoutedMessage.UserProperty> properties = new ArrayList<>(2);
         if (geo != null) {
             properties.add(new RoutedMessage.UserProperty("geo", geo));
@@ -58,7 +57,8 @@ public final class RouterCoapMessaging implements CoapMessaging {
         if (signature != null) {
             properties.add(new RoutedMessage.UserProperty(PayloadSignatures.USER_PROPERTY, signature));
         }
-        router.publish(tenant, topic, payload, 1, false, properties, "coap");
+        CompletableFuture<Void> handoff = router.publish(tenant, topic, payload, 1, false, properties, "coap").handoff();
+        return handoff == null ? CompletableFuture.completedFuture(null) : handoff;
     }
 
     @Override

@@ -267,11 +267,14 @@ public record BrokerConfig(
      * {@code redisTimeout} how long a command may take before it counts as an outage;
      * {@code changeStreamLength} the entries each change stream keeps for nodes catching up;
      * {@code onOutage} {@code fail-closed} or {@code fail-open-revocations} (see {@code docs/scale-out.md});
-     * {@code keyEncryptionKeyFile} the key (32 bytes, base64) every node encrypts the shared signing keys under.
+     * {@code keyEncryptionKeyFile} the key (32 bytes, base64) every node encrypts the shared signing keys under;
+     * {@code redisWaitReplicas} replicas that must confirm each guarded write ({@code WAIT}) within
+     * {@code redisWaitTimeout} before it is reported done (0: the primary's answer is enough).
      */
     public record Store(String type, String redisUri, String redisUser, String redisPassword, Path redisTrustStore,
                         Duration redisTimeout, int changeStreamLength, String onOutage, Path keyEncryptionKeyFile,
-                        String nodeId, int inboxLength, Duration nodeLease) { }
+                        String nodeId, int inboxLength, Duration nodeLease, int redisWaitReplicas,
+                        Duration redisWaitTimeout) { }
 
     public BrokerConfig {
         tenants = tenants == null ? List.of() : List.copyOf(tenants);

@@ -32,6 +32,20 @@ final class StoreSettingsCheck {
         }
     }
 
+    /** WAIT: a count a deployment can have, and a timeout the command timeout leaves room for. */
+    private static void waitSettings(List<String> errors, BrokerConfig.Store s) {
+        if (s.redisWaitReplicas() < 0 || s.redisWaitReplicas() > 32) {
+            errors.add("store.redisWaitReplicas: expected 0 to 32, got " + s.redisWaitReplicas());
+        } else if (s.redisWaitReplicas() > 0 && s.type().equals("embedded")) {
+            errors.add("store.redisWaitReplicas: only used with store.type redis (the embedded store has no replicas)");
+        }
+        Duration t = s.redisWaitTimeout();
+        if (t == null || t.compareTo(Duration.ofMillis(10)) < 0 || s.redisTimeout() != null && t.compareTo(s.redisTimeout()) >= 0) {
+            errors.add("store.redisWaitTimeout: expected 10ms up to less than store.redisTimeout (" + s.redisTimeout()
+                    + ": the WAIT command itself must answer within it), got " + t);
+        }
+    }
+
     static void check(List<String> errors, BrokerConfig.Store s) {
         if (s == null || !Set.of("embedded", "redis").contains(s.type())) {
             errors.add("store.type: expected embedded or redis, got '" + (s == null ? null : s.type()) + "'");
@@ -55,6 +69,7 @@ final class StoreSettingsCheck {
                 || s.nodeLease().compareTo(Duration.ofMinutes(10)) > 0) {
             errors.add("store.nodeLease: expected 1s to 10min, got " + s.nodeLease());
         }
+        waitSettings(errors, s);
         if (!OUTAGE_POLICIES.contains(s.onOutage())) {
             errors.add("store.onOutage: expected fail-closed or fail-open-revocations, got '" + s.onOutage() + "'");
         }

@@ -188,13 +188,16 @@ final class MqttAuthentication {
         boolean assigned = requestedId == null || requestedId.isEmpty();
         c.clientId = assigned ? MqttSessionState.assignedClientId(s) : requestedId;
         long expirySeconds = sessionExpirySeconds();
-        boolean present;
-        try {
-            present = c.sessions.bind(s, expirySeconds);
-        } catch (TokenRejectedException refused) {
-            refuse(refused);
-            return;
-        }
+        c.sessions.bindAnywhere(s, expirySeconds, (present, refused) -> {
+            if (refused != null) {
+                refuse(refused);
+            } else if (!c.closed) {
+                onBound(s, assigned, expirySeconds, present);
+            }
+        });
+    }
+
+    private void onBound(DeviceSession s, boolean assigned, long expirySeconds, boolean present) {
         c.acks = new DurableAcks(c.edge.persistence.journal(), c.executor);
         c.accepted = true;
         c.endpoint.accept(present, connackProperties(assigned, expirySeconds), c.packets());

@@ -153,7 +153,18 @@ public final class MqttEdge {
      * from now unless its client resumes it). Call before {@link #start()}.
      */
     public MqttEdge sessionJournal(SessionJournal journal) {
-        SessionPersistence p = new SessionPersistence(Objects.requireNonNull(journal, "journal"));
+        return sessionJournal(journal, null);
+    }
+
+    /**
+     * {@link #sessionJournal(SessionJournal)} with several nodes: the sessions also live in {@code home}, so a
+     * client may resume its session on any node (null: this node's journal only).
+     */
+    public MqttEdge sessionJournal(SessionJournal journal, io.edgeauth.broker.mqtt.persist.SessionHome home) {
+        SessionPersistence p = new SessionPersistence(Objects.requireNonNull(journal, "journal"), home);
+        if (home != null) {
+            journal.mirror(home.mirror());
+        }
         p.restore(this);
         router.retainedJournal(journal);
         this.persistence = p;

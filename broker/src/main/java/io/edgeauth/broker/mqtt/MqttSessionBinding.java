@@ -25,6 +25,58 @@ final class MqttSessionBinding {
     }
 
     /**
+     * {@link #bind} after claiming the session in the shared home (several nodes): a session another node
+     * held is taken over (that node ends its connection) and brought here with what it still owes. Calls
+     * {@code then} on the connection's event loop with the session present flag, or the refusal.
+     */
+    void bindAnywhere(DeviceSession s, long expirySeconds, java.util.function.BiConsumer<Boolean, Throwable> then) {
+        io.edgeauth.broker.mqtt.persist.SessionHome home = c.edge.persistence.home();
+        if (home == null) {
+            bindNow(s, expirySeconds, then);
+            return;
+        }
+        String key = s.tenant() + '\u0000' + c.clientId;
+        home.claim(key, s.principal(), c.endpoint.isCleanSession(), c.edge.sessions.containsKey(key))
+                .whenComplete((claim, failure) ->
+                c.executor.execute(() -> {
+                    if (failure != null) {
+                        // the outage policy admitted this client (fail-open-revocations): bind it here, as one node
+                        // would; the session is claimed again at its next CONNECT once Redis is back
+                        home.claimed(key);
+                        bindNow(s, expirySeconds, then);
+                    } else if (claim.refused()) {
+                        c.edge.audit.record("mqtt.connect.refused", RejectionReason.CLIENT_ID_MISMATCH.code(),
+                                c.auditFields(c.clientId, s));
+                        then.accept(null, new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH,
+                                "session belongs to another principal"));
+                    } else {
+                        if (claim.moved() != null) {
+                            MqttSessionState adopted = c.edge.persistence.adopt(claim);
+                            if (c.closed) { // gone while claiming: the session stays here, offline, with what it owes
+                                c.edge.persistence.offline(adopted);
+                                c.edge.expireLater(adopted);
+                            }
+                        }
+                        if (!c.closed) {
+                            bindNow(s, expirySeconds, then);
+                        }
+                        home.claimed(key);
+                    }
+                }));
+    }
+
+    private void bindNow(DeviceSession s, long expirySeconds, java.util.function.BiConsumer<Boolean, Throwable> then) {
+        boolean present;
+        try {
+            present = bind(s, expirySeconds);
+        } catch (TokenRejectedException refused) {
+            then.accept(null, refused);
+            return;
+        }
+        then.accept(present, null);
+    }
+
+    /**
      * Makes this connection the owner of the session {@code (tenant, client id)}: resumes it (clean start 0),
      * or starts a new one, ending a previous owner either way.
      *
@@ -134,6 +186,7 @@ final class MqttSessionBinding {
         if (owner) {
             state.queue.detach();
             if (state.expirySeconds > 0) {
+                c.edge.persistence.offline(state);
                 c.edge.expireLater(state);
             } else {
                 c.edge.destroy(state);

@@ -31,6 +31,8 @@ final class MqttSessionState {
     long willTimer = -1;
     /** Whether the session journal holds this session (see {@link SessionPersistence}). */
     volatile boolean journaled;
+    /** Set when another node took the session over: ending it here must leave the shared home alone. */
+    volatile boolean movedAway;
 
     /**
      * The client id the broker gives a client that sent none: a device's is its id (one session per device), a

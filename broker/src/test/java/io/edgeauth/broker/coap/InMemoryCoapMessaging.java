@@ -27,13 +27,15 @@ public final class InMemoryCoapMessaging implements CoapMessaging {
     private final List<Published> published = new CopyOnWriteArrayList<>();
 
     @Override
-    public void publish(String tenant, String topic, byte[] payload, String geo, String signature) {
+    public java.util.concurrent.CompletableFuture<Void> publish(String tenant, String topic, byte[] payload, String geo,
+                                                              String signature) {
         published.add(new Published(tenant, topic, payload.clone(), geo));
         for (Subscription s : subscriptions) {
             if (s.tenant.equals(tenant) && TopicFilters.matches(s.filter, topic)) {
                 s.onMessage.accept(payload.clone());
             }
         }
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
     }
 
     @Override

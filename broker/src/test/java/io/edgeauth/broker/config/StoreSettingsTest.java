@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -33,6 +34,20 @@ class StoreSettingsTest {
         assertThat(s.type()).isEqualTo("embedded");
         assertThat(s.onOutage()).isEqualTo("fail-closed");
         assertThat(s.redisTimeout()).hasSeconds(2);
+    }
+
+    @Test
+    void waitForReplicasIsOffByDefaultAndItsSettingsAreChecked() {
+        assertThat(load(Map.of()).store().redisWaitReplicas()).isZero();
+        BrokerConfig.Store s = load(with(with(redis("redis://h:1"), "EDGEAUTH_STORE_REDIS_WAIT_REPLICAS", "2"),
+                "EDGEAUTH_STORE_REDIS_WAIT_TIMEOUT", "250ms")).store();
+        assertThat(s.redisWaitReplicas()).isEqualTo(2);
+        assertThat(s.redisWaitTimeout()).isEqualTo(Duration.ofMillis(250));
+        assertRefused(with(redis("redis://h:1"), "EDGEAUTH_STORE_REDIS_WAIT_REPLICAS", "-1"), "store.redisWaitReplicas: expected 0 to 32");
+        assertRefused(with(redis("redis://h:1"), "EDGEAUTH_STORE_REDIS_WAIT_REPLICAS", "33"), "store.redisWaitReplicas");
+        assertRefused(with(Map.of(), "EDGEAUTH_STORE_REDIS_WAIT_REPLICAS", "1"), "only used with store.type redis");
+        assertRefused(with(redis("redis://h:1"), "EDGEAUTH_STORE_REDIS_WAIT_TIMEOUT", "1ms"), "store.redisWaitTimeout: expected 10ms");
+        assertRefused(with(redis("redis://h:1"), "EDGEAUTH_STORE_REDIS_WAIT_TIMEOUT", "2s"), "less than store.redisTimeout");
     }
 
     @Test

@@ -10,18 +10,14 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
 import io.edgeauth.broker.testsupport.BrokerProcess;
 import io.edgeauth.broker.testsupport.Http;
-import io.edgeauth.broker.testsupport.RedisServer;
-import io.edgeauth.broker.testsupport.TestBrokers;
 import io.edgeauth.broker.testsupport.Wallets;
 import io.edgeauth.device.AccessToken;
 import io.edgeauth.device.DeviceIdentity;
 import io.edgeauth.device.DeviceMqttClient;
 import io.edgeauth.device.TokenFormat;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,7 +39,7 @@ import org.web3j.crypto.Keys;
 class CrossNodeProcessesTest {
     @TempDir
     Path dir;
-    RedisServer redis;
+    RedisNodes nodes;
     BrokerProcess a;
     BrokerProcess b;
     final ECKeyPair wallet = createWallet();
@@ -59,28 +55,16 @@ class CrossNodeProcessesTest {
 
     @BeforeEach
     void start() throws Exception {
-        redis = RedisServer.start(Files.createDirectories(dir.resolve("redis")));
-        a = node("a");
-        b = node("b");
+        nodes = RedisNodes.start(dir);
+        a = nodes.node("a");
+        b = nodes.node("b");
     }
 
     @AfterEach
     void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {a, b, redis}) {
-            if (c != null) {
-                c.close();
-            }
+        if (nodes != null) {
+            nodes.close();
         }
-    }
-
-    BrokerProcess node(String name) throws Exception {
-        Map<String, String> env = new HashMap<>(redis.brokerEnv(redis.uri()));
-        env.put("EDGEAUTH_COAP_PORT", "-1");
-        env.put("EDGEAUTH_STORE_NODE_LEASE", "120s"); // a restart on a loaded machine stays within it
-        env.put("EDGEAUTH_RATE_PLANS", "{\"default\":{\"messagesPerSecond\":1000,\"burst\":1000,"
-                + "\"bytesPerSecond\":1000000,\"connectsPerMinute\":100}}");
-        return BrokerProcess.start(TestBrokers.env(dir.resolve(name), env), List.of("-Xmx256m"),
-                ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".err").toFile()));
     }
 
     DeviceIdentity register(String id) {
@@ -113,7 +97,7 @@ class CrossNodeProcessesTest {
     }
 
     /** Waits until A routes the device's telemetry to B: probes (QoS 0) published there by the device arrive. */
-    void awaitRoute(DeviceMqttClient device, Map<String, Integer> seen) {
+    static void awaitRoute(DeviceMqttClient device, Map<String, Integer> seen) {
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).until(() -> {
             device.publishTelemetry("probe", "probe".getBytes(StandardCharsets.UTF_8), 0).get(10, TimeUnit.SECONDS);
             return seen.containsKey("probe");
@@ -158,7 +142,7 @@ class CrossNodeProcessesTest {
             meter.publishTelemetry("kwh", ("m" + i).getBytes(StandardCharsets.UTF_8), 1).get(10, TimeUnit.SECONDS);
         }
         assertThat(b.process().waitFor(20, TimeUnit.SECONDS)).isTrue();
-        b = node("b"); // same data directory: same node id, same session journal
+        b = nodes.node("b"); // same data directory: same node id, same session journal
         owner(b, token, false, p -> seen.merge(p, 1, Integer::sum)); // the session and its subscription are back
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> missing(seen, total).isEmpty());

@@ -22,4 +22,18 @@ public record PersistedSession(String key, String tenant, String clientId, Strin
         Objects.requireNonNull(principal, "principal");
         subscriptions = Map.copyOf(subscriptions);
     }
+
+    /** The journal's record of this session (also what other nodes read when the session moves to them). */
+    public byte[] toBytes() {
+        return Records.session(this);
+    }
+
+    /** Reads {@link #toBytes}; throws {@link IllegalArgumentException} for bytes that are not such a record. */
+    public static PersistedSession fromBytes(byte[] bytes) {
+        try {
+            return Records.readSession(bytes);
+        } catch (RuntimeException e) { // truncated, foreign version, bad UTF-8, null fields
+            throw new IllegalArgumentException("not a session record: " + e.getMessage(), e);
+        }
+    }
 }

@@ -50,6 +50,10 @@ public final class SessionJournal implements QueueJournal, RetainedJournal, Auto
     private final Object enqueueLock = new Object();
     private volatile long lastSeq; // written under enqueueLock
     private final AtomicLong committed = new AtomicLong();
+    /** Appends whose copy in the {@link Mirror} is not yet safe: durability stops below the lowest of them. */
+    private final java.util.concurrent.ConcurrentSkipListMap<Long, Boolean> mirrorHolds =
+            new java.util.concurrent.ConcurrentSkipListMap<>();
+    private volatile Mirror mirror;
     private final PriorityQueue<Waiter> waiters = new PriorityQueue<>();
     private final Thread writer;
     private volatile boolean writerParked;
@@ -116,16 +120,80 @@ public final class SessionJournal implements QueueJournal, RetainedJournal, Auto
     public record QueuedMessage(long id, RoutedMessage message) {
     }
 
+    // ------------------------------------------------------------------ the mirror (several nodes)
+
+    /**
+     * A copy of the queued messages kept off this node (the shared store), so that a session can move to
+     * another node, and survive this one. Called under a queue's lock: must not block.
+     */
+    public interface Mirror {
+        /**
+         * Copies a message queued for {@code queueKey} under journal id {@code id}; the future completes once
+         * the copy is safe (an implementation retries failures itself), null when the queue is not mirrored.
+         */
+        java.util.concurrent.CompletableFuture<?> appended(String queueKey, long id, RoutedMessage message);
+
+        /** {@code id} now names the mirror's existing copy {@code copyId} (a session taken from another node). */
+        void adopted(String queueKey, long id, String copyId);
+
+        /** The message with journal id {@code id} left its queue for good. */
+        void removed(long id);
+    }
+
+    /**
+     * Copies every queued message to {@code mirror} from now on: an acknowledgement waiting for durability
+     * ({@link #whenDurable}) then also waits for the copy. Set before any session is journaled.
+     */
+    public void mirror(Mirror newMirror) {
+        this.mirror = newMirror;
+    }
+
+    /**
+     * Journals a message taken over from another node whose copy already exists in the mirror as {@code copyId}.
+     */
+    public long adopt(String queueKey, RoutedMessage message, String copyId) {
+        long id = enqueue(seq -> new Op(seq, f -> f.messages.put(seq, Records.message(queueKey, message)), seq, 0));
+        Mirror m = mirror;
+        if (m != null) {
+            m.adopted(queueKey, id, copyId);
+        }
+        return id;
+    }
+
     // ------------------------------------------------------------------ writing (never blocks)
 
     @Override
     public long append(String queueKey, RoutedMessage message) {
-        return enqueue(seq -> new Op(seq, f -> f.messages.put(seq, Records.message(queueKey, message)), seq, 0));
+        Mirror m = mirror;
+        long id = enqueue(seq -> {
+            if (m != null) {
+                mirrorHolds.put(seq, Boolean.TRUE); // before the op is visible to the writer: it cannot release it early
+            }
+            return new Op(seq, f -> f.messages.put(seq, Records.message(queueKey, message)), seq, 0);
+        });
+        if (m != null) {
+            java.util.concurrent.CompletableFuture<?> copied = m.appended(queueKey, id, message);
+            if (copied == null) {
+                releaseHold(id);
+            } else {
+                copied.whenComplete((ok, failure) -> releaseHold(id));
+            }
+        }
+        return id;
+    }
+
+    private void releaseHold(long id) {
+        mirrorHolds.remove(id);
+        release(durableUpTo());
     }
 
     @Override
     public void remove(long journalId) {
         enqueue(seq -> new Op(seq, f -> f.messages.remove(journalId), 0, journalId));
+        Mirror m = mirror;
+        if (m != null) {
+            m.removed(journalId);
+        }
     }
 
     @Override
@@ -165,7 +233,14 @@ public final class SessionJournal implements QueueJournal, RetainedJournal, Auto
 
     /** True when every change up to {@code seq} is committed. */
     public boolean isDurable(long seq) {
-        return committed.get() >= seq;
+        return durableUpTo() >= seq;
+    }
+
+    /** Everything up to this sequence number is committed and, where mirrored, copied. */
+    private long durableUpTo() {
+        long local = committed.get();
+        Map.Entry<Long, Boolean> lowestHold = mirrorHolds.firstEntry();
+        return lowestHold == null ? local : Math.min(local, lowestHold.getKey() - 1);
     }
 
     /**
@@ -276,7 +351,7 @@ public final class SessionJournal implements QueueJournal, RetainedJournal, Auto
             commits.incrementAndGet();
             uncommitted.clear();
             committed.set(applied);
-            release(applied);
+            release(durableUpTo());
         }
     }
 

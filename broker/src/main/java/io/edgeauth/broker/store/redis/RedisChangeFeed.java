@@ -44,6 +44,7 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
     private final RedisClient client;
     private final RedisCommands<String, byte[]> redis;
     private final RedisHealth health;
+    private final Replication replication;
     private final Clock clock;
     private final byte[] maxLength;
     private final Duration block;
@@ -70,8 +71,9 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
     }
 
     RedisChangeFeed(RedisClient client, RedisCommands<String, byte[]> redis, RedisSettings settings, RedisHealth health,
-                    Clock clock) {
+                    Clock clock, Replication replication) {
         this.client = client;
+        this.replication = replication;
         this.clock = clock;
         this.redis = redis;
         this.health = health;
@@ -93,9 +95,12 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
             ttl = Long.toString(millis);
         }
         String px = ttl;
-        health.call("feed-put", () -> redis.eval(PUT, ScriptOutputType.VALUE,
-                new String[] {RedisStore.key(space, key), STREAM_PREFIX + feed},
-                value, bytes(px), maxLength, bytes(key)));
+        health.call("feed-put", () -> {
+            Object done = redis.eval(PUT, ScriptOutputType.VALUE, new String[] {RedisStore.key(space, key),
+                    STREAM_PREFIX + feed}, value, bytes(px), maxLength, bytes(key));
+            replication.await(redis); // e.g. a revocation: a failover must not bring the token back
+            return done;
+        });
     }
 
     /** The script of {@link #put} on the multiplexed connection without waiting for it (retained messages). */
@@ -106,17 +111,19 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
             return removeAsync(feed, space, key);
         }
         byte[] px = bytes(expiresAt == null ? "" : Long.toString(millis));
-        return watched("feed-put", redis.getStatefulConnection().async().eval(PUT, ScriptOutputType.VALUE,
-                new String[] {RedisStore.key(space, key), STREAM_PREFIX + feed}, value, px, maxLength, bytes(key)));
+        var async = redis.getStatefulConnection().async();
+        return watched("feed-put", replication.after(async, async.eval(PUT, ScriptOutputType.VALUE,
+                new String[] {RedisStore.key(space, key), STREAM_PREFIX + feed}, value, px, maxLength, bytes(key))));
     }
 
     @Override
     public CompletableFuture<Void> removeAsync(String feed, String space, String key) {
-        return watched("feed-remove", redis.getStatefulConnection().async().eval(REMOVE, ScriptOutputType.VALUE,
-                new String[] {RedisStore.key(space, key), STREAM_PREFIX + feed}, maxLength, bytes(key)));
+        var async = redis.getStatefulConnection().async();
+        return watched("feed-remove", replication.after(async, async.eval(REMOVE, ScriptOutputType.VALUE,
+                new String[] {RedisStore.key(space, key), STREAM_PREFIX + feed}, maxLength, bytes(key))));
     }
 
-    private CompletableFuture<Void> watched(String operation, io.lettuce.core.RedisFuture<?> command) {
+    private CompletableFuture<Void> watched(String operation, java.util.concurrent.CompletionStage<?> command) {
         return command.toCompletableFuture().handle((ok, failure) -> {
             if (failure != null) {
                 health.failed(operation, failure instanceof Exception e ? e : new RedisException(failure));
@@ -129,8 +136,12 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
 
     @Override
     public void remove(String feed, String space, String key) {
-        health.call("feed-remove", () -> redis.eval(REMOVE, ScriptOutputType.VALUE,
-                new String[] {RedisStore.key(space, key), STREAM_PREFIX + feed}, maxLength, bytes(key)));
+        health.call("feed-remove", () -> {
+            Object done = redis.eval(REMOVE, ScriptOutputType.VALUE,
+                    new String[] {RedisStore.key(space, key), STREAM_PREFIX + feed}, maxLength, bytes(key));
+            replication.await(redis);
+            return done;
+        });
     }
 
     @Override

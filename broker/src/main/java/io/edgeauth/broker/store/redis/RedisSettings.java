@@ -7,10 +7,16 @@ import java.time.Duration;
 /**
  * How to reach Redis, from the validated {@code store.*} config: the URI (plain, TLS or Sentinel) with
  * the credentials set apart from it, the CA file for TLS, the command timeout and the change-stream
- * bound. {@link #describe} is what logs and errors may show (hosts, never the password).
+ * bound, and the replicas each guarded write waits for ({@code WAIT}, see {@link Replication}). {@link #describe} is what logs and errors may show (hosts, never the password).
  */
 public record RedisSettings(String uri, String user, String password, Path trustStore, Duration timeout,
-                            int changeStreamLength) {
+                            int changeStreamLength, int waitReplicas, Duration waitTimeout) {
+
+    /** Without {@code WAIT} (no replica has to confirm a write). */
+    public RedisSettings(String uri, String user, String password, Path trustStore, Duration timeout,
+                         int changeStreamLength) {
+        this(uri, user, password, trustStore, timeout, changeStreamLength, 0, Duration.ZERO);
+    }
 
     /** The Lettuce URI with credentials and timeout applied. */
     RedisURI redisUri() {

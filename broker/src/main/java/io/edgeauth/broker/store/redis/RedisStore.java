@@ -40,8 +40,8 @@ import java.util.function.BiConsumer;
  * Redis string {@code ea:<space>:<key>} whose TTL is the datum's life ({@code PX}); the atomic
  * operations are single commands: {@link #putIfAbsent} is {@code SET NX PX} (assertion replay guard,
  * spent refresh tokens), {@link #take} is {@code GETDEL} (SIWE nonces, claim codes). Writes are
- * acknowledged by the Redis primary; their durability is the server's ({@code appendonly yes}, see
- * {@code docs/scale-out.md}). A failed or timed-out command throws {@link StoreUnavailableException}
+ * acknowledged by the Redis primary, and with {@code store.redisWaitReplicas} also by that many replicas
+ * ({@code WAIT}); their durability is the server's ({@code appendonly yes}, see {@code docs/scale-out.md}). A failed or timed-out command throws {@link StoreUnavailableException}
  * and marks an outage ({@link #unavailableReason}) until Redis answers again; Lettuce reconnects by
  * itself and refuses commands while disconnected rather than queueing them. Thread-safe (one
  * multiplexed connection for commands, one for the change feed's blocking reads).
@@ -58,6 +58,7 @@ public final class RedisStore implements Store {
     private final RedisCommands<String, byte[]> redis;
     private final Clock clock;
     private final RedisHealth health;
+    private final Replication replication;
     private final RedisChangeFeed feed;
     private final reactor.core.Disposable events;
     private volatile boolean closing;
@@ -70,7 +71,8 @@ public final class RedisStore implements Store {
         this.redis = connection.sync();
         this.clock = clock;
         this.health = health;
-        this.feed = new RedisChangeFeed(client, redis, settings, health, clock);
+        this.replication = new Replication(settings.waitReplicas(), settings.waitTimeout());
+        this.feed = new RedisChangeFeed(client, redis, settings, health, clock, replication);
         // a dropped connection is an outage at once, before any command fails on it
         this.events = resources.eventBus().get().subscribe(event -> {
             if (event instanceof DisconnectedEvent && !closing) {
@@ -133,6 +135,14 @@ public final class RedisStore implements Store {
         return connection.async();
     }
 
+    /**
+     * {@code write}, sent on the shared command connection ({@link #async}), completing once the replicas
+     * {@code store.redisWaitReplicas} asks for have it (at once without replicas to wait for).
+     */
+    public <T> java.util.concurrent.CompletableFuture<T> replicated(java.util.concurrent.CompletionStage<T> write) {
+        return replication.after(connection.async(), write);
+    }
+
     /** Lets another component on this Redis report a failed command (an outage) or a good one. */
     public void report(String operation, Throwable failure) {
         if (failure == null) {
@@ -159,25 +169,47 @@ public final class RedisStore implements Store {
             remove(space, key); // already expired: what put means is "gone"
             return;
         }
-        health.call("put", () -> ttl == null ? redis.set(key(space, key), value)
-                : redis.set(key(space, key), value, SetArgs.Builder.px(ttl)));
+        health.call("put", () -> {
+            String ok = ttl == null ? redis.set(key(space, key), value)
+                    : redis.set(key(space, key), value, SetArgs.Builder.px(ttl));
+            replication.await(redis);
+            return ok;
+        });
     }
 
     @Override
     public boolean putIfAbsent(String space, String key, byte[] value, Instant expiresAt) {
         Long ttl = ttlMillis(expiresAt);
         SetArgs args = ttl == null ? SetArgs.Builder.nx() : SetArgs.Builder.nx().px(Math.max(1, ttl));
-        return "OK".equals(health.call("putIfAbsent", () -> redis.set(key(space, key), value, args)));
+        return "OK".equals(health.call("putIfAbsent", () -> {
+            String ok = redis.set(key(space, key), value, args);
+            if ("OK".equals(ok)) {
+                replication.await(redis); // e.g. a spent refresh token: its loss would let it be spent twice
+            }
+            return ok;
+        }));
     }
 
     @Override
     public Optional<byte[]> take(String space, String key) {
-        return Optional.ofNullable(health.call("take", () -> redis.getdel(key(space, key))));
+        return Optional.ofNullable(health.call("take", () -> {
+            byte[] taken = redis.getdel(key(space, key));
+            if (taken != null) {
+                replication.await(redis); // a consumed nonce must stay consumed after a failover
+            }
+            return taken;
+        }));
     }
 
     @Override
     public boolean remove(String space, String key) {
-        return health.call("remove", () -> redis.del(key(space, key))) > 0;
+        return health.call("remove", () -> {
+            long removed = redis.del(key(space, key));
+            if (removed > 0) {
+                replication.await(redis);
+            }
+            return removed;
+        }) > 0;
     }
 
     @Override
