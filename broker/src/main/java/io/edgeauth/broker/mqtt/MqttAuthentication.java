@@ -200,7 +200,7 @@ final class MqttAuthentication {
     private void onBound(DeviceSession s, boolean assigned, long expirySeconds, boolean present) {
         c.acks = new DurableAcks(c.edge.persistence.journal(), c.executor);
         c.accepted = true;
-        c.endpoint.accept(present, connackProperties(assigned, expirySeconds), c.packets());
+        c.endpoint.accept(present, connackProperties(assigned, expirySeconds));
         c.delivery.attach(Math.min(c.limits.receiveMaximum(), clientReceiveMaximum()));
         scheduleExpiry();
         c.sessionGauge = c.edge.metrics.sessions(s.tenant(), c.protocol.label());

@@ -82,6 +82,7 @@ final class MqttConnection {
 
     /** Reads the CONNECT and authenticates it; the connection answers CONNACK when the pipeline has. */
     void start() {
+        endpoint.handler(packets()); // its close before CONNACK too: a pending authentication must not accept then
         auth.start();
     }
 

@@ -366,9 +366,16 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
 
     // ---- packets to the client
 
-    /** CONNACK 0 and the packet handler of the now accepted connection. */
-    public void accept(boolean sessionPresent, MqttProperties properties, Handler packets) {
+    /**
+     * Where this connection's packets and its close go, set once the CONNECT is handed over: a close during
+     * authentication must reach the edge too. Packets reach it only after {@link #accept}.
+     */
+    public void handler(Handler packets) {
         this.handler = packets;
+    }
+
+    /** CONNACK 0: the connection is accepted; packets go to the {@link #handler} from now on. */
+    public void accept(boolean sessionPresent, MqttProperties properties) {
         this.accepted = true;
         write(Packets.connack(MqttConnectReturnCode.CONNECTION_ACCEPTED, sessionPresent, properties));
         // after the caller finished accepting: the held packets first, then whatever waits in the socket
