@@ -1,7 +1,10 @@
 package io.edgeauth.broker.provisioning;
 
 import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.RSAKey;
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.config.BrokerConfig;
 import io.edgeauth.broker.oauth.DeviceTokenService;
@@ -17,6 +20,8 @@ import io.edgeauth.broker.token.IssuedToken;
 import io.edgeauth.broker.token.TokenFormat;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,7 +91,10 @@ public final class DeviceEnrollment {
                 return enrollByGroup(assertion, header, format, scope, channel, audience);
             }
             if (!header.x5c().isEmpty()) {
-                enrollByCertificate(assertion, header.x5c(), channel);
+                Optional<ClientAssertion> provisioned = enrollByCertificate(assertion, header.x5c(), channel);
+                if (provisioned.isPresent()) { // verified (jti spent) when its record was created: not again
+                    return devices.issueVerified(provisioned.get(), format, scope, channel);
+                }
             } else if (header.issuer() != null) {
                 checkProvisioner(header.issuer());
             }
@@ -179,7 +187,12 @@ public final class DeviceEnrollment {
                 && d.credential().value().equals(group.id());
     }
 
-    private void enrollByCertificate(String assertion, List<X509Certificate> chain, String channel)
+    /**
+     * Validates the chain; for a device new to the registry, verifies the assertion with the leaf's key (proof
+     * of possession, its jti spent) and creates the record. Returns that verified assertion, or empty for a
+     * device already registered with the leaf's key (its assertion is verified by the ordinary grant).
+     */
+    private Optional<ClientAssertion> enrollByCertificate(String assertion, List<X509Certificate> chain, String channel)
             throws TokenRejectedException {
         FleetCa ca = fleetCas.validate(chain);
         X509Certificate leaf = chain.get(0);
@@ -188,11 +201,14 @@ public final class DeviceEnrollment {
         Optional<Device> existing = registry.find(id);
         if (existing.isPresent()) {
             requireSameKey(existing.get(), key, ca);
-            return;
+            return Optional.empty();
         }
-        // proof of possession before anything is written: the assertion must verify with the leaf's key
-        assertions.verifyWithoutConsuming(assertion, claimed -> claimed.equals(id) ? Optional.of(key) : Optional.empty());
+        // proof of possession before anything is written: the assertion must verify with the leaf's key;
+        // verified once, its jti spent here (a refusal below leaves only a spent jti behind)
+        ClientAssertion verified = assertions.verify(assertion,
+                claimed -> claimed.equals(id) ? Optional.of(key) : Optional.empty());
         provision(id, ca, key, channel);
+        return Optional.of(verified);
     }
 
     private static String deviceIdOf(X509Certificate leaf, FleetCa ca) throws TokenRejectedException {
@@ -283,9 +299,16 @@ public final class DeviceEnrollment {
         }
     }
 
+    /** Only the key itself (kty, crv, x, y / n, e): the record need not repeat the certificate. */
     private static JWK leafKey(X509Certificate leaf) throws TokenRejectedException {
         try {
-            // only the key itself (kty, crv, x, y / n, e): the record need not repeat the certificate
+            // built straight from the key: JWK.parse(certificate) would also encode and hash the certificate
+            if (leaf.getPublicKey() instanceof ECPublicKey ec) {
+                return new ECKey.Builder(Curve.forECParameterSpec(ec.getParams()), ec).build();
+            }
+            if (leaf.getPublicKey() instanceof RSAPublicKey rsa) {
+                return new RSAKey.Builder(rsa).build();
+            }
             return JWK.parse(new HashMap<String, Object>(JWK.parse(leaf).toPublicJWK().getRequiredParams()));
         } catch (JOSEException | java.text.ParseException | RuntimeException e) {
             throw new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "certificate key type not supported");

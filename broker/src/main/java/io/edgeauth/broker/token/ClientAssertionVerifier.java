@@ -73,18 +73,6 @@ public final class ClientAssertionVerifier {
      *         WRONG_AUDIENCE or REPLAYED
      */
     public ClientAssertion verify(String assertion, DeviceKeys deviceKeys) throws TokenRejectedException {
-        return verify(assertion, deviceKeys, true);
-    }
-
-    /**
-     * Runs every check of {@link #verify} except using up the jti: the proof of key possession a
-     * zero-touch device gives before its record is created (its token request then uses the jti).
-     */
-    public ClientAssertion verifyWithoutConsuming(String assertion, DeviceKeys deviceKeys) throws TokenRejectedException {
-        return verify(assertion, deviceKeys, false);
-    }
-
-    private ClientAssertion verify(String assertion, DeviceKeys deviceKeys, boolean consume) throws TokenRejectedException {
         if (assertion == null || assertion.isEmpty()) {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "empty assertion");
         }
@@ -92,7 +80,7 @@ public final class ClientAssertionVerifier {
             throw new TokenRejectedException(RejectionReason.OVERSIZED, "assertion too large");
         }
         try {
-            return check(assertion.getBytes(StandardCharsets.UTF_8), deviceKeys, consume);
+            return check(assertion.getBytes(StandardCharsets.UTF_8), deviceKeys);
         } catch (RuntimeException | StackOverflowError e) {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "unparseable assertion");
         }
@@ -124,7 +112,7 @@ public final class ClientAssertionVerifier {
             if (!java.security.MessageDigest.isEqual(mac.doFinal(), d.signature())) {
                 throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, "MAC does not verify");
             }
-            checkClaims(c, true);
+            checkClaims(c);
             return new ClientAssertion(c.issuer(), c.tokenId(), c.expiresAt(), null);
         } catch (GeneralSecurityException e) {
             throw new TokenRejectedException(RejectionReason.INTERNAL_ERROR, "HMAC unavailable");
@@ -149,7 +137,7 @@ public final class ClientAssertionVerifier {
         return d;
     }
 
-    private ClientAssertion check(byte[] bytes, DeviceKeys deviceKeys, boolean consume) throws TokenRejectedException {
+    private ClientAssertion check(byte[] bytes, DeviceKeys deviceKeys) throws TokenRejectedException {
         DecodedToken d = decodeClientJwt(bytes);
         RawClaims c = d.claims();
         Optional<JWK> jwk = deviceKeys.publicKey(c.issuer());
@@ -169,11 +157,11 @@ public final class ClientAssertionVerifier {
         if (!signatures.verify(alg, key, d.signed(), d.signedLength(), d.signature())) {
             throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, "signature does not verify");
         }
-        checkClaims(c, consume);
+        checkClaims(c);
         return new ClientAssertion(c.issuer(), c.tokenId(), c.expiresAt(), JwkKeys.thumbprint(jwk.get().toPublicJWK()));
     }
 
-    private void checkClaims(RawClaims c, boolean consume) throws TokenRejectedException {
+    private void checkClaims(RawClaims c) throws TokenRejectedException {
         if (c.expiresAt() == null) {
             throw new TokenRejectedException(RejectionReason.MISSING_CLAIM, "exp required");
         }
@@ -199,7 +187,7 @@ public final class ClientAssertionVerifier {
             throw new TokenRejectedException(RejectionReason.WRONG_AUDIENCE, "aud must name the token endpoint or issuer");
         }
         // per client: two devices may pick the same jti without interfering
-        if (consume && !replayGuard.firstUse(c.issuer() + '\u0000' + c.tokenId(), c.expiresAt())) {
+        if (!replayGuard.firstUse(c.issuer() + '\u0000' + c.tokenId(), c.expiresAt())) {
             throw new TokenRejectedException(RejectionReason.REPLAYED, "assertion jti already used");
         }
     }

@@ -1,48 +1,23 @@
 package io.edgeauth.broker.bench;
 
-import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.datatypes.MqttQos;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.ECDSASigner;
-import com.nimbusds.jose.util.Base64;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import io.edgeauth.broker.crypto.CryptoProviders;
 import io.edgeauth.broker.provisioning.BulkImportClient;
 import io.edgeauth.broker.provisioning.FleetPki;
 import io.edgeauth.broker.testsupport.BrokerProcess;
 import io.edgeauth.broker.testsupport.TestBrokers;
-import io.vertx.core.json.JsonObject;
 import java.io.BufferedWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Signature;
-import java.security.interfaces.ECPrivateKey;
 import java.security.spec.ECGenParameterSpec;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -52,10 +27,16 @@ import org.HdrHistogram.Histogram;
  * the token -> one QoS 1 PUBLISH acknowledged. Reports devices/s, p50/p99 per stage, the broker's CPU per
  * device (/proc), the EC crypto floor of the broker's part measured here in the same run (3 ES256 verifies:
  * certificate, assertion, token at CONNECT; 1 ES256 sign: the token; ACCP as the broker uses), their ratio,
- * Vert.x blocked-thread warnings in the broker's log, and bulk import records/s on the same broker.
+ * Vert.x blocked-thread warnings in the broker's log. Then the same devices re-connect with the tokens they
+ * cached (CONNECT -> QoS 1 PUBLISH acknowledged), and bulk import of IMPORT_RECORDS new records on the same
+ * broker (records/s, broker CPU per record, the broker's peak RSS). The client's CPU per device is reported
+ * beside the broker's (the load client must not be the bottleneck); generating the devices' keys and
+ * certificates happens before any timing and is reported on its own.
  * usage: OnboardingBench DEVICES CONCURRENCY IMPORT_RECORDS WORKDIR
  */
 public final class OnboardingBench {
+    private static final int WARM_UP_DEVICES = 1000;
+
     private OnboardingBench() {
     }
 
@@ -72,116 +53,79 @@ public final class OnboardingBench {
                 "EDGEAUTH_COAP_PORT", "-1", "EDGEAUTH_HTTP_MAX_PENDING_REQUESTS", "100000",
                 "EDGEAUTH_CONNECTION_GUARD_PER_ADDRESS_PER_MINUTE", "100000000",
                 "EDGEAUTH_PROVISIONING_FLEET_CAS", "[{\"id\":\"bench\",\"certificateFile\":\"" + caFile + "\"}]")),
-                List.of("-Xmx1g"), ProcessBuilder.Redirect.to(brokerLog.toFile()));
+                brokerJvmArgs(), ProcessBuilder.Redirect.to(brokerLog.toFile()));
         try {
-            List<FleetPki.Issued> fleet = new ArrayList<>();
-            for (int i = 0; i < devices + 200; i++) {
-                fleet.add(pki.device(String.format("ob-%07d", i)));
+            OnboardingLoad load = new OnboardingLoad(broker.url(), broker.mqttPort(), concurrency);
+            long keygenStart = System.nanoTime();
+            List<OnboardingLoad.Device> fleet = new ArrayList<>();
+            for (int i = 0; i < devices + WARM_UP_DEVICES; i++) {
+                fleet.add(load.device(pki, String.format("ob-%07d", i)));
             }
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            String audience = broker.url() + "/oauth/token";
+            double keygenUs = (System.nanoTime() - keygenStart) / 1000.0 / fleet.size();
             // warm-up: JIT on both sides, not counted
-            run(fleet.subList(devices, devices + 200), broker, http, audience, concurrency, new Stages());
-            Stages stages = new Stages();
-            long cpuBefore = MqttLoadBench.cpuTicks(broker.pid());
-            long start = System.nanoTime();
-            int failed = run(fleet.subList(0, devices), broker, http, audience, concurrency, stages);
-            double seconds = (System.nanoTime() - start) / 1e9;
-            long cpuTicks = MqttLoadBench.cpuTicks(broker.pid()) - cpuBefore;
-            double brokerUsPerDevice = cpuTicks * 10_000.0 / devices;
+            List<OnboardingLoad.Device> warmUp = fleet.subList(devices, devices + WARM_UP_DEVICES);
+            load.onboard(warmUp, new OnboardingLoad.Stages());
+            load.reconnect(warmUp, new OnboardingLoad.Stages());
+            List<OnboardingLoad.Device> measured = fleet.subList(0, devices);
+            String onboarding = phase("onboarding", broker, devices, stages -> load.onboard(measured, stages));
+            String reconnect = phase("reconnect", broker, devices, stages -> load.reconnect(measured, stages));
             double floorUs = cryptoFloorMicros();
-            double importPerSecond = bulkImport(broker, work, importRecords);
+            System.out.printf("%s ec_floor_us/device=%.0f flow/floor=%.2f client_keygen_us/device=%.0f%n", onboarding,
+                    floorUs, brokerCpuUs(onboarding) / floorUs, keygenUs);
+            System.out.println(reconnect);
+            String imported = bulkImport(broker, work, importRecords);
             long blocked = Files.readAllLines(brokerLog).stream().filter(l -> l.contains("has been blocked")).count();
-            System.out.printf("onboarding devices=%d failed=%d devices/s=%.0f token_p50/p99=%.1f/%.1fms"
-                            + " connect_p50/p99=%.1f/%.1fms publish_p50/p99=%.1f/%.1fms total_p50/p99=%.1f/%.1fms"
-                            + " broker_cpu_us/device=%.0f ec_floor_us/device=%.0f flow/floor=%.2f blocked_warnings=%d"
-                            + " bulk_import records=%d records/s=%.0f%n",
-                    devices, failed, devices / seconds, ms(stages.token, 50), ms(stages.token, 99), ms(stages.connect, 50),
-                    ms(stages.connect, 99), ms(stages.publish, 50), ms(stages.publish, 99), ms(stages.total, 50),
-                    ms(stages.total, 99), brokerUsPerDevice, floorUs, brokerUsPerDevice / floorUs, blocked,
-                    importRecords, importPerSecond);
+            System.out.printf("%s blocked_warnings=%d load_average=%.1f%n", imported, blocked,
+                    ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         } finally {
             broker.close();
         }
         System.exit(0);
     }
 
-    /** Latencies per stage, in microseconds. */
-    static final class Stages {
-        final Histogram token = new ConcurrentHistogram(3);
-        final Histogram connect = new ConcurrentHistogram(3);
-        final Histogram publish = new ConcurrentHistogram(3);
-        final Histogram total = new ConcurrentHistogram(3);
+    /** -Xmx1g plus the words of system property {@code bench.brokerJvmArgs} (e.g. a JFR recording). */
+    private static List<String> brokerJvmArgs() {
+        List<String> args = new ArrayList<>(List.of("-Xmx1g"));
+        String extra = System.getProperty("bench.brokerJvmArgs", "").strip();
+        if (!extra.isEmpty()) {
+            args.addAll(List.of(extra.split("\\s+")));
+        }
+        return args;
     }
 
-    private static int run(List<FleetPki.Issued> fleet, BrokerProcess broker, HttpClient http, String audience,
-                           int concurrency, Stages stages) throws Exception {
-        Semaphore window = new Semaphore(concurrency);
-        AtomicInteger failed = new AtomicInteger();
-        List<CompletableFuture<?>> all = new ArrayList<>();
-        for (FleetPki.Issued device : fleet) {
-            window.acquire();
-            String id = device.cert().getSubjectX500Principal().getName().substring(3);
-            long t0 = System.nanoTime();
-            long[] t = new long[3];
-            CompletableFuture<?> f = http.sendAsync(tokenRequest(device, id, audience, broker.url()),
-                            HttpResponse.BodyHandlers.ofString())
-                    .thenCompose(r -> {
-                        if (r.statusCode() != 200) {
-                            throw new IllegalStateException(id + ": HTTP " + r.statusCode() + " " + r.body());
-                        }
-                        t[0] = System.nanoTime();
-                        Mqtt5AsyncClient mqtt = MqttClient.builder().useMqttVersion5().identifier(id)
-                                .serverHost("127.0.0.1").serverPort(broker.mqttPort()).buildAsync();
-                        String token = new JsonObject(r.body()).getString("access_token");
-                        return mqtt.connectWith().simpleAuth().username(id).password(token.getBytes(StandardCharsets.US_ASCII))
-                                .applySimpleAuth().send()
-                                .thenCompose(ack -> {
-                                    t[1] = System.nanoTime();
-                                    return mqtt.publishWith().topic("d/" + id + "/up/hello").qos(MqttQos.AT_LEAST_ONCE)
-                                            .payload(new byte[16]).send();
-                                })
-                                .thenCompose(ack -> {
-                                    t[2] = System.nanoTime();
-                                    return mqtt.disconnect();
-                                });
-                    })
-                    .whenComplete((v, e) -> {
-                        window.release();
-                        if (e != null) {
-                            if (failed.incrementAndGet() <= 3) {
-                                System.err.println("failed: " + e);
-                            }
-                            return;
-                        }
-                        stages.token.recordValue((t[0] - t0) / 1000);
-                        stages.connect.recordValue((t[1] - t[0]) / 1000);
-                        stages.publish.recordValue((t[2] - t[1]) / 1000);
-                        stages.total.recordValue((t[2] - t0) / 1000);
-                    });
-            all.add(f);
-        }
-        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).exceptionally(e -> null).get(10, TimeUnit.MINUTES);
-        return failed.get();
+    private interface Run {
+        int run(OnboardingLoad.Stages stages) throws Exception;
     }
 
-    private static HttpRequest tokenRequest(FleetPki.Issued device, String id, String audience, String base) {
-        try {
-            Instant now = Instant.now();
-            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256)
-                    .x509CertChain(List.of(Base64.encode(device.cert().getEncoded()))).build(),
-                    new JWTClaimsSet.Builder().issuer(id).subject(id).audience(audience).jwtID(UUID.randomUUID().toString())
-                            .issueTime(Date.from(now)).expirationTime(Date.from(now.plusSeconds(120))).build());
-            jwt.sign(new ECDSASigner((ECPrivateKey) device.keys().getPrivate()));
-            String form = "grant_type=client_credentials&client_assertion_type="
-                    + URLEncoder.encode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer", StandardCharsets.UTF_8)
-                    + "&client_assertion=" + jwt.serialize();
-            return HttpRequest.newBuilder(URI.create(base + "/oauth/token")).timeout(Duration.ofSeconds(60))
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString(form)).build();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+    /** Runs one measured phase; its report line: devices/s, p50/p99 per stage, broker and client CPU per device. */
+    private static String phase(String name, BrokerProcess broker, int devices, Run run) throws Exception {
+        OnboardingLoad.Stages stages = new OnboardingLoad.Stages();
+        long cpuBefore = MqttLoadBench.cpuTicks(broker.pid());
+        Map<String, Long> threadsBefore = BrokerThreadCpu.ticksByGroup(broker.pid());
+        long clientCpuBefore = clientCpuNanos();
+        long start = System.nanoTime();
+        int failed = run.run(stages);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long cpuTicks = MqttLoadBench.cpuTicks(broker.pid()) - cpuBefore;
+        double clientUs = (clientCpuNanos() - clientCpuBefore) / 1000.0 / devices;
+        String byThread = BrokerThreadCpu.perDevice(threadsBefore, BrokerThreadCpu.ticksByGroup(broker.pid()), devices);
+        String token = stages.token.getTotalCount() == 0 ? ""
+                : String.format(" token_p50/p99=%.1f/%.1fms", ms(stages.token, 50), ms(stages.token, 99));
+        return String.format("%s devices=%d failed=%d devices/s=%.0f%s connect_p50/p99=%.1f/%.1fms"
+                        + " publish_p50/p99=%.1f/%.1fms total_p50/p99=%.1f/%.1fms broker_cpu_us/device=%.0f"
+                        + " client_cpu_us/device=%.0f broker_cpu_us/device_by_thread=%s",
+                name, devices, failed, devices / seconds, token, ms(stages.connect, 50), ms(stages.connect, 99),
+                ms(stages.publish, 50), ms(stages.publish, 99), ms(stages.total, 50), ms(stages.total, 99),
+                cpuTicks * 10_000.0 / devices, clientUs, byThread);
+    }
+
+    private static double brokerCpuUs(String phaseLine) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("broker_cpu_us/device=(\\d+)").matcher(phaseLine);
+        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+    }
+
+    private static long clientCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** CPU microseconds of 3 ES256 verifies + 1 ES256 sign with the broker's provider, one thread. */
@@ -218,13 +162,15 @@ public final class OnboardingBench {
         throw new IllegalStateException();
     }
 
-    private static double bulkImport(BrokerProcess broker, Path work, int records) throws Exception {
+    /** Streams {@code records} new device records through {@code POST /admin/devices:bulk}; its report line. */
+    private static String bulkImport(BrokerProcess broker, Path work, int records) throws Exception {
         Path file = work.resolve("import.ndjson");
         try (BufferedWriter w = Files.newBufferedWriter(file)) {
             for (int i = 0; i < records; i++) {
                 w.write("{\"id\":\"imp-" + i + "\",\"x5tS256\":\"" + "A".repeat(43) + "\",\"region\":[\"u33d\"]}\n");
             }
         }
+        long cpuBefore = MqttLoadBench.cpuTicks(broker.pid());
         long start = System.nanoTime();
         try (BulkImportClient client = new BulkImportClient()) {
             BulkImportClient.Summary s = client.importFile(URI.create(broker.url()), broker.admin(), file, line -> { });
@@ -232,7 +178,25 @@ public final class OnboardingBench {
                 throw new IllegalStateException("import incomplete: " + s);
             }
         }
-        return records / ((System.nanoTime() - start) / 1e9);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long cpuTicks = MqttLoadBench.cpuTicks(broker.pid()) - cpuBefore;
+        return String.format("bulk_import records=%d seconds=%.1f records/s=%.0f broker_cpu_us/record=%.1f"
+                        + " broker_peak_rss_mb=%d", records, seconds, records / seconds, cpuTicks * 10_000.0 / records,
+                peakRssMb(broker.pid()));
+    }
+
+    /** VmHWM of /proc/PID/status: the broker's peak resident memory. */
+    private static long peakRssMb(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
     }
 
     private static double ms(Histogram h, double percentile) {

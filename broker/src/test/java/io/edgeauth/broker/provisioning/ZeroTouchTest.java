@@ -8,6 +8,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.util.Base64;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
@@ -93,6 +94,22 @@ class ZeroTouchTest {
                 .applySimpleAuth().send();
         mqtt.publishWith().topic("d/zt-1/up/temp").qos(MqttQos.AT_LEAST_ONCE).payload("21".getBytes()).send();
         mqtt.disconnect();
+    }
+
+    @Test
+    void theFirstUseAssertionIsSpentOnceAndTheRecordHoldsTheLeafKeyAlone() throws Exception {
+        FleetPki.Issued device = configCa.device("zt-once");
+        String first = assertion("zt-once", device.keys().getPrivate(), List.of(device.cert()));
+        assertThat(post(first).statusCode()).isEqualTo(200);
+        HttpResponse<String> replay = post(first);
+        assertThat(replay.statusCode()).as("verified once on first use, its jti spent there").isEqualTo(401);
+        assertThat(replay.body()).contains("replayed");
+
+        JWK registered = JWK.parse(broker.registry().find("zt-once").orElseThrow().credential().value());
+        JWK leaf = JWK.parse(device.cert());
+        assertThat(registered.computeThumbprint()).isEqualTo(leaf.computeThumbprint());
+        assertThat(registered.getX509CertChain()).as("the key only, not the certificate").isNull();
+        assertThat(registered.isPrivate()).isFalse();
     }
 
     @Test
