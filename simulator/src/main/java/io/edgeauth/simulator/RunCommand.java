@@ -107,6 +107,8 @@ final class RunCommand implements Callable<Integer> {
     String coapToken;
     @Option(names = "--coap-observe", description = "CoAP devices register an Observe on /d/{id}/down after publishing")
     boolean coapObserve;
+    @Option(names = "--coap-commands", description = "once observing, each CoAP device gets one QoS 1 command from the observer on d/{id}/down/sim/<shard>; it must arrive as an Observe notification (needs --coap-observe and --observer)")
+    boolean coapCommands;
     @Option(names = "--coap-end", defaultValue = "close", description = "close (DTLS close_notify) or abandon (drop the socket: the broker keeps the session)")
     String coapEnd;
     @Option(names = "--out", defaultValue = "sim-report", description = "directory for run.json and report.html")
@@ -178,7 +180,7 @@ final class RunCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--coap-end must be close or abandon");
         };
         InetSocketAddress address = coap == null ? new InetSocketAddress(host, dtls ? 5684 : 5683) : hostPort("--coap", coap);
-        return new CoapOptions(address, dtls, overCoap, coapObserve, abandon, security.equals("ecdhe-psk"), security.equals("rpk"));
+        return new CoapOptions(address, dtls, overCoap, coapObserve, coapCommands, abandon, security.equals("ecdhe-psk"), security.equals("rpk"));
     }
 
     static InetSocketAddress hostPort(String option, String s) {

@@ -31,7 +31,9 @@ class CoapFleetRunTest {
                 .redirectErrorStream(true).start();
         String keytoolOut = new String(keytool.getInputStream().readAllBytes());
         assertThat(keytool.waitFor()).as(keytoolOut).isZero();
-        broker = new InProcessBroker(dir, Map.of("EDGEAUTH_TOKENS_DEFAULT_LIFETIME", "30s",
+        // the observer (one wallet principal) publishes a command to every observing device: room for a fleet's rate
+        broker = new InProcessBroker(dir, Map.of("EDGEAUTH_TOKENS_DEFAULT_LIFETIME", "30s", "EDGEAUTH_RATE_PLANS",
+                "{\"default\":{\"messagesPerSecond\":1000,\"burst\":1000,\"bytesPerSecond\":10000000,\"connectsPerMinute\":30}}",
                 "EDGEAUTH_COAP_KEY_STORE", keyStore.toString(), "EDGEAUTH_COAP_KEY_STORE_PASSWORD", "changeit"));
     }
 
@@ -69,6 +71,28 @@ class CoapFleetRunTest {
         assertThat(st.get("handshake").count()).isGreaterThanOrEqualTo(honest); // chaos devices that reach the broker handshake too
         assertThat(st.get("connect").count()).isZero(); // no MQTT device
         assertThat(o.text()).contains("summary: PASS devices=50").contains("p99.authz=");
+    }
+
+    @Test
+    void revocationWaveDropsCoapSessionsAndEveryCommandArrivesThroughObserve() throws Exception {
+        // 30 DTLS devices observe /d/{id}/down, each gets one command from the observer's MQTT session, then
+        // holds; 4 s in, 10 of them are revoked: each must see its relation end (4.01) and its next request refused
+        Outcome o = SimulatorRuns.run(broker, dir, "coap-wave", "--protocol", "coap", "--coap", broker.coaps(),
+                "--coap-security", "psk", "--scenario", "revocation", "--devices", "30", "--arrival-rate", "30",
+                "--concurrency", "30", "--hold", "12s", "--revoke-at", "2s", "--revoke-count", "10", "--coap-observe",
+                "--coap-commands", "--observer", "--local-addrs", "3");
+        RunResult.Totals t = o.result().totals();
+        assertThat(o.code()).as(o.text()).isZero();
+        assertThat(o.text()).contains("revocation wave: revoking 10 live devices");
+        assertThat(t.revokedLive()).isEqualTo(10);
+        assertThat(o.result().stages().get("revocation_drop").count()).isEqualTo(10);
+        assertThat(t.honestCompleted()).isEqualTo(20);
+        assertThat(t.commandsSent()).isEqualTo(30);
+        assertThat(t.commandsReceived()).isEqualTo(30);
+        assertThat(o.result().stages().get("command").count()).isEqualTo(30);
+        assertThat(t.delivered()).isEqualTo(30); // telemetry reached the observer; the probes after revocation did not count
+        assertThat(o.result().failures()).isEmpty();
+        assertThat(o.text()).contains("commands=30/30").contains("p99.revocation_drop=");
     }
 
     @Test

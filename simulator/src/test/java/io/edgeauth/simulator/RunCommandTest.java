@@ -63,7 +63,7 @@ class RunCommandTest {
             {"--coap-security", "tls", "ecdhe-psk, psk, rpk or none"},
             {"--coap-token", "pigeon", "http or coap"},
             {"--coap-end", "linger", "close or abandon"},
-            {"--scenario", "revocation", "MQTT sessions only"},
+            {"--scenario", "revocation", "needs --coap-observe"},
         };
         for (String[] c : coapCases) {
             buffer.reset();
@@ -79,6 +79,13 @@ class RunCommandTest {
         assertThat(exec("run", "--broker-url", "http://localhost:1", "--protocol", "coap", "--coap-security", "none",
                 "--coap-end", "abandon")).isEqualTo(2);
         assertThat(text()).contains("--coap-end abandon keeps DTLS sessions");
+        buffer.reset();
+        assertThat(exec("run", "--broker-url", "http://localhost:1", "--protocol", "coap", "--coap-commands")).isEqualTo(2);
+        assertThat(text()).contains("--coap-commands needs --coap-observe");
+        buffer.reset();
+        assertThat(exec("run", "--broker-url", "http://localhost:1", "--protocol", "coap", "--coap-observe", "--coap-commands"))
+                .isEqualTo(2);
+        assertThat(text()).contains("--coap-commands needs --observer");
         buffer.reset();
         assertThat(exec("run", "--broker-url", "http://localhost:1", "--protocol", "coap", "--coap-security", "rpk",
                 "--key-type", "ed25519")).isEqualTo(2);

@@ -18,6 +18,8 @@ public enum Stage {
     COAP_POST("coap_post"),
     /** CoAP: Observe registration on {@code /d/{id}/down} to its first 2.05. */
     OBSERVE("observe"),
+    /** CoAP: a command published (QoS 1, by the observer) to its arrival as an Observe notification on the device. */
+    COMMAND("command"),
     /** PUBLISH sent to PUBACK received (QoS 1). */
     PUBLISH("publish"),
     /** PUBLISH sent to the observer receiving it: end-to-end through the broker. */

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The subscriber that proves delivery: one MQTT session (QoS 1) on this shard's telemetry topic
- * {@code d/+/up/sim/<shard>}, authenticated by an {@link ObserverIssuer} token. Every message a device
+ * {@code d/+/up/sim/<shard>}, authenticated by an {@link ObserverIssuer} token (which also lets it publish
+ * commands to the shard's devices, {@code d/+/down/sim/<shard>}). Every message a device
  * publishes is registered here before it is sent; receiving it records the end-to-end latency, and
  * whatever the broker acknowledged but never delivered is lost. Tracks only messages in flight, so its
  * memory does not grow with the fleet. Thread-safe.
@@ -28,6 +29,8 @@ final class DeliveryObserver implements AutoCloseable {
     private final LeanMqttClient mqtt;
     private final ObserverIssuer issuer;
     private final String filter;
+    /** Commands go to this shard's devices below {@code d/<id>/down/sim/<shard>} (granted by the token). */
+    private final String commandFilter;
     private final boolean mqtt5;
     private final RunRecorder recorder;
     private final ConcurrentHashMap<Long, Long> pending = new ConcurrentHashMap<>();
@@ -39,6 +42,7 @@ final class DeliveryObserver implements AutoCloseable {
         this.mqtt = mqtt;
         this.issuer = issuer;
         this.filter = "d/+/up/sim/" + shard;
+        this.commandFilter = "d/+/down/sim/" + shard;
         this.mqtt5 = mqtt5;
         this.recorder = recorder;
     }
@@ -50,7 +54,7 @@ final class DeliveryObserver implements AutoCloseable {
 
     /** Connects and subscribes; completes once the subscription is granted. */
     CompletableFuture<Void> start() {
-        String token = issuer.token(filter, TOKEN_LIFETIME);
+        String token = issuer.scopedToken("sub:" + filter + " pub:" + commandFilter, TOKEN_LIFETIME);
         // a wallet's client id is its own: <DID>#<suffix> (the broker refuses any other)
         MqttSession s = mqtt.connect(issuer.subject() + "#sim-observer-" + (generation++) + "-" + ProcessHandle.current().pid(),
                 issuer.subject(),
@@ -90,6 +94,24 @@ final class DeliveryObserver implements AutoCloseable {
                                 }
                             });
                 });
+    }
+
+    /** The topic a command to device {@code id} goes to (a CoAP device observes {@code /d/{id}/down} and below). */
+    static String commandTopic(String deviceId, int shard) {
+        return "d/" + deviceId + "/down/sim/" + shard;
+    }
+
+    /**
+     * Publishes a command (QoS 1) to {@code topic} on the observer's session; completes with the PUBACK reason
+     * code, or fails when no observer session is connected.
+     */
+    CompletableFuture<Integer> command(String topic, ByteBuf payload) {
+        MqttSession s = session;
+        if (s == null) {
+            payload.release();
+            return CompletableFuture.failedFuture(new IllegalStateException("no observer session"));
+        }
+        return s.publish(topic, payload, MqttQoS.AT_LEAST_ONCE);
     }
 
     /** Key of a message: the device index and its sequence number in the session. */

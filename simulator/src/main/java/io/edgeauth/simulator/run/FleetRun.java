@@ -2,7 +2,6 @@ package io.edgeauth.simulator.run;
 
 import io.edgeauth.simulator.coap.CoapDevices;
 import io.edgeauth.simulator.mqtt.LeanMqttClient;
-import io.edgeauth.simulator.mqtt.MqttSession;
 import io.edgeauth.simulator.onboard.AdminApiOnboarding;
 import io.edgeauth.simulator.onboard.BulkImport;
 import io.edgeauth.simulator.report.MetricsScraper;
@@ -17,7 +16,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -123,7 +121,10 @@ public final class FleetRun {
                     next++;
                 }
             }
-            if (!waveDone && now - start >= settings.revokeAt().toNanos()) {
+            // the wave comes at --revoke-at, or later once --revoke-count sessions hold (a slow start must not
+            // leave it too few targets), at the latest --hold after --revoke-at
+            if (!waveDone && now - start >= settings.revokeAt().toNanos() && (runner.holding.size() >= settings.revokeCount()
+                    || now - start >= settings.revokeAt().plus(settings.hold()).toNanos())) {
                 revocationWave(runner);
                 waveDone = true;
             }
@@ -193,14 +194,14 @@ public final class FleetRun {
 
     /** Revokes up to {@code --revoke-count} holding sessions' subjects at once. */
     private void revocationWave(SessionRunner runner) {
-        List<Map.Entry<Long, MqttSession>> targets = new ArrayList<>(runner.holding.entrySet());
+        List<Long> targets = new ArrayList<>(runner.holding);
         int n = Math.min(settings.revokeCount(), targets.size());
         out.printf("revocation wave: revoking %d live devices%n", n);
         if (n < settings.revokeCount()) {
             recorder.failure("revocation:too_few_live_sessions");
         }
         for (int i = 0; i < n; i++) {
-            long index = targets.get(i).getKey();
+            long index = targets.get(i);
             runner.revoked.put(index, System.nanoTime());
             runner.admin().revokeSubject(settings.fleet().deviceId(index), "simulator revocation wave").whenComplete((v, e) -> {
                 if (e != null) {

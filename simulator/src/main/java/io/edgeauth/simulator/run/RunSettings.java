@@ -102,8 +102,11 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         }
         Objects.requireNonNull(protocols, "protocols");
         require(!protocols.anyCoap() || coap != null, "CoAP devices need --coap host:port");
-        require(!protocols.anyCoap() || scenario != Scenario.REVOCATION,
-                "--scenario revocation drives MQTT sessions only: use --protocol mqtt");
+        require(!protocols.anyCoap() || scenario != Scenario.REVOCATION || coap.observe(),
+                "--scenario revocation with CoAP devices needs --coap-observe: a dropped CoAP session reaches the device"
+                        + " as the 4.01 notification that ends its Observe relation");
+        require(coap == null || !coap.commands() || observer != null,
+                "--coap-commands needs --observer (the observer's session publishes the commands)");
         require(coap == null || !coap.tokenOverCoap() || coap.dtls(),
                 "--coap-token coap needs DTLS (the token request carries the device's assertion): use --coap-security ecdhe-psk or psk");
         require(coap == null || !coap.abandon() || coap.dtls(), "--coap-end abandon keeps DTLS sessions: use --coap-security ecdhe-psk or psk");

@@ -48,8 +48,8 @@ final class SessionRunner {
     private final ChaosSessions chaos;
     /** CoAP devices' chains, or null when the fleet speaks only MQTT. */
     private final CoapSessionRunner coap;
-    /** Honest sessions that are holding (connected, done publishing): the revocation wave picks from here. */
-    final ConcurrentHashMap<Long, MqttSession> holding = new ConcurrentHashMap<>();
+    /** Honest sessions (MQTT, or CoAP with an Observe) that are holding: the revocation wave picks from here. */
+    final java.util.Set<Long> holding = ConcurrentHashMap.newKeySet();
     /** Devices the revocation wave revoked, with when the admin API answered (nanoTime). */
     final ConcurrentHashMap<Long, Long> revoked = new ConcurrentHashMap<>();
 
@@ -217,7 +217,7 @@ final class SessionRunner {
             return CompletableFuture.completedFuture(null);
         }
         CompletableFuture<Void> end = new CompletableFuture<>();
-        holding.put(index, session);
+        holding.add(index);
         session.closed().thenAccept(reason -> {
             Long revokedAt = revoked.get(index);
             if (revokedAt != null) {
