@@ -10,6 +10,7 @@ import io.edgeauth.simulator.coap.CoapOptions;
 import io.edgeauth.simulator.run.ChaosPlan;
 import io.edgeauth.simulator.run.FleetRun;
 import io.edgeauth.simulator.run.ProtocolMix;
+import io.edgeauth.simulator.run.RestartPlan;
 import io.edgeauth.simulator.run.RunSettings;
 import io.edgeauth.simulator.run.Scenario;
 import java.io.PrintStream;
@@ -46,7 +47,7 @@ final class RunCommand implements Callable<Integer> {
     long devices;
     @Option(names = "--shard", defaultValue = "0/1", description = "i/n: this process drives part i of n of the fleet")
     String shard;
-    @Option(names = "--scenario", defaultValue = "steady", description = "steady, storm, renewal, revocation")
+    @Option(names = "--scenario", defaultValue = "steady", description = "steady, storm, renewal, revocation, restart")
     String scenario;
     @Option(names = "--arrival-rate", defaultValue = "100", description = "new device sessions per second, fleet-wide (open loop)")
     double arrivalRate;
@@ -75,6 +76,12 @@ final class RunCommand implements Callable<Integer> {
     Duration revokeAt;
     @Option(names = "--revoke-count", defaultValue = "0")
     int revokeCount;
+    @Option(names = "--restart-at", defaultValue = "10s", converter = SimulatorCli.DurationConverter.class, description = "restart scenario: when the broker restarts")
+    Duration restartAt;
+    @Option(names = "--restart-command", description = "restart scenario: shell command that restarts the broker (the run waits for it); without it the broker is restarted from outside")
+    String restartCommand;
+    @Option(names = "--restart-window", defaultValue = "60s", converter = SimulatorCli.DurationConverter.class, description = "restart scenario: how long a session that lost its broker gets to come back")
+    Duration restartWindow;
     @Option(names = "--local-addrs", defaultValue = "0", description = "source addresses: N (127.0.0.2..), a range 127.0.0.2-127.0.0.40, or a list")
     String localAddrs;
     @Option(names = "--event-loops", defaultValue = "0", description = "Netty event loops (0: number of cores)")
@@ -151,7 +158,8 @@ final class RunCommand implements Callable<Integer> {
                 payloadBytes, v5, format, hold, renewEvery, new ChaosPlan(chaosShare, kinds), expiredWait, revokeAt, revokeCount,
                 LocalAddresses.parse(localAddrs), eventLoops > 0 ? eventLoops : cores, workThreads > 0 ? workThreads : cores,
                 observer ? new ObserverIssuer(fleetOptions.seed, observerIssuer) : null, maxDuration, drain, connectTimeout, !noMetrics,
-                protocols, coapOptions, onboarding.equals("bulk"), tokenIssuer(), tokenLifetime);
+                protocols, coapOptions, onboarding.equals("bulk"), tokenIssuer(), tokenLifetime,
+                new RestartPlan(restartAt, restartCommand, restartWindow));
     }
 
     private ObserverIssuer tokenIssuer() {

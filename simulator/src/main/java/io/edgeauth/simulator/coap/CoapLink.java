@@ -92,6 +92,11 @@ public final class CoapLink {
         return send(r, "d/" + deviceId + "/down").thenApply(response -> r);
     }
 
+    /** {@code GET /d/{id}/down} without Observe: completes on 2.05 while the session is authorized (a heartbeat). */
+    public CompletableFuture<Void> check(String deviceId) {
+        return send(Request.newGet(), "d/" + deviceId + "/down").thenApply(response -> null);
+    }
+
     /** Cancels an observation proactively (a GET with Observe = 1 and the registration's token). */
     public CompletableFuture<Void> cancelObserve(Request registration) {
         Request r = Request.newGet();

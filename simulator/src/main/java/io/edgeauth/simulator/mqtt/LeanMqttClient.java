@@ -78,6 +78,16 @@ public final class LeanMqttClient implements AutoCloseable {
      */
     public MqttSession connect(String clientId, String username, byte[] password, boolean mqtt5, int keepAliveSeconds,
             boolean enhancedAuth) {
+        return connect(clientId, username, password, mqtt5, keepAliveSeconds, enhancedAuth, 0);
+    }
+
+    /**
+     * As above; {@code sessionExpirySeconds > 0} asks for a persistent session (clean start off; MQTT 5 with that
+     * Session Expiry Interval), so the broker keeps the subscriptions and the QoS 1 messages owed across a
+     * disconnect or a restart of its own.
+     */
+    public MqttSession connect(String clientId, String username, byte[] password, boolean mqtt5, int keepAliveSeconds,
+            boolean enhancedAuth, int sessionExpirySeconds) {
         Bootstrap b = bootstrap.clone();
         MqttSession session = new MqttSession(mqtt5);
         b.handler(new ChannelInitializer<SocketChannel>() {
@@ -106,15 +116,20 @@ public final class LeanMqttClient implements AutoCloseable {
                     return;
                 }
                 MqttProperties props = MqttProperties.NO_PROPERTIES;
-                if (mqtt5 && enhancedAuth) {
+                if (mqtt5 && (enhancedAuth || sessionExpirySeconds > 0)) {
                     props = new MqttProperties();
+                }
+                if (mqtt5 && enhancedAuth) {
                     props.add(new MqttProperties.StringProperty(MqttProperties.AUTHENTICATION_METHOD, AUTH_METHOD));
                     props.add(new MqttProperties.BinaryProperty(MqttProperties.AUTHENTICATION_DATA, password));
+                }
+                if (mqtt5 && sessionExpirySeconds > 0) {
+                    props.add(new MqttProperties.IntegerProperty(MqttProperties.SESSION_EXPIRY_INTERVAL, sessionExpirySeconds));
                 }
                 ch.writeAndFlush(MqttMessageBuilders.connect()
                         .protocolVersion(mqtt5 ? MqttVersion.MQTT_5 : MqttVersion.MQTT_3_1_1)
                         .clientId(clientId).username(username).password(password).properties(props)
-                        .cleanSession(true).keepAlive(keepAliveSeconds).build(), ch.voidPromise());
+                        .cleanSession(sessionExpirySeconds <= 0).keepAlive(keepAliveSeconds).build(), ch.voidPromise());
             });
         });
         var timeout = group.next().schedule(() -> {

@@ -28,6 +28,8 @@ public enum Stage {
     RENEWAL("renewal"),
     /** Revocation answered by the admin API to the live session being dropped. */
     REVOCATION_DROP("revocation_drop"),
+    /** Restart scenario: a held session's loss of the broker noticed to the session authorized again. */
+    RECONNECT("reconnect"),
     /** How late a session started against the open-loop schedule (concurrency full or the client behind). */
     START_LAG("start_lag"),
     /** A whole honest session, from its scheduled start to its clean disconnect. */

@@ -18,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.eclipse.californium.core.coap.Request;
 
@@ -33,6 +34,9 @@ import org.eclipse.californium.core.coap.Request;
 final class CoapSessionRunner {
     /** The sequence number of the command a session receives (its telemetry uses 0..--messages-1). */
     private static final int COMMAND_SEQ = 0xC0;
+    /** Restart scenario: how often a held session checks that it is still authorized, and how long it waits. */
+    private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(1);
+    private static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(4);
     private final SessionRunner runner;
     private final CoapDevices devices;
     private final RunSettings settings;
@@ -68,14 +72,14 @@ final class CoapSessionRunner {
     /** Token, upload, telemetry, Observe (and a command through it), hold, Observe cancelled: the steps on an open link. */
     private CompletableFuture<Void> session(long index, DeviceIdentity id, CoapLink link) {
         DownlinkWatch down = devices.options().observe() ? new DownlinkWatch(index) : null;
-        return tokenAndUpload(id, link)
+        return onboardTokenAndUpload(id, link)
                 .thenCompose(v -> {
                     recorder.count(Counter.HONEST_ACCEPTED);
                     return publishAll(index, id.deviceId(), link);
                 })
                 .thenCompose(v -> observe(id.deviceId(), link, down))
                 .thenCompose(registration -> command(index, id.deviceId(), down).thenApply(v -> registration))
-                .thenCompose(registration -> hold(index, id, link, down).thenCompose(v -> registration == null
+                .thenCompose(registration -> hold(index, id, link, down).thenCompose(sameLink -> registration == null || !sameLink
                         ? CompletableFuture.<Void>completedFuture(null)
                         : link.cancelObserve(registration).handle((r, e) -> {
                             if (e != null) {
@@ -129,16 +133,19 @@ final class CoapSessionRunner {
         }
     }
 
+    private CompletableFuture<Void> onboardTokenAndUpload(DeviceIdentity id, CoapLink link) {
+        return runner.onboard(id, settings.tenant()).thenCompose(v -> tokenAndUpload(id, link));
+    }
+
+    /** A fresh token (HTTP or CoAP {@code /token}) uploaded over {@code link}. */
     private CompletableFuture<Void> tokenAndUpload(DeviceIdentity id, CoapLink link) {
-        CompletableFuture<Void> onboarded = runner.onboard(id, settings.tenant());
         if (devices.options().tokenOverCoap()) {
-            return onboarded.thenCompose(v -> CompletableFuture.supplyAsync(() -> assertion(id), runner.work()))
+            return CompletableFuture.supplyAsync(() -> assertion(id), runner.work())
                     .thenCompose(assertion -> timedFirst(link, Stage.COAP_TOKEN, "coap_token",
                             () -> link.token(assertion, settings.tokenFormat())))
                     .thenCompose(token -> upload(link, token, settings.tokenFormat()));
         }
-        return onboarded.thenCompose(v -> runner.token(id))
-                .thenCompose(t -> upload(link, t.bytes(), t.format()));
+        return runner.token(id).thenCompose(t -> upload(link, t.bytes(), t.format()));
     }
 
     private CompletableFuture<Void> upload(CoapLink link, byte[] token, TokenFormat format) {
@@ -259,23 +266,49 @@ final class CoapSessionRunner {
 
     /**
      * Stays {@code --hold}; on the renewal scenario uploads a fresh token every {@code --renew-every}. A session with
-     * an Observe relation is a target of the revocation wave: the relation's ending notification is its drop.
+     * an Observe relation is a target of the revocation wave: the relation's ending notification is its drop. On the
+     * restart scenario the session checks its authorization every {@link #HEARTBEAT_EVERY} and comes back on a
+     * fresh link when it lost the broker. Completes with whether the session still runs on {@code link}.
      */
-    private CompletableFuture<Void> hold(long index, DeviceIdentity id, CoapLink link, DownlinkWatch down) {
+    private CompletableFuture<Boolean> hold(long index, DeviceIdentity id, CoapLink link, DownlinkWatch down) {
         Duration hold = settings.hold();
         if (hold.isZero()) {
-            return CompletableFuture.completedFuture(null);
+            return CompletableFuture.completedFuture(true);
         }
-        CompletableFuture<Void> end = new CompletableFuture<>();
-        if (down != null) {
+        CompletableFuture<Boolean> end = new CompletableFuture<>();
+        boolean restartScenario = settings.scenario() == Scenario.RESTART;
+        AtomicBoolean recovering = new AtomicBoolean();
+        Runnable lost = () -> {
+            if (!end.isDone() && recovering.compareAndSet(false, true)) {
+                recover(index, id).whenComplete((v, e) -> {
+                    if (e == null) {
+                        end.complete(false);
+                    } else {
+                        end.completeExceptionally(e);
+                    }
+                });
+            }
+        };
+        if (down != null || restartScenario) {
             runner.holding.add(index);
-            down.ended().thenAccept(code -> ended(index, id.deviceId(), link, code, end));
+        }
+        if (down != null) {
+            down.ended().thenAccept(code -> {
+                if (restartScenario && !runner.revoked.containsKey(index)) {
+                    lost.run(); // a broker that shuts down ends its relations
+                } else {
+                    ended(index, id.deviceId(), link, code, end);
+                }
+            });
+        }
+        if (restartScenario) {
+            heartbeat(id.deviceId(), link, end, recovering, lost);
         }
         runner.after(hold).thenRun(() -> {
             if (runner.revoked.containsKey(index)) {
                 end.completeExceptionally(new StageFailure("revocation:not_dropped"));
-            } else {
-                end.complete(null);
+            } else if (!recovering.get()) {
+                end.complete(true);
             }
         });
         if (settings.scenario() == Scenario.RENEWAL) {
@@ -284,12 +317,53 @@ final class CoapSessionRunner {
         return end.whenComplete((v, e) -> runner.holding.remove(index));
     }
 
+    /** Checks the session's authorization now and then; a check that fails or goes unanswered means the broker is lost. */
+    private void heartbeat(String deviceId, CoapLink link, CompletableFuture<Boolean> end, AtomicBoolean recovering, Runnable lost) {
+        runner.after(HEARTBEAT_EVERY).thenRun(() -> {
+            if (end.isDone() || recovering.get()) {
+                return;
+            }
+            link.check(deviceId).orTimeout(HEARTBEAT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
+                if (e == null) {
+                    heartbeat(deviceId, link, end, recovering, lost);
+                } else {
+                    lost.run();
+                }
+            });
+        });
+    }
+
+    /**
+     * The restart scenario's way back for a CoAP device: a fresh socket, DTLS handshake and upload of a fresh token,
+     * tried until the broker answers or {@code --restart-window} passed; then one more confirmable message (which
+     * the observer must receive) and the new link's end.
+     */
+    private CompletableFuture<Void> recover(long index, DeviceIdentity id) {
+        RestartRecovery restart = runner.restart();
+        long dropped = restart.dropped();
+        long deadline = dropped + settings.restart().window().toNanos();
+        return restart.untilBack(deadline, () -> {
+            CoapLink fresh = open(index);
+            return tokenAndUpload(id, fresh).handle((v, e) -> {
+                if (e != null) {
+                    fresh.close(false);
+                    throw StageFailure.of("authz", e);
+                }
+                return fresh;
+            });
+        }).thenCompose(fresh -> {
+            restart.back(dropped);
+            return publish(index, settings.messagesPerSession(), id.deviceId(), "sim/" + settings.shard().index(), fresh)
+                    .whenComplete((v, e) -> fresh.close(!devices.options().abandon()));
+        });
+    }
+
     /**
      * The broker ended the device's Observe relation with {@code code}. After a revocation of the device that is
      * the drop (timed from the revocation request); the session's next request must then be refused as well.
      * Otherwise the session was dropped for no reason the run gave.
      */
-    private void ended(long index, String deviceId, CoapLink link, String code, CompletableFuture<Void> end) {
+    private void ended(long index, String deviceId, CoapLink link, String code, CompletableFuture<Boolean> end) {
         Long revokedAt = runner.revoked.get(index);
         if (revokedAt == null) {
             end.completeExceptionally(new StageFailure("dropped:coap_" + code));
@@ -304,7 +378,7 @@ final class CoapSessionRunner {
                         : StageFailure.of("revocation_probe", e)));
     }
 
-    private void scheduleRenewal(DeviceIdentity id, CoapLink link, CompletableFuture<Void> end) {
+    private void scheduleRenewal(DeviceIdentity id, CoapLink link, CompletableFuture<Boolean> end) {
         runner.after(settings.renewEvery()).thenRun(() -> {
             if (end.isDone()) {
                 return;

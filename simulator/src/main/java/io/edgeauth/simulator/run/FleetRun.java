@@ -43,9 +43,32 @@ public final class FleetRun {
     private final PrintStream out;
     private final RunRecorder recorder = new RunRecorder();
 
+    private final BrokerRestart restart;
+
+    /** Restarts the broker in the restart scenario; blocks until it is done (or started again). */
+    @FunctionalInterface
+    public interface BrokerRestart {
+        void restart() throws Exception;
+    }
+
     public FleetRun(RunSettings settings, PrintStream out) {
+        this(settings, out, settings.restart().command() == null ? null : () -> runCommand(settings.restart().command(), out));
+    }
+
+    /** @param restart how the restart scenario restarts the broker, or null when it is restarted from outside */
+    public FleetRun(RunSettings settings, PrintStream out, BrokerRestart restart) {
         this.settings = settings;
         this.out = out;
+        this.restart = restart;
+    }
+
+    private static void runCommand(String command, PrintStream out) throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        int code = p.waitFor();
+        if (code != 0) {
+            throw new IllegalStateException("--restart-command exited with " + code);
+        }
     }
 
     /** Runs to the end and returns the result (the caller writes it). */
@@ -63,8 +86,9 @@ public final class FleetRun {
                     : new AdminApiOnboarding(http, settings.brokerUrl(), settings.adminCredential());
             DeliveryObserver observer = null;
             if (settings.observer() != null) {
-                observer = new DeliveryObserver(mqtt, settings.observer(),
-                        settings.shard().index(), settings.mqtt5(), recorder);
+                boolean restarting = settings.scenario() == Scenario.RESTART;
+                observer = new DeliveryObserver(mqtt, settings.observer(), settings.shard().index(), settings.mqtt5(), recorder,
+                        restarting, settings.restart().window());
                 try {
                     observer.start().get(30, TimeUnit.SECONDS);
                 } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
@@ -100,6 +124,7 @@ public final class FleetRun {
         long nextTick = start + TICK.toNanos();
         long nextScrape = start;
         boolean waveDone = settings.scenario() != Scenario.REVOCATION;
+        boolean restartDone = settings.scenario() != Scenario.RESTART;
         out.printf(java.util.Locale.ROOT, "simulating devices %d..%d of %d (shard %s), scenario %s, %s sessions/s, concurrency %d, %d QoS 1 messages each%n",
                 first, first + planned - 1, settings.devices(), settings.shard(), settings.scenario().label(),
                 Double.isInfinite(rate) ? "all at once" : String.format(java.util.Locale.ROOT, "%.1f", rate),
@@ -127,6 +152,14 @@ public final class FleetRun {
                     || now - start >= settings.revokeAt().plus(settings.hold()).toNanos())) {
                 revocationWave(runner);
                 waveDone = true;
+            }
+            // the restart comes at --restart-at once every session has started and every open one holds (at the latest
+            // --hold after --restart-at)
+            if (!restartDone && now - start >= settings.restart().at().toNanos()
+                    && ((next >= planned || now >= deadline) && runner.holding.size() >= recorder.active()
+                    || now - start >= settings.restart().at().plus(settings.hold()).toNanos())) {
+                restartBroker();
+                restartDone = true;
             }
             if (scraper != null && now >= nextScrape) {
                 scraper.scrape((now - start) / 1e9);
@@ -161,6 +194,9 @@ public final class FleetRun {
             scraper.scrape(elapsed / 1e9);
             LockSupport.parkNanos(300_000_000); // let the last scrape land
         }
+        if (settings.scenario() == Scenario.RESTART && recorder.get(Counter.RESTART_DROPPED) == 0) {
+            recorder.failure("restart:no_session_lost_its_broker");
+        }
         long lost = observer == null ? 0 : observer.outstanding();
         RunResult result = Verdicts.result(settings.parameters(), List.of(settings.shard().toString()), startedAt, elapsed / 1e9,
                 recorder, observer != null, planned, unstarted, lost, scraper == null ? List.of() : scraper.samples());
@@ -190,6 +226,27 @@ public final class FleetRun {
     private void tick(long t, long behind, long finished, long planned) {
         RunResult.SecondPoint p = recorder.tick(t, behind);
         out.println(recorder.progressLine(p, finished, planned));
+    }
+
+    /** Restarts the broker on a thread of its own (the driver keeps its schedule and its progress lines). */
+    private void restartBroker() {
+        if (restart == null) {
+            out.println("broker restart: expected from outside now");
+            return;
+        }
+        out.println("broker restart: restarting the broker");
+        Thread t = new Thread(() -> {
+            long t0 = System.nanoTime();
+            try {
+                restart.restart();
+                out.printf(java.util.Locale.ROOT, "broker restart: done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            } catch (Exception e) {
+                out.println("broker restart failed: " + e.getMessage());
+                recorder.failure("restart:failed");
+            }
+        }, "sim-restart");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** Revokes up to {@code --revoke-count} holding sessions' subjects at once. */

@@ -54,6 +54,7 @@ import java.util.Objects;
  * @param tokenIssuer        devices' tokens signed by this trusted outside issuer instead of the broker's token
  *                           endpoint, or null (the broker issues them)
  * @param issuerTokenLifetime lifetime of the tokens {@code tokenIssuer} signs
+ * @param restart            the broker-restart scenario's plan
  */
 public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities fleet, long devices, Shard shard,
         String tenant, String otherTenant, String adminCredential, boolean onboardWithAdminApi, Scenario scenario,
@@ -61,7 +62,7 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         Duration hold, Duration renewEvery, ChaosPlan chaos, Duration expiredWait, Duration revokeAt, int revokeCount,
         List<InetAddress> localAddrs, int eventLoops, int workThreads, ObserverIssuer observer,
         Duration maxDuration, Duration drain, Duration connectTimeout, boolean scrapeMetrics, ProtocolMix protocols,
-        CoapOptions coap, boolean bulkOnboarding, ObserverIssuer tokenIssuer, Duration issuerTokenLifetime) {
+        CoapOptions coap, boolean bulkOnboarding, ObserverIssuer tokenIssuer, Duration issuerTokenLifetime, RestartPlan restart) {
 
     /** Open files a session may hold: its MQTT socket and one pooled HTTP connection. */
     static final int FILES_PER_SESSION = 2;
@@ -93,6 +94,8 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
                 "--scenario renewal needs --renew-every > 0 and --hold longer than it");
         require(scenario != Scenario.REVOCATION || (revokeCount > 0 && adminCredential != null && !hold.isZero()),
                 "--scenario revocation needs --revoke-count > 0, --hold > 0 and --admin-credential");
+        Objects.requireNonNull(restart, "restart");
+        require(scenario != Scenario.RESTART || !hold.isZero(), "--scenario restart needs --hold > 0 (sessions that are open when the broker restarts)");
         require(!onboardWithAdminApi || adminCredential != null, "admin-API onboarding needs --admin-credential");
         for (ChaosKind k : chaos.share() > 0 ? chaos.kinds() : List.<ChaosKind>of()) {
             require(k != ChaosKind.REVOKED && k != ChaosKind.WRONG_TENANT || adminCredential != null,
@@ -173,6 +176,11 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         m.put("chaosKinds", chaos.kinds().stream().map(ChaosKind::label).toList());
         m.put("revokeAt", revokeAt.toString());
         m.put("revokeCount", revokeCount);
+        if (scenario == Scenario.RESTART) {
+            m.put("restartAt", restart.at().toString());
+            m.put("restartBy", restart.command() == null ? "outside" : "command");
+            m.put("restartWindow", restart.window().toString());
+        }
         m.put("localAddrs", localAddrs.size());
         m.put("eventLoops", eventLoops);
         m.put("workThreads", workThreads);
