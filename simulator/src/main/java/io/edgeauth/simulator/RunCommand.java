@@ -108,7 +108,7 @@ final class RunCommand implements Callable<Integer> {
     String protocol;
     @Option(names = "--coap", description = "the broker's CoAP host:port (default: the broker URL's host, 5684 with DTLS, 5683 without)")
     String coap;
-    @Option(names = "--coap-security", defaultValue = "ecdhe-psk", description = "ecdhe-psk or psk (DTLS 1.2 with the device's PSK derived from the fleet seed; psk offers no ECDHE suites), rpk (the device's P-256 key as a raw public key) or none (plain CoAP)")
+    @Option(names = "--coap-security", defaultValue = "ecdhe-psk", description = "ecdhe-psk or psk (DTLS 1.2 with the device's PSK derived from the fleet seed; psk offers no ECDHE suites), rpk (the device's P-256 key as a raw public key), x509 (a certificate over that key from the fleet CA: see fleet-ca) or none (plain CoAP)")
     String coapSecurity;
     @Option(names = "--coap-token", defaultValue = "http", description = "http (/oauth/token) or coap (POST /token over the device's DTLS session)")
     String coapToken;
@@ -173,9 +173,9 @@ final class RunCommand implements Callable<Integer> {
     private CoapOptions coapOptions(String host) {
         String security = coapSecurity.toLowerCase(java.util.Locale.ROOT);
         boolean dtls = switch (security) {
-            case "ecdhe-psk", "psk", "rpk" -> true;
+            case "ecdhe-psk", "psk", "rpk", "x509" -> true;
             case "none" -> false;
-            default -> throw new IllegalArgumentException("--coap-security must be ecdhe-psk, psk, rpk or none");
+            default -> throw new IllegalArgumentException("--coap-security must be ecdhe-psk, psk, rpk, x509 or none");
         };
         boolean overCoap = switch (coapToken.toLowerCase(java.util.Locale.ROOT)) {
             case "http" -> false;
@@ -188,7 +188,8 @@ final class RunCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--coap-end must be close or abandon");
         };
         InetSocketAddress address = coap == null ? new InetSocketAddress(host, dtls ? 5684 : 5683) : hostPort("--coap", coap);
-        return new CoapOptions(address, dtls, overCoap, coapObserve, coapCommands, abandon, security.equals("ecdhe-psk"), security.equals("rpk"));
+        return new CoapOptions(address, dtls, overCoap, coapObserve, coapCommands, abandon, security.equals("ecdhe-psk"), security.equals("rpk"),
+                security.equals("x509"));
     }
 
     static InetSocketAddress hostPort(String option, String s) {

@@ -32,7 +32,10 @@ class CoapFleetRunTest {
         String keytoolOut = new String(keytool.getInputStream().readAllBytes());
         assertThat(keytool.waitFor()).as(keytoolOut).isZero();
         // the observer (one wallet principal) publishes a command to every observing device: room for a fleet's rate
-        broker = new InProcessBroker(dir, Map.of("EDGEAUTH_TOKENS_DEFAULT_LIFETIME", "30s", "EDGEAUTH_RATE_PLANS",
+        Path fleetCa = dir.resolve("fleet-ca.pem");
+        java.nio.file.Files.write(fleetCa, new io.edgeauth.simulator.fleet.FleetCa(InProcessBroker.SEED).pemBytes());
+        broker = new InProcessBroker(dir, Map.of("EDGEAUTH_COAP_TRUST_STORE", fleetCa.toString(),
+                "EDGEAUTH_TOKENS_DEFAULT_LIFETIME", "30s", "EDGEAUTH_RATE_PLANS",
                 "{\"default\":{\"messagesPerSecond\":1000,\"burst\":1000,\"bytesPerSecond\":10000000,\"connectsPerMinute\":30}}",
                 "EDGEAUTH_COAP_KEY_STORE", keyStore.toString(), "EDGEAUTH_COAP_KEY_STORE_PASSWORD", "changeit"));
     }
@@ -157,6 +160,30 @@ class CoapFleetRunTest {
         assertThat(o.result().totals().delivered()).isEqualTo(2 * (12 - o.result().totals().chaosDevices()));
         assertThat(o.result().stages().get("handshake").count()).isGreaterThanOrEqualTo(12 - o.result().totals().chaosDevices());
         assertThat(o.result().parameters().get("coap").toString()).contains(" rpk ");
+    }
+
+    @Test
+    void x509DevicesPresentCertificatesFromTheFleetCa() throws Exception {
+        // the broker trusts the fleet CA (coap.trustStore = the PEM 'fleet-ca' writes); each device's certificate is
+        // made over its own key when its session starts; forged and revoked chaos devices are still refused
+        Outcome o = SimulatorRuns.run(broker, dir, "x509", "--protocol", "coap", "--coap", broker.coaps(), "--coap-security", "x509",
+                "--devices", "16", "--arrival-rate", "16", "--messages", "2", "--observer", "--chaos-share", "0.25",
+                "--chaos-kinds", "forged,revoked");
+        assertThat(o.code()).as(o.text()).isZero();
+        long honest = 16 - o.result().totals().chaosDevices();
+        assertThat(o.result().totals().chaosRefused()).isEqualTo(o.result().totals().chaosDevices());
+        assertThat(o.result().totals().delivered()).isEqualTo(2 * honest);
+        assertThat(o.result().stages().get("handshake").count()).isGreaterThanOrEqualTo(honest);
+        assertThat(o.result().parameters().get("coap").toString()).contains(" x509 ");
+    }
+
+    @Test
+    void x509DevicesOfAnotherFleetCaAreRefusedInTheHandshake() throws Exception {
+        Outcome o = SimulatorRuns.runWithSeed(broker, dir, "another-ca", "x509-other", "--protocol", "coap", "--coap", broker.coaps(),
+                "--coap-security", "x509", "--devices", "4", "--arrival-rate", "20", "--no-metrics", "--connect-timeout", "5s");
+        assertThat(o.code()).as(o.text()).isEqualTo(SimulatorCli.FAILED);
+        assertThat(o.result().totals().honestAccepted()).isZero();
+        assertThat(o.result().failures().keySet()).allMatch(k -> k.equals("authz:timeout") || k.equals("authz:send_error"));
     }
 
     @Test

@@ -120,10 +120,10 @@ final class CoapSessionRunner {
         }).thenCompose(f -> f);
     }
 
-    /** Device {@code index}'s link with its PSK, or with its P-256 key as a raw public key. */
+    /** Device {@code index}'s link with its PSK, or with its P-256 key (as a raw public key or in a certificate). */
     private CoapLink open(long index) {
         String deviceId = settings.fleet().deviceId(index);
-        if (!devices.options().rpk()) {
+        if (!devices.options().publicKey()) {
             return devices.open(deviceId, FleetIdentities.psk(pskMaster, deviceId));
         }
         try {

@@ -81,7 +81,8 @@ public final class FleetRun {
         try (LeanMqttClient mqtt = new LeanMqttClient(settings.mqtt(), settings.localAddrs(), settings.eventLoops(),
                 (int) settings.connectTimeout().toMillis());
              CoapDevices coap = settings.protocols().anyCoap()
-                     ? new CoapDevices(settings.coap(), settings.localAddrs(), settings.eventLoops()) : null) {
+                     ? new CoapDevices(settings.coap(), settings.localAddrs(), settings.eventLoops(),
+                             settings.coap().x509() ? settings.fleet().certificateAuthority() : null) : null) {
             AdminApiOnboarding admin = settings.adminCredential() == null ? null
                     : new AdminApiOnboarding(http, settings.brokerUrl(), settings.adminCredential());
             DeliveryObserver observer = null;

@@ -118,8 +118,8 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         require(tokenIssuer == null || coap == null || !coap.tokenOverCoap(), "--token-source issuer and --coap-token coap exclude each other");
         require(tokenIssuer == null || (!issuerTokenLifetime.isNegative() && !issuerTokenLifetime.isZero()
                 && issuerTokenLifetime.compareTo(Duration.ofDays(1)) <= 0), "--token-lifetime must be 1s..24h");
-        require(coap == null || !coap.rpk() || fleet.keyType() == io.edgeauth.device.DeviceIdentity.KeyType.EC_P256,
-                "--coap-security rpk uses the devices' P-256 keys: use --key-type p256");
+        require(coap == null || !coap.publicKey() || fleet.keyType() == io.edgeauth.device.DeviceIdentity.KeyType.EC_P256,
+                "--coap-security rpk and x509 use the devices' P-256 keys: use --key-type p256");
         require(eventLoops >= 1 && workThreads >= 1, "--event-loops and --work-threads must be at least 1");
         require(!maxDuration.isNegative() && !maxDuration.isZero(), "--max-duration must be positive");
     }
