@@ -57,6 +57,10 @@ final class RunCommand implements Callable<Integer> {
     int messages;
     @Option(names = "--payload-bytes", defaultValue = "64")
     int payloadBytes;
+    @Option(names = "--mqtt-tls", defaultValue = "off", description = "off, tls (MQTT over TLS) or mtls (and each device presents a certificate from the fleet CA: see fleet-ca)")
+    String mqttTls;
+    @Option(names = "--mqtt-ca", description = "PEM of the CA that signed the broker's MQTT TLS certificate (default: any certificate is accepted)")
+    Path mqttCa;
     @Option(names = "--mqtt-version", defaultValue = "5", description = "5 or 3.1.1")
     String mqttVersion;
     @Option(names = "--token-format", defaultValue = "jwt",
@@ -159,7 +163,7 @@ final class RunCommand implements Callable<Integer> {
                 LocalAddresses.parse(localAddrs), eventLoops > 0 ? eventLoops : cores, workThreads > 0 ? workThreads : cores,
                 observer ? new ObserverIssuer(fleetOptions.seed, observerIssuer) : null, maxDuration, drain, connectTimeout, !noMetrics,
                 protocols, coapOptions, onboarding.equals("bulk"), tokenIssuer(), tokenLifetime,
-                new RestartPlan(restartAt, restartCommand, restartWindow));
+                new RestartPlan(restartAt, restartCommand, restartWindow), mqttTls.toLowerCase(java.util.Locale.ROOT), mqttCa);
     }
 
     private ObserverIssuer tokenIssuer() {

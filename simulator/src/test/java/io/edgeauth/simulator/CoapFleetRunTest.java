@@ -20,6 +20,7 @@ class CoapFleetRunTest {
     @TempDir
     static Path dir;
     static InProcessBroker broker;
+    static int mqttTlsPort;
 
     @BeforeAll
     static void start() throws Exception {
@@ -34,10 +35,18 @@ class CoapFleetRunTest {
         // the observer (one wallet principal) publishes a command to every observing device: room for a fleet's rate
         Path fleetCa = dir.resolve("fleet-ca.pem");
         java.nio.file.Files.write(fleetCa, new io.edgeauth.simulator.fleet.FleetCa(InProcessBroker.SEED).pemBytes());
-        broker = new InProcessBroker(dir, Map.of("EDGEAUTH_COAP_TRUST_STORE", fleetCa.toString(),
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            mqttTlsPort = free.getLocalPort();
+        }
+        Map<String, String> env = new java.util.HashMap<>(Map.of("EDGEAUTH_COAP_TRUST_STORE", fleetCa.toString(),
                 "EDGEAUTH_TOKENS_DEFAULT_LIFETIME", "30s", "EDGEAUTH_RATE_PLANS",
                 "{\"default\":{\"messagesPerSecond\":1000,\"burst\":1000,\"bytesPerSecond\":10000000,\"connectsPerMinute\":30}}",
                 "EDGEAUTH_COAP_KEY_STORE", keyStore.toString(), "EDGEAUTH_COAP_KEY_STORE_PASSWORD", "changeit"));
+        // MQTT over TLS with the same server key; device certificates from the fleet CA requested, not required
+        env.putAll(Map.of("EDGEAUTH_MQTT_TLS_PORT", Integer.toString(mqttTlsPort), "EDGEAUTH_MQTT_KEY_STORE", keyStore.toString(),
+                "EDGEAUTH_MQTT_KEY_STORE_PASSWORD", "changeit", "EDGEAUTH_MQTT_TRUST_STORE", fleetCa.toString(),
+                "EDGEAUTH_MQTT_CLIENT_AUTH", "request"));
+        broker = new InProcessBroker(dir, env);
     }
 
     @AfterAll
@@ -184,6 +193,21 @@ class CoapFleetRunTest {
         assertThat(o.code()).as(o.text()).isEqualTo(SimulatorCli.FAILED);
         assertThat(o.result().totals().honestAccepted()).isZero();
         assertThat(o.result().failures().keySet()).allMatch(k -> k.equals("authz:timeout") || k.equals("authz:send_error"));
+    }
+
+    @Test
+    void mqttDevicesOverTlsAndMutualTlsWithFleetCertificates() throws Exception {
+        for (String mode : new String[] {"tls", "mtls"}) {
+            Outcome o = SimulatorRuns.run(broker, dir, "mqtt-" + mode, "--mqtt", "127.0.0.1:" + mqttTlsPort, "--mqtt-tls", mode,
+                    "--devices", "12", "--arrival-rate", "12", "--messages", "2", "--observer", "--chaos-share", "0.25",
+                    "--chaos-kinds", "forged,revoked");
+            assertThat(o.code()).as(o.text()).isZero();
+            RunResult.Totals t = o.result().totals();
+            assertThat(t.chaosRefused()).isEqualTo(t.chaosDevices());
+            assertThat(t.delivered()).isEqualTo(2 * (12 - t.chaosDevices()));
+            assertThat(o.result().stages().get("connect").count()).isEqualTo(12 - t.chaosDevices());
+            assertThat(o.result().parameters().get("mqttTls")).isEqualTo(mode);
+        }
     }
 
     @Test

@@ -40,6 +40,7 @@ public final class LeanMqttClient implements AutoCloseable {
     private final List<InetAddress> localAddrs;
     private final AtomicLong nextLocal = new AtomicLong();
     private final int connectTimeoutMillis;
+    private final MqttTls tls;
 
     /**
      * @param broker               MQTT host and port
@@ -48,6 +49,13 @@ public final class LeanMqttClient implements AutoCloseable {
      * @param connectTimeoutMillis TCP connect plus CONNACK
      */
     public LeanMqttClient(InetSocketAddress broker, List<InetAddress> localAddrs, int eventLoops, int connectTimeoutMillis) {
+        this(broker, localAddrs, eventLoops, connectTimeoutMillis, null);
+    }
+
+    /** As above, over TLS when {@code tls} is not null (mutual TLS when it has the fleet CA). */
+    public LeanMqttClient(InetSocketAddress broker, List<InetAddress> localAddrs, int eventLoops, int connectTimeoutMillis,
+            MqttTls tls) {
+        this.tls = tls;
         this.broker = broker;
         this.localAddrs = List.copyOf(localAddrs);
         this.connectTimeoutMillis = connectTimeoutMillis;
@@ -93,6 +101,10 @@ public final class LeanMqttClient implements AutoCloseable {
         b.handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+                if (tls != null) { // a device (client id = its id) presents its certificate; a wallet-style observer none
+                    io.netty.handler.ssl.SslContext ctx = clientId.equals(username) ? tls.forDevice(clientId) : tls.withoutCertificate();
+                    ch.pipeline().addLast(ctx.newHandler(ch.alloc(), broker.getHostString(), broker.getPort()));
+                }
                 if (keepAliveSeconds > 0) {
                     // ping at half the keep-alive: a loaded machine may delay the ping, the broker waits 1.5 periods
                     ch.pipeline().addLast(new IdleStateHandler(0, Math.max(1, keepAliveSeconds / 2), 0, TimeUnit.SECONDS));

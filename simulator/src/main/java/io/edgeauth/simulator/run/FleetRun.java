@@ -2,6 +2,7 @@ package io.edgeauth.simulator.run;
 
 import io.edgeauth.simulator.coap.CoapDevices;
 import io.edgeauth.simulator.mqtt.LeanMqttClient;
+import io.edgeauth.simulator.mqtt.MqttTls;
 import io.edgeauth.simulator.onboard.AdminApiOnboarding;
 import io.edgeauth.simulator.onboard.BulkImport;
 import io.edgeauth.simulator.report.MetricsScraper;
@@ -62,6 +63,26 @@ public final class FleetRun {
         this.restart = restart;
     }
 
+    /** TLS for the MQTT connections, or null for plain TCP. */
+    private MqttTls mqttTls() throws javax.net.ssl.SSLException {
+        if (settings.mqttTls().equals("off")) {
+            return null;
+        }
+        boolean mutual = settings.mqttTls().equals("mtls");
+        return new MqttTls(settings.mqttCa() == null ? null : settings.mqttCa().toFile(),
+                mutual ? settings.fleet().certificateAuthority() : null, mutual ? this::deviceKey : null);
+    }
+
+    /** A device's key pair from its id (mutual TLS: the certificate carries it). */
+    private java.security.KeyPair deviceKey(String deviceId) {
+        long index = Long.parseLong(deviceId.substring(settings.fleet().prefix().length() + 1));
+        try {
+            return settings.fleet().privateKey(index).toECKey().toKeyPair();
+        } catch (com.nimbusds.jose.JOSEException e) {
+            throw new IllegalStateException("device key is not an EC key pair", e);
+        }
+    }
+
     private static void runCommand(String command, PrintStream out) throws Exception {
         Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -72,14 +93,14 @@ public final class FleetRun {
     }
 
     /** Runs to the end and returns the result (the caller writes it). */
-    public RunResult run() throws InterruptedException {
+    public RunResult run() throws InterruptedException, javax.net.ssl.SSLException {
         ExecutorService work = Executors.newFixedThreadPool(settings.workThreads(), daemon("sim-work"));
         ExecutorService httpPool = Executors.newFixedThreadPool(2, daemon("sim-http"));
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("sim-timer"));
         HttpClient http = HttpClient.newBuilder().executor(httpPool).connectTimeout(settings.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         try (LeanMqttClient mqtt = new LeanMqttClient(settings.mqtt(), settings.localAddrs(), settings.eventLoops(),
-                (int) settings.connectTimeout().toMillis());
+                (int) settings.connectTimeout().toMillis(), mqttTls());
              CoapDevices coap = settings.protocols().anyCoap()
                      ? new CoapDevices(settings.coap(), settings.localAddrs(), settings.eventLoops(),
                              settings.coap().x509() ? settings.fleet().certificateAuthority() : null) : null) {

@@ -55,6 +55,9 @@ import java.util.Objects;
  *                           endpoint, or null (the broker issues them)
  * @param issuerTokenLifetime lifetime of the tokens {@code tokenIssuer} signs
  * @param restart            the broker-restart scenario's plan
+ * @param mqttTls            MQTT over TLS ({@code tls}), with device certificates from the fleet CA ({@code mtls}), or
+ *                           plain ({@code off}); {@code mqttCa}: PEM that authenticates the broker, or null for any
+ * @param mqttCa             see {@code mqttTls}
  */
 public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities fleet, long devices, Shard shard,
         String tenant, String otherTenant, String adminCredential, boolean onboardWithAdminApi, Scenario scenario,
@@ -62,7 +65,8 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         Duration hold, Duration renewEvery, ChaosPlan chaos, Duration expiredWait, Duration revokeAt, int revokeCount,
         List<InetAddress> localAddrs, int eventLoops, int workThreads, ObserverIssuer observer,
         Duration maxDuration, Duration drain, Duration connectTimeout, boolean scrapeMetrics, ProtocolMix protocols,
-        CoapOptions coap, boolean bulkOnboarding, ObserverIssuer tokenIssuer, Duration issuerTokenLifetime, RestartPlan restart) {
+        CoapOptions coap, boolean bulkOnboarding, ObserverIssuer tokenIssuer, Duration issuerTokenLifetime, RestartPlan restart,
+        String mqttTls, java.nio.file.Path mqttCa) {
 
     /** Open files a session may hold: its MQTT socket and one pooled HTTP connection. */
     static final int FILES_PER_SESSION = 2;
@@ -95,6 +99,10 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         require(scenario != Scenario.REVOCATION || (revokeCount > 0 && adminCredential != null && !hold.isZero()),
                 "--scenario revocation needs --revoke-count > 0, --hold > 0 and --admin-credential");
         Objects.requireNonNull(restart, "restart");
+        require(List.of("off", "tls", "mtls").contains(mqttTls), "--mqtt-tls must be off, tls or mtls");
+        require(!mqttTls.equals("mtls") || fleet.keyType() == io.edgeauth.device.DeviceIdentity.KeyType.EC_P256,
+                "--mqtt-tls mtls puts the devices' P-256 keys in their certificates: use --key-type p256");
+        require(mqttCa == null || java.nio.file.Files.isReadable(mqttCa), "--mqtt-ca is not a readable file: " + mqttCa);
         require(scenario != Scenario.RESTART || !hold.isZero(), "--scenario restart needs --hold > 0 (sessions that are open when the broker restarts)");
         require(!onboardWithAdminApi || adminCredential != null, "admin-API onboarding needs --admin-credential");
         for (ChaosKind k : chaos.share() > 0 ? chaos.kinds() : List.<ChaosKind>of()) {
@@ -169,6 +177,7 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         m.put("messagesPerSession", messagesPerSession);
         m.put("payloadBytes", payloadBytes);
         m.put("mqttVersion", mqtt5 ? "5" : "3.1.1");
+        m.put("mqttTls", mqttTls);
         m.put("tokenFormat", tokenFormat.name());
         m.put("hold", hold.toString());
         m.put("renewEvery", renewEvery.toString());
