@@ -10,6 +10,7 @@ import io.edgeauth.simulator.coap.CoapOptions;
 import io.edgeauth.simulator.run.ChaosPlan;
 import io.edgeauth.simulator.run.FleetRun;
 import io.edgeauth.simulator.run.ProtocolMix;
+import io.edgeauth.simulator.run.RestartPlan;
 import io.edgeauth.simulator.run.RunSettings;
 import io.edgeauth.simulator.run.Scenario;
 import java.io.PrintStream;
@@ -46,7 +47,7 @@ final class RunCommand implements Callable<Integer> {
     long devices;
     @Option(names = "--shard", defaultValue = "0/1", description = "i/n: this process drives part i of n of the fleet")
     String shard;
-    @Option(names = "--scenario", defaultValue = "steady", description = "steady, storm, renewal, revocation")
+    @Option(names = "--scenario", defaultValue = "steady", description = "steady, storm, renewal, revocation, restart")
     String scenario;
     @Option(names = "--arrival-rate", defaultValue = "100", description = "new device sessions per second, fleet-wide (open loop)")
     double arrivalRate;
@@ -56,6 +57,10 @@ final class RunCommand implements Callable<Integer> {
     int messages;
     @Option(names = "--payload-bytes", defaultValue = "64")
     int payloadBytes;
+    @Option(names = "--mqtt-tls", defaultValue = "off", description = "off, tls (MQTT over TLS) or mtls (and each device presents a certificate from the fleet CA: see fleet-ca)")
+    String mqttTls;
+    @Option(names = "--mqtt-ca", description = "PEM of the CA that signed the broker's MQTT TLS certificate (default: any certificate is accepted)")
+    Path mqttCa;
     @Option(names = "--mqtt-version", defaultValue = "5", description = "5 or 3.1.1")
     String mqttVersion;
     @Option(names = "--token-format", defaultValue = "jwt",
@@ -75,6 +80,12 @@ final class RunCommand implements Callable<Integer> {
     Duration revokeAt;
     @Option(names = "--revoke-count", defaultValue = "0")
     int revokeCount;
+    @Option(names = "--restart-at", defaultValue = "10s", converter = SimulatorCli.DurationConverter.class, description = "restart scenario: when the broker restarts")
+    Duration restartAt;
+    @Option(names = "--restart-command", description = "restart scenario: shell command that restarts the broker (the run waits for it); without it the broker is restarted from outside")
+    String restartCommand;
+    @Option(names = "--restart-window", defaultValue = "60s", converter = SimulatorCli.DurationConverter.class, description = "restart scenario: how long a session that lost its broker gets to come back")
+    Duration restartWindow;
     @Option(names = "--local-addrs", defaultValue = "0", description = "source addresses: N (127.0.0.2..), a range 127.0.0.2-127.0.0.40, or a list")
     String localAddrs;
     @Option(names = "--event-loops", defaultValue = "0", description = "Netty event loops (0: number of cores)")
@@ -101,12 +112,14 @@ final class RunCommand implements Callable<Integer> {
     String protocol;
     @Option(names = "--coap", description = "the broker's CoAP host:port (default: the broker URL's host, 5684 with DTLS, 5683 without)")
     String coap;
-    @Option(names = "--coap-security", defaultValue = "ecdhe-psk", description = "ecdhe-psk or psk (DTLS 1.2 with the device's PSK derived from the fleet seed; psk offers no ECDHE suites), rpk (the device's P-256 key as a raw public key) or none (plain CoAP)")
+    @Option(names = "--coap-security", defaultValue = "ecdhe-psk", description = "ecdhe-psk or psk (DTLS 1.2 with the device's PSK derived from the fleet seed; psk offers no ECDHE suites), rpk (the device's P-256 key as a raw public key), x509 (a certificate over that key from the fleet CA: see fleet-ca) or none (plain CoAP)")
     String coapSecurity;
     @Option(names = "--coap-token", defaultValue = "http", description = "http (/oauth/token) or coap (POST /token over the device's DTLS session)")
     String coapToken;
     @Option(names = "--coap-observe", description = "CoAP devices register an Observe on /d/{id}/down after publishing")
     boolean coapObserve;
+    @Option(names = "--coap-commands", description = "once observing, each CoAP device gets one QoS 1 command from the observer on d/{id}/down/sim/<shard>; it must arrive as an Observe notification (needs --coap-observe and --observer)")
+    boolean coapCommands;
     @Option(names = "--coap-end", defaultValue = "close", description = "close (DTLS close_notify) or abandon (drop the socket: the broker keeps the session)")
     String coapEnd;
     @Option(names = "--out", defaultValue = "sim-report", description = "directory for run.json and report.html")
@@ -149,7 +162,8 @@ final class RunCommand implements Callable<Integer> {
                 payloadBytes, v5, format, hold, renewEvery, new ChaosPlan(chaosShare, kinds), expiredWait, revokeAt, revokeCount,
                 LocalAddresses.parse(localAddrs), eventLoops > 0 ? eventLoops : cores, workThreads > 0 ? workThreads : cores,
                 observer ? new ObserverIssuer(fleetOptions.seed, observerIssuer) : null, maxDuration, drain, connectTimeout, !noMetrics,
-                protocols, coapOptions, onboarding.equals("bulk"), tokenIssuer(), tokenLifetime);
+                protocols, coapOptions, onboarding.equals("bulk"), tokenIssuer(), tokenLifetime,
+                new RestartPlan(restartAt, restartCommand, restartWindow), mqttTls.toLowerCase(java.util.Locale.ROOT), mqttCa);
     }
 
     private ObserverIssuer tokenIssuer() {
@@ -163,9 +177,9 @@ final class RunCommand implements Callable<Integer> {
     private CoapOptions coapOptions(String host) {
         String security = coapSecurity.toLowerCase(java.util.Locale.ROOT);
         boolean dtls = switch (security) {
-            case "ecdhe-psk", "psk", "rpk" -> true;
+            case "ecdhe-psk", "psk", "rpk", "x509" -> true;
             case "none" -> false;
-            default -> throw new IllegalArgumentException("--coap-security must be ecdhe-psk, psk, rpk or none");
+            default -> throw new IllegalArgumentException("--coap-security must be ecdhe-psk, psk, rpk, x509 or none");
         };
         boolean overCoap = switch (coapToken.toLowerCase(java.util.Locale.ROOT)) {
             case "http" -> false;
@@ -178,7 +192,8 @@ final class RunCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--coap-end must be close or abandon");
         };
         InetSocketAddress address = coap == null ? new InetSocketAddress(host, dtls ? 5684 : 5683) : hostPort("--coap", coap);
-        return new CoapOptions(address, dtls, overCoap, coapObserve, abandon, security.equals("ecdhe-psk"), security.equals("rpk"));
+        return new CoapOptions(address, dtls, overCoap, coapObserve, coapCommands, abandon, security.equals("ecdhe-psk"), security.equals("rpk"),
+                security.equals("x509"));
     }
 
     static InetSocketAddress hostPort(String option, String s) {

@@ -13,13 +13,13 @@ import picocli.CommandLine.Command;
 /**
  * {@code edgeauth-simulator}: {@code run} a fleet (or a shard of it), {@code merge} shard results,
  * render or compare results with {@code report}, and print what the broker must be given to trust the
- * fleet ({@code jwks}, {@code psk-master}), {@code import} a fleet in bulk. Exit codes: 0 passed, 1 the run failed its verdict, 2 bad
+ * fleet ({@code jwks}, {@code psk-master}, {@code fleet-ca}), {@code import} a fleet in bulk. Exit codes: 0 passed, 1 the run failed its verdict, 2 bad
  * options or files.
  */
 @Command(name = "edgeauth-simulator", mixinStandardHelpOptions = true,
         description = "Drives fleets of virtual devices through the broker's authentication flows and reports how it went.",
         subcommands = {RunCommand.class, MergeCommand.class, ReportCommand.class, JwksCommand.class, PskMasterCommand.class,
-            ImportCommand.class})
+            FleetCaCommand.class, ImportCommand.class})
 public final class SimulatorCli implements Runnable {
     /** The run's verdict was not a pass. */
     public static final int FAILED = 1;
@@ -38,7 +38,7 @@ public final class SimulatorCli implements Runnable {
 
     @Override
     public void run() {
-        out.println("usage: edgeauth-simulator run|merge|report|jwks|psk-master|import --help");
+        out.println("usage: edgeauth-simulator run|merge|report|jwks|psk-master|fleet-ca|import --help");
     }
 
     /** A command line for {@code out}: bad parameters print their message and exit 2. */
@@ -55,6 +55,9 @@ public final class SimulatorCli implements Runnable {
                 }
                 if (cls == ReportCommand.class) {
                     return cls.cast(new ReportCommand(out));
+                }
+                if (cls == FleetCaCommand.class) {
+                    return cls.cast(new FleetCaCommand(out));
                 }
                 if (cls == JwksCommand.class) {
                     return cls.cast(new JwksCommand(out));

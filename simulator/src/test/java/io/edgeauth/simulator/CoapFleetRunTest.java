@@ -20,6 +20,7 @@ class CoapFleetRunTest {
     @TempDir
     static Path dir;
     static InProcessBroker broker;
+    static int mqttTlsPort;
 
     @BeforeAll
     static void start() throws Exception {
@@ -31,8 +32,21 @@ class CoapFleetRunTest {
                 .redirectErrorStream(true).start();
         String keytoolOut = new String(keytool.getInputStream().readAllBytes());
         assertThat(keytool.waitFor()).as(keytoolOut).isZero();
-        broker = new InProcessBroker(dir, Map.of("EDGEAUTH_TOKENS_DEFAULT_LIFETIME", "30s",
+        // the observer (one wallet principal) publishes a command to every observing device: room for a fleet's rate
+        Path fleetCa = dir.resolve("fleet-ca.pem");
+        java.nio.file.Files.write(fleetCa, new io.edgeauth.simulator.fleet.FleetCa(InProcessBroker.SEED).pemBytes());
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            mqttTlsPort = free.getLocalPort();
+        }
+        Map<String, String> env = new java.util.HashMap<>(Map.of("EDGEAUTH_COAP_TRUST_STORE", fleetCa.toString(),
+                "EDGEAUTH_TOKENS_DEFAULT_LIFETIME", "30s", "EDGEAUTH_RATE_PLANS",
+                "{\"default\":{\"messagesPerSecond\":1000,\"burst\":1000,\"bytesPerSecond\":10000000,\"connectsPerMinute\":30}}",
                 "EDGEAUTH_COAP_KEY_STORE", keyStore.toString(), "EDGEAUTH_COAP_KEY_STORE_PASSWORD", "changeit"));
+        // MQTT over TLS with the same server key; device certificates from the fleet CA requested, not required
+        env.putAll(Map.of("EDGEAUTH_MQTT_TLS_PORT", Integer.toString(mqttTlsPort), "EDGEAUTH_MQTT_KEY_STORE", keyStore.toString(),
+                "EDGEAUTH_MQTT_KEY_STORE_PASSWORD", "changeit", "EDGEAUTH_MQTT_TRUST_STORE", fleetCa.toString(),
+                "EDGEAUTH_MQTT_CLIENT_AUTH", "request"));
+        broker = new InProcessBroker(dir, env);
     }
 
     @AfterAll
@@ -69,6 +83,28 @@ class CoapFleetRunTest {
         assertThat(st.get("handshake").count()).isGreaterThanOrEqualTo(honest); // chaos devices that reach the broker handshake too
         assertThat(st.get("connect").count()).isZero(); // no MQTT device
         assertThat(o.text()).contains("summary: PASS devices=50").contains("p99.authz=");
+    }
+
+    @Test
+    void revocationWaveDropsCoapSessionsAndEveryCommandArrivesThroughObserve() throws Exception {
+        // 30 DTLS devices observe /d/{id}/down, each gets one command from the observer's MQTT session, then
+        // holds; 4 s in, 10 of them are revoked: each must see its relation end (4.01) and its next request refused
+        Outcome o = SimulatorRuns.run(broker, dir, "coap-wave", "--protocol", "coap", "--coap", broker.coaps(),
+                "--coap-security", "psk", "--scenario", "revocation", "--devices", "30", "--arrival-rate", "30",
+                "--concurrency", "30", "--hold", "12s", "--revoke-at", "2s", "--revoke-count", "10", "--coap-observe",
+                "--coap-commands", "--observer", "--local-addrs", "3");
+        RunResult.Totals t = o.result().totals();
+        assertThat(o.code()).as(o.text()).isZero();
+        assertThat(o.text()).contains("revocation wave: revoking 10 live devices");
+        assertThat(t.revokedLive()).isEqualTo(10);
+        assertThat(o.result().stages().get("revocation_drop").count()).isEqualTo(10);
+        assertThat(t.honestCompleted()).isEqualTo(20);
+        assertThat(t.commandsSent()).isEqualTo(30);
+        assertThat(t.commandsReceived()).isEqualTo(30);
+        assertThat(o.result().stages().get("command").count()).isEqualTo(30);
+        assertThat(t.delivered()).isEqualTo(30); // telemetry reached the observer; the probes after revocation did not count
+        assertThat(o.result().failures()).isEmpty();
+        assertThat(o.text()).contains("commands=30/30").contains("p99.revocation_drop=");
     }
 
     @Test
@@ -133,6 +169,45 @@ class CoapFleetRunTest {
         assertThat(o.result().totals().delivered()).isEqualTo(2 * (12 - o.result().totals().chaosDevices()));
         assertThat(o.result().stages().get("handshake").count()).isGreaterThanOrEqualTo(12 - o.result().totals().chaosDevices());
         assertThat(o.result().parameters().get("coap").toString()).contains(" rpk ");
+    }
+
+    @Test
+    void x509DevicesPresentCertificatesFromTheFleetCa() throws Exception {
+        // the broker trusts the fleet CA (coap.trustStore = the PEM 'fleet-ca' writes); each device's certificate is
+        // made over its own key when its session starts; forged and revoked chaos devices are still refused
+        Outcome o = SimulatorRuns.run(broker, dir, "x509", "--protocol", "coap", "--coap", broker.coaps(), "--coap-security", "x509",
+                "--devices", "16", "--arrival-rate", "16", "--messages", "2", "--observer", "--chaos-share", "0.25",
+                "--chaos-kinds", "forged,revoked");
+        assertThat(o.code()).as(o.text()).isZero();
+        long honest = 16 - o.result().totals().chaosDevices();
+        assertThat(o.result().totals().chaosRefused()).isEqualTo(o.result().totals().chaosDevices());
+        assertThat(o.result().totals().delivered()).isEqualTo(2 * honest);
+        assertThat(o.result().stages().get("handshake").count()).isGreaterThanOrEqualTo(honest);
+        assertThat(o.result().parameters().get("coap").toString()).contains(" x509 ");
+    }
+
+    @Test
+    void x509DevicesOfAnotherFleetCaAreRefusedInTheHandshake() throws Exception {
+        Outcome o = SimulatorRuns.runWithSeed(broker, dir, "another-ca", "x509-other", "--protocol", "coap", "--coap", broker.coaps(),
+                "--coap-security", "x509", "--devices", "4", "--arrival-rate", "20", "--no-metrics", "--connect-timeout", "5s");
+        assertThat(o.code()).as(o.text()).isEqualTo(SimulatorCli.FAILED);
+        assertThat(o.result().totals().honestAccepted()).isZero();
+        assertThat(o.result().failures().keySet()).allMatch(k -> k.equals("authz:timeout") || k.equals("authz:send_error"));
+    }
+
+    @Test
+    void mqttDevicesOverTlsAndMutualTlsWithFleetCertificates() throws Exception {
+        for (String mode : new String[] {"tls", "mtls"}) {
+            Outcome o = SimulatorRuns.run(broker, dir, "mqtt-" + mode, "--mqtt", "127.0.0.1:" + mqttTlsPort, "--mqtt-tls", mode,
+                    "--devices", "12", "--arrival-rate", "12", "--messages", "2", "--observer", "--chaos-share", "0.25",
+                    "--chaos-kinds", "forged,revoked");
+            assertThat(o.code()).as(o.text()).isZero();
+            RunResult.Totals t = o.result().totals();
+            assertThat(t.chaosRefused()).isEqualTo(t.chaosDevices());
+            assertThat(t.delivered()).isEqualTo(2 * (12 - t.chaosDevices()));
+            assertThat(o.result().stages().get("connect").count()).isEqualTo(12 - t.chaosDevices());
+            assertThat(o.result().parameters().get("mqttTls")).isEqualTo(mode);
+        }
     }
 
     @Test

@@ -60,10 +60,10 @@ class RunCommandTest {
             {"--coap", "nohost", "--coap must be host:port"},
             {"--coap", "h:0", "--coap port out of range"},
             {"--coap", "h:x", "--coap port is not a number"},
-            {"--coap-security", "tls", "ecdhe-psk, psk, rpk or none"},
+            {"--coap-security", "tls", "ecdhe-psk, psk, rpk, x509 or none"},
             {"--coap-token", "pigeon", "http or coap"},
             {"--coap-end", "linger", "close or abandon"},
-            {"--scenario", "revocation", "MQTT sessions only"},
+            {"--scenario", "revocation", "needs --coap-observe"},
         };
         for (String[] c : coapCases) {
             buffer.reset();
@@ -80,9 +80,16 @@ class RunCommandTest {
                 "--coap-end", "abandon")).isEqualTo(2);
         assertThat(text()).contains("--coap-end abandon keeps DTLS sessions");
         buffer.reset();
+        assertThat(exec("run", "--broker-url", "http://localhost:1", "--protocol", "coap", "--coap-commands")).isEqualTo(2);
+        assertThat(text()).contains("--coap-commands needs --coap-observe");
+        buffer.reset();
+        assertThat(exec("run", "--broker-url", "http://localhost:1", "--protocol", "coap", "--coap-observe", "--coap-commands"))
+                .isEqualTo(2);
+        assertThat(text()).contains("--coap-commands needs --observer");
+        buffer.reset();
         assertThat(exec("run", "--broker-url", "http://localhost:1", "--protocol", "coap", "--coap-security", "rpk",
                 "--key-type", "ed25519")).isEqualTo(2);
-        assertThat(text()).contains("--coap-security rpk uses the devices' P-256 keys");
+        assertThat(text()).contains("--coap-security rpk and x509 use the devices' P-256 keys");
         buffer.reset();
         assertThat(exec("run", "--broker-url", "http://localhost:1", "--admin-credential", "x", "--chaos-share", "0.1",
                 "--chaos-kinds", "wrong-tenant")).isEqualTo(2);

@@ -26,9 +26,12 @@ final class SimulatorRuns {
     static Outcome runWithSeed(InProcessBroker broker, Path dir, String seed, String prefix, String... extra) throws Exception {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         Path out = dir.resolve(prefix);
-        List<String> args = new ArrayList<>(List.of("run", "--broker-url", broker.url, "--mqtt", broker.mqtt(),
+        List<String> args = new ArrayList<>(List.of("run", "--broker-url", broker.url,
                 "--admin-credential", broker.admin, "--fleet-seed", seed, "--device-prefix", prefix,
                 "--out", out.toString(), "--max-duration", "90s", "--drain", "20s"));
+        if (!List.of(extra).contains("--mqtt")) {
+            args.addAll(List.of("--mqtt", broker.mqtt()));
+        }
         if (!List.of(extra).contains("--connect-timeout")) {
             args.addAll(List.of("--connect-timeout", "60s"));
         }

@@ -1,10 +1,12 @@
 package io.edgeauth.simulator.coap;
 
 import io.edgeauth.device.CoapGateway;
+import io.edgeauth.simulator.fleet.FleetCa;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.security.KeyPair;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.eclipse.californium.core.config.CoapConfig;
@@ -16,6 +18,7 @@ import org.eclipse.californium.elements.config.UdpConfig;
 import org.eclipse.californium.scandium.DTLSConnector;
 import org.eclipse.californium.scandium.config.DtlsConfig;
 import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
+import org.eclipse.californium.scandium.dtls.CertificateType;
 import org.eclipse.californium.scandium.dtls.cipher.CipherSuite;
 import org.eclipse.californium.scandium.dtls.pskstore.AdvancedSinglePskStore;
 import org.eclipse.californium.scandium.dtls.x509.SingleCertificateProvider;
@@ -39,6 +42,7 @@ public final class CoapDevices implements AutoCloseable {
     /** The SDK's shared CoAP threads (a gateway's), here for the whole fleet. */
     private final CoapGateway gateway;
     private final ScheduledThreadPoolExecutor executor;
+    private final FleetCa ca;
 
     static {
         CoapConfig.register();
@@ -50,9 +54,18 @@ public final class CoapDevices implements AutoCloseable {
      * @param threads threads of the shared pool (CoAP exchanges, DTLS records and handshakes, timers)
      */
     public CoapDevices(CoapOptions options, List<java.net.InetAddress> localAddrs, int threads) {
+        this(options, localAddrs, threads, null);
+    }
+
+    /** @param ca the fleet CA that signs the devices' certificates ({@link CoapOptions#x509()}), else null */
+    public CoapDevices(CoapOptions options, List<java.net.InetAddress> localAddrs, int threads, FleetCa ca) {
+        if (options.x509() && ca == null) {
+            throw new IllegalArgumentException("X.509 devices need the fleet CA");
+        }
+        this.ca = ca;
         this.options = options;
         this.ports = new LocalPorts(localAddrs);
-        this.config = clientConfiguration(options.dtls() && !options.rpk() && !options.ecdhe());
+        this.config = clientConfiguration(options.dtls() && !options.publicKey() && !options.ecdhe());
         this.gateway = CoapGateway.create(threads);
         this.executor = gateway.executor();
     }
@@ -71,6 +84,8 @@ public final class CoapDevices implements AutoCloseable {
         c.set(DtlsConfig.DTLS_RECEIVER_THREAD_COUNT, 1);
         c.set(DtlsConfig.DTLS_MAX_CONNECTIONS, 4);
         c.set(DtlsConfig.DTLS_USE_SERVER_NAME_INDICATION, false);
+        // the broker's certificate is trusted as any (see open): its subject is not matched to the address either
+        c.set(DtlsConfig.DTLS_VERIFY_SERVER_CERTIFICATES_SUBJECT, false);
         if (plainPskOnly) {
             c.setAsList(DtlsConfig.DTLS_CIPHER_SUITES, CipherSuite.TLS_PSK_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_PSK_WITH_AES_128_CCM);
         }
@@ -87,7 +102,8 @@ public final class CoapDevices implements AutoCloseable {
 
     /**
      * As above; with {@link CoapOptions#rpk()} the handshake authenticates with {@code rpk} (the device's key pair)
-     * as an RFC 7250 raw public key, and any raw public key of the broker is accepted (the token binds the session).
+     * as an RFC 7250 raw public key, and any raw public key of the broker is accepted (the token binds the session);
+     * with {@link CoapOptions#x509()} with a certificate over that key signed by the fleet CA.
      */
     public CoapLink open(String deviceId, byte[] psk, KeyPair rpk) {
         IOException last = null;
@@ -100,6 +116,12 @@ public final class CoapDevices implements AutoCloseable {
                 if (options.rpk()) {
                     b.setCertificateIdentityProvider(new SingleCertificateProvider(rpk.getPrivate(), rpk.getPublic()))
                             .setAdvancedCertificateVerifier(StaticNewAdvancedCertificateVerifier.builder().setTrustAllRPKs().build());
+                } else if (options.x509()) {
+                    // the device's chain: its certificate (over its own key, made now) and the fleet CA's; the broker's
+                    // certificate is not checked (the simulator tests the broker's client authentication, not its own)
+                    X509Certificate[] chain = {ca.deviceCertificate(deviceId, rpk.getPublic()), ca.certificate()};
+                    b.setCertificateIdentityProvider(new SingleCertificateProvider(rpk.getPrivate(), chain, CertificateType.X_509))
+                            .setAdvancedCertificateVerifier(StaticNewAdvancedCertificateVerifier.builder().setTrustAllCertificates().build());
                 } else {
                     b.setAdvancedPskStore(new AdvancedSinglePskStore(deviceId, psk));
                 }

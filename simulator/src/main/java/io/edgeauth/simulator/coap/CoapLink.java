@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
 import org.eclipse.californium.core.coap.MessageObserverAdapter;
 import org.eclipse.californium.core.coap.Request;
@@ -73,11 +74,27 @@ public final class CoapLink {
         return send(r, "d/" + deviceId + "/up/" + path).thenApply(response -> null);
     }
 
-    /** Registers an Observe on {@code /d/{id}/down}; completes with the registration once the broker accepted it. */
-    public CompletableFuture<Request> observeCommands(String deviceId) {
+    /**
+     * Registers an Observe on {@code /d/{id}/down}; completes with the registration once the broker accepted it.
+     * Every later notification of the relation (a command, or the 4.01 that ends it when the session is dropped)
+     * goes to {@code notifications}, on the shared executor.
+     */
+    public CompletableFuture<Request> observeCommands(String deviceId, Consumer<Response> notifications) {
         Request r = Request.newGet();
         r.setObserve();
+        // notifications after the first response reach the endpoint's listeners, not the request's observers;
+        // this endpoint serves one device, whose only observation this is
+        endpoint.addNotificationListener((request, response) -> {
+            if (java.util.Arrays.equals(request.getTokenBytes(), r.getTokenBytes())) {
+                notifications.accept(response);
+            }
+        });
         return send(r, "d/" + deviceId + "/down").thenApply(response -> r);
+    }
+
+    /** {@code GET /d/{id}/down} without Observe: completes on 2.05 while the session is authorized (a heartbeat). */
+    public CompletableFuture<Void> check(String deviceId) {
+        return send(Request.newGet(), "d/" + deviceId + "/down").thenApply(response -> null);
     }
 
     /** Cancels an observation proactively (a GET with Observe = 1 and the registration's token). */

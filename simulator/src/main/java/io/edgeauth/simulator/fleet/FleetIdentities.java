@@ -64,6 +64,11 @@ public final class FleetIdentities {
         this.keyType = Objects.requireNonNull(keyType, "keyType");
     }
 
+    /** The fleet's certificate authority (its key derived from the same seed), for X.509 devices. */
+    public FleetCa certificateAuthority() {
+        return new FleetCa(new String(seed, StandardCharsets.UTF_8));
+    }
+
     public String prefix() {
         return prefix;
     }

@@ -60,7 +60,12 @@ public final class ObserverIssuer {
 
     /** A token for the observer: {@code scope = sub:<filter>}, valid for {@code lifetime}. */
     public String token(String filter, Duration lifetime) {
-        return sign(subject, "sub:" + filter, Instant.now(), lifetime);
+        return scopedToken("sub:" + filter, lifetime);
+    }
+
+    /** A token for the observer with {@code scope} (space-separated {@code sub:}/{@code pub:} grants). */
+    public String scopedToken(String scope, Duration lifetime) {
+        return sign(subject, scope, Instant.now(), lifetime);
     }
 
     /**

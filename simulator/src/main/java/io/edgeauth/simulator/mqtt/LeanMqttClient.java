@@ -40,6 +40,7 @@ public final class LeanMqttClient implements AutoCloseable {
     private final List<InetAddress> localAddrs;
     private final AtomicLong nextLocal = new AtomicLong();
     private final int connectTimeoutMillis;
+    private final MqttTls tls;
 
     /**
      * @param broker               MQTT host and port
@@ -48,6 +49,13 @@ public final class LeanMqttClient implements AutoCloseable {
      * @param connectTimeoutMillis TCP connect plus CONNACK
      */
     public LeanMqttClient(InetSocketAddress broker, List<InetAddress> localAddrs, int eventLoops, int connectTimeoutMillis) {
+        this(broker, localAddrs, eventLoops, connectTimeoutMillis, null);
+    }
+
+    /** As above, over TLS when {@code tls} is not null (mutual TLS when it has the fleet CA). */
+    public LeanMqttClient(InetSocketAddress broker, List<InetAddress> localAddrs, int eventLoops, int connectTimeoutMillis,
+            MqttTls tls) {
+        this.tls = tls;
         this.broker = broker;
         this.localAddrs = List.copyOf(localAddrs);
         this.connectTimeoutMillis = connectTimeoutMillis;
@@ -78,11 +86,25 @@ public final class LeanMqttClient implements AutoCloseable {
      */
     public MqttSession connect(String clientId, String username, byte[] password, boolean mqtt5, int keepAliveSeconds,
             boolean enhancedAuth) {
+        return connect(clientId, username, password, mqtt5, keepAliveSeconds, enhancedAuth, 0);
+    }
+
+    /**
+     * As above; {@code sessionExpirySeconds > 0} asks for a persistent session (clean start off; MQTT 5 with that
+     * Session Expiry Interval), so the broker keeps the subscriptions and the QoS 1 messages owed across a
+     * disconnect or a restart of its own.
+     */
+    public MqttSession connect(String clientId, String username, byte[] password, boolean mqtt5, int keepAliveSeconds,
+            boolean enhancedAuth, int sessionExpirySeconds) {
         Bootstrap b = bootstrap.clone();
         MqttSession session = new MqttSession(mqtt5);
         b.handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+                if (tls != null) { // a device (client id = its id) presents its certificate; a wallet-style observer none
+                    io.netty.handler.ssl.SslContext ctx = clientId.equals(username) ? tls.forDevice(clientId) : tls.withoutCertificate();
+                    ch.pipeline().addLast(ctx.newHandler(ch.alloc(), broker.getHostString(), broker.getPort()));
+                }
                 if (keepAliveSeconds > 0) {
                     // ping at half the keep-alive: a loaded machine may delay the ping, the broker waits 1.5 periods
                     ch.pipeline().addLast(new IdleStateHandler(0, Math.max(1, keepAliveSeconds / 2), 0, TimeUnit.SECONDS));
@@ -106,15 +128,20 @@ public final class LeanMqttClient implements AutoCloseable {
                     return;
                 }
                 MqttProperties props = MqttProperties.NO_PROPERTIES;
-                if (mqtt5 && enhancedAuth) {
+                if (mqtt5 && (enhancedAuth || sessionExpirySeconds > 0)) {
                     props = new MqttProperties();
+                }
+                if (mqtt5 && enhancedAuth) {
                     props.add(new MqttProperties.StringProperty(MqttProperties.AUTHENTICATION_METHOD, AUTH_METHOD));
                     props.add(new MqttProperties.BinaryProperty(MqttProperties.AUTHENTICATION_DATA, password));
+                }
+                if (mqtt5 && sessionExpirySeconds > 0) {
+                    props.add(new MqttProperties.IntegerProperty(MqttProperties.SESSION_EXPIRY_INTERVAL, sessionExpirySeconds));
                 }
                 ch.writeAndFlush(MqttMessageBuilders.connect()
                         .protocolVersion(mqtt5 ? MqttVersion.MQTT_5 : MqttVersion.MQTT_3_1_1)
                         .clientId(clientId).username(username).password(password).properties(props)
-                        .cleanSession(true).keepAlive(keepAliveSeconds).build(), ch.voidPromise());
+                        .cleanSession(sessionExpirySeconds <= 0).keepAlive(keepAliveSeconds).build(), ch.voidPromise());
             });
         });
         var timeout = group.next().schedule(() -> {

@@ -189,6 +189,8 @@ public final class HtmlReport {
         row(b, runs, "chaos refused as expected", r -> r.totals().chaosRefused() + " / " + r.totals().chaosDevices());
         row(b, runs, "token renewals", r -> r.totals().renewals());
         row(b, runs, "live sessions revoked", r -> r.totals().revokedLive());
+        row(b, runs, "CoAP commands sent / received", r -> r.totals().commandsSent() + " / " + r.totals().commandsReceived());
+        row(b, runs, "sessions dropped by a broker restart / back", r -> r.totals().restartDropped() + " / " + r.totals().restartBack());
         row(b, runs, "peak open sessions", r -> r.totals().peakActive());
         return b.append("</table>").toString();
     }

@@ -68,7 +68,9 @@ public final class ResultMerger {
                 a.honestCompleted() + b.honestCompleted(), a.published() + b.published(), a.acked() + b.acked(),
                 a.delivered() < 0 || b.delivered() < 0 ? -1 : a.delivered() + b.delivered(), a.duplicates() + b.duplicates(),
                 a.chaosDevices() + b.chaosDevices(), a.chaosRefused() + b.chaosRefused(), a.revokedLive() + b.revokedLive(),
-                a.peakActive() + b.peakActive(), a.renewals() + b.renewals());
+                a.peakActive() + b.peakActive(), a.renewals() + b.renewals(), a.commandsSent() + b.commandsSent(),
+                a.commandsReceived() + b.commandsReceived(), a.restartDropped() + b.restartDropped(),
+                a.restartBack() + b.restartBack());
     }
 
     static RunResult.ChaosTally add(RunResult.ChaosTally a, RunResult.ChaosTally b) {

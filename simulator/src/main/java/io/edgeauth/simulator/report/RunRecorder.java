@@ -22,7 +22,8 @@ public final class RunRecorder {
     public static final int PAYLOAD_HEADER = 20;
     /** Counters the totals and the per-second series are made of. */
     public enum Counter { DEVICES, SESSIONS, HONEST_ACCEPTED, HONEST_COMPLETED, PUBLISHED, ACKED, DELIVERED, DUPLICATES,
-        CHAOS_DEVICES, CHAOS_REFUSED, REVOKED_LIVE, RENEWALS }
+        CHAOS_DEVICES, CHAOS_REFUSED, REVOKED_LIVE, RENEWALS, COMMANDS_SENT, COMMANDS_RECEIVED,
+        RESTART_DROPPED, RESTART_BACK, OBSERVER_RECONNECTS }
 
     private final Map<Counter, LongAdder> counters = new EnumMap<>(Counter.class);
     private final Map<Stage, Recorder> recorders = new EnumMap<>(Stage.class);
@@ -189,6 +190,8 @@ public final class RunRecorder {
         return new RunResult.Totals(get(Counter.DEVICES), get(Counter.SESSIONS), get(Counter.HONEST_ACCEPTED),
                 get(Counter.HONEST_COMPLETED), get(Counter.PUBLISHED), get(Counter.ACKED),
                 observer ? get(Counter.DELIVERED) : -1, get(Counter.DUPLICATES), get(Counter.CHAOS_DEVICES),
-                get(Counter.CHAOS_REFUSED), get(Counter.REVOKED_LIVE), peakActive.get(), get(Counter.RENEWALS));
+                get(Counter.CHAOS_REFUSED), get(Counter.REVOKED_LIVE), peakActive.get(), get(Counter.RENEWALS),
+                get(Counter.COMMANDS_SENT), get(Counter.COMMANDS_RECEIVED), get(Counter.RESTART_DROPPED),
+                get(Counter.RESTART_BACK));
     }
 }

@@ -50,10 +50,14 @@ public record RunResult(String format, Map<String, Object> parameters, List<Stri
      * @param revokedLive       live sessions revoked by the revocation wave
      * @param peakActive        most sessions open at once (summed over shards)
      * @param renewals          tokens renewed on a live session
+     * @param commandsSent      commands published to CoAP devices (acknowledged by the broker)
+     * @param commandsReceived  of those, the ones that reached their device as an Observe notification
+     * @param restartDropped    held sessions that lost their broker (restart scenario)
+     * @param restartBack       of those, the ones that were authorized again and got a message through
      */
     public record Totals(long devices, long sessions, long honestAccepted, long honestCompleted, long published, long acked,
             long delivered, long duplicates, long chaosDevices, long chaosRefused, long revokedLive, long peakActive,
-            long renewals) {
+            long renewals, long commandsSent, long commandsReceived, long restartDropped, long restartBack) {
     }
 
     /** One chaos kind: what refusal it expects, how often it got it, and what happened otherwise. */

@@ -18,6 +18,8 @@ public enum Stage {
     COAP_POST("coap_post"),
     /** CoAP: Observe registration on {@code /d/{id}/down} to its first 2.05. */
     OBSERVE("observe"),
+    /** CoAP: a command published (QoS 1, by the observer) to its arrival as an Observe notification on the device. */
+    COMMAND("command"),
     /** PUBLISH sent to PUBACK received (QoS 1). */
     PUBLISH("publish"),
     /** PUBLISH sent to the observer receiving it: end-to-end through the broker. */
@@ -26,6 +28,8 @@ public enum Stage {
     RENEWAL("renewal"),
     /** Revocation answered by the admin API to the live session being dropped. */
     REVOCATION_DROP("revocation_drop"),
+    /** Restart scenario: a held session's loss of the broker noticed to the session authorized again. */
+    RECONNECT("reconnect"),
     /** How late a session started against the open-loop schedule (concurrency full or the client behind). */
     START_LAG("start_lag"),
     /** A whole honest session, from its scheduled start to its clean disconnect. */

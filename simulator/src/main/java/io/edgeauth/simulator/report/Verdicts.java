@@ -51,6 +51,12 @@ public final class Verdicts {
         if (t.acked() != t.published()) {
             problems.add("QoS 1 messages acknowledged " + t.acked() + " of " + t.published());
         }
+        if (t.restartBack() != t.restartDropped()) {
+            problems.add("sessions back after the broker restart " + t.restartBack() + " of " + t.restartDropped());
+        }
+        if (t.commandsReceived() != t.commandsSent()) {
+            problems.add("CoAP commands received " + t.commandsReceived() + " of " + t.commandsSent());
+        }
         return new RunResult(r.format(), r.parameters(), r.shards(), r.startedAt(), r.elapsedSeconds(), t, r.failures(),
                 r.chaos(), r.stages(), r.series(), r.broker(), new RunResult.Verdict(problems.isEmpty(), List.copyOf(problems)));
     }
@@ -64,12 +70,12 @@ public final class Verdicts {
         RunResult.StageStats delivery = r.stages().get(Stage.DELIVERY.key());
         return String.format(Locale.ROOT,
                 "summary: %s devices=%d sessions/s=%.0f accepted=%d completed=%d chaos_refused=%d/%d published=%d acked=%d delivered=%s "
-                        + "lost=%d duplicates=%d renewals=%d revoked_live=%d peak_active=%d p99 token=%.1fms connect=%.1fms publish=%.1fms delivery=%.1fms "
+                        + "lost=%d duplicates=%d renewals=%d revoked_live=%d commands=%d/%d restart_back=%d/%d peak_active=%d p99 token=%.1fms connect=%.1fms publish=%.1fms delivery=%.1fms "
                         + "elapsed=%.1fs problems=%s",
                 r.verdict().ok() ? "PASS" : "FAIL", t.devices(), t.devices() / Math.max(1e-9, r.elapsedSeconds()), t.honestAccepted(),
                 t.honestCompleted(), t.chaosRefused(), t.chaosDevices(), t.published(), t.acked(),
                 t.delivered() < 0 ? "n/a" : Long.toString(t.delivered()), r.failures().getOrDefault("lost:qos1_acked_not_delivered", 0L),
-                t.duplicates(), t.renewals(), t.revokedLive(), t.peakActive(), token.p99(), connect.p99(), publish.p99(), delivery.p99(),
+                t.duplicates(), t.renewals(), t.revokedLive(), t.commandsReceived(), t.commandsSent(), t.restartBack(), t.restartDropped(), t.peakActive(), token.p99(), connect.p99(), publish.p99(), delivery.p99(),
                 r.elapsedSeconds(), r.verdict().problems().isEmpty() ? "none" : r.verdict().problems().toString())
                 + coapLatencies(r);
     }
@@ -77,7 +83,8 @@ public final class Verdicts {
     /** The CoAP stages' p99, when the run had CoAP devices. */
     private static String coapLatencies(RunResult r) {
         StringBuilder sb = new StringBuilder();
-        for (Stage s : new Stage[] {Stage.COAP_TOKEN, Stage.HANDSHAKE, Stage.AUTHZ, Stage.COAP_POST, Stage.OBSERVE}) {
+        for (Stage s : new Stage[] {Stage.COAP_TOKEN, Stage.HANDSHAKE, Stage.AUTHZ, Stage.COAP_POST, Stage.OBSERVE, Stage.COMMAND,
+                Stage.REVOCATION_DROP, Stage.RECONNECT}) {
             RunResult.StageStats st = r.stages().get(s.key());
             if (st != null && st.count() > 0) {
                 sb.append(String.format(Locale.ROOT, " p99.%s=%.1fms", s.key(), st.p99()));

@@ -6,13 +6,19 @@ import io.edgeauth.device.TokenClient;
 import io.edgeauth.device.TokenFormat;
 import io.edgeauth.simulator.coap.CoapDevices;
 import io.edgeauth.simulator.coap.CoapLink;
+import io.edgeauth.simulator.coap.CoapRefusedException;
+import io.edgeauth.simulator.coap.DownlinkWatch;
 import io.edgeauth.simulator.fleet.FleetIdentities;
 import io.edgeauth.simulator.report.RunRecorder;
 import io.edgeauth.simulator.report.RunRecorder.Counter;
 import io.edgeauth.simulator.report.Stage;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.eclipse.californium.core.coap.Request;
 
@@ -21,10 +27,16 @@ import org.eclipse.californium.core.coap.Request;
  * derive the identity (and its PSK), onboard, get a token (HTTP {@code /oauth/token}, or CoAP {@code /token}
  * over the device's own DTLS session), open a {@link CoapLink} on a fresh client socket, upload the token to
  * {@code /authz-info} (the DTLS handshake runs first), POST telemetry (confirmable, each to its 2.04), register
- * an Observe on the command resource, hold (re-uploading fresh tokens on the renewal scenario), and end
+ * an Observe on the command resource and receive a command through it, hold (re-uploading fresh tokens on the
+ * renewal scenario; on the revocation scenario the broker's end of the Observe relation is the drop), and end
  * (close_notify, or abandon the socket so the broker keeps the session). Thread-safe: one instance per run.
  */
 final class CoapSessionRunner {
+    /** The sequence number of the command a session receives (its telemetry uses 0..--messages-1). */
+    private static final int COMMAND_SEQ = 0xC0;
+    /** Restart scenario: how often a held session checks that it is still authorized, and how long it waits. */
+    private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(1);
+    private static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(4);
     private final SessionRunner runner;
     private final CoapDevices devices;
     private final RunSettings settings;
@@ -48,21 +60,26 @@ final class CoapSessionRunner {
                         recorder.count(Counter.HONEST_COMPLETED);
                         recorder.latency(Stage.SESSION, System.nanoTime() - dueNanos);
                     } else {
-                        recorder.failure(StageFailure.of("session", e).outcome());
+                        String outcome = StageFailure.of("session", e).outcome();
+                        if (!outcome.equals(SessionRunner.REVOKED_BY_WAVE)) {
+                            recorder.failure(outcome);
+                        }
                     }
                     return null;
                 });
     }
 
-    /** Token, upload, telemetry, Observe, hold, Observe cancelled: the steps on an open link. */
+    /** Token, upload, telemetry, Observe (and a command through it), hold, Observe cancelled: the steps on an open link. */
     private CompletableFuture<Void> session(long index, DeviceIdentity id, CoapLink link) {
-        return tokenAndUpload(id, link)
+        DownlinkWatch down = devices.options().observe() ? new DownlinkWatch(index) : null;
+        return onboardTokenAndUpload(id, link)
                 .thenCompose(v -> {
                     recorder.count(Counter.HONEST_ACCEPTED);
                     return publishAll(index, id.deviceId(), link);
                 })
-                .thenCompose(v -> observe(id.deviceId(), link))
-                .thenCompose(registration -> hold(id, link).thenCompose(v -> registration == null
+                .thenCompose(v -> observe(id.deviceId(), link, down))
+                .thenCompose(registration -> command(index, id.deviceId(), down).thenApply(v -> registration))
+                .thenCompose(registration -> hold(index, id, link, down).thenCompose(sameLink -> registration == null || !sameLink
                         ? CompletableFuture.<Void>completedFuture(null)
                         : link.cancelObserve(registration).handle((r, e) -> {
                             if (e != null) {
@@ -103,10 +120,10 @@ final class CoapSessionRunner {
         }).thenCompose(f -> f);
     }
 
-    /** Device {@code index}'s link with its PSK, or with its P-256 key as a raw public key. */
+    /** Device {@code index}'s link with its PSK, or with its P-256 key (as a raw public key or in a certificate). */
     private CoapLink open(long index) {
         String deviceId = settings.fleet().deviceId(index);
-        if (!devices.options().rpk()) {
+        if (!devices.options().publicKey()) {
             return devices.open(deviceId, FleetIdentities.psk(pskMaster, deviceId));
         }
         try {
@@ -116,16 +133,19 @@ final class CoapSessionRunner {
         }
     }
 
+    private CompletableFuture<Void> onboardTokenAndUpload(DeviceIdentity id, CoapLink link) {
+        return runner.onboard(id, settings.tenant()).thenCompose(v -> tokenAndUpload(id, link));
+    }
+
+    /** A fresh token (HTTP or CoAP {@code /token}) uploaded over {@code link}. */
     private CompletableFuture<Void> tokenAndUpload(DeviceIdentity id, CoapLink link) {
-        CompletableFuture<Void> onboarded = runner.onboard(id, settings.tenant());
         if (devices.options().tokenOverCoap()) {
-            return onboarded.thenCompose(v -> CompletableFuture.supplyAsync(() -> assertion(id), runner.work()))
+            return CompletableFuture.supplyAsync(() -> assertion(id), runner.work())
                     .thenCompose(assertion -> timedFirst(link, Stage.COAP_TOKEN, "coap_token",
                             () -> link.token(assertion, settings.tokenFormat())))
                     .thenCompose(token -> upload(link, token, settings.tokenFormat()));
         }
-        return onboarded.thenCompose(v -> runner.token(id))
-                .thenCompose(t -> upload(link, t.bytes(), t.format()));
+        return runner.token(id).thenCompose(t -> upload(link, t.bytes(), t.format()));
     }
 
     private CompletableFuture<Void> upload(CoapLink link, byte[] token, TokenFormat format) {
@@ -153,7 +173,7 @@ final class CoapSessionRunner {
             return CompletableFuture.failedFuture(StageFailure.of(name, e));
         }
         if (first) { // --connect-timeout bounds the handshake and the first answer, as it bounds TCP + CONNACK
-            f = f.orTimeout(settings.connectTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            f = f.orTimeout(settings.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
         }
         return f.handle((v, e) -> {
             long handshake = first ? link.handshakeNanos() : -1;
@@ -201,27 +221,164 @@ final class CoapSessionRunner {
         });
     }
 
-    private CompletableFuture<Request> observe(String deviceId, CoapLink link) {
-        if (!devices.options().observe()) {
+    private CompletableFuture<Request> observe(String deviceId, CoapLink link, DownlinkWatch down) {
+        if (down == null) {
             return CompletableFuture.completedFuture(null);
         }
-        return runner.timed(Stage.OBSERVE, "observe", () -> link.observeCommands(deviceId));
+        return runner.timed(Stage.OBSERVE, "observe", () -> link.observeCommands(deviceId, down));
     }
 
-    /** Stays {@code --hold}; on the renewal scenario uploads a fresh token every {@code --renew-every}. */
-    private CompletableFuture<Void> hold(DeviceIdentity id, CoapLink link) {
-        Duration hold = settings.hold();
-        if (hold.isZero()) {
+    /**
+     * With {@code --coap-commands}: the observer publishes one QoS 1 command to the device's
+     * {@code d/{id}/down/sim/<shard>}; it must arrive as a notification of the Observe relation within
+     * {@code --connect-timeout}, else it is lost ({@code lost:command_not_delivered}).
+     */
+    private CompletableFuture<Void> command(long index, String deviceId, DownlinkWatch down) {
+        if (down == null || !devices.options().commands()) {
             return CompletableFuture.completedFuture(null);
         }
-        CompletableFuture<Void> end = runner.after(hold);
+        CompletableFuture<Long> arrived = down.expect(COMMAND_SEQ);
+        long sent = System.nanoTime();
+        ByteBuf payload = Unpooled.buffer(settings.payloadBytes()).writeLong(sent).writeLong(index).writeInt(COMMAND_SEQ)
+                .writeZero(settings.payloadBytes() - RunRecorder.PAYLOAD_HEADER);
+        return runner.observer().command(DeliveryObserver.commandTopic(deviceId, settings.shard().index()), payload)
+                .handle((code, e) -> {
+                    if (e != null) {
+                        throw StageFailure.of("command", e);
+                    }
+                    if (code != 0) {
+                        throw new StageFailure("command:puback_0x" + Integer.toHexString(code));
+                    }
+                    recorder.count(Counter.COMMANDS_SENT);
+                    return code;
+                })
+                .thenCompose(v -> arrived.orTimeout(settings.connectTimeout().toMillis(), TimeUnit.MILLISECONDS))
+                .handle((latency, e) -> {
+                    if (e != null) {
+                        throw StageFailure.unwrap(e) instanceof java.util.concurrent.TimeoutException
+                                ? new StageFailure("lost:command_not_delivered") : StageFailure.of("command", e);
+                    }
+                    recorder.count(Counter.COMMANDS_RECEIVED);
+                    recorder.latency(Stage.COMMAND, latency);
+                    return null;
+                });
+    }
+
+    /**
+     * Stays {@code --hold}; on the renewal scenario uploads a fresh token every {@code --renew-every}. A session with
+     * an Observe relation is a target of the revocation wave: the relation's ending notification is its drop. On the
+     * restart scenario the session checks its authorization every {@link #HEARTBEAT_EVERY} and comes back on a
+     * fresh link when it lost the broker. Completes with whether the session still runs on {@code link}.
+     */
+    private CompletableFuture<Boolean> hold(long index, DeviceIdentity id, CoapLink link, DownlinkWatch down) {
+        Duration hold = settings.hold();
+        if (hold.isZero()) {
+            return CompletableFuture.completedFuture(true);
+        }
+        CompletableFuture<Boolean> end = new CompletableFuture<>();
+        boolean restartScenario = settings.scenario() == Scenario.RESTART;
+        AtomicBoolean recovering = new AtomicBoolean();
+        Runnable lost = () -> {
+            if (!end.isDone() && recovering.compareAndSet(false, true)) {
+                recover(index, id).whenComplete((v, e) -> {
+                    if (e == null) {
+                        end.complete(false);
+                    } else {
+                        end.completeExceptionally(e);
+                    }
+                });
+            }
+        };
+        if (down != null || restartScenario) {
+            runner.holding.add(index);
+        }
+        if (down != null) {
+            down.ended().thenAccept(code -> {
+                if (restartScenario && !runner.revoked.containsKey(index)) {
+                    lost.run(); // a broker that shuts down ends its relations
+                } else {
+                    ended(index, id.deviceId(), link, code, end);
+                }
+            });
+        }
+        if (restartScenario) {
+            heartbeat(id.deviceId(), link, end, recovering, lost);
+        }
+        runner.after(hold).thenRun(() -> {
+            if (runner.revoked.containsKey(index)) {
+                end.completeExceptionally(new StageFailure("revocation:not_dropped"));
+            } else if (!recovering.get()) {
+                end.complete(true);
+            }
+        });
         if (settings.scenario() == Scenario.RENEWAL) {
             scheduleRenewal(id, link, end);
         }
-        return end;
+        return end.whenComplete((v, e) -> runner.holding.remove(index));
     }
 
-    private void scheduleRenewal(DeviceIdentity id, CoapLink link, CompletableFuture<Void> end) {
+    /** Checks the session's authorization now and then; a check that fails or goes unanswered means the broker is lost. */
+    private void heartbeat(String deviceId, CoapLink link, CompletableFuture<Boolean> end, AtomicBoolean recovering, Runnable lost) {
+        runner.after(HEARTBEAT_EVERY).thenRun(() -> {
+            if (end.isDone() || recovering.get()) {
+                return;
+            }
+            link.check(deviceId).orTimeout(HEARTBEAT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
+                if (e == null) {
+                    heartbeat(deviceId, link, end, recovering, lost);
+                } else {
+                    lost.run();
+                }
+            });
+        });
+    }
+
+    /**
+     * The restart scenario's way back for a CoAP device: a fresh socket, DTLS handshake and upload of a fresh token,
+     * tried until the broker answers or {@code --restart-window} passed; then one more confirmable message (which
+     * the observer must receive) and the new link's end.
+     */
+    private CompletableFuture<Void> recover(long index, DeviceIdentity id) {
+        RestartRecovery restart = runner.restart();
+        long dropped = restart.dropped();
+        long deadline = dropped + settings.restart().window().toNanos();
+        return restart.untilBack(deadline, () -> {
+            CoapLink fresh = open(index);
+            return tokenAndUpload(id, fresh).handle((v, e) -> {
+                if (e != null) {
+                    fresh.close(false);
+                    throw StageFailure.of("authz", e);
+                }
+                return fresh;
+            });
+        }).thenCompose(fresh -> {
+            restart.back(dropped);
+            return publish(index, settings.messagesPerSession(), id.deviceId(), "sim/" + settings.shard().index(), fresh)
+                    .whenComplete((v, e) -> fresh.close(!devices.options().abandon()));
+        });
+    }
+
+    /**
+     * The broker ended the device's Observe relation with {@code code}. After a revocation of the device that is
+     * the drop (timed from the revocation request); the session's next request must then be refused as well.
+     * Otherwise the session was dropped for no reason the run gave.
+     */
+    private void ended(long index, String deviceId, CoapLink link, String code, CompletableFuture<Boolean> end) {
+        Long revokedAt = runner.revoked.get(index);
+        if (revokedAt == null) {
+            end.completeExceptionally(new StageFailure("dropped:coap_" + code));
+            return;
+        }
+        recorder.latency(Stage.REVOCATION_DROP, System.nanoTime() - revokedAt);
+        recorder.count(Counter.REVOKED_LIVE);
+        // one byte, shorter than the header: the observer would not count it even if it were delivered
+        link.telemetry(deviceId, "sim/" + settings.shard().index() + "/after-revocation", new byte[1]).whenComplete((v, e) ->
+                end.completeExceptionally(e == null ? new StageFailure("revocation:still_authorized")
+                        : StageFailure.unwrap(e) instanceof CoapRefusedException ? new StageFailure(SessionRunner.REVOKED_BY_WAVE)
+                        : StageFailure.of("revocation_probe", e)));
+    }
+
+    private void scheduleRenewal(DeviceIdentity id, CoapLink link, CompletableFuture<Boolean> end) {
         runner.after(settings.renewEvery()).thenRun(() -> {
             if (end.isDone()) {
                 return;

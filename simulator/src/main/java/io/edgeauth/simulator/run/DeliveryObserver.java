@@ -2,6 +2,7 @@ package io.edgeauth.simulator.run;
 
 import io.edgeauth.simulator.fleet.ObserverIssuer;
 import io.edgeauth.simulator.mqtt.LeanMqttClient;
+import io.edgeauth.simulator.mqtt.MqttRefusedException;
 import io.edgeauth.simulator.mqtt.MqttSession;
 import io.edgeauth.simulator.report.RunRecorder;
 import io.edgeauth.simulator.report.Stage;
@@ -15,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The subscriber that proves delivery: one MQTT session (QoS 1) on this shard's telemetry topic
- * {@code d/+/up/sim/<shard>}, authenticated by an {@link ObserverIssuer} token. Every message a device
+ * {@code d/+/up/sim/<shard>}, authenticated by an {@link ObserverIssuer} token (which also lets it publish
+ * commands to the shard's devices, {@code d/+/down/sim/<shard>}). Every message a device
  * publishes is registered here before it is sent; receiving it records the end-to-end latency, and
  * whatever the broker acknowledged but never delivered is lost. Tracks only messages in flight, so its
  * memory does not grow with the fleet. Thread-safe.
@@ -24,21 +26,36 @@ final class DeliveryObserver implements AutoCloseable {
     private static final Duration TOKEN_LIFETIME = Duration.ofMinutes(10);
     /** Reconnect this long before the token expires (the new session subscribes before the old one leaves). */
     private static final Duration RENEW_MARGIN = Duration.ofMinutes(2);
+    /** How long the broker keeps a persistent observer's session while it is away. */
+    private static final int PERSISTENT_EXPIRY_SECONDS = 300;
 
     private final LeanMqttClient mqtt;
     private final ObserverIssuer issuer;
     private final String filter;
+    /** Commands go to this shard's devices below {@code d/<id>/down/sim/<shard>} (granted by the token). */
+    private final String commandFilter;
     private final boolean mqtt5;
     private final RunRecorder recorder;
     private final ConcurrentHashMap<Long, Long> pending = new ConcurrentHashMap<>();
     private volatile MqttSession session;
     private volatile boolean closing;
+    /** Sessions started so far; a closed session that is not the latest is not reconnected. Guarded by this. */
     private int generation;
+    private final boolean persistent;
+    private final Duration reconnectWindow;
 
-    DeliveryObserver(LeanMqttClient mqtt, ObserverIssuer issuer, int shard, boolean mqtt5, RunRecorder recorder) {
+    /**
+     * @param persistent      keep one persistent session (it outlives a broker restart, so no acknowledged message is
+     *                        lost while the observer reconnects) and reconnect for up to {@code reconnectWindow}
+     */
+    DeliveryObserver(LeanMqttClient mqtt, ObserverIssuer issuer, int shard, boolean mqtt5, RunRecorder recorder,
+            boolean persistent, Duration reconnectWindow) {
+        this.persistent = persistent;
+        this.reconnectWindow = reconnectWindow;
         this.mqtt = mqtt;
         this.issuer = issuer;
         this.filter = "d/+/up/sim/" + shard;
+        this.commandFilter = "d/+/down/sim/" + shard;
         this.mqtt5 = mqtt5;
         this.recorder = recorder;
     }
@@ -50,11 +67,17 @@ final class DeliveryObserver implements AutoCloseable {
 
     /** Connects and subscribes; completes once the subscription is granted. */
     CompletableFuture<Void> start() {
-        String token = issuer.token(filter, TOKEN_LIFETIME);
-        // a wallet's client id is its own: <DID>#<suffix> (the broker refuses any other)
-        MqttSession s = mqtt.connect(issuer.subject() + "#sim-observer-" + (generation++) + "-" + ProcessHandle.current().pid(),
-                issuer.subject(),
-                token.getBytes(StandardCharsets.US_ASCII), mqtt5, 60, false);
+        int gen;
+        synchronized (this) {
+            gen = ++generation;
+        }
+        String token = issuer.scopedToken("sub:" + filter + " pub:" + commandFilter, TOKEN_LIFETIME);
+        // a wallet's client id is its own: <DID>#<suffix> (the broker refuses any other); a persistent observer keeps
+        // one id, so its session (subscription, QoS 1 messages owed) outlives a broker restart
+        String clientId = issuer.subject() + "#sim-observer-" + (persistent ? "p" : Integer.toString(gen)) + "-"
+                + ProcessHandle.current().pid();
+        MqttSession s = mqtt.connect(clientId, issuer.subject(), token.getBytes(StandardCharsets.US_ASCII), mqtt5, 60, false,
+                persistent ? PERSISTENT_EXPIRY_SECONDS : 0);
         s.onMessage(m -> delivered(m.payload()));
         return s.connected()
                 .thenCompose(c -> c.subscribe(filter, MqttQoS.AT_LEAST_ONCE))
@@ -66,30 +89,70 @@ final class DeliveryObserver implements AutoCloseable {
                     }
                     MqttSession old = session;
                     session = s;
-                    if (old != null) {
+                    if (old != null && old != s) {
                         old.disconnect();
                     }
-                    s.closed().thenAccept(reason -> {
+                    s.closed().thenAccept(reason -> dropped(s, gen, reason));
+                    CompletableFuture.delayedExecutor(TOKEN_LIFETIME.minus(RENEW_MARGIN).toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
                         if (!closing && session == s) {
-                            // what the broker delivers while no observer is subscribed is counted lost: say why
-                            recorder.failure("observer:dropped:" + (reason == null ? "connection_closed"
-                                    : reason.reasonString() != null ? reason.reasonString() : "code" + reason.code()));
                             start().exceptionally(e -> {
-                                recorder.failure("observer:reconnect_failed");
+                                recorder.failure("observer:renew");
                                 return null;
                             });
                         }
                     });
-                    java.util.concurrent.CompletableFuture.delayedExecutor(
-                            TOKEN_LIFETIME.minus(RENEW_MARGIN).toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
-                                if (!closing && session == s) {
-                                    start().exceptionally(e -> {
-                                        recorder.failure("observer:renew");
-                                        return null;
-                                    });
-                                }
-                            });
                 });
+    }
+
+    /** The observer's session {@code s} closed: unless a newer one replaced it, connect again. */
+    private void dropped(MqttSession s, int gen, MqttRefusedException reason) {
+        synchronized (this) {
+            if (closing || gen != generation) {
+                return;
+            }
+        }
+        if (!persistent) {
+            // what the broker delivers while no observer is subscribed is counted lost: say why
+            recorder.failure("observer:dropped:" + (reason == null ? "connection_closed"
+                    : reason.reasonString() != null ? reason.reasonString() : "code" + reason.code()));
+            start().exceptionally(e -> {
+                recorder.failure("observer:reconnect_failed");
+                return null;
+            });
+            return;
+        }
+        recorder.count(RunRecorder.Counter.OBSERVER_RECONNECTS);
+        reconnect(System.nanoTime() + reconnectWindow.toNanos());
+    }
+
+    /** A persistent observer tries again every second until its window ends (the broker may be restarting). */
+    private void reconnect(long deadline) {
+        start().exceptionally(e -> {
+            if (System.nanoTime() > deadline) {
+                recorder.failure("observer:not_back");
+            } else if (!closing) {
+                CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS).execute(() -> reconnect(deadline));
+            }
+            return null;
+        });
+    }
+
+    /** The topic a command to device {@code id} goes to (a CoAP device observes {@code /d/{id}/down} and below). */
+    static String commandTopic(String deviceId, int shard) {
+        return "d/" + deviceId + "/down/sim/" + shard;
+    }
+
+    /**
+     * Publishes a command (QoS 1) to {@code topic} on the observer's session; completes with the PUBACK reason
+     * code, or fails when no observer session is connected.
+     */
+    CompletableFuture<Integer> command(String topic, ByteBuf payload) {
+        MqttSession s = session;
+        if (s == null) {
+            payload.release();
+            return CompletableFuture.failedFuture(new IllegalStateException("no observer session"));
+        }
+        return s.publish(topic, payload, MqttQoS.AT_LEAST_ONCE);
     }
 
     /** Key of a message: the device index and its sequence number in the session. */

@@ -2,7 +2,7 @@ package io.edgeauth.simulator.run;
 
 import io.edgeauth.simulator.coap.CoapDevices;
 import io.edgeauth.simulator.mqtt.LeanMqttClient;
-import io.edgeauth.simulator.mqtt.MqttSession;
+import io.edgeauth.simulator.mqtt.MqttTls;
 import io.edgeauth.simulator.onboard.AdminApiOnboarding;
 import io.edgeauth.simulator.onboard.BulkImport;
 import io.edgeauth.simulator.report.MetricsScraper;
@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -45,28 +44,73 @@ public final class FleetRun {
     private final PrintStream out;
     private final RunRecorder recorder = new RunRecorder();
 
+    private final BrokerRestart restart;
+
+    /** Restarts the broker in the restart scenario; blocks until it is done (or started again). */
+    @FunctionalInterface
+    public interface BrokerRestart {
+        void restart() throws Exception;
+    }
+
     public FleetRun(RunSettings settings, PrintStream out) {
+        this(settings, out, settings.restart().command() == null ? null : () -> runCommand(settings.restart().command(), out));
+    }
+
+    /** @param restart how the restart scenario restarts the broker, or null when it is restarted from outside */
+    public FleetRun(RunSettings settings, PrintStream out, BrokerRestart restart) {
         this.settings = settings;
         this.out = out;
+        this.restart = restart;
+    }
+
+    /** TLS for the MQTT connections, or null for plain TCP. */
+    private MqttTls mqttTls() throws javax.net.ssl.SSLException {
+        if (settings.mqttTls().equals("off")) {
+            return null;
+        }
+        boolean mutual = settings.mqttTls().equals("mtls");
+        return new MqttTls(settings.mqttCa() == null ? null : settings.mqttCa().toFile(),
+                mutual ? settings.fleet().certificateAuthority() : null, mutual ? this::deviceKey : null);
+    }
+
+    /** A device's key pair from its id (mutual TLS: the certificate carries it). */
+    private java.security.KeyPair deviceKey(String deviceId) {
+        long index = Long.parseLong(deviceId.substring(settings.fleet().prefix().length() + 1));
+        try {
+            return settings.fleet().privateKey(index).toECKey().toKeyPair();
+        } catch (com.nimbusds.jose.JOSEException e) {
+            throw new IllegalStateException("device key is not an EC key pair", e);
+        }
+    }
+
+    private static void runCommand(String command, PrintStream out) throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        int code = p.waitFor();
+        if (code != 0) {
+            throw new IllegalStateException("--restart-command exited with " + code);
+        }
     }
 
     /** Runs to the end and returns the result (the caller writes it). */
-    public RunResult run() throws InterruptedException {
+    public RunResult run() throws InterruptedException, javax.net.ssl.SSLException {
         ExecutorService work = Executors.newFixedThreadPool(settings.workThreads(), daemon("sim-work"));
         ExecutorService httpPool = Executors.newFixedThreadPool(2, daemon("sim-http"));
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("sim-timer"));
         HttpClient http = HttpClient.newBuilder().executor(httpPool).connectTimeout(settings.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         try (LeanMqttClient mqtt = new LeanMqttClient(settings.mqtt(), settings.localAddrs(), settings.eventLoops(),
-                (int) settings.connectTimeout().toMillis());
+                (int) settings.connectTimeout().toMillis(), mqttTls());
              CoapDevices coap = settings.protocols().anyCoap()
-                     ? new CoapDevices(settings.coap(), settings.localAddrs(), settings.eventLoops()) : null) {
+                     ? new CoapDevices(settings.coap(), settings.localAddrs(), settings.eventLoops(),
+                             settings.coap().x509() ? settings.fleet().certificateAuthority() : null) : null) {
             AdminApiOnboarding admin = settings.adminCredential() == null ? null
                     : new AdminApiOnboarding(http, settings.brokerUrl(), settings.adminCredential());
             DeliveryObserver observer = null;
             if (settings.observer() != null) {
-                observer = new DeliveryObserver(mqtt, settings.observer(),
-                        settings.shard().index(), settings.mqtt5(), recorder);
+                boolean restarting = settings.scenario() == Scenario.RESTART;
+                observer = new DeliveryObserver(mqtt, settings.observer(), settings.shard().index(), settings.mqtt5(), recorder,
+                        restarting, settings.restart().window());
                 try {
                     observer.start().get(30, TimeUnit.SECONDS);
                 } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
@@ -102,6 +146,7 @@ public final class FleetRun {
         long nextTick = start + TICK.toNanos();
         long nextScrape = start;
         boolean waveDone = settings.scenario() != Scenario.REVOCATION;
+        boolean restartDone = settings.scenario() != Scenario.RESTART;
         out.printf(java.util.Locale.ROOT, "simulating devices %d..%d of %d (shard %s), scenario %s, %s sessions/s, concurrency %d, %d QoS 1 messages each%n",
                 first, first + planned - 1, settings.devices(), settings.shard(), settings.scenario().label(),
                 Double.isInfinite(rate) ? "all at once" : String.format(java.util.Locale.ROOT, "%.1f", rate),
@@ -123,9 +168,20 @@ public final class FleetRun {
                     next++;
                 }
             }
-            if (!waveDone && now - start >= settings.revokeAt().toNanos()) {
+            // the wave comes at --revoke-at, or later once --revoke-count sessions hold (a slow start must not
+            // leave it too few targets), at the latest --hold after --revoke-at
+            if (!waveDone && now - start >= settings.revokeAt().toNanos() && (runner.holding.size() >= settings.revokeCount()
+                    || now - start >= settings.revokeAt().plus(settings.hold()).toNanos())) {
                 revocationWave(runner);
                 waveDone = true;
+            }
+            // the restart comes at --restart-at once every session has started and every open one holds (at the latest
+            // --hold after --restart-at)
+            if (!restartDone && now - start >= settings.restart().at().toNanos()
+                    && ((next >= planned || now >= deadline) && runner.holding.size() >= recorder.active()
+                    || now - start >= settings.restart().at().plus(settings.hold()).toNanos())) {
+                restartBroker();
+                restartDone = true;
             }
             if (scraper != null && now >= nextScrape) {
                 scraper.scrape((now - start) / 1e9);
@@ -160,6 +216,9 @@ public final class FleetRun {
             scraper.scrape(elapsed / 1e9);
             LockSupport.parkNanos(300_000_000); // let the last scrape land
         }
+        if (settings.scenario() == Scenario.RESTART && recorder.get(Counter.RESTART_DROPPED) == 0) {
+            recorder.failure("restart:no_session_lost_its_broker");
+        }
         long lost = observer == null ? 0 : observer.outstanding();
         RunResult result = Verdicts.result(settings.parameters(), List.of(settings.shard().toString()), startedAt, elapsed / 1e9,
                 recorder, observer != null, planned, unstarted, lost, scraper == null ? List.of() : scraper.samples());
@@ -191,16 +250,37 @@ public final class FleetRun {
         out.println(recorder.progressLine(p, finished, planned));
     }
 
+    /** Restarts the broker on a thread of its own (the driver keeps its schedule and its progress lines). */
+    private void restartBroker() {
+        if (restart == null) {
+            out.println("broker restart: expected from outside now");
+            return;
+        }
+        out.println("broker restart: restarting the broker");
+        Thread t = new Thread(() -> {
+            long t0 = System.nanoTime();
+            try {
+                restart.restart();
+                out.printf(java.util.Locale.ROOT, "broker restart: done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            } catch (Exception e) {
+                out.println("broker restart failed: " + e.getMessage());
+                recorder.failure("restart:failed");
+            }
+        }, "sim-restart");
+        t.setDaemon(true);
+        t.start();
+    }
+
     /** Revokes up to {@code --revoke-count} holding sessions' subjects at once. */
     private void revocationWave(SessionRunner runner) {
-        List<Map.Entry<Long, MqttSession>> targets = new ArrayList<>(runner.holding.entrySet());
+        List<Long> targets = new ArrayList<>(runner.holding);
         int n = Math.min(settings.revokeCount(), targets.size());
         out.printf("revocation wave: revoking %d live devices%n", n);
         if (n < settings.revokeCount()) {
             recorder.failure("revocation:too_few_live_sessions");
         }
         for (int i = 0; i < n; i++) {
-            long index = targets.get(i).getKey();
+            long index = targets.get(i);
             runner.revoked.put(index, System.nanoTime());
             runner.admin().revokeSubject(settings.fleet().deviceId(index), "simulator revocation wave").whenComplete((v, e) -> {
                 if (e != null) {

@@ -54,6 +54,10 @@ import java.util.Objects;
  * @param tokenIssuer        devices' tokens signed by this trusted outside issuer instead of the broker's token
  *                           endpoint, or null (the broker issues them)
  * @param issuerTokenLifetime lifetime of the tokens {@code tokenIssuer} signs
+ * @param restart            the broker-restart scenario's plan
+ * @param mqttTls            MQTT over TLS ({@code tls}), with device certificates from the fleet CA ({@code mtls}), or
+ *                           plain ({@code off}); {@code mqttCa}: PEM that authenticates the broker, or null for any
+ * @param mqttCa             see {@code mqttTls}
  */
 public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities fleet, long devices, Shard shard,
         String tenant, String otherTenant, String adminCredential, boolean onboardWithAdminApi, Scenario scenario,
@@ -61,7 +65,8 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         Duration hold, Duration renewEvery, ChaosPlan chaos, Duration expiredWait, Duration revokeAt, int revokeCount,
         List<InetAddress> localAddrs, int eventLoops, int workThreads, ObserverIssuer observer,
         Duration maxDuration, Duration drain, Duration connectTimeout, boolean scrapeMetrics, ProtocolMix protocols,
-        CoapOptions coap, boolean bulkOnboarding, ObserverIssuer tokenIssuer, Duration issuerTokenLifetime) {
+        CoapOptions coap, boolean bulkOnboarding, ObserverIssuer tokenIssuer, Duration issuerTokenLifetime, RestartPlan restart,
+        String mqttTls, java.nio.file.Path mqttCa) {
 
     /** Open files a session may hold: its MQTT socket and one pooled HTTP connection. */
     static final int FILES_PER_SESSION = 2;
@@ -93,6 +98,12 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
                 "--scenario renewal needs --renew-every > 0 and --hold longer than it");
         require(scenario != Scenario.REVOCATION || (revokeCount > 0 && adminCredential != null && !hold.isZero()),
                 "--scenario revocation needs --revoke-count > 0, --hold > 0 and --admin-credential");
+        Objects.requireNonNull(restart, "restart");
+        require(List.of("off", "tls", "mtls").contains(mqttTls), "--mqtt-tls must be off, tls or mtls");
+        require(!mqttTls.equals("mtls") || fleet.keyType() == io.edgeauth.device.DeviceIdentity.KeyType.EC_P256,
+                "--mqtt-tls mtls puts the devices' P-256 keys in their certificates: use --key-type p256");
+        require(mqttCa == null || java.nio.file.Files.isReadable(mqttCa), "--mqtt-ca is not a readable file: " + mqttCa);
+        require(scenario != Scenario.RESTART || !hold.isZero(), "--scenario restart needs --hold > 0 (sessions that are open when the broker restarts)");
         require(!onboardWithAdminApi || adminCredential != null, "admin-API onboarding needs --admin-credential");
         for (ChaosKind k : chaos.share() > 0 ? chaos.kinds() : List.<ChaosKind>of()) {
             require(k != ChaosKind.REVOKED && k != ChaosKind.WRONG_TENANT || adminCredential != null,
@@ -102,8 +113,11 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         }
         Objects.requireNonNull(protocols, "protocols");
         require(!protocols.anyCoap() || coap != null, "CoAP devices need --coap host:port");
-        require(!protocols.anyCoap() || scenario != Scenario.REVOCATION,
-                "--scenario revocation drives MQTT sessions only: use --protocol mqtt");
+        require(!protocols.anyCoap() || scenario != Scenario.REVOCATION || coap.observe(),
+                "--scenario revocation with CoAP devices needs --coap-observe: a dropped CoAP session reaches the device"
+                        + " as the 4.01 notification that ends its Observe relation");
+        require(coap == null || !coap.commands() || observer != null,
+                "--coap-commands needs --observer (the observer's session publishes the commands)");
         require(coap == null || !coap.tokenOverCoap() || coap.dtls(),
                 "--coap-token coap needs DTLS (the token request carries the device's assertion): use --coap-security ecdhe-psk or psk");
         require(coap == null || !coap.abandon() || coap.dtls(), "--coap-end abandon keeps DTLS sessions: use --coap-security ecdhe-psk or psk");
@@ -112,8 +126,8 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         require(tokenIssuer == null || coap == null || !coap.tokenOverCoap(), "--token-source issuer and --coap-token coap exclude each other");
         require(tokenIssuer == null || (!issuerTokenLifetime.isNegative() && !issuerTokenLifetime.isZero()
                 && issuerTokenLifetime.compareTo(Duration.ofDays(1)) <= 0), "--token-lifetime must be 1s..24h");
-        require(coap == null || !coap.rpk() || fleet.keyType() == io.edgeauth.device.DeviceIdentity.KeyType.EC_P256,
-                "--coap-security rpk uses the devices' P-256 keys: use --key-type p256");
+        require(coap == null || !coap.publicKey() || fleet.keyType() == io.edgeauth.device.DeviceIdentity.KeyType.EC_P256,
+                "--coap-security rpk and x509 use the devices' P-256 keys: use --key-type p256");
         require(eventLoops >= 1 && workThreads >= 1, "--event-loops and --work-threads must be at least 1");
         require(!maxDuration.isNegative() && !maxDuration.isZero(), "--max-duration must be positive");
     }
@@ -163,6 +177,7 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         m.put("messagesPerSession", messagesPerSession);
         m.put("payloadBytes", payloadBytes);
         m.put("mqttVersion", mqtt5 ? "5" : "3.1.1");
+        m.put("mqttTls", mqttTls);
         m.put("tokenFormat", tokenFormat.name());
         m.put("hold", hold.toString());
         m.put("renewEvery", renewEvery.toString());
@@ -170,6 +185,11 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         m.put("chaosKinds", chaos.kinds().stream().map(ChaosKind::label).toList());
         m.put("revokeAt", revokeAt.toString());
         m.put("revokeCount", revokeCount);
+        if (scenario == Scenario.RESTART) {
+            m.put("restartAt", restart.at().toString());
+            m.put("restartBy", restart.command() == null ? "outside" : "command");
+            m.put("restartWindow", restart.window().toString());
+        }
         m.put("localAddrs", localAddrs.size());
         m.put("eventLoops", eventLoops);
         m.put("workThreads", workThreads);

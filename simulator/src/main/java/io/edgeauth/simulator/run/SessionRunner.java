@@ -46,10 +46,11 @@ final class SessionRunner {
     private final DeliveryObserver observer;
     private final URI brokerUrl;
     private final ChaosSessions chaos;
+    private final RestartRecovery restart;
     /** CoAP devices' chains, or null when the fleet speaks only MQTT. */
     private final CoapSessionRunner coap;
-    /** Honest sessions that are holding (connected, done publishing): the revocation wave picks from here. */
-    final ConcurrentHashMap<Long, MqttSession> holding = new ConcurrentHashMap<>();
+    /** Honest sessions (MQTT, or CoAP with an Observe) that are holding: the revocation wave picks from here. */
+    final java.util.Set<Long> holding = ConcurrentHashMap.newKeySet();
     /** Devices the revocation wave revoked, with when the admin API answered (nanoTime). */
     final ConcurrentHashMap<Long, Long> revoked = new ConcurrentHashMap<>();
 
@@ -66,7 +67,12 @@ final class SessionRunner {
         this.observer = observer;
         this.brokerUrl = settings.brokerUrl();
         this.chaos = new ChaosSessions(this);
+        this.restart = new RestartRecovery(this);
         this.coap = coapDevices == null ? null : new CoapSessionRunner(this, coapDevices);
+    }
+
+    RestartRecovery restart() {
+        return restart;
     }
 
     /** The CoAP chains (null when no device speaks CoAP). */
@@ -109,14 +115,14 @@ final class SessionRunner {
     private CompletableFuture<Void> honest(long index, long dueNanos) {
         return CompletableFuture.supplyAsync(() -> settings.fleet().identity(index), work)
                 .thenCompose(id -> onboardAndToken(id, settings.tenant())
-                        .thenCompose(token -> connect(id.deviceId(), token))
-                        .thenCompose(session -> {
-                            recorder.count(Counter.HONEST_ACCEPTED);
-                            return publishAll(index, id.deviceId(), session)
-                                    .thenCompose(v -> hold(index, id, session))
-                                    .whenComplete((v, e) -> holding.remove(index))
-                                    .thenCompose(v -> session.disconnect());
-                        }))
+                        .thenCompose(token -> connect(id.deviceId(), token)
+                                .thenCompose(session -> {
+                                    recorder.count(Counter.HONEST_ACCEPTED);
+                                    return publishAll(index, id.deviceId(), session, 0, settings.messagesPerSession())
+                                            .thenCompose(v -> hold(index, id, session, token))
+                                            .whenComplete((v, e) -> holding.remove(index))
+                                            .thenCompose(v -> session.disconnect());
+                                })))
                 .handle((v, e) -> {
                     if (e == null) {
                         recorder.count(Counter.HONEST_COMPLETED);
@@ -180,11 +186,11 @@ final class SessionRunner {
                 renew ? 30 : 0, renew && settings.mqtt5()).connected());
     }
 
-    private CompletableFuture<Void> publishAll(long index, String deviceId, MqttSession session) {
-        int k = settings.messagesPerSession();
+    /** Publishes {@code k} QoS 1 messages with sequence numbers from {@code firstSeq}; completes when all are acknowledged. */
+    CompletableFuture<Void> publishAll(long index, String deviceId, MqttSession session, int firstSeq, int k) {
         String topic = DeliveryObserver.topic(deviceId, settings.shard().index());
         List<CompletableFuture<Integer>> acks = new ArrayList<>(k);
-        for (int seq = 0; seq < k; seq++) {
+        for (int seq = firstSeq; seq < firstSeq + k; seq++) {
             long key = DeliveryObserver.key(index, seq);
             long sent = System.nanoTime();
             ByteBuf payload = Unpooled.buffer(settings.payloadBytes()).writeLong(sent).writeLong(index).writeInt(seq)
@@ -211,16 +217,26 @@ final class SessionRunner {
     static final String REVOKED_BY_WAVE = "revoked_by_wave";
 
     /** Stays connected for {@code --hold}, renewing the token on the renewal scenario; notices drops. */
-    private CompletableFuture<Void> hold(long index, DeviceIdentity id, MqttSession session) {
+    private CompletableFuture<Void> hold(long index, DeviceIdentity id, MqttSession session, AccessToken token) {
         Duration hold = settings.hold();
         if (hold.isZero()) {
             return CompletableFuture.completedFuture(null);
         }
         CompletableFuture<Void> end = new CompletableFuture<>();
-        holding.put(index, session);
+        java.util.concurrent.atomic.AtomicBoolean recovering = new java.util.concurrent.atomic.AtomicBoolean();
+        holding.add(index);
         session.closed().thenAccept(reason -> {
             Long revokedAt = revoked.get(index);
-            if (revokedAt != null) {
+            if (revokedAt == null && settings.scenario() == Scenario.RESTART && !end.isDone()) {
+                recovering.set(true); // the session ends once it is back (or not) instead of at the end of the hold
+                restart.mqtt(index, id, token).whenComplete((v, e) -> {
+                    if (e == null) {
+                        end.complete(null);
+                    } else {
+                        end.completeExceptionally(e);
+                    }
+                });
+            } else if (revokedAt != null) {
                 recorder.latency(Stage.REVOCATION_DROP, System.nanoTime() - revokedAt);
                 recorder.count(Counter.REVOKED_LIVE);
                 end.completeExceptionally(new StageFailure(REVOKED_BY_WAVE));
@@ -232,7 +248,7 @@ final class SessionRunner {
         timer.schedule(() -> {
             if (revoked.containsKey(index)) {
                 end.completeExceptionally(new StageFailure("revocation:not_dropped"));
-            } else {
+            } else if (!recovering.get()) {
                 end.complete(null);
             }
         }, hold.toNanos(), TimeUnit.NANOSECONDS);
