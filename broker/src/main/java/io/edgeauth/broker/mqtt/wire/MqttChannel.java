@@ -26,7 +26,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -83,7 +83,9 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
     private final Consumer<MqttChannel> onConnect;
     private final long connectTimeoutMillis;
     private final ConnectRefusals refusals;
-    private List<MqttMessage> held;
+    /** Decoded packets not handled yet: before CONNACK, while reading is paused, and behind those (order kept). */
+    private ArrayDeque<MqttMessage> held;
+    private boolean paused;
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> connectTimeout;
     private Handler handler;
@@ -197,11 +199,16 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
             ctx.close(); // the first packet must be CONNECT (MQTT §3.1)
             return;
         }
-        if (!accepted) {
-            hold(m);
+        if (!accepted || paused || held != null) {
+            hold(m); // the packets the decoder still had when reading stopped wait, in order
             return;
         }
-        switch (type) {
+        dispatch(m);
+    }
+
+    /** A well-formed packet of an accepted connection, other than CONNECT. */
+    private void dispatch(MqttMessage m) {
+        switch (m.fixedHeader().messageType()) {
             case PUBLISH -> {
                 MqttPublishMessage p = (MqttPublishMessage) m;
                 handler.onPublish(new Publish(p.variableHeader().packetId(), p.fixedHeader().qosLevel(),
@@ -286,8 +293,7 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
         onConnect.accept(this);
     }
 
-    // ---- what the CONNECT said
-
+    /** The CONNECT's client id (may be empty). */
     public String clientIdentifier() {
         return clientIdentifier;
     }
@@ -326,8 +332,6 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
         return will;
     }
 
-    // ---- the connection
-
     public EventLoop eventLoop() {
         return ctx.channel().eventLoop();
     }
@@ -355,21 +359,20 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
         return ctx.channel().isWritable();
     }
 
-    /** Stops (true) or restarts reading from the client: backpressure towards a publisher. */
+    /** Stops (true) or restarts reading from the client (backpressure); decoded packets wait too, in order. */
     public void pauseReading(boolean pause) {
+        paused = pause;
         ctx.channel().config().setAutoRead(!pause);
+        if (!pause && held != null && accepted) {
+            ctx.executor().execute(this::drainHeld);
+        }
     }
 
     public void close() {
         ctx.close();
     }
 
-    // ---- packets to the client
-
-    /**
-     * Where this connection's packets and its close go, set once the CONNECT is handed over: a close during
-     * authentication must reach the edge too. Packets reach it only after {@link #accept}.
-     */
+    /** Where packets (after {@link #accept}) and the close (also during authentication) go; set at CONNECT. */
     public void handler(Handler packets) {
         this.handler = packets;
     }
@@ -379,34 +382,35 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
         this.accepted = true;
         write(Packets.connack(MqttConnectReturnCode.CONNECTION_ACCEPTED, sessionPresent, properties));
         // after the caller finished accepting: the held packets first, then whatever waits in the socket
-        ctx.executor().execute(() -> {
-            pauseReading(false); // first: a held PUBLISH may pause reading again (backpressure), and that holds
-            List<MqttMessage> early = held;
-            held = null;
-            if (early != null) {
-                for (MqttMessage m : early) {
-                    try {
-                        if (ctx.channel().isActive()) {
-                            read(m);
-                        }
-                    } finally {
-                        ReferenceCountUtil.release(m);
-                    }
-                }
-                flushIfNeeded();
-            }
-        });
+        ctx.executor().execute(() -> pauseReading(false));
     }
 
     private void hold(MqttMessage m) {
         if (held == null) {
-            held = new ArrayList<>(4);
+            held = new ArrayDeque<>(4);
         }
-        if (held.size() >= MAX_HELD) {
+        if (!accepted && held.size() >= MAX_HELD) {
             ctx.close(); // a flood before CONNACK
             return;
         }
-        held.add(ReferenceCountUtil.retain(m));
+        held.addLast(ReferenceCountUtil.retain(m));
+    }
+
+    /** Handles the held packets in order until none is left or reading is paused again (backpressure). */
+    private void drainHeld() {
+        while (held != null && !paused && ctx.channel().isActive()) {
+            MqttMessage m = held.pollFirst();
+            if (m == null) {
+                held = null;
+                break;
+            }
+            try {
+                dispatch(m);
+            } finally {
+                ReferenceCountUtil.release(m);
+            }
+        }
+        flushIfNeeded();
     }
 
     private void releaseHeld() {
