@@ -311,7 +311,7 @@ final class MqttAuthentication {
     private void scheduleExpiry() {
         cancelExpiry();
         long millis = Duration.between(c.edge.clock.instant(), c.session.expiresAt()).toMillis();
-        expiryTimer = c.eventLoop.schedule(() -> {
+        expiryTimer = c.eventLoop.schedule(c.guarded(() -> {
             expiryTimer = null;
             if (c.closed) {
                 return;
@@ -322,7 +322,7 @@ final class MqttAuthentication {
             } else {
                 scheduleExpiry();
             }
-        }, Math.max(1, millis), TimeUnit.MILLISECONDS);
+        }), Math.max(1, millis), TimeUnit.MILLISECONDS);
     }
 
     /** The connection closed: the expiry timer has nothing left to end. */

@@ -71,7 +71,7 @@ final class MqttConnection {
         this.endpoint = endpoint;
         this.protocol = protocol;
         this.eventLoop = endpoint.eventLoop();
-        this.executor = eventLoop;
+        this.executor = task -> eventLoop.execute(guarded(task));
         this.v5 = endpoint.protocolVersion() >= MqttReasons.MQTT_5;
         this.limits = edge.settings.limits();
         this.auth = new MqttAuthentication(this);
@@ -165,7 +165,7 @@ final class MqttConnection {
             if (delivery.paused()) {
                 endpoint.pauseReading(false);
             }
-            eventLoop.schedule(this::closeNow, DISCONNECT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            eventLoop.schedule(guarded(this::closeNow), DISCONNECT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
             return;
         }
         closeNow();
@@ -208,5 +208,19 @@ final class MqttConnection {
             f.put("fingerprint", s.token().fingerprint());
         }
         return f;
+    }
+
+    /** {@code task}, with an exception it throws reported as the edge's internal error instead of Netty's WARN line. */
+    Runnable guarded(Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException | Error e) {
+                edge.internalError(e);
+                if (e instanceof Error error) {
+                    throw error;
+                }
+            }
+        };
     }
 }

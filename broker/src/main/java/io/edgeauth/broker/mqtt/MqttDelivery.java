@@ -66,7 +66,7 @@ final class MqttDelivery {
             pendingWritable = 0;
             c.endpoint.pauseReading(true);
             c.edge.metrics.paused();
-            pauseTimer = c.eventLoop.schedule(this::resumeReading, c.edge.settings.backpressureTimeout().toMillis(),
+            pauseTimer = c.eventLoop.schedule(c.guarded(this::resumeReading), c.edge.settings.backpressureTimeout().toMillis(),
                     TimeUnit.MILLISECONDS);
         }
         int generation = pauseGeneration;

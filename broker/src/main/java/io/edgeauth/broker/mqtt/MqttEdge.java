@@ -69,6 +69,7 @@ public final class MqttEdge {
     final TopicRouter router;
     final AuditLog audit;
     final MqttMetrics metrics;
+    private volatile java.util.function.Consumer<Throwable> internalErrorHandler = t -> { };
     io.edgeauth.broker.admission.AdmissionControl admission = io.edgeauth.broker.admission.AdmissionControl.unlimited();
     final ConcurrentHashMap<String, MqttSessionState> sessions = new ConcurrentHashMap<>();
     final Set<MqttConnection> live = ConcurrentHashMap.newKeySet();
@@ -179,6 +180,22 @@ public final class MqttEdge {
     public MqttEdge admission(io.edgeauth.broker.admission.AdmissionControl control) {
         this.admission = Objects.requireNonNull(control, "control");
         return this;
+    }
+
+    /**
+     * Also hands every internal error of the edge (an exception one of its handlers or tasks threw: a bug, never a
+     * peer's fault) to {@code handler}, after it is logged with its stack and counted; for embedding and tests.
+     */
+    public MqttEdge internalErrors(java.util.function.Consumer<Throwable> handler) {
+        this.internalErrorHandler = Objects.requireNonNull(handler, "handler");
+        return this;
+    }
+
+    /** An exception our code threw on a connection's loop: logged with its stack, counted, handed on. */
+    void internalError(Throwable t) {
+        LOG.error("MQTT edge: internal error", t);
+        metrics.drop("internal_error");
+        internalErrorHandler.accept(t);
     }
 
     /** The clock the pipeline decides token validity with (default the system clock). Call before {@link #start()}. */
@@ -323,7 +340,8 @@ public final class MqttEdge {
     private Future<Integer> listen(int bindPort, SslContext tls, boolean webSocket, Protocol protocol) {
         MqttListeners.Listener l = new MqttListeners.Listener(settings.host(), bindPort, tls, webSocket,
                 settings.limits().maxPacketSize(), Math.max(1, settings.connectTimeout().toMillis()),
-                MqttReasons.CONNECT_REFUSALS, channel -> new MqttConnection(this, channel, protocol).start());
+                MqttReasons.CONNECT_REFUSALS, channel -> new MqttConnection(this, channel, protocol).start(),
+                this::internalError);
         return Future.fromCompletionStage(wire.listen(l));
     }
 

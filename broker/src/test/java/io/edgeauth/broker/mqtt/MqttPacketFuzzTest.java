@@ -20,19 +20,19 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /**
- * Fuzzes the MQTT edge end to end over a loopback socket: Netty's MQTT decoder as vertx-mqtt sets it
+ * Fuzzes the MQTT edge end to end over a loopback socket: Netty's MQTT decoder as the edge sets it
  * up with our limits, then our CONNECT, AUTH, PUBLISH, SUBSCRIBE and renewal handling.
  *
- * <p>Why a socket and not Netty's {@code EmbeddedChannel}: vertx-mqtt builds its channel pipeline
- * (decoder, its connection and the {@code MqttEndpoint} our handlers get) only inside its own server
- * for a real {@code NetSocket}; it offers no way to hand it another channel, so an embedded channel
- * would fuzz the decoder but none of our code behind it.
+ * <p>Why a socket and not Netty's {@code EmbeddedChannel}: the socket drives the whole listener as it runs
+ * (TCP framing, the decoder with our limits, {@code MqttChannel}, the edge's handlers and the tasks they put
+ * on the connection's loop), so nothing between the network and our code is left out.
  *
  * <p>Input: the first byte picks the session, the rest is raw MQTT bytes sent after it: 0 = nothing
  * before (the fuzzer writes its own CONNECT), 1 = an accepted MQTT 3.1.1 CONNECT, 2 = an accepted
  * MQTT 5 CONNECT (so PUBLISH/SUBSCRIBE/AUTH reach the authenticated session). The socket is
- * half-closed after the input; the edge handles what arrived, in order, then closes. Properties: no handler of ours throws (Vert.x reports every
- * uncaught exception to the context's handler), and the edge closes within the bound.
+ * half-closed after the input; the edge handles what arrived, in order, then closes. Properties: no handler of ours throws (the edge reports every
+ * exception its handlers and loop tasks throw through {@code MqttEdge.internalErrors}), and the edge closes within
+ * the bound.
  */
 @Order(Integer.MAX_VALUE - 1) // after the plain tests: the Jazzer agent instruments what loads after it
 class MqttPacketFuzzTest {
@@ -186,6 +186,7 @@ class MqttPacketFuzzTest {
                     ERRORS.add(t);
                 }
             });
+            edge.edge.internalErrors(ERRORS::add); // the edge's own loops: what its handlers and tasks throw
         }
     }
 

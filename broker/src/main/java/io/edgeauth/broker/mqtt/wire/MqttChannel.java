@@ -83,6 +83,7 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
     private final Consumer<MqttChannel> onConnect;
     private final long connectTimeoutMillis;
     private final ConnectRefusals refusals;
+    private final Consumer<Throwable> internalErrors;
     /** Decoded packets not handled yet: before CONNACK, while reading is paused, and behind those (order kept). */
     private ArrayDeque<MqttMessage> held;
     private boolean paused;
@@ -104,8 +105,10 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
     private byte[] password;
     private Will will;
 
-    MqttChannel(Consumer<MqttChannel> onConnect, long connectTimeoutMillis, ConnectRefusals refusals) {
+    MqttChannel(Consumer<MqttChannel> onConnect, long connectTimeoutMillis, ConnectRefusals refusals,
+                Consumer<Throwable> internalErrors) {
         this.onConnect = onConnect;
+        this.internalErrors = internalErrors;
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.refusals = refusals;
     }
@@ -175,9 +178,18 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // TLS handshake failures, resets, a hostile peer: nothing to report above DEBUG, no stack trace
-        LOG.debug("mqtt connection {}: {}", ctx.channel().remoteAddress(), cause.getClass().getSimpleName());
+        if (peerFault(cause)) {
+            // TLS handshake failures, resets, a hostile peer's bytes: nothing to report above DEBUG, no stack trace
+            LOG.debug("mqtt connection {}: {}", ctx.channel().remoteAddress(), cause.getClass().getSimpleName());
+        } else {
+            internalErrors.accept(cause); // a handler of ours threw: a bug, reported (and seen by the fuzz targets)
+        }
         ctx.close();
+    }
+
+    /** What a peer can cause without a bug of ours: I/O and TLS failures, bytes the codecs refused. */
+    static boolean peerFault(Throwable cause) {
+        return cause instanceof java.io.IOException || cause instanceof io.netty.handler.codec.DecoderException;
     }
 
     private void read(MqttMessage m) {

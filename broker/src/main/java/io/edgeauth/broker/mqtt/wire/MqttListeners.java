@@ -67,7 +67,8 @@ public final class MqttListeners {
 
     /** One listener. {@code tls} null: plain; {@code webSocket}: MQTT over WebSocket at {@link #WEBSOCKET_PATH}. */
     public record Listener(String host, int port, SslContext tls, boolean webSocket, int maxPacketSize,
-                           long connectTimeoutMillis, ConnectRefusals refusals, Consumer<MqttChannel> onConnect) {
+                           long connectTimeoutMillis, ConnectRefusals refusals, Consumer<MqttChannel> onConnect,
+                           Consumer<Throwable> internalErrors) {
     }
 
     /** Binds a listener; completes with the bound port. */
@@ -112,7 +113,7 @@ public final class MqttListeners {
         }
         p.addLast("mqttDecoder", new MqttDecoder(l.maxPacketSize(), MAX_CLIENT_ID_LENGTH));
         p.addLast("mqttEncoder", MqttEncoder.INSTANCE);
-        p.addLast(MqttChannel.NAME, new MqttChannel(l.onConnect(), l.connectTimeoutMillis(), l.refusals()));
+        p.addLast(MqttChannel.NAME, new MqttChannel(l.onConnect(), l.connectTimeoutMillis(), l.refusals(), l.internalErrors()));
     }
 
     /**
