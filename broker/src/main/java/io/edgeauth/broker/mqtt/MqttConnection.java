@@ -92,8 +92,8 @@ final class MqttConnection {
     }
 
     /** The packet handlers of an accepted connection (PINGREQ, PUBREL and a client's PUBREC the wire answers). */
-    MqttChannel.Handler packets() {
-        return new MqttChannel.Handler() {
+    io.edgeauth.broker.mqtt.wire.PacketHandler packets() {
+        return new io.edgeauth.broker.mqtt.wire.PacketHandler() {
             @Override
             public void onPublish(Publish m) {
                 inbound.onPublish(m);

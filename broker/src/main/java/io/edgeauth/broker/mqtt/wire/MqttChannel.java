@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One MQTT connection on the wire: the last handler of its Netty pipeline (after Netty's {@code MqttDecoder}
  * and {@code MqttEncoder}). Reads the CONNECT (within the connect timeout, else closes), hands itself to the
- * edge, then dispatches the decoded packets to its {@link Handler} and offers the packets the edge sends.
+ * edge, then dispatches the decoded packets to its {@link PacketHandler} and offers the packets the edge sends.
  * Answers PINGREQ, PUBREL and PUBREC itself and enforces the keep-alive (1.5 x, MQTT §3.1.2.10). Packets sent
  * after the CONNECT and before the CONNACK (allowed, MQTT §3.1.4) are held, reading stops meanwhile, and they
  * are handled once the connection is accepted.
@@ -58,28 +58,6 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
     /** Packets a client may send right after its CONNECT (MQTT 3.1.1 §3.1.4) that are held until CONNACK. */
     private static final int MAX_HELD = 64;
 
-    /** What the edge does with the packets of an accepted connection; called on the event loop. */
-    public interface Handler {
-        void onPublish(Publish m);
-
-        void onSubscribe(int messageId, List<MqttTopicSubscription> subscriptions);
-
-        void onUnsubscribe(int messageId, List<String> topics);
-
-        void onPuback(int messageId);
-
-        /** MQTT 5 AUTH with its reason code as sent (unchecked) and properties. */
-        void onAuth(byte reasonCode, MqttProperties properties);
-
-        /** DISCONNECT from the client (reason 0 for MQTT 3.1.1); the connection closes right after. */
-        void onDisconnect(byte reasonCode);
-
-        /** The channel is writable again (its outbound buffer fell under the low-water mark). */
-        void onWritable();
-
-        void onClose();
-    }
-
     private final Consumer<MqttChannel> onConnect;
     private final long connectTimeoutMillis;
     private final ConnectRefusals refusals;
@@ -89,7 +67,7 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
     private boolean paused;
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> connectTimeout;
-    private Handler handler;
+    private PacketHandler handler;
     private boolean connectSeen;
     private boolean accepted;
     private boolean reading;
@@ -385,7 +363,7 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
     }
 
     /** Where packets (after {@link #accept}) and the close (also during authentication) go; set at CONNECT. */
-    public void handler(Handler packets) {
+    public void handler(PacketHandler packets) {
         this.handler = packets;
     }
 

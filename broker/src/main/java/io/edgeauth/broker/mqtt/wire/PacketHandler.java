@@ -1,0 +1,27 @@
+package io.edgeauth.broker.mqtt.wire;
+
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttTopicSubscription;
+import java.util.List;
+
+/** What the edge does with the packets of an accepted {@link MqttChannel}; every call on the channel's event loop. */
+public interface PacketHandler {
+    void onPublish(Publish m);
+
+    void onSubscribe(int messageId, List<MqttTopicSubscription> subscriptions);
+
+    void onUnsubscribe(int messageId, List<String> topics);
+
+    void onPuback(int messageId);
+
+    /** MQTT 5 AUTH with its reason code as sent (unchecked) and properties. */
+    void onAuth(byte reasonCode, MqttProperties properties);
+
+    /** DISCONNECT from the client (reason 0 for MQTT 3.1.1); the connection closes right after. */
+    void onDisconnect(byte reasonCode);
+
+    /** The channel is writable again (its outbound buffer fell under the low-water mark). */
+    void onWritable();
+
+    void onClose();
+}
