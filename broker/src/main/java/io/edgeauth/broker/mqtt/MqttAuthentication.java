@@ -19,11 +19,8 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 import io.vertx.mqtt.messages.codes.MqttAuthenticateReasonCode;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import java.net.InetSocketAddress;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.cert.Certificate;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
@@ -53,7 +50,7 @@ final class MqttAuthentication {
     void start() {
         Certificate clientCert = clientCertificate();
         String certificateRefusal = c.edge.clientCertificateRefusal(peerChain());
-        c.transport = new TransportFacts(c.protocol, remoteAddress(), thumbprint(clientCert), c.endpoint.isSsl(), null, null,
+        c.transport = new TransportFacts(c.protocol, remoteAddress(), KeyThumbprints.certificate(clientCert), c.endpoint.isSsl(), null, null,
                 clientCert == null ? null : KeyThumbprints.ofOrNull(clientCert.getPublicKey()));
         MqttProperties props = c.endpoint.connectProperties();
         c.reportedGeo = userProperty(props, "geo");
@@ -381,18 +378,6 @@ final class MqttAuthentication {
             return chain == null ? new Certificate[0] : chain;
         } catch (SSLPeerUnverifiedException e) {
             return new Certificate[0];
-        }
-    }
-
-    private static String thumbprint(Certificate cert) {
-        if (cert == null) {
-            return null;
-        }
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(cert.getEncoded());
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
-        } catch (NoSuchAlgorithmException | java.security.cert.CertificateEncodingException e) {
-            throw new IllegalStateException(e);
         }
     }
 
