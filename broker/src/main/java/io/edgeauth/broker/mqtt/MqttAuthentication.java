@@ -16,8 +16,7 @@ import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.micrometer.core.instrument.Timer;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
-import io.vertx.mqtt.messages.codes.MqttAuthenticateReasonCode;
-import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import java.net.InetSocketAddress;
 import java.security.cert.Certificate;
 import java.time.Duration;
@@ -252,23 +251,23 @@ final class MqttAuthentication {
         if (c.closing) {
             return;
         }
-        if (!enhancedAuth || reasonCode != MqttAuthenticateReasonCode.RE_AUTHENTICATE.value()
+        if (!enhancedAuth || reasonCode != MqttReasonCodes.Auth.REAUTHENTICATE.byteValue()
                 || !MqttEdge.AUTH_METHOD.equals(stringProperty(props, MqttProperties.AUTHENTICATION_METHOD))) {
-            c.disconnect(MqttDisconnectReasonCode.PROTOCOL_ERROR, "bad_auth_packet");
+            c.disconnect(MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "bad_auth_packet");
             return;
         }
         byte[] token = binaryProperty(props, MqttProperties.AUTHENTICATION_DATA);
         renew(token, () -> {
             MqttProperties p = new MqttProperties();
             p.add(new MqttProperties.StringProperty(MqttProperties.AUTHENTICATION_METHOD, MqttEdge.AUTH_METHOD));
-            c.endpoint.authenticationExchange(MqttAuthenticateReasonCode.SUCCESS.value(), p);
+            c.endpoint.authenticationExchange(MqttReasonCodes.Auth.SUCCESS.byteValue(), p);
         });
     }
 
     /** Re-authenticates with a fresh token; the principal and tenant must stay the same. */
     void renew(byte[] token, Runnable onSuccess) {
         if (renewing) {
-            c.disconnect(MqttDisconnectReasonCode.PROTOCOL_ERROR, "renewal_in_progress");
+            c.disconnect(MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "renewal_in_progress");
             return;
         }
         RejectionReason bad = tokenShapeError(token);

@@ -10,7 +10,7 @@ import io.edgeauth.broker.mqtt.wire.Publish;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttTopicSubscription;
-import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -121,7 +121,7 @@ final class MqttConnection {
 
             @Override
             public void onDisconnect(byte reasonCode) {
-                disconnectWithWill = reasonCode == MqttDisconnectReasonCode.WITH_WILL_MESSAGE.value();
+                disconnectWithWill = reasonCode == MqttReasonCodes.Disconnect.DISCONNECT_WITH_WILL_MESSAGE.byteValue();
                 normalDisconnect = true;
             }
 
@@ -140,12 +140,12 @@ final class MqttConnection {
     }
 
     void shutdown() {
-        executor.execute(() -> disconnect(MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, "shutdown"));
+        executor.execute(() -> disconnect(MqttReasonCodes.Disconnect.SERVER_SHUTTING_DOWN, "shutdown"));
     }
 
     /** Another connection took this session over; what becomes of the will is decided when this one closes. */
     void takenOver() {
-        disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, "session_taken_over");
+        disconnect(MqttReasonCodes.Disconnect.SESSION_TAKEN_OVER, "session_taken_over");
     }
 
     /**
@@ -153,7 +153,7 @@ final class MqttConnection {
      * ignoring everything) for {@link #DISCONNECT_GRACE_MILLIS} so the client reads the reason code
      * instead of a reset caused by our closing with its packets unread; the client normally closes first.
      */
-    void disconnect(MqttDisconnectReasonCode code, String reason) {
+    void disconnect(MqttReasonCodes.Disconnect code, String reason) {
         if (closed || closing) {
             return;
         }
@@ -161,7 +161,7 @@ final class MqttConnection {
         if (v5 && accepted && endpoint.isOpen()) {
             MqttProperties p = new MqttProperties();
             p.add(new MqttProperties.StringProperty(MqttProperties.REASON_STRING, reason));
-            endpoint.disconnect(code.value(), p);
+            endpoint.disconnect(code.byteValue(), p);
             if (delivery.paused()) {
                 endpoint.pauseReading(false);
             }

@@ -17,9 +17,7 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.edgeauth.broker.mqtt.wire.Publish;
 import io.netty.handler.codec.mqtt.MqttTopicSubscription;
-import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
-import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
-import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
+import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -52,7 +50,7 @@ final class MqttInbound {
         c.edge.metrics.in();
         if (c.v5 && m.properties() != null && m.properties().getProperty(MqttProperties.TOPIC_ALIAS) != null) {
             // CONNACK announced a Topic Alias Maximum of 0: any alias is above it (MQTT 5 §3.3.2.3.4)
-            c.disconnect(MqttDisconnectReasonCode.TOPIC_ALIAS_INVALID, "topic_alias_invalid");
+            c.disconnect(MqttReasonCodes.Disconnect.TOPIC_ALIAS_INVALID, "topic_alias_invalid");
             return;
         }
         String topic = m.topicName();
@@ -62,7 +60,7 @@ final class MqttInbound {
         }
         if (!topic.equals(lastValidTopic)) { // a device publishes to few topics: validate each new one once
             if (topicError(topic, false) != null) {
-                refusePublish(m, MqttPubAckReasonCode.TOPIC_NAME_INVALID, "topic_invalid");
+                refusePublish(m, MqttReasonCodes.PubAck.TOPIC_NAME_INVALID, "topic_invalid");
                 if (!c.v5) {
                     c.endpoint.close(); // MQTT 3.1.1 has no negative PUBACK: a malformed topic ends the connection
                 }
@@ -150,7 +148,7 @@ final class MqttInbound {
         }
     }
 
-    private void refusePublish(Publish m, MqttPubAckReasonCode code, String reason) {
+    private void refusePublish(Publish m, MqttReasonCodes.PubAck code, String reason) {
         c.edge.metrics.drop(reason);
         DROPS.debug("publish from {} to {} refused: {}", c.clientId, m.topicName(), reason);
         if (c.acks != null) { // in the order of the PUBLISH packets, behind acknowledgements that wait for the journal
@@ -160,11 +158,11 @@ final class MqttInbound {
         }
     }
 
-    private void sendRefusal(Publish m, MqttPubAckReasonCode code) {
+    private void sendRefusal(Publish m, MqttReasonCodes.PubAck code) {
         if (c.closed) {
             return;
         }
-        byte reason = c.v5 ? code.value() : 0; // MQTT 3.1.1 has no negative PUBACK or PUBREC
+        byte reason = c.v5 ? code.byteValue() : 0; // MQTT 3.1.1 has no negative PUBACK or PUBREC
         if (m.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
             c.endpoint.publishAcknowledge(m.messageId(), reason, MqttProperties.NO_PROPERTIES);
         } else if (m.qosLevel() == MqttQoS.EXACTLY_ONCE) {
@@ -176,32 +174,32 @@ final class MqttInbound {
         if (c.closing) {
             return;
         }
-        List<MqttSubAckReasonCode> codes = new ArrayList<>();
+        List<MqttReasonCodes.SubAck> codes = new ArrayList<>();
         List<MqttQoS> v3codes = new ArrayList<>();
         int added = 0;
         for (MqttTopicSubscription ts : subscriptions) {
-            MqttSubAckReasonCode code = subscribe(ts.topicName(), ts.qualityOfService().value(), added);
-            if ((code == MqttSubAckReasonCode.GRANTED_QOS0 || code == MqttSubAckReasonCode.GRANTED_QOS1)
+            MqttReasonCodes.SubAck code = subscribe(ts.topicName(), ts.qualityOfService().value(), added);
+            if ((code == MqttReasonCodes.SubAck.GRANTED_QOS_0 || code == MqttReasonCodes.SubAck.GRANTED_QOS_1)
                     && !c.state.subscriptions.containsKey(ts.topicName())) {
                 added++;
             }
             codes.add(code);
             v3codes.add(switch (code) {
-                case GRANTED_QOS0 -> MqttQoS.AT_MOST_ONCE;
-                case GRANTED_QOS1 -> MqttQoS.AT_LEAST_ONCE;
+                case GRANTED_QOS_0 -> MqttQoS.AT_MOST_ONCE;
+                case GRANTED_QOS_1 -> MqttQoS.AT_LEAST_ONCE;
                 default -> MqttQoS.FAILURE;
             });
         }
         int[] answer = new int[codes.size()];
         for (int i = 0; i < answer.length; i++) {
-            answer[i] = c.v5 ? codes.get(i).value() & 0xFF : v3codes.get(i).value();
+            answer[i] = c.v5 ? codes.get(i).byteValue() & 0xFF : v3codes.get(i).value();
         }
         c.endpoint.subscribeAcknowledge(messageId, answer, MqttProperties.NO_PROPERTIES);
         for (int i = 0; i < codes.size(); i++) { // retained messages only after the SUBACK
-            MqttSubAckReasonCode code = codes.get(i);
-            if (code == MqttSubAckReasonCode.GRANTED_QOS0 || code == MqttSubAckReasonCode.GRANTED_QOS1) {
+            MqttReasonCodes.SubAck code = codes.get(i);
+            if (code == MqttReasonCodes.SubAck.GRANTED_QOS_0 || code == MqttReasonCodes.SubAck.GRANTED_QOS_1) {
                 String filter = subscriptions.get(i).topicName();
-                Subscription sub = c.edge.router.subscribe(c.session.tenant(), filter, code.value(), c.state.queue);
+                Subscription sub = c.edge.router.subscribe(c.session.tenant(), filter, code.byteValue(), c.state.queue);
                 Subscription previous = c.state.subscriptions.put(filter, sub);
                 if (previous != null && previous.qos() != sub.qos()) {
                     LOG.debug("{} re-subscribed {} at QoS {}", c.clientId, filter, sub.qos());
@@ -211,7 +209,7 @@ final class MqttInbound {
         c.edge.persistence.subscriptionsChanged(c.state);
     }
 
-    private MqttSubAckReasonCode subscribe(String filter, int qos, int addedInThisPacket) {
+    private MqttReasonCodes.SubAck subscribe(String filter, int qos, int addedInThisPacket) {
         String error = SharedFilter.error(filter);
         SharedFilter shared = SharedFilter.parse(filter);
         if (error == null) {
@@ -219,7 +217,7 @@ final class MqttInbound {
         }
         if (error != null) {
             c.edge.metrics.drop("filter_invalid");
-            return MqttSubAckReasonCode.TOPIC_FILTER_INVALID;
+            return MqttReasonCodes.SubAck.TOPIC_FILTER_INVALID;
         }
         if (!c.acl.maySubscribe(shared.filter())) {
             c.edge.metrics.drop("subscribe_not_authorized");
@@ -230,7 +228,7 @@ final class MqttInbound {
             c.edge.metrics.drop("subscription_quota");
             return MqttReasons.suback(RefusalCategory.QUOTA_EXCEEDED);
         }
-        return Math.min(qos, 1) == 0 ? MqttSubAckReasonCode.GRANTED_QOS0 : MqttSubAckReasonCode.GRANTED_QOS1;
+        return Math.min(qos, 1) == 0 ? MqttReasonCodes.SubAck.GRANTED_QOS_0 : MqttReasonCodes.SubAck.GRANTED_QOS_1;
     }
 
     void onUnsubscribe(int messageId, List<String> topics) {

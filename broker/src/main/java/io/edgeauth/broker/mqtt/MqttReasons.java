@@ -3,9 +3,7 @@ package io.edgeauth.broker.mqtt;
 import io.edgeauth.broker.mqtt.wire.ConnectRefusals;
 import io.edgeauth.broker.refusal.RefusalCategory;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
-import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
-import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
-import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
+import io.netty.handler.codec.mqtt.MqttReasonCodes;
 
 /**
  * The one place where typed refusals become MQTT codes.
@@ -83,40 +81,40 @@ public final class MqttReasons {
     };
 
     /** PUBACK code (MQTT 5) for a refused PUBLISH. */
-    public static MqttPubAckReasonCode puback(RefusalCategory category) {
+    public static MqttReasonCodes.PubAck puback(RefusalCategory category) {
         return switch (category) {
-            case QUOTA_EXCEEDED -> MqttPubAckReasonCode.QUOTA_EXCEEDED;
-            case SERVER_ERROR, UNAVAILABLE, BUSY -> MqttPubAckReasonCode.UNSPECIFIED_ERROR;
-            case BAD_CREDENTIALS, NOT_AUTHORIZED -> MqttPubAckReasonCode.NOT_AUTHORIZED;
+            case QUOTA_EXCEEDED -> MqttReasonCodes.PubAck.QUOTA_EXCEEDED;
+            case SERVER_ERROR, UNAVAILABLE, BUSY -> MqttReasonCodes.PubAck.UNSPECIFIED_ERROR;
+            case BAD_CREDENTIALS, NOT_AUTHORIZED -> MqttReasonCodes.PubAck.NOT_AUTHORIZED;
         };
     }
 
     /** SUBACK code (MQTT 5; MQTT 3.1.1 sends 0x80 for any refusal) for a refused topic filter. */
-    public static MqttSubAckReasonCode suback(RefusalCategory category) {
+    public static MqttReasonCodes.SubAck suback(RefusalCategory category) {
         return switch (category) {
-            case QUOTA_EXCEEDED -> MqttSubAckReasonCode.QUOTA_EXCEEDED;
-            case SERVER_ERROR, UNAVAILABLE, BUSY -> MqttSubAckReasonCode.UNSPECIFIED_ERROR;
-            case BAD_CREDENTIALS, NOT_AUTHORIZED -> MqttSubAckReasonCode.NOT_AUTHORIZED;
+            case QUOTA_EXCEEDED -> MqttReasonCodes.SubAck.QUOTA_EXCEEDED;
+            case SERVER_ERROR, UNAVAILABLE, BUSY -> MqttReasonCodes.SubAck.UNSPECIFIED_ERROR;
+            case BAD_CREDENTIALS, NOT_AUTHORIZED -> MqttReasonCodes.SubAck.NOT_AUTHORIZED;
         };
     }
 
     /** DISCONNECT code (MQTT 5) when a live session's re-check fails. */
-    public static MqttDisconnectReasonCode disconnect(RefusalCategory category) {
+    public static MqttReasonCodes.Disconnect disconnect(RefusalCategory category) {
         return switch (category) {
-            case QUOTA_EXCEEDED -> MqttDisconnectReasonCode.QUOTA_EXCEEDED;
-            case SERVER_ERROR -> MqttDisconnectReasonCode.UNSPECIFIED_ERROR;
-            case UNAVAILABLE, BUSY -> MqttDisconnectReasonCode.SERVER_BUSY;
-            case BAD_CREDENTIALS, NOT_AUTHORIZED -> MqttDisconnectReasonCode.NOT_AUTHORIZED;
+            case QUOTA_EXCEEDED -> MqttReasonCodes.Disconnect.QUOTA_EXCEEDED;
+            case SERVER_ERROR -> MqttReasonCodes.Disconnect.UNSPECIFIED_ERROR;
+            case UNAVAILABLE, BUSY -> MqttReasonCodes.Disconnect.SERVER_BUSY;
+            case BAD_CREDENTIALS, NOT_AUTHORIZED -> MqttReasonCodes.Disconnect.NOT_AUTHORIZED;
         };
     }
 
     /** DISCONNECT code (MQTT 5) when the session's token expired and was not renewed: 0xA0. */
-    public static MqttDisconnectReasonCode sessionExpired() {
-        return MqttDisconnectReasonCode.MAXIMUM_CONNECT_TIME;
+    public static MqttReasonCodes.Disconnect sessionExpired() {
+        return MqttReasonCodes.Disconnect.MAXIMUM_CONNECT_TIME;
     }
 
     /** DISCONNECT code (MQTT 5) when a client keeps publishing over its rate plan: 0x96. */
-    public static MqttDisconnectReasonCode rateAbuse() {
-        return MqttDisconnectReasonCode.MESSAGE_RATE_TOO_HIGH;
+    public static MqttReasonCodes.Disconnect rateAbuse() {
+        return MqttReasonCodes.Disconnect.MESSAGE_RATE_TOO_HIGH;
     }
 }

@@ -26,9 +26,9 @@ class MqttReasonsTest {
                                          String suback, String disconnect) {
         assertThat(MqttReasons.connack(category, 5).byteValue() & 0xFF).isEqualTo(Integer.decode(connack5));
         assertThat(MqttReasons.connack(category, 4).byteValue() & 0xFF).isEqualTo(connack3);
-        assertThat(MqttReasons.puback(category).value() & 0xFF).isEqualTo(Integer.decode(puback));
-        assertThat(MqttReasons.suback(category).value() & 0xFF).isEqualTo(Integer.decode(suback));
-        assertThat(MqttReasons.disconnect(category).value() & 0xFF).isEqualTo(Integer.decode(disconnect));
+        assertThat(MqttReasons.puback(category).byteValue() & 0xFF).isEqualTo(Integer.decode(puback));
+        assertThat(MqttReasons.suback(category).byteValue() & 0xFF).isEqualTo(Integer.decode(suback));
+        assertThat(MqttReasons.disconnect(category).byteValue() & 0xFF).isEqualTo(Integer.decode(disconnect));
     }
 
     @Test
@@ -41,8 +41,8 @@ class MqttReasonsTest {
 
     @Test
     void sessionEndsThatAreNoCategory() {
-        assertThat(MqttReasons.sessionExpired().value() & 0xFF).isEqualTo(0xA0); // maximum connect time
-        assertThat(MqttReasons.rateAbuse().value() & 0xFF).isEqualTo(0x96); // message rate too high
+        assertThat(MqttReasons.sessionExpired().byteValue() & 0xFF).isEqualTo(0xA0); // maximum connect time
+        assertThat(MqttReasons.rateAbuse().byteValue() & 0xFF).isEqualTo(0x96); // message rate too high
     }
 
     @Test

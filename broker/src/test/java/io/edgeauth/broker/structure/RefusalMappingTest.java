@@ -8,9 +8,7 @@ import io.edgeauth.broker.http.HttpRefusals;
 import io.edgeauth.broker.mqtt.MqttReasons;
 import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
-import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
-import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
-import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
+import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import java.util.Set;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.junit.jupiter.api.Test;
@@ -26,9 +24,9 @@ class RefusalMappingTest {
         Set<String> refusals = Set.of("NOT_AUTHORIZED", "QUOTA_EXCEEDED", "UNSPECIFIED_ERROR", "MAXIMUM_CONNECT_TIME",
                 "MESSAGE_RATE_TOO_HIGH");
         noClasses().that().doNotBelongToAnyOf(MqttReasons.class)
-                .should().accessFieldWhere(constantOf(MqttPubAckReasonCode.class, refusals))
-                .orShould().accessFieldWhere(constantOf(MqttSubAckReasonCode.class, refusals))
-                .orShould().accessFieldWhere(constantOf(MqttDisconnectReasonCode.class, refusals))
+                .should().accessFieldWhere(constantOf(MqttReasonCodes.PubAck.class, refusals))
+                .orShould().accessFieldWhere(constantOf(MqttReasonCodes.SubAck.class, refusals))
+                .orShould().accessFieldWhere(constantOf(MqttReasonCodes.Disconnect.class, refusals))
                 .orShould().accessFieldWhere(refusedConnack())
                 .because("MQTT refusal codes are chosen in MqttReasons")
                 .check(MainClasses.get());
