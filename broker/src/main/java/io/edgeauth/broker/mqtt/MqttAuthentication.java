@@ -22,8 +22,6 @@ import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +38,6 @@ final class MqttAuthentication {
     private final MqttConnection c;
     private boolean enhancedAuth;
     private boolean renewing;
-    private ScheduledFuture<?> expiryTimer;
 
     MqttAuthentication(MqttConnection c) {
         this.c = c;
@@ -95,7 +92,7 @@ final class MqttAuthentication {
                 : username != null && !username.isEmpty() ? username : null;
         AuthRequest request = new AuthRequest(claimed, normalize(token), c.transport, c.reportedGeo);
         // the token is read: the connection need not keep it for its life
-        c.endpoint.forgetPassword();
+        c.endpoint.forgetCredentials();
         if (props != null && props.getProperty(MqttProperties.AUTHENTICATION_DATA) != null) {
             // Netty's properties have no remove: an empty value replaces the token's bytes
             props.add(new MqttProperties.BinaryProperty(MqttProperties.AUTHENTICATION_DATA, new byte[0]));
@@ -198,7 +195,6 @@ final class MqttAuthentication {
         c.accepted = true;
         c.endpoint.accept(present, connackProperties(assigned, expirySeconds));
         c.delivery.attach(Math.min(c.limits.receiveMaximum(), clientReceiveMaximum()));
-        scheduleExpiry();
         c.sessionGauge = c.edge.metrics.sessions(s.tenant(), c.protocol.label());
         c.sessionGauge.incrementAndGet();
         c.edge.metrics.accepted();
@@ -298,35 +294,22 @@ final class MqttAuthentication {
             c.state.retainAllowed(c.acl, c.edge.router); // the same re-check as a resume: what the new token forbids ends now
             c.edge.persistence.subscriptionsChanged(c.state);
             c.limiter = c.edge.rateLimits.forDevice(s.tenant(), s.principal(), c.edge.ratePlans.apply(s.ratePlan()));
-            scheduleExpiry();
             c.edge.audit.record("mqtt.session.renewed", "ok", c.auditFields(c.clientId, s));
             onSuccess.run();
         });
     }
 
-    private void scheduleExpiry() {
-        cancelExpiry();
-        long millis = Duration.between(c.edge.clock.instant(), c.session.expiresAt()).toMillis();
-        expiryTimer = c.eventLoop.schedule(c.guarded(() -> {
-            expiryTimer = null;
-            if (c.closed) {
-                return;
-            }
-            if (c.session.isExpiredAt(c.edge.clock.instant())) {
-                c.edge.audit.record("mqtt.session.closed", RejectionReason.EXPIRED.code(), c.auditFields(c.clientId, c.session));
-                c.disconnect(MqttReasons.sessionExpired(), RejectionReason.EXPIRED.code());
-            } else {
-                scheduleExpiry();
-            }
-        }), Math.max(1, millis), TimeUnit.MILLISECONDS);
-    }
-
-    /** The connection closed: the expiry timer has nothing left to end. */
-    void cancelExpiry() {
-        if (expiryTimer != null) {
-            expiryTimer.cancel(false);
-            expiryTimer = null;
+    /**
+     * Ends the session once its token has expired; called once a second on the connection's loop (the wire's
+     * sweep: a timer per session would cost every idle connection a scheduled task). A renewal replaces
+     * {@code c.session}, so the next check reads the new expiry.
+     */
+    void checkExpiry() {
+        if (!c.accepted || c.closed || c.closing || c.session.expiresAt().toEpochMilli() > c.edge.clock.millis()) {
+            return;
         }
+        c.edge.audit.record("mqtt.session.closed", RejectionReason.EXPIRED.code(), c.auditFields(c.clientId, c.session));
+        c.disconnect(MqttReasons.sessionExpired(), RejectionReason.EXPIRED.code());
     }
 
     /** Called on any thread by revocation events: re-checks on this connection's event loop. */

@@ -136,6 +136,11 @@ final class MqttConnection {
             public void onClose() {
                 MqttConnection.this.onClose();
             }
+
+            @Override
+            public void onTick() {
+                auth.checkExpiry();
+            }
         };
     }
 
@@ -182,7 +187,6 @@ final class MqttConnection {
             return;
         }
         closed = true;
-        auth.cancelExpiry();
         delivery.close();
         if (slotKey != null) {
             edge.releaseSessionSlot(slotKey);

@@ -79,8 +79,10 @@ public final class SubscriberQueue implements Subscriber {
     private final Object lock = new Object();
     // start at two slots, not the default sixteen: most sessions are idle, and the deques grow when used
     private final ArrayDeque<Delivery> queue = new ArrayDeque<>(1);
-    private final ArrayDeque<Delivery> unacked = new ArrayDeque<>(1);
-    private final List<Runnable> writableWaiters = new ArrayList<>();
+    // null while nothing is inflight and while nobody waits: an idle session's queue is one of thousands, and
+    // the empty collections cost each 72 bytes (and kept a burst's grown array)
+    private ArrayDeque<Delivery> unacked;
+    private List<Runnable> writableWaiters;
     private Executor executor;
     private Sink sink;
     private int inflightWindow;
@@ -156,7 +158,9 @@ public final class SubscriberQueue implements Subscriber {
                 return;
             }
             rejournal(queue, newJournal, key);
-            rejournal(unacked, newJournal, key);
+            if (unacked != null) {
+                rejournal(unacked, newJournal, key);
+            }
             journal = newJournal;
             journalKey = key;
         }
@@ -186,9 +190,11 @@ public final class SubscriberQueue implements Subscriber {
     public void discard() {
         synchronized (lock) {
             queue.forEach(this::forget);
-            unacked.forEach(this::forget);
             queue.clear();
-            unacked.clear();
+            if (unacked != null) {
+                unacked.forEach(this::forget);
+                unacked = null;
+            }
         }
     }
 
@@ -265,6 +271,9 @@ public final class SubscriberQueue implements Subscriber {
         synchronized (lock) {
             now = sink == null || queue.size() <= lowWater;
             if (!now) {
+                if (writableWaiters == null) {
+                    writableWaiters = new ArrayList<>(2);
+                }
                 writableWaiters.add(callback);
             }
         }
@@ -276,8 +285,11 @@ public final class SubscriberQueue implements Subscriber {
     /** The client acknowledged a QoS 1 delivery: frees a slot of the inflight window. */
     public void acknowledged(Delivery delivery) {
         synchronized (lock) {
-            if (!unacked.removeFirstOccurrence(delivery)) {
+            if (unacked == null || !unacked.removeFirstOccurrence(delivery)) {
                 return;
+            }
+            if (unacked.isEmpty()) {
+                unacked = null;
             }
             forget(delivery);
         }
@@ -299,7 +311,7 @@ public final class SubscriberQueue implements Subscriber {
     /** QoS 1 deliveries sent and not yet acknowledged. */
     public int inflight() {
         synchronized (lock) {
-            return unacked.size();
+            return unacked == null ? 0 : unacked.size();
         }
     }
 
@@ -337,11 +349,14 @@ public final class SubscriberQueue implements Subscriber {
                 if (target != null && target.ready()) {
                     while (n < DRAIN_BATCH) {
                         Delivery next = queue.peekFirst();
-                        if (next == null || (next.qos() > 0 && unacked.size() >= inflightWindow)) {
+                        if (next == null || (next.qos() > 0 && unacked != null && unacked.size() >= inflightWindow)) {
                             break;
                         }
                         queue.pollFirst();
                         if (next.qos() > 0) {
+                            if (unacked == null) {
+                                unacked = new ArrayDeque<>(4);
+                            }
                             unacked.addLast(next);
                         }
                         batch[n++] = next;
@@ -362,7 +377,9 @@ public final class SubscriberQueue implements Subscriber {
                 } catch (RuntimeException e) {
                     synchronized (lock) {
                         for (int k = n - 1; k > i; k--) { // not sent: back to the head, in order
-                            unacked.removeLastOccurrence(batch[k]);
+                            if (unacked != null && unacked.removeLastOccurrence(batch[k]) && unacked.isEmpty()) {
+                                unacked = null;
+                            }
                             queue.addFirst(batch[k]);
                         }
                         drainScheduled = false; // a failing sink must not wedge the queue
@@ -375,21 +392,21 @@ public final class SubscriberQueue implements Subscriber {
     }
 
     private void requeueUnacked() {
+        if (unacked == null) {
+            return;
+        }
         Iterator<Delivery> it = unacked.descendingIterator();
         while (it.hasNext()) {
             Delivery d = it.next();
             queue.addFirst(new Delivery(d.message(), d.qos(), true, d.journalId()));
         }
-        unacked.clear();
+        unacked = null;
     }
 
     private List<Runnable> takeWaiters() {
-        if (writableWaiters.isEmpty()) {
-            return List.of();
-        }
-        List<Runnable> copy = new ArrayList<>(writableWaiters);
-        writableWaiters.clear();
-        return copy;
+        List<Runnable> taken = writableWaiters == null ? List.of() : writableWaiters;
+        writableWaiters = null;
+        return taken;
     }
 
     @Override

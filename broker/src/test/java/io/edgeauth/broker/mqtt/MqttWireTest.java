@@ -48,6 +48,25 @@ class MqttWireTest {
     }
 
     @Test
+    void aClientSilentForOneAndAHalfKeepAlivesIsClosed() throws Exception {
+        // MQTT §3.1.2.10: no packet within 1.5 x the keep-alive (1 s here) ends the connection
+        try (Socket s = socket()) {
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write(connect(4, "silent", "silent", bytes(TestPipeline.token("silent", "t", 60)), 1));
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            assertThat(in.readUnsignedByte()).as("CONNACK").isEqualTo(0x20);
+            in.readNBytes(3);
+            int next;
+            try {
+                next = in.read();
+            } catch (SocketException reset) {
+                next = -1;
+            }
+            assertThat(next).as("the broker closed the silent connection").isEqualTo(-1);
+        }
+    }
+
+    @Test
     void anMqtt5PasswordWithoutUserNameIsTheToken() throws Exception {
         // MQTT 5 §3.1.2.9 allows a password without a user name
         try (Socket s = socket()) {
@@ -156,11 +175,15 @@ class MqttWireTest {
     }
 
     private static byte[] connect(int version, String clientId, String username, byte[] password) {
+        return connect(version, clientId, username, password, 60);
+    }
+
+    private static byte[] connect(int version, String clientId, String username, byte[] password, int keepAlive) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         string(body, bytes("MQTT"));
         body.write(version);
         body.write((username != null ? 0x80 : 0) | (password != null ? 0x40 : 0) | 0x02);
-        body.writeBytes(new byte[] {0, 60});
+        body.writeBytes(new byte[] {(byte) (keepAlive >> 8), (byte) keepAlive});
         if (version == 5) {
             body.write(0); // no properties
         }

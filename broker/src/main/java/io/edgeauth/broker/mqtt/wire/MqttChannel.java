@@ -22,15 +22,15 @@ import io.netty.handler.codec.mqtt.MqttTopicSubscription;
 import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
 import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +62,11 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
     private final long connectTimeoutMillis;
     private final ConnectRefusals refusals;
     private final Consumer<Throwable> internalErrors;
+    private final Function<EventExecutor, LoopSweep> sweeps;
+    MqttChannel sweepPrev; // links in this event loop's LoopSweep
+    MqttChannel sweepNext;
+    private long lastReadNanos;
+    private long idleTimeoutNanos; // 1.5 x the keep-alive; 0: none
     /** Decoded packets not handled yet: before CONNACK, while reading is paused, and behind those (order kept). */
     private ArrayDeque<MqttMessage> held;
     private boolean paused;
@@ -84,8 +89,9 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
     private Will will;
 
     MqttChannel(Consumer<MqttChannel> onConnect, long connectTimeoutMillis, ConnectRefusals refusals,
-                Consumer<Throwable> internalErrors) {
+                Consumer<Throwable> internalErrors, Function<EventExecutor, LoopSweep> sweeps) {
         this.onConnect = onConnect;
+        this.sweeps = sweeps;
         this.internalErrors = internalErrors;
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.refusals = refusals;
@@ -103,6 +109,8 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
                 ctx.close();
             }
         }, connectTimeoutMillis, TimeUnit.MILLISECONDS);
+        lastReadNanos = System.nanoTime();
+        sweeps.apply(ctx.executor()).add(this);
         ctx.fireChannelActive();
     }
 
@@ -121,6 +129,7 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         reading = false;
+        lastReadNanos = System.nanoTime();
         flushIfNeeded();
         ctx.fireChannelReadComplete();
     }
@@ -133,17 +142,23 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
         ctx.fireChannelWritabilityChanged();
     }
 
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent) {
-            ctx.close(); // no packet for 1.5 x the keep-alive
-            return;
+    /** The once-a-second visit ({@link LoopSweep}): the keep-alive (no bytes for 1.5 x), then the edge's deadlines. */
+    void sweep(long nowNanos) {
+        try {
+            if (idleTimeoutNanos > 0 && nowNanos - lastReadNanos > idleTimeoutNanos) {
+                ctx.close();
+            } else if (handler != null) {
+                handler.onTick();
+            }
+        } catch (RuntimeException e) {
+            internalErrors.accept(e);
+            ctx.close();
         }
-        ReferenceCountUtil.release(evt);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        sweeps.apply(ctx.executor()).remove(this);
         if (connectTimeout != null) {
             connectTimeout.cancel(false);
         }
@@ -240,9 +255,9 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
     private void malformed(Throwable cause) {
         LOG.debug("malformed MQTT packet from {}: {}", ctx.channel().remoteAddress(), cause.getClass().getSimpleName());
         if (!connectSeen && cause instanceof MqttUnacceptableProtocolVersionException) {
-            rejectAndClose(refusals.unacceptableProtocolVersion(), MqttProperties.NO_PROPERTIES);
+            reject(refusals.unacceptableProtocolVersion(), MqttProperties.NO_PROPERTIES);
         } else if (!connectSeen && cause instanceof MqttIdentifierRejectedException) {
-            rejectAndClose(refusals.badClientId(protocolVersion), MqttProperties.NO_PROPERTIES);
+            reject(refusals.badClientId(protocolVersion), MqttProperties.NO_PROPERTIES);
         } else if (accepted && protocolVersion >= 5) {
             disconnectAndClose(cause instanceof TooLongFrameException ? PACKET_TOO_LARGE : MALFORMED_PACKET);
         } else {
@@ -271,14 +286,11 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
         boolean emptyId = clientIdentifier == null || clientIdentifier.isEmpty();
         if (emptyId && !cleanSession) {
             // a client without an id cannot resume a session (MQTT 3.1.1 §3.1.3.1)
-            rejectAndClose(refusals.badClientId(protocolVersion), MqttProperties.NO_PROPERTIES);
+            reject(refusals.badClientId(protocolVersion), MqttProperties.NO_PROPERTIES);
             return;
         }
         int keepAlive = header.keepAliveTimeSeconds();
-        if (keepAlive > 0) {
-            long timeoutMillis = keepAlive * 1500L;
-            ctx.pipeline().addBefore(NAME, "idle", new IdleStateHandler(timeoutMillis, 0, 0, TimeUnit.MILLISECONDS));
-        }
+        idleTimeoutNanos = keepAlive * 1_500_000_000L; // 0: no keep-alive
         pauseReading(true); // until CONNACK: what the client sends meanwhile waits in the socket
         onConnect.accept(this);
     }
@@ -312,8 +324,12 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
         return password;
     }
 
-    /** Drops the password (the access token): a live session does not keep its bearer token in the heap. */
-    public void forgetPassword() {
+    /**
+     * Drops the user name and the password (the access token) once read: a live session does not keep its
+     * bearer token in the heap, nor a copy of a name the session holds already.
+     */
+    public void forgetCredentials() {
+        username = null;
         password = null;
     }
 
@@ -412,10 +428,6 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
 
     /** CONNACK with a refusal, then close (MQTT §3.2.2.3). */
     public void reject(MqttConnectReturnCode code, MqttProperties properties) {
-        rejectAndClose(code, properties);
-    }
-
-    private void rejectAndClose(MqttConnectReturnCode code, MqttProperties properties) {
         ctx.writeAndFlush(Packets.connack(code, false, properties)).addListener(ChannelFutureListener.CLOSE);
     }
 

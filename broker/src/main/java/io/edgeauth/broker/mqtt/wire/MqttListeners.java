@@ -9,6 +9,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
@@ -31,6 +32,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -57,12 +59,14 @@ public final class MqttListeners {
     private static final int MAX_CLIENT_ID_LENGTH = 65535; // checked by the edge, for a clear reason code
 
     private final EventLoopGroup loops;
+    private final Map<EventExecutor, LoopSweep> sweeps;
     private final List<Channel> servers = new CopyOnWriteArrayList<>();
 
     /** @param threads the event loops (one per core is plenty: an MQTT connection costs little CPU). */
     public MqttListeners(int threads) {
         this.loops = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("edgeauth-mqtt", true),
                 NioIoHandler.newFactory());
+        this.sweeps = LoopSweep.start(loops);
     }
 
     /** One listener. {@code tls} null: plain; {@code webSocket}: MQTT over WebSocket at {@link #WEBSOCKET_PATH}. */
@@ -81,7 +85,7 @@ public final class MqttListeners {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        pipeline(ch, l);
+                        pipeline(ch, l, sweeps);
                     }
                 });
         CompletableFuture<Integer> bound = new CompletableFuture<>();
@@ -97,7 +101,7 @@ public final class MqttListeners {
         return bound;
     }
 
-    private static void pipeline(SocketChannel ch, Listener l) {
+    private static void pipeline(SocketChannel ch, Listener l, Map<EventExecutor, LoopSweep> sweeps) {
         ChannelPipeline p = ch.pipeline();
         if (l.tls() != null) {
             p.addLast("tls", l.tls().newHandler(ch.alloc()));
@@ -113,7 +117,8 @@ public final class MqttListeners {
         }
         p.addLast("mqttDecoder", new MqttDecoder(l.maxPacketSize(), MAX_CLIENT_ID_LENGTH));
         p.addLast("mqttEncoder", MqttEncoder.INSTANCE);
-        p.addLast(MqttChannel.NAME, new MqttChannel(l.onConnect(), l.connectTimeoutMillis(), l.refusals(), l.internalErrors()));
+        p.addLast(MqttChannel.NAME, new MqttChannel(l.onConnect(), l.connectTimeoutMillis(), l.refusals(), l.internalErrors(),
+                sweeps::get));
     }
 
     /**

@@ -24,4 +24,7 @@ public interface PacketHandler {
     void onWritable();
 
     void onClose();
+
+    /** Once a second while the connection is open ({@link LoopSweep}): time to check the edge's deadlines. */
+    void onTick();
 }

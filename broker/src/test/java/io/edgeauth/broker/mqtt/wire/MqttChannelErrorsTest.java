@@ -20,7 +20,7 @@ class MqttChannelErrorsTest {
                 new DecoderException("bad bytes"))) {
             List<Throwable> reported = new CopyOnWriteArrayList<>();
             EmbeddedChannel ch = new EmbeddedChannel(new MqttChannel(c -> { }, 10_000, null,
-                    reported::add));
+                    reported::add, loop -> new LoopSweep()));
             ch.pipeline().fireExceptionCaught(cause);
             assertThat(ch.isOpen()).as("closed after %s", cause).isFalse();
             if (cause instanceof IllegalStateException) {
