@@ -16,7 +16,7 @@ import java.util.concurrent.Executor;
 final class DurableAcks {
     private final SessionJournal journal;
     private final Executor loop;
-    /** Null while nothing waits (most of an idle session's life): an empty deque would cost it 48 bytes. */
+    /** Null until something first waits (never, for most idle sessions): an empty deque costs 48 bytes. */
     private ArrayDeque<Pending> pending;
 
     DurableAcks(SessionJournal journal, Executor loop) {
@@ -44,7 +44,7 @@ final class DurableAcks {
     void send(long before, CompletableFuture<Void> handoff, Runnable ack, Runnable failed) {
         long now = journal == null ? 0 : journal.lastSequence();
         long waitFor = now == before ? 0 : now; // 0: this message wrote nothing (and nobody else did meanwhile)
-        if (pending == null && (waitFor == 0 || journal.isDurable(waitFor)) && (handoff == null || handoff.isDone())) {
+        if ((pending == null || pending.isEmpty()) && (waitFor == 0 || journal.isDurable(waitFor)) && (handoff == null || handoff.isDone())) {
             (handoff == null || !handoff.isCompletedExceptionally() ? ack : failed).run();
             return;
         }
@@ -59,7 +59,7 @@ final class DurableAcks {
 
     /** Sends a refusal in order, without waiting for the journal. */
     void sendInOrder(Runnable ack) {
-        if (pending == null) {
+        if (pending == null || pending.isEmpty()) {
             ack.run();
         } else {
             pending.addLast(new Pending(0, null, ack, ack));
@@ -80,16 +80,13 @@ final class DurableAcks {
     }
 
     private void flush() {
-        while (pending != null) {
+        while (!pending.isEmpty()) {
             Pending head = pending.peekFirst();
             if (head.waitFor != 0 && !journal.isDurable(head.waitFor) || head.handoff != null && !head.handoff.isDone()) {
                 awaitHead();
                 return;
             }
             pending.pollFirst();
-            if (pending.isEmpty()) {
-                pending = null; // also lets a burst's grown array go
-            }
             (head.handoff == null || !head.handoff.isCompletedExceptionally() ? head.ack : head.failed).run();
         }
     }

@@ -79,8 +79,8 @@ public final class SubscriberQueue implements Subscriber {
     private final Object lock = new Object();
     // start at two slots, not the default sixteen: most sessions are idle, and the deques grow when used
     private final ArrayDeque<Delivery> queue = new ArrayDeque<>(1);
-    // null while nothing is inflight and while nobody waits: an idle session's queue is one of thousands, and
-    // the empty collections cost each 72 bytes (and kept a burst's grown array)
+    // null until the first QoS 1 delivery and while nobody waits: an idle session's queue is one of thousands,
+    // and the two empty collections cost each 72 bytes
     private ArrayDeque<Delivery> unacked;
     private List<Runnable> writableWaiters;
     private Executor executor;
@@ -288,10 +288,7 @@ public final class SubscriberQueue implements Subscriber {
             if (unacked == null || !unacked.removeFirstOccurrence(delivery)) {
                 return;
             }
-            if (unacked.isEmpty()) {
-                unacked = null;
-            }
-            forget(delivery);
+            forget(delivery); // the deque stays once made: a QoS 1 flow must not allocate one per message
         }
         scheduleDrain();
     }
@@ -349,7 +346,7 @@ public final class SubscriberQueue implements Subscriber {
                 if (target != null && target.ready()) {
                     while (n < DRAIN_BATCH) {
                         Delivery next = queue.peekFirst();
-                        if (next == null || (next.qos() > 0 && unacked != null && unacked.size() >= inflightWindow)) {
+                        if (next == null || next.qos() > 0 && unacked != null && unacked.size() >= inflightWindow) {
                             break;
                         }
                         queue.pollFirst();
@@ -377,8 +374,8 @@ public final class SubscriberQueue implements Subscriber {
                 } catch (RuntimeException e) {
                     synchronized (lock) {
                         for (int k = n - 1; k > i; k--) { // not sent: back to the head, in order
-                            if (unacked != null && unacked.removeLastOccurrence(batch[k]) && unacked.isEmpty()) {
-                                unacked = null;
+                            if (unacked != null) {
+                                unacked.removeLastOccurrence(batch[k]);
                             }
                             queue.addFirst(batch[k]);
                         }
