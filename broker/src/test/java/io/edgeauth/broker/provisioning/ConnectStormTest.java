@@ -77,11 +77,13 @@ class ConnectStormTest {
             // then every device connects at once: the broker admits 2 authentications at a time, sheds the
             // rest with CONNACK 0x89 and the SDK comes back after a jittered backoff
             List<DeviceMqttClient> clients = new ArrayList<>();
-            List<CompletableFuture<Void>> connected = new ArrayList<>();
             for (int i = 0; i < DEVICES; i++) {
-                DeviceMqttClient mqtt = DeviceMqttClient.builder().identity(fleet.get(i)).serverHost("127.0.0.1")
-                        .serverPort(broker.mqttPort()).token(tokens.get(i).join()).busyRetries(30).build();
-                clients.add(mqtt);
+                clients.add(DeviceMqttClient.builder().identity(fleet.get(i)).serverHost("127.0.0.1")
+                        .serverPort(broker.mqttPort()).token(tokens.get(i).join()).busyRetries(30).build());
+            }
+            // built first, started in one tight loop: the CONNECTs arrive together however fast the machine is
+            List<CompletableFuture<Void>> connected = new ArrayList<>();
+            for (DeviceMqttClient mqtt : clients) {
                 connected.add(mqtt.connect());
             }
             CompletableFuture.allOf(connected.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
