@@ -30,11 +30,14 @@ import org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVe
 
 /**
  * Opens {@link CoapLink}s for the fleet's CoAP devices, every one on the same few threads: one shared
- * scheduled pool (the device SDK's {@link CoapGateway}) serves as each endpoint's CoAP executors and as each DTLS connector's executor and timer
- * (Scandium then starts no worker or timer thread of its own). What remains per <em>active</em> session is
- * its socket and one receiver thread blocked on it (Scandium and Californium read each socket on its own
- * thread); an idle device costs nothing. Sockets come from {@link LocalPorts}, so across a run each session
- * is a distinct peer to the broker. Thread-safe; close it after the last session.
+ * scheduled pool (the device SDK's {@link CoapGateway}) serves as each endpoint's CoAP executors and as each DTLS
+ * connector's executor and timer (Scandium then starts no worker or timer thread of its own), and one
+ * {@link DatagramLoop} thread reads every DTLS session's socket ({@link LoopDtlsConnector}: no receiver thread per
+ * socket). What remains per <em>active</em> DTLS session is its socket and its Scandium/Californium objects; an
+ * idle device costs nothing. Plain CoAP ({@code --coap-security none}, development brokers only) keeps
+ * Californium's UDP connector, with a receiver and a sender thread per session. Sockets come from
+ * {@link LocalPorts}, so across a run each session is a distinct peer to the broker. Thread-safe; close it after
+ * the last session.
  */
 public final class CoapDevices implements AutoCloseable {
     /** Binds tried before a session gives up (an address:port may be taken by another process). */
@@ -55,6 +58,8 @@ public final class CoapDevices implements AutoCloseable {
     /** The SDK's shared CoAP threads (a gateway's), here for the whole fleet. */
     private final CoapGateway gateway;
     private final ScheduledThreadPoolExecutor executor;
+    /** Reads every DTLS session's socket. */
+    private final DatagramLoop loop;
     private final FleetCa ca;
 
     static {
@@ -81,11 +86,13 @@ public final class CoapDevices implements AutoCloseable {
         this.config = clientConfiguration(options);
         this.gateway = CoapGateway.create(threads);
         this.executor = gateway.executor();
+        this.loop = new DatagramLoop("sim-coap-udp");
     }
 
     /**
-     * A small client: one receiver thread per socket, one DTLS connection, no deduplication of responses; for
-     * plain PSK only the plain PSK cipher suites are offered; a device with a key offers {@link #SERVER_CHAIN_ALGORITHMS}.
+     * A small client: no DTLS receiver thread (the loop reads), one UDP receiver thread for plain CoAP, one DTLS
+     * connection, no deduplication of responses; for plain PSK only the plain PSK cipher suites are offered; a device
+     * with a key offers {@link #SERVER_CHAIN_ALGORITHMS}.
      */
     static Configuration clientConfiguration(CoapOptions options) {
         Configuration c = Configuration.createStandardWithoutFile();
@@ -94,7 +101,7 @@ public final class CoapDevices implements AutoCloseable {
         c.set(UdpConfig.UDP_RECEIVER_THREAD_COUNT, 1);
         c.set(UdpConfig.UDP_SENDER_THREAD_COUNT, 1);
         c.set(DtlsConfig.DTLS_ROLE, DtlsConfig.DtlsRole.CLIENT_ONLY);
-        c.set(DtlsConfig.DTLS_RECEIVER_THREAD_COUNT, 1);
+        c.set(DtlsConfig.DTLS_RECEIVER_THREAD_COUNT, 0);
         c.set(DtlsConfig.DTLS_MAX_CONNECTIONS, 4);
         c.set(DtlsConfig.DTLS_USE_SERVER_NAME_INDICATION, false);
         // the broker's certificate is trusted as any (see open): its subject is not matched to the address either
@@ -152,7 +159,7 @@ public final class CoapDevices implements AutoCloseable {
                 } else {
                     b.setAdvancedPskStore(new AdvancedSinglePskStore(deviceId, psk));
                 }
-                dtls = new DTLSConnector(b.build());
+                dtls = new LoopDtlsConnector(b.build(), loop);
                 dtls.setExecutor(executor);
                 connector = dtls;
             } else {
@@ -193,5 +200,6 @@ public final class CoapDevices implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         gateway.close();
+        loop.close();
     }
 }
