@@ -7,6 +7,7 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.eclipse.californium.core.config.CoapConfig;
@@ -19,6 +20,9 @@ import org.eclipse.californium.scandium.DTLSConnector;
 import org.eclipse.californium.scandium.config.DtlsConfig;
 import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
 import org.eclipse.californium.scandium.dtls.CertificateType;
+import org.eclipse.californium.scandium.dtls.SignatureAndHashAlgorithm;
+import org.eclipse.californium.scandium.dtls.SignatureAndHashAlgorithm.HashAlgorithm;
+import org.eclipse.californium.scandium.dtls.SignatureAndHashAlgorithm.SignatureAlgorithm;
 import org.eclipse.californium.scandium.dtls.cipher.CipherSuite;
 import org.eclipse.californium.scandium.dtls.pskstore.AdvancedSinglePskStore;
 import org.eclipse.californium.scandium.dtls.x509.SingleCertificateProvider;
@@ -26,15 +30,27 @@ import org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVe
 
 /**
  * Opens {@link CoapLink}s for the fleet's CoAP devices, every one on the same few threads: one shared
- * scheduled pool (the device SDK's {@link CoapGateway}) serves as each endpoint's CoAP executors and as each DTLS connector's executor and timer
- * (Scandium then starts no worker or timer thread of its own). What remains per <em>active</em> session is
- * its socket and one receiver thread blocked on it (Scandium and Californium read each socket on its own
- * thread); an idle device costs nothing. Sockets come from {@link LocalPorts}, so across a run each session
- * is a distinct peer to the broker. Thread-safe; close it after the last session.
+ * scheduled pool (the device SDK's {@link CoapGateway}) serves as each endpoint's CoAP executors and as each DTLS
+ * connector's executor and timer (Scandium then starts no worker or timer thread of its own), and one
+ * {@link DatagramLoop} thread reads every DTLS session's socket ({@link LoopDtlsConnector}: no receiver thread per
+ * socket). What remains per <em>active</em> DTLS session is its socket and its Scandium/Californium objects; an
+ * idle device costs nothing. Plain CoAP ({@code --coap-security none}, development brokers only) keeps
+ * Californium's UDP connector, with a receiver and a sender thread per session. Sockets come from
+ * {@link LocalPorts}, so across a run each session is a distinct peer to the broker. Thread-safe; close it after
+ * the last session.
  */
 public final class CoapDevices implements AutoCloseable {
     /** Binds tried before a session gives up (an address:port may be taken by another process). */
     private static final int BIND_ATTEMPTS = 20;
+
+    /**
+     * The signature algorithms a device offers (TLS 1.2 {@code signature_algorithms}). The broker may only present a
+     * certificate chain signed with one of them (RFC 5246 7.4.2), and Scandium's default offer is SHA-256 only
+     * (ECDSA, RSA): a broker certificate signed with SHA384withECDSA (the JDK 25 keytool's choice even for a P-256
+     * key) failed every X.509 handshake with {@code handshake_failure}. So every recommended one this JVM supports,
+     * SHA-256 ECDSA first (what the devices' own P-256 keys sign with).
+     */
+    static final List<SignatureAndHashAlgorithm> SERVER_CHAIN_ALGORITHMS = serverChainAlgorithms();
 
     private final CoapOptions options;
     private final LocalPorts ports;
@@ -42,6 +58,8 @@ public final class CoapDevices implements AutoCloseable {
     /** The SDK's shared CoAP threads (a gateway's), here for the whole fleet. */
     private final CoapGateway gateway;
     private final ScheduledThreadPoolExecutor executor;
+    /** Reads every DTLS session's socket. */
+    private final DatagramLoop loop;
     private final FleetCa ca;
 
     static {
@@ -65,31 +83,47 @@ public final class CoapDevices implements AutoCloseable {
         this.ca = ca;
         this.options = options;
         this.ports = new LocalPorts(localAddrs);
-        this.config = clientConfiguration(options.dtls() && !options.publicKey() && !options.ecdhe());
+        this.config = clientConfiguration(options);
         this.gateway = CoapGateway.create(threads);
         this.executor = gateway.executor();
+        this.loop = new DatagramLoop("sim-coap-udp");
     }
 
     /**
-     * A small client: one receiver thread per socket, one DTLS connection, no deduplication of responses; with
-     * {@code plainPskOnly} only the plain PSK cipher suites are offered.
+     * A small client: no DTLS receiver thread (the loop reads), one UDP receiver thread for plain CoAP, one DTLS
+     * connection, no deduplication of responses; for plain PSK only the plain PSK cipher suites are offered; a device
+     * with a key offers {@link #SERVER_CHAIN_ALGORITHMS}.
      */
-    static Configuration clientConfiguration(boolean plainPskOnly) {
+    static Configuration clientConfiguration(CoapOptions options) {
         Configuration c = Configuration.createStandardWithoutFile();
         c.set(CoapConfig.DEDUPLICATOR, CoapConfig.NO_DEDUPLICATOR);
         c.set(CoapConfig.MAX_ACTIVE_PEERS, 4);
         c.set(UdpConfig.UDP_RECEIVER_THREAD_COUNT, 1);
         c.set(UdpConfig.UDP_SENDER_THREAD_COUNT, 1);
         c.set(DtlsConfig.DTLS_ROLE, DtlsConfig.DtlsRole.CLIENT_ONLY);
-        c.set(DtlsConfig.DTLS_RECEIVER_THREAD_COUNT, 1);
+        c.set(DtlsConfig.DTLS_RECEIVER_THREAD_COUNT, 0);
         c.set(DtlsConfig.DTLS_MAX_CONNECTIONS, 4);
         c.set(DtlsConfig.DTLS_USE_SERVER_NAME_INDICATION, false);
         // the broker's certificate is trusted as any (see open): its subject is not matched to the address either
         c.set(DtlsConfig.DTLS_VERIFY_SERVER_CERTIFICATES_SUBJECT, false);
-        if (plainPskOnly) {
+        if (options.publicKey()) {
+            c.set(DtlsConfig.DTLS_SIGNATURE_AND_HASH_ALGORITHMS, SERVER_CHAIN_ALGORITHMS); // PSK suites refuse a list
+        } else if (options.dtls() && !options.ecdhe()) {
             c.setAsList(DtlsConfig.DTLS_CIPHER_SUITES, CipherSuite.TLS_PSK_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_PSK_WITH_AES_128_CCM);
         }
         return c;
+    }
+
+    private static List<SignatureAndHashAlgorithm> serverChainAlgorithms() {
+        List<SignatureAndHashAlgorithm> offer = new ArrayList<>();
+        for (SignatureAlgorithm signature : List.of(SignatureAlgorithm.ECDSA, SignatureAlgorithm.RSA)) {
+            for (HashAlgorithm hash : List.of(HashAlgorithm.SHA256, HashAlgorithm.SHA384, HashAlgorithm.SHA512)) {
+                offer.add(new SignatureAndHashAlgorithm(hash, signature));
+            }
+        }
+        offer.add(SignatureAndHashAlgorithm.INTRINSIC_WITH_ED25519);
+        offer.add(SignatureAndHashAlgorithm.INTRINSIC_WITH_ED448);
+        return offer.stream().filter(a -> a.isSupported() && a.isRecommended()).toList();
     }
 
     /**
@@ -125,7 +159,7 @@ public final class CoapDevices implements AutoCloseable {
                 } else {
                     b.setAdvancedPskStore(new AdvancedSinglePskStore(deviceId, psk));
                 }
-                dtls = new DTLSConnector(b.build());
+                dtls = new LoopDtlsConnector(b.build(), loop);
                 dtls.setExecutor(executor);
                 connector = dtls;
             } else {
@@ -166,5 +200,6 @@ public final class CoapDevices implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         gateway.close();
+        loop.close();
     }
 }

@@ -2,6 +2,7 @@ package io.edgeauth.simulator.run;
 
 import io.edgeauth.device.AccessToken;
 import io.edgeauth.device.DeviceIdentity;
+import io.edgeauth.simulator.mqtt.MqttSession;
 import io.edgeauth.simulator.report.RunRecorder;
 import io.edgeauth.simulator.report.RunRecorder.Counter;
 import io.edgeauth.simulator.report.Stage;
@@ -11,8 +12,8 @@ import java.util.function.Supplier;
 
 /**
  * The restart scenario's way back: a held session that lost its broker tries again every {@link #RETRY_EVERY}
- * until the broker answers or {@code --restart-window} has passed ({@code restart:not_back}), then publishes one
- * more QoS 1 message (which the observer must receive) and ends. The token it held is presented again (the broker
+ * (an MQTT session's first try too waits that long) until the broker answers or {@code --restart-window} has
+ * passed ({@code restart:not_back}), then publishes one more QoS 1 message (which the observer must receive) and ends. The token it held is presented again (the broker
  * kept its keys and registry); a fresh one is fetched only if that one is refused. Thread-safe.
  */
 final class RestartRecovery {
@@ -35,13 +36,17 @@ final class RestartRecovery {
         long dropped = dropped();
         long deadline = dropped + runner.settings().restart().window().toNanos();
         boolean[] fresh = {false};
-        return untilBack(deadline, () -> (fresh[0] ? runner.token(id) : CompletableFuture.completedFuture(token))
+        Supplier<CompletableFuture<MqttSession>> reconnect = () -> (fresh[0] ? runner.token(id)
+                : CompletableFuture.completedFuture(token))
                 .thenCompose(t -> runner.connect(id.deviceId(), t))
                 .whenComplete((s, e) -> {
                     if (e != null && !UNREACHABLE.contains(StageFailure.of("connect", e).outcome())) {
                         fresh[0] = true; // the broker answered and refused: present a fresh token next time
                     }
-                })).thenCompose(session -> {
+                });
+        // the first try waits too: a broker going down drops its sessions before it stops accepting, and a device
+        // that reconnected at once reached the closing broker, was let in and lost its message with the connection
+        return runner.after(RETRY_EVERY).thenCompose(x -> untilBack(deadline, reconnect)).thenCompose(session -> {
             back(dropped);
             int seq = runner.settings().messagesPerSession();
             return runner.publishAll(index, id.deviceId(), session, seq, 1).thenCompose(v -> session.disconnect());
