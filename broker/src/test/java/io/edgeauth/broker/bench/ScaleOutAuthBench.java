@@ -35,10 +35,10 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ScaleOutAuthBench {
     private static final Map<String, String> UNGUARDED = Map.of(
-            "EDGEAUTH_CONNECTION_GUARD_PER_DEVICE_PER_MINUTE", "100000000",
-            "EDGEAUTH_CONNECTION_GUARD_PER_ADDRESS_PER_MINUTE", "100000000",
+            "EDGEAUTH_CONNECTION_GUARD_PER_DEVICE_PER_MINUTE", "1000000",
+            "EDGEAUTH_CONNECTION_GUARD_PER_ADDRESS_PER_MINUTE", "1000000",
             "EDGEAUTH_RATE_PLANS", "{\"default\":{\"messagesPerSecond\":1000,\"burst\":1000,"
-                    + "\"bytesPerSecond\":1000000,\"connectsPerMinute\":100000000}}",
+                    + "\"bytesPerSecond\":1000000,\"connectsPerMinute\":1000000}}",
             "EDGEAUTH_COAP_PORT", "-1");
 
     private ScaleOutAuthBench() {
