@@ -77,8 +77,9 @@ final class InboxSalvage {
         }
 
         private void page(boolean last) {
+            // handled on this class's thread, not Lettuce's: handing a message on may write the session journal
             store.async().xrange(inbox, Range.create(next, "+"), Limit.from(PAGE)).toCompletableFuture()
-                    .whenComplete((entries, failure) -> {
+                    .whenCompleteAsync((entries, failure) -> {
                         if (failure != null) {
                             retry(last, failure);
                             return;
@@ -99,7 +100,7 @@ final class InboxSalvage {
                                         taken, SessionMobility.printable(key), inbox);
                             }
                         }
-                    });
+                    }, timer);
         }
 
         private void retry(boolean last, Throwable failure) {

@@ -6,11 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.edgeauth.broker.mqtt.persist.PersistedSession;
 import io.edgeauth.broker.router.RoutedMessage;
 import io.edgeauth.broker.store.redis.RedisStore;
-import io.edgeauth.broker.testsupport.RedisServer;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -37,9 +35,8 @@ class InboxSalvageTest {
     static final String KEY = "default\u0000owner#1";
     @TempDir
     Path dir;
-    RedisServer server;
+    RedisFixture fixture;
     RedisStore store;
-    StatefulRedisConnection<String, byte[]> connection;
     RedisCommands<String, byte[]> redis;
     final String inbox = Inbox.key("old-node");
     final List<RoutedMessage> taken = new CopyOnWriteArrayList<>();
@@ -47,10 +44,9 @@ class InboxSalvageTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = RedisServer.start(dir);
-        store = server.connectStore();
-        connection = store.connectOwn();
-        redis = connection.sync();
+        fixture = new RedisFixture(dir);
+        store = fixture.store;
+        redis = fixture.redis;
         salvage = new InboxSalvage(store, (key, m) -> {
             assertThat(key).isEqualTo(KEY);
             taken.add(m);
@@ -61,13 +57,9 @@ class InboxSalvageTest {
     @AfterEach
     void stop() throws Exception {
         salvage.close();
-        if (connection != null) {
-            connection.close();
+        if (fixture != null) {
+            fixture.close();
         }
-        if (store != null) {
-            store.close();
-        }
-        server.close();
     }
 
     static PersistedSession session() {

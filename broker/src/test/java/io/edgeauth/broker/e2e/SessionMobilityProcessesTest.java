@@ -116,10 +116,7 @@ class SessionMobilityProcessesTest {
         DeviceMqttClient meter = device(a, "roam-meter");
         String token = Wallets.siweLogin(a.url(), wallet).getString("access_token");
         Map<String, Integer> seen = new ConcurrentHashMap<>();
-        Mqtt5AsyncClient onA = owner(a, token, true, seen, new AtomicReference<>());
-        onA.subscribeWith().topicFilter("d/roam-meter/up/#").qos(MqttQos.AT_LEAST_ONCE).send().get(10, TimeUnit.SECONDS);
-        publish(meter, "live", 1);
-        awaitAll(seen, "live", 1);
+        Mqtt5AsyncClient onA = subscribedOnA(meter, "roam-meter", token, seen);
         onA.disconnect().get(10, TimeUnit.SECONDS);
 
         publish(meter, "q", 50); // queued on A for the offline session
@@ -146,15 +143,11 @@ class SessionMobilityProcessesTest {
         DeviceMqttClient meter = device(a, "roam-kill");
         String token = Wallets.siweLogin(a.url(), wallet).getString("access_token");
         Map<String, Integer> seen = new ConcurrentHashMap<>();
-        Mqtt5AsyncClient onA = owner(a, token, true, seen, new AtomicReference<>());
-        onA.subscribeWith().topicFilter("d/roam-kill/up/#").qos(MqttQos.AT_LEAST_ONCE).send().get(10, TimeUnit.SECONDS);
-        publish(meter, "live", 1);
-        awaitAll(seen, "live", 1);
+        Mqtt5AsyncClient onA = subscribedOnA(meter, "roam-kill", token, seen);
         onA.disconnect().get(10, TimeUnit.SECONDS);
 
         publish(meter, "k", 100); // every one acknowledged by A while the session is offline there
-        a.process().destroyForcibly(); // SIGKILL: no shutdown, nothing handed over
-        assertThat(a.process().waitFor(20, TimeUnit.SECONDS)).isTrue();
+        killA();
 
         owner(b, token, false, seen, new AtomicReference<>());
         awaitAll(seen, "k", 100);
@@ -165,10 +158,7 @@ class SessionMobilityProcessesTest {
         DeviceMqttClient meter = device(b, "roam-dead"); // the publisher is on the node that survives
         String token = Wallets.siweLogin(a.url(), wallet).getString("access_token");
         Map<String, Integer> seen = new ConcurrentHashMap<>();
-        Mqtt5AsyncClient onA = owner(a, token, true, seen, new AtomicReference<>());
-        onA.subscribeWith().topicFilter("d/roam-dead/up/#").qos(MqttQos.AT_LEAST_ONCE).send().get(10, TimeUnit.SECONDS);
-        publish(meter, "live", 1); // routed B -> A: B knows A's route
-        awaitAll(seen, "live", 1);
+        subscribedOnA(meter, "roam-dead", token, seen);
 
         killA(); // its client is still connected
         publish(meter, "dead", 40); // acknowledged by B while A is dead, its lease alive: into A's inbox
@@ -184,10 +174,7 @@ class SessionMobilityProcessesTest {
         DeviceMqttClient meter = device(b, "roam-late");
         String token = Wallets.siweLogin(a.url(), wallet).getString("access_token");
         Map<String, Integer> seen = new ConcurrentHashMap<>();
-        Mqtt5AsyncClient onA = owner(a, token, true, seen, new AtomicReference<>());
-        onA.subscribeWith().topicFilter("d/roam-late/up/#").qos(MqttQos.AT_LEAST_ONCE).send().get(10, TimeUnit.SECONDS);
-        publish(meter, "live", 1);
-        awaitAll(seen, "live", 1);
+        Mqtt5AsyncClient onA = subscribedOnA(meter, "roam-late", token, seen);
         onA.disconnect().get(10, TimeUnit.SECONDS); // the session waits offline on A
 
         String nodeA = Files.readString(dir.resolve("a").resolve("node-id")).trim();
@@ -201,6 +188,16 @@ class SessionMobilityProcessesTest {
         owner(b, token, false, seen, new AtomicReference<>());
         awaitAll(seen, "dead", 40);
         meter.disconnect();
+    }
+
+    /** The owner's persistent session on A subscribed to the device's telemetry, one message of it seen there. */
+    Mqtt5AsyncClient subscribedOnA(DeviceMqttClient meter, String device, String token, Map<String, Integer> seen)
+            throws Exception {
+        Mqtt5AsyncClient onA = owner(a, token, true, seen, new AtomicReference<>());
+        onA.subscribeWith().topicFilter("d/" + device + "/up/#").qos(MqttQos.AT_LEAST_ONCE).send().get(10, TimeUnit.SECONDS);
+        publish(meter, "live", 1); // seen: the meter's node routes to A from then on
+        awaitAll(seen, "live", 1);
+        return onA;
     }
 
     void killA() throws InterruptedException {
