@@ -8,7 +8,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  * another node's inbox), {@code edgeauth_cluster_received_total} (inbox entries delivered here),
  * {@code edgeauth_cluster_handoff_failures_total} (QoS 1 hand-overs Redis refused: the publisher was
  * told), {@code edgeauth_cluster_qos0_dropped_total} and {@code edgeauth_cluster_inbox_bad_total}
- * (entries that were not a message record).
+ * (entries that were not a message record), {@code edgeauth_cluster_sessions_moved_total} and
+ * {@code edgeauth_cluster_salvaged_total} (messages for a moved session taken from its previous owner's inbox).
  */
 final class ClusterMetrics {
     private final Counter forwarded0;
@@ -18,6 +19,7 @@ final class ClusterMetrics {
     private final Counter qos0Dropped;
     private final Counter bad;
     private final Counter sessionsMoved;
+    private final Counter salvaged;
 
     ClusterMetrics(MeterRegistry meters) {
         forwarded0 = meters.counter("edgeauth.cluster.forwarded", "qos", "0");
@@ -27,6 +29,7 @@ final class ClusterMetrics {
         qos0Dropped = meters.counter("edgeauth.cluster.qos0.dropped");
         bad = meters.counter("edgeauth.cluster.inbox.bad");
         sessionsMoved = meters.counter("edgeauth.cluster.sessions.moved");
+        salvaged = meters.counter("edgeauth.cluster.salvaged");
     }
 
     void forwarded(int qos) {
@@ -48,6 +51,11 @@ final class ClusterMetrics {
     /** A persistent MQTT session came to this node from another one. */
     void sessionMoved() {
         sessionsMoved.increment();
+    }
+
+    /** A message for a session that moved here was taken from its previous owner's inbox. */
+    void salvaged() {
+        salvaged.increment();
     }
 
     void badEntry() {

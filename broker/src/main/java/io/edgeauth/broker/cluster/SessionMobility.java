@@ -47,10 +47,14 @@ final class SessionMobility implements SessionHome, SessionJournal.Mirror {
     /** Journal id to the message's copy in its session's stream (for removal). */
     private final Map<Long, Copy> copies = new ConcurrentHashMap<>();
     private final Map<String, Set<Long>> copiesOfSession = new ConcurrentHashMap<>();
+    /** Sessions claimed from another node whose inbox is being read for their messages. */
+    private final Map<String, InboxSalvage.Run> salvaging = new ConcurrentHashMap<>();
+    private final InboxSalvage salvage;
 
     SessionMobility(RedisStore store, String nodeId, int queueLength, int inboxLength, ClusterMetrics metrics) {
         this.redis = new SessionScripts(store, nodeId, queueLength, inboxLength);
         this.metrics = metrics;
+        this.salvage = new InboxSalvage(store, this::forwarded, metrics);
     }
 
     @Override
@@ -79,9 +83,23 @@ final class SessionMobility implements SessionHome, SessionJournal.Mirror {
                 if (claim.previousOwner() != null) {
                     metrics.sessionMoved();
                 }
+                PersistedSession moved = claim.claim().moved();
+                if (claim.unreadFrom() != null && moved != null) {
+                    salvageFrom(key, claim.previousOwner(), claim.unreadFrom(), moved);
+                }
             }
             return claim.claim();
         });
+    }
+
+    /**
+     * What the previous owner's inbox holds for the session is the session's too: that node forwards what it reads
+     * before our claim while it lives, but nothing after, and nothing at all once dead (see {@link InboxSalvage}).
+     */
+    private void salvageFrom(String key, String previousOwner, String unreadFrom, PersistedSession moved) {
+        InboxSalvage.Run[] run = new InboxSalvage.Run[1];
+        run[0] = salvage.start(key, Inbox.key(previousOwner), unreadFrom, moved, () -> salvaging.remove(key, run[0]));
+        salvaging.put(key, run[0]);
     }
 
     @Override
@@ -111,6 +129,10 @@ final class SessionMobility implements SessionHome, SessionJournal.Mirror {
 
     @Override
     public void saved(PersistedSession session) {
+        InboxSalvage.Run run = salvaging.get(session.key());
+        if (run != null) {
+            run.describe(session); // subscriptions pruned at resume, or changed since, decide what it takes
+        }
         redis.describe(session.key(), session.toBytes());
     }
 
@@ -215,6 +237,7 @@ final class SessionMobility implements SessionHome, SessionJournal.Mirror {
     }
 
     void close() {
+        salvage.close();
         redis.close();
     }
 
@@ -230,6 +253,11 @@ final class SessionMobility implements SessionHome, SessionJournal.Mirror {
     }
 
     static void logDropped(String key, String why) {
-        LOG.warn("message for MQTT session {} not kept: {}", key.replaceAll("\\p{Cntrl}", "/"), why);
+        LOG.warn("message for MQTT session {} not kept: {}", printable(key), why);
+    }
+
+    /** A session key for a log line (tenant and client id, separated by a NUL). */
+    static String printable(String key) {
+        return key.replaceAll("\\p{Cntrl}", "/");
     }
 }

@@ -27,8 +27,28 @@ final class SessionScripts {
     static final String SESSION_PREFIX = RedisStore.PREFIX + "mqtt-session:";
     static final String QUEUE_PREFIX = RedisStore.PREFIX + "mqtt-queue:";
 
-    /** KEYS: hash, stream. ARGV: me, principal, clean, heldHere, inbox prefix, session key, inbox bound. */
+    /**
+     * KEYS: hash, stream. ARGV: me, principal, clean, heldHere, inbox prefix, session key, inbox bound. When another
+     * node owned the session, the reply also names where that node's inbox was unread at the claim (the first
+     * entry its group had not acknowledged, "-" without a group), for {@link InboxSalvage}.
+     */
     private static final String CLAIM = """
+            local function unread(inbox)
+              local ok, groups = pcall(redis.call, 'XINFO', 'GROUPS', inbox)
+              if not ok then return '-' end
+              for _, g in ipairs(groups) do
+                local name, last
+                for i = 1, #g, 2 do
+                  if g[i] == 'name' then name = g[i + 1] elseif g[i] == 'last-delivered-id' then last = g[i + 1] end
+                end
+                if name == 'ea' then
+                  local pending = redis.call('XPENDING', inbox, 'ea')
+                  if pending[1] > 0 then return pending[2] end
+                  return '(' .. last
+                end
+              end
+              return '-'
+            end
             local principal = redis.call('HGET', KEYS[1], 'principal')
             if principal and principal ~= ARGV[2] then return {'refused'} end
             local old = redis.call('HGET', KEYS[1], 'owner') or ''
@@ -36,17 +56,19 @@ final class SessionScripts {
             redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'principal', ARGV[2])
             redis.call('PERSIST', KEYS[1])
             redis.call('PERSIST', KEYS[2])
+            local from = ''
             if old ~= '' and old ~= ARGV[1] then
+              from = unread(ARGV[5] .. old)
               redis.call('XADD', ARGV[5] .. old, 'MAXLEN', '~', ARGV[7], '*', 't', ARGV[6], 'e', epoch)
             end
             if ARGV[3] == '1' then
               redis.call('DEL', KEYS[2])
               redis.call('HDEL', KEYS[1], 'desc')
-              return {'granted', old, epoch, '', {}}
+              return {'granted', old, epoch, '', {}, ''}
             end
-            if old == ARGV[1] and ARGV[4] == '1' then return {'granted', old, epoch, '', {}} end
+            if old == ARGV[1] and ARGV[4] == '1' then return {'granted', old, epoch, '', {}, ''} end
             local desc = redis.call('HGET', KEYS[1], 'desc') or ''
-            return {'granted', old, epoch, desc, redis.call('XRANGE', KEYS[2], '-', '+')}
+            return {'granted', old, epoch, desc, redis.call('XRANGE', KEYS[2], '-', '+'), from}
             """;
     /** KEYS: hash, stream. ARGV: me, record, queue bound, inbox prefix, session key, inbox bound. */
     private static final String APPEND = """
@@ -103,8 +125,11 @@ final class SessionScripts {
         this.inboxBound = bytes(Integer.toString(inboxLength));
     }
 
-    /** A claim's outcome as Redis gave it. */
-    record Claimed(SessionHome.Claim claim, String previousOwner, long epoch) {
+    /**
+     * A claim's outcome as Redis gave it; {@code unreadFrom}: the first entry of the previous owner's inbox it had
+     * not acknowledged (inclusive; null when no other node owned the session or it was a clean start).
+     */
+    record Claimed(SessionHome.Claim claim, String previousOwner, long epoch, String unreadFrom) {
         boolean refused() {
             return claim.refused();
         }
@@ -122,14 +147,16 @@ final class SessionScripts {
 
     private Claimed claimed(List<?> reply) {
         if (!"granted".equals(text(reply.get(0)))) {
-            return new Claimed(new SessionHome.Claim(true, null, List.of()), null, 0);
+            return new Claimed(new SessionHome.Claim(true, null, List.of()), null, 0, null);
         }
         String old = text(reply.get(1));
         long epoch = (Long) reply.get(2);
         byte[] desc = (byte[]) reply.get(3);
         PersistedSession moved = desc.length == 0 ? null : PersistedSession.fromBytes(desc);
         List<SessionHome.Entry> owed = moved == null ? List.of() : entries((List<?>) reply.get(4));
-        return new Claimed(new SessionHome.Claim(false, moved, owed), old.isEmpty() ? null : old, epoch);
+        String from = text(reply.get(5));
+        String unreadFrom = from.isEmpty() ? null : from.startsWith("(") ? InboxSalvage.after(from.substring(1)) : from;
+        return new Claimed(new SessionHome.Claim(false, moved, owed), old.isEmpty() ? null : old, epoch, unreadFrom);
     }
 
     /**

@@ -50,7 +50,7 @@ public final class CrossNodeBench {
     }
 
     /** One run's figures. */
-    private record Run(double perSecond, double p50Ms, double p99Ms, double jvmCpuMicros, double redisCpuMicros) {
+    record Run(double perSecond, double p50Ms, double p99Ms, double jvmCpuMicros, double redisCpuMicros) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -90,8 +90,17 @@ public final class CrossNodeBench {
 
     private static int runs;
 
-    /** Publishes {@code count} QoS 1 messages on {@code pubNode} with {@code window} in flight; the owner receives on {@code subNode}. */
     private static Run run(Broker pubNode, Broker subNode, RedisServer redis, int count, int window) throws Exception {
+        return run(pubNode, subNode, redis, count, window, false);
+    }
+
+    /**
+     * Publishes {@code count} QoS 1 messages on {@code pubNode} with {@code window} in flight; the owner receives on
+     * {@code subNode}, in a persistent session (expiry 10 min: each message journaled, and with Redis copied to the
+     * session's stream) or a clean one.
+     */
+    static Run run(Broker pubNode, Broker subNode, RedisServer redis, int count, int window, boolean persistent)
+            throws Exception {
         String base = "http://localhost:" + pubNode.httpPort();
         ECKeyPair wallet = Keys.createEcKeyPair();
         String did = Wallets.did(wallet);
@@ -115,8 +124,8 @@ public final class CrossNodeBench {
         CountDownLatch probeSeen = new CountDownLatch(1);
         Mqtt5AsyncClient owner = MqttClient.builder().useMqttVersion5().identifier(did + "#bench")
                 .serverHost("127.0.0.1").serverPort(subNode.mqttPort()).buildAsync();
-        owner.connectWith().simpleAuth().username(did).password(token.getBytes(StandardCharsets.US_ASCII))
-                .applySimpleAuth().send().get(10, TimeUnit.SECONDS);
+        owner.connectWith().cleanStart(true).sessionExpiryInterval(persistent ? 600 : 0).simpleAuth().username(did)
+                .password(token.getBytes(StandardCharsets.US_ASCII)).applySimpleAuth().send().get(10, TimeUnit.SECONDS);
         owner.subscribeWith().topicFilter("d/" + deviceId + "/up/#").qos(MqttQos.AT_LEAST_ONCE).callback(p -> {
             ByteBuffer payload = ByteBuffer.wrap(p.getPayloadAsBytes());
             int seq = payload.getInt();

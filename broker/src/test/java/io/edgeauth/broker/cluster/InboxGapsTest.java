@@ -3,13 +3,11 @@ package io.edgeauth.broker.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.edgeauth.broker.store.redis.RedisStore;
-import io.edgeauth.broker.testsupport.RedisServer;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.XTrimArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -34,9 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 class InboxGapsTest {
     @TempDir
     Path dir;
-    RedisServer server;
+    RedisFixture fixture;
     RedisStore store;
-    StatefulRedisConnection<String, byte[]> connection;
     RedisCommands<String, byte[]> redis;
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     final List<Map<String, ?>> audited = new CopyOnWriteArrayList<>();
@@ -46,10 +43,9 @@ class InboxGapsTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = RedisServer.start(dir);
-        store = server.connectStore();
-        connection = store.connectOwn();
-        redis = connection.sync();
+        fixture = new RedisFixture(dir);
+        store = fixture.store;
+        redis = fixture.redis;
         redis.xgroupCreate(XReadArgs.StreamOffset.from(key, "0"), Inbox.GROUP, XGroupCreateArgs.Builder.mkstream());
         Clock clock = new Clock() {
             @Override
@@ -76,13 +72,9 @@ class InboxGapsTest {
 
     @AfterEach
     void stop() throws Exception {
-        if (connection != null) {
-            connection.close();
+        if (fixture != null) {
+            fixture.close();
         }
-        if (store != null) {
-            store.close();
-        }
-        server.close();
     }
 
     void add(int n) {

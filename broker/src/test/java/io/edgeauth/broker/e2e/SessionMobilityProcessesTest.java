@@ -17,6 +17,7 @@ import io.edgeauth.device.DeviceIdentity;
 import io.edgeauth.device.DeviceMqttClient;
 import io.edgeauth.device.TokenFormat;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -35,7 +36,8 @@ import org.web3j.crypto.ECKeyPair;
  * left on A with QoS 1 messages queued is resumed on B with every message (and its subscription, so later
  * messages reach B); a connection of the same client on the other node ends the first one with 0x8E; and
  * after a SIGKILL of A, the messages A acknowledged to their publisher while the session was offline there
- * are delivered on B.
+ * are delivered on B, and so are the messages B acknowledged for the session after A died (they went to
+ * A's inbox), whether the client comes back before or after A's lease ended.
  */
 class SessionMobilityProcessesTest {
     @TempDir
@@ -114,10 +116,7 @@ class SessionMobilityProcessesTest {
         DeviceMqttClient meter = device(a, "roam-meter");
         String token = Wallets.siweLogin(a.url(), wallet).getString("access_token");
         Map<String, Integer> seen = new ConcurrentHashMap<>();
-        Mqtt5AsyncClient onA = owner(a, token, true, seen, new AtomicReference<>());
-        onA.subscribeWith().topicFilter("d/roam-meter/up/#").qos(MqttQos.AT_LEAST_ONCE).send().get(10, TimeUnit.SECONDS);
-        publish(meter, "live", 1);
-        awaitAll(seen, "live", 1);
+        Mqtt5AsyncClient onA = subscribedOnA(meter, "roam-meter", token, seen);
         onA.disconnect().get(10, TimeUnit.SECONDS);
 
         publish(meter, "q", 50); // queued on A for the offline session
@@ -144,17 +143,65 @@ class SessionMobilityProcessesTest {
         DeviceMqttClient meter = device(a, "roam-kill");
         String token = Wallets.siweLogin(a.url(), wallet).getString("access_token");
         Map<String, Integer> seen = new ConcurrentHashMap<>();
-        Mqtt5AsyncClient onA = owner(a, token, true, seen, new AtomicReference<>());
-        onA.subscribeWith().topicFilter("d/roam-kill/up/#").qos(MqttQos.AT_LEAST_ONCE).send().get(10, TimeUnit.SECONDS);
-        publish(meter, "live", 1);
-        awaitAll(seen, "live", 1);
+        Mqtt5AsyncClient onA = subscribedOnA(meter, "roam-kill", token, seen);
         onA.disconnect().get(10, TimeUnit.SECONDS);
 
         publish(meter, "k", 100); // every one acknowledged by A while the session is offline there
-        a.process().destroyForcibly(); // SIGKILL: no shutdown, nothing handed over
-        assertThat(a.process().waitFor(20, TimeUnit.SECONDS)).isTrue();
+        killA();
 
         owner(b, token, false, seen, new AtomicReference<>());
         awaitAll(seen, "k", 100);
+    }
+
+    @Test
+    void messagesPublishedOnBAfterTheOwnerDiedReachTheSessionTakenOverOnB() throws Exception {
+        DeviceMqttClient meter = device(b, "roam-dead"); // the publisher is on the node that survives
+        String token = Wallets.siweLogin(a.url(), wallet).getString("access_token");
+        Map<String, Integer> seen = new ConcurrentHashMap<>();
+        subscribedOnA(meter, "roam-dead", token, seen);
+
+        killA(); // its client is still connected
+        publish(meter, "dead", 40); // acknowledged by B while A is dead, its lease alive: into A's inbox
+        owner(b, token, false, seen, new AtomicReference<>());
+        awaitAll(seen, "dead", 40);
+        publish(meter, "after", 10);
+        awaitAll(seen, "after", 10);
+        meter.disconnect();
+    }
+
+    @Test
+    void messagesPublishedOnBAfterTheOwnerDiedReachTheSessionTakenOverAfterTheLeaseEnded() throws Exception {
+        DeviceMqttClient meter = device(b, "roam-late");
+        String token = Wallets.siweLogin(a.url(), wallet).getString("access_token");
+        Map<String, Integer> seen = new ConcurrentHashMap<>();
+        Mqtt5AsyncClient onA = subscribedOnA(meter, "roam-late", token, seen);
+        onA.disconnect().get(10, TimeUnit.SECONDS); // the session waits offline on A
+
+        String nodeA = Files.readString(dir.resolve("a").resolve("node-id")).trim();
+        killA();
+        publish(meter, "dead", 40);
+        // A's lease ends now rather than in 120 s (nobody renews it), and B drops A's routes
+        nodes.redis.command("ZADD", "ea:nodes", Long.toString(System.currentTimeMillis() - 1000), nodeA);
+        Http metrics = new Http(b.url(), null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> java.util.regex.Pattern.compile(
+                "(?m)^edgeauth_cluster_nodes(\\{[^}]*})? 0\\.0$").matcher(metrics.get("/metrics").body()).find());
+        owner(b, token, false, seen, new AtomicReference<>());
+        awaitAll(seen, "dead", 40);
+        meter.disconnect();
+    }
+
+    /** The owner's persistent session on A subscribed to the device's telemetry, one message of it seen there. */
+    Mqtt5AsyncClient subscribedOnA(DeviceMqttClient meter, String device, String token, Map<String, Integer> seen)
+            throws Exception {
+        Mqtt5AsyncClient onA = owner(a, token, true, seen, new AtomicReference<>());
+        onA.subscribeWith().topicFilter("d/" + device + "/up/#").qos(MqttQos.AT_LEAST_ONCE).send().get(10, TimeUnit.SECONDS);
+        publish(meter, "live", 1); // seen: the meter's node routes to A from then on
+        awaitAll(seen, "live", 1);
+        return onA;
+    }
+
+    void killA() throws InterruptedException {
+        a.process().destroyForcibly(); // SIGKILL: no shutdown, nothing handed over
+        assertThat(a.process().waitFor(20, TimeUnit.SECONDS)).isTrue();
     }
 }
