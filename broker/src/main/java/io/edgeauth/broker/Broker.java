@@ -122,6 +122,7 @@ public final class Broker implements AutoCloseable {
         new JvmThreadMetrics().bindTo(meters);
         new ProcessorMetrics().bindTo(meters);
         ChainedAuditLog auditChain = AuditSetup.chain(config.audit(), clock);
+        auditChain.bindTo(meters);
         closeables.add(auditChain); // closed last: its final checkpoint seals every event of the run
         AuditLog audit = AuditSetup.withAnomalies(auditChain, config.audit().anomalies(), clock);
         shared = SharedState.open(config.store(), dataDir, clock, meters);
