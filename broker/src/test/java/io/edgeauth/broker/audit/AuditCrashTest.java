@@ -55,16 +55,10 @@ class AuditCrashTest {
     @Test
     void aLineHalfWrittenByACrashIsCutOffAtRestartAndTheChainContinuesFromTheLastWholeLine() throws Exception {
         Path file = dir.resolve("audit.log");
-        try (ChainedAuditLog log = new ChainedAuditLog(new RollingFileSink(file, "100MB", 0),
-                new ChainedAuditLog.Settings("n1", true, 1000), Clock.systemUTC())) {
-            log.record("auth.accepted", "ok", Map.of("sub", "pump-1"));
-        }
+        runOnce(file, "pump-1");
         String whole = Files.readString(file);
         Files.writeString(file, whole + "{\"ts\":\"2026-12-03T12:00:00Z\",\"node\":\"n1\",\"seq\":3,\"pr");
-        try (ChainedAuditLog log = new ChainedAuditLog(new RollingFileSink(file, "100MB", 0),
-                new ChainedAuditLog.Settings("n1", true, 1000), Clock.systemUTC())) {
-            log.record("auth.accepted", "ok", Map.of("sub", "pump-2"));
-        }
+        runOnce(file, "pump-2");
         List<String> lines = Files.readAllLines(file);
         assertThat(lines).hasSize(4).noneMatch(l -> l.contains("\"pr") && !l.contains("\"prev\""));
         assertThat(lines.get(2)).contains("\"chain\":\"continued\"");
@@ -74,17 +68,19 @@ class AuditCrashTest {
     @Test
     void aWholeLastLineWithoutItsLineFeedIsKept() throws Exception {
         Path file = dir.resolve("audit.log");
-        try (ChainedAuditLog log = new ChainedAuditLog(new RollingFileSink(file, "100MB", 0),
-                new ChainedAuditLog.Settings("n1", true, 1000), Clock.systemUTC())) {
-            log.record("auth.accepted", "ok", Map.of("sub", "pump-1"));
-        }
+        runOnce(file, "pump-1");
         Files.writeString(file, Files.readString(file).stripTrailing()); // saved by an editor without the last LF
-        try (ChainedAuditLog log = new ChainedAuditLog(new RollingFileSink(file, "100MB", 0),
-                new ChainedAuditLog.Settings("n1", true, 1000), Clock.systemUTC())) {
-            log.record("auth.accepted", "ok", Map.of("sub", "pump-2"));
-        }
+        runOnce(file, "pump-2");
         List<String> lines = Files.readAllLines(file);
         assertThat(lines).hasSize(4).anyMatch(l -> l.contains("pump-1")).anyMatch(l -> l.contains("pump-2"));
         assertThat(new ChainVerifier(null).verify(List.of(file)).firstBreak()).isNull();
+    }
+
+    /** A broker run of node n1 on {@code file} that audits one event of {@code sub}. */
+    private static void runOnce(Path file, String sub) throws Exception {
+        try (ChainedAuditLog log = new ChainedAuditLog(new RollingFileSink(file, "100MB", 0),
+                new ChainedAuditLog.Settings("n1", true, 1000), Clock.systemUTC())) {
+            log.record("auth.accepted", "ok", Map.of("sub", sub));
+        }
     }
 }
