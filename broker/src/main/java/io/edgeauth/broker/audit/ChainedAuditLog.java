@@ -89,6 +89,8 @@ public final class ChainedAuditLog implements AuditLog, AutoCloseable {
     private final BlockingQueue<Pending> queue;
     private final Thread writer;
     private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    /** Events the writer thread itself recorded; only the writer touches it. */
+    private final java.util.ArrayDeque<Pending> own = new java.util.ArrayDeque<>();
     private final LongAdder queueFull = new LongAdder();
     private final LongAdder batches = new LongAdder();
     private final LongAdder lines = new LongAdder();
@@ -190,7 +192,9 @@ public final class ChainedAuditLog implements AuditLog, AutoCloseable {
                 LOG.warn("audit event {} after the audit log was closed: not written", LogEscaping.escape(what));
                 return false;
             }
-            if (!queue.offer(p)) {
+            if (Thread.currentThread() == writer) {
+                own.add(p); // recorded by code the writer runs (a future's dependent): it must not wait for itself
+            } else if (!queue.offer(p)) {
                 queueFull.increment();
                 putUninterruptibly(p);
             }
@@ -240,15 +244,20 @@ public final class ChainedAuditLog implements AuditLog, AutoCloseable {
         List<Pending> batch = new ArrayList<>(MAX_BATCH);
         List<String> out = new ArrayList<>(MAX_BATCH);
         boolean stop = false;
-        while (!stop) {
+        while (!stop || !own.isEmpty()) { // after the stop: what the last batch's dependents recorded, unsealed
             batch.clear();
             out.clear();
-            try {
-                batch.add(queue.take());
-            } catch (InterruptedException e) {
-                continue; // only close() ends the writer, through a STOP entry
+            while (!own.isEmpty() && batch.size() < MAX_BATCH) {
+                batch.add(own.poll());
             }
-            queue.drainTo(batch, MAX_BATCH - 1);
+            if (batch.isEmpty()) {
+                try {
+                    batch.add(queue.take());
+                } catch (InterruptedException e) {
+                    continue; // only close() ends the writer, through a STOP entry
+                }
+            }
+            queue.drainTo(batch, MAX_BATCH - batch.size());
             for (Pending p : batch) {
                 stop |= apply(p, out);
             }

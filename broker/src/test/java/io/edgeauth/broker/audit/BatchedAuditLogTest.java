@@ -166,6 +166,26 @@ class BatchedAuditLogTest {
     }
 
     @Test
+    void eventsRecordedOnTheWriterThreadByADependentNeitherDeadlockNorGetLost() throws Exception {
+        GatedSink sink = new GatedSink(false);
+        ChainedAuditLog log = new ChainedAuditLog(sink, settings(1000), Clock.systemUTC(), 1);
+        await().atMost(BOUND).until(() -> sink.writing);
+        CompletableFuture<Void> dependentDone = log.recordAsync("device.registered", "ok", Map.of("device", "pump-1"))
+                .thenRun(() -> {
+                    for (int i = 0; i < 10; i++) { // durable events into a full queue, from the writer thread itself
+                        log.record("device.provisioned", "ok", Map.of("device", "dependent-" + i));
+                    }
+                });
+        sink.gate.countDown();
+        // a writer that waits for itself never gets here (no close() then: it would wait for the stuck writer)
+        dependentDone.get(60, TimeUnit.SECONDS);
+        log.close();
+        assertThat(sink.lines).filteredOn(l -> l.contains("dependent-")).hasSize(10);
+        assertThat(new ChainVerifier(null).verify(List.of(AuditChainFixture.write(dir.resolve("a.log"), sink.lines)))
+                .firstBreak()).isNull();
+    }
+
+    @Test
     void closeWritesEverythingQueuedAndSealsIt() throws Exception {
         AuditChainFixture f = new AuditChainFixture();
         GatedSink sink = new GatedSink(true);
