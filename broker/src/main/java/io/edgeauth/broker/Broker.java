@@ -122,6 +122,7 @@ public final class Broker implements AutoCloseable {
         new JvmThreadMetrics().bindTo(meters);
         new ProcessorMetrics().bindTo(meters);
         ChainedAuditLog auditChain = AuditSetup.chain(config.audit(), clock);
+        auditChain.bindTo(meters);
         closeables.add(auditChain); // closed last: its final checkpoint seals every event of the run
         AuditLog audit = AuditSetup.withAnomalies(auditChain, config.audit().anomalies(), clock);
         shared = SharedState.open(config.store(), dataDir, clock, meters);
@@ -195,7 +196,12 @@ public final class Broker implements AutoCloseable {
                 config.admission(), meters);
         BrokerConfig.Mqtt m = config.mqtt();
         if (m.port() >= 0 || m.tlsPort() >= 0 || m.websocketPort() >= 0) {
-            mqtt = new MqttEdge(vertx, EdgeSettings.mqtt(config), pipeline, revocations, revocations, rateLimits,
+            // CONNECT authentication (ES256 check, look-ups, audit) off the event loops, one pool thread per core
+            io.edgeauth.broker.auth.WorkerPoolAuthPipeline mqttAuth = new io.edgeauth.broker.auth.WorkerPoolAuthPipeline(
+                    pipeline, Runtime.getRuntime().availableProcessors(),
+                    config.admission().maxInFlightAuthentications() + 1024, "edgeauth-mqtt-auth").bindTo(meters, "mqtt");
+            closeables.add(0, mqttAuth);
+            mqtt = new MqttEdge(vertx, EdgeSettings.mqtt(config), mqttAuth, revocations, revocations, rateLimits,
                     ratePlans, router, audit, meters).geoPolicy(geo).payloadCheck(signedTelemetry).clock(clock)
                     .admission(admission);
             if (m.persistSessions()) {

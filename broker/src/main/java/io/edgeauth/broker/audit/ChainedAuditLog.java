@@ -1,14 +1,25 @@
 package io.edgeauth.broker.audit;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,13 +32,33 @@ import org.slf4j.LoggerFactory;
  * back its last line (a file) makes the chain continue across restarts; otherwise each start begins a new chain
  * ({@code seq} 0, {@code prev} empty). {@code audit verify} checks all of it ({@link ChainVerifier}).
  *
- * <p>Thread-safe: lines are numbered, hashed and written under one lock, so the order in the sink is the chain's.
+ * <p>Batched: a caller only takes the event's time and puts it in a bounded queue; one writer thread numbers,
+ * hashes and signs in queue order ({@link AuditChain}) and hands each batch to the sink at once (one write and
+ * flush for a file), so the sink's order is the chain's. When the queue is full the caller waits for room (never
+ * a dropped line), counted in {@code edgeauth_audit_queue_full_total}. Events in {@link #DURABLE_EVENTS} return
+ * only once their batch is written; other events may be lost by a crash if their batch was not written yet (at
+ * most the queue's content, always a tail of the chain: no gap). {@link #close()} writes everything queued.
+ *
+ * <p>Thread-safe.
  */
 public final class ChainedAuditLog implements AuditLog, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChainedAuditLog.class);
 
     /** The chain's name for checkpoint lines. */
     public static final String CHECKPOINT = "audit.checkpoint";
+    /** Queue capacity by default: lines waiting for the writer. */
+    public static final int DEFAULT_QUEUE_CAPACITY = 16_384;
+    /** Lines the writer hands to the sink at most in one batch. */
+    static final int MAX_BATCH = 1024;
+
+    /**
+     * Events whose caller must not answer before the line is written: records created, changed or removed, credentials
+     * revoked or trusted, keys rotated, commands sent. {@link #record} waits for their batch's write.
+     */
+    public static final Set<String> DURABLE_EVENTS = Set.of("device.registered", "device.provisioned", "device.deleted",
+            "device.claimed", "device.claim_code_issued", "device.command", "service.registered", "service.deleted",
+            "revocation.created", "revocation.lifted", "fleet_ca.added", "fleet_ca.withdrawn", "key.rotated",
+            "tls.reloaded", "anomaly.refresh_reuse");
 
     /**
      * @param node            this node's name in every line (one chain per node)
@@ -45,112 +76,263 @@ public final class ChainedAuditLog implements AuditLog, AutoCloseable {
         }
     }
 
+    /** What the writer does with one queue entry: an event, a checkpoint request, a new signer, or the last entry. */
+    private enum Kind { EVENT, CHECKPOINT, SIGNER, STOP }
+
+    private record Pending(Kind kind, Instant ts, String event, String outcome, Map<String, ?> fields,
+                           CheckpointSigner signer, CompletableFuture<Void> written) { }
+
     private final AuditSink sink;
     private final Settings settings;
     private final Clock clock;
-    private long seq;
-    private String prev = AuditLine.GENESIS;
-    private long sinceCheckpoint;
-    private CheckpointSigner signer;
+    private final AuditChain chain;
+    private final BlockingQueue<Pending> queue;
+    private final Thread writer;
+    private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    /** Events the writer thread itself recorded; only the writer touches it. */
+    private final java.util.ArrayDeque<Pending> own = new java.util.ArrayDeque<>();
+    private final LongAdder queueFull = new LongAdder();
+    private final LongAdder batches = new LongAdder();
+    private final LongAdder lines = new LongAdder();
+    private boolean closed; // guarded by lifecycle
     private ScheduledFuture<?> periodic;
 
     public ChainedAuditLog(AuditSink sink, Settings settings, Clock clock) {
+        this(sink, settings, clock, DEFAULT_QUEUE_CAPACITY);
+    }
+
+    /** @param queueCapacity events that may wait for the writer before a caller waits for room (at least 1) */
+    public ChainedAuditLog(AuditSink sink, Settings settings, Clock clock, int queueCapacity) {
+        if (queueCapacity < 1) {
+            throw new IllegalArgumentException("audit queue capacity must be at least 1, got " + queueCapacity);
+        }
         this.sink = sink;
         this.settings = settings;
         this.clock = clock;
-        String start = "new";
-        if (settings.chain()) {
-            Optional<JsonNode> last = sink.lastLine().flatMap(l -> tail(l, settings.node()));
-            if (last.isPresent()) {
-                seq = last.get().get("seq").asLong() + 1;
-                prev = AuditLine.hash(sink.lastLine().orElseThrow());
-                start = "continued";
-            }
-        }
-        record("audit.started", "ok", Map.of("chain", settings.chain() ? start : "off"));
+        this.chain = new AuditChain(settings, sink.lastLine());
+        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        this.writer = new Thread(this::writeLoop, "edgeauth-audit-writer");
+        writer.setDaemon(true); // close() drains it; a JVM that exits without close() must not hang on it
+        writer.start();
+        record("audit.started", "ok", Map.of("chain", chain.start()));
     }
 
-    /** The last line, if it is a chained line of this node: the chain continues from it. */
-    private static Optional<JsonNode> tail(String line, String node) {
-        try {
-            JsonNode n = AuditLine.JSON.readTree(line);
-            if (n.path("seq").canConvertToLong() && n.path("seq").asLong() >= 0 && node.equals(n.path("node").asText())) {
-                return Optional.of(n);
-            }
-            LOG.warn("audit: the file's last line is not a chained line of node {}; starting a new chain", node);
-        } catch (java.io.IOException | RuntimeException e) {
-            LOG.warn("audit: the file's last line is not JSON ({}); starting a new chain", e.getClass().getSimpleName());
-        }
-        return Optional.empty();
+    /** Queue depth, batches, lines and producer waits on a full queue as {@code edgeauth_audit_*}. */
+    public void bindTo(MeterRegistry meters) {
+        Gauge.builder("edgeauth.audit.queue", queue, BlockingQueue::size)
+                .description("audit events waiting for the writer").register(meters);
+        FunctionCounter.builder("edgeauth.audit.queue.full", queueFull, LongAdder::sum)
+                .description("audit events whose caller waited for room in the full queue").register(meters);
+        FunctionCounter.builder("edgeauth.audit.batches", batches, LongAdder::sum)
+                .description("batches written to the audit sink").register(meters);
+        FunctionCounter.builder("edgeauth.audit.lines", lines, LongAdder::sum)
+                .description("lines written to the audit sink").register(meters);
+    }
+
+    /** Callers that found the queue full and waited for room, since start. */
+    public long queueFullWaits() {
+        return queueFull.sum();
     }
 
     /** Signs checkpoints from now on, writes one at once, and another every {@code interval} with new events. */
-    public synchronized void startCheckpoints(CheckpointSigner signer, ScheduledExecutorService scheduler,
-                                              Duration interval) {
+    public void startCheckpoints(CheckpointSigner signer, ScheduledExecutorService scheduler, Duration interval) {
         if (!settings.chain()) {
             return;
         }
-        this.signer = signer;
-        checkpoint("start");
+        enqueue(new Pending(Kind.SIGNER, clock.instant(), null, null, null, signer, null), "audit.checkpoint");
         long ms = interval.toMillis();
-        periodic = scheduler.scheduleWithFixedDelay(() -> checkpoint("interval"), ms, ms, TimeUnit.MILLISECONDS);
+        periodic = scheduler.scheduleWithFixedDelay(() -> enqueue(new Pending(Kind.CHECKPOINT, null, "interval", null,
+                null, null, null), "audit.checkpoint"), ms, ms, TimeUnit.MILLISECONDS);
     }
 
     @Override
     public void record(String event, String outcome, Map<String, ?> fields) {
+        boolean durable = DURABLE_EVENTS.contains(event) && Thread.currentThread() != writer;
+        CompletableFuture<Void> written = durable ? new CompletableFuture<>() : null;
+        if (enqueue(event(event, outcome, fields, written), event) && durable) {
+            awaitUninterruptibly(written);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> recordAsync(String event, String outcome, Map<String, ?> fields) {
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        if (!enqueue(event(event, outcome, fields, written), event)) {
+            written.complete(null); // refused after close (logged): nothing will ever be written for it
+        }
+        return written;
+    }
+
+    private Pending event(String event, String outcome, Map<String, ?> fields, CompletableFuture<Void> written) {
+        return new Pending(Kind.EVENT, clock.instant(), event, outcome, snapshot(fields), null, written);
+    }
+
+    /** The fields as they are now: the line is formatted later, on the writer thread. */
+    private static Map<String, ?> snapshot(Map<String, ?> fields) {
+        if (fields == null || fields.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, Object> copy = new LinkedHashMap<>(fields.size() * 2);
+        fields.forEach((k, v) -> {
+            if (v != null) {
+                copy.put(k, v instanceof Number || v instanceof Boolean || v instanceof String ? v : v.toString());
+            }
+        });
+        return copy;
+    }
+
+    /** Puts {@code p} in the queue, waiting for room if it is full; false (logged) once the log is closed. */
+    private boolean enqueue(Pending p, String what) {
+        lifecycle.readLock().lock();
         try {
-            synchronized (this) {
-                append(event, outcome, fields);
-                if (signer != null && sinceCheckpoint >= settings.checkpointEvery()) {
-                    checkpoint("count");
+            if (closed) {
+                if (p.kind() != Kind.EVENT) {
+                    return false; // a periodic checkpoint that raced close(): the stop checkpoint sealed the chain
+                }
+                LOG.warn("audit event {} after the audit log was closed: not written", LogEscaping.escape(what));
+                return false;
+            }
+            if (Thread.currentThread() == writer) {
+                own.add(p); // recorded by code the writer runs (a future's dependent): it must not wait for itself
+            } else if (!queue.offer(p)) {
+                queueFull.increment();
+                putUninterruptibly(p);
+            }
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warn("audit event {} could not be queued", LogEscaping.escape(what), e);
+            return false;
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private void putUninterruptibly(Pending p) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                queue.put(p);
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // an audit line is never given up for an interrupt
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void awaitUninterruptibly(CompletableFuture<Void> written) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                written.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (java.util.concurrent.ExecutionException e) {
+                break; // never completed exceptionally: the writer reports its own trouble
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The writer thread: takes what is queued (up to {@link #MAX_BATCH}), chains it, writes it, then answers. */
+    private void writeLoop() {
+        List<Pending> batch = new ArrayList<>(MAX_BATCH);
+        List<String> out = new ArrayList<>(MAX_BATCH);
+        boolean stop = false;
+        while (!stop || !own.isEmpty()) { // after the stop: what the last batch's dependents recorded, unsealed
+            batch.clear();
+            out.clear();
+            while (!own.isEmpty() && batch.size() < MAX_BATCH) {
+                batch.add(own.poll());
+            }
+            if (batch.isEmpty()) {
+                try {
+                    batch.add(queue.take());
+                } catch (InterruptedException e) {
+                    continue; // only close() ends the writer, through a STOP entry
+                }
+            }
+            queue.drainTo(batch, MAX_BATCH - batch.size());
+            for (Pending p : batch) {
+                stop |= apply(p, out);
+            }
+            try {
+                if (!out.isEmpty()) {
+                    sink.writeBatch(out);
+                    batches.increment();
+                    lines.add(out.size());
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("audit sink failed on a batch of {} lines", out.size(), e);
+            } finally {
+                for (Pending p : batch) {
+                    if (p.written() != null) {
+                        p.written().complete(null);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Adds the lines for {@code p} to {@code out}; true for the last entry. */
+    private boolean apply(Pending p, List<String> out) {
+        try {
+            switch (p.kind()) {
+                case EVENT -> {
+                    out.add(chain.append(p.ts(), p.event(), p.outcome(), p.fields()));
+                    if (chain.checkpointDue()) {
+                        chain.checkpoint("count", clock.instant()).ifPresent(out::add);
+                    }
+                }
+                case SIGNER -> {
+                    chain.signWith(p.signer());
+                    chain.checkpoint("start", clock.instant()).ifPresent(out::add);
+                }
+                case CHECKPOINT -> chain.checkpoint(p.event(), clock.instant()).ifPresent(out::add);
+                case STOP -> {
+                    chain.checkpoint("stop", clock.instant()).ifPresent(out::add);
+                    chain.signWith(null);
+                    return true;
                 }
             }
         } catch (RuntimeException e) {
-            LOG.warn("audit event {} could not be written", LogEscaping.escape(event), e);
+            LOG.warn("audit event {} could not be written", LogEscaping.escape(String.valueOf(p.event())), e);
         }
+        return false;
     }
 
-    /** Writes a signed checkpoint if there is a signer and something new to seal (always at "start"). */
-    synchronized void checkpoint(String reason) {
-        if (signer == null || (sinceCheckpoint == 0 && !reason.equals("start"))) {
-            return;
-        }
-        Map<String, Object> payload = new LinkedHashMap<>();
-        payload.put("node", settings.node());
-        payload.put("seq", seq);
-        payload.put("head", prev);
-        payload.put("ts", clock.instant().toString());
-        try {
-            String jws = signer.sign(AuditLine.JSON.writeValueAsString(payload));
-            Map<String, Object> fields = new LinkedHashMap<>();
-            fields.put("reason", reason);
-            fields.put("jws", jws);
-            append(CHECKPOINT, "ok", fields);
-            sinceCheckpoint = 0;
-        } catch (java.security.GeneralSecurityException | java.io.IOException | RuntimeException e) {
-            LOG.warn("audit checkpoint could not be signed: {}", e.toString());
-        }
-    }
-
-    private void append(String event, String outcome, Map<String, ?> fields) {
-        String line = AuditLine.format(clock.instant(), settings.node(), settings.chain() ? seq : -1, prev, event,
-                outcome, fields);
-        sink.write(line);
-        if (settings.chain()) {
-            prev = AuditLine.hash(line);
-            seq++;
-            sinceCheckpoint++;
-        }
-    }
-
-    /** Seals what is left with a last checkpoint, then closes the sink. */
+    /** Seals what is queued with a last checkpoint, waits until all of it is written, then closes the sink. */
     @Override
-    public synchronized void close() {
-        if (periodic != null) {
-            periodic.cancel(false);
+    public void close() {
+        lifecycle.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (periodic != null) {
+                periodic.cancel(false);
+            }
+            putUninterruptibly(new Pending(Kind.STOP, null, null, null, null, null, null));
+        } finally {
+            lifecycle.writeLock().unlock();
         }
-        checkpoint("stop");
-        signer = null;
+        boolean interrupted = false;
+        while (writer.isAlive()) {
+            try {
+                writer.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
         sink.close();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

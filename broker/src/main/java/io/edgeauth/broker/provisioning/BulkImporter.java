@@ -90,9 +90,10 @@ public final class BulkImporter {
         Device stored = existing.map(e -> withCreatedAt(device, e)).orElse(device);
         writes.add(registry.registerAsync(stored));
         Result result = existing.isPresent() ? Result.UPDATED : Result.CREATED;
-        audit.record("device.registered", "ok", Map.of("device", device.id(), "tenant", device.tenant(),
+        // the batch's answer waits for its audit lines as for its store writes (one wait, not one per line)
+        writes.add(audit.recordAsync("device.registered", "ok", Map.of("device", device.id(), "tenant", device.tenant(),
                 "credential", device.credential().type().name(), "channel", channel,
-                "change", result.name().toLowerCase()));
+                "change", result.name().toLowerCase())));
         return new Outcome(line.number(), device.id(), result, null);
     }
 

@@ -157,8 +157,10 @@ class ChainVerifierTest {
     @Test
     void linesWrittenWithTheChainOffAreNotProof() throws Exception {
         AuditChainFixture.Lines sink = new AuditChainFixture.Lines();
-        new ChainedAuditLog(sink, new ChainedAuditLog.Settings("n1", false, 10), java.time.Clock.systemUTC())
-                .record("auth.accepted", "ok", java.util.Map.of());
+        try (ChainedAuditLog log = new ChainedAuditLog(sink, new ChainedAuditLog.Settings("n1", false, 10),
+                java.time.Clock.systemUTC())) {
+            log.record("auth.accepted", "ok", java.util.Map.of());
+        } // written by close() at the latest
         assertThat(new JsonObject(sink.lines.get(0)).containsKey("seq")).isFalse();
         assertThat(verify(sink.lines, null).firstBreak().kind()).isEqualTo(ChainVerifier.Kind.UNCHAINED);
     }

@@ -46,9 +46,10 @@ class LogEscapingTest {
             log.warn("token issuer threw", new IllegalArgumentException("token_format must be jwt or cwt, got: " + HOSTILE,
                     new IllegalStateException(HOSTILE)));
             // the audit path as the broker takes it: a chained line through the logger "audit" and its appender
-            new ChainedAuditLog(AuditSink.slf4j(context.getLogger("audit")),
-                    new ChainedAuditLog.Settings("n1", true, 1000), java.time.Clock.systemUTC())
-                    .record("auth.refused", "malformed", Map.of("claimed_id", HOSTILE));
+            try (ChainedAuditLog audit = new ChainedAuditLog(AuditSink.slf4j(context.getLogger("audit")),
+                    new ChainedAuditLog.Settings("n1", true, 1000), java.time.Clock.systemUTC())) {
+                audit.record("auth.refused", "malformed", Map.of("claimed_id", HOSTILE));
+            } // written by close() at the latest
         } finally {
             context.stop();
             System.setOut(stdout);

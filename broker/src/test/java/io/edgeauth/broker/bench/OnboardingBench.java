@@ -49,8 +49,10 @@ public final class OnboardingBench {
         Path caFile = work.resolve("ca.pem");
         Files.writeString(caFile, FleetPki.pem(pki.caCertificate()));
         Path brokerLog = work.resolve("broker.log");
+        Path auditFile = work.resolve("audit.log"); // the production setting: one chain across restarts
         BrokerProcess broker = BrokerProcess.start(TestBrokers.env(work.resolve("data"), Map.of(
                 "EDGEAUTH_COAP_PORT", "-1", "EDGEAUTH_HTTP_MAX_PENDING_REQUESTS", "100000",
+                "EDGEAUTH_AUDIT_FILE", auditFile.toString(),
                 "EDGEAUTH_CONNECTION_GUARD_PER_ADDRESS_PER_MINUTE", "100000000",
                 "EDGEAUTH_PROVISIONING_FLEET_CAS", "[{\"id\":\"bench\",\"certificateFile\":\"" + caFile + "\"}]")),
                 brokerJvmArgs(), ProcessBuilder.Redirect.to(brokerLog.toFile()));
@@ -80,6 +82,10 @@ public final class OnboardingBench {
         } finally {
             broker.close();
         }
+        // the whole run's audit log, sealed by the stop checkpoint: the chain must be unbroken
+        var report = new io.edgeauth.broker.audit.ChainVerifier(null).verify(List.of(auditFile));
+        System.out.printf("audit lines=%d verify=%s%n", report.lines(),
+                report.firstBreak() == null ? "unbroken" : report.firstBreak());
         System.exit(0);
     }
 

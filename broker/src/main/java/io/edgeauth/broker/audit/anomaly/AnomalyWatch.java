@@ -4,6 +4,7 @@ import io.edgeauth.broker.audit.AuditLog;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * An {@link AuditLog} in front of the real one that writes every event through and flags anomalies as audit events of
@@ -38,6 +39,17 @@ public final class AnomalyWatch implements AuditLog {
     @Override
     public void record(String event, String outcome, Map<String, ?> fields) {
         out.record(event, outcome, fields);
+        watchSafely(event, outcome, fields);
+    }
+
+    @Override
+    public CompletableFuture<Void> recordAsync(String event, String outcome, Map<String, ?> fields) {
+        CompletableFuture<Void> written = out.recordAsync(event, outcome, fields);
+        watchSafely(event, outcome, fields);
+        return written;
+    }
+
+    private void watchSafely(String event, String outcome, Map<String, ?> fields) {
         try {
             watch(event, outcome, fields);
         } catch (RuntimeException e) {
