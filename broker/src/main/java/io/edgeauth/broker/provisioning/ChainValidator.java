@@ -6,7 +6,6 @@ import java.security.GeneralSecurityException;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertStore;
-import java.security.cert.CertificateFactory;
 import java.security.cert.CollectionCertStoreParameters;
 import java.security.cert.PKIXParameters;
 import java.security.cert.PKIXReason;
@@ -30,29 +29,37 @@ final class ChainValidator {
     private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
     private static final String ANY_EKU = "2.5.29.37.0";
 
+    // JCA engines are not documented as thread-safe, and looking them up costs a provider search per
+    // request: each HTTP worker keeps its own
+    private static final ThreadLocal<CertPathValidator> VALIDATORS = ThreadLocal.withInitial(() -> {
+        try {
+            return CertPathValidator.getInstance("PKIX");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK has no PKIX validator", e);
+        }
+    });
+
     private ChainValidator() {
     }
 
     static void validate(List<X509Certificate> chain, FleetCa ca, Instant now) throws TokenRejectedException {
         try {
-            CertificateFactory factory = CertificateFactory.getInstance("X.509");
             PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(ca.certificate(), null)));
             params.setDate(Date.from(now));
             if (ChainSignatureProvider.name() != null) {
                 params.setSigProvider(ChainSignatureProvider.name());
             }
-            CertPathValidator validator = CertPathValidator.getInstance("PKIX");
             if (ca.crls().isEmpty()) {
                 params.setRevocationEnabled(false);
             } else {
                 params.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(ca.crls())));
-                PKIXRevocationChecker revocation = (PKIXRevocationChecker) validator.getRevocationChecker();
+                PKIXRevocationChecker revocation = (PKIXRevocationChecker) VALIDATORS.get().getRevocationChecker();
                 revocation.setOptions(EnumSet.of(PKIXRevocationChecker.Option.PREFER_CRLS,
                         PKIXRevocationChecker.Option.NO_FALLBACK));
                 params.setRevocationEnabled(false); // the checker below replaces the default one
                 params.addCertPathChecker(revocation);
             }
-            validator.validate(factory.generateCertPath(chain), params);
+            VALIDATORS.get().validate(FleetCas.certificateFactory().generateCertPath(chain), params);
         } catch (CertPathValidatorException e) {
             throw refusal(e);
         } catch (GeneralSecurityException e) {

@@ -33,6 +33,13 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class FleetCas {
     static final String SPACE = "fleet-cas";
+    private static final ThreadLocal<CertificateFactory> FACTORIES = ThreadLocal.withInitial(() -> {
+        try {
+            return CertificateFactory.getInstance("X.509");
+        } catch (CertificateException e) {
+            throw new IllegalStateException("the JDK has no X.509 certificate factory", e);
+        }
+    });
 
     private final Store store;
     private final Clock clock;
@@ -156,10 +163,15 @@ public final class FleetCas {
                 .findFirst();
     }
 
+    /** This thread's X.509 factory: one per thread, as JCA engines are not documented as thread-safe. */
+    static CertificateFactory certificateFactory() {
+        return FACTORIES.get();
+    }
+
     /** Parses one PEM or DER certificate. */
     public static X509Certificate certificate(byte[] pemOrDer) {
         try {
-            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(pemOrDer));
+            return (X509Certificate) FACTORIES.get().generateCertificate(new ByteArrayInputStream(pemOrDer));
         } catch (CertificateException | ClassCastException e) {
             throw new IllegalArgumentException("not an X.509 certificate (PEM or DER)");
         }

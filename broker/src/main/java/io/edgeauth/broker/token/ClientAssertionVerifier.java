@@ -144,9 +144,11 @@ public final class ClientAssertionVerifier {
         if (jwk.isEmpty()) {
             throw new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "no registered key for the client");
         }
+        // toPublicJWK() builds a new JWK and checks its point on the curve again: only when there is a private part
+        JWK publicJwk = jwk.get().isPrivate() ? jwk.get().toPublicJWK() : jwk.get();
         PublicKey key;
         try {
-            key = JwkKeys.publicKey(jwk.get().toPublicJWK());
+            key = JwkKeys.publicKey(publicJwk);
         } catch (GeneralSecurityException e) {
             throw new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "registered key type not supported");
         }
@@ -158,7 +160,7 @@ public final class ClientAssertionVerifier {
             throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, "signature does not verify");
         }
         checkClaims(c);
-        return new ClientAssertion(c.issuer(), c.tokenId(), c.expiresAt(), JwkKeys.thumbprint(jwk.get().toPublicJWK()));
+        return new ClientAssertion(c.issuer(), c.tokenId(), c.expiresAt(), JwkKeys.thumbprint(publicJwk));
     }
 
     private void checkClaims(RawClaims c) throws TokenRejectedException {
