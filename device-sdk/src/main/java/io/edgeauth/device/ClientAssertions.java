@@ -3,8 +3,10 @@ package io.edgeauth.device;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import java.security.Provider;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -43,12 +45,15 @@ public final class ClientAssertions {
     private final String audience;
     private final Duration lifetime;
     private final Clock clock;
+    /** The identity's own signer, or one on the builder's JCA provider. */
+    private final JWSSigner signer;
 
     private ClientAssertions(Builder b) {
         this.identity = b.identity;
         this.audience = Objects.requireNonNull(b.audience, "audience (the token endpoint URL)");
         this.lifetime = b.lifetime;
         this.clock = b.clock;
+        this.signer = b.provider == null ? null : identity.newSigner(b.provider);
     }
 
     /** Starts a builder for assertions signed by {@code identity}. */
@@ -76,7 +81,7 @@ public final class ClientAssertions {
                 .build();
         SignedJWT jwt = new SignedJWT(header, claims);
         try {
-            jwt.sign(identity.signer());
+            jwt.sign(signer != null ? signer : identity.signer());
         } catch (JOSEException e) {
             throw new IllegalStateException("cannot sign the client assertion", e);
         }
@@ -99,6 +104,7 @@ public final class ClientAssertions {
         private String audience;
         private Duration lifetime = DEFAULT_LIFETIME;
         private Clock clock = Clock.systemUTC();
+        private Provider provider;
 
         private Builder(DeviceIdentity identity) {
             this.identity = Objects.requireNonNull(identity, "identity");
@@ -122,6 +128,16 @@ public final class ClientAssertions {
         /** The clock for iat/exp (tests). */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * The JCA provider that computes the signatures (e.g. a native one such as the Amazon Corretto Crypto
+         * Provider, where the JDK's P-256 signature is slow); it must offer {@code SHA256withECDSA} for a P-256 key,
+         * {@code Ed25519} for an Ed25519 key. Default: the JVM's providers. The assertions are the same either way.
+         */
+        public Builder signatureProvider(Provider provider) {
+            this.provider = Objects.requireNonNull(provider, "provider");
             return this;
         }
 

@@ -195,11 +195,21 @@ public final class DeviceIdentity {
     }
 
     private JWSSigner newSigner() {
+        return newSigner(null);
+    }
+
+    /** A new signer for this key whose signatures {@code provider} computes (null: the JVM's providers). */
+    JWSSigner newSigner(java.security.Provider provider) {
         try {
             if (keyType == KeyType.ED25519) {
-                return Ed25519Support.signer((OctetKeyPair) privateJwk);
+                return Ed25519Support.signer((OctetKeyPair) privateJwk, provider);
             }
-            return new ECDSASigner((ECKey) privateJwk);
+            ECDSASigner ec = new ECDSASigner((ECKey) privateJwk);
+            if (provider != null) {
+                java.security.Signature.getInstance("SHA256withECDSA", provider); // refused now, not at the first signature
+                ec.getJCAContext().setProvider(provider);
+            }
+            return ec;
         } catch (JOSEException | GeneralSecurityException e) {
             throw new IllegalStateException("cannot create a signer for the device key", e);
         }

@@ -303,8 +303,18 @@ public final class TokenClient implements TokenSource {
         private int maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
         private Clock clock = Clock.systemUTC();
         private int busyRetries = 8;
+        private java.security.Provider signatureProvider;
 
         private Builder() {
+        }
+
+        /**
+         * The JCA provider that signs the client assertions (see {@link ClientAssertions.Builder#signatureProvider});
+         * ignored with {@link #assertions(ClientAssertions)}. Default: the JVM's providers.
+         */
+        public Builder signatureProvider(java.security.Provider provider) {
+            this.signatureProvider = Objects.requireNonNull(provider, "provider");
+            return this;
         }
 
         /**
@@ -403,10 +413,13 @@ public final class TokenClient implements TokenSource {
                 if (identity == null) {
                     throw new IllegalStateException("identity or assertions is required");
                 }
-                assertions = ClientAssertions.builder(identity)
+                ClientAssertions.Builder a = ClientAssertions.builder(identity)
                         .audience(audience != null ? audience : tokenEndpoint.toString())
-                        .clock(clock)
-                        .build();
+                        .clock(clock);
+                if (signatureProvider != null) {
+                    a.signatureProvider(signatureProvider);
+                }
+                assertions = a.build();
             }
             if (http == null && connectTimeout.equals(SharedHttpExecutor.DEFAULT_CONNECT_TIMEOUT)) {
                 http = SharedHttpExecutor.DEFAULT_CLIENT;

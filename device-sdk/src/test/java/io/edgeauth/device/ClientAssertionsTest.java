@@ -80,4 +80,55 @@ class ClientAssertionsTest {
         b.lifetime(Duration.ofMinutes(5));
         assertThatThrownBy(() -> ClientAssertions.builder(DeviceIdentity.generate("d")).build()).isInstanceOf(NullPointerException.class);
     }
+
+    /** A provider whose SHA256withECDSA / Ed25519 are the JDK's, counting how often it is asked for one. */
+    private static final class CountingProvider extends java.security.Provider {
+        final java.util.concurrent.atomic.AtomicInteger instances = new java.util.concurrent.atomic.AtomicInteger();
+
+        CountingProvider() {
+            super("CountingTest", "1", "counts signature instances; the JDK signs");
+            for (String alg : List.of("SHA256withECDSA", "Ed25519")) {
+                putService(new Service(this, "Signature", alg, "unused", null, null) {
+                    @Override
+                    public Object newInstance(Object parameter) throws java.security.NoSuchAlgorithmException {
+                        instances.incrementAndGet();
+                        return Signature.getInstance(getAlgorithm()); // a Signature is a SignatureSpi
+                    }
+                });
+            }
+        }
+    }
+
+    @Test
+    void aGivenSignatureProviderSignsAndTheAssertionVerifiesAsBefore() throws Exception {
+        CountingProvider provider = new CountingProvider();
+        DeviceIdentity id = DeviceIdentity.generate("dev-p");
+        ClientAssertions a = ClientAssertions.builder(id).audience(AUD).signatureProvider(provider).build();
+        int before = provider.instances.get();
+        SignedJWT jwt = SignedJWT.parse(a.create());
+        assertThat(provider.instances.get()).isGreaterThan(before);
+        assertThat(jwt.verify(new ECDSAVerifier((ECKey) id.publicJwk()))).isTrue();
+        assertThat(jwt.getHeader().getKeyID()).isEqualTo(id.thumbprint());
+
+        DeviceIdentity ed = DeviceIdentity.generate("dev-pe", DeviceIdentity.KeyType.ED25519);
+        int beforeEd = provider.instances.get();
+        SignedJWT edJwt = SignedJWT.parse(ClientAssertions.builder(ed).audience(AUD).signatureProvider(provider).build().create());
+        assertThat(provider.instances.get()).isGreaterThan(beforeEd);
+        Signature v = Signature.getInstance("Ed25519");
+        v.initVerify(Ed25519Support.publicKey((OctetKeyPair) ed.publicJwk()));
+        v.update(edJwt.getSigningInput());
+        assertThat(v.verify(edJwt.getSignature().decode())).isTrue();
+    }
+
+    @Test
+    void aSignatureProviderWithoutTheKeysAlgorithmIsRefusedAtBuild() {
+        java.security.Provider none = new java.security.Provider("NoSignatures", "1", "offers nothing") {
+        };
+        assertThatThrownBy(() -> ClientAssertions.builder(DeviceIdentity.generate("d")).audience(AUD).signatureProvider(none).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("signer");
+        assertThatThrownBy(() -> ClientAssertions.builder(DeviceIdentity.generate("d", DeviceIdentity.KeyType.ED25519)).audience(AUD)
+                .signatureProvider(none).build()).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> ClientAssertions.builder(DeviceIdentity.generate("d")).signatureProvider(null))
+                .isInstanceOf(NullPointerException.class);
+    }
 }

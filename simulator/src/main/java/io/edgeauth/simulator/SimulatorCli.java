@@ -85,7 +85,24 @@ public final class SimulatorCli implements Runnable {
         return cl;
     }
 
+    /** The system property of the common ForkJoinPool's parallelism (read once, when the pool is first used). */
+    static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
+    /**
+     * Gives the common pool at least 2 threads unless the command line chose a value. With fewer than 3 cores its
+     * parallelism is 1, and then {@code CompletableFuture} runs every async step that names no executor on a new
+     * thread; the JDK 17 {@code HttpClient} completes every {@code sendAsync} through such a step, so each token
+     * request and admin call of a device started and ended a thread of its own (10,000 threads for 5,000 devices
+     * on this 2-core machine). Must run before anything touches {@code CompletableFuture} or the pool.
+     */
+    static void configureCommonPool() {
+        if (System.getProperty(COMMON_POOL_PARALLELISM) == null) {
+            System.setProperty(COMMON_POOL_PARALLELISM, "2");
+        }
+    }
+
     public static void main(String[] args) {
+        configureCommonPool();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         System.exit(commandLine(out).execute(args));
     }

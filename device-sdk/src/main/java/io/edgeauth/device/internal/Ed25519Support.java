@@ -59,16 +59,26 @@ public final class Ed25519Support {
 
     /** A Nimbus signer for alg EdDSA backed by the JDK. */
     public static JWSSigner signer(OctetKeyPair jwk) throws GeneralSecurityException {
+        return signer(jwk, null);
+    }
+
+    /** A Nimbus signer for alg EdDSA whose signatures {@code provider} computes (null: the JVM's providers). */
+    public static JWSSigner signer(OctetKeyPair jwk, java.security.Provider provider) throws GeneralSecurityException {
         PrivateKey key = privateKey(jwk);
-        return new JdkEdDsaSigner(key);
+        if (provider != null) {
+            Signature.getInstance("Ed25519", provider); // refused now, not at the first signature
+        }
+        return new JdkEdDsaSigner(key, provider);
     }
 
     private static final class JdkEdDsaSigner implements JWSSigner {
         private final PrivateKey key;
+        private final java.security.Provider provider;
         private final JCAContext context = new JCAContext();
 
-        JdkEdDsaSigner(PrivateKey key) {
+        JdkEdDsaSigner(PrivateKey key, java.security.Provider provider) {
             this.key = key;
+            this.provider = provider;
         }
 
         @Override
@@ -77,7 +87,7 @@ public final class Ed25519Support {
                 throw new JOSEException("only EdDSA is supported by this signer");
             }
             try {
-                Signature s = Signature.getInstance("Ed25519");
+                Signature s = provider == null ? Signature.getInstance("Ed25519") : Signature.getInstance("Ed25519", provider);
                 s.initSign(key);
                 s.update(signingInput);
                 return Base64URL.encode(s.sign());

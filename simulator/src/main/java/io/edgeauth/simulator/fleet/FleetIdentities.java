@@ -12,12 +12,10 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.crypto.digests.SHA256Digest;
-import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.params.HKDFParameters;
 import org.bouncycastle.math.ec.ECPoint;
-import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 import org.bouncycastle.util.BigIntegers;
 
 /**
@@ -33,13 +31,14 @@ import org.bouncycastle.util.BigIntegers;
  *       that master, HKDF-SHA256(IKM = master, no salt, info = UTF-8 id, L = 32) (see {@link #psk}).</li>
  * </ul>
  * The key depends on the id, not on the index alone, so two prefixes under one seed are two fleets.
- * Immutable and thread-safe; deriving one P-256 identity costs one fixed-base scalar multiplication.
+ * Immutable and thread-safe; deriving one P-256 identity costs one fixed-base scalar multiplication
+ * ({@link P256BaseTable}: at most 32 point additions).
  */
 public final class FleetIdentities {
     /** HKDF salt: names the derivation and its version. */
     public static final String SALT = "edgeauth-sim-fleet-v1";
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
-    private static final X9ECParameters P256 = CustomNamedCurves.getByName("secp256r1");
+    private static final X9ECParameters P256 = P256BaseTable.parameters();
     private static final BigInteger N_MINUS_1 = P256.getN().subtract(BigInteger.ONE);
 
     private final byte[] seed;
@@ -99,7 +98,7 @@ public final class FleetIdentities {
             return new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(publicKey)).d(Base64URL.encode(secret)).build();
         }
         BigInteger d = new BigInteger(1, hkdf("p256:" + id, 40)).mod(N_MINUS_1).add(BigInteger.ONE);
-        ECPoint q = new FixedPointCombMultiplier().multiply(P256.getG(), d).normalize();
+        ECPoint q = P256BaseTable.multiply(d);
         return new ECKey.Builder(Curve.P_256,
                 Base64URL.encode(BigIntegers.asUnsignedByteArray(32, q.getAffineXCoord().toBigInteger())),
                 Base64URL.encode(BigIntegers.asUnsignedByteArray(32, q.getAffineYCoord().toBigInteger())))

@@ -34,6 +34,8 @@ public final class ObserverIssuer {
     private final String issuer;
     private final ECKey key;
     private final String subject;
+    /** Signs on {@link SignatureProviders#signing()}: with {@code --token-source issuer} once per device session. */
+    private final ECDSASigner signer;
 
     public ObserverIssuer(String seed, String issuer) {
         FleetIdentities keys = new FleetIdentities(seed, "observer", DeviceIdentity.KeyType.EC_P256);
@@ -42,6 +44,12 @@ public final class ObserverIssuer {
         this.key = new ECKey.Builder((ECKey) keys.privateKey(0)).keyID(id.thumbprint()).build();
         byte[] address = java.util.Arrays.copyOf(Base64.getUrlDecoder().decode(id.thumbprint()), 20);
         this.subject = "did:pkh:eip155:1:0x" + HexFormat.of().formatHex(address);
+        try {
+            this.signer = new ECDSASigner(key);
+        } catch (JOSEException e) {
+            throw new IllegalStateException("the issuer key cannot sign", e);
+        }
+        signer.getJCAContext().setProvider(SignatureProviders.signing());
     }
 
     public String issuer() {
@@ -90,7 +98,7 @@ public final class ObserverIssuer {
         JWTClaimsSet claims = b.build();
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID()).type(JOSEObjectType.JWT).build(), claims);
         try {
-            jwt.sign(new ECDSASigner(key));
+            jwt.sign(signer);
         } catch (JOSEException e) {
             throw new IllegalStateException("cannot sign a token as the simulator's issuer", e);
         }

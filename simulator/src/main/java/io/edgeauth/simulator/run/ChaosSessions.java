@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.edgeauth.device.AccessToken;
 import io.edgeauth.device.ClientAssertions;
 import io.edgeauth.device.DeviceIdentity;
-import io.edgeauth.device.TokenClient;
 import io.edgeauth.simulator.mqtt.MqttSession;
 import io.edgeauth.simulator.report.RunRecorder;
 import java.io.IOException;
@@ -106,8 +105,9 @@ final class ChaosSessions {
 
     /** Sends one client assertion twice; completes if the second is accepted, fails with its refusal. */
     private CompletableFuture<Void> replay(DeviceIdentity id) {
-        URI endpoint = TokenClient.builder().brokerUri(runner.settings().brokerUrl()).identity(id).build().tokenEndpoint();
-        String assertion = ClientAssertions.builder(id).audience(endpoint.toString()).build().create();
+        ClientAssertions assertions = runner.assertions(id);
+        URI endpoint = URI.create(assertions.audience());
+        String assertion = assertions.create();
         String form = "grant_type=client_credentials&client_assertion_type="
                 + URLEncoder.encode(ClientAssertions.ASSERTION_TYPE, StandardCharsets.UTF_8)
                 + "&client_assertion=" + URLEncoder.encode(assertion, StandardCharsets.UTF_8);

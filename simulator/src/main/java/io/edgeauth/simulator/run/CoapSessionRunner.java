@@ -1,8 +1,6 @@
 package io.edgeauth.simulator.run;
 
-import io.edgeauth.device.ClientAssertions;
 import io.edgeauth.device.DeviceIdentity;
-import io.edgeauth.device.TokenClient;
 import io.edgeauth.device.TokenFormat;
 import io.edgeauth.simulator.coap.CoapDevices;
 import io.edgeauth.simulator.coap.CoapLink;
@@ -154,8 +152,7 @@ final class CoapSessionRunner {
 
     /** A client assertion for CoAP {@code /token}: its audience is the broker's HTTP token endpoint URL. */
     private String assertion(DeviceIdentity id) {
-        String audience = TokenClient.builder().brokerUri(settings.brokerUrl()).identity(id).build().tokenEndpoint().toString();
-        return ClientAssertions.builder(id).audience(audience).build().create();
+        return runner.assertions(id).create();
     }
 
     /**

@@ -97,8 +97,9 @@ public final class FleetRun {
         ExecutorService work = Executors.newFixedThreadPool(settings.workThreads(), daemon("sim-work"));
         ExecutorService httpPool = Executors.newFixedThreadPool(2, daemon("sim-http"));
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("sim-timer"));
+        // HTTP/1.1: the default (HTTP/2) sends every request on plain http with an h2c upgrade offer the broker ignores
         HttpClient http = HttpClient.newBuilder().executor(httpPool).connectTimeout(settings.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER).build();
+                .version(HttpClient.Version.HTTP_1_1).followRedirects(HttpClient.Redirect.NEVER).build();
         try (LeanMqttClient mqtt = new LeanMqttClient(settings.mqtt(), settings.localAddrs(), settings.eventLoops(),
                 (int) settings.connectTimeout().toMillis(), mqttTls());
              CoapDevices coap = settings.protocols().anyCoap()

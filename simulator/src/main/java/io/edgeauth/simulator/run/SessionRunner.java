@@ -1,9 +1,11 @@
 package io.edgeauth.simulator.run;
 
 import io.edgeauth.device.AccessToken;
+import io.edgeauth.device.ClientAssertions;
 import io.edgeauth.device.DeviceIdentity;
 import io.edgeauth.device.TokenClient;
 import io.edgeauth.simulator.coap.CoapDevices;
+import io.edgeauth.simulator.fleet.SignatureProviders;
 import io.edgeauth.simulator.mqtt.LeanMqttClient;
 import io.edgeauth.simulator.mqtt.MqttSession;
 import io.edgeauth.simulator.onboard.AdminApiOnboarding;
@@ -44,7 +46,8 @@ final class SessionRunner {
     private final Executor work;
     private final ScheduledExecutorService timer;
     private final DeliveryObserver observer;
-    private final URI brokerUrl;
+    /** The broker's token endpoint URL, also the assertions' audience. */
+    private final URI tokenEndpoint;
     private final ChaosSessions chaos;
     private final RestartRecovery restart;
     /** CoAP devices' chains, or null when the fleet speaks only MQTT. */
@@ -65,7 +68,8 @@ final class SessionRunner {
         this.work = work;
         this.timer = timer;
         this.observer = observer;
-        this.brokerUrl = settings.brokerUrl();
+        String base = settings.brokerUrl().toString();
+        this.tokenEndpoint = URI.create((base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + TokenClient.TOKEN_PATH);
         this.chaos = new ChaosSessions(this);
         this.restart = new RestartRecovery(this);
         this.coap = coapDevices == null ? null : new CoapSessionRunner(this, coapDevices);
@@ -170,9 +174,15 @@ final class SessionRunner {
                         now.plus(settings.issuerTokenLifetime()));
             }, work));
         }
-        TokenClient client = TokenClient.builder().brokerUri(brokerUrl).identity(id).tokenFormat(settings.tokenFormat())
-                .httpClient(http).build();
+        TokenClient client = TokenClient.builder().tokenEndpoint(tokenEndpoint).assertions(assertions(id))
+                .tokenFormat(settings.tokenFormat()).httpClient(http).build();
         return CompletableFuture.supplyAsync(() -> timed(Stage.TOKEN, "token", client::fetch), work).thenCompose(f -> f);
+    }
+
+    /** Client assertions of {@code id} for the broker's token endpoint, signed on the fleet's signature provider. */
+    ClientAssertions assertions(DeviceIdentity id) {
+        return ClientAssertions.builder(id).audience(tokenEndpoint.toString()).signatureProvider(SignatureProviders.signing())
+                .build();
     }
 
     /** CONNECT with {@code token}; the future fails with {@code connect:<reason>} when refused. */

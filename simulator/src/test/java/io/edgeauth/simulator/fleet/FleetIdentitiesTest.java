@@ -70,4 +70,36 @@ class FleetIdentitiesTest {
         assertThatThrownBy(() -> new FleetIdentities("s", "x".repeat(101), DeviceIdentity.KeyType.EC_P256)).hasMessageContaining("prefix");
         assertThatThrownBy(() -> fleet.deviceId(-1)).hasMessageContaining(">= 0");
     }
+
+    /**
+     * The derivation's outputs as the simulator first shipped it (commit d24e3db): a fleet registered by one
+     * version must be drivable by the next, so these must never change (a new derivation needs a new SALT).
+     */
+    @Test
+    void derivedKeysStayTheSameAcrossVersions() throws Exception {
+        String[][] p256 = {
+            {"0", "_XJnXh6cslELCK-aeptl8mj5yMY1vT-cF_eubHwYPT0", "_JYjMDvn2KseL1gdRlByrkutrdWG_C-EgiGeNSzaVho",
+                "ej1-8fi_nylm_iwIr8B5rTpjaOxa15e_TaGlmXh-HDI", "81rOgM8E0DVJ7WnAcoOqHL0VsWwDtiJNzJ8ReLaoH60"},
+            {"42", "UuzW53Tjm17MXWnZahT7q-bhyNs9Ua95rJDUFstgmtE", "mKtM-dUqkldGt5J3SUqHWX0nk_VU5oTsFcbVj4unsA0",
+                "Gh8WUu-rQ0heBjwFqNbf_cId5GyJaDyZKtqZJJrNL9I", "LN5RPHzlEEq-cD_nxFnGlwe-CquaYUSO9Stvicdxjfg"},
+            {"999999", "wuqzxyE8iPOu-nTzFaJuWQYdL7QSjGYEWhWNOl_eT8U", "Fr2q30_Ln7K6WhgL5C1svgExYSsPBBuK-y-4bKiU_xk",
+                "8NXIVVT3BfVvT4bLk-5SIu9NmB_t8bMWZaR35eStqZY", "3mGrS5kmycic72-LzZ5Ndn5xJBfFLyWcBlZkjm7jdMY"}};
+        org.bouncycastle.asn1.x9.X9ECParameters curve = org.bouncycastle.crypto.ec.CustomNamedCurves.getByName("secp256r1");
+        for (String[] v : p256) {
+            ECKey k = (ECKey) fleet.privateKey(Long.parseLong(v[0]));
+            assertThat(new String[] {k.getD().toString(), k.getX().toString(), k.getY().toString()})
+                    .containsExactly(v[1], v[2], v[3]);
+            assertThat(fleet.identity(Long.parseLong(v[0])).thumbprint()).isEqualTo(v[4]);
+            // the public key is d·G by a second, plain double-and-add multiplication
+            org.bouncycastle.math.ec.ECPoint q = org.bouncycastle.math.ec.ECAlgorithms
+                    .referenceMultiply(curve.getG(), k.getD().decodeToBigInteger()).normalize();
+            assertThat(q.getAffineXCoord().toBigInteger()).isEqualTo(k.getX().decodeToBigInteger());
+            assertThat(q.getAffineYCoord().toBigInteger()).isEqualTo(k.getY().decodeToBigInteger());
+        }
+        FleetIdentities ed = new FleetIdentities("seed-1", "sim", DeviceIdentity.KeyType.ED25519);
+        OctetKeyPair e42 = (OctetKeyPair) ed.privateKey(42);
+        assertThat(e42.getD().toString()).isEqualTo("DWzpGFeg_a0xJ6LYrjY7vTlmzeYpgtBG2RaESYUqpb4");
+        assertThat(e42.getX().toString()).isEqualTo("JvxmdW_UGAvcDen0A4XyB4f_VlAU44LGHeoAM_DZREU");
+        assertThat(ed.identity(999999).thumbprint()).isEqualTo("bTKo6b5fClh3K9TpTS_XEbHMm0rdPRsaI_SktuNvSlM");
+    }
 }
