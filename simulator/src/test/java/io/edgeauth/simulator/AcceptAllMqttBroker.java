@@ -23,14 +23,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A test double of a broken MQTT broker: it accepts every CONNECT whatever the token (forged ones
- * too) and acknowledges every PUBLISH. A simulator run against it must fail.
+ * too) and acknowledges every PUBLISH. A simulator run against it must fail. Made {@code busyFirst}, it
+ * sheds each client id's first CONNECT as a loaded broker does (MQTT 5 0x89 Server busy, 3.1.1 0x03 Server
+ * unavailable) and accepts the next.
  */
 final class AcceptAllMqttBroker implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
+    private final java.util.Set<String> shed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     final AtomicInteger connects = new AtomicInteger();
 
     AcceptAllMqttBroker() throws InterruptedException {
+        this(false);
+    }
+
+    AcceptAllMqttBroker(boolean busyFirst) throws InterruptedException {
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -38,8 +45,15 @@ final class AcceptAllMqttBroker implements AutoCloseable {
                         ch.pipeline().addLast(new MqttDecoder(), MqttEncoder.INSTANCE, new SimpleChannelInboundHandler<MqttMessage>() {
                             @Override
                             protected void channelRead0(ChannelHandlerContext ctx, MqttMessage m) {
-                                if (m instanceof MqttConnectMessage) {
+                                if (m instanceof MqttConnectMessage c) {
                                     connects.incrementAndGet();
+                                    if (busyFirst && shed.add(c.payload().clientIdentifier())) {
+                                        ctx.writeAndFlush(MqttMessageBuilders.connAck().returnCode(c.variableHeader().version() == 5
+                                                ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_BUSY
+                                                : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE).build());
+                                        ctx.close();
+                                        return;
+                                    }
                                     ctx.writeAndFlush(MqttMessageBuilders.connAck()
                                             .returnCode(MqttConnectReturnCode.CONNECTION_ACCEPTED).build());
                                 } else if (m instanceof MqttPublishMessage p && p.fixedHeader().qosLevel() == MqttQoS.AT_LEAST_ONCE) {

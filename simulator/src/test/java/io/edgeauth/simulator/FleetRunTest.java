@@ -120,6 +120,28 @@ class FleetRunTest {
     }
 
     @Test
+    void devicesTryAShedConnectAgainAfterABackoff() throws Exception {
+        for (String version : List.of("5", "3.1.1")) {
+            try (AcceptAllMqttBroker busy = new AcceptAllMqttBroker(true)) {
+                ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+                Path out = dir.resolve("busy" + version.charAt(0));
+                int code = SimulatorCli.commandLine(new PrintStream(buffer, true, StandardCharsets.UTF_8)).execute("run",
+                        "--broker-url", broker.url, "--mqtt", "127.0.0.1:" + busy.port(), "--admin-credential", broker.admin,
+                        "--fleet-seed", InProcessBroker.SEED, "--device-prefix", "busy" + version.charAt(0), "--devices", "20",
+                        "--arrival-rate", "20", "--concurrency", "20", "--mqtt-version", version, "--no-metrics",
+                        "--out", out.toString());
+                String text = buffer.toString(StandardCharsets.UTF_8);
+                RunResult r = RunResult.read(out.resolve("run.json"));
+                assertThat(code).as(text).isZero();
+                assertThat(r.failures()).as(version).isEmpty();
+                assertThat(r.totals().honestAccepted()).as(version).isEqualTo(20);
+                assertThat(busy.connects.get()).as("each device shed once, then accepted").isEqualTo(40);
+                assertThat(text).contains("busy_retries=20");
+            }
+        }
+    }
+
+    @Test
     void renewalScenarioRenewsTokensOnLiveSessions() throws Exception {
         for (String version : List.of("5", "3.1.1")) {
             Outcome o = run("renew" + version.charAt(0), "--scenario", "renewal", "--devices", "12", "--arrival-rate", "12",

@@ -23,7 +23,7 @@ public final class RunRecorder {
     /** Counters the totals and the per-second series are made of. */
     public enum Counter { DEVICES, SESSIONS, HONEST_ACCEPTED, HONEST_COMPLETED, PUBLISHED, ACKED, DELIVERED, DUPLICATES,
         CHAOS_DEVICES, CHAOS_REFUSED, REVOKED_LIVE, RENEWALS, COMMANDS_SENT, COMMANDS_RECEIVED,
-        RESTART_DROPPED, RESTART_BACK, OBSERVER_RECONNECTS }
+        RESTART_DROPPED, RESTART_BACK, OBSERVER_RECONNECTS, BUSY_RETRIES }
 
     private final Map<Counter, LongAdder> counters = new EnumMap<>(Counter.class);
     private final Map<Stage, Recorder> recorders = new EnumMap<>(Stage.class);
@@ -166,6 +166,9 @@ public final class RunRecorder {
             }
         }
         sb.append(" chaos=").append(get(Counter.CHAOS_REFUSED)).append('/').append(get(Counter.CHAOS_DEVICES));
+        if (get(Counter.BUSY_RETRIES) > 0) { // CONNECTs the broker shed and the devices tried again
+            sb.append(" busy_retries=").append(get(Counter.BUSY_RETRIES));
+        }
         Map<String, Long> all = failureCounts();
         sb.append(" errors=").append(all.isEmpty() ? "0" : all.toString());
         return sb.toString();

@@ -4,9 +4,11 @@ import io.edgeauth.device.AccessToken;
 import io.edgeauth.device.ClientAssertions;
 import io.edgeauth.device.DeviceIdentity;
 import io.edgeauth.device.TokenClient;
+import io.edgeauth.device.internal.BusyRetry;
 import io.edgeauth.simulator.coap.CoapDevices;
 import io.edgeauth.simulator.fleet.SignatureProviders;
 import io.edgeauth.simulator.mqtt.LeanMqttClient;
+import io.edgeauth.simulator.mqtt.MqttRefusedException;
 import io.edgeauth.simulator.mqtt.MqttSession;
 import io.edgeauth.simulator.onboard.AdminApiOnboarding;
 import io.edgeauth.simulator.onboard.Onboarding;
@@ -37,6 +39,8 @@ import java.util.function.Supplier;
  * refused. Thread-safe: one instance serves every session of a run.
  */
 final class SessionRunner {
+    /** Retries of a shed CONNECT: with the SDK's backoff (0.5 s doubling, +-50 %) about 30 s in all at most. */
+    static final int CONNECT_BUSY_RETRIES = 6;
     private final RunSettings settings;
     private final RunRecorder recorder;
     private final HttpClient http;
@@ -190,10 +194,30 @@ final class SessionRunner {
         return connect(deviceId, token.value().getBytes(StandardCharsets.US_ASCII));
     }
 
+    /**
+     * As a device on the SDK would: a CONNECT the broker sheds (MQTT 5 0x89 Server busy or 0x97 Quota exceeded,
+     * 3.1.1 0x03 Server unavailable) is tried again after the SDK's jittered backoff, up to
+     * {@link #CONNECT_BUSY_RETRIES} times; the CONNECT latency spans every attempt and wait.
+     */
     CompletableFuture<MqttSession> connect(String deviceId, byte[] password) {
         boolean renew = settings.scenario() == Scenario.RENEWAL;
-        return timed(Stage.CONNECT, "connect", () -> mqtt.connect(deviceId, deviceId, password, settings.mqtt5(),
-                renew ? 30 : 0, renew && settings.mqtt5()).connected());
+        java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+        return timed(Stage.CONNECT, "connect", () -> BusyRetry.run(() -> {
+            if (attempts.getAndIncrement() > 0) {
+                recorder.count(Counter.BUSY_RETRIES);
+            }
+            return mqtt.connect(deviceId, deviceId, password, settings.mqtt5(), renew ? 30 : 0,
+                    renew && settings.mqtt5()).connected();
+        }, this::busyHint, CONNECT_BUSY_RETRIES));
+    }
+
+    /** 0 (no hint: the SDK's exponential backoff) for a retryable CONNECT refusal, else {@link BusyRetry#NOT_BUSY}. */
+    private long busyHint(Throwable error) {
+        if (error instanceof MqttRefusedException r) {
+            boolean busy = settings.mqtt5() ? r.code() == 0x89 || r.code() == 0x97 : r.code() == 0x03;
+            return busy ? 0 : BusyRetry.NOT_BUSY;
+        }
+        return BusyRetry.NOT_BUSY;
     }
 
     /** Publishes {@code k} QoS 1 messages with sequence numbers from {@code firstSeq}; completes when all are acknowledged. */
