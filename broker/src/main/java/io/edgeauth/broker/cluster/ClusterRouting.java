@@ -52,12 +52,16 @@ public final class ClusterRouting implements AutoCloseable {
                 Clock.systemUTC());
         this.gaps = new InboxGaps(nodeId, Inbox.key(nodeId), meters, audit, Clock.systemUTC());
         this.inbox = new Inbox(store, nodeId, router, metrics, settings.backpressureTimeout(), gaps);
-        this.sessions = new SessionMobility(store, nodeId, settings.sessionQueueLength(), settings.inboxLength(), metrics);
+        this.sessions = new SessionMobility(store, nodeId, settings.sessionQueueLength(), settings.inboxLength(),
+                settings.feedLength(), metrics);
         inbox.sessions(sessions);
         Gauge.builder("edgeauth.cluster.routes", announcer, RouteAnnouncer::size)
                 .description("(tenant, filter) pairs this node announces to the others").register(meters);
         Gauge.builder("edgeauth.cluster.nodes", table, t -> t.remoteNodes().size())
-                .description("other nodes this node has routes of").register(meters);
+                .description("other live nodes this node has routes of").register(meters);
+        Gauge.builder("edgeauth.cluster.orphaned.sessions", table, RouteTable::orphanedSessions)
+                .description("persistent sessions of dead nodes whose messages this node routes to their inbox")
+                .register(meters);
     }
 
     /**

@@ -35,7 +35,7 @@ final class SessionMobility implements SessionHome, SessionJournal.Mirror {
     static final String EPOCH = "e";
     static final String SESSION = "s";
     /** An offline session stays in Redis this long past its expiry (its owner's timer ends it first). */
-    private static final long EXPIRY_MARGIN_MILLIS = 60_000;
+    static final long EXPIRY_MARGIN_MILLIS = 60_000;
 
     private final SessionScripts redis;
     private final ClusterMetrics metrics;
@@ -51,8 +51,9 @@ final class SessionMobility implements SessionHome, SessionJournal.Mirror {
     private final Map<String, InboxSalvage.Run> salvaging = new ConcurrentHashMap<>();
     private final InboxSalvage salvage;
 
-    SessionMobility(RedisStore store, String nodeId, int queueLength, int inboxLength, ClusterMetrics metrics) {
-        this.redis = new SessionScripts(store, nodeId, queueLength, inboxLength);
+    SessionMobility(RedisStore store, String nodeId, int queueLength, int inboxLength, int feedLength,
+                    ClusterMetrics metrics) {
+        this.redis = new SessionScripts(store, nodeId, queueLength, inboxLength, feedLength);
         this.metrics = metrics;
         this.salvage = new InboxSalvage(store, this::forwarded, metrics);
     }
