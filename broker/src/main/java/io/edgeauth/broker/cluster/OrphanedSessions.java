@@ -2,6 +2,7 @@ package io.edgeauth.broker.cluster;
 
 import io.edgeauth.broker.mqtt.persist.PersistedSession;
 import io.edgeauth.broker.store.redis.RedisStore;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +13,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -128,6 +132,8 @@ final class OrphanedSessions {
                 bytes(SessionScripts.SESSION_PREFIX), bytes(SessionScripts.QUEUE_PREFIX),
                 bytes(Long.toString(SessionMobility.EXPIRY_MARGIN_MILLIS)));
         Map<String, Orphan> sessions = new HashMap<>();
+        Map<String, RedisFuture<Long>> expiring = new HashMap<>(); // sent together: one round trip for them all
+        Map<String, Set<String>> routesOf = new HashMap<>();
         for (Object o : listed) {
             List<?> entry = (List<?>) o;
             String key = text(entry.get(0));
@@ -139,26 +145,42 @@ final class OrphanedSessions {
                 continue;
             }
             long ttl = (Long) entry.get(2);
+            routesOf.put(key, fields(session));
             if (ttl == -1) {
-                ttl = expire(redis, node, key, session.expirySeconds() * 1000 + SessionMobility.EXPIRY_MARGIN_MILLIS);
+                expiring.put(key, store.async().eval(EXPIRE, ScriptOutputType.INTEGER, expireKeys(key), bytes(node),
+                        bytes(Long.toString(session.expirySeconds() * 1000 + SessionMobility.EXPIRY_MARGIN_MILLIS))));
+            } else {
+                sessions.put(key, new Orphan(routesOf.get(key), clock.millis() + ttl));
             }
+        }
+        for (Map.Entry<String, RedisFuture<Long>> e : expiring.entrySet()) {
+            long ttl = await(e.getValue());
             if (ttl != -2) {
-                sessions.put(key, new Orphan(fields(session), clock.millis() + ttl));
+                sessions.put(e.getKey(), new Orphan(routesOf.get(e.getKey()), clock.millis() + Math.max(ttl, 0)));
             }
         }
         byNode.put(node, sessions);
         count();
-        if (!sessions.isEmpty()) {
-            LOG.info("node {} is gone: {} of its persistent sessions keep their routes to its inbox until claimed or expired",
-                    node, sessions.size());
-        }
         return fields(node);
     }
 
+    private static long await(RedisFuture<Long> ttl) {
+        try {
+            return ttl.get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("expiry of a dead node's session failed: " + e.getMessage(), e);
+        }
+    }
+
     private long expire(RedisCommands<String, byte[]> redis, String node, String key, long ttlMillis) {
-        Long ttl = redis.eval(EXPIRE, ScriptOutputType.INTEGER, new String[] {SessionScripts.SESSION_PREFIX + key,
-                SessionScripts.QUEUE_PREFIX + key}, bytes(node), bytes(Long.toString(ttlMillis)));
-        return ttl;
+        return redis.eval(EXPIRE, ScriptOutputType.INTEGER, expireKeys(key), bytes(node), bytes(Long.toString(ttlMillis)));
+    }
+
+    private static String[] expireKeys(String key) {
+        return new String[] {SessionScripts.SESSION_PREFIX + key, SessionScripts.QUEUE_PREFIX + key};
     }
 
     /** How many of the dead {@code node}'s persistent sessions are routed here. */

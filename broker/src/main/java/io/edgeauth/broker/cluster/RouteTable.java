@@ -248,8 +248,8 @@ final class RouteTable extends RedisReader {
         n.replace(fields);
         if (!n.dead) {
             n.dead = true;
-            LOG.info("node {} is gone (lease ended): its routes are dropped but for its {} persistent sessions' {}",
-                    node, orphans.sessions(node), fields.size());
+            LOG.info("node {} is gone (lease ended): of its routes only the {} of its {} persistent sessions stay, to its inbox",
+                    node, fields.size(), orphans.sessions(node));
         }
     }
 
