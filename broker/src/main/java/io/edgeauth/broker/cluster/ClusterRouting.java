@@ -48,12 +48,12 @@ public final class ClusterRouting implements AutoCloseable {
         this.nodeId = NodeIdentity.resolve(settings.nodeId(), settings.dataDir());
         ClusterMetrics metrics = new ClusterMetrics(meters);
         this.announcer = new RouteAnnouncer(store, nodeId, settings.feedLength());
-        this.table = new RouteTable(store, nodeId, router, announcer, metrics, settings.inboxLength(), settings.nodeLease(),
-                Clock.systemUTC());
-        this.gaps = new InboxGaps(nodeId, Inbox.key(nodeId), meters, audit, Clock.systemUTC());
-        this.inbox = new Inbox(store, nodeId, router, metrics, settings.backpressureTimeout(), gaps);
         this.sessions = new SessionMobility(store, nodeId, settings.sessionQueueLength(), settings.inboxLength(),
                 settings.feedLength(), metrics);
+        this.table = new RouteTable(store, nodeId, router, announcer, metrics, settings.inboxLength(), settings.nodeLease(),
+                Clock.systemUTC(), sessions::leaseLapsed);
+        this.gaps = new InboxGaps(nodeId, Inbox.key(nodeId), meters, audit, Clock.systemUTC());
+        this.inbox = new Inbox(store, nodeId, router, metrics, settings.backpressureTimeout(), gaps);
         inbox.sessions(sessions);
         Gauge.builder("edgeauth.cluster.routes", announcer, RouteAnnouncer::size)
                 .description("(tenant, filter) pairs this node announces to the others").register(meters);

@@ -55,6 +55,9 @@ final class RouteTable extends RedisReader {
     private final Clock clock;
     private final Map<String, NodeRoutes> nodes = new ConcurrentHashMap<>();
     private final OrphanedSessions orphans;
+    private final Runnable leaseLapsed;
+    /** Housekeeping rounds left that tell {@link #leaseLapsed} again (a survivor may act on the old lease late). */
+    private int lapsedRounds;
     private String lastId = "0-0";
     private long nextHousekeeping;
 
@@ -107,7 +110,7 @@ final class RouteTable extends RedisReader {
     }
 
     RouteTable(RedisStore store, String self, TopicRouter router, RouteAnnouncer announcer, ClusterMetrics metrics,
-               int inboxLength, Duration lease, Clock clock) {
+               int inboxLength, Duration lease, Clock clock, Runnable leaseLapsed) {
         super(store, "edgeauth-cluster-routes");
         this.self = self;
         this.router = router;
@@ -117,6 +120,7 @@ final class RouteTable extends RedisReader {
         this.lease = lease;
         this.clock = clock;
         this.orphans = new OrphanedSessions(store, clock);
+        this.leaseLapsed = leaseLapsed;
     }
 
     /** Renews this node's lease and loads the others' routes before following starts. */
@@ -272,8 +276,20 @@ final class RouteTable extends RedisReader {
         return leases;
     }
 
+    /** Renews this node's lease; if it had ended meanwhile, the others took this node for dead: it says so. */
     private void renewLease(RedisCommands<String, byte[]> redis) {
-        redis.zadd(NODES, (double) (clock.millis() + lease.toMillis()), self.getBytes(StandardCharsets.UTF_8));
+        long now = clock.millis();
+        Double before = redis.zscore(NODES, self.getBytes(StandardCharsets.UTF_8));
+        redis.zadd(NODES, (double) (now + lease.toMillis()), self.getBytes(StandardCharsets.UTF_8));
+        if (before != null && before < now) {
+            LOG.warn("this node's lease had ended {} ms ago: the other nodes took it for dead; its sessions are taken back",
+                    now - before.longValue());
+            lapsedRounds = 2;
+        }
+        if (lapsedRounds > 0) {
+            lapsedRounds--;
+            leaseLapsed.run();
+        }
     }
 
     /**

@@ -102,6 +102,16 @@ final class SessionScripts {
             if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then redis.call('HSET', KEYS[1], 'desc', ARGV[2]) end
             return 1
             """;
+    /** KEYS: hash, stream. ARGV: me, owned set, session key, connected. Undoes what others did taking us for dead. */
+    private static final String REASSERT = """
+            if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
+            redis.call('SADD', ARGV[2], ARGV[3])
+            if ARGV[4] == '1' then
+              redis.call('PERSIST', KEYS[1])
+              redis.call('PERSIST', KEYS[2])
+            end
+            return 1
+            """;
     /** KEYS: hash, stream. ARGV: me, owned set, session key, ttl in ms (absent: delete). */
     private static final String IF_OWNED = """
             if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
@@ -241,6 +251,12 @@ final class SessionScripts {
     void expireIfOwned(String key, long ttlMillis) {
         watch("session-offline", store.async().eval(IF_OWNED, ScriptOutputType.INTEGER, keys(key), me, owned, bytes(key),
                 bytes(Long.toString(ttlMillis))).toCompletableFuture());
+    }
+
+    /** A session this node holds is its own again after others took the node for dead; a connected one has no expiry. */
+    void reassert(String key, boolean connected) {
+        watch("session-reassert", store.async().eval(REASSERT, ScriptOutputType.INTEGER, keys(key), me, owned, bytes(key),
+                flag(connected)).toCompletableFuture());
     }
 
     void deleteIfOwned(String key) {

@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A dead node's routes as a surviving node keeps them, on a real redis-server: those of its persistent sessions
  * stay (QoS 1 still goes to its inbox, QoS 0 not), those of its other subscribers go; a session it left connected
  * gets an expiry, a clean one too; a claim ends the session's route after the grace, an expiry ends it too; the
- * node comes back, or is forgotten only once no persistent session of it is left and no claimant reads its inbox.
+ * node comes back, or is forgotten only once no persistent session of it is left and no claimant reads its inbox;
+ * a node that finds its own lease had ended takes its sessions back.
  */
 class OrphanedSessionsTest {
     static final String DEAD = "dead-node";
@@ -39,6 +41,7 @@ class OrphanedSessionsTest {
     RedisCommands<String, byte[]> redis;
     final TopicRouter router = new TopicRouter(100, reason -> { });
     RouteTable table;
+    final AtomicInteger lapses = new AtomicInteger();
 
     @BeforeEach
     void start() throws Exception {
@@ -79,9 +82,13 @@ class OrphanedSessionsTest {
     }
 
     void follow() {
+        follow(Duration.ofSeconds(1));
+    }
+
+    void follow(Duration lease) {
         RouteAnnouncer announcer = new RouteAnnouncer(store, "self", 1000);
         table = new RouteTable(store, "self", router, announcer, new ClusterMetrics(new SimpleMeterRegistry()), 1000,
-                Duration.ofSeconds(1), Clock.systemUTC());
+                lease, Clock.systemUTC(), lapses::incrementAndGet);
         table.startReading();
     }
 
@@ -181,6 +188,33 @@ class OrphanedSessionsTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> redis.zscore(RouteTable.NODES, bytes(DEAD)) == null);
         assertThat(redis.exists(Inbox.key(DEAD), RouteAnnouncer.routesKey(DEAD), OrphanedSessions.ownedKey(DEAD)))
                 .isZero();
+    }
+
+    @Test
+    void aNodeThatFindsItsLeaseHadEndedTakesItsSessionsBack() throws Exception {
+        follow(Duration.ofSeconds(10)); // renewed every second: far from ending by itself
+        awaitHousekeeping(2);
+        assertThat(lapses.get()).isZero();
+        redis.zadd(RouteTable.NODES, (double) (System.currentTimeMillis() - 5000), bytes("self")); // as if stalled
+        await().atMost(Duration.ofSeconds(30)).until(() -> lapses.get() == 2); // told twice, a late survivor in mind
+        awaitHousekeeping(2);
+        assertThat(lapses.get()).isEqualTo(2);
+
+        // what the survivors did (OrphanedSessions), undone for the sessions this node holds
+        SessionScripts self = new SessionScripts(store, "self", 100, 1000, 1000);
+        for (String key : new String[] {CONNECTED, OFFLINE}) {
+            redis.hset(SessionScripts.SESSION_PREFIX + key, "owner", bytes("self"));
+            redis.pexpire(SessionScripts.SESSION_PREFIX + key, 90_000);
+        }
+        redis.hset(SessionScripts.SESSION_PREFIX + CLEAN, "owner", bytes(DEAD));
+        self.reassert(CONNECTED, true);
+        self.reassert(OFFLINE, false);
+        self.reassert(CLEAN, true); // another node's: untouched
+        await().atMost(Duration.ofSeconds(10)).until(() -> redis.pttl(SessionScripts.SESSION_PREFIX + CONNECTED) == -1);
+        assertThat(redis.pttl(SessionScripts.SESSION_PREFIX + OFFLINE)).as("its own expiry, kept").isPositive();
+        assertThat(redis.smembers(OrphanedSessions.ownedKey("self")).stream().map(b -> new String(b, StandardCharsets.UTF_8)))
+                .containsExactlyInAnyOrder(CONNECTED, OFFLINE);
+        self.close();
     }
 
     /** Waits until this node renewed its lease {@code rounds} more times (one housekeeping round each). */
