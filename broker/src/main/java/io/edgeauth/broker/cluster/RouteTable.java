@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +57,10 @@ final class RouteTable extends RedisReader {
     private final Map<String, NodeRoutes> nodes = new ConcurrentHashMap<>();
     private final OrphanedSessions orphans;
     private final Runnable leaseLapsed;
+    /** Gap checks of dead nodes' inboxes while their persistent sessions' messages wait there. */
+    private final Function<String, InboxGaps> deadInboxGaps;
+    private final Map<String, InboxGaps> deadInboxes = new HashMap<>();
+    private long nextGapCheck;
     /** Housekeeping rounds left that tell {@link #leaseLapsed} again (a survivor may act on the old lease late). */
     private int lapsedRounds;
     private String lastId = "0-0";
@@ -110,7 +115,8 @@ final class RouteTable extends RedisReader {
     }
 
     RouteTable(RedisStore store, String self, TopicRouter router, RouteAnnouncer announcer, ClusterMetrics metrics,
-               int inboxLength, Duration lease, Clock clock, Runnable leaseLapsed) {
+               int inboxLength, Duration lease, Clock clock, Runnable leaseLapsed,
+               Function<String, InboxGaps> deadInboxGaps) {
         super(store, "edgeauth-cluster-routes");
         this.self = self;
         this.router = router;
@@ -121,6 +127,7 @@ final class RouteTable extends RedisReader {
         this.clock = clock;
         this.orphans = new OrphanedSessions(store, clock);
         this.leaseLapsed = leaseLapsed;
+        this.deadInboxGaps = deadInboxGaps;
     }
 
     /** Renews this node's lease and loads the others' routes before following starts. */
@@ -257,6 +264,20 @@ final class RouteTable extends RedisReader {
         }
     }
 
+    /** Every 10 s: messages for a dead node's persistent sessions trimmed from its inbox (lost) are counted. */
+    private void checkDeadInboxes(RedisCommands<String, byte[]> redis, long now) {
+        if (now < nextGapCheck) {
+            return;
+        }
+        nextGapCheck = now + 10_000;
+        deadInboxes.keySet().removeIf(node -> !orphans.holds(node));
+        for (NodeRoutes n : nodes.values()) {
+            if (n.dead && orphans.sessions(n.id) > 0) {
+                deadInboxes.computeIfAbsent(n.id, deadInboxGaps).check(redis);
+            }
+        }
+    }
+
     private void drop(String node) {
         orphans.release(node);
         NodeRoutes gone = nodes.remove(node);
@@ -326,6 +347,7 @@ final class RouteTable extends RedisReader {
                 n.replace(orphans.fields(node));
             }
         }
+        checkDeadInboxes(redis, now);
         long forgotten = now - FORGET_AFTER_LEASES * lease.toMillis();
         for (Map.Entry<String, Double> lease : leases.entrySet()) {
             if (lease.getValue() < forgotten && orphans.forget(redis, lease.getKey(), forgotten)) {

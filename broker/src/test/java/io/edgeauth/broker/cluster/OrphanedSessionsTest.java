@@ -7,6 +7,9 @@ import io.edgeauth.broker.mqtt.persist.PersistedSession;
 import io.edgeauth.broker.router.PublishResult;
 import io.edgeauth.broker.router.TopicRouter;
 import io.edgeauth.broker.store.redis.RedisStore;
+import io.lettuce.core.Consumer;
+import io.lettuce.core.XGroupCreateArgs;
+import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * stay (QoS 1 still goes to its inbox, QoS 0 not), those of its other subscribers go; a session it left connected
  * gets an expiry, a clean one too; a claim ends the session's route after the grace, an expiry ends it too; the
  * node comes back, or is forgotten only once no persistent session of it is left and no claimant reads its inbox;
- * a node that finds its own lease had ended takes its sessions back.
+ * a node that finds its own lease had ended takes its sessions back; messages trimmed from the dead node's inbox
+ * are counted lost, once.
  */
 class OrphanedSessionsTest {
     static final String DEAD = "dead-node";
@@ -42,6 +46,7 @@ class OrphanedSessionsTest {
     final TopicRouter router = new TopicRouter(100, reason -> { });
     RouteTable table;
     final AtomicInteger lapses = new AtomicInteger();
+    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     @BeforeEach
     void start() throws Exception {
@@ -87,8 +92,9 @@ class OrphanedSessionsTest {
 
     void follow(Duration lease) {
         RouteAnnouncer announcer = new RouteAnnouncer(store, "self", 1000);
-        table = new RouteTable(store, "self", router, announcer, new ClusterMetrics(new SimpleMeterRegistry()), 1000,
-                lease, Clock.systemUTC(), lapses::incrementAndGet);
+        table = new RouteTable(store, "self", router, announcer, new ClusterMetrics(meters), 1000,
+                lease, Clock.systemUTC(), lapses::incrementAndGet,
+                dead -> new InboxGaps(dead, Inbox.key(dead), meters, (event, outcome, fields) -> { }, Clock.systemUTC()));
         table.startReading();
     }
 
@@ -215,6 +221,26 @@ class OrphanedSessionsTest {
         assertThat(redis.smembers(OrphanedSessions.ownedKey("self")).stream().map(b -> new String(b, StandardCharsets.UTF_8)))
                 .containsExactlyInAnyOrder(CONNECTED, OFFLINE);
         self.close();
+    }
+
+    @Test
+    void messagesTrimmedFromTheDeadNodesInboxBeforeAnyClaimAreCountedLostOnce() throws Exception {
+        deadNode(1000);
+        String inbox = Inbox.key(DEAD);
+        redis.xgroupCreate(XReadArgs.StreamOffset.from(inbox, "0"), Inbox.GROUP, XGroupCreateArgs.Builder.mkstream());
+        for (int i = 0; i < 5; i++) {
+            redis.xadd(inbox, Map.of(Inbox.MESSAGE, bytes("m" + i)));
+        }
+        redis.xreadgroup(Consumer.from(Inbox.GROUP, DEAD), XReadArgs.Builder.count(1),
+                XReadArgs.StreamOffset.lastConsumed(inbox)); // the node read one before it died
+        redis.xtrim(inbox, 2); // its bound reached while nobody read it: 2 unread ones gone
+        follow();
+        await().atMost(Duration.ofSeconds(30)).until(() -> meters.counter("edgeauth.cluster.inbox.gap").count() == 2);
+        assertThat(new String(redis.get(inbox + ":lost"), StandardCharsets.UTF_8)).isEqualTo("2");
+
+        InboxGaps another = new InboxGaps(DEAD, inbox, new SimpleMeterRegistry(), (event, outcome, fields) -> { },
+                Clock.systemUTC());
+        assertThat(another.check(redis)).as("counted by this node already").isZero();
     }
 
     /** Waits until this node renewed its lease {@code rounds} more times (one housekeeping round each). */
