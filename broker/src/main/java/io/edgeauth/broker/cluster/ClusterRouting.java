@@ -48,16 +48,21 @@ public final class ClusterRouting implements AutoCloseable {
         this.nodeId = NodeIdentity.resolve(settings.nodeId(), settings.dataDir());
         ClusterMetrics metrics = new ClusterMetrics(meters);
         this.announcer = new RouteAnnouncer(store, nodeId, settings.feedLength());
+        this.sessions = new SessionMobility(store, nodeId, settings.sessionQueueLength(), settings.inboxLength(),
+                settings.feedLength(), metrics);
         this.table = new RouteTable(store, nodeId, router, announcer, metrics, settings.inboxLength(), settings.nodeLease(),
-                Clock.systemUTC());
+                Clock.systemUTC(), sessions::leaseLapsed,
+                dead -> new InboxGaps(dead, Inbox.key(dead), meters, audit, Clock.systemUTC()));
         this.gaps = new InboxGaps(nodeId, Inbox.key(nodeId), meters, audit, Clock.systemUTC());
         this.inbox = new Inbox(store, nodeId, router, metrics, settings.backpressureTimeout(), gaps);
-        this.sessions = new SessionMobility(store, nodeId, settings.sessionQueueLength(), settings.inboxLength(), metrics);
         inbox.sessions(sessions);
         Gauge.builder("edgeauth.cluster.routes", announcer, RouteAnnouncer::size)
                 .description("(tenant, filter) pairs this node announces to the others").register(meters);
         Gauge.builder("edgeauth.cluster.nodes", table, t -> t.remoteNodes().size())
-                .description("other nodes this node has routes of").register(meters);
+                .description("other live nodes this node has routes of").register(meters);
+        Gauge.builder("edgeauth.cluster.orphaned.sessions", table, RouteTable::orphanedSessions)
+                .description("persistent sessions of dead nodes whose messages this node routes to their inbox")
+                .register(meters);
     }
 
     /**

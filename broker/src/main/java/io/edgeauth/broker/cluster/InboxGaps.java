@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * entries added, the group's entries read and the stream's first id show it (see {@link #check}). Each
  * gap is counted once
  * ({@code edgeauth_cluster_inbox_gap_total}, messages), audited ({@code cluster.inbox.gap}), logged, and
- * reported by {@code /health/ready} for {@link #REPORTED_FOR} after it was found. Used on the inbox thread.
+ * reported by {@code /health/ready} for {@link #REPORTED_FOR} after it was found. Used on the inbox thread; the
+ * surviving nodes also check a dead node's inbox while its persistent sessions' messages wait there (counted and
+ * audited where found, not reported as the survivor's own readiness).
  */
 final class InboxGaps {
     private static final Logger LOG = LoggerFactory.getLogger(InboxGaps.class);
@@ -50,6 +52,12 @@ final class InboxGaps {
               end
             end
             return {}
+            """;
+    /** KEYS: the counted-loss key. ARGV: the count read, the new count. Of two nodes checking one inbox, one counts. */
+    private static final String COUNT = """
+            if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return 0 end
+            redis.call('SET', KEYS[1], ARGV[2])
+            return 1
             """;
 
     private final String nodeId;
@@ -97,7 +105,11 @@ final class InboxGaps {
         if (lossSinceStart <= counted) {
             return 0;
         }
-        redis.set(countedKey, Long.toString(lossSinceStart).getBytes(StandardCharsets.US_ASCII));
+        Long counts = redis.eval(COUNT, ScriptOutputType.INTEGER, new String[] {countedKey}, ascii(state.get(5)),
+                Long.toString(lossSinceStart).getBytes(StandardCharsets.US_ASCII));
+        if (counts != 1) {
+            return 0; // another node counted it meanwhile (a dead node's inbox is checked by the survivors)
+        }
         long lost = lossSinceStart - Math.max(counted, 0);
         report(lost, lastDelivered, first);
         return lost;
@@ -157,6 +169,10 @@ final class InboxGaps {
         } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    private static byte[] ascii(Object o) {
+        return o instanceof byte[] b ? b : String.valueOf(o).getBytes(StandardCharsets.US_ASCII);
     }
 
     private static String text(Object o) {

@@ -34,7 +34,7 @@ final class InboxSalvage {
     /** Longer than a route change takes to reach every node (one stream read) on a loaded machine. */
     static final long SECOND_PASS_SECONDS = 5;
     private static final int PAGE = 500;
-    private static final int MAX_ATTEMPTS = 60;
+    static final int MAX_ATTEMPTS = 60;
     private static final String SHARE = "$share/";
 
     private final RedisStore store;

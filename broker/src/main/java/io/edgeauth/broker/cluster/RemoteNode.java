@@ -32,6 +32,8 @@ final class RemoteNode implements RemoteSubscriber {
     private final XAddArgs bound;
     private final ClusterMetrics metrics;
     private final AtomicInteger qos0InFlight = new AtomicInteger();
+    /** False while the node is dead: its inbox then waits for its persistent sessions' claimants, who skip QoS 0. */
+    private volatile boolean forwardQos0 = true;
 
     RemoteNode(String nodeId, String group, String filter, RedisStore store, int inboxLength, ClusterMetrics metrics) {
         this.nodeId = nodeId;
@@ -56,8 +58,17 @@ final class RemoteNode implements RemoteSubscriber {
         });
     }
 
+    /** Whether QoS 0 messages go to the node's inbox (false: dropped and counted, as for an offline session). */
+    void forwardQos0(boolean forward) {
+        forwardQos0 = forward;
+    }
+
     @Override
     public Offer offer(RoutedMessage message, int qos) {
+        if (!forwardQos0) {
+            metrics.qos0Dropped();
+            return Offer.DROPPED;
+        }
         if (qos0InFlight.incrementAndGet() > MAX_QOS0_IN_FLIGHT) {
             qos0InFlight.decrementAndGet();
             metrics.qos0Dropped();

@@ -5,6 +5,7 @@ import io.edgeauth.broker.router.Subscription;
 import io.edgeauth.broker.router.TopicRouter;
 import io.edgeauth.broker.store.redis.RedisStore;
 import io.lettuce.core.Range;
+import io.lettuce.core.ScoredValue;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XReadArgs;
@@ -17,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,9 +30,11 @@ import org.slf4j.LoggerFactory;
  * {@code ea:feed:routes} from the last entry it applied ({@code XREAD}), reloads a node's hash
  * {@code ea:routes:<node>} on that node's snapshot entry, and once a second renews this node's lease in
  * the sorted set {@code ea:nodes} (score: lease end) and drops the routes of nodes whose lease ran out.
- * After any Redis failure it reloads everything (the stream may have been trimmed meanwhile). A node
- * whose lease ended {@value #FORGET_AFTER_LEASES} leases ago is forgotten in Redis too (its hash, inbox
- * and lease entry).
+ * After any Redis failure it reloads everything (the stream may have been trimmed meanwhile). A dead node's
+ * routes give way to those of its persistent sessions ({@link OrphanedSessions}): their messages keep going to
+ * its inbox until the session is claimed or expires. A node whose lease ended {@value #FORGET_AFTER_LEASES}
+ * leases ago, and of which no persistent session is left, is forgotten in Redis too (its hash, inbox and lease
+ * entry).
  *
  * <p>Why a copy on every node, unlike what EMQX is criticised for: the copy is derived, never
  * replicated between nodes: Redis holds the one authoritative table (no mesh, no split brain: a node
@@ -51,6 +55,14 @@ final class RouteTable extends RedisReader {
     private final Duration lease;
     private final Clock clock;
     private final Map<String, NodeRoutes> nodes = new ConcurrentHashMap<>();
+    private final OrphanedSessions orphans;
+    private final Runnable leaseLapsed;
+    /** Gap checks of dead nodes' inboxes while their persistent sessions' messages wait there. */
+    private final Function<String, InboxGaps> deadInboxGaps;
+    private final Map<String, InboxGaps> deadInboxes = new HashMap<>();
+    private long nextGapCheck;
+    /** Housekeeping rounds left that tell {@link #leaseLapsed} again (a survivor may act on the old lease late). */
+    private int lapsedRounds;
     private String lastId = "0-0";
     private long nextHousekeeping;
 
@@ -60,6 +72,8 @@ final class RouteTable extends RedisReader {
         final RemoteNode plain;
         final Map<String, RemoteNode> shares = new HashMap<>();
         final Map<String, Subscription> subscriptions = new HashMap<>();
+        /** Its lease ended: what it holds are its persistent sessions' routes. */
+        volatile boolean dead;
 
         NodeRoutes(String id) {
             this.id = id;
@@ -101,7 +115,8 @@ final class RouteTable extends RedisReader {
     }
 
     RouteTable(RedisStore store, String self, TopicRouter router, RouteAnnouncer announcer, ClusterMetrics metrics,
-               int inboxLength, Duration lease, Clock clock) {
+               int inboxLength, Duration lease, Clock clock, Runnable leaseLapsed,
+               Function<String, InboxGaps> deadInboxGaps) {
         super(store, "edgeauth-cluster-routes");
         this.self = self;
         this.router = router;
@@ -110,6 +125,9 @@ final class RouteTable extends RedisReader {
         this.inboxLength = inboxLength;
         this.lease = lease;
         this.clock = clock;
+        this.orphans = new OrphanedSessions(store, clock);
+        this.leaseLapsed = leaseLapsed;
+        this.deadInboxGaps = deadInboxGaps;
     }
 
     /** Renews this node's lease and loads the others' routes before following starts. */
@@ -119,9 +137,20 @@ final class RouteTable extends RedisReader {
         loadAll(redis);
     }
 
-    /** Remote nodes with routes here now (tests, health). */
+    /** Live remote nodes with routes here now (tests, health). */
     Set<String> remoteNodes() {
-        return Set.copyOf(nodes.keySet());
+        Set<String> live = new HashSet<>();
+        nodes.values().forEach(n -> {
+            if (!n.dead) {
+                live.add(n.id);
+            }
+        });
+        return live;
+    }
+
+    /** Persistent sessions of dead nodes whose messages this node routes to their inbox. */
+    int orphanedSessions() {
+        return orphans.size();
     }
 
     @Override
@@ -175,6 +204,7 @@ final class RouteTable extends RedisReader {
                 }
             }
             case "s" -> load(redis, node);
+            case "d" -> orphans.departed(node, text(e.getBody().get("r")));
             default -> LOG.debug("route entry {} with unknown op skipped", e.getId());
         }
     }
@@ -188,14 +218,18 @@ final class RouteTable extends RedisReader {
         List<StreamMessage<String, byte[]>> last = redis.xrevrange(RouteAnnouncer.FEED, Range.create("-", "+"),
                 io.lettuce.core.Limit.from(1));
         lastId = last.isEmpty() ? "0-0" : last.get(0).getId();
-        Set<String> live = liveNodes(redis);
+        Map<String, Double> leases = leases(redis);
         for (String node : Set.copyOf(nodes.keySet())) {
-            if (!live.contains(node)) {
+            if (!leases.containsKey(node)) {
                 drop(node);
             }
         }
-        for (String node : live) {
-            load(redis, node);
+        for (Map.Entry<String, Double> lease : leases.entrySet()) {
+            if (lease.getValue() >= clock.millis()) {
+                load(redis, lease.getKey());
+            } else {
+                orphan(redis, lease.getKey()); // reloaded: a claim may have passed unseen
+            }
         }
     }
 
@@ -204,52 +238,123 @@ final class RouteTable extends RedisReader {
             return;
         }
         Set<String> fields = new HashSet<>(redis.hkeys(RouteAnnouncer.routesKey(node)));
-        routes(node).replace(fields);
+        NodeRoutes n = routes(node);
+        n.plain.forwardQos0(true);
+        n.replace(fields);
+        if (n.dead) {
+            n.dead = false;
+            LOG.info("node {} is back", node);
+        }
+        orphans.release(node);
+    }
+
+    /**
+     * The dead {@code node}'s routes become those of its persistent sessions, in one replacement: a filter both
+     * hold is never without a route in between. QoS 0 is no longer sent there (nobody reads it late).
+     */
+    private void orphan(RedisCommands<String, byte[]> redis, String node) {
+        Set<String> fields = orphans.load(redis, node);
+        NodeRoutes n = routes(node);
+        n.plain.forwardQos0(false);
+        n.replace(fields);
+        if (!n.dead) {
+            n.dead = true;
+            LOG.info("node {} is gone (lease ended): of its routes only the {} of its {} persistent sessions stay, to its inbox",
+                    node, fields.size(), orphans.sessions(node));
+        }
+    }
+
+    /** Every 10 s: messages for a dead node's persistent sessions trimmed from its inbox (lost) are counted. */
+    private void checkDeadInboxes(RedisCommands<String, byte[]> redis, long now) {
+        if (now < nextGapCheck) {
+            return;
+        }
+        nextGapCheck = now + 10_000;
+        deadInboxes.keySet().removeIf(node -> !orphans.holds(node));
+        for (NodeRoutes n : nodes.values()) {
+            if (n.dead && orphans.sessions(n.id) > 0) {
+                deadInboxes.computeIfAbsent(n.id, deadInboxGaps).check(redis);
+            }
+        }
     }
 
     private void drop(String node) {
+        orphans.release(node);
         NodeRoutes gone = nodes.remove(node);
         if (gone != null) {
             gone.replace(Set.of());
-            LOG.info("node {} is gone (lease ended): its routes are dropped", node);
+            LOG.info("node {} is forgotten: its routes are dropped", node);
         }
     }
 
-    private Set<String> liveNodes(RedisCommands<String, byte[]> redis) {
-        Set<String> live = new HashSet<>();
-        for (byte[] member : redis.zrangebyscore(NODES, Range.create((double) clock.millis(), Double.POSITIVE_INFINITY))) {
-            live.add(new String(member, StandardCharsets.UTF_8));
+    /** Every other node's lease end (ms). */
+    private Map<String, Double> leases(RedisCommands<String, byte[]> redis) {
+        Map<String, Double> leases = new HashMap<>();
+        for (ScoredValue<byte[]> member : redis.zrangeWithScores(NODES, 0, -1)) {
+            leases.put(new String(member.getValue(), StandardCharsets.UTF_8), member.getScore());
         }
-        live.remove(self);
-        return live;
+        leases.remove(self);
+        return leases;
     }
 
+    /** Renews this node's lease; if it had ended meanwhile, the others took this node for dead: it says so. */
     private void renewLease(RedisCommands<String, byte[]> redis) {
-        redis.zadd(NODES, (double) (clock.millis() + lease.toMillis()), self.getBytes(StandardCharsets.UTF_8));
+        long now = clock.millis();
+        Double before = redis.zscore(NODES, self.getBytes(StandardCharsets.UTF_8));
+        redis.zadd(NODES, (double) (now + lease.toMillis()), self.getBytes(StandardCharsets.UTF_8));
+        if (before != null && before < now) {
+            LOG.warn("this node's lease had ended {} ms ago: the other nodes took it for dead; its sessions are taken back",
+                    now - before.longValue());
+            lapsedRounds = 2;
+        }
+        if (lapsedRounds > 0) {
+            lapsedRounds--;
+            leaseLapsed.run();
+        }
     }
 
-    /** Once a second: this node's lease, lost route changes, nodes that came or went, long-dead nodes. */
+    /**
+     * Once a second: this node's lease, lost route changes, nodes that came or went, dead nodes' sessions claimed
+     * or expired, long-dead nodes.
+     */
     private void housekeeping(RedisCommands<String, byte[]> redis) {
-        nextHousekeeping = clock.millis() + 1000;
+        long now = clock.millis();
+        nextHousekeeping = now + 1000;
         renewLease(redis);
         announcer.resendIfDirty();
-        Set<String> live = liveNodes(redis);
-        for (String node : Set.copyOf(nodes.keySet())) {
-            if (!live.contains(node)) {
-                drop(node);
+        Map<String, Double> leases = leases(redis);
+        for (Map.Entry<String, NodeRoutes> known : Map.copyOf(nodes).entrySet()) {
+            Double end = leases.get(known.getKey());
+            if (end == null) {
+                drop(known.getKey());
+            } else if (end >= now && known.getValue().dead) {
+                load(redis, known.getKey());
             }
         }
-        for (String node : live) {
-            if (!nodes.containsKey(node)) {
-                load(redis, node);
+        for (Map.Entry<String, Double> lease : leases.entrySet()) {
+            String node = lease.getKey();
+            if (lease.getValue() >= now) {
+                if (!nodes.containsKey(node)) {
+                    load(redis, node);
+                }
+            } else if (!orphans.holds(node)) {
+                orphan(redis, node);
             }
         }
-        double forgotten = clock.millis() - (double) FORGET_AFTER_LEASES * lease.toMillis();
-        for (byte[] member : redis.zrangebyscore(NODES, Range.create(Double.NEGATIVE_INFINITY, forgotten))) {
-            String node = new String(member, StandardCharsets.UTF_8);
-            redis.del(RouteAnnouncer.routesKey(node), Inbox.key(node), Inbox.key(node) + ":lost");
-            redis.zrem(NODES, member);
-            LOG.info("node {} silent for {} leases: its routes and inbox are deleted", node, FORGET_AFTER_LEASES);
+        for (String node : orphans.review(redis)) {
+            NodeRoutes n = nodes.get(node);
+            if (n != null && n.dead) {
+                n.replace(orphans.fields(node));
+            }
+        }
+        checkDeadInboxes(redis, now);
+        long forgotten = now - FORGET_AFTER_LEASES * lease.toMillis();
+        for (Map.Entry<String, Double> lease : leases.entrySet()) {
+            if (lease.getValue() < forgotten && orphans.forget(redis, lease.getKey(), forgotten)) {
+                drop(lease.getKey());
+                LOG.info("node {} silent for {} leases, none of its persistent sessions left: its routes and inbox are deleted",
+                        lease.getKey(), FORGET_AFTER_LEASES);
+            }
         }
     }
 

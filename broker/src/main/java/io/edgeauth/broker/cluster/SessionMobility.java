@@ -35,13 +35,15 @@ final class SessionMobility implements SessionHome, SessionJournal.Mirror {
     static final String EPOCH = "e";
     static final String SESSION = "s";
     /** An offline session stays in Redis this long past its expiry (its owner's timer ends it first). */
-    private static final long EXPIRY_MARGIN_MILLIS = 60_000;
+    static final long EXPIRY_MARGIN_MILLIS = 60_000;
 
     private final SessionScripts redis;
     private final ClusterMetrics metrics;
     private volatile Sessions sessions;
     /** Our claim epoch per session held here: a notice of an older claim (ours came after it) is stale. */
     private final Map<String, Long> epochs = new ConcurrentHashMap<>();
+    /** Sessions held here whose client is away (their Redis entries carry the expiry this node gave them). */
+    private final Set<String> away = ConcurrentHashMap.newKeySet();
     /** Sessions being claimed: messages forwarded to them wait until the session is bound. */
     private final Map<String, Arriving> claiming = new ConcurrentHashMap<>();
     /** Journal id to the message's copy in its session's stream (for removal). */
@@ -51,8 +53,9 @@ final class SessionMobility implements SessionHome, SessionJournal.Mirror {
     private final Map<String, InboxSalvage.Run> salvaging = new ConcurrentHashMap<>();
     private final InboxSalvage salvage;
 
-    SessionMobility(RedisStore store, String nodeId, int queueLength, int inboxLength, ClusterMetrics metrics) {
-        this.redis = new SessionScripts(store, nodeId, queueLength, inboxLength);
+    SessionMobility(RedisStore store, String nodeId, int queueLength, int inboxLength, int feedLength,
+                    ClusterMetrics metrics) {
+        this.redis = new SessionScripts(store, nodeId, queueLength, inboxLength, feedLength);
         this.metrics = metrics;
         this.salvage = new InboxSalvage(store, this::forwarded, metrics);
     }
@@ -80,6 +83,7 @@ final class SessionMobility implements SessionHome, SessionJournal.Mirror {
         }).thenApply(claim -> {
             if (!claim.refused()) {
                 epochs.put(key, claim.epoch());
+                away.remove(key);
                 if (claim.previousOwner() != null) {
                     metrics.sessionMoved();
                 }
@@ -123,7 +127,10 @@ final class SessionMobility implements SessionHome, SessionJournal.Mirror {
     @Override
     public Optional<Claim> reload(String key) {
         Optional<SessionScripts.Owned> owned = redis.reload(key);
-        owned.ifPresent(o -> epochs.put(key, o.epoch()));
+        owned.ifPresent(o -> {
+            epochs.put(key, o.epoch());
+            away.add(key); // restored offline, until its client comes back
+        });
         return owned.map(SessionScripts.Owned::claim);
     }
 
@@ -138,12 +145,14 @@ final class SessionMobility implements SessionHome, SessionJournal.Mirror {
 
     @Override
     public void offline(String key, long expirySeconds) {
+        away.add(key);
         redis.expireIfOwned(key, expirySeconds * 1000 + EXPIRY_MARGIN_MILLIS);
     }
 
     @Override
     public void ended(String key) {
         epochs.remove(key);
+        away.remove(key);
         forget(key);
         redis.deleteIfOwned(key);
     }
@@ -156,6 +165,15 @@ final class SessionMobility implements SessionHome, SessionJournal.Mirror {
         }
     }
 
+    /**
+     * This node's lease had ended before it renewed it (it was cut off from Redis, or stalled): the other nodes took
+     * it for dead and gave the sessions of its connected clients an expiry ({@link OrphanedSessions}). Takes it back
+     * and puts every session held here into its set of owned sessions again.
+     */
+    void leaseLapsed() {
+        epochs.keySet().forEach(key -> redis.reassert(key, !away.contains(key)));
+    }
+
     // ------------------------------------------------------------------ inbox entries for sessions
 
     /** Another node claimed {@code key} with {@code epoch}: end the session here unless we claimed it since. */
@@ -165,6 +183,7 @@ final class SessionMobility implements SessionHome, SessionJournal.Mirror {
             return; // the client came back here after that claim
         }
         epochs.remove(key);
+        away.remove(key);
         Sessions s = sessions;
         if (s != null) {
             s.movedAway(key);

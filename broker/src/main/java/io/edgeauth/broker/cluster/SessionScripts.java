@@ -28,9 +28,12 @@ final class SessionScripts {
     static final String QUEUE_PREFIX = RedisStore.PREFIX + "mqtt-queue:";
 
     /**
-     * KEYS: hash, stream. ARGV: me, principal, clean, heldHere, inbox prefix, session key, inbox bound. When another
-     * node owned the session, the reply also names where that node's inbox was unread at the claim (the first
-     * entry its group had not acknowledged, "-" without a group), for {@link InboxSalvage}.
+     * KEYS: hash, stream. ARGV: me, principal, clean, heldHere, inbox prefix, session key, inbox bound, owned-set
+     * prefix, route feed, route feed bound, salvage time (ms). When another node owned the session, the reply also
+     * names where that node's inbox was unread at the claim (the first entry its group had not acknowledged, "-"
+     * without a group), for {@link InboxSalvage}; the session moves from that node's set of owned sessions to ours
+     * (a mark keeps that node's inbox from being forgotten while we read it), and a route feed entry {@code d}
+     * tells the nodes that route to a dead owner's inbox for it ({@link OrphanedSessions}) to stop.
      */
     private static final String CLAIM = """
             local function unread(inbox)
@@ -56,10 +59,14 @@ final class SessionScripts {
             redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'principal', ARGV[2])
             redis.call('PERSIST', KEYS[1])
             redis.call('PERSIST', KEYS[2])
+            redis.call('SADD', ARGV[8] .. ARGV[1], ARGV[6])
             local from = ''
             if old ~= '' and old ~= ARGV[1] then
               from = unread(ARGV[5] .. old)
               redis.call('XADD', ARGV[5] .. old, 'MAXLEN', '~', ARGV[7], '*', 't', ARGV[6], 'e', epoch)
+              redis.call('SREM', ARGV[8] .. old, ARGV[6])
+              redis.call('SET', ARGV[8] .. old .. ':claimed', '1', 'PX', ARGV[11])
+              redis.call('XADD', ARGV[9], 'MAXLEN', '~', ARGV[10], '*', 'n', old, 'o', 'd', 'r', ARGV[6])
             end
             if ARGV[3] == '1' then
               redis.call('DEL', KEYS[2])
@@ -95,14 +102,25 @@ final class SessionScripts {
             if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then redis.call('HSET', KEYS[1], 'desc', ARGV[2]) end
             return 1
             """;
-    /** KEYS: hash, stream. ARGV: me, ttl in ms (absent: delete). */
+    /** KEYS: hash, stream. ARGV: me, owned set, session key, connected. Undoes what others did taking us for dead. */
+    private static final String REASSERT = """
+            if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
+            redis.call('SADD', ARGV[2], ARGV[3])
+            if ARGV[4] == '1' then
+              redis.call('PERSIST', KEYS[1])
+              redis.call('PERSIST', KEYS[2])
+            end
+            return 1
+            """;
+    /** KEYS: hash, stream. ARGV: me, owned set, session key, ttl in ms (absent: delete). */
     private static final String IF_OWNED = """
             if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
-            if ARGV[2] then
-              redis.call('PEXPIRE', KEYS[1], ARGV[2])
-              redis.call('PEXPIRE', KEYS[2], ARGV[2])
+            if ARGV[4] then
+              redis.call('PEXPIRE', KEYS[1], ARGV[4])
+              redis.call('PEXPIRE', KEYS[2], ARGV[4])
             else
               redis.call('DEL', KEYS[1], KEYS[2])
+              redis.call('SREM', ARGV[2], ARGV[3])
             end
             return 1
             """;
@@ -112,15 +130,22 @@ final class SessionScripts {
     private final byte[] queueBound;
     private final byte[] inboxBound;
     private final byte[] inboxPrefix = Inbox.key("").getBytes(StandardCharsets.UTF_8);
+    private final byte[] ownedPrefix = OrphanedSessions.ownedKey("").getBytes(StandardCharsets.UTF_8);
+    private final byte[] owned;
+    private final byte[] routeFeed = RouteAnnouncer.FEED.getBytes(StandardCharsets.UTF_8);
+    private final byte[] routeFeedBound;
+    private static final byte[] SALVAGE_MILLIS = bytes(Long.toString(OrphanedSessions.SALVAGE_MILLIS));
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "edgeauth-session-copy-retry");
         t.setDaemon(true);
         return t;
     });
 
-    SessionScripts(RedisStore store, String nodeId, int queueLength, int inboxLength) {
+    SessionScripts(RedisStore store, String nodeId, int queueLength, int inboxLength, int feedLength) {
         this.store = store;
         this.me = bytes(nodeId);
+        this.owned = bytes(OrphanedSessions.ownedKey(nodeId));
+        this.routeFeedBound = bytes(Integer.toString(feedLength));
         this.queueBound = bytes(Integer.toString(queueLength));
         this.inboxBound = bytes(Integer.toString(inboxLength));
     }
@@ -141,7 +166,8 @@ final class SessionScripts {
 
     CompletableFuture<Claimed> claim(String key, String principal, boolean cleanStart, boolean heldHere) {
         return store.replicated(store.async().eval(CLAIM, ScriptOutputType.MULTI, keys(key), me, bytes(principal),
-                flag(cleanStart), flag(heldHere), inboxPrefix, bytes(key), inboxBound))
+                flag(cleanStart), flag(heldHere), inboxPrefix, bytes(key), inboxBound, ownedPrefix, routeFeed,
+                routeFeedBound, SALVAGE_MILLIS))
                 .thenApply(reply -> claimed((List<?>) reply));
     }
 
@@ -223,12 +249,19 @@ final class SessionScripts {
     }
 
     void expireIfOwned(String key, long ttlMillis) {
-        watch("session-offline", store.async().eval(IF_OWNED, ScriptOutputType.INTEGER, keys(key), me,
+        watch("session-offline", store.async().eval(IF_OWNED, ScriptOutputType.INTEGER, keys(key), me, owned, bytes(key),
                 bytes(Long.toString(ttlMillis))).toCompletableFuture());
     }
 
+    /** A session this node holds is its own again after others took the node for dead; a connected one has no expiry. */
+    void reassert(String key, boolean connected) {
+        watch("session-reassert", store.async().eval(REASSERT, ScriptOutputType.INTEGER, keys(key), me, owned, bytes(key),
+                flag(connected)).toCompletableFuture());
+    }
+
     void deleteIfOwned(String key) {
-        watch("session-end", store.async().eval(IF_OWNED, ScriptOutputType.INTEGER, keys(key), me).toCompletableFuture());
+        watch("session-end", store.async().eval(IF_OWNED, ScriptOutputType.INTEGER, keys(key), me, owned, bytes(key))
+                .toCompletableFuture());
     }
 
     /** Removes a message the session no longer owes from its stream (a leftover is sent again after a move). */

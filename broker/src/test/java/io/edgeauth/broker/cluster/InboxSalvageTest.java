@@ -128,7 +128,7 @@ class InboxSalvageTest {
 
     @Test
     void theClaimNamesThePreviousOwnersFirstUnacknowledgedEntry() throws Exception {
-        SessionScripts scripts = new SessionScripts(store, "new-node", 100, 1000);
+        SessionScripts scripts = new SessionScripts(store, "new-node", 100, 1000, 1000);
         try {
             redis.xgroupCreate(XReadArgs.StreamOffset.from(inbox, "0"), Inbox.GROUP, XGroupCreateArgs.Builder.mkstream());
             add(Inbox.MESSAGE, message("default", "d/m1/up/acked", 1));
