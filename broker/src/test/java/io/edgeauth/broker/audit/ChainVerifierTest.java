@@ -130,8 +130,8 @@ class ChainVerifierTest {
         int cp = indexOfCheckpoint(lines, 2);
         JsonObject o = new JsonObject(lines.get(cp));
         String jws = o.getString("jws");
-        String bad = jws.substring(0, jws.lastIndexOf('.') + 1) + (jws.endsWith("A") ? "B" : "A")
-                + jws.substring(jws.lastIndexOf('.') + 2);
+        int sig = jws.lastIndexOf('.') + 1; // the signature's first character changes, whatever it was
+        String bad = jws.substring(0, sig) + (jws.charAt(sig) == 'A' ? "B" : "A") + jws.substring(sig + 1);
         lines.set(cp, lines.get(cp).replace(jws, bad));
         // re-chain the next line so only the signature is wrong
         lines.set(cp + 1, lines.get(cp + 1).replace(new JsonObject(lines.get(cp + 1)).getString("prev"),
