@@ -17,15 +17,15 @@ import java.util.Map;
  * PSK master of the {@link #SEED} fleet, short-lived tokens and no clock leeway (so expired-token devices and
  * renewals happen within seconds).
  */
-final class InProcessBroker implements AutoCloseable {
-    static final String SEED = "simulator-test-seed";
-    static final String OBSERVER_ISSUER = "urn:edgeauth:simulator";
+public final class InProcessBroker implements AutoCloseable {
+    public static final String SEED = "simulator-test-seed";
+    public static final String OBSERVER_ISSUER = "urn:edgeauth:simulator";
 
-    final Broker broker;
+    public final Broker broker;
     final String url;
     final String admin;
 
-    InProcessBroker(Path dir, Map<String, String> extra) throws IOException {
+    public InProcessBroker(Path dir, Map<String, String> extra) throws IOException {
         Path jwks = dir.resolve("observer-jwks.json");
         Files.writeString(jwks, new ObserverIssuer(SEED, OBSERVER_ISSUER).jwksJson());
         Map<String, String> env = new HashMap<>();
@@ -51,7 +51,7 @@ final class InProcessBroker implements AutoCloseable {
         this.admin = broker.newAdminCredential().orElse(null);
     }
 
-    String mqtt() {
+    public String mqtt() {
         return "127.0.0.1:" + broker.mqttPort();
     }
 

@@ -68,6 +68,10 @@ public final class SubscriberQueue implements Subscriber {
     public static final String DROP_QUEUE_FULL = "queue_full";
     public static final String DROP_OVERFLOW_OLDEST = "overflow_oldest";
     public static final String DROP_OFFLINE_QOS0 = "offline_qos0";
+    /** Owed to a session that ended with its connection (no offline queue): gone with it, as MQTT says. */
+    public static final String DROP_SESSION_ENDED = "session_ended";
+    /** Owed to a persistent session when it went offline, beyond its offline bound (the newest go). */
+    public static final String DROP_OFFLINE_QUEUE_FULL = "offline_queue_full";
 
     private final String id;
     private final int capacity;
@@ -222,9 +226,10 @@ public final class SubscriberQueue implements Subscriber {
             sink = null;
             congestedSinceNanos = 0;
             requeueUnacked();
+            String reason = offlineCapacity == 0 ? DROP_SESSION_ENDED : DROP_OFFLINE_QUEUE_FULL;
             while (queue.size() > offlineCapacity) {
                 forget(queue.pollLast());
-                onDrop.accept(DROP_OVERFLOW_OLDEST);
+                onDrop.accept(reason);
             }
             waiters = takeWaiters();
         }

@@ -191,6 +191,27 @@ class TopicRouterTest {
     }
 
     @Test
+    void messagesLeftBehindAtADisconnectAreCountedAsWhatTheyAre() {
+        SubscriberQueue clean = new SubscriberQueue("clean", 10, 0, 1, OverflowPolicy.DROP_OLDEST, drops::add);
+        SubscriberQueue persistent = new SubscriberQueue("persistent", 10, 2, 1, OverflowPolicy.DROP_OLDEST, drops::add);
+        for (SubscriberQueue q : List.of(clean, persistent)) {
+            q.attach(d -> { }, Runnable::run, 1); // never acknowledges: one inflight, the rest queued
+            router.subscribe("t", "d/" + q.id() + "/down", 1, q);
+            for (int i = 0; i < 5; i++) {
+                router.publish("t", "d/" + q.id() + "/down", bytes("m" + i), 1, false, null, "x");
+            }
+        }
+        assertThat(drops).isEmpty();
+        clean.detach(); // a clean session ends: nothing it was owed overflowed, it went with the session
+        assertThat(drops).containsExactly("session_ended", "session_ended", "session_ended", "session_ended",
+                "session_ended");
+        drops.clear();
+        persistent.detach(); // 5 owed, 2 kept offline
+        assertThat(drops).containsExactly("offline_queue_full", "offline_queue_full", "offline_queue_full");
+        assertThat(persistent.queued()).isEqualTo(2);
+    }
+
+    @Test
     void offlineSessionKeepsQos1AndRedeliversUnacked() {
         SubscriberQueue q = new SubscriberQueue("p", 10, 3, 5, OverflowPolicy.DROP_OLDEST, drops::add);
         List<SubscriberQueue.Delivery> first = new ArrayList<>();

@@ -23,9 +23,8 @@ import java.util.concurrent.TimeUnit;
  * memory does not grow with the fleet. Thread-safe.
  */
 final class DeliveryObserver implements AutoCloseable {
-    private static final Duration TOKEN_LIFETIME = Duration.ofMinutes(10);
-    /** Reconnect this long before the token expires (the new session subscribes before the old one leaves). */
-    private static final Duration RENEW_MARGIN = Duration.ofMinutes(2);
+    /** The observer's token lifetime in a run; it is renewed on its session after 80 % of it. */
+    static final Duration TOKEN_LIFETIME = Duration.ofMinutes(10);
     /** How long the broker keeps a persistent observer's session while it is away. */
     private static final int PERSISTENT_EXPIRY_SECONDS = 300;
 
@@ -43,6 +42,7 @@ final class DeliveryObserver implements AutoCloseable {
     private int generation;
     private final boolean persistent;
     private final Duration reconnectWindow;
+    private final Duration tokenLifetime;
 
     /**
      * @param persistent      keep one persistent session (it outlives a broker restart, so no acknowledged message is
@@ -50,6 +50,13 @@ final class DeliveryObserver implements AutoCloseable {
      */
     DeliveryObserver(LeanMqttClient mqtt, ObserverIssuer issuer, int shard, boolean mqtt5, RunRecorder recorder,
             boolean persistent, Duration reconnectWindow) {
+        this(mqtt, issuer, shard, mqtt5, recorder, persistent, reconnectWindow, TOKEN_LIFETIME);
+    }
+
+    /** As above, with the lifetime of the observer's tokens (tests renew within seconds). */
+    DeliveryObserver(LeanMqttClient mqtt, ObserverIssuer issuer, int shard, boolean mqtt5, RunRecorder recorder,
+            boolean persistent, Duration reconnectWindow, Duration tokenLifetime) {
+        this.tokenLifetime = tokenLifetime;
         this.persistent = persistent;
         this.reconnectWindow = reconnectWindow;
         this.mqtt = mqtt;
@@ -71,12 +78,13 @@ final class DeliveryObserver implements AutoCloseable {
         synchronized (this) {
             gen = ++generation;
         }
-        String token = issuer.scopedToken("sub:" + filter + " pub:" + commandFilter, TOKEN_LIFETIME);
+        String token = token();
         // a wallet's client id is its own: <DID>#<suffix> (the broker refuses any other); a persistent observer keeps
         // one id, so its session (subscription, QoS 1 messages owed) outlives a broker restart
         String clientId = issuer.subject() + "#sim-observer-" + (persistent ? "p" : Integer.toString(gen)) + "-"
                 + ProcessHandle.current().pid();
-        MqttSession s = mqtt.connect(clientId, issuer.subject(), token.getBytes(StandardCharsets.US_ASCII), mqtt5, 60, false,
+        // MQTT 5: name the token method in CONNECT, so the token can be renewed on the session by AUTH
+        MqttSession s = mqtt.connect(clientId, issuer.subject(), token.getBytes(StandardCharsets.US_ASCII), mqtt5, 60, mqtt5,
                 persistent ? PERSISTENT_EXPIRY_SECONDS : 0);
         s.onMessage(m -> delivered(m.payload()));
         return s.connected()
@@ -93,15 +101,44 @@ final class DeliveryObserver implements AutoCloseable {
                         old.disconnect();
                     }
                     s.closed().thenAccept(reason -> dropped(s, gen, reason));
-                    CompletableFuture.delayedExecutor(TOKEN_LIFETIME.minus(RENEW_MARGIN).toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
-                        if (!closing && session == s) {
-                            start().exceptionally(e -> {
-                                recorder.failure("observer:renew");
-                                return null;
-                            });
-                        }
-                    });
+                    scheduleRenewal(s);
                 });
+    }
+
+    private String token() {
+        return issuer.scopedToken("sub:" + filter + " pub:" + commandFilter, tokenLifetime);
+    }
+
+    private void scheduleRenewal(MqttSession s) {
+        CompletableFuture.delayedExecutor(tokenLifetime.toMillis() * 4 / 5, TimeUnit.MILLISECONDS).execute(() -> {
+            if (!closing && session == s) {
+                renewNow().exceptionally(e -> {
+                    recorder.failure("observer:renew");
+                    return null;
+                });
+            }
+        });
+    }
+
+    /**
+     * Renews the observer's token on its live session (MQTT 5 AUTH, 3.1.1 {@code $auth/renew}), as the timer does
+     * after 80 % of its lifetime. Never a second session: a new session would subscribe only from the moment it is
+     * granted, and whatever the broker still owed the old one (a backlog behind a slow observer) would end with it.
+     * Fails when the broker refuses the token; the session then ends at the old token's expiry and the observer
+     * connects again (the messages meanwhile are lost, and said so).
+     */
+    CompletableFuture<Void> renewNow() {
+        MqttSession s = session;
+        if (s == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("no observer session"));
+        }
+        return s.renew(token().getBytes(StandardCharsets.US_ASCII)).thenAccept(code -> {
+            if (code != 0) {
+                throw new IllegalStateException("the broker refused the observer's renewed token (0x"
+                        + Integer.toHexString(code) + ")");
+            }
+            scheduleRenewal(s);
+        });
     }
 
     /** The observer's session {@code s} closed: unless a newer one replaced it, connect again. */
