@@ -5,8 +5,6 @@ import io.edgeauth.simulator.fleet.Shard;
 import io.edgeauth.simulator.onboard.BulkImport;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -47,8 +45,7 @@ final class ImportCommand implements Callable<Integer> {
         Shard part = Shard.parse(shard);
         FleetIdentities fleet = fleetOptions.identities();
         long start = System.nanoTime();
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(15)).build();
-        BulkImport.Summary s = BulkImport.importRange(http, brokerUrl, adminCredential, fleet, part.start(devices),
+        BulkImport.Summary s = BulkImport.importRange(brokerUrl, adminCredential, fleet, part.start(devices),
                 part.size(devices), tenant);
         double seconds = (System.nanoTime() - start) / 1e9;
         out.printf(Locale.ROOT, "import: %d devices in %.1f s (%.0f/s): created=%d updated=%d unchanged=%d refused=%d %s%n",

@@ -22,8 +22,8 @@ public final class InProcessBroker implements AutoCloseable {
     public static final String OBSERVER_ISSUER = "urn:edgeauth:simulator";
 
     public final Broker broker;
-    final String url;
-    final String admin;
+    public final String url;
+    public final String admin;
 
     public InProcessBroker(Path dir, Map<String, String> extra) throws IOException {
         Path jwks = dir.resolve("observer-jwks.json");

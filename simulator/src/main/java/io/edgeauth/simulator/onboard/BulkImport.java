@@ -7,17 +7,45 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NoSuchElementException;
-import java.util.stream.Stream;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * Registers a range of the fleet in one streamed {@code POST /admin/devices:bulk} (NDJSON, one record a line:
@@ -29,6 +57,8 @@ public final class BulkImport {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Refusals whose reasons are kept for the report. */
     private static final int KEPT_ERRORS = 5;
+    /** Bytes of NDJSON per HTTP chunk. */
+    private static final int CHUNK_BYTES = 64 * 1024;
 
     /** What the broker answered: its summary counts and the first refusals' reasons. */
     public record Summary(long created, long updated, long unchanged, long refused, Map<Long, String> firstErrors) {
@@ -41,38 +71,174 @@ public final class BulkImport {
     }
 
     /** Imports devices {@code [first, first + count)} of {@code fleet} into {@code tenant}; blocks until the answer is read. */
-    public static Summary importRange(HttpClient http, URI brokerUrl, String credential, FleetIdentities fleet, long first,
-                                      long count, String tenant) throws IOException, InterruptedException {
-        String base = brokerUrl.toString().endsWith("/") ? brokerUrl.toString().substring(0, brokerUrl.toString().length() - 1)
-                : brokerUrl.toString();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/admin/devices:bulk"))
-                .header("Authorization", "Bearer " + credential)
-                .header("Content-Type", "application/x-ndjson")
-                .timeout(Duration.ofMinutes(30))
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> lines(fleet, first, count, tenant)))
-                .build();
-        HttpResponse<Stream<String>> response = http.send(request, HttpResponse.BodyHandlers.ofLines());
-        if (response.statusCode() != 200) {
-            response.body().close();
-            throw new IOException("bulk import answered HTTP " + response.statusCode());
+    public static Summary importRange(URI brokerUrl, String credential, FleetIdentities fleet, long first, long count,
+                                      String tenant) throws IOException, InterruptedException {
+        return upload(brokerUrl, credential, lines(fleet, first, count, tenant), line -> { });
+    }
+
+    /**
+     * Uploads an NDJSON body and reads the answer at the same time; {@code results} sees every result line (not the
+     * summary) as it arrives. The body is read on the calling thread (deriving a fleet's keys is CPU work) and sent
+     * as the connection can take it; the answer is read on a Netty event loop meanwhile. The JDK {@code HttpClient}
+     * cannot do this (it reads an HTTP/1.1 answer only once the whole body is sent) and the broker stops reading an
+     * upload whose results are not read, so with it a large import stalled.
+     */
+    static Summary upload(URI brokerUrl, String credential, InputStream ndjson, Consumer<String> results)
+            throws IOException, InterruptedException {
+        boolean tls = "https".equalsIgnoreCase(brokerUrl.getScheme());
+        String host = brokerUrl.getHost();
+        int port = brokerUrl.getPort() != -1 ? brokerUrl.getPort() : tls ? 443 : 80;
+        SslContext ssl = tls ? SslContextBuilder.forClient().build() : null;
+        String path = (brokerUrl.getRawPath() == null ? "" : brokerUrl.getRawPath()).replaceAll("/+$", "") + "/admin/devices:bulk";
+        AnswerReader answer = new AnswerReader(results);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sim-bulk-import", true),
+                NioIoHandler.newFactory());
+        try {
+            Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 15_000)
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel c) {
+                            if (ssl != null) {
+                                c.pipeline().addLast(ssl.newHandler(c.alloc(), host, port));
+                            }
+                            c.pipeline().addLast(new HttpClientCodec(), answer);
+                        }
+                    })
+                    .connect(host, port).sync().channel();
+            HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path);
+            request.headers().set(HttpHeaderNames.HOST, host + ":" + port)
+                    .set(HttpHeaderNames.AUTHORIZATION, "Bearer " + credential)
+                    .set(HttpHeaderNames.CONTENT_TYPE, "application/x-ndjson");
+            HttpUtil.setTransferEncodingChunked(request, true);
+            ch.writeAndFlush(request);
+            byte[] chunk = new byte[CHUNK_BYTES];
+            int n;
+            while (!answer.done.isDone() && (n = ndjson.readNBytes(chunk, 0, chunk.length)) > 0) {
+                ch.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(chunk, 0, n)));
+                answer.awaitWritable(ch);
+            }
+            if (!answer.done.isDone()) { // else the broker answered before the end (a refusal): it says why
+                ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            }
+            try {
+                return answer.done.get(30, TimeUnit.MINUTES);
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            } catch (TimeoutException e) {
+                throw new IOException("bulk import: no answer within 30 minutes");
+            } finally {
+                ch.close();
+            }
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
-        Map<Long, String> errors = new LinkedHashMap<>();
-        JsonNode summary = null;
-        try (Stream<String> body = response.body()) {
-            for (String line : (Iterable<String>) body::iterator) {
-                JsonNode n = JSON.readTree(line);
-                if (n.has("summary")) {
-                    summary = n.get("summary");
-                } else if ("refused".equals(n.path("result").asText()) && errors.size() < KEPT_ERRORS) {
-                    errors.put(n.path("line").asLong(), n.path("error").asText());
+    }
+
+    /** Reads the answer: one result line per record, then the summary line; wakes the uploader when it may write. */
+    private static final class AnswerReader extends SimpleChannelInboundHandler<HttpObject> {
+        final CompletableFuture<Summary> done = new CompletableFuture<>();
+        private final Consumer<String> results;
+        private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
+        private final Map<Long, String> errors = new LinkedHashMap<>();
+        private final StringBuilder refusal = new StringBuilder();
+        private JsonNode summary;
+        private int status;
+
+        AnswerReader(Consumer<String> results) {
+            this.results = results;
+        }
+
+        /** Blocks the uploader while the connection's outbound buffer is full. */
+        synchronized void awaitWritable(Channel ch) throws InterruptedException {
+            while (!ch.isWritable() && ch.isActive() && !done.isDone()) {
+                wait(1000);
+            }
+        }
+
+        private synchronized void wakeUp() {
+            notifyAll();
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            wakeUp();
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) throws IOException {
+            if (msg instanceof HttpResponse r) {
+                status = r.status().code();
+            }
+            if (msg instanceof HttpContent c) {
+                if (status != 200) {
+                    if (refusal.length() < 4096) {
+                        refusal.append(c.content().toString(StandardCharsets.UTF_8));
+                    }
+                } else {
+                    c.content().readBytes(partial, c.content().readableBytes());
+                    takeLines();
+                }
+                if (msg instanceof LastHttpContent) {
+                    finish();
+                    wakeUp();
                 }
             }
         }
-        if (summary == null) {
-            throw new IOException("bulk import answer ended without its summary");
+
+        /** Hands on every complete line of what arrived so far; keeps a line cut between two chunks. */
+        private void takeLines() throws IOException {
+            byte[] bytes = partial.toByteArray();
+            int from = 0;
+            for (int i = 0; i < bytes.length; i++) {
+                if (bytes[i] == '\n') {
+                    line(new String(bytes, from, i - from, StandardCharsets.UTF_8));
+                    from = i + 1;
+                }
+            }
+            partial.reset();
+            partial.write(bytes, from, bytes.length - from);
         }
-        return new Summary(summary.path("created").asLong(), summary.path("updated").asLong(),
-                summary.path("unchanged").asLong(), summary.path("refused").asLong(), errors);
+
+        private void line(String line) throws IOException {
+            if (line.isBlank()) {
+                return;
+            }
+            JsonNode n = JSON.readTree(line);
+            if (n.has("summary")) {
+                summary = n.get("summary");
+                return;
+            }
+            results.accept(line);
+            if ("refused".equals(n.path("result").asText()) && errors.size() < KEPT_ERRORS) {
+                errors.put(n.path("line").asLong(), n.path("error").asText());
+            }
+        }
+
+        private void finish() {
+            if (status != 200) {
+                done.completeExceptionally(new IOException("bulk import answered HTTP " + status + ": " + refusal.toString().strip()));
+            } else if (summary == null) {
+                done.completeExceptionally(new IOException("bulk import answer ended without its summary"));
+            } else {
+                done.complete(new Summary(summary.path("created").asLong(), summary.path("updated").asLong(),
+                        summary.path("unchanged").asLong(), summary.path("refused").asLong(), errors));
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            done.completeExceptionally(new IOException("bulk import: the broker closed the connection before its answer ended"));
+            wakeUp();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            done.completeExceptionally(cause instanceof IOException ? cause : new IOException(cause));
+            wakeUp();
+            ctx.close();
+        }
     }
 
     /** The NDJSON body, one device a line, derived lazily as it is read. */

@@ -119,7 +119,7 @@ public final class FleetRun {
                 }
             }
             if (settings.bulkOnboarding()) {
-                bulkImport(http);
+                bulkImport();
             }
             SessionRunner runner = new SessionRunner(settings, recorder, http, admin, mqtt, coap, work, timer, observer);
             MetricsScraper scraper = settings.scrapeMetrics() ? new MetricsScraper(http, settings.brokerUrl()) : null;
@@ -228,10 +228,10 @@ public final class FleetRun {
     }
 
     /** Registers this shard's devices in one streamed bulk import; refusals are failures of the run. */
-    private void bulkImport(HttpClient http) throws InterruptedException {
+    private void bulkImport() throws InterruptedException {
         long start = System.nanoTime();
         try {
-            BulkImport.Summary s = BulkImport.importRange(http, settings.brokerUrl(), settings.adminCredential(), settings.fleet(),
+            BulkImport.Summary s = BulkImport.importRange(settings.brokerUrl(), settings.adminCredential(), settings.fleet(),
                     settings.firstDevice(), settings.shardDevices(), settings.tenant());
             double seconds = (System.nanoTime() - start) / 1e9;
             out.printf(java.util.Locale.ROOT, "bulk import: %d devices in %.1f s (%.0f/s): created=%d updated=%d unchanged=%d refused=%d %s%n",
