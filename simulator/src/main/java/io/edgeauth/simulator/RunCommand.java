@@ -72,8 +72,10 @@ final class RunCommand implements Callable<Integer> {
     Duration renewEvery;
     @Option(names = "--chaos-share", defaultValue = "0", description = "fraction of devices that misbehave (0..1)")
     double chaosShare;
-    @Option(names = "--chaos-kinds", defaultValue = "forged,replayed", split = ",", description = "expired, revoked, wrong-tenant, forged, replayed")
+    @Option(names = "--chaos-kinds", defaultValue = "forged,replayed", split = ",", description = "expired, revoked, wrong-tenant, wrong-region, forged, replayed")
     List<String> chaosKinds;
+    @Option(names = "--broker-region", description = "the GeoHash cell the broker serves (its region.geohash), for wrong-region chaos devices")
+    String brokerRegion;
     @Option(names = "--expired-wait", defaultValue = "31s", converter = SimulatorCli.DurationConverter.class, description = "expired chaos devices connect this long after exp (cover the broker's leeway)")
     Duration expiredWait;
     @Option(names = "--revoke-at", defaultValue = "10s", converter = SimulatorCli.DurationConverter.class)
@@ -159,7 +161,7 @@ final class RunCommand implements Callable<Integer> {
         List<ChaosKind> kinds = chaosKinds.stream().map(String::trim).filter(s -> !s.isEmpty()).map(ChaosKind::parse).toList();
         return new RunSettings(brokerUrl, mqttAddress, fleetOptions.identities(), devices, Shard.parse(shard),
                 tenant, otherTenant, adminCredential, admin, Scenario.parse(scenario), arrivalRate, concurrency, messages,
-                payloadBytes, v5, format, hold, renewEvery, new ChaosPlan(chaosShare, kinds), expiredWait, revokeAt, revokeCount,
+                payloadBytes, v5, format, hold, renewEvery, new ChaosPlan(chaosShare, kinds, brokerRegion), expiredWait, revokeAt, revokeCount,
                 LocalAddresses.parse(localAddrs), eventLoops > 0 ? eventLoops : cores, workThreads > 0 ? workThreads : cores,
                 observer ? new ObserverIssuer(fleetOptions.seed, observerIssuer) : null, maxDuration, drain, connectTimeout, !noMetrics,
                 protocols, coapOptions, onboarding.equals("bulk"), tokenIssuer(), tokenLifetime,

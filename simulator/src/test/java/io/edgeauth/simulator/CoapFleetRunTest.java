@@ -46,6 +46,7 @@ class CoapFleetRunTest {
         env.putAll(Map.of("EDGEAUTH_MQTT_TLS_PORT", Integer.toString(mqttTlsPort), "EDGEAUTH_MQTT_KEY_STORE", keyStore.toString(),
                 "EDGEAUTH_MQTT_KEY_STORE_PASSWORD", "changeit", "EDGEAUTH_MQTT_TRUST_STORE", fleetCa.toString(),
                 "EDGEAUTH_MQTT_CLIENT_AUTH", "request"));
+        env.put("EDGEAUTH_REGION_GEOHASH", "u33d"); // wrong-region chaos devices are registered elsewhere
         broker = new InProcessBroker(dir, env);
     }
 
@@ -58,16 +59,17 @@ class CoapFleetRunTest {
     void dtlsPskFleetWithJwtsFromHttpRefusesEveryChaosKindAndDeliversEveryMessage() throws Exception {
         Outcome o = SimulatorRuns.run(broker, dir, "coap-psk", "--protocol", "coap", "--coap", broker.coaps(),
                 "--devices", "50", "--arrival-rate", "25", "--concurrency", "25", "--messages", "2", "--observer", "--coap-observe",
-                "--chaos-share", "0.2", "--chaos-kinds", "expired,revoked,wrong-tenant,forged,replayed", "--other-tenant", "other",
-                "--expired-wait", "1s", "--local-addrs", "4");
+                "--chaos-share", "0.2", "--chaos-kinds", "expired,revoked,wrong-tenant,wrong-region,forged,replayed", "--other-tenant", "other",
+                "--broker-region", "u33d", "--expired-wait", "1s", "--local-addrs", "4");
         RunResult.Totals t = o.result().totals();
         assertThat(o.code()).as(o.text()).isZero();
         assertThat(t.devices()).isEqualTo(50);
         assertThat(t.chaosDevices()).isBetween(3L, 25L);
         assertThat(t.chaosRefused()).isEqualTo(t.chaosDevices());
         Map<String, String> expected = Map.of("coap-expired", "authz:expired", "coap-revoked", "authz:revoked",
-                "coap-wrong-tenant", "authz:revoked", "coap-forged", "authz:bad_signature", "coap-replayed", "token:replayed");
-        assertThat(o.result().chaos()).hasSizeGreaterThanOrEqualTo(3);
+                "coap-wrong-tenant", "authz:revoked", "coap-wrong-region", "authz:outside_region", "coap-forged", "authz:bad_signature",
+                "coap-replayed", "token:replayed");
+        assertThat(o.result().chaos()).hasSizeGreaterThanOrEqualTo(3).containsKey("coap-wrong-region");
         o.result().chaos().forEach((kind, tally) -> assertThat(tally.expected()).as(kind).isEqualTo(expected.get(kind)));
         long honest = 50 - t.chaosDevices();
         assertThat(t.honestAccepted()).isEqualTo(honest);

@@ -26,7 +26,8 @@ class FleetRunTest {
 
     @BeforeAll
     static void start() throws Exception {
-        broker = new InProcessBroker(dir, Map.of("EDGEAUTH_TOKENS_DEFAULT_LIFETIME", TOKEN_LIFETIME));
+        // the node serves u33d: wrong-region chaos devices are registered elsewhere
+        broker = new InProcessBroker(dir, Map.of("EDGEAUTH_TOKENS_DEFAULT_LIFETIME", TOKEN_LIFETIME, "EDGEAUTH_REGION_GEOHASH", "u33d"));
     }
 
     @AfterAll
@@ -41,16 +42,17 @@ class FleetRunTest {
     @Test
     void steadyFleetWithEveryChaosKindPassesAndEveryMessageIsDelivered() throws Exception {
         Outcome o = run("steady", "--devices", "200", "--arrival-rate", "50", "--concurrency", "50", "--messages", "3",
-                "--observer", "--chaos-share", "0.1", "--chaos-kinds", "expired,revoked,wrong-tenant,forged,replayed",
-                "--other-tenant", "other", "--expired-wait", "1s", "--local-addrs", "4");
+                "--observer", "--chaos-share", "0.12", "--chaos-kinds", "expired,revoked,wrong-tenant,wrong-region,forged,replayed",
+                "--other-tenant", "other", "--broker-region", "u33d", "--expired-wait", "1s", "--local-addrs", "4");
         RunResult.Totals t = o.result().totals();
         assertThat(o.code()).as(o.text()).isZero();
         assertThat(o.result().verdict().ok()).isTrue();
         assertThat(t.devices()).isEqualTo(200);
         assertThat(t.chaosDevices()).isBetween(8L, 40L);
         assertThat(t.chaosRefused()).isEqualTo(t.chaosDevices());
-        assertThat(o.result().chaos()).containsOnlyKeys("expired", "revoked", "wrong-tenant", "forged", "replayed");
+        assertThat(o.result().chaos()).containsOnlyKeys("expired", "revoked", "wrong-tenant", "wrong-region", "forged", "replayed");
         assertThat(o.result().chaos().get("forged").expected()).isEqualTo("connect:bad_signature");
+        assertThat(o.result().chaos().get("wrong-region").expected()).isEqualTo("connect:outside_region");
         long honest = 200 - t.chaosDevices();
         assertThat(t.honestAccepted()).isEqualTo(honest);
         assertThat(t.honestCompleted()).isEqualTo(honest);
@@ -166,9 +168,11 @@ class FleetRunTest {
     @Test
     void connectStormOnMqtt311WithCwtTokens() throws Exception {
         Outcome o = run("storm", "--scenario", "storm", "--devices", "80", "--concurrency", "40", "--mqtt-version", "3.1.1",
-                "--token-format", "cwt", "--key-type", "ed25519", "--chaos-share", "0.1", "--chaos-kinds", "revoked,replayed");
+                "--token-format", "cwt", "--key-type", "ed25519", "--chaos-share", "0.15", "--chaos-kinds", "revoked,wrong-region,replayed",
+                "--broker-region", "u33d");
         assertThat(o.code()).as(o.text()).isZero();
         assertThat(o.result().chaos().get("revoked").expected()).isEqualTo("connect:code5");
+        assertThat(o.result().chaos().get("wrong-region").expected()).isEqualTo("connect:code5");
         assertThat(o.result().totals().chaosRefused()).isEqualTo(o.result().totals().chaosDevices());
         assertThat(o.result().stages().get("start_lag").max()).isGreaterThan(0);
     }

@@ -83,10 +83,19 @@ public final class ObserverIssuer {
      * the DTLS PSK identity equal to {@code sub}).
      */
     public String deviceToken(String deviceId, Instant now, Duration lifetime) {
-        return sign(deviceId, null, now, lifetime);
+        return deviceToken(deviceId, now, lifetime, java.util.List.of());
+    }
+
+    /** As above, restricted to the GeoHash cells {@code geo} (none: not region-restricted). */
+    public String deviceToken(String deviceId, Instant now, Duration lifetime, java.util.List<String> geo) {
+        return sign(deviceId, null, now, lifetime, geo);
     }
 
     private String sign(String sub, String scope, Instant now, Duration lifetime) {
+        return sign(sub, scope, now, lifetime, java.util.List.of());
+    }
+
+    private String sign(String sub, String scope, Instant now, Duration lifetime, java.util.List<String> geo) {
         byte[] jti = new byte[16];
         RANDOM.nextBytes(jti);
         JWTClaimsSet.Builder b = new JWTClaimsSet.Builder().issuer(issuer).subject(sub).audience(AUDIENCE)
@@ -94,6 +103,9 @@ public final class ObserverIssuer {
                 .jwtID(Base64.getUrlEncoder().withoutPadding().encodeToString(jti));
         if (scope != null) {
             b.claim("scope", scope);
+        }
+        if (!geo.isEmpty()) {
+            b.claim("geo", geo);
         }
         JWTClaimsSet claims = b.build();
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID()).type(JOSEObjectType.JWT).build(), claims);

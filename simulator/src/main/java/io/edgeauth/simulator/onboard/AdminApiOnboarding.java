@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -46,8 +47,13 @@ public final class AdminApiOnboarding implements Onboarding {
 
     /** {@code PUT /admin/devices/{id}}: (re)places the record, e.g. into another tenant. */
     public CompletableFuture<Void> put(DeviceIdentity device, String tenant) {
+        return put(device, tenant, List.of());
+    }
+
+    /** As above, the record restricted to the GeoHash cells {@code region} (its tokens carry them as {@code geo}). */
+    public CompletableFuture<Void> put(DeviceIdentity device, String tenant, List<String> region) {
         return send("update", HttpRequest.newBuilder(URI.create(base + "/admin/devices/" + device.deviceId()))
-                .PUT(HttpRequest.BodyPublishers.ofString(deviceJson(device, tenant))))
+                .PUT(HttpRequest.BodyPublishers.ofString(deviceJson(device, tenant, region))))
                 .thenCompose(status -> ok("update", status));
     }
 
@@ -60,10 +66,17 @@ public final class AdminApiOnboarding implements Onboarding {
     }
 
     private static String deviceJson(DeviceIdentity device, String tenant) {
+        return deviceJson(device, tenant, List.of());
+    }
+
+    private static String deviceJson(DeviceIdentity device, String tenant, List<String> region) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", device.deviceId());
         body.put("tenant", tenant);
         body.put("jwk", device.publicJwk().toJSONObject());
+        if (!region.isEmpty()) {
+            body.put("region", region);
+        }
         return toJson(body);
     }
 

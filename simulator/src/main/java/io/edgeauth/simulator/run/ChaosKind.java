@@ -17,6 +17,11 @@ public enum ChaosKind {
      * it gets to compare tenants.
      */
     WRONG_TENANT("connect", "revoked", 5),
+    /**
+     * Is registered in a region (GeoHash cell) the broker node does not serve ({@code --broker-region} names the one it
+     * does), gets a token carrying that cell ({@code geo}) and connects: the broker refuses it as outside its region.
+     */
+    WRONG_REGION("connect", "outside_region", 5),
     /** Presents its real token with the claims altered (scope widened, signature kept). */
     FORGED("connect", "bad_signature", 4),
     /** Sends the same client assertion to the token endpoint twice; the second must be refused. */
@@ -54,6 +59,6 @@ public enum ChaosKind {
                 return k;
             }
         }
-        throw new IllegalArgumentException("unknown chaos kind '" + label + "'; expected one of expired, revoked, wrong-tenant, forged, replayed");
+        throw new IllegalArgumentException("unknown chaos kind '" + label + "'; expected one of expired, revoked, wrong-tenant, wrong-region, forged, replayed");
     }
 }

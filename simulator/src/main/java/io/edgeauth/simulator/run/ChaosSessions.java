@@ -65,6 +65,12 @@ final class ChaosSessions {
                             .thenCompose(v -> connectOnce(index, id.deviceId(), t, onCoap)));
             case WRONG_TENANT -> runner.onboardAndTokenIn(id, s.otherTenant())
                     .thenCompose(t -> runner.admin().put(id, s.tenant()).thenCompose(v -> connectOnce(index, id.deviceId(), t, onCoap)));
+            case WRONG_REGION -> {
+                java.util.List<String> region = java.util.List.of(s.chaos().foreignCell());
+                yield runner.admin().put(id, s.tenant(), region)
+                        .thenCompose(v -> runner.token(id, region))
+                        .thenCompose(t -> connectOnce(index, id.deviceId(), t, onCoap));
+            }
             case FORGED -> runner.onboardAndToken(id, s.tenant())
                     .thenCompose(t -> connectOnce(index, id.deviceId(), forge(t), onCoap));
             case REPLAYED -> runner.onboardAndToken(id, s.tenant()).thenCompose(t -> replay(id));

@@ -106,9 +106,11 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         require(scenario != Scenario.RESTART || !hold.isZero(), "--scenario restart needs --hold > 0 (sessions that are open when the broker restarts)");
         require(!onboardWithAdminApi || adminCredential != null, "admin-API onboarding needs --admin-credential");
         for (ChaosKind k : chaos.share() > 0 ? chaos.kinds() : List.<ChaosKind>of()) {
-            require(k != ChaosKind.REVOKED && k != ChaosKind.WRONG_TENANT || adminCredential != null,
+            require(k != ChaosKind.REVOKED && k != ChaosKind.WRONG_TENANT && k != ChaosKind.WRONG_REGION || adminCredential != null,
                     "chaos kind " + k.label() + " needs --admin-credential");
             require(k != ChaosKind.WRONG_TENANT || otherTenant != null, "chaos kind wrong-tenant needs --other-tenant");
+            require(k != ChaosKind.WRONG_REGION || chaos.brokerRegion() != null,
+                    "chaos kind wrong-region needs --broker-region (the broker's region.geohash; a broker without one serves the whole world)");
             require(k != ChaosKind.FORGED || tokenFormat == TokenFormat.JWT, "chaos kind forged alters JWT claims: use --token-format jwt");
         }
         Objects.requireNonNull(protocols, "protocols");
@@ -183,6 +185,9 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         m.put("renewEvery", renewEvery.toString());
         m.put("chaosShare", chaos.share());
         m.put("chaosKinds", chaos.kinds().stream().map(ChaosKind::label).toList());
+        if (chaos.brokerRegion() != null) {
+            m.put("brokerRegion", chaos.brokerRegion());
+        }
         m.put("revokeAt", revokeAt.toString());
         m.put("revokeCount", revokeCount);
         if (scenario == Scenario.RESTART) {

@@ -170,10 +170,18 @@ final class SessionRunner {
     }
 
     CompletableFuture<AccessToken> token(DeviceIdentity id) {
+        return token(id, List.of());
+    }
+
+    /**
+     * A token for {@code id}; {@code region}: the GeoHash cells it is registered in, which an outside issuer signs into
+     * the token as {@code geo} (the broker's token endpoint takes them from the registry record).
+     */
+    CompletableFuture<AccessToken> token(DeviceIdentity id, List<String> region) {
         if (settings.tokenIssuer() != null) { // a trusted outside issuer (the fleet's backend) signs it here
             return timed(Stage.TOKEN, "token", () -> CompletableFuture.supplyAsync(() -> {
                 java.time.Instant now = java.time.Instant.now();
-                String jwt = settings.tokenIssuer().deviceToken(id.deviceId(), now, settings.issuerTokenLifetime());
+                String jwt = settings.tokenIssuer().deviceToken(id.deviceId(), now, settings.issuerTokenLifetime(), region);
                 return new AccessToken(jwt, io.edgeauth.device.TokenFormat.JWT, "Bearer", null, now,
                         now.plus(settings.issuerTokenLifetime()));
             }, work));

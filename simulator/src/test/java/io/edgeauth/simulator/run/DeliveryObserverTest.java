@@ -48,21 +48,31 @@ class DeliveryObserverTest {
         broker.close();
     }
 
+    private static final ObserverIssuer ISSUER = new ObserverIssuer(InProcessBroker.SEED, InProcessBroker.OBSERVER_ISSUER);
+
+    private static LeanMqttClient client() {
+        String[] hostPort = broker.mqtt().split(":");
+        return new LeanMqttClient(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])), List.of(), 1, 10_000);
+    }
+
+    /** A session of the observer issuer's subject allowed to publish on the shard's telemetry topics. */
+    private static MqttSession publisher(LeanMqttClient mqtt, int shard, boolean mqtt5) throws Exception {
+        String token = ISSUER.scopedToken("pub:d/+/up/sim/" + shard, Duration.ofMinutes(5));
+        MqttSession publisher = mqtt.connect(ISSUER.subject() + "#publisher-" + shard, ISSUER.subject(),
+                token.getBytes(StandardCharsets.US_ASCII), mqtt5, 60, false);
+        publisher.connected().get(10, TimeUnit.SECONDS);
+        return publisher;
+    }
+
     @ParameterizedTest(name = "mqtt5={0}")
     @ValueSource(booleans = {true, false})
     void aTokenRenewalLosesNothingTheBrokerStillOwesTheObserver(boolean mqtt5) throws Exception {
-        ObserverIssuer issuer = new ObserverIssuer(InProcessBroker.SEED, InProcessBroker.OBSERVER_ISSUER);
-        String[] hostPort = broker.mqtt().split(":");
-        InetSocketAddress address = new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1]));
         RunRecorder recorder = new RunRecorder();
         int shard = mqtt5 ? 5 : 3;
-        try (LeanMqttClient mqtt = new LeanMqttClient(address, List.of(), 1, 10_000);
-             DeliveryObserver observer = new DeliveryObserver(mqtt, issuer, shard, mqtt5, recorder, false, Duration.ZERO)) {
+        try (LeanMqttClient mqtt = client();
+             DeliveryObserver observer = new DeliveryObserver(mqtt, ISSUER, shard, mqtt5, recorder, false, Duration.ZERO)) {
             observer.start().get(10, TimeUnit.SECONDS);
-            String token = issuer.scopedToken("pub:d/+/up/sim/" + shard, Duration.ofMinutes(5));
-            MqttSession publisher = mqtt.connect(issuer.subject() + "#publisher-" + shard, issuer.subject(),
-                    token.getBytes(StandardCharsets.US_ASCII), mqtt5, 60, false);
-            publisher.connected().get(10, TimeUnit.SECONDS);
+            MqttSession publisher = publisher(mqtt, shard, mqtt5);
             List<CompletableFuture<Integer>> acks = new ArrayList<>();
             for (int seq = 0; seq < MESSAGES; seq++) {
                 long sent = System.nanoTime();
@@ -89,21 +99,15 @@ class DeliveryObserverTest {
     @ParameterizedTest(name = "mqtt5={0}")
     @ValueSource(booleans = {true, false})
     void theObserverKeepsItsSessionPastTheFirstTokensExpiry(boolean mqtt5) throws Exception {
-        ObserverIssuer issuer = new ObserverIssuer(InProcessBroker.SEED, InProcessBroker.OBSERVER_ISSUER);
-        String[] hostPort = broker.mqtt().split(":");
-        RunRecorder recorder = new RunRecorder();
         int shard = mqtt5 ? 15 : 13;
-        try (LeanMqttClient mqtt = new LeanMqttClient(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])),
-                List.of(), 1, 10_000);
-             DeliveryObserver observer = new DeliveryObserver(mqtt, issuer, shard, mqtt5, recorder, false, Duration.ZERO,
-                     Duration.ofSeconds(3))) {
+        RunRecorder recorder = new RunRecorder();
+        try (LeanMqttClient mqtt = client();
+             DeliveryObserver observer = new DeliveryObserver(mqtt, ISSUER, shard, mqtt5, recorder, false, Duration.ZERO,
+                     Duration.ofSeconds(10))) {
             observer.start().get(10, TimeUnit.SECONDS);
-            // past three expiries of a 3 s token: the broker would have ended a session that was not renewed
-            Thread.sleep(9_500);
-            String token = issuer.scopedToken("pub:d/+/up/sim/" + shard, Duration.ofMinutes(5));
-            MqttSession publisher = mqtt.connect(issuer.subject() + "#publisher-" + shard, issuer.subject(),
-                    token.getBytes(StandardCharsets.US_ASCII), mqtt5, 60, false);
-            publisher.connected().get(10, TimeUnit.SECONDS);
+            // past the expiry of the first 10 s token (renewed after 7 s): the broker ends a session that was not renewed
+            Thread.sleep(11_000);
+            MqttSession publisher = publisher(mqtt, shard, mqtt5);
             long sent = System.nanoTime();
             observer.expect(DeliveryObserver.key(9, 0), sent);
             assertThat(publisher.publish(DeliveryObserver.topic("dev-9", shard),
