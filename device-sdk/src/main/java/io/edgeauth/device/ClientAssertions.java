@@ -8,11 +8,15 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import java.security.Provider;
 import java.security.SecureRandom;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -47,11 +51,13 @@ public final class ClientAssertions {
     private final Clock clock;
     /** The identity's own signer, or one on the builder's JCA provider. */
     private final JWSSigner signer;
+    private final List<com.nimbusds.jose.util.Base64> x5c;
 
     private ClientAssertions(Builder b) {
         this.identity = b.identity;
         this.audience = Objects.requireNonNull(b.audience, "audience (the token endpoint URL)");
         this.lifetime = b.lifetime;
+        this.x5c = b.x5c;
         this.clock = b.clock;
         this.signer = b.provider == null ? null : identity.newSigner(b.provider);
     }
@@ -75,11 +81,13 @@ public final class ClientAssertions {
                 .expirationTime(Date.from(now.plus(lifetime)))
                 .jwtID(Base64.getUrlEncoder().withoutPadding().encodeToString(jti))
                 .build();
-        JWSHeader header = new JWSHeader.Builder(identity.algorithm())
+        JWSHeader.Builder header = new JWSHeader.Builder(identity.algorithm())
                 .keyID(identity.thumbprint())
-                .type(JOSEObjectType.JWT)
-                .build();
-        SignedJWT jwt = new SignedJWT(header, claims);
+                .type(JOSEObjectType.JWT);
+        if (!x5c.isEmpty()) {
+            header.x509CertChain(x5c);
+        }
+        SignedJWT jwt = new SignedJWT(header.build(), claims);
         try {
             jwt.sign(signer != null ? signer : identity.signer());
         } catch (JOSEException e) {
@@ -105,6 +113,7 @@ public final class ClientAssertions {
         private Duration lifetime = DEFAULT_LIFETIME;
         private Clock clock = Clock.systemUTC();
         private Provider provider;
+        private List<com.nimbusds.jose.util.Base64> x5c = List.of();
 
         private Builder(DeviceIdentity identity) {
             this.identity = Objects.requireNonNull(identity, "identity");
@@ -138,6 +147,24 @@ public final class ClientAssertions {
          */
         public Builder signatureProvider(Provider provider) {
             this.provider = Objects.requireNonNull(provider, "provider");
+            return this;
+        }
+
+        /**
+         * Zero-touch provisioning: every assertion carries this certificate chain in its {@code x5c} header (leaf
+         * first, the leaf over this identity's public key, issued by a fleet CA the broker trusts), so a device the
+         * broker does not know yet is registered on its first token request. Default: none.
+         */
+        public Builder certificateChain(List<X509Certificate> chain) {
+            List<com.nimbusds.jose.util.Base64> encoded = new ArrayList<>(chain.size());
+            for (X509Certificate c : chain) {
+                try {
+                    encoded.add(com.nimbusds.jose.util.Base64.encode(c.getEncoded()));
+                } catch (CertificateEncodingException e) {
+                    throw new IllegalArgumentException("cannot encode certificate " + c.getSubjectX500Principal(), e);
+                }
+            }
+            this.x5c = List.copyOf(encoded);
             return this;
         }
 

@@ -27,6 +27,25 @@ class ClientAssertionsTest {
     private static final Instant NOW = Instant.parse("2026-01-01T10:00:00Z");
 
     @Test
+    void aCertificateChainTravelsInTheX5cHeaderOfEveryAssertion() throws Exception {
+        java.security.cert.X509Certificate leaf;
+        try (var pem = getClass().getResourceAsStream("/x5c-test-leaf.pem")) {
+            leaf = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(pem);
+        }
+        DeviceIdentity id = DeviceIdentity.generate("dev-x5c");
+        ClientAssertions a = ClientAssertions.builder(id).audience(AUD).certificateChain(List.of(leaf)).build();
+
+        SignedJWT jwt = SignedJWT.parse(a.create());
+        assertThat(jwt.getHeader().getX509CertChain()).hasSize(1);
+        assertThat(jwt.getHeader().getX509CertChain().get(0).decode()).isEqualTo(leaf.getEncoded());
+        assertThat(jwt.verify(new ECDSAVerifier((ECKey) JWK.parse(id.publicJwk().toJSONString())))).isTrue();
+        // without a chain, no x5c
+        assertThat(SignedJWT.parse(ClientAssertions.builder(id).audience(AUD).build().create()).getHeader().getX509CertChain())
+                .isNull();
+    }
+
+    @Test
     void es256AssertionHasRfc7523ClaimsAndVerifiesAgainstPublicJwk() throws Exception {
         DeviceIdentity id = DeviceIdentity.generate("dev-42");
         ClientAssertions a = ClientAssertions.builder(id).audience(AUD).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build();

@@ -35,7 +35,7 @@ final class RunCommand implements Callable<Integer> {
     String mqtt;
     @Option(names = "--admin-credential", description = "admin bearer credential (onboarding, revocations)")
     String adminCredential;
-    @Option(names = "--onboarding", defaultValue = "auto", description = "admin-api (POST /admin/devices per device), bulk (one streamed POST /admin/devices:bulk before the run), none (already registered), auto (admin-api when a credential is given)")
+    @Option(names = "--onboarding", defaultValue = "auto", description = "admin-api (POST /admin/devices per device), bulk (one streamed POST /admin/devices:bulk before the run), zero-touch (no registration: each device's first token request carries its certificate from the fleet CA, which the broker trusts), none (already registered), auto (admin-api when a credential is given)")
     String onboarding;
     @Option(names = "--tenant", defaultValue = "default")
     String tenant;
@@ -136,9 +136,9 @@ final class RunCommand implements Callable<Integer> {
         int cores = Runtime.getRuntime().availableProcessors();
         boolean admin = switch (onboarding) {
             case "admin-api" -> true;
-            case "none", "bulk" -> false;
+            case "none", "bulk", "zero-touch" -> false;
             case "auto" -> adminCredential != null;
-            default -> throw new IllegalArgumentException("--onboarding must be admin-api, bulk, none or auto");
+            default -> throw new IllegalArgumentException("--onboarding must be admin-api, bulk, zero-touch, none or auto");
         };
         boolean v5 = switch (mqttVersion) {
             case "5" -> true;
@@ -165,7 +165,8 @@ final class RunCommand implements Callable<Integer> {
                 LocalAddresses.parse(localAddrs), eventLoops > 0 ? eventLoops : cores, workThreads > 0 ? workThreads : cores,
                 observer ? new ObserverIssuer(fleetOptions.seed, observerIssuer) : null, maxDuration, drain, connectTimeout, !noMetrics,
                 protocols, coapOptions, onboarding.equals("bulk"), tokenIssuer(), tokenLifetime,
-                new RestartPlan(restartAt, restartCommand, restartWindow), mqttTls.toLowerCase(java.util.Locale.ROOT), mqttCa);
+                new RestartPlan(restartAt, restartCommand, restartWindow), mqttTls.toLowerCase(java.util.Locale.ROOT), mqttCa,
+                onboarding.equals("zero-touch"));
     }
 
     private ObserverIssuer tokenIssuer() {

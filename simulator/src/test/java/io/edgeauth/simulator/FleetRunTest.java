@@ -26,8 +26,12 @@ class FleetRunTest {
 
     @BeforeAll
     static void start() throws Exception {
-        // the node serves u33d: wrong-region chaos devices are registered elsewhere
-        broker = new InProcessBroker(dir, Map.of("EDGEAUTH_TOKENS_DEFAULT_LIFETIME", TOKEN_LIFETIME, "EDGEAUTH_REGION_GEOHASH", "u33d"));
+        // the node serves u33d: wrong-region chaos devices are registered elsewhere; the fleet CA provisions zero-touch devices
+        Path fleetCa = dir.resolve("fleet-ca.pem");
+        java.nio.file.Files.write(fleetCa, new io.edgeauth.simulator.fleet.FleetCa(InProcessBroker.SEED).pemBytes());
+        broker = new InProcessBroker(dir, Map.of("EDGEAUTH_TOKENS_DEFAULT_LIFETIME", TOKEN_LIFETIME, "EDGEAUTH_REGION_GEOHASH", "u33d",
+                "EDGEAUTH_PROVISIONING_TEMPLATES", "{\"default\":{}}",
+                "EDGEAUTH_PROVISIONING_FLEET_CAS", "[{\"id\":\"sim\",\"certificateFile\":\"" + fleetCa + "\"}]"));
     }
 
     @AfterAll
@@ -175,5 +179,24 @@ class FleetRunTest {
         assertThat(o.result().chaos().get("wrong-region").expected()).isEqualTo("connect:code5");
         assertThat(o.result().totals().chaosRefused()).isEqualTo(o.result().totals().chaosDevices());
         assertThat(o.result().stages().get("start_lag").max()).isGreaterThan(0);
+    }
+
+    @Test
+    void zeroTouchDevicesAreProvisionedFromTheirCertificateOnTheirFirstTokenRequest() throws Exception {
+        Outcome o = run("zero-touch", "--onboarding", "zero-touch", "--devices", "40", "--arrival-rate", "40",
+                "--concurrency", "20", "--messages", "1", "--observer", "--chaos-share", "0.2", "--chaos-kinds", "forged,replayed",
+                "--local-addrs", "2");
+        RunResult.Totals t = o.result().totals();
+        assertThat(o.code()).as(o.text()).isZero();
+        assertThat(t.chaosRefused()).isEqualTo(t.chaosDevices());
+        assertThat(t.honestAccepted()).isEqualTo(40 - t.chaosDevices());
+        assertThat(t.delivered()).isEqualTo(40 - t.chaosDevices());
+        assertThat(o.result().stages().get("register").count()).as("no admin call").isZero();
+        // the broker had never heard of them: each record was made from its certificate, by the fleet CA's template
+        java.net.http.HttpResponse<String> record = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(broker.url + "/admin/devices/zero-touch-0"))
+                        .header("Authorization", "Bearer " + broker.admin).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(record.statusCode()).as(record.body()).isEqualTo(200);
     }
 }

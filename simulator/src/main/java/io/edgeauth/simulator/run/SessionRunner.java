@@ -60,6 +60,8 @@ final class SessionRunner {
     final java.util.Set<Long> holding = ConcurrentHashMap.newKeySet();
     /** Devices the revocation wave revoked, with when the admin API answered (nanoTime). */
     final ConcurrentHashMap<Long, Long> revoked = new ConcurrentHashMap<>();
+    /** Zero-touch onboarding: the fleet CA that certifies each device's key (built once: its key is derived). */
+    private final io.edgeauth.simulator.fleet.FleetCa fleetCa;
 
     SessionRunner(RunSettings settings, RunRecorder recorder, HttpClient http, AdminApiOnboarding admin, LeanMqttClient mqtt,
             CoapDevices coapDevices, Executor work, ScheduledExecutorService timer, DeliveryObserver observer) {
@@ -68,6 +70,7 @@ final class SessionRunner {
         this.http = http;
         this.admin = admin;
         this.onboarding = settings.onboardWithAdminApi() ? admin : Onboarding.NONE;
+        this.fleetCa = settings.zeroTouch() ? settings.fleet().certificateAuthority() : null;
         this.mqtt = mqtt;
         this.work = work;
         this.timer = timer;
@@ -193,8 +196,17 @@ final class SessionRunner {
 
     /** Client assertions of {@code id} for the broker's token endpoint, signed on the fleet's signature provider. */
     ClientAssertions assertions(DeviceIdentity id) {
-        return ClientAssertions.builder(id).audience(tokenEndpoint.toString()).signatureProvider(SignatureProviders.signing())
-                .build();
+        ClientAssertions.Builder b = ClientAssertions.builder(id).audience(tokenEndpoint.toString())
+                .signatureProvider(SignatureProviders.signing());
+        if (fleetCa != null) { // zero-touch: the broker registers the device from its certificate on first use
+            try {
+                b.certificateChain(List.of(fleetCa.deviceCertificate(id.deviceId(),
+                        id.publicJwk().toECKey().toECPublicKey())));
+            } catch (com.nimbusds.jose.JOSEException e) {
+                throw new IllegalStateException("zero-touch needs a P-256 device key", e);
+            }
+        }
+        return b.build();
     }
 
     /** CONNECT with {@code token}; the future fails with {@code connect:<reason>} when refused. */
