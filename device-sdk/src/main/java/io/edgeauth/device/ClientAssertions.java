@@ -45,7 +45,11 @@ public final class ClientAssertions {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    /** Null for a device of an enrollment group (it signs with its group-derived key, not a key pair). */
     private final DeviceIdentity identity;
+    private final String deviceId;
+    /** The enrollment group ({@code kid}) of a group-derived device, else null. */
+    private final String groupId;
     private final String audience;
     private final Duration lifetime;
     private final Clock clock;
@@ -55,16 +59,41 @@ public final class ClientAssertions {
 
     private ClientAssertions(Builder b) {
         this.identity = b.identity;
+        this.deviceId = b.deviceId;
+        this.groupId = b.groupId;
         this.audience = Objects.requireNonNull(b.audience, "audience (the token endpoint URL)");
         this.lifetime = b.lifetime;
         this.x5c = b.x5c;
         this.clock = b.clock;
-        this.signer = b.provider == null ? null : identity.newSigner(b.provider);
+        if (b.groupKey != null) {
+            try {
+                this.signer = new com.nimbusds.jose.crypto.MACSigner(b.groupKey);
+            } catch (com.nimbusds.jose.KeyLengthException e) {
+                throw new IllegalArgumentException("a group-derived device key has at least 32 bytes", e);
+            }
+        } else {
+            this.signer = b.provider == null ? null : identity.newSigner(b.provider);
+        }
     }
 
     /** Starts a builder for assertions signed by {@code identity}. */
     public static Builder builder(DeviceIdentity identity) {
-        return new Builder(identity);
+        return new Builder(Objects.requireNonNull(identity, "identity"), identity.deviceId(), null, null);
+    }
+
+    /**
+     * Starts a builder for a device of an enrollment group (RFC 7523 section 2.2, {@code client_secret_jwt}): HS256 with
+     * {@code deviceKey} = HKDF-SHA256(group secret, info = device id, 32 bytes), which the device's factory gave it,
+     * header {@code kid} = {@code groupId}. The broker registers the device on its first token request. Such a device
+     * holds no key pair: its tokens are not bound to one ({@code cnf}).
+     */
+    public static Builder groupBuilder(String deviceId, String groupId, byte[] deviceKey) {
+        Objects.requireNonNull(deviceId, "deviceId");
+        Objects.requireNonNull(groupId, "groupId");
+        if (deviceKey == null || deviceKey.length < 32) {
+            throw new IllegalArgumentException("a group-derived device key has at least 32 bytes");
+        }
+        return new Builder(null, deviceId, groupId, deviceKey.clone());
     }
 
     /** Signs a fresh assertion (new jti, iat = now) and returns its compact serialization. */
@@ -73,17 +102,17 @@ public final class ClientAssertions {
         byte[] jti = new byte[16];
         RANDOM.nextBytes(jti);
         JWTClaimsSet claims = new JWTClaimsSet.Builder()
-                .issuer(identity.deviceId())
-                .subject(identity.deviceId())
+                .issuer(deviceId)
+                .subject(deviceId)
                 .audience(audience)
                 .issueTime(Date.from(now))
                 .notBeforeTime(Date.from(now))
                 .expirationTime(Date.from(now.plus(lifetime)))
                 .jwtID(Base64.getUrlEncoder().withoutPadding().encodeToString(jti))
                 .build();
-        JWSHeader.Builder header = new JWSHeader.Builder(identity.algorithm())
-                .keyID(identity.thumbprint())
-                .type(JOSEObjectType.JWT);
+        JWSHeader.Builder header = identity == null
+                ? new JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.HS256).keyID(groupId).type(JOSEObjectType.JWT)
+                : new JWSHeader.Builder(identity.algorithm()).keyID(identity.thumbprint()).type(JOSEObjectType.JWT);
         if (!x5c.isEmpty()) {
             header.x509CertChain(x5c);
         }
@@ -101,22 +130,33 @@ public final class ClientAssertions {
         return audience;
     }
 
-    /** The identity that signs. */
+    /** The identity that signs; null for a device of an enrollment group ({@link #groupBuilder}). */
     public DeviceIdentity identity() {
         return identity;
+    }
+
+    /** The device the assertions authenticate ({@code iss} and {@code sub}). */
+    public String deviceId() {
+        return deviceId;
     }
 
     /** Builder; not thread-safe. */
     public static final class Builder {
         private final DeviceIdentity identity;
+        private final String deviceId;
+        private final String groupId;
+        private final byte[] groupKey;
         private String audience;
         private Duration lifetime = DEFAULT_LIFETIME;
         private Clock clock = Clock.systemUTC();
         private Provider provider;
         private List<com.nimbusds.jose.util.Base64> x5c = List.of();
 
-        private Builder(DeviceIdentity identity) {
-            this.identity = Objects.requireNonNull(identity, "identity");
+        private Builder(DeviceIdentity identity, String deviceId, String groupId, byte[] groupKey) {
+            this.identity = identity;
+            this.deviceId = deviceId;
+            this.groupId = groupId;
+            this.groupKey = groupKey;
         }
 
         /** The token endpoint URL (or the issuer), exactly as the broker expects it. Required. */

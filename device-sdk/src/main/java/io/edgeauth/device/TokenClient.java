@@ -112,7 +112,7 @@ public final class TokenClient implements TokenSource {
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             if (cause instanceof BusyException busy && retry < busyRetries) {
                 long delayMs = backoffMillis(busy.retryAfterSeconds, retry);
-                LOG.debug("device {}: broker busy (HTTP {}), retry {} in {} ms", assertions.identity().deviceId(),
+                LOG.debug("device {}: broker busy (HTTP {}), retry {} in {} ms", assertions.deviceId(),
                         busy.status, retry + 1, delayMs);
                 return CompletableFuture.supplyAsync(() -> null,
                         CompletableFuture.delayedExecutor(delayMs, java.util.concurrent.TimeUnit.MILLISECONDS))
@@ -165,7 +165,7 @@ public final class TokenClient implements TokenSource {
                 .header("Accept", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(encode(form)))
                 .build();
-        String device = assertions.identity().deviceId();
+        String device = assertions.deviceId();
         return http.sendAsync(request, new LimitedBody(maxResponseBytes))
                 .handle((response, error) -> {
                     if (error != null) {

@@ -27,6 +27,26 @@ class ClientAssertionsTest {
     private static final Instant NOW = Instant.parse("2026-01-01T10:00:00Z");
 
     @Test
+    void aDeviceOfAnEnrollmentGroupSignsWithItsGroupDerivedKey() throws Exception {
+        byte[] key = new byte[32];
+        java.util.Arrays.fill(key, (byte) 7);
+        ClientAssertions a = ClientAssertions.groupBuilder("meter-17", "sensors", key).audience(AUD)
+                .clock(Clock.fixed(NOW, ZoneOffset.UTC)).build();
+
+        SignedJWT jwt = SignedJWT.parse(a.create());
+        assertThat(jwt.getHeader().getAlgorithm()).isEqualTo(JWSAlgorithm.HS256);
+        assertThat(jwt.getHeader().getKeyID()).isEqualTo("sensors");
+        assertThat(jwt.verify(new com.nimbusds.jose.crypto.MACVerifier(key))).isTrue();
+        JWTClaimsSet c = jwt.getJWTClaimsSet();
+        assertThat(c.getIssuer()).isEqualTo("meter-17").isEqualTo(c.getSubject());
+        assertThat(c.getAudience()).containsExactly(AUD);
+        assertThat(a.deviceId()).isEqualTo("meter-17");
+        assertThat(a.identity()).isNull();
+        assertThatThrownBy(() -> ClientAssertions.groupBuilder("meter-17", "sensors", new byte[16]))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void aCertificateChainTravelsInTheX5cHeaderOfEveryAssertion() throws Exception {
         java.security.cert.X509Certificate leaf;
         try (var pem = getClass().getResourceAsStream("/x5c-test-leaf.pem")) {

@@ -35,8 +35,10 @@ final class RunCommand implements Callable<Integer> {
     String mqtt;
     @Option(names = "--admin-credential", description = "admin bearer credential (onboarding, revocations)")
     String adminCredential;
-    @Option(names = "--onboarding", defaultValue = "auto", description = "admin-api (POST /admin/devices per device), bulk (one streamed POST /admin/devices:bulk before the run), zero-touch (no registration: each device's first token request carries its certificate from the fleet CA, which the broker trusts), none (already registered), auto (admin-api when a credential is given)")
+    @Option(names = "--onboarding", defaultValue = "auto", description = "admin-api (POST /admin/devices per device), bulk (one streamed POST /admin/devices:bulk before the run), zero-touch (no registration: each device's first token request carries its certificate from the fleet CA, which the broker trusts), group (no registration: each device signs its token requests with HS256 under HKDF(group secret, device id); the group secret is the fleet's psk-master), none (already registered), auto (admin-api when a credential is given)")
     String onboarding;
+    @Option(names = "--enrollment-group", defaultValue = "sim", description = "with --onboarding group: the broker's enrollment group id (its secretFile holds the fleet's psk-master)")
+    String enrollmentGroup;
     @Option(names = "--tenant", defaultValue = "default")
     String tenant;
     @Option(names = "--other-tenant", description = "a second tenant, for wrong-tenant chaos devices")
@@ -136,9 +138,9 @@ final class RunCommand implements Callable<Integer> {
         int cores = Runtime.getRuntime().availableProcessors();
         boolean admin = switch (onboarding) {
             case "admin-api" -> true;
-            case "none", "bulk", "zero-touch" -> false;
+            case "none", "bulk", "zero-touch", "group" -> false;
             case "auto" -> adminCredential != null;
-            default -> throw new IllegalArgumentException("--onboarding must be admin-api, bulk, zero-touch, none or auto");
+            default -> throw new IllegalArgumentException("--onboarding must be admin-api, bulk, zero-touch, group, none or auto");
         };
         boolean v5 = switch (mqttVersion) {
             case "5" -> true;
@@ -166,7 +168,7 @@ final class RunCommand implements Callable<Integer> {
                 observer ? new ObserverIssuer(fleetOptions.seed, observerIssuer) : null, maxDuration, drain, connectTimeout, !noMetrics,
                 protocols, coapOptions, onboarding.equals("bulk"), tokenIssuer(), tokenLifetime,
                 new RestartPlan(restartAt, restartCommand, restartWindow), mqttTls.toLowerCase(java.util.Locale.ROOT), mqttCa,
-                onboarding.equals("zero-touch"));
+                onboarding.equals("zero-touch"), onboarding.equals("group") ? enrollmentGroup : null);
     }
 
     private ObserverIssuer tokenIssuer() {

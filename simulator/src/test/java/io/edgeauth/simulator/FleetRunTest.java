@@ -31,7 +31,9 @@ class FleetRunTest {
         java.nio.file.Files.write(fleetCa, new io.edgeauth.simulator.fleet.FleetCa(InProcessBroker.SEED).pemBytes());
         broker = new InProcessBroker(dir, Map.of("EDGEAUTH_TOKENS_DEFAULT_LIFETIME", TOKEN_LIFETIME, "EDGEAUTH_REGION_GEOHASH", "u33d",
                 "EDGEAUTH_PROVISIONING_TEMPLATES", "{\"default\":{}}",
-                "EDGEAUTH_PROVISIONING_FLEET_CAS", "[{\"id\":\"sim\",\"certificateFile\":\"" + fleetCa + "\"}]"));
+                "EDGEAUTH_PROVISIONING_FLEET_CAS", "[{\"id\":\"sim-ca\",\"certificateFile\":\"" + fleetCa + "\"}]",
+                // group devices: the group secret is the fleet's PSK master (the file InProcessBroker writes for DTLS)
+                "EDGEAUTH_PROVISIONING_ENROLLMENT_GROUPS", "[{\"id\":\"sim\",\"secretFile\":\"" + dir.resolve("psk-master") + "\"}]"));
     }
 
     @AfterAll
@@ -198,5 +200,18 @@ class FleetRunTest {
                         .header("Authorization", "Bearer " + broker.admin).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(record.statusCode()).as(record.body()).isEqualTo(200);
+    }
+
+    @Test
+    void groupDevicesAreProvisionedFromTheirGroupDerivedKeyOnTheirFirstTokenRequest() throws Exception {
+        Outcome o = run("group", "--onboarding", "group", "--enrollment-group", "sim", "--devices", "40", "--arrival-rate", "40",
+                "--concurrency", "20", "--messages", "1", "--observer", "--chaos-share", "0.2", "--chaos-kinds", "forged,replayed",
+                "--mqtt-version", "3.1.1", "--local-addrs", "2");
+        RunResult.Totals t = o.result().totals();
+        assertThat(o.code()).as(o.text()).isZero();
+        assertThat(t.chaosRefused()).isEqualTo(t.chaosDevices());
+        assertThat(t.honestAccepted()).isEqualTo(40 - t.chaosDevices());
+        assertThat(t.delivered()).isEqualTo(40 - t.chaosDevices());
+        assertThat(o.result().stages().get("register").count()).as("no admin call").isZero();
     }
 }

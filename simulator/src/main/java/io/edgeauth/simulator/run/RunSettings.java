@@ -60,6 +60,9 @@ import java.util.Objects;
  * @param mqttCa             see {@code mqttTls}
  * @param zeroTouch          no registration: each device's token assertions carry its certificate from the fleet CA
  *                           ({@code x5c}), so the broker provisions it on its first token request
+ * @param enrollmentGroup    no registration: each device signs its token requests (HS256) with HKDF(group secret,
+ *                           device id), the group secret being the fleet's PSK master; this is the broker's group id,
+ *                           or null
  */
 public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities fleet, long devices, Shard shard,
         String tenant, String otherTenant, String adminCredential, boolean onboardWithAdminApi, Scenario scenario,
@@ -68,7 +71,7 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         List<InetAddress> localAddrs, int eventLoops, int workThreads, ObserverIssuer observer,
         Duration maxDuration, Duration drain, Duration connectTimeout, boolean scrapeMetrics, ProtocolMix protocols,
         CoapOptions coap, boolean bulkOnboarding, ObserverIssuer tokenIssuer, Duration issuerTokenLifetime, RestartPlan restart,
-        String mqttTls, java.nio.file.Path mqttCa, boolean zeroTouch) {
+        String mqttTls, java.nio.file.Path mqttCa, boolean zeroTouch, String enrollmentGroup) {
 
     /** Open files a session may hold: its MQTT socket and one pooled HTTP connection. */
     static final int FILES_PER_SESSION = 2;
@@ -110,14 +113,17 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         require(!zeroTouch || fleet.keyType() == io.edgeauth.device.DeviceIdentity.KeyType.EC_P256,
                 "--onboarding zero-touch puts the devices' P-256 keys in their certificates: use --key-type p256");
         require(!zeroTouch || tokenIssuer == null, "--onboarding zero-touch is a token-endpoint route: use --token-source broker");
+        require(enrollmentGroup == null || tokenIssuer == null, "--onboarding group is a token-endpoint route: use --token-source broker");
         for (ChaosKind k : chaos.share() > 0 ? chaos.kinds() : List.<ChaosKind>of()) {
             require(k != ChaosKind.REVOKED && k != ChaosKind.WRONG_TENANT && k != ChaosKind.WRONG_REGION || adminCredential != null,
                     "chaos kind " + k.label() + " needs --admin-credential");
             require(k != ChaosKind.WRONG_TENANT || otherTenant != null, "chaos kind wrong-tenant needs --other-tenant");
             require(k != ChaosKind.WRONG_REGION || chaos.brokerRegion() != null,
                     "chaos kind wrong-region needs --broker-region (the broker's region.geohash; a broker without one serves the whole world)");
-            require(k != ChaosKind.WRONG_TENANT || !zeroTouch, "chaos kind wrong-tenant registers its device in another tenant"
-                    + " first, which zero-touch onboarding does not: leave it out of --chaos-kinds");
+            require(k != ChaosKind.WRONG_TENANT || !zeroTouch && enrollmentGroup == null, "chaos kind wrong-tenant registers its"
+                    + " device in another tenant first, which zero-touch and group onboarding do not: leave it out of --chaos-kinds");
+            require(k != ChaosKind.WRONG_REGION || enrollmentGroup == null, "chaos kind wrong-region registers its device with"
+                    + " its key first, and a group device has none: leave it out of --chaos-kinds with --onboarding group");
             require(k != ChaosKind.FORGED || tokenFormat == TokenFormat.JWT, "chaos kind forged alters JWT claims: use --token-format jwt");
         }
         Objects.requireNonNull(protocols, "protocols");

@@ -62,6 +62,8 @@ final class SessionRunner {
     final ConcurrentHashMap<Long, Long> revoked = new ConcurrentHashMap<>();
     /** Zero-touch onboarding: the fleet CA that certifies each device's key (built once: its key is derived). */
     private final io.edgeauth.simulator.fleet.FleetCa fleetCa;
+    /** Group onboarding: the group secret (the fleet's PSK master) each device's key is derived from. */
+    private final byte[] groupSecret;
 
     SessionRunner(RunSettings settings, RunRecorder recorder, HttpClient http, AdminApiOnboarding admin, LeanMqttClient mqtt,
             CoapDevices coapDevices, Executor work, ScheduledExecutorService timer, DeliveryObserver observer) {
@@ -71,6 +73,7 @@ final class SessionRunner {
         this.admin = admin;
         this.onboarding = settings.onboardWithAdminApi() ? admin : Onboarding.NONE;
         this.fleetCa = settings.zeroTouch() ? settings.fleet().certificateAuthority() : null;
+        this.groupSecret = settings.enrollmentGroup() != null ? settings.fleet().pskMaster() : null;
         this.mqtt = mqtt;
         this.work = work;
         this.timer = timer;
@@ -196,6 +199,11 @@ final class SessionRunner {
 
     /** Client assertions of {@code id} for the broker's token endpoint, signed on the fleet's signature provider. */
     ClientAssertions assertions(DeviceIdentity id) {
+        if (groupSecret != null) { // HS256 under the key the device's factory derived from the group secret
+            return ClientAssertions.groupBuilder(id.deviceId(), settings.enrollmentGroup(),
+                    io.edgeauth.simulator.fleet.FleetIdentities.psk(groupSecret, id.deviceId()))
+                    .audience(tokenEndpoint.toString()).build();
+        }
         ClientAssertions.Builder b = ClientAssertions.builder(id).audience(tokenEndpoint.toString())
                 .signatureProvider(SignatureProviders.signing());
         if (fleetCa != null) { // zero-touch: the broker registers the device from its certificate on first use
