@@ -208,7 +208,15 @@ public final class ClientAssertions {
             return this;
         }
 
+        /**
+         * @throws IllegalStateException a group device's builder was given a signature provider or a certificate
+         *                               chain: it signs with HMAC and holds no certified key, so neither would apply
+         */
         public ClientAssertions build() {
+            if (groupKey != null && (provider != null || !x5c.isEmpty())) {
+                throw new IllegalStateException("a device of an enrollment group signs HS256 with its group-derived key:"
+                        + " a signature provider or a certificate chain does not apply to it");
+            }
             return new ClientAssertions(this);
         }
     }

@@ -44,15 +44,18 @@ class ClientAssertionsTest {
         assertThat(a.identity()).isNull();
         assertThatThrownBy(() -> ClientAssertions.groupBuilder("meter-17", "sensors", new byte[16]))
                 .isInstanceOf(IllegalArgumentException.class);
+        // a setting that would not apply is refused, not ignored
+        assertThatThrownBy(() -> ClientAssertions.groupBuilder("meter-17", "sensors", key).audience(AUD)
+                .signatureProvider(java.security.Security.getProviders()[0]).build())
+                .isInstanceOf(IllegalStateException.class);
+        java.security.cert.X509Certificate leaf = testLeaf();
+        assertThatThrownBy(() -> ClientAssertions.groupBuilder("meter-17", "sensors", key).audience(AUD)
+                .certificateChain(List.of(leaf)).build()).isInstanceOf(IllegalStateException.class);
     }
 
     @Test
     void aCertificateChainTravelsInTheX5cHeaderOfEveryAssertion() throws Exception {
-        java.security.cert.X509Certificate leaf;
-        try (var pem = getClass().getResourceAsStream("/x5c-test-leaf.pem")) {
-            leaf = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
-                    .generateCertificate(pem);
-        }
+        java.security.cert.X509Certificate leaf = testLeaf();
         DeviceIdentity id = DeviceIdentity.generate("dev-x5c");
         ClientAssertions a = ClientAssertions.builder(id).audience(AUD).certificateChain(List.of(leaf)).build();
 
@@ -169,5 +172,13 @@ class ClientAssertionsTest {
                 .signatureProvider(none).build()).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> ClientAssertions.builder(DeviceIdentity.generate("d")).signatureProvider(null))
                 .isInstanceOf(NullPointerException.class);
+    }
+
+    /** A self-signed P-256 certificate kept with the tests (its key is not needed: only its bytes travel). */
+    private static java.security.cert.X509Certificate testLeaf() throws Exception {
+        try (var pem = ClientAssertionsTest.class.getResourceAsStream("/x5c-test-leaf.pem")) {
+            return (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(pem);
+        }
     }
 }
