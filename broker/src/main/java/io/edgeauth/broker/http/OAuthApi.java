@@ -96,7 +96,8 @@ final class OAuthApi {
         List<String> targets = new java.util.ArrayList<>(form.getAll("audience"));
         targets.addAll(form.getAll("resource"));
         String audience = targets.isEmpty() ? null : targets.get(0);
-        if (audience != null && (targets.size() > 1 || services.handles(form.get("client_assertion"))
+        boolean fromService = services.handles(form.get("client_assertion"));
+        if (audience != null && (targets.size() > 1 || fromService
                 || !devices.isResourceServer(audience))) {
             HttpErrors.send(ctx, 400, "invalid_target",
                     "audience (or resource) must name one registered resource server, and only for a device");
@@ -106,7 +107,7 @@ final class OAuthApi {
             HttpErrors.send(ctx, 400, "invalid_request", "a token for a resource server is jwt or jwe");
             return;
         }
-        if (services.handles(form.get("client_assertion"))) {
+        if (fromService) {
             serviceCredentials(ctx, form, format);
             return;
         }

@@ -71,6 +71,9 @@ public final class ServiceTokenService {
      * not the device grant, answers it. Nothing is trusted from the peek: {@link #issue} verifies everything.
      */
     public boolean handles(String assertion) {
+        if (!services.mayHoldAny()) {
+            return false;
+        }
         return peek(assertion).map(p -> !registeredDevice.test(p.issuer()) && services.find(p.issuer()).isPresent())
                 .orElse(false);
     }

@@ -60,6 +60,15 @@ public final class ServiceRegistry implements ServicePrincipals {
         return id == null ? Optional.empty() : Optional.ofNullable(services.get(id));
     }
 
+    /**
+     * False only when no service can be registered: none is mirrored here and no other node shares the store (one
+     * registered there a moment ago may not be mirrored yet). Lets the token endpoint skip parsing a device's
+     * assertion a second time to see whether a service sent it.
+     */
+    public boolean mayHoldAny() {
+        return !services.isEmpty() || feed.shared();
+    }
+
     /** The service with this id; with a shared store, one not mirrored yet is read through from the store. */
     public Optional<ServiceClient> find(String id) {
         if (id == null) {

@@ -35,7 +35,8 @@ import org.HdrHistogram.Histogram;
  * usage: OnboardingBench DEVICES CONCURRENCY IMPORT_RECORDS WORKDIR
  */
 public final class OnboardingBench {
-    private static final int WARM_UP_DEVICES = 1000;
+    /** Devices onboarded (and re-connected) before the measured phases: JIT on both sides, not counted. */
+    private static final int WARM_UP_DEVICES = Integer.getInteger("bench.warmUpDevices", 1000);
 
     private OnboardingBench() {
     }

@@ -42,7 +42,9 @@ class ServiceRegistryTest {
                 .put("ratePlan", "gold"));
         try (MvStoreStore store = new MvStoreStore(dir.resolve("s.mv"), clock)) {
             ServiceRegistry r = new ServiceRegistry(store);
+            assertThat(r.mayHoldAny()).as("nothing registered, no other node").isFalse();
             assertThat(r.registerIfAbsent(telemetry)).isTrue();
+            assertThat(r.mayHoldAny()).isTrue();
             assertThat(r.registerIfAbsent(service("svc-telemetry", "sub:x"))).as("the id is taken").isFalse();
             assertThat(r.registerIfAbsent(service("svc-ops", "sub:ops/#"))).isTrue();
         }
@@ -73,6 +75,7 @@ class ServiceRegistryTest {
              RedisStore two = redis.connectStore()) {
             ServiceRegistry nodeOne = new ServiceRegistry(one, one.feed());
             ServiceRegistry nodeTwo = new ServiceRegistry(two, two.feed());
+            assertThat(nodeTwo.mayHoldAny()).as("another node may register one at any moment").isTrue();
             assertThat(nodeOne.registerIfAbsent(service("svc-a", "sub:d/+/up/#"))).isTrue();
             assertThat(nodeTwo.find("svc-a")).as("read through before the feed arrives, or mirrored").isPresent();
             // the pipeline's view is the mirror alone: the feed brings the other node's registration into it

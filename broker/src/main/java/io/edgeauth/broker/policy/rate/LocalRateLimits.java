@@ -174,9 +174,20 @@ public final class LocalRateLimits implements RateLimits {
         }
     }
 
-    /** The device's one bucket: the one a live session holds, else one used recently, else a new one. */
+    /**
+     * The device's one bucket: the one a live session holds, else one used recently, else a new one. Either way it
+     * is then a fresh entry of the recent budgets (looked up or put there), so it outlives the session.
+     */
     private RateLimiter budgetOf(DeviceKey key) {
-        return held.get(key, k -> devices.get(k, k2 -> new BucketRateLimiter(k2.plan())));
+        boolean[] viaRecent = new boolean[1];
+        RateLimiter r = held.get(key, k -> {
+            viaRecent[0] = true; // devices.get below records the access: no second cache write needed
+            return devices.get(k, k2 -> new BucketRateLimiter(k2.plan()));
+        });
+        if (!viaRecent[0]) {
+            devices.put(key, r);
+        }
+        return r;
     }
 
     /**
@@ -203,7 +214,6 @@ public final class LocalRateLimits implements RateLimits {
                 r = owner.budgetOf(key);
                 resolved = r;
                 lastTouch = System.nanoTime();
-                owner.devices.put(key, r);
                 return r;
             }
             long now = System.nanoTime();
