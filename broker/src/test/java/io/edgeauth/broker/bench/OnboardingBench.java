@@ -28,7 +28,8 @@ import org.HdrHistogram.Histogram;
  * device (/proc), the EC crypto floor of the broker's part measured here in the same run (3 ES256 verifies:
  * certificate, assertion, token at CONNECT; 1 ES256 sign: the token; ACCP as the broker uses), their ratio,
  * Vert.x blocked-thread warnings in the broker's log. Then the same devices re-connect with the tokens they
- * cached (CONNECT -> QoS 1 PUBLISH acknowledged), and bulk import of IMPORT_RECORDS new records on the same
+ * cached (CONNECT -> QoS 1 PUBLISH acknowledged), again after a restart of the broker (its token verification
+ * cache empty; the warm-up devices re-connect first so the JIT is warm), and bulk import of IMPORT_RECORDS new records on the same
  * broker (records/s, broker CPU per record, the broker's peak RSS). The client's CPU per device is reported
  * beside the broker's (the load client must not be the bottleneck); generating the devices' keys and
  * certificates happens before any timing and is reported on its own.
@@ -51,12 +52,12 @@ public final class OnboardingBench {
         Files.writeString(caFile, FleetPki.pem(pki.caCertificate()));
         Path brokerLog = work.resolve("broker.log");
         Path auditFile = work.resolve("audit.log"); // the production setting: one chain across restarts
-        BrokerProcess broker = BrokerProcess.start(TestBrokers.env(work.resolve("data"), Map.of(
+        Map<String, String> env = new java.util.HashMap<>(TestBrokers.env(work.resolve("data"), Map.of(
                 "EDGEAUTH_COAP_PORT", "-1", "EDGEAUTH_HTTP_MAX_PENDING_REQUESTS", "100000",
                 "EDGEAUTH_AUDIT_FILE", auditFile.toString(),
                 "EDGEAUTH_CONNECTION_GUARD_PER_ADDRESS_PER_MINUTE", "100000000",
-                "EDGEAUTH_PROVISIONING_FLEET_CAS", "[{\"id\":\"bench\",\"certificateFile\":\"" + caFile + "\"}]")),
-                brokerJvmArgs(), ProcessBuilder.Redirect.to(brokerLog.toFile()));
+                "EDGEAUTH_PROVISIONING_FLEET_CAS", "[{\"id\":\"bench\",\"certificateFile\":\"" + caFile + "\"}]")));
+        BrokerProcess broker = BrokerProcess.start(env, brokerJvmArgs(), ProcessBuilder.Redirect.to(brokerLog.toFile()));
         try {
             OnboardingLoad load = new OnboardingLoad(broker.url(), broker.mqttPort(), concurrency);
             long keygenStart = System.nanoTime();
@@ -76,7 +77,19 @@ public final class OnboardingBench {
             System.out.printf("%s ec_floor_us/device=%.0f flow/floor=%.2f client_keygen_us/device=%.0f%n", onboarding,
                     floorUs, brokerCpuUs(onboarding) / floorUs, keygenUs);
             System.out.println(reconnect);
-            String imported = bulkImport(broker, work, importRecords);
+            // a restarted broker: the fleet comes back with its cached tokens, none in the broker's verification
+            // cache; the warm-up devices re-connect first so that the JIT is warm again
+            String url = broker.url();
+            String admin = broker.admin(); // printed at the first start only
+            env.put("EDGEAUTH_HTTP_PORT", url.substring(url.lastIndexOf(':') + 1).replaceAll("\\D.*", ""));
+            env.put("EDGEAUTH_MQTT_PORT", Integer.toString(broker.mqttPort()));
+            broker.close();
+            broker = BrokerProcess.start(env, brokerJvmArgs(), ProcessBuilder.Redirect.appendTo(brokerLog.toFile()));
+            OnboardingLoad restarted = new OnboardingLoad(broker.url(), broker.mqttPort(), concurrency);
+            restarted.reconnect(warmUp, new OnboardingLoad.Stages());
+            System.out.println(phase("reconnect_after_restart", broker, devices,
+                    stages -> restarted.reconnect(measured, stages)));
+            String imported = bulkImport(broker, admin, work, importRecords);
             long blocked = Files.readAllLines(brokerLog).stream().filter(l -> l.contains("has been blocked")).count();
             System.out.printf("%s blocked_warnings=%d load_average=%.1f%n", imported, blocked,
                     ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
@@ -170,7 +183,7 @@ public final class OnboardingBench {
     }
 
     /** Streams {@code records} new device records through {@code POST /admin/devices:bulk}; its report line. */
-    private static String bulkImport(BrokerProcess broker, Path work, int records) throws Exception {
+    private static String bulkImport(BrokerProcess broker, String admin, Path work, int records) throws Exception {
         Path file = work.resolve("import.ndjson");
         try (BufferedWriter w = Files.newBufferedWriter(file)) {
             for (int i = 0; i < records; i++) {
@@ -180,7 +193,7 @@ public final class OnboardingBench {
         long cpuBefore = MqttLoadBench.cpuTicks(broker.pid());
         long start = System.nanoTime();
         try (BulkImportClient client = new BulkImportClient()) {
-            BulkImportClient.Summary s = client.importFile(URI.create(broker.url()), broker.admin(), file, line -> { });
+            BulkImportClient.Summary s = client.importFile(URI.create(broker.url()), admin, file, line -> { });
             if (s.summary() == null || s.summary().getLong("created") != records) {
                 throw new IllegalStateException("import incomplete: " + s);
             }
