@@ -96,9 +96,15 @@ public final class OnboardingBench {
         } finally {
             broker.close();
         }
-        // the whole run's audit log, sealed by the stop checkpoint: the chain must be unbroken
-        var report = new io.edgeauth.broker.audit.ChainVerifier(null).verify(List.of(auditFile));
-        System.out.printf("audit lines=%d verify=%s%n", report.lines(),
+        // the whole run's audit log (the active file and those rotated by size), sealed by the stop checkpoint:
+        // the chain must be unbroken
+        List<Path> auditFiles;
+        try (var files = Files.list(work)) {
+            auditFiles = io.edgeauth.broker.audit.AuditFiles.order(files
+                    .filter(f -> f.getFileName().toString().startsWith(auditFile.getFileName().toString())).toList());
+        }
+        var report = new io.edgeauth.broker.audit.ChainVerifier(null).verify(auditFiles);
+        System.out.printf("audit files=%d lines=%d verify=%s%n", auditFiles.size(), report.lines(),
                 report.firstBreak() == null ? "unbroken" : report.firstBreak());
         System.exit(0);
     }
