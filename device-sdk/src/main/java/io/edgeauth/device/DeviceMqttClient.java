@@ -131,8 +131,8 @@ public final class DeviceMqttClient {
 
     /**
      * Connects with the current token and, if {@link #onCommand} was called before, subscribes to
-     * {@code d/{id}/down/#}. A busy broker's CONNACK 0x89 or 0x97 (3.1.1: 3) is retried after a jittered
-     * backoff ({@link Builder#busyRetries}); other refusals fail with HiveMQ's exception ({@link #failureReason}).
+     * {@code d/{id}/down/#}. A busy broker's CONNACK 0x89/0x97 (3.1.1: 3) or unanswered close (a shed TLS
+     * handshake) is retried after a jittered backoff ({@link Builder#busyRetries}); others fail ({@link #failureReason}).
      */
     public CompletableFuture<Void> connect() {
         return BusyRetry.run(this::connectOnce, MqttFailures::busyHint, busyRetries);
@@ -415,7 +415,7 @@ public final class DeviceMqttClient {
             return this;
         }
 
-        /** How often {@link #connect()} retries a busy broker's retryable CONNACK (0..100). Default 8. */
+        /** How often {@link #connect()} retries a busy broker's retryable CONNACK or unanswered close (0..100). Default 8. */
         public Builder busyRetries(int retries) {
             this.busyRetries = BusyRetry.checkRetries(retries);
             return this;

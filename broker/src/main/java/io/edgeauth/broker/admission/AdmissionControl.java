@@ -10,16 +10,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Admits device authentications on one node up to {@link AdmissionLimits#maxInFlightAuthentications()} at
- * once. A refused attempt costs the node nothing but a counter: the edge answers it with its server-busy code
- * before any crypto or store work, so a connect storm is served at the rate the node can sustain instead of
- * queueing until everyone times out. Metrics: {@code edgeauth_admission_in_flight},
- * {@code edgeauth_admission_shed_total{edge}}. Thread-safe and lock-free.
+ * once, and TLS handshakes up to {@link AdmissionLimits#maxPendingTlsHandshakes()}. A refused attempt costs the
+ * node nothing but a counter: the edge answers it with its server-busy code (or, for a handshake, closes the
+ * connection) before any crypto or store work, so a connect storm is served at the rate the node can sustain
+ * instead of queueing until everyone times out. Metrics: {@code edgeauth_admission_in_flight},
+ * {@code edgeauth_admission_shed_total{edge}}, {@code edgeauth_admission_tls_handshakes} (pending now),
+ * {@code edgeauth_admission_handshakes_shed_total{edge}}. Thread-safe and lock-free.
  */
 public final class AdmissionControl {
     private final AdmissionLimits limits;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger handshakes = new AtomicInteger();
     private final MeterRegistry meters;
     private final ConcurrentMap<String, Counter> shed = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Counter> shedHandshakes = new ConcurrentHashMap<>();
 
     /** @throws IllegalArgumentException when {@code limits} has {@link AdmissionLimits#problems() problems} */
     public AdmissionControl(AdmissionLimits limits, MeterRegistry meters) {
@@ -29,11 +33,12 @@ public final class AdmissionControl {
         this.limits = limits;
         this.meters = meters;
         meters.gauge("edgeauth.admission.in.flight", inFlight);
+        meters.gauge("edgeauth.admission.tls.handshakes", handshakes);
     }
 
     /** No limit worth the name, no metrics: for an edge built without the node's control (tests, tools). */
     public static AdmissionControl unlimited() {
-        return new AdmissionControl(new AdmissionLimits(AdmissionLimits.MAX_IN_FLIGHT, 1),
+        return new AdmissionControl(new AdmissionLimits(AdmissionLimits.MAX_IN_FLIGHT, 1, AdmissionLimits.MAX_IN_FLIGHT),
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }
 
@@ -42,14 +47,29 @@ public final class AdmissionControl {
      * at its limit (counted as shed). The caller closes the permit once the pipeline has answered.
      */
     public Optional<Permit> tryAdmit(String edge) {
-        if (inFlight.incrementAndGet() > limits.maxInFlightAuthentications()) {
-            inFlight.decrementAndGet();
-            shed.computeIfAbsent(edge, e -> Counter.builder("edgeauth.admission.shed")
-                    .description("authentications refused as server busy before any work").tag("edge", e)
+        return tryAcquire(inFlight, limits.maxInFlightAuthentications(), shed, edge, "edgeauth.admission.shed",
+                "authentications refused as server busy before any work");
+    }
+
+    /**
+     * A permit for one TLS handshake on {@code edge} ({@code mqtt}), or empty when the node is at its limit
+     * (counted as shed; the edge closes the connection before reading its ClientHello). The caller closes the
+     * permit once the handshake has ended, whichever way.
+     */
+    public Optional<Permit> tryAdmitHandshake(String edge) {
+        return tryAcquire(handshakes, limits.maxPendingTlsHandshakes(), shedHandshakes, edge,
+                "edgeauth.admission.handshakes.shed", "TLS connections closed before their handshake: too many pending");
+    }
+
+    private Optional<Permit> tryAcquire(AtomicInteger count, int limit, ConcurrentMap<String, Counter> shedBy,
+                                        String edge, String shedName, String shedDescription) {
+        if (count.incrementAndGet() > limit) {
+            count.decrementAndGet();
+            shedBy.computeIfAbsent(edge, e -> Counter.builder(shedName).description(shedDescription).tag("edge", e)
                     .register(meters)).increment();
             return Optional.empty();
         }
-        return Optional.of(new Permit(inFlight));
+        return Optional.of(new Permit(count));
     }
 
     /** The retry hint a refused client gets, in seconds. */
@@ -62,7 +82,12 @@ public final class AdmissionControl {
         return inFlight.get();
     }
 
-    /** One admitted authentication; closing it (once, idempotent) frees its place. */
+    /** TLS handshakes admitted and not yet ended. */
+    public int pendingHandshakes() {
+        return handshakes.get();
+    }
+
+    /** One admitted authentication or handshake; closing it (once, idempotent) frees its place. */
     public static final class Permit implements AutoCloseable {
         private final AtomicInteger inFlight;
         private final AtomicBoolean released = new AtomicBoolean();

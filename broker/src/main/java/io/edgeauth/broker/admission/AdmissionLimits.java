@@ -8,9 +8,11 @@ import java.util.List;
  * (MQTT CONNECT, CoAP token upload and {@code /token}) run on a node at once, counted from the moment the edge
  * reads the credential until the pipeline answers; one more is refused at once as server busy, with
  * {@code retryAfterSeconds} as the hint (CoAP Max-Age; MQTT has no field for it, clients back off by
- * themselves). Immutable.
+ * themselves). At most {@code maxPendingTlsHandshakes} MQTT TLS handshakes (TLS and secure WebSocket
+ * listeners) run on a node at once, from the accepted connection until the handshake ends; one more connection
+ * is closed at once, before it costs any handshake work. Immutable.
  */
-public record AdmissionLimits(int maxInFlightAuthentications, int retryAfterSeconds) {
+public record AdmissionLimits(int maxInFlightAuthentications, int retryAfterSeconds, int maxPendingTlsHandshakes) {
     /** The bounds {@link #problems()} enforces. */
     public static final int MAX_IN_FLIGHT = 1_000_000;
     public static final int MAX_RETRY_AFTER_SECONDS = 3600;
@@ -25,6 +27,10 @@ public record AdmissionLimits(int maxInFlightAuthentications, int retryAfterSeco
         if (retryAfterSeconds < 1 || retryAfterSeconds > MAX_RETRY_AFTER_SECONDS) {
             problems.add("admission.retryAfterSeconds: expected 1.." + MAX_RETRY_AFTER_SECONDS + ", got "
                     + retryAfterSeconds);
+        }
+        if (maxPendingTlsHandshakes < 1 || maxPendingTlsHandshakes > MAX_IN_FLIGHT) {
+            problems.add("admission.maxPendingTlsHandshakes: expected 1.." + MAX_IN_FLIGHT + ", got "
+                    + maxPendingTlsHandshakes);
         }
         return problems;
     }

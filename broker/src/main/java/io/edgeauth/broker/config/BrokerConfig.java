@@ -284,7 +284,7 @@ public record BrokerConfig(
         provisioning = provisioning == null ? new Provisioning(null, null, null) : provisioning;
         audit = audit == null ? new Audit(null, true, 1000, Duration.ofMinutes(1), null, null, "100MB", 30, null)
                 : audit;
-        admission = admission == null ? new io.edgeauth.broker.admission.AdmissionLimits(1000, 1) : admission;
+        admission = admission == null ? new io.edgeauth.broker.admission.AdmissionLimits(1000, 1, 1000) : admission;
     }
 
     /** A copy with the public URL set (the broker fills it in once the HTTP port is bound). */

@@ -174,8 +174,8 @@ public final class MqttEdge {
 
     /**
      * The node's admission control: a CONNECT beyond its limit of authentications in flight is refused with
-     * CONNACK 0x89 Server busy (3.1.1: 0x03) before any work. Default: no limit worth the name. Call before
-     * {@link #start()}.
+     * CONNACK 0x89 Server busy (3.1.1: 0x03) before any work, and a TLS connection beyond its limit of pending
+     * handshakes is closed unread. Default: no limit worth the name. Call before {@link #start()}.
      */
     public MqttEdge admission(io.edgeauth.broker.admission.AdmissionControl control) {
         this.admission = Objects.requireNonNull(control, "control");
@@ -341,7 +341,7 @@ public final class MqttEdge {
         MqttListeners.Listener l = new MqttListeners.Listener(settings.host(), bindPort, tls, webSocket,
                 settings.limits().maxPacketSize(), Math.max(1, settings.connectTimeout().toMillis()),
                 MqttReasons.CONNECT_REFUSALS, channel -> new MqttConnection(this, channel, protocol).start(),
-                this::internalError);
+                this::internalError, admission);
         return Future.fromCompletionStage(wire.listen(l));
     }
 

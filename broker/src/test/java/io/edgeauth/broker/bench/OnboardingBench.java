@@ -77,6 +77,9 @@ public final class OnboardingBench {
             System.out.printf("%s ec_floor_us/device=%.0f flow/floor=%.2f client_keygen_us/device=%.0f%n", onboarding,
                     floorUs, brokerCpuUs(onboarding) / floorUs, keygenUs);
             System.out.println(reconnect);
+            long storeBytes = Files.size(work.resolve("data").resolve("state.mv.db"));
+            System.out.printf("store file_mb=%.1f bytes/device=%d%n", storeBytes / 1e6,
+                    storeBytes / (devices + warmUp.size()));
             // a restarted broker: the fleet comes back with its cached tokens, none in the broker's verification
             // cache; the warm-up devices re-connect first so that the JIT is warm again
             String url = broker.url();

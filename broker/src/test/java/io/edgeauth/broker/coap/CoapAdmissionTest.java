@@ -22,7 +22,7 @@ class CoapAdmissionTest {
     @Test
     void aTokenUploadBeyondTheLimitGets503WithMaxAgeThenIsServed() throws Exception {
         try (EdgeFixture f = new EdgeFixture(dir)) {
-            AdmissionControl admission = new AdmissionControl(new AdmissionLimits(1, 4), f.meters);
+            AdmissionControl admission = new AdmissionControl(new AdmissionLimits(1, 4, 1000), f.meters);
             f.edge.admission(admission);
             Optional<AdmissionControl.Permit> busy = admission.tryAdmit("test"); // the node's only place, taken
             CoapClient c = f.plainClient("/authz-info");

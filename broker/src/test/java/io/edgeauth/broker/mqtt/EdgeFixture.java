@@ -35,10 +35,15 @@ final class EdgeFixture implements AutoCloseable {
     }
 
     EdgeFixture(MqttSettings settings, LocalRateLimits.Settings rates) throws Exception {
+        this(settings, rates, io.edgeauth.broker.admission.AdmissionControl.unlimited());
+    }
+
+    EdgeFixture(MqttSettings settings, LocalRateLimits.Settings rates,
+                io.edgeauth.broker.admission.AdmissionControl admission) throws Exception {
         AuditLog log = (event, outcome, fields) -> audit.add(new AuditEvent(event, outcome, fields));
         edge = new MqttEdge(vertx, settings, pipeline, revocations, revocations, new LocalRateLimits(rates),
                 name -> "tight".equals(name) ? TIGHT : "slow".equals(name) ? SLOW : GENEROUS, router, log, meters)
-                .geoPolicy(new GeoPolicy(""));
+                .geoPolicy(new GeoPolicy("")).admission(admission);
         edge.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 

@@ -110,6 +110,42 @@ class MqttTlsTest {
     }
 
     @Test
+    void aTlsConnectionBeyondThePendingHandshakeLimitIsClosedUnread() throws Exception {
+        var meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        var admission = new io.edgeauth.broker.admission.AdmissionControl(
+                new io.edgeauth.broker.admission.AdmissionLimits(1000, 1, 1), meters);
+        MqttSettings.Tls tls = new MqttSettings.Tls(dir.resolve("server.p12"), PASS, dir.resolve("server-trust.p12"),
+                PASS, MqttSettings.ClientAuth.REQUEST);
+        try (EdgeFixture fx = new EdgeFixture(MqttSettings.plain(-1).withTls(0, tls),
+                io.edgeauth.broker.policy.rate.LocalRateLimits.Settings.defaults(), admission)) {
+            try (java.net.Socket hold = new java.net.Socket("127.0.0.1", fx.edge.tlsPort())) {
+                // a client that never sends its ClientHello holds the only place
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                        .until(() -> admission.pendingHandshakes() == 1);
+                try (java.net.Socket shed = new java.net.Socket("127.0.0.1", fx.edge.tlsPort())) {
+                    shed.setSoTimeout(5000);
+                    assertThat(shed.getInputStream().read()).as("closed at once, nothing sent").isEqualTo(-1);
+                }
+                assertThat(meters.get("edgeauth.admission.handshakes.shed").tag("edge", "mqtt").counter().count())
+                        .isEqualTo(1);
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> admission.pendingHandshakes() == 0);
+            for (int i = 0; i < 3; i++) { // one after the other: each handshake returns its place when it is done
+                Mqtt5BlockingClient c = tlsClient("dev1", fx.edge.tlsPort(), false).buildBlocking();
+                connect(c, token("dev1", "t", 60));
+                assertThat(admission.pendingHandshakes()).isZero();
+                c.disconnect();
+            }
+            // a handshake that fails (a client speaking plain MQTT to the TLS port) returns it too
+            Mqtt5BlockingClient plain = Clients.v5("dev1", fx.edge.tlsPort()).buildBlocking(); // no TLS at all
+            assertThatThrownBy(() -> connect(plain, token("dev1", "t", 60)));
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> admission.pendingHandshakes() == 0);
+        }
+    }
+
+    @Test
     void optionalClientCertificate() throws Exception {
         try (EdgeFixture fx = edge(MqttSettings.ClientAuth.REQUEST)) {
             Mqtt5BlockingClient noCert = tlsClient("dev1", fx.edge.tlsPort(), false).buildBlocking();

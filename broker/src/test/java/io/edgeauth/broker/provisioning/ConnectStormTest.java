@@ -8,22 +8,12 @@ import io.edgeauth.broker.testsupport.TestBrokers;
 import io.edgeauth.device.AccessToken;
 import io.edgeauth.device.DeviceIdentity;
 import io.edgeauth.device.DeviceMqttClient;
-import io.edgeauth.device.TokenClient;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ConnectStormTest {
     static final int DEVICES = 2000;
+    static final int TLS_DEVICES = 1000;
     @TempDir
     Path dir;
 
@@ -51,50 +42,24 @@ class ConnectStormTest {
                 "EDGEAUTH_ADMISSION_MAX_IN_FLIGHT_AUTHENTICATIONS", "2")),
                 List.of("-Xmx512m"), ProcessBuilder.Redirect.DISCARD);
         try {
-            List<DeviceIdentity> fleet = new ArrayList<>();
-            StringBuilder ndjson = new StringBuilder();
-            for (int i = 0; i < DEVICES; i++) {
-                DeviceIdentity id = DeviceIdentity.generate("storm-" + i);
-                fleet.add(id);
-                ndjson.append("{\"id\":\"").append(id.deviceId()).append("\",\"jwk\":").append(id.publicJwk().toJSONString())
-                        .append("}\n");
-            }
-            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
-            // a generous bound of its own: on a loaded machine the import alone can take longer than Http's 10 s
-            HttpResponse<String> imported = http.send(HttpRequest.newBuilder(URI.create(broker.url() + "/admin/devices:bulk"))
-                    .timeout(Duration.ofMinutes(5)).header("authorization", "Bearer " + broker.admin())
-                    .header("content-type", "application/x-ndjson")
-                    .POST(HttpRequest.BodyPublishers.ofString(ndjson.toString(), StandardCharsets.UTF_8)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(imported.body()).contains("\"created\":" + DEVICES);
-            List<CompletableFuture<AccessToken>> tokens = new ArrayList<>();
-            for (DeviceIdentity id : fleet) { // all at once: no pacing
-                tokens.add(TokenClient.builder().brokerUri(URI.create(broker.url())).identity(id)
-                        .httpClient(http).requestTimeout(Duration.ofSeconds(60)).busyRetries(30).build().fetch());
-            }
-            CompletableFuture.allOf(tokens.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
+            List<DeviceIdentity> fleet = Herd.importFleet(broker, "storm-", DEVICES);
+            List<AccessToken> tokens = Herd.fetchTokens(broker, fleet);
 
             // then every device connects at once: the broker admits 2 authentications at a time, sheds the
             // rest with CONNACK 0x89 and the SDK comes back after a jittered backoff
             List<DeviceMqttClient> clients = new ArrayList<>();
             for (int i = 0; i < DEVICES; i++) {
                 clients.add(DeviceMqttClient.builder().identity(fleet.get(i)).serverHost("127.0.0.1")
-                        .serverPort(broker.mqttPort()).token(tokens.get(i).join()).busyRetries(30).build());
+                        .serverPort(broker.mqttPort()).token(tokens.get(i)).busyRetries(30).build());
             }
-            // built first, started in one tight loop: the CONNECTs arrive together however fast the machine is
-            List<CompletableFuture<Void>> connected = new ArrayList<>();
-            for (DeviceMqttClient mqtt : clients) {
-                connected.add(mqtt.connect());
-            }
-            CompletableFuture.allOf(connected.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
-            assertThat(connected).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+            assertThat(Herd.connectAll(clients)).isEmpty();
 
             String metrics = new Http(broker.url(), null).get("/metrics").body();
-            assertThat(metric(metrics, "edgeauth_http_shed_total")).as("the broker shed load (503 + Retry-After) and still served everyone")
+            assertThat(Herd.metric(metrics, "edgeauth_http_shed_total")).as("the broker shed load (503 + Retry-After) and still served everyone")
                     .isGreaterThan(0);
-            assertThat(metric(metrics, "edgeauth_admission_shed_total\\{edge=\"mqtt\"")).as("CONNECTs shed with 0x89")
+            assertThat(Herd.metric(metrics, "edgeauth_admission_shed_total\\{edge=\"mqtt\"")).as("CONNECTs shed with 0x89")
                     .isGreaterThan(0);
-            assertThat(metric(metrics, "edgeauth_mqtt_sessions\\{")).as("every device holds a session now")
+            assertThat(Herd.metric(metrics, "edgeauth_mqtt_sessions\\{")).as("every device holds a session now")
                     .isEqualTo(DEVICES);
             CompletableFuture.allOf(clients.stream().map(DeviceMqttClient::disconnect).toArray(CompletableFuture[]::new))
                     .get(5, TimeUnit.MINUTES);
@@ -103,13 +68,51 @@ class ConnectStormTest {
         }
     }
 
-    /** The sum of the samples whose line starts with {@code prefix} (a regex). */
-    private static double metric(String metrics, String prefix) {
-        Matcher m = Pattern.compile("(?m)^" + prefix + "\\S*\\s+(\\S+)$").matcher(metrics);
-        double sum = 0;
-        while (m.find()) {
-            sum += Double.parseDouble(m.group(1));
+    /**
+     * The same herd over MQTT TLS, against a broker that lets 4 TLS handshakes run at once: the connections
+     * beyond them are closed unread (no handshake work spent on them), the SDK comes back after a jittered
+     * backoff, and every device ends with a live session.
+     */
+    @Test
+    void aTlsHerdIsShedBeforeItsHandshakesAndEveryDeviceEndsConnected() throws Exception {
+        FleetPki serverCa = new FleetPki("storm server CA");
+        Path keyStore = io.edgeauth.broker.tls.TlsTestFiles.pkcs12(dir.resolve("server.p12"),
+                io.edgeauth.broker.tls.TlsTestFiles.server(serverCa));
+        int tlsPort;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            tlsPort = free.getLocalPort();
         }
-        return sum;
+        BrokerProcess broker = BrokerProcess.start(TestBrokers.env(dir.resolve("data"), Map.of(
+                "EDGEAUTH_COAP_PORT", "-1", "EDGEAUTH_MQTT_TLS_PORT", Integer.toString(tlsPort),
+                "EDGEAUTH_MQTT_KEY_STORE", keyStore.toString(),
+                "EDGEAUTH_MQTT_KEY_STORE_PASSWORD", io.edgeauth.broker.tls.TlsTestFiles.PASS, "EDGEAUTH_MQTT_CLIENT_AUTH", "none",
+                "EDGEAUTH_CONNECTION_GUARD_PER_DEVICE_PER_MINUTE", "1000",
+                "EDGEAUTH_CONNECTION_GUARD_PER_ADDRESS_PER_MINUTE", "1000000",
+                "EDGEAUTH_ADMISSION_MAX_PENDING_TLS_HANDSHAKES", "4")),
+                List.of("-Xmx512m"), ProcessBuilder.Redirect.DISCARD);
+        try {
+            List<DeviceIdentity> fleet = Herd.importFleet(broker, "tls-storm-", TLS_DEVICES);
+            List<AccessToken> tokens = Herd.fetchTokens(broker, fleet);
+            java.security.KeyStore trusted = java.security.KeyStore.getInstance("PKCS12");
+            trusted.load(null, null);
+            trusted.setCertificateEntry("ca", serverCa.caCertificate());
+            List<DeviceMqttClient> clients = new ArrayList<>();
+            for (int i = 0; i < TLS_DEVICES; i++) {
+                clients.add(DeviceMqttClient.builder().identity(fleet.get(i)).serverHost("localhost").serverPort(tlsPort)
+                        .trustStore(trusted).token(tokens.get(i)).busyRetries(30).build());
+            }
+            assertThat(Herd.connectAll(clients)).isEmpty();
+
+            String metrics = new Http(broker.url(), null).get("/metrics").body();
+            assertThat(Herd.metric(metrics, "edgeauth_admission_handshakes_shed_total\\{edge=\"mqtt\""))
+                    .as("connections closed before their handshake").isGreaterThan(0);
+            assertThat(Herd.metric(metrics, "edgeauth_admission_tls_handshakes\\{")).as("none pending now").isZero();
+            assertThat(Herd.metric(metrics, "edgeauth_mqtt_sessions\\{")).as("every device holds a session now")
+                    .isEqualTo(TLS_DEVICES);
+            CompletableFuture.allOf(clients.stream().map(DeviceMqttClient::disconnect).toArray(CompletableFuture[]::new))
+                    .get(5, TimeUnit.MINUTES);
+        } finally {
+            broker.close();
+        }
     }
 }

@@ -34,7 +34,10 @@ public final class MqttFailures {
      * {@code 0} (no hint: back off exponentially) when the broker shed a CONNECT: MQTT 5 CONNACK 0x89 Server busy
      * or 0x97 Quota exceeded; MQTT 3.1.1 return code 3 (server unavailable, its only code for it);
      * {@link BusyRetry#NOT_BUSY} for anything else. MQTT 5's 0x88 Server unavailable (the broker's store is out,
-     * which may last) is left to the application's reconnect policy.
+     * which may last) is left to the application's reconnect policy. A connection the broker closed while it was
+     * being set up, before any answer (HiveMQ's {@code ConnectionFailedException} caused by a closed channel), is
+     * also retried: the broker sheds a TLS connection that way when too many handshakes are pending, and a TLS
+     * refusal comes with an alert instead (an {@code SSLHandshakeException}, not retried).
      */
     public static long busyHint(Throwable t) {
         if (t instanceof Mqtt5ConnAckException e) {
@@ -45,6 +48,9 @@ public final class MqttFailures {
         if (t instanceof Mqtt3ConnAckException e) {
             return ((Mqtt3ConnAck) e.getMqttMessage()).getReturnCode() == Mqtt3ConnAckReturnCode.SERVER_UNAVAILABLE
                     ? 0 : BusyRetry.NOT_BUSY;
+        }
+        if (t instanceof ConnectionFailedException && t.getCause() instanceof java.nio.channels.ClosedChannelException) {
+            return 0;
         }
         return BusyRetry.NOT_BUSY;
     }

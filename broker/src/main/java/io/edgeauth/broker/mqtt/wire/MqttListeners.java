@@ -71,10 +71,13 @@ public final class MqttListeners {
         this.sweeps = LoopSweep.start(loops);
     }
 
-    /** One listener. {@code tls} null: plain; {@code webSocket}: MQTT over WebSocket at {@link #WEBSOCKET_PATH}. */
+    /**
+     * One listener. {@code tls} null: plain; {@code webSocket}: MQTT over WebSocket at {@link #WEBSOCKET_PATH};
+     * {@code admission}: the node's limit on pending TLS handshakes (unused by a plain listener).
+     */
     public record Listener(String host, int port, SslContext tls, boolean webSocket, int maxPacketSize,
                            long connectTimeoutMillis, ConnectRefusals refusals, Consumer<MqttChannel> onConnect,
-                           Consumer<Throwable> internalErrors) {
+                           Consumer<Throwable> internalErrors, io.edgeauth.broker.admission.AdmissionControl admission) {
     }
 
     /** Binds a listener; completes with the bound port. */
@@ -104,10 +107,17 @@ public final class MqttListeners {
     }
 
     private static void pipeline(SocketChannel ch, Listener l, Map<EventExecutor, LoopSweep> sweeps) {
-        ChannelPipeline p = ch.pipeline();
-        if (l.tls() != null) {
-            p.addLast("tls", l.tls().newHandler(ch.alloc()));
+        if (l.tls() != null) { // built once admitted: a shed connection costs no TLS engine
+            ch.pipeline().addLast(HandshakeAdmission.NAME, new HandshakeAdmission(l.admission(), p -> {
+                p.addLast("tls", l.tls().newHandler(ch.alloc()));
+                mqttHandlers(p, l, sweeps);
+            }));
+        } else {
+            mqttHandlers(ch.pipeline(), l, sweeps);
         }
+    }
+
+    private static void mqttHandlers(ChannelPipeline p, Listener l, Map<EventExecutor, LoopSweep> sweeps) {
         if (l.webSocket()) {
             int maxFrame = Math.max(l.maxPacketSize() + 16, 65536);
             p.addLast("http", new HttpServerCodec());
