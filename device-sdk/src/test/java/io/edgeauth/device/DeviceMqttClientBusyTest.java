@@ -63,7 +63,8 @@ class DeviceMqttClientBusyTest {
             }
         }
 
-        private static void skipPacket(DataInputStream in) throws IOException {
+        /** Reads one MQTT packet (fixed header, remaining length, body) and drops it. */
+        static void skipPacket(DataInputStream in) throws IOException {
             in.readUnsignedByte();
             int length = 0;
             int shift = 0;
