@@ -7,6 +7,7 @@ import io.edgeauth.device.AccessToken;
 import io.edgeauth.device.DeviceIdentity;
 import io.edgeauth.device.DeviceMqttClient;
 import io.edgeauth.device.TokenClient;
+import io.edgeauth.device.TokenFormat;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,11 +49,17 @@ public final class Herd {
         return fleet;
     }
 
-    /** Every device's token, all requested at once (no pacing: a shedding broker answers 503 and the SDK retries). */
+    /** Every device's JWT, all requested at once (no pacing: a shedding broker answers 503 and the SDK retries). */
     public static List<AccessToken> fetchTokens(BrokerProcess broker, List<DeviceIdentity> fleet) throws Exception {
+        return fetchTokens(broker, fleet, TokenFormat.JWT);
+    }
+
+    /** As above, in {@code format}. */
+    public static List<AccessToken> fetchTokens(BrokerProcess broker, List<DeviceIdentity> fleet, TokenFormat format)
+            throws Exception {
         List<CompletableFuture<AccessToken>> tokens = new ArrayList<>();
         for (DeviceIdentity id : fleet) {
-            tokens.add(TokenClient.builder().brokerUri(URI.create(broker.url())).identity(id)
+            tokens.add(TokenClient.builder().brokerUri(URI.create(broker.url())).identity(id).tokenFormat(format)
                     .httpClient(HTTP).requestTimeout(Duration.ofSeconds(60)).busyRetries(30).build().fetch());
         }
         CompletableFuture.allOf(tokens.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
