@@ -163,6 +163,20 @@ class MqttTlsTest {
     }
 
     @Test
+    void secureWebSocketListenerGoesThroughHandshakeAdmission() throws Exception {
+        MqttSettings.Tls tls = new MqttSettings.Tls(dir.resolve("server.p12"), PASS, dir.resolve("server-trust.p12"),
+                PASS, MqttSettings.ClientAuth.REQUEST);
+        try (EdgeFixture fx = new EdgeFixture(MqttSettings.plain(-1).withTls(-1, tls).withWebSocket(0, true))) {
+            Mqtt5BlockingClient c = tlsClient("dev1", fx.edge.webSocketPort(), false).webSocketConfig().serverPath("mqtt")
+                    .applyWebSocketConfig().buildBlocking();
+            connect(c, token("dev1", "t", 60));
+            assertThat(fx.pipeline.requests.get(0).transport().protocol()).isEqualTo(Protocol.MQTT_WS);
+            assertThat(fx.pipeline.requests.get(0).transport().secureChannel()).isTrue();
+            c.disconnect();
+        }
+    }
+
+    @Test
     void webSocketListener() throws Exception {
         try (EdgeFixture fx = new EdgeFixture(MqttSettings.plain(-1).withWebSocket(0, false))) {
             Mqtt5BlockingClient c = Clients.v5("dev1", fx.edge.webSocketPort()).webSocketConfig().serverPath("mqtt")
