@@ -16,8 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,15 +57,7 @@ class CoapStormTest {
                 for (DeviceCoapClient coap : clients) {
                     uploads.add(coap.uploadToken());
                 }
-                List<Throwable> failures = new ArrayList<>();
-                for (CompletableFuture<Void> f : uploads) {
-                    try {
-                        f.get(10, TimeUnit.MINUTES);
-                    } catch (ExecutionException e) {
-                        failures.add(e.getCause());
-                    }
-                }
-                assertThat(failures).isEmpty();
+                assertThat(Herd.awaitAll(uploads)).isEmpty();
             } finally {
                 clients.forEach(DeviceCoapClient::close);
             }

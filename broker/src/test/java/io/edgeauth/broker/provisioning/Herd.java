@@ -75,8 +75,13 @@ public final class Herd {
         for (DeviceMqttClient mqtt : clients) {
             connected.add(mqtt.connect());
         }
+        return awaitAll(connected);
+    }
+
+    /** Waits for every attempt (up to 10 minutes each) and answers the failures, empty when all succeeded. */
+    public static List<Throwable> awaitAll(List<CompletableFuture<Void>> attempts) throws Exception {
         List<Throwable> failures = new ArrayList<>();
-        for (CompletableFuture<Void> f : connected) {
+        for (CompletableFuture<Void> f : attempts) {
             try {
                 f.get(10, TimeUnit.MINUTES);
             } catch (ExecutionException e) {
