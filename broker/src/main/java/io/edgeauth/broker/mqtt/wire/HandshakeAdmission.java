@@ -35,10 +35,16 @@ final class HandshakeAdmission extends ChannelInboundHandlerAdapter {
             return;
         }
         ChannelPipeline pipeline = ctx.pipeline();
-        pipeline.remove(this);
-        admitted.accept(pipeline);
-        // the handshake future also completes (failed) when the channel closes or the handshake times out
-        pipeline.get(SslHandler.class).handshakeFuture().addListener(done -> permit.get().close());
+        try {
+            pipeline.remove(this);
+            admitted.accept(pipeline);
+            // the handshake future also completes (failed) when the channel closes or the handshake times out
+            pipeline.get(SslHandler.class).handshakeFuture().addListener(done -> permit.get().close());
+        } catch (RuntimeException e) { // no TLS engine (native memory, say): the place must not stay taken
+            permit.get().close();
+            ctx.close();
+            throw e;
+        }
         pipeline.fireChannelActive();
     }
 }
