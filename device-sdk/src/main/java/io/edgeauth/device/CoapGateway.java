@@ -43,13 +43,25 @@ public final class CoapGateway implements AutoCloseable {
             return t;
         });
         this.executor.setRemoveOnCancelPolicy(true);
-        Configuration c = Configuration.createStandardWithoutFile();
+        Configuration c = standard();
         c.set(UdpConfig.UDP_RECEIVER_THREAD_COUNT, 1);
         c.set(UdpConfig.UDP_SENDER_THREAD_COUNT, 1);
         c.set(DtlsConfig.DTLS_RECEIVER_THREAD_COUNT, 1);
         c.set(DtlsConfig.DTLS_MAX_CONNECTIONS, 16); // a device client talks to one broker
         c.set(CoapConfig.MAX_ACTIVE_PEERS, 16);
         this.configuration = c;
+    }
+
+    /**
+     * Californium's standard configuration with the device SDK's one change: a DTLS flight is first sent again after
+     * 2 to 3 s (a random factor of 1.5, as CoAP's own ACK_RANDOM_FACTOR) instead of exactly 2 s, then after twice
+     * that. A broker at its handshake limit drops ClientHellos (DTLS has no "busy" answer); without the jitter, a
+     * herd that started together would come back together at every retransmission.
+     */
+    static Configuration standard() {
+        Configuration c = Configuration.createStandardWithoutFile();
+        c.set(DtlsConfig.DTLS_RETRANSMISSION_INIT_RANDOM, 1.5F);
+        return c;
     }
 
     /** A gateway whose clients share {@code threads} threads (1..256). */

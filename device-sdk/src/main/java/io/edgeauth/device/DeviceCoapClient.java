@@ -91,7 +91,7 @@ public final class DeviceCoapClient implements AutoCloseable {
         this.blockingTimeout = b.blockingTimeout;
         this.busyRetries = b.busyRetries;
         Configuration config = b.configuration != null ? b.configuration
-                : b.gateway != null ? b.gateway.configuration() : Configuration.createStandardWithoutFile();
+                : b.gateway != null ? b.gateway.configuration() : CoapGateway.standard();
         CoapEndpoint.Builder eb = new CoapEndpoint.Builder().setConfiguration(config).setLoggingTag(deviceId);
         InetSocketAddress local = b.localAddress != null ? b.localAddress : new InetSocketAddress(0);
         if ("coaps".equalsIgnoreCase(b.serverUri.getScheme())) {
@@ -403,7 +403,10 @@ public final class DeviceCoapClient implements AutoCloseable {
             return tokens(() -> token);
         }
 
-        /** Californium configuration (timeouts, DTLS settings); default: the standard one without a file. */
+        /**
+         * Californium configuration (timeouts, DTLS settings); default: the standard one without a file, with DTLS
+         * retransmissions jittered (see {@link CoapGateway}).
+         */
         public Builder configuration(Configuration configuration) {
             this.configuration = Objects.requireNonNull(configuration, "configuration");
             return this;

@@ -71,12 +71,21 @@ class DeviceMqttClientTlsShedTest {
         }
     }
 
-    /** Closes the first {@code shed} connections unread, then answers CONNECT over TLS with success. */
+    /**
+     * Closes the first {@code shed} connections unread (with a TCP reset when {@code reset}: what a client sees when
+     * its ClientHello had arrived before the close), then answers CONNECT over TLS with success.
+     */
     static final class TlsSheddingServer implements AutoCloseable {
         final AtomicInteger accepted = new AtomicInteger();
         private final ServerSocket server;
+        private final boolean reset;
 
         TlsSheddingServer(int shed) throws IOException {
+            this(shed, false);
+        }
+
+        TlsSheddingServer(int shed, boolean reset) throws IOException {
+            this.reset = reset;
             this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
             Thread t = new Thread(() -> serve(shed), "tls-shedding-mqtt");
             t.setDaemon(true);
@@ -91,6 +100,9 @@ class DeviceMqttClientTlsShedTest {
             while (!server.isClosed()) {
                 try (Socket s = server.accept()) {
                     if (accepted.incrementAndGet() <= shed) {
+                        if (reset) {
+                            s.setSoLinger(true, 0);
+                        }
                         continue; // closed unread, as the broker sheds a handshake
                     }
                     SSLSocket tls = (SSLSocket) serverTls.getSocketFactory().createSocket(s, null, s.getPort(), true);
@@ -122,6 +134,17 @@ class DeviceMqttClientTlsShedTest {
     @Test
     void aConnectionClosedUnreadIsRetriedUntilTheHandshakeIsAdmitted() throws Exception {
         try (TlsSheddingServer broker = new TlsSheddingServer(2)) {
+            DeviceMqttClient mqtt = client(broker.port(), trust);
+            mqtt.toBlocking().connect();
+            assertThat(mqtt.isConnected()).isTrue();
+            assertThat(broker.accepted.get()).isEqualTo(3);
+            mqtt.toBlocking().disconnect();
+        }
+    }
+
+    @Test
+    void aConnectionResetBeforeAnyAnswerIsRetriedToo() throws Exception {
+        try (TlsSheddingServer broker = new TlsSheddingServer(2, true)) {
             DeviceMqttClient mqtt = client(broker.port(), trust);
             mqtt.toBlocking().connect();
             assertThat(mqtt.isConnected()).isTrue();

@@ -10,14 +10,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Admits device authentications on one node up to {@link AdmissionLimits#maxInFlightAuthentications()} at
- * once, and TLS handshakes up to {@link AdmissionLimits#maxPendingTlsHandshakes()}. A refused attempt costs the
- * node nothing but a counter: the edge answers it with its server-busy code (or, for a handshake, closes the
- * connection) before any crypto or store work, so a connect storm is served at the rate the node can sustain
+ * once, and TLS and DTLS handshakes up to {@link AdmissionLimits#maxPendingTlsHandshakes()}. A refused attempt
+ * costs the node nothing but a counter: the edge answers it with its server-busy code (or, for a handshake, closes
+ * the connection or drops the ClientHello) before any crypto or store work, so a connect storm is served at the rate the node can sustain
  * instead of queueing until everyone times out. Metrics: {@code edgeauth_admission_in_flight},
  * {@code edgeauth_admission_shed_total{edge}}, {@code edgeauth_admission_tls_handshakes} (pending now),
  * {@code edgeauth_admission_handshakes_shed_total{edge}}. Thread-safe and lock-free.
  */
 public final class AdmissionControl {
+    private static final String HANDSHAKES_SHED = "edgeauth.admission.handshakes.shed";
+    private static final String HANDSHAKES_SHED_DESCRIPTION =
+            "TLS connections closed, or DTLS ClientHellos dropped, before their handshake: too many pending";
     private final AdmissionLimits limits;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger handshakes = new AtomicInteger();
@@ -57,19 +60,46 @@ public final class AdmissionControl {
      * permit once the handshake has ended, whichever way.
      */
     public Optional<Permit> tryAdmitHandshake(String edge) {
-        return tryAcquire(handshakes, limits.maxPendingTlsHandshakes(), shedHandshakes, edge,
-                "edgeauth.admission.handshakes.shed", "TLS connections closed before their handshake: too many pending");
+        return tryAcquire(handshakes, limits.maxPendingTlsHandshakes(), shedHandshakes, edge, HANDSHAKES_SHED,
+                HANDSHAKES_SHED_DESCRIPTION);
+    }
+
+    /**
+     * DTLS: whether a ClientHello may go on to start a handshake on {@code edge} ({@code coap}), given
+     * {@code queued}, the work already waiting for the edge's DTLS workers (a handshake is only counted once it
+     * has started there). False, counted as shed, when the handshakes pending plus {@code queued} reach the limit;
+     * the edge then drops the ClientHello. A handshake that starts takes {@link #admitStartedHandshake()}.
+     */
+    public boolean tryHandshakeRoom(String edge, int queued) {
+        if (handshakes.get() + (long) queued < limits.maxPendingTlsHandshakes()) {
+            return true;
+        }
+        countShed(shedHandshakes, edge, HANDSHAKES_SHED, HANDSHAKES_SHED_DESCRIPTION);
+        return false;
+    }
+
+    /**
+     * A permit for a DTLS handshake that has started after {@link #tryHandshakeRoom} let its ClientHello in: never
+     * refused, since the handshake is already under way (a few more than the limit may start together).
+     */
+    public Permit admitStartedHandshake() {
+        handshakes.incrementAndGet();
+        return new Permit(handshakes);
     }
 
     private Optional<Permit> tryAcquire(AtomicInteger count, int limit, ConcurrentMap<String, Counter> shedBy,
                                         String edge, String shedName, String shedDescription) {
         if (count.incrementAndGet() > limit) {
             count.decrementAndGet();
-            shedBy.computeIfAbsent(edge, e -> Counter.builder(shedName).description(shedDescription).tag("edge", e)
-                    .register(meters)).increment();
+            countShed(shedBy, edge, shedName, shedDescription);
             return Optional.empty();
         }
         return Optional.of(new Permit(count));
+    }
+
+    private void countShed(ConcurrentMap<String, Counter> shedBy, String edge, String name, String description) {
+        shedBy.computeIfAbsent(edge, e -> Counter.builder(name).description(description).tag("edge", e)
+                .register(meters)).increment();
     }
 
     /** The retry hint a refused client gets, in seconds. */

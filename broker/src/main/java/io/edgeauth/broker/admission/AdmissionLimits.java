@@ -8,9 +8,11 @@ import java.util.List;
  * (MQTT CONNECT, CoAP token upload and {@code /token}) run on a node at once, counted from the moment the edge
  * reads the credential until the pipeline answers; one more is refused at once as server busy, with
  * {@code retryAfterSeconds} as the hint (CoAP Max-Age; MQTT has no field for it, clients back off by
- * themselves). At most {@code maxPendingTlsHandshakes} MQTT TLS handshakes (TLS and secure WebSocket
- * listeners) run on a node at once, from the accepted connection until the handshake ends; one more connection
- * is closed at once, before it costs any handshake work. Immutable.
+ * themselves). At most {@code maxPendingTlsHandshakes} TLS and DTLS handshakes run on a node at once: an MQTT
+ * TLS connection (TLS and secure WebSocket listeners) counts from its accept until its handshake ends, and one more
+ * is closed at once; a DTLS handshake counts from its start (its cookie checked) until its keys are established,
+ * and a ClientHello is dropped while those handshakes plus the jobs waiting for the DTLS workers reach the limit.
+ * Either way before it costs any handshake work. Immutable.
  */
 public record AdmissionLimits(int maxInFlightAuthentications, int retryAfterSeconds, int maxPendingTlsHandshakes) {
     /** The bounds {@link #problems()} enforces. */

@@ -18,6 +18,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.eclipse.californium.core.CoapServer;
@@ -28,6 +31,8 @@ import org.eclipse.californium.elements.config.CertificateAuthenticationMode;
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.elements.config.SystemConfig;
 import org.eclipse.californium.elements.config.UdpConfig;
+import org.eclipse.californium.elements.util.DaemonThreadFactory;
+import org.eclipse.californium.elements.util.NamedThreadFactory;
 import org.eclipse.californium.scandium.DTLSConnector;
 import org.eclipse.californium.scandium.config.DtlsConfig;
 import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
@@ -62,6 +67,7 @@ public final class CoapEdge implements AutoCloseable {
     private ReloadableCertificateVerifier certificateVerifier;
     /** The DTLS listener's own key and certificate, or null (PSK only). */
     private ReloadableCertificateProvider serverIdentity;
+    private ExecutorService dtlsWorkers;
 
     /**
      * @param ratePlans maps a session's rate plan name to the plan (unknown names should give the default plan)
@@ -149,8 +155,19 @@ public final class CoapEdge implements AutoCloseable {
             if (connectorConfig.getCertificateIdentityProvider() instanceof ReloadableCertificateProvider provider) {
                 serverIdentity = provider;
             }
-            d = CoapEndpoint.builder().setConfiguration(dtlsConfig)
-                    .setConnector(new DTLSConnector(connectorConfig))
+            // Scandium's own pool would be as large (its thread count less the timer's), but this one's queue is
+            // what DtlsHandshakeAdmission reads
+            int threads = Math.max(1, dtlsConfig.get(DtlsConfig.DTLS_CONNECTOR_THREAD_COUNT) - 1);
+            ThreadPoolExecutor workers = new ThreadPoolExecutor(threads, threads, 0L, TimeUnit.MILLISECONDS,
+                    new LinkedBlockingQueue<>(), new DaemonThreadFactory("DTLS-Worker-" + settings.dtlsPort() + "#",
+                            NamedThreadFactory.SCANDIUM_THREAD_GROUP));
+            DtlsHandshakeAdmission handshakes = new DtlsHandshakeAdmission(handlers::admission,
+                    () -> workers.getQueue().size(), System::nanoTime);
+            DTLSConnector connector = new DTLSConnector(DtlsConnectorConfig.builder(connectorConfig)
+                    .setDatagramFilter(handshakes).setSessionListener(handshakes).build());
+            connector.setExecutor(workers);
+            dtlsWorkers = workers;
+            d = CoapEndpoint.builder().setConfiguration(dtlsConfig).setConnector(connector)
                     .setLoggingTag("coaps").build();
             s.addEndpoint(d);
         }
@@ -161,6 +178,10 @@ public final class CoapEdge implements AutoCloseable {
             s.start();
         } catch (IllegalStateException e) {
             s.destroy();
+            if (dtlsWorkers != null) {
+                dtlsWorkers.shutdownNow();
+                dtlsWorkers = null;
+            }
             throw new IOException("CoAP edge could not bind: " + e.getMessage(), e);
         }
         server = s;
@@ -179,6 +200,10 @@ public final class CoapEdge implements AutoCloseable {
             server = null;
             plain = null;
             secure = null;
+        }
+        if (dtlsWorkers != null) { // the connector does not stop an executor it was given
+            dtlsWorkers.shutdownNow();
+            dtlsWorkers = null;
         }
     }
 

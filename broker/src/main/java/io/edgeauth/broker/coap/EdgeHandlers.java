@@ -261,6 +261,11 @@ final class EdgeHandlers {
         this.admission = control;
     }
 
+    /** The node's admission control now (also its DTLS handshake limit: {@link DtlsHandshakeAdmission}). */
+    AdmissionControl admission() {
+        return admission;
+    }
+
     // ---- /d/{id}/up/{path...} ------------------------------------------------------------------------------
 
     /** The last {@code geo=} Uri-Query value, or null; most requests have no query, so that case is checked first. */

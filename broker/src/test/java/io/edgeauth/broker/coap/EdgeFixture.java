@@ -120,12 +120,17 @@ final class EdgeFixture implements AutoCloseable {
     }
 
     CoapClient pskClient(String identity, byte[] psk, String path) {
+        return pskClient(identity, psk, coaps(path), clientConfig());
+    }
+
+    /** A PSK client of {@code uri} (the edge's DTLS port, or a relay in front of it) with its own configuration. */
+    CoapClient pskClient(String identity, byte[] psk, String uri, Configuration c) {
         io.edgeauth.broker.testsupport.IssuedSecrets.recordKey(psk);
-        Configuration c = clientConfig();
         DtlsConnectorConfig cfg = DtlsConnectorConfig.builder(c)
                 .setAddress(new InetSocketAddress("127.0.0.1", 0))
                 .setAdvancedPskStore(new AdvancedSinglePskStore(identity, psk)).build();
-        return dtlsClient(path, c, cfg);
+        CoapEndpoint ep = CoapEndpoint.builder().setConfiguration(c).setConnector(new DTLSConnector(cfg)).build();
+        return client(uri, ep);
     }
 
     CoapClient rpkClient(KeyPair keys, String path) {

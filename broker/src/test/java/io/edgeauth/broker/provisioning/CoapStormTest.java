@@ -2,6 +2,7 @@ package io.edgeauth.broker.provisioning;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.edgeauth.broker.coap.DerivedPskStore;
 import io.edgeauth.broker.testsupport.BrokerProcess;
 import io.edgeauth.broker.testsupport.Http;
 import io.edgeauth.broker.testsupport.TestBrokers;
@@ -20,14 +21,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A herd over CoAP: 500 devices upload their CWTs to {@code /authz-info} at once, against a broker process whose
- * admission lets 1 authentication run at a time; every device ends authorized. Whether the broker sheds any
- * upload (5.03 with Max-Age, which the SDK retries) depends on how many overlap: the CoAP edge authenticates on
- * Californium's protocol threads, and on a 2-core machine none did (0 sheds in the first runs), so shedding
- * itself is asserted at the edge ({@code CoapAdmissionTest}) and the SDK's retry in {@code DeviceCoapClientTest}.
+ * Herds over CoAP against a broker process. Plain CoAP: 500 devices upload their CWTs to {@code /authz-info} at
+ * once, against a broker whose admission lets 1 authentication run at a time; every device ends authorized.
+ * Whether the broker sheds any upload (5.03 with Max-Age, which the SDK retries) depends on how many overlap: the
+ * CoAP edge authenticates on Californium's protocol threads, and on a 2-core machine none did (0 sheds in the
+ * first runs), so shedding itself is asserted at the edge ({@code CoapAdmissionTest}) and the SDK's retry in
+ * {@code DeviceCoapClientTest}. DTLS: 300 devices start their PSK handshakes at once against a broker that lets 2
+ * run at once; ClientHellos are dropped (counted), the devices' DTLS retransmissions bring them back, and every
+ * device ends authorized with no handshake left pending.
  */
 class CoapStormTest {
     static final int DEVICES = 500;
+    static final int DTLS_DEVICES = 200;
     @TempDir
     Path dir;
 
@@ -64,6 +69,50 @@ class CoapStormTest {
             String metrics = new Http(broker.url(), null).get("/metrics").body();
             assertThat(Herd.metric(metrics, "edgeauth_coap_authz_total\\{outcome=\"ok\""))
                     .as("every device's token accepted").isEqualTo(DEVICES);
+        } finally {
+            broker.close();
+        }
+    }
+
+    @Test
+    void aDtlsHerdIsShedBeforeItsHandshakesAndEveryDeviceEndsAuthorized() throws Exception {
+        int dtlsPort;
+        try (java.net.DatagramSocket free = new java.net.DatagramSocket(0)) {
+            dtlsPort = free.getLocalPort();
+        }
+        Path data = dir.resolve("dtls-data");
+        BrokerProcess broker = BrokerProcess.start(TestBrokers.env(data, Map.of(
+                "EDGEAUTH_COAP_PORT", "-1",
+                "EDGEAUTH_COAP_DTLS_PORT", Integer.toString(dtlsPort),
+                "EDGEAUTH_CONNECTION_GUARD_PER_DEVICE_PER_MINUTE", "1000",
+                "EDGEAUTH_CONNECTION_GUARD_PER_ADDRESS_PER_MINUTE", "1000000",
+                "EDGEAUTH_ADMISSION_MAX_PENDING_TLS_HANDSHAKES", "16")),
+                List.of("-Xmx512m"), ProcessBuilder.Redirect.DISCARD);
+        try (CoapGateway gateway = CoapGateway.create(4)) {
+            byte[] pskMaster = java.nio.file.Files.readAllBytes(data.resolve("coap-psk-master.key"));
+            List<DeviceIdentity> fleet = Herd.importFleet(broker, "dtls-storm-", DTLS_DEVICES);
+            List<AccessToken> tokens = Herd.fetchTokens(broker, fleet, TokenFormat.CWT);
+            List<DeviceCoapClient> clients = new ArrayList<>();
+            for (int i = 0; i < DTLS_DEVICES; i++) {
+                clients.add(DeviceCoapClient.builder().gateway(gateway).serverUri(URI.create("coaps://127.0.0.1:" + dtlsPort))
+                        .identity(fleet.get(i)).psk(DerivedPskStore.derive(pskMaster, fleet.get(i).deviceId()))
+                        .token(tokens.get(i)).build());
+            }
+            try {
+                List<CompletableFuture<Void>> uploads = new ArrayList<>();
+                for (DeviceCoapClient coap : clients) {
+                    uploads.add(coap.uploadToken()); // each starts its handshake
+                }
+                assertThat(Herd.awaitAll(uploads)).isEmpty();
+            } finally {
+                clients.forEach(DeviceCoapClient::close);
+            }
+            String metrics = new Http(broker.url(), null).get("/metrics").body();
+            assertThat(Herd.metric(metrics, "edgeauth_coap_authz_total\\{outcome=\"ok\""))
+                    .as("every device's token accepted").isEqualTo(DTLS_DEVICES);
+            assertThat(Herd.metric(metrics, "edgeauth_admission_handshakes_shed_total\\{edge=\"coap\""))
+                    .as("ClientHellos dropped before their handshake").isPositive();
+            assertThat(Herd.metric(metrics, "edgeauth_admission_tls_handshakes")).as("none left pending").isZero();
         } finally {
             broker.close();
         }

@@ -35,8 +35,8 @@ public final class MqttFailures {
      * or 0x97 Quota exceeded; MQTT 3.1.1 return code 3 (server unavailable, its only code for it);
      * {@link BusyRetry#NOT_BUSY} for anything else. MQTT 5's 0x88 Server unavailable (the broker's store is out,
      * which may last) is left to the application's reconnect policy. A connection the broker closed while it was
-     * being set up, before any answer (HiveMQ's {@code ConnectionFailedException} caused by a closed channel), is
-     * also retried: the broker sheds a TLS connection that way when too many handshakes are pending, and a TLS
+     * being set up, before any answer (HiveMQ's {@code ConnectionFailedException} caused by a closed channel or a
+     * connection reset), is also retried: the broker sheds a TLS connection that way when too many handshakes are pending, and a TLS
      * refusal comes with an alert instead (an {@code SSLHandshakeException}, not retried).
      */
     public static long busyHint(Throwable t) {
@@ -49,10 +49,24 @@ public final class MqttFailures {
             return ((Mqtt3ConnAck) e.getMqttMessage()).getReturnCode() == Mqtt3ConnAckReturnCode.SERVER_UNAVAILABLE
                     ? 0 : BusyRetry.NOT_BUSY;
         }
-        if (t instanceof ConnectionFailedException && t.getCause() instanceof java.nio.channels.ClosedChannelException) {
+        if (t instanceof ConnectionFailedException && closedBeforeAnswer(t.getCause())) {
             return 0;
         }
         return BusyRetry.NOT_BUSY;
+    }
+
+    /**
+     * The broker closed the connection it had accepted: a plain close, or a TCP reset, which is what a close looks
+     * like when the client's ClientHello had already arrived (the JDK reports it as "Connection reset" or
+     * "Connection reset by peer"; there is no exception type for it). A refused or unreachable address
+     * ({@code ConnectException}) is not a shed.
+     */
+    private static boolean closedBeforeAnswer(Throwable cause) {
+        if (cause instanceof java.nio.channels.ClosedChannelException) {
+            return true;
+        }
+        return cause instanceof java.io.IOException && !(cause instanceof java.net.ConnectException)
+                && cause.getMessage() != null && cause.getMessage().startsWith("Connection reset");
     }
 
     /** The name of an (unwrapped) MQTT failure; see {@code DeviceMqttClient.failureReason(Throwable)}. */

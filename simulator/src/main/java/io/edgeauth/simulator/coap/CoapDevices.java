@@ -104,6 +104,8 @@ public final class CoapDevices implements AutoCloseable {
         c.set(DtlsConfig.DTLS_RECEIVER_THREAD_COUNT, 0);
         c.set(DtlsConfig.DTLS_MAX_CONNECTIONS, 4);
         c.set(DtlsConfig.DTLS_USE_SERVER_NAME_INDICATION, false);
+        // as the device SDK (CoapGateway.standard): a herd's DTLS retransmissions spread instead of coming back together
+        c.set(DtlsConfig.DTLS_RETRANSMISSION_INIT_RANDOM, 1.5F);
         // the broker's certificate is trusted as any (see open): its subject is not matched to the address either
         c.set(DtlsConfig.DTLS_VERIFY_SERVER_CERTIFICATES_SUBJECT, false);
         if (options.publicKey()) {

@@ -1,0 +1,153 @@
+package io.edgeauth.broker.coap;
+
+import io.edgeauth.broker.admission.AdmissionControl;
+import java.net.DatagramPacket;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.eclipse.californium.scandium.DatagramFilter;
+import org.eclipse.californium.scandium.dtls.Connection;
+import org.eclipse.californium.scandium.dtls.DTLSContext;
+import org.eclipse.californium.scandium.dtls.Handshaker;
+import org.eclipse.californium.scandium.dtls.Record;
+import org.eclipse.californium.scandium.dtls.SessionAdapter;
+
+/**
+ * Admits DTLS handshakes on the node's handshake limit ({@code admission.maxPendingTlsHandshakes}, shared with the
+ * MQTT TLS listeners). On Scandium's receiver thread, before it is parsed, answered or queued, a ClientHello is
+ * dropped while the handshakes pending on the node plus the jobs already waiting for the edge's DTLS workers
+ * reach the limit (a peer's first ClientHello only: see {@link #isFirstClientHello}). DTLS has no "busy" answer before a handshake, and a dropped ClientHello is what UDP loss
+ * looks like: the client sends it again after its retransmission timeout, doubled each time (RFC 6347 §4.2.4),
+ * which is the backoff a herd needs.
+ *
+ * <p>Why the workers' queue counts: Scandium checks a ClientHello's cookie, and starts its handshake, on those
+ * workers. Counting only handshakes already started would let a herd's ClientHellos pile up in the queue
+ * before the first of them is counted; reserving a place per ClientHello as it arrives would let anyone with
+ * spoofed source addresses hold every place (the cookie that proves an address is checked later). The queue is
+ * what a storm makes grow, and a spoofed datagram leaves it as soon as its cookie fails.
+ *
+ * <p>A handshake holds its place from its start (after its cookie was checked) until its keys are established or
+ * it fails. A sweep, at most every 100 ms and only while ClientHellos are being dropped, also returns the place of
+ * a handshake Scandium expired or destroyed without telling its listeners, so that no path shrinks the limit for
+ * good. Hand-written because Scandium has no handshake limit: {@code DTLS_MAX_PENDING_INBOUND_JOBS} drops any
+ * datagram, established sessions' included, and only at 50,000 queued jobs.
+ */
+final class DtlsHandshakeAdmission extends SessionAdapter implements DatagramFilter {
+    private static final long SWEEP_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final int RECORD_HEADER = 13; // type, version, epoch, sequence number, length (RFC 6347 §4.1)
+    private static final byte HANDSHAKE = 22;
+    private static final byte CLIENT_HELLO = 1;
+    // record header, handshake header (12: type, length, message_seq, fragment offset and length), client_version
+    // (2), random (32): then the session id's length byte, the session id, and the cookie's length byte
+    private static final int SESSION_ID_LENGTH = RECORD_HEADER + 12 + 2 + 32;
+
+    private final Supplier<AdmissionControl> admission;
+    private final IntSupplier queuedJobs;
+    private final LongSupplier nanos;
+    private final Map<Handshaker, AdmissionControl.Permit> started = new ConcurrentHashMap<>();
+    private final AtomicLong lastSweep;
+
+    /**
+     * @param admission  the node's admission control, read per ClientHello (the edge may be given it after start)
+     * @param queuedJobs jobs waiting for the edge's DTLS workers now
+     */
+    DtlsHandshakeAdmission(Supplier<AdmissionControl> admission, IntSupplier queuedJobs, LongSupplier nanos) {
+        this.admission = admission;
+        this.queuedJobs = queuedJobs;
+        this.nanos = nanos;
+        this.lastSweep = new AtomicLong(nanos.getAsLong());
+    }
+
+    @Override
+    public boolean onReceiving(DatagramPacket packet) {
+        if (!isFirstClientHello(packet.getData(), packet.getOffset(), packet.getLength())) {
+            return true;
+        }
+        if (admission.get().tryHandshakeRoom("coap", queuedJobs.getAsInt())) {
+            return true;
+        }
+        sweepNowAndThen();
+        return false; // counted as shed; the client sends it again after its retransmission timeout
+    }
+
+    @Override
+    public boolean onReceiving(Record record, Connection connection) {
+        return true;
+    }
+
+    @Override
+    public boolean onMacError(Record record, Connection connection) {
+        return false; // as without a filter: Scandium counts the error and drops the record
+    }
+
+    @Override
+    public void handshakeStarted(Handshaker handshaker) {
+        AdmissionControl.Permit previous = started.put(handshaker, admission.get().admitStartedHandshake());
+        if (previous != null) {
+            previous.close();
+        }
+    }
+
+    @Override
+    public void contextEstablished(Handshaker handshaker, DTLSContext context) {
+        release(handshaker); // its key exchange and signatures are done: the work the limit is for
+    }
+
+    @Override
+    public void handshakeCompleted(Handshaker handshaker) {
+        release(handshaker);
+    }
+
+    @Override
+    public void handshakeFailed(Handshaker handshaker, Throwable error) {
+        release(handshaker);
+    }
+
+    /** Handshakes holding a place now. */
+    int pending() {
+        return started.size();
+    }
+
+    private void release(Handshaker handshaker) {
+        AdmissionControl.Permit permit = started.remove(handshaker);
+        if (permit != null) {
+            permit.close();
+        }
+    }
+
+    private void sweepNowAndThen() {
+        long now = nanos.getAsLong();
+        long last = lastSweep.get();
+        if (now - last < SWEEP_INTERVAL_NANOS || !lastSweep.compareAndSet(last, now)) {
+            return;
+        }
+        started.forEach((handshaker, permit) -> {
+            if ((handshaker.isDestroyed() || handshaker.isExpired()) && started.remove(handshaker, permit)) {
+                permit.close();
+            }
+        });
+    }
+
+    /**
+     * The datagram's first record is a plaintext ClientHello (epoch 0, as Scandium's own test decides) that carries
+     * no cookie: a peer's first. The ClientHello that echoes the cookie of a HelloVerifyRequest follows one round
+     * trip after a first one this filter let in, so it is let in too: gating both would make a device pass the
+     * limit twice per handshake. One that cannot be read that far counts as a first.
+     */
+    static boolean isFirstClientHello(byte[] data, int offset, int length) {
+        if (length <= RECORD_HEADER || data[offset] != HANDSHAKE || data[offset + 3] != 0 || data[offset + 4] != 0
+                || data[offset + RECORD_HEADER] != CLIENT_HELLO) {
+            return false;
+        }
+        int sessionIdLength = offset + SESSION_ID_LENGTH;
+        if (sessionIdLength >= offset + length) {
+            return true;
+        }
+        int cookieLength = sessionIdLength + 1 + (data[sessionIdLength] & 0xff);
+        return cookieLength >= offset + length || data[cookieLength] == 0;
+    }
+}
