@@ -57,16 +57,24 @@ public final class MqttFailures {
 
     /**
      * The broker closed the connection it had accepted: a plain close, or a TCP reset, which is what a close looks
-     * like when the client's ClientHello had already arrived (the JDK reports it as "Connection reset" or
-     * "Connection reset by peer"; there is no exception type for it). A refused or unreachable address
-     * ({@code ConnectException}) is not a shed.
+     * like when the client's ClientHello had already arrived. Depending on what the client was doing, the reset
+     * comes straight ("Connection reset", "Connection reset by peer") or under the TLS handler's write failure
+     * ("Broken pipe"); the JDK has no exception type for either, so the cause chain is searched for them. A
+     * refused or unreachable address ({@code ConnectException}) is not a shed, nor is a TLS alert (no reset in its
+     * chain).
      */
     private static boolean closedBeforeAnswer(Throwable cause) {
-        if (cause instanceof java.nio.channels.ClosedChannelException) {
-            return true;
+        for (Throwable c = cause; c != null && c != c.getCause(); c = c.getCause()) {
+            if (c instanceof java.nio.channels.ClosedChannelException) {
+                return true;
+            }
+            String message = c.getMessage();
+            if (c instanceof java.io.IOException && !(c instanceof java.net.ConnectException) && message != null
+                    && (message.startsWith("Connection reset") || message.startsWith("Broken pipe"))) {
+                return true;
+            }
         }
-        return cause instanceof java.io.IOException && !(cause instanceof java.net.ConnectException)
-                && cause.getMessage() != null && cause.getMessage().startsWith("Connection reset");
+        return false;
     }
 
     /** The name of an (unwrapped) MQTT failure; see {@code DeviceMqttClient.failureReason(Throwable)}. */
