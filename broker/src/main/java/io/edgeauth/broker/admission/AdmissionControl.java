@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Admits device authentications on one node up to {@link AdmissionLimits#maxInFlightAuthentications()} at
  * once, and TLS and DTLS handshakes up to {@link AdmissionLimits#maxPendingTlsHandshakes()}. A refused attempt
  * costs the node nothing but a counter: the edge answers it with its server-busy code (or, for a handshake, closes
- * the connection or drops the ClientHello) before any crypto or store work, so a connect storm is served at the rate the node can sustain
- * instead of queueing until everyone times out. Metrics: {@code edgeauth_admission_in_flight},
+ * the connection or drops the ClientHello) before any crypto or store work, so a connect storm is served at the
+ * rate the node can sustain instead of queueing until everyone times out. Metrics: {@code edgeauth_admission_in_flight},
  * {@code edgeauth_admission_shed_total{edge}}, {@code edgeauth_admission_tls_handshakes} (pending now),
  * {@code edgeauth_admission_handshakes_shed_total{edge}}. Thread-safe and lock-free.
  */

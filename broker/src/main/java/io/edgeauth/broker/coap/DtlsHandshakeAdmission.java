@@ -20,9 +20,10 @@ import org.eclipse.californium.scandium.dtls.SessionAdapter;
  * Admits DTLS handshakes on the node's handshake limit ({@code admission.maxPendingTlsHandshakes}, shared with the
  * MQTT TLS listeners). On Scandium's receiver thread, before it is parsed, answered or queued, a ClientHello is
  * dropped while the handshakes pending on the node plus the jobs already waiting for the edge's DTLS workers
- * reach the limit (a peer's first ClientHello only: see {@link #isFirstClientHello}). DTLS has no "busy" answer before a handshake, and a dropped ClientHello is what UDP loss
- * looks like: the client sends it again after its retransmission timeout, doubled each time (RFC 6347 §4.2.4),
- * which is the backoff a herd needs.
+ * reach the limit (a peer's first ClientHello only: see {@link #isFirstClientHello}). DTLS has no "busy" answer
+ * before a handshake, and a dropped ClientHello is what UDP loss looks like: the client sends it again after its
+ * retransmission timeout, doubled each time (RFC 6347 §4.2.4), which is the backoff a herd needs (the device SDK
+ * jitters that timeout, so that a herd does not come back all at once).
  *
  * <p>Why the workers' queue counts: Scandium checks a ClientHello's cookie, and starts its handshake, on those
  * workers. Counting only handshakes already started would let a herd's ClientHellos pile up in the queue
