@@ -36,8 +36,8 @@ public final class MqttFailures {
      * {@link BusyRetry#NOT_BUSY} for anything else. MQTT 5's 0x88 Server unavailable (the broker's store is out,
      * which may last) is left to the application's reconnect policy. A connection the broker closed while it was
      * being set up, before any answer (HiveMQ's {@code ConnectionFailedException} caused by a closed channel or a
-     * connection reset), is also retried: the broker sheds a TLS connection that way when too many handshakes are pending, and a TLS
-     * refusal comes with an alert instead (an {@code SSLHandshakeException}, not retried).
+     * connection reset), is also retried: the broker sheds a TLS connection that way when too many handshakes are
+     * pending, and a TLS refusal comes with an alert instead (an {@code SSLHandshakeException}, not retried).
      */
     public static long busyHint(Throwable t) {
         if (t instanceof Mqtt5ConnAckException e) {
