@@ -45,19 +45,23 @@ class DtlsHandshakeLimitTest {
             f.edge.admission(admission);
             CoapClient stalled = f.pskClient("dev1", DerivedPskStore.derive(EdgeFixture.MASTER, "dev1"),
                     "coaps://127.0.0.1:" + relay.port() + "/authz-info", quickRetransmissions());
+            stalled.setTimeout(WAIT.toMillis() * 2);
             CompletableFuture<CoapResponse> first = CompletableFuture.supplyAsync(() -> upload(stalled, f.token("dev1")));
             await().atMost(WAIT).until(() -> admission.pendingHandshakes() == 1); // its cookie exchange got through
 
             CoapClient next = f.pskClient("dev2", DerivedPskStore.derive(EdgeFixture.MASTER, "dev2"),
                     f.coaps("/authz-info"), quickRetransmissions());
+            next.setTimeout(WAIT.toMillis() * 2);
             CompletableFuture<CoapResponse> second = CompletableFuture.supplyAsync(() -> upload(next, f.token("dev2")));
             await().atMost(WAIT).until(() -> shed(f) >= 2); // its ClientHello, then a retransmission of it
             assertThat(second).as("no handshake while the only place is held").isNotDone();
             assertThat(admission.pendingHandshakes()).isEqualTo(1);
 
             relay.release();
-            assertThat(first.get(WAIT.toSeconds(), TimeUnit.SECONDS).getCode()).isEqualTo(ResponseCode.CREATED);
-            assertThat(second.get(WAIT.toSeconds(), TimeUnit.SECONDS).getCode()).isEqualTo(ResponseCode.CREATED);
+            assertThat(first.get(WAIT.toSeconds() * 2, TimeUnit.SECONDS)).as("no timeout").isNotNull()
+                    .extracting(CoapResponse::getCode).isEqualTo(ResponseCode.CREATED);
+            assertThat(second.get(WAIT.toSeconds() * 2, TimeUnit.SECONDS)).as("no timeout").isNotNull()
+                    .extracting(CoapResponse::getCode).isEqualTo(ResponseCode.CREATED);
             await().atMost(WAIT).until(() -> admission.pendingHandshakes() == 0);
         }
     }
@@ -75,11 +79,15 @@ class DtlsHandshakeLimitTest {
         return c == null ? 0 : c.count();
     }
 
-    /** A client that sends a flight again after 200 ms, doubling, up to 8 times (RFC 6347 §4.2.4). */
+    /**
+     * A client that sends a flight again after 200 ms, doubling up to 500 ms, up to 60 times (RFC 6347 §4.2.4): so
+     * that it comes back within half a second of the relay's release, however long a slow machine took until then.
+     */
     private static Configuration quickRetransmissions() {
         Configuration c = EdgeFixture.clientConfig();
         c.set(DtlsConfig.DTLS_RETRANSMISSION_TIMEOUT, 200, TimeUnit.MILLISECONDS);
-        c.set(DtlsConfig.DTLS_MAX_RETRANSMISSIONS, 8);
+        c.set(DtlsConfig.DTLS_MAX_RETRANSMISSION_TIMEOUT, 500, TimeUnit.MILLISECONDS);
+        c.set(DtlsConfig.DTLS_MAX_RETRANSMISSIONS, 60);
         return c;
     }
 
