@@ -14,6 +14,8 @@ import java.net.SocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,6 +41,8 @@ class DtlsHandshakeLimitTest {
 
     @Test
     void aClientHelloBeyondTheLimitIsDroppedUntilThePendingHandshakeEnds() throws Exception {
+        // a thread per upload: each blocks until answered, and the common pool may have a single thread
+        ExecutorService uploads = Executors.newCachedThreadPool();
         try (EdgeFixture f = new EdgeFixture(dir);
              HoldingRelay relay = new HoldingRelay(new InetSocketAddress("127.0.0.1", f.edge.dtlsPort()), 2)) {
             AdmissionControl admission = new AdmissionControl(new AdmissionLimits(1000, 4, 1), f.meters);
@@ -46,13 +50,14 @@ class DtlsHandshakeLimitTest {
             CoapClient stalled = f.pskClient("dev1", DerivedPskStore.derive(EdgeFixture.MASTER, "dev1"),
                     "coaps://127.0.0.1:" + relay.port() + "/authz-info", quickRetransmissions());
             stalled.setTimeout(WAIT.toMillis() * 2);
-            CompletableFuture<CoapResponse> first = CompletableFuture.supplyAsync(() -> upload(stalled, f.token("dev1")));
+            CompletableFuture<CoapResponse> first = CompletableFuture.supplyAsync(() -> upload(stalled, f.token("dev1")),
+                    uploads);
             await().atMost(WAIT).until(() -> admission.pendingHandshakes() == 1); // its cookie exchange got through
 
             CoapClient next = f.pskClient("dev2", DerivedPskStore.derive(EdgeFixture.MASTER, "dev2"),
                     f.coaps("/authz-info"), quickRetransmissions());
             next.setTimeout(WAIT.toMillis() * 2);
-            CompletableFuture<CoapResponse> second = CompletableFuture.supplyAsync(() -> upload(next, f.token("dev2")));
+            CompletableFuture<CoapResponse> second = CompletableFuture.supplyAsync(() -> upload(next, f.token("dev2")), uploads);
             await().atMost(WAIT).until(() -> shed(f) >= 2); // its ClientHello, then a retransmission of it
             assertThat(second).as("no handshake while the only place is held").isNotDone();
             assertThat(admission.pendingHandshakes()).isEqualTo(1);
@@ -63,6 +68,8 @@ class DtlsHandshakeLimitTest {
             assertThat(second.get(WAIT.toSeconds() * 2, TimeUnit.SECONDS)).as("no timeout").isNotNull()
                     .extracting(CoapResponse::getCode).isEqualTo(ResponseCode.CREATED);
             await().atMost(WAIT).until(() -> admission.pendingHandshakes() == 0);
+        } finally {
+            uploads.shutdownNow();
         }
     }
 
