@@ -28,6 +28,7 @@ start_server() {
   done
   SERVER_PORT="$(sed -n 's/^READY mode=[^ ]* port=\([0-9]*\) .*/\1/p' "$SERVER_LOG")"
   [ -n "$SERVER_PORT" ] || { cat "$SERVER_LOG" >&2; echo "server not ready" >&2; exit 1; }
+  grep -m1 '^READY' "$SERVER_LOG" | sed 's/^READY/server:/' >&2
 }
 
 stop_server() {

@@ -6,6 +6,7 @@ import io.edgeauth.broker.auth.DefaultAuthPipeline;
 import io.edgeauth.broker.coap.CoapEdge;
 import io.edgeauth.broker.coap.RouterCoapMessaging;
 import io.edgeauth.broker.config.EdgeSettings;
+import io.edgeauth.broker.crypto.CryptoProviders;
 import io.edgeauth.broker.health.HealthChecks;
 import io.edgeauth.broker.mqtt.MqttEdge;
 import io.edgeauth.broker.policy.GeoPolicy;
@@ -217,6 +218,9 @@ public final class Broker implements AutoCloseable {
         }
         BrokerConfig.Coap c = config.coap();
         if (c.port() >= 0 || c.dtlsPort() >= 0) {
+            if (c.dtlsPort() >= 0 && config.crypto().useNativeProvider()) {
+                CryptoProviders.installNativeEcdhe(); // Scandium's ECDHE key pairs and agreements in native code
+            }
             coap = new CoapEdge(EdgeSettings.coap(config, dataDir), pipeline, revocations, revocations, rateLimits,
                     ratePlans, geo, new RouterCoapMessaging(router, journal), audit, meters, clock)
                     .tokenIssuer(tokens.coapTokenIssuer()).payloadCheck(signedTelemetry).admission(admission);

@@ -4,13 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider;
+import io.edgeauth.broker.crypto.CryptoProviders;
+import io.edgeauth.device.EcdheProvider;
 import java.nio.file.Path;
 import java.security.Security;
 import java.security.Signature;
 import java.time.Duration;
+import java.util.List;
 import org.eclipse.californium.core.CoapClient;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.scandium.config.DtlsConfig;
+import org.eclipse.californium.scandium.dtls.cipher.CipherSuite;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,6 +80,28 @@ class AccpDtlsTest {
         assertThat(s.getProvider().getName()).isEqualTo("AmazonCorrettoCryptoProvider");
         try (EdgeFixture f = new EdgeFixture(dir)) {
             handshakeAll(f);
+        }
+    }
+
+    /** ECDHE-PSK, X.509 and RPK handshakes (all ECDHE) with the broker's native ECDH installed. */
+    @Test
+    void handshakesWorkWithNativeEcdh() throws Exception {
+        assumeAccp();
+        boolean installedHere = CryptoProviders.installNativeEcdhe();
+        try (EdgeFixture f = new EdgeFixture(dir)) {
+            assertThat(java.security.KeyPairGenerator.getInstance("EC").getProvider().getName())
+                    .isEqualTo(EcdheProvider.NAME);
+            handshakeAll(f);
+            Configuration c = EdgeFixture.clientConfig();
+            c.set(DtlsConfig.DTLS_CIPHER_SUITES, List.of(CipherSuite.TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256));
+            CoapClient ecdhePsk = f.pskClient("dev2", DerivedPskStore.derive(EdgeFixture.MASTER, "dev2"),
+                    f.coaps("/authz-info"), c);
+            assertThat(ecdhePsk.post(f.token("dev2"), MediaTypeRegistry.APPLICATION_CWT).getCode())
+                    .isEqualTo(ResponseCode.CREATED);
+        } finally {
+            if (installedHere) {
+                EcdheProvider.remove();
+            }
         }
     }
 

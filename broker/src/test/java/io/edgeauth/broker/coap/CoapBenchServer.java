@@ -2,6 +2,7 @@ package io.edgeauth.broker.coap;
 
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.auth.DefaultAuthPipeline;
+import io.edgeauth.broker.crypto.CryptoProviders;
 import io.edgeauth.broker.policy.GeoPolicy;
 import io.edgeauth.broker.policy.RatePlan;
 import io.edgeauth.broker.policy.rate.LocalRateLimits;
@@ -45,6 +46,10 @@ import org.eclipse.californium.scandium.DTLSConnector;
  * Californium {@link CoapServer} (same Californium/Scandium configuration from {@link CoapEdge}) whose resource
  * only answers 2.04 (POST) / 2.01 on {@code /authz-info}. Prints {@code READY mode=.. port=.. pid=..}, then
  * runs until killed; edge modes print {@code sessions=N} whenever the session count changes.
+ *
+ * <p>{@code -Dbench.nativeEcdh=true|false}: ECDHE key pairs and agreements from ACCP ({@link CryptoProviders#installNativeEcdhe}); default
+ * true for the edge (as the broker installs it with {@code crypto.useNativeProvider}), false for the bare server
+ * (Scandium as it ships, on the JDK's EC).
  */
 public final class CoapBenchServer {
     private CoapBenchServer() {
@@ -55,6 +60,9 @@ public final class CoapBenchServer {
         int devices = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         Path pkiDir = args.length > 2 ? Path.of(args[2]) : null;
         boolean x509 = mode.endsWith("-x509");
+        if (Boolean.parseBoolean(System.getProperty("bench.nativeEcdh", String.valueOf(!mode.startsWith("bare"))))) {
+            CryptoProviders.installNativeEcdhe();
+        }
         boolean dtls = mode.endsWith("-dtls") || x509;
         CoapSettings settings = CoapSettings.defaults().withLimits(1_000_000, 64 * 1024, 4096);
         if (dtls) {
@@ -157,7 +165,8 @@ public final class CoapBenchServer {
             server = edge;
         }
         System.out.println("settings " + settings);
-        System.out.printf("READY mode=%s port=%d pid=%d end%n", mode, port, ProcessHandle.current().pid());
+        System.out.printf("READY mode=%s port=%d pid=%d nativeEcdh=%s end%n", mode, port, ProcessHandle.current().pid(),
+                io.edgeauth.device.EcdheProvider.installed());
         System.out.flush();
         CountDownLatch stop = new CountDownLatch(1);
         MvStoreStore s = store;
