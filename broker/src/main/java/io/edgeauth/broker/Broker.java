@@ -219,7 +219,7 @@ public final class Broker implements AutoCloseable {
         BrokerConfig.Coap c = config.coap();
         if (c.port() >= 0 || c.dtlsPort() >= 0) {
             if (c.dtlsPort() >= 0 && config.crypto().useNativeProvider()) {
-                CryptoProviders.installNativeEcdhe(); // Scandium's ECDHE key pairs and agreements in native code
+                CryptoProviders.installNativeDtlsEc(); // Scandium's ECDHE and ECDSA in native code
             }
             coap = new CoapEdge(EdgeSettings.coap(config, dataDir), pipeline, revocations, revocations, rateLimits,
                     ratePlans, geo, new RouterCoapMessaging(router, journal), audit, meters, clock)

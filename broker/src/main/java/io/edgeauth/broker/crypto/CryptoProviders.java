@@ -1,7 +1,7 @@
 package io.edgeauth.broker.crypto;
 
 import com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider;
-import io.edgeauth.device.EcdheProvider;
+import io.edgeauth.device.DtlsEcProvider;
 import java.security.NoSuchAlgorithmException;
 import java.security.Provider;
 import java.security.Security;
@@ -68,19 +68,19 @@ public final class CryptoProviders {
     }
 
     /**
-     * Makes ACCP the source of every EC key pair and ECDH agreement in this JVM, if it loads here: Scandium's DTLS
-     * ECDHE handshakes then cost a fraction of the JDK's pure-Java P-256 (see {@link EcdheProvider}). Nothing
-     * else moves to ACCP.
+     * Makes ACCP the source of every EC key pair, ECDH agreement and ECDSA signature asked for without a provider
+     * in this JVM, if it loads here: Scandium's DTLS handshakes then cost a fraction of what the JDK's pure-Java
+     * P-256 costs (see {@link DtlsEcProvider}). HMAC and ciphers stay where they were.
      *
      * @return true if this call installed it
      */
-    public static boolean installNativeEcdhe() {
+    public static boolean installNativeDtlsEc() {
         Throwable error = accpLoadingError();
         if (error != null) {
             LOG.warn("ECDHE stays on the JDK (ACCP not available on this platform: {})", error.toString());
             return false;
         }
-        return EcdheProvider.install(AmazonCorrettoCryptoProvider.INSTANCE);
+        return DtlsEcProvider.install(AmazonCorrettoCryptoProvider.INSTANCE);
     }
 
     /** True if ACCP's native library loads on this platform. */

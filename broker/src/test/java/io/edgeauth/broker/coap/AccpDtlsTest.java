@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider;
 import io.edgeauth.broker.crypto.CryptoProviders;
-import io.edgeauth.device.EcdheProvider;
+import io.edgeauth.device.DtlsEcProvider;
 import java.nio.file.Path;
 import java.security.Security;
 import java.security.Signature;
@@ -83,14 +83,17 @@ class AccpDtlsTest {
         }
     }
 
-    /** ECDHE-PSK, X.509 and RPK handshakes (all ECDHE) with the broker's native ECDH installed. */
+    /** ECDHE-PSK, X.509 and RPK handshakes (ECDHE, the last two with ECDSA) with the broker's native EC installed. */
     @Test
-    void handshakesWorkWithNativeEcdh() throws Exception {
+    void handshakesWorkWithNativeDtlsEc() throws Exception {
         assumeAccp();
-        boolean installedHere = CryptoProviders.installNativeEcdhe();
+        boolean installedHere = CryptoProviders.installNativeDtlsEc();
         try (EdgeFixture f = new EdgeFixture(dir)) {
             assertThat(java.security.KeyPairGenerator.getInstance("EC").getProvider().getName())
-                    .isEqualTo(EcdheProvider.NAME);
+                    .isEqualTo(DtlsEcProvider.NAME);
+            Signature ecdsa = Signature.getInstance("SHA256withECDSA");
+            ecdsa.initSign(TestPki.ecKeyPair().getPrivate());
+            assertThat(ecdsa.getProvider().getName()).isEqualTo(DtlsEcProvider.NAME);
             handshakeAll(f);
             Configuration c = EdgeFixture.clientConfig();
             c.set(DtlsConfig.DTLS_CIPHER_SUITES, List.of(CipherSuite.TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256));
@@ -100,7 +103,7 @@ class AccpDtlsTest {
                     .isEqualTo(ResponseCode.CREATED);
         } finally {
             if (installedHere) {
-                EcdheProvider.remove();
+                DtlsEcProvider.remove();
             }
         }
     }

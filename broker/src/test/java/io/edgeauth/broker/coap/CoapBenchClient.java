@@ -62,8 +62,8 @@ import org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVe
  * to see the heap once the deduplicator has let the exchanges go) the server heap ({@code jcmd PID GC.run}, then
  * {@code GC.heap_info} "used") before and after gives bytes per authorized session.</li>
  * </ul>
- * {@code -Dbench.nativeEcdh=true}: the client's ECDHE key pairs and agreements from ACCP too
- * ({@link io.edgeauth.broker.crypto.CryptoProviders#installNativeEcdhe}), so that a JDK client does not cap the rate.
+ * {@code -Dbench.nativeEcdh=true}: the client's EC key pairs, ECDH and ECDSA from ACCP too
+ * ({@link io.edgeauth.broker.crypto.CryptoProviders#installNativeDtlsEc}), so that a JDK client does not cap the rate.
  */
 public final class CoapBenchClient {
     private static final java.util.concurrent.atomic.AtomicBoolean SUITE_SHOWN =
@@ -75,7 +75,7 @@ public final class CoapBenchClient {
 
     public static void main(String[] args) throws Exception {
         if (Boolean.getBoolean("bench.nativeEcdh")) {
-            io.edgeauth.broker.crypto.CryptoProviders.installNativeEcdhe();
+            io.edgeauth.broker.crypto.CryptoProviders.installNativeDtlsEc();
         }
         switch (args[0]) {
             case "load" -> load(args[1], Integer.parseInt(args[2]), Long.parseLong(args[3]), Integer.parseInt(args[4]),

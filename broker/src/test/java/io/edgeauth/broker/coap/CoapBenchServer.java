@@ -47,7 +47,7 @@ import org.eclipse.californium.scandium.DTLSConnector;
  * only answers 2.04 (POST) / 2.01 on {@code /authz-info}. Prints {@code READY mode=.. port=.. pid=..}, then
  * runs until killed; edge modes print {@code sessions=N} whenever the session count changes.
  *
- * <p>{@code -Dbench.nativeEcdh=true|false}: ECDHE key pairs and agreements from ACCP ({@link CryptoProviders#installNativeEcdhe}); default
+ * <p>{@code -Dbench.nativeEcdh=true|false}: EC key pairs, ECDH and ECDSA from ACCP ({@link CryptoProviders#installNativeDtlsEc}); default
  * true for the edge (as the broker installs it with {@code crypto.useNativeProvider}), false for the bare server
  * (Scandium as it ships, on the JDK's EC).
  */
@@ -61,7 +61,7 @@ public final class CoapBenchServer {
         Path pkiDir = args.length > 2 ? Path.of(args[2]) : null;
         boolean x509 = mode.endsWith("-x509");
         if (Boolean.parseBoolean(System.getProperty("bench.nativeEcdh", String.valueOf(!mode.startsWith("bare"))))) {
-            CryptoProviders.installNativeEcdhe();
+            CryptoProviders.installNativeDtlsEc();
         }
         boolean dtls = mode.endsWith("-dtls") || x509;
         CoapSettings settings = CoapSettings.defaults().withLimits(1_000_000, 64 * 1024, 4096);
@@ -166,7 +166,7 @@ public final class CoapBenchServer {
         }
         System.out.println("settings " + settings);
         System.out.printf("READY mode=%s port=%d pid=%d nativeEcdh=%s end%n", mode, port, ProcessHandle.current().pid(),
-                io.edgeauth.device.EcdheProvider.installed());
+                io.edgeauth.device.DtlsEcProvider.installed());
         System.out.flush();
         CountDownLatch stop = new CountDownLatch(1);
         MvStoreStore s = store;

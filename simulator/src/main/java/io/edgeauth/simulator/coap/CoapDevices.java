@@ -1,7 +1,7 @@
 package io.edgeauth.simulator.coap;
 
 import io.edgeauth.device.CoapGateway;
-import io.edgeauth.device.EcdheProvider;
+import io.edgeauth.device.DtlsEcProvider;
 import io.edgeauth.simulator.fleet.FleetCa;
 import io.edgeauth.simulator.fleet.SignatureProviders;
 import java.io.IOException;
@@ -85,8 +85,8 @@ public final class CoapDevices implements AutoCloseable {
         this.ca = ca;
         this.options = options;
         if (options.dtls() && SignatureProviders.isNative()) {
-            // the devices' side of ECDHE in native code too: on the JDK's P-256 a simulator spent ~3 ms per handshake
-            EcdheProvider.install(SignatureProviders.signing());
+            // the devices' side of ECDHE and ECDSA in native code too: on the JDK's P-256 each costs milliseconds
+            DtlsEcProvider.install(SignatureProviders.signing());
         }
         this.ports = new LocalPorts(localAddrs);
         this.config = clientConfiguration(options);
