@@ -7,6 +7,7 @@ import io.edgeauth.broker.coap.CoapEdge;
 import io.edgeauth.broker.coap.RouterCoapMessaging;
 import io.edgeauth.broker.config.EdgeSettings;
 import io.edgeauth.broker.crypto.CryptoProviders;
+import io.edgeauth.device.DtlsEcProvider;
 import io.edgeauth.broker.health.HealthChecks;
 import io.edgeauth.broker.mqtt.MqttEdge;
 import io.edgeauth.broker.policy.GeoPolicy;
@@ -334,13 +335,17 @@ public final class Broker implements AutoCloseable {
 
     /** The facts {@code /health} shows beside its status. */
     private JsonObject health(TokenAuthority tokens) {
-        return new JsonObject()
+        JsonObject health = new JsonObject()
                 .put("cryptoProvider", tokens.cryptoProvider())
                 .put("signatureRecovery", tokens.walletRecovery())
                 .put("devices", registry.size())
                 .put("revocations", revocations.size())
                 .put("store", shared.type())
                 .put("listeners", new io.vertx.core.json.JsonArray(listenerSummary()));
+        if (config.coap().dtlsPort() >= 0) { // who computes the DTLS handshakes' EC key pairs, ECDH and ECDSA
+            health.put("dtlsEcProvider", DtlsEcProvider.sourceName().orElse(CryptoProviders.JDK_NAME));
+        }
+        return health;
     }
 
     private static void ownerOnly(Path file) {

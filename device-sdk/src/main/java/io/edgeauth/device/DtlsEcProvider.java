@@ -35,8 +35,11 @@ public final class DtlsEcProvider extends Provider {
     private static final String[][] SIGNATURES = {{"Signature", "SHA256withECDSA"}, {"Signature", "SHA384withECDSA"},
             {"Signature", "SHA512withECDSA"}};
 
+    private final String source;
+
     private DtlsEcProvider(String source, List<Service> services) {
         super(NAME, "1.0", "EC key pairs, ECDH and ECDSA from " + source + " (for Scandium's DTLS handshakes)");
+        this.source = source;
         for (Service s : services) {
             putService(new Delegated(this, s));
         }
@@ -78,6 +81,12 @@ public final class DtlsEcProvider extends Provider {
     /** True if the provider is installed in this JVM. */
     public static boolean installed() {
         return Security.getProvider(NAME) != null;
+    }
+
+    /** The name of the provider that serves the EC operations if this one is installed, else empty. */
+    public static java.util.Optional<String> sourceName() {
+        return Security.getProvider(NAME) instanceof DtlsEcProvider p ? java.util.Optional.of(p.source)
+                : java.util.Optional.empty();
     }
 
     /** Removes the provider again (tests and benchmarks). */
