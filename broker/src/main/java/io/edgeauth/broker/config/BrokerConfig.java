@@ -154,7 +154,7 @@ public record BrokerConfig(
         }
     }
 
-    /** Crypto provider choice: ACCP for token signatures and, with DTLS on, for ECDHE key pairs and agreements. */
+    /** Crypto provider choice: ACCP for token signatures and, with DTLS on, for the handshakes' EC operations. */
     public record Crypto(boolean useNativeProvider) { }
 
     /** The GeoHash cell this node serves ({@code region.geohash}) and an optional region name. */

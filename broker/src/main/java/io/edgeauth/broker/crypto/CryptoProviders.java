@@ -77,7 +77,7 @@ public final class CryptoProviders {
     public static boolean installNativeDtlsEc() {
         Throwable error = accpLoadingError();
         if (error != null) {
-            LOG.warn("ECDHE stays on the JDK (ACCP not available on this platform: {})", error.toString());
+            LOG.warn("DTLS EC operations stay on the JDK (ACCP not available on this platform: {})", error.toString());
             return false;
         }
         return DtlsEcProvider.install(AmazonCorrettoCryptoProvider.INSTANCE);
