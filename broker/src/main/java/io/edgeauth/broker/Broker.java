@@ -199,10 +199,7 @@ public final class Broker implements AutoCloseable {
         BrokerConfig.Mqtt m = config.mqtt();
         if (m.port() >= 0 || m.tlsPort() >= 0 || m.websocketPort() >= 0) {
             // CONNECT authentication (ES256 check, look-ups, audit) off the event loops, one pool thread per core
-            io.edgeauth.broker.auth.WorkerPoolAuthPipeline mqttAuth = new io.edgeauth.broker.auth.WorkerPoolAuthPipeline(
-                    pipeline, Runtime.getRuntime().availableProcessors(),
-                    config.admission().maxInFlightAuthentications() + 1024, "edgeauth-mqtt-auth").bindTo(meters, "mqtt");
-            closeables.add(0, mqttAuth);
+            io.edgeauth.broker.auth.WorkerPoolAuthPipeline mqttAuth = authPool(pipeline, "mqtt");
             mqtt = new MqttEdge(vertx, EdgeSettings.mqtt(config), mqttAuth, revocations, revocations, rateLimits,
                     ratePlans, router, audit, meters).geoPolicy(geo).payloadCheck(signedTelemetry).clock(clock)
                     .admission(admission);
@@ -222,9 +219,13 @@ public final class Broker implements AutoCloseable {
             if (c.dtlsPort() >= 0 && config.crypto().useNativeProvider()) {
                 CryptoProviders.installNativeDtlsEc(); // Scandium's ECDHE and ECDSA in native code
             }
-            coap = new CoapEdge(EdgeSettings.coap(config, dataDir), pipeline, revocations, revocations, rateLimits,
+            // token uploads and /token (signature checks, store writes) off Californium's protocol threads
+            io.edgeauth.broker.auth.WorkerPoolAuthPipeline coapAuth = authPool(pipeline, "coap");
+            io.edgeauth.broker.coap.CoapTokenIssuer issuer = tokens.coapTokenIssuer();
+            coap = new CoapEdge(EdgeSettings.coap(config, dataDir), coapAuth, revocations, revocations, rateLimits,
                     ratePlans, geo, new RouterCoapMessaging(router, journal), audit, meters, clock)
-                    .tokenIssuer(tokens.coapTokenIssuer()).payloadCheck(signedTelemetry).admission(admission);
+                    .tokenIssuer(r -> coapAuth.offload(() -> issuer.issue(r)))
+                    .payloadCheck(signedTelemetry).admission(admission);
             try {
                 coap.start();
             } catch (IOException e) {
@@ -259,6 +260,20 @@ public final class Broker implements AutoCloseable {
         meters.gauge("edgeauth.crypto.native", List.of(io.micrometer.core.instrument.Tag.of("provider",
                 tokens.cryptoProvider())), tokens, t -> t.cryptoProvider().equals("JDK") ? 0 : 1);
         LOG.info("broker started: {}", String.join(", ", listenerSummary()));
+    }
+
+    /**
+     * An edge's authentication pool: one thread per core (the work is CPU-bound), room to queue every admitted
+     * attempt, its depth as {@code edgeauth_auth_pool_queue{pool=edge}}; stopped with the broker.
+     */
+    private io.edgeauth.broker.auth.WorkerPoolAuthPipeline authPool(io.edgeauth.broker.auth.AuthPipeline pipeline,
+                                                                   String edge) {
+        io.edgeauth.broker.auth.WorkerPoolAuthPipeline pool = new io.edgeauth.broker.auth.WorkerPoolAuthPipeline(
+                pipeline, Runtime.getRuntime().availableProcessors(),
+                config.admission().maxInFlightAuthentications() + 1024, "edgeauth-" + edge + "-auth")
+                .bindTo(meters, edge);
+        closeables.add(0, pool);
+        return pool;
     }
 
     /** Device registrations refuse ids the service registry holds: principal kinds are disjoint by registration. */

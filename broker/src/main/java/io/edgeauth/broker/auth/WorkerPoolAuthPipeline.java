@@ -11,10 +11,11 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * Runs another {@link AuthPipeline} on a bounded pool of its own, so an edge that calls it on an event loop (the
- * MQTT CONNECT and re-authentication) keeps the loop for I/O: the token's signature check, the registry and
+ * MQTT CONNECT and re-authentication) or a protocol thread (CoAP token uploads) keeps that thread for I/O: the token's signature check, the registry and
  * revocation look-ups and the audit line happen on a pool thread, and the edge brings the answer back onto its loop
  * as before. One thread per core (the work is CPU-bound); the queue is bounded: an attempt that finds it full
  * fails at once with {@link RejectionReason#SERVER_BUSY} (a retryable refusal, MQTT 0x89), which the admission
@@ -51,11 +52,19 @@ public final class WorkerPoolAuthPipeline implements AuthPipeline, AutoCloseable
 
     @Override
     public CompletionStage<DeviceSession> authenticate(AuthRequest request) {
-        CompletableFuture<DeviceSession> answer = new CompletableFuture<>();
+        return offload(() -> pipeline.authenticate(request));
+    }
+
+    /**
+     * Runs other work of the same kind on this pool (the CoAP edge's {@code /token}: assertion check, signing,
+     * the replay guard's write), with the same bounded queue and the same refusal when it is full.
+     */
+    public <T> CompletionStage<T> offload(Supplier<? extends CompletionStage<T>> work) {
+        CompletableFuture<T> answer = new CompletableFuture<>();
         try {
             pool.execute(() -> {
                 try {
-                    pipeline.authenticate(request).whenComplete((s, err) -> {
+                    work.get().whenComplete((s, err) -> {
                         if (err != null) {
                             answer.completeExceptionally(err);
                         } else {

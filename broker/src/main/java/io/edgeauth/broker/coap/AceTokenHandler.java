@@ -28,6 +28,7 @@ final class AceTokenHandler {
     private final int maxTokenBytes;
     private final MeterRegistry meters;
     private final CoapAudit audit;
+    private final DeferredAcks acks;
 
     /** ACE parameter abbreviations (RFC 9200 Figure 12) used by {@code /token}. */
     static final int ACE_ACCESS_TOKEN = 1;
@@ -42,8 +43,9 @@ final class AceTokenHandler {
     /** ace_profile coap_dtls (RFC 9202). */
     static final int PROFILE_COAP_DTLS = 1;
 
-    AceTokenHandler(int maxTokenBytes, MeterRegistry meters, CoapAudit audit) {
+    AceTokenHandler(int maxTokenBytes, MeterRegistry meters, CoapAudit audit, DeferredAcks acks) {
         this.maxTokenBytes = maxTokenBytes;
+        this.acks = acks;
         this.meters = meters;
         this.audit = audit;
     }
@@ -74,9 +76,7 @@ final class AceTokenHandler {
             refuseToken(exchange, peerKey, RejectionReason.INTERNAL_ERROR, "token could not be issued");
             return;
         }
-        if (!result.toCompletableFuture().isDone()) {
-            exchange.accept();
-        }
+        acks.acknowledgeLater(exchange, result);
         result.whenComplete((issued, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null

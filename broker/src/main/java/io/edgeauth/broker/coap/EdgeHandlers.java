@@ -67,6 +67,7 @@ final class EdgeHandlers {
     private final CoapSessions sessions;
     private final CoapObservations observations;
     private final AceTokenHandler tokens;
+    private final DeferredAcks acks = new DeferredAcks(DeferredAcks.DELAY);
     private final CoapAudit refusals;
     private final Timer authzLatency;
     /** By {@link ResponseCode#ordinal()}: a plain array read per response instead of a map lookup. */
@@ -94,7 +95,7 @@ final class EdgeHandlers {
                 this::sessionDropped);
         this.observations = new CoapObservations(messaging, sessions, clock, settings.maxObservationsPerPrincipal());
         this.refusals = new CoapAudit(audit);
-        this.tokens = new AceTokenHandler(settings.maxTokenBytes(), meters, refusals);
+        this.tokens = new AceTokenHandler(settings.maxTokenBytes(), meters, refusals, acks);
         this.authzLatency = Timer.builder("edgeauth.coap.authz.latency")
                 .description("token upload to /authz-info: authentication pipeline and binding")
                 .publishPercentileHistogram().register(meters);
@@ -131,6 +132,7 @@ final class EdgeHandlers {
             sweeper = null;
         }
         observations.clear();
+        acks.close();
     }
 
     // ---- /authz-info -------------------------------------------------------------------------------------
@@ -165,9 +167,7 @@ final class EdgeHandlers {
             refuseUpload(exchange, peerKey, RejectionReason.INTERNAL_ERROR, "authentication failed internally", start);
             return;
         }
-        if (!result.toCompletableFuture().isDone()) {
-            exchange.accept(); // separate response (RFC 7252 §5.2.2) if the pipeline goes asynchronous
-        }
+        acks.acknowledgeLater(exchange, result); // a separate response (RFC 7252 §5.2.2) if it takes a while
         result.whenComplete((session, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-/** The pool the MQTT edge authenticates CONNECTs on: off the caller's thread, bounded, failures passed on. */
+/** The pool the MQTT and CoAP edges authenticate on: off the caller's thread, bounded, failures passed on. */
 class WorkerPoolAuthPipelineTest {
     private static final AuthRequest REQUEST = new AuthRequest("pump-1", new byte[] {1},
             TransportFacts.plain(Protocol.MQTT, new java.net.InetSocketAddress("127.0.0.1", 1883)), null);
@@ -31,6 +31,19 @@ class WorkerPoolAuthPipelineTest {
         }
         assertThat(ranOn.get()).isNotSameAs(Thread.currentThread());
         assertThat(ranOn.get().getName()).startsWith("test-auth-");
+    }
+
+    @Test
+    void otherWorkRunsOnThePoolTooAndItsAnswerIsPassedOn() throws Exception {
+        try (WorkerPoolAuthPipeline pool = new WorkerPoolAuthPipeline(r -> CompletableFuture.completedFuture(null), 1, 8,
+                "test-auth")) {
+            String ranOn = pool.offload(() -> CompletableFuture.completedFuture(Thread.currentThread().getName()))
+                    .toCompletableFuture().get(60, TimeUnit.SECONDS);
+            assertThat(ranOn).startsWith("test-auth-");
+            CompletableFuture<Object> failed = pool.offload(() -> CompletableFuture.failedFuture(
+                    new TokenRejectedException(RejectionReason.REPLAYED, "seen"))).toCompletableFuture();
+            assertThat(reason(failed)).isEqualTo(RejectionReason.REPLAYED);
+        }
     }
 
     @Test
@@ -81,7 +94,7 @@ class WorkerPoolAuthPipelineTest {
         }
     }
 
-    private static RejectionReason reason(CompletionStage<DeviceSession> stage) throws InterruptedException {
+    private static RejectionReason reason(CompletionStage<?> stage) throws InterruptedException {
         try {
             stage.toCompletableFuture().get(60, TimeUnit.SECONDS);
             throw new AssertionError("expected a refusal");

@@ -22,13 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Herds over CoAP against a broker process. Plain CoAP: 500 devices upload their CWTs to {@code /authz-info} at
- * once, against a broker whose admission lets 1 authentication run at a time; every device ends authorized.
- * Whether the broker sheds any upload (5.03 with Max-Age, which the SDK retries) depends on how many overlap: the
- * CoAP edge authenticates on Californium's protocol threads, and on a 2-core machine none did (0 sheds in the
- * first runs), so shedding itself is asserted at the edge ({@code CoapAdmissionTest}) and the SDK's retry in
- * {@code DeviceCoapClientTest}. DTLS: 300 devices start their PSK handshakes at once against a broker that lets 2
- * run at once; ClientHellos are dropped (counted), the devices' DTLS retransmissions bring them back, and every
- * device ends authorized with no handshake left pending.
+ * once, against a broker whose admission lets 1 authentication run at a time. The edge authenticates on its pool,
+ * so the uploads overlap: some are shed with 5.03 and Max-Age (counted), the SDK sends them again after it, and
+ * every device ends authorized with every permit returned. (Before the pool, the edge authenticated on Californium's
+ * protocol threads one upload at a time and none was shed.) DTLS: 200 devices start their PSK handshakes at once
+ * against a broker that lets 16 run at once; ClientHellos are dropped (counted), the devices' DTLS retransmissions
+ * bring them back, and every device ends authorized with no handshake left pending.
  */
 class CoapStormTest {
     static final int DEVICES = 500;
@@ -56,7 +55,10 @@ class CoapStormTest {
                 clients.add(DeviceCoapClient.builder().gateway(gateway).serverUri(URI.create("coap://127.0.0.1:" + coapPort))
                         .identity(fleet.get(i)).token(tokens.get(i)).busyRetries(30).build());
             }
-            uploadAllAtOnce(broker, clients);
+            String metrics = uploadAllAtOnce(broker, clients);
+            assertThat(Herd.metric(metrics, "edgeauth_admission_shed_total\\{edge=\"coap\""))
+                    .as("uploads shed with 5.03 and retried").isPositive();
+            assertThat(Herd.metric(metrics, "edgeauth_admission_in_flight")).as("every permit returned").isZero();
         } finally {
             broker.close();
         }

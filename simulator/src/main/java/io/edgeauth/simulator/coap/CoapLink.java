@@ -143,8 +143,9 @@ public final class CoapLink {
                 if (response.isSuccess()) {
                     result.complete(response);
                 } else {
+                    long maxAge = response.getOptions().hasMaxAge() ? response.getOptions().getMaxAge() : 0;
                     result.completeExceptionally(new CoapRefusedException(response.getCode().text,
-                            AceMessages.reason(response.getPayload())));
+                            AceMessages.reason(response.getPayload()), maxAge));
                 }
             }
 

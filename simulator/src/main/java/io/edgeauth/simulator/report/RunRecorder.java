@@ -166,7 +166,7 @@ public final class RunRecorder {
             }
         }
         sb.append(" chaos=").append(get(Counter.CHAOS_REFUSED)).append('/').append(get(Counter.CHAOS_DEVICES));
-        if (get(Counter.BUSY_RETRIES) > 0) { // CONNECTs the broker shed and the devices tried again
+        if (get(Counter.BUSY_RETRIES) > 0) { // CONNECTs and CoAP token requests the broker shed, tried again
             sb.append(" busy_retries=").append(get(Counter.BUSY_RETRIES));
         }
         Map<String, Long> all = failureCounts();

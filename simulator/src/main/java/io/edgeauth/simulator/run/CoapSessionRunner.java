@@ -2,6 +2,7 @@ package io.edgeauth.simulator.run;
 
 import io.edgeauth.device.DeviceIdentity;
 import io.edgeauth.device.TokenFormat;
+import io.edgeauth.device.internal.BusyRetry;
 import io.edgeauth.simulator.coap.CoapDevices;
 import io.edgeauth.simulator.coap.CoapLink;
 import io.edgeauth.simulator.coap.CoapRefusedException;
@@ -140,14 +141,30 @@ final class CoapSessionRunner {
         if (devices.options().tokenOverCoap()) {
             return CompletableFuture.supplyAsync(() -> assertion(id), runner.work())
                     .thenCompose(assertion -> timedFirst(link, Stage.COAP_TOKEN, "coap_token",
-                            () -> link.token(assertion, settings.tokenFormat())))
+                            () -> busyRetried(() -> link.token(assertion, settings.tokenFormat()))))
                     .thenCompose(token -> upload(link, token, settings.tokenFormat()));
         }
         return runner.token(id).thenCompose(t -> upload(link, t.bytes(), t.format()));
     }
 
     private CompletableFuture<Void> upload(CoapLink link, byte[] token, TokenFormat format) {
-        return timedFirst(link, Stage.AUTHZ, "authz", () -> link.uploadToken(token, format));
+        return timedFirst(link, Stage.AUTHZ, "authz", () -> busyRetried(() -> link.uploadToken(token, format)));
+    }
+
+    /**
+     * As a device on the SDK would: a request the broker sheds (5.03 Service Unavailable) is sent again after its
+     * Max-Age times a random factor in [0.5, 1.5), up to {@link SessionRunner#CONNECT_BUSY_RETRIES} times; the
+     * stage's latency spans every attempt and wait.
+     */
+    private <T> CompletableFuture<T> busyRetried(java.util.function.Supplier<CompletableFuture<T>> request) {
+        AtomicBoolean again = new AtomicBoolean();
+        return BusyRetry.run(() -> {
+            if (again.getAndSet(true)) {
+                recorder.count(Counter.BUSY_RETRIES);
+            }
+            return request.get();
+        }, e -> e instanceof CoapRefusedException r && r.busy() ? r.maxAgeSeconds() : BusyRetry.NOT_BUSY,
+                SessionRunner.CONNECT_BUSY_RETRIES);
     }
 
     /** A client assertion for CoAP {@code /token}: its audience is the broker's HTTP token endpoint URL. */
