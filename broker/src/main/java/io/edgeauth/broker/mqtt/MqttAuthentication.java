@@ -34,6 +34,7 @@ import org.slf4j.LoggerFactory;
  */
 final class MqttAuthentication {
     private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
+    private static final Certificate[] NO_CHAIN = new Certificate[0];
 
     private final MqttConnection c;
     private boolean enhancedAuth;
@@ -44,8 +45,9 @@ final class MqttAuthentication {
     }
 
     void start() {
-        Certificate clientCert = clientCertificate();
-        String certificateRefusal = c.edge.clientCertificateRefusal(peerChain());
+        Certificate[] chain = peerChain();
+        Certificate clientCert = chain.length == 0 ? null : chain[0];
+        String certificateRefusal = c.edge.clientCertificateRefusal(chain);
         c.transport = new TransportFacts(c.protocol, remoteAddress(), KeyThumbprints.certificate(clientCert), c.endpoint.isSsl(), null, null,
                 clientCert == null ? null : KeyThumbprints.ofOrNull(clientCert.getPublicKey()));
         MqttProperties props = c.endpoint.connectProperties();
@@ -343,23 +345,22 @@ final class MqttAuthentication {
         return null;
     }
 
-    /** The verified TLS client certificate (leaf), or null. */
-    private Certificate clientCertificate() {
-        Certificate[] chain = peerChain();
-        return chain.length == 0 ? null : chain[0];
-    }
-
-    /** The TLS client's certificate chain, leaf first; empty without TLS or client certificate. */
+    /**
+     * The TLS client's verified certificate chain, leaf first; empty without TLS or client certificate. A listener
+     * that asks for none is not asked: Netty answers "no certificate" with an exception and its stack trace, which
+     * was two per TLS connect on the event loop.
+     */
     private Certificate[] peerChain() {
-        if (!c.endpoint.isSsl()) {
-            return new Certificate[0];
+        MqttSettings.Tls tls = c.edge.settings.tls();
+        if (!c.endpoint.isSsl() || tls == null || tls.clientAuth() == MqttSettings.ClientAuth.NONE) {
+            return NO_CHAIN;
         }
         try {
-            javax.net.ssl.SSLSession tls = c.endpoint.sslSession();
-            Certificate[] chain = tls == null ? null : tls.getPeerCertificates();
-            return chain == null ? new Certificate[0] : chain;
+            javax.net.ssl.SSLSession session = c.endpoint.sslSession();
+            Certificate[] chain = session == null ? null : session.getPeerCertificates();
+            return chain == null ? NO_CHAIN : chain;
         } catch (SSLPeerUnverifiedException e) {
-            return new Certificate[0];
+            return NO_CHAIN;
         }
     }
 
