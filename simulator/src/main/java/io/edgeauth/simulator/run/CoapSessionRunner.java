@@ -39,6 +39,12 @@ final class CoapSessionRunner {
     private final SessionRunner runner;
     private final CoapDevices devices;
     private final RunSettings settings;
+    /**
+     * Retries of a shed CoAP request. The broker's Max-Age (1 s by default) spaces them without growing, so the
+     * MQTT CONNECT's 6 would give up after about 6 s; this many leave it to {@code --connect-timeout}, which bounds
+     * the first answer with every retry in it.
+     */
+    static final int BUSY_RETRIES = 30;
     private final RunRecorder recorder;
     private final byte[] pskMaster;
 
@@ -153,8 +159,8 @@ final class CoapSessionRunner {
 
     /**
      * As a device on the SDK would: a request the broker sheds (5.03 Service Unavailable) is sent again after its
-     * Max-Age times a random factor in [0.5, 1.5), up to {@link SessionRunner#CONNECT_BUSY_RETRIES} times; the
-     * stage's latency spans every attempt and wait.
+     * Max-Age times a random factor in [0.5, 1.5), up to {@link #BUSY_RETRIES} times; the stage's latency spans
+     * every attempt and wait.
      */
     private <T> CompletableFuture<T> busyRetried(java.util.function.Supplier<CompletableFuture<T>> request) {
         AtomicBoolean again = new AtomicBoolean();
@@ -164,7 +170,7 @@ final class CoapSessionRunner {
             }
             return request.get();
         }, e -> e instanceof CoapRefusedException r && r.busy() ? r.maxAgeSeconds() : BusyRetry.NOT_BUSY,
-                SessionRunner.CONNECT_BUSY_RETRIES);
+                BUSY_RETRIES);
     }
 
     /** A client assertion for CoAP {@code /token}: its audience is the broker's HTTP token endpoint URL. */
