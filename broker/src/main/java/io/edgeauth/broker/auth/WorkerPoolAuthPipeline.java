@@ -15,11 +15,12 @@ import java.util.function.Supplier;
 
 /**
  * Runs another {@link AuthPipeline} on a bounded pool of its own, so an edge that calls it on an event loop (the
- * MQTT CONNECT and re-authentication) or a protocol thread (CoAP token uploads) keeps that thread for I/O: the token's signature check, the registry and
- * revocation look-ups and the audit line happen on a pool thread, and the edge brings the answer back onto its loop
- * as before. One thread per core (the work is CPU-bound); the queue is bounded: an attempt that finds it full
- * fails at once with {@link RejectionReason#SERVER_BUSY} (a retryable refusal, MQTT 0x89), which the admission
- * limit in front of the pipeline normally makes unreachable. Thread-safe; {@link #close()} stops the pool.
+ * MQTT CONNECT and re-authentication) or a protocol thread (CoAP token uploads) keeps that thread for I/O: the
+ * token's signature check, the registry and revocation look-ups and the audit line happen on a pool thread, and the
+ * edge brings the answer back onto its own thread. One thread per core (the work is CPU-bound); the queue is
+ * bounded: an attempt that finds it full fails at once with {@link RejectionReason#SERVER_BUSY} (a retryable
+ * refusal, MQTT 0x89, CoAP 5.03), which the admission limit in front of the pipeline normally makes unreachable.
+ * Thread-safe; {@link #close()} stops the pool.
  */
 public final class WorkerPoolAuthPipeline implements AuthPipeline, AutoCloseable {
     private final AuthPipeline pipeline;
