@@ -123,11 +123,14 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
         TokenEncryption encryption = new TokenEncryption(encryptionKeys,
                 config.tenants().stream().filter(BrokerConfig.Tenant::encryptTokens).map(BrokerConfig.Tenant::id)
                         .collect(Collectors.toSet()), crypto, resourceServers);
-        verifier = new CachingTokenVerifier(new BrokerTokenVerifier(verificationKeys, policy, signatures, clock,
-                encryption), verificationKeys, 100_000L, policy.leeway(), clock);
-        // the issuer caps lifetimes at the configured default; verification accepts up to the maximum
+        BrokerTokenVerifier tokenVerifier = new BrokerTokenVerifier(verificationKeys, policy, signatures, clock,
+                encryption);
+        verifier = new CachingTokenVerifier(tokenVerifier, verificationKeys, 100_000L, policy.leeway(), clock);
+        // the issuer caps lifetimes at the configured default; verification accepts up to the maximum. A token
+        // issued here is remembered as verified: a new device's first CONNECT needs no second ES256 check
         TokenIssuer issuer = new TokenIssuer(keys, signatures, t.defaultLifetime(), clock, encryption)
-                .subjectRevocations(revocations::revokedUpTo);
+                .subjectRevocations(revocations::revokedUpTo)
+                .rememberIssuedIn(verifier, tokenVerifier);
 
         tenantByIssuer = new HashMap<>();
         Map<String, String> ours = new HashMap<>();

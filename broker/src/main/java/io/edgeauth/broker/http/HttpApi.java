@@ -295,10 +295,13 @@ public final class HttpApi {
         Handler<RoutingContext> bodies = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
         Handler<RoutingContext> offload = new RequestOffload(workers, settings.maxPendingRequests(),
                 settings.retryAfterSeconds(), meters);
+        FormBodies forms = new FormBodies(MAX_BODY_BYTES);
         router.route().setName("edgeauth:body").handler(ctx -> {
             if (isStreaming(ctx)) {
                 ctx.request().pause(); // its handler reads the body itself, on this event loop
                 ctx.next();
+            } else if (FormBodies.isForm(ctx, OAuthApi.FORM_PATHS)) {
+                forms.read(ctx); // decoded by the route, on its worker
             } else {
                 bodies.handle(ctx);
             }
@@ -346,8 +349,7 @@ public final class HttpApi {
             // the path is the client's text: not logged here
             LOG.warn("HTTP {} refused: unreadable request body ({})", ctx.request().method(),
                     f == null ? "status 400" : f.getClass().getSimpleName());
-            HttpErrors.send(ctx, 400, "invalid_request",
-                    "request body refused: form fields are limited to 16 KiB each and must be valid form encoding");
+            HttpErrors.send(ctx, 400, "invalid_request", FormBodies.REFUSED);
             return;
         }
         ctx.next();

@@ -20,6 +20,8 @@ import io.vertx.ext.web.RoutingContext;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The OAuth 2.0 endpoints: {@code /oauth/token} (client_credentials with RFC 7523 assertions, of devices and
@@ -28,6 +30,12 @@ import java.util.Optional;
  * {@code /oauth/revoke} (RFC 7009). Errors follow RFC 6749 §5.2.
  */
 final class OAuthApi {
+    private static final Logger LOG = LoggerFactory.getLogger(OAuthApi.class);
+    private static final String TOKEN = "/oauth/token";
+    private static final String INTROSPECT = "/oauth/introspect";
+    private static final String REVOKE = "/oauth/revoke";
+    /** The paths whose bodies are forms, read by {@link FormBodies} instead of Vert.x's body handler. */
+    static final java.util.Set<String> FORM_PATHS = java.util.Set.of(TOKEN, INTROSPECT, REVOKE);
     static final String ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
     private final DeviceEnrollment devices;
@@ -50,9 +58,9 @@ final class OAuthApi {
     }
 
     void mount(Router router) {
-        router.post("/oauth/token").handler(this::token);
-        router.post("/oauth/introspect").handler(this::introspect);
-        router.post("/oauth/revoke").handler(this::revoke);
+        router.post(TOKEN).handler(this::token);
+        router.post(INTROSPECT).handler(this::introspect);
+        router.post(REVOKE).handler(this::revoke);
     }
 
     private void token(RoutingContext ctx) {
@@ -343,7 +351,16 @@ final class OAuthApi {
             HttpErrors.send(ctx, 400, "invalid_request", "expected application/x-www-form-urlencoded");
             return null;
         }
-        return ctx.request().formAttributes();
+        try {
+            MultiMap form = FormBodies.decode(ctx);
+            if (form != null) {
+                return form;
+            }
+        } catch (IllegalArgumentException e) {
+            LOG.warn("HTTP {} refused: unreadable form ({})", ctx.normalizedPath(), e.getMessage());
+        }
+        HttpErrors.send(ctx, 400, "invalid_request", FormBodies.REFUSED);
+        return null;
     }
 
     private static void putIfPresent(JsonObject o, String key, Object value) {

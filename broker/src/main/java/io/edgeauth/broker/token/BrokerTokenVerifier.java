@@ -1,6 +1,7 @@
 package io.edgeauth.broker.token;
 
 import io.edgeauth.broker.crypto.Signatures;
+import io.edgeauth.broker.crypto.TokenAlgorithm;
 import io.edgeauth.broker.keys.KeyResolution;
 import io.edgeauth.broker.keys.KeyResolver;
 import io.edgeauth.broker.keys.VerificationKey;
@@ -128,6 +129,24 @@ public final class BrokerTokenVerifier implements TokenVerifier {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "neither JWT nor CWT");
         }
         return cbor;
+    }
+
+    /**
+     * What {@link #verify} would answer for a token this broker has just signed with claims {@code signed}, without
+     * decoding it or checking the signature it computed itself: the same key look-up and claims check. Null if the
+     * verifier would refuse it (then it is not remembered, and refused on use).
+     */
+    VerifiedToken issuedHere(TokenFormat format, RawClaims signed, String kid, TokenAlgorithm algorithm,
+                             byte[] token) {
+        KeyResolution res = keys.resolve(signed.issuer(), kid);
+        if (!res.isFound() || !res.key().algorithms().contains(algorithm) || token.length > policy.maxTokenBytes()) {
+            return null;
+        }
+        try {
+            return claims.validate(format, signed, res.key(), Fingerprints.of(token), clock.instant());
+        } catch (TokenRejectedException e) {
+            return null;
+        }
     }
 
     private VerifiedToken check(DecodedToken d, byte[] token) throws TokenRejectedException {

@@ -97,6 +97,20 @@ public final class CachingTokenVerifier implements TokenVerifier {
         return verified;
     }
 
+    /**
+     * Remembers {@code verified} for {@code token} as if it had just verified ({@link TokenIssuer#rememberIssuedIn}).
+     * Does nothing if {@code verified} is null or its key is no longer there.
+     */
+    void remember(byte[] token, VerifiedToken verified) {
+        if (verified == null) {
+            return;
+        }
+        KeyResolution key = keys.resolve(verified.issuer(), verified.keyId());
+        if (key.isFound()) {
+            cache.put(ByteBuffer.wrap(Fingerprints.sha256(token)), new Entry(verified, key.key()));
+        }
+    }
+
     /** The key that verified the entry is still the one its issuer serves under that kid. */
     private boolean stillTrusted(Entry entry) {
         KeyResolution now = keys.resolve(entry.token().issuer(), entry.token().keyId());

@@ -42,6 +42,9 @@ public final class TokenIssuer {
     private final Clock clock;
     private final TokenEncryption encryption;
     private volatile java.util.function.Function<String, Instant> subjectRevokedUpTo = subject -> null;
+    private volatile Remembering remembering; // null: a token is verified on its first use like any other
+
+    private record Remembering(CachingTokenVerifier cache, BrokerTokenVerifier verifier) { }
 
     /**
      * @param keys        the tenants' signing keys
@@ -69,6 +72,20 @@ public final class TokenIssuer {
      */
     public TokenIssuer subjectRevocations(java.util.function.Function<String, Instant> revokedUpTo) {
         this.subjectRevokedUpTo = Objects.requireNonNull(revokedUpTo, "revokedUpTo");
+        return this;
+    }
+
+    /**
+     * Puts every signed (not encrypted) token issued from now on into {@code cache} as verified, so that a
+     * device presenting the token this broker has just signed for it (the MQTT CONNECT after {@code /oauth/token})
+     * is not checked with a signature this broker computed a moment before. The entry's claims are the ones
+     * signed, run through {@code verifier}'s own key look-up and claims check: a token that verifier would
+     * refuse (an audience this broker does not accept) is not remembered, and is refused on use as before.
+     * A CWT is remembered in both forms a device may present (raw COSE and base64url text).
+     */
+    public TokenIssuer rememberIssuedIn(CachingTokenVerifier cache, BrokerTokenVerifier verifier) {
+        this.remembering = new Remembering(Objects.requireNonNull(cache, "cache"),
+                Objects.requireNonNull(verifier, "verifier"));
         return this;
     }
 
@@ -113,10 +130,27 @@ public final class TokenIssuer {
                     : jwt(key, claims, now, exp, jti);
             if (format.encrypted()) {
                 bytes = encryption.seal(claims, format, bytes);
+            } else {
+                remember(key, claims, format, bytes, now, exp, jti);
             }
             return new IssuedToken(format, bytes, key.kid(), jti, now, exp, claims.scope());
         } catch (GeneralSecurityException | JOSEException e) {
             throw new IllegalStateException("cannot sign token with key " + key.kid(), e);
+        }
+    }
+
+    private void remember(SigningKey key, TokenClaims c, TokenFormat format, byte[] bytes, Instant now, Instant exp,
+                          String jti) {
+        Remembering r = remembering;
+        if (r == null) {
+            return;
+        }
+        RawClaims signed = new RawClaims(key.issuer(), c.subject(), c.audience(), exp, now, now, jti, c.tenantId(),
+                c.scope(), c.geo(), c.region(), c.cnf(), c.actor(), c.owner(), c.parentTokenIds());
+        r.cache.remember(bytes, r.verifier.issuedHere(format, signed, key.kid(), key.algorithm(), bytes));
+        if (format.cbor()) {
+            byte[] text = Base64.getUrlEncoder().withoutPadding().encode(bytes);
+            r.cache.remember(text, r.verifier.issuedHere(format, signed, key.kid(), key.algorithm(), text));
         }
     }
 

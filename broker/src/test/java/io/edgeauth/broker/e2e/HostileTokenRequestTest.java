@@ -105,4 +105,51 @@ class HostileTokenRequestTest {
         assertThat(new JsonObject(r.body()).getString("error")).isEqualTo("invalid_request");
         assertQuietLog(1);
     }
+
+    @Test
+    void aFormThatIsNotFormEncodingGetsAnRfc6749Error() {
+        HttpResponse<String> r = new Http(base, null).postRaw("/oauth/token", "application/x-www-form-urlencoded",
+                "grant_type=client_credentials&client_assertion=%zz".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(new JsonObject(r.body()).getString("error")).isEqualTo("invalid_request");
+        assertQuietLog(1);
+    }
+
+    @Test
+    void aFormBodyOver64KiBIsRefusedWith413WhetherItsLengthIsDeclaredOrNot() throws Exception {
+        byte[] big = ("grant_type=client_credentials&a=" + "x".repeat(70 * 1024))
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        HttpResponse<String> declared = new Http(base, null).postRaw("/oauth/token",
+                "application/x-www-form-urlencoded", big);
+        assertThat(declared.statusCode()).isEqualTo(413);
+        // chunked: no Content-Length, so the limit is enforced while reading
+        java.net.http.HttpRequest chunked = java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/oauth/token"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big)))
+                .build();
+        HttpResponse<String> streamed = java.net.http.HttpClient.newHttpClient().send(chunked,
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(streamed.statusCode()).isEqualTo(413);
+        assertQuietLog(0);
+    }
+
+    @Test
+    void aFormSentWithExpect100ContinueIsRead() throws Exception {
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/oauth/token"))
+                .header("content-type", "application/x-www-form-urlencoded").expectContinue(true)
+                .timeout(java.time.Duration.ofSeconds(10))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("grant_type=no_such_grant")).build();
+        HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(request,
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(new JsonObject(r.body()).getString("error")).isEqualTo("unsupported_grant_type");
+    }
+
+    @Test
+    void aFormPostedToAJsonEndpointIsStillRefusedAsNotJson() {
+        HttpResponse<String> r = new Http(base, null).postRaw("/siwe/login", "application/x-www-form-urlencoded",
+                "message=a&signature=b".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(new JsonObject(r.body()).getString("error_description")).isEqualTo("body is not valid JSON");
+    }
 }

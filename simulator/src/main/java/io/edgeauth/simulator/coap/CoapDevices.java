@@ -15,7 +15,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.core.network.CoapEndpoint;
 import org.eclipse.californium.elements.Connector;
-import org.eclipse.californium.elements.UDPConnector;
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.elements.config.UdpConfig;
 import org.eclipse.californium.scandium.DTLSConnector;
@@ -34,10 +33,9 @@ import org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVe
  * Opens {@link CoapLink}s for the fleet's CoAP devices, every one on the same few threads: one shared
  * scheduled pool (the device SDK's {@link CoapGateway}) serves as each endpoint's CoAP executors and as each DTLS
  * connector's executor and timer (Scandium then starts no worker or timer thread of its own), and one
- * {@link DatagramLoop} thread reads every DTLS session's socket ({@link LoopDtlsConnector}: no receiver thread per
- * socket). What remains per <em>active</em> DTLS session is its socket and its Scandium/Californium objects; an
- * idle device costs nothing. Plain CoAP ({@code --coap-security none}, development brokers only) keeps
- * Californium's UDP connector, with a receiver and a sender thread per session. Sockets come from
+ * {@link DatagramLoop} thread reads every session's socket ({@link LoopDtlsConnector}, and {@link LoopUdpConnector}
+ * for plain CoAP: no receiver or sender thread per socket). What remains per <em>active</em> session is its socket
+ * and its Scandium/Californium objects; an idle device costs nothing. Sockets come from
  * {@link LocalPorts}, so across a run each session is a distinct peer to the broker. Thread-safe; close it after
  * the last session.
  */
@@ -60,7 +58,7 @@ public final class CoapDevices implements AutoCloseable {
     /** The SDK's shared CoAP threads (a gateway's), here for the whole fleet. */
     private final CoapGateway gateway;
     private final ScheduledThreadPoolExecutor executor;
-    /** Reads every DTLS session's socket. */
+    /** Reads every session's socket. */
     private final DatagramLoop loop;
     private final FleetCa ca;
 
@@ -96,7 +94,7 @@ public final class CoapDevices implements AutoCloseable {
     }
 
     /**
-     * A small client: no DTLS receiver thread (the loop reads), one UDP receiver thread for plain CoAP, one DTLS
+     * A small client: no receiver or sender thread (the loop reads the sockets, DTLS and plain), one DTLS
      * connection, no deduplication of responses; for plain PSK only the plain PSK cipher suites are offered; a device
      * with a key offers {@link #SERVER_CHAIN_ALGORITHMS}.
      */
@@ -104,8 +102,8 @@ public final class CoapDevices implements AutoCloseable {
         Configuration c = Configuration.createStandardWithoutFile();
         c.set(CoapConfig.DEDUPLICATOR, CoapConfig.NO_DEDUPLICATOR);
         c.set(CoapConfig.MAX_ACTIVE_PEERS, 4);
-        c.set(UdpConfig.UDP_RECEIVER_THREAD_COUNT, 1);
-        c.set(UdpConfig.UDP_SENDER_THREAD_COUNT, 1);
+        c.set(UdpConfig.UDP_RECEIVER_THREAD_COUNT, 0); // plain CoAP: the loop reads, callers send (LoopUdpConnector)
+        c.set(UdpConfig.UDP_SENDER_THREAD_COUNT, 0);
         c.set(DtlsConfig.DTLS_ROLE, DtlsConfig.DtlsRole.CLIENT_ONLY);
         c.set(DtlsConfig.DTLS_RECEIVER_THREAD_COUNT, 0);
         c.set(DtlsConfig.DTLS_MAX_CONNECTIONS, 4);
@@ -171,7 +169,7 @@ public final class CoapDevices implements AutoCloseable {
                 dtls.setExecutor(executor);
                 connector = dtls;
             } else {
-                connector = new UDPConnector(local, config);
+                connector = new LoopUdpConnector(local, config, loop);
             }
             CoapEndpoint endpoint = CoapEndpoint.builder().setConfiguration(config).setConnector(connector)
                     .setLoggingTag(deviceId).build();

@@ -15,7 +15,9 @@ import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.network.CoapEndpoint;
 import org.eclipse.californium.core.server.resources.CoapExchange;
 import org.eclipse.californium.core.server.resources.Resource;
+import org.eclipse.californium.elements.UDPConnector;
 import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.elements.config.UdpConfig;
 import org.eclipse.californium.scandium.DTLSConnector;
 import org.eclipse.californium.scandium.config.DtlsConfig;
 import org.eclipse.californium.scandium.config.DtlsConfig.DtlsRole;
@@ -24,8 +26,9 @@ import org.eclipse.californium.scandium.dtls.pskstore.AdvancedMultiPskStore;
 import org.junit.jupiter.api.Test;
 
 /**
- * Many DTLS sessions open at once cost sockets, not threads: one loop reads every session's socket, where each
- * session used to have a Scandium receiver thread blocked on its own.
+ * Many CoAP sessions open at once cost sockets, not threads: one loop reads every session's socket, where each
+ * DTLS session used to have a Scandium receiver thread blocked on its own, and each plain-CoAP session a receiver
+ * and a sender thread of Californium's UDP connector.
  */
 class CoapDevicesThreadsTest {
     private static final int SESSIONS = 24;
@@ -65,6 +68,36 @@ class CoapDevicesThreadsTest {
         }
     }
 
+    @Test
+    void openPlainCoapSessionsAddNoThreadPerSession() throws Exception {
+        CoapServer server = server(null);
+        server.start();
+        InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getEndpoints().get(0).getAddress().getPort());
+        CoapOptions options = new CoapOptions(at, false, false, false, false, false, false, false, false);
+        List<CoapLink> links = new ArrayList<>();
+        try (CoapDevices devices = new CoapDevices(options, List.of(), 2)) {
+            CoapLink first = devices.open(device(0), null);
+            links.add(first);
+            first.check(device(0)).get(30, TimeUnit.SECONDS);
+            int before = Thread.getAllStackTraces().size();
+            List<CompletableFuture<Void>> checks = new ArrayList<>();
+            for (int i = 1; i < SESSIONS; i++) {
+                CoapLink link = devices.open(device(i), null);
+                links.add(link);
+                checks.add(link.check(device(i)));
+            }
+            CompletableFuture.allOf(checks.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
+            int during = Thread.getAllStackTraces().size();
+            assertThat(during - before).as("threads added by %d open plain-CoAP sessions", SESSIONS - 1)
+                    .isLessThan(SESSIONS / 4);
+            assertThat(Thread.getAllStackTraces().keySet()).filteredOn(t -> t.getName().startsWith("UDP-"))
+                    .as("Californium UDP threads: the test server's only").hasSize(2);
+            links.forEach(l -> l.close(true));
+        } finally {
+            server.destroy();
+        }
+    }
+
     private static String device(int i) {
         return "sim-threads-" + i;
     }
@@ -73,17 +106,25 @@ class CoapDevicesThreadsTest {
         return ("psk-of-device-" + i + "-0123456789").getBytes(StandardCharsets.UTF_8);
     }
 
-    /** A DTLS-PSK server whose {@code /d/{id}/down} answers 2.05 to any device id. */
+    /**
+     * A DTLS-PSK server (plain CoAP, one receiver and one sender thread, if {@code psks} is null) whose
+     * {@code /d/{id}/down} answers 2.05 to any device id.
+     */
     private static CoapServer server(AdvancedMultiPskStore psks) {
         Configuration c = Configuration.createStandardWithoutFile();
         c.set(DtlsConfig.DTLS_ROLE, DtlsRole.SERVER_ONLY);
         c.set(DtlsConfig.DTLS_RECEIVER_THREAD_COUNT, 1);
         c.set(DtlsConfig.DTLS_CONNECTOR_THREAD_COUNT, 1);
-        DtlsConnectorConfig dtls = DtlsConnectorConfig.builder(c)
-                .setAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                .setAdvancedPskStore(psks).build();
+        c.set(UdpConfig.UDP_RECEIVER_THREAD_COUNT, 1);
+        c.set(UdpConfig.UDP_SENDER_THREAD_COUNT, 1);
+        InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         CoapServer server = new CoapServer(c);
-        server.addEndpoint(CoapEndpoint.builder().setConfiguration(c).setConnector(new DTLSConnector(dtls)).build());
+        if (psks == null) {
+            server.addEndpoint(CoapEndpoint.builder().setConfiguration(c).setConnector(new UDPConnector(any, c)).build());
+        } else {
+            DtlsConnectorConfig dtls = DtlsConnectorConfig.builder(c).setAddress(any).setAdvancedPskStore(psks).build();
+            server.addEndpoint(CoapEndpoint.builder().setConfiguration(c).setConnector(new DTLSConnector(dtls)).build());
+        }
         CoapResource down = new CoapResource("down") {
             @Override
             public void handleGET(CoapExchange exchange) {
