@@ -58,6 +58,11 @@ public final class SharedState implements AutoCloseable {
                 return new SharedState(redis, redis.feed(), "redis", new SharedKeyVault(redis, redis.feed(), kek, clock));
             }
             MvStoreStore embedded = new MvStoreStore(dataDir.resolve("state.mv.db"), clock);
+            // mutations per commit is how well group commit batches: the committer's cost is per commit
+            io.micrometer.core.instrument.FunctionCounter.builder("edgeauth.store.commits", embedded,
+                    MvStoreStore::commitCount).description("commits of the embedded store").register(meters);
+            io.micrometer.core.instrument.FunctionCounter.builder("edgeauth.store.mutations", embedded,
+                    MvStoreStore::mutationCount).description("mutations of the embedded store").register(meters);
             return new SharedState(embedded, new LocalChangeFeed(embedded), "embedded",
                     new FileKeyVault(dataDir.resolve("keys")));
         } catch (IOException e) {
