@@ -47,6 +47,28 @@ final class DatagramLoop implements AutoCloseable {
         thread.start();
     }
 
+    /** What a connector does with its new non-blocking channel before the loop reads it (bind it, size buffers). */
+    interface ChannelSetup {
+        void accept(DatagramChannel channel) throws IOException;
+    }
+
+    /**
+     * Opens a non-blocking channel, lets {@code setup} bind it (closing it if that fails), and reads it from now
+     * on, handing each datagram to {@code receiver}.
+     */
+    DatagramChannel open(ChannelSetup setup, Consumer<DatagramPacket> receiver) throws IOException {
+        DatagramChannel channel = DatagramChannel.open();
+        try {
+            channel.configureBlocking(false);
+            setup.accept(channel);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        register(channel, receiver);
+        return channel;
+    }
+
     /** Reads {@code channel} (non-blocking, bound) from now on, handing each datagram to {@code receiver}. */
     void register(DatagramChannel channel, Consumer<DatagramPacket> receiver) {
         pending.add(new Registration(channel, receiver));

@@ -33,16 +33,8 @@ final class LoopDtlsConnector extends DTLSConnector {
         if (isRunning()) {
             return;
         }
-        DatagramChannel ch = DatagramChannel.open();
-        try {
-            ch.configureBlocking(false);
-            init(bindAddress, ch.socket(), null); // binds the channel, sets the buffers, starts no receiver
-        } catch (IOException | RuntimeException e) {
-            ch.close();
-            throw e;
-        }
-        channel = ch;
-        loop.register(ch, this::processDatagram);
+        // init binds the channel, sets the buffers, starts no receiver
+        channel = loop.open(ch -> init(bindAddress, ch.socket(), null), this::processDatagram);
     }
 
     @Override

@@ -40,17 +40,10 @@ final class LoopUdpConnector extends UDPConnector {
         if (isRunning()) {
             return;
         }
-        DatagramChannel ch = DatagramChannel.open();
-        try {
-            ch.configureBlocking(false);
+        channel = loop.open(ch -> {
             ch.bind(localAddr);
             init(ch.socket()); // sets the buffers, starts no thread
-        } catch (IOException | RuntimeException e) {
-            ch.close();
-            throw e;
-        }
-        channel = ch;
-        loop.register(ch, this::processDatagram);
+        }, this::processDatagram);
     }
 
     @Override
