@@ -145,6 +145,7 @@ public final class TokenIssuer {
         if (r == null) {
             return;
         }
+        // as the decoders will read them (TokenClaims refuses scope values that are empty or hold a space)
         RawClaims signed = new RawClaims(key.issuer(), c.subject(), c.audience(), exp, now, now, jti, c.tenantId(),
                 c.scope(), c.geo(), c.region(), c.cnf(), c.actor(), c.owner(), c.parentTokenIds());
         r.cache.remember(bytes, r.verifier.issuedHere(format, signed, key.kid(), key.algorithm(), bytes));
