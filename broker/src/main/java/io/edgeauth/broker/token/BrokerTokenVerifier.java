@@ -137,13 +137,13 @@ public final class BrokerTokenVerifier implements TokenVerifier {
      * verifier would refuse it (then it is not remembered, and refused on use).
      */
     VerifiedToken issuedHere(TokenFormat format, RawClaims signed, String kid, TokenAlgorithm algorithm,
-                             byte[] token) {
+                             int tokenLength, String fingerprint) {
         KeyResolution res = keys.resolve(signed.issuer(), kid);
-        if (!res.isFound() || !res.key().algorithms().contains(algorithm) || token.length > policy.maxTokenBytes()) {
+        if (!res.isFound() || !res.key().algorithms().contains(algorithm) || tokenLength > policy.maxTokenBytes()) {
             return null;
         }
         try {
-            return claims.validate(format, signed, res.key(), Fingerprints.of(token), clock.instant());
+            return claims.validate(format, signed, res.key(), fingerprint, clock.instant());
         } catch (TokenRejectedException e) {
             return null;
         }

@@ -98,16 +98,16 @@ public final class CachingTokenVerifier implements TokenVerifier {
     }
 
     /**
-     * Remembers {@code verified} for {@code token} as if it had just verified ({@link TokenIssuer#rememberIssuedIn}).
-     * Does nothing if {@code verified} is null or its key is no longer there.
+     * Remembers {@code verified} for the token whose SHA-256 is {@code digest} as if it had just verified
+     * ({@link TokenIssuer#rememberIssuedIn}). Does nothing if {@code verified} is null or its key is no longer there.
      */
-    void remember(byte[] token, VerifiedToken verified) {
+    void remember(byte[] digest, VerifiedToken verified) {
         if (verified == null) {
             return;
         }
         KeyResolution key = keys.resolve(verified.issuer(), verified.keyId());
         if (key.isFound()) {
-            cache.put(ByteBuffer.wrap(Fingerprints.sha256(token)), new Entry(verified, key.key()));
+            cache.put(ByteBuffer.wrap(digest), new Entry(verified, key.key())); // the caller's fresh digest
         }
     }
 

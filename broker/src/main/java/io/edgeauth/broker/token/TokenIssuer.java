@@ -148,11 +148,17 @@ public final class TokenIssuer {
         // as the decoders will read them (TokenClaims refuses scope values that are empty or hold a space)
         RawClaims signed = new RawClaims(key.issuer(), c.subject(), c.audience(), exp, now, now, jti, c.tenantId(),
                 c.scope(), c.geo(), c.region(), c.cnf(), c.actor(), c.owner(), c.parentTokenIds());
-        r.cache.remember(bytes, r.verifier.issuedHere(format, signed, key.kid(), key.algorithm(), bytes));
+        rememberAs(r, bytes, signed, key, format);
         if (format.cbor()) {
-            byte[] text = Base64.getUrlEncoder().withoutPadding().encode(bytes);
-            r.cache.remember(text, r.verifier.issuedHere(format, signed, key.kid(), key.algorithm(), text));
+            rememberAs(r, Base64.getUrlEncoder().withoutPadding().encode(bytes), signed, key, format);
         }
+    }
+
+    /** One SHA-256 of the form presented: the cache key, and the entry's fingerprint from the same digest. */
+    private static void rememberAs(Remembering r, byte[] presented, RawClaims signed, SigningKey key, TokenFormat format) {
+        byte[] digest = Fingerprints.sha256(presented);
+        r.cache.remember(digest, r.verifier.issuedHere(format, signed, key.kid(), key.algorithm(), presented.length,
+                Fingerprints.fromDigest(digest)));
     }
 
     private static String newTokenId() {

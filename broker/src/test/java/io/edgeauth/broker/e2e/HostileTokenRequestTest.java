@@ -123,24 +123,16 @@ class HostileTokenRequestTest {
                 "application/x-www-form-urlencoded", big);
         assertThat(declared.statusCode()).isEqualTo(413);
         // chunked: no Content-Length, so the limit is enforced while reading
-        java.net.http.HttpRequest chunked = java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/oauth/token"))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big)))
-                .build();
-        HttpResponse<String> streamed = java.net.http.HttpClient.newHttpClient().send(chunked,
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> streamed = postTokenForm(
+                java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big)), false);
         assertThat(streamed.statusCode()).isEqualTo(413);
         assertQuietLog(0);
     }
 
     @Test
     void aFormSentWithExpect100ContinueIsRead() throws Exception {
-        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/oauth/token"))
-                .header("content-type", "application/x-www-form-urlencoded").expectContinue(true)
-                .timeout(java.time.Duration.ofSeconds(10))
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("grant_type=no_such_grant")).build();
-        HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(request,
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = postTokenForm(
+                java.net.http.HttpRequest.BodyPublishers.ofString("grant_type=no_such_grant"), true);
         assertThat(r.statusCode()).isEqualTo(400);
         assertThat(new JsonObject(r.body()).getString("error")).isEqualTo("unsupported_grant_type");
     }
@@ -151,5 +143,14 @@ class HostileTokenRequestTest {
                 "message=a&signature=b".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         assertThat(r.statusCode()).isEqualTo(400);
         assertThat(new JsonObject(r.body()).getString("error_description")).isEqualTo("body is not valid JSON");
+    }
+
+    /** A form POST to {@code /oauth/token} as the JDK client sends it (chunked for a stream), 10 s at most. */
+    private static HttpResponse<String> postTokenForm(java.net.http.HttpRequest.BodyPublisher body, boolean expectContinue)
+            throws Exception {
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/oauth/token"))
+                .header("content-type", "application/x-www-form-urlencoded").expectContinue(expectContinue)
+                .timeout(java.time.Duration.ofSeconds(10)).POST(body).build();
+        return java.net.http.HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -45,21 +45,9 @@ class CoapDevicesThreadsTest {
         CoapOptions options = new CoapOptions(at, true, false, false, false, false, false, false, false);
         List<CoapLink> links = new ArrayList<>();
         try (CoapDevices devices = new CoapDevices(options, List.of(), 2)) {
-            // the shared pool's threads start on its first tasks: one session first, then count
-            CoapLink first = devices.open(device(0), psk(0));
-            links.add(first);
-            first.check(device(0)).get(30, TimeUnit.SECONDS);
-            int before = Thread.getAllStackTraces().size();
-            List<CompletableFuture<Void>> checks = new ArrayList<>();
-            for (int i = 1; i < SESSIONS; i++) {
-                CoapLink link = devices.open(device(i), psk(i));
-                links.add(link);
-                checks.add(link.check(device(i)));
-            }
-            CompletableFuture.allOf(checks.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
+            int added = threadsAddedByOpenSessions(devices, true, links);
             assertThat(links).allMatch(l -> l.handshakeNanos() >= 0);
-            int during = Thread.getAllStackTraces().size();
-            assertThat(during - before).as("threads added by %d open DTLS sessions", SESSIONS - 1).isLessThan(SESSIONS / 4);
+            assertThat(added).as("threads added by %d open DTLS sessions", SESSIONS - 1).isLessThan(SESSIONS / 4);
             assertThat(Thread.getAllStackTraces().keySet()).filteredOn(t -> t.getName().startsWith("DTLS-Receiver"))
                     .as("Scandium receiver threads: the test server's only").hasSize(1);
             links.forEach(l -> l.close(true));
@@ -76,19 +64,8 @@ class CoapDevicesThreadsTest {
         CoapOptions options = new CoapOptions(at, false, false, false, false, false, false, false, false);
         List<CoapLink> links = new ArrayList<>();
         try (CoapDevices devices = new CoapDevices(options, List.of(), 2)) {
-            CoapLink first = devices.open(device(0), null);
-            links.add(first);
-            first.check(device(0)).get(30, TimeUnit.SECONDS);
-            int before = Thread.getAllStackTraces().size();
-            List<CompletableFuture<Void>> checks = new ArrayList<>();
-            for (int i = 1; i < SESSIONS; i++) {
-                CoapLink link = devices.open(device(i), null);
-                links.add(link);
-                checks.add(link.check(device(i)));
-            }
-            CompletableFuture.allOf(checks.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
-            int during = Thread.getAllStackTraces().size();
-            assertThat(during - before).as("threads added by %d open plain-CoAP sessions", SESSIONS - 1)
+            int added = threadsAddedByOpenSessions(devices, false, links);
+            assertThat(added).as("threads added by %d open plain-CoAP sessions", SESSIONS - 1)
                     .isLessThan(SESSIONS / 4);
             assertThat(Thread.getAllStackTraces().keySet()).filteredOn(t -> t.getName().startsWith("UDP-"))
                     .as("Californium UDP threads: the test server's only").hasSize(2);
@@ -96,6 +73,26 @@ class CoapDevicesThreadsTest {
         } finally {
             server.destroy();
         }
+    }
+
+    /**
+     * Opens {@link #SESSIONS} sessions into {@code links} and checks each: one first (the shared pool's threads start
+     * on its first tasks), then the others at once. Returns the threads those others added.
+     */
+    private static int threadsAddedByOpenSessions(CoapDevices devices, boolean dtls, List<CoapLink> links)
+            throws Exception {
+        CoapLink first = devices.open(device(0), dtls ? psk(0) : null);
+        links.add(first);
+        first.check(device(0)).get(30, TimeUnit.SECONDS);
+        int before = Thread.getAllStackTraces().size();
+        List<CompletableFuture<Void>> checks = new ArrayList<>();
+        for (int i = 1; i < SESSIONS; i++) {
+            CoapLink link = devices.open(device(i), dtls ? psk(i) : null);
+            links.add(link);
+            checks.add(link.check(device(i)));
+        }
+        CompletableFuture.allOf(checks.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
+        return Thread.getAllStackTraces().size() - before;
     }
 
     private static String device(int i) {
