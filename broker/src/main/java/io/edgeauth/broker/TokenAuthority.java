@@ -125,7 +125,9 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
                         .collect(Collectors.toSet()), crypto, resourceServers);
         BrokerTokenVerifier tokenVerifier = new BrokerTokenVerifier(verificationKeys, policy, signatures, clock,
                 encryption);
-        verifier = new CachingTokenVerifier(tokenVerifier, verificationKeys, 100_000L, policy.leeway(), clock);
+        verifier = new CachingTokenVerifier(tokenVerifier, verificationKeys, t.verificationCacheSize(), policy.leeway(),
+                clock);
+        verifier.bindMetrics(meters); // cache_evictions_total{cache="token-verification"} rising: the cache is too small
         // the issuer caps lifetimes at the configured default; verification accepts up to the maximum. A token
         // issued here is remembered as verified: a new device's first CONNECT needs no second ES256 check
         TokenIssuer issuer = new TokenIssuer(keys, signatures, t.defaultLifetime(), clock, encryption)

@@ -97,9 +97,13 @@ public record BrokerConfig(
                        int maxPeersPerPrincipal, int maxObservationsPerPrincipal,
                        Path crl) { }
 
-    /** Token lifetimes and verification bounds. */
+    /**
+     * Token lifetimes and verification bounds. {@code verificationCacheSize}: how many verified tokens the broker
+     * remembers (by SHA-256), so a device reconnecting with a token it has used before skips the signature check;
+     * about 1 KiB of heap each. Size it to the devices that reconnect within a token's lifetime.
+     */
     public record Tokens(Duration defaultLifetime, Duration maxLifetime, Duration clockLeeway, int maxTokenBytes,
-                         List<String> audiences, List<ResourceServer> resourceServers) {
+                         List<String> audiences, List<ResourceServer> resourceServers, int verificationCacheSize) {
         public Tokens {
             audiences = audiences == null ? List.of() : List.copyOf(audiences);
             resourceServers = resourceServers == null ? List.of() : List.copyOf(resourceServers);

@@ -18,6 +18,10 @@ public final class ConfigValidator {
     private static final Set<String> VERIFY_ALGS = Set.of("ES256", "ES384", "ES512", "EdDSA", "RS256", "RS384",
             "RS512", "PS256", "PS384", "PS512", "HS256", "HS384", "HS512");
     private static final Duration MAX_LEEWAY = Duration.ofSeconds(30);
+    static final int MIN_VERIFICATION_CACHE = 100;
+    static final int MAX_VERIFICATION_CACHE = 10_000_000;
+    /** Heap per remembered token, rounded up from a measurement (docs/onboarding.md, "verification cache"). */
+    static final long VERIFICATION_CACHE_ENTRY_BYTES = 1024;
 
     private ConfigValidator() {
     }
@@ -201,6 +205,19 @@ public final class ConfigValidator {
         }
         if (t.maxTokenBytes() < 256 || t.maxTokenBytes() > 65536) {
             errors.add("tokens.maxTokenBytes: expected 256 to 65536, got " + t.maxTokenBytes());
+        }
+        verificationCache(errors, t.verificationCacheSize(), Runtime.getRuntime().maxMemory());
+    }
+
+    /** A cache the heap cannot hold would end in an OutOfMemoryError once the fleet fills it: refused now. */
+    static void verificationCache(List<String> errors, int size, long maxHeapBytes) {
+        if (size < MIN_VERIFICATION_CACHE || size > MAX_VERIFICATION_CACHE) {
+            errors.add("tokens.verificationCacheSize: expected " + MIN_VERIFICATION_CACHE + " to "
+                    + MAX_VERIFICATION_CACHE + ", got " + size);
+        } else if (size * VERIFICATION_CACHE_ENTRY_BYTES > maxHeapBytes / 2) {
+            errors.add("tokens.verificationCacheSize: " + size + " entries take about "
+                    + (size * VERIFICATION_CACHE_ENTRY_BYTES >> 20) + " MiB (about 1 KiB each), more than half of"
+                    + " this JVM's heap (" + (maxHeapBytes >> 20) + " MiB): lower it or give the broker more heap (-Xmx)");
         }
     }
 

@@ -8,6 +8,8 @@ import io.edgeauth.broker.keys.KeyResolver;
 import io.edgeauth.broker.keys.VerificationKey;
 import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.refusal.TokenRejectedException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,6 +29,9 @@ import java.util.Objects;
  * <p>Thread-safe (Caffeine).
  */
 public final class CachingTokenVerifier implements TokenVerifier {
+    /** The {@code cache} tag of this cache's metrics. */
+    public static final String METRICS_NAME = "token-verification";
+
     private record Entry(VerifiedToken token, VerificationKey key) { }
 
     private final TokenVerifier delegate;
@@ -38,7 +43,7 @@ public final class CachingTokenVerifier implements TokenVerifier {
     /**
      * @param delegate    the real verifier
      * @param keys        the delegate's key resolver (the same keys, looked up again on every hit)
-     * @param maximumSize most entries kept (e.g. 100 000; about 1 KiB each)
+     * @param maximumSize most entries kept ({@code tokens.verificationCacheSize}; about 1 KiB each)
      * @param leeway      the delegate's clock leeway ({@link TokenPolicy#leeway()})
      * @param clock       time source (the same as the delegate's)
      */
@@ -67,7 +72,17 @@ public final class CachingTokenVerifier implements TokenVerifier {
                         return currentDuration;
                     }
                 })
+                .recordStats()
                 .build();
+    }
+
+    /**
+     * Publishes the cache's size, hits, misses and evictions with Micrometer's Caffeine binder, tagged
+     * {@code cache="token-verification"}. Evictions while devices reconnect mean the cache is smaller than the
+     * set of tokens in use ({@code tokens.verificationCacheSize}).
+     */
+    public void bindMetrics(MeterRegistry meters) {
+        CaffeineCacheMetrics.monitor(meters, cache, METRICS_NAME);
     }
 
     @Override

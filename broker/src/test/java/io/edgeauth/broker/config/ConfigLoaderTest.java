@@ -76,6 +76,27 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void verificationCacheSizeIsReadAndBoundedByRangeAndHeap() throws Exception {
+        assertThat(loader.load(null, Map.of()).tokens().verificationCacheSize()).isEqualTo(100_000);
+        assertThat(loader.load(write("tokens:\n  verificationCacheSize: 250000\n"), Map.of()).tokens()
+                .verificationCacheSize()).isEqualTo(250_000);
+        assertThat(loader.load(null, Map.of("EDGEAUTH_TOKENS_VERIFICATION_CACHE_SIZE", "5000")).tokens()
+                .verificationCacheSize()).isEqualTo(5000);
+        assertThatThrownBy(() -> loader.load(write("tokens:\n  verificationCacheSize: 10\n"), Map.of()))
+                .hasMessageContaining("tokens.verificationCacheSize: expected 100 to 10000000, got 10");
+        assertThatThrownBy(() -> loader.load(write("tokens:\n  verificationCacheSize: 20000000\n"), Map.of()))
+                .hasMessageContaining("tokens.verificationCacheSize: expected 100 to 10000000");
+        // a size the heap cannot hold is refused with what it needs, whatever heap this test runs with
+        java.util.List<String> errors = new java.util.ArrayList<>();
+        ConfigValidator.verificationCache(errors, 1_000_000, 1024L << 20);
+        assertThat(errors).singleElement().asString().contains("tokens.verificationCacheSize: 1000000 entries take about 976 MiB")
+                .contains("this JVM's heap (1024 MiB)").contains("-Xmx");
+        errors.clear();
+        ConfigValidator.verificationCache(errors, 500_000, 1024L << 20);
+        assertThat(errors).isEmpty();
+    }
+
+    @Test
     void coapPerPrincipalCapsAreReadAndBounded() throws Exception {
         BrokerConfig defaults = loader.load(null, Map.of());
         assertThat(defaults.coap().maxPeersPerPrincipal()).isEqualTo(8);
