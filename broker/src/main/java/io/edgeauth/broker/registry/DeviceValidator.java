@@ -135,7 +135,8 @@ public final class DeviceValidator {
     private static Device.Credential jwk(Object raw, List<String> errors) {
         try {
             JWK jwk = raw instanceof Map ? JWK.parse((Map<String, Object>) raw) : JWK.parse(String.valueOf(raw));
-            if (jwk.toJSONString().length() > MAX_JWK_CHARS) {
+            String json = jwk.toJSONString();
+            if (json.length() > MAX_JWK_CHARS) {
                 errors.add("jwk: larger than " + MAX_JWK_CHARS + " characters");
                 return null;
             }
@@ -148,7 +149,9 @@ public final class DeviceValidator {
                 errors.add("jwk: key type " + kty + " is not supported; expected EC (P-256), OKP (Ed25519) or RSA");
                 return null;
             }
-            return new Device.Credential(Device.CredentialType.JWK, jwk.toPublicJWK().toJSONString());
+            // not private (refused above), so the key is its own public form: toPublicJWK() would only build a
+            // copy, and Nimbus checks an EC point on the curve in BigInteger arithmetic for every key it builds
+            return new Device.Credential(Device.CredentialType.JWK, json);
         } catch (ParseException | RuntimeException e) {
             errors.add("jwk: not a valid JWK (" + e.getMessage() + ")");
             return null;

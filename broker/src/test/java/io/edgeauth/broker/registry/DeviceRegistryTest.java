@@ -50,6 +50,25 @@ class DeviceRegistryTest {
     }
 
     @Test
+    void aJwkIsStoredAsItsPublicFormWithItsMetadata() throws Exception {
+        List<com.nimbusds.jose.jwk.JWK> keys = List.of(
+                new ECKeyGenerator(Curve.P_256).keyID("k1").keyUse(com.nimbusds.jose.jwk.KeyUse.SIGNATURE)
+                        .algorithm(com.nimbusds.jose.JWSAlgorithm.ES256).generate().toPublicJWK(),
+                // RFC 8037 A.2's public key (generating one would need Tink)
+                com.nimbusds.jose.jwk.JWK.parse("{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"k2\",\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}"),
+                new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048).keyID("k3").generate().toPublicJWK());
+        for (com.nimbusds.jose.jwk.JWK key : keys) {
+            Device d = validator.validate(Map.of("id", "dev-" + key.getKeyID(), "jwk", key.toJSONObject()));
+            assertThat(d.credential().value()).isEqualTo(key.toPublicJWK().toJSONString());
+            assertThat(com.nimbusds.jose.jwk.JWK.parse(d.credential().value()).isPrivate()).isFalse();
+        }
+        // the private form of the same key is still refused, whatever the stored form would have been
+        assertThatThrownBy(() -> validator.validate(Map.of("id", "dev-p",
+                "jwk", new ECKeyGenerator(Curve.P_256).generate().toJSONObject())))
+                .hasMessageContaining("jwk: contains private key material");
+    }
+
+    @Test
     void refusesMalformedRegistrationsNamingTheField() throws Exception {
         assertThatThrownBy(() -> validator.validate(Map.of("id", "a/b", "x5tS256", "A".repeat(43))))
                 .hasMessageContaining("id:");
