@@ -94,6 +94,7 @@ public final class OnboardingBench {
             env.put("EDGEAUTH_HTTP_PORT", url.substring(url.lastIndexOf(':') + 1).replaceAll("\\D.*", ""));
             env.put("EDGEAUTH_MQTT_PORT", Integer.toString(broker.mqttPort()));
             broker.close();
+            load.close();
             broker = BrokerProcess.start(env, brokerJvmArgs(), ProcessBuilder.Redirect.appendTo(brokerLog.toFile()));
             OnboardingLoad restarted = new OnboardingLoad(broker.url(), broker.mqttPort(), concurrency);
             restarted.reconnect(warmUp, new OnboardingLoad.Stages());
