@@ -109,6 +109,16 @@ final class DeviceTokenIssuance {
         meters.counter("edgeauth.tokens.refused", "grant", grant, "reason", e.reason().code()).increment();
     }
 
+    /**
+     * As {@link #confirmation(Device)}, for a device that proved the key whose RFC 7638 thumbprint is {@code provenJkt}
+     * (its client assertion verified with its registered key): that thumbprint, so the registered JWK is not parsed,
+     * its point checked on the curve and hashed a second time in one request. Null: from the record.
+     */
+    static Confirmation confirmation(Device device, String provenJkt) {
+        return provenJkt != null && device.credential().type() == Device.CredentialType.JWK
+                ? new Confirmation(null, provenJkt) : confirmation(device);
+    }
+
     static Confirmation confirmation(Device device) {
         switch (device.credential().type()) {
             case X5T_S256:

@@ -64,7 +64,7 @@ public final class DeviceTokenService {
         return issueAudited(fields, format, scope, audience, () -> {
             ClientAssertion verified = assertions.verify(assertion, this::publicKey);
             fields.put("client_id", verified.clientId());
-            return registered(verified.clientId());
+            return new Proven(registered(verified.clientId()), verified.keyThumbprint());
         });
     }
 
@@ -95,7 +95,7 @@ public final class DeviceTokenService {
                 throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH,
                         "the client certificate is not the one registered for this client_id");
             }
-            return device;
+            return new Proven(device, null);
         });
     }
 
@@ -132,7 +132,8 @@ public final class DeviceTokenService {
                                      String audience) throws TokenRejectedException {
         Map<String, Object> fields = fields(channel);
         fields.put("client_id", verified.clientId());
-        return issueAudited(fields, format, scope, audience, () -> registered(verified.clientId()));
+        return issueAudited(fields, format, scope, audience,
+                () -> new Proven(registered(verified.clientId()), verified.keyThumbprint()));
     }
 
     /** Finds the device that authenticated (however it did), then issues; a refusal at either step is audited. */
@@ -142,7 +143,9 @@ public final class DeviceTokenService {
             if (audience != null) {
                 fields.put("aud", audience);
             }
-            return issuance.issue(who.device(), format, scope, "client_credentials", fields, audience);
+            Proven proven = who.device();
+            return issuance.issue(proven.device(), DeviceTokenIssuance.confirmation(proven.device(), proven.keyThumbprint()),
+                    format, scope, "client_credentials", fields, audience);
         } catch (TokenRejectedException e) {
             issuance.refused(e, "client_credentials", fields);
             throw e;
@@ -164,7 +167,11 @@ public final class DeviceTokenService {
     /** The device a client authentication step proved, or the refusal. */
     @FunctionalInterface
     private interface Authenticated {
-        Device device() throws TokenRejectedException;
+        Proven device() throws TokenRejectedException;
+    }
+
+    /** A device that authenticated, and the RFC 7638 thumbprint of the key it proved (null: it proved none). */
+    private record Proven(Device device, String keyThumbprint) {
     }
 
     /**

@@ -248,7 +248,7 @@ public final class DeviceEnrollment {
         body.put("id", id);
         body.put("tenant", tenant);
         if (key != null) {
-            body.put("jwk", key.toJSONObject());
+            body.put("jwk", key); // already built from the certificate: not serialized to be parsed again
         } else {
             body.put("x5tS256", "A".repeat(43)); // validated shape only; replaced by the group credential below
         }

@@ -134,7 +134,10 @@ public final class DeviceValidator {
     @SuppressWarnings("unchecked")
     private static Device.Credential jwk(Object raw, List<String> errors) {
         try {
-            JWK jwk = raw instanceof Map ? JWK.parse((Map<String, Object>) raw) : JWK.parse(String.valueOf(raw));
+            // a JWK instance comes from the broker itself (a zero-touch enrollment's certificate key, built and
+            // checked on the curve there); JSON from a request is parsed
+            JWK jwk = raw instanceof JWK built ? built
+                    : raw instanceof Map ? JWK.parse((Map<String, Object>) raw) : JWK.parse(String.valueOf(raw));
             String json = jwk.toJSONString();
             if (json.length() > MAX_JWK_CHARS) {
                 errors.add("jwk: larger than " + MAX_JWK_CHARS + " characters");

@@ -84,8 +84,14 @@ class ZeroTouchTest {
         assertThat(record.owner()).isEqualToIgnoringCase(OWNER);
         assertThat(record.credential().type()).isEqualTo(Device.CredentialType.JWK);
 
-        assertThat(token(device, "zt-1", true).statusCode()).as("with x5c again").isEqualTo(200);
-        assertThat(token(device, "zt-1", false).statusCode()).as("registered now: a plain assertion").isEqualTo(200);
+        HttpResponse<String> again = token(device, "zt-1", true);
+        assertThat(again.statusCode()).as("with x5c again").isEqualTo(200);
+        HttpResponse<String> plain = token(device, "zt-1", false);
+        assertThat(plain.statusCode()).as("registered now: a plain assertion").isEqualTo(200);
+        String leafJkt = JWK.parse(device.cert()).computeThumbprint().toString();
+        for (HttpResponse<String> issued : List.of(first, again, plain)) {
+            assertThat(jkt(issued)).as("every token is bound to the certificate's key").isEqualTo(leafJkt);
+        }
 
         String accessToken = new JsonObject(first.body()).getString("access_token");
         Mqtt5BlockingClient mqtt = MqttClient.builder().useMqttVersion5().identifier("zt-1").serverHost("127.0.0.1")
@@ -94,6 +100,12 @@ class ZeroTouchTest {
                 .applySimpleAuth().send();
         mqtt.publishWith().topic("d/zt-1/up/temp").qos(MqttQos.AT_LEAST_ONCE).payload("21".getBytes()).send();
         mqtt.disconnect();
+    }
+
+    /** The {@code cnf.jkt} of the access token in a token response. */
+    private static String jkt(HttpResponse<String> response) throws java.text.ParseException {
+        String accessToken = new JsonObject(response.body()).getString("access_token");
+        return new JsonObject(SignedJWT.parse(accessToken).getPayload().toString()).getJsonObject("cnf").getString("jkt");
     }
 
     @Test
