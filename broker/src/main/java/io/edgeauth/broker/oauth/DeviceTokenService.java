@@ -143,7 +143,7 @@ public final class DeviceTokenService {
             if (audience != null) {
                 fields.put("aud", audience);
             }
-            Proven proven = who.device();
+            Proven proven = who.proven();
             return issuance.issue(proven.device(), DeviceTokenIssuance.confirmation(proven.device(), proven.keyThumbprint()),
                     format, scope, "client_credentials", fields, audience);
         } catch (TokenRejectedException e) {
@@ -167,7 +167,7 @@ public final class DeviceTokenService {
     /** The device a client authentication step proved, or the refusal. */
     @FunctionalInterface
     private interface Authenticated {
-        Proven device() throws TokenRejectedException;
+        Proven proven() throws TokenRejectedException;
     }
 
     /** A device that authenticated, and the RFC 7638 thumbprint of the key it proved (null: it proved none). */
