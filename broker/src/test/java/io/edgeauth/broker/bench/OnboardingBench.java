@@ -61,8 +61,10 @@ public final class OnboardingBench {
                 "EDGEAUTH_TOKENS_VERIFICATION_CACHE_SIZE", Integer.toString(Math.max(100_000, devices + WARM_UP_DEVICES)),
                 "EDGEAUTH_PROVISIONING_FLEET_CAS", "[{\"id\":\"bench\",\"certificateFile\":\"" + caFile + "\"}]")));
         BrokerProcess broker = BrokerProcess.start(env, brokerJvmArgs(), ProcessBuilder.Redirect.to(brokerLog.toFile()));
+        List<OnboardingLoad> loads = new ArrayList<>(); // closed at the end, also when a phase fails
         try {
             OnboardingLoad load = new OnboardingLoad(broker.url(), broker.mqttPort(), concurrency);
+            loads.add(load);
             long keygenStart = System.nanoTime();
             List<OnboardingLoad.Device> fleet = new ArrayList<>();
             for (int i = 0; i < devices + WARM_UP_DEVICES; i++) {
@@ -94,9 +96,9 @@ public final class OnboardingBench {
             env.put("EDGEAUTH_HTTP_PORT", url.substring(url.lastIndexOf(':') + 1).replaceAll("\\D.*", ""));
             env.put("EDGEAUTH_MQTT_PORT", Integer.toString(broker.mqttPort()));
             broker.close();
-            load.close();
             broker = BrokerProcess.start(env, brokerJvmArgs(), ProcessBuilder.Redirect.appendTo(brokerLog.toFile()));
             OnboardingLoad restarted = new OnboardingLoad(broker.url(), broker.mqttPort(), concurrency);
+            loads.add(restarted);
             restarted.reconnect(warmUp, new OnboardingLoad.Stages());
             System.out.println(phase("reconnect_after_restart", broker, devices,
                     stages -> restarted.reconnect(measured, stages)));
@@ -105,6 +107,7 @@ public final class OnboardingBench {
             System.out.printf("%s blocked_warnings=%d load_average=%.1f%n", imported, blocked,
                     ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         } finally {
+            loads.forEach(OnboardingLoad::close);
             broker.close();
         }
         // the whole run's audit log (the active file and those rotated by size), sealed by the stop checkpoint:
