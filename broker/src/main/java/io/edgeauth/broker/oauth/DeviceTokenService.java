@@ -9,6 +9,7 @@ import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.revocation.SubjectBlocks;
 import io.edgeauth.broker.token.ClientAssertion;
 import io.edgeauth.broker.token.ClientAssertionVerifier;
+import io.edgeauth.broker.token.DecodedAssertion;
 import io.edgeauth.broker.token.IssuedToken;
 import io.edgeauth.broker.token.TokenFormat;
 import io.edgeauth.broker.token.TokenIssuer;
@@ -61,11 +62,21 @@ public final class DeviceTokenService {
     public IssuedToken issue(String assertion, TokenFormat format, String scope, String channel, String audience)
             throws TokenRejectedException {
         Map<String, Object> fields = fields(channel);
-        return issueAudited(fields, format, scope, audience, () -> {
-            ClientAssertion verified = assertions.verify(assertion, this::publicKey);
-            fields.put("client_id", verified.clientId());
-            return new Proven(registered(verified.clientId()), verified.keyThumbprint());
-        });
+        return issueAudited(fields, format, scope, audience,
+                () -> registered(assertions.verify(assertion, this::publicKey), fields));
+    }
+
+    /** As above, for an assertion the caller has already read ({@link ClientAssertionVerifier#decode}). */
+    public IssuedToken issue(DecodedAssertion assertion, TokenFormat format, String scope, String channel,
+                             String audience) throws TokenRejectedException {
+        Map<String, Object> fields = fields(channel);
+        return issueAudited(fields, format, scope, audience,
+                () -> registered(assertions.verify(assertion, this::publicKey), fields));
+    }
+
+    private Proven registered(ClientAssertion verified, Map<String, Object> fields) throws TokenRejectedException {
+        fields.put("client_id", verified.clientId());
+        return new Proven(registered(verified.clientId()), verified.keyThumbprint());
     }
 
     /** Whether a device may ask for a token for {@code audience}: a registered resource server. */

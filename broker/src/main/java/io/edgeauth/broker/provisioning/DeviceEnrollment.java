@@ -7,6 +7,7 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.RSAKey;
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.config.BrokerConfig;
+import io.edgeauth.broker.crypto.TokenAlgorithm;
 import io.edgeauth.broker.oauth.DeviceTokenService;
 import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.refusal.TokenRejectedException;
@@ -16,6 +17,7 @@ import io.edgeauth.broker.registry.DeviceValidator;
 import io.edgeauth.broker.store.Store;
 import io.edgeauth.broker.token.ClientAssertion;
 import io.edgeauth.broker.token.ClientAssertionVerifier;
+import io.edgeauth.broker.token.DecodedAssertion;
 import io.edgeauth.broker.token.IssuedToken;
 import io.edgeauth.broker.token.TokenFormat;
 import java.nio.charset.StandardCharsets;
@@ -80,30 +82,31 @@ public final class DeviceEnrollment {
     /** As above, for a registered resource server's {@code audience} (null: the broker's own). */
     public IssuedToken issue(String assertion, TokenFormat format, String scope, String channel, String audience)
             throws TokenRejectedException {
-        AssertionHeader header = null;
+        DecodedAssertion decoded;
         try {
-            java.util.Optional<AssertionHeader> parsed = AssertionHeader.parse(assertion);
-            if (parsed.isEmpty()) {
-                return devices.issue(assertion, format, scope, channel, audience); // refused there with its precise reason
+            decoded = ClientAssertionVerifier.decode(assertion);
+        } catch (TokenRejectedException e) {
+            return devices.issue(assertion, format, scope, channel, audience); // refused there with its precise reason
+        }
+        try {
+            if (decoded.algorithm() == TokenAlgorithm.HS256) {
+                return enrollByGroup(decoded, format, scope, channel, audience);
             }
-            header = parsed.get();
-            if ("HS256".equals(header.alg())) {
-                return enrollByGroup(assertion, header, format, scope, channel, audience);
-            }
-            if (!header.x5c().isEmpty()) {
-                Optional<ClientAssertion> provisioned = enrollByCertificate(assertion, header.x5c(), channel);
+            List<X509Certificate> chain = AssertionChain.certificates(decoded.x5c());
+            if (!chain.isEmpty()) {
+                Optional<ClientAssertion> provisioned = enrollByCertificate(decoded, chain, channel);
                 if (provisioned.isPresent()) { // verified (jti spent) when its record was created: not again
                     return devices.issueVerified(provisioned.get(), format, scope, channel);
                 }
-            } else if (header.issuer() != null) {
-                checkProvisioner(header.issuer());
+            } else if (decoded.issuer() != null) {
+                checkProvisioner(decoded.issuer());
             }
         } catch (TokenRejectedException e) {
             audit.record("token.refused", e.reason().code(), Map.of("grant", "client_credentials", "channel", channel,
-                    "client_id", String.valueOf(header == null ? null : header.issuer()), "detail", e.getMessage()));
+                    "client_id", String.valueOf(decoded.issuer()), "detail", e.getMessage()));
             throw e;
         }
-        return devices.issue(assertion, format, scope, channel, audience);
+        return devices.issue(decoded, format, scope, channel, audience);
     }
 
     /**
@@ -154,11 +157,11 @@ public final class DeviceEnrollment {
     }
 
     /** RFC 7523 §2.2 client_secret_jwt keyed by HKDF(group secret, device id); {@code kid} names the group. */
-    private IssuedToken enrollByGroup(String assertion, AssertionHeader header, TokenFormat format, String scope,
+    private IssuedToken enrollByGroup(DecodedAssertion assertion, TokenFormat format, String scope,
                                       String channel, String audience) throws TokenRejectedException {
-        EnrollmentGroups.Group group = groups.group(header.kid()).orElseThrow(() -> new TokenRejectedException(
+        EnrollmentGroups.Group group = groups.group(assertion.kid()).orElseThrow(() -> new TokenRejectedException(
                 RejectionReason.UNKNOWN_KEY, "an HS256 client assertion's kid must name an enrollment group"));
-        String claimed = header.issuer();
+        String claimed = assertion.issuer();
         Optional<Device> existing = claimed == null ? Optional.empty() : registry.find(claimed);
         if (existing.isPresent() && !isMember(existing.get(), group)) {
             throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH,
@@ -192,7 +195,8 @@ public final class DeviceEnrollment {
      * of possession, its jti spent) and creates the record. Returns that verified assertion, or empty for a
      * device already registered with the leaf's key (its assertion is verified by the ordinary grant).
      */
-    private Optional<ClientAssertion> enrollByCertificate(String assertion, List<X509Certificate> chain, String channel)
+    private Optional<ClientAssertion> enrollByCertificate(DecodedAssertion assertion, List<X509Certificate> chain,
+                                                          String channel)
             throws TokenRejectedException {
         FleetCa ca = fleetCas.validate(chain);
         X509Certificate leaf = chain.get(0);

@@ -65,6 +65,27 @@ public final class ClientAssertionVerifier {
     }
 
     /**
+     * Reads an assertion once, for {@link #verify(DecodedAssertion, DeviceKeys)} or
+     * {@link #verifySecretJwt(DecodedAssertion, java.util.function.Function)}.
+     *
+     * @throws TokenRejectedException MALFORMED, OVERSIZED or UNSUPPORTED_ALGORITHM (the claims are checked when it
+     *         is verified)
+     */
+    public static DecodedAssertion decode(String assertion) throws TokenRejectedException {
+        if (assertion == null || assertion.isEmpty()) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, "empty assertion");
+        }
+        if (assertion.length() > MAX_ASSERTION_BYTES) {
+            throw new TokenRejectedException(RejectionReason.OVERSIZED, "assertion too large");
+        }
+        try {
+            return decodeJwt(assertion.getBytes(StandardCharsets.UTF_8));
+        } catch (RuntimeException | StackOverflowError e) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, "unparseable assertion");
+        }
+    }
+
+    /**
      * Verifies an assertion and uses up its jti.
      *
      * @throws TokenRejectedException with MALFORMED, OVERSIZED, UNSUPPORTED_ALGORITHM, MISSING_CLAIM,
@@ -73,14 +94,13 @@ public final class ClientAssertionVerifier {
      *         WRONG_AUDIENCE or REPLAYED
      */
     public ClientAssertion verify(String assertion, DeviceKeys deviceKeys) throws TokenRejectedException {
-        if (assertion == null || assertion.isEmpty()) {
-            throw new TokenRejectedException(RejectionReason.MALFORMED, "empty assertion");
-        }
-        if (assertion.length() > MAX_ASSERTION_BYTES) {
-            throw new TokenRejectedException(RejectionReason.OVERSIZED, "assertion too large");
-        }
+        return verify(decode(assertion), deviceKeys);
+    }
+
+    /** As {@link #verify(String, DeviceKeys)}, for an assertion already read by {@link #decode}. */
+    public ClientAssertion verify(DecodedAssertion assertion, DeviceKeys deviceKeys) throws TokenRejectedException {
         try {
-            return check(assertion.getBytes(StandardCharsets.UTF_8), deviceKeys);
+            return check(assertion.token(), deviceKeys);
         } catch (RuntimeException | StackOverflowError e) {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "unparseable assertion");
         }
@@ -94,13 +114,17 @@ public final class ClientAssertionVerifier {
      */
     public ClientAssertion verifySecretJwt(String assertion, java.util.function.Function<String, Optional<byte[]>> secrets)
             throws TokenRejectedException {
-        if (assertion == null || assertion.isEmpty() || assertion.length() > MAX_ASSERTION_BYTES) {
-            throw new TokenRejectedException(assertion == null || assertion.isEmpty() ? RejectionReason.MALFORMED
-                    : RejectionReason.OVERSIZED, "empty or too large assertion");
-        }
+        return verifySecretJwt(decode(assertion), secrets);
+    }
+
+    /** As {@link #verifySecretJwt(String, java.util.function.Function)}, for an assertion already read. */
+    public ClientAssertion verifySecretJwt(DecodedAssertion assertion,
+                                           java.util.function.Function<String, Optional<byte[]>> secrets)
+            throws TokenRejectedException {
         try {
-            DecodedToken d = decodeClientJwt(assertion.getBytes(StandardCharsets.UTF_8));
+            DecodedToken d = assertion.token();
             RawClaims c = d.claims();
+            requireClientId(c);
             if (d.algorithm() != TokenAlgorithm.HS256) {
                 throw new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "client_secret_jwt needs HS256");
             }
@@ -121,25 +145,28 @@ public final class ClientAssertionVerifier {
         }
     }
 
-    /** A JWT whose {@code iss} and {@code sub} name the same client, decoded but not yet verified. */
-    private static DecodedToken decodeClientJwt(byte[] bytes) throws TokenRejectedException {
+    /** A compact JWS, decoded but not yet verified. */
+    private static DecodedAssertion decodeJwt(byte[] bytes) throws TokenRejectedException {
         if (!JwtDecoder.looksLikeJwt(bytes)) {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "not a JWT");
         }
-        DecodedToken d = JwtDecoder.decode(bytes, false);
-        RawClaims c = d.claims();
+        JwtDecoder.JwsParts parts = JwtDecoder.parts(bytes, false);
+        return new DecodedAssertion(JwtDecoder.decode(bytes, parts), parts.x5c());
+    }
+
+    /** A client's own assertion: {@code iss} and {@code sub} name the same client. */
+    private static void requireClientId(RawClaims c) throws TokenRejectedException {
         if (c.issuer() == null || c.subject() == null) {
             throw new TokenRejectedException(RejectionReason.MISSING_CLAIM, "iss and sub required");
         }
         if (!c.issuer().equals(c.subject())) {
             throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH, "iss must equal sub");
         }
-        return d;
     }
 
-    private ClientAssertion check(byte[] bytes, DeviceKeys deviceKeys) throws TokenRejectedException {
-        DecodedToken d = decodeClientJwt(bytes);
+    private ClientAssertion check(DecodedToken d, DeviceKeys deviceKeys) throws TokenRejectedException {
         RawClaims c = d.claims();
+        requireClientId(c);
         Optional<JWK> jwk = deviceKeys.publicKey(c.issuer());
         if (jwk.isEmpty()) {
             throw new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "no registered key for the client");

@@ -22,8 +22,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * the signature. Strict on structure: exactly three base64url parts without padding, a JSON object
  * header with a known {@code alg} (never {@code none}) and no {@code crit} (we implement no
  * extensions, and {@code b64:false} would change what is signed), a JSON object payload. Key-bearing
- * headers ({@code jku}, {@code x5u}, {@code jwk}, {@code x5c}) are ignored: keys only ever come from
- * our {@link io.edgeauth.broker.keys.KeyResolver}. Stateless and thread-safe.
+ * headers ({@code jku}, {@code x5u}, {@code jwk}) are ignored: keys only ever come from our
+ * {@link io.edgeauth.broker.keys.KeyResolver}. {@code x5c} is handed on as it was read, unchecked, for
+ * the enrollment front to validate against a fleet CA; no token verification uses it. Stateless and
+ * thread-safe.
  */
 final class JwtDecoder {
     private static final Base64.Decoder B64 = Base64.getUrlDecoder();
@@ -42,17 +44,20 @@ final class JwtDecoder {
      * The parts of a compact JWS: the header's algorithm and kid, what was signed
      * ({@code token[0, signedLength)}), the signature and the raw payload. Claims are not parsed.
      */
-    record JwsParts(TokenAlgorithm algorithm, String kid, int signedLength, byte[] payload, byte[] signature) {
+    record JwsParts(TokenAlgorithm algorithm, String kid, Object x5c, int signedLength, byte[] payload,
+                    byte[] signature) {
     }
 
-    /** What we use from a JWS header that passed the checks; kid null if absent or empty. */
-    private record Header(TokenAlgorithm algorithm, String kid) {
+    /** What we use from a JWS header that passed the checks; kid null if absent or empty; x5c the raw value or null. */
+    private record Header(TokenAlgorithm algorithm, String kid, Object x5c) {
     }
 
     /**
      * Headers already parsed and accepted, by their exact base64url bytes: all tokens signed by one key
      * share the same header, so this skips a base64 decode and a JSON parse per token. Bounded by
-     * clearing when full (unique headers from an attacker only cost them the parse they'd cost anyway).
+     * clearing when full (unique headers from an attacker only cost them the parse they'd cost anyway). A header
+     * with {@code x5c} is never kept: it carries one device's certificate, so it is new on every first enrollment
+     * and would only copy its bytes and push the shared headers out.
      */
     private static final int HEADER_CACHE_MAX = 1024;
     private static final Map<ByteBuffer, Header> HEADERS = new ConcurrentHashMap<>();
@@ -63,11 +68,23 @@ final class JwtDecoder {
             return cached;
         }
         Header h = parseHeader(json(base64(token, 0, end), "header"));
+        if (h.x5c() != null) {
+            return h;
+        }
         if (HEADERS.size() >= HEADER_CACHE_MAX) {
             HEADERS.clear();
         }
         HEADERS.put(ByteBuffer.wrap(Arrays.copyOf(token, end)), h); // own copy: the caller may reuse its array
         return h;
+    }
+
+    /** Whether the header of {@code token} (its bytes up to the first dot) is in the cache; for tests. */
+    static boolean headerCached(byte[] token) {
+        int dot = 0;
+        while (dot < token.length && token[dot] != '.') {
+            dot++;
+        }
+        return HEADERS.containsKey(ByteBuffer.wrap(token, 0, dot));
     }
 
     private static Header parseHeader(Map<String, Object> header) throws TokenRejectedException {
@@ -89,7 +106,7 @@ final class JwtDecoder {
         if (kid != null && ((String) kid).length() > 256) {
             throw malformed("kid too long");
         }
-        return new Header(algorithm, kid == null || ((String) kid).isEmpty() ? null : (String) kid);
+        return new Header(algorithm, kid == null || ((String) kid).isEmpty() ? null : (String) kid, header.get("x5c"));
     }
 
     static JwsParts parts(byte[] token, boolean kidRequired) throws TokenRejectedException {
@@ -116,12 +133,16 @@ final class JwtDecoder {
         if (kidRequired && header.kid() == null) {
             throw new TokenRejectedException(RejectionReason.MISSING_KID, "kid required");
         }
-        return new JwsParts(header.algorithm(), header.kid(), dot2, base64(token, dot1 + 1, dot2),
+        return new JwsParts(header.algorithm(), header.kid(), header.x5c(), dot2, base64(token, dot1 + 1, dot2),
                 base64(token, dot2 + 1, token.length));
     }
 
     static DecodedToken decode(byte[] token, boolean kidRequired) throws TokenRejectedException {
-        JwsParts p = parts(token, kidRequired);
+        return decode(token, parts(token, kidRequired));
+    }
+
+    /** The token whose {@link #parts} are {@code p}, with its claims read. */
+    static DecodedToken decode(byte[] token, JwsParts p) throws TokenRejectedException {
         RawClaims claims = claims(json(p.payload(), "payload"));
         return new DecodedToken(TokenFormat.JWT, p.algorithm(), p.kid(), token, p.signedLength(), p.signature(), claims);
     }

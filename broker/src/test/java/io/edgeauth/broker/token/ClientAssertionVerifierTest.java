@@ -89,6 +89,44 @@ class ClientAssertionVerifierTest {
         }
     }
 
+    /**
+     * The enrollment front reads an assertion once and verifies that form: its x5c comes through as it was read, its
+     * jti is the same one the text would spend, and a header carrying one device's certificate is not kept in the
+     * decoder's header cache (it would push the shared headers out on every first enrollment).
+     */
+    @ParameterizedTest
+    @MethodSource("providers")
+    void anAssertionReadOnceIsVerifiedAsReadAndItsX5cHeaderIsNotCached(CryptoProviders p) throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
+        Signatures sig = new Signatures(p);
+        ClientAssertionVerifier v = new ClientAssertionVerifier(Set.of(ENDPOINT), new InMemoryReplayGuard(10_000, clock),
+                sig, Duration.ofSeconds(30), clock);
+        JWK device = JwkKeys.generate(TokenAlgorithm.ES256);
+        ClientAssertionVerifier.DeviceKeys keys = d -> d.equals("dev-x") ? Optional.of(device.toPublicJWK()) : Optional.empty();
+        long now = clock.instant().getEpochSecond();
+        Map<String, Object> claims = new LinkedHashMap<>(Map.of("iss", "dev-x", "sub", "dev-x", "aud", ENDPOINT,
+                "exp", now + 120, "jti", "once-" + p));
+        Map<String, Object> header = new LinkedHashMap<>();
+        header.put("alg", "ES256");
+        header.put("x5c", java.util.List.of("MIIB" + p, "MIIC"));
+        String withChain = new String(TestSupport.jws(header, claims, TokenAlgorithm.ES256,
+                JwkKeys.privateKey(device), sig), StandardCharsets.US_ASCII);
+
+        DecodedAssertion decoded = ClientAssertionVerifier.decode(withChain);
+        assertThat(decoded.algorithm()).isEqualTo(TokenAlgorithm.ES256);
+        assertThat(decoded.issuer()).isEqualTo("dev-x");
+        assertThat(decoded.x5c()).isEqualTo(java.util.List.of("MIIB" + p, "MIIC"));
+        assertThat(JwtDecoder.headerCached(withChain.getBytes(StandardCharsets.US_ASCII))).as("x5c header").isFalse();
+        assertThat(v.verify(decoded, keys).keyThumbprint()).isEqualTo(JwkKeys.thumbprint(device.toPublicJWK()));
+        assertReason(() -> v.verify(withChain, keys), RejectionReason.REPLAYED);
+
+        claims.put("jti", "plain-" + p);
+        String plain = assertion(TokenAlgorithm.ES256, JwkKeys.privateKey(device), claims, sig);
+        assertThat(ClientAssertionVerifier.decode(plain).x5c()).isNull();
+        assertThat(JwtDecoder.headerCached(plain.getBytes(StandardCharsets.US_ASCII))).as("shared header").isTrue();
+        assertThat(v.verify(plain, keys).clientId()).isEqualTo("dev-x");
+    }
+
     static String assertion(TokenAlgorithm alg, Key key, Map<String, Object> claims, Signatures sig) throws Exception {
         Map<String, Object> h = new LinkedHashMap<>();
         h.put("alg", alg.joseName());
