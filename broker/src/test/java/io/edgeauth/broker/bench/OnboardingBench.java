@@ -143,20 +143,23 @@ public final class OnboardingBench {
         long cpuBefore = MqttLoadBench.cpuTicks(broker.pid());
         Map<String, Long> threadsBefore = BrokerThreadCpu.ticksByGroup(broker.pid());
         long clientCpuBefore = clientCpuNanos();
+        long self = ProcessHandle.current().pid();
+        Map<String, Long> clientThreadsBefore = BrokerThreadCpu.ticksByGroup(self);
         long start = System.nanoTime();
         int failed = run.run(stages);
         double seconds = (System.nanoTime() - start) / 1e9;
         long cpuTicks = MqttLoadBench.cpuTicks(broker.pid()) - cpuBefore;
         double clientUs = (clientCpuNanos() - clientCpuBefore) / 1000.0 / devices;
         String byThread = BrokerThreadCpu.perDevice(threadsBefore, BrokerThreadCpu.ticksByGroup(broker.pid()), devices);
+        String clientByThread = BrokerThreadCpu.perDevice(clientThreadsBefore, BrokerThreadCpu.ticksByGroup(self), devices);
         String token = stages.token.getTotalCount() == 0 ? ""
                 : String.format(" token_p50/p99=%.1f/%.1fms", ms(stages.token, 50), ms(stages.token, 99));
         return String.format("%s devices=%d failed=%d devices/s=%.0f%s connect_p50/p99=%.1f/%.1fms"
                         + " publish_p50/p99=%.1f/%.1fms total_p50/p99=%.1f/%.1fms broker_cpu_us/device=%.0f"
-                        + " client_cpu_us/device=%.0f broker_cpu_us/device_by_thread=%s",
+                        + " client_cpu_us/device=%.0f broker_cpu_us/device_by_thread=%s client_cpu_us/device_by_thread=%s",
                 name, devices, failed, devices / seconds, token, ms(stages.connect, 50), ms(stages.connect, 99),
                 ms(stages.publish, 50), ms(stages.publish, 99), ms(stages.total, 50), ms(stages.total, 99),
-                cpuTicks * 10_000.0 / devices, clientUs, byThread);
+                cpuTicks * 10_000.0 / devices, clientUs, byThread, clientByThread);
     }
 
     /** The embedded store's commits and mutations so far, from the broker's {@code /metrics}. */
