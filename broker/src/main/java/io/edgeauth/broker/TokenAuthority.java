@@ -146,7 +146,7 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
         assertionAudiences.add(config.publicUrl() + "/oauth/token");
         assertionAudiences.add(config.publicUrl());
         ClientAssertionVerifier assertions = new ClientAssertionVerifier(assertionAudiences,
-                new StoreReplayGuard(store), signatures, t.clockLeeway(), clock);
+                new StoreReplayGuard(store, clock), signatures, t.clockLeeway(), clock);
         List<String> tokenAudience = List.of(config.acceptedAudiences().get(0));
         Map<String, Set<String>> selfServiceScopes = new HashMap<>();
         config.tenants().forEach(tenant -> selfServiceScopes.put(tenant.id(), Set.copyOf(tenant.selfServiceScopes())));

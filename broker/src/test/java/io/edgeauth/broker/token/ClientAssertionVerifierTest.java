@@ -10,7 +10,10 @@ import io.edgeauth.broker.crypto.CryptoProviders;
 import io.edgeauth.broker.crypto.Signatures;
 import io.edgeauth.broker.crypto.TokenAlgorithm;
 import io.edgeauth.broker.keys.JwkKeys;
+import io.edgeauth.broker.oauth.StoreReplayGuard;
+import io.edgeauth.broker.store.MvStoreStore;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.Key;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,10 +22,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class ClientAssertionVerifierTest {
+    @TempDir
+    Path dir;
+
     static final String ENDPOINT = "https://broker.example/oauth/token";
 
     static java.util.stream.Stream<CryptoProviders> providers() {
@@ -125,6 +132,31 @@ class ClientAssertionVerifierTest {
         assertThat(ClientAssertionVerifier.decode(plain).x5c()).isNull();
         assertThat(JwtDecoder.headerCached(plain.getBytes(StandardCharsets.US_ASCII))).as("shared header").isTrue();
         assertThat(v.verify(plain, keys).clientId()).isEqualTo("dev-x");
+    }
+
+    /**
+     * The verifier accepts an assertion until its {@code exp} plus the leeway, so the durable guard must refuse its replay
+     * as long: its entry used to live only until {@code exp}, which let a replay through in the leeway after it.
+     */
+    @ParameterizedTest
+    @MethodSource("providers")
+    void aReplayInTheLeewayAfterExpIsRefusedByTheDurableGuard(CryptoProviders p) throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
+        Signatures sig = new Signatures(p);
+        try (MvStoreStore store = new MvStoreStore(dir.resolve("guard-" + p + ".mv"), clock)) {
+            ClientAssertionVerifier v = new ClientAssertionVerifier(Set.of(ENDPOINT), new StoreReplayGuard(store, clock), sig,
+                    Duration.ofSeconds(30), clock);
+            JWK device = JwkKeys.generate(TokenAlgorithm.ES256);
+            ClientAssertionVerifier.DeviceKeys keys = d -> d.equals("dev-l") ? Optional.of(device.toPublicJWK()) : Optional.empty();
+            long now = clock.instant().getEpochSecond();
+            String a = assertion(TokenAlgorithm.ES256, JwkKeys.privateKey(device), new LinkedHashMap<>(Map.of("iss", "dev-l",
+                    "sub", "dev-l", "aud", ENDPOINT, "exp", now + 60, "jti", "leeway")), sig);
+            assertThat(v.verify(a, keys).tokenId()).isEqualTo("leeway");
+            clock.advance(Duration.ofSeconds(75)); // 15 s after exp: within the leeway, so the signature still counts
+            assertReason(() -> v.verify(a, keys), RejectionReason.REPLAYED);
+            clock.advance(Duration.ofSeconds(16)); // 31 s after exp
+            assertReason(() -> v.verify(a, keys), RejectionReason.EXPIRED);
+        }
     }
 
     static String assertion(TokenAlgorithm alg, Key key, Map<String, Object> claims, Signatures sig) throws Exception {
