@@ -68,7 +68,7 @@ public final class OnboardingBench {
             long keygenStart = System.nanoTime();
             List<OnboardingLoad.Device> fleet = new ArrayList<>();
             for (int i = 0; i < devices + WARM_UP_DEVICES; i++) {
-                fleet.add(load.device(pki, String.format("ob-%07d", i)));
+                fleet.add(load.device(pki, deviceId(i)));
             }
             double keygenUs = (System.nanoTime() - keygenStart) / 1000.0 / fleet.size();
             // warm-up: JIT on both sides, not counted
@@ -259,5 +259,19 @@ public final class OnboardingBench {
 
     private static double ms(Histogram h, double percentile) {
         return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(percentile) / 1000.0;
+    }
+
+    /**
+     * {@code ob-0000001}, ... in onboarding order; or, with {@code -Dbench.deviceIds=random}, ids in no order (as
+     * serial numbers or UUIDs from a factory come), so each new record lands anywhere in the store's B-trees.
+     */
+    static String deviceId(int i) {
+        if (!"random".equals(System.getProperty("bench.deviceIds", "sequential"))) {
+            return String.format("ob-%07d", i);
+        }
+        long z = (i + 1) * 0x9E3779B97F4A7C15L; // SplitMix64's finalizer: a bijection, so the ids stay unique
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return String.format("ob-%016x", z ^ (z >>> 31));
     }
 }
