@@ -20,7 +20,6 @@ import io.edgeauth.broker.token.ClientAssertionVerifier;
 import io.edgeauth.broker.token.DecodedAssertion;
 import io.edgeauth.broker.token.IssuedToken;
 import io.edgeauth.broker.token.TokenFormat;
-import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
@@ -136,9 +135,10 @@ public final class DeviceEnrollment {
             JWK key = leafKey(chain.get(0));
             if (existing.isPresent()) {
                 requireSameKey(existing.get(), key, ca);
+                followCertificate(id, ca, chain.get(0));
                 checkProvisioner(id);
             } else {
-                provision(id, ca, key, channel); // the handshake's CertificateVerify proved possession of the key
+                provision(id, ca, chain.get(0), key, channel); // the handshake's CertificateVerify proved possession
             }
         } catch (TokenRejectedException e) {
             audit.record("token.refused", e.reason().code(), Map.of("grant", "client_credentials", "channel", channel,
@@ -205,13 +205,14 @@ public final class DeviceEnrollment {
         Optional<Device> existing = registry.find(id);
         if (existing.isPresent()) {
             requireSameKey(existing.get(), key, ca);
+            followCertificate(id, ca, leaf);
             return Optional.empty();
         }
         // proof of possession before anything is written: the assertion must verify with the leaf's key;
         // verified once, its jti spent here (a refusal below leaves only a spent jti behind)
         ClientAssertion verified = assertions.verify(assertion,
                 claimed -> claimed.equals(id) ? Optional.of(key) : Optional.empty());
-        provision(id, ca, key, channel);
+        provision(id, ca, leaf, key, channel);
         return Optional.of(verified);
     }
 
@@ -220,10 +221,10 @@ public final class DeviceEnrollment {
                 RejectionReason.MALFORMED, "certificate names no device id under rule " + ca.deviceIdRule().configName()));
     }
 
-    private void provision(String id, FleetCa ca, JWK key, String channel) throws TokenRejectedException {
+    private void provision(String id, FleetCa ca, X509Certificate leaf, JWK key, String channel)
+            throws TokenRejectedException {
         Device device = fromTemplate(id, ca.tenant(), ca.template(), null, key);
-        CompletableFuture<Void> marked = store.putAsync(PROVISIONED_BY, id,
-                ("ca:" + ca.id()).getBytes(StandardCharsets.UTF_8), null);
+        CompletableFuture<Void> marked = store.putAsync(PROVISIONED_BY, id, CertificateMark.of(ca, leaf).encode(), null);
         Optional<Device> raced;
         try {
             raced = registry.registerIfAbsent(device).join();
@@ -291,15 +292,35 @@ public final class DeviceEnrollment {
         }
     }
 
-    /** A device a withdrawn fleet CA provisioned gets no more tokens. */
+    /**
+     * A device a fleet CA provisioned gets no more tokens once that CA is withdrawn, or once the CA's CRL lists the
+     * certificate whose key the device registered.
+     */
     private void checkProvisioner(String deviceId) throws TokenRejectedException {
-        Optional<byte[]> mark = store.get(PROVISIONED_BY, deviceId);
-        if (mark.isPresent()) {
-            String by = new String(mark.get(), StandardCharsets.UTF_8);
-            if (by.startsWith("ca:") && !fleetCas.isActive(by.substring(3))) {
-                throw new TokenRejectedException(RejectionReason.REVOKED,
-                        "fleet CA '" + by.substring(3) + "' that provisioned this device was withdrawn");
-            }
+        Optional<CertificateMark> mark = store.get(PROVISIONED_BY, deviceId).flatMap(CertificateMark::parse);
+        if (mark.isEmpty()) {
+            return;
+        }
+        Optional<FleetCa> ca = fleetCas.activeCa(mark.get().caId());
+        if (ca.isEmpty()) {
+            throw new TokenRejectedException(RejectionReason.REVOKED,
+                    "fleet CA '" + mark.get().caId() + "' that provisioned this device was withdrawn");
+        }
+        if (mark.get().listedBy(ca.get())) {
+            throw new TokenRejectedException(RejectionReason.REVOKED, "the certificate this device was provisioned with "
+                    + "is listed in the CRL of fleet CA '" + ca.get().id() + "'");
+        }
+    }
+
+    /**
+     * A device its CA provisioned showed a chain that validated: its mark follows that certificate (a renewal for the
+     * same key, or a mark written before the certificate was kept in it). A chain from another CA changes nothing.
+     */
+    private void followCertificate(String id, FleetCa ca, X509Certificate leaf) throws TokenRejectedException {
+        Optional<CertificateMark> kept = store.get(PROVISIONED_BY, id).flatMap(CertificateMark::parse);
+        CertificateMark shown = CertificateMark.of(ca, leaf);
+        if (kept.isPresent() && kept.get().caId().equals(ca.id()) && !kept.get().equals(shown)) {
+            await(store.putAsync(PROVISIONED_BY, id, shown.encode(), null));
         }
     }
 

@@ -1,9 +1,11 @@
 package io.edgeauth.broker.provisioning;
 
+import java.math.BigInteger;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Objects;
+import javax.security.auth.x500.X500Principal;
 
 /**
  * A CA a tenant trusts for zero-touch onboarding: its certificate, the CRLs checked against the
@@ -19,5 +21,15 @@ public record FleetCa(String id, String tenant, X509Certificate certificate, Lis
         crls = crls == null ? List.of() : List.copyOf(crls);
         Objects.requireNonNull(deviceIdRule, "deviceIdRule");
         Objects.requireNonNull(template, "template");
+    }
+
+    /** Whether one of this CA's CRLs, issued by {@code issuer}, lists the certificate with {@code serial}. */
+    public boolean lists(X500Principal issuer, BigInteger serial) {
+        for (X509CRL crl : crls) {
+            if (crl.getIssuerX500Principal().equals(issuer) && crl.getRevokedCertificate(serial) != null) {
+                return true;
+            }
+        }
+        return false;
     }
 }

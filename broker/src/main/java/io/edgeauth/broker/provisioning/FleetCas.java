@@ -98,6 +98,11 @@ public final class FleetCas {
         return List.copyOf(active.values());
     }
 
+    /** The active CA of this id, if any. */
+    public Optional<FleetCa> activeCa(String id) {
+        return Optional.ofNullable(active.get(id));
+    }
+
     public boolean isActive(String id) {
         return active.containsKey(id);
     }

@@ -175,6 +175,30 @@ class ZeroTouchTest {
         assertRefused(pki.device("beta-2"), "beta-2", "withdrawn");
     }
 
+    /**
+     * The key a device registered came from its certificate: when the CA later lists that certificate in its CRL (a
+     * stolen key, a retired device), the device is cut with or without {@code x5c}, not only when it shows the chain.
+     */
+    @Test
+    void aCertificateRevokedAfterProvisioningCutsItsDeviceWithoutX5cToo() throws Exception {
+        FleetPki pki = new FleetPki("gamma fleet CA");
+        FleetPki.Issued device = pki.device("gamma-1");
+        FleetPki.Issued neighbour = pki.device("gamma-2");
+        JsonObject ca = new JsonObject().put("id", "gamma").put("certificate", FleetPki.pem(pki.caCertificate()));
+        assertThat(admin.postJson("/admin/fleet-cas", ca.encode()).statusCode()).isEqualTo(201);
+        assertThat(token(device, "gamma-1", true).statusCode()).isEqualTo(200);
+        assertThat(token(neighbour, "gamma-2", true).statusCode()).isEqualTo(200);
+        assertThat(token(device, "gamma-1", false).statusCode()).isEqualTo(200);
+
+        ca.put("crl", FleetPki.pem(pki.crl(device.cert())));
+        assertThat(admin.postJson("/admin/fleet-cas", ca.encode()).statusCode()).as("the CA with its new CRL").isEqualTo(201);
+        HttpResponse<String> plain = token(device, "gamma-1", false);
+        assertThat(plain.statusCode()).as(plain.body()).isEqualTo(401);
+        assertThat(plain.body()).contains("revoked");
+        assertThat(token(device, "gamma-1", true).body()).contains("revoked");
+        assertThat(token(neighbour, "gamma-2", false).statusCode()).as("a certificate the CRL does not list").isEqualTo(200);
+    }
+
     @Test
     void theAdminApiRefusesBadCaInput() throws Exception {
         assertThat(admin.postJson("/admin/fleet-cas", "{\"id\":\"x\",\"certificate\":\"not pem\"}").statusCode()).isEqualTo(400);
@@ -210,6 +234,11 @@ class ZeroTouchTest {
     }
 
     static String assertion(String id, PrivateKey key, List<X509Certificate> chain) throws Exception {
+        return assertion(broker.config().publicUrl() + "/oauth/token", id, key, chain);
+    }
+
+    /** An ES256 client assertion for {@code audience}, with {@code chain} as its {@code x5c} unless empty. */
+    static String assertion(String audience, String id, PrivateKey key, List<X509Certificate> chain) throws Exception {
         JWSHeader.Builder header = new JWSHeader.Builder(JWSAlgorithm.ES256);
         if (!chain.isEmpty()) {
             List<Base64> x5c = new ArrayList<>();
@@ -220,7 +249,7 @@ class ZeroTouchTest {
         }
         Instant now = Instant.now();
         SignedJWT jwt = new SignedJWT(header.build(), new JWTClaimsSet.Builder().issuer(id).subject(id)
-                .audience(broker.config().publicUrl() + "/oauth/token").jwtID(UUID.randomUUID().toString()).issueTime(Date.from(now))
+                .audience(audience).jwtID(UUID.randomUUID().toString()).issueTime(Date.from(now))
                 .expirationTime(Date.from(now.plusSeconds(60))).build());
         jwt.sign(new ECDSASigner((ECPrivateKey) key));
         return jwt.serialize();

@@ -1,0 +1,45 @@
+package io.edgeauth.broker.provisioning;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CertificateMarkTest {
+    @Test
+    void aMarkKeepsTheCertificateItsCaMayLaterList() throws Exception {
+        FleetPki pki = new FleetPki("mark CA");
+        FleetPki.Issued device = pki.device("m-1");
+        FleetPki.Issued other = pki.device("m-2");
+        FleetCa plain = ca(pki, List.of());
+        FleetCa listing = ca(pki, List.of(pki.crl(device.cert())));
+
+        CertificateMark mark = CertificateMark.parse(CertificateMark.of(plain, device.cert()).encode()).orElseThrow();
+        assertThat(mark).isEqualTo(CertificateMark.of(plain, device.cert()));
+        assertThat(mark.listedBy(plain)).isFalse();
+        assertThat(mark.listedBy(listing)).isTrue();
+        assertThat(CertificateMark.of(listing, other.cert()).listedBy(listing)).as("another serial").isFalse();
+        FleetPki stranger = new FleetPki("other CA");
+        CertificateMark sameSerialOtherIssuer = new CertificateMark("mark", device.cert().getSerialNumber(),
+                stranger.caCertificate().getSubjectX500Principal());
+        assertThat(sameSerialOtherIssuer.listedBy(listing)).as("the listed serial under another issuer's name").isFalse();
+    }
+
+    @Test
+    void aMarkFromBeforeCertificatesWereKeptNamesItsCaAndNoCertificate() {
+        CertificateMark old = CertificateMark.parse("ca:acme".getBytes(StandardCharsets.UTF_8)).orElseThrow();
+        assertThat(old.caId()).isEqualTo("acme");
+        assertThat(old.serial()).isNull();
+        assertThat(new String(old.encode(), StandardCharsets.UTF_8)).isEqualTo("ca:acme");
+        CertificateMark unreadable = CertificateMark.parse("ca:acme\nnot-hex\nCN=x".getBytes(StandardCharsets.UTF_8))
+                .orElseThrow();
+        assertThat(unreadable.caId()).isEqualTo("acme");
+        assertThat(unreadable.serial()).isNull();
+        assertThat(CertificateMark.parse("group:g1".getBytes(StandardCharsets.UTF_8))).isEmpty();
+    }
+
+    private static FleetCa ca(FleetPki pki, List<java.security.cert.X509CRL> crls) {
+        return new FleetCa("mark", "default", pki.caCertificate(), crls, DeviceIdRule.parse("subject-cn"), "default");
+    }
+}
