@@ -103,10 +103,6 @@ public final class FleetCas {
         return Optional.ofNullable(active.get(id));
     }
 
-    public boolean isActive(String id) {
-        return active.containsKey(id);
-    }
-
     public boolean isWithdrawn(String id) {
         return withdrawn.containsKey(id);
     }
