@@ -34,6 +34,36 @@ class MvStoreStoreTest {
     }
 
     @Test
+    void pruneReadsOnlySpacesThatMayHoldExpiringEntriesAcrossARestart() {
+        try (MvStoreStore s = new MvStoreStore(dir.resolve("s.mv"), clock)) {
+            s.put("records", "d1", bytes("r"), null);
+            s.put("jti", "j1", bytes("1"), clock.instant().plusSeconds(10));
+        }
+        try (MvStoreStore s = new MvStoreStore(dir.resolve("s.mv"), clock)) {
+            clock.advance(Duration.ofSeconds(11));
+            assertThat(s.prune(clock.instant())).as("an entry written before the restart").isEqualTo(1);
+            assertThat(s.spacesScannedByLastPrune()).isEqualTo(2); // what the file holds is not known yet
+            assertThat(s.prune(clock.instant())).isZero();
+            assertThat(s.spacesScannedByLastPrune()).as("neither space holds an expiry any more").isZero();
+
+            s.put("records", "d2", bytes("r"), null);
+            assertThat(s.putIfAbsent("jti", "j2", bytes("2"), clock.instant().plusSeconds(5))).isTrue();
+            s.put("records", "tmp", bytes("t"), clock.instant().plusSeconds(20));
+            assertThat(s.prune(clock.instant())).isZero();
+            assertThat(s.spacesScannedByLastPrune()).as("both written with an expiry since").isEqualTo(2);
+            clock.advance(Duration.ofSeconds(6));
+            assertThat(s.prune(clock.instant())).isEqualTo(1);
+            assertThat(s.get("jti", "j2")).isEmpty();
+            clock.advance(Duration.ofSeconds(15));
+            assertThat(s.prune(clock.instant())).as("still marked: its entry had not expired at the last prune")
+                    .isEqualTo(1);
+            assertThat(s.get("records", "d1")).isPresent();
+            assertThat(s.get("records", "d2")).isPresent();
+            assertThat(s.get("records", "tmp")).isEmpty();
+        }
+    }
+
+    @Test
     void putIfAbsentIsFirstUseOnlyUntilExpiry() {
         try (Store s = new MvStoreStore(dir.resolve("s.mv"), clock)) {
             Instant exp = clock.instant().plusSeconds(5);
