@@ -64,6 +64,7 @@ final class CoapSessions {
         this.clock = clock;
         this.maxPeersPerPrincipal = maxPeersPerPrincipal;
         this.cache = Caffeine.newBuilder()
+                .executor(Runnable::run) // maintenance on the caller: no common-pool wake-up per write burst
                 .maximumSize(maxSessions)
                 .expireAfter(new Expiry<String, Bound>() {
                     @Override

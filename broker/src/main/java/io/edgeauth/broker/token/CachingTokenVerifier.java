@@ -54,6 +54,7 @@ public final class CachingTokenVerifier implements TokenVerifier {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.leeway = Objects.requireNonNull(leeway, "leeway");
         this.cache = Caffeine.newBuilder()
+                .executor(Runnable::run) // maintenance on the caller: no common-pool wake-up per write burst
                 .maximumSize(maximumSize)
                 .expireAfter(new Expiry<ByteBuffer, Entry>() {
                     @Override

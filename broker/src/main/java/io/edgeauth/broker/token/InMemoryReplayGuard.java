@@ -20,6 +20,7 @@ public final class InMemoryReplayGuard implements ReplayGuard {
     public InMemoryReplayGuard(long maximumSize, Clock clock) {
         this.clock = clock;
         this.seen = Caffeine.newBuilder()
+                .executor(Runnable::run) // maintenance on the caller: no common-pool wake-up per write burst
                 .maximumSize(maximumSize)
                 .expireAfter(new Expiry<String, Instant>() {
                     @Override

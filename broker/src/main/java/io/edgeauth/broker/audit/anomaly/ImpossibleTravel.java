@@ -34,7 +34,7 @@ public final class ImpossibleTravel {
             throw new IllegalArgumentException("max travel speed must be positive, got " + maxKmh);
         }
         this.maxKmh = maxKmh;
-        this.last = Caffeine.newBuilder().maximumSize(maxPrincipals).expireAfterAccess(Duration.ofDays(1)).build();
+        this.last = Caffeine.newBuilder().executor(Runnable::run).maximumSize(maxPrincipals).expireAfterAccess(Duration.ofDays(1)).build();
     }
 
     /** Records that {@code principal} authenticated in {@code cell} at {@code at}; a flag if that was impossible. */

@@ -29,7 +29,7 @@ public final class RefusalBursts {
         }
         this.threshold = threshold;
         this.window = window;
-        this.sources = Caffeine.newBuilder().maximumSize(maxSources).expireAfterAccess(window.multipliedBy(2)).build();
+        this.sources = Caffeine.newBuilder().executor(Runnable::run).maximumSize(maxSources).expireAfterAccess(window.multipliedBy(2)).build();
     }
 
     /** Counts one refusal from {@code source}; true exactly when this one makes the window's count reach the threshold. */

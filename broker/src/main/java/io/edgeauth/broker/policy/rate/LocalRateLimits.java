@@ -74,15 +74,16 @@ public final class LocalRateLimits implements RateLimits {
 
     public LocalRateLimits(Settings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.devices = Caffeine.newBuilder().maximumSize(settings.maxTrackedKeys())
+        // Caffeine's maintenance on the caller: no hand-off to the common pool (a thread wake-up) per write burst
+        this.devices = Caffeine.newBuilder().executor(Runnable::run).maximumSize(settings.maxTrackedKeys())
                 .expireAfterAccess(settings.idleExpiry()).build();
-        this.held = Caffeine.newBuilder().weakValues().build();
+        this.held = Caffeine.newBuilder().executor(Runnable::run).weakValues().build();
         this.connectByDevice = attemptCache(settings);
         this.connectByAddress = attemptCache(settings);
     }
 
     private static <K> ConcurrentMap<K, AttemptBucket> attemptCache(Settings s) {
-        Cache<K, AttemptBucket> cache = Caffeine.newBuilder().maximumSize(s.maxTrackedKeys())
+        Cache<K, AttemptBucket> cache = Caffeine.newBuilder().executor(Runnable::run).maximumSize(s.maxTrackedKeys())
                 .expireAfter(new UntilFull<K>()).scheduler(Scheduler.systemScheduler()).build();
         return cache.asMap();
     }
