@@ -34,7 +34,8 @@ public final class ImpossibleTravel {
             throw new IllegalArgumentException("max travel speed must be positive, got " + maxKmh);
         }
         this.maxKmh = maxKmh;
-        this.last = Caffeine.newBuilder().executor(Runnable::run).maximumSize(maxPrincipals).expireAfterAccess(Duration.ofDays(1)).build();
+        this.last = Caffeine.newBuilder().executor(Runnable::run) // maintenance on the caller: no common-pool wake-up
+                .maximumSize(maxPrincipals).expireAfterAccess(Duration.ofDays(1)).build();
     }
 
     /** Records that {@code principal} authenticated in {@code cell} at {@code at}; a flag if that was impossible. */

@@ -29,7 +29,8 @@ public final class RefusalBursts {
         }
         this.threshold = threshold;
         this.window = window;
-        this.sources = Caffeine.newBuilder().executor(Runnable::run).maximumSize(maxSources).expireAfterAccess(window.multipliedBy(2)).build();
+        this.sources = Caffeine.newBuilder().executor(Runnable::run) // maintenance on the caller: no common-pool wake-up
+                .maximumSize(maxSources).expireAfterAccess(window.multipliedBy(2)).build();
     }
 
     /** Counts one refusal from {@code source}; true exactly when this one makes the window's count reach the threshold. */

@@ -34,7 +34,8 @@ public final class SharedRateLimits implements RateLimits {
                             Duration idleExpiry) {
         this.local = local;
         this.shared = shared;
-        this.budgets = Caffeine.newBuilder().executor(Runnable::run).maximumSize(maxTrackedDevices).expireAfterAccess(idleExpiry).build();
+        this.budgets = Caffeine.newBuilder().executor(Runnable::run) // maintenance on the caller: no common-pool wake-up
+                .maximumSize(maxTrackedDevices).expireAfterAccess(idleExpiry).build();
     }
 
     @Override
