@@ -160,6 +160,7 @@ public final class Broker implements AutoCloseable {
         TokenAuthority tokens = TokenAuthority.create(config, shared.keyVault(), store, registry, services, revocations, scheduler,
                 clock, audit, meters);
         closeables.add(0, tokens);
+        tokens.keepVerificationsIn(dataDir.resolve("verified-tokens.bin")); // kept when tokens closes, after the edges
         auditChain.startCheckpoints(JwsCheckpoints.signer(() -> tokens.keys().activeKey(config.audit().signingTenant(config.tenants())),
                 tokens.signatures()), scheduler, config.audit().checkpointInterval());
         if (config.http().tls().port() >= 0) { // needs the fleet CAs, whose chains it lets through to /oauth/token

@@ -57,6 +57,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -70,6 +72,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The broker as an authorization server: crypto provider, per-tenant signing keys, trusted outside
@@ -78,6 +82,7 @@ import java.util.stream.Collectors;
  * config; every part is thread-safe.
  */
 final class TokenAuthority implements KeyRotator, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TokenAuthority.class);
     private final CryptoProviders crypto;
     private final Signatures signatures;
     private final SigningKeyStore keys;
@@ -312,6 +317,29 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
 
     CachingTokenVerifier verifier() {
         return verifier;
+    }
+
+    /**
+     * Restores the verification cache that the last clean stop kept in {@code file}, so returning devices are not all
+     * checked by signature again at once, and keeps it there when this authority closes. A missing file is a first
+     * start or a crash; a damaged one is ignored with a warning (its devices are then verified afresh) and replaced at
+     * the next clean stop.
+     */
+    void keepVerificationsIn(Path file) {
+        if (Files.exists(file)) {
+            try {
+                LOG.info("verification cache restored: {} tokens from {}", verifier.restoreFrom(file), file);
+            } catch (IOException e) {
+                LOG.warn("verification cache not restored from {}: {}", file, e.getMessage());
+            }
+        }
+        resources.add(0, () -> {
+            try {
+                LOG.info("verification cache kept: {} tokens in {}", verifier.saveTo(file), file);
+            } catch (IOException e) {
+                LOG.warn("verification cache not kept in {}: {}", file, e.getMessage());
+            }
+        });
     }
 
     /** Signature engines on the chosen provider (audit checkpoints and telemetry signatures use them too). */

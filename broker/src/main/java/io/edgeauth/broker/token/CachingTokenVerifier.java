@@ -8,13 +8,22 @@ import io.edgeauth.broker.keys.KeyResolver;
 import io.edgeauth.broker.keys.VerificationKey;
 import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.refusal.TokenRejectedException;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 
 /**
  * Remembers tokens that verified, keyed by the SHA-256 of their bytes (the token itself is not kept),
@@ -26,6 +35,11 @@ import java.util.Objects;
  * the token's expiry and the cache is bounded. Refusals are not cached. Revocation is not this class's
  * job: the pipeline checks it on every authentication, hits included.
  *
+ * <p>The cache can be kept across a clean restart ({@link #saveTo}, {@link #restoreFrom}): what is kept for each
+ * token is its digest, the (iss, kid) of the key that verified it, a digest of that key and its expiry. A restored
+ * token is decoded and checked again in full on its first use, all but the signature, and only while (iss, kid)
+ * still names a key with the same digest; a changed or missing key means a full verification.
+ *
  * <p>Thread-safe (Caffeine).
  */
 public final class CachingTokenVerifier implements TokenVerifier {
@@ -34,9 +48,15 @@ public final class CachingTokenVerifier implements TokenVerifier {
 
     private record Entry(VerifiedToken token, VerificationKey key) { }
 
+    /** A verification remembered from before a restart; its claims are not decoded yet. */
+    private record Restored(String issuer, String kid, byte[] keyDigest, Instant expiresAt) { }
+
     private final TokenVerifier delegate;
     private final KeyResolver keys;
     private final Cache<ByteBuffer, Entry> cache;
+    private final Cache<ByteBuffer, Restored> restored;
+    private final long maximumSize;
+    private final LongAdder restoredHits = new LongAdder();
     private final Clock clock;
     private final Duration leeway;
 
@@ -53,37 +73,53 @@ public final class CachingTokenVerifier implements TokenVerifier {
         this.keys = Objects.requireNonNull(keys, "keys");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.leeway = Objects.requireNonNull(leeway, "leeway");
+        this.maximumSize = maximumSize;
         this.cache = Caffeine.newBuilder()
                 .executor(Runnable::run) // maintenance on the caller: no common-pool wake-up per write burst
                 .maximumSize(maximumSize)
-                .expireAfter(new Expiry<ByteBuffer, Entry>() {
-                    @Override
-                    public long expireAfterCreate(ByteBuffer key, Entry value, long currentTime) {
-                        long nanos = Duration.between(clock.instant(), value.token().expiresAt().plus(leeway)).toNanos();
-                        return Math.max(0, nanos);
-                    }
-
-                    @Override
-                    public long expireAfterUpdate(ByteBuffer key, Entry value, long currentTime, long currentDuration) {
-                        return currentDuration;
-                    }
-
-                    @Override
-                    public long expireAfterRead(ByteBuffer key, Entry value, long currentTime, long currentDuration) {
-                        return currentDuration;
-                    }
-                })
+                .expireAfter(untilExpiry((Entry e) -> e.token().expiresAt()))
                 .recordStats()
                 .build();
+        this.restored = Caffeine.newBuilder()
+                .executor(Runnable::run)
+                .maximumSize(maximumSize)
+                .expireAfter(untilExpiry(Restored::expiresAt))
+                .build();
+    }
+
+    /** Entries live until their token expires (plus the leeway), never longer. */
+    private <V> Expiry<ByteBuffer, V> untilExpiry(Function<V, Instant> expiresAt) {
+        return new Expiry<>() {
+            @Override
+            public long expireAfterCreate(ByteBuffer key, V value, long currentTime) {
+                return Math.max(0, Duration.between(clock.instant(), expiresAt.apply(value).plus(leeway)).toNanos());
+            }
+
+            @Override
+            public long expireAfterUpdate(ByteBuffer key, V value, long currentTime, long currentDuration) {
+                return currentDuration;
+            }
+
+            @Override
+            public long expireAfterRead(ByteBuffer key, V value, long currentTime, long currentDuration) {
+                return currentDuration;
+            }
+        };
     }
 
     /**
      * Publishes the cache's size, hits, misses and evictions with Micrometer's Caffeine binder, tagged
      * {@code cache="token-verification"}. Evictions while devices reconnect mean the cache is smaller than the
-     * set of tokens in use ({@code tokens.verificationCacheSize}).
+     * set of tokens in use ({@code tokens.verificationCacheSize}). Also how many tokens restored after a restart were
+     * presented again ({@code edgeauth_token_verification_restored_hits_total}) and how many wait.
      */
     public void bindMetrics(MeterRegistry meters) {
         CaffeineCacheMetrics.monitor(meters, cache, METRICS_NAME);
+        FunctionCounter.builder("edgeauth.token.verification.restored.hits", restoredHits, LongAdder::sum)
+                .description("tokens verified before the last restart whose signature was not checked again")
+                .register(meters);
+        Gauge.builder("edgeauth.token.verification.restored.waiting", restored, Cache::estimatedSize)
+                .description("tokens verified before the last restart, not presented since").register(meters);
     }
 
     @Override
@@ -105,7 +141,8 @@ public final class CachingTokenVerifier implements TokenVerifier {
             }
             return hit.token();
         }
-        VerifiedToken verified = delegate.verify(token);
+        Restored before = restored.asMap().remove(cacheKey);
+        VerifiedToken verified = before == null ? delegate.verify(token) : verifyRestored(token, before);
         KeyResolution key = keys.resolve(verified.issuer(), verified.keyId());
         if (key.isFound()) { // else the key went between verification and now: answer, but do not remember
             cache.put(cacheKey, new Entry(verified, key.key()));
@@ -127,6 +164,65 @@ public final class CachingTokenVerifier implements TokenVerifier {
         }
     }
 
+    /** A token verified before the restart: its signature is not checked again while its key is unchanged. */
+    private VerifiedToken verifyRestored(byte[] token, Restored before) throws TokenRejectedException {
+        KeyResolution now = keys.resolve(before.issuer(), before.kid());
+        if (now.isFound() && Arrays.equals(keyDigest(now.key()), before.keyDigest())) {
+            restoredHits.increment();
+            return delegate.verifyKnownSignature(token, now.key());
+        }
+        return delegate.verify(token);
+    }
+
+    /**
+     * Writes the tokens this cache holds (and those restored and not used yet) to {@code file}, to be restored after
+     * a restart; replaces the file atomically.
+     *
+     * @return how many were written
+     */
+    public int saveTo(Path file) throws IOException {
+        List<VerifiedTokenFile.Line> lines = new ArrayList<>();
+        cache.asMap().forEach((digest, e) -> {
+            byte[] key = keyDigest(e.key());
+            if (key != null) {
+                lines.add(new VerifiedTokenFile.Line(bytes(digest), e.token().issuer(), e.token().keyId(), key,
+                        e.token().expiresAt().getEpochSecond()));
+            }
+        });
+        restored.asMap().forEach((digest, r) -> lines.add(new VerifiedTokenFile.Line(bytes(digest), r.issuer(), r.kid(),
+                r.keyDigest(), r.expiresAt().getEpochSecond())));
+        VerifiedTokenFile.write(file, lines);
+        return lines.size();
+    }
+
+    /**
+     * Restores what {@link #saveTo} wrote, but entries already expired and those beyond this cache's size.
+     *
+     * @return how many were restored
+     * @throws IOException the file is unreadable or damaged; nothing is restored
+     */
+    public int restoreFrom(Path file) throws IOException {
+        List<VerifiedTokenFile.Line> lines = VerifiedTokenFile.read(file, (int) Math.min(Integer.MAX_VALUE, maximumSize),
+                clock.instant().minus(leeway).getEpochSecond());
+        for (VerifiedTokenFile.Line l : lines) {
+            restored.put(ByteBuffer.wrap(l.tokenDigest()), new Restored(l.issuer(), l.kid(), l.keyDigest(),
+                    Instant.ofEpochSecond(l.expiresAtEpochSecond())));
+        }
+        return lines.size();
+    }
+
+    /** A digest of the key's encoding (a secret key's too: a one-way fingerprint), or null if it has none. */
+    private static byte[] keyDigest(VerificationKey key) {
+        byte[] encoded = key.key().getEncoded();
+        return encoded == null ? null : Fingerprints.sha256(encoded);
+    }
+
+    private static byte[] bytes(ByteBuffer digest) {
+        byte[] out = new byte[digest.remaining()];
+        digest.duplicate().get(out);
+        return out;
+    }
+
     /** The key that verified the entry is still the one its issuer serves under that kid. */
     private boolean stillTrusted(Entry entry) {
         KeyResolution now = keys.resolve(entry.token().issuer(), entry.token().keyId());
@@ -137,6 +233,7 @@ public final class CachingTokenVerifier implements TokenVerifier {
     /** Drops every cached token (e.g. after a key was revoked or removed). */
     public void invalidateAll() {
         cache.invalidateAll();
+        restored.invalidateAll();
     }
 
     /** Approximate number of cached tokens (metrics). */

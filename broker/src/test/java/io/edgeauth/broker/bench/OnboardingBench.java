@@ -96,8 +96,9 @@ public final class OnboardingBench {
                             + " onboarding_mutations/commit=%.2f%n", storeBytes / 1e6,
                     storeBytes / (devices + warmUp.size()), (storeAfter[0] - storeBefore[0]) / devices,
                     (storeAfter[1] - storeBefore[1]) / (storeAfter[0] - storeBefore[0]));
-            // a restarted broker: the fleet comes back with its cached tokens, none in the broker's verification
-            // cache; the warm-up devices re-connect first so that the JIT is warm again
+            // a restarted broker: the fleet comes back with its cached tokens; the broker's verification cache is the
+            // one its clean stop kept (digests only: each token is decoded and checked again, all but its signature);
+            // the warm-up devices re-connect first so that the JIT is warm again
             String url = broker.url();
             String admin = broker.admin(); // printed at the first start only
             env.put("EDGEAUTH_HTTP_PORT", url.substring(url.lastIndexOf(':') + 1).replaceAll("\\D.*", ""));
@@ -108,9 +109,10 @@ public final class OnboardingBench {
             double restartSeconds = (System.nanoTime() - restartBegan) / 1e9; // a new JVM until the broker is ready
             OnboardingLoad restarted = new OnboardingLoad(broker.url(), broker.mqttPort(), concurrency);
             loads.add(restarted);
+            String restored = restoredWaiting(broker.url()); // before the warm-up devices take theirs
             restarted.reconnect(warmUp, new OnboardingLoad.Stages());
-            System.out.printf("%s broker_start_s=%.1f%n", phase("reconnect_after_restart", broker, devices,
-                    stages -> restarted.reconnect(measured, stages)), restartSeconds);
+            System.out.printf("%s broker_start_s=%.1f restored_verifications=%s%n", phase("reconnect_after_restart",
+                    broker, devices, stages -> restarted.reconnect(measured, stages)), restartSeconds, restored);
             String imported = bulkImport(broker, admin, work, importRecords);
             long blocked = Files.readAllLines(brokerLog).stream().filter(l -> l.contains("has been blocked")).count();
             System.out.printf("%s blocked_warnings=%d load_average=%.1f%n", imported, blocked,
@@ -133,6 +135,15 @@ public final class OnboardingBench {
     }
 
     /** -Xmx1g plus the words of system property {@code bench.brokerJvmArgs} (e.g. a JFR recording). */
+    /** The tokens the restarted broker restored as verified ({@code /metrics}), or "?" if it does not say. */
+    private static String restoredWaiting(String url) throws Exception {
+        String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(url + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "(?m)^edgeauth_token_verification_restored_waiting (\\S+)$").matcher(metrics);
+        return m.find() ? String.format("%.0f", Double.parseDouble(m.group(1))) : "?";
+    }
+
     private static List<String> brokerJvmArgs() {
         List<String> args = new ArrayList<>(List.of("-Xmx1g"));
         String extra = System.getProperty("bench.brokerJvmArgs", "").strip();
