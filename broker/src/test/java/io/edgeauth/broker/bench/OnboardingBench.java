@@ -57,6 +57,8 @@ public final class OnboardingBench {
                 "EDGEAUTH_COAP_PORT", "-1", "EDGEAUTH_HTTP_MAX_PENDING_REQUESTS", "100000",
                 "EDGEAUTH_AUDIT_FILE", auditFile.toString(),
                 "EDGEAUTH_CONNECTION_GUARD_PER_ADDRESS_PER_MINUTE", "100000000",
+                // the fleet's tokens outlive the run: a million devices take longer than the default 10 minutes
+                "EDGEAUTH_TOKENS_DEFAULT_LIFETIME", "1h", "EDGEAUTH_TOKENS_MAX_LIFETIME", "1h",
                 // as an operator would: room for every device's token, so re-connects measure cache hits
                 "EDGEAUTH_TOKENS_VERIFICATION_CACHE_SIZE", Integer.toString(Math.max(100_000, devices + WARM_UP_DEVICES)),
                 "EDGEAUTH_PROVISIONING_FLEET_CAS", "[{\"id\":\"bench\",\"certificateFile\":\"" + caFile + "\"}]")));
