@@ -2,7 +2,6 @@ package io.edgeauth.broker.token;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import io.edgeauth.broker.keys.KeyResolution;
 import io.edgeauth.broker.keys.KeyResolver;
 import io.edgeauth.broker.keys.VerificationKey;
@@ -23,7 +22,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Function;
 
 /**
  * Remembers tokens that verified, keyed by the SHA-256 of their bytes (the token itself is not kept),
@@ -77,34 +75,14 @@ public final class CachingTokenVerifier implements TokenVerifier {
         this.cache = Caffeine.newBuilder()
                 .executor(Runnable::run) // maintenance on the caller: no common-pool wake-up per write burst
                 .maximumSize(maximumSize)
-                .expireAfter(untilExpiry((Entry e) -> e.token().expiresAt()))
+                .expireAfter(CacheExpiry.at(clock, (Entry e) -> e.token().expiresAt().plus(leeway)))
                 .recordStats()
                 .build();
         this.restored = Caffeine.newBuilder()
                 .executor(Runnable::run)
                 .maximumSize(maximumSize)
-                .expireAfter(untilExpiry(Restored::expiresAt))
+                .expireAfter(CacheExpiry.at(clock, (Restored r) -> r.expiresAt().plus(leeway)))
                 .build();
-    }
-
-    /** Entries live until their token expires (plus the leeway), never longer. */
-    private <V> Expiry<ByteBuffer, V> untilExpiry(Function<V, Instant> expiresAt) {
-        return new Expiry<>() {
-            @Override
-            public long expireAfterCreate(ByteBuffer key, V value, long currentTime) {
-                return Math.max(0, Duration.between(clock.instant(), expiresAt.apply(value).plus(leeway)).toNanos());
-            }
-
-            @Override
-            public long expireAfterUpdate(ByteBuffer key, V value, long currentTime, long currentDuration) {
-                return currentDuration;
-            }
-
-            @Override
-            public long expireAfterRead(ByteBuffer key, V value, long currentTime, long currentDuration) {
-                return currentDuration;
-            }
-        };
     }
 
     /**

@@ -2,9 +2,7 @@ package io.edgeauth.broker.token;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -22,22 +20,7 @@ public final class InMemoryReplayGuard implements ReplayGuard {
         this.seen = Caffeine.newBuilder()
                 .executor(Runnable::run) // maintenance on the caller: no common-pool wake-up per write burst
                 .maximumSize(maximumSize)
-                .expireAfter(new Expiry<String, Instant>() {
-                    @Override
-                    public long expireAfterCreate(String key, Instant expiresAt, long currentTime) {
-                        return Math.max(0, Duration.between(clock.instant(), expiresAt.plus(TokenPolicy.MAX_LEEWAY)).toNanos());
-                    }
-
-                    @Override
-                    public long expireAfterUpdate(String key, Instant value, long currentTime, long currentDuration) {
-                        return currentDuration;
-                    }
-
-                    @Override
-                    public long expireAfterRead(String key, Instant value, long currentTime, long currentDuration) {
-                        return currentDuration;
-                    }
-                })
+                .expireAfter(CacheExpiry.at(clock, (Instant expiresAt) -> expiresAt.plus(TokenPolicy.MAX_LEEWAY)))
                 .build();
     }
 

@@ -17,20 +17,27 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CachingTokenVerifierTest {
     @TempDir
     Path data;
+    private MutableClock clock;
+    private SigningKeyStore store;
+    private final Signatures sig = new Signatures(CryptoProviders.jdk());
+    private final TokenPolicy policy = TokenPolicy.builder().audience("aud").build();
+
+    @BeforeEach
+    void keys() throws Exception {
+        clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
+        store = SigningKeyStore.open(data, List.of(TenantKeySettings.of("acme", "https://b/acme")),
+                TokenPolicy.DEFAULT_MAX_LIFETIME, clock);
+    }
 
     @Test
     void hitSkipsVerificationButStillRefusesExpiredTokens() throws Exception {
-        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
-        SigningKeyStore store = SigningKeyStore.open(data, List.of(TenantKeySettings.of("acme", "https://b/acme")),
-                TokenPolicy.DEFAULT_MAX_LIFETIME, clock);
-        Signatures sig = new Signatures(CryptoProviders.jdk());
-        TokenPolicy policy = TokenPolicy.builder().audience("aud").build();
         BrokerTokenVerifier real = new BrokerTokenVerifier(store, policy, sig, clock);
         AtomicInteger calls = new AtomicInteger();
         TokenVerifier counting = token -> {
@@ -65,11 +72,6 @@ class CachingTokenVerifierTest {
 
     @Test
     void aHitIsRefusedOnceItsKeyIsGoneOrReplaced() throws Exception {
-        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
-        SigningKeyStore store = SigningKeyStore.open(data, List.of(TenantKeySettings.of("acme", "https://b/acme")),
-                TokenPolicy.DEFAULT_MAX_LIFETIME, clock);
-        Signatures sig = new Signatures(CryptoProviders.jdk());
-        TokenPolicy policy = TokenPolicy.builder().audience("aud").build();
         java.util.concurrent.atomic.AtomicReference<KeyResolver> keys = new java.util.concurrent.atomic.AtomicReference<>(store);
         KeyResolver switchable = (iss, kid) -> keys.get().resolve(iss, kid);
         AtomicInteger calls = new AtomicInteger();
@@ -141,11 +143,6 @@ class CachingTokenVerifierTest {
 
     @Test
     void aTokenVerifiedBeforeARestartIsCheckedAgainButForItsSignature() throws Exception {
-        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
-        SigningKeyStore store = SigningKeyStore.open(data, List.of(TenantKeySettings.of("acme", "https://b/acme")),
-                TokenPolicy.DEFAULT_MAX_LIFETIME, clock);
-        Signatures sig = new Signatures(CryptoProviders.jdk());
-        TokenPolicy policy = TokenPolicy.builder().audience("aud").build();
         TokenIssuer issuer = new TokenIssuer(store, sig, Duration.ofMinutes(5), clock);
         byte[] jwt = issuer.issue(TokenClaims.builder("acme", "dev-1").audience("aud").build(), TokenFormat.JWT).bytes();
         byte[] cwt = issuer.issue(TokenClaims.builder("acme", "dev-2").audience("aud").build(), TokenFormat.CWT).bytes();
@@ -180,11 +177,6 @@ class CachingTokenVerifierTest {
 
     @Test
     void aRestoredTokenWhoseKeyChangedOrWentIsVerifiedInFull() throws Exception {
-        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
-        SigningKeyStore store = SigningKeyStore.open(data, List.of(TenantKeySettings.of("acme", "https://b/acme")),
-                TokenPolicy.DEFAULT_MAX_LIFETIME, clock);
-        Signatures sig = new Signatures(CryptoProviders.jdk());
-        TokenPolicy policy = TokenPolicy.builder().audience("aud").build();
         byte[] token = new TokenIssuer(store, sig, Duration.ofMinutes(5), clock)
                 .issue(TokenClaims.builder("acme", "dev").audience("aud").build(), TokenFormat.JWT).bytes();
         CachingTokenVerifier first = new CachingTokenVerifier(new BrokerTokenVerifier(store, policy, sig, clock), store,
@@ -225,11 +217,6 @@ class CachingTokenVerifierTest {
 
     @Test
     void theSignatureIsSkippedOnlyWhileTheTokenNamesTheKeyThatVerifiedItBefore() throws Exception {
-        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
-        SigningKeyStore store = SigningKeyStore.open(data, List.of(TenantKeySettings.of("acme", "https://b/acme")),
-                TokenPolicy.DEFAULT_MAX_LIFETIME, clock);
-        Signatures sig = new Signatures(CryptoProviders.jdk());
-        TokenPolicy policy = TokenPolicy.builder().audience("aud").build();
         BrokerTokenVerifier real = new BrokerTokenVerifier(store, policy, sig, clock);
         String jwt = new String(new TokenIssuer(store, sig, Duration.ofMinutes(5), clock)
                 .issue(TokenClaims.builder("acme", "dev").audience("aud").build(), TokenFormat.JWT).bytes(),
