@@ -40,9 +40,26 @@ final class VerifiedTokenFile {
     private VerifiedTokenFile() {
     }
 
-    /** Writes {@code lines} to {@code file} through a temporary file and an atomic rename. */
+    /**
+     * Writes {@code lines} to {@code file} through a temporary file and an atomic rename; on failure (a full disk) the
+     * temporary file is removed and {@code file} is left as it was.
+     */
     static void write(Path file, List<Line> lines) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            writeTemporary(tmp, lines);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private static void writeTemporary(Path tmp, List<Line> lines) throws IOException {
         Files.deleteIfExists(tmp);
         if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) { // owner-only, as the store
             Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -79,7 +96,6 @@ final class VerifiedTokenFile {
             out.flush();
             raw.write(longBytes(crc.getValue())); // past the checksum stream: the checksum is not part of itself
         }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /**

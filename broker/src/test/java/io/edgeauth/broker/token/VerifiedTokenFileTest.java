@@ -51,6 +51,15 @@ class VerifiedTokenFileTest {
     }
 
     @Test
+    void aFailedWriteLeavesNoTemporaryFileBehind() throws IOException {
+        Path taken = dir.resolve("v.bin");
+        Files.createDirectories(taken.resolve("inside")); // a non-empty directory where the file should go
+        assertThatThrownBy(() -> VerifiedTokenFile.write(taken, lines(3))).isInstanceOf(IOException.class);
+        assertThat(Files.exists(dir.resolve("v.bin.tmp"))).isFalse();
+        assertThat(Files.isDirectory(taken.resolve("inside"))).isTrue();
+    }
+
+    @Test
     void anEmptyCacheIsAFileToo() throws IOException {
         Path file = dir.resolve("v.bin");
         VerifiedTokenFile.write(file, List.of());
