@@ -19,7 +19,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -160,8 +162,10 @@ public final class CachingTokenVerifier implements TokenVerifier {
      */
     public int saveTo(Path file) throws IOException {
         List<VerifiedTokenFile.Line> lines = new ArrayList<>();
+        // a fleet has millions of tokens and a handful of keys: each key's digest is computed once
+        Map<VerificationKey, byte[]> keyDigests = new IdentityHashMap<>();
         cache.asMap().forEach((digest, e) -> {
-            byte[] key = keyDigest(e.key());
+            byte[] key = keyDigests.computeIfAbsent(e.key(), CachingTokenVerifier::keyDigest);
             if (key != null) {
                 lines.add(new VerifiedTokenFile.Line(bytes(digest), e.token().issuer(), e.token().keyId(), key,
                         e.token().expiresAt().getEpochSecond()));
