@@ -210,8 +210,7 @@ public final class DeviceEnrollment {
         }
         // proof of possession before anything is written: the assertion must verify with the leaf's key;
         // verified once, its jti spent here (a refusal below leaves only a spent jti behind)
-        ClientAssertion verified = assertions.verify(assertion,
-                claimed -> claimed.equals(id) ? Optional.of(key) : Optional.empty());
+        ClientAssertion verified = assertions.verify(assertion, id, key, leaf.getPublicKey());
         provision(id, ca, leaf, key, channel);
         return Optional.of(verified);
     }

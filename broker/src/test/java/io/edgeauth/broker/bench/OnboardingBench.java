@@ -136,7 +136,6 @@ public final class OnboardingBench {
         System.exit(0);
     }
 
-    /** -Xmx1g plus the words of system property {@code bench.brokerJvmArgs} (e.g. a JFR recording). */
     /** The tokens the restarted broker restored as verified ({@code /metrics}), or "?" if it does not say. */
     private static String restoredWaiting(String url) throws Exception {
         String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
@@ -146,9 +145,17 @@ public final class OnboardingBench {
         return m.find() ? String.format("%.0f", Double.parseDouble(m.group(1))) : "?";
     }
 
+    /**
+     * -Xmx1g plus the words of system property {@code bench.brokerJvmArgs} (e.g. a JFR recording), {@code %n} in them
+     * replaced by the number of this start (1, then 2 after the restart): JDK 17's JFR does not expand {@code %p},
+     * and the restarted broker would overwrite the first one's recording.
+     */
+    private static int brokerStarts;
+
     private static List<String> brokerJvmArgs() {
         List<String> args = new ArrayList<>(List.of("-Xmx1g"));
-        String extra = System.getProperty("bench.brokerJvmArgs", "").strip();
+        String extra = System.getProperty("bench.brokerJvmArgs", "").strip()
+                .replace("%n", Integer.toString(++brokerStarts));
         if (!extra.isEmpty()) {
             args.addAll(List.of(extra.split("\\s+")));
         }

@@ -49,6 +49,8 @@ final class OnboardingLoad implements AutoCloseable {
         final FleetPki.Issued issued;
         final ECPrivateKey key;
         volatile String token;
+        /** Where this device's flow is (for a device that never finishes: which side lost it). */
+        volatile String stage = "not started";
 
         Device(String id, FleetPki.Issued issued, ECPrivateKey key) {
             this.id = id;
@@ -117,6 +119,9 @@ final class OnboardingLoad implements AutoCloseable {
     /** Re-connects each device with its cached token; returns the number that failed. */
     int reconnect(List<Device> fleet, Stages stages) throws Exception {
         return drive(fleet, device -> {
+            if (device.token == null) { // its onboarding failed (named then): nothing to re-connect with
+                return CompletableFuture.failedFuture(new IllegalStateException("no token: its onboarding failed"));
+            }
             long[] t = new long[3];
             t[0] = System.nanoTime();
             return connectPublish(device, t).thenRun(() -> {
@@ -145,7 +150,7 @@ final class OnboardingLoad implements AutoCloseable {
                         window.release();
                         if (e != null && failed.incrementAndGet() <= 3) {
                             System.err.println("failed: " + device.id + " (token " + (device.token == null
-                                    ? "not received" : "received") + "): " + e);
+                                    ? "not received" : "received") + ", stage: " + device.stage + "): " + e);
                         }
                     });
             all.add(f);
@@ -156,6 +161,7 @@ final class OnboardingLoad implements AutoCloseable {
 
     /** CONNECT with the device's token, one QoS 1 PUBLISH, DISCONNECT; t[1] and t[2] are set when acknowledged. */
     private CompletableFuture<Void> connectPublish(Device device, long[] t) {
+        device.stage = "MQTT";
         return mqtt.connectPublish(device.id, device.token.getBytes(StandardCharsets.US_ASCII), "d/" + device.id + "/up/hello", t);
     }
 
@@ -173,12 +179,19 @@ final class OnboardingLoad implements AutoCloseable {
         RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setHost(tokenEndpoint.getHost())
                 .setPort(tokenEndpoint.getPort()).setURI(tokenEndpoint.getPath()).setTimeout(60_000)
                 .putHeader("content-type", "application/x-www-form-urlencoded");
-        return http.request(request).compose(r -> r.send(form)).compose(response -> response.body().map(body -> {
-            if (response.statusCode() != 200) {
-                throw new IllegalStateException(device.id + ": HTTP " + response.statusCode() + " " + body);
-            }
-            return new JsonObject(body).getString("access_token");
-        })).toCompletionStage().toCompletableFuture();
+        device.stage = "waiting for an HTTP connection";
+        return http.request(request).compose(r -> {
+            device.stage = "token request sent on " + r.connection().localAddress();
+            return r.send(form);
+        }).compose(response -> {
+            device.stage = "token response headers received";
+            return response.body().map(body -> {
+                if (response.statusCode() != 200) {
+                    throw new IllegalStateException(device.id + ": HTTP " + response.statusCode() + " " + body);
+                }
+                return new JsonObject(body).getString("access_token");
+            });
+        }).toCompletionStage().toCompletableFuture();
     }
 
     private String assertion(Device device) throws Exception {
