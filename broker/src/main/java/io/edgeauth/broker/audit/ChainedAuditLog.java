@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
@@ -37,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * flush for a file), so the sink's order is the chain's. When the queue is full the caller waits for room (never
  * a dropped line), counted in {@code edgeauth_audit_queue_full_total}. Events in {@link #DURABLE_EVENTS} return
  * only once their batch is written; other events may be lost by a crash if their batch was not written yet (at
- * most the queue's content, always a tail of the chain: no gap). {@link #close()} writes everything queued.
+ * most the queue's content and {@link #LINGER_NANOS} of lines, always a tail of the chain: no gap). {@link #close()} writes everything queued.
  *
  * <p>Thread-safe.
  */
@@ -50,6 +51,12 @@ public final class ChainedAuditLog implements AuditLog, AutoCloseable {
     public static final int DEFAULT_QUEUE_CAPACITY = 16_384;
     /** Lines the writer hands to the sink at most in one batch. */
     static final int MAX_BATCH = 1024;
+    /**
+     * How long the writer lets a batch that nobody waits for gather lines before it writes: under a connect storm it
+     * was woken (a futex call on each side) for nearly every line. A line someone waits for ({@link #DURABLE_EVENTS},
+     * {@link #recordAsync}) wakes it at once, and a crash can lose at most this much more of the chain's tail.
+     */
+    static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
     /**
      * Events whose caller must not answer before the line is written: records created, changed or removed, credentials
@@ -150,6 +157,7 @@ public final class ChainedAuditLog implements AuditLog, AutoCloseable {
         boolean durable = DURABLE_EVENTS.contains(event) && Thread.currentThread() != writer;
         CompletableFuture<Void> written = durable ? new CompletableFuture<>() : null;
         if (enqueue(event(event, outcome, fields, written), event) && durable) {
+            LockSupport.unpark(writer); // it may be letting a batch gather
             awaitUninterruptibly(written);
         }
     }
@@ -159,6 +167,8 @@ public final class ChainedAuditLog implements AuditLog, AutoCloseable {
         CompletableFuture<Void> written = new CompletableFuture<>();
         if (!enqueue(event(event, outcome, fields, written), event)) {
             written.complete(null); // refused after close (logged): nothing will ever be written for it
+        } else {
+            LockSupport.unpark(writer);
         }
         return written;
     }
@@ -256,6 +266,10 @@ public final class ChainedAuditLog implements AuditLog, AutoCloseable {
                 } catch (InterruptedException e) {
                     continue; // only close() ends the writer, through a STOP entry
                 }
+                Pending first = batch.get(0);
+                if (first.kind() == Kind.EVENT && first.written() == null) {
+                    LockSupport.parkNanos(this, LINGER_NANOS); // cut short by an unpark (a line someone waits for)
+                }
             }
             queue.drainTo(batch, MAX_BATCH - batch.size());
             for (Pending p : batch) {
@@ -319,6 +333,7 @@ public final class ChainedAuditLog implements AuditLog, AutoCloseable {
                 periodic.cancel(false);
             }
             putUninterruptibly(new Pending(Kind.STOP, null, null, null, null, null, null));
+            LockSupport.unpark(writer);
         } finally {
             lifecycle.writeLock().unlock();
         }

@@ -1,10 +1,7 @@
 package io.edgeauth.broker.provisioning;
 
 import io.edgeauth.broker.crypto.CryptoProviders;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.NoSuchAlgorithmException;
-import java.security.PublicKey;
 import java.security.Provider;
 import java.security.Security;
 import java.util.List;
@@ -20,7 +17,6 @@ import java.util.Map;
 final class ChainSignatureProvider extends Provider {
     static final String NAME = "EdgeauthChainSignatures";
     private static final String NAME_IF_INSTALLED = install();
-    private static volatile Provider accp;
 
     private ChainSignatureProvider(Provider accp) {
         super(NAME, "1.0", "ECDSA certificate signature checks through the broker's signature provider");
@@ -39,29 +35,12 @@ final class ChainSignatureProvider extends Provider {
         return NAME_IF_INSTALLED;
     }
 
-    /**
-     * An EC {@code key} in the form the provider checks signatures with (the same key; any other key, or any key when
-     * ACCP is not installed or cannot read it, unchanged: this provider then checks nothing with it).
-     */
-    static PublicKey nativeKey(PublicKey key) {
-        Provider p = NAME_IF_INSTALLED == null ? null : accp;
-        if (p == null || !(key instanceof java.security.interfaces.ECPublicKey)) {
-            return key;
-        }
-        try {
-            return (PublicKey) KeyFactory.getInstance("EC", p).translateKey(key);
-        } catch (GeneralSecurityException | RuntimeException e) {
-            return key;
-        }
-    }
-
     private static synchronized String install() {
         try {
             CryptoProviders crypto = CryptoProviders.select(true);
             if (!crypto.isAccp()) {
                 return null;
             }
-            accp = crypto.signatureProvider();
             if (Security.getProvider(NAME) == null) {
                 Security.addProvider(new ChainSignatureProvider(crypto.signatureProvider()));
             }

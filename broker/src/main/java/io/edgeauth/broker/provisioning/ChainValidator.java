@@ -1,7 +1,5 @@
 package io.edgeauth.broker.provisioning;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.refusal.TokenRejectedException;
 import java.security.GeneralSecurityException;
@@ -41,21 +39,12 @@ final class ChainValidator {
         }
     });
 
-    // the CA as a name and its key in the signature provider's own form, once per CA: handed the JDK's key, ACCP
-    // translates it again for every certificate it checks (the anchor's certificate itself PKIX does not check)
-    private static final Cache<X509Certificate, Set<TrustAnchor>> ANCHORS = Caffeine.newBuilder().weakKeys().build();
-
     private ChainValidator() {
-    }
-
-    private static Set<TrustAnchor> anchor(X509Certificate ca) {
-        return ANCHORS.get(ca, c -> Set.of(new TrustAnchor(c.getSubjectX500Principal(),
-                ChainSignatureProvider.nativeKey(c.getPublicKey()), null)));
     }
 
     static void validate(List<X509Certificate> chain, FleetCa ca, Instant now) throws TokenRejectedException {
         try {
-            PKIXParameters params = new PKIXParameters(anchor(ca.certificate()));
+            PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(ca.certificate(), null)));
             params.setDate(Date.from(now));
             if (ChainSignatureProvider.name() != null) {
                 params.setSigProvider(ChainSignatureProvider.name());

@@ -105,7 +105,7 @@ public final class ClientAssertionVerifier {
     /**
      * As {@link #verify(DecodedAssertion, DeviceKeys)} for the one client whose key is also at hand as a JCA key (a
      * certificate's): {@code key} checks the signature when {@code deviceKeys} names {@code jwk} for the claimed
-     * client, without converting the JWK back (a quarter of the cost of a zero-touch assertion's key handling).
+     * client, without converting the JWK back into a JCA key.
      */
     public ClientAssertion verify(DecodedAssertion assertion, String clientId, JWK jwk, PublicKey key)
             throws TokenRejectedException {

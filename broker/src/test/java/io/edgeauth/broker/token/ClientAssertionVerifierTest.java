@@ -159,6 +159,36 @@ class ClientAssertionVerifierTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("providers")
+    void anAssertionCheckedWithTheKeyAtHandNamesOnlyThatClientAndThatKey(CryptoProviders p) throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
+        Signatures sig = new Signatures(p);
+        ClientAssertionVerifier v = new ClientAssertionVerifier(Set.of(ENDPOINT), new InMemoryReplayGuard(10_000, clock),
+                sig, Duration.ofSeconds(30), clock);
+        JWK device = JwkKeys.generate(TokenAlgorithm.ES256);
+        JWK other = JwkKeys.generate(TokenAlgorithm.ES256);
+        long now = clock.instant().getEpochSecond();
+        Map<String, Object> c = new LinkedHashMap<>(Map.of("iss", "dev-1", "sub", "dev-1", "aud", ENDPOINT,
+                "exp", now + 120, "iat", now, "jti", "k-1"));
+        java.security.PublicKey key = JwkKeys.publicKey(device.toPublicJWK());
+
+        ClientAssertion ok = v.verify(ClientAssertionVerifier.decode(assertion(TokenAlgorithm.ES256,
+                JwkKeys.privateKey(device), c, sig)), "dev-1", device.toPublicJWK(), key);
+        assertThat(ok.clientId()).isEqualTo("dev-1");
+        assertThat(ok.keyThumbprint()).isEqualTo(JwkKeys.thumbprint(device.toPublicJWK()));
+
+        c.put("jti", "k-2"); // signed by another key than the one at hand
+        String forged = assertion(TokenAlgorithm.ES256, JwkKeys.privateKey(other), c, sig);
+        assertReason(() -> v.verify(ClientAssertionVerifier.decode(forged), "dev-1", device.toPublicJWK(), key),
+                RejectionReason.BAD_SIGNATURE);
+        c.put("iss", "dev-2");
+        c.put("sub", "dev-2"); // another client than the one whose key is at hand
+        String elsewhere = assertion(TokenAlgorithm.ES256, JwkKeys.privateKey(device), c, sig);
+        assertReason(() -> v.verify(ClientAssertionVerifier.decode(elsewhere), "dev-1", device.toPublicJWK(), key),
+                RejectionReason.UNKNOWN_DEVICE);
+    }
+
     static String assertion(TokenAlgorithm alg, Key key, Map<String, Object> claims, Signatures sig) throws Exception {
         Map<String, Object> h = new LinkedHashMap<>();
         h.put("alg", alg.joseName());
