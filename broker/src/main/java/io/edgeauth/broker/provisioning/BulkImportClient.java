@@ -20,10 +20,7 @@ import java.util.function.Consumer;
  * file; a client that read results only after sending everything would stall a large import).
  */
 public final class BulkImportClient implements AutoCloseable {
-    // one event loop: the response's handlers are then set on the thread that reads it (Vert.x 5.0.7 can drop the end
-    // of a response whose handlers another thread sets at that moment: eclipse-vertx/vert.x#6038), and a CLI that
-    // streams one file needs no more
-    private final Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setEventLoopPoolSize(1));
+    private final Vertx vertx = Vertx.vertx();
     private final HttpClient http = vertx.createHttpClient();
 
     /** What the import ended with: the broker's summary line, or the HTTP status of a refused request. */

@@ -90,8 +90,9 @@ public final class OnboardingBench {
             double[] storeAfter = storeCounters(broker);
             String reconnect = phase("reconnect", broker, devices, stages -> load.reconnect(measured, stages));
             double floorUs = cryptoFloorMicros();
-            System.out.printf("%s ec_floor_us/device=%.0f flow/floor=%.2f client_keygen_wall_us/device=%.0f%n", onboarding,
-                    floorUs, brokerCpuUs(onboarding) / floorUs, keygenUs);
+            System.out.printf("%s ec_floor_us/device=%.0f flow/floor=%.2f client_keygen_wall_us/device=%.0f"
+                            + " client_lost_token_bodies=%d%n", onboarding, floorUs, brokerCpuUs(onboarding) / floorUs,
+                    keygenUs, load.lostBodies());
             System.out.println(reconnect);
             long storeBytes = Files.size(work.resolve("data").resolve("state.mv.db"));
             System.out.printf("store file_mb=%.1f bytes/device=%d onboarding_commits/device=%.2f"
