@@ -31,6 +31,8 @@ class ClientAssertionVerifierTest {
     Path dir;
 
     static final String ENDPOINT = "https://broker.example/oauth/token";
+    /** A clock of each test's own (JUnit makes an instance per test). */
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
 
     static java.util.stream.Stream<CryptoProviders> providers() {
         return TestSupport.providers();
@@ -39,7 +41,6 @@ class ClientAssertionVerifierTest {
     @ParameterizedTest
     @MethodSource("providers")
     void deviceAssertionAcceptedOnceForEveryKeyType(CryptoProviders p) throws Exception {
-        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
         Signatures sig = new Signatures(p);
         ClientAssertionVerifier v = new ClientAssertionVerifier(Set.of(ENDPOINT, "https://broker.example"),
                 new InMemoryReplayGuard(10_000, clock), sig, Duration.ofSeconds(30), clock);
@@ -104,10 +105,8 @@ class ClientAssertionVerifierTest {
     @ParameterizedTest
     @MethodSource("providers")
     void anAssertionReadOnceIsVerifiedAsReadAndItsX5cHeaderIsNotCached(CryptoProviders p) throws Exception {
-        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
         Signatures sig = new Signatures(p);
-        ClientAssertionVerifier v = new ClientAssertionVerifier(Set.of(ENDPOINT), new InMemoryReplayGuard(10_000, clock),
-                sig, Duration.ofSeconds(30), clock);
+        ClientAssertionVerifier v = verifier(sig);
         JWK device = JwkKeys.generate(TokenAlgorithm.ES256);
         ClientAssertionVerifier.DeviceKeys keys = d -> d.equals("dev-x") ? Optional.of(device.toPublicJWK()) : Optional.empty();
         long now = clock.instant().getEpochSecond();
@@ -141,7 +140,6 @@ class ClientAssertionVerifierTest {
     @ParameterizedTest
     @MethodSource("providers")
     void aReplayInTheLeewayAfterExpIsRefusedByTheDurableGuard(CryptoProviders p) throws Exception {
-        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
         Signatures sig = new Signatures(p);
         try (MvStoreStore store = new MvStoreStore(dir.resolve("guard-" + p + ".mv"), clock)) {
             ClientAssertionVerifier v = new ClientAssertionVerifier(Set.of(ENDPOINT), new StoreReplayGuard(store, clock), sig,
@@ -162,10 +160,8 @@ class ClientAssertionVerifierTest {
     @ParameterizedTest
     @MethodSource("providers")
     void anAssertionCheckedWithTheKeyAtHandNamesOnlyThatClientAndThatKey(CryptoProviders p) throws Exception {
-        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
         Signatures sig = new Signatures(p);
-        ClientAssertionVerifier v = new ClientAssertionVerifier(Set.of(ENDPOINT), new InMemoryReplayGuard(10_000, clock),
-                sig, Duration.ofSeconds(30), clock);
+        ClientAssertionVerifier v = verifier(sig);
         JWK device = JwkKeys.generate(TokenAlgorithm.ES256);
         JWK other = JwkKeys.generate(TokenAlgorithm.ES256);
         long now = clock.instant().getEpochSecond();
@@ -187,6 +183,12 @@ class ClientAssertionVerifierTest {
         String elsewhere = assertion(TokenAlgorithm.ES256, JwkKeys.privateKey(device), c, sig);
         assertReason(() -> v.verify(ClientAssertionVerifier.decode(elsewhere), "dev-1", device.toPublicJWK(), key),
                 RejectionReason.UNKNOWN_DEVICE);
+    }
+
+    /** A verifier for {@link #ENDPOINT} with an in-memory replay guard and 30 s of leeway. */
+    private ClientAssertionVerifier verifier(Signatures sig) {
+        return new ClientAssertionVerifier(Set.of(ENDPOINT), new InMemoryReplayGuard(10_000, clock), sig,
+                Duration.ofSeconds(30), clock);
     }
 
     static String assertion(TokenAlgorithm alg, Key key, Map<String, Object> claims, Signatures sig) throws Exception {
