@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * flush for a file), so the sink's order is the chain's. When the queue is full the caller waits for room (never
  * a dropped line), counted in {@code edgeauth_audit_queue_full_total}. Events in {@link #DURABLE_EVENTS} return
  * only once their batch is written; other events may be lost by a crash if their batch was not written yet (at
- * most the queue's content and {@link #LINGER_NANOS} of lines, always a tail of the chain: no gap). {@link #close()} writes everything queued.
+ * most the queue's content and {@link #LINGER_NANOS} of lines, always a tail of the chain: no gap).
+ * {@link #close()} writes everything queued.
  *
  * <p>Thread-safe.
  */
