@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 final class CoapObservations {
     private static final Logger LOG = LoggerFactory.getLogger(EdgeHandlers.class);
 
-    /** One Observe relation on {@code /d/{id}/down}: its router subscription and the latest command. */
+    /** One Observe relation on {@code /d/{id}/down}: its router subscription and the commands waiting for it. */
     static final class Watch {
         final String peerKey;
         final CoapSessions.PrincipalKey principal;
@@ -26,17 +26,18 @@ final class CoapObservations {
         final String topic;
         final DeviceResources.Down resource;
         final ObserveRelation relation;
-        volatile byte[] latest = new byte[0];
+        final ObservedCommands commands;
         volatile AutoCloseable subscription;
 
         Watch(String peerKey, CoapSessions.PrincipalKey principal, String topic, DeviceResources.Down resource,
-              ObserveRelation relation) {
+              ObserveRelation relation, Runnable dropped) {
             this.peerKey = peerKey;
             this.principal = principal;
             this.tenant = principal.tenant();
             this.topic = topic;
             this.resource = resource;
             this.relation = relation;
+            this.commands = new ObservedCommands(() -> resource.changed(r -> r == relation), dropped);
         }
     }
 
@@ -44,17 +45,21 @@ final class CoapObservations {
     private final CoapSessions sessions;
     private final Clock clock;
     private final int maxPerPrincipal;
+    private final Runnable dropped;
     private final Map<ObserveRelation, Watch> watches = new ConcurrentHashMap<>();
     /** The same watches by peer key, so ending a session touches only its own relations. */
     private final Map<String, Set<Watch>> watchesByPeer = new ConcurrentHashMap<>();
     /** How many relations each principal holds, bounded by {@code maxPerPrincipal}. */
     private final Map<CoapSessions.PrincipalKey, Integer> countByPrincipal = new ConcurrentHashMap<>();
 
-    CoapObservations(CoapMessaging messaging, CoapSessions sessions, Clock clock, int maxPerPrincipal) {
+    /** @param dropped counts a command dropped because {@link ObservedCommands#CAPACITY} waited for one relation */
+    CoapObservations(CoapMessaging messaging, CoapSessions sessions, Clock clock, int maxPerPrincipal,
+                     Runnable dropped) {
         this.messaging = messaging;
         this.sessions = sessions;
         this.clock = clock;
         this.maxPerPrincipal = maxPerPrincipal;
+        this.dropped = dropped;
     }
 
     /** The relation's watch, or null when it has none (a registration, or one that ended). */
@@ -72,7 +77,8 @@ final class CoapObservations {
 
     /**
      * Registers a relation of the session bound to {@code peerKey} and subscribes its device's whole command
-     * subtree; throws what the router threw, with the registration undone.
+     * subtree; throws what the router threw, with the registration undone. Commands wait until the caller has
+     * answered the registration and called {@link ObservedCommands#start()}.
      *
      * @return false, registering nothing, when the session's principal already holds {@code maxPerPrincipal}
      */
@@ -91,15 +97,12 @@ final class CoapObservations {
         if (!admitted[0]) {
             return false;
         }
-        Watch w = new Watch(peerKey, principal, topic, resource, relation);
+        Watch w = new Watch(peerKey, principal, topic, resource, relation, dropped);
         watches.put(relation, w);
         watchesByPeer.computeIfAbsent(peerKey, k -> ConcurrentHashMap.newKeySet()).add(w);
         try {
             // the whole subtree, as an MQTT device's d/{id}/down/# (which matches d/{id}/down itself too)
-            w.subscription = messaging.subscribe(w.tenant, topic + "/#", command -> {
-                w.latest = command;
-                w.resource.changed(r -> r == w.relation);
-            });
+            w.subscription = messaging.subscribe(w.tenant, topic + "/#", w.commands::offer);
         } catch (RuntimeException e) {
             removed(relation);
             throw e;

@@ -130,10 +130,10 @@ final class DeviceResources {
     }
 
     /**
-     * {@code GET /d/{id}/down} with Observe (RFC 7641): commands for the device as CON notifications. Observe
-     * carries state, not a queue: commands published faster than the device acknowledges notifications are
-     * coalesced to the newest (RFC 7641 §4.5.2). Every notification re-checks the session (expiry, revocation,
-     * ACL); a failed check is sent as a 4.01/4.03 notification, which ends the relation.
+     * {@code GET /d/{id}/down} with Observe (RFC 7641): commands for the device as CON notifications, one at a
+     * time and each until the device acknowledged it ({@link ObservedCommands}). Every notification re-checks the
+     * session (expiry, revocation, ACL); a failed check is sent as a 4.01/4.03 notification, which ends the
+     * relation.
      */
     static final class Down extends CoapResource {
         private final String deviceId;

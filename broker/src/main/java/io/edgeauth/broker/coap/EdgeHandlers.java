@@ -93,7 +93,12 @@ final class EdgeHandlers {
         this.clock = clock;
         this.sessions = new CoapSessions(settings.maxSessions(), settings.maxPeersPerPrincipal(), clock,
                 this::sessionDropped);
-        this.observations = new CoapObservations(messaging, sessions, clock, settings.maxObservationsPerPrincipal());
+        Counter commandsDropped = Counter.builder("edgeauth.coap.commands.dropped")
+                .description("commands dropped because " + ObservedCommands.CAPACITY
+                        + " waited for one Observe relation (the device did not acknowledge them)")
+                .register(meters);
+        this.observations = new CoapObservations(messaging, sessions, clock, settings.maxObservationsPerPrincipal(),
+                commandsDropped::increment);
         this.refusals = new CoapAudit(audit);
         this.tokens = new AceTokenHandler(settings.maxTokenBytes(), meters, refusals, acks);
         this.authzLatency = Timer.builder("edgeauth.coap.authz.latency")
@@ -359,12 +364,12 @@ final class EdgeHandlers {
             refuse(exchange, "down", peerKey, b, RejectionReason.FORBIDDEN, "may not subscribe to " + topic, 0);
             return;
         }
-        if (existing != null) { // a notification: re-checked above, now send the latest command
+        if (existing != null) { // a notification: re-checked above, now send the oldest command not acknowledged
             if (!existing.tenant.equals(b.session().tenant())) {
                 refuse(exchange, "down", peerKey, b, RejectionReason.WRONG_TENANT, "token changed tenant", 0);
                 return;
             }
-            exchange.respond(ResponseCode.CONTENT, existing.latest, MediaTypeRegistry.APPLICATION_OCTET_STREAM);
+            exchange.respond(existing.commands.notification());
             return;
         }
         if (relation != null && relation.isEstablished()) { // established but its watch is gone: end it
@@ -387,6 +392,10 @@ final class EdgeHandlers {
             }
         }
         exchange.respond(ResponseCode.CONTENT, new byte[0], MediaTypeRegistry.APPLICATION_OCTET_STREAM);
+        CoapObservations.Watch registered = observations.of(relation);
+        if (registered != null) {
+            registered.commands.start(); // established by the answer above: commands may go out now
+        }
     }
 
     /** Called by the resource when Californium removes a relation (client cancel, RST, timeout, our 4.01). */

@@ -14,8 +14,9 @@ import java.util.function.Consumer;
 /**
  * {@link CoapMessaging} on the broker's shared {@link TopicRouter}, so CoAP telemetry reaches MQTT
  * subscribers and MQTT commands reach CoAP observers. Telemetry is routed at QoS 1 (a CoAP 2.04 means
- * accepted, and with several nodes, in the inbox of every other node it goes to); a reported location travels as the user property {@code geo}. Observe carries state,
- * not a queue, so an observer takes each command at once and never congests the publisher. A payload
+ * accepted, and with several nodes, in the inbox of every other node it goes to); a reported location travels as the user property {@code geo}. A command for a
+ * CoAP observer waits in its relation's bounded queue ({@link ObservedCommands}), so a slow device never congests
+ * the publisher. A payload
  * signature travels as the user property {@code edgeauth-sig}, as from MQTT devices. With the MQTT session
  * journal, {@link #publishDurably} completes once what the message wrote to it (queued for persistent sessions)
  * is committed, as a PUBACK waits for it.

@@ -331,6 +331,27 @@ class CoapEdgeTest {
     }
 
     @Test
+    void aBurstOfCommandsReachesTheObserverEveryOneInOrder() throws Exception {
+        // Observe alone carries state: commands published faster than the device acknowledged replaced each other
+        CoapClient c = f.pskClient("dev1", DerivedPskStore.derive(EdgeFixture.MASTER, "dev1"), "/authz-info");
+        upload(c, f.token("dev1"));
+        Notes notes = new Notes();
+        CoapObserveRelation rel = observe(c, notes);
+        List<String> sent = new java.util.ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            sent.add("cmd-" + i);
+            f.messaging.publish("default", i % 2 == 0 ? "d/dev1/down" : "d/dev1/down/sub", bytes("cmd-" + i), null, null);
+        }
+        await().atMost(WAIT).untilAsserted(() -> assertThat(notes.texts()).containsExactlyElementsOf(sent));
+        assertThat(f.meters.counter("edgeauth.coap.commands.dropped").count()).isZero();
+        rel.proactiveCancel();
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
     void observingDownDeliversTheWholeCommandSubtreeLikeMqtt() throws Exception {
         // issue 10 hole 18: an MQTT device gets d/dev1/down/reboot with d/dev1/down/#; a CoAP observer the same
         CoapClient c = f.pskClient("dev1", DerivedPskStore.derive(EdgeFixture.MASTER, "dev1"), "/authz-info");

@@ -1,0 +1,150 @@
+package io.edgeauth.broker.coap;
+
+import java.util.ArrayDeque;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.coap.MessageObserverAdapter;
+import org.eclipse.californium.core.coap.Response;
+
+/**
+ * The commands waiting for one Observe relation on {@code /d/{id}/down}, sent one CON notification at a time in
+ * the order they were published: the next goes out once the device has acknowledged the one before. Californium
+ * keeps one notification in transit and replaces the one waiting behind it with any newer one (Observe carries
+ * state, RFC 7641 §4.5.2), which lost commands published faster than the device acknowledged; with this queue in
+ * front only one notification is normally outstanding, and every notification carries the oldest command not yet
+ * acknowledged, so a replaced notification loses nothing: a command leaves the queue only when the device
+ * acknowledged it (at least once; a re-registration may see one twice). At most {@link #CAPACITY} commands wait;
+ * beyond that the oldest is dropped and counted. Thread-safe.
+ */
+final class ObservedCommands {
+    /** Commands that may wait for one relation. */
+    static final int CAPACITY = 64;
+
+    private static final Command NONE = new Command(new byte[0]);
+
+    /** One command, compared by identity: the same payload published twice is two commands. */
+    static final class Command {
+        final byte[] payload;
+
+        Command(byte[] payload) {
+            this.payload = payload;
+        }
+    }
+
+    private final Runnable notify;
+    private final Runnable dropped;
+    /** Made on the first command: a fleet may hold a million relations that never get one. */
+    private ArrayDeque<Command> waiting;
+    /** The last command the device acknowledged (sent again to a re-registration); empty before the first. */
+    private Command last = NONE;
+    private boolean outstanding;
+    /** False until the registration's answer is out: a notification before it could not be acknowledged. */
+    private boolean started;
+
+    /**
+     * @param notify  asks Californium for a notification on this relation (the resource's {@code changed})
+     * @param dropped counts a command dropped because {@link #CAPACITY} were waiting
+     */
+    ObservedCommands(Runnable notify, Runnable dropped) {
+        this.notify = notify;
+        this.dropped = dropped;
+    }
+
+    /** A command was published to the device: it waits its turn, and goes out at once when nothing is outstanding. */
+    void offer(byte[] payload) {
+        boolean full;
+        boolean send;
+        synchronized (this) {
+            if (waiting == null) {
+                waiting = new ArrayDeque<>(4);
+            }
+            full = waiting.size() >= CAPACITY;
+            if (full) {
+                waiting.pollFirst(); // the oldest; if its notification is out, its acknowledgement sends the next
+            }
+            waiting.addLast(new Command(payload));
+            send = started && !outstanding;
+            outstanding |= send;
+        }
+        if (full) {
+            dropped.run();
+        }
+        if (send) {
+            notify.run();
+        }
+    }
+
+    /** The registration was answered (the relation is established): what waits already goes out. */
+    void start() {
+        synchronized (this) {
+            started = true;
+            if (outstanding || waiting == null || waiting.isEmpty()) {
+                return;
+            }
+            outstanding = true;
+        }
+        notify.run();
+    }
+
+    /**
+     * The next notification: the oldest waiting command, watched for the device's acknowledgement, else the last
+     * acknowledged one (a re-registration, or the first answer: empty).
+     */
+    Response notification() {
+        Command command;
+        boolean pending;
+        synchronized (this) {
+            Command head = waiting == null ? null : waiting.peekFirst();
+            pending = head != null;
+            command = pending ? head : last;
+        }
+        Response response = new Response(ResponseCode.CONTENT);
+        response.setPayload(command.payload);
+        response.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_OCTET_STREAM);
+        if (pending) {
+            response.addMessageObserver(new MessageObserverAdapter() {
+                @Override
+                public void onAcknowledgement() {
+                    acknowledged(command);
+                }
+
+                @Override
+                protected void failed() {
+                    ObservedCommands.this.failed();
+                }
+            });
+        }
+        return response;
+    }
+
+    /**
+     * The device acknowledged the notification that carried {@code command}: it leaves the queue (unless it left
+     * already: dropped, or acknowledged through a second notification) and the next waiting one goes out.
+     */
+    void acknowledged(Command command) {
+        synchronized (this) {
+            if (waiting.peekFirst() == command) { // waiting exists: a command was sent
+                waiting.pollFirst();
+                last = command;
+            }
+            if (waiting.isEmpty()) {
+                outstanding = false;
+                return;
+            }
+        }
+        notify.run();
+    }
+
+    /**
+     * A notification that carried a command was not delivered (timeout, reset, cancelled): Californium ends the
+     * relation with it; should the relation stay, the next command published sends the waiting ones again.
+     */
+    synchronized void failed() {
+        outstanding = false;
+    }
+
+    /** Commands waiting now (the outstanding one included). */
+    synchronized int waiting() {
+        return waiting == null ? 0 : waiting.size();
+    }
+}

@@ -1,0 +1,92 @@
+package io.edgeauth.broker.coap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.californium.core.coap.CoAP;
+import org.eclipse.californium.core.coap.Response;
+import org.junit.jupiter.api.Test;
+
+/** One notification outstanding at a time, each command until acknowledged, the oldest dropped when full. */
+class ObservedCommandsTest {
+    private final AtomicInteger notified = new AtomicInteger();
+    private final AtomicInteger dropped = new AtomicInteger();
+    private final ObservedCommands commands = new ObservedCommands(notified::incrementAndGet, dropped::incrementAndGet);
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(Response r) {
+        return r.getPayloadString();
+    }
+
+    /** What Californium does when the device's ACK for a CON notification arrives. */
+    private static void ack(Response r) {
+        r.setType(CoAP.Type.CON);
+        assertThat(r.acknowledge()).isTrue();
+    }
+
+    @Test
+    void nothingGoesOutBeforeTheRegistrationIsAnsweredThenWhatWaitedDoes() {
+        commands.offer(bytes("early"));
+        assertThat(notified).hasValue(0);
+        commands.start();
+        assertThat(notified).hasValue(1);
+        assertThat(text(commands.notification())).isEqualTo("early");
+    }
+
+    @Test
+    void aCommandPublishedWhileOneIsOutstandingWaitsForItsAcknowledgement() {
+        commands.start();
+        assertThat(text(commands.notification())).as("the registration's answer before any command").isEmpty();
+        commands.offer(bytes("a"));
+        commands.offer(bytes("b"));
+        commands.offer(bytes("c"));
+        assertThat(notified).as("one notification asked for, not three").hasValue(1);
+        Response first = commands.notification();
+        Response again = commands.notification(); // Californium rebuilding it: still the oldest
+        assertThat(text(first)).isEqualTo("a");
+        assertThat(text(again)).isEqualTo("a");
+
+        ack(first);
+        assertThat(notified).hasValue(2);
+        ack(again); // the second copy's acknowledgement takes nothing more off
+        assertThat(commands.waiting()).isEqualTo(2);
+        Response second = commands.notification();
+        assertThat(text(second)).isEqualTo("b");
+        ack(second);
+        Response third = commands.notification();
+        assertThat(text(third)).isEqualTo("c");
+        ack(third);
+        assertThat(commands.waiting()).isZero();
+        assertThat(text(commands.notification())).as("a re-registration gets the last one again").isEqualTo("c");
+
+        int before = notified.get();
+        commands.offer(bytes("d"));
+        assertThat(notified).as("nothing outstanding: at once").hasValue(before + 1);
+    }
+
+    @Test
+    void aNotificationThatFailedLetsTheNextCommandSendWhatWaits() {
+        commands.start();
+        commands.offer(bytes("a"));
+        Response out = commands.notification();
+        out.setTimedOut(true);
+        commands.offer(bytes("b"));
+        assertThat(notified).hasValue(2);
+        assertThat(text(commands.notification())).as("a was never acknowledged").isEqualTo("a");
+    }
+
+    @Test
+    void theOldestIsDroppedAndCountedWhenTheQueueIsFull() {
+        commands.start();
+        for (int i = 0; i <= ObservedCommands.CAPACITY; i++) {
+            commands.offer(bytes("c" + i));
+        }
+        assertThat(dropped).hasValue(1);
+        assertThat(commands.waiting()).isEqualTo(ObservedCommands.CAPACITY);
+        assertThat(text(commands.notification())).isEqualTo("c1");
+    }
+}
