@@ -201,9 +201,10 @@ public final class DeviceCoapClient implements AutoCloseable {
     }
 
     /**
-     * Observes {@code /d/{id}/down}; every notification is handed to {@code handler} as a command
-     * (path "", topic {@code d/{id}/down}). The future completes with the observation once the first
-     * response arrives, or fails if the broker refuses.
+     * Observes {@code /d/{id}/down}; every notification is handed to {@code handler} as a command, in the order
+     * the broker sends them: topic {@code d/{id}/down} and path "", or for a command published below it (e.g.
+     * {@code d/{id}/down/valve}) that topic and path {@code valve}. The future completes with the observation
+     * once the first response arrives, or fails if the broker refuses.
      */
     public CompletableFuture<Observation> observeCommands(Consumer<Command> handler) {
         Objects.requireNonNull(handler, "handler");
@@ -229,7 +230,7 @@ public final class DeviceCoapClient implements AutoCloseable {
                     return;
                 }
                 try {
-                    handler.accept(new Command(topic, "", payload));
+                    handler.accept(command(topic, response, payload));
                 } catch (RuntimeException e) {
                     LOG.warn("device {}: command handler failed", deviceId, e);
                 }
@@ -241,6 +242,20 @@ public final class DeviceCoapClient implements AutoCloseable {
             }
         });
         return result;
+    }
+
+    /**
+     * The command a notification carries: its topic from the Location-Path the broker sets (a command published
+     * below {@code d/{id}/down}), else {@code d/{id}/down} itself; a Location-Path outside the device's own
+     * commands is ignored.
+     */
+    static Command command(String downTopic, CoapResponse response, byte[] payload) {
+        String at = response.getOptions().getLocationPathCount() == 0 ? downTopic
+                : response.getOptions().getLocationPathString();
+        if (at.startsWith(downTopic + "/")) {
+            return new Command(at, at.substring(downTopic.length() + 1), payload);
+        }
+        return new Command(downTopic, "", payload);
     }
 
     /** Stops following tokens and destroys the endpoint (closing the DTLS session). */

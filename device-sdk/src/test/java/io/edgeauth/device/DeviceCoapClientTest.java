@@ -46,6 +46,7 @@ class DeviceCoapClientTest {
     private final AtomicBoolean authorized = new AtomicBoolean();
     private final AtomicReference<ResponseCode> forced = new AtomicReference<>();
     private volatile String pendingCommand = "";
+    private volatile String pendingLocation;
     private final java.util.concurrent.atomic.AtomicInteger gets = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicLong maxAge = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger busyUploads = new java.util.concurrent.atomic.AtomicInteger();
@@ -90,6 +91,9 @@ class DeviceCoapClientTest {
             gets.incrementAndGet();
             if (maxAge.get() > 0) {
                 ex.setMaxAge(maxAge.get());
+            }
+            if (pendingLocation != null) {
+                ex.setLocationPath(pendingLocation);
             }
             ex.respond(ResponseCode.CONTENT, pendingCommand);
         }
@@ -255,6 +259,26 @@ class DeviceCoapClientTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> commands.size() == 1);
         assertThat(commands.get(0).topic()).isEqualTo("d/valve-9/down");
         assertThat(new String(commands.get(0).payload(), StandardCharsets.UTF_8)).isEqualTo("close");
+        obs.close();
+    }
+
+    @Test
+    void aCommandPublishedBelowDownCarriesItsTopicAndPath() {
+        int port = start(false);
+        client = DeviceCoapClient.builder().serverUri(URI.create("coap://127.0.0.1:" + port)).deviceId(DEVICE).token(cwt()).build();
+        List<Command> commands = new CopyOnWriteArrayList<>();
+        DeviceCoapClient.Observation obs = client.toBlocking().observeCommands(commands::add);
+        pendingCommand = "open";
+        pendingLocation = "d/valve-9/down/valve/2";
+        device.changed();
+        await().atMost(Duration.ofSeconds(5)).until(() -> commands.size() == 1);
+        assertThat(commands.get(0).topic()).isEqualTo("d/valve-9/down/valve/2");
+        assertThat(commands.get(0).path()).isEqualTo("valve/2");
+        pendingLocation = "d/valve-10/down/valve"; // not this device's: the topic falls back to its own
+        device.changed();
+        await().atMost(Duration.ofSeconds(5)).until(() -> commands.size() == 2);
+        assertThat(commands.get(1).topic()).isEqualTo("d/valve-9/down");
+        assertThat(commands.get(1).path()).isEmpty();
         obs.close();
     }
 

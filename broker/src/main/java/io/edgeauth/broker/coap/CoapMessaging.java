@@ -1,7 +1,7 @@
 package io.edgeauth.broker.coap;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * What the CoAP edge needs from the shared pub/sub router. Topics are relative to the tenant (the router
@@ -35,7 +35,8 @@ public interface CoapMessaging {
     }
 
     /**
-     * Subscribes to an exact topic or an MQTT-style filter within a tenant; closing the handle unsubscribes.
+     * Subscribes to an exact topic or an MQTT-style filter within a tenant; {@code onMessage} gets each message's
+     * topic and payload; closing the handle unsubscribes.
      */
-    AutoCloseable subscribe(String tenant, String topic, Consumer<byte[]> onMessage);
+    AutoCloseable subscribe(String tenant, String topic, BiConsumer<String, byte[]> onMessage);
 }

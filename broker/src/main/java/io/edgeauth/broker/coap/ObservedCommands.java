@@ -1,5 +1,6 @@
 package io.edgeauth.broker.coap;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
@@ -20,13 +21,15 @@ final class ObservedCommands {
     /** Commands that may wait for one relation. */
     static final int CAPACITY = 64;
 
-    private static final Command NONE = new Command(new byte[0]);
+    private static final Command NONE = new Command(null, new byte[0]);
 
-    /** One command, compared by identity: the same payload published twice is two commands. */
+    /** One command and the topic it was published to, compared by identity: published twice is two commands. */
     static final class Command {
+        final String topic;
         final byte[] payload;
 
-        Command(byte[] payload) {
+        Command(String topic, byte[] payload) {
+            this.topic = topic;
             this.payload = payload;
         }
     }
@@ -50,8 +53,11 @@ final class ObservedCommands {
         this.dropped = dropped;
     }
 
-    /** A command was published to the device: it waits its turn, and goes out at once when nothing is outstanding. */
-    void offer(byte[] payload) {
+    /**
+     * A command was published to the device on {@code topic} ({@code d/{id}/down} or below): it waits its turn, and
+     * goes out at once when nothing is outstanding.
+     */
+    void offer(String topic, byte[] payload) {
         boolean full;
         boolean send;
         synchronized (this) {
@@ -62,7 +68,7 @@ final class ObservedCommands {
             if (full) {
                 waiting.pollFirst(); // the oldest; if its notification is out, its acknowledgement sends the next
             }
-            waiting.addLast(new Command(payload));
+            waiting.addLast(new Command(topic, payload));
             send = started && !outstanding;
             outstanding |= send;
         }
@@ -88,7 +94,9 @@ final class ObservedCommands {
 
     /**
      * The next notification: the oldest waiting command, watched for the device's acknowledgement, else the last
-     * acknowledged one (a re-registration, or the first answer: empty).
+     * acknowledged one (a re-registration, or the first answer: empty). A command's topic travels as its
+     * Location-Path ({@code d/pump-1/down/valve}: the device tells {@code d/{id}/down/#} commands apart, as an MQTT
+     * device does by topic).
      */
     Response notification() {
         Command command;
@@ -101,6 +109,11 @@ final class ObservedCommands {
         Response response = new Response(ResponseCode.CONTENT);
         response.setPayload(command.payload);
         response.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_OCTET_STREAM);
+        if (command.topic != null && fitsLocationPath(command.topic)) {
+            for (String level : command.topic.split("/", -1)) { // empty levels too (setLocationPath drops a last one)
+                response.getOptions().addLocationPath(level);
+            }
+        }
         if (pending) {
             response.addMessageObserver(new MessageObserverAdapter() {
                 @Override
@@ -141,6 +154,19 @@ final class ObservedCommands {
      */
     synchronized void failed() {
         outstanding = false;
+    }
+
+    /**
+     * True when every level of {@code topic} can be a Location-Path option: at most 255 bytes, not "." or ".."
+     * (RFC 7252 §5.10.7). An MQTT topic may hold either; such a command goes out without its topic.
+     */
+    static boolean fitsLocationPath(String topic) {
+        for (String level : topic.split("/", -1)) {
+            if (level.equals(".") || level.equals("..") || level.getBytes(StandardCharsets.UTF_8).length > 255) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Commands waiting now (the outstanding one included). */

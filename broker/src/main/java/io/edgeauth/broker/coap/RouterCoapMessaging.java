@@ -9,7 +9,7 @@ import io.edgeauth.broker.router.TopicRouter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * {@link CoapMessaging} on the broker's shared {@link TopicRouter}, so CoAP telemetry reaches MQTT
@@ -63,11 +63,11 @@ public final class RouterCoapMessaging implements CoapMessaging {
     }
 
     @Override
-    public AutoCloseable subscribe(String tenant, String topic, Consumer<byte[]> onMessage) {
+    public AutoCloseable subscribe(String tenant, String topic, BiConsumer<String, byte[]> onMessage) {
         Subscription subscription = router.subscribe(tenant, topic, 1, new Subscriber() {
             @Override
             public Offer offer(RoutedMessage message, int qos) {
-                onMessage.accept(message.payload());
+                onMessage.accept(message.topic(), message.payload());
                 return Offer.ACCEPTED;
             }
 

@@ -360,6 +360,9 @@ class CoapEdgeTest {
         CoapObserveRelation rel = observe(c, notes);
         f.messaging.publish("default", "d/dev1/down/reboot", "now".getBytes(StandardCharsets.UTF_8), null, null);
         await().atMost(WAIT).until(() -> notes.texts().contains("now"));
+        assertThat(notes.responses).filteredOn(r -> r.getResponseText().equals("now")).first()
+                .satisfies(r -> assertThat(r.getOptions().getLocationPathString()).as("the command's topic")
+                        .isEqualTo("d/dev1/down/reboot"));
         f.messaging.publish("default", "d/dev1/downstairs", "not-mine".getBytes(StandardCharsets.UTF_8), null, null);
         f.messaging.publish("default", "d/dev1/down", "last".getBytes(StandardCharsets.UTF_8), null, null);
         await().atMost(WAIT).until(() -> notes.texts().contains("last"));

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * A {@link CoapMessaging} inside one JVM: delivers each publish synchronously to the matching subscribers of
@@ -21,7 +21,7 @@ public final class InMemoryCoapMessaging implements CoapMessaging {
         }
     }
 
-    private record Subscription(String tenant, String filter, Consumer<byte[]> onMessage) { }
+    private record Subscription(String tenant, String filter, BiConsumer<String, byte[]> onMessage) { }
 
     private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
     private final List<Published> published = new CopyOnWriteArrayList<>();
@@ -32,14 +32,14 @@ public final class InMemoryCoapMessaging implements CoapMessaging {
         published.add(new Published(tenant, topic, payload.clone(), geo));
         for (Subscription s : subscriptions) {
             if (s.tenant.equals(tenant) && TopicFilters.matches(s.filter, topic)) {
-                s.onMessage.accept(payload.clone());
+                s.onMessage.accept(topic, payload.clone());
             }
         }
         return java.util.concurrent.CompletableFuture.completedFuture(null);
     }
 
     @Override
-    public AutoCloseable subscribe(String tenant, String topic, Consumer<byte[]> onMessage) {
+    public AutoCloseable subscribe(String tenant, String topic, BiConsumer<String, byte[]> onMessage) {
         Subscription s = new Subscription(Objects.requireNonNull(tenant), Objects.requireNonNull(topic),
                 Objects.requireNonNull(onMessage));
         subscriptions.add(s);

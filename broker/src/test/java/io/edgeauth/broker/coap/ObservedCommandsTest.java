@@ -30,7 +30,7 @@ class ObservedCommandsTest {
 
     @Test
     void nothingGoesOutBeforeTheRegistrationIsAnsweredThenWhatWaitedDoes() {
-        commands.offer(bytes("early"));
+        commands.offer("d/dev1/down", bytes("early"));
         assertThat(notified).hasValue(0);
         commands.start();
         assertThat(notified).hasValue(1);
@@ -41,9 +41,9 @@ class ObservedCommandsTest {
     void aCommandPublishedWhileOneIsOutstandingWaitsForItsAcknowledgement() {
         commands.start();
         assertThat(text(commands.notification())).as("the registration's answer before any command").isEmpty();
-        commands.offer(bytes("a"));
-        commands.offer(bytes("b"));
-        commands.offer(bytes("c"));
+        commands.offer("d/dev1/down", bytes("a"));
+        commands.offer("d/dev1/down", bytes("b"));
+        commands.offer("d/dev1/down", bytes("c"));
         assertThat(notified).as("one notification asked for, not three").hasValue(1);
         Response first = commands.notification();
         Response again = commands.notification(); // Californium rebuilding it: still the oldest
@@ -64,17 +64,17 @@ class ObservedCommandsTest {
         assertThat(text(commands.notification())).as("a re-registration gets the last one again").isEqualTo("c");
 
         int before = notified.get();
-        commands.offer(bytes("d"));
+        commands.offer("d/dev1/down", bytes("d"));
         assertThat(notified).as("nothing outstanding: at once").hasValue(before + 1);
     }
 
     @Test
     void aNotificationThatFailedLetsTheNextCommandSendWhatWaits() {
         commands.start();
-        commands.offer(bytes("a"));
+        commands.offer("d/dev1/down", bytes("a"));
         Response out = commands.notification();
         out.setTimedOut(true);
-        commands.offer(bytes("b"));
+        commands.offer("d/dev1/down", bytes("b"));
         assertThat(notified).hasValue(2);
         assertThat(text(commands.notification())).as("a was never acknowledged").isEqualTo("a");
     }
@@ -83,10 +83,28 @@ class ObservedCommandsTest {
     void theOldestIsDroppedAndCountedWhenTheQueueIsFull() {
         commands.start();
         for (int i = 0; i <= ObservedCommands.CAPACITY; i++) {
-            commands.offer(bytes("c" + i));
+            commands.offer("d/dev1/down", bytes("c" + i));
         }
         assertThat(dropped).hasValue(1);
         assertThat(commands.waiting()).isEqualTo(ObservedCommands.CAPACITY);
         assertThat(text(commands.notification())).isEqualTo("c1");
+    }
+
+    @Test
+    void aCommandCarriesItsTopicAsLocationPathWhenEveryLevelCanBeOne() {
+        commands.start();
+        commands.offer("d/dev1/down/valve/", bytes("open"));
+        assertThat(commands.notification().getOptions().getLocationPath()).containsExactly("d", "dev1", "down", "valve", "");
+        assertThat(ObservedCommands.fitsLocationPath("d/dev1/down/" + "x".repeat(255))).isTrue();
+        assertThat(ObservedCommands.fitsLocationPath("d/dev1/down/" + "x".repeat(256))).isFalse();
+        assertThat(ObservedCommands.fitsLocationPath("d/dev1/down/..")).isFalse();
+        assertThat(ObservedCommands.fitsLocationPath("d/dev1/down/./a")).isFalse();
+
+        ObservedCommands other = new ObservedCommands(() -> { }, () -> { });
+        other.start();
+        other.offer("d/dev1/down/" + "é".repeat(128), bytes("long")); // 256 bytes in UTF-8
+        Response r = other.notification();
+        assertThat(r.getPayloadString()).isEqualTo("long");
+        assertThat(r.getOptions().getLocationPath()).as("sent without its topic, not stuck").isEmpty();
     }
 }
