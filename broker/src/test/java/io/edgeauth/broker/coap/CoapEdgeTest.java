@@ -347,6 +347,25 @@ class CoapEdgeTest {
         rel.proactiveCancel();
     }
 
+    @Test
+    void aReRegistrationGetsNoCommandAgainAndTheNextOneStillArrives() throws Exception {
+        // Californium re-registers when a notification's Max-Age runs out; the answer must not look like a command
+        CoapClient c = f.pskClient("dev1", DerivedPskStore.derive(EdgeFixture.MASTER, "dev1"), "/authz-info");
+        upload(c, f.token("dev1"));
+        Notes notes = new Notes();
+        CoapObserveRelation rel = observe(c, notes);
+        f.messaging.publish("default", "d/dev1/down", bytes("first"), null, null);
+        await().atMost(WAIT).until(() -> notes.texts().contains("first"));
+        int answers = notes.responses.size();
+        rel.reregister();
+        await().atMost(WAIT).until(() -> notes.responses.size() > answers);
+        f.messaging.publish("default", "d/dev1/down", bytes("second"), null, null);
+        await().atMost(WAIT).until(() -> notes.texts().contains("second"));
+        assertThat(notes.texts()).containsExactly("first", "second");
+        assertThat(f.edge.observerCount()).isEqualTo(1);
+        rel.proactiveCancel();
+    }
+
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
