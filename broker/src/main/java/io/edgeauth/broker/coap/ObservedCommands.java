@@ -14,7 +14,8 @@ import org.eclipse.californium.core.coap.Response;
  * state, RFC 7641 §4.5.2), which lost commands published faster than the device acknowledged; with this queue in
  * front only one notification is normally outstanding, and every notification carries the oldest command not yet
  * acknowledged, so a replaced notification loses nothing: a command leaves the queue only when the device
- * acknowledged it (at least once; a re-registration may see one twice). At most {@link #CAPACITY} commands wait;
+ * acknowledged it (at least once: a command may arrive twice, never not at all while the relation lasts). A
+ * re-registration is a new relation with a queue of its own. At most {@link #CAPACITY} commands wait;
  * beyond that the oldest is dropped and counted. Thread-safe.
  */
 final class ObservedCommands {
@@ -38,7 +39,7 @@ final class ObservedCommands {
     private final Runnable dropped;
     /** Made on the first command: a fleet may hold a million relations that never get one. */
     private ArrayDeque<Command> waiting;
-    /** The last command the device acknowledged (sent again to a re-registration); empty before the first. */
+    /** The last command the device acknowledged (sent again should a notification be asked for with none waiting). */
     private Command last = NONE;
     private boolean outstanding;
     /** False until the registration's answer is out: a notification before it could not be acknowledged. */
@@ -94,7 +95,7 @@ final class ObservedCommands {
 
     /**
      * The next notification: the oldest waiting command, watched for the device's acknowledgement, else the last
-     * acknowledged one (a re-registration, or the first answer: empty). A command's topic travels as its
+     * acknowledged one (empty before the first). A command's topic travels as its
      * Location-Path ({@code d/pump-1/down/valve}: the device tells {@code d/{id}/down/#} commands apart, as an MQTT
      * device does by topic).
      */
