@@ -210,18 +210,19 @@ class CrossNodeRoutingTest {
                 .token(DeviceFixtures.token(base(c), identity, TokenFormat.CWT)).build();
         try {
             coap.uploadToken().get(10, TimeUnit.SECONDS);
-            List<String> commands = new CopyOnWriteArrayList<>();
-            coap.observeCommands(cmd -> commands.add(new String(cmd.payload(), StandardCharsets.UTF_8)))
-                    .get(10, TimeUnit.SECONDS);
+            List<String> commands = new CopyOnWriteArrayList<>(); // "path:payload"
+            coap.observeCommands(cmd -> commands.add(cmd.path() + ":"
+                    + new String(cmd.payload(), StandardCharsets.UTF_8))).get(10, TimeUnit.SECONDS);
             Mqtt5AsyncClient owner = owner(a, "coap-ctl");
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
                 a.router().publish("default", "d/xn-coap/down", PROBE.getBytes(StandardCharsets.UTF_8), 0, false, null, "t");
-                return commands.contains(PROBE);
+                return commands.contains(":" + PROBE);
             });
             // probes still crossing the nodes may arrive after "reboot": each command waits its turn, none replaces it
-            owner.publishWith().topic("d/xn-coap/down").payload("reboot".getBytes(StandardCharsets.UTF_8))
+            owner.publishWith().topic("d/xn-coap/down/power").payload("reboot".getBytes(StandardCharsets.UTF_8))
                     .qos(MqttQos.AT_LEAST_ONCE).send().get(10, TimeUnit.SECONDS);
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(commands).contains("reboot"));
+            // with the topic below d/xn-coap/down it was published to
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(commands).contains("power:reboot"));
             owner.disconnect();
         } finally {
             coap.close();
