@@ -247,12 +247,17 @@ class DeviceCoapClientTest {
         assertThat(e.diagnostic()).isEqualTo("slow down");
     }
 
-    @Test
-    void observesCommands() {
+    /** A client over plain CoAP to the stand-in server, observing its commands into {@code commands}. */
+    private DeviceCoapClient.Observation observeOverPlainCoap(List<Command> commands) {
         int port = start(false);
         client = DeviceCoapClient.builder().serverUri(URI.create("coap://127.0.0.1:" + port)).deviceId(DEVICE).token(cwt()).build();
+        return client.toBlocking().observeCommands(commands::add);
+    }
+
+    @Test
+    void observesCommands() {
         List<Command> commands = new CopyOnWriteArrayList<>();
-        DeviceCoapClient.Observation obs = client.toBlocking().observeCommands(commands::add);
+        DeviceCoapClient.Observation obs = observeOverPlainCoap(commands);
         assertThat(commands).isEmpty();
         pendingCommand = "close";
         device.changed();
@@ -264,10 +269,8 @@ class DeviceCoapClientTest {
 
     @Test
     void aCommandPublishedBelowDownCarriesItsTopicAndPath() {
-        int port = start(false);
-        client = DeviceCoapClient.builder().serverUri(URI.create("coap://127.0.0.1:" + port)).deviceId(DEVICE).token(cwt()).build();
         List<Command> commands = new CopyOnWriteArrayList<>();
-        DeviceCoapClient.Observation obs = client.toBlocking().observeCommands(commands::add);
+        DeviceCoapClient.Observation obs = observeOverPlainCoap(commands);
         pendingCommand = "open";
         pendingLocation = "d/valve-9/down/valve/2";
         device.changed();
@@ -287,10 +290,8 @@ class DeviceCoapClientTest {
         // Californium re-registers an observation when its notification's Max-Age runs out (default 60 s, here 1 s);
         // the broker answers the re-registration with an empty payload, which is no command
         maxAge.set(1);
-        int port = start(false);
-        client = DeviceCoapClient.builder().serverUri(URI.create("coap://127.0.0.1:" + port)).deviceId(DEVICE).token(cwt()).build();
         List<Command> commands = new CopyOnWriteArrayList<>();
-        DeviceCoapClient.Observation obs = client.toBlocking().observeCommands(commands::add);
+        DeviceCoapClient.Observation obs = observeOverPlainCoap(commands);
         await().atMost(Duration.ofSeconds(30)).until(() -> gets.get() >= 3);
         assertThat(commands).isEmpty();
         pendingCommand = "open";

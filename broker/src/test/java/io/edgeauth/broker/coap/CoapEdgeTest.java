@@ -305,6 +305,13 @@ class CoapEdgeTest {
         }
     }
 
+    /** dev1 over DTLS-PSK: its token uploaded, its commands observed into {@code notes}. */
+    private CoapObserveRelation observeAsDev1(Notes notes) throws Exception {
+        CoapClient c = f.pskClient("dev1", DerivedPskStore.derive(EdgeFixture.MASTER, "dev1"), "/authz-info");
+        upload(c, f.token("dev1"));
+        return observe(c, notes);
+    }
+
     private CoapObserveRelation observe(CoapClient c, Notes notes) throws Exception {
         c.setURI(c.getURI().replaceFirst("(coaps?://[^/]+).*", "$1/d/dev1/down"));
         CoapObserveRelation rel = c.observeAndWait(notes);
@@ -315,10 +322,8 @@ class CoapEdgeTest {
 
     @Test
     void commandsAreObservedIncludingBlockWise() throws Exception {
-        CoapClient c = f.pskClient("dev1", DerivedPskStore.derive(EdgeFixture.MASTER, "dev1"), "/authz-info");
-        upload(c, f.token("dev1"));
         Notes notes = new Notes();
-        CoapObserveRelation rel = observe(c, notes);
+        CoapObserveRelation rel = observeAsDev1(notes);
         f.messaging.publish("default", "d/dev1/down", "reboot".getBytes(StandardCharsets.UTF_8), null, null);
         await().atMost(WAIT).until(() -> notes.texts().contains("reboot"));
         f.messaging.publish("other-tenant", "d/dev1/down", "not-mine".getBytes(StandardCharsets.UTF_8), null, null);
@@ -333,10 +338,8 @@ class CoapEdgeTest {
     @Test
     void aBurstOfCommandsReachesTheObserverEveryOneInOrder() throws Exception {
         // Observe alone carries state: commands published faster than the device acknowledged replaced each other
-        CoapClient c = f.pskClient("dev1", DerivedPskStore.derive(EdgeFixture.MASTER, "dev1"), "/authz-info");
-        upload(c, f.token("dev1"));
         Notes notes = new Notes();
-        CoapObserveRelation rel = observe(c, notes);
+        CoapObserveRelation rel = observeAsDev1(notes);
         List<String> sent = new java.util.ArrayList<>();
         for (int i = 0; i < 30; i++) {
             sent.add("cmd-" + i);
@@ -350,10 +353,8 @@ class CoapEdgeTest {
     @Test
     void aReRegistrationGetsNoCommandAgainAndTheNextOneStillArrives() throws Exception {
         // Californium re-registers when a notification's Max-Age runs out; the answer must not look like a command
-        CoapClient c = f.pskClient("dev1", DerivedPskStore.derive(EdgeFixture.MASTER, "dev1"), "/authz-info");
-        upload(c, f.token("dev1"));
         Notes notes = new Notes();
-        CoapObserveRelation rel = observe(c, notes);
+        CoapObserveRelation rel = observeAsDev1(notes);
         f.messaging.publish("default", "d/dev1/down", bytes("first"), null, null);
         await().atMost(WAIT).until(() -> notes.texts().contains("first"));
         int answers = notes.responses.size();
@@ -373,10 +374,8 @@ class CoapEdgeTest {
     @Test
     void observingDownDeliversTheWholeCommandSubtreeLikeMqtt() throws Exception {
         // issue 10 hole 18: an MQTT device gets d/dev1/down/reboot with d/dev1/down/#; a CoAP observer the same
-        CoapClient c = f.pskClient("dev1", DerivedPskStore.derive(EdgeFixture.MASTER, "dev1"), "/authz-info");
-        upload(c, f.token("dev1"));
         Notes notes = new Notes();
-        CoapObserveRelation rel = observe(c, notes);
+        CoapObserveRelation rel = observeAsDev1(notes);
         f.messaging.publish("default", "d/dev1/down/reboot", "now".getBytes(StandardCharsets.UTF_8), null, null);
         await().atMost(WAIT).until(() -> notes.texts().contains("now"));
         assertThat(notes.responses).filteredOn(r -> r.getResponseText().equals("now")).first()
