@@ -1,6 +1,7 @@
 package io.edgeauth.broker.coap;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +14,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The Observe relations on {@code /d/{id}/down}: one router subscription per relation, indexed by relation and
  * by peer so ending a session touches only its own; ended (with a 4.01 notification) when their session ends,
- * expires or no longer allows the topic. One principal holds at most {@code maxPerPrincipal} relations. Thread-safe.
+ * expires or no longer allows the topic. One principal holds at most {@code maxPerPrincipal} relations.
+ * <p>
+ * A relation that ends otherwise (the device cancels or re-registers, a notification is not acknowledged) leaves
+ * its subscription and its waiting commands parked for {@code retention}: the principal's next registration on
+ * the same topic takes them over, so commands published while the device was away, or still unacknowledged, reach
+ * it then (Californium gives a re-registration a new relation). Commands still parked when the retention runs out
+ * are dropped and counted. A retention of zero parks nothing. Thread-safe.
  */
 final class CoapObservations {
     private static final Logger LOG = LoggerFactory.getLogger(EdgeHandlers.class);
@@ -28,37 +35,58 @@ final class CoapObservations {
         final ObserveRelation relation;
         final ObservedCommands commands;
         volatile AutoCloseable subscription;
+        /** Set when this edge ends the relation (session ended, ACL): its commands are not parked. */
+        volatile boolean cancelled;
 
         Watch(String peerKey, CoapSessions.PrincipalKey principal, String topic, DeviceResources.Down resource,
-              ObserveRelation relation, Runnable dropped) {
+              ObserveRelation relation, ObservedCommands commands) {
             this.peerKey = peerKey;
             this.principal = principal;
             this.tenant = principal.tenant();
             this.topic = topic;
             this.resource = resource;
             this.relation = relation;
-            this.commands = new ObservedCommands(() -> resource.changed(r -> r == relation), dropped);
+            this.commands = commands;
         }
+
+        Runnable notifier() {
+            return () -> resource.changed(r -> r == relation);
+        }
+    }
+
+    /** Whose parked commands: a principal's on one topic. */
+    private record ParkKey(CoapSessions.PrincipalKey principal, String topic) {
+    }
+
+    /** The subscription and commands of an ended relation, until {@code until}. */
+    private record Parked(ObservedCommands commands, AutoCloseable subscription, Instant until) {
     }
 
     private final CoapMessaging messaging;
     private final CoapSessions sessions;
     private final Clock clock;
     private final int maxPerPrincipal;
+    private final Duration retention;
     private final Runnable dropped;
     private final Map<ObserveRelation, Watch> watches = new ConcurrentHashMap<>();
     /** The same watches by peer key, so ending a session touches only its own relations. */
     private final Map<String, Set<Watch>> watchesByPeer = new ConcurrentHashMap<>();
     /** How many relations each principal holds, bounded by {@code maxPerPrincipal}. */
     private final Map<CoapSessions.PrincipalKey, Integer> countByPrincipal = new ConcurrentHashMap<>();
+    private final Map<ParkKey, Parked> parked = new ConcurrentHashMap<>();
 
-    /** @param dropped counts a command dropped because {@link ObservedCommands#CAPACITY} waited for one relation */
+    /**
+     * @param retention how long an ended relation's subscription and commands wait for the next registration
+     * @param dropped   counts a command dropped: {@link ObservedCommands#CAPACITY} waited for one relation, or it
+     *                  was still parked when the retention ran out
+     */
     CoapObservations(CoapMessaging messaging, CoapSessions sessions, Clock clock, int maxPerPrincipal,
-                     Runnable dropped) {
+                     Duration retention, Runnable dropped) {
         this.messaging = messaging;
         this.sessions = sessions;
         this.clock = clock;
         this.maxPerPrincipal = maxPerPrincipal;
+        this.retention = retention;
         this.dropped = dropped;
     }
 
@@ -71,14 +99,20 @@ final class CoapObservations {
         return watches.size();
     }
 
+    /** Ended relations whose subscription and commands wait for the next registration. */
+    int parkedCount() {
+        return parked.size();
+    }
+
     Map<ObserveRelation, Watch> view() {
         return watches;
     }
 
     /**
-     * Registers a relation of the session bound to {@code peerKey} and subscribes its device's whole command
-     * subtree; throws what the router threw, with the registration undone. Commands wait until the caller has
-     * answered the registration and called {@link ObservedCommands#start()}.
+     * Registers a relation of the session bound to {@code peerKey}: it takes over the principal's parked
+     * subscription and commands on {@code topic}, if any, else subscribes its device's whole command subtree;
+     * throws what the router threw, with the registration undone. Commands wait until the caller has answered
+     * the registration and called {@link ObservedCommands#start()}.
      *
      * @return false, registering nothing, when the session's principal already holds {@code maxPerPrincipal}
      */
@@ -97,13 +131,21 @@ final class CoapObservations {
         if (!admitted[0]) {
             return false;
         }
-        Watch w = new Watch(peerKey, principal, topic, resource, relation, dropped);
+        Parked kept = parked.remove(new ParkKey(principal, topic));
+        Watch w = new Watch(peerKey, principal, topic, resource, relation,
+                kept != null ? kept.commands : new ObservedCommands(null, dropped));
+        w.commands.moveTo(w.notifier());
         watches.put(relation, w);
         watchesByPeer.computeIfAbsent(peerKey, k -> ConcurrentHashMap.newKeySet()).add(w);
+        if (kept != null) {
+            w.subscription = kept.subscription;
+            return true;
+        }
         try {
             // the whole subtree, as an MQTT device's d/{id}/down/# (which matches d/{id}/down itself too)
             w.subscription = messaging.subscribe(w.tenant, topic + "/#", w.commands::offer);
         } catch (RuntimeException e) {
+            w.cancelled = true; // nothing to park
             removed(relation);
             throw e;
         }
@@ -119,8 +161,32 @@ final class CoapObservations {
                 return set.isEmpty() ? null : set;
             });
             countByPrincipal.computeIfPresent(w.principal, (k, n) -> n <= 1 ? null : n - 1);
-            closeQuietly(w.subscription);
+            if (w.cancelled || retention.isZero() || !park(w)) {
+                closeQuietly(w.subscription);
+            }
         }
+    }
+
+    /**
+     * Parks an ended relation's subscription and commands for the principal's next registration on its topic;
+     * false when another relation of the principal on that topic is live or parked already (it gets the same
+     * commands), or the relation never subscribed.
+     */
+    private boolean park(Watch ended) {
+        if (ended.subscription == null) {
+            return false;
+        }
+        Set<Watch> samePeer = watchesByPeer.get(ended.peerKey); // a re-registration comes from the same peer
+        if (samePeer != null) {
+            for (Watch w : samePeer) {
+                if (w.principal.equals(ended.principal) && w.topic.equals(ended.topic)) {
+                    return false;
+                }
+            }
+        }
+        ended.commands.moveTo(null);
+        Parked p = new Parked(ended.commands, ended.subscription, clock.instant().plus(retention));
+        return parked.putIfAbsent(new ParkKey(ended.principal, ended.topic), p) == null;
     }
 
     /** Cancels every Observe relation of a peer with a 4.01 notification. */
@@ -136,6 +202,7 @@ final class CoapObservations {
 
     private void cancel(Watch w, String why) {
         LOG.debug("cancelling Observe of {} on {}: {}", w.peerKey, w.topic, why);
+        w.cancelled = true;
         try {
             w.resource.clearAndNotifyObserveRelations(r -> r == w.relation, CoapCodes.observationEnded());
         } finally {
@@ -143,10 +210,22 @@ final class CoapObservations {
         }
     }
 
-    /** Periodic: relations whose session expired, was dropped or no longer allows the topic are cancelled. */
+    /**
+     * Periodic: relations whose session expired, was dropped or no longer allows the topic are cancelled; parked
+     * commands whose retention ran out are dropped.
+     */
     void sweep() {
         try {
             Instant now = clock.instant();
+            for (Map.Entry<ParkKey, Parked> e : parked.entrySet()) {
+                Parked p = e.getValue();
+                if (p.until.isBefore(now) && parked.remove(e.getKey(), p)) {
+                    closeQuietly(p.subscription);
+                    for (int i = p.commands.waiting(); i > 0; i--) {
+                        dropped.run();
+                    }
+                }
+            }
             for (Watch w : watches.values()) {
                 CoapSessions.Bound b = sessions.peek(w.peerKey);
                 if (b == null || b.expiredAt(now)) {
@@ -168,6 +247,10 @@ final class CoapObservations {
         for (Watch w : watches.values()) {
             closeQuietly(w.subscription);
         }
+        for (Parked p : parked.values()) {
+            closeQuietly(p.subscription);
+        }
+        parked.clear();
         watches.clear();
         watchesByPeer.clear();
         countByPrincipal.clear();

@@ -37,6 +37,9 @@ import java.util.Objects;
  *                             binding, so no principal fills {@code maxSessions} with its own
  * @param maxObservationsPerPrincipal Observe relations one principal may hold at once; one more is refused
  *                             with 4.29
+ * @param commandRetention     how long an Observe relation that ended (cancelled, re-registered, a notification
+ *                             not acknowledged) keeps its command subscription and waiting commands for the
+ *                             device's next registration; zero = not at all
  * @param revocationLists      CRLs of the trust anchors' CAs: a device certificate they list is refused in the
  *                             handshake (alert certificate_revoked); empty = none
  */
@@ -62,6 +65,7 @@ public record CoapSettings(
         Duration sweepInterval,
         int maxPeersPerPrincipal,
         int maxObservationsPerPrincipal,
+        Duration commandRetention,
         List<X509CRL> revocationLists) {
 
     /**
@@ -107,6 +111,13 @@ public record CoapSettings(
     public static final int DEFAULT_MAX_PEERS_PER_PRINCIPAL = 8;
     /** Default of {@code coap.maxObservationsPerPrincipal}: a device observes its own commands from each peer. */
     public static final int DEFAULT_MAX_OBSERVATIONS_PER_PRINCIPAL = 16;
+    /**
+     * Default of {@code coap.commandRetention}: past a re-registration (a device's Observe client registers again
+     * when a notification's Max-Age, 60 s, passes without one) and the 93 s a CON notification is retransmitted.
+     */
+    public static final Duration DEFAULT_COMMAND_RETENTION = Duration.ofMinutes(5);
+    /** The longest {@code coap.commandRetention}: a day. */
+    public static final Duration MAX_COMMAND_RETENTION = Duration.ofDays(1);
 
     public CoapSettings {
         Objects.requireNonNull(host, "host");
@@ -120,6 +131,10 @@ public record CoapSettings(
         deduplicator = deduplicator == null ? Deduplicator.PEERS_MARK_AND_SWEEP : deduplicator;
         sweepInterval = sweepInterval == null ? Duration.ofMillis(500) : sweepInterval;
         dedupLifetime = dedupLifetime == null ? DEFAULT_DEDUP_LIFETIME : dedupLifetime;
+        commandRetention = commandRetention == null ? DEFAULT_COMMAND_RETENTION : commandRetention;
+        if (commandRetention.isNegative() || commandRetention.compareTo(MAX_COMMAND_RETENTION) > 0) {
+            throw new IllegalArgumentException("commandRetention must be 0.." + MAX_COMMAND_RETENTION.toHours() + " h");
+        }
         if (dedupLifetime.compareTo(MIN_DEDUP_LIFETIME) < 0 || dedupLifetime.compareTo(MAX_DEDUP_LIFETIME) > 0) {
             throw new IllegalArgumentException("dedupLifetime must be " + MIN_DEDUP_LIFETIME.toSeconds() + ".."
                     + MAX_DEDUP_LIFETIME.toSeconds() + " s (a CON is retransmitted for up to 45 s)");
@@ -176,7 +191,7 @@ public record CoapSettings(
                 .connectionStoreSize(connectionStoreSize).maxSessions(maxSessions).maxPayloadBytes(maxPayloadBytes)
                 .maxTokenBytes(maxTokenBytes).sweepInterval(sweepInterval)
                 .maxPeersPerPrincipal(maxPeersPerPrincipal).maxObservationsPerPrincipal(maxObservationsPerPrincipal)
-                .revocationLists(revocationLists);
+                .commandRetention(commandRetention).revocationLists(revocationLists);
     }
 
     /** Device certificates these CRLs list are refused in the DTLS handshake. */
@@ -250,6 +265,7 @@ public record CoapSettings(
         private Duration sweepInterval = Duration.ofMillis(500);
         private int maxPeersPerPrincipal = DEFAULT_MAX_PEERS_PER_PRINCIPAL;
         private int maxObservationsPerPrincipal = DEFAULT_MAX_OBSERVATIONS_PER_PRINCIPAL;
+        private Duration commandRetention = DEFAULT_COMMAND_RETENTION;
         private List<X509CRL> revocationLists = List.of();
 
         private Builder() {
@@ -360,6 +376,11 @@ public record CoapSettings(
             return this;
         }
 
+        public Builder commandRetention(Duration v) {
+            commandRetention = v;
+            return this;
+        }
+
         public Builder revocationLists(List<X509CRL> v) {
             revocationLists = v;
             return this;
@@ -370,7 +391,7 @@ public record CoapSettings(
             return new CoapSettings(host, port, dtlsPort, pskMasterSecret, trustAnchors, serverKey, serverChain,
                     rawPublicKeys, connectionIdLength, deduplicator, dedupMessagesPerPeer, dedupLifetime,
                     receiveBufferSize, sendBufferSize, connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval,
-                    maxPeersPerPrincipal, maxObservationsPerPrincipal, revocationLists);
+                    maxPeersPerPrincipal, maxObservationsPerPrincipal, commandRetention, revocationLists);
         }
     }
 
@@ -384,6 +405,6 @@ public record CoapSettings(
                 + ", sndBuf=" + sendBufferSize + ", connections=" + connectionStoreSize + ", sessions=" + maxSessions
                 + ", maxPayload=" + maxPayloadBytes + ", maxToken=" + maxTokenBytes
                 + ", peersPerPrincipal=" + maxPeersPerPrincipal + ", observationsPerPrincipal="
-                + maxObservationsPerPrincipal + "}";
+                + maxObservationsPerPrincipal + ", commandRetention=" + commandRetention.toSeconds() + "s}";
     }
 }

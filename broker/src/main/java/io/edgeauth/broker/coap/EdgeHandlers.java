@@ -94,11 +94,12 @@ final class EdgeHandlers {
         this.sessions = new CoapSessions(settings.maxSessions(), settings.maxPeersPerPrincipal(), clock,
                 this::sessionDropped);
         Counter commandsDropped = Counter.builder("edgeauth.coap.commands.dropped")
-                .description("commands dropped because " + ObservedCommands.CAPACITY
-                        + " waited for one Observe relation (the device did not acknowledge them)")
+                .description("commands to CoAP observers never acknowledged: " + ObservedCommands.CAPACITY
+                        + " more waited for one Observe relation, or the device did not register again within"
+                        + " coap.commandRetention")
                 .register(meters);
         this.observations = new CoapObservations(messaging, sessions, clock, settings.maxObservationsPerPrincipal(),
-                commandsDropped::increment);
+                settings.commandRetention(), commandsDropped::increment);
         this.refusals = new CoapAudit(audit);
         this.tokens = new AceTokenHandler(settings.maxTokenBytes(), meters, refusals, acks);
         this.authzLatency = Timer.builder("edgeauth.coap.authz.latency")
@@ -106,6 +107,7 @@ final class EdgeHandlers {
                 .publishPercentileHistogram().register(meters);
         meters.gauge("edgeauth.coap.sessions", sessions, CoapSessions::size);
         meters.gauge("edgeauth.coap.observers", observations, CoapObservations::count);
+        meters.gauge("edgeauth.coap.observers.parked", observations, CoapObservations::parkedCount);
     }
 
     CoapSessions sessions() {

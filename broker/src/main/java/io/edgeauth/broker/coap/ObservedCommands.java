@@ -14,9 +14,10 @@ import org.eclipse.californium.core.coap.Response;
  * state, RFC 7641 §4.5.2), which lost commands published faster than the device acknowledged; with this queue in
  * front only one notification is normally outstanding, and every notification carries the oldest command not yet
  * acknowledged, so a replaced notification loses nothing: a command leaves the queue only when the device
- * acknowledged it (at least once: a command may arrive twice, never not at all while the relation lasts). A
- * re-registration is a new relation with a queue of its own. At most {@link #CAPACITY} commands wait;
- * beyond that the oldest is dropped and counted. Thread-safe.
+ * acknowledged it (at least once: a command may arrive twice). When its relation ends the queue may be
+ * {@link #moveTo moved}, to nothing while it waits for the device to register again, then to that new relation
+ * ({@link CoapObservations}). At most {@link #CAPACITY} commands wait; beyond that the oldest is dropped and
+ * counted. Thread-safe.
  */
 final class ObservedCommands {
     /** Commands that may wait for one relation. */
@@ -35,7 +36,10 @@ final class ObservedCommands {
         }
     }
 
-    private final Runnable notify;
+    private static final Runnable NOBODY = () -> { };
+
+    /** Guarded by this: it changes when the queue moves to another relation. */
+    private Runnable notify;
     private final Runnable dropped;
     /** Made on the first command: a fleet may hold a million relations that never get one. */
     private ArrayDeque<Command> waiting;
@@ -50,7 +54,7 @@ final class ObservedCommands {
      * @param dropped counts a command dropped because {@link #CAPACITY} were waiting
      */
     ObservedCommands(Runnable notify, Runnable dropped) {
-        this.notify = notify;
+        this.notify = notify == null ? NOBODY : notify;
         this.dropped = dropped;
     }
 
@@ -61,6 +65,7 @@ final class ObservedCommands {
     void offer(String topic, byte[] payload) {
         boolean full;
         boolean send;
+        Runnable target;
         synchronized (this) {
             if (waiting == null) {
                 waiting = new ArrayDeque<>(4);
@@ -72,25 +77,40 @@ final class ObservedCommands {
             waiting.addLast(new Command(topic, payload));
             send = started && !outstanding;
             outstanding |= send;
+            target = notify;
         }
         if (full) {
             dropped.run();
         }
         if (send) {
-            notify.run();
+            target.run();
         }
     }
 
     /** The registration was answered (the relation is established): what waits already goes out. */
     void start() {
+        Runnable target;
         synchronized (this) {
             started = true;
             if (outstanding || waiting == null || waiting.isEmpty()) {
                 return;
             }
             outstanding = true;
+            target = notify;
         }
-        notify.run();
+        target.run();
+    }
+
+    /**
+     * The queue now serves another relation ({@code notify} asks Californium for a notification on it), or none
+     * ({@code null}: its relation ended and the queue waits for the device to register again). Commands keep
+     * waiting, and go out once {@link #start()} says the new relation's registration was answered; an
+     * acknowledgement of a notification sent on the old relation still takes its command off.
+     */
+    synchronized void moveTo(Runnable notify) {
+        this.notify = notify == null ? NOBODY : notify;
+        started = false;
+        outstanding = false;
     }
 
     /**
@@ -136,17 +156,20 @@ final class ObservedCommands {
      * already: dropped, or acknowledged through a second notification) and the next waiting one goes out.
      */
     void acknowledged(Command command) {
+        Runnable target;
         synchronized (this) {
             if (waiting.peekFirst() == command) { // waiting exists: a command was sent
                 waiting.pollFirst();
                 last = command;
             }
-            if (waiting.isEmpty()) {
+            if (waiting.isEmpty() || !started) { // not started: moved, the next goes out on start()
                 outstanding = false;
                 return;
             }
+            outstanding = true;
+            target = notify;
         }
-        notify.run();
+        target.run();
     }
 
     /**

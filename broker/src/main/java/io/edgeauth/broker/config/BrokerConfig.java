@@ -89,12 +89,14 @@ public record BrokerConfig(
      * certificates, the trust store (and {@code crl}, PEM/DER, for revoked ones). Retransmitted requests are recognised for {@code dedupLifetime} (at most
      * {@code dedupExchangesPerPeer} per device); see {@link io.edgeauth.broker.coap.CoapSettings#DEFAULT_DEDUP_LIFETIME}.
      * One principal is bound to at most {@code maxPeersPerPrincipal} peers (a new one ends its oldest) and holds at
-     * most {@code maxObservationsPerPrincipal} Observe relations (one more: 4.29).
+     * most {@code maxObservationsPerPrincipal} Observe relations (one more: 4.29). An Observe relation that ends
+     * other than by the broker's refusal keeps its commands for the device's next registration for
+     * {@code commandRetention} (0 = not at all).
      */
     public record Coap(String host, int port, int dtlsPort, Path pskMasterSecretFile, Path keyStore,
                        String keyStorePassword, Path trustStore, String trustStorePassword, boolean rawPublicKeys,
                        int maxSessions, int receiveBufferBytes, int dedupExchangesPerPeer, Duration dedupLifetime,
-                       int maxPeersPerPrincipal, int maxObservationsPerPrincipal,
+                       int maxPeersPerPrincipal, int maxObservationsPerPrincipal, Duration commandRetention,
                        Path crl) { }
 
     /**

@@ -87,6 +87,12 @@ public final class ConfigValidator {
                     + CoapSettings.MAX_DEDUP_LIFETIME.toSeconds() + "s (a CON is retransmitted for up to 45 s), got "
                     + dedup);
         }
+        Duration retention = c.coap().commandRetention();
+        if (retention == null || retention.isNegative()
+                || retention.compareTo(CoapSettings.MAX_COMMAND_RETENTION) > 0) {
+            errors.add("coap.commandRetention: must be 0s.." + CoapSettings.MAX_COMMAND_RETENTION.toHours()
+                    + "h, got " + retention);
+        }
         tokens(errors, c.tokens());
         resourceServers(errors, c);
         tenants(errors, c.tenants());

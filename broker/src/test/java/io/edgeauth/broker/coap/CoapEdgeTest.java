@@ -332,7 +332,66 @@ class CoapEdgeTest {
         await().atMost(WAIT).until(() -> notes.texts().contains(big));
         assertThat(notes.texts()).doesNotContain("not-mine");
         rel.proactiveCancel();
+        // the relation ends; its subscription waits coap.commandRetention for the device's next registration
+        await().atMost(WAIT).until(() -> f.edge.observerCount() == 0 && parked() == 1);
+        assertThat(f.messaging.subscriberCount()).isEqualTo(1);
+        f.clock.advance(CoapSettings.DEFAULT_COMMAND_RETENTION.plusSeconds(1));
+        await().atMost(WAIT).until(() -> f.messaging.subscriberCount() == 0 && parked() == 0);
+        assertThat(f.meters.counter("edgeauth.coap.commands.dropped").count()).as("nothing was waiting").isZero();
+    }
+
+    private double parked() {
+        return f.meters.get("edgeauth.coap.observers.parked").gauge().value();
+    }
+
+    @Test
+    void aCommandPublishedWhileTheDeviceWasAwayReachesItsNextRegistration() throws Exception {
+        CoapClient c = f.pskClient("dev1", DerivedPskStore.derive(EdgeFixture.MASTER, "dev1"), "/authz-info");
+        upload(c, f.token("dev1"));
+        Notes before = new Notes();
+        observe(c, before).proactiveCancel();
+        await().atMost(WAIT).until(() -> f.edge.observerCount() == 0);
+        f.messaging.publish("default", "d/dev1/down/valve", bytes("while-away"), null, null);
+        f.messaging.publish("default", "d/dev1/down", bytes("and-this"), null, null);
+
+        Notes after = new Notes();
+        CoapObserveRelation again = observe(c, after);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(after.texts()).containsExactly("while-away", "and-this"));
+        assertThat(after.responses).filteredOn(r -> r.getResponseText().equals("while-away")).first()
+                .satisfies(r -> assertThat(r.getOptions().getLocationPathString()).isEqualTo("d/dev1/down/valve"));
+        assertThat(before.texts()).isEmpty();
+        assertThat(parked()).isZero();
+        assertThat(f.messaging.subscriberCount()).as("the parked subscription, taken over").isEqualTo(1);
+        again.proactiveCancel();
+    }
+
+    @Test
+    void commandsParkedPastTheRetentionAreDroppedAndCounted() throws Exception {
+        Notes notes = new Notes();
+        observeAsDev1(notes).proactiveCancel();
+        await().atMost(WAIT).until(() -> f.edge.observerCount() == 0 && parked() == 1);
+        f.messaging.publish("default", "d/dev1/down", bytes("too-late"), null, null);
+        f.clock.advance(CoapSettings.DEFAULT_COMMAND_RETENTION.plusSeconds(1));
+        await().atMost(WAIT).until(() -> f.messaging.subscriberCount() == 0 && parked() == 0);
+        assertThat(f.meters.counter("edgeauth.coap.commands.dropped").count()).isEqualTo(1);
+
+        Notes later = new Notes();
+        CoapObserveRelation rel = observeAsDev1(later);
+        f.messaging.publish("default", "d/dev1/down", bytes("fresh"), null, null);
+        await().atMost(WAIT).until(() -> later.texts().contains("fresh"));
+        assertThat(later.texts()).containsExactly("fresh");
+        rel.proactiveCancel();
+    }
+
+    @Test
+    void withoutRetentionARelationsSubscriptionEndsWithIt() throws Exception {
+        f.close();
+        f = new EdgeFixture(java.nio.file.Files.createDirectories(dir.resolve("no-retention")),
+                s -> s.toBuilder().commandRetention(Duration.ZERO).build());
+        Notes notes = new Notes();
+        observeAsDev1(notes).proactiveCancel();
         await().atMost(WAIT).until(() -> f.edge.observerCount() == 0 && f.messaging.subscriberCount() == 0);
+        assertThat(parked()).isZero();
     }
 
     @Test

@@ -107,4 +107,32 @@ class ObservedCommandsTest {
         assertThat(r.getPayloadString()).isEqualTo("long");
         assertThat(r.getOptions().getLocationPath()).as("sent without its topic, not stuck").isEmpty();
     }
+
+    @Test
+    void aMovedQueueKeepsItsCommandsAndSendsThemOnlyOnceItsNewRelationStarted() {
+        commands.start();
+        commands.offer("d/dev1/down", bytes("a"));
+        Response onOld = commands.notification();
+        assertThat(notified).hasValue(1);
+
+        commands.moveTo(null); // the relation ended: parked
+        commands.offer("d/dev1/down", bytes("b"));
+        ack(onOld); // a late acknowledgement on the old relation still counts
+        assertThat(notified).as("nothing goes out while parked").hasValue(1);
+        assertThat(commands.waiting()).isEqualTo(1);
+
+        AtomicInteger onNew = new AtomicInteger();
+        commands.moveTo(onNew::incrementAndGet);
+        commands.offer("d/dev1/down", bytes("c"));
+        assertThat(onNew).as("not before the new registration is answered").hasValue(0);
+        commands.start();
+        assertThat(onNew).hasValue(1);
+        Response next = commands.notification();
+        assertThat(text(next)).isEqualTo("b");
+        ack(next);
+        assertThat(onNew).hasValue(2);
+        assertThat(text(commands.notification())).isEqualTo("c");
+        assertThat(notified).hasValue(1);
+        assertThat(dropped).hasValue(0);
+    }
 }

@@ -115,6 +115,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void coapCommandRetentionIsReadAndBounded() throws Exception {
+        BrokerConfig defaults = loader.load(null, Map.of());
+        assertThat(EdgeSettings.coap(defaults, dir).commandRetention()).isEqualTo(Duration.ofMinutes(5));
+        BrokerConfig off = loader.load(write("coap:\n  commandRetention: 0s\n"), Map.of());
+        assertThat(EdgeSettings.coap(off, dir).commandRetention()).isZero();
+        BrokerConfig day = loader.load(null, Map.of("EDGEAUTH_COAP_COMMAND_RETENTION", "24h"));
+        assertThat(EdgeSettings.coap(day, dir).commandRetention()).isEqualTo(Duration.ofDays(1));
+        assertThatThrownBy(() -> loader.load(write("coap:\n  commandRetention: 25h\n"), Map.of()))
+                .hasMessageContaining("coap.commandRetention: must be 0s..24h");
+        assertThatThrownBy(() -> loader.load(write("coap:\n  commandRetention: -1s\n"), Map.of()))
+                .hasMessageContaining("coap.commandRetention");
+        assertThatThrownBy(() -> io.edgeauth.broker.coap.CoapSettings.defaults().toBuilder().commandRetention(Duration.ofDays(2)).build())
+                .hasMessageContaining("commandRetention");
+    }
+
+    @Test
     void aCrlWithoutTheListenerAndTrustStoreItBelongsToIsRefused() throws Exception {
         assertThatThrownBy(() -> loader.load(write("mqtt:\n  crl: devices.crl\n"), Map.of()))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("mqtt.crl").hasMessageContaining("mqtt.trustStore");
