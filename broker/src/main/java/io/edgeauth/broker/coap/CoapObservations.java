@@ -176,17 +176,30 @@ final class CoapObservations {
         if (ended.subscription == null) {
             return false;
         }
-        Set<Watch> samePeer = watchesByPeer.get(ended.peerKey); // a re-registration comes from the same peer
-        if (samePeer != null) {
-            for (Watch w : samePeer) {
-                if (w.principal.equals(ended.principal) && w.topic.equals(ended.topic)) {
-                    return false;
-                }
+        if (liveOn(ended.peerKey, ended)) { // a re-registration comes from the same peer
+            return false;
+        }
+        for (String peer : sessions.peersOf(ended.principal)) {
+            if (liveOn(peer, ended)) {
+                return false;
             }
         }
         ended.commands.moveTo(null);
         Parked p = new Parked(ended.commands, ended.subscription, clock.instant().plus(retention));
         return parked.putIfAbsent(new ParkKey(ended.principal, ended.topic), p) == null;
+    }
+
+    /** True when {@code peerKey} holds a relation of {@code ended}'s principal on its topic. */
+    private boolean liveOn(String peerKey, Watch ended) {
+        Set<Watch> own = watchesByPeer.get(peerKey);
+        if (own != null) {
+            for (Watch w : own) {
+                if (w.principal.equals(ended.principal) && w.topic.equals(ended.topic)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Cancels every Observe relation of a peer with a 4.01 notification. */

@@ -141,6 +141,11 @@ final class CoapSessions {
         });
     }
 
+    /** The peers {@code principal} is bound to now, oldest first (a copy; empty when none). */
+    String[] peersOf(PrincipalKey principal) {
+        return peersByPrincipal.getOrDefault(principal, NO_PEERS).clone();
+    }
+
     private static String[] without(String[] peers, String peerKey) {
         if (peers == null) {
             return NO_PEERS;

@@ -384,6 +384,27 @@ class CoapEdgeTest {
     }
 
     @Test
+    void aRelationThatEndsBesideALiveOneOfTheSameDeviceParksNothing() throws Exception {
+        // two peers of dev1 (plain CoAP: two source ports; over DTLS-PSK both would be the peer psk:dev1)
+        CoapClient first = f.plainClient("/authz-info");
+        upload(first, f.token("dev1"));
+        CoapObserveRelation one = observe(first, new Notes());
+        CoapClient other = f.plainClient("/authz-info");
+        upload(other, f.token("dev1"));
+        other.setURI(other.getURI().replaceFirst("(coaps?://[^/]+).*", "$1/d/dev1/down"));
+        Notes second = new Notes();
+        CoapObserveRelation two = other.observeAndWait(second);
+        await().atMost(WAIT).until(() -> f.edge.observerCount() == 2 && f.messaging.subscriberCount() == 2);
+        one.proactiveCancel();
+        await().atMost(WAIT).until(() -> f.edge.observerCount() == 1 && f.messaging.subscriberCount() == 1);
+        assertThat(parked()).as("the live relation gets the commands already").isZero();
+        f.messaging.publish("default", "d/dev1/down", bytes("to-the-live-one"), null, null);
+        await().atMost(WAIT).until(() -> second.texts().contains("to-the-live-one"));
+        two.proactiveCancel();
+        await().atMost(WAIT).until(() -> f.edge.observerCount() == 0 && parked() == 1);
+    }
+
+    @Test
     void withoutRetentionARelationsSubscriptionEndsWithIt() throws Exception {
         f.close();
         f = new EdgeFixture(java.nio.file.Files.createDirectories(dir.resolve("no-retention")),
