@@ -362,6 +362,7 @@ class CoapEdgeTest {
         assertThat(before.texts()).isEmpty();
         assertThat(parked()).isZero();
         assertThat(f.messaging.subscriberCount()).as("the parked subscription, taken over").isEqualTo(1);
+        assertThat(f.messaging.subscribeCalls()).isEqualTo(1);
         again.proactiveCancel();
     }
 
@@ -444,6 +445,7 @@ class CoapEdgeTest {
         await().atMost(WAIT).until(() -> notes.texts().contains("second"));
         assertThat(notes.texts()).containsExactly("first", "second");
         assertThat(f.edge.observerCount()).isEqualTo(1);
+        assertThat(f.messaging.subscribeCalls()).as("the re-registration took the subscription over").isEqualTo(1);
         rel.proactiveCancel();
     }
 

@@ -25,6 +25,7 @@ public final class InMemoryCoapMessaging implements CoapMessaging {
 
     private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
     private final List<Published> published = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger subscribeCalls = new java.util.concurrent.atomic.AtomicInteger();
 
     @Override
     public java.util.concurrent.CompletableFuture<Void> publish(String tenant, String topic, byte[] payload, String geo,
@@ -43,6 +44,7 @@ public final class InMemoryCoapMessaging implements CoapMessaging {
         Subscription s = new Subscription(Objects.requireNonNull(tenant), Objects.requireNonNull(topic),
                 Objects.requireNonNull(onMessage));
         subscriptions.add(s);
+        subscribeCalls.incrementAndGet();
         return () -> subscriptions.remove(s);
     }
 
@@ -64,5 +66,10 @@ public final class InMemoryCoapMessaging implements CoapMessaging {
 
     public int subscriberCount() {
         return subscriptions.size();
+    }
+
+    /** How many subscriptions were made so far, ended ones included. */
+    public int subscribeCalls() {
+        return subscribeCalls.get();
     }
 }

@@ -253,6 +253,34 @@ class EndToEndTest {
     }
 
     @Test
+    void aCoapDeviceThatStoppedObservingGetsTheCommandSentMeanwhileWhenItObservesAgain() throws Exception {
+        DeviceIdentity device = register("e2e-coap-away", null);
+        byte[] master = Files.readAllBytes(dataDir.resolve("coap-psk-master.key"));
+        DeviceCoapClient coap = DeviceCoapClient.builder()
+                .serverUri(URI.create("coaps://127.0.0.1:" + broker.coapDtlsPort())).identity(device)
+                .psk(DerivedPskStore.derive(master, "e2e-coap-away")).token(token(device, TokenFormat.CWT)).build();
+        try {
+            coap.uploadToken().get(10, TimeUnit.SECONDS);
+            List<String> commands = new CopyOnWriteArrayList<>();
+            coap.observeCommands(c -> commands.add(c.path() + "=" + new String(c.payload(), StandardCharsets.UTF_8)))
+                    .get(10, TimeUnit.SECONDS).close(); // the device goes away
+            await().atMost(Duration.ofSeconds(5)).until(() -> anonymous.get("/metrics").body().lines()
+                    .anyMatch(l -> l.startsWith("edgeauth_coap_observers_parked ") && !l.endsWith(" 0.0")));
+            var r = admin.postJson("/admin/devices/e2e-coap-away/commands",
+                    new JsonObject().put("topic", "valve").put("payload", "close").encode());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+            assertThat(new JsonObject(r.body()).getInteger("subscribers")).as("it waits for the device").isEqualTo(1);
+
+            coap.observeCommands(c -> commands.add(c.path() + "=" + new String(c.payload(), StandardCharsets.UTF_8)))
+                    .get(10, TimeUnit.SECONDS); // back
+            await().atMost(Duration.ofSeconds(5)).until(() -> commands.contains("valve=close"));
+            assertThat(commands).containsExactly("valve=close");
+        } finally {
+            coap.close();
+        }
+    }
+
+    @Test
     void coapTokenEndpointIssuesACwtTheDeviceCanUse() throws Exception {
         DeviceIdentity device = register("e2e-coap-token", null);
         String assertion = io.edgeauth.device.ClientAssertions.builder(device).audience(base + "/oauth/token").build().create();
