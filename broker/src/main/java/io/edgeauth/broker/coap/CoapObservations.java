@@ -135,21 +135,28 @@ final class CoapObservations {
         Watch w = new Watch(peerKey, principal, topic, resource, relation,
                 kept != null ? kept.commands : new ObservedCommands(null, dropped));
         w.commands.moveTo(w.notifier());
-        watches.put(relation, w);
-        watchesByPeer.computeIfAbsent(peerKey, k -> ConcurrentHashMap.newKeySet()).add(w);
         if (kept != null) {
             w.subscription = kept.subscription;
-            return true;
+        } else {
+            try {
+                // the whole subtree, as an MQTT device's d/{id}/down/# (which matches d/{id}/down itself too)
+                w.subscription = messaging.subscribe(w.tenant, topic + "/#", w.commands::offer);
+            } catch (RuntimeException e) {
+                release(principal);
+                throw e;
+            }
         }
-        try {
-            // the whole subtree, as an MQTT device's d/{id}/down/# (which matches d/{id}/down itself too)
-            w.subscription = messaging.subscribe(w.tenant, topic + "/#", w.commands::offer);
-        } catch (RuntimeException e) {
-            w.cancelled = true; // nothing to park
+        // published only with its subscription set, so a removal racing this one always ends or parks it
+        watches.put(relation, w);
+        watchesByPeer.computeIfAbsent(peerKey, k -> ConcurrentHashMap.newKeySet()).add(w);
+        if (relation.isCanceled()) { // ended while it registered: Californium's removal may have come first
             removed(relation);
-            throw e;
         }
         return true;
+    }
+
+    private void release(CoapSessions.PrincipalKey principal) {
+        countByPrincipal.computeIfPresent(principal, (k, n) -> n <= 1 ? null : n - 1);
     }
 
     /** Called by the resource when Californium removes a relation (client cancel, RST, timeout, our 4.01). */
@@ -160,7 +167,7 @@ final class CoapObservations {
                 set.remove(w);
                 return set.isEmpty() ? null : set;
             });
-            countByPrincipal.computeIfPresent(w.principal, (k, n) -> n <= 1 ? null : n - 1);
+            release(w.principal);
             if (w.cancelled || retention.isZero() || !park(w)) {
                 closeQuietly(w.subscription);
             }
@@ -170,12 +177,9 @@ final class CoapObservations {
     /**
      * Parks an ended relation's subscription and commands for the principal's next registration on its topic;
      * false when another relation of the principal on that topic is live or parked already (it gets the same
-     * commands), or the relation never subscribed.
+     * commands).
      */
     private boolean park(Watch ended) {
-        if (ended.subscription == null) {
-            return false;
-        }
         if (liveOn(ended.peerKey, ended)) { // a re-registration comes from the same peer
             return false;
         }

@@ -92,6 +92,24 @@ class CoapPrincipalLimitsTest {
         await().atMost(WAIT).until(() -> f.edge.observerCount() == 3);
     }
 
+    @Test
+    void aRegistrationWhoseSubscriptionFailedFreesItsPlace() throws Exception {
+        f = new EdgeFixture(dir, s -> s.withPrincipalLimits(8, 1));
+        f.messaging.failNextSubscribe();
+        CoapClient c = f.plainClient("/authz-info");
+        assertThat(upload(c, f.token("dev1")).getCode()).isEqualTo(ResponseCode.CREATED);
+        Request register = Request.newGet();
+        register.setURI(f.coap("/d/dev1/down"));
+        register.setObserve();
+        assertThat(c.advanced(register).getCode()).isEqualTo(ResponseCode.INTERNAL_SERVER_ERROR);
+        assertThat(f.edge.observerCount()).isZero();
+
+        CoapObserveRelation again = observe("dev1", new CoapEdgeTest.Notes());
+        assertThat(again.getCurrentResponse().getCode()).as("the failed one holds no place").isEqualTo(ResponseCode.CONTENT);
+        await().atMost(WAIT).until(() -> f.edge.observerCount() == 1 && f.messaging.subscriberCount() == 1);
+        again.proactiveCancel();
+    }
+
     /** A new peer (its own source port) of {@code device} uploads its token and observes its commands. */
     private CoapObserveRelation observe(String device, CoapEdgeTest.Notes notes) throws Exception {
         CoapClient c = f.plainClient("/authz-info");

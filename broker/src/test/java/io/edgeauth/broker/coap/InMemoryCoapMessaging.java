@@ -26,6 +26,7 @@ public final class InMemoryCoapMessaging implements CoapMessaging {
     private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
     private final List<Published> published = new CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicInteger subscribeCalls = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicBoolean failNextSubscribe = new java.util.concurrent.atomic.AtomicBoolean();
 
     @Override
     public java.util.concurrent.CompletableFuture<Void> publish(String tenant, String topic, byte[] payload, String geo,
@@ -41,6 +42,9 @@ public final class InMemoryCoapMessaging implements CoapMessaging {
 
     @Override
     public AutoCloseable subscribe(String tenant, String topic, BiConsumer<String, byte[]> onMessage) {
+        if (failNextSubscribe.compareAndSet(true, false)) {
+            throw new IllegalStateException("router unavailable (test)");
+        }
         Subscription s = new Subscription(Objects.requireNonNull(tenant), Objects.requireNonNull(topic),
                 Objects.requireNonNull(onMessage));
         subscriptions.add(s);
@@ -66,6 +70,11 @@ public final class InMemoryCoapMessaging implements CoapMessaging {
 
     public int subscriberCount() {
         return subscriptions.size();
+    }
+
+    /** The next {@link #subscribe} throws, as a router that cannot take it. */
+    public void failNextSubscribe() {
+        failNextSubscribe.set(true);
     }
 
     /** How many subscriptions were made so far, ended ones included. */
