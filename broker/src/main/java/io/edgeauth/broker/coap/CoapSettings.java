@@ -40,6 +40,8 @@ import java.util.Objects;
  * @param commandRetention     how long an Observe relation that ended (cancelled, re-registered, a notification
  *                             not acknowledged) keeps its command subscription and waiting commands for the
  *                             device's next registration; zero = not at all
+ * @param notificationMaxAge   Max-Age of an Observe registration's answer and of every notification: a device's
+ *                             Observe client registers again when it passes without a notification
  * @param revocationLists      CRLs of the trust anchors' CAs: a device certificate they list is refused in the
  *                             handshake (alert certificate_revoked); empty = none
  */
@@ -66,6 +68,7 @@ public record CoapSettings(
         int maxPeersPerPrincipal,
         int maxObservationsPerPrincipal,
         Duration commandRetention,
+        Duration notificationMaxAge,
         List<X509CRL> revocationLists) {
 
     /**
@@ -118,6 +121,10 @@ public record CoapSettings(
     public static final Duration DEFAULT_COMMAND_RETENTION = Duration.ofMinutes(5);
     /** The longest {@code coap.commandRetention}: a day. */
     public static final Duration MAX_COMMAND_RETENTION = Duration.ofDays(1);
+    /** Default of {@code coap.notificationMaxAge}: CoAP's own default Max-Age (RFC 7252 §5.10.5). */
+    public static final Duration DEFAULT_NOTIFICATION_MAX_AGE = Duration.ofSeconds(60);
+    /** The longest {@code coap.notificationMaxAge}: a day. */
+    public static final Duration MAX_NOTIFICATION_MAX_AGE = Duration.ofDays(1);
 
     public CoapSettings {
         Objects.requireNonNull(host, "host");
@@ -134,6 +141,11 @@ public record CoapSettings(
         commandRetention = commandRetention == null ? DEFAULT_COMMAND_RETENTION : commandRetention;
         if (commandRetention.isNegative() || commandRetention.compareTo(MAX_COMMAND_RETENTION) > 0) {
             throw new IllegalArgumentException("commandRetention must be 0.." + MAX_COMMAND_RETENTION.toHours() + " h");
+        }
+        notificationMaxAge = notificationMaxAge == null ? DEFAULT_NOTIFICATION_MAX_AGE : notificationMaxAge;
+        if (notificationMaxAge.toSeconds() < 1 || notificationMaxAge.compareTo(MAX_NOTIFICATION_MAX_AGE) > 0) {
+            throw new IllegalArgumentException("notificationMaxAge must be 1 s.." + MAX_NOTIFICATION_MAX_AGE.toHours()
+                    + " h");
         }
         if (dedupLifetime.compareTo(MIN_DEDUP_LIFETIME) < 0 || dedupLifetime.compareTo(MAX_DEDUP_LIFETIME) > 0) {
             throw new IllegalArgumentException("dedupLifetime must be " + MIN_DEDUP_LIFETIME.toSeconds() + ".."
@@ -191,7 +203,7 @@ public record CoapSettings(
                 .connectionStoreSize(connectionStoreSize).maxSessions(maxSessions).maxPayloadBytes(maxPayloadBytes)
                 .maxTokenBytes(maxTokenBytes).sweepInterval(sweepInterval)
                 .maxPeersPerPrincipal(maxPeersPerPrincipal).maxObservationsPerPrincipal(maxObservationsPerPrincipal)
-                .commandRetention(commandRetention).revocationLists(revocationLists);
+                .commandRetention(commandRetention).notificationMaxAge(notificationMaxAge).revocationLists(revocationLists);
     }
 
     /** Device certificates these CRLs list are refused in the DTLS handshake. */
@@ -266,6 +278,7 @@ public record CoapSettings(
         private int maxPeersPerPrincipal = DEFAULT_MAX_PEERS_PER_PRINCIPAL;
         private int maxObservationsPerPrincipal = DEFAULT_MAX_OBSERVATIONS_PER_PRINCIPAL;
         private Duration commandRetention = DEFAULT_COMMAND_RETENTION;
+        private Duration notificationMaxAge = DEFAULT_NOTIFICATION_MAX_AGE;
         private List<X509CRL> revocationLists = List.of();
 
         private Builder() {
@@ -381,6 +394,11 @@ public record CoapSettings(
             return this;
         }
 
+        public Builder notificationMaxAge(Duration v) {
+            notificationMaxAge = v;
+            return this;
+        }
+
         public Builder revocationLists(List<X509CRL> v) {
             revocationLists = v;
             return this;
@@ -391,7 +409,8 @@ public record CoapSettings(
             return new CoapSettings(host, port, dtlsPort, pskMasterSecret, trustAnchors, serverKey, serverChain,
                     rawPublicKeys, connectionIdLength, deduplicator, dedupMessagesPerPeer, dedupLifetime,
                     receiveBufferSize, sendBufferSize, connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval,
-                    maxPeersPerPrincipal, maxObservationsPerPrincipal, commandRetention, revocationLists);
+                    maxPeersPerPrincipal, maxObservationsPerPrincipal, commandRetention, notificationMaxAge,
+                    revocationLists);
         }
     }
 
@@ -405,6 +424,7 @@ public record CoapSettings(
                 + ", sndBuf=" + sendBufferSize + ", connections=" + connectionStoreSize + ", sessions=" + maxSessions
                 + ", maxPayload=" + maxPayloadBytes + ", maxToken=" + maxTokenBytes
                 + ", peersPerPrincipal=" + maxPeersPerPrincipal + ", observationsPerPrincipal="
-                + maxObservationsPerPrincipal + ", commandRetention=" + commandRetention.toSeconds() + "s}";
+                + maxObservationsPerPrincipal + ", commandRetention=" + commandRetention.toSeconds() + "s"
+                + ", notificationMaxAge=" + notificationMaxAge.toSeconds() + "s}";
     }
 }

@@ -371,7 +371,9 @@ final class EdgeHandlers {
                 refuse(exchange, "down", peerKey, b, RejectionReason.WRONG_TENANT, "token changed tenant", 0);
                 return;
             }
-            exchange.respond(existing.commands.notification());
+            Response notification = existing.commands.notification();
+            notification.getOptions().setMaxAge(settings.notificationMaxAge().toSeconds());
+            exchange.respond(notification);
             return;
         }
         if (relation != null && relation.isEstablished()) { // established but its watch is gone: end it
@@ -393,7 +395,11 @@ final class EdgeHandlers {
                 return;
             }
         }
-        exchange.respond(ResponseCode.CONTENT, new byte[0], MediaTypeRegistry.APPLICATION_OCTET_STREAM);
+        Response answer = new Response(ResponseCode.CONTENT); // no command: those come as notifications
+        answer.setPayload(new byte[0]);
+        answer.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_OCTET_STREAM)
+                .setMaxAge(settings.notificationMaxAge().toSeconds());
+        exchange.respond(answer);
         CoapObservations.Watch registered = observations.of(relation);
         if (registered != null) {
             registered.commands.start(); // established by the answer above: commands may go out now

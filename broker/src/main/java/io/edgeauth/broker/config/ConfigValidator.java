@@ -93,6 +93,11 @@ public final class ConfigValidator {
             errors.add("coap.commandRetention: must be 0s.." + CoapSettings.MAX_COMMAND_RETENTION.toHours()
                     + "h, got " + retention);
         }
+        Duration maxAge = c.coap().notificationMaxAge();
+        if (maxAge == null || maxAge.toSeconds() < 1 || maxAge.compareTo(CoapSettings.MAX_NOTIFICATION_MAX_AGE) > 0) {
+            errors.add("coap.notificationMaxAge: must be 1s.." + CoapSettings.MAX_NOTIFICATION_MAX_AGE.toHours()
+                    + "h, got " + maxAge);
+        }
         tokens(errors, c.tokens());
         resourceServers(errors, c);
         tenants(errors, c.tenants());

@@ -61,7 +61,7 @@ public final class EdgeSettings {
                 .dedupMessagesPerPeer(c.dedupExchangesPerPeer()).dedupLifetime(c.dedupLifetime())
                 .maxPeersPerPrincipal(c.maxPeersPerPrincipal())
                 .maxObservationsPerPrincipal(c.maxObservationsPerPrincipal())
-                .commandRetention(c.commandRetention())
+                .commandRetention(c.commandRetention()).notificationMaxAge(c.notificationMaxAge())
                 .build(); // connection ids (6 bytes) and the 64 KiB payload bound: the edge's defaults
         if (c.dtlsPort() >= 0) {
             s = s.withPsk(pskMaster(c.pskMasterSecretFile() != null ? c.pskMasterSecretFile()

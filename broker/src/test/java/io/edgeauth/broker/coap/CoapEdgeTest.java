@@ -406,6 +406,28 @@ class CoapEdgeTest {
     }
 
     @Test
+    void answersAndNotificationsCarryTheConfiguredMaxAgeAndTheClientRegistersAgainWhenItPasses() throws Exception {
+        assertThat(CoapSettings.defaults().notificationMaxAge()).isEqualTo(Duration.ofSeconds(60));
+        f.close();
+        f = new EdgeFixture(java.nio.file.Files.createDirectories(dir.resolve("max-age")),
+                s -> s.toBuilder().notificationMaxAge(Duration.ofSeconds(1)).build());
+        Notes notes = new Notes();
+        CoapObserveRelation rel = observeAsDev1(notes);
+        assertThat(rel.getCurrentResponse().getOptions().getMaxAge()).isEqualTo(1L);
+        f.messaging.publish("default", "d/dev1/down", bytes("cmd"), null, null);
+        await().atMost(WAIT).until(() -> notes.texts().contains("cmd"));
+        assertThat(notes.responses).filteredOn(r -> r.getResponseText().equals("cmd")).first()
+                .satisfies(r -> assertThat(r.getOptions().getMaxAge()).isEqualTo(1L));
+        int answers = notes.responses.size();
+        // Californium's client registers again once Max-Age (plus its 2 s back-off) passes without a notification
+        await().atMost(WAIT).until(() -> notes.responses.size() > answers);
+        assertThat(notes.texts()).containsExactly("cmd");
+        assertThat(f.edge.observerCount()).isEqualTo(1);
+        assertThat(f.messaging.subscribeCalls()).isEqualTo(1);
+        rel.proactiveCancel();
+    }
+
+    @Test
     void withoutRetentionARelationsSubscriptionEndsWithIt() throws Exception {
         f.close();
         f = new EdgeFixture(java.nio.file.Files.createDirectories(dir.resolve("no-retention")),

@@ -131,6 +131,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void coapNotificationMaxAgeIsReadAndBounded() throws Exception {
+        BrokerConfig defaults = loader.load(null, Map.of());
+        assertThat(EdgeSettings.coap(defaults, dir).notificationMaxAge()).isEqualTo(Duration.ofSeconds(60));
+        BrokerConfig set = loader.load(write("coap:\n  notificationMaxAge: 10m\n"), Map.of());
+        assertThat(EdgeSettings.coap(set, dir).notificationMaxAge()).isEqualTo(Duration.ofMinutes(10));
+        assertThatThrownBy(() -> loader.load(write("coap:\n  notificationMaxAge: 0s\n"), Map.of()))
+                .hasMessageContaining("coap.notificationMaxAge: must be 1s..24h");
+        assertThatThrownBy(() -> loader.load(null, Map.of("EDGEAUTH_COAP_NOTIFICATION_MAX_AGE", "2d")))
+                .hasMessageContaining("coap.notificationMaxAge");
+    }
+
+    @Test
     void aCrlWithoutTheListenerAndTrustStoreItBelongsToIsRefused() throws Exception {
         assertThatThrownBy(() -> loader.load(write("mqtt:\n  crl: devices.crl\n"), Map.of()))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("mqtt.crl").hasMessageContaining("mqtt.trustStore");
