@@ -1,11 +1,5 @@
 package io.edgeauth.broker.bench;
 
-import com.nimbusds.jose.jwk.Curve;
-import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
-import io.edgeauth.broker.crypto.CryptoProviders;
-import io.edgeauth.broker.crypto.Signatures;
-import io.edgeauth.broker.keys.SigningKeyStore;
-import io.edgeauth.broker.keys.TenantKeySettings;
 import io.edgeauth.broker.testsupport.BrokerProcess;
 import io.edgeauth.broker.testsupport.TestBrokers;
 import io.edgeauth.broker.token.TokenClaims;
@@ -13,13 +7,8 @@ import io.edgeauth.broker.token.TokenFormat;
 import io.edgeauth.broker.token.TokenIssuer;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,13 +59,8 @@ public final class CoapReRegistrationBench {
                 "EDGEAUTH_COAP_DTLS_PORT", "-1"));
         List<CoapClient> clients = new ArrayList<>();
         ScheduledExecutorService executor = Executors.newScheduledThreadPool(2);
-        List<String> jvmArgs = new ArrayList<>(List.of("-Xmx1g", "-Dlogback.configurationFile=logback.xml"));
-        String extra = System.getProperty("bench.brokerJvmArgs", ""); // e.g. a JFR recording
-        if (!extra.isBlank()) {
-            jvmArgs.addAll(List.of(extra.trim().split("\\s+")));
-        }
-        try (BrokerProcess broker = BrokerProcess.start(env, jvmArgs, ProcessBuilder.Redirect.DISCARD)) {
-            TokenIssuer issuer = register(broker, data, devices);
+        try (BrokerProcess broker = BrokerProcess.start(env, BenchBrokers.jvmArgs(), ProcessBuilder.Redirect.DISCARD)) {
+            TokenIssuer issuer = BenchBrokers.registerDevices(broker, data, "rr-", devices);
             AtomicLong answers = new AtomicLong();
             List<CoapObserveRelation> relations = new ArrayList<>();
             org.eclipse.californium.core.config.CoapConfig.register();
@@ -149,25 +133,5 @@ public final class CoapReRegistrationBench {
             relations.get((int) (n % relations.size())).reregister();
         }
         return total;
-    }
-
-    /** Registers {@code rr-0..} with a device JWK; the issuer of the tenant key the broker generated. */
-    private static TokenIssuer register(BrokerProcess broker, Path data, int devices) throws Exception {
-        String url = broker.url();
-        String admin = broker.admin();
-        String jwk = new ECKeyGenerator(Curve.P_256).generate().toPublicJWK().toJSONString();
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        for (int i = 0; i < devices; i++) {
-            String body = "{\"id\":\"rr-" + i + "\",\"jwk\":" + jwk + "}";
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/admin/devices"))
-                    .header("authorization", "Bearer " + admin).header("content-type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 201) {
-                throw new IllegalStateException("registration failed: " + r.statusCode() + " " + r.body());
-            }
-        }
-        SigningKeyStore keys = SigningKeyStore.open(data, List.of(TenantKeySettings.of("default", url)),
-                Duration.ofMinutes(10), Clock.systemUTC());
-        return new TokenIssuer(keys, new Signatures(CryptoProviders.jdk()), Duration.ofMinutes(10), Clock.systemUTC());
     }
 }

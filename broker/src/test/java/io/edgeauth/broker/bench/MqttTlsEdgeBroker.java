@@ -1,26 +1,14 @@
 package io.edgeauth.broker.bench;
 
-import com.nimbusds.jose.jwk.Curve;
-import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
-import io.edgeauth.broker.crypto.CryptoProviders;
-import io.edgeauth.broker.crypto.Signatures;
-import io.edgeauth.broker.keys.SigningKeyStore;
-import io.edgeauth.broker.keys.TenantKeySettings;
 import io.edgeauth.broker.testsupport.BrokerProcess;
 import io.edgeauth.broker.testsupport.TestBrokers;
 import io.edgeauth.broker.token.TokenClaims;
 import io.edgeauth.broker.token.TokenFormat;
 import io.edgeauth.broker.token.TokenIssuer;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -59,12 +47,6 @@ final class MqttTlsEdgeBroker implements MqttTlsConnectBench.Credentials, AutoCl
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        List<String> jvmArgs = new java.util.ArrayList<>(List.of("-Xmx1g",
-                "-Dlogback.configurationFile=logback.xml")); // the production logging, not the tests'
-        String extra = System.getProperty("bench.brokerJvmArgs", ""); // e.g. a JFR recording
-        if (!extra.isBlank()) {
-            jvmArgs.addAll(List.of(extra.trim().split("\\s+")));
-        }
         Map<String, String> env = TestBrokers.env(data, Map.of(
                 "EDGEAUTH_MQTT_PORT", "-1",
                 "EDGEAUTH_MQTT_TLS_PORT", Integer.toString(port),
@@ -76,29 +58,9 @@ final class MqttTlsEdgeBroker implements MqttTlsConnectBench.Credentials, AutoCl
                 "EDGEAUTH_CONNECTION_GUARD_PER_DEVICE_PER_MINUTE", "1000000",
                 "EDGEAUTH_CONNECTION_GUARD_PER_ADDRESS_PER_MINUTE", "1000000",
                 "EDGEAUTH_RATE_PLANS_DEFAULT_CONNECTS_PER_MINUTE", "1000000"));
-        BrokerProcess broker = BrokerProcess.start(env, jvmArgs, ProcessBuilder.Redirect.DISCARD);
+        BrokerProcess broker = BrokerProcess.start(env, BenchBrokers.jvmArgs(), ProcessBuilder.Redirect.DISCARD);
         try {
-            String url = broker.url();
-            String admin = broker.admin();
-            if (url == null || admin == null) {
-                throw new IllegalStateException("broker did not start");
-            }
-            String jwk = new ECKeyGenerator(Curve.P_256).generate().toPublicJWK().toJSONString();
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            for (int i = 0; i < loops; i++) {
-                String body = "{\"id\":\"tls-" + i + "\",\"jwk\":" + jwk + "}";
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/admin/devices"))
-                        .header("authorization", "Bearer " + admin).header("content-type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() != 201) {
-                    throw new IllegalStateException("registration failed: " + r.statusCode() + " " + r.body());
-                }
-            }
-            // the tenant key the broker generated on start; the issuer is the default tenant's (the public URL)
-            SigningKeyStore keys = SigningKeyStore.open(data, List.of(TenantKeySettings.of("default", url)),
-                    Duration.ofMinutes(10), Clock.systemUTC());
-            TokenIssuer issuer = new TokenIssuer(keys, new Signatures(CryptoProviders.jdk()), Duration.ofMinutes(10),
-                    Clock.systemUTC());
+            TokenIssuer issuer = BenchBrokers.registerDevices(broker, data, "tls-", loops);
             int perLoop = Math.max(1, tokenCount / loops);
             byte[][][] tokens = new byte[loops][perLoop][];
             for (int i = 0; i < loops; i++) {
