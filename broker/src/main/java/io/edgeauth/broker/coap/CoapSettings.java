@@ -116,7 +116,9 @@ public record CoapSettings(
     public static final int DEFAULT_MAX_OBSERVATIONS_PER_PRINCIPAL = 16;
     /**
      * Default of {@code coap.commandRetention}: past a re-registration (a device's Observe client registers again
-     * when a notification's Max-Age, 60 s, passes without one) and the 93 s a CON notification is retransmitted.
+     * when a notification's Max-Age, 60 s by default, passes without one) and the 93 s a CON notification is
+     * retransmitted. A shorter retention than {@code notificationMaxAge} (other than zero) is refused: a device
+     * that missed a notification registers again only when Max-Age has passed.
      */
     public static final Duration DEFAULT_COMMAND_RETENTION = Duration.ofMinutes(5);
     /** The longest {@code coap.commandRetention}: a day. */
@@ -146,6 +148,10 @@ public record CoapSettings(
         if (notificationMaxAge.toSeconds() < 1 || notificationMaxAge.compareTo(MAX_NOTIFICATION_MAX_AGE) > 0) {
             throw new IllegalArgumentException("notificationMaxAge must be 1 s.." + MAX_NOTIFICATION_MAX_AGE.toHours()
                     + " h");
+        }
+        if (!commandRetention.isZero() && commandRetention.compareTo(notificationMaxAge) < 0) {
+            throw new IllegalArgumentException("commandRetention must be 0 or at least notificationMaxAge (a device"
+                    + " registers again only when Max-Age passes)");
         }
         if (dedupLifetime.compareTo(MIN_DEDUP_LIFETIME) < 0 || dedupLifetime.compareTo(MAX_DEDUP_LIFETIME) > 0) {
             throw new IllegalArgumentException("dedupLifetime must be " + MIN_DEDUP_LIFETIME.toSeconds() + ".."

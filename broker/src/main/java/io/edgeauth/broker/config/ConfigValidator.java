@@ -97,6 +97,10 @@ public final class ConfigValidator {
         if (maxAge == null || maxAge.toSeconds() < 1 || maxAge.compareTo(CoapSettings.MAX_NOTIFICATION_MAX_AGE) > 0) {
             errors.add("coap.notificationMaxAge: must be 1s.." + CoapSettings.MAX_NOTIFICATION_MAX_AGE.toHours()
                     + "h, got " + maxAge);
+        } else if (retention != null && !retention.isZero() && retention.compareTo(maxAge) < 0) {
+            errors.add("coap.commandRetention: must be 0s or at least coap.notificationMaxAge (" + maxAge.toSeconds()
+                    + "s): a device that missed a notification registers again only when Max-Age passes, got "
+                    + retention);
         }
         tokens(errors, c.tokens());
         resourceServers(errors, c);

@@ -134,12 +134,19 @@ class ConfigLoaderTest {
     void coapNotificationMaxAgeIsReadAndBounded() throws Exception {
         BrokerConfig defaults = loader.load(null, Map.of());
         assertThat(EdgeSettings.coap(defaults, dir).notificationMaxAge()).isEqualTo(Duration.ofSeconds(60));
-        BrokerConfig set = loader.load(write("coap:\n  notificationMaxAge: 10m\n"), Map.of());
+        BrokerConfig set = loader.load(write("coap:\n  notificationMaxAge: 10m\n  commandRetention: 10m\n"), Map.of());
         assertThat(EdgeSettings.coap(set, dir).notificationMaxAge()).isEqualTo(Duration.ofMinutes(10));
         assertThatThrownBy(() -> loader.load(write("coap:\n  notificationMaxAge: 0s\n"), Map.of()))
                 .hasMessageContaining("coap.notificationMaxAge: must be 1s..24h");
         assertThatThrownBy(() -> loader.load(null, Map.of("EDGEAUTH_COAP_NOTIFICATION_MAX_AGE", "2d")))
                 .hasMessageContaining("coap.notificationMaxAge");
+        // a device that missed a notification comes back only after Max-Age: a shorter retention would drop its commands
+        assertThatThrownBy(() -> loader.load(write("coap:\n  notificationMaxAge: 10m\n  commandRetention: 2m\n"), Map.of()))
+                .hasMessageContaining("coap.commandRetention: must be 0s or at least coap.notificationMaxAge (600s)");
+        BrokerConfig both = loader.load(write("coap:\n  notificationMaxAge: 10m\n  commandRetention: 15m\n"), Map.of());
+        assertThat(EdgeSettings.coap(both, dir).commandRetention()).isEqualTo(Duration.ofMinutes(15));
+        assertThatThrownBy(() -> io.edgeauth.broker.coap.CoapSettings.defaults().toBuilder()
+                .notificationMaxAge(Duration.ofMinutes(10)).build()).hasMessageContaining("commandRetention");
     }
 
     @Test
