@@ -70,6 +70,14 @@ public final class DeviceCoapClient implements AutoCloseable {
         /** Cancels the observation (tells the server). */
         @Override
         void close();
+
+        /**
+         * Completes when the observation ends: normally on {@link #close()}, exceptionally with a
+         * {@link CoapRequestException} when the broker ended it for good. A 4.01 (the session the relation was bound
+         * to is gone: token expired, broker restarted) is answered by uploading the current token again and
+         * registering anew, so it ends the observation only when that fails.
+         */
+        CompletableFuture<Void> ended();
     }
 
     private final String deviceId;
@@ -204,24 +212,16 @@ public final class DeviceCoapClient implements AutoCloseable {
      * Observes {@code /d/{id}/down}; every notification is handed to {@code handler} as a command, in the order
      * the broker sends them: topic {@code d/{id}/down} and path "", or for a command published below it (e.g.
      * {@code d/{id}/down/valve}) that topic and path {@code valve}. The future completes with the observation
-     * once the first response arrives, or fails if the broker refuses.
+     * once the first response arrives, or fails if the broker refuses. Should the broker end it later with 4.01
+     * (the session is gone), the current token is uploaded again and the observation registered anew; how it
+     * ends otherwise, {@link Observation#ended()} says.
      */
     public CompletableFuture<Observation> observeCommands(Consumer<Command> handler) {
         Objects.requireNonNull(handler, "handler");
-        Request r = Request.newGet();
-        r.setURI(base + "/d/" + deviceId + "/down");
-        r.setObserve();
-        CompletableFuture<Observation> result = new CompletableFuture<>();
         String topic = "d/" + deviceId + "/down";
-        CoapObserveRelation[] relation = new CoapObserveRelation[1];
-        relation[0] = client.observe(r, new CoapHandler() {
+        CoapHandler commands = new CoapHandler() {
             @Override
             public void onLoad(CoapResponse response) {
-                if (!response.isSuccess()) {
-                    result.completeExceptionally(error(response));
-                    return;
-                }
-                result.complete(() -> relation[0].proactiveCancel());
                 byte[] payload = response.getPayload() == null ? new byte[0] : response.getPayload();
                 // an answer to our own GET (the registration, or Californium's re-registration when a
                 // notification's Max-Age runs out, every ~62 s by default) carries a command only if one is
@@ -238,10 +238,10 @@ public final class DeviceCoapClient implements AutoCloseable {
 
             @Override
             public void onError() {
-                result.completeExceptionally(new CoapRequestException("failed", "observe of " + topic + " failed", null));
             }
-        });
-        return result;
+        };
+        return new CommandObservation(client, base + "/" + topic, deviceId, commands,
+                this::uploadToken, DeviceCoapClient::error).start();
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.edgeauth.device;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
@@ -51,6 +52,7 @@ class DeviceCoapClientTest {
     private final java.util.concurrent.atomic.AtomicLong maxAge = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger busyUploads = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger uploadAttempts = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean refuseUploads;
     private CoapServer server;
     private DeviceResource device;
     private DeviceCoapClient client;
@@ -122,6 +124,10 @@ class DeviceCoapClientTest {
             @Override
             public void handlePOST(CoapExchange ex) {
                 uploadAttempts.incrementAndGet();
+                if (refuseUploads) {
+                    ex.respond(ResponseCode.UNAUTHORIZED, "token revoked");
+                    return;
+                }
                 if (busyUploads.getAndDecrement() > 0) { // the broker sheds load: 5.03 with Max-Age
                     Response busy = new Response(ResponseCode.SERVICE_UNAVAILABLE);
                     busy.getOptions().setMaxAge(1);
@@ -283,6 +289,41 @@ class DeviceCoapClientTest {
         assertThat(commands.get(1).topic()).isEqualTo("d/valve-9/down");
         assertThat(commands.get(1).path()).isEmpty();
         obs.close();
+    }
+
+    @Test
+    void anObservationTheBrokerEndsWith401IsRegisteredAgainWithTheTokenUploadedAgain() {
+        List<Command> commands = new CopyOnWriteArrayList<>();
+        DeviceCoapClient.Observation obs = observeOverPlainCoap(commands);
+        int uploadsBefore = uploads.size();
+        int getsBefore = gets.get();
+        device.clearAndNotifyObserveRelations(ResponseCode.UNAUTHORIZED); // the session it was bound to is gone
+        await().atMost(Duration.ofSeconds(5)).until(() -> uploads.size() == uploadsBefore + 1 && gets.get() == getsBefore + 1);
+        pendingCommand = "open";
+        device.changed();
+        await().atMost(Duration.ofSeconds(5)).until(() -> commands.size() == 1);
+        assertThat(new String(commands.get(0).payload(), StandardCharsets.UTF_8)).isEqualTo("open");
+        assertThat(obs.ended()).isNotDone();
+        obs.close();
+        assertThat(obs.ended()).isCompleted();
+    }
+
+    @Test
+    void anObservationTheBrokerEndsForGoodSaysSoInEnded() {
+        List<Command> commands = new CopyOnWriteArrayList<>();
+        DeviceCoapClient.Observation forbidden = observeOverPlainCoap(commands);
+        int uploadsBefore = uploads.size();
+        device.clearAndNotifyObserveRelations(ResponseCode.FORBIDDEN); // the ACL no longer allows it: no retry
+        assertThatThrownBy(() -> forbidden.ended().get(5, java.util.concurrent.TimeUnit.SECONDS))
+                .hasCauseInstanceOf(CoapRequestException.class).hasMessageContaining("4.03");
+        assertThat(uploads).hasSize(uploadsBefore);
+
+        DeviceCoapClient.Observation revoked = client.toBlocking().observeCommands(commands::add);
+        refuseUploads = true; // 4.01, and the token is refused when sent again: ended
+        device.clearAndNotifyObserveRelations(ResponseCode.UNAUTHORIZED);
+        assertThatThrownBy(() -> revoked.ended().get(5, java.util.concurrent.TimeUnit.SECONDS))
+                .hasCauseInstanceOf(CoapRequestException.class).hasMessageContaining("4.01");
+        assertThat(commands).isEmpty();
     }
 
     @Test
