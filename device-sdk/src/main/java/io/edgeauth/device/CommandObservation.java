@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One {@link DeviceCoapClient#observeCommands} observation, kept through the broker's 4.01: a broker that ends the
- * relation because the session it was bound to is gone (the token expired, the session was evicted, the broker
- * restarted) is sent the current token again and the observation registered anew, once per 4.01. Any other end
+ * relation because the session it was bound to is gone (the token expired, the session was evicted or replaced)
+ * is sent the current token again and the observation registered anew, once per 4.01. Any other end
  * (4.03, a refused token, a failed registration) completes {@link #ended()} exceptionally. Thread-safe.
  */
 final class CommandObservation implements DeviceCoapClient.Observation {

@@ -74,7 +74,7 @@ public final class DeviceCoapClient implements AutoCloseable {
         /**
          * Completes when the observation ends: normally on {@link #close()}, exceptionally with a
          * {@link CoapRequestException} when the broker ended it for good. A 4.01 (the session the relation was bound
-         * to is gone: token expired, broker restarted) is answered by uploading the current token again and
+         * to is gone, e.g. its token expired or it was evicted) is answered by uploading the current token again and
          * registering anew, so it ends the observation only when that fails.
          */
         CompletableFuture<Void> ended();
