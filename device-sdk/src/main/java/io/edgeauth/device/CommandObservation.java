@@ -32,7 +32,7 @@ final class CommandObservation implements DeviceCoapClient.Observation {
 
     /**
      * @param handler  what each successful answer and notification is handed to
-     * @param reupload uploads the current token again (null when the client has none to send)
+     * @param reupload uploads the current token again (fails when the client has none)
      */
     CommandObservation(CoapClient client, String uri, String deviceId, CoapHandler handler,
                        Supplier<CompletableFuture<Void>> reupload, Function<CoapResponse, CoapRequestException> error) {
@@ -65,7 +65,7 @@ final class CommandObservation implements DeviceCoapClient.Observation {
                     return;
                 }
                 CoapRequestException refused = error.apply(response);
-                if (established[0] && "4.01".equals(refused.code()) && reupload != null && !ended.isDone()) {
+                if (established[0] && "4.01".equals(refused.code()) && !ended.isDone()) {
                     LOG.debug("device {}: observation ended with 4.01, uploading the token again", deviceId);
                     reupload.get().whenComplete((v, e) -> {
                         if (e != null) {

@@ -66,6 +66,8 @@ final class EdgeHandlers {
     private final Clock clock;
     private final CoapSessions sessions;
     private final CoapObservations observations;
+    /** Max-Age (s) of every Observe answer and notification: {@code coap.notificationMaxAge}. */
+    private final long notificationMaxAge;
     private final AceTokenHandler tokens;
     private final DeferredAcks acks = new DeferredAcks(DeferredAcks.DELAY);
     private final CoapAudit refusals;
@@ -98,6 +100,7 @@ final class EdgeHandlers {
                         + " more waited for one Observe relation, or the device did not register again within"
                         + " coap.commandRetention")
                 .register(meters);
+        this.notificationMaxAge = settings.notificationMaxAge().toSeconds();
         this.observations = new CoapObservations(messaging, sessions, clock, settings.maxObservationsPerPrincipal(),
                 settings.commandRetention(), commandsDropped::increment);
         this.refusals = new CoapAudit(audit);
@@ -372,7 +375,7 @@ final class EdgeHandlers {
                 return;
             }
             Response notification = existing.commands.notification();
-            notification.getOptions().setMaxAge(settings.notificationMaxAge().toSeconds());
+            notification.getOptions().setMaxAge(notificationMaxAge);
             exchange.respond(notification);
             return;
         }
@@ -398,7 +401,7 @@ final class EdgeHandlers {
         Response answer = new Response(ResponseCode.CONTENT); // no command: those come as notifications
         answer.setPayload(new byte[0]);
         answer.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_OCTET_STREAM)
-                .setMaxAge(settings.notificationMaxAge().toSeconds());
+                .setMaxAge(notificationMaxAge);
         exchange.respond(answer);
         CoapObservations.Watch registered = observations.of(relation);
         if (registered != null) {
