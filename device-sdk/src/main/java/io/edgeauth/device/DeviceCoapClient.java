@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * as text); the broker binds it to this DTLS session (or source address). Then
  * {@link #publishTelemetry} POSTs to {@code /d/{id}/up/{path}} and {@link #observeCommands} observes
  * {@code /d/{id}/down}. A 4.01 answer to telemetry makes the client upload the current token once
- * more and retry. With a {@link TokenManager}, every fresh token is uploaded as it arrives.
+ * more and retry. With a {@link TokenManager}, every fresh token is uploaded as it arrives. A request that goes
+ * unanswered fails, and the next one starts a new DTLS handshake: a broker that restarted has lost the session and
+ * drops its records without a word, so this is how the client comes back to it.
  *
  * <pre>{@code
  * DeviceCoapClient coap = DeviceCoapClient.builder()
@@ -74,8 +76,9 @@ public final class DeviceCoapClient implements AutoCloseable {
         /**
          * Completes when the observation ends: normally on {@link #close()}, exceptionally with a
          * {@link CoapRequestException} when the broker ended it for good. A 4.01 (the session the relation was bound
-         * to is gone, e.g. its token expired or it was evicted) is answered by uploading the current token again and
-         * registering anew, so it ends the observation only when that fails.
+         * to is gone: its token expired, it was evicted, the broker restarted) is answered by uploading the current
+         * token again and registering anew, so it ends the observation only when that fails. A registration that goes
+         * unanswered or is answered 5.xx is tried again after a jittered backoff, without end, until this completes.
          */
         CompletableFuture<Void> ended();
     }
@@ -86,6 +89,8 @@ public final class DeviceCoapClient implements AutoCloseable {
     private final TokenManager tokenManager;
     private final TokenManager.Listener uploader;
     private final CoapEndpoint endpoint;
+    /** The DTLS connector, null for plain CoAP. */
+    private final DTLSConnector dtls;
     private final CoapClient client;
     private final Duration blockingTimeout;
     private final int busyRetries;
@@ -102,6 +107,7 @@ public final class DeviceCoapClient implements AutoCloseable {
                 : b.gateway != null ? b.gateway.configuration() : CoapGateway.standard();
         CoapEndpoint.Builder eb = new CoapEndpoint.Builder().setConfiguration(config).setLoggingTag(deviceId);
         InetSocketAddress local = b.localAddress != null ? b.localAddress : new InetSocketAddress(0);
+        DTLSConnector connector = null;
         if ("coaps".equalsIgnoreCase(b.serverUri.getScheme())) {
             if (b.psk == null) {
                 throw new IllegalStateException("coaps needs a pre-shared key (psk)");
@@ -112,7 +118,7 @@ public final class DeviceCoapClient implements AutoCloseable {
                     .setAdvancedPskStore(new AdvancedSinglePskStore(deviceId, b.psk))
                     .setLoggingTag(deviceId)
                     .build();
-            DTLSConnector connector = new DTLSConnector(dtls);
+            connector = new DTLSConnector(dtls);
             if (b.gateway != null) {
                 connector.setExecutor(b.gateway.executor()); // also its timer: no DTLS threads of its own but the reader
             }
@@ -120,6 +126,7 @@ public final class DeviceCoapClient implements AutoCloseable {
         } else {
             eb.setInetSocketAddress(local);
         }
+        this.dtls = connector;
         this.endpoint = eb.build();
         this.client = new CoapClient();
         if (b.gateway != null) {
@@ -212,9 +219,11 @@ public final class DeviceCoapClient implements AutoCloseable {
      * Observes {@code /d/{id}/down}; every notification is handed to {@code handler} as a command, in the order
      * the broker sends them: topic {@code d/{id}/down} and path "", or for a command published below it (e.g.
      * {@code d/{id}/down/valve}) that topic and path {@code valve}. The future completes with the observation
-     * once the first response arrives, or fails if the broker refuses. Should the broker end it later with 4.01
-     * (the session is gone), the current token is uploaded again and the observation registered anew; how it
-     * ends otherwise, {@link Observation#ended()} says.
+     * once the first response arrives, or fails if the broker refuses or does not answer (a 5.03 is retried
+     * {@link Builder#busyRetries} times first). Once established, the observation is kept: after a 4.01 (the
+     * session is gone) the current token is uploaded again and the observation registered anew; after a
+     * registration that went unanswered (say the broker restarted) or a 5.xx, it is registered again after a
+     * jittered backoff, over a new DTLS handshake. How it ends, {@link Observation#ended()} says.
      */
     public CompletableFuture<Observation> observeCommands(Consumer<Command> handler) {
         Objects.requireNonNull(handler, "handler");
@@ -241,7 +250,7 @@ public final class DeviceCoapClient implements AutoCloseable {
             }
         };
         return new CommandObservation(client, base + "/" + topic, deviceId, commands,
-                this::uploadToken, DeviceCoapClient::error).start();
+                this::uploadToken, this::renewSession, DeviceCoapClient::error, busyRetries).start();
     }
 
     /**
@@ -295,11 +304,25 @@ public final class DeviceCoapClient implements AutoCloseable {
 
             @Override
             public void onError() {
+                if (request.isTimedOut()) {
+                    renewSession();
+                }
                 String code = request.isTimedOut() ? "timeout" : request.isRejected() ? "rejected" : "failed";
                 f.completeExceptionally(new CoapRequestException(code, request.getSendError() == null ? null : request.getSendError().toString(), null));
             }
         }, request);
         return f;
+    }
+
+    /**
+     * Makes the next request start a new DTLS handshake (a resumption, which the broker turns into a full handshake
+     * if it no longer knows the session). Called when a request went unanswered: a restarted broker silently drops
+     * records of a session it lost, so without this every later request would go unanswered too.
+     */
+    private void renewSession() {
+        if (dtls != null) {
+            dtls.forceResumeAllSessions();
+        }
     }
 
     private static CoapRequestException error(CoapResponse response) {

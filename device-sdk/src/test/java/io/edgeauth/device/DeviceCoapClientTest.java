@@ -52,6 +52,8 @@ class DeviceCoapClientTest {
     private final java.util.concurrent.atomic.AtomicLong maxAge = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger busyUploads = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger uploadAttempts = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger busyGets = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger silentGets = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean refuseUploads;
     private CoapServer server;
     private DeviceResource device;
@@ -91,6 +93,15 @@ class DeviceCoapClientTest {
         @Override
         public void handleGET(CoapExchange ex) {
             gets.incrementAndGet();
+            if (silentGets.getAndDecrement() > 0) { // out of reach: no answer at all
+                return;
+            }
+            if (busyGets.getAndDecrement() > 0) {
+                Response busy = new Response(ResponseCode.SERVICE_UNAVAILABLE);
+                busy.getOptions().setMaxAge(1);
+                ex.respond(busy);
+                return;
+            }
             if (maxAge.get() > 0) {
                 ex.setMaxAge(maxAge.get());
             }
@@ -255,9 +266,69 @@ class DeviceCoapClientTest {
 
     /** A client over plain CoAP to the stand-in server, observing its commands into {@code commands}. */
     private DeviceCoapClient.Observation observeOverPlainCoap(List<Command> commands) {
+        return observeOverPlainCoap(commands, Configuration.createStandardWithoutFile());
+    }
+
+    private DeviceCoapClient.Observation observeOverPlainCoap(List<Command> commands, Configuration config) {
         int port = start(false);
-        client = DeviceCoapClient.builder().serverUri(URI.create("coap://127.0.0.1:" + port)).deviceId(DEVICE).token(cwt()).build();
+        client = DeviceCoapClient.builder().serverUri(URI.create("coap://127.0.0.1:" + port)).deviceId(DEVICE)
+                .configuration(config).token(cwt()).build();
         return client.toBlocking().observeCommands(commands::add);
+    }
+
+    /** CoAP timeouts of a second or so instead of the standard minute and a half. */
+    private static Configuration quick() {
+        Configuration quick = Configuration.createStandardWithoutFile();
+        quick.set(org.eclipse.californium.core.config.CoapConfig.ACK_TIMEOUT, 200, java.util.concurrent.TimeUnit.MILLISECONDS);
+        quick.set(org.eclipse.californium.core.config.CoapConfig.MAX_RETRANSMIT, 1);
+        return quick;
+    }
+
+    @Test
+    void aFirstRegistrationAnsweredBusyIsRetriedAfterItsMaxAge() {
+        busyGets.set(2);
+        DeviceCoapClient.Observation obs = observeOverPlainCoap(new CopyOnWriteArrayList<>());
+        assertThat(gets.get()).isEqualTo(3);
+        assertThat(obs.ended()).isNotDone();
+        obs.close();
+    }
+
+    @Test
+    void aFirstRegistrationThatStaysBusyFailsAfterBusyRetries() {
+        busyGets.set(100);
+        int port = start(false);
+        client = DeviceCoapClient.builder().serverUri(URI.create("coap://127.0.0.1:" + port)).deviceId(DEVICE)
+                .token(cwt()).busyRetries(1).build();
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> client.toBlocking().observeCommands(c -> { }));
+        assertThat(t).isInstanceOf(CoapRequestException.class);
+        assertThat(((CoapRequestException) t).code()).isEqualTo("5.03");
+        assertThat(gets.get()).isEqualTo(2);
+    }
+
+    @Test
+    void anEstablishedObservationOutlastsReRegistrationsThatGoUnansweredOrBusy() {
+        maxAge.set(1); // Californium registers again once a notification's Max-Age passes (plus 2 s)
+        List<Command> commands = new CopyOnWriteArrayList<>();
+        DeviceCoapClient.Observation obs = observeOverPlainCoap(commands, quick());
+        silentGets.set(2); // the re-registration goes unanswered, so does the client's own first retry
+        busyGets.set(1); // then the broker is busy once
+        await().atMost(Duration.ofSeconds(30)).until(() -> gets.get() >= 5 && busyGets.get() < 0);
+        assertThat(obs.ended()).as("kept through the failures").isNotDone();
+        pendingCommand = "open";
+        device.changed();
+        await().atMost(Duration.ofSeconds(5)).until(() -> commands.size() == 1);
+        assertThat(new String(commands.get(0).payload(), StandardCharsets.UTF_8)).isEqualTo("open");
+        obs.close();
+        assertThat(obs.ended()).isCompleted();
+    }
+
+    @Test
+    void aFirstRegistrationThatGoesUnansweredFailsTheStart() {
+        silentGets.set(100);
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(
+                () -> observeOverPlainCoap(new CopyOnWriteArrayList<>(), quick()));
+        assertThat(t).isInstanceOf(CoapRequestException.class);
+        assertThat(((CoapRequestException) t).code()).isEqualTo("failed");
     }
 
     @Test

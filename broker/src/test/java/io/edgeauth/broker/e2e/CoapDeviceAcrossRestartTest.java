@@ -1,0 +1,111 @@
+package io.edgeauth.broker.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.edgeauth.broker.Broker;
+import io.edgeauth.broker.coap.DerivedPskStore;
+import io.edgeauth.broker.testsupport.Http;
+import io.edgeauth.broker.testsupport.TestBrokers;
+import io.edgeauth.broker.testsupport.TestDevices;
+import io.edgeauth.device.CoapRequestException;
+import io.edgeauth.device.DeviceCoapClient;
+import io.edgeauth.device.DeviceIdentity;
+import io.edgeauth.device.TokenFormat;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.elements.config.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A device on the SDK over DTLS keeps working across a broker restart without its application doing anything: the
+ * restarted broker knows neither its DTLS session, nor its token, nor its Observe relation. The client notices the
+ * first request that goes unanswered, starts a new handshake, uploads its token again and registers its observation
+ * anew, so the command sent after the restart reaches it and its telemetry is acknowledged again. A device that
+ * only sends sees the one request that went unanswered fail; the next goes through.
+ */
+class CoapDeviceAcrossRestartTest {
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void telemetryAndCommandsComeBackAfterTheBrokerRestarts() throws Exception {
+        Map<String, String> env = Map.of("EDGEAUTH_HTTP_PORT", Integer.toString(freeTcpPort()),
+                "EDGEAUTH_COAP_DTLS_PORT", Integer.toString(freeUdpPort()),
+                "EDGEAUTH_COAP_NOTIFICATION_MAX_AGE", "2s");
+        // short CoAP timeouts so the stale session is noticed in seconds, not the standard minute and a half
+        Configuration quick = Configuration.createStandardWithoutFile();
+        quick.set(CoapConfig.ACK_TIMEOUT, 300, TimeUnit.MILLISECONDS);
+        quick.set(CoapConfig.MAX_RETRANSMIT, 2);
+        List<String> commands = new CopyOnWriteArrayList<>();
+        String credential;
+        DeviceCoapClient coap;
+        DeviceCoapClient sender;
+        try (Broker before = Broker.start(TestBrokers.config(dataDir, env))) {
+            String base = "http://localhost:" + before.httpPort();
+            credential = before.newAdminCredential().orElseThrow();
+            DeviceIdentity device = TestDevices.register(new Http(base, credential), "restart-coap");
+            byte[] master = Files.readAllBytes(dataDir.resolve("coap-psk-master.key"));
+            coap = DeviceCoapClient.builder().serverUri(URI.create("coaps://127.0.0.1:" + before.coapDtlsPort()))
+                    .identity(device).psk(DerivedPskStore.derive(master, "restart-coap")).configuration(quick)
+                    .token(DeviceFixtures.token(base, device, TokenFormat.CWT)).build();
+            coap.uploadToken().get(10, TimeUnit.SECONDS);
+            coap.publishTelemetry("t", "1".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+            coap.observeCommands(c -> commands.add(new String(c.payload(), StandardCharsets.UTF_8)))
+                    .get(10, TimeUnit.SECONDS);
+            DeviceIdentity other = TestDevices.register(new Http(base, credential), "restart-coap-sender");
+            sender = DeviceCoapClient.builder().serverUri(URI.create("coaps://127.0.0.1:" + before.coapDtlsPort()))
+                    .identity(other).psk(DerivedPskStore.derive(master, "restart-coap-sender")).configuration(quick)
+                    .token(DeviceFixtures.token(base, other, TokenFormat.CWT)).build();
+            sender.publishTelemetry("t", "1".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+        }
+        try (Broker after = Broker.start(TestBrokers.config(dataDir, env)); coap; sender) {
+            // a device that only sends: the first request on the lost session goes unanswered, the next one
+            // handshakes again and, refused with 4.01, uploads its token and is sent again
+            assertThatThrownBy(() -> sender.publishTelemetry("t", "2".getBytes(StandardCharsets.UTF_8))
+                    .get(20, TimeUnit.SECONDS)).hasCauseInstanceOf(CoapRequestException.class)
+                    .cause().extracting(e -> ((CoapRequestException) e).code()).isEqualTo("timeout");
+            sender.publishTelemetry("t", "3".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+
+            Http admin = new Http("http://localhost:" + after.httpPort(), credential);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(metric(admin, "edgeauth_coap_observers"))
+                    .as("the device registered its observation with the restarted broker").isEqualTo(1.0));
+            var r = admin.postJson("/admin/devices/restart-coap/commands",
+                    new JsonObject().put("topic", "valve").put("payload", "open").encode());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+            await().atMost(Duration.ofSeconds(10)).until(() -> commands.contains("open"));
+            coap.publishTelemetry("t", "2".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static double metric(Http admin, String name) {
+        return admin.get("/metrics").body().lines().filter(l -> l.startsWith(name + " ")).findFirst()
+                .map(l -> Double.parseDouble(l.substring(name.length() + 1))).orElse(-1.0);
+    }
+
+    private static int freeTcpPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static int freeUdpPort() throws IOException {
+        try (DatagramSocket s = new DatagramSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
