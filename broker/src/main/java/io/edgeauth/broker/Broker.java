@@ -227,6 +227,9 @@ public final class Broker implements AutoCloseable {
                     ratePlans, geo, new RouterCoapMessaging(router, journal), audit, meters, clock)
                     .tokenIssuer(r -> coapAuth.offload(() -> issuer.issue(r)))
                     .payloadCheck(signedTelemetry).admission(admission);
+            if (c.keepDtlsSessions()) {
+                coap.keepDtlsSessionsIn(dataDir.resolve("coap-dtls-sessions.bin"));
+            }
             try {
                 coap.start();
             } catch (IOException e) {

@@ -68,6 +68,11 @@ public final class CoapEdge implements AutoCloseable {
     /** The DTLS listener's own key and certificate, or null (PSK only). */
     private ReloadableCertificateProvider serverIdentity;
     private ExecutorService dtlsWorkers;
+    /** Where the DTLS connections are kept across a clean restart, or null. */
+    private DtlsSessionsFile sessionsFile;
+    private DTLSConnector dtlsConnector;
+    /** DTLS connections restored at the last start (a gauge). */
+    private final java.util.concurrent.atomic.AtomicInteger restoredSessions = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * @param ratePlans maps a session's rate plan name to the plan (unknown names should give the default plan)
@@ -86,6 +91,7 @@ public final class CoapEdge implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.handlers = new EdgeHandlers(settings, pipeline, revocationEvents, revocationChecker, rateLimits,
                 ratePlans, geo, messaging, audit, meters, clock);
+        meters.gauge("edgeauth.coap.dtls.sessions.restored", restoredSessions);
     }
 
     /**
@@ -118,6 +124,19 @@ public final class CoapEdge implements AutoCloseable {
             throw new IllegalStateException("set the token issuer before start()");
         }
         this.tokenIssuer = issuer;
+        return this;
+    }
+
+    /**
+     * Keeps the DTLS listener's established connections in {@code file} when the edge stops and restores them from it
+     * at {@link #start()} (see {@link DtlsSessionsFile}). Call before {@link #start()}; no effect without DTLS.
+     */
+    public synchronized CoapEdge keepDtlsSessionsIn(java.nio.file.Path file) {
+        if (server != null) {
+            throw new IllegalStateException("set the DTLS sessions file before start()");
+        }
+        this.sessionsFile = settings.dtlsPort() >= 0 && settings.pskMasterSecret() != null
+                ? new DtlsSessionsFile(file, settings.pskMasterSecret()) : null;
         return this;
     }
 
@@ -167,6 +186,10 @@ public final class CoapEdge implements AutoCloseable {
                     .setDatagramFilter(handshakes).setSessionListener(handshakes).build());
             connector.setExecutor(workers);
             dtlsWorkers = workers;
+            dtlsConnector = connector;
+            if (sessionsFile != null) {
+                restoredSessions.set(sessionsFile.restore(connector));
+            }
             d = CoapEndpoint.builder().setConfiguration(dtlsConfig).setConnector(connector)
                     .setLoggingTag("coaps").build();
             s.addEndpoint(d);
@@ -196,6 +219,11 @@ public final class CoapEdge implements AutoCloseable {
     public synchronized void stop() {
         handlers.stop();
         if (server != null) {
+            if (sessionsFile != null && dtlsConnector != null) {
+                server.stop(); // the connector's state stays until destroy(): saved in between
+                sessionsFile.save(dtlsConnector);
+            }
+            dtlsConnector = null;
             server.destroy();
             server = null;
             plain = null;

@@ -92,13 +92,15 @@ public record BrokerConfig(
      * most {@code maxObservationsPerPrincipal} Observe relations (one more: 4.29). An Observe relation that ends
      * other than by the broker's refusal keeps its commands for the device's next registration for
      * {@code commandRetention} (0 = not at all). Observe answers and notifications carry {@code notificationMaxAge}
-     * as Max-Age: a device's Observe client registers again when it passes without a notification.
+     * as Max-Age: a device's Observe client registers again when it passes without a notification. With
+     * {@code keepDtlsSessions} the DTLS listener's established connections are kept across a clean restart
+     * (encrypted in the data directory, read once).
      */
     public record Coap(String host, int port, int dtlsPort, Path pskMasterSecretFile, Path keyStore,
                        String keyStorePassword, Path trustStore, String trustStorePassword, boolean rawPublicKeys,
                        int maxSessions, int receiveBufferBytes, int dedupExchangesPerPeer, Duration dedupLifetime,
                        int maxPeersPerPrincipal, int maxObservationsPerPrincipal, Duration commandRetention,
-                       Duration notificationMaxAge, Path crl) { }
+                       Duration notificationMaxAge, Path crl, boolean keepDtlsSessions) { }
 
     /**
      * Token lifetimes and verification bounds. {@code verificationCacheSize}: how many verified tokens the broker

@@ -131,6 +131,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void keepingDtlsSessionsIsOnByDefaultAndCanBeTurnedOff() throws Exception {
+        assertThat(loader.load(null, Map.of()).coap().keepDtlsSessions()).isTrue();
+        assertThat(loader.load(null, Map.of("EDGEAUTH_COAP_KEEP_DTLS_SESSIONS", "false")).coap().keepDtlsSessions()).isFalse();
+        assertThatThrownBy(() -> loader.load(write("coap:\n  keepDtlsSessions: sometimes\n"), Map.of()))
+                .hasMessageContaining("keepDtlsSessions");
+    }
+
+    @Test
     void coapNotificationMaxAgeIsReadAndBounded() throws Exception {
         BrokerConfig defaults = loader.load(null, Map.of());
         assertThat(EdgeSettings.coap(defaults, dir).notificationMaxAge()).isEqualTo(Duration.ofSeconds(60));

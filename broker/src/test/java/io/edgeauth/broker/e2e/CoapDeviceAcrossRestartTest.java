@@ -32,21 +32,72 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A device on the SDK over DTLS keeps working across a broker restart without its application doing anything: the
- * restarted broker knows neither its DTLS session, nor its token, nor its Observe relation. The client notices the
- * first request that goes unanswered, starts a new handshake, uploads its token again and registers its observation
- * anew, so the command sent after the restart reaches it and its telemetry is acknowledged again. A device that
- * only sends sees the one request that went unanswered fail; the next goes through.
+ * A device on the SDK over DTLS keeps working across a broker restart without its application doing anything.
+ * <ul>
+ *   <li>After a clean stop the broker restores the DTLS sessions it kept ({@code coap.keepDtlsSessions}): the
+ *       device's next request goes through on its session, is refused 4.01 (the token binding is not kept), and
+ *       the client uploads its token and sends again; its observation, re-registering after Max-Age, does the same.</li>
+ *   <li>Without them (a {@code kill -9}, or the setting off) the restarted broker knows neither the DTLS session, nor
+ *       the token, nor the Observe relation, and drops the session's records unanswered. The client notices the
+ *       first request that goes unanswered, starts a new handshake, uploads its token again and registers its
+ *       observation anew. A device that only sends sees that one request fail; the next goes through.</li>
+ * </ul>
  */
 class CoapDeviceAcrossRestartTest {
     @TempDir
     Path dataDir;
 
     @Test
-    void telemetryAndCommandsComeBackAfterTheBrokerRestarts() throws Exception {
+    void withTheSessionsKeptDevicesGoOnWithoutAHandshakeAfterACleanRestart() throws Exception {
         Map<String, String> env = Map.of("EDGEAUTH_HTTP_PORT", Integer.toString(freeTcpPort()),
                 "EDGEAUTH_COAP_DTLS_PORT", Integer.toString(freeUdpPort()),
                 "EDGEAUTH_COAP_NOTIFICATION_MAX_AGE", "2s");
+        Path kept = dataDir.resolve("coap-dtls-sessions.bin");
+        List<String> commands = new CopyOnWriteArrayList<>();
+        String credential;
+        DeviceCoapClient coap;
+        try (Broker before = Broker.start(TestBrokers.config(dataDir, env))) {
+            String base = "http://localhost:" + before.httpPort();
+            credential = before.newAdminCredential().orElseThrow();
+            DeviceIdentity device = TestDevices.register(new Http(base, credential), "kept-coap");
+            byte[] master = Files.readAllBytes(dataDir.resolve("coap-psk-master.key"));
+            // the standard CoAP timeouts: a request the broker dropped would fail only after a minute or more
+            coap = DeviceCoapClient.builder().serverUri(URI.create("coaps://127.0.0.1:" + before.coapDtlsPort()))
+                    .identity(device).psk(DerivedPskStore.derive(master, "kept-coap"))
+                    .token(DeviceFixtures.token(base, device, TokenFormat.CWT)).build();
+            coap.uploadToken().get(10, TimeUnit.SECONDS);
+            coap.observeCommands(c -> commands.add(new String(c.payload(), StandardCharsets.UTF_8)))
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(kept).doesNotExist();
+        }
+        assertThat(kept).exists();
+        try (Broker after = Broker.start(TestBrokers.config(dataDir, env)); coap) {
+            assertThat(kept).as("read once, then gone").doesNotExist();
+            Http admin = new Http("http://localhost:" + after.httpPort(), credential);
+            assertThat(metric(admin, "edgeauth_coap_dtls_sessions_restored")).isEqualTo(1.0);
+            coap.publishTelemetry("t", "1".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(metric(admin, "edgeauth_coap_observers"))
+                    .as("the device registered its observation with the restarted broker").isEqualTo(1.0));
+            var r = admin.postJson("/admin/devices/kept-coap/commands",
+                    new JsonObject().put("topic", "valve").put("payload", "open").encode());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+            await().atMost(Duration.ofSeconds(10)).until(() -> commands.contains("open"));
+        }
+        // a changed PSK master makes the kept sessions unreadable: nothing restored, the file gone all the same
+        assertThat(kept).exists();
+        Files.write(dataDir.resolve("coap-psk-master.key"), DerivedPskStore.derive(new byte[32], "another master"));
+        try (Broker again = Broker.start(TestBrokers.config(dataDir, env))) {
+            assertThat(kept).doesNotExist();
+            assertThat(metric(new Http("http://localhost:" + again.httpPort(), credential),
+                    "edgeauth_coap_dtls_sessions_restored")).isZero();
+        }
+    }
+
+    @Test
+    void withoutTheSessionsDevicesHandshakeAgainWhenARequestGoesUnanswered() throws Exception {
+        Map<String, String> env = Map.of("EDGEAUTH_HTTP_PORT", Integer.toString(freeTcpPort()),
+                "EDGEAUTH_COAP_DTLS_PORT", Integer.toString(freeUdpPort()),
+                "EDGEAUTH_COAP_NOTIFICATION_MAX_AGE", "2s", "EDGEAUTH_COAP_KEEP_DTLS_SESSIONS", "false");
         // short CoAP timeouts so the stale session is noticed in seconds, not the standard minute and a half
         Configuration quick = Configuration.createStandardWithoutFile();
         quick.set(CoapConfig.ACK_TIMEOUT, 300, TimeUnit.MILLISECONDS);

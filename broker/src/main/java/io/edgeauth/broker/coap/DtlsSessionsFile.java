@@ -1,0 +1,122 @@
+package io.edgeauth.broker.coap;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
+import org.eclipse.californium.elements.PersistentComponent;
+import org.eclipse.californium.elements.util.EncryptedPersistentComponentUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The DTLS listener's established connections kept across a clean restart (Scandium's own graceful-restart
+ * serialization), so a fleet of DTLS devices goes on with the sessions it has instead of a handshake each, and
+ * without first waiting out a request the restarted broker would drop unanswered. What the broker bound to a session
+ * (the token, Observe relations) is not kept: a device's next request gets 4.01 and it uploads its token again.
+ *
+ * <p>The file holds session secrets. It is written owner-only, encrypted (AES-GCM, Californium's
+ * {@link EncryptedPersistentComponentUtil}) under a key derived from the PSK master secret, so a changed master
+ * makes it unreadable and nothing is restored. It is deleted as soon as it was read, before the listener starts:
+ * restored a second time (after a crash) its record sequence windows would be stale and let recorded datagrams be
+ * replayed. A {@code kill -9} writes nothing; the devices then handshake again.
+ */
+final class DtlsSessionsFile {
+    private static final Logger LOG = LoggerFactory.getLogger(DtlsSessionsFile.class);
+    /** Connections idle longer than this are not kept: such a device may well be gone. */
+    static final Duration STALE_AFTER = Duration.ofHours(24);
+
+    private final Path file;
+    private final SecretKey key;
+
+    /** @param pskMasterSecret the listener's PSK master, from which the file's key is derived */
+    DtlsSessionsFile(Path file, byte[] pskMasterSecret) {
+        this.file = file;
+        // HKDF(master, info) as a device PSK, with an info no PSK identity can have (it holds spaces, which
+        // DerivedPskStore refuses), so the key is no device's; Californium derives the cipher key from this
+        // "password" and a random seed written with the file
+        this.key = new SecretKeySpec(DerivedPskStore.derive(pskMasterSecret, "edgeauth dtls sessions file v1"), "PW");
+    }
+
+    Path path() {
+        return file;
+    }
+
+    /**
+     * Loads the kept connections into {@code connector} (not yet started); the file is moved aside first and deleted
+     * after, whether it could be read or not. Returns how many were restored (0 without a file, or when it cannot be
+     * read: a changed PSK master, a damaged file).
+     */
+    int restore(PersistentComponent connector) {
+        Path reading = file.resolveSibling(file.getFileName() + ".restoring");
+        try {
+            Files.deleteIfExists(reading); // left by a start that could not delete it: never read twice
+            if (!Files.exists(file)) {
+                return 0;
+            }
+            // moved aside before reading: if it cannot be, it is not read (a second restore would allow replays)
+            Files.move(file, reading, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.warn("DTLS sessions of the last run not restored ({}): devices handshake again", e.toString());
+            return 0;
+        }
+        EncryptedPersistentComponentUtil util = new EncryptedPersistentComponentUtil();
+        util.add(connector);
+        int restored = 0;
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(reading), 1 << 16)) {
+            restored = Math.max(0, util.loadComponents(in, key));
+            LOG.info("DTLS sessions restored: {}", restored);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("DTLS sessions of the last run not restored ({}): devices handshake again", e.toString());
+        } finally {
+            try {
+                Files.deleteIfExists(reading);
+            } catch (IOException e) {
+                LOG.warn("could not delete {} after reading it: {}", reading, e.toString());
+            }
+        }
+        return restored;
+    }
+
+    /**
+     * Writes the connections of {@code connector} (stopped, not destroyed) through a temporary file and an atomic
+     * rename. Returns how many were written; a failure (a full disk) is logged and leaves no file.
+     */
+    int save(PersistentComponent connector) {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        EncryptedPersistentComponentUtil util = new EncryptedPersistentComponentUtil();
+        util.add(connector);
+        try {
+            Files.deleteIfExists(tmp);
+            if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            }
+            int[] saved = {0};
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+                OutputStream sealed = util.prepare(out, key);
+                saved[0] = util.saveComponents(sealed, STALE_AFTER.toSeconds());
+                sealed.close(); // the cipher stream writes its tag on close
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            LOG.info("DTLS sessions kept for the next start: {} in {}", saved[0], file);
+            return saved[0];
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("DTLS sessions not kept ({}): devices will handshake again after the restart", e.toString());
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // nothing more to do: the next start finds no file
+            }
+            return 0;
+        }
+    }
+
+}
