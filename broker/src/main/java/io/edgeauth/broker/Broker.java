@@ -230,6 +230,7 @@ public final class Broker implements AutoCloseable {
             if (c.keepDtlsSessions()) {
                 coap.keepDtlsSessionsIn(dataDir.resolve("coap-dtls-sessions.bin"));
             }
+            coap.keepCommandsIn(dataDir.resolve("coap-commands.bin")); // unless coap.commandRetention is 0
             try {
                 coap.start();
             } catch (IOException e) {

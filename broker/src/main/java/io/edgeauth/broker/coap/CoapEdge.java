@@ -70,6 +70,8 @@ public final class CoapEdge implements AutoCloseable {
     private ExecutorService dtlsWorkers;
     /** Where the DTLS connections are kept across a clean restart, or null. */
     private DtlsSessionsFile sessionsFile;
+    /** Where the command observers' state is kept across a clean restart, or null. */
+    private CoapCommandsFile commandsFile;
     private DTLSConnector dtlsConnector;
     /** DTLS connections restored at the last start (a gauge). */
     private final java.util.concurrent.atomic.AtomicInteger restoredSessions = new java.util.concurrent.atomic.AtomicInteger();
@@ -140,6 +142,19 @@ public final class CoapEdge implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Keeps the command observers (every principal observing its commands, and what waits for it) in {@code file} when
+     * the edge stops, and parks them again at {@link #start()} for {@code commandRetention} (see
+     * {@link CoapCommandsFile}). Call before {@link #start()}; no effect with a retention of zero.
+     */
+    public synchronized CoapEdge keepCommandsIn(java.nio.file.Path file) {
+        if (server != null) {
+            throw new IllegalStateException("set the commands file before start()");
+        }
+        this.commandsFile = settings.commandRetention().isZero() ? null : new CoapCommandsFile(file);
+        return this;
+    }
+
     /** Binds the listeners and starts serving; the actual ports are then in {@link #port()} / {@link #dtlsPort()}. */
     public synchronized void start() throws IOException {
         if (server != null) {
@@ -197,6 +212,10 @@ public final class CoapEdge implements AutoCloseable {
         for (Endpoint e : s.getEndpoints()) {
             e.addInterceptor(handlers.responseCounter());
         }
+        if (commandsFile != null) {
+            int parked = handlers.observations().restore(commandsFile.restore());
+            LOG.info("CoAP command observers of the last run parked again: {}", parked);
+        }
         try {
             s.start();
         } catch (IllegalStateException e) {
@@ -217,6 +236,9 @@ public final class CoapEdge implements AutoCloseable {
 
     /** Stops listening, cancels timers and router subscriptions. Idempotent. */
     public synchronized void stop() {
+        if (commandsFile != null && server != null) {
+            commandsFile.save(handlers.observations().keep());
+        }
         handlers.stop();
         if (server != null) {
             if (sessionsFile != null && dtlsConnector != null) {

@@ -259,6 +259,53 @@ final class CoapObservations {
         }
     }
 
+    /**
+     * What every live and parked relation has waiting, one entry per principal and topic (relations of one principal
+     * on one topic get the same commands): kept across a clean stop.
+     */
+    List<CoapCommandsFile.Kept> keep() {
+        Map<ParkKey, CoapCommandsFile.Kept> kept = new java.util.LinkedHashMap<>();
+        parked.forEach((key, p) -> kept.put(key, kept(key, p.commands)));
+        for (Watch w : watches.values()) {
+            ParkKey key = new ParkKey(w.principal, w.topic);
+            kept.computeIfAbsent(key, k -> kept(k, w.commands));
+        }
+        return List.copyOf(kept.values());
+    }
+
+    private static CoapCommandsFile.Kept kept(ParkKey key, ObservedCommands commands) {
+        return new CoapCommandsFile.Kept(key.principal().tenant(), key.principal().principal(), key.topic(),
+                commands.waitingCommands());
+    }
+
+    /**
+     * Parks what a clean stop kept, each with a router subscription, for the retention from now: the principal's
+     * next registration takes it over as any parked relation. Returns how many were parked; one the router refused
+     * is logged and left out.
+     */
+    int restore(List<CoapCommandsFile.Kept> kept) {
+        Instant until = clock.instant().plus(retention);
+        int restored = 0;
+        for (CoapCommandsFile.Kept k : kept) {
+            ObservedCommands commands = new ObservedCommands(null, dropped);
+            for (ObservedCommands.Command c : k.commands()) {
+                commands.offer(c.topic, c.payload);
+            }
+            ParkKey key = new ParkKey(new CoapSessions.PrincipalKey(k.tenant(), k.principal()), k.topic());
+            try {
+                AutoCloseable subscription = messaging.subscribe(k.tenant(), k.topic() + "/#", commands::offer);
+                if (parked.putIfAbsent(key, new Parked(commands, subscription, until)) == null) {
+                    restored++;
+                } else {
+                    closeQuietly(subscription);
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("commands kept for {} on {} not restored: {}", k.principal(), k.topic(), e.toString());
+            }
+        }
+        return restored;
+    }
+
     /** Ends every router subscription (the edge stops; Californium drops the relations itself). */
     void clear() {
         for (Watch w : watches.values()) {

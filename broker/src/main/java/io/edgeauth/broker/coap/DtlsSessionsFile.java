@@ -13,7 +13,7 @@ import java.time.Duration;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 import org.eclipse.californium.elements.PersistentComponent;
-import org.eclipse.californium.elements.util.EncryptedPersistentComponentUtil;
+import org.eclipse.californium.elements.util.PersistentComponentUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,9 +23,8 @@ import org.slf4j.LoggerFactory;
  * without first waiting out a request the restarted broker would drop unanswered. What the broker bound to a session
  * (the token, Observe relations) is not kept: a device's next request gets 4.01 and it uploads its token again.
  *
- * <p>The file holds session secrets. It is written owner-only, encrypted (AES-GCM, Californium's
- * {@link EncryptedPersistentComponentUtil}) under a key derived from the PSK master secret, so a changed master
- * makes it unreadable and nothing is restored. It is deleted as soon as it was read, before the listener starts:
+ * <p>The file holds session secrets. It is written owner-only, sealed ({@link SealedChunks}: AES-256-GCM in chunks)
+ * under a key derived from the PSK master secret, so a changed master makes it unreadable and nothing is restored. It is deleted as soon as it was read, before the listener starts:
  * restored a second time (after a crash) its record sequence windows would be stale and let recorded datagrams be
  * replayed. A {@code kill -9} writes nothing; the devices then handshake again.
  */
@@ -41,9 +40,8 @@ final class DtlsSessionsFile {
     DtlsSessionsFile(Path file, byte[] pskMasterSecret) {
         this.file = file;
         // HKDF(master, info) as a device PSK, with an info no PSK identity can have (it holds spaces, which
-        // DerivedPskStore refuses), so the key is no device's; Californium derives the cipher key from this
-        // "password" and a random seed written with the file
-        this.key = new SecretKeySpec(DerivedPskStore.derive(pskMasterSecret, "edgeauth dtls sessions file v1"), "PW");
+        // DerivedPskStore refuses), so the key is no device's
+        this.key = new SecretKeySpec(DerivedPskStore.derive(pskMasterSecret, "edgeauth dtls sessions file v1"), "AES");
     }
 
     Path path() {
@@ -68,11 +66,12 @@ final class DtlsSessionsFile {
             LOG.warn("DTLS sessions of the last run not restored ({}): devices handshake again", e.toString());
             return 0;
         }
-        EncryptedPersistentComponentUtil util = new EncryptedPersistentComponentUtil();
+        PersistentComponentUtil util = new PersistentComponentUtil();
         util.add(connector);
         int restored = 0;
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(reading), 1 << 16)) {
-            restored = Math.max(0, util.loadComponents(in, key));
+        try (InputStream in = new BufferedInputStream(SealedChunks.opening(
+                new BufferedInputStream(Files.newInputStream(reading), 1 << 16), key), 1 << 16)) {
+            restored = Math.max(0, util.loadComponents(in));
             LOG.info("DTLS sessions restored: {}", restored);
         } catch (IOException | RuntimeException e) {
             LOG.warn("DTLS sessions of the last run not restored ({}): devices handshake again", e.toString());
@@ -92,7 +91,7 @@ final class DtlsSessionsFile {
      */
     int save(PersistentComponent connector) {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        EncryptedPersistentComponentUtil util = new EncryptedPersistentComponentUtil();
+        PersistentComponentUtil util = new PersistentComponentUtil();
         util.add(connector);
         try {
             Files.deleteIfExists(tmp);
@@ -100,10 +99,9 @@ final class DtlsSessionsFile {
                 Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             }
             int[] saved = {0};
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-                OutputStream sealed = util.prepare(out, key);
+            try (OutputStream sealed = SealedChunks.sealing(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16),
+                    key)) {
                 saved[0] = util.saveComponents(sealed, STALE_AFTER.toSeconds());
-                sealed.close(); // the cipher stream writes its tag on close
             }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             LOG.info("DTLS sessions kept for the next start: {} in {}", saved[0], file);

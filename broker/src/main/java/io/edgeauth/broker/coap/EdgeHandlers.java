@@ -121,6 +121,10 @@ final class EdgeHandlers {
         return observations.count();
     }
 
+    CoapObservations observations() {
+        return observations;
+    }
+
     synchronized void start() {
         sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "coap-edge-sweeper");

@@ -193,6 +193,11 @@ final class ObservedCommands {
         return true;
     }
 
+    /** The commands waiting now, oldest first (the outstanding one included): what a clean stop keeps. */
+    synchronized java.util.List<Command> waitingCommands() {
+        return waiting == null ? java.util.List.of() : java.util.List.copyOf(waiting);
+    }
+
     /** Commands waiting now (the outstanding one included). */
     synchronized int waiting() {
         return waiting == null ? 0 : waiting.size();

@@ -1,31 +1,19 @@
 package io.edgeauth.broker.token;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import io.edgeauth.broker.store.ChecksummedFile;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32;
-import java.util.zip.CheckedInputStream;
-import java.util.zip.CheckedOutputStream;
 
 /**
  * The verification cache's file, kept across a clean restart: for each token that verified, the SHA-256 of its
  * bytes, the (iss, kid) of the key it verified with, a digest of that key's encoding, and its expiry. No token and
- * no key is kept. A short binary layout written by hand (a handful of fixed fields; a serialization library would
- * add a dependency and no safety): a magic number and version, a table of the keys, the entries, and a CRC-32 of
- * everything before it, so a truncated or damaged file is refused whole rather than read in part.
+ * no key is kept. A {@link ChecksummedFile}: a magic number and version, a table of the keys, the entries, and a
+ * CRC-32 of everything before it, so a truncated or damaged file is refused whole rather than read in part.
  */
 final class VerifiedTokenFile {
     private static final int MAGIC = 0x45415654; // "EAVT"
@@ -45,29 +33,7 @@ final class VerifiedTokenFile {
      * temporary file is removed and {@code file} is left as it was.
      */
     static void write(Path file, List<Line> lines) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try {
-            writeTemporary(tmp, lines);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
-    }
-
-    private static void writeTemporary(Path tmp, List<Line> lines) throws IOException {
-        Files.deleteIfExists(tmp);
-        if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) { // owner-only, as the store
-            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        }
-        CRC32 crc = new CRC32();
-        try (OutputStream raw = Files.newOutputStream(tmp);
-             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new CheckedOutputStream(raw, crc),
-                     1 << 16))) {
+        ChecksummedFile.write(file, out -> {
             out.writeInt(MAGIC);
             out.writeInt(VERSION);
             Map<String, Integer> keyIndex = new HashMap<>();
@@ -93,9 +59,7 @@ final class VerifiedTokenFile {
                 out.writeInt(indexOf[i]);
                 out.writeLong(lines.get(i).expiresAtEpochSecond());
             }
-            out.flush();
-            raw.write(longBytes(crc.getValue())); // past the checksum stream: the checksum is not part of itself
-        }
+        });
     }
 
     /**
@@ -104,10 +68,8 @@ final class VerifiedTokenFile {
      * @throws IOException the file is unreadable, of another format or version, truncated or damaged
      */
     static List<Line> read(Path file, int max, long nowEpochSecond) throws IOException {
-        CRC32 crc = new CRC32();
-        List<Line> lines = new ArrayList<>();
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            DataInputStream in = new DataInputStream(new CheckedInputStream(raw, crc));
+        return ChecksummedFile.read(file, "verification cache file", in -> {
+            List<Line> lines = new ArrayList<>();
             if (in.readInt() != MAGIC) {
                 throw new IOException("not a verification cache file");
             }
@@ -115,7 +77,7 @@ final class VerifiedTokenFile {
             if (version != VERSION) {
                 throw new IOException("verification cache file version " + version + ", expected " + VERSION);
             }
-            int keyCount = count(in.readInt(), MAX_KEYS, "keys");
+            int keyCount = ChecksummedFile.count(in.readInt(), MAX_KEYS, "keys");
             Line[] keys = new Line[keyCount];
             for (int i = 0; i < keyCount; i++) {
                 keys[i] = new Line(null, in.readUTF(), in.readUTF(), in.readNBytes(DIGEST_BYTES), 0);
@@ -123,7 +85,7 @@ final class VerifiedTokenFile {
                     throw new EOFException("truncated key table");
                 }
             }
-            int entries = count(in.readInt(), Integer.MAX_VALUE, "entries");
+            int entries = ChecksummedFile.count(in.readInt(), Integer.MAX_VALUE, "entries");
             for (int i = 0; i < entries; i++) {
                 byte[] digest = new byte[DIGEST_BYTES];
                 in.readFully(digest);
@@ -137,24 +99,7 @@ final class VerifiedTokenFile {
                     lines.add(new Line(digest, k.issuer(), k.kid(), k.keyDigest(), expires));
                 }
             }
-            long computed = crc.getValue();
-            byte[] stored = raw.readNBytes(Long.BYTES);
-            if (stored.length != Long.BYTES || java.nio.ByteBuffer.wrap(stored).getLong() != computed
-                    || raw.read() != -1) {
-                throw new IOException("verification cache file damaged (checksum)");
-            }
-        }
-        return lines;
-    }
-
-    private static int count(int n, int max, String what) throws IOException {
-        if (n < 0 || n > max) {
-            throw new IOException("verification cache file claims " + n + " " + what);
-        }
-        return n;
-    }
-
-    private static byte[] longBytes(long v) {
-        return java.nio.ByteBuffer.allocate(Long.BYTES).putLong(v).array();
+            return lines;
+        });
     }
 }

@@ -42,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  *       first request that goes unanswered, starts a new handshake, uploads its token again and registers its
  *       observation anew. A device that only sends sees that one request fail; the next goes through.</li>
  * </ul>
+ * Commands waiting for a device that is away, parked for {@code coap.commandRetention}, outlive a clean restart too.
  */
 class CoapDeviceAcrossRestartTest {
     @TempDir
@@ -91,6 +92,48 @@ class CoapDeviceAcrossRestartTest {
             assertThat(metric(new Http("http://localhost:" + again.httpPort(), credential),
                     "edgeauth_coap_dtls_sessions_restored")).isZero();
         }
+    }
+
+    @Test
+    void commandsWaitingForADeviceOutliveACleanRestart() throws Exception {
+        Map<String, String> env = Map.of("EDGEAUTH_HTTP_PORT", Integer.toString(freeTcpPort()),
+                "EDGEAUTH_COAP_DTLS_PORT", Integer.toString(freeUdpPort()));
+        List<String> commands = new CopyOnWriteArrayList<>();
+        String credential;
+        DeviceCoapClient coap;
+        try (Broker before = Broker.start(TestBrokers.config(dataDir, env))) {
+            String base = "http://localhost:" + before.httpPort();
+            credential = before.newAdminCredential().orElseThrow();
+            DeviceIdentity device = TestDevices.register(new Http(base, credential), "away-coap");
+            byte[] master = Files.readAllBytes(dataDir.resolve("coap-psk-master.key"));
+            coap = DeviceCoapClient.builder().serverUri(URI.create("coaps://127.0.0.1:" + before.coapDtlsPort()))
+                    .identity(device).psk(DerivedPskStore.derive(master, "away-coap"))
+                    .token(DeviceFixtures.token(base, device, TokenFormat.CWT)).build();
+            coap.uploadToken().get(10, TimeUnit.SECONDS);
+            coap.observeCommands(c -> commands.add(c.path() + "=" + new String(c.payload(), StandardCharsets.UTF_8)))
+                    .get(10, TimeUnit.SECONDS).close(); // the device goes away
+            Http admin = new Http(base, credential);
+            await().atMost(Duration.ofSeconds(5)).until(() -> metric(admin, "edgeauth_coap_observers_parked") == 1.0);
+            assertThat(sendCommand(admin, "away-coap", "valve", "close")).as("it waits for the device").isEqualTo(1);
+        }
+        try (Broker after = Broker.start(TestBrokers.config(dataDir, env)); coap) {
+            Http admin = new Http("http://localhost:" + after.httpPort(), credential);
+            assertThat(dataDir.resolve("coap-commands.bin")).as("read once, then gone").doesNotExist();
+            assertThat(metric(admin, "edgeauth_coap_observers_parked")).isEqualTo(1.0);
+            assertThat(sendCommand(admin, "away-coap", "fan", "on")).as("the restored subscription takes it").isEqualTo(1);
+            coap.uploadToken().get(10, TimeUnit.SECONDS); // on the DTLS session the broker kept
+            coap.observeCommands(c -> commands.add(c.path() + "=" + new String(c.payload(), StandardCharsets.UTF_8)))
+                    .get(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> commands.size() == 2);
+            assertThat(commands).containsExactly("valve=close", "fan=on");
+        }
+    }
+
+    private static int sendCommand(Http admin, String device, String topic, String payload) {
+        var r = admin.postJson("/admin/devices/" + device + "/commands",
+                new JsonObject().put("topic", topic).put("payload", payload).encode());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        return new JsonObject(r.body()).getInteger("subscribers");
     }
 
     @Test

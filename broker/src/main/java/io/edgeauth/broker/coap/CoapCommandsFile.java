@@ -1,0 +1,126 @@
+package io.edgeauth.broker.coap;
+
+import io.edgeauth.broker.store.ChecksummedFile;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The CoAP command state kept across a clean restart: for every principal that observed its commands (a live Observe
+ * relation or a parked one), its tenant, principal and topic, and the commands still waiting for it, in order. The
+ * restarted edge parks them again (a router subscription each, for {@code coap.commandRetention}), so the device's
+ * next registration gets what was waiting and what was published since the start. A {@link ChecksummedFile}, owner
+ * only (command payloads are on disk as in the MQTT session journal); read once: moved aside before reading and
+ * deleted after, so a crash later on cannot hand out the same commands again at the next start.
+ */
+final class CoapCommandsFile {
+    private static final Logger LOG = LoggerFactory.getLogger(CoapCommandsFile.class);
+    private static final int MAGIC = 0x45414343; // "EACC"
+    private static final int VERSION = 1;
+    /** The largest command payload kept: the HTTP command API's own bound is far below. */
+    private static final int MAX_PAYLOAD = 1 << 20;
+
+    /** What one principal's relations on one topic had waiting. */
+    record Kept(String tenant, String principal, String topic, List<ObservedCommands.Command> commands) {
+    }
+
+    private final Path file;
+
+    CoapCommandsFile(Path file) {
+        this.file = file;
+    }
+
+    Path path() {
+        return file;
+    }
+
+    /** Writes {@code kept}; a failure (a full disk) is logged and leaves no file. */
+    void save(List<Kept> kept) {
+        try {
+            ChecksummedFile.write(file, out -> {
+                out.writeInt(MAGIC);
+                out.writeInt(VERSION);
+                out.writeInt(kept.size());
+                for (Kept k : kept) {
+                    out.writeUTF(k.tenant());
+                    out.writeUTF(k.principal());
+                    out.writeUTF(k.topic());
+                    out.writeInt(k.commands().size());
+                    for (ObservedCommands.Command c : k.commands()) {
+                        out.writeUTF(c.topic);
+                        out.writeInt(c.payload.length);
+                        out.write(c.payload);
+                    }
+                }
+            });
+            LOG.info("CoAP command observers kept for the next start: {} ({} commands waiting)", kept.size(),
+                    kept.stream().mapToInt(k -> k.commands().size()).sum());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("CoAP command observers not kept ({}): commands waiting now are lost with the restart", e.toString());
+        }
+    }
+
+    /** Reads what the last clean stop kept and deletes the file; nothing (logged) when it is absent or unreadable. */
+    List<Kept> restore() {
+        Path reading = file.resolveSibling(file.getFileName() + ".restoring");
+        try {
+            Files.deleteIfExists(reading); // left by a start that could not delete it: never read twice
+            if (!Files.exists(file)) {
+                return List.of();
+            }
+            Files.move(file, reading, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.warn("CoAP command observers of the last run not restored ({})", e.toString());
+            return List.of();
+        }
+        try {
+            return ChecksummedFile.read(reading, "CoAP commands file", CoapCommandsFile::body);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("CoAP command observers of the last run not restored ({})", e.toString());
+            return List.of();
+        } finally {
+            try {
+                Files.deleteIfExists(reading);
+            } catch (IOException e) {
+                LOG.warn("could not delete {} after reading it: {}", reading, e.toString());
+            }
+        }
+    }
+
+    private static List<Kept> body(DataInputStream in) throws IOException {
+        if (in.readInt() != MAGIC) {
+            throw new IOException("not a CoAP commands file");
+        }
+        int version = in.readInt();
+        if (version != VERSION) {
+            throw new IOException("CoAP commands file version " + version + ", expected " + VERSION);
+        }
+        int n = ChecksummedFile.count(in.readInt(), Integer.MAX_VALUE, "observers");
+        List<Kept> kept = new ArrayList<>(Math.min(n, 1 << 16));
+        for (int i = 0; i < n; i++) {
+            String tenant = in.readUTF();
+            String principal = in.readUTF();
+            String topic = in.readUTF();
+            int count = ChecksummedFile.count(in.readInt(), ObservedCommands.CAPACITY, "commands");
+            List<ObservedCommands.Command> commands = new ArrayList<>(count);
+            for (int j = 0; j < count; j++) {
+                String at = in.readUTF();
+                int size = ChecksummedFile.count(in.readInt(), MAX_PAYLOAD, "payload bytes");
+                byte[] payload = in.readNBytes(size);
+                if (payload.length != size) {
+                    throw new EOFException("truncated command");
+                }
+                commands.add(new ObservedCommands.Command(at, payload));
+            }
+            kept.add(new Kept(tenant, principal, topic, commands));
+        }
+        return kept;
+    }
+}
