@@ -58,14 +58,9 @@ class CoapDeviceAcrossRestartTest {
         String credential;
         DeviceCoapClient coap;
         try (Broker before = Broker.start(TestBrokers.config(dataDir, env))) {
-            String base = "http://localhost:" + before.httpPort();
             credential = before.newAdminCredential().orElseThrow();
-            DeviceIdentity device = TestDevices.register(new Http(base, credential), "kept-coap");
-            byte[] master = Files.readAllBytes(dataDir.resolve("coap-psk-master.key"));
             // the standard CoAP timeouts: a request the broker dropped would fail only after a minute or more
-            coap = DeviceCoapClient.builder().serverUri(URI.create("coaps://127.0.0.1:" + before.coapDtlsPort()))
-                    .identity(device).psk(DerivedPskStore.derive(master, "kept-coap"))
-                    .token(DeviceFixtures.token(base, device, TokenFormat.CWT)).build();
+            coap = device(before, credential, "kept-coap", null);
             coap.uploadToken().get(10, TimeUnit.SECONDS);
             coap.observeCommands(c -> commands.add(new String(c.payload(), StandardCharsets.UTF_8)))
                     .get(10, TimeUnit.SECONDS);
@@ -79,9 +74,7 @@ class CoapDeviceAcrossRestartTest {
             coap.publishTelemetry("t", "1".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
             await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(metric(admin, "edgeauth_coap_observers"))
                     .as("the device registered its observation with the restarted broker").isEqualTo(1.0));
-            var r = admin.postJson("/admin/devices/kept-coap/commands",
-                    new JsonObject().put("topic", "valve").put("payload", "open").encode());
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+            sendCommand(admin, "kept-coap", "valve", "open");
             await().atMost(Duration.ofSeconds(10)).until(() -> commands.contains("open"));
         }
         // a changed PSK master makes the kept sessions unreadable: nothing restored, the file gone all the same
@@ -102,17 +95,12 @@ class CoapDeviceAcrossRestartTest {
         String credential;
         DeviceCoapClient coap;
         try (Broker before = Broker.start(TestBrokers.config(dataDir, env))) {
-            String base = "http://localhost:" + before.httpPort();
             credential = before.newAdminCredential().orElseThrow();
-            DeviceIdentity device = TestDevices.register(new Http(base, credential), "away-coap");
-            byte[] master = Files.readAllBytes(dataDir.resolve("coap-psk-master.key"));
-            coap = DeviceCoapClient.builder().serverUri(URI.create("coaps://127.0.0.1:" + before.coapDtlsPort()))
-                    .identity(device).psk(DerivedPskStore.derive(master, "away-coap"))
-                    .token(DeviceFixtures.token(base, device, TokenFormat.CWT)).build();
+            coap = device(before, credential, "away-coap", null);
             coap.uploadToken().get(10, TimeUnit.SECONDS);
             coap.observeCommands(c -> commands.add(c.path() + "=" + new String(c.payload(), StandardCharsets.UTF_8)))
                     .get(10, TimeUnit.SECONDS).close(); // the device goes away
-            Http admin = new Http(base, credential);
+            Http admin = new Http("http://localhost:" + before.httpPort(), credential);
             await().atMost(Duration.ofSeconds(5)).until(() -> metric(admin, "edgeauth_coap_observers_parked") == 1.0);
             assertThat(sendCommand(admin, "away-coap", "valve", "close")).as("it waits for the device").isEqualTo(1);
         }
@@ -127,6 +115,20 @@ class CoapDeviceAcrossRestartTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> commands.size() == 2);
             assertThat(commands).containsExactly("valve=close", "fan=on");
         }
+    }
+
+    /**
+     * A newly registered device's SDK client over DTLS-PSK to {@code broker}, with a CWT from it (not uploaded yet),
+     * with Californium's standard configuration or {@code config}.
+     */
+    private DeviceCoapClient device(Broker broker, String credential, String id, Configuration config) throws Exception {
+        String base = "http://localhost:" + broker.httpPort();
+        DeviceIdentity device = TestDevices.register(new Http(base, credential), id);
+        byte[] master = Files.readAllBytes(dataDir.resolve("coap-psk-master.key"));
+        DeviceCoapClient.Builder b = DeviceCoapClient.builder()
+                .serverUri(URI.create("coaps://127.0.0.1:" + broker.coapDtlsPort())).identity(device)
+                .psk(DerivedPskStore.derive(master, id)).token(DeviceFixtures.token(base, device, TokenFormat.CWT));
+        return (config == null ? b : b.configuration(config)).build();
     }
 
     private static int sendCommand(Http admin, String device, String topic, String payload) {
@@ -150,21 +152,13 @@ class CoapDeviceAcrossRestartTest {
         DeviceCoapClient coap;
         DeviceCoapClient sender;
         try (Broker before = Broker.start(TestBrokers.config(dataDir, env))) {
-            String base = "http://localhost:" + before.httpPort();
             credential = before.newAdminCredential().orElseThrow();
-            DeviceIdentity device = TestDevices.register(new Http(base, credential), "restart-coap");
-            byte[] master = Files.readAllBytes(dataDir.resolve("coap-psk-master.key"));
-            coap = DeviceCoapClient.builder().serverUri(URI.create("coaps://127.0.0.1:" + before.coapDtlsPort()))
-                    .identity(device).psk(DerivedPskStore.derive(master, "restart-coap")).configuration(quick)
-                    .token(DeviceFixtures.token(base, device, TokenFormat.CWT)).build();
+            coap = device(before, credential, "restart-coap", quick);
             coap.uploadToken().get(10, TimeUnit.SECONDS);
             coap.publishTelemetry("t", "1".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
             coap.observeCommands(c -> commands.add(new String(c.payload(), StandardCharsets.UTF_8)))
                     .get(10, TimeUnit.SECONDS);
-            DeviceIdentity other = TestDevices.register(new Http(base, credential), "restart-coap-sender");
-            sender = DeviceCoapClient.builder().serverUri(URI.create("coaps://127.0.0.1:" + before.coapDtlsPort()))
-                    .identity(other).psk(DerivedPskStore.derive(master, "restart-coap-sender")).configuration(quick)
-                    .token(DeviceFixtures.token(base, other, TokenFormat.CWT)).build();
+            sender = device(before, credential, "restart-coap-sender", quick);
             sender.publishTelemetry("t", "1".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
         }
         try (Broker after = Broker.start(TestBrokers.config(dataDir, env)); coap; sender) {
@@ -178,9 +172,7 @@ class CoapDeviceAcrossRestartTest {
             Http admin = new Http("http://localhost:" + after.httpPort(), credential);
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(metric(admin, "edgeauth_coap_observers"))
                     .as("the device registered its observation with the restarted broker").isEqualTo(1.0));
-            var r = admin.postJson("/admin/devices/restart-coap/commands",
-                    new JsonObject().put("topic", "valve").put("payload", "open").encode());
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+            sendCommand(admin, "restart-coap", "valve", "open");
             await().atMost(Duration.ofSeconds(10)).until(() -> commands.contains("open"));
             coap.publishTelemetry("t", "2".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
         }
