@@ -236,9 +236,8 @@ public final class CoapEdge implements AutoCloseable {
 
     /** Stops listening, cancels timers and router subscriptions. Idempotent. */
     public synchronized void stop() {
-        if (commandsFile != null && server != null) {
-            commandsFile.save(handlers.observations().keep());
-        }
+        List<CoapCommandsFile.Kept> kept = commandsFile != null && server != null
+                ? handlers.observations().unsubscribeAndKeep() : null;
         handlers.stop();
         if (server != null) {
             if (sessionsFile != null && dtlsConnector != null) {
@@ -247,6 +246,9 @@ public final class CoapEdge implements AutoCloseable {
             }
             dtlsConnector = null;
             server.destroy();
+            if (kept != null) {
+                commandsFile.save(kept);
+            }
             server = null;
             plain = null;
             secure = null;

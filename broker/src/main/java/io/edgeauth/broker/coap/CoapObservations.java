@@ -260,10 +260,13 @@ final class CoapObservations {
     }
 
     /**
-     * What every live and parked relation has waiting, one entry per principal and topic (relations of one principal
-     * on one topic get the same commands): kept across a clean stop.
+     * Ends every router subscription, then returns what every live and parked relation has waiting, one entry per
+     * principal and topic (relations of one principal on one topic get the same commands): kept across a clean stop.
+     * Unsubscribed first, so no command routed meanwhile is missed; one acknowledged meanwhile is left out.
      */
-    List<CoapCommandsFile.Kept> keep() {
+    List<CoapCommandsFile.Kept> unsubscribeAndKeep() {
+        watches.values().forEach(w -> closeQuietly(w.subscription));
+        parked.values().forEach(p -> closeQuietly(p.subscription));
         Map<ParkKey, CoapCommandsFile.Kept> kept = new java.util.LinkedHashMap<>();
         parked.forEach((key, p) -> kept.put(key, kept(key, p.commands)));
         for (Watch w : watches.values()) {

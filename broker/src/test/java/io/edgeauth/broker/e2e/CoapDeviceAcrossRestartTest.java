@@ -42,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  *       first request that goes unanswered, starts a new handshake, uploads its token again and registers its
  *       observation anew. A device that only sends sees that one request fail; the next goes through.</li>
  * </ul>
- * Commands waiting for a device that is away, parked for {@code coap.commandRetention}, outlive a clean restart too.
+ * Commands waiting for a device that is away, parked for {@code coap.commandRetention}, outlive a clean restart too,
+ * and a device observing when the broker stopped gets the commands published before it registers again.
  */
 class CoapDeviceAcrossRestartTest {
     @TempDir
@@ -92,8 +93,10 @@ class CoapDeviceAcrossRestartTest {
         Map<String, String> env = Map.of("EDGEAUTH_HTTP_PORT", Integer.toString(freeTcpPort()),
                 "EDGEAUTH_COAP_DTLS_PORT", Integer.toString(freeUdpPort()));
         List<String> commands = new CopyOnWriteArrayList<>();
+        List<String> presentCommands = new CopyOnWriteArrayList<>();
         String credential;
         DeviceCoapClient coap;
+        DeviceCoapClient present;
         try (Broker before = Broker.start(TestBrokers.config(dataDir, env))) {
             credential = before.newAdminCredential().orElseThrow();
             coap = device(before, credential, "away-coap", null);
@@ -103,17 +106,26 @@ class CoapDeviceAcrossRestartTest {
             Http admin = new Http("http://localhost:" + before.httpPort(), credential);
             await().atMost(Duration.ofSeconds(5)).until(() -> metric(admin, "edgeauth_coap_observers_parked") == 1.0);
             assertThat(sendCommand(admin, "away-coap", "valve", "close")).as("it waits for the device").isEqualTo(1);
+            present = device(before, credential, "present-coap", null); // observing when the broker stops
+            present.uploadToken().get(10, TimeUnit.SECONDS);
+            present.observeCommands(c -> presentCommands.add(new String(c.payload(), StandardCharsets.UTF_8)))
+                    .get(10, TimeUnit.SECONDS);
         }
-        try (Broker after = Broker.start(TestBrokers.config(dataDir, env)); coap) {
+        try (Broker after = Broker.start(TestBrokers.config(dataDir, env)); coap; present) {
             Http admin = new Http("http://localhost:" + after.httpPort(), credential);
             assertThat(dataDir.resolve("coap-commands.bin")).as("read once, then gone").doesNotExist();
-            assertThat(metric(admin, "edgeauth_coap_observers_parked")).isEqualTo(1.0);
+            assertThat(metric(admin, "edgeauth_coap_observers_parked")).isEqualTo(2.0);
             assertThat(sendCommand(admin, "away-coap", "fan", "on")).as("the restored subscription takes it").isEqualTo(1);
+            assertThat(sendCommand(admin, "present-coap", "lamp", "off")).as("so for the one observing").isEqualTo(1);
             coap.uploadToken().get(10, TimeUnit.SECONDS); // on the DTLS session the broker kept
             coap.observeCommands(c -> commands.add(c.path() + "=" + new String(c.payload(), StandardCharsets.UTF_8)))
                     .get(10, TimeUnit.SECONDS);
             await().atMost(Duration.ofSeconds(10)).until(() -> commands.size() == 2);
             assertThat(commands).containsExactly("valve=close", "fan=on");
+            present.uploadToken().get(10, TimeUnit.SECONDS); // what its observation does by itself after Max-Age
+            present.observeCommands(c -> presentCommands.add(new String(c.payload(), StandardCharsets.UTF_8)))
+                    .get(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> presentCommands.contains("off"));
         }
     }
 
