@@ -70,13 +70,29 @@ class BrokerRestartRunTest {
 
     @Test
     void everyMqttAndCoapDeviceComesBackAfterTheBrokerRestarts() throws Exception {
-        Map<String, String> env = fixedPorts();
+        RunResult r = restartUnderAMixedFleet(fixedPorts(), "restart");
+        long coapDevices = r.stages().get("coap_post").count() / 2;
+        assertThat(r.stages().get("handshake").count()).as("the broker kept the DTLS sessions: no second handshake")
+                .isEqualTo(coapDevices);
+    }
+
+    @Test
+    void coapDevicesHandshakeAgainWhenTheBrokerDidNotKeepTheirSessions() throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(fixedPorts());
+        env.put("EDGEAUTH_COAP_KEEP_DTLS_SESSIONS", "false");
+        RunResult r = restartUnderAMixedFleet(env, "lost");
+        long coapDevices = r.stages().get("coap_post").count() / 2;
+        assertThat(r.stages().get("handshake").count()).as("each CoAP device made a second handshake")
+                .isEqualTo(2 * coapDevices);
+    }
+
+    private RunResult restartUnderAMixedFleet(Map<String, String> env, String prefix) throws Exception {
         broker = new InProcessBroker(dir, env);
         StringBuilder text = new StringBuilder();
         RunResult r = run(() -> {
             broker.close();
             broker = new InProcessBroker(dir, env);
-        }, text, "restart", "--protocol", "mqtt=1,coap=1", "--coap-security", "psk", "--coap-observe", "--devices", "20",
+        }, text, prefix, "--protocol", "mqtt=1,coap=1", "--coap-security", "psk", "--coap-observe", "--devices", "20",
                 "--arrival-rate", "20", "--concurrency", "20", "--restart-window", "60s", "--local-addrs", "3");
         RunResult.Totals t = r.totals();
         assertThat(r.verdict().ok()).as(text.toString()).isTrue();
@@ -93,6 +109,7 @@ class BrokerRestartRunTest {
         assertThat(r.stages().get("connect").count()).isEqualTo(mqtt); // MQTT devices connected twice
         assertThat(r.stages().get("authz").count()).isEqualTo(coap); // CoAP devices uploaded a token twice
         assertThat(r.failures()).isEmpty();
+        return r;
     }
 
     @Test

@@ -300,7 +300,7 @@ final class CoapSessionRunner {
         AtomicBoolean recovering = new AtomicBoolean();
         Runnable lost = () -> {
             if (!end.isDone() && recovering.compareAndSet(false, true)) {
-                recover(index, id).whenComplete((v, e) -> {
+                recover(index, id, link).whenComplete((v, e) -> {
                     if (e == null) {
                         end.complete(false);
                     } else {
@@ -354,28 +354,38 @@ final class CoapSessionRunner {
     }
 
     /**
-     * The restart scenario's way back for a CoAP device: a fresh socket, DTLS handshake and upload of a fresh token,
-     * tried until the broker answers or {@code --restart-window} passed; then one more confirmable message (which
-     * the observer must receive) and the new link's end.
+     * The restart scenario's way back for a CoAP device, as a device on the SDK goes: first a fresh token uploaded on
+     * the DTLS session it held, given {@code --connect-timeout} (CoAP's retransmissions reach a broker that comes back
+     * meanwhile): a broker that kept its DTLS sessions across a clean restart answers there, with no handshake. A
+     * broker that lost them drops the session's records; then fresh sockets, each with a DTLS handshake and a fresh
+     * token, tried until the broker answers or {@code --restart-window} passed. Then one more confirmable message
+     * (which the observer must receive) and the link's end. The {@code handshake} stage counts the handshakes.
      */
-    private CompletableFuture<Void> recover(long index, DeviceIdentity id) {
+    private CompletableFuture<Void> recover(long index, DeviceIdentity id, CoapLink held) {
         RestartRecovery restart = runner.restart();
         long dropped = restart.dropped();
         long deadline = dropped + settings.restart().window().toNanos();
-        return restart.untilBack(deadline, () -> {
-            CoapLink fresh = open(index);
-            return tokenAndUpload(id, fresh).handle((v, e) -> {
-                if (e != null) {
-                    fresh.close(false);
-                    throw StageFailure.of("authz", e);
-                }
-                return fresh;
-            });
-        }).thenCompose(fresh -> {
-            restart.back(dropped);
-            return publish(index, settings.messagesPerSession(), id.deviceId(), "sim/" + settings.shard().index(), fresh)
-                    .whenComplete((v, e) -> fresh.close(!devices.options().abandon()));
-        });
+        return tokenAndUpload(id, held).orTimeout(settings.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .handle((v, e) -> e == null)
+                .thenCompose(resumed -> resumed ? CompletableFuture.completedFuture(held) : restart.untilBack(deadline, () -> {
+                    CoapLink fresh = open(index);
+                    return tokenAndUpload(id, fresh).handle((v, e) -> {
+                        if (e != null) {
+                            fresh.close(false);
+                            throw StageFailure.of("authz", e);
+                        }
+                        return fresh;
+                    });
+                }))
+                .thenCompose(link -> {
+                    restart.back(dropped);
+                    return publish(index, settings.messagesPerSession(), id.deviceId(), "sim/" + settings.shard().index(), link)
+                            .whenComplete((v, e) -> {
+                                if (link != held) { // the held link is closed by the session that opened it
+                                    link.close(!devices.options().abandon());
+                                }
+                            });
+                });
     }
 
     /**
