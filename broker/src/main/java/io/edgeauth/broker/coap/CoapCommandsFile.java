@@ -26,6 +26,8 @@ final class CoapCommandsFile {
     private static final int VERSION = 1;
     /** The largest command payload kept: the HTTP command API's own bound is far below. */
     private static final int MAX_PAYLOAD = 1 << 20;
+    /** The longest topic kept, in UTF-8 bytes (a device's own topics are far shorter; DataOutput.writeUTF ends at 64 KiB). */
+    private static final int MAX_TOPIC = 16_384;
 
     /** What one principal's relations on one topic had waiting. */
     record Kept(String tenant, String principal, String topic, List<ObservedCommands.Command> commands) {
@@ -41,8 +43,23 @@ final class CoapCommandsFile {
         return file;
     }
 
-    /** Writes {@code kept}; a failure (a full disk) is logged and leaves no file. */
-    void save(List<Kept> kept) {
+    /**
+     * Writes {@code kept}; a failure (a full disk) is logged and leaves no file. A command larger than the file takes
+     * back ({@code MAX_PAYLOAD}, or a topic over {@code MAX_TOPIC} bytes) is left out and counted in the log, so one
+     * such command never makes the whole file unreadable.
+     */
+    void save(List<Kept> all) {
+        int[] left = {0};
+        List<Kept> kept = all.stream().map(k -> new Kept(k.tenant(), k.principal(), k.topic(), k.commands().stream()
+                .filter(c -> {
+                    boolean fits = c.payload.length <= MAX_PAYLOAD
+                            && c.topic.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MAX_TOPIC;
+                    left[0] += fits ? 0 : 1;
+                    return fits;
+                }).toList())).toList();
+        if (left[0] > 0) {
+            LOG.warn("{} CoAP command(s) too large to keep across the restart (over {} bytes): dropped", left[0], MAX_PAYLOAD);
+        }
         try {
             ChecksummedFile.write(file, out -> {
                 out.writeInt(MAGIC);

@@ -55,6 +55,19 @@ class CoapCommandsFileTest {
     }
 
     @Test
+    void aCommandTooLargeToKeepIsLeftOutAndTheRestKept() throws Exception {
+        CoapCommandsFile file = new CoapCommandsFile(dir.resolve("c.bin"));
+        List<ObservedCommands.Command> commands = List.of(
+                new ObservedCommands.Command("d/pump-1/down/big", new byte[(1 << 20) + 1]),
+                new ObservedCommands.Command("d/pump-1/down/" + "x".repeat(20_000), new byte[1]),
+                new ObservedCommands.Command("d/pump-1/down/small", "ok".getBytes(StandardCharsets.UTF_8)));
+        file.save(List.of(new CoapCommandsFile.Kept("acme", "pump-1", "d/pump-1/down", commands)));
+        List<CoapCommandsFile.Kept> back = file.restore();
+        assertThat(back).hasSize(1);
+        assertThat(back.get(0).commands()).extracting(c -> c.topic).containsExactly("d/pump-1/down/small");
+    }
+
+    @Test
     void aFileLeftBesideARestoreIsNeverRead() throws Exception {
         CoapCommandsFile file = new CoapCommandsFile(dir.resolve("c.bin"));
         file.save(List.of(kept("pump-1", "open")));
