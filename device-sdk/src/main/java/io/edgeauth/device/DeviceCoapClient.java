@@ -385,7 +385,10 @@ public final class DeviceCoapClient implements AutoCloseable {
         private Builder() {
         }
 
-        /** How often a token upload answered 5.03 (the broker sheds load) is retried (0..100). Default 8. */
+        /**
+         * How often a token upload, or the first registration of {@link #observeCommands}, answered 5.03 (the broker
+         * sheds load) is retried (0..100). Default 8. An established observation retries without limit.
+         */
         public Builder busyRetries(int retries) {
             this.busyRetries = BusyRetry.checkRetries(retries);
             return this;
