@@ -1,12 +1,11 @@
 package io.edgeauth.broker.coap;
 
 import io.edgeauth.broker.store.ChecksummedFile;
+import io.edgeauth.broker.store.StateFiles;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -86,28 +85,12 @@ final class CoapCommandsFile {
 
     /** Reads what the last clean stop kept and deletes the file; nothing (logged) when it is absent or unreadable. */
     List<Kept> restore() {
-        Path reading = file.resolveSibling(file.getFileName() + ".restoring");
         try {
-            Files.deleteIfExists(reading); // left by a start that could not delete it: never read twice
-            if (!Files.exists(file)) {
-                return List.of();
-            }
-            Files.move(file, reading, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            LOG.warn("CoAP command observers of the last run not restored ({})", e.toString());
-            return List.of();
-        }
-        try {
-            return ChecksummedFile.read(reading, "CoAP commands file", CoapCommandsFile::body);
+            return StateFiles.readOnce(file, List.of(), aside -> ChecksummedFile.read(aside, "CoAP commands file",
+                    CoapCommandsFile::body));
         } catch (IOException | RuntimeException e) {
             LOG.warn("CoAP command observers of the last run not restored ({})", e.toString());
             return List.of();
-        } finally {
-            try {
-                Files.deleteIfExists(reading);
-            } catch (IOException e) {
-                LOG.warn("could not delete {} after reading it: {}", reading, e.toString());
-            }
         }
     }
 

@@ -1,14 +1,12 @@
 package io.edgeauth.broker.coap;
 
+import io.edgeauth.broker.store.StateFiles;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
@@ -54,35 +52,21 @@ final class DtlsSessionsFile {
      * read: a changed PSK master, a damaged file).
      */
     int restore(PersistentComponent connector) {
-        Path reading = file.resolveSibling(file.getFileName() + ".restoring");
         try {
-            Files.deleteIfExists(reading); // left by a start that could not delete it: never read twice
-            if (!Files.exists(file)) {
-                return 0;
-            }
-            // moved aside before reading: if it cannot be, it is not read (a second restore would allow replays)
-            Files.move(file, reading, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
+            int restored = StateFiles.readOnce(file, 0, aside -> {
+                PersistentComponentUtil util = new PersistentComponentUtil();
+                util.add(connector);
+                try (InputStream in = new BufferedInputStream(SealedChunks.opening(
+                        new BufferedInputStream(Files.newInputStream(aside), 1 << 16), key), 1 << 16)) {
+                    return Math.max(0, util.loadComponents(in));
+                }
+            });
+            LOG.info("DTLS sessions restored: {}", restored);
+            return restored;
+        } catch (IOException | RuntimeException e) {
             LOG.warn("DTLS sessions of the last run not restored ({}): devices handshake again", e.toString());
             return 0;
         }
-        PersistentComponentUtil util = new PersistentComponentUtil();
-        util.add(connector);
-        int restored = 0;
-        try (InputStream in = new BufferedInputStream(SealedChunks.opening(
-                new BufferedInputStream(Files.newInputStream(reading), 1 << 16), key), 1 << 16)) {
-            restored = Math.max(0, util.loadComponents(in));
-            LOG.info("DTLS sessions restored: {}", restored);
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("DTLS sessions of the last run not restored ({}): devices handshake again", e.toString());
-        } finally {
-            try {
-                Files.deleteIfExists(reading);
-            } catch (IOException e) {
-                LOG.warn("could not delete {} after reading it: {}", reading, e.toString());
-            }
-        }
-        return restored;
     }
 
     /**
@@ -90,31 +74,20 @@ final class DtlsSessionsFile {
      * rename. Returns how many were written; a failure (a full disk) is logged and leaves no file.
      */
     int save(PersistentComponent connector) {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         PersistentComponentUtil util = new PersistentComponentUtil();
         util.add(connector);
         try {
-            Files.deleteIfExists(tmp);
-            if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            }
             int[] saved = {0};
-            try (OutputStream sealed = SealedChunks.sealing(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16),
-                    key)) {
-                saved[0] = util.saveComponents(sealed, STALE_AFTER.toSeconds());
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            StateFiles.write(file, out -> {
+                try (OutputStream sealed = SealedChunks.sealing(out, key)) {
+                    saved[0] = util.saveComponents(sealed, STALE_AFTER.toSeconds());
+                }
+            });
             LOG.info("DTLS sessions kept for the next start: {} in {}", saved[0], file);
             return saved[0];
         } catch (IOException | RuntimeException e) {
             LOG.warn("DTLS sessions not kept ({}): devices will handshake again after the restart", e.toString());
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // nothing more to do: the next start finds no file
-            }
             return 0;
         }
     }
-
 }

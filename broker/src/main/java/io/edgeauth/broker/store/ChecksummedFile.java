@@ -6,20 +6,17 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.zip.CRC32;
 import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
 
 /**
- * A small state file the broker keeps across a clean restart (the verification cache, CoAP commands): written
- * owner-only through a temporary file and an atomic rename, with a CRC-32 of the body after it, so a truncated or
- * damaged file is refused whole rather than read in part. Its body is the caller's short binary layout (written by
+ * A small state file the broker keeps across a clean restart (the verification cache, CoAP commands): a
+ * {@link StateFiles} file with a CRC-32 of the body after it, so a truncated or damaged file is refused whole rather
+ * than read in part. Its body is the caller's short binary layout (written by
  * hand: a few fixed fields, where a serialization library would add a dependency and no safety).
  */
 public final class ChecksummedFile {
@@ -43,29 +40,13 @@ public final class ChecksummedFile {
      * left as it was.
      */
     public static void write(Path file, Body body) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try {
-            Files.deleteIfExists(tmp);
-            if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            }
+        StateFiles.write(file, raw -> {
             CRC32 crc = new CRC32();
-            try (OutputStream raw = Files.newOutputStream(tmp);
-                 DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new CheckedOutputStream(raw, crc),
-                         1 << 16))) {
-                body.write(out);
-                out.flush();
-                raw.write(ByteBuffer.allocate(Long.BYTES).putLong(crc.getValue()).array()); // not part of itself
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new CheckedOutputStream(raw, crc), 1 << 16));
+            body.write(out);
+            out.flush();
+            raw.write(ByteBuffer.allocate(Long.BYTES).putLong(crc.getValue()).array()); // not part of itself
+        });
     }
 
     /**
