@@ -34,7 +34,7 @@ final class CommandObservation implements DeviceCoapClient.Observation {
     private final String deviceId;
     private final CoapHandler handler;
     private final Supplier<CompletableFuture<Void>> reupload;
-    private final Runnable renewSession;
+    private final SessionRenewal renewal;
     private final Function<CoapResponse, CoapRequestException> error;
     private final int busyRetries;
     private final CompletableFuture<DeviceCoapClient.Observation> first = new CompletableFuture<>();
@@ -48,18 +48,18 @@ final class CommandObservation implements DeviceCoapClient.Observation {
     /**
      * @param handler      what each successful answer and notification is handed to
      * @param reupload     uploads the current token again (fails when the client has none)
-     * @param renewSession makes the client's next request start a new DTLS handshake (nothing for plain CoAP)
+     * @param renewal      watches the registrations for silence and renews the DTLS session (nothing for plain CoAP)
      * @param busyRetries  how often a 5.03 answering the first registration is retried
      */
     CommandObservation(CoapClient client, String uri, String deviceId, CoapHandler handler,
-                       Supplier<CompletableFuture<Void>> reupload, Runnable renewSession,
+                       Supplier<CompletableFuture<Void>> reupload, SessionRenewal renewal,
                        Function<CoapResponse, CoapRequestException> error, int busyRetries) {
         this.client = client;
         this.uri = uri;
         this.deviceId = deviceId;
         this.handler = handler;
         this.reupload = reupload;
-        this.renewSession = renewSession;
+        this.renewal = renewal;
         this.error = error;
         this.busyRetries = busyRetries;
     }
@@ -74,6 +74,7 @@ final class CommandObservation implements DeviceCoapClient.Observation {
         Request r = Request.newGet();
         r.setURI(uri);
         r.setObserve();
+        renewal.watch(r);
         relation = client.observe(r, new CoapHandler() {
             @Override
             public void onLoad(CoapResponse response) {
@@ -132,7 +133,7 @@ final class CommandObservation implements DeviceCoapClient.Observation {
     }
 
     private void unanswered() {
-        renewSession.run(); // an unanswered request over DTLS may mean the broker lost the session (restart)
+        renewal.renew(); // an unanswered request over DTLS may mean the broker lost the session (restart)
         CoapRequestException failed = new CoapRequestException("failed", "observe of " + uri + " got no answer", null);
         if (established()) {
             retryLater(failed, 0);

@@ -56,6 +56,7 @@ class DeviceCoapClientTest {
     private final java.util.concurrent.atomic.AtomicInteger silentGets = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean refuseUploads;
     private CoapServer server;
+    private DTLSConnector serverDtls;
     private DeviceResource device;
     private DeviceCoapClient client;
 
@@ -122,8 +123,9 @@ class DeviceCoapClientTest {
             for (int i = 0; i < GATEWAY_DEVICES; i++) {
                 psks.setKey("gw-" + i, PSK);
             }
-            eb.setConnector(new DTLSConnector(DtlsConnectorConfig.builder(config).setAddress(any)
-                    .set(DtlsConfig.DTLS_ROLE, DtlsConfig.DtlsRole.SERVER_ONLY).setAdvancedPskStore(psks).build()));
+            serverDtls = new DTLSConnector(DtlsConnectorConfig.builder(config).setAddress(any)
+                    .set(DtlsConfig.DTLS_ROLE, DtlsConfig.DtlsRole.SERVER_ONLY).setAdvancedPskStore(psks).build());
+            eb.setConnector(serverDtls);
         } else {
             eb.setInetSocketAddress(any);
         }
@@ -184,6 +186,61 @@ class DeviceCoapClientTest {
 
         coap.publishTelemetry("temp/in", "20.1".getBytes(StandardCharsets.UTF_8));
         assertThat(telemetry).containsExactly("d/valve-9/up/temp/in=20.1");
+    }
+
+    /** CoAP timeouts that let a request go unanswered for 15.5 to 23 s before it fails (ACK 0.5 s, 4 retransmissions). */
+    private static Configuration patient() {
+        Configuration c = Configuration.createStandardWithoutFile();
+        c.set(org.eclipse.californium.core.config.CoapConfig.ACK_TIMEOUT, 500, java.util.concurrent.TimeUnit.MILLISECONDS);
+        c.set(org.eclipse.californium.core.config.CoapConfig.MAX_RETRANSMIT, 4);
+        return c;
+    }
+
+    /** A broker that restarted after a crash: it knows neither the DTLS session nor the token bound to it. */
+    private void brokerLosesItsSessions() {
+        serverDtls.clearConnectionState();
+        authorized.set(false);
+    }
+
+    @Test
+    void aRequestToABrokerThatLostTheSessionGoesThroughOverANewHandshakeBeforeItTimesOut() {
+        int port = start(true);
+        client = DeviceCoapClient.builder().serverUri(URI.create("coaps://127.0.0.1:" + port)).deviceId(DEVICE).psk(PSK)
+                .token(cwt()).configuration(patient()).blockingTimeout(Duration.ofSeconds(40)).build();
+        client.toBlocking().uploadToken();
+        client.toBlocking().publishTelemetry("t", "1".getBytes(StandardCharsets.UTF_8));
+        brokerLosesItsSessions();
+        // the first two transmissions are dropped on the lost session, the third goes over a new handshake, is
+        // refused 4.01 (no token bound), and goes through after the upload: no timeout, nothing for the caller to do
+        client.toBlocking().publishTelemetry("t", "2".getBytes(StandardCharsets.UTF_8));
+        assertThat(telemetry).containsExactly("d/valve-9/up/t=1", "d/valve-9/up/t=2");
+        assertThat(uploads).hasSize(2);
+    }
+
+    @Test
+    void withRenewalOnlyAfterATimeoutTheRequestFailsAndTheNextGoesThrough() {
+        int port = start(true);
+        client = DeviceCoapClient.builder().serverUri(URI.create("coaps://127.0.0.1:" + port)).deviceId(DEVICE).psk(PSK)
+                .token(cwt()).configuration(quick()).renewSessionAfterUnanswered(0).build();
+        client.toBlocking().uploadToken();
+        brokerLosesItsSessions();
+        Throwable t = catchThrowable(() -> client.toBlocking().publishTelemetry("t", "1".getBytes(StandardCharsets.UTF_8)));
+        assertThat(t).isInstanceOf(CoapRequestException.class);
+        assertThat(((CoapRequestException) t).code()).isEqualTo("timeout");
+        client.toBlocking().publishTelemetry("t", "2".getBytes(StandardCharsets.UTF_8));
+        assertThat(telemetry).containsExactly("d/valve-9/up/t=2");
+    }
+
+    @Test
+    void aRenewalThatCouldNeverHappenIsRefusedAtBuild() {
+        DeviceCoapClient.Builder b = DeviceCoapClient.builder().serverUri(URI.create("coaps://127.0.0.1:5684"))
+                .deviceId(DEVICE).psk(PSK).token(cwt());
+        assertThatThrownBy(() -> b.renewSessionAfterUnanswered(-1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> b.configuration(quick()).renewSessionAfterUnanswered(2).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("MAX_RETRANSMIT (1)");
+        b.renewSessionAfterUnanswered(1).build().close(); // within MAX_RETRANSMIT
+        DeviceCoapClient.builder().serverUri(URI.create("coap://127.0.0.1:5683")).deviceId(DEVICE).token(cwt())
+                .configuration(quick()).build().close(); // plain CoAP: no session to renew, the default adapts
     }
 
     @Test

@@ -1,7 +1,6 @@
 package io.edgeauth.broker.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.edgeauth.broker.Broker;
@@ -9,7 +8,6 @@ import io.edgeauth.broker.coap.DerivedPskStore;
 import io.edgeauth.broker.testsupport.Http;
 import io.edgeauth.broker.testsupport.TestBrokers;
 import io.edgeauth.broker.testsupport.TestDevices;
-import io.edgeauth.device.CoapRequestException;
 import io.edgeauth.device.DeviceCoapClient;
 import io.edgeauth.device.DeviceIdentity;
 import io.edgeauth.device.TokenFormat;
@@ -151,7 +149,7 @@ class CoapDeviceAcrossRestartTest {
     }
 
     @Test
-    void withoutTheSessionsDevicesHandshakeAgainWhenARequestGoesUnanswered() throws Exception {
+    void withoutTheSessionsDevicesHandshakeAgainWhenRequestsGoUnanswered() throws Exception {
         Map<String, String> env = Map.of("EDGEAUTH_HTTP_PORT", Integer.toString(freeTcpPort()),
                 "EDGEAUTH_COAP_DTLS_PORT", Integer.toString(freeUdpPort()),
                 "EDGEAUTH_COAP_NOTIFICATION_MAX_AGE", "2s", "EDGEAUTH_COAP_KEEP_DTLS_SESSIONS", "false");
@@ -174,12 +172,10 @@ class CoapDeviceAcrossRestartTest {
             sender.publishTelemetry("t", "1".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
         }
         try (Broker after = Broker.start(TestBrokers.config(dataDir, env)); coap; sender) {
-            // a device that only sends: the first request on the lost session goes unanswered, the next one
-            // handshakes again and, refused with 4.01, uploads its token and is sent again
-            assertThatThrownBy(() -> sender.publishTelemetry("t", "2".getBytes(StandardCharsets.UTF_8))
-                    .get(20, TimeUnit.SECONDS)).hasCauseInstanceOf(CoapRequestException.class)
-                    .cause().extracting(e -> ((CoapRequestException) e).code()).isEqualTo("timeout");
-            sender.publishTelemetry("t", "3".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+            // a device that only sends: its request's first two transmissions are dropped on the lost session, the
+            // third goes over a new handshake, is refused 4.01 and sent again after the token's upload; the caller
+            // sees it go through (before the SDK renewed sessions on silence, it failed with `timeout`)
+            sender.publishTelemetry("t", "2".getBytes(StandardCharsets.UTF_8)).get(20, TimeUnit.SECONDS);
 
             Http admin = new Http("http://localhost:" + after.httpPort(), credential);
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(metric(admin, "edgeauth_coap_observers"))
