@@ -1,6 +1,7 @@
 package io.edgeauth.device;
 
 import io.edgeauth.device.internal.BusyRetry;
+import io.edgeauth.device.internal.SessionRenewal;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;

@@ -1,6 +1,7 @@
 package io.edgeauth.device;
 
 import io.edgeauth.device.internal.BusyRetry;
+import io.edgeauth.device.internal.SessionRenewal;
 import io.edgeauth.device.internal.Futures;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -21,7 +22,6 @@ import org.eclipse.californium.core.coap.MediaTypeRegistry;
 import org.eclipse.californium.core.coap.Request;
 import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.core.network.CoapEndpoint;
-import org.eclipse.californium.elements.PrincipalEndpointContextMatcher;
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.elements.config.UdpConfig;
 import org.eclipse.californium.scandium.DTLSConnector;
@@ -61,7 +61,6 @@ public final class DeviceCoapClient implements AutoCloseable {
     public static final String AUTHZ_INFO = "authz-info";
     private static final Logger LOG = LoggerFactory.getLogger(DeviceCoapClient.class);
     private static final int MAX_DIAGNOSTIC = 256;
-    private static final int DEFAULT_RENEW_AFTER_UNANSWERED = 2;
 
     static {
         CoapConfig.register();
@@ -124,22 +123,11 @@ public final class DeviceCoapClient implements AutoCloseable {
                 connector.setExecutor(b.gateway.executor()); // also its timer: no DTLS threads of its own but the reader
             }
             eb.setConnector(connector);
-            // every session this client can hold is with a peer that proved the same PSK, so matching by that
-            // identity is as strict as by session, and a request may go on over a renewed session (SessionRenewal),
-            // which Californium's standard STRICT matching would refuse to send
-            eb.setEndpointContextMatcher(new PrincipalEndpointContextMatcher());
+            SessionRenewal.matchByPrincipal(eb); // a request may go on over a renewed session
         } else {
             eb.setInetSocketAddress(local);
         }
-        int maxRetransmit = config.get(CoapConfig.MAX_RETRANSMIT);
-        if (b.renewSessionAfterUnanswered > maxRetransmit && connector != null) {
-            throw new IllegalStateException("renewSessionAfterUnanswered (" + b.renewSessionAfterUnanswered
-                    + ") must not exceed the configuration's MAX_RETRANSMIT (" + maxRetransmit
-                    + "): the request would time out first");
-        }
-        int renewAfter = b.renewSessionAfterUnanswered >= 0 ? b.renewSessionAfterUnanswered
-                : Math.min(DEFAULT_RENEW_AFTER_UNANSWERED, maxRetransmit);
-        this.renewal = new SessionRenewal(connector, renewAfter, deviceId);
+        this.renewal = SessionRenewal.of(connector, config, b.renewSessionAfterUnanswered, deviceId);
         this.endpoint = eb.build();
         this.client = new CoapClient();
         if (b.gateway != null) {

@@ -2,6 +2,7 @@ package io.edgeauth.simulator.coap;
 
 import io.edgeauth.device.CoapGateway;
 import io.edgeauth.device.DtlsEcProvider;
+import io.edgeauth.device.internal.SessionRenewal;
 import io.edgeauth.simulator.fleet.FleetCa;
 import io.edgeauth.simulator.fleet.SignatureProviders;
 import java.io.IOException;
@@ -171,12 +172,17 @@ public final class CoapDevices implements AutoCloseable {
             } else {
                 connector = new LoopUdpConnector(local, config, loop);
             }
-            CoapEndpoint endpoint = CoapEndpoint.builder().setConfiguration(config).setConnector(connector)
-                    .setLoggingTag(deviceId).build();
+            CoapEndpoint.Builder eb = CoapEndpoint.builder().setConfiguration(config).setConnector(connector)
+                    .setLoggingTag(deviceId);
+            if (dtls != null) {
+                SessionRenewal.matchByPrincipal(eb); // a request may go on over a renewed session, as on the SDK
+            }
+            CoapEndpoint endpoint = eb.build();
             endpoint.setExecutors(executor, executor);
             try {
                 endpoint.start();
-                return new CoapLink(endpoint, dtls, options.address(), options.base(), executor);
+                return new CoapLink(endpoint, dtls, SessionRenewal.of(dtls, config, -1, deviceId), options.address(),
+                        options.base(), executor);
             } catch (IOException e) {
                 endpoint.destroy();
                 last = e;

@@ -1,6 +1,7 @@
 package io.edgeauth.simulator.coap;
 
 import io.edgeauth.device.TokenFormat;
+import io.edgeauth.device.internal.SessionRenewal;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
@@ -11,7 +12,9 @@ import org.eclipse.californium.core.coap.MessageObserverAdapter;
 import org.eclipse.californium.core.coap.Request;
 import org.eclipse.californium.core.coap.Response;
 import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.elements.DtlsEndpointContext;
 import org.eclipse.californium.elements.EndpointContext;
+import org.eclipse.californium.elements.util.Bytes;
 import org.eclipse.californium.scandium.DTLSConnector;
 
 /**
@@ -27,14 +30,33 @@ public final class CoapLink {
 
     private final CoapEndpoint endpoint;
     private final DTLSConnector dtls;
+    private final SessionRenewal renewal;
     private final InetSocketAddress server;
     private final String base;
     private final ScheduledExecutorService scheduler;
     private volatile long handshakeNanos = -1;
+    /** When a request last started a handshake. */
+    private volatile long connectingAt;
+    /** The established session's handshake timestamp and session id, to tell a new handshake and a resumption. */
+    private volatile Long handshakeTimestamp;
+    private volatile Bytes sessionId;
+    private volatile RenewalListener renewals = (resumed, nanos) -> { };
 
-    CoapLink(CoapEndpoint endpoint, DTLSConnector dtls, InetSocketAddress server, String base, ScheduledExecutorService scheduler) {
+    /** Hears of each handshake after the first (the session renewed on silence, as on the SDK). */
+    @FunctionalInterface
+    public interface RenewalListener {
+        /**
+         * @param resumed whether the broker still knew the session (an abbreviated handshake) or not (a full one)
+         * @param nanos   from the retransmission that started it to the session established
+         */
+        void renewed(boolean resumed, long nanos);
+    }
+
+    CoapLink(CoapEndpoint endpoint, DTLSConnector dtls, SessionRenewal renewal, InetSocketAddress server, String base,
+             ScheduledExecutorService scheduler) {
         this.endpoint = endpoint;
         this.dtls = dtls;
+        this.renewal = renewal;
         this.server = server;
         this.base = base;
         this.scheduler = scheduler;
@@ -48,6 +70,11 @@ public final class CoapLink {
     /** The DTLS handshake's duration (first request sent to the connection established), or -1 if none ran. */
     public long handshakeNanos() {
         return handshakeNanos;
+    }
+
+    /** Where to report the handshakes after the first. */
+    public void onRenewal(RenewalListener listener) {
+        this.renewals = listener;
     }
 
     /** {@code POST /token} with a client assertion; completes with the access token's bytes. */
@@ -123,19 +150,16 @@ public final class CoapLink {
         CompletableFuture<Response> result = new CompletableFuture<>();
         r.setURI(base + "/" + path);
         long sent = System.nanoTime();
+        renewal.watch(r);
         r.addMessageObserver(new MessageObserverAdapter() {
-            private boolean connecting;
-
             @Override
             public void onConnecting() {
-                connecting = true;
+                connectingAt = System.nanoTime();
             }
 
             @Override
             public void onContextEstablished(EndpointContext context) {
-                if (connecting && handshakeNanos < 0) {
-                    handshakeNanos = System.nanoTime() - sent;
-                }
+                established(context, sent);
             }
 
             @Override
@@ -171,5 +195,22 @@ public final class CoapLink {
         });
         endpoint.sendRequest(r);
         return result;
+    }
+
+    /** Every message sent reports its session; a handshake timestamp not seen before is a new handshake. */
+    private synchronized void established(EndpointContext context, long sent) {
+        Long at = context.get(DtlsEndpointContext.KEY_HANDSHAKE_TIMESTAMP);
+        if (at == null || at.equals(handshakeTimestamp)) {
+            return;
+        }
+        Bytes id = context.get(DtlsEndpointContext.KEY_SESSION_ID);
+        long now = System.nanoTime();
+        if (handshakeTimestamp == null) {
+            handshakeNanos = now - sent;
+        } else {
+            renewals.renewed(id != null && id.equals(sessionId), now - connectingAt);
+        }
+        handshakeTimestamp = at;
+        sessionId = id;
     }
 }

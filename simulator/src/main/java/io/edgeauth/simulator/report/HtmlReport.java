@@ -21,7 +21,7 @@ import java.util.function.ToDoubleFunction;
 public final class HtmlReport {
     /** Broker metrics charted at most (the ones that change during the run come first). */
     static final int MAX_BROKER_CHARTS = 9;
-    private static final List<String> LATENCY_STAGES = List.of("token", "connect", "publish", "coap_token", "handshake", "authz",
+    private static final List<String> LATENCY_STAGES = List.of("token", "connect", "publish", "coap_token", "handshake", "resumption", "authz",
             "coap_post", "observe", "delivery", "renewal", "revocation_drop");
 
     private HtmlReport() {

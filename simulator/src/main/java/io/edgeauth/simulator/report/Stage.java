@@ -12,6 +12,12 @@ public enum Stage {
     COAP_TOKEN("coap_token"),
     /** CoAP: the DTLS handshake (first request sent to the connection established). */
     HANDSHAKE("handshake"),
+    /**
+     * CoAP: an abbreviated DTLS handshake on a held link after its requests went unanswered (the broker still knew the
+     * session), from the retransmission that started it to the session established; a renewal the broker answered
+     * with a full handshake counts as {@link #HANDSHAKE}.
+     */
+    RESUMPTION("resumption"),
     /** CoAP: {@code POST /authz-info} answered 2.01 (after the handshake). */
     AUTHZ("authz"),
     /** CoAP: confirmable telemetry {@code POST /d/{id}/up/...} to its 2.04. */

@@ -83,7 +83,7 @@ public final class Verdicts {
     /** The CoAP stages' p99, when the run had CoAP devices. */
     private static String coapLatencies(RunResult r) {
         StringBuilder sb = new StringBuilder();
-        for (Stage s : new Stage[] {Stage.COAP_TOKEN, Stage.HANDSHAKE, Stage.AUTHZ, Stage.COAP_POST, Stage.OBSERVE, Stage.COMMAND,
+        for (Stage s : new Stage[] {Stage.COAP_TOKEN, Stage.HANDSHAKE, Stage.RESUMPTION, Stage.AUTHZ, Stage.COAP_POST, Stage.OBSERVE, Stage.COMMAND,
                 Stage.REVOCATION_DROP, Stage.RECONNECT}) {
             RunResult.StageStats st = r.stages().get(s.key());
             if (st != null && st.count() > 0) {
