@@ -126,6 +126,8 @@ final class RunCommand implements Callable<Integer> {
     boolean coapCommands;
     @Option(names = "--coap-end", defaultValue = "close", description = "close (DTLS close_notify) or abandon (drop the socket: the broker keeps the session)")
     String coapEnd;
+    @Option(names = "--coap-renew-after", defaultValue = "-1", description = "DTLS: unanswered transmissions of a request in a row before the device renews its session, as the SDK's renewSessionAfterUnanswered (0 to 4; default -1: the SDK's default)")
+    int coapRenewAfter;
     @Option(names = "--out", defaultValue = "sim-report", description = "directory for run.json and report.html")
     Path outDir;
 
@@ -198,7 +200,7 @@ final class RunCommand implements Callable<Integer> {
         };
         InetSocketAddress address = coap == null ? new InetSocketAddress(host, dtls ? 5684 : 5683) : hostPort("--coap", coap);
         return new CoapOptions(address, dtls, overCoap, coapObserve, coapCommands, abandon, security.equals("ecdhe-psk"), security.equals("rpk"),
-                security.equals("x509"));
+                security.equals("x509"), coapRenewAfter);
     }
 
     static InetSocketAddress hostPort(String option, String s) {

@@ -20,15 +20,23 @@ import org.slf4j.LoggerFactory;
  * device could trust, so the device can only notice by silence. Once {@code afterUnanswered} transmissions of a
  * request in a row have gone unanswered, the connection is marked for a new handshake before the next retransmission
  * goes out (Scandium's abbreviated handshake, which a broker that lost the session answers with a full one, and a
- * broker that kept it with the same session). The request then reaches a restarted broker within seconds instead of
- * failing after CoAP's whole retransmission span (62 to 93 s with the standard timeouts). With the default of 2, one
- * lost datagram costs nothing; two in a row (with the standard timeouts, 6 to 9 s of silence) cost an abbreviated
- * handshake. One per device client (the SDK's {@code DeviceCoapClient}, the simulator's links); nothing for plain
- * CoAP. Not part of the API. Thread-safe.
+ * broker that kept it with the same session). The request then reaches a restarted broker before it times out
+ * instead of failing after CoAP's whole retransmission span (62 to 93 s with the standard timeouts).
+ * <p>
+ * Silence cannot tell a broker that lost the session from one that is still starting with the sessions it kept
+ * ({@code coap.keepDtlsSessions}): a renewal during such a clean restart costs the broker a handshake per device and
+ * throws its restored session away. A broker with a million sessions was away 28.5 s for a clean restart, so the
+ * default renews before the last retransmission: with the standard timeouts after 30 to 45 s of silence (4
+ * transmissions). Lower values suit brokers that do not keep sessions or restart within seconds (2: 6 to 9 s).
+ * One per device client (the SDK's {@code DeviceCoapClient}, the simulator's links); nothing for plain CoAP. Not
+ * part of the API. Thread-safe.
  */
 public final class SessionRenewal {
-    /** Unanswered transmissions before a renewal unless set: one lost datagram is not worth a handshake. */
-    public static final int DEFAULT_AFTER_UNANSWERED = 2;
+    /**
+     * Unanswered transmissions before a renewal unless set (or {@code MAX_RETRANSMIT} if lower): the standard timeouts'
+     * last retransmission, so a clean restart of up to about 30 s goes without one.
+     */
+    public static final int DEFAULT_AFTER_UNANSWERED = 4;
     private static final Logger LOG = LoggerFactory.getLogger(SessionRenewal.class);
 
     /** The DTLS connector, null for plain CoAP. */

@@ -89,6 +89,10 @@ public final class CoapDevices implements AutoCloseable {
         }
         this.ports = new LocalPorts(localAddrs);
         this.config = clientConfiguration(options);
+        if (options.dtls() && options.renewAfterUnanswered() > config.get(CoapConfig.MAX_RETRANSMIT)) {
+            throw new IllegalArgumentException("--coap-renew-after must be at most the CoAP MAX_RETRANSMIT ("
+                    + config.get(CoapConfig.MAX_RETRANSMIT) + ")");
+        }
         this.gateway = CoapGateway.create(threads);
         this.executor = gateway.executor();
         this.loop = new DatagramLoop("sim-coap-udp");
@@ -181,8 +185,8 @@ public final class CoapDevices implements AutoCloseable {
             endpoint.setExecutors(executor, executor);
             try {
                 endpoint.start();
-                return new CoapLink(endpoint, dtls, SessionRenewal.of(dtls, config, -1, deviceId), options.address(),
-                        options.base(), executor);
+                return new CoapLink(endpoint, dtls, SessionRenewal.of(dtls, config, options.renewAfterUnanswered(), deviceId),
+                        options.address(), options.base(), executor);
             } catch (IOException e) {
                 endpoint.destroy();
                 last = e;

@@ -22,11 +22,16 @@ import java.util.Objects;
  *                      (the broker needs a server key and {@code coap.rawPublicKeys}); needs {@code dtls}
  * @param x509          authenticate with an X.509 certificate over the device's own P-256 key, signed by the fleet CA
  *                      (the broker needs a server key and the CA in {@code coap.trustStore}); needs {@code dtls}
+ * @param renewAfterUnanswered transmissions of a request in a row unanswered before the link renews its DTLS session,
+ *                      as the SDK's {@code renewSessionAfterUnanswered}; -1: the SDK's default
  */
 public record CoapOptions(InetSocketAddress address, boolean dtls, boolean tokenOverCoap, boolean observe, boolean commands,
-                          boolean abandon, boolean ecdhe, boolean rpk, boolean x509) {
+                          boolean abandon, boolean ecdhe, boolean rpk, boolean x509, int renewAfterUnanswered) {
     public CoapOptions {
         Objects.requireNonNull(address, "address");
+        if (renewAfterUnanswered < -1) {
+            throw new IllegalArgumentException("--coap-renew-after must be 0 or more (or -1: the SDK's default)");
+        }
         if (commands && !observe) {
             throw new IllegalArgumentException("--coap-commands needs --coap-observe (commands arrive as Observe notifications)");
         }
@@ -36,6 +41,12 @@ public record CoapOptions(InetSocketAddress address, boolean dtls, boolean token
         if (rpk && x509) {
             throw new IllegalArgumentException("a device authenticates with a raw public key or a certificate, not both");
         }
+    }
+
+    /** With the SDK's default session renewal. */
+    public CoapOptions(InetSocketAddress address, boolean dtls, boolean tokenOverCoap, boolean observe, boolean commands,
+                       boolean abandon, boolean ecdhe, boolean rpk, boolean x509) {
+        this(address, dtls, tokenOverCoap, observe, commands, abandon, ecdhe, rpk, x509, -1);
     }
 
     /** Whether the device's DTLS handshake authenticates with its own key (raw or in a certificate), not a PSK. */
@@ -52,6 +63,6 @@ public record CoapOptions(InetSocketAddress address, boolean dtls, boolean token
     /** As the report shows it. */
     public String label() {
         return base() + (rpk ? " rpk" : x509 ? " x509" : dtls ? (ecdhe ? " ecdhe-psk" : " psk") : " plain") + (tokenOverCoap ? " token=coap" : " token=http") + (observe ? " observe" : "") + (commands ? " commands" : "")
-                + (abandon ? " end=abandon" : " end=close");
+                + (abandon ? " end=abandon" : " end=close") + (renewAfterUnanswered >= 0 ? " renew-after=" + renewAfterUnanswered : "");
     }
 }

@@ -138,7 +138,7 @@ final class CoapSessionRunner {
                 throw new IllegalStateException("device key is not an EC key pair", e);
             }
         }
-        // a held link renews its session after two unanswered transmissions, as a device on the SDK does
+        // a held link renews its session on silence as a device on the SDK does (--coap-renew-after)
         link.onRenewal((resumed, nanos) -> recorder.latency(resumed ? Stage.RESUMPTION : Stage.HANDSHAKE, nanos));
         return link;
     }
@@ -362,9 +362,9 @@ final class CoapSessionRunner {
      * The restart scenario's way back for a CoAP device, as a device on the SDK goes: first a fresh token uploaded on
      * the link it held, given {@code --connect-timeout} (CoAP's retransmissions reach a broker that comes back
      * meanwhile): a broker that kept its DTLS sessions across a clean restart answers there, with no handshake. A
-     * broker that lost them drops the session's records; once two transmissions go unanswered the link renews its
-     * session (a full handshake then, counted as {@code handshake}; an abbreviated one with a broker that kept it,
-     * {@code resumption}) and the upload goes on over it. Failing that, fresh sockets, each with a DTLS handshake
+     * broker that lost them drops the session's records; once enough transmissions go unanswered
+     * ({@code --coap-renew-after}) the link renews its session (a full handshake then, counted as {@code handshake};
+     * an abbreviated one with a broker that kept it, {@code resumption}) and the upload goes on over it. Failing that, fresh sockets, each with a DTLS handshake
      * and a fresh token, tried until the broker answers or {@code --restart-window} passed. Then one more confirmable message
      * (which the observer must receive) and the link's end. The {@code handshake} stage counts the handshakes.
      */

@@ -1,6 +1,7 @@
 package io.edgeauth.simulator.coap;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.edgeauth.device.TokenFormat;
 import java.io.IOException;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A simulated device's link renews its DTLS session after two unanswered transmissions, as a device on the SDK does,
  * and reports the renewal as a full handshake or a resumption. Against a Californium DTLS server standing in for the
- * broker, with the simulator's standard CoAP timeouts (the renewal comes 6 to 9 s after a request's first silence).
+ * broker, with the simulator's standard CoAP timeouts and a renewal after two unanswered transmissions (6 to 9 s).
  */
 class CoapLinkRenewalTest {
     private static final String DEVICE = "sim-renew-1";
@@ -60,7 +61,7 @@ class CoapLinkRenewalTest {
         });
         server.start();
         CoapOptions options = new CoapOptions(serverDtls.getAddress(), true, false, false, false, false, false, false,
-                false);
+                false, 2); // the SDK's default waits for the last retransmission (30 to 45 s)
         devices = new CoapDevices(options, List.of(InetAddress.getLoopbackAddress()), 1);
         link = devices.open(DEVICE, PSK);
         link.onRenewal((resumed, nanos) -> renewals.add(resumed ? "resumption" : "handshake"));
@@ -77,6 +78,16 @@ class CoapLinkRenewalTest {
         if (server != null) {
             server.destroy();
         }
+    }
+
+    @Test
+    void aRenewalThatCouldNeverHappenIsRefused() {
+        InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), 5684);
+        assertThatThrownBy(() -> new CoapOptions(at, true, false, false, false, false, false, false, false, -2))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new CoapDevices(new CoapOptions(at, true, false, false, false, false, false, false,
+                false, 5), List.of(InetAddress.getLoopbackAddress()), 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("MAX_RETRANSMIT (4)");
     }
 
     private CompletableFuture<Void> upload() {
