@@ -27,6 +27,7 @@ import org.eclipse.californium.elements.config.UdpConfig;
 import org.eclipse.californium.scandium.DTLSConnector;
 import org.eclipse.californium.scandium.config.DtlsConfig;
 import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
+import org.eclipse.californium.scandium.dtls.DtlsHandshakeTimeoutException;
 import org.eclipse.californium.scandium.dtls.pskstore.AdvancedSinglePskStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -306,10 +307,12 @@ public final class DeviceCoapClient implements AutoCloseable {
 
             @Override
             public void onError() {
-                if (request.isTimedOut()) {
-                    renewal.renew(); // in case fewer retransmissions than renewSessionAfterUnanswered were allowed
+                // a renewed session's handshake that went unanswered is as much a timeout as the request's own
+                boolean timedOut = request.isTimedOut() || request.getSendError() instanceof DtlsHandshakeTimeoutException;
+                if (timedOut) {
+                    renewal.renew(); // with renewSessionAfterUnanswered(0), or a renewal that went unanswered too
                 }
-                String code = request.isTimedOut() ? "timeout" : request.isRejected() ? "rejected" : "failed";
+                String code = timedOut ? "timeout" : request.isRejected() ? "rejected" : "failed";
                 f.completeExceptionally(new CoapRequestException(code, request.getSendError() == null ? null : request.getSendError().toString(), null));
             }
         }, request);

@@ -232,6 +232,23 @@ class DeviceCoapClientTest {
     }
 
     @Test
+    void aRenewalThatFindsNoBrokerFailsTheRequestWithTimeout() {
+        int port = start(true);
+        Configuration c = Configuration.createStandardWithoutFile();
+        c.set(org.eclipse.californium.core.config.CoapConfig.ACK_TIMEOUT, 300, java.util.concurrent.TimeUnit.MILLISECONDS);
+        c.set(DtlsConfig.DTLS_RETRANSMISSION_TIMEOUT, 100, java.util.concurrent.TimeUnit.MILLISECONDS);
+        c.set(DtlsConfig.DTLS_MAX_RETRANSMISSIONS, 1); // the renewal's handshake gives up long before the request would
+        client = DeviceCoapClient.builder().serverUri(URI.create("coaps://127.0.0.1:" + port)).deviceId(DEVICE).psk(PSK)
+                .token(cwt()).configuration(c).renewSessionAfterUnanswered(1).build();
+        client.toBlocking().uploadToken();
+        server.destroy(); // gone for good
+        server = null;
+        Throwable t = catchThrowable(() -> client.toBlocking().publishTelemetry("t", "1".getBytes(StandardCharsets.UTF_8)));
+        assertThat(t).isInstanceOf(CoapRequestException.class);
+        assertThat(((CoapRequestException) t).code()).as(t.getMessage()).isEqualTo("timeout");
+    }
+
+    @Test
     void aRenewalThatCouldNeverHappenIsRefusedAtBuild() {
         DeviceCoapClient.Builder b = DeviceCoapClient.builder().serverUri(URI.create("coaps://127.0.0.1:5684"))
                 .deviceId(DEVICE).psk(PSK).token(cwt());
