@@ -5,9 +5,11 @@ import java.security.cert.X509Certificate;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
-import javax.naming.InvalidNameException;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
+import org.bouncycastle.asn1.ASN1String;
+import org.bouncycastle.asn1.x500.AttributeTypeAndValue;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
 
 /** Where a device id is read from its certificate: the subject's CN, a DNS name or a URI in the SAN. */
 public enum DeviceIdRule {
@@ -44,14 +46,31 @@ public enum DeviceIdRule {
         };
     }
 
+    /**
+     * The subject's one CN attribute, read from the name's DER (BouncyCastle's ASN.1): any string type the CA chose,
+     * no escaping to undo. The JDK's RFC 2253 form, parsed back with {@code LdapName} as before, gave a BMPString CN
+     * as {@code #1e...} hex and took the first of two CNs in one multi-valued RDN. None, or more than one, names no
+     * device.
+     */
     private static Optional<String> commonName(X509Certificate cert) {
+        X500Name name;
         try {
-            List<String> cns = new LdapName(cert.getSubjectX500Principal().getName()).getRdns().stream()
-                    .filter(r -> r.getType().equalsIgnoreCase("CN")).map(Rdn::getValue).map(String::valueOf).toList();
-            return cns.size() == 1 ? Optional.of(cns.get(0)) : Optional.empty();
-        } catch (InvalidNameException e) {
+            name = X500Name.getInstance(cert.getSubjectX500Principal().getEncoded());
+        } catch (IllegalArgumentException e) { // the JDK read it, so this should not happen; a device chose the bytes
             return Optional.empty();
         }
+        String found = null;
+        for (RDN rdn : name.getRDNs()) {
+            for (AttributeTypeAndValue attribute : rdn.getTypesAndValues()) {
+                if (BCStyle.CN.equals(attribute.getType())) {
+                    if (found != null || !(attribute.getValue() instanceof ASN1String value)) {
+                        return Optional.empty();
+                    }
+                    found = value.getString();
+                }
+            }
+        }
+        return Optional.ofNullable(found);
     }
 
     private static Optional<String> subjectAltName(X509Certificate cert, int type) {
