@@ -1,8 +1,8 @@
 package io.edgeauth.device;
 
 import io.edgeauth.device.internal.BusyRetry;
-import io.edgeauth.device.internal.SessionRenewal;
 import io.edgeauth.device.internal.Futures;
+import io.edgeauth.device.internal.SessionRenewal;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
