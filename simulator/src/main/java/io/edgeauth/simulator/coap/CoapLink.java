@@ -3,7 +3,9 @@ package io.edgeauth.simulator.coap;
 import io.edgeauth.device.TokenFormat;
 import io.edgeauth.device.internal.SessionRenewal;
 import java.net.InetSocketAddress;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -41,6 +43,8 @@ public final class CoapLink {
     private volatile Long handshakeTimestamp;
     private volatile Bytes sessionId;
     private volatile RenewalListener renewals = (resumed, nanos) -> { };
+    /** Requests not yet answered, cancelled at the close. */
+    private final Set<Request> inFlight = ConcurrentHashMap.newKeySet();
 
     /** Hears of each handshake after the first (the session renewed on silence, as on the SDK). */
     @FunctionalInterface
@@ -138,6 +142,8 @@ public final class CoapLink {
      * the socket and the endpoint are released shortly after.
      */
     public void close(boolean notifyServer) {
+        // a retransmission still pending after the close_notify would start a new handshake on the closed session
+        inFlight.forEach(Request::cancel);
         if (dtls != null && notifyServer) {
             dtls.close(server);
             scheduler.schedule(endpoint::destroy, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
@@ -193,6 +199,8 @@ public final class CoapLink {
                 result.completeExceptionally(new CoapTransportException("send_error", error));
             }
         });
+        inFlight.add(r);
+        result.whenComplete((response, failure) -> inFlight.remove(r));
         endpoint.sendRequest(r);
         return result;
     }
