@@ -56,6 +56,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import io.edgeauth.broker.net.NetTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,7 +96,12 @@ public final class Broker implements AutoCloseable {
     private Broker(BrokerConfig config, Clock wallClock) {
         this.config = config;
         this.wallClock = wallClock;
-        this.vertx = Vertx.vertx();
+        NetTransport transport = NetTransport.choose(config.network().nativeTransport());
+        if (config.network().nativeTransport() && transport == NetTransport.NIO) {
+            LOG.warn("network.nativeTransport: epoll does not load here ({}); the listeners use Java NIO",
+                    NetTransport.nativeUnavailability().map(Throwable::toString).orElse("not Linux"));
+        }
+        this.vertx = Vertx.builder().withTransport(transport.vertx()).build(); // the MQTT edge takes the same one
         closeables.add(() -> await(vertx.close(), "Vert.x close"));
     }
 
@@ -361,6 +367,7 @@ public final class Broker implements AutoCloseable {
                 .put("devices", registry.size())
                 .put("revocations", revocations.size())
                 .put("store", shared.type())
+                .put("transport", NetTransport.of(vertx).label())
                 .put("listeners", new io.vertx.core.json.JsonArray(listenerSummary()));
         if (config.coap().dtlsPort() >= 0) { // who computes the DTLS handshakes' EC key pairs, ECDH and ECDSA
             health.put("dtlsEcProvider", DtlsEcProvider.sourceName().orElse(CryptoProviders.JDK_NAME));

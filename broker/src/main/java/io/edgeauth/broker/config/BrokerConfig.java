@@ -33,7 +33,8 @@ public record BrokerConfig(
         ConnectionGuard connectionGuard,
         Provisioning provisioning,
         Audit audit,
-        io.edgeauth.broker.admission.AdmissionLimits admission) {
+        io.edgeauth.broker.admission.AdmissionLimits admission,
+        Network network) {
 
     /**
      * HTTP API listener: one server per core on {@code port}; requests run on {@code workerThreads}
@@ -162,6 +163,12 @@ public record BrokerConfig(
             regionGeohash = regionGeohash == null ? "" : regionGeohash;
         }
     }
+
+    /**
+     * The socket layer under the MQTT and HTTP listeners: Linux epoll through Netty's native transport when
+     * {@code nativeTransport} and the platform loads it, else Java NIO ({@code /health} says which).
+     */
+    public record Network(boolean nativeTransport) { }
 
     /** Crypto provider choice: ACCP for token signatures and, with DTLS on, for the handshakes' EC operations. */
     public record Crypto(boolean useNativeProvider) { }
@@ -294,12 +301,13 @@ public record BrokerConfig(
         audit = audit == null ? new Audit(null, true, 1000, Duration.ofMinutes(1), null, null, "100MB", 30, null)
                 : audit;
         admission = admission == null ? new io.edgeauth.broker.admission.AdmissionLimits(1000, 1, 1000) : admission;
+        network = network == null ? new Network(true) : network;
     }
 
     /** A copy with the public URL set (the broker fills it in once the HTTP port is bound). */
     public BrokerConfig withPublicUrl(String url) {
         return new BrokerConfig(dataDir, url, http, mqtt, coap, tokens, tenants, trustedIssuers, crypto, region,
-                ratePlans, defaultRatePlan, store, wallet, connectionGuard, provisioning, audit, admission);
+                ratePlans, defaultRatePlan, store, wallet, connectionGuard, provisioning, audit, admission, network);
     }
 
     /** The audiences tokens may name: the configured ones, or the public URL and "edgeauth". */

@@ -234,7 +234,7 @@ public final class MqttEdge {
         } catch (SSLException e) {
             return Future.failedFuture(new TlsMaterialException("mqtt: TLS context: " + e.getMessage()));
         }
-        wire = new MqttListeners(EVENT_LOOPS);
+        wire = new MqttListeners(EVENT_LOOPS, io.edgeauth.broker.net.NetTransport.of(vertx)); // as Vert.x's HTTP
         List<Future<?>> binds = new ArrayList<>();
         if (settings.port() >= 0) {
             binds.add(listen(settings.port(), null, false, Protocol.MQTT).onSuccess(p -> port = p));

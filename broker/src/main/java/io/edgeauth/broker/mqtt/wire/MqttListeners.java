@@ -1,5 +1,6 @@
 package io.edgeauth.broker.mqtt.wire;
 
+import io.edgeauth.broker.net.NetTransport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -11,9 +12,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.MessageToMessageDecoder;
 import io.netty.handler.codec.MessageToMessageEncoder;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -61,13 +60,18 @@ public final class MqttListeners {
     private static final int MAX_CLIENT_ID_LENGTH = 65535; // checked by the edge, for a clear reason code
 
     private final EventLoopGroup loops;
+    private final NetTransport transport;
     private final Map<EventExecutor, LoopSweep> sweeps;
     private final List<Channel> servers = new CopyOnWriteArrayList<>();
 
-    /** @param threads the event loops (one per core is plenty: an MQTT connection costs little CPU). */
-    public MqttListeners(int threads) {
+    /**
+     * @param threads   the event loops (one per core is plenty: an MQTT connection costs little CPU)
+     * @param transport epoll or NIO under them
+     */
+    public MqttListeners(int threads, NetTransport transport) {
+        this.transport = transport;
         this.loops = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("edgeauth-mqtt", true),
-                NioIoHandler.newFactory());
+                transport.ioHandlers());
         this.sweeps = LoopSweep.start(loops);
     }
 
@@ -84,7 +88,7 @@ public final class MqttListeners {
     public CompletableFuture<Integer> listen(Listener l) {
         ServerBootstrap b = new ServerBootstrap()
                 .group(loops)
-                .channel(NioServerSocketChannel.class)
+                .channel(transport.serverChannel())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
