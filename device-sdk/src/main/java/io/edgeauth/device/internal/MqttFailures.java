@@ -59,9 +59,10 @@ public final class MqttFailures {
      * The broker closed the connection it had accepted: a plain close, or a TCP reset, which is what a close looks
      * like when the client's ClientHello had already arrived. Depending on what the client was doing, the reset
      * comes straight ("Connection reset", "Connection reset by peer") or under the TLS handler's write failure
-     * ("Broken pipe"); the JDK has no exception type for either, so the cause chain is searched for them. A
-     * refused or unreachable address ({@code ConnectException}) is not a shed, nor is a TLS alert (no reset in its
-     * chain).
+     * ("Broken pipe"); the JDK has no exception type for either, so the cause chain is searched for them. On
+     * Netty's native epoll transport, which HiveMQ's client takes when it is on the classpath, the same reset reads
+     * "recvAddress(..) failed with error(-104): Connection reset by peer", hence "contains". A refused or
+     * unreachable address ({@code ConnectException}) is not a shed, nor is a TLS alert (no reset in its chain).
      */
     private static boolean closedBeforeAnswer(Throwable cause) {
         for (Throwable c = cause; c != null && c != c.getCause(); c = c.getCause()) {
@@ -70,7 +71,7 @@ public final class MqttFailures {
             }
             String message = c.getMessage();
             if (c instanceof java.io.IOException && !(c instanceof java.net.ConnectException) && message != null
-                    && (message.startsWith("Connection reset") || message.startsWith("Broken pipe"))) {
+                    && (message.contains("Connection reset") || message.contains("Broken pipe"))) {
                 return true;
             }
         }
