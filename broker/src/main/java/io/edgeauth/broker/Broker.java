@@ -163,7 +163,7 @@ public final class Broker implements AutoCloseable {
         closeables.add(0, scheduler::shutdownNow);
         scheduler.scheduleWithFixedDelay(this::prune, 1, 1, TimeUnit.MINUTES);
 
-        TokenAuthority tokens = TokenAuthority.create(config, shared.keyVault(), store, registry, services, revocations, scheduler,
+        TokenAuthority tokens = TokenAuthority.create(config, shared.keyVault(), store, shared.feed(), registry, services, revocations, scheduler,
                 clock, audit, meters);
         closeables.add(0, tokens);
         tokens.keepVerificationsIn(dataDir.resolve("verified-tokens.bin")); // kept when tokens closes, after the edges

@@ -34,6 +34,7 @@ import io.edgeauth.broker.registry.DeviceValidator;
 import io.edgeauth.broker.revocation.AccessReevaluation;
 import io.edgeauth.broker.revocation.RevocationService;
 import io.edgeauth.broker.service.ServiceRegistry;
+import io.edgeauth.broker.store.ChangeFeed;
 import io.edgeauth.broker.store.Store;
 import io.edgeauth.broker.token.BrokerTokenVerifier;
 import io.edgeauth.broker.token.CachingTokenVerifier;
@@ -101,7 +102,7 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
     private final BrokerConfig config;
     private final List<AutoCloseable> resources = new ArrayList<>();
 
-    private TokenAuthority(BrokerConfig config, KeyVault keyVault, Store store, DeviceRegistry registry,
+    private TokenAuthority(BrokerConfig config, KeyVault keyVault, Store store, ChangeFeed feed, DeviceRegistry registry,
                            ServiceRegistry serviceClients, RevocationService revocations,
                            ScheduledExecutorService scheduler, Clock clock, AuditLog audit, MeterRegistry meters)
             throws IOException {
@@ -157,7 +158,7 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
         config.tenants().forEach(tenant -> selfServiceScopes.put(tenant.id(), Set.copyOf(tenant.selfServiceScopes())));
         devices = new DeviceTokenService(assertions, registry, issuer, revocations, selfServiceScopes::get, tokenAudience,
                 config.region().name(), audit, meters);
-        fleetCas = new FleetCas(config.provisioning(), store, clock);
+        fleetCas = new FleetCas(config.provisioning(), store, feed, clock);
         enrollment = new DeviceEnrollment(fleetCas, new EnrollmentGroups(config.provisioning()),
                 config.provisioning().templates(), registry,
                 new DeviceValidator(config.tenantIds(), config.ratePlans().keySet(), clock).reserving(id -> serviceClients.find(id).isPresent()), assertions,
@@ -179,11 +180,11 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
                 Duration.ofMinutes(2), clock, audit, meters);
     }
 
-    static TokenAuthority create(BrokerConfig config, KeyVault keyVault, Store store, DeviceRegistry registry,
+    static TokenAuthority create(BrokerConfig config, KeyVault keyVault, Store store, ChangeFeed feed, DeviceRegistry registry,
                                  ServiceRegistry serviceClients, RevocationService revocations,
                                  ScheduledExecutorService scheduler, Clock clock, AuditLog audit, MeterRegistry meters) {
         try {
-            return new TokenAuthority(config, keyVault, store, registry, serviceClients, revocations, scheduler, clock,
+            return new TokenAuthority(config, keyVault, store, feed, registry, serviceClients, revocations, scheduler, clock,
                     audit, meters);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the signing key store: " + e.getMessage(), e);

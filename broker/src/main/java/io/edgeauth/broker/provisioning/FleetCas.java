@@ -3,6 +3,8 @@ package io.edgeauth.broker.provisioning;
 import io.edgeauth.broker.config.BrokerConfig;
 import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.refusal.TokenRejectedException;
+import io.edgeauth.broker.store.ChangeFeed;
+import io.edgeauth.broker.store.LocalChangeFeed;
 import io.edgeauth.broker.store.Store;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
@@ -20,6 +22,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,11 +31,13 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The fleet CAs tenants trust: those in config and those added through the admin API (kept in the
  * store, so they survive restarts), minus withdrawn ones (a withdrawal is stored too and outlives a
- * restart, also for a CA from config). Validates a device's chain against the CA that issued it.
- * Thread-safe.
+ * restart, also for a CA from config). With a shared store every change goes through the {@link ChangeFeed}: a CA
+ * trusted, replaced (a new CRL) or withdrawn on one node holds on every node within the feed's delay, not only after
+ * their next start. Validates a device's chain against the CA that issued it. Thread-safe.
  */
 public final class FleetCas {
     static final String SPACE = "fleet-cas";
+    static final String FEED = "fleet-cas";
     private static final ThreadLocal<CertificateFactory> FACTORIES = ThreadLocal.withInitial(() -> {
         try {
             return CertificateFactory.getInstance("X.509");
@@ -42,17 +47,27 @@ public final class FleetCas {
     });
 
     private final Store store;
+    private final ChangeFeed feed;
     private final Clock clock;
+    /** The CAs of the config, by id: what a node trusts before (and beneath) any admin change. */
+    private final Map<String, FleetCa> configured = new HashMap<>();
     private final Map<String, FleetCa> active = new ConcurrentHashMap<>();
     private final Map<String, FleetCa> withdrawn = new ConcurrentHashMap<>();
 
+    /** Fleet CAs on a store no other node writes to. */
     public FleetCas(BrokerConfig.Provisioning config, Store store, Clock clock) {
+        this(config, store, new LocalChangeFeed(store), clock);
+    }
+
+    /** Fleet CAs whose admin changes reach, and arrive from, every node following {@code feed}. */
+    public FleetCas(BrokerConfig.Provisioning config, Store store, ChangeFeed feed, Clock clock) {
         this.store = store;
+        this.feed = feed;
         this.clock = clock;
         for (BrokerConfig.FleetCa c : config.fleetCas()) {
             try {
                 List<X509CRL> crls = c.crlFile() == null ? List.of() : crls(Files.readAllBytes(c.crlFile()));
-                active.put(c.id(), new FleetCa(c.id(), c.tenant(), certificate(Files.readAllBytes(c.certificateFile())),
+                configured.put(c.id(), new FleetCa(c.id(), c.tenant(), certificate(Files.readAllBytes(c.certificateFile())),
                         crls, DeviceIdRule.parse(c.deviceIdFrom()), c.template()));
             } catch (IOException e) {
                 throw new UncheckedIOException("provisioning.fleetCas: cannot read the files of '" + c.id() + "'", e);
@@ -60,38 +75,67 @@ public final class FleetCas {
                 throw new IllegalArgumentException("provisioning.fleetCas '" + c.id() + "': " + e.getMessage(), e);
             }
         }
-        store.forEach(SPACE, (id, bytes) -> {
-            JsonObject o = new JsonObject(new String(bytes, StandardCharsets.UTF_8));
-            FleetCa ca = o.containsKey("certificate") ? fromJson(o) : active.get(id);
-            if (ca == null) {
-                return;
-            }
-            if (o.getBoolean("withdrawn", false)) {
-                active.remove(id);
-                withdrawn.put(id, ca);
-            } else {
-                active.put(id, ca);
-            }
-        });
+        synchronized (this) { // changes arriving during the load wait, then apply in order on top of it
+            feed.follow(FEED, this::apply, this::reload);
+            reload();
+        }
     }
 
-    /** Trusts a CA from now on (admin API); replaces a CA of the same id. Durable when it returns. */
-    public void add(FleetCa ca) {
-        store.put(SPACE, ca.id(), toJson(ca).put("withdrawn", false).encode().getBytes(StandardCharsets.UTF_8), null);
+    /** Trusts a CA from now on (admin API); replaces a CA of the same id. Durable (and announced) when it returns. */
+    public synchronized void add(FleetCa ca) {
+        feed.put(FEED, SPACE, ca.id(), toJson(ca).put("withdrawn", false).encode().getBytes(StandardCharsets.UTF_8), null);
         withdrawn.remove(ca.id());
         active.put(ca.id(), ca);
     }
 
     /** Withdraws a CA: its devices' certificate chains, and the devices it provisioned, are refused from now on. */
-    public boolean withdraw(String id) {
+    public synchronized boolean withdraw(String id) {
         FleetCa ca = active.get(id);
         if (ca == null) {
             return false;
         }
-        store.put(SPACE, id, toJson(ca).put("withdrawn", true).encode().getBytes(StandardCharsets.UTF_8), null);
+        feed.put(FEED, SPACE, id, toJson(ca).put("withdrawn", true).encode().getBytes(StandardCharsets.UTF_8), null);
         active.remove(id);
         withdrawn.put(id, ca);
         return true;
+    }
+
+    /** A change from the feed (another node's, or this node's own echo). */
+    private synchronized void apply(ChangeFeed.Change change) {
+        if (change.value().isPresent()) {
+            applyRecord(change.key(), change.value().get());
+            return;
+        }
+        withdrawn.remove(change.key()); // no record: back to what the config says
+        FleetCa fromConfig = configured.get(change.key());
+        if (fromConfig != null) {
+            active.put(change.key(), fromConfig);
+        } else {
+            active.remove(change.key());
+        }
+    }
+
+    /** Rebuilds the CAs from the config and the store (at start, and when the feed cannot say what was missed). */
+    private synchronized void reload() {
+        active.clear();
+        withdrawn.clear();
+        active.putAll(configured);
+        store.forEach(SPACE, this::applyRecord);
+    }
+
+    private void applyRecord(String id, byte[] bytes) {
+        JsonObject o = new JsonObject(new String(bytes, StandardCharsets.UTF_8));
+        FleetCa ca = o.containsKey("certificate") ? fromJson(o) : configured.get(id);
+        if (ca == null) {
+            return;
+        }
+        if (o.getBoolean("withdrawn", false)) {
+            active.remove(id);
+            withdrawn.put(id, ca);
+        } else {
+            withdrawn.remove(id);
+            active.put(id, ca);
+        }
     }
 
     public Collection<FleetCa> active() {

@@ -1,0 +1,123 @@
+package io.edgeauth.broker.provisioning;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.edgeauth.broker.Broker;
+import io.edgeauth.broker.testsupport.Http;
+import io.edgeauth.broker.testsupport.RedisServer;
+import io.edgeauth.broker.testsupport.TestBrokers;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Fleet CAs on two nodes sharing one redis-server: a CA trusted, given a CRL or withdrawn through one node's admin
+ * API holds on the other node at once (within the change feed's delay), not only after that node's next start. Before,
+ * each node kept the CAs it had read at start: a CA withdrawn on A still provisioned devices on B.
+ */
+class FleetCasAcrossNodesTest {
+    private static final Duration FEED = Duration.ofSeconds(5);
+    @TempDir
+    static Path dir;
+    static RedisServer redis;
+    static Broker a;
+    static Broker b;
+    static Http adminA;
+    static FleetPki configCa;
+
+    @BeforeAll
+    static void start() throws Exception {
+        redis = RedisServer.start(Files.createDirectories(dir.resolve("redis")));
+        configCa = new FleetPki("omega fleet CA");
+        Files.writeString(dir.resolve("omega.pem"), FleetPki.pem(configCa.caCertificate()));
+        a = Broker.start(TestBrokers.config(dir.resolve("a"), env()));
+        b = Broker.start(TestBrokers.config(dir.resolve("b"), env()));
+        adminA = new Http("http://127.0.0.1:" + a.httpPort(), a.newAdminCredential().orElseThrow());
+    }
+
+    private static Map<String, String> env() throws java.io.IOException {
+        Map<String, String> env = new HashMap<>(redis.brokerEnv(redis.uri()));
+        env.put("EDGEAUTH_PROVISIONING_TEMPLATES", "{\"default\":{}}");
+        env.put("EDGEAUTH_COAP_PORT", "-1");
+        env.put("EDGEAUTH_PROVISIONING_FLEET_CAS", "[{\"id\":\"omega\",\"certificateFile\":\""
+                + dir.resolve("omega.pem") + "\"}]");
+        return env;
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (AutoCloseable c : new AutoCloseable[] {a, b, redis}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    void aCaAddedRevokingAndWithdrawnOnOneNodeHoldsOnTheOther() throws Exception {
+        FleetPki pki = new FleetPki("delta fleet CA");
+        FleetPki.Issued first = pki.device("delta-1");
+        FleetPki.Issued second = pki.device("delta-2");
+        JsonObject ca = new JsonObject().put("id", "delta").put("certificate", FleetPki.pem(pki.caCertificate()));
+        assertThat(adminA.postJson("/admin/fleet-cas", ca.encode()).statusCode()).isEqualTo(201);
+
+        await().atMost(FEED).untilAsserted(() -> assertThat(token(b, first, "delta-1").statusCode())
+                .as("B provisions a device of the CA trusted on A").isEqualTo(200));
+        Http adminB = new Http("http://127.0.0.1:" + b.httpPort(), b.newAdminCredential().orElseThrow());
+        assertThat(adminB.get("/admin/fleet-cas").body()).contains("\"id\":\"delta\"");
+
+        ca.put("crl", FleetPki.pem(pki.crl(second.cert())));
+        assertThat(adminA.postJson("/admin/fleet-cas", ca.encode()).statusCode()).isEqualTo(201);
+        await().atMost(FEED).untilAsserted(() -> {
+            HttpResponse<String> revoked = token(b, second, "delta-2");
+            assertThat(revoked.statusCode()).as("B honours the CRL given on A: " + revoked.body()).isEqualTo(401);
+            assertThat(revoked.body()).contains("revoked");
+        });
+        assertThat(token(b, first, "delta-1").statusCode()).isEqualTo(200);
+
+        assertThat(adminA.delete("/admin/fleet-cas/delta").statusCode()).isEqualTo(204);
+        await().atMost(FEED).untilAsserted(() -> {
+            HttpResponse<String> withdrawn = token(b, first, "delta-1");
+            assertThat(withdrawn.statusCode()).as("B refuses the CA withdrawn on A: " + withdrawn.body())
+                    .isEqualTo(401);
+            assertThat(withdrawn.body()).contains("withdrawn");
+        });
+        assertThat(adminB.get("/admin/fleet-cas").body()).doesNotContain("\"id\":\"delta\"");
+
+        assertThat(adminA.postJson("/admin/fleet-cas", ca.encode()).statusCode()).as("trusted again").isEqualTo(201);
+        await().atMost(FEED).untilAsserted(() -> assertThat(token(b, first, "delta-1").statusCode()).isEqualTo(200));
+    }
+
+    @Test
+    void aCaFromEveryNodesConfigWithdrawnOnOneIsRefusedOnTheOther() throws Exception {
+        FleetPki.Issued device = configCa.device("omega-1");
+        assertThat(token(b, device, "omega-1").statusCode()).isEqualTo(200);
+
+        assertThat(adminA.delete("/admin/fleet-cas/omega").statusCode()).isEqualTo(204);
+        await().atMost(FEED).untilAsserted(() -> {
+            HttpResponse<String> withdrawn = token(b, device, "omega-1");
+            assertThat(withdrawn.statusCode()).as("B refuses the config CA withdrawn on A: " + withdrawn.body())
+                    .isEqualTo(401);
+            assertThat(withdrawn.body()).contains("withdrawn");
+        });
+    }
+
+    private static HttpResponse<String> token(Broker node, FleetPki.Issued device, String id) throws Exception {
+        String audience = node.config().publicUrl() + "/oauth/token";
+        return new Http("http://127.0.0.1:" + node.httpPort(), null).postForm("/oauth/token", Map.of(
+                "grant_type", "client_credentials",
+                "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                "client_assertion", ZeroTouchTest.assertion(audience, id, device.keys().getPrivate(),
+                        List.of(device.cert()))));
+    }
+}
