@@ -246,7 +246,7 @@ public final class Broker implements AutoCloseable {
         }
 
         routing.ifPresent(ClusterRouting::open); // the edges restored their sessions and subscriptions
-        TlsReloads tlsReloads = new TlsReloads(config, mqtt, coap, https, audit);
+        TlsReloads tlsReloads = new TlsReloads(config, mqtt, coap, https, tokens.fleetCas(), audit);
         closeables.add(0, tlsReloads.watch());
         api.health(() -> health(tokens), healthChecks())
                 .metrics(meters)

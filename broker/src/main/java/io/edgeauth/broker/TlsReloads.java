@@ -5,6 +5,7 @@ import io.edgeauth.broker.coap.CoapEdge;
 import io.edgeauth.broker.config.BrokerConfig;
 import io.edgeauth.broker.config.EdgeSettings;
 import io.edgeauth.broker.mqtt.MqttEdge;
+import io.edgeauth.broker.provisioning.FleetCas;
 import io.edgeauth.broker.tls.TlsFileWatcher;
 import io.edgeauth.broker.tls.TlsMaterial;
 import io.edgeauth.broker.tls.TlsMaterialException;
@@ -21,7 +22,8 @@ import java.util.Map;
  * and when the files change on disk (each listener whose files changed, through a {@link TlsFileWatcher}). The
  * MQTT TLS listeners reload through {@link MqttEdge#reloadTls()}; the DTLS listener reads {@code coap.keyStore},
  * {@code coap.trustStore} and {@code coap.crl} and swaps them in only when all are usable. Every reload is audited
- * ({@code tls.reloaded}, ok or refused). Thread-safe.
+ * ({@code tls.reloaded}, ok or refused). The config's fleet CA files (certificates and CRLs) are watched the same way
+ * ({@code fleet_ca.reloaded}). Thread-safe.
  */
 final class TlsReloads {
     /** How long the folders must be quiet before the files are compared (a copy or a rename in progress). */
@@ -33,15 +35,20 @@ final class TlsReloads {
     private final MqttEdge mqtt;
     private final CoapEdge coap;
     private final io.edgeauth.broker.http.HttpsListener https;
+    private final FleetCas fleetCas;
     private final AuditLog audit;
 
-    /** @param mqtt the MQTT edge, or null; {@code coap} the CoAP edge, or null; {@code https} the HTTPS listener, or null */
+    /**
+     * @param mqtt the MQTT edge, or null; {@code coap} the CoAP edge, or null; {@code https} the HTTPS listener, or
+     *             null; {@code fleetCas} the fleet CAs, whose config files are watched as well
+     */
     TlsReloads(BrokerConfig config, MqttEdge mqtt, CoapEdge coap, io.edgeauth.broker.http.HttpsListener https,
-               AuditLog audit) {
+               FleetCas fleetCas, AuditLog audit) {
         this.config = config;
         this.mqtt = mqtt;
         this.coap = coap;
         this.https = https;
+        this.fleetCas = fleetCas;
         this.audit = audit;
     }
 
@@ -131,6 +138,24 @@ final class TlsReloads {
             watchers.add(new TlsFileWatcher("https", Arrays.asList(h.keyStore(), h.trustStore(), h.crl()), DEBOUNCE,
                     RESCAN, this::reloadHttps).start());
         }
+        if (fleetCas != null && !fleetCas.configFiles().isEmpty()) {
+            watchers.add(new TlsFileWatcher("fleet-cas", fleetCas.configFiles(), DEBOUNCE, RESCAN,
+                    this::reloadFleetCas).start());
+        }
         return () -> watchers.forEach(TlsFileWatcher::close);
+    }
+
+    /**
+     * Reads the config's fleet CA files again (a CA that published a new CRL): all are put in force or, when one is
+     * unusable, none, and the CAs in use stay.
+     */
+    synchronized void reloadFleetCas() {
+        try {
+            int cas = fleetCas.reloadConfigFiles();
+            audit.record("fleet_ca.reloaded", "ok", Map.of("fleetCas", cas, "staleCrls", fleetCas.staleCrls()));
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            audit.record("fleet_ca.reloaded", "refused", Map.of("reason", String.valueOf(e.getMessage())));
+            throw e;
+        }
     }
 }

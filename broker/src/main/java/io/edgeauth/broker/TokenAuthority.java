@@ -159,6 +159,8 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
         devices = new DeviceTokenService(assertions, registry, issuer, revocations, selfServiceScopes::get, tokenAudience,
                 config.region().name(), audit, meters);
         fleetCas = new FleetCas(config.provisioning(), store, feed, clock);
+        meters.gauge("edgeauth.fleet_cas.crls.stale", fleetCas, FleetCas::staleCrls);
+        meters.gauge("edgeauth.fleet_cas.crls.next_update.seconds", fleetCas, FleetCas::secondsUntilCrlUpdate);
         enrollment = new DeviceEnrollment(fleetCas, new EnrollmentGroups(config.provisioning()),
                 config.provisioning().templates(), registry,
                 new DeviceValidator(config.tenantIds(), config.ratePlans().keySet(), clock).reserving(id -> serviceClients.find(id).isPresent()), assertions,

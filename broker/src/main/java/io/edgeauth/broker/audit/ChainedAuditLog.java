@@ -65,8 +65,8 @@ public final class ChainedAuditLog implements AuditLog, AutoCloseable {
      */
     public static final Set<String> DURABLE_EVENTS = Set.of("device.registered", "device.provisioned", "device.deleted",
             "device.claimed", "device.claim_code_issued", "device.command", "service.registered", "service.deleted",
-            "revocation.created", "revocation.lifted", "fleet_ca.added", "fleet_ca.withdrawn", "key.rotated",
-            "tls.reloaded", "anomaly.refresh_reuse");
+            "revocation.created", "revocation.lifted", "fleet_ca.added", "fleet_ca.withdrawn", "fleet_ca.reloaded",
+            "key.rotated", "tls.reloaded", "anomaly.refresh_reuse");
 
     /**
      * @param node            this node's name in every line (one chain per node)

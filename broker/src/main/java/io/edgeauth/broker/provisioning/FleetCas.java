@@ -13,12 +13,14 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.cert.CRLException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
@@ -49,8 +51,9 @@ public final class FleetCas {
     private final Store store;
     private final ChangeFeed feed;
     private final Clock clock;
+    private final List<BrokerConfig.FleetCa> fromConfig;
     /** The CAs of the config, by id: what a node trusts before (and beneath) any admin change. */
-    private final Map<String, FleetCa> configured = new HashMap<>();
+    private volatile Map<String, FleetCa> configured;
     private final Map<String, FleetCa> active = new ConcurrentHashMap<>();
     private final Map<String, FleetCa> withdrawn = new ConcurrentHashMap<>();
 
@@ -64,10 +67,20 @@ public final class FleetCas {
         this.store = store;
         this.feed = feed;
         this.clock = clock;
-        for (BrokerConfig.FleetCa c : config.fleetCas()) {
+        this.fromConfig = List.copyOf(config.fleetCas());
+        this.configured = read(fromConfig);
+        synchronized (this) { // changes arriving during the load wait, then apply in order on top of it
+            feed.follow(FEED, this::apply, this::reload);
+            reload();
+        }
+    }
+
+    private static Map<String, FleetCa> read(List<BrokerConfig.FleetCa> cas) {
+        Map<String, FleetCa> read = new HashMap<>();
+        for (BrokerConfig.FleetCa c : cas) {
             try {
                 List<X509CRL> crls = c.crlFile() == null ? List.of() : crls(Files.readAllBytes(c.crlFile()));
-                configured.put(c.id(), new FleetCa(c.id(), c.tenant(), certificate(Files.readAllBytes(c.certificateFile())),
+                read.put(c.id(), new FleetCa(c.id(), c.tenant(), certificate(Files.readAllBytes(c.certificateFile())),
                         crls, DeviceIdRule.parse(c.deviceIdFrom()), c.template()));
             } catch (IOException e) {
                 throw new UncheckedIOException("provisioning.fleetCas: cannot read the files of '" + c.id() + "'", e);
@@ -75,10 +88,33 @@ public final class FleetCas {
                 throw new IllegalArgumentException("provisioning.fleetCas '" + c.id() + "': " + e.getMessage(), e);
             }
         }
-        synchronized (this) { // changes arriving during the load wait, then apply in order on top of it
-            feed.follow(FEED, this::apply, this::reload);
-            reload();
+        return Map.copyOf(read);
+    }
+
+    /** The files the config's CAs are read from: each certificate and CRL file. */
+    public List<Path> configFiles() {
+        List<Path> files = new ArrayList<>();
+        for (BrokerConfig.FleetCa c : fromConfig) {
+            files.add(c.certificateFile());
+            if (c.crlFile() != null) {
+                files.add(c.crlFile());
+            }
         }
+        return files;
+    }
+
+    /**
+     * Reads the config CAs' certificate and CRL files again (a CRL the CA published anew) and puts them in force, all or
+     * none: when one file is unusable, this throws and every CA stays as it was. A CA of the same id replaced or
+     * withdrawn through the admin API keeps that record, as at start.
+     *
+     * @return how many CAs the config holds
+     * @throws IllegalArgumentException or {@link UncheckedIOException} when a file cannot be read or parsed
+     */
+    public synchronized int reloadConfigFiles() {
+        configured = read(fromConfig);
+        reload();
+        return configured.size();
     }
 
     /** Trusts a CA from now on (admin API); replaces a CA of the same id. Durable (and announced) when it returns. */
@@ -140,6 +176,26 @@ public final class FleetCas {
 
     public Collection<FleetCa> active() {
         return List.copyOf(active.values());
+    }
+
+    /**
+     * How many active CAs have a CRL past its {@code nextUpdate} at {@code now}: their chains are refused
+     * (revocation status undetermined) until a fresh CRL comes.
+     */
+    public int staleCrls() {
+        Instant now = clock.instant();
+        return (int) active.values().stream().filter(ca -> ca.crls().stream()
+                .anyMatch(crl -> crl.getNextUpdate() != null && !now.isBefore(crl.getNextUpdate().toInstant())))
+                .count();
+    }
+
+    /** Seconds until the earliest {@code nextUpdate} of an active CA's CRLs (negative once past); NaN with none. */
+    public double secondsUntilCrlUpdate() {
+        long now = clock.millis();
+        return active.values().stream().flatMap(ca -> ca.crls().stream())
+                .filter(crl -> crl.getNextUpdate() != null)
+                .mapToDouble(crl -> (crl.getNextUpdate().getTime() - now) / 1000.0)
+                .min().orElse(Double.NaN);
     }
 
     /** The active CA of this id, if any. */

@@ -95,7 +95,7 @@ public final class TlsFileWatcher implements AutoCloseable {
             }
         }
         thread.start();
-        LOG.info("{}: watching {} for TLS material changes", listener, files);
+        LOG.info("{}: watching {} for changes", listener, files);
         return this;
     }
 
@@ -135,9 +135,9 @@ public final class TlsFileWatcher implements AutoCloseable {
         reloads++;
         try {
             reload.reload();
-            LOG.info("{}: TLS material reloaded after its files changed", listener);
+            LOG.info("{}: reloaded after its files changed", listener);
         } catch (RuntimeException e) {
-            LOG.error("{}: the changed TLS files were refused; the material in use stays until they change again: {}",
+            LOG.error("{}: the changed files were refused; what is in use stays until they change again: {}",
                     listener, e.getMessage());
         }
     }

@@ -68,8 +68,14 @@ public final class FleetPki {
     /** A CRL of this CA listing {@code revoked}. */
     public X509CRL crl(X509Certificate... revoked) throws Exception {
         Instant now = Instant.now();
-        X509v2CRLBuilder b = new X509v2CRLBuilder(new X500Name("CN=" + name), Date.from(now.minusSeconds(60)));
-        b.setNextUpdate(Date.from(now.plus(Duration.ofDays(1))));
+        return crl(now.minusSeconds(60), now.plus(Duration.ofDays(1)), revoked);
+    }
+
+    /** A CRL of this CA issued at {@code thisUpdate}, due for renewal at {@code nextUpdate}, listing {@code revoked}. */
+    public X509CRL crl(Instant thisUpdate, Instant nextUpdate, X509Certificate... revoked) throws Exception {
+        Instant now = Instant.now();
+        X509v2CRLBuilder b = new X509v2CRLBuilder(new X500Name("CN=" + name), Date.from(thisUpdate));
+        b.setNextUpdate(Date.from(nextUpdate));
         for (X509Certificate c : revoked) {
             b.addCRLEntry(c.getSerialNumber(), Date.from(now.minusSeconds(30)), CRLReason.keyCompromise);
         }
