@@ -63,8 +63,8 @@ public final class ChainedAuditLog implements AuditLog, AutoCloseable {
      * Events whose caller must not answer before the line is written: records created, changed or removed, credentials
      * revoked or trusted, keys rotated, commands sent. {@link #record} waits for their batch's write.
      */
-    public static final Set<String> DURABLE_EVENTS = Set.of("device.registered", "device.provisioned", "device.deleted",
-            "device.claimed", "device.claim_code_issued", "device.command", "service.registered", "service.deleted",
+    public static final Set<String> DURABLE_EVENTS = Set.of("device.registered", "device.provisioned", "device.rekeyed",
+            "device.deleted", "device.claimed", "device.claim_code_issued", "device.command", "service.registered", "service.deleted",
             "revocation.created", "revocation.lifted", "fleet_ca.added", "fleet_ca.withdrawn", "fleet_ca.reloaded",
             "key.rotated", "tls.reloaded", "anomaly.refresh_reuse");
 

@@ -37,7 +37,7 @@ import java.util.concurrent.CompletionException;
  * proven by the assertion's signature, and only then the registry record created from the CA's template
  * (atomically: one record per id, audited {@code device.provisioned}); the token is then issued as for
  * any registered device. A device a CA provisioned is refused once that CA is withdrawn, with or
- * without {@code x5c}. An HS256 {@code client_secret_jwt} whose {@code kid} names an enrollment group
+ * without {@code x5c}; a newer certificate of that CA for a new key re-keys its record (a renewal). An HS256 {@code client_secret_jwt} whose {@code kid} names an enrollment group
  * enrolls its device the same way once the MAC verifies with HKDF(group secret, device id). Thread-safe; blocks for store commits (call it off event loops).
  */
 public final class DeviceEnrollment {
@@ -133,7 +133,9 @@ public final class DeviceEnrollment {
                         "client_id is not the device id the certificate names");
             }
             JWK key = leafKey(chain.get(0));
-            if (existing.isPresent()) {
+            if (existing.isPresent() && renewsKey(existing.get(), key, ca, chain.get(0))) {
+                rekey(existing.get(), key, ca, chain.get(0), channel); // the handshake proved possession of the new key
+            } else if (existing.isPresent()) {
                 requireSameKey(existing.get(), key, ca);
                 followCertificate(id, ca, chain.get(0));
                 checkProvisioner(id);
@@ -203,6 +205,11 @@ public final class DeviceEnrollment {
         String id = deviceIdOf(leaf, ca);
         JWK key = leafKey(leaf);
         Optional<Device> existing = registry.find(id);
+        if (existing.isPresent() && renewsKey(existing.get(), key, ca, leaf)) {
+            ClientAssertion verified = assertions.verify(assertion, id, key, leaf.getPublicKey()); // the new key's proof
+            rekey(existing.get(), key, ca, leaf, channel);
+            return Optional.of(verified);
+        }
         if (existing.isPresent()) {
             requireSameKey(existing.get(), key, ca);
             followCertificate(id, ca, leaf);
@@ -292,6 +299,41 @@ public final class DeviceEnrollment {
     }
 
     /**
+     * Whether {@code leaf} (its chain validated) renews the device's certificate with a new key: the device was
+     * provisioned by this same CA, its record holds another key, and the certificate was issued after the one the
+     * record's key came from. A renewal with a new key is how fleets rotate device keys (EST re-enrollment, a
+     * factory re-certification); the CA that vouched for the first key vouches for the next. An older certificate
+     * never takes the record back to an older key, a device registered by an admin or another CA is never re-keyed,
+     * and a mark without the certificate's date (written before 2026-12-06) first has to follow a current chain.
+     */
+    private boolean renewsKey(Device existing, JWK key, FleetCa ca, X509Certificate leaf) {
+        if (!existing.tenant().equals(ca.tenant()) || existing.credential().type() != Device.CredentialType.JWK
+                || thumbprint(existing.credential().value()).equals(thumbprint(key))) {
+            return false;
+        }
+        Optional<CertificateMark> mark = store.get(PROVISIONED_BY, existing.id()).flatMap(CertificateMark::parse);
+        return mark.isPresent() && mark.get().caId().equals(ca.id()) && mark.get().olderThan(leaf);
+    }
+
+    /**
+     * Puts the renewed certificate's key in the device's record (proof of possession already checked) and its
+     * certificate in the mark. The record change ends the sessions of tokens bound to the old key, on every node
+     * ({@link io.edgeauth.broker.revocation.AccessReevaluation}); audited {@code device.rekeyed}.
+     */
+    private void rekey(Device existing, JWK key, FleetCa ca, X509Certificate leaf, String channel)
+            throws TokenRejectedException {
+        Device renewed = new Device(existing.id(), existing.tenant(),
+                new Device.Credential(Device.CredentialType.JWK, key.toJSONString()), existing.region(),
+                existing.ratePlan(), existing.owner(), existing.createdAt());
+        CompletableFuture<Void> marked = store.putAsync(PROVISIONED_BY, existing.id(), CertificateMark.of(ca, leaf).encode(),
+                null);
+        await(registry.registerAsync(renewed));
+        await(marked);
+        audit.record("device.rekeyed", "ok", Map.of("device", existing.id(), "tenant", ca.tenant(), "fleetCa", ca.id(),
+                "certificateSerial", leaf.getSerialNumber().toString(16), "channel", channel));
+    }
+
+    /**
      * A device a fleet CA provisioned gets no more tokens once that CA is withdrawn, or once the CA's CRL lists the
      * certificate whose key the device registered.
      */
@@ -318,7 +360,9 @@ public final class DeviceEnrollment {
     private void followCertificate(String id, FleetCa ca, X509Certificate leaf) throws TokenRejectedException {
         Optional<CertificateMark> kept = store.get(PROVISIONED_BY, id).flatMap(CertificateMark::parse);
         CertificateMark shown = CertificateMark.of(ca, leaf);
-        if (kept.isPresent() && kept.get().caId().equals(ca.id()) && !kept.get().equals(shown)) {
+        // forward only: an older certificate of the same key must not set back the date renewals are ordered by
+        if (kept.isPresent() && kept.get().caId().equals(ca.id()) && !kept.get().equals(shown)
+                && (kept.get().notBefore() == null || !shown.notBefore().isBefore(kept.get().notBefore()))) {
             await(store.putAsync(PROVISIONED_BY, id, shown.encode(), null));
         }
     }

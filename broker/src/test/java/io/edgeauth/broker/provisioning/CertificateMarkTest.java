@@ -22,8 +22,28 @@ class CertificateMarkTest {
         assertThat(CertificateMark.of(listing, other.cert()).listedBy(listing)).as("another serial").isFalse();
         FleetPki stranger = new FleetPki("other CA");
         CertificateMark sameSerialOtherIssuer = new CertificateMark("mark", device.cert().getSerialNumber(),
-                stranger.caCertificate().getSubjectX500Principal());
+                stranger.caCertificate().getSubjectX500Principal(), null);
         assertThat(sameSerialOtherIssuer.listedBy(listing)).as("the listed serial under another issuer's name").isFalse();
+    }
+
+    @Test
+    void aMarkKeepsItsCertificatesDateAndReadsMarksWrittenWithout() throws Exception {
+        FleetPki pki = new FleetPki("dated CA");
+        FleetPki.Issued device = pki.device("d-1");
+        CertificateMark mark = CertificateMark.of(ca(pki, List.of()), device.cert());
+        assertThat(mark.notBefore()).isEqualTo(device.cert().getNotBefore().toInstant());
+        assertThat(CertificateMark.parse(mark.encode()).orElseThrow()).isEqualTo(mark);
+
+        String undated = "ca:dated\n" + device.cert().getSerialNumber().toString(16) + "\nCN=dated CA";
+        CertificateMark before = CertificateMark.parse(undated.getBytes(StandardCharsets.UTF_8)).orElseThrow();
+        assertThat(before.serial()).isEqualTo(device.cert().getSerialNumber());
+        assertThat(before.notBefore()).isNull();
+        assertThat(before.olderThan(device.cert())).as("an undated mark orders nothing").isFalse();
+        assertThat(new String(before.encode(), StandardCharsets.UTF_8)).isEqualTo(undated);
+
+        CertificateMark odd = new CertificateMark("dated", java.math.BigInteger.TEN,
+                new javax.security.auth.x500.X500Principal("CN=line\nbreak,O=@x"), mark.notBefore());
+        assertThat(CertificateMark.parse(odd.encode()).orElseThrow()).as("an issuer holding a line break").isEqualTo(odd);
     }
 
     @Test

@@ -114,6 +114,21 @@ class MtlsTokenTest {
     }
 
     @Test
+    void aZeroTouchDeviceRenewingItsCertificateWithANewKeyIsReKeyedByTheHandshake() throws Exception {
+        FleetPki.Issued first = fleetCa.device("mtls-rk-1", Instant.now().minus(Duration.ofHours(3)),
+                Instant.now().plus(Duration.ofDays(1)), KeyUsage.digitalSignature, KeyPurposeId.id_kp_clientAuth);
+        assertThat(token(first, "mtls-rk-1").statusCode()).isEqualTo(200);
+        FleetPki.Issued renewed = fleetCa.device("mtls-rk-1");
+        HttpResponse<String> r = token(renewed, "mtls-rk-1");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(com.nimbusds.jose.jwk.JWK.parse(broker.registry().find("mtls-rk-1").orElseThrow().credential().value())
+                .computeThumbprint()).isEqualTo(com.nimbusds.jose.jwk.JWK.parse(renewed.cert()).computeThumbprint());
+        HttpResponse<String> rollback = token(first, "mtls-rk-1");
+        assertThat(rollback.statusCode()).as("the older certificate").isEqualTo(401);
+        assertThat(rollback.body()).contains("binding_mismatch");
+    }
+
+    @Test
     void aDeviceRegisteredByCertificateThumbprintGetsATokenWithExactlyThatCertificate() throws Exception {
         FleetPki.Issued device = deviceCa.device("mtls-reg-1");
         String x5t = X509CertUtils.computeSHA256Thumbprint(device.cert()).toString();
