@@ -133,10 +133,11 @@ public final class DeviceEnrollment {
                         "client_id is not the device id the certificate names");
             }
             JWK key = leafKey(chain.get(0));
-            if (existing.isPresent() && renewsKey(existing.get(), key, ca, chain.get(0))) {
+            boolean sameKey = existing.isPresent() && sameKey(existing.get(), key);
+            if (existing.isPresent() && !sameKey && renewsKey(existing.get(), ca, chain.get(0))) {
                 rekey(existing.get(), key, ca, chain.get(0), channel); // the handshake proved possession of the new key
             } else if (existing.isPresent()) {
-                requireSameKey(existing.get(), key, ca);
+                requireSameKey(existing.get(), sameKey, ca);
                 followCertificate(id, ca, chain.get(0));
                 checkProvisioner(id);
             } else {
@@ -205,13 +206,14 @@ public final class DeviceEnrollment {
         String id = deviceIdOf(leaf, ca);
         JWK key = leafKey(leaf);
         Optional<Device> existing = registry.find(id);
-        if (existing.isPresent() && renewsKey(existing.get(), key, ca, leaf)) {
+        boolean sameKey = existing.isPresent() && sameKey(existing.get(), key);
+        if (existing.isPresent() && !sameKey && renewsKey(existing.get(), ca, leaf)) {
             ClientAssertion verified = assertions.verify(assertion, id, key, leaf.getPublicKey()); // the new key's proof
             rekey(existing.get(), key, ca, leaf, channel);
             return Optional.of(verified);
         }
         if (existing.isPresent()) {
-            requireSameKey(existing.get(), key, ca);
+            requireSameKey(existing.get(), sameKey, ca);
             followCertificate(id, ca, leaf);
             return Optional.empty();
         }
@@ -239,7 +241,7 @@ public final class DeviceEnrollment {
             throw new TokenRejectedException(RejectionReason.ofFailure(e), "store write failed");
         }
         if (raced.isPresent()) {
-            requireSameKey(raced.get(), key, ca); // another request enrolled it first
+            requireSameKey(raced.get(), sameKey(raced.get(), key), ca); // another request enrolled it first
             return;
         }
         audit.record("device.provisioned", "ok", Map.of("device", id, "tenant", ca.tenant(), "fleetCa", ca.id(),
@@ -287,28 +289,32 @@ public final class DeviceEnrollment {
         }
     }
 
-    private void requireSameKey(Device existing, JWK key, FleetCa ca) throws TokenRejectedException {
+    /** Whether the device's record holds {@code key}. */
+    private static boolean sameKey(Device existing, JWK key) {
+        return existing.credential().type() == Device.CredentialType.JWK
+                && thumbprint(existing.credential().value()).equals(thumbprint(key));
+    }
+
+    private void requireSameKey(Device existing, boolean sameKey, FleetCa ca) throws TokenRejectedException {
         if (!existing.tenant().equals(ca.tenant())) {
             throw new TokenRejectedException(RejectionReason.WRONG_TENANT, "device belongs to another tenant");
         }
-        if (existing.credential().type() != Device.CredentialType.JWK
-                || !thumbprint(existing.credential().value()).equals(thumbprint(key))) {
+        if (!sameKey) {
             throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH,
                     "device is registered with another key than its certificate's");
         }
     }
 
     /**
-     * Whether {@code leaf} (its chain validated) renews the device's certificate with a new key: the device was
-     * provisioned by this same CA, its record holds another key, and the certificate was issued after the one the
+     * Whether {@code leaf} (its chain validated, its key not the record's) renews the device's certificate with a new
+     * key: the device was provisioned by this same CA, its record holds a key, and the certificate was issued after the one the
      * record's key came from. A renewal with a new key is how fleets rotate device keys (EST re-enrollment, a
      * factory re-certification); the CA that vouched for the first key vouches for the next. An older certificate
      * never takes the record back to an older key, a device registered by an admin or another CA is never re-keyed,
      * and a mark without the certificate's date (written before 2026-12-06) first has to follow a current chain.
      */
-    private boolean renewsKey(Device existing, JWK key, FleetCa ca, X509Certificate leaf) {
-        if (!existing.tenant().equals(ca.tenant()) || existing.credential().type() != Device.CredentialType.JWK
-                || thumbprint(existing.credential().value()).equals(thumbprint(key))) {
+    private boolean renewsKey(Device existing, FleetCa ca, X509Certificate leaf) {
+        if (!existing.tenant().equals(ca.tenant()) || existing.credential().type() != Device.CredentialType.JWK) {
             return false;
         }
         Optional<CertificateMark> mark = store.get(PROVISIONED_BY, existing.id()).flatMap(CertificateMark::parse);
