@@ -78,9 +78,6 @@ final class FleetCaApi {
             throw new IllegalArgumentException("certificate: required, the CA certificate in PEM");
         }
         var certificate = FleetCas.certificate(pem.getBytes(StandardCharsets.US_ASCII));
-        if (certificate.getBasicConstraints() < 0) {
-            throw new IllegalArgumentException("certificate: not a CA certificate (basicConstraints cA is not set)");
-        }
         List<X509CRL> crls = body.getString("crl") == null ? List.of()
                 : FleetCas.crls(body.getString("crl").getBytes(StandardCharsets.US_ASCII));
         return new FleetCa(id, tenant, certificate, crls, DeviceIdRule.parse(body.getString("deviceIdFrom", "subject-cn")),

@@ -38,6 +38,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * their next start. Validates a device's chain against the CA that issued it. Thread-safe.
  */
 public final class FleetCas {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FleetCas.class);
     static final String SPACE = "fleet-cas";
     static final String FEED = "fleet-cas";
     private static final ThreadLocal<CertificateFactory> FACTORIES = ThreadLocal.withInitial(() -> {
@@ -160,8 +161,19 @@ public final class FleetCas {
     }
 
     private void applyRecord(String id, byte[] bytes) {
-        JsonObject o = new JsonObject(new String(bytes, StandardCharsets.UTF_8));
-        FleetCa ca = o.containsKey("certificate") ? fromJson(o) : configured.get(id);
+        JsonObject o;
+        FleetCa ca;
+        try {
+            o = new JsonObject(new String(bytes, StandardCharsets.UTF_8));
+            ca = o.containsKey("certificate") ? fromJson(o) : configured.get(id);
+        } catch (RuntimeException e) {
+            // a record this version refuses (another CA's CRL, kept by an older one): the CA is not trusted, and a
+            // config CA of the same id is not either, since the record may have withdrawn it
+            LOG.error("fleet CA '{}' in the store is not usable ({}): not trusted until replaced through the admin API",
+                    id, e.getMessage());
+            active.remove(id);
+            return;
+        }
         if (ca == null) {
             return;
         }

@@ -1,6 +1,7 @@
 package io.edgeauth.broker.provisioning;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.edgeauth.broker.Broker;
@@ -67,6 +68,31 @@ class FleetCaFilesTest {
             assertThat(stale.statusCode()).isEqualTo(401);
             assertThat(stale.body()).contains("stale");
         }
+    }
+
+    @Test
+    void aLeafCertificateOrAnotherCasCrlInTheConfigIsRefusedAtStart() throws Exception {
+        FleetPki pki = new FleetPki("lambda fleet CA");
+        FleetPki.Issued leaf = pki.device("lambda-1");
+        Path leafFile = Files.createDirectories(dir.resolve("pki")).resolve("leaf.pem");
+        Files.writeString(leafFile, FleetPki.pem(leaf.cert()));
+        assertThatThrownBy(() -> Broker.start(config("[{\"id\":\"leaf\",\"certificateFile\":\"" + leafFile + "\"}]")))
+                .as("a device certificate as a CA: whoever holds its key could mint devices")
+                .hasStackTraceContaining("provisioning.fleetCas 'leaf': certificate: not a CA certificate");
+
+        Path caFile = dir.resolve("pki/lambda.pem");
+        Files.writeString(caFile, FleetPki.pem(pki.caCertificate()));
+        Path foreign = dir.resolve("pki/foreign.crl");
+        Files.writeString(foreign, FleetPki.pem(new FleetPki("mu fleet CA").crl()));
+        assertThatThrownBy(() -> Broker.start(config("[{\"id\":\"lambda\",\"certificateFile\":\"" + caFile
+                + "\",\"crlFile\":\"" + foreign + "\"}]")))
+                .as("another CA's CRL would refuse every device as 'undetermined'")
+                .hasStackTraceContaining("provisioning.fleetCas 'lambda': crl: no CRL of this CA");
+    }
+
+    private io.edgeauth.broker.config.BrokerConfig config(String fleetCas) {
+        return TestBrokers.config(dir.resolve("data"), Map.of("EDGEAUTH_PROVISIONING_FLEET_CAS", fleetCas,
+                "EDGEAUTH_PROVISIONING_TEMPLATES", "{\"default\":{}}", "EDGEAUTH_COAP_PORT", "-1"));
     }
 
     /** Writes {@code text} beside {@code file} and renames it over {@code file}, as a CRL fetcher would. */

@@ -207,6 +207,12 @@ class ZeroTouchTest {
                 .put("certificate", FleetPki.pem(leaf.cert())).encode()).body()).contains("not a CA certificate");
         assertThat(admin.postJson("/admin/fleet-cas", new JsonObject().put("id", "../x")
                 .put("certificate", FleetPki.pem(configCa.caCertificate())).encode()).statusCode()).isEqualTo(400);
+        FleetPki delta = new FleetPki("delta fleet CA");
+        HttpResponse<String> foreignCrl = admin.postJson("/admin/fleet-cas", new JsonObject().put("id", "delta")
+                .put("certificate", FleetPki.pem(delta.caCertificate()))
+                .put("crl", FleetPki.pem(configCa.crl())).encode());
+        assertThat(foreignCrl.statusCode()).as(foreignCrl.body()).isEqualTo(400);
+        assertThat(foreignCrl.body()).contains("crl: no CRL of this CA").contains("acme fleet CA");
         assertThat(anonymous.postJson("/admin/fleet-cas", "{}").statusCode()).isEqualTo(401);
         assertThat(admin.delete("/admin/fleet-cas/nosuch").statusCode()).isEqualTo(404);
         HttpResponse<String> junk = anonymous.postForm("/oauth/token", Map.of("grant_type", "client_credentials",
