@@ -60,7 +60,17 @@ final class FleetCaApi {
         HttpErrors.json(ctx, 201, toJson(ca));
     }
 
+    /** The fields of a fleet CA: a misspelt one ({@code deviceIdFom}) must be refused, not replaced by its default. */
+    private static final Set<String> FIELDS = Set.of("id", "tenant", "template", "certificate", "crl", "deviceIdFrom");
+
     private FleetCa parse(JsonObject body) {
+        for (String field : body.fieldNames()) {
+            if (!FIELDS.contains(field)) {
+                throw new IllegalArgumentException("unknown field '"
+                        + io.edgeauth.broker.registry.DeviceValidator.shortened(field) + "' (a fleet CA holds id, tenant, template, "
+                        + "certificate, crl, deviceIdFrom)");
+            }
+        }
         String id = body.getString("id");
         if (id == null || !ID.matcher(id).matches()) {
             throw new IllegalArgumentException("id: expected 1-64 of A-Z a-z 0-9 _ . - starting with a letter or digit");

@@ -51,9 +51,20 @@ public final class DeviceValidator {
         return new DeviceValidator(tenants, ratePlans, clock, this.takenByAnotherKind.or(takenByAnotherKind));
     }
 
+    /**
+     * The fields a registration may carry: those {@code GET /admin/devices/{id}} answers, so a record read and sent
+     * back is accepted ({@code createdAt} is the registry's and ignored here).
+     */
+    static final Set<String> FIELDS = Set.of("id", "tenant", "jwk", "x5tS256", "ethAddress", "region", "ratePlan", "owner",
+            "createdAt");
+    private static final String FIELD_LIST = "id, tenant, one of jwk / x5tS256 / ethAddress, region, ratePlan, owner";
+
     /** Validates a request body; throws {@link IllegalArgumentException} with every problem found. */
     public Device validate(Map<String, Object> body) {
         List<String> errors = new ArrayList<>();
+        // a misspelt field must not be dropped in silence: "regoin" would register a device with no region limit
+        body.keySet().stream().filter(k -> !FIELDS.contains(k)).sorted().limit(4).forEach(k -> errors.add(
+                "unknown field '" + shortened(k) + "' (a registration holds " + FIELD_LIST + ")"));
         String id = text(body, "id", errors);
         if (id != null && !DEVICE_ID.matcher(id).matches()) {
             errors.add("id: expected 1-128 of A-Z a-z 0-9 _ . : - starting with a letter or digit");
@@ -82,6 +93,11 @@ public final class DeviceValidator {
         }
         return new Device(id, tenant, credential, region, plan, owner == null ? null : normalizeOwner(owner),
                 clock.instant());
+    }
+
+    /** A field name as the client sent it, cut to 64 characters for the error message. */
+    public static String shortened(String name) {
+        return name.length() <= 64 ? name : name.substring(0, 64) + "...";
     }
 
     /** True if {@code id} has the form every registered device id has (a syntax check only). */

@@ -78,6 +78,28 @@ class BulkImportTest {
         assertThat(broker.registry().find("bulk-7")).get().extracting(d -> d.credential().value()).isEqualTo(X5T_B);
     }
 
+    /** A misspelt field is refused, not dropped: "regoin" would otherwise register a device with no region limit. */
+    @Test
+    void aMisspeltFieldIsRefusedHereAndThroughTheAdminApiAndAReadRecordGoesBackAsItIs() {
+        List<JsonObject> r = importNdjson("{\"id\":\"typo-1\",\"x5tS256\":\"" + X5T_A + "\",\"regoin\":[\"u33d\"]}\n");
+        assertThat(results(r)).containsExactly("1 typo-1 refused");
+        assertThat(r.get(0).getString("error")).contains("unknown field 'regoin'");
+        assertThat(broker.registry().find("typo-1")).isEmpty();
+
+        HttpResponse<String> api = admin.postJson("/admin/devices",
+                "{\"id\":\"typo-2\",\"x5tS256\":\"" + X5T_A + "\",\"regoin\":[\"u33d\"],\"rateplan\":\"x\"}");
+        assertThat(api.statusCode()).isEqualTo(400);
+        assertThat(api.body()).contains("unknown field 'rateplan'").contains("unknown field 'regoin'");
+        assertThat(broker.registry().find("typo-2")).isEmpty();
+
+        assertThat(admin.postJson("/admin/devices", "{\"id\":\"typo-3\",\"x5tS256\":\"" + X5T_A
+                + "\",\"region\":[\"u33d\"]}").statusCode()).isEqualTo(201);
+        String read = admin.get("/admin/devices/typo-3").body();
+        assertThat(read).contains("createdAt");
+        HttpResponse<String> back = admin.postJsonPut("/admin/devices/typo-3", read);
+        assertThat(back.statusCode()).as("GET then PUT: " + back.body()).isEqualTo(200);
+    }
+
     @Test
     void endsWithASummaryAndRefusesWithoutTheAdminCredential() {
         HttpResponse<String> r = admin.postRaw("/admin/devices:bulk", "application/x-ndjson",

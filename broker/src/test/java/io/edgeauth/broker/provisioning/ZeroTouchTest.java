@@ -213,6 +213,10 @@ class ZeroTouchTest {
                 .put("crl", FleetPki.pem(configCa.crl())).encode());
         assertThat(foreignCrl.statusCode()).as(foreignCrl.body()).isEqualTo(400);
         assertThat(foreignCrl.body()).contains("crl: no CRL of this CA").contains("acme fleet CA");
+        HttpResponse<String> typo = admin.postJson("/admin/fleet-cas", new JsonObject().put("id", "typo")
+                .put("certificate", FleetPki.pem(delta.caCertificate())).put("deviceIdFom", "san-dns").encode());
+        assertThat(typo.statusCode()).as("a misspelt field is not replaced by its default").isEqualTo(400);
+        assertThat(typo.body()).contains("unknown field 'deviceIdFom'");
         assertThat(anonymous.postJson("/admin/fleet-cas", "{}").statusCode()).isEqualTo(401);
         assertThat(admin.delete("/admin/fleet-cas/nosuch").statusCode()).isEqualTo(404);
         HttpResponse<String> junk = anonymous.postForm("/oauth/token", Map.of("grant_type", "client_credentials",
