@@ -113,12 +113,22 @@ public final class ConfigLoader {
                 // a section (or ratePlans) replaced by null or a scalar would reach the validator as null
                 throw new ConfigException("config key '" + key + "' must be a mapping of keys to values");
             }
-            if (existing.isObject() && !isMapOfEntries(key)) {
+            if (existing.isObject() && isNamedEntries(key)) {
+                ((ObjectNode) existing).setAll((ObjectNode) e.getValue()); // new names added, a named entry replaced
+            } else if (existing.isObject() && !isMapOfEntries(key)) {
                 merge((ObjectNode) existing, e.getValue(), key);
             } else {
                 target.set(e.getKey(), e.getValue());
             }
         }
+    }
+
+    /**
+     * Keys whose children are user-named entries added to those of the defaults (an entry of the same name is replaced
+     * as a whole): {@code provisioning.templates}, whose {@code default} the admin API falls back on.
+     */
+    private static boolean isNamedEntries(String key) {
+        return key.equals("provisioning.templates");
     }
 
     /** Keys whose children are user-named entries (replaced as a whole, not merged key by key). */

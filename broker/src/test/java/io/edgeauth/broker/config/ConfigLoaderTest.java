@@ -36,6 +36,22 @@ class ConfigLoaderTest {
         assertThat(c.region().geohash()).isEqualTo("u33d");
     }
 
+    /** docs/onboarding.md's own example: a named template beside the default one, in a YAML file. */
+    @Test
+    void namedTemplatesComeFromTheFileBesideTheDefaultAndTheirKeysAreChecked() throws Exception {
+        BrokerConfig c = loader.load(write("provisioning:\n  templates:\n    field:\n      region: [u33d]\n"
+                + "      owner: did:pkh:eip155:1:0x00000000000000000000000000000000000000aA\n"), Map.of());
+        assertThat(c.provisioning().templates()).containsKeys("default", "field");
+        assertThat(c.provisioning().templates().get("field").region()).containsExactly("u33d");
+        BrokerConfig replaced = loader.load(write("provisioning:\n  templates:\n    default:\n      region: [u4pr]\n"),
+                Map.of());
+        assertThat(replaced.provisioning().templates().get("default").region()).containsExactly("u4pr");
+        assertThatThrownBy(() -> loader.load(write("provisioning:\n  templates:\n    field:\n      regoin: [u33d]\n"),
+                Map.of())).isInstanceOf(ConfigException.class).hasMessageContaining("regoin");
+        assertThatThrownBy(() -> loader.load(write("provisioning:\n  templates:\n    field: 3\n"), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("provisioning.templates.field");
+    }
+
     @Test
     void listsCanComeFromTheEnvironment() {
         BrokerConfig c = loader.load(null, Map.of("EDGEAUTH_TENANTS", "[{\"id\":\"acme\"},{\"id\":\"globex\",\"algorithm\":\"EdDSA\"}]",
