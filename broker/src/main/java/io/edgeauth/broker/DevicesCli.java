@@ -20,32 +20,47 @@ final class DevicesCli {
         Path file;
         @Option(names = "--url", defaultValue = "http://localhost:8080", description = "broker URL (default ${DEFAULT-VALUE})")
         String url;
-        @Option(names = "--admin-credential", required = true, description = "admin bearer credential (or env EDGEAUTH_ADMIN)",
+        @Option(names = "--admin-credential", description = "admin bearer credential (or env EDGEAUTH_ADMIN)",
                 defaultValue = "${env:EDGEAUTH_ADMIN}")
         String credential;
 
         /** Exit codes: 0 every record imported, 1 some refused (see their lines), 2 the import failed. */
         @Override
         public Integer call() throws Exception {
+            if (credential == null || credential.isBlank()) {
+                System.err.println("edgeauth: the admin credential is needed: --admin-credential or env EDGEAUTH_ADMIN");
+                return 2;
+            }
             if (!Files.isReadable(file)) {
-                System.err.println("edgeauth: cannot read " + file);
+                System.err.println("edgeauth: cannot read " + file.toAbsolutePath());
                 return 2;
             }
             try (BulkImportClient client = new BulkImportClient()) {
                 BulkImportClient.Summary s = client.importFile(URI.create(url), credential, file, System.out::println);
                 if (s.status() != 200) {
-                    System.err.println("edgeauth: import refused (HTTP " + s.status() + "): " + s.error());
+                    System.err.println("edgeauth: import refused (HTTP " + s.status() + "): " + reason(s.error()));
                     return 2;
                 }
                 if (s.summary() == null) {
                     System.err.println("edgeauth: the broker ended the import early; lines without a result were not imported");
                     return 2;
                 }
-                System.err.println("edgeauth: " + s.summary().encode());
+                // the broker's own last line, so the output is the same NDJSON the admin API answers
+                System.out.println(new io.vertx.core.json.JsonObject().put("summary", s.summary()).encode());
                 return s.anyRefused() ? 1 : 0;
             } catch (Exception e) {
                 System.err.println("edgeauth: import failed: " + e.getMessage());
                 return 2;
+            }
+        }
+
+        /** The broker's error_description when the answer is its JSON error, else the answer as it came. */
+        private static String reason(String body) {
+            try {
+                io.vertx.core.json.JsonObject error = new io.vertx.core.json.JsonObject(body);
+                return error.getString("error_description", body);
+            } catch (RuntimeException e) {
+                return body;
             }
         }
     }

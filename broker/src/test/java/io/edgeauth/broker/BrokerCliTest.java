@@ -58,4 +58,32 @@ class BrokerCliTest {
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("http.port").contains("0-65535");
     }
+
+    @Test
+    void devicesImportPrintsEachResultTheSummaryAndTheBrokersOwnRefusal() throws Exception {
+        Path file = dir.resolve("fleet.ndjson");
+        Files.writeString(file, "{\"id\":\"cli-1\",\"x5tS256\":\"" + "A".repeat(43) + "\"}\n{\"id\":\"cli-2\"}\n");
+        try (Broker broker = Broker.start(io.edgeauth.broker.testsupport.TestBrokers.config(dir.resolve("data"),
+                java.util.Map.of("EDGEAUTH_COAP_PORT", "-1")))) {
+            String url = "http://127.0.0.1:" + broker.httpPort();
+            Result r = run("devices", "import", file.toString(), "--url", url,
+                    "--admin-credential", broker.newAdminCredential().orElseThrow());
+            assertThat(r.exit()).as(r.err()).isEqualTo(1);
+            assertThat(r.out()).contains("\"id\":\"cli-1\",\"result\":\"created\"").contains("\"id\":\"cli-2\"")
+                    .contains("{\"summary\":{\"created\":1");
+
+            Result wrong = run("devices", "import", file.toString(), "--url", url, "--admin-credential", "ea_admin_wrong");
+            assertThat(wrong.exit()).isEqualTo(2);
+            assertThat(wrong.err()).as("the broker's reason, not an empty one")
+                    .contains("HTTP 401").contains("admin API needs the admin bearer credential");
+        }
+        Result missing = run("devices", "import", "no-such.ndjson", "--admin-credential", "x");
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains(Path.of("no-such.ndjson").toAbsolutePath().toString());
+        if (System.getenv("EDGEAUTH_ADMIN") == null) {
+            Result none = run("devices", "import", file.toString());
+            assertThat(none.exit()).isEqualTo(2);
+            assertThat(none.err()).contains("--admin-credential").contains("EDGEAUTH_ADMIN");
+        }
+    }
 }

@@ -54,11 +54,19 @@ public final class BulkImportClient implements AutoCloseable {
     private static io.vertx.core.Future<Void> read(HttpClientResponse response, JsonObject[] summary,
                                                    StringBuilder errorBody, Consumer<String> results) {
         io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+        response.endHandler(v -> done.tryComplete());
+        response.exceptionHandler(done::tryFail);
+        if (response.statusCode() != 200) { // one JSON error, without a final newline: read as it comes, bounded
+            response.handler(b -> {
+                if (errorBody.length() < 4096) {
+                    errorBody.append(b.toString(java.nio.charset.StandardCharsets.UTF_8));
+                }
+            });
+            return done.future();
+        }
         RecordParser lines = RecordParser.newDelimited("\n", line -> {
             String text = line.toString();
-            if (response.statusCode() != 200) {
-                errorBody.append(text);
-            } else if (text.startsWith("{\"summary\"")) {
+            if (text.startsWith("{\"summary\"")) {
                 summary[0] = new JsonObject(text).getJsonObject("summary");
                 // the summary is the broker's last line: done without waiting for the response's end, which
                 // Vert.x 5.0.7's client can drop (eclipse-vertx/vert.x#6038)
@@ -68,8 +76,6 @@ public final class BulkImportClient implements AutoCloseable {
             }
         });
         response.handler(lines);
-        response.endHandler(v -> done.tryComplete());
-        response.exceptionHandler(done::tryFail);
         return done.future();
     }
 
