@@ -145,11 +145,11 @@ public final class Broker implements AutoCloseable {
                 config.tokens().clockLeeway());
         // continuous access evaluation: a device record change ends the sessions its old record allowed
         registry.onAccessChange(new AccessReevaluation(revocations, audit)::changed);
-        adminCredential = AdminCredential.loadOrCreate(dataDir);
 
         // bind HTTP first: with port 0 the public URL (issuer, token audience) is only known now
         HttpApi api = new HttpApi(vertx);
-        http = await(api.listen(config.http()), "HTTP listener");
+        http = await(api.listen(config.http()), "HTTP listener on " + config.http().host() + ":" + config.http().port()
+                + " (http.host, http.port)");
         closeables.add(0, () -> await(api.close(), "HTTP close"));
         if (config.publicUrl().isEmpty()) {
             config = config.withPublicUrl("http://localhost:" + http.actualPort());
@@ -171,7 +171,8 @@ public final class Broker implements AutoCloseable {
                 tokens.signatures()), scheduler, config.audit().checkpointInterval());
         if (config.http().tls().port() >= 0) { // needs the fleet CAs, whose chains it lets through to /oauth/token
             https = new io.edgeauth.broker.http.HttpsListener(config.http().tls(), tokens.fleetCas()::issuedByKnownCa);
-            httpsServer = await(api.listenTls(config.http().host(), https), "HTTPS listener");
+            httpsServer = await(api.listenTls(config.http().host(), https), "HTTPS listener on port "
+                    + config.http().tls().port() + " (http.tls.port)");
         }
         GeoPolicy geo = new GeoPolicy(config.region().geohash());
         BrokerConfig.ConnectionGuard guard = config.connectionGuard();
@@ -218,7 +219,10 @@ public final class Broker implements AutoCloseable {
                 mqtt.sessionJournal(journal, routing.map(ClusterRouting::sessions).orElse(null));
                 routing.ifPresent(r -> r.acknowledgeWhen(() -> journal.durable()));
             }
-            await(mqtt.start(), "MQTT listeners");
+            BrokerConfig.Mqtt listeners = config.mqtt();
+            await(mqtt.start(), "MQTT listeners on " + listeners.host() + " ports " + listeners.port() + ", TLS "
+                    + listeners.tlsPort() + ", WebSocket " + listeners.websocketPort()
+                    + " (mqtt.port, mqtt.tlsPort, mqtt.websocketPort; -1: off)");
             closeables.add(0, () -> await(mqtt.stop(), "MQTT stop"));
         }
         BrokerConfig.Coap c = config.coap();
@@ -246,6 +250,9 @@ public final class Broker implements AutoCloseable {
         }
 
         routing.ifPresent(ClusterRouting::open); // the edges restored their sessions and subscriptions
+        // once every listener is bound: a first start that fails on a port in use never made a credential it could
+        // not show
+        adminCredential = AdminCredential.loadOrCreate(dataDir);
         TlsReloads tlsReloads = new TlsReloads(config, mqtt, coap, https, tokens.fleetCas(), audit);
         closeables.add(0, tlsReloads.watch());
         api.health(() -> health(tokens), healthChecks())
@@ -322,7 +329,7 @@ public final class Broker implements AutoCloseable {
             return future.await(30, TimeUnit.SECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException(what + " did not complete within 30 s", e);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Vert.x rethrows a failure as it came, a checked bind error (IOException) included
             throw new IllegalStateException(what + " failed: " + e.getMessage(), e);
         }
     }

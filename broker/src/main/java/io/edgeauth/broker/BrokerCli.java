@@ -58,7 +58,7 @@ public final class BrokerCli implements Callable<Integer> {
             Broker broker;
             try {
                 broker = Broker.start(cfg);
-            } catch (RuntimeException e) {
+            } catch (Exception e) { // a checked failure may come through unwrapped (Vert.x)
                 System.err.println("edgeauth: start-up failed: " + e.getMessage());
                 org.slf4j.LoggerFactory.getLogger(BrokerCli.class).debug("start-up failure", e);
                 return 1;

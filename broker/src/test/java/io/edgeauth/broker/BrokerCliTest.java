@@ -86,4 +86,18 @@ class BrokerCliTest {
             assertThat(none.err()).contains("--admin-credential").contains("EDGEAUTH_ADMIN");
         }
     }
+
+    @Test
+    void aPortInUseStopsStartUpNamingItAndTheFirstStartsCredentialIsNotLost() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            Path cfg = dir.resolve("clash.yaml");
+            Files.writeString(cfg, "dataDir: " + dir.resolve("data") + "\nhttp:\n  host: 127.0.0.1\n  port: "
+                    + taken.getLocalPort() + "\nmqtt:\n  port: 0\ncoap:\n  port: -1\n  dtlsPort: -1\n");
+            Result r = run("run", "--config", cfg.toString());
+            assertThat(r.exit()).isEqualTo(1);
+            assertThat(r.err()).contains("edgeauth: start-up failed").contains("http.port")
+                    .contains(String.valueOf(taken.getLocalPort()));
+        }
+        assertThat(dir.resolve("data/admin-credential.sha256")).as("no credential made that was never shown").doesNotExist();
+    }
 }
