@@ -204,6 +204,12 @@ public final class DeviceEnrollment {
         FleetCa ca = fleetCas.validate(chain);
         X509Certificate leaf = chain.get(0);
         String id = deviceIdOf(leaf, ca);
+        if (assertion.issuer() != null && !assertion.issuer().equals(id)) {
+            String claimed = assertion.issuer().length() <= 128 ? assertion.issuer()
+                    : assertion.issuer().substring(0, 128) + "...";
+            throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH, "the certificate names device '" + id
+                    + "' (rule " + ca.deviceIdRule().configName() + "), the assertion's iss is '" + claimed + "'");
+        }
         JWK key = leafKey(leaf);
         Optional<Device> existing = registry.find(id);
         boolean sameKey = existing.isPresent() && sameKey(existing.get(), key);

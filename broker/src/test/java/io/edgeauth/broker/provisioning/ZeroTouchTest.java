@@ -200,6 +200,17 @@ class ZeroTouchTest {
     }
 
     @Test
+    void anAssertionForAnotherIdThanItsCertificateNamesIsRefusedSayingSo() throws Exception {
+        FleetPki.Issued device = configCa.device("zt-named");
+        HttpResponse<String> r = post(assertion("zt-claimed", device.keys().getPrivate(), List.of(device.cert())));
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(r.body()).as("not 'no registered key'").contains("client_id_mismatch")
+                .contains("zt-named").contains("zt-claimed");
+        assertThat(broker.registry().find("zt-named")).isEmpty();
+        assertThat(broker.registry().find("zt-claimed")).isEmpty();
+    }
+
+    @Test
     void theAdminApiRefusesBadCaInput() throws Exception {
         assertThat(admin.postJson("/admin/fleet-cas", "{\"id\":\"x\",\"certificate\":\"not pem\"}").statusCode()).isEqualTo(400);
         FleetPki.Issued leaf = configCa.device("not-a-ca");
