@@ -55,22 +55,43 @@ final class WellKnownApi {
                 .put("revocation_endpoint", base + "/oauth/revoke")
                 .put("grant_types_supported", new JsonArray(List.of("client_credentials", "refresh_token",
                         TokenExchangeService.GRANT)))
-                .put("token_endpoint_auth_methods_supported", new JsonArray(List.of("private_key_jwt")))
-                .put("token_endpoint_auth_signing_alg_values_supported", new JsonArray(List.of("ES256", "EdDSA", "RS256")))
+                .put("token_endpoint_auth_methods_supported", new JsonArray(authMethods(false)))
+                .put("token_endpoint_auth_signing_alg_values_supported", new JsonArray(assertionAlgorithms()))
                 .put("id_token_signing_alg_values_supported", new JsonArray(List.of(tenant.algorithm())))
-                .put("token_formats_supported", new JsonArray(List.of("jwt", "cwt")))
+                .put("token_formats_supported", new JsonArray(java.util.Arrays.stream(
+                        io.edgeauth.broker.token.TokenFormat.values()).map(f -> f.parameter()).toList()))
                 .put("response_types_supported", new JsonArray(List.of("token")))
                 .put("subject_types_supported", new JsonArray(List.of("public")))
                 .put("siwe_nonce_endpoint", base + "/siwe/nonce")
                 .put("siwe_login_endpoint", base + "/siwe/login");
         String mtls = mtlsBase.get();
         if (mtls != null) { // RFC 8705 §3.3 and §5
-            doc.put("token_endpoint_auth_methods_supported", new JsonArray(List.of("private_key_jwt", "tls_client_auth")))
+            doc.put("token_endpoint_auth_methods_supported", new JsonArray(authMethods(true)))
                     .put("tls_client_certificate_bound_access_tokens", true)
                     .put("mtls_endpoint_aliases", new JsonObject().put("token_endpoint", mtls + "/oauth/token"));
         }
         ctx.response().putHeader("content-type", "application/json").putHeader("cache-control", "max-age=300")
                 .end(doc.encodePrettily());
+    }
+
+    /** What a client may authenticate with here: enrollment groups add HS256 {@code client_secret_jwt}. */
+    private List<String> authMethods(boolean mtls) {
+        List<String> methods = new java.util.ArrayList<>(List.of("private_key_jwt"));
+        if (!config.provisioning().enrollmentGroups().isEmpty()) {
+            methods.add("client_secret_jwt");
+        }
+        if (mtls) {
+            methods.add("tls_client_auth");
+        }
+        return methods;
+    }
+
+    private List<String> assertionAlgorithms() {
+        List<String> algorithms = new java.util.ArrayList<>(List.of("ES256", "EdDSA", "RS256"));
+        if (!config.provisioning().enrollmentGroups().isEmpty()) {
+            algorithms.add("HS256");
+        }
+        return algorithms;
     }
 
     private static void jwks(RoutingContext ctx, String json) {

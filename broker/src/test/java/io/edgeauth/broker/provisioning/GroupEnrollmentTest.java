@@ -54,6 +54,17 @@ class GroupEnrollmentTest {
     }
 
     @Test
+    void discoveryAdvertisesClientSecretJwtAndEveryTokenFormat() {
+        io.vertx.core.json.JsonObject doc = new io.vertx.core.json.JsonObject(
+                anonymous.get("/.well-known/openid-configuration").body());
+        assertThat(doc.getJsonArray("token_endpoint_auth_methods_supported").getList())
+                .containsExactly("private_key_jwt", "client_secret_jwt");
+        assertThat(doc.getJsonArray("token_endpoint_auth_signing_alg_values_supported").getList()).contains("HS256");
+        assertThat(doc.getJsonArray("token_formats_supported").getList())
+                .containsExactly("jwt", "cwt", "jwe", "cwt-encrypted");
+    }
+
+    @Test
     void aMemberDeviceIsRegisteredOnFirstUseAndServedAfter() throws Exception {
         String first = assertion("grp-1", "sensors", DerivedPskStore.derive(master, "grp-1"));
         assertThat(post(first).statusCode()).isEqualTo(200);
