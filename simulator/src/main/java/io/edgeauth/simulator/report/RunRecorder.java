@@ -18,6 +18,9 @@ import org.HdrHistogram.Recorder;
  * {@link RunResult.SecondPoint} and the progress line. Thread-safe.
  */
 public final class RunRecorder {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RunRecorder.class);
+    /** Failures logged with their device, per reason. */
+    static final int EXAMPLES = 3;
     /** Bytes at the start of every simulated message: send time (nanoTime), device index, sequence number. */
     public static final int PAYLOAD_HEADER = 20;
     /** Counters the totals and the per-second series are made of. */
@@ -83,6 +86,18 @@ public final class RunRecorder {
     /** Something went wrong; {@code reason} is a short, stable label such as {@code connect:bad_signature}. */
     public void failure(String reason) {
         failures.computeIfAbsent(reason, r -> new LongAdder()).increment();
+    }
+
+    /**
+     * As {@link #failure(String)}, for one device: the first {@value #EXAMPLES} of each reason are logged with the
+     * device and what the broker said, so a report's "token:invalid_client x1" can be traced to its device and cause.
+     */
+    public void failure(String reason, String device, String detail) {
+        LongAdder count = failures.computeIfAbsent(reason, r -> new LongAdder());
+        count.increment();
+        if (count.sum() <= EXAMPLES) {
+            LOG.warn("{} failed {}{}", device, reason, detail == null ? "" : ": " + detail);
+        }
     }
 
     public void sessionOpened() {

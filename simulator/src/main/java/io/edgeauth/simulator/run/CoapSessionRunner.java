@@ -65,9 +65,9 @@ final class CoapSessionRunner {
                         recorder.count(Counter.HONEST_COMPLETED);
                         recorder.latency(Stage.SESSION, System.nanoTime() - dueNanos);
                     } else {
-                        String outcome = StageFailure.of("session", e).outcome();
-                        if (!outcome.equals(SessionRunner.REVOKED_BY_WAVE)) {
-                            recorder.failure(outcome);
+                        StageFailure f = StageFailure.of("session", e);
+                        if (!f.outcome().equals(SessionRunner.REVOKED_BY_WAVE)) {
+                            recorder.failure(f.outcome(), settings.fleet().deviceId(index), StageFailure.detailOf(f));
                         }
                     }
                     return null;

@@ -144,7 +144,7 @@ final class SessionRunner {
                     } else {
                         StageFailure f = StageFailure.of("session", e);
                         if (!f.outcome().equals(REVOKED_BY_WAVE)) {
-                            recorder.failure(f.outcome());
+                            recorder.failure(f.outcome(), settings.fleet().deviceId(index), StageFailure.detailOf(f));
                         }
                     }
                     return null;

@@ -12,12 +12,32 @@ import java.util.concurrent.CompletionException;
 final class StageFailure extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** What the other side said, for the run's log (the broker's error_description, a reason string), or null. */
+    private final String detail;
+
     StageFailure(String outcome) {
+        this(outcome, null);
+    }
+
+    StageFailure(String outcome, String detail) {
         super(outcome, null, false, false);
+        this.detail = detail;
     }
 
     String outcome() {
         return getMessage();
+    }
+
+    /** The detail of a failure as {@link #of} saw it; null when there is nothing beyond the outcome. */
+    static String detailOf(Throwable error) {
+        Throwable t = unwrap(error);
+        if (t instanceof StageFailure f) {
+            return f.detail;
+        }
+        if (t instanceof TokenRequestException e && e.errorDescription() != null) {
+            return e.errorDescription();
+        }
+        return t.getMessage();
     }
 
     /** Wraps {@code error} as the failure of {@code stage}, with a short reason from its type. */
@@ -26,7 +46,7 @@ final class StageFailure extends RuntimeException {
         if (t instanceof StageFailure f) {
             return f;
         }
-        return new StageFailure(stage + ":" + reason(t));
+        return new StageFailure(stage + ":" + reason(t), detailOf(t));
     }
 
     static Throwable unwrap(Throwable error) {

@@ -9,6 +9,33 @@ import org.junit.jupiter.api.Test;
 
 class RunRecorderTest {
     @Test
+    void theFirstFailuresOfEachReasonNameTheirDeviceAndWhatTheBrokerSaid() {
+        ch.qos.logback.classic.Logger log =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(RunRecorder.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen =
+                new ch.qos.logback.core.read.ListAppender<>();
+        seen.start();
+        log.addAppender(seen);
+        try {
+            RunRecorder r = new RunRecorder();
+            for (int i = 0; i < 5; i++) {
+                r.failure("token:invalid_client", "sim-" + i, "revoked: token revoked");
+            }
+            r.failure("connect:expired", "sim-9", null);
+            assertThat(seen.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                    .containsExactly(
+                    "sim-0 failed token:invalid_client: revoked: token revoked",
+                    "sim-1 failed token:invalid_client: revoked: token revoked",
+                    "sim-2 failed token:invalid_client: revoked: token revoked",
+                    "sim-9 failed connect:expired");
+            r.tick(1, 0);
+            assertThat(r.failureCounts()).containsEntry("token:invalid_client", 5L).containsEntry("connect:expired", 1L);
+        } finally {
+            log.detachAppender(seen);
+        }
+    }
+
+    @Test
     void everyLatencyLandsInTheTotalsWhateverTheStagesTicksSkip() {
         RunRecorder r = new RunRecorder();
         r.latency(Stage.TOKEN, 2_000_000);
