@@ -71,10 +71,14 @@ public final class BulkImporter {
             return new Outcome(line.number(), null, Result.REFUSED, "line too long");
         }
         Map<String, Object> body;
+        // a file saved by some editors and spreadsheet exports starts with a UTF-8 byte order mark
+        String text = line.number() == 1 && line.text().startsWith("\uFEFF") ? line.text().substring(1) : line.text();
         try {
-            body = new JsonObject(line.text()).getMap();
+            body = new JsonObject(text).getMap();
         } catch (DecodeException | ClassCastException e) {
-            return new Outcome(line.number(), null, Result.REFUSED, "not a JSON object");
+            boolean comma = text.stripTrailing().endsWith(",");
+            return new Outcome(line.number(), null, Result.REFUSED, "not a JSON object"
+                    + (comma ? " (a trailing comma: NDJSON has one object per line, no commas)" : ""));
         }
         String id = body.get("id") instanceof String s && s.length() <= 128 ? s : null;
         Device device;

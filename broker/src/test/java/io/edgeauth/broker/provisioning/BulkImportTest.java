@@ -101,6 +101,14 @@ class BulkImportTest {
     }
 
     @Test
+    void aByteOrderMarkIsSkippedAndATrailingCommaExplained() {
+        List<JsonObject> r = importNdjson("\uFEFF{\"id\":\"bom-1\",\"x5tS256\":\"" + X5T_A + "\"}\n"
+                + "{\"id\":\"bom-2\",\"x5tS256\":\"" + X5T_A + "\"},\n");
+        assertThat(results(r)).containsExactly("1 bom-1 created", "2 null refused");
+        assertThat(r.get(1).getString("error")).contains("trailing comma");
+    }
+
+    @Test
     void endsWithASummaryAndRefusesWithoutTheAdminCredential() {
         HttpResponse<String> r = admin.postRaw("/admin/devices:bulk", "application/x-ndjson",
                 ("{\"id\":\"sum-1\",\"x5tS256\":\"" + X5T_A + "\"}\nnope\n").getBytes(StandardCharsets.UTF_8));
