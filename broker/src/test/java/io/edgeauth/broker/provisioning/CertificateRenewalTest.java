@@ -127,10 +127,7 @@ class CertificateRenewalTest {
     }
 
     private static HttpResponse<String> token(String id, PrivateKey key, X509Certificate cert) throws Exception {
-        return anonymous.postForm("/oauth/token", Map.of("grant_type", "client_credentials",
-                "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                "client_assertion", ZeroTouchTest.assertion(broker.config().publicUrl() + "/oauth/token", id, key,
-                        cert == null ? List.of() : List.of(cert))));
+        return ZeroTouchTest.tokenFrom(broker, id, key, cert == null ? List.of() : List.of(cert));
     }
 
     /** The SDK's failure reason of an MQTT connect with {@code token}, or null when it connected. */

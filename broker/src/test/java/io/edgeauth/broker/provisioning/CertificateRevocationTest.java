@@ -53,11 +53,7 @@ class CertificateRevocationTest {
     }
 
     private static HttpResponse<String> token(Broker broker, FleetPki.Issued device, boolean withChain) throws Exception {
-        String assertion = ZeroTouchTest.assertion(broker.config().publicUrl() + "/oauth/token", "up-1",
-                device.keys().getPrivate(), withChain ? List.of(device.cert()) : List.of());
-        return new Http("http://127.0.0.1:" + broker.httpPort(), null).postForm("/oauth/token", Map.of(
-                "grant_type", "client_credentials",
-                "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                "client_assertion", assertion));
+        return ZeroTouchTest.tokenFrom(broker, "up-1", device.keys().getPrivate(),
+                withChain ? List.of(device.cert()) : List.of());
     }
 }

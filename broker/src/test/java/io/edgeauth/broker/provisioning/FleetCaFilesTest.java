@@ -43,28 +43,28 @@ class FleetCaFilesTest {
                 "EDGEAUTH_PROVISIONING_TEMPLATES", "{\"default\":{}}",
                 "EDGEAUTH_COAP_PORT", "-1")))) {
             Http http = new Http("http://127.0.0.1:" + broker.httpPort(), null);
-            assertThat(token(broker, http, first, "kappa-1").statusCode()).isEqualTo(200);
+            assertThat(token(broker, first, "kappa-1").statusCode()).isEqualTo(200);
             assertThat(http.get("/metrics").body()).contains("edgeauth_fleet_cas_crls_stale 0.0");
 
             replace(crlFile, FleetPki.pem(pki.crl(first.cert())));
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                HttpResponse<String> r = token(broker, http, first, "kappa-1");
+                HttpResponse<String> r = token(broker, first, "kappa-1");
                 assertThat(r.statusCode()).as("the new CRL lists kappa-1: " + r.body()).isEqualTo(401);
                 assertThat(r.body()).contains("revoked");
             });
-            assertThat(token(broker, http, second, "kappa-2").statusCode()).isEqualTo(200);
+            assertThat(token(broker, second, "kappa-2").statusCode()).isEqualTo(200);
 
             Files.writeString(crlFile, "-----BEGIN X509 CRL-----\nnot a CRL\n-----END X509 CRL-----\n");
             Thread.sleep(2_000); // past the watcher's debounce: the bad file has been read and refused
-            assertThat(token(broker, http, first, "kappa-1").body()).as("the CRL in force still lists kappa-1")
+            assertThat(token(broker, first, "kappa-1").body()).as("the CRL in force still lists kappa-1")
                     .contains("revoked");
-            assertThat(token(broker, http, second, "kappa-2").statusCode()).isEqualTo(200);
+            assertThat(token(broker, second, "kappa-2").statusCode()).isEqualTo(200);
 
             Instant now = Instant.now();
             replace(crlFile, FleetPki.pem(pki.crl(now.minus(Duration.ofDays(2)), now.minus(Duration.ofDays(1)))));
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                     assertThat(http.get("/metrics").body()).contains("edgeauth_fleet_cas_crls_stale 1.0"));
-            HttpResponse<String> stale = token(broker, http, pki.device("kappa-3"), "kappa-3");
+            HttpResponse<String> stale = token(broker, pki.device("kappa-3"), "kappa-3");
             assertThat(stale.statusCode()).isEqualTo(401);
             assertThat(stale.body()).contains("stale");
         }
@@ -102,10 +102,7 @@ class FleetCaFilesTest {
         Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private static HttpResponse<String> token(Broker broker, Http http, FleetPki.Issued device, String id) throws Exception {
-        return http.postForm("/oauth/token", Map.of("grant_type", "client_credentials",
-                "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                "client_assertion", ZeroTouchTest.assertion(broker.config().publicUrl() + "/oauth/token", id,
-                        device.keys().getPrivate(), List.of(device.cert()))));
+    private static HttpResponse<String> token(Broker broker, FleetPki.Issued device, String id) throws Exception {
+        return ZeroTouchTest.tokenFrom(broker, id, device.keys().getPrivate(), List.of(device.cert()));
     }
 }

@@ -113,11 +113,6 @@ class FleetCasAcrossNodesTest {
     }
 
     private static HttpResponse<String> token(Broker node, FleetPki.Issued device, String id) throws Exception {
-        String audience = node.config().publicUrl() + "/oauth/token";
-        return new Http("http://127.0.0.1:" + node.httpPort(), null).postForm("/oauth/token", Map.of(
-                "grant_type", "client_credentials",
-                "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                "client_assertion", ZeroTouchTest.assertion(audience, id, device.keys().getPrivate(),
-                        List.of(device.cert()))));
+        return ZeroTouchTest.tokenFrom(node, id, device.keys().getPrivate(), List.of(device.cert()));
     }
 }

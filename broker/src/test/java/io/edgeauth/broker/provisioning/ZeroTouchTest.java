@@ -249,9 +249,21 @@ class ZeroTouchTest {
     }
 
     static HttpResponse<String> post(String assertion) {
-        return anonymous.postForm("/oauth/token", Map.of("grant_type", "client_credentials",
+        return anonymous.postForm("/oauth/token", form(assertion));
+    }
+
+    /** A client_credentials form with {@code assertion} as its RFC 7523 client assertion. */
+    static Map<String, String> form(String assertion) {
+        return Map.of("grant_type", "client_credentials",
                 "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                "client_assertion", assertion));
+                "client_assertion", assertion);
+    }
+
+    /** {@code id}'s token request to {@code node}: an assertion signed by {@code key}, {@code chain} as x5c unless empty. */
+    static HttpResponse<String> tokenFrom(Broker node, String id, PrivateKey key, List<X509Certificate> chain)
+            throws Exception {
+        return new Http("http://127.0.0.1:" + node.httpPort(), null).postForm("/oauth/token",
+                form(assertion(node.config().publicUrl() + "/oauth/token", id, key, chain)));
     }
 
     static String assertion(String id, PrivateKey key, List<X509Certificate> chain) throws Exception {
