@@ -20,8 +20,12 @@ final class AuditSetup {
     private AuditSetup() {
     }
 
-    /** The chained log on stdout or the configured rotating file. */
-    public static ChainedAuditLog chain(BrokerConfig.Audit a, Clock clock) {
+    /**
+     * The chained log on stdout or the configured rotating file, named {@code audit.node}, else {@code unnamed}'s
+     * default (the node id where nodes share a store: host names repeat when several nodes run on one host, and
+     * their chains then cannot be told apart in a merged file), else the host name.
+     */
+    public static ChainedAuditLog chain(BrokerConfig.Audit a, java.util.function.Supplier<String> unnamed, Clock clock) {
         AuditSink sink;
         if (a.file() == null) {
             sink = AuditSink.slf4j();
@@ -32,7 +36,8 @@ final class AuditSetup {
                 throw new UncheckedIOException("audit.file: " + e.getMessage(), e);
             }
         }
-        return new ChainedAuditLog(sink, new ChainedAuditLog.Settings(nodeName(a.node()), a.chain(),
+        String node = a.node().isEmpty() ? unnamed.get() : a.node();
+        return new ChainedAuditLog(sink, new ChainedAuditLog.Settings(node == null ? hostName() : node, a.chain(),
                 a.checkpointEvery()), clock);
     }
 
@@ -43,10 +48,7 @@ final class AuditSetup {
         return travel == null && bursts == null ? out : new AnomalyWatch(out, travel, bursts, clock);
     }
 
-    private static String nodeName(String configured) {
-        if (!configured.isEmpty()) {
-            return configured;
-        }
+    private static String hostName() {
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {

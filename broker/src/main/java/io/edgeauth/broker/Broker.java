@@ -129,7 +129,8 @@ public final class Broker implements AutoCloseable {
         new JvmMemoryMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);
         new ProcessorMetrics().bindTo(meters);
-        ChainedAuditLog auditChain = AuditSetup.chain(config.audit(), clock);
+        ChainedAuditLog auditChain = AuditSetup.chain(config.audit(), () -> config.store().type().equals("redis")
+                ? io.edgeauth.broker.cluster.NodeIdentity.resolve(config.store().nodeId(), dataDir) : null, clock);
         auditChain.bindTo(meters);
         closeables.add(auditChain); // closed last: its final checkpoint seals every event of the run
         AuditLog audit = AuditSetup.withAnomalies(auditChain, config.audit().anomalies(), clock);

@@ -13,13 +13,14 @@ import java.util.regex.Pattern;
  * and kept in {@code dataDir/node-id}. It must outlive a restart: it names the node's inbox stream, and
  * a restarted node takes back what its previous run read but had not acknowledged.
  */
-final class NodeIdentity {
+public final class NodeIdentity {
     private static final Pattern VALID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
     private NodeIdentity() {
     }
 
-    static String resolve(String configured, Path dataDir) {
+    /** This node's id: {@code configured} when set, else the one kept in {@code dataDir/node-id} (made once). */
+    public static String resolve(String configured, Path dataDir) {
         if (configured != null && !configured.isEmpty()) {
             return configured; // validated by the config check
         }

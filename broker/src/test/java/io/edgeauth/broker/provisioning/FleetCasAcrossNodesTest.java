@@ -21,9 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Fleet CAs on two nodes sharing one redis-server: a CA trusted, given a CRL or withdrawn through one node's admin
+ * Two nodes sharing one redis-server. Fleet CAs: a CA trusted, given a CRL or withdrawn through one node's admin
  * API holds on the other node at once (within the change feed's delay), not only after that node's next start. Before,
- * each node kept the CAs it had read at start: a CA withdrawn on A still provisioned devices on B.
+ * each node kept the CAs it had read at start: a CA withdrawn on A still provisioned devices on B. And their audit
+ * chains, merged into one file, verify.
  */
 class FleetCasAcrossNodesTest {
     private static final Duration FEED = Duration.ofSeconds(5);
@@ -40,13 +41,14 @@ class FleetCasAcrossNodesTest {
         redis = RedisServer.start(Files.createDirectories(dir.resolve("redis")));
         configCa = new FleetPki("omega fleet CA");
         Files.writeString(dir.resolve("omega.pem"), FleetPki.pem(configCa.caCertificate()));
-        a = Broker.start(TestBrokers.config(dir.resolve("a"), env()));
-        b = Broker.start(TestBrokers.config(dir.resolve("b"), env()));
+        a = Broker.start(TestBrokers.config(dir.resolve("a"), env("a")));
+        b = Broker.start(TestBrokers.config(dir.resolve("b"), env("b")));
         adminA = new Http("http://127.0.0.1:" + a.httpPort(), a.newAdminCredential().orElseThrow());
     }
 
-    private static Map<String, String> env() throws java.io.IOException {
+    private static Map<String, String> env(String node) throws java.io.IOException {
         Map<String, String> env = new HashMap<>(redis.brokerEnv(redis.uri()));
+        env.put("EDGEAUTH_AUDIT_FILE", dir.resolve("audit-" + node + ".log").toString());
         env.put("EDGEAUTH_PROVISIONING_TEMPLATES", "{\"default\":{}}");
         env.put("EDGEAUTH_COAP_PORT", "-1");
         env.put("EDGEAUTH_PROVISIONING_FLEET_CAS", "[{\"id\":\"omega\",\"certificateFile\":\""
@@ -110,6 +112,31 @@ class FleetCasAcrossNodesTest {
                     .isEqualTo(401);
             assertThat(withdrawn.body()).contains("withdrawn");
         });
+    }
+
+    /**
+     * Two nodes on one host, no {@code audit.node} set: each chain is named by its node id, so the two files merged
+     * into one verify (they were both named by the host name, and the merged file read as one chain out of order).
+     */
+    @Test
+    void theNodesAuditChainsMergedIntoOneFileVerify() throws Exception {
+        assertThat(adminA.postJson("/admin/revocations", "{\"sub\":\"audit-a\",\"reason\":\"test\"}").statusCode())
+                .isEqualTo(201);
+        Http adminB = new Http("http://127.0.0.1:" + b.httpPort(), b.newAdminCredential().orElseThrow());
+        assertThat(adminB.postJson("/admin/revocations", "{\"sub\":\"audit-b\",\"reason\":\"test\"}").statusCode())
+                .isEqualTo(201);
+        List<String> merged = new java.util.ArrayList<>();
+        for (String node : List.of("a", "b")) {
+            merged.addAll(Files.readAllLines(dir.resolve("audit-" + node + ".log")));
+        }
+        assertThat(merged.stream().map(l -> new JsonObject(l).getString("node")).distinct())
+                .containsExactlyInAnyOrder(Files.readString(dir.resolve("a/node-id")).strip(),
+                        Files.readString(dir.resolve("b/node-id")).strip());
+        merged.sort(java.util.Comparator.comparing(l -> new JsonObject(l).getString("ts")));
+        Path file = Files.write(dir.resolve("audit-merged.log"), merged);
+        io.edgeauth.broker.audit.ChainVerifier.Report report =
+                new io.edgeauth.broker.audit.ChainVerifier(null).verify(List.of(file));
+        assertThat(report.firstBreak()).as("merged chains").isNull();
     }
 
     private static HttpResponse<String> token(Broker node, FleetPki.Issued device, String id) throws Exception {
