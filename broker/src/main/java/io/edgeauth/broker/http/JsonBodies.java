@@ -9,8 +9,18 @@ final class JsonBodies {
     private JsonBodies() {
     }
 
-    /** The JSON object body, or null after answering 400 (an empty body too). */
+    /**
+     * The JSON object body, or null after answering 400 (an empty body too), or 415 for a body declared as another
+     * media type (curl's {@code -d} sends {@code application/x-www-form-urlencoded}: the contract's JSON is
+     * {@code application/json}). A body without a content type is read as JSON.
+     */
     static JsonObject required(RoutingContext ctx) {
+        String type = ctx.request().getHeader("content-type");
+        if (type != null && !isJson(type)) {
+            HttpErrors.send(ctx, 415, "invalid_request", "expected content-type application/json, got "
+                    + (type.length() > 64 ? type.substring(0, 64) + "..." : type));
+            return null;
+        }
         Buffer b = ctx.body().buffer();
         if (b == null || b.length() == 0) {
             HttpErrors.send(ctx, 400, "invalid_request", "body must be a JSON object");
@@ -25,6 +35,14 @@ final class JsonBodies {
             HttpErrors.send(ctx, 400, "invalid_request", "body is not valid JSON");
         }
         return null;
+    }
+
+    /** {@code application/json} or a {@code +json} type, parameters (charset) aside. */
+    static boolean isJson(String contentType) {
+        int semicolon = contentType.indexOf(';');
+        String media = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip()
+                .toLowerCase(java.util.Locale.ROOT);
+        return media.equals("application/json") || media.endsWith("+json");
     }
 
     /** The JSON object body, an empty object when there is no body, or null after answering 400. */

@@ -86,6 +86,13 @@ class BulkImportTest {
         assertThat(r.get(0).getString("error")).contains("unknown field 'regoin'");
         assertThat(broker.registry().find("typo-1")).isEmpty();
 
+        HttpResponse<String> form = admin.postRaw("/admin/devices", "application/x-www-form-urlencoded",
+                ("{\"id\":\"typo-0\",\"x5tS256\":\"" + X5T_A + "\"}").getBytes(StandardCharsets.UTF_8));
+        assertThat(form.statusCode()).as("curl -d without a JSON content type: " + form.body()).isEqualTo(415);
+        assertThat(form.body()).contains("expected content-type application/json");
+        assertThat(admin.postRaw("/admin/devices", "application/json; charset=utf-8",
+                ("{\"id\":\"typo-0\",\"x5tS256\":\"" + X5T_A + "\"}").getBytes(StandardCharsets.UTF_8)).statusCode())
+                .isEqualTo(201);
         HttpResponse<String> api = admin.postJson("/admin/devices",
                 "{\"id\":\"typo-2\",\"x5tS256\":\"" + X5T_A + "\",\"regoin\":[\"u33d\"],\"rateplan\":\"x\"}");
         assertThat(api.statusCode()).isEqualTo(400);
