@@ -20,6 +20,15 @@ class DerivedPskStoreTest {
                 .isEqualTo("8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d");
     }
 
+    /** A factory deriving with the device SDK's helper gets the key this broker derives. */
+    @Test
+    void theDeviceSdkDerivesTheSameKeys() {
+        byte[] master = "a-fleet-master-secret-of-32-bytes".getBytes();
+        for (String id : new String[] {"pump-1", "sensör-7", ""}) {
+            assertThat(io.edgeauth.device.DeviceSecrets.derive(master, id)).isEqualTo(DerivedPskStore.derive(master, id));
+        }
+    }
+
     @Test
     void differentDevicesGetDifferentKeys() {
         byte[] master = "a-fleet-master-secret-of-32-bytes".getBytes();

@@ -38,7 +38,13 @@ public final class DeviceExample {
         }
 
         // 2. Tokens: client_credentials with a private_key_jwt assertion, refreshed at ~80% of their life.
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        //    start() fails with the first error (e.g. unknown_device before the key is registered), and the
+        //    manager goes on trying in the background until close(); a daemon thread lets the program end.
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "token-refresh");
+            t.setDaemon(true);
+            return t;
+        });
         TokenClient tokenClient = TokenClient.builder()
                 .brokerUri(broker)
                 .identity(identity)
