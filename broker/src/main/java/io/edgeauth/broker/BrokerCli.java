@@ -73,10 +73,24 @@ public final class BrokerCli implements Callable<Integer> {
             return 0;
         }
 
+        /** A listen host as a URL host: any address reads as localhost, an IPv6 literal gets brackets. */
+        private static String hostForUrl(String host) {
+            if (host == null || host.isEmpty() || host.equals("0.0.0.0") || host.equals("::")) {
+                return "localhost";
+            }
+            return host.contains(":") ? "[" + host + "]" : host;
+        }
+
         private static String banner(Broker broker) {
             StringBuilder sb = new StringBuilder();
             sb.append("edgeauth broker is up\n");
-            sb.append("  HTTP   ").append(broker.config().publicUrl()).append("  (health: /health, JWKS: /.well-known/jwks.json)\n");
+            // this node's own address: with several nodes behind one public URL, that URL may be another node's
+            String here = "http://" + hostForUrl(broker.config().http().host()) + ":" + broker.httpPort();
+            sb.append("  HTTP   ").append(here).append("  (health: /health, JWKS: /.well-known/jwks.json)\n");
+            if (!broker.config().publicUrl().equals(here) && !broker.config().publicUrl().startsWith("http://localhost:"
+                    + broker.httpPort())) {
+                sb.append("         public URL (issuer, token audience) ").append(broker.config().publicUrl()).append('\n');
+            }
             for (String line : broker.listenerSummary().subList(1, broker.listenerSummary().size())) {
                 sb.append("  ").append(line).append('\n');
             }
@@ -84,7 +98,7 @@ public final class BrokerCli implements Callable<Integer> {
             broker.newAdminCredential().ifPresentOrElse(
                     c -> sb.append("  admin credential (shown once, keep it): ").append(c).append('\n')
                             .append("  e.g. curl -H 'Authorization: Bearer ").append(c).append("' ")
-                            .append(broker.config().publicUrl()).append("/admin/devices/<id>\n"),
+                            .append(here).append("/admin/devices/<id>\n"),
                     () -> sb.append("  admin credential: created on first start (lost it? `admin reset-credential`)\n"));
             return sb.toString();
         }
