@@ -21,6 +21,8 @@ final class RedisHealth {
     private final MeterRegistry meters;
     private final String target;
     private volatile String outage;
+    /** Set when the store closes: what fails after that is the shutdown's doing, not an outage. */
+    private volatile boolean closing;
 
     RedisHealth(MeterRegistry meters, String target) {
         this.meters = meters;
@@ -29,7 +31,16 @@ final class RedisHealth {
                 .description("1 while the shared store (Redis) answers, 0 during an outage").register(meters);
     }
 
+    /** The store is closing: failures from now on are logged at debug and counted as nothing. */
+    void closing() {
+        closing = true;
+    }
+
     void failed(String operation, Exception e) {
+        if (closing) {
+            LOG.debug("{} failed while the store closes: {}", operation, summary(e));
+            return;
+        }
         meters.counter("edgeauth.store.failures", "op", operation).increment();
         String reason = "redis unreachable (" + target + "): " + summary(e);
         boolean began;

@@ -73,9 +73,10 @@ public final class RedisStore implements Store {
         this.health = health;
         this.replication = new Replication(settings.waitReplicas(), settings.waitTimeout());
         this.feed = new RedisChangeFeed(client, redis, settings, health, clock, replication);
-        // a dropped connection is an outage at once, before any command fails on it
+        // a dropped connection is an outage at once, before any command fails on it; the events are the client's, so
+        // the feed's own connections, closed one by one as the broker stops, are told apart by the store's staying open
         this.events = resources.eventBus().get().subscribe(event -> {
-            if (event instanceof DisconnectedEvent && !closing) {
+            if (event instanceof DisconnectedEvent && !closing && !connection.isOpen()) {
                 health.failed("connection", new RedisException("connection to Redis lost"));
             }
         });
@@ -245,6 +246,7 @@ public final class RedisStore implements Store {
     @Override
     public void close() {
         closing = true;
+        health.closing();
         events.dispose();
         feed.close();
         connection.close();
