@@ -319,8 +319,8 @@ public final class HttpApi {
         mounts.forEach(m -> m.accept(router));
         streaming.forEach(s -> router.postWithRegex(java.util.regex.Pattern.quote(s.path())).setName(s.path())
                 .handler(s.handler()));
-        router.route().last().setName("edgeauth:not-found")
-                .handler(ctx -> HttpErrors.send(ctx, 404, "not_found", "no such endpoint"));
+        // the router's own 404 and 405: a known path asked with another method (GET /oauth/token) is a 405
+        router.errorHandler(404, ctx -> HttpErrors.send(ctx, 404, "not_found", "no such endpoint"));
         router.errorHandler(413, ctx -> HttpErrors.send(ctx, 413, "invalid_request", "body larger than 64 KiB"));
         router.errorHandler(405, ctx -> HttpErrors.send(ctx, 405, "invalid_request", "method not allowed"));
         router.errorHandler(500, ctx -> {

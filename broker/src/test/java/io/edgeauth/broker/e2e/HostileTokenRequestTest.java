@@ -141,8 +141,13 @@ class HostileTokenRequestTest {
     void aFormPostedToAJsonEndpointIsStillRefusedAsNotJson() {
         HttpResponse<String> r = new Http(base, null).postRaw("/siwe/login", "application/x-www-form-urlencoded",
                 "message=a&signature=b".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        assertThat(r.statusCode()).isEqualTo(400);
-        assertThat(new JsonObject(r.body()).getString("error_description")).isEqualTo("body is not valid JSON");
+        assertThat(r.statusCode()).as("refused for its declared type, before it is read").isEqualTo(415);
+        assertThat(new JsonObject(r.body()).getString("error_description"))
+                .isEqualTo("expected content-type application/json, got application/x-www-form-urlencoded");
+        HttpResponse<String> declared = new Http(base, null).postRaw("/siwe/login", "application/json",
+                "message=a&signature=b".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertThat(declared.statusCode()).isEqualTo(400);
+        assertThat(new JsonObject(declared.body()).getString("error_description")).isEqualTo("body is not valid JSON");
     }
 
     /** A form POST to {@code /oauth/token} as the JDK client sends it (chunked for a stream), 10 s at most. */

@@ -39,7 +39,12 @@ class HttpServingTest {
 
         HttpResponse<String> r = get(base + "/thread/7");
         assertThat(r.body()).as("endpoint thread").startsWith("edgeauth-http-worker");
-        assertThat(get(base + "/nowhere").statusCode()).isEqualTo(404);
+        HttpResponse<String> nowhere = get(base + "/nowhere");
+        assertThat(nowhere.statusCode()).isEqualTo(404);
+        assertThat(nowhere.body()).contains("no such endpoint");
+        HttpResponse<String> wrongMethod = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+                .newBuilder(java.net.URI.create(base + "/thread/7")).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(wrongMethod.statusCode()).as("a known path with another method").isEqualTo(405);
         assertThat(api.serverCount()).isEqualTo(Math.max(1, Runtime.getRuntime().availableProcessors()));
 
         String metrics = get(base + "/metrics").body();
