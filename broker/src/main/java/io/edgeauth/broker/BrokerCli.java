@@ -85,11 +85,13 @@ public final class BrokerCli implements Callable<Integer> {
             StringBuilder sb = new StringBuilder();
             sb.append("edgeauth broker is up\n");
             // this node's own address: with several nodes behind one public URL, that URL may be another node's
-            String here = "http://" + hostForUrl(broker.config().http().host()) + ":" + broker.httpPort();
+            String publicUrl = broker.config().publicUrl();
+            String node = "http://" + hostForUrl(broker.config().http().host()) + ":" + broker.httpPort();
+            boolean ours = publicUrl.equals(node) || publicUrl.equals("http://localhost:" + broker.httpPort());
+            String here = ours ? publicUrl : node;
             sb.append("  HTTP   ").append(here).append("  (health: /health, JWKS: /.well-known/jwks.json)\n");
-            if (!broker.config().publicUrl().equals(here) && !broker.config().publicUrl().startsWith("http://localhost:"
-                    + broker.httpPort())) {
-                sb.append("         public URL (issuer, token audience) ").append(broker.config().publicUrl()).append('\n');
+            if (!ours) {
+                sb.append("         public URL (issuer, token audience) ").append(publicUrl).append('\n');
             }
             for (String line : broker.listenerSummary().subList(1, broker.listenerSummary().size())) {
                 sb.append("  ").append(line).append('\n');

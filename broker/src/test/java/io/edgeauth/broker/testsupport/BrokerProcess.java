@@ -20,6 +20,8 @@ import java.util.regex.Pattern;
  */
 public final class BrokerProcess implements AutoCloseable {
     private static final Pattern URL = Pattern.compile("HTTP\\s+(http://\\S+)");
+    /** Printed beside this node's own address when the configured public URL is another (a load balancer's). */
+    private static final Pattern PUBLIC_URL = Pattern.compile("public URL \\(issuer, token audience\\) (http://\\S+)");
     private static final Pattern ADMIN = Pattern.compile("(ea_admin_[A-Za-z0-9_-]+)");
     private static final Pattern MQTT = Pattern.compile("^\\s+mqtt (\\d+)");
 
@@ -71,6 +73,10 @@ public final class BrokerProcess implements AutoCloseable {
                 Matcher m = URL.matcher(line);
                 if (m.find()) {
                     url = m.group(1);
+                }
+                Matcher pu = PUBLIC_URL.matcher(line);
+                if (pu.find()) {
+                    url = pu.group(1);
                 }
                 Matcher q = MQTT.matcher(line);
                 if (q.find()) {
