@@ -189,6 +189,8 @@ class FleetRunTest {
                 "--concurrency", "20", "--messages", "1", "--observer", "--chaos-share", "0.2", "--chaos-kinds", "forged,replayed",
                 "--local-addrs", "2");
         assertEveryHonestDeviceInWithoutAnAdminCall(o, 40);
+        assertThat(o.result().parameters()).as("run.json names the onboarding")
+                .containsEntry("onboarding", "zero-touch").containsKey("expiredWait");
         // the broker had never heard of them: each record was made from its certificate, by the fleet CA's template
         java.net.http.HttpResponse<String> record = java.net.http.HttpClient.newHttpClient().send(
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create(broker.url + "/admin/devices/zero-touch-0"))

@@ -56,9 +56,11 @@ final class CoapCodes {
      * load-shedding 5.03 (RFC 7252 §5.9.3.4: Max-Age says when the client may retry).
      */
     static Response refusal(RejectionReason reason, String detail, Where where, long retryAfterSeconds) {
-        // an expired token is no longer valid: 4.01 at authz-info (RFC 9200 §5.10.1.1), like a session that ends
-        ResponseCode code = reason == RejectionReason.EXPIRED && where == Where.AUTHZ_INFO
-                ? ResponseCode.UNAUTHORIZED : codeOf(reason.category(), where);
+        // an expired token is no longer valid: 4.01 at authz-info (RFC 9200 §5.10.1.1), like a session that ends;
+        // on a resource the token is bound already: a malformed or oversized request is the request's fault, 4.00
+        ResponseCode code = reason == RejectionReason.EXPIRED && where == Where.AUTHZ_INFO ? ResponseCode.UNAUTHORIZED
+                : isRequestFault(reason) && where == Where.RESOURCE ? ResponseCode.BAD_REQUEST
+                : codeOf(reason.category(), where);
         Response response = new Response(code);
         response.setPayload(aceError(reason, detail));
         response.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_ACE_CBOR);
@@ -66,6 +68,10 @@ final class CoapCodes {
             response.getOptions().setMaxAge(Math.max(1, retryAfterSeconds));
         }
         return response;
+    }
+
+    private static boolean isRequestFault(RejectionReason reason) {
+        return reason == RejectionReason.MALFORMED || reason == RejectionReason.OVERSIZED;
     }
 
     static byte[] aceError(RejectionReason reason, String detail) {

@@ -219,7 +219,8 @@ final class EdgeHandlers {
 
     /**
      * The token in an {@code /authz-info} payload: the raw bytes (application/cwt, a JWT as text, or no
-     * Content-Format), or for application/ace+cbor a CBOR byte string or map {1 (access_token): bstr}.
+     * Content-Format), or for application/ace+cbor a CBOR byte string or map {1 (access_token): bstr}; any other
+     * Content-Format is refused.
      * Size is checked before any parsing.
      */
     byte[] tokenOf(byte[] payload, int contentFormat) throws TokenRejectedException {
@@ -230,8 +231,13 @@ final class EdgeHandlers {
             throw new TokenRejectedException(RejectionReason.OVERSIZED,
                     "token larger than " + settings.maxTokenBytes() + " bytes");
         }
-        if (contentFormat != MediaTypeRegistry.APPLICATION_ACE_CBOR) {
+        if (contentFormat == MediaTypeRegistry.UNDEFINED || contentFormat == MediaTypeRegistry.APPLICATION_CWT
+                || contentFormat == MediaTypeRegistry.TEXT_PLAIN) {
             return payload;
+        }
+        if (contentFormat != MediaTypeRegistry.APPLICATION_ACE_CBOR) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, "content-format " + contentFormat
+                    + ": send application/cwt (61), a JWT as text/plain (0), or application/ace+cbor (19)");
         }
         try {
             CBORObject o = CBORObject.DecodeFromBytes(payload);

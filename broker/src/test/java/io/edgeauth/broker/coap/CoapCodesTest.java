@@ -76,6 +76,20 @@ class CoapCodesTest {
                 .isEqualTo(ResponseCode.UNAUTHORIZED);
     }
 
+    /**
+     * On a resource the token is already bound: a malformed request (a bad topic path, a bad signature parameter) is the
+     * request's fault, 4.00, not a credential's; a 4.01 sent the device SDK to upload its token again for nothing.
+     */
+    @Test
+    void aMalformedRequestOnAResourceIsBadRequestNotUnauthorized() {
+        assertThat(CoapCodes.refusal(RejectionReason.MALFORMED, "bad topic path", CoapCodes.Where.RESOURCE, 0).getCode())
+                .isEqualTo(ResponseCode.BAD_REQUEST);
+        assertThat(CoapCodes.refusal(RejectionReason.OVERSIZED, "x", CoapCodes.Where.RESOURCE, 0).getCode())
+                .isEqualTo(ResponseCode.BAD_REQUEST);
+        assertThat(CoapCodes.refusal(RejectionReason.BAD_SIGNATURE, "x", CoapCodes.Where.RESOURCE, 0).getCode())
+                .as("a credential's fault stays 4.01").isEqualTo(ResponseCode.UNAUTHORIZED);
+    }
+
     @Test
     void loadSheddingIsServiceUnavailableWithMaxAge() {
         Response r = CoapCodes.refusal(RejectionReason.SERVER_BUSY, "x", CoapCodes.Where.AUTHZ_INFO, 4);

@@ -76,6 +76,18 @@ class CoapEdgeTest {
     }
 
     @Test
+    void aTokenUploadedAsAnotherMediaTypeIsRefusedAndABadTopicPathIsTheRequestsFault() throws Exception {
+        CoapClient c = f.plainClient("/authz-info");
+        CoapResponse json = c.post(f.token("dev1"), MediaTypeRegistry.APPLICATION_JSON);
+        assertThat(json.getCode()).isEqualTo(ResponseCode.BAD_REQUEST);
+        assertThat(description(json)).startsWith("malformed: content-format 50");
+        assertThat(upload(c, f.token("dev1")).getCode()).isEqualTo(ResponseCode.CREATED);
+        CoapResponse badPath = post(c, "/d/dev1/up/%23", "x");
+        assertThat(badPath.getCode()).as("4.01 would send a device to upload its token again").isEqualTo(ResponseCode.BAD_REQUEST);
+        assertThat(description(badPath)).startsWith("malformed");
+    }
+
+    @Test
     void deviceRegisteredByCertificateNeedsNoCnfInItsToken() throws Exception {
         TestPki.Issued cert = f.pki.client("certdev");
         f.registry.register(new io.edgeauth.broker.registry.Device("certdev", "default",

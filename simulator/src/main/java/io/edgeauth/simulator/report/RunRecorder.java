@@ -122,13 +122,22 @@ public final class RunRecorder {
 
     /** How a chaos session ended: refused as expected, or {@code outcome} (a failure of the run). */
     public void chaosEnded(String kind, String outcome, boolean asExpected) {
+        chaosEnded(kind, outcome, asExpected, null, null);
+    }
+
+    /** As above, for one device: an unexpected outcome is logged with it, as {@link #failure(String, String, String)}. */
+    public void chaosEnded(String kind, String outcome, boolean asExpected, String device, String detail) {
         ChaosCounts c = chaos.get(kind);
         if (asExpected) {
             c.refused().increment();
             count(Counter.CHAOS_REFUSED);
         } else {
             c.other().computeIfAbsent(outcome, o -> new LongAdder()).increment();
-            failure("chaos:" + kind + ":" + outcome);
+            if (device == null) {
+                failure("chaos:" + kind + ":" + outcome);
+            } else {
+                failure("chaos:" + kind + ":" + outcome, device, detail);
+            }
         }
     }
 

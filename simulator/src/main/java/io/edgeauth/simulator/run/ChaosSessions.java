@@ -47,7 +47,8 @@ final class ChaosSessions {
                 .thenCompose(id -> attempt(kind, index, id, onCoap))
                 .handle((accepted, e) -> {
                     String outcome = e == null ? "accepted" : StageFailure.of("session", e).outcome();
-                    recorder.chaosEnded(tally, outcome, outcome.equals(expected));
+                    recorder.chaosEnded(tally, outcome, outcome.equals(expected), s.fleet().deviceId(index),
+                            e == null ? "the broker let it in (expected " + expected + ")" : StageFailure.detailOf(e));
                     return null;
                 });
     }

@@ -184,7 +184,9 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         m.put("devicePrefix", fleet.prefix());
         m.put("keyType", fleet.keyType().name());
         m.put("tenant", tenant);
-        m.put("onboarding", bulkOnboarding ? "bulk" : onboardWithAdminApi ? "admin-api" : "none");
+        m.put("onboarding", zeroTouch ? "zero-touch" : enrollmentGroup != null ? "group " + enrollmentGroup
+                : bulkOnboarding ? "bulk" : onboardWithAdminApi ? "admin-api" : "none");
+        m.put("expiredWait", expiredWait.toString());
         m.put("tokenSource", tokenIssuer == null ? "broker" : "issuer " + tokenIssuer.issuer() + " (" + issuerTokenLifetime + ")");
         m.put("scenario", scenario.label());
         m.put("arrivalRate", arrivalRate);
