@@ -10,7 +10,8 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * The per-device secrets a factory derives from a fleet secret, as the broker derives them: a device's DTLS PSK from
  * {@code coap.pskMasterSecretFile}, and an enrollment-group member's HS256 key from the group's {@code secretFile}. Both
- * are HKDF-SHA256 (RFC 5869) with an empty salt, info = the device id in UTF-8, 32 bytes. Written out here because
+ * are HKDF-SHA256 (RFC 5869) with an empty salt, info = the device id in UTF-8, 32 bytes; the broker derives through
+ * this class too. Written out here because
  * the JDK has HKDF only from Java 24 on, and the SDK must not pull in a crypto library for twelve lines.
  */
 public final class DeviceSecrets {
@@ -24,7 +25,7 @@ public final class DeviceSecrets {
         Objects.requireNonNull(master, "master");
         Objects.requireNonNull(deviceId, "deviceId");
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
+            Mac mac = jdkHmac();
             mac.init(new SecretKeySpec(ZERO_SALT, "HmacSHA256"));
             byte[] prk = mac.doFinal(master);                            // HKDF-Extract
             mac.init(new SecretKeySpec(prk, "HmacSHA256"));
@@ -35,6 +36,15 @@ public final class DeviceSecrets {
             return okm;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    /** The JDK's own HMAC when present, so a native provider installed first cannot change the derived keys. */
+    private static Mac jdkHmac() throws java.security.NoSuchAlgorithmException {
+        try {
+            return Mac.getInstance("HmacSHA256", "SunJCE");
+        } catch (java.security.NoSuchProviderException e) {
+            return Mac.getInstance("HmacSHA256");
         }
     }
 }

@@ -1,14 +1,8 @@
 package io.edgeauth.broker.coap;
 
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.NoSuchAlgorithmException;
-import java.security.NoSuchProviderException;
 import java.util.Arrays;
-import javax.crypto.Mac;
 import javax.crypto.SecretKey;
-import javax.crypto.spec.SecretKeySpec;
 import org.eclipse.californium.scandium.dtls.ConnectionId;
 import org.eclipse.californium.scandium.dtls.HandshakeResultHandler;
 import org.eclipse.californium.scandium.dtls.PskPublicInformation;
@@ -31,7 +25,6 @@ import org.eclipse.californium.scandium.util.ServerNames;
 public final class DerivedPskStore implements AdvancedPskStore {
     /** Longest PSK identity accepted (RFC 4279 allows 2^16-1; device ids are short). */
     public static final int MAX_IDENTITY_LENGTH = 128;
-    private static final byte[] ZERO_SALT = new byte[32];
 
     private final byte[] masterSecret;
 
@@ -42,29 +35,9 @@ public final class DerivedPskStore implements AdvancedPskStore {
         this.masterSecret = masterSecret.clone();
     }
 
-    /** The 32-byte PSK of a device: HKDF-SHA256(master, info = device id). */
+    /** The 32-byte PSK of a device: HKDF-SHA256(master, info = device id), as the device SDK's factories derive it. */
     public static byte[] derive(byte[] masterSecret, String deviceId) {
-        try {
-            Mac mac = jdkHmac();
-            mac.init(new SecretKeySpec(ZERO_SALT, "HmacSHA256"));
-            byte[] prk = mac.doFinal(masterSecret);                      // HKDF-Extract
-            mac.init(new SecretKeySpec(prk, "HmacSHA256"));
-            mac.update(deviceId.getBytes(StandardCharsets.UTF_8));     // HKDF-Expand, one block
-            mac.update((byte) 1);
-            byte[] okm = mac.doFinal();
-            Arrays.fill(prk, (byte) 0);
-            return okm;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
-        }
-    }
-
-    private static Mac jdkHmac() throws NoSuchAlgorithmException {
-        try {
-            return Mac.getInstance("HmacSHA256", "SunJCE");
-        } catch (NoSuchProviderException e) {
-            return Mac.getInstance("HmacSHA256");
-        }
+        return io.edgeauth.device.DeviceSecrets.derive(masterSecret, deviceId);
     }
 
     /** True for identities we derive keys for: 1..128 printable ASCII characters, no '/', '+' or '#'. */

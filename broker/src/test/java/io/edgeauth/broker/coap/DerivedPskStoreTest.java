@@ -20,7 +20,7 @@ class DerivedPskStoreTest {
                 .isEqualTo("8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d");
     }
 
-    /** A factory deriving with the device SDK's helper gets the key this broker derives. */
+    /** A factory deriving with the device SDK's helper gets the key this broker derives (should the two ever part). */
     @Test
     void theDeviceSdkDerivesTheSameKeys() {
         byte[] master = "a-fleet-master-secret-of-32-bytes".getBytes();
