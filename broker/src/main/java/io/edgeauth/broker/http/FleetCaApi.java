@@ -67,7 +67,7 @@ final class FleetCaApi {
         for (String field : body.fieldNames()) {
             if (!FIELDS.contains(field)) {
                 throw new IllegalArgumentException("unknown field '"
-                        + io.edgeauth.broker.registry.DeviceValidator.shortened(field) + "' (a fleet CA holds id, tenant, template, "
+                        + io.edgeauth.broker.refusal.ClientText.cut(field, 64) + "' (a fleet CA holds id, tenant, template, "
                         + "certificate, crl, deviceIdFrom)");
             }
         }

@@ -18,7 +18,7 @@ final class JsonBodies {
         String type = ctx.request().getHeader("content-type");
         if (type != null && !isJson(type)) {
             HttpErrors.send(ctx, 415, "invalid_request", "expected content-type application/json, got "
-                    + (type.length() > 64 ? type.substring(0, 64) + "..." : type));
+                    + io.edgeauth.broker.refusal.ClientText.cut(type, 64));
             return null;
         }
         Buffer b = ctx.body().buffer();

@@ -205,10 +205,9 @@ public final class DeviceEnrollment {
         X509Certificate leaf = chain.get(0);
         String id = deviceIdOf(leaf, ca);
         if (assertion.issuer() != null && !assertion.issuer().equals(id)) {
-            String claimed = assertion.issuer().length() <= 128 ? assertion.issuer()
-                    : assertion.issuer().substring(0, 128) + "...";
             throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH, "the certificate names device '" + id
-                    + "' (rule " + ca.deviceIdRule().configName() + "), the assertion's iss is '" + claimed + "'");
+                    + "' (rule " + ca.deviceIdRule().configName() + "), the assertion's iss is '"
+                    + io.edgeauth.broker.refusal.ClientText.cut(assertion.issuer(), 128) + "'");
         }
         JWK key = leafKey(leaf);
         Optional<Device> existing = registry.find(id);

@@ -64,7 +64,7 @@ public final class DeviceValidator {
         List<String> errors = new ArrayList<>();
         // a misspelt field must not be dropped in silence: "regoin" would register a device with no region limit
         body.keySet().stream().filter(k -> !FIELDS.contains(k)).sorted().limit(4).forEach(k -> errors.add(
-                "unknown field '" + shortened(k) + "' (a registration holds " + FIELD_LIST + ")"));
+                "unknown field '" + io.edgeauth.broker.refusal.ClientText.cut(k, 64) + "' (a registration holds " + FIELD_LIST + ")"));
         String id = text(body, "id", errors);
         if (id != null && !DEVICE_ID.matcher(id).matches()) {
             errors.add("id: expected 1-128 of A-Z a-z 0-9 _ . : - starting with a letter or digit");
@@ -93,11 +93,6 @@ public final class DeviceValidator {
         }
         return new Device(id, tenant, credential, region, plan, owner == null ? null : normalizeOwner(owner),
                 clock.instant());
-    }
-
-    /** A field name as the client sent it, cut to 64 characters for the error message. */
-    public static String shortened(String name) {
-        return name.length() <= 64 ? name : name.substring(0, 64) + "...";
     }
 
     /** True if {@code id} has the form every registered device id has (a syntax check only). */
