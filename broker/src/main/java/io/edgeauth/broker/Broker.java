@@ -271,7 +271,8 @@ public final class Broker implements AutoCloseable {
                         s -> rateLimits.forDevice(s.tenant(), s.principal(), ratePlans.apply(s.ratePlan())))
                 .bulkImport(new BulkImporter(deviceValidator(clock), registry, audit))
                 .tlsReload(tlsReloads::reloadAll)
-                .fleetCas(tokens.fleetCas(), config.provisioning().templates().keySet(), t -> config.tenant(t) != null, audit)
+                .fleetCas(tokens.fleetCas(), config.provisioning().templates().keySet(), t -> config.tenant(t) != null,
+                        revocations, audit)
                 .deviceClaims(adminCredential, registry, new ClaimCodes(store, clock), audit)
                 .ethDevices(tokens.ethDevices())
                 .loginPage(this::mqttWebSocketPort)

@@ -4,6 +4,8 @@ import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.provisioning.DeviceIdRule;
 import io.edgeauth.broker.provisioning.FleetCa;
 import io.edgeauth.broker.provisioning.FleetCas;
+import io.edgeauth.broker.revocation.Revocation;
+import io.edgeauth.broker.revocation.RevocationService;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -19,7 +21,8 @@ import java.util.regex.Pattern;
 /**
  * {@code /admin/fleet-cas}: a tenant trusts a fleet CA ({@code POST {id, tenant?, certificate (PEM),
  * crl? (PEM), deviceIdFrom?, template?}}), lists them ({@code GET}) and withdraws one
- * ({@code DELETE /admin/fleet-cas/{id}}: its devices are refused from then on). Audited.
+ * ({@code DELETE /admin/fleet-cas/{id}}: its devices get no token from then on, and the tokens they hold, which
+ * name the CA in {@code fleet_ca}, are revoked, so their sessions end on every node). Audited.
  */
 final class FleetCaApi {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
@@ -27,10 +30,13 @@ final class FleetCaApi {
     private final FleetCas cas;
     private final Set<String> templates;
     private final Predicate<String> knownTenant;
+    private final RevocationService revocations;
     private final AuditLog audit;
 
-    FleetCaApi(FleetCas cas, Set<String> templates, Predicate<String> knownTenant, AuditLog audit) {
+    FleetCaApi(FleetCas cas, Set<String> templates, Predicate<String> knownTenant, RevocationService revocations,
+               AuditLog audit) {
         this.cas = cas;
+        this.revocations = revocations;
         this.templates = Set.copyOf(templates);
         this.knownTenant = knownTenant;
         this.audit = audit;
@@ -106,7 +112,10 @@ final class FleetCaApi {
             HttpErrors.send(ctx, 404, "not_found", "no such active fleet CA");
             return;
         }
-        audit.record("fleet_ca.withdrawn", "ok", Map.of("fleetCa", id));
+        // after the withdrawal, so no token of the CA is issued here past the revocation's date
+        Revocation revoked = revocations.revokeFleetCa(id, "fleet CA withdrawn");
+        audit.record("fleet_ca.withdrawn", "ok", Map.of("fleetCa", id,
+                "tokensRevokedUpTo", revoked.issuedBefore().toString()));
         ctx.response().setStatusCode(204).end();
     }
 

@@ -56,28 +56,30 @@ final class DeviceTokenIssuance {
      */
     IssuedToken issue(Device device, TokenFormat format, String scope, String grant, Map<String, Object> fields)
             throws TokenRejectedException {
-        return issue(device, confirmation(device), format, scope, grant, fields, null);
+        return issue(device, confirmation(device), format, scope, grant, fields, null, null);
     }
 
     /** As above, for a registered resource server's {@code audience} (null: the broker's own audiences). */
     IssuedToken issue(Device device, TokenFormat format, String scope, String grant, Map<String, Object> fields,
                       String audience) throws TokenRejectedException {
-        return issue(device, confirmation(device), format, scope, grant, fields, audience);
+        return issue(device, confirmation(device), format, scope, grant, fields, audience, null);
     }
 
     /**
      * As {@link #issue(Device, TokenFormat, String, String, Map, String)}, bound to {@code cnf} instead of the
-     * record's key (a client certificate's thumbprint at RFC 8705 {@code tls_client_auth}).
+     * record's key (a client certificate's thumbprint at RFC 8705 {@code tls_client_auth}), naming in
+     * {@code fleet_ca} the fleet CA this token's trust rests on (null: none), so that withdrawing it revokes the token.
      */
     IssuedToken issue(Device device, Confirmation cnf, TokenFormat format, String scope, String grant,
-                      Map<String, Object> fields, String audience) throws TokenRejectedException {
+                      Map<String, Object> fields, String audience, String fleetCa) throws TokenRejectedException {
         checkNotBlocked(device);
         TokenClaims.Builder claims = TokenClaims.builder(device.tenant(), device.id())
                 .audience(audience != null ? new String[] {audience} : audiences.toArray(String[]::new))
                 .scope(grantedScopes(scope, selfServiceScopes.apply(device.tenant())))
                 .geo(device.region().toArray(String[]::new))
                 .cnf(cnf)
-                .owner(device.owner());
+                .owner(device.owner())
+                .fleetCa(fleetCa);
         if (regionName != null) {
             claims.region(regionName);
         }

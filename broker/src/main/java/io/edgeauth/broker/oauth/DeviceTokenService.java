@@ -62,15 +62,18 @@ public final class DeviceTokenService {
     public IssuedToken issue(String assertion, TokenFormat format, String scope, String channel, String audience)
             throws TokenRejectedException {
         Map<String, Object> fields = fields(channel);
-        return issueAudited(fields, format, scope, audience,
+        return issueAudited(fields, format, scope, audience, null,
                 () -> registered(assertions.verify(assertion, this::publicKey), fields));
     }
 
-    /** As above, for an assertion the caller has already read ({@link ClientAssertionVerifier#decode}). */
+    /**
+     * As above, for an assertion the caller has already read ({@link ClientAssertionVerifier#decode}), of a device
+     * the fleet CA {@code fleetCa} provisioned (null: none), named in the token's {@code fleet_ca}.
+     */
     public IssuedToken issue(DecodedAssertion assertion, TokenFormat format, String scope, String channel,
-                             String audience) throws TokenRejectedException {
+                             String audience, String fleetCa) throws TokenRejectedException {
         Map<String, Object> fields = fields(channel);
-        return issueAudited(fields, format, scope, audience,
+        return issueAudited(fields, format, scope, audience, fleetCa,
                 () -> registered(assertions.verify(assertion, this::publicKey), fields));
     }
 
@@ -99,7 +102,7 @@ public final class DeviceTokenService {
         Map<String, Object> fields = fields(channel);
         fields.put("auth", "client_certificate");
         fields.put("client_id", clientId);
-        return issueAudited(fields, format, scope, null, () -> {
+        return issueAudited(fields, format, scope, null, null, () -> {
             Device device = clientId == null ? null : registry.find(clientId).orElse(null);
             if (device == null || device.credential().type() != Device.CredentialType.X5T_S256
                     || certificateThumbprint == null || !device.credential().value().equals(certificateThumbprint)) {
@@ -113,16 +116,18 @@ public final class DeviceTokenService {
     /**
      * RFC 8705 {@code tls_client_auth} for a device whose certificate chain the caller validated (a fleet CA's,
      * whose leaf key is the device's registered key) and whose key the TLS handshake proved: the token is bound
-     * to that certificate ({@code cnf x5t#S256}, RFC 8705 §3), so it is only accepted with it on a TLS channel.
+     * to that certificate ({@code cnf x5t#S256}, RFC 8705 §3), so it is only accepted with it on a TLS channel, and
+     * names the CA that validated the chain ({@code fleet_ca}).
      */
     public IssuedToken issueForValidatedCertificate(String deviceId, String certificateThumbprint, TokenFormat format,
-                                                    String scope, String channel) throws TokenRejectedException {
+                                                    String scope, String channel, String fleetCa)
+            throws TokenRejectedException {
         Map<String, Object> fields = fields(channel);
         fields.put("auth", "tls_client_auth");
         fields.put("client_id", deviceId);
         try {
             return issuance.issue(registered(deviceId), new io.edgeauth.broker.token.Confirmation(certificateThumbprint,
-                    null), format, scope, "client_credentials", fields, null);
+                    null), format, scope, "client_credentials", fields, null, fleetCa);
         } catch (TokenRejectedException e) {
             issuance.refused(e, "client_credentials", fields);
             throw e;
@@ -135,28 +140,31 @@ public final class DeviceTokenService {
      */
     public IssuedToken issueVerified(ClientAssertion verified, TokenFormat format, String scope, String channel)
             throws TokenRejectedException {
-        return issueVerified(verified, format, scope, channel, null);
+        return issueVerified(verified, format, scope, channel, null, null);
     }
 
-    /** As above, for a registered resource server's {@code audience} (null: the broker's own). */
+    /**
+     * As above, for a registered resource server's {@code audience} (null: the broker's own), naming in
+     * {@code fleet_ca} the fleet CA that vouched for the device ({@code fleetCa}, null: none).
+     */
     public IssuedToken issueVerified(ClientAssertion verified, TokenFormat format, String scope, String channel,
-                                     String audience) throws TokenRejectedException {
+                                     String audience, String fleetCa) throws TokenRejectedException {
         Map<String, Object> fields = fields(channel);
         fields.put("client_id", verified.clientId());
-        return issueAudited(fields, format, scope, audience,
+        return issueAudited(fields, format, scope, audience, fleetCa,
                 () -> new Proven(registered(verified.clientId()), verified.keyThumbprint()));
     }
 
     /** Finds the device that authenticated (however it did), then issues; a refusal at either step is audited. */
     private IssuedToken issueAudited(Map<String, Object> fields, TokenFormat format, String scope, String audience,
-                                     Authenticated who) throws TokenRejectedException {
+                                     String fleetCa, Authenticated who) throws TokenRejectedException {
         try {
             if (audience != null) {
                 fields.put("aud", audience);
             }
             Proven proven = who.proven();
             return issuance.issue(proven.device(), DeviceTokenIssuance.confirmation(proven.device(), proven.keyThumbprint()),
-                    format, scope, "client_credentials", fields, audience);
+                    format, scope, "client_credentials", fields, audience, fleetCa);
         } catch (TokenRejectedException e) {
             issuance.refused(e, "client_credentials", fields);
             throw e;

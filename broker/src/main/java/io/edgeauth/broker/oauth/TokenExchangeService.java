@@ -104,6 +104,7 @@ public final class TokenExchangeService {
                 .geo(s.geo().toArray(String[]::new))
                 .region(s.region())
                 .owner(s.owner())
+                .fleetCa(s.fleetCa()) // withdrawing the subject's fleet CA ends this token too
                 .cnf(s.cnf())
                 .actor(actorId)
                 .parentTokenIds(parents)

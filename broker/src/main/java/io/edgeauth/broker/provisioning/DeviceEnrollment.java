@@ -92,20 +92,23 @@ public final class DeviceEnrollment {
                 return enrollByGroup(decoded, format, scope, channel, audience);
             }
             List<X509Certificate> chain = AssertionChain.certificates(decoded.x5c());
+            String fleetCa = null; // the CA this token's trust rests on: withdrawing it revokes the token
             if (!chain.isEmpty()) {
-                Optional<ClientAssertion> provisioned = enrollByCertificate(decoded, chain, channel);
-                if (provisioned.isPresent()) { // verified (jti spent) when its record was created: not again
-                    return devices.issueVerified(provisioned.get(), format, scope, channel);
+                CertificateEnrollment enrolled = enrollByCertificate(decoded, chain, channel);
+                if (enrolled.verified() != null) { // verified (jti spent) when its record was created: not again
+                    return devices.issueVerified(enrolled.verified(), format, scope, channel, audience,
+                            enrolled.ca().id());
                 }
+                fleetCa = enrolled.ca().id();
             } else if (decoded.issuer() != null) {
-                checkProvisioner(decoded.issuer());
+                fleetCa = checkProvisioner(decoded.issuer()).orElse(null);
             }
+            return devices.issue(decoded, format, scope, channel, audience, fleetCa);
         } catch (TokenRejectedException e) {
             audit.record("token.refused", e.reason().code(), Map.of("grant", "client_credentials", "channel", channel,
                     "client_id", String.valueOf(decoded.issuer()), "detail", e.getMessage()));
             throw e;
         }
-        return devices.issue(decoded, format, scope, channel, audience);
     }
 
     /**
@@ -125,8 +128,9 @@ public final class DeviceEnrollment {
         if (existing.isPresent() && existing.get().credential().type() == Device.CredentialType.X5T_S256) {
             return devices.issueForCertificate(clientId, x5t, format, scope, channel); // audits its refusals
         }
+        FleetCa ca;
         try {
-            FleetCa ca = fleetCas.validate(chain);
+            ca = fleetCas.validate(chain);
             String id = deviceIdOf(chain.get(0), ca);
             if (!id.equals(clientId)) {
                 throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH,
@@ -148,7 +152,7 @@ public final class DeviceEnrollment {
                     "auth", "tls_client_auth", "client_id", clientId, "detail", e.getMessage()));
             throw e;
         }
-        return devices.issueForValidatedCertificate(clientId, x5t, format, scope, channel);
+        return devices.issueForValidatedCertificate(clientId, x5t, format, scope, channel, ca.id());
     }
 
     /**
@@ -156,7 +160,9 @@ public final class DeviceEnrollment {
      * key signed the assertion; see {@link DeviceTokenService#authenticate}.
      */
     public Device authenticate(String assertion) throws TokenRejectedException {
-        return devices.authenticate(assertion);
+        Device device = devices.authenticate(assertion);
+        checkProvisioner(device.id()); // a withdrawn CA's device takes no part in an exchange either
+        return device;
     }
 
     /** RFC 7523 §2.2 client_secret_jwt keyed by HKDF(group secret, device id); {@code kid} names the group. */
@@ -185,7 +191,7 @@ public final class DeviceEnrollment {
                         "enrollmentGroup", group.id(), "template", group.template(), "channel", channel));
             }
         }
-        return devices.issueVerified(verified, format, scope, channel, audience);
+        return devices.issueVerified(verified, format, scope, channel, audience, null);
     }
 
     private static boolean isMember(Device d, EnrollmentGroups.Group group) {
@@ -194,11 +200,17 @@ public final class DeviceEnrollment {
     }
 
     /**
-     * Validates the chain; for a device new to the registry, verifies the assertion with the leaf's key (proof
-     * of possession, its jti spent) and creates the record. Returns that verified assertion, or empty for a
-     * device already registered with the leaf's key (its assertion is verified by the ordinary grant).
+     * A chain that validated, by {@code ca}: {@code verified} is the assertion already verified (a new or re-keyed
+     * device), or null for a device already registered with the leaf's key (verified by the ordinary grant).
      */
-    private Optional<ClientAssertion> enrollByCertificate(DecodedAssertion assertion, List<X509Certificate> chain,
+    private record CertificateEnrollment(FleetCa ca, ClientAssertion verified) {
+    }
+
+    /**
+     * Validates the chain; for a device new to the registry, verifies the assertion with the leaf's key (proof
+     * of possession, its jti spent) and creates the record.
+     */
+    private CertificateEnrollment enrollByCertificate(DecodedAssertion assertion, List<X509Certificate> chain,
                                                           String channel)
             throws TokenRejectedException {
         FleetCa ca = fleetCas.validate(chain);
@@ -215,18 +227,18 @@ public final class DeviceEnrollment {
         if (existing.isPresent() && !sameKey && renewsKey(existing.get(), ca, leaf)) {
             ClientAssertion verified = assertions.verify(assertion, id, key, leaf.getPublicKey()); // the new key's proof
             rekey(existing.get(), key, ca, leaf, channel);
-            return Optional.of(verified);
+            return new CertificateEnrollment(ca, verified);
         }
         if (existing.isPresent()) {
             requireSameKey(existing.get(), sameKey, ca);
             followCertificate(id, ca, leaf);
-            return Optional.empty();
+            return new CertificateEnrollment(ca, null);
         }
         // proof of possession before anything is written: the assertion must verify with the leaf's key;
         // verified once, its jti spent here (a refusal below leaves only a spent jti behind)
         ClientAssertion verified = assertions.verify(assertion, id, key, leaf.getPublicKey());
         provision(id, ca, leaf, key, channel);
-        return Optional.of(verified);
+        return new CertificateEnrollment(ca, verified);
     }
 
     private static String deviceIdOf(X509Certificate leaf, FleetCa ca) throws TokenRejectedException {
@@ -346,12 +358,12 @@ public final class DeviceEnrollment {
 
     /**
      * A device a fleet CA provisioned gets no more tokens once that CA is withdrawn, or once the CA's CRL lists the
-     * certificate whose key the device registered.
+     * certificate whose key the device registered. Returns that CA's id, or empty for a device no CA provisioned.
      */
-    private void checkProvisioner(String deviceId) throws TokenRejectedException {
+    private Optional<String> checkProvisioner(String deviceId) throws TokenRejectedException {
         Optional<CertificateMark> mark = store.get(PROVISIONED_BY, deviceId).flatMap(CertificateMark::parse);
         if (mark.isEmpty()) {
-            return;
+            return Optional.empty();
         }
         Optional<FleetCa> ca = fleetCas.activeCa(mark.get().caId());
         if (ca.isEmpty()) {
@@ -362,6 +374,7 @@ public final class DeviceEnrollment {
             throw new TokenRejectedException(RejectionReason.REVOKED, "the certificate this device was provisioned with "
                     + "is listed in the CRL of fleet CA '" + ca.get().id() + "'");
         }
+        return Optional.of(ca.get().id());
     }
 
     /**

@@ -7,7 +7,8 @@ import java.util.Objects;
  * One revocation: of a token ({@code jti}, and every token exchanged from it), of a subject, of a
  * signing key ({@code kid}: every token it signed), or, for continuous access evaluation of trusted
  * outside issuers, of an issuer ({@code ISSUER}) or one issuer's key ({@code ISSUER_KEY}, value
- * {@link #issuerKey}): these cover the issuer's (key's) tokens issued up to {@code issuedBefore}. A subject revocation made by an operator holds
+ * {@link #issuerKey}): these cover the issuer's (key's) tokens issued up to {@code issuedBefore}; of a withdrawn
+ * fleet CA ({@code FLEET_CA}): the tokens whose {@code fleet_ca} names it, issued up to {@code issuedBefore}. A subject revocation made by an operator holds
  * {@code untilLifted}: every token of the subject is refused and nothing new is issued to it until
  * {@link RevocationService#lift lifted}; afterwards (and for a subject revocation that never blocked, e.g.
  * a deleted device) it covers the tokens issued up to {@code issuedBefore}. Kept until
@@ -18,7 +19,7 @@ public record Revocation(Kind kind, String value, Instant issuedBefore, Instant 
 
     /** What a revocation names; only the {@link Kind#byOperator} kinds are named in the admin API. */
     public enum Kind {
-        JTI(true), SUB(true), KID(true), ISSUER(false), ISSUER_KEY(false);
+        JTI(true), SUB(true), KID(true), ISSUER(false), ISSUER_KEY(false), FLEET_CA(false);
 
         private final boolean byOperator;
 
@@ -64,6 +65,7 @@ public record Revocation(Kind kind, String value, Instant issuedBefore, Instant 
             case ISSUER -> value.equals(token.issuer());
             case ISSUER_KEY -> token.issuer() != null && token.keyId() != null
                     && value.equals(issuerKey(token.issuer(), token.keyId()));
+            case FLEET_CA -> value.equals(token.fleetCa());
         };
     }
 

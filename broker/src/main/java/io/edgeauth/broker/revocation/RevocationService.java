@@ -48,6 +48,7 @@ public final class RevocationService implements RevocationChecker, RevocationEve
     private final Map<String, Revocation> byKid = new ConcurrentHashMap<>();
     private final Map<String, Revocation> byIssuer = new ConcurrentHashMap<>();
     private final Map<String, Revocation> byIssuerKey = new ConcurrentHashMap<>();
+    private final Map<String, Revocation> byFleetCa = new ConcurrentHashMap<>();
     private final List<Consumer<Revocation>> listeners = new CopyOnWriteArrayList<>();
 
     /**
@@ -95,6 +96,15 @@ public final class RevocationService implements RevocationChecker, RevocationEve
     /** Revokes the tokens a trusted outside issuer's key signed up to now (the key left its JWKS). */
     public Revocation revokeIssuerKey(String issuer, String kid, String reason) {
         return revokeTrusted(Revocation.Kind.ISSUER_KEY, Revocation.issuerKey(issuer, kid), reason);
+    }
+
+    /**
+     * Revokes the tokens of the devices a fleet CA provisioned ({@code fleet_ca}), once the CA is withdrawn: those
+     * issued up to now + leeway, which also covers a token another node issued before the withdrawal reached it (the
+     * change feed's delay is far below the leeway). Sessions holding one end on every node.
+     */
+    public Revocation revokeFleetCa(String caId, String reason) {
+        return revokeTrusted(Revocation.Kind.FLEET_CA, caId, reason);
     }
 
     /**
@@ -214,6 +224,9 @@ public final class RevocationService implements RevocationChecker, RevocationEve
         if (s != null && (s.untilLifted() || covers(s, token, now))) {
             return Optional.of(RejectionReason.REVOKED);
         }
+        if (token.fleetCa() != null && covers(byFleetCa.get(token.fleetCa()), token, now)) {
+            return Optional.of(RejectionReason.REVOKED);
+        }
         return trustedIssuerCheck(token, now);
     }
 
@@ -252,7 +265,7 @@ public final class RevocationService implements RevocationChecker, RevocationEve
     public int prune() {
         Instant now = clock.instant();
         int pruned = 0;
-        for (Map<String, Revocation> m : List.of(byJti, bySub, byKid, byIssuer, byIssuerKey)) {
+        for (Map<String, Revocation> m : List.of(byJti, bySub, byKid, byIssuer, byIssuerKey, byFleetCa)) {
             for (Revocation r : m.values()) {
                 if (!r.untilLifted() && !r.keepUntil().isAfter(now) && m.remove(r.value(), r)) {
                     store.remove(SPACE, key(r.kind(), r.value()));
@@ -264,7 +277,7 @@ public final class RevocationService implements RevocationChecker, RevocationEve
     }
 
     public int size() {
-        return byJti.size() + bySub.size() + byKid.size() + byIssuer.size() + byIssuerKey.size();
+        return byJti.size() + bySub.size() + byKid.size() + byIssuer.size() + byIssuerKey.size() + byFleetCa.size();
     }
 
     private Map<String, Revocation> mapOf(Revocation.Kind kind) {
@@ -273,6 +286,7 @@ public final class RevocationService implements RevocationChecker, RevocationEve
             case SUB: return bySub;
             case ISSUER: return byIssuer;
             case ISSUER_KEY: return byIssuerKey;
+            case FLEET_CA: return byFleetCa;
             default: return byKid;
         }
     }

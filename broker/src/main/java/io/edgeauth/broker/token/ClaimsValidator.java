@@ -69,7 +69,7 @@ final class ClaimsValidator {
         }
         return new VerifiedToken(format, c.issuer(), c.subject(), c.audience(), c.issuedAt(), c.notBefore(),
                 c.expiresAt(), c.tokenId(), key.kid(), tenant, c.scope(), c.geo(), c.region(), c.cnf(),
-                c.actor(), c.owner(), fingerprint, c.parentTokenIds());
+                c.actor(), c.owner(), fingerprint, c.parentTokenIds(), c.fleetCa());
     }
 
     private static TokenRejectedException reject(RejectionReason r, String detail) {

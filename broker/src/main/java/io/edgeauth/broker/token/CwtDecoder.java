@@ -15,7 +15,7 @@ import java.util.Set;
  * iss 1, sub 2, aud 3 (text or array of text), exp 4, nbf 5, iat 6 (integer or float NumericDate),
  * cti 7 (bytes; text if printable), cnf 8 (RFC 8747 {@code {3: kid}} read as {@code jkt} =
  * base64url(kid), or text keys {@code x5t#S256}/{@code jkt}), scope 9 (text, space-separated, or array
- * of text); broker claims as text keys {@code tenant_id}, {@code geo}, {@code region}, {@code owner},
+ * of text); broker claims as text keys {@code tenant_id}, {@code geo}, {@code region}, {@code owner}, {@code fleet_ca},
  * {@code act} ({@code {"sub": ...}} or {@code {2: ...}}), {@code parent_jti} (array of text). Unknown claims are ignored; a known claim of
  * the wrong type is {@code MALFORMED}. Stateless and thread-safe.
  */
@@ -55,7 +55,7 @@ final class CwtDecoder {
                 date(at(m, EXP)), date(at(m, NBF)), date(at(m, IAT)), cti(at(m, CTI)),
                 text(m.get("tenant_id")), scope(at(m, SCOPE)), textList(m.get("geo")),
                 text(m.get("region")), cnf(at(m, CNF)), actor(m.get("act")), text(m.get("owner")),
-                textList(m.get(JwtDecoder.PARENT_JTI)));
+                textList(m.get(JwtDecoder.PARENT_JTI)), text(m.get(JwtDecoder.FLEET_CA)));
     }
 
     private static final CBORObject[] INT_KEYS = new CBORObject[10];

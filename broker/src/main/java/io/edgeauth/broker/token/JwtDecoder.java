@@ -163,12 +163,15 @@ final class JwtDecoder {
      */
     /** Broker claim: the {@code jti}s a token was exchanged from, nearest first (see TokenExchangeService). */
     static final String PARENT_JTI = "parent_jti";
+    /** Broker claim: the fleet CA that provisioned the token's device (withdrawing the CA revokes the token). */
+    static final String FLEET_CA = "fleet_ca";
 
     private static RawClaims claims(Map<String, Object> p) throws TokenRejectedException {
         return new RawClaims(string(p, "iss"), string(p, "sub"), audience(p.get("aud")),
                 date(p, "exp"), date(p, "nbf"), date(p, "iat"), string(p, "jti"), string(p, "tenant_id"),
                 scope(p.get("scope")), stringList(p.get("geo")), string(p, "region"),
-                cnf(map(p, "cnf")), actor(map(p, "act")), string(p, "owner"), stringList(p.get(PARENT_JTI)));
+                cnf(map(p, "cnf")), actor(map(p, "act")), string(p, "owner"), stringList(p.get(PARENT_JTI)),
+                string(p, FLEET_CA));
     }
 
     private static String string(Map<String, Object> m, String name) throws TokenRejectedException {

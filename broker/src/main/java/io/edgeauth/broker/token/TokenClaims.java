@@ -25,6 +25,7 @@ public final class TokenClaims {
     private final Duration lifetime;
     private final String tokenId;
     private final List<String> parentTokenIds;
+    private final String fleetCa;
 
     private TokenClaims(Builder b) {
         this.tenantId = Objects.requireNonNull(b.tenantId, "tenantId");
@@ -47,6 +48,7 @@ public final class TokenClaims {
         this.lifetime = b.lifetime;
         this.tokenId = b.tokenId;
         this.parentTokenIds = List.copyOf(b.parentTokenIds);
+        this.fleetCa = b.fleetCa;
     }
 
     /** @param tenantId tenant whose active key signs; @param subject {@code sub} */
@@ -105,6 +107,11 @@ public final class TokenClaims {
         return parentTokenIds;
     }
 
+    /** {@code fleet_ca}: the fleet CA that provisioned the device, or null. */
+    public String fleetCa() {
+        return fleetCa;
+    }
+
     /** Builder; not thread-safe. */
     public static final class Builder {
         private final String tenantId;
@@ -119,6 +126,7 @@ public final class TokenClaims {
         private Duration lifetime;
         private String tokenId;
         private final List<String> parentTokenIds = new ArrayList<>();
+        private String fleetCa;
 
         private Builder(String tenantId, String subject) {
             this.tenantId = tenantId;
@@ -157,6 +165,12 @@ public final class TokenClaims {
 
         public Builder owner(String v) {
             owner = v;
+            return this;
+        }
+
+        /** The fleet CA that provisioned the device ({@code fleet_ca}), so withdrawing the CA revokes the token. */
+        public Builder fleetCa(String v) {
+            fleetCa = v;
             return this;
         }
 

@@ -147,7 +147,7 @@ public final class TokenIssuer {
         }
         // as the decoders will read them (TokenClaims refuses scope values that are empty or hold a space)
         RawClaims signed = new RawClaims(key.issuer(), c.subject(), c.audience(), exp, now, now, jti, c.tenantId(),
-                c.scope(), c.geo(), c.region(), c.cnf(), c.actor(), c.owner(), c.parentTokenIds());
+                c.scope(), c.geo(), c.region(), c.cnf(), c.actor(), c.owner(), c.parentTokenIds(), c.fleetCa());
         rememberAs(r, bytes, signed, key, format);
         if (format.cbor()) {
             rememberAs(r, Base64.getUrlEncoder().withoutPadding().encode(bytes), signed, key, format);
@@ -200,6 +200,9 @@ public final class TokenIssuer {
         if (c.owner() != null) {
             b.claim("owner", c.owner());
         }
+        if (c.fleetCa() != null) {
+            b.claim(JwtDecoder.FLEET_CA, c.fleetCa());
+        }
         if (!c.parentTokenIds().isEmpty()) {
             b.claim(JwtDecoder.PARENT_JTI, c.parentTokenIds());
         }
@@ -244,6 +247,9 @@ public final class TokenIssuer {
         }
         if (c.actor() != null) {
             claims.Add("act", CBORObject.NewMap().Add("sub", c.actor()));
+        }
+        if (c.fleetCa() != null) {
+            claims.Add(JwtDecoder.FLEET_CA, c.fleetCa());
         }
         if (!c.parentTokenIds().isEmpty()) {
             claims.Add(JwtDecoder.PARENT_JTI, textArray(c.parentTokenIds()));

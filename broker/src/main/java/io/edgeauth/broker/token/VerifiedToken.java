@@ -28,6 +28,8 @@ import java.util.Set;
  * @param fingerprint short, non-reversible fingerprint of the token bytes for logs and audit
  * @param parentTokenIds {@code parent_jti}: the {@code jti}s this token was exchanged from (RFC 8693), nearest
  *                    first; revoking any of them revokes this token (empty for a token not from an exchange)
+ * @param fleetCa     {@code fleet_ca}: the fleet CA that provisioned the device it was issued to, or null;
+ *                    withdrawing that CA revokes the token
  */
 public record VerifiedToken(
         TokenFormat format,
@@ -47,7 +49,8 @@ public record VerifiedToken(
         String actor,
         String owner,
         String fingerprint,
-        List<String> parentTokenIds) {
+        List<String> parentTokenIds,
+        String fleetCa) {
 
     public VerifiedToken {
         // A live session holds its token for hours; the values shared by a whole fleet (issuer, audience, key,
@@ -57,6 +60,7 @@ public record VerifiedToken(
         keyId = shared(keyId);
         tenantId = shared(tenantId);
         region = shared(region);
+        fleetCa = shared(fleetCa);
         audience = audience == null ? List.of() : List.of(audience.stream().map(VerifiedToken::shared).toArray(String[]::new));
         scope = scope == null ? Set.of() : Set.copyOf(scope);
         geo = geo == null ? List.of() : List.copyOf(geo);
@@ -70,7 +74,16 @@ public record VerifiedToken(
                          Set<String> scope, List<String> geo, String region, Confirmation cnf, String actor,
                          String owner, String fingerprint) {
         this(format, issuer, subject, audience, issuedAt, notBefore, expiresAt, tokenId, keyId, tenantId, scope, geo,
-                region, cnf, actor, owner, fingerprint, List.of());
+                region, cnf, actor, owner, fingerprint, List.of(), null);
+    }
+
+    /** A token of no fleet CA's device. */
+    public VerifiedToken(TokenFormat format, String issuer, String subject, List<String> audience, Instant issuedAt,
+                         Instant notBefore, Instant expiresAt, String tokenId, String keyId, String tenantId,
+                         Set<String> scope, List<String> geo, String region, Confirmation cnf, String actor,
+                         String owner, String fingerprint, List<String> parentTokenIds) {
+        this(format, issuer, subject, audience, issuedAt, notBefore, expiresAt, tokenId, keyId, tenantId, scope, geo,
+                region, cnf, actor, owner, fingerprint, parentTokenIds, null);
     }
 
     private static String shared(String value) {

@@ -1,14 +1,19 @@
 package io.edgeauth.broker.provisioning;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import io.edgeauth.broker.Broker;
 import io.edgeauth.broker.testsupport.Http;
 import io.edgeauth.broker.testsupport.RedisServer;
 import io.edgeauth.broker.testsupport.TestBrokers;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -112,6 +117,50 @@ class FleetCasAcrossNodesTest {
                     .isEqualTo(401);
             assertThat(withdrawn.body()).contains("withdrawn");
         });
+    }
+
+    /**
+     * A CA withdrawn on A ends, on B, the live MQTT session of a device it provisioned and refuses the token that
+     * device already holds (before, both lasted until the token's {@code exp}); a device of another CA keeps its
+     * session and its token.
+     */
+    @Test
+    void aWithdrawnCasDevicesSessionsAndHeldTokensEndOnEveryNode() throws Exception {
+        FleetPki kappa = new FleetPki("kappa fleet CA");
+        FleetPki lambda = new FleetPki("lambda fleet CA");
+        FleetPki.Issued gone = kappa.device("kappa-1");
+        FleetPki.Issued kept = lambda.device("lambda-1");
+        for (var ca : Map.of("kappa", kappa, "lambda", lambda).entrySet()) {
+            assertThat(adminA.postJson("/admin/fleet-cas", new JsonObject().put("id", ca.getKey())
+                    .put("certificate", FleetPki.pem(ca.getValue().caCertificate())).encode()).statusCode()).isEqualTo(201);
+        }
+        await().atMost(FEED).untilAsserted(() -> assertThat(token(b, gone, "kappa-1").statusCode()).isEqualTo(200));
+        String goneToken = accessToken(token(b, gone, "kappa-1"));
+        String keptToken = accessToken(token(b, kept, "lambda-1"));
+        Mqtt5BlockingClient goneSession = mqtt("kappa-1", goneToken);
+        Mqtt5BlockingClient keptSession = mqtt("lambda-1", keptToken);
+
+        assertThat(adminA.delete("/admin/fleet-cas/kappa").statusCode()).isEqualTo(204);
+        await().atMost(FEED).untilAsserted(() -> assertThat(goneSession.getState().isConnected())
+                .as("the withdrawn CA's device's session on B").isFalse());
+        assertThatThrownBy(() -> mqtt("kappa-1", goneToken)).as("the token it holds, on B")
+                .isInstanceOf(Mqtt5ConnAckException.class);
+        assertThat(keptSession.getState().isConnected()).as("another CA's device").isTrue();
+        keptSession.disconnect();
+        mqtt("lambda-1", keptToken).disconnect(); // its token too
+    }
+
+    private static Mqtt5BlockingClient mqtt(String id, String token) {
+        Mqtt5BlockingClient client = MqttClient.builder().useMqttVersion5().identifier(id)
+                .serverHost("127.0.0.1").serverPort(b.mqttPort()).buildBlocking();
+        client.connectWith().simpleAuth().username(id).password(token.getBytes(StandardCharsets.US_ASCII))
+                .applySimpleAuth().send();
+        return client;
+    }
+
+    private static String accessToken(HttpResponse<String> answer) {
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        return new JsonObject(answer.body()).getString("access_token");
     }
 
     /**

@@ -98,6 +98,7 @@ class MtlsTokenTest {
         String accessToken = new JsonObject(r.body()).getString("access_token");
         Map<String, Object> cnf = SignedJWT.parse(accessToken).getJWTClaimsSet().getJSONObjectClaim("cnf");
         assertThat(cnf).containsEntry("x5t#S256", X509CertUtils.computeSHA256Thumbprint(device.cert()).toString());
+        assertThat(SignedJWT.parse(accessToken).getJWTClaimsSet().getStringClaim("fleet_ca")).isEqualTo("mtls");
         Device record = broker.registry().find("mtls-zt-1").orElseThrow();
         assertThat(record.credential().type()).as("provisioned from the CA's template").isEqualTo(Device.CredentialType.JWK);
         assertThat(token(device, "mtls-zt-1").statusCode()).as("known now: again").isEqualTo(200);
@@ -138,6 +139,8 @@ class MtlsTokenTest {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertThat(SignedJWT.parse(new JsonObject(r.body()).getString("access_token")).getJWTClaimsSet()
                 .getJSONObjectClaim("cnf")).containsEntry("x5t#S256", x5t);
+        assertThat(SignedJWT.parse(new JsonObject(r.body()).getString("access_token")).getJWTClaimsSet()
+                .getClaim("fleet_ca")).as("registered by an admin: no fleet CA vouches for it").isNull();
 
         HttpResponse<String> other = token(deviceCa.device("mtls-reg-1"), "mtls-reg-1");
         assertThat(other.statusCode()).isEqualTo(401);

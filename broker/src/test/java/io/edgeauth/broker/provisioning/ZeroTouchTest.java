@@ -91,6 +91,8 @@ class ZeroTouchTest {
         String leafJkt = JWK.parse(device.cert()).computeThumbprint().toString();
         for (HttpResponse<String> issued : List.of(first, again, plain)) {
             assertThat(jkt(issued)).as("every token is bound to the certificate's key").isEqualTo(leafJkt);
+            assertThat(claims(issued).getString("fleet_ca")).as("and names the CA withdrawing which revokes it")
+                    .isEqualTo("acme");
         }
 
         String accessToken = new JsonObject(first.body()).getString("access_token");
@@ -104,8 +106,12 @@ class ZeroTouchTest {
 
     /** The {@code cnf.jkt} of the access token in a token response. */
     private static String jkt(HttpResponse<String> response) throws java.text.ParseException {
+        return claims(response).getJsonObject("cnf").getString("jkt");
+    }
+
+    private static JsonObject claims(HttpResponse<String> response) throws java.text.ParseException {
         String accessToken = new JsonObject(response.body()).getString("access_token");
-        return new JsonObject(SignedJWT.parse(accessToken).getPayload().toString()).getJsonObject("cnf").getString("jkt");
+        return new JsonObject(SignedJWT.parse(accessToken).getPayload().toString());
     }
 
     @Test

@@ -51,6 +51,44 @@ class RevocationServiceTest {
         }
     }
 
+    static VerifiedToken ofFleetCa(String sub, String fleetCa, Instant iat) {
+        return new VerifiedToken(TokenFormat.JWT, "https://iss", sub, List.of("edgeauth"), iat, null,
+                iat.plusSeconds(600), "j-" + sub, "k1", "default", null, null, null, null, null, null, "fp", List.of(),
+                fleetCa);
+    }
+
+    /**
+     * A withdrawn fleet CA: the tokens naming it in {@code fleet_ca}, issued up to the withdrawal + leeway (another
+     * node may have issued one before the withdrawal reached it), and none of another CA's or of no CA's.
+     */
+    @Test
+    void aFleetCaRevocationCoversTheTokensNamingItUpToTheLeeway() {
+        try (MvStoreStore store = new MvStoreStore(dir.resolve("s.mv"), clock)) {
+            RevocationService r = new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30));
+            List<Revocation> heard = new ArrayList<>();
+            r.subscribe(heard::add);
+            Instant withdrawn = clock.instant();
+            Revocation revocation = r.revokeFleetCa("acme", "fleet CA withdrawn");
+
+            assertThat(revocation.issuedBefore()).isEqualTo(withdrawn.plusSeconds(30));
+            assertThat(heard).containsExactly(revocation);
+            assertThat(r.check(ofFleetCa("d1", "acme", withdrawn.minusSeconds(60)))).contains(RejectionReason.REVOKED);
+            assertThat(r.check(ofFleetCa("d2", "acme", withdrawn.plusSeconds(30)))).as("within the leeway")
+                    .contains(RejectionReason.REVOKED);
+            assertThat(r.check(ofFleetCa("d3", "acme", withdrawn.plusSeconds(31)))).as("issued after: trusted again")
+                    .isEmpty();
+            assertThat(r.check(ofFleetCa("d4", "other", withdrawn.minusSeconds(60)))).isEmpty();
+            assertThat(r.check(ofFleetCa("acme", null, withdrawn.minusSeconds(60)))).as("no fleet CA").isEmpty();
+        }
+        try (MvStoreStore store = new MvStoreStore(dir.resolve("s.mv"), clock)) {
+            RevocationService r = new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30));
+            assertThat(r.check(ofFleetCa("d1", "acme", clock.instant().minusSeconds(1)))).as("after a restart")
+                    .contains(RejectionReason.REVOKED);
+            clock.advance(Duration.ofMinutes(11).plusSeconds(1));
+            assertThat(r.prune()).isEqualTo(1);
+        }
+    }
+
     @Test
     void survivesRestartAndIsPrunedOnceNothingItCoversCanBeValid() {
         try (MvStoreStore store = new MvStoreStore(dir.resolve("s.mv"), clock)) {

@@ -66,7 +66,7 @@ class TokenVerifierTest {
     static TokenClaims.Builder claims(String tenant) {
         return TokenClaims.builder(tenant, "dev-1").audience(AUD).scope("telemetry:write", "cmd:read")
                 .geo("u33d", "u33e").region("eu-central").cnf(new Confirmation("x5t-value", "jkt-value"))
-                .actor("svc-1").owner("did:pkh:eip155:1:0xabc").tokenId("fixed-jti");
+                .actor("svc-1").owner("did:pkh:eip155:1:0xabc").fleetCa("acme-ca").tokenId("fixed-jti");
     }
 
     static java.util.stream.Stream<CryptoProviders> providers() {
@@ -94,6 +94,7 @@ class TokenVerifierTest {
             assertThat(a.cnf()).isEqualTo(new Confirmation("x5t-value", "jkt-value"));
             assertThat(a.actor()).isEqualTo("svc-1");
             assertThat(a.owner()).isEqualTo("did:pkh:eip155:1:0xabc");
+            assertThat(a.fleetCa()).isEqualTo("acme-ca");
             assertThat(a.keyId()).isEqualTo(store.activeKey(tenant).kid());
             assertThat(a.expiresAt()).isEqualTo(clock.instant().plus(TokenPolicy.DEFAULT_MAX_LIFETIME));
             assertThat(a.fingerprint()).isEqualTo(Fingerprints.of(jwt.bytes())).hasSize(12);
