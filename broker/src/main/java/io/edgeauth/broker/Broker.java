@@ -254,7 +254,8 @@ public final class Broker implements AutoCloseable {
         // once every listener is bound: a first start that fails on a port in use never made a credential it could
         // not show
         adminCredential = AdminCredential.loadOrCreate(dataDir);
-        TlsReloads tlsReloads = new TlsReloads(config, mqtt, coap, https, tokens.fleetCas(), audit);
+        TlsReloads tlsReloads = new TlsReloads(config, mqtt, coap, https, tokens.fleetCas(), tokens.listedCertificates(),
+                audit);
         closeables.add(0, tlsReloads.watch());
         api.health(() -> health(tokens), healthChecks())
                 .metrics(meters)
@@ -272,7 +273,7 @@ public final class Broker implements AutoCloseable {
                 .bulkImport(new BulkImporter(deviceValidator(clock), registry, audit))
                 .tlsReload(tlsReloads::reloadAll)
                 .fleetCas(tokens.fleetCas(), config.provisioning().templates().keySet(), t -> config.tenant(t) != null,
-                        revocations, audit)
+                        revocations, tokens.listedCertificates(), audit)
                 .deviceClaims(adminCredential, registry, new ClaimCodes(store, clock), audit)
                 .ethDevices(tokens.ethDevices())
                 .loginPage(this::mqttWebSocketPort)

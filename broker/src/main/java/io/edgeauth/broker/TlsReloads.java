@@ -36,19 +36,22 @@ final class TlsReloads {
     private final CoapEdge coap;
     private final io.edgeauth.broker.http.HttpsListener https;
     private final FleetCas fleetCas;
+    private final io.edgeauth.broker.provisioning.ListedCertificates listed;
     private final AuditLog audit;
 
     /**
      * @param mqtt the MQTT edge, or null; {@code coap} the CoAP edge, or null; {@code https} the HTTPS listener, or
-     *             null; {@code fleetCas} the fleet CAs, whose config files are watched as well
+     *             null; {@code fleetCas} the fleet CAs, whose config files are watched as well; {@code listed} ends
+     *             the tokens of devices a reloaded CRL newly lists
      */
     TlsReloads(BrokerConfig config, MqttEdge mqtt, CoapEdge coap, io.edgeauth.broker.http.HttpsListener https,
-               FleetCas fleetCas, AuditLog audit) {
+               FleetCas fleetCas, io.edgeauth.broker.provisioning.ListedCertificates listed, AuditLog audit) {
         this.config = config;
         this.mqtt = mqtt;
         this.coap = coap;
         this.https = https;
         this.fleetCas = fleetCas;
+        this.listed = listed;
         this.audit = audit;
     }
 
@@ -151,8 +154,11 @@ final class TlsReloads {
      */
     synchronized void reloadFleetCas() {
         try {
-            int cas = fleetCas.reloadConfigFiles();
-            audit.record("fleet_ca.reloaded", "ok", Map.of("fleetCas", cas, "staleCrls", fleetCas.staleCrls()));
+            FleetCas.Reloaded reloaded = fleetCas.reloadConfigFiles();
+            int revoked = reloaded.changes().stream()
+                    .mapToInt(c -> listed.revokeNewlyListed(c.before(), c.after())).sum();
+            audit.record("fleet_ca.reloaded", "ok", Map.of("fleetCas", reloaded.configured(),
+                    "staleCrls", fleetCas.staleCrls(), "devicesRevoked", revoked));
         } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
             audit.record("fleet_ca.reloaded", "refused", Map.of("reason", String.valueOf(e.getMessage())));
             throw e;

@@ -93,6 +93,7 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
     private final DeviceTokenService devices;
     private final ServiceTokenService services;
     private final FleetCas fleetCas;
+    private final io.edgeauth.broker.provisioning.ListedCertificates listedCertificates;
     private final DeviceEnrollment enrollment;
     private final TokenExchangeService exchange;
     private final WalletSessions wallets;
@@ -159,6 +160,7 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
         devices = new DeviceTokenService(assertions, registry, issuer, revocations, selfServiceScopes::get, tokenAudience,
                 config.region().name(), audit, meters);
         fleetCas = new FleetCas(config.provisioning(), store, feed, clock);
+        listedCertificates = new io.edgeauth.broker.provisioning.ListedCertificates(store, revocations);
         meters.gauge("edgeauth.fleet_cas.crls.stale", fleetCas, FleetCas::staleCrls);
         meters.gauge("edgeauth.fleet_cas.crls.next_update.seconds", fleetCas, FleetCas::secondsUntilCrlUpdate);
         enrollment = new DeviceEnrollment(fleetCas, new EnrollmentGroups(config.provisioning()),
@@ -366,6 +368,11 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
 
     FleetCas fleetCas() {
         return fleetCas;
+    }
+
+    /** Ends the tokens of devices whose certificate a fleet CA's new CRL lists. */
+    io.edgeauth.broker.provisioning.ListedCertificates listedCertificates() {
+        return listedCertificates;
     }
 
     TokenExchangeService exchange() {

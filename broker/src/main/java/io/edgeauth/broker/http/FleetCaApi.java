@@ -4,6 +4,7 @@ import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.provisioning.DeviceIdRule;
 import io.edgeauth.broker.provisioning.FleetCa;
 import io.edgeauth.broker.provisioning.FleetCas;
+import io.edgeauth.broker.provisioning.ListedCertificates;
 import io.edgeauth.broker.revocation.Revocation;
 import io.edgeauth.broker.revocation.RevocationService;
 import io.vertx.core.json.JsonArray;
@@ -20,7 +21,8 @@ import java.util.regex.Pattern;
 
 /**
  * {@code /admin/fleet-cas}: a tenant trusts a fleet CA ({@code POST {id, tenant?, certificate (PEM),
- * crl? (PEM), deviceIdFrom?, template?}}), lists them ({@code GET}) and withdraws one
+ * crl? (PEM), deviceIdFrom?, template?}}; a CRL listing the certificate a device was provisioned with ends the
+ * tokens that device holds, and the answer says for how many devices), lists them ({@code GET}) and withdraws one
  * ({@code DELETE /admin/fleet-cas/{id}}: its devices get no token from then on, and the tokens they hold, which
  * name the CA in {@code fleet_ca}, are revoked, so their sessions end on every node). Audited.
  */
@@ -31,12 +33,14 @@ final class FleetCaApi {
     private final Set<String> templates;
     private final Predicate<String> knownTenant;
     private final RevocationService revocations;
+    private final ListedCertificates listed;
     private final AuditLog audit;
 
     FleetCaApi(FleetCas cas, Set<String> templates, Predicate<String> knownTenant, RevocationService revocations,
-               AuditLog audit) {
+               ListedCertificates listed, AuditLog audit) {
         this.cas = cas;
         this.revocations = revocations;
+        this.listed = listed;
         this.templates = Set.copyOf(templates);
         this.knownTenant = knownTenant;
         this.audit = audit;
@@ -60,10 +64,12 @@ final class FleetCaApi {
             HttpErrors.send(ctx, 400, "invalid_request", e.getMessage());
             return;
         }
+        FleetCa before = cas.activeCa(ca.id()).orElse(null);
         cas.add(ca);
+        int revoked = listed.revokeNewlyListed(before, ca); // a new CRL: the listed devices' tokens end now
         audit.record("fleet_ca.added", "ok", Map.of("fleetCa", ca.id(), "tenant", ca.tenant(),
-                "subject", ca.certificate().getSubjectX500Principal().getName()));
-        HttpErrors.json(ctx, 201, toJson(ca));
+                "subject", ca.certificate().getSubjectX500Principal().getName(), "devicesRevoked", revoked));
+        HttpErrors.json(ctx, 201, toJson(ca).put("devicesRevoked", revoked));
     }
 
     /** The fields of a fleet CA: a misspelt one ({@code deviceIdFom}) must be refused, not replaced by its default. */

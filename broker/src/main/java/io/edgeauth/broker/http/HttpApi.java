@@ -136,8 +136,8 @@ public final class HttpApi {
     /** Fleet CAs for zero-touch onboarding: {@code /admin/fleet-cas} (behind the admin check of {@link #admin}). */
     public HttpApi fleetCas(io.edgeauth.broker.provisioning.FleetCas cas, java.util.Set<String> templates,
                             java.util.function.Predicate<String> knownTenant, RevocationService revocations,
-                            AuditLog audit) {
-        return mount(new FleetCaApi(cas, templates, knownTenant, revocations, audit)::mount);
+                            io.edgeauth.broker.provisioning.ListedCertificates listed, AuditLog audit) {
+        return mount(new FleetCaApi(cas, templates, knownTenant, revocations, listed, audit)::mount);
     }
 
     public HttpApi siwe(WalletSessions wallets) {

@@ -109,13 +109,23 @@ public final class FleetCas {
      * none: when one file is unusable, this throws and every CA stays as it was. A CA of the same id replaced or
      * withdrawn through the admin API keeps that record, as at start.
      *
-     * @return how many CAs the config holds
+     * @return how many CAs the config holds, and each active CA as it was and as it is now
      * @throws IllegalArgumentException or {@link UncheckedIOException} when a file cannot be read or parsed
      */
-    public synchronized int reloadConfigFiles() {
+    public synchronized Reloaded reloadConfigFiles() {
+        Map<String, FleetCa> before = new HashMap<>(active);
         configured = read(fromConfig);
         reload();
-        return configured.size();
+        List<Reloaded.Change> changes = new ArrayList<>();
+        active.forEach((id, ca) -> changes.add(new Reloaded.Change(before.get(id), ca)));
+        return new Reloaded(configured.size(), changes);
+    }
+
+    /** What {@link #reloadConfigFiles} found: how many CAs the config holds, and every active CA before and after. */
+    public record Reloaded(int configured, List<Change> changes) {
+        /** One active CA after the reload, and the same id before it (null: not active before). */
+        public record Change(FleetCa before, FleetCa after) {
+        }
     }
 
     /** Trusts a CA from now on (admin API); replaces a CA of the same id. Durable (and announced) when it returns. */

@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 import io.edgeauth.broker.Broker;
 import io.edgeauth.broker.testsupport.Http;
 import io.edgeauth.broker.testsupport.TestBrokers;
+import io.edgeauth.broker.testsupport.TestDevices;
+import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +45,10 @@ class FleetCaFilesTest {
                 "EDGEAUTH_PROVISIONING_TEMPLATES", "{\"default\":{}}",
                 "EDGEAUTH_COAP_PORT", "-1")))) {
             Http http = new Http("http://127.0.0.1:" + broker.httpPort(), null);
-            assertThat(token(broker, first, "kappa-1").statusCode()).isEqualTo(200);
+            Http admin = new Http("http://127.0.0.1:" + broker.httpPort(), broker.newAdminCredential().orElseThrow());
+            String held = new JsonObject(token(broker, first, "kappa-1").body()).getString("access_token");
+            String neighbours = new JsonObject(token(broker, second, "kappa-2").body()).getString("access_token");
+            assertThat(TestDevices.active(admin, held)).isTrue();
             assertThat(http.get("/metrics").body()).contains("edgeauth_fleet_cas_crls_stale 0.0");
 
             replace(crlFile, FleetPki.pem(pki.crl(first.cert())));
@@ -53,6 +58,8 @@ class FleetCaFilesTest {
                 assertThat(r.body()).contains("revoked");
             });
             assertThat(token(broker, second, "kappa-2").statusCode()).isEqualTo(200);
+            assertThat(TestDevices.active(admin, held)).as("the token kappa-1 held ends with the new CRL").isFalse();
+            assertThat(TestDevices.active(admin, neighbours)).as("kappa-2's, not listed").isTrue();
 
             Files.writeString(crlFile, "-----BEGIN X509 CRL-----\nnot a CRL\n-----END X509 CRL-----\n");
             Thread.sleep(2_000); // past the watcher's debounce: the bad file has been read and refused

@@ -1,10 +1,13 @@
 package io.edgeauth.broker.provisioning;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.ECDSASigner;
@@ -183,7 +186,8 @@ class ZeroTouchTest {
 
     /**
      * The key a device registered came from its certificate: when the CA later lists that certificate in its CRL (a
-     * stolen key, a retired device), the device is cut with or without {@code x5c}, not only when it shows the chain.
+     * stolen key, a retired device), the device is cut with or without {@code x5c}, not only when it shows the chain,
+     * and the token it holds and the session it opened end at once (before, they lasted until the token's exp).
      */
     @Test
     void aCertificateRevokedAfterProvisioningCutsItsDeviceWithoutX5cToo() throws Exception {
@@ -194,15 +198,35 @@ class ZeroTouchTest {
         assertThat(admin.postJson("/admin/fleet-cas", ca.encode()).statusCode()).isEqualTo(201);
         assertThat(token(device, "gamma-1", true).statusCode()).isEqualTo(200);
         assertThat(token(neighbour, "gamma-2", true).statusCode()).isEqualTo(200);
-        assertThat(token(device, "gamma-1", false).statusCode()).isEqualTo(200);
+        String held = new JsonObject(token(device, "gamma-1", false).body()).getString("access_token");
+        String neighbours = new JsonObject(token(neighbour, "gamma-2", false).body()).getString("access_token");
+        Mqtt5BlockingClient session = mqtt("gamma-1", held);
+        Mqtt5BlockingClient neighbourSession = mqtt("gamma-2", neighbours);
 
         ca.put("crl", FleetPki.pem(pki.crl(device.cert())));
-        assertThat(admin.postJson("/admin/fleet-cas", ca.encode()).statusCode()).as("the CA with its new CRL").isEqualTo(201);
+        HttpResponse<String> replaced = admin.postJson("/admin/fleet-cas", ca.encode());
+        assertThat(replaced.statusCode()).as("the CA with its new CRL").isEqualTo(201);
+        assertThat(new JsonObject(replaced.body()).getInteger("devicesRevoked")).isEqualTo(1);
         HttpResponse<String> plain = token(device, "gamma-1", false);
         assertThat(plain.statusCode()).as(plain.body()).isEqualTo(401);
         assertThat(plain.body()).contains("revoked");
         assertThat(token(device, "gamma-1", true).body()).contains("revoked");
+        await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> assertThat(session.getState().isConnected())
+                .as("the listed device's session").isFalse());
+        assertThatThrownBy(() -> mqtt("gamma-1", held)).as("the token it holds").isInstanceOf(Mqtt5ConnAckException.class);
+        assertThat(neighbourSession.getState().isConnected()).as("a certificate the CRL does not list").isTrue();
+        neighbourSession.disconnect();
         assertThat(token(neighbour, "gamma-2", false).statusCode()).as("a certificate the CRL does not list").isEqualTo(200);
+        assertThat(new JsonObject(admin.postJson("/admin/fleet-cas", ca.encode()).body()).getInteger("devicesRevoked"))
+                .as("the same CRL again lists nothing new").isZero();
+    }
+
+    private static Mqtt5BlockingClient mqtt(String id, String token) {
+        Mqtt5BlockingClient client = MqttClient.builder().useMqttVersion5().identifier(id).serverHost("127.0.0.1")
+                .serverPort(broker.mqttPort()).buildBlocking();
+        client.connectWith().simpleAuth().username(id).password(token.getBytes(StandardCharsets.US_ASCII))
+                .applySimpleAuth().send();
+        return client;
     }
 
     @Test
