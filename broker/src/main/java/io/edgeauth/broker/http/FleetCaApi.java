@@ -65,7 +65,12 @@ final class FleetCaApi {
             return;
         }
         FleetCa before = cas.activeCa(ca.id()).orElse(null);
-        cas.add(ca);
+        try {
+            cas.add(ca);
+        } catch (IllegalStateException e) {
+            HttpErrors.send(ctx, 409, "conflict", e.getMessage());
+            return;
+        }
         int revoked = listed.revokeNewlyListed(before, ca); // a new CRL: the listed devices' tokens end now
         audit.record("fleet_ca.added", "ok", Map.of("fleetCa", ca.id(), "tenant", ca.tenant(),
                 "subject", ca.certificate().getSubjectX500Principal().getName(), "devicesRevoked", revoked));

@@ -81,8 +81,14 @@ public final class FleetCas {
         for (BrokerConfig.FleetCa c : cas) {
             try {
                 List<X509CRL> crls = c.crlFile() == null ? List.of() : crls(Files.readAllBytes(c.crlFile()));
-                read.put(c.id(), new FleetCa(c.id(), c.tenant(), certificate(Files.readAllBytes(c.certificateFile())),
-                        crls, DeviceIdRule.parse(c.deviceIdFrom()), c.template()));
+                FleetCa ca = new FleetCa(c.id(), c.tenant(), certificate(Files.readAllBytes(c.certificateFile())),
+                        crls, DeviceIdRule.parse(c.deviceIdFrom()), c.template());
+                Optional<String> twin = sameCaAs(ca, read.values().stream());
+                if (twin.isPresent()) {
+                    throw new IllegalArgumentException("the same CA (subject and key) as '" + twin.get()
+                            + "': one CA under two ids would let one id's CRL or withdrawal be bypassed by the other");
+                }
+                read.put(c.id(), ca);
             } catch (IOException e) {
                 throw new UncheckedIOException("provisioning.fleetCas: cannot read the files of '" + c.id() + "'", e);
             } catch (IllegalArgumentException e) {
@@ -128,8 +134,19 @@ public final class FleetCas {
         }
     }
 
-    /** Trusts a CA from now on (admin API); replaces a CA of the same id. Durable (and announced) when it returns. */
+    /**
+     * Trusts a CA from now on (admin API); replaces a CA of the same id. Durable (and announced) when it returns.
+     *
+     * @throws IllegalStateException when the same CA (subject and key) is trusted, or was withdrawn, under another id:
+     *     its CRL or withdrawal there would not hold here
+     */
     public synchronized void add(FleetCa ca) {
+        Optional<String> twin = sameCaAs(ca, java.util.stream.Stream.concat(active.values().stream(),
+                withdrawn.values().stream()));
+        if (twin.isPresent()) {
+            throw new IllegalStateException("this CA (subject and key) is already known as '" + twin.get() + "'"
+                    + (withdrawn.containsKey(twin.get()) ? " (withdrawn)" : "") + ": replace it under that id");
+        }
         feed.put(FEED, SPACE, ca.id(), toJson(ca).put("withdrawn", false).encode().getBytes(StandardCharsets.UTF_8), null);
         withdrawn.remove(ca.id());
         active.put(ca.id(), ca);
@@ -253,6 +270,15 @@ public final class FleetCas {
         return issuer.get();
     }
 
+    /** Another CA among {@code known} with the subject and key of {@code ca} under another id, if any. */
+    private static Optional<String> sameCaAs(FleetCa ca, java.util.stream.Stream<FleetCa> known) {
+        X509Certificate c = ca.certificate();
+        return known.filter(o -> !o.id().equals(ca.id())
+                        && o.certificate().getSubjectX500Principal().equals(c.getSubjectX500Principal())
+                        && java.util.Arrays.equals(o.certificate().getPublicKey().getEncoded(), c.getPublicKey().getEncoded()))
+                .map(FleetCa::id).findFirst();
+    }
+
     /**
      * Whether the top of a client chain (leaf first) is, or is signed by, a fleet CA known here, active or
      * withdrawn: the TLS handshake's coarse gate in front of the token endpoint, which then {@link #validate}s
@@ -279,11 +305,21 @@ public final class FleetCas {
         }
     }
 
+    /**
+     * The CA whose name the top of the chain names as its issuer (or which is the top). Two CAs may share a subject name
+     * (two vendors' "Fleet CA"): then the one whose key signed the top, so each vendor's devices meet their own CA and
+     * its CRLs; a signature check only in that rare case, as the chain's validation checks it again.
+     */
     private static Optional<FleetCa> issuerOf(X509Certificate top, Map<String, FleetCa> cas) {
-        return cas.values().stream()
+        List<FleetCa> named = cas.values().stream()
                 .filter(ca -> ca.certificate().getSubjectX500Principal().equals(top.getIssuerX500Principal())
                         || ca.certificate().equals(top))
-                .findFirst();
+                .toList();
+        if (named.size() <= 1) {
+            return named.stream().findFirst();
+        }
+        return named.stream().filter(ca -> ca.certificate().equals(top) || signedBy(top, ca.certificate())).findFirst()
+                .or(() -> named.stream().findFirst());
     }
 
     /** This thread's X.509 factory: one per thread, as JCA engines are not documented as thread-safe. */

@@ -95,6 +95,11 @@ class FleetCaFilesTest {
                 + "\",\"crlFile\":\"" + foreign + "\"}]")))
                 .as("another CA's CRL would refuse every device as 'undetermined'")
                 .hasStackTraceContaining("provisioning.fleetCas 'lambda': crl: no CRL of this CA");
+
+        assertThatThrownBy(() -> Broker.start(config("[{\"id\":\"lambda\",\"certificateFile\":\"" + caFile
+                + "\"},{\"id\":\"lambda-2\",\"certificateFile\":\"" + caFile + "\"}]")))
+                .as("one CA under two ids: a CRL given to one would be bypassed through the other")
+                .hasStackTraceContaining("provisioning.fleetCas 'lambda-2': the same CA (subject and key) as 'lambda'");
     }
 
     private io.edgeauth.broker.config.BrokerConfig config(String fleetCas) {

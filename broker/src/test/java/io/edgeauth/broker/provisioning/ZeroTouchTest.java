@@ -229,6 +229,54 @@ class ZeroTouchTest {
         return client;
     }
 
+    /**
+     * One CA trusted under two ids made its CRL (or withdrawal) under one id void through the other: a device listed
+     * by "sigma" got tokens validated by "sigma-2". The same CA (subject and key) under a second id is refused now,
+     * also once the first is withdrawn; replacing it under its own id is how its CRL or template changes.
+     */
+    @Test
+    void theSameCaUnderASecondIdIsRefused() throws Exception {
+        FleetPki pki = new FleetPki("sigma fleet CA");
+        FleetPki.Issued listed = pki.device("sigma-1");
+        JsonObject ca = new JsonObject().put("id", "sigma").put("certificate", FleetPki.pem(pki.caCertificate()))
+                .put("crl", FleetPki.pem(pki.crl(listed.cert())));
+        assertThat(admin.postJson("/admin/fleet-cas", ca.encode()).statusCode()).isEqualTo(201);
+        JsonObject twin = new JsonObject().put("id", "sigma-2").put("certificate", FleetPki.pem(pki.caCertificate()));
+        HttpResponse<String> refused = admin.postJson("/admin/fleet-cas", twin.encode());
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(409);
+        assertThat(refused.body()).contains("'sigma'");
+        assertRefused(listed, "sigma-1", "revoked");
+        assertThat(admin.postJson("/admin/fleet-cas", ca.encode()).statusCode()).as("replaced under its own id")
+                .isEqualTo(201);
+
+        assertThat(admin.delete("/admin/fleet-cas/sigma").statusCode()).isEqualTo(204);
+        assertThat(admin.postJson("/admin/fleet-cas", twin.encode()).statusCode()).as("nor once withdrawn")
+                .isEqualTo(409);
+        assertRefused(pki.device("sigma-3"), "sigma-3", "withdrawn");
+    }
+
+    /**
+     * Two vendors' CAs may carry the same subject name with different keys: each device is validated by the CA whose
+     * key signed its certificate. Before, the first CA of that name was taken, and the other's devices failed
+     * {@code bad_signature}.
+     */
+    @Test
+    void twoCasOfOneSubjectNameEachServeTheirOwnDevices() throws Exception {
+        FleetPki first = new FleetPki("omni fleet CA");
+        FleetPki second = new FleetPki("omni fleet CA");
+        for (var ca : Map.of("omni-a", first, "omni-b", second).entrySet()) {
+            assertThat(admin.postJson("/admin/fleet-cas", new JsonObject().put("id", ca.getKey())
+                    .put("certificate", FleetPki.pem(ca.getValue().caCertificate())).encode()).statusCode())
+                    .isEqualTo(201);
+        }
+        HttpResponse<String> a = token(first.device("omni-1"), "omni-1", true);
+        HttpResponse<String> b = token(second.device("omni-2"), "omni-2", true);
+        assertThat(a.statusCode()).as(a.body()).isEqualTo(200);
+        assertThat(b.statusCode()).as(b.body()).isEqualTo(200);
+        assertThat(claims(a).getString("fleet_ca")).isEqualTo("omni-a");
+        assertThat(claims(b).getString("fleet_ca")).isEqualTo("omni-b");
+    }
+
     @Test
     void anAssertionForAnotherIdThanItsCertificateNamesIsRefusedSayingSo() throws Exception {
         FleetPki.Issued device = configCa.device("zt-named");
