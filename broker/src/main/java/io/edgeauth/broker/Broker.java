@@ -211,7 +211,7 @@ public final class Broker implements AutoCloseable {
             io.edgeauth.broker.auth.WorkerPoolAuthPipeline mqttAuth = authPool(pipeline, "mqtt");
             mqtt = new MqttEdge(vertx, EdgeSettings.mqtt(config), mqttAuth, revocations, revocations, rateLimits,
                     ratePlans, router, audit, meters).geoPolicy(geo).payloadCheck(signedTelemetry).clock(clock)
-                    .admission(admission);
+                    .admission(admission).alsoTrustedClientCertificates(tokens.fleetCas()::issuedByKnownCa);
             if (m.persistSessions()) {
                 Path journalFile = dataDir.resolve("mqtt-sessions.mv.db");
                 journal = new SessionJournal(journalFile);

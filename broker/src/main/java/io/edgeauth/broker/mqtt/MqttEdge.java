@@ -90,6 +90,8 @@ public final class MqttEdge {
     volatile SessionPersistence persistence = new SessionPersistence(null);
     /** The TLS listeners' key, trust and CRL, read at {@link #start()}; null without TLS. */
     private volatile TlsMaterial tlsMaterial;
+    private java.util.function.Predicate<java.security.cert.X509Certificate[]> alsoTrusted = chain -> false;
+    private volatile io.edgeauth.broker.tls.ClientCertificateGate clientGate;
     private volatile int port = -1;
     private volatile int tlsPort = -1;
     private volatile int webSocketPort = -1;
@@ -179,6 +181,15 @@ public final class MqttEdge {
      */
     public MqttEdge admission(io.edgeauth.broker.admission.AdmissionControl control) {
         this.admission = Objects.requireNonNull(control, "control");
+        return this;
+    }
+
+    /**
+     * Client certificates the trust store refuses that pass the TLS handshake all the same (a fleet CA's devices,
+     * whose tokens are bound to their certificate): the certificate never authenticates alone, the token decides.
+     */
+    public MqttEdge alsoTrustedClientCertificates(java.util.function.Predicate<java.security.cert.X509Certificate[]> p) {
+        this.alsoTrusted = Objects.requireNonNull(p, "p");
         return this;
     }
 
@@ -310,11 +321,8 @@ public final class MqttEdge {
      * chain or no trust store), else the refusal reason ({@code certificate_revoked}, {@code certificate_untrusted}).
      */
     String clientCertificateRefusal(java.security.cert.Certificate[] chain) {
-        TlsMaterial material = tlsMaterial;
-        if (chain.length == 0 || material == null || material.trustManager() == null) {
-            return null;
-        }
-        return material.trustManager().current().refusal(chain);
+        io.edgeauth.broker.tls.ClientCertificateGate gate = clientGate;
+        return chain.length == 0 || gate == null ? null : gate.refusal(chain);
     }
 
     /** Bound plain TCP port, or -1. */
@@ -356,7 +364,9 @@ public final class MqttEdge {
             case REQUEST -> ClientAuth.OPTIONAL;
             case REQUIRED -> ClientAuth.REQUIRE;
         };
-        return MqttListeners.serverTls(tlsMaterial.keyManager(), tlsMaterial.trustManager(), clientAuth, OPENSSL,
+        clientGate = tlsMaterial.trustManager() == null ? null
+                : new io.edgeauth.broker.tls.ClientCertificateGate(tlsMaterial.trustManager(), alsoTrusted);
+        return MqttListeners.serverTls(tlsMaterial.keyManager(), clientGate, clientAuth, OPENSSL,
                 List.of("TLSv1.3", "TLSv1.2"), AEAD_SUITES);
     }
 

@@ -46,6 +46,26 @@ public final class ClientCertificateGate extends ClientTrustManager {
         }
     }
 
+    /**
+     * The reason a chain accepted earlier (a resumed TLS session) is refused by the trust store in force now
+     * ({@code certificate_revoked}, {@code certificate_untrusted}), or null: a chain {@code alsoLetThrough} takes is
+     * not the trust store's to refuse, unless the store's CRL lists it. Null without a trust store.
+     */
+    public String refusal(java.security.cert.Certificate[] chain) {
+        String refusal = trustStore == null ? null : trustStore.current().refusal(chain);
+        if (!"certificate_untrusted".equals(refusal)) {
+            return refusal;
+        }
+        X509Certificate[] x509 = new X509Certificate[chain.length];
+        for (int i = 0; i < chain.length; i++) {
+            if (!(chain[i] instanceof X509Certificate c)) {
+                return refusal;
+            }
+            x509[i] = c;
+        }
+        return alsoLetThrough.test(x509) ? null : refusal;
+    }
+
     private static CertificateException untrusted(String message) {
         return new CertificateException(message, new CertPathValidatorException(message, null, null, -1,
                 PKIXReason.NO_TRUST_ANCHOR));

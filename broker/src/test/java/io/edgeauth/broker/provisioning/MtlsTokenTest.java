@@ -69,7 +69,8 @@ class MtlsTokenTest {
         Path fleetPem = dir.resolve("fleet-ca.pem");
         Files.writeString(fleetPem, FleetPki.pem(fleetCa.caCertificate()));
         Path devicesPem = dir.resolve("device-cas.pem");
-        Files.writeString(devicesPem, FleetPki.pem(deviceCa.caCertificate()) + FleetPki.pem(fleetCa.caCertificate()));
+        // the registered devices' CA only: a fleet CA is trusted as such, never copied into a listener's trust store
+        Files.writeString(devicesPem, FleetPki.pem(deviceCa.caCertificate()));
         broker = Broker.start(TestBrokers.config(dir.resolve("data"), Map.ofEntries(
                 Map.entry("EDGEAUTH_PROVISIONING_FLEET_CAS", "[{\"id\":\"mtls\",\"certificateFile\":\"" + fleetPem + "\"}]"),
                 Map.entry("EDGEAUTH_HTTP_TLS_PORT", "0"),
