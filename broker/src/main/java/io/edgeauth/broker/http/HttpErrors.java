@@ -8,6 +8,12 @@ public final class HttpErrors {
     private HttpErrors() {
     }
 
+    /** 415: a body declared as {@code declared} where the endpoint reads {@code expected}. */
+    static void unsupportedType(RoutingContext ctx, String expected, String declared) {
+        send(ctx, 415, "invalid_request", "expected content-type " + expected + ", got "
+                + io.edgeauth.broker.refusal.ClientText.cut(declared, 64));
+    }
+
     public static void send(RoutingContext ctx, int status, String error, String description) {
         if (ctx.response().ended()) {
             return;

@@ -17,8 +17,7 @@ final class JsonBodies {
     static JsonObject required(RoutingContext ctx) {
         String type = ctx.request().getHeader("content-type");
         if (type != null && !isJson(type)) {
-            HttpErrors.send(ctx, 415, "invalid_request", "expected content-type application/json, got "
-                    + io.edgeauth.broker.refusal.ClientText.cut(type, 64));
+            HttpErrors.unsupportedType(ctx, "application/json", type);
             return null;
         }
         Buffer b = ctx.body().buffer();

@@ -347,8 +347,12 @@ final class OAuthApi {
 
     private static MultiMap form(RoutingContext ctx) {
         String type = ctx.request().getHeader("content-type");
-        if (type == null || !type.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
+        if (type == null) {
             HttpErrors.send(ctx, 400, "invalid_request", "expected application/x-www-form-urlencoded");
+            return null;
+        }
+        if (!type.toLowerCase().startsWith("application/x-www-form-urlencoded")) { // as every endpoint: 415
+            HttpErrors.unsupportedType(ctx, "application/x-www-form-urlencoded", type);
             return null;
         }
         try {

@@ -137,6 +137,21 @@ class HostileTokenRequestTest {
         assertThat(new JsonObject(r.body()).getString("error")).isEqualTo("unsupported_grant_type");
     }
 
+    /** As the contract says for every body: another declared type is 415 (it was 400), no type at all 400. */
+    @Test
+    void aTokenRequestDeclaredAsAnotherTypeIs415AndOneWithoutATypeIs400() {
+        HttpResponse<String> typed = new Http(base, null).postRaw("/oauth/token", "text/plain",
+                "grant_type=client_credentials".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertThat(typed.statusCode()).isEqualTo(415);
+        assertThat(new JsonObject(typed.body()).getString("error")).isEqualTo("invalid_request");
+        assertThat(new JsonObject(typed.body()).getString("error_description"))
+                .isEqualTo("expected content-type application/x-www-form-urlencoded, got text/plain");
+        HttpResponse<String> untyped = new Http(base, null).postRaw("/oauth/token", null,
+                "grant_type=client_credentials".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertThat(untyped.statusCode()).isEqualTo(400);
+        assertThat(new JsonObject(untyped.body()).getString("error")).isEqualTo("invalid_request");
+    }
+
     @Test
     void aFormPostedToAJsonEndpointIsStillRefusedAsNotJson() {
         HttpResponse<String> r = new Http(base, null).postRaw("/siwe/login", "application/x-www-form-urlencoded",

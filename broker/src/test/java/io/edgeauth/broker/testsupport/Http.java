@@ -51,8 +51,13 @@ public final class Http {
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
+    /** POST of {@code body} as it is, declared as {@code contentType} (null: no content type at all). */
     public HttpResponse<String> postRaw(String path, String contentType, byte[] body) {
-        return send(request(path).header("content-type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+        HttpRequest.Builder b = request(path);
+        if (contentType != null) {
+            b.header("content-type", contentType);
+        }
+        return send(b.POST(HttpRequest.BodyPublishers.ofByteArray(body)));
     }
 
     private HttpRequest.Builder request(String path) {
