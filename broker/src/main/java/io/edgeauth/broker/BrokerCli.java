@@ -119,17 +119,31 @@ public final class BrokerCli implements Callable<Integer> {
                     defaultValue = "${env:EDGEAUTH_ADMIN}")
             String credential;
 
+            /** Exit codes: 0 rotated (the broker's answer on stdout), 1 refused (its reason on stderr), 2 no answer. */
             @Override
             public Integer call() throws Exception {
                 HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/admin/keys/rotate"))
                         .timeout(Duration.ofSeconds(10))
                         .header("authorization", "Bearer " + credential)
                         .header("content-type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"tenant\":\"" + tenant.replace("\"", "") + "\"}"))
+                        .POST(HttpRequest.BodyPublishers.ofString(new io.vertx.core.json.JsonObject().put("tenant", tenant)
+                                .encode()))
                         .build();
-                HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response;
+                try {
+                    response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+                } catch (java.io.IOException e) {
+                    System.err.println("edgeauth: key rotation failed: no answer from " + url + " ("
+                            + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")");
+                    return 2;
+                }
+                if (response.statusCode() != 200) {
+                    System.err.println("edgeauth: key rotation refused (HTTP " + response.statusCode() + "): "
+                            + DevicesCli.reason(response.body()));
+                    return 1;
+                }
                 System.out.println(response.body());
-                return response.statusCode() == 200 ? 0 : 1;
+                return 0;
             }
         }
     }

@@ -54,14 +54,15 @@ final class DevicesCli {
             }
         }
 
-        /** The broker's error_description when the answer is its JSON error, else the answer as it came. */
-        private static String reason(String body) {
-            try {
-                io.vertx.core.json.JsonObject error = new io.vertx.core.json.JsonObject(body);
-                return error.getString("error_description", body);
-            } catch (RuntimeException e) {
-                return body;
-            }
+    }
+
+    /** The broker's error_description when the answer is its JSON error, else the answer as it came. */
+    static String reason(String body) {
+        try {
+            io.vertx.core.json.JsonObject error = new io.vertx.core.json.JsonObject(body);
+            return error.getString("error_description", body);
+        } catch (RuntimeException e) {
+            return body;
         }
     }
 }

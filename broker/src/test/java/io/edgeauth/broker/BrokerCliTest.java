@@ -87,6 +87,19 @@ class BrokerCliTest {
         }
     }
 
+    /** The onboarding doc's recipe against a broker that is not there: one line, not a stack trace. */
+    @Test
+    void keysRotateWithoutABrokerSaysSoInOneLine() throws Exception {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        Result r = run("keys", "rotate", "--url", "http://127.0.0.1:" + closed, "--admin-credential", "x");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).startsWith("edgeauth: key rotation failed: ").contains("127.0.0.1:" + closed)
+                .doesNotContain("\tat ");
+    }
+
     @Test
     void aPortInUseStopsStartUpNamingItAndTheFirstStartsCredentialIsNotLost() throws Exception {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
