@@ -37,13 +37,43 @@ public final class FleetPki {
     private final Issued ca;
 
     public FleetPki(String name) throws Exception {
+        this(name, null, null, null);
+    }
+
+    /**
+     * A self-signed CA with a path length constraint (null: none) and name constraints (null: none), or, with
+     * {@code parent}, an intermediate CA the parent signed.
+     */
+    private FleetPki(String name, Integer pathLen, org.bouncycastle.asn1.x509.NameConstraints names, FleetPki parent)
+            throws Exception {
         this.name = name;
         KeyPair keys = ecKeyPair();
-        JcaX509v3CertificateBuilder b = builder("CN=" + name, "CN=" + name, keys, Instant.now().minus(Duration.ofHours(1)),
-                Instant.now().plus(Duration.ofDays(30)));
-        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+        JcaX509v3CertificateBuilder b = builder(parent == null ? "CN=" + name : "CN=" + parent.name, "CN=" + name, keys,
+                Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(30)));
+        b.addExtension(Extension.basicConstraints, true, pathLen == null ? new BasicConstraints(true)
+                : new BasicConstraints(pathLen));
         b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-        this.ca = new Issued(keys, sign(b, keys));
+        if (names != null) {
+            b.addExtension(Extension.nameConstraints, true, names);
+        }
+        this.ca = new Issued(keys, sign(b, parent == null ? keys : parent.ca.keys()));
+    }
+
+    /** A root CA whose basic constraints allow {@code pathLen} intermediate CAs below it. */
+    public static FleetPki withPathLength(String name, int pathLen) throws Exception {
+        return new FleetPki(name, pathLen, null, null);
+    }
+
+    /** A root CA whose certificates may only name subjects under the directory name {@code permittedSubtree}. */
+    public static FleetPki withPermittedSubtree(String name, String permittedSubtree) throws Exception {
+        return new FleetPki(name, null, new org.bouncycastle.asn1.x509.NameConstraints(
+                new org.bouncycastle.asn1.x509.GeneralSubtree[] {new org.bouncycastle.asn1.x509.GeneralSubtree(
+                        new org.bouncycastle.asn1.x509.GeneralName(new X500Name(permittedSubtree)))}, null), null);
+    }
+
+    /** An intermediate CA this CA signed (no constraints of its own); its devices chain through it to this one. */
+    public FleetPki intermediate(String name) throws Exception {
+        return new FleetPki(name, null, null, this);
     }
 
     public X509Certificate caCertificate() {
@@ -57,8 +87,19 @@ public final class FleetPki {
     }
 
     public Issued device(String id, Instant notBefore, Instant notAfter, int keyUsage, KeyPurposeId purpose) throws Exception {
+        return deviceNamed("CN=" + id, notBefore, notAfter, keyUsage, purpose);
+    }
+
+    /** A good device certificate for the subject name {@code subject} (an RFC 4514 string, read in order). */
+    public Issued deviceNamed(String subject) throws Exception {
+        return deviceNamed(subject, Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(1)),
+                KeyUsage.digitalSignature, KeyPurposeId.id_kp_clientAuth);
+    }
+
+    private Issued deviceNamed(String subject, Instant notBefore, Instant notAfter, int keyUsage, KeyPurposeId purpose)
+            throws Exception {
         KeyPair keys = ecKeyPair();
-        JcaX509v3CertificateBuilder b = builder("CN=" + name, "CN=" + id, keys, notBefore, notAfter);
+        JcaX509v3CertificateBuilder b = builder("CN=" + name, subject, keys, notBefore, notAfter);
         b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
         b.addExtension(Extension.keyUsage, true, new KeyUsage(keyUsage));
         b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose));
