@@ -40,17 +40,20 @@ public record BrokerConfig(
      * HTTP API listener: one server per core on {@code port}; requests run on {@code workerThreads}
      * (crypto and store writes never on an event loop); beyond {@code maxPendingRequests} waiting or
      * running, new ones get 503 with {@code Retry-After: retryAfterSeconds} (as does a request the store
-     * cannot serve now: disk full, Redis out).
+     * cannot serve now: disk full, Redis out). At most {@code maxConnections} connections are held open (0: a quarter
+     * of the process's open-file limit), {@code maxConnectionsPerAddress} from one address (0: no such bound); one
+     * that stays silent for {@code idleTimeout} is closed.
      */
     public record Http(String host, int port, int workerThreads, int maxPendingRequests, int retryAfterSeconds,
-                       HttpTls tls) {
+                       HttpTls tls, Duration idleTimeout, int maxConnections, int maxConnectionsPerAddress) {
         public Http {
             tls = tls == null ? HttpTls.OFF : tls;
+            idleTimeout = idleTimeout == null ? Duration.ofSeconds(60) : idleTimeout;
         }
 
-        /** Without the HTTPS listener. */
+        /** Without the HTTPS listener, with the default connection bounds. */
         public Http(String host, int port, int workerThreads, int maxPendingRequests, int retryAfterSeconds) {
-            this(host, port, workerThreads, maxPendingRequests, retryAfterSeconds, null);
+            this(host, port, workerThreads, maxPendingRequests, retryAfterSeconds, null, null, 0, 0);
         }
     }
 

@@ -39,6 +39,12 @@ public final class ConfigValidator {
         positive(errors, "http.workerThreads", c.http().workerThreads(), 1, 1024);
         positive(errors, "http.maxPendingRequests", c.http().maxPendingRequests(), 1, 1_000_000);
         positive(errors, "http.retryAfterSeconds", c.http().retryAfterSeconds(), 1, 3600);
+        positive(errors, "http.maxConnections", c.http().maxConnections(), 0, 100_000_000);
+        positive(errors, "http.maxConnectionsPerAddress", c.http().maxConnectionsPerAddress(), 0, 100_000_000);
+        Duration idle = c.http().idleTimeout();
+        if (idle.compareTo(Duration.ofSeconds(1)) < 0 || idle.compareTo(Duration.ofHours(1)) > 0) {
+            errors.add("http.idleTimeout: expected a duration from 1s to 1h, got " + idle);
+        }
         httpTls(errors, c.http().tls());
         port(errors, "mqtt.port", c.mqtt().port(), true);
         port(errors, "mqtt.tlsPort", c.mqtt().tlsPort(), true);

@@ -61,6 +61,7 @@ public final class HttpApi {
     private volatile Router router;
     private MeterRegistry meters = new SimpleMeterRegistry();
     private BrokerConfig.Http settings;
+    private HttpConnectionLimits connections;
     private WorkerExecutor workers;
     private BearerTokens bearerTokens;
 
@@ -178,6 +179,9 @@ public final class HttpApi {
 
     public HttpApi metrics(PrometheusMeterRegistry registry) {
         this.meters = registry;
+        if (connections != null) {
+            connections.register(registry);
+        }
         return mount(r -> r.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
                 .end(registry.scrape())));
@@ -201,6 +205,8 @@ public final class HttpApi {
      */
     public Future<HttpServer> listen(BrokerConfig.Http http) {
         this.settings = http;
+        this.connections = new HttpConnectionLimits(http.maxConnections() > 0 ? http.maxConnections()
+                : quarterOfOpenFileLimit(), http.maxConnectionsPerAddress());
         this.workers = vertx.createSharedWorkerExecutor("edgeauth-http-worker", http.workerThreads(), 60,
                 TimeUnit.SECONDS);
         // Vert.x shares one bound socket among the servers of a port; a negative port is its way to share
@@ -233,8 +239,18 @@ public final class HttpApi {
         return Future.all(bound).map(all -> bound.get(0).result());
     }
 
-    private static HttpServerOptions options(String host, int port) {
+    /** A quarter of the process's open-file limit (where the JVM can tell; else 10,000): MQTT keeps the rest. */
+    private static int quarterOfOpenFileLimit() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+            return (int) Math.max(64, Math.min(Integer.MAX_VALUE, unix.getMaxFileDescriptorCount() / 4));
+        }
+        return 10_000;
+    }
+
+    private HttpServerOptions options(String host, int port) {
         return new HttpServerOptions().setHost(host).setPort(port)
+                .setIdleTimeout((int) settings.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
                 .setMaxInitialLineLength(8192).setMaxHeaderSize(16 * 1024).setMaxFormAttributeSize(16 * 1024)
                 // no h2c upgrades: clients (the JDK's HttpClient among them) ask for one on every plain request
                 .setHttp2ClearTextEnabled(false);
@@ -247,7 +263,8 @@ public final class HttpApi {
     private Future<HttpServer> listen(HttpServerOptions options, Context context) {
         Promise<HttpServer> bound = Promise.promise();
         context.runOnContext(v -> {
-            HttpServer server = vertx.createHttpServer(options).requestHandler(request -> {
+            HttpServer server = vertx.createHttpServer(options).connectionHandler(connections::accept)
+                    .requestHandler(request -> {
                 Router r = router;
                 if (r == null) {
                     request.response().setStatusCode(503).putHeader("retry-after", "1").end();

@@ -1,0 +1,80 @@
+package io.edgeauth.broker.http;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.http.HttpConnection;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Bounds the HTTP connections the broker holds open: in all ({@code http.maxConnections}) and from one source address
+ * ({@code http.maxConnectionsPerAddress}, 0: no such bound). A connection past a bound is closed as soon as it is
+ * accepted, before it is read. Without them, connections that send nothing (or a byte now and then) held a file
+ * descriptor each until the process had none left, and every listener, MQTT included, stopped accepting. Connections
+ * that stay silent are closed by the servers' idle timeout ({@code http.idleTimeout}). Thread-safe.
+ */
+final class HttpConnectionLimits {
+    private final int max;
+    private final int perAddress;
+    private final AtomicInteger open = new AtomicInteger();
+    private final ConcurrentHashMap<String, AtomicInteger> byAddress = new ConcurrentHashMap<>();
+    private final AtomicLong refusedMax = new AtomicLong();
+    private final AtomicLong refusedAddress = new AtomicLong();
+
+    /** @param max at most this many open connections; {@code perAddress} from one address (0: unbounded) */
+    HttpConnectionLimits(int max, int perAddress) {
+        this.max = max;
+        this.perAddress = perAddress;
+    }
+
+    /** The servers' connection handler: counts the connection, or closes it when a bound is reached. */
+    void accept(HttpConnection connection) {
+        if (open.incrementAndGet() > max) {
+            open.decrementAndGet();
+            refusedMax.incrementAndGet();
+            connection.close();
+            return;
+        }
+        String address = perAddress > 0 && connection.remoteAddress() != null
+                ? connection.remoteAddress().hostAddress() : null;
+        if (address != null) {
+            int[] count = new int[1];
+            byAddress.compute(address, (a, n) -> { // atomic with release's removal of an entry back at zero
+                AtomicInteger c = n == null ? new AtomicInteger() : n;
+                count[0] = c.incrementAndGet();
+                return c;
+            });
+            if (count[0] > perAddress) {
+                release(address);
+                open.decrementAndGet();
+                refusedAddress.incrementAndGet();
+                connection.close();
+                return;
+            }
+        }
+        connection.closeHandler(v -> {
+            open.decrementAndGet();
+            if (address != null) {
+                release(address);
+            }
+        });
+    }
+
+    private void release(String address) {
+        // the entry goes once its count is back to zero, so the map holds the addresses with connections only
+        byAddress.computeIfPresent(address, (a, n) -> n.decrementAndGet() <= 0 ? null : n);
+    }
+
+    /** {@code edgeauth_http_connections} and {@code edgeauth_http_connections_refused_total{limit}}. */
+    void register(MeterRegistry meters) {
+        Gauge.builder("edgeauth.http.connections", open, AtomicInteger::get)
+                .description("HTTP and HTTPS connections open now").register(meters);
+        FunctionCounter.builder("edgeauth.http.connections.refused", refusedMax, AtomicLong::get).tag("limit", "total")
+                .description("HTTP connections closed on accept: http.maxConnections reached").register(meters);
+        FunctionCounter.builder("edgeauth.http.connections.refused", refusedAddress, AtomicLong::get)
+                .tag("limit", "address")
+                .description("HTTP connections closed on accept: http.maxConnectionsPerAddress reached").register(meters);
+    }
+}
