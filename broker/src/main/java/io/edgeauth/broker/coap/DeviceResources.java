@@ -119,13 +119,14 @@ final class DeviceResources {
             StringBuilder topic = new StringBuilder("d/").append(deviceId).append("/up");
             for (int i = 3; i < uriPath.size(); i++) {
                 String level = uriPath.get(i);
-                if (level.isEmpty() || level.indexOf('+') >= 0 || level.indexOf('#') >= 0
-                        || level.indexOf('/') >= 0) {
+                if (level.isEmpty() || level.indexOf('/') >= 0) { // a %2F inside a segment would make two levels
                     return null;
                 }
                 topic.append('/').append(level);
             }
-            return topic.length() > 1024 ? null : topic.toString();
+            // the rules of every topic name (wildcards, control characters) in the one place MQTT uses too
+            return topic.length() > 1024 || io.edgeauth.broker.policy.TopicFilters.topicError(topic.toString()) != null
+                    ? null : topic.toString();
         }
     }
 

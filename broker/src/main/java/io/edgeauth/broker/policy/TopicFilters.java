@@ -72,6 +72,10 @@ public final class TopicFilters {
         if (filter.isEmpty()) {
             return "empty topic filter";
         }
+        String characters = characterError(filter);
+        if (characters != null) {
+            return characters;
+        }
         String[] levels = filter.split("/", -1);
         for (int i = 0; i < levels.length; i++) {
             String level = levels[i];
@@ -92,6 +96,25 @@ public final class TopicFilters {
         }
         if (topic.indexOf('+') >= 0 || topic.indexOf('#') >= 0) {
             return "wildcards are not allowed in a topic name";
+        }
+        return characterError(topic);
+    }
+
+    /**
+     * U+0000 (MQTT 5 §1.5.4: the receiver closes the connection), the other C0 and the C1 control characters (which
+     * should not be there, and end or garble standard subscribers' output) and unpaired surrogates; null if none.
+     */
+    private static String characterError(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch < 0x20 || ch >= 0x7f && ch <= 0x9f) {
+                return String.format("control character U+%04X in a topic", (int) ch);
+            }
+            if (Character.isHighSurrogate(ch) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(ch)) {
+                return "unpaired surrogate in a topic";
+            }
         }
         return null;
     }

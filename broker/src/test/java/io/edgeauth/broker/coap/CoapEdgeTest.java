@@ -85,6 +85,12 @@ class CoapEdgeTest {
         CoapResponse badPath = post(c, "/d/dev1/up/%23", "x");
         assertThat(badPath.getCode()).as("4.01 would send a device to upload its token again").isEqualTo(ResponseCode.BAD_REQUEST);
         assertThat(description(badPath)).startsWith("malformed");
+        for (String control : List.of("/d/dev1/up/a%00b", "/d/dev1/up/a%0Ab", "/d/dev1/up/a%1Bb")) {
+            CoapResponse refused = post(c, control, "x");
+            assertThat(refused.getCode()).as(control + ": a topic MQTT subscribers cannot take")
+                    .isEqualTo(ResponseCode.BAD_REQUEST);
+        }
+        assertThat(f.messaging.published("default", "d/dev1/up/a\u0000b")).isEmpty();
     }
 
     @Test

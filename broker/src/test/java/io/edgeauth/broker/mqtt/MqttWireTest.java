@@ -139,6 +139,35 @@ class MqttWireTest {
         }
     }
 
+    /**
+     * A topic with U+0000 or a control character, forwarded, made standard subscribers (mosquitto_sub) drop their
+     * connection: refused now, PUBACK 0x90 Topic Name invalid and SUBACK 0x8F Topic Filter invalid (it was 0x00).
+     */
+    @Test
+    void aTopicWithNulOrControlCharactersIsRefused() throws Exception {
+        try (Socket s = connected(5, "ctl")) {
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            byte[][] topics = {bytes("d/ctl/up/a\u0000b"), bytes("d/ctl/up/a\u001b[2J")};
+            for (int i = 0; i < topics.length; i++) {
+                ByteArrayOutputStream publish = new ByteArrayOutputStream();
+                string(publish, topics[i]);
+                publish.writeBytes(new byte[] {0, (byte) (11 + i), 0, 'x'}); // packet id, no properties, payload
+                packet(s.getOutputStream(), 0x32, publish.toByteArray());
+                int[] puback = readPacket(in);
+                assertThat(puback[0]).isEqualTo(0x40);
+                assertThat(puback[4]).as("PUBACK reason: topic name invalid").isEqualTo(0x90);
+            }
+            ByteArrayOutputStream subscribe = new ByteArrayOutputStream();
+            subscribe.writeBytes(new byte[] {0, 13, 0});
+            string(subscribe, bytes("d/ctl/down/\u0000"));
+            subscribe.write(1);
+            packet(s.getOutputStream(), 0x82, subscribe.toByteArray());
+            int[] suback = readPacket(in);
+            assertThat(suback[0]).isEqualTo(0x90);
+            assertThat(suback[suback.length - 1]).as("SUBACK reason: topic filter invalid").isEqualTo(0x8f);
+        }
+    }
+
     @Test
     void anMqtt5UnsubackHasOneReasonCodePerFilter() throws Exception {
         try (Socket s = connected(5, "unsub")) {

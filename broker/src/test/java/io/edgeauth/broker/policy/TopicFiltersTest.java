@@ -2,6 +2,7 @@ package io.edgeauth.broker.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -56,6 +57,22 @@ class TopicFiltersTest {
             }
         }
         return f.length == t.length;
+    }
+
+    /**
+     * MQTT 5 §1.5.4: a receiver must close a connection whose string holds U+0000, and control characters should not
+     * be there; a topic with them, forwarded, made standard subscribers (mosquitto_sub) drop their connection, so one
+     * device could cut its owner's and the services' subscriptions. Names and filters with them are refused.
+     */
+    @Test
+    void namesAndFiltersWithNulOrControlCharactersAreRefused() {
+        for (String bad : List.of("d/dev/up/nul\u0000x", "d/dev/up/ctl\u001b[2J", "d/dev/up/a\nb", "d/dev/up/a\rb",
+                "d/dev/up/del\u007f", "d/dev/up/c1\u0085", "d/dev/up/\ud800x")) {
+            assertThat(TopicFilters.topicError(bad)).as(bad).isNotNull();
+            assertThat(TopicFilters.filterError(bad)).as(bad).isNotNull();
+        }
+        assertThat(TopicFilters.topicError("d/dev/up/temp \u00e9\u6e29\ud83c\udf21")).as("other Unicode").isNull();
+        assertThat(TopicFilters.filterError("d/+/up/\u00e9")).isNull();
     }
 
     @Test
