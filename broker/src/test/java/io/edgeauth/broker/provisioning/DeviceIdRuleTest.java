@@ -43,6 +43,39 @@ class DeviceIdRuleTest {
         return withSubject(new X500NameBuilder(BCStyle.INSTANCE).addMultiValuedRDN(types, values).build());
     }
 
+    private static X509Certificate withSans(org.bouncycastle.asn1.x509.GeneralName... names) throws Exception {
+        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(new X500Name("CN=issuer"), BigInteger.TWO,
+                Date.from(Instant.now().minus(Duration.ofHours(1))), Date.from(Instant.now().plus(Duration.ofDays(1))),
+                new X500Name("CN=x"), keys.getPublic());
+        b.addExtension(org.bouncycastle.asn1.x509.Extension.subjectAlternativeName, false,
+                new org.bouncycastle.asn1.x509.GeneralNames(names));
+        return new JcaX509CertificateConverter().getCertificate(
+                b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+    }
+
+    /**
+     * A SAN URI is the id exactly as the certificate writes it, fragment and query included (which the id check then
+     * refuses for '#'): two certificates whose URIs differ never name one device. A tour reported the fragment lost; it
+     * was openssl, which reads {@code #} in {@code -addext} as the start of a comment and never wrote it.
+     */
+    @Test
+    void aSanUriOrDnsNameIsTheIdAsWrittenFragmentAndAll() throws Exception {
+        int uri = org.bouncycastle.asn1.x509.GeneralName.uniformResourceIdentifier;
+        int dns = org.bouncycastle.asn1.x509.GeneralName.dNSName;
+        assertThat(DeviceIdRule.SAN_URI.deviceId(withSans(new org.bouncycastle.asn1.x509.GeneralName(uri,
+                "urn:dev:abc#evil")))).contains("urn:dev:abc#evil");
+        assertThat(DeviceIdRule.SAN_URI.deviceId(withSans(new org.bouncycastle.asn1.x509.GeneralName(uri,
+                "spiffe://x/dev#1")))).contains("spiffe://x/dev#1");
+        assertThat(DeviceIdRule.SAN_URI.deviceId(withSans(new org.bouncycastle.asn1.x509.GeneralName(uri,
+                "urn:dev:q?x=1")))).contains("urn:dev:q?x=1");
+        assertThat(DeviceIdRule.SAN_DNS.deviceId(withSans(new org.bouncycastle.asn1.x509.GeneralName(dns,
+                "pump-7.fleet.example")))).contains("pump-7.fleet.example");
+        assertThat(DeviceIdRule.SAN_URI.deviceId(withSans(new org.bouncycastle.asn1.x509.GeneralName(uri, "urn:a"),
+                new org.bouncycastle.asn1.x509.GeneralName(uri, "urn:b")))).as("two name no device").isEmpty();
+        assertThat(DeviceIdRule.SAN_URI.deviceId(withSans(new org.bouncycastle.asn1.x509.GeneralName(dns, "a.b"))))
+                .as("no URI").isEmpty();
+    }
+
     @Test
     void theSubjectsOneCommonNameIsTheDeviceId() throws Exception {
         X509Certificate cert = withSubject(new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, "Acme")
