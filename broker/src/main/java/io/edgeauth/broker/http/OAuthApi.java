@@ -12,6 +12,7 @@ import io.edgeauth.broker.token.IssuedToken;
 import io.edgeauth.broker.token.TokenFormat;
 import io.edgeauth.broker.token.VerifiedToken;
 import io.edgeauth.broker.wallet.WalletSessions;
+import io.edgeauth.broker.refusal.ClientText;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -358,12 +359,31 @@ final class OAuthApi {
         try {
             MultiMap form = FormBodies.decode(ctx);
             if (form != null) {
+                String twice = repeated(form);
+                if (twice != null) {
+                    HttpErrors.send(ctx, 400, "invalid_request", "parameter '" + ClientText.cut(twice, 64)
+                            + "' appears more than once (RFC 6749 §3.2)");
+                    return null;
+                }
                 return form;
             }
         } catch (IllegalArgumentException e) {
             LOG.warn("HTTP {} refused: unreadable form ({})", ctx.normalizedPath(), e.getMessage());
         }
         HttpErrors.send(ctx, 400, "invalid_request", FormBodies.REFUSED);
+        return null;
+    }
+
+    /**
+     * A parameter sent more than once, or null: RFC 6749 §3.2 forbids it, and taking the first would let a proxy that
+     * reads the last see another request. RFC 8693's {@code audience} and {@code resource} may repeat.
+     */
+    private static String repeated(MultiMap form) {
+        for (String name : form.names()) {
+            if (form.getAll(name).size() > 1 && !"audience".equalsIgnoreCase(name) && !"resource".equalsIgnoreCase(name)) {
+                return name;
+            }
+        }
         return null;
     }
 

@@ -137,6 +137,23 @@ class HostileTokenRequestTest {
         assertThat(new JsonObject(r.body()).getString("error")).isEqualTo("unsupported_grant_type");
     }
 
+    /**
+     * RFC 6749 §3.2: a parameter must not appear twice. It was taken from its first appearance, so a proxy or filter
+     * that checks the last one saw another request than the broker served.
+     */
+    @Test
+    void aParameterSentTwiceIsRefused() {
+        for (String body : List.of("grant_type=client_credentials&grant_type=refresh_token",
+                "grant_type=client_credentials&client_assertion=a&client_assertion=b",
+                "grant_type=client_credentials&Client_Assertion=a&client_assertion=b")) {
+            HttpResponse<String> r = new Http(base, null).postRaw("/oauth/token", "application/x-www-form-urlencoded",
+                    body.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            assertThat(r.statusCode()).as(body).isEqualTo(400);
+            assertThat(new JsonObject(r.body()).getString("error")).isEqualTo("invalid_request");
+            assertThat(new JsonObject(r.body()).getString("error_description")).contains("more than once");
+        }
+    }
+
     /** As the contract says for every body: another declared type is 415 (it was 400), no type at all 400. */
     @Test
     void aTokenRequestDeclaredAsAnotherTypeIs415AndOneWithoutATypeIs400() {
