@@ -84,7 +84,8 @@ public record BrokerConfig(
     public record Mqtt(String host, int port, int tlsPort, int websocketPort, String clientAuth, Path keyStore,
                        String keyStorePassword, Path trustStore, String trustStorePassword, int maxPacketSize,
                        int receiveMaximum, int queueLength, int offlineQueueLength, int abuseThreshold,
-                       Duration abuseWindow, int maxSessionsPerPrincipal, boolean persistSessions, Path crl) { }
+                       Duration abuseWindow, int maxSessionsPerPrincipal, boolean persistSessions, Path crl,
+                       Duration connectTimeout) { }
 
     /**
      * CoAP listeners; port 0 picks a free port, -1 disables the listener. DTLS device PSKs are derived

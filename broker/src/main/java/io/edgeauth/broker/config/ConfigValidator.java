@@ -80,6 +80,11 @@ public final class ConfigValidator {
                 || abuseWindow.compareTo(Duration.ofHours(1)) > 0) {
             errors.add("mqtt.abuseWindow: expected a duration from 1s to 1h, got " + abuseWindow);
         }
+        Duration connectTimeout = c.mqtt().connectTimeout();
+        if (connectTimeout == null || connectTimeout.compareTo(Duration.ofSeconds(1)) < 0
+                || connectTimeout.compareTo(Duration.ofMinutes(5)) > 0) {
+            errors.add("mqtt.connectTimeout: expected a duration from 1s to 5m, got " + connectTimeout);
+        }
         positive(errors, "coap.maxSessions", c.coap().maxSessions(), 1, 100_000_000);
         positive(errors, "coap.receiveBufferBytes", c.coap().receiveBufferBytes(), 65_536, 1 << 30);
         positive(errors, "coap.dedupExchangesPerPeer", c.coap().dedupExchangesPerPeer(), 4, 1024);

@@ -47,7 +47,7 @@ public final class EdgeSettings {
         return MqttSettings.builder().host(m.host()).port(m.port()).tls(m.tlsPort(), tls)
                 .webSocket(m.websocketPort(), tls != null).limits(limits)
                 .abuseRule(new MqttSettings.AbuseRule(m.abuseThreshold(), m.abuseWindow()))
-                .maxSessionsPerPrincipal(m.maxSessionsPerPrincipal()).build();
+                .maxSessionsPerPrincipal(m.maxSessionsPerPrincipal()).connectTimeout(m.connectTimeout()).build();
     }
 
     /** CoAP settings; reads (or on first start creates) the PSK master secret in the data directory. */

@@ -52,6 +52,29 @@ class ConfigLoaderTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("provisioning.templates.field");
     }
 
+    /**
+     * Settings the docs named and start-up refused as unknown ({@code mqtt.connectTimeout}), or that did not exist
+     * before 2026-12-06 (the HTTP connection bounds): each is read, reaches what it sets, and is checked.
+     */
+    @Test
+    void connectionTimeoutsAndBoundsAreSettingsThatReachTheirListeners() throws Exception {
+        BrokerConfig defaults = loader.load(null, Map.of());
+        assertThat(EdgeSettings.mqtt(defaults).connectTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(defaults.http().idleTimeout()).isEqualTo(Duration.ofSeconds(60));
+        BrokerConfig c = loader.load(null, Map.of("EDGEAUTH_MQTT_CONNECT_TIMEOUT", "5s", "EDGEAUTH_HTTP_IDLE_TIMEOUT", "2m",
+                "EDGEAUTH_HTTP_MAX_CONNECTIONS", "500", "EDGEAUTH_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "50"));
+        assertThat(EdgeSettings.mqtt(c).connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.http().idleTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.http().maxConnections()).isEqualTo(500);
+        assertThat(c.http().maxConnectionsPerAddress()).isEqualTo(50);
+        assertThatThrownBy(() -> loader.load(null, Map.of("EDGEAUTH_MQTT_CONNECT_TIMEOUT", "0s")))
+                .hasMessageContaining("mqtt.connectTimeout");
+        assertThatThrownBy(() -> loader.load(null, Map.of("EDGEAUTH_HTTP_IDLE_TIMEOUT", "2h")))
+                .hasMessageContaining("http.idleTimeout");
+        assertThatThrownBy(() -> loader.load(null, Map.of("EDGEAUTH_HTTP_MAX_CONNECTIONS", "-1")))
+                .hasMessageContaining("http.maxConnections");
+    }
+
     @Test
     void listsCanComeFromTheEnvironment() {
         BrokerConfig c = loader.load(null, Map.of("EDGEAUTH_TENANTS", "[{\"id\":\"acme\"},{\"id\":\"globex\",\"algorithm\":\"EdDSA\"}]",
