@@ -38,6 +38,8 @@ final class MqttAuthentication {
 
     private final MqttConnection c;
     private boolean enhancedAuth;
+    /** The CONNECT's user name (null or empty: none); the device id or the principal when present. */
+    private String userName;
     private boolean renewing;
 
     MqttAuthentication(MqttConnection c) {
@@ -90,6 +92,7 @@ final class MqttAuthentication {
             return;
         }
         String username = c.endpoint.username();
+        userName = username;
         String claimed = requestedId != null && !requestedId.isEmpty() ? requestedId
                 : username != null && !username.isEmpty() ? username : null;
         AuthRequest request = new AuthRequest(claimed, normalize(token), c.transport, c.reportedGeo);
@@ -174,6 +177,10 @@ final class MqttAuthentication {
         }
         if (s.isExpiredAt(c.edge.clock.instant())) { // the pipeline's validity (exp + its leeway), on its clock
             refuse(new TokenRejectedException(RejectionReason.EXPIRED, "token expired"));
+            return;
+        }
+        if (userName != null && !userName.isEmpty() && !userName.equals(s.principal())) { // contract: id or empty
+            refuse(new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH, "the user name is not the token's subject"));
             return;
         }
         c.session = s;

@@ -87,6 +87,26 @@ class MqttConnectTest {
                         e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED));
     }
 
+    /**
+     * The user name is the device id or empty (docs/contract.md). It was ignored, so a CONNECT whose user name named
+     * another device was accepted for the token's device, and anything that read the user name was misled.
+     */
+    @Test
+    void aUserNameIsTheTokensSubjectOrEmpty() {
+        Mqtt5BlockingClient named = Clients.v5("dev1", fx.port()).buildBlocking();
+        assertThatThrownBy(() -> named.connectWith().simpleAuth().username("dev2")
+                .password(bytes(token("dev1", "tenantA", 60))).applySimpleAuth().send())
+                .isInstanceOfSatisfying(Mqtt5ConnAckException.class, e -> assertThat(
+                        e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED));
+        Mqtt5BlockingClient same = Clients.v5("dev1", fx.port()).buildBlocking();
+        same.connectWith().simpleAuth().username("dev1").password(bytes(token("dev1", "tenantA", 60))).applySimpleAuth()
+                .send();
+        same.disconnect();
+        Mqtt5BlockingClient none = Clients.v5("dev1", fx.port()).buildBlocking();
+        none.connectWith().simpleAuth().password(bytes(token("dev1", "tenantA", 60))).applySimpleAuth().send();
+        none.disconnect();
+    }
+
     @Test
     void missingOversizedAndBinaryGarbagePasswordsAreBadCredentials() {
         Mqtt5BlockingClient noPassword = Clients.v5("dev1", fx.port()).buildBlocking();
