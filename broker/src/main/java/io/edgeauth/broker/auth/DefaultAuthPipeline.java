@@ -250,11 +250,13 @@ public final class DefaultAuthPipeline implements AuthPipeline, TokenInspector {
         Optional<? extends ServicePrincipals.Service> service = services.principal(subject);
         PrincipalKind kind = service.isPresent() ? serviceKind(subject, registered) : kindOf(subject, registered);
         boolean wallet = kind == PrincipalKind.WALLET;
-        // a client id is a session's name: a principal may only use its own (a wallet's: its DID, or DID#suffix)
+        // a client id is a session's name: a principal may only use its own. Wallets and services hold several
+        // sessions (the broker names an unnamed one <id>#<random>), so they may name them <id>#<suffix>; a device is one
+        boolean manySessions = wallet || kind == PrincipalKind.SERVICE;
         if (claimed != null && !claimed.isEmpty()
-                && !(wallet ? WalletDids.isOwnClientId(subject, claimed) : claimed.equals(subject))) {
-            throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH, wallet
-                    ? "a wallet's client id must be its DID or <DID>#<suffix>, or empty (assigned by the broker)"
+                && !(manySessions ? WalletDids.isOwnClientId(subject, claimed) : claimed.equals(subject))) {
+            throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH, manySessions
+                    ? "the client id must be the token's subject or <subject>#<suffix>, or empty (assigned by the broker)"
                     : "client id is not the token's subject");
         }
         Set<String> owned = Set.of();

@@ -179,7 +179,9 @@ final class MqttAuthentication {
             refuse(new TokenRejectedException(RejectionReason.EXPIRED, "token expired"));
             return;
         }
-        if (userName != null && !userName.isEmpty() && !userName.equals(s.principal())) { // contract: id or empty
+        // contract: the principal's id (or the client id the pipeline checked as its own: <id>#<suffix>) or empty
+        if (userName != null && !userName.isEmpty() && !userName.equals(s.principal())
+                && !userName.equals(c.endpoint.clientIdentifier())) {
             refuse(new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH, "the user name is not the token's subject"));
             return;
         }

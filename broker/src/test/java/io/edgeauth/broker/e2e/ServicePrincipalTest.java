@@ -189,6 +189,28 @@ class ServicePrincipalTest extends InProcessBrokerTest {
         assertThatThrownBy(() -> connect("sp-twin", deviceToken)).isInstanceOf(Mqtt5ConnAckException.class);
     }
 
+    /**
+     * A service may hold several sessions (the broker named them {@code <id>#<random>} for an empty client id), so it
+     * may name them too, as a wallet does: {@code <id>#<suffix>}. Its own id twice is still one session (the second
+     * takes it over), and another principal's id with a suffix stays refused. Before, the README's subscriber and
+     * publisher, both {@code -i ops-svc}, took each other's session over.
+     */
+    @Test
+    void aServiceNamesItsSessionsWithASuffix() throws Exception {
+        String token = TestServices.token(anonymous, base, TestServices.register(admin, "sp-multi", "default",
+                "sub:d/+/up/#"), null);
+        Mqtt5BlockingClient reader = connect("sp-multi#reader", token);
+        Mqtt5BlockingClient writer = connect("sp-multi#writer", token);
+        assertThat(reader.getState().isConnected() && writer.getState().isConnected()).isTrue();
+        assertThatThrownBy(() -> connect("sp-other#reader", token)).isInstanceOf(Mqtt5ConnAckException.class);
+        assertThatThrownBy(() -> connect("sp-multi#", token)).as("an empty suffix").isInstanceOf(Mqtt5ConnAckException.class);
+        reader.disconnect();
+        writer.disconnect();
+        String deviceToken = TestDevices.token(anonymous, base, TestDevices.register(admin, "sp-single"));
+        assertThatThrownBy(() -> connect("sp-single#2", deviceToken)).as("a device is one session")
+                .isInstanceOf(Mqtt5ConnAckException.class);
+    }
+
     @Test
     void instancesOfOneBackendShareTheTelemetryThroughASharedSubscription() throws Exception {
         String pumpToken = TestDevices.token(anonymous, base, TestDevices.register(admin, "sp-shared-pump"));
