@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -31,14 +32,19 @@ import org.eclipse.californium.scandium.dtls.SessionAdapter;
  * spoofed source addresses hold every place (the cookie that proves an address is checked later). The queue is
  * what a storm makes grow, and a spoofed datagram leaves it as soon as its cookie fails.
  *
- * <p>A handshake holds its place from its start (after its cookie was checked) until its keys are established or
- * it fails. A sweep, at most every 100 ms and only while ClientHellos are being dropped, also returns the place of
- * a handshake Scandium expired or destroyed without telling its listeners, so that no path shrinks the limit for
- * good. Hand-written because Scandium has no handshake limit: {@code DTLS_MAX_PENDING_INBOUND_JOBS} drops any
+ * <p>A handshake holds its place from its start (after its cookie was checked) until its keys are established, it
+ * fails, or {@link #PLACE_HELD} has passed. A sweep, at most every 100 ms and only while ClientHellos are being
+ * dropped, returns the places of handshakes older than that, and of those Scandium expired or destroyed without telling
+ * its listeners, so that no path shrinks the limit for good. The time bound is for peers that start a handshake
+ * (proving their address with the cookie) and never finish it: Scandium keeps such a handshake about 40 s, and a few
+ * dozen a second held every place, so that no device could shake hands until the flood had stopped for a minute. A
+ * handshake past the bound goes on; it only no longer keeps others out (its work is done when its peer is silent). Hand-written because Scandium has no handshake limit: {@code DTLS_MAX_PENDING_INBOUND_JOBS} drops any
  * datagram, established sessions' included, and only at 50,000 queued jobs.
  */
 final class DtlsHandshakeAdmission extends SessionAdapter implements DatagramFilter {
     private static final long SWEEP_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** How long a handshake keeps its place at most: a handshake between live peers ends in far less. */
+    static final long PLACE_HELD = TimeUnit.SECONDS.toNanos(5);
     private static final int RECORD_HEADER = 13; // type, version, epoch, sequence number, length (RFC 6347 §4.1)
     private static final byte HANDSHAKE = 22;
     private static final byte CLIENT_HELLO = 1;
@@ -49,7 +55,7 @@ final class DtlsHandshakeAdmission extends SessionAdapter implements DatagramFil
     private final Supplier<AdmissionControl> admission;
     private final IntSupplier queuedJobs;
     private final LongSupplier nanos;
-    private final Map<Handshaker, AdmissionControl.Permit> started = new ConcurrentHashMap<>();
+    private final Map<Object, Place> started = new ConcurrentHashMap<>();
     private final AtomicLong lastSweep;
 
     /**
@@ -85,11 +91,21 @@ final class DtlsHandshakeAdmission extends SessionAdapter implements DatagramFil
         return false; // as without a filter: Scandium counts the error and drops the record
     }
 
+    /** A handshake's place: its permit, when it started, and whether Scandium has ended it unannounced. */
+    private record Place(AdmissionControl.Permit permit, long startedNanos, BooleanSupplier ended) {
+    }
+
     @Override
     public void handshakeStarted(Handshaker handshaker) {
-        AdmissionControl.Permit previous = started.put(handshaker, admission.get().admitStartedHandshake());
+        started(handshaker, () -> handshaker.isDestroyed() || handshaker.isExpired());
+    }
+
+    /** A handshake (Scandium's handshaker, or a test's stand-in) took a place. */
+    void started(Object handshake, BooleanSupplier ended) {
+        Place previous = started.put(handshake, new Place(admission.get().admitStartedHandshake(), nanos.getAsLong(),
+                ended));
         if (previous != null) {
-            previous.close();
+            previous.permit().close();
         }
     }
 
@@ -113,10 +129,10 @@ final class DtlsHandshakeAdmission extends SessionAdapter implements DatagramFil
         return started.size();
     }
 
-    private void release(Handshaker handshaker) {
-        AdmissionControl.Permit permit = started.remove(handshaker);
-        if (permit != null) {
-            permit.close();
+    void release(Object handshake) {
+        Place place = started.remove(handshake);
+        if (place != null) {
+            place.permit().close();
         }
     }
 
@@ -126,9 +142,10 @@ final class DtlsHandshakeAdmission extends SessionAdapter implements DatagramFil
         if (now - last < SWEEP_INTERVAL_NANOS || !lastSweep.compareAndSet(last, now)) {
             return;
         }
-        started.forEach((handshaker, permit) -> {
-            if ((handshaker.isDestroyed() || handshaker.isExpired()) && started.remove(handshaker, permit)) {
-                permit.close();
+        started.forEach((handshake, place) -> {
+            if ((now - place.startedNanos() > PLACE_HELD || place.ended().getAsBoolean())
+                    && started.remove(handshake, place)) {
+                place.permit().close();
             }
         });
     }

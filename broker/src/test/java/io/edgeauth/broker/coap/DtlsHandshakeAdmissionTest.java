@@ -15,8 +15,8 @@ class DtlsHandshakeAdmissionTest {
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final AdmissionControl admission = new AdmissionControl(new AdmissionLimits(1000, 1, 3), meters);
     private final AtomicInteger queued = new AtomicInteger();
-    private final DtlsHandshakeAdmission filter = new DtlsHandshakeAdmission(() -> admission, queued::get,
-            System::nanoTime);
+    private final java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong();
+    private final DtlsHandshakeAdmission filter = new DtlsHandshakeAdmission(() -> admission, queued::get, clock::get);
 
     /** A DTLS 1.2 record: header (type, version, epoch, sequence number, length), then {@code fragment}. */
     static DatagramPacket record(int type, int epoch, byte... fragment) {
@@ -114,6 +114,45 @@ class DtlsHandshakeAdmissionTest {
         b.close();
         c.close();
         assertThat(admission.pendingHandshakes()).isZero();
+    }
+
+    /**
+     * Peers that prove their address (the cookie), start a handshake and never finish it: Scandium keeps such a
+     * handshake about 40 s, so a few dozen a second held every place and no device could shake hands until a minute
+     * after the flood. A place is held {@link DtlsHandshakeAdmission#PLACE_HELD} at most now.
+     */
+    @Test
+    void anAbandonedHandshakeGivesItsPlaceBackAfterTheBound() {
+        Object[] abandoned = {new Object(), new Object(), new Object()};
+        for (Object h : abandoned) {
+            filter.started(h, () -> false);
+        }
+        assertThat(filter.onReceiving(clientHello())).as("3 pending, the limit").isFalse();
+        clock.addAndGet(DtlsHandshakeAdmission.PLACE_HELD - 1_000_000);
+        assertThat(filter.onReceiving(clientHello())).as("within the bound: still held").isFalse();
+        clock.addAndGet(200_000_000); // past the bound, and past the sweep interval since the last sweep
+        assertThat(filter.onReceiving(clientHello())).as("the drop that sweeps").isFalse();
+        assertThat(admission.pendingHandshakes()).as("past the bound: returned").isZero();
+        assertThat(filter.onReceiving(clientHello())).as("the retransmitted ClientHello").isTrue();
+        filter.release(abandoned[0]); // a late end changes nothing
+        assertThat(admission.pendingHandshakes()).isZero();
+    }
+
+    @Test
+    void aHandshakeThatEndsReturnsItsPlaceAtOnceAndOneScandiumEndedUnannouncedAtTheNextSweep() {
+        Object done = new Object();
+        Object dropped = new Object();
+        boolean[] gone = {false};
+        filter.started(done, () -> false);
+        filter.started(dropped, () -> gone[0]);
+        filter.release(done);
+        assertThat(admission.pendingHandshakes()).isEqualTo(1);
+        gone[0] = true;
+        filter.started(new Object(), () -> false);
+        filter.started(new Object(), () -> false);
+        clock.addAndGet(200_000_000); // past the sweep interval, well within the bound
+        assertThat(filter.onReceiving(clientHello())).isFalse();
+        assertThat(admission.pendingHandshakes()).as("the one Scandium ended").isEqualTo(2);
     }
 
     @Test

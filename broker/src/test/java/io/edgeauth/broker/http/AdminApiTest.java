@@ -40,6 +40,8 @@ class AdminApiTest {
         assertThat(new Http("http://127.0.0.1:" + broker.httpPort(), "ea_admin_wrong").get("/admin/devices/x").statusCode())
                 .isEqualTo(401);
         assertThat(new JsonObject(anonymous.get("/admin/devices/x").body()).getString("error")).isEqualTo("invalid_token");
+        assertThat(anonymous.get("/metrics").body()).as("timed under the admin check's pattern, not '/admin/'")
+                .contains("route=\"/admin/*\",status=\"401\"");
     }
 
     @Test

@@ -51,6 +51,9 @@ class HttpServingTest {
         assertThat(metrics).contains("edgeauth_http_requests_seconds_bucket{method=\"GET\",route=\"/thread/:id\","
                 + "status=\"200\"");
         assertThat(metrics).contains("route=\"unmatched\",status=\"404\"");
+        long buckets = metrics.lines().filter(l -> l.startsWith("edgeauth_http_requests_seconds_bucket{")
+                && l.contains("route=\"/thread/:id\",status=\"200\"")).count();
+        assertThat(buckets).as("14 bounds and +Inf per series, not Micrometer's 69").isEqualTo(15);
     }
 
     @Test
