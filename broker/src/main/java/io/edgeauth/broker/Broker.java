@@ -278,8 +278,8 @@ public final class Broker implements AutoCloseable {
                 .ethDevices(tokens.ethDevices())
                 .loginPage(this::mqttWebSocketPort)
                 .install();
-        meters.gauge("edgeauth.crypto.native", List.of(io.micrometer.core.instrument.Tag.of("provider",
-                tokens.cryptoProvider())), tokens, t -> t.cryptoProvider().equals("JDK") ? 0 : 1);
+        io.micrometer.core.instrument.Gauge.builder("edgeauth.crypto.native", tokens, t -> t.cryptoProvider().equals("JDK") ? 0 : 1)
+                .tag("provider", tokens.cryptoProvider()).description("1: signatures on native code").register(meters);
         LOG.info("broker started: {}", String.join(", ", listenerSummary()));
     }
 

@@ -161,8 +161,10 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
                 config.region().name(), audit, meters);
         fleetCas = new FleetCas(config.provisioning(), store, feed, clock);
         listedCertificates = new io.edgeauth.broker.provisioning.ListedCertificates(store, revocations);
-        meters.gauge("edgeauth.fleet_cas.crls.stale", fleetCas, FleetCas::staleCrls);
-        meters.gauge("edgeauth.fleet_cas.crls.next_update.seconds", fleetCas, FleetCas::secondsUntilCrlUpdate);
+        io.micrometer.core.instrument.Gauge.builder("edgeauth.fleet_cas.crls.stale", fleetCas, FleetCas::staleCrls)
+                .description("Active fleet CAs whose CRL is past its nextUpdate: their chains are refused").register(meters);
+        io.micrometer.core.instrument.Gauge.builder("edgeauth.fleet_cas.crls.next_update.seconds", fleetCas, FleetCas::secondsUntilCrlUpdate)
+                .description("Seconds until the earliest nextUpdate of an active fleet CA's CRLs").register(meters);
         enrollment = new DeviceEnrollment(fleetCas, new EnrollmentGroups(config.provisioning()),
                 config.provisioning().templates(), registry,
                 new DeviceValidator(config.tenantIds(), config.ratePlans().keySet(), clock).reserving(id -> serviceClients.find(id).isPresent()), assertions,

@@ -35,8 +35,11 @@ public final class AdmissionControl {
         }
         this.limits = limits;
         this.meters = meters;
-        meters.gauge("edgeauth.admission.in.flight", inFlight);
-        meters.gauge("edgeauth.admission.tls.handshakes", handshakes);
+        io.micrometer.core.instrument.Gauge.builder("edgeauth.admission.in.flight", inFlight, Number::doubleValue)
+                .description("Authentications in flight on the node (admission.maxInFlightAuthentications)").register(meters);
+        io.micrometer.core.instrument.Gauge.builder("edgeauth.admission.tls.handshakes", handshakes, Number::doubleValue)
+                .description("MQTT TLS and CoAP DTLS handshakes pending (admission.maxPendingTlsHandshakes)")
+                .register(meters);
     }
 
     /** No limit worth the name, no metrics: for an edge built without the node's control (tests, tools). */

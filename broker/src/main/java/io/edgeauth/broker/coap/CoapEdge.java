@@ -93,7 +93,8 @@ public final class CoapEdge implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.handlers = new EdgeHandlers(settings, pipeline, revocationEvents, revocationChecker, rateLimits,
                 ratePlans, geo, messaging, audit, meters, clock);
-        meters.gauge("edgeauth.coap.dtls.sessions.restored", restoredSessions);
+        io.micrometer.core.instrument.Gauge.builder("edgeauth.coap.dtls.sessions.restored", restoredSessions, Number::doubleValue)
+                .description("DTLS sessions restored at start from the last clean stop").register(meters);
     }
 
     /**

@@ -108,9 +108,13 @@ final class EdgeHandlers {
         this.authzLatency = Timer.builder("edgeauth.coap.authz.latency")
                 .description("token upload to /authz-info: authentication pipeline and binding")
                 .publishPercentileHistogram().register(meters);
-        meters.gauge("edgeauth.coap.sessions", sessions, CoapSessions::size);
-        meters.gauge("edgeauth.coap.observers", observations, CoapObservations::count);
-        meters.gauge("edgeauth.coap.observers.parked", observations, CoapObservations::parkedCount);
+        io.micrometer.core.instrument.Gauge.builder("edgeauth.coap.sessions", sessions, CoapSessions::size)
+                .description("CoAP peers holding an authorization (a token uploaded)").register(meters);
+        io.micrometer.core.instrument.Gauge.builder("edgeauth.coap.observers", observations, CoapObservations::count)
+                .description("CoAP Observe relations on command resources").register(meters);
+        io.micrometer.core.instrument.Gauge.builder("edgeauth.coap.observers.parked", observations, CoapObservations::parkedCount)
+                .description("Ended Observe relations whose commands wait for the device's next registration")
+                .register(meters);
     }
 
     CoapSessions sessions() {

@@ -27,7 +27,8 @@ final class RequestOffload implements Handler<RoutingContext> {
         this.retryAfterSeconds = Integer.toString(retryAfterSeconds);
         this.shed = Counter.builder("edgeauth.http.shed").description("HTTP requests refused with 503: worker queue full")
                 .register(meters);
-        meters.gauge("edgeauth.http.pending", pending);
+        io.micrometer.core.instrument.Gauge.builder("edgeauth.http.pending", pending, Number::doubleValue)
+                .description("HTTP requests waiting or running (http.maxPendingRequests)").register(meters);
     }
 
     @Override

@@ -23,15 +23,22 @@ final class MqttMetrics {
 
     MqttMetrics(MeterRegistry registry) {
         this.registry = registry;
-        this.messagesIn = registry.counter("edgeauth.mqtt.messages.in");
-        this.messagesOut = registry.counter("edgeauth.mqtt.messages.out");
-        this.authLatency = Timer.builder("edgeauth.mqtt.auth.latency").publishPercentileHistogram(false)
+        this.messagesIn = Counter.builder("edgeauth.mqtt.messages.in").description("MQTT PUBLISH packets received")
                 .register(registry);
+        this.messagesOut = Counter.builder("edgeauth.mqtt.messages.out").description("MQTT PUBLISH packets sent")
+                .register(registry);
+        this.authLatency = Timer.builder("edgeauth.mqtt.auth.latency").publishPercentileHistogram(false)
+                .description("MQTT CONNECT authentication, from CONNECT to the pipeline's answer").register(registry);
     }
 
     AtomicInteger sessions(String tenant, String protocol) {
-        return sessions.computeIfAbsent(tenant + '\0' + protocol, k -> registry.gauge("edgeauth.mqtt.sessions",
-                Tags.of("tenant", tenant, "protocol", protocol), new AtomicInteger()));
+        return sessions.computeIfAbsent(tenant + '\0' + protocol, k -> {
+            AtomicInteger count = new AtomicInteger();
+            io.micrometer.core.instrument.Gauge.builder("edgeauth.mqtt.sessions", count, AtomicInteger::get)
+                    .tags(Tags.of("tenant", tenant, "protocol", protocol))
+                    .description("MQTT sessions connected now, by tenant and listener").register(registry);
+            return count;
+        });
     }
 
     void accepted() {
