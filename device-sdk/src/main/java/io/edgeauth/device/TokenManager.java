@@ -72,6 +72,7 @@ public final class TokenManager implements AutoCloseable {
     private final DoubleSupplier random;
     private final Duration minRetry;
     private final Duration maxRetry;
+    private final Duration maxRetryAfterRefusal;
     private final String name;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
@@ -91,6 +92,7 @@ public final class TokenManager implements AutoCloseable {
         this.random = b.random;
         this.minRetry = b.minRetry;
         this.maxRetry = b.maxRetry;
+        this.maxRetryAfterRefusal = b.maxRetryAfterRefusal;
         this.name = b.name;
         this.nextRetry = minRetry;
     }
@@ -213,9 +215,11 @@ public final class TokenManager implements AutoCloseable {
         AccessToken cur;
         synchronized (lock) {
             inFlight = null;
-            delay = nextRetry;
-            long doubled = Math.min(maxRetry.toMillis(), nextRetry.toMillis() * 2);
-            nextRetry = Duration.ofMillis(doubled);
+            // a refusal (the credential, not the network: a revoked device, a withdrawn CA) backs off further, so a
+            // refused fleet does not ask every minute for ever; transport trouble and 5xx keep the short cap
+            long cap = (isRefusal(error) ? maxRetryAfterRefusal : maxRetry).toMillis();
+            delay = Duration.ofMillis(Math.min(cap, nextRetry.toMillis()));
+            nextRetry = Duration.ofMillis(Math.min(cap, delay.toMillis() * 2));
             cur = current;
             if (closed) {
                 return;
@@ -246,6 +250,10 @@ public final class TokenManager implements AutoCloseable {
         refreshNow();
     }
 
+    private static boolean isRefusal(Throwable error) {
+        return unwrap(error) instanceof TokenRequestException e && !e.isRetryable();
+    }
+
     private static Throwable unwrap(Throwable t) {
         return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     }
@@ -260,6 +268,7 @@ public final class TokenManager implements AutoCloseable {
         private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
         private Duration minRetry = Duration.ofSeconds(1);
         private Duration maxRetry = Duration.ofSeconds(60);
+        private Duration maxRetryAfterRefusal = Duration.ofMinutes(15);
         private String name = "token-manager";
 
         private Builder(TokenSource source) {
@@ -317,6 +326,19 @@ public final class TokenManager implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The longest wait after the broker refused the credential (an RFC 6749 error that is not retryable, e.g.
+         * {@code invalid_client}: the device revoked, its fleet CA withdrawn): the backoff doubles up to it instead of
+         * {@code max}. Default 15 minutes; never less than the backoff's max.
+         */
+        public Builder retryAfterRefusalMax(Duration max) {
+            if (max.isNegative() || max.isZero()) {
+                throw new IllegalArgumentException("need a positive duration");
+            }
+            this.maxRetryAfterRefusal = max;
+            return this;
+        }
+
         /** A name for log lines, e.g. the device id. */
         public Builder name(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -329,6 +351,9 @@ public final class TokenManager implements AutoCloseable {
             }
             if (jitterFraction >= refreshFraction) {
                 throw new IllegalStateException("jitter must be smaller than the refresh fraction");
+            }
+            if (maxRetryAfterRefusal.compareTo(maxRetry) < 0) {
+                maxRetryAfterRefusal = maxRetry;
             }
             return new TokenManager(this);
         }

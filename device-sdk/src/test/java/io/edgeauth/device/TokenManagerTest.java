@@ -151,6 +151,33 @@ class TokenManagerTest {
         assertThat(scheduler.lastDelay()).isEqualTo(Duration.ofSeconds(5));
     }
 
+    /**
+     * A refusal of the credential (a revoked device, its fleet CA withdrawn) is not the network: the backoff doubles to
+     * 15 minutes instead of a minute, so a refused fleet does not ask every minute for ever. Transport trouble after it
+     * waits a minute at most again.
+     */
+    @Test
+    void aRefusedCredentialBacksOffToFifteenMinutesTransportTroubleToOne() {
+        TokenManager m = manager(0.0);
+        m.start();
+        TokenRequestException refused = new TokenRequestException(TokenRequestException.Reason.OAUTH_ERROR, 401,
+                "invalid_client", "revoked: fleet CA 'acme' that provisioned this device was withdrawn", null);
+        assertThat(refused.isRetryable()).isFalse();
+        List<Duration> delays = new ArrayList<>();
+        fetches.poll().completeExceptionally(refused);
+        for (int i = 0; i < 12; i++) {
+            delays.add(scheduler.lastDelay());
+            scheduler.advanceTo(clock.now.plus(scheduler.lastDelay()));
+            fetches.poll().completeExceptionally(refused);
+        }
+        assertThat(delays).startsWith(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4));
+        assertThat(delays).contains(Duration.ofSeconds(64), Duration.ofSeconds(512));
+        assertThat(delays.get(delays.size() - 1)).isEqualTo(Duration.ofMinutes(15));
+        scheduler.advanceTo(clock.now.plus(scheduler.lastDelay()));
+        fetches.poll().completeExceptionally(new TokenRequestException(TokenRequestException.Reason.TRANSPORT, "down", null));
+        assertThat(scheduler.lastDelay()).as("transport trouble: the short cap").isEqualTo(Duration.ofSeconds(60));
+    }
+
     @Test
     void refreshNowJoinsAFetchInFlightAndCloseStops() {
         TokenManager m = manager(0.0);
