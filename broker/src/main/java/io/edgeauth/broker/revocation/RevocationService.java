@@ -314,6 +314,11 @@ public final class RevocationService implements RevocationChecker, RevocationEve
     private Revocation decode(byte[] bytes) {
         try {
             return json.readValue(bytes, Revocation.class);
+        } catch (com.fasterxml.jackson.databind.exc.InvalidFormatException e) {
+            // refuse rather than skip: a revocation this node cannot apply would let its tokens through
+            throw new UncheckedIOException("a revocation in the store is of a kind this version does not know ("
+                    + e.getValue() + "; a newer broker wrote it): run that version, or this one once it has expired"
+                    + " (at most tokens.maxLifetime + clock leeway after it was made)", e);
         } catch (IOException e) {
             throw new UncheckedIOException("corrupt revocation record in the store", e);
         }

@@ -89,6 +89,20 @@ class RevocationServiceTest {
         }
     }
 
+    /** A rollback onto a store a newer broker wrote: start-up stops saying why, instead of "corrupt". */
+    @Test
+    void aRevocationOfAKindFromANewerVersionStopsStartUpSayingSo() {
+        try (MvStoreStore store = new MvStoreStore(dir.resolve("s.mv"), clock)) {
+            store.putAsync(RevocationService.SPACE, "FUTURE:x", ("{\"kind\":\"FUTURE\",\"value\":\"x\","
+                    + "\"issuedBefore\":\"2026-01-01T00:00:00Z\",\"keepUntil\":\"2026-01-01T00:10:00Z\","
+                    + "\"reason\":\"\",\"untilLifted\":false}").getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    null).join();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new RevocationService(store, clock,
+                    Duration.ofMinutes(10), Duration.ofSeconds(30)))
+                    .hasMessageContaining("of a kind this version does not know (FUTURE");
+        }
+    }
+
     @Test
     void survivesRestartAndIsPrunedOnceNothingItCoversCanBeValid() {
         try (MvStoreStore store = new MvStoreStore(dir.resolve("s.mv"), clock)) {
