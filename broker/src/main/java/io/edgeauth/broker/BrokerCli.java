@@ -122,17 +122,24 @@ public final class BrokerCli implements Callable<Integer> {
             /** Exit codes: 0 rotated (the broker's answer on stdout), 1 refused (its reason on stderr), 2 no answer. */
             @Override
             public Integer call() throws Exception {
-                HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/admin/keys/rotate"))
-                        .timeout(Duration.ofSeconds(10))
-                        .header("authorization", "Bearer " + credential)
-                        .header("content-type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(new io.vertx.core.json.JsonObject().put("tenant", tenant)
-                                .encode()))
-                        .build();
+                HttpRequest request;
+                try {
+                    request = HttpRequest.newBuilder(URI.create(url + "/admin/keys/rotate"))
+                            .timeout(Duration.ofSeconds(10))
+                            .header("authorization", "Bearer " + credential)
+                            .header("content-type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(new io.vertx.core.json.JsonObject()
+                                    .put("tenant", tenant).encode()))
+                            .build();
+                } catch (IllegalArgumentException e) {
+                    System.err.println("edgeauth: key rotation failed: --url '" + url + "' is not a usable http(s) URL ("
+                            + e.getMessage() + ")");
+                    return 2;
+                }
                 HttpResponse<String> response;
                 try {
                     response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
-                } catch (java.io.IOException e) {
+                } catch (java.io.IOException | IllegalArgumentException e) { // the JDK checks the port only here
                     System.err.println("edgeauth: key rotation failed: no answer from " + url + " ("
                             + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")");
                     return 2;

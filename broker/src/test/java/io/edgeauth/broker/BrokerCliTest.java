@@ -98,6 +98,11 @@ class BrokerCliTest {
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).startsWith("edgeauth: key rotation failed: ").contains("127.0.0.1:" + closed)
                 .doesNotContain("\tat ");
+        for (String bad : new String[] {"notaurl", "http://127.0.0.1:99999"}) {
+            Result badUrl = run("keys", "rotate", "--url", bad, "--admin-credential", "x");
+            assertThat(badUrl.exit()).as(bad).isEqualTo(2);
+            assertThat(badUrl.err()).as(bad).startsWith("edgeauth: key rotation failed: ").doesNotContain("\tat ");
+        }
     }
 
     @Test

@@ -374,6 +374,13 @@ public final class DeviceEnrollment {
             throw new TokenRejectedException(RejectionReason.REVOKED, "the certificate this device was provisioned with "
                     + "is listed in the CRL of fleet CA '" + ca.get().id() + "'");
         }
+        // a chain through an intermediate that the CA's pathlen:0 forbids (provisioned before the check, or before the
+        // CA said so): its chain would be refused now, so its plain assertion is too
+        if (mark.get().issuer() != null && ca.get().certificate().getBasicConstraints() == 0
+                && !mark.get().issuer().equals(ca.get().certificate().getSubjectX500Principal())) {
+            throw new TokenRejectedException(RejectionReason.FORBIDDEN, "this device was provisioned through an "
+                    + "intermediate CA, which fleet CA '" + ca.get().id() + "' (pathlen:0) does not allow");
+        }
         return Optional.of(ca.get().id());
     }
 

@@ -80,6 +80,15 @@ public final class FleetPki {
         return ca.cert();
     }
 
+    /** This (root) CA's certificate issued again, same subject and key, with a path length constraint. */
+    public X509Certificate caCertificateWithPathLength(int pathLen) throws Exception {
+        JcaX509v3CertificateBuilder b = builder("CN=" + name, "CN=" + name, ca.keys(), Instant.now().minus(Duration.ofHours(1)),
+                Instant.now().plus(Duration.ofDays(30)));
+        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(pathLen));
+        b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+        return sign(b, ca.keys());
+    }
+
     /** A good device certificate: CN = device id, digitalSignature, clientAuth. */
     public Issued device(String id) throws Exception {
         return device(id, Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(1)),

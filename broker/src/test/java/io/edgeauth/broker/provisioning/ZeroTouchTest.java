@@ -256,6 +256,33 @@ class ZeroTouchTest {
     }
 
     /**
+     * A device provisioned through a sub-CA before its fleet CA said {@code pathlen:0} (by a version that did not check
+     * it, or before the CA was re-issued with the constraint): its chain is refused now, and so is its plain assertion,
+     * since its mark says an intermediate issued its certificate. Before, the plain assertion went on getting tokens.
+     */
+    @Test
+    void aDeviceAnIntermediateProvisionedIsCutOnceItsCaForbidsIntermediates() throws Exception {
+        FleetPki root = new FleetPki("rho fleet CA");
+        FleetPki sub = root.intermediate("rho sub CA");
+        FleetPki.Issued minted = sub.device("rho-1");
+        FleetPki.Issued direct = root.device("rho-2");
+        JsonObject ca = new JsonObject().put("id", "rho").put("certificate", FleetPki.pem(root.caCertificate()));
+        assertThat(admin.postJson("/admin/fleet-cas", ca.encode()).statusCode()).isEqualTo(201);
+        HttpResponse<String> first = post(assertion("rho-1", minted.keys().getPrivate(),
+                List.of(minted.cert(), sub.caCertificate())));
+        assertThat(first.statusCode()).as("no constraint yet: " + first.body()).isEqualTo(200);
+        assertThat(token(direct, "rho-2", true).statusCode()).isEqualTo(200);
+
+        ca.put("certificate", FleetPki.pem(root.caCertificateWithPathLength(0)));
+        assertThat(admin.postJson("/admin/fleet-cas", ca.encode()).statusCode()).as("re-issued with pathlen:0")
+                .isEqualTo(201);
+        HttpResponse<String> plain = token(minted, "rho-1", false);
+        assertThat(plain.statusCode()).as(plain.body()).isEqualTo(401);
+        assertThat(plain.body()).contains("forbidden").contains("intermediate");
+        assertThat(token(direct, "rho-2", false).statusCode()).as("a device the CA certified itself").isEqualTo(200);
+    }
+
+    /**
      * Two vendors' CAs may carry the same subject name with different keys: each device is validated by the CA whose
      * key signed its certificate. Before, the first CA of that name was taken, and the other's devices failed
      * {@code bad_signature}.
