@@ -180,8 +180,10 @@ final class MqttAuthentication {
             return;
         }
         // contract: the principal's id (or the client id the pipeline checked as its own: <id>#<suffix>) or empty
-        if (userName != null && !userName.isEmpty() && !userName.equals(s.principal())
-                && !userName.equals(c.endpoint.clientIdentifier())) {
+        String named = userName;
+        userName = null; // a live session keeps nothing of its CONNECT's credentials
+        if (named != null && !named.isEmpty() && !named.equals(s.principal())
+                && !named.equals(c.endpoint.clientIdentifier())) {
             refuse(new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH, "the user name is not the token's subject"));
             return;
         }
