@@ -66,22 +66,14 @@ final class ChainValidator {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "certificate chain cannot be validated: "
                     + e.getClass().getSimpleName());
         }
-        pathLength(chain, ca.certificate());
-        AnchorNameConstraints.check(chain, ca.certificate());
-        leafFitness(chain.get(0));
-    }
-
-    /**
-     * The anchor's own {@code pathLenConstraint}, which PKIX does not apply to a trust anchor either: a CA meant to sign
-     * devices only ({@code pathlen:0}) must not anchor a sub-CA it signed by mistake, which could mint any device.
-     */
-    private static void pathLength(List<X509Certificate> chain, X509Certificate anchor) throws TokenRejectedException {
-        int allowed = anchor.getBasicConstraints(); // Integer.MAX_VALUE: no limit
-        long intermediates = chain.stream().skip(1).filter(c -> !c.equals(anchor)).count();
-        if (intermediates > allowed) {
-            throw new TokenRejectedException(RejectionReason.FORBIDDEN, "the fleet CA's path length constraint allows "
-                    + allowed + " intermediate CA(s) below it; the chain has " + intermediates);
+        try {
+            io.edgeauth.broker.tls.AnchorConstraints.check(
+                    chain.stream().filter(c -> !c.equals(ca.certificate())).toList(), ca.certificate());
+        } catch (io.edgeauth.broker.tls.AnchorConstraints.Violation e) {
+            throw new TokenRejectedException(e.unreadable() ? RejectionReason.MALFORMED : RejectionReason.FORBIDDEN,
+                    e.getMessage().replace("the CA's", "the fleet CA's"));
         }
+        leafFitness(chain.get(0));
     }
 
     private static TokenRejectedException refusal(CertPathValidatorException e) {

@@ -66,6 +66,7 @@ public final class DeviceTrust {
             throw untrusted("certificate of " + chain[0].getSubjectX500Principal().getName()
                     + " does not chain to a trusted CA", e);
         }
+        anchorConstraints(chain);
         for (X509Certificate cert : chain) {
             X509CRLEntry entry = revocation(cert);
             if (entry != null) {
@@ -98,6 +99,50 @@ public final class DeviceTrust {
                     && cpve.getReason() == CertPathValidatorException.BasicReason.REVOKED
                     ? "certificate_revoked" : "certificate_untrusted";
         }
+    }
+
+    /**
+     * The path length and name constraints of the anchor the chain leads to, which PKIX does not apply to an anchor
+     * ({@link AnchorConstraints}): the presented certificates up to the one the anchor issued.
+     */
+    private void anchorConstraints(X509Certificate[] chain) throws CertificateException {
+        for (int i = 0; i < chain.length; i++) {
+            X509Certificate anchor = anchorOf(chain[i]);
+            if (anchor != null) {
+                try {
+                    AnchorConstraints.check(List.of(chain).subList(0, i + 1), anchor);
+                } catch (AnchorConstraints.Violation v) {
+                    throw untrusted(v.getMessage() + " (" + anchor.getSubjectX500Principal().getName() + ")", null);
+                }
+                return;
+            }
+        }
+    }
+
+    /** The anchor that issued {@code cert} (by name, and by key when two anchors share a name), or null. */
+    private X509Certificate anchorOf(X509Certificate cert) {
+        X509Certificate named = null;
+        int sharing = 0;
+        for (X509Certificate a : anchors) {
+            if (a.getSubjectX500Principal().equals(cert.getIssuerX500Principal()) && !a.equals(cert)) {
+                named = a;
+                sharing++;
+            }
+        }
+        if (sharing <= 1) {
+            return named;
+        }
+        for (X509Certificate a : anchors) {
+            if (a.getSubjectX500Principal().equals(cert.getIssuerX500Principal())) {
+                try {
+                    cert.verify(a.getPublicKey());
+                    return a;
+                } catch (GeneralSecurityException e) {
+                    // another anchor of the same name
+                }
+            }
+        }
+        return null;
     }
 
     /** The CRL entry revoking {@code cert}, or null. */
