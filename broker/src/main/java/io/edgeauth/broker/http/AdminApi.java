@@ -46,8 +46,7 @@ final class AdminApi {
         router.put("/admin/devices/:id").handler(ctx -> register(ctx, true));
         router.get("/admin/devices/:id").handler(this::get);
         router.delete("/admin/devices/:id").handler(this::delete);
-        router.post("/admin/revocations").handler(this::revoke);
-        router.delete("/admin/revocations/:kind/:value").handler(this::lift);
+        new RevocationApi(revocations, audit).mount(router);
         router.post("/admin/keys/rotate").handler(this::rotate);
         router.post("/admin/geo/cover").handler(this::cover);
     }
@@ -106,60 +105,6 @@ final class AdminApi {
         revocations.revoke(Revocation.Kind.SUB, id, "device deleted");
         audit.record("device.deleted", "ok", Map.of("device", id));
         ctx.response().setStatusCode(204).end();
-    }
-
-    private void revoke(RoutingContext ctx) {
-        JsonObject body = JsonBodies.required(ctx);
-        if (body == null) {
-            return;
-        }
-        Revocation.Kind kind = null;
-        String value = null;
-        int given = 0;
-        for (Revocation.Kind k : Revocation.Kind.values()) {
-            if (!k.byOperator()) {
-                continue; // the broker's own (trusted issuers), not named by operators
-            }
-            Object v = body.getValue(k.name().toLowerCase());
-            if (v != null) {
-                given++;
-                kind = k;
-                value = v instanceof String s ? s : null;
-            }
-        }
-        if (given != 1 || value == null || value.isEmpty() || value.length() > 512) {
-            HttpErrors.send(ctx, 400, "invalid_request", "exactly one of jti, sub or kid (a non-empty string) is required");
-            return;
-        }
-        String reason = body.getValue("reason") instanceof String r ? r : "";
-        String shortReason = reason.length() > 200 ? reason.substring(0, 200) : reason;
-        // an operator's subject revocation also stops issuance until lifted (docs/revocation.md)
-        Revocation r = kind == Revocation.Kind.SUB ? revocations.revokeSubjectUntilLifted(value, shortReason)
-                : revocations.revoke(kind, value, shortReason);
-        audit.record("revocation.created", "ok", Map.of("kind", kind.name(), "value", value, "reason", r.reason()));
-        JsonObject answer = new JsonObject().put("kind", kind.name().toLowerCase()).put("value", value)
-                .put("revokedAt", r.issuedBefore().toString());
-        if (r.untilLifted()) {
-            answer.put("untilLifted", true);
-        } else {
-            answer.put("keepUntil", r.keepUntil().toString());
-        }
-        HttpErrors.json(ctx, 201, answer);
-    }
-
-    /** {@code DELETE /admin/revocations/sub/{value}}: lifts a subject block (token and key revocations stay). */
-    private void lift(RoutingContext ctx) {
-        if (!"sub".equals(ctx.pathParam("kind"))) {
-            HttpErrors.send(ctx, 400, "invalid_request",
-                    "only a subject revocation can be lifted; token and key revocations end on their own");
-            return;
-        }
-        String subject = ctx.pathParam("value");
-        revocations.lift(subject).ifPresentOrElse(r -> {
-            audit.record("revocation.lifted", "ok", Map.of("kind", "SUB", "value", subject,
-                    "revokedAt", r.issuedBefore().toString()));
-            ctx.response().setStatusCode(204).end();
-        }, () -> HttpErrors.send(ctx, 404, "not_found", "no subject revocation in force for that subject"));
     }
 
     private void rotate(RoutingContext ctx) {

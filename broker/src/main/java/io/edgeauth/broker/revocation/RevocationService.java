@@ -13,9 +13,12 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -275,6 +278,37 @@ public final class RevocationService implements RevocationChecker, RevocationEve
             }
         }
         return pruned;
+    }
+
+    /** The revocation of that kind and value while it is in force (it covers a token that may still be valid). */
+    public Optional<Revocation> inForce(Revocation.Kind kind, String value) {
+        Revocation r = mapOf(kind).get(value);
+        return r != null && inForce(r, clock.instant()) ? Optional.of(r) : Optional.empty();
+    }
+
+    /**
+     * Up to {@code limit} revocations of that kind in force, by value, the first after {@code after} (null: from the
+     * start): a page of the admin listing. Selects the page without sorting the whole kind.
+     */
+    public List<Revocation> inForce(Revocation.Kind kind, String after, int limit) {
+        Instant now = clock.instant();
+        Comparator<Revocation> byValue = Comparator.comparing(Revocation::value);
+        PriorityQueue<Revocation> page = new PriorityQueue<>(byValue.reversed());
+        for (Revocation r : mapOf(kind).values()) {
+            if (inForce(r, now) && (after == null || r.value().compareTo(after) > 0)) {
+                page.add(r);
+                if (page.size() > limit) {
+                    page.poll();
+                }
+            }
+        }
+        List<Revocation> sorted = new ArrayList<>(page);
+        sorted.sort(byValue);
+        return sorted;
+    }
+
+    private static boolean inForce(Revocation r, Instant now) {
+        return r.untilLifted() || r.keepUntil().isAfter(now);
     }
 
     public int size() {

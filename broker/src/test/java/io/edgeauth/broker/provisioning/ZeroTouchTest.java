@@ -175,6 +175,9 @@ class ZeroTouchTest {
         assertRefused(revoked, "beta-revoked", "revoked");
 
         assertThat(admin.delete("/admin/fleet-cas/beta").statusCode()).isEqualTo(204);
+        HttpResponse<String> inForce = admin.get("/admin/revocations/fleet_ca/beta");
+        assertThat(inForce.statusCode()).as("the withdrawal's revocation is listed").isEqualTo(200);
+        assertThat(inForce.body()).contains("\"kind\":\"fleet_ca\"").contains("\"keepUntil\"");
         HttpResponse<String> withdrawn = token(good, "beta-1", true);
         assertThat(withdrawn.statusCode()).isEqualTo(401);
         assertThat(withdrawn.body()).contains("revoked").contains("withdrawn");

@@ -1,0 +1,216 @@
+package io.edgeauth.broker.http;
+
+import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.revocation.Revocation;
+import io.edgeauth.broker.revocation.RevocationService;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code /admin/revocations} (behind the admin check): revoke a token, subject or key, lift a subject block, and
+ * list or look up the revocations in force, the broker's own (a withdrawn fleet CA, an outside issuer no longer
+ * trusted) among them. Every change writes an audit event.
+ */
+final class RevocationApi {
+    static final int DEFAULT_PAGE = 100;
+    static final int MAX_PAGE = 1_000;
+
+    private final RevocationService revocations;
+    private final AuditLog audit;
+
+    RevocationApi(RevocationService revocations, AuditLog audit) {
+        this.revocations = revocations;
+        this.audit = audit;
+    }
+
+    void mount(Router router) {
+        router.post("/admin/revocations").handler(this::revoke);
+        router.get("/admin/revocations").handler(this::list);
+        router.get("/admin/revocations/:kind/:value").handler(this::get);
+        router.delete("/admin/revocations/:kind/:value").handler(this::lift);
+    }
+
+    private void revoke(RoutingContext ctx) {
+        JsonObject body = JsonBodies.required(ctx);
+        if (body == null) {
+            return;
+        }
+        Revocation.Kind kind = null;
+        String value = null;
+        int given = 0;
+        for (Revocation.Kind k : Revocation.Kind.values()) {
+            if (!k.byOperator()) {
+                continue; // the broker's own (trusted issuers), not named by operators
+            }
+            Object v = body.getValue(name(k));
+            if (v != null) {
+                given++;
+                kind = k;
+                value = v instanceof String s ? s : null;
+            }
+        }
+        if (given != 1 || value == null || value.isEmpty() || value.length() > 512) {
+            HttpErrors.send(ctx, 400, "invalid_request", "exactly one of jti, sub or kid (a non-empty string) is required");
+            return;
+        }
+        String reason = body.getValue("reason") instanceof String r ? r : "";
+        String shortReason = reason.length() > 200 ? reason.substring(0, 200) : reason;
+        // an operator's subject revocation also stops issuance until lifted (docs/revocation.md)
+        Revocation r = kind == Revocation.Kind.SUB ? revocations.revokeSubjectUntilLifted(value, shortReason)
+                : revocations.revoke(kind, value, shortReason);
+        audit.record("revocation.created", "ok", Map.of("kind", kind.name(), "value", value, "reason", r.reason()));
+        JsonObject answer = new JsonObject().put("kind", name(kind)).put("value", value)
+                .put("revokedAt", r.issuedBefore().toString());
+        if (r.untilLifted()) {
+            answer.put("untilLifted", true);
+        } else {
+            answer.put("keepUntil", r.keepUntil().toString());
+        }
+        HttpErrors.json(ctx, 201, answer);
+    }
+
+    /** {@code DELETE /admin/revocations/sub/{value}}: lifts a subject block (token and key revocations stay). */
+    private void lift(RoutingContext ctx) {
+        if (!"sub".equals(ctx.pathParam("kind"))) {
+            HttpErrors.send(ctx, 400, "invalid_request",
+                    "only a subject revocation can be lifted; token and key revocations end on their own");
+            return;
+        }
+        String subject = ctx.pathParam("value");
+        revocations.lift(subject).ifPresentOrElse(r -> {
+            audit.record("revocation.lifted", "ok", Map.of("kind", "SUB", "value", subject,
+                    "revokedAt", r.issuedBefore().toString()));
+            ctx.response().setStatusCode(204).end();
+        }, () -> HttpErrors.send(ctx, 404, "not_found", "no subject revocation in force for that subject"));
+    }
+
+    /** {@code GET /admin/revocations/{kind}/{value}}: the revocation in force, or 404. */
+    private void get(RoutingContext ctx) {
+        Revocation.Kind kind = kind(ctx, ctx.pathParam("kind"));
+        if (kind == null) {
+            return;
+        }
+        revocations.inForce(kind, ctx.pathParam("value")).ifPresentOrElse(
+                r -> HttpErrors.json(ctx, 200, toJson(r)),
+                () -> HttpErrors.send(ctx, 404, "not_found", "no " + name(kind) + " revocation in force for that value"));
+    }
+
+    /**
+     * {@code GET /admin/revocations[?kind=K][&after=CURSOR][&limit=N]}: the revocations in force by kind, then value,
+     * a page at a time; {@code next} is the cursor of the following page, absent on the last.
+     */
+    private void list(RoutingContext ctx) {
+        Revocation.Kind only = null;
+        String kindParam = ctx.queryParams().get("kind");
+        if (kindParam != null && (only = kind(ctx, kindParam)) == null) {
+            return;
+        }
+        int limit = limit(ctx);
+        if (limit < 0) {
+            return;
+        }
+        Revocation.Kind fromKind = only;
+        String afterValue = null;
+        String after = ctx.queryParams().get("after");
+        if (after != null) {
+            int colon = after.indexOf(':');
+            Revocation.Kind cursorKind = colon < 0 ? null : kind(ctx, after.substring(0, colon));
+            if (cursorKind == null) {
+                if (colon < 0) {
+                    HttpErrors.send(ctx, 400, "invalid_request", "after: expected the next cursor of a previous page");
+                }
+                return;
+            }
+            if (only != null && cursorKind != only) {
+                HttpErrors.send(ctx, 400, "invalid_request", "after: a cursor of another kind than kind=" + kindParam);
+                return;
+            }
+            fromKind = cursorKind;
+            afterValue = after.substring(colon + 1);
+        }
+        JsonArray page = new JsonArray();
+        Revocation last = null;
+        boolean more = false;
+        for (Revocation.Kind k : Revocation.Kind.values()) {
+            if (only != null && k != only || fromKind != null && k.ordinal() < fromKind.ordinal()) {
+                continue;
+            }
+            String from = k == fromKind ? afterValue : null;
+            // one more than the page holds says whether a next page exists
+            List<Revocation> found = revocations.inForce(k, from, limit - page.size() + 1);
+            for (Revocation r : found) {
+                if (page.size() == limit) {
+                    more = true;
+                    break;
+                }
+                page.add(toJson(r));
+                last = r;
+            }
+            if (more || page.size() == limit) {
+                more = more || hasLaterKind(k, only);
+                break;
+            }
+        }
+        JsonObject answer = new JsonObject().put("revocations", page);
+        if (more && last != null) {
+            answer.put("next", name(last.kind()) + ":" + last.value());
+        }
+        HttpErrors.json(ctx, 200, answer);
+    }
+
+    /** Whether a kind after {@code k} may still hold revocations the listing has not reached (a cheap upper bound). */
+    private boolean hasLaterKind(Revocation.Kind k, Revocation.Kind only) {
+        if (only != null) {
+            return false;
+        }
+        for (Revocation.Kind later : Revocation.Kind.values()) {
+            if (later.ordinal() > k.ordinal() && !revocations.inForce(later, null, 1).isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int limit(RoutingContext ctx) {
+        String given = ctx.queryParams().get("limit");
+        if (given == null) {
+            return DEFAULT_PAGE;
+        }
+        try {
+            int n = Integer.parseInt(given);
+            if (n >= 1 && n <= MAX_PAGE) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        HttpErrors.send(ctx, 400, "invalid_request", "limit: expected 1 to " + MAX_PAGE);
+        return -1;
+    }
+
+    /** The kind a path or query names, or null after a 400. */
+    private static Revocation.Kind kind(RoutingContext ctx, String given) {
+        for (Revocation.Kind k : Revocation.Kind.values()) {
+            if (name(k).equals(given)) {
+                return k;
+            }
+        }
+        HttpErrors.send(ctx, 400, "invalid_request", "kind: expected one of jti, sub, kid, issuer, issuer_key, fleet_ca");
+        return null;
+    }
+
+    static String name(Revocation.Kind kind) {
+        return kind.name().toLowerCase(Locale.ROOT);
+    }
+
+    private static JsonObject toJson(Revocation r) {
+        JsonObject o = new JsonObject().put("kind", name(r.kind())).put("value", r.value())
+                .put("revokedAt", r.issuedBefore().toString()).put("reason", r.reason());
+        return r.untilLifted() ? o.put("untilLifted", true) : o.put("keepUntil", r.keepUntil().toString());
+    }
+}
