@@ -346,6 +346,7 @@ public final class MqttEdge {
     }
 
     private Future<Integer> listen(int bindPort, SslContext tls, boolean webSocket, Protocol protocol) {
+        metrics.sessions("default", protocol.label()); // the series reads 0 from the start, not only after a session
         MqttListeners.Listener l = new MqttListeners.Listener(settings.host(), bindPort, tls, webSocket,
                 settings.limits().maxPacketSize(), Math.max(1, settings.connectTimeout().toMillis()),
                 MqttReasons.CONNECT_REFUSALS, channel -> new MqttConnection(this, channel, protocol).start(),

@@ -43,6 +43,13 @@ class AdminApiTest {
         assertThat(silent).isEmpty();
     }
 
+    /** An alert on "no MQTT session" needs the series before the first session: it appeared with it. */
+    @Test
+    void theMqttSessionGaugeIsThereBeforeAnySession() {
+        assertThat(anonymous.get("/metrics").body())
+                .contains("edgeauth_mqtt_sessions{protocol=\"mqtt\",tenant=\"default\"} 0.0");
+    }
+
     @Test
     void refusesWithoutTheAdminCredential() {
         assertThat(anonymous.get("/admin/devices/x").statusCode()).isEqualTo(401);
