@@ -91,9 +91,9 @@ public final class ServiceTokenService {
         fields.put("channel", "http");
         fields.put("principal", "service");
         try {
-            String kid = peek(assertion).map(Peek::kid).orElse(null);
-            ClientAssertion verified = assertions.verify(assertion,
-                    id -> services.find(id).flatMap(s -> s.key(kid)));
+            Optional<Peek> peeked = peek(assertion);
+            String kid = peeked.map(Peek::kid).orElse(null);
+            ClientAssertion verified = verify(assertion, kid, peeked.map(Peek::chain).orElse(false));
             fields.put("client_id", verified.clientId());
             ServiceClient service = services.find(verified.clientId()).orElseThrow(() ->
                     new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "service is not registered"));
@@ -127,6 +127,23 @@ public final class ServiceTokenService {
         }
     }
 
+    /**
+     * The assertion checked with the service's key. A device whose certificate names a service's id (its chain in
+     * {@code x5c}) reaches this path too and fails the signature: the refusal says why, not only "bad signature".
+     */
+    private ClientAssertion verify(String assertion, String kid, boolean chain) throws TokenRejectedException {
+        try {
+            return assertions.verify(assertion, id -> services.find(id).flatMap(s -> s.key(kid)));
+        } catch (TokenRejectedException e) {
+            if (chain && (e.reason() == RejectionReason.BAD_SIGNATURE || e.reason() == RejectionReason.UNKNOWN_KEY)) {
+                throw new TokenRejectedException(e.reason(), "the assertion names a service client as its issuer, and"
+                        + " its key is not one the service registered; a certificate chain (x5c) does not make a device"
+                        + " of a service's id");
+            }
+            throw e;
+        }
+    }
+
     /** Every grant when nothing is requested; else exactly the requested entries, each covered by a grant. */
     static String[] granted(ServiceClient service, String scope) throws TokenRejectedException {
         if (scope == null || scope.isBlank()) {
@@ -156,7 +173,7 @@ public final class ServiceTokenService {
     }
 
     /** The unverified {@code iss} and header {@code kid} of an assertion. */
-    private record Peek(String issuer, String kid) { }
+    private record Peek(String issuer, String kid, boolean chain) { }
 
     private static Optional<Peek> peek(String assertion) {
         if (assertion == null || assertion.length() > MAX_ASSERTION_CHARS) {
@@ -165,7 +182,8 @@ public final class ServiceTokenService {
         try {
             SignedJWT jwt = SignedJWT.parse(assertion);
             String iss = jwt.getJWTClaimsSet().getIssuer();
-            return iss == null ? Optional.empty() : Optional.of(new Peek(iss, jwt.getHeader().getKeyID()));
+            return iss == null ? Optional.empty() : Optional.of(new Peek(iss, jwt.getHeader().getKeyID(),
+                    jwt.getHeader().getX509CertChain() != null));
         } catch (ParseException | RuntimeException e) {
             return Optional.empty();
         }

@@ -345,6 +345,19 @@ class ZeroTouchTest {
         assertThat(junk.body()).contains("malformed");
     }
 
+    /**
+     * A certificate naming a registered service's id takes the service's path, whose key it does not hold: refused,
+     * and the refusal says a chain does not make a device of a service's id (it read only "bad_signature").
+     */
+    @Test
+    void aCertificateNamingAServiceIsRefusedSayingSo() throws Exception {
+        io.edgeauth.broker.testsupport.TestServices.register(admin, "zt-svc", "default", "sub:d/+/up/#");
+        HttpResponse<String> r = token(configCa.device("zt-svc"), "zt-svc", true);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(401);
+        assertThat(r.body()).contains("bad_signature").contains("service client").contains("x5c");
+        assertThat(broker.registry().find("zt-svc")).isEmpty();
+    }
+
     private static void assertRefused(FleetPki.Issued device, String id, String reason) throws Exception {
         HttpResponse<String> r = token(device, id, true);
         assertThat(r.statusCode()).as(id + ": " + r.body()).isEqualTo(401);
