@@ -42,18 +42,21 @@ public record BrokerConfig(
      * running, new ones get 503 with {@code Retry-After: retryAfterSeconds} (as does a request the store
      * cannot serve now: disk full, Redis out). At most {@code maxConnections} connections are held open (0: a quarter
      * of the process's open-file limit), {@code maxConnectionsPerAddress} from one address (0: no such bound); one
-     * that stays silent for {@code idleTimeout} is closed.
+     * that stays silent for {@code idleTimeout} is closed, as is one whose request body is not read whole within
+     * {@code requestReadTimeout} of its headers (a streamed import excepted).
      */
     public record Http(String host, int port, int workerThreads, int maxPendingRequests, int retryAfterSeconds,
-                       HttpTls tls, Duration idleTimeout, int maxConnections, int maxConnectionsPerAddress) {
+                       HttpTls tls, Duration idleTimeout, int maxConnections, int maxConnectionsPerAddress,
+                       Duration requestReadTimeout) {
         public Http {
             tls = tls == null ? HttpTls.OFF : tls;
             idleTimeout = idleTimeout == null ? Duration.ofSeconds(60) : idleTimeout;
+            requestReadTimeout = requestReadTimeout == null ? Duration.ofSeconds(30) : requestReadTimeout;
         }
 
         /** Without the HTTPS listener, with the default connection bounds. */
         public Http(String host, int port, int workerThreads, int maxPendingRequests, int retryAfterSeconds) {
-            this(host, port, workerThreads, maxPendingRequests, retryAfterSeconds, null, null, 0, 0);
+            this(host, port, workerThreads, maxPendingRequests, retryAfterSeconds, null, null, 0, 0, null);
         }
     }
 

@@ -45,6 +45,10 @@ public final class ConfigValidator {
         if (idle.compareTo(Duration.ofSeconds(1)) < 0 || idle.compareTo(Duration.ofHours(1)) > 0) {
             errors.add("http.idleTimeout: expected a duration from 1s to 1h, got " + idle);
         }
+        Duration read = c.http().requestReadTimeout();
+        if (read.compareTo(Duration.ofSeconds(1)) < 0 || read.compareTo(Duration.ofHours(1)) > 0) {
+            errors.add("http.requestReadTimeout: expected a duration from 1s to 1h, got " + read);
+        }
         httpTls(errors, c.http().tls());
         port(errors, "mqtt.port", c.mqtt().port(), true);
         port(errors, "mqtt.tlsPort", c.mqtt().tlsPort(), true);

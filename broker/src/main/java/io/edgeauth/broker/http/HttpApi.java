@@ -310,6 +310,10 @@ public final class HttpApi {
             ctx.put(HttpErrors.RETRY_AFTER_KEY, retryAfter);
             ctx.next();
         });
+        RequestReadDeadline deadline = new RequestReadDeadline(vertx, settings.requestReadTimeout().toMillis(),
+                this::isStreaming);
+        deadline.register(meters);
+        router.route().setName("edgeauth:read-deadline").handler(deadline);
         Handler<RoutingContext> bodies = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
         Handler<RoutingContext> offload = new RequestOffload(workers, settings.maxPendingRequests(),
                 settings.retryAfterSeconds(), meters);
