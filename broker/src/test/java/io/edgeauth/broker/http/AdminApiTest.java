@@ -43,6 +43,26 @@ class AdminApiTest {
         assertThat(silent).isEmpty();
     }
 
+    /**
+     * A client may send any token as its method: each one made a new series of {@code edgeauth_http_requests_seconds}
+     * (and 16 bucket lines), so a few thousand requests could bloat {@code /metrics} and the registry without bound.
+     */
+    @Test
+    void unknownMethodsShareOneSeries() throws Exception {
+        for (String method : java.util.List.of("FOO1", "FOO2", "BREW")) {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", broker.httpPort())) {
+                s.getOutputStream().write((method + " /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                s.setSoTimeout(5_000);
+                assertThat(new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII))
+                        .startsWith("HTTP/1.1 ");
+            }
+        }
+        String metrics = anonymous.get("/metrics").body();
+        assertThat(metrics).doesNotContain("FOO1").doesNotContain("BREW")
+                .contains("edgeauth_http_requests_seconds_count{method=\"other\"");
+    }
+
     /** An alert on "no MQTT session" needs the series before the first session: it appeared with it. */
     @Test
     void theMqttSessionGaugeIsThereBeforeAnySession() {
