@@ -189,7 +189,7 @@ public final class Broker implements AutoCloseable {
         DefaultAuthPipeline pipeline = DefaultAuthPipeline.builder().verifier(tokens.verifier()).revocations(
                         OutagePolicy.forNewAuthentications(revocations, store, config.store().onOutage()))
                 .registry(registry).services(services).rateLimits(rateLimits).geo(geo).tenantOfIssuer(tokens::tenantOfIssuer)
-                .regionOfIssuer(regionOfIssuer()).defaultRatePlan(config.defaultRatePlan()).audit(audit).meters(meters)
+                .sharedSecretTokens(tokens::signedWithSharedSecret).regionOfIssuer(regionOfIssuer()).defaultRatePlan(config.defaultRatePlan()).audit(audit).meters(meters)
                 .clock(clock).clockLeeway(config.tokens().clockLeeway()).build();
         router = new TopicRouter(10_000, reason -> meters.counter("edgeauth.router.drops", "reason", reason).increment());
         // several nodes: linked before any subscription exists (the edges restore persistent sessions at start)

@@ -172,7 +172,8 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
         services = new ServiceTokenService(assertions, serviceClients, id -> registry.find(id).isPresent(), issuer,
                 revocations, tokenAudience,
                 config.region().name(), audit, meters);
-        exchange = new TokenExchangeService(verifier, revocations, ours::get, issuer, clock, audit);
+        exchange = new TokenExchangeService(verifier, revocations, ours::get, this::signedWithSharedSecret, issuer, clock,
+                audit);
 
         recovery = SignatureRecoveries.best();
         BrokerConfig.Wallet w = config.wallet();
@@ -265,6 +266,21 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
             resources.add(v);
         });
         return ContractWalletVerifier.byChain(byChain);
+    }
+
+    /**
+     * Whether a tenant's shared HS256 secret ({@code tenants[].hs256Secret}) signed the token: whoever holds the
+     * secret can sign any claims, so such a token may only name one of the tenant's service clients (under its
+     * registered grants), never a device or wallet (the pipeline refuses), and is not exchanged.
+     */
+    boolean signedWithSharedSecret(io.edgeauth.broker.token.VerifiedToken token) {
+        for (BrokerConfig.Tenant tenant : config.tenants()) {
+            if (tenant.hs256Secret() != null && ("hs256-" + tenant.id()).equals(token.keyId())
+                    && config.issuerOf(tenant).equals(token.issuer())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The tenant whose keys (or trust configuration) cover a token issuer; null for a stranger. */

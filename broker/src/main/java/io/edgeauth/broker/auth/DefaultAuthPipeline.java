@@ -41,6 +41,7 @@ public final class DefaultAuthPipeline implements AuthPipeline, TokenInspector {
     private final RateLimits rateLimits;
     private final GeoPolicy geo;
     private final Function<String, String> tenantOfIssuer;
+    private final java.util.function.Predicate<VerifiedToken> sharedSecret;
     private final Function<String, String> regionOfIssuer;
     private final String defaultRatePlan;
     private final AuditLog audit;
@@ -57,6 +58,7 @@ public final class DefaultAuthPipeline implements AuthPipeline, TokenInspector {
         this.rateLimits = Objects.requireNonNull(b.rateLimits, "rateLimits");
         this.geo = Objects.requireNonNull(b.geo, "geo");
         this.tenantOfIssuer = Objects.requireNonNull(b.tenantOfIssuer, "tenantOfIssuer");
+        this.sharedSecret = b.sharedSecret;
         this.regionOfIssuer = b.regionOfIssuer == null ? iss -> null : b.regionOfIssuer;
         this.defaultRatePlan = Objects.requireNonNull(b.defaultRatePlan, "defaultRatePlan");
         this.audit = b.audit == null ? AuditLog.NOOP : b.audit;
@@ -81,6 +83,7 @@ public final class DefaultAuthPipeline implements AuthPipeline, TokenInspector {
         private GeoPolicy geo;
         private Function<String, String> tenantOfIssuer;
         private Function<String, String> regionOfIssuer;
+        private java.util.function.Predicate<VerifiedToken> sharedSecret = t -> false;
         private String defaultRatePlan;
         private AuditLog audit;
         private MeterRegistry meters;
@@ -131,6 +134,15 @@ public final class DefaultAuthPipeline implements AuthPipeline, TokenInspector {
         /** Maps a token's {@code iss} to the GeoHash cell it is bound to (null/empty: none). */
         public Builder regionOfIssuer(Function<String, String> v) {
             regionOfIssuer = v;
+            return this;
+        }
+
+        /**
+         * Whether a tenant's shared HS256 secret signed a token (default: none does). Its holder can sign any claims,
+         * so such a token is accepted for the tenant's service clients only, under their registered grants.
+         */
+        public Builder sharedSecretTokens(java.util.function.Predicate<VerifiedToken> v) {
+            sharedSecret = v;
             return this;
         }
 
@@ -249,6 +261,10 @@ public final class DefaultAuthPipeline implements AuthPipeline, TokenInspector {
         Optional<Device> registered = registry.find(subject);
         Optional<? extends ServicePrincipals.Service> service = services.principal(subject);
         PrincipalKind kind = service.isPresent() ? serviceKind(subject, registered) : kindOf(subject, registered);
+        if (kind != PrincipalKind.SERVICE && sharedSecret.test(token)) {
+            throw new TokenRejectedException(RejectionReason.FORBIDDEN, "a token signed with the tenant's shared HS256"
+                    + " secret may only name one of the tenant's service clients");
+        }
         boolean wallet = kind == PrincipalKind.WALLET;
         // a client id is a session's name: a principal may only use its own. Wallets and services hold several
         // sessions (the broker names an unnamed one <id>#<random>), so they may name them <id>#<suffix>; a device is one

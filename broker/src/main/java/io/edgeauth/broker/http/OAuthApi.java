@@ -210,6 +210,19 @@ final class OAuthApi {
                     + " or " + TokenExchangeService.JWT_TYPE);
             return;
         }
+        if (!form.getAll("audience").isEmpty() || !form.getAll("resource").isEmpty()) {
+            // RFC 8693 §2.2.2: a target the server will not issue for is refused, not ignored (the token would be
+            // valid on every edge of the broker, wider than the client asked)
+            HttpErrors.send(ctx, 400, "invalid_target", "an exchanged token is for this broker only: no audience or"
+                    + " resource; a device asks /oauth/token client_credentials for a resource server's token");
+            return;
+        }
+        String requestedType = form.get("requested_token_type");
+        if (requestedType != null && !TokenExchangeService.ACCESS_TOKEN_TYPE.equals(requestedType)) {
+            HttpErrors.send(ctx, 400, "invalid_request", "requested_token_type: only "
+                    + TokenExchangeService.ACCESS_TOKEN_TYPE + " is issued");
+            return;
+        }
         if (!ASSERTION_TYPE.equals(form.get("client_assertion_type")) || form.get("client_assertion") == null) {
             HttpErrors.send(ctx, 401, "invalid_client", "token exchange needs client authentication: client_assertion_type="
                     + ASSERTION_TYPE + " and a client_assertion signed by the subject's or the actor's registered key");

@@ -43,6 +43,7 @@ public final class TokenExchangeService {
     private final TokenVerifier verifier;
     private final RevocationChecker revocations;
     private final Function<String, String> tenantOfIssuer;
+    private final java.util.function.Predicate<VerifiedToken> sharedSecret;
     private final TokenIssuer issuer;
     private final Clock clock;
     private final AuditLog audit;
@@ -50,11 +51,18 @@ public final class TokenExchangeService {
     /** One presented token and its declared RFC 8693 type. */
     public record Presented(String token, String type) { }
 
+    /**
+     * @param sharedSecret whether a tenant's shared HS256 secret signed a token: such a token is a service's own, not
+     *                     one the broker issued, and is never exchanged (its holder could sign any claims)
+     */
     public TokenExchangeService(TokenVerifier verifier, RevocationChecker revocations,
-                                Function<String, String> tenantOfIssuer, TokenIssuer issuer, Clock clock, AuditLog audit) {
+                                Function<String, String> tenantOfIssuer,
+                                java.util.function.Predicate<VerifiedToken> sharedSecret, TokenIssuer issuer, Clock clock,
+                                AuditLog audit) {
         this.verifier = verifier;
         this.revocations = revocations;
         this.tenantOfIssuer = tenantOfIssuer;
+        this.sharedSecret = sharedSecret;
         this.issuer = issuer;
         this.clock = clock;
         this.audit = audit;
@@ -76,6 +84,10 @@ public final class TokenExchangeService {
         VerifiedToken a = actor == null ? null : verifyOurs(actor);
         String actorId = a == null ? null : a.subject();
         String tenant = tenantOfIssuer.apply(s.issuer());
+        if (a != null && !tenantOfIssuer.apply(a.issuer()).equals(tenant)) {
+            throw new TokenRejectedException(RejectionReason.WRONG_TENANT,
+                    "the actor token belongs to another tenant than the subject token");
+        }
         if (!client.tenant().equals(tenant) || !client.id().equals(s.subject()) && !client.id().equals(actorId)) {
             throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH,
                     "the authenticated client is neither the subject token's subject nor the actor");
@@ -127,7 +139,7 @@ public final class TokenExchangeService {
         if (revoked.isPresent()) {
             throw new TokenRejectedException(revoked.get(), "token revoked");
         }
-        if (tenantOfIssuer.apply(t.issuer()) == null) {
+        if (tenantOfIssuer.apply(t.issuer()) == null || sharedSecret.test(t)) {
             throw new TokenRejectedException(RejectionReason.UNKNOWN_ISSUER, "not one of this broker's tokens");
         }
         if (JWT_TYPE.equals(presented.type()) && t.format().signed() != TokenFormat.JWT) {

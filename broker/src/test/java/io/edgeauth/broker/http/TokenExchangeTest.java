@@ -71,6 +71,24 @@ class TokenExchangeTest extends InProcessBrokerTest {
         assertThat(exchange(anonymous, base, device, subject, Map.of()).statusCode()).isEqualTo(200);
     }
 
+    /**
+     * RFC 8693 §2.2.2: a target the server will not issue a token for is {@code invalid_target}. Before, an audience,
+     * a resource and a requested token type were ignored, and the client got a token valid on every edge.
+     */
+    @Test
+    void aTargetOrATokenTypeTheExchangeCannotIssueIsRefused() {
+        DeviceIdentity device = register(admin, "tx-target");
+        String subject = token(anonymous, base, device);
+        assertError(exchange(anonymous, base, device, subject, Map.of("audience", "https://evil.example")), 400,
+                "invalid_target");
+        assertError(exchange(anonymous, base, device, subject, Map.of("resource", "https://evil.example")), 400,
+                "invalid_target");
+        assertError(exchange(anonymous, base, device, subject, Map.of("requested_token_type",
+                "urn:ietf:params:oauth:token-type:refresh_token")), 400, "invalid_request");
+        assertThat(exchange(anonymous, base, device, subject, Map.of("requested_token_type", ACCESS_TOKEN))
+                .statusCode()).isEqualTo(200);
+    }
+
     @Test
     void theExchangedTokenKeepsTheBindingAndDiesWithItsSubjectToken() {
         DeviceIdentity device = register(admin, "tx-bound");
