@@ -97,8 +97,9 @@ public final class EthDeviceTokenService {
     }
 
     /**
-     * Spends the challenge and, if the signature over it recovers to the device's registered address,
-     * issues a token.
+     * If the signature over the challenge recovers to the device's registered address, spends the challenge and
+     * issues a token. A failed attempt leaves the challenge for the device: it is no secret (it travels to the device
+     * in the clear), and before, anyone who named it with a bad signature or another device id used it up.
      *
      * @param signatureHex 65 bytes r || s || v as 0x-prefixed hex
      * @throws TokenRejectedException REPLAYED (unknown, spent or expired challenge, or one issued to
@@ -115,7 +116,7 @@ public final class EthDeviceTokenService {
             if (challenge == null || challenge.length() > MAX_CHALLENGE_CHARS) {
                 throw new TokenRejectedException(RejectionReason.REPLAYED, "unknown challenge");
             }
-            Optional<byte[]> stored = store.take(SPACE, hash(challenge));
+            Optional<byte[]> stored = store.get(SPACE, hash(challenge));
             if (stored.isEmpty()) {
                 throw new TokenRejectedException(RejectionReason.REPLAYED,
                         "challenge is unknown, expired or already used; get a new one");
@@ -137,6 +138,10 @@ public final class EthDeviceTokenService {
                         : device.credential().type() != Device.CredentialType.ETH_ADDRESS ? "not an Ethereum-keyed device"
                         : "another key");
                 throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, NOT_SIGNED);
+            }
+            if (store.take(SPACE, hash(challenge)).isEmpty()) { // spent by a concurrent login with the same signature
+                throw new TokenRejectedException(RejectionReason.REPLAYED,
+                        "challenge is unknown, expired or already used; get a new one");
             }
             return issuance.issue(device, format, scope, GRANT, fields);
         } catch (TokenRejectedException e) {

@@ -120,8 +120,12 @@ class EthDeviceLoginTest {
         JsonObject c = challenge("eth-meter");
         String text = c.getString("challenge");
         assertError(login("eth-meter", text, Wallets.personalSign(text, Keys.createEcKeyPair()), null), 401, "invalid_client");
-        // the failed attempt spent the challenge
-        assertError(login("eth-meter", text, Wallets.personalSign(text, key), null), 400, "invalid_grant");
+        assertError(login("eth-other", text, Wallets.personalSign(text, key), null), 400, "invalid_grant");
+        assertError(login("eth-meter", text, "0x" + "11".repeat(65), null), 400, "invalid_request");
+        // failed attempts leave the challenge to the device (before, anyone naming it used it up); success spends it
+        String signed = Wallets.personalSign(text, key);
+        assertThat(login("eth-meter", text, signed, null).statusCode()).isEqualTo(200);
+        assertError(login("eth-meter", text, signed, null), 400, "invalid_grant");
 
         JsonObject c2 = challenge("eth-meter");
         String good = Wallets.personalSign(c2.getString("challenge"), key);
