@@ -37,6 +37,7 @@ public final class ClientAssertionVerifier {
     }
 
     private final Set<String> audiences;
+    private final String wrongAudience;
     private final ReplayGuard replayGuard;
     private final Signatures signatures;
     private final Clock clock;
@@ -58,6 +59,11 @@ public final class ClientAssertionVerifier {
             throw new IllegalArgumentException("leeway must be within 0..30 s");
         }
         this.audiences = Set.copyOf(audiences);
+        // the refusal names what is accepted (public, in discovery): a client behind a node that is not the public URL
+        // otherwise cannot tell which aud it must send
+        String endpoint = audiences.stream().filter(a -> a.endsWith("/oauth/token")).sorted().findFirst()
+                .orElse(audiences.stream().sorted().findFirst().orElseThrow());
+        this.wrongAudience = "aud must name the token endpoint or issuer, e.g. " + endpoint;
         this.replayGuard = Objects.requireNonNull(replayGuard, "replayGuard");
         this.signatures = Objects.requireNonNull(signatures, "signatures");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -230,7 +236,7 @@ public final class ClientAssertionVerifier {
             throw new TokenRejectedException(RejectionReason.ISSUED_IN_FUTURE, "iat in the future");
         }
         if (c.audience().stream().noneMatch(audiences::contains)) {
-            throw new TokenRejectedException(RejectionReason.WRONG_AUDIENCE, "aud must name the token endpoint or issuer");
+            throw new TokenRejectedException(RejectionReason.WRONG_AUDIENCE, wrongAudience);
         }
         // per client: two devices may pick the same jti without interfering
         if (!replayGuard.firstUse(c.issuer() + '\u0000' + c.tokenId(), c.expiresAt())) {

@@ -4,6 +4,7 @@ import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.testsupport.MutableClock;
 import static io.edgeauth.broker.token.CoseVectorsTest.assertReason;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.nimbusds.jose.jwk.JWK;
 import io.edgeauth.broker.crypto.CryptoProviders;
@@ -72,6 +73,8 @@ class ClientAssertionVerifierTest {
             c2.put("exp", now + 60);
             c2.put("aud", "https://other.example");
             assertReason(() -> v.verify(assertion(alg, priv, c2, sig), keys), RejectionReason.WRONG_AUDIENCE);
+            assertThatThrownBy(() -> v.verify(assertion(alg, priv, c2, sig), keys)).as("says what aud to send")
+                    .hasMessageContaining(ENDPOINT);
             c2.put("aud", "https://broker.example");
             c2.remove("jti");
             assertReason(() -> v.verify(assertion(alg, priv, c2, sig), keys), RejectionReason.MISSING_CLAIM);
