@@ -126,6 +126,7 @@ public final class Broker implements AutoCloseable {
         clock = new io.edgeauth.broker.time.SteadyClock(wallClock);
         Path dataDir = io.edgeauth.broker.store.DataDirectory.prepare(config.dataDir());
         meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        meters.config().meterFilter(new io.edgeauth.broker.health.MetricDescriptions());
         new JvmMemoryMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);
         new ProcessorMetrics().bindTo(meters);

@@ -58,8 +58,9 @@ public final class ClusterRouting implements AutoCloseable {
         inbox.sessions(sessions);
         Gauge.builder("edgeauth.cluster.routes", announcer, RouteAnnouncer::size)
                 .description("(tenant, filter) pairs this node announces to the others").register(meters);
-        Gauge.builder("edgeauth.cluster.nodes", table, t -> t.remoteNodes().size())
-                .description("other live nodes this node has routes of").register(meters);
+        // this node counts itself: an operator with two live nodes reads 2 (it read 1, as "one missing")
+        Gauge.builder("edgeauth.cluster.nodes", table, t -> t.remoteNodes().size() + 1)
+                .description("live nodes of the cluster, this one included").register(meters);
         Gauge.builder("edgeauth.cluster.orphaned.sessions", table, RouteTable::orphanedSessions)
                 .description("persistent sessions of dead nodes whose messages this node routes to their inbox")
                 .register(meters);

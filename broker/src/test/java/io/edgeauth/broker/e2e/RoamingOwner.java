@@ -106,10 +106,10 @@ final class RoamingOwner {
         return missing;
     }
 
-    /** Waits until {@code node} routes to exactly {@code count} other live nodes (its {@code /metrics}). */
+    /** Waits until {@code node} routes to exactly {@code count} other live nodes (its {@code /metrics}, which count it too). */
     static void awaitLiveNodes(BrokerProcess node, int count) {
         Http metrics = new Http(node.url(), null);
-        Pattern gauge = Pattern.compile("(?m)^edgeauth_cluster_nodes(\\{[^}]*})? " + count + "\\.0$");
+        Pattern gauge = Pattern.compile("(?m)^edgeauth_cluster_nodes(\\{[^}]*})? " + (count + 1) + "\\.0$");
         await().atMost(Duration.ofSeconds(60)).until(() -> gauge.matcher(metrics.get("/metrics").body()).find());
     }
 
