@@ -301,7 +301,9 @@ public final class Broker implements AutoCloseable {
     /** Device registrations refuse ids the service registry holds: principal kinds are disjoint by registration. */
     private DeviceValidator deviceValidator(Clock clock) {
         return new DeviceValidator(config.tenantIds(), config.ratePlans().keySet(), clock)
-                .reserving(id -> services.find(id).isPresent());
+                .reserving(id -> services.find(id).isPresent()).withEnrollmentGroups(config.provisioning()
+                        .enrollmentGroups().stream().collect(java.util.stream.Collectors.toMap(
+                                BrokerConfig.EnrollmentGroup::id, BrokerConfig.EnrollmentGroup::tenant)));
     }
 
     private Function<String, String> regionOfIssuer() {

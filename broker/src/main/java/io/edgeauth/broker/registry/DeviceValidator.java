@@ -29,14 +29,16 @@ public final class DeviceValidator {
     private final Set<String> ratePlans;
     private final Clock clock;
     private final java.util.function.Predicate<String> takenByAnotherKind;
+    private final Map<String, String> groupTenants;
 
     /** Validates against the configured tenant ids and rate plan names. */
     public DeviceValidator(Set<String> tenants, Set<String> ratePlans, Clock clock) {
-        this(tenants, ratePlans, clock, id -> false);
+        this(tenants, ratePlans, clock, id -> false, Map.of());
     }
 
     private DeviceValidator(Set<String> tenants, Set<String> ratePlans, Clock clock,
-                            java.util.function.Predicate<String> takenByAnotherKind) {
+                            java.util.function.Predicate<String> takenByAnotherKind, Map<String, String> groupTenants) {
+        this.groupTenants = Map.copyOf(groupTenants);
         this.tenants = Set.copyOf(tenants);
         this.ratePlans = Collections.unmodifiableSet(new LinkedHashSet<>(ratePlans)); // listed in config order
         this.clock = clock;
@@ -48,16 +50,26 @@ public final class DeviceValidator {
      * disjoint by registration, so a device can never be registered under a service's id.
      */
     public DeviceValidator reserving(java.util.function.Predicate<String> takenByAnotherKind) {
-        return new DeviceValidator(tenants, ratePlans, clock, this.takenByAnotherKind.or(takenByAnotherKind));
+        return new DeviceValidator(tenants, ratePlans, clock, this.takenByAnotherKind.or(takenByAnotherKind), groupTenants);
+    }
+
+    /**
+     * This validator, also accepting an {@code enrollmentGroup} credential naming one of these groups (id to tenant)
+     * for a device of the group's tenant: a record {@code GET /admin/devices/{id}} answered for a group device can be
+     * sent back (bulk import of a backup, a move between stores).
+     */
+    public DeviceValidator withEnrollmentGroups(Map<String, String> groupTenants) {
+        return new DeviceValidator(tenants, ratePlans, clock, takenByAnotherKind, groupTenants);
     }
 
     /**
      * The fields a registration may carry: those {@code GET /admin/devices/{id}} answers, so a record read and sent
      * back is accepted ({@code createdAt} is the registry's and ignored here).
      */
-    static final Set<String> FIELDS = Set.of("id", "tenant", "jwk", "x5tS256", "ethAddress", "region", "ratePlan", "owner",
-            "createdAt");
-    private static final String FIELD_LIST = "id, tenant, one of jwk / x5tS256 / ethAddress, region, ratePlan, owner";
+    static final Set<String> FIELDS = Set.of("id", "tenant", "jwk", "x5tS256", "ethAddress", "enrollmentGroup", "region",
+            "ratePlan", "owner", "createdAt");
+    private static final String FIELD_LIST =
+            "id, tenant, one of jwk / x5tS256 / ethAddress / enrollmentGroup, region, ratePlan, owner";
 
     /** Validates a request body; throws {@link IllegalArgumentException} with every problem found. */
     public Device validate(Map<String, Object> body) {
@@ -79,6 +91,15 @@ public final class DeviceValidator {
             errors.add("tenant: unknown tenant '" + tenant + "'");
         }
         Device.Credential credential = credential(body, errors);
+        if (credential != null && credential.type() == Device.CredentialType.ENROLLMENT_GROUP && tenant != null) {
+            String groupTenant = groupTenants.get(credential.value());
+            if (groupTenant == null) {
+                errors.add("enrollmentGroup: no enrollment group '" + io.edgeauth.broker.refusal.ClientText.cut(
+                        credential.value(), 64) + "' is configured");
+            } else if (!groupTenant.equals(tenant)) {
+                errors.add("enrollmentGroup: group '" + credential.value() + "' belongs to tenant '" + groupTenant + "'");
+            }
+        }
         List<String> region = region(body.get("region"), errors);
         String plan = body.get("ratePlan") == null ? null : text(body, "ratePlan", errors);
         if (plan != null && !ratePlans.contains(plan)) {
@@ -108,10 +129,14 @@ public final class DeviceValidator {
 
     private static Device.Credential credential(Map<String, Object> body, List<String> errors) {
         int given = (body.get("jwk") != null ? 1 : 0) + (body.get("x5tS256") != null ? 1 : 0)
-                + (body.get("ethAddress") != null ? 1 : 0);
+                + (body.get("ethAddress") != null ? 1 : 0) + (body.get("enrollmentGroup") != null ? 1 : 0);
         if (given != 1) {
-            errors.add("credential: exactly one of jwk, x5tS256 or ethAddress is required");
+            errors.add("credential: exactly one of jwk, x5tS256, ethAddress or enrollmentGroup is required");
             return null;
+        }
+        if (body.get("enrollmentGroup") != null) {
+            String group = text(body, "enrollmentGroup", errors);
+            return group == null ? null : new Device.Credential(Device.CredentialType.ENROLLMENT_GROUP, group);
         }
         if (body.get("jwk") != null) {
             return jwk(body.get("jwk"), errors);

@@ -62,7 +62,7 @@ class BulkImportTest {
         assertThat(first.get(2).getString("error")).isEqualTo("not a JSON object");
         assertThat(first.get(4).getString("error")).contains("unknown tenant");
         assertThat(first.get(5).getString("error")).contains("id:");
-        assertThat(first.get(6).getString("error")).contains("exactly one of jwk, x5tS256 or ethAddress");
+        assertThat(first.get(6).getString("error")).contains("exactly one of jwk, x5tS256, ethAddress or enrollmentGroup");
         assertThat(first.get(7).getString("error")).isEqualTo("line too long");
         assertThat(summary(file)).isNotNull();
         assertThat(broker.registry().find("bulk-1")).get().extracting(d -> d.region()).isEqualTo(List.of("u33d"));

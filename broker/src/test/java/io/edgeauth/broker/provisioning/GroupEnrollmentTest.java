@@ -100,6 +100,28 @@ class GroupEnrollmentTest {
                 .isEqualTo(Device.CredentialType.X5T_S256);
     }
 
+    /**
+     * A group device's record as {@code GET /admin/devices/{id}} answers it goes back through the bulk import (a
+     * backup restored, a move between stores): it was refused, "unknown field 'enrollmentGroup'".
+     */
+    @Test
+    void aGroupDevicesRecordCanBeSentBack() throws Exception {
+        assertThat(post(assertion("grp-back", "sensors", DerivedPskStore.derive(master, "grp-back"))).statusCode())
+                .isEqualTo(200);
+        String record = admin.get("/admin/devices/grp-back").body();
+        String again = admin.postRaw("/admin/devices:bulk", "application/x-ndjson",
+                (record + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)).body();
+        assertThat(again).contains("\"result\":\"unchanged\"");
+        HttpResponse<String> preRegistered = admin.postJson("/admin/devices",
+                "{\"id\":\"grp-pre\",\"enrollmentGroup\":\"sensors\"}");
+        assertThat(preRegistered.statusCode()).as(preRegistered.body()).isEqualTo(201);
+        assertThat(post(assertion("grp-pre", "sensors", DerivedPskStore.derive(master, "grp-pre"))).statusCode())
+                .as("a pre-registered group device gets tokens with its derived key").isEqualTo(200);
+        HttpResponse<String> unknown = admin.postJson("/admin/devices", "{\"id\":\"grp-x\",\"enrollmentGroup\":\"nosuch\"}");
+        assertThat(unknown.statusCode()).isEqualTo(400);
+        assertThat(unknown.body()).contains("no enrollment group 'nosuch'");
+    }
+
     private static HttpResponse<String> post(String assertion) {
         return anonymous.postForm("/oauth/token", Map.of("grant_type", "client_credentials",
                 "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",

@@ -79,7 +79,7 @@ class DeviceRegistryTest {
         assertThatThrownBy(() -> validator.validate(Map.of("id", "a/b", "x5tS256", "A".repeat(43))))
                 .hasMessageContaining("id:");
         assertThatThrownBy(() -> validator.validate(Map.of("id", "a")))
-                .hasMessageContaining("exactly one of jwk, x5tS256 or ethAddress");
+                .hasMessageContaining("exactly one of jwk, x5tS256, ethAddress or enrollmentGroup");
         assertThatThrownBy(() -> validator.validate(Map.of("id", "a", "x5tS256", "x", "ethAddress", "0x00")))
                 .hasMessageContaining("exactly one");
         assertThatThrownBy(() -> validator.validate(Map.of("id", "a",
