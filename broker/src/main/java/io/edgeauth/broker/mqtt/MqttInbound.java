@@ -3,9 +3,7 @@ package io.edgeauth.broker.mqtt;
 import static io.edgeauth.broker.mqtt.MqttFields.userProperties;
 import static io.edgeauth.broker.mqtt.MqttFields.userProperty;
 
-import io.edgeauth.broker.auth.PrincipalKind;
 import io.edgeauth.broker.policy.PublishGate;
-import io.edgeauth.broker.telemetry.PayloadSignatures;
 import io.edgeauth.broker.policy.TopicFilters;
 import io.edgeauth.broker.refusal.RefusalCategory;
 import io.edgeauth.broker.refusal.RejectionReason;
@@ -24,8 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What one {@link MqttConnection}'s client sends after CONNACK: PUBLISH (topic checks, the shared
- * {@link PublishGate}, routing, acknowledgements in journal order, rate-abuse disconnects), SUBSCRIBE and
+ * What one {@link MqttConnection}'s client sends after CONNACK: PUBLISH (topic checks, {@link MqttPublishChecks}
+ * and through it the shared {@link PublishGate}, routing, acknowledgements in journal order, rate-abuse disconnects), SUBSCRIBE and
  * UNSUBSCRIBE. Runs on the connection's event loop.
  */
 final class MqttInbound {
@@ -69,20 +67,16 @@ final class MqttInbound {
             lastValidTopic = topic;
         }
         List<RoutedMessage.UserProperty> properties = userProperties(m.properties());
-        String location = userProperty(properties, "geo");
         byte[] payload = m.payload();
-        PublishGate.Refusal refusal = c.edge.publishGate.check(c.acl, c.limiter, c.session.token().geo(), topic,
-                payload.length, location, c.session.tenant(),
-                c.session.kind() == PrincipalKind.DEVICE ? c.session.principal() : null, payload,
-                userProperty(properties, PayloadSignatures.USER_PROPERTY));
+        PublishGate.Refusal refusal = MqttPublishChecks.check(c, topic, payload, properties);
         if (refusal != null) {
             refused(m, refusal);
             return;
         }
-        if (location == null && c.reportedGeo != null) {
+        if (userProperty(properties, MqttPublishChecks.LOCATION) == null && c.reportedGeo != null) {
             // subscribers see where the device said it is, whether it said so at CONNECT or per message
             properties = new ArrayList<>(properties);
-            properties.add(new RoutedMessage.UserProperty("geo", c.reportedGeo));
+            properties.add(new RoutedMessage.UserProperty(MqttPublishChecks.LOCATION, c.reportedGeo));
         }
         RoutedMessage message = new RoutedMessage(c.session.tenant(), topic, payload,
                 m.qosLevel().value(), m.isRetain(), properties, c.session.principal());

@@ -4,12 +4,14 @@ import static io.edgeauth.broker.mqtt.MqttFields.intProperty;
 import static io.edgeauth.broker.mqtt.MqttFields.userProperties;
 
 import io.edgeauth.broker.auth.DeviceSession;
+import io.edgeauth.broker.policy.PublishGate;
 import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.router.RoutedMessage;
 import io.edgeauth.broker.router.SubscriberQueue;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.edgeauth.broker.mqtt.wire.Will;
+import java.util.List;
 
 /**
  * The session store side of one {@link MqttConnection}: binds an authenticated connection to its
@@ -203,24 +205,34 @@ final class MqttSessionBinding {
         return delay == null ? 0 : Integer.toUnsignedLong(delay);
     }
 
+    /**
+     * Publishes the will if it passes, when it is due, every check a PUBLISH on its topic would (topic syntax, live
+     * token, {@link MqttPublishChecks}): the token may have been renewed with less since CONNECT, a delayed will
+     * is due later, and only now is the rate budget known. A refused will is dropped, counted and audited.
+     */
     private void publishWill() {
         Will will = c.endpoint.will();
         if (will == null || will.topic() == null) {
             return;
         }
         String topic = will.topic();
-        if (c.inbound.topicError(topic, false) != null || !c.acl.mayPublish(topic)
-                || c.edge.rechecks.endReason(c.session, c.edge.clock.instant()).isPresent()) { // a delayed will is checked when due
-            c.edge.metrics.drop("will_refused");
-            return;
-        }
         byte[] payload = will.message() == null ? new byte[0] : will.message();
-        if (!c.limiter.tryAcquire(payload.length)) {
-            c.edge.metrics.drop("rate_limited");
+        List<RoutedMessage.UserProperty> properties = userProperties(will.properties());
+        PublishGate.Refusal refusal;
+        if (c.inbound.topicError(topic, false) != null) {
+            refusal = new PublishGate.Refusal(RejectionReason.FORBIDDEN, "will topic invalid");
+        } else {
+            refusal = c.edge.rechecks.endReason(c.session, c.edge.clock.instant())
+                    .map(reason -> new PublishGate.Refusal(reason, "session no longer valid"))
+                    .orElseGet(() -> MqttPublishChecks.check(c, topic, payload, properties));
+        }
+        if (refusal != null) {
+            boolean overRate = refusal.reason() == RejectionReason.RATE_LIMITED;
+            c.edge.metrics.drop(overRate ? "will_rate_limited" : "will_refused");
+            c.edge.audit.record("mqtt.will.refused", refusal.reason().code(), c.auditFields(c.clientId, c.session));
             return;
         }
         c.edge.router.publish(new RoutedMessage(c.session.tenant(), topic, payload, will.qos(),
-                will.retain(), userProperties(will.properties()), c.session.principal()));
+                will.retain(), properties, c.session.principal()));
     }
 }
-

@@ -17,6 +17,8 @@ final class EdgeFixture implements AutoCloseable {
     static final RatePlan TIGHT = new RatePlan("tight", 2, 5, 1_000_000, 1000);
     /** Three messages, then one every 100 s: a budget that visibly does not refill during a test. */
     static final RatePlan SLOW = new RatePlan("slow", 0.01, 3, 1_000_000, 1000);
+    /** 100 messages/s but 1000 bytes/s: a budget the size of a message decides. */
+    static final RatePlan BYTES = new RatePlan("bytes", 100, 100, 1000, 1000);
     static final RatePlan GENEROUS = new RatePlan("default", 100_000, 100_000, 1_000_000_000L, 1000);
 
     record AuditEvent(String event, String outcome, Map<String, ?> fields) {
@@ -42,7 +44,7 @@ final class EdgeFixture implements AutoCloseable {
                 io.edgeauth.broker.admission.AdmissionControl admission) throws Exception {
         AuditLog log = (event, outcome, fields) -> audit.add(new AuditEvent(event, outcome, fields));
         edge = new MqttEdge(vertx, settings, pipeline, revocations, revocations, new LocalRateLimits(rates),
-                name -> "tight".equals(name) ? TIGHT : "slow".equals(name) ? SLOW : GENEROUS, router, log, meters)
+                name -> "tight".equals(name) ? TIGHT : "slow".equals(name) ? SLOW : "bytes".equals(name) ? BYTES : GENEROUS, router, log, meters)
                 .geoPolicy(new GeoPolicy("")).admission(admission);
         edge.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }

@@ -21,8 +21,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A stand-in for the real pipeline. Tokens are text: {@code principal|tenant|expSeconds[|scopes[|plan[|x5t]]]}
- * (scopes space separated; the expiry is relative to now, may be fractional) or {@code reject:<reason code>}.
+ * A stand-in for the real pipeline. Tokens are text: {@code principal|tenant|expSeconds[|scopes[|plan[|x5t[|cells]]]]}
+ * (scopes space separated, GeoHash cells comma separated; the expiry is relative to now, may be fractional) or {@code reject:<reason code>}.
  * Anything else is malformed. Completes on another thread, like a real asynchronous pipeline.
  */
 final class TestPipeline implements AuthPipeline {
@@ -76,6 +76,7 @@ final class TestPipeline implements AuthPipeline {
         Set<String> scope = parts.length > 3 && !parts[3].isEmpty() ? Set.of(parts[3].split(" ")) : Set.of();
         String plan = parts.length > 4 && !parts[4].isEmpty() ? parts[4] : "default";
         String x5t = parts.length > 5 && !parts[5].isEmpty() ? parts[5] : null;
+        List<String> cells = parts.length > 6 && !parts[6].isEmpty() ? List.of(parts[6].split(",")) : List.of();
         if (x5t != null && !x5t.equals(request.transport().clientCertThumbprint())) {
             throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH, "cnf does not match the client certificate");
         }
@@ -84,7 +85,7 @@ final class TestPipeline implements AuthPipeline {
             throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH, "client id is not the token subject");
         }
         VerifiedToken token = new VerifiedToken(TokenFormat.JWT, "test", principal, List.of(), now, null, exp,
-                "jti-" + JTI.incrementAndGet(), "kid1", parts[1], scope, List.of(), null,
+                "jti-" + JTI.incrementAndGet(), "kid1", parts[1], scope, cells, null,
                 new Confirmation(x5t, null), null, null, "fp" + JTI.get());
         return new DeviceSession(io.edgeauth.broker.auth.PrincipalKind.DEVICE, principal, parts[1], token, Set.of(), plan, request.transport());
     }

@@ -1,0 +1,94 @@
+package io.edgeauth.broker.mqtt;
+
+import static io.edgeauth.broker.mqtt.MqttFields.userProperty;
+
+import io.edgeauth.broker.auth.PrincipalKind;
+import io.edgeauth.broker.policy.PublishGate;
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.router.RoutedMessage;
+import io.edgeauth.broker.telemetry.PayloadSignatures;
+import java.util.List;
+
+/**
+ * The checks every message an MQTT client puts into the router passes, a PUBLISH and a will alike: at most one
+ * location property, named exactly {@code geo}, then the shared {@link PublishGate} (ACL, location, payload
+ * signature, rate plan) charged with the message's size as subscribers get it. One method for both, so a will
+ * can never skip a check a PUBLISH on the same topic gets. Stateless.
+ */
+final class MqttPublishChecks {
+    /** The user property that carries a reported location. */
+    static final String LOCATION = "geo";
+
+    private MqttPublishChecks() {
+    }
+
+    /**
+     * @return null if the message may be routed, else why not (the rate plan is charged only when it may)
+     */
+    static PublishGate.Refusal check(MqttConnection c, String topic, byte[] payload,
+                                     List<RoutedMessage.UserProperty> properties) {
+        PublishGate.Refusal ambiguous = locationFormError(properties);
+        if (ambiguous != null) {
+            return ambiguous;
+        }
+        return c.edge.publishGate.check(c.acl, c.limiter, c.session.token().geo(), topic,
+                forwardedSize(topic, payload, properties), userProperty(properties, LOCATION), c.session.tenant(),
+                c.session.kind() == PrincipalKind.DEVICE ? c.session.principal() : null, payload,
+                userProperty(properties, PayloadSignatures.USER_PROPERTY));
+    }
+
+    /**
+     * A second {@code geo}, or one spelt in another case: the gate checks one location and subscribers would read
+     * another (the second copy, or a {@code GEO} nobody checked), so the message is refused as a bad location.
+     */
+    static PublishGate.Refusal locationFormError(List<RoutedMessage.UserProperty> properties) {
+        boolean seen = false;
+        for (RoutedMessage.UserProperty p : properties) {
+            if (!p.name().equalsIgnoreCase(LOCATION)) {
+                continue;
+            }
+            if (!p.name().equals(LOCATION)) {
+                return new PublishGate.Refusal(RejectionReason.LOCATION_OUTSIDE_CELLS,
+                        "location user property must be named geo, not " + p.name());
+            }
+            if (seen) {
+                return new PublishGate.Refusal(RejectionReason.LOCATION_OUTSIDE_CELLS,
+                        "more than one location (geo) user property");
+            }
+            seen = true;
+        }
+        return null;
+    }
+
+    /**
+     * Bytes the message costs subscribers: topic, payload and user properties (UTF-8), what a subscriber's PUBLISH
+     * carries beyond its fixed overhead. The byte budget counts these, not the payload alone, or a 1-byte payload
+     * could carry 60 KB of properties to every subscriber within a 1000 B/s plan.
+     */
+    static int forwardedSize(String topic, byte[] payload, List<RoutedMessage.UserProperty> properties) {
+        long size = (long) payload.length + utf8Length(topic);
+        for (RoutedMessage.UserProperty p : properties) {
+            size += utf8Length(p.name()) + utf8Length(p.value());
+        }
+        return (int) Math.min(size, Integer.MAX_VALUE);
+    }
+
+    /** UTF-8 length without encoding (a PUBLISH is checked per message: no copy of each property). */
+    private static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch < 0x80) {
+                n++;
+            } else if (ch < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(ch) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
+    }
+}
