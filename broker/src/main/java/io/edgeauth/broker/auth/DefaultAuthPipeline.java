@@ -194,6 +194,9 @@ public final class DefaultAuthPipeline implements AuthPipeline, TokenInspector {
                 throw new TokenRejectedException(RejectionReason.RATE_LIMITED, "too many connection attempts");
             }
             token = verifier.verify(request.token());
+            // a revoked token no longer speaks for its subject, and whoever replays it looks like the device: it
+            // spends the source's budget only, or replays of a leaked, revoked token would lock the device out
+            rejectRevoked(token);
             identity = identityOf(token);
             if (connection && !rateLimits.tryConnect(identity, null)) {
                 throw new TokenRejectedException(RejectionReason.RATE_LIMITED, "too many connection attempts");
@@ -221,7 +224,9 @@ public final class DefaultAuthPipeline implements AuthPipeline, TokenInspector {
     @Override
     public DeviceSession inspect(byte[] token) throws TokenRejectedException {
         try {
-            return authorize(null, null, null, verifier.verify(token));
+            VerifiedToken verified = verifier.verify(token);
+            rejectRevoked(verified);
+            return authorize(null, null, null, verified);
         } catch (RuntimeException e) {
             RejectionReason reason = RejectionReason.ofFailure(e);
             throw new TokenRejectedException(reason, reason == RejectionReason.UNAVAILABLE
@@ -235,17 +240,21 @@ public final class DefaultAuthPipeline implements AuthPipeline, TokenInspector {
         return (tenant != null ? tenant : token.issuer()) + '\u0000' + token.subject();
     }
 
-    /**
-     * Everything after the signature. {@code transport} is null when the token is inspected rather than presented:
-     * then nothing binds it to a channel, and no client id or location is claimed.
-     */
-    private DeviceSession authorize(String claimed, String reportedGeo, TransportFacts transport, VerifiedToken token)
-            throws TokenRejectedException {
+    /** Refuses a token that is revoked, by itself, its subject or its signing key. */
+    private void rejectRevoked(VerifiedToken token) throws TokenRejectedException {
         Optional<RejectionReason> revoked = revocations.check(token);
         if (revoked.isPresent()) {
             throw new TokenRejectedException(revoked.get(), revoked.get() == RejectionReason.KEY_REVOKED
                     ? "the key that signed this token is revoked" : "token revoked");
         }
+    }
+
+    /**
+     * Everything after the signature and the revocation check. {@code transport} is null when the token is
+     * inspected rather than presented: then nothing binds it to a channel, and no client id or location is claimed.
+     */
+    private DeviceSession authorize(String claimed, String reportedGeo, TransportFacts transport, VerifiedToken token)
+            throws TokenRejectedException {
         String tenant = tenantOfIssuer.apply(token.issuer());
         if (tenant == null) {
             throw new TokenRejectedException(RejectionReason.UNKNOWN_ISSUER, "issuer is not trusted");

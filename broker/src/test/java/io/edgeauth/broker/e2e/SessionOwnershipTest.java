@@ -34,7 +34,7 @@ import org.web3j.crypto.Keys;
 /**
  * Whose MQTT session is whose, through a real broker and the HiveMQ client: a wallet may not take a device's
  * client id (issue 10 hole 1), device ids are never wallet DIDs (hole 11), and a stranger's failed CONNECTs
- * under a device's id do not lock that device out (hole 7).
+ * under a device's id, or replays of its revoked token, do not lock that device out (hole 7).
  */
 class SessionOwnershipTest {
     @TempDir
@@ -151,6 +151,30 @@ class SessionOwnershipTest {
         AccessToken token = DeviceFixtures.token(base, device, TokenFormat.JWT);
         Mqtt5BlockingClient pump = v5("guard-pump-7", new AtomicReference<>());
         Mqtt5ConnAck ack = pump.connectWith().simpleAuth().username("guard-pump-7").password(ascii(token.value()))
+                .applySimpleAuth().send();
+        assertThat(ack.getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.SUCCESS);
+        pump.disconnect();
+    }
+
+    @Test
+    void replaysOfTheDevicesRevokedTokenDoNotLockItsValidTokenOut() throws Exception {
+        DeviceIdentity device = DeviceFixtures.register(admin, "guard-pump-9", null, List.of());
+        AccessToken revoked = DeviceFixtures.token(base, device, TokenFormat.JWT);
+        String jti = new JsonObject(new String(java.util.Base64.getUrlDecoder().decode(revoked.value().split("\\.")[1]),
+                StandardCharsets.UTF_8)).getString("jti");
+        assertThat(admin.postJson("/admin/revocations", new JsonObject().put("jti", jti).encode()).statusCode())
+                .isEqualTo(201);
+        // whoever replays a revoked token cannot be told from the device by it: it must not spend the device's budget
+        for (int i = 0; i < 12; i++) {
+            Mqtt5BlockingClient replay = v5("guard-pump-9", new AtomicReference<>());
+            assertThatThrownBy(() -> replay.connectWith().simpleAuth().username("guard-pump-9")
+                    .password(ascii(revoked.value())).applySimpleAuth().send())
+                    .isInstanceOfSatisfying(Mqtt5ConnAckException.class, e -> assertThat(
+                            e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED));
+        }
+        AccessToken fresh = DeviceFixtures.token(base, device, TokenFormat.JWT);
+        Mqtt5BlockingClient pump = v5("guard-pump-9", new AtomicReference<>());
+        Mqtt5ConnAck ack = pump.connectWith().simpleAuth().username("guard-pump-9").password(ascii(fresh.value()))
                 .applySimpleAuth().send();
         assertThat(ack.getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.SUCCESS);
         pump.disconnect();
