@@ -33,6 +33,10 @@ import java.util.Objects;
  * String jwt = assertions.create();
  * }</pre>
  *
+ * <p>Handed to a {@link TokenClient} unbuilt ({@link TokenClient.Builder#assertions(Builder)}), the builder needs
+ * no audience: the client names its token endpoint (zero-touch with {@link Builder#certificateChain}, an
+ * enrollment-group device with {@link #groupBuilder}).
+ *
  * <p>Immutable and thread-safe.
  */
 public final class ClientAssertions {
@@ -61,7 +65,9 @@ public final class ClientAssertions {
         this.identity = b.identity;
         this.deviceId = b.deviceId;
         this.groupId = b.groupId;
-        this.audience = Objects.requireNonNull(b.audience, "audience (the token endpoint URL)");
+        this.audience = Objects.requireNonNull(b.audience, "audience (the token endpoint URL, e.g."
+                + " https://broker.example:8443/oauth/token) is required: set .audience(...), or hand the builder to"
+                + " TokenClient.Builder.assertions(ClientAssertions.Builder), which names its token endpoint");
         this.lifetime = b.lifetime;
         this.x5c = b.x5c;
         this.clock = b.clock;
@@ -159,9 +165,20 @@ public final class ClientAssertions {
             this.groupKey = groupKey;
         }
 
-        /** The token endpoint URL (or the issuer), exactly as the broker expects it. Required. */
+        /**
+         * The token endpoint URL (or the issuer), exactly as the broker expects it: its public URL + {@code /oauth/token}.
+         * Required, unless the builder goes to {@link TokenClient.Builder#assertions(Builder)}, which fills it in.
+         */
         public Builder audience(String audience) {
             this.audience = Objects.requireNonNull(audience, "audience");
+            return this;
+        }
+
+        /** Sets the audience unless one was set (TokenClient's default). */
+        Builder audienceIfUnset(String audience) {
+            if (this.audience == null) {
+                this.audience = audience;
+            }
             return this;
         }
 

@@ -294,6 +294,7 @@ public final class TokenClient implements TokenSource {
         private URI tokenEndpoint;
         private DeviceIdentity identity;
         private ClientAssertions assertions;
+        private ClientAssertions.Builder assertionsBuilder;
         private String audience;
         private TokenFormat format = TokenFormat.JWT;
         private String scope;
@@ -348,13 +349,30 @@ public final class TokenClient implements TokenSource {
             return this;
         }
 
-        /** Ready-made assertions instead of {@link #identity(DeviceIdentity)}. */
+        /** Ready-made assertions instead of {@link #identity(DeviceIdentity)}; their audience is theirs. */
         public Builder assertions(ClientAssertions assertions) {
             this.assertions = Objects.requireNonNull(assertions, "assertions");
+            this.assertionsBuilder = null;
             return this;
         }
 
-        /** The assertion audience if the broker wants its issuer rather than the endpoint URL. */
+        /**
+         * Assertions this client builds, instead of {@link #identity(DeviceIdentity)}: for zero-touch provisioning
+         * ({@code ClientAssertions.builder(identity).certificateChain(List.of(leaf))}) or a device of an enrollment
+         * group ({@code ClientAssertions.groupBuilder(deviceId, groupId, deviceKey)}). Without an audience of its own,
+         * the builder gets {@link #audience(String)}, else the token endpoint URL; its clock and signature provider
+         * stay its own.
+         */
+        public Builder assertions(ClientAssertions.Builder assertions) {
+            this.assertionsBuilder = Objects.requireNonNull(assertions, "assertions");
+            this.assertions = null;
+            return this;
+        }
+
+        /**
+         * The assertion audience, if not the token endpoint URL: the broker's issuer, or its public URL +
+         * {@value #TOKEN_PATH} when this client reaches a node by another address (the broker accepts only those).
+         */
         public Builder audience(String audience) {
             this.audience = audience;
             return this;
@@ -409,7 +427,9 @@ public final class TokenClient implements TokenSource {
             if (tokenEndpoint == null) {
                 throw new IllegalStateException("brokerUri or tokenEndpoint is required");
             }
-            if (assertions == null) {
+            if (assertionsBuilder != null) {
+                assertions = assertionsBuilder.audienceIfUnset(audience != null ? audience : tokenEndpoint.toString()).build();
+            } else if (assertions == null) {
                 if (identity == null) {
                     throw new IllegalStateException("identity or assertions is required");
                 }

@@ -123,6 +123,15 @@ class ClientAssertionsTest {
         assertThatThrownBy(() -> ClientAssertions.builder(DeviceIdentity.generate("d")).build()).isInstanceOf(NullPointerException.class);
     }
 
+    @Test
+    void aMissingAudienceSaysWhatToDo() {
+        assertThatThrownBy(() -> ClientAssertions.builder(DeviceIdentity.generate("d")).build())
+                .isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("/oauth/token")
+                .hasMessageContaining("audience(")
+                .hasMessageContaining("TokenClient.Builder.assertions");
+    }
+
     /** A provider whose SHA256withECDSA / Ed25519 are the JDK's, counting how often it is asked for one. */
     private static final class CountingProvider extends java.security.Provider {
         final java.util.concurrent.atomic.AtomicInteger instances = new java.util.concurrent.atomic.AtomicInteger();

@@ -160,6 +160,45 @@ class TokenClientTest {
         assertThat(e.isRetryable()).isTrue();
     }
 
+    /** docs/onboarding.md's zero-touch snippet: the assertions builder, without an audience, handed to the client. */
+    @Test
+    void anAssertionsBuilderWithoutAnAudienceNamesTheTokenEndpoint() throws Exception {
+        stub.reply = StubTokenEndpoint.json(200, "{\"access_token\":\"h.p.s\",\"expires_in\":600}");
+        java.security.cert.X509Certificate leaf;
+        try (var pem = TokenClientTest.class.getResourceAsStream("/x5c-test-leaf.pem")) {
+            leaf = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(pem);
+        }
+        TokenClient c = TokenClient.builder().brokerUri(stub.base())
+                .assertions(ClientAssertions.builder(identity).certificateChain(List.of(leaf)))
+                .build();
+        c.fetch().join();
+
+        SignedJWT assertion = SignedJWT.parse(stub.forms.poll().get("client_assertion"));
+        assertThat(assertion.getJWTClaimsSet().getAudience()).isEqualTo(List.of(stub.base() + "/oauth/token"));
+        assertThat(assertion.getHeader().getX509CertChain()).hasSize(1);
+        assertThat(assertion.verify(new ECDSAVerifier((ECKey) identity.publicJwk()))).isTrue();
+    }
+
+    /** A node reached at its own address names the broker's public token endpoint; a group device too. */
+    @Test
+    void theClientsAudienceGoesToAnAssertionsBuilderWithoutOneAndAnAudienceOfItsOwnWins() throws Exception {
+        stub.reply = StubTokenEndpoint.json(200, "{\"access_token\":\"h.p.s\",\"expires_in\":600}");
+        byte[] key = new byte[32];
+        TokenClient group = TokenClient.builder().brokerUri(stub.base()).audience("https://broker.example/oauth/token")
+                .assertions(ClientAssertions.groupBuilder("meter-9", "sensors", key)).build();
+        group.fetch().join();
+        SignedJWT a = SignedJWT.parse(stub.forms.poll().get("client_assertion"));
+        assertThat(a.getJWTClaimsSet().getAudience()).isEqualTo(List.of("https://broker.example/oauth/token"));
+        assertThat(a.getHeader().getKeyID()).isEqualTo("sensors");
+
+        TokenClient own = TokenClient.builder().brokerUri(stub.base()).audience("https://ignored.example/oauth/token")
+                .assertions(ClientAssertions.builder(identity).audience("https://broker.example/oauth/token")).build();
+        own.fetch().join();
+        assertThat(SignedJWT.parse(stub.forms.poll().get("client_assertion")).getJWTClaimsSet().getAudience())
+                .isEqualTo(List.of("https://broker.example/oauth/token"));
+    }
+
     private static TokenRequestException failure(TokenClient c) {
         Throwable t = catchThrowable(() -> c.fetch().join());
         assertThat(t).isInstanceOf(CompletionException.class);
