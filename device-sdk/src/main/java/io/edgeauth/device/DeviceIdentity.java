@@ -12,6 +12,7 @@ import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import io.edgeauth.device.internal.Ed25519Support;
+import io.edgeauth.device.internal.PemKeys;
 import io.edgeauth.device.internal.SecureFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +21,14 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.EdECPrivateKey;
 import java.text.ParseException;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -115,6 +123,52 @@ public final class DeviceIdentity {
     /** Wraps an existing private JWK (EC P-256 or Ed25519). */
     public static DeviceIdentity of(String deviceId, JWK privateJwk) {
         return new DeviceIdentity(deviceId, Objects.requireNonNull(privateJwk, "privateJwk"));
+    }
+
+    /**
+     * An identity from a factory's PEM files, read with the JDK alone (Nimbus's own PEM parser needs BouncyCastle's
+     * PKIX jar, which the SDK does not bring): the private key as PKCS#8 ({@code BEGIN PRIVATE KEY}, EC P-256 or
+     * Ed25519) or OpenSSL's {@code BEGIN EC PRIVATE KEY}, not encrypted, and its certificate (the first in
+     * {@code certificatePem}, a chain file's leaf), whose public key it must match. The chain for {@code x5c}:
+     * {@link #certificatesFromPem}.
+     *
+     * <pre>{@code
+     * DeviceIdentity id = DeviceIdentity.fromPem("pump-1", Files.readString(keyFile), Files.readString(certFile));
+     * }</pre>
+     *
+     * @throws IllegalArgumentException no such key or certificate, an encrypted key, another key type, or a key that
+     *                                  is not the certificate's
+     */
+    public static DeviceIdentity fromPem(String deviceId, String privateKeyPem, String certificatePem) {
+        PrivateKey key = PemKeys.privateKey(Objects.requireNonNull(privateKeyPem, "privateKeyPem"));
+        X509Certificate leaf = certificatesFromPem(Objects.requireNonNull(certificatePem, "certificatePem")).get(0);
+        PublicKey pub = leaf.getPublicKey();
+        if (!PemKeys.matches(key, pub)) {
+            throw new IllegalArgumentException("the private key does not match the certificate of "
+                    + leaf.getSubjectX500Principal());
+        }
+        try {
+            if (key instanceof ECPrivateKey ec && pub instanceof ECPublicKey ecPub
+                    && Curve.P_256.equals(Curve.forECParameterSpec(ecPub.getParams()))) {
+                return new DeviceIdentity(deviceId, new ECKey.Builder(Curve.P_256, ecPub).privateKey(ec).build());
+            }
+            if (key instanceof EdECPrivateKey) {
+                return new DeviceIdentity(deviceId, Ed25519Support.jwk(pub, key));
+            }
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("cannot read the key: " + e.getMessage(), e);
+        }
+        throw new IllegalArgumentException("unsupported key: only EC P-256 and Ed25519");
+    }
+
+    /**
+     * The certificates of a PEM file in their order (a chain file: leaf first), e.g. for
+     * {@link ClientAssertions.Builder#certificateChain}.
+     *
+     * @throws IllegalArgumentException no certificate, or one that does not parse
+     */
+    public static List<X509Certificate> certificatesFromPem(String pem) {
+        return PemKeys.certificates(Objects.requireNonNull(pem, "pem"));
     }
 
     /**

@@ -44,6 +44,13 @@ public final class Ed25519Support {
         }
     }
 
+    /** The private OKP JWK of a JDK Ed25519 key pair (e.g. read from PEM). */
+    public static OctetKeyPair jwk(PublicKey publicKey, PrivateKey privateKey) throws GeneralSecurityException {
+        byte[] x = raw(publicKey.getEncoded(), SPKI_PREFIX);
+        byte[] d = raw(privateKey.getEncoded(), PKCS8_PREFIX);
+        return new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(x)).d(Base64URL.encode(d)).build();
+    }
+
     /** The JDK public key of an Ed25519 JWK. */
     public static PublicKey publicKey(OctetKeyPair jwk) throws GeneralSecurityException {
         return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(concat(SPKI_PREFIX, jwk.getDecodedX())));
