@@ -12,7 +12,6 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -61,7 +60,8 @@ public final class DeviceMqttClient {
 
     /**
      * Hears about the connection going up and down, including the client's own reconnects and HiveMQ's
-     * automatic reconnects. Called on HiveMQ's threads: return quickly.
+     * automatic reconnects. Called on HiveMQ's threads: return quickly. Both methods are do-nothing defaults, so a
+     * misspelt one ({@code onDisconnect(String)}) compiles and is never called: mark yours {@code @Override}.
      */
     public interface ConnectionListener {
         /** The connection is up (CONNACK success). */
@@ -95,7 +95,7 @@ public final class DeviceMqttClient {
         this.deviceId = b.deviceId;
         this.version = b.version;
         this.tokenManager = b.tokenManager;
-        this.token = new PresentedToken(b.tokenManager != null ? b.tokenManager::current : b.tokens, b.rawCwtPassword);
+        this.token = new PresentedToken(b.tokens, b.tokenManager, b.rawCwtPassword, b.deviceId);
         this.keepAliveSeconds = b.keepAliveSeconds;
         this.busyRetries = b.busyRetries;
         this.blockingTimeout = b.blockingTimeout;
@@ -105,8 +105,14 @@ public final class DeviceMqttClient {
         this.transport = HiveMqClients.build(new HiveMqClients.Options(deviceId, b.host, b.port,
                 version == MqttVersion.MQTT_5, b.ssl, b.executorConfig, enhanced ? b.authMethod : null,
                 () -> token.current().bytes(), keepAliveSeconds, b.automaticReconnect ? token::forReconnect : null,
-                () -> closed, l == null ? null : l::onConnected, l == null ? null
-                        : (byUser, cause) -> l.onDisconnected(byUser ? "closed_by_client" : failureReason(cause))));
+                () -> closed, l == null ? null : l::onConnected, (byUser, cause) -> {
+                    if (!byUser) { // a refused token is replaced whoever reconnects: HiveMQ or the application
+                        token.onRefusal(cause);
+                    }
+                    if (l != null) {
+                        l.onDisconnected(byUser ? "closed_by_client" : failureReason(cause));
+                    }
+                }));
         this.renewer = tokenManager == null ? null : this::onNewToken;
         if (renewer != null) {
             tokenManager.addListener(renewer);
@@ -139,18 +145,12 @@ public final class DeviceMqttClient {
     }
 
     private CompletableFuture<Void> connectOnce() {
-        AccessToken t;
-        try {
-            t = token.current();
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return transport.connect(token.password(t), keepAliveSeconds).thenCompose(v -> {
+        return token.currentAsync().thenCompose(t -> transport.connect(token.sending(t), keepAliveSeconds).thenCompose(v -> {
             token.accepted(t);
             LOG.debug("device {}: connected ({}) with token fp={}", deviceId, version, t.fingerprint());
             Consumer<Command> h = commandHandler;
             return h == null ? CompletableFuture.completedFuture(null) : subscribeCommands();
-        });
+        }));
     }
 
     /**
@@ -187,21 +187,18 @@ public final class DeviceMqttClient {
      * itself when the {@link TokenManager} has a new token.
      */
     public CompletableFuture<Void> reauthenticate() {
-        AccessToken t;
-        try {
-            t = token.current();
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        if (transport.canReauthenticate()) {
-            return transport.reauthenticate().thenRun(() -> {
-                token.accepted(t);
-                LOG.debug("device {}: re-authenticated with token fp={}", deviceId, t.fingerprint());
-            });
-        }
-        return transport.disconnect()
-                .handle((v, e) -> null)
-                .thenCompose(v -> closed ? CompletableFuture.<Void>completedFuture(null) : connect());
+        return token.currentAsync().thenCompose(t -> {
+            if (transport.canReauthenticate()) {
+                token.sending(t);
+                return transport.reauthenticate().thenRun(() -> {
+                    token.accepted(t);
+                    LOG.debug("device {}: re-authenticated with token fp={}", deviceId, t.fingerprint());
+                });
+            }
+            return transport.disconnect()
+                    .handle((v, e) -> null)
+                    .thenCompose(v -> closed ? CompletableFuture.<Void>completedFuture(null) : connect());
+        });
     }
 
     /** Disconnects and stops following token renewals. */
@@ -210,6 +207,7 @@ public final class DeviceMqttClient {
         if (renewer != null) {
             tokenManager.removeListener(renewer);
         }
+        token.close();
         return transport.isConnected() ? transport.disconnect() : CompletableFuture.completedFuture(null);
     }
 
@@ -226,14 +224,11 @@ public final class DeviceMqttClient {
      */
     public static String failureReason(Throwable error) {
         Throwable t = MqttFailures.unwrap(error);
-        if (t instanceof TokenRequestException) {
-            TokenRequestException e = (TokenRequestException) t;
-            return "token:" + (e.error() != null ? e.error() : e.reason().name().toLowerCase(Locale.ROOT));
-        }
-        return MqttFailures.reason(t);
+        return t instanceof TokenRequestException e ? e.failureReason() : MqttFailures.reason(t);
     }
 
     private void onNewToken(AccessToken fresh) {
+        token.onToken(fresh);
         if (closed || !transport.isConnected() || token.isPresented(fresh)) {
             return;
         }
@@ -274,18 +269,15 @@ public final class DeviceMqttClient {
         public void publishTelemetry(String path, byte[] payload, int qos) {
             await(client.publishTelemetry(path, payload, qos));
         }
-
         public void onCommand(Consumer<Command> handler) {
             await(client.onCommand(handler));
         }
-
         public void reauthenticate() {
             await(client.reauthenticate());
         }
         public void disconnect() {
             await(client.disconnect());
         }
-
         public boolean isConnected() {
             return client.isConnected();
         }
@@ -341,7 +333,10 @@ public final class DeviceMqttClient {
             return this;
         }
 
-        /** The device id: client id, username, topic prefix. Required (or {@link #identity}). */
+        /**
+         * The device id: client id, username, topic prefix. Required (or {@link #identity}); a device of an
+         * enrollment group ({@link ClientAssertions#groupBuilder}), which holds no key pair, names itself here.
+         */
         public Builder deviceId(String deviceId) {
             this.deviceId = Objects.requireNonNull(deviceId, "deviceId");
             return this;
@@ -421,7 +416,10 @@ public final class DeviceMqttClient {
             return this;
         }
 
-        /** Reconnect by itself (1 s to 60 s backoff) with the then-current token. Default off. */
+        /**
+         * Reconnect by itself (1 s to 60 s backoff) with the then-current token. Default off. After the broker refused
+         * the token (CONNACK 0x86 / 0x87, DISCONNECT 0x87 / 0xA0), it waits for a new one from the {@link TokenManager}.
+         */
         public Builder automaticReconnect(boolean on) {
             this.automaticReconnect = on;
             return this;

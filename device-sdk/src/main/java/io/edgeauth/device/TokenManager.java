@@ -167,6 +167,13 @@ public final class TokenManager implements AutoCloseable {
         return t != null && t.isValidAt(clock.instant()) ? t : null;
     }
 
+    /** True once {@link #close()} was called: no new token comes (a client waiting for one stops waiting). */
+    boolean isClosed() {
+        synchronized (lock) {
+            return closed;
+        }
+    }
+
     /** Stops refreshing. Does not shut down the scheduler. */
     @Override
     public void close() {

@@ -65,6 +65,11 @@ public final class TokenRequestException extends RuntimeException {
                 || "temporarily_unavailable".equals(error) || "server_error".equals(error) || httpStatus == 429;
     }
 
+    /** The name {@link DeviceMqttClient#failureReason} gives it: {@code token:} and the error code, else the reason. */
+    String failureReason() {
+        return "token:" + (error != null ? error : reason.name().toLowerCase(java.util.Locale.ROOT));
+    }
+
     private static String message(Reason reason, int status, String error, String description) {
         StringBuilder sb = new StringBuilder("token request failed: ").append(reason);
         if (status > 0) {

@@ -17,8 +17,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * Just enough of an MQTT 5 server to check enhanced authentication on the wire: it reads CONNECT
  * (recording client id, username, password, authentication method and data), answers CONNACK success
- * echoing the method, answers every AUTH re-authentication (reason 0x19) with AUTH success (recording
- * its data), PINGREQ with PINGRESP, and ignores everything else. One connection at a time.
+ * echoing the method (or the reason code {@link #connackCode} gives, then closes), answers every AUTH
+ * re-authentication (reason 0x19) with AUTH success (recording its data), PINGREQ with PINGRESP, and ignores
+ * everything else. {@link #disconnect} ends the current connection with a DISCONNECT, {@link #drop} without a
+ * word. One connection at a time.
  */
 final class FakeMqtt5AuthServer implements AutoCloseable {
     /** What a CONNECT carried. */
@@ -30,6 +32,10 @@ final class FakeMqtt5AuthServer implements AutoCloseable {
     final List<Connect> connects = new CopyOnWriteArrayList<>();
     final List<byte[]> reauthData = new CopyOnWriteArrayList<>();
     final List<String> reauthMethods = new CopyOnWriteArrayList<>();
+    /** The CONNACK reason code for a CONNECT (0: success) and its reason string. */
+    volatile java.util.function.ToIntFunction<Connect> connackCode = c -> 0;
+    volatile String connackReasonString = "refused";
+    private volatile Socket current;
 
     FakeMqtt5AuthServer() throws IOException {
         server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
@@ -45,6 +51,7 @@ final class FakeMqtt5AuthServer implements AutoCloseable {
     private void serve() {
         while (!server.isClosed()) {
             try (Socket s = server.accept()) {
+                current = s;
                 handle(new DataInputStream(s.getInputStream()), s.getOutputStream());
             } catch (IOException e) {
                 // connection ended or server closed
@@ -63,9 +70,14 @@ final class FakeMqtt5AuthServer implements AutoCloseable {
             ByteBuffer b = ByteBuffer.wrap(body);
             switch (header >> 4) {
                 case 1 -> {
-                    connects.add(parseConnect(b));
-                    String method = connects.get(connects.size() - 1).authMethod();
-                    out.write(packet(0x20, concat(new byte[] {0, 0}, properties(method))));
+                    Connect connect = parseConnect(b);
+                    connects.add(connect);
+                    int code = connackCode.applyAsInt(connect);
+                    if (code != 0) {
+                        write(out, packet(0x20, concat(new byte[] {0, (byte) code}, reasonString(connackReasonString))));
+                        return; // a refused CONNECT ends the connection
+                    }
+                    write(out, packet(0x20, concat(new byte[] {0, 0}, properties(connect.authMethod()))));
                 }
                 case 15 -> {
                     int reason = b.get() & 0xff;
@@ -73,10 +85,10 @@ final class FakeMqtt5AuthServer implements AutoCloseable {
                     if (reason == 0x19) {
                         reauthMethods.add((String) props.get(0x15));
                         reauthData.add((byte[]) props.get(0x16));
-                        out.write(packet(0xF0, concat(new byte[] {0}, properties((String) props.get(0x15)))));
+                        write(out, packet(0xF0, concat(new byte[] {0}, properties((String) props.get(0x15)))));
                     }
                 }
-                case 12 -> out.write(new byte[] {(byte) 0xD0, 0});
+                case 12 -> write(out, new byte[] {(byte) 0xD0, 0});
                 case 14 -> {
                     return;
                 }
@@ -84,8 +96,37 @@ final class FakeMqtt5AuthServer implements AutoCloseable {
                     // SUBSCRIBE/PUBLISH are not needed here
                 }
             }
+        }
+    }
+
+    /** Writes one whole packet; the test thread's {@link #disconnect} writes to the same stream. */
+    private static void write(OutputStream out, byte[] packet) throws IOException {
+        synchronized (out) {
+            out.write(packet);
             out.flush();
         }
+    }
+
+    /** Ends the current connection with DISCONNECT {@code reason} and a reason string, as a broker revoking a session. */
+    void disconnect(int reason, String reasonString) throws IOException {
+        Socket s = current;
+        write(s.getOutputStream(), packet(0xE0, concat(new byte[] {(byte) reason}, reasonString(reasonString))));
+        s.close();
+    }
+
+    /** Closes the current connection without a DISCONNECT (a network drop). */
+    void drop() throws IOException {
+        current.close();
+    }
+
+    private static byte[] reasonString(String reason) {
+        byte[] r = reason.getBytes(StandardCharsets.UTF_8);
+        byte[] p = new byte[3 + r.length];
+        p[0] = 0x1F;
+        p[1] = (byte) (r.length >> 8);
+        p[2] = (byte) r.length;
+        System.arraycopy(r, 0, p, 3, r.length);
+        return concat(varInt(p.length), p);
     }
 
     private static Connect parseConnect(ByteBuffer b) {

@@ -10,9 +10,11 @@ import com.hivemq.client.mqtt.mqtt3.lifecycle.Mqtt3ClientDisconnectedContext;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientDisconnectedContext;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -29,15 +31,18 @@ public final class HiveMqClients {
      *
      * @param authMethod     the MQTT 5 enhanced authentication method, or null for none (3.1.1: ignored)
      * @param authData       the raw token for enhanced authentication
-     * @param reconnect      the password of the next automatic reconnect (the current token; null: the last
-     *                       one again); null for no automatic reconnects
+     * @param reconnect      the password of the next automatic reconnect, given why the connection ended (the
+     *                       current token; null: the last one again): a future not yet complete holds the reconnect
+     *                       back until it is (a new token after a refusal), a failed one stops reconnecting; null for
+     *                       no automatic reconnects
      * @param stopped        whether the device client was disconnected by its user: no reconnect then
      * @param connected      the connection is up; null for no listener
      * @param disconnected   the connection went down: (by the device client itself, else the cause); or null
      */
     public record Options(String deviceId, String host, int port, boolean mqtt5, MqttClientSslConfig ssl,
                           MqttClientExecutorConfig executor, String authMethod, Supplier<byte[]> authData,
-                          int keepAliveSeconds, Supplier<byte[]> reconnect, BooleanSupplier stopped,
+                          int keepAliveSeconds, Function<Throwable, CompletableFuture<byte[]>> reconnect,
+                          BooleanSupplier stopped,
                           Runnable connected, BiConsumer<Boolean, Throwable> disconnected) { }
 
     /** The transport over a new HiveMQ async client. */
@@ -77,13 +82,32 @@ public final class HiveMqClients {
         return cb;
     }
 
-    /** Before an automatic reconnect: the then-current token as the password, or no reconnect once stopped. */
+    /**
+     * Before an automatic reconnect: the then-current token as the password, or no reconnect once stopped. When the
+     * password is not there yet (a refused token being replaced), HiveMQ's {@code reconnectWhen} holds the reconnect
+     * back until it is, on top of its own backoff delay; its callback runs on the client's event loop, where the
+     * reconnector may still be changed.
+     */
     private static void refreshCredentials(MqttClientDisconnectedContext ctx, Options o) {
         if (o.stopped().getAsBoolean()) {
             ctx.getReconnector().reconnect(false);
             return;
         }
-        byte[] pw = o.reconnect().get();
+        CompletableFuture<byte[]> pw = o.reconnect().apply(ctx.getCause());
+        if (pw.isDone() && !pw.isCompletedExceptionally()) {
+            connectWith(ctx, pw.join(), o);
+            return;
+        }
+        ctx.getReconnector().reconnectWhen(pw, (password, error) -> {
+            if (error != null || o.stopped().getAsBoolean()) {
+                ctx.getReconnector().reconnect(false);
+            } else {
+                connectWith(ctx, password, o);
+            }
+        });
+    }
+
+    private static void connectWith(MqttClientDisconnectedContext ctx, byte[] pw, Options o) {
         if (pw == null) {
             return;
         }

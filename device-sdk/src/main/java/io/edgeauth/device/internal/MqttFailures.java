@@ -11,6 +11,7 @@ import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5Disconnect;
+import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAck;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -74,6 +75,32 @@ public final class MqttFailures {
                     && (message.contains("Connection reset") || message.contains("Broken pipe"))) {
                 return true;
             }
+        }
+        return false;
+    }
+
+    /**
+     * True if the (unwrapped) failure says the broker does not, or no longer, accept the token the client presented,
+     * so that a new token, not the same one again, is what the next connection needs: MQTT 5 CONNACK 0x86 (bad user
+     * name or password: the edgeauth broker's {@code expired}, {@code unknown_key}, {@code bad_signature}, ...) or
+     * 0x87 (not authorized: {@code revoked}, {@code key_revoked}, ...), MQTT 3.1.1 return codes 4 and 5, and MQTT 5
+     * DISCONNECT 0x87 (the broker ends a session whose token was revoked, or whose renewal it refused) or 0xA0
+     * (maximum connect time: the edgeauth broker's {@code expired}, the token ran out without a renewal). The
+     * broker's reason strings refine these codes but never change the answer, so the code alone decides. Not 0x8C
+     * (bad authentication method): the broker does not know the method, and no token changes that.
+     */
+    public static boolean tokenRefused(Throwable t) {
+        if (t instanceof Mqtt5ConnAckException e) {
+            Mqtt5ConnAckReasonCode code = ((Mqtt5ConnAck) e.getMqttMessage()).getReasonCode();
+            return code == Mqtt5ConnAckReasonCode.BAD_USER_NAME_OR_PASSWORD || code == Mqtt5ConnAckReasonCode.NOT_AUTHORIZED;
+        }
+        if (t instanceof Mqtt3ConnAckException e) {
+            Mqtt3ConnAckReturnCode code = ((Mqtt3ConnAck) e.getMqttMessage()).getReturnCode();
+            return code == Mqtt3ConnAckReturnCode.BAD_USER_NAME_OR_PASSWORD || code == Mqtt3ConnAckReturnCode.NOT_AUTHORIZED;
+        }
+        if (t instanceof Mqtt5DisconnectException e) {
+            Mqtt5DisconnectReasonCode code = ((Mqtt5Disconnect) e.getMqttMessage()).getReasonCode();
+            return code == Mqtt5DisconnectReasonCode.NOT_AUTHORIZED || code == Mqtt5DisconnectReasonCode.MAXIMUM_CONNECT_TIME;
         }
         return false;
     }
