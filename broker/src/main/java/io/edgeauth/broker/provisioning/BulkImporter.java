@@ -87,12 +87,23 @@ public final class BulkImporter {
         } catch (IllegalArgumentException e) {
             return new Outcome(line.number(), id, Result.REFUSED, e.getMessage());
         }
-        Optional<Device> existing = registry.find(device.id());
-        if (existing.isPresent() && sameRecord(existing.get(), device)) {
-            return new Outcome(line.number(), device.id(), Result.UNCHANGED, null);
+        Optional<Device> existing;
+        CompletableFuture<Void> written = null;
+        // a concurrent import of the same id on this node changes the record between the look-up and the write: look
+        // again, so each import's answer says what its line did. A record another node wrote and this one has not
+        // mirrored yet reads as changed: after a few tries the write goes ahead (last writer wins, as on every node)
+        for (int attempt = 0; ; attempt++) {
+            existing = registry.find(device.id());
+            if (existing.isPresent() && sameRecord(existing.get(), device)) {
+                return new Outcome(line.number(), device.id(), Result.UNCHANGED, null);
+            }
+            Device stored = existing.map(e -> withCreatedAt(device, e)).orElse(device);
+            written = attempt < 3 ? registry.replaceAsync(stored, existing.orElse(null)) : registry.registerAsync(stored);
+            if (written != null) {
+                break;
+            }
         }
-        Device stored = existing.map(e -> withCreatedAt(device, e)).orElse(device);
-        writes.add(registry.registerAsync(stored));
+        writes.add(written);
         Result result = existing.isPresent() ? Result.UPDATED : Result.CREATED;
         // the batch's answer waits for its audit lines as for its store writes (one wait, not one per line)
         writes.add(audit.recordAsync("device.registered", "ok", Map.of("device", device.id(), "tenant", device.tenant(),

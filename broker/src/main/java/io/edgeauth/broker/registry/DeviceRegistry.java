@@ -74,11 +74,27 @@ public final class DeviceRegistry {
      * share one store commit on the embedded store (bulk import).
      */
     public CompletableFuture<Void> registerAsync(Device device) {
+        return registerAsync(device, null, false);
+    }
+
+    /**
+     * As {@link #registerAsync(Device)}, only if the record this node holds for the id is still {@code expected}
+     * (null: none), the very object a look-up answered; else null and nothing is written. Two imports of the same id
+     * on this node then tell "created" from "updated" truly (both said "created").
+     */
+    public CompletableFuture<Void> replaceAsync(Device device, Device expected) {
+        return registerAsync(device, expected, true);
+    }
+
+    private CompletableFuture<Void> registerAsync(Device device, Device expected, boolean conditional) {
         byte[] record = encode(device);
         Device before;
         CompletableFuture<Void> durable;
         synchronized (this) {
             before = devices.get(device.id());
+            if (conditional && before != expected) {
+                return null;
+            }
             durable = feed.putAsync(FEED, SPACE, device.id(), record, null);
             replace(device);
         }

@@ -139,6 +139,28 @@ class BulkImportTest {
         assertThat(results.get(4999).getLong("line")).isEqualTo(5000L);
     }
 
+    /**
+     * Two imports of the same new ids at once, with different certificates: each id is created by exactly one and
+     * updated by the other (before, both answered "created" for some ids, and the audit said so twice).
+     */
+    @Test
+    void twoConcurrentImportsOfTheSameIdsTellCreatedFromUpdatedTruly() throws Exception {
+        StringBuilder a = new StringBuilder();
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 3_000; i++) {
+            a.append("{\"id\":\"race-").append(i).append("\",\"x5tS256\":\"").append(X5T_A).append("\"}\n");
+            b.append("{\"id\":\"race-").append(i).append("\",\"x5tS256\":\"").append(X5T_B).append("\"}\n");
+        }
+        java.util.concurrent.CompletableFuture<List<JsonObject>> first =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> importNdjson(a.toString()));
+        List<JsonObject> second = importNdjson(b.toString());
+        java.util.Map<String, Long> created = java.util.stream.Stream.concat(first.get().stream(), second.stream())
+                .filter(o -> "created".equals(o.getString("result")))
+                .collect(java.util.stream.Collectors.groupingBy(o -> o.getString("id"), java.util.stream.Collectors.counting()));
+        assertThat(created).hasSize(3_000);
+        assertThat(created.values()).containsOnly(1L);
+    }
+
     private static List<String> results(List<JsonObject> lines) {
         return lines.stream().map(o -> o.getLong("line") + " " + o.getString("id") + " " + o.getString("result")).toList();
     }
