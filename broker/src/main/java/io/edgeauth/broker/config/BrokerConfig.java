@@ -267,8 +267,11 @@ public record BrokerConfig(
         }
     }
 
-    /** An enrollment group: devices prove HKDF-SHA256(secret, info = device id) with HS256 client_secret_jwt. */
-    public record EnrollmentGroup(String id, String tenant, Path secretFile, String template) {
+    /**
+     * An enrollment group: devices prove HKDF-SHA256(secret, info = device id) with HS256 client_secret_jwt;
+     * {@code idPattern} (a regular expression the whole id must match, null: any) bounds the ids it may provision.
+     */
+    public record EnrollmentGroup(String id, String tenant, Path secretFile, String template, String idPattern) {
         public EnrollmentGroup {
             tenant = tenant == null ? "default" : tenant;
             template = template == null ? "default" : template;

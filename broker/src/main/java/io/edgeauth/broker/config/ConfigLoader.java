@@ -207,6 +207,11 @@ public final class ConfigLoader {
     private BrokerConfig bind(ObjectNode tree) {
         try {
             return yaml.treeToValue(tree, BrokerConfig.class);
+        } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
+            // Jackson's own text names the Java class ("BrokerConfig$Template ... not marked as ignorable")
+            java.util.List<String> known = e.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList();
+            throw new ConfigException("unknown config key '" + pathOf(e) + "'"
+                    + (known.isEmpty() ? "" : " (known here: " + String.join(", ", known) + ")"), e);
         } catch (JsonMappingException e) {
             throw new ConfigException("config key '" + pathOf(e) + "': " + e.getOriginalMessage(), e);
         } catch (IOException e) {

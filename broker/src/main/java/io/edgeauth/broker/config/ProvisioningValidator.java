@@ -54,6 +54,13 @@ final class ProvisioningValidator {
             if (g.secretFile() == null || !Files.isReadable(g.secretFile())) {
                 errors.add(key + ".secretFile: a readable file with the group secret (>= 32 bytes) is required");
             }
+            if (g.idPattern() != null) {
+                try {
+                    java.util.regex.Pattern.compile(g.idPattern());
+                } catch (java.util.regex.PatternSyntaxException e) {
+                    errors.add(key + ".idPattern: not a regular expression: " + e.getDescription());
+                }
+            }
         }
     }
 

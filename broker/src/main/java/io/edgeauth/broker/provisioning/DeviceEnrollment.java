@@ -178,6 +178,11 @@ public final class DeviceEnrollment {
         }
         ClientAssertion verified = assertions.verifySecretJwt(assertion,
                 id -> Optional.of(EnrollmentGroups.deviceSecret(group, id)));
+        if (existing.isEmpty() && !group.admits(verified.clientId())) {
+            // device ids are one namespace for every tenant: a group's secret must not claim ids meant for others
+            throw new TokenRejectedException(RejectionReason.FORBIDDEN,
+                    "the device id is outside the enrollment group's idPattern");
+        }
         if (existing.isEmpty()) {
             Device device = fromTemplate(verified.clientId(), group.tenant(), group.template(),
                     new Device.Credential(Device.CredentialType.ENROLLMENT_GROUP, group.id()));

@@ -16,8 +16,13 @@ import java.util.Optional;
  * never logged. Immutable after start; thread-safe.
  */
 public final class EnrollmentGroups {
-    /** A group: its tenant, template and master secret. */
-    public record Group(String id, String tenant, String template, byte[] master) { }
+    /** A group: its tenant, template, master secret and the ids it may provision (null: any). */
+    public record Group(String id, String tenant, String template, byte[] master, java.util.regex.Pattern ids) {
+        /** Whether the group may provision a device with this id. */
+        public boolean admits(String deviceId) {
+            return ids == null || deviceId != null && ids.matcher(deviceId).matches();
+        }
+    }
 
     private final Map<String, Group> groups = new HashMap<>();
 
@@ -33,7 +38,8 @@ public final class EnrollmentGroups {
                 throw new IllegalArgumentException("provisioning.enrollmentGroups '" + g.id()
                         + "': the secret must be at least 32 bytes, got " + secret.length);
             }
-            groups.put(g.id(), new Group(g.id(), g.tenant(), g.template(), secret));
+            groups.put(g.id(), new Group(g.id(), g.tenant(), g.template(), secret,
+                    g.idPattern() == null ? null : java.util.regex.Pattern.compile(g.idPattern())));
         }
     }
 

@@ -47,7 +47,9 @@ class ConfigLoaderTest {
                 Map.of());
         assertThat(replaced.provisioning().templates().get("default").region()).containsExactly("u4pr");
         assertThatThrownBy(() -> loader.load(write("provisioning:\n  templates:\n    field:\n      regoin: [u33d]\n"),
-                Map.of())).isInstanceOf(ConfigException.class).hasMessageContaining("regoin");
+                Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("unknown config key 'provisioning.templates.field.regoin' (known here: owner,"
+                        + " ratePlan, region)").hasMessageNotContaining("BrokerConfig$");
         assertThatThrownBy(() -> loader.load(write("provisioning:\n  templates:\n    field: 3\n"), Map.of()))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("provisioning.templates.field");
     }
@@ -112,6 +114,9 @@ class ConfigLoaderTest {
                 .hasMessageContaining("trustedIssuers[0].jwksUri");
         assertThatThrownBy(() -> loader.load(write("- just\n- a list\n"), Map.of()))
                 .hasMessageContaining("mapping");
+        assertThatThrownBy(() -> loader.load(write("provisioning:\n  enrollmentGroups:\n    - id: g\n      secretFile: "
+                + write("x".repeat(32)) + "\n      idPattern: \"meter-[\"\n"), Map.of()))
+                .hasMessageContaining("provisioning.enrollmentGroups[0].idPattern: not a regular expression");
     }
 
     @Test

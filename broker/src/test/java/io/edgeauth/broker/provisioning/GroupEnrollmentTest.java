@@ -40,7 +40,8 @@ class GroupEnrollmentTest {
         Path secret = dir.resolve("sensors.key");
         Files.write(secret, master);
         broker = Broker.start(TestBrokers.config(dir.resolve("data"), Map.of(
-                "EDGEAUTH_PROVISIONING_ENROLLMENT_GROUPS", "[{\"id\":\"sensors\",\"secretFile\":\"" + secret + "\",\"template\":\"s\"}]",
+                "EDGEAUTH_PROVISIONING_ENROLLMENT_GROUPS", "[{\"id\":\"sensors\",\"secretFile\":\"" + secret + "\",\"template\":\"s\"},"
+                        + "{\"id\":\"meters\",\"secretFile\":\"" + secret + "\",\"idPattern\":\"meter-[0-9]{4}\"}]",
                 "EDGEAUTH_PROVISIONING_TEMPLATES", "{\"default\":{},\"s\":{\"region\":[\"u0\"]}}",
                 "EDGEAUTH_MQTT_PORT", "-1", "EDGEAUTH_COAP_PORT", "-1")));
         String base = "http://127.0.0.1:" + broker.httpPort();
@@ -120,6 +121,20 @@ class GroupEnrollmentTest {
         HttpResponse<String> unknown = admin.postJson("/admin/devices", "{\"id\":\"grp-x\",\"enrollmentGroup\":\"nosuch\"}");
         assertThat(unknown.statusCode()).isEqualTo(400);
         assertThat(unknown.body()).contains("no enrollment group 'nosuch'");
+    }
+
+    /**
+     * Device ids are one namespace for every tenant: a group's secret could provision any free id, one another
+     * tenant needed among them. A group's {@code idPattern} bounds the ids it provisions.
+     */
+    @Test
+    void aGroupProvisionsOnlyIdsItsPatternAdmits() throws Exception {
+        HttpResponse<String> outside = post(assertion("pump-0001", "meters", DerivedPskStore.derive(master, "pump-0001")));
+        assertThat(outside.statusCode()).as(outside.body()).isEqualTo(401);
+        assertThat(outside.body()).contains("forbidden").contains("idPattern");
+        assertThat(broker.registry().find("pump-0001")).isEmpty();
+        assertThat(post(assertion("meter-0001", "meters", DerivedPskStore.derive(master, "meter-0001"))).statusCode())
+                .isEqualTo(200);
     }
 
     private static HttpResponse<String> post(String assertion) {
