@@ -61,7 +61,7 @@ final class ChainValidator {
             }
             VALIDATORS.get().validate(FleetCas.certificateFactory().generateCertPath(chain), params);
         } catch (CertPathValidatorException e) {
-            throw refusal(e);
+            throw refusal(e, ca.id());
         } catch (GeneralSecurityException e) {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "certificate chain cannot be validated: "
                     + e.getClass().getSimpleName());
@@ -76,7 +76,7 @@ final class ChainValidator {
         leafFitness(chain.get(0));
     }
 
-    private static TokenRejectedException refusal(CertPathValidatorException e) {
+    private static TokenRejectedException refusal(CertPathValidatorException e, String caId) {
         CertPathValidatorException.Reason reason = e.getReason();
         if (reason == CertPathValidatorException.BasicReason.EXPIRED) {
             return new TokenRejectedException(RejectionReason.EXPIRED, "certificate expired");
@@ -85,7 +85,8 @@ final class ChainValidator {
             return new TokenRejectedException(RejectionReason.NOT_YET_VALID, "certificate not yet valid");
         }
         if (reason == CertPathValidatorException.BasicReason.REVOKED) {
-            return new TokenRejectedException(RejectionReason.REVOKED, "certificate revoked by the fleet CA's CRL");
+            return new TokenRejectedException(RejectionReason.REVOKED, "certificate listed in the CRL of fleet CA '"
+                    + caId + "'");
         }
         if (reason == CertPathValidatorException.BasicReason.UNDETERMINED_REVOCATION_STATUS) {
             return new TokenRejectedException(RejectionReason.REVOKED,

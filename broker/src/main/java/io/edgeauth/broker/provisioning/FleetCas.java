@@ -74,6 +74,16 @@ public final class FleetCas {
             feed.follow(FEED, this::apply, this::reload);
             reload();
         }
+        // an operator editing the config cannot see otherwise why a CA it lists refuses its devices
+        for (String id : withdrawnFromConfig()) {
+            LOG.warn("fleet CA '{}' of the config stays withdrawn (DELETE /admin/fleet-cas/{} is kept across restarts):"
+                    + " its devices are refused until POST /admin/fleet-cas trusts it again", id, id);
+        }
+    }
+
+    /** The ids of the config's fleet CAs that a withdrawal through the admin API keeps out. */
+    public List<String> withdrawnFromConfig() {
+        return fromConfig.stream().map(BrokerConfig.FleetCa::id).filter(withdrawn::containsKey).sorted().toList();
     }
 
     private static Map<String, FleetCa> read(List<BrokerConfig.FleetCa> cas) {

@@ -173,6 +173,7 @@ class ZeroTouchTest {
 
         assertThat(token(good, "beta-1", true).statusCode()).isEqualTo(200);
         assertRefused(revoked, "beta-revoked", "revoked");
+        assertRefused(revoked, "beta-revoked", "the CRL of fleet CA 'beta'"); // which CA's list, as without x5c
 
         assertThat(admin.delete("/admin/fleet-cas/beta").statusCode()).isEqualTo(204);
         HttpResponse<String> inForce = admin.get("/admin/revocations/fleet_ca/beta");
