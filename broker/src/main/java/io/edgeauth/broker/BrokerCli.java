@@ -17,7 +17,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Command line of the broker jar: {@code run} (the default), {@code keys rotate}, {@code config defaults}, {@code admin reset-credential}. */
-@Command(name = "edgeauth-broker", mixinStandardHelpOptions = true, version = "edgeauth 0.1.0",
+// INHERIT: every subcommand answers --help too (`config --help` was "Unknown option")
+@Command(name = "edgeauth-broker", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        version = "edgeauth 0.1.0",
         description = "Edge broker that authenticates IoT devices and wallets.",
         subcommands = {BrokerCli.Run.class, BrokerCli.Keys.class, BrokerCli.ConfigCmd.class, BrokerCli.Admin.class,
                 BrokerCli.Geo.class, DevicesCli.class, AuditCli.class})
@@ -111,7 +113,7 @@ public final class BrokerCli implements Callable<Integer> {
     static final class Keys {
         @Command(name = "rotate", description = "Rotate a tenant's signing key on a running broker.")
         static final class Rotate implements Callable<Integer> {
-            @Option(names = "--url", defaultValue = "http://localhost:8080", description = "broker URL (default ${DEFAULT-VALUE})")
+            @Option(names = "--url", defaultValue = "${env:EDGEAUTH_PUBLIC_URL}", description = DevicesCli.URL_HELP)
             String url;
             @Option(names = "--tenant", defaultValue = "default")
             String tenant;
@@ -122,6 +124,7 @@ public final class BrokerCli implements Callable<Integer> {
             /** Exit codes: 0 rotated (the broker's answer on stdout), 1 refused (its reason on stderr), 2 no answer. */
             @Override
             public Integer call() throws Exception {
+                url = DevicesCli.brokerUrl(url);
                 HttpRequest request;
                 try {
                     request = HttpRequest.newBuilder(URI.create(url + "/admin/keys/rotate"))

@@ -12,13 +12,27 @@ import picocli.CommandLine.Parameters;
 /** {@code devices import FILE}: bulk registration through a running broker's admin API. */
 @Command(name = "devices", description = "Device registry.", subcommands = DevicesCli.Import.class)
 final class DevicesCli {
+    static final String URL_HELP = "broker URL (default: env EDGEAUTH_PUBLIC_URL, else http://localhost:<env"
+            + " EDGEAUTH_HTTP_PORT, else 8080>, as the broker started with the same environment serves)";
+
+    /**
+     * The URL given, else the one a broker started with the same environment serves: the README's tour sets
+     * EDGEAUTH_HTTP_PORT for the broker and then ran `keys rotate` against port 8080.
+     */
+    static String brokerUrl(String given) {
+        if (given != null && !given.isBlank()) {
+            return given;
+        }
+        String port = System.getenv("EDGEAUTH_HTTP_PORT");
+        return "http://localhost:" + (port == null || port.isBlank() ? "8080" : port.trim());
+    }
 
     @Command(name = "import", description = "Import NDJSON device records (one {id, tenant?, jwk|x5tS256|ethAddress,"
             + " region?, ratePlan?, owner?} per line); prints one result line per record and a summary.")
     static final class Import implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "FILE", description = "NDJSON file")
         Path file;
-        @Option(names = "--url", defaultValue = "http://localhost:8080", description = "broker URL (default ${DEFAULT-VALUE})")
+        @Option(names = "--url", defaultValue = "${env:EDGEAUTH_PUBLIC_URL}", description = URL_HELP)
         String url;
         @Option(names = "--admin-credential", description = "admin bearer credential (or env EDGEAUTH_ADMIN)",
                 defaultValue = "${env:EDGEAUTH_ADMIN}")
@@ -27,6 +41,7 @@ final class DevicesCli {
         /** Exit codes: 0 every record imported, 1 some refused (see their lines), 2 the import failed. */
         @Override
         public Integer call() throws Exception {
+            url = brokerUrl(url);
             if (credential == null || credential.isBlank()) {
                 System.err.println("edgeauth: the admin credential is needed: --admin-credential or env EDGEAUTH_ADMIN");
                 return 2;

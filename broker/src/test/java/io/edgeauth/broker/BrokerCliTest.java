@@ -40,6 +40,18 @@ class BrokerCliTest {
         assertThat(r.out()).contains("maxLifetime: 10m").contains("geohash:").contains("connectionGuard:");
     }
 
+    /** `config --help` answered "Unknown option: '--help'": every subcommand has the standard help options now. */
+    @Test
+    void everySubcommandAnswersHelp() {
+        for (String[] args : new String[][] {{"config", "--help"}, {"keys", "rotate", "--help"}, {"devices", "import", "--help"},
+                {"geo", "cover", "--help"}}) {
+            Result r = run(args);
+            assertThat(r.exit()).as(String.join(" ", args)).isZero();
+            assertThat(r.out()).as(String.join(" ", args)).contains("Usage:");
+        }
+        assertThat(run("keys", "rotate", "--help").out()).contains("EDGEAUTH_PUBLIC_URL").contains("EDGEAUTH_HTTP_PORT");
+    }
+
     @Test
     void coversACircleWithCells() {
         Result r = run("geo", "cover", "--lat", "52.52", "--lon", "13.405", "--radius", "5000", "--max-cells", "16");
