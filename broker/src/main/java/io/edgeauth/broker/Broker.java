@@ -13,6 +13,7 @@ import io.edgeauth.broker.mqtt.MqttEdge;
 import io.edgeauth.broker.policy.GeoPolicy;
 import io.edgeauth.broker.policy.RatePlan;
 import io.edgeauth.broker.policy.rate.LocalRateLimits;
+import io.edgeauth.broker.router.RetainedCleanup;
 import io.edgeauth.broker.router.TopicRouter;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -192,7 +193,11 @@ public final class Broker implements AutoCloseable {
                 .registry(registry).services(services).rateLimits(rateLimits).geo(geo).tenantOfIssuer(tokens::tenantOfIssuer)
                 .sharedSecretTokens(tokens::signedWithSharedSecret).regionOfIssuer(regionOfIssuer()).defaultRatePlan(config.defaultRatePlan()).audit(audit).meters(meters)
                 .clock(clock).clockLeeway(config.tokens().clockLeeway()).build();
-        router = new TopicRouter(10_000, reason -> meters.counter("edgeauth.router.drops", "reason", reason).increment());
+        router = new TopicRouter(config.mqtt().maxRetainedPerTenant(), config.mqtt().maxRetainedPerDevice(),
+                reason -> meters.counter("edgeauth.router.drops", "reason", reason).increment());
+        RetainedCleanup retainedCleanup = new RetainedCleanup(router, audit); // deletion and transfer clear retained
+        registry.onDelete(retainedCleanup::deleted);
+        registry.onAccessChange(retainedCleanup::changed);
         // several nodes: linked before any subscription exists (the edges restore persistent sessions at start)
         io.edgeauth.broker.mqtt.MqttSettings.Limits mqttLimits = EdgeSettings.mqtt(config).limits();
         java.util.Optional<ClusterRouting> routing = shared.routing(router, config.store(), dataDir,

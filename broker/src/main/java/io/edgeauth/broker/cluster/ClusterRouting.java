@@ -101,7 +101,7 @@ public final class ClusterRouting implements AutoCloseable {
             return;
         }
         try {
-            router.restoreRetained(value == null
+            router.applyShared(value == null
                     ? new RoutedMessage(key.substring(0, slash), key.substring(slash + 1), null, 0, true, null, null)
                     : MessageCodec.decode(value));
         } catch (IllegalArgumentException e) {

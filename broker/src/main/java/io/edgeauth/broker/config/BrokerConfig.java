@@ -82,13 +82,15 @@ public record BrokerConfig(
      * MQTT listeners; port 0 picks a free port, -1 disables the listener. TLS (and MQTT over secure
      * WebSocket) use the PKCS#12/JKS key store; {@code clientAuth} none|request|required asks for device
      * certificates signed by the trust store's CAs (mutual TLS); {@code crl} (PEM/DER) lists revoked device
-     * certificates. docs/security-posture.md "TLS and DTLS".
+     * certificates. docs/security-posture.md "TLS and DTLS". Retained messages: at most
+     * {@code maxRetainedPerTenant} topics per tenant, of which at most {@code maxRetainedPerDevice} under one
+     * device's {@code d/<id>}; a retained publish of a new topic beyond either is refused (PUBACK 0x97).
      */
     public record Mqtt(String host, int port, int tlsPort, int websocketPort, String clientAuth, Path keyStore,
                        String keyStorePassword, Path trustStore, String trustStorePassword, int maxPacketSize,
                        int receiveMaximum, int queueLength, int offlineQueueLength, int abuseThreshold,
                        Duration abuseWindow, int maxSessionsPerPrincipal, boolean persistSessions, Path crl,
-                       Duration connectTimeout) { }
+                       Duration connectTimeout, int maxRetainedPerTenant, int maxRetainedPerDevice) { }
 
     /**
      * CoAP listeners; port 0 picks a free port, -1 disables the listener. DTLS device PSKs are derived

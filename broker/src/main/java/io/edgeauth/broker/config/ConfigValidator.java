@@ -79,6 +79,15 @@ public final class ConfigValidator {
         positive(errors, "mqtt.offlineQueueLength", c.mqtt().offlineQueueLength(), 0, 10_000_000);
         positive(errors, "mqtt.abuseThreshold", c.mqtt().abuseThreshold(), 1, 1_000_000);
         positive(errors, "mqtt.maxSessionsPerPrincipal", c.mqtt().maxSessionsPerPrincipal(), 1, 100_000);
+        int retainedPerTenant = c.mqtt().maxRetainedPerTenant();
+        positive(errors, "mqtt.maxRetainedPerTenant", retainedPerTenant, 1, 1_000_000);
+        if (retainedPerTenant >= 1 && retainedPerTenant <= 1_000_000) { // a device's share is part of its tenant's
+            int perDevice = c.mqtt().maxRetainedPerDevice();
+            if (perDevice < 1 || perDevice > retainedPerTenant) {
+                errors.add("mqtt.maxRetainedPerDevice: expected 1 to " + retainedPerTenant
+                        + " (mqtt.maxRetainedPerTenant), got " + perDevice);
+            }
+        }
         Duration abuseWindow = c.mqtt().abuseWindow();
         if (abuseWindow == null || abuseWindow.compareTo(Duration.ofSeconds(1)) < 0
                 || abuseWindow.compareTo(Duration.ofHours(1)) > 0) {

@@ -82,6 +82,10 @@ final class MqttInbound {
                 m.qosLevel().value(), m.isRetain(), properties, c.session.principal());
         long journalMark = c.acks.mark();
         PublishResult result = c.edge.router.publish(message);
+        if (result.retainRefused()) { // no room to retain it: neither kept nor delivered, so not a success
+            refusePublish(m, MqttReasons.puback(RefusalCategory.QUOTA_EXCEEDED), "retained_limit");
+            return;
+        }
         c.acks.send(journalMark, result.handoff(), () -> acknowledge(m), () -> handoffFailed(m));
         if (result.congestedAny()) {
             c.delivery.backpressure(result.congested());

@@ -40,6 +40,7 @@ public final class DeviceRegistry {
     private final Map<String, Device> devices = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> byOwner = new ConcurrentHashMap<>();
     private final List<Consumer<AccessChange>> accessListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Device>> deleteListeners = new CopyOnWriteArrayList<>();
 
     /**
      * A replaced record that changes what the device's sessions may do (see {@link Device#accessChangesTo}).
@@ -149,14 +150,26 @@ public final class DeviceRegistry {
     }
 
     /** Removes a device; true if it existed. */
-    public synchronized boolean delete(String id) {
-        Device d = find(id).orElse(null);
-        if (d == null) {
-            return false;
+    public boolean delete(String id) {
+        Device d;
+        synchronized (this) {
+            d = find(id).orElse(null);
+            if (d == null) {
+                return false;
+            }
+            feed.remove(FEED, SPACE, id);
+            unindex(d);
         }
-        feed.remove(FEED, SPACE, id);
-        unindex(d);
+        deleteListeners.forEach(l -> l.accept(d)); // outside the lock, as access changes
         return true;
+    }
+
+    /**
+     * Calls {@code listener} with the record of a device deleted through this registry (on this node: each
+     * deletion is reported once, by the node that made it). Called on the deleting thread; must not block.
+     */
+    public void onDelete(Consumer<Device> listener) {
+        deleteListeners.add(listener);
     }
 
     /** A change from the feed (another node's, or this node's own echo). */

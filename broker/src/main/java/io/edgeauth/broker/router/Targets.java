@@ -17,7 +17,7 @@ final class Targets {
     int[] qos = new int[4];
     int size;
     IdentityHashMap<Subscriber, Integer> index;
-    List<TopicRouter.Group> groups;
+    List<ShareGroup> groups;
 
     void add(Subscriber subscriber, int q) {
         if (index != null) {
@@ -51,7 +51,7 @@ final class Targets {
         }
     }
 
-    void addGroups(Collection<TopicRouter.Group> more) {
+    void addGroups(Collection<ShareGroup> more) {
         if (groups == null) {
             groups = new ArrayList<>(2);
         }

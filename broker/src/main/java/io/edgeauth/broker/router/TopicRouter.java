@@ -8,7 +8,6 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -22,7 +21,9 @@ import java.util.function.Consumer;
  * {@code $share/group/filter} deliver each message to one member of the group, round-robin (skipping
  * members that drop it while another can take it). Deliveries are capped at QoS 1: QoS 2 publishes
  * are routed as QoS 1 (at-least-once). Retained messages are kept per tenant (an empty retained
- * payload deletes) up to {@code maxRetainedPerTenant}; they are sent to new non-shared subscriptions.
+ * payload deletes), bounded per tenant and per device tree ({@link RetainedMessages}); they are sent to new
+ * non-shared subscriptions. A retained publish of a new topic beyond a bound is refused as a whole (neither
+ * kept nor delivered: {@link PublishResult#retainRefused()}), so an edge can tell its publisher.
  *
  * <p>Authorization is not done here: edges check the session's ACL before calling. Thread-safe:
  * publish is lock-free; subscribe and unsubscribe lock the tenant's trie.
@@ -30,6 +31,7 @@ import java.util.function.Consumer;
 public final class TopicRouter {
 
     private final int maxRetainedPerTenant;
+    private final int maxRetainedPerDevice;
     private final Consumer<String> onDrop;
     private final ConcurrentHashMap<String, TenantTopics> tenants = new ConcurrentHashMap<>();
     private volatile RetainedJournal retainedJournal;
@@ -37,12 +39,23 @@ public final class TopicRouter {
     /** Set once another node's route arrives: until then (always, on a single node) publish skips the remote checks. */
     private volatile boolean remoteSubscribers;
 
+    /** A router whose only retained bound is per tenant. */
+    public TopicRouter(int maxRetainedPerTenant, Consumer<String> onDrop) {
+        this(maxRetainedPerTenant, maxRetainedPerTenant, onDrop);
+    }
+
     /**
-     * @param maxRetainedPerTenant bound on retained messages per tenant (new topics beyond it are not retained)
+     * @param maxRetainedPerTenant bound on retained topics per tenant (at least 1)
+     * @param maxRetainedPerDevice bound on retained topics under one device's {@code d/<id>} (1 to the tenant's)
      * @param onDrop               told the reason of router-level drops ({@code retained_limit})
      */
-    public TopicRouter(int maxRetainedPerTenant, Consumer<String> onDrop) {
+    public TopicRouter(int maxRetainedPerTenant, int maxRetainedPerDevice, Consumer<String> onDrop) {
+        if (maxRetainedPerTenant < 1 || maxRetainedPerDevice < 1 || maxRetainedPerDevice > maxRetainedPerTenant) {
+            throw new IllegalArgumentException("retained bounds: expected 1 <= per device (" + maxRetainedPerDevice
+                    + ") <= per tenant (" + maxRetainedPerTenant + ")");
+        }
         this.maxRetainedPerTenant = maxRetainedPerTenant;
+        this.maxRetainedPerDevice = maxRetainedPerDevice;
         this.onDrop = onDrop == null ? r -> { } : onDrop;
     }
 
@@ -56,9 +69,52 @@ public final class TopicRouter {
         this.cluster = link;
     }
 
-    /** Puts back a retained message restored at start-up (not journaled again, not routed). */
+    /**
+     * Puts back a retained message from this node's journal at start-up (not journaled again, not routed).
+     * Ignored once a {@link #clusterLink} is set: the shared store then holds every node's retained messages
+     * and was loaded first; a journal copy would bring back what another node replaced or cleared meanwhile.
+     */
     public void restoreRetained(RoutedMessage message) {
-        tenant(message.tenant()).retain(message, null);
+        if (cluster == null) {
+            keep(message, null);
+        }
+    }
+
+    /** Applies a retained change from the shared store (another node's, or a load of it); not routed. */
+    public void applyShared(RoutedMessage message) {
+        keep(message, null);
+    }
+
+    private boolean keep(RoutedMessage message, RetainedJournal journal) {
+        boolean kept = tenant(message.tenant()).retained.apply(message, journal);
+        if (!kept) {
+            onDrop.accept("retained_limit");
+        }
+        return kept;
+    }
+
+    /**
+     * Deletes the retained messages of {@code topic} and every topic below it in {@code tenant} (a device's
+     * tree on its deletion, its commands on an ownership change), here, in the journal and, through the
+     * {@link ClusterLink}, on the other nodes; how many there were.
+     *
+     * @throws IllegalArgumentException if {@code topic} is not a valid topic name (wildcards, empty)
+     */
+    public int clearRetained(String tenant, String topic) {
+        String error = TopicFilters.topicError(topic);
+        if (error != null) {
+            throw new IllegalArgumentException(error);
+        }
+        TenantTopics topics = tenants.get(tenant);
+        if (topics == null) {
+            return 0;
+        }
+        List<String> cleared = topics.retained.clearUnder(tenant, topic, retainedJournal);
+        ClusterLink link = cluster;
+        if (link != null) {
+            cleared.forEach(t -> link.retained(new RoutedMessage(tenant, t, null, 0, true, null, null)));
+        }
+        return cleared.size();
     }
 
     /** Publishes within a tenant; the CoAP edge's entry point. */
@@ -94,7 +150,9 @@ public final class TopicRouter {
         TenantTopics topics = tenant(message.tenant());
         CompletableFuture<Void> handoff = null;
         if (message.retain()) {
-            topics.retain(message, retainedJournal);
+            if (!keep(message, retainedJournal)) {
+                return PublishResult.RETAIN_REFUSED; // a publisher told "not kept" must not find it delivered
+            }
             ClusterLink link = cluster;
             if (link != null) {
                 handoff = link.retained(message);
@@ -135,7 +193,7 @@ public final class TopicRouter {
         }
         int groupCount = !fromHere || targets.groups == null ? 0 : targets.groups.size();
         for (int i = 0; i < groupCount; i++) {
-            Group group = targets.groups.get(i);
+            ShareGroup group = targets.groups.get(i);
             Subscriber.Offer offer;
             Subscription target = group.next();
             if (target == null) {
@@ -165,7 +223,7 @@ public final class TopicRouter {
         for (String level : filter.split("/", -1)) {
             node = node == null ? null : node.children.get(level);
         }
-        Group members = node == null ? null : node.groups.get(group);
+        ShareGroup members = node == null ? null : node.groups.get(group);
         RoutedMessage live = message.withRetain(false);
         Subscription target = members == null ? null : members.nextLocal();
         if (target == null) {
@@ -240,7 +298,7 @@ public final class TopicRouter {
                 replaced = node.subscriptions.removeIf(s -> s.subscriber() == subscriber);
                 node.subscriptions.add(subscription);
             } else {
-                Group group = node.groups.computeIfAbsent(shared.group(), g -> new Group());
+                ShareGroup group = node.groups.computeIfAbsent(shared.group(), g -> new ShareGroup());
                 replaced = group.members.removeIf(s -> s.subscriber() == subscriber);
                 group.members.add(subscription);
             }
@@ -282,7 +340,7 @@ public final class TopicRouter {
             if (shared.group() == null) {
                 removed = leaf.subscriptions.removeIf(s -> s.subscriber() == subscription.subscriber());
             } else {
-                Group group = leaf.groups.get(shared.group());
+                ShareGroup group = leaf.groups.get(shared.group());
                 removed = group != null && group.members.removeIf(s -> s.subscriber() == subscription.subscriber());
                 if (group != null && group.members.isEmpty()) {
                     leaf.groups.remove(shared.group());
@@ -343,7 +401,7 @@ public final class TopicRouter {
         /** Slots of the match cache (a power of two). */
         static final int MATCH_CACHE_SLOTS = 256;
         final Node root = new Node();
-        final ConcurrentHashMap<String, RoutedMessage> retained = new ConcurrentHashMap<>();
+        final RetainedMessages retained = new RetainedMessages(maxRetainedPerTenant, maxRetainedPerDevice);
         /** Bumped by {@link #changed()}. */
         volatile long generation;
         /**
@@ -380,28 +438,12 @@ public final class TopicRouter {
             matches[slot] = new CachedMatch(topic, current, targets);
             return targets;
         }
-
-        /** Synchronized so that the journal records retained changes of a topic in the order the map saw them. */
-        synchronized void retain(RoutedMessage message, RetainedJournal journal) {
-            if (message.payload().length == 0) {
-                if (retained.remove(message.topic()) != null && journal != null) {
-                    journal.cleared(message.tenant(), message.topic());
-                }
-            } else if (retained.size() < maxRetainedPerTenant || retained.containsKey(message.topic())) {
-                retained.put(message.topic(), message);
-                if (journal != null) {
-                    journal.retained(message);
-                }
-            } else {
-                onDrop.accept("retained_limit");
-            }
-        }
     }
 
     private static final class Node {
         final ConcurrentHashMap<String, Node> children = new ConcurrentHashMap<>();
         final CopyOnWriteArrayList<Subscription> subscriptions = new CopyOnWriteArrayList<>();
-        final ConcurrentHashMap<String, Group> groups = new ConcurrentHashMap<>();
+        final ConcurrentHashMap<String, ShareGroup> groups = new ConcurrentHashMap<>();
 
         void addTo(Targets targets) {
             for (Subscription s : subscriptions) {
@@ -414,61 +456,6 @@ public final class TopicRouter {
 
         boolean isEmpty() {
             return children.isEmpty() && subscriptions.isEmpty() && groups.isEmpty();
-        }
-    }
-
-    static final class Group {
-        final CopyOnWriteArrayList<Subscription> members = new CopyOnWriteArrayList<>();
-        final AtomicInteger next = new AtomicInteger();
-        volatile Subscriber last;
-
-        /** The next member round-robin (local or remote), or null if none. */
-        Subscription next() {
-            Object[] snapshot = members.toArray();
-            if (snapshot.length == 0) {
-                return null;
-            }
-            return (Subscription) snapshot[Math.floorMod(next.getAndIncrement(), snapshot.length)];
-        }
-
-        /** The next local member round-robin, or null if none (a message another node chose this node for). */
-        Subscription nextLocal() {
-            Object[] snapshot = members.toArray();
-            int start = next.getAndIncrement();
-            for (int k = 0; k < snapshot.length; k++) {
-                Subscription s = (Subscription) snapshot[Math.floorMod(start + k, snapshot.length)];
-                if (!(s.subscriber() instanceof RemoteSubscriber)) {
-                    return s;
-                }
-            }
-            return null;
-        }
-
-        /** Offers to {@code first}, then to the other local members while it is dropped. */
-        Subscriber.Offer deliver(RoutedMessage message, Subscription first) {
-            Subscriber.Offer offer = offer(first, message);
-            if (offer != Subscriber.Offer.DROPPED) {
-                return offer;
-            }
-            for (Object o : members.toArray()) {
-                Subscription s = (Subscription) o;
-                if (s != first && !(s.subscriber() instanceof RemoteSubscriber)) {
-                    offer = offer(s, message);
-                    if (offer != Subscriber.Offer.DROPPED) {
-                        break;
-                    }
-                }
-            }
-            return offer;
-        }
-
-        private Subscriber.Offer offer(Subscription s, RoutedMessage message) {
-            last = s.subscriber();
-            return s.subscriber().offer(message, Math.min(s.qos(), message.qos()));
-        }
-
-        Subscriber lastTarget() {
-            return last;
         }
     }
 }

@@ -41,7 +41,8 @@ import org.web3j.crypto.Keys;
  * on A reaches the device on B; a retained message set on A is given to a subscriber that arrives on B
  * later; a command published on A reaches a CoAP observer on C; B cut off from Redis while A publishes
  * gets every message once it is back; a share group with members on B and C gets each message exactly
- * once across the nodes.
+ * once across the nodes; a device deleted on A has its retained messages cleared on every node, and a node's
+ * restart does not bring them back from its journal.
  */
 class CrossNodeRoutingTest {
     @TempDir
@@ -200,6 +201,51 @@ class CrossNodeRoutingTest {
         onC.disconnect();
         owner.disconnect();
         ownerOnB.disconnect();
+    }
+
+    @Test
+    void aDeviceDeletedOnAHasItsRetainedMessagesClearedOnEveryNodeAndAfterARestart() throws Exception {
+        register("xn-gone");
+        // one retained message set on C (so in C's own journal too), one on A
+        c.router().publish("default", "d/xn-gone/up/state", "on".getBytes(StandardCharsets.UTF_8), 1, true, null, "t")
+                .handoff().get(10, TimeUnit.SECONDS);
+        a.router().publish("default", "d/xn-gone/down/valve", "open".getBytes(StandardCharsets.UTF_8), 1, true, null, "t")
+                .handoff().get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> retainedOn(c, "d/xn-gone/#").size() == 2
+                && retainedOn(b, "d/xn-gone/#").size() == 2);
+
+        assertThat(adminA.delete("/admin/devices/xn-gone").statusCode()).isEqualTo(204);
+        for (Broker node : List.of(a, b, c)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> retainedOn(node, "d/xn-gone/#").isEmpty());
+        }
+        c.close(); // its journal still holds what it published; Redis, which no longer does, wins
+        c = Broker.start(TestBrokers.config(dir.resolve("c"), env(redis.uri())));
+        assertThat(retainedOn(c, "d/xn-gone/#")).as("after C's restart").isEmpty();
+    }
+
+    /** The topics of the retained messages a new subscription to {@code filter} on {@code node} is sent. */
+    static List<String> retainedOn(Broker node, String filter) {
+        List<String> topics = new CopyOnWriteArrayList<>();
+        io.edgeauth.broker.router.Subscription s = node.router().subscribe("default", filter, 1,
+                new io.edgeauth.broker.router.Subscriber() {
+                    @Override
+                    public Offer offer(io.edgeauth.broker.router.RoutedMessage message, int qos) {
+                        topics.add(message.topic());
+                        return Offer.ACCEPTED;
+                    }
+
+                    @Override
+                    public void whenWritable(Runnable callback) {
+                        callback.run();
+                    }
+
+                    @Override
+                    public String id() {
+                        return "retained-probe";
+                    }
+                });
+        node.router().unsubscribe(s);
+        return topics;
     }
 
     @Test

@@ -1,0 +1,99 @@
+package io.edgeauth.broker.router;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One tenant's retained messages, bounded twice: at most {@code maxPerTenant} topics in all, and at most
+ * {@code maxPerDevice} under one device's tree {@code d/<id>} (the topic {@code d/<id>} and below, whoever
+ * published them), so one device, or whoever may write its commands, cannot take the whole tenant's room.
+ * Replacing or deleting a held topic is always possible. Reads are lock-free; changes are synchronized so the
+ * journal records the changes of a topic in the order the map saw them.
+ */
+final class RetainedMessages {
+    private final int maxPerTenant;
+    private final int maxPerDevice;
+    private final ConcurrentHashMap<String, RoutedMessage> byTopic = new ConcurrentHashMap<>();
+    /** Retained topics per device id (only devices holding some); guarded by this. */
+    private final Map<String, Integer> perDevice = new HashMap<>();
+
+    RetainedMessages(int maxPerTenant, int maxPerDevice) {
+        this.maxPerTenant = maxPerTenant;
+        this.maxPerDevice = maxPerDevice;
+    }
+
+    /**
+     * Keeps, replaces or (empty payload) deletes the retained message of the message's topic; false, changing
+     * nothing, when it is a new topic beyond a bound.
+     */
+    synchronized boolean apply(RoutedMessage message, RetainedJournal journal) {
+        String topic = message.topic();
+        String device = deviceOf(topic);
+        if (message.payload().length == 0) {
+            if (byTopic.remove(topic) != null) {
+                uncount(device);
+                if (journal != null) {
+                    journal.cleared(message.tenant(), topic);
+                }
+            }
+            return true;
+        }
+        if (!byTopic.containsKey(topic)) {
+            if (byTopic.size() >= maxPerTenant || device != null && perDevice.getOrDefault(device, 0) >= maxPerDevice) {
+                return false;
+            }
+            if (device != null) {
+                perDevice.merge(device, 1, Integer::sum);
+            }
+        }
+        byTopic.put(topic, message);
+        if (journal != null) {
+            journal.retained(message);
+        }
+        return true;
+    }
+
+    /** Deletes the retained messages of {@code topic} and of every topic below it; their topics. */
+    synchronized List<String> clearUnder(String tenant, String topic, RetainedJournal journal) {
+        List<String> cleared = new ArrayList<>();
+        String below = topic + "/";
+        for (String held : byTopic.keySet()) {
+            if ((held.equals(topic) || held.startsWith(below)) && byTopic.remove(held) != null) {
+                uncount(deviceOf(held));
+                cleared.add(held);
+                if (journal != null) {
+                    journal.cleared(tenant, held);
+                }
+            }
+        }
+        return cleared;
+    }
+
+    Collection<RoutedMessage> values() {
+        return byTopic.values();
+    }
+
+    int size() {
+        return byTopic.size();
+    }
+
+    private void uncount(String device) {
+        if (device != null) {
+            perDevice.computeIfPresent(device, (d, n) -> n == 1 ? null : n - 1);
+        }
+    }
+
+    /** The device id of a topic in a device's tree ({@code d/<id>} or below), else null. */
+    static String deviceOf(String topic) {
+        if (!topic.startsWith("d/")) {
+            return null;
+        }
+        int end = topic.indexOf('/', 2);
+        String id = end < 0 ? topic.substring(2) : topic.substring(2, end);
+        return id.isEmpty() ? null : id;
+    }
+}

@@ -1,0 +1,145 @@
+package io.edgeauth.broker.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The retained-message bounds (per tenant, and per device for the {@code d/<id>/...} tree) refuse a retained
+ * publish they have no room for as a whole, and clearing a device's retained messages reaches the journal and
+ * the other nodes.
+ */
+class RetainedLimitsTest {
+    private final List<String> drops = new CopyOnWriteArrayList<>();
+    private final List<String> journal = new CopyOnWriteArrayList<>();
+    private final List<String> shared = new CopyOnWriteArrayList<>();
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private PublishResult retain(TopicRouter router, String topic, String payload) {
+        return router.publish("t", topic, bytes(payload), 1, true, null, "x");
+    }
+
+    private TopicRouter recorded(TopicRouter router) {
+        router.retainedJournal(new RetainedJournal() {
+            @Override
+            public void retained(RoutedMessage message) {
+                journal.add("set " + message.topic());
+            }
+
+            @Override
+            public void cleared(String tenant, String topic) {
+                journal.add("clear " + topic);
+            }
+        });
+        router.clusterLink(new ClusterLink() {
+            @Override
+            public void subscribed(String tenant, String filter) {
+            }
+
+            @Override
+            public void unsubscribed(String tenant, String filter) {
+            }
+
+            @Override
+            public CompletableFuture<Void> retained(RoutedMessage message) {
+                shared.add((message.payload().length == 0 ? "clear " : "set ") + message.topic());
+                return CompletableFuture.completedFuture(null);
+            }
+        });
+        return router;
+    }
+
+    @Test
+    void aFullTenantRefusesANewRetainedTopicAsAWholeButReplacesAndDeletesHeldOnes() {
+        TopicRouter router = new TopicRouter(2, 2, drops::add);
+        List<RoutedMessage> live = new CopyOnWriteArrayList<>();
+        router.subscribe("t", "#", 1, probe(live));
+        assertThat(retain(router, "a", "1").retainRefused()).isFalse();
+        assertThat(retain(router, "b", "1").retainRefused()).isFalse();
+        PublishResult refused = retain(router, "c", "1");
+        assertThat(refused.retainRefused()).isTrue();
+        assertThat(refused.accepted()).isZero();
+        assertThat(live).extracting(RoutedMessage::topic).containsExactly("a", "b");
+        assertThat(drops).containsExactly("retained_limit");
+        assertThat(retain(router, "a", "2").retainRefused()).as("replacing a held topic").isFalse();
+        assertThat(retain(router, "zz", "").retainRefused()).as("deleting what is not there").isFalse();
+        assertThat(retain(router, "b", "").retainRefused()).as("deleting a held topic").isFalse();
+        assertThat(router.retainedCount("t")).isEqualTo(1);
+        assertThat(retain(router, "c", "1").retainRefused()).isFalse();
+        assertThat(router.publish("t", "d", bytes("1"), 1, false, null, "x").retainRefused())
+                .as("a message without the retain flag is not bounded").isFalse();
+    }
+
+    @Test
+    void oneDeviceCannotFillItsTenant() {
+        TopicRouter router = new TopicRouter(10, 2, drops::add);
+        assertThat(retain(router, "d/x/up/a", "1").retainRefused()).isFalse();
+        assertThat(retain(router, "d/x/down/b", "1").retainRefused()).isFalse();
+        assertThat(retain(router, "d/x/up/c", "1").retainRefused()).isTrue();
+        assertThat(retain(router, "d/x/up/a", "2").retainRefused()).as("replacing").isFalse();
+        assertThat(retain(router, "d/y/up/a", "1").retainRefused()).as("another device's share").isFalse();
+        assertThat(retain(router, "status/x", "1").retainRefused()).as("outside d/<id>/: tenant cap only").isFalse();
+        assertThat(retain(router, "d/x/up/a", "").retainRefused()).isFalse();
+        assertThat(retain(router, "d/x/up/c", "1").retainRefused()).as("room again after a delete").isFalse();
+        assertThat(drops).containsExactly("retained_limit");
+    }
+
+    @Test
+    void clearingADevicesTreeRemovesOnlyItsTopicsEverywhere() {
+        TopicRouter router = recorded(new TopicRouter(100, 10, drops::add));
+        retain(router, "d/x/up/state", "1");
+        retain(router, "d/x/down/valve", "1");
+        retain(router, "d/xy/up/state", "1"); // a device whose id starts like x's
+        retain(router, "d/y/down/valve", "1");
+        journal.clear();
+        shared.clear();
+
+        assertThat(router.clearRetained("t", "d/x/down")).isEqualTo(1);
+        assertThat(journal).containsExactly("clear d/x/down/valve");
+        assertThat(shared).containsExactly("clear d/x/down/valve");
+        assertThat(router.clearRetained("t", "d/x")).isEqualTo(1);
+        assertThat(router.clearRetained("other-tenant", "d/x")).isZero();
+        assertThat(router.retainedCount("t")).isEqualTo(2);
+        List<RoutedMessage> got = new CopyOnWriteArrayList<>();
+        router.subscribe("t", "#", 1, probe(got));
+        assertThat(got).extracting(RoutedMessage::topic).containsExactlyInAnyOrder("d/xy/up/state", "d/y/down/valve");
+        for (int i = 0; i < 10; i++) { // the device's share is free again
+            assertThat(retain(router, "d/x/up/" + i, "1").retainRefused()).isFalse();
+        }
+        assertThatThrownBy(() -> router.clearRetained("t", "d/+")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void boundsAreChecked() {
+        assertThatThrownBy(() -> new TopicRouter(0, 1, null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new TopicRouter(10, 11, null)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static Subscriber probe(List<RoutedMessage> got) {
+        return new Subscriber() {
+            @Override
+            public Offer offer(RoutedMessage message, int qos) {
+                got.add(message);
+                return Offer.ACCEPTED;
+            }
+
+            @Override
+            public void whenWritable(Runnable callback) {
+                callback.run();
+            }
+
+            @Override
+            public String id() {
+                return "probe";
+            }
+        };
+    }
+}
