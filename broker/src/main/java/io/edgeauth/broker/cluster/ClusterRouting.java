@@ -86,11 +86,23 @@ public final class ClusterRouting implements AutoCloseable {
         }
     }
 
-    /** Every node's retained messages: followed from now on, then loaded (changes are applied idempotently). */
+    /**
+     * Every node's retained messages: followed from now on, then loaded (changes are applied idempotently). A
+     * resync (the feed lost changes) also drops what the store no longer holds: a lost change may be a removal
+     * (a deleted device's retained messages).
+     */
     private static AutoCloseable followRetained(ChangeFeed feed, RedisStore store, TopicRouter router) {
         Runnable load = () -> store.forEach(RouteAnnouncer.RETAINED_FEED, (key, value) -> apply(router, key, value));
+        Runnable resync = () -> {
+            Set<String> held = new java.util.HashSet<>();
+            store.forEach(RouteAnnouncer.RETAINED_FEED, (key, value) -> {
+                held.add(key);
+                apply(router, key, value);
+            });
+            router.dropRetainedNotIn(held);
+        };
         AutoCloseable following = feed.follow(RouteAnnouncer.RETAINED_FEED,
-                change -> apply(router, change.key(), change.value().orElse(null)), load);
+                change -> apply(router, change.key(), change.value().orElse(null)), resync);
         load.run();
         return following;
     }

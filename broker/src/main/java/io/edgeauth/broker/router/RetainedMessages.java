@@ -73,6 +73,18 @@ final class RetainedMessages {
         return cleared;
     }
 
+    /** Removes, without journaling, the retained messages whose topic {@code drop} accepts; how many. */
+    synchronized int removeIf(java.util.function.Predicate<String> drop) {
+        int removed = 0;
+        for (String held : byTopic.keySet()) {
+            if (drop.test(held) && byTopic.remove(held) != null) {
+                uncount(deviceOf(held));
+                removed++;
+            }
+        }
+        return removed;
+    }
+
     Collection<RoutedMessage> values() {
         return byTopic.values();
     }

@@ -85,6 +85,19 @@ public final class TopicRouter {
         keep(message, null);
     }
 
+    /**
+     * After a resync with the shared store: drops the retained messages whose {@code tenant/topic} key it no
+     * longer holds (their removal was among the changes the feed lost); how many. Not journaled, not linked.
+     */
+    public int dropRetainedNotIn(java.util.Set<String> sharedKeys) {
+        int dropped = 0;
+        for (var entry : tenants.entrySet()) {
+            String prefix = entry.getKey() + "/";
+            dropped += entry.getValue().retained.removeIf(t -> !sharedKeys.contains(prefix + t));
+        }
+        return dropped;
+    }
+
     private boolean keep(RoutedMessage message, RetainedJournal journal) {
         boolean kept = tenant(message.tenant()).retained.apply(message, journal);
         if (!kept) {

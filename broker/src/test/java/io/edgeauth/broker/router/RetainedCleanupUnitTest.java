@@ -92,4 +92,17 @@ class RetainedCleanupUnitTest {
         });
         assertThat(got).containsExactly("d/v/up/state=new");
     }
+
+    @Test
+    void aResyncWithTheSharedStoreDropsWhatItNoLongerHolds() {
+        retain("t", "d/v/up/state");
+        retain("t", "d/w/up/state");
+        retain("t2", "d/v/up/state");
+        // the feed lost entries (trimmed while this node was cut off), among them the removal of d/v/up/state in t
+        assertThat(router.dropRetainedNotIn(java.util.Set.of("t/d/w/up/state", "t2/d/v/up/state"))).isEqualTo(1);
+        assertThat(router.retainedCount("t")).isEqualTo(1);
+        assertThat(router.retainedCount("t2")).isEqualTo(1);
+        retain("t", "d/w/up/a"); // the per-device count followed
+        assertThat(router.retainedCount("t")).isEqualTo(2);
+    }
 }
