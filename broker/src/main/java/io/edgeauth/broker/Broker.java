@@ -191,7 +191,7 @@ public final class Broker implements AutoCloseable {
         DefaultAuthPipeline pipeline = DefaultAuthPipeline.builder().verifier(tokens.verifier()).revocations(
                         OutagePolicy.forNewAuthentications(revocations, store, config.store().onOutage()))
                 .registry(registry).services(services).rateLimits(rateLimits).geo(geo).tenantOfIssuer(tokens::tenantOfIssuer)
-                .sharedSecretTokens(tokens::signedWithSharedSecret).regionOfIssuer(regionOfIssuer()).defaultRatePlan(config.defaultRatePlan()).audit(audit).meters(meters)
+                .sharedSecretTokens(tokens::signedWithSharedSecret).regionOfIssuer(config::regionOfIssuer).defaultRatePlan(config.defaultRatePlan()).audit(audit).meters(meters)
                 .clock(clock).clockLeeway(config.tokens().clockLeeway()).build();
         router = new TopicRouter(config.mqtt().maxRetainedPerTenant(), config.mqtt().maxRetainedPerDevice(),
                 reason -> meters.counter("edgeauth.router.drops", "reason", reason).increment());
@@ -306,15 +306,7 @@ public final class Broker implements AutoCloseable {
     /** Device registrations refuse ids the service registry holds: principal kinds are disjoint by registration. */
     private DeviceValidator deviceValidator(Clock clock) {
         return new DeviceValidator(config.tenantIds(), config.ratePlans().keySet(), clock)
-                .reserving(id -> services.find(id).isPresent()).withEnrollmentGroups(config.provisioning()
-                        .enrollmentGroups().stream().collect(java.util.stream.Collectors.toMap(
-                                BrokerConfig.EnrollmentGroup::id, BrokerConfig.EnrollmentGroup::tenant)));
-    }
-
-    private Function<String, String> regionOfIssuer() {
-        java.util.Map<String, String> regions = new java.util.HashMap<>();
-        config.trustedIssuers().forEach(t -> regions.put(t.issuer(), t.regionGeohash()));
-        return regions::get;
+                .reserving(id -> services.find(id).isPresent()).withEnrollmentGroups(config.provisioning().groupTenants());
     }
 
     private void prune() {

@@ -254,6 +254,13 @@ public record BrokerConfig(
             enrollmentGroups = enrollmentGroups == null ? List.of() : List.copyOf(enrollmentGroups);
             templates = templates == null ? Map.of() : Map.copyOf(templates);
         }
+
+        /** Each enrollment group's tenant, by group id. */
+        public Map<String, String> groupTenants() {
+            Map<String, String> tenants = new java.util.HashMap<>();
+            enrollmentGroups.forEach(g -> tenants.put(g.id(), g.tenant()));
+            return tenants;
+        }
     }
 
     /**
@@ -329,6 +336,12 @@ public record BrokerConfig(
     }
 
     /** The issuer of a tenant: its configured value or {@code publicUrl/t/<tenant>} ({@code publicUrl} for the default). */
+    /** The GeoHash cell a trusted outside issuer is bound to ({@code trustedIssuers[].regionGeohash}), or null. */
+    public String regionOfIssuer(String issuer) {
+        return trustedIssuers().stream().filter(t -> t.issuer().equals(issuer)).map(TrustedIssuer::regionGeohash)
+                .findFirst().orElse(null);
+    }
+
     public String issuerOf(Tenant tenant) {
         if (tenant.issuer() != null && !tenant.issuer().isBlank()) {
             return tenant.issuer();
