@@ -105,8 +105,12 @@ class EthDeviceTokenServiceTest {
                 .isEqualTo(TokenFormat.CWT);
     }
 
+    /**
+     * A challenge is spent by the login it succeeds for, once. A failed attempt leaves it to the device: before
+     * 2026-12-06 a failed attempt spent it too, so anyone who saw a device's challenge could void its login.
+     */
     @Test
-    void aChallengeIsSingleUseEvenAfterAFailedAttempt() throws Exception {
+    void aChallengeIsSpentOnceBySuccessAndNotByAFailedAttempt() throws Exception {
         EthDeviceTokenService s = service(SignatureRecoveries.best());
         EthDeviceTokenService.Challenge c = s.challenge("eth-1");
         String good = Wallets.personalSign(c.text(), key);
@@ -116,8 +120,11 @@ class EthDeviceTokenServiceTest {
         EthDeviceTokenService.Challenge c2 = s.challenge("eth-1");
         assertRefused(() -> s.login("eth-1", c2.text(), Wallets.personalSign(c2.text(), Keys.createEcKeyPair()),
                 TokenFormat.JWT, null, "test"), RejectionReason.BAD_SIGNATURE);
-        assertRefused(() -> s.login("eth-1", c2.text(), Wallets.personalSign(c2.text(), key), TokenFormat.JWT, null, "test"),
-                RejectionReason.REPLAYED);
+        assertRefused(() -> s.login("eth-2", c2.text(), Wallets.personalSign(c2.text(), key), TokenFormat.JWT, null,
+                "test"), RejectionReason.REPLAYED); // issued to another device
+        String signed = Wallets.personalSign(c2.text(), key);
+        assertThat(s.login("eth-1", c2.text(), signed, TokenFormat.JWT, null, "test").format()).isEqualTo(TokenFormat.JWT);
+        assertRefused(() -> s.login("eth-1", c2.text(), signed, TokenFormat.JWT, null, "test"), RejectionReason.REPLAYED);
         assertThat(audit).contains("token.refused replayed", "token.refused bad_signature");
     }
 
