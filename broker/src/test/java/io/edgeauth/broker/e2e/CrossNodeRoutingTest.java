@@ -225,27 +225,7 @@ class CrossNodeRoutingTest {
 
     /** The topics of the retained messages a new subscription to {@code filter} on {@code node} is sent. */
     static List<String> retainedOn(Broker node, String filter) {
-        List<String> topics = new CopyOnWriteArrayList<>();
-        io.edgeauth.broker.router.Subscription s = node.router().subscribe("default", filter, 1,
-                new io.edgeauth.broker.router.Subscriber() {
-                    @Override
-                    public Offer offer(io.edgeauth.broker.router.RoutedMessage message, int qos) {
-                        topics.add(message.topic());
-                        return Offer.ACCEPTED;
-                    }
-
-                    @Override
-                    public void whenWritable(Runnable callback) {
-                        callback.run();
-                    }
-
-                    @Override
-                    public String id() {
-                        return "retained-probe";
-                    }
-                });
-        node.router().unsubscribe(s);
-        return topics;
+        return io.edgeauth.broker.testsupport.CollectingSubscriber.retainedTopics(node.router(), "default", filter);
     }
 
     @Test

@@ -2,9 +2,6 @@ package io.edgeauth.broker.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.edgeauth.broker.router.RoutedMessage;
-import io.edgeauth.broker.router.Subscriber;
-import io.edgeauth.broker.router.Subscription;
 import io.edgeauth.broker.testsupport.Http;
 import io.edgeauth.broker.testsupport.InProcessBrokerTest;
 import io.edgeauth.broker.testsupport.Wallets;
@@ -12,7 +9,6 @@ import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.web3j.crypto.ECKeyPair;
 import org.web3j.crypto.Keys;
@@ -69,25 +65,6 @@ class RetainedCleanupTest extends InProcessBrokerTest {
 
     /** The topics of the retained messages a new subscription to {@code filter} is sent. */
     private static List<String> retainedFor(String tenant, String filter) {
-        List<String> topics = new CopyOnWriteArrayList<>();
-        Subscription s = broker.router().subscribe(tenant, filter, 1, new Subscriber() {
-            @Override
-            public Offer offer(RoutedMessage message, int qos) {
-                topics.add(message.topic());
-                return Offer.ACCEPTED;
-            }
-
-            @Override
-            public void whenWritable(Runnable callback) {
-                callback.run();
-            }
-
-            @Override
-            public String id() {
-                return "retained-probe";
-            }
-        });
-        broker.router().unsubscribe(s);
-        return topics;
+        return io.edgeauth.broker.testsupport.CollectingSubscriber.retainedTopics(broker.router(), tenant, filter);
     }
 }

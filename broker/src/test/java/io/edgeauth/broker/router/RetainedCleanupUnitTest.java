@@ -72,24 +72,10 @@ class RetainedCleanupUnitTest {
                 null, "x"));
         router.restoreRetained(new RoutedMessage("t", "d/gone/up/state", "old".getBytes(StandardCharsets.UTF_8), 1,
                 true, null, "x"));
-        List<String> got = new CopyOnWriteArrayList<>();
-        router.subscribe("t", "#", 1, new Subscriber() {
-            @Override
-            public Offer offer(RoutedMessage message, int qos) {
-                got.add(message.topic() + "=" + new String(message.payload(), StandardCharsets.UTF_8));
-                return Offer.ACCEPTED;
-            }
-
-            @Override
-            public void whenWritable(Runnable callback) {
-                callback.run();
-            }
-
-            @Override
-            public String id() {
-                return "probe";
-            }
-        });
+        io.edgeauth.broker.testsupport.CollectingSubscriber probe = new io.edgeauth.broker.testsupport.CollectingSubscriber();
+        router.subscribe("t", "#", 1, probe);
+        List<String> got = probe.messages().stream()
+                .map(m -> m.topic() + "=" + new String(m.payload(), StandardCharsets.UTF_8)).toList();
         assertThat(got).containsExactly("d/v/up/state=new");
     }
 

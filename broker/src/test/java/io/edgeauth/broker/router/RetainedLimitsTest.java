@@ -60,8 +60,9 @@ class RetainedLimitsTest {
     @Test
     void aFullTenantRefusesANewRetainedTopicAsAWholeButReplacesAndDeletesHeldOnes() {
         TopicRouter router = new TopicRouter(2, 2, drops::add);
-        List<RoutedMessage> live = new CopyOnWriteArrayList<>();
-        router.subscribe("t", "#", 1, probe(live));
+        io.edgeauth.broker.testsupport.CollectingSubscriber probe = new io.edgeauth.broker.testsupport.CollectingSubscriber();
+        router.subscribe("t", "#", 1, probe);
+        List<RoutedMessage> live = probe.messages();
         assertThat(retain(router, "a", "1").retainRefused()).isFalse();
         assertThat(retain(router, "b", "1").retainRefused()).isFalse();
         PublishResult refused = retain(router, "c", "1");
@@ -108,8 +109,9 @@ class RetainedLimitsTest {
         assertThat(router.clearRetained("t", "d/x")).isEqualTo(1);
         assertThat(router.clearRetained("other-tenant", "d/x")).isZero();
         assertThat(router.retainedCount("t")).isEqualTo(2);
-        List<RoutedMessage> got = new CopyOnWriteArrayList<>();
-        router.subscribe("t", "#", 1, probe(got));
+        io.edgeauth.broker.testsupport.CollectingSubscriber probe = new io.edgeauth.broker.testsupport.CollectingSubscriber();
+        router.subscribe("t", "#", 1, probe);
+        List<RoutedMessage> got = probe.messages();
         assertThat(got).extracting(RoutedMessage::topic).containsExactlyInAnyOrder("d/xy/up/state", "d/y/down/valve");
         for (int i = 0; i < 10; i++) { // the device's share is free again
             assertThat(retain(router, "d/x/up/" + i, "1").retainRefused()).isFalse();
@@ -121,25 +123,5 @@ class RetainedLimitsTest {
     void boundsAreChecked() {
         assertThatThrownBy(() -> new TopicRouter(0, 1, null)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new TopicRouter(10, 11, null)).isInstanceOf(IllegalArgumentException.class);
-    }
-
-    private static Subscriber probe(List<RoutedMessage> got) {
-        return new Subscriber() {
-            @Override
-            public Offer offer(RoutedMessage message, int qos) {
-                got.add(message);
-                return Offer.ACCEPTED;
-            }
-
-            @Override
-            public void whenWritable(Runnable callback) {
-                callback.run();
-            }
-
-            @Override
-            public String id() {
-                return "probe";
-            }
-        };
     }
 }
