@@ -270,9 +270,8 @@ public final class DefaultAuthPipeline implements AuthPipeline, TokenInspector {
         Optional<Device> registered = registry.find(subject);
         Optional<? extends ServicePrincipals.Service> service = services.principal(subject);
         PrincipalKind kind = service.isPresent() ? serviceKind(subject, registered) : kindOf(subject, registered);
-        if (kind != PrincipalKind.SERVICE && sharedSecret.test(token)) {
-            throw new TokenRejectedException(RejectionReason.FORBIDDEN, "a token signed with the tenant's shared HS256"
-                    + " secret may only name one of the tenant's service clients");
+        if (sharedSecret.test(token)) {
+            checkSharedSecretToken(kind, token);
         }
         boolean wallet = kind == PrincipalKind.WALLET;
         // a client id is a session's name: a principal may only use its own. Wallets and services hold several
@@ -349,6 +348,25 @@ public final class DefaultAuthPipeline implements AuthPipeline, TokenInspector {
                     "the id is registered as a service and as a device or DID: an operator must remove one");
         }
         return PrincipalKind.SERVICE;
+    }
+
+    /**
+     * A token the tenant's shared HS256 secret signed is a service client's own: it names a service, and carries its
+     * topic grants only; a plain scope ({@code introspect}, a self-service scope) is the broker's to grant, and the
+     * secret's holder could write any.
+     */
+    private static void checkSharedSecretToken(PrincipalKind kind, VerifiedToken token) throws TokenRejectedException {
+        if (kind != PrincipalKind.SERVICE) {
+            throw new TokenRejectedException(RejectionReason.FORBIDDEN, "a token signed with the tenant's shared HS256"
+                    + " secret may only name one of the tenant's service clients");
+        }
+        for (String entry : token.scope()) {
+            if (entry.indexOf(':') <= 0) {
+                throw new TokenRejectedException(RejectionReason.FORBIDDEN, "a token signed with the tenant's shared"
+                        + " HS256 secret may carry only the service's topic grants, not '"
+                        + io.edgeauth.broker.refusal.ClientText.cut(entry, 32) + "'");
+            }
+        }
     }
 
     /** A service acts in its own tenant, and only under grants it still holds (an operator may have removed some). */

@@ -14,8 +14,9 @@ import java.util.function.Predicate;
  * connection is closed. The idle timeout alone did not bound a body: every byte restarts it, so a client sending a
  * byte a minute held its connection (and a file descriptor) for as long as it liked. (Headers need no such deadline:
  * the servers time idleness from the last decoded part, so a request's headers must come within the idle timeout.)
- * A streamed import's body ({@code POST /admin/devices:bulk}) is exempt: it may take minutes, and the idle timeout
- * between its reads bounds it. The deadline stops once the body is read, so a slow answer is never cut.
+ * A streamed import's body ({@code POST /admin/devices:bulk}) is exempt while its handler reads it: it may take minutes,
+ * and the idle timeout between its reads bounds it; answered early (no admin credential), its remaining body gets the
+ * deadline. The deadline stops once the body is read, so a slow answer is never cut.
  */
 final class RequestReadDeadline implements Handler<RoutingContext> {
     private final Vertx vertx;
@@ -32,14 +33,20 @@ final class RequestReadDeadline implements Handler<RoutingContext> {
     @Override
     public void handle(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
-        if (!request.isEnded() && !streaming.test(ctx)) {
-            // on the request's event loop, like the request's own handlers
-            long timer = vertx.setTimer(timeoutMillis, t -> {
+        if (request.isEnded()) {
+            ctx.next();
+            return;
+        }
+        if (streaming.test(ctx)) {
+            // exempt while its handler reads it; answered before the body ended (a 401 to a caller without the admin
+            // credential, an aborted import), the rest of the body gets the deadline like any other
+            ctx.addEndHandler(done -> {
                 if (!request.isEnded()) {
-                    cut.incrementAndGet();
-                    request.connection().close();
+                    deadline(request);
                 }
             });
+        } else {
+            long timer = deadline(request);
             // an early answer (401, 413) while the body still comes keeps the deadline running
             ctx.addEndHandler(done -> {
                 if (request.isEnded()) {
@@ -48,6 +55,16 @@ final class RequestReadDeadline implements Handler<RoutingContext> {
             });
         }
         ctx.next();
+    }
+
+    /** Closes the request's connection unless its body has ended within the timeout; on the request's event loop. */
+    private long deadline(HttpServerRequest request) {
+        return vertx.setTimer(timeoutMillis, t -> {
+            if (!request.isEnded()) {
+                cut.incrementAndGet();
+                request.connection().close();
+            }
+        });
     }
 
     /** {@code edgeauth_http_requests_cut_total}: connections closed because a body did not arrive in time. */

@@ -39,11 +39,22 @@ final class MqttPublishChecks {
 
     /**
      * A second {@code geo}, or one spelt in another case: the gate checks one location and subscribers would read
-     * another (the second copy, or a {@code GEO} nobody checked), so the message is refused as a bad location.
+     * another (the second copy, or a {@code GEO} nobody checked), so the message is refused as a bad location. The
+     * same for the payload signature ({@code edgeauth-sig}), refused as {@code forbidden}.
      */
     static PublishGate.Refusal locationFormError(List<RoutedMessage.UserProperty> properties) {
         boolean seen = false;
+        boolean signed = false;
         for (RoutedMessage.UserProperty p : properties) {
+            if (p.name().equalsIgnoreCase(PayloadSignatures.USER_PROPERTY)) {
+                // the gate checks the first signature; subscribers would also get a second one nobody checked
+                if (signed || !p.name().equals(PayloadSignatures.USER_PROPERTY)) {
+                    return new PublishGate.Refusal(RejectionReason.FORBIDDEN, "at most one payload signature, named "
+                            + PayloadSignatures.USER_PROPERTY);
+                }
+                signed = true;
+                continue;
+            }
             if (!p.name().equalsIgnoreCase(LOCATION)) {
                 continue;
             }

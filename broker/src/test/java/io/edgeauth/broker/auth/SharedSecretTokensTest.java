@@ -79,6 +79,9 @@ class SharedSecretTokensTest {
 
         String wider = minted("ss-bridge", "sub:#");
         assertThat(TestDevices.active(admin, wider)).as("beyond its grants").isFalse();
+        // a plain scope is the broker's to grant (introspect lets a token read the tenant's others)
+        String introspecting = minted("ss-bridge", "introspect sub:d/+/up/#");
+        assertThat(TestDevices.active(admin, introspecting)).as("with introspect").isFalse();
     }
 
     @Test

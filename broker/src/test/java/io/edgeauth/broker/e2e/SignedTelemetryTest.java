@@ -72,6 +72,17 @@ class SignedTelemetryTest extends InProcessBrokerTest {
                 .as("signed over another payload").isEqualTo(0x87);
         assertThat(publish(mqtt, payload, TelemetrySignatures.sign(DeviceIdentity.generate("sig-pump"), payload)))
                 .as("signed with another key").isEqualTo(0x87);
+        // a valid signature and a second one nobody checked: subscribers got both (refused since 2026-12-06)
+        var twice = mqtt.publishWith().topic("d/sig-pump/up/temp").payload(payload).qos(MqttQos.AT_LEAST_ONCE)
+                .userProperties(Mqtt5UserProperties.builder().add(TelemetrySignatures.USER_PROPERTY, signature)
+                        .add(TelemetrySignatures.USER_PROPERTY, "e30..AAAA").build());
+        int twiceCode;
+        try {
+            twiceCode = ((Mqtt5PublishResult.Mqtt5Qos1Result) twice.send()).getPubAck().getReasonCode().getCode();
+        } catch (Mqtt5PubAckException e) {
+            twiceCode = e.getMqttMessage().getReasonCode().getCode();
+        }
+        assertThat(twiceCode).as("two signatures").isEqualTo(0x87);
         assertThat(publish(mqtt, payload, signature)).as("signed by the device").isEqualTo(0);
         await().atMost(Duration.ofSeconds(5)).until(() -> !seen.isEmpty());
         assertThat(seen).containsExactly(new Seen("{\"t\":21.5}", signature));

@@ -66,6 +66,16 @@ class HttpRequestDeadlineTest {
         assertThat(metrics).containsPattern("edgeauth_http_requests_cut_total [1-9]");
     }
 
+    /** The import's exemption is for the admin: a caller without the credential got its 401 and kept dripping. */
+    @Test
+    void anUnauthenticatedImportDrippingItsBodyIsCutAfterItsAnswer() throws Exception {
+        try (Socket s = connect()) {
+            s.getOutputStream().write(("POST /admin/devices:bulk HTTP/1.1\r\nHost: x\r\ncontent-type: application/x-ndjson"
+                    + "\r\ncontent-length: 100000\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
+            assertThat(dripUntilClosed(s, 12)).as("cut within the read timeout of its 401").isBetween(1, 5);
+        }
+    }
+
     @Test
     void keepAliveClientsWithinTheIdleTimeoutAreServed() throws Exception {
         try (Socket s = connect()) {
