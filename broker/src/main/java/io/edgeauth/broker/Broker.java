@@ -306,7 +306,9 @@ public final class Broker implements AutoCloseable {
     /** Device registrations refuse ids the service registry holds: principal kinds are disjoint by registration. */
     private DeviceValidator deviceValidator(Clock clock) {
         return new DeviceValidator(config.tenantIds(), config.ratePlans().keySet(), clock)
-                .reserving(id -> services.find(id).isPresent()).withEnrollmentGroups(config.provisioning().groupTenants());
+                .reserving(id -> services.find(id).isPresent()).withEnrollmentGroups(config.provisioning().enrollmentGroups()
+                        .stream().collect(java.util.stream.Collectors.toMap(BrokerConfig.EnrollmentGroup::id,
+                                g -> new DeviceValidator.Group(g.tenant(), g.ids()))));
     }
 
     private void prune() {

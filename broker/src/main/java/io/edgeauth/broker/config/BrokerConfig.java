@@ -254,13 +254,6 @@ public record BrokerConfig(
             enrollmentGroups = enrollmentGroups == null ? List.of() : List.copyOf(enrollmentGroups);
             templates = templates == null ? Map.of() : Map.copyOf(templates);
         }
-
-        /** Each enrollment group's tenant, by group id. */
-        public Map<String, String> groupTenants() {
-            Map<String, String> tenants = new java.util.HashMap<>();
-            enrollmentGroups.forEach(g -> tenants.put(g.id(), g.tenant()));
-            return tenants;
-        }
     }
 
     /**
@@ -284,6 +277,11 @@ public record BrokerConfig(
         public EnrollmentGroup {
             tenant = tenant == null ? "default" : tenant;
             template = template == null ? "default" : template;
+        }
+
+        /** {@code idPattern} compiled (the validator checked it), or null: any id. */
+        public java.util.regex.Pattern ids() {
+            return idPattern == null ? null : java.util.regex.Pattern.compile(idPattern);
         }
     }
 

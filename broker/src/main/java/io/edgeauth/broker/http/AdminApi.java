@@ -78,10 +78,14 @@ final class AdminApi {
             HttpErrors.send(ctx, 400, "invalid_request", e.getMessage());
             return;
         }
-        if (!replace && registry.find(device.id()).isPresent()) {
+        java.util.Optional<Device> existing = registry.find(device.id());
+        if (!replace && existing.isPresent()) {
             HttpErrors.send(ctx, 409, "conflict", "device '" + device.id() + "' exists; PUT /admin/devices/"
                     + device.id() + " replaces it");
             return;
+        }
+        if (existing.isPresent()) {
+            device = device.createdAs(existing.get()); // a replaced record keeps when the device was first registered
         }
         registry.register(device);
         audit.record("device.registered", "ok", Map.of("device", device.id(), "tenant", device.tenant(),

@@ -97,7 +97,7 @@ public final class BulkImporter {
             if (existing.isPresent() && sameRecord(existing.get(), device)) {
                 return new Outcome(line.number(), device.id(), Result.UNCHANGED, null);
             }
-            Device stored = existing.map(e -> withCreatedAt(device, e)).orElse(device);
+            Device stored = existing.map(device::createdAs).orElse(device);
             written = attempt < 3 ? registry.replaceAsync(stored, existing.orElse(null)) : registry.registerAsync(stored);
             if (written != null) {
                 break;
@@ -117,9 +117,5 @@ public final class BulkImporter {
         return a.id().equals(b.id()) && a.tenant().equals(b.tenant()) && a.credential().equals(b.credential())
                 && a.region().equals(b.region()) && java.util.Objects.equals(a.ratePlan(), b.ratePlan())
                 && java.util.Objects.equals(a.owner(), b.owner());
-    }
-
-    private static Device withCreatedAt(Device d, Device original) {
-        return new Device(d.id(), d.tenant(), d.credential(), d.region(), d.ratePlan(), d.owner(), original.createdAt());
     }
 }

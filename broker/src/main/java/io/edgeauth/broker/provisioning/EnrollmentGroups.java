@@ -38,8 +38,7 @@ public final class EnrollmentGroups {
                 throw new IllegalArgumentException("provisioning.enrollmentGroups '" + g.id()
                         + "': the secret must be at least 32 bytes, got " + secret.length);
             }
-            groups.put(g.id(), new Group(g.id(), g.tenant(), g.template(), secret,
-                    g.idPattern() == null ? null : java.util.regex.Pattern.compile(g.idPattern())));
+            groups.put(g.id(), new Group(g.id(), g.tenant(), g.template(), secret, g.ids()));
         }
     }
 

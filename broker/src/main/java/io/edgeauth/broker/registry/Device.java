@@ -69,4 +69,9 @@ public record Device(String id, String tenant, Credential credential, List<Strin
     public Device withOwner(String newOwner) {
         return new Device(id, tenant, credential, region, ratePlan, newOwner, createdAt);
     }
+
+    /** This record with {@code original}'s creation time: a replaced record keeps when the device was first registered. */
+    public Device createdAs(Device original) {
+        return new Device(id, tenant, credential, region, ratePlan, owner, original.createdAt());
+    }
 }

@@ -29,7 +29,10 @@ public final class DeviceValidator {
     private final Set<String> ratePlans;
     private final Clock clock;
     private final java.util.function.Predicate<String> takenByAnotherKind;
-    private final Map<String, String> groupTenants;
+    private final Map<String, Group> groups;
+
+    /** An enrollment group as registrations see it: its tenant, and the ids it may hold (null: any). */
+    public record Group(String tenant, Pattern ids) { }
 
     /** Validates against the configured tenant ids and rate plan names. */
     public DeviceValidator(Set<String> tenants, Set<String> ratePlans, Clock clock) {
@@ -37,8 +40,8 @@ public final class DeviceValidator {
     }
 
     private DeviceValidator(Set<String> tenants, Set<String> ratePlans, Clock clock,
-                            java.util.function.Predicate<String> takenByAnotherKind, Map<String, String> groupTenants) {
-        this.groupTenants = Map.copyOf(groupTenants);
+                            java.util.function.Predicate<String> takenByAnotherKind, Map<String, Group> groups) {
+        this.groups = Map.copyOf(groups);
         this.tenants = Set.copyOf(tenants);
         this.ratePlans = Collections.unmodifiableSet(new LinkedHashSet<>(ratePlans)); // listed in config order
         this.clock = clock;
@@ -50,16 +53,16 @@ public final class DeviceValidator {
      * disjoint by registration, so a device can never be registered under a service's id.
      */
     public DeviceValidator reserving(java.util.function.Predicate<String> takenByAnotherKind) {
-        return new DeviceValidator(tenants, ratePlans, clock, this.takenByAnotherKind.or(takenByAnotherKind), groupTenants);
+        return new DeviceValidator(tenants, ratePlans, clock, this.takenByAnotherKind.or(takenByAnotherKind), groups);
     }
 
     /**
-     * This validator, also accepting an {@code enrollmentGroup} credential naming one of these groups (id to tenant)
-     * for a device of the group's tenant: a record {@code GET /admin/devices/{id}} answered for a group device can be
-     * sent back (bulk import of a backup, a move between stores).
+     * This validator, also accepting an {@code enrollmentGroup} credential naming one of these groups (by id) for a
+     * device of the group's tenant whose id the group's {@code idPattern} admits: a record {@code GET /admin/devices/{id}}
+     * answered for a group device can be sent back (bulk import of a backup, a move between stores).
      */
-    public DeviceValidator withEnrollmentGroups(Map<String, String> groupTenants) {
-        return new DeviceValidator(tenants, ratePlans, clock, takenByAnotherKind, groupTenants);
+    public DeviceValidator withEnrollmentGroups(Map<String, Group> groups) {
+        return new DeviceValidator(tenants, ratePlans, clock, takenByAnotherKind, groups);
     }
 
     /**
@@ -92,12 +95,14 @@ public final class DeviceValidator {
         }
         Device.Credential credential = credential(body, errors);
         if (credential != null && credential.type() == Device.CredentialType.ENROLLMENT_GROUP && tenant != null) {
-            String groupTenant = groupTenants.get(credential.value());
-            if (groupTenant == null) {
+            Group group = groups.get(credential.value());
+            if (group == null) {
                 errors.add("enrollmentGroup: no enrollment group '" + io.edgeauth.broker.refusal.ClientText.cut(
                         credential.value(), 64) + "' is configured");
-            } else if (!groupTenant.equals(tenant)) {
-                errors.add("enrollmentGroup: group '" + credential.value() + "' belongs to tenant '" + groupTenant + "'");
+            } else if (!group.tenant().equals(tenant)) {
+                errors.add("enrollmentGroup: group '" + credential.value() + "' belongs to tenant '" + group.tenant() + "'");
+            } else if (id != null && group.ids() != null && !group.ids().matcher(id).matches()) {
+                errors.add("id: outside enrollment group '" + credential.value() + "''s idPattern");
             }
         }
         List<String> region = region(body.get("region"), errors);

@@ -88,8 +88,10 @@ class AdminApiTest {
         JsonObject got = new JsonObject(admin.get("/admin/devices/adm-1").body());
         assertThat(got.getString("tenant")).isEqualTo("default");
         assertThat(got.getJsonArray("region").getList()).containsExactly("u33d");
-        assertThat(admin.postJsonPut("/admin/devices/adm-1", "{\"x5tS256\":\"" + "B".repeat(43) + "\"}").statusCode())
-                .isEqualTo(200);
+        var replaced = admin.postJsonPut("/admin/devices/adm-1", "{\"x5tS256\":\"" + "B".repeat(43) + "\"}");
+        assertThat(replaced.statusCode()).isEqualTo(200);
+        assertThat(new JsonObject(replaced.body()).getString("createdAt")).as("a replaced record keeps its creation time")
+                .isEqualTo(got.getString("createdAt"));
         assertThat(admin.delete("/admin/devices/adm-1").statusCode()).isEqualTo(204);
         assertThat(admin.get("/admin/devices/adm-1").statusCode()).isEqualTo(404);
         assertThat(admin.delete("/admin/devices/adm-1").statusCode()).isEqualTo(404);

@@ -135,6 +135,9 @@ class GroupEnrollmentTest {
         assertThat(broker.registry().find("pump-0001")).isEmpty();
         assertThat(post(assertion("meter-0001", "meters", DerivedPskStore.derive(master, "meter-0001"))).statusCode())
                 .isEqualTo(200);
+        HttpResponse<String> registered = admin.postJson("/admin/devices", "{\"id\":\"pump-0002\",\"enrollmentGroup\":\"meters\"}");
+        assertThat(registered.statusCode()).as("nor by registration: " + registered.body()).isEqualTo(400);
+        assertThat(registered.body()).contains("idPattern");
     }
 
     private static HttpResponse<String> post(String assertion) {
