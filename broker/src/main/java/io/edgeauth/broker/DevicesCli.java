@@ -12,8 +12,8 @@ import picocli.CommandLine.Parameters;
 /** {@code devices import FILE}: bulk registration through a running broker's admin API. */
 @Command(name = "devices", description = "Device registry.", subcommands = DevicesCli.Import.class)
 final class DevicesCli {
-    static final String URL_HELP = "broker URL (default: env EDGEAUTH_PUBLIC_URL, else http://localhost:<env"
-            + " EDGEAUTH_HTTP_PORT, else 8080>, as the broker started with the same environment serves)";
+    static final String URL_HELP = "broker URL (default: env EDGEAUTH_PUBLIC_URL, else http://<env EDGEAUTH_HTTP_HOST,"
+            + " else localhost>:<env EDGEAUTH_HTTP_PORT, else 8080>, as the broker started with the same environment serves)";
 
     /**
      * The URL given, else the one a broker started with the same environment serves: the README's tour sets
@@ -24,11 +24,14 @@ final class DevicesCli {
             return given;
         }
         String port = System.getenv("EDGEAUTH_HTTP_PORT");
-        return "http://localhost:" + (port == null || port.isBlank() ? "8080" : port.trim());
+        String host = System.getenv("EDGEAUTH_HTTP_HOST");
+        boolean anyAddress = host == null || host.isBlank() || host.equals("0.0.0.0") || host.equals("::");
+        String at = anyAddress ? "localhost" : host.contains(":") ? "[" + host.trim() + "]" : host.trim();
+        return "http://" + at + ":" + (port == null || port.isBlank() ? "8080" : port.trim());
     }
 
-    @Command(name = "import", description = "Import NDJSON device records (one {id, tenant?, jwk|x5tS256|ethAddress,"
-            + " region?, ratePlan?, owner?} per line); prints one result line per record and a summary.")
+    @Command(name = "import", description = "Import NDJSON device records (one {id, tenant?, jwk|x5tS256|ethAddress|"
+            + "enrollmentGroup, region?, ratePlan?, owner?} per line); prints one result line per record and a summary.")
     static final class Import implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "FILE", description = "NDJSON file")
         Path file;

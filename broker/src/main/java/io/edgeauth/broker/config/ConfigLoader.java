@@ -212,6 +212,13 @@ public final class ConfigLoader {
             java.util.List<String> known = e.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList();
             throw new ConfigException("unknown config key '" + pathOf(e) + "'"
                     + (known.isEmpty() ? "" : " (known here: " + String.join(", ", known) + ")"), e);
+        } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+            // Jackson's text for a missing number ("Cannot map `null` into type `int` (set DeserializationConfig...")
+            // names its own settings, not what the operator must write
+            String m = e.getOriginalMessage();
+            throw new ConfigException("config key '" + pathOf(e) + "': " + (m != null && m.startsWith("Cannot map `null`")
+                    ? "required, " + (e.getTargetType() == null ? "a value" : "a " + e.getTargetType().getSimpleName())
+                    : m), e);
         } catch (JsonMappingException e) {
             throw new ConfigException("config key '" + pathOf(e) + "': " + e.getOriginalMessage(), e);
         } catch (IOException e) {

@@ -208,9 +208,14 @@ final class RevocationApi {
         return kind.name().toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * {@code issuedUpTo}: the tokens issued up to it are covered. For an operator's kinds that is when it was made; for
+     * the broker's own (a withdrawn fleet CA, an outside issuer) the clock leeway later, which covers a token another
+     * node issued before the change reached it (shown as "revokedAt", it read as a time in the future).
+     */
     private static JsonObject toJson(Revocation r) {
         JsonObject o = new JsonObject().put("kind", name(r.kind())).put("value", r.value())
-                .put("revokedAt", r.issuedBefore().toString()).put("reason", r.reason());
+                .put("issuedUpTo", r.issuedBefore().toString()).put("reason", r.reason());
         return r.untilLifted() ? o.put("untilLifted", true) : o.put("keepUntil", r.keepUntil().toString());
     }
 }

@@ -117,6 +117,9 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> loader.load(write("provisioning:\n  enrollmentGroups:\n    - id: g\n      secretFile: "
                 + write("x".repeat(32)) + "\n      idPattern: \"meter-[\"\n"), Map.of()))
                 .hasMessageContaining("provisioning.enrollmentGroups[0].idPattern: not a regular expression");
+        assertThatThrownBy(() -> loader.load(write("ratePlans:\n  lab:\n    messagesPerSecond: 5\n"), Map.of()))
+                .hasMessageNotContaining("DeserializationConfig").hasMessageContaining("ratePlans.lab.")
+                .hasMessageContaining("required");
     }
 
     @Test

@@ -79,6 +79,7 @@ class RevocationListingTest extends InProcessBrokerTest {
         JsonObject one = new JsonObject(admin.get("/admin/revocations/sub/rl-pump").body());
         assertThat(one.getString("reason")).isEqualTo("listing test");
         assertThat(one.getBoolean("untilLifted")).isTrue();
+        assertThat(one.getString("issuedUpTo")).isNotNull();
 
         assertThat(admin.delete("/admin/revocations/sub/rl-pump").statusCode()).isEqualTo(204);
         JsonObject lifted = new JsonObject(admin.get("/admin/revocations/sub/rl-pump").body());
