@@ -49,7 +49,9 @@ public final class OnboardingBench {
         int importRecords = Integer.parseInt(args[2]);
         Path work = Path.of(args[3]);
         FleetPki pki = new FleetPki("bench fleet CA");
-        Path caFile = work.resolve("ca.pem");
+        // in a folder of its own, as an operator keeps it: the broker watches the CA file's folder, and the run's logs
+        // and audit file are written beside it
+        Path caFile = Files.createDirectories(work.resolve("pki")).resolve("ca.pem");
         Files.writeString(caFile, FleetPki.pem(pki.caCertificate()));
         Path brokerLog = work.resolve("broker.log");
         Path auditFile = work.resolve("audit.log"); // the production setting: one chain across restarts
