@@ -100,6 +100,8 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
     private final EthDeviceTokenService ethDevices;
     private final SignatureRecovery recovery;
     private final Map<String, String> tenantByIssuer;
+    /** The kid of each tenant's shared HS256 secret, by the tenant's issuer (tenants with one only). */
+    private final Map<String, String> sharedSecretKidByIssuer = new HashMap<>();
     private final BrokerConfig config;
     private final List<AutoCloseable> resources = new ArrayList<>();
 
@@ -145,6 +147,9 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
         Map<String, String> ours = new HashMap<>();
         for (BrokerConfig.Tenant tenant : config.tenants()) {
             ours.put(config.issuerOf(tenant), tenant.id());
+            if (tenant.hs256Secret() != null) {
+                sharedSecretKidByIssuer.put(config.issuerOf(tenant), sharedSecretKid(tenant));
+            }
         }
         tenantByIssuer.putAll(ours);
         config.trustedIssuers().forEach(ti -> tenantByIssuer.putIfAbsent(ti.issuer(), ti.tenant()));
@@ -202,7 +207,7 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
         List<TenantKeySettings> out = new ArrayList<>();
         for (BrokerConfig.Tenant tenant : config.tenants()) {
             SharedSecret hs = tenant.hs256Secret() == null ? null
-                    : new SharedSecret("hs256-" + tenant.id(), Base64.getDecoder().decode(tenant.hs256Secret()));
+                    : new SharedSecret(sharedSecretKid(tenant), Base64.getDecoder().decode(tenant.hs256Secret()));
             out.add(new TenantKeySettings(tenant.id(), config.issuerOf(tenant),
                     TokenAlgorithm.parseConfig(tenant.algorithm()), hs, tenant.hsm() == null ? null
                     : Pkcs11Token.open(tenant.id(), Pkcs11Pins.settings(tenant.id(), tenant.hsm(), System.getenv()))));
@@ -268,19 +273,20 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
         return ContractWalletVerifier.byChain(byChain);
     }
 
+    /** The key id of a tenant's shared HS256 secret: the header {@code kid} of the tokens it signs. */
+    private static String sharedSecretKid(BrokerConfig.Tenant tenant) {
+        return "hs256-" + tenant.id();
+    }
+
     /**
      * Whether a tenant's shared HS256 secret ({@code tenants[].hs256Secret}) signed the token: whoever holds the
      * secret can sign any claims, so such a token may only name one of the tenant's service clients (under its
      * registered grants), never a device or wallet (the pipeline refuses), and is not exchanged.
      */
     boolean signedWithSharedSecret(io.edgeauth.broker.token.VerifiedToken token) {
-        for (BrokerConfig.Tenant tenant : config.tenants()) {
-            if (tenant.hs256Secret() != null && ("hs256-" + tenant.id()).equals(token.keyId())
-                    && config.issuerOf(tenant).equals(token.issuer())) {
-                return true;
-            }
-        }
-        return false;
+        // asked on every authentication: a look-up, no string built
+        String kid = token.issuer() == null ? null : sharedSecretKidByIssuer.get(token.issuer());
+        return kid != null && kid.equals(token.keyId());
     }
 
     /** The tenant whose keys (or trust configuration) cover a token issuer; null for a stranger. */
