@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.edgeauth.broker.Broker;
 import io.edgeauth.broker.coap.DerivedPskStore;
+import io.edgeauth.broker.testsupport.FreePorts;
 import io.edgeauth.broker.testsupport.Http;
 import io.edgeauth.broker.testsupport.TestBrokers;
 import io.edgeauth.broker.testsupport.TestDevices;
@@ -13,8 +14,6 @@ import io.edgeauth.device.DeviceIdentity;
 import io.edgeauth.device.TokenFormat;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,8 +48,8 @@ class CoapDeviceAcrossRestartTest {
 
     @Test
     void withTheSessionsKeptDevicesGoOnWithoutAHandshakeAfterACleanRestart() throws Exception {
-        Map<String, String> env = Map.of("EDGEAUTH_HTTP_PORT", Integer.toString(freeTcpPort()),
-                "EDGEAUTH_COAP_DTLS_PORT", Integer.toString(freeUdpPort()),
+        Map<String, String> env = Map.of("EDGEAUTH_HTTP_PORT", Integer.toString(FreePorts.tcp()),
+                "EDGEAUTH_COAP_DTLS_PORT", Integer.toString(FreePorts.udp()),
                 "EDGEAUTH_COAP_NOTIFICATION_MAX_AGE", "2s");
         Path kept = dataDir.resolve("coap-dtls-sessions.bin");
         List<String> commands = new CopyOnWriteArrayList<>();
@@ -88,8 +87,8 @@ class CoapDeviceAcrossRestartTest {
 
     @Test
     void commandsWaitingForADeviceOutliveACleanRestart() throws Exception {
-        Map<String, String> env = Map.of("EDGEAUTH_HTTP_PORT", Integer.toString(freeTcpPort()),
-                "EDGEAUTH_COAP_DTLS_PORT", Integer.toString(freeUdpPort()));
+        Map<String, String> env = Map.of("EDGEAUTH_HTTP_PORT", Integer.toString(FreePorts.tcp()),
+                "EDGEAUTH_COAP_DTLS_PORT", Integer.toString(FreePorts.udp()));
         List<String> commands = new CopyOnWriteArrayList<>();
         List<String> presentCommands = new CopyOnWriteArrayList<>();
         String credential;
@@ -150,8 +149,8 @@ class CoapDeviceAcrossRestartTest {
 
     @Test
     void withoutTheSessionsDevicesHandshakeAgainWhenRequestsGoUnanswered() throws Exception {
-        Map<String, String> env = Map.of("EDGEAUTH_HTTP_PORT", Integer.toString(freeTcpPort()),
-                "EDGEAUTH_COAP_DTLS_PORT", Integer.toString(freeUdpPort()),
+        Map<String, String> env = Map.of("EDGEAUTH_HTTP_PORT", Integer.toString(FreePorts.tcp()),
+                "EDGEAUTH_COAP_DTLS_PORT", Integer.toString(FreePorts.udp()),
                 "EDGEAUTH_COAP_NOTIFICATION_MAX_AGE", "2s", "EDGEAUTH_COAP_KEEP_DTLS_SESSIONS", "false");
         // short CoAP timeouts so the stale session is noticed in seconds, not the standard minute and a half
         Configuration quick = Configuration.createStandardWithoutFile();
@@ -191,15 +190,5 @@ class CoapDeviceAcrossRestartTest {
                 .map(l -> Double.parseDouble(l.substring(name.length() + 1))).orElse(-1.0);
     }
 
-    private static int freeTcpPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
-    private static int freeUdpPort() throws IOException {
-        try (DatagramSocket s = new DatagramSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

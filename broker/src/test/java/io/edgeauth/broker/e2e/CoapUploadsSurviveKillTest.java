@@ -10,6 +10,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
 import io.edgeauth.broker.coap.DerivedPskStore;
 import io.edgeauth.broker.testsupport.BrokerProcess;
+import io.edgeauth.broker.testsupport.FreePorts;
 import io.edgeauth.broker.testsupport.Http;
 import io.edgeauth.broker.testsupport.TestBrokers;
 import io.edgeauth.broker.testsupport.Wallets;
@@ -18,8 +19,6 @@ import io.edgeauth.device.DeviceCoapClient;
 import io.edgeauth.device.DeviceIdentity;
 import io.edgeauth.device.TokenFormat;
 import io.vertx.core.json.JsonObject;
-import java.net.DatagramSocket;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -63,11 +62,9 @@ class CoapUploadsSurviveKillTest {
 
     @Test
     void everyAcknowledgedUploadSurvivesKill9AndTheDeviceComesBack() throws Exception {
-        httpPort = freePort();
-        mqttPort = freePort();
-        try (DatagramSocket udp = new DatagramSocket(0)) {
-            dtlsPort = udp.getLocalPort();
-        }
+        httpPort = FreePorts.tcp();
+        mqttPort = FreePorts.tcp();
+        dtlsPort = FreePorts.udp();
         broker = start();
         Http admin = new Http(broker.url(), broker.admin());
         ECKeyPair wallet = Keys.createEcKeyPair();
@@ -173,9 +170,4 @@ class CoapUploadsSurviveKillTest {
                 List.of(), ProcessBuilder.Redirect.INHERIT);
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import io.edgeauth.broker.coap.DerivedPskStore;
 import io.edgeauth.broker.crypto.CryptoProviders;
 import io.edgeauth.broker.provisioning.Herd;
+import io.edgeauth.broker.testsupport.FreePorts;
 import io.edgeauth.broker.testsupport.BrokerProcess;
 import io.edgeauth.broker.testsupport.Http;
 import io.edgeauth.broker.testsupport.TestBrokers;
@@ -14,7 +15,6 @@ import io.edgeauth.device.DeviceCoapClient;
 import io.edgeauth.device.DeviceIdentity;
 import io.edgeauth.device.TokenFormat;
 import io.vertx.core.json.JsonObject;
-import java.net.DatagramSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,10 +48,7 @@ class DtlsEcProviderSettingTest {
     }
 
     private JsonObject startUploadAndReadHealth(String name, Map<String, String> extra) throws Exception {
-        int dtlsPort;
-        try (DatagramSocket free = new DatagramSocket(0)) {
-            dtlsPort = free.getLocalPort();
-        }
+        int dtlsPort = FreePorts.udp();
         Path data = dir.resolve(name);
         Map<String, String> env = new HashMap<>(extra);
         env.put("EDGEAUTH_COAP_PORT", "-1");

@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.edgeauth.broker.Broker;
+import io.edgeauth.broker.testsupport.FreePorts;
 import io.edgeauth.broker.testsupport.Http;
 import io.edgeauth.broker.testsupport.TestBrokers;
 import io.edgeauth.broker.testsupport.TestDevices;
 import io.edgeauth.device.DeviceIdentity;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -29,7 +29,7 @@ class VerificationsAcrossRestartTest {
 
     @Test
     void returningDevicesSkipOnlyTheSignatureCheck() throws IOException {
-        Map<String, String> env = Map.of("EDGEAUTH_HTTP_PORT", Integer.toString(freePort())); // the same issuer URL
+        Map<String, String> env = Map.of("EDGEAUTH_HTTP_PORT", Integer.toString(FreePorts.tcp())); // the same issuer URL
         String kept;
         String revoked;
         String credential;
@@ -68,9 +68,4 @@ class VerificationsAcrossRestartTest {
         return Double.parseDouble(m.group(1));
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -9,13 +9,13 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
 import io.edgeauth.broker.testsupport.BrokerProcess;
+import io.edgeauth.broker.testsupport.FreePorts;
 import io.edgeauth.broker.testsupport.Http;
 import io.edgeauth.broker.testsupport.TestBrokers;
 import io.edgeauth.broker.testsupport.Wallets;
 import io.edgeauth.device.DeviceIdentity;
 import io.edgeauth.device.TokenClient;
 import io.vertx.core.json.JsonObject;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -53,8 +53,8 @@ class PersistentSessionsSurviveKillTest {
 
     @Test
     void queuedAndInflightMessagesAndRetainedSurviveKill9() throws Exception {
-        httpPort = freePort();
-        mqttPort = freePort();
+        httpPort = FreePorts.tcp();
+        mqttPort = FreePorts.tcp();
         broker = start();
         Http admin = new Http(broker.url(), broker.admin());
         ECKeyPair wallet = Keys.createEcKeyPair();
@@ -130,9 +130,4 @@ class PersistentSessionsSurviveKillTest {
                 List.of(), ProcessBuilder.Redirect.INHERIT);
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

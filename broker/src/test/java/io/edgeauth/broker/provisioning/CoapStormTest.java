@@ -3,6 +3,7 @@ package io.edgeauth.broker.provisioning;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.edgeauth.broker.coap.DerivedPskStore;
+import io.edgeauth.broker.testsupport.FreePorts;
 import io.edgeauth.broker.testsupport.BrokerProcess;
 import io.edgeauth.broker.testsupport.Http;
 import io.edgeauth.broker.testsupport.TestBrokers;
@@ -37,10 +38,7 @@ class CoapStormTest {
 
     @Test
     void everyDeviceEndsAuthorized() throws Exception {
-        int coapPort;
-        try (java.net.DatagramSocket free = new java.net.DatagramSocket(0)) {
-            coapPort = free.getLocalPort();
-        }
+        int coapPort = FreePorts.udp();
         BrokerProcess broker = BrokerProcess.start(TestBrokers.env(dir.resolve("data"), Map.of(
                 "EDGEAUTH_COAP_PORT", Integer.toString(coapPort),
                 "EDGEAUTH_CONNECTION_GUARD_PER_DEVICE_PER_MINUTE", "1000",
@@ -66,10 +64,7 @@ class CoapStormTest {
 
     @Test
     void aDtlsHerdIsShedBeforeItsHandshakesAndEveryDeviceEndsAuthorized() throws Exception {
-        int dtlsPort;
-        try (java.net.DatagramSocket free = new java.net.DatagramSocket(0)) {
-            dtlsPort = free.getLocalPort();
-        }
+        int dtlsPort = FreePorts.udp();
         Path data = dir.resolve("dtls-data");
         BrokerProcess broker = BrokerProcess.start(TestBrokers.env(data, Map.of(
                 "EDGEAUTH_COAP_PORT", "-1",

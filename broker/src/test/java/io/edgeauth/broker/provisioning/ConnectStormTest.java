@@ -2,6 +2,7 @@ package io.edgeauth.broker.provisioning;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.edgeauth.broker.testsupport.FreePorts;
 import io.edgeauth.broker.testsupport.BrokerProcess;
 import io.edgeauth.broker.testsupport.Http;
 import io.edgeauth.broker.testsupport.TestBrokers;
@@ -78,10 +79,7 @@ class ConnectStormTest {
         FleetPki serverCa = new FleetPki("storm server CA");
         Path keyStore = io.edgeauth.broker.tls.TlsTestFiles.pkcs12(dir.resolve("server.p12"),
                 io.edgeauth.broker.tls.TlsTestFiles.server(serverCa));
-        int tlsPort;
-        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-            tlsPort = free.getLocalPort();
-        }
+        int tlsPort = FreePorts.tcp();
         BrokerProcess broker = BrokerProcess.start(TestBrokers.env(dir.resolve("data"), Map.of(
                 "EDGEAUTH_COAP_PORT", "-1", "EDGEAUTH_MQTT_TLS_PORT", Integer.toString(tlsPort),
                 "EDGEAUTH_MQTT_KEY_STORE", keyStore.toString(),

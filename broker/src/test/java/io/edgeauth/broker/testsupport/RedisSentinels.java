@@ -8,7 +8,6 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,12 +60,12 @@ public final class RedisSentinels implements AutoCloseable {
     }
 
     private void launch() throws IOException {
-        primaryPort = freePort();
-        replicaPort = freePort();
+        primaryPort = FreePorts.tcp();
+        replicaPort = FreePorts.tcp();
         primary = redis("primary", primaryPort, List.of());
         replica = redis("replica", replicaPort, List.of("--replicaof", "127.0.0.1", Integer.toString(primaryPort)));
         for (int i = 0; i < 3; i++) {
-            int port = freePort();
+            int port = FreePorts.tcp();
             Path conf = dir.resolve("sentinel-" + i + ".conf");
             Files.writeString(conf, String.join("\n", "port " + port, "bind 127.0.0.1", "daemonize no",
                     "dir " + dir, "sentinel monitor " + MASTER + " 127.0.0.1 " + primaryPort + " 2",
@@ -75,18 +74,44 @@ public final class RedisSentinels implements AutoCloseable {
             sentinels.add(start(List.of(sentinel.toString(), conf.toString()), "sentinel-" + i));
             sentinelPorts.add(port);
         }
-        // replication up and every Sentinel sees the replica and the other Sentinels
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
-            for (int port : sentinelPorts) {
-                try (Sentinel s = sentinel(port)) {
-                    var master = s.connection.sync().master(MASTER);
-                    if (!"1".equals(master.get("num-slaves")) || !"2".equals(master.get("num-other-sentinels"))) {
-                        return false;
-                    }
+        // replication up and every Sentinel sees the replica and the other Sentinels; a process that died (a port
+        // taken after all) fails at once, and a timeout says what each process logged
+        try {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                    .failFast("a Redis or Sentinel process exited", this::anyExited).until(this::allSeeEachOther);
+        } catch (org.awaitility.core.ConditionTimeoutException | org.awaitility.core.TerminalFailureException e) {
+            throw new IllegalStateException(e.getMessage() + "\n" + logTails(), e);
+        }
+    }
+
+    private boolean allSeeEachOther() {
+        for (int port : sentinelPorts) {
+            try (Sentinel s = sentinel(port)) {
+                var master = s.connection.sync().master(MASTER);
+                if (!"1".equals(master.get("num-slaves")) || !"2".equals(master.get("num-other-sentinels"))) {
+                    return false;
                 }
             }
-            return true;
-        });
+        }
+        return true;
+    }
+
+    private boolean anyExited() {
+        return !primary.isAlive() || !replica.isAlive() || sentinels.stream().anyMatch(p -> !p.isAlive());
+    }
+
+    private String logTails() {
+        StringBuilder out = new StringBuilder();
+        try (var logs = Files.list(dir)) {
+            for (Path log : logs.filter(p -> p.toString().endsWith(".log")).sorted().toList()) {
+                List<String> lines = Files.readAllLines(log);
+                out.append("--- ").append(log.getFileName()).append('\n')
+                        .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()))).append('\n');
+            }
+        } catch (IOException e) {
+            out.append("(logs unreadable: ").append(e).append(')');
+        }
+        return out.toString();
     }
 
     private Process redis(String name, int port, List<String> extra) throws IOException {
@@ -169,11 +194,6 @@ public final class RedisSentinels implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     @Override
     public void close() throws InterruptedException {

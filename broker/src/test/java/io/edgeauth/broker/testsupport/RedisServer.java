@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,7 +43,7 @@ public final class RedisServer implements AutoCloseable {
             throw new IllegalStateException("EDGEAUTH_REQUIRE_INTEROP_TOOLS=true but redis-server is not on PATH");
         }
         Assumptions.assumeTrue(binary != null, "redis-server not on PATH: install Debian's redis-server to run this test");
-        RedisServer server = new RedisServer(binary, dir, freePort());
+        RedisServer server = new RedisServer(binary, dir, FreePorts.tcp());
         server.launch();
         return server;
     }
@@ -149,11 +148,6 @@ public final class RedisServer implements AutoCloseable {
                 .until(() -> command("PING").equals("+PONG"));
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     @Override
     public void close() throws InterruptedException {
