@@ -78,6 +78,12 @@ final class FormBodies {
             }
             body.appendBuffer(chunk);
         });
+        request.exceptionHandler(e -> { // a body the decoder cannot frame: the failure handler answers 400
+            if (!failed[0]) {
+                failed[0] = true;
+                ctx.fail(e);
+            }
+        });
         request.endHandler(v -> {
             if (!failed[0]) {
                 ctx.put(BODY_KEY, body);

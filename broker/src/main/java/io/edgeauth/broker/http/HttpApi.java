@@ -59,6 +59,7 @@ public final class HttpApi {
     private final List<Consumer<Router>> mounts = new ArrayList<>();
     private final List<StreamingRoute> streaming = new ArrayList<>();
     private volatile Router router;
+    private final HttpFraming framing = new HttpFraming();
     private MeterRegistry meters = new SimpleMeterRegistry();
     private BrokerConfig.Http settings;
     private HttpConnectionLimits connections;
@@ -266,7 +267,9 @@ public final class HttpApi {
             HttpServer server = vertx.createHttpServer(options).connectionHandler(connections::accept)
                     .requestHandler(request -> {
                 Router r = router;
-                if (r == null) {
+                if (framing.closing(request.connection())) {
+                    request.connection().close(); // pipelined behind a request whose framing ends the connection
+                } else if (r == null) {
                     request.response().setStatusCode(503).putHeader("retry-after", "1").end();
                 } else {
                     r.handle(request);
@@ -305,6 +308,7 @@ public final class HttpApi {
     public void install() {
         Router router = Router.router(vertx);
         router.route().setName("edgeauth:metrics").handler(new HttpRequestMetrics(meters));
+        router.route().setName("edgeauth:framing").handler(framing);
         int retryAfter = settings.retryAfterSeconds();
         router.route().setName("edgeauth:retry-after").handler(ctx -> {
             ctx.put(HttpErrors.RETRY_AFTER_KEY, retryAfter);
@@ -367,13 +371,28 @@ public final class HttpApi {
     private static void badBody(RoutingContext ctx) {
         Throwable f = ctx.failure();
         if (ctx.statusCode() == 400 || f instanceof java.io.IOException || f instanceof io.netty.handler.codec.DecoderException
-                || f != null && f.getClass().getName().startsWith("io.netty.handler.codec.http.multipart.")) {
+                || f != null && f.getClass().getName().startsWith("io.netty.handler.codec.http.multipart.")
+                || thrownByTheDecoder(f)) {
             // the path is the client's text: not logged here
             LOG.warn("HTTP {} refused: unreadable request body ({})", ctx.request().method(),
                     f == null ? "status 400" : f.getClass().getSimpleName());
+            if (thrownByTheDecoder(f) || f instanceof io.netty.handler.codec.DecoderException) {
+                ctx.response().putHeader(io.vertx.core.http.HttpHeaders.CONNECTION, "close");
+                ctx.addEndHandler(done -> ctx.request().connection().close());
+            }
             HttpErrors.send(ctx, 400, "invalid_request", FormBodies.REFUSED);
             return;
         }
         ctx.next();
+    }
+
+    /**
+     * A body Netty's HTTP decoder could not frame (a chunk size that is no number: a {@code NumberFormatException} from
+     * {@code HttpObjectDecoder}); its connection cannot carry another request. It was an ERROR with a stack trace per
+     * request, and no answer.
+     */
+    private static boolean thrownByTheDecoder(Throwable f) {
+        return f != null && f.getStackTrace().length > 0
+                && f.getStackTrace()[0].getClassName().startsWith("io.netty.handler.codec.http.");
     }
 }

@@ -1,0 +1,54 @@
+package io.edgeauth.broker.http;
+
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Request framing that a proxy in front may read differently from the broker (request smuggling, RFC 9112 §6.3). A
+ * transfer coding other than {@code chunked} alone is answered 400 and its connection closed (§6.3, rule 4: the
+ * broker decodes no other coding, and Netty would frame such a body by its {@code Content-Length} while a proxy may
+ * not). A chunked request is served, and its connection closed after the answer: when it also carried a
+ * {@code Content-Length}, the server "MUST close the connection after responding" (rule 3), and Netty drops that
+ * header before the broker sees it, so every chunked request is treated so. Clients that keep connections alive send
+ * {@code Content-Length} (the JDK's and Vert.x's clients, curl for a given body); only streamed bulk imports are
+ * chunked, one request per connection anyway. A request pipelined behind such a one is never served (Vert.x reads
+ * it before the first answer is written).
+ */
+final class HttpFraming implements Handler<RoutingContext> {
+    private final Set<HttpConnection> closing = ConcurrentHashMap.newKeySet();
+
+    /** True if {@code connection} carried a request after which it closes: a later request on it must not be served. */
+    boolean closing(HttpConnection connection) {
+        return closing.contains(connection);
+    }
+
+    @Override
+    public void handle(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        List<String> codings = request.headers().getAll(HttpHeaders.TRANSFER_ENCODING);
+        if (codings.isEmpty()) {
+            ctx.next();
+            return;
+        }
+        HttpConnection connection = request.connection();
+        if (closing.add(connection)) {
+            connection.closeHandler(v -> closing.remove(connection));
+        }
+        ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+        ctx.addEndHandler(done -> connection.close());
+        String coding = String.join(",", codings).trim().toLowerCase(Locale.ROOT);
+        if (!coding.equals("chunked") || request.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+            HttpErrors.send(ctx, 400, "invalid_request",
+                    "transfer-encoding must be chunked alone, without content-length (RFC 9112 §6.3)");
+            return;
+        }
+        ctx.next();
+    }
+}
