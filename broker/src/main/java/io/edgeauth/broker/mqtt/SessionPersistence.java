@@ -147,7 +147,7 @@ final class SessionPersistence implements SessionHome.Sessions {
         state.expirySeconds = p.expirySeconds();
         state.journaled = true;
         p.subscriptions().forEach((filter, qos) ->
-                state.subscriptions.put(filter, edge.router.subscribe(p.tenant(), filter, qos, queue)));
+                state.subscriptions.put(filter, edge.router.subscribe(p.tenant(), filter, qos, queue, false)));
         edge.sessions.put(p.key(), state);
         return state;
     }

@@ -288,6 +288,15 @@ public final class TopicRouter {
      * @param qos    granted QoS (capped at 1)
      */
     public Subscription subscribe(String tenant, String filter, int qos, Subscriber subscriber) {
+        return subscribe(tenant, filter, qos, subscriber, true);
+    }
+
+    /**
+     * As {@link #subscribe(String, String, int, Subscriber)}; {@code sendRetained} false offers no retained message: a
+     * persistent session restored or taken over had its retained messages when it subscribed (MQTT sends them on a
+     * SUBSCRIBE only), and copies queued behind what it is owed would push the owed messages out of a bounded queue.
+     */
+    public Subscription subscribe(String tenant, String filter, int qos, Subscriber subscriber, boolean sendRetained) {
         Objects.requireNonNull(subscriber, "subscriber");
         String shareError = SharedFilter.error(filter);
         SharedFilter shared = SharedFilter.parse(filter);
@@ -321,7 +330,7 @@ public final class TopicRouter {
                 link.subscribed(tenant, filter); // under the lock: announcements of one filter stay in order
             }
         }
-        if (shared.group() == null && !(subscriber instanceof RemoteSubscriber)) { // each node has the retained copies
+        if (sendRetained && shared.group() == null && !(subscriber instanceof RemoteSubscriber)) { // each node has them
             for (RoutedMessage retained : topics.retained.values()) {
                 if (TopicFilters.matches(shared.filter(), retained.topic())) {
                     subscriber.offer(retained, Math.min(granted, retained.qos()));
