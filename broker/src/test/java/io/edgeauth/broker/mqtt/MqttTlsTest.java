@@ -119,12 +119,15 @@ class MqttTlsTest {
         try (EdgeFixture fx = new EdgeFixture(MqttSettings.plain(-1).withTls(0, tls),
                 io.edgeauth.broker.policy.rate.LocalRateLimits.Settings.defaults(), admission)) {
             try (java.net.Socket hold = new java.net.Socket("127.0.0.1", fx.edge.tlsPort())) {
-                // a client that never sends its ClientHello holds the only place
+                // a client that sent the start of a ClientHello and stalls holds the only place (one that sent nothing
+                // does not: aSilentConnectionTakesNoHandshakePlace)
+                hold.getOutputStream().write(CLIENT_HELLO_START);
                 org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
                         .until(() -> admission.pendingHandshakes() == 1);
                 try (java.net.Socket shed = new java.net.Socket("127.0.0.1", fx.edge.tlsPort())) {
                     shed.setSoTimeout(5000);
-                    assertThat(shed.getInputStream().read()).as("closed at once, nothing sent").isEqualTo(-1);
+                    shed.getOutputStream().write(CLIENT_HELLO_START);
+                    assertThat(shed.getInputStream().read()).as("closed on its first bytes, nothing sent").isEqualTo(-1);
                 }
                 assertThat(meters.get("edgeauth.admission.handshakes.shed").tag("edge", "mqtt").counter().count())
                         .isEqualTo(1);
@@ -140,6 +143,56 @@ class MqttTlsTest {
             // a handshake that fails (a client speaking plain MQTT to the TLS port) returns it too
             Mqtt5BlockingClient plain = Clients.v5("dev1", fx.edge.tlsPort()).buildBlocking(); // no TLS at all
             assertThatThrownBy(() -> connect(plain, token("dev1", "t", 60)));
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> admission.pendingHandshakes() == 0);
+        }
+    }
+
+    /** The first bytes of a TLS 1.2+ record carrying a ClientHello: a record header, then a partial handshake header. */
+    private static final byte[] CLIENT_HELLO_START = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01};
+
+    /**
+     * A connection that sends nothing takes no handshake place: before, each held one until Netty's 10 s handshake
+     * timeout, so 1,000 silent connections (a hundred a second) shut out every TLS, WebSocket and DTLS handshake of the
+     * node. It is closed at {@code mqtt.connectTimeout} from its accept, and so is one whose handshake stalls (that
+     * was Netty's 10 s whatever the setting said).
+     */
+    @Test
+    void aSilentConnectionTakesNoHandshakePlaceAndEveryStalledOneEndsAtTheConnectTimeout() throws Exception {
+        var meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        var admission = new io.edgeauth.broker.admission.AdmissionControl(
+                new io.edgeauth.broker.admission.AdmissionLimits(1000, 1, 1), meters);
+        MqttSettings.Tls tls = new MqttSettings.Tls(dir.resolve("server.p12"), PASS, dir.resolve("server-trust.p12"),
+                PASS, MqttSettings.ClientAuth.REQUEST);
+        MqttSettings settings = MqttSettings.plain(-1).withTls(0, tls).toBuilder()
+                .connectTimeout(java.time.Duration.ofSeconds(2)).build();
+        try (EdgeFixture fx = new EdgeFixture(settings, io.edgeauth.broker.policy.rate.LocalRateLimits.Settings.defaults(),
+                admission)) {
+            java.util.List<java.net.Socket> silent = new java.util.ArrayList<>();
+            try (java.net.Socket stalled = new java.net.Socket("127.0.0.1", fx.edge.tlsPort())) {
+                for (int i = 0; i < 5; i++) {
+                    silent.add(new java.net.Socket("127.0.0.1", fx.edge.tlsPort()));
+                }
+                Thread.sleep(300);
+                assertThat(admission.pendingHandshakes()).as("silent connections hold no place").isZero();
+                Mqtt5BlockingClient c = tlsClient("dev1", fx.edge.tlsPort(), false).buildBlocking();
+                connect(c, token("dev1", "t", 60)); // the only place is free for a real client
+                c.disconnect();
+                stalled.getOutputStream().write(CLIENT_HELLO_START);
+                long start = System.nanoTime();
+                for (java.net.Socket s : silent) {
+                    s.setSoTimeout(8_000);
+                    assertThat(s.getInputStream().read()).as("a silent connection is closed").isEqualTo(-1);
+                }
+                stalled.setSoTimeout(8_000);
+                assertThat(stalled.getInputStream().read()).as("a stalled handshake is closed").isEqualTo(-1);
+                assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).as("within the 2 s connect timeout")
+                        .isLessThan(java.time.Duration.ofSeconds(5));
+            } finally {
+                for (java.net.Socket s : silent) {
+                    s.close();
+                }
+            }
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
                     .until(() -> admission.pendingHandshakes() == 0);
         }

@@ -108,7 +108,7 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
             if (!connectSeen) {
                 ctx.close();
             }
-        }, connectTimeoutMillis, TimeUnit.MILLISECONDS);
+        }, HandshakeAdmission.remainingMillis(ctx.channel(), connectTimeoutMillis), TimeUnit.MILLISECONDS);
         lastReadNanos = System.nanoTime();
         sweeps.apply(ctx.executor()).add(this);
         ctx.fireChannelActive();

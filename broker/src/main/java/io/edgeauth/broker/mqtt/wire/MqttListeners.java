@@ -112,7 +112,7 @@ public final class MqttListeners {
 
     private static void pipeline(SocketChannel ch, Listener l, Map<EventExecutor, LoopSweep> sweeps) {
         if (l.tls() != null) { // built once admitted: a shed connection costs no TLS engine
-            ch.pipeline().addLast(HandshakeAdmission.NAME, new HandshakeAdmission(l.admission(), p -> {
+            ch.pipeline().addLast(HandshakeAdmission.NAME, new HandshakeAdmission(l.admission(), l.connectTimeoutMillis(), p -> {
                 p.addLast("tls", l.tls().newHandler(ch.alloc()));
                 mqttHandlers(p, l, sweeps);
             }));
