@@ -13,7 +13,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@code http.maxConnectionsPerAddress}, 0: no such bound). A connection past a bound is closed as soon as it is
  * accepted, before it is read. Without them, connections that send nothing (or a byte now and then) held a file
  * descriptor each until the process had none left, and every listener, MQTT included, stopped accepting. Connections
- * that stay silent are closed by the servers' idle timeout ({@code http.idleTimeout}). Thread-safe.
+ * that stay silent are closed by the servers' idle timeout ({@code http.idleTimeout}).
+ * <p>
+ * The last tenth of {@code http.maxConnections} is kept for addresses that hold less than a tenth each: without a
+ * per-address bound (the default, since devices behind NAT or a proxy share addresses), one address could take every
+ * place, the liveness probe's too, and keep them by opening a connection a second per place it holds for every second
+ * of {@code http.idleTimeout}. A shared proxy is not bound by this until the node is nearly full. Thread-safe.
  */
 final class HttpConnectionLimits {
     private final int max;
@@ -23,10 +28,15 @@ final class HttpConnectionLimits {
     private final AtomicLong refusedMax = new AtomicLong();
     private final AtomicLong refusedAddress = new AtomicLong();
 
+    private final int crowded;
+    private final int share;
+
     /** @param max at most this many open connections; {@code perAddress} from one address (0: unbounded) */
     HttpConnectionLimits(int max, int perAddress) {
         this.max = max;
         this.perAddress = perAddress;
+        this.share = Math.max(1, max / 10);
+        this.crowded = max - share;
     }
 
     /** The servers' connection handler: counts the connection, or closes it when a bound is reached. */
@@ -37,8 +47,7 @@ final class HttpConnectionLimits {
             connection.close();
             return;
         }
-        String address = perAddress > 0 && connection.remoteAddress() != null
-                ? connection.remoteAddress().hostAddress() : null;
+        String address = connection.remoteAddress() != null ? connection.remoteAddress().hostAddress() : null;
         if (address != null) {
             int[] count = new int[1];
             byAddress.compute(address, (a, n) -> { // atomic with release's removal of an entry back at zero
@@ -46,7 +55,7 @@ final class HttpConnectionLimits {
                 count[0] = c.incrementAndGet();
                 return c;
             });
-            if (count[0] > perAddress) {
+            if (perAddress > 0 && count[0] > perAddress || count[0] > share && open.get() > crowded) {
                 release(address);
                 open.decrementAndGet();
                 refusedAddress.incrementAndGet();
@@ -75,6 +84,7 @@ final class HttpConnectionLimits {
                 .description("HTTP connections closed on accept: http.maxConnections reached").register(meters);
         FunctionCounter.builder("edgeauth.http.connections.refused", refusedAddress, AtomicLong::get)
                 .tag("limit", "address")
-                .description("HTTP connections closed on accept: http.maxConnectionsPerAddress reached").register(meters);
+                .description("HTTP connections closed on accept: http.maxConnectionsPerAddress reached, or the node nearly full "
+                        + "and the address holding a tenth of http.maxConnections").register(meters);
     }
 }

@@ -82,6 +82,38 @@ class HttpConnectionLimitsTest {
         }
     }
 
+    /**
+     * With no per-address bound (the default), one address took every place, the liveness probe's too (a tour held
+     * 5,100 slow connections from one address and {@code /health/live} went unanswered). The last tenth of the places is
+     * kept for addresses holding less than a tenth each.
+     */
+    @Test
+    void oneAddressCannotTakeTheLastTenthOfThePlaces() throws Exception {
+        try (Broker broker = Broker.start(TestBrokers.config(dir.resolve("data"), Map.of(
+                "EDGEAUTH_HTTP_MAX_CONNECTIONS", "20", "EDGEAUTH_COAP_PORT", "-1")))) {
+            List<Socket> greedy = new ArrayList<>();
+            try {
+                for (int i = 0; i < 20; i++) {
+                    greedy.add(connect("127.0.0.7", broker.httpPort()));
+                }
+                Thread.sleep(500);
+                int open = 0;
+                for (Socket s : greedy) {
+                    open += closedByPeer(s, 100) ? 0 : 1;
+                }
+                assertThat(open).as("one address holds at most nine tenths of the places").isEqualTo(18);
+                assertThat(get("127.0.0.8", broker.httpPort())).as("the probe from another address is answered")
+                        .startsWith("HTTP/1.1 200");
+                assertThat(get("127.0.0.8", broker.httpPort(), "/metrics"))
+                        .contains("edgeauth_http_connections_refused_total{limit=\"address\"} 2.0");
+            } finally {
+                for (Socket s : greedy) {
+                    s.close();
+                }
+            }
+        }
+    }
+
     private static Socket connect(String from, int port) throws IOException {
         Socket s = new Socket();
         s.bind(new InetSocketAddress(InetAddress.getByName(from), 0));
