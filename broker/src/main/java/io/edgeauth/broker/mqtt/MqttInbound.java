@@ -16,6 +16,7 @@ import io.netty.handler.codec.mqtt.MqttQoS;
 import io.edgeauth.broker.mqtt.wire.Publish;
 import io.netty.handler.codec.mqtt.MqttTopicSubscription;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
+import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -197,7 +198,8 @@ final class MqttInbound {
             MqttReasonCodes.SubAck code = codes.get(i);
             if (code == MqttReasonCodes.SubAck.GRANTED_QOS_0 || code == MqttReasonCodes.SubAck.GRANTED_QOS_1) {
                 String filter = subscriptions.get(i).topicName();
-                Subscription sub = c.edge.router.subscribe(c.session.tenant(), filter, code.byteValue(), c.state.queue);
+                Subscription sub = c.edge.router.subscribe(c.session.tenant(), filter, code.byteValue(), c.state.queue,
+                        sendsRetained(subscriptions.get(i).option().retainHandling(), c.state.subscriptions.containsKey(filter)));
                 Subscription previous = c.state.subscriptions.put(filter, sub);
                 if (previous != null && previous.qos() != sub.qos()) {
                     LOG.debug("{} re-subscribed {} at QoS {}", c.clientId, filter, sub.qos());
@@ -205,6 +207,15 @@ final class MqttInbound {
             }
         }
         c.edge.persistence.subscriptionsChanged(c.state);
+    }
+
+    /** MQTT 5 §3.8.3.1 Retain Handling (MQTT 3.1.1 decodes as 0: always). */
+    private static boolean sendsRetained(MqttSubscriptionOption.RetainedHandlingPolicy policy, boolean exists) {
+        return switch (policy) {
+            case SEND_AT_SUBSCRIBE -> true;
+            case SEND_AT_SUBSCRIBE_IF_NOT_YET_EXISTS -> !exists;
+            case DONT_SEND_AT_SUBSCRIBE -> false;
+        };
     }
 
     private MqttReasonCodes.SubAck subscribe(String filter, int qos, int addedInThisPacket) {

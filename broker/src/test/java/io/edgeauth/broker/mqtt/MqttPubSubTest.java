@@ -124,6 +124,30 @@ class MqttPubSubTest {
         }
     }
 
+    /**
+     * MQTT 5 §3.8.3.1 Retain Handling: 1 sends the retained messages only for a subscription that did not exist, 2 never.
+     * Before, both got them on every SUBSCRIBE.
+     */
+    @Test
+    void retainHandlingDecidesWhetherASubscribeGetsTheRetainedMessages() throws Exception {
+        Mqtt5BlockingClient dev = Clients.connectV5("dev1", fx.port(), token("dev1", "t", 60));
+        dev.publishWith().topic("d/dev1/up/state").qos(MqttQos.AT_LEAST_ONCE).retain(true).payload(bytes("on")).send();
+        Mqtt5BlockingClient app = Clients.connectV5("app", fx.port(), app("t", "dev1", 60));
+        try (var in = app.publishes(MqttGlobalPublishFilter.ALL)) {
+            app.subscribeWith().topicFilter("d/dev1/up/#").qos(MqttQos.AT_LEAST_ONCE)
+                    .retainHandling(com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5RetainHandling.DO_NOT_SEND).send();
+            assertThat(in.receive(500, TimeUnit.MILLISECONDS)).as("retain handling 2: none").isEmpty();
+            app.unsubscribeWith().topicFilter("d/dev1/up/#").send();
+            var ifNew = com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5RetainHandling.SEND_IF_SUBSCRIPTION_DOES_NOT_EXIST;
+            app.subscribeWith().topicFilter("d/dev1/up/#").qos(MqttQos.AT_LEAST_ONCE).retainHandling(ifNew).send();
+            assertThat(receive(in)).as("retain handling 1, a new subscription: sent").isPresent();
+            app.subscribeWith().topicFilter("d/dev1/up/#").qos(MqttQos.AT_LEAST_ONCE).retainHandling(ifNew).send();
+            assertThat(in.receive(500, TimeUnit.MILLISECONDS)).as("retain handling 1, it exists: none").isEmpty();
+            app.subscribeWith().topicFilter("d/dev1/up/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            assertThat(receive(in)).as("retain handling 0: sent again").isPresent();
+        }
+    }
+
     @Test
     void persistentSessionQueuesWhileAwayAndCleanSessionDoesNot() throws Exception {
         Mqtt5BlockingClient dev = Clients.v5("dev1", fx.port()).buildBlocking();
