@@ -164,8 +164,8 @@ final class MqttAuthentication {
 
     private void reject(MqttConnectReturnCode code, String reason) {
         MqttProperties p = MqttProperties.NO_PROPERTIES;
-        if (c.v5) {
-            p = new MqttProperties();
+        if (c.v5 && ClientPacketLimit.reasonStringFits(ClientPacketLimit.of(c.endpoint.connectProperties()), 2, reason)) {
+            p = new MqttProperties(); // a reason string over the client's Maximum Packet Size is left out, §3.1.2.11.4
             p.add(new MqttProperties.StringProperty(MqttProperties.REASON_STRING, reason));
         }
         c.endpoint.reject(code, p);

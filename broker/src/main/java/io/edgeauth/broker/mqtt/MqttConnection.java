@@ -165,7 +165,9 @@ final class MqttConnection {
         closing = true;
         if (v5 && accepted && endpoint.isOpen()) {
             MqttProperties p = new MqttProperties();
-            p.add(new MqttProperties.StringProperty(MqttProperties.REASON_STRING, reason));
+            if (ClientPacketLimit.reasonStringFits(ClientPacketLimit.of(endpoint.connectProperties()), 1, reason)) {
+                p.add(new MqttProperties.StringProperty(MqttProperties.REASON_STRING, reason)); // else left out, §3.1.2.11.4
+            }
             endpoint.disconnect(code.byteValue(), p);
             if (delivery.paused()) {
                 endpoint.pauseReading(false);

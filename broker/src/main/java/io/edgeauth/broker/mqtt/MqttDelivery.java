@@ -30,6 +30,8 @@ final class MqttDelivery {
     private int pauseGeneration;
     private int pendingWritable;
     private ScheduledFuture<?> pauseTimer;
+    /** The client's Maximum Packet Size (MQTT 5), {@link ClientPacketLimit#NONE} without one. */
+    private long clientLimit = ClientPacketLimit.NONE;
 
     MqttDelivery(MqttConnection c) {
         this.c = c;
@@ -37,6 +39,7 @@ final class MqttDelivery {
 
     /** Starts delivering the session's queue to this connection, at most {@code window} unacknowledged. */
     void attach(int window) {
+        clientLimit = c.v5 ? ClientPacketLimit.of(c.endpoint.connectProperties()) : ClientPacketLimit.NONE;
         c.state.queue.attach(new Sink(), c.executor, window); // the channel's writability wakes it up (MqttConnection)
     }
 
@@ -98,12 +101,22 @@ final class MqttDelivery {
             if (c.closed || c.closing || c.state == null || c.state.owner != c) {
                 return; // requeued by detach/attach
             }
+            RoutedMessage m = d.message();
+            if (clientLimit != ClientPacketLimit.NONE && ClientPacketLimit.publishSize(m.topic(), d.qos(),
+                    m.userProperties(), m.payload().length) > clientLimit) {
+                // MQTT 5 §3.1.2.11.4: discarded, and handled as if sent: a QoS 1 one is not left holding a slot of
+                // the inflight window for a PUBACK that cannot come
+                c.edge.metrics.drop("client_maximum_packet_size");
+                if (d.qos() > 0) {
+                    c.state.queue.acknowledged(d);
+                }
+                return;
+            }
             int id = 0;
             if (d.qos() > 0) {
                 id = nextPacketId();
                 outgoing.put(id, d);
             }
-            RoutedMessage m = d.message();
             // the payload is immutable and shared, so it is wrapped, not copied; the encoder copies it once into
             // the frame. On the event loop the write is flushed once per batch (MqttChannel#send)
             c.endpoint.send(new MqttPublishMessage(

@@ -85,7 +85,7 @@ final class MqttPublishChecks {
     }
 
     /** UTF-8 length without encoding (a PUBLISH is checked per message: no copy of each property). */
-    private static long utf8Length(String s) {
+    static long utf8Length(String s) {
         long n = 0;
         for (int i = 0; i < s.length(); i++) {
             char ch = s.charAt(i);

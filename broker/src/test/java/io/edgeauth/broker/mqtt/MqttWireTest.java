@@ -1,5 +1,11 @@
 package io.edgeauth.broker.mqtt;
 
+import static io.edgeauth.broker.mqtt.RawMqtt.bytes;
+import static io.edgeauth.broker.mqtt.RawMqtt.closed;
+import static io.edgeauth.broker.mqtt.RawMqtt.connect;
+import static io.edgeauth.broker.mqtt.RawMqtt.packet;
+import static io.edgeauth.broker.mqtt.RawMqtt.readPacket;
+import static io.edgeauth.broker.mqtt.RawMqtt.string;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -189,88 +195,10 @@ class MqttWireTest {
     }
 
     private static Socket socket() throws IOException {
-        Socket s = new Socket("127.0.0.1", fx.port());
-        s.setSoTimeout(10_000);
-        return s;
+        return RawMqtt.socket(fx.port());
     }
 
     private static Socket connected(int version, String id) throws IOException {
-        Socket s = socket();
-        s.getOutputStream().write(connect(version, id, id, bytes(TestPipeline.token(id, "t", 60))));
-        int[] connack = readPacket(new DataInputStream(s.getInputStream()));
-        assertThat(connack[0]).as("CONNACK").isEqualTo(0x20);
-        assertThat(connack[3]).as("accepted").isZero();
-        return s;
-    }
-
-    private static byte[] connect(int version, String clientId, String username, byte[] password) {
-        return connect(version, clientId, username, password, 60);
-    }
-
-    private static byte[] connect(int version, String clientId, String username, byte[] password, int keepAlive) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        string(body, bytes("MQTT"));
-        body.write(version);
-        body.write((username != null ? 0x80 : 0) | (password != null ? 0x40 : 0) | 0x02);
-        body.writeBytes(new byte[] {(byte) (keepAlive >> 8), (byte) keepAlive});
-        if (version == 5) {
-            body.write(0); // no properties
-        }
-        string(body, bytes(clientId));
-        if (username != null) {
-            string(body, bytes(username));
-        }
-        if (password != null) {
-            string(body, password);
-        }
-        ByteArrayOutputStream packet = new ByteArrayOutputStream();
-        packet(packet, 0x10, body.toByteArray());
-        return packet.toByteArray();
-    }
-
-    /** One packet as unsigned bytes: the fixed header, the remaining length (one byte here) and the rest. */
-    private static int[] readPacket(DataInputStream in) throws IOException {
-        int type = in.readUnsignedByte();
-        int len = in.readUnsignedByte();
-        int[] p = new int[2 + len];
-        p[0] = type;
-        p[1] = len;
-        for (int i = 0; i < len; i++) {
-            p[2 + i] = in.readUnsignedByte();
-        }
-        return p;
-    }
-
-    private static boolean closed(DataInputStream in) throws IOException {
-        try {
-            return in.read() == -1;
-        } catch (SocketException | EOFException reset) {
-            return true;
-        }
-    }
-
-    private static void packet(OutputStream out, int header, byte[] body) {
-        try {
-            out.write(header);
-            int len = body.length;
-            do {
-                int digit = len % 128;
-                len /= 128;
-                out.write(len > 0 ? digit | 0x80 : digit);
-            } while (len > 0);
-            out.write(body);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void string(ByteArrayOutputStream out, byte[] b) {
-        out.write(b.length >> 8);
-        out.write(b.length & 0xff);
-        out.writeBytes(b);
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
+        return RawMqtt.connected(fx.port(), version, id);
     }
 }
