@@ -10,14 +10,16 @@ import io.netty.handler.codec.mqtt.MqttReasonCodes;
  * <ul>
  *   <li>CONNACK, MQTT 5: bad credentials 0x86, not authorized 0x87, quota exceeded 0x97, server error 0x80,
  *       server unavailable (store outage) 0x88, server busy (admission limit: load shed) 0x89, bad authentication
- *       method 0x8C, client id not valid 0x85.
+ *       method 0x8C, client id not valid 0x85, a malformed CONNECT 0x81, one that breaks a protocol rule 0x82.
  *       MQTT 3.1.1: 4 (bad user name or password) for bad credentials, 5 (not authorized) for not authorized and
  *       quota, 3 (server unavailable) for server errors, outages and load shedding, 2 for a bad client id.</li>
  *   <li>PUBACK and SUBACK (MQTT 5): quota exceeded 0x97, server error or outage 0x80, every other refusal 0x87.</li>
  *   <li>DISCONNECT (MQTT 5) of a live session: quota exceeded 0x97, server error 0x80, store outage 0x89 (server
  *       busy), every other refusal
  *       0x87; a session whose token expired without renewal 0xA0 (maximum connect time); sustained publishing
- *       over the rate plan 0x96 (message rate too high); a malformed AUTH 0x82 (protocol error).</li>
+ *       over the rate plan 0x96 (message rate too high); a malformed AUTH 0x82 (protocol error).
+ *       Malformed packets and protocol errors the wire itself finds (0x81, 0x82, 0x95) are the wire's
+ *       ({@code WireViolation}).</li>
  * </ul>
  * MQTT 3.1.1 has no reason codes after CONNACK: its refusals there are the packet the connection sends instead
  * (a positive PUBACK, SUBACK 0x80) or a closed connection.
@@ -77,6 +79,12 @@ public final class MqttReasons {
         @Override
         public MqttConnectReturnCode badClientId(int protocolVersion) {
             return MqttReasons.badClientId(protocolVersion);
+        }
+
+        @Override
+        public MqttConnectReturnCode invalidConnect(boolean protocolError) {
+            return protocolError ? MqttConnectReturnCode.CONNECTION_REFUSED_PROTOCOL_ERROR
+                    : MqttConnectReturnCode.CONNECTION_REFUSED_MALFORMED_PACKET;
         }
     };
 

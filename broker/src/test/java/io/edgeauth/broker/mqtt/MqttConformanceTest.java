@@ -1,6 +1,7 @@
 package io.edgeauth.broker.mqtt;
 
 import static io.edgeauth.broker.mqtt.RawMqtt.bytes;
+import static io.edgeauth.broker.mqtt.RawMqtt.closed;
 import static io.edgeauth.broker.mqtt.RawMqtt.packet;
 import static io.edgeauth.broker.mqtt.RawMqtt.readPacket;
 import static io.edgeauth.broker.mqtt.RawMqtt.string;
@@ -94,6 +95,155 @@ class MqttConformanceTest {
             s.getOutputStream().write(new byte[] {(byte) 0xf0, 2, 0x18, 0}); // AUTH 0x18 continue: protocol error
             assertThat(readPacket(in)).as("DISCONNECT 0x82 without its reason string").containsExactly(0xe0, 2, 0x82, 0);
         }
+    }
+
+    /** MQTT 5 §4.13: a PINGREQ with a body is malformed; its body must not be read as the next packet. */
+    @Test
+    void aPingreqWithABodyIsMalformed() throws Exception {
+        try (Socket s = RawMqtt.connected(fx.port(), 5, "ping1")) {
+            s.getOutputStream().write(new byte[] {(byte) 0xc0, 1, 0});
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            assertThat(readPacket(in)).as("DISCONNECT 0x81, no PINGRESP").containsExactly(0xe0, 2, 0x81, 0);
+            assertThat(closed(in)).isTrue();
+        }
+    }
+
+    /** A client's CONNACK (2 bytes) must not be decoded with MQTT 5 properties read past its end. */
+    @Test
+    void aConnackFromTheClientIsAProtocolError() throws Exception {
+        try (Socket s = RawMqtt.connected(fx.port(), 5, "connack")) {
+            s.getOutputStream().write(new byte[] {0x20, 2, 0, 0});
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            assertThat(readPacket(in)).as("DISCONNECT 0x82").containsExactly(0xe0, 2, 0x82, 0);
+            assertThat(closed(in)).isTrue();
+        }
+    }
+
+    /** A PUBACK with a byte after its properties: malformed, that byte is not the start of the next packet. */
+    @Test
+    void aPubackWithBytesAfterItsPropertiesIsMalformed() throws Exception {
+        try (Socket s = RawMqtt.connected(fx.port(), 5, "puback")) {
+            // PUBACK id 1, reason 0, no properties, then 0xc0 inside its remaining length of 5; then 0x00
+            s.getOutputStream().write(new byte[] {0x40, 5, 0, 1, 0, 0, (byte) 0xc0, 0});
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            assertThat(readPacket(in)).as("DISCONNECT 0x81").containsExactly(0xe0, 2, 0x81, 0);
+            assertThat(closed(in)).isTrue();
+        }
+    }
+
+    /** A DISCONNECT with bytes after its properties: malformed. */
+    @Test
+    void aDisconnectWithTrailingBytesIsMalformed() throws Exception {
+        try (Socket s = RawMqtt.connected(fx.port(), 5, "disc")) {
+            s.getOutputStream().write(new byte[] {(byte) 0xe0, 3, 0, 0, (byte) 0xc0});
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            assertThat(readPacket(in)).as("DISCONNECT 0x81").containsExactly(0xe0, 2, 0x81, 0);
+        }
+    }
+
+    /** MQTT 3.1.1 §3.12.1: a PINGREQ with a body is malformed too: closed, no PINGRESP. */
+    @Test
+    void anMqtt311PingreqWithABodyClosesTheConnection() throws Exception {
+        try (Socket s = RawMqtt.connected(fx.port(), 4, "ping311")) {
+            s.getOutputStream().write(new byte[] {(byte) 0xc0, 1, (byte) 0xc0, 0});
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            assertThat(in.read()).as("closed, no PINGRESP").isEqualTo(-1);
+        }
+    }
+
+    /** MQTT 5 §3.8.2.1.2: a Subscription Identifier of 0 is a protocol error. */
+    @Test
+    void aSubscriptionIdentifierOfZeroIsAProtocolError() throws Exception {
+        assertDisconnect(0x82, out -> subscribe(out, 3, new byte[] {0x0b, 0}, "d/c/down/#", 1));
+    }
+
+    /** MQTT 5 §3.8.3, §3.10.3: SUBSCRIBE and UNSUBSCRIBE need at least one topic filter. */
+    @Test
+    void subscribeAndUnsubscribeWithoutTopicFiltersAreProtocolErrors() throws Exception {
+        assertDisconnect(0x82, out -> out.getOutputStream().write(new byte[] {(byte) 0x82, 3, 0, 5, 0}));
+        assertDisconnect(0x82, out -> out.getOutputStream().write(new byte[] {(byte) 0xa2, 3, 0, 6, 0}));
+    }
+
+    /** MQTT 5 §3.8.3.1: reserved option bits are malformed; Retain Handling 3 and a shared No Local are errors. */
+    @Test
+    void badSubscriptionOptionsAreRefused() throws Exception {
+        assertDisconnect(0x81, out -> subscribe(out, 4, "d/c/down/#", 0xc0));
+        assertDisconnect(0x82, out -> subscribe(out, 4, "d/c/down/#", 0x30));
+        assertDisconnect(0x82, out -> subscribe(out, 4, "$share/g/d/c/down/#", 0x04));
+    }
+
+    /**
+     * MQTT 5 §2.2.2.2, §3.3.4: a client's PUBLISH with a Subscription Identifier (protocol error), with a property
+     * only a CONNECT carries (malformed), with a property given twice (protocol error).
+     */
+    @Test
+    void publishPropertiesAClientMayNotSendAreRefused() throws Exception {
+        assertDisconnect(0x82, out -> publish(out, new byte[] {0x0b, 1}));
+        assertDisconnect(0x81, out -> publish(out, new byte[] {0x11, 0, 0, 0, 5}));
+        assertDisconnect(0x82, out -> publish(out, new byte[] {0x01, 1, 0x01, 0}));
+    }
+
+    /** MQTT 5 §3.1.2.11: property values the specification forbids, duplicates, and a PUBLISH-only property. */
+    @Test
+    void connectPropertiesThatBreakTheProtocolAreRefused() throws Exception {
+        assertConnackRefused(0x82, 0x02, new byte[] {0x21, 0, 0}); // Receive Maximum 0
+        assertConnackRefused(0x82, 0x02, new byte[] {0x27, 0, 0, 0, 0}); // Maximum Packet Size 0
+        assertConnackRefused(0x82, 0x02, new byte[] {0x17, 2}); // Request Problem Information 2
+        assertConnackRefused(0x82, 0x02, new byte[] {0x19, 2}); // Request Response Information 2
+        assertConnackRefused(0x82, 0x02, new byte[] {0x11, 0, 0, 0, 1, 0x11, 0, 0, 0, 2}); // Session Expiry twice
+        assertConnackRefused(0x81, 0x02, new byte[] {0x23, 0, 1}); // Topic Alias: PUBLISH only
+    }
+
+    /** MQTT 5 §3.1.2.6, §3.1.2.7: Will QoS or Will Retain without the Will Flag is malformed. */
+    @Test
+    void willQosOrRetainWithoutTheWillFlagIsMalformed() throws Exception {
+        assertConnackRefused(0x81, 0x02 | 0x08, new byte[0]);
+        assertConnackRefused(0x81, 0x02 | 0x20, new byte[0]);
+    }
+
+    /** MQTT 3.1.1 §3.1.2.6: the same CONNECT in MQTT 3.1.1 is closed without a CONNACK. */
+    @Test
+    void anMqtt311WillQosWithoutTheWillFlagIsClosed() throws Exception {
+        try (Socket s = RawMqtt.socket(fx.port())) {
+            s.getOutputStream().write(RawMqtt.connect(4, 0x02 | 0x08, "w311", "w311",
+                    bytes(TestPipeline.token("w311", "t", 60)), 60, new byte[0]));
+            assertThat(s.getInputStream().read()).as("closed, no CONNACK").isEqualTo(-1);
+        }
+    }
+
+    private static void assertConnackRefused(int code, int flags, byte[] properties) throws IOException {
+        try (Socket s = RawMqtt.socket(fx.port())) {
+            s.getOutputStream().write(RawMqtt.connect(5, flags, "bad", "bad", bytes(TestPipeline.token("bad", "t", 60)),
+                    60, properties));
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            assertThat(readPacket(in)).as("CONNACK 0x%x for properties %s, flags 0x%x", code,
+                    Arrays.toString(properties), flags).containsExactly(0x20, 3, 0, code, 0);
+            assertThat(closed(in)).isTrue();
+        }
+    }
+
+    private interface Send {
+        void to(Socket s) throws IOException;
+    }
+
+    /** Connects, sends, and expects DISCONNECT with {@code code} (no reason string: the wire's own) and the close. */
+    private static void assertDisconnect(int code, Send send) throws IOException {
+        try (Socket s = RawMqtt.connected(fx.port(), 5, "c")) {
+            send.to(s);
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            assertThat(readPacket(in)).as("DISCONNECT 0x%x", code).containsExactly(0xe0, 2, code, 0);
+            assertThat(closed(in)).isTrue();
+        }
+    }
+
+    private static void publish(Socket s, byte[] properties) throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        string(body, bytes("d/c/up/x"));
+        body.writeBytes(new byte[] {0, 1});
+        RawMqtt.varInt(body, properties.length);
+        body.writeBytes(properties);
+        body.write('x');
+        packet(s.getOutputStream(), 0x32, body.toByteArray());
     }
 
     static void subscribe(Socket s, int id, String filter, int options) throws IOException {

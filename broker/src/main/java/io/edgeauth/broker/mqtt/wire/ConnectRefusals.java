@@ -12,4 +12,7 @@ public interface ConnectRefusals {
 
     /** A client id the codec rejects, or an empty one with a session to resume. */
     MqttConnectReturnCode badClientId(int protocolVersion);
+
+    /** An MQTT 5 CONNECT that is malformed or, {@code protocolError}, breaks a rule of the protocol. */
+    MqttConnectReturnCode invalidConnect(boolean protocolError);
 }

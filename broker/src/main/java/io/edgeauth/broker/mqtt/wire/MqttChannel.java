@@ -6,7 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
@@ -46,15 +45,12 @@ import org.slf4j.LoggerFactory;
  * <p>Writes are not flushed one by one: a read batch is flushed once at its end, and writes made outside a
  * read once after the current event-loop task, so a burst of deliveries leaves in one gathering write.
  * Every method must be called on the channel's event loop ({@link #eventLoop()}), except {@link #send} paths
- * used by deliveries, which hop onto it. Malformed input ends the connection (MQTT 5: DISCONNECT 0x81
- * malformed packet or 0x95 packet too large first), logged at DEBUG without the client's bytes.
+ * used by deliveries, which hop onto it. Malformed input ends the connection (MQTT 5: DISCONNECT or CONNACK
+ * 0x81, 0x82 or 0x95 first, {@link WireViolation}), logged at DEBUG without the client's bytes.
  */
 public final class MqttChannel extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(MqttChannel.class);
     static final String NAME = "edgeauthMqtt";
-    private static final byte MALFORMED_PACKET = (byte) 0x81;
-    private static final byte PROTOCOL_ERROR = (byte) 0x82;
-    private static final byte PACKET_TOO_LARGE = (byte) 0x95;
     /** Packets a client may send right after its CONNECT (MQTT 3.1.1 §3.1.4) that are held until CONNACK. */
     private static final int MAX_HELD = 64;
 
@@ -244,7 +240,7 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
                 handler.onDisconnect(reason);
                 ctx.close(); // the server closes after a DISCONNECT (MQTT §3.14.4)
             }
-            default -> disconnectAndClose(PROTOCOL_ERROR); // CONNACK, SUBACK ...: server-bound packets only
+            default -> disconnectAndClose(WireViolation.PROTOCOL_ERROR); // CONNACK, SUBACK ...: PacketFrames refuses them
         }
     }
 
@@ -258,8 +254,11 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
             reject(refusals.unacceptableProtocolVersion(), MqttProperties.NO_PROPERTIES);
         } else if (!connectSeen && cause instanceof MqttIdentifierRejectedException) {
             reject(refusals.badClientId(protocolVersion), MqttProperties.NO_PROPERTIES);
+        } else if (!connectSeen && cause instanceof WireViolation v && v.protocolVersion() >= 5) {
+            ctx.writeAndFlush(Packets.refusingConnack5(refusals.invalidConnect(v.protocolError())))
+                    .addListener(ChannelFutureListener.CLOSE); // CONNACK 0x81 or 0x82
         } else if (accepted && protocolVersion >= 5) {
-            disconnectAndClose(cause instanceof TooLongFrameException ? PACKET_TOO_LARGE : MALFORMED_PACKET);
+            disconnectAndClose(WireViolation.disconnectCode(cause));
         } else {
             ctx.close();
         }

@@ -131,6 +131,7 @@ public final class MqttListeners {
             p.addLast("bytesToFrames", new BytesToFrames());
             p.addLast("framesToBytes", new FramesToBytes());
         }
+        p.addLast(PacketFrames.NAME, new PacketFrames(l.maxPacketSize())); // whole, checked packets: see there why
         p.addLast("mqttDecoder", new MqttDecoder(l.maxPacketSize(), MAX_CLIENT_ID_LENGTH));
         p.addLast("mqttEncoder", MqttEncoder.INSTANCE);
         p.addLast(MqttChannel.NAME, new MqttChannel(l.onConnect(), l.connectTimeoutMillis(), l.refusals(), l.internalErrors(),

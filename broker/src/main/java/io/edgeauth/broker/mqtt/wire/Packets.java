@@ -1,5 +1,7 @@
 package io.edgeauth.broker.mqtt.wire;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.mqtt.MqttConnAckMessage;
 import io.netty.handler.codec.mqtt.MqttConnAckVariableHeader;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
@@ -25,6 +27,15 @@ final class Packets {
     static MqttConnAckMessage connack(MqttConnectReturnCode code, boolean sessionPresent, MqttProperties properties) {
         return new MqttConnAckMessage(fixed(MqttMessageType.CONNACK, MqttQoS.AT_MOST_ONCE),
                 new MqttConnAckVariableHeader(code, sessionPresent, properties));
+    }
+
+    /**
+     * An MQTT 5 CONNACK refusing a CONNECT that {@link PacketFrames} stopped before Netty's decoder read it, as bytes:
+     * the encoder writes a CONNACK for the protocol version the decoder recorded from the CONNECT, so it would
+     * write this one as MQTT 3.1.1 (no property length). A ByteBuf passes the encoder unchanged.
+     */
+    static ByteBuf refusingConnack5(MqttConnectReturnCode code) {
+        return Unpooled.wrappedBuffer(new byte[] {0x20, 3, 0, code.byteValue(), 0}); // no session, no properties
     }
 
     /** PUBACK, PUBREC, PUBREL or PUBCOMP; the reason code and properties are written for MQTT 5 only. */
