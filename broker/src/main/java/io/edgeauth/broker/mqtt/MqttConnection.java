@@ -100,8 +100,8 @@ final class MqttConnection {
             }
 
             @Override
-            public void onSubscribe(int messageId, List<MqttTopicSubscription> subscriptions) {
-                inbound.onSubscribe(messageId, subscriptions);
+            public void onSubscribe(int messageId, MqttProperties properties, List<MqttTopicSubscription> subscriptions) {
+                inbound.onSubscribe(messageId, properties, subscriptions);
             }
 
             @Override

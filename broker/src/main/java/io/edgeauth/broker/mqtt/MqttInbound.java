@@ -169,8 +169,13 @@ final class MqttInbound {
         }
     }
 
-    void onSubscribe(int messageId, List<MqttTopicSubscription> subscriptions) {
+    void onSubscribe(int messageId, MqttProperties properties, List<MqttTopicSubscription> subscriptions) {
         if (c.closing) {
+            return;
+        }
+        if (properties.getProperties(MqttProperties.SUBSCRIPTION_IDENTIFIER).size() > 0) {
+            // CONNACK announced Subscription Identifiers Available 0 (MQTT 5 §3.2.2.3.12)
+            c.disconnect(MqttReasons.subscriptionIdentifiersUnsupported(), "subscription_identifiers_not_supported");
             return;
         }
         List<MqttReasonCodes.SubAck> codes = new ArrayList<>();

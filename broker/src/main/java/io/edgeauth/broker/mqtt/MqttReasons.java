@@ -17,9 +17,9 @@ import io.netty.handler.codec.mqtt.MqttReasonCodes;
  *   <li>DISCONNECT (MQTT 5) of a live session: quota exceeded 0x97, server error 0x80, store outage 0x89 (server
  *       busy), every other refusal
  *       0x87; a session whose token expired without renewal 0xA0 (maximum connect time); sustained publishing
- *       over the rate plan 0x96 (message rate too high); a malformed AUTH 0x82 (protocol error).
- *       Malformed packets and protocol errors the wire itself finds (0x81, 0x82, 0x95) are the wire's
- *       ({@code WireViolation}).</li>
+ *       over the rate plan 0x96 (message rate too high); a malformed AUTH 0x82 (protocol error); a SUBSCRIBE with
+ *       a Subscription Identifier 0xA1 (CONNACK announces none). Malformed packets and protocol errors the wire
+ *       itself finds (0x81, 0x82, 0x95) are the wire's ({@code WireViolation}).</li>
  * </ul>
  * MQTT 3.1.1 has no reason codes after CONNACK: its refusals there are the packet the connection sends instead
  * (a positive PUBACK, SUBACK 0x80) or a closed connection.
@@ -119,6 +119,11 @@ public final class MqttReasons {
     /** DISCONNECT code (MQTT 5) when the session's token expired and was not renewed: 0xA0. */
     public static MqttReasonCodes.Disconnect sessionExpired() {
         return MqttReasonCodes.Disconnect.MAXIMUM_CONNECT_TIME;
+    }
+
+    /** DISCONNECT code (MQTT 5) for a SUBSCRIBE with a Subscription Identifier (CONNACK says none): 0xA1. */
+    public static MqttReasonCodes.Disconnect subscriptionIdentifiersUnsupported() {
+        return MqttReasonCodes.Disconnect.SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED;
     }
 
     /** DISCONNECT code (MQTT 5) when a client keeps publishing over its rate plan: 0x96. */

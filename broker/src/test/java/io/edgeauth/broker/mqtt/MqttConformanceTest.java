@@ -151,6 +151,17 @@ class MqttConformanceTest {
         }
     }
 
+    /** MQTT 5 §3.2.2.3.12: CONNACK says Subscription Identifiers Available 0, so a SUBSCRIBE with one gets 0xA1. */
+    @Test
+    void aSubscriptionIdentifierGetsNotSupported() throws Exception {
+        try (Socket s = RawMqtt.connected(fx.port(), 5, "subid")) {
+            subscribe(s, 3, new byte[] {0x0b, 5}, "d/subid/down/#", 1);
+            int[] disconnect = readPacket(new DataInputStream(s.getInputStream()));
+            assertThat(disconnect[0]).as("DISCONNECT, no SUBACK").isEqualTo(0xe0);
+            assertThat(disconnect[2]).as("0xA1 subscription identifiers not supported").isEqualTo(0xa1);
+        }
+    }
+
     /** MQTT 5 §3.8.2.1.2: a Subscription Identifier of 0 is a protocol error. */
     @Test
     void aSubscriptionIdentifierOfZeroIsAProtocolError() throws Exception {

@@ -217,8 +217,9 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
                         ByteBufUtil.getBytes(p.payload()), p.variableHeader().properties()));
             }
             case SUBSCRIBE -> {
-                MqttSubscribeMessage s = (MqttSubscribeMessage) m;
-                handler.onSubscribe(s.variableHeader().messageId(), s.payload().topicSubscriptions());
+                var s = (MqttSubscribeMessage) m;
+                handler.onSubscribe(s.variableHeader().messageId(), s.idAndPropertiesVariableHeader().properties(),
+                        s.payload().topicSubscriptions());
             }
             case UNSUBSCRIBE -> {
                 MqttUnsubscribeMessage u = (MqttUnsubscribeMessage) m;

@@ -8,7 +8,8 @@ import java.util.List;
 public interface PacketHandler {
     void onPublish(Publish m);
 
-    void onSubscribe(int messageId, List<MqttTopicSubscription> subscriptions);
+    /** SUBSCRIBE with its MQTT 5 properties (empty for MQTT 3.1.1). */
+    void onSubscribe(int messageId, MqttProperties properties, List<MqttTopicSubscription> subscriptions);
 
     void onUnsubscribe(int messageId, List<String> topics);
 

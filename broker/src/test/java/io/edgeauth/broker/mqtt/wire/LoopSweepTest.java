@@ -103,7 +103,8 @@ class LoopSweepTest {
         }
 
         @Override
-        public void onSubscribe(int messageId, List<MqttTopicSubscription> subscriptions) {
+        public void onSubscribe(int messageId, io.netty.handler.codec.mqtt.MqttProperties properties,
+                                List<MqttTopicSubscription> subscriptions) {
         }
 
         @Override
