@@ -252,7 +252,7 @@ final class MqttAuthentication {
 
     private int clientReceiveMaximum() {
         Integer value = intProperty(c.endpoint.connectProperties(), MqttProperties.RECEIVE_MAXIMUM);
-        return value == null || value <= 0 ? 65535 : value;
+        return value == null ? 65535 : value; // absent: 65535 (§3.1.2.11.3); 0 never gets here (the wire refuses it)
     }
 
     /** MQTT 5 AUTH: only re-authentication (0x19) with our method; any other reason code is a protocol error. */

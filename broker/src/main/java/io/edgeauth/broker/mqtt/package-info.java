@@ -28,8 +28,11 @@
  *       when the will is published; a revoked session's will is never published.</li>
  *   <li>Backpressure: a subscriber queue above 3/4 of its bound pauses the publisher's socket until it drains
  *       to 1/4 (or {@code backpressureTimeout}); see {@link io.edgeauth.broker.router.SubscriberQueue} for the
- *       overflow policy. Packets over {@code maxPacketSize} are refused by the decoder (MQTT 5: DISCONNECT 0x95,
- *       then closed).</li>
+ *       overflow policy. Packets over {@code maxPacketSize} are refused from their header (MQTT 5: DISCONNECT 0x95,
+ *       then closed); nothing bigger than an MQTT 5 client's own Maximum Packet Size is sent to it (a PUBLISH
+ *       over it is discarded as if sent).</li>
+ *   <li>Malformed packets and protocol errors: see {@code docs/mqtt-wire.md} (DISCONNECT 0x81 or 0x82, a
+ *       CONNECT CONNACK 0x81 or 0x82, then closed).</li>
  *   <li>Metrics: {@code edgeauth.mqtt.sessions{tenant,protocol}}, {@code edgeauth.mqtt.connects{outcome,reason}},
  *       {@code edgeauth.mqtt.messages.in/out}, {@code edgeauth.mqtt.drops{reason}},
  *       {@code edgeauth.mqtt.backpressure.pauses}, {@code edgeauth.mqtt.auth.latency}.</li>
