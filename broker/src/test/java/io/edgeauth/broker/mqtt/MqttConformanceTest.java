@@ -141,6 +141,16 @@ class MqttConformanceTest {
         }
     }
 
+    /** MQTT 3.1.1 §3.4.1: a PUBACK's remaining length is 2; a third byte is malformed, not a reason code. */
+    @Test
+    void anMqtt311PubackOfThreeBytesClosesTheConnection() throws Exception {
+        try (Socket s = RawMqtt.connected(fx.port(), 4, "puback311")) {
+            s.getOutputStream().write(new byte[] {0x40, 3, 0, 1, 0, (byte) 0xc0, 0}); // then a PINGREQ
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            assertThat(in.read()).as("closed, no PINGRESP").isEqualTo(-1);
+        }
+    }
+
     /** MQTT 3.1.1 §3.12.1: a PINGREQ with a body is malformed too: closed, no PINGRESP. */
     @Test
     void anMqtt311PingreqWithABodyClosesTheConnection() throws Exception {
