@@ -145,9 +145,37 @@ public final class RevocationService implements RevocationChecker, RevocationEve
         change.value().map(this::decode).ifPresent(this::learn);
     }
 
-    /** Reloads every revocation when the feed cannot say what this node missed; the new ones are announced. */
+    /**
+     * Resyncs when the feed cannot say what this node missed (its history was trimmed past this node, or Redis lost
+     * its data): learns what the store holds (the new ones are announced to the listeners), then writes back, with a
+     * feed entry, every revocation in force here that the store lacks, only where the key is still absent. Fail-safe:
+     * a revocation must not lapse because Redis lost it, and every node (one started later too) ends with the union
+     * of what the nodes held. The store drops nothing in force on its own (TTLs run to {@code keepUntil}, pruning
+     * takes expired ones, a lift is a write), so what is missing was lost. The price, documented in
+     * docs/revocation.md: a subject block lifted while this node missed the lift comes back, to be lifted again.
+     */
     private void reload() {
-        store.forEach(SPACE, (key, bytes) -> learn(decode(bytes)));
+        java.util.Set<String> stored = new java.util.HashSet<>();
+        store.forEach(SPACE, (key, bytes) -> {
+            stored.add(key);
+            learn(decode(bytes));
+        });
+        Instant now = clock.instant();
+        int restored = 0;
+        for (Map<String, Revocation> m : List.of(byJti, bySub, byKid, byIssuer, byIssuerKey, byFleetCa)) {
+            for (Revocation r : m.values()) {
+                String key = key(r.kind(), r.value());
+                if (!stored.contains(key) && inForce(r, now)
+                        && feed.putIfAbsent(FEED, SPACE, key, encode(r), r.untilLifted() ? null : r.keepUntil())) {
+                    restored++;
+                }
+            }
+        }
+        if (restored > 0) {
+            LOG.warn("the store had lost {} revocation(s) this node holds (Redis lost data?): written back and announced"
+                    + " to every node, so none lapses; a subject block lifted while this node missed the lift may be among"
+                    + " them and must be lifted again", restored);
+        }
     }
 
     /** Indexes a revocation and tells the listeners, unless it is known already. */

@@ -34,6 +34,15 @@ public interface ChangeFeed {
         }
     }
 
+    /**
+     * {@link #put} only if the store holds nothing under the key, atomically; true when written. For a resync that
+     * writes back what the store lost: a value another node wrote meanwhile (newer) is not overwritten. Only a shared
+     * store's feed resyncs; the default refuses.
+     */
+    default boolean putIfAbsent(String feed, String space, String key, byte[] value, Instant expiresAt) {
+        throw new UnsupportedOperationException("putIfAbsent on a feed without a shared store");
+    }
+
     /** {@link Store#remove} and append the removal to {@code feed}, atomically. */
     void remove(String feed, String space, String key);
 

@@ -115,6 +115,25 @@ public final class RedisServer implements AutoCloseable {
         launch();
     }
 
+    /**
+     * Stops it and starts it again on the same port with its data gone, as a restart of a Redis without
+     * persistence: its append-only file and any snapshot are deleted in between.
+     */
+    public void restartEmpty() throws IOException, InterruptedException {
+        stop();
+        for (Path p : List.of(dir.resolve("appendonlydir"), dir.resolve("dump.rdb"))) {
+            if (Files.isDirectory(p)) {
+                try (var files = Files.list(p)) {
+                    for (Path f : files.toList()) {
+                        Files.delete(f);
+                    }
+                }
+            }
+            Files.deleteIfExists(p);
+        }
+        launch();
+    }
+
     /** Sends one command in RESP and returns the first reply line (e.g. "+OK", ":1"). */
     public String command(String... args) throws IOException {
         StringBuilder b = new StringBuilder("*").append(args.length).append("\r\n");

@@ -1,6 +1,7 @@
 package io.edgeauth.broker.store.redis;
 
 import io.edgeauth.broker.store.ChangeFeed;
+import io.edgeauth.broker.store.StoreUnavailableException;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisException;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * write and its stream entry go through one Lua script, so no node can see one without the other. One
  * reader thread per node follows every feed with a blocking {@code XREAD} from the last id it
  * delivered: after a disconnect it resumes there and loses nothing; the history's bound is checked on
- * each reconnect (and whenever a read comes back full) with {@code XINFO STREAM}: if entries after the
+ * each reconnect, whenever a read comes back full, and every 10 s (a {@code FLUSHALL} drops no connection) with
+ * {@code XINFO STREAM}: if entries after the
  * last delivered one were trimmed, or the stream went back (Redis lost its data), the follower resyncs
  * from the store. Successful reads mark Redis healthy, failures an outage.
  */
@@ -38,6 +40,12 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
     private static final String PUT = "if ARGV[2] == '' then redis.call('SET', KEYS[1], ARGV[1])"
             + " else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end"
             + " return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'k', ARGV[4], 'v', ARGV[1])";
+    private static final String PUT_IF_ABSENT = "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end"
+            + " if ARGV[2] == '' then redis.call('SET', KEYS[1], ARGV[1])"
+            + " else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end"
+            + " redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'k', ARGV[4], 'v', ARGV[1]) return 1";
+    /** How often the reader checks every stream's history even without a failure (a FLUSHALL drops no connection). */
+    private static final long HISTORY_CHECK_MILLIS = 10_000;
     private static final String REMOVE = "redis.call('DEL', KEYS[1])"
             + " return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', 'k', ARGV[2])";
 
@@ -60,6 +68,8 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
         volatile String lastId;
         /** How many entries the stream had ever been given up to and including {@link #lastId}. */
         volatile long position;
+        /** A resync began and did not finish (the store failed during it): the next check runs it again. */
+        volatile boolean resyncDue;
 
         Follower(String stream, Consumer<Change> listener, Runnable resync, StreamState at) {
             this.stream = stream;
@@ -100,6 +110,21 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
                     STREAM_PREFIX + feed}, value, bytes(px), maxLength, bytes(key));
             replication.await(redis); // e.g. a revocation: a failover must not bring the token back
             return done;
+        });
+    }
+
+    @Override
+    public boolean putIfAbsent(String feed, String space, String key, byte[] value, Instant expiresAt) {
+        long millis = expiresAt == null ? 0 : expiresAt.toEpochMilli() - clock.millis();
+        if (expiresAt != null && millis <= 0) {
+            return false; // expired already: nothing to keep
+        }
+        byte[] px = bytes(expiresAt == null ? "" : Long.toString(millis));
+        return health.call("feed-put", () -> {
+            Long written = redis.eval(PUT_IF_ABSENT, ScriptOutputType.INTEGER, new String[] {RedisStore.key(space, key),
+                    STREAM_PREFIX + feed}, value, px, maxLength, bytes(key));
+            replication.await(redis);
+            return written != null && written == 1;
         });
     }
 
@@ -169,10 +194,12 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
     private void readLoop() {
         boolean recheck = false;
         long backoff = 50;
+        long nextCheck = clock.millis() + HISTORY_CHECK_MILLIS;
         while (!closed) {
             try {
                 List<Follower> current = List.copyOf(followers.values());
-                if (recheck) {
+                if (recheck || clock.millis() >= nextCheck) {
+                    nextCheck = clock.millis() + HISTORY_CHECK_MILLIS;
                     for (Follower f : current) {
                         checkHistory(f);
                     }
@@ -200,11 +227,13 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
                     }
                 }
                 recheck = messages.size() >= READ_BATCH; // behind: entries may be trimmed before we read them
-            } catch (RedisException e) {
+            } catch (RedisException | StoreUnavailableException e) { // the latter: a resync's store call failed
                 if (closed) {
                     return;
                 }
-                health.failed("feed-read", e);
+                if (e instanceof RedisException re) {
+                    health.failed("feed-read", re);
+                }
                 recheck = true;
                 if (!pause(backoff)) {
                     return;
@@ -224,10 +253,12 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
         StreamState s = state(f.stream);
         boolean trimmed = f.position < s.entriesAdded - s.length;
         boolean reset = s.entriesAdded < f.position || compare(s.lastGenerated, f.lastId) < 0;
-        if (trimmed || reset) {
+        if (trimmed || reset || f.resyncDue) {
             LOG.warn("change stream {} no longer holds every entry after {} ({}): reloading from the store",
-                    f.stream, f.lastId, trimmed ? "trimmed" : "reset");
+                    f.stream, f.lastId, trimmed ? "trimmed" : reset ? "reset" : "resync not finished");
+            f.resyncDue = true;
             f.resync.run();
+            f.resyncDue = false;
             f.lastId = s.lastGenerated;
             f.position = s.entriesAdded;
         }
