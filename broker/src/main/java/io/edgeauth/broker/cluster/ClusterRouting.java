@@ -52,7 +52,8 @@ public final class ClusterRouting implements AutoCloseable {
                 settings.feedLength(), metrics);
         this.table = new RouteTable(store, nodeId, router, announcer, metrics, settings.inboxLength(), settings.nodeLease(),
                 Clock.systemUTC(), sessions::leaseLapsed,
-                dead -> new InboxGaps(dead, Inbox.key(dead), meters, audit, Clock.systemUTC()));
+                dead -> new InboxGaps(dead, Inbox.key(dead), meters, audit, Clock.systemUTC()),
+                new NodeLease(nodeId, settings.dataDir().resolve("node-id")));
         this.gaps = new InboxGaps(nodeId, Inbox.key(nodeId), meters, audit, Clock.systemUTC());
         this.inbox = new Inbox(store, nodeId, router, metrics, settings.backpressureTimeout(), gaps);
         inbox.sessions(sessions);

@@ -65,6 +65,7 @@ final class RouteTable extends RedisReader {
     private int lapsedRounds;
     private String lastId = "0-0";
     private long nextHousekeeping;
+    private final NodeLease ownLease;
 
     /** One remote node's routes: the subscriptions made for it in the router, by hash field. */
     private final class NodeRoutes {
@@ -116,8 +117,9 @@ final class RouteTable extends RedisReader {
 
     RouteTable(RedisStore store, String self, TopicRouter router, RouteAnnouncer announcer, ClusterMetrics metrics,
                int inboxLength, Duration lease, Clock clock, Runnable leaseLapsed,
-               Function<String, InboxGaps> deadInboxGaps) {
+               Function<String, InboxGaps> deadInboxGaps, NodeLease ownLease) {
         super(store, "edgeauth-cluster-routes");
+        this.ownLease = ownLease;
         this.self = self;
         this.router = router;
         this.announcer = announcer;
@@ -133,6 +135,7 @@ final class RouteTable extends RedisReader {
     /** Renews this node's lease and loads the others' routes before following starts. */
     @Override
     void prepare(RedisCommands<String, byte[]> redis) {
+        ownLease.claim(redis); // refuses a second process with this id before it touches anything of the id's
         renewLease(redis);
         loadAll(redis);
     }
@@ -300,6 +303,7 @@ final class RouteTable extends RedisReader {
     /** Renews this node's lease; if it had ended meanwhile, the others took this node for dead: it says so. */
     private void renewLease(RedisCommands<String, byte[]> redis) {
         long now = clock.millis();
+        ownLease.renew(redis);
         Double before = redis.zscore(NODES, self.getBytes(StandardCharsets.UTF_8));
         redis.zadd(NODES, (double) (now + lease.toMillis()), self.getBytes(StandardCharsets.UTF_8));
         if (before != null && before < now) {
@@ -355,6 +359,21 @@ final class RouteTable extends RedisReader {
                 LOG.info("node {} silent for {} leases, none of its persistent sessions left: its routes and inbox are deleted",
                         lease.getKey(), FORGET_AFTER_LEASES);
             }
+        }
+    }
+
+    /**
+     * Stops following, then ends this node's lease now: the others stop counting it at once and treat it as a node
+     * whose lease ended (its persistent sessions' routes stay, to its inbox), and its id is free for its restart.
+     */
+    @Override
+    public void close() {
+        super.close();
+        try (var own = store.connectOwn()) {
+            ownLease.end(own.sync(), clock.millis());
+        } catch (RuntimeException e) {
+            LOG.info("could not end this node's lease at stop (the others see it end within {}): {}", lease,
+                    e.toString());
         }
     }
 

@@ -94,7 +94,8 @@ class OrphanedSessionsTest {
         RouteAnnouncer announcer = new RouteAnnouncer(store, "self", 1000);
         table = new RouteTable(store, "self", router, announcer, new ClusterMetrics(meters), 1000,
                 lease, Clock.systemUTC(), lapses::incrementAndGet,
-                dead -> new InboxGaps(dead, Inbox.key(dead), meters, (event, outcome, fields) -> { }, Clock.systemUTC()));
+                dead -> new InboxGaps(dead, Inbox.key(dead), meters, (event, outcome, fields) -> { }, Clock.systemUTC()),
+                new NodeLease("self", java.nio.file.Path.of("node-id")));
         table.startReading();
     }
 
