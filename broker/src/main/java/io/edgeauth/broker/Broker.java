@@ -202,7 +202,7 @@ public final class Broker implements AutoCloseable {
         io.edgeauth.broker.mqtt.MqttSettings.Limits mqttLimits = EdgeSettings.mqtt(config).limits();
         java.util.Optional<ClusterRouting> routing = shared.routing(router, config.store(), dataDir,
                 EdgeSettings.mqtt(config).backpressureTimeout(), Math.max(mqttLimits.queueLength(),
-                        mqttLimits.offlineQueueLength()) + mqttLimits.receiveMaximum(), meters, audit);
+                        mqttLimits.offlineQueueLength()) + mqttLimits.receiveMaximum(), meters, audit, config.tokens().clockLeeway());
         cluster = routing.orElse(null);
         routing.ifPresent(r -> closeables.add(0, r));
 
@@ -378,7 +378,7 @@ public final class Broker implements AutoCloseable {
                 .put("signatureRecovery", tokens.walletRecovery())
                 .put("devices", registry.size())
                 .put("revocations", revocations.size())
-                .put("store", shared.type())
+                .put("store", shared.type()).put("clock", cluster == null ? null : cluster.clockReport())
                 .put("transport", NetTransport.of(vertx).label())
                 .put("listeners", new io.vertx.core.json.JsonArray(listenerSummary()));
         if (config.coap().dtlsPort() >= 0) { // who computes the DTLS handshakes' EC key pairs, ECDH and ECDSA

@@ -37,23 +37,29 @@ public final class ClusterRouting implements AutoCloseable {
     private final Inbox inbox;
     private final SessionMobility sessions;
     private final InboxGaps gaps;
+    private final ClockCheck clockCheck;
     private final List<AutoCloseable> parts = new ArrayList<>();
 
-    /** How this node takes part: its id (or empty), its inbox bound, the lease, the route feed's bound. */
+    /**
+     * How this node takes part: its id (or empty), its inbox bound, the lease, the route feed's bound, and the token
+     * clock leeway (its clock's offset against Redis is warned about beyond half of it).
+     */
     public record Settings(String nodeId, Path dataDir, int inboxLength, Duration nodeLease, int feedLength,
-                           Duration backpressureTimeout, int sessionQueueLength) {
+                           Duration backpressureTimeout, int sessionQueueLength, Duration clockLeeway) {
     }
 
-    private ClusterRouting(RedisStore store, TopicRouter router, Settings settings, MeterRegistry meters, AuditLog audit) {
+    private ClusterRouting(RedisStore store, TopicRouter router, Settings settings, MeterRegistry meters, AuditLog audit,
+                           Clock clock) {
         this.nodeId = NodeIdentity.resolve(settings.nodeId(), settings.dataDir());
         ClusterMetrics metrics = new ClusterMetrics(meters);
         this.announcer = new RouteAnnouncer(store, nodeId, settings.feedLength());
         this.sessions = new SessionMobility(store, nodeId, settings.sessionQueueLength(), settings.inboxLength(),
                 settings.feedLength(), metrics);
+        this.clockCheck = new ClockCheck(clock, settings.clockLeeway(), meters);
         this.table = new RouteTable(store, nodeId, router, announcer, metrics, settings.inboxLength(), settings.nodeLease(),
-                Clock.systemUTC(), sessions::leaseLapsed,
+                clock, sessions::leaseLapsed,
                 dead -> new InboxGaps(dead, Inbox.key(dead), meters, audit, Clock.systemUTC()),
-                new NodeLease(nodeId, settings.dataDir().resolve("node-id")));
+                new NodeLease(nodeId, settings.dataDir().resolve("node-id")), clockCheck);
         this.gaps = new InboxGaps(nodeId, Inbox.key(nodeId), meters, audit, Clock.systemUTC());
         this.inbox = new Inbox(store, nodeId, router, metrics, settings.backpressureTimeout(), gaps);
         inbox.sessions(sessions);
@@ -72,8 +78,8 @@ public final class ClusterRouting implements AutoCloseable {
      * the shared retained messages and the other nodes' routes; {@link #open} completes the start.
      */
     public static ClusterRouting start(RedisStore store, TopicRouter router, Settings settings, MeterRegistry meters,
-                                       AuditLog audit) {
-        ClusterRouting routing = new ClusterRouting(store, router, settings, meters, audit);
+                                       AuditLog audit, Clock clock) {
+        ClusterRouting routing = new ClusterRouting(store, router, settings, meters, audit, clock);
         try {
             router.clusterLink(routing.announcer);
             routing.parts.add(followRetained(store.feed(), store, router));
@@ -149,6 +155,16 @@ public final class ClusterRouting implements AutoCloseable {
      */
     public Optional<String> inboxGap() {
         return gaps.recentGap();
+    }
+
+    /**
+     * For {@code /health}: this node's clock against Redis's, e.g. "0.2 s ahead of Redis's", with a warning beyond
+     * half the token clock leeway. A fact, not a failed check: readiness would take every node out of service when
+     * Redis's own clock is off, although the nodes then agree with each other.
+     */
+    public String clockReport() {
+        return clockCheck.problem().orElse(String.format(java.util.Locale.ROOT, "%.1f s offset from Redis's",
+                clockCheck.offsetSeconds()));
     }
 
     public String nodeId() {

@@ -66,6 +66,8 @@ final class RouteTable extends RedisReader {
     private String lastId = "0-0";
     private long nextHousekeeping;
     private final NodeLease ownLease;
+    /** The lease end is this node's clock: how far it is from Redis's is measured with each renewal. */
+    private final ClockCheck clockCheck;
 
     /** One remote node's routes: the subscriptions made for it in the router, by hash field. */
     private final class NodeRoutes {
@@ -117,9 +119,10 @@ final class RouteTable extends RedisReader {
 
     RouteTable(RedisStore store, String self, TopicRouter router, RouteAnnouncer announcer, ClusterMetrics metrics,
                int inboxLength, Duration lease, Clock clock, Runnable leaseLapsed,
-               Function<String, InboxGaps> deadInboxGaps, NodeLease ownLease) {
+               Function<String, InboxGaps> deadInboxGaps, NodeLease ownLease, ClockCheck clockCheck) {
         super(store, "edgeauth-cluster-routes");
         this.ownLease = ownLease;
+        this.clockCheck = clockCheck;
         this.self = self;
         this.router = router;
         this.announcer = announcer;
@@ -304,6 +307,7 @@ final class RouteTable extends RedisReader {
     private void renewLease(RedisCommands<String, byte[]> redis) {
         long now = clock.millis();
         ownLease.renew(redis);
+        clockCheck.measure(redis);
         Double before = redis.zscore(NODES, self.getBytes(StandardCharsets.UTF_8));
         redis.zadd(NODES, (double) (now + lease.toMillis()), self.getBytes(StandardCharsets.UTF_8));
         if (before != null && before < now) {

@@ -36,6 +36,7 @@ public final class SharedState implements AutoCloseable {
     private final ChangeFeed feed;
     private final String type;
     private final KeyVault keyVault;
+    private Clock clock = Clock.systemUTC();
 
     private SharedState(Store store, ChangeFeed feed, String type, KeyVault keyVault) {
         this.store = store;
@@ -55,7 +56,9 @@ public final class SharedState implements AutoCloseable {
                         config.redisWaitReplicas(), config.redisWaitTimeout());
                 RedisStore redis = RedisStore.connect(settings, clock, meters);
                 LOG.info("shared store: redis at {}", settings.describe());
-                return new SharedState(redis, redis.feed(), "redis", new SharedKeyVault(redis, redis.feed(), kek, clock));
+                SharedState state = new SharedState(redis, redis.feed(), "redis", new SharedKeyVault(redis, redis.feed(), kek, clock));
+                state.clock = clock; // the node's clock: its leases, and the offset against Redis's
+                return state;
             }
             MvStoreStore embedded = new MvStoreStore(dataDir.resolve("state.mv.db"), clock);
             // mutations per commit is how well group commit batches: the committer's cost is per commit
@@ -78,17 +81,19 @@ public final class SharedState implements AutoCloseable {
 
     /**
      * Cross-node routing for {@code router} when the store is shared (Redis), else nothing: the embedded
-     * store is one node, and its router stays without a link.
+     * store is one node, and its router stays without a link. {@code clockLeeway} ({@code tokens.clockLeeway})
+     * bounds the clock offset against Redis that it warns about.
      */
     public Optional<ClusterRouting> routing(io.edgeauth.broker.router.TopicRouter router, BrokerConfig.Store config,
                                             Path dataDir, Duration backpressureTimeout, int sessionQueueLength,
-                                            MeterRegistry meters, io.edgeauth.broker.audit.AuditLog audit) {
+                                            MeterRegistry meters, io.edgeauth.broker.audit.AuditLog audit,
+                                            Duration clockLeeway) {
         if (!(store instanceof RedisStore redis)) {
             return Optional.empty();
         }
         return Optional.of(ClusterRouting.start(redis, router, new ClusterRouting.Settings(config.nodeId(), dataDir,
                 config.inboxLength(), config.nodeLease(), config.changeStreamLength(), backpressureTimeout,
-                sessionQueueLength), meters, audit));
+                sessionQueueLength, clockLeeway), meters, audit, clock));
     }
 
     /** Where the tenants' signing keys live: files in the data directory, or encrypted in Redis. */

@@ -95,7 +95,8 @@ class OrphanedSessionsTest {
         table = new RouteTable(store, "self", router, announcer, new ClusterMetrics(meters), 1000,
                 lease, Clock.systemUTC(), lapses::incrementAndGet,
                 dead -> new InboxGaps(dead, Inbox.key(dead), meters, (event, outcome, fields) -> { }, Clock.systemUTC()),
-                new NodeLease("self", java.nio.file.Path.of("node-id")));
+                new NodeLease("self", java.nio.file.Path.of("node-id")),
+                new ClockCheck(Clock.systemUTC(), Duration.ofSeconds(30), meters));
         table.startReading();
     }
 
