@@ -116,6 +116,7 @@ final class Inbox extends RedisReader {
                 List<StreamMessage<String, byte[]>> batch = redis.xreadgroup(Consumer.from(GROUP, nodeId),
                         XReadArgs.Builder.count(BATCH).block(Duration.ofMillis(500)), from);
                 backoff = 50;
+                store.reportRead("inbox-read", null);
                 if (batch.isEmpty()) {
                     pendingFirst = false;
                     continue;
@@ -136,7 +137,7 @@ final class Inbox extends RedisReader {
                 if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
                     recreateGroup(); // Redis lost its data (restart without persistence): start over
                 }
-                store.report("inbox-read", e);
+                store.reportRead("inbox-read", e); // a slow read once is no outage
                 pendingFirst = true;
                 if (!pause(backoff)) {
                     return;

@@ -180,12 +180,13 @@ final class RouteTable extends RedisReader {
                 if (clock.millis() >= nextHousekeeping) {
                     housekeeping(redis);
                 }
+                store.reportRead("routes-follow", null);
                 backoff = 50;
             } catch (RedisException | IllegalStateException e) {
                 if (closed) {
                     return;
                 }
-                store.report("routes-follow", e);
+                store.reportRead("routes-follow", e); // a slow read once is no outage
                 reload = true;
                 if (!pause(backoff)) {
                     return;

@@ -216,7 +216,7 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
                 }
                 List<StreamMessage<String, byte[]>> messages =
                         readConnection.sync().xread(XReadArgs.Builder.block(block).count(READ_BATCH), offsets);
-                health.ok();
+                health.readOk("feed-read");
                 backoff = 50;
                 for (StreamMessage<String, byte[]> m : messages) {
                     Follower f = followers.get(m.getStream());
@@ -232,7 +232,7 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
                     return;
                 }
                 if (e instanceof RedisException re) {
-                    health.failed("feed-read", re);
+                    health.readFailed("feed-read", re);
                 }
                 recheck = true;
                 if (!pause(backoff)) {

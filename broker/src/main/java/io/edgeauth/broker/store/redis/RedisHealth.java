@@ -1,10 +1,13 @@
 package io.edgeauth.broker.store.redis;
 
 import io.edgeauth.broker.store.StoreUnavailableException;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisException;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +24,9 @@ final class RedisHealth {
     private final MeterRegistry meters;
     private final String target;
     private volatile String outage;
+    /** A background reader's timeouts in a row, by operation. */
+    private final Map<String, Integer> readTimeouts = new ConcurrentHashMap<>();
+    static final int TIMEOUTS_FOR_OUTAGE = 3;
     /** Set when the store closes: what fails after that is the shutdown's doing, not an outage. */
     private volatile boolean closing;
 
@@ -76,6 +82,33 @@ final class RedisHealth {
             failed(operation, e);
             throw new StoreUnavailableException("shared store " + operation + " failed: " + summary(e), e);
         }
+    }
+
+    /**
+     * A background blocking read failed. Its timeout alone is weak evidence: the read waits in Redis for up to its
+     * {@code BLOCK} and its answer can reach a starved JVM late, so on a loaded node one such timeout said "outage"
+     * and refused new authentications while Redis served every foreground command. So a timeout counts towards an
+     * outage only on the {@value #TIMEOUTS_FOR_OUTAGE}rd in a row of the same reader (a silent Redis: a reader
+     * retries at once, so that takes a few seconds); a foreground command's failure, and a reader's failure other
+     * than a timeout (connection refused or lost), still mark one at once. Counted in
+     * {@code edgeauth_store_read_timeouts_total{op}}.
+     */
+    void readFailed(String operation, Exception e) {
+        if (e instanceof RedisCommandTimeoutException && !closing) {
+            meters.counter("edgeauth.store.read.timeouts", "op", operation).increment();
+            int inARow = readTimeouts.merge(operation, 1, Integer::sum);
+            if (inARow < TIMEOUTS_FOR_OUTAGE) {
+                LOG.debug("{} timed out ({} in a row): not an outage yet", operation, inARow);
+                return;
+            }
+        }
+        failed(operation, e);
+    }
+
+    /** A background read answered: its run of timeouts ends, and Redis serves. */
+    void readOk(String operation) {
+        readTimeouts.remove(operation);
+        ok();
     }
 
     Optional<String> outage() {

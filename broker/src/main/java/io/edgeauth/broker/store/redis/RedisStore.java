@@ -144,6 +144,19 @@ public final class RedisStore implements Store {
         return replication.after(connection.async(), write);
     }
 
+    /**
+     * Lets a background reader (a blocking {@code XREAD}/{@code XREADGROUP} on a connection of its own) report a
+     * round: {@code null} when it answered. A timeout is an outage only on the third in a row of that reader (see
+     * {@link RedisHealth#readFailed}); any other failure at once.
+     */
+    public void reportRead(String operation, Throwable failure) {
+        if (failure == null) {
+            health.readOk(operation);
+        } else {
+            health.readFailed(operation, failure instanceof Exception e ? e : new RedisException(failure));
+        }
+    }
+
     /** Lets another component on this Redis report a failed command (an outage) or a good one. */
     public void report(String operation, Throwable failure) {
         if (failure == null) {
