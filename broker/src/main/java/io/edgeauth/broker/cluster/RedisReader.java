@@ -24,7 +24,12 @@ abstract class RedisReader implements AutoCloseable {
     /** Connects, runs {@link #prepare} on the caller's thread, then starts the reading thread. */
     final void startReading() {
         connection = store.connectOwn();
-        prepare(connection.sync());
+        try {
+            prepare(connection.sync());
+        } catch (RuntimeException e) {
+            connection.close(); // e.g. a start refused for a node id in use: nothing is left open
+            throw e;
+        }
         thread.start();
     }
 
