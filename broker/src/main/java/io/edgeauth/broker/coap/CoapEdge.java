@@ -166,6 +166,8 @@ public final class CoapEdge implements AutoCloseable {
         }
         Configuration config = configuration(settings);
         CoapServer s = new CoapServer(config);
+        EdgeCoapStackFactory stack = new EdgeCoapStackFactory(settings,
+                peer -> handlers.sessions().current(PeerIdentity.keyOf(peer)) != null, handlers.audit());
         DeviceResources.Devices devices = new DeviceResources.Devices(handlers);
         s.add(new AuthzInfoResource(handlers), devices);
         s.setMessageDeliverer(new DeviceResources.Deliverer(s.getRoot(), config, devices));
@@ -177,7 +179,7 @@ public final class CoapEdge implements AutoCloseable {
         if (settings.port() >= 0) {
             p = CoapEndpoint.builder().setConfiguration(config)
                     .setInetSocketAddress(new InetSocketAddress(settings.host(), settings.port()))
-                    .setLoggingTag("coap").build();
+                    .setCoapStackFactory(stack).setLoggingTag("coap").build();
             s.addEndpoint(p);
         }
         if (settings.dtlsPort() >= 0) {
@@ -207,7 +209,7 @@ public final class CoapEdge implements AutoCloseable {
                 restoredSessions.set(sessionsFile.restore(connector));
             }
             d = CoapEndpoint.builder().setConfiguration(dtlsConfig).setConnector(connector)
-                    .setLoggingTag("coaps").build();
+                    .setCoapStackFactory(stack).setLoggingTag("coaps").build();
             s.addEndpoint(d);
         }
         for (Endpoint e : s.getEndpoints()) {
@@ -306,7 +308,8 @@ public final class CoapEdge implements AutoCloseable {
         // the deduplicators remember a request this long (Californium uses EXCHANGE_LIFETIME for that)
         c.set(CoapConfig.EXCHANGE_LIFETIME, (int) s.dedupLifetime().toMillis(), TimeUnit.MILLISECONDS);
         c.set(CoapConfig.MAX_ACTIVE_PEERS, s.connectionStoreSize());
-        c.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, s.maxPayloadBytes());
+        c.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, s.maxPayloadBytes()); // per path: BlockwiseAdmissionLayer
+        c.set(CoapConfig.BLOCKWISE_STATUS_LIFETIME, (int) s.blockwiseLifetime().toMillis(), TimeUnit.MILLISECONDS);
         c.set(CoapConfig.MAX_SERVER_OBSERVES, Math.max(1000, Math.min(s.maxSessions(), 1_000_000)));
         if (s.receiveBufferSize() > 0) {
             c.set(UdpConfig.UDP_RECEIVE_BUFFER_SIZE, s.receiveBufferSize());

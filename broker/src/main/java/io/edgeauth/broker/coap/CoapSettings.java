@@ -44,6 +44,13 @@ import java.util.Objects;
  *                             Observe client registers again when it passes without a notification
  * @param revocationLists      CRLs of the trust anchors' CAs: a device certificate they list is refused in the
  *                             handshake (alert certificate_revoked); empty = none
+ * @param maxBlockTransfers    Block1 uploads (RFC 7959) being received at once, all peers together; each holds a
+ *                             buffer of up to its path's body limit, so this times {@code maxPayloadBytes} bounds
+ *                             their memory; one more is refused with 5.03 and Max-Age
+ * @param maxBlockTransfersPerPeer Block1 uploads one peer (DTLS identity, or IP address on plain UDP) may have
+ *                             in progress at once; one more is refused with 5.03 and Max-Age
+ * @param blockwiseLifetime    how long a Block1 or Block2 transfer waits for its next block before it is dropped
+ *                             (Californium's BLOCKWISE_STATUS_LIFETIME)
  */
 public record CoapSettings(
         String host,
@@ -69,7 +76,10 @@ public record CoapSettings(
         int maxObservationsPerPrincipal,
         Duration commandRetention,
         Duration notificationMaxAge,
-        List<X509CRL> revocationLists) {
+        List<X509CRL> revocationLists,
+        int maxBlockTransfers,
+        int maxBlockTransfersPerPeer,
+        Duration blockwiseLifetime) {
 
     /**
      * Duplicate detection of CON/NON requests (RFC 7252 §4.5).
@@ -128,8 +138,32 @@ public record CoapSettings(
     /** The longest {@code coap.notificationMaxAge}: a day. */
     public static final Duration MAX_NOTIFICATION_MAX_AGE = Duration.ofDays(1);
 
+    /** Default of {@code coap.maxBlockTransfers}: 256 x the 64 KiB body limit is 16 MiB at most. */
+    public static final int DEFAULT_MAX_BLOCK_TRANSFERS = 256;
+    /** Default of {@code coap.maxBlockTransfersPerPeer}: a device uploads one large body at a time, a few ride out restarts. */
+    public static final int DEFAULT_MAX_BLOCK_TRANSFERS_PER_PEER = 4;
+    /**
+     * Default of {@code coap.blockwiseLifetime} (Californium's is 5 min): past MAX_TRANSMIT_SPAN (45 s), the longest a
+     * device retransmits one block, so a transfer survives a lost block, while an abandoned one frees its slot soon.
+     */
+    public static final Duration DEFAULT_BLOCKWISE_LIFETIME = Duration.ofSeconds(60);
+    /** Bounds of {@code coap.blockwiseLifetime}. */
+    public static final Duration MIN_BLOCKWISE_LIFETIME = Duration.ofSeconds(5);
+    public static final Duration MAX_BLOCKWISE_LIFETIME = Duration.ofMinutes(5);
+
     public CoapSettings {
         Objects.requireNonNull(host, "host");
+        blockwiseLifetime = blockwiseLifetime == null ? DEFAULT_BLOCKWISE_LIFETIME : blockwiseLifetime;
+        if (blockwiseLifetime.compareTo(MIN_BLOCKWISE_LIFETIME) < 0
+                || blockwiseLifetime.compareTo(MAX_BLOCKWISE_LIFETIME) > 0) {
+            throw new IllegalArgumentException("blockwiseLifetime must be " + MIN_BLOCKWISE_LIFETIME.toSeconds() + ".."
+                    + MAX_BLOCKWISE_LIFETIME.toSeconds() + " s");
+        }
+        if (maxBlockTransfers < 1 || maxBlockTransfers > 100_000 || maxBlockTransfersPerPeer < 1
+                || maxBlockTransfersPerPeer > maxBlockTransfers) {
+            throw new IllegalArgumentException("maxBlockTransfers must be 1..100000 and maxBlockTransfersPerPeer"
+                    + " 1..maxBlockTransfers");
+        }
         pskMasterSecret = pskMasterSecret == null ? null : pskMasterSecret.clone();
         trustAnchors = trustAnchors == null ? List.of() : List.copyOf(trustAnchors);
         serverChain = serverChain == null ? List.of() : List.copyOf(serverChain);
@@ -209,7 +243,9 @@ public record CoapSettings(
                 .connectionStoreSize(connectionStoreSize).maxSessions(maxSessions).maxPayloadBytes(maxPayloadBytes)
                 .maxTokenBytes(maxTokenBytes).sweepInterval(sweepInterval)
                 .maxPeersPerPrincipal(maxPeersPerPrincipal).maxObservationsPerPrincipal(maxObservationsPerPrincipal)
-                .commandRetention(commandRetention).notificationMaxAge(notificationMaxAge).revocationLists(revocationLists);
+                .commandRetention(commandRetention).notificationMaxAge(notificationMaxAge).revocationLists(revocationLists)
+                .maxBlockTransfers(maxBlockTransfers).maxBlockTransfersPerPeer(maxBlockTransfersPerPeer)
+                .blockwiseLifetime(blockwiseLifetime);
     }
 
     /** Device certificates these CRLs list are refused in the DTLS handshake. */
@@ -286,6 +322,9 @@ public record CoapSettings(
         private Duration commandRetention = DEFAULT_COMMAND_RETENTION;
         private Duration notificationMaxAge = DEFAULT_NOTIFICATION_MAX_AGE;
         private List<X509CRL> revocationLists = List.of();
+        private int maxBlockTransfers = DEFAULT_MAX_BLOCK_TRANSFERS;
+        private int maxBlockTransfersPerPeer = DEFAULT_MAX_BLOCK_TRANSFERS_PER_PEER;
+        private Duration blockwiseLifetime = DEFAULT_BLOCKWISE_LIFETIME;
 
         private Builder() {
         }
@@ -410,13 +449,28 @@ public record CoapSettings(
             return this;
         }
 
+        public Builder maxBlockTransfers(int v) {
+            maxBlockTransfers = v;
+            return this;
+        }
+
+        public Builder maxBlockTransfersPerPeer(int v) {
+            maxBlockTransfersPerPeer = v;
+            return this;
+        }
+
+        public Builder blockwiseLifetime(Duration v) {
+            blockwiseLifetime = v;
+            return this;
+        }
+
         /** The settings; throws {@link IllegalArgumentException} for an inconsistent or out-of-range one. */
         public CoapSettings build() {
             return new CoapSettings(host, port, dtlsPort, pskMasterSecret, trustAnchors, serverKey, serverChain,
                     rawPublicKeys, connectionIdLength, deduplicator, dedupMessagesPerPeer, dedupLifetime,
                     receiveBufferSize, sendBufferSize, connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval,
                     maxPeersPerPrincipal, maxObservationsPerPrincipal, commandRetention, notificationMaxAge,
-                    revocationLists);
+                    revocationLists, maxBlockTransfers, maxBlockTransfersPerPeer, blockwiseLifetime);
         }
     }
 
@@ -431,6 +485,7 @@ public record CoapSettings(
                 + ", maxPayload=" + maxPayloadBytes + ", maxToken=" + maxTokenBytes
                 + ", peersPerPrincipal=" + maxPeersPerPrincipal + ", observationsPerPrincipal="
                 + maxObservationsPerPrincipal + ", commandRetention=" + commandRetention.toSeconds() + "s"
-                + ", notificationMaxAge=" + notificationMaxAge.toSeconds() + "s}";
+                + ", notificationMaxAge=" + notificationMaxAge.toSeconds() + "s, blockTransfers=" + maxBlockTransfers
+                + "/" + maxBlockTransfersPerPeer + "/" + blockwiseLifetime.toSeconds() + "s}";
     }
 }

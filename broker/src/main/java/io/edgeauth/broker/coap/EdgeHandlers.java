@@ -117,6 +117,9 @@ final class EdgeHandlers {
                 .register(meters);
     }
 
+    /** The audit of refusals (also of those before a resource: {@link BlockwiseAdmissionLayer}). */
+    CoapAudit audit() { return refusals; }
+
     CoapSessions sessions() {
         return sessions;
     }

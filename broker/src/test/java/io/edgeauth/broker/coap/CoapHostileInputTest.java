@@ -1,0 +1,194 @@
+package io.edgeauth.broker.coap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hostile datagrams against the plain CoAP listener (the hostile-input tour's F2 and F7), each sent by
+ * hand from one UDP socket: what is asserted is the answer (code, type, size), never memory.
+ */
+class CoapHostileInputTest {
+    private static final int BLOCK1 = 27;
+    private static final int SIZE1 = 60;
+    private static final int CONTENT_FORMAT = 12;
+    private static final int MAX_AGE = 14;
+
+    @TempDir
+    static Path dir;
+    static EdgeFixture f;
+
+    @BeforeAll
+    static void start() throws Exception {
+        f = new EdgeFixture(dir);
+    }
+
+    @AfterAll
+    static void stop() {
+        f.close();
+    }
+
+    private static byte[] token(int i) {
+        return new byte[] {(byte) (i >> 8), (byte) i, 0x5a, 0x5a};
+    }
+
+    /** Block1 option value: NUM, M, SZX (RFC 7959 §2.2), in one byte for NUM < 16. */
+    private static RawCoap.Opt block1(int num, boolean more, int szx) {
+        return new RawCoap.Opt(BLOCK1, new byte[] {(byte) (num << 4 | (more ? 8 : 0) | szx)});
+    }
+
+    private static List<RawCoap.Opt> opts(String path, RawCoap.Opt... more) {
+        List<RawCoap.Opt> o = new ArrayList<>(RawCoap.path(path));
+        o.addAll(List.of(more));
+        return o;
+    }
+
+    /** Uploads a token for {@code device} from the raw socket, so that socket's peer has a session. */
+    private static void authorize(RawCoap raw, String device) throws Exception {
+        byte[] answer = raw.exchange(raw.message(RawCoap.CON, RawCoap.POST, token(1),
+                opts("authz-info", new RawCoap.Opt(CONTENT_FORMAT, new byte[] {61})), f.token(device)));
+        assertThat(answer).as("answer to the token upload").isNotNull();
+        assertThat(RawCoap.code(answer)).as("token upload").isEqualTo("2.01");
+    }
+
+    // ---- F2: Block1 uploads pin memory ------------------------------------------------------------------------
+
+    @Test
+    void block1FromAPeerWithoutATokenIsRefusedBeforeAnyBufferIsKept() throws Exception {
+        try (RawCoap raw = new RawCoap(f.edge.port())) {
+            for (int i = 0; i < 3; i++) {
+                byte[] answer = raw.exchange(raw.message(RawCoap.CON, RawCoap.POST, token(i),
+                        opts("d/x" + i + "/up/t", block1(0, true, 0)), new byte[16]));
+                assertThat(answer).isNotNull();
+                assertThat(RawCoap.code(answer)).as("first block of an upload without a token, to /d/x%d/up/t", i)
+                        .isEqualTo("4.01");
+            }
+        }
+    }
+
+    @Test
+    void aPeerGetsAtMostFourConcurrentBlock1UploadsAndAFinishedOneFreesItsSlot() throws Exception {
+        try (RawCoap raw = new RawCoap(f.edge.port(), "127.0.0.2")) {
+            authorize(raw, "dev1");
+            for (int i = 0; i < 4; i++) {
+                byte[] answer = raw.exchange(raw.message(RawCoap.CON, RawCoap.POST, token(10 + i),
+                        opts("d/dev1/up/t" + i, block1(0, true, 0)), new byte[16]));
+                assertThat(RawCoap.code(answer)).as("upload %d", i).isEqualTo("2.31");
+            }
+            byte[] fifth = raw.exchange(raw.message(RawCoap.CON, RawCoap.POST, token(20),
+                    opts("d/dev1/up/t4", block1(0, true, 0)), new byte[16]));
+            assertThat(RawCoap.code(fifth)).as("a fifth concurrent upload of the peer").isEqualTo("5.03");
+            assertThat(RawCoap.uintOption(fifth, MAX_AGE)).as("Max-Age of the 5.03").isPositive();
+            assertThat(RawCoap.payload(fifth)).isEmpty();
+
+            byte[] last = raw.exchange(raw.message(RawCoap.CON, RawCoap.POST, token(21),
+                    opts("d/dev1/up/t0", block1(1, false, 0)), new byte[5]));
+            assertThat(RawCoap.code(last)).as("last block of upload 0").startsWith("2.");
+            byte[] again = raw.exchange(raw.message(RawCoap.CON, RawCoap.POST, token(22),
+                    opts("d/dev1/up/t4", block1(0, true, 0)), new byte[16]));
+            assertThat(RawCoap.code(again)).as("an upload once another one finished").isEqualTo("2.31");
+        }
+    }
+
+    @Test
+    void theUploadBeyondTheGlobalBoundGets503WhateverItsPeer(@TempDir Path other) throws Exception {
+        try (EdgeFixture small = new EdgeFixture(other,
+                s -> s.toBuilder().maxBlockTransfers(2).maxBlockTransfersPerPeer(2).build());
+             RawCoap a = new RawCoap(small.edge.port(), "127.0.0.4");
+             RawCoap b = new RawCoap(small.edge.port(), "127.0.0.5")) {
+            for (String path : List.of("authz-info", "token")) {
+                byte[] answer = a.exchange(a.message(RawCoap.CON, RawCoap.POST, token(60),
+                        opts(path, block1(0, true, 0)), new byte[16]));
+                assertThat(RawCoap.code(answer)).as("upload of peer a to /%s", path).isEqualTo("2.31");
+            }
+            byte[] third = b.exchange(b.message(RawCoap.CON, RawCoap.POST, token(62),
+                    opts("authz-info", block1(0, true, 0)), new byte[16]));
+            assertThat(third).as("answer to a third upload (peer b), bound 2").isNotNull();
+            assertThat(RawCoap.code(third)).as("a third upload (peer b), bound 2").isEqualTo("5.03");
+        }
+    }
+
+    @Test
+    void aTokenUploadLongerThanTheTokenLimitIsCutOffWith413() throws Exception {
+        try (RawCoap raw = new RawCoap(f.edge.port(), "127.0.0.3")) {
+            for (int num = 0; num < 4; num++) {
+                byte[] answer = raw.exchange(raw.message(RawCoap.CON, RawCoap.POST, token(70 + num),
+                        opts("authz-info", block1(num, true, 6)), new byte[1024]));
+                assertThat(RawCoap.code(answer)).as("block %d of 1 KiB", num).isEqualTo("2.31");
+            }
+            byte[] fifth = raw.exchange(raw.message(RawCoap.CON, RawCoap.POST, token(74),
+                    opts("authz-info", block1(4, true, 6)), new byte[1024]));
+            assertThat(RawCoap.code(fifth)).as("block 4: past the 4096-byte token limit").isEqualTo("4.13");
+        }
+    }
+
+    // ---- F7: Size1 that Californium would allocate --------------------------------------------------------------
+
+    @Test
+    void size1Of4GiBIsRefusedAsTooLargeAndNothingIsLoggedAtWarn() throws Exception {
+        List<ILoggingEvent> logs = new ArrayList<>();
+        byte[][] answers;
+        RawCoap.Opt size1 = new RawCoap.Opt(SIZE1, new byte[] {-1, -1, -1, -1});
+        try (RawCoap raw = new RawCoap(f.edge.port(), "127.0.0.6")) {
+            answers = capturing(logs, () -> {
+                byte[] up = raw.exchange(raw.message(RawCoap.CON, RawCoap.POST, token(30),
+                        opts("d/dev1/up/t", block1(0, true, 6), size1), new byte[1024]));
+                byte[] authz = raw.exchange(raw.message(RawCoap.CON, RawCoap.POST, token(31),
+                        opts("authz-info", block1(0, true, 6), size1), new byte[1024]));
+                Thread.sleep(200); // a warning would be logged on the endpoint's thread
+                return new byte[][] {up, authz};
+            });
+        }
+        assertThat(answers[0]).as("answer to Size1 = 0xFFFFFFFF at /d/dev1/up/t").isNotNull();
+        assertThat(RawCoap.type(answers[0])).as("type (2 = ACK, 3 = RST)").isEqualTo(2);
+        assertThat(RawCoap.code(answers[0])).isEqualTo("4.13");
+        assertThat(RawCoap.uintOption(answers[0], SIZE1)).as("Size1 of the 4.13: the payload limit").isEqualTo(65536);
+        assertThat(RawCoap.payload(answers[0])).isEmpty();
+        assertThat(answers[1]).as("answer to Size1 = 0xFFFFFFFF at /authz-info").isNotNull();
+        assertThat(RawCoap.type(answers[1])).as("type (2 = ACK, 3 = RST)").isEqualTo(2);
+        assertThat(RawCoap.code(answers[1])).as("as an oversized token").isEqualTo("4.00");
+        assertThat(new String(RawCoap.payload(answers[1]), StandardCharsets.UTF_8)).contains("oversized");
+        assertThat(logs).as("log lines at WARN or above").filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                .isEmpty();
+    }
+
+    @Test
+    void size1AboveTheTokenLimitAtAuthzInfoIsRefusedBeforeAnyBlockIsKept() throws Exception {
+        try (RawCoap raw = new RawCoap(f.edge.port(), "127.0.0.7")) {
+            byte[] answer = raw.exchange(raw.message(RawCoap.CON, RawCoap.POST, token(32),
+                    opts("authz-info", block1(0, true, 0), new RawCoap.Opt(SIZE1, new byte[] {0x13, (byte) 0x88})),
+                    new byte[16]));
+            assertThat(RawCoap.code(answer)).as("Size1 5000 at /authz-info, token limit 4096").isEqualTo("4.00");
+            assertThat(new String(RawCoap.payload(answer), StandardCharsets.UTF_8)).contains("oversized");
+        }
+    }
+
+    interface Body<T> {
+        T run() throws Exception;
+    }
+
+    private static <T> T capturing(List<ILoggingEvent> into, Body<T> body) throws Exception {
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        logs.start();
+        root.addAppender(logs);
+        try {
+            return body.run();
+        } finally {
+            root.detachAppender(logs);
+            into.addAll(logs.list);
+        }
+    }
+}
