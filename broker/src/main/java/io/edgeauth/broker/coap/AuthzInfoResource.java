@@ -8,9 +8,8 @@ final class AuthzInfoResource extends CoapResource {
     private final EdgeHandlers handlers;
 
     AuthzInfoResource(EdgeHandlers handlers) {
-        super("authz-info");
+        super("authz-info"); // no title: /.well-known/core answers a few bytes more than it is asked, not a list
         this.handlers = handlers;
-        getAttributes().setTitle("ACE access token upload");
     }
 
     @Override

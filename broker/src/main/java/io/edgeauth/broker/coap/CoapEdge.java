@@ -165,7 +165,7 @@ public final class CoapEdge implements AutoCloseable {
             JdkHmacProvider.protectScandium();
         }
         Configuration config = configuration(settings);
-        CoapServer s = new CoapServer(config);
+        CoapServer s = new EdgeCoapServer(config);
         EdgeCoapStackFactory stack = new EdgeCoapStackFactory(settings,
                 peer -> handlers.sessions().current(PeerIdentity.keyOf(peer)) != null, handlers.audit());
         DeviceResources.Devices devices = new DeviceResources.Devices(handlers);
@@ -214,6 +214,7 @@ public final class CoapEdge implements AutoCloseable {
         }
         for (Endpoint e : s.getEndpoints()) {
             e.addInterceptor(handlers.responseCounter());
+            e.addInterceptor(new DiagnosticPayloadFilter());
         }
         if (commandsFile != null) {
             int parked = handlers.observations().restore(commandsFile.restore());

@@ -9,10 +9,9 @@ final class TokenResource extends CoapResource {
     private final CoapTokenIssuer issuer;
 
     TokenResource(EdgeHandlers handlers, CoapTokenIssuer issuer) {
-        super("token");
+        super("token"); // no title: /.well-known/core answers a few bytes more than it is asked, not a list
         this.handlers = handlers;
         this.issuer = issuer;
-        getAttributes().setTitle("ACE token endpoint");
     }
 
     @Override

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hostile datagrams against the plain CoAP listener (the hostile-input tour's F2 and F7), each sent by
+ * Hostile datagrams against the plain CoAP listener (the hostile-input tour's F2, F3 and F7), each sent by
  * hand from one UDP socket: what is asserted is the answer (code, type, size), never memory.
  */
 class CoapHostileInputTest {
@@ -131,6 +131,7 @@ class CoapHostileInputTest {
             byte[] fifth = raw.exchange(raw.message(RawCoap.CON, RawCoap.POST, token(74),
                     opts("authz-info", block1(4, true, 6)), new byte[1024]));
             assertThat(RawCoap.code(fifth)).as("block 4: past the 4096-byte token limit").isEqualTo("4.13");
+            assertThat(RawCoap.payload(fifth)).isEmpty();
         }
     }
 
@@ -172,6 +173,53 @@ class CoapHostileInputTest {
                     new byte[16]));
             assertThat(RawCoap.code(answer)).as("Size1 5000 at /authz-info, token limit 4096").isEqualTo("4.00");
             assertThat(new String(RawCoap.payload(answer), StandardCharsets.UTF_8)).contains("oversized");
+        }
+    }
+
+    // ---- F3: amplification ---------------------------------------------------------------------------------------
+
+    @Test
+    void getRootAnswersNoMoreThanItWasAsked() throws Exception {
+        try (RawCoap raw = new RawCoap(f.edge.port())) {
+            raw.timeout(500);
+            byte[] request = raw.message(RawCoap.NON, RawCoap.GET, new byte[0], List.of(), null);
+            assertThat(request).hasSize(4);
+            byte[] answer = raw.exchange(request);
+            if (answer != null) {
+                assertThat(answer.length).as("answer to a 4-byte GET /").isLessThanOrEqualTo(request.length);
+            }
+            byte[] con = raw.exchange(raw.message(RawCoap.CON, RawCoap.GET, token(40), List.of(), null));
+            assertThat(con).isNotNull();
+            assertThat(RawCoap.payload(con)).as("payload of CON GET /").isEmpty();
+        }
+    }
+
+    @Test
+    void discoveryAnswersAtMostTwiceWhatItWasAsked() throws Exception {
+        try (RawCoap raw = new RawCoap(f.edge.port())) {
+            byte[] request = raw.message(RawCoap.CON, RawCoap.GET, token(42), RawCoap.path(".well-known/core"), null);
+            byte[] answer = raw.exchange(request);
+            assertThat(RawCoap.code(answer)).isEqualTo("2.05");
+            assertThat(answer.length).as("answer to %d-byte GET /.well-known/core: %s", request.length,
+                    new String(RawCoap.payload(answer), StandardCharsets.UTF_8)).isLessThanOrEqualTo(2 * request.length);
+        }
+    }
+
+    @Test
+    void malformedRequestsGetNoDiagnosticPayload() throws Exception {
+        try (RawCoap raw = new RawCoap(f.edge.port())) {
+            byte[] deltaNibble15 = {0x41, 0x01, 0x12, 0x34, 0x01, (byte) 0xf1, 'A'};
+            byte[] a = raw.exchange(deltaNibble15);
+            assertThat(a).as("answer to option delta nibble 15").isNotNull();
+            assertThat(RawCoap.payload(a)).as("payload of the answer to option delta nibble 15").isEmpty();
+            assertThat(a.length).isLessThanOrEqualTo(deltaNibble15.length);
+
+            byte[] marker = raw.message(RawCoap.CON, RawCoap.GET, token(41), RawCoap.path("authz-info"), null);
+            byte[] withMarker = java.util.Arrays.copyOf(marker, marker.length + 1);
+            withMarker[marker.length] = (byte) 0xff;
+            byte[] b = raw.exchange(withMarker);
+            assertThat(b).as("answer to a payload marker without payload").isNotNull();
+            assertThat(RawCoap.payload(b)).as("payload of the answer to a payload marker without payload").isEmpty();
         }
     }
 
