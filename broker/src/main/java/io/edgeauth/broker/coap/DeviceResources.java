@@ -3,6 +3,10 @@ package io.edgeauth.broker.coap;
 import java.util.List;
 import org.eclipse.californium.core.CoapResource;
 import org.eclipse.californium.core.coap.CoAP;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.eclipse.californium.core.coap.OptionSet;
+import org.eclipse.californium.core.coap.Response;
+import org.eclipse.californium.core.network.Exchange;
 import org.eclipse.californium.core.observe.ObserveRelation;
 import org.eclipse.californium.core.server.DelivererException;
 import org.eclipse.californium.core.server.ServerMessageDeliverer;
@@ -58,6 +62,23 @@ final class DeviceResources {
         Deliverer(Resource root, Configuration config, Devices devices) {
             super(root, config);
             this.up = devices.up();
+        }
+
+        /**
+         * Options the edge does not implement, which Californium parses but would ignore: OSCORE (RFC 8613; a
+         * critical option, so 4.02 Bad Option, RFC 7252 §5.4.1) and Proxy-Uri / Proxy-Scheme (no forward proxy here:
+         * 5.05, §5.10.2). Answered without a payload.
+         */
+        @Override
+        protected boolean preDeliverRequest(Exchange exchange) {
+            OptionSet options = exchange.getRequest().getOptions();
+            ResponseCode refusal = options.hasOscore() ? ResponseCode.BAD_OPTION
+                    : options.hasProxyUri() || options.hasProxyScheme() ? ResponseCode.PROXY_NOT_SUPPORTED : null;
+            if (refusal == null) {
+                return false;
+            }
+            exchange.sendResponse(new Response(refusal));
+            return true;
         }
 
         @Override

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hostile datagrams against the plain CoAP listener (the hostile-input tour's F2, F3 and F7), each sent by
+ * Hostile datagrams against the plain CoAP listener (the hostile-input tour's F2, F3, F7 and F9), each sent by
  * hand from one UDP socket: what is asserted is the answer (code, type, size), never memory.
  */
 class CoapHostileInputTest {
@@ -220,6 +220,29 @@ class CoapHostileInputTest {
             byte[] b = raw.exchange(withMarker);
             assertThat(b).as("answer to a payload marker without payload").isNotNull();
             assertThat(RawCoap.payload(b)).as("payload of the answer to a payload marker without payload").isEmpty();
+        }
+    }
+
+    // ---- F9: options the edge does not implement -------------------------------------------------------------------
+
+    @Test
+    void anOscoreOptionIsABadOption() throws Exception {
+        try (RawCoap raw = new RawCoap(f.edge.port())) {
+            byte[] answer = raw.exchange(raw.message(RawCoap.CON, RawCoap.POST, token(50),
+                    opts("authz-info", RawCoap.Opt.of(9, "x")), "garbage".getBytes(StandardCharsets.US_ASCII)));
+            assertThat(RawCoap.code(answer)).as("request with an OSCORE option (9)").isEqualTo("4.02");
+        }
+    }
+
+    @Test
+    void proxyRequestsAreAnswered505() throws Exception {
+        try (RawCoap raw = new RawCoap(f.edge.port())) {
+            byte[] scheme = raw.exchange(raw.message(RawCoap.CON, RawCoap.GET, token(51),
+                    opts("authz-info", RawCoap.Opt.of(39, "http")), null));
+            assertThat(RawCoap.code(scheme)).as("Proxy-Scheme").isEqualTo("5.05");
+            byte[] uri = raw.exchange(raw.message(RawCoap.CON, RawCoap.GET, token(52),
+                    List.of(RawCoap.Opt.of(35, "coap://127.0.0.1:5683/")), null));
+            assertThat(RawCoap.code(uri)).as("Proxy-Uri").isEqualTo("5.05");
         }
     }
 
