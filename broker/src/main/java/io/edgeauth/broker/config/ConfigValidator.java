@@ -104,6 +104,15 @@ public final class ConfigValidator {
         positive(errors, "coap.maxPeersPerPrincipal", c.coap().maxPeersPerPrincipal(), 1,
                 Math.max(1, Math.min(10_000, c.coap().maxSessions())));
         positive(errors, "coap.maxObservationsPerPrincipal", c.coap().maxObservationsPerPrincipal(), 1, 10_000);
+        positive(errors, "coap.maxBlockTransfers", c.coap().maxBlockTransfers(), 1, 100_000);
+        positive(errors, "coap.maxBlockTransfersPerPeer", c.coap().maxBlockTransfersPerPeer(), 1,
+                Math.max(1, c.coap().maxBlockTransfers()));
+        Duration blockwise = c.coap().blockwiseLifetime();
+        if (blockwise == null || blockwise.compareTo(CoapSettings.MIN_BLOCKWISE_LIFETIME) < 0
+                || blockwise.compareTo(CoapSettings.MAX_BLOCKWISE_LIFETIME) > 0) {
+            errors.add("coap.blockwiseLifetime: must be " + CoapSettings.MIN_BLOCKWISE_LIFETIME.toSeconds() + "s.."
+                    + CoapSettings.MAX_BLOCKWISE_LIFETIME.toSeconds() + "s, got " + blockwise);
+        }
         Duration dedup = c.coap().dedupLifetime();
         if (dedup == null || dedup.compareTo(CoapSettings.MIN_DEDUP_LIFETIME) < 0
                 || dedup.compareTo(CoapSettings.MAX_DEDUP_LIFETIME) > 0) {

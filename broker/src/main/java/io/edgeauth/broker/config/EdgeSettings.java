@@ -62,6 +62,8 @@ public final class EdgeSettings {
                 .maxPeersPerPrincipal(c.maxPeersPerPrincipal())
                 .maxObservationsPerPrincipal(c.maxObservationsPerPrincipal())
                 .commandRetention(c.commandRetention()).notificationMaxAge(c.notificationMaxAge())
+                .maxBlockTransfers(c.maxBlockTransfers()).maxBlockTransfersPerPeer(c.maxBlockTransfersPerPeer())
+                .blockwiseLifetime(c.blockwiseLifetime())
                 .build(); // connection ids (6 bytes) and the 64 KiB payload bound: the edge's defaults
         if (c.dtlsPort() >= 0) {
             s = s.withPsk(pskMaster(c.pskMasterSecretFile() != null ? c.pskMasterSecretFile()

@@ -144,6 +144,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void coapBlockwiseBoundsAreReadAndBounded() throws Exception {
+        BrokerConfig defaults = loader.load(null, Map.of());
+        assertThat(EdgeSettings.coap(defaults, dir).maxBlockTransfers()).isEqualTo(256);
+        assertThat(EdgeSettings.coap(defaults, dir).maxBlockTransfersPerPeer()).isEqualTo(4);
+        assertThat(EdgeSettings.coap(defaults, dir).blockwiseLifetime()).isEqualTo(java.time.Duration.ofSeconds(60));
+        BrokerConfig set = loader.load(write("coap:\n  maxBlockTransfers: 10\n  maxBlockTransfersPerPeer: 2\n"
+                + "  blockwiseLifetime: 20s\n"), Map.of());
+        assertThat(EdgeSettings.coap(set, dir).maxBlockTransfers()).isEqualTo(10);
+        assertThat(EdgeSettings.coap(set, dir).maxBlockTransfersPerPeer()).isEqualTo(2);
+        assertThat(EdgeSettings.coap(set, dir).blockwiseLifetime()).isEqualTo(java.time.Duration.ofSeconds(20));
+        assertThatThrownBy(() -> loader.load(write("coap:\n  maxBlockTransfers: 3\n  maxBlockTransfersPerPeer: 4\n"),
+                Map.of())).hasMessageContaining("coap.maxBlockTransfersPerPeer: expected 1 to 3");
+        assertThatThrownBy(() -> loader.load(null, Map.of("EDGEAUTH_COAP_BLOCKWISE_LIFETIME", "1h")))
+                .hasMessageContaining("coap.blockwiseLifetime");
+        assertThatThrownBy(() -> loader.load(null, Map.of("EDGEAUTH_COAP_MAX_BLOCK_TRANSFERS", "0")))
+                .hasMessageContaining("coap.maxBlockTransfers");
+    }
+
+    @Test
     void coapPerPrincipalCapsAreReadAndBounded() throws Exception {
         BrokerConfig defaults = loader.load(null, Map.of());
         assertThat(defaults.coap().maxPeersPerPrincipal()).isEqualTo(8);
