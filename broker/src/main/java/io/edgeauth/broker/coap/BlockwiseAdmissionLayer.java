@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.eclipse.californium.core.coap.BlockOption;
-import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.coap.Request;
 import org.eclipse.californium.core.coap.Response;
 import org.eclipse.californium.core.network.Exchange;
@@ -77,13 +76,11 @@ final class BlockwiseAdmissionLayer extends AbstractLayer {
         KeyUri key = KeyUri.getKey(exchange);
         if (block1.getNum() == 0) {
             if (block1.isM() && !transfers.start(key, peerOf(request.getSourceContext()))) {
-                Response busy = new Response(ResponseCode.SERVICE_UNAVAILABLE);
-                busy.getOptions().setMaxAge(retryAfterSeconds);
-                answer(exchange, request, busy);
+                answer(exchange, request, CoapCodes.uploadsBusy(retryAfterSeconds));
                 return;
             }
         } else if (!transfers.proceed(key)) {
-            answer(exchange, request, new Response(ResponseCode.REQUEST_ENTITY_INCOMPLETE));
+            answer(exchange, request, CoapCodes.entityIncomplete());
             return;
         } else if (!block1.isM()) {
             transfers.end(key);
@@ -113,9 +110,7 @@ final class BlockwiseAdmissionLayer extends AbstractLayer {
                     detail);
             return CoapCodes.refusal(RejectionReason.OVERSIZED, detail, CoapCodes.Where.AUTHZ_INFO, 0);
         }
-        Response tooLarge = new Response(ResponseCode.REQUEST_ENTITY_TOO_LARGE);
-        tooLarge.getOptions().setSize1(limit);
-        return tooLarge;
+        return CoapCodes.entityTooLarge(limit);
     }
 
     /**

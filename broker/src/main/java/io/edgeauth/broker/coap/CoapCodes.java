@@ -70,6 +70,42 @@ final class CoapCodes {
         return response;
     }
 
+    // ---- the protocol's own answers, before any resource: no payload (a spoofed source gets no more than it sent)
+
+    /** {@code GET /}: nothing there. */
+    static Response nothingHere() {
+        return new Response(ResponseCode.NOT_FOUND);
+    }
+
+    /** A request with an option the edge does not implement but would otherwise ignore (OSCORE): 4.02. */
+    static Response badOption() {
+        return new Response(ResponseCode.BAD_OPTION);
+    }
+
+    /** A proxy request (Proxy-Uri, Proxy-Scheme): the edge is no proxy, 5.05 (RFC 7252 §5.10.2). */
+    static Response proxyingNotSupported() {
+        return new Response(ResponseCode.PROXY_NOT_SUPPORTED);
+    }
+
+    /** A block-wise body announced larger than {@code limit} (RFC 7959 §2.9.3): 4.13 with the limit as Size1. */
+    static Response entityTooLarge(int limit) {
+        Response r = new Response(ResponseCode.REQUEST_ENTITY_TOO_LARGE);
+        r.getOptions().setSize1(limit);
+        return r;
+    }
+
+    /** A later block of no block-wise upload in progress: 4.08. */
+    static Response entityIncomplete() {
+        return new Response(ResponseCode.REQUEST_ENTITY_INCOMPLETE);
+    }
+
+    /** One block-wise upload more than the edge takes at once: 5.03 with Max-Age. */
+    static Response uploadsBusy(long retryAfterSeconds) {
+        Response r = new Response(ResponseCode.SERVICE_UNAVAILABLE);
+        r.getOptions().setMaxAge(Math.max(1, retryAfterSeconds));
+        return r;
+    }
+
     private static boolean isRequestFault(RejectionReason reason) {
         return reason == RejectionReason.MALFORMED || reason == RejectionReason.OVERSIZED;
     }

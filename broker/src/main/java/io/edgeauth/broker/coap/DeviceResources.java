@@ -3,7 +3,6 @@ package io.edgeauth.broker.coap;
 import java.util.List;
 import org.eclipse.californium.core.CoapResource;
 import org.eclipse.californium.core.coap.CoAP;
-import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.coap.OptionSet;
 import org.eclipse.californium.core.coap.Response;
 import org.eclipse.californium.core.network.Exchange;
@@ -72,12 +71,12 @@ final class DeviceResources {
         @Override
         protected boolean preDeliverRequest(Exchange exchange) {
             OptionSet options = exchange.getRequest().getOptions();
-            ResponseCode refusal = options.hasOscore() ? ResponseCode.BAD_OPTION
-                    : options.hasProxyUri() || options.hasProxyScheme() ? ResponseCode.PROXY_NOT_SUPPORTED : null;
+            Response refusal = options.hasOscore() ? CoapCodes.badOption()
+                    : options.hasProxyUri() || options.hasProxyScheme() ? CoapCodes.proxyingNotSupported() : null;
             if (refusal == null) {
                 return false;
             }
-            exchange.sendResponse(new Response(refusal));
+            exchange.sendResponse(refusal);
             return true;
         }
 

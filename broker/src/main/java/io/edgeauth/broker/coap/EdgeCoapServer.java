@@ -2,7 +2,6 @@ package io.edgeauth.broker.coap;
 
 import org.eclipse.californium.core.CoapResource;
 import org.eclipse.californium.core.CoapServer;
-import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.server.resources.CoapExchange;
 import org.eclipse.californium.core.server.resources.Resource;
 import org.eclipse.californium.elements.config.Configuration;
@@ -30,7 +29,7 @@ final class EdgeCoapServer extends CoapServer {
 
         @Override
         public void handleGET(CoapExchange exchange) {
-            exchange.respond(ResponseCode.NOT_FOUND);
+            exchange.respond(CoapCodes.nothingHere());
         }
     }
 }
