@@ -27,6 +27,7 @@ import org.eclipse.californium.core.CoapServer;
 import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.core.network.CoapEndpoint;
 import org.eclipse.californium.core.network.Endpoint;
+import org.eclipse.californium.core.network.serialization.UdpDataSerializer;
 import org.eclipse.californium.elements.config.CertificateAuthenticationMode;
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.elements.config.SystemConfig;
@@ -166,6 +167,8 @@ public final class CoapEdge implements AutoCloseable {
         }
         Configuration config = configuration(settings);
         CoapServer s = new EdgeCoapServer(config);
+        // format errors get an RST (RFC 7252 §4.2), not Californium's 4.02: see StrictUdpDataParser
+        StrictUdpDataParser parser = new StrictUdpDataParser(config.get(CoapConfig.STRICT_EMPTY_MESSAGE_FORMAT));
         EdgeCoapStackFactory stack = new EdgeCoapStackFactory(settings,
                 peer -> handlers.sessions().current(PeerIdentity.keyOf(peer)) != null, handlers.audit());
         DeviceResources.Devices devices = new DeviceResources.Devices(handlers);
@@ -179,6 +182,7 @@ public final class CoapEdge implements AutoCloseable {
         if (settings.port() >= 0) {
             p = CoapEndpoint.builder().setConfiguration(config)
                     .setInetSocketAddress(new InetSocketAddress(settings.host(), settings.port()))
+                    .setDataSerializerAndParser(new UdpDataSerializer(), parser)
                     .setCoapStackFactory(stack).setLoggingTag("coap").build();
             s.addEndpoint(p);
         }
@@ -209,6 +213,7 @@ public final class CoapEdge implements AutoCloseable {
                 restoredSessions.set(sessionsFile.restore(connector));
             }
             d = CoapEndpoint.builder().setConfiguration(dtlsConfig).setConnector(connector)
+                    .setDataSerializerAndParser(new UdpDataSerializer(), parser)
                     .setCoapStackFactory(stack).setLoggingTag("coaps").build();
             s.addEndpoint(d);
         }

@@ -231,6 +231,11 @@ class CoapHostileInputTest {
             byte[] answer = raw.exchange(raw.message(RawCoap.CON, RawCoap.POST, token(50),
                     opts("authz-info", RawCoap.Opt.of(9, "x")), "garbage".getBytes(StandardCharsets.US_ASCII)));
             assertThat(RawCoap.code(answer)).as("request with an OSCORE option (9)").isEqualTo("4.02");
+            byte[] unknown = raw.exchange(raw.message(RawCoap.CON, RawCoap.GET, token(53),
+                    opts("authz-info", RawCoap.Opt.of(2049, "x")), null));
+            assertThat(RawCoap.type(unknown)).as("an unrecognized critical option is no format error: ACK").isEqualTo(2);
+            assertThat(RawCoap.code(unknown)).as("request with an unrecognized critical option (2049)").isEqualTo("4.02");
+            assertThat(RawCoap.payload(unknown)).isEmpty();
         }
     }
 
@@ -243,6 +248,24 @@ class CoapHostileInputTest {
             byte[] uri = raw.exchange(raw.message(RawCoap.CON, RawCoap.GET, token(52),
                     List.of(RawCoap.Opt.of(35, "coap://127.0.0.1:5683/")), null));
             assertThat(RawCoap.code(uri)).as("Proxy-Uri").isEqualTo("5.05");
+        }
+    }
+
+    @Test
+    void messageFormatErrorsInAConAreRejectedWithReset() throws Exception {
+        try (RawCoap raw = new RawCoap(f.edge.port())) {
+            byte[] tokenLength9 = {0x49, 0x01, 0x12, 0x35, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+            byte[] deltaNibble15 = {0x41, 0x01, 0x12, 0x36, 0x01, (byte) 0xf1, 'A'};
+            byte[] marker = raw.message(RawCoap.CON, RawCoap.GET, token(43), RawCoap.path("authz-info"), null);
+            byte[] markerOnly = java.util.Arrays.copyOf(marker, marker.length + 1);
+            markerOnly[marker.length] = (byte) 0xff;
+            for (byte[] request : List.of(tokenLength9, deltaNibble15, markerOnly)) {
+                byte[] answer = raw.exchange(request);
+                assertThat(answer).as("answer to %s", java.util.HexFormat.of().formatHex(request)).isNotNull();
+                assertThat(RawCoap.type(answer)).as("type of the answer (3 = RST)").isEqualTo(3);
+                assertThat(answer).as("an empty RST with the request's message id").hasSize(4)
+                        .startsWith((byte) 0x70, (byte) 0, request[2], request[3]);
+            }
         }
     }
 
