@@ -27,6 +27,7 @@ import org.eclipse.californium.core.CoapServer;
 import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.core.network.CoapEndpoint;
 import org.eclipse.californium.core.network.Endpoint;
+import org.eclipse.californium.core.network.RandomTokenGenerator;
 import org.eclipse.californium.core.network.serialization.UdpDataSerializer;
 import org.eclipse.californium.elements.config.CertificateAuthenticationMode;
 import org.eclipse.californium.elements.config.Configuration;
@@ -169,6 +170,8 @@ public final class CoapEdge implements AutoCloseable {
         CoapServer s = new EdgeCoapServer(config);
         // format errors get an RST (RFC 7252 §4.2), not Californium's 4.02: see StrictUdpDataParser
         StrictUdpDataParser parser = new StrictUdpDataParser(config.get(CoapConfig.STRICT_EMPTY_MESSAGE_FORMAT));
+        int dedupBound = BoundedDeduplicator.boundOf(settings,
+                (settings.port() >= 0 ? 1 : 0) + (settings.dtlsPort() >= 0 ? 1 : 0));
         EdgeCoapStackFactory stack = new EdgeCoapStackFactory(settings,
                 peer -> handlers.sessions().current(PeerIdentity.keyOf(peer)) != null, handlers.audit());
         DeviceResources.Devices devices = new DeviceResources.Devices(handlers);
@@ -180,7 +183,9 @@ public final class CoapEdge implements AutoCloseable {
         Endpoint p = null;
         Endpoint d = null;
         if (settings.port() >= 0) {
-            p = CoapEndpoint.builder().setConfiguration(config)
+            RandomTokenGenerator tokens = new RandomTokenGenerator(config);
+            p = CoapEndpoint.builder().setConfiguration(config).setTokenGenerator(tokens)
+                    .setMessageExchangeStore(BoundedDeduplicator.exchangeStore("coap", config, tokens, dedupBound))
                     .setInetSocketAddress(new InetSocketAddress(settings.host(), settings.port()))
                     .setDataSerializerAndParser(new UdpDataSerializer(), parser)
                     .setCoapStackFactory(stack).setLoggingTag("coap").build();
@@ -212,7 +217,9 @@ public final class CoapEdge implements AutoCloseable {
             if (sessionsFile != null) {
                 restoredSessions.set(sessionsFile.restore(connector));
             }
-            d = CoapEndpoint.builder().setConfiguration(dtlsConfig).setConnector(connector)
+            RandomTokenGenerator tokens = new RandomTokenGenerator(dtlsConfig);
+            d = CoapEndpoint.builder().setConfiguration(dtlsConfig).setConnector(connector).setTokenGenerator(tokens)
+                    .setMessageExchangeStore(BoundedDeduplicator.exchangeStore("coaps", dtlsConfig, tokens, dedupBound))
                     .setDataSerializerAndParser(new UdpDataSerializer(), parser)
                     .setCoapStackFactory(stack).setLoggingTag("coaps").build();
             s.addEndpoint(d);

@@ -51,6 +51,9 @@ import java.util.Objects;
  *                             in progress at once; one more is refused with 5.03 and Max-Age
  * @param blockwiseLifetime    how long a Block1 or Block2 transfer waits for its next block before it is dropped
  *                             (Californium's BLOCKWISE_STATUS_LIFETIME)
+ * @param maxDedupExchanges    received requests remembered for duplicate detection, all peers together (each ~3 KB
+ *                             for {@code dedupLifetime}); a request beyond is processed but not remembered, so its
+ *                             retransmission is processed again; shared by the listeners; 0 = half the heap's worth
  */
 public record CoapSettings(
         String host,
@@ -79,7 +82,8 @@ public record CoapSettings(
         List<X509CRL> revocationLists,
         int maxBlockTransfers,
         int maxBlockTransfersPerPeer,
-        Duration blockwiseLifetime) {
+        Duration blockwiseLifetime,
+        int maxDedupExchanges) {
 
     /**
      * Duplicate detection of CON/NON requests (RFC 7252 §4.5).
@@ -158,6 +162,9 @@ public record CoapSettings(
                 || blockwiseLifetime.compareTo(MAX_BLOCKWISE_LIFETIME) > 0) {
             throw new IllegalArgumentException("blockwiseLifetime must be " + MIN_BLOCKWISE_LIFETIME.toSeconds() + ".."
                     + MAX_BLOCKWISE_LIFETIME.toSeconds() + " s");
+        }
+        if (maxDedupExchanges < 0) {
+            throw new IllegalArgumentException("maxDedupExchanges must be >= 0 (0: from the heap)");
         }
         if (maxBlockTransfers < 1 || maxBlockTransfers > 100_000 || maxBlockTransfersPerPeer < 1
                 || maxBlockTransfersPerPeer > maxBlockTransfers) {
@@ -245,7 +252,7 @@ public record CoapSettings(
                 .maxPeersPerPrincipal(maxPeersPerPrincipal).maxObservationsPerPrincipal(maxObservationsPerPrincipal)
                 .commandRetention(commandRetention).notificationMaxAge(notificationMaxAge).revocationLists(revocationLists)
                 .maxBlockTransfers(maxBlockTransfers).maxBlockTransfersPerPeer(maxBlockTransfersPerPeer)
-                .blockwiseLifetime(blockwiseLifetime);
+                .blockwiseLifetime(blockwiseLifetime).maxDedupExchanges(maxDedupExchanges);
     }
 
     /** Device certificates these CRLs list are refused in the DTLS handshake. */
@@ -325,6 +332,7 @@ public record CoapSettings(
         private int maxBlockTransfers = DEFAULT_MAX_BLOCK_TRANSFERS;
         private int maxBlockTransfersPerPeer = DEFAULT_MAX_BLOCK_TRANSFERS_PER_PEER;
         private Duration blockwiseLifetime = DEFAULT_BLOCKWISE_LIFETIME;
+        private int maxDedupExchanges = 0;
 
         private Builder() {
         }
@@ -449,20 +457,13 @@ public record CoapSettings(
             return this;
         }
 
-        public Builder maxBlockTransfers(int v) {
-            maxBlockTransfers = v;
-            return this;
-        }
+        public Builder maxBlockTransfers(int v) { maxBlockTransfers = v; return this; }
 
-        public Builder maxBlockTransfersPerPeer(int v) {
-            maxBlockTransfersPerPeer = v;
-            return this;
-        }
+        public Builder maxBlockTransfersPerPeer(int v) { maxBlockTransfersPerPeer = v; return this; }
 
-        public Builder blockwiseLifetime(Duration v) {
-            blockwiseLifetime = v;
-            return this;
-        }
+        public Builder blockwiseLifetime(Duration v) { blockwiseLifetime = v; return this; }
+
+        public Builder maxDedupExchanges(int v) { maxDedupExchanges = v; return this; }
 
         /** The settings; throws {@link IllegalArgumentException} for an inconsistent or out-of-range one. */
         public CoapSettings build() {
@@ -470,7 +471,8 @@ public record CoapSettings(
                     rawPublicKeys, connectionIdLength, deduplicator, dedupMessagesPerPeer, dedupLifetime,
                     receiveBufferSize, sendBufferSize, connectionStoreSize, maxSessions, maxPayloadBytes, maxTokenBytes, sweepInterval,
                     maxPeersPerPrincipal, maxObservationsPerPrincipal, commandRetention, notificationMaxAge,
-                    revocationLists, maxBlockTransfers, maxBlockTransfersPerPeer, blockwiseLifetime);
+                    revocationLists, maxBlockTransfers, maxBlockTransfersPerPeer, blockwiseLifetime,
+                    maxDedupExchanges);
         }
     }
 
@@ -486,6 +488,6 @@ public record CoapSettings(
                 + ", peersPerPrincipal=" + maxPeersPerPrincipal + ", observationsPerPrincipal="
                 + maxObservationsPerPrincipal + ", commandRetention=" + commandRetention.toSeconds() + "s"
                 + ", notificationMaxAge=" + notificationMaxAge.toSeconds() + "s, blockTransfers=" + maxBlockTransfers
-                + "/" + maxBlockTransfersPerPeer + "/" + blockwiseLifetime.toSeconds() + "s}";
+                + "/" + maxBlockTransfersPerPeer + "/" + blockwiseLifetime.toSeconds() + "s, dedupCap=" + maxDedupExchanges + "}";
     }
 }

@@ -106,13 +106,15 @@ public record BrokerConfig(
      * {@code keepDtlsSessions} the DTLS listener's established connections are kept across a clean restart
      * (encrypted in the data directory, read once). Block1 uploads in progress are bounded by {@code maxBlockTransfers}
      * (all peers) and {@code maxBlockTransfersPerPeer}; one waits at most {@code blockwiseLifetime} for its next block.
+     * At most {@code maxDedupExchanges} received requests are remembered for duplicate detection (0: half the heap's
+     * worth).
      */
     public record Coap(String host, int port, int dtlsPort, Path pskMasterSecretFile, Path keyStore,
                        String keyStorePassword, Path trustStore, String trustStorePassword, boolean rawPublicKeys,
                        int maxSessions, int receiveBufferBytes, int dedupExchangesPerPeer, Duration dedupLifetime,
                        int maxPeersPerPrincipal, int maxObservationsPerPrincipal, Duration commandRetention,
                        Duration notificationMaxAge, Path crl, boolean keepDtlsSessions, int maxBlockTransfers,
-                       int maxBlockTransfersPerPeer, Duration blockwiseLifetime) { }
+                       int maxBlockTransfersPerPeer, Duration blockwiseLifetime, int maxDedupExchanges) { }
 
     /**
      * Token lifetimes and verification bounds. {@code verificationCacheSize}: how many verified tokens the broker

@@ -107,6 +107,7 @@ public final class ConfigValidator {
         positive(errors, "coap.maxBlockTransfers", c.coap().maxBlockTransfers(), 1, 100_000);
         positive(errors, "coap.maxBlockTransfersPerPeer", c.coap().maxBlockTransfersPerPeer(), 1,
                 Math.max(1, c.coap().maxBlockTransfers()));
+        positive(errors, "coap.maxDedupExchanges", c.coap().maxDedupExchanges(), 0, 100_000_000);
         Duration blockwise = c.coap().blockwiseLifetime();
         if (blockwise == null || blockwise.compareTo(CoapSettings.MIN_BLOCKWISE_LIFETIME) < 0
                 || blockwise.compareTo(CoapSettings.MAX_BLOCKWISE_LIFETIME) > 0) {

@@ -63,7 +63,7 @@ public final class EdgeSettings {
                 .maxObservationsPerPrincipal(c.maxObservationsPerPrincipal())
                 .commandRetention(c.commandRetention()).notificationMaxAge(c.notificationMaxAge())
                 .maxBlockTransfers(c.maxBlockTransfers()).maxBlockTransfersPerPeer(c.maxBlockTransfersPerPeer())
-                .blockwiseLifetime(c.blockwiseLifetime())
+                .blockwiseLifetime(c.blockwiseLifetime()).maxDedupExchanges(c.maxDedupExchanges())
                 .build(); // connection ids (6 bytes) and the 64 KiB payload bound: the edge's defaults
         if (c.dtlsPort() >= 0) {
             s = s.withPsk(pskMaster(c.pskMasterSecretFile() != null ? c.pskMasterSecretFile()

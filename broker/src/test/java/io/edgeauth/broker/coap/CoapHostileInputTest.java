@@ -269,6 +269,39 @@ class CoapHostileInputTest {
         }
     }
 
+    // ---- F10: what the deduplicator keeps per new source --------------------------------------------------------
+
+    @Test
+    void requestsBeyondTheDedupBoundAreProcessedButNotRemembered(@TempDir Path other) throws Exception {
+        try (EdgeFixture small = new EdgeFixture(other, s -> s.toBuilder().maxDedupExchanges(8).build())) { // 4 per listener
+            List<RawCoap> peers = new ArrayList<>();
+            try {
+                for (int i = 0; i < 5; i++) {
+                    peers.add(new RawCoap(small.edge.port(), "127.0.1." + (i + 1)));
+                }
+                byte[] fifth = null;
+                for (int i = 0; i < 5; i++) { // one request from each of 5 new peers: the plain listener keeps 4
+                    RawCoap p = peers.get(i);
+                    byte[] request = p.message(RawCoap.CON, RawCoap.POST, token(80 + i), RawCoap.path("d/dev1/up/t"),
+                            new byte[] {1});
+                    assertThat(RawCoap.code(p.exchange(request))).isEqualTo("4.01");
+                    fifth = request;
+                }
+                long before = small.audit.stream().filter(a -> a.startsWith("coap.refused")).count();
+                peers.get(0).exchange(peers.get(0).message(RawCoap.CON, RawCoap.POST, token(80),
+                        RawCoap.path("d/dev1/up/t"), new byte[] {1})); // a new MID: processed
+                byte[] again = peers.get(4).exchange(fifth); // the same datagram again: not remembered
+                assertThat(again).isNotNull();
+                assertThat(RawCoap.code(again)).isEqualTo("4.01");
+                long after = small.audit.stream().filter(a -> a.startsWith("coap.refused")).count();
+                assertThat(after - before).as("requests processed (audited) of the two, the second a retransmission"
+                        + " of a request the full deduplicator did not keep").isEqualTo(2);
+            } finally {
+                peers.forEach(RawCoap::close);
+            }
+        }
+    }
+
     interface Body<T> {
         T run() throws Exception;
     }

@@ -160,6 +160,11 @@ class ConfigLoaderTest {
                 .hasMessageContaining("coap.blockwiseLifetime");
         assertThatThrownBy(() -> loader.load(null, Map.of("EDGEAUTH_COAP_MAX_BLOCK_TRANSFERS", "0")))
                 .hasMessageContaining("coap.maxBlockTransfers");
+        assertThat(EdgeSettings.coap(defaults, dir).maxDedupExchanges()).isZero();
+        assertThat(EdgeSettings.coap(loader.load(null, Map.of("EDGEAUTH_COAP_MAX_DEDUP_EXCHANGES", "5000")), dir)
+                .maxDedupExchanges()).isEqualTo(5000);
+        assertThatThrownBy(() -> loader.load(null, Map.of("EDGEAUTH_COAP_MAX_DEDUP_EXCHANGES", "-1")))
+                .hasMessageContaining("coap.maxDedupExchanges");
     }
 
     @Test
