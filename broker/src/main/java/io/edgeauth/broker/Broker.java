@@ -200,9 +200,9 @@ public final class Broker implements AutoCloseable {
         registry.onAccessChange(retainedCleanup::changed);
         // several nodes: linked before any subscription exists (the edges restore persistent sessions at start)
         io.edgeauth.broker.mqtt.MqttSettings.Limits mqttLimits = EdgeSettings.mqtt(config).limits();
-        java.util.Optional<ClusterRouting> routing = shared.routing(router, config.store(), dataDir,
+        java.util.Optional<ClusterRouting> routing = shared.routing(router, config, dataDir,
                 EdgeSettings.mqtt(config).backpressureTimeout(), Math.max(mqttLimits.queueLength(),
-                        mqttLimits.offlineQueueLength()) + mqttLimits.receiveMaximum(), meters, audit, config.tokens().clockLeeway());
+                        mqttLimits.offlineQueueLength()) + mqttLimits.receiveMaximum(), meters, audit);
         cluster = routing.orElse(null);
         routing.ifPresent(r -> closeables.add(0, r));
 

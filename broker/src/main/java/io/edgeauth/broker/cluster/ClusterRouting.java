@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -42,10 +43,12 @@ public final class ClusterRouting implements AutoCloseable {
 
     /**
      * How this node takes part: its id (or empty), its inbox bound, the lease, the route feed's bound, and the token
-     * clock leeway (its clock's offset against Redis is warned about beyond half of it).
+     * clock leeway (its clock's offset against Redis is warned about beyond half of it), and the settings every node
+     * must share ({@link ConfigAgreement#of}).
      */
     public record Settings(String nodeId, Path dataDir, int inboxLength, Duration nodeLease, int feedLength,
-                           Duration backpressureTimeout, int sessionQueueLength, Duration clockLeeway) {
+                           Duration backpressureTimeout, int sessionQueueLength, Duration clockLeeway,
+                           Map<String, String> sharedSettings) {
     }
 
     private ClusterRouting(RedisStore store, TopicRouter router, Settings settings, MeterRegistry meters, AuditLog audit,
@@ -85,6 +88,9 @@ public final class ClusterRouting implements AutoCloseable {
             routing.parts.add(followRetained(store.feed(), store, router));
             routing.table.startReading();
             routing.parts.add(routing.table);
+            ConfigAgreement agreement = new ConfigAgreement(store, routing.nodeId, settings.sharedSettings(), clock, meters);
+            routing.parts.add(agreement);
+            agreement.start();
             LOG.info("cross-node routing: this node is {}", routing.nodeId);
             return routing;
         } catch (RuntimeException e) {

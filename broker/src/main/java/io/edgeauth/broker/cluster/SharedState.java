@@ -81,19 +81,19 @@ public final class SharedState implements AutoCloseable {
 
     /**
      * Cross-node routing for {@code router} when the store is shared (Redis), else nothing: the embedded
-     * store is one node, and its router stays without a link. {@code clockLeeway} ({@code tokens.clockLeeway})
-     * bounds the clock offset against Redis that it warns about.
+     * store is one node, and its router stays without a link. The token clock leeway bounds the clock offset against
+     * Redis it warns about; the settings every node must share are compared across the nodes ({@link ConfigAgreement}).
      */
-    public Optional<ClusterRouting> routing(io.edgeauth.broker.router.TopicRouter router, BrokerConfig.Store config,
+    public Optional<ClusterRouting> routing(io.edgeauth.broker.router.TopicRouter router, BrokerConfig broker,
                                             Path dataDir, Duration backpressureTimeout, int sessionQueueLength,
-                                            MeterRegistry meters, io.edgeauth.broker.audit.AuditLog audit,
-                                            Duration clockLeeway) {
+                                            MeterRegistry meters, io.edgeauth.broker.audit.AuditLog audit) {
         if (!(store instanceof RedisStore redis)) {
             return Optional.empty();
         }
+        BrokerConfig.Store config = broker.store();
         return Optional.of(ClusterRouting.start(redis, router, new ClusterRouting.Settings(config.nodeId(), dataDir,
                 config.inboxLength(), config.nodeLease(), config.changeStreamLength(), backpressureTimeout,
-                sessionQueueLength, clockLeeway), meters, audit, clock));
+                sessionQueueLength, broker.tokens().clockLeeway(), ConfigAgreement.of(broker)), meters, audit, clock));
     }
 
     /** Where the tenants' signing keys live: files in the data directory, or encrypted in Redis. */
