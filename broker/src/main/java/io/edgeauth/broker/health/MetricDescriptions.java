@@ -28,6 +28,8 @@ public final class MetricDescriptions implements MeterFilter {
             Map.entry("edgeauth.router.drops", "Messages the topic router did not store or route, by reason"),
             Map.entry("edgeauth.store.failures", "Shared-store (Redis) operations that failed, by operation"),
             Map.entry("edgeauth.store.outages", "Times the shared store (Redis) became unreachable"),
+            Map.entry("edgeauth.store.read.timeouts",
+                    "Background reads of the shared store (Redis) that timed out, by operation; the third in a row is an outage"),
             Map.entry("edgeauth.cluster.forwarded", "Messages handed to another node's inbox, by QoS"),
             Map.entry("edgeauth.cluster.received", "Inbox entries from other nodes delivered here"),
             Map.entry("edgeauth.cluster.handoff.failures", "QoS 1 hand-overs to another node the store refused"

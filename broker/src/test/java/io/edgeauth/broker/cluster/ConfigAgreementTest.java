@@ -1,0 +1,70 @@
+package io.edgeauth.broker.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.edgeauth.broker.Broker;
+import io.edgeauth.broker.testsupport.Http;
+import io.edgeauth.broker.testsupport.RedisServer;
+import io.edgeauth.broker.testsupport.TestBrokers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Settings every node must share, compared across the live nodes: before, a node with a rate plan the others lack, or
+ * another issuer, started and said UP, and its devices got the default plan elsewhere (or its tokens were refused);
+ * nothing told the operator. Now a node warns at start, naming the other node and the settings, and
+ * {@code edgeauth_cluster_config_mismatches} counts the nodes that differ.
+ */
+class ConfigAgreementTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aNodeWithAnotherRatePlanSetIsNamedAndCounted() throws Exception {
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        Logger logger = (Logger) LoggerFactory.getLogger(ConfigAgreement.class);
+        logger.addAppender(logs);
+        try (RedisServer redis = RedisServer.start(Files.createDirectories(dir.resolve("redis")))) {
+            Map<String, String> same = new HashMap<>(redis.brokerEnv(redis.uri()));
+            same.put("EDGEAUTH_COAP_PORT", "-1");
+            same.put("EDGEAUTH_PUBLIC_URL", "http://edgeauth.test");
+            Map<String, String> gold = new HashMap<>(same);
+            gold.put("EDGEAUTH_RATE_PLANS", "{\"default\":{\"messagesPerSecond\":10,\"burst\":20,\"bytesPerSecond\":100000,"
+                    + "\"connectsPerMinute\":10},\"gold\":{\"messagesPerSecond\":100,\"burst\":200,"
+                    + "\"bytesPerSecond\":1000000,\"connectsPerMinute\":10}}");
+            try (Broker a = Broker.start(TestBrokers.config(dir.resolve("a"), same));
+                 Broker b = Broker.start(TestBrokers.config(dir.resolve("b"), same))) {
+                assertThat(mismatches(a)).as("two nodes alike").isEqualTo(0.0);
+                try (Broker c = Broker.start(TestBrokers.config(dir.resolve("c"), gold))) {
+                    assertThat(mismatches(c)).as("the odd node sees both others differ").isEqualTo(2.0);
+                    assertThat(logs.list).anySatisfy(e -> assertThat(e.getFormattedMessage())
+                            .contains("cluster settings differ").contains("(ratePlans)"));
+                }
+            }
+        } finally {
+            logger.detachAppender(logs);
+        }
+    }
+
+    private static double mismatches(Broker broker) {
+        Http http = new Http("http://127.0.0.1:" + broker.httpPort(), null);
+        String metrics = http.get("/metrics").body();
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith("edgeauth_cluster_config_mismatches ")) {
+                return Double.parseDouble(line.substring(line.indexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("no edgeauth_cluster_config_mismatches in /metrics");
+    }
+}
