@@ -61,9 +61,11 @@ public final class ConfigValidator {
         if (c.mqtt().tlsPort() >= 0 && c.mqtt().keyStore() == null) {
             errors.add("mqtt.tlsPort: a TLS listener needs mqtt.keyStore (PKCS#12 or .jks with the server key)");
         }
-        if (!c.mqtt().clientAuth().equals("none") && c.mqtt().tlsPort() >= 0 && c.mqtt().trustStore() == null) {
+        // the WebSocket listener is TLS whenever mqtt.keyStore is set: clientAuth applies there as on tlsPort
+        if (!c.mqtt().clientAuth().equals("none") && mqttTlsListener(c.mqtt()) && c.mqtt().trustStore() == null) {
             errors.add("mqtt.trustStore: mqtt.clientAuth " + c.mqtt().clientAuth()
-                    + " needs the CA certificates of device certificates (or set clientAuth: none)");
+                    + " needs the CA certificates of device certificates on the TLS listeners (mqtt.tlsPort, and"
+                    + " mqtt.websocketPort with mqtt.keyStore), or set clientAuth: none");
         }
         if (c.mqtt().crl() != null && (c.mqtt().trustStore() == null || c.mqtt().keyStore() == null)) {
             errors.add("mqtt.crl: a CRL needs mqtt.keyStore (a TLS listener) and mqtt.trustStore (the CAs whose"
@@ -190,6 +192,11 @@ public final class ConfigValidator {
             throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", errors));
         }
         return c;
+    }
+
+    /** Whether an MQTT listener uses TLS: the TLS port, or the WebSocket port once a key store is set. */
+    static boolean mqttTlsListener(BrokerConfig.Mqtt m) {
+        return m.tlsPort() >= 0 || m.websocketPort() >= 0 && m.keyStore() != null;
     }
 
     private static void port(List<String> errors, String key, int port, boolean mayDisable) {

@@ -35,8 +35,9 @@ public final class EdgeSettings {
         MqttSettings.Tls tls = null;
         if (m.keyStore() != null) {
             MqttSettings.ClientAuth auth = MqttSettings.ClientAuth.valueOf(m.clientAuth().toUpperCase(Locale.ROOT));
+            // never downgraded: the validator refuses request/required without a trust store, and Tls refuses it too
             tls = new MqttSettings.Tls(m.keyStore(), m.keyStorePassword(), m.trustStore(), m.trustStorePassword(),
-                    m.trustStore() == null ? MqttSettings.ClientAuth.NONE : auth, m.crl());
+                    auth, m.crl());
         }
         // a CWT may arrive base64url-encoded in the password (vertx-mqtt decodes passwords as UTF-8)
         int maxPassword = config.tokens().maxTokenBytes() * 4 / 3 + 16;
