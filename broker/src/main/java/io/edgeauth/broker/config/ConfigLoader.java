@@ -138,11 +138,12 @@ public final class ConfigLoader {
 
     /**
      * EDGEAUTH_TOKENS_MAX_LIFETIME → tokens.maxLifetime: segments are matched greedily against the keys
-     * the defaults define, so camelCase keys need no special separator. Values are YAML scalars, or a
-     * JSON/YAML list or mapping for list-valued keys (e.g. EDGEAUTH_TENANTS='[{"id":"a"}]').
+     * the defaults define, so camelCase keys need no special separator. A value is text, except for a key that is a
+     * list or mapping, whose value is YAML/JSON (e.g. EDGEAUTH_TENANTS='[{"id":"a"}]').
      */
     private void applyEnvironment(ObjectNode tree, Map<String, String> env) {
         ignored.clear();
+        ObjectNode shapes = defaults(); // which keys are lists or mappings, even where the file set one to null
         for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
             if (!e.getKey().startsWith(ENV_PREFIX)) {
                 continue;
@@ -174,7 +175,9 @@ public final class ConfigLoader {
                 String snake = snake(match);
                 JsonNode child = node.get(match);
                 if (rest.equals(snake)) {
-                    node.set(match, parseValue(e.getKey(), e.getValue()));
+                    boolean structured = child.isContainerNode() || shapes.at(pointer(path)).isContainerNode();
+                    node.set(match, structured ? parseStructured(e.getKey(), path, e.getValue())
+                            : TextNode.valueOf(e.getValue())); // text: Jackson turns it into the number/boolean the key needs
                     break;
                 }
                 if (!child.isObject()) {
@@ -187,17 +190,35 @@ public final class ConfigLoader {
         }
     }
 
-    private JsonNode parseValue(String name, String value) {
-        String v = value.trim();
-        if (v.startsWith("[") || v.startsWith("{")) {
-            try {
-                return yaml.readTree(v);
-            } catch (IOException ex) {
-                throw new ConfigException("environment variable " + name + " is not a valid list/mapping: "
-                        + ex.getMessage());
-            }
+    /**
+     * A list- or mapping-valued key's value as YAML. Only such keys are parsed, so a password that starts with '{'
+     * stays text; an error names the variable and the form, never the value (it may be a secret).
+     */
+    private JsonNode parseStructured(String name, String path, String value) {
+        JsonNode parsed;
+        try {
+            parsed = yaml.readTree(value);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+            com.fasterxml.jackson.core.JsonLocation at = ex.getLocation();
+            throw new ConfigException("environment variable " + name + " (" + path + "): expected a YAML/JSON list"
+                    + " or mapping such as [a, b] or {key: value}; its value is not valid YAML"
+                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
+        } catch (IOException ex) {
+            throw new ConfigException("environment variable " + name + " (" + path + "): cannot be read as YAML");
         }
-        return TextNode.valueOf(value); // Jackson coerces text to numbers/booleans where the key needs them
+        if (parsed == null || !parsed.isContainerNode()) {
+            throw new ConfigException("environment variable " + name + ": '" + path + "' is a list or mapping;"
+                    + " expected YAML/JSON such as [a, b] or {key: value}");
+        }
+        return parsed;
+    }
+
+    private static com.fasterxml.jackson.core.JsonPointer pointer(String dottedPath) {
+        com.fasterxml.jackson.core.JsonPointer p = com.fasterxml.jackson.core.JsonPointer.empty();
+        for (String segment : dottedPath.split("\\.")) {
+            p = p.appendProperty(segment);
+        }
+        return p;
     }
 
     static String snake(String camel) {
