@@ -33,7 +33,9 @@ public final class ConfigLoader {
     private final java.util.List<String> ignored = new java.util.ArrayList<>();
 
     public ConfigLoader() {
-        SimpleModule durations = new SimpleModule().addDeserializer(Duration.class, new DurationDeserializer());
+        SimpleModule durations = new SimpleModule().addDeserializer(Duration.class, new DurationDeserializer())
+                .addDeserializer(Double.class, new FiniteDoubleDeserializer(Double.class))
+                .addDeserializer(Double.TYPE, new FiniteDoubleDeserializer(Double.TYPE));
         yaml = new ObjectMapper(new YAMLFactory())
                 .registerModule(durations)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)

@@ -150,7 +150,10 @@ public final class ConfigValidator {
             errors.add("ratePlans: at least one plan is required");
         } else {
             c.ratePlans().forEach((name, p) -> {
-                if (p == null || p.messagesPerSecond() <= 0 || p.burst() < 1 || p.bytesPerSecond() <= 0
+                if (p != null && !Double.isFinite(p.messagesPerSecond())) {
+                    errors.add("ratePlans." + name + ".messagesPerSecond: expected a finite number, got "
+                            + p.messagesPerSecond());
+                } else if (p == null || p.messagesPerSecond() <= 0 || p.burst() < 1 || p.bytesPerSecond() <= 0
                         || p.connectsPerMinute() < 1) {
                     errors.add("ratePlans." + name + ": messagesPerSecond, burst, bytesPerSecond and"
                             + " connectsPerMinute must all be positive");
