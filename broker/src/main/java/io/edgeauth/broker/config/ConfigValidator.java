@@ -132,11 +132,14 @@ public final class ConfigValidator {
         Duration maxAge = c.coap().notificationMaxAge();
         if (maxAge == null || maxAge.toSeconds() < 1 || maxAge.compareTo(CoapSettings.MAX_NOTIFICATION_MAX_AGE) > 0) {
             errors.add("coap.notificationMaxAge: must be 1s.." + CoapSettings.MAX_NOTIFICATION_MAX_AGE.toHours()
-                    + "h, got " + maxAge);
+                    + "h, got " + Durations.format(maxAge));
+        } else if (!Durations.wholeSeconds(maxAge)) {
+            errors.add("coap.notificationMaxAge: expected whole seconds (CoAP's Max-Age option counts seconds), got "
+                    + Durations.format(maxAge));
         } else if (retention != null && !retention.isZero() && retention.compareTo(maxAge) < 0) {
             errors.add("coap.commandRetention: must be 0s or at least coap.notificationMaxAge (" + maxAge.toSeconds()
                     + "s): a device that missed a notification registers again only when Max-Age passes, got "
-                    + retention);
+                    + Durations.format(retention));
         }
         tokens(errors, c.tokens());
         resourceServers(errors, c);
@@ -251,16 +254,18 @@ public final class ConfigValidator {
     }
 
     private static void tokens(List<String> errors, BrokerConfig.Tokens t) {
-        if (t.maxLifetime() == null || t.maxLifetime().isNegative() || t.maxLifetime().isZero()
-                || t.maxLifetime().compareTo(Duration.ofHours(24)) > 0) {
-            errors.add("tokens.maxLifetime: expected a duration between 1s and 24h, got " + t.maxLifetime());
-        } else if (t.defaultLifetime() == null || t.defaultLifetime().isNegative() || t.defaultLifetime().isZero()
-                || t.defaultLifetime().compareTo(t.maxLifetime()) > 0) {
-            errors.add("tokens.defaultLifetime: expected a positive duration at most tokens.maxLifetime ("
-                    + t.maxLifetime() + "), got " + t.defaultLifetime());
+        // lifetimes become whole-second iat/exp claims and the verifier's leeway is whole seconds: a fraction would be cut
+        if (t.maxLifetime() == null || t.maxLifetime().compareTo(Duration.ofSeconds(1)) < 0
+                || t.maxLifetime().compareTo(Duration.ofHours(24)) > 0 || !Durations.wholeSeconds(t.maxLifetime())) {
+            errors.add("tokens.maxLifetime: expected whole seconds between 1s and 24h, got " + Durations.format(t.maxLifetime()));
+        } else if (t.defaultLifetime() == null || t.defaultLifetime().compareTo(Duration.ofSeconds(1)) < 0
+                || t.defaultLifetime().compareTo(t.maxLifetime()) > 0 || !Durations.wholeSeconds(t.defaultLifetime())) {
+            errors.add("tokens.defaultLifetime: expected whole seconds from 1s to tokens.maxLifetime ("
+                    + Durations.format(t.maxLifetime()) + "), got " + Durations.format(t.defaultLifetime()));
         }
-        if (t.clockLeeway() == null || t.clockLeeway().isNegative() || t.clockLeeway().compareTo(MAX_LEEWAY) > 0) {
-            errors.add("tokens.clockLeeway: expected a duration from 0s to 30s, got " + t.clockLeeway());
+        if (t.clockLeeway() == null || t.clockLeeway().isNegative() || t.clockLeeway().compareTo(MAX_LEEWAY) > 0
+                || !Durations.wholeSeconds(t.clockLeeway())) {
+            errors.add("tokens.clockLeeway: expected whole seconds from 0s to 30s, got " + Durations.format(t.clockLeeway()));
         }
         if (t.maxTokenBytes() < 256 || t.maxTokenBytes() > 65536) {
             errors.add("tokens.maxTokenBytes: expected 256 to 65536, got " + t.maxTokenBytes());

@@ -12,6 +12,32 @@ public final class Durations {
     private Durations() {
     }
 
+    /** The duration as the config writes it: the largest of d, h, m, s, ms that divides it ({@code 1999ms}, {@code 10m}). */
+    public static String format(Duration d) {
+        if (d == null) {
+            return "nothing";
+        }
+        long ms = d.toMillis();
+        if (d.getNano() % 1_000_000 != 0) {
+            return d.toString(); // finer than the config's units: only ISO-8601 can say it
+        }
+        if (ms != 0 && ms % 86_400_000L == 0) {
+            return ms / 86_400_000L + "d";
+        }
+        if (ms != 0 && ms % 3_600_000L == 0) {
+            return ms / 3_600_000L + "h";
+        }
+        if (ms != 0 && ms % 60_000L == 0) {
+            return ms / 60_000L + "m";
+        }
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    }
+
+    /** Whether a duration is a whole number of seconds (what a setting applied in seconds needs). */
+    public static boolean wholeSeconds(Duration d) {
+        return d.getNano() == 0;
+    }
+
     public static Duration parse(String text) {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("expected a duration such as 30s, 10m or PT10M, got nothing");
