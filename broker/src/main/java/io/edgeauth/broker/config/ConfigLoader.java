@@ -1,12 +1,18 @@
 package io.edgeauth.broker.config;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -36,10 +42,16 @@ public final class ConfigLoader {
         SimpleModule durations = new SimpleModule().addDeserializer(Duration.class, new DurationDeserializer())
                 .addDeserializer(Double.class, new FiniteDoubleDeserializer(Double.class))
                 .addDeserializer(Double.TYPE, new FiniteDoubleDeserializer(Double.TYPE));
-        yaml = new ObjectMapper(new YAMLFactory())
+        // a key twice in one mapping would silently replace the first (a whole section): refused
+        YAMLFactory factory = YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+        yaml = new ObjectMapper(factory)
                 .registerModule(durations)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT); // 2.9 threads is a mistake, not 2
+        // 0 or 1 for a boolean is refused; text ("true", "8080") still binds, as environment values are text
+        yaml.coercionConfigFor(LogicalType.Boolean).setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
     }
 
     /** Loads with the process environment. */
@@ -96,9 +108,36 @@ public final class ConfigLoader {
                 throw new ConfigException("config file " + file + " must be a YAML mapping of keys to values");
             }
             return node;
+        } catch (StreamReadException e) {
+            String duplicate = duplicateKey(e);
+            if (duplicate != null) {
+                throw new ConfigException("config file " + file + ": duplicate key '" + duplicate + "'"
+                        + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")")
+                        + ": each key may appear once in its mapping (the later one would replace the earlier)", e);
+            }
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The dotted path of the key that STRICT_DUPLICATE_DETECTION found twice, or null for another error. */
+    private static String duplicateKey(StreamReadException e) {
+        String m = e.getOriginalMessage();
+        if (m == null || !m.startsWith("Duplicate field '") || m.indexOf('\'', 17) < 0) {
+            return null;
+        }
+        StringBuilder path = new StringBuilder(m.substring(17, m.indexOf('\'', 17)));
+        JsonParser p = e.getProcessor();
+        // the context is the mapping holding the duplicate; its parents name the sections above it
+        for (JsonStreamContext ctx = p == null ? null : p.getParsingContext().getParent(); ctx != null; ctx = ctx.getParent()) {
+            if (ctx.getCurrentName() != null) {
+                path.insert(0, ctx.getCurrentName() + ".");
+            } else if (ctx.inArray()) {
+                path.insert(0, "[" + ctx.getCurrentIndex() + "].");
+            }
+        }
+        return path.toString().replace(".[", "[");
     }
 
     /** Deep merge: mappings merge key by key; anything else (scalars, lists) replaces. */
@@ -236,17 +275,32 @@ public final class ConfigLoader {
             throw new ConfigException("unknown config key '" + pathOf(e) + "'"
                     + (known.isEmpty() ? "" : " (known here: " + String.join(", ", known) + ")"), e);
         } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
-            // Jackson's text for a missing number ("Cannot map `null` into type `int` (set DeserializationConfig...")
-            // names its own settings, not what the operator must write
-            String m = e.getOriginalMessage();
-            throw new ConfigException("config key '" + pathOf(e) + "': " + (m != null && m.startsWith("Cannot map `null`")
-                    ? "required, " + (e.getTargetType() == null ? "a value" : "a " + e.getTargetType().getSimpleName())
-                    : m), e);
+            // Jackson's text for a missing or mistyped number ("Cannot map `null` into type `int` (set
+            // DeserializationConfig...", "Cannot coerce Floating-point value") names its own settings, not what to write
+            throw new ConfigException(pathOf(e) + ": " + mismatch(e), e);
         } catch (JsonMappingException e) {
             throw new ConfigException("config key '" + pathOf(e) + "': " + e.getOriginalMessage(), e);
         } catch (IOException e) {
             throw new ConfigException("config: " + e.getMessage(), e);
         }
+    }
+
+    private static String mismatch(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+        String m = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+        Class<?> t = e.getTargetType();
+        String form = t == null ? null : switch (t.getName()) {
+            case "int", "long", "short", "java.lang.Integer", "java.lang.Long", "java.lang.Short" ->
+                    "a whole number (no fraction or exponent)";
+            case "boolean", "java.lang.Boolean" -> "true or false";
+            case "double", "java.lang.Double" -> "a number";
+            default -> null;
+        };
+        boolean missing = m.startsWith("Cannot map `null`") || m.contains("`null`") || m.contains("empty String");
+        if (missing) {
+            return "required, " + (form != null ? form.replace(" (no fraction or exponent)", "")
+                    : t == null ? "a value" : "a " + t.getSimpleName());
+        }
+        return form != null ? "expected " + form : m;
     }
 
     private static String pathOf(JsonMappingException e) {
