@@ -1,6 +1,7 @@
 package io.edgeauth.broker.config;
 
 import io.edgeauth.broker.coap.CoapSettings;
+import io.edgeauth.broker.crypto.TokenAlgorithm;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -15,8 +16,12 @@ public final class ConfigValidator {
     private static final Pattern SELF_SERVICE_SCOPE = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     private static final Pattern GEOHASH = Pattern.compile("[0-9b-hjkmnp-z]{0,12}");
     private static final Set<String> SIGNING_ALGS = Set.of("ES256", "EdDSA", "RS256");
-    private static final Set<String> VERIFY_ALGS = Set.of("ES256", "ES384", "ES512", "EdDSA", "RS256", "RS384",
-            "RS512", "PS256", "PS384", "PS512", "HS256", "HS384", "HS512");
+    /**
+     * What an outside issuer's JWKS key can verify: the public-key JOSE algorithms the broker implements (JwkKeys
+     * never takes a symmetric key from outside, so an HMAC algorithm would refuse every token of the issuer).
+     */
+    static final List<String> ISSUER_ALGS = java.util.Arrays.stream(TokenAlgorithm.values())
+            .filter(a -> !a.isMac() && a.joseName() != null).map(TokenAlgorithm::joseName).toList();
     private static final Duration MAX_LEEWAY = Duration.ofSeconds(30);
     static final int MIN_VERIFICATION_CACHE = 100;
     static final int MAX_VERIFICATION_CACHE = 10_000_000;
@@ -335,8 +340,13 @@ public final class ConfigValidator {
                 errors.add(key + ".jwksUri: expected an https:// URL (plain http only for localhost), got '"
                         + t.jwksUri() + "'");
             }
-            if (t.algorithms() == null || t.algorithms().isEmpty() || !VERIFY_ALGS.containsAll(t.algorithms())) {
-                errors.add(key + ".algorithms: expected a non-empty list of " + VERIFY_ALGS + ", got " + t.algorithms());
+            if (t.algorithms() == null || t.algorithms().isEmpty() || !ISSUER_ALGS.containsAll(t.algorithms())) {
+                errors.add(key + ".algorithms: expected a non-empty list of " + ISSUER_ALGS + " (public-key signatures;"
+                        + " RSA-PSS, RS384/RS512 and HMAC are not verified for outside issuers), got " + t.algorithms());
+            }
+            if (t.jwksFile() != null && !(java.nio.file.Files.isRegularFile(t.jwksFile())
+                    && java.nio.file.Files.isReadable(t.jwksFile()))) {
+                errors.add(key + ".jwksFile: expected a readable JWKS file (JSON), got " + t.jwksFile());
             }
             if (t.tenant() == null || c.tenant(t.tenant()) == null) {
                 errors.add(key + ".tenant: expected one of the configured tenants, got '" + t.tenant() + "'");

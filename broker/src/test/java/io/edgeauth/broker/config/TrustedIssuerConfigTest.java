@@ -1,0 +1,51 @@
+package io.edgeauth.broker.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code trustedIssuers[]}: what the verifier can use for an outside issuer, and a JWKS file that can be read. */
+class TrustedIssuerConfigTest {
+    @TempDir
+    Path dir;
+
+    private final ConfigLoader loader = new ConfigLoader();
+
+    private Map<String, String> issuer(String jwksFile, String algorithms) {
+        return Map.of("EDGEAUTH_TRUSTED_ISSUERS", "[{issuer: https://idp.example, jwksFile: '" + jwksFile + "'"
+                + (algorithms == null ? "" : ", algorithms: " + algorithms) + "}]");
+    }
+
+    private String jwks() throws Exception {
+        Path f = dir.resolve("jwks.json");
+        Files.writeString(f, "{\"keys\":[]}");
+        return f.toString();
+    }
+
+    @Test
+    void onlyThePublicKeyAlgorithmsTheVerifierHasAreAccepted() throws Exception {
+        String file = jwks();
+        for (String alg : new String[] {"PS256", "RS384", "RS512", "HS256"}) {
+            assertThatThrownBy(() -> loader.load(null, issuer(file, "[ES256, " + alg + "]")))
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("trustedIssuers[0].algorithms")
+                    .hasMessageContaining(alg);
+        }
+        assertThat(loader.load(null, issuer(file, "[ES256, ES384, ES512, EdDSA, RS256]")).trustedIssuers().get(0)
+                .algorithms()).hasSize(5);
+    }
+
+    @Test
+    void aJwksFileThatCannotBeReadIsRefused() throws Exception {
+        assertThatThrownBy(() -> loader.load(null, issuer(dir.resolve("missing.json").toString(), null)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("trustedIssuers[0].jwksFile")
+                .hasMessageContaining("missing.json");
+        assertThatThrownBy(() -> loader.load(null, issuer(dir.toString(), null)))
+                .hasMessageContaining("trustedIssuers[0].jwksFile");
+        assertThat(loader.load(null, issuer(jwks(), null)).trustedIssuers()).hasSize(1);
+    }
+}
