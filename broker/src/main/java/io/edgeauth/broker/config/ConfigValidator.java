@@ -72,6 +72,7 @@ public final class ConfigValidator {
                     + " needs the CA certificates of device certificates on the TLS listeners (mqtt.tlsPort, and"
                     + " mqtt.websocketPort with mqtt.keyStore), or set clientAuth: none");
         }
+        unusedTlsMaterial(errors, c);
         if (c.mqtt().crl() != null && (c.mqtt().trustStore() == null || c.mqtt().keyStore() == null)) {
             errors.add("mqtt.crl: a CRL needs mqtt.keyStore (a TLS listener) and mqtt.trustStore (the CAs whose"
                     + " revocations it lists)");
@@ -203,6 +204,28 @@ public final class ConfigValidator {
             throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", errors));
         }
         return c;
+    }
+
+    /** Key and trust stores that no listener would read: they would be accepted and do nothing. */
+    private static void unusedTlsMaterial(List<String> errors, BrokerConfig c) {
+        BrokerConfig.Mqtt m = c.mqtt();
+        if (m.keyStore() != null && m.tlsPort() < 0 && m.websocketPort() < 0) {
+            errors.add("mqtt.keyStore: no listener uses it: set mqtt.tlsPort (e.g. 8883) or mqtt.websocketPort,"
+                    + " or remove mqtt.keyStore");
+        }
+        if (m.trustStore() != null && !mqttTlsListener(m)) {
+            errors.add("mqtt.trustStore: there is no MQTT TLS listener to ask for device certificates: set"
+                    + " mqtt.keyStore and mqtt.tlsPort (or mqtt.websocketPort), or remove mqtt.trustStore");
+        }
+        BrokerConfig.Coap co = c.coap();
+        if (co.keyStore() != null && co.dtlsPort() < 0) {
+            errors.add("coap.keyStore: only DTLS uses it, and coap.dtlsPort is -1 (off): set coap.dtlsPort or remove"
+                    + " coap.keyStore");
+        }
+        if ((co.trustStore() != null || co.trustStorePassword() != null && !co.trustStorePassword().isEmpty()) && co.keyStore() == null) {
+            errors.add("coap.trustStore: device certificates are asked for only by DTLS with coap.keyStore (the"
+                    + " server's key and chain): set coap.keyStore, or remove coap.trustStore and its password");
+        }
     }
 
     /** Whether an MQTT listener uses TLS: the TLS port, or the WebSocket port once a key store is set. */

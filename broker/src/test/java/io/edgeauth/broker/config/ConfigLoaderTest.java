@@ -234,7 +234,7 @@ class ConfigLoaderTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("mqtt.crl").hasMessageContaining("mqtt.trustStore");
         assertThatThrownBy(() -> loader.load(write("coap:\n  crl: devices.crl\n  trustStore: cas.pem\n"), Map.of()))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("coap.crl").hasMessageContaining("coap.keyStore");
-        assertThat(loader.load(write("mqtt:\n  keyStore: s.p12\n  trustStore: cas.pem\n  crl: devices.crl\n"), Map.of())
+        assertThat(loader.load(write("mqtt:\n  tlsPort: 8883\n  keyStore: s.p12\n  trustStore: cas.pem\n  crl: devices.crl\n"), Map.of())
                 .mqtt().crl()).hasToString("devices.crl");
     }
 
