@@ -73,8 +73,8 @@ final class StoreSettingsCheck {
         if (!OUTAGE_POLICIES.contains(s.onOutage())) {
             errors.add("store.onOutage: expected fail-closed or fail-open-revocations, got '" + s.onOutage() + "'");
         }
-        if (s.type().equals("embedded") && s.keyEncryptionKeyFile() != null) {
-            errors.add("store.keyEncryptionKeyFile: only used with store.type redis (embedded keys are files in dataDir)");
+        if (s.type().equals("embedded")) {
+            redisOnly(errors, s);
         }
         if (s.type().equals("redis")) {
             redisUri(errors, s.redisUri());
@@ -90,6 +90,29 @@ final class StoreSettingsCheck {
             if (s.redisTrustStore() != null && (s.redisUri() == null || !s.redisUri().startsWith("rediss"))) {
                 errors.add("store.redisTrustStore: only used with TLS (a rediss:// or rediss-sentinel:// URI)");
             }
+        }
+    }
+
+    /** With the embedded store these keys would be ignored: refused by name (values not echoed: some are secrets). */
+    private static void redisOnly(List<String> errors, BrokerConfig.Store s) {
+        String why = ": only used with store.type redis, and store.type is embedded (remove it or set store.type: redis)";
+        if (s.keyEncryptionKeyFile() != null) {
+            errors.add("store.keyEncryptionKeyFile" + why + "; embedded keys are files in dataDir");
+        }
+        if (s.redisUri() != null && !s.redisUri().isEmpty()) {
+            errors.add("store.redisUri" + why);
+        }
+        if (s.redisUser() != null && !s.redisUser().isEmpty()) {
+            errors.add("store.redisUser" + why);
+        }
+        if (s.redisPassword() != null && !s.redisPassword().isEmpty()) {
+            errors.add("store.redisPassword" + why);
+        }
+        if (s.redisTrustStore() != null) {
+            errors.add("store.redisTrustStore" + why);
+        }
+        if (s.nodeId() != null && !s.nodeId().isEmpty()) {
+            errors.add("store.nodeId" + why + "; it names a node's routes and inbox in Redis");
         }
     }
 
