@@ -1,6 +1,5 @@
 package io.edgeauth.broker.config;
 
-import io.edgeauth.broker.coap.CoapSettings;
 import io.edgeauth.broker.crypto.TokenAlgorithm;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,6 +39,7 @@ public final class ConfigValidator {
                 || c.publicUrl() != null && c.publicUrl().endsWith("/")) {
             errors.add("publicUrl: expected an http(s) URL without a trailing slash, got '" + c.publicUrl() + "'");
         }
+        HostNames.checkHost(errors, "http.host", c.http().host());
         port(errors, "http.port", c.http().port(), false);
         positive(errors, "http.workerThreads", c.http().workerThreads(), 1, 1024);
         positive(errors, "http.maxPendingRequests", c.http().maxPendingRequests(), 1, 1_000_000);
@@ -55,98 +55,7 @@ public final class ConfigValidator {
             errors.add("http.requestReadTimeout: expected a duration from 1s to 1h, got " + read);
         }
         httpTls(errors, c.http().tls());
-        port(errors, "mqtt.port", c.mqtt().port(), true);
-        port(errors, "mqtt.tlsPort", c.mqtt().tlsPort(), true);
-        port(errors, "mqtt.websocketPort", c.mqtt().websocketPort(), true);
-        port(errors, "coap.port", c.coap().port(), true);
-        port(errors, "coap.dtlsPort", c.coap().dtlsPort(), true);
-        if (!Set.of("none", "request", "required").contains(c.mqtt().clientAuth())) {
-            errors.add("mqtt.clientAuth: expected none, request or required, got '" + c.mqtt().clientAuth() + "'");
-        }
-        if (c.mqtt().tlsPort() >= 0 && c.mqtt().keyStore() == null) {
-            errors.add("mqtt.tlsPort: a TLS listener needs mqtt.keyStore (PKCS#12 or .jks with the server key)");
-        }
-        // the WebSocket listener is TLS whenever mqtt.keyStore is set: clientAuth applies there as on tlsPort
-        if (!c.mqtt().clientAuth().equals("none") && mqttTlsListener(c.mqtt()) && c.mqtt().trustStore() == null) {
-            errors.add("mqtt.trustStore: mqtt.clientAuth " + c.mqtt().clientAuth()
-                    + " needs the CA certificates of device certificates on the TLS listeners (mqtt.tlsPort, and"
-                    + " mqtt.websocketPort with mqtt.keyStore), or set clientAuth: none");
-        }
-        unusedTlsMaterial(errors, c);
-        if (c.mqtt().crl() != null && (c.mqtt().trustStore() == null || c.mqtt().keyStore() == null)) {
-            errors.add("mqtt.crl: a CRL needs mqtt.keyStore (a TLS listener) and mqtt.trustStore (the CAs whose"
-                    + " revocations it lists)");
-        }
-        if (c.coap().crl() != null && (c.coap().trustStore() == null || c.coap().keyStore() == null)) {
-            errors.add("coap.crl: a CRL needs coap.keyStore (DTLS certificates) and coap.trustStore (the CAs whose"
-                    + " revocations it lists)");
-        }
-        positive(errors, "mqtt.maxPacketSize", c.mqtt().maxPacketSize(), 128, 268_435_455);
-        positive(errors, "mqtt.receiveMaximum", c.mqtt().receiveMaximum(), 1, 65_535);
-        positive(errors, "mqtt.queueLength", c.mqtt().queueLength(), 1, 10_000_000);
-        positive(errors, "mqtt.offlineQueueLength", c.mqtt().offlineQueueLength(), 0, 10_000_000);
-        positive(errors, "mqtt.abuseThreshold", c.mqtt().abuseThreshold(), 1, 1_000_000);
-        positive(errors, "mqtt.maxSessionsPerPrincipal", c.mqtt().maxSessionsPerPrincipal(), 1, 100_000);
-        int retainedPerTenant = c.mqtt().maxRetainedPerTenant();
-        positive(errors, "mqtt.maxRetainedPerTenant", retainedPerTenant, 1, 1_000_000);
-        if (retainedPerTenant >= 1 && retainedPerTenant <= 1_000_000) { // a device's share is part of its tenant's
-            int perDevice = c.mqtt().maxRetainedPerDevice();
-            if (perDevice < 1 || perDevice > retainedPerTenant) {
-                errors.add("mqtt.maxRetainedPerDevice: expected 1 to " + retainedPerTenant
-                        + " (mqtt.maxRetainedPerTenant), got " + perDevice);
-            }
-        }
-        Duration abuseWindow = c.mqtt().abuseWindow();
-        if (abuseWindow == null || abuseWindow.compareTo(Duration.ofSeconds(1)) < 0
-                || abuseWindow.compareTo(Duration.ofHours(1)) > 0) {
-            errors.add("mqtt.abuseWindow: expected a duration from 1s to 1h, got " + abuseWindow);
-        }
-        Duration connectTimeout = c.mqtt().connectTimeout();
-        if (connectTimeout == null || connectTimeout.compareTo(Duration.ofSeconds(1)) < 0
-                || connectTimeout.compareTo(Duration.ofMinutes(5)) > 0) {
-            errors.add("mqtt.connectTimeout: expected a duration from 1s to 5m, got " + connectTimeout);
-        }
-        positive(errors, "coap.maxSessions", c.coap().maxSessions(), 1, 100_000_000);
-        positive(errors, "coap.receiveBufferBytes", c.coap().receiveBufferBytes(), 65_536, 1 << 30);
-        positive(errors, "coap.dedupExchangesPerPeer", c.coap().dedupExchangesPerPeer(), 4, 1024);
-        positive(errors, "coap.maxPeersPerPrincipal", c.coap().maxPeersPerPrincipal(), 1,
-                Math.max(1, Math.min(10_000, c.coap().maxSessions())));
-        positive(errors, "coap.maxObservationsPerPrincipal", c.coap().maxObservationsPerPrincipal(), 1, 10_000);
-        positive(errors, "coap.maxBlockTransfers", c.coap().maxBlockTransfers(), 1, 100_000);
-        positive(errors, "coap.maxBlockTransfersPerPeer", c.coap().maxBlockTransfersPerPeer(), 1,
-                Math.max(1, c.coap().maxBlockTransfers()));
-        positive(errors, "coap.maxDedupExchanges", c.coap().maxDedupExchanges(), 0, 100_000_000);
-        Duration blockwise = c.coap().blockwiseLifetime();
-        if (blockwise == null || blockwise.compareTo(CoapSettings.MIN_BLOCKWISE_LIFETIME) < 0
-                || blockwise.compareTo(CoapSettings.MAX_BLOCKWISE_LIFETIME) > 0) {
-            errors.add("coap.blockwiseLifetime: must be " + CoapSettings.MIN_BLOCKWISE_LIFETIME.toSeconds() + "s.."
-                    + CoapSettings.MAX_BLOCKWISE_LIFETIME.toSeconds() + "s, got " + blockwise);
-        }
-        Duration dedup = c.coap().dedupLifetime();
-        if (dedup == null || dedup.compareTo(CoapSettings.MIN_DEDUP_LIFETIME) < 0
-                || dedup.compareTo(CoapSettings.MAX_DEDUP_LIFETIME) > 0) {
-            errors.add("coap.dedupLifetime: must be " + CoapSettings.MIN_DEDUP_LIFETIME.toSeconds() + "s.."
-                    + CoapSettings.MAX_DEDUP_LIFETIME.toSeconds() + "s (a CON is retransmitted for up to 45 s), got "
-                    + dedup);
-        }
-        Duration retention = c.coap().commandRetention();
-        if (retention == null || retention.isNegative()
-                || retention.compareTo(CoapSettings.MAX_COMMAND_RETENTION) > 0) {
-            errors.add("coap.commandRetention: must be 0s.." + CoapSettings.MAX_COMMAND_RETENTION.toHours()
-                    + "h, got " + retention);
-        }
-        Duration maxAge = c.coap().notificationMaxAge();
-        if (maxAge == null || maxAge.toSeconds() < 1 || maxAge.compareTo(CoapSettings.MAX_NOTIFICATION_MAX_AGE) > 0) {
-            errors.add("coap.notificationMaxAge: must be 1s.." + CoapSettings.MAX_NOTIFICATION_MAX_AGE.toHours()
-                    + "h, got " + Durations.format(maxAge));
-        } else if (!Durations.wholeSeconds(maxAge)) {
-            errors.add("coap.notificationMaxAge: expected whole seconds (CoAP's Max-Age option counts seconds), got "
-                    + Durations.format(maxAge));
-        } else if (retention != null && !retention.isZero() && retention.compareTo(maxAge) < 0) {
-            errors.add("coap.commandRetention: must be 0s or at least coap.notificationMaxAge (" + maxAge.toSeconds()
-                    + "s): a device that missed a notification registers again only when Max-Age passes, got "
-                    + Durations.format(retention));
-        }
+        ListenerSettingsCheck.check(errors, c);
         tokens(errors, c.tokens());
         resourceServers(errors, c);
         tenants(errors, c.tenants());
@@ -183,6 +92,18 @@ public final class ConfigValidator {
         if (w.tenant() == null || c.tenant(w.tenant()) == null) {
             errors.add("wallet.tenant: expected one of the configured tenants, got '" + w.tenant() + "'");
         }
+        for (int i = 0; i < w.origins().size(); i++) {
+            if (!HostNames.origin(w.origins().get(i))) {
+                errors.add("wallet.origins[" + i + "]: expected scheme://host[:port] (e.g. https://app.example.com),"
+                        + " got '" + HostNames.printable(w.origins().get(i)) + "'");
+            }
+        }
+        for (int i = 0; i < w.domains().size(); i++) {
+            if (!HostNames.hostPort(w.domains().get(i))) {
+                errors.add("wallet.domains[" + i + "]: expected host[:port] (e.g. app.example.com), got '"
+                        + HostNames.printable(w.domains().get(i)) + "'");
+            }
+        }
         if (w.chainIds().isEmpty() || w.chainIds().stream().anyMatch(id -> id == null || id < 1)) {
             errors.add("wallet.chainIds: expected a non-empty list of positive EIP-155 chain ids");
         }
@@ -206,34 +127,7 @@ public final class ConfigValidator {
         return c;
     }
 
-    /** Key and trust stores that no listener would read: they would be accepted and do nothing. */
-    private static void unusedTlsMaterial(List<String> errors, BrokerConfig c) {
-        BrokerConfig.Mqtt m = c.mqtt();
-        if (m.keyStore() != null && m.tlsPort() < 0 && m.websocketPort() < 0) {
-            errors.add("mqtt.keyStore: no listener uses it: set mqtt.tlsPort (e.g. 8883) or mqtt.websocketPort,"
-                    + " or remove mqtt.keyStore");
-        }
-        if (m.trustStore() != null && !mqttTlsListener(m)) {
-            errors.add("mqtt.trustStore: there is no MQTT TLS listener to ask for device certificates: set"
-                    + " mqtt.keyStore and mqtt.tlsPort (or mqtt.websocketPort), or remove mqtt.trustStore");
-        }
-        BrokerConfig.Coap co = c.coap();
-        if (co.keyStore() != null && co.dtlsPort() < 0) {
-            errors.add("coap.keyStore: only DTLS uses it, and coap.dtlsPort is -1 (off): set coap.dtlsPort or remove"
-                    + " coap.keyStore");
-        }
-        if ((co.trustStore() != null || co.trustStorePassword() != null && !co.trustStorePassword().isEmpty()) && co.keyStore() == null) {
-            errors.add("coap.trustStore: device certificates are asked for only by DTLS with coap.keyStore (the"
-                    + " server's key and chain): set coap.keyStore, or remove coap.trustStore and its password");
-        }
-    }
-
-    /** Whether an MQTT listener uses TLS: the TLS port, or the WebSocket port once a key store is set. */
-    static boolean mqttTlsListener(BrokerConfig.Mqtt m) {
-        return m.tlsPort() >= 0 || m.websocketPort() >= 0 && m.keyStore() != null;
-    }
-
-    private static void port(List<String> errors, String key, int port, boolean mayDisable) {
+    static void port(List<String> errors, String key, int port, boolean mayDisable) {
         int min = mayDisable ? -1 : 0;
         if (port < min || port > 65535) {
             errors.add(key + ": expected a port 0-65535 (0 = any free port" + (mayDisable ? ", -1 = off" : "")
@@ -241,7 +135,7 @@ public final class ConfigValidator {
         }
     }
 
-    private static void positive(List<String> errors, String key, long value, long min, long max) {
+    static void positive(List<String> errors, String key, long value, long min, long max) {
         if (value < min || value > max) {
             errors.add(key + ": expected " + min + " to " + max + ", got " + value);
         }

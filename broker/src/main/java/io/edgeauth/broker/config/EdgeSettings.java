@@ -26,6 +26,8 @@ import java.util.Locale;
 /** Turns the validated {@link BrokerConfig} into the protocol edges' own settings. */
 public final class EdgeSettings {
     static final String PSK_MASTER_FILE = "coap-psk-master.key";
+    /** The most DTLS connections Scandium's store is sized for here: {@code coap.maxSessions} is refused above it. */
+    static final int MAX_COAP_SESSIONS = 5_000_000;
 
     private EdgeSettings() {
     }
@@ -56,7 +58,7 @@ public final class EdgeSettings {
         BrokerConfig.Coap c = config.coap();
         CoapSettings s = CoapSettings.builder()
                 .receiveBufferSize(c.receiveBufferBytes()).sendBufferSize(c.receiveBufferBytes())
-                .connectionStoreSize(Math.min(c.maxSessions(), 5_000_000))
+                .connectionStoreSize(Math.min(c.maxSessions(), MAX_COAP_SESSIONS))
                 .maxSessions(c.maxSessions()).maxTokenBytes(config.tokens().maxTokenBytes())
                 .deduplicator(CoapSettings.Deduplicator.PEERS_MARK_AND_SWEEP)
                 .dedupMessagesPerPeer(c.dedupExchangesPerPeer()).dedupLifetime(c.dedupLifetime())
