@@ -67,6 +67,9 @@ public final class ConfigLoader {
         }
         applyEnvironment(tree, env);
         BrokerConfig config = bind(tree);
+        // a variable the config itself names (a tenant's HSM PIN) is used, not ignored
+        (config.tenants() == null ? java.util.List.<BrokerConfig.Tenant>of() : config.tenants()).stream().filter(t -> t != null && t.hsm() != null && t.hsm().pinEnv() != null)
+                .forEach(t -> ignored.remove(t.hsm().pinEnv()));
         return ConfigValidator.validate(config);
     }
 
