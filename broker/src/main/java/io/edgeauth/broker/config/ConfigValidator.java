@@ -22,6 +22,8 @@ public final class ConfigValidator {
     static final List<String> ISSUER_ALGS = java.util.Arrays.stream(TokenAlgorithm.values())
             .filter(a -> !a.isMac() && a.joseName() != null).map(TokenAlgorithm::joseName).toList();
     private static final Duration MAX_LEEWAY = Duration.ofSeconds(30);
+    /** logback's size syntax (FileSize): a number and KB, MB, GB or nothing (bytes), optionally plural. */
+    private static final Pattern FILE_SIZE = Pattern.compile("([0-9]{1,20})\\s*(|kb|mb|gb)s?", Pattern.CASE_INSENSITIVE);
     static final int MIN_VERIFICATION_CACHE = 100;
     static final int MAX_VERIFICATION_CACHE = 10_000_000;
     /** Heap per remembered token, rounded up from a measurement (docs/onboarding.md, "verification cache"). */
@@ -48,11 +50,11 @@ public final class ConfigValidator {
         positive(errors, "http.maxConnectionsPerAddress", c.http().maxConnectionsPerAddress(), 0, 100_000_000);
         Duration idle = c.http().idleTimeout();
         if (idle.compareTo(Duration.ofSeconds(1)) < 0 || idle.compareTo(Duration.ofHours(1)) > 0) {
-            errors.add("http.idleTimeout: expected a duration from 1s to 1h, got " + idle);
+            errors.add("http.idleTimeout: expected a duration from 1s to 1h, got " + Durations.format(idle));
         }
         Duration read = c.http().requestReadTimeout();
         if (read.compareTo(Duration.ofSeconds(1)) < 0 || read.compareTo(Duration.ofHours(1)) > 0) {
-            errors.add("http.requestReadTimeout: expected a duration from 1s to 1h, got " + read);
+            errors.add("http.requestReadTimeout: expected a duration from 1s to 1h, got " + Durations.format(read));
         }
         httpTls(errors, c.http().tls());
         ListenerSettingsCheck.check(errors, c);
@@ -109,7 +111,7 @@ public final class ConfigValidator {
         }
         if (w.refreshTokenLifetime() == null || w.refreshTokenLifetime().compareTo(Duration.ofMinutes(1)) < 0
                 || w.refreshTokenLifetime().compareTo(Duration.ofDays(90)) > 0) {
-            errors.add("wallet.refreshTokenLifetime: expected 1m to 90d, got " + w.refreshTokenLifetime());
+            errors.add("wallet.refreshTokenLifetime: expected 1m to 90d, got " + Durations.format(w.refreshTokenLifetime()));
         }
         w.rpcEndpoints().forEach((chain, url) -> {
             if (!chain.matches("[1-9][0-9]{0,11}") || url == null || !url.matches("https?://\\S+")) {
@@ -118,7 +120,7 @@ public final class ConfigValidator {
         });
         if (w.rpcTimeout() == null || w.rpcTimeout().isNegative() || w.rpcTimeout().isZero()
                 || w.rpcTimeout().compareTo(Duration.ofSeconds(60)) > 0) {
-            errors.add("wallet.rpcTimeout: expected 1ms to 60s, got " + w.rpcTimeout());
+            errors.add("wallet.rpcTimeout: expected 1ms to 60s, got " + Durations.format(w.rpcTimeout()));
         }
         ProvisioningValidator.check(c, errors);
         if (!errors.isEmpty()) {
@@ -272,10 +274,10 @@ public final class ConfigValidator {
                 errors.add(key + ".regionGeohash: expected 0-12 GeoHash characters, got '" + t.regionGeohash() + "'");
             }
             if (t.refreshInterval() == null || t.refreshInterval().compareTo(Duration.ofSeconds(10)) < 0) {
-                errors.add(key + ".refreshInterval: expected at least 10s, got " + t.refreshInterval());
+                errors.add(key + ".refreshInterval: expected at least 10s, got " + Durations.format(t.refreshInterval()));
             }
             if (t.maxStale() == null || t.refreshInterval() != null && t.maxStale().compareTo(t.refreshInterval()) < 0) {
-                errors.add(key + ".maxStale: expected a duration at least refreshInterval, got " + t.maxStale());
+                errors.add(key + ".maxStale: expected a duration at least refreshInterval, got " + Durations.format(t.maxStale()));
             }
         }
     }
@@ -284,7 +286,7 @@ public final class ConfigValidator {
         BrokerConfig.Audit a = c.audit();
         positive(errors, "audit.checkpointEvery", a.checkpointEvery(), 1, 1_000_000);
         if (a.checkpointInterval().compareTo(Duration.ofSeconds(1)) < 0 || a.checkpointInterval().compareTo(Duration.ofDays(1)) > 0) {
-            errors.add("audit.checkpointInterval: expected 1s to 1d, got " + a.checkpointInterval());
+            errors.add("audit.checkpointInterval: expected 1s to 1d, got " + Durations.format(a.checkpointInterval()));
         }
         if (a.chain() && !a.checkpointTenant().isEmpty() && c.tenant(a.checkpointTenant()) == null) {
             errors.add("audit.checkpointTenant: expected one of the configured tenants, got '" + a.checkpointTenant() + "'");
@@ -292,13 +294,19 @@ public final class ConfigValidator {
         if (!a.node().isEmpty() && !a.node().matches("[A-Za-z0-9_.:-]{1,128}")) {
             errors.add("audit.node: expected 1-128 of A-Z a-z 0-9 _ . : -, got '" + a.node() + "'");
         }
-        try {
-            long bytes = ch.qos.logback.core.util.FileSize.valueOf(a.maxFileSize()).getSize();
-            if (bytes < 1024) {
-                errors.add("audit.maxFileSize: expected at least 1KB, got " + a.maxFileSize());
-            }
-        } catch (IllegalArgumentException e) {
+        // logback's FileSize multiplies without an overflow check: 9999999999GB became negative ("at least 1KB")
+        java.util.regex.Matcher size = FILE_SIZE.matcher(a.maxFileSize() == null ? "" : a.maxFileSize().trim());
+        if (!size.matches()) {
             errors.add("audit.maxFileSize: expected a size such as 10KB, 100MB or 1GB, got '" + a.maxFileSize() + "'");
+        } else {
+            String unit = size.group(2).toUpperCase(java.util.Locale.ROOT);
+            int shift = unit.isEmpty() ? 0 : unit.equals("KB") ? 10 : unit.equals("MB") ? 20 : 30;
+            java.math.BigInteger bytes = new java.math.BigInteger(size.group(1)).shiftLeft(shift);
+            if (bytes.compareTo(java.math.BigInteger.valueOf(1024)) < 0) {
+                errors.add("audit.maxFileSize: expected at least 1KB, got " + a.maxFileSize());
+            } else if (bytes.compareTo(java.math.BigInteger.ONE.shiftLeft(40)) > 0) {
+                errors.add("audit.maxFileSize: expected at most 1024GB, got " + a.maxFileSize());
+            }
         }
         positive(errors, "audit.maxHistory", a.maxHistory(), 0, 100_000);
         BrokerConfig.Anomalies an = a.anomalies();
@@ -307,7 +315,7 @@ public final class ConfigValidator {
         }
         positive(errors, "audit.anomalies.refusalBurst", an.refusalBurst(), 0, 1_000_000);
         if (an.refusalWindow().compareTo(Duration.ofSeconds(1)) < 0 || an.refusalWindow().compareTo(Duration.ofDays(1)) > 0) {
-            errors.add("audit.anomalies.refusalWindow: expected 1s to 1d, got " + an.refusalWindow());
+            errors.add("audit.anomalies.refusalWindow: expected 1s to 1d, got " + Durations.format(an.refusalWindow()));
         }
     }
 

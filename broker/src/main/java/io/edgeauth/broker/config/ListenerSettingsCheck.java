@@ -59,12 +59,12 @@ final class ListenerSettingsCheck {
         Duration abuseWindow = m.abuseWindow();
         if (abuseWindow == null || abuseWindow.compareTo(Duration.ofSeconds(1)) < 0
                 || abuseWindow.compareTo(Duration.ofHours(1)) > 0) {
-            errors.add("mqtt.abuseWindow: expected a duration from 1s to 1h, got " + abuseWindow);
+            errors.add("mqtt.abuseWindow: expected a duration from 1s to 1h, got " + Durations.format(abuseWindow));
         }
         Duration connectTimeout = m.connectTimeout();
         if (connectTimeout == null || connectTimeout.compareTo(Duration.ofSeconds(1)) < 0
                 || connectTimeout.compareTo(Duration.ofMinutes(5)) > 0) {
-            errors.add("mqtt.connectTimeout: expected a duration from 1s to 5m, got " + connectTimeout);
+            errors.add("mqtt.connectTimeout: expected a duration from 1s to 5m, got " + Durations.format(connectTimeout));
         }
         ConfigValidator.positive(errors, "coap.maxSessions", co.maxSessions(), 1, EdgeSettings.MAX_COAP_SESSIONS);
         ConfigValidator.positive(errors, "coap.receiveBufferBytes", co.receiveBufferBytes(), 65_536, 1 << 30);
@@ -87,13 +87,13 @@ final class ListenerSettingsCheck {
                 || dedup.compareTo(CoapSettings.MAX_DEDUP_LIFETIME) > 0) {
             errors.add("coap.dedupLifetime: must be " + CoapSettings.MIN_DEDUP_LIFETIME.toSeconds() + "s.."
                     + CoapSettings.MAX_DEDUP_LIFETIME.toSeconds() + "s (a CON is retransmitted for up to 45 s), got "
-                    + dedup);
+                    + Durations.format(dedup));
         }
         Duration retention = co.commandRetention();
         if (retention == null || retention.isNegative()
                 || retention.compareTo(CoapSettings.MAX_COMMAND_RETENTION) > 0) {
             errors.add("coap.commandRetention: must be 0s.." + CoapSettings.MAX_COMMAND_RETENTION.toHours()
-                    + "h, got " + retention);
+                    + "h, got " + Durations.format(retention));
         }
         Duration maxAge = co.notificationMaxAge();
         if (maxAge == null || maxAge.toSeconds() < 1 || maxAge.compareTo(CoapSettings.MAX_NOTIFICATION_MAX_AGE) > 0) {

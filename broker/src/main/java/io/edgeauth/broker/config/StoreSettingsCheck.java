@@ -41,8 +41,8 @@ final class StoreSettingsCheck {
         }
         Duration t = s.redisWaitTimeout();
         if (t == null || t.compareTo(Duration.ofMillis(10)) < 0 || s.redisTimeout() != null && t.compareTo(s.redisTimeout()) >= 0) {
-            errors.add("store.redisWaitTimeout: expected 10ms up to less than store.redisTimeout (" + s.redisTimeout()
-                    + ": the WAIT command itself must answer within it), got " + t);
+            errors.add("store.redisWaitTimeout: expected 10ms up to less than store.redisTimeout (" + Durations.format(s.redisTimeout())
+                    + ": the WAIT command itself must answer within it), got " + Durations.format(t));
         }
     }
 
@@ -53,7 +53,7 @@ final class StoreSettingsCheck {
         }
         if (s.redisTimeout() == null || s.redisTimeout().compareTo(Duration.ofMillis(100)) < 0
                 || s.redisTimeout().compareTo(Duration.ofSeconds(60)) > 0) {
-            errors.add("store.redisTimeout: expected 100ms to 60s, got " + s.redisTimeout());
+            errors.add("store.redisTimeout: expected 100ms to 60s, got " + Durations.format(s.redisTimeout()));
         }
         if (s.changeStreamLength() < 1000 || s.changeStreamLength() > 10_000_000) {
             errors.add("store.changeStreamLength: expected 1000 to 10000000, got " + s.changeStreamLength());
@@ -67,7 +67,7 @@ final class StoreSettingsCheck {
         }
         if (s.nodeLease() == null || s.nodeLease().compareTo(Duration.ofSeconds(1)) < 0
                 || s.nodeLease().compareTo(Duration.ofMinutes(10)) > 0) {
-            errors.add("store.nodeLease: expected 1s to 10min, got " + s.nodeLease());
+            errors.add("store.nodeLease: expected 1s to 10min, got " + Durations.format(s.nodeLease()));
         }
         waitSettings(errors, s);
         if (!OUTAGE_POLICIES.contains(s.onOutage())) {
