@@ -208,7 +208,8 @@ public record BrokerConfig(
     }
 
     /**
-     * Tamper-evident audit (docs/audit.md): the node's name in its hash chain ({@code node}, empty: the host name),
+     * Tamper-evident audit (docs/audit.md): the node's name in its hash chain ({@code node}, empty: the node id under
+     * {@code store.type} redis, else the host name),
      * the chain on or off, a signed checkpoint every {@code checkpointEvery} events and every
      * {@code checkpointInterval} with new events (signed with {@code checkpointTenant}'s key), and where lines go:
      * stdout, or {@code file} rotated by logback at {@code maxFileSize} and daily, {@code maxHistory} days kept.
