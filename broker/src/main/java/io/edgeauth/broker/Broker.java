@@ -89,6 +89,7 @@ public final class Broker implements AutoCloseable {
     private CoapEdge coap;
     private SessionJournal journal;
     private ClusterRouting cluster;
+    private final java.util.Set<String> unknownPlans = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** The wall clock under the broker's {@link io.edgeauth.broker.time.SteadyClock} (tests jump it). */
     private final Clock wallClock;
@@ -320,12 +321,14 @@ public final class Broker implements AutoCloseable {
         }
     }
 
+    /** A plan this node lacks (another node's config, a plan since removed) is the default plan, by its name too. */
     private RatePlan ratePlan(String name) {
-        BrokerConfig.RatePlanConfig p = config.ratePlans().get(name == null ? config.defaultRatePlan() : name);
-        if (p == null) {
-            p = config.ratePlans().get(config.defaultRatePlan());
+        String plan = name == null || !config.ratePlans().containsKey(name) ? config.defaultRatePlan() : name;
+        if (!plan.equals(name) && name != null && unknownPlans.add(name)) {
+            LOG.warn("rate plan '{}' is not in this node's ratePlans: its devices get '{}' here", name, plan);
         }
-        return new RatePlan(name, p.messagesPerSecond(), p.burst(), p.bytesPerSecond(), p.connectsPerMinute());
+        BrokerConfig.RatePlanConfig p = config.ratePlans().get(plan);
+        return new RatePlan(plan, p.messagesPerSecond(), p.burst(), p.bytesPerSecond());
     }
 
     /** Waits for a start/stop step; a step that fails or hangs stops start-up with its name. */

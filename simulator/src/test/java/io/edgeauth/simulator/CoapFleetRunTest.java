@@ -40,7 +40,7 @@ class CoapFleetRunTest {
         }
         Map<String, String> env = new java.util.HashMap<>(Map.of("EDGEAUTH_COAP_TRUST_STORE", fleetCa.toString(),
                 "EDGEAUTH_TOKENS_DEFAULT_LIFETIME", "30s", "EDGEAUTH_RATE_PLANS",
-                "{\"default\":{\"messagesPerSecond\":1000,\"burst\":1000,\"bytesPerSecond\":10000000,\"connectsPerMinute\":30}}",
+                "{\"default\":{\"messagesPerSecond\":1000,\"burst\":1000,\"bytesPerSecond\":10000000}}",
                 "EDGEAUTH_COAP_KEY_STORE", keyStore.toString(), "EDGEAUTH_COAP_KEY_STORE_PASSWORD", "changeit"));
         // MQTT over TLS with the same server key; device certificates from the fleet CA requested, not required
         env.putAll(Map.of("EDGEAUTH_MQTT_TLS_PORT", Integer.toString(mqttTlsPort), "EDGEAUTH_MQTT_KEY_STORE", keyStore.toString(),

@@ -189,8 +189,11 @@ public record BrokerConfig(
     /** The GeoHash cell this node serves ({@code region.geohash}) and an optional region name. */
     public record Region(String geohash, String name) { }
 
-    /** A named rate plan. */
-    public record RatePlanConfig(double messagesPerSecond, int burst, long bytesPerSecond, int connectsPerMinute) { }
+    /**
+     * A named rate plan. {@code connectsPerMinute} is refused when set: connection attempts are bounded per identity for
+     * every plan alike ({@code connectionGuard.perDevicePerMinute}); it was accepted and never read before.
+     */
+    public record RatePlanConfig(double messagesPerSecond, int burst, long bytesPerSecond, Integer connectsPerMinute) { }
 
     /**
      * Sign-In with Ethereum: which domains/origins a message may name (empty: the public URL's), which

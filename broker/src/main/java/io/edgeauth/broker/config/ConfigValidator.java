@@ -73,10 +73,12 @@ public final class ConfigValidator {
                 if (p != null && !Double.isFinite(p.messagesPerSecond())) {
                     errors.add("ratePlans." + name + ".messagesPerSecond: expected a finite number, got "
                             + p.messagesPerSecond());
-                } else if (p == null || p.messagesPerSecond() <= 0 || p.burst() < 1 || p.bytesPerSecond() <= 0
-                        || p.connectsPerMinute() < 1) {
-                    errors.add("ratePlans." + name + ": messagesPerSecond, burst, bytesPerSecond and"
-                            + " connectsPerMinute must all be positive");
+                } else if (p == null || p.messagesPerSecond() <= 0 || p.burst() < 1 || p.bytesPerSecond() <= 0) {
+                    errors.add("ratePlans." + name + ": messagesPerSecond, burst and bytesPerSecond must all be positive");
+                }
+                if (p != null && p.connectsPerMinute() != null) {
+                    errors.add("ratePlans." + name + ".connectsPerMinute: not a rate plan setting: connection attempts are"
+                            + " bounded per device for every plan by connectionGuard.perDevicePerMinute; remove it");
                 }
             });
             if (!c.ratePlans().containsKey(c.defaultRatePlan())) {

@@ -1,18 +1,18 @@
 package io.edgeauth.broker.policy;
 
 /**
- * A named rate plan from config: messages per second with a burst, bytes per second, and connection
- * attempts per minute (per device id and per source address; failed attempts cost more).
+ * A named rate plan from config: messages per second with a burst, and bytes per second. (Connection attempts are
+ * bounded per identity and per source address for every plan alike: {@code connectionGuard}.)
  */
-public record RatePlan(String name, double messagesPerSecond, int burst, long bytesPerSecond, int connectsPerMinute) {
+public record RatePlan(String name, double messagesPerSecond, int burst, long bytesPerSecond) {
     public RatePlan {
-        if (messagesPerSecond <= 0 || burst < 1 || bytesPerSecond <= 0 || connectsPerMinute < 1) {
+        if (messagesPerSecond <= 0 || burst < 1 || bytesPerSecond <= 0) {
             throw new IllegalArgumentException("rate plan '" + name
-                    + "': messagesPerSecond, burst, bytesPerSecond and connectsPerMinute must be positive");
+                    + "': messagesPerSecond, burst and bytesPerSecond must be positive");
         }
     }
 
     public static RatePlan defaultPlan() {
-        return new RatePlan("default", 10, 20, 64 * 1024, 30);
+        return new RatePlan("default", 10, 20, 64 * 1024);
     }
 }

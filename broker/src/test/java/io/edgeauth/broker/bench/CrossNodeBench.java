@@ -41,7 +41,7 @@ import org.web3j.crypto.Keys;
  */
 public final class CrossNodeBench {
     private static final String RATE_PLAN = "{\"default\":{\"messagesPerSecond\":1000000,\"burst\":1000000,"
-            + "\"bytesPerSecond\":1000000000,\"connectsPerMinute\":1000}}";
+            + "\"bytesPerSecond\":1000000000}}";
 
     /** Messages of the unloaded latency runs (window 1: each waits for the previous PUBACK). */
     private static final int ONE_AT_A_TIME = 2000;

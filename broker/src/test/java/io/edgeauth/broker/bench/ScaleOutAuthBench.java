@@ -38,7 +38,7 @@ public final class ScaleOutAuthBench {
             "EDGEAUTH_CONNECTION_GUARD_PER_DEVICE_PER_MINUTE", "1000000",
             "EDGEAUTH_CONNECTION_GUARD_PER_ADDRESS_PER_MINUTE", "1000000",
             "EDGEAUTH_RATE_PLANS", "{\"default\":{\"messagesPerSecond\":1000,\"burst\":1000,"
-                    + "\"bytesPerSecond\":1000000,\"connectsPerMinute\":1000000}}",
+                    + "\"bytesPerSecond\":1000000}}",
             "EDGEAUTH_COAP_PORT", "-1");
 
     private ScaleOutAuthBench() {

@@ -27,7 +27,7 @@ public final class SessionCopyBench {
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         Path dir = Files.createTempDirectory("session-copy-bench");
         Map<String, String> fast = Map.of("EDGEAUTH_RATE_PLANS", "{\"default\":{\"messagesPerSecond\":1000000,"
-                + "\"burst\":1000000,\"bytesPerSecond\":1000000000,\"connectsPerMinute\":1000}}", "EDGEAUTH_COAP_PORT", "-1");
+                + "\"burst\":1000000,\"bytesPerSecond\":1000000000}}", "EDGEAUTH_COAP_PORT", "-1");
         StringBuilder summary = new StringBuilder();
         try (RedisServer redis = RedisServer.start(Files.createDirectories(dir.resolve("redis")))) {
             Map<String, String> env = new HashMap<>(redis.brokerEnv(redis.uri()));

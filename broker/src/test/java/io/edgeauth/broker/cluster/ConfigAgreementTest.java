@@ -40,9 +40,9 @@ class ConfigAgreementTest {
             same.put("EDGEAUTH_COAP_PORT", "-1");
             same.put("EDGEAUTH_PUBLIC_URL", "http://edgeauth.test");
             Map<String, String> gold = new HashMap<>(same);
-            gold.put("EDGEAUTH_RATE_PLANS", "{\"default\":{\"messagesPerSecond\":10,\"burst\":20,\"bytesPerSecond\":100000,"
-                    + "\"connectsPerMinute\":10},\"gold\":{\"messagesPerSecond\":100,\"burst\":200,"
-                    + "\"bytesPerSecond\":1000000,\"connectsPerMinute\":10}}");
+            gold.put("EDGEAUTH_RATE_PLANS", "{\"default\":{\"messagesPerSecond\":10,\"burst\":20,\"bytesPerSecond\":100000},"
+                    + "\"gold\":{\"messagesPerSecond\":100,\"burst\":200,"
+                    + "\"bytesPerSecond\":1000000}}");
             try (Broker a = Broker.start(TestBrokers.config(dir.resolve("a"), same));
                  Broker b = Broker.start(TestBrokers.config(dir.resolve("b"), same))) {
                 assertThat(mismatches(a)).as("two nodes alike").isEqualTo(0.0);

@@ -35,7 +35,7 @@ class EnvironmentValueTest {
     @Test
     void listsAndMappingsStillComeFromTheEnvironment() {
         BrokerConfig c = loader.load(null, Map.of("EDGEAUTH_TOKENS_AUDIENCES", "[a, b]",
-                "EDGEAUTH_RATE_PLANS", "{default: {messagesPerSecond: 5, burst: 5, bytesPerSecond: 100, connectsPerMinute: 3}}"));
+                "EDGEAUTH_RATE_PLANS", "{default: {messagesPerSecond: 5, burst: 5, bytesPerSecond: 100}}"));
         assertThat(c.tokens().audiences()).containsExactly("a", "b");
         assertThat(c.ratePlans().get("default").burst()).isEqualTo(5);
     }

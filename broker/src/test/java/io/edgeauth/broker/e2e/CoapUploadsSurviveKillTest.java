@@ -166,7 +166,7 @@ class CoapUploadsSurviveKillTest {
                         "EDGEAUTH_MQTT_PORT", Integer.toString(mqttPort), "EDGEAUTH_COAP_PORT", "-1",
                         "EDGEAUTH_COAP_DTLS_PORT", Integer.toString(dtlsPort),
                         "EDGEAUTH_RATE_PLANS", "{\"default\":{\"messagesPerSecond\":1000,\"burst\":1000,"
-                                + "\"bytesPerSecond\":1000000,\"connectsPerMinute\":30}}")),
+                                + "\"bytesPerSecond\":1000000}}")),
                 List.of(), ProcessBuilder.Redirect.INHERIT);
     }
 

@@ -72,7 +72,7 @@ class CrossNodeRoutingTest {
     static Map<String, String> env(String uri) throws java.io.IOException {
         Map<String, String> env = new java.util.HashMap<>(redis.brokerEnv(uri));
         env.put("EDGEAUTH_RATE_PLANS", "{\"default\":{\"messagesPerSecond\":1000,\"burst\":1000,"
-                + "\"bytesPerSecond\":1000000,\"connectsPerMinute\":100}}");
+                + "\"bytesPerSecond\":1000000}}");
         return env;
     }
 

@@ -45,7 +45,7 @@ class InboxGapProcessesTest {
     /** The smallest inbox bound; a session queue and a rate plan that hold every message the test sends. */
     static final Map<String, String> SMALL_INBOX = Map.of("EDGEAUTH_STORE_INBOX_LENGTH", "1000",
             "EDGEAUTH_MQTT_OFFLINE_QUEUE_LENGTH", "5000", "EDGEAUTH_RATE_PLANS", "{\"default\":{\"messagesPerSecond\":"
-                    + "100000,\"burst\":100000,\"bytesPerSecond\":100000000,\"connectsPerMinute\":100}}");
+                    + "100000,\"burst\":100000,\"bytesPerSecond\":100000000}}");
 
     @AfterEach
     void stop() throws Exception {

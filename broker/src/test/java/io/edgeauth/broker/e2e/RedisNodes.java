@@ -40,7 +40,7 @@ final class RedisNodes implements AutoCloseable {
         env.put("EDGEAUTH_COAP_PORT", "-1");
         env.put("EDGEAUTH_STORE_NODE_LEASE", "120s"); // a restart on a loaded machine stays within it
         env.put("EDGEAUTH_RATE_PLANS", "{\"default\":{\"messagesPerSecond\":1000,\"burst\":1000,"
-                + "\"bytesPerSecond\":1000000,\"connectsPerMinute\":100}}");
+                + "\"bytesPerSecond\":1000000}}");
         env.putAll(settings);
         BrokerProcess node = BrokerProcess.start(TestBrokers.env(dir.resolve(name), env), List.of("-Xmx256m"),
                 ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".err").toFile()));

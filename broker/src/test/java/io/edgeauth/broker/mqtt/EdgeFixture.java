@@ -14,12 +14,12 @@ import java.util.concurrent.TimeUnit;
 
 /** A started edge with the test pipeline on ephemeral ports; close() stops everything. */
 final class EdgeFixture implements AutoCloseable {
-    static final RatePlan TIGHT = new RatePlan("tight", 2, 5, 1_000_000, 1000);
+    static final RatePlan TIGHT = new RatePlan("tight", 2, 5, 1_000_000);
     /** Three messages, then one every 100 s: a budget that visibly does not refill during a test. */
-    static final RatePlan SLOW = new RatePlan("slow", 0.01, 3, 1_000_000, 1000);
+    static final RatePlan SLOW = new RatePlan("slow", 0.01, 3, 1_000_000);
     /** 100 messages/s but 1000 bytes/s: a budget the size of a message decides. */
-    static final RatePlan BYTES = new RatePlan("bytes", 100, 100, 1000, 1000);
-    static final RatePlan GENEROUS = new RatePlan("default", 100_000, 100_000, 1_000_000_000L, 1000);
+    static final RatePlan BYTES = new RatePlan("bytes", 100, 100, 1000);
+    static final RatePlan GENEROUS = new RatePlan("default", 100_000, 100_000, 1_000_000_000L);
 
     record AuditEvent(String event, String outcome, Map<String, ?> fields) {
     }

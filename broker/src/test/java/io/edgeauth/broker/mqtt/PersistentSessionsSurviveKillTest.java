@@ -126,7 +126,7 @@ class PersistentSessionsSurviveKillTest {
         return BrokerProcess.start(TestBrokers.env(dataDir, Map.of("EDGEAUTH_HTTP_PORT", Integer.toString(httpPort),
                         "EDGEAUTH_MQTT_PORT", Integer.toString(mqttPort), "EDGEAUTH_COAP_PORT", "-1",
                         "EDGEAUTH_RATE_PLANS", "{\"default\":{\"messagesPerSecond\":1000,\"burst\":1000,"
-                                + "\"bytesPerSecond\":1000000,\"connectsPerMinute\":30}}")),
+                                + "\"bytesPerSecond\":1000000}}")),
                 List.of(), ProcessBuilder.Redirect.INHERIT);
     }
 

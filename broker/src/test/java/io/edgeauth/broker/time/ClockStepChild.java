@@ -18,7 +18,7 @@ public final class ClockStepChild {
 
     public static void main(String[] args) throws Exception {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        BucketRateLimiter budget = new BucketRateLimiter(new RatePlan("t", 10, 2, 1_000_000, 1000));
+        BucketRateLimiter budget = new BucketRateLimiter(new RatePlan("t", 10, 2, 1_000_000));
         SteadyClock steady = new SteadyClock(Clock.systemUTC());
         drain(budget);
         long before = steady.millis();

@@ -40,7 +40,7 @@ class DeliveryObserverTest {
     static void start() throws Exception {
         broker = new InProcessBroker(dir, Map.of("EDGEAUTH_MQTT_RECEIVE_MAXIMUM", "1", "EDGEAUTH_MQTT_QUEUE_LENGTH", "100000",
                 "EDGEAUTH_RATE_PLANS", "{\"default\":{\"messagesPerSecond\":100000,\"burst\":100000,"
-                        + "\"bytesPerSecond\":100000000,\"connectsPerMinute\":60}}"));
+                        + "\"bytesPerSecond\":100000000}}"));
     }
 
     @AfterAll

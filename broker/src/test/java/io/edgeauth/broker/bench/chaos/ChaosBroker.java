@@ -44,8 +44,8 @@ public final class ChaosBroker {
                         "EDGEAUTH_COAP_DTLS_PORT", Integer.toString(dtlsPort),
                         // the stream's publisher may send far more than the default plan's 10 msg/s
                         "EDGEAUTH_RATE_PLANS", "{\"default\":{\"messagesPerSecond\":10,\"burst\":20,"
-                                + "\"bytesPerSecond\":65536,\"connectsPerMinute\":30},\"chaos\":{\"messagesPerSecond\":"
-                                + "10000000,\"burst\":10000000,\"bytesPerSecond\":100000000000,\"connectsPerMinute\":600}}")),
+                                + "\"bytesPerSecond\":65536},\"chaos\":{\"messagesPerSecond\":"
+                                + "10000000,\"burst\":10000000,\"bytesPerSecond\":100000000000}}")),
                 jvmArgs(), ProcessBuilder.Redirect.appendTo(stderr.toFile()));
         if (process.admin() != null) {
             admin = process.admin(); // shown on the first start only

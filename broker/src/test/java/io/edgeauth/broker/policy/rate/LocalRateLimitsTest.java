@@ -10,7 +10,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class LocalRateLimitsTest {
-    private static final RatePlan PLAN = new RatePlan("small", 1, 5, 1000, 10);
+    private static final RatePlan PLAN = new RatePlan("small", 1, 5, 1000);
 
     @Test
     void burstThenRefused() {
@@ -27,7 +27,7 @@ class LocalRateLimitsTest {
 
     @Test
     void bytesLimitTakesNothingWhenRefused() {
-        RateLimiter limiter = new BucketRateLimiter(new RatePlan("bytes", 100, 100, 100, 10));
+        RateLimiter limiter = new BucketRateLimiter(new RatePlan("bytes", 100, 100, 100));
         assertThat(limiter.tryAcquire(60)).isTrue();
         assertThat(limiter.tryAcquire(60)).isFalse(); // bytes exhausted, message token refunded
         assertThat(limiter.tryAcquire(40)).isTrue();
@@ -36,7 +36,7 @@ class LocalRateLimitsTest {
 
     @Test
     void hugePlansAreCappedNotRefused() {
-        RateLimiter limiter = new BucketRateLimiter(new RatePlan("huge", 1e12, Integer.MAX_VALUE, Long.MAX_VALUE, 10));
+        RateLimiter limiter = new BucketRateLimiter(new RatePlan("huge", 1e12, Integer.MAX_VALUE, Long.MAX_VALUE));
         assertThat(limiter.tryAcquire(1_000_000)).isTrue();
     }
 

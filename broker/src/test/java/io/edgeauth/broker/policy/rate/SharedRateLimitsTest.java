@@ -23,7 +23,7 @@ class SharedRateLimitsTest {
     static Path dir;
     static RedisServer redis;
     // 5 messages of burst, refilled one per 100 s: nothing refills during the test
-    static final RatePlan PLAN = new RatePlan("slow", 0.01, 5, 1_000_000, 30);
+    static final RatePlan PLAN = new RatePlan("slow", 0.01, 5, 1_000_000);
 
     @BeforeAll
     static void start() throws Exception {
