@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,7 +49,11 @@ class ConfigAgreementTest {
                 assertThat(mismatches(a)).as("two nodes alike").isEqualTo(0.0);
                 try (Broker c = Broker.start(TestBrokers.config(dir.resolve("c"), gold))) {
                     assertThat(mismatches(c)).as("the odd node sees both others differ").isEqualTo(2.0);
-                    assertThat(logs.list).anySatisfy(e -> assertThat(e.getFormattedMessage())
+                    List<ILoggingEvent> logged;
+                    synchronized (logs) { // appended under the appender's lock from broker threads
+                        logged = List.copyOf(logs.list);
+                    }
+                    assertThat(logged).anySatisfy(e -> assertThat(e.getFormattedMessage())
                             .contains("cluster settings differ").contains("(ratePlans)"));
                 }
             }

@@ -67,7 +67,11 @@ class HostileTokenRequestTest {
 
     /** No ERROR, no stack trace, at most {@code maxWarnings} WARN lines (the audit logger aside). */
     void assertQuietLog(int maxWarnings) {
-        List<ILoggingEvent> events = logs.list.stream().filter(e -> !e.getLoggerName().equals("audit")).toList();
+        List<ILoggingEvent> logged;
+        synchronized (logs) { // appended under the appender's lock from broker threads while the test reads
+            logged = List.copyOf(logs.list);
+        }
+        List<ILoggingEvent> events = logged.stream().filter(e -> !e.getLoggerName().equals("audit")).toList();
         assertThat(events).noneMatch(e -> e.getLevel().isGreaterOrEqual(Level.ERROR));
         assertThat(events).noneMatch(e -> e.getThrowableProxy() != null);
         assertThat(events.stream().filter(e -> e.getLevel() == Level.WARN)).hasSizeLessThanOrEqualTo(maxWarnings);

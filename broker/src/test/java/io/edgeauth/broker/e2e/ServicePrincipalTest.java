@@ -283,7 +283,9 @@ class ServicePrincipalTest extends InProcessBrokerTest {
         } finally {
             root.detachAppender(logs);
         }
-        return List.copyOf(logs.list);
+        synchronized (logs) { // appended under the appender's lock from broker threads while the test reads
+            return List.copyOf(logs.list);
+        }
     }
 
     /** A log event's message and its structured fields (the audit log's fields travel as arguments). */

@@ -104,7 +104,11 @@ class HttpFramingTest {
             }
         }
         Thread.sleep(200); // a log line written after the close
-        List<ILoggingEvent> events = logs.list.stream().filter(e -> !e.getLoggerName().equals("audit")).toList();
+        List<ILoggingEvent> logged;
+        synchronized (logs) { // appended under the appender's lock from broker threads while the test reads
+            logged = List.copyOf(logs.list);
+        }
+        List<ILoggingEvent> events = logged.stream().filter(e -> !e.getLoggerName().equals("audit")).toList();
         assertThat(events).noneMatch(e -> e.getLevel().isGreaterOrEqual(Level.ERROR));
         assertThat(events).noneMatch(e -> e.getThrowableProxy() != null);
     }
