@@ -3,28 +3,17 @@ package io.edgeauth.broker.bench;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientExecutorConfig;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import io.edgeauth.broker.testsupport.BrokerProcess;
+import io.edgeauth.broker.testsupport.Http;
+import io.edgeauth.broker.testsupport.TestDevices;
 import io.edgeauth.broker.testsupport.TestBrokers;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Date;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -32,8 +21,8 @@ import java.util.regex.Pattern;
 
 /**
  * Heap per idle authenticated MQTT session: starts the real broker in its own JVM, registers N
- * devices, connects N MQTT 5 sessions with valid tokens (HS256 of the tenant's configured secret, so
- * the load side needs no per-device keys), and reads the broker's heap after a full GC before and
+ * devices with their keys, takes a token for each from the token endpoint, connects N MQTT 5 sessions with
+ * them, and reads the broker's heap after a full GC before and
  * after (jcmd GC.heap_info). One summary line. usage: IdleSessionFootprint [sessions=10000]
  * <p>{@code -Dbench.target=bare} measures {@link BareMqttServer} the same way instead: the floor under any
  * Vert.x MQTT broker. {@code -Dbench.settleSeconds} (default 5) is the wait between the last CONNACK and
@@ -43,8 +32,6 @@ public final class IdleSessionFootprint {
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
-        byte[] secret = new byte[32];
-        new SecureRandom().nextBytes(secret);
         Path data = Files.createTempDirectory("edgeauth-footprint");
         List<String> jvmArgs = new ArrayList<>(List.of("-Xmx2g"));
         String extra = System.getProperty("bench.brokerJvmArgs", "");
@@ -53,9 +40,7 @@ public final class IdleSessionFootprint {
         }
         boolean bare = "bare".equals(System.getProperty("bench.target", "edge"));
         Map<String, String> env = TestBrokers.env(data, Map.of("EDGEAUTH_COAP_PORT", "-1",
-                "EDGEAUTH_CONNECTION_GUARD_PER_ADDRESS_PER_MINUTE", "1000000",
-                "EDGEAUTH_TENANTS", "[{\"id\":\"default\",\"hs256Secret\":\""
-                        + Base64.getEncoder().encodeToString(secret) + "\"}]"));
+                "EDGEAUTH_CONNECTION_GUARD_PER_ADDRESS_PER_MINUTE", "1000000"));
         BrokerProcess broker = bare
                 ? BrokerProcess.start(BareMqttServer.class.getName(), List.of(), env, jvmArgs, ProcessBuilder.Redirect.DISCARD)
                 : BrokerProcess.start(env, jvmArgs, ProcessBuilder.Redirect.DISCARD);
@@ -63,37 +48,29 @@ public final class IdleSessionFootprint {
             String url = broker.url();
             String admin = broker.admin();
             int mqttPort = broker.mqttPort();
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            // devices take their tokens from the token endpoint, as in production (the tenant's HS256 secret signs for
+            // service clients only); tokens are fetched before the first reading so the difference is the sessions'
+            Http adminHttp = new Http(url, admin);
+            Http plain = new Http(url, null);
+            List<String> tokens = new ArrayList<>(n);
             for (int i = 0; i < n && !bare; i++) {
-                String body = "{\"id\":\"idle-" + i + "\",\"x5tS256\":\"" + "A".repeat(43) + "\"}";
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/admin/devices"))
-                        .header("authorization", "Bearer " + admin).header("content-type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() != 201) {
-                    throw new IllegalStateException("registration failed: " + r.body());
-                }
+                tokens.add(TestDevices.token(plain, url, TestDevices.register(adminHttp, "idle-" + i)));
             }
             long before = heapAfterGc(broker.pid());
             boolean histogram = Boolean.getBoolean("bench.histogram");
             Map<String, long[]> histBefore = histogram ? histogram(broker.pid()) : Map.of();
-            MACSigner signer = new MACSigner(secret);
             MqttClientExecutorConfig shared = MqttClientExecutorConfig.builder().nettyThreads(2).build();
             List<Mqtt5AsyncClient> clients = new ArrayList<>(n);
             List<CompletableFuture<?>> connects = new ArrayList<>(n);
             long start = System.nanoTime();
             for (int i = 0; i < n; i++) {
                 String id = "idle-" + i;
-                SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID("hs256-default").build(),
-                        new JWTClaimsSet.Builder().issuer(String.valueOf(url)).subject(id).audience(String.valueOf(url))
-                                .issueTime(new Date())
-                                .expirationTime(new Date(System.currentTimeMillis() + 540_000))
-                                .jwtID(UUID.randomUUID().toString()).claim("tenant_id", "default").build());
-                jwt.sign(signer);
+                String token = bare ? "bare" : tokens.get(i);
                 Mqtt5AsyncClient c = MqttClient.builder().useMqttVersion5().identifier(id).serverHost("127.0.0.1")
                         .serverPort(mqttPort).executorConfig(shared).buildAsync();
                 clients.add(c);
                 connects.add(c.connectWith().keepAlive(600).simpleAuth().username(id)
-                        .password(jwt.serialize().getBytes(StandardCharsets.US_ASCII)).applySimpleAuth().send());
+                        .password(token.getBytes(StandardCharsets.US_ASCII)).applySimpleAuth().send());
                 if (connects.size() % 500 == 0) {
                     CompletableFuture.allOf(connects.subList(connects.size() - 500, connects.size())
                             .toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
