@@ -3,22 +3,17 @@ package io.edgeauth.broker.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.edgeauth.broker.Broker;
+import io.edgeauth.broker.testsupport.LogCapture;
 import io.edgeauth.broker.testsupport.Http;
 import io.edgeauth.broker.testsupport.RedisServer;
 import io.edgeauth.broker.testsupport.TestBrokers;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * Settings every node must share, compared across the live nodes: before, a node with a rate plan the others lack, or
@@ -32,11 +27,8 @@ class ConfigAgreementTest {
 
     @Test
     void aNodeWithAnotherRatePlanSetIsNamedAndCounted() throws Exception {
-        ListAppender<ILoggingEvent> logs = new ListAppender<>();
-        logs.start();
-        Logger logger = (Logger) LoggerFactory.getLogger(ConfigAgreement.class);
-        logger.addAppender(logs);
-        try (RedisServer redis = RedisServer.start(Files.createDirectories(dir.resolve("redis")))) {
+        try (LogCapture logs = LogCapture.of(ConfigAgreement.class);
+             RedisServer redis = RedisServer.start(Files.createDirectories(dir.resolve("redis")))) {
             Map<String, String> same = new HashMap<>(redis.brokerEnv(redis.uri()));
             same.put("EDGEAUTH_COAP_PORT", "-1");
             same.put("EDGEAUTH_PUBLIC_URL", "http://edgeauth.test");
@@ -49,16 +41,10 @@ class ConfigAgreementTest {
                 assertThat(mismatches(a)).as("two nodes alike").isEqualTo(0.0);
                 try (Broker c = Broker.start(TestBrokers.config(dir.resolve("c"), gold))) {
                     assertThat(mismatches(c)).as("the odd node sees both others differ").isEqualTo(2.0);
-                    List<ILoggingEvent> logged;
-                    synchronized (logs) { // appended under the appender's lock from broker threads
-                        logged = List.copyOf(logs.list);
-                    }
-                    assertThat(logged).anySatisfy(e -> assertThat(e.getFormattedMessage())
+                    assertThat(logs.events()).anySatisfy(e -> assertThat(e.getFormattedMessage())
                             .contains("cluster settings differ").contains("(ratePlans)"));
                 }
             }
-        } finally {
-            logger.detachAppender(logs);
         }
     }
 

@@ -3,9 +3,8 @@ package io.edgeauth.broker.coap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import io.edgeauth.broker.testsupport.LogCapture;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * Hostile datagrams against the plain CoAP listener (the hostile-input tour's F2, F3, F7 and F9), each sent by
@@ -139,18 +137,19 @@ class CoapHostileInputTest {
 
     @Test
     void size1Of4GiBIsRefusedAsTooLargeAndNothingIsLoggedAtWarn() throws Exception {
-        List<ILoggingEvent> logs = new ArrayList<>();
+        List<ILoggingEvent> logs;
         byte[][] answers;
         RawCoap.Opt size1 = new RawCoap.Opt(SIZE1, new byte[] {-1, -1, -1, -1});
         try (RawCoap raw = new RawCoap(f.edge.port(), "127.0.0.6")) {
-            answers = capturing(logs, () -> {
+            try (LogCapture capture = LogCapture.root()) {
                 byte[] up = raw.exchange(raw.message(RawCoap.CON, RawCoap.POST, token(30),
                         opts("d/dev1/up/t", block1(0, true, 6), size1), new byte[1024]));
                 byte[] authz = raw.exchange(raw.message(RawCoap.CON, RawCoap.POST, token(31),
                         opts("authz-info", block1(0, true, 6), size1), new byte[1024]));
                 Thread.sleep(200); // a warning would be logged on the endpoint's thread
-                return new byte[][] {up, authz};
-            });
+                answers = new byte[][] {up, authz};
+                logs = capture.events();
+            }
         }
         assertThat(answers[0]).as("answer to Size1 = 0xFFFFFFFF at /d/dev1/up/t").isNotNull();
         assertThat(RawCoap.type(answers[0])).as("type (2 = ACK, 3 = RST)").isEqualTo(2);
@@ -302,20 +301,4 @@ class CoapHostileInputTest {
         }
     }
 
-    interface Body<T> {
-        T run() throws Exception;
-    }
-
-    private static <T> T capturing(List<ILoggingEvent> into, Body<T> body) throws Exception {
-        ListAppender<ILoggingEvent> logs = new ListAppender<>();
-        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        logs.start();
-        root.addAppender(logs);
-        try {
-            return body.run();
-        } finally {
-            root.detachAppender(logs);
-            into.addAll(logs.list);
-        }
-    }
 }

@@ -3,13 +3,12 @@ package io.edgeauth.broker.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.upokecenter.cbor.CBORObject;
 import com.upokecenter.numbers.EInteger;
 import io.edgeauth.broker.Broker;
 import io.edgeauth.broker.testsupport.Http;
+import io.edgeauth.broker.testsupport.LogCapture;
 import io.edgeauth.broker.testsupport.TestBrokers;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
@@ -26,7 +25,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * Issue 10, hole 13 (token endpoints): hostile token requests get a typed 4.xx / RFC 6749 error and at
@@ -37,7 +35,7 @@ class HostileTokenRequestTest {
     static Path dataDir;
     static Broker broker;
     static String base;
-    final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    LogCapture logs;
 
     @BeforeAll
     static void start() {
@@ -52,26 +50,17 @@ class HostileTokenRequestTest {
 
     @BeforeEach
     void captureLogs() {
-        logs.start();
-        root().addAppender(logs);
+        logs = LogCapture.root();
     }
 
     @AfterEach
     void releaseLogs() {
-        root().detachAppender(logs);
-    }
-
-    static Logger root() {
-        return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        logs.close();
     }
 
     /** No ERROR, no stack trace, at most {@code maxWarnings} WARN lines (the audit logger aside). */
     void assertQuietLog(int maxWarnings) {
-        List<ILoggingEvent> logged;
-        synchronized (logs) { // appended under the appender's lock from broker threads while the test reads
-            logged = List.copyOf(logs.list);
-        }
-        List<ILoggingEvent> events = logged.stream().filter(e -> !e.getLoggerName().equals("audit")).toList();
+        List<ILoggingEvent> events = logs.withoutAudit();
         assertThat(events).noneMatch(e -> e.getLevel().isGreaterOrEqual(Level.ERROR));
         assertThat(events).noneMatch(e -> e.getThrowableProxy() != null);
         assertThat(events.stream().filter(e -> e.getLevel() == Level.WARN)).hasSizeLessThanOrEqualTo(maxWarnings);

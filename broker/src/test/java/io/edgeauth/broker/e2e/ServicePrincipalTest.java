@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
@@ -22,6 +20,7 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
 import io.edgeauth.broker.service.ServiceValidator;
+import io.edgeauth.broker.testsupport.LogCapture;
 import io.edgeauth.broker.testsupport.InProcessBrokerTest;
 import io.edgeauth.broker.testsupport.TestDevices;
 import io.edgeauth.broker.testsupport.TestServices;
@@ -37,7 +36,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * Issue 10, service principals end to end with the HiveMQ MQTT client: a backend service registered by an
@@ -274,17 +272,9 @@ class ServicePrincipalTest extends InProcessBrokerTest {
 
     /** Captures every log line (the audit logger's included) while {@code body} runs. */
     static List<ILoggingEvent> logsOf(ThrowingRunnable body) throws Exception {
-        ListAppender<ILoggingEvent> logs = new ListAppender<>();
-        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        logs.start();
-        root.addAppender(logs);
-        try {
+        try (LogCapture logs = LogCapture.root()) {
             body.run();
-        } finally {
-            root.detachAppender(logs);
-        }
-        synchronized (logs) { // appended under the appender's lock from broker threads while the test reads
-            return List.copyOf(logs.list);
+            return logs.events();
         }
     }
 

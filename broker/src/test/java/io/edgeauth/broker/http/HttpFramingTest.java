@@ -3,10 +3,9 @@ package io.edgeauth.broker.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.edgeauth.broker.Broker;
+import io.edgeauth.broker.testsupport.LogCapture;
 import io.edgeauth.broker.testsupport.TestBrokers;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -24,7 +23,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * Request framing a front proxy may read differently from the broker (RFC 9112 §6.3): a request with both
@@ -37,7 +35,7 @@ class HttpFramingTest {
     @TempDir
     static Path dir;
     static Broker broker;
-    final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    LogCapture logs;
 
     @BeforeAll
     static void start() {
@@ -51,13 +49,12 @@ class HttpFramingTest {
 
     @BeforeEach
     void captureLogs() {
-        logs.start();
-        root().addAppender(logs);
+        logs = LogCapture.root();
     }
 
     @AfterEach
     void releaseLogs() {
-        root().detachAppender(logs);
+        logs.close();
     }
 
     @Test
@@ -104,17 +101,9 @@ class HttpFramingTest {
             }
         }
         Thread.sleep(200); // a log line written after the close
-        List<ILoggingEvent> logged;
-        synchronized (logs) { // appended under the appender's lock from broker threads while the test reads
-            logged = List.copyOf(logs.list);
-        }
-        List<ILoggingEvent> events = logged.stream().filter(e -> !e.getLoggerName().equals("audit")).toList();
+        List<ILoggingEvent> events = logs.withoutAudit();
         assertThat(events).noneMatch(e -> e.getLevel().isGreaterOrEqual(Level.ERROR));
         assertThat(events).noneMatch(e -> e.getThrowableProxy() != null);
-    }
-
-    private static Logger root() {
-        return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     }
 
     /** Writes the bytes and reads until the broker closes the connection (or 5 s pass). */
