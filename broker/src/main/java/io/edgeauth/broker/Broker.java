@@ -11,6 +11,7 @@ import io.edgeauth.device.DtlsEcProvider;
 import io.edgeauth.broker.health.HealthChecks;
 import io.edgeauth.broker.mqtt.MqttEdge;
 import io.edgeauth.broker.policy.GeoPolicy;
+import io.edgeauth.broker.policy.ConfiguredRatePlans;
 import io.edgeauth.broker.policy.RatePlan;
 import io.edgeauth.broker.policy.rate.LocalRateLimits;
 import io.edgeauth.broker.router.RetainedCleanup;
@@ -55,7 +56,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import io.edgeauth.broker.net.NetTransport;
 import org.slf4j.Logger;
@@ -89,7 +92,6 @@ public final class Broker implements AutoCloseable {
     private CoapEdge coap;
     private SessionJournal journal;
     private ClusterRouting cluster;
-    private final java.util.Set<String> unknownPlans = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** The wall clock under the broker's {@link io.edgeauth.broker.time.SteadyClock} (tests jump it). */
     private final Clock wallClock;
@@ -183,7 +185,7 @@ public final class Broker implements AutoCloseable {
         rateLimits = shared.rateLimits(new LocalRateLimits(new LocalRateLimits.Settings(guard.perDevicePerMinute(),
                 guard.perAddressPerMinute(), guard.failedAttemptCost(), 1_000_000, Duration.ofMinutes(10))),
                 1_000_000, Duration.ofMinutes(10));
-        Function<String, RatePlan> ratePlans = this::ratePlan;
+        Function<String, RatePlan> ratePlans = ratePlans();
         revocations.subscribe(r -> {
             if (r.kind() == Revocation.Kind.KID) { // cached verifications by that key go; jti/sub are checked on each hit
                 tokens.verifier().invalidateAll();
@@ -321,14 +323,11 @@ public final class Broker implements AutoCloseable {
         }
     }
 
-    /** A plan this node lacks (another node's config, a plan since removed) is the default plan, by its name too. */
-    private RatePlan ratePlan(String name) {
-        String plan = name == null || !config.ratePlans().containsKey(name) ? config.defaultRatePlan() : name;
-        if (!plan.equals(name) && name != null && unknownPlans.add(name)) {
-            LOG.warn("rate plan '{}' is not in this node's ratePlans: its devices get '{}' here", name, plan);
-        }
-        BrokerConfig.RatePlanConfig p = config.ratePlans().get(plan);
-        return new RatePlan(plan, p.messagesPerSecond(), p.burst(), p.bytesPerSecond());
+    private ConfiguredRatePlans ratePlans() {
+        Map<String, RatePlan> plans = new HashMap<>();
+        config.ratePlans().forEach((name, p) -> plans.put(name,
+                new RatePlan(name, p.messagesPerSecond(), p.burst(), p.bytesPerSecond())));
+        return new ConfiguredRatePlans(plans, config.defaultRatePlan());
     }
 
     /** Waits for a start/stop step; a step that fails or hangs stops start-up with its name. */
