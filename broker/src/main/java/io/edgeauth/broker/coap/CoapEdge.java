@@ -167,6 +167,7 @@ public final class CoapEdge implements AutoCloseable {
             JdkHmacProvider.protectScandium();
         }
         Configuration config = configuration(settings);
+        UdpBufferCheck.warnIfCapped(settings.receiveBufferSize(), settings.sendBufferSize());
         CoapServer s = new EdgeCoapServer(config);
         // format errors get an RST (RFC 7252 §4.2), not Californium's 4.02: see StrictUdpDataParser
         StrictUdpDataParser parser = new StrictUdpDataParser(config.get(CoapConfig.STRICT_EMPTY_MESSAGE_FORMAT));
