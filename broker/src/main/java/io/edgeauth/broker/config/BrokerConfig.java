@@ -90,7 +90,7 @@ public record BrokerConfig(
                        String keyStorePassword, Path trustStore, String trustStorePassword, int maxPacketSize,
                        int receiveMaximum, int queueLength, int offlineQueueLength, int abuseThreshold,
                        Duration abuseWindow, int maxSessionsPerPrincipal, boolean persistSessions, Path crl,
-                       Duration connectTimeout, int maxRetainedPerTenant, int maxRetainedPerDevice) { }
+                       Duration connectTimeout, int maxRetainedPerTenant, int maxRetainedPerDevice, int maxConnections) { }
 
     /**
      * CoAP listeners; port 0 picks a free port, -1 disables the listener. DTLS device PSKs are derived

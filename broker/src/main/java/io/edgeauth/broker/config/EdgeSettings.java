@@ -2,6 +2,7 @@ package io.edgeauth.broker.config;
 
 import io.edgeauth.broker.coap.CoapSettings;
 import io.edgeauth.broker.mqtt.MqttSettings;
+import io.edgeauth.broker.net.OpenFiles;
 import io.edgeauth.broker.router.OverflowPolicy;
 import io.edgeauth.broker.tls.RevocationLists;
 import io.edgeauth.broker.tls.TlsMaterialException;
@@ -46,7 +47,8 @@ public final class EdgeSettings {
         // topic, client id and subscription limits: the edge's defaults
         MqttSettings.Limits limits = MqttSettings.Limits.builder().maxPacketSize(m.maxPacketSize())
                 .maxPasswordSize(maxPassword).receiveMaximum(m.receiveMaximum()).queueLength(m.queueLength())
-                .offlineQueueLength(m.offlineQueueLength()).overflowPolicy(OverflowPolicy.DROP_OLDEST).build();
+                .offlineQueueLength(m.offlineQueueLength()).overflowPolicy(OverflowPolicy.DROP_OLDEST)
+                .maxConnections(m.maxConnections() > 0 ? m.maxConnections() : OpenFiles.mqttShare(OpenFiles.limit())).build();
         return MqttSettings.builder().host(m.host()).port(m.port()).tls(m.tlsPort(), tls)
                 .webSocket(m.websocketPort(), tls != null).limits(limits)
                 .abuseRule(new MqttSettings.AbuseRule(m.abuseThreshold(), m.abuseWindow()))

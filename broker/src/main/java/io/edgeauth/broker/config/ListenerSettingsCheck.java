@@ -47,6 +47,7 @@ final class ListenerSettingsCheck {
         ConfigValidator.positive(errors, "mqtt.offlineQueueLength", m.offlineQueueLength(), 0, 10_000_000);
         ConfigValidator.positive(errors, "mqtt.abuseThreshold", m.abuseThreshold(), 1, 1_000_000);
         ConfigValidator.positive(errors, "mqtt.maxSessionsPerPrincipal", m.maxSessionsPerPrincipal(), 1, 100_000);
+        ConfigValidator.positive(errors, "mqtt.maxConnections", m.maxConnections(), 0, 100_000_000);
         int retainedPerTenant = m.maxRetainedPerTenant();
         ConfigValidator.positive(errors, "mqtt.maxRetainedPerTenant", retainedPerTenant, 1, 1_000_000);
         if (retainedPerTenant >= 1 && retainedPerTenant <= 1_000_000) { // a device's share is part of its tenant's

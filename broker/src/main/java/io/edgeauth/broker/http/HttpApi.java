@@ -207,7 +207,8 @@ public final class HttpApi {
     public Future<HttpServer> listen(BrokerConfig.Http http) {
         this.settings = http;
         this.connections = new HttpConnectionLimits(http.maxConnections() > 0 ? http.maxConnections()
-                : quarterOfOpenFileLimit(), http.maxConnectionsPerAddress());
+                : io.edgeauth.broker.net.OpenFiles.httpShare(io.edgeauth.broker.net.OpenFiles.limit()),
+                http.maxConnectionsPerAddress());
         this.workers = vertx.createSharedWorkerExecutor("edgeauth-http-worker", http.workerThreads(), 60,
                 TimeUnit.SECONDS);
         // Vert.x shares one bound socket among the servers of a port; a negative port is its way to share
@@ -238,15 +239,6 @@ public final class HttpApi {
             bound.add(listen(tls.options(options(host, port)), ((io.vertx.core.internal.VertxInternal) vertx).createEventLoopContext()));
         }
         return Future.all(bound).map(all -> bound.get(0).result());
-    }
-
-    /** A quarter of the process's open-file limit (where the JVM can tell; else 10,000): MQTT keeps the rest. */
-    private static int quarterOfOpenFileLimit() {
-        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
-                instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
-            return (int) Math.max(64, Math.min(Integer.MAX_VALUE, unix.getMaxFileDescriptorCount() / 4));
-        }
-        return 10_000;
     }
 
     private HttpServerOptions options(String host, int port) {

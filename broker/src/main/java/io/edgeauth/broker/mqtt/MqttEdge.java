@@ -120,10 +120,7 @@ public final class MqttEdge {
         this.rechecks = new SessionRechecks(revocationChecker);
         this.rateLimits = Objects.requireNonNull(rateLimits, "rateLimits");
         Function<String, RatePlan> plans = ratePlans == null ? name -> null : ratePlans;
-        this.ratePlans = name -> {
-            RatePlan plan = plans.apply(name);
-            return plan == null ? RatePlan.defaultPlan() : plan;
-        };
+        this.ratePlans = name -> Objects.requireNonNullElseGet(plans.apply(name), RatePlan::defaultPlan);
         this.router = Objects.requireNonNull(router, "router");
         this.audit = audit == null ? AuditLog.NOOP : audit;
         this.metrics = new MqttMetrics(Objects.requireNonNull(meters, "meters"));
@@ -245,7 +242,8 @@ public final class MqttEdge {
         } catch (SSLException e) {
             return Future.failedFuture(new TlsMaterialException("mqtt: TLS context: " + e.getMessage()));
         }
-        wire = new MqttListeners(EVENT_LOOPS, io.edgeauth.broker.net.NetTransport.of(vertx)); // as Vert.x's HTTP
+        wire = new MqttListeners(EVENT_LOOPS, io.edgeauth.broker.net.NetTransport.of(vertx), // as Vert.x's HTTP
+                metrics.connectionCap(settings.limits().maxConnections()));
         List<Future<?>> binds = new ArrayList<>();
         if (settings.port() >= 0) {
             binds.add(listen(settings.port(), null, false, Protocol.MQTT).onSuccess(p -> port = p));

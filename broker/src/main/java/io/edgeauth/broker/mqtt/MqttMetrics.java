@@ -31,6 +31,13 @@ final class MqttMetrics {
                 .description("MQTT CONNECT authentication, from CONNECT to the pipeline's answer").register(registry);
     }
 
+    /** The node's bound on open MQTT connections ({@code mqtt.maxConnections}), with its gauge and refusal counter. */
+    io.edgeauth.broker.mqtt.wire.ConnectionCap connectionCap(int max) {
+        io.edgeauth.broker.mqtt.wire.ConnectionCap cap = new io.edgeauth.broker.mqtt.wire.ConnectionCap(max);
+        cap.register(registry);
+        return cap;
+    }
+
     AtomicInteger sessions(String tenant, String protocol) {
         return sessions.computeIfAbsent(tenant + '\0' + protocol, k -> {
             AtomicInteger count = new AtomicInteger();

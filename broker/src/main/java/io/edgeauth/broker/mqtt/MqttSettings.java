@@ -112,8 +112,11 @@ public record MqttSettings(
      */
     public record Limits(int maxPacketSize, int maxTopicLength, int maxTopicDepth, int maxClientIdLength,
                          int maxPasswordSize, int maxSubscriptionsPerSession, int receiveMaximum,
-                         int queueLength, int offlineQueueLength, OverflowPolicy overflowPolicy) {
+                         int queueLength, int offlineQueueLength, OverflowPolicy overflowPolicy, int maxConnections) {
         public Limits {
+            if (maxConnections < 1) {
+                throw new IllegalArgumentException("mqtt maxConnections must be positive");
+            }
             if (maxPacketSize < 64 || maxTopicLength < 1 || maxTopicDepth < 1 || maxClientIdLength < 1
                     || maxPasswordSize < 1 || maxSubscriptionsPerSession < 1 || receiveMaximum < 1
                     || receiveMaximum > 65535 || queueLength < 1 || offlineQueueLength < 0) {
@@ -143,8 +146,15 @@ public record MqttSettings(
             private int queueLength = 1000;
             private int offlineQueueLength = 1000;
             private OverflowPolicy overflowPolicy = OverflowPolicy.DROP_OLDEST;
+            private int maxConnections = io.edgeauth.broker.net.OpenFiles.mqttShare(io.edgeauth.broker.net.OpenFiles.limit());
 
             private Builder() {
+            }
+
+            /** Open MQTT connections of the node at most; the default derives from the open-file limit. */
+            public Builder maxConnections(int v) {
+                maxConnections = v;
+                return this;
             }
 
             public Builder maxPacketSize(int v) {
@@ -200,7 +210,8 @@ public record MqttSettings(
             /** The limits; throws {@link IllegalArgumentException} for one out of range. */
             public Limits build() {
                 return new Limits(maxPacketSize, maxTopicLength, maxTopicDepth, maxClientIdLength, maxPasswordSize,
-                        maxSubscriptionsPerSession, receiveMaximum, queueLength, offlineQueueLength, overflowPolicy);
+                        maxSubscriptionsPerSession, receiveMaximum, queueLength, offlineQueueLength, overflowPolicy,
+                        maxConnections);
             }
         }
     }

@@ -63,13 +63,16 @@ public final class MqttListeners {
     private final NetTransport transport;
     private final Map<EventExecutor, LoopSweep> sweeps;
     private final List<Channel> servers = new CopyOnWriteArrayList<>();
+    private final ConnectionCap cap;
 
     /**
      * @param threads   the event loops (one per core is plenty: an MQTT connection costs little CPU)
      * @param transport epoll or NIO under them
+     * @param cap       the bound on open connections, shared by every listener of this edge
      */
-    public MqttListeners(int threads, NetTransport transport) {
+    public MqttListeners(int threads, NetTransport transport, ConnectionCap cap) {
         this.transport = transport;
+        this.cap = cap;
         this.loops = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("edgeauth-mqtt", true),
                 transport.ioHandlers());
         this.sweeps = LoopSweep.start(loops);
@@ -94,6 +97,10 @@ public final class MqttListeners {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (!cap.admit(ch)) {
+                            ch.close();
+                            return;
+                        }
                         pipeline(ch, l, sweeps);
                     }
                 });
