@@ -2,6 +2,7 @@ package io.edgeauth.broker.http;
 
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.auth.DeviceSession;
+import io.edgeauth.broker.auth.PrincipalKind;
 import io.edgeauth.broker.policy.PublishGate;
 import io.edgeauth.broker.policy.RateLimiter;
 import io.edgeauth.broker.refusal.TokenRejectedException;
@@ -101,9 +102,11 @@ final class DeviceCommandApi {
             HttpErrors.send(ctx, 400, "invalid_request", e.getMessage());
             return;
         }
-        Device device = devices.find(ctx.pathParam("id"))
-                .filter(d -> caller == null || d.tenant().equals(caller.tenant())).orElse(null);
-        if (device == null) { // another tenant's device is unknown here, not forbidden: its existence is not told
+        Device device = devices.find(ctx.pathParam("id")).filter(d -> caller == null || d.tenant().equals(caller.tenant())
+                && (caller.kind() != PrincipalKind.WALLET || caller.ownedDevices().contains(d.id()))).orElse(null);
+        // another tenant's device is unknown here, not forbidden: its existence is not told; nor is a device a wallet
+        // does not own (anyone can make a wallet: 403 against 404 told which ids exist, as /devices/claim does not)
+        if (device == null) {
             HttpErrors.send(ctx, 404, "not_found", "no such device");
             return;
         }
