@@ -10,6 +10,7 @@ import io.edgeauth.broker.crypto.CryptoProviders;
 import io.edgeauth.device.DtlsEcProvider;
 import io.edgeauth.broker.health.HealthChecks;
 import io.edgeauth.broker.mqtt.MqttEdge;
+import io.edgeauth.broker.mqtt.SessionAccessCleanup;
 import io.edgeauth.broker.policy.GeoPolicy;
 import io.edgeauth.broker.policy.ConfiguredRatePlans;
 import io.edgeauth.broker.policy.RatePlan;
@@ -259,6 +260,7 @@ public final class Broker implements AutoCloseable {
             closeables.add(0, coap::close);
         }
 
+        AccessEndings.wire(registry, services, mqtt == null ? null : new SessionAccessCleanup(mqtt), coap);
         routing.ifPresent(ClusterRouting::open); // the edges restored their sessions and subscriptions
         // once every listener is bound: a first start that fails on a port in use never made a credential it could
         // not show

@@ -336,6 +336,14 @@ public final class CoapEdge implements AutoCloseable {
         return c;
     }
 
+    /**
+     * A principal's access ended on this node's say (deleted, moved to another tenant, a new owner): the Observe
+     * relations it left parked, and the commands they hold, are dropped; its live relations end with its tokens.
+     */
+    public void accessEnded(String tenant, String principal) {
+        handlers.observations().forgetParked(tenant, principal);
+    }
+
     /** Scandium's check of device certificates (and raw public keys); null when neither is accepted. */
     private static NewAdvancedCertificateVerifier verifier(List<X509Certificate> anchors, boolean rawPublicKeys) {
         StaticNewAdvancedCertificateVerifier.Builder verifier = StaticNewAdvancedCertificateVerifier.builder();

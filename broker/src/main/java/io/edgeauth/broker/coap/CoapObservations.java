@@ -228,6 +228,29 @@ final class CoapObservations {
     }
 
     /**
+     * The principal's access ended (deleted, moved to another tenant, a new owner): its parked relations go with the
+     * commands they hold, which were sent under the access that ended; how many relations.
+     */
+    int forgetParked(String tenant, String principal) {
+        CoapSessions.PrincipalKey who = new CoapSessions.PrincipalKey(tenant, principal);
+        int forgotten = 0;
+        for (Map.Entry<ParkKey, Parked> e : parked.entrySet()) {
+            if (e.getKey().principal().equals(who) && parked.remove(e.getKey(), e.getValue())) {
+                discard(e.getValue());
+                forgotten++;
+            }
+        }
+        return forgotten;
+    }
+
+    private void discard(Parked p) {
+        closeQuietly(p.subscription);
+        for (int i = p.commands.waiting(); i > 0; i--) {
+            dropped.run();
+        }
+    }
+
+    /**
      * Periodic: relations whose session expired, was dropped or no longer allows the topic are cancelled; parked
      * commands whose retention ran out are dropped.
      */
@@ -237,10 +260,7 @@ final class CoapObservations {
             for (Map.Entry<ParkKey, Parked> e : parked.entrySet()) {
                 Parked p = e.getValue();
                 if (p.until.isBefore(now) && parked.remove(e.getKey(), p)) {
-                    closeQuietly(p.subscription);
-                    for (int i = p.commands.waiting(); i > 0; i--) {
-                        dropped.run();
-                    }
+                    discard(p);
                 }
             }
             for (Watch w : watches.values()) {

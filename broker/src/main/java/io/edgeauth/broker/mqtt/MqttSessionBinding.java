@@ -101,7 +101,8 @@ final class MqttSessionBinding {
             throw new TokenRejectedException(RejectionReason.RATE_LIMITED, "too many sessions of this principal");
         }
         c.slotKey = principalKey;
-        boolean continues = existing != null && !c.endpoint.isCleanSession();
+        // a session whose principal's access ended is never resumed, even while its last connection is closing
+        boolean continues = existing != null && !c.endpoint.isCleanSession() && !existing.accessEnded;
         if (existing != null) {
             takeOver(existing, continues);
         }
@@ -187,7 +188,7 @@ final class MqttSessionBinding {
         }
         if (owner) {
             state.queue.detach();
-            if (state.expirySeconds > 0) {
+            if (state.expirySeconds > 0 && !state.accessEnded) {
                 c.edge.persistence.offline(state);
                 c.edge.expireLater(state);
             } else {

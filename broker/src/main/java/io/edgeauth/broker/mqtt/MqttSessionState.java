@@ -3,6 +3,7 @@ package io.edgeauth.broker.mqtt;
 import io.edgeauth.broker.auth.DeviceSession;
 import io.edgeauth.broker.auth.PrincipalKind;
 import io.edgeauth.broker.policy.TopicAcl;
+import io.edgeauth.broker.policy.TopicFilters;
 import io.edgeauth.broker.router.SharedFilter;
 import io.edgeauth.broker.router.SubscriberQueue;
 import io.edgeauth.broker.router.TopicRouter;
@@ -33,6 +34,8 @@ final class MqttSessionState {
     volatile boolean journaled;
     /** Set when another node took the session over: ending it here must leave the shared home alone. */
     volatile boolean movedAway;
+    /** Set when its principal's access ended ({@link SessionAccessCleanup}): the session ends with its connection. */
+    volatile boolean accessEnded;
 
     /**
      * The client id the broker gives a client that sent none: a device's is its id (one session per device), a
@@ -55,10 +58,18 @@ final class MqttSessionState {
      * resumed and when its token is renewed: every subscription the ACL no longer covers is dropped at once.
      */
     void retainAllowed(TopicAcl acl, TopicRouter router) {
+        boolean dropped = false;
         for (Subscription sub : List.copyOf(subscriptions.values())) {
             if (!acl.maySubscribe(SharedFilter.parse(sub.filter()).filter()) && subscriptions.remove(sub.filter(), sub)) {
                 router.unsubscribe(sub);
+                dropped = true;
             }
+        }
+        if (dropped) {
+            // what the dropped subscriptions queued while the session was away goes with them: a former owner's
+            // session must not be handed the device's messages published after the transfer
+            queue.purge(m -> subscriptions.values().stream().noneMatch(s -> TopicFilters.matches(s.topicFilter(), m.topic())),
+                    SubscriberQueue.DROP_ACCESS_CHANGED);
         }
     }
 

@@ -70,6 +70,8 @@ public final class SubscriberQueue implements Subscriber {
     public static final String DROP_OFFLINE_QOS0 = "offline_qos0";
     /** Owed to a session that ended with its connection (no offline queue): gone with it, as MQTT says. */
     public static final String DROP_SESSION_ENDED = "session_ended";
+    /** Queued under access the session's principal (or the message's publisher) no longer has. */
+    public static final String DROP_ACCESS_CHANGED = "access_changed";
     /** Owed to a persistent session when it went offline, beyond its offline bound (the newest go). */
     public static final String DROP_OFFLINE_QUEUE_FULL = "offline_queue_full";
 
@@ -200,6 +202,31 @@ public final class SubscriberQueue implements Subscriber {
                 unacked = null;
             }
         }
+    }
+
+    /**
+     * Drops the queued (and unacknowledged) messages {@code unwanted} names, each counted under {@code reason} and
+     * taken out of the journal: messages queued under access the session no longer has. How many went.
+     */
+    public int purge(java.util.function.Predicate<RoutedMessage> unwanted, String reason) {
+        synchronized (lock) {
+            // unacknowledged ones too: a connection being taken over would otherwise put them back at its detach
+            return purge(queue, unwanted, reason) + (unacked == null ? 0 : purge(unacked, unwanted, reason));
+        }
+    }
+
+    private int purge(ArrayDeque<Delivery> deliveries, java.util.function.Predicate<RoutedMessage> unwanted, String reason) {
+        int dropped = 0;
+        for (java.util.Iterator<Delivery> it = deliveries.iterator(); it.hasNext(); ) {
+            Delivery d = it.next();
+            if (unwanted.test(d.message())) {
+                it.remove();
+                forget(d);
+                onDrop.accept(reason);
+                dropped++;
+            }
+        }
+        return dropped;
     }
 
     private void forget(Delivery d) {

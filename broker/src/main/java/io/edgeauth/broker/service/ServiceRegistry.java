@@ -25,6 +25,8 @@ public final class ServiceRegistry implements ServicePrincipals {
     private final Store store;
     private final ChangeFeed feed;
     private final Map<String, ServiceClient> services = new ConcurrentHashMap<>();
+    private final List<java.util.function.Consumer<ServiceClient>> deleteListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** A registry on a store no other node writes to. */
     public ServiceRegistry(Store store) {
@@ -87,14 +89,27 @@ public final class ServiceRegistry implements ServicePrincipals {
         return services.values().stream().sorted(Comparator.comparing(ServiceClient::id)).toList();
     }
 
-    /** Removes a service; true if it existed. */
-    public synchronized boolean delete(String id) {
-        if (find(id).isEmpty()) {
-            return false;
+    /** Removes a service; true if it existed. The {@link #onDelete} listeners are told after. */
+    public boolean delete(String id) {
+        ServiceClient removed;
+        synchronized (this) {
+            removed = find(id).orElse(null);
+            if (removed == null) {
+                return false;
+            }
+            feed.remove(FEED, SPACE, id);
+            services.remove(id);
         }
-        feed.remove(FEED, SPACE, id);
-        services.remove(id);
+        deleteListeners.forEach(l -> l.accept(removed)); // outside the lock, as the device registry's
         return true;
+    }
+
+    /**
+     * Calls {@code listener} with the record of a service deleted through this registry (on this node, once, by the
+     * node that made the deletion), on the deleting thread; must not block.
+     */
+    public void onDelete(java.util.function.Consumer<ServiceClient> listener) {
+        deleteListeners.add(listener);
     }
 
     public int size() {
