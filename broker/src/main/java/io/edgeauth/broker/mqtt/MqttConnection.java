@@ -62,7 +62,7 @@ final class MqttConnection {
     boolean suppressWill;
     /** Set by the connection that took this session over: whether it continues the session (clean start 0). */
     volatile boolean resumedElsewhere;
-    /** The principal's session slot this connection holds (see MqttEdge#takeSessionSlot), or null. */
+    /** The principal's session slot this connection holds (see SessionSlots#take), or null. */
     String slotKey;
     AtomicInteger sessionGauge;
 
@@ -191,7 +191,7 @@ final class MqttConnection {
         closed = true;
         delivery.close();
         if (slotKey != null) {
-            edge.releaseSessionSlot(slotKey);
+            edge.slots.release(slotKey);
             slotKey = null;
         }
         if (!accepted) {

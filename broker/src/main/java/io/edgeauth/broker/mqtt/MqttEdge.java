@@ -73,8 +73,8 @@ public final class MqttEdge {
     io.edgeauth.broker.admission.AdmissionControl admission = io.edgeauth.broker.admission.AdmissionControl.unlimited();
     final ConcurrentHashMap<String, MqttSessionState> sessions = new ConcurrentHashMap<>();
     final Set<MqttConnection> live = ConcurrentHashMap.newKeySet();
-    /** Live sessions per tenant + principal, bounded by {@link MqttSettings#maxSessionsPerPrincipal()}. */
-    private final ConcurrentHashMap<String, Integer> sessionsPerPrincipal = new ConcurrentHashMap<>();
+    /** Connections and sessions per tenant + principal, bounded by {@link MqttSettings#maxSessionsPerPrincipal()}. */
+    final SessionSlots slots;
     private final RevocationEvents revocationEvents;
     /** The listeners and their event loops while started; null otherwise. */
     private MqttListeners wire;
@@ -124,6 +124,7 @@ public final class MqttEdge {
         this.router = Objects.requireNonNull(router, "router");
         this.audit = audit == null ? AuditLog.NOOP : audit;
         this.metrics = new MqttMetrics(Objects.requireNonNull(meters, "meters"));
+        this.slots = new SessionSlots(settings.maxSessionsPerPrincipal());
     }
 
     /**
@@ -403,26 +404,6 @@ public final class MqttEdge {
                 t.crl());
     }
 
-    /**
-     * Takes one of the principal's session slots; false if it holds the maximum already. {@code replacing}: the
-     * connection takes over one of the principal's own sessions, whose slot is freed when the old one closes.
-     */
-    boolean takeSessionSlot(String principalKey, boolean replacing) {
-        boolean[] taken = new boolean[1];
-        sessionsPerPrincipal.compute(principalKey, (k, n) -> {
-            int held = n == null ? 0 : n;
-            if (!replacing && held >= settings.maxSessionsPerPrincipal()) {
-                return n;
-            }
-            taken[0] = true;
-            return held + 1;
-        });
-        return taken[0];
-    }
-
-    void releaseSessionSlot(String principalKey) {
-        sessionsPerPrincipal.computeIfPresent(principalKey, (k, n) -> n <= 1 ? null : n - 1);
-    }
 
     /** Drops a session's subscriptions and forgets it; a will still held back is published now (the session ended). */
     void destroy(MqttSessionState state) {
@@ -433,7 +414,9 @@ public final class MqttEdge {
         if (due != null) {
             due.run();
         }
-        sessions.remove(state.key, state);
+        if (sessions.remove(state.key, state)) {
+            slots.ended(state.tenant + '\u0000' + state.principal);
+        }
         state.subscriptions.values().forEach(router::unsubscribe);
         state.subscriptions.clear();
         persistence.ended(state);

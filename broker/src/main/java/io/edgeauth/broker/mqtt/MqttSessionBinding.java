@@ -96,9 +96,16 @@ final class MqttSessionBinding {
             throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH, "session belongs to another principal");
         }
         String principalKey = s.tenant() + '\u0000' + s.principal();
-        if (!c.edge.takeSessionSlot(principalKey, existing != null && existing.owner != null)) {
-            c.edge.audit.record("mqtt.connect.refused", "too_many_sessions", c.auditFields(c.clientId, s));
-            throw new TokenRejectedException(RejectionReason.RATE_LIMITED, "too many sessions of this principal");
+        // a new client id is one more session of the principal, offline ones counted; its own are taken over
+        boolean reserved = existing == null;
+        if (reserved && !c.edge.slots.reserve(principalKey)) {
+            throw tooManySessions(s);
+        }
+        if (!c.edge.slots.take(principalKey, existing != null && existing.owner != null)) {
+            if (reserved) {
+                c.edge.slots.ended(principalKey);
+            }
+            throw tooManySessions(s);
         }
         c.slotKey = principalKey;
         // a session whose principal's access ended is never resumed, even while its last connection is closing
@@ -119,7 +126,12 @@ final class MqttSessionBinding {
                     limits.overflowPolicy(), c.delivery::countDrop);
             queue.stuckAfter(c.edge.settings.backpressureTimeout());
             c.state = new MqttSessionState(key, s.tenant(), s.principal(), queue);
-            c.edge.sessions.put(key, c.state);
+            MqttSessionState replaced = c.edge.sessions.put(key, c.state);
+            if (!reserved && replaced == null) {
+                c.edge.slots.restored(principalKey); // a clean start after its predecessor's end
+            } else if (reserved && replaced != null) {
+                c.edge.slots.ended(principalKey); // a racing connect of the same new client id counted it already
+            }
         }
         synchronized (c.state) {
             c.state.owner = c;
@@ -127,6 +139,11 @@ final class MqttSessionBinding {
         }
         c.edge.persistence.track(c.state);
         return continues;
+    }
+
+    private TokenRejectedException tooManySessions(DeviceSession s) {
+        c.edge.audit.record("mqtt.connect.refused", "too_many_sessions", c.auditFields(c.clientId, s));
+        return new TokenRejectedException(RejectionReason.RATE_LIMITED, "too many sessions of this principal");
     }
 
     /** Ends the previous owner of {@code existing} and settles the will it may have left behind. */

@@ -148,7 +148,9 @@ final class SessionPersistence implements SessionHome.Sessions {
         state.journaled = true;
         p.subscriptions().forEach((filter, qos) ->
                 state.subscriptions.put(filter, edge.router.subscribe(p.tenant(), filter, qos, queue, false)));
-        edge.sessions.put(p.key(), state);
+        if (edge.sessions.put(p.key(), state) == null) {
+            edge.slots.restored(p.tenant() + '\u0000' + p.principal());
+        }
         return state;
     }
 

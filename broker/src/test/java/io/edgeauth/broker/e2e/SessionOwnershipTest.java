@@ -129,6 +129,38 @@ class SessionOwnershipTest {
         held.forEach(Mqtt5BlockingClient::disconnect);
     }
 
+    /**
+     * Red-team tour T7: the bound counted connections only, so a wallet held twelve persistent sessions under a bound
+     * of four by disconnecting each (every one queueing its own copy of what it matched). Offline sessions count now;
+     * resuming one of them does not take another place, and one that ends frees its place.
+     */
+    @Test
+    void persistentSessionsWaitingOfflineCountTowardsTheBound() throws Exception {
+        ECKeyPair wallet = Keys.createEcKeyPair();
+        String did = Wallets.did(wallet);
+        byte[] token = ascii(Wallets.siweLogin(base, wallet).getString("access_token"));
+        for (int i = 0; i < MqttSettings.DEFAULT_MAX_SESSIONS_PER_PRINCIPAL; i++) {
+            Mqtt5BlockingClient c = v5(did + "#p" + i, new AtomicReference<>());
+            c.connectWith().cleanStart(false).sessionExpiryInterval(600).simpleAuth().username(did).password(token)
+                    .applySimpleAuth().send();
+            c.disconnect();
+        }
+        Mqtt5BlockingClient oneMore = v5(did + "#p-more", new AtomicReference<>());
+        assertThatThrownBy(() -> oneMore.connectWith().cleanStart(false).sessionExpiryInterval(600).simpleAuth()
+                .username(did).password(token).applySimpleAuth().send())
+                .isInstanceOfSatisfying(Mqtt5ConnAckException.class, e -> assertThat(
+                        e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.QUOTA_EXCEEDED));
+        Mqtt5BlockingClient resumed = v5(did + "#p0", new AtomicReference<>());
+        assertThat(resumed.connectWith().cleanStart(false).sessionExpiryInterval(0).simpleAuth().username(did)
+                .password(token).applySimpleAuth().send().isSessionPresent()).as("its own session resumes").isTrue();
+        resumed.disconnect(); // expiry 0 now: the session ends with the connection, and its place is free
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            Mqtt5BlockingClient again = v5(did + "#p-again", new AtomicReference<>());
+            again.connectWith().simpleAuth().username(did).password(token).applySimpleAuth().send();
+            again.disconnect();
+        });
+    }
+
     @Test
     void deviceIdsInTheDidNamespaceAreRefused() throws Exception {
         String did = Wallets.did(Keys.createEcKeyPair());
