@@ -202,12 +202,18 @@ final class OAuthApi {
         String subjectType = form.get("subject_token_type");
         String actor = form.get("actor_token");
         String actorType = form.get("actor_token_type");
-        if (subject == null || !TokenExchangeService.ACCEPTED_TYPES.contains(subjectType)
-                || actor != null && !TokenExchangeService.ACCEPTED_TYPES.contains(actorType)
-                || actor == null && actorType != null) {
-            HttpErrors.send(ctx, 400, "invalid_request", "token exchange needs subject_token and subject_token_type"
-                    + " (and actor_token_type with actor_token), each " + TokenExchangeService.ACCESS_TOKEN_TYPE
-                    + " or " + TokenExchangeService.JWT_TYPE);
+        String missing = subject == null ? "subject_token" : subjectType == null ? "subject_token_type"
+                : actor != null && actorType == null ? "actor_token_type" : actor == null && actorType != null ? "actor_token"
+                : null;
+        if (missing != null) { // named first: a type check on a missing value was a 500 (Set.of rejects null)
+            HttpErrors.send(ctx, 400, "invalid_request", missing + " is required (RFC 8693 §2.1): token exchange needs"
+                    + " subject_token and subject_token_type, and actor_token_type with actor_token");
+            return;
+        }
+        if (!TokenExchangeService.ACCEPTED_TYPES.contains(subjectType)
+                || actor != null && !TokenExchangeService.ACCEPTED_TYPES.contains(actorType)) {
+            HttpErrors.send(ctx, 400, "invalid_request", "subject_token_type and actor_token_type must each be "
+                    + TokenExchangeService.ACCESS_TOKEN_TYPE + " or " + TokenExchangeService.JWT_TYPE);
             return;
         }
         if (!form.getAll("audience").isEmpty() || !form.getAll("resource").isEmpty()) {

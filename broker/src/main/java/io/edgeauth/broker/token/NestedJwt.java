@@ -98,7 +98,9 @@ final class NestedJwt {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "unparseable JWE");
         }
         JWEHeader h = jwe.getHeader();
-        if (!ALGORITHMS.contains(h.getAlgorithm()) || !ENCRYPTIONS.contains(h.getEncryptionMethod())) {
+        // null-checked first: Set.of(...).contains(null) throws, and a header value is the sender's choice
+        if (h.getAlgorithm() == null || h.getEncryptionMethod() == null
+                || !ALGORITHMS.contains(h.getAlgorithm()) || !ENCRYPTIONS.contains(h.getEncryptionMethod())) {
             throw new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "JWE alg or enc not allowed");
         }
         if (h.getCompressionAlgorithm() != null || h.getCriticalParams() != null) {

