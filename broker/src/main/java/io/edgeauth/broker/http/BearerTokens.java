@@ -68,12 +68,21 @@ final class BearerTokens {
         }
     }
 
-    /** The caller's session, or empty for any refusal (callers that answer every refusal alike). */
-    Optional<Active> optionalCaller(RoutingContext ctx) {
+    /**
+     * The caller's session, or null after answering 401 {@code invalid_token}: with a challenge naming the scheme only
+     * when the request carried no bearer token, with the reason when it carried a bad one (RFC 6750 §3.1).
+     */
+    Active require(RoutingContext ctx, String what) {
+        String bearer = bearer(ctx);
+        if (bearer == null || bearer.isEmpty()) {
+            HttpErrors.send(ctx, 401, "invalid_token", what);
+            return null;
+        }
         try {
-            return Optional.of(caller(ctx));
+            return caller(ctx);
         } catch (TokenRejectedException e) {
-            return Optional.empty();
+            HttpRefusals.send(ctx, e, HttpRefusals.Where.BEARER);
+            return null;
         }
     }
 

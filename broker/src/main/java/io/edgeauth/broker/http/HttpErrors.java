@@ -25,10 +25,27 @@ public final class HttpErrors {
         ctx.response().setStatusCode(status)
                 .putHeader("content-type", "application/json")
                 .putHeader("cache-control", "no-store");
-        if (status == 401) {
-            ctx.response().putHeader("www-authenticate", "Bearer error=\"" + error + "\"");
+        String challenge = bearerChallenge(ctx, status, error);
+        if (challenge != null) {
+            ctx.response().putHeader("www-authenticate", challenge);
         }
         ctx.response().end(body.encode());
+    }
+
+    /**
+     * The RFC 6750 §3 challenge of a refusal about a bearer credential, or null for every other refusal. Without a
+     * bearer token in the request the challenge names the scheme only (§3.1: no error code when the request had no
+     * authentication information); a bad one is {@code invalid_token}, a good one without the privilege (403)
+     * {@code insufficient_scope}. A client-authentication failure at the token endpoint ({@code invalid_client}) or a
+     * refused SIWE login gets none: no Bearer header was used there (RFC 6749 §5.2 wants the scheme the client used;
+     * the one place that is Basic answers it itself).
+     */
+    static String bearerChallenge(RoutingContext ctx, int status, String error) {
+        if (status == 401 && "invalid_token".equals(error)) {
+            String bearer = BearerTokens.bearer(ctx);
+            return bearer == null || bearer.isEmpty() ? "Bearer" : "Bearer error=\"invalid_token\"";
+        }
+        return status == 403 && "insufficient_scope".equals(error) ? "Bearer error=\"insufficient_scope\"" : null;
     }
 
     /**

@@ -37,6 +37,8 @@ final class OAuthApi {
     private static final String REVOKE = "/oauth/revoke";
     /** The paths whose bodies are forms, read by {@link FormBodies} instead of Vert.x's body handler. */
     static final java.util.Set<String> FORM_PATHS = java.util.Set.of(TOKEN, INTROSPECT, REVOKE);
+    private static final String INTROSPECTION_NEEDS = "introspection needs the admin credential or a token with scope"
+            + " introspect";
     static final String ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
     private final DeviceEnrollment devices;
@@ -273,10 +275,14 @@ final class OAuthApi {
      */
     private void introspect(RoutingContext ctx) {
         boolean isAdmin = admin.matches(BearerTokens.bearer(ctx));
+        // RFC 7662 §2.3: a bearer caller is answered as RFC 6750 §3 says (invalid_token, insufficient_scope)
         Optional<BearerTokens.Active> caller = isAdmin ? Optional.empty()
-                : tokens.optionalCaller(ctx).filter(c -> c.token().scope().contains("introspect"));
+                : Optional.ofNullable(tokens.require(ctx, INTROSPECTION_NEEDS));
         if (!isAdmin && caller.isEmpty()) {
-            HttpErrors.send(ctx, 401, "invalid_client", "introspection needs the admin credential or a token with scope introspect");
+            return;
+        }
+        if (!isAdmin && !caller.get().token().scope().contains("introspect")) {
+            HttpErrors.send(ctx, 403, "insufficient_scope", INTROSPECTION_NEEDS);
             return;
         }
         String token = tokenParameter(ctx);
@@ -333,9 +339,9 @@ final class OAuthApi {
             return;
         }
         boolean isAdmin = admin.matches(BearerTokens.bearer(ctx));
-        Optional<BearerTokens.Active> caller = isAdmin ? Optional.empty() : tokens.optionalCaller(ctx);
+        Optional<BearerTokens.Active> caller = isAdmin ? Optional.empty() : Optional.ofNullable(
+                tokens.require(ctx, "revocation needs the admin credential or the holder's own bearer token"));
         if (!isAdmin && caller.isEmpty()) {
-            HttpErrors.send(ctx, 401, "invalid_client", "revocation needs the admin credential or the holder's own bearer token");
             return;
         }
         if (token.startsWith("rt_")) {

@@ -80,4 +80,13 @@ class TokenEndpointRfcTest extends InProcessBrokerTest {
         assertError(post("/oauth/token", null, noSubject), 400, "invalid_request", "subject_token is required");
     }
 
+    /** A5: invalid_client is no RFC 6750 code, and the client used no Bearer header: no Bearer challenge. */
+    @Test
+    void aClientAuthenticationFailureCarriesNoBearerChallenge() throws Exception {
+        HttpResponse<String> r = post("/oauth/token", null, Map.of("grant_type", "client_credentials",
+                "client_assertion_type", ClientAssertions.ASSERTION_TYPE, "client_assertion", "garbage"));
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(r.headers().firstValue("www-authenticate")).isEmpty();
+    }
+
 }
