@@ -93,6 +93,9 @@ final class OAuthApi {
     }
 
     private void clientCredentials(RoutingContext ctx, MultiMap form, TokenFormat format) {
+        if (!ClientAuthentication.checked(ctx, form)) {
+            return;
+        }
         if (form.get("client_assertion_type") == null && form.get("client_assertion") == null && ctx.request().isSSL()) {
             mutualTls(ctx, form, format);
             return;
@@ -229,6 +232,9 @@ final class OAuthApi {
         if (requestedType != null && !TokenExchangeService.ACCESS_TOKEN_TYPE.equals(requestedType)) {
             HttpErrors.send(ctx, 400, "invalid_request", "requested_token_type: only "
                     + TokenExchangeService.ACCESS_TOKEN_TYPE + " is issued");
+            return;
+        }
+        if (!ClientAuthentication.checked(ctx, form)) {
             return;
         }
         if (!ASSERTION_TYPE.equals(form.get("client_assertion_type")) || form.get("client_assertion") == null) {

@@ -31,6 +31,11 @@ public final class DecodedAssertion {
         return token.claims().issuer();
     }
 
+    /** The claimed {@code sub} (null if absent); unproven until verified, which also requires it to equal {@code iss}. */
+    public String subject() {
+        return token.claims().subject();
+    }
+
     /**
      * The header's {@code x5c} as the JSON parser read it (a list of strings when well formed), null when absent.
      * Not checked here: the caller validates its shape and the chain.

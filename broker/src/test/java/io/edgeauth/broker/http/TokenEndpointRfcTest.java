@@ -80,6 +80,49 @@ class TokenEndpointRfcTest extends InProcessBrokerTest {
         assertError(post("/oauth/token", null, noSubject), 400, "invalid_request", "subject_token is required");
     }
 
+    /** A13: RFC 6749 §2.3, one authentication method per request; the second one was ignored and a token issued. */
+    @Test
+    void anAssertionWithASecondAuthenticationMethodIsRefused() throws Exception {
+        DeviceIdentity device = TestDevices.register(admin, "rfc-two");
+        String basic = "Basic " + java.util.Base64.getEncoder().encodeToString("rfc-two:secret".getBytes(StandardCharsets.UTF_8));
+        assertError(post("/oauth/token", basic, credentials(device)), 400, "invalid_request", "Authorization header");
+        assertError(post("/oauth/token", "Bearer abc", credentials(device)), 400, "invalid_request", "Authorization header");
+        Map<String, String> withSecret = credentials(device);
+        withSecret.put("client_secret", "s");
+        assertError(post("/oauth/token", null, withSecret), 400, "invalid_request", "client_secret");
+        // the exchange authenticates its client the same way
+        String subject = TestDevices.token(anonymous, base, device);
+        Map<String, String> exchange = new LinkedHashMap<>(Map.of("grant_type", EXCHANGE, "subject_token", subject,
+                "subject_token_type", ACCESS_TOKEN, "client_assertion_type", ClientAssertions.ASSERTION_TYPE,
+                "client_assertion", TestDevices.assertion(base, device)));
+        assertError(post("/oauth/token", basic, exchange), 400, "invalid_request", "Authorization header");
+        assertThat(post("/oauth/token", null, credentials(device)).statusCode()).as("one method: served").isEqualTo(200);
+    }
+
+    /** A12: RFC 7523 §3, sub MUST be the client_id; a contradicting client_id was ignored. */
+    @Test
+    void aClientIdThatIsNotTheAssertionsSubjectIsRefused() throws Exception {
+        DeviceIdentity device = TestDevices.register(admin, "rfc-id-1");
+        TestDevices.register(admin, "rfc-id-2");
+        Map<String, String> other = credentials(device);
+        other.put("client_id", "rfc-id-2");
+        HttpResponse<String> r = post("/oauth/token", null, other);
+        assertError(r, 401, "invalid_client", "client_id");
+        assertThat(r.headers().firstValue("www-authenticate")).as("no Authorization header was used: no challenge").isEmpty();
+        Map<String, String> same = credentials(device);
+        same.put("client_id", "rfc-id-1");
+        assertThat(post("/oauth/token", null, same).statusCode()).isEqualTo(200);
+    }
+
+    /** A13 (related): Basic is not a method here; RFC 6749 §5.2 wants 401 and a challenge of the scheme used. */
+    @Test
+    void basicWithoutAnAssertionIs401WithABasicChallenge() throws Exception {
+        String basic = "Basic " + java.util.Base64.getEncoder().encodeToString("d:s".getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> r = post("/oauth/token", basic, Map.of("grant_type", "client_credentials"));
+        assertError(r, 401, "invalid_client", "private_key_jwt");
+        assertThat(r.headers().firstValue("www-authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
+    }
+
     /** A5: invalid_client is no RFC 6750 code, and the client used no Bearer header: no Bearer challenge. */
     @Test
     void aClientAuthenticationFailureCarriesNoBearerChallenge() throws Exception {

@@ -217,6 +217,33 @@ class MtlsTokenTest {
         assertThat(broker.httpsPort()).isNotEqualTo(broker.httpPort());
     }
 
+    /**
+     * RFC 6749 §2.3 (audit tour A, A13): a client certificate with client_id naming its device, and an assertion of
+     * another device, gave that other device's token in silence. Refused now: client_id must be the assertion's sub.
+     */
+    @Test
+    void aClientCertificateAndAnotherClientsAssertionAreRefused() throws Exception {
+        FleetPki.Issued certified = fleetCa.device("mtls-both-1");
+        assertThat(token(certified, "mtls-both-1").statusCode()).isEqualTo(200);
+        io.edgeauth.device.DeviceIdentity other = io.edgeauth.broker.testsupport.TestDevices.register(admin, "mtls-both-2");
+        String assertion = io.edgeauth.device.ClientAssertions.builder(other)
+                .audience(new JsonObject(admin.get("/.well-known/openid-configuration").body())
+                        .getString("token_endpoint")).build().create();
+        HttpResponse<String> r = HttpClient.newBuilder().sslContext(ssl(certified)).build().send(form(httpsUrl(),
+                "grant_type=client_credentials&client_id=mtls-both-1&client_assertion_type="
+                        + io.edgeauth.device.ClientAssertions.ASSERTION_TYPE + "&client_assertion=" + assertion),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(401);
+        assertThat(new JsonObject(r.body()).getString("error")).isEqualTo("invalid_client");
+        assertThat(new JsonObject(r.body()).getString("error_description")).contains("client_id");
+    }
+
+    private static HttpRequest form(String base, String body) {
+        return HttpRequest.newBuilder(URI.create(base + "/oauth/token")).timeout(Duration.ofSeconds(60))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    }
+
     private static void refused(FleetPki.Issued device, String clientId, String reason) throws Exception {
         HttpResponse<String> r = token(device, clientId);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(401);
