@@ -45,11 +45,19 @@ final class FormBodies {
      */
     static boolean isForm(RoutingContext ctx, java.util.Set<String> paths) {
         HttpServerRequest request = ctx.request();
-        if (request.method() != HttpMethod.POST || !paths.contains(ctx.normalizedPath())) {
+        if (request.method() != HttpMethod.POST || !paths.contains(routePath(ctx.normalizedPath()))) {
             return false;
         }
         String type = request.getHeader(HttpHeaders.CONTENT_TYPE);
         return type != null && type.regionMatches(true, 0, URLENCODED, 0, URLENCODED.length());
+    }
+
+    /**
+     * {@code path} without one trailing slash: the router serves {@code /oauth/token/} as {@code /oauth/token}, so the
+     * checks that pick a body reader by path must see the same path (else the form was not read: a misleading 400).
+     */
+    static String routePath(String path) {
+        return path != null && path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     }
 
     /** Gathers the body (the router has paused the request), then passes the request on. */

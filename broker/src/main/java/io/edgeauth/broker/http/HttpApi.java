@@ -287,7 +287,7 @@ public final class HttpApi {
         if (ctx.request().method() != HttpMethod.POST) {
             return false;
         }
-        String path = ctx.normalizedPath();
+        String path = FormBodies.routePath(ctx.normalizedPath()); // as the router and the form check see it
         for (StreamingRoute s : streaming) {
             if (s.path().equals(path)) {
                 return true;
@@ -335,7 +335,7 @@ public final class HttpApi {
             }
         });
         mounts.forEach(m -> m.accept(router));
-        streaming.forEach(s -> router.postWithRegex(java.util.regex.Pattern.quote(s.path())).setName(s.path())
+        streaming.forEach(s -> router.postWithRegex(java.util.regex.Pattern.quote(s.path()) + "/?").setName(s.path())
                 .handler(s.handler()));
         // the router's own 404 and 405: a known path asked with another method (GET /oauth/token) is a 405
         router.errorHandler(404, ctx -> HttpErrors.send(ctx, 404, "not_found", "no such endpoint"));

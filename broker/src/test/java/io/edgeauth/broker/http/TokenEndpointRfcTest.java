@@ -132,4 +132,15 @@ class TokenEndpointRfcTest extends InProcessBrokerTest {
         assertThat(r.headers().firstValue("www-authenticate")).isEmpty();
     }
 
+    /** A4: Vert.x routes /oauth/token/ to the token endpoint, but the form was not read there (a misleading 400). */
+    @Test
+    void aTrailingSlashIsTheSameEndpoint() throws Exception {
+        DeviceIdentity device = TestDevices.register(admin, "rfc-slash");
+        HttpResponse<String> r = post("/oauth/token/", null, credentials(device));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        String token = new JsonObject(r.body()).getString("access_token");
+        HttpResponse<String> view = admin.postForm("/oauth/introspect/", Map.of("token", token));
+        assertThat(view.statusCode()).as(view.body()).isEqualTo(200);
+        assertThat(new JsonObject(view.body()).getBoolean("active")).isTrue();
+    }
 }
