@@ -113,8 +113,8 @@ final class FormBodies {
     }
 
     /**
-     * The form read by {@link #read}: field names as Vert.x's form attributes treat them (case-insensitive),
-     * values in order. Null if this request's body was not read as a form.
+     * The form read by {@link #read}: values in order; a name with an upper-case letter is left out. Null if this
+     * request's body was not read as a form.
      *
      * @throws IllegalArgumentException if it is not valid form encoding (a bad percent escape, bytes that are
      *                                  not UTF-8, a raw {@code #}), has more than {@value #MAX_FIELDS} fields, or a
@@ -146,7 +146,12 @@ final class FormBodies {
             check(field.getKey());
             for (String value : field.getValue()) {
                 check(value);
-                form.add(field.getKey(), value);
+            }
+            // OAuth names are case-sensitive (RFC 6749 §8.2) and every one these endpoints read is lower-case, so a
+            // name with an upper-case letter is an unknown parameter, ignored (§3.2); kept out of Vert.x's only
+            // MultiMap, which is case-insensitive, so that GRANT_TYPE is never read as grant_type
+            if (field.getKey().chars().noneMatch(Character::isUpperCase)) {
+                form.add(field.getKey(), field.getValue());
             }
         }
         return form;

@@ -136,9 +136,10 @@ class HostileTokenRequestTest {
      */
     @Test
     void aParameterSentTwiceIsRefused() {
+        // "Client_Assertion=a&client_assertion=b" was here too: parameter names are case-sensitive now (A8), so that
+        // is two parameters, the first unknown and ignored (RFC 6749 §3.2); see parameterNamesAreCaseSensitive
         for (String body : List.of("grant_type=client_credentials&grant_type=refresh_token",
-                "grant_type=client_credentials&client_assertion=a&client_assertion=b",
-                "grant_type=client_credentials&Client_Assertion=a&client_assertion=b")) {
+                "grant_type=client_credentials&client_assertion=a&client_assertion=b")) {
             HttpResponse<String> r = new Http(base, null).postRaw("/oauth/token", "application/x-www-form-urlencoded",
                     body.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             assertThat(r.statusCode()).as(body).isEqualTo(400);
@@ -162,6 +163,22 @@ class HostileTokenRequestTest {
             assertThat(new JsonObject(r.body()).getString("error")).isEqualTo("invalid_request");
         }
         assertQuietLog(0);
+    }
+
+    /**
+     * Audit tour A, A8: OAuth parameter names are case-sensitive; a differently cased name is another, unknown
+     * parameter (ignored, RFC 6749 §3.2), never the registered one.
+     */
+    @Test
+    void parameterNamesAreCaseSensitive() {
+        HttpResponse<String> r = new Http(base, null).postRaw("/oauth/token", "application/x-www-form-urlencoded",
+                "GRANT_TYPE=client_credentials".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(new JsonObject(r.body()).getString("error_description")).isEqualTo("grant_type is required");
+        HttpResponse<String> two = new Http(base, null).postRaw("/oauth/token", "application/x-www-form-urlencoded",
+                "grant_type=client_credentials&Client_Assertion=a&client_assertion=b"
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertThat(new JsonObject(two.body()).getString("error_description")).doesNotContain("more than once");
     }
 
     /** As the contract says for every body: another declared type is 415 (it was 400), no type at all 400. */

@@ -21,8 +21,17 @@ class FormBodiesTest {
         assertThat(form.getAll("audience")).containsExactly("one", "two");
         assertThat(form.get("empty")).isEmpty();
         assertThat(form.get("café")).isEqualTo("été");
-        assertThat(form.get("GRANT_TYPE")).as("names as Vert.x's form attributes treat them")
-                .isEqualTo("client_credentials");
+    }
+
+    /**
+     * OAuth parameter names are case-sensitive (RFC 6749 §8.2, §11.2): {@code GRANT_TYPE} is an unknown parameter,
+     * ignored (§3.2), never {@code grant_type}. Before, names were matched case-insensitively (this test asserted it).
+     */
+    @Test
+    void aNameInAnotherCaseIsNotTheRegisteredParameter() {
+        MultiMap form = FormBodies.decode("GRANT_TYPE=client_credentials&Client_Assertion=a&client_assertion=b");
+        assertThat(form.get("grant_type")).isNull();
+        assertThat(form.getAll("client_assertion")).containsExactly("b");
     }
 
     @Test

@@ -132,6 +132,16 @@ class TokenEndpointRfcTest extends InProcessBrokerTest {
         assertThat(r.headers().firstValue("www-authenticate")).isEmpty();
     }
 
+    /** A8: OAuth parameter names are case-sensitive (RFC 6749 §8.2, §11.2); GRANT_TYPE was read as grant_type. */
+    @Test
+    void parameterNamesAreCaseSensitive() throws Exception {
+        DeviceIdentity device = TestDevices.register(admin, "rfc-case");
+        Map<String, String> upper = credentials(device);
+        upper.remove("grant_type");
+        upper.put("GRANT_TYPE", "client_credentials");
+        assertError(post("/oauth/token", null, upper), 400, "invalid_request", "grant_type is required");
+    }
+
     /** A4: Vert.x routes /oauth/token/ to the token endpoint, but the form was not read there (a misleading 400). */
     @Test
     void aTrailingSlashIsTheSameEndpoint() throws Exception {
