@@ -73,7 +73,7 @@ final class EthDeviceLoginApi {
             return;
         }
         ctx.vertx().executeBlocking(() -> service.login(deviceId, challenge, signature, format, scope, "http"), false)
-                .onSuccess(token -> HttpErrors.json(ctx, 200, OAuthApi.tokenResponse(token, scope)))
+                .onSuccess(token -> HttpErrors.tokens(ctx, OAuthApi.tokenResponse(token, scope)))
                 .onFailure(e -> {
                     if (e instanceof TokenRejectedException tre) {
                         HttpRefusals.send(ctx, tre, HttpRefusals.Where.DEVICE_LOGIN);

@@ -64,6 +64,15 @@ public final class HttpErrors {
     /** Routing-context key under which {@link HttpApi} puts {@code http.retryAfterSeconds} for every request. */
     static final String RETRY_AFTER_KEY = "edgeauth.retryAfterSeconds";
 
+    /**
+     * 200 with an answer that carries tokens: {@code Cache-Control: no-store} and, as RFC 6749 §5.1 also requires,
+     * {@code Pragma: no-cache} (for HTTP/1.0 caches, which ignore Cache-Control).
+     */
+    static void tokens(RoutingContext ctx, JsonObject body) {
+        ctx.response().putHeader("pragma", "no-cache");
+        json(ctx, 200, body);
+    }
+
     public static void json(RoutingContext ctx, int status, Object body) {
         ctx.response().setStatusCode(status)
                 .putHeader("content-type", "application/json")

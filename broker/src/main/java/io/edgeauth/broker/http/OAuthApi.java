@@ -128,7 +128,7 @@ final class OAuthApi {
         try {
             IssuedToken token = devices.issue(form.get("client_assertion"), format, form.get("scope"), "http",
                     audience);
-            HttpErrors.json(ctx, 200, tokenResponse(token, form.get("scope")));
+            HttpErrors.tokens(ctx, tokenResponse(token, form.get("scope")));
         } catch (TokenRejectedException e) {
             HttpRefusals.send(ctx, e, HttpRefusals.Where.CLIENT_AUTHENTICATION);
         }
@@ -151,7 +151,7 @@ final class OAuthApi {
         }
         try {
             IssuedToken token = devices.issueForClientCertificate(clientId, chain, format, form.get("scope"), "https");
-            HttpErrors.json(ctx, 200, tokenResponse(token, form.get("scope")));
+            HttpErrors.tokens(ctx, tokenResponse(token, form.get("scope")));
         } catch (TokenRejectedException e) {
             HttpRefusals.send(ctx, e, HttpRefusals.Where.CLIENT_AUTHENTICATION);
         }
@@ -179,7 +179,7 @@ final class OAuthApi {
     private void serviceCredentials(RoutingContext ctx, MultiMap form, TokenFormat format) {
         try {
             IssuedToken token = services.issue(form.get("client_assertion"), format, form.get("scope"));
-            HttpErrors.json(ctx, 200, tokenResponse(token, form.get("scope")));
+            HttpErrors.tokens(ctx, tokenResponse(token, form.get("scope")));
         } catch (TokenRejectedException e) {
             HttpRefusals.send(ctx, e, HttpRefusals.Where.SERVICE_GRANT);
         }
@@ -192,7 +192,7 @@ final class OAuthApi {
             return;
         }
         wallets.refresh(presented, format).ifPresentOrElse(
-                pair -> HttpErrors.json(ctx, 200, tokenResponse(pair.access(), null).put("refresh_token", pair.refresh())),
+                pair -> HttpErrors.tokens(ctx, tokenResponse(pair.access(), null).put("refresh_token", pair.refresh())),
                 () -> HttpErrors.send(ctx, 400, "invalid_grant", "refresh token is invalid, expired or revoked"));
     }
 
@@ -252,7 +252,7 @@ final class OAuthApi {
         try {
             IssuedToken token = exchange.exchange(client, new TokenExchangeService.Presented(subject, subjectType),
                     actor == null ? null : new TokenExchangeService.Presented(actor, actorType), form.get("scope"), format);
-            HttpErrors.json(ctx, 200, tokenResponse(token, form.get("scope"))
+            HttpErrors.tokens(ctx, tokenResponse(token, form.get("scope"))
                     .put("issued_token_type", TokenExchangeService.ACCESS_TOKEN_TYPE));
         } catch (TokenRejectedException e) {
             HttpRefusals.send(ctx, e, HttpRefusals.Where.TOKEN_EXCHANGE);

@@ -49,7 +49,7 @@ final class SiweApi {
         }
         String remote = String.valueOf(ctx.request().remoteAddress());
         ctx.vertx().executeBlocking(() -> sessions.login(message, signature, remote), false)
-                .onSuccess(login -> HttpErrors.json(ctx, 200, OAuthApi.tokenResponse(login.tokens().access(), null)
+                .onSuccess(login -> HttpErrors.tokens(ctx, OAuthApi.tokenResponse(login.tokens().access(), null)
                         .put("refresh_token", login.tokens().refresh())
                         .put("address", login.login().address())
                         .put("sub", login.login().did())))

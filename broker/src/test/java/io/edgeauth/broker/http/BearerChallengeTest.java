@@ -80,6 +80,26 @@ class BearerChallengeTest extends InProcessBrokerTest {
         assertThat(new JsonObject(introspect.body()).getString("error_description")).contains("introspect");
     }
 
+    /** A14: RFC 6749 §5.1, Pragma: no-cache beside Cache-Control: no-store on every answer with tokens. */
+    @Test
+    void siweLoginAndRefreshAnswersSayPragmaNoCache() throws Exception {
+        ECKeyPair key = Keys.createEcKeyPair();
+        URI uri = URI.create(base);
+        String nonce = new JsonObject(anonymous.get("/siwe/nonce").body()).getString("nonce");
+        String text = SiweMessage.builder().scheme(uri.getScheme()).domain(uri.getHost() + ":" + uri.getPort())
+                .address(Wallets.address(key)).statement("Sign in to edgeauth").uri(base + "/login").version("1")
+                .chainId(1).nonce(nonce).issuedAt(Instant.now().toString()).build().toMessageString();
+        HttpResponse<String> login = anonymous.postJson("/siwe/login", new JsonObject().put("message", text)
+                .put("signature", Wallets.personalSign(text, key)).encode());
+        assertThat(login.statusCode()).as(login.body()).isEqualTo(200);
+        assertThat(login.headers().firstValue("cache-control")).hasValue("no-store");
+        assertThat(login.headers().firstValue("pragma")).hasValue("no-cache");
+        HttpResponse<String> refreshed = anonymous.postForm("/oauth/token", Map.of("grant_type", "refresh_token",
+                "refresh_token", new JsonObject(login.body()).getString("refresh_token")));
+        assertThat(refreshed.statusCode()).as(refreshed.body()).isEqualTo(200);
+        assertThat(refreshed.headers().firstValue("pragma")).hasValue("no-cache");
+    }
+
     @Test
     void aFailedSiweLoginIsNoBearerChallenge() throws Exception {
         ECKeyPair key = Keys.createEcKeyPair();

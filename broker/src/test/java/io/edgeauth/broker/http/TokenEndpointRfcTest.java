@@ -132,6 +132,21 @@ class TokenEndpointRfcTest extends InProcessBrokerTest {
         assertThat(r.headers().firstValue("www-authenticate")).isEmpty();
     }
 
+    /** A14: RFC 6749 §5.1 wants Pragma: no-cache beside Cache-Control: no-store on a token answer. */
+    @Test
+    void aTokenAnswerSaysPragmaNoCache() throws Exception {
+        DeviceIdentity device = TestDevices.register(admin, "rfc-pragma");
+        HttpResponse<String> r = post("/oauth/token", null, credentials(device));
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("cache-control")).hasValue("no-store");
+        assertThat(r.headers().firstValue("pragma")).hasValue("no-cache");
+        HttpResponse<String> exchanged = post("/oauth/token", null, new LinkedHashMap<>(Map.of("grant_type", EXCHANGE,
+                "subject_token", new JsonObject(r.body()).getString("access_token"), "subject_token_type", ACCESS_TOKEN,
+                "client_assertion_type", ClientAssertions.ASSERTION_TYPE, "client_assertion", TestDevices.assertion(base, device))));
+        assertThat(exchanged.statusCode()).as(exchanged.body()).isEqualTo(200);
+        assertThat(exchanged.headers().firstValue("pragma")).hasValue("no-cache");
+    }
+
     /** A8: OAuth parameter names are case-sensitive (RFC 6749 §8.2, §11.2); GRANT_TYPE was read as grant_type. */
     @Test
     void parameterNamesAreCaseSensitive() throws Exception {
