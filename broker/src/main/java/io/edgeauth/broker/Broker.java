@@ -28,6 +28,7 @@ import io.edgeauth.broker.audit.ChainedAuditLog;
 import io.edgeauth.broker.audit.JwsCheckpoints;
 import io.edgeauth.broker.config.BrokerConfig;
 import io.edgeauth.broker.http.HttpApi;
+import io.edgeauth.broker.http.HttpsListener;
 import io.edgeauth.broker.provisioning.BulkImporter;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
@@ -85,7 +86,7 @@ public final class Broker implements AutoCloseable {
     private PrometheusMeterRegistry meters;
     private HttpServer http;
     /** The HTTPS listener (RFC 8705 tls_client_auth), or null when {@code http.tls.port} is -1. */
-    private io.edgeauth.broker.http.HttpsListener https;
+    private HttpsListener https;
     private HttpServer httpsServer;
     private io.edgeauth.broker.policy.RateLimits rateLimits;
     private TopicRouter router;
@@ -177,9 +178,10 @@ public final class Broker implements AutoCloseable {
         auditChain.startCheckpoints(JwsCheckpoints.signer(() -> tokens.keys().activeKey(config.audit().signingTenant(config.tenants())),
                 tokens.signatures()), scheduler, config.audit().checkpointInterval());
         if (config.http().tls().port() >= 0) { // needs the fleet CAs, whose chains it lets through to /oauth/token
-            https = new io.edgeauth.broker.http.HttpsListener(config.http().tls(), tokens.fleetCas()::issuedByKnownCa);
+            https = new HttpsListener(config.http().tls(), tokens.fleetCas()::issuedByKnownCa);
             httpsServer = await(api.listenTls(config.http().host(), https), "HTTPS listener on port "
                     + config.http().tls().port() + " (http.tls.port)");
+            tokens.acceptTokenEndpointAlias(HttpsListener.baseUrl(config.publicUrl(), httpsServer.actualPort()) + "/oauth/token");
         }
         GeoPolicy geo = new GeoPolicy(config.region().geohash());
         BrokerConfig.ConnectionGuard guard = config.connectionGuard();
@@ -271,7 +273,7 @@ public final class Broker implements AutoCloseable {
         api.health(() -> health(tokens), healthChecks())
                 .metrics(meters)
                 .wellKnown(config, tokens.keys(), () -> httpsServer == null ? null
-                        : io.edgeauth.broker.http.HttpsListener.baseUrl(config.publicUrl(), httpsServer.actualPort()))
+                        : HttpsListener.baseUrl(config.publicUrl(), httpsServer.actualPort()))
                 .sessions(pipeline, pipeline)
                 .oauth(tokens.devices(), tokens.services(), tokens.wallets(), tokens.exchange(), revocations, adminCredential)
                 .siwe(tokens.wallets())

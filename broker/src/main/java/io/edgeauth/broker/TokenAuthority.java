@@ -91,6 +91,7 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
     private final TokenEncryptionKeys encryptionKeys;
     private final CachingTokenVerifier verifier;
     private final DeviceTokenService devices;
+    private final ClientAssertionVerifier assertions;
     private final ServiceTokenService services;
     private final FleetCas fleetCas;
     private final io.edgeauth.broker.provisioning.ListedCertificates listedCertificates;
@@ -157,7 +158,7 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
         Set<String> assertionAudiences = new HashSet<>(ours.keySet());
         assertionAudiences.add(config.publicUrl() + "/oauth/token");
         assertionAudiences.add(config.publicUrl());
-        ClientAssertionVerifier assertions = new ClientAssertionVerifier(assertionAudiences,
+        assertions = new ClientAssertionVerifier(assertionAudiences,
                 new StoreReplayGuard(store, clock), signatures, t.clockLeeway(), clock);
         List<String> tokenAudience = List.of(config.acceptedAudiences().get(0));
         Map<String, Set<String>> selfServiceScopes = new HashMap<>();
@@ -388,6 +389,14 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
     /** The service clients' grant ({@code client_credentials} with a service's assertion). */
     ServiceTokenService services() {
         return services;
+    }
+
+    /**
+     * The HTTPS listener's token endpoint ({@code mtls_endpoint_aliases.token_endpoint} in discovery) as an assertion
+     * audience too: RFC 8705 §5 tells clients to use the alias, RFC 7523 §3 lets aud be the token endpoint's URL.
+     */
+    void acceptTokenEndpointAlias(String url) {
+        assertions.acceptAudience(url);
     }
 
     FleetCas fleetCas() {

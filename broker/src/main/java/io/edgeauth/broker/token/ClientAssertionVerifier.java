@@ -36,7 +36,7 @@ public final class ClientAssertionVerifier {
         Optional<JWK> publicKey(String deviceId);
     }
 
-    private final Set<String> audiences;
+    private volatile Set<String> audiences; // replaced, never changed: read without a lock on every verification
     private final String wrongAudience;
     private final ReplayGuard replayGuard;
     private final Signatures signatures;
@@ -68,6 +68,16 @@ public final class ClientAssertionVerifier {
         this.signatures = Objects.requireNonNull(signatures, "signatures");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.leewaySeconds = leeway.getSeconds();
+    }
+
+    /**
+     * Accepts {@code audience} as well from now on: the HTTPS listener's token endpoint URL (RFC 8705 §5 alias), known
+     * only once the listener has bound its port. The refusal text keeps naming the public token endpoint.
+     */
+    public synchronized void acceptAudience(String audience) {
+        Set<String> more = new java.util.HashSet<>(audiences);
+        more.add(Objects.requireNonNull(audience, "audience"));
+        audiences = Set.copyOf(more);
     }
 
     /**

@@ -218,6 +218,29 @@ class MtlsTokenTest {
     }
 
     /**
+     * RFC 7523 §3 and RFC 8705 §5 (audit tour A, A15): the token endpoint's mTLS alias from discovery is the token
+     * endpoint too, as an assertion's {@code aud}; it was refused {@code wrong_audience}.
+     */
+    @Test
+    void anAssertionForTheMtlsAliasIsAccepted() throws Exception {
+        io.edgeauth.device.DeviceIdentity device = io.edgeauth.broker.testsupport.TestDevices.register(admin, "mtls-alias");
+        String alias = new JsonObject(admin.get("/.well-known/openid-configuration").body())
+                .getJsonObject("mtls_endpoint_aliases").getString("token_endpoint");
+        String assertion = io.edgeauth.device.ClientAssertions.builder(device).audience(alias).build().create();
+        HttpResponse<String> r = HttpClient.newBuilder().sslContext(ssl(null)).build().send(form(httpsUrl(),
+                "grant_type=client_credentials&client_assertion_type=" + io.edgeauth.device.ClientAssertions.ASSERTION_TYPE
+                        + "&client_assertion=" + assertion), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        String elsewhere = io.edgeauth.device.ClientAssertions.builder(device).audience("https://elsewhere:1/oauth/token")
+                .build().create();
+        HttpResponse<String> refused = HttpClient.newBuilder().sslContext(ssl(null)).build().send(form(httpsUrl(),
+                "grant_type=client_credentials&client_assertion_type=" + io.edgeauth.device.ClientAssertions.ASSERTION_TYPE
+                        + "&client_assertion=" + elsewhere), HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(401);
+        assertThat(refused.body()).contains("wrong_audience");
+    }
+
+    /**
      * RFC 6749 §2.3 (audit tour A, A13): a client certificate with client_id naming its device, and an assertion of
      * another device, gave that other device's token in silence. Refused now: client_id must be the assertion's sub.
      */
