@@ -12,7 +12,6 @@ import io.edgeauth.broker.health.HealthChecks;
 import io.edgeauth.broker.mqtt.MqttEdge;
 import io.edgeauth.broker.mqtt.SessionAccessCleanup;
 import io.edgeauth.broker.policy.GeoPolicy;
-import io.edgeauth.broker.policy.ConfiguredRatePlans;
 import io.edgeauth.broker.policy.RatePlan;
 import io.edgeauth.broker.policy.rate.LocalRateLimits;
 import io.edgeauth.broker.router.RetainedCleanup;
@@ -58,9 +57,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import io.edgeauth.broker.net.NetTransport;
 import org.slf4j.Logger;
@@ -188,7 +185,7 @@ public final class Broker implements AutoCloseable {
         rateLimits = shared.rateLimits(new LocalRateLimits(new LocalRateLimits.Settings(guard.perDevicePerMinute(),
                 guard.perAddressPerMinute(), guard.failedAttemptCost(), 1_000_000, Duration.ofMinutes(10))),
                 1_000_000, Duration.ofMinutes(10));
-        Function<String, RatePlan> ratePlans = ratePlans();
+        Function<String, RatePlan> ratePlans = EdgeSettings.ratePlans(config);
         revocations.subscribe(r -> {
             if (r.kind() == Revocation.Kind.KID) { // cached verifications by that key go; jti/sub are checked on each hit
                 tokens.verifier().invalidateAll();
@@ -325,13 +322,6 @@ public final class Broker implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("pruning failed", e);
         }
-    }
-
-    private ConfiguredRatePlans ratePlans() {
-        Map<String, RatePlan> plans = new HashMap<>();
-        config.ratePlans().forEach((name, p) -> plans.put(name,
-                new RatePlan(name, p.messagesPerSecond(), p.burst(), p.bytesPerSecond())));
-        return new ConfiguredRatePlans(plans, config.defaultRatePlan());
     }
 
     /** Waits for a start/stop step; a step that fails or hangs stops start-up with its name. */

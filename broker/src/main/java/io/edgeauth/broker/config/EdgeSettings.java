@@ -3,6 +3,8 @@ package io.edgeauth.broker.config;
 import io.edgeauth.broker.coap.CoapSettings;
 import io.edgeauth.broker.mqtt.MqttSettings;
 import io.edgeauth.broker.net.OpenFiles;
+import io.edgeauth.broker.policy.ConfiguredRatePlans;
+import io.edgeauth.broker.policy.RatePlan;
 import io.edgeauth.broker.router.OverflowPolicy;
 import io.edgeauth.broker.tls.RevocationLists;
 import io.edgeauth.broker.tls.TlsMaterialException;
@@ -21,8 +23,10 @@ import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** Turns the validated {@link BrokerConfig} into the protocol edges' own settings. */
 public final class EdgeSettings {
@@ -53,6 +57,14 @@ public final class EdgeSettings {
                 .webSocket(m.websocketPort(), tls != null).limits(limits)
                 .abuseRule(new MqttSettings.AbuseRule(m.abuseThreshold(), m.abuseWindow()))
                 .maxSessionsPerPrincipal(m.maxSessionsPerPrincipal()).connectTimeout(m.connectTimeout()).build();
+    }
+
+    /** The rate plans of {@code ratePlans} by name, the default for a plan this node lacks. */
+    public static ConfiguredRatePlans ratePlans(BrokerConfig config) {
+        Map<String, RatePlan> plans = new HashMap<>();
+        config.ratePlans().forEach((name, p) -> plans.put(name,
+                new RatePlan(name, p.messagesPerSecond(), p.burst(), p.bytesPerSecond())));
+        return new ConfiguredRatePlans(plans, config.defaultRatePlan());
     }
 
     /** CoAP settings; reads (or on first start creates) the PSK master secret in the data directory. */
