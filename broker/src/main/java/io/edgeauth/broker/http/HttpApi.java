@@ -299,6 +299,10 @@ public final class HttpApi {
     /** Builds the routes from everything mounted so far and starts serving them. */
     public void install() {
         Router router = Router.router(vertx);
+        // HEAD is GET without the body (RFC 9110 §9.3.2; Vert.x's server leaves the body out for a HEAD request):
+        // probes and load balancers ask so
+        router.route().method(io.vertx.core.http.HttpMethod.HEAD).setName("edgeauth:head")
+                .handler(ctx -> ctx.reroute(io.vertx.core.http.HttpMethod.GET, ctx.request().uri()));
         router.route().setName("edgeauth:metrics").handler(new HttpRequestMetrics(meters));
         router.route().setName("edgeauth:framing").handler(framing);
         int retryAfter = settings.retryAfterSeconds();
@@ -340,7 +344,11 @@ public final class HttpApi {
         // the router's own 404 and 405: a known path asked with another method (GET /oauth/token) is a 405
         router.errorHandler(404, ctx -> HttpErrors.send(ctx, 404, "not_found", "no such endpoint"));
         router.errorHandler(413, ctx -> HttpErrors.send(ctx, 413, "invalid_request", "body larger than 64 KiB"));
-        router.errorHandler(405, ctx -> HttpErrors.send(ctx, 405, "invalid_request", "method not allowed"));
+        AllowedMethods allowed = new AllowedMethods(router);
+        router.errorHandler(405, ctx -> {
+            ctx.response().putHeader("allow", allowed.allow(ctx.normalizedPath())); // RFC 9110 §15.5.6
+            HttpErrors.send(ctx, 405, "invalid_request", "method not allowed");
+        });
         router.errorHandler(500, ctx -> {
             if (StoreUnavailableException.isCauseOf(ctx.failure())) {
                 // the store is out (disk full, Redis down): the client retries; the store logs the cause once

@@ -28,6 +28,11 @@ public final class Http {
         return send(request(path).GET());
     }
 
+    /** {@code method} without a body (HEAD, PATCH, ...). */
+    public HttpResponse<String> method(String method, String path) {
+        return send(request(path).method(method, HttpRequest.BodyPublishers.noBody()));
+    }
+
     public HttpResponse<String> delete(String path) {
         return send(request(path).DELETE());
     }
