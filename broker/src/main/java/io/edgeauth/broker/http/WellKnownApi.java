@@ -26,9 +26,12 @@ final class WellKnownApi {
     }
 
     void mount(Router router) {
-        router.get("/.well-known/openid-configuration").handler(ctx -> discovery(ctx, "default"));
+        router.get("/.well-known/openid-configuration").handler(ctx -> discovery(ctx, "default", true));
+        router.get("/.well-known/oauth-authorization-server").handler(ctx -> discovery(ctx, "default", false));
+        router.get("/t/:tenant/.well-known/oauth-authorization-server")
+                .handler(ctx -> discovery(ctx, ctx.pathParam("tenant"), false));
         router.get("/.well-known/jwks.json").handler(ctx -> jwks(ctx, keys.publicJwks().toString(true)));
-        router.get("/t/:tenant/.well-known/openid-configuration").handler(ctx -> discovery(ctx, ctx.pathParam("tenant")));
+        router.get("/t/:tenant/.well-known/openid-configuration").handler(ctx -> discovery(ctx, ctx.pathParam("tenant"), true));
         router.get("/t/:tenant/.well-known/jwks.json").handler(ctx -> {
             if (config.tenant(ctx.pathParam("tenant")) == null) {
                 HttpErrors.send(ctx, 404, "not_found", "no such tenant");
@@ -38,7 +41,13 @@ final class WellKnownApi {
         });
     }
 
-    private void discovery(RoutingContext ctx, String tenantId) {
+    /**
+     * The metadata document. {@code oidc}: the OpenID Connect Discovery form, whose required fields claim an implicit
+     * flow and ID tokens this server does not have (kept for clients that find {@code jwks_uri} there); the RFC 8414
+     * form at {@code oauth-authorization-server} leaves them out and names no response type (there is no authorization
+     * endpoint).
+     */
+    private void discovery(RoutingContext ctx, String tenantId, boolean oidc) {
         BrokerConfig.Tenant tenant = config.tenant(tenantId);
         if (tenant == null) {
             HttpErrors.send(ctx, 404, "not_found", "no such tenant");
@@ -57,13 +66,15 @@ final class WellKnownApi {
                         TokenExchangeService.GRANT)))
                 .put("token_endpoint_auth_methods_supported", new JsonArray(authMethods(false)))
                 .put("token_endpoint_auth_signing_alg_values_supported", new JsonArray(assertionAlgorithms()))
-                .put("id_token_signing_alg_values_supported", new JsonArray(List.of(tenant.algorithm())))
                 .put("token_formats_supported", new JsonArray(java.util.Arrays.stream(
                         io.edgeauth.broker.token.TokenFormat.values()).map(f -> f.parameter()).toList()))
-                .put("response_types_supported", new JsonArray(List.of("token")))
-                .put("subject_types_supported", new JsonArray(List.of("public")))
+                .put("response_types_supported", new JsonArray(oidc ? List.of("token") : List.of()))
                 .put("siwe_nonce_endpoint", base + "/siwe/nonce")
                 .put("siwe_login_endpoint", base + "/siwe/login");
+        if (oidc) {
+            doc.put("id_token_signing_alg_values_supported", new JsonArray(List.of(tenant.algorithm())))
+                    .put("subject_types_supported", new JsonArray(List.of("public")));
+        }
         String mtls = mtlsBase.get();
         if (mtls != null) { // RFC 8705 §3.3 and §5
             doc.put("token_endpoint_auth_methods_supported", new JsonArray(authMethods(true)))
