@@ -1,5 +1,7 @@
 package io.edgeauth.broker.http;
 
+import io.edgeauth.broker.json.StrictJson;
+import io.edgeauth.broker.refusal.ClientText;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -12,7 +14,8 @@ final class JsonBodies {
     /**
      * The JSON object body, or null after answering 400 (an empty body too), or 415 for a body declared as another
      * media type (curl's {@code -d} sends {@code application/x-www-form-urlencoded}: the contract's JSON is
-     * {@code application/json}). A body without a content type is read as JSON.
+     * {@code application/json}). A body without a content type is read as JSON. A key named twice in one object is
+     * refused ({@link StrictJson}).
      */
     static JsonObject required(RoutingContext ctx) {
         String type = ctx.request().getHeader("content-type");
@@ -26,10 +29,13 @@ final class JsonBodies {
             return null;
         }
         try {
-            if (io.vertx.core.json.Json.decodeValue(b) instanceof JsonObject o) {
+            if (StrictJson.decode(b) instanceof JsonObject o) {
                 return o;
             }
             HttpErrors.send(ctx, 400, "invalid_request", "body must be a JSON object");
+        } catch (StrictJson.DuplicateKeyException e) {
+            HttpErrors.send(ctx, 400, "invalid_request", "duplicate key '"
+                    + ClientText.cut(e.key(), 64) + "' (a key may appear once in a JSON object)");
         } catch (io.vertx.core.json.DecodeException e) {
             HttpErrors.send(ctx, 400, "invalid_request", "body is not valid JSON");
         }

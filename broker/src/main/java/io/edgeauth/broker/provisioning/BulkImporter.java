@@ -1,6 +1,8 @@
 package io.edgeauth.broker.provisioning;
 
 import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.json.StrictJson;
+import io.edgeauth.broker.refusal.ClientText;
 import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
@@ -74,8 +76,13 @@ public final class BulkImporter {
         // a file saved by some editors and spreadsheet exports starts with a UTF-8 byte order mark
         String text = line.number() == 1 && line.text().startsWith("\uFEFF") ? line.text().substring(1) : line.text();
         try {
-            body = new JsonObject(text).getMap();
-        } catch (DecodeException | ClassCastException e) {
+            body = StrictJson.decode(text) instanceof JsonObject o ? o.getMap() : null;
+        } catch (StrictJson.DuplicateKeyException e) { // one reader's record is not another's: refused, as over HTTP
+            return new Outcome(line.number(), null, Result.REFUSED, "duplicate key '" + ClientText.cut(e.key(), 64) + "'");
+        } catch (DecodeException e) {
+            body = null;
+        }
+        if (body == null) {
             boolean comma = text.stripTrailing().endsWith(",");
             return new Outcome(line.number(), null, Result.REFUSED, "not a JSON object"
                     + (comma ? " (a trailing comma: NDJSON has one object per line, no commas)" : ""));

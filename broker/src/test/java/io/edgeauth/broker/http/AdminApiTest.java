@@ -111,6 +111,24 @@ class AdminApiTest {
         assertThat(anonymous.get("/nope").statusCode()).isEqualTo(404);
     }
 
+    /**
+     * A key named twice in one JSON object: a proxy or an audit reader may take the first, the broker took the last
+     * ({"id":"d9","id":"d10"} created d10). Refused as the form endpoints refuse a repeated parameter.
+     */
+    @Test
+    void aKeyNamedTwiceInABodyIsRefused() {
+        var twice = admin.postJson("/admin/devices", "{\"id\":\"dup-9\",\"id\":\"dup-10\",\"x5tS256\":\""
+                + "A".repeat(43) + "\"}");
+        assertThat(twice.statusCode()).isEqualTo(400);
+        assertThat(new JsonObject(twice.body()).getString("error_description")).contains("duplicate key 'id'");
+        assertThat(admin.get("/admin/devices/dup-10").statusCode()).isEqualTo(404);
+        var nested = admin.postJson("/admin/revocations", "{\"sub\":\"dup-11\",\"reason\":{\"a\":1,\"a\":2}}");
+        assertThat(nested.statusCode()).as("nested too").isEqualTo(400);
+        assertThat(nested.body()).contains("duplicate key 'a'");
+        assertThat(admin.postJson("/admin/keys/rotate", "{\"tenant\":\"default\",\"tenant\":\"default\"}")
+                .statusCode()).isEqualTo(400);
+    }
+
     @Test
     void coversACircleWithGeoHashCells() {
         JsonObject cover = new JsonObject(admin.postJson("/admin/geo/cover",

@@ -107,6 +107,17 @@ class BulkImportTest {
         assertThat(back.statusCode()).as("GET then PUT: " + back.body()).isEqualTo(200);
     }
 
+    /** A key named twice in a record: refused with its reason (it created the last id named before). */
+    @Test
+    void aLineNamingAKeyTwiceIsRefusedAndTheOthersGoOn() {
+        List<JsonObject> r = importNdjson("{\"id\":\"dupkey\",\"id\":\"other\",\"x5tS256\":\"" + X5T_A + "\"}\n"
+                + "{\"id\":\"dupkey-2\",\"x5tS256\":\"" + X5T_A + "\"}\n");
+        assertThat(results(r)).containsExactly("1 null refused", "2 dupkey-2 created");
+        assertThat(r.get(0).getString("error")).isEqualTo("duplicate key 'id'");
+        assertThat(broker.registry().find("other")).isEmpty();
+        assertThat(broker.registry().find("dupkey")).isEmpty();
+    }
+
     @Test
     void aByteOrderMarkIsSkippedAndATrailingCommaExplained() {
         List<JsonObject> r = importNdjson("\uFEFF{\"id\":\"bom-1\",\"x5tS256\":\"" + X5T_A + "\"}\n"
