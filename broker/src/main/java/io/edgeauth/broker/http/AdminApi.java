@@ -16,6 +16,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -113,10 +114,14 @@ final class AdminApi {
 
     private void rotate(RoutingContext ctx) {
         JsonObject body = JsonBodies.optional(ctx);
-        if (body == null) {
+        if (body == null || !JsonBodies.onlyFields(ctx, body, List.of("tenant", "use"), "a key rotation")) {
             return;
         }
-        String tenant = body.getValue("tenant") instanceof String t ? t : "default";
+        Object given = body.getValue("tenant", "default");
+        if (!(given instanceof String tenant)) { // not the default tenant's key in its place
+            HttpErrors.send(ctx, 400, "invalid_request", "tenant: expected a tenant's name (a string)");
+            return;
+        }
         Object use = body.getValue("use", "sig");
         if (!"sig".equals(use) && !"enc".equals(use)) {
             HttpErrors.send(ctx, 400, "invalid_request", "use: expected \"sig\" (signing key) or \"enc\" (token encryption)");
@@ -134,14 +139,16 @@ final class AdminApi {
     /** Turns "a circle of r metres around lat,lon" into GeoHash cells for a device's region. */
     private void cover(RoutingContext ctx) {
         JsonObject body = JsonBodies.required(ctx);
-        if (body == null) {
+        if (body == null
+                || !JsonBodies.onlyFields(ctx, body, List.of("lat", "lon", "radiusMeters", "maxCells"), "a cover")) {
             return;
         }
         try {
             double lat = number(body, "lat");
             double lon = number(body, "lon");
             double radius = number(body, "radiusMeters");
-            int maxCells = body.getValue("maxCells") instanceof Number n ? n.intValue() : 64;
+            Object cells = body.getValue("maxCells", 64);
+            int maxCells = cells instanceof Integer n ? n : 0; // a fraction or a string is no cell count
             if (maxCells < 1 || maxCells > 10_000) {
                 throw new IllegalArgumentException("maxCells: expected 1 to 10000");
             }

@@ -57,7 +57,7 @@ final class DeviceClaimApi {
             return;
         }
         JsonObject body = JsonBodies.optional(ctx);
-        if (body == null) {
+        if (body == null || !JsonBodies.onlyFields(ctx, body, java.util.List.of("ttlSeconds"), "a claim code request")) {
             return;
         }
         Duration lifetime = DEFAULT_CODE_LIFETIME;
@@ -86,7 +86,7 @@ final class DeviceClaimApi {
             return;
         }
         JsonObject body = JsonBodies.required(ctx);
-        if (body == null) {
+        if (body == null || !JsonBodies.onlyFields(ctx, body, java.util.List.of("deviceId", "claimCode"), "a claim")) {
             return;
         }
         if (!(body.getValue("deviceId") instanceof String deviceId) || deviceId.isEmpty() || deviceId.length() > 128

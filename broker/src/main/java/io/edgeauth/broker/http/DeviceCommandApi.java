@@ -20,7 +20,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -44,7 +43,7 @@ final class DeviceCommandApi {
     private static final String ADMIN = "admin";
     /** The largest command payload: commands are small; bulk data has no place on a device's down topic. */
     static final int MAX_PAYLOAD_BYTES = 16 * 1024;
-    private static final Set<String> FIELDS = Set.of("topic", "payload", "payloadBase64", "qos");
+    private static final List<String> FIELDS = List.of("topic", "payload", "payloadBase64", "qos");
     /** One to eight levels of letters, digits and {@code _ . -}: no wildcard, no {@code $}, no empty level. */
     private static final Pattern SUB_TOPIC = Pattern.compile("[A-Za-z0-9_.-]{1,64}(/[A-Za-z0-9_.-]{1,64}){0,7}");
 
@@ -139,8 +138,10 @@ final class DeviceCommandApi {
     private record Command(String subTopic, byte[] payload, int qos) { }
 
     private static Command parse(JsonObject body) {
-        if (!FIELDS.containsAll(body.fieldNames())) {
-            throw new IllegalArgumentException("unknown field: expected topic, payload or payloadBase64, qos");
+        for (String field : body.fieldNames()) {
+            if (!FIELDS.contains(field)) {
+                throw new IllegalArgumentException(JsonBodies.unknownField(field, FIELDS, "a command"));
+            }
         }
         if (!(body.getValue("topic") instanceof String sub) || !SUB_TOPIC.matcher(sub).matches()
                 || DOTS_ONLY.matcher(sub).find()) {

@@ -55,7 +55,8 @@ final class EthDeviceLoginApi {
 
     private void login(RoutingContext ctx) {
         JsonObject body = JsonBodies.required(ctx);
-        if (body == null) {
+        if (body == null || !JsonBodies.onlyFields(ctx, body,
+                java.util.List.of("deviceId", "challenge", "signature", "token_format", "scope"), "a login")) {
             return;
         }
         if (!(body.getValue("deviceId") instanceof String deviceId) || !(body.getValue("challenge") instanceof String challenge)

@@ -50,6 +50,27 @@ final class JsonBodies {
         return media.equals("application/json") || media.endsWith("+json");
     }
 
+    /**
+     * Whether {@code body} holds only {@code fields}; else answers 400 {@code unknown field '<name>' (<what> holds
+     * ...)} and returns false. A misspelt field dropped in silence is replaced by its default ({"tenat": "acme"}
+     * rotated the default tenant's key): every JSON endpoint refuses it, in the words devices and fleet CAs use.
+     */
+    static boolean onlyFields(RoutingContext ctx, JsonObject body, java.util.List<String> fields, String what) {
+        for (String field : body.fieldNames()) {
+            if (!fields.contains(field)) {
+                HttpErrors.send(ctx, 400, "invalid_request", unknownField(field, fields, what));
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code unknown field '<name>' (<what> holds a, b)}, the client's name cut to 64 characters. */
+    static String unknownField(String field, java.util.List<String> fields, String what) {
+        return "unknown field '" + ClientText.cut(field, 64) + "' (" + what
+                + (fields.isEmpty() ? " has no fields" : " holds " + String.join(", ", fields)) + ")";
+    }
+
     /** The JSON object body, an empty object when there is no body, or null after answering 400. */
     static JsonObject optional(RoutingContext ctx) {
         Buffer b = ctx.body().buffer();

@@ -20,6 +20,9 @@ final class RevocationApi {
     static final int DEFAULT_PAGE = 100;
     static final int MAX_PAGE = 1_000;
 
+    /** What an operator's revocation holds: one of the kinds operators name, and why. */
+    private static final List<String> FIELDS = List.of("jti", "sub", "kid", "reason");
+
     private final RevocationService revocations;
     private final AuditLog audit;
 
@@ -37,7 +40,7 @@ final class RevocationApi {
 
     private void revoke(RoutingContext ctx) {
         JsonObject body = JsonBodies.required(ctx);
-        if (body == null) {
+        if (body == null || !JsonBodies.onlyFields(ctx, body, FIELDS, "a revocation")) {
             return;
         }
         Revocation.Kind kind = null;
@@ -58,7 +61,11 @@ final class RevocationApi {
             HttpErrors.send(ctx, 400, "invalid_request", "exactly one of jti, sub or kid (a non-empty string) is required");
             return;
         }
-        String reason = body.getValue("reason") instanceof String r ? r : "";
+        Object givenReason = body.getValue("reason", "");
+        if (!(givenReason instanceof String reason)) {
+            HttpErrors.send(ctx, 400, "invalid_request", "reason: expected a string");
+            return;
+        }
         String shortReason = reason.length() > 200 ? reason.substring(0, 200) : reason;
         // an operator's subject revocation also stops issuance until lifted (docs/revocation.md)
         Revocation r = kind == Revocation.Kind.SUB ? revocations.revokeSubjectUntilLifted(value, shortReason)

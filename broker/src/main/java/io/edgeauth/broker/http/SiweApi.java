@@ -40,7 +40,7 @@ final class SiweApi {
 
     private void login(RoutingContext ctx) {
         JsonObject body = JsonBodies.required(ctx);
-        if (body == null) {
+        if (body == null || !JsonBodies.onlyFields(ctx, body, java.util.List.of("message", "signature"), "a login")) {
             return;
         }
         if (!(body.getValue("message") instanceof String message) || !(body.getValue("signature") instanceof String signature)) {

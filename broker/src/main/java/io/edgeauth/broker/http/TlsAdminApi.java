@@ -28,6 +28,11 @@ final class TlsAdminApi {
     }
 
     private void reload(RoutingContext ctx) {
+        // no fields: a body naming a listener or a file would be ignored, and the caller misled about what reloaded
+        JsonObject body = JsonBodies.optional(ctx);
+        if (body == null || !JsonBodies.onlyFields(ctx, body, java.util.List.of(), "a reload")) {
+            return;
+        }
         Map<String, TlsMaterial.Summary> done;
         try {
             done = reload.get();

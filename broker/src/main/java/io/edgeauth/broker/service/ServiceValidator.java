@@ -45,8 +45,10 @@ public final class ServiceValidator {
         List<String> errors = new ArrayList<>();
         for (String field : body.fieldNames()) {
             if (!FIELDS.contains(field)) {
-                errors.add("unknown field (expected " + new java.util.TreeSet<>(FIELDS) + ")");
-                break; // the name is the client's text: not echoed
+                // the client's text, cut, as devices and fleet CAs name it: "unknown field" alone left the typo to find
+                errors.add("unknown field '" + io.edgeauth.broker.refusal.ClientText.cut(field, 64)
+                        + "' (a service holds " + String.join(", ", new java.util.TreeSet<>(FIELDS)) + ")");
+                break;
             }
         }
         String id = body.getValue("id") instanceof String s ? s : null;

@@ -129,6 +129,37 @@ class AdminApiTest {
                 .statusCode()).isEqualTo(400);
     }
 
+    /**
+     * A misspelt field is refused, naming it, on every admin JSON endpoint: {"tenat":"acme"} rotated the default
+     * tenant's signing key, as did a tenant that is not a string.
+     */
+    @Test
+    void unknownFieldsAndANonStringTenantAreRefusedNamingTheField() {
+        Map<String, String[]> refused = new java.util.LinkedHashMap<>();
+        refused.put("/admin/keys/rotate", new String[] {"{\"tenat\":\"default\"}", "unknown field 'tenat'"});
+        refused.put("/admin/geo/cover", new String[] {"{\"lat\":52,\"lon\":13.4,\"radiusMeters\":500,\"x\":1}",
+                "unknown field 'x'"});
+        refused.put("/admin/revocations", new String[] {"{\"sub\":\"zz\",\"reason\":\"t\",\"foo\":1}",
+                "unknown field 'foo'"});
+        refused.put("/admin/tls/reload", new String[] {"{\"listener\":\"mqtt\"}", "unknown field 'listener'"});
+        refused.put("/admin/services", new String[] {"{\"id\":\"svc-x\",\"grants\":[\"sub:a\"],\"owner\":\"x\"}",
+                "unknown field 'owner'"});
+        refused.put("/admin/devices/adm-x/commands", new String[] {"{\"topic\":\"t\",\"payload\":\"p\",\"retain\":true}",
+                "unknown field 'retain'"});
+        refused.forEach((path, request) -> {
+            var r = admin.postJson(path, request[0]);
+            assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(400);
+            assertThat(new JsonObject(r.body()).getString("error")).isEqualTo("invalid_request");
+            assertThat(new JsonObject(r.body()).getString("error_description")).as(path).contains(request[1]);
+        });
+        assertThat(admin.get("/admin/revocations/sub/zz").statusCode()).as("nothing revoked").isEqualTo(404);
+        var tenant = admin.postJson("/admin/keys/rotate", "{\"tenant\":[\"default\"]}");
+        assertThat(tenant.statusCode()).as(tenant.body()).isEqualTo(400);
+        assertThat(tenant.body()).contains("tenant:");
+        assertThat(admin.postJson("/admin/keys/rotate", "{\"tenant\":\"default\"}").statusCode()).isEqualTo(200);
+        assertThat(admin.postJson("/admin/tls/reload", "").statusCode()).as("no body: no TLS listener here").isEqualTo(409);
+    }
+
     @Test
     void coversACircleWithGeoHashCells() {
         JsonObject cover = new JsonObject(admin.postJson("/admin/geo/cover",

@@ -165,6 +165,33 @@ class DeviceClaimTest extends InProcessBrokerTest {
         assertThat(error(wallet.postJson("/devices/claim", "not json"))).isEqualTo("invalid_request");
     }
 
+    /**
+     * A field the body does not have is refused, naming it, before anything is done (before, {"x":1} next to a good
+     * claim was dropped in silence and the claim made): the claim, the claim code and the SIWE login.
+     */
+    @Test
+    void unknownFieldsAreRefusedNamingThem() throws Exception {
+        JsonObject login = Wallets.siweLogin(base, Keys.createEcKeyPair());
+        Http wallet = new Http(base, login.getString("access_token"));
+        register("claim-extra");
+        String code = claimCode("claim-extra");
+        HttpResponse<String> extra = wallet.postJson("/devices/claim", new JsonObject().put("deviceId", "claim-extra")
+                .put("claimCode", code).put("x", 1).encode());
+        assertThat(extra.statusCode()).isEqualTo(400);
+        assertThat(new JsonObject(extra.body()).getString("error_description")).startsWith("unknown field 'x'");
+        assertThat(new JsonObject(admin.get("/admin/devices/claim-extra").body()).getString("owner")).isNull();
+        assertThat(claim(wallet, "claim-extra", code).statusCode()).as("the code was not spent").isEqualTo(200);
+
+        HttpResponse<String> ttl = admin.postJson("/admin/devices/claim-extra/claim-code", "{\"ttl\":120}");
+        assertThat(ttl.statusCode()).isEqualTo(400);
+        assertThat(ttl.body()).contains("unknown field 'ttl'");
+
+        HttpResponse<String> siwe = new Http(base, null).postJson("/siwe/login",
+                "{\"message\":\"m\",\"signature\":\"0x00\",\"chainId\":1}");
+        assertThat(siwe.statusCode()).isEqualTo(400);
+        assertThat(siwe.body()).contains("unknown field 'chainId'");
+    }
+
     @Test
     void onlyWalletBearerTokensMayClaim() throws Exception {
         DeviceIdentity device = register("claim-c");
