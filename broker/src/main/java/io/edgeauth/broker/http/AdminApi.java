@@ -3,6 +3,7 @@ package io.edgeauth.broker.http;
 import io.edgeauth.broker.admin.AdminCredential;
 import io.edgeauth.broker.admin.KeyRotator;
 import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.refusal.ClientText;
 import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
@@ -70,7 +71,15 @@ final class AdminApi {
             return;
         }
         if (replace) {
-            body.put("id", ctx.pathParam("id"));
+            String path = ctx.pathParam("id");
+            Object named = body.getValue("id");
+            // a PUT to the wrong URL must not replace the wrong device: the body's id, when given, is the path's
+            if (named != null && !path.equals(named)) {
+                HttpErrors.send(ctx, 400, "invalid_request", "id: the body names '" + ClientText.cut(String.valueOf(named),
+                        64) + "', the path '" + ClientText.cut(path, 64) + "'; a device's id is not changed by a PUT");
+                return;
+            }
+            body.put("id", path);
         }
         Device device;
         try {
@@ -91,7 +100,10 @@ final class AdminApi {
         registry.register(device);
         audit.record("device.registered", "ok", Map.of("device", device.id(), "tenant", device.tenant(),
                 "credential", device.credential().type().name()));
-        HttpErrors.json(ctx, replace ? 200 : 201, toJson(device));
+        if (existing.isEmpty()) { // created, by POST or PUT (RFC 9110 §9.3.4): 201 naming it
+            ctx.response().putHeader("location", "/admin/devices/" + device.id());
+        }
+        HttpErrors.json(ctx, existing.isPresent() ? 200 : 201, toJson(device));
     }
 
     private void get(RoutingContext ctx) {

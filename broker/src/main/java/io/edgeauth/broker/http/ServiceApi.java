@@ -66,6 +66,7 @@ final class ServiceApi {
         audit.record("service.registered", "ok", Map.of("service", service.id(), "tenant", service.tenant(),
                 "keys", service.keys().getKeys().size(), "grants", String.join(" ",
                         service.grants().stream().map(Object::toString).toList())));
+        ctx.response().putHeader("location", "/admin/services/" + service.id()); // RFC 9110 §15.3.2
         HttpErrors.json(ctx, 201, service.toJson());
     }
 

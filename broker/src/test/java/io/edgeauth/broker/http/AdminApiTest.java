@@ -97,6 +97,27 @@ class AdminApiTest {
         assertThat(admin.delete("/admin/devices/adm-1").statusCode()).isEqualTo(404);
     }
 
+    /**
+     * RFC 9110 §9.3.4: a PUT that creates answers 201 (it answered 200), one that replaces 200; a 201 names what it
+     * created in Location. A body whose id contradicts the path is refused naming both (the path's id silently won,
+     * so a PUT to the wrong URL replaced the wrong device).
+     */
+    @Test
+    void putCreatesWith201ReplacesWith200AndRefusesAnIdThatContradictsThePath() {
+        String x5t = "\"x5tS256\":\"" + "C".repeat(43) + "\"";
+        var created = admin.postJsonPut("/admin/devices/put-1", "{\"id\":\"put-1\"," + x5t + "}");
+        assertThat(created.statusCode()).isEqualTo(201);
+        assertThat(created.headers().firstValue("location")).contains("/admin/devices/put-1");
+        assertThat(admin.postJsonPut("/admin/devices/put-1", "{" + x5t + "}").statusCode()).isEqualTo(200);
+        var contradicts = admin.postJsonPut("/admin/devices/put-1", "{\"id\":\"put-2\"," + x5t + "}");
+        assertThat(contradicts.statusCode()).isEqualTo(400);
+        assertThat(new JsonObject(contradicts.body()).getString("error_description")).contains("'put-2'").contains("'put-1'");
+        assertThat(admin.get("/admin/devices/put-2").statusCode()).isEqualTo(404);
+        var posted = admin.postJson("/admin/devices", "{\"id\":\"put-3\"," + x5t + "}");
+        assertThat(posted.statusCode()).isEqualTo(201);
+        assertThat(posted.headers().firstValue("location")).contains("/admin/devices/put-3");
+    }
+
     @Test
     void hostileBodiesGetClearErrors() {
         assertThat(admin.postJson("/admin/devices", "{").statusCode()).isEqualTo(400);

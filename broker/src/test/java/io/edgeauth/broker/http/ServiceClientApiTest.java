@@ -39,6 +39,7 @@ class ServiceClientApiTest extends InProcessBrokerTest {
         HttpResponse<String> created = admin.postJson("/admin/services",
                 TestServices.registration(key, "default", GRANTS).encode());
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        assertThat(created.headers().firstValue("location")).as("RFC 9110 §15.3.2").contains("/admin/services/sc-crud");
         assertThat(body(created).getJsonArray("grants")).containsExactly((Object[]) GRANTS);
         assertThat(body(created).getJsonObject("jwks").getJsonArray("keys")).hasSize(1);
         assertThat(created.body()).doesNotContain("\"d\"");
