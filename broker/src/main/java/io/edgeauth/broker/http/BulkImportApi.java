@@ -42,8 +42,30 @@ final class BulkImportApi {
         this.workers = vertx.createSharedWorkerExecutor("edgeauth-bulk-import", 2);
     }
 
+    /**
+     * The media types of an NDJSON body: {@code application/x-ndjson} (what {@code edgeauth-broker devices import}
+     * sends), the unprefixed {@code application/ndjson} and JSON Lines' {@code application/jsonl}: one JSON text per
+     * line, which is what is read. Not {@code application/json-seq} (RFC 7464: records start with RS, not read here).
+     */
+    static final List<String> TYPES = List.of("application/x-ndjson", "application/ndjson", "application/jsonl");
+
+    /**
+     * Imports the body; another declared content type is refused 415 before a byte is read, as the JSON endpoints
+     * refuse one (a JSON array or a form sent here would be refused line by line, a confusing answer). A body without
+     * a content type is read as NDJSON, as a JSON body without one is read as JSON.
+     */
     void handle(RoutingContext ctx) {
+        String type = ctx.request().getHeader("content-type");
+        if (type != null && !TYPES.contains(mediaType(type))) {
+            HttpErrors.unsupportedType(ctx, String.join(" or ", TYPES), type);
+            return;
+        }
         new Upload(ctx).start();
+    }
+
+    private static String mediaType(String contentType) {
+        int semicolon = contentType.indexOf(';');
+        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** A submitted batch; its outcomes are set once its writes are committed. */

@@ -156,6 +156,32 @@ class BulkImportTest {
         assertThat(broker.registry().find("slash-999")).isPresent();
     }
 
+    /**
+     * The body is NDJSON: application/x-ndjson (what the CLI sends), application/ndjson, application/jsonl, or no
+     * content type; another declared type is refused 415 and nothing is imported (curl's -d form type, JSON and
+     * text/plain were all imported).
+     */
+    @Test
+    void anotherDeclaredContentTypeIsRefusedWith415() {
+        for (String type : List.of("application/json", "text/plain", "application/x-www-form-urlencoded",
+                "application/json-seq")) {
+            HttpResponse<String> r = admin.postRaw("/admin/devices:bulk", type,
+                    ("{\"id\":\"ct-" + type.length() + "\",\"x5tS256\":\"" + X5T_A + "\"}\n").getBytes(StandardCharsets.UTF_8));
+            assertThat(r.statusCode()).as(type + ": " + r.body()).isEqualTo(415);
+            assertThat(new JsonObject(r.body()).getString("error_description")).contains("application/x-ndjson");
+            assertThat(broker.registry().find("ct-" + type.length())).isEmpty();
+        }
+        int n = 0;
+        for (String type : java.util.Arrays.asList("application/x-ndjson; charset=utf-8", "application/ndjson",
+                "Application/JSONL", null)) {
+            String id = "ct-ok-" + n++;
+            HttpResponse<String> r = admin.postRaw("/admin/devices:bulk", type,
+                    ("{\"id\":\"" + id + "\",\"x5tS256\":\"" + X5T_A + "\"}\n").getBytes(StandardCharsets.UTF_8));
+            assertThat(r.statusCode()).as(type + ": " + r.body()).isEqualTo(200);
+            assertThat(broker.registry().find(id)).as(type).isPresent();
+        }
+    }
+
     @Test
     void aLargeImportIsStreamedInBatches() {
         StringBuilder file = new StringBuilder();
