@@ -71,14 +71,9 @@ final class RevocationApi {
         Revocation r = kind == Revocation.Kind.SUB ? revocations.revokeSubjectUntilLifted(value, shortReason)
                 : revocations.revoke(kind, value, shortReason);
         audit.record("revocation.created", "ok", Map.of("kind", kind.name(), "value", value, "reason", r.reason()));
-        JsonObject answer = new JsonObject().put("kind", name(kind)).put("value", value)
-                .put("revokedAt", r.issuedBefore().toString());
-        if (r.untilLifted()) {
-            answer.put("untilLifted", true);
-        } else {
-            answer.put("keepUntil", r.keepUntil().toString());
-        }
-        HttpErrors.json(ctx, 201, answer);
+        // what a GET of it answers, plus revokedAt (the same instant as issuedUpTo for an operator's revocation),
+        // which the answer had alone before 2026-12-06 and revocation.md documents
+        HttpErrors.json(ctx, 201, toJson(r).put("revokedAt", r.issuedBefore().toString()));
     }
 
     /** {@code DELETE /admin/revocations/sub/{value}}: lifts a subject block (token and key revocations stay). */

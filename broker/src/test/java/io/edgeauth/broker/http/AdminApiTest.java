@@ -198,6 +198,21 @@ class AdminApiTest {
         assertThat(r.getString("keepUntil")).isNotBlank();
     }
 
+    /**
+     * The answer to a revocation has the fields a GET of it has ({@code issuedUpTo}, {@code reason}: it had only
+     * {@code revokedAt}, which stays for the clients revocation.md documents it to).
+     */
+    @Test
+    void aRevocationIsAnsweredAsAGetOfItIs() {
+        JsonObject posted = new JsonObject(admin.postJson("/admin/revocations", "{\"sub\":\"rv-1\",\"reason\":\"test\"}")
+                .body());
+        JsonObject got = new JsonObject(admin.get("/admin/revocations/sub/rv-1").body());
+        assertThat(posted.getString("reason")).isEqualTo("test");
+        assertThat(posted.getString("revokedAt")).isEqualTo(got.getString("issuedUpTo"));
+        posted.remove("revokedAt");
+        assertThat(posted).isEqualTo(got);
+    }
+
     @Test
     void healthAndMetricsAnswer() {
         assertThat(new JsonObject(anonymous.get("/health").body()).getString("status")).isEqualTo("UP");
