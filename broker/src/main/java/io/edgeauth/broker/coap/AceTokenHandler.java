@@ -64,7 +64,7 @@ final class AceTokenHandler {
         if (permit.isEmpty()) { // load shedding: 5.03 with Max-Age before any work
             meters.counter("edgeauth.coap.token", "outcome", RejectionReason.SERVER_BUSY.code()).increment();
             exchange.respond(CoapCodes.refusal(RejectionReason.SERVER_BUSY, "server busy, retry later",
-                    CoapCodes.Where.AUTHZ_INFO, admission.retryAfterSeconds()));
+                    CoapCodes.Where.TOKEN, admission.retryAfterSeconds()));
             return;
         }
         CompletionStage<CoapTokenIssuer.Issued> result;
@@ -156,6 +156,6 @@ final class AceTokenHandler {
     private void refuseToken(CoapExchange exchange, String peerKey, RejectionReason reason, String detail) {
         meters.counter("edgeauth.coap.token", "outcome", reason.code()).increment();
         audit.refused("/token", peerKey, null, reason, detail);
-        exchange.respond(CoapCodes.refusal(reason, detail, CoapCodes.Where.AUTHZ_INFO, 0));
+        exchange.respond(CoapCodes.refusal(reason, detail, CoapCodes.Where.TOKEN, 0));
     }
 }

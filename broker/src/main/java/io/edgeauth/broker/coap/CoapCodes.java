@@ -22,21 +22,22 @@ final class CoapCodes {
     static final int UNAUTHORIZED_CLIENT = 4;
     static final int INVALID_SCOPE = 6;
 
-    /** Where the refusal happened: token upload or access to a protected resource. */
-    enum Where { AUTHZ_INFO, RESOURCE }
+    /** Where the refusal happened: token request ({@code /token}), token upload or access to a protected resource. */
+    enum Where { TOKEN, AUTHZ_INFO, RESOURCE }
 
     private CoapCodes() {
     }
 
     /**
-     * BAD_CREDENTIALS: 4.00 at authz-info (malformed or invalid token), 4.01 on resources (no valid token);
-     * NOT_AUTHORIZED: 4.01 at authz-info (valid token that entitles nothing here), 4.03 on resources;
-     * QUOTA_EXCEEDED: 4.29; SERVER_ERROR: 5.00; UNAVAILABLE (store outage) and BUSY (load shed): 5.03.
+     * BAD_CREDENTIALS: 4.01, at authz-info (a token that is not valid, RFC 9200 §5.10.1.1) as on resources (no valid
+     * token); NOT_AUTHORIZED: 4.01 at authz-info (valid token that entitles nothing here), 4.03 on resources;
+     * QUOTA_EXCEEDED: 4.29; SERVER_ERROR: 5.00; UNAVAILABLE (store outage) and BUSY (load shed): 5.03. At
+     * {@code /token} the client-error categories follow the ACE error code instead ({@link #refusal}).
      */
     static ResponseCode codeOf(RefusalCategory category, Where where) {
         return switch (category) {
-            case BAD_CREDENTIALS -> where == Where.AUTHZ_INFO ? ResponseCode.BAD_REQUEST : ResponseCode.UNAUTHORIZED;
-            case NOT_AUTHORIZED -> where == Where.AUTHZ_INFO ? ResponseCode.UNAUTHORIZED : ResponseCode.FORBIDDEN;
+            case BAD_CREDENTIALS -> ResponseCode.UNAUTHORIZED;
+            case NOT_AUTHORIZED -> where == Where.RESOURCE ? ResponseCode.FORBIDDEN : ResponseCode.UNAUTHORIZED;
             case QUOTA_EXCEEDED -> ResponseCode.TOO_MANY_REQUESTS;
             case SERVER_ERROR -> ResponseCode.INTERNAL_SERVER_ERROR;
             case UNAVAILABLE, BUSY -> ResponseCode.SERVICE_UNAVAILABLE;
@@ -56,13 +57,16 @@ final class CoapCodes {
      * load-shedding 5.03 (RFC 7252 §5.9.3.4: Max-Age says when the client may retry).
      */
     static Response refusal(RejectionReason reason, String detail, Where where, long retryAfterSeconds) {
-        // an expired token is no longer valid: 4.01 at authz-info (RFC 9200 §5.10.1.1), like a session that ends;
-        // on a resource the token is bound already: a malformed or oversized request is the request's fault, 4.00
-        ResponseCode code = reason == RejectionReason.EXPIRED && where == Where.AUTHZ_INFO ? ResponseCode.UNAUTHORIZED
-                : isRequestFault(reason) && where == Where.RESOURCE ? ResponseCode.BAD_REQUEST
+        int aceError = aceErrorCode(reason, where);
+        // a malformed or oversized body is no token (authz-info) nor a credential's fault (a resource, where the token
+        // is bound already: a 4.01 sent the device SDK to upload its token again for nothing): 4.00, as RFC 9200
+        // §5.10.1.1 allows. At /token, RFC 9200 §5.8.3: 4.01 for invalid_client, 4.00 for the other error codes
+        ResponseCode code = isRequestFault(reason) ? ResponseCode.BAD_REQUEST
+                : where == Where.TOKEN && isClientError(reason.category())
+                        ? (aceError == INVALID_CLIENT ? ResponseCode.UNAUTHORIZED : ResponseCode.BAD_REQUEST)
                 : codeOf(reason.category(), where);
         Response response = new Response(code);
-        response.setPayload(aceError(reason, detail));
+        response.setPayload(aceError(reason, detail, aceError));
         response.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_ACE_CBOR);
         if (code == ResponseCode.TOO_MANY_REQUESTS || reason.category() == RefusalCategory.BUSY) {
             response.getOptions().setMaxAge(Math.max(1, retryAfterSeconds));
@@ -111,8 +115,12 @@ final class CoapCodes {
     }
 
     static byte[] aceError(RejectionReason reason, String detail) {
+        return aceError(reason, detail, aceErrorCode(reason, Where.AUTHZ_INFO));
+    }
+
+    private static byte[] aceError(RejectionReason reason, String detail, int aceError) {
         CBORObject map = CBORObject.NewMap();
-        map.Add(ACE_ERROR, aceErrorCode(reason));
+        map.Add(ACE_ERROR, aceError);
         String description = detail == null || detail.isEmpty() ? reason.code() : reason.code() + ": " + detail;
         if (description.length() > 200) {
             description = description.substring(0, 200);
@@ -121,7 +129,17 @@ final class CoapCodes {
         return map.EncodeToBytes();
     }
 
-    private static int aceErrorCode(RejectionReason reason) {
+    private static boolean isClientError(RefusalCategory category) {
+        return category == RefusalCategory.BAD_CREDENTIALS || category == RefusalCategory.NOT_AUTHORIZED;
+    }
+
+    private static int aceErrorCode(RejectionReason reason, Where where) {
+        // at /token these say the client failed authentication (unknown, or not the certificate registered for its
+        // client_id): invalid_client, as /oauth/token answers them; elsewhere they are about a token's subject
+        if (where == Where.TOKEN && (reason == RejectionReason.UNKNOWN_DEVICE
+                || reason == RejectionReason.BINDING_MISMATCH || reason == RejectionReason.CLIENT_ID_MISMATCH)) {
+            return INVALID_CLIENT;
+        }
         return switch (reason.category()) {
             case BAD_CREDENTIALS -> reason == RejectionReason.MALFORMED || reason == RejectionReason.OVERSIZED
                     ? INVALID_REQUEST : INVALID_CLIENT;

@@ -19,7 +19,7 @@ class CoapCodesTest {
 
     @ParameterizedTest(name = "{0} at {1}: {2}")
     @CsvSource({
-            "BAD_CREDENTIALS, AUTHZ_INFO, BAD_REQUEST",
+            "BAD_CREDENTIALS, AUTHZ_INFO, UNAUTHORIZED", // RFC 9200 §5.10.1.1: a token that is not valid (was 4.00)
             "BAD_CREDENTIALS, RESOURCE,   UNAUTHORIZED",
             "NOT_AUTHORIZED,  AUTHZ_INFO, UNAUTHORIZED",
             "NOT_AUTHORIZED,  RESOURCE,   FORBIDDEN",
@@ -65,6 +65,47 @@ class CoapCodesTest {
             assertThat(r.getOptions().hasMaxAge()).isEqualTo(reason.category() == RefusalCategory.QUOTA_EXCEEDED
                     || reason.category() == RefusalCategory.BUSY);
         }
+    }
+
+    /**
+     * RFC 9200 §5.10.1.1: "If the token is not valid, the RS MUST respond with ... 4.01 (Unauthorized)": a bad
+     * signature, an unknown key or issuer got 4.00 (only an expired token got 4.01). What is no token at all stays
+     * 4.00, as the RFC allows for a malformed request.
+     */
+    @ParameterizedTest
+    @CsvSource({"BAD_SIGNATURE, UNAUTHORIZED", "UNKNOWN_KEY, UNAUTHORIZED", "UNKNOWN_ISSUER, UNAUTHORIZED",
+            "WRONG_AUDIENCE, UNAUTHORIZED", "REPLAYED, UNAUTHORIZED", "MALFORMED, BAD_REQUEST", "OVERSIZED, BAD_REQUEST"})
+    void anInvalidTokenUploadIsUnauthorizedAndNoTokenAtAllBadRequest(RejectionReason reason, ResponseCode code) {
+        assertThat(CoapCodes.refusal(reason, "x", CoapCodes.Where.AUTHZ_INFO, 0).getCode()).isEqualTo(code);
+    }
+
+    /**
+     * RFC 9200 §5.8.3 at {@code /token}: 4.01 for invalid_client, 4.00 for the other error codes (unauthorized_client
+     * among them). It was the reverse: a bad assertion signature 4.00 invalid_client, an unknown device 4.01
+     * unauthorized_client. A client that failed authentication (unknown, not the certificate registered) is
+     * invalid_client, as HTTP's /oauth/token answers 401 invalid_client.
+     */
+    @ParameterizedTest(name = "{0} at /token: {1} {2}")
+    @CsvSource({
+            "BAD_SIGNATURE,    UNAUTHORIZED, 2",
+            "REPLAYED,         UNAUTHORIZED, 2",
+            "EXPIRED,          UNAUTHORIZED, 2",
+            "UNKNOWN_DEVICE,   UNAUTHORIZED, 2",
+            "BINDING_MISMATCH, UNAUTHORIZED, 2",
+            "REVOKED,          BAD_REQUEST,  4",
+            "OUTSIDE_REGION,   BAD_REQUEST,  4",
+            "FORBIDDEN,        BAD_REQUEST,  6",
+            "MALFORMED,        BAD_REQUEST,  1",
+            "OVERSIZED,        BAD_REQUEST,  1",
+            "RATE_LIMITED,     TOO_MANY_REQUESTS, 1",
+            "INTERNAL_ERROR,   INTERNAL_SERVER_ERROR, 1",
+            "SERVER_BUSY,      SERVICE_UNAVAILABLE, 1",
+    })
+    void atTheTokenEndpointInvalidClientIs401AndTheOtherErrors400(RejectionReason reason, ResponseCode code, int ace) {
+        Response r = CoapCodes.refusal(reason, "x", CoapCodes.Where.TOKEN, 0);
+        assertThat(r.getCode()).isEqualTo(code);
+        assertThat(CBORObject.DecodeFromBytes(r.getPayload()).get(CBORObject.FromObject(CoapCodes.ACE_ERROR)).AsInt32())
+                .isEqualTo(ace);
     }
 
     @Test

@@ -77,7 +77,8 @@ class TokenEndpointTest {
     void badRequestsAndBadAssertionsAreRefused() throws Exception {
         CoapClient c = f.plainClient("/token");
         CoapResponse bad = c.post(request("forged"), MediaTypeRegistry.APPLICATION_ACE_CBOR);
-        assertThat(bad.getCode()).isEqualTo(ResponseCode.BAD_REQUEST);
+        // RFC 9200 §5.8.3: 4.01 for invalid_client (it was 4.00)
+        assertThat(bad.getCode()).isEqualTo(ResponseCode.UNAUTHORIZED);
         assertThat(CoapEdgeTest.description(bad)).startsWith("bad_signature");
         CoapResponse garbage = c.post(new byte[] {(byte) 0xa1, 0x01}, MediaTypeRegistry.APPLICATION_ACE_CBOR);
         assertThat(garbage.getCode()).isEqualTo(ResponseCode.BAD_REQUEST);
