@@ -28,6 +28,7 @@ import io.edgeauth.broker.oauth.TokenExchangeService;
 import io.edgeauth.broker.provisioning.DeviceEnrollment;
 import io.edgeauth.broker.provisioning.EnrollmentGroups;
 import io.edgeauth.broker.provisioning.FleetCas;
+import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
@@ -328,15 +329,37 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
                             "only client_credentials is supported over CoAP");
                 }
                 TokenFormat format = TokenFormat.parse(request.tokenFormat() == null ? "cwt" : request.tokenFormat());
-                IssuedToken token = request.clientAssertion().length == 0
+                // only a DTLS certificate peer naming its client_id may go without an assertion (RFC 9202)
+                boolean byCertificate = request.clientAssertion().length == 0;
+                if (byCertificate && (request.clientId() == null || request.transport().clientCertThumbprint() == null)) {
+                    throw new TokenRejectedException(RejectionReason.MALFORMED, "client_assertion missing");
+                }
+                // RFC 7521 §4.2: the type says how to read the assertion; /oauth/token refuses a wrong or missing one too
+                if (!byCertificate && !DeviceTokenService.ASSERTION_TYPE.equals(request.clientAssertionType())) {
+                    throw new TokenRejectedException(RejectionReason.MALFORMED,
+                            "client_assertion_type must be " + DeviceTokenService.ASSERTION_TYPE);
+                }
+                // audience (5): the rule /oauth/token applies; a certificate-bound token is the broker's only
+                DeviceTokenService.TargetRefusal target = byCertificate && request.audience() != null
+                        ? new DeviceTokenService.TargetRefusal("invalid_target",
+                                "a token for a DTLS certificate is for this broker only: no audience")
+                        : devices.targetRefusal(request.audience(), format);
+                if (target != null && "invalid_target".equals(target.error())) {
+                    throw new CoapTokenIssuer.InvalidTargetException(target.description());
+                } else if (target != null) {
+                    throw new TokenRejectedException(RejectionReason.MALFORMED, target.description());
+                }
+                IssuedToken token = byCertificate
                         ? devices.issueForCertificate(request.clientId(), request.transport().clientCertThumbprint(),
                                 format, request.scope(), "coap")
                         : enrollment.issue(new String(request.clientAssertion(), StandardCharsets.US_ASCII),
-                                format, request.scope(), "coap");
+                                format, request.scope(), "coap", request.audience());
                 byte[] bytes = format.cbor() ? token.bytes() : token.asText().getBytes(StandardCharsets.US_ASCII);
+                // scope as /oauth/token answers it (RFC 6749 §5.1): present when granted or asked for, "" for nothing
+                boolean asked = request.scope() != null && !request.scope().isBlank();
                 return CompletableFuture.completedFuture(new CoapTokenIssuer.Issued(bytes, token.expiresInSeconds(),
-                        token.scope().isEmpty() ? null : String.join(" ", token.scope())));
-            } catch (TokenRejectedException e) {
+                        token.scope().isEmpty() && !asked ? null : String.join(" ", token.scope())));
+            } catch (TokenRejectedException | CoapTokenIssuer.InvalidTargetException e) {
                 return CompletableFuture.failedFuture(e);
             } catch (IllegalArgumentException e) {
                 return CompletableFuture.failedFuture(new TokenRejectedException(

@@ -83,6 +83,11 @@ final class AceTokenHandler {
                         ? error.getCause() : error;
                 if (cause instanceof TokenRejectedException t) {
                     refuseToken(exchange, peerKey, t.reason(), t.getMessage());
+                } else if (cause instanceof CoapTokenIssuer.InvalidTargetException t) {
+                    meters.counter("edgeauth.coap.token", "outcome", CoapCodes.INVALID_TARGET).increment();
+                    audit.refused("/token", peerKey, null, RejectionReason.MALFORMED, CoapCodes.INVALID_TARGET + ": "
+                            + t.getMessage());
+                    exchange.respond(CoapCodes.invalidTarget(t.getMessage()));
                 } else {
                     LOG.warn("token issuer failed", cause);
                     refuseToken(exchange, peerKey, RejectionReason.ofFailure(cause), "token could not be issued");
@@ -137,7 +142,10 @@ final class AceTokenHandler {
         if (assertion == null && clientId != null && facts.clientCertThumbprint() != null) {
             assertionBytes = new byte[0]; // the DTLS client certificate authenticates the client (RFC 9202)
         } else if (assertion == null || (assertion.getType() != CBORType.TextString
-                && assertion.getType() != CBORType.ByteString)) {
+                && assertion.getType() != CBORType.ByteString)
+                || assertion.getType() == CBORType.TextString && assertion.AsString().isEmpty()
+                || assertion.getType() == CBORType.ByteString && assertion.GetByteString().length == 0) {
+            // an empty one is none: only a DTLS certificate peer naming its client_id may go without
             throw new TokenRejectedException(RejectionReason.MALFORMED,
                     "client_assertion missing (or client_id over DTLS with a client certificate)");
         } else {

@@ -21,6 +21,8 @@ final class CoapCodes {
     static final int INVALID_CLIENT = 2;
     static final int UNAUTHORIZED_CLIENT = 4;
     static final int INVALID_SCOPE = 6;
+    /** RFC 8707's error, which has no CBOR abbreviation: sent as text. */
+    static final String INVALID_TARGET = "invalid_target";
 
     /** Where the refusal happened: token request ({@code /token}), token upload or access to a protected resource. */
     enum Where { TOKEN, AUTHZ_INFO, RESOURCE }
@@ -71,6 +73,20 @@ final class CoapCodes {
         if (code == ResponseCode.TOO_MANY_REQUESTS || reason.category() == RefusalCategory.BUSY) {
             response.getOptions().setMaxAge(Math.max(1, retryAfterSeconds));
         }
+        return response;
+    }
+
+    /**
+     * {@code /token}'s answer to an audience (5) it will not issue for: 4.00 with the error {@code "invalid_target"}
+     * (RFC 8707 §2, as {@code /oauth/token} answers it) as text, since the OAuth Error Code CBOR Mappings registry
+     * (RFC 9200 §8.4, Figure 10) has no abbreviation for it and an unregistered integer would read as another error.
+     */
+    static Response invalidTarget(String detail) {
+        Response response = new Response(ResponseCode.BAD_REQUEST);
+        CBORObject map = CBORObject.NewMap().Add(ACE_ERROR, INVALID_TARGET)
+                .Add(ACE_ERROR_DESCRIPTION, INVALID_TARGET + ": " + detail);
+        response.setPayload(map.EncodeToBytes());
+        response.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_ACE_CBOR);
         return response;
     }
 

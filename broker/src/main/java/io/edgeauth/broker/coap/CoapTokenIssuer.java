@@ -46,4 +46,15 @@ public interface CoapTokenIssuer {
     }
 
     CompletionStage<Issued> issue(Request request);
+
+    /**
+     * The request names an audience (5) the issuer will not issue a token for: OAuth's {@code invalid_target}
+     * (RFC 8707 §2), which is no {@link io.edgeauth.broker.refusal.RejectionReason} (nothing about the client or a
+     * token is wrong), so the issuer fails with this instead.
+     */
+    final class InvalidTargetException extends RuntimeException {
+        public InvalidTargetException(String detail) {
+            super(detail, null, false, false);
+        }
+    }
 }

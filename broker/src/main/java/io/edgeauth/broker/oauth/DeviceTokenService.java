@@ -82,6 +82,32 @@ public final class DeviceTokenService {
         return new Proven(registered(verified.clientId()), verified.keyThumbprint());
     }
 
+    /** RFC 7523 §2.2's {@code client_assertion_type}: the only way a JWT client assertion may be declared. */
+    public static final String ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+    /** Why a device's request for a resource server's token is refused: the OAuth error code and its description. */
+    public record TargetRefusal(String error, String description) { }
+
+    /**
+     * Why a device may not have a token for {@code audience} in {@code format}, or null when it may (or asks for the
+     * broker's own, null): one rule for every token endpoint that takes an audience, so CoAP's {@code /token} refuses
+     * what {@code /oauth/token} refuses. Not a registered resource server: {@code invalid_target} (RFC 8707 §2); a
+     * format the resource server cannot read (it verifies a JWT by the broker's JWKS): {@code invalid_request}.
+     */
+    public TargetRefusal targetRefusal(String audience, TokenFormat format) {
+        if (audience == null) {
+            return null;
+        }
+        if (!isResourceServer(audience)) {
+            return new TargetRefusal("invalid_target",
+                    "audience (or resource) must name one registered resource server, and only for a device");
+        }
+        if (format != TokenFormat.JWT && format != TokenFormat.JWE) {
+            return new TargetRefusal("invalid_request", "a token for a resource server is jwt or jwe");
+        }
+        return null;
+    }
+
     /** Whether a device may ask for a token for {@code audience}: a registered resource server. */
     public boolean isResourceServer(String audience) {
         return issuance.isResourceServer(audience);
