@@ -2,6 +2,7 @@ package io.edgeauth.broker.http;
 
 import io.edgeauth.broker.admin.AdminCredential;
 import io.edgeauth.broker.provisioning.DeviceEnrollment;
+import io.edgeauth.broker.oauth.DeviceTokenService;
 import io.edgeauth.broker.oauth.ServiceTokenService;
 import io.edgeauth.broker.oauth.TokenExchangeService;
 import io.edgeauth.broker.refusal.TokenRejectedException;
@@ -111,14 +112,11 @@ final class OAuthApi {
         targets.addAll(form.getAll("resource"));
         String audience = targets.isEmpty() ? null : targets.get(0);
         boolean fromService = services.handles(form.get("client_assertion"));
-        if (audience != null && (targets.size() > 1 || fromService
-                || !devices.isResourceServer(audience))) {
-            HttpErrors.send(ctx, 400, "invalid_target",
-                    "audience (or resource) must name one registered resource server, and only for a device");
-            return;
-        }
-        if (audience != null && format != TokenFormat.JWT && format != TokenFormat.JWE) {
-            HttpErrors.send(ctx, 400, "invalid_request", "a token for a resource server is jwt or jwe");
+        // one rule with CoAP's /token; a service, or several targets, are never one registered resource server
+        DeviceTokenService.TargetRefusal refusal = audience == null ? null : targets.size() > 1 || fromService
+                ? DeviceTokenService.NOT_ONE_RESOURCE_SERVER : devices.targetRefusal(audience, format);
+        if (refusal != null) {
+            HttpErrors.send(ctx, 400, refusal.error(), refusal.description());
             return;
         }
         if (fromService) {

@@ -88,6 +88,10 @@ public final class DeviceTokenService {
     /** Why a device's request for a resource server's token is refused: the OAuth error code and its description. */
     public record TargetRefusal(String error, String description) { }
 
+    /** {@code invalid_target} (RFC 8707 §2): not one registered resource server, or not asked for by a device. */
+    public static final TargetRefusal NOT_ONE_RESOURCE_SERVER = new TargetRefusal("invalid_target",
+            "audience (or resource) must name one registered resource server, and only for a device");
+
     /**
      * Why a device may not have a token for {@code audience} in {@code format}, or null when it may (or asks for the
      * broker's own, null): one rule for every token endpoint that takes an audience, so CoAP's {@code /token} refuses
@@ -99,8 +103,7 @@ public final class DeviceTokenService {
             return null;
         }
         if (!isResourceServer(audience)) {
-            return new TargetRefusal("invalid_target",
-                    "audience (or resource) must name one registered resource server, and only for a device");
+            return NOT_ONE_RESOURCE_SERVER;
         }
         if (format != TokenFormat.JWT && format != TokenFormat.JWE) {
             return new TargetRefusal("invalid_request", "a token for a resource server is jwt or jwe");

@@ -73,9 +73,9 @@ public final class DeviceEnrollment {
         return issue(assertion, format, scope, channel, null);
     }
 
-    /** Whether a device may ask for a token for {@code audience}: a registered resource server. */
-    public boolean isResourceServer(String audience) {
-        return devices.isResourceServer(audience);
+    /** Why a device may not have a token for {@code audience} in {@code format}; null when it may. */
+    public io.edgeauth.broker.oauth.DeviceTokenService.TargetRefusal targetRefusal(String audience, TokenFormat format) {
+        return devices.targetRefusal(audience, format);
     }
 
     /** As above, for a registered resource server's {@code audience} (null: the broker's own). */
