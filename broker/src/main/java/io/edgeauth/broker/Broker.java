@@ -201,6 +201,7 @@ public final class Broker implements AutoCloseable {
         RetainedCleanup retainedCleanup = new RetainedCleanup(router, audit); // deletion and transfer clear retained
         registry.onDelete(retainedCleanup::deleted);
         registry.onAccessChange(retainedCleanup::changed);
+        services.onDelete(s -> retainedCleanup.serviceDeleted(s.tenant(), s.id()));
         // several nodes: linked before any subscription exists (the edges restore persistent sessions at start)
         io.edgeauth.broker.mqtt.MqttSettings.Limits mqttLimits = EdgeSettings.mqtt(config).limits();
         java.util.Optional<ClusterRouting> routing = shared.routing(router, config, dataDir,

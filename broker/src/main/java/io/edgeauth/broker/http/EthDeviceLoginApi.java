@@ -42,7 +42,7 @@ final class EthDeviceLoginApi {
             return;
         }
         if (!challengeLimits.tryConnect(null, source(ctx))) {
-            ctx.response().putHeader("retry-after", "60");
+            ctx.response().putHeader("retry-after", "1"); // the per-address budget (120 a minute) refills two a second
             HttpErrors.send(ctx, 429, "slow_down", "too many challenge requests from this address");
             return;
         }

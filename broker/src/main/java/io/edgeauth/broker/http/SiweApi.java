@@ -31,7 +31,7 @@ final class SiweApi {
 
     private void nonce(RoutingContext ctx) {
         if (!nonceLimits.tryConnect(null, source(ctx))) {
-            ctx.response().putHeader("retry-after", "60");
+            ctx.response().putHeader("retry-after", "1"); // the per-address budget (60 a minute) refills one a second
             HttpErrors.send(ctx, 429, "slow_down", "too many nonce requests from this address");
             return;
         }

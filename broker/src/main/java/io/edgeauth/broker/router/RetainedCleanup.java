@@ -13,7 +13,8 @@ import java.util.Objects;
  * later under the same id, would still be sent them); a device moved to another tenant leaves its whole tree
  * in the old tenant behind the same way; an ownership change clears {@code d/<id>/down} (the former owner's
  * commands must not reach the device once that owner's access ended; the device's own telemetry under
- * {@code up} stays). Called by the node that made the change; {@link TopicRouter#clearRetained} takes the
+ * {@code up} stays); a deleted service's retained messages go wherever it published them. Called by the node that
+ * made the change; {@link TopicRouter#clearRetained} takes the
  * clearing to the journal and the other nodes. Each clearing that removed something is audited
  * ({@code retained.cleared}).
  */
@@ -38,6 +39,22 @@ public final class RetainedCleanup {
             clear(before, "d/" + before.id(), "tenant_changed");
         } else if (change.changed().contains("owner")) {
             clear(before, "d/" + before.id() + "/down", "owner_changed");
+        }
+    }
+
+    /**
+     * Wire as {@code services.onDelete(s -> cleanup.serviceDeleted(s.tenant(), s.id()))}: the retained messages a
+     * deleted service published (commands to devices, configuration topics) go; a compromised service's would
+     * otherwise reach every device that subscribes, until someone replaced them.
+     */
+    public void serviceDeleted(String tenant, String service) {
+        int cleared = router.clearRetainedFrom(tenant, service);
+        if (cleared > 0) {
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("service", service);
+            fields.put("tenant", tenant);
+            fields.put("count", cleared);
+            audit.record("retained.cleared", "service_deleted", fields);
         }
     }
 

@@ -73,6 +73,21 @@ final class RetainedMessages {
         return cleared;
     }
 
+    /** Deletes the retained messages {@code origin} published, journaling each; their topics. */
+    synchronized List<String> clearFrom(String tenant, String origin, RetainedJournal journal) {
+        List<String> cleared = new ArrayList<>();
+        byTopic.forEach((held, message) -> {
+            if (origin.equals(message.origin()) && byTopic.remove(held, message)) {
+                uncount(deviceOf(held));
+                cleared.add(held);
+                if (journal != null) {
+                    journal.cleared(tenant, held);
+                }
+            }
+        });
+        return cleared;
+    }
+
     /** Removes, without journaling, the retained messages whose topic {@code drop} accepts; how many. */
     synchronized int removeIf(java.util.function.Predicate<String> drop) {
         int removed = 0;

@@ -122,7 +122,19 @@ public final class TopicRouter {
         if (topics == null) {
             return 0;
         }
-        List<String> cleared = topics.retained.clearUnder(tenant, topic, retainedJournal);
+        return cleared(tenant, topics.retained.clearUnder(tenant, topic, retainedJournal));
+    }
+
+    /**
+     * Deletes the retained messages {@code origin} (a principal) published in {@code tenant}, wherever they are (a
+     * deleted service's), here, in the journal and on the other nodes; how many there were.
+     */
+    public int clearRetainedFrom(String tenant, String origin) {
+        TenantTopics topics = tenants.get(tenant);
+        return topics == null ? 0 : cleared(tenant, topics.retained.clearFrom(tenant, origin, retainedJournal));
+    }
+
+    private int cleared(String tenant, List<String> cleared) {
         ClusterLink link = cluster;
         if (link != null) {
             cleared.forEach(t -> link.retained(new RoutedMessage(tenant, t, null, 0, true, null, null)));

@@ -49,6 +49,19 @@ class RetainedCleanupUnitTest {
                 "retained.cleared device_deleted 1");
     }
 
+    /** A red-team tour saw a deleted service's retained command delivered to the device at every subscription. */
+    @Test
+    void aDeletedServicesRetainedMessagesGoWhereverItPublishedThem() {
+        router.publish("t", "d/v/down/cfg", "evil".getBytes(StandardCharsets.UTF_8), 1, true, null, "svc");
+        router.publish("t", "fleet/config", "evil".getBytes(StandardCharsets.UTF_8), 1, true, null, "svc");
+        router.publish("t", "d/v/down/valve", "ok".getBytes(StandardCharsets.UTF_8), 1, true, null, "other-svc");
+        router.publish("t2", "fleet/config", "theirs".getBytes(StandardCharsets.UTF_8), 1, true, null, "svc");
+        cleanup.serviceDeleted("t", "svc");
+        assertThat(router.retainedCount("t")).as("another publisher's stays").isEqualTo(1);
+        assertThat(router.retainedCount("t2")).as("another tenant's principal of that name").isEqualTo(1);
+        assertThat(audited).containsExactly("retained.cleared service_deleted 2");
+    }
+
     @Test
     void withOtherNodesTheSharedStoreAndNotTheJournalSaysWhatIsRetained() {
         router.clusterLink(new ClusterLink() {
