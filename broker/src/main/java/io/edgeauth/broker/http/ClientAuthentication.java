@@ -10,7 +10,8 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * The checks on how a token request authenticates its client, made before the assertion is verified (so a refused
  * request spends no {@code jti}): RFC 6749 §2.3 "The client MUST NOT use more than one authentication method in each
- * request", so an assertion beside an {@code Authorization} header or a {@code client_secret} is refused, since the
+ * request", so an assertion beside an {@code Authorization} header of a scheme other than Bearer, or a
+ * {@code client_secret}, is refused, since the
  * broker could not tell which identity the client meant; RFC 7523 §3, the assertion's {@code sub} MUST be the
  * {@code client_id}, so a {@code client_id} naming another client is refused; and {@code Authorization: Basic}
  * (not a method here) is answered 401 with a Basic challenge (RFC 6749 §5.2). A client certificate in the TLS
@@ -41,7 +42,9 @@ final class ClientAuthentication {
             }
             return true;
         }
-        if (authorization != null) {
+        // a Bearer header is no client authentication method at a token endpoint (RFC 6750 credentials are for
+        // resources): clients and proxies that send one along, as before, are served; Basic or any other scheme is one
+        if (authorization != null && !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             String scheme = authorization.strip().split(" ", 2)[0];
             HttpErrors.send(ctx, 400, "invalid_request", "client_assertion and the Authorization header ("
                     + ClientText.cut(scheme, 16) + ") are two client authentication methods; a request uses one"
