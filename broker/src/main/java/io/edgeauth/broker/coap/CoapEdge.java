@@ -14,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -75,6 +76,9 @@ public final class CoapEdge implements AutoCloseable {
     /** Where the command observers' state is kept across a clean restart, or null. */
     private CoapCommandsFile commandsFile;
     private DTLSConnector dtlsConnector;
+    /** Closes idle DTLS connections without a token binding (null: no DTLS listener, or stopped). */
+    private IdleDtlsConnections idleConnections;
+    private long idleClosedBefore;
     /** DTLS connections restored at the last start (a gauge). */
     private final java.util.concurrent.atomic.AtomicInteger restoredSessions = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -97,6 +101,10 @@ public final class CoapEdge implements AutoCloseable {
                 ratePlans, geo, messaging, audit, meters, clock);
         io.micrometer.core.instrument.Gauge.builder("edgeauth.coap.dtls.sessions.restored", restoredSessions, Number::doubleValue)
                 .description("DTLS sessions restored at start from the last clean stop").register(meters);
+        io.micrometer.core.instrument.FunctionCounter.builder("edgeauth.coap.dtls.idle.closed", this,
+                        e -> e.idleConnections == null ? e.idleClosedBefore : e.idleClosedBefore + e.idleConnections.ended())
+                .description("DTLS peers whose connections were dropped after " + IdleDtlsConnections.IDLE.toMinutes()
+                        + " minutes of silence without a token binding").register(meters);
     }
 
     /**
@@ -215,6 +223,7 @@ public final class CoapEdge implements AutoCloseable {
             connector.setExecutor(workers);
             dtlsWorkers = workers;
             dtlsConnector = connector;
+            idleConnections = new IdleDtlsConnections(connector, this::bound, IdleDtlsConnections.IDLE);
             if (sessionsFile != null) {
                 restoredSessions.set(sessionsFile.restore(connector));
             }
@@ -247,6 +256,9 @@ public final class CoapEdge implements AutoCloseable {
         plain = p;
         secure = d;
         handlers.start();
+        if (idleConnections != null) {
+            idleConnections.start(Duration.ofMinutes(1));
+        }
         LOG.info("CoAP edge listening: coap={} coaps={} ({})", plain == null ? "off" : plain.getAddress(),
                 secure == null ? "off" : secure.getAddress(), settings);
     }
@@ -256,6 +268,11 @@ public final class CoapEdge implements AutoCloseable {
         List<CoapCommandsFile.Kept> kept = commandsFile != null && server != null
                 ? handlers.observations().unsubscribeAndKeep() : null;
         handlers.stop();
+        if (idleConnections != null) {
+            idleConnections.close();
+            idleClosedBefore += idleConnections.ended();
+            idleConnections = null;
+        }
         if (server != null) {
             if (sessionsFile != null && dtlsConnector != null) {
                 server.stop(); // the connector's state stays until destroy(): saved in between
@@ -336,6 +353,20 @@ public final class CoapEdge implements AutoCloseable {
         return c;
     }
 
+    /** The DTLS listener's connector (tests); null without one. */
+    DTLSConnector dtlsConnector() {
+        return dtlsConnector;
+    }
+
+    /** One sweep of the DTLS connections silent for {@code idle} without a binding (tests). */
+    java.util.concurrent.Future<Void> sweepIdleDtls(Duration idle) {
+        return new IdleDtlsConnections(dtlsConnector, this::bound, idle).sweep();
+    }
+
+    private boolean bound(String peerKey) {
+        return handlers.sessions().current(peerKey) != null;
+    }
+
     /**
      * A principal's access ended on this node's say (deleted, moved to another tenant, a new owner): the Observe
      * relations it left parked, and the commands they hold, are dropped; its live relations end with its tokens.
@@ -400,6 +431,9 @@ public final class CoapEdge implements AutoCloseable {
     static DtlsConnectorConfig dtlsConfig(CoapSettings s, Configuration c) {
         c.set(DtlsConfig.DTLS_ROLE, DtlsConfig.DtlsRole.SERVER_ONLY);
         c.set(DtlsConfig.DTLS_MAX_CONNECTIONS, s.connectionStoreSize());
+        // a device that handshakes again (a new source port, a reboot) leaves its older connection behind otherwise
+        c.set(DtlsConfig.DTLS_READ_WRITE_LOCK_CONNECTION_STORE, true); // the only store that reads the next one
+        c.set(DtlsConfig.DTLS_REMOVE_STALE_DOUBLE_PRINCIPALS, true);
         // Scandium picks among these what the credentials allow: no CBC suites (as on the MQTT TLS listener). Its
         // recommended-only default leaves CBC out too; the list keeps it so if that default is ever turned off
         c.set(DtlsConfig.DTLS_PRESELECTED_CIPHER_SUITES, AEAD_SUITES);

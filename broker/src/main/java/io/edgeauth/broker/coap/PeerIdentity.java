@@ -25,7 +25,11 @@ final class PeerIdentity {
 
     /** The session key of the peer that sent a request; never null. */
     static String keyOf(EndpointContext context) {
-        Principal p = context.getPeerIdentity();
+        return keyOf(context.getPeerIdentity(), context.getPeerAddress());
+    }
+
+    /** The session key of a peer that proved {@code p} (null on plain CoAP) from {@code a}. */
+    static String keyOf(Principal p, InetSocketAddress a) {
         if (p instanceof PreSharedKeyIdentity psk) {
             return psk.isScopedIdentity() ? "psk:" + psk.getVirtualHost() + "|" + psk.getIdentity()
                     : "psk:" + psk.getIdentity();
@@ -36,7 +40,6 @@ final class PeerIdentity {
         if (p instanceof X509CertPath x509) {
             return "x509:" + certThumbprint(x509.getTarget());
         }
-        InetSocketAddress a = context.getPeerAddress();
         return "udp:" + a.getAddress().getHostAddress() + ":" + a.getPort();
     }
 
