@@ -209,20 +209,29 @@ public final class DeviceRegistry {
         return devices.size();
     }
 
+    /** Owners with at least one device (tests: an owner left with none is not kept). */
+    int ownersIndexed() {
+        return byOwner.size();
+    }
+
     private void index(Device d) {
         devices.put(d.id(), d);
         if (d.owner() != null) {
-            byOwner.computeIfAbsent(d.owner(), o -> ConcurrentHashMap.newKeySet()).add(d.id());
+            byOwner.compute(d.owner(), (o, ids) -> {
+                Set<String> owned = ids == null ? ConcurrentHashMap.newKeySet() : ids;
+                owned.add(d.id());
+                return owned;
+            });
         }
     }
 
     private void unindex(Device d) {
         devices.remove(d.id());
-        if (d.owner() != null) {
-            Set<String> ids = byOwner.get(d.owner());
-            if (ids != null) {
+        if (d.owner() != null) { // an owner left with no device goes (a soak kept one empty set per former owner)
+            byOwner.computeIfPresent(d.owner(), (o, ids) -> {
                 ids.remove(d.id());
-            }
+                return ids.isEmpty() ? null : ids;
+            });
         }
     }
 

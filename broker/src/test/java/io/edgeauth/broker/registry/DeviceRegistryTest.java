@@ -43,8 +43,10 @@ class DeviceRegistryTest {
             DeviceRegistry r = new DeviceRegistry(store);
             assertThat(r.find("dev-1")).contains(d);
             assertThat(r.ownedBy(d.owner())).containsExactly("dev-1");
+            assertThat(r.ownersIndexed()).isEqualTo(1);
             assertThat(r.delete("dev-1")).isTrue();
             assertThat(r.ownedBy(d.owner())).isEmpty();
+            assertThat(r.ownersIndexed()).as("an owner left with no device (the soak kept one set each)").isZero();
             assertThat(r.find("dev-2")).get().extracting(x -> x.credential().type()).isEqualTo(Device.CredentialType.X5T_S256);
         }
     }
