@@ -28,8 +28,11 @@ public final class OpenFiles {
         return (int) Math.max(64, Math.min(Integer.MAX_VALUE, limit / 4));
     }
 
-    /** Default of {@code mqtt.maxConnections}: the limit but HTTP's quarter and {@link #RESERVE}, at least 64. */
+    /**
+     * Default of {@code mqtt.maxConnections}: the limit but HTTP's quarter and {@link #RESERVE} (an eighth of a limit
+     * under 8,192, so a small one still leaves MQTT most of the rest), at least 64.
+     */
     public static int mqttShare(long limit) {
-        return (int) Math.max(64, Math.min(Integer.MAX_VALUE, limit - limit / 4 - RESERVE));
+        return (int) Math.max(64, Math.min(Integer.MAX_VALUE, limit - limit / 4 - Math.min(RESERVE, limit / 8)));
     }
 }
