@@ -103,8 +103,8 @@ public final class CoapEdge implements AutoCloseable {
                 .description("DTLS sessions restored at start from the last clean stop").register(meters);
         io.micrometer.core.instrument.FunctionCounter.builder("edgeauth.coap.dtls.idle.closed", this,
                         e -> e.idleConnections == null ? e.idleClosedBefore : e.idleClosedBefore + e.idleConnections.ended())
-                .description("DTLS peers whose connections were dropped after " + IdleDtlsConnections.IDLE.toMinutes()
-                        + " minutes of silence without a token binding").register(meters);
+                .description("DTLS peers whose connections were dropped after " + IdleDtlsConnections.IDLE.toHours()
+                        + " hours of silence without a token binding").register(meters);
     }
 
     /**
@@ -257,7 +257,7 @@ public final class CoapEdge implements AutoCloseable {
         secure = d;
         handlers.start();
         if (idleConnections != null) {
-            idleConnections.start(Duration.ofMinutes(1));
+            idleConnections.start(Duration.ofMinutes(10));
         }
         LOG.info("CoAP edge listening: coap={} coaps={} ({})", plain == null ? "off" : plain.getAddress(),
                 secure == null ? "off" : secure.getAddress(), settings);

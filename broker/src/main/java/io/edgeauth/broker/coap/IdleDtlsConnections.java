@@ -31,8 +31,12 @@ import org.slf4j.LoggerFactory;
  * {@link CoapEdge}: after its 30-minute stale threshold, when the store holds more than 1,024 connections).
  */
 final class IdleDtlsConnections implements AutoCloseable {
-    /** Ten minutes: a device uploads its token within seconds of its handshake, and one that renews keeps its binding. */
-    static final Duration IDLE = Duration.ofMinutes(10);
+    /**
+     * A day, as {@link DtlsSessionsFile#STALE_AFTER}: a sleepy device that reports daily keeps its connection even
+     * when its token (and binding) expired in between (a dropped connection costs it a new handshake, and the SDK
+     * notices only after 30 to 45 s of retransmissions); the heap holds at most a day of abandoned handshakes.
+     */
+    static final Duration IDLE = Duration.ofHours(24);
     private static final Logger LOG = LoggerFactory.getLogger(IdleDtlsConnections.class);
 
     private final DTLSConnector connector;
