@@ -341,9 +341,7 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
                 }
                 // audience (5): the rule /oauth/token applies; a certificate-bound token is the broker's only
                 DeviceTokenService.TargetRefusal target = byCertificate && request.audience() != null
-                        ? new DeviceTokenService.TargetRefusal("invalid_target",
-                                "a token for a DTLS certificate is for this broker only: no audience")
-                        : devices.targetRefusal(request.audience(), format);
+                        ? DeviceTokenService.CERTIFICATE_TOKEN_TARGET : devices.targetRefusal(request.audience(), format);
                 if (target != null && "invalid_target".equals(target.error())) {
                     throw new CoapTokenIssuer.InvalidTargetException(target.description());
                 } else if (target != null) {

@@ -142,6 +142,11 @@ final class OAuthApi {
             HttpErrors.send(ctx, 400, "invalid_request", "tls_client_auth needs client_id, the device id (RFC 8705 §2)");
             return;
         }
+        if (!form.getAll("audience").isEmpty() || !form.getAll("resource").isEmpty()) { // as CoAP's /token does
+            DeviceTokenService.TargetRefusal r = DeviceTokenService.CERTIFICATE_TOKEN_TARGET;
+            HttpErrors.send(ctx, 400, r.error(), r.description());
+            return;
+        }
         List<X509Certificate> chain = peerChain(ctx);
         if (chain.isEmpty()) {
             HttpErrors.send(ctx, 401, "invalid_client", "tls_client_auth: no client certificate in the TLS handshake");

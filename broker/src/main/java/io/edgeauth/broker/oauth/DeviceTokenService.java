@@ -88,6 +88,13 @@ public final class DeviceTokenService {
     /** Why a device's request for a resource server's token is refused: the OAuth error code and its description. */
     public record TargetRefusal(String error, String description) { }
 
+    /**
+     * {@code invalid_target} for a token bound to a client certificate ({@code tls_client_auth}, CoAP over DTLS with
+     * a certificate): it is for this broker only, whichever endpoint is asked.
+     */
+    public static final TargetRefusal CERTIFICATE_TOKEN_TARGET = new TargetRefusal("invalid_target",
+            "a token for a client certificate is for this broker only: no audience or resource");
+
     /** {@code invalid_target} (RFC 8707 §2): not one registered resource server, or not asked for by a device. */
     public static final TargetRefusal NOT_ONE_RESOURCE_SERVER = new TargetRefusal("invalid_target",
             "audience (or resource) must name one registered resource server, and only for a device");

@@ -201,6 +201,12 @@ class MtlsTokenTest {
         }
         assertThat(broker.registry().find("mtls-hostile")).isEmpty();
 
+        // a certificate-bound token is the broker's only, as CoAP's /token answers it (the HTTPS path ignored it)
+        HttpResponse<String> withAudience = token(fleetCa.device("mtls-aud"), "mtls-aud&audience=https%3A%2F%2Frs.example");
+        assertThat(withAudience.statusCode()).isEqualTo(400);
+        assertThat(withAudience.body()).contains("invalid_target");
+        assertThat(broker.registry().find("mtls-aud")).isEmpty();
+
         HttpResponse<String> noId = HttpClient.newBuilder().sslContext(ssl(fleetCa.device("mtls-noid"))).build()
                 .send(tokenRequest(httpsUrl(), ""), HttpResponse.BodyHandlers.ofString());
         assertThat(noId.statusCode()).isEqualTo(400);
