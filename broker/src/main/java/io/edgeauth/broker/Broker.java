@@ -198,6 +198,7 @@ public final class Broker implements AutoCloseable {
                 .clock(clock).clockLeeway(config.tokens().clockLeeway()).build();
         router = new TopicRouter(config.mqtt().maxRetainedPerTenant(), config.mqtt().maxRetainedPerDevice(),
                 reason -> meters.counter("edgeauth.router.drops", "reason", reason).increment());
+        router.clock(clock);
         RetainedCleanup retainedCleanup = new RetainedCleanup(router, audit); // deletion and transfer clear retained
         registry.onDelete(retainedCleanup::deleted);
         registry.onAccessChange(retainedCleanup::changed);

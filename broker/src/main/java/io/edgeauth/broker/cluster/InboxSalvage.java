@@ -158,8 +158,7 @@ final class InboxSalvage {
             if (qos < 1) {
                 return null;
             }
-            return new RoutedMessage(message.tenant(), message.topic(), message.payload(), qos, false,
-                    message.userProperties(), message.origin());
+            return message.atQos(qos);
         }
     }
 

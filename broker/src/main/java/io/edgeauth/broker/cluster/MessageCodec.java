@@ -1,5 +1,6 @@
 package io.edgeauth.broker.cluster;
 
+import io.edgeauth.broker.router.MessageAttributes;
 import io.edgeauth.broker.router.RoutedMessage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -17,6 +18,8 @@ import java.util.List;
  */
 final class MessageCodec {
     private static final int VERSION = 1;
+    /** Version 1 with {@link MessageAttributes} before the payload; written only for a message that has some. */
+    private static final int VERSION_ATTRIBUTES = 2;
     /** Far above an MQTT packet's properties: a record claiming more is not ours. */
     private static final int MAX_PROPERTIES = 10_000;
 
@@ -26,7 +29,8 @@ final class MessageCodec {
     static byte[] encode(RoutedMessage m) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + m.payload().length);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(VERSION);
+            boolean attributes = m.attributes() != MessageAttributes.NONE;
+            out.writeByte(attributes ? VERSION_ATTRIBUTES : VERSION); // nodes of an older build still read the rest
             out.writeUTF(m.tenant());
             out.writeUTF(m.topic());
             out.writeByte(m.qos());
@@ -36,6 +40,9 @@ final class MessageCodec {
             for (RoutedMessage.UserProperty p : m.userProperties()) {
                 out.writeUTF(p.name());
                 out.writeUTF(p.value());
+            }
+            if (attributes) {
+                m.attributes().write(out);
             }
             out.writeInt(m.payload().length);
             out.write(m.payload());
@@ -48,7 +55,7 @@ final class MessageCodec {
     static RoutedMessage decode(byte[] record) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(record))) {
             int version = in.readUnsignedByte();
-            if (version != VERSION) {
+            if (version != VERSION && version != VERSION_ATTRIBUTES) {
                 throw new IllegalArgumentException("unknown message record version " + version);
             }
             String tenant = in.readUTF();
@@ -64,6 +71,7 @@ final class MessageCodec {
             for (int i = 0; i < count; i++) {
                 properties.add(new RoutedMessage.UserProperty(in.readUTF(), in.readUTF()));
             }
+            MessageAttributes attributes = version == VERSION_ATTRIBUTES ? MessageAttributes.read(in) : MessageAttributes.NONE;
             int length = in.readInt();
             if (length < 0 || length > in.available()) {
                 throw new IllegalArgumentException("bad payload length " + length);
@@ -72,7 +80,8 @@ final class MessageCodec {
             if (in.available() != 0) {
                 throw new IllegalArgumentException("trailing bytes after the payload");
             }
-            return new RoutedMessage(tenant, topic, payload, qos, retain, properties, origin.isEmpty() ? null : origin);
+            return new RoutedMessage(tenant, topic, payload, qos, retain, properties, origin.isEmpty() ? null : origin,
+                    attributes);
         } catch (IOException e) {
             throw new IllegalArgumentException("truncated message record", e);
         }

@@ -85,8 +85,7 @@ final class RemoteNode implements RemoteSubscriber {
     }
 
     private java.util.concurrent.CompletionStage<String> append(RoutedMessage message, int qos) {
-        RoutedMessage sent = message.qos() == qos ? message : new RoutedMessage(message.tenant(), message.topic(),
-                message.payload(), qos, false, message.userProperties(), message.origin());
+        RoutedMessage sent = message.qos() == qos ? message : message.atQos(qos);
         Map<String, byte[]> entry = new HashMap<>(4);
         entry.put(Inbox.MESSAGE, MessageCodec.encode(sent));
         if (group.length > 0) {

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 final class CoapCommandsFile {
     private static final Logger LOG = LoggerFactory.getLogger(CoapCommandsFile.class);
     private static final int MAGIC = 0x45414343; // "EACC"
-    private static final int VERSION = 1;
+    /** Version 2 keeps each command's expiry; version 1 files (before 2026-12-07) are read as never expiring. */
+    private static final int VERSION = 2;
     /** The largest command payload kept: the HTTP command API's own bound is far below. */
     private static final int MAX_PAYLOAD = 1 << 20;
     /** The longest topic kept, in UTF-8 bytes (a device's own topics are far shorter; DataOutput.writeUTF ends at 64 KiB). */
@@ -73,6 +74,7 @@ final class CoapCommandsFile {
                         out.writeUTF(c.topic);
                         out.writeInt(c.payload.length);
                         out.write(c.payload);
+                        out.writeLong(c.expiresAtMillis);
                     }
                 }
             });
@@ -99,7 +101,7 @@ final class CoapCommandsFile {
             throw new IOException("not a CoAP commands file");
         }
         int version = in.readInt();
-        if (version != VERSION) {
+        if (version != VERSION && version != 1) {
             throw new IOException("CoAP commands file version " + version + ", expected " + VERSION);
         }
         int n = ChecksummedFile.count(in.readInt(), Integer.MAX_VALUE, "observers");
@@ -117,7 +119,7 @@ final class CoapCommandsFile {
                 if (payload.length != size) {
                     throw new EOFException("truncated command");
                 }
-                commands.add(new ObservedCommands.Command(at, payload));
+                commands.add(new ObservedCommands.Command(at, payload, version == 1 ? 0 : in.readLong()));
             }
             kept.add(new Kept(tenant, principal, topic, commands));
         }

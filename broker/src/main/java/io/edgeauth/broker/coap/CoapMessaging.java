@@ -1,7 +1,6 @@
 package io.edgeauth.broker.coap;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BiConsumer;
 
 /**
  * What the CoAP edge needs from the shared pub/sub router. Topics are relative to the tenant (the router
@@ -36,7 +35,17 @@ public interface CoapMessaging {
 
     /**
      * Subscribes to an exact topic or an MQTT-style filter within a tenant; {@code onMessage} gets each message's
-     * topic and payload; closing the handle unsubscribes.
+     * topic, payload and expiry; closing the handle unsubscribes.
      */
-    AutoCloseable subscribe(String tenant, String topic, BiConsumer<String, byte[]> onMessage);
+    AutoCloseable subscribe(String tenant, String topic, Listener onMessage);
+
+    /** Gets the messages of a subscription. */
+    @FunctionalInterface
+    interface Listener {
+        /**
+         * @param expiresAtMillis when the message expires (its MQTT 5 Message Expiry Interval; epoch milliseconds on
+         *                        the broker's clock), 0: never
+         */
+        void onMessage(String topic, byte[] payload, long expiresAtMillis);
+    }
 }

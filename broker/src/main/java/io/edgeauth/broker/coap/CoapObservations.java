@@ -133,7 +133,7 @@ final class CoapObservations {
         }
         Parked kept = parked.remove(new ParkKey(principal, topic));
         Watch w = new Watch(peerKey, principal, topic, resource, relation,
-                kept != null ? kept.commands : new ObservedCommands(null, dropped));
+                kept != null ? kept.commands : new ObservedCommands(null, dropped, clock));
         w.commands.moveTo(w.notifier());
         if (kept != null) {
             w.subscription = kept.subscription;
@@ -310,9 +310,9 @@ final class CoapObservations {
         Instant until = clock.instant().plus(retention);
         int restored = 0;
         for (CoapCommandsFile.Kept k : kept) {
-            ObservedCommands commands = new ObservedCommands(null, dropped);
+            ObservedCommands commands = new ObservedCommands(null, dropped, clock);
             for (ObservedCommands.Command c : k.commands()) {
-                commands.offer(c.topic, c.payload);
+                commands.offer(c.topic, c.payload, c.expiresAtMillis);
             }
             ParkKey key = new ParkKey(new CoapSessions.PrincipalKey(k.tenant(), k.principal()), k.topic());
             try {

@@ -23,16 +23,29 @@ final class ObservedCommands {
     /** Commands that may wait for one relation. */
     static final int CAPACITY = 64;
 
-    private static final Command NONE = new Command(null, new byte[0]);
+    private static final Command NONE = new Command(null, new byte[0], 0);
 
-    /** One command and the topic it was published to, compared by identity: published twice is two commands. */
+    /**
+     * One command, the topic it was published to and when it expires (epoch ms, 0: never), compared by identity:
+     * published twice is two commands.
+     */
     static final class Command {
         final String topic;
         final byte[] payload;
+        final long expiresAtMillis;
 
         Command(String topic, byte[] payload) {
+            this(topic, payload, 0);
+        }
+
+        Command(String topic, byte[] payload, long expiresAtMillis) {
             this.topic = topic;
             this.payload = payload;
+            this.expiresAtMillis = expiresAtMillis;
+        }
+
+        boolean expiredAt(long nowMillis) {
+            return expiresAtMillis != 0 && nowMillis >= expiresAtMillis;
         }
     }
 
@@ -41,6 +54,7 @@ final class ObservedCommands {
     /** Guarded by this: it changes when the queue moves to another relation. */
     private Runnable notify;
     private final Runnable dropped;
+    private final java.time.Clock clock;
     /** Made on the first command: a fleet may hold a million relations that never get one. */
     private ArrayDeque<Command> waiting;
     /** The last command the device acknowledged (sent again should a notification be asked for with none waiting). */
@@ -54,8 +68,14 @@ final class ObservedCommands {
      * @param dropped counts a command dropped because {@link #CAPACITY} were waiting
      */
     ObservedCommands(Runnable notify, Runnable dropped) {
+        this(notify, dropped, java.time.Clock.systemUTC());
+    }
+
+    /** @param clock the clock command expiry is stamped with (the broker's) */
+    ObservedCommands(Runnable notify, Runnable dropped, java.time.Clock clock) {
         this.notify = notify == null ? NOBODY : notify;
         this.dropped = dropped;
+        this.clock = clock;
     }
 
     /**
@@ -63,6 +83,11 @@ final class ObservedCommands {
      * goes out at once when nothing is outstanding.
      */
     void offer(String topic, byte[] payload) {
+        offer(topic, payload, 0);
+    }
+
+    /** As {@link #offer(String, byte[])}, for a command that expires at {@code expiresAtMillis} (0: never). */
+    void offer(String topic, byte[] payload, long expiresAtMillis) {
         boolean full;
         boolean send;
         Runnable target;
@@ -74,7 +99,7 @@ final class ObservedCommands {
             if (full) {
                 waiting.pollFirst(); // the oldest; if its notification is out, its acknowledgement sends the next
             }
-            waiting.addLast(new Command(topic, payload));
+            waiting.addLast(new Command(topic, payload, expiresAtMillis));
             send = started && !outstanding;
             outstanding |= send;
             target = notify;
@@ -122,10 +147,19 @@ final class ObservedCommands {
     Response notification() {
         Command command;
         boolean pending;
+        int expired = 0;
         synchronized (this) {
+            long now = waiting == null || waiting.isEmpty() ? 0 : clock.millis();
+            while (waiting != null && !waiting.isEmpty() && waiting.peekFirst().expiredAt(now)) {
+                waiting.pollFirst(); // an expired command is not sent (MQTT 5 §3.3.2.3.3, as to an MQTT device)
+                expired++;
+            }
             Command head = waiting == null ? null : waiting.peekFirst();
             pending = head != null;
             command = pending ? head : last;
+        }
+        for (int i = 0; i < expired; i++) {
+            dropped.run();
         }
         Response response = new Response(ResponseCode.CONTENT);
         response.setPayload(command.payload);

@@ -9,7 +9,6 @@ import io.edgeauth.broker.router.TopicRouter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BiConsumer;
 
 /**
  * {@link CoapMessaging} on the broker's shared {@link TopicRouter}, so CoAP telemetry reaches MQTT
@@ -63,11 +62,11 @@ public final class RouterCoapMessaging implements CoapMessaging {
     }
 
     @Override
-    public AutoCloseable subscribe(String tenant, String topic, BiConsumer<String, byte[]> onMessage) {
+    public AutoCloseable subscribe(String tenant, String topic, Listener onMessage) {
         Subscription subscription = router.subscribe(tenant, topic, 1, new Subscriber() {
             @Override
             public Offer offer(RoutedMessage message, int qos) {
-                onMessage.accept(message.topic(), message.payload());
+                onMessage.onMessage(message.topic(), message.payload(), message.attributes().expiresAtMillis());
                 return Offer.ACCEPTED;
             }
 

@@ -8,6 +8,7 @@ import io.edgeauth.broker.policy.RateLimiter;
 import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.registry.DeviceRegistry;
+import io.edgeauth.broker.router.MessageAttributes;
 import io.edgeauth.broker.router.PublishResult;
 import io.edgeauth.broker.router.RoutedMessage;
 import io.edgeauth.broker.router.TopicRouter;
@@ -24,7 +25,7 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * One-off device commands over HTTP ({@code {topic, payload | payloadBase64, qos?}}), published in the device's
+ * One-off device commands over HTTP ({@code {topic, payload | payloadBase64, qos?, expiresIn?}}), published in the device's
  * tenant to {@code d/{id}/down/{topic}}, where the device's MQTT subscription or CoAP Observe receives it like any
  * other command:
  * <ul>
@@ -35,7 +36,8 @@ import java.util.regex.Pattern;
  *     HTTP is no way around what the session may do over MQTT.</li>
  * </ul>
  * Answers 202 (published; {@code subscribers} says how many sessions took it), 404 for a device unknown in the
- * caller's tenant. Not retained: a device that is offline, with no persistent session, does not get it. Audited
+ * caller's tenant. Not retained: a device that is offline, with no persistent session, does not get it; one with
+ * {@code expiresIn} (seconds, MQTT 5's Message Expiry Interval) is not delivered once that passed. Audited
  * with the caller and the payload's fingerprint, never its content.
  */
 final class DeviceCommandApi {
@@ -43,7 +45,9 @@ final class DeviceCommandApi {
     private static final String ADMIN = "admin";
     /** The largest command payload: commands are small; bulk data has no place on a device's down topic. */
     static final int MAX_PAYLOAD_BYTES = 16 * 1024;
-    private static final List<String> FIELDS = List.of("topic", "payload", "payloadBase64", "qos");
+    /** The largest {@code expiresIn}: MQTT's Four Byte Integer. */
+    private static final long MAX_EXPIRES_IN = 0xFFFF_FFFFL;
+    private static final List<String> FIELDS = List.of("topic", "payload", "payloadBase64", "qos", "expiresIn");
     /** One to eight levels of letters, digits and {@code _ . -}: no wildcard, no {@code $}, no empty level. */
     private static final Pattern SUB_TOPIC = Pattern.compile("[A-Za-z0-9_.-]{1,64}(/[A-Za-z0-9_.-]{1,64}){0,7}");
 
@@ -120,7 +124,8 @@ final class DeviceCommandApi {
             }
         }
         PublishResult result = router.publish(new RoutedMessage(device.tenant(), topic, command.payload(),
-                command.qos(), false, List.of(), caller == null ? ORIGIN : caller.principal()));
+                command.qos(), false, List.of(), caller == null ? ORIGIN : caller.principal(),
+                MessageAttributes.of(router.clock().millis(), command.expiresIn(), null, null, null, null)));
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("by", caller == null ? ADMIN : caller.principal());
         fields.put("device", device.id());
@@ -128,6 +133,9 @@ final class DeviceCommandApi {
         fields.put("topic", topic);
         fields.put("qos", command.qos());
         fields.put("bytes", command.payload().length);
+        if (command.expiresIn() != null) {
+            fields.put("expiresIn", Integer.toUnsignedLong(command.expiresIn()));
+        }
         fields.put("payload", Fingerprints.of(command.payload()));
         fields.put("subscribers", result.accepted());
         audit.record("device.command", "ok", fields);
@@ -135,7 +143,8 @@ final class DeviceCommandApi {
                 .put("subscribers", result.accepted()));
     }
 
-    private record Command(String subTopic, byte[] payload, int qos) { }
+    /** @param expiresIn the Message Expiry Interval in seconds, or null: never expires */
+    private record Command(String subTopic, byte[] payload, int qos, Integer expiresIn) { }
 
     private static Command parse(JsonObject body) {
         for (String field : body.fieldNames()) {
@@ -168,6 +177,12 @@ final class DeviceCommandApi {
         if (!(q instanceof Integer qos) || qos < 0 || qos > 1) {
             throw new IllegalArgumentException("qos: 0 or 1 (deliveries are capped at QoS 1)");
         }
-        return new Command(sub, payload, qos);
+        Object expiry = body.getValue("expiresIn");
+        if (expiry != null && !(expiry instanceof Number n && n.longValue() == n.doubleValue() && n.longValue() >= 1
+                && n.longValue() <= MAX_EXPIRES_IN)) {
+            throw new IllegalArgumentException("expiresIn: whole seconds, 1 to " + MAX_EXPIRES_IN
+                    + " (MQTT's Message Expiry Interval)");
+        }
+        return new Command(sub, payload, qos, expiry == null ? null : (int) ((Number) expiry).longValue());
     }
 }

@@ -1,7 +1,9 @@
 package io.edgeauth.broker.mqtt;
 
+import static io.edgeauth.broker.mqtt.MqttPublishChecks.attributeBytes;
 import static io.edgeauth.broker.mqtt.MqttPublishChecks.utf8Length;
 
+import io.edgeauth.broker.router.MessageAttributes;
 import io.edgeauth.broker.router.RoutedMessage;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import java.util.List;
@@ -25,9 +27,13 @@ final class ClientPacketLimit {
         return value == null || value == 0 ? NONE : Integer.toUnsignedLong(value);
     }
 
-    /** The size of the MQTT 5 PUBLISH {@code MqttDelivery} writes: topic, packet id, user properties, payload. */
-    static long publishSize(String topic, int qos, List<RoutedMessage.UserProperty> userProperties, int payloadLength) {
-        long properties = 0;
+    /**
+     * The size of the MQTT 5 PUBLISH {@code MqttDelivery} writes: topic, packet id, user properties and the message's
+     * other properties, payload.
+     */
+    static long publishSize(String topic, int qos, List<RoutedMessage.UserProperty> userProperties,
+                            MessageAttributes attributes, int payloadLength) {
+        long properties = attributeBytes(attributes);
         for (RoutedMessage.UserProperty p : userProperties) {
             properties += 1 + 2 + utf8Length(p.name()) + 2 + utf8Length(p.value());
         }

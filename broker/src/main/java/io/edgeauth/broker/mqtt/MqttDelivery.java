@@ -1,5 +1,6 @@
 package io.edgeauth.broker.mqtt;
 
+import io.edgeauth.broker.router.MessageAttributes;
 import io.edgeauth.broker.router.RoutedMessage;
 import io.edgeauth.broker.router.Subscriber;
 import io.edgeauth.broker.router.SubscriberQueue;
@@ -102,8 +103,19 @@ final class MqttDelivery {
                 return; // requeued by detach/attach
             }
             RoutedMessage m = d.message();
+            long now = m.attributes().expiresAtMillis() == 0 ? 0 : c.edge.clock.millis();
+            if (m.expiredAt(now)) {
+                // MQTT 5 §3.3.2.3.3: expired, so it is deleted for this subscriber. A resend too (after a reconnect or a
+                // restart, nobody knows whether the first copy arrived): what expired is not handed out again.
+                // Handled as if sent, as below
+                c.edge.metrics.drop(SubscriberQueue.DROP_EXPIRED);
+                if (d.qos() > 0) {
+                    c.state.queue.acknowledged(d);
+                }
+                return;
+            }
             if (clientLimit != ClientPacketLimit.NONE && ClientPacketLimit.publishSize(m.topic(), d.qos(),
-                    m.userProperties(), m.payload().length) > clientLimit) {
+                    m.userProperties(), m.attributes(), m.payload().length) > clientLimit) {
                 // MQTT 5 §3.1.2.11.4: discarded, and handled as if sent: a QoS 1 one is not left holding a slot of
                 // the inflight window for a PUBACK that cannot come
                 c.edge.metrics.drop("client_maximum_packet_size");
@@ -121,7 +133,7 @@ final class MqttDelivery {
             // the frame. On the event loop the write is flushed once per batch (MqttChannel#send)
             c.endpoint.send(new MqttPublishMessage(
                     new MqttFixedHeader(MqttMessageType.PUBLISH, d.duplicate(), MqttQoS.valueOf(d.qos()), m.retain(), 0),
-                    new MqttPublishVariableHeader(m.topic(), id, outgoingProperties(m)),
+                    new MqttPublishVariableHeader(m.topic(), id, outgoingProperties(m, now)),
                     Unpooled.wrappedBuffer(m.payload())));
             c.edge.metrics.out();
         }
@@ -159,16 +171,39 @@ final class MqttDelivery {
         }
     }
 
-    private MqttProperties outgoingProperties(RoutedMessage m) {
-        if (!c.v5 || m.userProperties().isEmpty()) {
+    /**
+     * The properties a subscriber's PUBLISH carries: the publisher's user properties and the message's other
+     * properties unaltered (§3.3.2.3), the expiry as what is left of it at {@code nowMillis}. MQTT 3.1.1 has none.
+     */
+    private MqttProperties outgoingProperties(RoutedMessage m, long nowMillis) {
+        MessageAttributes a = m.attributes();
+        if (!c.v5 || m.userProperties().isEmpty() && a == MessageAttributes.NONE) {
             return MqttProperties.NO_PROPERTIES;
         }
-        List<MqttProperties.StringPair> pairs = new ArrayList<>();
-        for (RoutedMessage.UserProperty up : m.userProperties()) {
-            pairs.add(new MqttProperties.StringPair(up.name(), up.value()));
-        }
         MqttProperties p = new MqttProperties();
-        p.add(new MqttProperties.UserProperties(pairs));
+        if (a.expiresAtMillis() != 0) {
+            p.add(new MqttProperties.IntegerProperty(MqttProperties.PUBLICATION_EXPIRY_INTERVAL,
+                    (int) a.remainingSeconds(nowMillis)));
+        }
+        if (a.payloadFormat() >= 0) {
+            p.add(new MqttProperties.IntegerProperty(MqttProperties.PAYLOAD_FORMAT_INDICATOR, a.payloadFormat()));
+        }
+        if (a.contentType() != null) {
+            p.add(new MqttProperties.StringProperty(MqttProperties.CONTENT_TYPE, a.contentType()));
+        }
+        if (a.responseTopic() != null) {
+            p.add(new MqttProperties.StringProperty(MqttProperties.RESPONSE_TOPIC, a.responseTopic()));
+        }
+        if (a.correlationData() != null) {
+            p.add(new MqttProperties.BinaryProperty(MqttProperties.CORRELATION_DATA, a.correlationData()));
+        }
+        if (!m.userProperties().isEmpty()) {
+            List<MqttProperties.StringPair> pairs = new ArrayList<>();
+            for (RoutedMessage.UserProperty up : m.userProperties()) {
+                pairs.add(new MqttProperties.StringPair(up.name(), up.value()));
+            }
+            p.add(new MqttProperties.UserProperties(pairs));
+        }
         return p;
     }
 

@@ -1,5 +1,6 @@
 package io.edgeauth.broker.mqtt;
 
+import io.edgeauth.broker.router.MessageAttributes;
 import io.edgeauth.broker.router.RoutedMessage;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import java.util.ArrayList;
@@ -59,6 +60,19 @@ final class MqttFields {
             }
         }
         return null;
+    }
+
+    /**
+     * The properties of a PUBLISH or will that travel with its message to subscribers (MQTT 5 §3.3.2.3), the
+     * expiry counted from now on {@code clock}; {@link MessageAttributes#NONE} when it has none.
+     */
+    static MessageAttributes attributes(MqttProperties props, java.time.Clock clock) {
+        if (props == null || props.isEmpty()) { // isEmpty() leaves user properties out: none of these is one
+            return MessageAttributes.NONE; // the common case: no clock read
+        }
+        return MessageAttributes.of(clock.millis(), intProperty(props, MqttProperties.PUBLICATION_EXPIRY_INTERVAL),
+                intProperty(props, MqttProperties.PAYLOAD_FORMAT_INDICATOR), stringProperty(props, MqttProperties.CONTENT_TYPE),
+                stringProperty(props, MqttProperties.RESPONSE_TOPIC), binaryProperty(props, MqttProperties.CORRELATION_DATA));
     }
 
     static List<RoutedMessage.UserProperty> userProperties(MqttProperties props) {

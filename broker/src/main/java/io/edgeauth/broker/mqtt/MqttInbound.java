@@ -7,6 +7,7 @@ import io.edgeauth.broker.policy.PublishGate;
 import io.edgeauth.broker.policy.TopicFilters;
 import io.edgeauth.broker.refusal.RefusalCategory;
 import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.router.MessageAttributes;
 import io.edgeauth.broker.router.PublishResult;
 import io.edgeauth.broker.router.RoutedMessage;
 import io.edgeauth.broker.router.SharedFilter;
@@ -67,9 +68,15 @@ final class MqttInbound {
             }
             lastValidTopic = topic;
         }
+        MessageAttributes attributes = c.v5 ? MqttFields.attributes(m.properties(), c.edge.clock)
+                : MessageAttributes.NONE;
+        if (attributes.responseTopic() != null && topicError(attributes.responseTopic(), false) != null) {
+            c.disconnect(MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "response_topic_invalid"); // §3.3.2.3.5
+            return;
+        }
         List<RoutedMessage.UserProperty> properties = userProperties(m.properties());
         byte[] payload = m.payload();
-        PublishGate.Refusal refusal = MqttPublishChecks.check(c, topic, payload, properties);
+        PublishGate.Refusal refusal = MqttPublishChecks.check(c, topic, payload, properties, attributes);
         if (refusal != null) {
             refused(m, refusal);
             return;
@@ -80,7 +87,7 @@ final class MqttInbound {
             properties.add(new RoutedMessage.UserProperty(MqttPublishChecks.LOCATION, c.reportedGeo));
         }
         RoutedMessage message = new RoutedMessage(c.session.tenant(), topic, payload,
-                m.qosLevel().value(), m.isRetain(), properties, c.session.principal());
+                m.qosLevel().value(), m.isRetain(), properties, c.session.principal(), attributes);
         long journalMark = c.acks.mark();
         PublishResult result = c.edge.router.publish(message);
         if (result.retainRefused()) { // no room to retain it: neither kept nor delivered, so not a success

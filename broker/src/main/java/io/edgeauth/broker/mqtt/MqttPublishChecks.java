@@ -5,6 +5,7 @@ import static io.edgeauth.broker.mqtt.MqttFields.userProperty;
 import io.edgeauth.broker.auth.PrincipalKind;
 import io.edgeauth.broker.policy.PublishGate;
 import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.router.MessageAttributes;
 import io.edgeauth.broker.router.RoutedMessage;
 import io.edgeauth.broker.telemetry.PayloadSignatures;
 import java.util.List;
@@ -26,13 +27,13 @@ final class MqttPublishChecks {
      * @return null if the message may be routed, else why not (the rate plan is charged only when it may)
      */
     static PublishGate.Refusal check(MqttConnection c, String topic, byte[] payload,
-                                     List<RoutedMessage.UserProperty> properties) {
+                                     List<RoutedMessage.UserProperty> properties, MessageAttributes attributes) {
         PublishGate.Refusal ambiguous = locationFormError(properties);
         if (ambiguous != null) {
             return ambiguous;
         }
         return c.edge.publishGate.check(c.acl, c.limiter, c.session.token().geo(), topic,
-                forwardedSize(topic, payload, properties), userProperty(properties, LOCATION), c.session.tenant(),
+                forwardedSize(topic, payload, properties, attributes), userProperty(properties, LOCATION), c.session.tenant(),
                 c.session.kind() == PrincipalKind.DEVICE ? c.session.principal() : null, payload,
                 userProperty(properties, PayloadSignatures.USER_PROPERTY));
     }
@@ -72,16 +73,30 @@ final class MqttPublishChecks {
     }
 
     /**
-     * Bytes the message costs subscribers: topic, payload and user properties (UTF-8), what a subscriber's PUBLISH
-     * carries beyond its fixed overhead. The byte budget counts these, not the payload alone, or a 1-byte payload
-     * could carry 60 KB of properties to every subscriber within a 1000 B/s plan.
+     * Bytes the message costs subscribers: topic, payload, user properties (UTF-8) and the other properties it
+     * carries ({@link #attributeBytes}), what a subscriber's PUBLISH carries beyond its fixed overhead. The byte budget
+     * counts these, not the payload alone, or a 1-byte payload could carry 60 KB of properties (or correlation data) to
+     * every subscriber within a 1000 B/s plan.
      */
-    static int forwardedSize(String topic, byte[] payload, List<RoutedMessage.UserProperty> properties) {
-        long size = (long) payload.length + utf8Length(topic);
+    static int forwardedSize(String topic, byte[] payload, List<RoutedMessage.UserProperty> properties,
+                             MessageAttributes attributes) {
+        long size = (long) payload.length + utf8Length(topic) + attributeBytes(attributes);
         for (RoutedMessage.UserProperty p : properties) {
             size += utf8Length(p.name()) + utf8Length(p.value());
         }
         return (int) Math.min(size, Integer.MAX_VALUE);
+    }
+
+    /** The encoded size of a message's {@link MessageAttributes} as properties of a PUBLISH (identifier included). */
+    static long attributeBytes(MessageAttributes a) {
+        if (a == MessageAttributes.NONE) {
+            return 0;
+        }
+        long n = (a.expiresAtMillis() != 0 ? 5 : 0) + (a.payloadFormat() >= 0 ? 2 : 0);
+        n += a.contentType() == null ? 0 : 3 + utf8Length(a.contentType());
+        n += a.responseTopic() == null ? 0 : 3 + utf8Length(a.responseTopic());
+        n += a.correlationData() == null ? 0 : 3 + a.correlationData().length;
+        return n;
     }
 
     /** UTF-8 length without encoding (a PUBLISH is checked per message: no copy of each property). */

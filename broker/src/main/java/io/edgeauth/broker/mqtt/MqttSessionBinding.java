@@ -7,6 +7,7 @@ import io.edgeauth.broker.auth.DeviceSession;
 import io.edgeauth.broker.policy.PublishGate;
 import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.refusal.TokenRejectedException;
+import io.edgeauth.broker.router.MessageAttributes;
 import io.edgeauth.broker.router.RoutedMessage;
 import io.edgeauth.broker.router.SubscriberQueue;
 import io.netty.handler.codec.mqtt.MqttProperties;
@@ -125,6 +126,7 @@ final class MqttSessionBinding {
                     expirySeconds > 0 ? limits.offlineQueueLength() : 0, limits.receiveMaximum(),
                     limits.overflowPolicy(), c.delivery::countDrop);
             queue.stuckAfter(c.edge.settings.backpressureTimeout());
+            queue.expiryClock(c.edge.clock);
             c.state = new MqttSessionState(key, s.tenant(), s.principal(), queue);
             MqttSessionState replaced = c.edge.sessions.put(key, c.state);
             if (!reserved && replaced == null) {
@@ -236,13 +238,17 @@ final class MqttSessionBinding {
         String topic = will.topic();
         byte[] payload = will.message() == null ? new byte[0] : will.message();
         List<RoutedMessage.UserProperty> properties = userProperties(will.properties());
+        // the Will Message Expiry Interval counts from the will's publication (MQTT 5 §3.1.3.2.4)
+        MessageAttributes attributes = c.v5 ? MqttFields.attributes(will.properties(), c.edge.clock)
+                : MessageAttributes.NONE;
         PublishGate.Refusal refusal;
-        if (c.inbound.topicError(topic, false) != null) {
+        if (c.inbound.topicError(topic, false) != null || attributes.responseTopic() != null
+                && c.inbound.topicError(attributes.responseTopic(), false) != null) {
             refusal = new PublishGate.Refusal(RejectionReason.FORBIDDEN, "will topic invalid");
         } else {
             refusal = c.edge.rechecks.endReason(c.session, c.edge.clock.instant())
                     .map(reason -> new PublishGate.Refusal(reason, "session no longer valid"))
-                    .orElseGet(() -> MqttPublishChecks.check(c, topic, payload, properties));
+                    .orElseGet(() -> MqttPublishChecks.check(c, topic, payload, properties, attributes));
         }
         if (refusal != null) {
             boolean overRate = refusal.reason() == RejectionReason.RATE_LIMITED;
@@ -251,6 +257,6 @@ final class MqttSessionBinding {
             return;
         }
         c.edge.router.publish(new RoutedMessage(c.session.tenant(), topic, payload, will.qos(),
-                will.retain(), properties, c.session.principal()));
+                will.retain(), properties, c.session.principal(), attributes));
     }
 }

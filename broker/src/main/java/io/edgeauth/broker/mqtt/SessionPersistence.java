@@ -141,6 +141,7 @@ final class SessionPersistence implements SessionHome.Sessions {
         SubscriberQueue queue = new SubscriberQueue(p.tenant() + "/" + p.clientId(), limits.queueLength(),
                 limits.offlineQueueLength(), limits.receiveMaximum(), limits.overflowPolicy(), edge.metrics::drop);
         queue.stuckAfter(edge.settings.backpressureTimeout());
+        queue.expiryClock(edge.clock);
         queue.journal(journal, p.key());
         fill.accept(queue);
         MqttSessionState state = new MqttSessionState(p.key(), p.tenant(), p.principal(), queue);

@@ -74,10 +74,20 @@ final class RetainedMessages {
     }
 
     /** Deletes the retained messages {@code origin} published, journaling each; their topics. */
-    synchronized List<String> clearFrom(String tenant, String origin, RetainedJournal journal) {
+    List<String> clearFrom(String tenant, String origin, RetainedJournal journal) {
+        return clearIf(tenant, message -> origin.equals(message.origin()), journal);
+    }
+
+    /** Deletes the retained messages whose Message Expiry Interval passed at {@code nowMillis}; their topics. */
+    List<String> clearExpired(String tenant, long nowMillis, RetainedJournal journal) {
+        return clearIf(tenant, message -> message.expiredAt(nowMillis), journal);
+    }
+
+    private synchronized List<String> clearIf(String tenant, java.util.function.Predicate<RoutedMessage> drop,
+                                              RetainedJournal journal) {
         List<String> cleared = new ArrayList<>();
         byTopic.forEach((held, message) -> {
-            if (origin.equals(message.origin()) && byTopic.remove(held, message)) {
+            if (drop.test(message) && byTopic.remove(held, message)) {
                 uncount(deviceOf(held));
                 cleared.add(held);
                 if (journal != null) {

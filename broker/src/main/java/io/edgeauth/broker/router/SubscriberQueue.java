@@ -74,6 +74,8 @@ public final class SubscriberQueue implements Subscriber {
     public static final String DROP_ACCESS_CHANGED = "access_changed";
     /** Owed to a persistent session when it went offline, beyond its offline bound (the newest go). */
     public static final String DROP_OFFLINE_QUEUE_FULL = "offline_queue_full";
+    /** Its Message Expiry Interval passed before it was sent (MQTT 5 §3.3.2.3.3). */
+    public static final String DROP_EXPIRED = "message_expired";
 
     private final String id;
     private final int capacity;
@@ -100,6 +102,13 @@ public final class SubscriberQueue implements Subscriber {
     private long stuckAfterNanos = Long.MAX_VALUE;
     /** When the queue last crossed its high-water mark (0: below it). */
     private long congestedSinceNanos;
+    /**
+     * No queued message expires before this (epoch ms; MAX_VALUE: none expires): a full queue looks for expired
+     * messages to drop only once one may be. Lowered on every add, raised only by that look.
+     */
+    private long earliestExpiry = Long.MAX_VALUE;
+    /** The clock the messages' expiry was stamped with (the edge's). */
+    private java.time.Clock expiryClock = java.time.Clock.systemUTC();
     /** Most deliveries taken from the queue per lock acquisition in {@link #drain()}. */
     static final int DRAIN_BATCH = 64;
 
@@ -189,7 +198,44 @@ public final class SubscriberQueue implements Subscriber {
     public void restore(RoutedMessage message, long journalId) {
         synchronized (lock) {
             queue.addLast(new Delivery(message, 1, true, journalId));
+            noteExpiry(message);
         }
+    }
+
+    /** The clock the edge stamps message expiry with (the system clock by default). */
+    public void expiryClock(java.time.Clock clock) {
+        this.expiryClock = Objects.requireNonNull(clock, "clock");
+    }
+
+    private void noteExpiry(RoutedMessage message) {
+        long expiry = message.attributes().expiresAtMillis();
+        if (expiry != 0 && expiry < earliestExpiry) {
+            earliestExpiry = expiry;
+        }
+    }
+
+    /** Drops the queued messages whose expiry passed, if any may have (under the lock). */
+    private void dropExpired() {
+        long now = expiryClock.millis();
+        if (now < earliestExpiry) {
+            return;
+        }
+        long earliest = Long.MAX_VALUE;
+        for (Iterator<Delivery> it = queue.iterator(); it.hasNext(); ) {
+            Delivery d = it.next();
+            long expiry = d.message().attributes().expiresAtMillis();
+            if (expiry == 0) {
+                continue;
+            }
+            if (now >= expiry) {
+                it.remove();
+                forget(d);
+                onDrop.accept(DROP_EXPIRED);
+            } else {
+                earliest = Math.min(earliest, expiry);
+            }
+        }
+        earliestExpiry = earliest;
     }
 
     /** The session ended: what it still owed its client leaves the journal. */
@@ -274,6 +320,9 @@ public final class SubscriberQueue implements Subscriber {
                 onDrop.accept(DROP_OFFLINE_QOS0);
                 return Offer.DROPPED;
             }
+            if (queue.size() >= bound && earliestExpiry != Long.MAX_VALUE) {
+                dropExpired(); // expired messages must not take the room of live ones
+            }
             if (queue.size() >= bound) {
                 if (delivery.qos() == 0 || policy == OverflowPolicy.DROP_NEW || bound == 0) {
                     onDrop.accept(DROP_QUEUE_FULL);
@@ -286,6 +335,7 @@ public final class SubscriberQueue implements Subscriber {
                 delivery = new Delivery(message, 1, false, journal.append(journalKey, message));
             }
             queue.addLast(delivery);
+            noteExpiry(message);
             result = online && queue.size() >= highWater && signalsCongestion() ? Offer.CONGESTED : Offer.ACCEPTED;
         }
         scheduleDrain();
@@ -428,6 +478,7 @@ public final class SubscriberQueue implements Subscriber {
         while (it.hasNext()) {
             Delivery d = it.next();
             queue.addFirst(new Delivery(d.message(), d.qos(), true, d.journalId()));
+            noteExpiry(d.message());
         }
         unacked = null;
     }

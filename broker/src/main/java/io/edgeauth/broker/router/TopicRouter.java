@@ -1,6 +1,7 @@
 package io.edgeauth.broker.router;
 
 import io.edgeauth.broker.policy.TopicFilters;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -36,6 +37,7 @@ public final class TopicRouter {
     private final ConcurrentHashMap<String, TenantTopics> tenants = new ConcurrentHashMap<>();
     private volatile RetainedJournal retainedJournal;
     private volatile ClusterLink cluster;
+    private volatile Clock clock = Clock.systemUTC();
     /** Set once another node's route arrives: until then (always, on a single node) publish skips the remote checks. */
     private volatile boolean remoteSubscribers;
 
@@ -57,6 +59,16 @@ public final class TopicRouter {
         this.maxRetainedPerTenant = maxRetainedPerTenant;
         this.maxRetainedPerDevice = maxRetainedPerDevice;
         this.onDrop = onDrop == null ? r -> { } : onDrop;
+    }
+
+    /** The clock messages expire by (the one the edges stamp their expiry with); the system clock by default. */
+    public void clock(Clock expiryClock) {
+        this.clock = Objects.requireNonNull(expiryClock, "clock");
+    }
+
+    /** The clock messages expire by. */
+    public Clock clock() {
+        return clock;
     }
 
     /** Records retained messages in {@code journal} from now on (persistence across restarts). */
@@ -99,7 +111,11 @@ public final class TopicRouter {
     }
 
     private boolean keep(RoutedMessage message, RetainedJournal journal) {
-        boolean kept = tenant(message.tenant()).retained.apply(message, journal);
+        RetainedMessages retained = tenant(message.tenant()).retained;
+        boolean kept = retained.apply(message, journal);
+        if (!kept && cleared(message.tenant(), retained.clearExpired(message.tenant(), clock.millis(), journal)) > 0) {
+            kept = retained.apply(message, journal); // expired messages do not take the room of live ones
+        }
         if (!kept) {
             onDrop.accept("retained_limit");
         }
@@ -271,27 +287,6 @@ public final class TopicRouter {
         return out;
     }
 
-    /** The levels of a topic name ({@code "a//b"} has an empty middle level), without a regex or list. */
-    static String[] levels(String topic) {
-        int count = 1;
-        for (int i = 0; i < topic.length(); i++) {
-            if (topic.charAt(i) == '/') {
-                count++;
-            }
-        }
-        String[] levels = new String[count];
-        int start = 0;
-        int k = 0;
-        for (int i = 0; i < topic.length(); i++) {
-            if (topic.charAt(i) == '/') {
-                levels[k++] = topic.substring(start, i);
-                start = i + 1;
-            }
-        }
-        levels[k] = topic.substring(start);
-        return levels;
-    }
-
     /**
      * Subscribes (or replaces the QoS of the same subscriber's subscription to the same filter) and
      * offers the matching retained messages to a non-shared subscription.
@@ -343,8 +338,9 @@ public final class TopicRouter {
             }
         }
         if (sendRetained && shared.group() == null && !(subscriber instanceof RemoteSubscriber)) { // each node has them
+            long now = clock.millis();
             for (RoutedMessage retained : topics.retained.values()) {
-                if (TopicFilters.matches(shared.filter(), retained.topic())) {
+                if (TopicFilters.matches(shared.filter(), retained.topic()) && !retained.expiredAt(now)) {
                     subscriber.offer(retained, Math.min(granted, retained.qos()));
                 }
             }
@@ -468,7 +464,7 @@ public final class TopicRouter {
                 return cached.targets();
             }
             Targets targets = new Targets();
-            collect(root, levels(topic), 0, topic.startsWith("$"), targets);
+            collect(root, TopicLevels.split(topic), 0, topic.startsWith("$"), targets);
             matches[slot] = new CachedMatch(topic, current, targets);
             return targets;
         }

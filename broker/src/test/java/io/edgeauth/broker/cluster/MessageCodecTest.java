@@ -3,6 +3,7 @@ package io.edgeauth.broker.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.edgeauth.broker.router.MessageAttributes;
 import io.edgeauth.broker.router.RoutedMessage;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -30,6 +31,31 @@ class MessageCodecTest {
         assertThat(back.origin()).isEqualTo("x");
         RoutedMessage bare = new RoutedMessage("t", "a", null, 0, false, null, null);
         assertThat(MessageCodec.decode(MessageCodec.encode(bare)).origin()).isNull();
+    }
+
+    static final RoutedMessage WITH_ATTRIBUTES = new RoutedMessage("acme", "d/x/down/read", new byte[] {1}, 1, false,
+            List.of(), "svc", new MessageAttributes(1_765_000_000_000L, 1, "application/json", "d/x/up/reply",
+            new byte[] {0, 1, (byte) 0xff}));
+
+    @Test
+    void theMessagesAttributesTravelAndAMessageWithoutAnyKeepsTheFirstVersion() {
+        RoutedMessage back = MessageCodec.decode(MessageCodec.encode(WITH_ATTRIBUTES));
+        assertThat(back.attributes().expiresAtMillis()).isEqualTo(1_765_000_000_000L);
+        assertThat(back.attributes().payloadFormat()).isEqualTo(1);
+        assertThat(back.attributes().contentType()).isEqualTo("application/json");
+        assertThat(back.attributes().responseTopic()).isEqualTo("d/x/up/reply");
+        assertThat(back.attributes().correlationData()).containsExactly(0, 1, 0xff);
+        assertThat(MessageCodec.decode(MessageCodec.encode(MESSAGE)).attributes()).isSameAs(MessageAttributes.NONE);
+        assertThat(MessageCodec.encode(MESSAGE)[0]).as("nodes of an older build read it").isEqualTo((byte) 1);
+        assertThat(MessageCodec.encode(WITH_ATTRIBUTES)[0]).isEqualTo((byte) 2);
+        byte[] good = MessageCodec.encode(WITH_ATTRIBUTES);
+        for (int cut = 0; cut < good.length; cut++) {
+            byte[] truncated = Arrays.copyOf(good, cut);
+            assertThatThrownBy(() -> MessageCodec.decode(truncated)).isInstanceOf(IllegalArgumentException.class);
+        }
+        byte[] unknownFlag = good.clone();
+        unknownFlag[1 + 2 + 4 + 2 + 13 + 1 + 1 + 2 + 3 + 4] = (byte) 0x40; // after origin "svc" and 0 properties
+        assertThatThrownBy(() -> MessageCodec.decode(unknownFlag)).hasMessageContaining("flags");
     }
 
     @Test

@@ -75,4 +75,14 @@ class CoapCommandsFileTest {
         assertThat(file.restore()).isEmpty();
         assertThat(dir.resolve("c.bin.restoring")).doesNotExist();
     }
+
+    @Test
+    void aCommandsExpiryIsKept() {
+        CoapCommandsFile file = new CoapCommandsFile(dir.resolve("c.bin"));
+        file.save(List.of(new CoapCommandsFile.Kept("acme", "pump-1", "d/pump-1/down", List.of(
+                new ObservedCommands.Command("d/pump-1/down/a", new byte[] {1}, 1_765_000_000_000L),
+                new ObservedCommands.Command("d/pump-1/down/b", new byte[] {2})))));
+        assertThat(file.restore().get(0).commands()).extracting(c -> c.expiresAtMillis)
+                .containsExactly(1_765_000_000_000L, 0L);
+    }
 }

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BiConsumer;
 
 /**
  * A {@link CoapMessaging} inside one JVM: delivers each publish synchronously to the matching subscribers of
@@ -21,7 +20,7 @@ public final class InMemoryCoapMessaging implements CoapMessaging {
         }
     }
 
-    private record Subscription(String tenant, String filter, BiConsumer<String, byte[]> onMessage) { }
+    private record Subscription(String tenant, String filter, Listener onMessage) { }
 
     private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
     private final List<Published> published = new CopyOnWriteArrayList<>();
@@ -34,14 +33,14 @@ public final class InMemoryCoapMessaging implements CoapMessaging {
         published.add(new Published(tenant, topic, payload.clone(), geo));
         for (Subscription s : subscriptions) {
             if (s.tenant.equals(tenant) && TopicFilters.matches(s.filter, topic)) {
-                s.onMessage.accept(topic, payload.clone());
+                s.onMessage.onMessage(topic, payload.clone(), 0);
             }
         }
         return java.util.concurrent.CompletableFuture.completedFuture(null);
     }
 
     @Override
-    public AutoCloseable subscribe(String tenant, String topic, BiConsumer<String, byte[]> onMessage) {
+    public AutoCloseable subscribe(String tenant, String topic, Listener onMessage) {
         if (failNextSubscribe.compareAndSet(true, false)) {
             throw new IllegalStateException("router unavailable (test)");
         }

@@ -135,4 +135,16 @@ class ObservedCommandsTest {
         assertThat(notified).hasValue(1);
         assertThat(dropped).hasValue(0);
     }
+
+    /** A command whose Message Expiry Interval passed while it waited is not sent; it counts as dropped. */
+    @Test
+    void anExpiredCommandIsNotSent() {
+        long now = System.currentTimeMillis();
+        commands.offer("d/dev1/down/unlock", bytes("unlock"), now - 1);
+        commands.offer("d/dev1/down/config", bytes("config"), now + 3_600_000);
+        commands.start();
+        assertThat(text(commands.notification())).isEqualTo("config");
+        assertThat(dropped).hasValue(1);
+        assertThat(commands.waiting()).isEqualTo(1);
+    }
 }

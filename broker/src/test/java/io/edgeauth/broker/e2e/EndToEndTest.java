@@ -280,6 +280,37 @@ class EndToEndTest {
         }
     }
 
+    /** A command sent with {@code expiresIn} that passed while the device was away is not handed to it. */
+    @Test
+    void anExpiredCommandDoesNotReachACoapDeviceThatComesBack() throws Exception {
+        DeviceIdentity device = register("e2e-coap-expiry", null);
+        byte[] master = Files.readAllBytes(dataDir.resolve("coap-psk-master.key"));
+        DeviceCoapClient coap = DeviceCoapClient.builder()
+                .serverUri(URI.create("coaps://127.0.0.1:" + broker.coapDtlsPort())).identity(device)
+                .psk(DerivedPskStore.derive(master, "e2e-coap-expiry")).token(token(device, TokenFormat.CWT)).build();
+        try {
+            coap.uploadToken().get(10, TimeUnit.SECONDS);
+            List<String> commands = new CopyOnWriteArrayList<>();
+            coap.observeCommands(c -> commands.add(c.path() + "=" + new String(c.payload(), StandardCharsets.UTF_8)))
+                    .get(10, TimeUnit.SECONDS).close();
+            await().atMost(Duration.ofSeconds(5)).until(() -> anonymous.get("/metrics").body().lines()
+                    .anyMatch(l -> l.startsWith("edgeauth_coap_observers_parked ") && !l.endsWith(" 0.0")));
+            var stale = admin.postJson("/admin/devices/e2e-coap-expiry/commands",
+                    new JsonObject().put("topic", "lock").put("payload", "unlock").put("expiresIn", 1).encode());
+            assertThat(stale.statusCode()).as(stale.body()).isEqualTo(202);
+            assertThat(admin.postJson("/admin/devices/e2e-coap-expiry/commands",
+                    new JsonObject().put("topic", "valve").put("payload", "close").put("expiresIn", 3600).encode())
+                    .statusCode()).isEqualTo(202);
+            Thread.sleep(1500);
+            coap.observeCommands(c -> commands.add(c.path() + "=" + new String(c.payload(), StandardCharsets.UTF_8)))
+                    .get(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(5)).until(() -> commands.contains("valve=close"));
+            assertThat(commands).containsExactly("valve=close");
+        } finally {
+            coap.close();
+        }
+    }
+
     @Test
     void coapTokenEndpointIssuesACwtTheDeviceCanUse() throws Exception {
         DeviceIdentity device = register("e2e-coap-token", null);

@@ -182,6 +182,16 @@ class AdminApiTest {
     }
 
     @Test
+    void aCommandsExpiresInMustBeWholeSecondsWithinMqttsRange() {
+        for (String bad : new String[] {"0", "-1", "1.5", "\"10\"", "4294967296", "true"}) {
+            var r = admin.postJson("/admin/devices/adm-x/commands", "{\"topic\":\"t\",\"payload\":\"p\",\"expiresIn\":"
+                    + bad + "}");
+            assertThat(r.statusCode()).as(bad + ": " + r.body()).isEqualTo(400);
+            assertThat(new JsonObject(r.body()).getString("error_description")).as(bad).startsWith("expiresIn:");
+        }
+    }
+
+    @Test
     void coversACircleWithGeoHashCells() {
         JsonObject cover = new JsonObject(admin.postJson("/admin/geo/cover",
                 "{\"lat\":48.8566,\"lon\":2.3522,\"radiusMeters\":5000,\"maxCells\":32}").body());

@@ -124,4 +124,38 @@ class RetainedLimitsTest {
         assertThatThrownBy(() -> new TopicRouter(0, 1, null)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new TopicRouter(10, 11, null)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    /** A retained message whose Message Expiry Interval passed gives its room to a new topic, here and everywhere. */
+    @Test
+    void anExpiredRetainedMessageMakesRoomAtTheBound() {
+        java.time.Instant[] now = {java.time.Instant.parse("2026-12-07T00:00:00Z")};
+        TopicRouter router = recorded(new TopicRouter(2, r -> drops.add(r)));
+        router.clock(new java.time.Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public java.time.Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public java.time.Instant instant() {
+                return now[0];
+            }
+        });
+        long t0 = now[0].toEpochMilli();
+        router.publish(new RoutedMessage("t", "a", bytes("1"), 1, true, null, "x",
+                MessageAttributes.of(t0, 10, null, null, null, null)));
+        retain(router, "b", "2");
+        assertThat(retain(router, "c", "3").retainRefused()).as("full, and nothing expired yet").isTrue();
+        now[0] = now[0].plusSeconds(10);
+        assertThat(retain(router, "c", "3").retainRefused()).as("a expired: its room is c's").isFalse();
+        assertThat(router.retainedCount("t")).isEqualTo(2);
+        assertThat(journal).containsSubsequence("clear a", "set c");
+        assertThat(shared).containsSubsequence("clear a", "set c");
+        assertThat(drops).containsExactly("retained_limit");
+    }
 }

@@ -84,9 +84,9 @@ class TopicRouterTest {
 
     @Test
     void topicLevelsKeepEmptyLevels() {
-        assertThat(TopicRouter.levels("a//b/")).containsExactly("a", "", "b", "");
-        assertThat(TopicRouter.levels("/")).containsExactly("", "");
-        assertThat(TopicRouter.levels("abc")).containsExactly("abc");
+        assertThat(TopicLevels.split("a//b/")).containsExactly("a", "", "b", "");
+        assertThat(TopicLevels.split("/")).containsExactly("", "");
+        assertThat(TopicLevels.split("abc")).containsExactly("abc");
     }
 
     @Test

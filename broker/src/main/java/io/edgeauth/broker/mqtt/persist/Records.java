@@ -1,5 +1,6 @@
 package io.edgeauth.broker.mqtt.persist;
 
+import io.edgeauth.broker.router.MessageAttributes;
 import io.edgeauth.broker.router.RoutedMessage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -20,12 +21,14 @@ import java.util.Map;
  */
 final class Records {
     private static final int VERSION = 1;
+    /** A message record of version 1 with {@link MessageAttributes} before the payload (a message that has some). */
+    private static final int VERSION_ATTRIBUTES = 2;
 
     private Records() {
     }
 
     static byte[] message(String sessionKey, RoutedMessage m) {
-        return write(out -> {
+        return write(versionOf(m), out -> {
             out.writeUTF(sessionKey == null ? "" : sessionKey);
             writeMessage(out, m);
         });
@@ -36,19 +39,23 @@ final class Records {
     }
 
     static QueuedMessage readQueued(byte[] bytes) {
-        return read(bytes, in -> new QueuedMessage(in.readUTF(), readMessage(in)));
+        return read(bytes, (in, version) -> new QueuedMessage(in.readUTF(), readMessage(in, version)));
     }
 
     static byte[] retained(RoutedMessage m) {
-        return write(out -> writeMessage(out, m));
+        return write(versionOf(m), out -> writeMessage(out, m));
     }
 
     static RoutedMessage readRetained(byte[] bytes) {
         return read(bytes, Records::readMessage);
     }
 
+    private static int versionOf(RoutedMessage m) {
+        return m.attributes() == MessageAttributes.NONE ? VERSION : VERSION_ATTRIBUTES;
+    }
+
     static byte[] session(PersistedSession s) {
-        return write(out -> {
+        return write(VERSION, out -> {
             out.writeUTF(s.key());
             out.writeUTF(s.tenant());
             out.writeUTF(s.clientId());
@@ -63,7 +70,7 @@ final class Records {
     }
 
     static PersistedSession readSession(byte[] bytes) {
-        return read(bytes, in -> {
+        return read(bytes, (in, version) -> {
             String key = in.readUTF();
             String tenant = in.readUTF();
             String clientId = in.readUTF();
@@ -89,11 +96,14 @@ final class Records {
             out.writeUTF(p.name());
             out.writeUTF(p.value());
         }
+        if (m.attributes() != MessageAttributes.NONE) {
+            m.attributes().write(out);
+        }
         out.writeInt(m.payload().length);
         out.write(m.payload());
     }
 
-    private static RoutedMessage readMessage(DataInputStream in) throws IOException {
+    private static RoutedMessage readMessage(DataInputStream in, int version) throws IOException {
         String tenant = in.readUTF();
         String topic = in.readUTF();
         int qos = in.readByte();
@@ -104,9 +114,10 @@ final class Records {
         for (int i = 0; i < n; i++) {
             props.add(new RoutedMessage.UserProperty(in.readUTF(), in.readUTF()));
         }
+        MessageAttributes attributes = version == VERSION_ATTRIBUTES ? MessageAttributes.read(in) : MessageAttributes.NONE;
         byte[] payload = new byte[in.readInt()];
         in.readFully(payload);
-        return new RoutedMessage(tenant, topic, payload, qos, retain, props, origin.isEmpty() ? null : origin);
+        return new RoutedMessage(tenant, topic, payload, qos, retain, props, origin.isEmpty() ? null : origin, attributes);
     }
 
     private interface Writer {
@@ -114,13 +125,13 @@ final class Records {
     }
 
     private interface Reader<T> {
-        T read(DataInputStream in) throws IOException;
+        T read(DataInputStream in, int version) throws IOException;
     }
 
-    private static byte[] write(Writer writer) {
+    private static byte[] write(int version, Writer writer) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(VERSION);
+            out.writeByte(version);
             writer.write(out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -131,10 +142,10 @@ final class Records {
     private static <T> T read(byte[] bytes, Reader<T> reader) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             int version = in.readByte();
-            if (version != VERSION) {
+            if (version != VERSION && version != VERSION_ATTRIBUTES) {
                 throw new IllegalStateException("journal record of unknown version " + version);
             }
-            return reader.read(in);
+            return reader.read(in, version);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -3,6 +3,7 @@ package io.edgeauth.broker.mqtt.persist;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.edgeauth.broker.router.MessageAttributes;
 import io.edgeauth.broker.router.RoutedMessage;
 import io.edgeauth.broker.store.FullDiskFilePath;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +36,9 @@ class SessionJournalTest {
         Path file = dir.resolve("j.mv.db");
         try (SessionJournal j = new SessionJournal(file)) {
             j.saveSession(new PersistedSession("acme\0app", "acme", "app", "did:x", 3600, Map.of("d/+/up/#", 1)));
-            long a = j.append("acme\0app", msg("d/dev-1/up/t", "one"));
+            long a = j.append("acme\0app", new RoutedMessage("acme", "d/dev-1/up/t", "one".getBytes(StandardCharsets.UTF_8),
+                    1, false, List.of(new RoutedMessage.UserProperty("geo", "u33d")), "dev-1",
+                    MessageAttributes.of(1_000, 60, null, null, "d/dev-1/down/ack", new byte[] {7})));
             long b = j.append("acme\0app", msg("d/dev-1/up/t", "two"));
             long c = j.append("acme\0app", msg("d/dev-1/up/t", "three"));
             j.remove(b);
@@ -54,6 +57,13 @@ class SessionJournalTest {
                     .containsExactly("one", "three");
             assertThat(restored.get(0).messages().get(0).message().userProperties())
                     .containsExactly(new RoutedMessage.UserProperty("geo", "u33d"));
+            assertThat(restored.get(0).messages().get(0).message().attributes())
+                    .as("expiry and response pair kept").satisfies(a -> {
+                        assertThat(a.expiresAtMillis()).isEqualTo(61_000);
+                        assertThat(a.responseTopic()).isEqualTo("d/dev-1/down/ack");
+                        assertThat(a.correlationData()).containsExactly(7);
+                    });
+            assertThat(restored.get(0).messages().get(1).message().attributes()).isSameAs(MessageAttributes.NONE);
             assertThat(j.retainedMessages()).extracting(RoutedMessage::topic).containsExactly("d/dev-1/up/state");
             long next = j.append("acme\0app", msg("d/dev-1/up/t", "four"));
             assertThat(next).as("ids keep increasing across restarts")
