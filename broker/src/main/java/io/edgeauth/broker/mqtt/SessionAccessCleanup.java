@@ -12,8 +12,8 @@ import java.util.Objects;
  * one's session and was handed its queued commands, and a deleted service's offline session kept its share of its
  * group's messages). A device's new owner: the commands queued for the device under {@code d/<id>/down} go, as its
  * retained commands do ({@link io.edgeauth.broker.router.RetainedCleanup}). The former owner's own sessions are
- * checked when they resume ({@link MqttSessionState#retainAllowed}). Sessions another node holds are not reached
- * from here (docs/revocation.md).
+ * checked when they resume ({@link MqttSessionState#retainAllowed}). Called for changes made on this node and for
+ * those another node made, as they arrive (docs/revocation.md).
  */
 public final class SessionAccessCleanup {
     private final MqttEdge edge;

@@ -41,6 +41,8 @@ public final class DeviceRegistry {
     private final Map<String, Set<String>> byOwner = new ConcurrentHashMap<>();
     private final List<Consumer<AccessChange>> accessListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<Device>> deleteListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Device>> deletedElsewhere = new CopyOnWriteArrayList<>();
+    private final List<Consumer<AccessChange>> changedElsewhere = new CopyOnWriteArrayList<>();
 
     /**
      * A replaced record that changes what the device's sessions may do (see {@link Device#accessChangesTo}).
@@ -172,23 +174,61 @@ public final class DeviceRegistry {
         deleteListeners.add(listener);
     }
 
-    /** A change from the feed (another node's, or this node's own echo). */
-    private synchronized void apply(ChangeFeed.Change change) {
-        if (change.value().isPresent()) {
-            replace(decode(change.value().get()));
-        } else {
-            Device d = devices.get(change.key());
-            if (d != null) {
-                unindex(d);
-            }
-        }
+    /**
+     * Calls the listeners when another node's deletion ({@code deleted}) or access change ({@code changed}) of a
+     * device reaches this node through the feed, on the feed's thread; must not block. With the {@link #onDelete} and
+     * {@link #onAccessChange} listeners of this node, every node hears of every change once: what only each node can
+     * do for itself (its own sessions) listens to both.
+     */
+    public void onChangeElsewhere(Consumer<Device> deleted, Consumer<AccessChange> changed) {
+        deletedElsewhere.add(deleted);
+        changedElsewhere.add(changed);
     }
 
-    /** Rebuilds the mirror when the feed cannot say what this node missed. */
-    private synchronized void reload() {
-        devices.clear();
-        byOwner.clear();
-        store.forEach(SPACE, (id, bytes) -> index(decode(bytes)));
+    /**
+     * A change from the feed (another node's, or this node's own echo). The echo of this node's own change finds the
+     * mirror already changed (the change applied it under the lock the feed waits for), so it reports nothing.
+     */
+    private void apply(ChangeFeed.Change change) {
+        Device before;
+        Device after = null;
+        synchronized (this) {
+            before = devices.get(change.key());
+            if (change.value().isPresent()) {
+                after = decode(change.value().get());
+                replace(after);
+            } else if (before != null) {
+                unindex(before);
+            }
+        }
+        changedElsewhere(before, after);
+    }
+
+    /** Rebuilds the mirror when the feed cannot say what this node missed, and reports what changed meanwhile. */
+    private void reload() {
+        Map<String, Device> old;
+        synchronized (this) {
+            old = new java.util.HashMap<>(devices);
+            devices.clear();
+            byOwner.clear();
+            store.forEach(SPACE, (id, bytes) -> index(decode(bytes)));
+        }
+        old.forEach((id, before) -> changedElsewhere(before, devices.get(id)));
+    }
+
+    private void changedElsewhere(Device before, Device after) {
+        if (before == null) {
+            return; // a new device, or the echo of this node's own deletion
+        }
+        if (after == null) {
+            deletedElsewhere.forEach(l -> l.accept(before));
+            return;
+        }
+        Set<String> changed = before.accessChangesTo(after);
+        if (!changed.isEmpty()) {
+            AccessChange c = new AccessChange(before, after, changed);
+            changedElsewhere.forEach(l -> l.accept(c));
+        }
     }
 
     private void replace(Device device) {

@@ -27,6 +27,8 @@ public final class ServiceRegistry implements ServicePrincipals {
     private final Map<String, ServiceClient> services = new ConcurrentHashMap<>();
     private final List<java.util.function.Consumer<ServiceClient>> deleteListeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<java.util.function.Consumer<ServiceClient>> deletedElsewhere =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** A registry on a store no other node writes to. */
     public ServiceRegistry(Store store) {
@@ -116,19 +118,46 @@ public final class ServiceRegistry implements ServicePrincipals {
         return services.size();
     }
 
-    /** A change from the feed (another node's, or this node's own echo). */
-    private synchronized void apply(ChangeFeed.Change change) {
-        if (change.value().isPresent()) {
-            services.put(change.key(), decode(change.value().get()));
-        } else {
-            services.remove(change.key());
+    /**
+     * Calls {@code listener} when another node's deletion of a service reaches this node through the feed (on the
+     * feed's thread; must not block): with {@link #onDelete}, every node hears of every deletion once.
+     */
+    public void onDeleteElsewhere(java.util.function.Consumer<ServiceClient> listener) {
+        deletedElsewhere.add(listener);
+    }
+
+    /**
+     * A change from the feed (another node's, or this node's own echo: a deletion made here finds the service gone
+     * from the mirror already, and reports nothing).
+     */
+    private void apply(ChangeFeed.Change change) {
+        ServiceClient removed = null;
+        synchronized (this) {
+            if (change.value().isPresent()) {
+                services.put(change.key(), decode(change.value().get()));
+            } else {
+                removed = services.remove(change.key());
+            }
+        }
+        if (removed != null) {
+            ServiceClient gone = removed;
+            deletedElsewhere.forEach(l -> l.accept(gone));
         }
     }
 
-    /** Rebuilds the mirror when the feed cannot say what this node missed. */
-    private synchronized void reload() {
-        services.clear();
-        store.forEach(SPACE, (id, bytes) -> services.put(id, decode(bytes)));
+    /** Rebuilds the mirror when the feed cannot say what this node missed, and reports deletions made meanwhile. */
+    private void reload() {
+        Map<String, ServiceClient> old;
+        synchronized (this) {
+            old = new java.util.HashMap<>(services);
+            services.clear();
+            store.forEach(SPACE, (id, bytes) -> services.put(id, decode(bytes)));
+        }
+        old.forEach((id, before) -> {
+            if (!services.containsKey(id)) {
+                deletedElsewhere.forEach(l -> l.accept(before));
+            }
+        });
     }
 
     private static ServiceClient decode(byte[] bytes) {

@@ -223,6 +223,41 @@ class CrossNodeRoutingTest {
         assertThat(retainedOn(c, "d/xn-gone/#")).as("after C's restart").isEmpty();
     }
 
+    /**
+     * A device deleted on A: its persistent session held offline on B ends there too, with the command queued for it
+     * (the red-team tour's T3 across nodes: a device registered again under the id resumed the old session on B).
+     */
+    @Test
+    void aDeviceDeletedOnAEndsItsSessionHeldOfflineOnB() throws Exception {
+        DeviceIdentity old = register("xn-heater");
+        var meter = MqttClient.builder().useMqttVersion5().identifier("xn-heater").serverHost("127.0.0.1")
+                .serverPort(b.mqttPort()).buildBlocking();
+        persistent(meter, DeviceFixtures.token(base(b), old, TokenFormat.JWT));
+        meter.subscribeWith().topicFilter("d/xn-heater/down/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        meter.disconnect();
+        // sent on A until A knows B's route (it travels on a stream): then B's offline session holds one at least
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> new JsonObject(
+                adminA.postJson("/admin/devices/xn-heater/commands", new JsonObject().put("topic", "wifi")
+                        .put("payload", "psk=old").encode()).body()).getInteger("subscribers") == 1);
+        assertThat(adminA.delete("/admin/devices/xn-heater").statusCode()).isEqualTo(204);
+        await().atMost(Duration.ofSeconds(10)).until(() -> b.registry().find("xn-heater").isEmpty());
+        DeviceIdentity successor = register("xn-heater");
+        var next = MqttClient.builder().useMqttVersion5().identifier("xn-heater").serverHost("127.0.0.1")
+                .serverPort(b.mqttPort()).buildBlocking();
+        try (var in = next.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL)) {
+            var ack = persistent(next, DeviceFixtures.token(base(b), successor, TokenFormat.JWT));
+            assertThat(ack.isSessionPresent()).as("the deleted device's session on B").isFalse();
+            assertThat(in.receive(1, TimeUnit.SECONDS)).as("its queued command").isEmpty();
+        }
+        next.disconnect();
+    }
+
+    private static com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck persistent(
+            com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient client, AccessToken token) {
+        return client.connectWith().cleanStart(false).sessionExpiryInterval(600).simpleAuth().username("xn-heater")
+                .password(token.value().getBytes(StandardCharsets.US_ASCII)).applySimpleAuth().send();
+    }
+
     /** The topics of the retained messages a new subscription to {@code filter} on {@code node} is sent. */
     static List<String> retainedOn(Broker node, String filter) {
         return io.edgeauth.broker.testsupport.CollectingSubscriber.retainedTopics(node.router(), "default", filter);

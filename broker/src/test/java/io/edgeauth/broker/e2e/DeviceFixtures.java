@@ -27,7 +27,8 @@ final class DeviceFixtures {
         if (!region.isEmpty()) {
             body.put("region", new JsonArray(region));
         }
-        assertThat(admin.postJson("/admin/devices", body.encode()).statusCode()).isEqualTo(201);
+        var r = admin.postJson("/admin/devices", body.encode());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
         return identity;
     }
 
