@@ -254,18 +254,9 @@ class EndToEndTest {
 
     @Test
     void aCoapDeviceThatStoppedObservingGetsTheCommandSentMeanwhileWhenItObservesAgain() throws Exception {
-        DeviceIdentity device = register("e2e-coap-away", null);
-        byte[] master = Files.readAllBytes(dataDir.resolve("coap-psk-master.key"));
-        DeviceCoapClient coap = DeviceCoapClient.builder()
-                .serverUri(URI.create("coaps://127.0.0.1:" + broker.coapDtlsPort())).identity(device)
-                .psk(DerivedPskStore.derive(master, "e2e-coap-away")).token(token(device, TokenFormat.CWT)).build();
+        DeviceCoapClient coap = coapDeviceThatObservedAndWentAway("e2e-coap-away");
+        List<String> commands = new CopyOnWriteArrayList<>();
         try {
-            coap.uploadToken().get(10, TimeUnit.SECONDS);
-            List<String> commands = new CopyOnWriteArrayList<>();
-            coap.observeCommands(c -> commands.add(c.path() + "=" + new String(c.payload(), StandardCharsets.UTF_8)))
-                    .get(10, TimeUnit.SECONDS).close(); // the device goes away
-            await().atMost(Duration.ofSeconds(5)).until(() -> anonymous.get("/metrics").body().lines()
-                    .anyMatch(l -> l.startsWith("edgeauth_coap_observers_parked ") && !l.endsWith(" 0.0")));
             var r = admin.postJson("/admin/devices/e2e-coap-away/commands",
                     new JsonObject().put("topic", "valve").put("payload", "close").encode());
             assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
@@ -280,21 +271,26 @@ class EndToEndTest {
         }
     }
 
-    /** A command sent with {@code expiresIn} that passed while the device was away is not handed to it. */
-    @Test
-    void anExpiredCommandDoesNotReachACoapDeviceThatComesBack() throws Exception {
-        DeviceIdentity device = register("e2e-coap-expiry", null);
+    /** A CoAP device over DTLS that uploaded its token, observed its commands and cancelled: its relation is parked. */
+    private DeviceCoapClient coapDeviceThatObservedAndWentAway(String id) throws Exception {
+        DeviceIdentity device = register(id, null);
         byte[] master = Files.readAllBytes(dataDir.resolve("coap-psk-master.key"));
         DeviceCoapClient coap = DeviceCoapClient.builder()
                 .serverUri(URI.create("coaps://127.0.0.1:" + broker.coapDtlsPort())).identity(device)
-                .psk(DerivedPskStore.derive(master, "e2e-coap-expiry")).token(token(device, TokenFormat.CWT)).build();
+                .psk(DerivedPskStore.derive(master, id)).token(token(device, TokenFormat.CWT)).build();
+        coap.uploadToken().get(10, TimeUnit.SECONDS);
+        coap.observeCommands(c -> { }).get(10, TimeUnit.SECONDS).close(); // the device goes away
+        await().atMost(Duration.ofSeconds(5)).until(() -> anonymous.get("/metrics").body().lines()
+                .anyMatch(l -> l.startsWith("edgeauth_coap_observers_parked ") && !l.endsWith(" 0.0")));
+        return coap;
+    }
+
+    /** A command sent with {@code expiresIn} that passed while the device was away is not handed to it. */
+    @Test
+    void anExpiredCommandDoesNotReachACoapDeviceThatComesBack() throws Exception {
+        DeviceCoapClient coap = coapDeviceThatObservedAndWentAway("e2e-coap-expiry");
+        List<String> commands = new CopyOnWriteArrayList<>();
         try {
-            coap.uploadToken().get(10, TimeUnit.SECONDS);
-            List<String> commands = new CopyOnWriteArrayList<>();
-            coap.observeCommands(c -> commands.add(c.path() + "=" + new String(c.payload(), StandardCharsets.UTF_8)))
-                    .get(10, TimeUnit.SECONDS).close();
-            await().atMost(Duration.ofSeconds(5)).until(() -> anonymous.get("/metrics").body().lines()
-                    .anyMatch(l -> l.startsWith("edgeauth_coap_observers_parked ") && !l.endsWith(" 0.0")));
             var stale = admin.postJson("/admin/devices/e2e-coap-expiry/commands",
                     new JsonObject().put("topic", "lock").put("payload", "unlock").put("expiresIn", 1).encode());
             assertThat(stale.statusCode()).as(stale.body()).isEqualTo(202);
