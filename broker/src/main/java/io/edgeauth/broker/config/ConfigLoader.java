@@ -175,9 +175,12 @@ public final class ConfigLoader {
         return key.equals("provisioning.templates");
     }
 
-    /** Keys whose children are user-named entries (replaced as a whole, not merged key by key). */
+    /**
+     * Keys whose children are user-named entries (replaced as a whole, not merged key by key): the defaults hold
+     * none of their names, so a key-by-key merge would refuse every one as unknown.
+     */
     private static boolean isMapOfEntries(String key) {
-        return key.equals("ratePlans");
+        return key.equals("ratePlans") || key.equals("wallet.rpcEndpoints");
     }
 
     /**

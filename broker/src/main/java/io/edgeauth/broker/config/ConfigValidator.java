@@ -116,8 +116,12 @@ public final class ConfigValidator {
             errors.add("wallet.refreshTokenLifetime: expected 1m to 90d, got " + Durations.format(w.refreshTokenLifetime()));
         }
         w.rpcEndpoints().forEach((chain, url) -> {
-            if (!chain.matches("[1-9][0-9]{0,11}") || url == null || !url.matches("https?://\\S+")) {
-                errors.add("wallet.rpcEndpoints: expected <chainId>: <http(s) URL>, got " + chain + ": " + url);
+            // the URL is never echoed: a provider's API key is often part of its path
+            if (!chain.matches("[1-9][0-9]{0,11}")) {
+                errors.add("wallet.rpcEndpoints." + chain + ": expected a positive EIP-155 chain id (no leading zero)"
+                        + " mapped to an http(s) URL");
+            } else if (url == null || !url.matches("https?://\\S+")) {
+                errors.add("wallet.rpcEndpoints." + chain + ": expected an http(s) URL (value not shown)");
             }
         });
         if (w.rpcTimeout() == null || w.rpcTimeout().isNegative() || w.rpcTimeout().isZero()
