@@ -118,10 +118,30 @@ public final class ConfigLoader {
                         + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")")
                         + ": each key may appear once in its mapping (the later one would replace the earlier)", e);
             }
-            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+            throw new ConfigException("cannot read config file " + file + ": " + syntaxError(e));
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ConfigException("cannot read config file " + file + ": no such file");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new ConfigException("cannot read config file " + file + ": permission denied");
         } catch (IOException e) {
-            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+            throw new ConfigException("cannot read config file " + file + ": " + e, e);
         }
+    }
+
+    /**
+     * A YAML syntax error as its problem, line and column. SnakeYAML's own message quotes the source line (and the
+     * cause is not kept for the same reason): on a password's line that is the password.
+     */
+    private static String syntaxError(StreamReadException e) {
+        String problem = "not valid YAML";
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblem() != null) {
+                problem = (m.getContext() == null ? "" : m.getContext() + ": ") + m.getProblem();
+                break;
+            }
+        }
+        com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+        return problem + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")");
     }
 
     /** The dotted path of the key that STRICT_DUPLICATE_DETECTION found twice, or null for another error. */
