@@ -256,7 +256,7 @@ public final class Broker implements AutoCloseable {
             try {
                 coap.start();
             } catch (IOException e) {
-                throw new UncheckedIOException("CoAP listeners failed to start", e);
+                throw new UncheckedIOException(e.getMessage() + " (coap.host, coap.port, coap.dtlsPort; -1: off)", e);
             }
             closeables.add(0, coap::close);
         }

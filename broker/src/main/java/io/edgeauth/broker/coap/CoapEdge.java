@@ -243,14 +243,25 @@ public final class CoapEdge implements AutoCloseable {
             LOG.info("CoAP command observers of the last run parked again: {}", parked);
         }
         try {
-            s.start();
+            s.start(); // starts the endpoints it can; one that cannot bind is only logged, unless all fail
         } catch (IllegalStateException e) {
+            LOG.debug("no CoAP endpoint started", e);
+        }
+        List<String> unbound = new java.util.ArrayList<>();
+        if (p != null && !p.isStarted()) {
+            unbound.add("coap.port " + settings.port());
+        }
+        if (d != null && !d.isStarted()) {
+            unbound.add("coap.dtlsPort " + settings.dtlsPort());
+        }
+        if (!unbound.isEmpty()) {
             s.destroy();
             if (dtlsWorkers != null) {
                 dtlsWorkers.shutdownNow();
                 dtlsWorkers = null;
             }
-            throw new IOException("CoAP edge could not bind: " + e.getMessage(), e);
+            throw new IOException("CoAP listener on " + settings.host() + " (" + String.join(", ", unbound)
+                    + ") could not bind: the UDP port is in use or the address is not local");
         }
         server = s;
         plain = p;
