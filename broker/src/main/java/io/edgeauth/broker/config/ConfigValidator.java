@@ -58,6 +58,7 @@ public final class ConfigValidator {
         }
         httpTls(errors, c.http().tls());
         ListenerSettingsCheck.check(errors, c);
+        PortClashCheck.check(errors, c);
         tokens(errors, c.tokens());
         resourceServers(errors, c);
         tenants(errors, c.tenants());
