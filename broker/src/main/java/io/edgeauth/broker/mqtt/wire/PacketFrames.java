@@ -38,6 +38,12 @@ final class PacketFrames extends ByteToMessageDecoder {
     private static final int MQTT_5 = 5;
     private static final byte[] SHARE = "$share/".getBytes(StandardCharsets.US_ASCII);
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PacketFrames.class);
+    /** At most one line a minute: a fleet whose tokens outgrew the limit would log one per attempt. */
+    static final long OVERSIZED_CONNECT_LOG_EVERY_NANOS = 60_000_000_000L;
+    static final java.util.concurrent.atomic.AtomicLong OVERSIZED_CONNECT_LOGGED =
+            new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - OVERSIZED_CONNECT_LOG_EVERY_NANOS);
+
     private final int maxPacketSize;
     /** The CONNECT's protocol level (3, 4 or 5); 0 before it. */
     private int version;
@@ -64,6 +70,9 @@ final class PacketFrames extends ByteToMessageDecoder {
         } catch (WireViolation | TooLongFrameException refused) {
             if (end > start) {
                 out.add(in.readRetainedSlice(end - start)); // the packets before it are handled, then it
+            }
+            if (version == 0 && refused instanceof TooLongFrameException) {
+                oversizedConnect(ctx, refused);
             }
             fail(in, out, refused);
             return;
@@ -99,6 +108,18 @@ final class PacketFrames extends ByteToMessageDecoder {
         }
         check(in, start, start + header, start + header + length);
         return header + length;
+    }
+
+    /** The first packet, the CONNECT, is over the limit: no CONNACK can say so, so the operator is told. */
+    private void oversizedConnect(ChannelHandlerContext ctx, Exception refused) {
+        long last = OVERSIZED_CONNECT_LOGGED.get();
+        long now = System.nanoTime();
+        if (now - last >= OVERSIZED_CONNECT_LOG_EVERY_NANOS && OVERSIZED_CONNECT_LOGGED.compareAndSet(last, now)) {
+            LOG.warn("MQTT CONNECT from {} refused: {}, over mqtt.maxPacketSize ({}); connection closed (a token"
+                    + " larger than the packet limit allows? at most one such line a minute)",
+                    ctx.channel().remoteAddress(), refused.getMessage().replace(" over " + maxPacketSize, ""),
+                    maxPacketSize);
+        }
     }
 
     private void fail(ByteBuf in, List<Object> out, Exception cause) {
