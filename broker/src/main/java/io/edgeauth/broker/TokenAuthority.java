@@ -142,7 +142,7 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
         // the issuer caps lifetimes at the configured default; verification accepts up to the maximum. A token
         // issued here is remembered as verified: a new device's first CONNECT needs no second ES256 check
         TokenIssuer issuer = new TokenIssuer(keys, signatures, t.defaultLifetime(), clock, encryption)
-                .subjectRevocations(revocations::revokedUpTo)
+                .maxTokenBytes(t.maxTokenBytes()).subjectRevocations(revocations::revokedUpTo)
                 .rememberIssuedIn(verifier, tokenVerifier);
 
         tenantByIssuer = new HashMap<>();

@@ -46,8 +46,7 @@ public final class EdgeSettings {
             tls = new MqttSettings.Tls(m.keyStore(), m.keyStorePassword(), m.trustStore(), m.trustStorePassword(),
                     auth, m.crl());
         }
-        // a CWT may arrive base64url-encoded in the password (vertx-mqtt decodes passwords as UTF-8)
-        int maxPassword = config.tokens().maxTokenBytes() * 4 / 3 + 16;
+        int maxPassword = maxMqttPassword(config.tokens().maxTokenBytes());
         // topic, client id and subscription limits: the edge's defaults
         MqttSettings.Limits limits = MqttSettings.Limits.builder().maxPacketSize(m.maxPacketSize())
                 .maxPasswordSize(maxPassword).receiveMaximum(m.receiveMaximum()).queueLength(m.queueLength())
@@ -57,6 +56,11 @@ public final class EdgeSettings {
                 .webSocket(m.websocketPort(), tls != null).limits(limits)
                 .abuseRule(new MqttSettings.AbuseRule(m.abuseThreshold(), m.abuseWindow()))
                 .maxSessionsPerPrincipal(m.maxSessionsPerPrincipal()).connectTimeout(m.connectTimeout()).build();
+    }
+
+    /** The largest MQTT password taken: a CWT may arrive base64url-encoded (vertx-mqtt decodes passwords as UTF-8). */
+    static int maxMqttPassword(int maxTokenBytes) {
+        return maxTokenBytes * 4 / 3 + 16;
     }
 
     /** The rate plans of {@code ratePlans} by name, the default for a plan this node lacks. */

@@ -7,6 +7,9 @@ import java.util.Set;
 
 /** The {@code mqtt.*} and {@code coap.*} part of {@link ConfigValidator}: listeners, their TLS material and limits. */
 final class ListenerSettingsCheck {
+    /** A CONNECT's bytes besides its password: protocol header, properties, a client id and user name. */
+    static final int CONNECT_OVERHEAD = 256;
+
     private ListenerSettingsCheck() {
     }
 
@@ -42,6 +45,13 @@ final class ListenerSettingsCheck {
                     + " revocations it lists)");
         }
         ConfigValidator.positive(errors, "mqtt.maxPacketSize", m.maxPacketSize(), 128, 268_435_455);
+        int connect = EdgeSettings.maxMqttPassword(c.tokens().maxTokenBytes()) + CONNECT_OVERHEAD;
+        boolean mqttOn = m.port() >= 0 || m.tlsPort() >= 0 || m.websocketPort() >= 0;
+        if (mqttOn && m.maxPacketSize() >= 128 && m.maxPacketSize() < connect) {
+            errors.add("mqtt.maxPacketSize: " + m.maxPacketSize() + " cannot hold a CONNECT carrying a token of"
+                    + " tokens.maxTokenBytes (" + c.tokens().maxTokenBytes() + "): expected at least " + connect
+                    + ", or lower tokens.maxTokenBytes");
+        }
         ConfigValidator.positive(errors, "mqtt.receiveMaximum", m.receiveMaximum(), 1, 65_535);
         ConfigValidator.positive(errors, "mqtt.queueLength", m.queueLength(), 1, 10_000_000);
         ConfigValidator.positive(errors, "mqtt.offlineQueueLength", m.offlineQueueLength(), 0, 10_000_000);

@@ -11,6 +11,7 @@ import io.edgeauth.broker.revocation.RevocationChecker;
 import io.edgeauth.broker.store.StoreUnavailableException;
 import io.edgeauth.broker.wallet.ClaimCodes;
 import io.edgeauth.broker.oauth.TokenExchangeService;
+import io.edgeauth.broker.token.TokenTooLargeException;
 import io.edgeauth.broker.token.TokenVerifier;
 import io.edgeauth.broker.wallet.WalletSessions;
 import io.edgeauth.broker.registry.DeviceRegistry;
@@ -355,6 +356,12 @@ public final class HttpApi {
                 LOG.warn("HTTP {} {} refused with 503: {}", ctx.request().method(), ctx.normalizedPath(),
                         ctx.failure().getMessage());
                 HttpErrors.unavailable(ctx, "the broker cannot store this now; retry later");
+                return;
+            }
+            TokenTooLargeException tooLarge = TokenTooLargeException.in(ctx.failure());
+            if (tooLarge != null) { // a setting to change, not a bug: said to the operator and the client
+                LOG.error("HTTP {} {}: {}", ctx.request().method(), ctx.normalizedPath(), tooLarge.getMessage());
+                HttpErrors.send(ctx, 500, "server_error", tooLarge.getMessage());
                 return;
             }
             LOG.error("HTTP {} {} failed", ctx.request().method(), ctx.normalizedPath(), ctx.failure());

@@ -42,6 +42,7 @@ public final class TokenIssuer {
     private final Clock clock;
     private final TokenEncryption encryption;
     private volatile java.util.function.Function<String, Instant> subjectRevokedUpTo = subject -> null;
+    private volatile int maxTokenBytes = Integer.MAX_VALUE;
     private volatile Remembering remembering; // null: a token is verified on its first use like any other
 
     private record Remembering(CachingTokenVerifier cache, BrokerTokenVerifier verifier) { }
@@ -89,6 +90,15 @@ public final class TokenIssuer {
         return this;
     }
 
+    /**
+     * The largest token the broker's verifiers take ({@code tokens.maxTokenBytes}): a larger one is not issued
+     * (see {@link TokenTooLargeException}), as every edge would refuse it.
+     */
+    public TokenIssuer maxTokenBytes(int max) {
+        this.maxTokenBytes = max;
+        return this;
+    }
+
     /** Whether tokens may be issued for {@code audience} as a registered resource server. */
     public boolean isResourceServer(String audience) {
         return encryption != null && encryption.isResourceServer(audience);
@@ -130,7 +140,14 @@ public final class TokenIssuer {
                     : jwt(key, claims, now, exp, jti);
             if (format.encrypted()) {
                 bytes = encryption.seal(claims, format, bytes);
-            } else {
+            }
+            // a token sealed for a resource server is that server's to take: only the broker's own are bounded
+            boolean forResourceServer = format.encrypted() && claims.audience().size() == 1
+                    && isResourceServer(claims.audience().get(0));
+            if (bytes.length > maxTokenBytes && !forResourceServer) {
+                throw new TokenTooLargeException(format, bytes.length, maxTokenBytes);
+            }
+            if (!format.encrypted()) {
                 remember(key, claims, format, bytes, now, exp, jti);
             }
             return new IssuedToken(format, bytes, key.kid(), jti, now, exp, claims.scope());
