@@ -66,6 +66,7 @@ public final class ConfigLoader {
             merge(tree, readFile(file), "");
         }
         applyEnvironment(tree, env);
+        refuseEmptyEntries(tree, "");
         BrokerConfig config = bind(tree);
         // a variable the config itself names (a tenant's HSM PIN) is used, not ignored
         (config.tenants() == null ? java.util.List.<BrokerConfig.Tenant>of() : config.tenants()).stream().filter(t -> t != null && t.hsm() != null && t.hsm().pinEnv() != null)
@@ -184,6 +185,29 @@ public final class ConfigLoader {
             } else {
                 target.set(e.getKey(), e.getValue());
             }
+        }
+    }
+
+    /**
+     * An empty list item ({@code tenants:\n  -}) or named entry ({@code ratePlans: {default: null}}) is refused by its
+     * path: bound, it would fail in a record's constructor with a NullPointerException naming no key.
+     */
+    private static void refuseEmptyEntries(JsonNode node, String path) {
+        for (int i = 0; node.isArray() && i < node.size(); i++) {
+            String item = path + "[" + i + "]";
+            if (node.get(i).isNull()) {
+                throw new ConfigException("config key '" + item + "': an empty list item; remove it or give it a value");
+            }
+            refuseEmptyEntries(node.get(i), item);
+        }
+        Iterator<Map.Entry<String, JsonNode>> fields = node.isObject() ? node.fields() : java.util.Collections.emptyIterator();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> e = fields.next();
+            String key = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+            if (e.getValue().isNull() && (isNamedEntries(path) || isMapOfEntries(path))) {
+                throw new ConfigException("config key '" + key + "': an empty entry; remove it or give it a value");
+            }
+            refuseEmptyEntries(e.getValue(), key);
         }
     }
 
