@@ -37,9 +37,11 @@ public final class ConfigValidator {
         if (c.dataDir() == null || c.dataDir().toString().isBlank()) {
             errors.add("dataDir: required, a directory path");
         }
-        if (c.publicUrl() != null && !c.publicUrl().isEmpty() && !c.publicUrl().matches("https?://[^\\s/]+(/[^\\s]*)?")
+        // the issuer (RFC 8414 §2) has no query or fragment, and the endpoint URLs are built by appending paths
+        if (c.publicUrl() != null && !c.publicUrl().isEmpty() && !c.publicUrl().matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")
                 || c.publicUrl() != null && c.publicUrl().endsWith("/")) {
-            errors.add("publicUrl: expected an http(s) URL without a trailing slash, got '" + c.publicUrl() + "'");
+            errors.add("publicUrl: expected an http(s) URL without a query, fragment or trailing slash, got '"
+                    + c.publicUrl() + "'");
         }
         HostNames.checkHost(errors, "http.host", c.http().host());
         port(errors, "http.port", c.http().port(), false);
@@ -197,6 +199,13 @@ public final class ConfigValidator {
         if (t.clockLeeway() == null || t.clockLeeway().isNegative() || t.clockLeeway().compareTo(MAX_LEEWAY) > 0
                 || !Durations.wholeSeconds(t.clockLeeway())) {
             errors.add("tokens.clockLeeway: expected whole seconds from 0s to 30s, got " + Durations.format(t.clockLeeway()));
+        }
+        Set<String> audiences = new HashSet<>();
+        for (int i = 0; i < t.audiences().size(); i++) { // the first is the one issued: "aud": "" was possible
+            String aud = t.audiences().get(i);
+            if (aud == null || aud.isBlank() || !audiences.add(aud)) {
+                errors.add("tokens.audiences[" + i + "]: expected a non-blank audience named once, got '" + aud + "'");
+            }
         }
         if (t.maxTokenBytes() < 256 || t.maxTokenBytes() > 65536) {
             errors.add("tokens.maxTokenBytes: expected 256 to 65536, got " + t.maxTokenBytes());
