@@ -304,8 +304,11 @@ public final class ConfigValidator {
         if (a.checkpointInterval().compareTo(Duration.ofSeconds(1)) < 0 || a.checkpointInterval().compareTo(Duration.ofDays(1)) > 0) {
             errors.add("audit.checkpointInterval: expected 1s to 1d, got " + Durations.format(a.checkpointInterval()));
         }
-        if (a.chain() && !a.checkpointTenant().isEmpty() && c.tenant(a.checkpointTenant()) == null) {
+        if (!a.checkpointTenant().isEmpty() && c.tenant(a.checkpointTenant()) == null) {
             errors.add("audit.checkpointTenant: expected one of the configured tenants, got '" + a.checkpointTenant() + "'");
+        } else if (!a.chain() && !a.checkpointTenant().isEmpty()) {
+            errors.add("audit.checkpointTenant: only checkpoints use it, and audit.chain is false: remove it or set"
+                    + " audit.chain: true");
         }
         if (!a.node().isEmpty() && !a.node().matches("[A-Za-z0-9_.:-]{1,128}")) {
             errors.add("audit.node: expected 1-128 of A-Z a-z 0-9 _ . : -, got '" + a.node() + "'");

@@ -131,7 +131,33 @@ final class ListenerSettingsCheck {
             errors.add("mqtt.trustStore: there is no MQTT TLS listener to ask for device certificates: set"
                     + " mqtt.keyStore and mqtt.tlsPort (or mqtt.websocketPort), or remove mqtt.trustStore");
         }
+        if (m.clientAuth().equals("none") && (m.trustStore() != null || m.crl() != null)) {
+            errors.add("mqtt.trustStore: mqtt.clientAuth none asks no device for a certificate, so the trust store and"
+                    + " CRL are never read: set clientAuth request or required, or remove them");
+        }
+        passwordWithoutStore(errors, "mqtt.keyStorePassword", m.keyStorePassword(), m.keyStore());
+        passwordWithoutStore(errors, "mqtt.trustStorePassword", m.trustStorePassword(), m.trustStore());
+        BrokerConfig.HttpTls h = c.http().tls();
+        if (h.port() < 0) {
+            String why = ": only the HTTPS listener reads it, and http.tls.port is -1 (off): set http.tls.port or remove it";
+            if (h.keyStore() != null) {
+                errors.add("http.tls.keyStore" + why);
+            }
+            if (h.trustStore() != null) {
+                errors.add("http.tls.trustStore" + why);
+            }
+            if (h.crl() != null) {
+                errors.add("http.tls.crl" + why);
+            }
+        }
+        passwordWithoutStore(errors, "http.tls.keyStorePassword", h.keyStorePassword(), h.keyStore());
+        passwordWithoutStore(errors, "http.tls.trustStorePassword", h.trustStorePassword(), h.trustStore());
         BrokerConfig.Coap co = c.coap();
+        if (co.pskMasterSecretFile() != null && co.dtlsPort() < 0) {
+            errors.add("coap.pskMasterSecretFile: only DTLS uses it, and coap.dtlsPort is -1 (off): set coap.dtlsPort"
+                    + " or remove it");
+        }
+        passwordWithoutStore(errors, "coap.keyStorePassword", co.keyStorePassword(), co.keyStore());
         if (co.keyStore() != null && co.dtlsPort() < 0) {
             errors.add("coap.keyStore: only DTLS uses it, and coap.dtlsPort is -1 (off): set coap.dtlsPort or remove"
                     + " coap.keyStore");
@@ -139,6 +165,13 @@ final class ListenerSettingsCheck {
         if ((co.trustStore() != null || co.trustStorePassword() != null && !co.trustStorePassword().isEmpty()) && co.keyStore() == null) {
             errors.add("coap.trustStore: device certificates are asked for only by DTLS with coap.keyStore (the"
                     + " server's key and chain): set coap.keyStore, or remove coap.trustStore and its password");
+        }
+    }
+
+    /** A password for a store that is not set (the value is never echoed). */
+    private static void passwordWithoutStore(List<String> errors, String key, String password, java.nio.file.Path store) {
+        if (password != null && !password.isEmpty() && store == null) {
+            errors.add(key + ": there is no " + key.replace("Password", "") + " it would open: set it or remove the password");
         }
     }
 
