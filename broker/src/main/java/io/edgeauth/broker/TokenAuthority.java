@@ -117,7 +117,15 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
         signatures = new Signatures(crypto);
         keys = SigningKeyStore.open(keyVault, tenantKeys(config), t.maxLifetime(), clock);
         keys.schedulePruning(scheduler, Duration.ofMinutes(5));
-        trusted = new TrustedIssuers(trustedIssuers(config), JwksFetcher.http(Duration.ofSeconds(10)), clock);
+        List<TrustedIssuerSettings> issuers = trustedIssuers(config);
+        for (int i = 0; i < issuers.size(); i++) {
+            String problem = issuers.get(i).jwksFile() == null ? null : TrustedIssuers.fileProblem(issuers.get(i));
+            if (problem != null) {
+                throw new ConfigException("trustedIssuers[" + i + "].jwksFile: " + issuers.get(i).jwksFile() + " "
+                        + problem);
+            }
+        }
+        trusted = new TrustedIssuers(issuers, JwksFetcher.http(Duration.ofSeconds(10)), clock);
         // continuous access evaluation: a key gone from an issuer's JWKS ends the sessions its tokens opened
         trusted.onKeysDropped(new AccessReevaluation(revocations, audit)::issuerKeyDropped);
         trusted.start(scheduler);

@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Keys of trusted outside issuers. Each issuer's JWKS is read from its file or fetched from its https
  * URL on a background scheduler every refresh interval; verification only reads the last good copy
- * and never does I/O. A fetched JWKS that could not be refreshed for longer than the issuer's
- * {@code maxStale} is no longer trusted ({@code UNKNOWN_KEY}) until a fetch succeeds again.
+ * and never does I/O. A JWKS (fetched or read from its file) that could not be refreshed for longer than the
+ * issuer's {@code maxStale} is no longer trusted ({@code UNKNOWN_KEY}) until a refresh succeeds again.
  *
  * <p>Only public EC (P-256/384/521), Ed25519 and RSA (>= 2048 bits) keys with {@code use} absent or
  * {@code sig} are taken; each key may only verify the issuer's allowed algorithms that fit its type
@@ -154,11 +154,28 @@ public final class TrustedIssuers implements KeyResolver, AutoCloseable {
         if (snap == null || kid == null) {
             return KeyResolution.unknownKey();
         }
-        if (s.jwksUri() != null && clock.instant().isAfter(snap.loadedAt().plus(s.maxStale()))) {
+        if (clock.instant().isAfter(snap.loadedAt().plus(s.maxStale()))) {
             return KeyResolution.unknownKey(); // too stale: the issuer may have rotated a compromised key out
         }
         VerificationKey key = snap.byKid().get(kid);
         return key == null ? KeyResolution.unknownKey() : KeyResolution.found(key);
+    }
+
+    /**
+     * Why an issuer's {@code jwksFile} cannot work, or null: it must read as a JWKS holding at least one key this
+     * class would take. Checked at start-up, as a refresh failure is only a WARN and leaves the issuer keyless.
+     */
+    public static String fileProblem(TrustedIssuerSettings s) {
+        try {
+            return parse(s, JWKSet.parse(KeyFiles.read(s.jwksFile(), JwksFetcher.MAX_JWKS_BYTES))).isEmpty()
+                    ? "holds no key the broker can use (a public EC, Ed25519 or RSA >= 2048 signing key with a kid,"
+                            + " for " + s.allowedAlgorithms() + ")"
+                    : null;
+        } catch (java.io.IOException | RuntimeException e) {
+            return "cannot be read: " + e.getMessage();
+        } catch (java.text.ParseException e) {
+            return "is not a JWKS ({\"keys\": [...]}): " + e.getMessage();
+        }
     }
 
     /** Settings by issuer. */

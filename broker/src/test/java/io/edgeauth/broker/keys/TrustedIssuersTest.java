@@ -107,6 +107,24 @@ class TrustedIssuersTest {
         assertThat(ti.resolve("https://idp", k2.getKeyID()).isFound()).isTrue();
     }
 
+    /** revocation.md: keys stale past maxStale are not trusted; this held for a URL only, not for a file. */
+    @Test
+    void aFileJwksGoesStaleAfterMaxStaleToo() throws Exception {
+        JWK k = JwkKeys.generate(TokenAlgorithm.ES256);
+        Path file = dir.resolve("stale.json");
+        Files.writeString(file, new JWKSet(k.toPublicJWK()).toString());
+        TrustedIssuerSettings s = new TrustedIssuerSettings("https://idp", file, null, Duration.ofSeconds(10),
+                Duration.ofSeconds(20), Set.of(TokenAlgorithm.ES256), Set.of("a"), null);
+        TrustedIssuers ti = new TrustedIssuers(List.of(s), uri -> "", clock);
+        assertThat(ti.refresh("https://idp")).isTrue();
+        Files.writeString(file, "not json");
+        clock.advance(Duration.ofSeconds(15));
+        assertThat(ti.refresh("https://idp")).isFalse();
+        assertThat(ti.resolve("https://idp", k.getKeyID()).isFound()).isTrue(); // within maxStale
+        clock.advance(Duration.ofSeconds(6));
+        assertThat(ti.resolve("https://idp", k.getKeyID()).miss()).isEqualTo(RejectionReason.UNKNOWN_KEY);
+    }
+
     @Test
     void chainAsksEachResolver() throws Exception {
         JWK k = JwkKeys.generate(TokenAlgorithm.ES256);
