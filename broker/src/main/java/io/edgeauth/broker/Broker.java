@@ -333,7 +333,11 @@ public final class Broker implements AutoCloseable {
         } catch (java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException(what + " did not complete within 30 s", e);
         } catch (Exception e) { // Vert.x rethrows a failure as it came, a checked bind error (IOException) included
-            throw new IllegalStateException(what + " failed: " + e.getMessage(), e);
+            // an unresolvable host name fails with NIO's UnresolvedAddressException, which has no message
+            String why = e instanceof java.nio.channels.UnresolvedAddressException
+                    ? "the host name does not resolve to an address"
+                    : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new IllegalStateException(what + " failed: " + why, e);
         }
     }
 

@@ -83,14 +83,16 @@ public final class BrokerCli implements Callable<Integer> {
             return host.contains(":") ? "[" + host + "]" : host;
         }
 
-        private static String banner(Broker broker) {
+        static String banner(Broker broker) {
             StringBuilder sb = new StringBuilder();
             sb.append("edgeauth broker is up\n");
             // this node's own address: with several nodes behind one public URL, that URL may be another node's
             String publicUrl = broker.config().publicUrl();
             String node = "http://" + hostForUrl(broker.config().http().host()) + ":" + broker.httpPort();
-            boolean ours = publicUrl.equals(node) || publicUrl.equals("http://localhost:" + broker.httpPort());
-            String here = ours ? publicUrl : node;
+            // the hint is where this node listens: the default public URL (localhost) does not reach a node bound to
+            // one address
+            boolean ours = publicUrl.equals(node);
+            String here = node;
             sb.append("  HTTP   ").append(here).append("  (health: /health, JWKS: /.well-known/jwks.json)\n");
             if (!ours) {
                 sb.append("         public URL (issuer, token audience) ").append(publicUrl).append('\n');

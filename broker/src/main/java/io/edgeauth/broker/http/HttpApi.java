@@ -358,6 +358,12 @@ public final class HttpApi {
                 HttpErrors.unavailable(ctx, "the broker cannot store this now; retry later");
                 return;
             }
+            if (ctx.failure() instanceof io.vertx.core.http.HttpClosedException) {
+                // the client left, or http.requestReadTimeout cut its body off (counted in requests_cut_total)
+                LOG.debug("HTTP {} {}: connection closed before the request was read", ctx.request().method(),
+                        ctx.normalizedPath());
+                return;
+            }
             TokenTooLargeException tooLarge = TokenTooLargeException.in(ctx.failure());
             if (tooLarge != null) { // a setting to change, not a bug: said to the operator and the client
                 LOG.error("HTTP {} {}: {}", ctx.request().method(), ctx.normalizedPath(), tooLarge.getMessage());

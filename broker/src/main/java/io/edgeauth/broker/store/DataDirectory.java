@@ -19,6 +19,10 @@ public final class DataDirectory {
     /** Creates (if needed) and checks {@code dir}; returns its absolute path. */
     public static Path prepare(Path dir) {
         Path absolute = dir.toAbsolutePath();
+        if (Files.exists(absolute) && !Files.isDirectory(absolute)) {
+            throw new IllegalStateException("the data directory " + absolute + " is not a directory (a file is there):"
+                    + " set dataDir to a directory, or move the file away");
+        }
         if (!Files.isDirectory(absolute)) {
             try {
                 Files.createDirectories(absolute);
