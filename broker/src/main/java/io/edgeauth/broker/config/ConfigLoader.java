@@ -134,7 +134,7 @@ public final class ConfigLoader {
      * cause is not kept for the same reason): on a password's line that is the password.
      */
     private static String syntaxError(StreamReadException e) {
-        String problem = "not valid YAML";
+        String problem = e.getCause() instanceof NumberFormatException ? "a malformed number" : "not valid YAML";
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblem() != null) {
                 problem = (m.getContext() == null ? "" : m.getContext() + ": ") + m.getProblem();
@@ -142,7 +142,7 @@ public final class ConfigLoader {
             }
         }
         com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
-        return problem + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")");
+        return problem + (at == null ? "" : " (line: " + at.getLineNr() + ", column: " + at.getColumnNr() + ")");
     }
 
     /** The dotted path of the key that STRICT_DUPLICATE_DETECTION found twice, or null for another error. */

@@ -28,7 +28,7 @@ class YamlSyntaxErrorConfigTest {
             Path f = dir.resolve("bad.yaml");
             Files.writeString(f, text);
             assertThatThrownBy(() -> loader.load(f, Map.of())).isInstanceOf(ConfigException.class)
-                    .hasMessageContaining("bad.yaml").hasMessageMatching("(?s).*line \\d+, column \\d+.*")
+                    .hasMessageContaining("bad.yaml").hasMessageMatching("(?s).*line: \\d+, column: \\d+.*")
                     .hasMessageNotContaining("Secret").hasMessageNotContaining("PASSWORD")
                     .hasMessageNotContaining("c2VjcmV0");
         }
