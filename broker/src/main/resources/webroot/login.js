@@ -243,6 +243,26 @@
     }
   }
 
+  // RFC 7009: the refresh token revokes itself (no bearer needed, so this works after the access token expired),
+  // and with it every access token of the session, which ends the live telemetry too
+  async function signOut() {
+    const ending = session;
+    session = null;
+    clearTimeout(showSession.timer);
+    if (loadDevices.ws) loadDevices.ws.close();
+    $('session').hidden = true;
+    if (!ending) return;
+    try {
+      await json(await fetch('/oauth/revoke', {
+        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: ending.refresh_token }),
+      }));
+      status('Signed out.');
+    } catch (e) {
+      status('Sign-out failed: ' + e.message, true);
+    }
+  }
+
   async function loadDevices() {
     const me = await json(await fetch('/me/devices', {
       headers: { authorization: 'Bearer ' + session.access_token }, cache: 'no-store',
@@ -280,5 +300,8 @@
   // exposed for tests and the console; nothing secret
   window.edgeauthLogin = { keccak256, toChecksumAddress };
 
-  document.addEventListener('DOMContentLoaded', () => $('connect').addEventListener('click', signIn));
+  document.addEventListener('DOMContentLoaded', () => {
+    $('connect').addEventListener('click', signIn);
+    $('logout').addEventListener('click', signOut);
+  });
 })();

@@ -339,12 +339,19 @@ final class OAuthApi {
     }
 
     /**
-     * RFC 7009: the admin revokes any token; a holder revokes its own (the bearer and the token share a
-     * subject). Refresh tokens end their whole family. Unknown or invalid tokens still answer 200.
+     * RFC 7009: the admin revokes any access token; a holder revokes its own (the bearer and the token share a
+     * subject). A refresh token needs no credential: a wallet is a public client and the token proves possession
+     * (§2.1), so a logout works after the access token expired; it ends its family and the family's access tokens.
+     * Unknown or invalid tokens still answer 200.
      */
     private void revoke(RoutingContext ctx) {
         String token = tokenParameter(ctx);
         if (token == null) {
+            return;
+        }
+        if (token.startsWith("rt_")) {
+            wallets.revokeRefreshToken(token);
+            ctx.response().setStatusCode(200).putHeader("cache-control", "no-store").end();
             return;
         }
         boolean isAdmin = admin.matches(BearerTokens.bearer(ctx));
@@ -353,16 +360,12 @@ final class OAuthApi {
         if (!isAdmin && caller.isEmpty()) {
             return;
         }
-        if (token.startsWith("rt_")) {
-            wallets.revokeRefreshToken(token, isAdmin ? null : caller.get().subject());
-        } else {
-            Optional<BearerTokens.Active> target = tokens.inspect(token);
-            if (target.isPresent() && target.get().token().tokenId() != null && (isAdmin
-                    || caller.get().subject().equals(target.get().subject())
-                    && caller.get().tenant().equals(target.get().tenant()))) {
-                revocations.revoke(Revocation.Kind.JTI, target.get().token().tokenId(),
-                        "revoked by " + (isAdmin ? "admin" : "holder"));
-            }
+        Optional<BearerTokens.Active> target = tokens.inspect(token);
+        if (target.isPresent() && target.get().token().tokenId() != null && (isAdmin
+                || caller.get().subject().equals(target.get().subject())
+                && caller.get().tenant().equals(target.get().tenant()))) {
+            revocations.revoke(Revocation.Kind.JTI, target.get().token().tokenId(),
+                    "revoked by " + (isAdmin ? "admin" : "holder"));
         }
         ctx.response().setStatusCode(200).putHeader("cache-control", "no-store").end();
     }

@@ -18,7 +18,9 @@ import java.util.Optional;
  * Rotating refresh tokens for wallet sessions (OAuth 2.0 Security BCP §4.14): opaque random values,
  * stored only as SHA-256 hashes; each use returns a new token of the same family and spends the old
  * one; presenting a spent token again means it was stolen (or replayed), so the whole family is
- * revoked and the caller audits it. Thread-safe: the single-use gate is {@link Store#putIfAbsent}.
+ * revoked and the caller audits it. The access tokens issued from a family name it in {@code parent_jti}
+ * ({@link #familyTokenId}), so revoking that value by {@code jti} ends them too (RFC 7009 §2.1) without a
+ * record of their {@code jti}s. Thread-safe: the single-use gate is {@link Store#putIfAbsent}.
  */
 public final class RefreshTokens {
     static final String TOKENS = "refresh-tokens";
@@ -56,7 +58,20 @@ public final class RefreshTokens {
 
     /** Starts a new family (a new login) and returns its first token. */
     public String issue(String subject, String tenant) {
-        return issue(new Grant(randomValue(16), subject, tenant, clock.instant().plus(lifetime).toEpochMilli()));
+        return issue(start(subject, tenant));
+    }
+
+    /** A new family (a new login); its first token comes from {@link #issue(Grant)}. */
+    public Grant start(String subject, String tenant) {
+        return new Grant(randomValue(16), subject, tenant, clock.instant().plus(lifetime).toEpochMilli());
+    }
+
+    /**
+     * The {@code parent_jti} value the family's access tokens carry: revoking it by {@code jti} ends them all.
+     * Prefixed so it can never read as a token's own {@code jti} (a UUID).
+     */
+    public static String familyTokenId(String family) {
+        return "rtf_" + family;
     }
 
     /** Spends a token and returns its successor, or the failure. */
@@ -86,18 +101,19 @@ public final class RefreshTokens {
         return Rotation.ok(issue(grant), grant);
     }
 
-    /** Revokes the family of a token (logout); {@code subject}, if not null, must be the grant's. */
-    public void revokeFamilyOf(String token, String subject) {
+    /** Revokes the family of a token (logout); returns its grant, or empty for an unknown token. */
+    public Optional<Grant> revokeFamilyOf(String token) {
         if (token == null || token.length() > 128) {
-            return;
+            return Optional.empty();
         }
-        store.get(TOKENS, hash(token)).map(RefreshTokens::decode)
-                .filter(g -> subject == null || subject.equals(g.subject()))
-                .ifPresent(g -> store.put(REVOKED_FAMILIES, g.family(), new byte[] {1},
-                        Instant.ofEpochMilli(g.expiresAtMillis())));
+        Optional<Grant> grant = store.get(TOKENS, hash(token)).map(RefreshTokens::decode);
+        grant.ifPresent(g -> store.put(REVOKED_FAMILIES, g.family(), new byte[] {1},
+                Instant.ofEpochMilli(g.expiresAtMillis())));
+        return grant;
     }
 
-    private String issue(Grant grant) {
+    /** A new token of the grant's family. */
+    public String issue(Grant grant) {
         String token = "rt_" + randomValue(32);
         store.put(TOKENS, hash(token), encode(grant), Instant.ofEpochMilli(grant.expiresAtMillis()));
         return token;

@@ -3,7 +3,8 @@ package io.edgeauth.broker.wallet;
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.refusal.TokenRejectedException;
-import io.edgeauth.broker.revocation.SubjectBlocks;
+import io.edgeauth.broker.revocation.Revocation;
+import io.edgeauth.broker.revocation.RevocationService;
 import io.edgeauth.broker.token.IssuedToken;
 import io.edgeauth.broker.token.TokenClaims;
 import io.edgeauth.broker.token.TokenFormat;
@@ -23,13 +24,15 @@ import java.util.Optional;
  * reused refresh token revokes its family (audited). Owned devices are not put in the token: the
  * authentication pipeline reads them from the registry at each connect, so a claim cannot be forged
  * and a transfer takes effect at once. A wallet whose subject an operator revoked gets no token (login or
- * refresh) until the revocation is lifted. Thread-safe.
+ * refresh) until the revocation is lifted. Revoking a refresh token (logout) or reusing one also revokes the
+ * family's access tokens, by the family's {@code parent_jti} ({@link RefreshTokens#familyTokenId}), which ends
+ * their sessions. Thread-safe.
  */
 public final class WalletSessions {
     private final SiweVerifier verifier;
     private final RefreshTokens refreshTokens;
     private final TokenIssuer issuer;
-    private final SubjectBlocks blocks;
+    private final RevocationService revocations;
     private final String tenant;
     private final List<String> audiences;
     private final AuditLog audit;
@@ -41,12 +44,13 @@ public final class WalletSessions {
     /** A completed login. */
     public record Login(TokenPair tokens, VerifiedLogin login) { }
 
-    public WalletSessions(SiweVerifier verifier, RefreshTokens refreshTokens, TokenIssuer issuer, SubjectBlocks blocks,
+    public WalletSessions(SiweVerifier verifier, RefreshTokens refreshTokens, TokenIssuer issuer,
+                          RevocationService revocations,
                           String tenant, List<String> audiences, AuditLog audit, MeterRegistry meters) {
         this.verifier = verifier;
         this.refreshTokens = refreshTokens;
         this.issuer = issuer;
-        this.blocks = blocks;
+        this.revocations = revocations;
         this.tenant = tenant;
         this.audiences = List.copyOf(audiences);
         this.audit = audit;
@@ -67,15 +71,16 @@ public final class WalletSessions {
         fields.put("remote", remote);
         try {
             VerifiedLogin login = verifier.verify(message, signature);
-            if (blocks.blocksIssuance(login.did())) {
+            if (revocations.blocksIssuance(login.did())) {
                 fields.put("sub", login.did());
                 audit.record("siwe.login", RejectionReason.REVOKED.code(), fields);
                 meters.counter("edgeauth.siwe.logins", "outcome", RejectionReason.REVOKED.code()).increment();
                 throw new TokenRejectedException(RejectionReason.REVOKED,
                         "the wallet is revoked; no token is issued until an operator lifts the revocation");
             }
-            IssuedToken access = issue(login.did(), TokenFormat.JWT);
-            String refresh = refreshTokens.issue(login.did(), tenant);
+            RefreshTokens.Grant grant = refreshTokens.start(login.did(), tenant);
+            IssuedToken access = issue(grant, TokenFormat.JWT);
+            String refresh = refreshTokens.issue(grant);
             fields.put("sub", login.did());
             fields.put("contract_wallet", login.contractWallet());
             fields.put("token", io.edgeauth.broker.token.Fingerprints.of(access.bytes()));
@@ -100,29 +105,43 @@ public final class WalletSessions {
                 fields.put("family", g.family());
             });
             String outcome = r.failure().name().toLowerCase();
-            audit.record(r.failure() == RefreshTokens.Failure.REUSED_FAMILY_REVOKED
-                    ? "refresh.reuse_detected" : "refresh.refused", outcome, fields);
+            boolean reused = r.failure() == RefreshTokens.Failure.REUSED_FAMILY_REVOKED;
+            audit.record(reused ? "refresh.reuse_detected" : "refresh.refused", outcome, fields);
+            if (reused) { // the thief or the owner holds an access token of the family: both end
+                revokeAccessTokens(r.grant().orElseThrow(), "refresh token reused");
+            }
             return Optional.empty();
         }
         RefreshTokens.Grant grant = r.grant().orElseThrow();
-        if (blocks.blocksIssuance(grant.subject())) {
-            refreshTokens.revokeFamilyOf(r.token().orElseThrow(), null); // a revoked wallet's family ends here
+        if (revocations.blocksIssuance(grant.subject())) {
+            refreshTokens.revokeFamilyOf(r.token().orElseThrow()); // a revoked wallet's family ends here
             audit.record("refresh.refused", RejectionReason.REVOKED.code(),
                     Map.of("sub", grant.subject(), "family", grant.family()));
             return Optional.empty();
         }
-        IssuedToken access = issue(grant.subject(), format);
+        IssuedToken access = issue(grant, format);
         audit.record("token.issued", "ok", Map.of("grant", "refresh_token", "sub", grant.subject(),
                 "token", io.edgeauth.broker.token.Fingerprints.of(access.bytes())));
         return Optional.of(new TokenPair(access, r.token().orElseThrow()));
     }
 
-    /** RFC 7009 for refresh tokens: ends the family; {@code subject} (if not null) must own it. */
-    public void revokeRefreshToken(String token, String subject) {
-        refreshTokens.revokeFamilyOf(token, subject);
+    /**
+     * RFC 7009 for refresh tokens: ends the family and the access tokens issued from it (§2.1). Presenting the
+     * token proves possession, so it needs no other credential.
+     */
+    public void revokeRefreshToken(String token) {
+        refreshTokens.revokeFamilyOf(token).ifPresent(g -> {
+            revokeAccessTokens(g, "refresh token revoked");
+            audit.record("refresh.revoked", "ok", Map.of("sub", g.subject(), "family", g.family()));
+        });
     }
 
-    private IssuedToken issue(String did, TokenFormat format) {
-        return issuer.issue(TokenClaims.builder(tenant, did).audience(audiences.toArray(String[]::new)).build(), format);
+    private void revokeAccessTokens(RefreshTokens.Grant grant, String reason) {
+        revocations.revoke(Revocation.Kind.JTI, RefreshTokens.familyTokenId(grant.family()), reason);
+    }
+
+    private IssuedToken issue(RefreshTokens.Grant grant, TokenFormat format) {
+        return issuer.issue(TokenClaims.builder(tenant, grant.subject()).audience(audiences.toArray(String[]::new))
+                .parentTokenIds(List.of(RefreshTokens.familyTokenId(grant.family()))).build(), format);
     }
 }
