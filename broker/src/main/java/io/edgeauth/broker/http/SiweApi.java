@@ -55,14 +55,13 @@ final class SiweApi {
                         .put("sub", login.login().did())))
                 .onFailure(e -> {
                     if (e instanceof SiweException se) {
-                        int status = switch (se.category()) {
-                            case MALFORMED -> 400;
-                            case UNAVAILABLE -> 503;
-                            default -> 401;
-                        };
-                        HttpErrors.send(ctx, status, status == 400 ? "invalid_request"
-                                : status == 503 ? "temporarily_unavailable" : "access_denied",
-                                se.code().name().toLowerCase() + ": " + se.getMessage());
+                        String description = se.code().name().toLowerCase() + ": " + se.getMessage();
+                        switch (se.category()) {
+                            case MALFORMED -> HttpErrors.send(ctx, 400, "invalid_request", description);
+                            // the contract-wallet node is slow or down: retry later, as every 503 says
+                            case UNAVAILABLE -> HttpErrors.unavailable(ctx, description);
+                            default -> HttpErrors.send(ctx, 401, "access_denied", description);
+                        }
                     } else if (e instanceof io.edgeauth.broker.refusal.TokenRejectedException tre) {
                         HttpRefusals.send(ctx, tre, HttpRefusals.Where.WALLET_LOGIN);
                     } else {
