@@ -6,7 +6,9 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 
 /**
- * Strict RFC 3339 {@code date-time} parser: {@code YYYY-MM-DDThh:mm:ss[.frac](Z|+hh:mm|-hh:mm)}.
+ * Strict RFC 3339 {@code date-time} parser: {@code YYYY-MM-DDThh:mm:ss[.frac](Z|+hh:mm|-hh:mm)}. The fraction may
+ * have any number of digits ({@code time-secfrac = "." 1*DIGIT}, as EIP-4361 and spruceid/siwe read it); digits
+ * beyond nanoseconds are truncated (the caller bounds the input's length).
  *
  * <p>Why hand-written: {@link java.time.format.DateTimeFormatter#ISO_OFFSET_DATE_TIME} accepts
  * forms RFC 3339 does not (missing seconds, offsets like {@code +01}), and its exceptions are costly
@@ -23,8 +25,8 @@ public final class Rfc3339 {
      */
     public static Instant parse(String s) {
         int n = s.length();
-        // shortest form: 2021-09-30T16:25:24Z (20 chars); fractions are capped at 9 digits (nanos)
-        if (n < 20 || n > 35) {
+        // shortest form: 2021-09-30T16:25:24Z (20 chars)
+        if (n < 20) {
             return null;
         }
         if (s.charAt(4) != '-' || s.charAt(7) != '-' || !isT(s.charAt(10)) || s.charAt(13) != ':'
@@ -50,11 +52,11 @@ public final class Rfc3339 {
             while (i < n && Rfc3986.isDigit(s.charAt(i))) {
                 i++;
             }
-            int len = i - start;
-            if (len == 0 || len > 9) {
+            int len = Math.min(i - start, 9); // truncated to what an Instant holds
+            if (len == 0) {
                 return null;
             }
-            nanos = Integer.parseInt(s, start, i, 10);
+            nanos = Integer.parseInt(s, start, start + len, 10);
             for (int k = len; k < 9; k++) {
                 nanos *= 10;
             }
