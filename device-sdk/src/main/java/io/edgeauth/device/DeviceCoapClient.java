@@ -2,6 +2,7 @@ package io.edgeauth.device;
 
 import io.edgeauth.device.internal.BusyRetry;
 import io.edgeauth.device.internal.Futures;
+import io.edgeauth.device.internal.HandlerExecutor;
 import io.edgeauth.device.internal.SessionRenewal;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -27,7 +28,6 @@ import org.eclipse.californium.elements.config.UdpConfig;
 import org.eclipse.californium.scandium.DTLSConnector;
 import org.eclipse.californium.scandium.config.DtlsConfig;
 import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
-import org.eclipse.californium.scandium.dtls.DtlsHandshakeTimeoutException;
 import org.eclipse.californium.scandium.dtls.pskstore.AdvancedSinglePskStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,14 +54,17 @@ import org.slf4j.LoggerFactory;
  * coap.uploadToken().thenCompose(v -> coap.publishTelemetry("temp", "21.5".getBytes())).join();
  * }</pre>
  *
- * <p>One UDP endpoint per client, closed by {@link #close()}. On its own a client starts four threads; many
- * clients built with one {@link CoapGateway} share its threads (each keeps its socket and one reader). Thread-safe.
+ * <p>One UDP endpoint per client, closed by {@link #close()}; afterwards every call fails at once with an
+ * {@link IllegalStateException}, and requests still waiting fail with one. On its own a client starts four threads;
+ * many clients built with one {@link CoapGateway} share its threads (each keeps its socket and one reader).
+ * Futures complete on those threads: continue there only with short work. Command handlers
+ * ({@link #observeCommands}) run elsewhere, on the SDK's handler threads, so they may block, also on this client's
+ * blocking view. Thread-safe.
  */
 public final class DeviceCoapClient implements AutoCloseable {
     /** RFC 9200 token upload resource. */
     public static final String AUTHZ_INFO = "authz-info";
     private static final Logger LOG = LoggerFactory.getLogger(DeviceCoapClient.class);
-    private static final int MAX_DIAGNOSTIC = 256;
 
     static {
         CoapConfig.register();
@@ -95,6 +98,7 @@ public final class DeviceCoapClient implements AutoCloseable {
     private final CoapClient client;
     private final Duration blockingTimeout;
     private final int busyRetries;
+    private final CoapRequests requests;
 
     private DeviceCoapClient(Builder b) {
         this.deviceId = b.deviceId;
@@ -136,6 +140,7 @@ public final class DeviceCoapClient implements AutoCloseable {
             client.setExecutors(b.gateway.executor(), b.gateway.executor(), true);
         }
         this.client.setEndpoint(endpoint);
+        this.requests = new CoapRequests(client, renewal, deviceId);
         this.uploader = tokenManager == null ? null : token -> uploadToken(token).whenComplete((v, e) -> {
             if (e != null) {
                 LOG.info("device {}: uploading the new token fp={} failed: {}", deviceId, token.fingerprint(), String.valueOf(unwrap(e)));
@@ -226,10 +231,19 @@ public final class DeviceCoapClient implements AutoCloseable {
      * session is gone) the current token is uploaded again and the observation registered anew; after a
      * registration that went unanswered (say the broker restarted) or a 5.xx, it is registered again after a
      * jittered backoff, over a new DTLS handshake. How it ends, {@link Observation#ended()} says.
+     *
+     * <p>The handler runs on one of the SDK's handler threads, never on the CoAP endpoint's, one command at a time
+     * and in order for this observation: it may block, for instance to answer with
+     * {@code toBlocking().publishTelemetry(...)}, though a slow handler delays the commands after it.
      */
     public CompletableFuture<Observation> observeCommands(Consumer<Command> handler) {
         Objects.requireNonNull(handler, "handler");
+        if (requests.closed()) {
+            return requests.closedFailure();
+        }
         String topic = "d/" + deviceId + "/down";
+        // the endpoint's thread must stay free: a handler blocking on this client waits for an answer only it reads
+        HandlerExecutor handlers = HandlerExecutor.serial();
         CoapHandler commands = new CoapHandler() {
             @Override
             public void onLoad(CoapResponse response) {
@@ -240,11 +254,14 @@ public final class DeviceCoapClient implements AutoCloseable {
                 if (payload.length == 0 && response.advanced().getType() == CoAP.Type.ACK) {
                     return;
                 }
-                try {
-                    handler.accept(command(topic, response, payload));
-                } catch (RuntimeException e) {
-                    LOG.warn("device {}: command handler failed", deviceId, e);
-                }
+                Command command = command(topic, response, payload);
+                handlers.execute(() -> {
+                    try {
+                        handler.accept(command);
+                    } catch (RuntimeException e) {
+                        LOG.warn("device {}: command handler failed", deviceId, e);
+                    }
+                });
             }
 
             @Override
@@ -252,7 +269,7 @@ public final class DeviceCoapClient implements AutoCloseable {
             }
         };
         return new CommandObservation(client, base + "/" + topic, deviceId, commands,
-                this::uploadToken, renewal, DeviceCoapClient::error, busyRetries).start();
+                this::uploadToken, renewal, CoapRequests::error, busyRetries).start();
     }
 
     /**
@@ -269,15 +286,25 @@ public final class DeviceCoapClient implements AutoCloseable {
         return new Command(downTopic, "", payload);
     }
 
-    /** Stops following tokens and destroys the endpoint (closing the DTLS session). */
+    /**
+     * Stops following tokens and destroys the endpoint (closing the DTLS session); requests still waiting fail with
+     * an {@link IllegalStateException}, as every call made afterwards does.
+     */
     @Override
     public void close() {
+        requests.close();
         if (uploader != null) {
             tokenManager.removeListener(uploader);
         }
         client.shutdown();
         endpoint.destroy();
+        requests.failPending();
     }
+
+    private CompletableFuture<Void> send(Request request) {
+        return requests.send(request);
+    }
+
 
     /** A blocking view of this same client. */
     public Blocking toBlocking() {
@@ -290,41 +317,6 @@ public final class DeviceCoapClient implements AutoCloseable {
         r.setPayload(payload);
         r.getOptions().setContentFormat(contentFormat);
         return r;
-    }
-
-    private CompletableFuture<Void> send(Request request) {
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        renewal.watch(request);
-        client.advanced(new CoapHandler() {
-            @Override
-            public void onLoad(CoapResponse response) {
-                if (response.isSuccess()) {
-                    f.complete(null);
-                } else {
-                    f.completeExceptionally(error(response));
-                }
-            }
-
-            @Override
-            public void onError() {
-                // a renewed session's handshake that went unanswered is as much a timeout as the request's own
-                boolean timedOut = request.isTimedOut() || request.getSendError() instanceof DtlsHandshakeTimeoutException;
-                if (timedOut) {
-                    renewal.renew(); // with renewSessionAfterUnanswered(0), or a renewal that went unanswered too
-                }
-                String code = timedOut ? "timeout" : request.isRejected() ? "rejected" : "failed";
-                f.completeExceptionally(new CoapRequestException(code, request.getSendError() == null ? null : request.getSendError().toString(), null));
-            }
-        }, request);
-        return f;
-    }
-
-    private static CoapRequestException error(CoapResponse response) {
-        CoAP.ResponseCode code = response.getCode();
-        String text = response.getResponseText();
-        Long maxAge = response.getOptions().hasMaxAge() ? response.getOptions().getMaxAge() : null;
-        return new CoapRequestException(code.codeClass + "." + String.format("%02d", code.codeDetail),
-                TokenRequestException.clean(text == null || text.length() <= MAX_DIAGNOSTIC ? text : text.substring(0, MAX_DIAGNOSTIC)), maxAge);
     }
 
     private static Throwable unwrap(Throwable t) {

@@ -26,7 +26,11 @@ public final class Futures {
             Throwable c = e.getCause();
             throw c instanceof RuntimeException ? (RuntimeException) c : new CompletionException(c);
         } catch (TimeoutException e) {
-            throw new CompletionException(e);
+            // say what was waited for: a bare TimeoutException reads like the broker's doing
+            TimeoutException said = new TimeoutException("no answer within the blocking timeout (" + timeout
+                    + "); the request goes on: its future may still complete");
+            said.setStackTrace(e.getStackTrace());
+            throw new CompletionException(said.getMessage(), said);
         }
     }
 }
