@@ -93,6 +93,7 @@ final class TlsReloads {
             EdgeSettings.DeviceTrustFiles trust = EdgeSettings.coapDeviceTrust(config);
             X509Certificate leaf;
             try {
+                TlsMaterial.requireValidNow("coap.keyStore", config.coap().keyStore(), identity.chain().get(0));
                 leaf = coap.reloadServerIdentity(identity.key(), identity.chain());
             } catch (IllegalArgumentException e) {
                 throw new TlsMaterialException("coap.keyStore: " + config.coap().keyStore() + ": " + e.getMessage(), e);

@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A TLS listener's material read from files: the server key and chain, and optionally the device trust anchors and
- * CRL. {@link #reload()} reads the files again and swaps the new material in only when all of it is usable; a bad
- * file leaves the old material serving. Thread-safe.
+ * CRL. {@link #reload()} reads the files again and swaps the new material in only when all of it is usable (a server
+ * certificate outside its validity period is not: every device would refuse it); a bad file leaves the old material
+ * serving. At start-up such a certificate is only warned about, since there is no old material. Thread-safe.
  */
 public final class TlsMaterial {
     private static final Logger LOG = LoggerFactory.getLogger(TlsMaterial.class);
@@ -77,7 +78,30 @@ public final class TlsMaterial {
      * @throws TlsMaterialException naming the config key, the file and the cause
      */
     public static TlsMaterial load(Sources sources, boolean openSslCodes) {
-        return new TlsMaterial(sources, read(sources), openSslCodes);
+        Loaded loaded = read(sources);
+        try {
+            requireValidNow(sources.prefix() + ".keyStore", sources.keyStore(), loaded.serverCertificate());
+        } catch (TlsMaterialException e) {
+            LOG.warn("{}: devices will refuse this listener's handshakes until a valid certificate is installed",
+                    e.getMessage());
+        }
+        return new TlsMaterial(sources, loaded, openSslCodes);
+    }
+
+    /**
+     * Refuses a server certificate that is expired or not yet valid, naming the key, the file and the dates.
+     *
+     * @throws TlsMaterialException if {@code cert} is outside its validity period now
+     */
+    public static void requireValidNow(String key, Path file, X509Certificate cert) {
+        Instant now = Instant.now();
+        Instant notBefore = cert.getNotBefore().toInstant();
+        Instant notAfter = cert.getNotAfter().toInstant();
+        if (now.isAfter(notAfter) || now.isBefore(notBefore)) {
+            throw new TlsMaterialException(key + ": the server certificate in " + file + " ("
+                    + cert.getSubjectX500Principal().getName() + ") is " + (now.isAfter(notAfter) ? "expired" : "not yet valid")
+                    + " (notBefore " + notBefore + ", notAfter " + notAfter + "): devices would refuse it");
+        }
     }
 
     /** The server's key manager (swapped on reload). */
@@ -102,6 +126,7 @@ public final class TlsMaterial {
      */
     public synchronized Summary reload() {
         Loaded next = read(sources);
+        requireValidNow(sources.prefix() + ".keyStore", sources.keyStore(), next.serverCertificate());
         keyManager.swap(next.keys());
         if (trustManager != null) {
             trustManager.swap(next.trust());
