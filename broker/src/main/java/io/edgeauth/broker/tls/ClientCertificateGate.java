@@ -6,15 +6,20 @@ import java.security.cert.PKIXReason;
 import java.security.cert.X509Certificate;
 import java.util.Objects;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The client-certificate check of a TLS handshake whose real decision is made later by the application: a chain
  * passes when the listener's trust store accepts it ({@link ReloadableTrustManager}: anchors and CRL, reloadable)
  * or when {@code alsoLetThrough} does (e.g. the top certificate is signed by a CA the application validates fully
  * itself, with reasons the handshake could not give). Anything else is refused in the handshake as an unknown
- * CA. Either way the handshake proves possession of the leaf's key. Thread-safe.
+ * CA (or, for a trusted CA's certificate out of its dates, as expired). Either way the handshake proves possession of
+ * the leaf's key. A refusal is logged with its reason: the handshake ends before any audited authentication. Thread-safe.
  */
 public final class ClientCertificateGate extends ClientTrustManager {
+    private static final Logger LOG = LoggerFactory.getLogger(ClientCertificateGate.class);
+
     private final ReloadableTrustManager trustStore;
     private final Predicate<X509Certificate[]> alsoLetThrough;
 
@@ -42,6 +47,8 @@ public final class ClientCertificateGate extends ClientTrustManager {
                     + " does not chain to a trusted CA");
         }
         if (!alsoLetThrough.test(chain)) {
+            // no session, no client id yet: the log is the operator's only trace of a device that cannot connect
+            LOG.info("TLS handshake refused the client certificate: {}", refused.getMessage());
             throw refused;
         }
     }

@@ -63,8 +63,9 @@ public final class DeviceTrust {
         try {
             pkix.checkClientTrusted(chain, authType);
         } catch (CertificateException e) {
-            throw untrusted("certificate of " + chain[0].getSubjectX500Principal().getName()
-                    + " does not chain to a trusted CA", e);
+            CertificateException outOfDate = outOfDate(chain, e);
+            throw outOfDate != null ? outOfDate : untrusted("certificate of "
+                    + chain[0].getSubjectX500Principal().getName() + " does not chain to a trusted CA", e);
         }
         anchorConstraints(chain);
         for (X509Certificate cert : chain) {
@@ -80,8 +81,32 @@ public final class DeviceTrust {
     }
 
     /**
-     * The reason a chain is refused now ({@code certificate_revoked}, {@code certificate_untrusted}), or null if it
-     * passes: the check again for a chain that was accepted earlier, e.g. by a resumed TLS session.
+     * A chain that leads to a trusted CA but whose validation failed on a certificate's dates: a refusal with reason
+     * {@code EXPIRED} or {@code NOT_YET_VALID} naming the certificate and its dates, so the device hears
+     * {@code certificate_expired} rather than of an unknown CA (tour W, W9). Null for any other failure.
+     */
+    private static CertificateException outOfDate(X509Certificate[] chain, CertificateException failure) {
+        for (Throwable c = failure.getCause(); c != null; c = c.getCause()) {
+            if (c instanceof CertPathValidatorException cpve
+                    && (cpve.getReason() == CertPathValidatorException.BasicReason.EXPIRED
+                    || cpve.getReason() == CertPathValidatorException.BasicReason.NOT_YET_VALID)) {
+                X509Certificate cert = cpve.getIndex() >= 0 && cpve.getIndex() < chain.length
+                        ? chain[cpve.getIndex()] : chain[0];
+                String message = "certificate serial " + cert.getSerialNumber().toString(16) + " of "
+                        + cert.getSubjectX500Principal().getName() + " is "
+                        + (cpve.getReason() == CertPathValidatorException.BasicReason.EXPIRED ? "expired" : "not yet valid")
+                        + " (notBefore " + cert.getNotBefore().toInstant() + ", notAfter " + cert.getNotAfter().toInstant() + ")";
+                return new CertificateException(message, new CertPathValidatorException(message, failure, null, -1,
+                        cpve.getReason()));
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The reason a chain is refused now ({@code certificate_revoked}, {@code certificate_expired},
+     * {@code certificate_untrusted}), or null if it passes: the check again for a chain that was accepted earlier,
+     * e.g. by a resumed TLS session.
      */
     public String refusal(java.security.cert.Certificate[] chain) {
         X509Certificate[] x509 = new X509Certificate[chain.length];
@@ -95,9 +120,13 @@ public final class DeviceTrust {
             check(x509, "UNKNOWN");
             return null;
         } catch (CertificateException e) {
-            return e.getCause() instanceof CertPathValidatorException cpve
-                    && cpve.getReason() == CertPathValidatorException.BasicReason.REVOKED
-                    ? "certificate_revoked" : "certificate_untrusted";
+            if (!(e.getCause() instanceof CertPathValidatorException cpve)) {
+                return "certificate_untrusted";
+            }
+            return cpve.getReason() == CertPathValidatorException.BasicReason.REVOKED ? "certificate_revoked"
+                    : cpve.getReason() == CertPathValidatorException.BasicReason.EXPIRED
+                    || cpve.getReason() == CertPathValidatorException.BasicReason.NOT_YET_VALID
+                    ? "certificate_expired" : "certificate_untrusted";
         }
     }
 

@@ -12,7 +12,8 @@ import java.util.Objects;
  * time: handshakes after the swap use the new anchors and CRLs, connections already up are not touched.
  *
  * <p>Under the OpenSSL engine a refusal carries the OpenSSL verify code, so the client gets {@code unknown_ca} (48)
- * for an untrusted certificate and {@code certificate_revoked} (44) for a revoked one; a plain
+ * for an untrusted certificate, {@code certificate_revoked} (44) for a revoked one and {@code certificate_expired}
+ * (45) for one from a trusted CA that expired or is not yet valid; a plain
  * {@link CertificateException} would become {@code internal_error} (80) there. The JDK engine reads the same
  * reasons from the {@link CertPathValidatorException} cause.
  *
@@ -22,6 +23,8 @@ import java.util.Objects;
 public final class ReloadableTrustManager extends ClientTrustManager {
     // OpenSSL's X509_V_ERR_* verify codes (x509_vfy.h, the same in BoringSSL); netty-tcnative, which names them,
     // is on the run-time class path only
+    static final int X509_V_ERR_CERT_NOT_YET_VALID = 9;
+    static final int X509_V_ERR_CERT_HAS_EXPIRED = 10;
     static final int X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY = 20;
     static final int X509_V_ERR_CERT_REVOKED = 23;
     static final int X509_V_ERR_CERT_UNTRUSTED = 27;
@@ -57,6 +60,10 @@ public final class ReloadableTrustManager extends ClientTrustManager {
         if (e.getCause() instanceof CertPathValidatorException cpve) {
             if (cpve.getReason() == CertPathValidatorException.BasicReason.REVOKED) {
                 code = X509_V_ERR_CERT_REVOKED;
+            } else if (cpve.getReason() == CertPathValidatorException.BasicReason.EXPIRED) {
+                code = X509_V_ERR_CERT_HAS_EXPIRED;
+            } else if (cpve.getReason() == CertPathValidatorException.BasicReason.NOT_YET_VALID) {
+                code = X509_V_ERR_CERT_NOT_YET_VALID;
             } else if (cpve.getReason() != PKIXReason.NO_TRUST_ANCHOR) {
                 code = X509_V_ERR_CERT_UNTRUSTED;
             }

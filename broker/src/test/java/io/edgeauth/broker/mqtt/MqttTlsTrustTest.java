@@ -142,6 +142,18 @@ class MqttTlsTrustTest {
     }
 
     @Test
+    void expiredDeviceCertificateGetsCertificateExpired() throws Exception {
+        // tour W, W9: a certificate from a trusted CA that has expired was answered unknown_ca (48)
+        FleetPki.Issued old = caA.device("devX", java.time.Instant.now().minusSeconds(30 * 86_400),
+                java.time.Instant.now().minusSeconds(28 * 86_400), org.bouncycastle.asn1.x509.KeyUsage.digitalSignature,
+                org.bouncycastle.asn1.x509.KeyPurposeId.id_kp_clientAuth);
+        TlsTestFiles.pem(dir.resolve("devX.crt"), old.cert());
+        TlsTestFiles.keyPem(dir.resolve("devX.key"), old.keys().getPrivate());
+        edge(null);
+        assertThat(sClient("devX", "", "-tls1_2")).contains("SSL alert number 45");
+    }
+
+    @Test
     void clientInitiatedRenegotiationIsRefused() throws Exception {
         edge(null);
         String out = sClient("devA", "R\n", "-tls1_2");
