@@ -100,7 +100,8 @@ final class TlsReloads {
             }
             int revoked = config.coap().trustStore() == null ? 0 : coap.reloadDeviceTrust(trust.anchors(), trust.crls());
             TlsMaterial.Summary s = new TlsMaterial.Summary(leaf.getSubjectX500Principal().getName(),
-                    leaf.getSerialNumber().toString(16), TlsMaterial.sha256(leaf), trust.anchors().size(), revoked,
+                    leaf.getSerialNumber().toString(16), TlsMaterial.sha256(leaf), leaf.getNotAfter().toInstant(),
+                    trust.anchors().size(), revoked,
                     null);
             audit.record("tls.reloaded", "ok", Map.of("listener", "coaps", "serverSha256", s.serverSha256(),
                     "serverSerial", s.serverSerial(), "trustAnchors", s.trustAnchors(), "revokedEntries", revoked));

@@ -48,7 +48,7 @@ final class TlsAdminApi {
             JsonObject o = new JsonObject().put("trustAnchors", s.trustAnchors()).put("revokedEntries", s.revokedEntries());
             if (s.serverSha256() != null) { // a listener whose server certificate is reloaded too
                 o.put("serverSubject", s.serverSubject()).put("serverSerial", s.serverSerial())
-                        .put("serverSha256", s.serverSha256());
+                        .put("serverSha256", s.serverSha256()).put("serverNotAfter", s.serverNotAfter().toString());
             }
             if (s.crlNextUpdate() != null) {
                 o.put("crlNextUpdate", s.crlNextUpdate().toString());

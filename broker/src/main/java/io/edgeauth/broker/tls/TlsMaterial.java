@@ -49,11 +49,12 @@ public final class TlsMaterial {
      * What is being served (for the reload answer and the audit).
      *
      * @param serverSha256  SHA-256 of the server certificate (hex)
-     * @param serverSerial  its serial number (hex)
-     * @param crlNextUpdate earliest next update of the CRLs, or null
+     * @param serverSerial   its serial number (hex)
+     * @param serverNotAfter the end of its validity period
+     * @param crlNextUpdate  earliest next update of the CRLs, or null
      */
-    public record Summary(String serverSubject, String serverSerial, String serverSha256, int trustAnchors,
-                          int revokedEntries, Instant crlNextUpdate) {
+    public record Summary(String serverSubject, String serverSerial, String serverSha256, Instant serverNotAfter,
+                          int trustAnchors, int revokedEntries, Instant crlNextUpdate) {
     }
 
     private record Loaded(X509ExtendedKeyManager keys, X509Certificate serverCertificate, DeviceTrust trust) {
@@ -139,6 +140,7 @@ public final class TlsMaterial {
         X509Certificate cert = serverCertificate;
         DeviceTrust trust = trustManager == null ? null : trustManager.current();
         return new Summary(cert.getSubjectX500Principal().getName(), cert.getSerialNumber().toString(16), sha256(cert),
+                cert.getNotAfter().toInstant(),
                 trust == null ? 0 : trust.anchors().size(), trust == null ? 0 : trust.revokedEntries(),
                 trust == null ? null : trust.crlNextUpdate());
     }

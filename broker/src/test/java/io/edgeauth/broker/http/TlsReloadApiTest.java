@@ -47,6 +47,7 @@ class TlsReloadApiTest {
             JsonObject mqtt = new JsonObject(ok.body()).getJsonObject("listeners").getJsonObject("mqtt");
             assertThat(mqtt.getString("serverSerial")).isEqualTo(second.cert().getSerialNumber().toString(16));
             assertThat(mqtt.getString("serverSha256")).isEqualTo(io.edgeauth.broker.tls.TlsMaterial.sha256(second.cert()));
+            assertThat(mqtt.getString("serverNotAfter")).isEqualTo(second.cert().getNotAfter().toInstant().toString());
             assertThat(mqtt.getInteger("trustAnchors")).isEqualTo(1);
             assertThat(mqtt.getInteger("revokedEntries")).isEqualTo(1);
 
