@@ -220,7 +220,8 @@ public final class DeviceMqttClient {
      * A short, stable name for why an MQTT operation failed, for metrics and logs: e.g.
      * {@code connack:NOT_AUTHORIZED}, {@code connack:BAD_USER_NAME_OR_PASSWORD}, {@code puback:QUOTA_EXCEEDED},
      * {@code disconnect:...}, {@code connection_failed}, {@code connection_closed}, {@code timeout},
-     * {@code token:invalid_client}.
+     * {@code token:invalid_client}, or {@code tls_alert:<alert>} when the broker refused the TLS handshake with an
+     * alert (e.g. {@code tls_alert:certificate_expired}, {@code tls_alert:unknown_ca}).
      */
     public static String failureReason(Throwable error) {
         Throwable t = MqttFailures.unwrap(error);

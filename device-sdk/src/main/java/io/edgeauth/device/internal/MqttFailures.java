@@ -105,6 +105,24 @@ public final class MqttFailures {
         return false;
     }
 
+    private static final String RECEIVED_ALERT = "Received fatal alert: ";
+
+    /**
+     * The TLS alert the broker refused the handshake with ({@code certificate_expired}, {@code unknown_ca}, ...), from
+     * the JDK's {@code SSLHandshakeException} message in the cause chain, or null: a device learns why its
+     * certificate was refused without reading the stack.
+     */
+    private static String receivedTlsAlert(Throwable t) {
+        for (Throwable c = t.getCause(); c != null; c = c.getCause()) {
+            String m = c.getMessage();
+            if (c instanceof javax.net.ssl.SSLException && m != null && m.startsWith(RECEIVED_ALERT)) {
+                String alert = m.substring(RECEIVED_ALERT.length()).trim();
+                return alert.matches("[a-z_]{1,40}") ? alert : null;
+            }
+        }
+        return null;
+    }
+
     /** The name of an (unwrapped) MQTT failure; see {@code DeviceMqttClient.failureReason(Throwable)}. */
     public static String reason(Throwable t) {
         if (t instanceof Mqtt5ConnAckException) {
@@ -119,11 +137,10 @@ public final class MqttFailures {
         if (t instanceof Mqtt5DisconnectException) {
             return "disconnect:" + ((Mqtt5Disconnect) ((Mqtt5DisconnectException) t).getMqttMessage()).getReasonCode();
         }
-        if (t instanceof ConnectionFailedException) {
-            return "connection_failed";
-        }
-        if (t instanceof ConnectionClosedException) {
-            return "connection_closed";
+        if (t instanceof ConnectionFailedException || t instanceof ConnectionClosedException) {
+            String alert = receivedTlsAlert(t);
+            return alert != null ? "tls_alert:" + alert
+                    : t instanceof ConnectionFailedException ? "connection_failed" : "connection_closed";
         }
         if (t instanceof TimeoutException) {
             return "timeout";

@@ -2,6 +2,7 @@ package io.edgeauth.device.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.hivemq.client.mqtt.exceptions.ConnectionClosedException;
 import com.hivemq.client.mqtt.exceptions.ConnectionFailedException;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -36,5 +37,18 @@ class MqttFailuresTest {
         assertThat(hint(new ConnectException("Connection refused"))).isEqualTo(BusyRetry.NOT_BUSY);
         assertThat(hint(new SSLHandshakeException("Received fatal alert: handshake_failure"))).isEqualTo(BusyRetry.NOT_BUSY);
         assertThat(hint(new IOException("No route to host"))).isEqualTo(BusyRetry.NOT_BUSY);
+    }
+
+    @Test
+    void aTlsAlertTheBrokerSentIsNamedInTheReason() {
+        // tour W, W9: an expired client certificate read as connection_closed, its alert only in the cause
+        assertThat(MqttFailures.reason(new ConnectionClosedException(
+                new SSLHandshakeException("Received fatal alert: certificate_expired"))))
+                .isEqualTo("tls_alert:certificate_expired");
+        assertThat(MqttFailures.reason(new ConnectionFailedException(new RuntimeException("wrapped",
+                new SSLHandshakeException("Received fatal alert: unknown_ca"))))).isEqualTo("tls_alert:unknown_ca");
+        // the device's own refusal of the server's certificate is no alert it received
+        assertThat(MqttFailures.reason(new ConnectionFailedException(
+                new SSLHandshakeException("PKIX path validation failed")))).isEqualTo("connection_failed");
     }
 }
