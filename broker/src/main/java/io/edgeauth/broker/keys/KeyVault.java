@@ -33,7 +33,10 @@ public interface KeyVault {
     /** Runs {@code action} while no other node changes the tenant's keys. */
     <T> T exclusive(String tenant, IoAction<T> action) throws IOException;
 
-    /** Calls {@code tenantChanged} when another node changed a tenant's keys (a shared vault only). */
+    /**
+     * Calls {@code tenantChanged} when another node changed a tenant's keys (a shared vault only), with null when
+     * changes may have been missed (the store lost its data): every tenant is to be read again.
+     */
     void onChange(Consumer<String> tenantChanged);
 
     /** An action that may fail with an {@link IOException}. */

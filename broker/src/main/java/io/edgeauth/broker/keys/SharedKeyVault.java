@@ -159,7 +159,8 @@ public final class SharedKeyVault implements KeyVault {
         }
         if (first) {
             feed.follow(FEED, change -> changeListeners.forEach(l -> l.accept(change.key())),
-                    () -> store.forEach(STATES, (tenant, state) -> changeListeners.forEach(l -> l.accept(tenant))));
+                    // after a trim or a data loss every tenant is read again: one the store lost has no entry to name it
+                    () -> changeListeners.forEach(l -> l.accept(null)));
         }
     }
 

@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * configured). {@link #rotate} makes a new key the signer; the old public key stays in the JWKS and
  * keeps verifying until every token it signed has expired (retired-at + max token lifetime + clock
  * leeway), then {@link #pruneExpired} deletes it. If the configured algorithm of a tenant changes, the
- * store rotates to a key of the new algorithm at start.
+ * store rotates to a key of the new algorithm at start. Keys the shared store lost are written back (retired).
  *
  * <p>Thread-safety: lookups read an immutable snapshot through a volatile field and never block or do
  * I/O; {@link #rotate} and {@link #pruneExpired} are serialised and write the files before publishing
@@ -118,14 +118,24 @@ public final class SigningKeyStore implements KeyResolver {
         return store;
     }
 
-    /** Another node changed a tenant's keys: read its state again (unknown tenants are not ours). */
+    /**
+     * Another node changed a tenant's keys, or (tenantId null) the feed lost track of changes and every tenant is read
+     * again. Keys this node holds that the stored state lacks (Redis lost its data, or a node that then found no state
+     * made a fresh key) are written back as retired ones: the tokens they signed verify until they expire.
+     */
     private synchronized void reload(String tenantId) {
+        if (tenantId == null) {
+            tenants.keySet().forEach(this::reload);
+            return;
+        }
         TenantState current = tenants.get(tenantId);
         if (current == null) {
             return;
         }
         try {
-            TenantState next = read(current.settings()).orElse(current);
+            Optional<TenantState> stored = read(current.settings());
+            TenantState next = stored.isEmpty() || kept(stored.get(), current) != stored.get()
+                    ? vault.exclusive(tenantId, () -> restored(current)) : stored.get();
             if (!next.active().kid().equals(current.active().kid()) || next.entries().size() != current.entries().size()) {
                 LOG.info("tenant {}: signing keys changed on another node, active kid {}", tenantId, next.active().kid());
             }
@@ -133,6 +143,47 @@ public final class SigningKeyStore implements KeyResolver {
         } catch (IOException | RuntimeException e) {
             LOG.warn("tenant {}: cannot reload signing keys changed on another node: {}", tenantId, e.toString());
         }
+    }
+
+    /** Writes back (under the tenant's lock) what the stored state lacks of {@code held}; returns the state now stored. */
+    private TenantState restored(TenantState held) throws IOException {
+        String tenant = held.settings().tenantId();
+        Optional<TenantState> stored = read(held.settings());
+        TenantState next = stored.isPresent() ? kept(stored.get(), held) : held;
+        if (stored.isPresent() && next == stored.get()) {
+            return next; // another node wrote them back meanwhile
+        }
+        for (Entry e : next.entries()) {
+            if (vault.findKey(tenant, e.jwk().getKeyID()).isEmpty()) {
+                vault.writeKey(tenant, e.jwk().getKeyID(), e.jwk().toJSONString()); // keys before the state naming them
+            }
+        }
+        if (stored.isPresent()) {
+            vault.writeState(tenant, stateJson(next));
+        } else if (!vault.createState(tenant, stateJson(next))) { // a node starting without the lock got there first
+            return restored(held);
+        }
+        LOG.warn("tenant {}: the store had lost signing keys this node holds (Redis lost data?): written back, active kid"
+                + " {}, {} retired until their tokens expire", tenant, next.active().kid(), next.entries().size() - 1);
+        return next;
+    }
+
+    /** {@code stored} plus the keys of {@code held} it lacks, retired (as by a rotation); itself if it lacks none. */
+    private TenantState kept(TenantState stored, TenantState held) throws IOException {
+        Instant now = clock.instant();
+        List<Entry> retired = new ArrayList<>(stored.entries().subList(1, stored.entries().size()));
+        for (Entry e : held.entries()) {
+            if (stored.byKid().containsKey(e.jwk().getKeyID())) {
+                continue;
+            }
+            if (e.dropAfter() == null) {
+                retired.add(new Entry(e.jwk(), e.key(), now, now.plus(maxTokenLifetime).plus(LEEWAY_MARGIN)));
+            } else if (now.plus(LEEWAY_MARGIN).isBefore(e.dropAfter())) { // one about to be pruned elsewhere stays out
+                retired.add(e);
+            }
+        }
+        return retired.size() == stored.entries().size() - 1 ? stored
+                : build(stored.settings(), stored.entries().get(0).jwk(), retired);
     }
 
     /** Tenant ids in this store. */
@@ -226,8 +277,6 @@ public final class SigningKeyStore implements KeyResolver {
             }
         }, ms, ms, TimeUnit.MILLISECONDS);
     }
-
-    // ---- internals -------------------------------------------------------------------------
 
     private TenantState state(String tenantId) {
         TenantState st = tenantId == null ? null : tenants.get(tenantId);

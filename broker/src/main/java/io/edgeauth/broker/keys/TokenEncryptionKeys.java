@@ -157,6 +157,10 @@ public final class TokenEncryptionKeys {
 
     /** Re-reads a tenant's entry after another node changed its keys (a failure keeps the keys held). */
     private void reload(String tenant) {
+        if (tenant == null) { // the feed lost track: read every tenant again
+            byTenant.keySet().forEach(this::reload);
+            return;
+        }
         if (!byTenant.containsKey(tenant)) {
             return;
         }
