@@ -166,7 +166,7 @@ public final class RevocationService implements RevocationChecker, RevocationEve
             for (Revocation r : m.values()) {
                 String key = key(r.kind(), r.value());
                 if (!stored.contains(key) && inForce(r, now)
-                        && feed.putIfAbsent(FEED, SPACE, key, encode(r), r.untilLifted() ? null : r.keepUntil())) {
+                        && feed.putIfAbsent(FEED, SPACE, key, encode(r), r.untilLifted() ? null : until(r))) {
                     restored++;
                 }
             }
@@ -226,7 +226,7 @@ public final class RevocationService implements RevocationChecker, RevocationEve
      */
     public Instant revokedUpTo(String subject) {
         Revocation s = subject == null ? null : bySub.get(subject);
-        return s == null || s.untilLifted() || !s.keepUntil().isAfter(clock.instant()) ? null : s.issuedBefore();
+        return s == null || s.untilLifted() || !until(s).isAfter(clock.instant()) ? null : s.issuedBefore();
     }
 
     @Override
@@ -239,7 +239,7 @@ public final class RevocationService implements RevocationChecker, RevocationEve
     public Optional<RejectionReason> check(VerifiedToken token) {
         Instant now = clock.instant();
         Revocation k = byKid.get(token.keyId());
-        if (k != null && k.keepUntil().isAfter(now)) {
+        if (k != null && until(k).isAfter(now)) {
             return Optional.of(RejectionReason.KEY_REVOKED);
         }
         if (token.tokenId() != null && jtiRevoked(token.tokenId(), now)) {
@@ -278,13 +278,24 @@ public final class RevocationService implements RevocationChecker, RevocationEve
     }
 
     /** Whether a revocation in force covers the token by its issue time. */
-    private static boolean covers(Revocation r, VerifiedToken token, Instant now) {
-        return r != null && r.keepUntil().isAfter(now) && !token.issuedAt().isAfter(r.issuedBefore());
+    private boolean covers(Revocation r, VerifiedToken token, Instant now) {
+        return r != null && until(r).isAfter(now) && !token.issuedAt().isAfter(r.issuedBefore());
     }
 
     private boolean jtiRevoked(String jti, Instant now) {
         Revocation j = byJti.get(jti);
-        return j != null && j.keepUntil().isAfter(now);
+        return j != null && until(j).isAfter(now);
+    }
+
+    /**
+     * Until when a revocation (not a standing block) is enforced here: its {@code keepUntil}, set by the node that made
+     * it from that node's token lifetime, or later, while a token this node accepts and it covers may still be valid
+     * (issued up to {@code issuedBefore}, valid for at most this node's maximum lifetime + leeway). A node that issues
+     * longer tokens than the revoking one must not let it lapse while they live (tour M, M3).
+     */
+    private Instant until(Revocation r) {
+        Instant here = r.issuedBefore().plus(coverage);
+        return here.isAfter(r.keepUntil()) ? here : r.keepUntil();
     }
 
     @Override
@@ -299,7 +310,7 @@ public final class RevocationService implements RevocationChecker, RevocationEve
         int pruned = 0;
         for (Map<String, Revocation> m : List.of(byJti, bySub, byKid, byIssuer, byIssuerKey, byFleetCa)) {
             for (Revocation r : m.values()) {
-                if (!r.untilLifted() && !r.keepUntil().isAfter(now) && m.remove(r.value(), r)) {
+                if (!r.untilLifted() && !until(r).isAfter(now) && m.remove(r.value(), r)) {
                     store.remove(SPACE, key(r.kind(), r.value()));
                     pruned++;
                 }
@@ -335,8 +346,8 @@ public final class RevocationService implements RevocationChecker, RevocationEve
         return sorted;
     }
 
-    private static boolean inForce(Revocation r, Instant now) {
-        return r.untilLifted() || r.keepUntil().isAfter(now);
+    private boolean inForce(Revocation r, Instant now) {
+        return r.untilLifted() || until(r).isAfter(now);
     }
 
     public int size() {

@@ -26,6 +26,28 @@ class RevocationServiceTest {
                 iat.plusSeconds(600), jti, kid, "default", null, null, null, null, null, null, "fp");
     }
 
+    /**
+     * Tour M, M3: a jti or kid revocation made on a node with a shorter tokens.maxLifetime lapsed on a node that issues
+     * longer tokens while the revoked token was still valid there; each node now holds it for its own token lifetime.
+     */
+    @Test
+    void aRevocationLastsForTheLongestTokenTheCheckingNodeAcceptsNotTheRevokingNodes() {
+        try (MvStoreStore store = new MvStoreStore(dir.resolve("s.mv"), clock)) {
+            Instant issued = clock.instant().minusSeconds(60);
+            RevocationService shortLived = new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30));
+            shortLived.revoke(Revocation.Kind.JTI, "long-jti", "lost");
+            shortLived.revoke(Revocation.Kind.KID, "long-kid", "compromised");
+            RevocationService longLived = new RevocationService(store, clock, Duration.ofHours(1), Duration.ofSeconds(30));
+            clock.advance(Duration.ofMinutes(20)); // past the revoking node's 10 min + 30 s, within the other's hour
+            assertThat(longLived.check(token("dev1", "long-jti", "k1", issued))).contains(RejectionReason.REVOKED);
+            assertThat(longLived.check(token("dev1", "j2", "long-kid", issued))).contains(RejectionReason.KEY_REVOKED);
+            assertThat(longLived.prune()).as("kept while a token it covers may be valid here").isZero();
+            assertThat(longLived.inForce(Revocation.Kind.JTI, "long-jti")).isPresent();
+            clock.advance(Duration.ofMinutes(41));
+            assertThat(longLived.check(token("dev1", "long-jti", "k1", issued))).isEmpty();
+        }
+    }
+
     @Test
     void revokesByJtiSubjectAndKeyAndTellsListeners() {
         try (MvStoreStore store = new MvStoreStore(dir.resolve("s.mv"), clock)) {
