@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The settings every node of a cluster must share, compared across the live nodes: the issuer ({@code publicUrl}),
- * the token audiences, the tenants, the trusted issuers and the rate plans. A node with another issuer refuses the
- * others' tokens and they refuse its; one without a tenant serves none of its keys; a rate plan one node lacks gives
+ * the token audiences, the tenants (with their security switches and a fingerprint of the HS256 secret, never the
+ * secret), the trusted issuers, the rate plans, {@code tokens.maxLifetime} and {@code tokens.clockLeeway}. A node
+ * with another issuer refuses the others' tokens and they refuse its; one without a tenant serves none of its keys; a rate plan one node lacks gives
  * its devices the default plan there. Each node publishes its own (plan limits and issuer lists as digests) with its
  * node id at start and every {@link #PERIOD_SECONDS} s, and warns, naming the node and the settings, when a live node's
  * differ; {@code edgeauth_cluster_config_mismatches} counts such nodes. A warning, not a refusal: a rolling change of
@@ -56,8 +57,8 @@ final class ConfigAgreement implements AutoCloseable {
         this.clock = clock;
         this.connection = store.connectOwn();
         Gauge.builder("edgeauth.cluster.config.mismatches", this, a -> a.mismatches)
-                .description("live nodes whose issuer, audiences, tenants, trusted issuers or rate plans differ from"
-                        + " this node's").register(meters);
+                .description("live nodes whose issuer, audiences, tenants, trusted issuers, rate plans or token"
+                        + " lifetimes differ from this node's").register(meters);
     }
 
     /** The settings of {@code config} all nodes must share: readable where short, digests where long. */
@@ -70,6 +71,12 @@ final class ConfigAgreement implements AutoCloseable {
         facts.put("trustedIssuers", digest(config.trustedIssuers().stream().map(i -> i.issuer()).sorted().toList()
                 .toString()));
         facts.put("ratePlans", digest(new TreeMap<>(config.ratePlans()) + "|" + config.defaultRatePlan()));
+        // a node accepting longer tokens (or more leeway) enforces another expiry; the switches change what is refused
+        facts.put("tokens.maxLifetime", String.valueOf(config.tokens().maxLifetime()));
+        facts.put("tokens.clockLeeway", String.valueOf(config.tokens().clockLeeway()));
+        facts.put("tenants.security", digest(config.tenants().stream().map(t -> t.id() + "|" + t.requireSignedTelemetry()
+                + "|" + t.encryptTokens() + "|" + new TreeSet<>(t.selfServiceScopes()) + "|"
+                + (t.hs256Secret() == null ? "" : digest(t.hs256Secret()))).sorted().toList().toString()));
         return facts;
     }
 
@@ -103,11 +110,12 @@ final class ConfigAgreement implements AutoCloseable {
                 reported = now;
                 if (now.isEmpty()) {
                     LOG.info("cluster settings: every live node now has this node's issuer, audiences, tenants,"
-                            + " trusted issuers and rate plans");
+                            + " trusted issuers, rate plans and token lifetimes");
                 } else {
                     LOG.warn("cluster settings differ from this node's on {}: every node needs the same publicUrl,"
-                            + " token audiences, tenants, trusted issuers and rate plans (tokens of one are refused by"
-                            + " the other, devices get another plan); fine only during a rolling change", now);
+                            + " token audiences, tenants (and their switches), trusted issuers, rate plans, token"
+                            + " maxLifetime and clockLeeway (tokens of one are refused by the other, devices get another"
+                            + " plan or rule); fine only during a rolling change", now);
                 }
             }
         } catch (RuntimeException e) {

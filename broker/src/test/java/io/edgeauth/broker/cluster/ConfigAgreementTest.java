@@ -11,6 +11,7 @@ import io.edgeauth.broker.testsupport.TestBrokers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,6 +46,30 @@ class ConfigAgreementTest {
                             .contains("cluster settings differ").contains("(ratePlans)"));
                 }
             }
+        }
+    }
+
+    /**
+     * Tour M, M3: a node with a longer tokens.maxLifetime, another clock leeway or another tenant security switch was
+     * not compared (no WARN, gauge 0) though the nodes then enforce different rules; they are now, and the HS256
+     * secret only by a fingerprint.
+     */
+    @Test
+    void tokenLifetimesAndTenantSecuritySwitchesAreCompared() {
+        Map<String, String> base = Map.of("EDGEAUTH_TENANTS", "[{\"id\":\"default\"}]");
+        Map<String, String> facts = ConfigAgreement.of(TestBrokers.config(dir.resolve("base"), base));
+        for (Map.Entry<String, String> change : List.of(
+                Map.entry("EDGEAUTH_TOKENS_MAX_LIFETIME", "1h"),
+                Map.entry("EDGEAUTH_TOKENS_CLOCK_LEEWAY", "10s"),
+                Map.entry("EDGEAUTH_TENANTS", "[{\"id\":\"default\",\"requireSignedTelemetry\":true}]"),
+                Map.entry("EDGEAUTH_TENANTS", "[{\"id\":\"default\",\"encryptTokens\":true}]"),
+                Map.entry("EDGEAUTH_TENANTS", "[{\"id\":\"default\",\"selfServiceScopes\":[\"read\"]}]"),
+                Map.entry("EDGEAUTH_TENANTS", "[{\"id\":\"default\",\"hs256Secret\":\"" + "s".repeat(43) + "\"}]"))) {
+            Map<String, String> env = new HashMap<>(base);
+            env.put(change.getKey(), change.getValue());
+            Map<String, String> other = ConfigAgreement.of(TestBrokers.config(dir.resolve("other"), env));
+            assertThat(other).as(change.toString()).isNotEqualTo(facts);
+            assertThat(other.values()).noneMatch(v -> v.contains("sss"));
         }
     }
 
