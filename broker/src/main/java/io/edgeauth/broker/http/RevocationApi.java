@@ -3,13 +3,16 @@ package io.edgeauth.broker.http;
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.revocation.Revocation;
 import io.edgeauth.broker.revocation.RevocationService;
+import io.edgeauth.broker.store.StoreUnavailableException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * {@code /admin/revocations} (behind the admin check): revoke a token, subject or key, lift a subject block, and
@@ -68,8 +71,11 @@ final class RevocationApi {
         }
         String shortReason = reason.length() > 200 ? reason.substring(0, 200) : reason;
         // an operator's subject revocation also stops issuance until lifted (docs/revocation.md)
-        Revocation r = kind == Revocation.Kind.SUB ? revocations.revokeSubjectUntilLifted(value, shortReason)
-                : revocations.revoke(kind, value, shortReason);
+        Revocation.Kind k = kind;
+        String v = value;
+        Revocation r = unlessUnknown("revocation.created", Map.of("kind", kind.name(), "value", value, "reason",
+                shortReason), () -> k == Revocation.Kind.SUB ? revocations.revokeSubjectUntilLifted(v, shortReason)
+                : revocations.revoke(k, v, shortReason));
         audit.record("revocation.created", "ok", Map.of("kind", kind.name(), "value", value, "reason", r.reason()));
         // what a GET of it answers, plus revokedAt (the same instant as issuedUpTo for an operator's revocation),
         // which the answer had alone before 2026-12-06 and revocation.md documents
@@ -84,11 +90,31 @@ final class RevocationApi {
             return;
         }
         String subject = ctx.pathParam("value");
-        revocations.lift(subject).ifPresentOrElse(r -> {
+        unlessUnknown("revocation.lifted", Map.of("kind", "SUB", "value", subject),
+                () -> revocations.lift(subject)).ifPresentOrElse(r -> {
             audit.record("revocation.lifted", "ok", Map.of("kind", "SUB", "value", subject,
                     "revokedAt", r.issuedBefore().toString()));
             ctx.response().setStatusCode(204).end();
         }, () -> HttpErrors.send(ctx, 404, "not_found", "no subject revocation in force for that subject"));
+    }
+
+    /**
+     * Runs a write; when the store timed out on it (503 to the caller) it may still take effect once the store answers
+     * (a stalled Redis runs what it received), so that is audited with outcome {@code unknown} before the refusal:
+     * the trail then names every revocation or lift that can be in force. Retrying either is idempotent.
+     */
+    private <T> T unlessUnknown(String event, Map<String, String> details, Supplier<T> write) {
+        try {
+            return write.get();
+        } catch (RuntimeException e) {
+            if (StoreUnavailableException.outcomeUnknown(e)) {
+                Map<String, String> fields = new HashMap<>(details);
+                fields.put("detail", "the store timed out: refused with 503, but it may take effect when the store"
+                        + " answers; read it back before acting on it");
+                audit.record(event, "unknown", fields);
+            }
+            throw e;
+        }
     }
 
     /** {@code GET /admin/revocations/{kind}/{value}}: the revocation in force, or 404. */

@@ -214,7 +214,12 @@ public final class RevocationService implements RevocationChecker, RevocationEve
         if (!bySub.replace(subject, blocking, lifted)) {
             return Optional.empty(); // lifted concurrently
         }
-        feed.put(FEED, SPACE, key(Revocation.Kind.SUB, subject), encode(lifted), lifted.keepUntil());
+        try {
+            feed.put(FEED, SPACE, key(Revocation.Kind.SUB, subject), encode(lifted), lifted.keepUntil());
+        } catch (RuntimeException e) {
+            bySub.replace(subject, lifted, blocking); // not stored: the block stays; if the store applies it late, the feed says so
+            throw e;
+        }
         LOG.info("lifted the block on subject {}", fingerprint(subject));
         return Optional.of(blocking);
     }

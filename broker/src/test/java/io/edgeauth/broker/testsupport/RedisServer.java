@@ -110,6 +110,20 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
+    /** Stalls it (SIGSTOP), as a hung or partitioned Redis: connections stay open, commands go unanswered. */
+    public void freeze() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** Resumes a {@link #freeze frozen} server (SIGCONT): it then runs the commands it received meanwhile. */
+    public void thaw() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start().waitFor();
+    }
+
     /** Starts it again on the same port and directory (the data comes back from the append-only file). */
     public void restart() throws IOException {
         launch();

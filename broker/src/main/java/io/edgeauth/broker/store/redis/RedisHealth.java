@@ -80,7 +80,8 @@ final class RedisHealth {
             return result;
         } catch (RedisException e) {
             failed(operation, e);
-            throw new StoreUnavailableException("shared store " + operation + " failed: " + summary(e), e);
+            throw new StoreUnavailableException("shared store " + operation + " failed: " + summary(e), e,
+                    e instanceof RedisCommandTimeoutException);
         }
     }
 
