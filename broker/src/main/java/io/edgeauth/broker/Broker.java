@@ -383,6 +383,9 @@ public final class Broker implements AutoCloseable {
                 .put("store", shared.type()).put("clock", cluster == null ? null : cluster.clockReport())
                 .put("transport", NetTransport.of(vertx).label())
                 .put("listeners", new io.vertx.core.json.JsonArray(listenerSummary()));
+        if (cluster != null) { // beside the WARN lines: the store lost its data while this node ran
+            cluster.storeDataLost().ifPresent(lost -> health.put("storeDataLost", lost));
+        }
         if (config.coap().dtlsPort() >= 0) { // who computes the DTLS handshakes' EC key pairs, ECDH and ECDSA
             health.put("dtlsEcProvider", DtlsEcProvider.sourceName().orElse(CryptoProviders.JDK_NAME));
         }

@@ -9,7 +9,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  * {@code edgeauth_cluster_handoff_failures_total} (QoS 1 hand-overs Redis refused: the publisher was
  * told), {@code edgeauth_cluster_qos0_dropped_total} and {@code edgeauth_cluster_inbox_bad_total}
  * (entries that were not a message record), {@code edgeauth_cluster_sessions_moved_total} and
- * {@code edgeauth_cluster_salvaged_total} (messages for a moved session taken from its previous owner's inbox).
+ * {@code edgeauth_cluster_salvaged_total} (messages for a moved session taken from its previous owner's inbox),
+ * {@code edgeauth_cluster_store_data_lost_total} (times this node found its lease entry gone: Redis lost its data).
  */
 final class ClusterMetrics {
     private final Counter forwarded0;
@@ -20,6 +21,7 @@ final class ClusterMetrics {
     private final Counter bad;
     private final Counter sessionsMoved;
     private final Counter salvaged;
+    private final Counter dataLost;
 
     ClusterMetrics(MeterRegistry meters) {
         forwarded0 = meters.counter("edgeauth.cluster.forwarded", "qos", "0");
@@ -30,6 +32,7 @@ final class ClusterMetrics {
         bad = meters.counter("edgeauth.cluster.inbox.bad");
         sessionsMoved = meters.counter("edgeauth.cluster.sessions.moved");
         salvaged = meters.counter("edgeauth.cluster.salvaged");
+        dataLost = meters.counter("edgeauth.cluster.store.data.lost");
     }
 
     void forwarded(int qos) {
@@ -56,6 +59,11 @@ final class ClusterMetrics {
     /** A message for a session that moved here was taken from its previous owner's inbox. */
     void salvaged() {
         salvaged.increment();
+    }
+
+    /** This node's lease entry was gone from Redis: Redis lost its data (or forgot this node). */
+    void storeDataLost() {
+        dataLost.increment();
     }
 
     void badEntry() {

@@ -173,6 +173,12 @@ public final class ClusterRouting implements AutoCloseable {
                 clockCheck.offsetSeconds()));
     }
 
+    /** For {@code /health}: when this node last found that Redis had lost its data (its lease entry gone), if ever. */
+    public Optional<String> storeDataLost() {
+        return table.dataLostAt().map(at -> at + ": Redis lost its data (revocations, signing keys written back;"
+                + " registry and sessions lost)");
+    }
+
     public String nodeId() {
         return nodeId;
     }

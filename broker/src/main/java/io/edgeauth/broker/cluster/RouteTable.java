@@ -63,6 +63,10 @@ final class RouteTable extends RedisReader {
     private long nextGapCheck;
     /** Housekeeping rounds left that tell {@link #leaseLapsed} again (a survivor may act on the old lease late). */
     private int lapsedRounds;
+    /** The lease was written once: an entry missing after that was lost, not yet made. */
+    private boolean renewed;
+    /** When this node last found its lease entry gone (Redis lost its data), for {@code /health}; null if never. */
+    private volatile java.time.Instant dataLostAt;
     private String lastId = "0-0";
     private long nextHousekeeping;
     private final NodeLease ownLease;
@@ -304,6 +308,11 @@ final class RouteTable extends RedisReader {
         return leases;
     }
 
+    /** When this node last found its lease entry gone from Redis (Redis lost its data), if it ever did. */
+    java.util.Optional<java.time.Instant> dataLostAt() {
+        return java.util.Optional.ofNullable(dataLostAt);
+    }
+
     /** Renews this node's lease; if it had ended meanwhile, the others took this node for dead: it says so. */
     private void renewLease(RedisCommands<String, byte[]> redis) {
         long now = clock.millis();
@@ -315,7 +324,14 @@ final class RouteTable extends RedisReader {
             LOG.warn("this node's lease had ended {} ms ago: the other nodes took it for dead; its sessions are taken back",
                     now - before.longValue());
             lapsedRounds = 2;
+        } else if (before == null && renewed) {
+            LOG.warn("this node's lease entry was gone from Redis (Redis lost its data?): its sessions are checked,"
+                    + " and those Redis no longer names it the owner of end here");
+            metrics.storeDataLost();
+            dataLostAt = java.time.Instant.ofEpochMilli(now);
+            lapsedRounds = 2;
         }
+        renewed = true;
         if (lapsedRounds > 0) {
             lapsedRounds--;
             leaseLapsed.run();

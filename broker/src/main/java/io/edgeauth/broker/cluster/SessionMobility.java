@@ -167,11 +167,19 @@ final class SessionMobility implements SessionHome, SessionJournal.Mirror {
 
     /**
      * This node's lease had ended before it renewed it (it was cut off from Redis, or stalled): the other nodes took
-     * it for dead and gave the sessions of its connected clients an expiry ({@link OrphanedSessions}). Takes it back
-     * and puts every session held here into its set of owned sessions again.
+     * it for dead and gave the sessions of its connected clients an expiry ({@link OrphanedSessions}); or its lease
+     * entry was gone (Redis lost its data). Takes back every session held here that Redis still names it the owner
+     * of, and a connected one whose entry was lost; the others are no longer this node's, as at a restart: they end
+     * here, or their copy would forward every message to the real owner a second time.
      */
     void leaseLapsed() {
-        epochs.keySet().forEach(key -> redis.reassert(key, !away.contains(key)));
+        epochs.forEach((key, epoch) -> redis.reassert(key, !away.contains(key), epoch).thenAccept(ours -> {
+            if (!ours) {
+                LOG.warn("MQTT session {} is no longer this node's in Redis (Redis lost its data, or another node"
+                        + " claimed it unseen): ended here", printable(key));
+                movedAway(key, epoch);
+            }
+        }));
     }
 
     // ------------------------------------------------------------------ inbox entries for sessions

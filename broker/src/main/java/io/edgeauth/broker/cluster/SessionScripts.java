@@ -102,9 +102,18 @@ final class SessionScripts {
             if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then redis.call('HSET', KEYS[1], 'desc', ARGV[2]) end
             return 1
             """;
-    /** KEYS: hash, stream. ARGV: me, owned set, session key, connected. Undoes what others did taking us for dead. */
+    /**
+     * KEYS: hash, stream. ARGV: me, owned set, session key, connected, our epoch. Undoes what others did taking us for
+     * dead; a connected session whose entry Redis lost is ours again (its description follows with the next save).
+     * 0: Redis names another owner, or none for a session whose client is away.
+     */
     private static final String REASSERT = """
-            if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
+            local owner = redis.call('HGET', KEYS[1], 'owner')
+            if not owner and ARGV[4] == '1' then
+              redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'epoch', ARGV[5])
+            elseif owner ~= ARGV[1] then
+              return 0
+            end
             redis.call('SADD', ARGV[2], ARGV[3])
             if ARGV[4] == '1' then
               redis.call('PERSIST', KEYS[1])
@@ -253,10 +262,16 @@ final class SessionScripts {
                 bytes(Long.toString(ttlMillis))).toCompletableFuture());
     }
 
-    /** A session this node holds is its own again after others took the node for dead; a connected one has no expiry. */
-    void reassert(String key, boolean connected) {
-        watch("session-reassert", store.async().eval(REASSERT, ScriptOutputType.INTEGER, keys(key), me, owned, bytes(key),
-                flag(connected)).toCompletableFuture());
+    /**
+     * A session this node holds is its own again after others took the node for dead, or Redis lost its entry while
+     * its client is connected; a connected one has no expiry. Completes with false when Redis names another owner, or
+     * none for a session whose client is away: it is not this node's any more.
+     */
+    CompletableFuture<Boolean> reassert(String key, boolean connected, long epoch) {
+        CompletableFuture<Object> reply = store.async().eval(REASSERT, ScriptOutputType.INTEGER, keys(key), me, owned,
+                bytes(key), flag(connected), bytes(Long.toString(epoch))).toCompletableFuture();
+        watch("session-reassert", reply);
+        return reply.thenApply(r -> Long.valueOf(1).equals(r));
     }
 
     void deleteIfOwned(String key) {

@@ -37,7 +37,9 @@ public final class MetricDescriptions implements MeterFilter {
             Map.entry("edgeauth.cluster.qos0.dropped", "QoS 0 messages for another node dropped"),
             Map.entry("edgeauth.cluster.inbox.bad", "Inbox entries that were not a message record"),
             Map.entry("edgeauth.cluster.sessions.moved", "Persistent sessions taken over from another node"),
-            Map.entry("edgeauth.cluster.salvaged", "Messages for a moved session taken from its previous owner's inbox"));
+            Map.entry("edgeauth.cluster.salvaged", "Messages for a moved session taken from its previous owner's inbox"),
+            Map.entry("edgeauth.cluster.store.data.lost", "Times this node found its lease entry gone from Redis"
+                    + " (Redis lost its data)"));
 
     @Override
     public Meter.Id map(Meter.Id id) {

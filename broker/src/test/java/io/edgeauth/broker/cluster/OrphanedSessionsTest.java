@@ -215,9 +215,9 @@ class OrphanedSessionsTest {
             redis.pexpire(SessionScripts.SESSION_PREFIX + key, 90_000);
         }
         redis.hset(SessionScripts.SESSION_PREFIX + CLEAN, "owner", bytes(DEAD));
-        self.reassert(CONNECTED, true);
-        self.reassert(OFFLINE, false);
-        self.reassert(CLEAN, true); // another node's: untouched
+        self.reassert(CONNECTED, true, 1);
+        self.reassert(OFFLINE, false, 1);
+        self.reassert(CLEAN, true, 1); // another node's: untouched
         await().atMost(Duration.ofSeconds(10)).until(() -> redis.pttl(SessionScripts.SESSION_PREFIX + CONNECTED) == -1);
         assertThat(redis.pttl(SessionScripts.SESSION_PREFIX + OFFLINE)).as("its own expiry, kept").isPositive();
         assertThat(redis.smembers(OrphanedSessions.ownedKey("self")).stream().map(b -> new String(b, StandardCharsets.UTF_8)))

@@ -56,6 +56,8 @@ class SigningKeysAfterRedisLossTest {
                 await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                         assertThat(active(node, before.value())).as("the pre-loss token on node " + base(node)).isTrue());
             }
+            await().atMost(Duration.ofSeconds(10)).until(() -> new Http(base(a), null).get("/health").body()
+                    .contains("\"storeDataLost\"")); // a running node says so beside its WARN lines
             AccessToken afterOnC = DeviceFixtures.token(base(c), pump, TokenFormat.JWT);
             AccessToken afterOnA = DeviceFixtures.token(base(a), pump, TokenFormat.JWT);
             for (Broker node : List.of(a, b, c)) {
