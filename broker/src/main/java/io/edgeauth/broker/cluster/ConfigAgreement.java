@@ -126,7 +126,8 @@ final class ConfigAgreement implements AutoCloseable {
     private List<String> differences(JsonObject theirs) {
         List<String> names = new ArrayList<>();
         for (String name : facts.fieldNames()) {
-            if (!facts.getValue(name).equals(theirs.getValue(name))) {
+            // a setting an older node does not publish is not a difference: a rolling upgrade warns of nothing
+            if (theirs.containsKey(name) && !facts.getValue(name).equals(theirs.getValue(name))) {
                 names.add(name.equals("publicUrl") ? "publicUrl " + theirs.getValue(name) : name);
             }
         }
