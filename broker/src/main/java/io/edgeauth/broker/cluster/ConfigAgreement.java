@@ -28,11 +28,11 @@ import org.slf4j.LoggerFactory;
  * The settings every node of a cluster must share, compared across the live nodes: the issuer ({@code publicUrl}),
  * the token audiences, the tenants (with their security switches and a fingerprint of the HS256 secret, never the
  * secret), the trusted issuers, the rate plans, {@code tokens.maxLifetime} and {@code tokens.clockLeeway}. A node
- * with another issuer refuses the others' tokens and they refuse its; one without a tenant serves none of its keys; a rate plan one node lacks gives
- * its devices the default plan there. Each node publishes its own (plan limits and issuer lists as digests) with its
- * node id at start and every {@link #PERIOD_SECONDS} s, and warns, naming the node and the settings, when a live node's
- * differ; {@code edgeauth_cluster_config_mismatches} counts such nodes. A warning, not a refusal: a rolling change of
- * these settings passes through a mixed cluster.
+ * with another issuer refuses the others' tokens and they refuse its; one without a tenant serves none of its keys;
+ * a rate plan one node lacks gives its devices the default plan there. Each node publishes its own (plan limits and
+ * issuer lists as digests) with its node id at start and every {@link #PERIOD_SECONDS} s, and warns, naming the node
+ * and the settings, when a live node's differ; {@code edgeauth_cluster_config_mismatches} counts such nodes. A
+ * warning, not a refusal: a rolling change of these settings passes through a mixed cluster.
  */
 final class ConfigAgreement implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigAgreement.class);
@@ -74,8 +74,8 @@ final class ConfigAgreement implements AutoCloseable {
         // a node accepting longer tokens (or more leeway) enforces another expiry; the switches change what is refused
         facts.put("tokens.maxLifetime", String.valueOf(config.tokens().maxLifetime()));
         facts.put("tokens.clockLeeway", String.valueOf(config.tokens().clockLeeway()));
-        facts.put("tenants.security", digest(config.tenants().stream().map(t -> t.id() + "|" + t.requireSignedTelemetry()
-                + "|" + t.encryptTokens() + "|" + new TreeSet<>(t.selfServiceScopes()) + "|"
+        facts.put("tenants.security", digest(config.tenants().stream().map(t -> t.id() + "|"
+                + t.requireSignedTelemetry() + "|" + t.encryptTokens() + "|" + new TreeSet<>(t.selfServiceScopes()) + "|"
                 + (t.hs256Secret() == null ? "" : digest(t.hs256Secret()))).sorted().toList().toString()));
         return facts;
     }

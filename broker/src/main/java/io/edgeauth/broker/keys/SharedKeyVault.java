@@ -159,7 +159,7 @@ public final class SharedKeyVault implements KeyVault {
         }
         if (first) {
             feed.follow(FEED, change -> changeListeners.forEach(l -> l.accept(change.key())),
-                    // after a trim or a data loss every tenant is read again: one the store lost has no entry to name it
+                    // after a trim or a data loss every tenant is read again: the store may hold no entry naming it
                     () -> changeListeners.forEach(l -> l.accept(null)));
         }
     }

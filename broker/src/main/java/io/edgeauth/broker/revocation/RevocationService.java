@@ -217,7 +217,8 @@ public final class RevocationService implements RevocationChecker, RevocationEve
         try {
             feed.put(FEED, SPACE, key(Revocation.Kind.SUB, subject), encode(lifted), lifted.keepUntil());
         } catch (RuntimeException e) {
-            bySub.replace(subject, lifted, blocking); // not stored: the block stays; if the store applies it late, the feed says so
+            // not stored: the block stays here; should the store apply it late (a stall), the feed brings the lift
+            bySub.replace(subject, lifted, blocking);
             throw e;
         }
         LOG.info("lifted the block on subject {}", fingerprint(subject));
