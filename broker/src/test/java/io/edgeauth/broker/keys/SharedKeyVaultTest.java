@@ -67,6 +67,25 @@ class SharedKeyVaultTest {
         }
     }
 
+    /**
+     * Tour M, M2: Redis lost its data and no node started: the running node writes its key state and key back once its
+     * feed notices the reset, so a node started later signs with and verifies the same key (before, the store stayed
+     * empty and the next node to start made a new key that replaced every node's).
+     */
+    @Test
+    void aNodeWritesItsKeysBackWhenRedisLostThem() throws Exception {
+        try (RedisStore a = node()) {
+            SigningKeyStore onA = keys(a, KEK, "flushed");
+            String kid = onA.activeKey("flushed").kid();
+            assertThat(redis.command("FLUSHALL")).isEqualTo("+OK");
+            await().atMost(Duration.ofSeconds(30)).until(() -> redis.command("EXISTS",
+                    "ea:" + SharedKeyVault.STATES + ":flushed").equals(":1"));
+            try (RedisStore b = node()) {
+                assertThat(keys(b, KEK, "flushed").activeKey("flushed").kid()).isEqualTo(kid);
+            }
+        }
+    }
+
     @Test
     void privateKeysAreStoredOnlyEncryptedAndBoundToTheirKid() throws Exception {
         try (RedisStore a = node()) {
