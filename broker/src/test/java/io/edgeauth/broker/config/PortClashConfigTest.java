@@ -16,7 +16,7 @@ class PortClashConfigTest {
     @Test
     void httpsOnTheHttpPortIsRefused() {
         assertThatThrownBy(() -> loader.load(null, Map.of("EDGEAUTH_HTTP_PORT", "24350",
-                "EDGEAUTH_HTTP_TLS_PORT", "24350", "EDGEAUTH_HTTP_TLS_KEY_STORE", "/tmp/srv.p12")))
+                "EDGEAUTH_HTTP_TLS_PORT", "24350", "EDGEAUTH_HTTP_TLS_KEY_STORE", "srv.p12")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("http.tls.port: 24350 is also http.port");
     }
 
