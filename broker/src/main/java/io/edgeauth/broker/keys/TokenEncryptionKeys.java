@@ -139,8 +139,8 @@ public final class TokenEncryptionKeys {
                     .orElse(byTenant.get(tenant));
             Date until = Date.from(clock.instant().plus(retention));
             List<JWK> retired = new ArrayList<>(live(stored.retired()));
-            retired.add(new ECKey.Builder(stored.active().jweKey()).expirationTime(until).build());
-            retired.add(new OctetSequenceKey.Builder(stored.active().coseKey()).expirationTime(until).build());
+            retired.add(retiredUntil(stored.active().jweKey(), until));
+            retired.add(retiredUntil(stored.active().coseKey(), until));
             Ring next = new Ring(generate(tenant), List.copyOf(retired));
             vault.writeKey(tenant, VAULT_ENTRY, new JWKSet(next.all()).toString(false));
             // announce through the tenant's key state (unchanged), which every node of a shared vault follows
@@ -155,20 +155,72 @@ public final class TokenEncryptionKeys {
         return rotated.active();
     }
 
-    /** Re-reads a tenant's entry after another node changed its keys (a failure keeps the keys held). */
+    /**
+     * Re-reads a tenant's entry after another node changed its keys (a failure keeps the keys held). Keys this node
+     * holds that the entry lacks (Redis lost its data, or a node that then found no entry made fresh keys) are written
+     * back, retired, as the signing keys are: the tokens sealed to them open until they expire.
+     */
     private void reload(String tenant) {
         if (tenant == null) { // the feed lost track: read every tenant again
             byTenant.keySet().forEach(this::reload);
             return;
         }
-        if (!byTenant.containsKey(tenant)) {
+        Ring held = byTenant.get(tenant);
+        if (held == null) {
             return;
         }
         try {
-            vault.findKey(tenant, VAULT_ENTRY).ifPresent(json -> replace(tenant, parseUnchecked(tenant, json)));
+            Optional<Ring> stored = vault.findKey(tenant, VAULT_ENTRY).map(json -> parseUnchecked(tenant, json));
+            if (stored.isPresent() && withHeld(stored.get(), held) == stored.get()) {
+                replace(tenant, stored.get());
+                return;
+            }
+            replace(tenant, vault.exclusive(tenant, () -> restored(tenant, held)));
         } catch (IOException | IllegalStateException e) {
             LOG.warn("tenant {}: token encryption keys not reloaded: {}", tenant, e.toString());
         }
+    }
+
+    /** Writes back (under the tenant's lock) what the entry lacks of {@code held}; returns the ring now stored. */
+    private Ring restored(String tenant, Ring held) throws IOException {
+        Optional<Ring> stored = vault.findKey(tenant, VAULT_ENTRY).map(json -> parseUnchecked(tenant, json));
+        Ring next = stored.isPresent() ? withHeld(stored.get(), held) : held;
+        if (stored.isPresent() && next == stored.get()) {
+            return next; // another node wrote them back meanwhile
+        }
+        vault.writeKey(tenant, VAULT_ENTRY, new JWKSet(next.all()).toString(false));
+        Optional<String> state = vault.readState(tenant); // announced as a rotation is: through the key state
+        if (state.isPresent()) {
+            vault.writeState(tenant, state.get());
+        }
+        LOG.warn("tenant {}: the store had lost token encryption keys this node holds (Redis lost data?): written back,"
+                + " {} retired", tenant, next.retired().size());
+        return next;
+    }
+
+    /** An active key of a pair as a retired one: it opens tokens until {@code until}. */
+    private static JWK retiredUntil(JWK active, Date until) {
+        return active instanceof ECKey ec ? new ECKey.Builder(ec).expirationTime(until).build()
+                : new OctetSequenceKey.Builder((OctetSequenceKey) active).expirationTime(until).build();
+    }
+
+    /** {@code stored} plus the keys of {@code held} it lacks, retired for the retention time; itself if it lacks none. */
+    private Ring withHeld(Ring stored, Ring held) {
+        java.util.Set<String> kids = new java.util.HashSet<>();
+        stored.all().forEach(k -> kids.add(k.getKeyID()));
+        Date until = Date.from(clock.instant().plus(retention));
+        List<JWK> retired = new ArrayList<>(stored.retired());
+        for (JWK k : live(held.all().stream().filter(k -> k.getExpirationTime() != null).toList())) {
+            if (!kids.contains(k.getKeyID())) {
+                retired.add(k);
+            }
+        }
+        for (JWK k : List.of(held.active().jweKey(), held.active().coseKey())) {
+            if (!kids.contains(k.getKeyID())) {
+                retired.add(retiredUntil(k, until));
+            }
+        }
+        return retired.size() == stored.retired().size() ? stored : new Ring(stored.active(), List.copyOf(retired));
     }
 
     private synchronized void replace(String tenant, Ring ring) {

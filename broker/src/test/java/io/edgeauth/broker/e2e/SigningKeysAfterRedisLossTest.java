@@ -32,6 +32,22 @@ class SigningKeysAfterRedisLossTest {
 
     @Test
     void aTokenIssuedBeforeTheLossStillVerifiesOnEveryNodeAfterANodeStarts() throws Exception {
+        survivesTheLoss(TokenFormat.JWT);
+    }
+
+    /**
+     * The same for tokens encrypted to the broker (a nested JWT in a JWE, a COSE_Encrypt0 CWT): the running nodes keep
+     * their token encryption keys and write them back too (before, a node started after the loss made new ones, every
+     * node took them, and no node could open a token sealed before).
+     */
+    @Test
+    void anEncryptedTokenIssuedBeforeTheLossStillOpensOnEveryNodeAfterANodeStarts() throws Exception {
+        survivesTheLoss(TokenFormat.JWE);
+        survivesTheLoss(TokenFormat.CWT_ENCRYPTED);
+    }
+
+    private void survivesTheLoss(TokenFormat format) throws Exception {
+        Path dir = Files.createDirectories(this.dir.resolve(format.name()));
         RedisServer redis = RedisServer.start(Files.createDirectories(dir.resolve("redis")));
         List<AutoCloseable> open = new ArrayList<>();
         try {
@@ -40,7 +56,7 @@ class SigningKeysAfterRedisLossTest {
             Broker b = Broker.start(TestBrokers.config(dir.resolve("b"), redis.brokerEnv(redis.uri())));
             open.add(b);
             DeviceIdentity pump = DeviceFixtures.register(admin(a), "keys-pump", null, List.of());
-            AccessToken before = DeviceFixtures.token(base(a), pump, TokenFormat.JWT);
+            AccessToken before = DeviceFixtures.token(base(a), pump, format);
 
             assertThat(redis.command("FLUSHALL")).isEqualTo("+OK");
             Broker c = Broker.start(TestBrokers.config(dir.resolve("c"), redis.brokerEnv(redis.uri())));
@@ -58,8 +74,8 @@ class SigningKeysAfterRedisLossTest {
             }
             await().atMost(Duration.ofSeconds(10)).until(() -> new Http(base(a), null).get("/health").body()
                     .contains("\"storeDataLost\"")); // a running node says so beside its WARN lines
-            AccessToken afterOnC = DeviceFixtures.token(base(c), pump, TokenFormat.JWT);
-            AccessToken afterOnA = DeviceFixtures.token(base(a), pump, TokenFormat.JWT);
+            AccessToken afterOnC = DeviceFixtures.token(base(c), pump, format);
+            AccessToken afterOnA = DeviceFixtures.token(base(a), pump, format);
             for (Broker node : List.of(a, b, c)) {
                 assertThat(active(node, afterOnC.value())).isTrue();
                 assertThat(active(node, afterOnA.value())).isTrue();
