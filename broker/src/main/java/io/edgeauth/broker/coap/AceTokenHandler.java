@@ -7,6 +7,7 @@ import io.edgeauth.broker.admission.AdmissionControl;
 import io.edgeauth.broker.auth.TransportFacts;
 import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.refusal.TokenRejectedException;
+import io.edgeauth.broker.token.TokenTooLargeException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletionException;
@@ -88,6 +89,10 @@ final class AceTokenHandler {
                     audit.refused("/token", peerKey, null, RejectionReason.MALFORMED, CoapCodes.INVALID_TARGET + ": "
                             + t.getMessage());
                     exchange.respond(CoapCodes.invalidTarget(t.getMessage()));
+                } else if (TokenTooLargeException.in(cause) != null) { // a setting to change: said as over HTTP
+                    String detail = TokenTooLargeException.in(cause).getMessage();
+                    LOG.error("CoAP /token: {}", detail);
+                    refuseToken(exchange, peerKey, RejectionReason.INTERNAL_ERROR, detail);
                 } else {
                     LOG.warn("token issuer failed", cause);
                     refuseToken(exchange, peerKey, RejectionReason.ofFailure(cause), "token could not be issued");
