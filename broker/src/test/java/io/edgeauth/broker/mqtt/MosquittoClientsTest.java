@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -83,5 +84,28 @@ class MosquittoClientsTest {
         String out = finish(pub).toLowerCase();
         assertThat(pub.exitValue()).isNotZero();
         assertThat(out).contains("not authori");
+    }
+
+    /** MQTT 5 message properties set by mosquitto_pub reach mosquitto_sub (its -F format prints them). */
+    @Test
+    void messagePropertiesPassBetweenMosquittoClients() throws Exception {
+        String port = Integer.toString(fx.port());
+        Process sub = run("mosquitto_sub", "-h", "127.0.0.1", "-p", port, "-V", "mqttv5", "-i", "app", "-u", "app",
+                "-P", "app|t|60|sub:d/dev1/up/#", "-t", "d/dev1/up/#", "-q", "1", "-C", "1", "-W", "15",
+                "-F", "ct=%C rt=%R cd=%D exp=%E pf=%F %p");
+        await().until(() -> {
+            MqttSessionState s = fx.edge.sessions.get("t\u0000app");
+            return s != null && !s.subscriptions.isEmpty();
+        });
+        Process pub = run("mosquitto_pub", "-h", "127.0.0.1", "-p", port, "-V", "mqttv5", "-i", "dev1", "-u", "dev1",
+                "-P", token("dev1", "t", 60), "-t", "d/dev1/up/reading", "-m", "{\"t\":21}", "-q", "1",
+                "-D", "publish", "content-type", "application/json", "-D", "publish", "response-topic", "d/dev1/down/ack",
+                "-D", "publish", "correlation-data", "req-42", "-D", "publish", "message-expiry-interval", "600",
+                "-D", "publish", "payload-format-indicator", "1");
+        finish(pub);
+        assertThat(pub.exitValue()).isZero();
+        String line = finish(sub);
+        assertThat(line).contains("ct=application/json", "rt=d/dev1/down/ack", "cd=req-42", "pf=1", "{\"t\":21}");
+        assertThat(line).containsPattern("exp=(59[0-9]|600) ");
     }
 }
