@@ -45,7 +45,7 @@ final class ObservedCommands {
         }
 
         boolean expiredAt(long nowMillis) {
-            return expiresAtMillis != 0 && nowMillis >= expiresAtMillis;
+            return io.edgeauth.broker.router.MessageAttributes.expired(expiresAtMillis, nowMillis);
         }
     }
 

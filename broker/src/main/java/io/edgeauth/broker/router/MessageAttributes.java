@@ -52,6 +52,11 @@ public record MessageAttributes(long expiresAtMillis, int payloadFormat, String 
 
     /** Whether the message has expired at {@code nowMillis}. */
     public boolean expiredAt(long nowMillis) {
+        return expired(expiresAtMillis, nowMillis);
+    }
+
+    /** The one expiry rule: {@code expiresAtMillis} (0: never) has passed at {@code nowMillis}. */
+    public static boolean expired(long expiresAtMillis, long nowMillis) {
         return expiresAtMillis != 0 && nowMillis >= expiresAtMillis;
     }
 
