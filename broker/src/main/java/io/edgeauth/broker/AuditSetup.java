@@ -31,7 +31,7 @@ final class AuditSetup {
             sink = AuditSink.slf4j();
         } else {
             try {
-                sink = new RollingFileSink(a.file(), a.maxFileSize(), a.maxHistory());
+                sink = new RollingFileSink(a.file(), a.maxFileSize(), a.maxHistory(), a.totalSizeCap());
             } catch (IOException e) {
                 throw new UncheckedIOException("audit.file: " + e.getMessage(), e);
             }

@@ -13,12 +13,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Audit lines to a file that logback's {@link RollingFileAppender} rotates by size and day: the active file is
- * {@code file}, rotated ones {@code file.<yyyy-MM-dd>.<n>} next to it, at most {@code maxHistory} days kept. The
+ * {@code file}, rotated ones {@code file.<yyyy-MM-dd>.<n>} next to it, at most {@code maxHistory} days kept and, with
+ * a total size cap, the oldest rotated files deleted (at each rotation) while their total passes it. The
  * appender belongs to this sink (not to a logger), so several brokers in one JVM never share a file. Reads the
  * active file's last line back at start so the hash chain continues across restarts and rotations.
  */
@@ -32,7 +35,23 @@ public final class RollingFileSink implements AuditSink {
     private final String lastLine;
     private final long chunkBytes;
     private final RollingFileAppender<String> appender = new RollingFileAppender<>();
-    private final ContextBase context = new ContextBase();
+    /** Logback's clean-ups of rotated files, one at a time. */
+    private final ExecutorService cleanups = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "edgeauth-audit-cleanup");
+        t.setDaemon(true);
+        return t;
+    });
+    private final ContextBase context = new ContextBase() {
+        /**
+         * Logback runs each rotation's clean-up on this executor, a pool by default: with rotations close together two
+         * clean-ups of the total size cap overlapped, each deleting by a listing the other was changing, and together
+         * deleted every rotated file, the newest included. One at a time, each sees the files the last one left.
+         */
+        @Override
+        public synchronized ExecutorService getAlternateExecutorService() {
+            return cleanups;
+        }
+    };
 
     /**
      * @param file        the active file (its directory is created)
@@ -40,6 +59,14 @@ public final class RollingFileSink implements AuditSink {
      * @param maxHistory  days of rotated files kept (0: keep all)
      */
     public RollingFileSink(Path file, String maxFileSize, int maxHistory) throws IOException {
+        this(file, maxFileSize, maxHistory, null);
+    }
+
+    /**
+     * @param totalSizeCap logback size bounding the rotated files together (null: no bound); the active file is not
+     *                     counted
+     */
+    public RollingFileSink(Path file, String maxFileSize, int maxHistory, String totalSizeCap) throws IOException {
         this.file = file.toAbsolutePath();
         Path dir = this.file.getParent();
         Files.createDirectories(dir);
@@ -53,6 +80,9 @@ public final class RollingFileSink implements AuditSink {
         policy.setFileNamePattern(this.file + ".%d{yyyy-MM-dd}.%i");
         policy.setMaxFileSize(FileSize.valueOf(maxFileSize));
         policy.setMaxHistory(maxHistory);
+        if (totalSizeCap != null) {
+            policy.setTotalSizeCap(FileSize.valueOf(totalSizeCap));
+        }
         appender.setContext(context);
         appender.setName("audit-file");
         appender.setFile(this.file.toString());
@@ -111,7 +141,8 @@ public final class RollingFileSink implements AuditSink {
 
     @Override
     public void close() {
-        appender.stop();
+        appender.stop(); // waits for the last rotation's clean-up
+        cleanups.shutdown();
     }
 
     /**

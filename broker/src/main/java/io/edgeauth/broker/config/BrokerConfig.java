@@ -215,10 +215,12 @@ public record BrokerConfig(
      * {@code store.type} redis, else the host name),
      * the chain on or off, a signed checkpoint every {@code checkpointEvery} events and every
      * {@code checkpointInterval} with new events (signed with {@code checkpointTenant}'s key), and where lines go:
-     * stdout, or {@code file} rotated by logback at {@code maxFileSize} and daily, {@code maxHistory} days kept.
+     * stdout, or {@code file} rotated by logback at {@code maxFileSize} and daily, {@code maxHistory} days kept, the
+     * rotated files' total at most {@code totalSizeCap} (null: no cap).
      */
     public record Audit(String node, boolean chain, int checkpointEvery, Duration checkpointInterval,
-                        String checkpointTenant, Path file, String maxFileSize, int maxHistory, Anomalies anomalies) {
+                        String checkpointTenant, Path file, String maxFileSize, int maxHistory, String totalSizeCap,
+                        Anomalies anomalies) {
         public Audit {
             node = node == null ? "" : node;
             checkpointInterval = checkpointInterval == null ? Duration.ofMinutes(1) : checkpointInterval;
@@ -323,7 +325,7 @@ public record BrokerConfig(
         ratePlans = ratePlans == null ? Map.of() : Map.copyOf(ratePlans);
         publicUrl = publicUrl == null ? "" : publicUrl;
         provisioning = provisioning == null ? new Provisioning(null, null, null) : provisioning;
-        audit = audit == null ? new Audit(null, true, 1000, Duration.ofMinutes(1), null, null, "100MB", 30, null)
+        audit = audit == null ? new Audit(null, true, 1000, Duration.ofMinutes(1), null, null, "100MB", 30, null, null)
                 : audit;
         admission = admission == null ? new io.edgeauth.broker.admission.AdmissionLimits(1000, 1, 1000) : admission;
         network = network == null ? new Network(true) : network;

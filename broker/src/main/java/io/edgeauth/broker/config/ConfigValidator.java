@@ -298,6 +298,28 @@ public final class ConfigValidator {
         }
     }
 
+    /** A logback size of 1KB to 1024GB in bytes, or null (and an error naming {@code key}). */
+    private static java.math.BigInteger fileSize(List<String> errors, String key, String value) {
+        // logback's FileSize multiplies without an overflow check: 9999999999GB became negative ("at least 1KB")
+        java.util.regex.Matcher size = FILE_SIZE.matcher(value == null ? "" : value.trim());
+        if (!size.matches()) {
+            errors.add(key + ": expected a size such as 10KB, 100MB or 1GB, got '" + value + "'");
+            return null;
+        }
+        String unit = size.group(2).toUpperCase(java.util.Locale.ROOT);
+        int shift = unit.isEmpty() ? 0 : unit.equals("KB") ? 10 : unit.equals("MB") ? 20 : 30;
+        java.math.BigInteger bytes = new java.math.BigInteger(size.group(1)).shiftLeft(shift);
+        if (bytes.compareTo(java.math.BigInteger.valueOf(1024)) < 0) {
+            errors.add(key + ": expected at least 1KB, got " + value);
+            return null;
+        }
+        if (bytes.compareTo(java.math.BigInteger.ONE.shiftLeft(40)) > 0) {
+            errors.add(key + ": expected at most 1024GB, got " + value);
+            return null;
+        }
+        return bytes;
+    }
+
     private static void audit(List<String> errors, BrokerConfig c) {
         BrokerConfig.Audit a = c.audit();
         positive(errors, "audit.checkpointEvery", a.checkpointEvery(), 1, 1_000_000);
@@ -313,18 +335,19 @@ public final class ConfigValidator {
         if (!a.node().isEmpty() && !a.node().matches("[A-Za-z0-9_.:-]{1,128}")) {
             errors.add("audit.node: expected 1-128 of A-Z a-z 0-9 _ . : -, got '" + a.node() + "'");
         }
-        // logback's FileSize multiplies without an overflow check: 9999999999GB became negative ("at least 1KB")
-        java.util.regex.Matcher size = FILE_SIZE.matcher(a.maxFileSize() == null ? "" : a.maxFileSize().trim());
-        if (!size.matches()) {
-            errors.add("audit.maxFileSize: expected a size such as 10KB, 100MB or 1GB, got '" + a.maxFileSize() + "'");
-        } else {
-            String unit = size.group(2).toUpperCase(java.util.Locale.ROOT);
-            int shift = unit.isEmpty() ? 0 : unit.equals("KB") ? 10 : unit.equals("MB") ? 20 : 30;
-            java.math.BigInteger bytes = new java.math.BigInteger(size.group(1)).shiftLeft(shift);
-            if (bytes.compareTo(java.math.BigInteger.valueOf(1024)) < 0) {
-                errors.add("audit.maxFileSize: expected at least 1KB, got " + a.maxFileSize());
-            } else if (bytes.compareTo(java.math.BigInteger.ONE.shiftLeft(40)) > 0) {
-                errors.add("audit.maxFileSize: expected at most 1024GB, got " + a.maxFileSize());
+        java.math.BigInteger fileBytes = fileSize(errors, "audit.maxFileSize", a.maxFileSize());
+        if (a.totalSizeCap() != null) {
+            java.math.BigInteger cap = fileSize(errors, "audit.totalSizeCap", a.totalSizeCap());
+            if (a.file() == null) {
+                errors.add("audit.totalSizeCap: only rotated audit files use it, and audit.file is not set: remove it"
+                        + " or set audit.file");
+            } else if (a.maxHistory() == 0) {
+                // logback applies the cap only where it also deletes by age
+                errors.add("audit.totalSizeCap: needs audit.maxHistory above 0 (days kept; 0 keeps all, and logback"
+                        + " then deletes nothing): set audit.maxHistory, e.g. 365");
+            } else if (cap != null && fileBytes != null && cap.compareTo(fileBytes) < 0) {
+                errors.add("audit.totalSizeCap: expected at least audit.maxFileSize (" + a.maxFileSize() + "), got "
+                        + a.totalSizeCap());
             }
         }
         positive(errors, "audit.maxHistory", a.maxHistory(), 0, 100_000);

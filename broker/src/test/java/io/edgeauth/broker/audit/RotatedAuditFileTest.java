@@ -57,6 +57,31 @@ class RotatedAuditFileTest {
     }
 
     @Test
+    void aTotalSizeCapDeletesTheOldestRotatedFiles() throws Exception {
+        AuditChainFixture f = new AuditChainFixture();
+        Path file = dir.resolve("audit.log");
+        try (ChainedAuditLog log = new ChainedAuditLog(new RollingFileSink(file, "2KB", 30, "6KB"),
+                new ChainedAuditLog.Settings("n1", true, 1000), Clock.systemUTC())) {
+            for (int i = 0; i < 200; i++) { // about 30 KB: fifteen rotations
+                log.record("token.issued", "ok", Map.of("sub", "pump-" + i, "grant", "client_credentials"));
+            }
+        } // closing waits for logback's clean-up of the last rotation
+        List<Path> rotated = files();
+        rotated.remove(file);
+        long total = 0;
+        for (Path p : rotated) {
+            total += Files.size(p);
+        }
+        assertThat(total).as("rotated files %s", rotated).isLessThanOrEqualTo(6 * 1024);
+        // the newest two (about 2.2 KB each: a third would pass 6 KB), however close together the rotations came
+        assertThat(rotated).hasSize(2);
+        // what is left is still one chain from its first line on: the newest lines, none missing between them
+        ChainVerifier.Report r = new ChainVerifier(f.jwks).verify(files());
+        assertThat(r.firstBreak()).as("%s", r.firstBreak()).isNull();
+        assertThat(Files.readAllLines(file)).last().asString().contains("pump-199");
+    }
+
+    @Test
     void aDeletedRotatedFileIsNamedAsMissingLines() throws Exception {
         AuditChainFixture f = new AuditChainFixture();
         run(f, dir.resolve("audit.log"), 120);

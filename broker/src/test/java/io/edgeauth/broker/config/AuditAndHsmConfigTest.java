@@ -43,6 +43,16 @@ class AuditAndHsmConfigTest {
         refused(Map.of("EDGEAUTH_AUDIT_MAX_FILE_SIZE", "lots"), "audit.maxFileSize", "100MB");
         refused(Map.of("EDGEAUTH_AUDIT_MAX_FILE_SIZE", "10"), "audit.maxFileSize", "at least 1KB");
         refused(Map.of("EDGEAUTH_AUDIT_NODE", "edge 1\n{\"forged\":1}"), "audit.node");
+        refused(Map.of("EDGEAUTH_AUDIT_TOTAL_SIZE_CAP", "10GB"), "audit.totalSizeCap", "audit.file is not set");
+        Path file = dir.resolve("audit.log");
+        refused(Map.of("EDGEAUTH_AUDIT_FILE", file.toString(), "EDGEAUTH_AUDIT_TOTAL_SIZE_CAP", "lots"),
+                "audit.totalSizeCap", "10KB, 100MB or 1GB");
+        refused(Map.of("EDGEAUTH_AUDIT_FILE", file.toString(), "EDGEAUTH_AUDIT_TOTAL_SIZE_CAP", "10MB"),
+                "audit.totalSizeCap", "at least audit.maxFileSize (100MB)");
+        refused(Map.of("EDGEAUTH_AUDIT_FILE", file.toString(), "EDGEAUTH_AUDIT_TOTAL_SIZE_CAP", "10GB",
+                "EDGEAUTH_AUDIT_MAX_HISTORY", "0"), "audit.totalSizeCap", "audit.maxHistory above 0");
+        assertThat(loader.load(null, Map.of("EDGEAUTH_AUDIT_FILE", file.toString(), "EDGEAUTH_AUDIT_TOTAL_SIZE_CAP",
+                "10GB")).audit().totalSizeCap()).isEqualTo("10GB");
         refused(Map.of("EDGEAUTH_AUDIT_ANOMALIES_MAX_TRAVEL_SPEED_KMH", "-1"), "audit.anomalies.maxTravelSpeedKmh");
         refused(Map.of("EDGEAUTH_AUDIT_ANOMALIES_REFUSAL_BURST", "-3"), "audit.anomalies.refusalBurst");
     }
