@@ -17,15 +17,20 @@ import org.eclipse.californium.scandium.dtls.HandshakeException;
 import org.eclipse.californium.scandium.dtls.HandshakeResultHandler;
 import org.eclipse.californium.scandium.dtls.x509.NewAdvancedCertificateVerifier;
 import org.eclipse.californium.scandium.util.ServerNames;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Scandium's certificate check plus revocation, replaceable at run time: the delegate (trust anchors, raw public
  * keys) decides first, then a device certificate chain that one of the CRLs lists is refused with alert
  * {@code certificate_revoked} (Scandium's own verifier has no CRL support). {@link #swap} puts new trust and CRLs in
- * force for the next handshake; established DTLS sessions are kept. Answers synchronously, like the delegate.
- * Thread-safe.
+ * force for the next handshake; established DTLS sessions are kept. Answers synchronously, like the delegate. A
+ * refusal is logged with the peer, the certificate and the reason: the handshake ends before any audited
+ * authentication, so the log is the operator's only trace of a device that cannot connect. Thread-safe.
  */
 final class ReloadableCertificateVerifier implements NewAdvancedCertificateVerifier {
+    private static final Logger LOG = LoggerFactory.getLogger(ReloadableCertificateVerifier.class);
+
     private record State(NewAdvancedCertificateVerifier delegate, List<X509CRL> crls) {
     }
 
@@ -64,7 +69,11 @@ final class ReloadableCertificateVerifier implements NewAdvancedCertificateVerif
         State current = state;
         CertificateVerificationResult result = current.delegate().verifyCertificate(cid, serverName, remotePeer, clientUsage,
                 verifySubject, truncateCertificatePath, message);
-        if (result == null || result.getException() != null) {
+        if (result == null) {
+            return null;
+        }
+        if (result.getException() != null) {
+            logRefusal(remotePeer, message, result.getException());
             return result;
         }
         CertPath presented = message.getCertificateChain();
@@ -75,12 +84,23 @@ final class ReloadableCertificateVerifier implements NewAdvancedCertificateVerif
             if (c instanceof X509Certificate cert && revoked(current.crls(), cert)) {
                 String why = "certificate serial " + cert.getSerialNumber().toString(16) + " of "
                         + cert.getSubjectX500Principal().getName() + " is revoked";
-                return new CertificateVerificationResult(cid, new HandshakeException(why,
-                        new AlertMessage(AlertMessage.AlertLevel.FATAL, AlertMessage.AlertDescription.CERTIFICATE_REVOKED)),
-                        result.getCustomArgument());
+                HandshakeException refused = new HandshakeException(why,
+                        new AlertMessage(AlertMessage.AlertLevel.FATAL, AlertMessage.AlertDescription.CERTIFICATE_REVOKED));
+                logRefusal(remotePeer, message, refused);
+                return new CertificateVerificationResult(cid, refused, result.getCustomArgument());
             }
         }
         return result;
+    }
+
+    private static void logRefusal(InetSocketAddress peer, CertificateMessage message, HandshakeException refused) {
+        CertPath path = message.getCertificateChain();
+        String leaf = path != null && !path.getCertificates().isEmpty()
+                && path.getCertificates().get(0) instanceof X509Certificate x
+                ? x.getSubjectX500Principal().getName() + " serial " + x.getSerialNumber().toString(16)
+                : "a raw public key";
+        LOG.info("DTLS handshake from {} refused the client certificate ({}): alert {}, {}", peer, leaf,
+                refused.getAlert().getDescription(), refused.getMessage());
     }
 
     private static boolean revoked(List<X509CRL> crls, X509Certificate cert) {

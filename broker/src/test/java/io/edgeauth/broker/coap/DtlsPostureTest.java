@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.edgeauth.broker.provisioning.FleetPki;
+import io.edgeauth.broker.testsupport.LogCapture;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -77,6 +78,39 @@ class DtlsPostureTest {
             CoapClient refused = f.x509Client(new TestPki.Issued(revoked.keys(), revoked.cert()), "/authz-info");
             refused.setTimeout(5_000L);
             assertThat(get(refused)).as("revoked: the handshake fails").isNull();
+        }
+    }
+
+    /** Tour W's W9 for DTLS: a refused handshake left no trace before (no session, nothing audited). */
+    @Test
+    void aRefusedDeviceCertificateIsLoggedWithItsPeerAndReason() throws Exception {
+        FleetPki fleet = new FleetPki("fleet CA");
+        FleetPki.Issued revoked = fleet.device("x509dev");
+        FleetPki.Issued expired = fleet.device("x509dev", java.time.Instant.now().minus(java.time.Duration.ofDays(3)),
+                java.time.Instant.now().minus(java.time.Duration.ofDays(1)),
+                org.bouncycastle.asn1.x509.KeyUsage.digitalSignature, org.bouncycastle.asn1.x509.KeyPurposeId.id_kp_clientAuth);
+        try (LogCapture log = LogCapture.of(ReloadableCertificateVerifier.class);
+             EdgeFixture f = new EdgeFixture(dir, s -> {
+                 try {
+                     return s.withCertificates(s.serverKey(), s.serverChain(), List.of(fleet.caCertificate()), true)
+                             .withRevocationLists(List.of(fleet.crl(revoked.cert())));
+                 } catch (Exception e) {
+                     throw new IllegalStateException(e);
+                 }
+             })) {
+            CoapClient r = f.x509Client(new TestPki.Issued(revoked.keys(), revoked.cert()), "/authz-info");
+            r.setTimeout(5_000L);
+            assertThat(get(r)).isNull();
+            CoapClient e = f.x509Client(new TestPki.Issued(expired.keys(), expired.cert()), "/authz-info");
+            e.setTimeout(5_000L);
+            assertThat(get(e)).isNull();
+            List<String> lines = log.events().stream().map(ev -> ev.getFormattedMessage()).toList();
+            assertThat(lines).anySatisfy(l -> assertThat(l).contains("DTLS handshake from /127.0.0.1:")
+                    .contains("CN=x509dev serial " + revoked.cert().getSerialNumber().toString(16))
+                    .contains("CERTIFICATE_REVOKED"));
+            assertThat(lines).anySatisfy(l -> assertThat(l).contains("DTLS handshake from /127.0.0.1:")
+                    .contains("CN=x509dev serial " + expired.cert().getSerialNumber().toString(16)));
+            assertThat(lines).noneSatisfy(l -> assertThat(l).contains("BEGIN"));
         }
     }
 
