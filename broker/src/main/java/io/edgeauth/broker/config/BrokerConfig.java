@@ -84,7 +84,8 @@ public record BrokerConfig(
      * certificates signed by the trust store's CAs (mutual TLS); {@code crl} (PEM/DER) lists revoked device
      * certificates. docs/security-posture.md "TLS and DTLS". Retained messages: at most
      * {@code maxRetainedPerTenant} topics per tenant, of which at most {@code maxRetainedPerDevice} under one
-     * device's {@code d/<id>}; a retained publish of a new topic beyond either is refused (PUBACK 0x97).
+     * device's {@code d/<id>} (and as many per publisher outside device trees); a retained publish of a new topic
+     * beyond a bound is refused (PUBACK 0x97).
      */
     public record Mqtt(String host, int port, int tlsPort, int websocketPort, String clientAuth, Path keyStore,
                        String keyStorePassword, Path trustStore, String trustStorePassword, int maxPacketSize,

@@ -10,16 +10,23 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * One tenant's retained messages, bounded twice: at most {@code maxPerTenant} topics in all, and at most
  * {@code maxPerDevice} under one device's tree {@code d/<id>} (the topic {@code d/<id>} and below, whoever
- * published them), so one device, or whoever may write its commands, cannot take the whole tenant's room.
- * Replacing or deleting a held topic is always possible. Reads are lock-free; changes are synchronized so the
- * journal records the changes of a topic in the order the map saw them.
+ * published them), so one device, or whoever may write its commands, cannot take the whole tenant's room; outside
+ * device trees the same number bounds each publisher's topics (a service with a {@code pub:cfg/#} grant took all of
+ * them before: tour T, T6). Replacing or deleting a held topic is always possible (a replaced topic outside device
+ * trees counts for its new publisher). Reads are lock-free; changes are synchronized so the journal records the
+ * changes of a topic in the order the map saw them.
  */
 final class RetainedMessages {
     private final int maxPerTenant;
     private final int maxPerDevice;
     private final ConcurrentHashMap<String, RoutedMessage> byTopic = new ConcurrentHashMap<>();
-    /** Retained topics per device id (only devices holding some); guarded by this. */
-    private final Map<String, Integer> perDevice = new HashMap<>();
+    /**
+     * Retained topics per holder (only holders with some): a device's tree by {@code d/<id>}'s id, a topic outside
+     * device trees by its publisher under {@link #PUBLISHER}; guarded by this.
+     */
+    private final Map<String, Integer> perHolder = new HashMap<>();
+    /** Prefix of a publisher's key in {@link #perHolder}: no device id contains a NUL. */
+    private static final String PUBLISHER = "\0";
 
     RetainedMessages(int maxPerTenant, int maxPerDevice) {
         this.maxPerTenant = maxPerTenant;
@@ -32,23 +39,26 @@ final class RetainedMessages {
      */
     synchronized boolean apply(RoutedMessage message, RetainedJournal journal) {
         String topic = message.topic();
-        String device = deviceOf(topic);
         if (message.payload().length == 0) {
-            if (byTopic.remove(topic) != null) {
-                uncount(device);
+            RoutedMessage removed = byTopic.remove(topic);
+            if (removed != null) {
+                uncount(removed);
                 if (journal != null) {
                     journal.cleared(message.tenant(), topic);
                 }
             }
             return true;
         }
-        if (!byTopic.containsKey(topic)) {
-            if (byTopic.size() >= maxPerTenant || device != null && perDevice.getOrDefault(device, 0) >= maxPerDevice) {
+        String holder = holderOf(message);
+        RoutedMessage held = byTopic.get(topic);
+        if (held == null) {
+            if (byTopic.size() >= maxPerTenant || holder != null && perHolder.getOrDefault(holder, 0) >= maxPerDevice) {
                 return false;
             }
-            if (device != null) {
-                perDevice.merge(device, 1, Integer::sum);
-            }
+            count(holder);
+        } else if (!java.util.Objects.equals(holderOf(held), holder)) {
+            uncount(held);
+            count(holder);
         }
         byTopic.put(topic, message);
         if (journal != null) {
@@ -62,8 +72,9 @@ final class RetainedMessages {
         List<String> cleared = new ArrayList<>();
         String below = topic + "/";
         for (String held : byTopic.keySet()) {
-            if ((held.equals(topic) || held.startsWith(below)) && byTopic.remove(held) != null) {
-                uncount(deviceOf(held));
+            RoutedMessage removed;
+            if ((held.equals(topic) || held.startsWith(below)) && (removed = byTopic.remove(held)) != null) {
+                uncount(removed);
                 cleared.add(held);
                 if (journal != null) {
                     journal.cleared(tenant, held);
@@ -88,7 +99,7 @@ final class RetainedMessages {
         List<String> cleared = new ArrayList<>();
         byTopic.forEach((held, message) -> {
             if (drop.test(message) && byTopic.remove(held, message)) {
-                uncount(deviceOf(held));
+                uncount(message);
                 cleared.add(held);
                 if (journal != null) {
                     journal.cleared(tenant, held);
@@ -102,8 +113,9 @@ final class RetainedMessages {
     synchronized int removeIf(java.util.function.Predicate<String> drop) {
         int removed = 0;
         for (String held : byTopic.keySet()) {
-            if (drop.test(held) && byTopic.remove(held) != null) {
-                uncount(deviceOf(held));
+            RoutedMessage gone;
+            if (drop.test(held) && (gone = byTopic.remove(held)) != null) {
+                uncount(gone);
                 removed++;
             }
         }
@@ -118,10 +130,26 @@ final class RetainedMessages {
         return byTopic.size();
     }
 
-    private void uncount(String device) {
-        if (device != null) {
-            perDevice.computeIfPresent(device, (d, n) -> n == 1 ? null : n - 1);
+    private void count(String holder) {
+        if (holder != null) {
+            perHolder.merge(holder, 1, Integer::sum);
         }
+    }
+
+    private void uncount(RoutedMessage removed) {
+        String holder = holderOf(removed);
+        if (holder != null) {
+            perHolder.computeIfPresent(holder, (d, n) -> n == 1 ? null : n - 1);
+        }
+    }
+
+    /** Whose bound a retained message counts against: its device tree's, else its publisher's (none if unknown). */
+    private static String holderOf(RoutedMessage message) {
+        String device = deviceOf(message.topic());
+        if (device != null) {
+            return device;
+        }
+        return message.origin() == null ? null : PUBLISHER + message.origin();
     }
 
     /** The device id of a topic in a device's tree ({@code d/<id>} or below), else null. */

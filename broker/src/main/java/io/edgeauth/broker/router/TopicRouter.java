@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  * {@code $share/group/filter} deliver each message to one member of the group, round-robin (skipping
  * members that drop it while another can take it). Deliveries are capped at QoS 1: QoS 2 publishes
  * are routed as QoS 1 (at-least-once). Retained messages are kept per tenant (an empty retained
- * payload deletes), bounded per tenant and per device tree ({@link RetainedMessages}); they are sent to new
+ * payload deletes), bounded per tenant, per device tree and per publisher outside device trees ({@link RetainedMessages}); they are sent to new
  * non-shared subscriptions. A retained publish of a new topic beyond a bound is refused as a whole (neither
  * kept nor delivered: {@link PublishResult#retainRefused()}), so an edge can tell its publisher.
  *
@@ -48,7 +48,7 @@ public final class TopicRouter {
 
     /**
      * @param maxRetainedPerTenant bound on retained topics per tenant (at least 1)
-     * @param maxRetainedPerDevice bound on retained topics under one device's {@code d/<id>} (1 to the tenant's)
+     * @param maxRetainedPerDevice bound on retained topics under one device's {@code d/<id>}, and of one publisher outside device trees (1 to the tenant's)
      * @param onDrop               told the reason of router-level drops ({@code retained_limit})
      */
     public TopicRouter(int maxRetainedPerTenant, int maxRetainedPerDevice, Consumer<String> onDrop) {

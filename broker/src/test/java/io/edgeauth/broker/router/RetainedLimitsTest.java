@@ -10,7 +10,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
- * The retained-message bounds (per tenant, and per device for the {@code d/<id>/...} tree) refuse a retained
+ * The retained-message bounds (per tenant, per device for the {@code d/<id>/...} tree, per publisher outside device
+ * trees) refuse a retained
  * publish they have no room for as a whole, and clearing a device's retained messages reaches the journal and
  * the other nodes.
  */
@@ -91,6 +92,30 @@ class RetainedLimitsTest {
         assertThat(retain(router, "d/x/up/a", "").retainRefused()).isFalse();
         assertThat(retain(router, "d/x/up/c", "1").retainRefused()).as("room again after a delete").isFalse();
         assertThat(drops).containsExactly("retained_limit");
+    }
+
+    /** Tour T, T6: one service with a {@code pub:cfg/#} grant took its tenant's whole retained room. */
+    @Test
+    void onePublisherCannotFillItsTenantOutsideDeviceTrees() {
+        TopicRouter router = new TopicRouter(10, 2, drops::add);
+        assertThat(router.publish("t", "cfg/0", bytes("1"), 1, true, null, "svc").retainRefused()).isFalse();
+        assertThat(router.publish("t", "cfg/1", bytes("1"), 1, true, null, "svc").retainRefused()).isFalse();
+        assertThat(router.publish("t", "cfg/2", bytes("1"), 1, true, null, "svc").retainRefused())
+                .as("the publisher's share outside device trees").isTrue();
+        assertThat(router.publish("t", "cfg/1", bytes("2"), 1, true, null, "svc").retainRefused()).as("replacing")
+                .isFalse();
+        assertThat(router.publish("t", "d/svc/up/a", bytes("1"), 1, true, null, "svc").retainRefused())
+                .as("a device tree's share is its own").isFalse();
+        assertThat(router.publish("t", "cfg/2", bytes("1"), 1, true, null, "other").retainRefused())
+                .as("another publisher's share").isFalse();
+        // other replaces svc's cfg/0: the topic now counts for other (2 of 2), and svc has room for one more
+        assertThat(router.publish("t", "cfg/0", bytes("3"), 1, true, null, "other").retainRefused()).isFalse();
+        assertThat(router.publish("t", "cfg/3", bytes("1"), 1, true, null, "other").retainRefused()).isTrue();
+        assertThat(router.publish("t", "cfg/3", bytes("1"), 1, true, null, "svc").retainRefused()).isFalse();
+        assertThat(router.publish("t", "cfg/3", bytes(""), 1, true, null, "anyone").retainRefused())
+                .as("deleting frees its publisher's share").isFalse();
+        assertThat(router.publish("t", "cfg/4", bytes("1"), 1, true, null, "svc").retainRefused()).isFalse();
+        assertThat(drops).containsExactly("retained_limit", "retained_limit");
     }
 
     @Test
