@@ -71,7 +71,7 @@ public final class ConfigLoader {
         // a variable the config itself names (a tenant's HSM PIN) is used, not ignored
         (config.tenants() == null ? java.util.List.<BrokerConfig.Tenant>of() : config.tenants()).stream().filter(t -> t != null && t.hsm() != null && t.hsm().pinEnv() != null)
                 .forEach(t -> ignored.remove(t.hsm().pinEnv()));
-        return ConfigValidator.validate(config);
+        return ConfigValidator.validate(config, bind(defaults()));
     }
 
     /**

@@ -33,6 +33,14 @@ public final class ConfigValidator {
     }
 
     public static BrokerConfig validate(BrokerConfig c) {
+        return validate(c, null);
+    }
+
+    /**
+     * As {@link #validate(BrokerConfig)}, and with {@code defaults} (the embedded defaults, bound) also refuses a
+     * setting changed from its default where what it tunes is off ({@link IdleSettingsCheck}).
+     */
+    public static BrokerConfig validate(BrokerConfig c, BrokerConfig defaults) {
         List<String> errors = new ArrayList<>();
         if (c.dataDir() == null || c.dataDir().toString().isBlank()) {
             errors.add("dataDir: required, a directory path");
@@ -60,6 +68,9 @@ public final class ConfigValidator {
         }
         httpTls(errors, c.http().tls());
         ListenerSettingsCheck.check(errors, c);
+        if (defaults != null) {
+            IdleSettingsCheck.check(errors, c, defaults);
+        }
         PortClashCheck.check(errors, c);
         tokens(errors, c.tokens());
         resourceServers(errors, c);

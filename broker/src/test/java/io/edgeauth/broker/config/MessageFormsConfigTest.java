@@ -16,7 +16,8 @@ class MessageFormsConfigTest {
         assertThatThrownBy(() -> loader.load(null, Map.of("EDGEAUTH_AUDIT_MAX_FILE_SIZE", "9999999999GB")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("audit.maxFileSize: expected at most 1024GB")
                 .hasMessageNotContaining("at least 1KB");
-        assertThat(loader.load(null, Map.of("EDGEAUTH_AUDIT_MAX_FILE_SIZE", "1024GB")).audit().maxFileSize())
+        assertThat(loader.load(null, Map.of("EDGEAUTH_AUDIT_MAX_FILE_SIZE", "1024GB", "EDGEAUTH_AUDIT_FILE", "audit.log"))
+                .audit().maxFileSize())
                 .isEqualTo("1024GB");
         assertThatThrownBy(() -> loader.load(null, Map.of("EDGEAUTH_AUDIT_MAX_FILE_SIZE", "10")))
                 .hasMessageContaining("audit.maxFileSize: expected at least 1KB, got 10");

@@ -46,4 +46,34 @@ class UnusedSettingsConfigTest {
         assertThatCode(() -> loader.load(null, Map.of("EDGEAUTH_AUDIT_CHECKPOINT_TENANT", "default")))
                 .doesNotThrowAnyException();
     }
+
+    /** Tour C, C6: keys with a default of their own were accepted and did nothing where their feature is off. */
+    @Test
+    void settingsChangedFromTheirDefaultWhereTheirFeatureIsOff() {
+        refused(Map.of("EDGEAUTH_HTTP_TLS_CLIENT_AUTH", "required"), "http.tls.clientAuth");
+        refused(Map.of("EDGEAUTH_COAP_DTLS_PORT", "-1", "EDGEAUTH_COAP_KEEP_DTLS_SESSIONS", "false"),
+                "coap.keepDtlsSessions");
+        refused(Map.of("EDGEAUTH_AUDIT_CHAIN", "false", "EDGEAUTH_AUDIT_CHECKPOINT_EVERY", "10"),
+                "audit.checkpointEvery");
+        refused(Map.of("EDGEAUTH_AUDIT_CHAIN", "false", "EDGEAUTH_AUDIT_CHECKPOINT_INTERVAL", "10s"),
+                "audit.checkpointInterval");
+        refused(Map.of("EDGEAUTH_AUDIT_MAX_HISTORY", "90"), "audit.maxHistory");
+        refused(Map.of("EDGEAUTH_AUDIT_MAX_FILE_SIZE", "1GB"), "audit.maxFileSize");
+        refused(Map.of("EDGEAUTH_STORE_ON_OUTAGE", "fail-open-revocations"), "store.onOutage");
+        refused(Map.of("EDGEAUTH_STORE_REDIS_TIMEOUT", "5s"), "store.redisTimeout");
+        refused(Map.of("EDGEAUTH_STORE_NODE_LEASE", "45s"), "store.nodeLease");
+        refused(Map.of("EDGEAUTH_STORE_REDIS_WAIT_TIMEOUT", "1s"), "store.redisWaitTimeout");
+        refused(Map.of("EDGEAUTH_STORE_INBOX_LENGTH", "5000"), "store.inboxLength");
+        assertThatCode(() -> loader.load(null, Map.of("EDGEAUTH_AUDIT_MAX_HISTORY", "90", "EDGEAUTH_AUDIT_FILE",
+                "audit.log"))).as("with its feature on").doesNotThrowAnyException();
+        assertThatCode(() -> loader.load(null, Map.of("EDGEAUTH_AUDIT_CHAIN", "false", "EDGEAUTH_AUDIT_CHECKPOINT_EVERY",
+                "1000"))).as("left at its default").doesNotThrowAnyException();
+    }
+
+    /** What {@code config defaults} prints, used as a config file, loads: every idle key is at its default there. */
+    @Test
+    void theDefaultsCopiedIntoAFileLoad(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("copied.yaml"), ConfigLoader.defaultsText());
+        assertThatCode(() -> loader.load(file, Map.of())).doesNotThrowAnyException();
+    }
 }
