@@ -128,6 +128,13 @@ final class FormBodies {
         return decode(body.toString(StandardCharsets.UTF_8));
     }
 
+    /** " at index N" from a decoder message, or empty: the position only, never the text around it. */
+    private static String at(String message) {
+        java.util.regex.Matcher m = message == null ? null
+                : java.util.regex.Pattern.compile("at index (\\d{1,9})").matcher(message);
+        return m != null && m.find() ? " at index " + m.group(1) : "";
+    }
+
     static MultiMap decode(String body) {
         if (body.indexOf('#') >= 0) { // the decoder would end the form there, as at a URI's fragment
             throw new IllegalArgumentException("not form encoding");
@@ -138,9 +145,16 @@ final class FormBodies {
                 throw new IllegalArgumentException("more than " + MAX_FIELDS + " form fields");
             }
         }
-        Map<String, List<String>> fields = QueryStringDecoder.builder().hasPath(false).semicolonIsNormalChar(true)
-                .htmlQueryDecoding(true).maxParams(MAX_FIELDS).charset(StandardCharsets.UTF_8).build(body)
-                .parameters();
+        Map<String, List<String>> fields;
+        try {
+            fields = QueryStringDecoder.builder().hasPath(false).semicolonIsNormalChar(true).htmlQueryDecoding(true)
+                    .maxParams(MAX_FIELDS).charset(StandardCharsets.UTF_8).build(body).parameters();
+        } catch (IllegalArgumentException e) {
+            // Netty's message quotes the whole body (tokens, refresh tokens, assertions): neither it nor the
+            // exception goes on, only where the decoding failed (tour O, F0)
+            throw new IllegalArgumentException("a bad percent escape or bytes that are not UTF-8"
+                    + at(e.getMessage()) + ", in a body of " + body.length() + " characters");
+        }
         MultiMap form = MultiMap.caseInsensitiveMultiMap();
         for (Map.Entry<String, List<String>> field : fields.entrySet()) {
             check(field.getKey());

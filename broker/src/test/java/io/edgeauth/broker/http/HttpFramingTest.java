@@ -67,6 +67,25 @@ class HttpFramingTest {
         assertThat(answer.split("HTTP/1.1 ", -1)).as("one answer, then the connection closed").hasSize(2);
     }
 
+    /** Tour O, F0: the decoder's message quoted the whole body, refresh tokens and bearer tokens included. */
+    @Test
+    void anUnreadableFormIsLoggedWithoutItsBody() throws Exception {
+        String secret = "rt_SUPERSECRET_REFRESH_0123456789abcdef";
+        for (String body : List.of("grant_type=refresh_token&refresh_token=" + secret + "&scope=%",
+                "token=" + secret + "&token_type_hint=%zz", "grant_type=x&subject_token=" + secret + "&audience=%C3")) {
+            for (String path : List.of("/oauth/token", "/oauth/revoke", "/oauth/introspect")) {
+                String answer = exchange("POST " + path + " HTTP/1.1\r\nHost: x\r\ncontent-type: "
+                        + "application/x-www-form-urlencoded\r\nContent-Length: " + body.length()
+                        + "\r\nConnection: close\r\n\r\n" + body);
+                assertThat(answer).startsWith("HTTP/1.1 4");
+            }
+        }
+        List<ILoggingEvent> lines = logs.events();
+        assertThat(lines).anySatisfy(e -> assertThat(e.getFormattedMessage()).contains("unreadable form"));
+        assertThat(lines).noneSatisfy(e -> assertThat(e.getFormattedMessage() + e.getThrowableProxy())
+                .contains("SUPERSECRET"));
+    }
+
     @Test
     void aTransferCodingOtherThanChunkedIsRefused() throws Exception {
         String answer = exchange("POST /oauth/token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n"
