@@ -17,7 +17,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The device registry on the durable {@link Store}, with the whole registry mirrored in memory so the
@@ -28,6 +34,14 @@ import java.util.function.Consumer;
  * Thread-safe.
  */
 public final class DeviceRegistry {
+    private static final Logger LOG = LoggerFactory.getLogger(DeviceRegistry.class);
+    /** Undoes refused registrations, one at a time; its thread goes when idle. */
+    private static final Executor UNDO = new ThreadPoolExecutor(0, 1, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+            r -> {
+                Thread t = new Thread(r, "edgeauth-registry-undo");
+                t.setDaemon(true);
+                return t;
+            });
     static final String SPACE = "devices";
     static final String FEED = "devices";
 
@@ -43,6 +57,7 @@ public final class DeviceRegistry {
     private final List<Consumer<Device>> deleteListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<Device>> deletedElsewhere = new CopyOnWriteArrayList<>();
     private final List<Consumer<AccessChange>> changedElsewhere = new CopyOnWriteArrayList<>();
+    private final PendingWrites pending = new PendingWrites();
 
     /**
      * A replaced record that changes what the device's sessions may do (see {@link Device#accessChangesTo}).
@@ -73,7 +88,9 @@ public final class DeviceRegistry {
 
     /**
      * Registers or replaces a device; the future completes once the record is durable (and, with a shared
-     * store, announced to every node). The device is visible to lookups here at once. Many calls in a row
+     * store, announced to every node). The device is visible to lookups here at once; if the store refuses the write,
+     * the record it replaced (none: no device) is back before the future fails, unless a newer change replaced it
+     * meanwhile, and the {@link #onAccessChange}/{@link #onDelete} listeners hear of that undo. Many calls in a row
      * share one store commit on the embedded store (bulk import).
      */
     public CompletableFuture<Void> registerAsync(Device device) {
@@ -93,12 +110,17 @@ public final class DeviceRegistry {
         byte[] record = encode(device);
         Device before;
         CompletableFuture<Void> durable;
+        PendingWrites.Write write;
         synchronized (this) {
             before = devices.get(device.id());
             if (conditional && before != expected) {
                 return null;
             }
             durable = feed.putAsync(FEED, SPACE, device.id(), record, null);
+            if (durable.isCompletedExceptionally()) {
+                return durable; // refused at once (the store is down): nothing shown, nothing to undo
+            }
+            write = pending.add(device, before);
             replace(device);
         }
         if (before != null) {
@@ -108,7 +130,64 @@ public final class DeviceRegistry {
                 accessListeners.forEach(l -> l.accept(change));
             }
         }
-        return durable;
+        return settled(write, durable);
+    }
+
+    /**
+     * {@code durable}, completing only once a refused write is undone, so that a caller answered "refused" finds the
+     * record gone (a 503 then GET found the refused device, and a retry was told it exists).
+     */
+    private CompletableFuture<Void> settled(PendingWrites.Write write, CompletableFuture<Void> durable) {
+        CompletableFuture<Void> settled = new CompletableFuture<>();
+        durable.whenComplete((ok, failure) -> {
+            if (failure == null) {
+                pending.durable(write);
+                settled.complete(null);
+                return;
+            }
+            // not on the thread that failed the write (the store's committer, a Redis I/O thread): the undo takes this
+            // registry's lock, which a deletion holds while it waits for that committer, and its listeners write
+            UNDO.execute(() -> {
+                try {
+                    undo(write);
+                } catch (RuntimeException e) {
+                    LOG.warn("telling the listeners of the undone registration of '{}' failed", write.device.id(), e);
+                } finally {
+                    settled.completeExceptionally(failure);
+                }
+            });
+        });
+        return settled;
+    }
+
+    /**
+     * The store refused {@code write}: if the mirror still shows it (no newer record, deletion or feed change replaced
+     * it), the mirror goes back to the last record not refused, and the listeners hear of that change as of any other:
+     * sessions and tokens admitted under the refused record in the meantime end.
+     */
+    private void undo(PendingWrites.Write write) {
+        Device refused = write.device;
+        Device restored;
+        synchronized (this) {
+            restored = pending.refused(write);
+            if (devices.get(refused.id()) != refused) {
+                return;
+            }
+            if (restored == null) {
+                unindex(refused);
+            } else {
+                replace(restored);
+            }
+        }
+        if (restored == null) {
+            deleteListeners.forEach(l -> l.accept(refused));
+            return;
+        }
+        Set<String> changed = refused.accessChangesTo(restored);
+        if (!changed.isEmpty()) {
+            AccessChange change = new AccessChange(refused, restored, changed);
+            accessListeners.forEach(l -> l.accept(change));
+        }
     }
 
     /**
@@ -125,20 +204,26 @@ public final class DeviceRegistry {
      * future result if it was created, else the device already registered. Completes once durable.
      * With several nodes the check is against what this node knows (the feed brings the others' records
      * within milliseconds); two nodes provisioning the same new device at the same instant both write the
-     * same certificate-derived record.
+     * same certificate-derived record. The id is reserved at once: a concurrent call is answered with this record
+     * while its write is pending; a refused write is undone as {@link #registerAsync(Device)} says.
      */
     public CompletableFuture<Optional<Device>> registerIfAbsent(Device device) {
         byte[] record = encode(device);
         CompletableFuture<Void> durable;
-        synchronized (this) {
+        PendingWrites.Write write;
+        synchronized (this) { // the id is reserved here: a second caller finds this record, refused or not yet
             Device existing = find(device.id()).orElse(null);
             if (existing != null) {
                 return CompletableFuture.completedFuture(Optional.of(existing));
             }
             durable = feed.putAsync(FEED, SPACE, device.id(), record, null);
+            if (durable.isCompletedExceptionally()) {
+                return durable.thenApply(v -> Optional.empty());
+            }
+            write = pending.add(device, null);
             replace(device);
         }
-        return durable.thenApply(v -> Optional.empty());
+        return settled(write, durable).thenApply(v -> Optional.empty());
     }
 
     public Optional<Device> find(String id) {
