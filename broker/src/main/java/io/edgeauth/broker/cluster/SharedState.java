@@ -60,6 +60,8 @@ public final class SharedState implements AutoCloseable {
                 state.clock = clock; // the node's clock: its leases, and the offset against Redis's
                 return state;
             }
+            // before MVStore creates an empty file in place of a lost one
+            io.edgeauth.broker.store.DataDirectory.refuseLostStore(dataDir.resolve("state.mv.db"), dataDir.resolve("keys"));
             MvStoreStore embedded = new MvStoreStore(dataDir.resolve("state.mv.db"), clock);
             // mutations per commit is how well group commit batches: the committer's cost is per commit
             io.micrometer.core.instrument.FunctionCounter.builder("edgeauth.store.commits", embedded,

@@ -48,6 +48,41 @@ public final class DataDirectory {
         return absolute;
     }
 
+    /**
+     * Refuses to open an empty embedded store next to signing keys a previous run left: {@code state} ({@code
+     * state.mv.db}) missing or of zero length while {@code keys} holds files. MVStore would create an empty store and
+     * the broker start without a word, with every device, revocation and refresh token gone, and the tokens revoked
+     * under those keys accepted again until they expire (tour P, F5). A data directory without keys (a first start,
+     * or one whose keys were moved away with the store: no token signed before is valid) starts.
+     */
+    public static void refuseLostStore(Path state, Path keys) {
+        long size;
+        try {
+            size = Files.exists(state) ? Files.size(state) : -1;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the size of " + state.toAbsolutePath() + ": " + why(e), e);
+        }
+        if (size > 0 || !holdsFiles(keys)) {
+            return;
+        }
+        throw new IllegalStateException("the store " + state.toAbsolutePath() + (size < 0 ? " is missing" : " is empty (0 bytes)")
+                + ", but " + keys.toAbsolutePath() + " holds the signing keys of a previous run: starting would lose every "
+                + "device, revocation and refresh token the store held, and accept tokens revoked under those keys again. "
+                + "Restore " + state.getFileName() + " from a backup; or, to start with an empty store on purpose, move "
+                + keys.getFileName() + "/ away too (every token signed before becomes invalid), or start with a new dataDir");
+    }
+
+    private static boolean holdsFiles(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (var entries = Files.list(dir)) {
+            return entries.findAny().isPresent();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir.toAbsolutePath() + ": " + why(e), e);
+        }
+    }
+
     /** The OS's reason ("Read-only file system", "Permission denied") rather than only the path again. */
     private static String why(Exception e) {
         if (e instanceof FileSystemException f && f.getReason() != null) {
