@@ -123,21 +123,39 @@ public final class DeviceRegistry {
             write = pending.add(device, before);
             replace(device);
         }
-        if (before != null) {
-            Set<String> changed = before.accessChangesTo(device);
-            if (!changed.isEmpty()) {
-                AccessChange change = new AccessChange(before, device, changed);
-                accessListeners.forEach(l -> l.accept(change));
+        // the undo is armed before the listeners run: one may throw (a revocation on the same full disk), and the
+        // refused record must not stay; it waits for them, so they hear of the change before its undo
+        CompletableFuture<Void> told = new CompletableFuture<>();
+        CompletableFuture<Void> settled = settled(write, durable, told);
+        RuntimeException listenerFailed = null;
+        try {
+            if (before != null) {
+                Set<String> changed = before.accessChangesTo(device);
+                if (!changed.isEmpty()) {
+                    AccessChange change = new AccessChange(before, device, changed);
+                    accessListeners.forEach(l -> l.accept(change));
+                }
             }
+        } catch (RuntimeException e) {
+            listenerFailed = e;
+        } finally {
+            told.complete(null);
         }
-        return settled(write, durable);
+        if (listenerFailed != null) { // the caller hears of it once the write is settled (undone if refused)
+            RuntimeException failure = listenerFailed;
+            return settled.handle((v, e) -> {
+                throw failure;
+            });
+        }
+        return settled;
     }
 
     /**
      * {@code durable}, completing only once a refused write is undone, so that a caller answered "refused" finds the
      * record gone (a 503 then GET found the refused device, and a retry was told it exists).
      */
-    private CompletableFuture<Void> settled(PendingWrites.Write write, CompletableFuture<Void> durable) {
+    private CompletableFuture<Void> settled(PendingWrites.Write write, CompletableFuture<Void> durable,
+                                            CompletableFuture<Void> told) {
         CompletableFuture<Void> settled = new CompletableFuture<>();
         durable.whenComplete((ok, failure) -> {
             if (failure == null) {
@@ -147,7 +165,7 @@ public final class DeviceRegistry {
             }
             // not on the thread that failed the write (the store's committer, a Redis I/O thread): the undo takes this
             // registry's lock, which a deletion holds while it waits for that committer, and its listeners write
-            UNDO.execute(() -> {
+            told.whenCompleteAsync((x, y) -> {
                 try {
                     undo(write);
                 } catch (RuntimeException e) {
@@ -155,7 +173,7 @@ public final class DeviceRegistry {
                 } finally {
                     settled.completeExceptionally(failure);
                 }
-            });
+            }, UNDO);
         });
         return settled;
     }
@@ -223,7 +241,7 @@ public final class DeviceRegistry {
             write = pending.add(device, null);
             replace(device);
         }
-        return settled(write, durable).thenApply(v -> Optional.empty());
+        return settled(write, durable, CompletableFuture.completedFuture(null)).thenApply(v -> Optional.empty());
     }
 
     public Optional<Device> find(String id) {

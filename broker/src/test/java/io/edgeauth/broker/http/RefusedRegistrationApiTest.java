@@ -9,6 +9,7 @@ import io.edgeauth.broker.config.BrokerConfig;
 import io.edgeauth.broker.config.ConfigLoader;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
+import io.edgeauth.broker.revocation.AccessReevaluation;
 import io.edgeauth.broker.revocation.RevocationService;
 import io.edgeauth.broker.store.FullDiskFilePath;
 import io.edgeauth.broker.store.MvStoreStore;
@@ -59,11 +60,15 @@ class RefusedRegistrationApiTest {
             HttpApi api = new HttpApi(vertx);
             HttpServer server = api.listen(new BrokerConfig.Http("127.0.0.1", 0, 2, 100, 1))
                     .await(10, TimeUnit.SECONDS);
+            DeviceRegistry registry = new DeviceRegistry(store);
+            RevocationService revocations = new RevocationService(store, clock, Duration.ofMinutes(10),
+                    Duration.ofSeconds(30));
+            // as the broker wires it: a new credential ends the device's sessions, by a revocation on the same disk
+            registry.onAccessChange(new AccessReevaluation(revocations, AuditLog.NOOP)::changed);
             api.metrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))
-                    .admin(credential, new DeviceRegistry(store),
+                    .admin(credential, registry,
                             new DeviceValidator(config.tenantIds(), config.ratePlans().keySet(), clock),
-                            new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30)),
-                            null, AuditLog.NOOP)
+                            revocations, null, AuditLog.NOOP)
                     .install();
             base = "http://127.0.0.1:" + server.actualPort();
             assertThat(send("POST", "/admin/devices", device("kept", 'K')).statusCode()).isEqualTo(201);

@@ -150,6 +150,26 @@ class RefusedRegistrationTest {
         assertThat(registry.find("d")).get().extracting(d -> d.credential().value()).isEqualTo("B".repeat(43));
     }
 
+    @Test
+    void aRefusedReplacementIsUndoneEvenWhenAListenerOfTheChangeFailed() {
+        ManualFeed feed = new ManualFeed();
+        MvStoreStore store = closeLater(new MvStoreStore(dir.resolve("s.mv.db"), clock));
+        DeviceRegistry registry = new DeviceRegistry(store, feed);
+        CompletableFuture<Void> a = registry.registerAsync(device("d", 'A'));
+        feed.writes.get(0).complete(null);
+        assertThat(a).succeedsWithin(Duration.ofSeconds(10));
+        // the access re-evaluation's revocation fails on the same full disk
+        registry.onAccessChange(c -> {
+            throw new StoreUnavailableException("disk full", null);
+        });
+        CompletableFuture<Void> b = registry.registerAsync(device("d", 'B'));
+        feed.writes.get(1).completeExceptionally(new StoreUnavailableException("disk full", null));
+        assertThat(b).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
+                .withCauseInstanceOf(StoreUnavailableException.class);
+        assertThat(registry.find("d")).as("undone before the caller is told").get()
+                .extracting(d -> d.credential().value()).isEqualTo("A".repeat(43));
+    }
+
     /** A local feed whose writes complete when the test says. */
     private static final class ManualFeed implements ChangeFeed {
         final List<CompletableFuture<Void>> writes = new ArrayList<>();
