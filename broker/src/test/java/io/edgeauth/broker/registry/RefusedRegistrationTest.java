@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -170,15 +171,41 @@ class RefusedRegistrationTest {
                 .extracting(d -> d.credential().value()).isEqualTo("A".repeat(43));
     }
 
-    /** A local feed whose writes complete when the test says. */
+    @Test
+    void aWriteRefusedAfterATimeoutThatRanAfterAllComesBackThroughTheFeed() {
+        for (boolean echoFirst : new boolean[] {true, false}) {
+            ManualFeed feed = new ManualFeed();
+            MvStoreStore store = closeLater(new MvStoreStore(dir.resolve(echoFirst + ".mv.db"), clock));
+            DeviceRegistry registry = new DeviceRegistry(store, feed);
+            CompletableFuture<Void> a = registry.registerAsync(device("d", 'A'));
+            // Redis ran the script, but the answer came after the command timeout: the caller is told "refused"
+            Runnable echo = () -> feed.listener.accept(new ChangeFeed.Change("d", Optional.of(feed.values.get(0))));
+            if (echoFirst) {
+                echo.run();
+            }
+            feed.writes.get(0).completeExceptionally(new StoreUnavailableException("redis timed out", null));
+            assertThat(a).failsWithin(Duration.ofSeconds(10));
+            if (!echoFirst) {
+                assertThat(registry.find("d")).as("refused: not shown until the feed says otherwise").isEmpty();
+                echo.run();
+            }
+            assertThat(registry.find("d")).as("the feed's change stands, echo first: " + echoFirst).get()
+                    .extracting(d -> d.credential().value()).isEqualTo("A".repeat(43));
+        }
+    }
+
+    /** A local feed whose writes complete when the test says, and whose changes the test delivers. */
     private static final class ManualFeed implements ChangeFeed {
         final List<CompletableFuture<Void>> writes = new ArrayList<>();
+        final List<byte[]> values = new ArrayList<>();
+        Consumer<Change> listener;
 
         @Override
         public synchronized CompletableFuture<Void> putAsync(String feed, String space, String key, byte[] value,
                                                              Instant expiresAt) {
             CompletableFuture<Void> write = new CompletableFuture<>();
             writes.add(write);
+            values.add(value);
             return write;
         }
 
@@ -193,6 +220,7 @@ class RefusedRegistrationTest {
 
         @Override
         public AutoCloseable follow(String feed, Consumer<Change> listener, Runnable resync) {
+            this.listener = listener;
             return () -> { };
         }
 
