@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * an owner index so a wallet session knows its devices. With a shared store (several nodes) every
  * change goes through the {@link ChangeFeed}, which keeps each node's mirror current, and a device
  * missing from the mirror is read through from the store (registered on another node a moment ago).
- * Thread-safe.
+ * A registration is mirrored before its write is durable and taken back if the store refuses it
+ * ({@link PendingWrites}). Thread-safe.
  */
 public final class DeviceRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceRegistry.class);
@@ -181,7 +182,8 @@ public final class DeviceRegistry {
     /**
      * The store refused {@code write}: if the mirror still shows it (no newer record, deletion or feed change replaced
      * it), the mirror goes back to the last record not refused, and the listeners hear of that change as of any other:
-     * sessions and tokens admitted under the refused record in the meantime end.
+     * sessions admitted under the refused record in the meantime end (a replaced record's going back is an access
+     * change, whose re-evaluation also revokes the device's tokens; a refused new device is a deletion to them).
      */
     private void undo(PendingWrites.Write write) {
         Device refused = write.device;
