@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * change goes through the {@link ChangeFeed}, which keeps each node's mirror current, and a device
  * missing from the mirror is read through from the store (registered on another node a moment ago).
  * A registration is mirrored before its write is durable and taken back if the store refuses it
- * ({@link PendingWrites}). Thread-safe.
+ * ({@code PendingWrites}). Thread-safe.
  */
 public final class DeviceRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceRegistry.class);
