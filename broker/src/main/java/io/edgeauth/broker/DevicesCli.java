@@ -60,7 +60,8 @@ final class DevicesCli {
                     return 2;
                 }
                 if (s.summary() == null) {
-                    System.err.println("edgeauth: the broker ended the import early; lines without a result were not imported");
+                    System.err.println("edgeauth: the broker ended the import early (its last line says why); lines without a result"
+                            + " were not imported: replay the file (it is idempotent)");
                     return 2;
                 }
                 // the broker's own last line, so the output is the same NDJSON the admin API answers

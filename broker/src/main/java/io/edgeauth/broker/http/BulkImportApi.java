@@ -24,7 +24,10 @@ import org.slf4j.LoggerFactory;
  * {@value #BATCH_LINES}, validated and written on a worker while earlier batches await their commit
  * (at most {@value #MAX_BATCHES_IN_FLIGHT}; beyond that the upload is paused). A batch's result lines are
  * sent, in line order, only once its writes are committed, so an acknowledged line is durable. A slow
- * reader of the results pauses the upload too.
+ * reader of the results pauses the upload too. A commit the store refuses (a full disk, a Redis outage) ends the
+ * import with an answer, never a reset connection: 503 {@code temporarily_unavailable} when no result was sent yet,
+ * else a last line {@code {"error":"temporarily_unavailable","line":N,...}} in place of the summary, N the first line
+ * without a result (every line before it was answered and is stored; replaying the file is idempotent).
  */
 final class BulkImportApi {
     private static final Logger LOG = LoggerFactory.getLogger(BulkImportApi.class);
@@ -71,15 +74,19 @@ final class BulkImportApi {
     /** A submitted batch; its outcomes are set once its writes are committed. */
     private static final class Pending {
         final boolean last;
+        /** The batch's first line number, or -1 for a batch without lines. */
+        final long firstLine;
         List<BulkImporter.Outcome> outcomes;
 
-        Pending(boolean last) {
+        Pending(boolean last, long firstLine) {
             this.last = last;
+            this.firstLine = firstLine;
         }
     }
 
     /** The state of one import request; touched only on its event loop, except the batch on a worker. */
     private final class Upload {
+        private final RoutingContext ctx;
         private final HttpServerRequest request;
         private final HttpServerResponse response;
         private final Context context;
@@ -91,6 +98,7 @@ final class BulkImportApi {
         private boolean failed;
 
         Upload(RoutingContext ctx) {
+            this.ctx = ctx;
             this.request = ctx.request();
             this.response = ctx.response();
             this.context = Vertx.currentContext();
@@ -124,15 +132,15 @@ final class BulkImportApi {
 
         /** Hands the gathered lines to the worker; pauses the upload while too many batches await their commit. */
         private void submit(boolean last) {
-            Pending pending = new Pending(last);
-            queue.add(pending);
             List<BulkImporter.Line> lines = batch;
+            Pending pending = new Pending(last, lines.isEmpty() ? -1 : lines.get(0).number());
+            queue.add(pending);
             batch = new ArrayList<>();
             // ordered: batches are applied in line order (a later line for the same id wins)
             workers.executeBlocking(() -> importer.importLines(lines, "bulk"), true)
                     .onSuccess(result -> result.durable().whenComplete((v, error) -> context.runOnContext(x -> {
                         if (error != null) {
-                            abort("store commit failed", error);
+                            refused(pending, error);
                             return;
                         }
                         pending.outcomes = result.outcomes();
@@ -158,6 +166,47 @@ final class BulkImportApi {
             } else {
                 request.resume();
             }
+        }
+
+        /**
+         * The store refused a batch's commit: no later result is sent, the rest of the upload is read and dropped
+         * (a connection closed under an upload can lose the answer at the client), and the import ends with its
+         * answer.
+         */
+        private void refused(Pending failedBatch, Throwable t) {
+            if (failed) {
+                return;
+            }
+            failed = true;
+            LOG.warn("bulk import: the store refused a commit ({}); answered temporarily_unavailable", t.toString());
+            if (!request.isEnded()) {
+                request.handler(b -> { });
+                request.resume();
+            }
+            String description = "the broker cannot store this now; retry the import (it is idempotent)";
+            if (!response.headWritten()) {
+                response.setChunked(false).headers().remove("content-type");
+                HttpErrors.unavailable(ctx, description);
+                return;
+            }
+            // results already went out with status 200: the stream's last line says where it stopped
+            JsonObject error = new JsonObject().put("error", "temporarily_unavailable")
+                    .put("error_description", description);
+            long line = firstUnanswered(failedBatch);
+            if (line > 0) {
+                error.put("line", line);
+            }
+            response.end(error.encode() + "\n");
+        }
+
+        /** The first line of the oldest batch whose results were not sent (the queue keeps them in line order). */
+        private long firstUnanswered(Pending failedBatch) {
+            for (Pending p : queue) {
+                if (p.firstLine > 0) {
+                    return p.firstLine;
+                }
+            }
+            return failedBatch.firstLine;
         }
 
         private void abort(String what, Throwable t) {

@@ -1,0 +1,155 @@
+package io.edgeauth.broker.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.edgeauth.broker.admin.AdminCredential;
+import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.config.BrokerConfig;
+import io.edgeauth.broker.config.ConfigLoader;
+import io.edgeauth.broker.provisioning.BulkImporter;
+import io.edgeauth.broker.registry.DeviceRegistry;
+import io.edgeauth.broker.registry.DeviceValidator;
+import io.edgeauth.broker.revocation.RevocationService;
+import io.edgeauth.broker.store.FullDiskFilePath;
+import io.edgeauth.broker.store.MvStoreStore;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A bulk import whose commit the store refuses ends with an answer, never a reset connection (tour O, F6: the client
+ * saw no response at all): 503 when no result went out yet, else a last line naming the first line without a result.
+ */
+class BulkImportRefusedCommitTest {
+    @TempDir
+    Path dir;
+
+    private final Vertx vertx = Vertx.vertx();
+    private MvStoreStore store;
+    private int port;
+    private String bearer;
+
+    @BeforeEach
+    void start() throws Exception {
+        BrokerConfig config = new ConfigLoader().load(null, Map.of());
+        Clock clock = Clock.systemUTC();
+        store = FullDiskFilePath.store(dir.resolve("state.mv.db"), clock);
+        AdminCredential credential = AdminCredential.loadOrCreate(dir);
+        bearer = credential.createdNow().orElseThrow();
+        HttpApi api = new HttpApi(vertx);
+        HttpServer server = api.listen(new BrokerConfig.Http("127.0.0.1", 0, 2, 100, 1)).await(10, TimeUnit.SECONDS);
+        DeviceRegistry registry = new DeviceRegistry(store);
+        DeviceValidator validator = new DeviceValidator(config.tenantIds(), config.ratePlans().keySet(), clock);
+        api.metrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))
+                .admin(credential, registry, validator,
+                        new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30)), null,
+                        AuditLog.NOOP)
+                .bulkImport(new BulkImporter(validator, registry, AuditLog.NOOP))
+                .install();
+        port = server.actualPort();
+    }
+
+    @AfterEach
+    void stop() {
+        FullDiskFilePath.full = false;
+        store.close();
+        vertx.close().await();
+    }
+
+    private static String lines(int from, int to) {
+        StringBuilder b = new StringBuilder();
+        for (int i = from; i <= to; i++) {
+            b.append("{\"id\":\"bulk-").append(i).append("\",\"x5tS256\":\"").append(String.format("%043d", i))
+                    .append("\"}\n");
+        }
+        return b.toString();
+    }
+
+    private static void chunk(OutputStream out, String text) throws Exception {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        out.write((Integer.toHexString(bytes.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(bytes);
+        out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    /** Reads until {@code marker} shows (or the connection ends); what was read. */
+    private static String readUntil(InputStream in, ByteArrayOutputStream seen, String marker) throws Exception {
+        byte[] buf = new byte[8192];
+        while (!seen.toString(StandardCharsets.UTF_8).contains(marker)) {
+            int n = in.read(buf);
+            if (n < 0) {
+                break;
+            }
+            seen.write(buf, 0, n);
+        }
+        return seen.toString(StandardCharsets.UTF_8);
+    }
+
+    private Socket open(OutputStream[] out) throws Exception {
+        Socket s = new Socket("127.0.0.1", port);
+        s.setSoTimeout(20_000);
+        out[0] = s.getOutputStream();
+        out[0].write(("POST /admin/devices:bulk HTTP/1.1\r\nHost: x\r\nauthorization: Bearer " + bearer
+                + "\r\ncontent-type: application/x-ndjson\r\ntransfer-encoding: chunked\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        return s;
+    }
+
+    @Test
+    void aCommitRefusedBeforeAnyResultIsAnswered503() throws Exception {
+        FullDiskFilePath.full = true;
+        OutputStream[] out = new OutputStream[1];
+        try (Socket s = open(out)) {
+            chunk(out[0], lines(1, 10));
+            chunk(out[0], "");
+            String answer = readUntil(s.getInputStream(), new ByteArrayOutputStream(), "temporarily_unavailable");
+            assertThat(answer).startsWith("HTTP/1.1 503").containsIgnoringCase("retry-after:")
+                    .contains("temporarily_unavailable");
+        }
+    }
+
+    @Test
+    void aCommitRefusedAfterResultsEndsTheStreamWithTheFirstLineWithoutAResult() throws Exception {
+        OutputStream[] out = new OutputStream[1];
+        try (Socket s = open(out)) {
+            chunk(out[0], lines(1, 1100)); // one batch: its 1,100 results are sent once committed
+            ByteArrayOutputStream seen = new ByteArrayOutputStream();
+            readUntil(s.getInputStream(), seen, "\"line\":1100,");
+            FullDiskFilePath.full = true;
+            chunk(out[0], lines(1101, 1150));
+            chunk(out[0], "");
+            String answer = readUntil(s.getInputStream(), seen, "temporarily_unavailable\"");
+            answer = readUntil(s.getInputStream(), seen, "}\n");
+            assertThat(answer).startsWith("HTTP/1.1 200").contains("\"error\":\"temporarily_unavailable\"")
+                    .contains("\"line\":1101").doesNotContain("\"summary\"").doesNotContain("\"line\":1101,\"id\"");
+        }
+        FullDiskFilePath.full = false;
+        // the replay the answer asks for stores what was refused: the first 1,100 unchanged, the rest created
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300)).until(() -> {
+            OutputStream[] again = new OutputStream[1];
+            try (Socket s = open(again)) {
+                chunk(again[0], lines(1, 1150));
+                chunk(again[0], "");
+                String answer = readUntil(s.getInputStream(), new ByteArrayOutputStream(), "}}");
+                return answer.contains("\"created\":50") && answer.contains("\"unchanged\":1100");
+            }
+        });
+    }
+}
