@@ -269,7 +269,7 @@ public final class Broker implements AutoCloseable {
         TlsReloads tlsReloads = new TlsReloads(config, mqtt, coap, https, tokens.fleetCas(), tokens.listedCertificates(),
                 audit);
         closeables.add(0, tlsReloads.watch());
-        api.health(() -> health(tokens), healthChecks())
+        api.health(() -> health(tokens), healthChecks().add("audit", auditChain::unavailableReason))
                 .metrics(meters)
                 .wellKnown(config, tokens.keys(), () -> httpsServer == null ? null
                         : HttpsListener.baseUrl(config.publicUrl(), httpsServer.actualPort()))
@@ -341,7 +341,7 @@ public final class Broker implements AutoCloseable {
         }
     }
 
-    /** What readiness checks: the store, the session journal, and every configured listener being bound. */
+    /** What readiness checks: the store, the session journal, every configured listener bound (then the audit). */
     private HealthChecks healthChecks() {
         HealthChecks checks = new HealthChecks().add("store", shared::unavailableReason);
         if (journal != null) {

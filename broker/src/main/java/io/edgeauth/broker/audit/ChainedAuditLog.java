@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -39,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * a dropped line), counted in {@code edgeauth_audit_queue_full_total}. Events in {@link #DURABLE_EVENTS} return
  * only once their batch is written; other events may be lost by a crash if their batch was not written yet (at
  * most the queue's content and {@link #LINGER_NANOS} of lines, always a tail of the chain: no gap).
- * {@link #close()} writes everything queued.
+ * {@link #close()} writes everything queued. A batch the sink cannot write (a full disk) is retried, same lines, until
+ * it is written: callers of durable events wait, the others once the queue is full; {@link #unavailableReason()}
+ * says why meanwhile (readiness names the audit).
  *
  * <p>Thread-safe.
  */
@@ -58,6 +61,11 @@ public final class ChainedAuditLog implements AuditLog, AutoCloseable {
      * {@link #recordAsync}) wakes it at once, and a crash can lose at most this much more of the chain's tail.
      */
     static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    /** First pause before a failed batch is written again; it doubles up to {@link #RETRY_MAX_NANOS}. */
+    static final long RETRY_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    static final long RETRY_MAX_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** How long a stopping log still retries a batch it cannot write before it gives the lines up (logged). */
+    static final long STOP_RETRY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     /**
      * Events whose caller must not answer before the line is written: records created, changed or removed, credentials
@@ -102,6 +110,11 @@ public final class ChainedAuditLog implements AuditLog, AutoCloseable {
     private final LongAdder queueFull = new LongAdder();
     private final LongAdder batches = new LongAdder();
     private final LongAdder lines = new LongAdder();
+    private final LongAdder writeFailures = new LongAdder();
+    /** Why the sink fails, while it does; null while it writes. */
+    private volatile String unwritable;
+    /** {@link System#nanoTime()} when {@link #close()} began; 0 before. */
+    private volatile long closingSince;
     private boolean closed; // guarded by lifecycle
     private ScheduledFuture<?> periodic;
 
@@ -135,6 +148,10 @@ public final class ChainedAuditLog implements AuditLog, AutoCloseable {
                 .description("batches written to the audit sink").register(meters);
         FunctionCounter.builder("edgeauth.audit.lines", lines, LongAdder::sum)
                 .description("lines written to the audit sink").register(meters);
+        FunctionCounter.builder("edgeauth.audit.write.failures", writeFailures, LongAdder::sum)
+                .description("failed writes to the audit sink (each retried)").register(meters);
+        Gauge.builder("edgeauth.audit.unwritable", this, log -> log.unwritable == null ? 0 : 1)
+                .description("1 while the audit sink cannot write (events wait)").register(meters);
     }
 
     /** Callers that found the queue full and waited for room, since start. */
@@ -242,7 +259,9 @@ public final class ChainedAuditLog implements AuditLog, AutoCloseable {
             } catch (InterruptedException e) {
                 interrupted = true;
             } catch (java.util.concurrent.ExecutionException e) {
-                break; // never completed exceptionally: the writer reports its own trouble
+                // only when the log stopped with the line still unwritten (logged): the broker closes its listeners
+                // before its audit log, so no answer leaves for it
+                break;
             }
         }
         if (interrupted) {
@@ -276,22 +295,79 @@ public final class ChainedAuditLog implements AuditLog, AutoCloseable {
             for (Pending p : batch) {
                 stop |= apply(p, out);
             }
-            try {
-                if (!out.isEmpty()) {
-                    sink.writeBatch(out);
-                    batches.increment();
-                    lines.add(out.size());
+            boolean written = writeUntilDone(out);
+            for (Pending p : batch) {
+                if (p.written() == null) {
+                    continue;
                 }
-            } catch (RuntimeException e) {
-                LOG.warn("audit sink failed on a batch of {} lines", out.size(), e);
-            } finally {
-                for (Pending p : batch) {
-                    if (p.written() != null) {
-                        p.written().complete(null);
-                    }
+                if (written) {
+                    p.written().complete(null);
+                } else {
+                    p.written().completeExceptionally(new java.io.IOException("audit line not written"));
                 }
             }
         }
+    }
+
+    /**
+     * Hands {@code out} to the sink until all of it is written: a failed write (a full disk) is retried from the
+     * first line not written, with the same lines (same seq, so the chain has no gap and no repeat), every
+     * {@link #RETRY_MIN_NANOS} doubling to {@link #RETRY_MAX_NANOS}. Meanwhile the queue fills and then holds its
+     * producers (back-pressure), durable callers wait. The first failure is logged (ERROR) and shown by
+     * {@link #unavailableReason()}, the recovery logged again. Only a stopping log gives up, {@link #STOP_RETRY_NANOS}
+     * after {@link #close()} began (logged: the lines are lost); false then.
+     */
+    private boolean writeUntilDone(List<String> out) {
+        int done = 0;
+        long backoff = RETRY_MIN_NANOS;
+        while (done < out.size()) {
+            try {
+                sink.writeBatch(done == 0 ? out : out.subList(done, out.size()));
+                done = out.size();
+            } catch (AuditSink.WriteFailure e) {
+                done += e.written();
+                failed(e, out.size() - done);
+            } catch (RuntimeException e) { // a sink without WriteFailure: none of the rest counts as written
+                failed(e, out.size() - done);
+            }
+            if (done < out.size()) {
+                long closing = closingSince;
+                if (closing != 0 && System.nanoTime() - closing > STOP_RETRY_NANOS) {
+                    LOG.error("audit: the broker stops while the audit sink still cannot write: {} audit lines are "
+                            + "lost", out.size() - done);
+                    return false;
+                }
+                long until = System.nanoTime() + backoff;
+                for (long left = backoff; left > 0; left = until - System.nanoTime()) {
+                    LockSupport.parkNanos(this, left); // callers unpark the writer: wait the whole pause
+                }
+                backoff = Math.min(backoff * 2, RETRY_MAX_NANOS);
+            }
+        }
+        if (!out.isEmpty()) {
+            batches.increment();
+            lines.add(out.size());
+        }
+        if (unwritable != null) {
+            LOG.warn("audit: the audit sink writes again; the lines kept back meanwhile are written, the chain unbroken");
+            unwritable = null;
+        }
+        return true;
+    }
+
+    private void failed(Exception e, int waiting) {
+        writeFailures.increment();
+        if (unwritable == null) { // once per outage: the retries fail the same way
+            unwritable = "cannot write since " + clock.instant() + " (" + e.getMessage() + "); audit events wait";
+            Throwable why = e instanceof AuditSink.WriteFailure && e.getCause() != null ? e.getCause() : e;
+            LOG.error("audit: the audit sink cannot write ({}); {} lines are kept back and retried until it can, durable "
+                    + "events' callers are not answered until then", why.toString(), waiting);
+        }
+    }
+
+    /** Why the audit log cannot write now (e.g. its disk is full), or empty while it writes. */
+    public Optional<String> unavailableReason() {
+        return Optional.ofNullable(unwritable);
     }
 
     /** Adds the lines for {@code p} to {@code out}; true for the last entry. */
@@ -324,6 +400,9 @@ public final class ChainedAuditLog implements AuditLog, AutoCloseable {
     /** Seals what is queued with a last checkpoint, waits until all of it is written, then closes the sink. */
     @Override
     public void close() {
+        if (closingSince == 0) { // before the lock: producers waiting for room hold it while the sink fails
+            closingSince = System.nanoTime() | 1;
+        }
         lifecycle.writeLock().lock();
         try {
             if (closed) {

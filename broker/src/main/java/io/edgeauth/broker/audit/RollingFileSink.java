@@ -1,16 +1,21 @@
 package io.edgeauth.broker.audit;
 
 import ch.qos.logback.core.ContextBase;
-import ch.qos.logback.core.encoder.EncoderBase;
-import ch.qos.logback.core.rolling.RollingFileAppender;
+import ch.qos.logback.core.FileAppender;
+import ch.qos.logback.core.rolling.RolloverFailure;
 import ch.qos.logback.core.rolling.SizeAndTimeBasedRollingPolicy;
 import ch.qos.logback.core.status.Status;
 import ch.qos.logback.core.util.FileSize;
+import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -19,22 +24,36 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Audit lines to a file that logback's {@link RollingFileAppender} rotates by size and day: the active file is
- * {@code file}, rotated ones {@code file.<yyyy-MM-dd>.<n>} next to it, at most {@code maxHistory} days kept and, with
- * a total size cap, the oldest rotated files deleted (at each rotation) while their total passes it. The
- * appender belongs to this sink (not to a logger), so several brokers in one JVM never share a file. Reads the
- * active file's last line back at start so the hash chain continues across restarts and rotations.
+ * Audit lines to a file rotated by size and day as logback rotates it: the active file is {@code file}, rotated
+ * ones {@code file.<yyyy-MM-dd>.<n>} next to it, at most {@code maxHistory} days kept and, with a total size cap,
+ * the oldest rotated files deleted (at each rotation) while their total passes it. Logback's
+ * {@link SizeAndTimeBasedRollingPolicy} decides when to rotate, names, renames and deletes; this sink writes the
+ * bytes itself through a {@link FileChannel}, because logback's appender swallows a failed write (on a full disk its
+ * stream drops bytes while it "recovers" and leaves a torn line) and can neither report it nor take a fragment back:
+ * here a chunk that cannot be written whole is cut off the file again and reported ({@link WriteFailure}), so the
+ * writer retries it. Reads the active file's last line back at start
+ * so the hash chain continues across restarts and rotations.
  */
 public final class RollingFileSink implements AuditSink {
     private static final Logger LOG = LoggerFactory.getLogger(RollingFileSink.class);
     private static final int MAX_TAIL_BYTES = 1 << 20;
-    /** Bytes of lines written (and flushed) at once at most. */
+    /** Bytes of lines written at once at most. */
     static final int MAX_CHUNK_BYTES = 64 * 1024;
 
+    /** How a chunk's bytes reach the file ({@link FileChannel#write}); tests hand in one that fails as a full disk. */
+    interface Output {
+        int write(FileChannel channel, ByteBuffer bytes) throws IOException;
+    }
+
     private final Path file;
+    private final File activeFile;
     private final String lastLine;
     private final long chunkBytes;
-    private final RollingFileAppender<String> appender = new RollingFileAppender<>();
+    private final Output output;
+    private final SizeAndTimeBasedRollingPolicy<String> policy = new SizeAndTimeBasedRollingPolicy<>();
+    private FileChannel channel; // null after a rotation or a failed open: opened at the next write
+    /** Where a fragment of a failed chunk starts that could not be cut off yet (-1: none). */
+    private long tornAt = -1;
     /** Logback's clean-ups of rotated files, one at a time. */
     private final ExecutorService cleanups = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "edgeauth-audit-cleanup");
@@ -55,7 +74,7 @@ public final class RollingFileSink implements AuditSink {
 
     /**
      * @param file        the active file (its directory is created)
-     * @param maxFileSize logback size, e.g. {@code 100MB}: the file rotates when a line would pass it
+     * @param maxFileSize logback size, e.g. {@code 100MB}: the file rotates once a chunk has reached it
      * @param maxHistory  days of rotated files kept (0: keep all)
      */
     public RollingFileSink(Path file, String maxFileSize, int maxHistory) throws IOException {
@@ -67,33 +86,45 @@ public final class RollingFileSink implements AuditSink {
      *                     counted
      */
     public RollingFileSink(Path file, String maxFileSize, int maxHistory, String totalSizeCap) throws IOException {
+        this(file, maxFileSize, maxHistory, totalSizeCap, FileChannel::write);
+    }
+
+    RollingFileSink(Path file, String maxFileSize, int maxHistory, String totalSizeCap, Output output)
+            throws IOException {
         this.file = file.toAbsolutePath();
-        Path dir = this.file.getParent();
-        Files.createDirectories(dir);
-        chunkBytes = Math.min(MAX_CHUNK_BYTES, FileSize.valueOf(maxFileSize).getSize() / 8);
-        completeLastLine(this.file);
-        lastLine = readLastLine(this.file);
-        context.setName("edgeauth-audit");
-        SizeAndTimeBasedRollingPolicy<String> policy = new SizeAndTimeBasedRollingPolicy<>();
-        policy.setContext(context);
-        policy.setParent(appender);
-        policy.setFileNamePattern(this.file + ".%d{yyyy-MM-dd}.%i");
-        policy.setMaxFileSize(FileSize.valueOf(maxFileSize));
-        policy.setMaxHistory(maxHistory);
-        if (totalSizeCap != null) {
-            policy.setTotalSizeCap(FileSize.valueOf(totalSizeCap));
+        this.activeFile = this.file.toFile();
+        this.output = output;
+        Files.createDirectories(this.file.getParent());
+        try {
+            chunkBytes = Math.min(MAX_CHUNK_BYTES, FileSize.valueOf(maxFileSize).getSize() / 8);
+            completeLastLine(this.file);
+            lastLine = readLastLine(this.file);
+            context.setName("edgeauth-audit");
+            FileAppender<String> parent = new FileAppender<>(); // never started: names the active file for the policy
+            parent.setContext(context);
+            parent.setFile(this.file.toString());
+            policy.setContext(context);
+            policy.setParent(parent);
+            policy.setFileNamePattern(this.file + ".%d{yyyy-MM-dd}.%i");
+            policy.setMaxFileSize(FileSize.valueOf(maxFileSize));
+            policy.setMaxHistory(maxHistory);
+            if (totalSizeCap != null) {
+                policy.setTotalSizeCap(FileSize.valueOf(totalSizeCap));
+            }
+            policy.start();
+            if (!policy.isStarted()) {
+                throw new IOException("audit file " + this.file + ": rotation cannot start: " + errors());
+            }
+            channel = open(); // an unwritable file is refused at start, not at the first event
+            policy.getLengthCounter().add(channel.size());
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
         }
-        appender.setContext(context);
-        appender.setName("audit-file");
-        appender.setFile(this.file.toString());
-        appender.setRollingPolicy(policy);
-        appender.setEncoder(new LineEncoder());
-        appender.setImmediateFlush(true);
-        policy.start();
-        appender.start();
-        if (!appender.isStarted()) {
-            throw new IOException("audit file " + this.file + " cannot be opened: " + errors());
-        }
+    }
+
+    private FileChannel open() throws IOException {
+        return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
     }
 
     private String errors() {
@@ -108,29 +139,97 @@ public final class RollingFileSink implements AuditSink {
 
     @Override
     public void write(String line) {
-        appender.doAppend(line);
+        try {
+            writeBatch(List.of(line));
+        } catch (WriteFailure e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
-     * The batch in as few appender events as the size limit allows: one write and one flush per chunk of at most
-     * {@link #MAX_CHUNK_BYTES} (an eighth of {@code maxFileSize} if smaller), so a file passes its size by one chunk at
-     * most. Rotation falls between chunks; the chain does not care where.
+     * The batch in chunks of at most {@link #MAX_CHUNK_BYTES} (an eighth of {@code maxFileSize} if smaller), one
+     * write each, so a file passes its size by one chunk at most; rotation falls between chunks (the chain does not
+     * care where). A chunk that cannot be written whole is cut off again and the batch stops there.
      */
     @Override
-    public void writeBatch(List<String> lines) {
+    public synchronized void writeBatch(List<String> lines) throws WriteFailure {
         StringBuilder chunk = new StringBuilder();
+        int written = 0;
+        int inChunk = 0;
         for (String line : lines) {
-            if (chunk.length() > 0 && chunk.length() + line.length() + 1 > chunkBytes) {
-                appender.doAppend(chunk.toString());
+            if (inChunk > 0 && chunk.length() + line.length() + 1 > chunkBytes) {
+                writeChunk(chunk, written);
+                written += inChunk;
                 chunk.setLength(0);
+                inChunk = 0;
             }
-            if (chunk.length() > 0) {
-                chunk.append('\n');
-            }
-            chunk.append(line);
+            chunk.append(line).append('\n');
+            inChunk++;
         }
-        if (chunk.length() > 0) {
-            appender.doAppend(chunk.toString());
+        if (inChunk > 0) {
+            writeChunk(chunk, written);
+        }
+    }
+
+    private void writeChunk(CharSequence text, int writtenBefore) throws WriteFailure {
+        ByteBuffer bytes = StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(text));
+        try {
+            if (tornAt >= 0) { // before a rotation too: a rotated file must not keep the fragment either
+                channel().truncate(tornAt);
+                tornAt = -1;
+            }
+            if (policy.isTriggeringEvent(activeFile, "")) {
+                rotate();
+            }
+            FileChannel c = channel();
+            long start = c.size();
+            try {
+                while (bytes.hasRemaining()) {
+                    output.write(c, bytes);
+                }
+            } catch (IOException e) {
+                tornAt = start; // what was written of the chunk is no line anyone may be answered for
+                try {
+                    c.truncate(start);
+                    tornAt = -1;
+                } catch (IOException t) {
+                    e.addSuppressed(t); // cut off before the next write
+                }
+                throw e;
+            }
+            policy.getLengthCounter().add(bytes.limit());
+        } catch (IOException e) {
+            closeChannel(); // the retry opens a fresh one: this one may be unusable after the failure
+            throw new WriteFailure(writtenBefore, new IOException("audit file " + file + ": " + e.getMessage(), e));
+        }
+    }
+
+    private FileChannel channel() throws IOException {
+        if (channel == null) {
+            channel = open();
+        }
+        return channel;
+    }
+
+    private void closeChannel() {
+        FileChannel c = channel;
+        channel = null;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                LOG.debug("audit file {} did not close cleanly: {}", file, e.toString());
+            }
+        }
+    }
+
+    /** Renames the active file and starts a new one, as logback's appender does (a failed rename: it carries on). */
+    private void rotate() {
+        closeChannel();
+        try {
+            policy.rollover();
+        } catch (RolloverFailure e) {
+            LOG.warn("audit file {} could not be rotated ({}); writing on in it", file, e.getMessage());
         }
     }
 
@@ -140,8 +239,11 @@ public final class RollingFileSink implements AuditSink {
     }
 
     @Override
-    public void close() {
-        appender.stop(); // waits for the last rotation's clean-up
+    public synchronized void close() {
+        closeChannel();
+        if (policy.isStarted()) {
+            policy.stop(); // waits for the last rotation's clean-up
+        }
         cleanups.shutdown();
     }
 
@@ -223,24 +325,6 @@ public final class RollingFileSink implements AuditSink {
                 return null;
             }
             return new String(tail, start, end - start, StandardCharsets.UTF_8);
-        }
-    }
-
-    /** Each line as UTF-8 followed by LF. */
-    private static final class LineEncoder extends EncoderBase<String> {
-        @Override
-        public byte[] headerBytes() {
-            return null;
-        }
-
-        @Override
-        public byte[] encode(String line) {
-            return (line + "\n").getBytes(StandardCharsets.UTF_8);
-        }
-
-        @Override
-        public byte[] footerBytes() {
-            return null;
         }
     }
 }

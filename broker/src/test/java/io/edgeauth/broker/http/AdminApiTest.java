@@ -228,7 +228,8 @@ class AdminApiTest {
         assertThat(new JsonObject(anonymous.get("/health").body()).getString("status")).isEqualTo("UP");
         var ready = anonymous.get("/health/ready");
         assertThat(ready.statusCode()).isEqualTo(200);
-        assertThat(new JsonObject(ready.body()).getJsonArray("checked").getList()).contains("store", "mqttSessionJournal", "mqtt", "coap");
+        assertThat(new JsonObject(ready.body()).getJsonArray("checked").getList()).contains("store", "mqttSessionJournal", "mqtt", "coap",
+                "audit");
         assertThat(anonymous.get("/health/live").statusCode()).isEqualTo(200);
         assertThat(anonymous.get("/metrics").statusCode()).isEqualTo(200);
     }
