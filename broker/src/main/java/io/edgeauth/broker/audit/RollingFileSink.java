@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * bytes itself through a {@link FileChannel}, because logback's appender swallows a failed write (on a full disk its
  * stream drops bytes while it "recovers" and leaves a torn line) and can neither report it nor take a fragment back:
  * here a chunk that cannot be written whole is cut off the file again and reported ({@link WriteFailure}), so the
- * writer retries it. Reads the active file's last line back at start
- * so the hash chain continues across restarts and rotations.
+ * writer retries it. One sink per file: {@link AuditFileLock} refuses a second one (another broker). Reads the active
+ * file's last line back at start so the hash chain continues across restarts and rotations.
  */
 public final class RollingFileSink implements AuditSink {
     private static final Logger LOG = LoggerFactory.getLogger(RollingFileSink.class);
@@ -50,6 +50,7 @@ public final class RollingFileSink implements AuditSink {
     private final String lastLine;
     private final long chunkBytes;
     private final Output output;
+    private final AuditFileLock lock;
     private final SizeAndTimeBasedRollingPolicy<String> policy = new SizeAndTimeBasedRollingPolicy<>();
     private FileChannel channel; // null after a rotation or a failed open: opened at the next write
     /** Where a fragment of a failed chunk starts that could not be cut off yet (-1: none). */
@@ -84,6 +85,7 @@ public final class RollingFileSink implements AuditSink {
     /**
      * @param totalSizeCap logback size bounding the rotated files together (null: no bound); the active file is not
      *                     counted
+     * @throws IOException also when another sink (another broker) has the file open
      */
     public RollingFileSink(Path file, String maxFileSize, int maxHistory, String totalSizeCap) throws IOException {
         this(file, maxFileSize, maxHistory, totalSizeCap, FileChannel::write);
@@ -95,6 +97,7 @@ public final class RollingFileSink implements AuditSink {
         this.activeFile = this.file.toFile();
         this.output = output;
         Files.createDirectories(this.file.getParent());
+        lock = AuditFileLock.acquire(this.file); // before the file is read or repaired: another broker may write it
         try {
             chunkBytes = Math.min(MAX_CHUNK_BYTES, FileSize.valueOf(maxFileSize).getSize() / 8);
             completeLastLine(this.file);
@@ -245,6 +248,11 @@ public final class RollingFileSink implements AuditSink {
             policy.stop(); // waits for the last rotation's clean-up
         }
         cleanups.shutdown();
+        try {
+            lock.close();
+        } catch (IOException e) {
+            LOG.warn("audit file {}: its lock was not released cleanly: {}", file, e.toString());
+        }
     }
 
     /**
