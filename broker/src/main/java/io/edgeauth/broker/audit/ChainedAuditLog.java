@@ -344,10 +344,11 @@ public final class ChainedAuditLog implements AuditLog, AutoCloseable {
                 backoff = Math.min(backoff * 2, RETRY_MAX_NANOS);
             }
         }
-        if (!out.isEmpty()) {
-            batches.increment();
-            lines.add(out.size());
+        if (out.isEmpty()) {
+            return true; // nothing was written: says nothing about whether the sink writes again
         }
+        batches.increment();
+        lines.add(out.size());
         if (unwritable != null) {
             LOG.warn("audit: the audit sink writes again; the lines kept back meanwhile are written, the chain unbroken");
             unwritable = null;

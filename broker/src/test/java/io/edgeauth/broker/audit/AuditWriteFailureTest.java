@@ -3,6 +3,7 @@ package io.edgeauth.broker.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.edgeauth.broker.testsupport.LogCapture;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -59,6 +60,7 @@ class AuditWriteFailureTest {
     @Test
     void aDurableCallerWaitsWhileTheSinkFailsAndEveryLineIsWrittenOnceItRecovers() throws Exception {
         FullDiskSink sink = new FullDiskSink();
+        LogCapture logs = LogCapture.of(ChainedAuditLog.class);
         ChainedAuditLog log = new ChainedAuditLog(sink, new ChainedAuditLog.Settings("n1", true, 1000),
                 Clock.systemUTC());
         log.record("device.registered", "ok", Map.of("device", "d-0"));
@@ -78,6 +80,10 @@ class AuditWriteFailureTest {
         assertThat(log.unavailableReason()).isEmpty();
         log.record("device.registered", "ok", Map.of("device", "d-2"));
         log.close();
+        logs.close();
+        assertThat(logs.events()).as("the failure logged once, however often retried, and the recovery once")
+                .extracting(e -> e.getLevel().toString()).containsExactly("ERROR", "WARN");
+        assertThat(logs.events().get(0).getFormattedMessage()).contains("No space left on device");
 
         List<String> written = new ArrayList<>(sink.lines);
         assertThat(String.join("\n", written)).contains("\"d-0\"", "\"d-1\"", "\"d-2\"", "10.0.0.4");
@@ -85,6 +91,26 @@ class AuditWriteFailureTest {
                 dir.resolve("audit.log"), written)));
         assertThat(r.firstBreak()).as("%s", r.firstBreak()).isNull();
         assertThat(r.lines()).isEqualTo(written.size()).isEqualTo(1 + 1 + 5 + 1 + 1); // audit.started ... d-2
+    }
+
+    @Test
+    void aLogStoppingWhileTheSinkStillFailsGivesItsLinesUpWithinABoundAndAcknowledgesNone() throws Exception {
+        FullDiskSink sink = new FullDiskSink();
+        LogCapture logs = LogCapture.of(ChainedAuditLog.class);
+        ChainedAuditLog log = new ChainedAuditLog(sink, new ChainedAuditLog.Settings("n1", true, 1000),
+                Clock.systemUTC());
+        sink.full = true;
+        CompletableFuture<Void> durable = log.recordAsync("device.registered", "ok", Map.of("device", "d-1"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> sink.refused >= 1);
+        long start = System.nanoTime();
+        log.close(); // a broker stopping with its audit disk still full must stop, not hang
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+        assertThat(durable).as("a line never written is never acknowledged").isCompletedExceptionally();
+        assertThat(sink.lines).isEmpty();
+        logs.close();
+        assertThat(logs.events()).as("the failure, then the lines given up; no recovery that did not happen")
+                .extracting(e -> e.getLevel().toString()).containsExactly("ERROR", "ERROR");
+        assertThat(logs.events().get(1).getFormattedMessage()).contains("lost");
     }
 
     private List<Path> auditFiles() throws IOException {
