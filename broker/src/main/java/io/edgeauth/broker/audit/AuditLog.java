@@ -12,7 +12,7 @@ public interface AuditLog {
     /**
      * Records an event. The broker's log ({@link ChainedAuditLog}) writes most events a moment later on its writer
      * thread; for the events that must survive a crash once the caller answers ({@link ChainedAuditLog#DURABLE_EVENTS})
-     * it returns only once the line is written.
+     * it returns only once the line is written: while the audit file cannot be written (a full disk), once it can again.
      *
      * @param event   a stable event name, e.g. {@code token.issued}, {@code auth.refused}
      * @param outcome {@code ok} or a rejection reason code
