@@ -22,11 +22,14 @@ import picocli.CommandLine.Parameters;
 @Command(name = "audit", description = "Tamper-evident audit log.", subcommands = AuditCli.Verify.class)
 final class AuditCli {
     private static final int MAX_JWKS_BYTES = 1 << 20;
+    /** Exit code of an input without a single audit line. */
+    static final int EMPTY_INPUT = 4;
 
     @Command(name = "verify", description = "Verify an audit log's hash chain (and its signed checkpoints with --jwks)."
             + " Rotated files may be given in any order. Exit codes: 0 unbroken (with --jwks: every checkpoint"
             + " verified), 1 broken (the first altered, missing or reordered line, or a forged checkpoint, is named),"
-            + " 2 unreadable input or JWKS, 3 unbroken but some checkpoint signed by a key the JWKS lacks.")
+            + " 2 unreadable input or JWKS, 3 unbroken but some checkpoint signed by a key the JWKS lacks,"
+            + " 4 no audit line in the input (nothing verified).")
     static final class Verify implements Callable<Integer> {
         @Parameters(arity = "1..*", paramLabel = "FILE", description = "audit file(s): the active one and rotated ones")
         List<Path> files;
@@ -57,6 +60,10 @@ final class AuditCli {
                     + (jwks == null ? " not checked (no --jwks)" : " signed by a key the JWKS does not hold"));
             if (report.firstBreak() != null) {
                 System.out.println("BROKEN (" + report.firstBreak().kind() + "): " + report.firstBreak().message());
+            } else if (report.lines() == 0) {
+                // a wiped file or a glob that matched only an empty file proves nothing: never a success
+                System.out.println("EMPTY: no audit line in " + files.size() + " file(s); nothing verified");
+                return EMPTY_INPUT;
             } else {
                 System.out.println("OK: " + report.lines() + " line(s), chain unbroken");
             }
