@@ -4,6 +4,7 @@ import io.edgeauth.broker.admin.KeyRotator;
 import com.nimbusds.jose.jwk.JWKSet;
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.coap.CoapTokenIssuer;
+import io.edgeauth.broker.oauth.TokenChannel;
 import io.edgeauth.broker.config.BrokerConfig;
 import io.edgeauth.broker.config.ConfigException;
 import io.edgeauth.broker.crypto.CryptoProviders;
@@ -355,11 +356,13 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
                 } else if (target != null) {
                     throw new TokenRejectedException(RejectionReason.MALFORMED, target.description());
                 }
+                TokenChannel channel = new TokenChannel("coap",
+                        io.edgeauth.broker.audit.AuditAddress.of(request.transport().remoteAddress()));
                 IssuedToken token = byCertificate
                         ? devices.issueForCertificate(request.clientId(), request.transport().clientCertThumbprint(),
-                                format, request.scope(), "coap")
+                                format, request.scope(), channel)
                         : enrollment.issue(new String(request.clientAssertion(), StandardCharsets.US_ASCII),
-                                format, request.scope(), "coap", request.audience());
+                                format, request.scope(), channel, request.audience());
                 byte[] bytes = format.cbor() ? token.bytes() : token.asText().getBytes(StandardCharsets.US_ASCII);
                 // scope as /oauth/token answers it (RFC 6749 §5.1): present when granted or asked for, "" for nothing
                 boolean asked = request.scope() != null && !request.scope().isBlank();

@@ -440,8 +440,7 @@ public final class DefaultAuthPipeline implements AuthPipeline, TokenInspector {
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("protocol", protocol);
         fields.put("claimed_id", request.claimedId());
-        fields.put("remote", request.transport().remoteAddress() == null
-                ? null : request.transport().remoteAddress().toString());
+        fields.put("remote", io.edgeauth.broker.audit.AuditAddress.of(request.transport().remoteAddress()));
         if (token != null) {
             fields.put("sub", token.subject());
             fields.put("iss", token.issuer());

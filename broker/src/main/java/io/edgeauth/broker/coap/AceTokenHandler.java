@@ -82,7 +82,10 @@ final class AceTokenHandler {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null
                         ? error.getCause() : error;
-                if (cause instanceof TokenRejectedException t) {
+                if (cause instanceof TokenRejectedException t && t.isAudited()) { // token.refused: one event
+                    meters.counter("edgeauth.coap.token", "outcome", t.reason().code()).increment();
+                    exchange.respond(CoapCodes.refusal(t.reason(), t.getMessage(), CoapCodes.Where.TOKEN, 0));
+                } else if (cause instanceof TokenRejectedException t) {
                     refuseToken(exchange, peerKey, t.reason(), t.getMessage());
                 } else if (cause instanceof CoapTokenIssuer.InvalidTargetException t) {
                     meters.counter("edgeauth.coap.token", "outcome", CoapCodes.INVALID_TARGET).increment();

@@ -73,7 +73,8 @@ final class EthDeviceLoginApi {
             HttpErrors.send(ctx, 400, "invalid_request", e.getMessage());
             return;
         }
-        ctx.vertx().executeBlocking(() -> service.login(deviceId, challenge, signature, format, scope, "http"), false)
+        ctx.vertx().executeBlocking(() -> service.login(deviceId, challenge, signature, format, scope,
+                new io.edgeauth.broker.oauth.TokenChannel("http", TokenEndpointRefusals.remote(ctx))), false)
                 .onSuccess(token -> HttpErrors.tokens(ctx, OAuthApi.tokenResponse(token, scope)))
                 .onFailure(e -> {
                     if (e instanceof TokenRejectedException tre) {

@@ -111,11 +111,12 @@ public final class HttpApi {
         return bearerTokens;
     }
 
-    /** OAuth endpoints; bearer tokens and the tokens a call names go through the pipeline of {@link #sessions}. */
+    /** OAuth endpoints (after {@link #metrics}, which they count in); bearer tokens and the tokens a call names go through the pipeline of {@link #sessions}. */
     public HttpApi oauth(DeviceEnrollment devices, io.edgeauth.broker.oauth.ServiceTokenService services,
                          WalletSessions wallets, TokenExchangeService exchange, RevocationService revocations,
-                         AdminCredential admin) {
-        return mount(new OAuthApi(devices, services, wallets, exchange, bearerTokens(), revocations, admin)::mount);
+                         AdminCredential admin, AuditLog audit) {
+        return mount(new OAuthApi(devices, services, wallets, exchange, bearerTokens(), revocations, admin,
+                new TokenEndpointRefusals(new io.edgeauth.broker.oauth.TokenRefusals(audit, meters)))::mount);
     }
 
     /** Service clients: {@code /admin/services} (behind the admin check of {@link #admin}). */

@@ -4,7 +4,9 @@ import io.edgeauth.broker.admin.AdminCredential;
 import io.edgeauth.broker.provisioning.DeviceEnrollment;
 import io.edgeauth.broker.oauth.DeviceTokenService;
 import io.edgeauth.broker.oauth.ServiceTokenService;
+import io.edgeauth.broker.oauth.TokenChannel;
 import io.edgeauth.broker.oauth.TokenExchangeService;
+import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.revocation.Revocation;
@@ -41,6 +43,7 @@ final class OAuthApi {
     private static final String INTROSPECTION_NEEDS = "introspection needs the admin credential or a token with scope"
             + " introspect";
     static final String ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+    private static final String CLIENT_CREDENTIALS = "client_credentials";
 
     private final DeviceEnrollment devices;
     private final ServiceTokenService services;
@@ -49,9 +52,11 @@ final class OAuthApi {
     private final BearerTokens tokens;
     private final RevocationService revocations;
     private final AdminCredential admin;
+    private final TokenEndpointRefusals refusals;
 
     OAuthApi(DeviceEnrollment devices, ServiceTokenService services, WalletSessions wallets, TokenExchangeService exchange, BearerTokens tokens,
-             RevocationService revocations, AdminCredential admin) {
+             RevocationService revocations, AdminCredential admin, TokenEndpointRefusals refusals) {
+        this.refusals = refusals;
         this.devices = devices;
         this.services = services;
         this.wallets = wallets;
@@ -69,32 +74,35 @@ final class OAuthApi {
 
     private void token(RoutingContext ctx) {
         MultiMap form = form(ctx);
-        if (form == null) {
+        if (form == null) { // answered 400 or 415 without reading a grant
+            refusals.refused(ctx, null, RejectionReason.MALFORMED,
+                    "form refused (HTTP " + ctx.response().getStatusCode() + ")");
             return;
         }
         TokenFormat format;
         try {
             format = TokenFormat.parse(form.get("token_format"));
         } catch (IllegalArgumentException e) {
-            HttpErrors.send(ctx, 400, "invalid_request", e.getMessage());
+            refusals.send(ctx, form.get("grant_type"), 400, "invalid_request", e.getMessage());
             return;
         }
         String grant = form.get("grant_type");
         if (grant == null) {
-            HttpErrors.send(ctx, 400, "invalid_request", "grant_type is required");
+            refusals.send(ctx, null, 400, "invalid_request", "grant_type is required");
             return;
         }
         switch (grant) {
             case "client_credentials" -> clientCredentials(ctx, form, format);
             case "refresh_token" -> refresh(ctx, form, format);
             case TokenExchangeService.GRANT -> exchange(ctx, form, format);
-            default -> HttpErrors.send(ctx, 400, "unsupported_grant_type",
+            default -> refusals.send(ctx, grant, 400, "unsupported_grant_type",
                     "supported: client_credentials, refresh_token, " + TokenExchangeService.GRANT);
         }
     }
 
     private void clientCredentials(RoutingContext ctx, MultiMap form, TokenFormat format) {
         if (!ClientAuthentication.checked(ctx, form)) {
+            refusals.refused(ctx, CLIENT_CREDENTIALS, RejectionReason.MALFORMED, "client authentication method refused");
             return;
         }
         if (form.get("client_assertion_type") == null && form.get("client_assertion") == null && ctx.request().isSSL()) {
@@ -102,7 +110,7 @@ final class OAuthApi {
             return;
         }
         if (!ASSERTION_TYPE.equals(form.get("client_assertion_type")) || form.get("client_assertion") == null) {
-            HttpErrors.send(ctx, 400, "invalid_request", "client_credentials needs client_assertion_type="
+            refusals.send(ctx, CLIENT_CREDENTIALS, 400, "invalid_request", "client_credentials needs client_assertion_type="
                     + ASSERTION_TYPE + " and a client_assertion (RFC 7523 private_key_jwt), or, on the HTTPS listener,"
                     + " a client certificate and client_id (RFC 8705 tls_client_auth)");
             return;
@@ -116,7 +124,7 @@ final class OAuthApi {
         DeviceTokenService.TargetRefusal refusal = audience == null ? null : targets.size() > 1 || fromService
                 ? DeviceTokenService.NOT_ONE_RESOURCE_SERVER : devices.targetRefusal(audience, format);
         if (refusal != null) {
-            HttpErrors.send(ctx, 400, refusal.error(), refusal.description());
+            refusals.send(ctx, CLIENT_CREDENTIALS, 400, refusal.error(), refusal.description());
             return;
         }
         if (fromService) {
@@ -124,11 +132,12 @@ final class OAuthApi {
             return;
         }
         try {
-            IssuedToken token = devices.issue(form.get("client_assertion"), format, form.get("scope"), "http",
-                    audience);
+            IssuedToken token = devices.issue(form.get("client_assertion"), format, form.get("scope"),
+                    new TokenChannel("http", TokenEndpointRefusals.remote(ctx)), audience);
             HttpErrors.tokens(ctx, tokenResponse(token, form.get("scope")));
         } catch (TokenRejectedException e) {
             HttpRefusals.send(ctx, e, HttpRefusals.Where.CLIENT_AUTHENTICATION);
+            refusals.refused(ctx, CLIENT_CREDENTIALS, e); // audited by the grant's service: not again
         }
     }
 
@@ -139,24 +148,26 @@ final class OAuthApi {
     private void mutualTls(RoutingContext ctx, MultiMap form, TokenFormat format) {
         String clientId = form.get("client_id");
         if (clientId == null || clientId.isEmpty() || clientId.length() > 256) {
-            HttpErrors.send(ctx, 400, "invalid_request", "tls_client_auth needs client_id, the device id (RFC 8705 §2)");
+            refusals.send(ctx, CLIENT_CREDENTIALS, 400, "invalid_request", "tls_client_auth needs client_id, the device id (RFC 8705 §2)");
             return;
         }
         if (!form.getAll("audience").isEmpty() || !form.getAll("resource").isEmpty()) { // as CoAP's /token does
             DeviceTokenService.TargetRefusal r = DeviceTokenService.CERTIFICATE_TOKEN_TARGET;
-            HttpErrors.send(ctx, 400, r.error(), r.description());
+            refusals.send(ctx, CLIENT_CREDENTIALS, 400, r.error(), r.description());
             return;
         }
         List<X509Certificate> chain = peerChain(ctx);
         if (chain.isEmpty()) {
-            HttpErrors.send(ctx, 401, "invalid_client", "tls_client_auth: no client certificate in the TLS handshake");
+            refusals.send(ctx, CLIENT_CREDENTIALS, 401, "invalid_client", "tls_client_auth: no client certificate in the TLS handshake");
             return;
         }
         try {
-            IssuedToken token = devices.issueForClientCertificate(clientId, chain, format, form.get("scope"), "https");
+            IssuedToken token = devices.issueForClientCertificate(clientId, chain, format, form.get("scope"),
+                    new TokenChannel("https", TokenEndpointRefusals.remote(ctx)));
             HttpErrors.tokens(ctx, tokenResponse(token, form.get("scope")));
         } catch (TokenRejectedException e) {
             HttpRefusals.send(ctx, e, HttpRefusals.Where.CLIENT_AUTHENTICATION);
+            refusals.refused(ctx, CLIENT_CREDENTIALS, e); // audited by the grant's service: not again
         }
     }
 
@@ -181,7 +192,8 @@ final class OAuthApi {
     /** A service client's grant: a scope beyond its grants is {@code invalid_scope}, never silently narrowed. */
     private void serviceCredentials(RoutingContext ctx, MultiMap form, TokenFormat format) {
         try {
-            IssuedToken token = services.issue(form.get("client_assertion"), format, form.get("scope"));
+            IssuedToken token = services.issue(form.get("client_assertion"), format, form.get("scope"),
+                    TokenEndpointRefusals.remote(ctx));
             HttpErrors.tokens(ctx, tokenResponse(token, form.get("scope")));
         } catch (TokenRejectedException e) {
             HttpRefusals.send(ctx, e, HttpRefusals.Where.SERVICE_GRANT);
@@ -191,10 +203,10 @@ final class OAuthApi {
     private void refresh(RoutingContext ctx, MultiMap form, TokenFormat format) {
         String presented = form.get("refresh_token");
         if (presented == null) {
-            HttpErrors.send(ctx, 400, "invalid_request", "refresh_token is required");
+            refusals.send(ctx, "refresh_token", 400, "invalid_request", "refresh_token is required");
             return;
         }
-        wallets.refresh(presented, format).ifPresentOrElse(
+        wallets.refresh(presented, format, TokenEndpointRefusals.remote(ctx)).ifPresentOrElse( // audits its refusals
                 pair -> HttpErrors.tokens(ctx, tokenResponse(pair.access(), null).put("refresh_token", pair.refresh())),
                 () -> HttpErrors.send(ctx, 400, "invalid_grant", "refresh token is invalid, expired or revoked"));
     }
@@ -214,34 +226,36 @@ final class OAuthApi {
                 : actor != null && actorType == null ? "actor_token_type" : actor == null && actorType != null ? "actor_token"
                 : null;
         if (missing != null) { // named first: a type check on a missing value was a 500 (Set.of rejects null)
-            HttpErrors.send(ctx, 400, "invalid_request", missing + " is required (RFC 8693 §2.1): token exchange needs"
+            refusals.send(ctx, TokenExchangeService.GRANT, 400, "invalid_request", missing + " is required (RFC 8693 §2.1): token exchange needs"
                     + " subject_token and subject_token_type, and actor_token_type with actor_token");
             return;
         }
         if (!TokenExchangeService.ACCEPTED_TYPES.contains(subjectType)
                 || actor != null && !TokenExchangeService.ACCEPTED_TYPES.contains(actorType)) {
-            HttpErrors.send(ctx, 400, "invalid_request", "subject_token_type and actor_token_type must each be "
+            refusals.send(ctx, TokenExchangeService.GRANT, 400, "invalid_request", "subject_token_type and actor_token_type must each be "
                     + TokenExchangeService.ACCESS_TOKEN_TYPE + " or " + TokenExchangeService.JWT_TYPE);
             return;
         }
         if (!form.getAll("audience").isEmpty() || !form.getAll("resource").isEmpty()) {
             // RFC 8693 §2.2.2: a target the server will not issue for is refused, not ignored (the token would be
             // valid on every edge of the broker, wider than the client asked)
-            HttpErrors.send(ctx, 400, "invalid_target", "an exchanged token is for this broker only: no audience or"
+            refusals.send(ctx, TokenExchangeService.GRANT, 400, "invalid_target", "an exchanged token is for this broker only: no audience or"
                     + " resource; a device asks /oauth/token client_credentials for a resource server's token");
             return;
         }
         String requestedType = form.get("requested_token_type");
         if (requestedType != null && !TokenExchangeService.ACCESS_TOKEN_TYPE.equals(requestedType)) {
-            HttpErrors.send(ctx, 400, "invalid_request", "requested_token_type: only "
+            refusals.send(ctx, TokenExchangeService.GRANT, 400, "invalid_request", "requested_token_type: only "
                     + TokenExchangeService.ACCESS_TOKEN_TYPE + " is issued");
             return;
         }
         if (!ClientAuthentication.checked(ctx, form)) {
+            refusals.refused(ctx, TokenExchangeService.GRANT, RejectionReason.MALFORMED,
+                    "client authentication method refused");
             return;
         }
         if (!ASSERTION_TYPE.equals(form.get("client_assertion_type")) || form.get("client_assertion") == null) {
-            HttpErrors.send(ctx, 401, "invalid_client", "token exchange needs client authentication: client_assertion_type="
+            refusals.send(ctx, TokenExchangeService.GRANT, 401, "invalid_client", "token exchange needs client authentication: client_assertion_type="
                     + ASSERTION_TYPE + " and a client_assertion signed by the subject's or the actor's registered key");
             return;
         }
@@ -250,6 +264,7 @@ final class OAuthApi {
             client = devices.authenticate(form.get("client_assertion"));
         } catch (TokenRejectedException e) {
             HttpRefusals.send(ctx, e, HttpRefusals.Where.CLIENT_AUTHENTICATION);
+            refusals.refused(ctx, TokenExchangeService.GRANT, e);
             return;
         }
         try {
@@ -259,6 +274,7 @@ final class OAuthApi {
                     .put("issued_token_type", TokenExchangeService.ACCESS_TOKEN_TYPE));
         } catch (TokenRejectedException e) {
             HttpRefusals.send(ctx, e, HttpRefusals.Where.TOKEN_EXCHANGE);
+            refusals.refused(ctx, TokenExchangeService.GRANT, e);
         }
     }
 

@@ -47,7 +47,7 @@ final class SiweApi {
             HttpErrors.send(ctx, 400, "invalid_request", "body must be {\"message\": <EIP-4361 text>, \"signature\": <0x hex>}");
             return;
         }
-        String remote = String.valueOf(ctx.request().remoteAddress());
+        String remote = TokenEndpointRefusals.remote(ctx);
         ctx.vertx().executeBlocking(() -> sessions.login(message, signature, remote), false)
                 .onSuccess(login -> HttpErrors.tokens(ctx, OAuthApi.tokenResponse(login.tokens().access(), null)
                         .put("refresh_token", login.tokens().refresh())

@@ -207,7 +207,7 @@ final class MqttConnection {
         f.put("protocol", protocol.label());
         f.put("clientId", id);
         InetSocketAddress remote = transport == null ? null : transport.remoteAddress();
-        f.put("remote", remote == null ? null : remote.getAddress().getHostAddress());
+        f.put("remote", io.edgeauth.broker.audit.AuditAddress.of(remote)); // the one format of every event
         if (s != null) {
             f.put("principal", s.principal());
             f.put("tenant", s.tenant());

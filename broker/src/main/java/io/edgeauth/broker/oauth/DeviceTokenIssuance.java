@@ -104,11 +104,15 @@ final class DeviceTokenIssuance {
         }
     }
 
-    /** Audits ({@code token.refused}) and counts a refused device grant. */
+    /** Audits ({@code token.refused}) and counts a refused device grant, once: a refusal audited already is not. */
     void refused(TokenRejectedException e, String grant, Map<String, Object> fields) {
+        if (e.isAudited()) {
+            return;
+        }
         fields.put("detail", e.getMessage());
         audit.record("token.refused", e.reason().code(), fields);
         meters.counter("edgeauth.tokens.refused", "grant", grant, "reason", e.reason().code()).increment();
+        e.audited();
     }
 
     /**

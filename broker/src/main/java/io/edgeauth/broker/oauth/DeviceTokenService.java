@@ -50,7 +50,7 @@ public final class DeviceTokenService {
      * @param scope       requested scope (space-separated) or null
      * @param channel     where the request came from, for audit ({@code http}, {@code coap})
      */
-    public IssuedToken issue(String assertion, TokenFormat format, String scope, String channel)
+    public IssuedToken issue(String assertion, TokenFormat format, String scope, TokenChannel channel)
             throws TokenRejectedException {
         return issue(assertion, format, scope, channel, null);
     }
@@ -59,7 +59,7 @@ public final class DeviceTokenService {
      * As above, for a registered resource server ({@code audience}, checked by the caller with
      * {@link #isResourceServer}) instead of the broker's own audience; null for the broker's.
      */
-    public IssuedToken issue(String assertion, TokenFormat format, String scope, String channel, String audience)
+    public IssuedToken issue(String assertion, TokenFormat format, String scope, TokenChannel channel, String audience)
             throws TokenRejectedException {
         Map<String, Object> fields = fields(channel);
         return issueAudited(fields, format, scope, audience, null,
@@ -70,9 +70,10 @@ public final class DeviceTokenService {
      * As above, for an assertion the caller has already read ({@link ClientAssertionVerifier#decode}), of a device
      * the fleet CA {@code fleetCa} provisioned (null: none), named in the token's {@code fleet_ca}.
      */
-    public IssuedToken issue(DecodedAssertion assertion, TokenFormat format, String scope, String channel,
+    public IssuedToken issue(DecodedAssertion assertion, TokenFormat format, String scope, TokenChannel channel,
                              String audience, String fleetCa) throws TokenRejectedException {
         Map<String, Object> fields = fields(channel);
+        fields.put("client_id", assertion.issuer()); // claimed: a refusal names it too (the verified one replaces it)
         return issueAudited(fields, format, scope, audience, fleetCa,
                 () -> registered(assertions.verify(assertion, this::publicKey), fields));
     }
@@ -134,7 +135,7 @@ public final class DeviceTokenService {
      *     registered with another certificate (one answer for all three); REVOKED while blocked
      */
     public IssuedToken issueForCertificate(String clientId, String certificateThumbprint, TokenFormat format,
-                                           String scope, String channel) throws TokenRejectedException {
+                                           String scope, TokenChannel channel) throws TokenRejectedException {
         Map<String, Object> fields = fields(channel);
         fields.put("auth", "client_certificate");
         fields.put("client_id", clientId);
@@ -156,7 +157,7 @@ public final class DeviceTokenService {
      * names the CA that validated the chain ({@code fleet_ca}).
      */
     public IssuedToken issueForValidatedCertificate(String deviceId, String certificateThumbprint, TokenFormat format,
-                                                    String scope, String channel, String fleetCa)
+                                                    String scope, TokenChannel channel, String fleetCa)
             throws TokenRejectedException {
         Map<String, Object> fields = fields(channel);
         fields.put("auth", "tls_client_auth");
@@ -174,7 +175,7 @@ public final class DeviceTokenService {
      * Issues for a device that proved itself another way (an enrollment group's client_secret_jwt): the
      * claims still come from the registry.
      */
-    public IssuedToken issueVerified(ClientAssertion verified, TokenFormat format, String scope, String channel)
+    public IssuedToken issueVerified(ClientAssertion verified, TokenFormat format, String scope, TokenChannel channel)
             throws TokenRejectedException {
         return issueVerified(verified, format, scope, channel, null, null);
     }
@@ -183,7 +184,7 @@ public final class DeviceTokenService {
      * As above, for a registered resource server's {@code audience} (null: the broker's own), naming in
      * {@code fleet_ca} the fleet CA that vouched for the device ({@code fleetCa}, null: none).
      */
-    public IssuedToken issueVerified(ClientAssertion verified, TokenFormat format, String scope, String channel,
+    public IssuedToken issueVerified(ClientAssertion verified, TokenFormat format, String scope, TokenChannel channel,
                                      String audience, String fleetCa) throws TokenRejectedException {
         Map<String, Object> fields = fields(channel);
         fields.put("client_id", verified.clientId());
@@ -207,11 +208,28 @@ public final class DeviceTokenService {
         }
     }
 
-    private static Map<String, Object> fields(String channel) {
+    private static Map<String, Object> fields(TokenChannel channel) {
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("grant", "client_credentials");
-        fields.put("channel", channel);
+        fields.put("channel", channel.name());
+        fields.put("remote", channel.remote());
         return fields;
+    }
+
+    /**
+     * Audits ({@code token.refused}) and counts a device grant refused by a step in front of this service (zero-touch
+     * enrollment), unless that refusal is audited already: one refusal, one event.
+     */
+    public void refused(TokenRejectedException e, TokenChannel channel, String auth, String claimedClientId) {
+        if (e.isAudited()) {
+            return;
+        }
+        Map<String, Object> fields = fields(channel);
+        if (auth != null) {
+            fields.put("auth", auth);
+        }
+        fields.put("client_id", claimedClientId);
+        issuance.refused(e, "client_credentials", fields);
     }
 
     private Device registered(String clientId) throws TokenRejectedException {

@@ -108,9 +108,16 @@ public final class EthDeviceTokenService {
      */
     public IssuedToken login(String deviceId, String challenge, String signatureHex, TokenFormat format, String scope,
                              String channel) throws TokenRejectedException {
+        return login(deviceId, challenge, signatureHex, format, scope, TokenChannel.of(channel));
+    }
+
+    /** As above, naming the request's source address in its audit events. */
+    public IssuedToken login(String deviceId, String challenge, String signatureHex, TokenFormat format, String scope,
+                             TokenChannel channel) throws TokenRejectedException {
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("grant", GRANT);
-        fields.put("channel", channel);
+        fields.put("channel", channel.name());
+        fields.put("remote", channel.remote());
         fields.put("client_id", deviceId);
         try {
             if (challenge == null || challenge.length() > MAX_CHALLENGE_CHARS) {

@@ -86,9 +86,16 @@ public final class ServiceTokenService {
      *     of the service holds; FORBIDDEN when the requested scope asks for what no grant covers
      */
     public IssuedToken issue(String assertion, TokenFormat format, String scope) throws TokenRejectedException {
+        return issue(assertion, format, scope, null);
+    }
+
+    /** As above, from {@code remote} (the source address in the audit format; null: unknown). */
+    public IssuedToken issue(String assertion, TokenFormat format, String scope, String remote)
+            throws TokenRejectedException {
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("grant", "client_credentials");
         fields.put("channel", "http");
+        fields.put("remote", remote);
         fields.put("principal", "service");
         try {
             Optional<Peek> peeked = peek(assertion);
@@ -123,7 +130,7 @@ public final class ServiceTokenService {
             audit.record("token.refused", e.reason().code(), fields);
             meters.counter("edgeauth.tokens.refused", "grant", "service_client_credentials",
                     "reason", e.reason().code()).increment();
-            throw e;
+            throw e.audited();
         }
     }
 

@@ -9,6 +9,7 @@ import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.config.BrokerConfig;
 import io.edgeauth.broker.crypto.TokenAlgorithm;
 import io.edgeauth.broker.oauth.DeviceTokenService;
+import io.edgeauth.broker.oauth.TokenChannel;
 import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.registry.Device;
@@ -68,7 +69,7 @@ public final class DeviceEnrollment {
     }
 
     /** {@code client_credentials} with a client assertion (plain, or with {@code x5c} for zero-touch). */
-    public IssuedToken issue(String assertion, TokenFormat format, String scope, String channel)
+    public IssuedToken issue(String assertion, TokenFormat format, String scope, TokenChannel channel)
             throws TokenRejectedException {
         return issue(assertion, format, scope, channel, null);
     }
@@ -79,7 +80,7 @@ public final class DeviceEnrollment {
     }
 
     /** As above, for a registered resource server's {@code audience} (null: the broker's own). */
-    public IssuedToken issue(String assertion, TokenFormat format, String scope, String channel, String audience)
+    public IssuedToken issue(String assertion, TokenFormat format, String scope, TokenChannel channel, String audience)
             throws TokenRejectedException {
         DecodedAssertion decoded;
         try {
@@ -105,8 +106,7 @@ public final class DeviceEnrollment {
             }
             return devices.issue(decoded, format, scope, channel, audience, fleetCa);
         } catch (TokenRejectedException e) {
-            audit.record("token.refused", e.reason().code(), Map.of("grant", "client_credentials", "channel", channel,
-                    "client_id", String.valueOf(decoded.issuer()), "detail", e.getMessage()));
+            devices.refused(e, channel, null, decoded.issuer()); // unless the token service audited it already
             throw e;
         }
     }
@@ -122,7 +122,7 @@ public final class DeviceEnrollment {
      * @param chain the verified peer chain, leaf first
      */
     public IssuedToken issueForClientCertificate(String clientId, List<X509Certificate> chain, TokenFormat format,
-                                                 String scope, String channel) throws TokenRejectedException {
+                                                 String scope, TokenChannel channel) throws TokenRejectedException {
         String x5t = com.nimbusds.jose.util.X509CertUtils.computeSHA256Thumbprint(chain.get(0)).toString();
         Optional<Device> existing = registry.find(clientId);
         if (existing.isPresent() && existing.get().credential().type() == Device.CredentialType.X5T_S256) {
@@ -148,8 +148,7 @@ public final class DeviceEnrollment {
                 provision(id, ca, chain.get(0), key, channel); // the handshake's CertificateVerify proved possession
             }
         } catch (TokenRejectedException e) {
-            audit.record("token.refused", e.reason().code(), Map.of("grant", "client_credentials", "channel", channel,
-                    "auth", "tls_client_auth", "client_id", clientId, "detail", e.getMessage()));
+            devices.refused(e, channel, "tls_client_auth", clientId);
             throw e;
         }
         return devices.issueForValidatedCertificate(clientId, x5t, format, scope, channel, ca.id());
@@ -167,7 +166,7 @@ public final class DeviceEnrollment {
 
     /** RFC 7523 §2.2 client_secret_jwt keyed by HKDF(group secret, device id); {@code kid} names the group. */
     private IssuedToken enrollByGroup(DecodedAssertion assertion, TokenFormat format, String scope,
-                                      String channel, String audience) throws TokenRejectedException {
+                                      TokenChannel channel, String audience) throws TokenRejectedException {
         EnrollmentGroups.Group group = groups.group(assertion.kid()).orElseThrow(() -> new TokenRejectedException(
                 RejectionReason.UNKNOWN_KEY, "an HS256 client assertion's kid must name an enrollment group"));
         String claimed = assertion.issuer();
@@ -193,7 +192,7 @@ public final class DeviceEnrollment {
             }
             if (raced.isEmpty()) {
                 audit.record("device.provisioned", "ok", Map.of("device", device.id(), "tenant", group.tenant(),
-                        "enrollmentGroup", group.id(), "template", group.template(), "channel", channel));
+                        "enrollmentGroup", group.id(), "template", group.template(), "channel", channel.name()));
             }
         }
         return devices.issueVerified(verified, format, scope, channel, audience, null);
@@ -216,7 +215,7 @@ public final class DeviceEnrollment {
      * of possession, its jti spent) and creates the record.
      */
     private CertificateEnrollment enrollByCertificate(DecodedAssertion assertion, List<X509Certificate> chain,
-                                                          String channel)
+                                                          TokenChannel channel)
             throws TokenRejectedException {
         FleetCa ca = fleetCas.validate(chain);
         X509Certificate leaf = chain.get(0);
@@ -251,7 +250,7 @@ public final class DeviceEnrollment {
                 RejectionReason.MALFORMED, "certificate names no device id under rule " + ca.deviceIdRule().configName()));
     }
 
-    private void provision(String id, FleetCa ca, X509Certificate leaf, JWK key, String channel)
+    private void provision(String id, FleetCa ca, X509Certificate leaf, JWK key, TokenChannel channel)
             throws TokenRejectedException {
         Device device = fromTemplate(id, ca.tenant(), ca.template(), null, key);
         CompletableFuture<Void> marked = store.putAsync(PROVISIONED_BY, id, CertificateMark.of(ca, leaf).encode(), null);
@@ -267,7 +266,7 @@ public final class DeviceEnrollment {
             return;
         }
         audit.record("device.provisioned", "ok", Map.of("device", id, "tenant", ca.tenant(), "fleetCa", ca.id(),
-                "template", ca.template(), "channel", channel));
+                "template", ca.template(), "channel", channel.name()));
     }
 
     private Device fromTemplate(String id, String tenant, String template, Device.Credential credential)
@@ -348,7 +347,7 @@ public final class DeviceEnrollment {
      * certificate in the mark. The record change ends the sessions of tokens bound to the old key, on every node
      * ({@link io.edgeauth.broker.revocation.AccessReevaluation}); audited {@code device.rekeyed}.
      */
-    private void rekey(Device existing, JWK key, FleetCa ca, X509Certificate leaf, String channel)
+    private void rekey(Device existing, JWK key, FleetCa ca, X509Certificate leaf, TokenChannel channel)
             throws TokenRejectedException {
         Device renewed = new Device(existing.id(), existing.tenant(),
                 new Device.Credential(Device.CredentialType.JWK, key.toJSONString()), existing.region(),
@@ -358,7 +357,7 @@ public final class DeviceEnrollment {
         await(registry.registerAsync(renewed));
         await(marked);
         audit.record("device.rekeyed", "ok", Map.of("device", existing.id(), "tenant", ca.tenant(), "fleetCa", ca.id(),
-                "certificateSerial", leaf.getSerialNumber().toString(16), "channel", channel));
+                "certificateSerial", leaf.getSerialNumber().toString(16), "channel", channel.name()));
     }
 
     /**

@@ -6,6 +6,8 @@ package io.edgeauth.broker.refusal;
  */
 public final class TokenRejectedException extends Exception {
     private final RejectionReason reason;
+    /** Set by whoever wrote its audit event, so that callers further up do not write a second one. */
+    private boolean audited;
 
     public TokenRejectedException(RejectionReason reason, String detail) {
         super(detail, null, false, false); // no stack trace: refusals are expected and frequent
@@ -14,6 +16,17 @@ public final class TokenRejectedException extends Exception {
 
     public RejectionReason reason() {
         return reason;
+    }
+
+    /** Notes that this refusal's one audit event is written; returns this. */
+    public TokenRejectedException audited() {
+        audited = true;
+        return this;
+    }
+
+    /** Whether this refusal's audit event is written already (one refusal is one event). */
+    public boolean isAudited() {
+        return audited;
     }
 
     @Override

@@ -86,8 +86,10 @@ public final class WalletSessions {
             fields.put("token", io.edgeauth.broker.token.Fingerprints.of(access.bytes()));
             audit.record("siwe.login", "ok", fields);
             meters.counter("edgeauth.siwe.logins", "outcome", "ok").increment();
+            meters.counter("edgeauth.tokens.issued", "grant", "siwe", "format", "jwt").increment();
             return new Login(new TokenPair(access, refresh), login);
         } catch (SiweException e) {
+            fields.put("address", claimedAddress(message)); // the wallet the refused message names (unproven)
             fields.put("detail", e.getMessage());
             audit.record("siwe.login", e.code().name().toLowerCase(), fields);
             meters.counter("edgeauth.siwe.logins", "outcome", e.code().name().toLowerCase()).increment();
@@ -95,11 +97,30 @@ public final class WalletSessions {
         }
     }
 
-    /** Rotates a refresh token; empty if refused (a reuse also revokes the family and is audited). */
+    /** The address a SIWE message claims, or null when it is no SIWE message; read for a refusal's audit only. */
+    private static String claimedAddress(String message) {
+        try {
+            return message == null ? null : io.edgeauth.wallet.SiweParser.parse(message).address();
+        } catch (SiweException | RuntimeException unreadable) {
+            return null;
+        }
+    }
+
+    /** As {@link #refresh(String, TokenFormat, String)} from an unknown address. */
     public Optional<TokenPair> refresh(String presented, TokenFormat format) {
+        return refresh(presented, format, null);
+    }
+
+    /**
+     * Rotates a refresh token; empty if refused (a reuse also revokes the family and is audited). {@code remote}, the
+     * source address in the audit format, is in the audit events: a reuse's is the one piece of evidence of who
+     * replayed a rotated token.
+     */
+    public Optional<TokenPair> refresh(String presented, TokenFormat format, String remote) {
         RefreshTokens.Rotation r = refreshTokens.rotate(presented);
         if (r.failure() != null) {
             Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("remote", remote);
             r.grant().ifPresent(g -> {
                 fields.put("sub", g.subject());
                 fields.put("family", g.family());
@@ -107,6 +128,7 @@ public final class WalletSessions {
             String outcome = r.failure().name().toLowerCase();
             boolean reused = r.failure() == RefreshTokens.Failure.REUSED_FAMILY_REVOKED;
             audit.record(reused ? "refresh.reuse_detected" : "refresh.refused", outcome, fields);
+            meters.counter("edgeauth.tokens.refused", "grant", "refresh_token", "reason", outcome).increment();
             if (reused) { // the thief or the owner holds an access token of the family: both end
                 revokeAccessTokens(r.grant().orElseThrow(), "refresh token reused");
             }
@@ -115,13 +137,24 @@ public final class WalletSessions {
         RefreshTokens.Grant grant = r.grant().orElseThrow();
         if (revocations.blocksIssuance(grant.subject())) {
             refreshTokens.revokeFamilyOf(r.token().orElseThrow()); // a revoked wallet's family ends here
-            audit.record("refresh.refused", RejectionReason.REVOKED.code(),
-                    Map.of("sub", grant.subject(), "family", grant.family()));
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("remote", remote);
+            fields.put("sub", grant.subject());
+            fields.put("family", grant.family());
+            audit.record("refresh.refused", RejectionReason.REVOKED.code(), fields);
+            meters.counter("edgeauth.tokens.refused", "grant", "refresh_token", "reason", RejectionReason.REVOKED.code())
+                    .increment();
             return Optional.empty();
         }
         IssuedToken access = issue(grant, format);
-        audit.record("token.issued", "ok", Map.of("grant", "refresh_token", "sub", grant.subject(),
-                "token", io.edgeauth.broker.token.Fingerprints.of(access.bytes())));
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("grant", "refresh_token");
+        fields.put("remote", remote);
+        fields.put("sub", grant.subject());
+        fields.put("token", io.edgeauth.broker.token.Fingerprints.of(access.bytes()));
+        audit.record("token.issued", "ok", fields);
+        meters.counter("edgeauth.tokens.issued", "grant", "refresh_token", "format", format.name().toLowerCase())
+                .increment();
         return Optional.of(new TokenPair(access, r.token().orElseThrow()));
     }
 

@@ -87,6 +87,7 @@ public final class AnomalyWatch implements AuditLog {
             Map<String, Object> a = new LinkedHashMap<>();
             a.put("sub", fields.get("sub"));
             a.put("family", fields.get("family"));
+            a.put("remote", fields.get("remote")); // who presented the rotated token: the evidence this flag is for
             out.record("anomaly.refresh_reuse", "flagged", a);
         }
     }
