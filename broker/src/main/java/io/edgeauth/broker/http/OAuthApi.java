@@ -110,7 +110,8 @@ final class OAuthApi {
             return;
         }
         if (!ASSERTION_TYPE.equals(form.get("client_assertion_type")) || form.get("client_assertion") == null) {
-            refusals.send(ctx, CLIENT_CREDENTIALS, 400, "invalid_request", "client_credentials needs client_assertion_type="
+            refusals.send(ctx, CLIENT_CREDENTIALS, 400, "invalid_request",
+                    "client_credentials needs client_assertion_type="
                     + ASSERTION_TYPE + " and a client_assertion (RFC 7523 private_key_jwt), or, on the HTTPS listener,"
                     + " a client certificate and client_id (RFC 8705 tls_client_auth)");
             return;
@@ -148,7 +149,8 @@ final class OAuthApi {
     private void mutualTls(RoutingContext ctx, MultiMap form, TokenFormat format) {
         String clientId = form.get("client_id");
         if (clientId == null || clientId.isEmpty() || clientId.length() > 256) {
-            refusals.send(ctx, CLIENT_CREDENTIALS, 400, "invalid_request", "tls_client_auth needs client_id, the device id (RFC 8705 §2)");
+            refusals.send(ctx, CLIENT_CREDENTIALS, 400, "invalid_request",
+                    "tls_client_auth needs client_id, the device id (RFC 8705 §2)");
             return;
         }
         if (!form.getAll("audience").isEmpty() || !form.getAll("resource").isEmpty()) { // as CoAP's /token does
@@ -158,7 +160,8 @@ final class OAuthApi {
         }
         List<X509Certificate> chain = peerChain(ctx);
         if (chain.isEmpty()) {
-            refusals.send(ctx, CLIENT_CREDENTIALS, 401, "invalid_client", "tls_client_auth: no client certificate in the TLS handshake");
+            refusals.send(ctx, CLIENT_CREDENTIALS, 401, "invalid_client",
+                    "tls_client_auth: no client certificate in the TLS handshake");
             return;
         }
         try {
