@@ -126,8 +126,19 @@ public final class RollingFileSink implements AuditSink {
         }
     }
 
+    /**
+     * The active file; one it creates is {@code rw-r-----} (owner, and a log shipper in its group), not the umask's
+     * usual world-readable mode: the lines name devices, wallets and source addresses. An existing file keeps the
+     * mode the operator gave it; rotated files keep theirs (a rename).
+     */
     private FileChannel open() throws IOException {
-        return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        java.util.Set<StandardOpenOption> options = java.util.EnumSet.of(StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        if (!file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return FileChannel.open(file, options);
+        }
+        return FileChannel.open(file, options, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----")));
     }
 
     private String errors() {

@@ -81,6 +81,18 @@ class RotatedAuditFileTest {
         assertThat(Files.readAllLines(file)).last().asString().contains("pump-199");
     }
 
+    /** Tour N: the audit file was created world-readable (umask 022: rw-r--r--); its lines name devices and addresses. */
+    @Test
+    void aNewAuditFileIsReadableByItsOwnerAndGroupOnly() throws Exception {
+        AuditChainFixture f = new AuditChainFixture();
+        Path file = dir.resolve("audit.log");
+        run(f, file, 60); // rotates: the rotated files keep the mode
+        for (Path p : files()) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p)))
+                    .as("%s", p).isEqualTo("rw-r-----");
+        }
+    }
+
     @Test
     void aDeletedRotatedFileIsNamedAsMissingLines() throws Exception {
         AuditChainFixture f = new AuditChainFixture();
