@@ -1,7 +1,9 @@
 package io.edgeauth.broker.audit.anomaly;
 
 import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.audit.ChainedAuditLog;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -17,6 +19,10 @@ import java.util.concurrent.CompletableFuture;
  *   <li>{@code anomaly.refresh_reuse}: a rotated refresh token presented again ({@code refresh.reuse_detected}, which
  *       revokes the token family).</li>
  * </ul>
+ * Past the burst, a source's refusals ({@link #suppressible}) are not written one by one for the rest of the window:
+ * one {@code anomaly.refusals_suppressed} counts them once the window ended (at the first event after it). A flood
+ * of unauthenticated datagrams or CONNECTs thus costs the audit disk a few lines per source and window, not one
+ * ~300-byte line per packet. Accepted authentications, admin changes and durable events always pass.
  * Thread-safe.
  */
 public final class AnomalyWatch implements AuditLog {
@@ -38,26 +44,70 @@ public final class AnomalyWatch implements AuditLog {
 
     @Override
     public void record(String event, String outcome, Map<String, ?> fields) {
+        RefusalBursts.Verdict verdict = countSafely(event, outcome, fields);
+        if (verdict == RefusalBursts.Verdict.PAST_BURST && suppressible(event)) {
+            return;
+        }
         out.record(event, outcome, fields);
-        watchSafely(event, outcome, fields);
+        watchSafely(event, outcome, fields, verdict);
     }
 
     @Override
     public CompletableFuture<Void> recordAsync(String event, String outcome, Map<String, ?> fields) {
+        RefusalBursts.Verdict verdict = countSafely(event, outcome, fields);
+        if (verdict == RefusalBursts.Verdict.PAST_BURST && suppressible(event)) {
+            return CompletableFuture.completedFuture(null);
+        }
         CompletableFuture<Void> written = out.recordAsync(event, outcome, fields);
-        watchSafely(event, outcome, fields);
+        watchSafely(event, outcome, fields, verdict);
         return written;
     }
 
-    private void watchSafely(String event, String outcome, Map<String, ?> fields) {
+    /**
+     * A refusal a flood may repeat at will, so one a summary may stand for: {@code *refused} events and refused wallet
+     * logins. Never an accepted authentication (outcome {@code ok} is no refusal), an admin change or a durable event.
+     */
+    static boolean suppressible(String event) {
+        return !ChainedAuditLog.DURABLE_EVENTS.contains(event) && !event.startsWith("anomaly.")
+                && !event.startsWith("admin.") && (event.endsWith("refused") || event.equals("siwe.login"));
+    }
+
+    // the summaries of ended windows first (they are older), then this refusal's place in its source's window
+    private RefusalBursts.Verdict countSafely(String event, String outcome, Map<String, ?> fields) {
+        if (bursts == null || event.startsWith("anomaly.")) {
+            return RefusalBursts.Verdict.COUNTED;
+        }
         try {
-            watch(event, outcome, fields);
+            Instant now = clock.instant();
+            for (RefusalBursts.Summary s : bursts.ended(now)) {
+                Map<String, Object> a = new LinkedHashMap<>();
+                a.put("source", s.source());
+                a.put("suppressed", s.suppressed());
+                a.put("window_start", s.start().toString());
+                a.put("window", bursts.window().toString());
+                a.put("last_event", s.lastEvent());
+                out.record("anomaly.refusals_suppressed", "flagged", a);
+            }
+            if ("ok".equals(outcome)) {
+                return RefusalBursts.Verdict.COUNTED;
+            }
+            Object remote = fields.get("remote") != null ? fields.get("remote") : fields.get("peer");
+            return bursts.refused(RefusalBursts.host(string(remote)), now, event);
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(AnomalyWatch.class).warn("anomaly check failed: {}", e.toString());
+            return RefusalBursts.Verdict.COUNTED;
+        }
+    }
+
+    private void watchSafely(String event, String outcome, Map<String, ?> fields, RefusalBursts.Verdict verdict) {
+        try {
+            watch(event, outcome, fields, verdict);
         } catch (RuntimeException e) {
             org.slf4j.LoggerFactory.getLogger(AnomalyWatch.class).warn("anomaly check failed: {}", e.toString());
         }
     }
 
-    private void watch(String event, String outcome, Map<String, ?> fields) {
+    private void watch(String event, String outcome, Map<String, ?> fields, RefusalBursts.Verdict verdict) {
         if (event.startsWith("anomaly.")) {
             return;
         }
@@ -75,13 +125,10 @@ public final class AnomalyWatch implements AuditLog {
                 out.record("anomaly.impossible_travel", "flagged", a);
             });
         }
-        if (bursts != null && !"ok".equals(outcome)) {
+        if (verdict == RefusalBursts.Verdict.BURST) {
             Object remote = fields.get("remote") != null ? fields.get("remote") : fields.get("peer");
-            String source = RefusalBursts.host(string(remote));
-            if (bursts.refused(source, clock.instant())) {
-                out.record("anomaly.refusal_burst", "flagged", Map.of("source", source, "refusals", bursts.threshold(),
-                        "window", bursts.window().toString(), "last_event", event));
-            }
+            out.record("anomaly.refusal_burst", "flagged", Map.of("source", RefusalBursts.host(string(remote)),
+                    "refusals", bursts.threshold(), "window", bursts.window().toString(), "last_event", event));
         }
         if (event.equals(REFRESH_REUSE)) {
             Map<String, Object> a = new LinkedHashMap<>();

@@ -4,21 +4,44 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * Counts refusals per source address in fixed windows and says when one reaches the threshold (once per window, so
- * a flood yields one anomaly event, not one per refusal). Up to {@code maxSources} sources are tracked. Thread-safe.
+ * a flood yields one anomaly event, not one per refusal) and when one passes it: those refusals are the source's
+ * flood, written as one {@link Summary} per window once it ends instead of one line each. Up to {@code maxSources}
+ * sources are tracked. Thread-safe.
  */
 public final class RefusalBursts {
+
+    /** What one refusal is within its source's window. */
+    public enum Verdict { COUNTED, BURST, PAST_BURST }
+
+    /** Refusals of {@code source} past the threshold within the window that began at {@code start}. */
+    public record Summary(String source, Instant start, int suppressed, String lastEvent) {
+    }
 
     private static final class Window {
         Instant start;
         int count;
+        String lastEvent;
     }
+
+    /** How often at most the ended windows of flooding sources are looked for. */
+    private static final Duration SWEEP = Duration.ofSeconds(1);
 
     private final int threshold;
     private final Duration window;
     private final Cache<String, Window> sources;
+    // sources past the threshold in their current window: only they owe a summary (a flood's sources, not all)
+    private final Map<String, Window> flooding = new ConcurrentHashMap<>();
+    private final Queue<Summary> due = new ConcurrentLinkedQueue<>();
+    private volatile Instant nextSweep = Instant.MIN;
 
     public RefusalBursts(int threshold, Duration window, long maxSources) {
         if (threshold < 1) {
@@ -35,18 +58,67 @@ public final class RefusalBursts {
 
     /** Counts one refusal from {@code source}; true exactly when this one makes the window's count reach the threshold. */
     public boolean refused(String source, Instant at) {
+        return refused(source, at, null) == Verdict.BURST;
+    }
+
+    /** Counts one refusal ({@code event}) from {@code source}: within the threshold, reaching it, or past it. */
+    public Verdict refused(String source, Instant at, String event) {
         if (source == null || source.isEmpty()) {
-            return false;
+            return Verdict.COUNTED;
         }
         Window w = sources.get(source, s -> new Window());
         synchronized (w) {
             if (w.start == null || !at.isBefore(w.start.plus(window))) {
+                close(source, w);
                 w.start = at;
                 w.count = 0;
             }
             w.count++;
-            return w.count == threshold;
+            if (w.count == threshold) {
+                return Verdict.BURST;
+            }
+            if (w.count < threshold) {
+                return Verdict.COUNTED;
+            }
+            w.lastEvent = event;
+            flooding.put(source, w);
+            return Verdict.PAST_BURST;
         }
+    }
+
+    /**
+     * The summaries of windows ended by {@code now} (or restarted since), each once. Looks through the flooding
+     * sources at most once a second; cheap when nobody floods.
+     */
+    public List<Summary> ended(Instant now) {
+        if (!flooding.isEmpty() && !now.isBefore(nextSweep)) {
+            nextSweep = now.plus(SWEEP);
+            for (Map.Entry<String, Window> e : flooding.entrySet()) {
+                Window w = e.getValue();
+                synchronized (w) {
+                    if (!now.isBefore(w.start.plus(window))) {
+                        close(e.getKey(), w);
+                    }
+                }
+            }
+        }
+        if (due.isEmpty()) {
+            return List.of();
+        }
+        List<Summary> out = new ArrayList<>();
+        for (Summary s; (s = due.poll()) != null; ) {
+            out.add(s);
+        }
+        return out;
+    }
+
+    // holding w's lock: queues the window's summary if it owes one, and marks it paid
+    private void close(String source, Window w) {
+        if (w.start != null && w.count > threshold) {
+            due.add(new Summary(source, w.start, w.count - threshold, w.lastEvent));
+            w.count = threshold;
+        }
+        flooding.remove(source, w);
     }
 
     public int threshold() {
@@ -57,10 +129,18 @@ public final class RefusalBursts {
         return window;
     }
 
-    /** The host part of an address as audit fields carry it ({@code /10.0.0.1:5555}, {@code [::1]:5555}, {@code 10.0.0.1}). */
+    /**
+     * The host part of an address as audit fields carry it ({@code /10.0.0.1:5555}, {@code [::1]:5555}, {@code 10.0.0.1},
+     * CoAP's {@code udp:10.0.0.1:5555} and {@code udp:0:0:0:0:0:0:0:1:5555}): a flood from one host counts as one
+     * source whatever its ports. Other CoAP peers ({@code psk:<identity>}, {@code x509:...}) are their own source.
+     */
     public static String host(String remote) {
         if (remote == null) {
             return null;
+        }
+        if (remote.startsWith("udp:")) { // always with a port, an IPv6 address without brackets
+            int port = remote.lastIndexOf(':');
+            return port > 4 ? remote.substring(4, port) : remote.substring(4);
         }
         String s = remote.substring(remote.lastIndexOf('/') + 1);
         if (s.startsWith("[")) {

@@ -1,0 +1,70 @@
+package io.edgeauth.broker.audit.anomaly;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.testsupport.MutableClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Tour O, F15: a flood of refusals from one source wrote one audit line each. Past the burst threshold within the
+ * window, refusals from that source are no longer written one by one; one summary per window counts them. Accepted
+ * authentications and admin changes pass whatever the source did.
+ */
+class RefusalSuppressionTest {
+    private record Line(String event, String outcome, Map<String, ?> fields) {
+    }
+
+    private final List<Line> lines = new CopyOnWriteArrayList<>();
+    private final AuditLog sink = (event, outcome, fields) -> lines.add(new Line(event, outcome, fields));
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-07T04:00:00Z"));
+    private final AnomalyWatch watch = new AnomalyWatch(sink, null, new RefusalBursts(3, Duration.ofMinutes(1), 100), clock);
+
+    private long count(String event) {
+        return lines.stream().filter(l -> l.event().equals(event)).count();
+    }
+
+    @Test
+    void refusalsPastTheBurstAreSummarisedOncePerWindow() {
+        for (int i = 0; i < 50; i++) {
+            watch.record("coap.refused", "expired", Map.of("peer", "udp:10.0.0.9:" + (4000 + i)));
+        }
+        watch.record("auth.refused", "malformed", Map.of("remote", "/10.0.0.8:5000")); // another source: written
+        assertThat(count("coap.refused")).as("up to the burst, then suppressed").isEqualTo(3);
+        assertThat(count("anomaly.refusal_burst")).isEqualTo(1);
+        assertThat(count("auth.refused")).isEqualTo(1);
+        // accepted authentications and admin changes from the flooding source are never suppressed
+        watch.record("auth.accepted", "ok", Map.of("remote", "/10.0.0.9:7000", "sub", "pump-1"));
+        watch.record("revocation.created", "ok", Map.of("remote", "10.0.0.9", "sub", "pump-2"));
+        assertThat(count("auth.accepted")).isEqualTo(1);
+        assertThat(count("revocation.created")).isEqualTo(1);
+        assertThat(count("anomaly.refusals_suppressed")).as("not before the window ends").isZero();
+
+        clock.advance(Duration.ofSeconds(61));
+        watch.record("auth.accepted", "ok", Map.of("remote", "/10.0.0.7:7000", "sub", "pump-3")); // any event
+        assertThat(count("anomaly.refusals_suppressed")).isEqualTo(1);
+        Line summary = lines.stream().filter(l -> l.event().equals("anomaly.refusals_suppressed")).findFirst().orElseThrow();
+        assertThat(Map.<String, Object>copyOf(summary.fields())).containsEntry("source", "10.0.0.9").containsEntry("suppressed", 47)
+                .containsEntry("window_start", "2026-12-07T04:00:00Z").containsEntry("last_event", "coap.refused");
+
+        watch.record("coap.refused", "expired", Map.of("peer", "udp:10.0.0.9:4000"));
+        assertThat(count("coap.refused")).as("a new window writes again").isEqualTo(4);
+        assertThat(count("anomaly.refusals_suppressed")).as("one summary per window").isEqualTo(1);
+    }
+
+    @Test
+    void aSourceThatComesBackAfterItsWindowGetsItsSummaryFirst() {
+        for (int i = 0; i < 5; i++) {
+            watch.record("auth.refused", "malformed", Map.of("remote", "/10.0.0.9:5000"));
+        }
+        clock.advance(Duration.ofMinutes(2));
+        watch.record("auth.refused", "malformed", Map.of("remote", "/10.0.0.9:5000"));
+        assertThat(lines.stream().map(Line::event).toList()).containsExactly("auth.refused", "auth.refused",
+                "auth.refused", "anomaly.refusal_burst", "anomaly.refusals_suppressed", "auth.refused");
+    }
+}
