@@ -20,6 +20,7 @@ import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -112,9 +113,12 @@ final class MqttInbound {
             refusePublish(m, MqttReasons.puback(refusal.reason().category()), "rate_limited");
             return;
         }
-        if (refusal.reason() != RejectionReason.FORBIDDEN) { // location refusals are audited; ACL misses only counted
-            c.edge.audit.record("mqtt.publish.refused", refusal.reason().code(), c.auditFields(c.clientId, c.session));
+        // ACL misses too, as CoAP does (outcome forbidden, the topic): which device probes others' topics, and from where
+        Map<String, Object> fields = c.auditFields(c.clientId, c.session);
+        if (refusal.reason() == RejectionReason.FORBIDDEN) {
+            fields.put("detail", "may not publish to " + m.topicName());
         }
+        c.edge.audit.record("mqtt.publish.refused", refusal.reason().code(), fields);
         refusePublish(m, MqttReasons.puback(refusal.reason().category()),
                 refusal.reason() == RejectionReason.FORBIDDEN ? "not_authorized" : refusal.reason().code());
     }
@@ -242,6 +246,9 @@ final class MqttInbound {
         }
         if (!c.acl.maySubscribe(shared.filter())) {
             c.edge.metrics.drop("subscribe_not_authorized");
+            Map<String, Object> fields = c.auditFields(c.clientId, c.session);
+            fields.put("detail", "may not subscribe to " + filter);
+            c.edge.audit.record("mqtt.subscribe.refused", RejectionReason.FORBIDDEN.code(), fields);
             return MqttReasons.suback(RefusalCategory.NOT_AUTHORIZED);
         }
         if (!c.state.subscriptions.containsKey(filter)

@@ -59,6 +59,32 @@ class MqttPubSubTest {
         }
     }
 
+    /** Tour O, F7: ACL denials were counted only, while CoAP audits the same denial ({@code forbidden}, principal, topic). */
+    @Test
+    void aclDenialsAreAuditedWithThePrincipalAndTheTopic() throws Exception {
+        Mqtt5BlockingClient dev = Clients.connectV5("dev1", fx.port(), token("dev1", "t", 60));
+        assertThat(pubackCode(() -> dev.publishWith().topic("d/dev2/up/temp").qos(MqttQos.AT_LEAST_ONCE)
+                .payload(bytes("x")).send())).isEqualTo(Mqtt5PubAckReasonCode.NOT_AUTHORIZED);
+        assertThatThrownBy(() -> dev.subscribeWith().topicFilter("d/dev2/down/#").send())
+                .isInstanceOf(Mqtt5SubAckException.class);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(fx.audit).anySatisfy(e -> {
+                assertThat(e.event()).isEqualTo("mqtt.publish.refused");
+                assertThat(e.outcome()).isEqualTo("forbidden");
+                assertThat(java.util.Map.<String, Object>copyOf(e.fields())).containsEntry("principal", "dev1")
+                        .containsEntry("tenant", "t").containsEntry("detail", "may not publish to d/dev2/up/temp")
+                        .containsKey("remote");
+            });
+            assertThat(fx.audit).anySatisfy(e -> {
+                assertThat(e.event()).isEqualTo("mqtt.subscribe.refused");
+                assertThat(e.outcome()).isEqualTo("forbidden");
+                assertThat(java.util.Map.<String, Object>copyOf(e.fields())).containsEntry("principal", "dev1")
+                        .containsEntry("detail", "may not subscribe to d/dev2/down/#").containsKey("remote");
+            });
+        });
+        dev.disconnect();
+    }
+
     @Test
     void aclAllowsOwnTopicsAndRefusesOthersBothWays() throws Exception {
         Mqtt5BlockingClient app = Clients.connectV5("app", fx.port(), app("t", "dev1", 60));
