@@ -62,6 +62,7 @@ public final class CoapEdge implements AutoCloseable {
 
     private final CoapSettings settings;
     private final EdgeHandlers handlers;
+    private final DtlsPskRefusals pskRefusals;
     private CoapTokenIssuer tokenIssuer;
     private CoapServer server;
     private Endpoint plain;
@@ -99,6 +100,7 @@ public final class CoapEdge implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.handlers = new EdgeHandlers(settings, pipeline, revocationEvents, revocationChecker, rateLimits,
                 ratePlans, geo, messaging, audit, meters, clock);
+        this.pskRefusals = new DtlsPskRefusals(audit, meters);
         io.micrometer.core.instrument.Gauge.builder("edgeauth.coap.dtls.sessions.restored", restoredSessions, Number::doubleValue)
                 .description("DTLS sessions restored at start from the last clean stop").register(meters);
         io.micrometer.core.instrument.FunctionCounter.builder("edgeauth.coap.dtls.idle.closed", this,
@@ -217,10 +219,11 @@ public final class CoapEdge implements AutoCloseable {
                     new LinkedBlockingQueue<>(), new DaemonThreadFactory("DTLS-Worker-" + settings.dtlsPort() + "#",
                             NamedThreadFactory.SCANDIUM_THREAD_GROUP));
             DtlsHandshakeAdmission handshakes = new DtlsHandshakeAdmission(handlers::admission,
-                    () -> workers.getQueue().size(), System::nanoTime);
+                    () -> workers.getQueue().size(), System::nanoTime).tracing(pskRefusals);
             DTLSConnector connector = new DTLSConnector(DtlsConnectorConfig.builder(connectorConfig)
                     .setDatagramFilter(handshakes).setSessionListener(handshakes).build());
             connector.setExecutor(workers);
+            connector.setAlertHandler(handshakes);
             dtlsWorkers = workers;
             dtlsConnector = connector;
             idleConnections = new IdleDtlsConnections(connector, this::bound, IdleDtlsConnections.IDLE);

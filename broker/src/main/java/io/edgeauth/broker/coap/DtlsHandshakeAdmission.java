@@ -10,11 +10,16 @@ import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.net.InetSocketAddress;
+import org.eclipse.californium.scandium.AlertHandler;
 import org.eclipse.californium.scandium.DatagramFilter;
+import org.eclipse.californium.scandium.dtls.AlertMessage;
 import org.eclipse.californium.scandium.dtls.Connection;
 import org.eclipse.californium.scandium.dtls.DTLSContext;
 import org.eclipse.californium.scandium.dtls.Handshaker;
+import org.eclipse.californium.scandium.dtls.PskPublicInformation;
 import org.eclipse.californium.scandium.dtls.Record;
+import org.eclipse.californium.scandium.dtls.ServerHandshaker;
 import org.eclipse.californium.scandium.dtls.SessionAdapter;
 
 /**
@@ -41,7 +46,7 @@ import org.eclipse.californium.scandium.dtls.SessionAdapter;
  * handshake past the bound goes on; it only no longer keeps others out (its work is done when its peer is silent). Hand-written because Scandium has no handshake limit: {@code DTLS_MAX_PENDING_INBOUND_JOBS} drops any
  * datagram, established sessions' included, and only at 50,000 queued jobs.
  */
-final class DtlsHandshakeAdmission extends SessionAdapter implements DatagramFilter {
+final class DtlsHandshakeAdmission extends SessionAdapter implements DatagramFilter, AlertHandler {
     private static final long SWEEP_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** How long a handshake keeps its place at most: a handshake between live peers ends in far less. */
     static final long PLACE_HELD = TimeUnit.SECONDS.toNanos(5);
@@ -57,6 +62,7 @@ final class DtlsHandshakeAdmission extends SessionAdapter implements DatagramFil
     private final LongSupplier nanos;
     private final Map<Object, Place> started = new ConcurrentHashMap<>();
     private final AtomicLong lastSweep;
+    private volatile DtlsPskRefusals pskRefusals; // null: not traced (tests of the limit alone)
 
     /**
      * @param admission  the node's admission control, read per ClientHello (the edge may be given it after start)
@@ -86,13 +92,33 @@ final class DtlsHandshakeAdmission extends SessionAdapter implements DatagramFil
         return true;
     }
 
+    /** Where refused PSK handshakes are traced (the edge's audit and meters). */
+    DtlsHandshakeAdmission tracing(DtlsPskRefusals refusals) {
+        this.pskRefusals = refusals;
+        return this;
+    }
+
+    /**
+     * A record of a handshake in epoch 1 that fails its MAC is the peer's Finished under a key from another PSK than
+     * the one derived for its identity: Scandium drops it silently and lets the handshake time out, so the refusal is
+     * traced here, once per handshake (the peer retransmits it).
+     */
     @Override
     public boolean onMacError(Record record, Connection connection) {
+        DtlsPskRefusals refusals = pskRefusals;
+        if (refusals != null && record.getEpoch() > 0 && connection.getOngoingHandshake() instanceof ServerHandshaker h
+                && h.getPreSharedKeyIdentity() != null) {
+            Place place = started.get(h);
+            if (place == null || place.traced().compareAndSet(false, true)) {
+                refusals.refused(DtlsPskRefusals.BAD_PSK, h.getPeerAddress(), h.getPreSharedKeyIdentity());
+            }
+        }
         return false; // as without a filter: Scandium counts the error and drops the record
     }
 
-    /** A handshake's place: its permit, when it started, and whether Scandium has ended it unannounced. */
-    private record Place(AdmissionControl.Permit permit, long startedNanos, BooleanSupplier ended) {
+    /** A handshake's place: its permit, when it started, whether Scandium has ended it unannounced, whether traced. */
+    private record Place(AdmissionControl.Permit permit, long startedNanos, BooleanSupplier ended,
+                         java.util.concurrent.atomic.AtomicBoolean traced) {
     }
 
     @Override
@@ -103,7 +129,7 @@ final class DtlsHandshakeAdmission extends SessionAdapter implements DatagramFil
     /** A handshake (Scandium's handshaker, or a test's stand-in) took a place. */
     void started(Object handshake, BooleanSupplier ended) {
         Place previous = started.put(handshake, new Place(admission.get().admitStartedHandshake(), nanos.getAsLong(),
-                ended));
+                ended, new java.util.concurrent.atomic.AtomicBoolean()));
         if (previous != null) {
             previous.permit().close();
         }
@@ -122,6 +148,26 @@ final class DtlsHandshakeAdmission extends SessionAdapter implements DatagramFil
     @Override
     public void handshakeFailed(Handshaker handshaker, Throwable error) {
         release(handshaker);
+    }
+
+    /**
+     * Scandium's report of an alert it did not send: for {@code unknown_psk_identity} (no key derived for the
+     * identity) it leaves the handshake to time out silently, so the refusal is traced here with the identity of
+     * the peer's handshake (the one pending from that address).
+     */
+    @Override
+    public void onAlert(InetSocketAddress peer, AlertMessage alert) {
+        DtlsPskRefusals refusals = pskRefusals;
+        if (refusals == null || alert.getDescription() != AlertMessage.AlertDescription.UNKNOWN_PSK_IDENTITY) {
+            return;
+        }
+        PskPublicInformation identity = null;
+        for (Object h : started.keySet()) { // a few: the node's limit of pending handshakes bounds them
+            if (h instanceof ServerHandshaker s && peer.equals(s.getPeerAddress())) {
+                identity = s.getPreSharedKeyIdentity();
+            }
+        }
+        refusals.refused(DtlsPskRefusals.UNKNOWN_IDENTITY, peer, identity);
     }
 
     /** Handshakes holding a place now. */

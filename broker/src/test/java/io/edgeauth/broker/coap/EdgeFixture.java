@@ -51,6 +51,8 @@ final class EdgeFixture implements AutoCloseable {
     final InMemoryCoapMessaging messaging = new InMemoryCoapMessaging();
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     final List<String> audit = new CopyOnWriteArrayList<>();
+    /** The same events with their fields: {@code event outcome {fields}}. */
+    final List<String> auditLines = new CopyOnWriteArrayList<>();
     final TestPki pki;
     final TestPki.Issued serverCert;
     final CoapEdge edge;
@@ -73,7 +75,10 @@ final class EdgeFixture implements AutoCloseable {
         }
         pki = new TestPki();
         serverCert = pki.server("localhost");
-        AuditLog auditLog = (event, outcome, fields) -> audit.add(event + " " + outcome);
+        AuditLog auditLog = (event, outcome, fields) -> {
+            auditLines.add(event + " " + outcome + " " + fields);
+            audit.add(event + " " + outcome);
+        };
         DefaultAuthPipeline pipeline = DefaultAuthPipeline.builder().verifier(new TestTokens(clock))
                 .revocations(revocations).registry(registry).rateLimits(rateLimits).geo(new GeoPolicy(""))
                 .tenantOfIssuer(iss -> TestTokens.ISS.equals(iss) ? "default" : null).defaultRatePlan("default")
