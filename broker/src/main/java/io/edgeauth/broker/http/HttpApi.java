@@ -52,6 +52,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpApi {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+    /** Requests refused for a store outage: a line a minute, not one per request (tour O, F10). */
+    private final io.edgeauth.broker.audit.LogLimiter storeOutageLog =
+            new io.edgeauth.broker.audit.LogLimiter(java.time.Duration.ofMinutes(1));
     static final long MAX_BODY_BYTES = 64 * 1024;
     private static final int EVENT_LOOPS = Math.max(1, Runtime.getRuntime().availableProcessors());
 
@@ -353,9 +356,13 @@ public final class HttpApi {
         });
         router.errorHandler(500, ctx -> {
             if (StoreUnavailableException.isCauseOf(ctx.failure())) {
-                // the store is out (disk full, Redis down): the client retries; the store logs the cause once
-                LOG.warn("HTTP {} {} refused with 503: {}", ctx.request().method(), ctx.normalizedPath(),
-                        ctx.failure().getMessage());
+                // the store is out (disk full, Redis down): the client retries, a fleet many times, so one line
+                // per minute says it is still going on (the store logs its own cause)
+                long leftOut = storeOutageLog.permit();
+                if (leftOut >= 0) {
+                    LOG.warn("HTTP {} {} refused with 503: {}{}", ctx.request().method(), ctx.normalizedPath(),
+                            ctx.failure().getMessage(), io.edgeauth.broker.audit.LogLimiter.leftOut(leftOut));
+                }
                 HttpErrors.unavailable(ctx, "the broker cannot store this now; retry later");
                 return;
             }
