@@ -58,6 +58,24 @@ class MqttConnectionCapTest {
         }
     }
 
+    /** Tour O, F13: the cap refused connections with no log line; now a WARN, one a minute at most, with the peer. */
+    @Test
+    void connectionsPastTheBoundAreLoggedOnceAMinute() throws Exception {
+        try (EdgeFixture one = new EdgeFixture(MqttSettings.plain(0)
+                     .withLimits(MqttSettings.Limits.builder().maxConnections(1).build()));
+             io.edgeauth.broker.testsupport.LogCapture log = io.edgeauth.broker.testsupport.LogCapture.root();
+             Socket held = RawMqtt.connected(one.port(), 5, "cap-only")) {
+            for (int i = 0; i < 3; i++) {
+                try (Socket past = RawMqtt.socket(one.port())) {
+                    assertThat(closed(new DataInputStream(past.getInputStream()))).isTrue();
+                }
+            }
+            assertThat(log.withoutAudit()).filteredOn(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN
+                    && e.getFormattedMessage().contains("mqtt.maxConnections")).singleElement()
+                    .satisfies(e -> assertThat(e.getFormattedMessage()).contains("1 open").contains("127.0.0.1"));
+        }
+    }
+
     private static void awaitOpen(int n) {
         Awaitility.await().atMost(5, TimeUnit.SECONDS).until(
                 () -> fx.meters.find("edgeauth.mqtt.connections").gauge().value() == n);

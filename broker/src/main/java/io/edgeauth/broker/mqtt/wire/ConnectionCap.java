@@ -1,11 +1,15 @@
 package io.edgeauth.broker.mqtt.wire;
 
+import io.edgeauth.broker.audit.LogLimiter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The node's bound on open MQTT connections over all its MQTT listeners (TCP, TLS, WebSocket): {@code
@@ -15,9 +19,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * not be made, and Netty logged an accept failure each time. Thread-safe.
  */
 public final class ConnectionCap {
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionCap.class);
     private final int max;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong refused = new AtomicLong();
+    // a full node is alive and serves its connections (readiness stays UP), but the operator must see why devices
+    // cannot connect; one line a minute, as a flood of connects would otherwise write one each
+    private final LogLimiter refusedLog = new LogLimiter(Duration.ofMinutes(1));
 
     /** @param max at most this many open MQTT connections */
     public ConnectionCap(int max) {
@@ -32,6 +40,11 @@ public final class ConnectionCap {
         if (open.incrementAndGet() > max) {
             open.decrementAndGet();
             refused.incrementAndGet();
+            long leftOut = refusedLog.permit();
+            if (leftOut >= 0) {
+                LOG.warn("MQTT connection from {} closed on accept: mqtt.maxConnections reached ({} open){}",
+                        channel.remoteAddress(), max, LogLimiter.leftOut(leftOut));
+            }
             return false;
         }
         channel.closeFuture().addListener(f -> open.decrementAndGet());
