@@ -244,7 +244,7 @@ public final class MqttEdge {
             return Future.failedFuture(new TlsMaterialException("mqtt: TLS context: " + e.getMessage()));
         }
         wire = new MqttListeners(EVENT_LOOPS, io.edgeauth.broker.net.NetTransport.of(vertx), // as Vert.x's HTTP
-                metrics.connectionCap(settings.limits().maxConnections()));
+                metrics.connectionCap(settings.limits().maxConnections()), metrics.tlsRefusals());
         List<Future<?>> binds = new ArrayList<>();
         if (settings.port() >= 0) {
             binds.add(listen(settings.port(), null, false, Protocol.MQTT).onSuccess(p -> port = p));
@@ -365,7 +365,7 @@ public final class MqttEdge {
             case REQUIRED -> ClientAuth.REQUIRE;
         };
         clientGate = tlsMaterial.trustManager() == null ? null
-                : new io.edgeauth.broker.tls.ClientCertificateGate(tlsMaterial.trustManager(), alsoTrusted);
+                : new io.edgeauth.broker.tls.ClientCertificateGate(tlsMaterial.trustManager(), alsoTrusted, false);
         return MqttListeners.serverTls(tlsMaterial.keyManager(), clientGate, clientAuth, OPENSSL,
                 List.of("TLSv1.3", "TLSv1.2"), AEAD_SUITES);
     }

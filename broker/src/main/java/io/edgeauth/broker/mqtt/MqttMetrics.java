@@ -38,6 +38,11 @@ final class MqttMetrics {
         return cap;
     }
 
+    /** {@code edgeauth_mqtt_tls_refused_total}: client certificates refused in TLS handshakes, by reason. */
+    io.edgeauth.broker.mqtt.wire.TlsRefusals tlsRefusals() {
+        return new io.edgeauth.broker.mqtt.wire.TlsRefusals(registry);
+    }
+
     AtomicInteger sessions(String tenant, String protocol) {
         return sessions.computeIfAbsent(tenant + '\0' + protocol, k -> {
             AtomicInteger count = new AtomicInteger();

@@ -22,11 +22,22 @@ public final class ClientCertificateGate extends ClientTrustManager {
 
     private final ReloadableTrustManager trustStore;
     private final Predicate<X509Certificate[]> alsoLetThrough;
+    private final boolean logRefusals;
 
     /** @param trustStore the listener's trust store, or null for none */
     public ClientCertificateGate(ReloadableTrustManager trustStore, Predicate<X509Certificate[]> alsoLetThrough) {
+        this(trustStore, alsoLetThrough, true);
+    }
+
+    /**
+     * @param logRefusals false where the listener traces refusals itself, with the peer address this gate does not
+     *                    know (MQTT: {@code TlsRefusals}); one line per refusal would be written twice
+     */
+    public ClientCertificateGate(ReloadableTrustManager trustStore, Predicate<X509Certificate[]> alsoLetThrough,
+                                 boolean logRefusals) {
         this.trustStore = trustStore;
         this.alsoLetThrough = Objects.requireNonNull(alsoLetThrough, "alsoLetThrough");
+        this.logRefusals = logRefusals;
     }
 
     @Override
@@ -48,7 +59,9 @@ public final class ClientCertificateGate extends ClientTrustManager {
         }
         if (!alsoLetThrough.test(chain)) {
             // no session, no client id yet: the log is the operator's only trace of a device that cannot connect
-            LOG.info("TLS handshake refused the client certificate: {}", refused.getMessage());
+            if (logRefusals) {
+                LOG.info("TLS handshake refused the client certificate: {}", refused.getMessage());
+            }
             throw refused;
         }
     }

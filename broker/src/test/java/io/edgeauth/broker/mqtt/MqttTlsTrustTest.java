@@ -131,6 +131,21 @@ class MqttTlsTrustTest {
         assertThat(accepted(sClient("devA", "", "-tls1_2"))).isTrue();
     }
 
+    /** Tour O, F12: the refusal's log line did not say from where, and no metric moved. */
+    @Test
+    void anUntrustedDeviceCertificateIsLoggedWithThePeerAndCountedByReason() throws Exception {
+        edge(null);
+        try (io.edgeauth.broker.testsupport.LogCapture log = io.edgeauth.broker.testsupport.LogCapture.root()) {
+            assertThat(sClient("devB", "", "-tls1_2")).contains("SSL alert number 48");
+            assertThat(sClient("devB", "", "-tls1_2")).contains("SSL alert number 48");
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+                    fx.counter("edgeauth.mqtt.tls.refused", "reason", "certificate_untrusted")).isEqualTo(2));
+            assertThat(log.withoutAudit()).filteredOn(e -> e.getFormattedMessage().contains("does not chain"))
+                    .as("one line a minute at most").singleElement()
+                    .satisfies(e -> assertThat(e.getFormattedMessage()).contains("127.0.0.1:"));
+        }
+    }
+
     @Test
     void revokedDeviceCertificateGetsCertificateRevoked() throws Exception {
         FleetPki.Issued revoked = device(caA, "devR");

@@ -31,13 +31,19 @@ final class HandshakeAdmission extends ChannelInboundHandlerAdapter {
     private final AdmissionControl admission;
     private final long connectTimeoutMillis;
     private final Consumer<ChannelPipeline> admitted;
+    private final TlsRefusals refusals;
     private ScheduledFuture<?> silence;
 
-    /** @param admitted appends the connection's handlers, its {@link SslHandler} first */
-    HandshakeAdmission(AdmissionControl admission, long connectTimeoutMillis, Consumer<ChannelPipeline> admitted) {
+    /**
+     * @param admitted appends the connection's handlers, its {@link SslHandler} first
+     * @param refusals where a refused client certificate is traced, with this connection's peer
+     */
+    HandshakeAdmission(AdmissionControl admission, long connectTimeoutMillis, Consumer<ChannelPipeline> admitted,
+                       TlsRefusals refusals) {
         this.admission = admission;
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.admitted = admitted;
+        this.refusals = refusals;
     }
 
     /** What is left of {@code connectTimeoutMillis} for this channel: counted from its accept where that is known. */
@@ -72,7 +78,13 @@ final class HandshakeAdmission extends ChannelInboundHandlerAdapter {
             SslHandler tls = pipeline.get(SslHandler.class);
             tls.setHandshakeTimeoutMillis(remainingMillis(ctx.channel(), connectTimeoutMillis));
             // the handshake future also completes (failed) when the channel closes or the handshake times out
-            tls.handshakeFuture().addListener(done -> permit.get().close());
+            Channel channel = ctx.channel();
+            tls.handshakeFuture().addListener(done -> {
+                permit.get().close();
+                if (!done.isSuccess()) {
+                    refusals.handshakeFailed(channel, done.cause());
+                }
+            });
         } catch (RuntimeException e) { // no TLS engine (native memory, say): the place must not stay taken
             permit.get().close();
             ReferenceCountUtil.release(msg);

@@ -64,15 +64,18 @@ public final class MqttListeners {
     private final Map<EventExecutor, LoopSweep> sweeps;
     private final List<Channel> servers = new CopyOnWriteArrayList<>();
     private final ConnectionCap cap;
+    private final TlsRefusals tlsRefusals;
 
     /**
      * @param threads   the event loops (one per core is plenty: an MQTT connection costs little CPU)
      * @param transport epoll or NIO under them
      * @param cap       the bound on open connections, shared by every listener of this edge
+     * @param tlsRefusals where the TLS listeners trace refused client certificates
      */
-    public MqttListeners(int threads, NetTransport transport, ConnectionCap cap) {
+    public MqttListeners(int threads, NetTransport transport, ConnectionCap cap, TlsRefusals tlsRefusals) {
         this.transport = transport;
         this.cap = cap;
+        this.tlsRefusals = tlsRefusals;
         this.loops = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("edgeauth-mqtt", true),
                 transport.ioHandlers());
         this.sweeps = LoopSweep.start(loops);
@@ -101,7 +104,7 @@ public final class MqttListeners {
                             ch.close();
                             return;
                         }
-                        pipeline(ch, l, sweeps);
+                        pipeline(ch, l, sweeps, tlsRefusals);
                     }
                 });
         CompletableFuture<Integer> bound = new CompletableFuture<>();
@@ -117,12 +120,13 @@ public final class MqttListeners {
         return bound;
     }
 
-    private static void pipeline(SocketChannel ch, Listener l, Map<EventExecutor, LoopSweep> sweeps) {
+    private static void pipeline(SocketChannel ch, Listener l, Map<EventExecutor, LoopSweep> sweeps,
+                                 TlsRefusals tlsRefusals) {
         if (l.tls() != null) { // built once admitted: a shed connection costs no TLS engine
             ch.pipeline().addLast(HandshakeAdmission.NAME, new HandshakeAdmission(l.admission(), l.connectTimeoutMillis(), p -> {
                 p.addLast("tls", l.tls().newHandler(ch.alloc()));
                 mqttHandlers(p, l, sweeps);
-            }));
+            }, tlsRefusals));
         } else {
             mqttHandlers(ch.pipeline(), l, sweeps);
         }
