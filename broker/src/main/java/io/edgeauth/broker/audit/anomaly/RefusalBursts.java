@@ -142,6 +142,9 @@ public final class RefusalBursts {
             int port = remote.lastIndexOf(':');
             return port > 4 ? remote.substring(4, port) : remote.substring(4);
         }
+        if (remote.startsWith("psk:") || remote.startsWith("x509:") || remote.startsWith("rpk:")) {
+            return remote; // an authenticated DTLS peer: its identity is the source (cut, it was "psk" for every device)
+        }
         String s = remote.substring(remote.lastIndexOf('/') + 1);
         if (s.startsWith("[")) {
             int end = s.indexOf(']');

@@ -67,4 +67,24 @@ class RefusalSuppressionTest {
         assertThat(lines.stream().map(Line::event).toList()).containsExactly("auth.refused", "auth.refused",
                 "auth.refused", "anomaly.refusal_burst", "anomaly.refusals_suppressed", "auth.refused");
     }
+    @Test
+    void aSourceIsAHostWhateverItsPortsAndADtlsIdentityIsItsOwn() {
+        assertThat(RefusalBursts.host("udp:10.0.0.9:4000")).isEqualTo("10.0.0.9");
+        assertThat(RefusalBursts.host("udp:0:0:0:0:0:0:0:1:5683")).isEqualTo("0:0:0:0:0:0:0:1");
+        assertThat(RefusalBursts.host("/10.0.0.9:4000")).isEqualTo("10.0.0.9");
+        // two devices' DTLS identities are two sources, not one called "psk"
+        assertThat(RefusalBursts.host("psk:pump-1")).isEqualTo("psk:pump-1");
+        assertThat(RefusalBursts.host("x509:AbC")).isEqualTo("x509:AbC");
+        assertThat(RefusalBursts.host("rpk:ni:///sha-256;AbC")).isEqualTo("rpk:ni:///sha-256;AbC");
+    }
+
+    @Test
+    void onlyRefusalsMayBeSummarised() {
+        assertThat(AnomalyWatch.suppressible("dtls.refused")).isTrue();
+        assertThat(AnomalyWatch.suppressible("mqtt.subscribe.refused")).isTrue();
+        assertThat(AnomalyWatch.suppressible("siwe.login")).isTrue();
+        assertThat(AnomalyWatch.suppressible("auth.accepted")).isFalse();
+        assertThat(AnomalyWatch.suppressible("revocation.created")).isFalse();
+        assertThat(AnomalyWatch.suppressible("mqtt.session.closed")).isFalse();
+    }
 }
