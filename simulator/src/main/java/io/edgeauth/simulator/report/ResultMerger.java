@@ -1,5 +1,6 @@
 package io.edgeauth.simulator.report;
 
+import io.edgeauth.simulator.fleet.Shard;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -13,7 +14,8 @@ import org.HdrHistogram.Histogram;
  * Combines the results of the shards of one fleet into one result: counts and failures add up, latency
  * histograms are added (so percentiles of the merge are those of one run over the same sessions), the
  * per-second series are added second by second (their per-second percentiles are the shards' worst,
- * an upper bound), and the shards must not overlap.
+ * an upper bound), and the shards must not overlap. A merge that lacks a shard of the fleet (or mixes
+ * shards of different splits) fails its verdict, naming what is missing: half a fleet is not the fleet.
  */
 public final class ResultMerger {
     private ResultMerger() {
@@ -60,7 +62,33 @@ public final class ResultMerger {
         }
         RunResult merged = new RunResult(RunResult.FORMAT, parameters, shards, startedAt, elapsed, t, failures, chaos, stats,
                 series(results.stream().map(RunResult::series).toList()), broker, null);
-        return Verdicts.withVerdict(merged, -1);
+        return withCoverage(Verdicts.withVerdict(merged, -1));
+    }
+
+    /** The merge's verdict, failed as well when its shards are not exactly {@code 0/n .. (n-1)/n}. */
+    private static RunResult withCoverage(RunResult r) {
+        List<String> problems = new ArrayList<>(r.verdict().problems());
+        problems.addAll(coverageProblems(r.shards()));
+        return new RunResult(r.format(), r.parameters(), r.shards(), r.startedAt(), r.elapsedSeconds(), r.totals(), r.failures(),
+                r.chaos(), r.stages(), r.series(), r.broker(), new RunResult.Verdict(problems.isEmpty(), List.copyOf(problems)));
+    }
+
+    static List<String> coverageProblems(List<String> shards) {
+        List<Shard> parsed = shards.stream().map(Shard::parse).toList();
+        if (parsed.isEmpty()) {
+            return List.of("the results name no shard: their coverage of the fleet is unknown");
+        }
+        if (parsed.stream().map(Shard::count).distinct().count() > 1) {
+            return List.of("shards of different splits cannot make one fleet: " + String.join(", ", shards));
+        }
+        int n = parsed.get(0).count();
+        List<String> missing = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (!parsed.contains(new Shard(i, n))) {
+                missing.add(new Shard(i, n).toString());
+            }
+        }
+        return missing.isEmpty() ? List.of() : List.of("shards missing: " + String.join(", ", missing));
     }
 
     static RunResult.Totals add(RunResult.Totals a, RunResult.Totals b) {
