@@ -88,9 +88,11 @@ public final class AdminApiOnboarding implements Onboarding {
         }
     }
 
-    private static CompletableFuture<Void> ok(String what, int status) {
+    /** A 2xx or the call's failure; a 401 says what it means (the admin credential was refused), not only its number. */
+    static CompletableFuture<Void> ok(String what, int status) {
         return status / 100 == 2 ? CompletableFuture.completedFuture(null)
-                : CompletableFuture.failedFuture(new AdminApiException(what + ":" + status));
+                : CompletableFuture.failedFuture(new AdminApiException(what + ":"
+                        + (status == 401 ? "admin_credential_refused" : Integer.toString(status))));
     }
 
     private CompletableFuture<Integer> send(String what, HttpRequest.Builder b) {

@@ -96,6 +96,10 @@ public final class BulkImport {
         try {
             Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 15_000)
+                    // a broker that refuses the upload (401: wrong admin credential) answers and closes while the body
+                    // is still coming: the next chunk then fails with a reset, and Netty's default closes the channel
+                    // at that write, before the answer already received is read; the answer must win
+                    .option(ChannelOption.AUTO_CLOSE, false)
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel c) {
@@ -111,15 +115,15 @@ public final class BulkImport {
                     .set(HttpHeaderNames.AUTHORIZATION, "Bearer " + credential)
                     .set(HttpHeaderNames.CONTENT_TYPE, "application/x-ndjson");
             HttpUtil.setTransferEncodingChunked(request, true);
-            ch.writeAndFlush(request);
+            answer.watch(ch.writeAndFlush(request));
             byte[] chunk = new byte[CHUNK_BYTES];
             int n;
-            while (!answer.done.isDone() && (n = ndjson.readNBytes(chunk, 0, chunk.length)) > 0) {
-                ch.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(chunk, 0, n)));
+            while (answer.sending() && (n = ndjson.readNBytes(chunk, 0, chunk.length)) > 0) {
+                answer.watch(ch.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(chunk, 0, n))));
                 answer.awaitWritable(ch);
             }
-            if (!answer.done.isDone()) { // else the broker answered before the end (a refusal): it says why
-                ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            if (answer.sending()) { // else the broker answered before the end (a refusal): it says why
+                answer.watch(ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
             }
             try {
                 return answer.done.get(30, TimeUnit.MINUTES);
@@ -144,6 +148,8 @@ public final class BulkImport {
         private final StringBuilder refusal = new StringBuilder();
         private JsonNode summary;
         private int status;
+        /** Why sending failed (the broker reset the connection), or null: the upload stops, the answer is still read. */
+        private volatile Throwable sendFailure;
 
         AnswerReader(Consumer<String> results) {
             this.results = results;
@@ -151,9 +157,23 @@ public final class BulkImport {
 
         /** Blocks the uploader while the connection's outbound buffer is full. */
         synchronized void awaitWritable(Channel ch) throws InterruptedException {
-            while (!ch.isWritable() && ch.isActive() && !done.isDone()) {
+            while (!ch.isWritable() && ch.isActive() && sending()) {
                 wait(1000);
             }
+        }
+
+        /** True while the upload should go on: no answer yet and every write so far went out. */
+        boolean sending() {
+            return !done.isDone() && sendFailure == null;
+        }
+
+        void watch(io.netty.channel.ChannelFuture write) {
+            write.addListener(f -> {
+                if (!f.isSuccess() && sendFailure == null) {
+                    sendFailure = f.cause();
+                    wakeUp();
+                }
+            });
         }
 
         private synchronized void wakeUp() {
@@ -217,7 +237,10 @@ public final class BulkImport {
         }
 
         private void finish() {
-            if (status != 200) {
+            if (status == 401) {
+                done.completeExceptionally(new IOException("bulk import: the broker refused the admin credential (HTTP 401, "
+                        + "check --admin-credential): " + refusal.toString().strip()));
+            } else if (status != 200) {
                 done.completeExceptionally(new IOException("bulk import answered HTTP " + status + ": " + refusal.toString().strip()));
             } else if (summary == null) {
                 done.completeExceptionally(new IOException("bulk import answer ended without its summary"));
@@ -229,7 +252,9 @@ public final class BulkImport {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            done.completeExceptionally(new IOException("bulk import: the broker closed the connection before its answer ended"));
+            Throwable sending = sendFailure;
+            done.completeExceptionally(new IOException("bulk import: the broker closed the connection before its answer ended"
+                    + (sending == null ? "" : " (sending the devices failed: " + sending + ")")));
             wakeUp();
         }
 

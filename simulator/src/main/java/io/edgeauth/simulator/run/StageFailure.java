@@ -46,7 +46,9 @@ final class StageFailure extends RuntimeException {
         if (t instanceof StageFailure f) {
             return f;
         }
-        return new StageFailure(stage + ":" + reason(t), detailOf(t));
+        String reason = reason(t);
+        // an admin call names itself ("register:401"): in its own stage, once is enough
+        return new StageFailure(reason.startsWith(stage + ":") ? reason : stage + ":" + reason, detailOf(t));
     }
 
     static Throwable unwrap(Throwable error) {

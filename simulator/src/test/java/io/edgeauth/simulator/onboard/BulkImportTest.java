@@ -86,4 +86,20 @@ class BulkImportTest {
         assertThatThrownBy(() -> BulkImport.importRange(URI.create(broker.url), "ea_admin_wrong", fleet, 0, 20_000, "default"))
                 .isInstanceOf(IOException.class).hasMessageContaining("HTTP 401");
     }
+
+    @Test
+    void aSmallRefusedUploadEndsWithTheBrokersAnswerToo() {
+        FleetIdentities fleet = new FleetIdentities(InProcessBroker.SEED, "refused-small-", DeviceIdentity.KeyType.EC_P256);
+        for (int i = 0; i < 20; i++) {
+            assertThatThrownBy(() -> BulkImport.importRange(URI.create(broker.url), "ea_admin_wrong", fleet, 0, 10, "default"))
+                    .isInstanceOf(IOException.class).hasMessageContaining("HTTP 401").hasMessageContaining("admin credential");
+        }
+    }
+
+    @Test
+    void anAdminCallRefusedFor401SaysTheCredentialWasRefused() {
+        assertThat(AdminApiOnboarding.ok("register", 401)).isCompletedExceptionally();
+        assertThatThrownBy(() -> AdminApiOnboarding.ok("register", 401).join()).cause()
+                .hasMessage("register:admin_credential_refused");
+    }
 }
