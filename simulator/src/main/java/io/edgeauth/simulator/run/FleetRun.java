@@ -148,9 +148,9 @@ public final class FleetRun {
         long nextScrape = start;
         boolean waveDone = settings.scenario() != Scenario.REVOCATION;
         boolean restartDone = settings.scenario() != Scenario.RESTART;
-        out.printf(java.util.Locale.ROOT, "simulating devices %d..%d of %d (shard %s), scenario %s, %s sessions/s, concurrency %d, %d QoS 1 messages each%n",
+        out.printf(java.util.Locale.ROOT, "simulating devices %d..%d of %d (shard %s), scenario %s, %s, concurrency %d, %d QoS 1 messages each%n",
                 first, first + planned - 1, settings.devices(), settings.shard(), settings.scenario().label(),
-                Double.isInfinite(rate) ? "all at once" : String.format(java.util.Locale.ROOT, "%.1f", rate),
+                Double.isInfinite(rate) ? "all at once" : String.format(java.util.Locale.ROOT, "%.1f sessions/s", rate),
                 settings.concurrency(), settings.messagesPerSession());
         while (finished.get() < planned) {
             long now = System.nanoTime();
