@@ -19,8 +19,6 @@ import java.util.function.ToDoubleFunction;
  * run, or two side by side (the second drawn dashed in every chart and in its own table column).
  */
 public final class HtmlReport {
-    /** Broker metrics charted at most (the ones that change during the run come first). */
-    static final int MAX_BROKER_CHARTS = 9;
     private static final List<String> LATENCY_STAGES = List.of("token", "connect", "publish", "coap_token", "handshake", "resumption", "authz",
             "coap_post", "observe", "delivery", "renewal", "revocation_drop");
 
@@ -121,7 +119,7 @@ public final class HtmlReport {
         return SvgChart.render(title, unit, lines);
     }
 
-    private static SvgChart.Series series(String label, List<double[]> pts, int color, boolean dashed) {
+    static SvgChart.Series series(String label, List<double[]> pts, int color, boolean dashed) {
         double[] x = new double[pts.size()];
         double[] y = new double[pts.size()];
         for (int i = 0; i < pts.size(); i++) {
@@ -132,44 +130,7 @@ public final class HtmlReport {
     }
 
     private static String brokerCharts(List<RunResult> runs) {
-        Set<String> names = new LinkedHashSet<>();
-        Set<String> changing = new LinkedHashSet<>();
-        for (RunResult r : runs) {
-            Map<String, Double> firstSeen = new TreeMap<>();
-            for (RunResult.BrokerSample s : r.broker()) {
-                s.values().forEach((k, v) -> {
-                    names.add(k);
-                    Double f = firstSeen.putIfAbsent(k, v);
-                    if (f != null && !f.equals(v)) {
-                        changing.add(k);
-                    }
-                });
-            }
-        }
-        if (names.isEmpty()) {
-            return "<p class=\"empty\">no samples (the broker's /metrics was not reachable, or --no-metrics)</p>";
-        }
-        List<String> chosen = new ArrayList<>(changing);
-        names.stream().filter(n -> !changing.contains(n)).forEach(chosen::add);
-        StringBuilder b = new StringBuilder();
-        for (String name : chosen.subList(0, Math.min(MAX_BROKER_CHARTS, chosen.size()))) {
-            List<SvgChart.Series> lines = new ArrayList<>();
-            for (int i = 0; i < runs.size(); i++) {
-                List<double[]> pts = new ArrayList<>();
-                for (RunResult.BrokerSample s : runs.get(i).broker()) {
-                    Double v = s.values().get(name);
-                    if (v != null) {
-                        pts.add(new double[] {s.t(), v});
-                    }
-                }
-                lines.add(series(name + (runs.size() > 1 ? (i == 0 ? " (A)" : " (B)") : ""), pts, i, i == 1));
-            }
-            b.append(SvgChart.render(name, "value", lines));
-        }
-        b.append("<p>").append(names.size()).append(" series sampled; charted: the ").append(Math.min(MAX_BROKER_CHARTS, chosen.size()))
-                .append(" first that changed during the run. Last sample of each:</p>");
-        b.append(mapTable(runs, r -> r.broker().isEmpty() ? Map.of() : new TreeMap<>(r.broker().get(r.broker().size() - 1).values())));
-        return b.toString();
+        return BrokerCharts.render(runs, rs -> mapTable(rs, BrokerCharts::lastSample));
     }
 
     private static String header(List<RunResult> runs) {

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 /**
  * Samples the broker's Prometheus {@code /metrics} during a run: the series whose names this report
  * charts (the broker's own {@code edgeauth_*}, CPU, heap, threads, open files), labels summed per
- * name; drops and refusals also per label set (their reasons). A failed scrape is skipped, never fatal. Thread-safe.
+ * name (histogram buckets left out); drops and refusals also per label set (their reasons). A failed scrape is skipped, never fatal. Thread-safe.
  */
 public final class MetricsScraper {
     /** Metric names kept; everything else in the exposition is ignored. */
@@ -62,7 +62,8 @@ public final class MetricsScraper {
                 nameEnd++;
             }
             String name = line.substring(0, nameEnd);
-            if (!KEEP.matcher(name).matches()) {
+            // a histogram's buckets summed over their le labels mean nothing: its _sum and _count are kept
+            if (!KEEP.matcher(name).matches() || name.endsWith("_bucket")) {
                 continue;
             }
             int space = line.lastIndexOf(' ');
