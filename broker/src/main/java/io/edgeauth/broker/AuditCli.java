@@ -72,21 +72,27 @@ final class AuditCli {
 
         private static String readJwks(String where) throws IOException {
             if (where.startsWith("http://") || where.startsWith("https://")) {
-                HttpRequest request = HttpRequest.newBuilder(URI.create(where)).timeout(Duration.ofSeconds(10)).GET().build();
+                HttpResponse<InputStream> r;
+                byte[] body;
                 try {
-                    HttpResponse<InputStream> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()
+                    HttpRequest request = HttpRequest.newBuilder(URI.create(where)).timeout(Duration.ofSeconds(10)).GET().build();
+                    r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()
                             .send(request, HttpResponse.BodyHandlers.ofInputStream());
                     try (InputStream in = r.body()) {
-                        byte[] body = in.readNBytes(MAX_JWKS_BYTES + 1);
-                        if (r.statusCode() != 200 || body.length > MAX_JWKS_BYTES) {
-                            throw new IOException("HTTP " + r.statusCode() + (body.length > MAX_JWKS_BYTES ? ", over 1 MiB" : ""));
-                        }
-                        return new String(body, StandardCharsets.UTF_8);
+                        body = in.readNBytes(MAX_JWKS_BYTES + 1);
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new IOException("interrupted", e);
+                } catch (IOException | IllegalArgumentException e) {
+                    // the JDK's ConnectException has no message: say what failed, as keys rotate does
+                    throw new IOException("no answer (" + (e.getMessage() == null ? e.getClass().getSimpleName()
+                            : e.getMessage()) + ")", e);
                 }
+                if (r.statusCode() != 200 || body.length > MAX_JWKS_BYTES) {
+                    throw new IOException("HTTP " + r.statusCode() + (body.length > MAX_JWKS_BYTES ? ", over 1 MiB" : ""));
+                }
+                return new String(body, StandardCharsets.UTF_8);
             }
             Path file = Path.of(where);
             if (Files.size(file) > MAX_JWKS_BYTES) {

@@ -99,6 +99,20 @@ class BrokerCliTest {
         }
     }
 
+    /** An unreachable JWKS URL is named with what failed, not with an exception's empty message ("null"). */
+    @Test
+    void auditVerifyWithAnUnreachableJwksSaysWhatFailed(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        Path log = java.nio.file.Files.writeString(dir.resolve("audit.log"), "");
+        Result r = run("audit", "verify", log.toString(), "--jwks", "http://127.0.0.1:" + closed + "/x");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).startsWith("edgeauth: cannot load the JWKS ").contains("no answer (ConnectException)")
+                .doesNotContain("null").doesNotContain("\tat ");
+    }
+
     /** The onboarding doc's recipe against a broker that is not there: one line, not a stack trace. */
     @Test
     void keysRotateWithoutABrokerSaysSoInOneLine() throws Exception {
