@@ -182,10 +182,33 @@ public final class ConfigLoader {
                 ((ObjectNode) existing).setAll((ObjectNode) e.getValue()); // new names added, a named entry replaced
             } else if (existing.isObject() && !isMapOfEntries(key)) {
                 merge((ObjectNode) existing, e.getValue(), key);
+            } else if (existing.isObject()) {
+                target.set(e.getKey(), overDefaultEntries((ObjectNode) existing, (ObjectNode) e.getValue()));
             } else {
                 target.set(e.getKey(), e.getValue());
             }
         }
+    }
+
+    /**
+     * A map of entries as the file gives it (it replaces the defaults' map), where an entry the defaults also name and
+     * the file gives in part ({@code ratePlans.default} with only {@code burst}) takes its other keys from the
+     * default entry: a config holds any subset of {@code config defaults}. Entries the defaults lack are left as given
+     * (binding refuses one that misses a key: there is nothing to take it from).
+     */
+    private static ObjectNode overDefaultEntries(ObjectNode defaults, ObjectNode given) {
+        ObjectNode result = given.deepCopy();
+        Iterator<Map.Entry<String, JsonNode>> fields = given.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> e = fields.next();
+            JsonNode base = defaults.get(e.getKey());
+            if (base != null && base.isObject() && e.getValue().isObject()) {
+                ObjectNode entry = ((ObjectNode) base).deepCopy();
+                entry.setAll((ObjectNode) e.getValue());
+                result.set(e.getKey(), entry);
+            }
+        }
+        return result;
     }
 
     /**
