@@ -233,17 +233,23 @@ public final class ClientAssertionVerifier {
         Instant now = clock.instant();
         long nowS = now.getEpochSecond();
         long exp = c.expiresAt().getEpochSecond();
+        // the broker's time in every time refusal: a device whose clock is off sees by how much. The clock checks
+        // (iat, nbf ahead) come before the lifetime one: a fast clock moves exp ahead too, and the cause is the clock
+        String brokerTime = " (broker time " + Instant.ofEpochSecond(nowS) + "; check the device clock)";
         if (nowS >= exp + leewaySeconds) {
-            throw new TokenRejectedException(RejectionReason.EXPIRED, "assertion expired");
-        }
-        if (exp > nowS + MAX_ASSERTION_LIFETIME.getSeconds() + leewaySeconds) {
-            throw new TokenRejectedException(RejectionReason.LIFETIME_TOO_LONG, "exp more than 5 minutes ahead");
-        }
-        if (c.notBefore() != null && c.notBefore().getEpochSecond() > nowS + leewaySeconds) {
-            throw new TokenRejectedException(RejectionReason.NOT_YET_VALID, "nbf in the future");
+            throw new TokenRejectedException(RejectionReason.EXPIRED, "assertion expired at " + c.expiresAt() + brokerTime);
         }
         if (c.issuedAt() != null && c.issuedAt().getEpochSecond() > nowS + leewaySeconds) {
-            throw new TokenRejectedException(RejectionReason.ISSUED_IN_FUTURE, "iat in the future");
+            throw new TokenRejectedException(RejectionReason.ISSUED_IN_FUTURE, "iat " + c.issuedAt() + " in the future"
+                    + brokerTime);
+        }
+        if (c.notBefore() != null && c.notBefore().getEpochSecond() > nowS + leewaySeconds) {
+            throw new TokenRejectedException(RejectionReason.NOT_YET_VALID, "nbf " + c.notBefore() + " in the future"
+                    + brokerTime);
+        }
+        if (exp > nowS + MAX_ASSERTION_LIFETIME.getSeconds() + leewaySeconds) {
+            throw new TokenRejectedException(RejectionReason.LIFETIME_TOO_LONG, "exp " + c.expiresAt()
+                    + " more than 5 minutes ahead" + brokerTime);
         }
         if (c.audience().stream().noneMatch(audiences::contains)) {
             throw new TokenRejectedException(RejectionReason.WRONG_AUDIENCE, wrongAudience);

@@ -188,6 +188,28 @@ class ClientAssertionVerifierTest {
                 RejectionReason.UNKNOWN_DEVICE);
     }
 
+    /**
+     * A device whose clock is 10 minutes fast signs iat and exp 10 minutes ahead: the cause is its clock (iat in the
+     * future), not a long lifetime; one 10 minutes slow signs an expired assertion. Both refusals give the broker's
+     * time, so the device (or its operator) sees the skew (tour N, N8).
+     */
+    @org.junit.jupiter.api.Test
+    void aDeviceClockOffIsNamedWithTheBrokersTime() throws Exception {
+        Signatures sig = new Signatures(CryptoProviders.jdk());
+        ClientAssertionVerifier v = verifier(sig);
+        JWK device = JwkKeys.generate(TokenAlgorithm.ES256);
+        ClientAssertionVerifier.DeviceKeys keys = d -> d.equals("dev-1") ? Optional.of(device.toPublicJWK()) : Optional.empty();
+        for (long skew : new long[] {600, -600}) {
+            long deviceNow = clock.instant().getEpochSecond() + skew;
+            Map<String, Object> c = new LinkedHashMap<>(Map.of("iss", "dev-1", "sub", "dev-1", "aud", ENDPOINT,
+                    "exp", deviceNow + 60, "iat", deviceNow, "jti", "j" + skew));
+            String a = assertion(TokenAlgorithm.ES256, JwkKeys.privateKey(device), c, sig);
+            assertReason(() -> v.verify(a, keys), skew > 0 ? RejectionReason.ISSUED_IN_FUTURE : RejectionReason.EXPIRED);
+            assertThatThrownBy(() -> v.verify(a, keys)).as("skew " + skew).hasMessageContaining("2026-01-01T10:00:00Z")
+                    .hasMessageContaining("clock");
+        }
+    }
+
     /** A verifier for {@link #ENDPOINT} with an in-memory replay guard and 30 s of leeway. */
     private ClientAssertionVerifier verifier(Signatures sig) {
         return new ClientAssertionVerifier(Set.of(ENDPOINT), new InMemoryReplayGuard(10_000, clock), sig,
