@@ -63,7 +63,7 @@ public final class DeviceTokenService {
             throws TokenRejectedException {
         Map<String, Object> fields = fields(channel);
         return issueAudited(fields, format, scope, audience, null,
-                () -> registered(assertions.verify(assertion, this::publicKey), fields));
+                () -> registered(assertions.verify(assertion, keys), fields));
     }
 
     /**
@@ -75,7 +75,7 @@ public final class DeviceTokenService {
         Map<String, Object> fields = fields(channel);
         fields.put("client_id", assertion.issuer()); // claimed: a refusal names it too (the verified one replaces it)
         return issueAudited(fields, format, scope, audience, fleetCa,
-                () -> registered(assertions.verify(assertion, this::publicKey), fields));
+                () -> registered(assertions.verify(assertion, keys), fields));
     }
 
     private Proven registered(ClientAssertion verified, Map<String, Object> fields) throws TokenRejectedException {
@@ -254,11 +254,37 @@ public final class DeviceTokenService {
      * @throws TokenRejectedException as {@link #issue}, and REVOKED while the device's subject revocation holds
      */
     public Device authenticate(String assertion) throws TokenRejectedException {
-        ClientAssertion verified = assertions.verify(assertion, this::publicKey);
+        ClientAssertion verified = assertions.verify(assertion, keys);
         Device device = registered(verified.clientId());
         issuance.checkNotBlocked(device);
         return device;
     }
+
+    /** The registered keys, and why a registered device has none (it authenticates with another credential). */
+    private final ClientAssertionVerifier.DeviceKeys keys = new ClientAssertionVerifier.DeviceKeys() {
+        @Override
+        public Optional<JWK> publicKey(String deviceId) {
+            return DeviceTokenService.this.publicKey(deviceId);
+        }
+
+        @Override
+        public String withoutKey(String deviceId) {
+            return registry.find(deviceId).map(d -> withoutKey(d.credential().type())).orElse(null);
+        }
+
+        private static String withoutKey(Device.CredentialType type) {
+            return switch (type) {
+                case JWK -> null; // a key that does not parse: as unregistered
+                case X5T_S256 -> "the client is registered by certificate (x5tS256), not by a key: it authenticates with "
+                        + "its client certificate (tls_client_auth over mutual TLS, or DTLS)";
+                case ETH_ADDRESS -> "the client is registered by Ethereum address, not by a key: it authenticates with a "
+                        + "signed challenge (GET /device/eth-challenge, POST /device/eth-login)";
+                case ENROLLMENT_GROUP -> "the client is registered by its enrollment group, not by a key: it authenticates "
+                        + "with an assertion MACed with its group-derived secret (client_secret_jwt)";
+                default -> "the client is registered by " + type.name().toLowerCase(java.util.Locale.ROOT) + ", not by a key";
+            };
+        }
+    };
 
     private Optional<JWK> publicKey(String deviceId) {
         return registry.find(deviceId)

@@ -34,6 +34,14 @@ public final class ClientAssertionVerifier {
     @FunctionalInterface
     public interface DeviceKeys {
         Optional<JWK> publicKey(String deviceId);
+
+        /**
+         * Why {@code deviceId} has no key, when it is registered with another credential (say which, and how it
+         * authenticates); null when it is not registered at all.
+         */
+        default String withoutKey(String deviceId) {
+            return null;
+        }
     }
 
     private volatile Set<String> audiences; // replaced, never changed: read without a lock on every verification
@@ -202,7 +210,9 @@ public final class ClientAssertionVerifier {
         requireClientId(c);
         Optional<JWK> jwk = deviceKeys.publicKey(c.issuer());
         if (jwk.isEmpty()) {
-            throw new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "no registered key for the client");
+            String other = deviceKeys.withoutKey(c.issuer());
+            throw new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, other != null ? other
+                    : "no registered key for the client");
         }
         // toPublicJWK() builds a new JWK and checks its point on the curve again: only when there is a private part
         JWK publicJwk = jwk.get().isPrivate() ? jwk.get().toPublicJWK() : jwk.get();
