@@ -117,7 +117,7 @@ public final class BrokerCli implements Callable<Integer> {
         static final class Rotate implements Callable<Integer> {
             @Option(names = "--url", defaultValue = "${env:EDGEAUTH_PUBLIC_URL}", description = DevicesCli.URL_HELP)
             String url;
-            @Option(names = "--tenant", defaultValue = "default")
+            @Option(names = "--tenant", defaultValue = "default", description = "tenant whose signing key is rotated (default ${DEFAULT-VALUE})")
             String tenant;
             @Option(names = "--admin-credential", required = true, description = "admin bearer credential (or env EDGEAUTH_ADMIN)",
                     defaultValue = "${env:EDGEAUTH_ADMIN}")
@@ -178,9 +178,9 @@ public final class BrokerCli implements Callable<Integer> {
     static final class Geo {
         @Command(name = "cover", description = "GeoHash cells covering a circle, for a device's region.")
         static final class CoverCmd implements Callable<Integer> {
-            @Option(names = "--lat", required = true)
+            @Option(names = "--lat", required = true, description = "latitude of the circle's centre, in degrees")
             double lat;
-            @Option(names = "--lon", required = true)
+            @Option(names = "--lon", required = true, description = "longitude of the circle's centre, in degrees")
             double lon;
             @Option(names = "--radius", required = true, description = "radius in metres")
             double radius;
@@ -209,7 +209,7 @@ public final class BrokerCli implements Callable<Integer> {
     static final class Admin {
         @Command(name = "reset-credential", description = "Create a new admin credential (restart the broker to use it).")
         static final class Reset implements Callable<Integer> {
-            @Option(names = {"-c", "--config"})
+            @Option(names = {"-c", "--config"}, description = "the broker's config file: the credential is written to its dataDir")
             Path config;
 
             @Override

@@ -99,6 +99,20 @@ class BrokerCliTest {
         }
     }
 
+    /** Every option of every command says what it is (tour N, N2: keys rotate --tenant, admin reset-credential -c). */
+    @Test
+    void everyOptionHasADescription() {
+        java.util.Deque<CommandLine> todo = new java.util.ArrayDeque<>(java.util.List.of(new CommandLine(new BrokerCli())));
+        while (!todo.isEmpty()) {
+            CommandLine c = todo.pop();
+            for (CommandLine.Model.OptionSpec o : c.getCommandSpec().options()) {
+                assertThat(String.join(" ", o.description())).as(c.getCommandSpec().qualifiedName() + " " + o.longestName())
+                        .isNotBlank();
+            }
+            todo.addAll(c.getSubcommands().values());
+        }
+    }
+
     /** An unreachable JWKS URL is named with what failed, not with an exception's empty message ("null"). */
     @Test
     void auditVerifyWithAnUnreachableJwksSaysWhatFailed(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
