@@ -12,13 +12,13 @@ import picocli.CommandLine.Option;
  * {@code fleet-ca --out FILE}: writes the fleet CA's certificate (PEM) for the broker's {@code coap.trustStore}, so
  * the certificates of X.509 devices ({@code --coap-security x509}) chain to a trusted CA. Public: no key is written.
  */
-@Command(name = "fleet-ca", mixinStandardHelpOptions = true, description = "Write the fleet CA certificate (PEM) for coap.trustStore.")
+@Command(name = "fleet-ca", mixinStandardHelpOptions = true, showDefaultValues = true, description = "Write the fleet CA certificate (PEM) for coap.trustStore.")
 final class FleetCaCommand implements Callable<Integer> {
     private final PrintStream out;
 
-    @Option(names = "--fleet-seed", defaultValue = "${env:EDGEAUTH_SIM_SEED:-edgeauth-sim-fleet}")
+    @Option(names = "--fleet-seed", defaultValue = "${env:EDGEAUTH_SIM_SEED:-edgeauth-sim-fleet}", showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER, description = "the secret every fleet key derives from (default: $EDGEAUTH_SIM_SEED, else edgeauth-sim-fleet)")
     String seed;
-    @Option(names = "--out", required = true)
+    @Option(names = "--out", required = true, description = "file to write the fleet CA certificate (PEM) to")
     Path file;
 
     FleetCaCommand(PrintStream out) {

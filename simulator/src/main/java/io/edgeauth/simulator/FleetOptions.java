@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 
 /** The options that name a fleet ({@code --fleet-seed}, {@code --device-prefix}, {@code --key-type}): a picocli mixin. */
 final class FleetOptions {
-    @Option(names = "--fleet-seed", defaultValue = "${env:EDGEAUTH_SIM_SEED:-edgeauth-sim-fleet}", description = "secret the fleet's keys derive from (env EDGEAUTH_SIM_SEED)")
+    @Option(names = "--fleet-seed", defaultValue = "${env:EDGEAUTH_SIM_SEED:-edgeauth-sim-fleet}", showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER, description = "secret the fleet's keys derive from (env EDGEAUTH_SIM_SEED)")
     String seed;
     @Option(names = "--device-prefix", defaultValue = "sim", description = "device ids are PREFIX-0, PREFIX-1, ...")
     String prefix;

@@ -16,21 +16,21 @@ import picocli.CommandLine.Option;
  * use {@code --onboarding none}, and so that a measurement of the broker can leave the registry out of it.
  * Exit 0 when every record was accepted, 1 when some were refused.
  */
-@Command(name = "import", mixinStandardHelpOptions = true, description = "Register a fleet (or a shard) with POST /admin/devices:bulk.")
+@Command(name = "import", mixinStandardHelpOptions = true, showDefaultValues = true, description = "Register a fleet (or a shard) with POST /admin/devices:bulk.")
 final class ImportCommand implements Callable<Integer> {
     private final PrintStream out;
 
-    @Option(names = "--broker-url", required = true)
+    @Option(names = "--broker-url", required = true, description = "the broker's HTTP URL, e.g. http://localhost:8080")
     URI brokerUrl;
-    @Option(names = "--admin-credential", required = true)
+    @Option(names = "--admin-credential", required = true, description = "the broker's admin bearer credential (printed at its first start)")
     String adminCredential;
-    @Option(names = "--tenant", defaultValue = "default")
+    @Option(names = "--tenant", defaultValue = "default", description = "tenant the devices are registered in")
     String tenant;
     @Mixin
     FleetOptions fleetOptions;
-    @Option(names = "--devices", defaultValue = "100")
+    @Option(names = "--devices", defaultValue = "100", description = "fleet size (the shard registers its part of it)")
     long devices;
-    @Option(names = "--shard", defaultValue = "0/1")
+    @Option(names = "--shard", defaultValue = "0/1", description = "i/n: register only shard i of n of the fleet")
     String shard;
 
     ImportCommand(PrintStream out) {

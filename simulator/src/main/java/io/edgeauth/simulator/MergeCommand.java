@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code merge}: the shard results of one fleet into one result (JSON and HTML). */
-@Command(name = "merge", mixinStandardHelpOptions = true, description = "Combine the run.json files of a fleet's shards.")
+@Command(name = "merge", mixinStandardHelpOptions = true, showDefaultValues = true, description = "Combine the run.json files of a fleet's shards.")
 final class MergeCommand implements Callable<Integer> {
     private final PrintStream out;
 

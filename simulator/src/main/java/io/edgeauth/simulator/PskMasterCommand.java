@@ -15,13 +15,13 @@ import picocli.CommandLine.Option;
  * {@code psk-master FILE}: writes the fleet's DTLS PSK master (32 raw bytes, mode 600) for the broker's
  * {@code coap.pskMasterSecretFile}; the broker then derives each device's PSK exactly as the fleet does.
  */
-@Command(name = "psk-master", mixinStandardHelpOptions = true, description = "Write the fleet's DTLS PSK master for coap.pskMasterSecretFile.")
+@Command(name = "psk-master", mixinStandardHelpOptions = true, showDefaultValues = true, description = "Write the fleet's DTLS PSK master for coap.pskMasterSecretFile.")
 final class PskMasterCommand implements Callable<Integer> {
     private final PrintStream out;
 
-    @Option(names = "--fleet-seed", defaultValue = "${env:EDGEAUTH_SIM_SEED:-edgeauth-sim-fleet}")
+    @Option(names = "--fleet-seed", defaultValue = "${env:EDGEAUTH_SIM_SEED:-edgeauth-sim-fleet}", showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER, description = "the secret every fleet key derives from (default: $EDGEAUTH_SIM_SEED, else edgeauth-sim-fleet)")
     String seed;
-    @Option(names = "--out", required = true)
+    @Option(names = "--out", required = true, description = "file to write the DTLS PSK master to (for coap.pskMasterSecretFile)")
     Path file;
 
     PskMasterCommand(PrintStream out) {

@@ -12,13 +12,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code report A.json [B.json]}: renders one run again, or two side by side. */
-@Command(name = "report", mixinStandardHelpOptions = true, description = "Render a run.json as HTML, or compare two.")
+@Command(name = "report", mixinStandardHelpOptions = true, showDefaultValues = true, description = "Render a run.json as HTML, or compare two.")
 final class ReportCommand implements Callable<Integer> {
     private final PrintStream out;
 
     @Parameters(arity = "1..2", description = "one run.json, or two to compare")
     List<Path> inputs;
-    @Option(names = {"-o", "--out"}, defaultValue = "report.html")
+    @Option(names = {"-o", "--out"}, defaultValue = "report.html", description = "the HTML file to write")
     Path html;
 
     ReportCommand(PrintStream out) {

@@ -25,7 +25,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code run}: drives a fleet (or one shard of it) and writes {@code run.json} and {@code report.html}. */
-@Command(name = "run", mixinStandardHelpOptions = true, description = "Run a fleet, or one shard of it, against a broker.")
+@Command(name = "run", mixinStandardHelpOptions = true, showDefaultValues = true, description = "Run a fleet, or one shard of it, against a broker.")
 final class RunCommand implements Callable<Integer> {
     private final PrintStream out;
 
@@ -39,7 +39,7 @@ final class RunCommand implements Callable<Integer> {
     String onboarding;
     @Option(names = "--enrollment-group", defaultValue = "sim", description = "with --onboarding group: the broker's enrollment group id (its secretFile holds the fleet's psk-master)")
     String enrollmentGroup;
-    @Option(names = "--tenant", defaultValue = "default")
+    @Option(names = "--tenant", defaultValue = "default", description = "tenant the devices are registered in")
     String tenant;
     @Option(names = "--other-tenant", description = "a second tenant, for wrong-tenant chaos devices")
     String otherTenant;
@@ -57,7 +57,7 @@ final class RunCommand implements Callable<Integer> {
     int concurrency;
     @Option(names = "--messages", defaultValue = "1", description = "QoS 1 messages per session")
     int messages;
-    @Option(names = "--payload-bytes", defaultValue = "64")
+    @Option(names = "--payload-bytes", defaultValue = "64", description = "bytes of each message's payload")
     int payloadBytes;
     @Option(names = "--mqtt-tls", defaultValue = "off", description = "off, tls (MQTT over TLS) or mtls (and each device presents a certificate from the fleet CA: see fleet-ca)")
     String mqttTls;
@@ -80,9 +80,9 @@ final class RunCommand implements Callable<Integer> {
     String brokerRegion;
     @Option(names = "--expired-wait", defaultValue = "31s", converter = SimulatorCli.DurationConverter.class, description = "expired chaos devices connect this long after exp (cover the broker's leeway)")
     Duration expiredWait;
-    @Option(names = "--revoke-at", defaultValue = "10s", converter = SimulatorCli.DurationConverter.class)
+    @Option(names = "--revoke-at", defaultValue = "10s", converter = SimulatorCli.DurationConverter.class, description = "revocation scenario: when the revocation wave starts")
     Duration revokeAt;
-    @Option(names = "--revoke-count", defaultValue = "0")
+    @Option(names = "--revoke-count", defaultValue = "0", description = "revocation scenario: live sessions to revoke")
     int revokeCount;
     @Option(names = "--restart-at", defaultValue = "10s", converter = SimulatorCli.DurationConverter.class, description = "restart scenario: when the broker restarts")
     Duration restartAt;
@@ -98,13 +98,13 @@ final class RunCommand implements Callable<Integer> {
     int workThreads;
     @Option(names = "--observer", description = "subscribe to the fleet's telemetry and prove delivery (the broker must trust --observer-issuer; see 'jwks')")
     boolean observer;
-    @Option(names = "--observer-issuer", defaultValue = "urn:edgeauth:simulator")
+    @Option(names = "--observer-issuer", defaultValue = "urn:edgeauth:simulator", description = "the observer's issuer (iss), as the broker's trustedIssuers names it")
     String observerIssuer;
     @Option(names = "--max-duration", defaultValue = "10m", converter = SimulatorCli.DurationConverter.class, description = "stop starting sessions after this long")
     Duration maxDuration;
-    @Option(names = "--drain", defaultValue = "15s", converter = SimulatorCli.DurationConverter.class)
+    @Option(names = "--drain", defaultValue = "15s", converter = SimulatorCli.DurationConverter.class, description = "after the last session, how long the observer waits for messages in flight (then they count as lost)")
     Duration drain;
-    @Option(names = "--connect-timeout", defaultValue = "15s", converter = SimulatorCli.DurationConverter.class)
+    @Option(names = "--connect-timeout", defaultValue = "15s", converter = SimulatorCli.DurationConverter.class, description = "how long a device waits for its CONNACK (or CoAP answer)")
     Duration connectTimeout;
     @Option(names = "--no-metrics", description = "do not scrape the broker's /metrics")
     boolean noMetrics;

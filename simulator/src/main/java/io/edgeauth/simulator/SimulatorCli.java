@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
  * fleet ({@code jwks}, {@code psk-master}, {@code fleet-ca}), {@code import} a fleet in bulk. Exit codes: 0 passed, 1 the run failed its verdict, 2 bad
  * options or files.
  */
-@Command(name = "edgeauth-simulator", mixinStandardHelpOptions = true,
+@Command(name = "edgeauth-simulator", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Drives fleets of virtual devices through the broker's authentication flows and reports how it went.",
         subcommands = {RunCommand.class, MergeCommand.class, ReportCommand.class, JwksCommand.class, PskMasterCommand.class,
             FleetCaCommand.class, ImportCommand.class})
