@@ -204,6 +204,11 @@ final class RunCommand implements Callable<Integer> {
     }
 
     static InetSocketAddress hostPort(String option, String s) {
+        int scheme = s.indexOf("://");
+        if (scheme >= 0) { // else "tcp" became the host name and every device failed to resolve it
+            throw new IllegalArgumentException(option + " takes host:port, not a URL: got '" + s + "', write '"
+                    + s.substring(scheme + 3).replaceAll("/+$", "") + "'");
+        }
         int colon = s.lastIndexOf(':');
         if (colon <= 0 || colon == s.length() - 1) {
             throw new IllegalArgumentException(option + " must be host:port, got '" + s + "'");
