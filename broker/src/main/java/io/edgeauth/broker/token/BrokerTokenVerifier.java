@@ -159,6 +159,18 @@ public final class BrokerTokenVerifier implements TokenVerifier {
         }
     }
 
+    /**
+     * A key leaves the JWKS once the tokens it signed have expired, so an old token meets an unknown kid: say that its
+     * (unverified: the key is gone) exp has passed, lest an operator read a forgery into it. Still refused.
+     */
+    private String retiredHint(RawClaims c) {
+        java.time.Instant exp = c.expiresAt();
+        if (exp == null || !exp.isBefore(clock.instant())) {
+            return "";
+        }
+        return "; the token's exp " + exp + " has passed (unverified): likely an expired token whose key was retired";
+    }
+
     private VerifiedToken check(DecodedToken d, byte[] token, VerificationKey knownBy) throws TokenRejectedException {
         String issuer = d.claims().issuer();
         if (issuer == null || issuer.isEmpty()) {
@@ -167,7 +179,7 @@ public final class BrokerTokenVerifier implements TokenVerifier {
         KeyResolution res = keys.resolve(issuer, d.kid());
         if (!res.isFound()) {
             throw new TokenRejectedException(res.miss(), res.miss() == RejectionReason.UNKNOWN_ISSUER
-                    ? "issuer not trusted" : "no key with that kid for the issuer");
+                    ? "issuer not trusted" : "no key with that kid for the issuer" + retiredHint(d.claims()));
         }
         VerificationKey key = res.key();
         if (!key.algorithms().contains(d.algorithm()) || !Signatures.keyMatches(d.algorithm(), key.key())) {

@@ -235,6 +235,25 @@ class TokenVerifierTest {
         assertReason(() -> verifier.verify(es256(header("ES256", "acme-hs"), goodClaims())), RejectionReason.UNSUPPORTED_ALGORITHM);
     }
 
+    /**
+     * A key leaves the JWKS once its tokens have expired: an expired token of a retired key is still refused
+     * unknown_key (its signature cannot be checked), but the description says its exp has passed, so the operator
+     * does not read a forgery into an old token (tour N, N9).
+     */
+    @Test
+    void anUnknownKeysTokenWhoseExpPassedSaysSo() throws Exception {
+        Map<String, Object> old = goodClaims();
+        long now = clock.instant().getEpochSecond();
+        old.put("iat", now - 1200);
+        old.put("exp", now - 600);
+        byte[] token = es256(header("ES256", "retired-kid"), old);
+        assertReason(() -> verifier.verify(token), RejectionReason.UNKNOWN_KEY);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> verifier.verify(token)).hasMessageContaining("exp")
+                .hasMessageContaining("2026-01-01T09:50:00Z");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> verifier.verify(es256(header("ES256", "no-such-kid"), goodClaims())))
+                .message().doesNotContain("has passed");
+    }
+
     @Test
     void wrongKidAndPathKidAreUnknownKeys() throws Exception {
         assertReason(() -> verifier.verify(es256(header("ES256", "no-such-kid"), goodClaims())), RejectionReason.UNKNOWN_KEY);
