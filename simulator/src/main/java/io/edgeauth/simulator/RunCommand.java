@@ -135,6 +135,18 @@ final class RunCommand implements Callable<Integer> {
         this.out = out;
     }
 
+    /**
+     * Said at the start when {@code --onboarding auto} registers nothing for want of a credential: otherwise every
+     * device's first sign is {@code token:invalid_client: unknown_device}, with nothing pointing at the missing option.
+     */
+    String onboardingNote() {
+        if (!"auto".equals(onboarding) || adminCredential != null || !"broker".equals(tokenSource)) {
+            return null;
+        }
+        return "note: no --admin-credential: devices are not registered (--onboarding auto registers them only with one);"
+                + " give it, or --onboarding none for a fleet registered before";
+    }
+
     /** The validated settings; IllegalArgumentException names the bad option. */
     RunSettings settings() {
         int cores = Runtime.getRuntime().availableProcessors();
@@ -233,6 +245,10 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             out.println("error: " + e.getMessage());
             return SimulatorCli.USAGE;
+        }
+        String note = onboardingNote();
+        if (note != null) {
+            out.println(note);
         }
         RunResult result = new FleetRun(settings, out).run();
         Path json = outDir.resolve("run.json");
