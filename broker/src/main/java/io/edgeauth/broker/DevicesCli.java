@@ -68,7 +68,11 @@ final class DevicesCli {
                 System.out.println(new io.vertx.core.json.JsonObject().put("summary", s.summary()).encode());
                 return s.anyRefused() ? 1 : 0;
             } catch (Exception e) {
-                System.err.println("edgeauth: import failed: " + e.getMessage());
+                // no HTTP status came back (a status is handled above): a connection closed without an answer is most
+                // often a --url naming another port (MQTT's 1883); a malformed URL says so itself
+                boolean noAnswer = !(e instanceof IllegalArgumentException);
+                System.err.println("edgeauth: import failed: " + (e.getMessage() == null ? e.getClass().getSimpleName()
+                        : e.getMessage()) + (noAnswer ? " (no HTTP answer from " + url + ": is it the broker's HTTP URL?)" : ""));
                 return 2;
             }
         }

@@ -113,6 +113,28 @@ class BrokerCliTest {
         }
     }
 
+    /** An import sent to a port that closes without answering (MQTT's) names the URL to check (tour N, N7). */
+    @Test
+    void devicesImportToAPortThatIsNotHttpSaysSo(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("fleet.ndjson"), "{\"id\":\"x\"}\n");
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            Thread closer = new Thread(() -> {
+                try (java.net.Socket c = s.accept()) {
+                    c.getInputStream().read(); // then close without an answer, as a non-HTTP listener would
+                } catch (java.io.IOException e) {
+                    // the test fails on its own assertions
+                }
+            });
+            closer.start();
+            Result r = run("devices", "import", file.toString(), "--url", "http://127.0.0.1:" + s.getLocalPort(),
+                    "--admin-credential", "x");
+            closer.join(5000);
+            assertThat(r.exit()).isEqualTo(2);
+            assertThat(r.err()).startsWith("edgeauth: import failed: ").contains("is it the broker's HTTP URL")
+                    .contains("127.0.0.1:" + s.getLocalPort());
+        }
+    }
+
     /** An unreachable JWKS URL is named with what failed, not with an exception's empty message ("null"). */
     @Test
     void auditVerifyWithAnUnreachableJwksSaysWhatFailed(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
