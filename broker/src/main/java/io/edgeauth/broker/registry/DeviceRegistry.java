@@ -131,11 +131,7 @@ public final class DeviceRegistry {
         RuntimeException listenerFailed = null;
         try {
             if (before != null) {
-                Set<String> changed = before.accessChangesTo(device);
-                if (!changed.isEmpty()) {
-                    AccessChange change = new AccessChange(before, device, changed);
-                    accessListeners.forEach(l -> l.accept(change));
-                }
+                tell(before, device, accessListeners);
             }
         } catch (RuntimeException e) {
             listenerFailed = e;
@@ -203,11 +199,7 @@ public final class DeviceRegistry {
             deleteListeners.forEach(l -> l.accept(refused));
             return;
         }
-        Set<String> changed = refused.accessChangesTo(restored);
-        if (!changed.isEmpty()) {
-            AccessChange change = new AccessChange(refused, restored, changed);
-            accessListeners.forEach(l -> l.accept(change));
-        }
+        tell(refused, restored, accessListeners);
     }
 
     /**
@@ -329,10 +321,15 @@ public final class DeviceRegistry {
             deletedElsewhere.forEach(l -> l.accept(before));
             return;
         }
+        tell(before, after, changedElsewhere);
+    }
+
+    /** Tells {@code listeners} what replacing {@code before} by {@code after} changes for the device's sessions, if anything. */
+    private static void tell(Device before, Device after, List<Consumer<AccessChange>> listeners) {
         Set<String> changed = before.accessChangesTo(after);
         if (!changed.isEmpty()) {
-            AccessChange c = new AccessChange(before, after, changed);
-            changedElsewhere.forEach(l -> l.accept(c));
+            AccessChange change = new AccessChange(before, after, changed);
+            listeners.forEach(l -> l.accept(change));
         }
     }
 

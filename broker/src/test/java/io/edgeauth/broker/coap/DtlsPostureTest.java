@@ -60,19 +60,24 @@ class DtlsPostureTest {
         }
     }
 
-    @Test
-    void aRevokedDeviceCertificateIsRefusedInTheHandshake() throws Exception {
-        FleetPki fleet = new FleetPki("fleet CA");
-        FleetPki.Issued good = fleet.device("x509dev");
-        FleetPki.Issued revoked = fleet.device("x509dev");
-        try (EdgeFixture f = new EdgeFixture(dir, s -> {
+    /** An edge that trusts {@code fleet}'s device certificates, {@code revoked}'s listed in the CA's CRL. */
+    private EdgeFixture trustingWithCrl(FleetPki fleet, FleetPki.Issued revoked) throws Exception {
+        return new EdgeFixture(dir, s -> {
             try {
                 return s.withCertificates(s.serverKey(), s.serverChain(), List.of(fleet.caCertificate()), true)
                         .withRevocationLists(List.of(fleet.crl(revoked.cert())));
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
-        })) {
+        });
+    }
+
+    @Test
+    void aRevokedDeviceCertificateIsRefusedInTheHandshake() throws Exception {
+        FleetPki fleet = new FleetPki("fleet CA");
+        FleetPki.Issued good = fleet.device("x509dev");
+        FleetPki.Issued revoked = fleet.device("x509dev");
+        try (EdgeFixture f = trustingWithCrl(fleet, revoked)) {
             CoapClient accepted = f.x509Client(new TestPki.Issued(good.keys(), good.cert()), "/authz-info");
             assertThat(get(accepted)).isNotNull();
             CoapClient refused = f.x509Client(new TestPki.Issued(revoked.keys(), revoked.cert()), "/authz-info");
@@ -90,14 +95,7 @@ class DtlsPostureTest {
                 java.time.Instant.now().minus(java.time.Duration.ofDays(1)),
                 org.bouncycastle.asn1.x509.KeyUsage.digitalSignature, org.bouncycastle.asn1.x509.KeyPurposeId.id_kp_clientAuth);
         try (LogCapture log = LogCapture.of(ReloadableCertificateVerifier.class);
-             EdgeFixture f = new EdgeFixture(dir, s -> {
-                 try {
-                     return s.withCertificates(s.serverKey(), s.serverChain(), List.of(fleet.caCertificate()), true)
-                             .withRevocationLists(List.of(fleet.crl(revoked.cert())));
-                 } catch (Exception e) {
-                     throw new IllegalStateException(e);
-                 }
-             })) {
+             EdgeFixture f = trustingWithCrl(fleet, revoked)) {
             CoapClient r = f.x509Client(new TestPki.Issued(revoked.keys(), revoked.cert()), "/authz-info");
             r.setTimeout(5_000L);
             assertThat(get(r)).isNull();
