@@ -43,20 +43,23 @@ public record BrokerConfig(
      * cannot serve now: disk full, Redis out). At most {@code maxConnections} connections are held open (0: a quarter
      * of the process's open-file limit), {@code maxConnectionsPerAddress} from one address (0: no such bound); one
      * that stays silent for {@code idleTimeout} is closed, as is one whose request body is not read whole within
-     * {@code requestReadTimeout} of its headers (a streamed import excepted).
+     * {@code requestReadTimeout} of its headers (a streamed import excepted). A request from one of
+     * {@code trustedProxies} (IP addresses or CIDR ranges) is taken to come from the client its {@code Forwarded} or
+     * {@code X-Forwarded-For} names.
      */
     public record Http(String host, int port, int workerThreads, int maxPendingRequests, int retryAfterSeconds,
                        HttpTls tls, Duration idleTimeout, int maxConnections, int maxConnectionsPerAddress,
-                       Duration requestReadTimeout) {
+                       Duration requestReadTimeout, List<String> trustedProxies) {
         public Http {
             tls = tls == null ? HttpTls.OFF : tls;
+            trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
             idleTimeout = idleTimeout == null ? Duration.ofSeconds(60) : idleTimeout;
             requestReadTimeout = requestReadTimeout == null ? Duration.ofSeconds(30) : requestReadTimeout;
         }
 
         /** Without the HTTPS listener, with the default connection bounds. */
         public Http(String host, int port, int workerThreads, int maxPendingRequests, int retryAfterSeconds) {
-            this(host, port, workerThreads, maxPendingRequests, retryAfterSeconds, null, null, 0, 0, null);
+            this(host, port, workerThreads, maxPendingRequests, retryAfterSeconds, null, null, 0, 0, null, null);
         }
     }
 

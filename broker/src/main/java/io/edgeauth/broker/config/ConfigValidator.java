@@ -66,6 +66,11 @@ public final class ConfigValidator {
         if (read.compareTo(Duration.ofSeconds(1)) < 0 || read.compareTo(Duration.ofHours(1)) > 0) {
             errors.add("http.requestReadTimeout: expected a duration from 1s to 1h, got " + Durations.format(read));
         }
+        try {
+            io.edgeauth.broker.net.IpRanges.of(c.http().trustedProxies());
+        } catch (IllegalArgumentException e) {
+            errors.add("http.trustedProxies: " + e.getMessage());
+        }
         httpTls(errors, c.http().tls());
         ListenerSettingsCheck.check(errors, c);
         if (defaults != null) {

@@ -106,7 +106,7 @@ final class BearerTokens {
 
     /** What this request's connection proved: its source, TLS, and a verified client certificate if any. */
     static TransportFacts facts(RoutingContext ctx) {
-        SocketAddress remote = ctx.request().remoteAddress();
+        SocketAddress remote = ClientAddresses.of(ctx);
         InetSocketAddress source = remote == null || remote.hostAddress() == null
                 ? null : new InetSocketAddress(remote.hostAddress(), remote.port());
         if (!ctx.request().isSSL()) {

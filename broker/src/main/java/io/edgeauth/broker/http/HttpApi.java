@@ -213,7 +213,7 @@ public final class HttpApi {
         this.settings = http;
         this.connections = new HttpConnectionLimits(http.maxConnections() > 0 ? http.maxConnections()
                 : io.edgeauth.broker.net.OpenFiles.httpShare(io.edgeauth.broker.net.OpenFiles.limit()),
-                http.maxConnectionsPerAddress());
+                http.maxConnectionsPerAddress(), new ClientAddresses(http.trustedProxies())::trusted);
         this.workers = vertx.createSharedWorkerExecutor("edgeauth-http-worker", http.workerThreads(), 60,
                 TimeUnit.SECONDS);
         // Vert.x shares one bound socket among the servers of a port; a negative port is its way to share
@@ -310,6 +310,7 @@ public final class HttpApi {
                 .handler(ctx -> ctx.reroute(io.vertx.core.http.HttpMethod.GET, ctx.request().uri()));
         router.route().setName("edgeauth:metrics").handler(new HttpRequestMetrics(meters));
         router.route().setName("edgeauth:framing").handler(framing);
+        router.route().setName("edgeauth:client-address").handler(new ClientAddresses(settings.trustedProxies())::handle);
         int retryAfter = settings.retryAfterSeconds();
         router.route().setName("edgeauth:retry-after").handler(ctx -> {
             ctx.put(HttpErrors.RETRY_AFTER_KEY, retryAfter);

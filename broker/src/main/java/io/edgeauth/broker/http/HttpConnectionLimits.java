@@ -29,12 +29,22 @@ final class HttpConnectionLimits {
     private final AtomicLong refusedAddress = new AtomicLong();
 
     private final int crowded;
+    private final java.util.function.Predicate<String> proxy;
     private final int share;
 
     /** @param max at most this many open connections; {@code perAddress} from one address (0: unbounded) */
     HttpConnectionLimits(int max, int perAddress) {
+        this(max, perAddress, address -> false);
+    }
+
+    /**
+     * As above; connections from an address {@code proxy} accepts (a trusted reverse proxy, carrying many clients)
+     * are bounded by {@code max} only.
+     */
+    HttpConnectionLimits(int max, int perAddress, java.util.function.Predicate<String> proxy) {
         this.max = max;
         this.perAddress = perAddress;
+        this.proxy = proxy;
         this.share = Math.max(1, max / 10);
         this.crowded = max - share;
     }
@@ -47,7 +57,8 @@ final class HttpConnectionLimits {
             connection.close();
             return;
         }
-        String address = connection.remoteAddress() != null ? connection.remoteAddress().hostAddress() : null;
+        String peer = connection.remoteAddress() != null ? connection.remoteAddress().hostAddress() : null;
+        String address = peer != null && !proxy.test(peer) ? peer : null; // a trusted proxy: the total bound only
         if (address != null) {
             int[] count = new int[1];
             byAddress.compute(address, (a, n) -> { // atomic with release's removal of an entry back at zero

@@ -72,7 +72,7 @@ final class SiweApi {
 
     private static InetAddress source(RoutingContext ctx) {
         try {
-            return InetAddress.getByName(ctx.request().remoteAddress().hostAddress());
+            return InetAddress.getByName(ClientAddresses.of(ctx).hostAddress());
         } catch (UnknownHostException | RuntimeException e) {
             return null;
         }

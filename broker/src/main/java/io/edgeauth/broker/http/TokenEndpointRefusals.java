@@ -23,7 +23,7 @@ final class TokenEndpointRefusals {
 
     /** The request's source address in the audit format. */
     static String remote(RoutingContext ctx) {
-        SocketAddress a = ctx.request().remoteAddress();
+        SocketAddress a = ClientAddresses.of(ctx);
         return a == null ? null : AuditAddress.of(a.hostAddress(), a.port());
     }
 
