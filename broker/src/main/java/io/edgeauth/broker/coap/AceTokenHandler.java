@@ -89,8 +89,8 @@ final class AceTokenHandler {
                     refuseToken(exchange, peerKey, t.reason(), t.getMessage());
                 } else if (cause instanceof CoapTokenIssuer.InvalidTargetException t) {
                     meters.counter("edgeauth.coap.token", "outcome", CoapCodes.INVALID_TARGET).increment();
-                    audit.refused("/token", peerKey, null, RejectionReason.MALFORMED, CoapCodes.INVALID_TARGET + ": "
-                            + t.getMessage());
+                    audit.refused("/token", peerKey, exchange.getSourceSocketAddress(), null, RejectionReason.MALFORMED,
+                            CoapCodes.INVALID_TARGET + ": " + t.getMessage());
                     exchange.respond(CoapCodes.invalidTarget(t.getMessage()));
                 } else if (TokenTooLargeException.in(cause) != null) { // a setting to change: said as over HTTP
                     String detail = TokenTooLargeException.in(cause).getMessage();
@@ -171,7 +171,7 @@ final class AceTokenHandler {
 
     private void refuseToken(CoapExchange exchange, String peerKey, RejectionReason reason, String detail) {
         meters.counter("edgeauth.coap.token", "outcome", reason.code()).increment();
-        audit.refused("/token", peerKey, null, reason, detail);
+        audit.refused("/token", peerKey, exchange.getSourceSocketAddress(), null, reason, detail);
         exchange.respond(CoapCodes.refusal(reason, detail, CoapCodes.Where.TOKEN, 0));
     }
 }

@@ -106,7 +106,8 @@ final class BlockwiseAdmissionLayer extends AbstractLayer {
     private Response tooLarge(Request request, String tokenPath, int limit) {
         if (tokenPath != null) {
             String detail = "token larger than " + limit + " bytes";
-            audit.refused(tokenPath, PeerIdentity.keyOf(request.getSourceContext()), null, RejectionReason.OVERSIZED,
+            audit.refused(tokenPath, PeerIdentity.keyOf(request.getSourceContext()),
+                    request.getSourceContext().getPeerAddress(), null, RejectionReason.OVERSIZED,
                     detail);
             return CoapCodes.refusal(RejectionReason.OVERSIZED, detail, CoapCodes.Where.AUTHZ_INFO, 0);
         }

@@ -204,7 +204,7 @@ final class EdgeHandlers {
             }
             if (!session.expiresAt().isAfter(clock.instant())) {
                 // the pipeline's one clock says the token is over (exp + leeway): a session bound now would be dead
-                refusals.refused("/authz-info", peerKey, null, RejectionReason.EXPIRED, "token already expired");
+                refusals.refused("/authz-info", peerKey, exchange.getSourceSocketAddress(), null, RejectionReason.EXPIRED, "token already expired");
                 refuseUpload(exchange, peerKey, RejectionReason.EXPIRED, "token expired", start);
                 return;
             }
@@ -273,7 +273,7 @@ final class EdgeHandlers {
         meters.counter("edgeauth.coap.authz", "outcome", reason.code()).increment();
         // the pipeline audits every attempt it sees; refusals before it (size, CBOR) are audited here
         if (reason == RejectionReason.MALFORMED || reason == RejectionReason.OVERSIZED) {
-            refusals.refused("/authz-info", peerKey, null, reason, detail);
+            refusals.refused("/authz-info", peerKey, exchange.getSourceSocketAddress(), null, reason, detail);
         }
         exchange.respond(CoapCodes.refusal(reason, detail, CoapCodes.Where.AUTHZ_INFO,
                 reason == RejectionReason.SERVER_BUSY ? admission.retryAfterSeconds() : 0));
@@ -405,7 +405,8 @@ final class EdgeHandlers {
                 if (!observations.register(peerKey, b, topic, resource, relation)) {
                     String detail = "the principal holds " + settings.maxObservationsPerPrincipal()
                             + " Observe relations already";
-                    refusals.refused("down", peerKey, b, RejectionReason.RATE_LIMITED, detail); // rare: audited
+                    refusals.refused("down", peerKey, exchange.getSourceSocketAddress(), b, // rare: audited
+                            RejectionReason.RATE_LIMITED, detail);
                     refuse(exchange, "down", peerKey, b, RejectionReason.RATE_LIMITED, detail, 0);
                     return;
                 }
@@ -451,7 +452,7 @@ final class EdgeHandlers {
             if (revoked.isPresent()) {
                 sessions.drop(e.getKey(), b); // removal listener cancels the relations
                 observations.cancelAll(e.getKey(), "token revoked");
-                refusals.refused("session", e.getKey(), b, revoked.get(), "session dropped: token revoked");
+                refusals.refused("session", e.getKey(), null, b, revoked.get(), "session dropped: token revoked");
                 dropped++;
             }
         }
@@ -469,7 +470,7 @@ final class EdgeHandlers {
     private void refuse(CoapExchange exchange, String resource, String peerKey, CoapSessions.Bound b,
                         RejectionReason reason, String detail, long retryAfter) {
         if (reason != RejectionReason.RATE_LIMITED) { // rate refusals are counted, not audited one by one
-            refusals.refused(resource, peerKey, b, reason, detail);
+            refusals.refused(resource, peerKey, exchange.getSourceSocketAddress(), b, reason, detail);
         }
         meters.counter("edgeauth.coap.refusals", "resource", resource, "reason", reason.code()).increment();
         exchange.respond(CoapCodes.refusal(reason, detail, CoapCodes.Where.RESOURCE, retryAfter));

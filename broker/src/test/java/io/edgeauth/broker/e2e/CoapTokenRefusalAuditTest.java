@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Tour O, F1 over CoAP: one refused {@code /token} request (an assertion for another audience) was three audit
  * lines, two {@code token.refused} and a {@code coap.refused}; it is one {@code token.refused} with the source
- * address. A request refused before any assertion is read stays one {@code coap.refused}.
+ * address. A request refused before any assertion is read stays one {@code coap.refused}, which names its source
+ * address too, as every CoAP refusal does.
  */
 class CoapTokenRefusalAuditTest {
     @TempDir
@@ -52,6 +53,12 @@ class CoapTokenRefusalAuditTest {
             CoapResponse notCbor = client.post(new byte[] {(byte) 0xff}, MediaTypeRegistry.APPLICATION_ACE_CBOR);
             assertThat(notCbor).isNotNull();
             assertThat(notCbor.isSuccess()).isFalse();
+            CoapClient telemetry = new CoapClient("coap://127.0.0.1:" + broker.coapPort() + "/d/ct-refused/up/t");
+            telemetry.setTimeout(10_000L);
+            CoapResponse noSession = telemetry.post("1", MediaTypeRegistry.TEXT_PLAIN);
+            telemetry.shutdown();
+            assertThat(noSession).isNotNull();
+            assertThat(noSession.isSuccess()).isFalse();
         } finally {
             client.shutdown();
             broker.close();
@@ -64,8 +71,16 @@ class CoapTokenRefusalAuditTest {
             assertThat(e.getString("client_id")).isEqualTo("ct-refused");
             assertThat(e.getString("remote")).matches("127\\.0\\.0\\.1:\\d+");
         });
-        assertThat(events).filteredOn(e -> "coap.refused".equals(e.getString("event")))
+        assertThat(events).filteredOn(e -> "coap.refused".equals(e.getString("event"))
+                        && "/token".equals(e.getString("resource")))
                 .as("only the request refused before an assertion was read").hasSize(1)
-                .allSatisfy(e -> assertThat(e.getString("outcome")).isEqualTo("malformed"));
+                .allSatisfy(e -> {
+                    assertThat(e.getString("outcome")).isEqualTo("malformed");
+                    assertThat(e.getString("remote")).as("its source address").matches("127\\.0\\.0\\.1:\\d+");
+                });
+        assertThat(events).filteredOn(e -> "coap.refused".equals(e.getString("event"))
+                        && "up".equals(e.getString("resource")))
+                .as("telemetry without a session").hasSize(1)
+                .allSatisfy(e -> assertThat(e.getString("remote")).matches("127\\.0\\.0\\.1:\\d+"));
     }
 }
