@@ -25,7 +25,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A bulk import whose commit the store refuses ends with an answer, never a reset connection (tour O, F6: the client
  * saw no response at all): 503 when no result went out yet, else a last line naming the first line without a result.
+ * A line whose write the store refused has no {@code device.registered} event.
  */
 class BulkImportRefusedCommitTest {
     @TempDir
@@ -45,6 +48,7 @@ class BulkImportRefusedCommitTest {
     private int port;
     private int firstUnanswered;
     private String bearer;
+    private final List<Object> registeredEvents = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
@@ -61,7 +65,11 @@ class BulkImportRefusedCommitTest {
                 .admin(credential, registry, validator,
                         new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30)), null,
                         AuditLog.NOOP)
-                .bulkImport(new BulkImporter(validator, registry, AuditLog.NOOP))
+                .bulkImport(new BulkImporter(validator, registry, (event, outcome, fields) -> {
+                    if ("device.registered".equals(event)) {
+                        registeredEvents.add(fields.get("device"));
+                    }
+                }))
                 .install();
         port = server.actualPort();
     }
@@ -128,6 +136,8 @@ class BulkImportRefusedCommitTest {
             assertThat(answer).startsWith("HTTP/1.1 503").containsIgnoringCase("retry-after:")
                     .contains("temporarily_unavailable");
         }
+        // the audit names only changes the store kept (docs/audit.md): a refused write has no device.registered
+        assertThat(registeredEvents).as("device.registered of records the store refused").isEmpty();
     }
 
     @Test
@@ -156,6 +166,8 @@ class BulkImportRefusedCommitTest {
             }
             assertThat(answer).doesNotContain("{\"line\":" + firstUnanswered + ",");
         }
+        assertThat(registeredEvents).as("one device.registered per line stored, none for the refused ones")
+                .hasSize(firstUnanswered - 1).doesNotHaveDuplicates();
         FullDiskFilePath.full = false;
         // the replay the answer asks for stores what was refused, and finds stored every line answered before
         int unchanged = firstUnanswered - 1;
