@@ -125,6 +125,42 @@ class HttpFramingTest {
         assertThat(events).noneMatch(e -> e.getThrowableProxy() != null);
     }
 
+    /**
+     * Tour N, N11: an upload refused before its body was read (here a wrong admin credential) was closed at once, with
+     * the body still arriving, so the kernel reset the connection and a client still sending lost the 401 it had not
+     * read yet. The broker now reads the rest of the body (bounded) and closes once it ends.
+     */
+    @Test
+    void aRefusedChunkedUploadIsReadToItsEndBeforeTheConnectionCloses() throws Exception {
+        String chunk = "1000\r\n" + "{\"id\":\"x\"}\n".repeat(4096 / 11) + "x".repeat(4096 % 11) + "\r\n";
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", broker.httpPort()), 5_000);
+            s.setSoTimeout(5_000);
+            java.io.OutputStream out = s.getOutputStream();
+            out.write(("POST /admin/devices:bulk HTTP/1.1\r\nHost: x\r\nauthorization: Bearer wrong\r\n"
+                    + "content-type: application/x-ndjson\r\ntransfer-encoding: chunked\r\n\r\n" + chunk)
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            ByteArrayOutputStream read = new ByteArrayOutputStream();
+            byte[] buf = new byte[4096];
+            while (!read.toString(StandardCharsets.US_ASCII).contains("}")) {
+                int n = in.read(buf);
+                assertThat(n).as("the answer before the end of the connection").isPositive();
+                read.write(buf, 0, n);
+            }
+            assertThat(read.toString(StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 401");
+            for (int i = 0; i < 25; i++) { // the client goes on sending, as one does that has not read the answer yet
+                out.write(chunk.getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                Thread.sleep(20);
+            }
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertThat(in.read(buf)).as("an orderly close once the body ended").isEqualTo(-1);
+        }
+    }
+
     /** Writes the bytes and reads until the broker closes the connection (or 5 s pass). */
     private static String exchange(String request) throws IOException {
         try (Socket s = new Socket()) {
