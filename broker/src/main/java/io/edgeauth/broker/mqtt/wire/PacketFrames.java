@@ -19,7 +19,8 @@ import java.util.List;
  * show: the property sections ({@link PropertyRules}: duplicates, identifiers not valid in the packet), a
  * CONNECT's will QoS or retain without the will flag (§3.1.2.6, §3.1.2.7), SUBSCRIBE options with reserved bits,
  * Retain Handling 3 or No Local on a shared subscription (§3.8.3.1), SUBSCRIBE and UNSUBSCRIBE without a topic
- * filter (§3.8.3, §3.10.3), server-to-client packet types from the client.
+ * filter (§3.8.3, §3.10.3), server-to-client packet types from the client, UTF-8 strings that are not well-formed
+ * (§1.5.4, {@link Utf8Strings}).
  *
  * <p>A refused packet is handed on as Netty's invalid message with a {@link WireViolation}, as the decoder hands
  * on its own failures, and everything after it is discarded: {@link MqttChannel} answers and closes. A remaining
@@ -148,7 +149,7 @@ final class PacketFrames extends ByteToMessageDecoder {
                 if (qos == 3) {
                     throw malformed("PUBLISH with QoS 3");
                 }
-                i = PropertyRules.skipString(b, i, end, version) + (qos > 0 ? 2 : 0);
+                i = Utf8Strings.skip(b, i, end, version, true) + (qos > 0 ? 2 : 0);
                 if (v5) {
                     PropertyRules.check(b, i, end, PropertyRules.PUBLISH, version);
                 } else if (i > end) {
@@ -202,15 +203,16 @@ final class PacketFrames extends ByteToMessageDecoder {
         if (level == MQTT_5) {
             at = PropertyRules.check(b, at, end, PropertyRules.CONNECT, level);
         }
-        at = PropertyRules.skipString(b, at, end, level); // client id
+        at = Utf8Strings.skip(b, at, end, level, false); // client id
         if (will) {
             if (level == MQTT_5) {
                 at = PropertyRules.check(b, at, end, PropertyRules.WILL, level);
             }
-            at = PropertyRules.skipString(b, PropertyRules.skipString(b, at, end, level), end, level);
+            at = Utf8Strings.skip(b, at, end, level, true); // will topic: its U+0000 answered as a topic's
+            at = PropertyRules.skipString(b, at, end, level); // will payload
         }
         if ((flags & 0x80) != 0) {
-            at = PropertyRules.skipString(b, at, end, level);
+            at = Utf8Strings.skip(b, at, end, level, false); // user name
         }
         if ((flags & 0x40) != 0) {
             at = PropertyRules.skipString(b, at, end, level);
@@ -234,7 +236,7 @@ final class PacketFrames extends ByteToMessageDecoder {
         }
         while (at < end) {
             int filter = at;
-            at = PropertyRules.skipString(b, at, end, version);
+            at = Utf8Strings.skip(b, at, end, version, true);
             if (!subscribe) {
                 continue;
             }

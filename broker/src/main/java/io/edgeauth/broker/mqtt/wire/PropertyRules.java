@@ -9,7 +9,8 @@ import io.netty.buffer.ByteBuf;
  * packet. Protocol error (0x82): a property other than a user property given twice, a value the specification
  * forbids (Receive Maximum or Maximum Packet Size 0, Payload Format Indicator, Request Problem Information or
  * Request Response Information over 1, Subscription Identifier 0), a Subscription Identifier in a client's
- * PUBLISH (§3.3.4). Stateless.
+ * PUBLISH (§3.3.4). String properties and user property pairs must be well-formed UTF-8 without U+0000
+ * ({@link Utf8Strings}). Stateless.
  */
 final class PropertyRules {
     /** Where a property section is: the packets (and the will) that carry one, as bits. */
@@ -80,10 +81,14 @@ final class PropertyRules {
                     i += (int) v;
                 }
                 case PAIR -> {
-                    i = skipString(b, skipString(b, i, sectionEnd, version), sectionEnd, version);
+                    i = Utf8Strings.skip(b, Utf8Strings.skip(b, i, sectionEnd, version, false), sectionEnd, version, false);
                     value = -1;
                 }
-                default -> { // STRING, BINARY
+                case STRING -> {
+                    i = Utf8Strings.skip(b, i, sectionEnd, version, false);
+                    value = -1;
+                }
+                default -> { // BINARY
                     i = skipString(b, i, sectionEnd, version);
                     value = -1;
                 }
