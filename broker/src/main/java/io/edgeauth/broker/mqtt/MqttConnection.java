@@ -120,9 +120,8 @@ final class MqttConnection {
             }
 
             @Override
-            public void onDisconnect(byte reasonCode) {
-                disconnectWithWill = reasonCode == MqttReasonCodes.Disconnect.DISCONNECT_WITH_WILL_MESSAGE.byteValue();
-                normalDisconnect = true;
+            public boolean onDisconnect(byte reasonCode, MqttProperties properties) {
+                return sessions.disconnected(reasonCode, properties);
             }
 
             @Override

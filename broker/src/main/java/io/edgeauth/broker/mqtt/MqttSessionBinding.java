@@ -11,6 +11,7 @@ import io.edgeauth.broker.router.MessageAttributes;
 import io.edgeauth.broker.router.RoutedMessage;
 import io.edgeauth.broker.router.SubscriberQueue;
 import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.edgeauth.broker.mqtt.wire.Will;
 import java.util.List;
 
@@ -173,6 +174,32 @@ final class MqttSessionBinding {
             MqttConnection old = previousOwner;
             old.executor.execute(old::takenOver);
         }
+    }
+
+    /**
+     * The client's DISCONNECT: a normal end (the will is dropped unless reason 0x04 asks for it), whose Session Expiry
+     * Interval, when given, replaces the CONNECT's (MQTT 5 §3.14.2.2.2; capped like it): 0 ends the session with the
+     * connection. False for a protocol error, a non-zero interval after a CONNECT without one [MQTT-3.14.2-2]: the
+     * will is then published, as after any error.
+     */
+    boolean disconnected(byte reasonCode, MqttProperties properties) {
+        Integer interval = properties == null ? null : intProperty(properties, MqttProperties.SESSION_EXPIRY_INTERVAL);
+        if (interval != null) {
+            Integer connected = intProperty(c.endpoint.connectProperties(), MqttProperties.SESSION_EXPIRY_INTERVAL);
+            if (interval != 0 && (connected == null || connected == 0)) {
+                return false;
+            }
+            MqttSessionState state = c.state;
+            if (state != null) {
+                synchronized (state) {
+                    state.expirySeconds = Math.min(Integer.toUnsignedLong(interval),
+                            c.edge.settings.maxSessionExpiry().toSeconds());
+                }
+            }
+        }
+        c.disconnectWithWill = reasonCode == MqttReasonCodes.Disconnect.DISCONNECT_WITH_WILL_MESSAGE.byteValue();
+        c.normalDisconnect = true;
+        return true;
     }
 
     /**

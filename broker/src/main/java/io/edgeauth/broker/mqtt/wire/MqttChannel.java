@@ -236,10 +236,10 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
                 MqttReasonCodeAndPropertiesVariableHeader h = (MqttReasonCodeAndPropertiesVariableHeader) m.variableHeader();
                 handler.onAuth(h.reasonCode(), h.properties());
             }
-            case DISCONNECT -> {
-                byte reason = m.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader h ? h.reasonCode() : 0;
-                handler.onDisconnect(reason);
-                ctx.close(); // the server closes after a DISCONNECT (MQTT §3.14.4)
+            case DISCONNECT -> { // the server closes after a DISCONNECT (MQTT §3.14.4), answering a protocol error 0x82
+                var h = m.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader v ? v : null;
+                boolean valid = handler.onDisconnect(h == null ? 0 : h.reasonCode(), h == null ? null : h.properties());
+                if (valid) { ctx.close(); } else { disconnectAndClose(WireViolation.PROTOCOL_ERROR); }
             }
             default -> disconnectAndClose(WireViolation.PROTOCOL_ERROR); // CONNACK, SUBACK ...: PacketFrames refuses them
         }

@@ -18,8 +18,12 @@ public interface PacketHandler {
     /** MQTT 5 AUTH with its reason code as sent (unchecked) and properties. */
     void onAuth(byte reasonCode, MqttProperties properties);
 
-    /** DISCONNECT from the client (reason 0 for MQTT 3.1.1); the connection closes right after. */
-    void onDisconnect(byte reasonCode);
+    /**
+     * DISCONNECT from the client (reason 0 and no properties for MQTT 3.1.1); the connection closes right after.
+     *
+     * @return false for a protocol error (MQTT 5 §3.14.2.2.2): the channel answers DISCONNECT 0x82 before it closes
+     */
+    boolean onDisconnect(byte reasonCode, MqttProperties properties);
 
     /** The channel is writable again (its outbound buffer fell under the low-water mark). */
     void onWritable();

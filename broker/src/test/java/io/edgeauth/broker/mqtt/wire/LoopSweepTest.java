@@ -120,7 +120,8 @@ class LoopSweepTest {
         }
 
         @Override
-        public void onDisconnect(byte reasonCode) {
+        public boolean onDisconnect(byte reasonCode, io.netty.handler.codec.mqtt.MqttProperties properties) {
+            return true;
         }
 
         @Override
