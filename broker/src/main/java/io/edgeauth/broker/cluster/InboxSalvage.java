@@ -151,7 +151,7 @@ final class InboxSalvage {
                         ? !shared && TopicFilters.matches(f, message.topic())
                         : shared && f.equals(SHARE + group + "/" + filter);
                 if (match) {
-                    granted = Math.max(granted, sub.getValue());
+                    granted = Math.max(granted, PersistedSession.qos(sub.getValue()));
                 }
             }
             int qos = Math.min(granted, message.qos());

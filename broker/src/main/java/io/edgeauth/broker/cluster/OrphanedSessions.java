@@ -264,8 +264,8 @@ final class OrphanedSessions {
 
     private static Set<String> fields(PersistedSession session) {
         Set<String> fields = new HashSet<>();
-        session.subscriptions().forEach((filter, qos) -> {
-            if (qos > 0 && !filter.startsWith("$share/")) {
+        session.subscriptions().forEach((filter, options) -> {
+            if (PersistedSession.qos(options) > 0 && !filter.startsWith("$share/")) {
                 fields.add(RouteAnnouncer.field(session.tenant(), filter));
             }
         });

@@ -90,7 +90,7 @@ final class MqttInbound {
         RoutedMessage message = new RoutedMessage(c.session.tenant(), topic, payload,
                 m.qosLevel().value(), m.isRetain(), properties, c.session.principal(), attributes);
         long journalMark = c.acks.mark();
-        PublishResult result = c.edge.router.publish(message);
+        PublishResult result = c.edge.router.publish(message, c.state.queue); // its No Local subscriptions skip it
         if (result.retainRefused()) { // no room to retain it: neither kept nor delivered, so not a success
             refusePublish(m, MqttReasons.puback(RefusalCategory.QUOTA_EXCEEDED), "retained_limit");
             return;
@@ -214,8 +214,11 @@ final class MqttInbound {
             MqttReasonCodes.SubAck code = codes.get(i);
             if (code == MqttReasonCodes.SubAck.GRANTED_QOS_0 || code == MqttReasonCodes.SubAck.GRANTED_QOS_1) {
                 String filter = subscriptions.get(i).topicName();
-                Subscription sub = c.edge.router.subscribe(c.session.tenant(), filter, code.byteValue(), c.state.queue,
-                        sendsRetained(subscriptions.get(i).option().retainHandling(), c.state.subscriptions.containsKey(filter)));
+                MqttSubscriptionOption option = subscriptions.get(i).option();
+                int flags = (option.isNoLocal() ? Subscription.NO_LOCAL : 0)
+                        | (option.isRetainAsPublished() ? Subscription.RETAIN_AS_PUBLISHED : 0);
+                Subscription sub = c.edge.router.subscribe(c.session.tenant(), filter, code.byteValue(), flags,
+                        c.state.queue, sendsRetained(option.retainHandling(), c.state.subscriptions.containsKey(filter)));
                 Subscription previous = c.state.subscriptions.put(filter, sub);
                 if (previous != null && previous.qos() != sub.qos()) {
                     LOG.debug("{} re-subscribed {} at QoS {}", c.clientId, filter, sub.qos());

@@ -147,8 +147,8 @@ final class SessionPersistence implements SessionHome.Sessions {
         MqttSessionState state = new MqttSessionState(p.key(), p.tenant(), p.principal(), queue);
         state.expirySeconds = p.expirySeconds();
         state.journaled = true;
-        p.subscriptions().forEach((filter, qos) ->
-                state.subscriptions.put(filter, edge.router.subscribe(p.tenant(), filter, qos, queue, false)));
+        p.subscriptions().forEach((filter, options) -> state.subscriptions.put(filter,
+                edge.router.subscribe(p.tenant(), filter, PersistedSession.qos(options), options, queue, false)));
         if (edge.sessions.put(p.key(), state) == null) {
             edge.slots.restored(p.tenant() + '\u0000' + p.principal());
         }
@@ -204,7 +204,7 @@ final class SessionPersistence implements SessionHome.Sessions {
     private void save(MqttSessionState state) {
         Map<String, Integer> subs = new HashMap<>();
         for (Map.Entry<String, Subscription> e : state.subscriptions.entrySet()) {
-            subs.put(e.getKey(), e.getValue().qos());
+            subs.put(e.getKey(), e.getValue().options());
         }
         String clientId = state.key.substring(state.key.indexOf('\u0000') + 1);
         PersistedSession description = new PersistedSession(state.key, state.tenant, clientId, state.principal,

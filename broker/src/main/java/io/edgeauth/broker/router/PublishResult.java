@@ -32,4 +32,16 @@ public record PublishResult(int matched, int accepted, int dropped, List<Subscri
     public boolean congestedAny() {
         return !congested.isEmpty();
     }
+
+    /** Both hand-offs (either may be null). */
+    static CompletableFuture<Void> both(CompletableFuture<Void> a, CompletableFuture<Void> b) {
+        return a == null ? b : CompletableFuture.allOf(a, b);
+    }
+
+    /** {@code list} with {@code s}: a new list for the first, as most publishes congest nobody. */
+    static List<Subscriber> add(List<Subscriber> list, Subscriber s) {
+        List<Subscriber> out = list.isEmpty() ? new java.util.ArrayList<>(2) : list;
+        out.add(s);
+        return out;
+    }
 }

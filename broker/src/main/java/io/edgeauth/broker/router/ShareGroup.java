@@ -31,7 +31,7 @@ final class ShareGroup {
         return null;
     }
 
-    /** Offers to {@code first}, then to the other local members while it is dropped. */
+    /** Offers {@code message} (its RETAIN flag as published) to {@code first}, then to the other local members while it is dropped. */
     Subscriber.Offer deliver(RoutedMessage message, Subscription first) {
         Subscriber.Offer offer = offer(first, message);
         if (offer != Subscriber.Offer.DROPPED) {
@@ -51,7 +51,8 @@ final class ShareGroup {
 
     private Subscriber.Offer offer(Subscription s, RoutedMessage message) {
         last = s.subscriber();
-        return s.subscriber().offer(message, Math.min(s.qos(), message.qos()));
+        RoutedMessage out = (s.flags() & Subscription.RETAIN_AS_PUBLISHED) != 0 ? message : message.withRetain(false);
+        return s.subscriber().offer(out, Math.min(s.qos(), message.qos()));
     }
 
     Subscriber lastTarget() {

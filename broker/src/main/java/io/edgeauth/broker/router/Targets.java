@@ -14,6 +14,7 @@ import java.util.List;
 final class Targets {
     static final int LINEAR_TARGETS = 8;
     Subscriber[] subscribers = new Subscriber[4];
+    /** Per subscriber: the highest granted QoS of its matching subscriptions and their flags ({@link #merge}). */
     int[] qos = new int[4];
     int size;
     IdentityHashMap<Subscriber, Integer> index;
@@ -23,13 +24,13 @@ final class Targets {
         if (index != null) {
             Integer at = index.get(subscriber);
             if (at != null) {
-                qos[at] = Math.max(qos[at], q);
+                qos[at] = merge(qos[at], q);
                 return;
             }
         } else {
             for (int i = 0; i < size; i++) {
                 if (subscribers[i] == subscriber) {
-                    qos[i] = Math.max(qos[i], q);
+                    qos[i] = merge(qos[i], q);
                     return;
                 }
             }
@@ -49,6 +50,14 @@ final class Targets {
                 index.put(subscribers[i], i);
             }
         }
+    }
+
+    /**
+     * Overlapping subscriptions of one subscriber, one delivery (MQTT 5 §3.3.4): the highest QoS; No Local only if
+     * every one of them says so (another that does not still wants the message); Retain As Published if one does.
+     */
+    static int merge(int a, int b) {
+        return Math.max(a & 3, b & 3) | a & b & Subscription.NO_LOCAL | (a | b) & Subscription.RETAIN_AS_PUBLISHED;
     }
 
     void addGroups(Collection<ShareGroup> more) {

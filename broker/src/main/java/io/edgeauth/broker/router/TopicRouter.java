@@ -2,7 +2,6 @@ package io.edgeauth.broker.router;
 
 import io.edgeauth.broker.policy.TopicFilters;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -169,7 +168,12 @@ public final class TopicRouter {
      * retained.
      */
     public PublishResult publish(RoutedMessage message) {
-        return route(message, true, null, null);
+        return route(message, true, null, null, null);
+    }
+
+    /** As {@link #publish(RoutedMessage)} by {@code publisher}, whose No Local subscriptions it skips. */
+    public PublishResult publish(RoutedMessage message, Subscriber publisher) {
+        return route(message, true, null, null, publisher);
     }
 
     /**
@@ -177,20 +181,22 @@ public final class TopicRouter {
      * {@link RemoteSubscriber}, so nothing travels twice), and either to every non-shared subscription
      * ({@code shareGroup} null: the publisher's node picked the share groups' members itself) or to one
      * member of the share group {@code shareGroup} at {@code shareFilter}. Retained state is not touched
-     * (it travels on its own, see {@link ClusterLink#retained}).
+     * (it travels on its own, see {@link ClusterLink#retained}); the RETAIN flag as published reaches the
+     * subscriptions with Retain As Published only.
      */
     public PublishResult deliverLocally(RoutedMessage message, String shareGroup, String shareFilter) {
-        return route(message.withRetain(false), false, shareGroup, shareFilter);
+        return route(message, false, shareGroup, shareFilter, null);
     }
 
-    private PublishResult route(RoutedMessage message, boolean fromHere, String shareGroup, String shareFilter) {
+    private PublishResult route(RoutedMessage message, boolean fromHere, String shareGroup, String shareFilter,
+                                Subscriber publisher) {
         String error = TopicFilters.topicError(message.topic());
         if (error != null) {
             throw new IllegalArgumentException(error);
         }
         TenantTopics topics = tenant(message.tenant());
         CompletableFuture<Void> handoff = null;
-        if (message.retain()) {
+        if (fromHere && message.retain()) {
             if (!keep(message, retainedJournal)) {
                 return PublishResult.RETAIN_REFUSED; // a publisher told "not kept" must not find it delivered
             }
@@ -210,25 +216,28 @@ public final class TopicRouter {
         List<Subscriber> congested = List.of();
         for (int i = 0; i < targets.size; i++) {
             Subscriber subscriber = targets.subscribers[i];
-            int qos = Math.min(targets.qos[i], message.qos());
+            int options = targets.qos[i];
+            int qos = Math.min(options & 3, message.qos());
             Subscriber.Offer offer;
             if (remote && subscriber instanceof RemoteSubscriber node) {
                 if (!fromHere) {
                     continue;
                 }
-                if (qos > 0) {
-                    handoff = both(handoff, node.handOff(live));
+                if (qos > 0) { // as published: the other node applies its subscriptions' options
+                    handoff = PublishResult.both(handoff, node.handOff(message));
                     accepted++;
                     continue;
                 }
+            } else if ((options & Subscription.NO_LOCAL) != 0 && subscriber == publisher) {
+                continue; // MQTT 5 §3.8.3.1: not to the publisher's own No Local subscriptions
             }
-            offer = subscriber.offer(live, qos);
+            offer = subscriber.offer((options & Subscription.RETAIN_AS_PUBLISHED) != 0 ? message : live, qos);
             if (offer == Subscriber.Offer.DROPPED) {
                 dropped++;
             } else {
                 accepted++;
                 if (offer == Subscriber.Offer.CONGESTED) {
-                    congested = add(congested, subscriber);
+                    congested = PublishResult.add(congested, subscriber);
                 }
             }
         }
@@ -241,17 +250,17 @@ public final class TopicRouter {
                 continue;
             }
             if (remote && target.subscriber() instanceof RemoteSubscriber node && live.qos() > 0 && target.qos() > 0) {
-                handoff = both(handoff, node.handOff(live));
+                handoff = PublishResult.both(handoff, node.handOff(message));
                 offer = Subscriber.Offer.ACCEPTED;
             } else {
-                offer = group.deliver(live, target);
+                offer = group.deliver(message, target);
             }
             if (offer == Subscriber.Offer.DROPPED) {
                 dropped++;
             } else {
                 accepted++;
                 if (offer == Subscriber.Offer.CONGESTED) {
-                    congested = add(congested, group.lastTarget());
+                    congested = PublishResult.add(congested, group.lastTarget());
                 }
             }
         }
@@ -265,26 +274,15 @@ public final class TopicRouter {
             node = node == null ? null : node.children.get(level);
         }
         ShareGroup members = node == null ? null : node.groups.get(group);
-        RoutedMessage live = message.withRetain(false);
         Subscription target = members == null ? null : members.nextLocal();
         if (target == null) {
             onDrop.accept("share_group_gone"); // the members left after the other node chose this one
             return new PublishResult(0, 0, 1, List.of());
         }
-        Subscriber.Offer offer = members.deliver(live, target);
+        Subscriber.Offer offer = members.deliver(message, target);
         boolean taken = offer != Subscriber.Offer.DROPPED;
         return new PublishResult(1, taken ? 1 : 0, taken ? 0 : 1,
                 offer == Subscriber.Offer.CONGESTED ? List.of(members.lastTarget()) : List.of());
-    }
-
-    private static CompletableFuture<Void> both(CompletableFuture<Void> a, CompletableFuture<Void> b) {
-        return a == null ? b : CompletableFuture.allOf(a, b);
-    }
-
-    private static List<Subscriber> add(List<Subscriber> list, Subscriber s) {
-        List<Subscriber> out = list.isEmpty() ? new ArrayList<>(2) : list;
-        out.add(s);
-        return out;
     }
 
     /**
@@ -304,6 +302,12 @@ public final class TopicRouter {
      * SUBSCRIBE only), and copies queued behind what it is owed would push the owed messages out of a bounded queue.
      */
     public Subscription subscribe(String tenant, String filter, int qos, Subscriber subscriber, boolean sendRetained) {
+        return subscribe(tenant, filter, qos, 0, subscriber, sendRetained);
+    }
+
+    /** As {@link #subscribe(String, String, int, Subscriber, boolean)} with {@link Subscription} flags. */
+    public Subscription subscribe(String tenant, String filter, int qos, int flags, Subscriber subscriber,
+                                  boolean sendRetained) {
         Objects.requireNonNull(subscriber, "subscriber");
         String shareError = SharedFilter.error(filter);
         SharedFilter shared = SharedFilter.parse(filter);
@@ -315,7 +319,7 @@ public final class TopicRouter {
         if (subscriber instanceof RemoteSubscriber && !remoteSubscribers) {
             remoteSubscribers = true; // before the route is in the trie: a publish that finds it also checks it
         }
-        Subscription subscription = new Subscription(tenant, filter, granted, subscriber);
+        Subscription subscription = new Subscription(tenant, filter, granted, subscriber, flags);
         TenantTopics topics = tenant(tenant);
         synchronized (topics) {
             Node node = topics.root;
@@ -477,7 +481,7 @@ public final class TopicRouter {
 
         void addTo(Targets targets) {
             for (Subscription s : subscriptions) {
-                targets.add(s.subscriber(), s.qos());
+                targets.add(s.subscriber(), s.options());
             }
             if (!groups.isEmpty()) {
                 targets.addGroups(groups.values());

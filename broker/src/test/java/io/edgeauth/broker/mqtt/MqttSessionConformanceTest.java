@@ -33,8 +33,13 @@ class MqttSessionConformanceTest {
     }
 
     private static Socket connect5(String id, int flags, byte[] properties, int expectPresent) throws Exception {
+        return connect5(id, TestPipeline.token(id, "t", 60), flags, properties, expectPresent);
+    }
+
+    private static Socket connect5(String id, String token, int flags, byte[] properties, int expectPresent)
+            throws Exception {
         Socket s = RawMqtt.socket(fx.port());
-        s.getOutputStream().write(connect(5, flags, id, id, bytes(TestPipeline.token(id, "t", 60)), 60, properties));
+        s.getOutputStream().write(connect(5, flags, id, id, bytes(token), 60, properties));
         int[] connack = readPacket(new DataInputStream(s.getInputStream()));
         assertThat(connack[0]).as("CONNACK").isEqualTo(0x20);
         assertThat(connack[3]).as("accepted").isZero();
@@ -93,5 +98,60 @@ class MqttSessionConformanceTest {
             assertThat(closed(in)).isTrue();
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> session("q1c") == null);
+    }
+
+    private static void publish(Socket s, String topic, int header, int packetId, String payload) throws Exception {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        string(b, bytes(topic));
+        b.writeBytes(new byte[] {0, (byte) packetId, 0}); // packet id, no properties
+        b.writeBytes(bytes(payload));
+        packet(s.getOutputStream(), header, b.toByteArray());
+    }
+
+    private static String scoped(String id) {
+        return id + "|t|60|sub:x/# pub:x/#";
+    }
+
+    /** Q3: MQTT 5 §3.8.3.1 [MQTT-3.8.3-3]: No Local, a client's own messages are not sent back to it. */
+    @Test
+    void noLocalKeepsAClientsOwnMessagesFromIt() throws Exception {
+        try (Socket self = connect5("nl", scoped("nl"), 0x02, new byte[0], 0);
+             Socket other = connect5("nl2", scoped("nl2"), 0x02, new byte[0], 0)) {
+            DataInputStream selfIn = new DataInputStream(self.getInputStream());
+            DataInputStream otherIn = new DataInputStream(other.getInputStream());
+            subscribe(self, 1, "x/nl/#", 0x05); // QoS 1, No Local
+            assertThat(readPacket(selfIn)).as("SUBACK").containsExactly(0x90, 4, 0, 1, 0, 1);
+            subscribe(other, 1, "x/nl/#", 0x01);
+            assertThat(readPacket(otherIn)).as("SUBACK").containsExactly(0x90, 4, 0, 1, 0, 1);
+            publish(self, "x/nl/a", 0x32, 5, "mine");
+            assertThat(readPacket(selfIn)[0]).as("the PUBACK, not its own message").isEqualTo(0x40);
+            assertThat(readPacket(otherIn)[0]).as("another client gets it").isEqualTo(0x32);
+            publish(other, "x/nl/b", 0x32, 6, "theirs");
+            assertThat(readPacket(selfIn)[0]).as("another client's message reaches a No Local subscription")
+                    .isEqualTo(0x32);
+            self.setSoTimeout(500);
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> readPacket(selfIn)))
+                    .as("nothing more: its own message never came").isInstanceOf(java.net.SocketTimeoutException.class);
+        }
+    }
+
+    /** Q4: MQTT 5 §3.3.1.3 [MQTT-3.3.1-13]: Retain As Published keeps the publisher's RETAIN flag on live messages. */
+    @Test
+    void retainAsPublishedKeepsTheRetainFlag() throws Exception {
+        try (Socket rap = connect5("rap", scoped("rap"), 0x02, new byte[0], 0);
+             Socket plain = connect5("rap0", scoped("rap0"), 0x02, new byte[0], 0);
+             Socket publisher = connect5("rap2", scoped("rap2"), 0x02, new byte[0], 0)) {
+            DataInputStream rapIn = new DataInputStream(rap.getInputStream());
+            DataInputStream plainIn = new DataInputStream(plain.getInputStream());
+            subscribe(rap, 1, "x/rap/#", 0x09); // QoS 1, Retain As Published
+            assertThat(readPacket(rapIn)).as("SUBACK").containsExactly(0x90, 4, 0, 1, 0, 1);
+            subscribe(plain, 1, "x/rap/#", 0x01);
+            assertThat(readPacket(plainIn)).as("SUBACK").containsExactly(0x90, 4, 0, 1, 0, 1);
+            publish(publisher, "x/rap/t", 0x33, 7, "r1"); // QoS 1, RETAIN
+            assertThat(readPacket(rapIn)[0]).as("QoS 1 with RETAIN as published").isEqualTo(0x33);
+            assertThat(readPacket(plainIn)[0]).as("QoS 1, RETAIN 0 on a live message without the option")
+                    .isEqualTo(0x32);
+            publish(publisher, "x/rap/t", 0x31, 8, ""); // clear it
+        }
     }
 }

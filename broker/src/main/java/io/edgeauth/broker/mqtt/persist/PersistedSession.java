@@ -11,7 +11,9 @@ import java.util.Objects;
  * @param clientId      the MQTT client identifier
  * @param principal     who owns it (only the same principal may resume it)
  * @param expirySeconds its Session Expiry Interval (counted again from a restart)
- * @param subscriptions topic filter (shared filters as sent) to granted QoS
+ * @param subscriptions topic filter (shared filters as sent) to its options: the granted QoS in bits 0-1, No Local
+ *                      (0x04) and Retain As Published (0x08) as MQTT 5 §3.8.3.1 lays out the options byte (a record
+ *                      written before 2026-12-07 holds the QoS alone, which reads the same)
  */
 public record PersistedSession(String key, String tenant, String clientId, String principal, long expirySeconds,
                                Map<String, Integer> subscriptions) {
@@ -21,6 +23,11 @@ public record PersistedSession(String key, String tenant, String clientId, Strin
         Objects.requireNonNull(clientId, "clientId");
         Objects.requireNonNull(principal, "principal");
         subscriptions = Map.copyOf(subscriptions);
+    }
+
+    /** The granted QoS of a subscription's {@code options}. */
+    public static int qos(int options) {
+        return options & 3;
     }
 
     /** The journal's record of this session (also what other nodes read when the session moves to them). */
