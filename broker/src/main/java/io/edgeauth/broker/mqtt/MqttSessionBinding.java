@@ -177,7 +177,8 @@ final class MqttSessionBinding {
     }
 
     /**
-     * The client's DISCONNECT: a normal end (the will is dropped unless reason 0x04 asks for it), whose Session Expiry
+     * The client's DISCONNECT: with reason 0x00 a normal end that deletes the will (0x04 and the error codes keep it,
+     * MQTT 5 §3.1.2.5), and its Session Expiry
      * Interval, when given, replaces the CONNECT's (MQTT 5 §3.14.2.2.2; capped like it): 0 ends the session with the
      * connection. False for a protocol error, a non-zero interval after a CONNECT without one [MQTT-3.14.2-2]: the
      * will is then published, as after any error.
@@ -198,7 +199,7 @@ final class MqttSessionBinding {
             }
         }
         c.disconnectWithWill = reasonCode == MqttReasonCodes.Disconnect.DISCONNECT_WITH_WILL_MESSAGE.byteValue();
-        c.normalDisconnect = true;
+        c.normalDisconnect = reasonCode == 0; // only 0x00 deletes the will ([MQTT-3.1.2-8]); an error code is abnormal
         return true;
     }
 

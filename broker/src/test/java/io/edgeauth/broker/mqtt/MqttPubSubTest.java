@@ -307,6 +307,25 @@ class MqttPubSubTest {
         }
     }
 
+    /**
+     * Tour Q, Q8: only a DISCONNECT with reason 0x00 deletes the will (MQTT 5 §3.1.2.5, [MQTT-3.1.2-8]); a client
+     * ending on an error of its own (0x80, 0x83, 0x93) leaves abnormally and its subscribers are owed the will.
+     */
+    @Test
+    void aDisconnectWithAnErrorCodeKeepsTheWill() throws Exception {
+        try (var in = ownerWatchingDev1()) {
+            for (Mqtt5DisconnectReasonCode code : List.of(Mqtt5DisconnectReasonCode.UNSPECIFIED_ERROR,
+                    Mqtt5DisconnectReasonCode.IMPLEMENTATION_SPECIFIC_ERROR, Mqtt5DisconnectReasonCode.RECEIVE_MAXIMUM_EXCEEDED)) {
+                Mqtt5BlockingClient dev = Clients.v5("dev1", fx.port()).buildBlocking();
+                dev.connectWith().simpleAuth().username("dev1").password(bytes(token("dev1", "t", 60))).applySimpleAuth()
+                        .willPublish().topic("d/dev1/up/status").payload(bytes("err-" + code)).applyWillPublish().send();
+                dev.disconnectWith().reasonCode(code).send();
+                assertThat(receive(in)).as("the will after %s", code).hasValueSatisfying(
+                        p -> assertThat(text(p.getPayloadAsBytes())).isEqualTo("err-" + code));
+            }
+        }
+    }
+
     /** The owner app, subscribed to everything dev1 reports: where wills arrive. */
     private Mqtt5BlockingClient.Mqtt5Publishes ownerWatchingDev1() {
         Mqtt5BlockingClient app = Clients.connectV5("app", fx.port(), app("t", "dev1", 60));
