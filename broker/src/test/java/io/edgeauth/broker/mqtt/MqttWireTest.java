@@ -143,6 +143,31 @@ class MqttWireTest {
     }
 
     /**
+     * Tour Q, Q6: MQTT 5 §3.2.2.3.6: the Maximum Packet Size counts the whole packet, fixed header included; a PUBLISH
+     * whose remaining length fits the limit but whose packet does not was taken (1 to 4 bytes over it).
+     */
+    @Test
+    void theMaximumPacketSizeCountsTheFixedHeader() throws Exception {
+        for (int total : new int[] {4096, 4097}) {
+            try (Socket s = connected(5, "whole" + total)) {
+                ByteArrayOutputStream body = new ByteArrayOutputStream();
+                string(body, bytes("d/whole" + total + "/up/t"));
+                body.writeBytes(new byte[] {0, 9, 0}); // packet id, no properties
+                int header = 1 + 2; // type and a two-byte remaining length (128 to 16,383)
+                body.writeBytes(new byte[total - header - body.size()]);
+                packet(s.getOutputStream(), 0x32, body.toByteArray());
+                DataInputStream in = new DataInputStream(s.getInputStream());
+                int[] answer = readPacket(in);
+                if (total == 4096) {
+                    assertThat(answer[0]).as("a packet of exactly the limit: PUBACK").isEqualTo(0x40);
+                } else {
+                    assertThat(answer).as("one byte over: DISCONNECT 0x95").containsExactly(0xe0, 2, 0x95, 0);
+                }
+            }
+        }
+    }
+
+    /**
      * A topic with U+0000 or a control character, forwarded, made standard subscribers (mosquitto_sub) drop their
      * connection: refused now, PUBACK 0x90 Topic Name invalid and SUBACK 0x8F Topic Filter invalid (it was 0x00).
      */

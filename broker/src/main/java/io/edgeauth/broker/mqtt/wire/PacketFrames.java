@@ -101,8 +101,8 @@ final class PacketFrames extends ByteToMessageDecoder {
                 break;
             }
         }
-        if (length > maxPacketSize) {
-            throw new TooLongFrameException("remaining length " + length + " over " + maxPacketSize);
+        if ((long) header + length > maxPacketSize) { // the whole packet counts (MQTT 5 §3.2.2.3.6)
+            throw new TooLongFrameException("a packet of " + (header + length) + " bytes over " + maxPacketSize);
         }
         if (readable < header + length) {
             return 0;
