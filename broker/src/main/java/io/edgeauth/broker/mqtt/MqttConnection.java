@@ -115,6 +115,11 @@ final class MqttConnection {
             }
 
             @Override
+            public byte onPubrel(int messageId) {
+                return inbound.onPubrel(messageId);
+            }
+
+            @Override
             public void onAuth(byte reasonCode, MqttProperties properties) {
                 auth.onAuth(reasonCode, properties);
             }

@@ -54,6 +54,11 @@ final class MqttInbound {
             c.disconnect(MqttReasonCodes.Disconnect.TOPIC_ALIAS_INVALID, "topic_alias_invalid");
             return;
         }
+        boolean exactlyOnce = m.qosLevel() == MqttQoS.EXACTLY_ONCE;
+        if (exactlyOnce && c.state.unreleased(m.messageId())) { // sent again before its PUBREL: routed once
+            c.acks.sendInOrder(() -> acknowledge(m));
+            return;
+        }
         String topic = m.topicName();
         if (MqttEdge.RENEW_TOPIC.equals(topic)) {
             c.auth.renew(m.payload(), () -> c.acks.sendInOrder(() -> acknowledge(m)));
@@ -89,6 +94,10 @@ final class MqttInbound {
         }
         RoutedMessage message = new RoutedMessage(c.session.tenant(), topic, payload,
                 m.qosLevel().value(), m.isRetain(), properties, c.session.principal(), attributes);
+        if (exactlyOnce && !c.state.holdUnreleased(m.messageId(), c.limits.receiveMaximum())) {
+            c.disconnect(MqttReasonCodes.Disconnect.RECEIVE_MAXIMUM_EXCEEDED, "receive_maximum_exceeded"); // §3.3.4
+            return;
+        }
         long journalMark = c.acks.mark();
         PublishResult result = c.edge.router.publish(message, c.state.queue); // its No Local subscriptions skip it
         if (result.retainRefused()) { // no room to retain it: neither kept nor delivered, so not a success
@@ -151,6 +160,7 @@ final class MqttInbound {
      */
     private void handoffFailed(Publish m) {
         c.edge.metrics.drop("cross_node_handoff");
+        c.state.release(m.messageId()); // not delivered: a QoS 2 re-send must be routed
         if (c.v5) {
             sendRefusal(m, MqttReasons.puback(RefusalCategory.SERVER_ERROR));
         } else if (!c.closed) {
@@ -176,8 +186,17 @@ final class MqttInbound {
         if (m.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
             c.endpoint.publishAcknowledge(m.messageId(), reason, MqttProperties.NO_PROPERTIES);
         } else if (m.qosLevel() == MqttQoS.EXACTLY_ONCE) {
+            if (c.v5) {
+                c.state.release(m.messageId()); // a PUBREC of 0x80 or above ends the exchange (§4.3.3)
+            }
             c.endpoint.publishReceived(m.messageId(), reason, MqttProperties.NO_PROPERTIES);
         }
+    }
+
+    /** PUBREL: releases the QoS 2 packet id; the PUBCOMP's reason, 0x92 Packet Identifier not found for an unknown one. */
+    byte onPubrel(int messageId) {
+        boolean held = c.state != null && c.state.release(messageId);
+        return held || !c.v5 ? 0 : MqttReasonCodes.PubComp.PACKET_IDENTIFIER_NOT_FOUND.byteValue();
     }
 
     void onSubscribe(int messageId, MqttProperties properties, List<MqttTopicSubscription> subscriptions) {

@@ -10,6 +10,7 @@ import io.edgeauth.broker.router.TopicRouter;
 import io.edgeauth.broker.router.Subscription;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -71,6 +72,34 @@ final class MqttSessionState {
             queue.purge(m -> subscriptions.values().stream().noneMatch(s -> TopicFilters.matches(s.topicFilter(), m.topic())),
                     SubscriberQueue.DROP_ACCESS_CHANGED);
         }
+    }
+
+    /**
+     * The packet ids of the client's QoS 2 PUBLISHes routed and not yet released by its PUBREL (MQTT 5 §4.3.3): a
+     * re-send with one of them is not routed again. Created on the first QoS 2 PUBLISH (most sessions never send one);
+     * kept while the session lives on this node, not journaled: after a restart or a move to another node a re-sent
+     * QoS 2 PUBLISH is routed again (at least once, as QoS 1).
+     */
+    private volatile Set<Integer> unreleased;
+
+    /** Whether a QoS 2 PUBLISH with {@code packetId} was routed and not released yet. */
+    boolean unreleased(int packetId) {
+        Set<Integer> ids = unreleased;
+        return ids != null && ids.contains(packetId);
+    }
+
+    /** Records a QoS 2 PUBLISH about to be routed; false if {@code max} are unreleased already (Receive Maximum). */
+    synchronized boolean holdUnreleased(int packetId, int max) {
+        if (unreleased == null) {
+            unreleased = ConcurrentHashMap.newKeySet();
+        }
+        return unreleased.size() < max && unreleased.add(packetId);
+    }
+
+    /** Releases a QoS 2 packet id (PUBREL, or a routing that failed); whether it was held. */
+    boolean release(int packetId) {
+        Set<Integer> ids = unreleased;
+        return ids != null && ids.remove(packetId);
     }
 
     MqttSessionState(String key, String tenant, String principal, SubscriberQueue queue) {

@@ -154,4 +154,61 @@ class MqttSessionConformanceTest {
             publish(publisher, "x/rap/t", 0x31, 8, ""); // clear it
         }
     }
+
+    /**
+     * Tour Q, Q5: QoS 2 is exactly once on the way in (MQTT 5 §4.3.3): a PUBLISH sent again with a packet id not yet
+     * released by PUBREL (a client that lost the PUBREC) is answered PUBREC and not routed a second time; PUBREL of an
+     * unknown id gets PUBCOMP 0x92. Before, every re-send reached the subscribers again.
+     */
+    @Test
+    void aQos2PublishSentAgainBeforeItsReleaseIsRoutedOnce() throws Exception {
+        try (Socket sub = connect5("q2s", scoped("q2s"), 0x02, new byte[0], 0);
+             Socket pub = connect5("q2p", scoped("q2p"), 0x02, new byte[0], 0)) {
+            DataInputStream subIn = new DataInputStream(sub.getInputStream());
+            DataInputStream pubIn = new DataInputStream(pub.getInputStream());
+            subscribe(sub, 1, "x/q2/#", 0x01);
+            assertThat(readPacket(subIn)).as("SUBACK").containsExactly(0x90, 4, 0, 1, 0, 1);
+            publish(pub, "x/q2/t", 0x34, 100, "once");
+            assertThat(readPacket(pubIn)).as("PUBREC").containsExactly(0x50, 2, 0, 100);
+            publish(pub, "x/q2/t", 0x3c, 100, "once"); // DUP: its PUBREC was lost
+            assertThat(readPacket(pubIn)).as("PUBREC again").containsExactly(0x50, 2, 0, 100);
+            assertThat(readPacket(subIn)[0]).as("delivered").isEqualTo(0x32);
+            packet(pub.getOutputStream(), 0x62, new byte[] {0, 100});
+            assertThat(readPacket(pubIn)).as("PUBCOMP").containsExactly(0x70, 2, 0, 100);
+            packet(pub.getOutputStream(), 0x62, new byte[] {0, 101});
+            int[] unknown = readPacket(pubIn);
+            assertThat(unknown[0]).isEqualTo(0x70);
+            assertThat(unknown[4]).as("PUBCOMP 0x92 packet identifier not found").isEqualTo(0x92);
+            publish(pub, "x/q2/t", 0x34, 100, "again"); // the id released: a new message
+            assertThat(readPacket(pubIn)).as("PUBREC").containsExactly(0x50, 2, 0, 100);
+            int[] second = readPacket(subIn);
+            assertThat(second[0]).as("the new message").isEqualTo(0x32);
+            assertThat(new String(toBytes(second), java.nio.charset.StandardCharsets.UTF_8)).endsWith("again");
+        }
+    }
+
+    /** More unreleased QoS 2 PUBLISHes than the Receive Maximum the edge announced: DISCONNECT 0x93 (§3.3.4). */
+    @Test
+    void unreleasedQos2PublishesBeyondTheReceiveMaximumEndTheConnection() throws Exception {
+        int max = MqttSettings.plain(0).limits().receiveMaximum();
+        try (Socket pub = connect5("q2max", scoped("q2max"), 0x02, new byte[0], 0)) {
+            DataInputStream in = new DataInputStream(pub.getInputStream());
+            for (int id = 1; id <= max; id++) {
+                publish(pub, "x/q2max/t", 0x34, id, "m");
+                assertThat(readPacket(in)[0]).as("PUBREC %s", id).isEqualTo(0x50);
+            }
+            publish(pub, "x/q2max/t", 0x34, max + 1, "m");
+            int[] disconnect = readPacket(in);
+            assertThat(disconnect[0]).as("DISCONNECT").isEqualTo(0xe0);
+            assertThat(disconnect[2]).as("0x93 Receive Maximum exceeded").isEqualTo(0x93);
+        }
+    }
+
+    private static byte[] toBytes(int[] packet) {
+        byte[] b = new byte[packet.length];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) packet[i];
+        }
+        return b;
+    }
 }

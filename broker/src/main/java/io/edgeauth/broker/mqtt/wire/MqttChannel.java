@@ -228,8 +228,8 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
             case PUBACK -> handler.onPuback(messageId(m));
             case PUBREC -> write(Packets.pubReply(MqttMessageType.PUBREL, messageId(m), (byte) 0,
                     MqttProperties.NO_PROPERTIES)); // a client answering QoS 2 (we send QoS <= 1)
-            case PUBREL -> write(Packets.pubReply(MqttMessageType.PUBCOMP, messageId(m), (byte) 0,
-                    MqttProperties.NO_PROPERTIES)); // QoS 2 from the client: routed once, at PUBLISH
+            case PUBREL -> write(Packets.pubReply(MqttMessageType.PUBCOMP, messageId(m), handler.onPubrel(messageId(m)),
+                    MqttProperties.NO_PROPERTIES)); // QoS 2 from the client: routed once, at PUBLISH; now released
             case PUBCOMP -> { }
             case PINGREQ -> write(MqttMessage.PINGRESP);
             case AUTH -> {

@@ -15,6 +15,9 @@ public interface PacketHandler {
 
     void onPuback(int messageId);
 
+    /** PUBREL of a QoS 2 PUBLISH from the client; the PUBCOMP's reason code (MQTT 5; 0 for 3.1.1). */
+    byte onPubrel(int messageId);
+
     /** MQTT 5 AUTH with its reason code as sent (unchecked) and properties. */
     void onAuth(byte reasonCode, MqttProperties properties);
 

@@ -116,6 +116,11 @@ class LoopSweepTest {
         }
 
         @Override
+        public byte onPubrel(int messageId) {
+            return 0;
+        }
+
+        @Override
         public void onAuth(byte reasonCode, io.netty.handler.codec.mqtt.MqttProperties properties) {
         }
 
