@@ -71,6 +71,11 @@ final class MqttAuthentication {
                     c.endpoint.protocolVersion()));
             return;
         }
+        if (c.endpoint.will() != null && c.inbound.topicError(c.endpoint.will().topic(), false) != null) {
+            // a will topic is a topic name [MQTT-4.7.0-1]: MQTT 5 says so (0x90), MQTT 3.1.1 closes (§3.1.4)
+            refuseAtEdge("will_topic_invalid", c.v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_TOPIC_NAME_INVALID : null);
+            return;
+        }
         byte[] token;
         String method = stringProperty(props, MqttProperties.AUTHENTICATION_METHOD);
         if (method != null) {
@@ -162,7 +167,12 @@ final class MqttAuthentication {
         reject(code, reason);
     }
 
+    /** Answers a refused CONNECT with {@code code}; null: closes without a CONNACK (MQTT 3.1.1 §3.1.4's malformed). */
     private void reject(MqttConnectReturnCode code, String reason) {
+        if (code == null) {
+            c.endpoint.close();
+            return;
+        }
         MqttProperties p = MqttProperties.NO_PROPERTIES;
         if (c.v5 && ClientPacketLimit.reasonStringFits(ClientPacketLimit.of(c.endpoint.connectProperties()), 2, reason)) {
             p = new MqttProperties(); // a reason string over the client's Maximum Packet Size is left out, §3.1.2.11.4

@@ -60,6 +60,10 @@ final class MqttInbound {
             return;
         }
         String topic = m.topicName();
+        if (topic.isEmpty() && c.v5) { // no alias either (refused above): a protocol error, §3.3.2.1
+            c.disconnect(MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "empty_topic");
+            return;
+        }
         if (MqttEdge.RENEW_TOPIC.equals(topic)) {
             c.auth.renew(m.payload(), () -> c.acks.sendInOrder(() -> acknowledge(m)));
             return;

@@ -204,6 +204,64 @@ class MqttSessionConformanceTest {
         }
     }
 
+    /** Tour Q, Q7: §3.3.2.1: a zero-length topic without a Topic Alias is a protocol error (it got PUBACK 0x90). */
+    @Test
+    void anEmptyTopicWithoutAnAliasIsAProtocolError() throws Exception {
+        try (Socket pub = connect5("q7t", 0x02, new byte[0], 0)) {
+            publish(pub, "", 0x32, 3, "m");
+            DataInputStream in = new DataInputStream(pub.getInputStream());
+            int[] answer = readPacket(in);
+            assertThat(answer[0]).as("DISCONNECT").isEqualTo(0xe0);
+            assertThat(answer[2]).as("0x82 protocol error").isEqualTo(0x82);
+        }
+    }
+
+    /** Tour Q, Q7: §3.1.2.11.10: Authentication Data without an Authentication Method is a protocol error. */
+    @Test
+    void authenticationDataWithoutAMethodIsAProtocolError() throws Exception {
+        try (Socket s = RawMqtt.socket(fx.port())) {
+            s.getOutputStream().write(connect(5, 0x02, "q7a", "q7a", bytes(TestPipeline.token("q7a", "t", 60)), 60,
+                    new byte[] {0x16, 0, 1, 'x'}));
+            int[] connack = readPacket(new DataInputStream(s.getInputStream()));
+            assertThat(connack[0]).isEqualTo(0x20);
+            assertThat(connack[3]).as("CONNACK 0x82").isEqualTo(0x82);
+        }
+    }
+
+    /**
+     * Tour Q, Q7: a will topic is a topic name ([MQTT-4.7.0-1]: no wildcards): the CONNECT is refused, MQTT 5 with
+     * CONNACK 0x90, MQTT 3.1.1 by closing (§3.1.4); it was accepted and the will dropped when due.
+     */
+    @Test
+    void aWillTopicWithAWildcardRefusesTheConnect() throws Exception {
+        for (int version : new int[] {5, 4}) {
+            try (Socket s = RawMqtt.socket(fx.port())) {
+                ByteArrayOutputStream packetBody = new ByteArrayOutputStream();
+                string(packetBody, bytes("MQTT"));
+                packetBody.writeBytes(new byte[] {(byte) version, (byte) 0xc6, 0, 60});
+                if (version == 5) {
+                    packetBody.write(0); // CONNECT properties
+                }
+                string(packetBody, bytes("q7w"));
+                if (version == 5) {
+                    packetBody.write(0); // will properties
+                }
+                string(packetBody, bytes("d/q7w/up/+"));
+                string(packetBody, bytes("gone"));
+                string(packetBody, bytes("q7w"));
+                string(packetBody, bytes(TestPipeline.token("q7w", "t", 60)));
+                packet(s.getOutputStream(), 0x10, packetBody.toByteArray());
+                DataInputStream in = new DataInputStream(s.getInputStream());
+                if (version == 5) {
+                    int[] connack = readPacket(in);
+                    assertThat(connack[3]).as("CONNACK 0x90 topic name invalid").isEqualTo(0x90);
+                } else {
+                    assertThat(closed(in)).as("3.1.1: closed without a CONNACK").isTrue();
+                }
+            }
+        }
+    }
+
     private static byte[] toBytes(int[] packet) {
         byte[] b = new byte[packet.length];
         for (int i = 0; i < b.length; i++) {

@@ -9,7 +9,7 @@ import io.netty.buffer.ByteBuf;
  * packet. Protocol error (0x82): a property other than a user property given twice, a value the specification
  * forbids (Receive Maximum or Maximum Packet Size 0, Payload Format Indicator, Request Problem Information or
  * Request Response Information over 1, Subscription Identifier 0), a Subscription Identifier in a client's
- * PUBLISH (§3.3.4). String properties and user property pairs must be well-formed UTF-8 without U+0000
+ * PUBLISH (§3.3.4), Authentication Data without an Authentication Method (§3.1.2.11.10). String properties and user property pairs must be well-formed UTF-8 without U+0000
  * ({@link Utf8Strings}). Stateless.
  */
 final class PropertyRules {
@@ -94,6 +94,9 @@ final class PropertyRules {
                 }
             }
             checkValue(id, value, version);
+        }
+        if ((seen & 1L << 0x16) != 0 && (seen & 1L << 0x15) == 0) { // §3.1.2.11.10, §3.15.2.2.3
+            throw WireViolation.protocolError("Authentication Data without an Authentication Method", version);
         }
         return sectionEnd;
     }

@@ -21,7 +21,8 @@ class OversizedConnectTest {
             ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {0x10, (byte) 0xE8, 0x07, 0, 4, 'M', 'Q', 'T', 'T', 5}));
             assertThat(log.events()).anySatisfy(e -> {
                 assertThat(e.getLevel()).isEqualTo(Level.WARN);
-                assertThat(e.getFormattedMessage()).contains("CONNECT").contains("1000").contains("mqtt.maxPacketSize (400)");
+                assertThat(e.getFormattedMessage()).contains("CONNECT").contains("a packet of 1003 bytes") // remaining length 1000 and its 3-byte header
+                        .contains("mqtt.maxPacketSize (400)");
             });
             ch.finishAndReleaseAll();
         }
