@@ -72,6 +72,8 @@ public final class MqttEdge {
     private volatile java.util.function.Consumer<Throwable> internalErrorHandler = t -> { };
     io.edgeauth.broker.admission.AdmissionControl admission = io.edgeauth.broker.admission.AdmissionControl.unlimited();
     final ConcurrentHashMap<String, MqttSessionState> sessions = new ConcurrentHashMap<>();
+    /** Binds of one session key run one at a time (see {@link MqttSessionBinding#bind}); striped, never removed. */
+    private final Object[] bindLocks = java.util.stream.Stream.generate(Object::new).limit(64).toArray();
     final Set<MqttConnection> live = ConcurrentHashMap.newKeySet();
     /** Connections and sessions per tenant + principal, bounded by {@link MqttSettings#maxSessionsPerPrincipal()}. */
     final SessionSlots slots;
@@ -477,5 +479,10 @@ public final class MqttEdge {
                 destroy(state);
             });
         }
+    }
+
+    /** The lock the binds of session {@code key} take. */
+    Object bindLock(String key) {
+        return bindLocks[key.hashCode() & (bindLocks.length - 1)];
     }
 }

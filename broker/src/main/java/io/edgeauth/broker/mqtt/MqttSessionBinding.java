@@ -90,6 +90,14 @@ final class MqttSessionBinding {
      */
     boolean bind(DeviceSession s, long expirySeconds) throws TokenRejectedException {
         String key = s.tenant() + '\u0000' + c.clientId;
+        // one bind of a key at a time: two that both saw no session each made one, the later replacing the earlier
+        // without ending its connection; two that both took over one session both owned it (tour V, V4)
+        synchronized (c.edge.bindLock(key)) {
+            return bindLocked(s, expirySeconds, key);
+        }
+    }
+
+    private boolean bindLocked(DeviceSession s, long expirySeconds, String key) throws TokenRejectedException {
         MqttSessionState existing = c.edge.sessions.get(key);
         if (existing != null && !existing.belongsTo(s)) {
             // the pipeline keeps client ids inside their principal's namespace; this is the second lock on the door

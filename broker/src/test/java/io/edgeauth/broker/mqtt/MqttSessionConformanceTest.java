@@ -262,6 +262,59 @@ class MqttSessionConformanceTest {
         }
     }
 
+    /**
+     * Tour V, V4: CONNECTs of one client id at once left several connections live (both binds saw no session, or
+     * both took over the same one): one session, one connection, the others ended with DISCONNECT 0x8E.
+     */
+    @Test
+    void connectsOfOneClientIdAtOnceLeaveOneConnection() throws Exception {
+        for (int round = 0; round < 15; round++) {
+            String id = "v4r" + round;
+            byte[] connect = connect(5, 0x00, id, id, bytes(TestPipeline.token(id, "t", 60)), 60, EXPIRY_60);
+            Socket[] sockets = new Socket[8];
+            for (int i = 0; i < sockets.length; i++) {
+                sockets[i] = RawMqtt.socket(fx.port());
+            }
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(sockets.length);
+            Thread[] threads = new Thread[sockets.length];
+            for (int i = 0; i < sockets.length; i++) {
+                Socket sk = sockets[i];
+                threads[i] = new Thread(() -> {
+                    try {
+                        start.await();
+                        sk.getOutputStream().write(connect);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                threads[i].start();
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            int open = 0;
+            for (Socket sk : sockets) {
+                DataInputStream in = new DataInputStream(sk.getInputStream());
+                assertThat(readPacket(in)[0]).as("CONNACK").isEqualTo(0x20);
+            }
+            Thread.sleep(300);
+            for (Socket sk : sockets) {
+                sk.setSoTimeout(200);
+                try {
+                    int[] next = readPacket(new DataInputStream(sk.getInputStream()));
+                    assertThat(next[0]).as("a DISCONNECT").isEqualTo(0xe0);
+                    assertThat(next[2]).as("0x8E session taken over").isEqualTo(0x8e);
+                } catch (java.net.SocketTimeoutException stillOpen) {
+                    open++;
+                } catch (java.io.IOException closed) {
+                    // ended
+                }
+                sk.close();
+            }
+            assertThat(open).as("connections left with client id %s", id).isEqualTo(1);
+        }
+    }
+
     private static byte[] toBytes(int[] packet) {
         byte[] b = new byte[packet.length];
         for (int i = 0; i < b.length; i++) {
