@@ -72,6 +72,13 @@ public final class MqttEdge {
     private volatile java.util.function.Consumer<Throwable> internalErrorHandler = t -> { };
     io.edgeauth.broker.admission.AdmissionControl admission = io.edgeauth.broker.admission.AdmissionControl.unlimited();
     final ConcurrentHashMap<String, MqttSessionState> sessions = new ConcurrentHashMap<>();
+    /**
+     * When a device's session key lost its device (deleted or moved: {@link SessionAccessCleanup}): a CONNECT
+     * authenticated before that and bound after it must not keep its session. Kept for a day, the longest token life.
+     */
+    final com.github.benmanes.caffeine.cache.Cache<String, java.time.Instant> removedDevices =
+            com.github.benmanes.caffeine.cache.Caffeine.newBuilder().expireAfterWrite(java.time.Duration.ofDays(1))
+                    .maximumSize(100_000).executor(Runnable::run).build();
     /** Binds of one session key run one at a time (see {@link MqttSessionBinding#bind}); striped, never removed. */
     private final Object[] bindLocks = java.util.stream.Stream.generate(Object::new).limit(64).toArray();
     final Set<MqttConnection> live = ConcurrentHashMap.newKeySet();

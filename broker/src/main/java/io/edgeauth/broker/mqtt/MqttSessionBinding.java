@@ -144,6 +144,13 @@ final class MqttSessionBinding {
                 c.edge.slots.ended(principalKey); // a racing connect of the same new client id counted it already
             }
         }
+        java.time.Instant removed = c.edge.removedDevices.getIfPresent(key);
+        java.time.Instant issued = s.token().issuedAt();
+        if (removed != null && (issued == null || !issued.isAfter(removed))) {
+            // its device was deleted after this token was issued (the CONNECT was authenticated before the deletion
+            // reached this node): the session ends with the connection, as the deletion ended the others (tour V, V14)
+            c.state.accessEnded = true;
+        }
         synchronized (c.state) {
             c.state.owner = c;
             c.state.expirySeconds = expirySeconds;

@@ -24,7 +24,11 @@ public final class SessionAccessCleanup {
 
     /** A device deleted or moved out of {@code tenant}: its session (client id = its id) ends. */
     public void deviceRemoved(String tenant, String id) {
-        end(edge.sessions.get(tenant + '\u0000' + id));
+        String key = tenant + '\u0000' + id;
+        synchronized (edge.bindLock(key)) { // before or after a bind of the key, never in its middle
+            edge.removedDevices.put(key, edge.clock.instant());
+            end(edge.sessions.get(key));
+        }
     }
 
     /** A service deleted: every session of it ({@code <id>} and {@code <id>#<suffix>}) ends. */

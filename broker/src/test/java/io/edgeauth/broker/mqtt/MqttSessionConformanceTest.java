@@ -315,6 +315,31 @@ class MqttSessionConformanceTest {
         }
     }
 
+    /**
+     * Tour V, V14: a device deleted while its CONNECT was being authenticated (the deletion reached this node before
+     * the session was bound) kept the persistent session the CONNECT then made, and a device registered later under
+     * the id resumed it. A token issued before the deletion now binds a session that ends with its connection.
+     */
+    @Test
+    void aSessionBoundAfterItsDeviceWasDeletedIsNotKept() throws Exception {
+        new SessionAccessCleanup(fx.edge).deviceRemoved("t", "v14");
+        String before = "v14|t|60|||||-5"; // issued 5 s ago: before the deletion
+        try (Socket s = connect5("v14", before, 0x02, EXPIRY_60, 0)) {
+            subscribe(s, 1, "d/v14/down/#", 1);
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            assertThat(readPacket(in)).as("SUBACK").containsExactly(0x90, 4, 0, 1, 0, 1);
+            packet(s.getOutputStream(), 0xe0, new byte[] {0, 0});
+            assertThat(closed(in)).isTrue();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> session("v14") == null);
+        String after = "v14|t|60"; // a device registered under the id again, its token issued now
+        try (Socket s = connect5("v14", after, 0x00, EXPIRY_60, 0)) {
+            packet(s.getOutputStream(), 0xe0, new byte[] {0, 0});
+        }
+        Thread.sleep(200);
+        assertThat(session("v14")).as("a token issued after the deletion keeps its session").isNotNull();
+    }
+
     private static byte[] toBytes(int[] packet) {
         byte[] b = new byte[packet.length];
         for (int i = 0; i < b.length; i++) {

@@ -21,7 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A stand-in for the real pipeline. Tokens are text: {@code principal|tenant|expSeconds[|scopes[|plan[|x5t[|cells]]]]}
+ * A stand-in for the real pipeline. Tokens are text: {@code principal|tenant|expSeconds[|scopes[|plan[|x5t[|cells[|iatSeconds]]]]]}
  * (scopes space separated, GeoHash cells comma separated; the expiry is relative to now, may be fractional) or {@code reject:<reason code>}.
  * Anything else is malformed. Completes on another thread, like a real asynchronous pipeline.
  */
@@ -80,11 +80,13 @@ final class TestPipeline implements AuthPipeline {
         if (x5t != null && !x5t.equals(request.transport().clientCertThumbprint())) {
             throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH, "cnf does not match the client certificate");
         }
+        Instant iat = parts.length > 7 && !parts[7].isEmpty() ? now.plusMillis((long) (Double.parseDouble(parts[7]) * 1000))
+                : now; // relative to now, like the expiry (negative: issued earlier)
         String principal = parts[0];
         if (request.claimedId() != null && !request.claimedId().equals(principal)) {
             throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH, "client id is not the token subject");
         }
-        VerifiedToken token = new VerifiedToken(TokenFormat.JWT, "test", principal, List.of(), now, null, exp,
+        VerifiedToken token = new VerifiedToken(TokenFormat.JWT, "test", principal, List.of(), iat, null, exp,
                 "jti-" + JTI.incrementAndGet(), "kid1", parts[1], scope, cells, null,
                 new Confirmation(x5t, null), null, null, "fp" + JTI.get());
         return new DeviceSession(io.edgeauth.broker.auth.PrincipalKind.DEVICE, principal, parts[1], token, Set.of(), plan, request.transport());
