@@ -83,6 +83,9 @@ final class SessionMobility implements SessionHome, SessionJournal.Mirror {
         }).thenApply(claim -> {
             if (!claim.refused()) {
                 epochs.put(key, claim.epoch());
+                synchronized (arriving) {
+                    arriving.claimEpoch = claim.epoch();
+                }
                 away.remove(key);
                 if (claim.previousOwner() != null) {
                     metrics.sessionMoved();
@@ -115,9 +118,17 @@ final class SessionMobility implements SessionHome, SessionJournal.Mirror {
         Arriving arriving = claiming.remove(key);
         if (arriving != null) {
             List<RoutedMessage> held;
+            long supersededBy;
             synchronized (arriving) {
                 arriving.closed = true;
                 held = List.copyOf(arriving.messages);
+                supersededBy = arriving.claimEpoch > 0 && arriving.noticeEpoch > arriving.claimEpoch
+                        ? arriving.noticeEpoch : 0;
+            }
+            if (supersededBy > 0) {
+                // another node claimed the session after us while the connection here was being bound: the notice
+                // found nothing to end then (tour V, V4); the held messages go on to that node
+                movedAway(key, supersededBy);
             }
             held.forEach(m -> passOn(key, m));
             arriving.done.complete(null);
@@ -192,6 +203,12 @@ final class SessionMobility implements SessionHome, SessionJournal.Mirror {
         }
         epochs.remove(key);
         away.remove(key);
+        Arriving arriving = claiming.get(key);
+        if (arriving != null) { // a connection being bound here after its claim: ended once bound (settle)
+            synchronized (arriving) {
+                arriving.noticeEpoch = Math.max(arriving.noticeEpoch, epoch);
+            }
+        }
         Sessions s = sessions;
         if (s != null) {
             s.movedAway(key);
@@ -277,6 +294,9 @@ final class SessionMobility implements SessionHome, SessionJournal.Mirror {
         final List<RoutedMessage> messages = new ArrayList<>();
         final CompletableFuture<Void> done = new CompletableFuture<>();
         boolean closed;
+        /** This node's claim's epoch once granted, and the latest other claim noticed meanwhile; 0: none. */
+        long claimEpoch;
+        long noticeEpoch;
     }
 
     static void logDropped(String key, String why) {
