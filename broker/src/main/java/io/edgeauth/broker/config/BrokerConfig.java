@@ -94,7 +94,8 @@ public record BrokerConfig(
                        String keyStorePassword, Path trustStore, String trustStorePassword, int maxPacketSize,
                        int receiveMaximum, int queueLength, int offlineQueueLength, int abuseThreshold,
                        Duration abuseWindow, int maxSessionsPerPrincipal, boolean persistSessions, Path crl,
-                       Duration connectTimeout, int maxRetainedPerTenant, int maxRetainedPerDevice, int maxConnections) { }
+                       Duration connectTimeout, int maxRetainedPerTenant, int maxRetainedPerDevice, int maxConnections,
+                       Duration maxSessionExpiry) { }
 
     /**
      * CoAP listeners; port 0 picks a free port, -1 disables the listener. DTLS device PSKs are derived

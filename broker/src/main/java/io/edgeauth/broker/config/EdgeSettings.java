@@ -55,7 +55,8 @@ public final class EdgeSettings {
         return MqttSettings.builder().host(m.host()).port(m.port()).tls(m.tlsPort(), tls)
                 .webSocket(m.websocketPort(), tls != null).limits(limits)
                 .abuseRule(new MqttSettings.AbuseRule(m.abuseThreshold(), m.abuseWindow()))
-                .maxSessionsPerPrincipal(m.maxSessionsPerPrincipal()).connectTimeout(m.connectTimeout()).build();
+                .maxSessionsPerPrincipal(m.maxSessionsPerPrincipal()).connectTimeout(m.connectTimeout())
+                .maxSessionExpiry(m.maxSessionExpiry()).build();
     }
 
     /** The largest MQTT password taken: a CWT may arrive base64url-encoded (vertx-mqtt decodes passwords as UTF-8). */

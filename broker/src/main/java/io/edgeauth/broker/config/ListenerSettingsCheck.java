@@ -77,6 +77,10 @@ final class ListenerSettingsCheck {
                 || connectTimeout.compareTo(Duration.ofMinutes(5)) > 0) {
             errors.add("mqtt.connectTimeout: expected a duration from 1s to 5m, got " + Durations.format(connectTimeout));
         }
+        Duration sessionExpiry = m.maxSessionExpiry();
+        if (sessionExpiry == null || sessionExpiry.isNegative() || sessionExpiry.compareTo(Duration.ofDays(30)) > 0) {
+            errors.add("mqtt.maxSessionExpiry: expected a duration from 0s to 30d, got " + Durations.format(sessionExpiry));
+        }
         ConfigValidator.positive(errors, "coap.maxSessions", co.maxSessions(), 1, EdgeSettings.MAX_COAP_SESSIONS);
         ConfigValidator.positive(errors, "coap.receiveBufferBytes", co.receiveBufferBytes(), 65_536, 1 << 30);
         ConfigValidator.positive(errors, "coap.dedupExchangesPerPeer", co.dedupExchangesPerPeer(), 4, 1024);

@@ -54,6 +54,16 @@ class ConfigLoaderTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("provisioning.templates.field");
     }
 
+    /** Tour Q, Q9: how long a persistent session waits offline was a fixed hour, no setting and no doc. */
+    @Test
+    void theLongestSessionExpiryIsASetting() throws Exception {
+        assertThat(EdgeSettings.mqtt(loader.load(null, Map.of())).maxSessionExpiry()).isEqualTo(Duration.ofHours(1));
+        BrokerConfig c = loader.load(null, Map.of("EDGEAUTH_MQTT_MAX_SESSION_EXPIRY", "7d"));
+        assertThat(EdgeSettings.mqtt(c).maxSessionExpiry()).isEqualTo(Duration.ofDays(7));
+        assertThatThrownBy(() -> loader.load(null, Map.of("EDGEAUTH_MQTT_MAX_SESSION_EXPIRY", "31d")))
+                .hasMessageContaining("mqtt.maxSessionExpiry");
+    }
+
     /**
      * Settings the docs named and start-up refused as unknown ({@code mqtt.connectTimeout}), or that did not exist
      * before 2026-12-06 (the HTTP connection bounds): each is read, reaches what it sets, and is checked.
