@@ -73,7 +73,7 @@ final class MqttAuthentication {
         }
         if (c.endpoint.will() != null && c.inbound.topicError(c.endpoint.will().topic(), false) != null) {
             // a will topic is a topic name [MQTT-4.7.0-1]: MQTT 5 says so (0x90), MQTT 3.1.1 closes (§3.1.4)
-            refuseAtEdge("will_topic_invalid", c.v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_TOPIC_NAME_INVALID : null);
+            refuseAtEdge("will_topic_invalid", MqttReasons.willTopicInvalid(c.endpoint.protocolVersion()));
             return;
         }
         byte[] token;

@@ -64,6 +64,11 @@ public final class MqttReasons {
                 : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED;
     }
 
+    /** CONNACK code for a will topic that is no valid topic name: MQTT 5 0x90; null for 3.1.1 (closed, §3.1.4). */
+    public static MqttConnectReturnCode willTopicInvalid(int protocolVersion) {
+        return protocolVersion >= MQTT_5 ? MqttConnectReturnCode.CONNECTION_REFUSED_TOPIC_NAME_INVALID : null;
+    }
+
     /** CONNACK code for a protocol name or level the codec does not know: 0x01 (the version is unknown). */
     public static MqttConnectReturnCode unacceptableProtocolVersion() {
         return MqttConnectReturnCode.CONNECTION_REFUSED_UNACCEPTABLE_PROTOCOL_VERSION;
