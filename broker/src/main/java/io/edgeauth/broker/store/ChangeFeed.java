@@ -43,6 +43,16 @@ public interface ChangeFeed {
         throw new UnsupportedOperationException("putIfAbsent on a feed without a shared store");
     }
 
+    /**
+     * {@link #put} only if the store still holds {@code expected} under the key (byte for byte; null: nothing),
+     * atomically; true when written. A read-merge-write loop on it merges two nodes' writes of one record instead of
+     * letting the later write replace the other (revocations). The default refuses.
+     */
+    default boolean putIfUnchanged(String feed, String space, String key, byte[] expected, byte[] value,
+                                   Instant expiresAt) {
+        throw new UnsupportedOperationException("putIfUnchanged on this feed");
+    }
+
     /** {@link Store#remove} and append the removal to {@code feed}, atomically. */
     void remove(String feed, String space, String key);
 

@@ -22,6 +22,23 @@ public final class LocalChangeFeed implements ChangeFeed {
         return store.putAsync(space, key, value, expiresAt); // the embedded store's group commit
     }
 
+    /**
+     * Atomic against every other {@code putIfUnchanged} on this store (all of them lock the store object): on one node
+     * that is every writer of a record merged this way.
+     */
+    @Override
+    public boolean putIfUnchanged(String feed, String space, String key, byte[] expected, byte[] value,
+                                  Instant expiresAt) {
+        synchronized (store) {
+            byte[] current = store.get(space, key).orElse(null);
+            if (!java.util.Arrays.equals(current, expected)) {
+                return false;
+            }
+            store.put(space, key, value, expiresAt);
+            return true;
+        }
+    }
+
     @Override
     public void remove(String feed, String space, String key) {
         store.remove(space, key);

@@ -44,6 +44,12 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
             + " if ARGV[2] == '' then redis.call('SET', KEYS[1], ARGV[1])"
             + " else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end"
             + " redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'k', ARGV[4], 'v', ARGV[1]) return 1";
+    /** PUT if the key holds ARGV[6] (ARGV[5] '1') or nothing (ARGV[5] '0'); a missing key reads as false in Lua. */
+    private static final String PUT_IF_UNCHANGED = "local current = redis.call('GET', KEYS[1])"
+            + " if ARGV[5] == '1' then if current ~= ARGV[6] then return 0 end elseif current then return 0 end"
+            + " if ARGV[2] == '' then redis.call('SET', KEYS[1], ARGV[1])"
+            + " else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end"
+            + " redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'k', ARGV[4], 'v', ARGV[1]) return 1";
     /** How often the reader checks every stream's history even without a failure (a FLUSHALL drops no connection). */
     private static final long HISTORY_CHECK_MILLIS = 10_000;
     private static final String REMOVE = "redis.call('DEL', KEYS[1])"
@@ -125,6 +131,28 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
                     STREAM_PREFIX + feed}, value, px, maxLength, bytes(key));
             replication.await(redis);
             return written != null && written == 1;
+        });
+    }
+
+    @Override
+    public boolean putIfUnchanged(String feed, String space, String key, byte[] expected, byte[] value,
+                                  Instant expiresAt) {
+        long millis = expiresAt == null ? 0 : expiresAt.toEpochMilli() - clock.millis();
+        if (expiresAt != null && millis <= 0) {
+            throw new IllegalArgumentException("putIfUnchanged of a value that expired already");
+        }
+        byte[] px = bytes(expiresAt == null ? "" : Long.toString(millis));
+        byte[] expecting = bytes(expected == null ? "0" : "1");
+        byte[] compared = expected == null ? new byte[0] : expected;
+        return health.call("feed-put", () -> {
+            Long written = redis.eval(PUT_IF_UNCHANGED, ScriptOutputType.INTEGER, new String[] {
+                    RedisStore.key(space, key), STREAM_PREFIX + feed}, value, px, maxLength, bytes(key), expecting,
+                    compared);
+            if (written != null && written == 1) {
+                replication.await(redis); // a revocation: a failover must not bring the token back
+                return true;
+            }
+            return false;
         });
     }
 
