@@ -1,16 +1,11 @@
 package io.edgeauth.broker.revocation;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.store.ChangeFeed;
 import io.edgeauth.broker.store.LocalChangeFeed;
 import io.edgeauth.broker.store.Store;
 import io.edgeauth.broker.token.Fingerprints;
 import io.edgeauth.broker.token.VerifiedToken;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,16 +32,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class RevocationService implements RevocationChecker, RevocationEvents, SubjectBlocks {
     private static final Logger LOG = LoggerFactory.getLogger(RevocationService.class);
-    static final String SPACE = "revocations";
-    static final String FEED = "revocations";
+    static final String SPACE = StoredRevocations.SPACE;
+    static final String FEED = StoredRevocations.FEED;
 
     private final Store store;
     private final ChangeFeed feed;
     private final Clock clock;
     private final Duration coverage;
     private final Duration leeway;
-    private final ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+    private final StoredRevocations records;
     private final Map<String, Revocation> byJti = new ConcurrentHashMap<>();
     private final Map<String, Revocation> bySub = new ConcurrentHashMap<>();
     private final Map<String, Revocation> byKid = new ConcurrentHashMap<>();
@@ -70,6 +64,7 @@ public final class RevocationService implements RevocationChecker, RevocationEve
         this.clock = clock;
         this.coverage = maxTokenLifetime.plus(leeway);
         this.leeway = leeway;
+        this.records = new StoredRevocations(store, feed);
         synchronized (this) { // changes arriving during the load wait, then apply on top of it
             feed.follow(FEED, this::apply, this::reload);
             store.forEach(SPACE, (key, bytes) -> index(decode(bytes)));
@@ -126,24 +121,28 @@ public final class RevocationService implements RevocationChecker, RevocationEve
         return revoke(kind, value, reason, untilLifted, now, now.plus(coverage));
     }
 
+    /**
+     * Merges the revocation with the one the store holds (every node's, not only what this node has heard of) in
+     * one compare-and-set, and returns what holds now: a standing block keeps its reason, revoking again changes
+     * nothing it covers. Before 2026-12-07 the decision was taken on this node's map and the write replaced whatever
+     * the store held, so a block was lost to a lift not yet heard of (tour V, V9) or to a device change (V10).
+     */
     private Revocation revoke(Revocation.Kind kind, String value, String reason, boolean untilLifted,
                               Instant issuedBefore, Instant keepUntil) {
-        Revocation previous = mapOf(kind).get(value);
-        // a standing block keeps its time and reason: revoking again changes nothing it covers
-        if (previous != null && previous.untilLifted()) {
-            return previous;
+        StoredRevocations.Outcome written = records.merge(
+                new Revocation(kind, value, issuedBefore, keepUntil, reason, untilLifted));
+        Revocation r = written.after();
+        learn(r, true);
+        if (written.written()) {
+            LOG.info("revoked {} {} ({})", kind.name().toLowerCase(), kind == Revocation.Kind.SUB
+                    || kind == Revocation.Kind.JTI ? fingerprint(value) : value, r.reason());
         }
-        Revocation r = new Revocation(kind, value, issuedBefore, keepUntil, reason, untilLifted);
-        feed.put(FEED, SPACE, key(kind, value), encode(r), untilLifted ? null : r.keepUntil());
-        learn(r);
-        LOG.info("revoked {} {} ({})", kind.name().toLowerCase(), kind == Revocation.Kind.SUB || kind == Revocation.Kind.JTI
-                ? fingerprint(value) : value, reason);
         return r;
     }
 
     /** A revocation from the feed: another node's, or this node's own echo (ignored). */
     private void apply(ChangeFeed.Change change) {
-        change.value().map(this::decode).ifPresent(this::learn);
+        change.value().map(this::decode).ifPresent(r -> learn(r, true));
     }
 
     /**
@@ -154,21 +153,27 @@ public final class RevocationService implements RevocationChecker, RevocationEve
      * of what the nodes held. The store drops nothing in force on its own (TTLs run to {@code keepUntil}, pruning
      * takes expired ones, a lift is a write), so what is missing was lost. The price, documented in
      * docs/revocation.md: a subject block lifted while this node missed the lift comes back, to be lifted again.
+     * What the store holds is taken as it is, also when this node held a later change: after a loss the store's
+     * writes no longer follow {@link RevocationMerge#newer}, and every node must end on the same record.
      */
     private void reload() {
         java.util.Set<String> stored = new java.util.HashSet<>();
         store.forEach(SPACE, (key, bytes) -> {
             stored.add(key);
-            learn(decode(bytes));
+            learnFromStore(decode(bytes));
         });
         Instant now = clock.instant();
         int restored = 0;
         for (Map<String, Revocation> m : List.of(byJti, bySub, byKid, byIssuer, byIssuerKey, byFleetCa)) {
             for (Revocation r : m.values()) {
                 String key = key(r.kind(), r.value());
-                if (!stored.contains(key) && inForce(r, now)
-                        && feed.putIfAbsent(FEED, SPACE, key, encode(r), r.untilLifted() ? null : until(r))) {
+                if (stored.contains(key) || !inForce(r, now)) {
+                    continue;
+                }
+                if (feed.putIfAbsent(FEED, SPACE, key, records.encode(r), r.untilLifted() ? null : until(r))) {
                     restored++;
+                } else { // another node wrote it back first: its record holds on every node
+                    store.get(SPACE, key).map(this::decode).ifPresent(this::learnFromStore);
                 }
             }
         }
@@ -179,17 +184,36 @@ public final class RevocationService implements RevocationChecker, RevocationEve
         }
     }
 
-    /** Indexes a revocation and tells the listeners, unless it is known already. */
-    private void learn(Revocation r) {
+    /** Indexes what the store holds (a resync), whatever this node held, and tells the listeners if it differs. */
+    private void learnFromStore(Revocation r) {
         synchronized (this) {
-            Revocation known = mapOf(r.kind()).get(r.value());
-            // an older revocation, or one known already (this node's own echo), changes nothing; a lift
-            // (same time, no longer until lifted) does
-            if (known != null && (known.issuedBefore().isAfter(r.issuedBefore()) || known.equals(r))) {
+            if (r.equals(mapOf(r.kind()).get(r.value()))) {
                 return;
             }
             index(r);
         }
+        announce(r);
+    }
+
+    /**
+     * Indexes a revocation and tells the listeners ({@code announce}), unless this node knows it or a later one
+     * already: the store's writes of one key come in {@link RevocationMerge#newer} order, this node's own result and
+     * the feed's echo of it and of later writes in any order.
+     */
+    private void learn(Revocation r, boolean announce) {
+        synchronized (this) {
+            Revocation known = mapOf(r.kind()).get(r.value());
+            if (known != null && !RevocationMerge.newer(r, known)) {
+                return;
+            }
+            index(r);
+        }
+        if (announce) {
+            announce(r);
+        }
+    }
+
+    private void announce(Revocation r) {
         for (Consumer<Revocation> l : listeners) {
             try {
                 l.accept(r);
@@ -202,28 +226,20 @@ public final class RevocationService implements RevocationChecker, RevocationEve
     /**
      * Lifts a subject block: new tokens may be issued again; tokens issued up to the revocation stay
      * refused until they could have expired anyway. Returns the lifted revocation, or empty if the
-     * subject was not blocked. Not announced to listeners: it ends no session.
+     * subject was not blocked. Not announced to listeners: it ends no session. Reads the store, so a block another
+     * node made is lifted before this node has heard of it (before 2026-12-07: "not blocked", tour V, V15), and
+     * writes the lift only over the block it read.
      */
     public Optional<Revocation> lift(String subject) {
-        Revocation blocking = bySub.get(subject);
-        if (blocking == null || !blocking.untilLifted()) {
+        StoredRevocations.Outcome lift = records.lift(subject, bySub.get(subject), clock.instant().plus(coverage));
+        if (lift.after() != null) {
+            learn(lift.after(), false); // what the store holds, lifted or not, corrects what this node held
+        }
+        if (!lift.written()) {
             return Optional.empty();
         }
-        Instant keepUntil = clock.instant().plus(coverage);
-        Revocation lifted = new Revocation(Revocation.Kind.SUB, subject, blocking.issuedBefore(),
-                keepUntil.isAfter(blocking.keepUntil()) ? keepUntil : blocking.keepUntil(), blocking.reason(), false);
-        if (!bySub.replace(subject, blocking, lifted)) {
-            return Optional.empty(); // lifted concurrently
-        }
-        try {
-            feed.put(FEED, SPACE, key(Revocation.Kind.SUB, subject), encode(lifted), lifted.keepUntil());
-        } catch (RuntimeException e) {
-            // not stored: the block stays here; should the store apply it late (a stall), the feed brings the lift
-            bySub.replace(subject, lifted, blocking);
-            throw e;
-        }
         LOG.info("lifted the block on subject {}", fingerprint(subject));
-        return Optional.of(blocking);
+        return Optional.of(lift.before());
     }
 
     /**
@@ -377,7 +393,7 @@ public final class RevocationService implements RevocationChecker, RevocationEve
     }
 
     private static String key(Revocation.Kind kind, String value) {
-        return kind.name() + ":" + value;
+        return StoredRevocations.key(kind, value);
     }
 
     /**
@@ -388,24 +404,7 @@ public final class RevocationService implements RevocationChecker, RevocationEve
         return Fingerprints.of(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
-    private byte[] encode(Revocation r) {
-        try {
-            return json.writeValueAsBytes(r);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     private Revocation decode(byte[] bytes) {
-        try {
-            return json.readValue(bytes, Revocation.class);
-        } catch (com.fasterxml.jackson.databind.exc.InvalidFormatException e) {
-            // refuse rather than skip: a revocation this node cannot apply would let its tokens through
-            throw new UncheckedIOException("a revocation in the store is of a kind this version does not know ("
-                    + e.getValue() + "; a newer broker wrote it): run that version, or this one once it has expired"
-                    + " (at most tokens.maxLifetime + clock leeway after it was made)", e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("corrupt revocation record in the store", e);
-        }
+        return records.decode(bytes);
     }
 }

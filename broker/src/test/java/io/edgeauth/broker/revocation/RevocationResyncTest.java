@@ -50,6 +50,18 @@ class RevocationResyncTest {
         }
 
         @Override
+        public boolean putIfUnchanged(String feed, String space, String key, byte[] expected, byte[] value,
+                                      Instant expiresAt) {
+            synchronized (store) {
+                if (!java.util.Arrays.equals(store.get(space, key).orElse(null), expected)) {
+                    return false;
+                }
+                store.put(space, key, value, expiresAt);
+                return true;
+            }
+        }
+
+        @Override
         public void remove(String feed, String space, String key) {
             store.remove(space, key);
         }
@@ -79,6 +91,27 @@ class RevocationResyncTest {
             feedB.resync.run();
             assertThat(b.blocksIssuance("pump")).as("the lift the store holds applies").isFalse();
             assertThat(feedB.writtenBack).isEmpty();
+        }
+    }
+
+    /**
+     * After a loss the store's record is taken as it is: B, which missed a lift, wrote the block back first; A, which
+     * had the lift, must hold the block too (the documented trade-off), not keep its later lift (every node the same).
+     */
+    @Test
+    void aBlockAnotherNodeWroteBackHoldsAlsoOnTheNodeThatSawTheLift() {
+        try (MvStoreStore store = new MvStoreStore(dir.resolve("s.mv"), clock)) {
+            MissingFeed feedA = new MissingFeed(store);
+            MissingFeed feedB = new MissingFeed(store);
+            RevocationService a = new RevocationService(store, feedA, clock, Duration.ofMinutes(10), Duration.ofSeconds(30));
+            a.revokeSubjectUntilLifted("pump", "stolen");
+            RevocationService b = new RevocationService(store, feedB, clock, Duration.ofMinutes(10), Duration.ofSeconds(30));
+            a.lift("pump"); // B misses it
+            store.remove(RevocationService.SPACE, "SUB:pump"); // Redis lost it
+            feedB.resync.run();
+            feedA.resync.run();
+            assertThat(feedB.writtenBack).containsExactly("SUB:pump");
+            assertThat(a.blocksIssuance("pump")).isEqualTo(b.blocksIssuance("pump")).isTrue();
         }
     }
 
