@@ -327,14 +327,17 @@ public final class RevocationService implements RevocationChecker, RevocationEve
         return () -> listeners.remove(listener);
     }
 
-    /** Drops revocations that cover no valid token any more; returns how many. */
+    /**
+     * Drops from this node's map the revocations that cover no valid token any more; returns how many. The store
+     * drops its record by itself (it expires at {@code keepUntil}, at the latest when this node's coverage ends).
+     * Before 2026-12-07 this removed the store's key too, and with it a block written for the subject meanwhile.
+     */
     public int prune() {
         Instant now = clock.instant();
         int pruned = 0;
         for (Map<String, Revocation> m : List.of(byJti, bySub, byKid, byIssuer, byIssuerKey, byFleetCa)) {
             for (Revocation r : m.values()) {
                 if (!r.untilLifted() && !until(r).isAfter(now) && m.remove(r.value(), r)) {
-                    store.remove(SPACE, key(r.kind(), r.value()));
                     pruned++;
                 }
             }
