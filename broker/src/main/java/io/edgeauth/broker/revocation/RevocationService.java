@@ -130,7 +130,7 @@ public final class RevocationService implements RevocationChecker, RevocationEve
     private Revocation revoke(Revocation.Kind kind, String value, String reason, boolean untilLifted,
                               Instant issuedBefore, Instant keepUntil) {
         StoredRevocations.Outcome written = records.merge(
-                new Revocation(kind, value, issuedBefore, keepUntil, reason, untilLifted));
+                new Revocation(kind, value, issuedBefore, keepUntil, reason, untilLifted), mapOf(kind).get(value));
         Revocation r = written.after();
         learn(r, true);
         if (written.written()) {

@@ -12,10 +12,12 @@ import java.time.Instant;
 
 /**
  * The revocations in the {@link Store}, one record per kind and value, written through the {@link ChangeFeed} by
- * compare-and-set: each write reads what the store holds (every node's, not this node's map, which learns another
- * node's change a little later), {@link RevocationMerge merges} and writes only if the record is still what it read,
- * else reads again. So a revocation is never lost to a concurrent one (tour V, V9, V10), and a lift lifts the block
- * the store holds (V15). Thread-safe.
+ * compare-and-set: a write {@link RevocationMerge merges} with the record it expects and writes only if the store
+ * still holds that one, else reads the store (every node's writes, not this node's map, which learns another node's
+ * change a little later) and merges again. So a revocation is never lost to a concurrent one (tour V, V9, V10), and a
+ * lift lifts the block the store holds (V15). The first attempt expects the record this node holds: in step with the
+ * store it is one command, which a stalled Redis still runs when it resumes, as the audit's outcome {@code unknown}
+ * says (tour M, M1). Thread-safe.
  */
 final class StoredRevocations {
     static final String SPACE = "revocations";
@@ -40,16 +42,25 @@ final class StoredRevocations {
         this.feed = feed;
     }
 
-    /** Writes {@code incoming} merged with the stored record of its kind and value. */
-    Outcome merge(Revocation incoming) {
+    /** A stored record as read (null: none), with its bytes, which a compare-and-set expects. */
+    private record Seen(byte[] raw, Revocation record) { }
+
+    /**
+     * Writes {@code incoming} merged with the stored record of its kind and value; {@code heldHere} is this node's
+     * (null: none), tried first. "Nothing to write" is decided on the store's record only.
+     */
+    Outcome merge(Revocation incoming, Revocation heldHere) {
         String key = key(incoming.kind(), incoming.value());
+        Seen seen = new Seen(heldHere == null ? null : encode(heldHere), heldHere);
+        boolean read = false;
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-            byte[] raw = store.get(SPACE, key).orElse(null);
-            Revocation stored = raw == null ? null : decode(raw);
-            Revocation merged = RevocationMerge.merged(stored, incoming);
-            if (merged == stored || feed.putIfUnchanged(FEED, SPACE, key, raw, encode(merged), expiry(merged))) {
-                return new Outcome(stored, merged);
+            Revocation merged = RevocationMerge.merged(seen.record(), incoming);
+            if (merged == seen.record() ? read
+                    : feed.putIfUnchanged(FEED, SPACE, key, seen.raw(), encode(merged), expiry(merged))) {
+                return new Outcome(seen.record(), merged);
             }
+            seen = read(key);
+            read = true;
         }
         throw contended(key);
     }
@@ -62,18 +73,34 @@ final class StoredRevocations {
      */
     Outcome lift(String subject, Revocation heldHere, Instant keepAtLeast) {
         String key = key(Revocation.Kind.SUB, subject);
+        boolean blockedHere = heldHere != null && heldHere.untilLifted();
+        Seen seen = blockedHere ? new Seen(encode(heldHere), heldHere) : read(key);
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-            byte[] raw = store.get(SPACE, key).orElse(null);
-            Revocation block = raw == null ? heldHere : decode(raw);
+            Revocation block = seen.record() != null ? seen.record() : heldHere;
             if (block == null || !block.untilLifted()) {
-                return new Outcome(raw == null ? null : block, raw == null ? null : block);
+                return new Outcome(seen.record(), seen.record());
             }
             Revocation lifted = RevocationMerge.lifted(block, keepAtLeast);
-            if (feed.putIfUnchanged(FEED, SPACE, key, raw, encode(lifted), lifted.keepUntil())) {
+            if (feed.putIfUnchanged(FEED, SPACE, key, seen.raw(), encode(lifted), lifted.keepUntil())) {
                 return new Outcome(block, lifted);
             }
+            seen = read(key);
         }
         throw contended(key);
+    }
+
+    /**
+     * The stored record. A read that timed out wrote nothing, whatever the store does with it later: refused as a
+     * plain failure, not one whose outcome is unknown (the audit would name a change that cannot take effect).
+     */
+    private Seen read(String key) {
+        byte[] raw;
+        try {
+            raw = store.get(SPACE, key).orElse(null);
+        } catch (StoreUnavailableException e) {
+            throw new StoreUnavailableException(e.getMessage(), e.getCause());
+        }
+        return new Seen(raw, raw == null ? null : decode(raw));
     }
 
     /** A block is kept until lifted; the rest until no token it covers can be valid (Redis expires it then). */
