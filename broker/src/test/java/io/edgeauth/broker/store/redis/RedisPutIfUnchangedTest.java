@@ -50,7 +50,8 @@ class RedisPutIfUnchangedTest {
     }
 
     private static void assertContract(ChangeFeed feed, io.edgeauth.broker.store.Store store, Instant expiresAt) {
-        assertThat(feed.putIfUnchanged("f", "s", "k", b("v0"), b("v1"), expiresAt)).as("expected a value: none").isFalse();
+        assertThat(feed.putIfUnchanged("f", "s", "k", b("v0"), b("v1"), expiresAt)).as("expected v0: none")
+                .isFalse();
         assertThat(feed.putIfUnchanged("f", "s", "k", null, b("v1"), expiresAt)).as("expected none").isTrue();
         assertThat(feed.putIfUnchanged("f", "s", "k", null, b("v9"), expiresAt)).as("expected none: v1").isFalse();
         assertThat(feed.putIfUnchanged("f", "s", "k", b("v0"), b("v9"), expiresAt)).as("expected v0: v1").isFalse();
