@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.eclipse.californium.core.coap.BlockOption;
+import org.eclipse.californium.core.coap.MessageObserver;
 import org.eclipse.californium.core.coap.Request;
 import org.eclipse.californium.core.coap.Response;
 import org.eclipse.californium.core.network.Exchange;
@@ -90,11 +91,33 @@ final class BlockwiseAdmissionLayer extends AbstractLayer {
 
     @Override
     public void sendResponse(Exchange exchange, Response response) {
+        tellBlockwiseNotification(response);
         // an error answer ends an upload in Californium (a 4.08 or 4.13 of its own, or the resource's refusal)
         if (response.isError() && exchange.getRequest().getOptions().hasBlock1()) {
             transfers.end(KeyUri.getKey(exchange));
         }
         super.sendResponse(exchange, response);
+    }
+
+    /**
+     * Tells a notification's {@link BlockwiseNotification} observer (Californium copies a response's observers onto
+     * each of its blocks) that its first of several blocks, or its last block, is leaving. Retransmissions happen
+     * below this layer, so each block passes here once per request for it.
+     */
+    private static void tellBlockwiseNotification(Response response) {
+        BlockOption block2 = response.getOptions().getBlock2();
+        if (block2 == null) {
+            return;
+        }
+        for (MessageObserver observer : response.getMessageObservers()) {
+            if (observer instanceof BlockwiseNotification notification) {
+                if (!block2.isM()) {
+                    notification.lastBlockSent();
+                } else if (block2.getNum() == 0) {
+                    notification.firstOfSeveralBlocksSent();
+                }
+            }
+        }
     }
 
     private void answer(Exchange exchange, Request request, Response response) {

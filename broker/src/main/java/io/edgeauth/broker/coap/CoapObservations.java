@@ -68,6 +68,7 @@ final class CoapObservations {
     private final int maxPerPrincipal;
     private final Duration retention;
     private final Runnable dropped;
+    private final long blockFetchMillis;
     private final Map<ObserveRelation, Watch> watches = new ConcurrentHashMap<>();
     /** The same watches by peer key, so ending a session touches only its own relations. */
     private final Map<String, Set<Watch>> watchesByPeer = new ConcurrentHashMap<>();
@@ -82,6 +83,16 @@ final class CoapObservations {
      */
     CoapObservations(CoapMessaging messaging, CoapSessions sessions, Clock clock, int maxPerPrincipal,
                      Duration retention, Runnable dropped) {
+        this(messaging, sessions, clock, maxPerPrincipal, retention, dropped, CoapSettings.DEFAULT_BLOCKWISE_LIFETIME);
+    }
+
+    /**
+     * @param blockFetchTime how long a device may take to fetch the blocks of a command larger than one block
+     *                       (coap.blockwiseLifetime): then the command is dropped and counted, and the next goes out
+     */
+    CoapObservations(CoapMessaging messaging, CoapSessions sessions, Clock clock, int maxPerPrincipal,
+                     Duration retention, Runnable dropped, Duration blockFetchTime) {
+        this.blockFetchMillis = blockFetchTime.toMillis();
         this.messaging = messaging;
         this.sessions = sessions;
         this.clock = clock;
@@ -264,6 +275,7 @@ final class CoapObservations {
                 }
             }
             for (Watch w : watches.values()) {
+                w.commands.dropUnfetched(blockFetchMillis);
                 CoapSessions.Bound b = sessions.peek(w.peerKey);
                 if (b == null || b.expiredAt(now)) {
                     if (b != null) {

@@ -98,11 +98,11 @@ final class EdgeHandlers {
         Counter commandsDropped = Counter.builder("edgeauth.coap.commands.dropped")
                 .description("commands to CoAP observers never acknowledged: " + ObservedCommands.CAPACITY
                         + " more waited for one Observe relation, or the device did not register again within"
-                        + " coap.commandRetention")
+                        + " coap.commandRetention, or did not fetch a large one's blocks within coap.blockwiseLifetime")
                 .register(meters);
         this.notificationMaxAge = settings.notificationMaxAge().toSeconds();
         this.observations = new CoapObservations(messaging, sessions, clock, settings.maxObservationsPerPrincipal(),
-                settings.commandRetention(), commandsDropped::increment);
+                settings.commandRetention(), commandsDropped::increment, settings.blockwiseLifetime());
         this.refusals = new CoapAudit(audit);
         this.tokens = new AceTokenHandler(settings.maxTokenBytes(), meters, refusals, acks);
         this.authzLatency = Timer.builder("edgeauth.coap.authz.latency")

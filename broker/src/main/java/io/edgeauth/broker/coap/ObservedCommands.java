@@ -17,7 +17,10 @@ import org.eclipse.californium.core.coap.Response;
  * acknowledged it (at least once: a command may arrive twice). When its relation ends the queue may be
  * {@link #moveTo moved}, to nothing while it waits for the device to register again, then to that new relation
  * ({@link CoapObservations}). At most {@link #CAPACITY} commands wait; beyond that the oldest is dropped and
- * counted. Thread-safe.
+ * counted. A command larger than one block counts as acknowledged only once the device also fetched its last
+ * block ({@link BlockwiseNotification}): before 2026-12-07 the next command went out on the first block's
+ * acknowledgement, replaced the transfer, and the device lost the first command or got two spliced (tour R, R12).
+ * Thread-safe.
  */
 final class ObservedCommands {
     /** Commands that may wait for one relation. */
@@ -60,6 +63,9 @@ final class ObservedCommands {
     /** The last command the device acknowledged (sent again should a notification be asked for with none waiting). */
     private Command last = NONE;
     private boolean outstanding;
+    /** The notification whose first block was acknowledged while the device fetches the others, or null. */
+    private Delivery fetching;
+    private long fetchingSinceMillis;
     /** False until the registration's answer is out: a notification before it could not be acknowledged. */
     private boolean started;
 
@@ -134,6 +140,7 @@ final class ObservedCommands {
      */
     synchronized void moveTo(Runnable notify) {
         this.notify = notify == null ? NOBODY : notify;
+        fetching = null; // the new relation sends the command again, whole
         started = false;
         outstanding = false;
     }
@@ -170,17 +177,7 @@ final class ObservedCommands {
             }
         }
         if (pending) {
-            response.addMessageObserver(new MessageObserverAdapter() {
-                @Override
-                public void onAcknowledgement() {
-                    acknowledged(command);
-                }
-
-                @Override
-                protected void failed() {
-                    ObservedCommands.this.failed();
-                }
-            });
+            response.addMessageObserver(new Delivery(command));
         }
         return response;
     }
@@ -204,6 +201,92 @@ final class ObservedCommands {
             target = notify;
         }
         target.run();
+    }
+
+    /**
+     * Watches the notification that carries {@code command}: the command is delivered once the device acknowledged
+     * the notification and, when it went out in blocks, the last block was sent to the device
+     * ({@link BlockwiseNotification}); only then does the next command go out. Releases at most once.
+     */
+    private final class Delivery extends MessageObserverAdapter implements BlockwiseNotification {
+        private final Command command;
+        /** Guarded by the queue. */
+        private boolean acknowledged;
+        private boolean inBlocks;
+        private boolean lastBlockSent;
+        private boolean released;
+
+        Delivery(Command command) {
+            this.command = command;
+        }
+
+        @Override
+        public void onAcknowledgement() {
+            synchronized (ObservedCommands.this) {
+                acknowledged = true;
+                if (inBlocks && !lastBlockSent) { // the device fetches the rest now: wait for its last block
+                    fetching = this;
+                    fetchingSinceMillis = clock.millis();
+                    return;
+                }
+            }
+            release();
+        }
+
+        @Override
+        public void firstOfSeveralBlocksSent() {
+            synchronized (ObservedCommands.this) {
+                inBlocks = true;
+            }
+        }
+
+        @Override
+        public void lastBlockSent() {
+            synchronized (ObservedCommands.this) {
+                lastBlockSent = true;
+                if (!acknowledged) {
+                    return;
+                }
+            }
+            release();
+        }
+
+        private void release() {
+            synchronized (ObservedCommands.this) {
+                if (released) {
+                    return;
+                }
+                released = true;
+                if (fetching == this) {
+                    fetching = null;
+                }
+            }
+            acknowledged(command);
+        }
+
+        @Override
+        protected void failed() {
+            ObservedCommands.this.failed();
+        }
+    }
+
+    /**
+     * A command whose first block the device acknowledged {@code maxFetchMillis} ago or longer without fetching its
+     * last block (the edge's Block2 transfer has expired by then: coap.blockwiseLifetime) is dropped and counted, and
+     * the next one goes out; called by the sweep. A device that cannot fetch blocks would otherwise hold its queue.
+     */
+    void dropUnfetched(long maxFetchMillis) {
+        Delivery stalled;
+        synchronized (this) {
+            stalled = fetching;
+            if (stalled == null || clock.millis() - fetchingSinceMillis < maxFetchMillis) {
+                return;
+            }
+            fetching = null;
+            stalled.released = true;
+        }
+        dropped.run();
+        acknowledged(stalled.command);
     }
 
     /**

@@ -147,4 +147,39 @@ class ObservedCommandsTest {
         assertThat(dropped).hasValue(1);
         assertThat(commands.waiting()).isEqualTo(1);
     }
+
+    /** The notification's block observer, as Californium copies it onto each block. */
+    private static BlockwiseNotification blocks(Response r) {
+        return r.getMessageObservers().stream().filter(o -> o instanceof BlockwiseNotification)
+                .map(o -> (BlockwiseNotification) o).findFirst().orElseThrow();
+    }
+
+    /** Tour R, R12: a command in blocks is delivered once its last block went out, not on the first's ACK. */
+    @Test
+    void aCommandInBlocksLetsTheNextGoOnlyOnceItsLastBlockWasSentOrItsFetchTimedOut() {
+        io.edgeauth.broker.testsupport.MutableClock clock =
+                new io.edgeauth.broker.testsupport.MutableClock(java.time.Instant.now());
+        ObservedCommands queue = new ObservedCommands(notified::incrementAndGet, dropped::incrementAndGet, clock);
+        queue.start();
+        queue.offer("d/dev1/down", bytes("big-a"));
+        queue.offer("d/dev1/down", bytes("big-b"));
+        queue.offer("d/dev1/down", bytes("big-c"));
+        Response a = queue.notification();
+        blocks(a).firstOfSeveralBlocksSent();
+        ack(a);
+        assertThat(notified).as("the device fetches a's other blocks first").hasValue(1);
+        blocks(a).lastBlockSent();
+        assertThat(notified).hasValue(2);
+        Response b = queue.notification();
+        assertThat(text(b)).isEqualTo("big-b");
+        blocks(b).firstOfSeveralBlocksSent();
+        ack(b);
+        queue.dropUnfetched(60_000);
+        assertThat(notified).as("not yet stalled").hasValue(2);
+        clock.advance(java.time.Duration.ofSeconds(61));
+        queue.dropUnfetched(60_000);
+        assertThat(dropped).as("b's blocks were never fetched").hasValue(1);
+        assertThat(notified).hasValue(3);
+        assertThat(text(queue.notification())).isEqualTo("big-c");
+    }
 }
