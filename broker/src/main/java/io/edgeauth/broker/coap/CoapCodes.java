@@ -92,6 +92,11 @@ final class CoapCodes {
 
     // ---- the protocol's own answers, before any resource: no payload (a spoofed source gets no more than it sent)
 
+    /** A request whose method code the edge does not know, 0.08 to 0.31 (RFC 7252 §5.8): thrown by the parser. */
+    static final ResponseCode UNKNOWN_METHOD = ResponseCode.METHOD_NOT_ALLOWED;
+    /** A critical option repeated though defined once, or too long (RFC 7252 §5.4.1, §5.4.3, §5.4.5). */
+    static final ResponseCode UNUSABLE_OPTION = ResponseCode.BAD_OPTION;
+
     /** {@code GET /}: nothing there. */
     static Response nothingHere() {
         return new Response(ResponseCode.NOT_FOUND);

@@ -1,7 +1,13 @@
 package io.edgeauth.broker.coap;
 
+import org.eclipse.californium.core.coap.CoAP;
 import org.eclipse.californium.core.coap.CoAPMessageFormatException;
 import org.eclipse.californium.core.coap.Message;
+import org.eclipse.californium.core.coap.Option;
+import org.eclipse.californium.core.coap.OptionNumberRegistry;
+import org.eclipse.californium.core.coap.option.MapBasedOptionRegistry;
+import org.eclipse.californium.core.coap.option.OptionDefinition;
+import org.eclipse.californium.core.coap.option.OptionRegistry;
 import org.eclipse.californium.core.coap.option.StandardOptionRegistry;
 import org.eclipse.californium.core.network.serialization.MessageHeader;
 import org.eclipse.californium.core.network.serialization.UdpDataParser;
@@ -14,6 +20,13 @@ import org.eclipse.californium.elements.util.DatagramReader;
  * throws before it has read the message id). An unrecognized or malformed critical option still gets 4.02 Bad Option
  * (§5.4.1), now also one outside the standard registry. A NON with a format error is dropped, as before. The endpoint sends an RST for a format error that
  * names no response code: that is what these errors are thrown as.
+ * <p>
+ * Since 2026-12-07 (tour R) also, where Californium was lenient: a critical option repeated though defined once, or
+ * one whose value is longer than its definition allows, gets 4.02 (§5.4.5, §5.4.3; an elective one that is too long
+ * is ignored, as an unrecognized one); Q-Block1/Q-Block2 (RFC 9177, critical; the edge does not implement them) are
+ * left out of the registry, so they get 4.02 and the client falls back to Block1/Block2 (RFC 9177 §4); an ACK or
+ * RST carrying a request is ignored (§4.2, §4.3: rejecting an ACK or RST is ignoring it); a method code the edge
+ * does not know (0.08 to 0.31) gets 4.05 (§5.8), not 4.02.
  */
 final class StrictUdpDataParser extends UdpDataParser {
     /**
@@ -21,11 +34,41 @@ final class StrictUdpDataParser extends UdpDataParser {
      * unrecognized critical option was processed as if absent (RFC 7252 §5.4.1: 4.02); elective ones are ignored.
      */
     StrictUdpDataParser(boolean strictEmptyMessageFormat) {
-        super(strictEmptyMessageFormat, StandardOptionRegistry.STANDARD_OPTIONS);
+        super(strictEmptyMessageFormat, OPTIONS);
     }
+
+    /** The standard options but Q-Block1 and Q-Block2, which nothing here implements (RFC 9177 §4: 4.02 for them). */
+    static final OptionRegistry OPTIONS = new MapBasedOptionRegistry(StandardOptionRegistry.IF_MATCH,
+            StandardOptionRegistry.URI_HOST, StandardOptionRegistry.ETAG, StandardOptionRegistry.IF_NONE_MATCH,
+            StandardOptionRegistry.URI_PORT, StandardOptionRegistry.LOCATION_PATH, StandardOptionRegistry.URI_PATH,
+            StandardOptionRegistry.CONTENT_FORMAT, StandardOptionRegistry.MAX_AGE, StandardOptionRegistry.URI_QUERY,
+            StandardOptionRegistry.ACCEPT, StandardOptionRegistry.LOCATION_QUERY, StandardOptionRegistry.PROXY_URI,
+            StandardOptionRegistry.PROXY_SCHEME, StandardOptionRegistry.SIZE1, StandardOptionRegistry.OBSERVE,
+            StandardOptionRegistry.BLOCK1, StandardOptionRegistry.BLOCK2, StandardOptionRegistry.SIZE2,
+            StandardOptionRegistry.OSCORE, StandardOptionRegistry.ECHO, StandardOptionRegistry.NO_RESPONSE,
+            StandardOptionRegistry.REQUEST_TAG);
 
     @Override
     protected MessageHeader parseHeader(DatagramReader reader) {
+        MessageHeader header = parseHeaderFramed(reader);
+        int code = header.getCode();
+        boolean request = code >> 5 == 0 && code != 0;
+        if (request && (header.getType() == CoAP.Type.ACK || header.getType() == CoAP.Type.RST)) {
+            // Californium would take it as a request: not confirmable here, so the endpoint drops it in silence
+            throw formatError("request in an " + header.getType(), header.getToken(), header.getMID(), code, false);
+        }
+        if (request && (code & 0x1f) > LAST_KNOWN_METHOD) {
+            // Californium throws 4.02 for a method it cannot name; RFC 7252 §5.8 wants 4.05
+            throw new CoAPMessageFormatException("unknown method code 0." + (code & 0x1f), header.getToken(),
+                    header.getMID(), code, header.getType() == CoAP.Type.CON, CoapCodes.UNKNOWN_METHOD);
+        }
+        return header;
+    }
+
+    /** iPATCH (0.07), the last method code Californium knows. */
+    private static final int LAST_KNOWN_METHOD = 7;
+
+    private MessageHeader parseHeaderFramed(DatagramReader reader) {
         if (reader.bytesAvailable(4)) {
             reader.mark();
             int first = reader.read(8);
@@ -49,7 +92,53 @@ final class StrictUdpDataParser extends UdpDataParser {
             throw formatError(error, message.getToken(), message.getMID(), message.getRawCode(),
                     message.isConfirmable());
         }
+        reader.mark();
+        String repeated = repeatedCriticalOption(reader, message.getRawCode());
+        reader.reset();
+        if (repeated != null) { // RFC 7252 §5.4.5: the second occurrence is an unrecognized (here critical) option
+            throw new CoAPMessageFormatException(repeated, message.getToken(), message.getMID(), message.getRawCode(),
+                    message.isConfirmable(), CoapCodes.UNUSABLE_OPTION);
+        }
         super.parseOptionsAndPayload(reader, message);
+    }
+
+    /**
+     * An option value longer than its definition allows is an unrecognized option (RFC 7252 §5.4.3): a critical one
+     * is refused (4.02, thrown as Californium throws an unknown critical option), an elective one ignored. Californium
+     * checks integer options without their leading zero bytes, so a 3-byte Accept passed.
+     */
+    @Override
+    public Option createOption(int code, int optionNumber, byte[] value) {
+        OptionDefinition definition = optionRegistry.getDefinitionByNumber(code, optionNumber);
+        if (definition != null && value.length > definition.getValueLengths()[1]) {
+            if (OptionNumberRegistry.isCritical(optionNumber)) {
+                throw new IllegalArgumentException("option " + optionNumber + " of " + value.length + " bytes");
+            }
+            return null;
+        }
+        return super.createOption(code, optionNumber, value);
+    }
+
+    /** A critical option defined once that the (well-framed) options hold twice, described, or null. */
+    private String repeatedCriticalOption(DatagramReader reader, int code) {
+        int number = 0;
+        int last = -1;
+        while (reader.bytesAvailable()) {
+            int b = reader.read(8);
+            if (b == 0xff) {
+                return null;
+            }
+            number += extended(reader, b >> 4);
+            reader.readBytes(extended(reader, b & 0x0f));
+            if (number == last && OptionNumberRegistry.isCritical(number)) { // options come sorted: repeats adjoin
+                OptionDefinition definition = optionRegistry.getDefinitionByNumber(code, number);
+                if (definition != null && definition.isSingleValue()) {
+                    return "option " + number + " repeated";
+                }
+            }
+            last = number;
+        }
+        return null;
     }
 
     /** The message format error in the options and payload, or null: only their framing is checked here. */
