@@ -1,9 +1,12 @@
 package io.edgeauth.broker.coap;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.LongSupplier;
 
 /**
@@ -15,10 +18,39 @@ import java.util.function.LongSupplier;
  * block: the caller passes Californium's BLOCKWISE_STATUS_LIFETIME plus its sweep interval (BLOCKWISE_STATUS_INTERVAL),
  * never shorter than Californium keeps a buffer, so the bound holds for Californium's buffers too. Thread-safe; the map is small (at most {@code max}).
  *
+ * <p>Californium keys an upload by peer and URI only, so a second upload's first block to the same path restarts the
+ * transfer, and the first upload's next block was appended to the second's (tour R, R5). Each upload here also
+ * keeps what tells it apart (RFC 9175 §3): its Request-Tag, and the tokens its blocks came with; a later block with
+ * another Request-Tag, or with a token of an upload a restart replaced, is not this upload's.
+ *
  * @param <K> an upload's key (Californium's {@code KeyUri}: peer, URI and method)
  */
 final class Block1Transfers<K> {
-    private record Entry(String peer, long lastBlock) { }
+    /** Tokens remembered per upload: a client may change the token with every block (RFC 7959 §2.3). */
+    private static final int TOKENS_KEPT = 4;
+
+    /**
+     * One upload: its peer, last block time, Request-Tag (null: none), the tokens its last blocks came with and
+     * those of the uploads its first block replaced.
+     */
+    private record Entry(String peer, long lastBlock, Object requestTag, List<Object> tokens, List<Object> replaced) {
+        Entry continued(long now, Object token) {
+            if (token == null || tokens.contains(token)) {
+                return new Entry(peer, now, requestTag, tokens, replaced);
+            }
+            List<Object> kept = new ArrayList<>(tokens);
+            kept.add(token);
+            return new Entry(peer, now, requestTag, last(kept), replaced);
+        }
+
+        boolean owns(Object tag, Object token) {
+            return Objects.equals(requestTag, tag) && (tokens.contains(token) || !replaced.contains(token));
+        }
+    }
+
+    private static List<Object> last(List<Object> tokens) {
+        return List.copyOf(tokens.subList(Math.max(0, tokens.size() - TOKENS_KEPT), tokens.size()));
+    }
 
     private final int max;
     private final int perPeer;
@@ -37,29 +69,51 @@ final class Block1Transfers<K> {
 
     /** Counts a new upload (or restarts one with the same key); false if that would pass a bound. */
     synchronized boolean start(K key, String peer) {
+        return start(key, peer, null, null);
+    }
+
+    /**
+     * As {@link #start(Object, String)}, for an upload whose first block came with {@code requestTag} (null: none)
+     * and {@code token}: an upload it restarts is remembered as replaced, so that upload's blocks are not its own.
+     */
+    synchronized boolean start(K key, String peer, Object requestTag, Object token) {
         long now = nanoTime.getAsLong();
         expire(now);
         Entry previous = transfers.remove(key);
+        List<Object> replaced = List.of();
         if (previous != null) {
             uncount(previous.peer());
+            List<Object> earlier = new ArrayList<>(previous.replaced());
+            earlier.addAll(previous.tokens());
+            earlier.remove(token); // the same client starting its upload again
+            replaced = last(earlier);
         }
         if (transfers.size() >= max || perPeerCounts.getOrDefault(peer, 0) >= perPeer) {
             return false;
         }
-        transfers.put(key, new Entry(peer, now));
+        transfers.put(key, new Entry(peer, now, requestTag, token == null ? List.of() : List.of(token), replaced));
         perPeerCounts.merge(peer, 1, Integer::sum);
         return true;
     }
 
     /** A further block of an upload in progress: true (and its lifetime starts again) if it is one. */
     synchronized boolean proceed(K key) {
+        return proceed(key, null, null);
+    }
+
+    /**
+     * A further block, with {@code requestTag} (null: none) and {@code token}: true (and its lifetime starts again) if
+     * it belongs to the upload in progress: the same Request-Tag, and not the token of an upload that one replaced.
+     */
+    synchronized boolean proceed(K key, Object requestTag, Object token) {
         long now = nanoTime.getAsLong();
         expire(now);
-        Entry e = transfers.remove(key);
-        if (e == null) {
+        Entry e = transfers.get(key);
+        if (e == null || token != null && !e.owns(requestTag, token)) {
             return false;
         }
-        transfers.put(key, new Entry(e.peer(), now));
+        transfers.remove(key);
+        transfers.put(key, e.continued(now, token));
         return true;
     }
 

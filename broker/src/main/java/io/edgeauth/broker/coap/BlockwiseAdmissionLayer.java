@@ -1,13 +1,16 @@
 package io.edgeauth.broker.coap;
 
 import io.edgeauth.broker.refusal.RejectionReason;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.eclipse.californium.core.coap.BlockOption;
 import org.eclipse.californium.core.coap.MessageObserver;
+import org.eclipse.californium.core.coap.Option;
 import org.eclipse.californium.core.coap.Request;
 import org.eclipse.californium.core.coap.Response;
+import org.eclipse.californium.core.coap.option.StandardOptionRegistry;
 import org.eclipse.californium.core.network.Exchange;
 import org.eclipse.californium.core.network.stack.AbstractLayer;
 import org.eclipse.californium.core.network.stack.KeyUri;
@@ -25,7 +28,7 @@ import org.eclipse.californium.elements.EndpointContext;
  * and {@code /token} 4.00 with the ACE error "oversized" (audited), elsewhere 4.13 with the limit as Size1;</li>
  * <li>an upload to a protected path from a peer without a token session gets 4.01, as its request would;</li>
  * <li>a first block beyond {@link Block1Transfers}' bounds gets 5.03 with Max-Age, a further block of no upload in
- * progress 4.08.</li>
+ * progress, or of another upload than the one in progress on that path (its Request-Tag, or its token), 4.08.</li>
  * </ul>
  * Answers carry no payload but the ACE errors the resources would send too (a spoofed source must not get more
  * than it sent).
@@ -75,12 +78,16 @@ final class BlockwiseAdmissionLayer extends AbstractLayer {
             return;
         }
         KeyUri key = KeyUri.getKey(exchange);
+        String requestTag = requestTagOf(request);
         if (block1.getNum() == 0) {
-            if (block1.isM() && !transfers.start(key, peerOf(request.getSourceContext()))) {
+            if (block1.isM() && !transfers.start(key, peerOf(request.getSourceContext()), requestTag,
+                    request.getToken())) {
                 answer(exchange, request, CoapCodes.uploadsBusy(retryAfterSeconds));
                 return;
             }
-        } else if (!transfers.proceed(key)) {
+        } else if (!transfers.proceed(key, requestTag, request.getToken())) {
+            // no upload in progress, or another one's (its Request-Tag, or a token of one a restart replaced): Californium
+            // would append the block to the upload in progress (tour R, R5)
             answer(exchange, request, CoapCodes.entityIncomplete());
             return;
         } else if (!block1.isM()) {
@@ -135,6 +142,19 @@ final class BlockwiseAdmissionLayer extends AbstractLayer {
             return CoapCodes.refusal(RejectionReason.OVERSIZED, detail, CoapCodes.Where.AUTHZ_INFO, 0);
         }
         return CoapCodes.entityTooLarge(limit);
+    }
+
+    /** The request's Request-Tag options (RFC 9175 §3) as one string, or null without any. */
+    static String requestTagOf(Request request) {
+        List<Option> tags = request.getOptions().getOthers(StandardOptionRegistry.REQUEST_TAG);
+        if (tags.isEmpty()) {
+            return null;
+        }
+        StringBuilder s = new StringBuilder();
+        for (Option tag : tags) {
+            s.append(HexFormat.of().formatHex(tag.getValue())).append(';');
+        }
+        return s.toString();
     }
 
     /**

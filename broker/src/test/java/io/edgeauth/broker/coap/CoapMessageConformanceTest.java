@@ -145,4 +145,56 @@ class CoapMessageConformanceTest {
             assertThat(RawCoap.code(down)).as("Q-Block2").isEqualTo("4.02");
         }
     }
+
+    static final int BLOCK1 = 27;
+    static final int REQUEST_TAG = 292;
+
+    /** Block1 option value: NUM, M, SZX (RFC 7959 §2.2), in one byte for NUM < 16. */
+    static RawCoap.Opt block1(int num, boolean more, int szx) {
+        return opt(BLOCK1, num << 4 | (more ? 8 : 0) | szx);
+    }
+
+    /**
+     * Tour R, R5: two Block1 uploads to one path from one endpoint. The second's first block restarts the transfer
+     * (RFC 7959 §2.5); the first's next block, told apart by its token or its Request-Tag (RFC 9175 §3), then has no
+     * predecessor (4.08), instead of completing the second's first block as its own body.
+     */
+    @Test
+    void aBlockOfAnUploadAnotherUploadToTheSamePathRestartedGets408AndNothingSplicedIsPublished() throws Exception {
+        try (RawCoap raw = authorized("127.0.0.16")) {
+            record Op(byte[] token, RawCoap.Opt[] tag) { }
+            String[] topics = {"same2", "same3", "same4"};
+            Op[][] cases = {
+                    {new Op(new byte[] {(byte) 0xf1}, new RawCoap.Opt[0]), new Op(new byte[] {(byte) 0xf2}, new RawCoap.Opt[0])},
+                    {new Op(new byte[] {(byte) 0xf3}, new RawCoap.Opt[] {opt(REQUEST_TAG, 1)}),
+                            new Op(new byte[] {(byte) 0xf4}, new RawCoap.Opt[] {opt(REQUEST_TAG, 2)})},
+                    {new Op(new byte[] {(byte) 0xf5}, new RawCoap.Opt[] {opt(REQUEST_TAG, 1)}),
+                            new Op(new byte[] {(byte) 0xf5}, new RawCoap.Opt[] {opt(REQUEST_TAG, 2)})}};
+            for (int c = 0; c < cases.length; c++) {
+                String path = "d/dev1/up/" + topics[c];
+                Op a = cases[c][0];
+                Op b = cases[c][1];
+                assertThat(RawCoap.code(raw.exchange(raw.message(RawCoap.CON, RawCoap.POST, a.token(),
+                        withBlock(path, block1(0, true, 0), a.tag()), bytes("A".repeat(16)))))).isEqualTo("2.31");
+                assertThat(RawCoap.code(raw.exchange(raw.message(RawCoap.CON, RawCoap.POST, b.token(),
+                        withBlock(path, block1(0, true, 0), b.tag()), bytes("B".repeat(16)))))).isEqualTo("2.31");
+                byte[] aLast = raw.exchange(raw.message(RawCoap.CON, RawCoap.POST, a.token(),
+                        withBlock(path, block1(1, false, 0), a.tag()), bytes("a")));
+                assertThat(RawCoap.code(aLast)).as("case %s: the first upload's last block", topics[c])
+                        .isEqualTo("4.08");
+                byte[] bLast = raw.exchange(raw.message(RawCoap.CON, RawCoap.POST, b.token(),
+                        withBlock(path, block1(1, false, 0), b.tag()), bytes("b")));
+                assertThat(RawCoap.code(bLast)).as("case %s: the second upload's last block", topics[c])
+                        .isEqualTo("2.04");
+                assertThat(f.messaging.published("default", path).stream().map(InMemoryCoapMessaging.Published::text))
+                        .as("case %s", topics[c]).containsExactly("B".repeat(16) + "b");
+            }
+        }
+    }
+
+    private static List<RawCoap.Opt> withBlock(String path, RawCoap.Opt block, RawCoap.Opt... tag) {
+        List<RawCoap.Opt> o = opts(path, block);
+        o.addAll(List.of(tag));
+        return o;
+    }
 }
