@@ -131,6 +131,30 @@ final class CoapCodes {
         return r;
     }
 
+    /**
+     * An ACE error map made smaller for an answer that must stay small ({@link AmplificationLimitLayer}): with
+     * {@code keepReason} its description cut to the reason ({@code "expired"} of {@code "expired: no valid token
+     * ..."}), else the error code alone ({@code {30: code}}); a payload that is no such map becomes empty.
+     */
+    static byte[] shortened(byte[] aceError, boolean keepReason) {
+        try {
+            CBORObject map = CBORObject.DecodeFromBytes(aceError);
+            CBORObject error = map.get(CBORObject.FromObject(ACE_ERROR));
+            if (error == null) {
+                return new byte[0];
+            }
+            CBORObject shorter = CBORObject.NewMap().Add(ACE_ERROR, error);
+            CBORObject description = map.get(CBORObject.FromObject(ACE_ERROR_DESCRIPTION));
+            if (keepReason && description != null && description.getType() == com.upokecenter.cbor.CBORType.TextString) {
+                String text = description.AsString();
+                shorter.Add(ACE_ERROR_DESCRIPTION, text.contains(":") ? text.substring(0, text.indexOf(':')) : text);
+            }
+            return shorter.EncodeToBytes();
+        } catch (com.upokecenter.cbor.CBORException | IllegalStateException e) {
+            return new byte[0];
+        }
+    }
+
     private static boolean isRequestFault(RejectionReason reason) {
         return reason == RejectionReason.MALFORMED || reason == RejectionReason.OVERSIZED;
     }

@@ -197,4 +197,40 @@ class CoapMessageConformanceTest {
         o.addAll(List.of(tag));
         return o;
     }
+
+    /**
+     * Tour R, R18 (RFC 7252 §11.3): on plain CoAP a peer without a token (any spoofed source) gets no answer over
+     * three times its request (QUIC's factor, RFC 9000 §8.1); the ACE error code stays.
+     */
+    @Test
+    void onPlainCoapAnUnauthenticatedRequestGetsNoAnswerLargerThanItself() throws Exception {
+        try (RawCoap raw = new RawCoap(f.edge.port(), "127.0.0.17")) {
+            List<byte[]> requests = List.of(
+                    raw.message(RawCoap.CON, RawCoap.POST, new byte[0], opts("d/a/up"), null),
+                    raw.message(RawCoap.CON, RawCoap.GET, new byte[0], opts("d/a/down"), null),
+                    raw.message(RawCoap.CON, RawCoap.POST, new byte[0], opts("authz-info", opt(CONTENT_FORMAT, 50)),
+                            bytes("x")),
+                    raw.message(RawCoap.CON, RawCoap.POST, new byte[0], opts("authz-info"), null),
+                    raw.message(RawCoap.CON, RawCoap.POST, new byte[0], opts("token"), null));
+            for (byte[] request : requests) {
+                byte[] answer = raw.exchange(request);
+                while (answer != null && RawCoap.code(answer).equals("0.00")) { // an empty ACK: the answer follows
+                    assertThat(answer.length).isLessThanOrEqualTo(request.length);
+                    answer = raw.receive();
+                }
+                assertThat(answer).as("an answer to %s", java.util.HexFormat.of().formatHex(request)).isNotNull();
+                assertThat(RawCoap.code(answer)).startsWith("4.");
+                if (RawCoap.type(answer) == RawCoap.CON) {
+                    raw.send(new byte[] {0x60, 0, answer[2], answer[3]});
+                }
+                assertThat(answer.length).as("answer %s to request %s", java.util.HexFormat.of().formatHex(answer),
+                        java.util.HexFormat.of().formatHex(request)).isLessThanOrEqualTo(AmplificationLimitLayer.FACTOR * request.length);
+                byte[] payload = RawCoap.payload(answer);
+                if (payload.length > 0) {
+                    assertThat(com.upokecenter.cbor.CBORObject.DecodeFromBytes(payload)
+                            .ContainsKey(CoapCodes.ACE_ERROR)).as("the ACE error code stays").isTrue();
+                }
+            }
+        }
+    }
 }
