@@ -235,6 +235,7 @@ public final class CoapEdge implements AutoCloseable {
                     .setMessageExchangeStore(BoundedDeduplicator.exchangeStore("coaps", dtlsConfig, tokens, dedupBound))
                     .setDataSerializerAndParser(new UdpDataSerializer(), parser)
                     .setCoapStackFactory(stack).setLoggingTag("coaps").build();
+            d.addInterceptor(handlers.observations().addressTracker()); // notifications follow a CID peer (R16)
             s.addEndpoint(d);
         }
         for (Endpoint e : s.getEndpoints()) {

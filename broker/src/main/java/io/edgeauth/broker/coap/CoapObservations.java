@@ -7,7 +7,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.californium.core.coap.EmptyMessage;
+import org.eclipse.californium.core.coap.Request;
+import org.eclipse.californium.core.network.interceptors.MessageInterceptorAdapter;
 import org.eclipse.californium.core.observe.ObserveRelation;
+import org.eclipse.californium.elements.EndpointContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +41,8 @@ final class CoapObservations {
         volatile AutoCloseable subscription;
         /** Set when this edge ends the relation (session ended, ACL): its commands are not parked. */
         volatile boolean cancelled;
+        /** The endpoint context of the device's latest message over DTLS, or null: where notifications go. */
+        private volatile EndpointContext latest;
 
         Watch(String peerKey, CoapSessions.PrincipalKey principal, String topic, DeviceResources.Down resource,
               ObserveRelation relation, ObservedCommands commands) {
@@ -51,6 +57,21 @@ final class CoapObservations {
 
         Runnable notifier() {
             return () -> resource.changed(r -> r == relation);
+        }
+
+        /**
+         * The next notification ({@link ObservedCommands#notification()}), addressed to where the device's latest
+         * DTLS record came from: with a connection ID (RFC 9146 §6) its address may have changed since the
+         * registration (a NAT rebinding), and Scandium finds a connection by address only, so a notification to the
+         * registration's address was dropped until the device registered again (tour R, R16).
+         */
+        org.eclipse.californium.core.coap.Response notification() {
+            org.eclipse.californium.core.coap.Response notification = commands.notification();
+            EndpointContext context = latest;
+            if (context != null) {
+                notification.setDestinationContext(context);
+            }
+            return notification;
         }
     }
 
@@ -99,6 +120,36 @@ final class CoapObservations {
         this.maxPerPrincipal = maxPerPrincipal;
         this.retention = retention;
         this.dropped = dropped;
+    }
+
+    /**
+     * Notes, for the DTLS listener, where each message of a peer with relations came from (requests, and the empty
+     * ACKs of notifications), so their notifications follow the device ({@link Watch#address}).
+     */
+    MessageInterceptorAdapter addressTracker() {
+        return new MessageInterceptorAdapter() {
+            @Override
+            public void receiveRequest(Request request) {
+                seen(request.getSourceContext());
+            }
+
+            @Override
+            public void receiveEmptyMessage(EmptyMessage message) {
+                seen(message.getSourceContext());
+            }
+        };
+    }
+
+    private void seen(EndpointContext context) {
+        if (watchesByPeer.isEmpty() || context == null || context.getPeerIdentity() == null) {
+            return;
+        }
+        Set<Watch> own = watchesByPeer.get(PeerIdentity.keyOf(context));
+        if (own != null) {
+            for (Watch w : own) {
+                w.latest = context;
+            }
+        }
     }
 
     /** The relation's watch, or null when it has none (a registration, or one that ended). */

@@ -391,7 +391,7 @@ final class EdgeHandlers {
                 refuse(exchange, "down", peerKey, b, RejectionReason.WRONG_TENANT, "token changed tenant", 0);
                 return;
             }
-            Response notification = existing.commands.notification();
+            Response notification = existing.notification();
             notification.getOptions().setMaxAge(notificationMaxAge);
             exchange.respond(notification);
             return;
