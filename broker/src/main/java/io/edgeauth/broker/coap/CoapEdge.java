@@ -276,6 +276,12 @@ public final class CoapEdge implements AutoCloseable {
         }
         LOG.info("CoAP edge listening: coap={} coaps={} ({})", plain == null ? "off" : plain.getAddress(),
                 secure == null ? "off" : secure.getAddress(), settings);
+        if (plain != null && !plain.getAddress().getAddress().isLoopbackAddress()) { // tour R, R19
+            LOG.warn("plain CoAP (development only) listens on {} (coap.host {}, coap.port {}): there a token is bound"
+                    + " to a spoofable UDP source address and a key-bound one acts as a bearer token; set coap.port: -1"
+                    + " (or coap.host to a loopback address) in production and let devices use DTLS on coap.dtlsPort",
+                    plain.getAddress(), settings.host(), settings.port());
+        }
     }
 
     /** Stops listening, cancels timers and router subscriptions. Idempotent. */
