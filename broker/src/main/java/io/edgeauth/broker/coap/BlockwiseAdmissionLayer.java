@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.eclipse.californium.core.coap.BlockOption;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.coap.MessageObserver;
 import org.eclipse.californium.core.coap.Option;
 import org.eclipse.californium.core.coap.Request;
@@ -99,6 +100,11 @@ final class BlockwiseAdmissionLayer extends AbstractLayer {
     @Override
     public void sendResponse(Exchange exchange, Response response) {
         tellBlockwiseNotification(response);
+        if (response.getCode() == ResponseCode.REQUEST_ENTITY_TOO_LARGE && !response.getOptions().hasSize1()
+                && exchange.getCurrentRequest().getMaxResourceBodySize() > 0) {
+            // Californium's own 4.13, to a body that outgrew the limit block by block, names no limit (R6)
+            response.getOptions().setSize1(exchange.getCurrentRequest().getMaxResourceBodySize());
+        }
         // an error answer ends an upload in Californium (a 4.08 or 4.13 of its own, or the resource's refusal)
         if (response.isError() && exchange.getRequest().getOptions().hasBlock1()) {
             transfers.end(KeyUri.getKey(exchange));

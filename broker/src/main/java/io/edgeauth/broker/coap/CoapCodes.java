@@ -94,6 +94,8 @@ final class CoapCodes {
 
     /** A request whose method code the edge does not know, 0.08 to 0.31 (RFC 7252 §5.8): thrown by the parser. */
     static final ResponseCode UNKNOWN_METHOD = ResponseCode.METHOD_NOT_ALLOWED;
+    /** A Uri-Path or Uri-Query that is not UTF-8 (RFC 7252 §3.2): malformed, as a bad topic path is. */
+    static final ResponseCode NOT_UTF8 = ResponseCode.BAD_REQUEST;
     /** A critical option repeated though defined once, or too long (RFC 7252 §5.4.1, §5.4.3, §5.4.5). */
     static final ResponseCode UNUSABLE_OPTION = ResponseCode.BAD_OPTION;
 
@@ -105,6 +107,16 @@ final class CoapCodes {
     /** A request with an option the edge does not implement but would otherwise ignore (OSCORE): 4.02. */
     static Response badOption() {
         return new Response(ResponseCode.BAD_OPTION);
+    }
+
+    /** An Accept the resource cannot serve (RFC 7252 §5.10.4): 4.06. */
+    static Response notAcceptable() {
+        return new Response(ResponseCode.NOT_ACCEPTABLE);
+    }
+
+    /** A conditional request whose precondition fails (RFC 7252 §5.10.8): 4.12. */
+    static Response preconditionFailed() {
+        return new Response(ResponseCode.PRECONDITION_FAILED);
     }
 
     /** A proxy request (Proxy-Uri, Proxy-Scheme): the edge is no proxy, 5.05 (RFC 7252 §5.10.2). */

@@ -3,6 +3,7 @@ package io.edgeauth.broker.coap;
 import java.util.List;
 import org.eclipse.californium.core.CoapResource;
 import org.eclipse.californium.core.coap.CoAP;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
 import org.eclipse.californium.core.coap.OptionSet;
 import org.eclipse.californium.core.coap.Response;
 import org.eclipse.californium.core.network.Exchange;
@@ -72,12 +73,26 @@ final class DeviceResources {
         protected boolean preDeliverRequest(Exchange exchange) {
             OptionSet options = exchange.getRequest().getOptions();
             Response refusal = options.hasOscore() ? CoapCodes.badOption()
-                    : options.hasProxyUri() || options.hasProxyScheme() ? CoapCodes.proxyingNotSupported() : null;
+                    : options.hasProxyUri() || options.hasProxyScheme() ? CoapCodes.proxyingNotSupported()
+                    : options.getIfMatchCount() > 0 || options.hasIfNoneMatch() && exists(options.getUriPath())
+                            ? CoapCodes.preconditionFailed() : null;
             if (refusal == null) {
                 return false;
             }
             exchange.sendResponse(refusal);
             return true;
+        }
+
+        /**
+         * Whether a resource is at {@code path}: If-None-Match fails there (RFC 7252 §5.10.8.2; no resource here has
+         * an ETag, so If-Match never matches, §5.10.8.1). Before 2026-12-07 both were ignored (tour R, R14).
+         */
+        private boolean exists(List<String> path) {
+            try {
+                return findResource(path) != null;
+            } catch (DelivererException e) {
+                return false;
+            }
         }
 
         @Override
@@ -171,6 +186,11 @@ final class DeviceResources {
 
         @Override
         public void handleGET(CoapExchange exchange) {
+            int accept = exchange.getRequestOptions().getAccept();
+            if (accept != MediaTypeRegistry.UNDEFINED && accept != MediaTypeRegistry.APPLICATION_OCTET_STREAM) {
+                exchange.respond(CoapCodes.notAcceptable()); // commands are octets (RFC 7252 §5.10.4; tour R, R7)
+                return;
+            }
             handlers.commands(exchange, deviceId, this);
         }
 

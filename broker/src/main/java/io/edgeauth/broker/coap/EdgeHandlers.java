@@ -407,7 +407,7 @@ final class EdgeHandlers {
                             + " Observe relations already";
                     refusals.refused("down", peerKey, exchange.getSourceSocketAddress(), b, // rare: audited
                             RejectionReason.RATE_LIMITED, detail);
-                    refuse(exchange, "down", peerKey, b, RejectionReason.RATE_LIMITED, detail, 0);
+                    refuse(exchange, "down", peerKey, b, RejectionReason.RATE_LIMITED, detail, notificationMaxAge); // R8
                     return;
                 }
             } catch (RuntimeException e) {

@@ -1,6 +1,10 @@
 package io.edgeauth.broker.coap;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import org.eclipse.californium.core.coap.CoAP;
+import org.eclipse.californium.core.coap.CoAPOptionException;
 import org.eclipse.californium.core.coap.CoAPMessageFormatException;
 import org.eclipse.californium.core.coap.Message;
 import org.eclipse.californium.core.coap.Option;
@@ -116,7 +120,27 @@ final class StrictUdpDataParser extends UdpDataParser {
             }
             return null;
         }
+        if ((optionNumber == OptionNumberRegistry.URI_PATH || optionNumber == OptionNumberRegistry.URI_QUERY)
+                && !utf8(value)) {
+            // Californium decodes strings leniently: the bytes became U+FFFD, and telemetry was published under a
+            // topic the device never sent (RFC 7252 §3.2: strings are UTF-8; tour R, R15). Kept apart from a bad option
+            throw new CoAPOptionException("option " + optionNumber + " is not UTF-8", CoapCodes.NOT_UTF8);
+        }
         return super.createOption(code, optionNumber, value);
+    }
+
+    private static boolean utf8(byte[] value) {
+        for (byte b : value) {
+            if (b < 0) { // not ASCII: decode strictly, which is rarer and dearer
+                try {
+                    StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(value));
+                    return true;
+                } catch (CharacterCodingException e) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** A critical option defined once that the (well-framed) options hold twice, described, or null. */
