@@ -67,6 +67,7 @@ final class CoapObservations {
          */
         org.eclipse.californium.core.coap.Response notification() {
             org.eclipse.californium.core.coap.Response notification = commands.notification();
+            notification.getOptions().setObserve(commands.nextObserveNumber());
             EndpointContext context = latest;
             if (context != null) {
                 notification.setDestinationContext(context);
@@ -150,6 +151,23 @@ final class CoapObservations {
                 w.latest = context;
             }
         }
+    }
+
+    /**
+     * The answer to a GET of {@code /d/{id}/down}: empty (commands come as notifications), with Max-Age
+     * {@code maxAgeSeconds}, and for a registration ({@code registered} not null) its Observe number, which
+     * continues the sequence of the commands' queue ({@link ObservedCommands#nextObserveNumber()}).
+     */
+    static org.eclipse.californium.core.coap.Response answer(Watch registered, long maxAgeSeconds) {
+        org.eclipse.californium.core.coap.Response answer = new org.eclipse.californium.core.coap.Response(
+                org.eclipse.californium.core.coap.CoAP.ResponseCode.CONTENT);
+        answer.setPayload(new byte[0]);
+        answer.getOptions().setContentFormat(org.eclipse.californium.core.coap.MediaTypeRegistry.APPLICATION_OCTET_STREAM)
+                .setMaxAge(maxAgeSeconds);
+        if (registered != null) {
+            answer.getOptions().setObserve(registered.commands.nextObserveNumber());
+        }
+        return answer;
     }
 
     /** The relation's watch, or null when it has none (a registration, or one that ended). */

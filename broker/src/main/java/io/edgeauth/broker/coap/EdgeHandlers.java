@@ -416,12 +416,8 @@ final class EdgeHandlers {
                 return;
             }
         }
-        Response answer = new Response(ResponseCode.CONTENT); // no command: those come as notifications
-        answer.setPayload(new byte[0]);
-        answer.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_OCTET_STREAM)
-                .setMaxAge(notificationMaxAge);
-        exchange.respond(answer);
         CoapObservations.Watch registered = observations.of(relation);
+        exchange.respond(CoapObservations.answer(registered, notificationMaxAge)); // commands come as notifications
         if (registered != null) {
             registered.commands.start(); // established by the answer above: commands may go out now
         }

@@ -63,6 +63,8 @@ final class ObservedCommands {
     /** The last command the device acknowledged (sent again should a notification be asked for with none waiting). */
     private Command last = NONE;
     private boolean outstanding;
+    /** The last Observe number given out: the queue outlives a relation, so a re-registration continues it. */
+    private int observeNumber;
     /** The notification whose first block was acknowledged while the device fetches the others, or null. */
     private Delivery fetching;
     private long fetchingSinceMillis;
@@ -116,6 +118,17 @@ final class ObservedCommands {
         if (send) {
             target.run();
         }
+    }
+
+    /**
+     * The next Observe number (RFC 7641 §4.4: the 24 low bits of a strictly increasing sequence) for an answer or
+     * notification of the relation this queue serves. Kept here, not in the resource (one per registration), so a
+     * re-registration continues the sequence (§3.3.1: the same observation); before 2026-12-07 it started again at
+     * 0, and a client applying §3.4 across it would take the next commands for stale ones (tour R, R4).
+     */
+    synchronized int nextObserveNumber() {
+        observeNumber = (observeNumber + 1) & 0xFFFFFF;
+        return observeNumber;
     }
 
     /** The registration was answered (the relation is established): what waits already goes out. */

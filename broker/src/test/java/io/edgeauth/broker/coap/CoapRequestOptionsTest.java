@@ -142,4 +142,39 @@ class CoapRequestOptionsTest {
             assertThat(f.messaging.published()).noneMatch(p -> p.topic().contains("\uFFFD"));
         }
     }
+
+    /**
+     * R4 (RFC 7641 §4.4, §3.4): a re-registration with the same token continues the observation, so its answer and
+     * the notifications after it carry Observe numbers above those before it, not a sequence started again.
+     */
+    @Test
+    void aReRegistrationContinuesTheObserveSequence() throws Exception {
+        try (RawCoap raw = authorized("127.0.0.26", "rpk1")) {
+            byte[] token = {(byte) 0xb1};
+            byte[] registered = raw.exchange(raw.message(RawCoap.CON, RawCoap.GET, token,
+                    opts("d/rpk1/down", opt(OBSERVE)), null));
+            assertThat(RawCoap.code(registered)).isEqualTo("2.05");
+            long last = -1;
+            for (int i = 0; i < 3; i++) {
+                f.messaging.publish("default", "d/rpk1/down", bytes("c" + i), null, null);
+                byte[] n = raw.receive();
+                assertThat(n).as("notification %d", i).isNotNull();
+                raw.send(new byte[] {0x60, 0, n[2], n[3]});
+                last = RawCoap.uintOption(n, OBSERVE);
+            }
+            byte[] again = raw.exchange(raw.message(RawCoap.CON, RawCoap.GET, token,
+                    opts("d/rpk1/down", opt(OBSERVE)), null));
+            assertThat(RawCoap.code(again)).isEqualTo("2.05");
+            assertThat(RawCoap.uintOption(again, OBSERVE)).as("the re-registration's answer after %d", last)
+                    .isGreaterThan(last);
+            f.messaging.publish("default", "d/rpk1/down", bytes("c3"), null, null);
+            byte[] next = raw.receive();
+            assertThat(next).isNotNull();
+            raw.send(new byte[] {0x60, 0, next[2], next[3]});
+            assertThat(new String(RawCoap.payload(next), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("c3");
+            assertThat(RawCoap.uintOption(next, OBSERVE)).as("the next notification after %d", last)
+                    .isGreaterThan(RawCoap.uintOption(again, OBSERVE));
+            raw.exchange(raw.message(RawCoap.CON, RawCoap.GET, token, opts("d/rpk1/down", opt(OBSERVE, 1)), null));
+        }
+    }
 }
