@@ -87,8 +87,8 @@ final class BlockwiseAdmissionLayer extends AbstractLayer {
                 return;
             }
         } else if (!transfers.proceed(key, requestTag, request.getToken())) {
-            // no upload in progress, or another one's (its Request-Tag, or a token of one a restart replaced): Californium
-            // would append the block to the upload in progress (tour R, R5)
+            // no upload in progress, or another one's (its Request-Tag, or a token of one a restart replaced):
+            // Californium would append the block to the upload in progress (tour R, R5)
             answer(exchange, request, CoapCodes.entityIncomplete());
             return;
         } else if (!block1.isM()) {

@@ -157,7 +157,8 @@ final class CoapCodes {
             }
             CBORObject shorter = CBORObject.NewMap().Add(ACE_ERROR, error);
             CBORObject description = map.get(CBORObject.FromObject(ACE_ERROR_DESCRIPTION));
-            if (keepReason && description != null && description.getType() == com.upokecenter.cbor.CBORType.TextString) {
+            if (keepReason && description != null
+                    && description.getType() == com.upokecenter.cbor.CBORType.TextString) {
                 String text = description.AsString();
                 shorter.Add(ACE_ERROR_DESCRIPTION, text.contains(":") ? text.substring(0, text.indexOf(':')) : text);
             }

@@ -162,8 +162,8 @@ final class CoapObservations {
         org.eclipse.californium.core.coap.Response answer = new org.eclipse.californium.core.coap.Response(
                 org.eclipse.californium.core.coap.CoAP.ResponseCode.CONTENT);
         answer.setPayload(new byte[0]);
-        answer.getOptions().setContentFormat(org.eclipse.californium.core.coap.MediaTypeRegistry.APPLICATION_OCTET_STREAM)
-                .setMaxAge(maxAgeSeconds);
+        answer.getOptions().setMaxAge(maxAgeSeconds)
+                .setContentFormat(org.eclipse.californium.core.coap.MediaTypeRegistry.APPLICATION_OCTET_STREAM);
         if (registered != null) {
             answer.getOptions().setObserve(registered.commands.nextObserveNumber());
         }

@@ -407,7 +407,8 @@ final class EdgeHandlers {
                             + " Observe relations already";
                     refusals.refused("down", peerKey, exchange.getSourceSocketAddress(), b, // rare: audited
                             RejectionReason.RATE_LIMITED, detail);
-                    refuse(exchange, "down", peerKey, b, RejectionReason.RATE_LIMITED, detail, notificationMaxAge); // R8
+                    // retry once a relation may have ended (its Max-Age), not within a second (tour R, R8)
+                    refuse(exchange, "down", peerKey, b, RejectionReason.RATE_LIMITED, detail, notificationMaxAge);
                     return;
                 }
             } catch (RuntimeException e) {

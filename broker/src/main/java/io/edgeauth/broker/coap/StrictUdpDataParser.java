@@ -123,7 +123,7 @@ final class StrictUdpDataParser extends UdpDataParser {
         if ((optionNumber == OptionNumberRegistry.URI_PATH || optionNumber == OptionNumberRegistry.URI_QUERY)
                 && !utf8(value)) {
             // Californium decodes strings leniently: the bytes became U+FFFD, and telemetry was published under a
-            // topic the device never sent (RFC 7252 §3.2: strings are UTF-8; tour R, R15). Kept apart from a bad option
+            // topic the device never sent (RFC 7252 §3.2: strings are UTF-8; tour R, R15)
             throw new CoAPOptionException("option " + optionNumber + " is not UTF-8", CoapCodes.NOT_UTF8);
         }
         return super.createOption(code, optionNumber, value);
