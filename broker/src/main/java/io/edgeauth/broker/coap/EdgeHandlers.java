@@ -202,20 +202,24 @@ final class EdgeHandlers {
                 }
                 return;
             }
-            if (!session.expiresAt().isAfter(clock.instant())) {
-                // the pipeline's one clock says the token is over (exp + leeway): a session bound now would be dead
-                refusals.refused("/authz-info", peerKey, exchange.getSourceSocketAddress(), null, RejectionReason.EXPIRED, "token already expired");
-                refuseUpload(exchange, peerKey, RejectionReason.EXPIRED, "token expired", start);
-                return;
-            }
+            CoapSessions.Bound bound; // what this upload binds; dropped again if its session ended meanwhile
             try {
                 RatePlan plan = ratePlans.apply(session.ratePlan());
                 RateLimiter limiter = rateLimits.forDevice(session.tenant(), session.principal(),
                         plan == null ? RatePlan.defaultPlan() : plan);
-                sessions.bind(peerKey, new CoapSessions.Bound(session, session.topicAcl(), limiter));
+                bound = new CoapSessions.Bound(session, session.topicAcl(), limiter);
+                sessions.bind(peerKey, bound);
             } catch (RuntimeException e) {
                 LOG.warn("binding a CoAP session failed", e);
                 refuseUpload(exchange, peerKey, RejectionReason.INTERNAL_ERROR, "session could not be bound", start);
+                return;
+            }
+            // checked once bound: a revocation during the pipeline swept the bindings before this one (tour V, V13)
+            Optional<RejectionReason> ended = rechecks.endReason(session, clock.instant()); // or expired: exp + leeway
+            if (ended.isPresent()) {
+                sessions.drop(peerKey, bound);
+                refusals.refused("/authz-info", peerKey, exchange.getSourceSocketAddress(), null, ended.get(), "token " + ended.get().code());
+                refuseUpload(exchange, peerKey, ended.get(), "token " + ended.get().code(), start);
                 return;
             }
             authzLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
@@ -267,8 +271,7 @@ final class EdgeHandlers {
         }
     }
 
-    private void refuseUpload(CoapExchange exchange, String peerKey, RejectionReason reason, String detail,
-                              long start) {
+    private void refuseUpload(CoapExchange exchange, String peerKey, RejectionReason reason, String detail, long start) {
         authzLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         meters.counter("edgeauth.coap.authz", "outcome", reason.code()).increment();
         // the pipeline audits every attempt it sees; refusals before it (size, CBOR) are audited here

@@ -67,6 +67,12 @@ final class EdgeFixture implements AutoCloseable {
     }
 
     EdgeFixture(Path dir, UnaryOperator<CoapSettings> tweak, CoapTokenIssuer issuer) throws Exception {
+        this(dir, tweak, issuer, p -> p);
+    }
+
+    /** {@code around} wraps the pipeline the edge gets (a test that holds its answers back). */
+    EdgeFixture(Path dir, UnaryOperator<CoapSettings> tweak, CoapTokenIssuer issuer,
+                UnaryOperator<io.edgeauth.broker.auth.AuthPipeline> around) throws Exception {
         store = new MvStoreStore(dir.resolve("coap.mv"), clock);
         registry = new DeviceRegistry(store);
         revocations = new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30));
@@ -87,7 +93,7 @@ final class EdgeFixture implements AutoCloseable {
         CoapSettings settings = CoapSettings.defaults().withPsk(MASTER)
                 .withCertificates(serverCert.privateKey(), List.of(serverCert.cert()), List.of(pki.ca.cert()), true)
                 .withPorts("127.0.0.1", 0, 0);
-        edge = new CoapEdge(tweak.apply(settings), pipeline, revocations, revocations, rateLimits,
+        edge = new CoapEdge(tweak.apply(settings), around.apply(pipeline), revocations, revocations, rateLimits,
                 name -> RatePlan.defaultPlan(), new GeoPolicy(""), messaging, auditLog, meters, clock);
         if (issuer != null) {
             edge.tokenIssuer(issuer);
