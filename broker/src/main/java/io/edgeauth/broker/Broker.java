@@ -16,9 +16,6 @@ import io.edgeauth.broker.policy.RatePlan;
 import io.edgeauth.broker.policy.rate.LocalRateLimits;
 import io.edgeauth.broker.router.RetainedCleanup;
 import io.edgeauth.broker.router.TopicRouter;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
@@ -44,7 +41,6 @@ import io.edgeauth.broker.store.Store;
 import io.edgeauth.broker.telemetry.PayloadSignatures;
 import io.edgeauth.broker.telemetry.SignedTelemetry;
 import io.edgeauth.broker.wallet.ClaimCodes;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -128,18 +124,16 @@ public final class Broker implements AutoCloseable {
     private void startComponents() {
         clock = new io.edgeauth.broker.time.SteadyClock(wallClock);
         Path dataDir = io.edgeauth.broker.store.DataDirectory.prepare(config.dataDir());
-        meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        meters.config().meterFilter(new io.edgeauth.broker.health.MetricDescriptions());
-        new JvmMemoryMetrics().bindTo(meters);
-        new JvmThreadMetrics().bindTo(meters);
-        new ProcessorMetrics().bindTo(meters);
+        meters = io.edgeauth.broker.health.BrokerMeters.create();
+        // the store first: it holds the data directory's lock, so a start refused for it writes no audit line into the
+        // chain of the broker that holds it (which may be an older one, without the audit file's lock; tour U, U8)
+        shared = SharedState.open(config.store(), dataDir, clock, meters);
+        closeables.add(0, shared);
         ChainedAuditLog auditChain = AuditSetup.chain(config.audit(), () -> config.store().type().equals("redis")
                 ? io.edgeauth.broker.cluster.NodeIdentity.resolve(config.store().nodeId(), dataDir) : null, clock);
         auditChain.bindTo(meters);
         closeables.add(auditChain); // closed last: its final checkpoint seals every event of the run
         AuditLog audit = AuditSetup.withAnomalies(auditChain, config.audit().anomalies(), clock);
-        shared = SharedState.open(config.store(), dataDir, clock, meters);
-        closeables.add(0, shared);
         store = shared.store();
         if (shared.type().equals("embedded")) {
             ownerOnly(dataDir.resolve("state.mv.db"));

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A second broker started on a running broker's data directory and audit file is refused and leaves the audit file
- * as it was (tour P F1: it was refused for the data directory only after it had appended {@code audit.started} with
+ * A second broker started on a running broker's audit file (from another data directory) is refused and leaves the
+ * audit file as it was (tour P F1: it was refused for the data directory only after it had appended {@code audit.started} with
  * a repeated seq, and the running broker's chain never verified again).
  */
 class SecondBrokerAuditFileTest {
@@ -34,7 +34,9 @@ class SecondBrokerAuditFileTest {
                     && Files.readString(audit).contains("\"reason\":\"start\"")); // its start checkpoint is written
             String before = Files.readString(audit); // the audit file is pure ASCII: byte for byte
 
-            Throwable refused = catchThrowable(() -> Broker.start(TestBrokers.config(data, env)).close());
+            // another data directory: the same one is refused for its store before the audit file is opened
+            // (LockedDataDirectoryAuditTest), so here the audit file's own lock is what refuses it
+            Throwable refused = catchThrowable(() -> Broker.start(TestBrokers.config(dir.resolve("data2"), env)).close());
             assertThat(Files.readString(audit)).as("the refused broker did not touch the audit file")
                     .isEqualTo(before);
             assertThat(refused).hasMessageContaining("audit file " + audit.toAbsolutePath())
