@@ -286,7 +286,7 @@ public final class Broker implements AutoCloseable {
                 .install();
         io.micrometer.core.instrument.Gauge.builder("edgeauth.crypto.native", tokens, t -> t.cryptoProvider().equals("JDK") ? 0 : 1)
                 .tag("provider", tokens.cryptoProvider()).description("1: signatures on native code").register(meters);
-        LOG.info("broker started: {}", String.join(", ", listenerSummary()));
+        LOG.info("broker {} started: {}", io.edgeauth.broker.health.BuildInfo.current().describe(), String.join(", ", listenerSummary()));
     }
 
     /**

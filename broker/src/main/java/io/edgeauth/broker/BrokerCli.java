@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 /** Command line of the broker jar: {@code run} (the default), {@code keys rotate}, {@code config defaults}, {@code admin reset-credential}. */
 // INHERIT: every subcommand answers --help too (`config --help` was "Unknown option")
 @Command(name = "edgeauth-broker", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
-        version = "edgeauth 0.1.0",
+        versionProvider = BrokerCli.Version.class,
         description = "Edge broker that authenticates IoT devices and wallets.",
         subcommands = {BrokerCli.Run.class, BrokerCli.Keys.class, BrokerCli.ConfigCmd.class, BrokerCli.Admin.class,
                 BrokerCli.Geo.class, DevicesCli.class, AuditCli.class})
@@ -37,6 +37,14 @@ public final class BrokerCli implements Callable<Integer> {
         Run run = new Run();
         run.config = config;
         return run.call();
+    }
+
+    /** {@code --version}: the version and the git commit of this build, which tell builds apart (tour U, U10). */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"edgeauth " + io.edgeauth.broker.health.BuildInfo.current().describe()};
+        }
     }
 
     /** Runs the broker until interrupted. */
@@ -85,7 +93,7 @@ public final class BrokerCli implements Callable<Integer> {
 
         static String banner(Broker broker) {
             StringBuilder sb = new StringBuilder();
-            sb.append("edgeauth broker is up\n");
+            sb.append("edgeauth broker ").append(io.edgeauth.broker.health.BuildInfo.current().describe()).append(" is up\n");
             // this node's own address: with several nodes behind one public URL, that URL may be another node's
             String publicUrl = broker.config().publicUrl();
             String node = "http://" + hostForUrl(broker.config().http().host()) + ":" + broker.httpPort();

@@ -52,6 +52,15 @@ class BrokerCliTest {
         assertThat(run("keys", "rotate", "--help").out()).contains("EDGEAUTH_PUBLIC_URL").contains("EDGEAUTH_HTTP_PORT");
     }
 
+    /** Every build said "edgeauth 0.1.0" alike (tour U, U10): the version names the build's commit now. */
+    @Test
+    void versionNamesTheCommit() {
+        Result r = run("--version");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out().strip()).isEqualTo("edgeauth " + io.edgeauth.broker.health.BuildInfo.current().version()
+                + " (commit " + io.edgeauth.broker.health.BuildInfo.current().commit() + ")");
+    }
+
     @Test
     void coversACircleWithCells() {
         Result r = run("geo", "cover", "--lat", "52.52", "--lon", "13.405", "--radius", "5000", "--max-cells", "16");

@@ -1,6 +1,7 @@
 package io.edgeauth.broker.cluster;
 
 import io.edgeauth.broker.config.BrokerConfig;
+import io.edgeauth.broker.health.BuildInfo;
 import io.edgeauth.broker.store.redis.RedisStore;
 import io.lettuce.core.Range;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -32,11 +33,15 @@ import org.slf4j.LoggerFactory;
  * a rate plan one node lacks gives its devices the default plan there. Each node publishes its own (plan limits and
  * issuer lists as digests) with its node id at start and every {@link #PERIOD_SECONDS} s, and warns, naming the node
  * and the settings, when a live node's differ; {@code edgeauth_cluster_config_mismatches} counts such nodes. A
- * warning, not a refusal: a rolling change of these settings passes through a mixed cluster.
+ * warning, not a refusal: a rolling change of these settings passes through a mixed cluster. The record also carries
+ * the node's {@link BuildInfo build}, not a setting to agree on: a node that sees a live node of another build warns
+ * once, naming both builds, since old and new nodes may not do everything together (docs/upgrading.md; tour U, U10).
  */
 final class ConfigAgreement implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigAgreement.class);
     static final String KEY = RedisStore.PREFIX + "node-config";
+    /** The field of the record naming the node's build (absent in the records of builds before 2026-12-07). */
+    static final String BUILD = "build";
     private static final long PERIOD_SECONDS = 30;
 
     private final String self;
@@ -50,6 +55,7 @@ final class ConfigAgreement implements AutoCloseable {
     });
     private volatile int mismatches;
     private volatile String reported = "";
+    private volatile String reportedBuilds = "";
 
     ConfigAgreement(RedisStore store, String self, Map<String, String> facts, Clock clock, MeterRegistry meters) {
         this.self = self;
@@ -64,6 +70,7 @@ final class ConfigAgreement implements AutoCloseable {
     /** The settings of {@code config} all nodes must share: readable where short, digests where long. */
     static Map<String, String> of(BrokerConfig config) {
         Map<String, String> facts = new TreeMap<>();
+        facts.put(BUILD, BuildInfo.current().describe());
         facts.put("publicUrl", String.valueOf(config.publicUrl()));
         facts.put("tokens.audiences", String.valueOf(new TreeSet<>(config.acceptedAudiences())));
         facts.put("tenants", digest(config.tenants().stream().map(t -> t.id() + "|" + t.issuer() + "|"
@@ -91,6 +98,7 @@ final class ConfigAgreement implements AutoCloseable {
             RedisCommands<String, byte[]> redis = connection.sync();
             redis.hset(KEY, self, facts.encode().getBytes(StandardCharsets.UTF_8));
             List<String> differing = new ArrayList<>();
+            List<String> otherBuilds = new ArrayList<>();
             int count = 0;
             for (byte[] member : redis.zrangebyscore(RouteTable.NODES, Range.create(clock.millis(), Double.MAX_VALUE))) {
                 String node = new String(member, StandardCharsets.UTF_8);
@@ -98,13 +106,18 @@ final class ConfigAgreement implements AutoCloseable {
                 if (theirs == null) {
                     continue; // this node, or one of a version that does not publish them
                 }
-                List<String> names = differences(new JsonObject(new String(theirs, StandardCharsets.UTF_8)));
+                JsonObject record = new JsonObject(new String(theirs, StandardCharsets.UTF_8));
+                if (!facts.getValue(BUILD).equals(record.getValue(BUILD))) {
+                    otherBuilds.add(node + " runs " + record.getString(BUILD, "a build before 2026-12-07 (which does not say)"));
+                }
+                List<String> names = differences(record);
                 if (!names.isEmpty()) {
                     count++;
                     differing.add(node + " (" + String.join(", ", names) + ")");
                 }
             }
             mismatches = count;
+            reportBuilds(String.join("; ", otherBuilds));
             String now = String.join("; ", differing);
             if (!now.equals(reported)) {
                 reported = now;
@@ -123,9 +136,26 @@ final class ConfigAgreement implements AutoCloseable {
         }
     }
 
+    /** Once per change: a mixed cluster is expected during a rolling upgrade, not for long. */
+    private void reportBuilds(String now) {
+        if (now.equals(reportedBuilds)) {
+            return;
+        }
+        reportedBuilds = now;
+        if (now.isEmpty()) {
+            LOG.info("cluster builds: every live node now runs this node's build {}", facts.getValue(BUILD));
+        } else {
+            LOG.warn("cluster of mixed builds: {}; this node {} runs {}. Fine only during a rolling upgrade: old and new"
+                    + " nodes may not do everything together (see docs/upgrading.md)", now, self, facts.getValue(BUILD));
+        }
+    }
+
     private List<String> differences(JsonObject theirs) {
         List<String> names = new ArrayList<>();
         for (String name : facts.fieldNames()) {
+            if (name.equals(BUILD)) {
+                continue; // not a setting: reported on its own (reportBuilds)
+            }
             // a setting an older node does not publish is not a difference: a rolling upgrade warns of nothing
             if (theirs.containsKey(name) && !facts.getValue(name).equals(theirs.getValue(name))) {
                 names.add(name.equals("publicUrl") ? "publicUrl " + theirs.getValue(name) : name);

@@ -6,7 +6,10 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
-/** The registry behind {@code /metrics}: Prometheus, with the metrics' descriptions and the JVM's and process's meters. */
+/**
+ * The registry behind {@code /metrics}: Prometheus, with the metrics' descriptions, the JVM's and process's meters and
+ * {@code edgeauth_build_info}.
+ */
 public final class BrokerMeters {
     private BrokerMeters() {
     }
@@ -18,6 +21,7 @@ public final class BrokerMeters {
         new JvmMemoryMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);
         new ProcessorMetrics().bindTo(meters);
+        BuildInfo.current().bindTo(meters);
         return meters;
     }
 }

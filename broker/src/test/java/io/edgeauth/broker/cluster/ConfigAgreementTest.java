@@ -73,6 +73,43 @@ class ConfigAgreementTest {
         }
     }
 
+    /**
+     * Tour U, U10: nothing showed that the nodes of a cluster ran different builds (old and new nodes lose messages
+     * with MQTT 5 properties between them, U6). A node now warns once, naming the other node's build and its own; a
+     * node of a build that does not publish one is named as such. The build is not a setting: not counted as one.
+     */
+    @Test
+    void aLiveNodeOfAnotherBuildIsNamedWithBothBuilds() throws Exception {
+        try (LogCapture logs = LogCapture.of(ConfigAgreement.class);
+             RedisServer redis = RedisServer.start(Files.createDirectories(dir.resolve("redis")));
+             io.edgeauth.broker.store.redis.RedisStore store = redis.connectStore()) {
+            Map<String, String> env = new HashMap<>(redis.brokerEnv(redis.uri()));
+            env.put("EDGEAUTH_COAP_PORT", "-1");
+            env.put("EDGEAUTH_PUBLIC_URL", "http://edgeauth.test");
+            Map<String, String> ours = ConfigAgreement.of(TestBrokers.config(dir.resolve("a"), env));
+            Map<String, String> newer = new HashMap<>(ours);
+            newer.put(ConfigAgreement.BUILD, "9.9.9 (commit 0123456789ab)");
+            Map<String, String> older = new HashMap<>(ours);
+            older.remove(ConfigAgreement.BUILD); // as builds before 2026-12-07 publish it
+            var sync = store.connectOwn().sync();
+            double live = System.currentTimeMillis() + 600_000;
+            for (Map.Entry<String, Map<String, String>> node : Map.of("node-newer", newer, "node-older", older).entrySet()) {
+                sync.zadd(RouteTable.NODES, live, node.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                sync.hset(ConfigAgreement.KEY, node.getKey(), new io.vertx.core.json.JsonObject(new java.util.TreeMap<>(
+                        node.getValue())).encode().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            try (Broker a = Broker.start(TestBrokers.config(dir.resolve("a"), env))) {
+                String self = io.edgeauth.broker.health.BuildInfo.current().describe();
+                assertThat(logs.events()).filteredOn(e -> e.getFormattedMessage().contains("mixed builds")).singleElement()
+                        .satisfies(e -> assertThat(e.getFormattedMessage())
+                                .contains("node-newer runs 9.9.9 (commit 0123456789ab)")
+                                .contains("node-older runs a build before 2026-12-07")
+                                .contains("runs " + self).contains("docs/upgrading.md"));
+                assertThat(mismatches(a)).as("a build is no setting").isEqualTo(0.0);
+            }
+        }
+    }
+
     private static double mismatches(Broker broker) {
         Http http = new Http("http://127.0.0.1:" + broker.httpPort(), null);
         String metrics = http.get("/metrics").body();
