@@ -23,7 +23,7 @@ final class CoapCommandsFile {
     private static final Logger LOG = LoggerFactory.getLogger(CoapCommandsFile.class);
     private static final int MAGIC = 0x45414343; // "EACC"
     /** Version 2 keeps each command's expiry; version 1 files (before 2026-12-07) are read as never expiring. */
-    private static final int VERSION = 2;
+    static final int VERSION = 2;
     /** The largest command payload kept: the HTTP command API's own bound is far below. */
     private static final int MAX_PAYLOAD = 1 << 20;
     /** The longest topic kept, in UTF-8 bytes (a device's own topics are far shorter; DataOutput.writeUTF ends at 64 KiB). */
@@ -85,14 +85,40 @@ final class CoapCommandsFile {
         }
     }
 
-    /** Reads what the last clean stop kept and deletes the file; nothing (logged) when it is absent or unreadable. */
+    /**
+     * Reads what the last clean stop kept and deletes the file; nothing (logged) when it is absent or unreadable. A
+     * file of a newer version (a rollback) is kept aside as {@code <name>.unread-v<version>}, not deleted: the newer
+     * build reads it again once it is renamed back (tour U, U2).
+     */
     List<Kept> restore() {
         try {
+            int version = versionOf(file);
+            if (version > VERSION) {
+                Path kept = file.resolveSibling(file.getFileName() + ".unread-v" + version);
+                java.nio.file.Files.move(file, kept, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                LOG.warn("CoAP commands file {} is of version {}, written by a newer broker (this build reads 1 to {}):"
+                        + " not read, kept as {}. The commands waiting in it are not handed out by this build; to"
+                        + " restore them, rename it back to {} before starting the newer build (see docs/upgrading.md)",
+                        file, version, VERSION, kept.getFileName(), file.getFileName());
+                return List.of();
+            }
             return StateFiles.readOnce(file, List.of(), aside -> ChecksummedFile.read(aside, "CoAP commands file",
                     CoapCommandsFile::body));
         } catch (IOException | RuntimeException e) {
             LOG.warn("CoAP command observers of the last run not restored ({})", e.toString());
             return List.of();
+        }
+    }
+
+    /** The file's version, or 0 when it is absent, too short or no CoAP commands file (the reader says why). */
+    private static int versionOf(Path file) throws IOException {
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            return 0;
+        }
+        try (DataInputStream in = new DataInputStream(java.nio.file.Files.newInputStream(file))) {
+            return in.readInt() == MAGIC ? in.readInt() : 0;
+        } catch (EOFException e) {
+            return 0;
         }
     }
 
@@ -102,7 +128,7 @@ final class CoapCommandsFile {
         }
         int version = in.readInt();
         if (version != VERSION && version != 1) {
-            throw new IOException("CoAP commands file version " + version + ", expected " + VERSION);
+            throw new IOException("CoAP commands file version " + version + ", expected 1 to " + VERSION);
         }
         int n = ChecksummedFile.count(in.readInt(), Integer.MAX_VALUE, "observers");
         List<Kept> kept = new ArrayList<>(Math.min(n, 1 << 16));

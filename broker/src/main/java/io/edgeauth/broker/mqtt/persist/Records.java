@@ -23,6 +23,9 @@ final class Records {
     private static final int VERSION = 1;
     /** A message record of version 1 with {@link MessageAttributes} before the payload (a message that has some). */
     private static final int VERSION_ATTRIBUTES = 2;
+    /** The highest record version this build writes: the session journal's format in the data directory's marker. */
+    static final int NEWEST_VERSION = VERSION_ATTRIBUTES;
+    private static final String JOURNAL_FILE = "mqtt-sessions.mv.db";
 
     private Records() {
     }
@@ -143,7 +146,11 @@ final class Records {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             int version = in.readByte();
             if (version != VERSION && version != VERSION_ATTRIBUTES) {
-                throw new IllegalStateException("journal record of unknown version " + version);
+                // a rollback after a newer build wrote this: said so, it is not damage (tour U, U1)
+                throw new IllegalStateException("MQTT session record of version " + version + " (this build reads "
+                        + VERSION + " and " + VERSION_ATTRIBUTES + "), in the session journal " + JOURNAL_FILE
+                        + " of the data directory or moved from another node: written by a newer broker. Run that"
+                        + " version again, or see docs/upgrading.md (rolling back)");
             }
             return reader.read(in, version);
         } catch (IOException e) {
