@@ -124,11 +124,13 @@ public final class Broker implements AutoCloseable {
     private void startComponents() {
         clock = new io.edgeauth.broker.time.SteadyClock(wallClock);
         Path dataDir = io.edgeauth.broker.store.DataDirectory.prepare(config.dataDir());
+        io.edgeauth.broker.store.DataFormats.refuseNewer(dataDir, io.edgeauth.broker.health.BuildInfo.current().describe());
         meters = io.edgeauth.broker.health.BrokerMeters.create();
         // the store first: it holds the data directory's lock, so a start refused for it writes no audit line into the
         // chain of the broker that holds it (which may be an older one, without the audit file's lock; tour U, U8)
         shared = SharedState.open(config.store(), dataDir, clock, meters);
         closeables.add(0, shared);
+        io.edgeauth.broker.store.DataFormats.write(dataDir, io.edgeauth.broker.health.BuildInfo.current().describe());
         ChainedAuditLog auditChain = AuditSetup.chain(config.audit(), () -> config.store().type().equals("redis")
                 ? io.edgeauth.broker.cluster.NodeIdentity.resolve(config.store().nodeId(), dataDir) : null, clock);
         auditChain.bindTo(meters);

@@ -38,4 +38,10 @@ class CoapCommandsFileOfANewerBrokerTest {
                     .contains(kept.getFileName().toString()).contains("docs/upgrading.md"));
         }
     }
+
+    /** The data directory's marker names this file's version (a raise goes with it). */
+    @Test
+    void theFormatMarkerKnowsThisFilesVersion() {
+        assertThat(io.edgeauth.broker.store.DataFormats.CURRENT.get("coapCommands")).isEqualTo(CoapCommandsFile.VERSION);
+    }
 }

@@ -26,4 +26,11 @@ class RecordsOfANewerBrokerTest {
         session[0] = 9;
         assertThatThrownBy(() -> Records.readSession(session)).hasMessageContaining("written by a newer broker");
     }
+
+    /** The data directory's marker names the newest record version this build writes (a raise goes with it). */
+    @Test
+    void theFormatMarkerKnowsTheNewestRecordVersion() {
+        org.assertj.core.api.Assertions.assertThat(io.edgeauth.broker.store.DataFormats.CURRENT.get("sessionJournal"))
+                .isEqualTo(Records.NEWEST_VERSION);
+    }
 }
