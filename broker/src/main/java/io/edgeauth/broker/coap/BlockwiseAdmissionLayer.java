@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.eclipse.californium.core.coap.BlockOption;
-import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.coap.MessageObserver;
 import org.eclipse.californium.core.coap.Option;
 import org.eclipse.californium.core.coap.Request;
@@ -100,7 +99,7 @@ final class BlockwiseAdmissionLayer extends AbstractLayer {
     @Override
     public void sendResponse(Exchange exchange, Response response) {
         tellBlockwiseNotification(response);
-        if (response.getCode() == ResponseCode.REQUEST_ENTITY_TOO_LARGE && !response.getOptions().hasSize1()
+        if (CoapCodes.isEntityTooLarge(response) && !response.getOptions().hasSize1()
                 && exchange.getCurrentRequest().getMaxResourceBodySize() > 0) {
             // Californium's own 4.13, to a body that outgrew the limit block by block, names no limit (R6)
             response.getOptions().setSize1(exchange.getCurrentRequest().getMaxResourceBodySize());

@@ -124,6 +124,11 @@ final class CoapCodes {
         return new Response(ResponseCode.PROXY_NOT_SUPPORTED);
     }
 
+    /** Whether {@code response} is a 4.13 (Request Entity Too Large), Californium's own included. */
+    static boolean isEntityTooLarge(Response response) {
+        return response.getCode() == ResponseCode.REQUEST_ENTITY_TOO_LARGE;
+    }
+
     /** A block-wise body announced larger than {@code limit} (RFC 7959 §2.9.3): 4.13 with the limit as Size1. */
     static Response entityTooLarge(int limit) {
         Response r = new Response(ResponseCode.REQUEST_ENTITY_TOO_LARGE);
