@@ -88,7 +88,7 @@ final class AdminApi {
             HttpErrors.send(ctx, 400, "invalid_request", e.getMessage());
             return;
         }
-        java.util.Optional<Device> existing = registry.find(device.id());
+        java.util.Optional<Device> existing = replace ? registry.find(device.id()) : created(device);
         if (!replace && existing.isPresent()) {
             HttpErrors.send(ctx, 409, "conflict", "device '" + device.id() + "' exists; PUT /admin/devices/"
                     + device.id() + " replaces it");
@@ -97,13 +97,31 @@ final class AdminApi {
         if (existing.isPresent()) {
             device = device.createdAs(existing.get()); // a replaced record keeps when the device was first registered
         }
-        registry.register(device);
+        if (replace) {
+            registry.register(device);
+        }
         audit.record("device.registered", "ok", Map.of("device", device.id(), "tenant", device.tenant(),
                 "credential", device.credential().type().name()));
         if (existing.isEmpty()) { // created, by POST or PUT (RFC 9110 §9.3.4): 201 naming it
             ctx.response().putHeader("location", "/admin/devices/" + device.id());
         }
         HttpErrors.json(ctx, existing.isPresent() ? 200 : 201, toJson(device));
+    }
+
+    /**
+     * Creates the device unless any node has its id (one atomic store write): empty when created, else the record
+     * that was there or won a simultaneous create (a zero-touch enrolment, another node's POST), so that of two
+     * creators one is answered 201 and the other 409, never both 201 with one record silently replaced.
+     */
+    private java.util.Optional<Device> created(Device device) {
+        try {
+            return registry.registerIfAbsent(device).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof io.edgeauth.broker.registry.RecordChangedException) {
+                return java.util.Optional.of(device); // created and deleted elsewhere meanwhile: still not ours
+            }
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
     }
 
     private void get(RoutingContext ctx) {

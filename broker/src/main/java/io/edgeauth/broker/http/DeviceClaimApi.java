@@ -105,8 +105,8 @@ final class DeviceClaimApi {
             HttpErrors.send(ctx, 400, "invalid_grant", GENERIC_REFUSAL);
             return;
         }
-        Device device = registry.find(deviceId).orElse(null);
-        if (device == null) { // deleted between the check and the code's consumption
+        Device device = ownedRecord(deviceId, owner);
+        if (device == null) { // deleted between the check and the code's consumption, or while claiming
             audit.record("device.claim_refused", "invalid_grant", fields);
             HttpErrors.send(ctx, 400, "invalid_grant", GENERIC_REFUSAL);
             return;
@@ -114,9 +114,35 @@ final class DeviceClaimApi {
         if (device.owner() != null && !Objects.equals(device.owner(), owner)) {
             fields.put("previousOwner", device.owner());
         }
-        registry.register(device.withOwner(owner));
         audit.record("device.claimed", "ok", fields);
         HttpErrors.json(ctx, 200, new JsonObject().put("deviceId", deviceId).put("owner", owner));
+    }
+
+    /**
+     * Writes {@code owner} into the device's record, only over the record read (atomically, on every node): a
+     * deletion in between is never undone by writing the deleted record back; a replacement (a PUT) is read again
+     * and claimed. Returns the record as it was before the claim, or null when the device is gone.
+     */
+    private Device ownedRecord(String deviceId, String owner) {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            Device device = registry.find(deviceId).orElse(null);
+            if (device == null) {
+                return null;
+            }
+            try {
+                registry.replaceIfUnchanged(device.withOwner(owner), device).join();
+                return device;
+            } catch (java.util.concurrent.CompletionException e) {
+                if (!(e.getCause() instanceof io.edgeauth.broker.registry.RecordChangedException)) {
+                    throw e.getCause() instanceof RuntimeException r ? r : e;
+                }
+            }
+        }
+        return registry.current(deviceId).isPresent() ? raceLost(deviceId) : null;
+    }
+
+    private static Device raceLost(String deviceId) {
+        throw new IllegalStateException("device '" + deviceId + "' kept changing while it was claimed");
     }
 
     private void owned(RoutingContext ctx) {

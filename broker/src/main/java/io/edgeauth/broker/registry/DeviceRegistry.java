@@ -43,6 +43,8 @@ public final class DeviceRegistry {
                 t.setDaemon(true);
                 return t;
             });
+    /** Second looks after a refused conditional write: a store read, never on a Redis I/O thread. */
+    private static final Executor CHECKS = java.util.concurrent.ForkJoinPool.commonPool();
     static final String SPACE = "devices";
     static final String FEED = "devices";
 
@@ -107,19 +109,44 @@ public final class DeviceRegistry {
         return registerAsync(device, expected, true);
     }
 
+    /**
+     * As {@link #replaceAsync}, checked against the store too, atomically across nodes: written only if the stored
+     * record is still {@code expected} (equal to it; null: none), else the future fails with
+     * {@link RecordChangedException} and nothing stays written (the mirror goes back as for a refused write). Every
+     * read-then-write whose answer depends on what it read (a claim, a re-key) goes through here, so a change made
+     * meanwhile on any node is never silently overwritten.
+     */
+    public CompletableFuture<Void> replaceIfUnchanged(Device device, Device expected) {
+        return write(device, expected, Mode.STORED);
+    }
+
+    /** How a write is conditioned: not at all, on this node's mirror, or on the stored record (all nodes). */
+    private enum Mode { ANY, MIRRORED, STORED }
+
     private CompletableFuture<Void> registerAsync(Device device, Device expected, boolean conditional) {
+        return write(device, expected, conditional ? Mode.MIRRORED : Mode.ANY);
+    }
+
+    private CompletableFuture<Void> write(Device device, Device expected, Mode mode) {
         byte[] record = encode(device);
         Device before;
         CompletableFuture<Void> durable;
         PendingWrites.Write write;
         synchronized (this) {
             before = devices.get(device.id());
-            if (conditional && before != expected) {
+            if (mode == Mode.MIRRORED && before != expected) {
                 return null;
             }
-            durable = feed.putAsync(FEED, SPACE, device.id(), record, null);
+            // with other nodes, a record only the store holds yet (not mirrored) is for the store's check to judge;
+            // alone, this node's mirror is the store's latest word
+            if (mode == Mode.STORED && (feed.shared() ? before != null && !before.equals(expected)
+                    : !java.util.Objects.equals(before, expected))) {
+                return CompletableFuture.failedFuture(new RecordChangedException(device.id()));
+            }
+            durable = mode == Mode.STORED ? putIfUnchanged(device.id(), expected, record)
+                    : feed.putAsync(FEED, SPACE, device.id(), record, null);
             if (durable.isCompletedExceptionally()) {
-                return durable; // refused at once (the store is down): nothing shown, nothing to undo
+                return durable; // refused at once (the store is down, or changed): nothing shown, nothing to undo
             }
             write = pending.add(device, before);
             replace(device);
@@ -212,12 +239,12 @@ public final class DeviceRegistry {
     }
 
     /**
-     * Registers the device only if no device has its id (first use of a provisioned device): empty
-     * future result if it was created, else the device already registered. Completes once durable.
-     * With several nodes the check is against what this node knows (the feed brings the others' records
-     * within milliseconds); two nodes provisioning the same new device at the same instant both write the
-     * same certificate-derived record. The id is reserved at once: a concurrent call is answered with this record
-     * while its write is pending; a refused write is undone as {@link #registerAsync(Device)} says.
+     * Registers the device only if no device has its id, on any node (first use of a provisioned device, an admin's
+     * create): empty future result if it was created, else the device registered first. Completes once durable. The
+     * store decides atomically (Redis: one script checks and writes), so of two nodes creating one id at the same
+     * instant one creates and the other is answered with the winner's record. The id is reserved here at once: a
+     * concurrent call on this node is answered with this record while its write is pending; a refused write is undone
+     * as {@link #registerAsync(Device)} says.
      */
     public CompletableFuture<Optional<Device>> registerIfAbsent(Device device) {
         byte[] record = encode(device);
@@ -228,14 +255,63 @@ public final class DeviceRegistry {
             if (existing != null) {
                 return CompletableFuture.completedFuture(Optional.of(existing));
             }
-            durable = feed.putAsync(FEED, SPACE, device.id(), record, null);
+            durable = putIfUnchanged(device.id(), null, record);
             if (durable.isCompletedExceptionally()) {
                 return durable.thenApply(v -> Optional.empty());
             }
             write = pending.add(device, null);
             replace(device);
         }
-        return settled(write, durable, CompletableFuture.completedFuture(null)).thenApply(v -> Optional.empty());
+        return settled(write, durable, CompletableFuture.completedFuture(null))
+                .handle((created, failure) -> failure == null ? Optional.<Device>empty() : raced(device.id(), failure));
+    }
+
+    /** The record that won the race a create lost (read from the store: the feed may not have brought it yet). */
+    private Optional<Device> raced(String id, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
+        if (!(cause instanceof RecordChangedException)) {
+            throw failure instanceof CompletionException c ? c : new CompletionException(cause);
+        }
+        Optional<Device> winner = current(id);
+        if (winner.isEmpty()) { // created and deleted again meanwhile: the caller may try again
+            throw new CompletionException(cause);
+        }
+        return winner;
+    }
+
+    /**
+     * The write as one atomic check-and-write on the store when other nodes share it, failing with
+     * {@link RecordChangedException} when the stored record is not {@code expected}. A record another build encoded
+     * differently but equal in content still counts as unchanged (written over with the bytes the store holds).
+     */
+    private CompletableFuture<Void> putIfUnchanged(String id, Device expected, byte[] record) {
+        byte[] seen = expected == null ? null : encode(expected);
+        return feed.putIfUnchangedAsync(FEED, SPACE, id, seen, record).thenComposeAsync(written -> {
+            if (written) {
+                return CompletableFuture.completedFuture(null);
+            }
+            byte[] stored = expected == null ? null : store.get(SPACE, id).orElse(null);
+            if (stored != null && expected.equals(decode(stored))) {
+                return feed.putIfUnchangedAsync(FEED, SPACE, id, stored, record).thenApply(again -> {
+                    if (!again) {
+                        throw new CompletionException(new RecordChangedException(id));
+                    }
+                    return null;
+                });
+            }
+            throw new CompletionException(new RecordChangedException(id));
+        }, CHECKS);
+    }
+
+    /**
+     * The record as the store holds it now when other nodes share it (this node's mirror may not have another node's
+     * change yet), else this node's record: for a check that must see every node's latest write (token issuance).
+     */
+    public Optional<Device> current(String id) {
+        if (!feed.shared() || id == null) {
+            return Optional.ofNullable(devices.get(id));
+        }
+        return store.get(SPACE, id).map(this::decode);
     }
 
     public Optional<Device> find(String id) {

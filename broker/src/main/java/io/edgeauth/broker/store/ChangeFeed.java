@@ -53,6 +53,20 @@ public interface ChangeFeed {
         throw new UnsupportedOperationException("putIfUnchanged on this feed");
     }
 
+    /**
+     * {@link #putAsync} (no expiry), or with {@code value} null a removal, only if the store still holds
+     * {@code expected} under the key (null: nothing), byte for byte, checked and written in one atomic step on the
+     * shared store; the future says whether it was written. How a read-then-write (create, replace, claim, re-key)
+     * refuses to overwrite another node's change it has not seen. A feed without a shared store has no other writer:
+     * the caller's lock over its own mirror decides, and the default writes.
+     */
+    default java.util.concurrent.CompletableFuture<Boolean> putIfUnchangedAsync(String feed, String space, String key,
+                                                                             byte[] expected, byte[] value) {
+        java.util.concurrent.CompletableFuture<Void> written = value == null ? removeAsync(feed, space, key)
+                : putAsync(feed, space, key, value, null);
+        return written.thenApply(v -> true);
+    }
+
     /** {@link Store#remove} and append the removal to {@code feed}, atomically. */
     void remove(String feed, String space, String key);
 

@@ -208,6 +208,26 @@ public final class MvStoreStore implements Store {
     }
 
     @Override
+    public boolean replaceIf(String space, String key, byte[] expected, byte[] value) {
+        MVStore used;
+        try {
+            MVMap<String, byte[]> map = map(space);
+            used = map.getStore();
+            synchronized (map) { // as putIfAbsent: the check and the write under one lock
+                byte[] current = live(map.get(key)).orElse(null);
+                if (!java.util.Arrays.equals(current, expected)) {
+                    return false;
+                }
+                map.put(key, wrap(value, null));
+            }
+        } catch (MVStoreException e) {
+            throw unavailable(e);
+        }
+        commit(used);
+        return true;
+    }
+
+    @Override
     public Optional<byte[]> take(String space, String key) {
         return live(removeDurably(space, key));
     }

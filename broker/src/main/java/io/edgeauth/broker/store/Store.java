@@ -37,6 +37,15 @@ public interface Store extends AutoCloseable {
     /** Atomically stores the value only if no live value exists; true if stored (first use). */
     boolean putIfAbsent(String space, String key, byte[] value, Instant expiresAt);
 
+    /**
+     * Atomically stores the value (no expiry) only if the live value is still {@code expected} (null: none), byte for
+     * byte; true if stored. A read-then-write that must not overwrite a change it did not see (another node's
+     * included) uses it and, when refused, reads again or refuses. Redis: one Lua script.
+     */
+    default boolean replaceIf(String space, String key, byte[] expected, byte[] value) {
+        throw new UnsupportedOperationException("replaceIf on " + getClass().getSimpleName());
+    }
+
     /** Atomically removes and returns the live value (single-use items such as nonces). */
     Optional<byte[]> take(String space, String key);
 

@@ -205,6 +205,19 @@ public final class RedisStore implements Store {
     }
 
     @Override
+    public boolean replaceIf(String space, String key, byte[] expected, byte[] value) {
+        return health.call("replaceIf", () -> {
+            Long written = redis.<Long>eval(RedisChangeFeed.REPLACE_IF, io.lettuce.core.ScriptOutputType.INTEGER,
+                    new String[] {key(space, key)}, RedisChangeFeed.expectedArgs(expected, value));
+            if (written != null && written == 1) {
+                replication.await(redis);
+                return true;
+            }
+            return false;
+        });
+    }
+
+    @Override
     public Optional<byte[]> take(String space, String key) {
         return Optional.ofNullable(health.call("take", () -> {
             byte[] taken = redis.getdel(key(space, key));
