@@ -37,9 +37,13 @@ final class DeviceTokenIssuance {
     private final String regionName;
     private final AuditLog audit;
     private final MeterRegistry meters;
+    private final Function<String, java.util.Optional<Device>> currentRecord;
 
+    /** @param currentRecord a device's record as the store holds it now ({@code DeviceRegistry#current}) */
     DeviceTokenIssuance(TokenIssuer issuer, SubjectBlocks blocks, Function<String, Set<String>> selfServiceScopes,
-                        List<String> audiences, String regionName, AuditLog audit, MeterRegistry meters) {
+                        List<String> audiences, String regionName, AuditLog audit, MeterRegistry meters,
+                        Function<String, java.util.Optional<Device>> currentRecord) {
+        this.currentRecord = currentRecord;
         this.issuer = issuer;
         this.blocks = blocks;
         this.selfServiceScopes = selfServiceScopes;
@@ -84,12 +88,29 @@ final class DeviceTokenIssuance {
             claims.region(regionName);
         }
         IssuedToken token = issuer.issue(claims.build(), format);
+        requireStillRegistered(device, cnf);
         fields.put("format", format.name().toLowerCase());
         fields.put("kid", token.kid());
         fields.put("token", Fingerprints.of(token.bytes()));
         audit.record("token.issued", "ok", fields);
         meters.counter("edgeauth.tokens.issued", "grant", grant, "format", format.name().toLowerCase()).increment();
         return token;
+    }
+
+    /**
+     * A change of the record (a PUT, a re-key, another node's create) made while the token was built revokes the
+     * device's tokens "up to now", and the token, signed after that revocation was read, is dated past it: it would
+     * escape it. So a token is handed out only if the record as stored now (every node's latest write) is still the
+     * one it was built from and holds the key it is bound to; otherwise the device asks again.
+     */
+    private void requireStillRegistered(Device issuedFor, Confirmation cnf) throws TokenRejectedException {
+        Device now = currentRecord.apply(issuedFor.id()).orElse(null);
+        boolean same = now != null && issuedFor.accessChangesTo(now).isEmpty()
+                && (cnf.jkt() == null || cnf.jkt().equals(confirmation(now).jkt()));
+        if (!same) {
+            throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH,
+                    "the device's record changed while its token was issued; its key may no longer be registered");
+        }
     }
 
     boolean isResourceServer(String audience) {

@@ -41,7 +41,7 @@ public final class DeviceTokenService {
         this.assertions = assertions;
         this.registry = registry;
         this.issuance = new DeviceTokenIssuance(issuer, blocks, selfServiceScopes, audiences, regionName, audit,
-                meters);
+                meters, registry::current);
     }
 
     /**

@@ -74,7 +74,7 @@ public final class EthDeviceTokenService {
         this.registry = registry;
         this.recovery = recovery;
         this.issuance = new DeviceTokenIssuance(issuer, blocks, selfServiceScopes, audiences, regionName, audit,
-                meters);
+                meters, registry::current);
         this.challengeLifetime = challengeLifetime;
         this.clock = clock;
     }
