@@ -15,6 +15,7 @@ import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
+import io.edgeauth.broker.registry.RecordChangedException;
 import io.edgeauth.broker.store.Store;
 import io.edgeauth.broker.token.ClientAssertion;
 import io.edgeauth.broker.token.ClientAssertionVerifier;
@@ -250,15 +251,25 @@ public final class DeviceEnrollment {
                 RejectionReason.MALFORMED, "certificate names no device id under rule " + ca.deviceIdRule().configName()));
     }
 
+    /**
+     * Creates the record (atomically, on every node) and only then, when this request created it, the mark: a request
+     * that lost the race to an admin, another certificate or another tenant's CA writes nothing, so its CA never
+     * becomes the provisioner of a record it did not create (which would let a newer certificate of that CA re-key it,
+     * or that CA's withdrawal and CRL govern it), and the mark names the certificate whose key the record holds.
+     */
     private void provision(String id, FleetCa ca, X509Certificate leaf, JWK key, TokenChannel channel)
             throws TokenRejectedException {
         Device device = fromTemplate(id, ca.tenant(), ca.template(), null, key);
-        CompletableFuture<Void> marked = store.putAsync(PROVISIONED_BY, id, CertificateMark.of(ca, leaf).encode(), null);
         Optional<Device> raced;
         try {
             raced = registry.registerIfAbsent(device).join();
-            marked.join();
+            if (raced.isEmpty()) {
+                store.putAsync(PROVISIONED_BY, id, CertificateMark.of(ca, leaf).encode(), null).join();
+            }
         } catch (CompletionException e) {
+            if (e.getCause() instanceof RecordChangedException) { // created and deleted elsewhere meanwhile
+                throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH, "the device changed meanwhile");
+            }
             throw new TokenRejectedException(RejectionReason.ofFailure(e), "store write failed");
         }
         if (raced.isPresent()) {
@@ -345,19 +356,70 @@ public final class DeviceEnrollment {
     /**
      * Puts the renewed certificate's key in the device's record (proof of possession already checked) and its
      * certificate in the mark. The record change ends the sessions of tokens bound to the old key, on every node
-     * ({@link io.edgeauth.broker.revocation.AccessReevaluation}); audited {@code device.rekeyed}.
+     * ({@link io.edgeauth.broker.revocation.AccessReevaluation}); audited {@code device.rekeyed}. Of renewals racing,
+     * the mark decides (it only moves forward, atomically, to a newer certificate): the one whose certificate the
+     * mark names writes the record, over whatever the others wrote, atomically on the record it read; one the mark
+     * moved past stops, refused. So the record never ends on an older key, and record and mark agree.
      */
     private void rekey(Device existing, JWK key, FleetCa ca, X509Certificate leaf, TokenChannel channel)
             throws TokenRejectedException {
-        Device renewed = new Device(existing.id(), existing.tenant(),
-                new Device.Credential(Device.CredentialType.JWK, key.toJSONString()), existing.region(),
-                existing.ratePlan(), existing.owner(), existing.createdAt());
-        CompletableFuture<Void> marked = store.putAsync(PROVISIONED_BY, existing.id(), CertificateMark.of(ca, leaf).encode(),
-                null);
-        await(registry.registerAsync(renewed));
-        await(marked);
-        audit.record("device.rekeyed", "ok", Map.of("device", existing.id(), "tenant", ca.tenant(), "fleetCa", ca.id(),
-                "certificateSerial", leaf.getSerialNumber().toString(16), "channel", channel.name()));
+        byte[] mine = CertificateMark.of(ca, leaf).encode();
+        try {
+            claimMark(existing.id(), ca, leaf, mine);
+            Device record = existing;
+            for (int attempt = 0; attempt < 10; attempt++) {
+                Device renewed = new Device(record.id(), record.tenant(),
+                        new Device.Credential(Device.CredentialType.JWK, key.toJSONString()), record.region(),
+                        record.ratePlan(), record.owner(), record.createdAt());
+                if (replaced(renewed, record)) {
+                    audit.record("device.rekeyed", "ok", Map.of("device", existing.id(), "tenant", ca.tenant(),
+                            "fleetCa", ca.id(), "certificateSerial", leaf.getSerialNumber().toString(16),
+                            "channel", channel.name()));
+                    return;
+                }
+                if (!java.util.Arrays.equals(store.get(PROVISIONED_BY, existing.id()).orElse(null), mine)) {
+                    break; // a newer certificate renewed it meanwhile
+                }
+                record = registry.current(existing.id()).orElse(null);
+                if (record == null || !record.tenant().equals(ca.tenant())
+                        || record.credential().type() != Device.CredentialType.JWK) {
+                    break;
+                }
+            }
+        } catch (RuntimeException e) {
+            throw new TokenRejectedException(RejectionReason.ofFailure(e), "store write failed");
+        }
+        throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH,
+                "the device was renewed or changed meanwhile; its record holds another key than this certificate's");
+    }
+
+    /** Moves the mark to {@code mine} if it names an older certificate of the same CA, atomically; else refuses. */
+    private void claimMark(String id, FleetCa ca, X509Certificate leaf, byte[] mine) throws TokenRejectedException {
+        for (int attempt = 0; attempt < 10; attempt++) {
+            byte[] seen = store.get(PROVISIONED_BY, id).orElse(null);
+            Optional<CertificateMark> mark = seen == null ? Optional.empty() : CertificateMark.parse(seen);
+            if (mark.isEmpty() || !mark.get().caId().equals(ca.id()) || !mark.get().olderThan(leaf)) {
+                throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH,
+                        "device is registered with another key than its certificate's");
+            }
+            if (store.replaceIf(PROVISIONED_BY, id, seen, mine)) {
+                return;
+            }
+        }
+        throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH, "the device's certificate kept changing");
+    }
+
+    /** Whether the record was still {@code expected} and is now {@code renewed}. */
+    private boolean replaced(Device renewed, Device expected) {
+        try {
+            registry.replaceIfUnchanged(renewed, expected).join();
+            return true;
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RecordChangedException) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     /**

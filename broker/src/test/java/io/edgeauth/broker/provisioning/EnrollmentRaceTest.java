@@ -1,0 +1,237 @@
+package io.edgeauth.broker.provisioning;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.nimbusds.jose.jwk.JWK;
+import io.edgeauth.broker.config.BrokerConfig;
+import io.edgeauth.broker.config.ConfigLoader;
+import io.edgeauth.broker.crypto.CryptoProviders;
+import io.edgeauth.broker.crypto.Signatures;
+import io.edgeauth.broker.crypto.TokenAlgorithm;
+import io.edgeauth.broker.keys.SigningKeyStore;
+import io.edgeauth.broker.keys.TenantKeySettings;
+import io.edgeauth.broker.oauth.DeviceTokenService;
+import io.edgeauth.broker.oauth.StoreReplayGuard;
+import io.edgeauth.broker.oauth.TokenChannel;
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
+import io.edgeauth.broker.registry.Device;
+import io.edgeauth.broker.registry.DeviceRegistry;
+import io.edgeauth.broker.registry.DeviceValidator;
+import io.edgeauth.broker.revocation.SubjectBlocks;
+import io.edgeauth.broker.store.MvStoreStore;
+import io.edgeauth.broker.token.ClientAssertionVerifier;
+import io.edgeauth.broker.token.TokenFormat;
+import io.edgeauth.broker.token.TokenIssuer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Zero-touch requests racing each other or an admin (tour V, V2, V7, V8, V12): the provisioning mark names the CA and
+ * certificate whose key the record holds, never a request's that lost; of two renewals the record ends on the newer
+ * certificate's key. The competing change is put exactly into the window by a store that runs it when a request spends
+ * its assertion's jti (after the request read the record, before it writes).
+ */
+class EnrollmentRaceTest {
+    private static final String AUDIENCE = "https://broker.test/oauth/token";
+    @TempDir
+    Path dir;
+    private final Clock clock = Clock.systemUTC();
+    private FleetPki fleet;
+    private HookedStore store;
+    private DeviceRegistry registry;
+    private DeviceEnrollment enrollment;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        fleet = new FleetPki("race fleet CA");
+        Files.writeString(dir.resolve("fleet.pem"), FleetPki.pem(fleet.caCertificate()));
+        BrokerConfig config = new ConfigLoader().load(null, Map.of(
+                "EDGEAUTH_PROVISIONING_FLEET_CAS", "[{\"id\":\"fleet\",\"certificateFile\":\"" + dir.resolve("fleet.pem")
+                        + "\"}]",
+                "EDGEAUTH_PROVISIONING_TEMPLATES", "{\"default\":{}}"));
+        store = new HookedStore(new MvStoreStore(dir.resolve("s.mv"), clock));
+        registry = new DeviceRegistry(store);
+        Signatures signatures = new Signatures(CryptoProviders.jdk());
+        ClientAssertionVerifier assertions = new ClientAssertionVerifier(Set.of(AUDIENCE),
+                new StoreReplayGuard(store, clock), signatures, Duration.ofSeconds(30), clock);
+        SigningKeyStore keys = SigningKeyStore.open(dir, List.of(new TenantKeySettings("default",
+                "https://broker.test", TokenAlgorithm.ES256, null)), Duration.ofMinutes(10), clock);
+        TokenIssuer issuer = new TokenIssuer(keys, signatures, Duration.ofMinutes(10), clock);
+        DeviceTokenService devices = new DeviceTokenService(assertions, registry, issuer, SubjectBlocks.NONE,
+                tenant -> Set.of(), List.of("edgeauth"), null, (e, o, f) -> { }, new SimpleMeterRegistry());
+        enrollment = new DeviceEnrollment(new FleetCas(config.provisioning(), store, clock),
+                new EnrollmentGroups(config.provisioning()), config.provisioning().templates(), registry,
+                new DeviceValidator(config.tenantIds(), config.ratePlans().keySet(), clock), assertions, devices, store,
+                (e, o, f) -> { });
+    }
+
+    @AfterEach
+    void tearDown() {
+        store.close();
+    }
+
+    @Test
+    void aZeroTouchRequestThatLostToAnAdminLeavesNoMarkAndANewerCertificateDoesNotReKeyTheAdminsDevice()
+            throws Exception {
+        FleetPki.Issued factory = issued("zt-1", 3);
+        FleetPki.Issued adminKey = issued("zt-1", 3);
+        Device byAdmin = new Device("zt-1", "default", new Device.Credential(Device.CredentialType.JWK,
+                JWK.parse(adminKey.cert()).toPublicJWK().toJSONString()), List.of(), null, null, Instant.now());
+        store.onNextSpend(() -> registry.register(byAdmin)); // the admin's POST lands after the look-up
+        assertRefused(() -> token("zt-1", factory), RejectionReason.BINDING_MISMATCH);
+        assertThat(store.get(DeviceEnrollment.PROVISIONED_BY, "zt-1")).as("the loser's CA is no provisioner").isEmpty();
+
+        FleetPki.Issued newer = issued("zt-1", 1);
+        assertRefused(() -> token("zt-1", newer), RejectionReason.BINDING_MISMATCH);
+        assertThat(registry.find("zt-1")).contains(byAdmin);
+    }
+
+    @Test
+    void ofTwoFirstUsesWithTwoCertificatesTheMarkNamesTheCertificateWhoseKeyTheRecordHolds() throws Exception {
+        FleetPki.Issued first = issued("zt-2", 2);
+        FleetPki.Issued second = issued("zt-2", 2);
+        store.onNextSpend(() -> token("zt-2", second)); // the second request creates the record meanwhile
+        assertRefused(() -> token("zt-2", first), RejectionReason.BINDING_MISMATCH);
+        assertThat(keyOf("zt-2")).isEqualTo(thumbprint(second));
+        CertificateMark mark = CertificateMark.parse(store.get(DeviceEnrollment.PROVISIONED_BY, "zt-2").orElseThrow())
+                .orElseThrow();
+        assertThat(mark).as("the record's certificate, which a CRL must be able to name")
+                .isEqualTo(CertificateMark.of(fleetCa(), second.cert()));
+    }
+
+    @Test
+    void ofTwoRenewalsAtOnceTheRecordEndsOnTheNewerCertificatesKey() throws Exception {
+        FleetPki.Issued original = issued("zt-3", 3);
+        token("zt-3", original);
+        FleetPki.Issued older = issued("zt-3", 2);
+        FleetPki.Issued newer = issued("zt-3", 1);
+        store.onNextSpend(() -> token("zt-3", newer)); // the newer renewal completes inside the older one's window
+        assertRefused(() -> token("zt-3", older), RejectionReason.BINDING_MISMATCH);
+        assertThat(keyOf("zt-3")).as("never back to the older certificate's key").isEqualTo(thumbprint(newer));
+        assertThat(CertificateMark.parse(store.get(DeviceEnrollment.PROVISIONED_BY, "zt-3").orElseThrow()).orElseThrow())
+                .isEqualTo(CertificateMark.of(fleetCa(), newer.cert()));
+    }
+
+    private FleetCa fleetCa() throws Exception {
+        return new FleetCas(new ConfigLoader().load(null, Map.of("EDGEAUTH_PROVISIONING_FLEET_CAS",
+                "[{\"id\":\"fleet\",\"certificateFile\":\"" + dir.resolve("fleet.pem") + "\"}]")).provisioning(), store,
+                clock).activeCa("fleet").orElseThrow();
+    }
+
+    private FleetPki.Issued issued(String id, int hoursAgo) throws Exception {
+        return fleet.device(id, Instant.now().minus(Duration.ofHours(hoursAgo)), Instant.now().plus(Duration.ofDays(1)),
+                KeyUsage.digitalSignature, KeyPurposeId.id_kp_clientAuth);
+    }
+
+    private void token(String id, FleetPki.Issued cert) throws Exception {
+        enrollment.issue(ZeroTouchTest.assertion(AUDIENCE, id, cert.keys().getPrivate(), List.of(cert.cert())),
+                TokenFormat.JWT, null, new TokenChannel("test", "127.0.0.1"));
+    }
+
+    private String keyOf(String id) throws Exception {
+        return JWK.parse(registry.find(id).orElseThrow().credential().value()).computeThumbprint().toString();
+    }
+
+    private static String thumbprint(FleetPki.Issued cert) throws Exception {
+        return JWK.parse(cert.cert()).toPublicJWK().computeThumbprint().toString();
+    }
+
+    private static void assertRefused(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, RejectionReason reason) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(TokenRejectedException.class,
+                e -> assertThat(e.reason()).isEqualTo(reason));
+    }
+
+    /** Runs {@link #onNextSpend} once, when the next jti is spent ({@code putIfAbsent}), before spending it. */
+    static final class HookedStore implements io.edgeauth.broker.store.Store {
+        private final io.edgeauth.broker.store.Store store;
+        private volatile Action next;
+
+        interface Action {
+            void run() throws Exception;
+        }
+
+        HookedStore(io.edgeauth.broker.store.Store store) {
+            this.store = store;
+        }
+
+        void onNextSpend(Action action) {
+            next = action;
+        }
+
+        @Override
+        public boolean putIfAbsent(String space, String key, byte[] value, Instant expiresAt) {
+            Action action = next;
+            next = null;
+            if (action != null) {
+                try {
+                    action.run();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return store.putIfAbsent(space, key, value, expiresAt);
+        }
+
+        @Override
+        public Optional<byte[]> get(String space, String key) {
+            return store.get(space, key);
+        }
+
+        @Override
+        public void put(String space, String key, byte[] value, Instant expiresAt) {
+            store.put(space, key, value, expiresAt);
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Void> putAsync(String space, String key, byte[] value,
+                                                                   Instant expiresAt) {
+            return store.putAsync(space, key, value, expiresAt);
+        }
+
+        @Override
+        public boolean replaceIf(String space, String key, byte[] expected, byte[] value) {
+            return store.replaceIf(space, key, expected, value);
+        }
+
+        @Override
+        public Optional<byte[]> take(String space, String key) {
+            return store.take(space, key);
+        }
+
+        @Override
+        public boolean remove(String space, String key) {
+            return store.remove(space, key);
+        }
+
+        @Override
+        public void forEach(String space, java.util.function.BiConsumer<String, byte[]> action) {
+            store.forEach(space, action);
+        }
+
+        @Override
+        public long prune(Instant now) {
+            return store.prune(now);
+        }
+
+        @Override
+        public void close() {
+            store.close();
+        }
+    }
+}
