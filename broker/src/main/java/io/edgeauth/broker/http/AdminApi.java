@@ -88,7 +88,13 @@ final class AdminApi {
             HttpErrors.send(ctx, 400, "invalid_request", e.getMessage());
             return;
         }
-        java.util.Optional<Device> existing = replace ? registry.find(device.id()) : created(device);
+        java.util.Optional<Device> existing;
+        try {
+            existing = replace ? registry.find(device.id()) : created(device);
+        } catch (IllegalArgumentException e) {
+            HttpErrors.send(ctx, 409, "conflict", e.getMessage());
+            return;
+        }
         if (!replace && existing.isPresent()) {
             HttpErrors.send(ctx, 409, "conflict", "device '" + device.id() + "' exists; PUT /admin/devices/"
                     + device.id() + " replaces it");
@@ -114,14 +120,14 @@ final class AdminApi {
      * creators one is answered 201 and the other 409, never both 201 with one record silently replaced.
      */
     private java.util.Optional<Device> created(Device device) {
-        try {
-            return registry.registerIfAbsent(device).join();
-        } catch (java.util.concurrent.CompletionException e) {
-            if (e.getCause() instanceof io.edgeauth.broker.registry.RecordChangedException) {
-                return java.util.Optional.of(device); // created and deleted elsewhere meanwhile: still not ours
-            }
-            throw e.getCause() instanceof RuntimeException r ? r : e;
-        }
+        io.edgeauth.broker.registry.DeviceCreation.Result r =
+                new io.edgeauth.broker.registry.DeviceCreation(registry, validator::takenByAnotherKind).create(device);
+        return switch (r.outcome()) {
+            case CREATED -> java.util.Optional.empty();
+            case EXISTS -> java.util.Optional.of(r.existing());
+            case TAKEN_BY_ANOTHER_KIND -> throw new IllegalArgumentException(
+                    "id: a service registered '" + device.id() + "' meanwhile; service and device ids are disjoint");
+        };
     }
 
     private void get(RoutingContext ctx) {

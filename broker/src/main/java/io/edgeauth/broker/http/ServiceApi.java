@@ -55,13 +55,17 @@ final class ServiceApi {
             HttpErrors.send(ctx, 400, "invalid_request", e.getMessage());
             return;
         }
-        if (devices.find(service.id()).isPresent()) {
-            HttpErrors.send(ctx, 409, "conflict", "a device has this id; service and device ids are disjoint");
-            return;
-        }
-        if (!services.registerIfAbsent(service)) {
-            HttpErrors.send(ctx, 409, "conflict", "a service with this id exists; delete it first to replace it");
-            return;
+        // the device check again after the write: a device created at the same instant (any node) is seen by one of them
+        switch (services.register(service, id -> devices.current(id).isPresent())) {
+            case TAKEN_BY_ANOTHER_KIND -> {
+                HttpErrors.send(ctx, 409, "conflict", "a device has this id; service and device ids are disjoint");
+                return;
+            }
+            case EXISTS -> {
+                HttpErrors.send(ctx, 409, "conflict", "a service with this id exists; delete it first to replace it");
+                return;
+            }
+            default -> { }
         }
         audit.record("service.registered", "ok", Map.of("service", service.id(), "tenant", service.tenant(),
                 "keys", service.keys().getKeys().size(), "grants", String.join(" ",

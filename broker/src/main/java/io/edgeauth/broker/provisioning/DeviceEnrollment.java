@@ -13,9 +13,9 @@ import io.edgeauth.broker.oauth.TokenChannel;
 import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.registry.Device;
+import io.edgeauth.broker.registry.DeviceCreation;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
-import io.edgeauth.broker.registry.RecordChangedException;
 import io.edgeauth.broker.store.Store;
 import io.edgeauth.broker.token.ClientAssertion;
 import io.edgeauth.broker.token.ClientAssertionVerifier;
@@ -54,6 +54,7 @@ public final class DeviceEnrollment {
     private final DeviceTokenService devices;
     private final Store store;
     private final AuditLog audit;
+    private final CertificateRenewals renewals;
 
     public DeviceEnrollment(FleetCas fleetCas, EnrollmentGroups groups, Map<String, BrokerConfig.Template> templates, DeviceRegistry registry,
                             DeviceValidator validator, ClientAssertionVerifier assertions, DeviceTokenService devices,
@@ -67,6 +68,7 @@ public final class DeviceEnrollment {
         this.devices = devices;
         this.store = store;
         this.audit = audit;
+        this.renewals = new CertificateRenewals(registry, store, audit);
     }
 
     /** {@code client_credentials} with a client assertion (plain, or with {@code x5c} for zero-touch). */
@@ -140,7 +142,7 @@ public final class DeviceEnrollment {
             JWK key = leafKey(chain.get(0));
             boolean sameKey = existing.isPresent() && sameKey(existing.get(), key);
             if (existing.isPresent() && !sameKey && renewsKey(existing.get(), ca, chain.get(0))) {
-                rekey(existing.get(), key, ca, chain.get(0), channel); // the handshake proved possession of the new key
+                renewals.rekey(existing.get(), key, ca, chain.get(0), channel); // the handshake proved possession of the new key
             } else if (existing.isPresent()) {
                 requireSameKey(existing.get(), sameKey, ca);
                 followCertificate(id, ca, chain.get(0));
@@ -186,7 +188,7 @@ public final class DeviceEnrollment {
         if (existing.isEmpty()) {
             Device device = fromTemplate(verified.clientId(), group.tenant(), group.template(),
                     new Device.Credential(Device.CredentialType.ENROLLMENT_GROUP, group.id()));
-            Optional<Device> raced = await(registry.registerIfAbsent(device));
+            Optional<Device> raced = create(device);
             if (raced.isPresent() && !isMember(raced.get(), group)) {
                 throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH,
                         "device is registered with another credential than this enrollment group");
@@ -231,7 +233,7 @@ public final class DeviceEnrollment {
         boolean sameKey = existing.isPresent() && sameKey(existing.get(), key);
         if (existing.isPresent() && !sameKey && renewsKey(existing.get(), ca, leaf)) {
             ClientAssertion verified = assertions.verify(assertion, id, key, leaf.getPublicKey()); // the new key's proof
-            rekey(existing.get(), key, ca, leaf, channel);
+            renewals.rekey(existing.get(), key, ca, leaf, channel);
             return new CertificateEnrollment(ca, verified);
         }
         if (existing.isPresent()) {
@@ -260,24 +262,28 @@ public final class DeviceEnrollment {
     private void provision(String id, FleetCa ca, X509Certificate leaf, JWK key, TokenChannel channel)
             throws TokenRejectedException {
         Device device = fromTemplate(id, ca.tenant(), ca.template(), null, key);
-        Optional<Device> raced;
-        try {
-            raced = registry.registerIfAbsent(device).join();
-            if (raced.isEmpty()) {
-                store.putAsync(PROVISIONED_BY, id, CertificateMark.of(ca, leaf).encode(), null).join();
-            }
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RecordChangedException) { // created and deleted elsewhere meanwhile
-                throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH, "the device changed meanwhile");
-            }
-            throw new TokenRejectedException(RejectionReason.ofFailure(e), "store write failed");
-        }
+        Optional<Device> raced = create(device);
         if (raced.isPresent()) {
             requireSameKey(raced.get(), sameKey(raced.get(), key), ca); // another request enrolled it first
             return;
         }
+        await(store.putAsync(PROVISIONED_BY, id, CertificateMark.of(ca, leaf).encode(), null));
         audit.record("device.provisioned", "ok", Map.of("device", id, "tenant", ca.tenant(), "fleetCa", ca.id(),
                 "template", ca.template(), "channel", channel.name()));
+    }
+
+    /** Creates the record unless any node has the id (empty), else the record there; refused if a service has it. */
+    private Optional<Device> create(Device device) throws TokenRejectedException {
+        DeviceCreation.Result created;
+        try {
+            created = new DeviceCreation(registry, validator::takenByAnotherKind).create(device);
+        } catch (RuntimeException e) {
+            throw new TokenRejectedException(RejectionReason.ofFailure(e), "store write failed");
+        }
+        if (created.outcome() == DeviceCreation.Outcome.TAKEN_BY_ANOTHER_KIND) {
+            throw new TokenRejectedException(RejectionReason.FORBIDDEN, "device id cannot be registered: a service has it");
+        }
+        return Optional.ofNullable(created.existing());
     }
 
     private Device fromTemplate(String id, String tenant, String template, Device.Credential credential)
@@ -351,75 +357,6 @@ public final class DeviceEnrollment {
         }
         Optional<CertificateMark> mark = store.get(PROVISIONED_BY, existing.id()).flatMap(CertificateMark::parse);
         return mark.isPresent() && mark.get().caId().equals(ca.id()) && mark.get().olderThan(leaf);
-    }
-
-    /**
-     * Puts the renewed certificate's key in the device's record (proof of possession already checked) and its
-     * certificate in the mark. The record change ends the sessions of tokens bound to the old key, on every node
-     * ({@link io.edgeauth.broker.revocation.AccessReevaluation}); audited {@code device.rekeyed}. Of renewals racing,
-     * the mark decides (it only moves forward, atomically, to a newer certificate): the one whose certificate the
-     * mark names writes the record, over whatever the others wrote, atomically on the record it read; one the mark
-     * moved past stops, refused. So the record never ends on an older key, and record and mark agree.
-     */
-    private void rekey(Device existing, JWK key, FleetCa ca, X509Certificate leaf, TokenChannel channel)
-            throws TokenRejectedException {
-        byte[] mine = CertificateMark.of(ca, leaf).encode();
-        try {
-            claimMark(existing.id(), ca, leaf, mine);
-            Device record = existing;
-            for (int attempt = 0; attempt < 10; attempt++) {
-                Device renewed = new Device(record.id(), record.tenant(),
-                        new Device.Credential(Device.CredentialType.JWK, key.toJSONString()), record.region(),
-                        record.ratePlan(), record.owner(), record.createdAt());
-                if (replaced(renewed, record)) {
-                    audit.record("device.rekeyed", "ok", Map.of("device", existing.id(), "tenant", ca.tenant(),
-                            "fleetCa", ca.id(), "certificateSerial", leaf.getSerialNumber().toString(16),
-                            "channel", channel.name()));
-                    return;
-                }
-                if (!java.util.Arrays.equals(store.get(PROVISIONED_BY, existing.id()).orElse(null), mine)) {
-                    break; // a newer certificate renewed it meanwhile
-                }
-                record = registry.current(existing.id()).orElse(null);
-                if (record == null || !record.tenant().equals(ca.tenant())
-                        || record.credential().type() != Device.CredentialType.JWK) {
-                    break;
-                }
-            }
-        } catch (RuntimeException e) {
-            throw new TokenRejectedException(RejectionReason.ofFailure(e), "store write failed");
-        }
-        throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH,
-                "the device was renewed or changed meanwhile; its record holds another key than this certificate's");
-    }
-
-    /** Moves the mark to {@code mine} if it names an older certificate of the same CA, atomically; else refuses. */
-    private void claimMark(String id, FleetCa ca, X509Certificate leaf, byte[] mine) throws TokenRejectedException {
-        for (int attempt = 0; attempt < 10; attempt++) {
-            byte[] seen = store.get(PROVISIONED_BY, id).orElse(null);
-            Optional<CertificateMark> mark = seen == null ? Optional.empty() : CertificateMark.parse(seen);
-            if (mark.isEmpty() || !mark.get().caId().equals(ca.id()) || !mark.get().olderThan(leaf)) {
-                throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH,
-                        "device is registered with another key than its certificate's");
-            }
-            if (store.replaceIf(PROVISIONED_BY, id, seen, mine)) {
-                return;
-            }
-        }
-        throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH, "the device's certificate kept changing");
-    }
-
-    /** Whether the record was still {@code expected} and is now {@code renewed}. */
-    private boolean replaced(Device renewed, Device expected) {
-        try {
-            registry.replaceIfUnchanged(renewed, expected).join();
-            return true;
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RecordChangedException) {
-                return false;
-            }
-            throw e;
-        }
     }
 
     /**

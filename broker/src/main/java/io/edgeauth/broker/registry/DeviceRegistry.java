@@ -340,6 +340,28 @@ public final class DeviceRegistry {
     }
 
     /**
+     * Removes the device only if its record is still {@code expected} (atomically, on every node): a create taking
+     * itself back never removes a record another request wrote meanwhile. True if removed; the {@link #onDelete}
+     * listeners are told as for {@link #delete}.
+     */
+    public boolean removeIfUnchanged(Device expected) {
+        synchronized (this) {
+            Device before = devices.get(expected.id());
+            if (!feed.shared() && !expected.equals(before)) {
+                return false;
+            }
+            if (!feed.putIfUnchangedAsync(FEED, SPACE, expected.id(), encode(expected), null).join()) {
+                return false;
+            }
+            if (before != null) {
+                unindex(before);
+            }
+        }
+        deleteListeners.forEach(l -> l.accept(expected));
+        return true;
+    }
+
+    /**
      * Calls {@code listener} with the record of a device deleted through this registry (on this node: each
      * deletion is reported once, by the node that made it). Called on the deleting thread; must not block.
      */

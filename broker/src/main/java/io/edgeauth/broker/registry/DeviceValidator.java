@@ -52,6 +52,11 @@ public final class DeviceValidator {
      * This validator, also refusing ids another kind of principal holds (service clients): principal kinds are
      * disjoint by registration, so a device can never be registered under a service's id.
      */
+    /** Whether another kind of principal (a service) has the id: asked again after a create ({@link DeviceCreation}). */
+    public boolean takenByAnotherKind(String id) {
+        return takenByAnotherKind.test(id);
+    }
+
     public DeviceValidator reserving(java.util.function.Predicate<String> takenByAnotherKind) {
         return new DeviceValidator(tenants, ratePlans, clock, this.takenByAnotherKind.or(takenByAnotherKind), groups);
     }

@@ -46,13 +46,46 @@ public final class ServiceRegistry implements ServicePrincipals {
     }
 
     /** Registers a service unless one has its id; true if registered (durable, and announced, when it returns). */
-    public synchronized boolean registerIfAbsent(ServiceClient service) {
-        if (find(service.id()).isPresent()) {
-            return false;
+    public boolean registerIfAbsent(ServiceClient service) {
+        return register(service, id -> false) == Registration.REGISTERED;
+    }
+
+    /** What {@link #register} did. */
+    public enum Registration { REGISTERED, EXISTS, TAKEN_BY_ANOTHER_KIND }
+
+    /**
+     * Registers a service unless a service has its id (checked and written atomically on the store, so two nodes
+     * never both register one id) or {@code takenByAnotherKind} says a device has it, asked before and again after
+     * the write: a device created at the same instant checks services after its own write
+     * ({@link io.edgeauth.broker.registry.DeviceCreation}), so at least one of the two sees the other and takes its
+     * record back, and service and device ids stay disjoint. Durable, and announced, when it returns.
+     */
+    public Registration register(ServiceClient service, java.util.function.Predicate<String> takenByAnotherKind) {
+        if (takenByAnotherKind.test(service.id())) {
+            return Registration.TAKEN_BY_ANOTHER_KIND;
         }
-        feed.put(FEED, SPACE, service.id(), service.toJson().encode().getBytes(StandardCharsets.UTF_8), null);
-        services.put(service.id(), service);
-        return true;
+        byte[] record = service.toJson().encode().getBytes(StandardCharsets.UTF_8);
+        synchronized (this) {
+            if (find(service.id()).isPresent()
+                    || !feed.putIfUnchangedAsync(FEED, SPACE, service.id(), null, record).join()) {
+                return Registration.EXISTS;
+            }
+            services.put(service.id(), service);
+        }
+        if (takenByAnotherKind.test(service.id())) {
+            ServiceClient removed = null;
+            synchronized (this) {
+                if (feed.putIfUnchangedAsync(FEED, SPACE, service.id(), record, null).join()) {
+                    removed = services.remove(service.id());
+                }
+            }
+            if (removed != null) {
+                ServiceClient gone = removed;
+                deleteListeners.forEach(l -> l.accept(gone));
+            }
+            return Registration.TAKEN_BY_ANOTHER_KIND;
+        }
+        return Registration.REGISTERED;
     }
 
     /**

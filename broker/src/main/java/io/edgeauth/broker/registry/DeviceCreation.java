@@ -1,0 +1,50 @@
+package io.edgeauth.broker.registry;
+
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.function.Predicate;
+
+/**
+ * Creates a device (an admin's POST, a zero-touch enrolment) so that, even under concurrent registrations on any
+ * node, one request creates an id and device and service ids stay disjoint. The record is created atomically
+ * ({@link DeviceRegistry#registerIfAbsent}); the other kind is checked after the write, as a service registration
+ * checks devices after its own ({@code ServiceRegistry#register}): of two registrations at once, at least one sees the
+ * other and takes its record back (both may: then both are refused, and the operator registers one again).
+ */
+public final class DeviceCreation {
+    /** What a create did. */
+    public enum Outcome { CREATED, EXISTS, TAKEN_BY_ANOTHER_KIND }
+
+    /** The outcome, and for {@code EXISTS} the record registered first. */
+    public record Result(Outcome outcome, Device existing) { }
+
+    private final DeviceRegistry registry;
+    private final Predicate<String> takenByAnotherKind;
+
+    /** @param takenByAnotherKind whether a service (or another principal kind) has the id, as every node sees it */
+    public DeviceCreation(DeviceRegistry registry, Predicate<String> takenByAnotherKind) {
+        this.registry = registry;
+        this.takenByAnotherKind = takenByAnotherKind;
+    }
+
+    /** Creates {@code device} unless its id is registered (store failures propagate unchecked). */
+    public Result create(Device device) {
+        Optional<Device> existing;
+        try {
+            existing = registry.registerIfAbsent(device).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RecordChangedException) { // created and deleted elsewhere meanwhile
+                return new Result(Outcome.EXISTS, device);
+            }
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+        if (existing.isPresent()) {
+            return new Result(Outcome.EXISTS, existing.get());
+        }
+        if (takenByAnotherKind.test(device.id())) { // registered meanwhile: this record goes again
+            registry.removeIfUnchanged(device);
+            return new Result(Outcome.TAKEN_BY_ANOTHER_KIND, null);
+        }
+        return new Result(Outcome.CREATED, null);
+    }
+}
