@@ -90,7 +90,8 @@ final class AdminApi {
         }
         java.util.Optional<Device> existing;
         try {
-            existing = replace ? registry.find(device.id()) : created(device);
+            existing = replace ? new io.edgeauth.broker.registry.DeviceCreation(registry, validator::takenByAnotherKind)
+                    .replace(device) : created(device);
         } catch (IllegalArgumentException e) {
             HttpErrors.send(ctx, 409, "conflict", e.getMessage());
             return;
@@ -102,9 +103,6 @@ final class AdminApi {
         }
         if (existing.isPresent()) {
             device = device.createdAs(existing.get()); // a replaced record keeps when the device was first registered
-        }
-        if (replace) {
-            registry.register(device);
         }
         audit.record("device.registered", "ok", Map.of("device", device.id(), "tenant", device.tenant(),
                 "credential", device.credential().type().name()));

@@ -47,4 +47,38 @@ public final class DeviceCreation {
         }
         return new Result(Outcome.CREATED, null);
     }
+
+    /**
+     * Registers or replaces the device (an admin's PUT) over whatever record any node holds, atomically: the record
+     * replaced is the one the store held, so the access-change listeners hear of it (its tokens are revoked) even when
+     * another node wrote it a moment ago, and "created" is answered only when nothing was there. Empty when created,
+     * else the record replaced. Returns once durable; a create refused for a service's id throws
+     * {@link IllegalArgumentException}.
+     */
+    public Optional<Device> replace(Device device) {
+        for (int attempt = 0; ; attempt++) {
+            Optional<Device> existing = registry.current(device.id());
+            try {
+                if (existing.isPresent()) {
+                    registry.replaceIfUnchanged(device.createdAs(existing.get()), existing.get()).join();
+                    return existing;
+                }
+                Result created = create(device);
+                if (created.outcome() == Outcome.TAKEN_BY_ANOTHER_KIND) {
+                    throw new IllegalArgumentException("id: a service registered '" + device.id()
+                            + "' meanwhile; service and device ids are disjoint");
+                }
+                if (created.outcome() == Outcome.CREATED) {
+                    return existing;
+                }
+            } catch (CompletionException e) {
+                if (!(e.getCause() instanceof RecordChangedException) || attempt >= 20) {
+                    throw e.getCause() instanceof RuntimeException r ? r : e;
+                }
+            }
+            if (attempt >= 20) {
+                throw new RecordChangedException(device.id());
+            }
+        }
+    }
 }

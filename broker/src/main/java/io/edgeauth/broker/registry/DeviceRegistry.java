@@ -97,7 +97,7 @@ public final class DeviceRegistry {
      * share one store commit on the embedded store (bulk import).
      */
     public CompletableFuture<Void> registerAsync(Device device) {
-        return registerAsync(device, null, false);
+        return write(device, null, Mode.ANY);
     }
 
     /**
@@ -106,7 +106,7 @@ public final class DeviceRegistry {
      * on this node then tell "created" from "updated" truly (both said "created").
      */
     public CompletableFuture<Void> replaceAsync(Device device, Device expected) {
-        return registerAsync(device, expected, true);
+        return write(device, expected, Mode.MIRRORED);
     }
 
     /**
@@ -123,10 +123,6 @@ public final class DeviceRegistry {
     /** How a write is conditioned: not at all, on this node's mirror, or on the stored record (all nodes). */
     private enum Mode { ANY, MIRRORED, STORED }
 
-    private CompletableFuture<Void> registerAsync(Device device, Device expected, boolean conditional) {
-        return write(device, expected, conditional ? Mode.MIRRORED : Mode.ANY);
-    }
-
     private CompletableFuture<Void> write(Device device, Device expected, Mode mode) {
         byte[] record = encode(device);
         Device before;
@@ -137,10 +133,9 @@ public final class DeviceRegistry {
             if (mode == Mode.MIRRORED && before != expected) {
                 return null;
             }
-            // with other nodes, a record only the store holds yet (not mirrored) is for the store's check to judge;
-            // alone, this node's mirror is the store's latest word
-            if (mode == Mode.STORED && (feed.shared() ? before != null && !before.equals(expected)
-                    : !java.util.Objects.equals(before, expected))) {
+            // with other nodes the store's check judges (this node's mirror may lag behind it); alone, this node's
+            // mirror is the store's latest word
+            if (mode == Mode.STORED && !feed.shared() && !java.util.Objects.equals(before, expected)) {
                 return CompletableFuture.failedFuture(new RecordChangedException(device.id()));
             }
             durable = mode == Mode.STORED ? putIfUnchanged(device.id(), expected, record)
@@ -156,9 +151,11 @@ public final class DeviceRegistry {
         CompletableFuture<Void> told = new CompletableFuture<>();
         CompletableFuture<Void> settled = settled(write, durable, told);
         RuntimeException listenerFailed = null;
+        // a conditional write replaced what the store held, which this node may not have mirrored yet
+        Device replaced = mode == Mode.STORED && expected != null ? expected : before;
         try {
-            if (before != null) {
-                tell(before, device, accessListeners);
+            if (replaced != null) {
+                tell(replaced, device, accessListeners);
             }
         } catch (RuntimeException e) {
             listenerFailed = e;

@@ -67,4 +67,22 @@ class CrossNodeCreateTest {
             assertThat(nodeA.current("d-2")).as("the deleted device stays deleted").isEmpty();
         }
     }
+
+    @Test
+    void aPutOnANodeThatHasNotMirroredTheRecordYetReplacesItAsReplacedAndTellsTheListeners() throws Exception {
+        try (RedisServer redis = RedisServer.start(dir);
+             RedisStore one = redis.connectStore();
+             RedisStore two = redis.connectStore()) {
+            DeviceRegistry nodeA = new DeviceRegistry(one, one.feed());
+            DeviceRegistry nodeB = new DeviceRegistry(two, two.feed());
+            List<DeviceRegistry.AccessChange> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+            nodeB.onAccessChange(heard::add);
+            assertThat(nodeA.registerIfAbsent(device("d-3", "k1")).join()).isEmpty();
+            Optional<Device> replaced = new DeviceCreation(nodeB, id -> false).replace(device("d-3", "k2"));
+            assertThat(replaced).as("replaced, not created").contains(device("d-3", "k1"));
+            assertThat(heard).as("the replaced record's tokens are revoked on the replacing node").singleElement()
+                    .satisfies(c -> assertThat(c.changed()).contains("credential"));
+            assertThat(nodeA.current("d-3")).contains(device("d-3", "k2"));
+        }
+    }
 }
