@@ -124,8 +124,9 @@ final class DeviceClaimApi {
      * and claimed. Returns the record as it was before the claim, or null when the device is gone.
      */
     private Device ownedRecord(String deviceId, String owner) {
-        for (int attempt = 0; attempt < 5; attempt++) {
-            Device device = registry.find(deviceId).orElse(null);
+        for (int attempt = 0; ; attempt++) {
+            // the store's record: this node's mirror may lag behind another node's change
+            Device device = registry.current(deviceId).orElse(null);
             if (device == null) {
                 return null;
             }
@@ -133,16 +134,11 @@ final class DeviceClaimApi {
                 registry.replaceIfUnchanged(device.withOwner(owner), device).join();
                 return device;
             } catch (java.util.concurrent.CompletionException e) {
-                if (!(e.getCause() instanceof io.edgeauth.broker.registry.RecordChangedException)) {
+                if (!(e.getCause() instanceof io.edgeauth.broker.registry.RecordChangedException) || attempt >= 20) {
                     throw e.getCause() instanceof RuntimeException r ? r : e;
                 }
             }
         }
-        return registry.current(deviceId).isPresent() ? raceLost(deviceId) : null;
-    }
-
-    private static Device raceLost(String deviceId) {
-        throw new IllegalStateException("device '" + deviceId + "' kept changing while it was claimed");
     }
 
     private void owned(RoutingContext ctx) {

@@ -367,6 +367,11 @@ public final class HttpApi {
                 HttpErrors.unavailable(ctx, "the broker cannot store this now; retry later");
                 return;
             }
+            if (ctx.failure() instanceof io.edgeauth.broker.registry.RecordChangedException changed) {
+                // a device's record kept changing under a conditional write (concurrent requests): nothing was written
+                HttpErrors.send(ctx, 409, "conflict", changed.getMessage() + "; retry");
+                return;
+            }
             if (ctx.failure() instanceof io.vertx.core.http.HttpClosedException) {
                 // the client left, or http.requestReadTimeout cut its body off (counted in requests_cut_total)
                 LOG.debug("HTTP {} {}: connection closed before the request was read", ctx.request().method(),
