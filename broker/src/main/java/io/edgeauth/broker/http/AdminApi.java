@@ -18,6 +18,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 
 /**
@@ -88,28 +89,41 @@ final class AdminApi {
             HttpErrors.send(ctx, 400, "invalid_request", e.getMessage());
             return;
         }
-        java.util.Optional<Device> existing;
-        try {
-            existing = replace ? new io.edgeauth.broker.registry.DeviceCreation(registry, validator::takenByAnotherKind)
-                    .replace(device) : created(device);
+        Written written;
+        try { // the id's turn with its audit event, as a DELETE and an import line take it
+            Device asked = device;
+            written = registry.turns().run(device.id(), () -> CompletableFuture.completedFuture(write(asked, replace)))
+                    .join();
         } catch (IllegalArgumentException e) {
             HttpErrors.send(ctx, 409, "conflict", e.getMessage());
             return;
         }
-        if (!replace && existing.isPresent()) {
+        if (written.device() == null) {
             HttpErrors.send(ctx, 409, "conflict", "device '" + device.id() + "' exists; PUT /admin/devices/"
                     + device.id() + " replaces it");
             return;
         }
-        if (existing.isPresent()) {
-            device = device.createdAs(existing.get()); // a replaced record keeps when the device was first registered
-        }
-        audit.record("device.registered", "ok", Map.of("device", device.id(), "tenant", device.tenant(),
-                "credential", device.credential().type().name()));
-        if (existing.isEmpty()) { // created, by POST or PUT (RFC 9110 §9.3.4): 201 naming it
+        if (written.created()) { // created, by POST or PUT (RFC 9110 §9.3.4): 201 naming it
             ctx.response().putHeader("location", "/admin/devices/" + device.id());
         }
-        HttpErrors.json(ctx, existing.isPresent() ? 200 : 201, toJson(device));
+        HttpErrors.json(ctx, written.created() ? 201 : 200, toJson(written.device()));
+    }
+
+    /** The record a POST or PUT wrote (null: a POST found the id taken), and whether it created the device. */
+    private record Written(Device device, boolean created) { }
+
+    /** Creates (POST) or replaces (PUT) the device and records its event; IllegalArgumentException: a service's id. */
+    private Written write(Device device, boolean replace) {
+        java.util.Optional<Device> existing = replace
+                ? new io.edgeauth.broker.registry.DeviceCreation(registry, validator::takenByAnotherKind).replace(device)
+                : created(device);
+        if (!replace && existing.isPresent()) {
+            return new Written(null, false);
+        }
+        Device stored = existing.map(device::createdAs).orElse(device); // a replaced record keeps its creation time
+        audit.record("device.registered", "ok", Map.of("device", stored.id(), "tenant", stored.tenant(),
+                "credential", stored.credential().type().name()));
+        return new Written(stored, existing.isEmpty());
     }
 
     /**
@@ -136,13 +150,22 @@ final class AdminApi {
 
     private void delete(RoutingContext ctx) {
         String id = ctx.pathParam("id");
-        if (!registry.delete(id)) {
+        boolean[] deleted = {false};
+        // the id's turn, with its audit event: an import line of the id neither lands between the removal and the
+        // event nor has its own event recorded after this one (the trail's last event says whether the id exists)
+        registry.turns().run(id, () -> {
+            if (registry.delete(id)) {
+                deleted[0] = true;
+                // live sessions and outstanding tokens of the device end now, not at their expiry
+                revocations.revoke(Revocation.Kind.SUB, id, "device deleted");
+                audit.record("device.deleted", "ok", Map.of("device", id));
+            }
+            return CompletableFuture.completedFuture(null);
+        });
+        if (!deleted[0]) {
             HttpErrors.send(ctx, 404, "not_found", "no such device");
             return;
         }
-        // live sessions and outstanding tokens of the device end now, not at their expiry
-        revocations.revoke(Revocation.Kind.SUB, id, "device deleted");
-        audit.record("device.deleted", "ok", Map.of("device", id));
         ctx.response().setStatusCode(204).end();
     }
 

@@ -94,6 +94,24 @@ public final class BulkImporter {
         } catch (IllegalArgumentException e) {
             return new Outcome(line.number(), id, Result.REFUSED, e.getMessage());
         }
+        // the line's write and its audit event take the id's turn: a DELETE of the id waits for the event, and this
+        // line waits for a DELETE's, so the trail's last event of each id says whether it exists
+        Outcome[] outcome = new Outcome[1];
+        CompletableFuture<Void> done = registry.turns().run(device.id(), () -> {
+            Applied applied = apply(line, device, channel);
+            outcome[0] = applied.outcome();
+            return applied.audited();
+        });
+        if (done != null) {
+            writes.add(done);
+        }
+        return outcome[0];
+    }
+
+    /** A line's outcome, and its write and audit event (null: nothing written). */
+    private record Applied(Outcome outcome, CompletableFuture<Void> audited) { }
+
+    private Applied apply(Line line, Device device, String channel) {
         Optional<Device> existing;
         CompletableFuture<Void> written = null;
         // a concurrent import of the same id on this node changes the record between the look-up and the write: look
@@ -102,7 +120,7 @@ public final class BulkImporter {
         for (int attempt = 0; ; attempt++) {
             existing = registry.find(device.id());
             if (existing.isPresent() && sameRecord(existing.get(), device)) {
-                return new Outcome(line.number(), device.id(), Result.UNCHANGED, null);
+                return new Applied(new Outcome(line.number(), device.id(), Result.UNCHANGED, null), null);
             }
             Device stored = existing.map(device::createdAs).orElse(device);
             written = attempt < 3 ? registry.replaceAsync(stored, existing.orElse(null)) : registry.registerAsync(stored);
@@ -113,10 +131,10 @@ public final class BulkImporter {
         Result result = existing.isPresent() ? Result.UPDATED : Result.CREATED;
         // the event follows the store's commit, so that none names a record the store refused (docs/audit.md); the
         // batch's answer waits for its audit lines as for its store writes (one wait, not one per line)
-        writes.add(written.thenCompose(stored -> audit.recordAsync("device.registered", "ok", Map.of("device",
-                device.id(), "tenant", device.tenant(), "credential", device.credential().type().name(),
-                "channel", channel, "change", result.name().toLowerCase()))));
-        return new Outcome(line.number(), device.id(), result, null);
+        CompletableFuture<Void> audited = written.thenCompose(stored -> audit.recordAsync("device.registered", "ok",
+                Map.of("device", device.id(), "tenant", device.tenant(), "credential",
+                        device.credential().type().name(), "channel", channel, "change", result.name().toLowerCase())));
+        return new Applied(new Outcome(line.number(), device.id(), result, null), audited);
     }
 
     /** Equal in everything an import sets (not the creation time). */

@@ -43,8 +43,7 @@ public final class DeviceRegistry {
                 t.setDaemon(true);
                 return t;
             });
-    /** Second looks after a refused conditional write: a store read, never on a Redis I/O thread. */
-    private static final Executor CHECKS = java.util.concurrent.ForkJoinPool.commonPool();
+    private static final Executor CHECKS = java.util.concurrent.ForkJoinPool.commonPool(); // store reads off Redis I/O
     static final String SPACE = "devices";
     static final String FEED = "devices";
 
@@ -61,6 +60,7 @@ public final class DeviceRegistry {
     private final List<Consumer<Device>> deletedElsewhere = new CopyOnWriteArrayList<>();
     private final List<Consumer<AccessChange>> changedElsewhere = new CopyOnWriteArrayList<>();
     private final PendingWrites pending = new PendingWrites();
+    private final IdTurns turns = new IdTurns();
 
     /**
      * A replaced record that changes what the device's sessions may do (see {@link Device#accessChangesTo}).
@@ -110,11 +110,10 @@ public final class DeviceRegistry {
     }
 
     /**
-     * As {@link #replaceAsync}, checked against the store too, atomically across nodes: written only if the stored
-     * record is still {@code expected} (equal to it; null: none), else the future fails with
-     * {@link RecordChangedException} and nothing stays written (the mirror goes back as for a refused write). Every
-     * read-then-write whose answer depends on what it read (a claim, a re-key) goes through here, so a change made
-     * meanwhile on any node is never silently overwritten.
+     * As {@link #replaceAsync}, checked against the store, atomically across nodes: written only if the stored record
+     * still equals {@code expected} (null: none), else the future fails with {@link RecordChangedException} and nothing
+     * stays written. Every read-then-write (a PUT, a claim, a re-key) goes through here: no change made meanwhile on
+     * any node is silently overwritten.
      */
     public CompletableFuture<Void> replaceIfUnchanged(Device device, Device expected) {
         return write(device, expected, Mode.STORED);
@@ -263,7 +262,7 @@ public final class DeviceRegistry {
                 .handle((created, failure) -> failure == null ? Optional.<Device>empty() : raced(device.id(), failure));
     }
 
-    /** The record that won the race a create lost (read from the store: the feed may not have brought it yet). */
+    /** The record that won the race a create lost (from the store: the feed may not have brought it yet). */
     private Optional<Device> raced(String id, Throwable failure) {
         Throwable cause = failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
         if (!(cause instanceof RecordChangedException)) {
@@ -277,9 +276,8 @@ public final class DeviceRegistry {
     }
 
     /**
-     * The write as one atomic check-and-write on the store when other nodes share it, failing with
-     * {@link RecordChangedException} when the stored record is not {@code expected}. A record another build encoded
-     * differently but equal in content still counts as unchanged (written over with the bytes the store holds).
+     * The write as one atomic check-and-write on a shared store, failing with {@link RecordChangedException} unless it
+     * holds {@code expected} (a record another build encoded differently but equal in content counts as unchanged).
      */
     private CompletableFuture<Void> putIfUnchanged(String id, Device expected, byte[] record) {
         byte[] seen = expected == null ? null : encode(expected);
@@ -310,6 +308,9 @@ public final class DeviceRegistry {
         }
         return store.get(SPACE, id).map(this::decode);
     }
+
+    /** The turns every change of a device takes with its audit event, in the order the changes are made. */
+    public IdTurns turns() { return turns; }
 
     public Optional<Device> find(String id) {
         Device d = devices.get(id);
