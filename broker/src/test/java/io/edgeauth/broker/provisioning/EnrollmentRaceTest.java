@@ -53,6 +53,7 @@ class EnrollmentRaceTest {
     Path dir;
     private final Clock clock = Clock.systemUTC();
     private FleetPki fleet;
+    private FleetPki otherTenants;
     private HookedStore store;
     private DeviceRegistry registry;
     private DeviceEnrollment enrollment;
@@ -60,10 +61,13 @@ class EnrollmentRaceTest {
     @BeforeEach
     void setUp() throws Exception {
         fleet = new FleetPki("race fleet CA");
+        otherTenants = new FleetPki("race t2 fleet CA");
         Files.writeString(dir.resolve("fleet.pem"), FleetPki.pem(fleet.caCertificate()));
+        Files.writeString(dir.resolve("t2.pem"), FleetPki.pem(otherTenants.caCertificate()));
         BrokerConfig config = new ConfigLoader().load(null, Map.of(
+                "EDGEAUTH_TENANTS", "[{\"id\":\"default\"},{\"id\":\"t2\"}]",
                 "EDGEAUTH_PROVISIONING_FLEET_CAS", "[{\"id\":\"fleet\",\"certificateFile\":\"" + dir.resolve("fleet.pem")
-                        + "\"}]",
+                        + "\"},{\"id\":\"t2ca\",\"tenant\":\"t2\",\"certificateFile\":\"" + dir.resolve("t2.pem") + "\"}]",
                 "EDGEAUTH_PROVISIONING_TEMPLATES", "{\"default\":{}}"));
         store = new HookedStore(new MvStoreStore(dir.resolve("s.mv"), clock));
         registry = new DeviceRegistry(store);
@@ -100,6 +104,20 @@ class EnrollmentRaceTest {
         FleetPki.Issued newer = issued("zt-1", 1);
         assertRefused(() -> token("zt-1", newer), RejectionReason.BINDING_MISMATCH);
         assertThat(registry.find("zt-1")).contains(byAdmin);
+    }
+
+    @Test
+    void anotherTenantsCertificateThatLostToAnAdminMakesItsCaNoProvisionerOfTheDefaultTenantsDevice() throws Exception {
+        FleetPki.Issued t2Certificate = otherTenants.device("zt-x", Instant.now().minus(Duration.ofHours(2)),
+                Instant.now().plus(Duration.ofDays(1)), KeyUsage.digitalSignature, KeyPurposeId.id_kp_clientAuth);
+        FleetPki.Issued adminKey = issued("zt-x", 3);
+        Device byAdmin = new Device("zt-x", "default", new Device.Credential(Device.CredentialType.JWK,
+                JWK.parse(adminKey.cert()).toPublicJWK().toJSONString()), List.of(), null, null, Instant.now());
+        store.onNextSpend(() -> registry.register(byAdmin));
+        assertRefused(() -> token("zt-x", t2Certificate), RejectionReason.WRONG_TENANT);
+        assertThat(store.get(DeviceEnrollment.PROVISIONED_BY, "zt-x"))
+                .as("t2's CA must not govern (withdrawal, CRL, renewal) a default-tenant device").isEmpty();
+        assertThat(registry.find("zt-x")).contains(byAdmin);
     }
 
     @Test
