@@ -231,7 +231,9 @@ public final class TopicRouter {
             } else if ((options & Subscription.NO_LOCAL) != 0 && subscriber == publisher) {
                 continue; // MQTT 5 §3.8.3.1: not to the publisher's own No Local subscriptions
             }
-            offer = subscriber.offer((options & Subscription.RETAIN_AS_PUBLISHED) != 0 ? message : live, qos);
+            boolean asPublished = (options & Subscription.RETAIN_AS_PUBLISHED) != 0
+                    || remote && subscriber instanceof RemoteSubscriber; // QoS 0 to another node: it decides too
+            offer = subscriber.offer(asPublished ? message : live, qos);
             if (offer == Subscriber.Offer.DROPPED) {
                 dropped++;
             } else {
