@@ -221,6 +221,10 @@ final class ObservedCommands {
      * the notification and, when it went out in blocks, the last block was sent to the device
      * ({@link BlockwiseNotification}); only then does the next command go out. Releases at most once.
      */
+    /** How long after a command's last block the next command waits (see {@link Delivery#lastBlockSent}). */
+    static final java.util.concurrent.Executor LAST_BLOCK_GRACE =
+            java.util.concurrent.CompletableFuture.delayedExecutor(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+
     private final class Delivery extends MessageObserverAdapter implements BlockwiseNotification {
         private final Command command;
         /** Guarded by the queue. */
@@ -261,7 +265,10 @@ final class ObservedCommands {
                     return;
                 }
             }
-            release();
+            // the block has left, but the device may still be taking it in on another thread when the next
+            // notification arrives, and Californium's client hands a newer notification the transfer (a command was
+            // lost so in a CI run): the next command waits a little
+            java.util.concurrent.CompletableFuture.runAsync(this::release, LAST_BLOCK_GRACE);
         }
 
         private void release() {
