@@ -262,21 +262,29 @@ public final class DeviceEnrollment {
     private void provision(String id, FleetCa ca, X509Certificate leaf, JWK key, TokenChannel channel)
             throws TokenRejectedException {
         Device device = fromTemplate(id, ca.tenant(), ca.template(), null, key);
-        Optional<Device> raced = create(device);
+        byte[] mark = CertificateMark.of(ca, leaf).encode();
+        // the mark is written once this request is known to create the record, in the same commit where the store
+        // groups commits (one wait for both, not two)
+        Optional<Device> raced = create(device, () -> store.putAsync(PROVISIONED_BY, id, mark, null));
         if (raced.isPresent()) {
             requireSameKey(raced.get(), sameKey(raced.get(), key), ca); // another request enrolled it first
             return;
         }
-        await(store.putAsync(PROVISIONED_BY, id, CertificateMark.of(ca, leaf).encode(), null));
         audit.record("device.provisioned", "ok", Map.of("device", id, "tenant", ca.tenant(), "fleetCa", ca.id(),
                 "template", ca.template(), "channel", channel.name()));
     }
 
     /** Creates the record unless any node has the id (empty), else the record there; refused if a service has it. */
     private Optional<Device> create(Device device) throws TokenRejectedException {
+        return create(device, () -> CompletableFuture.completedFuture(null));
+    }
+
+    /** As above, with a write that goes with the record when this request creates it ({@link DeviceCreation}). */
+    private Optional<Device> create(Device device, java.util.function.Supplier<CompletableFuture<?>> alongside)
+            throws TokenRejectedException {
         DeviceCreation.Result created;
         try {
-            created = new DeviceCreation(registry, validator::takenByAnotherKind).create(device);
+            created = new DeviceCreation(registry, validator::takenByAnotherKind).create(device, alongside);
         } catch (RuntimeException e) {
             throw new TokenRejectedException(RejectionReason.ofFailure(e), "store write failed");
         }

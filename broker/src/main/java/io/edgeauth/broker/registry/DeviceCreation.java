@@ -1,8 +1,10 @@
 package io.edgeauth.broker.registry;
 
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * Creates a device (an admin's POST, a zero-touch enrolment) so that, even under concurrent registrations on any
@@ -29,9 +31,19 @@ public final class DeviceCreation {
 
     /** Creates {@code device} unless its id is registered (store failures propagate unchecked). */
     public Result create(Device device) {
+        return create(device, () -> CompletableFuture.completedFuture(null));
+    }
+
+    /**
+     * As {@link #create(Device)}, and when this call creates the record, the write {@code alongside} starts as soon as
+     * that is decided (before the record is durable, so on the embedded store both share one commit); the call returns
+     * once both are durable, and a request that did not create the record never starts it.
+     */
+    public Result create(Device device, Supplier<CompletableFuture<?>> alongside) {
+        DeviceRegistry.Creation creation = registry.createIfAbsent(device);
         Optional<Device> existing;
         try {
-            existing = registry.registerIfAbsent(device).join();
+            existing = creation.decided().join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof RecordChangedException) { // created and deleted elsewhere meanwhile
                 return new Result(Outcome.EXISTS, device);
@@ -41,11 +53,26 @@ public final class DeviceCreation {
         if (existing.isPresent()) {
             return new Result(Outcome.EXISTS, existing.get());
         }
-        if (takenByAnotherKind.test(device.id())) { // registered meanwhile: this record goes again
+        // asked once this node shows the record (the mirror, or the store on a shared one): a service registered at
+        // the same instant checks devices after its own write, so one of the two sees the other
+        if (takenByAnotherKind.test(device.id())) {
+            join(creation.durable());
             registry.removeIfUnchanged(device);
             return new Result(Outcome.TAKEN_BY_ANOTHER_KIND, null);
         }
+        CompletableFuture<?> along = alongside.get();
+        join(creation.durable());
+        join(along);
         return new Result(Outcome.CREATED, null);
+    }
+
+    /** A failure unwrapped, as the callers of a synchronous create expect it. */
+    private static void join(CompletableFuture<?> durable) {
+        try {
+            durable.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
     }
 
     /**

@@ -53,8 +53,7 @@ public final class DeviceRegistry {
             .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-    private final Map<String, Device> devices = new ConcurrentHashMap<>();
-    private final Map<String, Set<String>> byOwner = new ConcurrentHashMap<>();
+    private final DeviceMirror devices = new DeviceMirror();
     private final List<Consumer<AccessChange>> accessListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<Device>> deleteListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<Device>> deletedElsewhere = new CopyOnWriteArrayList<>();
@@ -80,7 +79,7 @@ public final class DeviceRegistry {
         this.feed = feed;
         synchronized (this) { // changes arriving during the load wait, then apply in order on top of it
             feed.follow(FEED, this::apply, this::reload);
-            store.forEach(SPACE, (id, bytes) -> index(decode(bytes)));
+            store.forEach(SPACE, (id, bytes) -> devices.replace(decode(bytes)));
         }
     }
 
@@ -143,7 +142,7 @@ public final class DeviceRegistry {
                 return durable; // refused at once (the store is down, or changed): nothing shown, nothing to undo
             }
             write = pending.add(device, before);
-            replace(device);
+            devices.replace(device);
         }
         // the undo is armed before the listeners run: one may throw (a revocation on the same full disk), and the
         // refused record must not stay; it waits for them, so they hear of the change before its undo
@@ -213,9 +212,9 @@ public final class DeviceRegistry {
                 return;
             }
             if (restored == null) {
-                unindex(refused);
+                devices.remove(refused);
             } else {
-                replace(restored);
+                devices.replace(restored);
             }
         }
         if (restored == null) {
@@ -243,23 +242,39 @@ public final class DeviceRegistry {
      * as {@link #registerAsync(Device)} says.
      */
     public CompletableFuture<Optional<Device>> registerIfAbsent(Device device) {
+        return createIfAbsent(device).durable();
+    }
+
+    /**
+     * A create's two moments: {@code decided} completes once it is known whether this call creates the record (empty)
+     * or another did (its record), {@code durable} as {@link #registerIfAbsent}. Alone, this node's mirror decides at
+     * once, so a write that belongs with the new record (a provisioning mark) can join its commit; with other nodes
+     * the store decides, and both complete together.
+     */
+    public record Creation(CompletableFuture<Optional<Device>> decided, CompletableFuture<Optional<Device>> durable) { }
+
+    /** {@link #registerIfAbsent}, telling apart when the create was decided and when it is durable. */
+    public Creation createIfAbsent(Device device) {
         byte[] record = encode(device);
         CompletableFuture<Void> durable;
         PendingWrites.Write write;
         synchronized (this) { // the id is reserved here: a second caller finds this record, refused or not yet
             Device existing = find(device.id()).orElse(null);
             if (existing != null) {
-                return CompletableFuture.completedFuture(Optional.of(existing));
+                CompletableFuture<Optional<Device>> lost = CompletableFuture.completedFuture(Optional.of(existing));
+                return new Creation(lost, lost);
             }
             durable = putIfUnchanged(device.id(), null, record);
             if (durable.isCompletedExceptionally()) {
-                return durable.thenApply(v -> Optional.empty());
+                CompletableFuture<Optional<Device>> refused = durable.thenApply(v -> Optional.empty());
+                return new Creation(refused, refused);
             }
             write = pending.add(device, null);
-            replace(device);
+            devices.replace(device);
         }
-        return settled(write, durable, CompletableFuture.completedFuture(null))
+        CompletableFuture<Optional<Device>> settled = settled(write, durable, CompletableFuture.completedFuture(null))
                 .handle((created, failure) -> failure == null ? Optional.<Device>empty() : raced(device.id(), failure));
+        return new Creation(feed.shared() ? settled : CompletableFuture.completedFuture(Optional.empty()), settled);
     }
 
     /** The record that won the race a create lost (from the store: the feed may not have brought it yet). */
@@ -331,7 +346,7 @@ public final class DeviceRegistry {
                 return false;
             }
             feed.remove(FEED, SPACE, id);
-            unindex(d);
+            devices.remove(d);
         }
         deleteListeners.forEach(l -> l.accept(d)); // outside the lock, as access changes
         return true;
@@ -352,7 +367,7 @@ public final class DeviceRegistry {
                 return false;
             }
             if (before != null) {
-                unindex(before);
+                devices.remove(before);
             }
         }
         deleteListeners.forEach(l -> l.accept(expected));
@@ -389,9 +404,9 @@ public final class DeviceRegistry {
             before = devices.get(change.key());
             if (change.value().isPresent()) {
                 after = decode(change.value().get());
-                replace(after);
+                devices.replace(after);
             } else if (before != null) {
-                unindex(before);
+                devices.remove(before);
             }
         }
         changedElsewhere(before, after);
@@ -401,10 +416,8 @@ public final class DeviceRegistry {
     private void reload() {
         Map<String, Device> old;
         synchronized (this) {
-            old = new java.util.HashMap<>(devices);
-            devices.clear();
-            byOwner.clear();
-            store.forEach(SPACE, (id, bytes) -> index(decode(bytes)));
+            old = devices.clear();
+            store.forEach(SPACE, (id, bytes) -> devices.replace(decode(bytes)));
         }
         old.forEach((id, before) -> changedElsewhere(before, devices.get(id)));
     }
@@ -429,18 +442,9 @@ public final class DeviceRegistry {
         }
     }
 
-    private void replace(Device device) {
-        Device old = devices.get(device.id());
-        if (old != null) {
-            unindex(old);
-        }
-        index(device);
-    }
-
     /** Ids of the devices a wallet DID owns. */
     public Set<String> ownedBy(String owner) {
-        Set<String> ids = byOwner.get(owner);
-        return ids == null ? Set.of() : Set.copyOf(ids);
+        return devices.ownedBy(owner);
     }
 
     public int size() {
@@ -449,28 +453,7 @@ public final class DeviceRegistry {
 
     /** Owners with at least one device (tests: an owner left with none is not kept). */
     int ownersIndexed() {
-        return byOwner.size();
-    }
-
-    private void index(Device d) {
-        devices.put(d.id(), d);
-        if (d.owner() != null) {
-            byOwner.compute(d.owner(), (o, ids) -> {
-                Set<String> owned = ids == null ? ConcurrentHashMap.newKeySet() : ids;
-                owned.add(d.id());
-                return owned;
-            });
-        }
-    }
-
-    private void unindex(Device d) {
-        devices.remove(d.id());
-        if (d.owner() != null) { // an owner left with no device goes (a soak kept one empty set per former owner)
-            byOwner.computeIfPresent(d.owner(), (o, ids) -> {
-                ids.remove(d.id());
-                return ids.isEmpty() ? null : ids;
-            });
-        }
+        return devices.owners();
     }
 
     private static void await(CompletableFuture<?> durable) {

@@ -146,6 +146,31 @@ class EnrollmentRaceTest {
                 .isEqualTo(CertificateMark.of(fleetCa(), newer.cert()));
     }
 
+    @Test
+    void aNewDevicesMarkGoesToTheStoreWithItsRecordNotOneCommitLater() throws Exception {
+        FleetPki.Issued cert = issued("zt-4", 1);
+        java.util.concurrent.CompletableFuture<Void> commits = new java.util.concurrent.CompletableFuture<>();
+        store.holdCommitsUntil(commits);
+        java.util.concurrent.CompletableFuture<Void> answered = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                token("zt-4", cert);
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        try {
+            // while the record's commit is held, the mark is already written (one commit wait for both, not two)
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                    store.heldSpaces).contains("devices", DeviceEnrollment.PROVISIONED_BY));
+            assertThat(answered).as("no token before both writes are durable").isNotDone();
+        } finally {
+            commits.complete(null);
+        }
+        answered.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(CertificateMark.parse(store.get(DeviceEnrollment.PROVISIONED_BY, "zt-4").orElseThrow()).orElseThrow())
+                .isEqualTo(CertificateMark.of(fleetCa(), cert.cert()));
+    }
+
     private FleetCa fleetCa() throws Exception {
         return new FleetCas(new ConfigLoader().load(null, Map.of("EDGEAUTH_PROVISIONING_FLEET_CAS",
                 "[{\"id\":\"fleet\",\"certificateFile\":\"" + dir.resolve("fleet.pem") + "\"}]")).provisioning(), store,
@@ -176,8 +201,7 @@ class EnrollmentRaceTest {
     }
 
     /** Runs {@link #onNextSpend} once, when the next jti is spent ({@code putIfAbsent}), before spending it. */
-    static final class HookedStore implements io.edgeauth.broker.store.Store {
-        private final io.edgeauth.broker.store.Store store;
+    static final class HookedStore extends io.edgeauth.broker.store.ForwardingStore {
         private volatile Action next;
 
         interface Action {
@@ -185,11 +209,30 @@ class EnrollmentRaceTest {
         }
 
         HookedStore(io.edgeauth.broker.store.Store store) {
-            this.store = store;
+            super(store);
         }
 
         void onNextSpend(Action action) {
             next = action;
+        }
+
+        private volatile java.util.concurrent.CompletableFuture<Void> commits;
+        final java.util.Set<String> heldSpaces = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        /** Writes made from now on are durable only once {@code commits} completes (the store's commit held back). */
+        void holdCommitsUntil(java.util.concurrent.CompletableFuture<Void> commits) {
+            this.commits = commits;
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Void> putAsync(String space, String key, byte[] value,
+                                                                   Instant expiresAt) {
+            java.util.concurrent.CompletableFuture<Void> held = commits;
+            if (held == null) {
+                return store.putAsync(space, key, value, expiresAt);
+            }
+            heldSpaces.add(space);
+            return store.putAsync(space, key, value, expiresAt).thenCombine(held, (a, b) -> null);
         }
 
         @Override
@@ -204,52 +247,6 @@ class EnrollmentRaceTest {
                 }
             }
             return store.putIfAbsent(space, key, value, expiresAt);
-        }
-
-        @Override
-        public Optional<byte[]> get(String space, String key) {
-            return store.get(space, key);
-        }
-
-        @Override
-        public void put(String space, String key, byte[] value, Instant expiresAt) {
-            store.put(space, key, value, expiresAt);
-        }
-
-        @Override
-        public java.util.concurrent.CompletableFuture<Void> putAsync(String space, String key, byte[] value,
-                                                                   Instant expiresAt) {
-            return store.putAsync(space, key, value, expiresAt);
-        }
-
-        @Override
-        public boolean replaceIf(String space, String key, byte[] expected, byte[] value) {
-            return store.replaceIf(space, key, expected, value);
-        }
-
-        @Override
-        public Optional<byte[]> take(String space, String key) {
-            return store.take(space, key);
-        }
-
-        @Override
-        public boolean remove(String space, String key) {
-            return store.remove(space, key);
-        }
-
-        @Override
-        public void forEach(String space, java.util.function.BiConsumer<String, byte[]> action) {
-            store.forEach(space, action);
-        }
-
-        @Override
-        public long prune(Instant now) {
-            return store.prune(now);
-        }
-
-        @Override
-        public void close() {
-            store.close();
         }
     }
 }

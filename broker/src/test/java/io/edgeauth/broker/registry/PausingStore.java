@@ -1,25 +1,22 @@
 package io.edgeauth.broker.registry;
 
 import io.edgeauth.broker.store.Store;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
 
 /**
  * A node's view of a shared store that, once {@link #pauseAfterNextRead armed}, holds the answer of its next read of
  * one space until {@link #release}: the read is taken, then another node writes, then the answer (stale now) arrives.
  * How a test puts another node's write exactly into a check-then-write window.
  */
-public final class PausingStore implements Store {
-    private final Store store;
+public final class PausingStore extends io.edgeauth.broker.store.ForwardingStore {
     private volatile String space;
     private final CountDownLatch read = new CountDownLatch(1);
     private final CountDownLatch released = new CountDownLatch(1);
 
     public PausingStore(Store store) {
-        this.store = store;
+        super(store);
     }
 
     /** The next {@link #get} of {@code space} waits after reading until {@link #release}. */
@@ -51,45 +48,5 @@ public final class PausingStore implements Store {
             }
         }
         return answer;
-    }
-
-    @Override
-    public void put(String space, String key, byte[] value, Instant expiresAt) {
-        store.put(space, key, value, expiresAt);
-    }
-
-    @Override
-    public boolean putIfAbsent(String space, String key, byte[] value, Instant expiresAt) {
-        return store.putIfAbsent(space, key, value, expiresAt);
-    }
-
-    @Override
-    public boolean replaceIf(String space, String key, byte[] expected, byte[] value) {
-        return store.replaceIf(space, key, expected, value);
-    }
-
-    @Override
-    public Optional<byte[]> take(String space, String key) {
-        return store.take(space, key);
-    }
-
-    @Override
-    public boolean remove(String space, String key) {
-        return store.remove(space, key);
-    }
-
-    @Override
-    public void forEach(String space, BiConsumer<String, byte[]> action) {
-        store.forEach(space, action);
-    }
-
-    @Override
-    public long prune(Instant now) {
-        return store.prune(now);
-    }
-
-    @Override
-    public void close() {
-        store.close();
     }
 }

@@ -8,8 +8,6 @@ import io.edgeauth.broker.testsupport.MutableClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
-import java.util.function.BiConsumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,25 +22,14 @@ class RevocationPruneRaceTest {
     private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
 
     /** A store that runs {@code beforeRemove} when the key is removed, before removing it. */
-    private record RemoveHook(Store delegate, String key, Runnable beforeRemove) implements Store {
-        @Override
-        public Optional<byte[]> get(String space, String k) {
-            return delegate.get(space, k);
-        }
+    private static final class RemoveHook extends io.edgeauth.broker.store.ForwardingStore {
+        private final String key;
+        private final Runnable beforeRemove;
 
-        @Override
-        public void put(String space, String k, byte[] value, Instant expiresAt) {
-            delegate.put(space, k, value, expiresAt);
-        }
-
-        @Override
-        public boolean putIfAbsent(String space, String k, byte[] value, Instant expiresAt) {
-            return delegate.putIfAbsent(space, k, value, expiresAt);
-        }
-
-        @Override
-        public Optional<byte[]> take(String space, String k) {
-            return delegate.take(space, k);
+        RemoveHook(Store store, String key, Runnable beforeRemove) {
+            super(store);
+            this.key = key;
+            this.beforeRemove = beforeRemove;
         }
 
         @Override
@@ -50,21 +37,11 @@ class RevocationPruneRaceTest {
             if (k.equals(key)) {
                 beforeRemove.run();
             }
-            return delegate.remove(space, k);
+            return store.remove(space, k);
         }
 
         @Override
-        public void forEach(String space, BiConsumer<String, byte[]> action) {
-            delegate.forEach(space, action);
-        }
-
-        @Override
-        public long prune(Instant now) {
-            return delegate.prune(now);
-        }
-
-        @Override
-        public void close() {
+        public void close() { // the test closes the store it wraps
         }
     }
 
