@@ -176,7 +176,7 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
         devices = new DeviceTokenService(assertions, registry, issuer, revocations, selfServiceScopes::get, tokenAudience,
                 config.region().name(), audit, meters);
         fleetCas = new FleetCas(config.provisioning(), store, feed, clock);
-        listedCertificates = new io.edgeauth.broker.provisioning.ListedCertificates(store, revocations);
+        listedCertificates = new io.edgeauth.broker.provisioning.ListedCertificates(store, revocations, registry::find);
         io.micrometer.core.instrument.Gauge.builder("edgeauth.fleet_cas.crls.stale", fleetCas, FleetCas::staleCrls)
                 .description("Active fleet CAs whose CRL is past its nextUpdate: their chains are refused").register(meters);
         io.micrometer.core.instrument.Gauge.builder("edgeauth.fleet_cas.crls.next_update.seconds", fleetCas, FleetCas::secondsUntilCrlUpdate)

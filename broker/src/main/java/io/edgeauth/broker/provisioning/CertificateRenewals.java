@@ -41,7 +41,7 @@ final class CertificateRenewals {
      */
     void rekey(Device existing, JWK key, FleetCa ca, X509Certificate leaf, TokenChannel channel)
             throws TokenRejectedException {
-        byte[] mine = CertificateMark.of(ca, leaf).encode();
+        byte[] mine = CertificateMark.of(ca, leaf, key).encode();
         try {
             claimMark(existing.id(), ca, leaf, mine);
             Device record = existing;

@@ -145,7 +145,7 @@ public final class DeviceEnrollment {
                 renewals.rekey(existing.get(), key, ca, chain.get(0), channel); // the handshake proved possession of the new key
             } else if (existing.isPresent()) {
                 requireSameKey(existing.get(), sameKey, ca);
-                followCertificate(id, ca, chain.get(0));
+                followCertificate(id, ca, chain.get(0), key);
                 checkProvisioner(id);
             } else {
                 provision(id, ca, chain.get(0), key, channel); // the handshake's CertificateVerify proved possession
@@ -238,7 +238,7 @@ public final class DeviceEnrollment {
         }
         if (existing.isPresent()) {
             requireSameKey(existing.get(), sameKey, ca);
-            followCertificate(id, ca, leaf);
+            followCertificate(id, ca, leaf, key);
             return new CertificateEnrollment(ca, null);
         }
         // proof of possession before anything is written: the assertion must verify with the leaf's key;
@@ -262,7 +262,7 @@ public final class DeviceEnrollment {
     private void provision(String id, FleetCa ca, X509Certificate leaf, JWK key, TokenChannel channel)
             throws TokenRejectedException {
         Device device = fromTemplate(id, ca.tenant(), ca.template(), null, key);
-        byte[] mark = CertificateMark.of(ca, leaf).encode();
+        byte[] mark = CertificateMark.of(ca, leaf, key).encode();
         // the mark is written once this request is known to create the record, in the same commit where the store
         // groups commits (one wait for both, not two)
         Optional<Device> raced = create(device, () -> store.putAsync(PROVISIONED_BY, id, mark, null));
@@ -338,7 +338,7 @@ public final class DeviceEnrollment {
     /** Whether the device's record holds {@code key}. */
     private static boolean sameKey(Device existing, JWK key) {
         return existing.credential().type() == Device.CredentialType.JWK
-                && thumbprint(existing.credential().value()).equals(thumbprint(key));
+                && CertificateMark.thumbprint(existing.credential().value()).equals(CertificateMark.thumbprint(key));
     }
 
     private void requireSameKey(Device existing, boolean sameKey, FleetCa ca) throws TokenRejectedException {
@@ -364,7 +364,8 @@ public final class DeviceEnrollment {
             return false;
         }
         Optional<CertificateMark> mark = store.get(PROVISIONED_BY, existing.id()).flatMap(CertificateMark::parse);
-        return mark.isPresent() && mark.get().caId().equals(ca.id()) && mark.get().olderThan(leaf);
+        return mark.isPresent() && mark.get().caId().equals(ca.id()) && mark.get().vouchesFor(existing)
+                && mark.get().olderThan(leaf);
     }
 
     /**
@@ -373,7 +374,8 @@ public final class DeviceEnrollment {
      */
     private Optional<String> checkProvisioner(String deviceId) throws TokenRejectedException {
         Optional<CertificateMark> mark = store.get(PROVISIONED_BY, deviceId).flatMap(CertificateMark::parse);
-        if (mark.isEmpty()) {
+        // a mark of a key the record no longer holds (deleted and registered again, re-keyed by an admin) is no one's
+        if (mark.isEmpty() || !mark.get().vouchesFor(registry.find(deviceId).orElse(null))) {
             return Optional.empty();
         }
         Optional<FleetCa> ca = fleetCas.activeCa(mark.get().caId());
@@ -399,9 +401,9 @@ public final class DeviceEnrollment {
      * A device its CA provisioned showed a chain that validated: its mark follows that certificate (a renewal for the
      * same key, or a mark written before the certificate was kept in it). A chain from another CA changes nothing.
      */
-    private void followCertificate(String id, FleetCa ca, X509Certificate leaf) throws TokenRejectedException {
+    private void followCertificate(String id, FleetCa ca, X509Certificate leaf, JWK key) throws TokenRejectedException {
         Optional<CertificateMark> kept = store.get(PROVISIONED_BY, id).flatMap(CertificateMark::parse);
-        CertificateMark shown = CertificateMark.of(ca, leaf);
+        CertificateMark shown = CertificateMark.of(ca, leaf, key);
         // forward only: an older certificate of the same key must not set back the date renewals are ordered by
         if (kept.isPresent() && kept.get().caId().equals(ca.id()) && !kept.get().equals(shown)
                 && (kept.get().notBefore() == null || !shown.notBefore().isBefore(kept.get().notBefore()))) {
@@ -422,22 +424,6 @@ public final class DeviceEnrollment {
             return JWK.parse(new HashMap<String, Object>(JWK.parse(leaf).toPublicJWK().getRequiredParams()));
         } catch (JOSEException | java.text.ParseException | RuntimeException e) {
             throw new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "certificate key type not supported");
-        }
-    }
-
-    private static String thumbprint(String jwkJson) {
-        try {
-            return thumbprint(JWK.parse(jwkJson));
-        } catch (java.text.ParseException e) {
-            return "";
-        }
-    }
-
-    private static String thumbprint(JWK jwk) {
-        try {
-            return jwk.computeThumbprint().toString();
-        } catch (JOSEException e) {
-            return "";
         }
     }
 }

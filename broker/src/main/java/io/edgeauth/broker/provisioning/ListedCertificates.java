@@ -2,7 +2,10 @@ package io.edgeauth.broker.provisioning;
 
 import io.edgeauth.broker.revocation.Revocation;
 import io.edgeauth.broker.revocation.RevocationService;
+import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.store.Store;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -16,10 +19,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ListedCertificates {
     private final Store store;
     private final RevocationService revocations;
+    private final Function<String, Optional<Device>> records;
 
-    public ListedCertificates(Store store, RevocationService revocations) {
+    /** @param records the device record of an id (a mark speaks only for the record holding its certificate's key) */
+    public ListedCertificates(Store store, RevocationService revocations, Function<String, Optional<Device>> records) {
         this.store = store;
         this.revocations = revocations;
+        this.records = records;
     }
 
     /**
@@ -34,7 +40,7 @@ public final class ListedCertificates {
         AtomicInteger revoked = new AtomicInteger();
         store.forEach(DeviceEnrollment.PROVISIONED_BY, (device, bytes) -> CertificateMark.parse(bytes)
                 .filter(mark -> mark.caId().equals(after.id()) && mark.listedBy(after)
-                        && (before == null || !mark.listedBy(before)))
+                        && (before == null || !mark.listedBy(before)) && mark.vouchesFor(records.apply(device).orElse(null)))
                 .ifPresent(mark -> {
                     revocations.revoke(Revocation.Kind.SUB, device, reason);
                     revoked.incrementAndGet();

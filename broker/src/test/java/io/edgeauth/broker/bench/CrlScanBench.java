@@ -57,7 +57,7 @@ public final class CrlScanBench {
         int revoked = 0;
         try (MvStoreStore store = new MvStoreStore(file, clock)) {
             ListedCertificates scan = new ListedCertificates(store,
-                    new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30)));
+                    new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30)), id -> java.util.Optional.empty());
             FleetCa after = ca(pki, pki.crl(listed.cert()));
             for (int i = 0; i < 5; i++) {
                 long cpuBefore = threads.getCurrentThreadCpuTime();

@@ -115,6 +115,26 @@ class CertificateRenewalTest {
         assertThat(adminRecord.body()).contains("binding_mismatch");
     }
 
+    @Test
+    void aDeviceDeletedAndRegisteredAgainByAnAdminIsNoLongerItsFormerCasToReKey() throws Exception {
+        FleetPki.Issued first = issued(fleet, "rk-3", 3);
+        assertThat(token("rk-3", first.keys().getPrivate(), first.cert()).statusCode()).isEqualTo(200);
+        assertThat(admin.delete("/admin/devices/rk-3").statusCode()).isEqualTo(204);
+        FleetPki.Issued adminsKey = issued(other, "rk-3", 3); // any key the admin chose
+        assertThat(admin.postJson("/admin/devices", new JsonObject().put("id", "rk-3")
+                .put("jwk", new JsonObject(JWK.parse(adminsKey.cert()).toPublicJWK().toJSONString())).encode())
+                .statusCode()).isEqualTo(201);
+        String key = keyOf("rk-3");
+
+        FleetPki.Issued newer = issued(fleet, "rk-3", 1);
+        HttpResponse<String> renewal = token("rk-3", newer.keys().getPrivate(), newer.cert());
+        assertThat(renewal.statusCode()).as("the admin's record is not the CA's device any more: " + renewal.body())
+                .isEqualTo(401);
+        assertThat(renewal.body()).contains("binding_mismatch");
+        assertThat(keyOf("rk-3")).isEqualTo(key);
+        assertThat(token("rk-3", adminsKey.keys().getPrivate(), null).statusCode()).as("the admin's key").isEqualTo(200);
+    }
+
     /** A certificate of {@code ca} for {@code id}, with a key of its own, issued {@code hoursAgo} hours ago. */
     private static FleetPki.Issued issued(FleetPki ca, String id, int hoursAgo) throws Exception {
         return ca.device(id, Instant.now().minus(Duration.ofHours(hoursAgo)), Instant.now().plus(Duration.ofDays(1)),

@@ -130,7 +130,7 @@ class EnrollmentRaceTest {
         CertificateMark mark = CertificateMark.parse(store.get(DeviceEnrollment.PROVISIONED_BY, "zt-2").orElseThrow())
                 .orElseThrow();
         assertThat(mark).as("the record's certificate, which a CRL must be able to name")
-                .isEqualTo(CertificateMark.of(fleetCa(), second.cert()));
+                .isEqualTo(CertificateMark.of(fleetCa(), second.cert(), com.nimbusds.jose.jwk.JWK.parse(second.cert())));
     }
 
     @Test
@@ -143,7 +143,7 @@ class EnrollmentRaceTest {
         assertRefused(() -> token("zt-3", older), RejectionReason.BINDING_MISMATCH);
         assertThat(keyOf("zt-3")).as("never back to the older certificate's key").isEqualTo(thumbprint(newer));
         assertThat(CertificateMark.parse(store.get(DeviceEnrollment.PROVISIONED_BY, "zt-3").orElseThrow()).orElseThrow())
-                .isEqualTo(CertificateMark.of(fleetCa(), newer.cert()));
+                .isEqualTo(CertificateMark.of(fleetCa(), newer.cert(), com.nimbusds.jose.jwk.JWK.parse(newer.cert())));
     }
 
     @Test
@@ -168,7 +168,7 @@ class EnrollmentRaceTest {
         }
         answered.get(10, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(CertificateMark.parse(store.get(DeviceEnrollment.PROVISIONED_BY, "zt-4").orElseThrow()).orElseThrow())
-                .isEqualTo(CertificateMark.of(fleetCa(), cert.cert()));
+                .isEqualTo(CertificateMark.of(fleetCa(), cert.cert(), com.nimbusds.jose.jwk.JWK.parse(cert.cert())));
     }
 
     private FleetCa fleetCa() throws Exception {

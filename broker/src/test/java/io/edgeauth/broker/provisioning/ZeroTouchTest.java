@@ -225,6 +225,34 @@ class ZeroTouchTest {
                 .as("the same CRL again lists nothing new").isZero();
     }
 
+    /**
+     * A device an admin deleted and registered again with a key of the admin's choice is the admin's: the CA that once
+     * provisioned the id no longer governs it (its CRL and its withdrawal cut it before).
+     */
+    @Test
+    void aDeviceDeletedAndRegisteredAgainByAnAdminIsNotCutByItsFormerCa() throws Exception {
+        FleetPki pki = new FleetPki("delta fleet CA");
+        FleetPki.Issued device = pki.device("delta-1");
+        JsonObject ca = new JsonObject().put("id", "delta").put("certificate", FleetPki.pem(pki.caCertificate()));
+        assertThat(admin.postJson("/admin/fleet-cas", ca.encode()).statusCode()).isEqualTo(201);
+        assertThat(token(device, "delta-1", true).statusCode()).isEqualTo(200);
+        assertThat(admin.delete("/admin/devices/delta-1").statusCode()).isEqualTo(204);
+        FleetPki.Issued adminsKey = new FleetPki("not a fleet CA").device("delta-1");
+        assertThat(admin.postJson("/admin/devices", new JsonObject().put("id", "delta-1")
+                .put("jwk", new JsonObject(com.nimbusds.jose.jwk.JWK.parse(adminsKey.cert()).toPublicJWK().toJSONString()))
+                .encode()).statusCode()).isEqualTo(201);
+
+        ca.put("crl", FleetPki.pem(pki.crl(device.cert())));
+        HttpResponse<String> listed = admin.postJson("/admin/fleet-cas", ca.encode());
+        assertThat(new JsonObject(listed.body()).getInteger("devicesRevoked")).as("the old certificate's device is gone")
+                .isZero();
+        HttpResponse<String> afterCrl = token(adminsKey, "delta-1", false);
+        assertThat(afterCrl.statusCode()).as(afterCrl.body()).isEqualTo(200);
+        assertThat(admin.delete("/admin/fleet-cas/delta").statusCode()).isEqualTo(204);
+        HttpResponse<String> afterWithdrawal = token(adminsKey, "delta-1", false);
+        assertThat(afterWithdrawal.statusCode()).as(afterWithdrawal.body()).isEqualTo(200);
+    }
+
     private static Mqtt5BlockingClient mqtt(String id, String token) {
         Mqtt5BlockingClient client = MqttClient.builder().useMqttVersion5().identifier(id).serverHost("127.0.0.1")
                 .serverPort(broker.mqttPort()).buildBlocking();
