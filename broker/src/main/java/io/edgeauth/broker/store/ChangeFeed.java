@@ -46,7 +46,8 @@ public interface ChangeFeed {
     /**
      * {@link #put} only if the store still holds {@code expected} under the key (byte for byte; null: nothing),
      * atomically; true when written. A read-merge-write loop on it merges two nodes' writes of one record instead of
-     * letting the later write replace the other (revocations). The default refuses.
+     * letting the later write replace the other (revocations). The synchronous form of {@link #putIfUnchangedAsync},
+     * with an expiry (one script on Redis), answered once replicas have the write. The default refuses.
      */
     default boolean putIfUnchanged(String feed, String space, String key, byte[] expected, byte[] value,
                                    Instant expiresAt) {

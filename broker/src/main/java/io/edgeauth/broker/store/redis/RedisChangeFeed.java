@@ -44,22 +44,20 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
             + " if ARGV[2] == '' then redis.call('SET', KEYS[1], ARGV[1])"
             + " else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end"
             + " redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'k', ARGV[4], 'v', ARGV[1]) return 1";
-    /** PUT if the key holds ARGV[6] (ARGV[5] '1') or nothing (ARGV[5] '0'); a missing key reads as false in Lua. */
-    private static final String PUT_IF_UNCHANGED_EXPIRING = "local current = redis.call('GET', KEYS[1])"
-            + " if ARGV[5] == '1' then if current ~= ARGV[6] then return 0 end elseif current then return 0 end"
-            + " if ARGV[2] == '' then redis.call('SET', KEYS[1], ARGV[1])"
-            + " else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end"
-            + " redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'k', ARGV[4], 'v', ARGV[1]) return 1";
     /** The check of REPLACE_IF and PUT_IF_UNCHANGED: ARGV[1] '0' expects no value, '1' the value ARGV[2]. */
     private static final String UNCHANGED = "local cur = redis.call('GET', KEYS[1])"
             + " if ARGV[1] == '0' then if cur then return 0 end elseif cur ~= ARGV[2] then return 0 end";
     /** {@link io.edgeauth.broker.store.Store#replaceIf}: ARGV[3] the new value. */
     static final String REPLACE_IF = UNCHANGED + " redis.call('SET', KEYS[1], ARGV[3]) return 1";
-    /** {@link #putIfUnchangedAsync}: ARGV[3] the new value ('' with ARGV[4] '1': remove), ARGV[5] max length, ARGV[6] the key. */
+    /**
+     * {@link #putIfUnchanged} and {@link #putIfUnchangedAsync}: ARGV[3] the new value ('' with ARGV[4] '1': remove),
+     * ARGV[5] max length, ARGV[6] the key, ARGV[7] its time to live in ms ('': none).
+     */
     private static final String PUT_IF_UNCHANGED = UNCHANGED
             + " if ARGV[4] == '1' then redis.call('DEL', KEYS[1])"
             + " redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'k', ARGV[6]) return 1 end"
-            + " redis.call('SET', KEYS[1], ARGV[3])"
+            + " if ARGV[7] == '' then redis.call('SET', KEYS[1], ARGV[3])"
+            + " else redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[7]) end"
             + " redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'k', ARGV[6], 'v', ARGV[3]) return 1";
     /** How often the reader checks every stream's history even without a failure (a FLUSHALL drops no connection). */
     private static final long HISTORY_CHECK_MILLIS = 10_000;
@@ -152,13 +150,10 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
         if (expiresAt != null && millis <= 0) {
             throw new IllegalArgumentException("putIfUnchanged of a value that expired already");
         }
-        byte[] px = bytes(expiresAt == null ? "" : Long.toString(millis));
-        byte[] expecting = bytes(expected == null ? "0" : "1");
-        byte[] compared = expected == null ? new byte[0] : expected;
+        byte[][] args = putIfUnchangedArgs(key, expected, value, expiresAt == null ? "" : Long.toString(millis));
         return health.call("feed-put", () -> {
-            Long written = redis.eval(PUT_IF_UNCHANGED_EXPIRING, ScriptOutputType.INTEGER, new String[] {
-                    RedisStore.key(space, key), STREAM_PREFIX + feed}, value, px, maxLength, bytes(key), expecting,
-                    compared);
+            Long written = redis.eval(PUT_IF_UNCHANGED, ScriptOutputType.INTEGER, new String[] {
+                    RedisStore.key(space, key), STREAM_PREFIX + feed}, args);
             if (written != null && written == 1) {
                 replication.await(redis); // a revocation: a failover must not bring the token back
                 return true;
@@ -172,14 +167,20 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
         return new byte[][] {bytes(expected == null ? "0" : "1"), expected == null ? new byte[0] : expected, value};
     }
 
+    /** The arguments of {@link #PUT_IF_UNCHANGED}; {@code value} null removes. */
+    private byte[][] putIfUnchangedArgs(String key, byte[] expected, byte[] value, String ttlMillis) {
+        byte[][] check = expectedArgs(expected, value == null ? new byte[0] : value);
+        return new byte[][] {check[0], check[1], check[2], bytes(value == null ? "1" : "0"), maxLength, bytes(key),
+                bytes(ttlMillis)};
+    }
+
     @Override
     public CompletableFuture<Boolean> putIfUnchangedAsync(String feed, String space, String key, byte[] expected,
                                                           byte[] value) {
-        byte[][] check = expectedArgs(expected, value == null ? new byte[0] : value);
         var async = redis.getStatefulConnection().async();
         CompletableFuture<Long> written = async.<Long>eval(PUT_IF_UNCHANGED, ScriptOutputType.INTEGER,
-                new String[] {RedisStore.key(space, key), STREAM_PREFIX + feed}, check[0], check[1], check[2],
-                bytes(value == null ? "1" : "0"), maxLength, bytes(key)).toCompletableFuture();
+                new String[] {RedisStore.key(space, key), STREAM_PREFIX + feed},
+                putIfUnchangedArgs(key, expected, value, "")).toCompletableFuture();
         CompletableFuture<Boolean> result = written.thenCompose(n -> n != null && n == 1
                 ? replication.after(async, CompletableFuture.completedFuture(true)) : CompletableFuture.completedFuture(false));
         return result.handle((ok, failure) -> {
