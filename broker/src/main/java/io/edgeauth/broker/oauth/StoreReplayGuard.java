@@ -6,6 +6,7 @@ import io.edgeauth.broker.token.TokenPolicy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Single use of client-assertion {@code jti}s on the durable {@link Store}: a replay is refused on
@@ -39,10 +40,25 @@ public final class StoreReplayGuard implements ReplayGuard {
 
     @Override
     public boolean firstUse(String key, Instant expiresAt) {
-        if (clock.instant().isBefore(oldKeysGone) && store.get(SPACE, key).isPresent()) {
+        CompletableFuture<Void> written = firstUseDeferred(key, expiresAt);
+        if (written == null) {
             return false;
         }
-        return store.putIfAbsent(SPACE, orderedKey(key, expiresAt), MARK, expiresAt.plus(TokenPolicy.MAX_LEEWAY));
+        try {
+            written.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+        return true;
+    }
+
+    @Override
+    public CompletableFuture<Void> firstUseDeferred(String key, Instant expiresAt) {
+        if (clock.instant().isBefore(oldKeysGone) && store.get(SPACE, key).isPresent()) {
+            return null;
+        }
+        return store.putIfAbsentDeferred(SPACE, orderedKey(key, expiresAt), MARK,
+                expiresAt.plus(TokenPolicy.MAX_LEEWAY));
     }
 
     /** Fixed-width hex seconds, so the string order is the time order (until the year 10889). */

@@ -242,10 +242,12 @@ public final class DeviceEnrollment {
             return new CertificateEnrollment(ca, null);
         }
         // proof of possession before anything is written: the assertion must verify with the leaf's key;
-        // verified once, its jti spent here (a refusal below leaves only a spent jti behind)
-        ClientAssertion verified = assertions.verify(assertion, id, key, leaf.getPublicKey());
+        // verified once, its jti spent here (a refusal below leaves only a spent jti behind), durable with the record
+        ClientAssertionVerifier.SpentLater verified = assertions.verifySpendingLater(assertion, id, key,
+                leaf.getPublicKey());
         provision(id, ca, leaf, key, channel);
-        return new CertificateEnrollment(ca, verified);
+        await(verified.spent());
+        return new CertificateEnrollment(ca, verified.assertion());
     }
 
     private static String deviceIdOf(X509Certificate leaf, FleetCa ca) throws TokenRejectedException {

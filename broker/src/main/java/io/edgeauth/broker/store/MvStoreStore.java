@@ -187,6 +187,16 @@ public final class MvStoreStore implements Store {
 
     @Override
     public boolean putIfAbsent(String space, String key, byte[] value, Instant expiresAt) {
+        CompletableFuture<Void> written = putIfAbsentDeferred(space, key, value, expiresAt);
+        if (written == null) {
+            return false;
+        }
+        await(written);
+        return true;
+    }
+
+    @Override
+    public CompletableFuture<Void> putIfAbsentDeferred(String space, String key, byte[] value, Instant expiresAt) {
         MVStore used;
         try {
             MVMap<String, byte[]> map = map(space);
@@ -195,16 +205,17 @@ public final class MvStoreStore implements Store {
             synchronized (map) { // an expired entry counts as absent, which MVMap.putIfAbsent cannot express
                 byte[] existing = map.get(key);
                 if (existing != null && live(existing).isPresent()) {
-                    return false;
+                    return null;
                 }
                 map.put(key, wrapped);
             }
             noteExpiry(space, expiresAt);
+        } catch (StoreUnavailableException e) {
+            return CompletableFuture.failedFuture(e);
         } catch (MVStoreException e) {
-            throw unavailable(e);
+            return CompletableFuture.failedFuture(unavailable(e));
         }
-        commit(used);
-        return true;
+        return commits.afterChange().thenRun(() -> stillCurrent(used));
     }
 
     @Override

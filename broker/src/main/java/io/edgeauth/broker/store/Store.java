@@ -38,6 +38,20 @@ public interface Store extends AutoCloseable {
     boolean putIfAbsent(String space, String key, byte[] value, Instant expiresAt);
 
     /**
+     * {@link #putIfAbsent}, decided at once and made durable later: null when a live value exists (nothing written),
+     * else the future of the write's durability. A caller with more writes to make (a zero-touch enrolment: the
+     * assertion's jti, then the record and its mark) then waits for one commit where the store groups them. The
+     * default writes synchronously.
+     */
+    default CompletableFuture<Void> putIfAbsentDeferred(String space, String key, byte[] value, Instant expiresAt) {
+        try {
+            return putIfAbsent(space, key, value, expiresAt) ? CompletableFuture.completedFuture(null) : null;
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
      * Atomically stores the value (no expiry) only if the live value is still {@code expected} (null: none), byte for
      * byte; true if stored. A read-then-write that must not overwrite a change it did not see (another node's
      * included) uses it and, when refused, reads again or refuses. Redis: one Lua script.

@@ -136,10 +136,27 @@ public final class ClientAssertionVerifier {
         return verify(assertion, claimed -> claimed.equals(clientId) ? Optional.of(jwk) : Optional.empty(), key);
     }
 
+    /**
+     * An assertion verified, its jti's single use decided, and the future of that use being durable: the caller awaits
+     * it before it answers, after its own writes, so that where the store groups commits they share one.
+     */
+    public record SpentLater(ClientAssertion assertion, java.util.concurrent.CompletableFuture<Void> spent) { }
+
+    /** As {@link #verify(DecodedAssertion, String, JWK, PublicKey)}, the jti's durability left to the caller. */
+    public SpentLater verifySpendingLater(DecodedAssertion assertion, String clientId, JWK jwk, PublicKey key)
+            throws TokenRejectedException {
+        return verify(assertion, claimed -> claimed.equals(clientId) ? Optional.of(jwk) : Optional.empty(), key, true);
+    }
+
     private ClientAssertion verify(DecodedAssertion assertion, DeviceKeys deviceKeys, PublicKey knownKey)
             throws TokenRejectedException {
+        return verify(assertion, deviceKeys, knownKey, false).assertion();
+    }
+
+    private SpentLater verify(DecodedAssertion assertion, DeviceKeys deviceKeys, PublicKey knownKey, boolean later)
+            throws TokenRejectedException {
         try {
-            return check(assertion.token(), deviceKeys, knownKey);
+            return check(assertion.token(), deviceKeys, knownKey, later);
         } catch (RuntimeException | StackOverflowError e) {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "unparseable assertion");
         }
@@ -175,7 +192,7 @@ public final class ClientAssertionVerifier {
             if (!java.security.MessageDigest.isEqual(mac.doFinal(), d.signature())) {
                 throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, "MAC does not verify");
             }
-            checkClaims(c);
+            checkClaims(c, false);
             return new ClientAssertion(c.issuer(), c.tokenId(), c.expiresAt(), null);
         } catch (GeneralSecurityException e) {
             throw new TokenRejectedException(RejectionReason.INTERNAL_ERROR, "HMAC unavailable");
@@ -204,7 +221,7 @@ public final class ClientAssertionVerifier {
     }
 
     /** {@code knownKey}: the JCA form of the key {@code deviceKeys} gives, or null to convert it here. */
-    private ClientAssertion check(DecodedToken d, DeviceKeys deviceKeys, PublicKey knownKey)
+    private SpentLater check(DecodedToken d, DeviceKeys deviceKeys, PublicKey knownKey, boolean later)
             throws TokenRejectedException {
         RawClaims c = d.claims();
         requireClientId(c);
@@ -229,11 +246,14 @@ public final class ClientAssertionVerifier {
         if (!signatures.verify(alg, key, d.signed(), d.signedLength(), d.signature())) {
             throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, "signature does not verify");
         }
-        checkClaims(c);
-        return new ClientAssertion(c.issuer(), c.tokenId(), c.expiresAt(), JwkKeys.thumbprint(publicJwk));
+        java.util.concurrent.CompletableFuture<Void> spent = checkClaims(c, later);
+        return new SpentLater(new ClientAssertion(c.issuer(), c.tokenId(), c.expiresAt(), JwkKeys.thumbprint(publicJwk)),
+                spent);
     }
 
-    private void checkClaims(RawClaims c) throws TokenRejectedException {
+    /** The claim checks, then the jti's single use: recorded durably before it returns unless {@code later}. */
+    private java.util.concurrent.CompletableFuture<Void> checkClaims(RawClaims c, boolean later)
+            throws TokenRejectedException {
         if (c.expiresAt() == null) {
             throw new TokenRejectedException(RejectionReason.MISSING_CLAIM, "exp required");
         }
@@ -265,8 +285,13 @@ public final class ClientAssertionVerifier {
             throw new TokenRejectedException(RejectionReason.WRONG_AUDIENCE, wrongAudience);
         }
         // per client: two devices may pick the same jti without interfering
-        if (!replayGuard.firstUse(c.issuer() + '\u0000' + c.tokenId(), c.expiresAt())) {
+        String key = c.issuer() + '\u0000' + c.tokenId();
+        java.util.concurrent.CompletableFuture<Void> spent = later ? replayGuard.firstUseDeferred(key, c.expiresAt())
+                : replayGuard.firstUse(key, c.expiresAt()) ? java.util.concurrent.CompletableFuture.completedFuture(null)
+                : null;
+        if (spent == null) {
             throw new TokenRejectedException(RejectionReason.REPLAYED, "assertion jti already used");
         }
+        return spent;
     }
 }

@@ -14,4 +14,12 @@ public interface ReplayGuard {
      * every later use before it expires (a replay).
      */
     boolean firstUse(String key, Instant expiresAt);
+
+    /**
+     * {@link #firstUse}, the record's durability left to the caller to await (before it answers): null for a replay,
+     * else the future of the use being durable. The default records synchronously.
+     */
+    default java.util.concurrent.CompletableFuture<Void> firstUseDeferred(String key, Instant expiresAt) {
+        return firstUse(key, expiresAt) ? java.util.concurrent.CompletableFuture.completedFuture(null) : null;
+    }
 }

@@ -147,7 +147,7 @@ class EnrollmentRaceTest {
     }
 
     @Test
-    void aNewDevicesMarkGoesToTheStoreWithItsRecordNotOneCommitLater() throws Exception {
+    void aNewDevicesJtiRecordAndMarkGoToTheStoreTogetherNotOneCommitAfterAnother() throws Exception {
         FleetPki.Issued cert = issued("zt-4", 1);
         java.util.concurrent.CompletableFuture<Void> commits = new java.util.concurrent.CompletableFuture<>();
         store.holdCommitsUntil(commits);
@@ -159,9 +159,10 @@ class EnrollmentRaceTest {
             }
         });
         try {
-            // while the record's commit is held, the mark is already written (one commit wait for both, not two)
+            // while the commits are held, the assertion's jti, the record and its mark are all written: one commit wait
+            // for the three, not one after another
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                    store.heldSpaces).contains("devices", DeviceEnrollment.PROVISIONED_BY));
+                    store.heldSpaces).contains("assertion-jti", "devices", DeviceEnrollment.PROVISIONED_BY));
             assertThat(answered).as("no token before both writes are durable").isNotDone();
         } finally {
             commits.complete(null);
@@ -225,18 +226,26 @@ class EnrollmentRaceTest {
         }
 
         @Override
-        public java.util.concurrent.CompletableFuture<Void> putAsync(String space, String key, byte[] value,
-                                                                   Instant expiresAt) {
-            java.util.concurrent.CompletableFuture<Void> held = commits;
-            if (held == null) {
-                return store.putAsync(space, key, value, expiresAt);
-            }
-            heldSpaces.add(space);
-            return store.putAsync(space, key, value, expiresAt).thenCombine(held, (a, b) -> null);
+        public boolean putIfAbsent(String space, String key, byte[] value, Instant expiresAt) {
+            runHook();
+            return store.putIfAbsent(space, key, value, expiresAt);
         }
 
         @Override
-        public boolean putIfAbsent(String space, String key, byte[] value, Instant expiresAt) {
+        public java.util.concurrent.CompletableFuture<Void> putIfAbsentDeferred(String space, String key, byte[] value,
+                                                                              Instant expiresAt) {
+            runHook();
+            java.util.concurrent.CompletableFuture<Void> written = store.putIfAbsentDeferred(space, key, value, expiresAt);
+            return written == null ? null : held(space, written);
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Void> putAsync(String space, String key, byte[] value,
+                                                                   Instant expiresAt) {
+            return held(space, store.putAsync(space, key, value, expiresAt));
+        }
+
+        private void runHook() {
             Action action = next;
             next = null;
             if (action != null) {
@@ -246,7 +255,16 @@ class EnrollmentRaceTest {
                     throw new IllegalStateException(e);
                 }
             }
-            return store.putIfAbsent(space, key, value, expiresAt);
+        }
+
+        private java.util.concurrent.CompletableFuture<Void> held(String space,
+                                                                  java.util.concurrent.CompletableFuture<Void> written) {
+            java.util.concurrent.CompletableFuture<Void> held = commits;
+            if (held == null) {
+                return written;
+            }
+            heldSpaces.add(space);
+            return written.thenCombine(held, (a, b) -> null);
         }
     }
 }

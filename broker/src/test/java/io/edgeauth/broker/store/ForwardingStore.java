@@ -37,6 +37,11 @@ public abstract class ForwardingStore implements Store {
     }
 
     @Override
+    public CompletableFuture<Void> putIfAbsentDeferred(String space, String key, byte[] value, Instant expiresAt) {
+        return store.putIfAbsentDeferred(space, key, value, expiresAt);
+    }
+
+    @Override
     public boolean replaceIf(String space, String key, byte[] expected, byte[] value) {
         return store.replaceIf(space, key, expected, value);
     }
