@@ -157,7 +157,9 @@ public final class ClientAssertionVerifier {
             throws TokenRejectedException {
         try {
             return check(assertion.token(), deviceKeys, knownKey, later);
-        } catch (RuntimeException | StackOverflowError e) {
+        } catch (RuntimeException e) {
+            throw unparseableOrUnavailable(e);
+        } catch (StackOverflowError e) {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "unparseable assertion");
         }
     }
@@ -196,9 +198,23 @@ public final class ClientAssertionVerifier {
             return new ClientAssertion(c.issuer(), c.tokenId(), c.expiresAt(), null);
         } catch (GeneralSecurityException e) {
             throw new TokenRejectedException(RejectionReason.INTERNAL_ERROR, "HMAC unavailable");
-        } catch (RuntimeException | StackOverflowError e) {
+        } catch (RuntimeException e) {
+            throw unparseableOrUnavailable(e);
+        } catch (StackOverflowError e) {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "unparseable assertion");
         }
+    }
+
+    /**
+     * What a runtime failure inside the checks means: the store of spent jtis failing (a full disk, Redis down) is an
+     * outage the client retries, anything else input the parser could not take.
+     */
+    private static TokenRejectedException unparseableOrUnavailable(RuntimeException e) {
+        if (io.edgeauth.broker.store.StoreUnavailableException.isCauseOf(e)) {
+            return new TokenRejectedException(RejectionReason.UNAVAILABLE, "store unavailable: the assertion's jti "
+                    + "cannot be checked for reuse; retry");
+        }
+        return new TokenRejectedException(RejectionReason.MALFORMED, "unparseable assertion");
     }
 
     /** A compact JWS, decoded but not yet verified. */

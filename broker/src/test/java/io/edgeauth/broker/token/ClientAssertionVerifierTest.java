@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.Set;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -37,6 +38,26 @@ class ClientAssertionVerifierTest {
 
     static java.util.stream.Stream<CryptoProviders> providers() {
         return TestSupport.providers();
+    }
+
+    /**
+     * The store that keeps spent jtis failing (a full disk, Redis down) is an outage to retry, not the client's fault:
+     * before, the verifier's catch-all for unparseable input answered it "malformed: unparseable assertion".
+     */
+    @Test
+    void aStoreFailureWhileSpendingTheJtiIsUnavailableNotMalformed() throws Exception {
+        Signatures sig = new Signatures(CryptoProviders.jdk());
+        ReplayGuard failing = (key, expiresAt) -> {
+            throw new io.edgeauth.broker.store.StoreUnavailableException("redis unreachable", null);
+        };
+        ClientAssertionVerifier v = new ClientAssertionVerifier(Set.of(ENDPOINT), failing, sig, Duration.ofSeconds(30),
+                clock);
+        JWK device = JwkKeys.generate(TokenAlgorithm.ES256);
+        ClientAssertionVerifier.DeviceKeys keys = d -> Optional.of(device.toPublicJWK());
+        long now = clock.instant().getEpochSecond();
+        String a = assertion(TokenAlgorithm.ES256, JwkKeys.privateKey(device), new LinkedHashMap<>(Map.of("iss", "d1",
+                "sub", "d1", "aud", ENDPOINT, "exp", now + 120, "iat", now, "jti", "j1")), sig);
+        assertReason(() -> v.verify(a, keys), RejectionReason.UNAVAILABLE);
     }
 
     @ParameterizedTest
