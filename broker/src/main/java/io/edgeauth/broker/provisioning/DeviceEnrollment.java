@@ -178,8 +178,9 @@ public final class DeviceEnrollment {
             throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH,
                     "device is registered with another credential than this enrollment group");
         }
-        ClientAssertion verified = assertions.verifySecretJwt(assertion,
+        ClientAssertionVerifier.SpentLater spending = assertions.verifySecretJwtSpendingLater(assertion,
                 id -> Optional.of(EnrollmentGroups.deviceSecret(group, id)));
+        ClientAssertion verified = spending.assertion();
         if (existing.isEmpty() && !group.admits(verified.clientId())) {
             // device ids are one namespace for every tenant: a group's secret must not claim ids meant for others
             throw new TokenRejectedException(RejectionReason.FORBIDDEN,
@@ -198,6 +199,7 @@ public final class DeviceEnrollment {
                         "enrollmentGroup", group.id(), "template", group.template(), "channel", channel.name()));
             }
         }
+        await(spending.spent()); // with the record's commit when this request created it
         return devices.issueVerified(verified, format, scope, channel, audience, null);
     }
 

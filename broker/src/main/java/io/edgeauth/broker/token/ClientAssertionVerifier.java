@@ -179,6 +179,19 @@ public final class ClientAssertionVerifier {
     public ClientAssertion verifySecretJwt(DecodedAssertion assertion,
                                            java.util.function.Function<String, Optional<byte[]>> secrets)
             throws TokenRejectedException {
+        return verifySecretJwt(assertion, secrets, false).assertion();
+    }
+
+    /** As {@link #verifySecretJwt(DecodedAssertion, java.util.function.Function)}, the jti's durability left to the caller. */
+    public SpentLater verifySecretJwtSpendingLater(DecodedAssertion assertion,
+                                                   java.util.function.Function<String, Optional<byte[]>> secrets)
+            throws TokenRejectedException {
+        return verifySecretJwt(assertion, secrets, true);
+    }
+
+    private SpentLater verifySecretJwt(DecodedAssertion assertion,
+                                       java.util.function.Function<String, Optional<byte[]>> secrets, boolean later)
+            throws TokenRejectedException {
         try {
             DecodedToken d = assertion.token();
             RawClaims c = d.claims();
@@ -194,8 +207,8 @@ public final class ClientAssertionVerifier {
             if (!java.security.MessageDigest.isEqual(mac.doFinal(), d.signature())) {
                 throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, "MAC does not verify");
             }
-            checkClaims(c, false);
-            return new ClientAssertion(c.issuer(), c.tokenId(), c.expiresAt(), null);
+            java.util.concurrent.CompletableFuture<Void> spent = checkClaims(c, later);
+            return new SpentLater(new ClientAssertion(c.issuer(), c.tokenId(), c.expiresAt(), null), spent);
         } catch (GeneralSecurityException e) {
             throw new TokenRejectedException(RejectionReason.INTERNAL_ERROR, "HMAC unavailable");
         } catch (RuntimeException e) {

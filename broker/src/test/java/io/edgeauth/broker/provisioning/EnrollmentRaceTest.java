@@ -57,6 +57,7 @@ class EnrollmentRaceTest {
     private HookedStore store;
     private DeviceRegistry registry;
     private DeviceEnrollment enrollment;
+    private EnrollmentGroups groups;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -68,7 +69,10 @@ class EnrollmentRaceTest {
                 "EDGEAUTH_TENANTS", "[{\"id\":\"default\"},{\"id\":\"t2\"}]",
                 "EDGEAUTH_PROVISIONING_FLEET_CAS", "[{\"id\":\"fleet\",\"certificateFile\":\"" + dir.resolve("fleet.pem")
                         + "\"},{\"id\":\"t2ca\",\"tenant\":\"t2\",\"certificateFile\":\"" + dir.resolve("t2.pem") + "\"}]",
-                "EDGEAUTH_PROVISIONING_TEMPLATES", "{\"default\":{}}"));
+                "EDGEAUTH_PROVISIONING_TEMPLATES", "{\"default\":{}}",
+                "EDGEAUTH_PROVISIONING_ENROLLMENT_GROUPS", "[{\"id\":\"sensors\",\"secretFile\":\""
+                        + Files.write(dir.resolve("sensors.key"), new byte[32]) + "\"}]"));
+        groups = new EnrollmentGroups(config.provisioning());
         store = new HookedStore(new MvStoreStore(dir.resolve("s.mv"), clock));
         registry = new DeviceRegistry(store);
         Signatures signatures = new Signatures(CryptoProviders.jdk());
@@ -79,8 +83,7 @@ class EnrollmentRaceTest {
         TokenIssuer issuer = new TokenIssuer(keys, signatures, Duration.ofMinutes(10), clock);
         DeviceTokenService devices = new DeviceTokenService(assertions, registry, issuer, SubjectBlocks.NONE,
                 tenant -> Set.of(), List.of("edgeauth"), null, (e, o, f) -> { }, new SimpleMeterRegistry());
-        enrollment = new DeviceEnrollment(new FleetCas(config.provisioning(), store, clock),
-                new EnrollmentGroups(config.provisioning()), config.provisioning().templates(), registry,
+        enrollment = new DeviceEnrollment(new FleetCas(config.provisioning(), store, clock), groups, config.provisioning().templates(), registry,
                 new DeviceValidator(config.tenantIds(), config.ratePlans().keySet(), clock), assertions, devices, store,
                 (e, o, f) -> { });
     }
@@ -170,6 +173,35 @@ class EnrollmentRaceTest {
         answered.get(10, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(CertificateMark.parse(store.get(DeviceEnrollment.PROVISIONED_BY, "zt-4").orElseThrow()).orElseThrow())
                 .isEqualTo(CertificateMark.of(fleetCa(), cert.cert(), com.nimbusds.jose.jwk.JWK.parse(cert.cert())));
+    }
+
+    @Test
+    void aGroupEnrolledDevicesJtiAndRecordGoToTheStoreTogether() throws Exception {
+        byte[] secret = EnrollmentGroups.deviceSecret(groups.group("sensors").orElseThrow(), "g-1");
+        Instant now = Instant.now();
+        com.nimbusds.jwt.SignedJWT jwt = new com.nimbusds.jwt.SignedJWT(new com.nimbusds.jose.JWSHeader.Builder(
+                com.nimbusds.jose.JWSAlgorithm.HS256).keyID("sensors").build(), new com.nimbusds.jwt.JWTClaimsSet.Builder()
+                .issuer("g-1").subject("g-1").audience(AUDIENCE).jwtID("j-g-1").issueTime(java.util.Date.from(now))
+                .expirationTime(java.util.Date.from(now.plusSeconds(60))).build());
+        jwt.sign(new com.nimbusds.jose.crypto.MACSigner(secret));
+        java.util.concurrent.CompletableFuture<Void> commits = new java.util.concurrent.CompletableFuture<>();
+        store.holdCommitsUntil(commits);
+        java.util.concurrent.CompletableFuture<Void> answered = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                enrollment.issue(jwt.serialize(), TokenFormat.JWT, null, new TokenChannel("test", "127.0.0.1"));
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        try {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                    store.heldSpaces).contains("assertion-jti", "devices"));
+            assertThat(answered).as("no token before both writes are durable").isNotDone();
+        } finally {
+            commits.complete(null);
+        }
+        answered.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(registry.find("g-1")).isPresent();
     }
 
     private FleetCa fleetCa() throws Exception {
