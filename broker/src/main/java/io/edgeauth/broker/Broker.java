@@ -167,6 +167,7 @@ public final class Broker implements AutoCloseable {
         TokenAuthority tokens = TokenAuthority.create(config, shared.keyVault(), store, shared.feed(), registry, services, revocations, scheduler,
                 clock, audit, meters);
         closeables.add(0, tokens);
+        UnconfiguredTenants.warn(config.tenantIds(), registry.loadedByTenant(), services.list(), tokens.fleetCas().active());
         tokens.keepVerificationsIn(dataDir.resolve("verified-tokens.bin")); // kept when tokens closes, after the edges
         auditChain.startCheckpoints(JwsCheckpoints.signer(() -> tokens.keys().activeKey(config.audit().signingTenant(config.tenants())),
                 tokens.signatures()), scheduler, config.audit().checkpointInterval());
@@ -276,7 +277,7 @@ public final class Broker implements AutoCloseable {
                 .services(services, registry, new ServiceValidator(t -> config.tenant(t) != null,
                         config.ratePlans()::containsKey, clock), revocations,
                         audit)
-                .deviceCommands(registry, router, audit, new PublishGate(geo),
+                .deviceCommands(registry, router, audit, new PublishGate(geo), t -> config.tenant(t) != null,
                         s -> rateLimits.forDevice(s.tenant(), s.principal(), ratePlans.apply(s.ratePlan())))
                 .bulkImport(new BulkImporter(deviceValidator(clock), registry, audit))
                 .tlsReload(tlsReloads::reloadAll)

@@ -200,7 +200,8 @@ final class CoapCodes {
         // at /token these say the client failed authentication (unknown, or not the certificate registered for its
         // client_id): invalid_client, as /oauth/token answers them; elsewhere they are about a token's subject
         if (where == Where.TOKEN && (reason == RejectionReason.UNKNOWN_DEVICE
-                || reason == RejectionReason.BINDING_MISMATCH || reason == RejectionReason.CLIENT_ID_MISMATCH)) {
+                || reason == RejectionReason.BINDING_MISMATCH || reason == RejectionReason.CLIENT_ID_MISMATCH
+                || reason == RejectionReason.WRONG_TENANT)) { // a client of a tenant the config no longer names
             return INVALID_CLIENT;
         }
         return switch (reason.category()) {

@@ -60,14 +60,17 @@ final class DeviceCommandApi {
     private final BearerTokens bearers;
     private final PublishGate gate;
     private final Function<DeviceSession, RateLimiter> limiters;
+    private final java.util.function.Predicate<String> knownTenant;
 
     /**
      * @param bearers  the pipeline's door for bearer callers
      * @param gate     the publish checks every edge applies
+     * @param knownTenant whether the config names a tenant (a device of one removed from it gets no command: 409)
      * @param limiters the rate budget of a session (the one its MQTT connections spend)
      */
     DeviceCommandApi(DeviceRegistry devices, TopicRouter router, AuditLog audit, BearerTokens bearers, PublishGate gate,
-                     Function<DeviceSession, RateLimiter> limiters) {
+                     java.util.function.Predicate<String> knownTenant, Function<DeviceSession, RateLimiter> limiters) {
+        this.knownTenant = knownTenant;
         this.devices = devices;
         this.router = router;
         this.audit = audit;
@@ -111,6 +114,11 @@ final class DeviceCommandApi {
         // does not own (anyone can make a wallet: 403 against 404 told which ids exist, as /devices/claim does not)
         if (device == null) {
             HttpErrors.send(ctx, 404, "not_found", "no such device");
+            return;
+        }
+        if (!knownTenant.test(device.tenant())) { // no session of it can be live: its tokens do not verify
+            HttpErrors.send(ctx, 409, "conflict", "tenant '" + device.tenant() + "' is not configured; the device"
+                    + " gets no token and no command until it is configured again");
             return;
         }
         String topic = "d/" + device.id() + "/down/" + command.subTopic();

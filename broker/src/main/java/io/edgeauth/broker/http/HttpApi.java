@@ -135,9 +135,9 @@ public final class HttpApi {
      * with the caller's rate budget from {@code limiters}.
      */
     public HttpApi deviceCommands(DeviceRegistry devices, io.edgeauth.broker.router.TopicRouter router, AuditLog audit,
-                                  io.edgeauth.broker.policy.PublishGate gate,
+                                  io.edgeauth.broker.policy.PublishGate gate, java.util.function.Predicate<String> knownTenant,
                                   Function<io.edgeauth.broker.auth.DeviceSession, io.edgeauth.broker.policy.RateLimiter> limiters) {
-        return mount(new DeviceCommandApi(devices, router, audit, bearerTokens(), gate, limiters)::mount);
+        return mount(new DeviceCommandApi(devices, router, audit, bearerTokens(), gate, knownTenant, limiters)::mount);
     }
 
     /** Fleet CAs for zero-touch onboarding: {@code /admin/fleet-cas} (behind the admin check of {@link #admin}). */

@@ -63,7 +63,7 @@ public final class HttpRefusals {
                 default -> new Answer(400, "invalid_request"); // a bad subject or actor token (RFC 8693 §2.2.2)
             };
             case DEVICE_LOGIN -> switch (reason) {
-                case UNKNOWN_DEVICE, BAD_SIGNATURE -> new Answer(401, "invalid_client");
+                case UNKNOWN_DEVICE, BAD_SIGNATURE, WRONG_TENANT -> new Answer(401, "invalid_client");
                 case FORBIDDEN -> new Answer(400, "unauthorized_client");
                 case MALFORMED -> new Answer(400, "invalid_request");
                 default -> new Answer(400, "invalid_grant");

@@ -117,8 +117,12 @@ final class DeviceTokenIssuance {
         return issuer.isResourceServer(audience);
     }
 
-    /** @throws TokenRejectedException REVOKED while the device's subject revocation holds */
+    /**
+     * @throws TokenRejectedException WRONG_TENANT for a device of a tenant the config no longer names; REVOKED while
+     *     the device's subject revocation holds
+     */
     void checkNotBlocked(Device device) throws TokenRejectedException {
+        issuer.requireConfiguredTenant(device.tenant());
         if (blocks.blocksIssuance(device.id())) {
             throw new TokenRejectedException(RejectionReason.REVOKED,
                     "the device is revoked; no token is issued until an operator lifts the revocation");

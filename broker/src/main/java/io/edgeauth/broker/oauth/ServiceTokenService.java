@@ -104,6 +104,7 @@ public final class ServiceTokenService {
             fields.put("client_id", verified.clientId());
             ServiceClient service = services.find(verified.clientId()).orElseThrow(() ->
                     new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "service is not registered"));
+            issuer.requireConfiguredTenant(service.tenant());
             if (blocks.blocksIssuance(service.id())) {
                 throw new TokenRejectedException(RejectionReason.REVOKED,
                         "the service is revoked; no token is issued until an operator lifts the revocation");

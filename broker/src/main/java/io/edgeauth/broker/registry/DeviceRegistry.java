@@ -60,6 +60,8 @@ public final class DeviceRegistry {
     private final List<Consumer<AccessChange>> changedElsewhere = new CopyOnWriteArrayList<>();
     private final PendingWrites pending = new PendingWrites();
     private final IdTurns turns = new IdTurns();
+    /** Devices per tenant as loaded at start (start-up names tenants the config no longer has). */
+    private final Map<String, Integer> loadedByTenant = new java.util.TreeMap<>();
 
     /**
      * A replaced record that changes what the device's sessions may do (see {@link Device#accessChangesTo}).
@@ -79,8 +81,17 @@ public final class DeviceRegistry {
         this.feed = feed;
         synchronized (this) { // changes arriving during the load wait, then apply in order on top of it
             feed.follow(FEED, this::apply, this::reload);
-            store.forEach(SPACE, (id, bytes) -> devices.replace(decode(bytes)));
+            store.forEach(SPACE, (id, bytes) -> {
+                Device d = decode(bytes);
+                devices.replace(d);
+                loadedByTenant.merge(d.tenant(), 1, Integer::sum);
+            });
         }
+    }
+
+    /** How many devices each tenant had when this registry loaded the store (a snapshot: later changes not counted). */
+    public synchronized Map<String, Integer> loadedByTenant() {
+        return Map.copyOf(loadedByTenant);
     }
 
     /** Registers or replaces a device (already validated by {@link DeviceValidator}); returns once durable. */

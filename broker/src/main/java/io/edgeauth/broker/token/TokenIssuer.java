@@ -99,6 +99,18 @@ public final class TokenIssuer {
         return this;
     }
 
+    /**
+     * Refuses a principal of a tenant the config does not name (removed while its devices, services or fleet CAs stayed
+     * stored): WRONG_TENANT, a refusal every token endpoint answers and audits, not the server error {@link #issue}
+     * throws for an unknown tenant.
+     */
+    public void requireConfiguredTenant(String tenant) throws io.edgeauth.broker.refusal.TokenRejectedException {
+        if (tenant == null || !keys.tenantIds().contains(tenant)) {
+            throw new io.edgeauth.broker.refusal.TokenRejectedException(
+                    io.edgeauth.broker.refusal.RejectionReason.WRONG_TENANT, "tenant '" + tenant + "' is not configured");
+        }
+    }
+
     /** Whether tokens may be issued for {@code audience} as a registered resource server. */
     public boolean isResourceServer(String audience) {
         return encryption != null && encryption.isResourceServer(audience);

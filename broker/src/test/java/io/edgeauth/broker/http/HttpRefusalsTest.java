@@ -29,6 +29,7 @@ class HttpRefusalsTest {
             // Ethereum device login grant
             "DEVICE_LOGIN,          MALFORMED,          400, invalid_request",
             "DEVICE_LOGIN,          BAD_SIGNATURE,      401, invalid_client",
+            "DEVICE_LOGIN,          WRONG_TENANT,       401, invalid_client",
             "DEVICE_LOGIN,          EXPIRED,            400, invalid_grant",
             "DEVICE_LOGIN,          UNKNOWN_DEVICE,     401, invalid_client",
             "DEVICE_LOGIN,          FORBIDDEN,          400, unauthorized_client",

@@ -46,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with an {@code x5c} assertion and no prior registration, then connects over MQTT; each chain failure is
  * refused with its reason; a withdrawn CA's devices fail.
  */
-class ZeroTouchTest {
+public class ZeroTouchTest {
     static final String OWNER = "did:pkh:eip155:1:0x00000000000000000000000000000000000000aA";
     @TempDir
     static Path dir;
@@ -421,7 +421,7 @@ class ZeroTouchTest {
     }
 
     /** An ES256 client assertion for {@code audience}, with {@code chain} as its {@code x5c} unless empty. */
-    static String assertion(String audience, String id, PrivateKey key, List<X509Certificate> chain) throws Exception {
+    public static String assertion(String audience, String id, PrivateKey key, List<X509Certificate> chain) throws Exception {
         JWSHeader.Builder header = new JWSHeader.Builder(JWSAlgorithm.ES256);
         if (!chain.isEmpty()) {
             List<Base64> x5c = new ArrayList<>();
