@@ -69,16 +69,17 @@ final class TlsReloads {
      * @throws TlsMaterialException  when a file is unusable (that listener keeps its material)
      * @throws IllegalStateException when no listener has reloadable material
      */
-    Map<String, TlsMaterial.Summary> reloadAll() {
+    Map<String, TlsMaterial.Summary> reloadAll(java.util.function.UnaryOperator<AuditLog> request) {
+        AuditLog trail = request.apply(audit); // the admin request's: its events name its source
         Map<String, TlsMaterial.Summary> done = new LinkedHashMap<>();
         if (mqttTls()) {
-            done.put("mqtt", mqtt.reloadTls());
+            done.put("mqtt", mqtt.reloadTls(trail));
         }
         if (dtlsCertificates()) {
-            done.put("coaps", reloadDtls());
+            done.put("coaps", reloadDtls(trail));
         }
         if (https != null) {
-            done.put("https", reloadHttps());
+            done.put("https", reloadHttps(trail));
         }
         if (done.isEmpty()) {
             throw new IllegalStateException("no TLS listener with reloadable material is configured");
@@ -88,6 +89,10 @@ final class TlsReloads {
 
     /** Reads the DTLS listener's server key and chain, device trust store and CRL; swaps them only if all are usable. */
     synchronized TlsMaterial.Summary reloadDtls() {
+        return reloadDtls(audit);
+    }
+
+    private synchronized TlsMaterial.Summary reloadDtls(AuditLog trail) {
         try {
             EdgeSettings.ServerIdentity identity = EdgeSettings.coapServerIdentity(config);
             EdgeSettings.DeviceTrustFiles trust = EdgeSettings.coapDeviceTrust(config);
@@ -103,24 +108,28 @@ final class TlsReloads {
                     leaf.getSerialNumber().toString(16), TlsMaterial.sha256(leaf), leaf.getNotAfter().toInstant(),
                     trust.anchors().size(), revoked,
                     null);
-            audit.record("tls.reloaded", "ok", Map.of("listener", "coaps", "serverSha256", s.serverSha256(),
+            trail.record("tls.reloaded", "ok", Map.of("listener", "coaps", "serverSha256", s.serverSha256(),
                     "serverSerial", s.serverSerial(), "trustAnchors", s.trustAnchors(), "revokedEntries", revoked));
             return s;
         } catch (TlsMaterialException e) {
-            audit.record("tls.reloaded", "refused", Map.of("listener", "coaps", "reason", e.getMessage()));
+            trail.record("tls.reloaded", "refused", Map.of("listener", "coaps", "reason", e.getMessage()));
             throw e;
         }
     }
 
     /** Reads the HTTPS listener's key store, trust store and CRL again; the old material stays if one is unusable. */
     synchronized TlsMaterial.Summary reloadHttps() {
+        return reloadHttps(audit);
+    }
+
+    private synchronized TlsMaterial.Summary reloadHttps(AuditLog trail) {
         try {
             TlsMaterial.Summary s = https.reload();
-            audit.record("tls.reloaded", "ok", Map.of("listener", "https", "serverSha256", s.serverSha256(),
+            trail.record("tls.reloaded", "ok", Map.of("listener", "https", "serverSha256", s.serverSha256(),
                     "trustAnchors", s.trustAnchors(), "revokedEntries", s.revokedEntries()));
             return s;
         } catch (TlsMaterialException e) {
-            audit.record("tls.reloaded", "refused", Map.of("listener", "https", "reason", e.getMessage()));
+            trail.record("tls.reloaded", "refused", Map.of("listener", "https", "reason", e.getMessage()));
             throw e;
         }
     }

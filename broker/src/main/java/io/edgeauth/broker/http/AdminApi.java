@@ -92,7 +92,8 @@ final class AdminApi {
         Written written;
         try { // the id's turn with its audit event, as a DELETE and an import line take it
             Device asked = device;
-            written = registry.turns().run(device.id(), () -> CompletableFuture.completedFuture(write(asked, replace)))
+            AuditLog trail = AdminAudit.of(ctx, audit);
+            written = registry.turns().run(device.id(), () -> CompletableFuture.completedFuture(write(asked, replace, trail)))
                     .join();
         } catch (IllegalArgumentException e) {
             HttpErrors.send(ctx, 409, "conflict", e.getMessage());
@@ -113,7 +114,7 @@ final class AdminApi {
     private record Written(Device device, boolean created) { }
 
     /** Creates (POST) or replaces (PUT) the device and records its event; IllegalArgumentException: a service's id. */
-    private Written write(Device device, boolean replace) {
+    private Written write(Device device, boolean replace, AuditLog trail) {
         java.util.Optional<Device> existing = replace
                 ? new io.edgeauth.broker.registry.DeviceCreation(registry, validator::takenByAnotherKind).replace(device)
                 : created(device);
@@ -121,7 +122,7 @@ final class AdminApi {
             return new Written(null, false);
         }
         Device stored = existing.map(device::createdAs).orElse(device); // a replaced record keeps its creation time
-        audit.record("device.registered", "ok", Map.of("device", stored.id(), "tenant", stored.tenant(),
+        trail.record("device.registered", "ok", Map.of("device", stored.id(), "tenant", stored.tenant(),
                 "credential", stored.credential().type().name()));
         return new Written(stored, existing.isEmpty());
     }
@@ -158,7 +159,7 @@ final class AdminApi {
                 deleted[0] = true;
                 // live sessions and outstanding tokens of the device end now, not at their expiry
                 revocations.revoke(Revocation.Kind.SUB, id, "device deleted");
-                audit.record("device.deleted", "ok", Map.of("device", id));
+                AdminAudit.of(ctx, audit).record("device.deleted", "ok", Map.of("device", id));
             }
             return CompletableFuture.completedFuture(null);
         });
@@ -186,7 +187,7 @@ final class AdminApi {
         }
         try {
             String kid = "enc".equals(use) ? keys.rotateEncryption(tenant) : keys.rotate(tenant);
-            audit.record("key.rotated", "ok", Map.of("tenant", tenant, "kid", kid, "use", use));
+            AdminAudit.of(ctx, audit).record("key.rotated", "ok", Map.of("tenant", tenant, "kid", kid, "use", use));
             HttpErrors.json(ctx, 200, new JsonObject().put("tenant", tenant).put("kid", kid).put("use", use));
         } catch (IllegalArgumentException e) {
             HttpErrors.send(ctx, 400, "invalid_request", e.getMessage());

@@ -96,9 +96,12 @@ final class BulkImportApi {
                 (n, text) -> batch.add(new BulkImporter.Line(n, text)));
         private final java.util.ArrayDeque<Pending> queue = new java.util.ArrayDeque<>();
         private boolean failed;
+        /** The import's audit events name the request's source address. */
+        private final java.util.function.UnaryOperator<io.edgeauth.broker.audit.AuditLog> trail;
 
         Upload(RoutingContext ctx) {
             this.ctx = ctx;
+            this.trail = AdminAudit.forRequest(ctx);
             this.request = ctx.request();
             this.response = ctx.response();
             this.context = Vertx.currentContext();
@@ -137,7 +140,7 @@ final class BulkImportApi {
             queue.add(pending);
             batch = new ArrayList<>();
             // ordered: batches are applied in line order (a later line for the same id wins)
-            workers.executeBlocking(() -> importer.importLines(lines, "bulk"), true)
+            workers.executeBlocking(() -> importer.importLines(lines, "bulk", trail), true)
                     .onSuccess(result -> result.durable().whenComplete((v, error) -> context.runOnContext(x -> {
                         if (error != null) {
                             refused(pending, error);

@@ -75,7 +75,7 @@ final class DeviceClaimApi {
             return;
         }
         ClaimCodes.Issued issued = codes.issue(id, lifetime);
-        audit.record("device.claim_code_issued", "ok", Map.of("device", id, "expiresAt", issued.expiresAt().toString()));
+        AdminAudit.of(ctx, audit).record("device.claim_code_issued", "ok", Map.of("device", id, "expiresAt", issued.expiresAt().toString()));
         HttpErrors.json(ctx, 201, new JsonObject().put("deviceId", id).put("claimCode", issued.code())
                 .put("expiresAt", issued.expiresAt().toString()));
     }

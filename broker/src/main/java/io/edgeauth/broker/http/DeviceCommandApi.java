@@ -146,7 +146,7 @@ final class DeviceCommandApi {
         }
         fields.put("payload", Fingerprints.of(command.payload()));
         fields.put("subscribers", result.accepted());
-        audit.record("device.command", "ok", fields);
+        AdminAudit.of(ctx, audit).record("device.command", "ok", fields);
         HttpErrors.json(ctx, 202, new JsonObject().put("topic", topic).put("qos", command.qos())
                 .put("subscribers", result.accepted()));
     }

@@ -72,7 +72,7 @@ final class FleetCaApi {
             return;
         }
         int revoked = listed.revokeNewlyListed(before, ca); // a new CRL: the listed devices' tokens end now
-        audit.record("fleet_ca.added", "ok", Map.of("fleetCa", ca.id(), "tenant", ca.tenant(),
+        AdminAudit.of(ctx, audit).record("fleet_ca.added", "ok", Map.of("fleetCa", ca.id(), "tenant", ca.tenant(),
                 "subject", ca.certificate().getSubjectX500Principal().getName(), "devicesRevoked", revoked));
         HttpErrors.json(ctx, 201, toJson(ca).put("devicesRevoked", revoked));
     }
@@ -125,7 +125,7 @@ final class FleetCaApi {
         }
         // after the withdrawal, so no token of the CA is issued here past the revocation's date
         Revocation revoked = revocations.revokeFleetCa(id, "fleet CA withdrawn");
-        audit.record("fleet_ca.withdrawn", "ok", Map.of("fleetCa", id,
+        AdminAudit.of(ctx, audit).record("fleet_ca.withdrawn", "ok", Map.of("fleetCa", id,
                 "tokensRevokedUpTo", revoked.issuedBefore().toString()));
         ctx.response().setStatusCode(204).end();
     }

@@ -89,7 +89,8 @@ public final class HttpApi {
     }
 
     /** {@code POST /admin/tls/reload} (behind the admin check mounted with {@link #admin}): see {@link TlsAdminApi}. */
-    public HttpApi tlsReload(java.util.function.Supplier<java.util.Map<String, io.edgeauth.broker.tls.TlsMaterial.Summary>> reload) {
+    public HttpApi tlsReload(Function<java.util.function.UnaryOperator<AuditLog>,
+            java.util.Map<String, io.edgeauth.broker.tls.TlsMaterial.Summary>> reload) {
         return mount(new TlsAdminApi(reload)::mount);
     }
 

@@ -73,10 +73,10 @@ final class RevocationApi {
         // an operator's subject revocation also stops issuance until lifted (docs/revocation.md)
         Revocation.Kind k = kind;
         String v = value;
-        Revocation r = unlessUnknown("revocation.created", Map.of("kind", kind.name(), "value", value, "reason",
+        Revocation r = unlessUnknown(ctx, "revocation.created", Map.of("kind", kind.name(), "value", value, "reason",
                 shortReason), () -> k == Revocation.Kind.SUB ? revocations.revokeSubjectUntilLifted(v, shortReason)
                 : revocations.revoke(k, v, shortReason));
-        audit.record("revocation.created", "ok", Map.of("kind", kind.name(), "value", value, "reason", r.reason()));
+        AdminAudit.of(ctx, audit).record("revocation.created", "ok", Map.of("kind", kind.name(), "value", value, "reason", r.reason()));
         // what a GET of it answers, plus revokedAt (the same instant as issuedUpTo for an operator's revocation),
         // which the answer had alone before 2026-12-06 and revocation.md documents
         HttpErrors.json(ctx, 201, toJson(r).put("revokedAt", r.issuedBefore().toString()));
@@ -90,9 +90,9 @@ final class RevocationApi {
             return;
         }
         String subject = ctx.pathParam("value");
-        unlessUnknown("revocation.lifted", Map.of("kind", "SUB", "value", subject),
+        unlessUnknown(ctx, "revocation.lifted", Map.of("kind", "SUB", "value", subject),
                 () -> revocations.lift(subject)).ifPresentOrElse(r -> {
-            audit.record("revocation.lifted", "ok", Map.of("kind", "SUB", "value", subject,
+            AdminAudit.of(ctx, audit).record("revocation.lifted", "ok", Map.of("kind", "SUB", "value", subject,
                     "revokedAt", r.issuedBefore().toString()));
             ctx.response().setStatusCode(204).end();
         }, () -> HttpErrors.send(ctx, 404, "not_found", "no subject revocation in force for that subject"));
@@ -103,7 +103,7 @@ final class RevocationApi {
      * (a stalled Redis runs what it received), so that is audited with outcome {@code unknown} before the refusal:
      * the trail then names every revocation or lift that can be in force. Retrying either is idempotent.
      */
-    private <T> T unlessUnknown(String event, Map<String, String> details, Supplier<T> write) {
+    private <T> T unlessUnknown(RoutingContext ctx, String event, Map<String, String> details, Supplier<T> write) {
         try {
             return write.get();
         } catch (RuntimeException e) {
@@ -111,7 +111,7 @@ final class RevocationApi {
                 Map<String, String> fields = new HashMap<>(details);
                 fields.put("detail", "the store timed out: refused with 503, but it may take effect when the store"
                         + " answers; read it back before acting on it");
-                audit.record(event, "unknown", fields);
+                AdminAudit.of(ctx, audit).record(event, "unknown", fields);
             }
             throw e;
         }

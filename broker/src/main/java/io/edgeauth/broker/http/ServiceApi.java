@@ -67,7 +67,7 @@ final class ServiceApi {
             }
             default -> { }
         }
-        audit.record("service.registered", "ok", Map.of("service", service.id(), "tenant", service.tenant(),
+        AdminAudit.of(ctx, audit).record("service.registered", "ok", Map.of("service", service.id(), "tenant", service.tenant(),
                 "keys", service.keys().getKeys().size(), "grants", String.join(" ",
                         service.grants().stream().map(Object::toString).toList())));
         ctx.response().putHeader("location", "/admin/services/" + service.id()); // RFC 9110 §15.3.2
@@ -96,7 +96,7 @@ final class ServiceApi {
         }
         // live sessions and outstanding tokens of the service end now, not at their expiry
         revocations.revoke(Revocation.Kind.SUB, id, "service deleted");
-        audit.record("service.deleted", "ok", Map.of("service", id));
+        AdminAudit.of(ctx, audit).record("service.deleted", "ok", Map.of("service", id));
         ctx.response().setStatusCode(204).end();
     }
 }

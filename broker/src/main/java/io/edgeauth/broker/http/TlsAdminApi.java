@@ -6,7 +6,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Map;
-import java.util.function.Supplier;
+import io.edgeauth.broker.audit.AuditLog;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * {@code POST /admin/tls/reload} (behind the admin check of {@link AdminApi}): reads the TLS listeners' key store,
@@ -16,10 +18,13 @@ import java.util.function.Supplier;
 final class TlsAdminApi {
     static final String PATH = "/admin/tls/reload";
 
-    private final Supplier<Map<String, TlsMaterial.Summary>> reload;
+    private final Function<UnaryOperator<AuditLog>, Map<String, TlsMaterial.Summary>> reload;
 
-    /** @param reload reloads every TLS listener, answering per listener name; throws as {@link TlsMaterial#reload()} */
-    TlsAdminApi(Supplier<Map<String, TlsMaterial.Summary>> reload) {
+    /**
+     * @param reload reloads every TLS listener, audited through the request's log ({@link AdminAudit}), answering per
+     *               listener name; throws as {@link TlsMaterial#reload()}
+     */
+    TlsAdminApi(Function<UnaryOperator<AuditLog>, Map<String, TlsMaterial.Summary>> reload) {
         this.reload = reload;
     }
 
@@ -35,7 +40,7 @@ final class TlsAdminApi {
         }
         Map<String, TlsMaterial.Summary> done;
         try {
-            done = reload.get();
+            done = reload.apply(AdminAudit.forRequest(ctx));
         } catch (TlsMaterialException e) {
             HttpErrors.send(ctx, 422, "invalid_tls_material", e.getMessage());
             return;

@@ -306,19 +306,24 @@ public final class MqttEdge {
      * @throws TlsMaterialException if a file is unusable; the material in use stays
      */
     public TlsMaterial.Summary reloadTls() {
+        return reloadTls(audit);
+    }
+
+    /** As {@link #reloadTls()}, audited to {@code trail} (an admin request's, naming its source). */
+    public TlsMaterial.Summary reloadTls(AuditLog trail) {
         TlsMaterial material = tlsMaterial;
         if (material == null) {
             throw new IllegalStateException("no MQTT TLS listener is configured");
         }
         try {
             TlsMaterial.Summary s = material.reload();
-            audit.record("tls.reloaded", "ok", Map.of("listener", "mqtt", "serverSha256", s.serverSha256(),
+            trail.record("tls.reloaded", "ok", Map.of("listener", "mqtt", "serverSha256", s.serverSha256(),
                     "serverSerial", s.serverSerial(), "trustAnchors", s.trustAnchors(), "revokedEntries", s.revokedEntries()));
             LOG.info("MQTT TLS material reloaded: server certificate serial {} sha256 {}, {} trust anchors, {} revoked",
                     s.serverSerial(), s.serverSha256(), s.trustAnchors(), s.revokedEntries());
             return s;
         } catch (TlsMaterialException e) {
-            audit.record("tls.reloaded", "refused", Map.of("listener", "mqtt", "reason", e.getMessage()));
+            trail.record("tls.reloaded", "refused", Map.of("listener", "mqtt", "reason", e.getMessage()));
             throw e;
         }
     }

@@ -55,11 +55,17 @@ public final class BulkImporter {
 
     /** Validates and applies a batch of lines; report the outcomes once {@code durable} completes. */
     public Batch importLines(List<Line> lines, String channel) {
+        return importLines(lines, channel, java.util.function.UnaryOperator.identity());
+    }
+
+    /** As above, audited through {@code request} applied to the audit log (an admin request's: naming its source). */
+    public Batch importLines(List<Line> lines, String channel, java.util.function.UnaryOperator<AuditLog> request) {
+        AuditLog trail = request.apply(audit);
         List<Outcome> outcomes = new ArrayList<>(lines.size());
         CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
         List<CompletableFuture<Void>> writes = new ArrayList<>();
         for (Line line : lines) {
-            Outcome outcome = importLine(line, channel, writes);
+            Outcome outcome = importLine(line, channel, writes, trail);
             outcomes.add(outcome);
         }
         if (!writes.isEmpty()) {
@@ -68,7 +74,7 @@ public final class BulkImporter {
         return new Batch(outcomes, last);
     }
 
-    private Outcome importLine(Line line, String channel, List<CompletableFuture<Void>> writes) {
+    private Outcome importLine(Line line, String channel, List<CompletableFuture<Void>> writes, AuditLog trail) {
         if (line.text() == null) {
             return new Outcome(line.number(), null, Result.REFUSED, "line too long");
         }
@@ -98,7 +104,7 @@ public final class BulkImporter {
         // line waits for a DELETE's, so the trail's last event of each id says whether it exists
         Outcome[] outcome = new Outcome[1];
         CompletableFuture<Void> done = registry.turns().run(device.id(), () -> {
-            Applied applied = apply(line, device, channel);
+            Applied applied = apply(line, device, channel, trail);
             outcome[0] = applied.outcome();
             return applied.audited();
         });
@@ -111,7 +117,7 @@ public final class BulkImporter {
     /** A line's outcome, and its write and audit event (null: nothing written). */
     private record Applied(Outcome outcome, CompletableFuture<Void> audited) { }
 
-    private Applied apply(Line line, Device device, String channel) {
+    private Applied apply(Line line, Device device, String channel, AuditLog trail) {
         Optional<Device> existing;
         CompletableFuture<Void> written = null;
         // a concurrent import of the same id on this node changes the record between the look-up and the write: look
@@ -131,7 +137,7 @@ public final class BulkImporter {
         Result result = existing.isPresent() ? Result.UPDATED : Result.CREATED;
         // the event follows the store's commit, so that none names a record the store refused (docs/audit.md); the
         // batch's answer waits for its audit lines as for its store writes (one wait, not one per line)
-        CompletableFuture<Void> audited = written.thenCompose(stored -> audit.recordAsync("device.registered", "ok",
+        CompletableFuture<Void> audited = written.thenCompose(stored -> trail.recordAsync("device.registered", "ok",
                 Map.of("device", device.id(), "tenant", device.tenant(), "credential",
                         device.credential().type().name(), "channel", channel, "change", result.name().toLowerCase())));
         return new Applied(new Outcome(line.number(), device.id(), result, null), audited);

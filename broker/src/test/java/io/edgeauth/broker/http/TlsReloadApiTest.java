@@ -33,7 +33,8 @@ class TlsReloadApiTest {
         Map<String, String> env = Map.of("EDGEAUTH_MQTT_TLS_PORT", "0", "EDGEAUTH_MQTT_KEY_STORE", store.toString(),
                 "EDGEAUTH_MQTT_KEY_STORE_PASSWORD", PASS, "EDGEAUTH_MQTT_TRUST_STORE", trust.toString(),
                 "EDGEAUTH_MQTT_CRL", crl.toString(), "EDGEAUTH_MQTT_CLIENT_AUTH", "required");
-        try (Broker broker = Broker.start(TestBrokers.config(dir.resolve("data"), env))) {
+        try (io.edgeauth.broker.testsupport.LogCapture log = io.edgeauth.broker.testsupport.LogCapture.root();
+             Broker broker = Broker.start(TestBrokers.config(dir.resolve("data"), env))) {
             String base = "http://localhost:" + broker.httpPort();
             Http admin = new Http(base, broker.newAdminCredential().orElseThrow());
             assertThat(new Http(base, null).postJson(TlsAdminApi.PATH, "{}").statusCode()).isEqualTo(401);
@@ -62,6 +63,11 @@ class TlsReloadApiTest {
             HttpResponse<String> again = admin.postJson(TlsAdminApi.PATH, "{}");
             assertThat(new JsonObject(again.body()).getJsonObject("listeners").getJsonObject("mqtt")
                     .getInteger("revokedEntries")).isZero();
+            // the admin's reloads, done or refused, name the request's source address (tour Z, Z2)
+            org.awaitility.Awaitility.await().untilAsserted(() -> assertThat(log.events().stream()
+                    .map(e -> e.getFormattedMessage()).filter(m -> m.contains("\"tls.reloaded\"")
+                            && m.contains("\"remote\":\"127.0.0.1:")).map(m -> new JsonObject(m).getString("outcome"))
+                    .toList()).contains("ok", "refused"));
         }
     }
 
