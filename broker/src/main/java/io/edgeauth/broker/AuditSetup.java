@@ -41,6 +41,12 @@ final class AuditSetup {
                 a.checkpointEvery()), clock);
     }
 
+    /** {@link #chain} for {@code config}'s broker on {@code dataDir}: its node name as the broker names it. */
+    public static ChainedAuditLog chain(BrokerConfig config, java.nio.file.Path dataDir, Clock clock) {
+        return chain(config.audit(), () -> config.store().type().equals("redis")
+                ? io.edgeauth.broker.cluster.NodeIdentity.resolve(config.store().nodeId(), dataDir) : null, clock);
+    }
+
     /** {@code out} behind an anomaly watch as configured (either check may be off). */
     public static AuditLog withAnomalies(AuditLog out, BrokerConfig.Anomalies an, Clock clock) {
         ImpossibleTravel travel = an.maxTravelSpeedKmh() > 0 ? new ImpossibleTravel(an.maxTravelSpeedKmh(), TRACKED) : null;

@@ -131,8 +131,7 @@ public final class Broker implements AutoCloseable {
         shared = SharedState.open(config.store(), dataDir, clock, meters);
         closeables.add(0, shared);
         io.edgeauth.broker.store.DataFormats.write(dataDir, io.edgeauth.broker.health.BuildInfo.current().describe());
-        ChainedAuditLog auditChain = AuditSetup.chain(config.audit(), () -> config.store().type().equals("redis")
-                ? io.edgeauth.broker.cluster.NodeIdentity.resolve(config.store().nodeId(), dataDir) : null, clock);
+        ChainedAuditLog auditChain = AuditSetup.chain(config, dataDir, clock);
         auditChain.bindTo(meters);
         closeables.add(auditChain); // closed last: its final checkpoint seals every event of the run
         AuditLog audit = AuditSetup.withAnomalies(auditChain, config.audit().anomalies(), clock);

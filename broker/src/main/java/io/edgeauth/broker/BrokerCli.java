@@ -1,6 +1,5 @@
 package io.edgeauth.broker;
 
-import io.edgeauth.broker.admin.AdminCredential;
 import io.edgeauth.broker.config.BrokerConfig;
 import io.edgeauth.broker.config.ConfigException;
 import io.edgeauth.broker.config.ConfigLoader;
@@ -215,16 +214,16 @@ public final class BrokerCli implements Callable<Integer> {
     /** Admin credential recovery (offline: writes to the data directory). */
     @Command(name = "admin", description = "Admin credential.", subcommands = Admin.Reset.class)
     static final class Admin {
-        @Command(name = "reset-credential", description = "Create a new admin credential (restart the broker to use it).")
+        @Command(name = "reset-credential", description = {"Create a new admin credential while the broker is stopped"
+                + " (start it again to use it); refused while a broker holds the data directory. Audited into audit.file.",
+                "Exit codes: 0 reset, 1 refused (a broker holds the data directory), 2 bad config or no data directory."})
         static final class Reset implements Callable<Integer> {
             @Option(names = {"-c", "--config"}, description = "the broker's config file: the credential is written to its dataDir")
             Path config;
 
             @Override
             public Integer call() {
-                BrokerConfig cfg = new ConfigLoader().load(config);
-                System.out.println("new admin credential (shown once): " + AdminCredential.reset(cfg.dataDir()));
-                return 0;
+                return CredentialReset.run(config, System.out, System.err);
             }
         }
     }

@@ -15,9 +15,9 @@ class BrokerCliTest {
     @TempDir
     Path dir;
 
-    private record Result(int exit, String out, String err) { }
+    record Result(int exit, String out, String err) { }
 
-    private static Result run(String... args) {
+    static Result run(String... args) {
         PrintStream out = System.out;
         PrintStream err = System.err;
         ByteArrayOutputStream o = new ByteArrayOutputStream();

@@ -43,13 +43,16 @@ public final class AdminCredential {
         }
     }
 
-    /** Replaces the credential (CLI {@code admin reset-credential}); returns the new one to show once. */
+    /**
+     * Replaces the credential (CLI {@code admin reset-credential}); returns the new one to show once. The old file is
+     * replaced in one atomic move, so a crash leaves the old credential or the new one, never none (before, the file
+     * was deleted first: a crash between left none, and the next start minted and printed a fresh one).
+     */
     public static String reset(Path dataDir) {
         try {
-            Files.deleteIfExists(dataDir.resolve(FILE));
             return create(dataDir.resolve(FILE)).createdNow;
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("cannot write " + dataDir.resolve(FILE) + ": " + e.getMessage(), e);
         }
     }
 
@@ -58,11 +61,21 @@ public final class AdminCredential {
         new SecureRandom().nextBytes(secret);
         String credential = "ea_admin_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
         byte[] hash = sha256(credential);
-        Files.writeString(file, Base64.getEncoder().encodeToString(hash), StandardCharsets.US_ASCII);
+        // a temporary file that is owner-only from its creation (not chmod'ed after being written with the umask's
+        // mode), moved over the old one atomically
+        Path temp;
         try {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException ignored) {
-            // non-POSIX file system: the directory's own permissions protect it
+            temp = Files.createTempFile(file.getParent(), "." + FILE, ".tmp",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) { // non-POSIX file system: the directory's own permissions protect it
+            temp = Files.createTempFile(file.getParent(), "." + FILE, ".tmp");
+        }
+        try {
+            Files.writeString(temp, Base64.getEncoder().encodeToString(hash), StandardCharsets.US_ASCII);
+            Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temp);
         }
         return new AdminCredential(hash, credential);
     }

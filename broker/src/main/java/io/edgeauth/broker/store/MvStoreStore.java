@@ -64,12 +64,31 @@ public final class MvStoreStore implements Store {
     }
 
     private static MVStore open(String fileName) {
+        return open(fileName, false);
+    }
+
+    /**
+     * Holds the store file's lock, as a running broker holds it, without writing to it (a shared lock, read-only) until
+     * closed: for offline tools that write into the data directory (the admin credential). A missing file holds
+     * nothing (no broker has run on this directory with the embedded store).
+     *
+     * @throws IllegalStateException "in use by another broker process" while a broker holds it
+     */
+    public static AutoCloseable holdLock(Path file) {
+        if (!java.nio.file.Files.exists(file)) {
+            return () -> { };
+        }
+        MVStore held = open(file.toString(), true);
+        return held::close;
+    }
+
+    private static MVStore open(String fileName, boolean readOnly) {
         try {
-            return new MVStore.Builder()
+            MVStore.Builder builder = new MVStore.Builder()
                     .fileName(fileName)
                     .autoCommitDisabled() // we commit after each mutation ourselves
-                    .compress()
-                    .open();
+                    .compress();
+            return (readOnly ? builder.readOnly() : builder).open();
         } catch (MVStoreException e) {
             if (e.getErrorCode() == org.h2.mvstore.DataUtils.ERROR_FILE_LOCKED) {
                 throw new IllegalStateException("the data directory is in use by another broker process ("
