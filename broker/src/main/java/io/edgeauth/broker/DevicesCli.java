@@ -53,8 +53,15 @@ final class DevicesCli {
                 System.err.println("edgeauth: cannot read " + file.toAbsolutePath());
                 return 2;
             }
+            if (!Files.isRegularFile(file)) { // a directory uploads as an empty body: "all imported", exit 0
+                System.err.println("edgeauth: " + file.toAbsolutePath() + " is not a regular file"
+                        + (Files.isDirectory(file) ? " (a directory)" : "") + ": name the NDJSON file to import");
+                return 2;
+            }
+            Progress progress = new Progress(file);
+            Runtime.getRuntime().addShutdownHook(progress.hook);
             try (BulkImportClient client = new BulkImportClient()) {
-                BulkImportClient.Summary s = client.importFile(URI.create(url), credential, file, System.out::println);
+                BulkImportClient.Summary s = client.importFile(URI.create(url), credential, file, progress::result);
                 if (s.status() != 200) {
                     System.err.println("edgeauth: import refused (HTTP " + s.status() + "): " + reason(s.error()));
                     return 2;
@@ -74,9 +81,60 @@ final class DevicesCli {
                 System.err.println("edgeauth: import failed: " + (e.getMessage() == null ? e.getClass().getSimpleName()
                         : e.getMessage()) + (noAnswer ? " (no HTTP answer from " + url + ": is it the broker's HTTP URL?)" : ""));
                 return 2;
+            } finally {
+                progress.finished();
+            }
+        }
+    }
+
+    /**
+     * The result lines printed so far, and a shutdown hook that, when the import is interrupted (Ctrl-C), says on
+     * stderr how far its results went and that a replay of the file is safe: the broker commits the batches it had
+     * read before it saw the connection close, which the output never lists (tour Z, Z6).
+     */
+    static final class Progress {
+        private final Path file;
+        private volatile long lastLine;
+        private volatile long printed;
+        private volatile boolean finished;
+        final Thread hook = new Thread(this::interrupted, "edgeauth-import-interrupted");
+
+        Progress(Path file) {
+            this.file = file;
+        }
+
+        void result(String line) {
+            System.out.println(line);
+            printed++;
+            if (line.startsWith("{\"line\":")) { // the broker's result lines start with their line number
+                int end = 8;
+                while (end < line.length() && Character.isDigit(line.charAt(end))) {
+                    end++;
+                }
+                lastLine = end > 8 ? Long.parseLong(line.substring(8, end)) : lastLine;
             }
         }
 
+        void finished() {
+            finished = true;
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs, and says nothing: the import ended
+            }
+        }
+
+        private void interrupted() {
+            if (finished) {
+                return;
+            }
+            System.out.flush();
+            System.err.println("edgeauth: import interrupted: " + (printed == 0 ? "no result came back yet"
+                    : "results came back up to line " + lastLine + " of " + file + " (" + printed + " printed)")
+                    + "; the broker may still have stored lines after it that it had read (up to "
+                    + "a few thousand; it reads no further once the connection closes) and lists none of them."
+                    + " Replay the whole file to finish: it is idempotent (lines already imported answer unchanged)");
+        }
     }
 
     /** The broker's error_description when the answer is its JSON error, else the answer as it came. */

@@ -96,6 +96,8 @@ final class BulkImportApi {
                 (n, text) -> batch.add(new BulkImporter.Line(n, text)));
         private final java.util.ArrayDeque<Pending> queue = new java.util.ArrayDeque<>();
         private boolean failed;
+        /** The client closed the connection: nothing more is read or submitted. */
+        private boolean gone;
         /** The import's audit events name the request's source address. */
         private final java.util.function.UnaryOperator<io.edgeauth.broker.audit.AuditLog> trail;
 
@@ -115,9 +117,13 @@ final class BulkImportApi {
                     .putHeader("cache-control", "no-store");
             request.handler(this::chunk);
             request.endHandler(v -> {
+                if (gone) {
+                    return;
+                }
                 lines.finish();
                 submit(true);
             });
+            response.closeHandler(v -> clientGone());
             request.exceptionHandler(t -> {
                 failed = true;
                 LOG.debug("bulk import upload failed: {}", t.toString());
@@ -125,7 +131,26 @@ final class BulkImportApi {
             request.resume();
         }
 
+        /**
+         * The client closed the connection before the answer ended (Ctrl-C on {@code devices import}): no line is read
+         * or handed to the store any more; the batches already handed over still commit (and are audited), though their
+         * results reach nobody: the client's replay of the file finds them {@code unchanged}.
+         */
+        private void clientGone() {
+            if (response.ended() || gone) {
+                return;
+            }
+            gone = true;
+            batch = new ArrayList<>();
+            request.handler(b -> { });
+            LOG.info("bulk import: the client closed the connection; lines not yet read are not imported, the {}"
+                    + " batch(es) already read still commit", queue.size());
+        }
+
         private void chunk(Buffer buffer) {
+            if (gone) {
+                return;
+            }
             byte[] bytes = buffer.getBytes();
             lines.feed(bytes, 0, bytes.length);
             if (batch.size() >= BATCH_LINES) {
