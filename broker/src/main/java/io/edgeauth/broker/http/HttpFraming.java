@@ -19,7 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * header before the broker sees it, so every chunked request is treated so. Clients that keep connections alive send
  * {@code Content-Length} (the JDK's and Vert.x's clients, curl for a given body); only streamed bulk imports are
  * chunked, one request per connection anyway. A request pipelined behind such a one is never served (Vert.x reads
- * it before the first answer is written).
+ * it before the first answer is written). A request with two {@code Authorization} headers is answered 400 too
+ * (every endpoint read the first; another reader may take the other one).
  */
 final class HttpFraming implements Handler<RoutingContext> {
     private final Set<HttpConnection> closing = ConcurrentHashMap.newKeySet();
@@ -32,6 +33,12 @@ final class HttpFraming implements Handler<RoutingContext> {
     @Override
     public void handle(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
+        // a credential given twice: the broker read the first, a proxy or log reader may take the other (tour Z, Z7),
+        // refused as a form parameter or JSON key named twice is, before any endpoint reads it
+        if (request.headers().getAll(HttpHeaders.AUTHORIZATION).size() > 1) {
+            HttpErrors.send(ctx, 400, "invalid_request", "authorization: the header is given more than once; send one");
+            return;
+        }
         List<String> codings = request.headers().getAll(HttpHeaders.TRANSFER_ENCODING);
         if (codings.isEmpty()) {
             ctx.next();
