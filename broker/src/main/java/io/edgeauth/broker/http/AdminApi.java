@@ -63,6 +63,13 @@ final class AdminApi {
             HttpErrors.send(ctx, 401, "invalid_token", "admin API needs the admin bearer credential");
             return;
         }
+        for (String name : ctx.queryParams().names()) { // one reader's value is not another's, as for form parameters
+            if (ctx.queryParams().getAll(name).size() > 1) {
+                HttpErrors.send(ctx, 400, "invalid_request", "query parameter '" + ClientText.cut(name, 64)
+                        + "' is given more than once");
+                return;
+            }
+        }
         ctx.next();
     }
 
@@ -81,6 +88,10 @@ final class AdminApi {
                 return;
             }
             body.put("id", path);
+        }
+        if (body.getValue("id") instanceof String id && validator.takenByAnotherKind(id)) { // as a service's side answers
+            HttpErrors.send(ctx, 409, "conflict", "a service client has this id; device and service ids are disjoint");
+            return;
         }
         Device device;
         try {

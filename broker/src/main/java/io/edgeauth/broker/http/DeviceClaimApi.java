@@ -62,12 +62,13 @@ final class DeviceClaimApi {
         }
         Duration lifetime = DEFAULT_CODE_LIFETIME;
         if (body.getValue("ttlSeconds") != null) {
-            if (!(body.getValue("ttlSeconds") instanceof Number n) || n.longValue() < 60
-                    || n.longValue() > MAX_CODE_LIFETIME.toSeconds()) {
-                HttpErrors.send(ctx, 400, "invalid_request", "ttlSeconds: expected 60 to " + MAX_CODE_LIFETIME.toSeconds());
+            Long n = JsonBodies.wholeNumber(body.getValue("ttlSeconds"));
+            if (n == null || n < 60 || n > MAX_CODE_LIFETIME.toSeconds()) {
+                HttpErrors.send(ctx, 400, "invalid_request", "ttlSeconds: expected whole seconds, 60 to "
+                        + MAX_CODE_LIFETIME.toSeconds() + " (no fraction or exponent)");
                 return;
             }
-            lifetime = Duration.ofSeconds(n.longValue());
+            lifetime = Duration.ofSeconds(n);
         }
         String id = ctx.pathParam("id");
         if (registry.find(id).isEmpty()) {

@@ -186,11 +186,11 @@ final class DeviceCommandApi {
             throw new IllegalArgumentException("qos: 0 or 1 (deliveries are capped at QoS 1)");
         }
         Object expiry = body.getValue("expiresIn");
-        if (expiry != null && !(expiry instanceof Number n && n.longValue() == n.doubleValue() && n.longValue() >= 1
-                && n.longValue() <= MAX_EXPIRES_IN)) {
+        Long seconds = JsonBodies.wholeNumber(expiry);
+        if (expiry != null && (seconds == null || seconds < 1 || seconds > MAX_EXPIRES_IN)) {
             throw new IllegalArgumentException("expiresIn: whole seconds, 1 to " + MAX_EXPIRES_IN
-                    + " (MQTT's Message Expiry Interval)");
+                    + " (MQTT's Message Expiry Interval; no fraction or exponent)");
         }
-        return new Command(sub, payload, qos, expiry == null ? null : (int) ((Number) expiry).longValue());
+        return new Command(sub, payload, qos, seconds == null ? null : (int) (long) seconds);
     }
 }

@@ -65,6 +65,12 @@ final class FleetCaApi {
             return;
         }
         FleetCa before = cas.activeCa(ca.id()).orElse(null);
+        if (before != null && !before.tenant().equals(ca.tenant())) { // its devices would stay in the old tenant
+            HttpErrors.send(ctx, 409, "conflict", "fleet CA '" + ca.id() + "' is trusted by tenant '" + before.tenant()
+                    + "'; a replace does not move it: withdraw it (DELETE /admin/fleet-cas/" + ca.id() + ") and add it"
+                    + " for tenant '" + ca.tenant() + "' under a new id");
+            return;
+        }
         try {
             cas.add(ca);
         } catch (IllegalStateException e) {

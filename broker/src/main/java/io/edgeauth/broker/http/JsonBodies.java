@@ -43,6 +43,14 @@ final class JsonBodies {
     }
 
     /** {@code application/json} or a {@code +json} type, parameters (charset) aside. */
+    /**
+     * {@code value} as a whole number written without a fraction or exponent ({@code 3600}, not {@code 3600.0} or
+     * {@code 3.6e3}), as the config reads whole numbers; null for anything else (a fraction was cut in silence).
+     */
+    static Long wholeNumber(Object value) {
+        return value instanceof Integer || value instanceof Long ? ((Number) value).longValue() : null;
+    }
+
     static boolean isJson(String contentType) {
         int semicolon = contentType.indexOf(';');
         String media = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip()

@@ -64,6 +64,11 @@ final class RevocationApi {
             HttpErrors.send(ctx, 400, "invalid_request", "exactly one of jti, sub or kid (a non-empty string) is required");
             return;
         }
+        if (value.equals(".") || value.equals("..")) { // a dot segment: /admin/revocations/sub/.. is normalised away
+            HttpErrors.send(ctx, 400, "invalid_request", "'" + value + "' cannot be addressed as"
+                    + " /admin/revocations/<kind>/<value> (a dot segment), so it could never be read or lifted");
+            return;
+        }
         Object givenReason = body.getValue("reason", "");
         if (!(givenReason instanceof String reason)) {
             HttpErrors.send(ctx, 400, "invalid_request", "reason: expected a string");

@@ -76,6 +76,11 @@ final class ServiceApi {
 
     private void list(RoutingContext ctx) {
         String tenant = ctx.request().getParam("tenant");
+        if (tenant != null && !validator.knownTenant(tenant)) { // as keys/rotate answers: not an empty list
+            HttpErrors.send(ctx, 400, "invalid_request", "unknown tenant '"
+                    + io.edgeauth.broker.refusal.ClientText.cut(tenant, 64) + "'");
+            return;
+        }
         JsonArray out = new JsonArray();
         services.list().stream().filter(s -> tenant == null || s.tenant().equals(tenant))
                 .forEach(s -> out.add(s.toJson()));

@@ -40,6 +40,11 @@ public final class ServiceValidator {
         this.clock = clock;
     }
 
+    /** Whether the config names {@code tenant}. */
+    public boolean knownTenant(String tenant) {
+        return knownTenant.test(tenant);
+    }
+
     /** Validates a request body; throws {@link IllegalArgumentException} with every problem found. */
     public ServiceClient validate(JsonObject body) {
         List<String> errors = new ArrayList<>();
