@@ -199,9 +199,7 @@ public final class BrokerCli implements Callable<Integer> {
                 try {
                     io.edgeauth.geo.Cover cover = io.edgeauth.geo.Covers.circle(new io.edgeauth.geo.LatLon(lat, lon),
                             radius, io.edgeauth.geo.CoverOptions.finestWithin(maxCells).merged());
-                    System.out.println(new io.vertx.core.json.JsonObject()
-                            .put("region", new io.vertx.core.json.JsonArray(cover.cells()))
-                            .put("precision", cover.precision()).put("overCoverage", cover.overCoverage()).encode());
+                    System.out.println(io.edgeauth.broker.http.CoverAnswer.of(cover).encode()); // the API's field names
                     return 0;
                 } catch (IllegalArgumentException e) {
                     System.err.println("edgeauth: " + e.getMessage());

@@ -222,8 +222,7 @@ final class AdminApi {
                 throw new IllegalArgumentException("maxCells: expected 1 to 10000");
             }
             Cover cover = Covers.circle(new LatLon(lat, lon), radius, CoverOptions.finestWithin(maxCells).merged());
-            HttpErrors.json(ctx, 200, new JsonObject().put("cells", new JsonArray(cover.cells()))
-                    .put("precision", cover.precision()).put("overCoverage", cover.overCoverage()));
+            HttpErrors.json(ctx, 200, CoverAnswer.of(cover));
         } catch (IllegalArgumentException e) {
             HttpErrors.send(ctx, 400, "invalid_request", e.getMessage());
         }
