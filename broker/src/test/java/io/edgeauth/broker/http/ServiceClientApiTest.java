@@ -47,7 +47,8 @@ class ServiceClientApiTest extends InProcessBrokerTest {
         assertThat(admin.get("/admin/services/sc-crud").statusCode()).isEqualTo(200);
         assertThat(body(admin.get("/admin/services?tenant=default")).getJsonArray("services").stream()
                 .map(o -> ((JsonObject) o).getString("id"))).contains("sc-crud");
-        assertThat(body(admin.get("/admin/services?tenant=nobody")).getJsonArray("services")).isEmpty();
+        // a tenant the config does not name: 400, as keys/rotate answers (an empty list until tour Z, Z12)
+        assertThat(admin.get("/admin/services?tenant=nobody").statusCode()).isEqualTo(400);
         assertThat(admin.postJson("/admin/services", TestServices.registration(key, "default", GRANTS).encode())
                 .statusCode()).as("the id is taken").isEqualTo(409);
 
@@ -110,7 +111,8 @@ class ServiceClientApiTest extends InProcessBrokerTest {
         DeviceIdentity device = DeviceIdentity.generate("sc-shared-svc");
         HttpResponse<String> asDevice = admin.postJson("/admin/devices", new JsonObject().put("id", "sc-shared-svc")
                 .put("jwk", new JsonObject(device.publicJwk().toJSONString())).encode());
-        assertThat(asDevice.statusCode()).as(asDevice.body()).isEqualTo(400);
+        assertThat(asDevice.statusCode()).as("409, as the service side answers (400 until tour Z, Z11)")
+                .isEqualTo(409);
         assertThat(body(asDevice).getString("error_description")).contains("service");
         HttpResponse<String> bulk = admin.postRaw("/admin/devices:bulk", "application/x-ndjson",
                 new JsonObject().put("id", "sc-shared-svc").put("jwk", new JsonObject(device.publicJwk().toJSONString()))
