@@ -458,6 +458,15 @@ public final class DeviceRegistry {
         return devices.ownedBy(owner);
     }
 
+    /**
+     * Up to {@code limit} of the records this node holds, in id order, after {@code after} (null: from the first), of
+     * {@code tenant} and {@code owner} when given; O(log n + limit) on the mirror's sorted indexes. With a shared store
+     * another node's change shows once the feed brought it; a registration not yet durable shows, as to {@link #find}.
+     */
+    public DevicePage list(String tenant, String owner, String after, int limit) {
+        return devices.page(tenant, owner, after, limit);
+    }
+
     public int size() {
         return devices.size();
     }
