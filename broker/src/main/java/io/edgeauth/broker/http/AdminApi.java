@@ -46,6 +46,7 @@ final class AdminApi {
     void mount(Router router) {
         router.route("/admin/*").handler(this::authorize);
         router.post("/admin/devices").handler(ctx -> register(ctx, false));
+        router.get("/admin/devices").handler(new DeviceListingApi(registry, validator)::list);
         router.put("/admin/devices/:id").handler(ctx -> register(ctx, true));
         router.get("/admin/devices/:id").handler(this::get);
         router.delete("/admin/devices/:id").handler(this::delete);

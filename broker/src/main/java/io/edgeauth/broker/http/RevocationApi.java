@@ -20,9 +20,6 @@ import java.util.function.Supplier;
  * trusted) among them. Every change writes an audit event.
  */
 final class RevocationApi {
-    static final int DEFAULT_PAGE = 100;
-    static final int MAX_PAGE = 1_000;
-
     /** What an operator's revocation holds: one of the kinds operators name, and why. */
     private static final List<String> FIELDS = List.of("jti", "sub", "kid", "reason");
 
@@ -143,7 +140,7 @@ final class RevocationApi {
         if (kindParam != null && (only = kind(ctx, kindParam)) == null) {
             return;
         }
-        int limit = limit(ctx);
+        int limit = AdminPages.limit(ctx);
         if (limit < 0) {
             return;
         }
@@ -155,7 +152,7 @@ final class RevocationApi {
             Revocation.Kind cursorKind = colon < 0 ? null : kind(ctx, after.substring(0, colon));
             if (cursorKind == null) {
                 if (colon < 0) {
-                    HttpErrors.send(ctx, 400, "invalid_request", "after: expected the next cursor of a previous page");
+                    HttpErrors.send(ctx, 400, "invalid_request", AdminPages.BAD_CURSOR);
                 }
                 return;
             }
@@ -207,23 +204,6 @@ final class RevocationApi {
             }
         }
         return false;
-    }
-
-    private static int limit(RoutingContext ctx) {
-        String given = ctx.queryParams().get("limit");
-        if (given == null) {
-            return DEFAULT_PAGE;
-        }
-        try {
-            int n = Integer.parseInt(given);
-            if (n >= 1 && n <= MAX_PAGE) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // refused below
-        }
-        HttpErrors.send(ctx, 400, "invalid_request", "limit: expected 1 to " + MAX_PAGE);
-        return -1;
     }
 
     /** The kind a path or query names, or null after a 400. */

@@ -131,6 +131,16 @@ public final class DeviceValidator {
         return id != null && DEVICE_ID.matcher(id).matches();
     }
 
+    /** True if {@code tenant} is a configured tenant's id. */
+    public boolean knownTenant(String tenant) {
+        return tenants.contains(tenant);
+    }
+
+    /** True if {@code did} has the form of a device owner, a wallet DID (a syntax check only). */
+    public static boolean isWalletDid(String did) {
+        return did != null && OWNER.matcher(did).matches();
+    }
+
     /** The DID with a checksummed address, so ownership lookups compare equal. */
     public static String normalizeOwner(String did) {
         int last = did.lastIndexOf(':');
