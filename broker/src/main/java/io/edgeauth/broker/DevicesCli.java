@@ -9,8 +9,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code devices import FILE}: bulk registration through a running broker's admin API. */
-@Command(name = "devices", description = "Device registry.", subcommands = DevicesCli.Import.class)
+/**
+ * {@code devices import FILE}: bulk registration, {@code devices list}: every record as NDJSON, through a running
+ * broker's admin API.
+ */
+@Command(name = "devices", description = "Device registry.", subcommands = {DevicesCli.Import.class,
+        DevicesCli.ListDevices.class})
 final class DevicesCli {
     static final String URL_HELP = "broker URL (default: env EDGEAUTH_PUBLIC_URL, else http://<env EDGEAUTH_HTTP_HOST,"
             + " else localhost>:<env EDGEAUTH_HTTP_PORT, else 8080>, as the broker started with the same environment serves)";
@@ -134,6 +138,88 @@ final class DevicesCli {
                     + "; the broker may still have stored lines after it that it had read (up to "
                     + "a few thousand; it reads no further once the connection closes) and lists none of them."
                     + " Replay the whole file to finish: it is idempotent (lines already imported answer unchanged)");
+        }
+    }
+
+    @Command(name = "list", description = "Print the registered devices as NDJSON, one record a line (as GET"
+            + " /admin/devices/{id} answers it), in id order, walking the pages of GET /admin/devices; a device present"
+            + " for the whole walk is printed once, whatever is registered or deleted meanwhile.")
+    static final class ListDevices implements Callable<Integer> {
+        @Option(names = "--tenant", description = "only this tenant's devices")
+        String tenant;
+        @Option(names = "--owner", description = "only the devices this wallet DID (did:pkh:eip155:...) owns")
+        String owner;
+        @Option(names = "--after", description = "start after this device id (the last line of an interrupted list)")
+        String after;
+        @Option(names = "--page-size", defaultValue = "1000", description = "devices a request, 1 to 1000 (default ${DEFAULT-VALUE})")
+        int pageSize;
+        @Option(names = "--url", defaultValue = "${env:EDGEAUTH_PUBLIC_URL}", description = URL_HELP)
+        String url;
+        @Option(names = "--admin-credential", description = "admin bearer credential (or env EDGEAUTH_ADMIN)",
+                defaultValue = "${env:EDGEAUTH_ADMIN}")
+        String credential;
+
+        /**
+         * Exit codes: 0 every page listed, 1 the broker refused a page (its reason on stderr), 2 no answer or no
+         * credential. After a failure the lines printed are whole records; {@code --after} the last one resumes.
+         */
+        @Override
+        public Integer call() {
+            url = brokerUrl(url);
+            if (credential == null || credential.isBlank()) {
+                System.err.println("edgeauth: the admin credential is needed: --admin-credential or env EDGEAUTH_ADMIN");
+                return 2;
+            }
+            java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                    .connectTimeout(java.time.Duration.ofSeconds(10)).build();
+            String from = after;
+            long printed = 0;
+            do {
+                java.net.http.HttpResponse<String> r;
+                try {
+                    r = http.send(java.net.http.HttpRequest.newBuilder(URI.create(url + "/admin/devices?" + query(from)))
+                            .timeout(java.time.Duration.ofSeconds(60)).header("authorization", "Bearer " + credential)
+                            .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                } catch (java.io.IOException | IllegalArgumentException e) {
+                    System.err.println("edgeauth: listing failed: no answer from " + url + " (" + (e.getMessage() == null
+                            ? e.getClass().getSimpleName() : e.getMessage()) + ")" + resume(printed, from));
+                    return 2;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    System.err.println("edgeauth: listing interrupted" + resume(printed, from));
+                    return 2;
+                }
+                if (r.statusCode() != 200) {
+                    System.err.println("edgeauth: listing refused (HTTP " + r.statusCode() + "): " + reason(r.body())
+                            + resume(printed, from));
+                    return 1;
+                }
+                io.vertx.core.json.JsonObject page = new io.vertx.core.json.JsonObject(r.body());
+                StringBuilder lines = new StringBuilder();
+                for (Object d : page.getJsonArray("devices")) {
+                    lines.append(((io.vertx.core.json.JsonObject) d).encode()).append('\n');
+                    printed++;
+                }
+                System.out.print(lines); // a page a write: stdout flushes at each line otherwise
+                System.out.flush();
+                from = page.getString("next");
+            } while (from != null);
+            return 0;
+        }
+
+        private String query(String from) {
+            StringBuilder q = new StringBuilder("limit=").append(pageSize);
+            for (String[] p : new String[][] {{"tenant", tenant}, {"owner", owner}, {"after", from}}) {
+                if (p[1] != null) {
+                    q.append('&').append(p[0]).append('=').append(java.net.URLEncoder.encode(p[1],
+                            java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }
+            return q.toString();
+        }
+
+        private static String resume(long printed, String from) {
+            return printed == 0 ? "" : "; " + printed + " devices printed before it, --after " + from + " resumes";
         }
     }
 

@@ -44,7 +44,7 @@ class BrokerCliTest {
     @Test
     void everySubcommandAnswersHelp() {
         for (String[] args : new String[][] {{"config", "--help"}, {"keys", "rotate", "--help"}, {"devices", "import", "--help"},
-                {"geo", "cover", "--help"}}) {
+                {"devices", "list", "--help"}, {"geo", "cover", "--help"}}) {
             Result r = run(args);
             assertThat(r.exit()).as(String.join(" ", args)).isZero();
             assertThat(r.out()).as(String.join(" ", args)).contains("Usage:");
@@ -106,6 +106,63 @@ class BrokerCliTest {
         assertThat(missing.err()).contains(Path.of("no-such.ndjson").toAbsolutePath().toString());
         if (System.getenv("EDGEAUTH_ADMIN") == null) {
             Result none = run("devices", "import", file.toString());
+            assertThat(none.exit()).isEqualTo(2);
+            assertThat(none.err()).contains("--admin-credential").contains("EDGEAUTH_ADMIN");
+        }
+    }
+
+    /**
+     * {@code devices list} walks the pages of {@code GET /admin/devices} and prints each device as one NDJSON line, in
+     * id order (tour Z, Z1: no command could list the devices); a refusal is the broker's reason and exit 1, and a
+     * listing can resume after a given id.
+     */
+    @Test
+    void devicesListPrintsEveryDeviceAsOneNdjsonLineInIdOrder() throws Exception {
+        try (Broker broker = Broker.start(io.edgeauth.broker.testsupport.TestBrokers.config(dir.resolve("data"),
+                java.util.Map.of("EDGEAUTH_COAP_PORT", "-1", "EDGEAUTH_TENANTS", "[{\"id\":\"default\"},{\"id\":\"acme\"}]")))) {
+            java.util.List<String> all = new java.util.ArrayList<>();
+            for (int i = 24; i >= 0; i--) { // registered out of order
+                String id = String.format("ls-%02d", i);
+                all.add(0, id);
+                broker.registry().register(new io.edgeauth.broker.registry.Device(id, i % 5 == 0 ? "acme" : "default",
+                        new io.edgeauth.broker.registry.Device.Credential(
+                                io.edgeauth.broker.registry.Device.CredentialType.X5T_S256, "A".repeat(43)),
+                        java.util.List.of(), null, null, java.time.Instant.EPOCH));
+            }
+            String url = "http://127.0.0.1:" + broker.httpPort();
+            String credential = broker.newAdminCredential().orElseThrow();
+            Result r = run("devices", "list", "--url", url, "--admin-credential", credential, "--page-size", "7");
+            assertThat(r.exit()).as(r.err()).isZero();
+            java.util.List<io.vertx.core.json.JsonObject> lines = r.out().lines().map(io.vertx.core.json.JsonObject::new)
+                    .toList();
+            assertThat(lines).extracting(l -> l.getString("id")).isEqualTo(all);
+            assertThat(lines.get(0).getString("tenant")).isEqualTo("acme");
+            assertThat(lines.get(0).getString("x5tS256")).isEqualTo("A".repeat(43));
+
+            Result acme = run("devices", "list", "--url", url, "--admin-credential", credential, "--tenant", "acme");
+            assertThat(acme.exit()).as(acme.err()).isZero();
+            assertThat(acme.out().lines().map(l -> new io.vertx.core.json.JsonObject(l).getString("id")))
+                    .containsExactly("ls-00", "ls-05", "ls-10", "ls-15", "ls-20");
+            Result resumed = run("devices", "list", "--url", url, "--admin-credential", credential, "--after", "ls-21");
+            assertThat(resumed.out().lines().map(l -> new io.vertx.core.json.JsonObject(l).getString("id")))
+                    .containsExactly("ls-22", "ls-23", "ls-24");
+
+            Result unknown = run("devices", "list", "--url", url, "--admin-credential", credential, "--tenant", "globex");
+            assertThat(unknown.exit()).isEqualTo(1);
+            assertThat(unknown.err()).contains("HTTP 400").contains("unknown tenant 'globex'");
+            assertThat(unknown.out()).isEmpty();
+            Result wrong = run("devices", "list", "--url", url, "--admin-credential", "ea_admin_wrong");
+            assertThat(wrong.exit()).isEqualTo(1);
+            assertThat(wrong.err()).contains("HTTP 401").contains("admin API needs the admin bearer credential");
+        }
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            s.close();
+            Result none = run("devices", "list", "--url", "http://127.0.0.1:" + s.getLocalPort(), "--admin-credential", "x");
+            assertThat(none.exit()).isEqualTo(2);
+            assertThat(none.err()).startsWith("edgeauth: listing failed: no answer from http://127.0.0.1:");
+        }
+        if (System.getenv("EDGEAUTH_ADMIN") == null) {
+            Result none = run("devices", "list");
             assertThat(none.exit()).isEqualTo(2);
             assertThat(none.err()).contains("--admin-credential").contains("EDGEAUTH_ADMIN");
         }
