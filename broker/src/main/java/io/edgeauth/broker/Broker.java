@@ -161,7 +161,7 @@ public final class Broker implements AutoCloseable {
             return t;
         });
         closeables.add(0, scheduler::shutdownNow);
-        scheduler.scheduleWithFixedDelay(this::prune, 1, 1, TimeUnit.MINUTES);
+        scheduler.scheduleWithFixedDelay(() -> prune(audit), 1, 1, TimeUnit.MINUTES);
 
         TokenAuthority tokens = TokenAuthority.create(config, shared.keyVault(), store, shared.feed(), registry, services, revocations, scheduler,
                 clock, audit, meters);
@@ -272,7 +272,7 @@ public final class Broker implements AutoCloseable {
                 .sessions(pipeline, pipeline)
                 .oauth(tokens.devices(), tokens.services(), tokens.wallets(), tokens.exchange(), revocations, adminCredential, audit)
                 .siwe(tokens.wallets())
-                .admin(adminCredential, registry, deviceValidator(clock), revocations, tokens, audit)
+                .admin(adminCredential, registry, deviceValidator(clock), revocations, tokens, tokens.keyOwners(), audit)
                 .services(services, registry, new ServiceValidator(t -> config.tenant(t) != null,
                         config.ratePlans()::containsKey, clock), revocations,
                         audit)
@@ -313,9 +313,10 @@ public final class Broker implements AutoCloseable {
                                 g -> new DeviceValidator.Group(g.tenant(), g.ids()))));
     }
 
-    private void prune() {
+    /** Prunes what ended; an operator's revocation that ends is audited ({@link AccessReevaluation#ended}). */
+    private void prune(AuditLog audit) {
         try {
-            revocations.prune();
+            revocations.prune(new AccessReevaluation(revocations, audit)::ended);
             store.prune(clock.instant());
         } catch (RuntimeException e) {
             LOG.warn("pruning failed", e);

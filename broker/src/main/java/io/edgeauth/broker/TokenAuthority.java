@@ -1,5 +1,6 @@
 package io.edgeauth.broker;
 
+import io.edgeauth.broker.admin.KeyOwners;
 import io.edgeauth.broker.admin.KeyRotator;
 import com.nimbusds.jose.jwk.JWKSet;
 import io.edgeauth.broker.audit.AuditLog;
@@ -298,6 +299,14 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
         // asked on every authentication: a look-up, no string built
         String kid = token.issuer() == null ? null : sharedSecretKidByIssuer.get(token.issuer());
         return kid != null && kid.equals(token.keyId());
+    }
+
+    /** Whose key a kid is: the admin API's key revocations hold until lifted for an outside issuer's key. */
+    KeyOwners keyOwners() {
+        return new KeyOwners(config.tenants().stream().map(config::issuerOf).collect(java.util.stream.Collectors.toSet()),
+                config.trustedIssuers().stream().map(BrokerConfig.TrustedIssuer::issuer)
+                        .collect(java.util.stream.Collectors.toSet()),
+                (issuer, kid) -> keys.resolve(issuer, kid).isFound() || kid.equals(sharedSecretKidByIssuer.get(issuer)));
     }
 
     /** The tenant whose keys (or trust configuration) cover a token issuer; null for a stranger. */

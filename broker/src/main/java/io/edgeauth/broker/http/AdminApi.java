@@ -1,6 +1,7 @@
 package io.edgeauth.broker.http;
 
 import io.edgeauth.broker.admin.AdminCredential;
+import io.edgeauth.broker.admin.KeyOwners;
 import io.edgeauth.broker.admin.KeyRotator;
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.refusal.ClientText;
@@ -31,15 +32,17 @@ final class AdminApi {
     private final DeviceValidator validator;
     private final RevocationService revocations;
     private final KeyRotator keys;
+    private final KeyOwners keyOwners;
     private final AuditLog audit;
 
     AdminApi(AdminCredential credential, DeviceRegistry registry, DeviceValidator validator,
-             RevocationService revocations, KeyRotator keys, AuditLog audit) {
+             RevocationService revocations, KeyRotator keys, KeyOwners keyOwners, AuditLog audit) {
         this.credential = credential;
         this.registry = registry;
         this.validator = validator;
         this.revocations = revocations;
         this.keys = keys;
+        this.keyOwners = keyOwners == null ? KeyOwners.NONE : keyOwners;
         this.audit = audit;
     }
 
@@ -50,7 +53,7 @@ final class AdminApi {
         router.put("/admin/devices/:id").handler(ctx -> register(ctx, true));
         router.get("/admin/devices/:id").handler(this::get);
         router.delete("/admin/devices/:id").handler(this::delete);
-        new RevocationApi(revocations, audit).mount(router);
+        new RevocationApi(revocations, keyOwners, audit).mount(router);
         router.post("/admin/keys/rotate").handler(this::rotate);
         router.post("/admin/geo/cover").handler(this::cover);
     }

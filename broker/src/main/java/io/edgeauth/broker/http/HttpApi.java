@@ -1,6 +1,7 @@
 package io.edgeauth.broker.http;
 
 import io.edgeauth.broker.admin.AdminCredential;
+import io.edgeauth.broker.admin.KeyOwners;
 import io.edgeauth.broker.admin.KeyRotator;
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.config.BrokerConfig;
@@ -84,8 +85,8 @@ public final class HttpApi {
     }
 
     public HttpApi admin(AdminCredential credential, DeviceRegistry registry, DeviceValidator validator,
-                         RevocationService revocations, KeyRotator keys, AuditLog audit) {
-        return mount(new AdminApi(credential, registry, validator, revocations, keys, audit)::mount);
+                         RevocationService revocations, KeyRotator keys, KeyOwners keyOwners, AuditLog audit) {
+        return mount(new AdminApi(credential, registry, validator, revocations, keys, keyOwners, audit)::mount);
     }
 
     /** {@code POST /admin/tls/reload} (behind the admin check mounted with {@link #admin}): see {@link TlsAdminApi}. */

@@ -1,5 +1,6 @@
 package io.edgeauth.broker.http;
 
+import io.edgeauth.broker.admin.KeyOwners;
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.revocation.Revocation;
 import io.edgeauth.broker.revocation.RevocationService;
@@ -21,13 +22,15 @@ import java.util.function.Supplier;
  */
 final class RevocationApi {
     /** What an operator's revocation holds: one of the kinds operators name, and why. */
-    private static final List<String> FIELDS = List.of("jti", "sub", "kid", "reason");
+    private static final List<String> FIELDS = List.of("jti", "sub", "kid", "iss", "reason");
 
     private final RevocationService revocations;
+    private final KeyOwners keyOwners;
     private final AuditLog audit;
 
-    RevocationApi(RevocationService revocations, AuditLog audit) {
+    RevocationApi(RevocationService revocations, KeyOwners keyOwners, AuditLog audit) {
         this.revocations = revocations;
+        this.keyOwners = keyOwners;
         this.audit = audit;
     }
 
@@ -72,32 +75,86 @@ final class RevocationApi {
             return;
         }
         String shortReason = reason.length() > 200 ? reason.substring(0, 200) : reason;
-        // an operator's subject revocation also stops issuance until lifted (docs/revocation.md)
+        Object iss = body.getValue("iss");
+        if (iss != null && kind != Revocation.Kind.KID) {
+            HttpErrors.send(ctx, 400, "invalid_request", "iss: only with kid (the issuer whose key it is)");
+            return;
+        }
+        String issuer = kind == Revocation.Kind.KID ? keyIssuer(ctx, iss, value) : null;
+        if (kind == Revocation.Kind.KID && issuer == null) {
+            return;
+        }
+        // an operator's subject revocation also stops issuance until lifted, and so does one of an outside issuer's
+        // key, which the broker cannot retire (docs/revocation.md)
         Revocation.Kind k = kind;
         String v = value;
-        Revocation r = unlessUnknown(ctx, "revocation.created", Map.of("kind", kind.name(), "value", value, "reason",
-                shortReason), () -> k == Revocation.Kind.SUB ? revocations.revokeSubjectUntilLifted(v, shortReason)
-                : revocations.revoke(k, v, shortReason));
-        AdminAudit.of(ctx, audit).record("revocation.created", "ok", Map.of("kind", kind.name(), "value", value, "reason", r.reason()));
+        String stored = issuer == null ? value : Revocation.issuerKey(issuer, value);
+        Revocation r = unlessUnknown(ctx, "revocation.created", Map.of("kind", kind.name(), "value", stored, "reason",
+                shortReason), () -> switch (k) {
+                    case SUB -> revocations.revokeSubjectUntilLifted(v, shortReason);
+                    case KID -> revocations.revokeKey(issuer, v, shortReason, keyOwners.outside(issuer));
+                    default -> revocations.revoke(k, v, shortReason);
+                });
+        AdminAudit.of(ctx, audit).record("revocation.created", "ok", Map.of("kind", kind.name(), "value", stored,
+                "reason", r.reason()));
         // what a GET of it answers, plus revokedAt (the same instant as issuedUpTo for an operator's revocation),
         // which the answer had alone before 2026-12-06 and revocation.md documents
         HttpErrors.json(ctx, 201, toJson(r).put("revokedAt", r.issuedBefore().toString()));
     }
 
-    /** {@code DELETE /admin/revocations/sub/{value}}: lifts a subject block (token and key revocations stay). */
+    /**
+     * The issuer of the key an operator revokes by {@code kid}, or null after a 400: the one named ({@code iss}: one of
+     * the broker's tenant issuers or a trusted outside issuer), else the broker's own tenant whose keys hold the kid.
+     */
+    private String keyIssuer(RoutingContext ctx, Object iss, String kid) {
+        if (iss != null) {
+            if (iss instanceof String named && (keyOwners.own(named) || keyOwners.outside(named))) {
+                return named;
+            }
+            HttpErrors.send(ctx, 400, "invalid_request", "iss: expected a tenant issuer of this broker or a trusted"
+                    + " issuer (tokens.trustedIssuers), as tokens name it");
+            return null;
+        }
+        List<String> own = keyOwners.ownIssuersOf(kid);
+        if (own.size() == 1) {
+            return own.get(0);
+        }
+        HttpErrors.send(ctx, 400, "invalid_request", own.isEmpty()
+                ? "kid: no key of this broker has that kid; to revoke a trusted issuer's key, name the issuer in iss"
+                : "kid: several tenants' keys have that kid; name the tenant's issuer in iss");
+        return null;
+    }
+
+    /**
+     * {@code DELETE /admin/revocations/sub/{value}}: lifts a subject block; {@code DELETE /admin/revocations/kid/{kid}
+     * ?iss=...} (or {@code kid/{value}} as listed) a trusted issuer's key revocation. Token revocations, and those of
+     * the broker's own keys, end on their own.
+     */
     private void lift(RoutingContext ctx) {
-        if (!"sub".equals(ctx.pathParam("kind"))) {
-            HttpErrors.send(ctx, 400, "invalid_request",
-                    "only a subject revocation can be lifted; token and key revocations end on their own");
+        Revocation.Kind kind = switch (ctx.pathParam("kind")) {
+            case "sub" -> Revocation.Kind.SUB;
+            case "kid" -> Revocation.Kind.KID;
+            default -> null;
+        };
+        if (kind == null) {
+            HttpErrors.send(ctx, 400, "invalid_request", "only a subject or a trusted issuer's key revocation can be"
+                    + " lifted; token revocations and those of the broker's own keys end on their own");
             return;
         }
-        String subject = ctx.pathParam("value");
-        unlessUnknown(ctx, "revocation.lifted", Map.of("kind", "SUB", "value", subject),
-                () -> revocations.lift(subject)).ifPresentOrElse(r -> {
-            AdminAudit.of(ctx, audit).record("revocation.lifted", "ok", Map.of("kind", "SUB", "value", subject,
+        String value = value(ctx, kind);
+        unlessUnknown(ctx, "revocation.lifted", Map.of("kind", kind.name(), "value", value),
+                () -> revocations.lift(kind, value)).ifPresentOrElse(r -> {
+            AdminAudit.of(ctx, audit).record("revocation.lifted", "ok", Map.of("kind", kind.name(), "value", value,
                     "revokedAt", r.issuedBefore().toString()));
             ctx.response().setStatusCode(204).end();
-        }, () -> HttpErrors.send(ctx, 404, "not_found", "no subject revocation in force for that subject"));
+        }, () -> HttpErrors.send(ctx, 404, "not_found", "no " + name(kind) + " revocation in force that holds until"
+                + " lifted for that value"));
+    }
+
+    /** The value a path names: for a key, {@code kid/{kid}?iss={issuer}} or the stored value {@code kid/{value}}. */
+    private static String value(RoutingContext ctx, Revocation.Kind kind) {
+        String iss = kind == Revocation.Kind.KID ? ctx.queryParams().get("iss") : null;
+        return iss == null ? ctx.pathParam("value") : Revocation.issuerKey(iss, ctx.pathParam("value"));
     }
 
     /**
@@ -125,7 +182,7 @@ final class RevocationApi {
         if (kind == null) {
             return;
         }
-        revocations.inForce(kind, ctx.pathParam("value")).ifPresentOrElse(
+        revocations.inForce(kind, value(ctx, kind)).ifPresentOrElse(
                 r -> HttpErrors.json(ctx, 200, toJson(r)),
                 () -> HttpErrors.send(ctx, 404, "not_found", "no " + name(kind) + " revocation in force for that value"));
     }
@@ -229,6 +286,9 @@ final class RevocationApi {
     private static JsonObject toJson(Revocation r) {
         JsonObject o = new JsonObject().put("kind", name(r.kind())).put("value", r.value())
                 .put("issuedUpTo", r.issuedBefore().toString()).put("reason", r.reason());
+        if (r.kind() == Revocation.Kind.KID) { // iss and kid apart; a record without an issuer names no iss
+            Revocation.issuerAndKid(r.value()).ifPresent(p -> o.put("iss", p.get(0)).put("kid", p.get(1)));
+        }
         return r.untilLifted() ? o.put("untilLifted", true) : o.put("keepUntil", r.keepUntil().toString());
     }
 }

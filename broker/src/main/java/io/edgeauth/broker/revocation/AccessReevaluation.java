@@ -70,4 +70,15 @@ public final class AccessReevaluation {
         fields.put("cause", "issuer_removed");
         audit.record("access.reevaluated", "sessions_ended", fields);
     }
+
+    /**
+     * An operator's revocation that no longer covers any token was dropped on this node ({@link RevocationService#prune}):
+     * audited {@code revocation.ended}, so the trail says when a revocation stopped refusing (tour X, X6).
+     */
+    public void ended(Revocation r) {
+        if (r.kind().byOperator()) {
+            audit.record("revocation.ended", "ok", Map.of("kind", r.kind().name(), "value", r.value(),
+                    "issuedUpTo", r.issuedBefore().toString(), "reason", r.reason()));
+        }
+    }
 }

@@ -79,6 +79,15 @@ public final class RevocationService implements RevocationChecker, RevocationEve
         return revoke(kind, value, reason, false);
     }
 
+    /**
+     * Revokes every token one issuer's key signed, whatever its date: until {@link #lift lifted} for a key the broker
+     * does not own (an outside issuer's, which can sign new tokens at any time: tour X, X6), else while a token it
+     * signed up to now may be valid (the broker's own key: rotate, so that it signs no more).
+     */
+    public Revocation revokeKey(String issuer, String kid, String reason, boolean untilLifted) {
+        return revoke(Revocation.Kind.KID, Revocation.issuerKey(issuer, kid), reason, untilLifted);
+    }
+
     /** Revokes a subject's tokens and blocks all issuance to it until {@link #lift}. */
     public Revocation revokeSubjectUntilLifted(String subject, String reason) {
         return revoke(Revocation.Kind.SUB, subject, reason, true);
@@ -231,14 +240,24 @@ public final class RevocationService implements RevocationChecker, RevocationEve
      * writes the lift only over the block it read.
      */
     public Optional<Revocation> lift(String subject) {
-        StoredRevocations.Outcome lift = records.lift(subject, bySub.get(subject), clock.instant().plus(coverage));
+        return lift(Revocation.Kind.SUB, subject);
+    }
+
+    /**
+     * Lifts a subject block or an outside issuer's key revocation ({@link #revokeKey}, value
+     * {@link Revocation#issuerKey}); a lifted key revocation refuses the key's tokens for the longest token lifetime +
+     * leeway more (every token it signed while revoked expires meanwhile), then ends.
+     */
+    public Optional<Revocation> lift(Revocation.Kind kind, String value) {
+        StoredRevocations.Outcome lift = records.lift(kind, value, mapOf(kind).get(value),
+                clock.instant().plus(coverage));
         if (lift.after() != null) {
             learn(lift.after(), false); // what the store holds, lifted or not, corrects what this node held
         }
         if (!lift.written()) {
             return Optional.empty();
         }
-        LOG.info("lifted the block on subject {}", fingerprint(subject));
+        LOG.info("lifted the block on {}", kind == Revocation.Kind.SUB ? "subject " + fingerprint(value) : "key " + value);
         return Optional.of(lift.before());
     }
 
@@ -261,8 +280,7 @@ public final class RevocationService implements RevocationChecker, RevocationEve
     @Override
     public Optional<RejectionReason> check(VerifiedToken token) {
         Instant now = clock.instant();
-        Revocation k = byKid.get(token.keyId());
-        if (k != null && until(k).isAfter(now)) {
+        if (!byKid.isEmpty() && keyRevoked(token, now)) {
             return Optional.of(RejectionReason.KEY_REVOKED);
         }
         if (token.tokenId() != null && jtiRevoked(token.tokenId(), now)) {
@@ -283,6 +301,20 @@ public final class RevocationService implements RevocationChecker, RevocationEve
             return Optional.of(RejectionReason.REVOKED);
         }
         return trustedIssuerCheck(token, now);
+    }
+
+    /**
+     * An operator's key revocation names the issuer and the kid ({@link Revocation#issuerKey}); one without an issuer
+     * (written before 2026-12-07) keeps its meaning, the kid at every issuer. While in force it refuses every token of
+     * the key, whatever its date: a key that is not retired can sign new ones.
+     */
+    private boolean keyRevoked(VerifiedToken token, Instant now) {
+        return token.issuer() != null && holds(byKid.get(Revocation.issuerKey(token.issuer(), token.keyId())), now)
+                || holds(byKid.get(token.keyId()), now);
+    }
+
+    private boolean holds(Revocation r, Instant now) {
+        return r != null && inForce(r, now);
     }
 
     /** An outside issuer no longer trusted, or its key gone from its JWKS (nothing to look up in most brokers). */
@@ -333,12 +365,18 @@ public final class RevocationService implements RevocationChecker, RevocationEve
      * Before 2026-12-07 this removed the store's key too, and with it a block written for the subject meanwhile.
      */
     public int prune() {
+        return prune(r -> { });
+    }
+
+    /** {@link #prune()}, telling {@code ended} of each revocation that ended here (the audit's {@code revocation.ended}). */
+    public int prune(Consumer<Revocation> ended) {
         Instant now = clock.instant();
         int pruned = 0;
         for (Map<String, Revocation> m : List.of(byJti, bySub, byKid, byIssuer, byIssuerKey, byFleetCa)) {
             for (Revocation r : m.values()) {
                 if (!r.untilLifted() && !until(r).isAfter(now) && m.remove(r.value(), r)) {
                     pruned++;
+                    ended.accept(r);
                 }
             }
         }

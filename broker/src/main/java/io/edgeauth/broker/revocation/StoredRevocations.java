@@ -66,13 +66,13 @@ final class StoredRevocations {
     }
 
     /**
-     * Lifts the subject block the store holds, or, should the store have lost it (Redis lost its data, not yet written
+     * Lifts the block (a subject's, an outside issuer's key's) the store holds, or, should the store have lost it (Redis lost its data, not yet written
      * back), the one this node holds ({@code heldHere}), in one compare-and-set: a block another node makes meanwhile
      * is read again, never overwritten unseen. {@code after} is the lifted record, or what the store holds when it
      * holds no block (then {@code before == after}).
      */
-    Outcome lift(String subject, Revocation heldHere, Instant keepAtLeast) {
-        String key = key(Revocation.Kind.SUB, subject);
+    Outcome lift(Revocation.Kind kind, String value, Revocation heldHere, Instant keepAtLeast) {
+        String key = key(kind, value);
         boolean blockedHere = heldHere != null && heldHere.untilLifted();
         Seen seen = blockedHere ? new Seen(encode(heldHere), heldHere) : read(key);
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {

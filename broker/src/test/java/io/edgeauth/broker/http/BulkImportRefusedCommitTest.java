@@ -63,7 +63,7 @@ class BulkImportRefusedCommitTest {
         DeviceValidator validator = new DeviceValidator(config.tenantIds(), config.ratePlans().keySet(), clock);
         api.metrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))
                 .admin(credential, registry, validator,
-                        new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30)), null,
+                        new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30)), null, null,
                         AuditLog.NOOP)
                 .bulkImport(new BulkImporter(validator, registry, (event, outcome, fields) -> {
                     if ("device.registered".equals(event)) {

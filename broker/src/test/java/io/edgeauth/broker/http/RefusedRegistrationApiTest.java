@@ -68,7 +68,7 @@ class RefusedRegistrationApiTest {
             api.metrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))
                     .admin(credential, registry,
                             new DeviceValidator(config.tenantIds(), config.ratePlans().keySet(), clock),
-                            revocations, null, AuditLog.NOOP)
+                            revocations, null, null, AuditLog.NOOP)
                     .install();
             base = "http://127.0.0.1:" + server.actualPort();
             assertThat(send("POST", "/admin/devices", device("kept", 'K')).statusCode()).isEqualTo(201);

@@ -26,6 +26,7 @@ class RevocationNamesTest {
         assertThat(of(Revocation.Kind.JTI, "parent-1").names(TOKEN)).as("exchanged from it").isTrue();
         assertThat(of(Revocation.Kind.SUB, "pump-7").names(TOKEN)).isTrue();
         assertThat(of(Revocation.Kind.KID, "kid-1").names(TOKEN)).isTrue();
+        assertThat(of(Revocation.Kind.KID, Revocation.issuerKey("https://idp", "kid-1")).names(TOKEN)).isTrue();
         assertThat(of(Revocation.Kind.ISSUER, "https://idp").names(TOKEN)).isTrue();
         assertThat(of(Revocation.Kind.ISSUER_KEY, Revocation.issuerKey("https://idp", "kid-1")).names(TOKEN)).isTrue();
         assertThat(of(Revocation.Kind.FLEET_CA, "acme-ca").names(TOKEN)).isTrue();
@@ -34,6 +35,7 @@ class RevocationNamesTest {
         assertThat(of(Revocation.Kind.SUB, "pump-8").names(TOKEN)).isFalse();
         assertThat(of(Revocation.Kind.SUB, "jti-1").names(TOKEN)).as("a kind reads only its own field").isFalse();
         assertThat(of(Revocation.Kind.KID, "kid-2").names(TOKEN)).isFalse();
+        assertThat(of(Revocation.Kind.KID, Revocation.issuerKey("https://other", "kid-1")).names(TOKEN)).isFalse();
         assertThat(of(Revocation.Kind.ISSUER_KEY, Revocation.issuerKey("https://other", "kid-1")).names(TOKEN)).isFalse();
         assertThat(of(Revocation.Kind.FLEET_CA, "other-ca").names(TOKEN)).isFalse();
         assertThat(of(Revocation.Kind.FLEET_CA, "pump-7").names(TOKEN)).as("a kind reads only its own field").isFalse();

@@ -73,6 +73,46 @@ class RevocationServiceTest {
         }
     }
 
+    /**
+     * Tour X, X6 and X2: an operator's revocation of an outside issuer's key holds until lifted (it was pruned after
+     * the longest token lifetime + leeway, and the still-published key authenticated again), names one issuer's key,
+     * and its end is told to the prune's listener (audited {@code revocation.ended}); a record with the bare kid
+     * (written before) still refuses the kid at every issuer.
+     */
+    @Test
+    void anOutsideKeyRevocationHoldsUntilLiftedAndNamesOneIssuer() {
+        try (MvStoreStore store = new MvStoreStore(dir.resolve("s.mv"), clock)) {
+            RevocationService r = new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30));
+            Revocation held = r.revokeKey("https://iss", "k1", "leaked", true);
+            assertThat(held.untilLifted()).isTrue();
+            clock.advance(Duration.ofDays(2));
+            List<Revocation> ended = new ArrayList<>();
+            assertThat(r.prune(ended::add)).isZero();
+            assertThat(r.check(token("dev1", "j1", "k1", clock.instant()))).contains(RejectionReason.KEY_REVOKED);
+            VerifiedToken otherIssuer = new VerifiedToken(TokenFormat.JWT, "https://other", "dev1", List.of("edgeauth"),
+                    clock.instant(), null, clock.instant().plusSeconds(600), "j2", "k1", "default", null, null, null,
+                    null, null, null, "fp");
+            assertThat(r.check(otherIssuer)).as("the same kid at another issuer").isEmpty();
+
+            assertThat(r.lift(Revocation.Kind.KID, Revocation.issuerKey("https://iss", "k1"))).isPresent();
+            assertThat(r.check(token("dev1", "j3", "k1", clock.instant()))).as("for a token lifetime after the lift")
+                    .contains(RejectionReason.KEY_REVOKED);
+            clock.advance(Duration.ofMinutes(11));
+            assertThat(r.prune(ended::add)).isOne();
+            assertThat(ended).extracting(Revocation::value).containsExactly(Revocation.issuerKey("https://iss", "k1"));
+            assertThat(r.check(token("dev1", "j4", "k1", clock.instant()))).isEmpty();
+
+            r.revokeKey("https://iss", "k2", "rotated out", false); // the broker's own key: until its tokens expired
+            clock.advance(Duration.ofMinutes(11));
+            assertThat(r.prune(ended::add)).isOne();
+            assertThat(r.check(token("dev1", "j5", "k2", clock.instant()))).isEmpty();
+
+            r.revoke(Revocation.Kind.KID, "k3", "a record of before"); // no issuer: every issuer's k3
+            assertThat(r.check(otherIssuer)).isEmpty();
+            assertThat(r.check(token("dev1", "j6", "k3", clock.instant()))).contains(RejectionReason.KEY_REVOKED);
+        }
+    }
+
     static VerifiedToken ofFleetCa(String sub, String fleetCa, Instant iat) {
         return new VerifiedToken(TokenFormat.JWT, "https://iss", sub, List.of("edgeauth"), iat, null,
                 iat.plusSeconds(600), "j-" + sub, "k1", "default", null, null, null, null, null, null, "fp", List.of(),
