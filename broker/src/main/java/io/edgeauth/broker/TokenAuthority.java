@@ -357,6 +357,12 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
                     throw new TokenRejectedException(RejectionReason.MALFORMED,
                             "client_assertion_type must be " + DeviceTokenService.ASSERTION_TYPE);
                 }
+                String assertion = new String(request.clientAssertion(), StandardCharsets.US_ASCII);
+                // client_id (24) beside an assertion: the assertion's sub, as at /oauth/token (tour X, X3)
+                if (!byCertificate && ClientAssertionVerifier.namesAnotherClient(request.clientId(), assertion)) {
+                    throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH,
+                            ClientAssertionVerifier.CLIENT_ID_NOT_SUB);
+                }
                 // audience (5): the rule /oauth/token applies; a certificate-bound token is the broker's only
                 DeviceTokenService.TargetRefusal target = byCertificate && request.audience() != null
                         ? DeviceTokenService.CERTIFICATE_TOKEN_TARGET : devices.targetRefusal(request.audience(), format);
@@ -370,8 +376,7 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
                 IssuedToken token = byCertificate
                         ? devices.issueForCertificate(request.clientId(), request.transport().clientCertThumbprint(),
                                 format, request.scope(), channel)
-                        : enrollment.issue(new String(request.clientAssertion(), StandardCharsets.US_ASCII),
-                                format, request.scope(), channel, request.audience());
+                        : enrollment.issue(assertion, format, request.scope(), channel, request.audience());
                 byte[] bytes = format.cbor() ? token.bytes() : token.asText().getBytes(StandardCharsets.US_ASCII);
                 // scope as /oauth/token answers it (RFC 6749 §5.1): present when granted or asked for, "" for nothing
                 boolean asked = request.scope() != null && !request.scope().isBlank();

@@ -1,9 +1,7 @@
 package io.edgeauth.broker.http;
 
 import io.edgeauth.broker.refusal.ClientText;
-import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.token.ClientAssertionVerifier;
-import io.edgeauth.broker.token.DecodedAssertion;
 import io.vertx.core.MultiMap;
 import io.vertx.ext.web.RoutingContext;
 
@@ -56,27 +54,12 @@ final class ClientAuthentication {
                     + " authentication methods; a request uses one (RFC 6749 §2.3)");
             return false;
         }
-        String clientId = form.get("client_id");
-        String claimed = clientId == null ? null : claimedClient(form.get("client_assertion")); // parsed only then
-        if (claimed != null && !clientId.equals(claimed)) {
-            HttpErrors.send(ctx, 401, "invalid_client", "client_id names another client than the client_assertion's"
-                    + " sub (RFC 7523 §3: sub is the client_id)" + (ctx.request().isSSL()
+        if (ClientAssertionVerifier.namesAnotherClient(form.get("client_id"), form.get("client_assertion"))) {
+            HttpErrors.send(ctx, 401, "invalid_client", ClientAssertionVerifier.CLIENT_ID_NOT_SUB
+                    + (ctx.request().isSSL()
                     ? "; a client certificate does not authenticate beside an assertion (RFC 6749 §2.3)" : ""));
             return false;
         }
         return true;
-    }
-
-    /** The assertion's claimed {@code sub} (else {@code iss}), unverified; null if it cannot be read (refused later). */
-    private static String claimedClient(String assertion) {
-        if (assertion == null) {
-            return null;
-        }
-        try {
-            DecodedAssertion decoded = ClientAssertionVerifier.decode(assertion);
-            return decoded.subject() != null ? decoded.subject() : decoded.issuer();
-        } catch (TokenRejectedException e) {
-            return null;
-        }
     }
 }

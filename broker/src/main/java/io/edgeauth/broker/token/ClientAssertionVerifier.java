@@ -88,6 +88,29 @@ public final class ClientAssertionVerifier {
         audiences = Set.copyOf(more);
     }
 
+    /** Why a {@code client_id} beside an assertion is refused ({@link #namesAnotherClient}). */
+    public static final String CLIENT_ID_NOT_SUB = "client_id names another client than the client_assertion's sub"
+            + " (RFC 7523 §3: sub is the client_id)";
+
+    /**
+     * Whether a {@code client_id} given beside an assertion names another client than the assertion's {@code sub}
+     * (else {@code iss}), read unverified, so a refused request spends no {@code jti}: RFC 7523 §3, the {@code sub} is
+     * the {@code client_id}. False without a {@code client_id} or for an assertion that cannot be read (refused when
+     * it is verified). The one rule of both token endpoints, {@code /oauth/token} and CoAP {@code /token} (tour X, X3).
+     */
+    public static boolean namesAnotherClient(String clientId, String assertion) {
+        if (clientId == null || assertion == null) {
+            return false;
+        }
+        try {
+            DecodedAssertion decoded = decode(assertion);
+            String claimed = decoded.subject() != null ? decoded.subject() : decoded.issuer();
+            return claimed != null && !clientId.equals(claimed);
+        } catch (TokenRejectedException e) {
+            return false;
+        }
+    }
+
     /**
      * Reads an assertion once, for {@link #verify(DecodedAssertion, DeviceKeys)} or
      * {@link #verifySecretJwt(DecodedAssertion, java.util.function.Function)}.
