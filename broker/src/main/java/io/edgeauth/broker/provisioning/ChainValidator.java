@@ -69,6 +69,12 @@ final class ChainValidator {
         try {
             io.edgeauth.broker.tls.AnchorConstraints.check(
                     chain.stream().filter(c -> !c.equals(ca.certificate())).toList(), ca.certificate());
+            if (ca.deviceIdRule() == DeviceIdRule.SUBJECT_CN) { // the id is no SAN entry: bound it too (tour X, X1)
+                java.util.Optional<String> id = ca.deviceIdRule().deviceId(chain.get(0));
+                if (id.isPresent()) {
+                    io.edgeauth.broker.tls.AnchorConstraints.checkCommonNameId(id.get(), ca.certificate());
+                }
+            }
         } catch (io.edgeauth.broker.tls.AnchorConstraints.Violation e) {
             throw new TokenRejectedException(e.unreadable() ? RejectionReason.MALFORMED : RejectionReason.FORBIDDEN,
                     e.getMessage().replace("the CA's", "the fleet CA's"));

@@ -56,11 +56,53 @@ public final class AnchorConstraints {
             throw new Violation("the CA's path length constraint allows " + allowed + " intermediate CA(s) below it;"
                     + " the chain has " + intermediates, false);
         }
+        NameConstraints constraints = nameConstraints(anchor);
+        if (constraints != null) {
+            names(below, constraints);
+        }
+    }
+
+    /**
+     * A device id read from the certificate's subject CN ({@code deviceIdFrom: subject-cn}), against the anchor's name
+     * constraints. RFC 5280 applies dNSName and URI constraints to subject alternative names only, so they bounded no
+     * CN-named id (tour X, X1). The CN is checked as a dNSName when the anchor has dNSName subtrees, as browsers do for
+     * a certificate without SAN; an anchor that constrains other forms (URIs, mail, addresses) and no dNSName cannot
+     * bound a CN, and is refused for it. Directory-name constraints alone bound the subject, as {@link #check} does.
+     */
+    public static void checkCommonNameId(String id, X509Certificate anchor) throws Violation {
+        NameConstraints constraints = nameConstraints(anchor);
+        if (constraints == null) {
+            return;
+        }
+        List<GeneralSubtree> all = new ArrayList<>();
+        for (GeneralSubtree[] some : new GeneralSubtree[][] {constraints.getPermittedSubtrees(),
+                constraints.getExcludedSubtrees()}) {
+            all.addAll(some == null ? List.of() : List.of(some));
+        }
+        boolean dns = all.stream().anyMatch(t -> t.getBase().getTagNo() == GeneralName.dNSName);
+        if (!dns) {
+            if (all.stream().anyMatch(t -> t.getBase().getTagNo() != GeneralName.directoryName)) {
+                throw new Violation("the CA's name constraints bound names other than DNS names, never a subject CN, the"
+                        + " device id under deviceIdFrom subject-cn: trust it with deviceIdFrom san-uri or san-dns", false);
+            }
+            return;
+        }
+        try {
+            GeneralName name = new GeneralName(GeneralName.dNSName, id);
+            PKIXNameConstraintValidator validator = validator(constraints);
+            validator.checkPermitted(name);
+            validator.checkExcluded(name);
+        } catch (NameConstraintValidatorException | IllegalArgumentException e) {
+            throw new Violation("the certificate's CN (the device id) is not a DNS name the CA's name constraints permit",
+                    false);
+        }
+    }
+
+    private static NameConstraints nameConstraints(X509Certificate anchor) {
         byte[] extension = hasExtension(anchor, Extension.nameConstraints.getId())
                 ? anchor.getExtensionValue(Extension.nameConstraints.getId()) : null;
-        if (extension != null) {
-            names(below, NameConstraints.getInstance(ASN1OctetString.getInstance(extension).getOctets()));
-        }
+        return extension == null ? null
+                : NameConstraints.getInstance(ASN1OctetString.getInstance(extension).getOctets());
     }
 
     /**
@@ -74,7 +116,7 @@ public final class AnchorConstraints {
         return critical != null && critical.contains(oid) || other != null && other.contains(oid);
     }
 
-    private static void names(List<X509Certificate> below, NameConstraints constraints) throws Violation {
+    private static PKIXNameConstraintValidator validator(NameConstraints constraints) {
         PKIXNameConstraintValidator validator = new PKIXNameConstraintValidator();
         if (constraints.getPermittedSubtrees() != null) {
             validator.intersectPermittedSubtree(constraints.getPermittedSubtrees());
@@ -84,6 +126,11 @@ public final class AnchorConstraints {
                 validator.addExcludedSubtree(excluded);
             }
         }
+        return validator;
+    }
+
+    private static void names(List<X509Certificate> below, NameConstraints constraints) throws Violation {
+        PKIXNameConstraintValidator validator = validator(constraints);
         for (X509Certificate cert : below) {
             try {
                 for (GeneralName name : namesOf(cert)) {

@@ -59,4 +59,28 @@ class ChainValidatorTest {
         assertThatCode(() -> ChainValidator.validate(List.of(root.deviceNamed("O=acme,CN=nc-2").cert()), trusted(root),
                 Instant.now())).as("a name inside the permitted subtree").doesNotThrowAnyException();
     }
+
+    /**
+     * Tour X, X1: under deviceIdFrom subject-cn (the default) a fleet CA's DNS and URI name constraints bounded nothing:
+     * RFC 5280 applies them to SAN entries only, and the id is the CN. The CN is now checked as a dNSName when the CA
+     * has dNSName subtrees (as browsers do for a certificate without SAN); a CA that constrains URIs but no dNSName
+     * cannot bound a CN-named id and its devices are refused so.
+     */
+    @Test
+    void aCnNamedDeviceIdIsBoundByTheCasDnsNameConstraints() throws Exception {
+        FleetPki dns = FleetPki.withPermittedNames("ncdns fleet CA", 2, ".nc.example");
+        assertThatThrownBy(() -> ChainValidator.validate(List.of(dns.device("ncvictim1").cert()), trusted(dns),
+                Instant.now())).as("a CN outside the permitted DNS subtree").isInstanceOf(TokenRejectedException.class)
+                .hasMessageContaining("name constraints");
+        assertThatCode(() -> ChainValidator.validate(List.of(dns.device("a.nc.example").cert()), trusted(dns),
+                Instant.now())).as("a CN inside it").doesNotThrowAnyException();
+        FleetPki uri = FleetPki.withPermittedNames("ncuri fleet CA", 6, ".nc.example");
+        assertThatThrownBy(() -> ChainValidator.validate(List.of(uri.device("a.nc.example").cert()), trusted(uri),
+                Instant.now())).as("URI constraints bound no CN").isInstanceOf(TokenRejectedException.class)
+                .hasMessageContaining("san-uri");
+        FleetCa byUri = new FleetCa("u", "default", uri.caCertificate(), List.of(), DeviceIdRule.parse("san-uri"),
+                "default");
+        assertThatCode(() -> ChainValidator.validate(List.of(uri.device("not-a-uri").cert()), byUri, Instant.now()))
+                .as("the CN is no id under san-uri (its SAN is checked as before)").doesNotThrowAnyException();
+    }
 }

@@ -71,6 +71,16 @@ public final class FleetPki {
                         new org.bouncycastle.asn1.x509.GeneralName(new X500Name(permittedSubtree)))}, null), null);
     }
 
+    /** A root CA permitted only the general names given ({@code GeneralName.dNSName} 2, {@code uniformResourceIdentifier} 6). */
+    public static FleetPki withPermittedNames(String name, int type, String... permitted) throws Exception {
+        org.bouncycastle.asn1.x509.GeneralSubtree[] subtrees = new org.bouncycastle.asn1.x509.GeneralSubtree[permitted.length];
+        for (int i = 0; i < permitted.length; i++) {
+            subtrees[i] = new org.bouncycastle.asn1.x509.GeneralSubtree(
+                    new org.bouncycastle.asn1.x509.GeneralName(type, permitted[i]));
+        }
+        return new FleetPki(name, null, new org.bouncycastle.asn1.x509.NameConstraints(subtrees, null), null);
+    }
+
     /** An intermediate CA this CA signed (no constraints of its own); its devices chain through it to this one. */
     public FleetPki intermediate(String name) throws Exception {
         return new FleetPki(name, null, null, this);
