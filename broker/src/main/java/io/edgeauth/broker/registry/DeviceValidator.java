@@ -203,9 +203,15 @@ public final class DeviceValidator {
                 errors.add("jwk: contains private key material; register the public key only");
                 return null;
             }
-            String kty = jwk.getKeyType().getValue();
-            if (!kty.equals("EC") && !kty.equals("OKP") && !kty.equals("RSA")) {
-                errors.add("jwk: key type " + kty + " is not supported; expected EC (P-256), OKP (Ed25519) or RSA");
+            // a key no client assertion can be verified with is refused now, not at the device's every token
+            // request (tour X, X5): the type and curve as the service validator reads them (JwkKeys.publicKey), RSA of
+            // 2048 bits or more, use sig, and an alg that fits the key (JwkKeys.algorithmsFor)
+            if (jwk.getKeyUse() != null && !com.nimbusds.jose.jwk.KeyUse.SIGNATURE.equals(jwk.getKeyUse())
+                    || io.edgeauth.broker.keys.JwkKeys.algorithmsFor(jwk,
+                            java.util.EnumSet.allOf(io.edgeauth.broker.crypto.TokenAlgorithm.class)).isEmpty()) {
+                errors.add("jwk: a " + jwk.getKeyType().getValue() + " key no client assertion can be verified with;"
+                        + " expected EC P-256 (ES256), P-384 (ES384) or P-521 (ES512), OKP Ed25519 (EdDSA) or RSA of at"
+                        + " least 2048 bits (RS256), with use sig (or no use) and no alg or one that fits the key");
                 return null;
             }
             // not private (refused above), so the key is its own public form: toPublicJWK() would only build a
