@@ -119,6 +119,10 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
         signatures = new Signatures(crypto);
         keys = SigningKeyStore.open(keyVault, tenantKeys(config), t.maxLifetime(), clock);
         keys.schedulePruning(scheduler, Duration.ofMinutes(5));
+        List<String> clashes = io.edgeauth.broker.config.ConfigValidator.issuerClashes(config); // the bound URL's
+        if (!clashes.isEmpty()) {
+            throw new ConfigException(String.join("; ", clashes));
+        }
         List<TrustedIssuerSettings> issuers = trustedIssuers(config);
         for (int i = 0; i < issuers.size(); i++) {
             String problem = issuers.get(i).jwksFile() == null ? null : TrustedIssuers.fileProblem(issuers.get(i));

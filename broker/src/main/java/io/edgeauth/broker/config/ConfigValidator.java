@@ -277,7 +277,42 @@ public final class ConfigValidator {
         }
     }
 
+    /**
+     * The {@code trustedIssuers[]} entries that can never verify: one named like a tenant's own issuer (the tenant's
+     * keys shadow it: every token refused "no key with that kid", tour X, X8), or like an earlier entry. A tenant's
+     * derived issuer needs the public URL: without one configured (port 0) the token authority asks again once the
+     * listener is bound.
+     */
+    public static List<String> issuerClashes(BrokerConfig c) {
+        List<String> errors = new ArrayList<>();
+        java.util.Map<String, String> own = new java.util.HashMap<>();
+        for (BrokerConfig.Tenant t : c.tenants()) {
+            boolean named = t.issuer() != null && !t.issuer().isBlank();
+            if (t.id() != null && (named || !c.publicUrl().isEmpty())) {
+                own.putIfAbsent(c.issuerOf(t), t.id());
+            }
+        }
+        java.util.Map<String, Integer> seen = new java.util.HashMap<>();
+        for (int i = 0; i < c.trustedIssuers().size(); i++) {
+            String issuer = c.trustedIssuers().get(i).issuer();
+            if (issuer == null) {
+                continue;
+            }
+            String key = "trustedIssuers[" + i + "].issuer: '" + issuer + "' ";
+            if (own.containsKey(issuer)) {
+                errors.add(key + "is tenant '" + own.get(issuer) + "''s own issuer, whose tokens are verified with the"
+                        + " tenant's keys and never with this entry's JWKS; remove the entry or name the outside issuer");
+            }
+            Integer first = seen.putIfAbsent(issuer, i);
+            if (first != null) {
+                errors.add(key + "is trustedIssuers[" + first + "] too; one entry per issuer");
+            }
+        }
+        return errors;
+    }
+
     private static void issuers(List<String> errors, BrokerConfig c) {
+        errors.addAll(issuerClashes(c));
         for (int i = 0; i < c.trustedIssuers().size(); i++) {
             BrokerConfig.TrustedIssuer t = c.trustedIssuers().get(i);
             String key = "trustedIssuers[" + i + "]";

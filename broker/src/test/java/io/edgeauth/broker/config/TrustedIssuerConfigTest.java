@@ -48,4 +48,26 @@ class TrustedIssuerConfigTest {
                 .hasMessageContaining("trustedIssuers[0].jwksFile");
         assertThat(loader.load(null, issuer(jwks(), null)).trustedIssuers()).hasSize(1);
     }
+
+    /**
+     * Tour X, X8: a trusted issuer named like one of the broker's own tenant issuers started without a word and never
+     * verified (the tenant's keys shadow it), and two entries for one issuer were not checked either.
+     */
+    @Test
+    void aTrustedIssuerThatIsATenantsOwnIssuerOrNamedTwiceIsRefused() throws Exception {
+        String file = jwks();
+        assertThatThrownBy(() -> loader.load(null, Map.of("EDGEAUTH_PUBLIC_URL", "https://broker.example",
+                "EDGEAUTH_TRUSTED_ISSUERS", "[{issuer: 'https://broker.example', jwksFile: '" + file + "'}]")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("trustedIssuers[0].issuer")
+                .hasMessageContaining("tenant 'default'");
+        assertThatThrownBy(() -> loader.load(null, Map.of("EDGEAUTH_TENANTS",
+                "[{id: default}, {id: t2, issuer: 'https://t2.example'}]",
+                "EDGEAUTH_TRUSTED_ISSUERS", "[{issuer: 'https://t2.example', jwksFile: '" + file + "'}]")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("tenant 't2'");
+        assertThatThrownBy(() -> loader.load(null, Map.of("EDGEAUTH_TRUSTED_ISSUERS",
+                "[{issuer: 'https://idp.example', jwksFile: '" + file + "'}, {issuer: 'https://idp.example', jwksFile: '"
+                        + file + "'}]")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("trustedIssuers[1].issuer")
+                .hasMessageContaining("trustedIssuers[0]");
+    }
 }
