@@ -54,12 +54,22 @@ final class JwtDecoder {
      * ({@code token[0, signedLength)}), the signature and the raw payload. Claims are not parsed.
      */
     record JwsParts(TokenAlgorithm algorithm, String kid, Object x5c, int signedLength, byte[] payload,
-                    byte[] signature) {
+                    byte[] signature, String typ) {
     }
 
     /** What we use from a JWS header that passed the checks; kid null if absent or empty; x5c the raw value or null. */
-    private record Header(TokenAlgorithm algorithm, String kid, Object x5c) {
+    private record Header(TokenAlgorithm algorithm, String kid, Object x5c, String typ) {
     }
+
+    /**
+     * The {@code typ} values (lower case, without {@code application/}) of JWTs that are no access tokens: DPoP proofs
+     * (RFC 9449), security events (RFC 8417), back-channel logout tokens (OpenID), introspection answers (RFC 9701),
+     * request objects (RFC 9101), client assertions (RFC 7523bis), SD-JWT key binding. RFC 9068 §4 has a resource
+     * server take {@code at+jwt} only; no {@code typ} and {@code JWT}, which many IdPs set on their access tokens,
+     * are still taken (docs/contract.md, Deviations; tour X, X7).
+     */
+    private static final java.util.Set<String> NOT_ACCESS_TOKENS = java.util.Set.of("dpop+jwt", "secevent+jwt",
+            "logout+jwt", "token-introspection+jwt", "oauth-authz-req+jwt", "client-authentication+jwt", "kb+jwt");
 
     /**
      * Headers already parsed and accepted, by their exact base64url bytes: all tokens signed by one key
@@ -115,7 +125,12 @@ final class JwtDecoder {
         if (kid != null && ((String) kid).length() > 256) {
             throw malformed("kid too long");
         }
-        return new Header(algorithm, kid == null || ((String) kid).isEmpty() ? null : (String) kid, header.get("x5c"));
+        Object typ = header.get("typ");
+        if (typ != null && !(typ instanceof String)) {
+            throw malformed("typ must be a string");
+        }
+        return new Header(algorithm, kid == null || ((String) kid).isEmpty() ? null : (String) kid, header.get("x5c"),
+                (String) typ);
     }
 
     static JwsParts parts(byte[] token, boolean kidRequired) throws TokenRejectedException {
@@ -143,11 +158,17 @@ final class JwtDecoder {
             throw new TokenRejectedException(RejectionReason.MISSING_KID, "kid required");
         }
         return new JwsParts(header.algorithm(), header.kid(), header.x5c(), dot2, base64(token, dot1 + 1, dot2),
-                base64(token, dot2 + 1, token.length));
+                base64(token, dot2 + 1, token.length), header.typ());
     }
 
+    /** An access token (a client assertion is read with {@link #parts} and {@link #decode(byte[], JwsParts)}). */
     static DecodedToken decode(byte[] token, boolean kidRequired) throws TokenRejectedException {
-        return decode(token, parts(token, kidRequired));
+        JwsParts parts = parts(token, kidRequired);
+        String typ = parts.typ() == null ? null : parts.typ().toLowerCase(Locale.ROOT);
+        if (typ != null && NOT_ACCESS_TOKENS.contains(typ.startsWith("application/") ? typ.substring(12) : typ)) {
+            throw malformed("typ " + typ + " is not an access token (RFC 9068 §4)");
+        }
+        return decode(token, parts);
     }
 
     /** The token whose {@link #parts} are {@code p}, with its claims read. */
