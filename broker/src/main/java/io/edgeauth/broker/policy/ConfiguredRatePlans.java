@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The rate plans of this node's config by name. A device's plan this node lacks (another node's config, a plan since
- * removed) is the default plan, by its name too: a rate bucket shared across nodes is keyed by the plan's name, and
- * under the unknown name it would carry another node's limits. Warned once per unknown name.
+ * removed) is the default plan, by its name too: the device is then charged to the default plan's shared bucket
+ * (keyed by the plan's name and values), as on every node that lacks the plan. Warned once per unknown name.
  */
 public final class ConfiguredRatePlans implements Function<String, RatePlan> {
     private static final Logger LOG = LoggerFactory.getLogger(ConfiguredRatePlans.class);

@@ -12,6 +12,11 @@ public record RatePlan(String name, double messagesPerSecond, int burst, long by
         }
     }
 
+    /** Nanoseconds to refill one message (at least 1): the one rounding every bucket of this plan uses. */
+    public long nanosPerMessage() {
+        return Math.max(1, Math.round(1_000_000_000d / messagesPerSecond));
+    }
+
     public static RatePlan defaultPlan() {
         return new RatePlan("default", 10, 20, 64 * 1024);
     }

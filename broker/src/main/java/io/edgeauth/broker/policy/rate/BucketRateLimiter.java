@@ -24,7 +24,7 @@ public final class BucketRateLimiter implements RateLimiter {
     private final long byteCapacity;
 
     public BucketRateLimiter(RatePlan plan) {
-        long nanosPerMessage = Math.max(1, Math.round(1_000_000_000d / plan.messagesPerSecond()));
+        long nanosPerMessage = plan.nanosPerMessage();
         this.messages = Bucket.builder()
                 .addLimit(Bandwidth.builder().capacity(plan.burst())
                         .refillGreedy(1, Duration.ofNanos(nanosPerMessage)).build())

@@ -24,6 +24,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * nodes may exceed its plan by one local burst plus one in-flight batch per node before the debt is
  * seen. Redis out: charges fail and are dropped, the local pre-filter alone limits (never blocks a
  * message on Redis). The connection-attempt guard stays per node. Thread-safe, non-blocking.
+ *
+ * <p>The shared bucket is keyed by the plan's settings as well as its name ({@link #key}): Bucket4j builds a stored
+ * bucket's configuration only when the key is new, and a busy device keeps its key alive, so a plan changed under
+ * the same name (a rolling restart with the new value) kept the old limits for exactly the devices that use it.
+ * Bucket4j's implicit configuration replacement needs a version that only grows, which a plan in a config file does
+ * not have (a digest as version would let the larger digest win for good, old or new).
  */
 public final class SharedRateLimits implements RateLimits {
     private final LocalRateLimits local;
@@ -40,7 +46,7 @@ public final class SharedRateLimits implements RateLimits {
 
     @Override
     public RateLimiter forDevice(String tenant, String deviceId, RatePlan plan) {
-        String key = "ea:rate:" + tenant + "/" + deviceId + "/" + plan.name();
+        String key = key(tenant, deviceId, plan);
         return budgets.get(key, k -> new SharedBudget(local.forDevice(tenant, deviceId, plan),
                 shared.builder().build(k, () -> java.util.concurrent.CompletableFuture.completedFuture(configuration(plan)))));
     }
@@ -55,10 +61,17 @@ public final class SharedRateLimits implements RateLimits {
         local.recordFailedConnect(deviceId, source);
     }
 
-    private static BucketConfiguration configuration(RatePlan plan) {
-        long nanosPerMessage = Math.max(1, Math.round(1_000_000_000d / plan.messagesPerSecond()));
+    /**
+     * {@code ea:rate:<tenant>/<device>/<plan>/<burst>/<nanoseconds per message>}: the values the shared bucket is
+     * made of, so nodes with a plan's new values charge a bucket of the new values, never one the old values made.
+     */
+    static String key(String tenant, String deviceId, RatePlan plan) {
+        return "ea:rate:" + tenant + "/" + deviceId + "/" + plan.name() + "/" + plan.burst() + "/" + plan.nanosPerMessage();
+    }
+
+    static BucketConfiguration configuration(RatePlan plan) {
         return BucketConfiguration.builder()
-                .addLimit(Bandwidth.builder().capacity(plan.burst()).refillGreedy(1, Duration.ofNanos(nanosPerMessage)).build())
+                .addLimit(Bandwidth.builder().capacity(plan.burst()).refillGreedy(1, Duration.ofNanos(plan.nanosPerMessage())).build())
                 .build();
     }
 
