@@ -12,8 +12,8 @@ import java.util.List;
 
 /**
  * The checks every message an MQTT client puts into the router passes, a PUBLISH and a will alike: at most one
- * location property, named exactly {@code geo}, then the shared {@link PublishGate} (ACL, location, payload
- * signature, rate plan) charged with the message's size as subscribers get it. One method for both, so a will
+ * location property, named exactly {@code geo}, then the shared {@link PublishGate} (rate plan, ACL, location,
+ * payload signature) charged with the message's size as subscribers get it. One method for both, so a will
  * can never skip a check a PUBLISH on the same topic gets. Stateless.
  */
 final class MqttPublishChecks {
@@ -24,16 +24,18 @@ final class MqttPublishChecks {
     }
 
     /**
-     * @return null if the message may be routed, else why not (the rate plan is charged only when it may)
+     * @return null if the message may be routed, else why not (the rate plan is charged either way, first)
      */
     static PublishGate.Refusal check(MqttConnection c, String topic, byte[] payload,
                                      List<RoutedMessage.UserProperty> properties, MessageAttributes attributes) {
+        int size = forwardedSize(topic, payload, properties, attributes);
         PublishGate.Refusal ambiguous = locationFormError(properties);
         if (ambiguous != null) {
-            return ambiguous;
+            PublishGate.Refusal overRate = PublishGate.charge(c.limiter, size);
+            return overRate != null ? overRate : ambiguous;
         }
         return c.edge.publishGate.check(c.acl, c.limiter, c.session.token().geo(), topic,
-                forwardedSize(topic, payload, properties, attributes), userProperty(properties, LOCATION), c.session.tenant(),
+                size, userProperty(properties, LOCATION), c.session.tenant(),
                 c.session.kind() == PrincipalKind.DEVICE ? c.session.principal() : null, payload,
                 userProperty(properties, PayloadSignatures.USER_PROPERTY));
     }

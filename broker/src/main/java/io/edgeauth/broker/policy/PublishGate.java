@@ -6,10 +6,14 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The one order in which every protocol edge checks a device's message before routing it: the topic
- * ACL, then the reported location, then the payload signature (when the device sent one or its tenant
- * requires one), then the rate plan last, so a refused message never spends the device's budget.
- * Edges only map the returned refusal to their own codes. Stateless and thread-safe.
+ * The one order in which every protocol edge checks a device's message before routing it: the rate plan
+ * first, then the topic ACL, the reported location and the payload signature (when the device sent one or
+ * its tenant requires one). A refused message spends the device's budget like an accepted one: a device that
+ * sends messages the gate refuses (a bad signature costs an EC verification each) is held to its plan's rate,
+ * and once the budget is spent its messages are refused as over the plan, which is what the MQTT abuse
+ * disconnect counts. Before 2026-12-07 the plan came last and refused messages were unlimited (tour Y, Y9).
+ * Edges only map the returned refusal to their own codes; {@link #charge} is the only rate decision, also for
+ * a message an edge refuses before the gate. Stateless and thread-safe.
  */
 public final class PublishGate {
     private final GeoPolicy geo;
@@ -62,6 +66,10 @@ public final class PublishGate {
      */
     public Refusal check(TopicAcl acl, RateLimiter limiter, List<String> tokenCells, String topic, int bytes,
                          String location, String tenant, String device, byte[] payload, String signature) {
+        Refusal overRate = charge(limiter, bytes);
+        if (overRate != null) {
+            return overRate;
+        }
         if (!acl.mayPublish(topic)) {
             return new Refusal(RejectionReason.FORBIDDEN, "may not publish to " + topic);
         }
@@ -78,9 +86,15 @@ public final class PublishGate {
                 return unsigned;
             }
         }
-        if (!limiter.tryAcquire(bytes)) {
-            return new Refusal(RejectionReason.RATE_LIMITED, "over the device's rate plan");
-        }
         return null;
+    }
+
+    /**
+     * Takes one message of {@code bytes} from the device's budget, for any message it sent, refused or not.
+     *
+     * @return null if within the plan, else the over-rate refusal
+     */
+    public static Refusal charge(RateLimiter limiter, int bytes) {
+        return limiter.tryAcquire(bytes) ? null : new Refusal(RejectionReason.RATE_LIMITED, "over the device's rate plan");
     }
 }

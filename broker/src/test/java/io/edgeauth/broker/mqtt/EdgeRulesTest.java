@@ -116,6 +116,30 @@ class EdgeRulesTest {
         }
     }
 
+    @Test
+    void aSenderOfRefusedMessagesIsDisconnectedLikeAnOverRateOne() throws Exception {
+        // Y9: messages refused by the ACL spend the plan too; once it is spent they are over-rate refusals, and enough
+        // of them end the connection (before, they were unlimited and never counted)
+        try (EdgeFixture fx = new EdgeFixture(MqttSettings.plain(0).withAbuseThreshold(20))) {
+            AtomicReference<Throwable> cause = new AtomicReference<>();
+            Mqtt5BlockingClient dev = Clients.v5("dev1", fx.port())
+                    .addDisconnectedListener(ctx -> cause.compareAndSet(null, ctx.getCause())).buildBlocking();
+            dev.connectWith().simpleAuth().username("dev1").password(bytes("dev1|t|60||tight")).applySimpleAuth().send();
+            for (int i = 0; i < 200 && cause.get() == null; i++) {
+                try {
+                    dev.publishWith().topic("d/dev2/up/t").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("x")).send();
+                } catch (Mqtt5PubAckException refused) {
+                    // another device's topic; later also over the plan
+                } catch (RuntimeException disconnected) {
+                    break;
+                }
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> cause.get() != null);
+            assertThat(cause.get()).isInstanceOfSatisfying(Mqtt5DisconnectException.class, e -> assertThat(
+                    e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5DisconnectReasonCode.MESSAGE_RATE_TOO_HIGH));
+        }
+    }
+
     private static Mqtt5PubAckReasonCode publishAt(Mqtt5BlockingClient dev, String geo) {
         try {
             return ((Mqtt5PublishResult.Mqtt5Qos1Result) dev.publishWith().topic("d/dev1/up/t").qos(MqttQos.AT_LEAST_ONCE)
