@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -310,8 +311,11 @@ public final class DefaultAuthPipeline implements AuthPipeline, TokenInspector {
         if (transport != null) {
             checkTokenBinding(token, transport, registered.orElse(null));
         }
-        geo.checkIssuerRegion(token.issuer(), regionOfIssuer.apply(token.issuer()));
-        geo.checkToken(token.geo());
+        String issuerCell = regionOfIssuer.apply(token.issuer());
+        geo.checkIssuerRegion(token.issuer(), issuerCell);
+        // the session holds the cells in force, so every later check (PUBLISH, CoAP upload, renewal) uses them
+        token = token.withGeo(geo.cellsInForce(token.geo(), issuerCell,
+                kind == PrincipalKind.DEVICE && registered.isPresent() ? registered.get().region() : List.of()));
         geo.checkLocation(reportedGeo, token.geo());
         Instant validUntil = token.expiresAt().plus(clockLeeway);
         if (!clock.instant().isBefore(validUntil)) { // the verifier's judgement, restated on the edges' clock

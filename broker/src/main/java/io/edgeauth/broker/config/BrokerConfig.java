@@ -168,7 +168,8 @@ public record BrokerConfig(
 
     /**
      * An outside issuer trusted by its JWKS (a local file or an https URL). {@code regionGeohash} binds
-     * it to a region: its tokens are refused on nodes whose cell does not overlap that cell.
+     * it to a region: its tokens are refused on nodes whose cell does not overlap that cell, and their cells (and the
+     * locations their holders report) are bounded by it ({@code GeoPolicy.cellsInForce}).
      */
     public record TrustedIssuer(String issuer, Path jwksFile, String jwksUri, Duration refreshInterval,
                                 Duration maxStale, List<String> algorithms, String audience, String tenant,

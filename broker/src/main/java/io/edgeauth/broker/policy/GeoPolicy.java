@@ -6,9 +6,10 @@ import io.edgeauth.geo.GeoHash;
 import java.util.List;
 
 /**
- * GeoHash region rules of the contract (docs/contract.md): a token's {@code geo} cells must overlap the node's cell (one a
- * prefix of the other), and a location a client reports must lie inside one of its token's cells.
- * A token without a {@code geo} claim is not region-restricted. Immutable and thread-safe.
+ * GeoHash region rules of the contract (docs/contract.md): a token's {@code geo} cells, bounded by its region-bound
+ * issuer's cell and the device's registered region ({@link #cellsInForce}), must overlap the node's cell (one a
+ * prefix of the other), and a location a client reports must lie inside one of those cells.
+ * A token without a {@code geo} claim and without such bounds is not region-restricted. Immutable and thread-safe.
  */
 public final class GeoPolicy {
     /** More cells than this in one token is refused: the claim is meant to be a handful of regions. */
@@ -32,6 +33,52 @@ public final class GeoPolicy {
         }
         throw new TokenRejectedException(RejectionReason.OUTSIDE_REGION,
                 "issuer " + issuer + " serves region " + issuerCell + ", not this node's region " + nodeCell);
+    }
+
+    /**
+     * The cells a token's holder may use: the token's {@code geo} cells within the cell of the issuer that signed it
+     * (a region-bound outside issuer) and within the device's registered region. Each bound keeps, of a token cell and
+     * a bound's cell that overlap, the finer one; an absent {@code geo} is the bound's cells. The token is refused if
+     * no cell is left, or if what is left lies outside the node's cell ({@link #checkToken}).
+     *
+     * @param issuerCell   the issuer's cell ({@code trustedIssuers[].regionGeohash}), or null/empty: not bound
+     * @param deviceRegion the device record's {@code region}, or empty: not bound
+     */
+    public List<String> cellsInForce(List<String> tokenCells, String issuerCell, List<String> deviceRegion)
+            throws TokenRejectedException {
+        checkToken(tokenCells);
+        List<String> cells = tokenCells;
+        if (issuerCell != null && !issuerCell.isEmpty()) {
+            cells = within(cells, List.of(issuerCell), "its issuer's region");
+        }
+        cells = within(cells, deviceRegion, "the device's registered region");
+        if (cells != tokenCells) {
+            checkToken(cells);
+        }
+        return cells;
+    }
+
+    private static List<String> within(List<String> cells, List<String> bound, String what) throws TokenRejectedException {
+        if (bound.isEmpty()) {
+            return cells;
+        }
+        if (cells.isEmpty()) {
+            return bound;
+        }
+        List<String> kept = new java.util.ArrayList<>();
+        for (String cell : cells) {
+            for (String b : bound) {
+                String finer = cell.length() >= b.length() ? cell : b;
+                if (overlaps(cell, b) && !kept.contains(finer)) {
+                    kept.add(finer);
+                }
+            }
+        }
+        if (kept.isEmpty()) {
+            throw new TokenRejectedException(RejectionReason.OUTSIDE_REGION,
+                    "token geo cells " + abbreviate(cells) + " lie outside " + what + " " + abbreviate(bound));
+        }
+        return List.copyOf(kept);
     }
 
     /** Refuses a token whose cells all lie outside the node's cell. */

@@ -90,6 +90,13 @@ public record VerifiedToken(
         return value == null ? null : value.intern();
     }
 
+    /** This token with other {@code geo} cells in force (the same token when they are equal). */
+    public VerifiedToken withGeo(List<String> cells) {
+        return cells.equals(geo) ? this : new VerifiedToken(format, issuer, subject, audience, issuedAt, notBefore,
+                expiresAt, tokenId, keyId, tenantId, scope, cells, region, cnf, actor, owner, fingerprint, parentTokenIds,
+                fleetCa);
+    }
+
     public boolean isExpiredAt(Instant now) {
         return !now.isBefore(expiresAt);
     }

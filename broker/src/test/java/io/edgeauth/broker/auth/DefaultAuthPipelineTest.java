@@ -35,6 +35,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The pipeline's own rules, with a stand-in verifier (token verification has its own tests). */
 class DefaultAuthPipelineTest {
@@ -106,8 +108,15 @@ class DefaultAuthPipelineTest {
             public void recordFailedConnect(String deviceId, InetAddress source) {
             }
         };
+        this.limits = limits;
+        pipeline = pipeline(new GeoPolicy("u33d"));
+    }
+
+    private RateLimits limits;
+
+    private DefaultAuthPipeline pipeline(GeoPolicy geoPolicy) {
         AuditLog log = (event, outcome, fields) -> audit.add(event + ":" + outcome);
-        pipeline = DefaultAuthPipeline.builder().verifier(bytes -> {
+        return DefaultAuthPipeline.builder().verifier(bytes -> {
             Object t = tokens.get(new String(bytes, StandardCharsets.UTF_8));
             if (t instanceof VerifiedToken v) {
                 return v;
@@ -116,12 +125,56 @@ class DefaultAuthPipelineTest {
                 throw failure;
             }
             throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, "bad signature");
-        }).revocations(revocations).registry(registry).services(id -> java.util.Optional.ofNullable(services.get(id))).rateLimits(limits).geo(new GeoPolicy("u33d"))
+        }).revocations(revocations).registry(registry).services(id -> java.util.Optional.ofNullable(services.get(id))).rateLimits(limits).geo(geoPolicy)
                 .tenantOfIssuer(iss -> iss.equals(ISS) ? "default" : iss.equals("https://acme") ? "acme"
-                        : iss.equals("https://paris") ? "default" : null)
-                .regionOfIssuer(iss -> iss.equals("https://paris") ? "u09" : null)
+                        : iss.equals("https://paris") || iss.equals(IDP) ? "default" : null)
+                .regionOfIssuer(iss -> iss.equals("https://paris") ? "u09" : iss.equals(IDP) ? "u33" : null)
                 .defaultRatePlan("default").audit(log).meters(new SimpleMeterRegistry())
                 .clock(clock).clockLeeway(Duration.ofSeconds(30)).build();
+    }
+
+    /** An outside issuer bound to the cell u33 (tour Y, Y6). */
+    private static final String IDP = "https://idp.example";
+
+    /**
+     * Y6: a cell-bound issuer's cell bounds its tokens' cells and the locations its devices report, on a whole-world
+     * node and on a node whose cell is wider than the issuer's: a cell outside it is refused, a coarser one and an
+     * absent {@code geo} mean the issuer's cell. Before, the binding was compared with the node's cell only.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "u3"})
+    void aCellBoundIssuersTokensStayInsideItsCell(String nodeCell) {
+        pipeline = pipeline(new GeoPolicy(nodeCell));
+        token("idp-outside", IDP, "dev1", null, List.of("u3k"), null);
+        token("idp-none", IDP, "dev1", null, List.of(), null);
+        token("idp-coarse", IDP, "dev1", null, List.of("u"), null);
+        token("idp-mixed", IDP, "dev1", null, List.of("u33d", "u3k"), null);
+        assertThat(refused("idp-outside", "dev1", plain(), null)).isEqualTo(RejectionReason.OUTSIDE_REGION);
+        assertThat(refused("idp-outside", "dev1", plain(), "u3kpq")).isEqualTo(RejectionReason.OUTSIDE_REGION);
+        assertThat(refused("idp-none", "dev1", plain(), "u3kpq")).isEqualTo(RejectionReason.LOCATION_OUTSIDE_CELLS);
+        assertThat(ok("idp-none", "dev1", plain(), "u33dc").token().geo()).containsExactly("u33");
+        assertThat(ok("idp-coarse", "dev1", plain(), null).token().geo()).containsExactly("u33");
+        assertThat(ok("idp-mixed", "dev1", plain(), "u33dc").token().geo()).as("the issuer may not speak for u3k")
+                .containsExactly("u33d");
+        assertThat(refused("idp-mixed", "dev1", plain(), "u3kpq")).isEqualTo(RejectionReason.LOCATION_OUTSIDE_CELLS);
+    }
+
+    /**
+     * Y6, the record: a device's registered {@code region} bounds every token it presents (an outside issuer's too),
+     * as it bounds the tokens the broker issues it; no {@code geo} then means the record's cells.
+     */
+    @Test
+    void aDevicesRegisteredRegionBoundsTokensOfOutsideIssuers() {
+        pipeline = pipeline(new GeoPolicy("u3"));
+        registry.register(new Device("ext2", "default", new Device.Credential(Device.CredentialType.JWK, "{}"),
+                List.of("u33dc"), null, null, clock.instant()));
+        token("ext-outside", IDP, "ext2", null, List.of("u33dd"), null);
+        token("ext-none", IDP, "ext2", null, List.of(), null);
+        token("ext-own-none", ISS, "ext2", null, List.of(), null);
+        assertThat(refused("ext-outside", "ext2", plain(), null)).isEqualTo(RejectionReason.OUTSIDE_REGION);
+        assertThat(refused("ext-none", "ext2", plain(), "u33dd1")).isEqualTo(RejectionReason.LOCATION_OUTSIDE_CELLS);
+        assertThat(ok("ext-none", "ext2", plain(), "u33dc1").token().geo()).containsExactly("u33dc");
+        assertThat(ok("ext-own-none", "ext2", plain(), null).token().geo()).containsExactly("u33dc");
     }
 
     @AfterEach
