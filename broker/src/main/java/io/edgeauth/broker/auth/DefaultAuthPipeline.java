@@ -192,7 +192,7 @@ public final class DefaultAuthPipeline implements AuthPipeline, TokenInspector {
             // an HTTP request is not a connection: an API client's calls spend no connect budget (its failures do)
             boolean connection = request.transport().protocol() != Protocol.HTTP;
             if (connection && !rateLimits.tryConnect(null, source)) {
-                throw new TokenRejectedException(RejectionReason.RATE_LIMITED, "too many connection attempts");
+                throw tooManyAttempts(null, source);
             }
             token = verifier.verify(request.token());
             // a revoked token no longer speaks for its subject, and whoever replays it looks like the device: it
@@ -200,7 +200,7 @@ public final class DefaultAuthPipeline implements AuthPipeline, TokenInspector {
             rejectRevoked(token);
             identity = identityOf(token);
             if (connection && !rateLimits.tryConnect(identity, null)) {
-                throw new TokenRejectedException(RejectionReason.RATE_LIMITED, "too many connection attempts");
+                throw tooManyAttempts(identity, null);
             }
             DeviceSession session = authorize(request.claimedId(), request.reportedGeo(), request.transport(), token);
             record(request, token, "ok", null);
@@ -248,6 +248,12 @@ public final class DefaultAuthPipeline implements AuthPipeline, TokenInspector {
             throw new TokenRejectedException(revoked.get(), revoked.get() == RejectionReason.KEY_REVOKED
                     ? "the key that signed this token is revoked" : "token revoked");
         }
+    }
+
+    /** The connection-attempt guard's refusal, with the wait its bucket sets (CoAP says it as Max-Age). */
+    private TokenRejectedException tooManyAttempts(String identity, InetAddress source) {
+        return new TokenRejectedException(RejectionReason.RATE_LIMITED, "too many connection attempts")
+                .retryAfter(rateLimits.secondsUntilConnect(identity, source));
     }
 
     /**

@@ -14,6 +14,8 @@ import org.eclipse.californium.core.coap.Response;
  */
 final class CoapCodes {
     /** ACE parameter abbreviations (RFC 9200 Figure 12). */
+    /** The largest Max-Age a CoAP option can say (32-bit unsigned, RFC 7252 §5.10.5). */
+    static final long MAX_AGE_LIMIT = 0xFFFF_FFFFL;
     static final int ACE_ERROR = 30;
     static final int ACE_ERROR_DESCRIPTION = 31;
     /** ACE error code abbreviations (RFC 9200 Figure 10). */
@@ -71,9 +73,14 @@ final class CoapCodes {
         response.setPayload(aceError(reason, detail, aceError));
         response.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_ACE_CBOR);
         if (code == ResponseCode.TOO_MANY_REQUESTS || reason.category() == RefusalCategory.BUSY) {
-            response.getOptions().setMaxAge(Math.max(1, retryAfterSeconds));
+            response.getOptions().setMaxAge(maxAge(retryAfterSeconds));
         }
         return response;
+    }
+
+    /** A retry wait as Max-Age: at least 1 s, and a wait beyond what the 32-bit option can say as its largest value. */
+    static long maxAge(long retryAfterSeconds) {
+        return Math.min(MAX_AGE_LIMIT, Math.max(1, retryAfterSeconds));
     }
 
     /**
@@ -144,7 +151,7 @@ final class CoapCodes {
     /** One block-wise upload more than the edge takes at once: 5.03 with Max-Age. */
     static Response uploadsBusy(long retryAfterSeconds) {
         Response r = new Response(ResponseCode.SERVICE_UNAVAILABLE);
-        r.getOptions().setMaxAge(Math.max(1, retryAfterSeconds));
+        r.getOptions().setMaxAge(maxAge(retryAfterSeconds));
         return r;
     }
 

@@ -169,13 +169,14 @@ final class EdgeHandlers {
             facts = PeerIdentity.factsOf(request.getSourceContext());
             token = tokenOf(payload, request.getOptions().getContentFormat());
         } catch (TokenRejectedException e) {
-            refuseUpload(exchange, peerKey, e.reason(), e.getMessage(), start);
+            refuseUpload(exchange, peerKey, e.reason(), e.getMessage(), e.retryAfterSeconds(), start);
             return;
         }
         String reportedGeo = geoOf(request);
         Optional<AdmissionControl.Permit> permit = admission.tryAdmit("coap");
         if (permit.isEmpty()) { // load shedding: 5.03 with Max-Age before any work
-            refuseUpload(exchange, peerKey, RejectionReason.SERVER_BUSY, "server busy, retry later", start);
+            refuseUpload(exchange, peerKey, RejectionReason.SERVER_BUSY, "server busy, retry later",
+                    admission.retryAfterSeconds(), start);
             return;
         }
         CompletionStage<DeviceSession> result;
@@ -185,7 +186,7 @@ final class EdgeHandlers {
         } catch (RuntimeException e) {
             permit.get().close();
             LOG.warn("authentication pipeline threw", e);
-            refuseUpload(exchange, peerKey, RejectionReason.INTERNAL_ERROR, "authentication failed internally", start);
+            refuseUpload(exchange, peerKey, RejectionReason.INTERNAL_ERROR, "authentication failed internally", 0, start);
             return;
         }
         acks.acknowledgeLater(exchange, result); // a separate response (RFC 7252 §5.2.2) if it takes a while
@@ -194,11 +195,11 @@ final class EdgeHandlers {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null
                         ? error.getCause() : error;
                 if (cause instanceof TokenRejectedException t) {
-                    refuseUpload(exchange, peerKey, t.reason(), t.getMessage(), start);
+                    refuseUpload(exchange, peerKey, t.reason(), t.getMessage(), t.retryAfterSeconds(), start);
                 } else {
                     LOG.warn("authentication failed internally", cause);
                     refuseUpload(exchange, peerKey, RejectionReason.ofFailure(cause), "authentication failed internally",
-                            start);
+                            0, start);
                 }
                 return;
             }
@@ -211,7 +212,7 @@ final class EdgeHandlers {
                 sessions.bind(peerKey, bound);
             } catch (RuntimeException e) {
                 LOG.warn("binding a CoAP session failed", e);
-                refuseUpload(exchange, peerKey, RejectionReason.INTERNAL_ERROR, "session could not be bound", start);
+                refuseUpload(exchange, peerKey, RejectionReason.INTERNAL_ERROR, "session could not be bound", 0, start);
                 return;
             }
             // checked once bound: a revocation during the pipeline swept the bindings before this one (tour V, V13)
@@ -219,7 +220,7 @@ final class EdgeHandlers {
             if (ended.isPresent()) {
                 sessions.drop(peerKey, bound);
                 refusals.refused("/authz-info", peerKey, exchange.getSourceSocketAddress(), null, ended.get(), "token " + ended.get().code());
-                refuseUpload(exchange, peerKey, ended.get(), "token " + ended.get().code(), start);
+                refuseUpload(exchange, peerKey, ended.get(), "token " + ended.get().code(), 0, start);
                 return;
             }
             authzLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
@@ -271,15 +272,14 @@ final class EdgeHandlers {
         }
     }
 
-    private void refuseUpload(CoapExchange exchange, String peerKey, RejectionReason reason, String detail, long start) {
+    private void refuseUpload(CoapExchange exchange, String peerKey, RejectionReason reason, String detail, long retry, long start) {
         authzLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         meters.counter("edgeauth.coap.authz", "outcome", reason.code()).increment();
         // the pipeline audits every attempt it sees; refusals before it (size, CBOR) are audited here
         if (reason == RejectionReason.MALFORMED || reason == RejectionReason.OVERSIZED) {
             refusals.refused("/authz-info", peerKey, exchange.getSourceSocketAddress(), null, reason, detail);
         }
-        exchange.respond(CoapCodes.refusal(reason, detail, CoapCodes.Where.AUTHZ_INFO,
-                reason == RejectionReason.SERVER_BUSY ? admission.retryAfterSeconds() : 0));
+        exchange.respond(CoapCodes.refusal(reason, detail, CoapCodes.Where.AUTHZ_INFO, retry));
     }
 
     void token(CoapExchange exchange, CoapTokenIssuer issuer) {

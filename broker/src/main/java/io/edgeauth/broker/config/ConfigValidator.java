@@ -1,6 +1,7 @@
 package io.edgeauth.broker.config;
 
 import io.edgeauth.broker.crypto.TokenAlgorithm;
+import io.edgeauth.broker.policy.RatePlan;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -94,6 +95,9 @@ public final class ConfigValidator {
                             + p.messagesPerSecond());
                 } else if (p == null || p.messagesPerSecond() <= 0 || p.burst() < 1 || p.bytesPerSecond() <= 0) {
                     errors.add("ratePlans." + name + ": messagesPerSecond, burst and bytesPerSecond must all be positive");
+                } else if (p.messagesPerSecond() < RatePlan.MIN_MESSAGES_PER_SECOND) {
+                    errors.add("ratePlans." + name + ".messagesPerSecond: expected at least "
+                            + RatePlan.MIN_MESSAGES_PER_SECOND + " (one message per 1,000,000 s), got " + p.messagesPerSecond());
                 }
                 if (p != null && p.connectsPerMinute() != null) {
                     errors.add("ratePlans." + name + ".connectsPerMinute: not a rate plan setting: connection attempts are"

@@ -5,6 +5,7 @@ import io.edgeauth.broker.auth.DeviceSession;
 import io.edgeauth.broker.auth.PrincipalKind;
 import io.edgeauth.broker.policy.PublishGate;
 import io.edgeauth.broker.policy.RateLimiter;
+import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.registry.DeviceRegistry;
@@ -123,10 +124,12 @@ final class DeviceCommandApi {
         }
         String topic = "d/" + device.id() + "/down/" + command.subTopic();
         if (caller != null) {
-            PublishGate.Refusal refusal = gate.check(caller.topicAcl(), limiters.apply(caller), caller.token().geo(),
+            RateLimiter limiter = limiters.apply(caller);
+            PublishGate.Refusal refusal = gate.check(caller.topicAcl(), limiter, caller.token().geo(),
                     topic, command.payload().length, null);
-            if (refusal != null) {
-                HttpRefusals.send(ctx, new TokenRejectedException(refusal.reason(), refusal.detail()),
+            if (refusal != null) { // over the plan: Retry-After from the budget, as CoAP's Max-Age
+                HttpRefusals.send(ctx, new TokenRejectedException(refusal.reason(), refusal.detail()).retryAfter(
+                        refusal.reason() == RejectionReason.RATE_LIMITED ? limiter.secondsUntilAvailable() : 0),
                         HttpRefusals.Where.RESOURCE);
                 return;
             }

@@ -9,7 +9,8 @@ import io.vertx.ext.web.RoutingContext;
  * The one place where a typed refusal becomes an HTTP answer: the status and the error code of RFC 6749
  * §5.2 (token endpoint), RFC 8693 §2.2.2 (token exchange) or RFC 6750 §3.1 (bearer tokens on resources).
  * Every endpoint answers a server failure 500 {@code server_error}, a store outage or load shedding 503
- * {@code temporarily_unavailable} with {@code Retry-After}, and a rate refusal 429 {@code slow_down};
+ * {@code temporarily_unavailable} with {@code Retry-After}, and a rate refusal 429 {@code slow_down} with
+ * {@code Retry-After} (the refuser's wait, at least 1 s);
  * the other categories depend on where the refusal happened, since each RFC has its own vocabulary. The
  * description is always {@code <reason code>: <detail>}. Stateless.
  */
@@ -81,6 +82,11 @@ public final class HttpRefusals {
         String description = refusal.reason().code() + ": " + refusal.getMessage();
         if (answer.status() == 503) {
             HttpErrors.unavailable(ctx, description); // with Retry-After
+        } else if (answer.status() == 429) { // when the refuser knows the wait (RFC 6585 §4, RFC 9110 §10.2.3)
+            if (!ctx.response().ended()) {
+                ctx.response().putHeader("retry-after", Long.toString(Math.max(1, refusal.retryAfterSeconds())));
+            }
+            HttpErrors.send(ctx, answer.status(), answer.error(), description);
         } else {
             HttpErrors.send(ctx, answer.status(), answer.error(), description);
         }

@@ -7,4 +7,9 @@ public interface RateLimiter {
 
     /** Seconds until one more message would be allowed (for CoAP Max-Age / retry hints); 0 if now. */
     long secondsUntilAvailable();
+
+    /** A wait in nanoseconds as whole seconds for a retry hint, rounded up (0 for none), without overflow. */
+    static long seconds(long nanos) {
+        return nanos <= 0 ? 0 : (nanos - 1) / 1_000_000_000L + 1;
+    }
 }

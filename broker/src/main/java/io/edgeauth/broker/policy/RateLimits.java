@@ -19,6 +19,9 @@ public interface RateLimits {
      */
     boolean tryConnect(String identity, InetAddress source);
 
+    /** Seconds until {@link #tryConnect} with the same arguments would pass (0: now), for a retry hint. */
+    long secondsUntilConnect(String identity, InetAddress source);
+
     /** Charges a failed attempt extra, so brute force throttles harder than honest reconnects (same arguments). */
     void recordFailedConnect(String identity, InetAddress source);
 }

@@ -8,6 +8,8 @@ public final class TokenRejectedException extends Exception {
     private final RejectionReason reason;
     /** Set by whoever wrote its audit event, so that callers further up do not write a second one. */
     private boolean audited;
+    /** For a refusal that lifts by itself (a spent attempt budget): seconds until a retry may pass; 0 unknown. */
+    private long retryAfterSeconds;
 
     public TokenRejectedException(RejectionReason reason, String detail) {
         super(detail, null, false, false); // no stack trace: refusals are expected and frequent
@@ -16,6 +18,17 @@ public final class TokenRejectedException extends Exception {
 
     public RejectionReason reason() {
         return reason;
+    }
+
+    /** Sets the seconds until a retry may pass (CoAP Max-Age on 4.29); returns this. */
+    public TokenRejectedException retryAfter(long seconds) {
+        retryAfterSeconds = seconds;
+        return this;
+    }
+
+    /** Seconds until a retry may pass, as the refuser computed it; 0 when it did not. */
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     /** Notes that this refusal's one audit event is written; returns this. */

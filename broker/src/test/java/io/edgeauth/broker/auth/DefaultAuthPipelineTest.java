@@ -105,6 +105,11 @@ class DefaultAuthPipelineTest {
             }
 
             @Override
+            public long secondsUntilConnect(String identity, InetAddress source) {
+                return 3;
+            }
+
+            @Override
             public void recordFailedConnect(String deviceId, InetAddress source) {
             }
         };

@@ -158,4 +158,13 @@ class CoapCodesTest {
     void anEndedObservationAsksForANewToken() {
         assertThat(CoapCodes.observationEnded()).isEqualTo(ResponseCode.UNAUTHORIZED);
     }
+
+    /** Y3: a wait longer than Max-Age can say (32-bit unsigned seconds) is said as the longest Max-Age, not 1. */
+    @Test
+    void aWaitBeyondMaxAgeIsClampedToItsLargestValue() {
+        Response r = CoapCodes.refusal(RejectionReason.RATE_LIMITED, "over", CoapCodes.Where.RESOURCE, Long.MAX_VALUE);
+        assertThat(r.getOptions().getMaxAge()).isEqualTo(0xFFFF_FFFFL);
+        assertThat(CoapCodes.refusal(RejectionReason.RATE_LIMITED, "over", CoapCodes.Where.RESOURCE, 0)
+                .getOptions().getMaxAge()).isEqualTo(1L);
+    }
 }

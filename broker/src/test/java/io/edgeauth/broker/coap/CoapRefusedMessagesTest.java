@@ -13,7 +13,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Y9 on CoAP: a refused message spends the device's budget too, so refusals without end become 4.29 with Max-Age. */
+/**
+ * Y9 on CoAP: a refused message spends the device's budget too, so refusals without end become 4.29 with Max-Age;
+ * Y5: the Max-Age of a 4.29 from the connection-attempt guard is the guard's wait.
+ */
 class CoapRefusedMessagesTest {
     @TempDir
     Path dir;
@@ -43,5 +46,15 @@ class CoapRefusedMessagesTest {
         assertThat(r.getOptions().getMaxAge()).isEqualTo(7L);
         assertThat(post(c, "/d/dev1/up/t", "4").getCode()).isEqualTo(ResponseCode.TOO_MANY_REQUESTS);
         assertThat(f.messaging.published()).isEmpty();
+    }
+
+    /** Y5: a token upload refused by the connection-attempt guard says the guard's real wait as Max-Age, not 1. */
+    @Test
+    void aGuardRefusedUploadSaysTheGuardsWait() throws Exception {
+        f.rateLimits.connectAllowed = false;
+        f.rateLimits.connectWait = 12;
+        CoapResponse r = upload(f.plainClient("/authz-info"), f.token("dev1"));
+        assertThat(r.getCode()).isEqualTo(ResponseCode.TOO_MANY_REQUESTS);
+        assertThat(r.getOptions().getMaxAge()).isEqualTo(12L);
     }
 }

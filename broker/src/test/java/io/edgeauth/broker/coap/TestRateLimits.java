@@ -8,11 +8,17 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Rate limits for tests: each device may send {@code budget} messages, then waits {@code retryAfter} s. */
+/**
+ * Rate limits for tests: each device may send {@code budget} messages, then waits {@code retryAfter} s; connection
+ * attempts pass while {@code connectAllowed}, else wait {@code connectWait} s.
+ */
 final class TestRateLimits implements RateLimits {
     private final Map<String, AtomicInteger> used = new ConcurrentHashMap<>();
     volatile int budget = Integer.MAX_VALUE;
     volatile long retryAfter = 7;
+    /** Whether connection attempts pass, and the wait the guard then names. */
+    volatile boolean connectAllowed = true;
+    volatile long connectWait = 0;
 
     @Override
     public RateLimiter forDevice(String tenant, String deviceId, RatePlan plan) {
@@ -32,7 +38,12 @@ final class TestRateLimits implements RateLimits {
 
     @Override
     public boolean tryConnect(String deviceId, InetAddress source) {
-        return true;
+        return connectAllowed;
+    }
+
+    @Override
+    public long secondsUntilConnect(String identity, InetAddress source) {
+        return connectWait;
     }
 
     @Override

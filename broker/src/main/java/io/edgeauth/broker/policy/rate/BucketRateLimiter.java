@@ -58,7 +58,6 @@ public final class BucketRateLimiter implements RateLimiter {
 
     @Override
     public long secondsUntilAvailable() {
-        long nanos = messages.estimateAbilityToConsume(1).getNanosToWaitForRefill();
-        return nanos <= 0 ? 0 : Math.max(1, (nanos + 999_999_999L) / 1_000_000_000L);
+        return RateLimiter.seconds(messages.estimateAbilityToConsume(1).getNanosToWaitForRefill());
     }
 }

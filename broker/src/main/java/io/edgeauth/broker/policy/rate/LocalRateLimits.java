@@ -106,6 +106,19 @@ public final class LocalRateLimits implements RateLimits {
     }
 
     @Override
+    public long secondsUntilConnect(String identity, InetAddress source) {
+        long nanos = 0;
+        AttemptBucket bySource = source == null ? null : connectByAddress.get(source);
+        AttemptBucket byIdentity = identity == null ? null : connectByDevice.get(identity);
+        for (AttemptBucket b : new AttemptBucket[] {bySource, byIdentity}) {
+            if (b != null) {
+                nanos = Math.max(nanos, b.bucket.estimateAbilityToConsume(1).getNanosToWaitForRefill());
+            }
+        }
+        return RateLimiter.seconds(nanos);
+    }
+
+    @Override
     public void recordFailedConnect(String identity, InetAddress source) {
         int cost = settings.failedAttemptCost();
         if (cost == 0) {

@@ -57,6 +57,11 @@ public final class SharedRateLimits implements RateLimits {
     }
 
     @Override
+    public long secondsUntilConnect(String identity, InetAddress source) {
+        return local.secondsUntilConnect(identity, source);
+    }
+
+    @Override
     public void recordFailedConnect(String deviceId, InetAddress source) {
         local.recordFailedConnect(deviceId, source);
     }
@@ -124,9 +129,7 @@ public final class SharedRateLimits implements RateLimits {
 
         @Override
         public long secondsUntilAvailable() {
-            long refuse = refuseUntilNanos - System.nanoTime();
-            long shared = refuse <= 0 ? 0 : Math.max(1, (refuse + 999_999_999L) / 1_000_000_000L);
-            return Math.max(shared, local.secondsUntilAvailable());
+            return Math.max(RateLimiter.seconds(refuseUntilNanos - System.nanoTime()), local.secondsUntilAvailable());
         }
     }
 }

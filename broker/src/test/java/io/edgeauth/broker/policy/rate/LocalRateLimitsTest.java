@@ -108,4 +108,31 @@ class LocalRateLimitsTest {
         }
         assertThat(limits.trackedDevices()).isLessThanOrEqualTo(100);
     }
+
+    /** Y5: the guard names the wait its buckets set: one attempt's refill, and the debt a failed attempt adds. */
+    @Test
+    void theConnectionGuardNamesItsWait() throws Exception {
+        // 60 a minute: one attempt back every second; a failure costs 5 more
+        LocalRateLimits limits = new LocalRateLimits(new LocalRateLimits.Settings(60, 600, 5, 1000, Duration.ofMinutes(1)));
+        InetAddress source = InetAddress.getByName("192.0.2.9");
+        assertThat(limits.secondsUntilConnect("t/dev", source)).as("nothing spent").isZero();
+        for (int i = 0; i < 60; i++) {
+            assertThat(limits.tryConnect("t/dev", source)).isTrue();
+        }
+        assertThat(limits.tryConnect("t/dev", null)).isFalse();
+        assertThat(limits.secondsUntilConnect("t/dev", source)).isEqualTo(1);
+        limits.recordFailedConnect("t/dev", null);
+        assertThat(limits.secondsUntilConnect("t/dev", source)).as("5 attempts of debt, then one").isEqualTo(6);
+        assertThat(limits.secondsUntilConnect(null, source)).as("the address's bucket is not spent").isZero();
+    }
+
+    /** Y3: a wait beyond what a long holds in nanoseconds plus a second does not wrap to a negative (or 1 s) hint. */
+    @Test
+    void aHugeWaitIsNotWrapped() {
+        assertThat(RateLimiter.seconds(Long.MAX_VALUE)).isEqualTo(Long.MAX_VALUE / 1_000_000_000L + 1);
+        assertThat(RateLimiter.seconds(1)).isEqualTo(1);
+        assertThat(RateLimiter.seconds(1_000_000_000L)).isEqualTo(1);
+        assertThat(RateLimiter.seconds(1_000_000_001L)).isEqualTo(2);
+        assertThat(RateLimiter.seconds(0)).isZero();
+    }
 }
