@@ -10,9 +10,11 @@ import java.util.Optional;
 
 /**
  * Flags a principal (device or wallet) that authenticates from a GeoHash cell too far from its previous one for the
- * time between. The distance is a lower bound: centre to centre minus both cells' half-diagonals (a coarse cell says
- * little about where inside it the principal was), so only journeys that are impossible wherever in the two cells
- * the principal stood are flagged. Remembers the last cell of up to {@code maxPrincipals} principals for a day.
+ * time between. The distance is 0 for cells that touch (an edge or a corner: before 2026-12-07 corner neighbours
+ * came out a rounding residue above 0 and were flagged as "infinite" speed within a second, tour Y, Y4), else an
+ * approximate lower bound: centre to centre minus both cells' half-diagonals (a coarse cell says little about where
+ * inside it the principal was), so only journeys that are impossible wherever in the two cells the principal stood
+ * are flagged. Remembers the last cell of up to {@code maxPrincipals} principals for a day.
  * Thread-safe.
  */
 public final class ImpossibleTravel {
@@ -61,8 +63,22 @@ public final class ImpossibleTravel {
     static double minimumKm(String a, String b) {
         BoundingBox ba = GeoHash.decode(a);
         BoundingBox bb = GeoHash.decode(b);
+        if (touch(ba, bb)) {
+            return 0; // the same cell, one inside the other, or neighbours by an edge or a corner: no journey at all
+        }
         double centres = km(ba.centre().lat(), ba.centre().lon(), bb.centre().lat(), bb.centre().lon());
         return Math.max(0, centres - halfDiagonalKm(ba) - halfDiagonalKm(bb));
+    }
+
+    /**
+     * Whether two cells share at least a point: their latitude spans meet and their longitude spans meet, also across
+     * the antimeridian. GeoHash boxes are halvings of the world, exact in binary, so equal edges compare equal.
+     */
+    static boolean touch(BoundingBox a, BoundingBox b) {
+        boolean lat = a.minLat() <= b.maxLat() && b.minLat() <= a.maxLat();
+        boolean lon = a.minLon() <= b.maxLon() && b.minLon() <= a.maxLon()
+                || a.minLon() == -180 && b.maxLon() == 180 || b.minLon() == -180 && a.maxLon() == 180;
+        return lat && lon;
     }
 
     private static double halfDiagonalKm(BoundingBox b) {
