@@ -60,9 +60,16 @@ public record Circle(LatLon centre, double radiusMetres) implements Shape {
         return Math.min(distanceToMeridianEdge(b, b.minLon()), distanceToMeridianEdge(b, b.maxLon()));
     }
 
+    /**
+     * Along a meridian edge the distance has one minimum (the foot of the perpendicular) and one maximum on the whole
+     * great circle; when the foot lies beyond +-90 (the meridian is more than 90 degrees away) the edge may hold the
+     * maximum instead, and clamping the foot then picks the farthest point. The nearest point is the clamped foot or
+     * an end, whichever is nearer (before 2026-12-07 only the clamped foot: tour Y, Y12).
+     */
     private double distanceToMeridianEdge(BoundingBox b, double lon) {
         double nearest = Spherical.nearestLatOnMeridian(centre.lat(), centre.lon(), lon);
-        return distanceTo(Math.max(b.minLat(), Math.min(b.maxLat(), nearest)), lon);
+        double foot = distanceTo(Math.max(b.minLat(), Math.min(b.maxLat(), nearest)), lon);
+        return Math.min(foot, Math.min(distanceTo(b.minLat(), lon), distanceTo(b.maxLat(), lon)));
     }
 
     /**
@@ -84,6 +91,9 @@ public record Circle(LatLon centre, double radiusMetres) implements Shape {
         for (double lon : new double[] {antiLon, antiLon + 360.0, antiLon - 360.0}) {
             if (lonInside(lon, b)) {
                 max = Math.max(max, Math.max(distanceTo(b.minLat(), lon), distanceTo(b.maxLat(), lon)));
+                if (-centre.lat() >= b.minLat() && -centre.lat() <= b.maxLat()) {
+                    max = Math.max(max, distanceTo(-centre.lat(), lon)); // the antipode itself: missed before (Y12)
+                }
             }
         }
         return max;
