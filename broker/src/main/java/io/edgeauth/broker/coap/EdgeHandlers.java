@@ -348,7 +348,7 @@ final class EdgeHandlers {
         }
         java.util.concurrent.CompletableFuture<Void> stored;
         try {
-            stored = messaging.publishDurably(b.session().tenant(), topic, payload, location, signature);
+            stored = messaging.publishDurably(b.session().tenant(), topic, payload, GeoPolicy.routed(location), signature);
         } catch (RuntimeException e) {
             LOG.warn("publish of CoAP telemetry failed", e);
             refuse(exchange, "up", peerKey, b, RejectionReason.INTERNAL_ERROR, "message could not be routed", 0);

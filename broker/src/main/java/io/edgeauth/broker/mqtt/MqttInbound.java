@@ -91,11 +91,8 @@ final class MqttInbound {
             refused(m, refusal);
             return;
         }
-        if (userProperty(properties, MqttPublishChecks.LOCATION) == null && c.reportedGeo != null) {
-            // subscribers see where the device said it is, whether it said so at CONNECT or per message
-            properties = new ArrayList<>(properties);
-            properties.add(new RoutedMessage.UserProperty(MqttPublishChecks.LOCATION, c.reportedGeo));
-        }
+        // subscribers see where the device said it is, whether it said so at CONNECT or per message
+        properties = MqttPublishChecks.withLocation(properties, c.reportedGeo);
         RoutedMessage message = new RoutedMessage(c.session.tenant(), topic, payload,
                 m.qosLevel().value(), m.isRetain(), properties, c.session.principal(), attributes);
         if (exactlyOnce && !c.state.holdUnreleased(m.messageId(), c.limits.receiveMaximum())) {

@@ -3,11 +3,13 @@ package io.edgeauth.broker.mqtt;
 import static io.edgeauth.broker.mqtt.MqttFields.userProperty;
 
 import io.edgeauth.broker.auth.PrincipalKind;
+import io.edgeauth.broker.policy.GeoPolicy;
 import io.edgeauth.broker.policy.PublishGate;
 import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.router.MessageAttributes;
 import io.edgeauth.broker.router.RoutedMessage;
 import io.edgeauth.broker.telemetry.PayloadSignatures;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -38,6 +40,32 @@ final class MqttPublishChecks {
                 size, userProperty(properties, LOCATION), c.session.tenant(),
                 c.session.kind() == PrincipalKind.DEVICE ? c.session.principal() : null, payload,
                 userProperty(properties, PayloadSignatures.USER_PROPERTY));
+    }
+
+    /**
+     * The properties a checked message is routed with: its location as {@link GeoPolicy#routed} (lower case), or,
+     * when it reported none, the one its CONNECT reported. Call only after {@link #check} passed.
+     */
+    static List<RoutedMessage.UserProperty> withLocation(List<RoutedMessage.UserProperty> properties,
+                                                         String connectLocation) {
+        for (int i = 0; i < properties.size(); i++) {
+            RoutedMessage.UserProperty p = properties.get(i);
+            if (p.name().equals(LOCATION)) {
+                String lower = GeoPolicy.routed(p.value());
+                if (lower.equals(p.value())) {
+                    return properties;
+                }
+                List<RoutedMessage.UserProperty> copy = new ArrayList<>(properties);
+                copy.set(i, new RoutedMessage.UserProperty(LOCATION, lower));
+                return copy;
+            }
+        }
+        if (connectLocation == null) {
+            return properties;
+        }
+        List<RoutedMessage.UserProperty> copy = new ArrayList<>(properties);
+        copy.add(new RoutedMessage.UserProperty(LOCATION, GeoPolicy.routed(connectLocation)));
+        return copy;
     }
 
     /**

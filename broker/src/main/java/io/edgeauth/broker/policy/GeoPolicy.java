@@ -131,6 +131,15 @@ public final class GeoPolicy {
                 "reported location " + reported + " is outside the token's cells " + abbreviate(tokenCells));
     }
 
+    /**
+     * A location that passed {@link #checkLocation} as routed messages carry it: in lower case, as the broker writes
+     * cells everywhere (GeoHash is case-insensitive; a subscriber filtering by prefix misfiled {@code U33DC}: tour Y,
+     * Y8); null stays null.
+     */
+    public static String routed(String checkedLocation) {
+        return checkedLocation == null ? null : GeoHash.normalize(checkedLocation);
+    }
+
     /** Two cells overlap when one is a prefix of the other. */
     public static boolean overlaps(String a, String b) {
         return GeoHash.overlaps(a, b);

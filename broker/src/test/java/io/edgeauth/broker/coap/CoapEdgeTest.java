@@ -262,6 +262,8 @@ class CoapEdgeTest {
         upload(c, TestTokens.token("dev1", f.in(Duration.ofMinutes(5))).geo("u33d").bytes());
         assertThat(post(c, "/d/dev1/up/t?geo=u33dc1", "x").getCode()).isEqualTo(ResponseCode.CHANGED);
         assertThat(f.messaging.published().get(0).geo()).isEqualTo("u33dc1");
+        assertThat(post(c, "/d/dev1/up/t?geo=U33DC2", "x").getCode()).isEqualTo(ResponseCode.CHANGED);
+        assertThat(f.messaging.published().get(1).geo()).as("forwarded in lower case (Y8)").isEqualTo("u33dc2");
         CoapResponse r = post(c, "/d/dev1/up/t?geo=9q8yy", "x");
         assertThat(r.getCode()).isEqualTo(ResponseCode.FORBIDDEN);
         assertThat(description(r)).startsWith("location_outside_cells");

@@ -134,6 +134,18 @@ class MqttPublishChecksTest {
         }
     }
 
+    /** Y8: GeoHash is case-insensitive; subscribers get the location in lower case, as the broker writes cells. */
+    @Test
+    void aLocationInUpperCaseIsForwardedInLowerCase() throws Exception {
+        try (var in = watchingDev1()) {
+            Mqtt5BlockingClient dev = Clients.connectV5("dev1", fx.port(), "dev1|t|60||||u33d");
+            assertThat(publish(dev, bytes("x"), props("geo", "U33DC1"))).isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+            Mqtt5Publish got = in.receive(5, TimeUnit.SECONDS).orElseThrow();
+            assertThat(got.getUserProperties().asList()).singleElement()
+                    .satisfies(p -> assertThat(p.getValue().toString()).isEqualTo("u33dc1"));
+        }
+    }
+
     @Test
     void aLocationPropertyNamedGeoInAnotherCaseIsRefused() throws Exception {
         try (var in = watchingDev1()) {
