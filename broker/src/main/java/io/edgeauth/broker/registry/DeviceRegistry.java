@@ -1,14 +1,8 @@
 package io.edgeauth.broker.registry;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.edgeauth.broker.store.ChangeFeed;
 import io.edgeauth.broker.store.LocalChangeFeed;
 import io.edgeauth.broker.store.Store;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,10 +43,6 @@ public final class DeviceRegistry {
 
     private final Store store;
     private final ChangeFeed feed;
-    private final ObjectMapper json = new ObjectMapper()
-            .registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private final DeviceMirror devices = new DeviceMirror();
     private final List<Consumer<AccessChange>> accessListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<Device>> deleteListeners = new CopyOnWriteArrayList<>();
@@ -332,7 +322,7 @@ public final class DeviceRegistry {
         if (!feed.shared() || id == null) {
             return Optional.ofNullable(devices.get(id));
         }
-        return store.get(SPACE, id).map(this::decode);
+        return store.get(SPACE, id).map(DeviceCodec::decode);
     }
 
     /** The turns every change of a device takes with its audit event, in the order the changes are made. */
@@ -343,7 +333,7 @@ public final class DeviceRegistry {
         if (d == null && feed.shared() && id != null) {
             // not mirrored yet: the feed brings it in a moment; read it, do not cache it (a removal
             // applied meanwhile must not be undone)
-            d = store.get(SPACE, id).map(this::decode).orElse(null);
+            d = store.get(SPACE, id).map(DeviceCodec::decode).orElse(null);
         }
         return Optional.ofNullable(d);
     }
@@ -484,19 +474,11 @@ public final class DeviceRegistry {
         }
     }
 
-    private byte[] encode(Device d) {
-        try {
-            return json.writeValueAsBytes(d);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    private static byte[] encode(Device d) {
+        return DeviceCodec.encode(d);
     }
 
-    private Device decode(byte[] bytes) {
-        try {
-            return json.readValue(bytes, Device.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException("corrupt device record in the store", e);
-        }
+    private static Device decode(byte[] bytes) {
+        return DeviceCodec.decode(bytes);
     }
 }
