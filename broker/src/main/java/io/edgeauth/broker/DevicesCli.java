@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -34,25 +35,41 @@ final class DevicesCli {
         return "http://" + at + ":" + (port == null || port.isBlank() ? "8080" : port.trim());
     }
 
-    @Command(name = "import", description = "Import NDJSON device records (one {id, tenant?, jwk|x5tS256|ethAddress|"
-            + "enrollmentGroup, region?, ratePlan?, owner?} per line); prints one result line per record and a summary.")
-    static final class Import implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "FILE", description = "NDJSON file")
-        Path file;
+    /** The broker's admin API as both commands reach it: its URL and the admin credential. */
+    static final class AdminConnection {
         @Option(names = "--url", defaultValue = "${env:EDGEAUTH_PUBLIC_URL}", description = URL_HELP)
         String url;
         @Option(names = "--admin-credential", description = "admin bearer credential (or env EDGEAUTH_ADMIN)",
                 defaultValue = "${env:EDGEAUTH_ADMIN}")
         String credential;
 
-        /** Exit codes: 0 every record imported, 1 some refused (see their lines), 2 the import failed. */
-        @Override
-        public Integer call() throws Exception {
+        /** The URL resolved; false after saying on stderr that the credential is missing. */
+        boolean ready() {
             url = brokerUrl(url);
             if (credential == null || credential.isBlank()) {
                 System.err.println("edgeauth: the admin credential is needed: --admin-credential or env EDGEAUTH_ADMIN");
+                return false;
+            }
+            return true;
+        }
+    }
+
+    @Command(name = "import", description = "Import NDJSON device records (one {id, tenant?, jwk|x5tS256|ethAddress|"
+            + "enrollmentGroup, region?, ratePlan?, owner?} per line); prints one result line per record and a summary.")
+    static final class Import implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "FILE", description = "NDJSON file")
+        Path file;
+        @Mixin
+        AdminConnection admin;
+
+        /** Exit codes: 0 every record imported, 1 some refused (see their lines), 2 the import failed. */
+        @Override
+        public Integer call() throws Exception {
+            if (!admin.ready()) {
                 return 2;
             }
+            String url = admin.url;
+            String credential = admin.credential;
             if (!Files.isReadable(file)) {
                 System.err.println("edgeauth: cannot read " + file.toAbsolutePath());
                 return 2;
@@ -153,11 +170,8 @@ final class DevicesCli {
         String after;
         @Option(names = "--page-size", defaultValue = "1000", description = "devices a request, 1 to 1000 (default ${DEFAULT-VALUE})")
         int pageSize;
-        @Option(names = "--url", defaultValue = "${env:EDGEAUTH_PUBLIC_URL}", description = URL_HELP)
-        String url;
-        @Option(names = "--admin-credential", description = "admin bearer credential (or env EDGEAUTH_ADMIN)",
-                defaultValue = "${env:EDGEAUTH_ADMIN}")
-        String credential;
+        @Mixin
+        AdminConnection admin;
 
         /**
          * Exit codes: 0 every page listed, 1 the broker refused a page (its reason on stderr), 2 no answer or no
@@ -165,11 +179,11 @@ final class DevicesCli {
          */
         @Override
         public Integer call() {
-            url = brokerUrl(url);
-            if (credential == null || credential.isBlank()) {
-                System.err.println("edgeauth: the admin credential is needed: --admin-credential or env EDGEAUTH_ADMIN");
+            if (!admin.ready()) {
                 return 2;
             }
+            String url = admin.url;
+            String credential = admin.credential;
             java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
                     .connectTimeout(java.time.Duration.ofSeconds(10)).build();
             String from = after;
