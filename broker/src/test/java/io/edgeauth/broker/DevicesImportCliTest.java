@@ -42,8 +42,9 @@ class DevicesImportCliTest {
         }
         try (Broker broker = Broker.start(TestBrokers.config(dir.resolve("data"), java.util.Map.of(
                 "EDGEAUTH_MQTT_PORT", "-1", "EDGEAUTH_COAP_PORT", "-1")))) {
-            List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                    System.getProperty("java.class.path"), BrokerCli.class.getName(), "devices", "import", file.toString(),
+            // started as run-broker starts it (native access enabled: else JDK 22+ warns on stderr before our line)
+            List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), BrokerCli.class.getName(), "devices", "import", file.toString(),
                     "--url", "http://127.0.0.1:" + broker.httpPort(), "--admin-credential",
                     broker.newAdminCredential().orElseThrow());
             Process p = new ProcessBuilder(cmd).redirectError(dir.resolve("err.txt").toFile()).start();
