@@ -118,13 +118,18 @@ final class DevicesCli {
         private volatile long lastLine;
         private volatile long printed;
         private volatile boolean finished;
+        private boolean reported;
         final Thread hook = new Thread(this::interrupted, "edgeauth-import-interrupted");
 
         Progress(Path file) {
             this.file = file;
         }
 
-        void result(String line) {
+        /** Prints a result line, unless the interruption was already reported (then its count stays true). */
+        synchronized void result(String line) {
+            if (reported) {
+                return; // shutdown hooks run beside the import's thread: nothing may follow the count we gave
+            }
             System.out.println(line);
             printed++;
             if (line.startsWith("{\"line\":")) { // the broker's result lines start with their line number
@@ -145,10 +150,11 @@ final class DevicesCli {
             }
         }
 
-        private void interrupted() {
+        private synchronized void interrupted() {
             if (finished) {
                 return;
             }
+            reported = true;
             System.out.flush();
             System.err.println("edgeauth: import interrupted: " + (printed == 0 ? "no result came back yet"
                     : "results came back up to line " + lastLine + " of " + file + " (" + printed + " printed)")
