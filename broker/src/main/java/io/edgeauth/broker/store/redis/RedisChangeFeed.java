@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * delivered: after a disconnect it resumes there and loses nothing; the history's bound is checked on
  * each reconnect, whenever a read comes back full, and every 10 s (a {@code FLUSHALL} drops no connection) with
  * {@code XINFO STREAM}: if entries after the
- * last delivered one were trimmed, or the stream went back (Redis lost its data), the follower resyncs
- * from the store. Successful reads mark Redis healthy, failures an outage.
+ * last delivered one were trimmed, or the stream went back or the {@link DataEpoch} marker is gone (Redis lost its
+ * data), the follower resyncs from the store. Successful reads mark Redis healthy, failures an outage.
  */
 final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisChangeFeed.class);
@@ -72,6 +72,7 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
     private final byte[] maxLength;
     private final Duration block;
     private final Map<String, Follower> followers = new ConcurrentHashMap<>();
+    private final DataEpoch epoch;
     private volatile boolean closed;
     private Thread reader;
     private StatefulRedisConnection<String, byte[]> readConnection;
@@ -83,7 +84,10 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
         volatile String lastId;
         /** How many entries the stream had ever been given up to and including {@link #lastId}. */
         volatile long position;
-        /** A resync began and did not finish (the store failed during it): the next check runs it again. */
+        /**
+         * A resync is due: Redis lost its data, or a resync began and did not finish (the store failed during it);
+         * the next check runs it.
+         */
         volatile boolean resyncDue;
 
         Follower(String stream, Consumer<Change> listener, Runnable resync, StreamState at) {
@@ -102,6 +106,7 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
         this.clock = clock;
         this.redis = redis;
         this.health = health;
+        this.epoch = new DataEpoch(redis);
         this.maxLength = bytes(Integer.toString(settings.changeStreamLength()));
         // a blocking read must return before the command timeout would call it a failure
         long half = settings.timeout().toMillis() / 2;
@@ -237,7 +242,10 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
     @Override
     public synchronized AutoCloseable follow(String feed, Consumer<Change> listener, Runnable resync) {
         String stream = STREAM_PREFIX + feed;
-        StreamState state = health.call("feed-follow", () -> state(stream));
+        StreamState state = health.call("feed-follow", () -> {
+            epoch.lookOnce();
+            return state(stream);
+        });
         Follower f = new Follower(stream, listener, resync, state);
         if (followers.putIfAbsent(stream, f) != null) {
             throw new IllegalStateException("feed " + feed + " is already followed");
@@ -265,6 +273,11 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
                 List<Follower> current = List.copyOf(followers.values());
                 if (recheck || clock.millis() >= nextCheck) {
                     nextCheck = clock.millis() + HISTORY_CHECK_MILLIS;
+                    if (epoch.lostSinceLastLook()) {
+                        LOG.warn("Redis lost its data (its data-epoch marker is gone): every change stream is reloaded"
+                                + " from the store");
+                        current.forEach(f -> f.resyncDue = true);
+                    }
                     for (Follower f : current) {
                         checkHistory(f);
                     }
@@ -320,7 +333,7 @@ final class RedisChangeFeed implements ChangeFeed, AutoCloseable {
         boolean reset = s.entriesAdded < f.position || compare(s.lastGenerated, f.lastId) < 0;
         if (trimmed || reset || f.resyncDue) {
             LOG.warn("change stream {} no longer holds every entry after {} ({}): reloading from the store",
-                    f.stream, f.lastId, trimmed ? "trimmed" : reset ? "reset" : "resync not finished");
+                    f.stream, f.lastId, trimmed ? "trimmed" : reset ? "reset" : "resync due");
             f.resyncDue = true;
             f.resync.run();
             f.resyncDue = false;
