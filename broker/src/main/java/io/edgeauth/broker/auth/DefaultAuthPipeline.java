@@ -449,7 +449,9 @@ public final class DefaultAuthPipeline implements AuthPipeline, TokenInspector {
         meters.counter("edgeauth.auth.attempts", "protocol", protocol, "outcome", outcome).increment();
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("protocol", protocol);
-        fields.put("claimed_id", request.claimedId());
+        // a refused request's id is what the client sent: a token passed there in error is not recorded whole
+        fields.put("claimed_id", outcome.equals("ok") ? request.claimedId()
+                : io.edgeauth.broker.refusal.ClientText.audited(request.claimedId()));
         fields.put("remote", io.edgeauth.broker.audit.AuditAddress.of(request.transport().remoteAddress()));
         if (token != null) {
             fields.put("sub", token.subject());

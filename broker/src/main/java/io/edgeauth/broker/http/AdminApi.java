@@ -62,7 +62,7 @@ final class AdminApi {
         String header = ctx.request().getHeader("authorization");
         String presented = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
         if (!credential.matches(presented)) {
-            audit.record("admin.refused", "invalid_token", Map.of("path", ctx.normalizedPath(),
+            audit.record("admin.refused", "invalid_token", Map.of("path", ClientText.audited(ctx.normalizedPath()),
                     "remote", String.valueOf(TokenEndpointRefusals.remote(ctx))));
             HttpErrors.send(ctx, 401, "invalid_token", "admin API needs the admin bearer credential");
             return;

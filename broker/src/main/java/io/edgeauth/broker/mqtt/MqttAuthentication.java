@@ -163,7 +163,8 @@ final class MqttAuthentication {
         InetSocketAddress remote = c.transport.remoteAddress();
         // nothing is authenticated yet: the source pays, never the client id it claims
         c.edge.rateLimits.recordFailedConnect(null, remote == null ? null : remote.getAddress());
-        c.edge.audit.record("mqtt.connect.refused", reason, c.auditFields(c.endpoint.clientIdentifier(), null));
+        c.edge.audit.record("mqtt.connect.refused", reason,
+                c.auditFields(io.edgeauth.broker.refusal.ClientText.audited(c.endpoint.clientIdentifier()), null));
         reject(code, reason);
     }
 

@@ -1,0 +1,62 @@
+package io.edgeauth.broker.posture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import io.edgeauth.broker.Broker;
+import io.edgeauth.broker.testsupport.Http;
+import io.edgeauth.broker.testsupport.LogCapture;
+import io.edgeauth.broker.testsupport.TestBrokers;
+import io.edgeauth.broker.testsupport.TestDevices;
+import io.edgeauth.device.DeviceIdentity;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a refused request carries where an id belongs (a token passed as the MQTT client id, a credential or token in
+ * an admin path: a swapped argument in a script) reaches the audit log cut short, never whole (tour AA, AA10): the
+ * audit line of a refused CONNECT held the whole signed token, and that of a refused admin call the admin credential.
+ */
+class RefusedValuesInAuditTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aTokenOrCredentialGivenAsAnIdIsNotWrittenWholeToTheAuditLog() throws Exception {
+        try (LogCapture log = LogCapture.root(); Broker broker = Broker.start(TestBrokers.config(dir.resolve("data")))) {
+            String base = "http://localhost:" + broker.httpPort();
+            String credential = broker.newAdminCredential().orElseThrow();
+            Http admin = new Http(base, credential);
+            DeviceIdentity device = TestDevices.register(admin, "swapped-1");
+            String token = TestDevices.token(admin, base, device);
+            assertThat(token.length()).isGreaterThan(200);
+
+            assertThatThrownBy(() -> TestDevices.connectMqtt(broker.mqttPort(), token, token))
+                    .as("a token as the client id is refused").isNotNull();
+            Http stranger = new Http(base, null);
+            assertThat(stranger.get("/admin/devices/" + token).statusCode()).isEqualTo(401);
+            assertThat(stranger.get("/admin/devices/" + credential).statusCode()).isEqualTo(401);
+
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> refusals(log).size() >= 3);
+            List<String> lines = refusals(log);
+            assertThat(lines).as("the refusals are audited").hasSizeGreaterThanOrEqualTo(3);
+            String signature = token.substring(token.lastIndexOf('.') + 1);
+            for (String line : lines) {
+                assertThat(line).doesNotContain(signature).doesNotContain(credential)
+                        .doesNotContain(credential.substring("ea_admin_".length(), "ea_admin_".length() + 20));
+            }
+            assertThat(lines).anySatisfy(l -> assertThat(l).contains("client_id_too_long").contains("eyJ"));
+        }
+    }
+
+    private static List<String> refusals(LogCapture log) {
+        return log.events().stream().filter(e -> e.getLoggerName().equals("audit"))
+                .map(ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.contains("\"mqtt.connect.refused\"") || m.contains("\"admin.refused\"")).toList();
+    }
+}
