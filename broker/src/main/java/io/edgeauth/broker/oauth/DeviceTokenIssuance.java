@@ -135,6 +135,8 @@ final class DeviceTokenIssuance {
             return;
         }
         fields.put("detail", e.getMessage());
+        // the client id a refused request claims is its own text: a token sent there in error is not recorded whole
+        fields.computeIfPresent("client_id", (k, v) -> io.edgeauth.broker.refusal.ClientText.audited(String.valueOf(v)));
         audit.record("token.refused", e.reason().code(), fields);
         meters.counter("edgeauth.tokens.refused", "grant", grant, "reason", e.reason().code()).increment();
         e.audited();

@@ -38,13 +38,16 @@ class RefusedValuesInAuditTest {
 
             assertThatThrownBy(() -> TestDevices.connectMqtt(broker.mqttPort(), token, token))
                     .as("a token as the client id is refused").isNotNull();
+            assertThat(admin.postForm("/oauth/token", java.util.Map.of("grant_type", "client_credentials",
+                    "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                    "client_assertion", assertionNaming(token, base))).statusCode()).isEqualTo(401);
             Http stranger = new Http(base, null);
             assertThat(stranger.get("/admin/devices/" + token).statusCode()).isEqualTo(401);
             assertThat(stranger.get("/admin/devices/" + credential).statusCode()).isEqualTo(401);
 
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> refusals(log).size() >= 3);
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> refusals(log).size() >= 4);
             List<String> lines = refusals(log);
-            assertThat(lines).as("the refusals are audited").hasSizeGreaterThanOrEqualTo(3);
+            assertThat(lines).as("the refusals are audited").hasSizeGreaterThanOrEqualTo(4);
             String signature = token.substring(token.lastIndexOf('.') + 1);
             for (String line : lines) {
                 assertThat(line).doesNotContain(signature).doesNotContain(credential)
@@ -54,9 +57,23 @@ class RefusedValuesInAuditTest {
         }
     }
 
+    /** A well-formed ES256 client assertion whose {@code iss} and {@code sub} are {@code id}. */
+    private static String assertionNaming(String id, String base) throws Exception {
+        com.nimbusds.jose.jwk.ECKey key = new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256)
+                .generate();
+        com.nimbusds.jwt.SignedJWT jwt = new com.nimbusds.jwt.SignedJWT(
+                new com.nimbusds.jose.JWSHeader(com.nimbusds.jose.JWSAlgorithm.ES256),
+                new com.nimbusds.jwt.JWTClaimsSet.Builder().issuer(id).subject(id).audience(base + "/oauth/token")
+                        .jwtID(java.util.UUID.randomUUID().toString())
+                        .expirationTime(new java.util.Date(System.currentTimeMillis() + 60_000)).build());
+        jwt.sign(new com.nimbusds.jose.crypto.ECDSASigner(key));
+        return jwt.serialize();
+    }
+
     private static List<String> refusals(LogCapture log) {
         return log.events().stream().filter(e -> e.getLoggerName().equals("audit"))
                 .map(ILoggingEvent::getFormattedMessage)
-                .filter(m -> m.contains("\"mqtt.connect.refused\"") || m.contains("\"admin.refused\"")).toList();
+                .filter(m -> m.contains("\"mqtt.connect.refused\"") || m.contains("\"admin.refused\"")
+                        || m.contains("\"token.refused\"")).toList();
     }
 }
