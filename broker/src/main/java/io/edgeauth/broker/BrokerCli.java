@@ -28,7 +28,46 @@ public final class BrokerCli implements Callable<Integer> {
     Path config;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new BrokerCli()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The command line: a {@code -c} given before the command (as {@code --help} shows it) is the config of {@code run}
+     * and {@code admin reset-credential}, and refused before a command that reads none; it was silently ignored
+     * (tour AA, AA2: {@code -c hsm.yaml run} started on the defaults, its HSM and listen addresses dropped).
+     */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new BrokerCli());
+        cli.setExecutionStrategy(BrokerCli::execute);
+        return cli;
+    }
+
+    private static int execute(CommandLine.ParseResult parsed) {
+        BrokerCli root = (BrokerCli) parsed.commandSpec().userObject();
+        CommandLine.ParseResult last = parsed;
+        while (last.hasSubcommand()) {
+            last = last.subcommand();
+        }
+        Object command = last.commandSpec().userObject();
+        boolean help = last.isUsageHelpRequested() || last.isVersionHelpRequested();
+        if (root.config != null && command != root && !help) {
+            String name = last.commandSpec().qualifiedName(" ").substring(parsed.commandSpec().name().length() + 1);
+            Path own = command instanceof Run r ? r.config : command instanceof Admin.Reset a ? a.config : null;
+            if (!(command instanceof Run) && !(command instanceof Admin.Reset)) {
+                System.err.println("edgeauth: -c/--config is not read by '" + name + "'; leave it out");
+                return 2;
+            }
+            if (own != null && !own.equals(root.config)) {
+                System.err.println("edgeauth: -c/--config is given twice (before and after '" + name + "'): give it once");
+                return 2;
+            }
+            if (command instanceof Run r) {
+                r.config = root.config;
+            } else {
+                ((Admin.Reset) command).config = root.config;
+            }
+        }
+        return new CommandLine.RunLast().execute(parsed);
     }
 
     @Override

@@ -25,7 +25,7 @@ class BrokerCliTest {
         try {
             System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            int exit = new CommandLine(new BrokerCli()).execute(args);
+            int exit = BrokerCli.commandLine().execute(args);
             return new Result(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(out);
@@ -72,6 +72,29 @@ class BrokerCliTest {
         Result bad = run("geo", "cover", "--lat", "95", "--lon", "0", "--radius", "5");
         assertThat(bad.exit()).isEqualTo(2);
         assertThat(bad.err()).contains("latitude");
+    }
+
+    /**
+     * {@code -c FILE} before the command is the command's config, as {@code --help} shows it: {@code -c FILE run} started
+     * on the defaults (the file ignored: its HSM, listen addresses and TLS dropped), and {@code -c FILE admin
+     * reset-credential} reset the credential of whatever {@code ./edgeauth-data} there was (tour AA, AA2).
+     */
+    @Test
+    void aConfigGivenBeforeTheCommandIsTheCommandsOrRefused() throws Exception {
+        Path cfg = dir.resolve("bad.yaml");
+        Files.writeString(cfg, "dataDir: " + dir + "\nhttp:\n  port: 99999\n");
+        for (String[] args : new String[][] {{"-c", cfg.toString(), "run"}, {"--config", cfg.toString(), "admin",
+            "reset-credential"}, {"-c", cfg.toString()}}) {
+            Result r = run(args);
+            assertThat(r.exit()).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(r.err()).as(String.join(" ", args)).contains("http.port").contains("0-65535");
+        }
+        Result twice = run("-c", cfg.toString(), "run", "-c", dir.resolve("other.yaml").toString());
+        assertThat(twice.exit()).isEqualTo(2);
+        assertThat(twice.err()).contains("-c/--config is given twice");
+        Result unused = run("-c", cfg.toString(), "keys", "rotate", "--admin-credential", "ea_admin_x");
+        assertThat(unused.exit()).isEqualTo(2);
+        assertThat(unused.err()).contains("-c/--config is not read by 'keys rotate'");
     }
 
     @Test
