@@ -339,6 +339,9 @@ public final class CoapEdge implements AutoCloseable {
         return handlers.watchCount();
     }
 
+    /** The largest UDP datagram (65,535 less the IPv4 and UDP headers). */
+    private static final int MAX_UDP_DATAGRAM = 65_507;
+
     /** The Californium configuration the edge runs with (CoAP, UDP and DTLS modules). */
     static Configuration configuration(CoapSettings s) {
         Configuration c = new Configuration(CoapConfig.DEFINITIONS, DtlsConfig.DEFINITIONS, UdpConfig.DEFINITIONS,
@@ -361,6 +364,9 @@ public final class CoapEdge implements AutoCloseable {
         c.set(CoapConfig.EXCHANGE_LIFETIME, (int) s.dedupLifetime().toMillis(), TimeUnit.MILLISECONDS);
         c.set(CoapConfig.MAX_ACTIVE_PEERS, s.connectionStoreSize());
         c.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, s.maxPayloadBytes()); // per path: BlockwiseAdmissionLayer
+        // a request without Block1 may fill a datagram: Californium's default 2,048-byte buffer cut longer ones, and
+        // they were dropped unanswered (tour R, R11); the per-path limits above then answer 4.13 where they apply
+        c.set(UdpConfig.UDP_DATAGRAM_SIZE, MAX_UDP_DATAGRAM);
         c.set(CoapConfig.BLOCKWISE_STATUS_LIFETIME, (int) s.blockwiseLifetime().toMillis(), TimeUnit.MILLISECONDS);
         c.set(CoapConfig.MAX_SERVER_OBSERVES, Math.max(1000, Math.min(s.maxSessions(), 1_000_000)));
         if (s.receiveBufferSize() > 0) {

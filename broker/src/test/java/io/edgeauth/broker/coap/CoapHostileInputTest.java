@@ -76,6 +76,25 @@ class CoapHostileInputTest {
         }
     }
 
+    /**
+     * Tour R, R11: a request datagram over 2,048 bytes (Californium's default datagram buffer) without Block1 was cut
+     * and dropped, unanswered, so a device that does not switch to Block1 by itself retried for 45 s and failed. A
+     * request up to the payload limit is now read whole and answered.
+     */
+    @Test
+    void aRequestOverTwoKilobytesWithoutBlock1IsAnswered() throws Exception {
+        try (RawCoap raw = new RawCoap(f.edge.port(), "127.0.0.9")) {
+            authorize(raw, "dev1");
+            int i = 0;
+            for (int size : new int[] {1_500, 3_000, 20_000, 60_000}) {
+                byte[] answer = raw.exchange(raw.message(RawCoap.CON, RawCoap.POST, token(90 + i++),
+                        opts("d/dev1/up/size"), new byte[size]));
+                assertThat(answer).as("answer to a %d-byte upload without Block1", size).isNotNull();
+                assertThat(RawCoap.code(answer)).as("%d bytes", size).isEqualTo("2.04");
+            }
+        }
+    }
+
     @Test
     void aPeerGetsAtMostFourConcurrentBlock1UploadsAndAFinishedOneFreesItsSlot() throws Exception {
         try (RawCoap raw = new RawCoap(f.edge.port(), "127.0.0.2")) {
