@@ -3,7 +3,6 @@ package io.edgeauth.device;
 import io.edgeauth.device.internal.BusyRetry;
 import io.edgeauth.device.internal.SessionRenewal;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.eclipse.californium.core.CoapClient;
@@ -164,7 +163,7 @@ final class CommandObservation implements DeviceCoapClient.Observation {
             if (!ended.isDone()) {
                 register();
             }
-        }, CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS));
+        }, io.edgeauth.device.internal.SdkThreads.after(delay));
     }
 
     private void end(CoapRequestException why) {

@@ -1,10 +1,6 @@
 package io.edgeauth.device;
 
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The executor of every {@link java.net.http.HttpClient} the SDK creates itself: a fixed, small number
@@ -13,9 +9,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class SharedHttpExecutor {
     /** Threads for all SDK-made HTTP clients together. */
-    static final int THREADS = 2;
-    static final String THREAD_PREFIX = "edgeauth-sdk-http-";
-    static final ExecutorService INSTANCE = create();
+    static final int THREADS = io.edgeauth.device.internal.SdkThreads.THREADS;
+    static final String THREAD_PREFIX = io.edgeauth.device.internal.SdkThreads.THREAD_PREFIX;
+    static final ExecutorService INSTANCE = io.edgeauth.device.internal.SdkThreads.EXECUTOR;
     /** Connect timeout of {@link #DEFAULT_CLIENT}: the builder's default. */
     static final java.time.Duration DEFAULT_CONNECT_TIMEOUT = java.time.Duration.ofSeconds(10);
     /**
@@ -27,16 +23,5 @@ final class SharedHttpExecutor {
             .executor(INSTANCE).build();
 
     private SharedHttpExecutor() {
-    }
-
-    private static ExecutorService create() {
-        AtomicInteger n = new AtomicInteger();
-        ThreadPoolExecutor e = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, THREAD_PREFIX + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        e.allowCoreThreadTimeOut(true); // an idle device holds no HTTP thread
-        return e;
     }
 }

@@ -115,7 +115,7 @@ public final class TokenClient implements TokenSource {
                 LOG.debug("device {}: broker busy (HTTP {}), retry {} in {} ms", assertions.deviceId(),
                         busy.status, retry + 1, delayMs);
                 return CompletableFuture.supplyAsync(() -> null,
-                        CompletableFuture.delayedExecutor(delayMs, java.util.concurrent.TimeUnit.MILLISECONDS))
+                        io.edgeauth.device.internal.SdkThreads.after(delayMs))
                         .thenCompose(x -> attempt(retry + 1));
             }
             if (cause instanceof BusyException busy) {

@@ -3,7 +3,6 @@ package io.edgeauth.device.internal;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 
@@ -65,7 +64,7 @@ public final class BusyRetry {
                 return CompletableFuture.<T>failedFuture(cause instanceof CompletionException ? error : cause);
             }
             return CompletableFuture.runAsync(() -> { },
-                    CompletableFuture.delayedExecutor(backoffMillis(hint, retry), TimeUnit.MILLISECONDS))
+                    SdkThreads.after(backoffMillis(hint, retry)))
                     .thenCompose(x -> run(attempt, busyHint, retries, retry + 1));
         }).thenCompose(f -> f);
     }
