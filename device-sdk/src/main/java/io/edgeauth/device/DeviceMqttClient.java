@@ -228,6 +228,21 @@ public final class DeviceMqttClient {
         return t instanceof TokenRequestException e ? e.failureReason() : MqttFailures.reason(t);
     }
 
+    /**
+     * Why the broker refused, in its own words, where it said so: the reason string of an MQTT 5 CONNACK, PUBACK or
+     * DISCONNECT (the edgeauth broker's {@code expired}, {@code revoked}, {@code bad_signature}, {@code outside_region},
+     * ...), or null (MQTT 3.1.1 has none; not a refusal). {@link #failureReason} stays the stable code for metrics.
+     */
+    public static String brokerReason(Throwable error) {
+        return MqttFailures.brokerReason(MqttFailures.unwrap(error));
+    }
+
+    /** {@link #failureReason}, and the broker's reason beside it when it gave one: for log lines. */
+    static String described(Throwable error) {
+        String reason = brokerReason(error);
+        return reason == null ? failureReason(error) : failureReason(error) + " (" + reason + ")";
+    }
+
     private void onNewToken(AccessToken fresh) {
         token.onToken(fresh);
         if (closed || !transport.isConnected() || token.isPresented(fresh)) {
@@ -235,7 +250,7 @@ public final class DeviceMqttClient {
         }
         reauthenticate().whenComplete((v, e) -> {
             if (e != null) {
-                LOG.info("device {}: presenting the new token failed: {}", deviceId, failureReason(e));
+                LOG.info("device {}: presenting the new token failed: {}", deviceId, described(e));
             }
         });
     }

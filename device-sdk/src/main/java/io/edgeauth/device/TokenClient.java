@@ -169,7 +169,7 @@ public final class TokenClient implements TokenSource {
         return http.sendAsync(request, new LimitedBody(maxResponseBytes))
                 .handle((response, error) -> {
                     if (error != null) {
-                        throw new CompletionException(transportError(error));
+                        throw new CompletionException(transportError(error, tokenEndpoint));
                     }
                     if (response.statusCode() == 503 || response.statusCode() == 429) {
                         long retryAfter = response.headers().firstValue("retry-after").map(v -> {
@@ -262,7 +262,7 @@ public final class TokenClient implements TokenSource {
         return new TokenRequestException(TokenRequestException.Reason.INVALID_RESPONSE, 200, null, why, null);
     }
 
-    private static TokenRequestException transportError(Throwable error) {
+    private static TokenRequestException transportError(Throwable error, URI endpoint) {
         Throwable t = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (t instanceof TokenRequestException) {
             return (TokenRequestException) t;
@@ -280,7 +280,19 @@ public final class TokenClient implements TokenSource {
                 return new TokenRequestException(TokenRequestException.Reason.RESPONSE_TOO_LARGE, c.getMessage(), t);
             }
         }
-        return new TokenRequestException(TokenRequestException.Reason.TRANSPORT, String.valueOf(t), t);
+        // the JDK's connect failures often carry no message of their own: name the endpoint and the first cause that says
+        return new TokenRequestException(TokenRequestException.Reason.TRANSPORT, "cannot reach " + endpoint.getScheme()
+                + "://" + endpoint.getHost() + ":" + endpoint.getPort() + ": " + described(t), t);
+    }
+
+    /** The failure's class and the first message in its cause chain (e.g. "ConnectException: Connection refused"). */
+    private static String described(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c.getMessage() != null && !c.getMessage().isBlank()) {
+                return t.getClass().getSimpleName() + ": " + c.getMessage();
+            }
+        }
+        return t.getClass().getSimpleName();
     }
 
     private static String encode(Map<String, String> form) {

@@ -185,4 +185,23 @@ class DeviceMqttClientTokenRefusalTest {
         client.connect().join();
         assertThat(connectedWith()).containsExactly(a.value(), a.value(), b.value());
     }
+
+    /**
+     * Tour AB, AB13: the broker says why it refused (its reason string: {@code expired}, {@code revoked}, ...), and the
+     * SDK gave only the reason code ({@code connack:BAD_USER_NAME_OR_PASSWORD}), so a device's log could not tell an
+     * expired token from a wrong key. {@link DeviceMqttClient#brokerReason} gives it, and {@code failureReason} stays
+     * the stable code for metrics.
+     */
+    @Test
+    void aRefusalTellsTheBrokersReasonBesideItsCode() throws Exception {
+        AccessToken a = jwt("a");
+        tokens.start();
+        fetches.poll().complete(a);
+        server.connackReasonString = "expired";
+        refuse(a, 0x86);
+        Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> client(false).connect().join());
+        assertThat(DeviceMqttClient.failureReason(failure)).isEqualTo("connack:BAD_USER_NAME_OR_PASSWORD");
+        assertThat(DeviceMqttClient.brokerReason(failure)).isEqualTo("expired");
+        assertThat(DeviceMqttClient.brokerReason(new java.io.IOException("no MQTT answer"))).isNull();
+    }
 }

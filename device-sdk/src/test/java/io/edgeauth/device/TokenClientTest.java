@@ -158,6 +158,8 @@ class TokenClientTest {
         TokenRequestException e = failure(c);
         assertThat(e.reason()).isIn(TokenRequestException.Reason.TRANSPORT, TokenRequestException.Reason.TIMEOUT);
         assertThat(e.isRetryable()).isTrue();
+        // which endpoint could not be reached (tour AB, AB13: it said only "TRANSPORT: java.net.ConnectException")
+        assertThat(e.getMessage()).contains(dead.getHost() + ":" + dead.getPort());
     }
 
     /** docs/onboarding.md's zero-touch snippet: the assertions builder, without an audience, handed to the client. */

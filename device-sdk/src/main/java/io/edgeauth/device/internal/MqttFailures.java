@@ -123,6 +123,27 @@ public final class MqttFailures {
         return null;
     }
 
+    /**
+     * The reason string an MQTT 5 broker gave with a refusal (CONNACK, PUBACK or DISCONNECT) of the (unwrapped) failure,
+     * cut to 200 printable characters, or null: none given, or not a refusal.
+     */
+    public static String brokerReason(Throwable t) {
+        java.util.Optional<com.hivemq.client.mqtt.datatypes.MqttUtf8String> reason;
+        if (t instanceof Mqtt5ConnAckException e) {
+            reason = ((Mqtt5ConnAck) e.getMqttMessage()).getReasonString();
+        } else if (t instanceof Mqtt5PubAckException e) {
+            reason = ((Mqtt5PubAck) e.getMqttMessage()).getReasonString();
+        } else if (t instanceof Mqtt5DisconnectException e) {
+            reason = ((Mqtt5Disconnect) e.getMqttMessage()).getReasonString();
+        } else {
+            return null;
+        }
+        return reason.map(r -> {
+            String text = r.toString().replaceAll("\\p{Cntrl}", "?"); // the broker's text goes into the device's log
+            return text.length() <= 200 ? text : text.substring(0, 200) + "...";
+        }).orElse(null);
+    }
+
     /** The name of an (unwrapped) MQTT failure; see {@code DeviceMqttClient.failureReason(Throwable)}. */
     public static String reason(Throwable t) {
         if (t instanceof Mqtt5ConnAckException) {
