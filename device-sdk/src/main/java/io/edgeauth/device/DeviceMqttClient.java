@@ -224,23 +224,15 @@ public final class DeviceMqttClient {
      * alert (e.g. {@code tls_alert:certificate_expired}, {@code tls_alert:unknown_ca}).
      */
     public static String failureReason(Throwable error) {
-        Throwable t = MqttFailures.unwrap(error);
-        return t instanceof TokenRequestException e ? e.failureReason() : MqttFailures.reason(t);
+        return FailureText.reason(error);
     }
 
     /**
-     * Why the broker refused, in its own words, where it said so: the reason string of an MQTT 5 CONNACK, PUBACK or
-     * DISCONNECT (the edgeauth broker's {@code expired}, {@code revoked}, {@code bad_signature}, {@code outside_region},
-     * ...), or null (MQTT 3.1.1 has none; not a refusal). {@link #failureReason} stays the stable code for metrics.
+     * The broker's own words for an MQTT 5 refusal (the reason string of a CONNACK, PUBACK or DISCONNECT: {@code expired},
+     * {@code revoked}, {@code bad_signature}, ...), or null; {@link #failureReason} stays the stable code for metrics.
      */
     public static String brokerReason(Throwable error) {
-        return MqttFailures.brokerReason(MqttFailures.unwrap(error));
-    }
-
-    /** {@link #failureReason}, and the broker's reason beside it when it gave one: for log lines. */
-    static String described(Throwable error) {
-        String reason = brokerReason(error);
-        return reason == null ? failureReason(error) : failureReason(error) + " (" + reason + ")";
+        return FailureText.brokerReason(error);
     }
 
     private void onNewToken(AccessToken fresh) {
@@ -250,25 +242,13 @@ public final class DeviceMqttClient {
         }
         reauthenticate().whenComplete((v, e) -> {
             if (e != null) {
-                LOG.info("device {}: presenting the new token failed: {}", deviceId, described(e));
+                LOG.info("device {}: presenting the new token failed: {}", deviceId, FailureText.described(e));
             }
         });
     }
 
     private CompletableFuture<Void> subscribeCommands() {
-        Consumer<Command> h = commandHandler;
-        return transport.subscribe(Topics.downFilter(deviceId), commandQos, (topic, payload) -> {
-            String path = Topics.downPath(deviceId, topic);
-            if (path == null) {
-                LOG.debug("device {}: ignoring message on {}", deviceId, topic);
-                return;
-            }
-            try {
-                h.accept(new Command(topic, path, payload));
-            } catch (RuntimeException e) {
-                LOG.warn("device {}: command handler failed", deviceId, e);
-            }
-        });
+        return transport.subscribe(Topics.downFilter(deviceId), commandQos, new CommandDispatch(deviceId, commandHandler));
     }
 
     /** The blocking view: the same operations, waiting up to the configured timeout. */

@@ -121,7 +121,7 @@ final class PresentedToken {
         }
         if (ask) {
             LOG.info("device {}: the broker refused token fp={} ({}), getting a new one", deviceId, refused,
-                    DeviceMqttClient.described(cause));
+                    FailureText.described(cause));
             manager.refreshNow(); // a failure is the manager's to retry, on its own backoff; the listener hears success
         }
         return f;
