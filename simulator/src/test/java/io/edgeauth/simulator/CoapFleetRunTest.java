@@ -32,6 +32,7 @@ class CoapFleetRunTest {
                 .redirectErrorStream(true).start();
         String keytoolOut = new String(keytool.getInputStream().readAllBytes());
         assertThat(keytool.waitFor()).as(keytoolOut).isZero();
+        java.nio.file.Files.setPosixFilePermissions(keyStore, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")); // the broker refuses a server key others can read
         // the observer (one wallet principal) publishes a command to every observing device: room for a fleet's rate
         Path fleetCa = dir.resolve("fleet-ca.pem");
         java.nio.file.Files.write(fleetCa, new io.edgeauth.simulator.fleet.FleetCa(InProcessBroker.SEED).pemBytes());

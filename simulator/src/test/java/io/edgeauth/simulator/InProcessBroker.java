@@ -37,6 +37,8 @@ public final class InProcessBroker implements AutoCloseable {
         // CoAP and CoAP/DTLS on ephemeral ports; the fleet's PSK master as the simulator derives it from SEED
         Path pskMaster = dir.resolve("psk-master");
         Files.write(pskMaster, new FleetIdentities(SEED, "any", DeviceIdentity.KeyType.EC_P256).pskMaster());
+        // a secret: the broker refuses a PSK master (or group secret) file its group or others can read
+        Files.setPosixFilePermissions(pskMaster, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         env.put("EDGEAUTH_COAP_HOST", "127.0.0.1");
         env.put("EDGEAUTH_COAP_PORT", "0");
         env.put("EDGEAUTH_COAP_DTLS_PORT", "0");

@@ -152,6 +152,7 @@ public final class ConfigValidator {
             errors.add("wallet.rpcTimeout: expected 1ms to 60s, got " + Durations.format(w.rpcTimeout()));
         }
         ProvisioningValidator.check(c, errors);
+        SecretFileModesCheck.check(errors, c);
         if (!errors.isEmpty()) {
             throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", errors));
         }

@@ -5,7 +5,6 @@ import io.edgeauth.broker.store.Store;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -67,10 +66,7 @@ public final class SharedKeyVault implements KeyVault {
             throw new IOException("the key-encryption key file " + file + " must hold 32 bytes (base64), it holds "
                     + raw.length);
         }
-        if (KeyFiles.posix(file) && !Files.getPosixFilePermissions(file).stream()
-                .allMatch(p -> p.name().startsWith("OWNER"))) {
-            throw new IOException("the key-encryption key file " + file + " is readable by others (chmod 600 it)");
-        }
+        SecretFiles.requireOwnerOnly("the key-encryption key file", file);
         SecretKey key = new SecretKeySpec(raw, "AES");
         Arrays.fill(raw, (byte) 0);
         return key;

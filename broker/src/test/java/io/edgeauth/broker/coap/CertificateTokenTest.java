@@ -52,6 +52,7 @@ class CertificateTokenTest {
         try (OutputStream out = Files.newOutputStream(keyStore)) {
             ks.store(out, "changeit".toCharArray());
         }
+        Files.setPosixFilePermissions(keyStore, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")); // the broker refuses a server key others can read
         KeyStore ts = KeyStore.getInstance("PKCS12");
         ts.load(null, null);
         ts.setCertificateEntry("ca", pki.ca.cert());

@@ -103,6 +103,7 @@ class Pkcs11SigningTest {
     @Test
     void theBrokerSignsInTheTokenRotatesThereAndFindsItsKeysAfterARestart() throws Exception {
         Path pinFile = Files.writeString(dir.resolve("pin"), PIN);
+        Files.setPosixFilePermissions(pinFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")); // the broker refuses a PIN file others can read
         Map<String, String> env = Map.of("EDGEAUTH_TENANTS", new JsonArray().add(new JsonObject().put("id", "default")
                 .put("hsm", new JsonObject().put("library", module.toString()).put("slot", slot)
                         .put("pinFile", pinFile.toString()))).encode());

@@ -71,7 +71,7 @@ class EnrollmentRaceTest {
                         + "\"},{\"id\":\"t2ca\",\"tenant\":\"t2\",\"certificateFile\":\"" + dir.resolve("t2.pem") + "\"}]",
                 "EDGEAUTH_PROVISIONING_TEMPLATES", "{\"default\":{}}",
                 "EDGEAUTH_PROVISIONING_ENROLLMENT_GROUPS", "[{\"id\":\"sensors\",\"secretFile\":\""
-                        + Files.write(dir.resolve("sensors.key"), new byte[32]) + "\"}]"));
+                        + ownerOnly(Files.write(dir.resolve("sensors.key"), new byte[32])) + "\"}]"));
         groups = new EnrollmentGroups(config.provisioning());
         store = new HookedStore(new MvStoreStore(dir.resolve("s.mv"), clock));
         registry = new DeviceRegistry(store);
@@ -226,6 +226,11 @@ class EnrollmentRaceTest {
 
     private static String thumbprint(FleetPki.Issued cert) throws Exception {
         return JWK.parse(cert.cert()).toPublicJWK().computeThumbprint().toString();
+    }
+
+    /** A group secret is refused by the broker when its group or others can read it. */
+    private static Path ownerOnly(Path secret) throws java.io.IOException {
+        return Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     }
 
     private static void assertRefused(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, RejectionReason reason) {

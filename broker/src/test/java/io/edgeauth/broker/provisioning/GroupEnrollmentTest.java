@@ -39,6 +39,7 @@ class GroupEnrollmentTest {
         new SecureRandom().nextBytes(master);
         Path secret = dir.resolve("sensors.key");
         Files.write(secret, master);
+        Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")); // the broker refuses a group secret others can read
         broker = Broker.start(TestBrokers.config(dir.resolve("data"), Map.of(
                 "EDGEAUTH_PROVISIONING_ENROLLMENT_GROUPS", "[{\"id\":\"sensors\",\"secretFile\":\"" + secret + "\",\"template\":\"s\"},"
                         + "{\"id\":\"meters\",\"secretFile\":\"" + secret + "\",\"idPattern\":\"meter-[0-9]{4}\"}]",

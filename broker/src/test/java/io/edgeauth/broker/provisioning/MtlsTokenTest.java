@@ -66,6 +66,7 @@ class MtlsTokenTest {
         try (OutputStream out = Files.newOutputStream(keyStore)) {
             ks.store(out, PASSWORD);
         }
+        Files.setPosixFilePermissions(keyStore, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")); // the broker refuses a server key others can read
         Path fleetPem = dir.resolve("fleet-ca.pem");
         Files.writeString(fleetPem, FleetPki.pem(fleetCa.caCertificate()));
         Path devicesPem = dir.resolve("device-cas.pem");

@@ -36,6 +36,8 @@ public final class TlsTestFiles {
         try (OutputStream out = Files.newOutputStream(tmp)) {
             ks.store(out, PASS.toCharArray());
         }
+        // it holds the server's private key: the broker refuses a key store its group or others can read
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         // replaced in one step: a reload never reads a half-written file
         return Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
