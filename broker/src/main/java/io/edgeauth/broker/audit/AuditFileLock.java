@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -27,9 +28,13 @@ final class AuditFileLock implements AutoCloseable {
     /** Locks {@code file} (absolute) for this sink, or refuses with why. */
     static AuditFileLock acquire(Path file) throws IOException {
         Path lockFile = file.resolveSibling("." + file.getFileName() + ".lock");
+        boolean created = !Files.exists(lockFile);
         FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock;
         try {
+            if (created) {
+                AuditDirectories.restrictCreatedFile(lockFile); // one that exists keeps its mode (U11: chmod 640)
+            }
             lock = channel.tryLock();
         } catch (OverlappingFileLockException e) {
             lock = null; // this JVM holds it: another broker of this process (tests run several) writes the file

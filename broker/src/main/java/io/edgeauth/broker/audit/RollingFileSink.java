@@ -96,7 +96,7 @@ public final class RollingFileSink implements AuditSink {
         this.file = file.toAbsolutePath();
         this.activeFile = this.file.toFile();
         this.output = output;
-        Files.createDirectories(this.file.getParent());
+        AuditDirectories.create(this.file.getParent());
         lock = AuditFileLock.acquire(this.file); // before the file is read or repaired: another broker may write it
         try {
             chunkBytes = Math.min(MAX_CHUNK_BYTES, FileSize.valueOf(maxFileSize).getSize() / 8);
