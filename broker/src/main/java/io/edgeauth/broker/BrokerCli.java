@@ -161,18 +161,22 @@ public final class BrokerCli implements Callable<Integer> {
     static final class Keys {
         @Command(name = "rotate", description = "Rotate a tenant's signing key on a running broker.")
         static final class Rotate implements Callable<Integer> {
-            @Option(names = "--url", defaultValue = "${env:EDGEAUTH_PUBLIC_URL}", description = DevicesCli.URL_HELP)
-            String url;
             @Option(names = "--tenant", defaultValue = "default", description = "tenant whose signing key is rotated (default ${DEFAULT-VALUE})")
             String tenant;
-            @Option(names = "--admin-credential", required = true, description = "admin bearer credential (or env EDGEAUTH_ADMIN)",
-                    defaultValue = "${env:EDGEAUTH_ADMIN}")
-            String credential;
+            @picocli.CommandLine.Mixin
+            DevicesCli.AdminConnection admin;
 
-            /** Exit codes: 0 rotated (the broker's answer on stdout), 1 refused (its reason on stderr), 2 no answer. */
+            /**
+             * Exit codes: 0 rotated (the broker's answer on stdout), 1 refused (its reason on stderr), 2 no answer, no
+             * credential or a URL the credential must not go to.
+             */
             @Override
             public Integer call() throws Exception {
-                url = DevicesCli.brokerUrl(url);
+                if (!admin.ready()) {
+                    return 2;
+                }
+                String url = admin.url;
+                String credential = admin.credential;
                 HttpRequest request;
                 try {
                     request = HttpRequest.newBuilder(URI.create(url + "/admin/keys/rotate"))

@@ -35,19 +35,30 @@ final class DevicesCli {
         return "http://" + at + ":" + (port == null || port.isBlank() ? "8080" : port.trim());
     }
 
-    /** The broker's admin API as both commands reach it: its URL and the admin credential. */
+    /**
+     * The broker's admin API as every command that sends the admin credential reaches it: its URL (checked by
+     * {@link AdminUrls}) and the credential.
+     */
     static final class AdminConnection {
         @Option(names = "--url", defaultValue = "${env:EDGEAUTH_PUBLIC_URL}", description = URL_HELP)
         String url;
-        @Option(names = "--admin-credential", description = "admin bearer credential (or env EDGEAUTH_ADMIN)",
-                defaultValue = "${env:EDGEAUTH_ADMIN}")
+        @Option(names = "--admin-credential", description = "admin bearer credential; prefer env EDGEAUTH_ADMIN (an"
+                + " argument is visible to every local user in ps)", defaultValue = "${env:EDGEAUTH_ADMIN}")
         String credential;
+        @Option(names = AdminUrls.INSECURE_HTTP, description = "allow a plain http --url to a host that is not this"
+                + " machine (the credential then crosses the network in clear); without it such a URL is refused")
+        boolean insecureHttp;
 
-        /** The URL resolved; false after saying on stderr that the credential is missing. */
+        /** The URL resolved; false after saying on stderr why the credential is not sent (missing, or the URL). */
         boolean ready() {
             url = brokerUrl(url);
             if (credential == null || credential.isBlank()) {
-                System.err.println("edgeauth: the admin credential is needed: --admin-credential or env EDGEAUTH_ADMIN");
+                System.err.println("edgeauth: the admin credential is needed: env EDGEAUTH_ADMIN or --admin-credential");
+                return false;
+            }
+            String refusal = AdminUrls.refusal(url, insecureHttp);
+            if (refusal != null) {
+                System.err.println(refusal);
                 return false;
             }
             return true;
