@@ -147,10 +147,12 @@ public final class BrokerCli implements Callable<Integer> {
                 sb.append("  ").append(line).append('\n');
             }
             sb.append("  data   ").append(broker.config().dataDir().toAbsolutePath()).append('\n');
+            // printed once: standard output also carries the audit log by default and is often kept (journal, container
+            // log), so the hint names the credential as a shell variable instead of a second copy
             broker.newAdminCredential().ifPresentOrElse(
-                    c -> sb.append("  admin credential (shown once, keep it): ").append(c).append('\n')
-                            .append("  e.g. curl -H 'Authorization: Bearer ").append(c).append("' ")
-                            .append(here).append("/admin/devices/<id>\n"),
+                    c -> sb.append("  e.g. ADMIN=<the credential below>; curl -H \"Authorization: Bearer $ADMIN\" ")
+                            .append(here).append("/admin/devices/<id>\n")
+                            .append("  admin credential (shown once, keep it): ").append(c).append('\n'),
                     () -> sb.append("  admin credential: created on first start (lost it? `admin reset-credential`)\n"));
             return sb.toString();
         }

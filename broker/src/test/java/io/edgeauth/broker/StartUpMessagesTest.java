@@ -22,8 +22,24 @@ class StartUpMessagesTest {
                 "EDGEAUTH_COAP_PORT", "-1")))) {
             String banner = BrokerCli.Run.banner(broker);
             String node = "http://127.0.0.1:" + broker.httpPort();
-            assertThat(banner).contains("HTTP   " + node).contains("' " + node + "/admin/devices/<id>")
+            assertThat(banner).contains("HTTP   " + node).contains("\" " + node + "/admin/devices/<id>")
                     .contains("public URL (issuer, token audience) http://localhost:" + broker.httpPort());
+        }
+    }
+
+    /**
+     * A credential created by this start is printed once: the banner goes to standard output, which also carries the
+     * audit log by default and is often kept (journal, container log); the hint names it as {@code $ADMIN} instead of
+     * repeating it (tour AA, AA3: it was printed twice, the second time inside a curl example).
+     */
+    @Test
+    void aNewAdminCredentialIsPrintedOnceAndTheHintDoesNotRepeatIt() {
+        try (Broker broker = Broker.start(TestBrokers.config(dir.resolve("data"), Map.of("EDGEAUTH_MQTT_PORT", "-1",
+                "EDGEAUTH_COAP_PORT", "-1")))) {
+            String credential = broker.newAdminCredential().orElseThrow();
+            String banner = BrokerCli.Run.banner(broker);
+            assertThat(banner.split(java.util.regex.Pattern.quote(credential), -1)).as(banner).hasSize(2);
+            assertThat(banner).contains("Bearer $ADMIN");
         }
     }
 

@@ -22,7 +22,8 @@ final class ImportCommand implements Callable<Integer> {
 
     @Option(names = "--broker-url", required = true, description = "the broker's HTTP URL, e.g. http://localhost:8080")
     URI brokerUrl;
-    @Option(names = "--admin-credential", required = true, description = "the broker's admin bearer credential (printed at its first start)")
+    @Option(names = "--admin-credential", defaultValue = "${env:EDGEAUTH_ADMIN}", description = "the broker's admin"
+            + " bearer credential (printed at its first start); prefer env EDGEAUTH_ADMIN (an argument shows in ps)")
     String adminCredential;
     @Option(names = "--tenant", defaultValue = "default", description = "tenant the devices are registered in")
     String tenant;
@@ -39,6 +40,9 @@ final class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (adminCredential == null || adminCredential.isBlank()) {
+            throw new IllegalArgumentException("the admin credential is needed: env EDGEAUTH_ADMIN or --admin-credential");
+        }
         if (devices < 1) {
             throw new IllegalArgumentException("--devices must be at least 1");
         }

@@ -33,7 +33,8 @@ final class RunCommand implements Callable<Integer> {
     URI brokerUrl;
     @Option(names = "--mqtt", description = "MQTT host:port (default: the broker URL's host, port 1883)")
     String mqtt;
-    @Option(names = "--admin-credential", description = "admin bearer credential (onboarding, revocations)")
+    @Option(names = "--admin-credential", defaultValue = "${env:EDGEAUTH_ADMIN}", description = "admin bearer credential"
+            + " (onboarding, revocations); default env EDGEAUTH_ADMIN, which keeps it out of ps")
     String adminCredential;
     @Option(names = "--onboarding", defaultValue = "auto", description = "admin-api (POST /admin/devices per device), bulk (one streamed POST /admin/devices:bulk before the run), zero-touch (no registration: each device's first token request carries its certificate from the fleet CA, which the broker trusts), group (no registration: each device signs its token requests with HS256 under HKDF(group secret, device id); the group secret is the fleet's psk-master), none (already registered), auto (admin-api when a credential is given)")
     String onboarding;
