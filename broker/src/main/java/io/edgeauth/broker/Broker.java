@@ -265,7 +265,8 @@ public final class Broker implements AutoCloseable {
         TlsReloads tlsReloads = new TlsReloads(config, mqtt, coap, https, tokens.fleetCas(), tokens.listedCertificates(),
                 audit);
         closeables.add(0, tlsReloads.watch());
-        api.health(() -> health(tokens), healthChecks().add("audit", auditChain::unavailableReason))
+        api.health(() -> health(tokens), healthChecks().add("audit", auditChain::unavailableReason)
+                        .add("hsm", tokens::hsmUnavailableReason))
                 .metrics(meters)
                 .wellKnown(config, tokens.keys(), () -> httpsServer == null ? null
                         : HttpsListener.baseUrl(config.publicUrl(), httpsServer.actualPort()))

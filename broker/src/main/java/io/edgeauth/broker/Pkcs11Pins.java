@@ -33,4 +33,12 @@ public final class Pkcs11Pins {
         }
         return new Pkcs11Token.Settings(h.library(), h.slot(), h.slotListIndex(), pin.toCharArray());
     }
+
+    /**
+     * Opens the tenant's token; the PIN is read again from its variable or file when the token has to be logged in
+     * to again (it went away and came back), so it is not kept in memory in between.
+     */
+    public static Pkcs11Token open(String tenant, BrokerConfig.Hsm h, Map<String, String> env) throws IOException {
+        return Pkcs11Token.open(tenant, settings(tenant, h, env), () -> settings(tenant, h, env).pin());
+    }
 }

@@ -108,6 +108,7 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
     private final Map<String, String> sharedSecretKidByIssuer = new HashMap<>();
     private final BrokerConfig config;
     private final List<AutoCloseable> resources = new ArrayList<>();
+    private final List<Pkcs11Token> hsmTokens = new ArrayList<>();
 
     private TokenAuthority(BrokerConfig config, KeyVault keyVault, Store store, ChangeFeed feed, DeviceRegistry registry,
                            ServiceRegistry serviceClients, RevocationService revocations,
@@ -117,7 +118,9 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
         BrokerConfig.Tokens t = config.tokens();
         crypto = CryptoProviders.select(config.crypto().useNativeProvider());
         signatures = new Signatures(crypto);
-        keys = SigningKeyStore.open(keyVault, tenantKeys(config), t.maxLifetime(), clock);
+        List<TenantKeySettings> tenantKeys = tenantKeys(config);
+        tenantKeys.stream().map(TenantKeySettings::token).filter(java.util.Objects::nonNull).forEach(hsmTokens::add);
+        keys = SigningKeyStore.open(keyVault, tenantKeys, t.maxLifetime(), clock);
         keys.schedulePruning(scheduler, Duration.ofMinutes(5));
         List<String> clashes = io.edgeauth.broker.config.ConfigValidator.issuerClashes(config); // the bound URL's
         if (!clashes.isEmpty()) {
@@ -226,7 +229,7 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
                     : new SharedSecret(sharedSecretKid(tenant), Base64.getDecoder().decode(tenant.hs256Secret()));
             out.add(new TenantKeySettings(tenant.id(), config.issuerOf(tenant),
                     TokenAlgorithm.parseConfig(tenant.algorithm()), hs, tenant.hsm() == null ? null
-                    : Pkcs11Token.open(tenant.id(), Pkcs11Pins.settings(tenant.id(), tenant.hsm(), System.getenv()))));
+                    : Pkcs11Pins.open(tenant.id(), tenant.hsm(), System.getenv())));
         }
         return out;
     }
@@ -429,6 +432,11 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
 
     SigningKeyStore keys() {
         return keys;
+    }
+
+    /** Why a tenant's PKCS#11 token cannot sign now (a readiness check), or empty (also without tokens). */
+    java.util.Optional<String> hsmUnavailableReason() {
+        return Pkcs11Token.unavailableReason(hsmTokens);
     }
 
     /** The device grant: registered devices, and zero-touch enrollment in front of them. */

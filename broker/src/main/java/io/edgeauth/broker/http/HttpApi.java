@@ -369,6 +369,11 @@ public final class HttpApi {
                 HttpErrors.unavailable(ctx, "the broker cannot store this now; retry later");
                 return;
             }
+            if (io.edgeauth.broker.crypto.SignerUnavailableException.isCauseOf(ctx.failure())) {
+                // the HSM lost its session and is being logged in to again (its WARN lines say why): retry later
+                HttpErrors.unavailable(ctx, "the broker cannot sign tokens now; retry later");
+                return;
+            }
             if (ctx.failure() instanceof io.edgeauth.broker.registry.RecordChangedException changed) {
                 // a device's record kept changing under a conditional write (concurrent requests): nothing was written
                 HttpErrors.send(ctx, 409, "conflict", changed.getMessage() + "; retry");

@@ -6,6 +6,9 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.crypto.impl.ECDSA;
+import io.edgeauth.broker.crypto.SignerUnavailableException;
 import io.edgeauth.broker.crypto.TokenAlgorithm;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -18,7 +21,10 @@ import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.Provider;
+import java.security.ProviderException;
 import java.security.PublicKey;
+import java.security.Signature;
+import java.security.SignatureException;
 import java.security.Security;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -29,11 +35,17 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.Date;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A tenant's signing keys in a PKCS#11 token through the JDK's SunPKCS11 provider, configured for this token only
@@ -41,6 +53,14 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * sensitive, non-extractable token objects; the broker holds only handles and the public keys. Each key is stored
  * under its kid with a self-signed certificate (the PKCS#11 key store lists a private key only beside one).
  * Thread-safe (the provider's key store is used under this object's lock).
+ *
+ * <p>A token can go away and come back while the broker runs (an HSM reboot, a network HSM's fail-over): its
+ * sessions and key handles are then stale, and every signature fails with a PKCS#11 error
+ * (CKR_OBJECT_HANDLE_INVALID, CKR_SESSION_HANDLE_INVALID, CKR_DEVICE_REMOVED...). {@link #sign} then marks the token
+ * unavailable ({@link #unavailableReason()}, a readiness check), logs in again with the PIN read again, finds the
+ * key again by its kid (the alias) and retries once; while that fails it throws {@link SignerUnavailableException}
+ * and tries again after a back-off (1 s doubling to 60 s), so a dead token costs one attempt per back-off, not one
+ * per request.
  */
 public final class Pkcs11Token {
     /**
@@ -58,18 +78,36 @@ public final class Pkcs11Token {
         }
     }
 
-    private final Provider provider;
-    private final KeyStore keyStore;
-    private final String name;
+    private static final Logger LOG = LoggerFactory.getLogger(Pkcs11Token.class);
+    private static final long FIRST_BACKOFF_MILLIS = 1_000;
+    private static final long MAX_BACKOFF_MILLIS = 60_000;
 
-    private Pkcs11Token(Provider provider, KeyStore keyStore, String name) {
+    private final Provider provider;
+    private KeyStore keyStore; // replaced by a log-in again after a failure
+    private final String name;
+    private final Callable<char[]> pinAgain; // null: no log-in again (the token stays unavailable)
+    private final Map<String, PrivateKey> handles = new HashMap<>(); // found again after a log-in, by kid
+    private volatile String unavailable; // why the token cannot sign now, or null
+    private long nextAttemptMillis;
+    private long backoffMillis = FIRST_BACKOFF_MILLIS;
+
+    private Pkcs11Token(Provider provider, KeyStore keyStore, String name, Callable<char[]> pinAgain) {
         this.provider = provider;
         this.keyStore = keyStore;
         this.name = name;
+        this.pinAgain = pinAgain;
     }
 
-    /** Configures SunPKCS11 for the token and logs in. */
+    /** Configures SunPKCS11 for the token and logs in; a token that goes away is not logged in to again. */
     public static Pkcs11Token open(String name, Settings s) throws IOException {
+        return open(name, s, null);
+    }
+
+    /**
+     * Configures SunPKCS11 for the token and logs in. {@code pinAgain} reads the PIN again (from its variable or
+     * file) when the token has to be logged in to again; the PIN is not kept in memory in between.
+     */
+    public static Pkcs11Token open(String name, Settings s, Callable<char[]> pinAgain) throws IOException {
         if (!Files.isReadable(s.library())) {
             throw new IOException("PKCS#11 library " + s.library() + " is not readable");
         }
@@ -88,7 +126,7 @@ public final class Pkcs11Token {
             Provider provider = base.configure(config);
             KeyStore ks = KeyStore.getInstance("PKCS11", provider);
             ks.load(null, s.pin());
-            return new Pkcs11Token(provider, ks, name);
+            return new Pkcs11Token(provider, ks, name, pinAgain);
         } catch (GeneralSecurityException | IOException | RuntimeException e) {
             // the key store reports a wrong PIN as an IOException whose cause says so (CKR_PIN_INCORRECT)
             Throwable root = e;
@@ -151,6 +189,140 @@ public final class Pkcs11Token {
         } catch (GeneralSecurityException e) {
             throw new IOException("PKCS#11 token " + name + ": cannot read key " + kid + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Signs {@code data} with key {@code kid} (whose handle {@code handle} was found at start or rotation) in the
+     * token: raw ECDSA (r || s) for ES256, PKCS#1 v1.5 for RS256. A PKCS#11 failure logs in again and retries once
+     * (see the class comment); {@link SignerUnavailableException} while the token cannot sign.
+     */
+    public byte[] sign(String kid, PrivateKey handle, PublicKey publicKey, TokenAlgorithm alg, byte[] data)
+            throws GeneralSecurityException {
+        PrivateKey key;
+        synchronized (this) {
+            key = handles.getOrDefault(kid, handle);
+        }
+        try {
+            byte[] sig = signWith(key, alg, data);
+            recovered();
+            return sig;
+        } catch (ProviderException | java.security.InvalidKeyException | SignatureException e) {
+            String reason = rootMessage(e);
+            if (!reopened(kid, publicKey, reason)) {
+                throw new SignerUnavailableException("PKCS#11 token " + name + " cannot sign now (" + unavailable + ")", e);
+            }
+            synchronized (this) {
+                key = handles.get(kid);
+            }
+            try {
+                byte[] sig = signWith(key, alg, data);
+                recovered();
+                return sig;
+            } catch (ProviderException | java.security.InvalidKeyException | SignatureException again) {
+                synchronized (this) {
+                    failed(rootMessage(again));
+                }
+                throw new SignerUnavailableException("PKCS#11 token " + name + " cannot sign now (" + unavailable + ")",
+                        again);
+            }
+        }
+    }
+
+    /** Why the token cannot sign now (it failed and is being logged in to again), or empty while it signs. */
+    public Optional<String> unavailableReason() {
+        String u = unavailable;
+        return u == null ? Optional.empty() : Optional.of("PKCS#11 token " + name + ": " + u);
+    }
+
+    /** Why any of {@code tokens} cannot sign now, joined, or empty while all sign (or there are none). */
+    public static Optional<String> unavailableReason(java.util.Collection<Pkcs11Token> tokens) {
+        String reasons = tokens.stream().map(Pkcs11Token::unavailableReason).flatMap(Optional::stream)
+                .collect(java.util.stream.Collectors.joining("; "));
+        return reasons.isEmpty() ? Optional.empty() : Optional.of(reasons);
+    }
+
+    private byte[] signWith(PrivateKey key, TokenAlgorithm alg, byte[] data) throws GeneralSecurityException {
+        boolean ec = alg == TokenAlgorithm.ES256;
+        Signature s = Signature.getInstance(ec ? "SHA256withECDSA" : "SHA256withRSA", provider);
+        s.initSign(key);
+        s.update(data);
+        byte[] sig = s.sign();
+        try {
+            return ec ? ECDSA.transcodeSignatureToConcat(sig, alg.signatureLength()) : sig;
+        } catch (JOSEException e) {
+            throw new SignatureException("token returned a malformed ECDSA signature", e);
+        }
+    }
+
+    private void recovered() {
+        if (unavailable != null) {
+            synchronized (this) {
+                if (unavailable != null) {
+                    LOG.warn("PKCS#11 token {} signs again", name);
+                    unavailable = null;
+                    backoffMillis = FIRST_BACKOFF_MILLIS;
+                    nextAttemptMillis = 0;
+                }
+            }
+        }
+    }
+
+    /**
+     * After a failed signature: logs in again (the PIN read again) and finds {@code kid} again, unless the last
+     * attempt was less than the back-off ago. True when the key was found again (the caller retries once).
+     */
+    private synchronized boolean reopened(String kid, PublicKey publicKey, String reason) {
+        long now = System.currentTimeMillis();
+        if (unavailable == null) {
+            LOG.warn("PKCS#11 token {} failed to sign with key {} ({}): logging in again", name, kid, reason);
+            unavailable = reason;
+        } else if (now < nextAttemptMillis) {
+            return false;
+        }
+        if (pinAgain == null) {
+            failed(reason + "; no PIN to log in again");
+            return false;
+        }
+        char[] pin = null;
+        try {
+            pin = pinAgain.call();
+            try {
+                ((java.security.AuthProvider) provider).logout(); // drops the stale session's log-in state
+            } catch (javax.security.auth.login.LoginException | RuntimeException e) {
+                LOG.debug("PKCS#11 token {}: logout before a log-in again failed: {}", name, e.toString());
+            }
+            KeyStore ks = KeyStore.getInstance("PKCS11", provider);
+            ks.load(null, pin);
+            keyStore = ks;
+            handles.clear();
+            handles.put(kid, privateKey(kid, publicKey));
+            LOG.info("PKCS#11 token {}: logged in again, key {} found again", name, kid);
+            return true;
+        } catch (Exception e) {
+            failed(reason + "; log-in again failed: " + rootMessage(e));
+            return false;
+        } finally {
+            if (pin != null) {
+                Arrays.fill(pin, '\0');
+            }
+        }
+    }
+
+    /** Records why the token cannot sign and when to try again (under this object's lock). */
+    private void failed(String reason) {
+        unavailable = reason;
+        nextAttemptMillis = System.currentTimeMillis() + backoffMillis;
+        // one line per attempt, so at most one a minute once the back-off is at its cap
+        LOG.warn("PKCS#11 token {} cannot sign: {}; next attempt in {} s", name, reason, backoffMillis / 1000);
+        backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + ": " + root.getMessage();
     }
 
     /** Destroys key {@code kid} in the token (a retired key whose tokens have all expired). */

@@ -1,14 +1,9 @@
 package io.edgeauth.broker.keys;
 
 import io.edgeauth.broker.crypto.TokenAlgorithm;
-import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.crypto.impl.ECDSA;
 import io.edgeauth.broker.crypto.Signatures;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
-import java.security.Provider;
-import java.security.Signature;
-import java.security.SignatureException;
 import java.security.PublicKey;
 
 /**
@@ -20,10 +15,10 @@ import java.security.PublicKey;
  * @param algorithm ES256, EdDSA or RS256
  * @param privateKey signing key (never logged)
  * @param publicKey  matching public key
- * @param tokenProvider the PKCS#11 provider when {@code privateKey} is a handle into a token (signs there), or null
+ * @param token      the PKCS#11 token when {@code privateKey} is a handle into it (signs there), or null
  */
 public record SigningKey(String tenantId, String issuer, String kid, TokenAlgorithm algorithm,
-                         PrivateKey privateKey, PublicKey publicKey, Provider tokenProvider) {
+                         PrivateKey privateKey, PublicKey publicKey, Pkcs11Token token) {
 
     /** A key held in this process. */
     public SigningKey(String tenantId, String issuer, String kid, TokenAlgorithm algorithm, PrivateKey privateKey,
@@ -34,22 +29,13 @@ public record SigningKey(String tenantId, String issuer, String kid, TokenAlgori
     /**
      * Signs {@code data} with this key and its algorithm (tokens, audit checkpoints): in the PKCS#11 token when the
      * key lives there (ECDSA comes back DER-encoded and is transcoded to the JWS/COSE form), else through
-     * {@code signatures}.
+     * {@code signatures}. {@link io.edgeauth.broker.crypto.SignerUnavailableException} while the token cannot sign.
      */
     public byte[] sign(Signatures signatures, byte[] data) throws GeneralSecurityException {
-        if (tokenProvider == null) {
+        if (token == null) {
             return signatures.sign(algorithm, privateKey, data);
         }
-        boolean ec = algorithm == TokenAlgorithm.ES256;
-        Signature s = Signature.getInstance(ec ? "SHA256withECDSA" : "SHA256withRSA", tokenProvider);
-        s.initSign(privateKey);
-        s.update(data);
-        byte[] sig = s.sign();
-        try {
-            return ec ? ECDSA.transcodeSignatureToConcat(sig, algorithm.signatureLength()) : sig;
-        } catch (JOSEException e) {
-            throw new SignatureException("token returned a malformed ECDSA signature", e);
-        }
+        return token.sign(kid, privateKey, publicKey, algorithm, data); // logs in again if the handle went stale
     }
 
     @Override

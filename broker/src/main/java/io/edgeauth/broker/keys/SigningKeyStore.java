@@ -318,7 +318,7 @@ public final class SigningKeyStore implements KeyResolver {
             }
         }
         TenantState st = pruned(stored.get());
-        if (st.active().algorithm() != s.algorithm() || s.token() != null && st.active().tokenProvider() == null) {
+        if (st.active().algorithm() != s.algorithm() || s.token() != null && st.active().token() == null) {
             LOG.info("tenant {}: configured algorithm or key location changed ({}{}), rotating", s.tenantId(),
                     s.algorithm(), s.token() == null ? "" : " in " + s.token());
             TenantState current = st;
@@ -446,7 +446,7 @@ public final class SigningKeyStore implements KeyResolver {
             signing = s.token() == null || active.isPrivate()
                     ? new SigningKey(s.tenantId(), s.issuer(), active.getKeyID(), alg, JwkKeys.privateKey(active), pub)
                     : new SigningKey(s.tenantId(), s.issuer(), active.getKeyID(), alg,
-                            s.token().privateKey(active.getKeyID(), pub), pub, s.token().provider());
+                            s.token().privateKey(active.getKeyID(), pub), pub, s.token());
         } catch (GeneralSecurityException e) {
             throw new IOException("unusable key " + active.getKeyID(), e);
         }

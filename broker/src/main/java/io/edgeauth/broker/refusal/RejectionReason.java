@@ -56,8 +56,12 @@ public enum RejectionReason {
         return category;
     }
 
-    /** UNAVAILABLE when {@code failure} comes from a store outage, else INTERNAL_ERROR. */
+    /**
+     * UNAVAILABLE when {@code failure} comes from a store outage or a signing token that cannot sign now, else
+     * INTERNAL_ERROR.
+     */
     public static RejectionReason ofFailure(Throwable failure) {
-        return io.edgeauth.broker.store.StoreUnavailableException.isCauseOf(failure) ? UNAVAILABLE : INTERNAL_ERROR;
+        return io.edgeauth.broker.store.StoreUnavailableException.isCauseOf(failure)
+                || io.edgeauth.broker.crypto.SignerUnavailableException.isCauseOf(failure) ? UNAVAILABLE : INTERNAL_ERROR;
     }
 }

@@ -47,7 +47,7 @@ public class HsmSigningBenchmark {
                     pin.toCharArray()));
             JWK jwk = token.generate(TokenAlgorithm.ES256);
             key = new SigningKey("bench", "iss", jwk.getKeyID(), TokenAlgorithm.ES256,
-                    token.privateKey(jwk.getKeyID(), JwkKeys.publicKey(jwk)), JwkKeys.publicKey(jwk), token.provider());
+                    token.privateKey(jwk.getKeyID(), JwkKeys.publicKey(jwk)), JwkKeys.publicKey(jwk), token);
             signatures = new Signatures(CryptoProviders.jdk());
         } else {
             JWK jwk = JwkKeys.generate(TokenAlgorithm.ES256);

@@ -48,8 +48,8 @@ class Pkcs11SigningTest {
     @BeforeAll
     static void token() throws Exception {
         module = SoftHsm.module();
-        slot = SoftHsm.initToken("edgeauth-pkcs11-test", PIN); // before any provider opens the module
-        neverLoggedIn = SoftHsm.initToken("edgeauth-pin-test", PIN);
+        slot = SoftHsm.slot("edgeauth-pkcs11-test"); // made before any provider opens the module
+        neverLoggedIn = SoftHsm.slot("edgeauth-pin-test");
     }
 
     private static Pkcs11Token open(String name) throws Exception {
@@ -65,7 +65,7 @@ class Pkcs11SigningTest {
         PrivateKey handle = token.privateKey(jwk.getKeyID(), JwkKeys.publicKey(jwk));
         assertThat(handle.getEncoded()).as("a sensitive, non-extractable handle").isNull();
         SigningKey key = new SigningKey("t", "iss", jwk.getKeyID(), TokenAlgorithm.ES256, handle, JwkKeys.publicKey(jwk),
-                token.provider());
+                token);
         byte[] data = "header.payload".getBytes(StandardCharsets.US_ASCII);
         Signatures jdk = new Signatures(CryptoProviders.jdk());
         byte[] sig = key.sign(jdk, data);

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -20,7 +22,50 @@ public final class SoftHsm {
             "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so", "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so");
     private static final Pattern SLOT = Pattern.compile("reassigned to slot (\\d+)");
 
+    /**
+     * Every token the tests log in to, by label, with its PIN: SoftHSM2 lists only the tokens that were there when the
+     * module was first opened in the process (a token made later has an invalid slot), and a test JVM runs several
+     * classes, so all are made at the first {@link #slot} call, before any class opens the module.
+     */
+    private static final Map<String, String> TOKENS = Map.of(
+            "edgeauth-pkcs11-test", "4711-test", "edgeauth-pin-test", "4711-test",
+            "edgeauth-recovery-unit", "4711-recovery", "edgeauth-recovery-away", "4711-recovery");
+    // a suffix per JVM: the token directory persists across runs, and a test may look for its token's directory
+    private static final String RUN = "-" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
+    private static Map<String, Long> slots;
+
     private SoftHsm() {
+    }
+
+    /** The slot of the token {@code label} (one of {@link #TOKENS}), every such token made at the first call. */
+    public static synchronized long slot(String label) throws IOException, InterruptedException {
+        if (slots == null) {
+            Map<String, Long> made = new HashMap<>();
+            for (Map.Entry<String, String> t : TOKENS.entrySet()) {
+                made.put(t.getKey(), initToken(t.getKey() + RUN, t.getValue()));
+            }
+            slots = made;
+        }
+        Long slot = slots.get(label);
+        if (slot == null) {
+            throw new IllegalArgumentException("no SoftHSM test token " + label + " (add it to SoftHsm.TOKENS)");
+        }
+        return slot;
+    }
+
+    /** The directory SoftHSM2 keeps the token {@code label} of this run in (each token has one of its own). */
+    public static Path tokenDirectory(String label) throws IOException {
+        Path tokens = Path.of(System.getenv("SOFTHSM2_CONF")).resolveSibling("tokens");
+        try (java.util.stream.Stream<Path> dirs = Files.list(tokens)) {
+            return dirs.filter(d -> {
+                try {
+                    return new String(Files.readAllBytes(d.resolve("token.object")), StandardCharsets.ISO_8859_1)
+                            .contains(label + RUN);
+                } catch (IOException e) {
+                    return false;
+                }
+            }).findFirst().orElseThrow(() -> new IOException("no SoftHSM2 directory for token " + label + RUN));
+        }
     }
 
     /** The SoftHSM2 PKCS#11 module, or the test is skipped (failed in CI). */
