@@ -167,7 +167,8 @@ public final class Broker implements AutoCloseable {
                 clock, audit, meters);
         closeables.add(0, tokens);
         UnconfiguredTenants.warn(config.tenantIds(), registry.loadedByTenant(), services.list(), tokens.fleetCas().active());
-        tokens.keepVerificationsIn(dataDir.resolve("verified-tokens.bin")); // kept when tokens closes, after the edges
+        tokens.keepVerificationsIn(dataDir.resolve("verified-tokens.bin"), // kept when tokens closes, after the edges
+                io.edgeauth.broker.store.StateFileKey.of(dataDir, shared.keyEncryptionKey(), "verified tokens"));
         auditChain.startCheckpoints(JwsCheckpoints.signer(() -> tokens.keys().activeKey(config.audit().signingTenant(config.tenants())),
                 tokens.signatures()), scheduler, config.audit().checkpointInterval());
         if (config.http().tls().port() >= 0) { // needs the fleet CAs, whose chains it lets through to /oauth/token

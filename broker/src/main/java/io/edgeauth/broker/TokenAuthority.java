@@ -402,27 +402,9 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
         return verifier;
     }
 
-    /**
-     * Restores the verification cache that the last clean stop kept in {@code file}, so returning devices are not all
-     * checked by signature again at once, and keeps it there when this authority closes. A missing file is a first
-     * start or a crash; a damaged one is ignored with a warning (its devices are then verified afresh) and replaced at
-     * the next clean stop.
-     */
-    void keepVerificationsIn(Path file) {
-        if (Files.exists(file)) {
-            try {
-                LOG.info("verification cache restored: {} tokens from {}", verifier.restoreFrom(file), file);
-            } catch (IOException e) {
-                LOG.warn("verification cache not restored from {}: {}", file, e.getMessage());
-            }
-        }
-        resources.add(0, () -> {
-            try {
-                LOG.info("verification cache kept: {} tokens in {}", verifier.saveTo(file), file);
-            } catch (IOException e) {
-                LOG.warn("verification cache not kept in {}: {}", file, e.getMessage());
-            }
-        });
+    /** Restores the verification cache from {@code file} and keeps it there when this authority closes. */
+    void keepVerificationsIn(Path file, javax.crypto.SecretKey key) {
+        resources.add(0, verifier.keepIn(file, key));
     }
 
     /** Signature engines on the chosen provider (audit checkpoints and telemetry signatures use them too). */

@@ -37,6 +37,7 @@ public final class SharedState implements AutoCloseable {
     private final String type;
     private final KeyVault keyVault;
     private Clock clock = Clock.systemUTC();
+    private SecretKey keyEncryptionKey; // the shared store's KEK, or null (embedded)
 
     private SharedState(Store store, ChangeFeed feed, String type, KeyVault keyVault) {
         this.store = store;
@@ -57,6 +58,7 @@ public final class SharedState implements AutoCloseable {
                 RedisStore redis = RedisStore.connect(settings, clock, meters);
                 LOG.info("shared store: redis at {}", settings.describe());
                 SharedState state = new SharedState(redis, redis.feed(), "redis", new SharedKeyVault(redis, redis.feed(), kek, clock));
+                state.keyEncryptionKey = kek;
                 state.clock = clock; // the node's clock: its leases, and the offset against Redis's
                 return state;
             }
@@ -124,5 +126,10 @@ public final class SharedState implements AutoCloseable {
     @Override
     public void close() {
         store.close();
+    }
+
+    /** The shared store's key-encryption key (state files are sealed under keys derived from it), or null. */
+    public SecretKey keyEncryptionKey() {
+        return keyEncryptionKey;
     }
 }

@@ -1,5 +1,6 @@
 package io.edgeauth.broker.coap;
 
+import io.edgeauth.broker.store.SealedChunks;
 import io.edgeauth.broker.store.StateFiles;
 import java.io.BufferedInputStream;
 import java.io.IOException;

@@ -43,6 +43,7 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Thread-safe (Caffeine).
  */
 public final class CachingTokenVerifier implements TokenVerifier {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CachingTokenVerifier.class);
     /** The {@code cache} tag of this cache's metrics. */
     public static final String METRICS_NAME = "token-verification";
 
@@ -156,11 +157,12 @@ public final class CachingTokenVerifier implements TokenVerifier {
 
     /**
      * Writes the tokens this cache holds (and those restored and not used yet) to {@code file}, to be restored after
-     * a restart; replaces the file atomically.
+     * a restart; replaces the file atomically. It is sealed under {@code sealKey} (a
+     * {@link io.edgeauth.broker.store.StateFileKey}): a restored token skips its signature check.
      *
      * @return how many were written
      */
-    public int saveTo(Path file) throws IOException {
+    public int saveTo(Path file, javax.crypto.SecretKey sealKey) throws IOException {
         List<VerifiedTokenFile.Line> lines = new ArrayList<>();
         // a fleet has millions of tokens and a handful of keys: each key's digest is computed once
         Map<VerificationKey, byte[]> keyDigests = new IdentityHashMap<>();
@@ -173,7 +175,7 @@ public final class CachingTokenVerifier implements TokenVerifier {
         });
         restored.asMap().forEach((digest, r) -> lines.add(new VerifiedTokenFile.Line(bytes(digest), r.issuer(), r.kid(),
                 r.keyDigest(), r.expiresAt().getEpochSecond())));
-        VerifiedTokenFile.write(file, lines);
+        VerifiedTokenFile.write(file, sealKey, lines);
         return lines.size();
     }
 
@@ -181,16 +183,44 @@ public final class CachingTokenVerifier implements TokenVerifier {
      * Restores what {@link #saveTo} wrote, but entries already expired and those beyond this cache's size.
      *
      * @return how many were restored
-     * @throws IOException the file is unreadable or damaged; nothing is restored
+     * @throws IOException the file is unreadable, damaged or not sealed under {@code key}; nothing is restored
      */
-    public int restoreFrom(Path file) throws IOException {
-        List<VerifiedTokenFile.Line> lines = VerifiedTokenFile.read(file, (int) Math.min(Integer.MAX_VALUE, maximumSize),
+    public int restoreFrom(Path file, javax.crypto.SecretKey key) throws IOException {
+        List<VerifiedTokenFile.Line> lines = VerifiedTokenFile.read(file, key, (int) Math.min(Integer.MAX_VALUE, maximumSize),
                 clock.instant().minus(leeway).getEpochSecond());
         for (VerifiedTokenFile.Line l : lines) {
             restored.put(ByteBuffer.wrap(l.tokenDigest()), new Restored(l.issuer(), l.kid(), l.keyDigest(),
                     Instant.ofEpochSecond(l.expiresAtEpochSecond())));
         }
         return lines.size();
+    }
+
+    /**
+     * Restores the verification cache that the last clean stop kept in {@code file}, so returning devices are not all
+     * checked by signature again at once, and returns what keeps it there at close. A missing file is a first start or
+     * a crash; a damaged, forged or version 1 one restores nothing, is said in one warning and deleted (its devices are
+     * verified afresh), and replaced at the next clean stop.
+     */
+    public AutoCloseable keepIn(Path file, javax.crypto.SecretKey key) {
+        if (java.nio.file.Files.exists(file)) {
+            try {
+                LOG.info("verification cache restored: {} tokens from {}", restoreFrom(file, key), file);
+            } catch (IOException e) {
+                LOG.warn("verification cache not restored from {}: {}; nothing restored", file, e.getMessage());
+                try {
+                    java.nio.file.Files.deleteIfExists(file); // not read again after a crash
+                } catch (IOException ignored) {
+                    // the next clean stop replaces it
+                }
+            }
+        }
+        return () -> {
+            try {
+                LOG.info("verification cache kept: {} tokens in {}", saveTo(file, key), file);
+            } catch (IOException e) {
+                LOG.warn("verification cache not kept in {}: {}", file, e.getMessage());
+            }
+        };
     }
 
     /** A digest of the key's encoding (a secret key's too: a one-way fingerprint), or null if it has none. */

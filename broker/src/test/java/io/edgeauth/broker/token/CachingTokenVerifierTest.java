@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CachingTokenVerifierTest {
+    private static final javax.crypto.SecretKey SEAL = new javax.crypto.spec.SecretKeySpec(new byte[32], "AES");
     @TempDir
     Path data;
     private MutableClock clock;
@@ -152,11 +153,11 @@ class CachingTokenVerifierTest {
         first.verify(jwt);
         first.verify(cwt);
         Path file = data.resolve("verified-tokens.bin");
-        assertThat(first.saveTo(file)).isEqualTo(2);
+        assertThat(first.saveTo(file, SEAL)).isEqualTo(2);
 
         Counting after = new Counting(new BrokerTokenVerifier(store, policy, sig, clock));
         CachingTokenVerifier restarted = new CachingTokenVerifier(after, store, 1000, policy.leeway(), clock);
-        assertThat(restarted.restoreFrom(file)).isEqualTo(2);
+        assertThat(restarted.restoreFrom(file, SEAL)).isEqualTo(2);
         assertThat(restarted.verify(jwt).subject()).isEqualTo("dev-1");
         assertThat(restarted.verify(cwt).subject()).isEqualTo("dev-2");
         assertThat(after.known).hasValue(2);
@@ -168,11 +169,11 @@ class CachingTokenVerifierTest {
 
         // a restored token is still checked for everything else: expired by the time it comes back
         CachingTokenVerifier late = new CachingTokenVerifier(after, store, 1000, policy.leeway(), clock);
-        late.restoreFrom(file);
+        late.restoreFrom(file, SEAL);
         clock.advance(Duration.ofMinutes(6));
         assertReason(() -> late.verify(jwt), RejectionReason.EXPIRED);
         // and expired ones are not restored at all
-        assertThat(new CachingTokenVerifier(after, store, 1000, policy.leeway(), clock).restoreFrom(file)).isZero();
+        assertThat(new CachingTokenVerifier(after, store, 1000, policy.leeway(), clock).restoreFrom(file, SEAL)).isZero();
     }
 
     @Test
@@ -183,7 +184,7 @@ class CachingTokenVerifierTest {
                 1000, policy.leeway(), clock);
         first.verify(token);
         Path file = data.resolve("verified-tokens.bin");
-        first.saveTo(file);
+        first.saveTo(file, SEAL);
 
         java.security.KeyPairGenerator ec = java.security.KeyPairGenerator.getInstance("EC");
         ec.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
@@ -195,7 +196,7 @@ class CachingTokenVerifierTest {
         };
         Counting counting = new Counting(new BrokerTokenVerifier(replaced, policy, sig, clock));
         CachingTokenVerifier rotated = new CachingTokenVerifier(counting, replaced, 1000, policy.leeway(), clock);
-        assertThat(rotated.restoreFrom(file)).isEqualTo(1);
+        assertThat(rotated.restoreFrom(file, SEAL)).isEqualTo(1);
         assertReason(() -> rotated.verify(token), RejectionReason.BAD_SIGNATURE);
         assertThat(counting.known).hasValue(0);
         assertThat(counting.full).hasValue(1);
@@ -203,7 +204,7 @@ class CachingTokenVerifierTest {
         KeyResolver gone = (iss, kid) -> KeyResolution.unknownKey();
         CachingTokenVerifier withoutKey = new CachingTokenVerifier(new BrokerTokenVerifier(gone, policy, sig, clock),
                 gone, 1000, policy.leeway(), clock);
-        withoutKey.restoreFrom(file);
+        withoutKey.restoreFrom(file, SEAL);
         assertReason(() -> withoutKey.verify(token), RejectionReason.UNKNOWN_KEY);
 
         // a damaged file restores nothing and says so
@@ -211,7 +212,7 @@ class CachingTokenVerifierTest {
         bytes[bytes.length / 2] ^= 1;
         java.nio.file.Files.write(file, bytes);
         CachingTokenVerifier damaged = new CachingTokenVerifier(counting, store, 1000, policy.leeway(), clock);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> damaged.restoreFrom(file))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> damaged.restoreFrom(file, SEAL))
                 .isInstanceOf(java.io.IOException.class);
     }
 

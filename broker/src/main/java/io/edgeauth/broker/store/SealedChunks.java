@@ -1,4 +1,4 @@
-package io.edgeauth.broker.coap;
+package io.edgeauth.broker.store;
 
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
@@ -23,7 +23,7 @@ import javax.crypto.spec.GCMParameterSpec;
  * through Californium's encrypted stream took 40 s of CPU. (Tink's streaming AEAD does the same, but brings protobuf
  * and its own key management for one file.)
  */
-final class SealedChunks {
+public final class SealedChunks {
     private static final int MAGIC = 0x45415331; // "EAS1"
     static final int CHUNK = 1 << 20;
     private static final int TAG_BITS = 128;
@@ -33,7 +33,7 @@ final class SealedChunks {
     }
 
     /** An output stream sealing what is written to {@code out} under {@code key} (AES, 16 or 32 bytes). */
-    static OutputStream sealing(OutputStream out, SecretKey key) throws IOException {
+    public static OutputStream sealing(OutputStream out, SecretKey key) throws IOException {
         byte[] prefix = new byte[8];
         new SecureRandom().nextBytes(prefix);
         DataOutputStream data = new DataOutputStream(out);
@@ -85,7 +85,7 @@ final class SealedChunks {
     }
 
     /** An input stream of what {@link #sealing} wrote to {@code in}; fails with an IOException on any alteration. */
-    static InputStream opening(InputStream in, SecretKey key) throws IOException {
+    public static InputStream opening(InputStream in, SecretKey key) throws IOException {
         DataInputStream data = new DataInputStream(in);
         if (data.readInt() != MAGIC) {
             throw new IOException("not a sealed file");

@@ -1,4 +1,4 @@
-package io.edgeauth.broker.coap;
+package io.edgeauth.broker.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
