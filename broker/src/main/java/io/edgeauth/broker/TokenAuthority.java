@@ -146,6 +146,7 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
         // a rotated-out encryption key decrypts as long as a token sealed to it can live
         encryptionKeys = TokenEncryptionKeys.open(keyVault, keys.tenantIds(), t.maxLifetime().plus(t.clockLeeway()),
                 clock);
+        encryptionKeys.schedulePruning(scheduler, Duration.ofMinutes(5)); // no private key kept past its exp
         ResourceServers resourceServers = resourceServers(config);
         resourceServers.start(scheduler, Duration.ofMinutes(5));
         TokenEncryption encryption = new TokenEncryption(encryptionKeys,

@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #rotate} makes a fresh pair the one new tokens are encrypted to; the former pair stays in the
  * entry with an {@code exp} (rotation time + the longest token lifetime + leeway) and keeps decrypting the
- * tokens sealed to it until then, after which it refuses them and the next rotation drops it. A rotation on
+ * tokens sealed to it until then, after which it refuses them and {@link #pruneExpired} (every 5 minutes, as for
+ * retired signing keys: {@link #schedulePruning}) or the next rotation drops it from the vault, so no private key
+ * outlives the tokens it opens by more than that (tour AA, AA11). A rotation on
  * one node of a shared vault reaches the others through the vault's change announcements. Thread-safe: each
  * tenant's ring is an immutable value swapped atomically.
  */
@@ -153,6 +155,59 @@ public final class TokenEncryptionKeys {
         replace(tenant, rotated);
         LOG.info("rotated token encryption keys of tenant {}: new JWE kid {}", tenant, rotated.active().jweKey().getKeyID());
         return rotated.active();
+    }
+
+    /**
+     * Drops from each tenant's vault entry the rotated-out keys whose {@code exp} is past (their retention, the
+     * longest token lifetime plus leeway, is over: they open no token any more), under the tenant's lock and
+     * announced as a rotation is. Returns how many keys were dropped. Keys given directly are left alone.
+     */
+    public int pruneExpired() throws IOException {
+        if (vault == null) {
+            return 0;
+        }
+        int dropped = 0;
+        for (String tenant : byTenant.keySet()) {
+            Ring held = byTenant.get(tenant);
+            if (live(held.retired()).size() == held.retired().size()) {
+                continue; // nothing expired here; another node's prune reaches this one through reload
+            }
+            int[] count = {0};
+            Ring pruned = vault.exclusive(tenant, () -> {
+                Ring stored = vault.findKey(tenant, VAULT_ENTRY).map(json -> parseUnchecked(tenant, json)).orElse(held);
+                List<JWK> kept = live(stored.retired());
+                count[0] = stored.retired().size() - kept.size();
+                if (count[0] == 0) {
+                    return stored;
+                }
+                Ring next = new Ring(stored.active(), kept);
+                vault.writeKey(tenant, VAULT_ENTRY, new JWKSet(next.all()).toString(false));
+                Optional<String> state = vault.readState(tenant);
+                if (state.isPresent()) {
+                    vault.writeState(tenant, state.get());
+                }
+                return next;
+            });
+            replace(tenant, pruned);
+            if (count[0] > 0) {
+                LOG.info("tenant {}: dropped {} expired token encryption keys", tenant, count[0]);
+            }
+            dropped += count[0];
+        }
+        return dropped;
+    }
+
+    /** Runs {@link #pruneExpired} every {@code period}; a failure is logged and tried again at the next run. */
+    public java.util.concurrent.ScheduledFuture<?> schedulePruning(java.util.concurrent.ScheduledExecutorService scheduler,
+                                                                   Duration period) {
+        long ms = period.toMillis();
+        return scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                pruneExpired();
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("pruning expired token encryption keys failed: {}", e.toString());
+            }
+        }, ms, ms, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     /**

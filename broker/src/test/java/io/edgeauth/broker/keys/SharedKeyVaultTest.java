@@ -68,6 +68,32 @@ class SharedKeyVaultTest {
     }
 
     /**
+     * Tour AA, AA11, on the shared vault: the prune of one node drops a rotated-out pair's private keys from Redis once
+     * their exp is past, and the other node follows (before, they stayed in the store until the next rotation).
+     */
+    @Test
+    void expiredTokenEncryptionKeysArePrunedFromTheSharedVault() throws Exception {
+        io.edgeauth.broker.testsupport.MutableClock clock =
+                new io.edgeauth.broker.testsupport.MutableClock(java.time.Instant.now());
+        try (RedisStore a = node(); RedisStore b = node()) {
+            SharedKeyVault vaultA = new SharedKeyVault(a, a.feed(), KEK, clock);
+            TokenEncryptionKeys onA = TokenEncryptionKeys.open(vaultA, List.of("enc-prune"), MAX, clock);
+            TokenEncryptionKeys onB = TokenEncryptionKeys.open(new SharedKeyVault(b, b.feed(), KEK, clock),
+                    List.of("enc-prune"), MAX, clock);
+            String oldKid = onA.forTenant("enc-prune").orElseThrow().jweKey().getKeyID();
+            onA.rotate("enc-prune");
+            assertThat(vaultA.readKey("enc-prune", TokenEncryptionKeys.VAULT_ENTRY)).contains(oldKid);
+
+            clock.advance(MAX.plusSeconds(1));
+            assertThat(onA.pruneExpired()).isEqualTo(2);
+            assertThat(vaultA.readKey("enc-prune", TokenEncryptionKeys.VAULT_ENTRY)).doesNotContain(oldKid);
+            await().atMost(Duration.ofSeconds(5)).until(() -> onB.pruneExpired() == 0
+                    && !new SharedKeyVault(b, b.feed(), KEK, clock).readKey("enc-prune", TokenEncryptionKeys.VAULT_ENTRY)
+                            .contains(oldKid));
+        }
+    }
+
+    /**
      * Tour M, M2: Redis lost its data and no node started: the running node writes its key state and key back once its
      * feed notices the reset, so a node started later signs with and verifies the same key (before, the store stayed
      * empty and the next node to start made a new key that replaced every node's).

@@ -93,6 +93,29 @@ class TokenEncryptionRotationTest {
         assertThat(again.forTenant("acme").orElseThrow().jweKey().getKeyID()).isEqualTo(third);
     }
 
+    /**
+     * Tour AA, AA11: a rotated-out pair's private keys (EC d, AES k) stayed in the vault until the next rotation, long
+     * after no token could need them; the periodic prune removes them once their exp (rotation + the longest token
+     * lifetime + leeway) is past, from the vault entry too.
+     */
+    @Test
+    void thePruneRemovesExpiredPrivateKeysFromTheVaultWithoutARotation() throws Exception {
+        String oldKid = keys.forTenant("acme").orElseThrow().jweKey().getKeyID();
+        String newKid = keys.rotate("acme").jweKey().getKeyID();
+        assertThat(keys.pruneExpired()).as("nothing past its exp yet").isZero();
+        assertThat(vault.readKey("acme", "token-encryption")).contains(oldKid);
+
+        clock.advance(RETENTION.plusSeconds(1));
+        assertThat(keys.pruneExpired()).as("the former JWE and COSE keys").isEqualTo(2);
+        assertThat(vault.readKey("acme", "token-encryption")).doesNotContain(oldKid).contains(newKid);
+        assertThat(com.nimbusds.jose.jwk.JWKSet.parse(vault.readKey("acme", "token-encryption")).getKeys())
+                .as("only the active pair is left").hasSize(2);
+        TokenEncryptionKeys restarted = TokenEncryptionKeys.open(vault, List.of("acme"), RETENTION, clock);
+        assertThat(restarted.jweKey(oldKid)).isEmpty();
+        assertThat(restarted.forTenant("acme").orElseThrow().jweKey().getKeyID()).isEqualTo(newKid);
+        assertThat(keys.pruneExpired()).isZero();
+    }
+
     @Test
     void keysGivenDirectlyOrAnUnknownTenantCannotRotate() {
         TokenEncryptionKeys given = new TokenEncryptionKeys(List.of(TokenEncryptionKeys.generate("acme")));
