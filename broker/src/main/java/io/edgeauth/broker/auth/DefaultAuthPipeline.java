@@ -209,7 +209,7 @@ public final class DefaultAuthPipeline implements AuthPipeline, TokenInspector {
             if (e.reason() != RejectionReason.RATE_LIMITED) {
                 rateLimits.recordFailedConnect(identity, source);
             }
-            record(request, token, e.reason().code(), e.getMessage());
+            record(request, token, e.reason().code(), e.auditDetail());
             return CompletableFuture.failedFuture(e);
         } catch (RuntimeException e) {
             RejectionReason reason = RejectionReason.ofFailure(e); // a store outage is "retry later", not a crash

@@ -134,7 +134,7 @@ final class DeviceTokenIssuance {
         if (e.isAudited()) {
             return;
         }
-        fields.put("detail", e.getMessage());
+        fields.put("detail", e.auditDetail());
         // the client id a refused request claims is its own text: a token sent there in error is not recorded whole
         fields.computeIfPresent("client_id", (k, v) -> io.edgeauth.broker.refusal.ClientText.audited(String.valueOf(v)));
         audit.record("token.refused", e.reason().code(), fields);

@@ -127,7 +127,7 @@ public final class ServiceTokenService {
                     "format", format.name().toLowerCase()).increment();
             return token;
         } catch (TokenRejectedException e) {
-            fields.put("detail", e.getMessage());
+            fields.put("detail", e.auditDetail());
             audit.record("token.refused", e.reason().code(), fields);
             meters.counter("edgeauth.tokens.refused", "grant", "service_client_credentials",
                     "reason", e.reason().code()).increment();

@@ -26,7 +26,7 @@ public final class TokenRefusals {
     /** Audits and counts {@code e} unless its one event is written already (by the grant's service). */
     public void refused(String grant, TokenChannel channel, TokenRejectedException e) {
         if (!e.isAudited()) {
-            refused(grant, channel, e.reason(), e.getMessage());
+            refused(grant, channel, e.reason(), e.auditDetail());
             e.audited();
         }
     }

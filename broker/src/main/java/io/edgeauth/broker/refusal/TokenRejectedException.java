@@ -2,18 +2,38 @@ package io.edgeauth.broker.refusal;
 
 /**
  * A token (or the request carrying it) was refused for a client-side reason. Never carries the token
- * itself; the detail is safe to return to the client and to log.
+ * itself; the detail is safe to return to the client and to log. A refusal whose answer must not tell cases apart
+ * (a failed decryption and a forged signature) may carry a more precise {@link #auditDetail()} for the audit only.
  */
 public final class TokenRejectedException extends Exception {
     private final RejectionReason reason;
     /** Set by whoever wrote its audit event, so that callers further up do not write a second one. */
     private boolean audited;
+    /** What the audit records in place of the answer's detail, or null: the same. */
+    private String auditDetail;
     /** For a refusal that lifts by itself (a spent attempt budget): seconds until a retry may pass; 0 unknown. */
     private long retryAfterSeconds;
+
+    /**
+     * The one answer text for a token that does not authenticate, whatever layer failed (signature, JWE tag or key
+     * agreement, COSE_Encrypt0 tag): contract.md promises a failed decryption is refused as a forgery is.
+     */
+    public static final String NOT_AUTHENTIC = "signature does not verify";
 
     public TokenRejectedException(RejectionReason reason, String detail) {
         super(detail, null, false, false); // no stack trace: refusals are expected and frequent
         this.reason = reason;
+    }
+
+    /** Sets what the audit records as the detail (the client still gets {@link #getMessage()}); returns this. */
+    public TokenRejectedException auditDetail(String detail) {
+        auditDetail = detail;
+        return this;
+    }
+
+    /** The detail for the audit: more precise than the answer's where the answer hides a case, else the same. */
+    public String auditDetail() {
+        return auditDetail != null ? auditDetail : getMessage();
     }
 
     public RejectionReason reason() {

@@ -187,7 +187,7 @@ public final class BrokerTokenVerifier implements TokenVerifier {
         }
         boolean known = knownBy != null && (knownBy == key || knownBy.equals(key)); // the same key as before the restart
         if (!known && !signatures.verify(d.algorithm(), key.key(), d.signed(), d.signedLength(), d.signature())) {
-            throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, "signature does not verify");
+            throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, TokenRejectedException.NOT_AUTHENTIC);
         }
         return claims.validate(d.format(), d.claims(), key, Fingerprints.of(token), clock.instant());
     }

@@ -110,7 +110,8 @@ final class CoseEncrypt0 {
         try {
             return gcm(Cipher.DECRYPT_MODE, key, parts.iv(), parts.protectedHeader(), parts.ciphertext());
         } catch (AEADBadTagException e) {
-            throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, "ciphertext does not authenticate");
+            throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, TokenRejectedException.NOT_AUTHENTIC)
+                    .auditDetail("ciphertext does not authenticate"); // answered as a forgery, told apart in the audit
         } catch (GeneralSecurityException e) {
             throw malformed("cannot decrypt");
         }

@@ -123,7 +123,8 @@ final class NestedJwt {
             }
             jwe.decrypt(decrypter);
         } catch (JOSEException | IllegalStateException e) {
-            throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, "JWE does not decrypt");
+            throw new TokenRejectedException(RejectionReason.BAD_SIGNATURE, TokenRejectedException.NOT_AUTHENTIC)
+                    .auditDetail("JWE does not decrypt"); // the answer as a forgery's, the layer for the audit
         }
         return jwe.getPayload().toBytes();
     }

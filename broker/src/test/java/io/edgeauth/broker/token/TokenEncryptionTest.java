@@ -194,6 +194,48 @@ class TokenEncryptionTest {
         assertThat(issue(TokenFormat.JWT).format()).as("another tenant: as asked").isEqualTo(TokenFormat.JWT);
     }
 
+    /**
+     * Tour AA, AA5: contract.md promises a failed decryption is refused as a forgery is; the answer said which layer
+     * failed ("JWE does not decrypt", "ciphertext does not authenticate"). Now one text, the layer in the audit only.
+     */
+    @Test
+    void aFailedDecryptionAnswersTheForgerysTextAndTellsTheLayerOnlyToTheAudit() throws Exception {
+        byte[] jwe = issue(TokenFormat.JWE).bytes();
+        String[] parts = new String(jwe, StandardCharsets.US_ASCII).split("\\.");
+        byte[] tag = Base64.getUrlDecoder().decode(parts[4]);
+        tag[0] ^= 1;
+        parts[4] = Base64.getUrlEncoder().withoutPadding().encodeToString(tag);
+        TokenRejectedException jweRefusal = refusal(String.join(".", parts).getBytes(StandardCharsets.US_ASCII));
+        byte[] cwt = issue(TokenFormat.CWT_ENCRYPTED).bytes();
+        cwt[cwt.length - 20] ^= 1;
+        TokenRejectedException cwtRefusal = refusal(cwt);
+        ECKey forger = new ECKeyGenerator(Curve.P_256).generate();
+        SignedJWT jws = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(signing.activeKey("acme").kid())
+                .build(), new JWTClaimsSet.Builder().issuer("https://b/acme").subject("pump-7").audience("aud")
+                .issueTime(Date.from(clock.instant())).expirationTime(Date.from(clock.instant().plusSeconds(60)))
+                .claim("tenant_id", "acme").build());
+        jws.sign(new ECDSASigner(forger));
+        TokenRejectedException forged = refusal(jws.serialize().getBytes(StandardCharsets.US_ASCII));
+
+        assertThat(forged.getMessage()).isEqualTo("signature does not verify");
+        for (TokenRejectedException e : List.of(jweRefusal, cwtRefusal)) {
+            assertThat(e.reason()).isEqualTo(RejectionReason.BAD_SIGNATURE);
+            assertThat(e.getMessage()).as("the answer's text").isEqualTo(forged.getMessage());
+        }
+        assertThat(jweRefusal.auditDetail()).isEqualTo("JWE does not decrypt");
+        assertThat(cwtRefusal.auditDetail()).isEqualTo("ciphertext does not authenticate");
+        assertThat(forged.auditDetail()).isEqualTo("signature does not verify");
+    }
+
+    private TokenRejectedException refusal(byte[] token) {
+        try {
+            verifier.verify(token);
+        } catch (TokenRejectedException e) {
+            return e;
+        }
+        throw new AssertionError("accepted");
+    }
+
     private void assertReason(byte[] token, RejectionReason reason) {
         assertThatThrownBy(() -> verifier.verify(token)).isInstanceOf(TokenRejectedException.class)
                 .extracting(e -> ((TokenRejectedException) e).reason()).isEqualTo(reason);
