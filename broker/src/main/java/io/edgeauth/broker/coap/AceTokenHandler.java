@@ -58,7 +58,7 @@ final class AceTokenHandler {
         try {
             tokenRequest = tokenRequestOf(request.getPayload(), PeerIdentity.factsOf(request.getSourceContext()));
         } catch (TokenRejectedException e) {
-            refuseToken(exchange, peerKey, e.reason(), e.getMessage());
+            refuseToken(exchange, peerKey, e);
             return;
         }
         java.util.Optional<AdmissionControl.Permit> permit = admission.tryAdmit("coap");
@@ -84,9 +84,9 @@ final class AceTokenHandler {
                         ? error.getCause() : error;
                 if (cause instanceof TokenRejectedException t && t.isAudited()) { // token.refused: one event
                     meters.counter("edgeauth.coap.token", "outcome", t.reason().code()).increment();
-                    exchange.respond(CoapCodes.refusal(t.reason(), t.getMessage(), CoapCodes.Where.TOKEN, 0));
+                    exchange.respond(CoapCodes.refusal(t.answeredReason(), t.getMessage(), CoapCodes.Where.TOKEN, 0));
                 } else if (cause instanceof TokenRejectedException t) {
-                    refuseToken(exchange, peerKey, t.reason(), t.getMessage());
+                    refuseToken(exchange, peerKey, t);
                 } else if (cause instanceof CoapTokenIssuer.InvalidTargetException t) {
                     meters.counter("edgeauth.coap.token", "outcome", CoapCodes.INVALID_TARGET).increment();
                     audit.refused("/token", peerKey, exchange.getSourceSocketAddress(), null, RejectionReason.MALFORMED,
@@ -167,6 +167,13 @@ final class AceTokenHandler {
 
     private static String text(CBORObject o) {
         return o != null && o.getType() == CBORType.TextString ? o.AsString() : null;
+    }
+
+    /** Audits the precise reason and detail; answers what the client may learn (an unknown client as a forgery). */
+    private void refuseToken(CoapExchange exchange, String peerKey, TokenRejectedException t) {
+        meters.counter("edgeauth.coap.token", "outcome", t.reason().code()).increment();
+        audit.refused("/token", peerKey, exchange.getSourceSocketAddress(), null, t.reason(), t.auditDetail());
+        exchange.respond(CoapCodes.refusal(t.answeredReason(), t.getMessage(), CoapCodes.Where.TOKEN, 0));
     }
 
     private void refuseToken(CoapExchange exchange, String peerKey, RejectionReason reason, String detail) {

@@ -79,7 +79,8 @@ public final class HttpRefusals {
     /** Sends the answer to a refusal, with {@code <reason code>: <detail>} as the description. */
     public static void send(RoutingContext ctx, TokenRejectedException refusal, Where where) {
         Answer answer = answer(refusal.reason(), where);
-        String description = refusal.reason().code() + ": " + refusal.getMessage();
+        // an unknown client is answered as a forgery (TokenRejectedException.unknownClient): same status and text
+        String description = refusal.answeredReason().code() + ": " + refusal.getMessage();
         if (answer.status() == 503) {
             HttpErrors.unavailable(ctx, description); // with Retry-After
         } else if (answer.status() == 429) { // when the refuser knows the wait (RFC 6585 §4, RFC 9110 §10.2.3)

@@ -234,7 +234,7 @@ public final class DeviceTokenService {
 
     private Device registered(String clientId) throws TokenRejectedException {
         return registry.find(clientId).orElseThrow(() ->
-                new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "device is not registered"));
+                TokenRejectedException.unknownClient("device is not registered")); // answered as a forgery
     }
 
     /** The device a client authentication step proved, or the refusal. */

@@ -11,6 +11,8 @@ public final class TokenRejectedException extends Exception {
     private boolean audited;
     /** What the audit records in place of the answer's detail, or null: the same. */
     private String auditDetail;
+    /** The reason the client is told, where it must not learn the precise one (an unknown client), or null. */
+    private RejectionReason answeredAs;
     /** For a refusal that lifts by itself (a spent attempt budget): seconds until a retry may pass; 0 unknown. */
     private long retryAfterSeconds;
 
@@ -34,6 +36,23 @@ public final class TokenRejectedException extends Exception {
     /** The detail for the audit: more precise than the answer's where the answer hides a case, else the same. */
     public String auditDetail() {
         return auditDetail != null ? auditDetail : getMessage();
+    }
+
+    /**
+     * An unknown client refused as a forgery is: the answer says {@link RejectionReason#BAD_SIGNATURE} and
+     * {@link #NOT_AUTHENTIC}, so nobody learns which ids are registered; {@link #reason()} (the audit's outcome, the
+     * metrics) and {@link #auditDetail()} keep the precise case. {@code detail} goes to the audit.
+     */
+    public static TokenRejectedException unknownClient(String detail) {
+        TokenRejectedException e = new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, NOT_AUTHENTIC);
+        e.answeredAs = RejectionReason.BAD_SIGNATURE;
+        e.auditDetail = detail;
+        return e;
+    }
+
+    /** The reason the client is told: {@link #reason()} unless the answer hides it ({@link #unknownClient}). */
+    public RejectionReason answeredReason() {
+        return answeredAs != null ? answeredAs : reason;
     }
 
     public RejectionReason reason() {

@@ -223,7 +223,7 @@ public final class ClientAssertionVerifier {
                 throw new TokenRejectedException(RejectionReason.UNSUPPORTED_ALGORITHM, "client_secret_jwt needs HS256");
             }
             byte[] secret = secrets.apply(c.issuer()).orElseThrow(() ->
-                    new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, "no secret for the client"));
+                    TokenRejectedException.unknownClient("no secret for the client"));
             javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
             mac.init(new javax.crypto.spec.SecretKeySpec(secret, "HmacSHA256"));
             mac.update(d.signed(), 0, d.signedLength());
@@ -280,8 +280,10 @@ public final class ClientAssertionVerifier {
         Optional<JWK> jwk = deviceKeys.publicKey(c.issuer());
         if (jwk.isEmpty()) {
             String other = deviceKeys.withoutKey(c.issuer());
-            throw new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, other != null ? other
-                    : "no registered key for the client");
+            // an id nobody registered is answered as a forgery (no device enumeration, tour AA, AA12); one registered
+            // with another credential is told how it authenticates (tour N, N12)
+            throw other != null ? new TokenRejectedException(RejectionReason.UNKNOWN_DEVICE, other)
+                    : TokenRejectedException.unknownClient("no registered key for the client");
         }
         // toPublicJWK() builds a new JWK and checks its point on the curve again: only when there is a private part
         JWK publicJwk = jwk.get().isPrivate() ? jwk.get().toPublicJWK() : jwk.get();
