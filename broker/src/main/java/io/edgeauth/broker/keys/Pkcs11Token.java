@@ -208,7 +208,7 @@ public final class Pkcs11Token {
             return sig;
         } catch (ProviderException | java.security.InvalidKeyException | SignatureException e) {
             String reason = rootMessage(e);
-            if (!reopened(kid, publicKey, reason)) {
+            if (!reopened(kid, key, publicKey, reason)) {
                 throw new SignerUnavailableException("PKCS#11 token " + name + " cannot sign now (" + unavailable + ")", e);
             }
             synchronized (this) {
@@ -271,7 +271,11 @@ public final class Pkcs11Token {
      * After a failed signature: logs in again (the PIN read again) and finds {@code kid} again, unless the last
      * attempt was less than the back-off ago. True when the key was found again (the caller retries once).
      */
-    private synchronized boolean reopened(String kid, PublicKey publicKey, String reason) {
+    private synchronized boolean reopened(String kid, PrivateKey failed, PublicKey publicKey, String reason) {
+        PrivateKey current = handles.get(kid);
+        if (current != null && current != failed) {
+            return true; // another thread logged in again meanwhile: a second log-out would void its handles
+        }
         long now = System.currentTimeMillis();
         if (unavailable == null) {
             LOG.warn("PKCS#11 token {} failed to sign with key {} ({}): logging in again", name, kid, reason);
