@@ -59,6 +59,8 @@ class Pkcs11RecoveryTest {
         Path module = SoftHsm.module();
         long slot = SoftHsm.slot("edgeauth-recovery-away");
         Path pinFile = Files.writeString(dir.resolve("pin"), PIN);
+        // owner-only, as a PIN file must be (main refuses one others can read since tour AA, AA8)
+        Files.setPosixFilePermissions(pinFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Map<String, String> env = Map.of("EDGEAUTH_TENANTS", new JsonArray().add(new JsonObject().put("id", "default")
                 .put("hsm", new JsonObject().put("library", module.toString()).put("slot", slot)
                         .put("pinFile", pinFile.toString()))).encode());
