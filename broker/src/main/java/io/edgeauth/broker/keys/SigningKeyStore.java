@@ -26,7 +26,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -268,14 +267,7 @@ public final class SigningKeyStore implements KeyResolver {
      * retried next time). Lookups already ignore expired retired keys; pruning removes their files.
      */
     public ScheduledFuture<?> schedulePruning(ScheduledExecutorService scheduler, Duration period) {
-        long ms = period.toMillis();
-        return scheduler.scheduleWithFixedDelay(() -> {
-            try {
-                pruneExpired();
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("pruning retired signing keys failed: {}", e.toString());
-            }
-        }, ms, ms, TimeUnit.MILLISECONDS);
+        return PeriodicPrune.every(scheduler, period, this::pruneExpired, "retired signing keys");
     }
 
     private TenantState state(String tenantId) {

@@ -200,14 +200,7 @@ public final class TokenEncryptionKeys {
     /** Runs {@link #pruneExpired} every {@code period}; a failure is logged and tried again at the next run. */
     public java.util.concurrent.ScheduledFuture<?> schedulePruning(java.util.concurrent.ScheduledExecutorService scheduler,
                                                                    Duration period) {
-        long ms = period.toMillis();
-        return scheduler.scheduleWithFixedDelay(() -> {
-            try {
-                pruneExpired();
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("pruning expired token encryption keys failed: {}", e.toString());
-            }
-        }, ms, ms, java.util.concurrent.TimeUnit.MILLISECONDS);
+        return PeriodicPrune.every(scheduler, period, this::pruneExpired, "expired token encryption keys");
     }
 
     /**
