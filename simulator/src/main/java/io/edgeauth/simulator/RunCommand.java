@@ -247,6 +247,11 @@ final class RunCommand implements Callable<Integer> {
             out.println("error: " + e.getMessage());
             return SimulatorCli.USAGE;
         }
+        String outProblem = OutDirectory.problem("--out", outDir);
+        if (outProblem != null) {
+            out.println("error: " + outProblem);
+            return SimulatorCli.USAGE;
+        }
         String note = onboardingNote();
         if (note != null) {
             out.println(note);

@@ -103,6 +103,16 @@ class RunCommandTest {
     }
 
     @Test
+    void anUnwritableOutDirectoryIsRefusedBeforeTheFirstDevice() throws Exception {
+        Path file = dir.resolve("a-file");
+        Files.writeString(file, "not a directory");
+        Path out = file.resolve("sub");
+        assertThat(exec("run", "--broker-url", "http://127.0.0.1:1", "--mqtt", "127.0.0.1:1", "--devices", "3",
+                "--no-metrics", "--drain", "1s", "--out", out.toString())).as(text()).isEqualTo(2);
+        assertThat(text()).contains("cannot write --out " + out).doesNotContain("simulating devices").doesNotContain("summary:");
+    }
+
+    @Test
     void localAddressesExpand() {
         assertThat(LocalAddresses.parse("3")).extracting(InetAddress::getHostAddress).containsExactly("127.0.0.2", "127.0.0.3", "127.0.0.4");
         assertThat(LocalAddresses.parse("127.0.0.10-127.0.0.12")).hasSize(3);
