@@ -3,6 +3,7 @@ package io.edgeauth.simulator;
 import io.edgeauth.simulator.fleet.FleetIdentities;
 import io.edgeauth.simulator.fleet.Shard;
 import io.edgeauth.simulator.onboard.BulkImport;
+import io.edgeauth.simulator.onboard.ImportTally;
 import java.io.PrintStream;
 import java.net.URI;
 import java.util.Locale;
@@ -49,8 +50,16 @@ final class ImportCommand implements Callable<Integer> {
         Shard part = Shard.parse(shard);
         FleetIdentities fleet = fleetOptions.identities();
         long start = System.nanoTime();
-        BulkImport.Summary s = BulkImport.importRange(brokerUrl, adminCredential, fleet, part.start(devices),
-                part.size(devices), tenant);
+        ImportTally tally = new ImportTally();
+        // Ctrl-C/SIGTERM: the upload is cut where it is; say how far the broker's answers got (it holds at least those)
+        Runnable interrupted = () -> out.printf(Locale.ROOT, "import: INTERRUPTED after %.1f s of %d devices: %s"
+                + " (the broker keeps what it committed; a re-run reports those unchanged)%n",
+                (System.nanoTime() - start) / 1e9, part.size(devices), tally.counts());
+        BulkImport.Summary s;
+        try (Interruption interruption = Interruption.onSignal(interrupted, java.time.Duration.ZERO)) {
+            s = BulkImport.importRange(brokerUrl, adminCredential, fleet, part.start(devices), part.size(devices), tenant,
+                    tally::accept);
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         out.printf(Locale.ROOT, "import: %d devices in %.1f s (%.0f/s): created=%d updated=%d unchanged=%d refused=%d %s%n",
                 part.size(devices), seconds, part.size(devices) / Math.max(seconds, 1e-9), s.created(), s.updated(), s.unchanged(),

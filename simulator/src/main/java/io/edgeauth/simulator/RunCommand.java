@@ -256,12 +256,15 @@ final class RunCommand implements Callable<Integer> {
         if (note != null) {
             out.println(note);
         }
-        RunResult result = new FleetRun(settings, out).run();
-        Path json = outDir.resolve("run.json");
-        Path html = outDir.resolve("report.html");
-        result.write(json);
-        HtmlReport.write(html, List.of(result), List.of(json.getFileName().toString()));
-        out.println("report: " + json.toAbsolutePath() + " " + html.toAbsolutePath());
-        return result.verdict().ok() ? 0 : SimulatorCli.FAILED;
+        FleetRun run = new FleetRun(settings, out);
+        try (Interruption interruption = Interruption.onSignal(run::stop, FleetRun.STOP_GRACE.plusSeconds(10))) {
+            RunResult result = run.run();
+            Path json = outDir.resolve("run.json");
+            Path html = outDir.resolve("report.html");
+            result.write(json);
+            HtmlReport.write(html, List.of(result), List.of(json.getFileName().toString()));
+            out.println("report: " + json.toAbsolutePath() + " " + html.toAbsolutePath());
+            return result.verdict().ok() ? 0 : SimulatorCli.FAILED;
+        }
     }
 }

@@ -73,7 +73,13 @@ public final class BulkImport {
     /** Imports devices {@code [first, first + count)} of {@code fleet} into {@code tenant}; blocks until the answer is read. */
     public static Summary importRange(URI brokerUrl, String credential, FleetIdentities fleet, long first, long count,
                                       String tenant) throws IOException, InterruptedException {
-        return upload(brokerUrl, credential, lines(fleet, first, count, tenant), line -> { });
+        return importRange(brokerUrl, credential, fleet, first, count, tenant, line -> { });
+    }
+
+    /** As above; {@code results} sees each record's result line as it arrives (progress, and what an interruption leaves). */
+    public static Summary importRange(URI brokerUrl, String credential, FleetIdentities fleet, long first, long count,
+                                      String tenant, Consumer<String> results) throws IOException, InterruptedException {
+        return upload(brokerUrl, credential, lines(fleet, first, count, tenant), results);
     }
 
     /**

@@ -50,7 +50,7 @@ public final class HtmlReport {
             RunResult r = runs.get(i);
             b.append("<p>").append(runs.size() > 1 ? (i == 0 ? "A (solid): " : "B (dashed): ") : "")
                     .append("<code>").append(Html.escape(names.get(i))).append("</code> ")
-                    .append(r.verdict().ok() ? "<span class=\"pass\">PASS</span>" : "<span class=\"fail\">FAIL</span>")
+                    .append(r.verdict().ok() ? "<span class=\"pass\">PASS</span>" : "<span class=\"fail\">" + Verdicts.word(r) + "</span>")
                     .append(" started ").append(Html.escape(r.startedAt())).append(", shards ").append(Html.escape(r.shards())).append("</p>");
             if (!r.verdict().ok()) {
                 b.append("<ul class=\"problems\">");

@@ -16,6 +16,14 @@ public final class Verdicts {
     private Verdicts() {
     }
 
+    /** The failure reason that marks a run stopped by Ctrl-C or SIGTERM: its summary says INTERRUPTED, not FAIL. */
+    public static final String INTERRUPTED = "interrupted:by_signal";
+
+    /** PASS, FAIL, or INTERRUPTED for a run that was stopped before its end (a partial result). */
+    public static String word(RunResult r) {
+        return r.verdict().ok() ? "PASS" : r.failures().containsKey(INTERRUPTED) ? "INTERRUPTED" : "FAIL";
+    }
+
     /** Builds the result of a finished run. */
     public static RunResult result(Map<String, Object> parameters, List<String> shards, Instant startedAt, double elapsedSeconds,
             RunRecorder recorder, boolean observer, long planned, long unstarted, long lost,
@@ -72,7 +80,7 @@ public final class Verdicts {
                 "summary: %s devices=%d sessions/s=%.0f accepted=%d completed=%d chaos_refused=%d/%d published=%d acked=%d delivered=%s "
                         + "lost=%d duplicates=%d renewals=%d revoked_live=%d commands=%d/%d restart_back=%d/%d peak_active=%d p99 token=%.1fms connect=%.1fms publish=%.1fms delivery=%.1fms "
                         + "elapsed=%.1fs problems=%s",
-                r.verdict().ok() ? "PASS" : "FAIL", t.devices(), sessionStartRate(r), t.honestAccepted(),
+                word(r), t.devices(), sessionStartRate(r), t.honestAccepted(),
                 t.honestCompleted(), t.chaosRefused(), t.chaosDevices(), t.published(), t.acked(),
                 t.delivered() < 0 ? "n/a" : Long.toString(t.delivered()), r.failures().getOrDefault("lost:qos1_acked_not_delivered", 0L),
                 t.duplicates(), t.renewals(), t.revokedLive(), t.commandsReceived(), t.commandsSent(), t.restartBack(), t.restartDropped(), t.peakActive(), token.p99(), connect.p99(), publish.p99(), delivery.p99(),

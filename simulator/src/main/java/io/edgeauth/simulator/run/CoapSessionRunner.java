@@ -301,6 +301,9 @@ final class CoapSessionRunner {
             return CompletableFuture.completedFuture(true);
         }
         CompletableFuture<Boolean> end = new CompletableFuture<>();
+        if (!runner.registerHold(end, () -> end.complete(true))) {
+            return end;
+        }
         boolean restartScenario = settings.scenario() == Scenario.RESTART;
         AtomicBoolean recovering = new AtomicBoolean();
         Runnable lost = () -> {

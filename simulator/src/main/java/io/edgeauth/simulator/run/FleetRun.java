@@ -39,12 +39,19 @@ import java.util.concurrent.locks.LockSupport;
 public final class FleetRun {
     static final Duration TICK = Duration.ofSeconds(1);
     static final Duration SCRAPE_EVERY = Duration.ofSeconds(2);
+    /** After an interruption: how long open sessions get to disconnect, and the observer to take messages in flight. */
+    public static final Duration STOP_GRACE = Duration.ofSeconds(5);
+    static final Duration STOP_DRAIN = Duration.ofSeconds(2);
+    /** The failure reason that marks a result as interrupted (Ctrl-C, SIGTERM). */
+    public static final String INTERRUPTED = Verdicts.INTERRUPTED;
 
     private final RunSettings settings;
     private final PrintStream out;
     private final RunRecorder recorder = new RunRecorder();
 
     private final BrokerRestart restart;
+    /** Set by {@link #stop()} (a shutdown hook's thread); read by the driver. */
+    private volatile boolean stopRequested;
 
     /** Restarts the broker in the restart scenario; blocks until it is done (or started again). */
     @FunctionalInterface
@@ -90,6 +97,15 @@ public final class FleetRun {
         if (code != 0) {
             throw new IllegalStateException("--restart-command exited with " + code);
         }
+    }
+
+    /**
+     * Ends the run early (the process is being interrupted): no new sessions start, holding sessions disconnect,
+     * sessions still open after {@link #STOP_GRACE} are counted and left; the result is marked {@link #INTERRUPTED}
+     * and {@link #run()} returns it as usual.
+     */
+    public void stop() {
+        stopRequested = true;
     }
 
     /** Runs to the end and returns the result (the caller writes it). */
@@ -148,13 +164,26 @@ public final class FleetRun {
         long nextScrape = start;
         boolean waveDone = settings.scenario() != Scenario.REVOCATION;
         boolean restartDone = settings.scenario() != Scenario.RESTART;
+        long stoppedAt = 0;
         out.printf(java.util.Locale.ROOT, "simulating devices %d..%d of %d (shard %s), scenario %s, %s, concurrency %d, %d QoS 1 messages each%n",
                 first, first + planned - 1, settings.devices(), settings.shard(), settings.scenario().label(),
                 Double.isInfinite(rate) ? "all at once" : String.format(java.util.Locale.ROOT, "%.1f sessions/s", rate),
                 settings.concurrency(), settings.messagesPerSession());
         while (finished.get() < planned) {
             long now = System.nanoTime();
-            if (next < planned && now < deadline) {
+            if (stopRequested && stoppedAt == 0) {
+                stoppedAt = now;
+                out.printf(java.util.Locale.ROOT, "interrupted: starting no more sessions; closing %d open ones (waiting at most %d s)%n",
+                        recorder.active(), STOP_GRACE.toSeconds());
+                runner.endHolds();
+            }
+            if (stoppedAt != 0 && (recorder.active() == 0 || now - stoppedAt >= STOP_GRACE.toNanos())) {
+                for (long i = recorder.active(); i > 0; i--) {
+                    recorder.failure("interrupted:sessions_open_at_stop");
+                }
+                break;
+            }
+            if (next < planned && now < deadline && stoppedAt == 0) {
                 long due = Double.isInfinite(rate) ? planned : Math.min(planned, (long) ((now - start) / 1e9 * rate) + 1);
                 while (next < due && recorder.active() < settings.concurrency()) {
                     long dueAt = Double.isInfinite(rate) ? start : start + (long) (next / rate * 1e9);
@@ -203,8 +232,16 @@ public final class FleetRun {
             LockSupport.parkNanos(Math.min(1_000_000, nextTick - System.nanoTime()));
         }
         long unstarted = planned - next;
-        long drainEnd = System.nanoTime() + settings.drain().toNanos();
-        while (observer != null && observer.outstanding() > 0 && System.nanoTime() < drainEnd) {
+        if (stoppedAt != 0) {
+            recorder.failure(INTERRUPTED);
+            for (; unstarted > 0; unstarted--) { // not the max-duration's doing
+                recorder.failure("unfinished:not_started_before_interrupt");
+            }
+        }
+        Duration drain = stoppedAt != 0 && STOP_DRAIN.compareTo(settings.drain()) < 0 ? STOP_DRAIN : settings.drain();
+        long drainEnd = System.nanoTime() + drain.toNanos();
+        while (observer != null && observer.outstanding() > 0 && System.nanoTime() < drainEnd
+                && (stoppedAt != 0 || !stopRequested)) {
             LockSupport.parkNanos(20_000_000);
             if (System.nanoTime() >= nextTick) { // the series goes on second by second while deliveries arrive
                 tick((nextTick - start) / TICK.toNanos(), 0, finished.get(), planned);
@@ -217,7 +254,10 @@ public final class FleetRun {
             scraper.scrape(elapsed / 1e9);
             LockSupport.parkNanos(300_000_000); // let the last scrape land
         }
-        if (settings.scenario() == Scenario.RESTART && recorder.get(Counter.RESTART_DROPPED) == 0) {
+        if (stopRequested && stoppedAt == 0) { // interrupted during the drain: the sessions had all ended
+            recorder.failure(INTERRUPTED);
+        }
+        if (settings.scenario() == Scenario.RESTART && recorder.get(Counter.RESTART_DROPPED) == 0 && !stopRequested) {
             recorder.failure("restart:no_session_lost_its_broker");
         }
         long lost = observer == null ? 0 : observer.outstanding();

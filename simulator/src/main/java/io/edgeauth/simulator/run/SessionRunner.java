@@ -58,6 +58,9 @@ final class SessionRunner {
     private final CoapSessionRunner coap;
     /** Honest sessions (MQTT, or CoAP with an Observe) that are holding: the revocation wave picks from here. */
     final java.util.Set<Long> holding = ConcurrentHashMap.newKeySet();
+    /** Ends each holding session early (once): an interrupted run closes its open sessions instead of dropping them. */
+    private final java.util.Set<Runnable> holdEnders = ConcurrentHashMap.newKeySet();
+    private volatile boolean stopping;
     /** Devices the revocation wave revoked, with when the admin API answered (nanoTime). */
     final ConcurrentHashMap<Long, Long> revoked = new ConcurrentHashMap<>();
     /** Zero-touch onboarding: the fleet CA that certifies each device's key (built once: its key is derived). */
@@ -285,6 +288,9 @@ final class SessionRunner {
             return CompletableFuture.completedFuture(null);
         }
         CompletableFuture<Void> end = new CompletableFuture<>();
+        if (!registerHold(end, () -> end.complete(null))) {
+            return end;
+        }
         java.util.concurrent.atomic.AtomicBoolean recovering = new java.util.concurrent.atomic.AtomicBoolean();
         holding.add(index);
         session.closed().thenAccept(reason -> {
@@ -354,6 +360,26 @@ final class SessionRunner {
             recorder.latency(stage, System.nanoTime() - start);
             return v;
         });
+    }
+
+    /** The run was interrupted: every hold ends now (its session disconnects cleanly) and later ones do not start. */
+    void endHolds() {
+        stopping = true;
+        holdEnders.forEach(Runnable::run);
+    }
+
+    /**
+     * Lets {@link #endHolds()} end a hold with {@code ender}; false when the run is stopping already (the session
+     * skips its hold). The ender is forgotten when {@code end} completes.
+     */
+    boolean registerHold(CompletableFuture<?> end, Runnable ender) {
+        holdEnders.add(ender);
+        end.whenComplete((v, e) -> holdEnders.remove(ender));
+        if (stopping) { // endHolds may have run before the add: end it here
+            ender.run();
+            return false;
+        }
+        return true;
     }
 
     /** Completes after {@code delay}, on the run's timer. */
