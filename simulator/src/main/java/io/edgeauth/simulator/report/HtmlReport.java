@@ -147,6 +147,7 @@ public final class HtmlReport {
         row(b, runs, "QoS 1 published / acknowledged", r -> r.totals().published() + " / " + r.totals().acked());
         row(b, runs, "delivered to the observer", r -> r.totals().delivered() < 0 ? "no observer" : r.totals().delivered());
         row(b, runs, "duplicates", r -> r.totals().duplicates());
+        row(b, runs, "foreign messages (another run's)", r -> r.totals().foreignMessages());
         row(b, runs, "chaos refused as expected", r -> r.totals().chaosRefused() + " / " + r.totals().chaosDevices());
         row(b, runs, "token renewals", r -> r.totals().renewals());
         row(b, runs, "live sessions revoked", r -> r.totals().revokedLive());

@@ -26,7 +26,7 @@ public final class RunRecorder {
     /** Counters the totals and the per-second series are made of. */
     public enum Counter { DEVICES, SESSIONS, HONEST_ACCEPTED, HONEST_COMPLETED, PUBLISHED, ACKED, DELIVERED, DUPLICATES,
         CHAOS_DEVICES, CHAOS_REFUSED, REVOKED_LIVE, RENEWALS, COMMANDS_SENT, COMMANDS_RECEIVED,
-        RESTART_DROPPED, RESTART_BACK, OBSERVER_RECONNECTS, BUSY_RETRIES }
+        RESTART_DROPPED, RESTART_BACK, OBSERVER_RECONNECTS, BUSY_RETRIES, FOREIGN_MESSAGES }
 
     private final Map<Counter, LongAdder> counters = new EnumMap<>(Counter.class);
     private final Map<Stage, Recorder> recorders = new EnumMap<>(Stage.class);
@@ -233,6 +233,6 @@ public final class RunRecorder {
                 observer ? get(Counter.DELIVERED) : -1, get(Counter.DUPLICATES), get(Counter.CHAOS_DEVICES),
                 get(Counter.CHAOS_REFUSED), get(Counter.REVOKED_LIVE), peakActive.get(), get(Counter.RENEWALS),
                 get(Counter.COMMANDS_SENT), get(Counter.COMMANDS_RECEIVED), get(Counter.RESTART_DROPPED),
-                get(Counter.RESTART_BACK));
+                get(Counter.RESTART_BACK), get(Counter.FOREIGN_MESSAGES));
     }
 }

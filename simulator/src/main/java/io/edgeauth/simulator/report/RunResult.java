@@ -54,10 +54,13 @@ public record RunResult(String format, Map<String, Object> parameters, List<Stri
      * @param commandsReceived  of those, the ones that reached their device as an Observe notification
      * @param restartDropped    held sessions that lost their broker (restart scenario)
      * @param restartBack       of those, the ones that were authorized again and got a message through
+     * @param foreignMessages   messages the observer received from another run on the same broker (not counted as
+     *                          deliveries or duplicates)
      */
     public record Totals(long devices, long sessions, long honestAccepted, long honestCompleted, long published, long acked,
             long delivered, long duplicates, long chaosDevices, long chaosRefused, long revokedLive, long peakActive,
-            long renewals, long commandsSent, long commandsReceived, long restartDropped, long restartBack) {
+            long renewals, long commandsSent, long commandsReceived, long restartDropped, long restartBack,
+            long foreignMessages) {
     }
 
     /** One chaos kind: what refusal it expects, how often it got it, and what happened otherwise. */

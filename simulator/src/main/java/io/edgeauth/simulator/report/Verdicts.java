@@ -85,7 +85,7 @@ public final class Verdicts {
                 t.delivered() < 0 ? "n/a" : Long.toString(t.delivered()), r.failures().getOrDefault("lost:qos1_acked_not_delivered", 0L),
                 t.duplicates(), t.renewals(), t.revokedLive(), t.commandsReceived(), t.commandsSent(), t.restartBack(), t.restartDropped(), t.peakActive(), token.p99(), connect.p99(), publish.p99(), delivery.p99(),
                 r.elapsedSeconds(), r.verdict().problems().isEmpty() ? "none" : r.verdict().problems().toString())
-                + coapLatencies(r);
+                + (t.foreignMessages() > 0 ? " foreign_messages=" + t.foreignMessages() : "") + coapLatencies(r);
     }
 
     /**

@@ -228,7 +228,8 @@ final class CoapSessionRunner {
         DeliveryObserver observer = runner.observer();
         long key = DeliveryObserver.key(index, seq);
         long sent = System.nanoTime();
-        byte[] payload = ByteBuffer.allocate(settings.payloadBytes()).putLong(sent).putLong(index).putInt(seq).array();
+        byte[] payload = ByteBuffer.allocate(settings.payloadBytes()).putLong(sent).putLong(DeliveryObserver.indexWord(runner.runTag(), index))
+                .putInt(seq).array();
         if (observer != null) {
             observer.expect(key, sent);
         }

@@ -42,6 +42,8 @@ final class DeliveryObserver implements AutoCloseable {
     private int generation;
     private final boolean persistent;
     private final Duration reconnectWindow;
+    /** This run's tag in every telemetry message (see {@link #indexWord}): other runs' messages are not this run's. */
+    private final long runTag = newRunTag();
     private final Duration tokenLifetime;
 
     /**
@@ -67,6 +69,28 @@ final class DeliveryObserver implements AutoCloseable {
         this.recorder = recorder;
     }
 
+    /** Bits of a message's index word that hold the device index; the bits above hold the run's tag. */
+    static final int INDEX_BITS = 40;
+    private static final long INDEX_MASK = (1L << INDEX_BITS) - 1;
+
+    /**
+     * A random tag for one run. Two runs against one broker publish to the same topics (the filter names only the
+     * shard), so without it an observer counted the other run's messages as duplicates, or, where its (index,
+     * sequence) was pending here, as a delivery of its own (tour AB, AB9). 23 bits: the index word stays positive.
+     */
+    static long newRunTag() {
+        return java.util.concurrent.ThreadLocalRandom.current().nextLong(1, 1L << (63 - INDEX_BITS));
+    }
+
+    /** The payload's second word: the run's tag above {@link #INDEX_BITS} bits of the device index. */
+    static long indexWord(long runTag, long index) {
+        return runTag << INDEX_BITS | index & INDEX_MASK;
+    }
+
+    long runTag() {
+        return runTag;
+    }
+
     /** The topic device {@code id} publishes to. */
     static String topic(String deviceId, int shard) {
         return "d/" + deviceId + "/up/sim/" + shard;
@@ -81,8 +105,9 @@ final class DeliveryObserver implements AutoCloseable {
         String token = token();
         // a wallet's client id is its own: <DID>#<suffix> (the broker refuses any other); a persistent observer keeps
         // one id, so its session (subscription, QoS 1 messages owed) outlives a broker restart
+        // the run's tag too: two runs in one process (or on two hosts with one pid) took over each other's session
         String clientId = issuer.subject() + "#sim-observer-" + (persistent ? "p" : Integer.toString(gen)) + "-"
-                + ProcessHandle.current().pid();
+                + ProcessHandle.current().pid() + "-" + Long.toHexString(runTag);
         // MQTT 5: name the token method in CONNECT, so the token can be renewed on the session by AUTH
         MqttSession s = mqtt.connect(clientId, issuer.subject(), token.getBytes(StandardCharsets.US_ASCII), mqtt5, 60, mqtt5,
                 persistent ? PERSISTENT_EXPIRY_SECONDS : 0);
@@ -213,7 +238,12 @@ final class DeliveryObserver implements AutoCloseable {
             return;
         }
         long sent = payload.getLong(payload.readerIndex());
-        long index = payload.getLong(payload.readerIndex() + 8);
+        long word = payload.getLong(payload.readerIndex() + 8);
+        if (word >>> INDEX_BITS != runTag) { // another run's message on the same topics: neither ours nor a duplicate
+            recorder.count(RunRecorder.Counter.FOREIGN_MESSAGES);
+            return;
+        }
+        long index = word & INDEX_MASK;
         int seq = payload.getInt(payload.readerIndex() + 16);
         if (pending.remove(key(index, seq)) != null) {
             recorder.latency(Stage.DELIVERY, System.nanoTime() - sent);

@@ -50,6 +50,7 @@ final class SessionRunner {
     private final Executor work;
     private final ScheduledExecutorService timer;
     private final DeliveryObserver observer;
+    private final long runTag;
     /** The broker's token endpoint URL, also the assertions' audience. */
     private final URI tokenEndpoint;
     private final ChaosSessions chaos;
@@ -81,6 +82,7 @@ final class SessionRunner {
         this.work = work;
         this.timer = timer;
         this.observer = observer;
+        this.runTag = observer != null ? observer.runTag() : DeliveryObserver.newRunTag();
         String base = settings.brokerUrl().toString();
         this.tokenEndpoint = URI.create((base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + TokenClient.TOKEN_PATH);
         this.chaos = new ChaosSessions(this);
@@ -95,6 +97,11 @@ final class SessionRunner {
     /** The CoAP chains (null when no device speaks CoAP). */
     CoapSessionRunner coap() {
         return coap;
+    }
+
+    /** The tag of this run's telemetry (the observer's, or a fresh one that other runs' observers tell apart). */
+    long runTag() {
+        return runTag;
     }
 
     DeliveryObserver observer() {
@@ -258,7 +265,7 @@ final class SessionRunner {
         for (int seq = firstSeq; seq < firstSeq + k; seq++) {
             long key = DeliveryObserver.key(index, seq);
             long sent = System.nanoTime();
-            ByteBuf payload = Unpooled.buffer(settings.payloadBytes()).writeLong(sent).writeLong(index).writeInt(seq)
+            ByteBuf payload = Unpooled.buffer(settings.payloadBytes()).writeLong(sent).writeLong(DeliveryObserver.indexWord(runTag, index)).writeInt(seq)
                     .writeZero(settings.payloadBytes() - RunRecorder.PAYLOAD_HEADER);
             if (observer != null) {
                 observer.expect(key, sent);

@@ -78,7 +78,7 @@ class DeliveryObserverTest {
                 long sent = System.nanoTime();
                 observer.expect(DeliveryObserver.key(7, seq), sent);
                 acks.add(publisher.publish(DeliveryObserver.topic("dev-7", shard),
-                        Unpooled.buffer(RunRecorder.PAYLOAD_HEADER).writeLong(sent).writeLong(7).writeInt(seq),
+                        Unpooled.buffer(RunRecorder.PAYLOAD_HEADER).writeLong(sent).writeLong(DeliveryObserver.indexWord(observer.runTag(), 7)).writeInt(seq),
                         MqttQoS.AT_LEAST_ONCE));
             }
             CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
@@ -111,7 +111,7 @@ class DeliveryObserverTest {
             long sent = System.nanoTime();
             observer.expect(DeliveryObserver.key(9, 0), sent);
             assertThat(publisher.publish(DeliveryObserver.topic("dev-9", shard),
-                    Unpooled.buffer(RunRecorder.PAYLOAD_HEADER).writeLong(sent).writeLong(9).writeInt(0),
+                    Unpooled.buffer(RunRecorder.PAYLOAD_HEADER).writeLong(sent).writeLong(DeliveryObserver.indexWord(observer.runTag(), 9)).writeInt(0),
                     MqttQoS.AT_LEAST_ONCE).get(10, TimeUnit.SECONDS)).isZero();
             await().atMost(Duration.ofSeconds(10)).until(() -> observer.outstanding() == 0);
             assertThat(recorder.failureCounts()).as("no renewal refused, no session dropped").isEmpty();
