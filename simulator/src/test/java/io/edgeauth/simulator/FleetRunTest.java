@@ -78,9 +78,10 @@ class FleetRunTest {
         for (int i = 0; i < 3; i++) {
             List<String> args = new ArrayList<>(List.of(common));
             args.addAll(List.of("--shard", i + "/3"));
-            parts.add(run("merge-" + i, args.toArray(String[]::new)).dir().resolve("run.json"));
+            parts.add(SimulatorRuns.runAs(broker, dir, "merge-" + i, InProcessBroker.SEED, "mergeshards", args.toArray(String[]::new))
+                    .dir().resolve("run.json"));
         }
-        // the shards ran the same fleet (same seed and prefix): rename their prefix back to compare
+        // the shards ran one fleet (same seed and prefix, which merge checks)
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         Path merged = dir.resolve("merged");
         List<String> mergeArgs = new ArrayList<>(List.of("merge", "-o", merged.toString()));

@@ -24,8 +24,14 @@ final class SimulatorRuns {
 
     /** As above with another fleet seed (its keys and PSKs are not the ones the broker derives). */
     static Outcome runWithSeed(InProcessBroker broker, Path dir, String seed, String prefix, String... extra) throws Exception {
+        return runAs(broker, dir, prefix, seed, prefix, extra);
+    }
+
+    /** {@code run} of the fleet {@code prefix}, output under {@code dir/outName} (shards of one fleet: one prefix). */
+    static Outcome runAs(InProcessBroker broker, Path dir, String outName, String seed, String prefix, String... extra)
+            throws Exception {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        Path out = dir.resolve(prefix);
+        Path out = dir.resolve(outName);
         List<String> args = new ArrayList<>(List.of("run", "--broker-url", broker.url,
                 "--admin-credential", broker.admin, "--fleet-seed", seed, "--device-prefix", prefix,
                 "--out", out.toString(), "--max-duration", "90s", "--drain", "20s"));

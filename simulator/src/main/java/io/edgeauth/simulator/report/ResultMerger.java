@@ -15,7 +15,8 @@ import org.HdrHistogram.Histogram;
  * histograms are added (so percentiles of the merge are those of one run over the same sessions), the
  * per-second series are added second by second (their per-second percentiles are the shards' worst,
  * an upper bound), and the shards must not overlap. A merge that lacks a shard of the fleet (or mixes
- * shards of different splits) fails its verdict, naming what is missing: half a fleet is not the fleet.
+ * shards of different splits) fails its verdict, naming what is missing: half a fleet is not the fleet. Results of
+ * different fleets ({@link FleetIdentity}) are refused.
  */
 public final class ResultMerger {
     private ResultMerger() {
@@ -33,6 +34,10 @@ public final class ResultMerger {
                 }
                 shards.add(s);
             }
+        }
+        String mismatch = FleetIdentity.mismatch(results);
+        if (mismatch != null) {
+            throw new IllegalArgumentException(mismatch);
         }
         RunResult first = results.get(0);
         Map<String, Object> parameters = new LinkedHashMap<>(first.parameters());
@@ -62,7 +67,8 @@ public final class ResultMerger {
         }
         RunResult merged = new RunResult(RunResult.FORMAT, parameters, shards, startedAt, elapsed, t, failures, chaos, stats,
                 series(results.stream().map(RunResult::series).toList()), broker, null);
-        return withCoverage(Verdicts.withVerdict(merged, -1));
+        // the fleet's size too: shards that each ran what they planned still fall short when one was cut
+        return withCoverage(Verdicts.withVerdict(merged, FleetIdentity.devices(first)));
     }
 
     /** The merge's verdict, failed as well when its shards are not exactly {@code 0/n .. (n-1)/n}. */
