@@ -35,6 +35,9 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--shard", defaultValue = "0/1", description = "i/n: register only shard i of n of the fleet")
     String shard;
 
+    @Option(names = "--import-idle-timeout", defaultValue = "60s", converter = SimulatorCli.DurationConverter.class, description = "fail after this long without progress (the broker neither reads the upload nor answers)")
+    java.time.Duration idleTimeout;
+
     ImportCommand(PrintStream out) {
         this.out = out;
     }
@@ -47,6 +50,9 @@ final class ImportCommand implements Callable<Integer> {
         if (devices < 1) {
             throw new IllegalArgumentException("--devices must be at least 1");
         }
+        if (idleTimeout.compareTo(java.time.Duration.ofMillis(100)) < 0) {
+            throw new IllegalArgumentException("--import-idle-timeout must be at least 100ms");
+        }
         Shard part = Shard.parse(shard);
         FleetIdentities fleet = fleetOptions.identities();
         long start = System.nanoTime();
@@ -58,7 +64,7 @@ final class ImportCommand implements Callable<Integer> {
         BulkImport.Summary s;
         try (Interruption interruption = Interruption.onSignal(interrupted, java.time.Duration.ZERO)) {
             s = BulkImport.importRange(brokerUrl, adminCredential, fleet, part.start(devices), part.size(devices), tenant,
-                    tally::accept);
+                    tally::accept, idleTimeout);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         out.printf(Locale.ROOT, "import: %d devices in %.1f s (%.0f/s): created=%d updated=%d unchanged=%d refused=%d %s%n",

@@ -3,6 +3,7 @@ package io.edgeauth.simulator;
 import io.edgeauth.device.TokenFormat;
 import io.edgeauth.simulator.fleet.ObserverIssuer;
 import io.edgeauth.simulator.fleet.Shard;
+import io.edgeauth.simulator.onboard.BulkImport;
 import io.edgeauth.simulator.report.HtmlReport;
 import io.edgeauth.simulator.report.RunResult;
 import io.edgeauth.simulator.run.ChaosKind;
@@ -129,6 +130,8 @@ final class RunCommand implements Callable<Integer> {
     String coapEnd;
     @Option(names = "--coap-renew-after", defaultValue = "-1", description = "DTLS: unanswered transmissions of a request in a row before the device renews its session, as the SDK's renewSessionAfterUnanswered (0 to 4; default -1: the SDK's default)")
     int coapRenewAfter;
+    @Option(names = "--import-idle-timeout", converter = SimulatorCli.DurationConverter.class, description = "with --onboarding bulk: fail the import after this long without progress (the broker neither reads the upload nor answers); default 60s")
+    Duration importIdleTimeout;
     @Option(names = "--out", defaultValue = "sim-report", description = "directory for run.json and report.html")
     Path outDir;
 
@@ -183,7 +186,18 @@ final class RunCommand implements Callable<Integer> {
                 observer ? new ObserverIssuer(fleetOptions.seed, observerIssuer) : null, maxDuration, drain, connectTimeout, !noMetrics,
                 protocols, coapOptions, onboarding.equals("bulk"), tokenIssuer(), tokenLifetime,
                 new RestartPlan(restartAt, restartCommand, restartWindow), mqttTls.toLowerCase(java.util.Locale.ROOT), mqttCa,
-                onboarding.equals("zero-touch"), onboarding.equals("group") ? enrollmentGroup : null);
+                onboarding.equals("zero-touch"), onboarding.equals("group") ? enrollmentGroup : null, importIdleTimeout());
+    }
+
+    /** Given only with bulk onboarding: elsewhere there is no import for it to bound. */
+    private Duration importIdleTimeout() {
+        if (importIdleTimeout == null) {
+            return BulkImport.DEFAULT_IDLE_TIMEOUT;
+        }
+        if (!"bulk".equals(onboarding)) {
+            throw new IllegalArgumentException("--import-idle-timeout applies to --onboarding bulk only (here: " + onboarding + ")");
+        }
+        return importIdleTimeout;
     }
 
     private ObserverIssuer tokenIssuer() {

@@ -37,6 +37,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -57,6 +58,8 @@ public final class BulkImport {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Refusals whose reasons are kept for the report. */
     private static final int KEPT_ERRORS = 5;
+    /** How long an import may go without progress (a chunk sent, an answer read) before it fails. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
     /** Bytes of NDJSON per HTTP chunk. */
     private static final int CHUNK_BYTES = 64 * 1024;
 
@@ -73,13 +76,14 @@ public final class BulkImport {
     /** Imports devices {@code [first, first + count)} of {@code fleet} into {@code tenant}; blocks until the answer is read. */
     public static Summary importRange(URI brokerUrl, String credential, FleetIdentities fleet, long first, long count,
                                       String tenant) throws IOException, InterruptedException {
-        return importRange(brokerUrl, credential, fleet, first, count, tenant, line -> { });
+        return importRange(brokerUrl, credential, fleet, first, count, tenant, line -> { }, DEFAULT_IDLE_TIMEOUT);
     }
 
     /** As above; {@code results} sees each record's result line as it arrives (progress, and what an interruption leaves). */
     public static Summary importRange(URI brokerUrl, String credential, FleetIdentities fleet, long first, long count,
-                                      String tenant, Consumer<String> results) throws IOException, InterruptedException {
-        return upload(brokerUrl, credential, lines(fleet, first, count, tenant), results);
+                                      String tenant, Consumer<String> results, Duration idleTimeout)
+            throws IOException, InterruptedException {
+        return upload(brokerUrl, credential, lines(fleet, first, count, tenant), results, idleTimeout);
     }
 
     /**
@@ -91,12 +95,21 @@ public final class BulkImport {
      */
     static Summary upload(URI brokerUrl, String credential, InputStream ndjson, Consumer<String> results)
             throws IOException, InterruptedException {
+        return upload(brokerUrl, credential, ndjson, results, DEFAULT_IDLE_TIMEOUT);
+    }
+
+    /**
+     * As above, failing after {@code idleTimeout} without progress: a broker that accepts the connection and then
+     * neither reads the upload nor answers kept the import waiting for 30 minutes (unbounded while it did not read).
+     */
+    static Summary upload(URI brokerUrl, String credential, InputStream ndjson, Consumer<String> results, Duration idleTimeout)
+            throws IOException, InterruptedException {
         boolean tls = "https".equalsIgnoreCase(brokerUrl.getScheme());
         String host = brokerUrl.getHost();
         int port = brokerUrl.getPort() != -1 ? brokerUrl.getPort() : tls ? 443 : 80;
         SslContext ssl = tls ? SslContextBuilder.forClient().build() : null;
         String path = (brokerUrl.getRawPath() == null ? "" : brokerUrl.getRawPath()).replaceAll("/+$", "") + "/admin/devices:bulk";
-        AnswerReader answer = new AnswerReader(results);
+        AnswerReader answer = new AnswerReader(results, idleTimeout);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sim-bulk-import", true),
                 NioIoHandler.newFactory());
         try {
@@ -132,11 +145,15 @@ public final class BulkImport {
                 answer.watch(ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
             }
             try {
-                return answer.done.get(30, TimeUnit.MINUTES);
+                while (true) {
+                    try {
+                        return answer.done.get(200, TimeUnit.MILLISECONDS);
+                    } catch (TimeoutException e) {
+                        answer.checkIdle(); // the answer may take long for a large import, as long as it moves
+                    }
+                }
             } catch (ExecutionException e) {
                 throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-            } catch (TimeoutException e) {
-                throw new IOException("bulk import: no answer within 30 minutes");
             } finally {
                 ch.close();
             }
@@ -156,16 +173,33 @@ public final class BulkImport {
         private int status;
         /** Why sending failed (the broker reset the connection), or null: the upload stops, the answer is still read. */
         private volatile Throwable sendFailure;
+        private final Duration idleTimeout;
+        /** When a chunk was last taken by the connection or answer bytes last arrived (nanoTime). */
+        private volatile long lastProgress = System.nanoTime();
 
-        AnswerReader(Consumer<String> results) {
+        AnswerReader(Consumer<String> results, Duration idleTimeout) {
             this.results = results;
+            this.idleTimeout = idleTimeout;
         }
 
-        /** Blocks the uploader while the connection's outbound buffer is full. */
-        synchronized void awaitWritable(Channel ch) throws InterruptedException {
+        /** Blocks the uploader while the connection's outbound buffer is full; fails after the idle timeout. */
+        synchronized void awaitWritable(Channel ch) throws InterruptedException, IOException {
             while (!ch.isWritable() && ch.isActive() && sending()) {
-                wait(1000);
+                wait(Math.max(1, Math.min(1000, idleTimeout.toMillis())));
+                checkIdle();
             }
+        }
+
+        /** Throws when nothing moved for the idle timeout. */
+        void checkIdle() throws IOException {
+            if (System.nanoTime() - lastProgress > idleTimeout.toNanos()) {
+                throw new IOException("bulk import: no progress for " + seconds(idleTimeout) + ": the broker neither read the"
+                        + " upload nor answered (--import-idle-timeout)");
+            }
+        }
+
+        private static String seconds(Duration d) {
+            return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
         }
 
         /** True while the upload should go on: no answer yet and every write so far went out. */
@@ -175,7 +209,9 @@ public final class BulkImport {
 
         void watch(io.netty.channel.ChannelFuture write) {
             write.addListener(f -> {
-                if (!f.isSuccess() && sendFailure == null) {
+                if (f.isSuccess()) {
+                    lastProgress = System.nanoTime();
+                } else if (sendFailure == null) {
                     sendFailure = f.cause();
                     wakeUp();
                 }
@@ -194,6 +230,7 @@ public final class BulkImport {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) throws IOException {
+            lastProgress = System.nanoTime();
             if (msg instanceof HttpResponse r) {
                 status = r.status().code();
             }

@@ -272,7 +272,7 @@ public final class FleetRun {
         long start = System.nanoTime();
         try {
             BulkImport.Summary s = BulkImport.importRange(settings.brokerUrl(), settings.adminCredential(), settings.fleet(),
-                    settings.firstDevice(), settings.shardDevices(), settings.tenant());
+                    settings.firstDevice(), settings.shardDevices(), settings.tenant(), line -> { }, settings.importIdleTimeout());
             double seconds = (System.nanoTime() - start) / 1e9;
             out.printf(java.util.Locale.ROOT, "bulk import: %d devices in %.1f s (%.0f/s): created=%d updated=%d unchanged=%d refused=%d %s%n",
                     settings.shardDevices(), seconds, settings.shardDevices() / Math.max(seconds, 1e-9), s.created(), s.updated(),

@@ -63,6 +63,7 @@ import java.util.Objects;
  * @param enrollmentGroup    no registration: each device signs its token requests (HS256) with HKDF(group secret,
  *                           device id), the group secret being the fleet's PSK master; this is the broker's group id,
  *                           or null
+ * @param importIdleTimeout  bulk onboarding: the import fails after this long without progress (nothing sent or answered)
  */
 public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities fleet, long devices, Shard shard,
         String tenant, String otherTenant, String adminCredential, boolean onboardWithAdminApi, Scenario scenario,
@@ -71,7 +72,7 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         List<InetAddress> localAddrs, int eventLoops, int workThreads, ObserverIssuer observer,
         Duration maxDuration, Duration drain, Duration connectTimeout, boolean scrapeMetrics, ProtocolMix protocols,
         CoapOptions coap, boolean bulkOnboarding, ObserverIssuer tokenIssuer, Duration issuerTokenLifetime, RestartPlan restart,
-        String mqttTls, java.nio.file.Path mqttCa, boolean zeroTouch, String enrollmentGroup) {
+        String mqttTls, java.nio.file.Path mqttCa, boolean zeroTouch, String enrollmentGroup, Duration importIdleTimeout) {
 
     /** Open files a session may hold: its MQTT socket and one pooled HTTP connection. */
     static final int FILES_PER_SESSION = 2;
@@ -89,6 +90,7 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         Objects.requireNonNull(chaos, "chaos");
         localAddrs = List.copyOf(localAddrs);
         require(devices >= 1, "--devices must be at least 1");
+        require(importIdleTimeout.compareTo(Duration.ofMillis(100)) >= 0, "--import-idle-timeout must be at least 100ms");
         require(arrivalRate > 0 || scenario == Scenario.STORM, "--arrival-rate must be positive (or use --scenario storm)");
         require(concurrency >= 1, "--concurrency must be at least 1");
         long maxFiles = maxOpenFiles();
