@@ -50,6 +50,10 @@ public final class FleetRun {
     private final RunRecorder recorder = new RunRecorder();
 
     private final BrokerRestart restart;
+    /** The restart's thread once started, its command's process, and whether the run gave up on it. */
+    private volatile Thread restartThread;
+    private final java.util.concurrent.atomic.AtomicReference<Process> restartProcess = new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicBoolean restartAbandoned = new java.util.concurrent.atomic.AtomicBoolean();
     /** Set by {@link #stop()} (a shutdown hook's thread); read by the driver. */
     private volatile boolean stopRequested;
 
@@ -60,7 +64,9 @@ public final class FleetRun {
     }
 
     public FleetRun(RunSettings settings, PrintStream out) {
-        this(settings, out, settings.restart().command() == null ? null : () -> runCommand(settings.restart().command(), out));
+        this.settings = settings;
+        this.out = out;
+        this.restart = settings.restart().command() == null ? null : this::runRestartCommand;
     }
 
     /** @param restart how the restart scenario restarts the broker, or null when it is restarted from outside */
@@ -90,12 +96,44 @@ public final class FleetRun {
         }
     }
 
-    private static void runCommand(String command, PrintStream out) throws Exception {
-        Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true)
+    /** Runs {@code --restart-command} and waits for it; kept in {@link #restartProcess} so the run's end can stop it. */
+    private void runRestartCommand() throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", settings.restart().command()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        restartProcess.set(p);
         int code = p.waitFor();
         if (code != 0) {
             throw new IllegalStateException("--restart-command exited with " + code);
+        }
+    }
+
+    /**
+     * The run's sessions have ended: waits for the restart (at most {@code --restart-window}, 1 s when interrupted),
+     * so that its failure is in the verdict; one still running then fails the run as {@code restart:unfinished} and
+     * its command is stopped. It ran on a daemon thread nothing joined: a failing command passed, and one that
+     * outlived the run was left running (tour AB, AB8).
+     */
+    private void awaitRestart() {
+        Thread t = restartThread;
+        if (t == null) {
+            return;
+        }
+        Duration bound = stopRequested ? Duration.ofSeconds(1) : settings.restart().window();
+        try {
+            t.join(bound.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (t.isAlive()) {
+            restartAbandoned.set(true);
+            recorder.failure("restart:unfinished");
+            Process p = restartProcess.get();
+            if (p != null) {
+                p.descendants().forEach(ProcessHandle::destroy);
+                p.destroy();
+            }
+            out.printf(java.util.Locale.ROOT, "broker restart: %s still running after %d s: %s%n",
+                    p != null ? "--restart-command" : "the restart", bound.toSeconds(), p != null ? "stopped it" : "gave up on it");
         }
     }
 
@@ -248,6 +286,7 @@ public final class FleetRun {
                 nextTick += TICK.toNanos();
             }
         }
+        awaitRestart();
         long elapsed = System.nanoTime() - start;
         tick((elapsed + TICK.toNanos() - 1) / TICK.toNanos(), 0, finished.get(), planned);
         if (scraper != null) {
@@ -304,11 +343,14 @@ public final class FleetRun {
                 restart.restart();
                 out.printf(java.util.Locale.ROOT, "broker restart: done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
             } catch (Exception e) {
-                out.println("broker restart failed: " + e.getMessage());
-                recorder.failure("restart:failed");
+                if (!restartAbandoned.get()) { // else the run stopped it and said so
+                    out.println("broker restart failed: " + e.getMessage());
+                    recorder.failure("restart:failed");
+                }
             }
         }, "sim-restart");
         t.setDaemon(true);
+        restartThread = t;
         t.start();
     }
 
