@@ -42,6 +42,13 @@ final class DeliveryObserver implements AutoCloseable {
     private int generation;
     private final boolean persistent;
     private final Duration reconnectWindow;
+    /** Non-persistent reconnects: the first retry's delay, doubled after each failure up to the cap. */
+    static final Duration FIRST_RETRY = Duration.ofMillis(250);
+    static final Duration MAX_RETRY = Duration.ofSeconds(4);
+    /** Times (nanoTime) from a drop to the next granted subscription; an open one ends at Long.MAX_VALUE. Guarded by itself. */
+    private final java.util.List<long[]> away = new java.util.ArrayList<>();
+    /** The observer failed to come back within its window: nothing more will be delivered. */
+    private volatile boolean gaveUp;
     /** This run's tag in every telemetry message (see {@link #indexWord}): other runs' messages are not this run's. */
     private final long runTag = newRunTag();
     private final Duration tokenLifetime;
@@ -122,6 +129,7 @@ final class DeliveryObserver implements AutoCloseable {
                     }
                     MqttSession old = session;
                     session = s;
+                    back();
                     if (old != null && old != s) {
                         old.disconnect();
                     }
@@ -175,17 +183,72 @@ final class DeliveryObserver implements AutoCloseable {
             }
         }
         if (!persistent) {
-            // what the broker delivers while no observer is subscribed is counted lost: say why
+            // what the broker delivers while no observer is subscribed is lost to it: count it apart (the time away
+            // starts before the drop is told, so that nothing sent after the report falls outside it), and say why
+            synchronized (away) {
+                away.add(new long[] {System.nanoTime(), Long.MAX_VALUE});
+            }
             recorder.failure("observer:dropped:" + (reason == null ? "connection_closed"
                     : reason.reasonString() != null ? reason.reasonString() : "code" + reason.code()));
-            start().exceptionally(e -> {
-                recorder.failure("observer:reconnect_failed");
-                return null;
-            });
+            // a restarting broker is not back at once: one immediate try gave up for the rest of the run (tour AB, AB21)
+            retry(System.nanoTime() + reconnectWindow.toNanos(), FIRST_RETRY.toMillis());
             return;
         }
         recorder.count(RunRecorder.Counter.OBSERVER_RECONNECTS);
         reconnect(System.nanoTime() + reconnectWindow.toNanos());
+    }
+
+    /** A non-persistent observer tries again after {@code delayMillis}, doubling up to {@link #MAX_RETRY}, until {@code deadline}. */
+    private void retry(long deadline, long delayMillis) {
+        start().exceptionally(e -> {
+            if (System.nanoTime() + delayMillis * 1_000_000 > deadline) {
+                gaveUp = true;
+                recorder.failure("observer:reconnect_failed");
+            } else if (!closing) {
+                CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS)
+                        .execute(() -> retry(deadline, Math.min(delayMillis * 2, MAX_RETRY.toMillis())));
+            }
+            return null;
+        });
+    }
+
+    /** A subscription was granted: an open time away ends. */
+    private void back() {
+        long now = System.nanoTime();
+        synchronized (away) {
+            for (long[] a : away) {
+                if (a[1] == Long.MAX_VALUE) {
+                    a[1] = now;
+                }
+            }
+        }
+    }
+
+    /** True while a subscription is granted and no drop since is open. */
+    boolean subscribed() {
+        synchronized (away) {
+            return session != null && away.stream().noneMatch(a -> a[1] == Long.MAX_VALUE);
+        }
+    }
+
+    /** True once the observer failed to come back: waiting for deliveries is pointless. */
+    boolean gaveUp() {
+        return gaveUp;
+    }
+
+    /**
+     * Of the messages still outstanding, those sent while no observer was subscribed (after a drop, before the next
+     * subscription): lost to the observer, not necessarily by the broker.
+     */
+    long outstandingWhileAway() {
+        java.util.List<long[]> spans;
+        synchronized (away) {
+            spans = java.util.List.copyOf(away);
+        }
+        if (spans.isEmpty()) {
+            return 0;
+        }
+        return pending.values().stream().filter(sent -> spans.stream().anyMatch(a -> sent >= a[0] && sent < a[1])).count();
     }
 
     /** A persistent observer tries again every second until its window ends (the broker may be restarting). */

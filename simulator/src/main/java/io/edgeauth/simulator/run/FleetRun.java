@@ -164,8 +164,9 @@ public final class FleetRun {
             DeliveryObserver observer = null;
             if (settings.observer() != null) {
                 boolean restarting = settings.scenario() == Scenario.RESTART;
+                // a non-persistent observer comes back within the drain: a broker restarted from outside is back by then
                 observer = new DeliveryObserver(mqtt, settings.observer(), settings.shard().index(), settings.mqtt5(), recorder,
-                        restarting, settings.restart().window());
+                        restarting, restarting ? settings.restart().window() : settings.drain());
                 try {
                     observer.start().get(30, TimeUnit.SECONDS);
                 } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
@@ -279,7 +280,7 @@ public final class FleetRun {
         Duration drain = stoppedAt != 0 && STOP_DRAIN.compareTo(settings.drain()) < 0 ? STOP_DRAIN : settings.drain();
         long drainEnd = System.nanoTime() + drain.toNanos();
         while (observer != null && observer.outstanding() > 0 && System.nanoTime() < drainEnd
-                && (stoppedAt != 0 || !stopRequested)) {
+                && (stoppedAt != 0 || !stopRequested) && !observer.gaveUp()) { // gave up: nothing more will come
             LockSupport.parkNanos(20_000_000);
             if (System.nanoTime() >= nextTick) { // the series goes on second by second while deliveries arrive
                 tick((nextTick - start) / TICK.toNanos(), 0, finished.get(), planned);
@@ -300,6 +301,11 @@ public final class FleetRun {
             recorder.failure("restart:no_session_lost_its_broker");
         }
         long lost = observer == null ? 0 : observer.outstanding();
+        long whileAway = observer == null ? 0 : observer.outstandingWhileAway();
+        for (long i = 0; i < whileAway; i++) { // not the broker's loss, maybe: nobody was subscribed to receive them
+            recorder.failure("lost:observer_not_subscribed");
+        }
+        lost -= whileAway;
         RunResult result = Verdicts.result(settings.parameters(), List.of(settings.shard().toString()), startedAt, elapsed / 1e9,
                 recorder, observer != null, planned, unstarted, lost, scraper == null ? List.of() : scraper.samples());
         out.println(Verdicts.summaryLine(result));
