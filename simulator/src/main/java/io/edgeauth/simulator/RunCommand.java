@@ -21,7 +21,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -29,6 +32,8 @@ import picocli.CommandLine.Option;
 @Command(name = "run", mixinStandardHelpOptions = true, showDefaultValues = true, description = "Run a fleet, or one shard of it, against a broker.")
 final class RunCommand implements Callable<Integer> {
     private final PrintStream out;
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--broker-url", required = true, description = "HTTP base of the broker (token endpoint, admin API, /metrics)")
     URI brokerUrl;
@@ -179,7 +184,7 @@ final class RunCommand implements Callable<Integer> {
         ProtocolMix protocols = ProtocolMix.parse(protocol);
         CoapOptions coapOptions = protocols.anyCoap() ? coapOptions(host) : null;
         List<ChaosKind> kinds = chaosKinds.stream().map(String::trim).filter(s -> !s.isEmpty()).map(ChaosKind::parse).toList();
-        return new RunSettings(brokerUrl, mqttAddress, fleetOptions.identities(), devices, Shard.parse(shard),
+        RunSettings settings = new RunSettings(brokerUrl, mqttAddress, fleetOptions.identities(), devices, Shard.parse(shard),
                 tenant, otherTenant, adminCredential, admin, Scenario.parse(scenario), arrivalRate, concurrency, messages,
                 payloadBytes, v5, format, hold, renewEvery, new ChaosPlan(chaosShare, kinds, brokerRegion), expiredWait, revokeAt, revokeCount,
                 LocalAddresses.parse(localAddrs), eventLoops > 0 ? eventLoops : cores, workThreads > 0 ? workThreads : cores,
@@ -187,6 +192,13 @@ final class RunCommand implements Callable<Integer> {
                 protocols, coapOptions, onboarding.equals("bulk"), tokenIssuer(), tokenLifetime,
                 new RestartPlan(restartAt, restartCommand, restartWindow), mqttTls.toLowerCase(java.util.Locale.ROOT), mqttCa,
                 onboarding.equals("zero-touch"), onboarding.equals("group") ? enrollmentGroup : null, importIdleTimeout());
+        CommandLine.ParseResult parsed = spec == null ? null : spec.commandLine().getParseResult();
+        String modeProblem = parsed == null ? null
+                : ModeOptions.problem(parsed::hasMatchedOption, settings, onboarding.equals("bulk"), onboarding.equals("group"));
+        if (modeProblem != null) {
+            throw new IllegalArgumentException(modeProblem);
+        }
+        return settings;
     }
 
     /** Given only with bulk onboarding: elsewhere there is no import for it to bound. */
@@ -194,10 +206,7 @@ final class RunCommand implements Callable<Integer> {
         if (importIdleTimeout == null) {
             return BulkImport.DEFAULT_IDLE_TIMEOUT;
         }
-        if (!"bulk".equals(onboarding)) {
-            throw new IllegalArgumentException("--import-idle-timeout applies to --onboarding bulk only (here: " + onboarding + ")");
-        }
-        return importIdleTimeout;
+        return importIdleTimeout; // given without --onboarding bulk: refused by ModeOptions
     }
 
     private ObserverIssuer tokenIssuer() {

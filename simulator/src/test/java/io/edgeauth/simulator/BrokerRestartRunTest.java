@@ -55,11 +55,15 @@ class BrokerRestartRunTest {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
         RunCommand cmd = new RunCommand(out);
-        List<String> args = new ArrayList<>(List.of("--broker-url", broker.url, "--mqtt", broker.mqtt(), "--coap", broker.coaps(),
+        List<String> args = new ArrayList<>(List.of("--broker-url", broker.url, "--mqtt", broker.mqtt(),
                 "--admin-credential", broker.admin, "--fleet-seed", InProcessBroker.SEED, "--device-prefix", prefix,
                 "--scenario", "restart", "--hold", "40s", "--restart-at", "2s", "--connect-timeout", "10s", "--drain", "20s",
                 "--max-duration", "90s", "--observer", "--no-metrics"));
         args.addAll(List.of(extra));
+        int protocol = args.indexOf("--protocol");
+        if (protocol < 0 || args.get(protocol + 1).contains("coap")) { // --coap without CoAP devices is refused
+            args.addAll(List.of("--coap", broker.coaps()));
+        }
         new CommandLine(cmd).parseArgs(args.toArray(String[]::new));
         RunSettings settings = cmd.settings();
         RunResult result = new FleetRun(settings, out, restart).run();

@@ -113,6 +113,41 @@ class RunCommandTest {
     }
 
     @Test
+    void optionsThatDoNothingInTheChosenModeAreRefusedNamingTheMode() throws Exception {
+        Files.writeString(dir.resolve("ca.pem"), "not read: refused before");
+        String[][] cases = {
+            {"--revoke-count 5", "--revoke-count has no effect without --scenario revocation"},
+            {"--revoke-at 3s", "--revoke-at has no effect without --scenario revocation"},
+            {"--renew-every 5s", "--renew-every has no effect without --scenario renewal"},
+            {"--restart-command /bin/false", "--restart-command has no effect without --scenario restart"},
+            {"--restart-window 1s", "--restart-window has no effect without --scenario restart"},
+            {"--coap-observe", "--coap-observe has no effect without coap in --protocol"},
+            {"--coap-renew-after 9", "--coap-renew-after has no effect without coap in --protocol"},
+            {"--coap-security psk", "--coap-security has no effect without coap in --protocol"},
+            {"--coap 127.0.0.1:5684", "--coap has no effect without coap in --protocol"},
+            {"--other-tenant other", "--other-tenant has no effect without the chaos kind wrong-tenant"},
+            {"--broker-region u33d", "--broker-region has no effect without the chaos kind wrong-region"},
+            {"--expired-wait 1s", "--expired-wait has no effect without the chaos kind expired"},
+            {"--token-lifetime 1h", "--token-lifetime has no effect without --token-source issuer"},
+            {"--enrollment-group foo", "--enrollment-group has no effect without --onboarding group"},
+            {"--mqtt-ca " + dir.resolve("ca.pem"), "--mqtt-ca has no effect without --mqtt-tls tls or mtls"},
+        };
+        for (String[] c : cases) {
+            buffer.reset();
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("run", "--broker-url", "http://localhost:1",
+                    "--admin-credential", "x", "--out", dir.toString()));
+            args.addAll(java.util.List.of(c[0].split(" ")));
+            assertThat(exec(args.toArray(String[]::new))).as(c[0] + ": " + text()).isEqualTo(2);
+            assertThat(text()).as(c[0]).contains(c[1]).doesNotContain("simulating devices");
+        }
+        // given with its mode, the same options are taken (the runs then fail against nothing, exit 1)
+        buffer.reset();
+        assertThat(exec("run", "--broker-url", "http://127.0.0.1:1", "--mqtt", "127.0.0.1:1", "--devices", "2", "--no-metrics",
+                "--drain", "1s", "--admin-credential", "x", "--chaos-share", "0.5", "--chaos-kinds", "wrong-region", "--broker-region", "u33d",
+                "--token-source", "issuer", "--token-lifetime", "1h", "--out", dir.toString())).as(text()).isEqualTo(1);
+    }
+
+    @Test
     void localAddressesExpand() {
         assertThat(LocalAddresses.parse("3")).extracting(InetAddress::getHostAddress).containsExactly("127.0.0.2", "127.0.0.3", "127.0.0.4");
         assertThat(LocalAddresses.parse("127.0.0.10-127.0.0.12")).hasSize(3);
