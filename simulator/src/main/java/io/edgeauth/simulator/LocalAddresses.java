@@ -1,6 +1,8 @@
 package io.edgeauth.simulator;
 
 import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,11 +23,11 @@ final class LocalAddresses {
             return List.of();
         }
         List<InetAddress> out = new ArrayList<>();
-        if (s.matches("\\d{1,3}")) {
-            int n = Integer.parseInt(s);
-            if (n > MAX) {
+        if (s.matches("\\d+")) { // any run of digits is a count: "1000" was taken as the IPv4 number 0.0.3.232
+            if (s.length() > 3 || Integer.parseInt(s) > MAX) {
                 throw new IllegalArgumentException("--local-addrs: at most " + MAX + " addresses");
             }
+            int n = Integer.parseInt(s);
             for (int i = 0; i < n; i++) {
                 out.add(address("127.0.0." + (2 + i)));
             }
@@ -71,13 +73,31 @@ final class LocalAddresses {
     }
 
     private static InetAddress address(String literal) {
-        if (!literal.matches("[0-9.]{7,15}|[0-9a-fA-F:]{2,39}")) {
+        // dotted quads, or IPv6 with at least one colon: a bare number is not an address here
+        if (!literal.matches("\\d{1,3}(\\.\\d{1,3}){3}|[0-9a-fA-F]*:[0-9a-fA-F:]{1,38}")) {
             throw new IllegalArgumentException("--local-addrs: not an IP address literal: " + literal);
         }
+        InetAddress a;
         try {
-            return InetAddress.getByName(literal);
+            a = InetAddress.getByName(literal);
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("--local-addrs: not an IP address: " + literal);
+        }
+        if (!isLocal(a)) { // else every device failed connect:io (cannot assign requested address) one by one
+            throw new IllegalArgumentException("--local-addrs: " + literal + " is not an address of this host");
+        }
+        return a;
+    }
+
+    /** Loopback (all of 127/8 binds on Linux) or an address of one of this host's interfaces. */
+    private static boolean isLocal(InetAddress a) {
+        if (a.isLoopbackAddress() || a.isAnyLocalAddress()) {
+            return true;
+        }
+        try {
+            return NetworkInterface.getByInetAddress(a) != null;
+        } catch (SocketException e) {
+            return true; // cannot tell: let the connects say
         }
     }
 }

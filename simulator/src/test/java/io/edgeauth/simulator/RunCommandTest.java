@@ -155,6 +155,11 @@ class RunCommandTest {
         assertThat(LocalAddresses.parse("0")).isEmpty();
         assertThatThrownBy(() -> LocalAddresses.parse("999")).hasMessageContaining("at most");
         assertThatThrownBy(() -> LocalAddresses.parse("127.0.0.1-127.0.1.5")).hasMessageContaining("last octet");
+        // a count of 4+ digits was read as an IPv4 number (1000 = 0.0.3.232), and addresses of other hosts were taken
+        assertThatThrownBy(() -> LocalAddresses.parse("1000")).hasMessageContaining("at most 250");
+        assertThatThrownBy(() -> LocalAddresses.parse("100000")).hasMessageContaining("at most 250");
+        assertThatThrownBy(() -> LocalAddresses.parse("127.0.0.5,1000")).hasMessageContaining("not an IP address literal: 1000");
+        assertThatThrownBy(() -> LocalAddresses.parse("192.0.2.77")).hasMessageContaining("192.0.2.77 is not an address of this host");
     }
 
     @Test
