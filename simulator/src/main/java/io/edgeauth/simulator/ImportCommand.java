@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 final class ImportCommand implements Callable<Integer> {
     private final PrintStream out;
 
-    @Option(names = "--broker-url", required = true, description = "the broker's HTTP URL, e.g. http://localhost:8080")
+    @Option(names = "--broker-url", required = true, converter = SimulatorCli.HttpUrlConverter.class, description = "the broker's HTTP URL, e.g. http://localhost:8080")
     URI brokerUrl;
     @Option(names = "--admin-credential", defaultValue = "${env:EDGEAUTH_ADMIN}", description = "the broker's admin"
             + " bearer credential (printed at its first start); prefer env EDGEAUTH_ADMIN (an argument shows in ps)")

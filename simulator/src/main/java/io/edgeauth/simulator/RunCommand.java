@@ -35,7 +35,7 @@ final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--broker-url", required = true, description = "HTTP base of the broker (token endpoint, admin API, /metrics)")
+    @Option(names = "--broker-url", required = true, converter = SimulatorCli.HttpUrlConverter.class, description = "HTTP base of the broker (token endpoint, admin API, /metrics)")
     URI brokerUrl;
     @Option(names = "--mqtt", description = "MQTT host:port (default: the broker URL's host, port 1883)")
     String mqtt;
@@ -159,6 +159,12 @@ final class RunCommand implements Callable<Integer> {
     /** The validated settings; IllegalArgumentException names the bad option. */
     RunSettings settings() {
         int cores = Runtime.getRuntime().availableProcessors();
+        if (eventLoops < 0 || eventLoops > 256) { // a negative count was taken silently as "one per core"
+            throw new IllegalArgumentException("--event-loops must be 0 (one per core) .. 256, got " + eventLoops);
+        }
+        if (workThreads < 0 || workThreads > 1024) {
+            throw new IllegalArgumentException("--work-threads must be 0 (one per core) .. 1024, got " + workThreads);
+        }
         boolean admin = switch (onboarding) {
             case "admin-api" -> true;
             case "none", "bulk", "zero-touch", "group" -> false;

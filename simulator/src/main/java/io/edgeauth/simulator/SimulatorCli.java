@@ -77,7 +77,9 @@ public final class SimulatorCli implements Runnable {
             return USAGE;
         });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            out.println("error: " + ex.getMessage());
+            // the JDK's file exceptions carry only the path: name the kind of failure too (NoSuchFileException: /x/y)
+            boolean bare = ex instanceof java.io.IOException && ex.getClass() != java.io.IOException.class;
+            out.println("error: " + (bare ? ex.getClass().getSimpleName() + ": " : "") + ex.getMessage());
             return ex instanceof IllegalArgumentException || ex instanceof java.io.IOException ? USAGE : FAILED;
         });
         cl.setOut(new java.io.PrintWriter(out, true));
@@ -105,6 +107,23 @@ public final class SimulatorCli implements Runnable {
         configureCommonPool();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         System.exit(commandLine(out).execute(args));
+    }
+
+    /** An http(s) URL with a host; else picocli's URISyntaxException text (Illegal character in scheme name ...). */
+    public static final class HttpUrlConverter implements CommandLine.ITypeConverter<java.net.URI> {
+        @Override
+        public java.net.URI convert(String value) {
+            try {
+                java.net.URI uri = new java.net.URI(value.trim());
+                String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+                if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
+                    return uri;
+                }
+            } catch (java.net.URISyntaxException e) {
+                // said below
+            }
+            throw new CommandLine.TypeConversionException("must be an http(s) URL such as http://host:8080, got '" + value + "'");
+        }
     }
 
     /** Durations as {@code 500ms}, {@code 90s}, {@code 5m}, {@code 1h} or ISO-8601 ({@code PT1M}). */

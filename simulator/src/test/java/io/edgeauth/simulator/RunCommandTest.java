@@ -148,6 +148,36 @@ class RunCommandTest {
     }
 
     @Test
+    void badValuesAreRefusedNamingTheirOption() throws Exception {
+        String[][] cases = {
+            {"--connect-timeout 0s", "--connect-timeout must be positive"},
+            {"--drain 99999999h", "--drain must be at most 30 days"},
+            {"--max-duration 99999999h", "--max-duration must be at most 30 days"},
+            {"--hold 99999999h", "--hold must be at most 30 days"},
+            {"--event-loops -1", "--event-loops must be 0 (one per core) .. 256"},
+            {"--work-threads -5", "--work-threads must be 0 (one per core) .. 1024"},
+            {"--work-threads 100000", "--work-threads must be 0 (one per core) .. 1024"},
+        };
+        for (String[] c : cases) {
+            buffer.reset();
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("run", "--broker-url", "http://localhost:1",
+                    "--out", dir.toString()));
+            args.addAll(java.util.List.of(c[0].split(" ")));
+            assertThat(exec(args.toArray(String[]::new))).as(c[0] + ": " + text()).isEqualTo(2);
+            assertThat(text()).as(c[0]).contains(c[1]).doesNotContain("simulating devices");
+        }
+        buffer.reset();
+        assertThat(exec("run", "--broker-url", "127.0.61.1:27080", "--out", dir.toString())).isEqualTo(2);
+        assertThat(text()).contains("--broker-url").contains("must be an http(s) URL").doesNotContain("URISyntaxException");
+        // an IO failure says what failed, not only the path
+        Path file = dir.resolve("plain-file");
+        Files.writeString(file, "x");
+        buffer.reset();
+        assertThat(exec("psk-master", "--out", file.resolve("psk").toString())).isEqualTo(2);
+        assertThat(text()).contains(file.resolve("psk").toString()).containsPattern("error: [A-Za-z]+Exception|error: cannot");
+    }
+
+    @Test
     void localAddressesExpand() {
         assertThat(LocalAddresses.parse("3")).extracting(InetAddress::getHostAddress).containsExactly("127.0.0.2", "127.0.0.3", "127.0.0.4");
         assertThat(LocalAddresses.parse("127.0.0.10-127.0.0.12")).hasSize(3);

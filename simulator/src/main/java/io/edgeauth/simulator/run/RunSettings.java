@@ -74,6 +74,8 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         CoapOptions coap, boolean bulkOnboarding, ObserverIssuer tokenIssuer, Duration issuerTokenLifetime, RestartPlan restart,
         String mqttTls, java.nio.file.Path mqttCa, boolean zeroTouch, String enrollmentGroup, Duration importIdleTimeout) {
 
+    /** The longest duration option: far below the nanosecond deadlines' overflow. */
+    static final Duration MAX_DURATION = Duration.ofDays(30);
     /** Open files a session may hold: its MQTT socket and one pooled HTTP connection. */
     static final int FILES_PER_SESSION = 2;
     /** Open files kept free for the JVM, jars, the observer and the scrapes. */
@@ -101,6 +103,15 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         require(messagesPerSession >= 0 && messagesPerSession <= 65535, "--messages must be 0..65535");
         require(payloadBytes >= MIN_PAYLOAD && payloadBytes <= 256 * 1024, "--payload-bytes must be " + MIN_PAYLOAD + "..262144");
         require(!hold.isNegative(), "--hold must not be negative");
+        require(!connectTimeout.isNegative() && !connectTimeout.isZero(), "--connect-timeout must be positive");
+        // beyond this a deadline in nanoseconds overflows ("long overflow" after the run had started, exit 1)
+        Object[][] durations = {{"--hold", hold}, {"--renew-every", renewEvery}, {"--expired-wait", expiredWait},
+            {"--revoke-at", revokeAt}, {"--max-duration", maxDuration}, {"--drain", drain}, {"--connect-timeout", connectTimeout},
+            {"--token-lifetime", issuerTokenLifetime}, {"--restart-at", restart.at()}, {"--restart-window", restart.window()},
+            {"--import-idle-timeout", importIdleTimeout}};
+        for (Object[] d : durations) {
+            require(((Duration) d[1]).compareTo(MAX_DURATION) <= 0, d[0] + " must be at most 30 days");
+        }
         require(scenario != Scenario.RENEWAL || (!renewEvery.isZero() && !renewEvery.isNegative() && hold.compareTo(renewEvery) > 0),
                 "--scenario renewal needs --renew-every > 0 and --hold longer than it");
         require(scenario != Scenario.REVOCATION || (revokeCount > 0 && adminCredential != null && !hold.isZero()),
