@@ -209,6 +209,22 @@ class RunCommandTest {
     }
 
     @Test
+    void aFailedBulkImportStartsNoDevice() throws Exception {
+        int dead;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            dead = s.getLocalPort();
+        }
+        int code = exec("run", "--broker-url", "http://127.0.0.1:" + dead, "--mqtt", "127.0.0.1:" + dead, "--admin-credential", "x",
+                "--onboarding", "bulk", "--devices", "50", "--arrival-rate", "100", "--no-metrics", "--drain", "1s", "--out", dir.toString());
+        assertThat(code).as(text()).isEqualTo(1);
+        RunResult r = RunResult.read(dir.resolve("run.json"));
+        assertThat(r.failures()).containsEntry("register:bulk_failed", 1L)
+                .containsEntry("unfinished:not_started_onboarding_failed", 50L).doesNotContainKey("token:transport");
+        assertThat(r.totals().sessions()).isZero();
+        assertThat(text()).contains("bulk import failed").contains("no device is started");
+    }
+
+    @Test
     void reportAndMergeRefuseFilesThatAreNotResults() throws Exception {
         Path bogus = dir.resolve("bogus.json");
         Files.writeString(bogus, "{\"format\":\"something-else\"}");

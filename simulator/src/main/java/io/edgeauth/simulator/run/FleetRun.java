@@ -54,6 +54,8 @@ public final class FleetRun {
     private volatile Thread restartThread;
     private final java.util.concurrent.atomic.AtomicReference<Process> restartProcess = new java.util.concurrent.atomic.AtomicReference<>();
     private final java.util.concurrent.atomic.AtomicBoolean restartAbandoned = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Onboarding failed for the whole fleet (bulk import): starting devices would only repeat one cause N times. */
+    private volatile String onboardingFailed;
     /** Set by {@link #stop()} (a shutdown hook's thread); read by the driver. */
     private volatile boolean stopRequested;
 
@@ -222,7 +224,10 @@ public final class FleetRun {
                 }
                 break;
             }
-            if (next < planned && now < deadline && stoppedAt == 0) {
+            if (onboardingFailed != null && recorder.active() == 0) {
+                break;
+            }
+            if (next < planned && now < deadline && stoppedAt == 0 && onboardingFailed == null) {
                 long due = Double.isInfinite(rate) ? planned : Math.min(planned, (long) ((now - start) / 1e9 * rate) + 1);
                 while (next < due && recorder.active() < settings.concurrency()) {
                     long dueAt = Double.isInfinite(rate) ? start : start + (long) (next / rate * 1e9);
@@ -271,6 +276,11 @@ public final class FleetRun {
             LockSupport.parkNanos(Math.min(1_000_000, nextTick - System.nanoTime()));
         }
         long unstarted = planned - next;
+        if (onboardingFailed != null) {
+            for (; unstarted > 0; unstarted--) {
+                recorder.failure("unfinished:not_started_onboarding_failed");
+            }
+        }
         if (stoppedAt != 0) {
             recorder.failure(INTERRUPTED);
             for (; unstarted > 0; unstarted--) { // not the max-duration's doing
@@ -326,8 +336,10 @@ public final class FleetRun {
                 recorder.failure("register:bulk_refused");
             }
         } catch (java.io.IOException e) {
-            out.println("bulk import failed: " + e.getMessage());
+            // every device would then fail its token request (unknown device): minutes of load burying the one cause
+            out.println("bulk import failed: " + e.getMessage() + "; no device is started");
             recorder.failure("register:bulk_failed");
+            onboardingFailed = "bulk import";
         }
     }
 
