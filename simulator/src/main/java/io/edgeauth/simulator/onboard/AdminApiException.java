@@ -7,4 +7,9 @@ public final class AdminApiException extends RuntimeException {
     public AdminApiException(String reason) {
         super(reason, null, false, false);
     }
+
+    /** With what made the call fail (a transport error): the failure's logged detail names it. */
+    public AdminApiException(String reason, Throwable cause) {
+        super(reason, cause, false, false);
+    }
 }

@@ -103,7 +103,7 @@ public final class AdminApiOnboarding implements Onboarding {
         return http.sendAsync(r, HttpResponse.BodyHandlers.discarding()).handle((response, error) -> {
             if (error != null) {
                 Throwable t = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-                throw new AdminApiException(what + (t instanceof HttpTimeoutException ? ":timeout" : ":io"));
+                throw new AdminApiException(what + (t instanceof HttpTimeoutException ? ":timeout" : ":io"), t);
             }
             return response.statusCode();
         });

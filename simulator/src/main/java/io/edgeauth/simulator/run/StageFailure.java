@@ -37,7 +37,16 @@ final class StageFailure extends RuntimeException {
         if (t instanceof TokenRequestException e && e.errorDescription() != null) {
             return e.errorDescription();
         }
-        return t.getMessage();
+        // a transport failure's own text is often only its reason again: what failed underneath is in its causes
+        StringBuilder detail = new StringBuilder(t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
+        java.util.Set<Throwable> seen = new java.util.HashSet<>();
+        for (Throwable c = t.getCause(); c != null && seen.add(c) && seen.size() <= 3; c = c.getCause()) {
+            detail.append(": ").append(c.getClass().getSimpleName());
+            if (c.getMessage() != null) {
+                detail.append(' ').append(c.getMessage());
+            }
+        }
+        return detail.toString();
     }
 
     /** Wraps {@code error} as the failure of {@code stage}, with a short reason from its type. */

@@ -12,4 +12,14 @@ class StageFailureTest {
         assertThat(StageFailure.of("register", new AdminApiException("register:409")).outcome()).isEqualTo("register:409");
         assertThat(StageFailure.of("chaos", new AdminApiException("revoke:io")).outcome()).isEqualTo("chaos:revoke:io");
     }
+
+    @Test
+    void aTransportFailuresDetailNamesItsCause() {
+        // "register:io: register:io" and "authz:send_error: send_error" said nothing of what failed (tour AB, AB15)
+        String admin = StageFailure.detailOf(new AdminApiException("register:io", new java.net.ConnectException("Connection refused")));
+        assertThat(admin).contains("ConnectException").contains("Connection refused");
+        String coap = StageFailure.detailOf(new io.edgeauth.simulator.coap.CoapTransportException("send_error",
+                new java.io.IOException("DTLS handshake failed: no certificate")));
+        assertThat(coap).contains("DTLS handshake failed: no certificate");
+    }
 }
