@@ -54,6 +54,10 @@ final class ImportCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--import-idle-timeout must be at least 100ms");
         }
         Shard part = Shard.parse(shard);
+        if (part.size(devices) < 1) {
+            throw new IllegalArgumentException("shard " + part + " of " + devices + " devices has no device: use at most "
+                    + devices + " shards");
+        }
         FleetIdentities fleet = fleetOptions.identities();
         long start = System.nanoTime();
         ImportTally tally = new ImportTally();

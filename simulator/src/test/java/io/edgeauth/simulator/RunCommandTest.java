@@ -157,6 +157,7 @@ class RunCommandTest {
             {"--event-loops -1", "--event-loops must be 0 (one per core) .. 256"},
             {"--work-threads -5", "--work-threads must be 0 (one per core) .. 1024"},
             {"--work-threads 100000", "--work-threads must be 0 (one per core) .. 1024"},
+            {"--shard 0/10 --devices 5", "shard 0/10 of 5 devices has no device: use at most 5 shards"},
         };
         for (String[] c : cases) {
             buffer.reset();
@@ -222,6 +223,18 @@ class RunCommandTest {
                 .containsEntry("unfinished:not_started_onboarding_failed", 50L).doesNotContainKey("token:transport");
         assertThat(r.totals().sessions()).isZero();
         assertThat(text()).contains("bulk import failed").contains("no device is started");
+    }
+
+    @Test
+    void sessionsStillOpenAtTheEndAreCountedOneEach() throws Exception {
+        try (AcceptAllMqttBroker fake = new AcceptAllMqttBroker()) {
+            int code = exec("run", "--broker-url", "http://127.0.0.1:1", "--mqtt", "127.0.0.1:" + fake.port(), "--token-source",
+                    "issuer", "--onboarding", "none", "--devices", "10", "--arrival-rate", "100", "--hold", "60s",
+                    "--max-duration", "2s", "--drain", "1s", "--no-metrics", "--out", dir.toString());
+            assertThat(code).as(text()).isEqualTo(1);
+            // one failure for ten open sessions read as one (tour AB, AB16)
+            assertThat(RunResult.read(dir.resolve("run.json")).failures()).containsEntry("unfinished:sessions_open_at_end", 10L);
+        }
     }
 
     @Test

@@ -78,12 +78,12 @@ public final class Verdicts {
         RunResult.StageStats delivery = r.stages().get(Stage.DELIVERY.key());
         return String.format(Locale.ROOT,
                 "summary: %s devices=%d sessions/s=%.0f accepted=%d completed=%d chaos_refused=%d/%d published=%d acked=%d delivered=%s "
-                        + "lost=%d duplicates=%d renewals=%d revoked_live=%d commands=%d/%d restart_back=%d/%d peak_active=%d p99 token=%.1fms connect=%.1fms publish=%.1fms delivery=%.1fms "
+                        + "lost=%d duplicates=%d renewals=%d revoked_live=%d commands=%d/%d restart_back=%d/%d peak_active=%d p99 token=%s connect=%s publish=%s delivery=%s "
                         + "elapsed=%.1fs problems=%s",
                 word(r), t.devices(), sessionStartRate(r), t.honestAccepted(),
                 t.honestCompleted(), t.chaosRefused(), t.chaosDevices(), t.published(), t.acked(),
                 t.delivered() < 0 ? "n/a" : Long.toString(t.delivered()), r.failures().getOrDefault("lost:qos1_acked_not_delivered", 0L),
-                t.duplicates(), t.renewals(), t.revokedLive(), t.commandsReceived(), t.commandsSent(), t.restartBack(), t.restartDropped(), t.peakActive(), token.p99(), connect.p99(), publish.p99(), delivery.p99(),
+                t.duplicates(), t.renewals(), t.revokedLive(), t.commandsReceived(), t.commandsSent(), t.restartBack(), t.restartDropped(), t.peakActive(), ms(token), ms(connect), ms(publish), ms(delivery),
                 r.elapsedSeconds(), r.verdict().problems().isEmpty() ? "none" : r.verdict().problems().toString())
                 + (t.foreignMessages() > 0 ? " foreign_messages=" + t.foreignMessages() : "") + coapLatencies(r);
     }
@@ -102,6 +102,11 @@ public final class Verdicts {
         }
         double seconds = lastStart > 0 ? lastStart : r.elapsedSeconds();
         return r.totals().sessions() / Math.max(1e-9, seconds);
+    }
+
+    /** A stage's p99, or n/a without a sample ("delivery=0.0ms" without an observer read as instant delivery). */
+    static String ms(RunResult.StageStats s) {
+        return s == null || s.count() == 0 ? "n/a" : String.format(Locale.ROOT, "%.1fms", s.p99());
     }
 
     /** The CoAP stages' p99, when the run had CoAP devices. */

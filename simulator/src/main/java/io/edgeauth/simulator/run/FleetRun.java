@@ -270,7 +270,9 @@ public final class FleetRun {
                 break;
             }
             if (now >= deadline + settings.drain().toNanos()) {
-                recorder.failure("unfinished:sessions_open_at_end");
+                for (long open = recorder.active(); open > 0; open--) { // one each, not one for all
+                    recorder.failure("unfinished:sessions_open_at_end");
+                }
                 break;
             }
             LockSupport.parkNanos(Math.min(1_000_000, nextTick - System.nanoTime()));

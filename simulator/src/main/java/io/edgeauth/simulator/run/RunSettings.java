@@ -92,6 +92,9 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         Objects.requireNonNull(chaos, "chaos");
         localAddrs = List.copyOf(localAddrs);
         require(devices >= 1, "--devices must be at least 1");
+        // an empty shard passed, doing nothing (more shards than devices; tour AB, AB5)
+        require(shard.size(devices) >= 1, "shard " + shard + " of " + devices + " devices has no device: use at most "
+                + devices + " shards");
         require(importIdleTimeout.compareTo(Duration.ofMillis(100)) >= 0, "--import-idle-timeout must be at least 100ms");
         require(arrivalRate > 0 || scenario == Scenario.STORM, "--arrival-rate must be positive (or use --scenario storm)");
         require(concurrency >= 1, "--concurrency must be at least 1");
