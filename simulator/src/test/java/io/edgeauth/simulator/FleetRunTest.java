@@ -146,6 +146,9 @@ class FleetRunTest {
                 assertThat(r.totals().honestAccepted()).as(version).isEqualTo(20);
                 assertThat(busy.connects.get()).as("each device shed once, then accepted").isEqualTo(40);
                 assertThat(text).contains("busy_retries=20");
+                // in the result too, not only in the progress line (tour AB, AB22)
+                assertThat(r.totals().busyRetries()).as(version).isEqualTo(20);
+                assertThat(text).containsPattern("summary: PASS .* busy_retries=20");
             }
         }
     }

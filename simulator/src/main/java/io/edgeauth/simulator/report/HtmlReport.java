@@ -148,6 +148,7 @@ public final class HtmlReport {
         row(b, runs, "delivered to the observer", r -> r.totals().delivered() < 0 ? "no observer" : r.totals().delivered());
         row(b, runs, "duplicates", r -> r.totals().duplicates());
         row(b, runs, "foreign messages (another run's)", r -> r.totals().foreignMessages());
+        row(b, runs, "busy retries (CONNECTs shed by the broker, ridden out)", r -> r.totals().busyRetries());
         row(b, runs, "chaos refused as expected", r -> r.totals().chaosRefused() + " / " + r.totals().chaosDevices());
         row(b, runs, "token renewals", r -> r.totals().renewals());
         row(b, runs, "live sessions revoked", r -> r.totals().revokedLive());

@@ -104,7 +104,8 @@ public final class ResultMerger {
                 a.chaosDevices() + b.chaosDevices(), a.chaosRefused() + b.chaosRefused(), a.revokedLive() + b.revokedLive(),
                 a.peakActive() + b.peakActive(), a.renewals() + b.renewals(), a.commandsSent() + b.commandsSent(),
                 a.commandsReceived() + b.commandsReceived(), a.restartDropped() + b.restartDropped(),
-                a.restartBack() + b.restartBack(), a.foreignMessages() + b.foreignMessages());
+                a.restartBack() + b.restartBack(), a.foreignMessages() + b.foreignMessages(),
+                a.busyRetries() + b.busyRetries());
     }
 
     static RunResult.ChaosTally add(RunResult.ChaosTally a, RunResult.ChaosTally b) {

@@ -233,6 +233,7 @@ public final class RunRecorder {
                 observer ? get(Counter.DELIVERED) : -1, get(Counter.DUPLICATES), get(Counter.CHAOS_DEVICES),
                 get(Counter.CHAOS_REFUSED), get(Counter.REVOKED_LIVE), peakActive.get(), get(Counter.RENEWALS),
                 get(Counter.COMMANDS_SENT), get(Counter.COMMANDS_RECEIVED), get(Counter.RESTART_DROPPED),
-                get(Counter.RESTART_BACK), get(Counter.FOREIGN_MESSAGES));
+                get(Counter.RESTART_BACK), get(Counter.FOREIGN_MESSAGES),
+                get(Counter.BUSY_RETRIES));
     }
 }

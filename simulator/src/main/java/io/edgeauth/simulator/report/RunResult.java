@@ -56,11 +56,12 @@ public record RunResult(String format, Map<String, Object> parameters, List<Stri
      * @param restartBack       of those, the ones that were authorized again and got a message through
      * @param foreignMessages   messages the observer received from another run on the same broker (not counted as
      *                          deliveries or duplicates)
+     * @param busyRetries       CONNECTs the broker shed as busy (0x89 / 3.1.1 0x03) that the devices rode out by retrying
      */
     public record Totals(long devices, long sessions, long honestAccepted, long honestCompleted, long published, long acked,
             long delivered, long duplicates, long chaosDevices, long chaosRefused, long revokedLive, long peakActive,
             long renewals, long commandsSent, long commandsReceived, long restartDropped, long restartBack,
-            long foreignMessages) {
+            long foreignMessages, long busyRetries) {
     }
 
     /** One chaos kind: what refusal it expects, how often it got it, and what happened otherwise. */

@@ -85,7 +85,8 @@ public final class Verdicts {
                 t.delivered() < 0 ? "n/a" : Long.toString(t.delivered()), r.failures().getOrDefault("lost:qos1_acked_not_delivered", 0L),
                 t.duplicates(), t.renewals(), t.revokedLive(), t.commandsReceived(), t.commandsSent(), t.restartBack(), t.restartDropped(), t.peakActive(), ms(token), ms(connect), ms(publish), ms(delivery),
                 r.elapsedSeconds(), r.verdict().problems().isEmpty() ? "none" : r.verdict().problems().toString())
-                + (t.foreignMessages() > 0 ? " foreign_messages=" + t.foreignMessages() : "") + coapLatencies(r);
+                + (t.foreignMessages() > 0 ? " foreign_messages=" + t.foreignMessages() : "")
+                + (t.busyRetries() > 0 ? " busy_retries=" + t.busyRetries() : "") + coapLatencies(r);
     }
 
     /**

@@ -27,7 +27,7 @@ class BrokerChartsTest {
     }
 
     private static RunResult run() {
-        RunResult.Totals t = new RunResult.Totals(1, 1, 1, 1, 0, 0, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        RunResult.Totals t = new RunResult.Totals(1, 1, 1, 1, 0, 0, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         return Verdicts.withVerdict(new RunResult(RunResult.FORMAT, Map.of(), List.of("0/1"), "2026-01-01T00:00:00Z", 3, t,
                 Map.of(), Map.of(), Map.of(), List.of(), List.of(sample(0, 0), sample(1, 1), sample(2, 2)), null), 1);
     }

@@ -47,7 +47,7 @@ class HtmlReportBrowserTest {
         for (Stage s : Stage.values()) {
             stages.put(s.key(), Histograms.stats(h));
         }
-        RunResult.Totals totals = new RunResult.Totals(1000, 1000, 990, 990, 2970, 2970, 2970, 0, 10, 10, 0, 120, 0, 0, 0, 0, 0, 0);
+        RunResult.Totals totals = new RunResult.Totals(1000, 1000, 990, 990, 2970, 2970, 2970, 0, 10, 10, 0, 120, 0, 0, 0, 0, 0, 0, 0);
         return new RunResult(RunResult.FORMAT, Map.of("devices", 1000, "scenario", "steady"), List.of("0/1"), "2026-12-03T10:00:00Z",
                 seconds, totals, ok ? Map.of() : Map.of("connect:expired", 3L), Map.of("forged",
                 new RunResult.ChaosTally("connect:bad_signature", 10, 10, Map.of())), stages, series, broker,

@@ -14,7 +14,7 @@ class ResultMergerTest {
     }
 
     private static RunResult shard(String shard, long devices, Map<String, Object> parameters) {
-        RunResult.Totals t = new RunResult.Totals(devices, devices, devices, devices, 0, 0, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        RunResult.Totals t = new RunResult.Totals(devices, devices, devices, devices, 0, 0, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         RunResult r = new RunResult(RunResult.FORMAT, parameters, List.of(shard), "2026-01-01T00:00:00Z", 3.0, t,
                 Map.of(), Map.of(), Map.of(), List.of(), List.of(), null);
         return Verdicts.withVerdict(r, devices);
