@@ -35,4 +35,17 @@ class VerdictsTest {
         // "delivery=0.0ms" without an observer read as instant delivery (tour AB, AB16)
         assertThat(Verdicts.summaryLine(r)).contains("p99 token=n/a connect=n/a publish=n/a delivery=n/a ");
     }
+
+    @Test
+    void theReportShowsTheSummarysSessionStartRate() {
+        RunResult.StageStats none = Histograms.stats(Histograms.empty());
+        Map<String, RunResult.StageStats> stages = Map.of(Stage.TOKEN.key(), none, Stage.CONNECT.key(), none,
+                Stage.PUBLISH.key(), none, Stage.DELIVERY.key(), none);
+        RunResult.Totals t = new RunResult.Totals(200, 200, 200, 200, 0, 0, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        RunResult r = Verdicts.withVerdict(new RunResult(RunResult.FORMAT, Map.of(), List.of("0/1"), "2026-01-01T00:00:00Z", 30.0,
+                t, Map.of(), Map.of(), stages, List.of(second(1, 100), second(2, 100), second(30, 0)), List.of(), null), 200);
+        // the page divided devices by the whole run (7/s here) beside the summary's 100/s (tour AB, AB19)
+        assertThat(HtmlReport.render(List.of(r), List.of("r"))).contains("sessions started per second").contains("<td>100</td>")
+                .doesNotContain("devices per second");
+    }
 }
