@@ -156,6 +156,21 @@ final class RunCommand implements Callable<Integer> {
                 + " give it, or --onboarding none for a fleet registered before";
     }
 
+    /**
+     * Said at the start when expired chaos devices wait out broker tokens: the run then lasts at least the broker's
+     * token lifetime (10 minutes by default), which nothing said, and a shorter --max-duration ended with an
+     * unexplained "chaos devices refused as expected 0 of N".
+     */
+    static String expiredNote(RunSettings s) {
+        if (s.tokenIssuer() != null || s.chaos().share() <= 0 || !s.chaos().kinds().contains(ChaosKind.EXPIRED)) {
+            return null;
+        }
+        return "note: expired chaos devices connect after their broker token expired (the broker's tokens.defaultLifetime, 10m"
+                + " by default) plus --expired-wait " + s.expiredWait().toSeconds() + "s: the run lasts at least that long and"
+                + " --max-duration " + s.maxDuration().toSeconds() + "s must cover it; for a short run use --token-source issuer"
+                + " --token-lifetime 20s";
+    }
+
     /** The validated settings; IllegalArgumentException names the bad option. */
     RunSettings settings() {
         int cores = Runtime.getRuntime().availableProcessors();
@@ -284,6 +299,10 @@ final class RunCommand implements Callable<Integer> {
         String note = onboardingNote();
         if (note != null) {
             out.println(note);
+        }
+        String expiredNote = expiredNote(settings);
+        if (expiredNote != null) {
+            out.println(expiredNote);
         }
         FleetRun run = new FleetRun(settings, out);
         try (Interruption interruption = Interruption.onSignal(run::stop, FleetRun.STOP_GRACE.plusSeconds(10))) {

@@ -238,6 +238,16 @@ class RunCommandTest {
     }
 
     @Test
+    void expiredChaosWithBrokerTokensSaysHowLongTheRunLasts() throws Exception {
+        exec("run", "--broker-url", "http://127.0.0.1:1", "--mqtt", "127.0.0.1:1", "--admin-credential", "x", "--devices", "2",
+                "--chaos-share", "0.5", "--chaos-kinds", "expired", "--max-duration", "2s", "--drain", "1s", "--no-metrics",
+                "--out", dir.toString());
+        // a short --max-duration gave an unexplained "chaos devices refused as expected 0 of 8" (tour AB, AB17)
+        assertThat(text()).contains("note: expired chaos devices connect after their broker token expired")
+                .contains("--token-source issuer --token-lifetime");
+    }
+
+    @Test
     void reportAndMergeRefuseFilesThatAreNotResults() throws Exception {
         Path bogus = dir.resolve("bogus.json");
         Files.writeString(bogus, "{\"format\":\"something-else\"}");
