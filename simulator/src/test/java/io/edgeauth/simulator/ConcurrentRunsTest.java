@@ -34,8 +34,12 @@ class ConcurrentRunsTest {
     void twoRunsOnOneBrokerDoNotCountEachOthersTelemetry() throws Exception {
         String[] common = {"--observer", "--no-metrics", "--devices", "20", "--arrival-rate", "10", "--messages", "2",
             "--hold", "1s"};
-        CompletableFuture<Outcome> a = CompletableFuture.supplyAsync(() -> run("cra", common));
-        CompletableFuture<Outcome> b = CompletableFuture.supplyAsync(() -> run("crb", common));
+        // each run on a thread of its own: on the JVM's common pool (2 workers on a 2-core JDK 25) the two runs took
+        // every worker, and the runs' own asynchronous steps, queued there, never ran
+        java.util.concurrent.ExecutorService both = java.util.concurrent.Executors.newFixedThreadPool(2);
+        CompletableFuture<Outcome> a = CompletableFuture.supplyAsync(() -> run("cra", common), both);
+        CompletableFuture<Outcome> b = CompletableFuture.supplyAsync(() -> run("crb", common), both);
+        both.shutdown();
         for (Outcome o : new Outcome[] {a.get(), b.get()}) {
             assertThat(o.code()).as(o.text()).isZero();
             assertThat(o.result().totals().delivered()).isEqualTo(40);

@@ -37,7 +37,16 @@ public final class DeviceRegistry {
                 t.setDaemon(true);
                 return t;
             });
-    private static final Executor CHECKS = java.util.concurrent.ForkJoinPool.commonPool(); // store reads off Redis I/O
+    /**
+     * Store reads off the store's own threads (a Redis I/O thread, the committer). Not the JVM's common pool: where its
+     * workers are all busy with long tasks (an application embedding the broker; the simulator's tests on JDK 25, whose
+     * 2-core common pool ran both runs) a create's continuation waited behind them and every registration hung.
+     */
+    private static final Executor CHECKS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "edgeauth-registry-check");
+        t.setDaemon(true);
+        return t;
+    });
     static final String SPACE = "devices";
     static final String FEED = "devices";
 
