@@ -58,6 +58,10 @@ class DeliveryObserverReconnectTest {
             observer.expect(DeliveryObserver.key(1, 0), System.nanoTime()); // acknowledged before the drop, never delivered
             broker.close();
             await().atMost(Duration.ofSeconds(10)).until(() -> !recorder.failureCounts().isEmpty());
+            // the observer's first retry is immediate and may still reach the closing broker and subscribe there, to be
+            // dropped again a moment later (seen on a fast CI machine): the message below must be sent while no
+            // observer is subscribed, so wait for that once the broker is closed
+            await().atMost(Duration.ofSeconds(10)).until(() -> !observer.subscribed());
             observer.expect(DeliveryObserver.key(2, 0), System.nanoTime()); // sent while no observer was subscribed
             Thread.sleep(2_000); // down for a while: an immediate retry finds nothing listening
             broker = new InProcessBroker(dir, ports);
