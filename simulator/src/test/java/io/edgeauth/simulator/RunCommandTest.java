@@ -226,6 +226,32 @@ class RunCommandTest {
     }
 
     @Test
+    void aRefusedAdminCredentialStopsStartingDevices() throws Exception {
+        com.sun.net.httpserver.HttpServer refusing = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        refusing.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(401, -1);
+            exchange.close();
+        });
+        refusing.start();
+        try {
+            int code = exec("run", "--broker-url", "http://127.0.0.1:" + refusing.getAddress().getPort(), "--mqtt", "127.0.0.1:1",
+                    "--admin-credential", "ea_admin_wrong", "--onboarding", "admin-api", "--devices", "50", "--arrival-rate", "25",
+                    "--no-metrics", "--drain", "1s", "--out", dir.toString());
+            assertThat(code).as(text()).isEqualTo(1);
+        } finally {
+            refusing.stop(0);
+        }
+        RunResult r = RunResult.read(dir.resolve("run.json"));
+        // every device was driven into the same refusal, one by one (tour AB, AB4)
+        long refused = r.failures().getOrDefault("register:admin_credential_refused", 0L);
+        assertThat(refused).isBetween(1L, 10L);
+        assertThat(r.failures()).containsEntry("unfinished:not_started_onboarding_failed", 50 - refused);
+        assertThat(text()).containsOnlyOnce("the broker refused the admin credential").contains("no further device is started");
+    }
+
+    @Test
     void sessionsStillOpenAtTheEndAreCountedOneEach() throws Exception {
         try (AcceptAllMqttBroker fake = new AcceptAllMqttBroker()) {
             int code = exec("run", "--broker-url", "http://127.0.0.1:1", "--mqtt", "127.0.0.1:" + fake.port(), "--token-source",

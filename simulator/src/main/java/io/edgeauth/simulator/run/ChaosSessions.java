@@ -36,9 +36,9 @@ final class ChaosSessions {
 
     /**
      * Runs chaos device {@code index} of {@code kind}; on CoAP it presents its token at {@code /authz-info} and
-     * is tallied as {@code coap-<kind>} (its expected refusal differs from the MQTT one).
+     * is tallied as {@code coap-<kind>} (its expected refusal differs from the MQTT one). Completes with its outcome.
      */
-    CompletableFuture<Void> run(ChaosKind kind, long index, boolean onCoap) {
+    CompletableFuture<String> run(ChaosKind kind, long index, boolean onCoap) {
         RunSettings s = runner.settings();
         String expected = onCoap ? CoapSessionRunner.expected(kind) : kind.expected(s.mqtt5());
         String tally = onCoap ? "coap-" + kind.label() : kind.label();
@@ -49,7 +49,7 @@ final class ChaosSessions {
                     String outcome = e == null ? "accepted" : StageFailure.of("session", e).outcome();
                     recorder.chaosEnded(tally, outcome, outcome.equals(expected), s.fleet().deviceId(index),
                             e == null ? "the broker let it in (expected " + expected + ")" : StageFailure.detailOf(e));
-                    return null;
+                    return outcome;
                 });
     }
 

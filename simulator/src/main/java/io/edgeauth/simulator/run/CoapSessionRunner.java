@@ -56,21 +56,21 @@ final class CoapSessionRunner {
         this.pskMaster = settings.fleet().pskMaster();
     }
 
-    /** An honest CoAP device's session; never completes exceptionally (failures are recorded). */
-    CompletableFuture<Void> honest(long index, long dueNanos) {
+    /** An honest CoAP device's session: its outcome as {@link SessionRunner#run}'s; never completes exceptionally. */
+    CompletableFuture<String> honest(long index, long dueNanos) {
         return CompletableFuture.supplyAsync(() -> settings.fleet().identity(index), runner.work())
                 .thenCompose(id -> withLink(index, link -> session(index, id, link)))
                 .handle((v, e) -> {
                     if (e == null) {
                         recorder.count(Counter.HONEST_COMPLETED);
                         recorder.latency(Stage.SESSION, System.nanoTime() - dueNanos);
-                    } else {
-                        StageFailure f = StageFailure.of("session", e);
-                        if (!f.outcome().equals(SessionRunner.REVOKED_BY_WAVE)) {
-                            recorder.failure(f.outcome(), settings.fleet().deviceId(index), StageFailure.detailOf(f));
-                        }
+                        return null;
                     }
-                    return null;
+                    StageFailure f = StageFailure.of("session", e);
+                    if (!f.outcome().equals(SessionRunner.REVOKED_BY_WAVE)) {
+                        recorder.failure(f.outcome(), settings.fleet().deviceId(index), StageFailure.detailOf(f));
+                    }
+                    return f.outcome();
                 });
     }
 

@@ -54,8 +54,8 @@ public final class FleetRun {
     private volatile Thread restartThread;
     private final java.util.concurrent.atomic.AtomicReference<Process> restartProcess = new java.util.concurrent.atomic.AtomicReference<>();
     private final java.util.concurrent.atomic.AtomicBoolean restartAbandoned = new java.util.concurrent.atomic.AtomicBoolean();
-    /** Onboarding failed for the whole fleet (bulk import): starting devices would only repeat one cause N times. */
-    private volatile String onboardingFailed;
+    /** Closes when starting more devices would only repeat one known cause N times (onboarding failed for the fleet). */
+    private final StartGate gate;
     /** Set by {@link #stop()} (a shutdown hook's thread); read by the driver. */
     private volatile boolean stopRequested;
 
@@ -69,6 +69,7 @@ public final class FleetRun {
         this.settings = settings;
         this.out = out;
         this.restart = settings.restart().command() == null ? null : this::runRestartCommand;
+        this.gate = new StartGate(out);
     }
 
     /** @param restart how the restart scenario restarts the broker, or null when it is restarted from outside */
@@ -76,6 +77,7 @@ public final class FleetRun {
         this.settings = settings;
         this.out = out;
         this.restart = restart;
+        this.gate = new StartGate(out);
     }
 
     /** TLS for the MQTT connections, or null for plain TCP. */
@@ -224,10 +226,10 @@ public final class FleetRun {
                 }
                 break;
             }
-            if (onboardingFailed != null && recorder.active() == 0) {
+            if (gate.isClosed() && recorder.active() == 0) {
                 break;
             }
-            if (next < planned && now < deadline && stoppedAt == 0 && onboardingFailed == null) {
+            if (next < planned && now < deadline && stoppedAt == 0 && !gate.isClosed()) {
                 long due = Double.isInfinite(rate) ? planned : Math.min(planned, (long) ((now - start) / 1e9 * rate) + 1);
                 while (next < due && recorder.active() < settings.concurrency()) {
                     long dueAt = Double.isInfinite(rate) ? start : start + (long) (next / rate * 1e9);
@@ -235,7 +237,8 @@ public final class FleetRun {
                     recorder.sessionOpened();
                     recorder.count(Counter.SESSIONS);
                     recorder.count(Counter.DEVICES);
-                    runner.run(first + next, dueAt).whenComplete((v, e) -> {
+                    runner.run(first + next, dueAt).whenComplete((outcome, e) -> {
+                        gate.sessionEnded(outcome);
                         recorder.sessionClosed();
                         finished.incrementAndGet();
                     });
@@ -278,9 +281,9 @@ public final class FleetRun {
             LockSupport.parkNanos(Math.min(1_000_000, nextTick - System.nanoTime()));
         }
         long unstarted = planned - next;
-        if (onboardingFailed != null) {
+        if (gate.isClosed()) {
             for (; unstarted > 0; unstarted--) {
-                recorder.failure("unfinished:not_started_onboarding_failed");
+                recorder.failure(gate.unstartedReason());
             }
         }
         if (stoppedAt != 0) {
@@ -339,9 +342,8 @@ public final class FleetRun {
             }
         } catch (java.io.IOException e) {
             // every device would then fail its token request (unknown device): minutes of load burying the one cause
-            out.println("bulk import failed: " + e.getMessage() + "; no device is started");
             recorder.failure("register:bulk_failed");
-            onboardingFailed = "bulk import";
+            gate.onboardingFailed("bulk import failed: " + e.getMessage());
         }
     }
 

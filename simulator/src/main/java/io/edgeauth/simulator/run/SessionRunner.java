@@ -124,19 +124,23 @@ final class SessionRunner {
         return http;
     }
 
-    /** Runs device {@code index}'s session, due at {@code dueNanos}; never completes exceptionally. */
-    CompletableFuture<Void> run(long index, long dueNanos) {
+    /**
+     * Runs device {@code index}'s session, due at {@code dueNanos}; completes with how it ended ({@code stage:reason},
+     * recorded already; a chaos device's expected refusal too), or null when it completed. Never completes exceptionally.
+     */
+    CompletableFuture<String> run(long index, long dueNanos) {
         ChaosKind kind = settings.chaos().kindOf(index);
         boolean onCoap = settings.protocols().protocolOf(index) == ProtocolMix.Protocol.COAP;
-        CompletableFuture<Void> done = kind != null ? chaos.run(kind, index, onCoap)
+        CompletableFuture<String> done = kind != null ? chaos.run(kind, index, onCoap)
                 : onCoap ? coap.honest(index, dueNanos) : honest(index, dueNanos);
         return done.exceptionally(e -> {
-            recorder.failure("internal:" + StageFailure.unwrap(e).getClass().getSimpleName());
-            return null;
+            String outcome = "internal:" + StageFailure.unwrap(e).getClass().getSimpleName();
+            recorder.failure(outcome);
+            return outcome;
         });
     }
 
-    private CompletableFuture<Void> honest(long index, long dueNanos) {
+    private CompletableFuture<String> honest(long index, long dueNanos) {
         return CompletableFuture.supplyAsync(() -> settings.fleet().identity(index), work)
                 .thenCompose(id -> onboardAndToken(id, settings.tenant())
                         .thenCompose(token -> connect(id.deviceId(), token)
@@ -151,13 +155,13 @@ final class SessionRunner {
                     if (e == null) {
                         recorder.count(Counter.HONEST_COMPLETED);
                         recorder.latency(Stage.SESSION, System.nanoTime() - dueNanos);
-                    } else {
-                        StageFailure f = StageFailure.of("session", e);
-                        if (!f.outcome().equals(REVOKED_BY_WAVE)) {
-                            recorder.failure(f.outcome(), settings.fleet().deviceId(index), StageFailure.detailOf(f));
-                        }
+                        return null;
                     }
-                    return null;
+                    StageFailure f = StageFailure.of("session", e);
+                    if (!f.outcome().equals(REVOKED_BY_WAVE)) {
+                        recorder.failure(f.outcome(), settings.fleet().deviceId(index), StageFailure.detailOf(f));
+                    }
+                    return f.outcome();
                 });
     }
 

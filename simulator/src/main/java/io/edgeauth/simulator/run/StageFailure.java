@@ -37,8 +37,17 @@ final class StageFailure extends RuntimeException {
         if (t instanceof TokenRequestException e && e.errorDescription() != null) {
             return e.errorDescription();
         }
+        StringBuilder detail;
+        if (t instanceof AdminApiException) { // its text is the outcome itself ("register:io: register:io"): name the cause
+            if (t.getCause() == null) {
+                return null;
+            }
+            t = t.getCause();
+            detail = new StringBuilder(t.toString());
+        } else {
+            detail = new StringBuilder(t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
+        }
         // a transport failure's own text is often only its reason again: what failed underneath is in its causes
-        StringBuilder detail = new StringBuilder(t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
         java.util.Set<Throwable> seen = new java.util.HashSet<>();
         for (Throwable c = t.getCause(); c != null && seen.add(c) && seen.size() <= 3; c = c.getCause()) {
             detail.append(": ").append(c.getClass().getSimpleName());

@@ -22,4 +22,14 @@ class StageFailureTest {
                 new java.io.IOException("DTLS handshake failed: no certificate")));
         assertThat(coap).contains("DTLS handshake failed: no certificate");
     }
+
+    @Test
+    void anAdminTransportFailureIsNamedByItsCauseNotByItsReasonAgain() {
+        // "sim-3 failed register:io: register:io": the reason twice, the cause dropped (tour AB, AB4)
+        assertThat(StageFailure.detailOf(new AdminApiException("register:io", new java.net.ConnectException())))
+                .isEqualTo("java.net.ConnectException");
+        assertThat(StageFailure.detailOf(new AdminApiException("register:io", new java.net.ConnectException("Connection refused"))))
+                .isEqualTo("java.net.ConnectException: Connection refused");
+        assertThat(StageFailure.detailOf(new AdminApiException("register:admin_credential_refused"))).isNull();
+    }
 }
