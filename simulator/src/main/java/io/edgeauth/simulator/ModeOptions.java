@@ -41,6 +41,9 @@ final class ModeOptions {
                 return rule[0] + " has no effect without " + rule[1];
             }
         }
+        if (s.scenario() == Scenario.RESTART && given.test("--stop-after-unreachable")) {
+            return "--stop-after-unreachable has no effect with --scenario restart: its broker is unreachable on purpose";
+        }
         return null;
     }
 

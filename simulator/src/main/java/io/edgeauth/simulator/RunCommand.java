@@ -137,8 +137,15 @@ final class RunCommand implements Callable<Integer> {
     int coapRenewAfter;
     @Option(names = "--import-idle-timeout", converter = SimulatorCli.DurationConverter.class, description = "with --onboarding bulk: fail the import after this long without progress (the broker neither reads the upload nor answers); default 60s")
     Duration importIdleTimeout;
+    @Option(names = "--stop-after-unreachable", description = "start no further device once this many sessions in a row"
+            + " could not reach the broker (connection refused or reset, I/O error; not timeouts, not refusals); 0: never."
+            + " Default " + DEFAULT_STOP_AFTER_UNREACHABLE + ", off in the restart scenario")
+    Integer stopAfterUnreachable;
     @Option(names = "--out", defaultValue = "sim-report", description = "directory for run.json and report.html")
     Path outDir;
+
+    /** Far above what a loaded but present broker gives in a row (its failures come between answers). */
+    static final int DEFAULT_STOP_AFTER_UNREACHABLE = 100;
 
     RunCommand(PrintStream out) {
         this.out = out;
@@ -204,15 +211,20 @@ final class RunCommand implements Callable<Integer> {
         InetSocketAddress mqttAddress = mqtt == null ? new InetSocketAddress(host, 1883) : hostPort("--mqtt", mqtt);
         ProtocolMix protocols = ProtocolMix.parse(protocol);
         CoapOptions coapOptions = protocols.anyCoap() ? coapOptions(host) : null;
+        Scenario shape = Scenario.parse(scenario);
+        // the restart scenario takes its broker away on purpose: its devices must ride that out, not end the run
+        int unreachable = stopAfterUnreachable != null ? stopAfterUnreachable
+                : shape == Scenario.RESTART ? 0 : DEFAULT_STOP_AFTER_UNREACHABLE;
         List<ChaosKind> kinds = chaosKinds.stream().map(String::trim).filter(s -> !s.isEmpty()).map(ChaosKind::parse).toList();
         RunSettings settings = new RunSettings(brokerUrl, mqttAddress, fleetOptions.identities(), devices, Shard.parse(shard),
-                tenant, otherTenant, adminCredential, admin, Scenario.parse(scenario), arrivalRate, concurrency, messages,
+                tenant, otherTenant, adminCredential, admin, shape, arrivalRate, concurrency, messages,
                 payloadBytes, v5, format, hold, renewEvery, new ChaosPlan(chaosShare, kinds, brokerRegion), expiredWait, revokeAt, revokeCount,
                 LocalAddresses.parse(localAddrs), eventLoops > 0 ? eventLoops : cores, workThreads > 0 ? workThreads : cores,
                 observer ? new ObserverIssuer(fleetOptions.seed, observerIssuer) : null, maxDuration, drain, connectTimeout, !noMetrics,
                 protocols, coapOptions, onboarding.equals("bulk"), tokenIssuer(), tokenLifetime,
                 new RestartPlan(restartAt, restartCommand, restartWindow), mqttTls.toLowerCase(java.util.Locale.ROOT), mqttCa,
-                onboarding.equals("zero-touch"), onboarding.equals("group") ? enrollmentGroup : null, importIdleTimeout());
+                onboarding.equals("zero-touch"), onboarding.equals("group") ? enrollmentGroup : null, importIdleTimeout(),
+                unreachable);
         CommandLine.ParseResult parsed = spec == null ? null : spec.commandLine().getParseResult();
         String modeProblem = parsed == null ? null
                 : ModeOptions.problem(parsed::hasMatchedOption, settings, onboarding.equals("bulk"), onboarding.equals("group"));

@@ -210,6 +210,46 @@ class RunCommandTest {
     }
 
     @Test
+    void aBrokerThatIsGoneStopsTheRunStartingDevices() throws Exception {
+        int dead;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            dead = s.getLocalPort();
+        }
+        // by default: the run went on starting the whole fleet against a broker that was gone (tour AB, AB7)
+        int code = exec("run", "--broker-url", "http://127.0.0.1:" + dead, "--mqtt", "127.0.0.1:" + dead, "--devices", "250",
+                "--arrival-rate", "500", "--no-metrics", "--drain", "1s", "--out", dir.toString());
+        assertThat(code).as(text()).isEqualTo(1);
+        RunResult r = RunResult.read(dir.resolve("run.json"));
+        long unreachable = r.failures().getOrDefault("token:transport", 0L);
+        assertThat(unreachable).isBetween(100L, 200L);
+        assertThat(r.failures()).containsEntry("unfinished:not_started_broker_unreachable", 250 - unreachable)
+                .doesNotContainKey("unfinished:not_started_before_max_duration");
+        assertThat(text()).containsOnlyOnce("broker unreachable: 100 sessions in a row could not reach it")
+                .contains("(the last: token:transport); no further device is started (--stop-after-unreachable)");
+        // given
+        buffer.reset();
+        exec("run", "--broker-url", "http://127.0.0.1:" + dead, "--mqtt", "127.0.0.1:" + dead, "--devices", "60",
+                "--arrival-rate", "500", "--stop-after-unreachable", "5", "--no-metrics", "--drain", "1s", "--out", dir.toString());
+        r = RunResult.read(dir.resolve("run.json"));
+        assertThat(r.failures().get("token:transport")).isBetween(5L, 50L);
+        assertThat(r.failures().get("unfinished:not_started_broker_unreachable") + r.failures().get("token:transport")).isEqualTo(60);
+        // the restart scenario takes its broker away on purpose: never stopped, and the option is refused there
+        buffer.reset();
+        exec("run", "--broker-url", "http://127.0.0.1:" + dead, "--mqtt", "127.0.0.1:" + dead, "--devices", "150",
+                "--arrival-rate", "500", "--scenario", "restart", "--hold", "1s", "--no-metrics", "--drain", "1s", "--out", dir.toString());
+        assertThat(RunResult.read(dir.resolve("run.json")).failures()).containsEntry("token:transport", 150L)
+                .doesNotContainKey("unfinished:not_started_broker_unreachable");
+        buffer.reset();
+        assertThat(exec("run", "--broker-url", "http://127.0.0.1:" + dead, "--scenario", "restart", "--hold", "1s",
+                "--stop-after-unreachable", "5", "--out", dir.toString())).isEqualTo(2);
+        assertThat(text()).contains("--stop-after-unreachable has no effect with --scenario restart");
+        buffer.reset();
+        assertThat(exec("run", "--broker-url", "http://127.0.0.1:" + dead, "--stop-after-unreachable", "-1",
+                "--out", dir.toString())).isEqualTo(2);
+        assertThat(text()).contains("--stop-after-unreachable must be 0 (never) or more");
+    }
+
+    @Test
     void aFailedBulkImportStartsNoDevice() throws Exception {
         int dead;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

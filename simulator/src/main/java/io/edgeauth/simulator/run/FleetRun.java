@@ -54,7 +54,7 @@ public final class FleetRun {
     private volatile Thread restartThread;
     private final java.util.concurrent.atomic.AtomicReference<Process> restartProcess = new java.util.concurrent.atomic.AtomicReference<>();
     private final java.util.concurrent.atomic.AtomicBoolean restartAbandoned = new java.util.concurrent.atomic.AtomicBoolean();
-    /** Closes when starting more devices would only repeat one known cause N times (onboarding failed for the fleet). */
+    /** Closes when starting more devices would only repeat one known cause N times (onboarding failed, broker gone). */
     private final StartGate gate;
     /** Set by {@link #stop()} (a shutdown hook's thread); read by the driver. */
     private volatile boolean stopRequested;
@@ -69,7 +69,7 @@ public final class FleetRun {
         this.settings = settings;
         this.out = out;
         this.restart = settings.restart().command() == null ? null : this::runRestartCommand;
-        this.gate = new StartGate(out);
+        this.gate = new StartGate(settings.stopAfterUnreachable(), out);
     }
 
     /** @param restart how the restart scenario restarts the broker, or null when it is restarted from outside */
@@ -77,7 +77,7 @@ public final class FleetRun {
         this.settings = settings;
         this.out = out;
         this.restart = restart;
-        this.gate = new StartGate(out);
+        this.gate = new StartGate(settings.stopAfterUnreachable(), out);
     }
 
     /** TLS for the MQTT connections, or null for plain TCP. */

@@ -64,6 +64,7 @@ import java.util.Objects;
  *                           device id), the group secret being the fleet's PSK master; this is the broker's group id,
  *                           or null
  * @param importIdleTimeout  bulk onboarding: the import fails after this long without progress (nothing sent or answered)
+ * @param stopAfterUnreachable no device starts after this many sessions in a row could not reach the broker; 0: never
  */
 public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities fleet, long devices, Shard shard,
         String tenant, String otherTenant, String adminCredential, boolean onboardWithAdminApi, Scenario scenario,
@@ -72,7 +73,8 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         List<InetAddress> localAddrs, int eventLoops, int workThreads, ObserverIssuer observer,
         Duration maxDuration, Duration drain, Duration connectTimeout, boolean scrapeMetrics, ProtocolMix protocols,
         CoapOptions coap, boolean bulkOnboarding, ObserverIssuer tokenIssuer, Duration issuerTokenLifetime, RestartPlan restart,
-        String mqttTls, java.nio.file.Path mqttCa, boolean zeroTouch, String enrollmentGroup, Duration importIdleTimeout) {
+        String mqttTls, java.nio.file.Path mqttCa, boolean zeroTouch, String enrollmentGroup, Duration importIdleTimeout,
+        int stopAfterUnreachable) {
 
     /** The longest duration option: far below the nanosecond deadlines' overflow. */
     static final Duration MAX_DURATION = Duration.ofDays(30);
@@ -98,6 +100,7 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         require(importIdleTimeout.compareTo(Duration.ofMillis(100)) >= 0, "--import-idle-timeout must be at least 100ms");
         require(arrivalRate > 0 || scenario == Scenario.STORM, "--arrival-rate must be positive (or use --scenario storm)");
         require(concurrency >= 1, "--concurrency must be at least 1");
+        require(stopAfterUnreachable >= 0, "--stop-after-unreachable must be 0 (never) or more");
         long maxFiles = maxOpenFiles();
         require(maxFiles <= 0 || (long) concurrency * FILES_PER_SESSION + FILE_HEADROOM <= maxFiles,
                 "--concurrency " + concurrency + " needs up to " + ((long) concurrency * FILES_PER_SESSION + FILE_HEADROOM)
@@ -231,6 +234,7 @@ public record RunSettings(URI brokerUrl, InetSocketAddress mqtt, FleetIdentities
         m.put("workThreads", workThreads);
         m.put("observer", observer == null ? "none" : observer.issuer());
         m.put("maxDuration", maxDuration.toString());
+        m.put("stopAfterUnreachable", stopAfterUnreachable);
         m.put("protocols", protocols.label());
         if (coap != null) {
             m.put("coap", coap.label());

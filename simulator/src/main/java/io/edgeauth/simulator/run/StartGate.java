@@ -1,20 +1,34 @@
 package io.edgeauth.simulator.run;
 
 import java.io.PrintStream;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Whether the run may start more devices. It closes for good, saying why once, when every further device would only
  * fail for one cause already known: onboarding failed for the whole fleet (a failed bulk import; an admin credential
- * the broker refused, which it refuses for every device). The devices not started are counted under
+ * the broker refused, which it refuses for every device), or the broker is out of reach ({@code --stop-after-unreachable}
+ * sessions in a row could not reach it: it went away mid-run). The devices not started are counted under
  * {@link #unstartedReason()}. Thread-safe.
  */
 final class StartGate {
     static final String ONBOARDING_FAILED = "unfinished:not_started_onboarding_failed";
+    static final String BROKER_UNREACHABLE = "unfinished:not_started_broker_unreachable";
+    /**
+     * Reasons of a step that got no answer from the broker: nothing listening, the connection reset, an I/O error.
+     * Timeouts are left out: an overloaded broker gives them, and measuring it is the point of a run.
+     */
+    private static final Set<String> NO_ANSWER = Set.of("io", "connection_refused", "transport", "send_error");
+
+    private final int unreachableLimit;
     private final PrintStream out;
     private final AtomicReference<String> closed = new AtomicReference<>();
+    private final AtomicInteger unreachableInARow = new AtomicInteger();
 
-    StartGate(PrintStream out) {
+    /** @param unreachableLimit sessions in a row that could not reach the broker before the gate closes; 0: never */
+    StartGate(int unreachableLimit, PrintStream out) {
+        this.unreachableLimit = unreachableLimit;
         this.out = out;
     }
 
@@ -29,7 +43,24 @@ final class StartGate {
         if (outcome != null && outcome.endsWith(":admin_credential_refused")) {
             close(ONBOARDING_FAILED, "admin API onboarding failed: the broker refused the admin credential (HTTP 401, check"
                     + " --admin-credential); no further device is started");
+            return;
         }
+        if (outcome == null || !unreachable(outcome)) { // the broker answered (a refusal is an answer)
+            // a connection lost after the broker's answer resets nothing: a broker going away drops those in a burst
+            if (outcome == null || !outcome.endsWith(":connection_closed") && !outcome.endsWith(":not_connected")) {
+                unreachableInARow.set(0);
+            }
+        } else if (unreachableLimit > 0 && unreachableInARow.incrementAndGet() >= unreachableLimit) {
+            close(BROKER_UNREACHABLE, "broker unreachable: " + unreachableLimit + " sessions in a row could not reach it (the last: "
+                    + outcome + "); no further device is started (--stop-after-unreachable)");
+        }
+    }
+
+    /** Whether {@code outcome} ({@code stage:reason}) is a step that got no answer from the broker. */
+    static boolean unreachable(String outcome) {
+        String reason = outcome.substring(outcome.lastIndexOf(':') + 1);
+        // closed before its CONNACK; closed later, the broker had answered (and may close on purpose: a packet too large)
+        return NO_ANSWER.contains(reason) || outcome.equals("connect:connection_closed");
     }
 
     boolean isClosed() {

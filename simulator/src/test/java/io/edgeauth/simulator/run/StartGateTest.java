@@ -1,0 +1,54 @@
+package io.edgeauth.simulator.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class StartGateTest {
+    private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    private final PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8);
+
+    @Test
+    void onlyStepsThatGotNoAnswerFromTheBrokerCountAsUnreachable() {
+        assertThat(java.util.List.of("register:io", "token:transport", "connect:connection_refused", "connect:io",
+                "connect:connection_closed", "authz:send_error", "session:revoke:io")).allMatch(StartGate::unreachable);
+        // answers (refusals, chaos outcomes), a broker closing a session it had taken, and timeouts (an overloaded broker)
+        assertThat(java.util.List.of("connect:expired", "token:invalid_client", "register:admin_credential_refused",
+                "publish:connection_closed", "dropped:connection_closed", "connect:timeout", "token:timeout", "authz:timeout",
+                "socket:bind", "publish:puback_0x97")).noneMatch(StartGate::unreachable);
+    }
+
+    @Test
+    void closesOnceAfterTheLimitInARowAndAnAnswerStartsTheCountAgain() {
+        StartGate gate = new StartGate(3, out);
+        gate.sessionEnded("token:transport");
+        gate.sessionEnded("register:io");
+        gate.sessionEnded("connect:bad_signature"); // the broker answered: it is there
+        gate.sessionEnded("token:transport");
+        gate.sessionEnded(null);
+        gate.sessionEnded("token:transport");
+        gate.sessionEnded("dropped:connection_closed"); // held sessions losing the broker as it goes: no answer, no count
+        gate.sessionEnded("publish:not_connected");
+        gate.sessionEnded("connect:connection_refused");
+        assertThat(gate.isClosed()).isFalse();
+        gate.sessionEnded("connect:connection_refused");
+        gate.sessionEnded("connect:connection_refused");
+        assertThat(gate.unstartedReason()).isEqualTo("unfinished:not_started_broker_unreachable");
+        assertThat(printed.toString(StandardCharsets.UTF_8)).containsOnlyOnce("broker unreachable: 3 sessions in a row")
+                .contains("no further device is started");
+    }
+
+    @Test
+    void aLimitOfZeroNeverCloses() {
+        StartGate gate = new StartGate(0, out);
+        for (int i = 0; i < 1000; i++) {
+            gate.sessionEnded("token:transport");
+        }
+        assertThat(gate.isClosed()).isFalse();
+        gate.sessionEnded("register:admin_credential_refused"); // that one still closes it: every device would meet it
+        assertThat(gate.unstartedReason()).isEqualTo("unfinished:not_started_onboarding_failed");
+    }
+}
