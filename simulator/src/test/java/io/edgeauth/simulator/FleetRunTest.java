@@ -70,6 +70,19 @@ class FleetRunTest {
     }
 
     @Test
+    void aPublishOverTheBrokersMaximumPacketSizeFailsNamingItAndIsNotSent() throws Exception {
+        // the broker's CONNACK announces its mqtt.maxPacketSize (65,536 by default); a larger PUBLISH ended the
+        // device's connection and read as publish:connection_closed, naming no limit (tour AB, AB20)
+        Outcome o = run("toolarge", "--devices", "4", "--arrival-rate", "20", "--payload-bytes", "70000");
+        assertThat(o.code()).as(o.text()).isEqualTo(1);
+        assertThat(o.result().failures()).containsOnly(Map.entry("publish:packet_too_large", 4L));
+        assertThat(o.result().totals().honestAccepted()).isEqualTo(4);
+        // 3.1.1 has no CONNACK properties: the packet goes out and the broker's close is what there is to report
+        Outcome v3 = run("toolarge3", "--devices", "2", "--arrival-rate", "20", "--payload-bytes", "70000", "--mqtt-version", "3.1.1");
+        assertThat(v3.result().failures()).doesNotContainKey("publish:packet_too_large");
+    }
+
+    @Test
     void shardsMergeToTheTotalsOfOneRun() throws Exception {
         String[] common = {"--devices", "90", "--arrival-rate", "60", "--concurrency", "30", "--messages", "2", "--observer",
                 "--chaos-share", "0.1", "--chaos-kinds", "forged,replayed"};

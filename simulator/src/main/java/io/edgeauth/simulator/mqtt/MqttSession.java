@@ -37,6 +37,8 @@ public final class MqttSession extends SimpleChannelInboundHandler<MqttMessage> 
     private volatile Consumer<MqttPublishMessage> onMessage;
     private int nextPacketId = 1;
     private CompletableFuture<Integer> pendingAuth;
+    /** The Maximum Packet Size of the broker's CONNACK (MQTT 5), or 0 when it set none; written before CONNACK completes. */
+    private int maxPacketSize;
     /** MQTT 3.1.1 renewal topic of this broker. */
     public static final String RENEW_TOPIC = "$auth/renew";
 
@@ -68,13 +70,22 @@ public final class MqttSession extends SimpleChannelInboundHandler<MqttMessage> 
         this.onMessage = handler;
     }
 
-    /** Publishes; completes with the PUBACK reason code (0 = success) for QoS 1, or 0 once written for QoS 0. */
+    /**
+     * Publishes; completes with the PUBACK reason code (0 = success) for QoS 1, or 0 once written for QoS 0. A packet over
+     * the broker's Maximum Packet Size is not sent: it fails with {@link PacketTooLargeException}.
+     */
     public CompletableFuture<Integer> publish(String topic, ByteBuf payload, MqttQoS qos) {
         CompletableFuture<Integer> done = new CompletableFuture<>();
         channel.eventLoop().execute(() -> {
             if (!channel.isActive()) {
                 payload.release();
                 done.completeExceptionally(new MqttRefusedException(-1, "not_connected"));
+                return;
+            }
+            int size = publishSize(v5, topic, payload.readableBytes(), qos);
+            if (maxPacketSize > 0 && size > maxPacketSize) { // sent, it ends the connection with no word of the limit
+                payload.release();
+                done.completeExceptionally(new PacketTooLargeException(size, maxPacketSize));
                 return;
             }
             int id = 0;
@@ -158,6 +169,14 @@ public final class MqttSession extends SimpleChannelInboundHandler<MqttMessage> 
         return channel.isActive();
     }
 
+    /** The bytes of a PUBLISH as Netty's encoder writes it: fixed header, topic, packet id, (MQTT 5) no properties, payload. */
+    static int publishSize(boolean v5, String topic, int payloadBytes, MqttQoS qos) {
+        int remaining = 2 + topic.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                + (qos == MqttQoS.AT_MOST_ONCE ? 0 : 2) + (v5 ? 1 : 0) + payloadBytes;
+        int lengthBytes = remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4;
+        return 1 + lengthBytes + remaining;
+    }
+
     private int allocatePacketId() {
         for (int tries = 0; tries < 65535; tries++) {
             int id = nextPacketId;
@@ -226,6 +245,10 @@ public final class MqttSession extends SimpleChannelInboundHandler<MqttMessage> 
     private void connack(MqttConnAckMessage m) {
         MqttConnectReturnCode code = m.variableHeader().connectReturnCode();
         if (code == MqttConnectReturnCode.CONNECTION_ACCEPTED) {
+            MqttProperties p = m.variableHeader().properties();
+            MqttProperties.MqttProperty<?> max = p == null ? null
+                    : p.getProperty(MqttProperties.MqttPropertyType.MAXIMUM_PACKET_SIZE.value());
+            maxPacketSize = max != null && max.value() instanceof Integer i && i > 0 ? i : 0;
             connected.complete(this);
         } else {
             connected.completeExceptionally(new MqttRefusedException(code.byteValue() & 0xff,

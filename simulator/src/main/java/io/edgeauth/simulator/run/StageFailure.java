@@ -84,6 +84,9 @@ final class StageFailure extends RuntimeException {
             }
             return r.code() < 0 ? "unknown" : "code" + r.code();
         }
+        if (t instanceof io.edgeauth.simulator.mqtt.PacketTooLargeException) {
+            return "packet_too_large";
+        }
         if (t instanceof CoapRefusedException c) {
             return c.reason() != null ? c.reason() : "coap_" + c.code();
         }
