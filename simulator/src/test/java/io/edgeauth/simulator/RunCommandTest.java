@@ -314,6 +314,22 @@ class RunCommandTest {
     }
 
     @Test
+    void expiredChaosDevicesStillWaitingAtTheEndHaveAnOutcomeOfTheirOwn() throws Exception {
+        // tokens of an hour: the expired devices are still waiting them out when the 2 s run ends
+        int code = exec("run", "--broker-url", "http://127.0.0.1:1", "--mqtt", "127.0.0.1:1", "--token-source", "issuer",
+                "--token-lifetime", "1h", "--onboarding", "none", "--devices", "20", "--chaos-share", "0.5", "--chaos-kinds", "expired",
+                "--arrival-rate", "100", "--max-duration", "2s", "--drain", "1s", "--no-metrics", "--out", dir.toString());
+        assertThat(code).as(text()).isEqualTo(1);
+        RunResult r = RunResult.read(dir.resolve("run.json"));
+        long chaos = r.totals().chaosDevices();
+        assertThat(chaos).isPositive();
+        // they read as open sessions and "refused as expected 0 of N", with nothing naming the wait (tour AB, AB17)
+        assertThat(r.failures()).containsEntry("chaos:expired:still_waiting", chaos)
+                .doesNotContainKey("unfinished:sessions_open_at_end");
+        assertThat(r.chaos().get("expired").otherOutcomes()).containsEntry("still_waiting", chaos);
+    }
+
+    @Test
     void reportAndMergeRefuseFilesThatAreNotResults() throws Exception {
         Path bogus = dir.resolve("bogus.json");
         Files.writeString(bogus, "{\"format\":\"something-else\"}");

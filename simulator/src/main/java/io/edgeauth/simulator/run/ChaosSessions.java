@@ -26,8 +26,12 @@ import java.util.concurrent.CompletableFuture;
  */
 final class ChaosSessions {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The outcome of an expired device the run's end found still waiting out its token (the wait can outlast a run). */
+    static final String STILL_WAITING = "still_waiting";
     private final SessionRunner runner;
     private final RunRecorder recorder;
+    /** Expired devices waiting out their token, by index, with their tally. */
+    private final java.util.concurrent.ConcurrentHashMap<Long, String> waiting = new java.util.concurrent.ConcurrentHashMap<>();
 
     ChaosSessions(SessionRunner runner) {
         this.runner = runner;
@@ -44,9 +48,12 @@ final class ChaosSessions {
         String tally = onCoap ? "coap-" + kind.label() : kind.label();
         recorder.chaosStarted(tally, expected);
         return CompletableFuture.supplyAsync(() -> s.fleet().identity(index), runner.work())
-                .thenCompose(id -> attempt(kind, index, id, onCoap))
+                .thenCompose(id -> attempt(kind, index, id, onCoap, tally))
                 .handle((accepted, e) -> {
                     String outcome = e == null ? "accepted" : StageFailure.of("session", e).outcome();
+                    if (outcome.equals(STILL_WAITING)) { // counted by endWaits
+                        return outcome;
+                    }
                     recorder.chaosEnded(tally, outcome, outcome.equals(expected), s.fleet().deviceId(index),
                             e == null ? "the broker let it in (expected " + expected + ")" : StageFailure.detailOf(e));
                     return outcome;
@@ -54,12 +61,15 @@ final class ChaosSessions {
     }
 
     /** Completes if the broker let the device in (wrong); fails with the refusal otherwise. */
-    private CompletableFuture<Void> attempt(ChaosKind kind, long index, DeviceIdentity id, boolean onCoap) {
+    private CompletableFuture<Void> attempt(ChaosKind kind, long index, DeviceIdentity id, boolean onCoap, String tally) {
         RunSettings s = runner.settings();
         return switch (kind) {
             case EXPIRED -> runner.onboardAndToken(id, s.tenant()).thenCompose(t -> {
                 Instant when = t.expiresAt().plus(s.expiredWait());
-                return runner.after(Duration.between(Instant.now(), when)).thenCompose(v -> connectOnce(index, id.deviceId(), t, onCoap));
+                waiting.put(index, tally);
+                return runner.after(Duration.between(Instant.now(), when)).thenCompose(v -> waiting.remove(index) == null
+                        ? CompletableFuture.failedFuture(new StageFailure(STILL_WAITING)) // too late: counted at the run's end
+                        : connectOnce(index, id.deviceId(), t, onCoap));
             });
             case REVOKED -> runner.onboardAndToken(id, s.tenant())
                     .thenCompose(t -> runner.admin().revokeSubject(id.deviceId(), "simulator chaos device")
@@ -76,6 +86,23 @@ final class ChaosSessions {
                     .thenCompose(t -> connectOnce(index, id.deviceId(), forge(t), onCoap));
             case REPLAYED -> runner.onboardAndToken(id, s.tenant()).thenCompose(t -> replay(id));
         };
+    }
+
+    /**
+     * The run ends: each expired device still waiting out its token ends as {@code chaos:<tally>:still_waiting} (it was
+     * read as "refused as expected 0 of N" and an open session). Returns how many.
+     */
+    long endWaits() {
+        long n = 0;
+        for (Long index : waiting.keySet()) {
+            String tally = waiting.remove(index);
+            if (tally != null) {
+                recorder.chaosEnded(tally, STILL_WAITING, false, runner.settings().fleet().deviceId(index),
+                        "still waiting out its token when the run ended: --max-duration must cover the token's lifetime plus --expired-wait");
+                n++;
+            }
+        }
+        return n;
     }
 
     private CompletableFuture<Void> connectOnce(long index, String deviceId, AccessToken token, boolean onCoap) {

@@ -90,6 +90,11 @@ final class SessionRunner {
         this.coap = coapDevices == null ? null : new CoapSessionRunner(this, coapDevices);
     }
 
+    /** The run ends: expired chaos devices still waiting out their token are counted so; returns how many (open sessions). */
+    long endExpiredWaits() {
+        return chaos.endWaits();
+    }
+
     RestartRecovery restart() {
         return restart;
     }
