@@ -83,6 +83,19 @@ class FleetRunTest {
     }
 
     @Test
+    void anObserverOfAnotherSeedThanTheBrokerTrustsIsRefusedWithWhatToDo() throws Exception {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        int code = SimulatorCli.commandLine(new PrintStream(buffer, true, StandardCharsets.UTF_8)).execute("run",
+                "--broker-url", broker.url, "--mqtt", broker.mqtt(), "--admin-credential", broker.admin, "--fleet-seed", "another-seed",
+                "--device-prefix", "otherseed", "--devices", "1", "--observer", "--no-metrics", "--out", dir.resolve("otherseed").toString());
+        String text = buffer.toString(StandardCharsets.UTF_8);
+        assertThat(code).as(text).isEqualTo(1);
+        // the refusal alone ('refused 0x86 unknown_key') did not say how the broker comes to trust the fleet's key (tour AB, AB3)
+        assertThat(text).contains("observer could not subscribe: refused 0x86 unknown_key")
+                .contains("give it the output of 'jwks --fleet-seed <this run's seed>'").contains("urn:edgeauth:simulator");
+    }
+
+    @Test
     void shardsMergeToTheTotalsOfOneRun() throws Exception {
         String[] common = {"--devices", "90", "--arrival-rate", "60", "--concurrency", "30", "--messages", "2", "--observer",
                 "--chaos-share", "0.1", "--chaos-kinds", "forged,replayed"};

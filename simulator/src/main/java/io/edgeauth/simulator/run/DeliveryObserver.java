@@ -263,6 +263,24 @@ final class DeliveryObserver implements AutoCloseable {
         });
     }
 
+    /**
+     * Why the observer could not subscribe, with what to do where the broker's refusal says it: its reasons name what
+     * the broker lacks, not where the simulator keeps it.
+     */
+    static String subscribeFailure(Throwable error, String issuer) {
+        Throwable t = StageFailure.unwrap(error);
+        String hint = !(t instanceof io.edgeauth.simulator.mqtt.MqttRefusedException r) || r.reasonString() == null ? ""
+                : switch (r.reasonString()) {
+                    case "unknown_key", "bad_signature" -> ": the broker does not hold the observer's key of this fleet seed;"
+                            + " give it the output of 'jwks --fleet-seed <this run's seed>' (the run's default: $EDGEAUTH_SIM_SEED,"
+                            + " else edgeauth-sim-fleet) as the jwksFile of its trusted issuer " + issuer;
+                    case "unknown_issuer" -> ": the broker does not trust the issuer " + issuer + "; add it to its trustedIssuers"
+                            + " with the output of 'jwks --fleet-seed <this run's seed>' as jwksFile";
+                    default -> "";
+                };
+        return "observer could not subscribe: " + t.getMessage() + hint;
+    }
+
     /** The topic a command to device {@code id} goes to (a CoAP device observes {@code /d/{id}/down} and below). */
     static String commandTopic(String deviceId, int shard) {
         return "d/" + deviceId + "/down/sim/" + shard;

@@ -174,7 +174,7 @@ public final class FleetRun {
                 try {
                     observer.start().get(30, TimeUnit.SECONDS);
                 } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                    throw new IllegalStateException("observer could not subscribe: " + StageFailure.unwrap(e).getMessage(), e);
+                    throw new IllegalStateException(DeliveryObserver.subscribeFailure(e, settings.observer().issuer()), e);
                 }
             }
             if (settings.bulkOnboarding()) {
