@@ -75,7 +75,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--token-format", defaultValue = "jwt",
             description = "jwt, cwt, jwe or cwt-encrypted (the encrypted forms are opened by the broker only)")
     String tokenFormat;
-    @Option(names = "--hold", defaultValue = "0s", converter = SimulatorCli.DurationConverter.class, description = "stay connected this long after publishing")
+    @Option(names = "--hold", defaultValue = "0s", converter = SimulatorCli.DurationConverter.class, description = "stay connected this long after publishing (in the restart scenario a session that lost its broker ends once it is back)")
     Duration hold;
     @Option(names = "--renew-every", defaultValue = "0s", converter = SimulatorCli.DurationConverter.class, description = "renewal scenario: present a fresh token this often")
     Duration renewEvery;
