@@ -39,8 +39,9 @@ final class StartGate {
 
     /** A session ended with {@code outcome} ({@code stage:reason}), or null when it completed. */
     void sessionEnded(String outcome) {
-        // the broker refuses the credential for every device alike: one refusal says it for the fleet
-        if (outcome != null && outcome.endsWith(":admin_credential_refused")) {
+        // the broker refuses the credential for every device alike: one refusal says it for the fleet (a chaos device's
+        // other admin calls, revoke or update, leave devices that need no registration to run)
+        if ("register:admin_credential_refused".equals(outcome)) {
             close(ONBOARDING_FAILED, "admin API onboarding failed: the broker refused the admin credential (HTTP 401, check"
                     + " --admin-credential); no further device is started");
             return;

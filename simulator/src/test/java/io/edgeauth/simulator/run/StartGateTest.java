@@ -48,6 +48,8 @@ class StartGateTest {
             gate.sessionEnded("token:transport");
         }
         assertThat(gate.isClosed()).isFalse();
+        gate.sessionEnded("session:revoke:admin_credential_refused"); // a chaos device's revocation: not onboarding
+        assertThat(gate.isClosed()).isFalse();
         gate.sessionEnded("register:admin_credential_refused"); // that one still closes it: every device would meet it
         assertThat(gate.unstartedReason()).isEqualTo("unfinished:not_started_onboarding_failed");
     }
