@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The chains of the chaos devices: each does what an attacker or a broken device would, and ends with
@@ -31,7 +32,7 @@ final class ChaosSessions {
     private final SessionRunner runner;
     private final RunRecorder recorder;
     /** Expired devices waiting out their token, by index, with their tally. */
-    private final java.util.concurrent.ConcurrentHashMap<Long, String> waiting = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, String> waiting = new ConcurrentHashMap<>();
 
     ChaosSessions(SessionRunner runner) {
         this.runner = runner;

@@ -269,7 +269,7 @@ final class DeliveryObserver implements AutoCloseable {
      */
     static String subscribeFailure(Throwable error, String issuer) {
         Throwable t = StageFailure.unwrap(error);
-        String hint = !(t instanceof io.edgeauth.simulator.mqtt.MqttRefusedException r) || r.reasonString() == null ? ""
+        String hint = !(t instanceof MqttRefusedException r) || r.reasonString() == null ? ""
                 : switch (r.reasonString()) {
                     case "unknown_key", "bad_signature" -> ": the broker does not hold the observer's key of this fleet seed;"
                             + " give it the output of 'jwks --fleet-seed <this run's seed>' (the run's default: $EDGEAUTH_SIM_SEED,"

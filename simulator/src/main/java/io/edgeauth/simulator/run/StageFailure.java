@@ -4,6 +4,7 @@ import io.edgeauth.device.TokenRequestException;
 import io.edgeauth.simulator.coap.CoapRefusedException;
 import io.edgeauth.simulator.coap.CoapTransportException;
 import io.edgeauth.simulator.mqtt.MqttRefusedException;
+import io.edgeauth.simulator.mqtt.PacketTooLargeException;
 import io.edgeauth.simulator.onboard.AdminApiException;
 import java.util.Locale;
 import java.util.concurrent.CompletionException;
@@ -84,7 +85,7 @@ final class StageFailure extends RuntimeException {
             }
             return r.code() < 0 ? "unknown" : "code" + r.code();
         }
-        if (t instanceof io.edgeauth.simulator.mqtt.PacketTooLargeException) {
+        if (t instanceof PacketTooLargeException) {
             return "packet_too_large";
         }
         if (t instanceof CoapRefusedException c) {
