@@ -48,7 +48,8 @@ final class StartGate {
         }
         if (outcome == null || !unreachable(outcome)) { // the broker answered (a refusal is an answer)
             // a connection lost after the broker's answer resets nothing: a broker going away drops those in a burst
-            if (outcome == null || !outcome.endsWith(":connection_closed") && !outcome.endsWith(":not_connected")) {
+            if (outcome == null || !outcome.endsWith(":connection_closed") && !outcome.endsWith(":not_connected")
+                    && !outcome.equals("connect:io")) {
                 unreachableInARow.set(0);
             }
         } else if (unreachableLimit > 0 && unreachableInARow.incrementAndGet() >= unreachableLimit) {
@@ -59,9 +60,14 @@ final class StartGate {
 
     /** Whether {@code outcome} ({@code stage:reason}) is a step that got no answer from the broker. */
     static boolean unreachable(String outcome) {
-        String reason = outcome.substring(outcome.lastIndexOf(':') + 1);
-        // closed before its CONNACK; closed later, the broker had answered (and may close on purpose: a packet too large)
-        return NO_ANSWER.contains(reason) || outcome.equals("connect:connection_closed");
+        // an MQTT connection closed before its CONNACK (connection_closed, or io inside the TLS handshake) is what a
+        // broker shedding a herd's TLS handshakes does to the connections it accepted (maxPendingTlsHandshakes), not
+        // only a broker going away, which refuses new connections: only the refusal counts there, the rest neither
+        // counts nor starts the count again
+        if (outcome.startsWith("connect:")) {
+            return outcome.equals("connect:connection_refused");
+        }
+        return NO_ANSWER.contains(outcome.substring(outcome.lastIndexOf(':') + 1));
     }
 
     boolean isClosed() {
