@@ -68,6 +68,12 @@ final class ClientAddresses {
         return resolved != null ? resolved : ctx.request().remoteAddress();
     }
 
+    /** {@link #of} as an address to key per-address bounds by (numeric: no name lookup), or null when unknown. */
+    static java.net.InetAddress inetOf(RoutingContext ctx) {
+        SocketAddress a = of(ctx);
+        return a == null || a.hostAddress() == null ? null : NetUtil.createInetAddressFromIpAddressString(a.hostAddress());
+    }
+
     /** The hops, left to right: {@code Forwarded}'s {@code for=} values, or else {@code X-Forwarded-For}'s entries. */
     private static List<String> hops(HttpServerRequest request) {
         List<String> hops = new ArrayList<>();

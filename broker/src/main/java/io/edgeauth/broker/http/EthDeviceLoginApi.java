@@ -8,8 +8,6 @@ import io.edgeauth.broker.token.TokenFormat;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 
 /**
@@ -41,7 +39,7 @@ final class EthDeviceLoginApi {
                     "deviceId query parameter is required: 1-128 of A-Z a-z 0-9 _ . : - (starting with a letter or digit)");
             return;
         }
-        if (!challengeLimits.tryConnect(null, source(ctx))) {
+        if (!challengeLimits.tryConnect(null, ClientAddresses.inetOf(ctx))) {
             ctx.response().putHeader("retry-after", "1"); // the per-address budget (120 a minute) refills two a second
             HttpErrors.send(ctx, 429, "slow_down", "too many challenge requests from this address");
             return;
@@ -83,13 +81,5 @@ final class EthDeviceLoginApi {
                         ctx.fail(e);
                     }
                 });
-    }
-
-    private static InetAddress source(RoutingContext ctx) {
-        try {
-            return InetAddress.getByName(ClientAddresses.of(ctx).hostAddress());
-        } catch (UnknownHostException | RuntimeException e) {
-            return null;
-        }
     }
 }

@@ -6,8 +6,6 @@ import io.edgeauth.wallet.SiweException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 
 /**
@@ -30,7 +28,7 @@ final class SiweApi {
     }
 
     private void nonce(RoutingContext ctx) {
-        if (!nonceLimits.tryConnect(null, source(ctx))) {
+        if (!nonceLimits.tryConnect(null, ClientAddresses.inetOf(ctx))) {
             ctx.response().putHeader("retry-after", "1"); // the per-address budget (60 a minute) refills one a second
             HttpErrors.send(ctx, 429, "slow_down", "too many nonce requests from this address");
             return;
@@ -68,13 +66,5 @@ final class SiweApi {
                         ctx.fail(e);
                     }
                 });
-    }
-
-    private static InetAddress source(RoutingContext ctx) {
-        try {
-            return InetAddress.getByName(ClientAddresses.of(ctx).hostAddress());
-        } catch (UnknownHostException | RuntimeException e) {
-            return null;
-        }
     }
 }

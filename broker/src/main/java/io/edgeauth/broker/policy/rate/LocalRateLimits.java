@@ -2,17 +2,12 @@ package io.edgeauth.broker.policy.rate;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
-import com.github.benmanes.caffeine.cache.Scheduler;
 import io.edgeauth.broker.policy.RateLimiter;
 import io.edgeauth.broker.policy.RateLimits;
 import io.edgeauth.broker.policy.RatePlan;
-import io.github.bucket4j.Bandwidth;
-import io.github.bucket4j.Bucket;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentMap;
 
 /**
  * In-memory {@link RateLimits} on Bucket4j token buckets. Memory is bounded: every bucket lives in a
@@ -69,8 +64,8 @@ public final class LocalRateLimits implements RateLimits {
     private final Cache<DeviceKey, RateLimiter> devices;
     /** Budgets some session holds now, however idle: the same key never gets a second bucket while one lives. */
     private final Cache<DeviceKey, RateLimiter> held;
-    private final ConcurrentMap<String, AttemptBucket> connectByDevice;
-    private final ConcurrentMap<InetAddress, AttemptBucket> connectByAddress;
+    private final KeyedBuckets<String> connectByDevice;
+    private final KeyedBuckets<InetAddress> connectByAddress;
 
     public LocalRateLimits(Settings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -78,14 +73,10 @@ public final class LocalRateLimits implements RateLimits {
         this.devices = Caffeine.newBuilder().executor(Runnable::run).maximumSize(settings.maxTrackedKeys())
                 .expireAfterAccess(settings.idleExpiry()).build();
         this.held = Caffeine.newBuilder().executor(Runnable::run).weakValues().build();
-        this.connectByDevice = attemptCache(settings);
-        this.connectByAddress = attemptCache(settings);
-    }
-
-    private static <K> ConcurrentMap<K, AttemptBucket> attemptCache(Settings s) {
-        Cache<K, AttemptBucket> cache = Caffeine.newBuilder().executor(Runnable::run).maximumSize(s.maxTrackedKeys())
-                .expireAfter(new UntilFull<K>()).scheduler(Scheduler.systemScheduler()).build();
-        return cache.asMap();
+        this.connectByDevice = new KeyedBuckets<>(settings.connectsPerMinutePerDevice(),
+                settings.connectsPerMinutePerDevice(), settings.maxTrackedKeys());
+        this.connectByAddress = new KeyedBuckets<>(settings.connectsPerMinutePerAddress(),
+                settings.connectsPerMinutePerAddress(), settings.maxTrackedKeys());
     }
 
     @Override
@@ -97,25 +88,19 @@ public final class LocalRateLimits implements RateLimits {
     public boolean tryConnect(String identity, InetAddress source) {
         boolean ok = true;
         if (source != null) {
-            ok = take(connectByAddress, source, settings.connectsPerMinutePerAddress(), 1, false);
+            ok = connectByAddress.tryTake(source, 1);
         }
         if (ok && identity != null) {
-            ok = take(connectByDevice, identity, settings.connectsPerMinutePerDevice(), 1, false);
+            ok = connectByDevice.tryTake(identity, 1);
         }
         return ok;
     }
 
     @Override
     public long secondsUntilConnect(String identity, InetAddress source) {
-        long nanos = 0;
-        AttemptBucket bySource = source == null ? null : connectByAddress.get(source);
-        AttemptBucket byIdentity = identity == null ? null : connectByDevice.get(identity);
-        for (AttemptBucket b : new AttemptBucket[] {bySource, byIdentity}) {
-            if (b != null) {
-                nanos = Math.max(nanos, b.bucket.estimateAbilityToConsume(1).getNanosToWaitForRefill());
-            }
-        }
-        return RateLimiter.seconds(nanos);
+        long bySource = source == null ? 0 : connectByAddress.nanosUntilAvailable(source);
+        long byIdentity = identity == null ? 0 : connectByDevice.nanosUntilAvailable(identity);
+        return RateLimiter.seconds(Math.max(bySource, byIdentity));
     }
 
     @Override
@@ -125,66 +110,10 @@ public final class LocalRateLimits implements RateLimits {
             return;
         }
         if (source != null) {
-            take(connectByAddress, source, settings.connectsPerMinutePerAddress(), cost, true);
+            connectByAddress.charge(source, cost);
         }
         if (identity != null) {
-            take(connectByDevice, identity, settings.connectsPerMinutePerDevice(), cost, true);
-        }
-    }
-
-    /**
-     * Takes {@code cost} attempts from {@code key}'s bucket inside {@code compute}, so the cache's expiry is
-     * computed from the bucket as it is after the attempt. {@code force}: charge even into debt.
-     */
-    private static <K> boolean take(ConcurrentMap<K, AttemptBucket> map, K key, int perMinute, int cost, boolean force) {
-        boolean[] taken = new boolean[1];
-        map.compute(key, (k, b) -> {
-            AttemptBucket bucket = b != null ? b : new AttemptBucket(perMinute);
-            if (force) {
-                bucket.bucket.consumeIgnoringRateLimits(cost);
-                taken[0] = true;
-            } else {
-                taken[0] = bucket.bucket.tryConsume(cost);
-            }
-            return bucket;
-        });
-        return taken[0];
-    }
-
-    /** A per-minute attempt bucket and the time it takes to refill to full from where it is. */
-    private static final class AttemptBucket {
-        final Bucket bucket;
-        final int perMinute;
-
-        AttemptBucket(int perMinute) {
-            this.perMinute = perMinute;
-            this.bucket = Bucket.builder()
-                    .addLimit(Bandwidth.builder().capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1)).build())
-                    .withNanosecondPrecision() // monotonic, like the idle expiry below: immune to wall-clock steps
-                    .build();
-        }
-
-        long nanosUntilFull() {
-            long missing = perMinute - bucket.getAvailableTokens(); // debt counts too
-            return missing <= 0 ? 0 : (long) Math.ceil(missing * (60_000_000_000d / perMinute));
-        }
-    }
-
-    /** Attempt buckets live until they have refilled to full: after that a fresh bucket is indistinguishable. */
-    private static final class UntilFull<K> implements Expiry<K, AttemptBucket> {
-        @Override
-        public long expireAfterCreate(K key, AttemptBucket value, long currentTime) {
-            return value.nanosUntilFull();
-        }
-
-        @Override
-        public long expireAfterUpdate(K key, AttemptBucket value, long currentTime, long currentDuration) {
-            return value.nanosUntilFull();
-        }
-
-        @Override
-        public long expireAfterRead(K key, AttemptBucket value, long currentTime, long currentDuration) {
-            return currentDuration;
+            connectByDevice.charge(identity, cost);
         }
     }
 
