@@ -272,7 +272,7 @@ public final class Broker implements AutoCloseable {
                 .wellKnown(config, tokens.keys(), () -> httpsServer == null ? null
                         : HttpsListener.baseUrl(config.publicUrl(), httpsServer.actualPort()))
                 .sessions(pipeline, pipeline)
-                .oauth(tokens.devices(), tokens.services(), tokens.wallets(), tokens.exchange(), revocations, adminCredential, audit)
+                .oauth(tokens.devices(), tokens.services(), tokens.wallets(), tokens.exchange(), revocations, adminCredential, audit, tokens.requestLimits())
                 .siwe(tokens.wallets())
                 .admin(adminCredential, registry, deviceValidator(clock), revocations, tokens, tokens.keyOwners(), audit)
                 .services(services, registry, new ServiceValidator(t -> config.tenant(t) != null,

@@ -5,7 +5,6 @@ import io.edgeauth.broker.admin.KeyRotator;
 import com.nimbusds.jose.jwk.JWKSet;
 import io.edgeauth.broker.audit.AuditLog;
 import io.edgeauth.broker.coap.CoapTokenIssuer;
-import io.edgeauth.broker.oauth.TokenChannel;
 import io.edgeauth.broker.config.BrokerConfig;
 import io.edgeauth.broker.config.ConfigException;
 import io.edgeauth.broker.crypto.CryptoProviders;
@@ -27,11 +26,10 @@ import io.edgeauth.broker.oauth.EthDeviceTokenService;
 import io.edgeauth.broker.oauth.ServiceTokenService;
 import io.edgeauth.broker.oauth.StoreReplayGuard;
 import io.edgeauth.broker.oauth.TokenExchangeService;
+import io.edgeauth.broker.policy.rate.TokenRequestLimits;
 import io.edgeauth.broker.provisioning.DeviceEnrollment;
 import io.edgeauth.broker.provisioning.EnrollmentGroups;
 import io.edgeauth.broker.provisioning.FleetCas;
-import io.edgeauth.broker.refusal.RejectionReason;
-import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.registry.DeviceValidator;
 import io.edgeauth.broker.revocation.AccessReevaluation;
@@ -42,9 +40,7 @@ import io.edgeauth.broker.store.Store;
 import io.edgeauth.broker.token.BrokerTokenVerifier;
 import io.edgeauth.broker.token.CachingTokenVerifier;
 import io.edgeauth.broker.token.ClientAssertionVerifier;
-import io.edgeauth.broker.token.IssuedToken;
 import io.edgeauth.broker.token.TokenEncryption;
-import io.edgeauth.broker.token.TokenFormat;
 import io.edgeauth.broker.token.TokenIssuer;
 import io.edgeauth.broker.token.TokenPolicy;
 import io.edgeauth.broker.wallet.RefreshTokens;
@@ -60,7 +56,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -73,7 +68,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -103,6 +97,7 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
     private final WalletSessions wallets;
     private final EthDeviceTokenService ethDevices;
     private final SignatureRecovery recovery;
+    private final TokenRequestLimits requestLimits;
     private final Map<String, String> tenantByIssuer;
     /** The kid of each tenant's shared HS256 secret, by the tenant's issuer (tenants with one only). */
     private final Map<String, String> sharedSecretKidByIssuer = new HashMap<>();
@@ -182,8 +177,11 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
         List<String> tokenAudience = List.of(config.acceptedAudiences().get(0));
         Map<String, Set<String>> selfServiceScopes = new HashMap<>();
         config.tenants().forEach(tenant -> selfServiceScopes.put(tenant.id(), Set.copyOf(tenant.selfServiceScopes())));
+        BrokerConfig.TokenRequests bounds = config.tokenRequests(); // per node, like the connection guard
+        requestLimits = new TokenRequestLimits(bounds.perDeviceBurst(), bounds.perDevicePerMinute(),
+                bounds.perAddressPerMinute(), 1_000_000);
         devices = new DeviceTokenService(assertions, registry, issuer, revocations, selfServiceScopes::get, tokenAudience,
-                config.region().name(), audit, meters);
+                config.region().name(), audit, meters).limitedBy(requestLimits);
         fleetCas = new FleetCas(config.provisioning(), store, feed, clock);
         listedCertificates = new io.edgeauth.broker.provisioning.ListedCertificates(store, revocations, registry::find);
         io.micrometer.core.instrument.Gauge.builder("edgeauth.fleet_cas.crls.stale", fleetCas, FleetCas::staleCrls)
@@ -209,7 +207,7 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
         ethDevices = new EthDeviceTokenService(store, registry, recovery, issuer, revocations, selfServiceScopes::get,
                 tokenAudience,
                 config.region().name(),
-                Duration.ofMinutes(2), clock, audit, meters);
+                Duration.ofMinutes(2), clock, audit, meters).limitedBy(requestLimits);
     }
 
     static TokenAuthority create(BrokerConfig config, KeyVault keyVault, Store store, ChangeFeed feed, DeviceRegistry registry,
@@ -348,55 +346,12 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
 
     /** The CoAP {@code /token} endpoint's view of the device grant (CWT unless asked otherwise). */
     CoapTokenIssuer coapTokenIssuer() {
-        return request -> {
-            try {
-                if (!"client_credentials".equals(request.grantType())) {
-                    throw new TokenRejectedException(io.edgeauth.broker.refusal.RejectionReason.MALFORMED,
-                            "only client_credentials is supported over CoAP");
-                }
-                TokenFormat format = TokenFormat.parse(request.tokenFormat() == null ? "cwt" : request.tokenFormat());
-                // only a DTLS certificate peer naming its client_id may go without an assertion (RFC 9202)
-                boolean byCertificate = request.clientAssertion().length == 0;
-                if (byCertificate && (request.clientId() == null || request.transport().clientCertThumbprint() == null)) {
-                    throw new TokenRejectedException(RejectionReason.MALFORMED, "client_assertion missing");
-                }
-                // RFC 7521 §4.2: the type says how to read the assertion; /oauth/token refuses a wrong or missing one too
-                if (!byCertificate && !DeviceTokenService.ASSERTION_TYPE.equals(request.clientAssertionType())) {
-                    throw new TokenRejectedException(RejectionReason.MALFORMED,
-                            "client_assertion_type must be " + DeviceTokenService.ASSERTION_TYPE);
-                }
-                String assertion = new String(request.clientAssertion(), StandardCharsets.US_ASCII);
-                // client_id (24) beside an assertion: the assertion's sub, as at /oauth/token (tour X, X3)
-                if (!byCertificate && ClientAssertionVerifier.namesAnotherClient(request.clientId(), assertion)) {
-                    throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH,
-                            ClientAssertionVerifier.CLIENT_ID_NOT_SUB);
-                }
-                // audience (5): the rule /oauth/token applies; a certificate-bound token is the broker's only
-                DeviceTokenService.TargetRefusal target = byCertificate && request.audience() != null
-                        ? DeviceTokenService.CERTIFICATE_TOKEN_TARGET : devices.targetRefusal(request.audience(), format);
-                if (target != null && "invalid_target".equals(target.error())) {
-                    throw new CoapTokenIssuer.InvalidTargetException(target.description());
-                } else if (target != null) {
-                    throw new TokenRejectedException(RejectionReason.MALFORMED, target.description());
-                }
-                TokenChannel channel = new TokenChannel("coap",
-                        io.edgeauth.broker.audit.AuditAddress.of(request.transport().remoteAddress()));
-                IssuedToken token = byCertificate
-                        ? devices.issueForCertificate(request.clientId(), request.transport().clientCertThumbprint(),
-                                format, request.scope(), channel)
-                        : enrollment.issue(assertion, format, request.scope(), channel, request.audience());
-                byte[] bytes = format.cbor() ? token.bytes() : token.asText().getBytes(StandardCharsets.US_ASCII);
-                // scope as /oauth/token answers it (RFC 6749 §5.1): present when granted or asked for, "" for nothing
-                boolean asked = request.scope() != null && !request.scope().isBlank();
-                return CompletableFuture.completedFuture(new CoapTokenIssuer.Issued(bytes, token.expiresInSeconds(),
-                        token.scope().isEmpty() && !asked ? null : String.join(" ", token.scope())));
-            } catch (TokenRejectedException | CoapTokenIssuer.InvalidTargetException e) {
-                return CompletableFuture.failedFuture(e);
-            } catch (IllegalArgumentException e) {
-                return CompletableFuture.failedFuture(new TokenRejectedException(
-                        io.edgeauth.broker.refusal.RejectionReason.MALFORMED, e.getMessage()));
-            }
-        };
+        return new CoapTokenGrant(devices, enrollment, requestLimits);
+    }
+
+    /** The bounds of the token endpoints ({@code tokenRequests}), which {@code /oauth/token} applies too. */
+    TokenRequestLimits requestLimits() {
+        return requestLimits;
     }
 
     CachingTokenVerifier verifier() {

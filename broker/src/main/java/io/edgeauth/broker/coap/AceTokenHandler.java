@@ -84,7 +84,8 @@ final class AceTokenHandler {
                         ? error.getCause() : error;
                 if (cause instanceof TokenRejectedException t && t.isAudited()) { // token.refused: one event
                     meters.counter("edgeauth.coap.token", "outcome", t.reason().code()).increment();
-                    exchange.respond(CoapCodes.refusal(t.answeredReason(), t.getMessage(), CoapCodes.Where.TOKEN, 0));
+                    exchange.respond(CoapCodes.refusal(t.answeredReason(), t.getMessage(), CoapCodes.Where.TOKEN,
+                            t.retryAfterSeconds())); // a token-request bound's real wait as Max-Age on 4.29
                 } else if (cause instanceof TokenRejectedException t) {
                     refuseToken(exchange, peerKey, t);
                 } else if (cause instanceof CoapTokenIssuer.InvalidTargetException t) {
@@ -173,7 +174,8 @@ final class AceTokenHandler {
     private void refuseToken(CoapExchange exchange, String peerKey, TokenRejectedException t) {
         meters.counter("edgeauth.coap.token", "outcome", t.reason().code()).increment();
         audit.refused("/token", peerKey, exchange.getSourceSocketAddress(), null, t.reason(), t.auditDetail());
-        exchange.respond(CoapCodes.refusal(t.answeredReason(), t.getMessage(), CoapCodes.Where.TOKEN, 0));
+        exchange.respond(CoapCodes.refusal(t.answeredReason(), t.getMessage(), CoapCodes.Where.TOKEN,
+                t.retryAfterSeconds()));
     }
 
     private void refuseToken(CoapExchange exchange, String peerKey, RejectionReason reason, String detail) {

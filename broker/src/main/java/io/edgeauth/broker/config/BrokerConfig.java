@@ -31,6 +31,7 @@ public record BrokerConfig(
         Store store,
         Wallet wallet,
         ConnectionGuard connectionGuard,
+        TokenRequests tokenRequests,
         Provisioning provisioning,
         Audit audit,
         io.edgeauth.broker.admission.AdmissionLimits admission,
@@ -259,6 +260,14 @@ public record BrokerConfig(
     public record ConnectionGuard(int perDevicePerMinute, int perAddressPerMinute, int failedAttemptCost) { }
 
     /**
+     * Bounds of the token endpoints ({@code /oauth/token}, CoAP {@code /token}), per node: tokens issued to one
+     * authenticated device ({@code perDeviceBurst} back to back, refilled at {@code perDevicePerMinute}; 0: off) and
+     * token requests of any outcome from one source address a minute ({@code perAddressPerMinute}; 0: off, the
+     * default, as fleets behind NAT share one address). {@code policy.rate.TokenRequestLimits}.
+     */
+    public record TokenRequests(int perDeviceBurst, int perDevicePerMinute, int perAddressPerMinute) { }
+
+    /**
      * Zero-touch onboarding: fleet CAs a tenant trusts (a device whose certificate chains to one gets its
      * first token with no prior registration), enrollment groups (devices prove HKDF(group secret, id)),
      * and the templates that decide a new device's region, rate plan and owner.
@@ -340,7 +349,8 @@ public record BrokerConfig(
     /** A copy with the public URL set (the broker fills it in once the HTTP port is bound). */
     public BrokerConfig withPublicUrl(String url) {
         return new BrokerConfig(dataDir, url, http, mqtt, coap, tokens, tenants, trustedIssuers, crypto, region,
-                ratePlans, defaultRatePlan, store, wallet, connectionGuard, provisioning, audit, admission, network);
+                ratePlans, defaultRatePlan, store, wallet, connectionGuard, tokenRequests, provisioning, audit, admission,
+                network);
     }
 
     /** The audiences tokens may name: the configured ones, or the public URL and "edgeauth". */

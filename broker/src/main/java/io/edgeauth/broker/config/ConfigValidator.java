@@ -112,6 +112,9 @@ public final class ConfigValidator {
         positive(errors, "connectionGuard.perDevicePerMinute", c.connectionGuard().perDevicePerMinute(), 1, 1_000_000);
         positive(errors, "connectionGuard.perAddressPerMinute", c.connectionGuard().perAddressPerMinute(), 1, 100_000_000);
         positive(errors, "connectionGuard.failedAttemptCost", c.connectionGuard().failedAttemptCost(), 0, 1000);
+        positive(errors, "tokenRequests.perDeviceBurst", c.tokenRequests().perDeviceBurst(), 1, 1_000_000);
+        positive(errors, "tokenRequests.perDevicePerMinute", c.tokenRequests().perDevicePerMinute(), 0, 1_000_000);
+        positive(errors, "tokenRequests.perAddressPerMinute", c.tokenRequests().perAddressPerMinute(), 0, 100_000_000);
         errors.addAll(c.admission().problems());
         audit(errors, c);
         c.tenants().forEach(t -> hsm(errors, t));

@@ -18,6 +18,10 @@ final class IdleSettingsCheck {
             idle(errors, c, defaults, "http.tls.clientAuth", x -> x.http().tls().clientAuth(),
                     "only the HTTPS listener asks for client certificates, and http.tls.port is -1 (off)");
         }
+        if (c.tokenRequests().perDevicePerMinute() == 0) {
+            idle(errors, c, defaults, "tokenRequests.perDeviceBurst", x -> x.tokenRequests().perDeviceBurst(),
+                    "only the per-device token bound uses it, and tokenRequests.perDevicePerMinute is 0 (off)");
+        }
         if (c.coap().dtlsPort() < 0) {
             idle(errors, c, defaults, "coap.keepDtlsSessions", x -> x.coap().keepDtlsSessions(),
                     "only DTLS has sessions to keep, and coap.dtlsPort is -1 (off)");

@@ -116,12 +116,15 @@ public final class HttpApi {
         return bearerTokens;
     }
 
-    /** OAuth endpoints (after {@link #metrics}, which they count in); bearer tokens and the tokens a call names go through the pipeline of {@link #sessions}. */
+    /**
+     * OAuth endpoints (after {@link #metrics}, which they count in); bearer tokens and the tokens a call names go through
+     * the pipeline of {@link #sessions}; {@code /oauth/token} within {@code limits}' per-address bound.
+     */
     public HttpApi oauth(DeviceEnrollment devices, io.edgeauth.broker.oauth.ServiceTokenService services,
                          WalletSessions wallets, TokenExchangeService exchange, RevocationService revocations,
-                         AdminCredential admin, AuditLog audit) {
+                         AdminCredential admin, AuditLog audit, io.edgeauth.broker.policy.rate.TokenRequestLimits limits) {
         return mount(new OAuthApi(devices, services, wallets, exchange, bearerTokens(), revocations, admin,
-                new TokenEndpointRefusals(new io.edgeauth.broker.oauth.TokenRefusals(audit, meters)))::mount);
+                new TokenEndpointRefusals(new io.edgeauth.broker.oauth.TokenRefusals(audit, meters)), limits)::mount);
     }
 
     /** Service clients: {@code /admin/services} (behind the admin check of {@link #admin}). */

@@ -6,6 +6,7 @@ import io.edgeauth.broker.oauth.DeviceTokenService;
 import io.edgeauth.broker.oauth.ServiceTokenService;
 import io.edgeauth.broker.oauth.TokenChannel;
 import io.edgeauth.broker.oauth.TokenExchangeService;
+import io.edgeauth.broker.policy.rate.TokenRequestLimits;
 import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.registry.Device;
@@ -53,10 +54,12 @@ final class OAuthApi {
     private final RevocationService revocations;
     private final AdminCredential admin;
     private final TokenEndpointRefusals refusals;
+    private final TokenAddressBudget addressBudget;
 
     OAuthApi(DeviceEnrollment devices, ServiceTokenService services, WalletSessions wallets, TokenExchangeService exchange, BearerTokens tokens,
-             RevocationService revocations, AdminCredential admin, TokenEndpointRefusals refusals) {
+             RevocationService revocations, AdminCredential admin, TokenEndpointRefusals refusals, TokenRequestLimits limits) {
         this.refusals = refusals;
+        this.addressBudget = new TokenAddressBudget(limits, refusals);
         this.devices = devices;
         this.services = services;
         this.wallets = wallets;
@@ -67,7 +70,7 @@ final class OAuthApi {
     }
 
     void mount(Router router) {
-        router.post(TOKEN).handler(this::token);
+        router.post(TOKEN).handler(addressBudget).handler(this::token);
         router.post(INTROSPECT).handler(this::introspect);
         router.post(REVOKE).handler(this::revoke);
     }

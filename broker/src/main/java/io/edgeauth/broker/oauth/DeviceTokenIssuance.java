@@ -3,6 +3,7 @@ package io.edgeauth.broker.oauth;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.jwk.JWK;
 import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.policy.rate.TokenRequestLimits;
 import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.registry.Device;
@@ -38,6 +39,8 @@ final class DeviceTokenIssuance {
     private final AuditLog audit;
     private final MeterRegistry meters;
     private final Function<String, java.util.Optional<Device>> currentRecord;
+    /** Set once at start-up ({@link #limitedBy}); none until then. */
+    private volatile TokenRequestLimits limits = TokenRequestLimits.NONE;
 
     /** @param currentRecord a device's record as the store holds it now ({@code DeviceRegistry#current}) */
     DeviceTokenIssuance(TokenIssuer issuer, SubjectBlocks blocks, Function<String, Set<String>> selfServiceScopes,
@@ -53,10 +56,16 @@ final class DeviceTokenIssuance {
         this.meters = meters;
     }
 
+    /** Bounds the tokens issued per device by {@code limits} (config {@code tokenRequests}). */
+    void limitedBy(TokenRequestLimits limits) {
+        this.limits = java.util.Objects.requireNonNull(limits, "limits");
+    }
+
     /**
      * Issues, audits ({@code token.issued} with {@code fields}) and counts a token for a proven device.
      *
-     * @throws TokenRejectedException REVOKED while the device's subject revocation holds
+     * @throws TokenRejectedException REVOKED while the device's subject revocation holds; RATE_LIMITED over the
+     *     device's token budget
      */
     IssuedToken issue(Device device, TokenFormat format, String scope, String grant, Map<String, Object> fields)
             throws TokenRejectedException {
@@ -77,6 +86,7 @@ final class DeviceTokenIssuance {
     IssuedToken issue(Device device, Confirmation cnf, TokenFormat format, String scope, String grant,
                       Map<String, Object> fields, String audience, String fleetCa) throws TokenRejectedException {
         checkNotBlocked(device);
+        takeIssuance(device); // before the signature: a spent budget costs the node nothing more
         TokenClaims.Builder claims = TokenClaims.builder(device.tenant(), device.id())
                 .audience(audience != null ? new String[] {audience} : audiences.toArray(String[]::new))
                 .scope(grantedScopes(scope, selfServiceScopes.apply(device.tenant())))
@@ -115,6 +125,15 @@ final class DeviceTokenIssuance {
 
     boolean isResourceServer(String audience) {
         return issuer.isResourceServer(audience);
+    }
+
+    /**
+     * Takes one token from the budget of {@code device}, which proved itself (never an id a request merely claims).
+     *
+     * @throws TokenRejectedException RATE_LIMITED, with the wait, over the device's budget
+     */
+    void takeIssuance(Device device) throws TokenRejectedException {
+        limits.takeIssuance(device.tenant(), device.id());
     }
 
     /**

@@ -45,6 +45,15 @@ public final class DeviceTokenService {
     }
 
     /**
+     * Bounds the tokens issued per authenticated device (config {@code tokenRequests}); call once, at start-up.
+     * Returns this.
+     */
+    public DeviceTokenService limitedBy(io.edgeauth.broker.policy.rate.TokenRequestLimits limits) {
+        issuance.limitedBy(limits);
+        return this;
+    }
+
+    /**
      * @param assertion   the client assertion JWT
      * @param format      JWT or CWT
      * @param scope       requested scope (space-separated) or null
@@ -251,12 +260,14 @@ public final class DeviceTokenService {
      * Client authentication without issuing anything (the token-exchange grant): the registered device whose
      * key signed the RFC 7523 assertion (its {@code jti} is spent like any other).
      *
-     * @throws TokenRejectedException as {@link #issue}, and REVOKED while the device's subject revocation holds
+     * @throws TokenRejectedException as {@link #issue}, REVOKED while the device's subject revocation holds, and
+     *     RATE_LIMITED over the device's token budget
      */
     public Device authenticate(String assertion) throws TokenRejectedException {
         ClientAssertion verified = assertions.verify(assertion, keys);
         Device device = registered(verified.clientId());
         issuance.checkNotBlocked(device);
+        issuance.takeIssuance(device); // an exchange issues a token to this client too
         return device;
     }
 

@@ -79,6 +79,12 @@ public final class EthDeviceTokenService {
         this.clock = clock;
     }
 
+    /** Bounds the tokens issued per device, as {@link DeviceTokenService#limitedBy}; returns this. */
+    public EthDeviceTokenService limitedBy(io.edgeauth.broker.policy.rate.TokenRequestLimits limits) {
+        issuance.limitedBy(limits);
+        return this;
+    }
+
     /**
      * A fresh challenge for {@code deviceId}, whether or not such an Ethereum-keyed device exists (so the
      * answer tells nothing about the registry; only a registered device can use it).

@@ -1,0 +1,51 @@
+package io.edgeauth.broker.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The bounds of tour Y, Y10 ({@code tokenRequests}): their defaults, values out of range refused naming the key and the range, and a per-device burst set while the
+ * per-device bound is off refused as a setting nothing would read.
+ */
+class RequestBoundsConfigTest {
+    private final ConfigLoader loader = new ConfigLoader();
+
+    private BrokerConfig load(String... keyValues) {
+        Map<String, String> env = new HashMap<>(Map.of("EDGEAUTH_DATA_DIR", "/tmp/edgeauth-request-bounds"));
+        for (int i = 0; i < keyValues.length; i += 2) {
+            env.put(keyValues[i], keyValues[i + 1]);
+        }
+        return loader.load(null, env);
+    }
+
+    @Test
+    void theDefaultsBoundDevicesNotAddresses() {
+        BrokerConfig c = load();
+        assertThat(c.tokenRequests().perDeviceBurst()).isEqualTo(20);
+        assertThat(c.tokenRequests().perDevicePerMinute()).isEqualTo(20);
+        assertThat(c.tokenRequests().perAddressPerMinute()).as("off: fleets behind one NAT address").isZero();
+    }
+
+    @Test
+    void valuesOutOfRangeAreRefusedByName() {
+        assertThatThrownBy(() -> load("EDGEAUTH_TOKEN_REQUESTS_PER_DEVICE_BURST", "0"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("tokenRequests.perDeviceBurst: expected 1 to");
+        assertThatThrownBy(() -> load("EDGEAUTH_TOKEN_REQUESTS_PER_DEVICE_PER_MINUTE", "-1"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("tokenRequests.perDevicePerMinute: expected 0 to");
+        assertThatThrownBy(() -> load("EDGEAUTH_TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE", "100000001"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("tokenRequests.perAddressPerMinute: expected 0 to");
+    }
+
+    @Test
+    void aBurstForAnAbsentBoundIsRefused() {
+        assertThatThrownBy(() -> load("EDGEAUTH_TOKEN_REQUESTS_PER_DEVICE_PER_MINUTE", "0",
+                "EDGEAUTH_TOKEN_REQUESTS_PER_DEVICE_BURST", "50")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("tokenRequests.perDeviceBurst").hasMessageContaining("perDevicePerMinute is 0");
+        assertThat(load("EDGEAUTH_TOKEN_REQUESTS_PER_DEVICE_PER_MINUTE", "0").tokenRequests().perDevicePerMinute())
+                .as("off, with the burst at its default").isZero();
+    }
+}
