@@ -46,11 +46,12 @@ public record BrokerConfig(
      * that stays silent for {@code idleTimeout} is closed, as is one whose request body is not read whole within
      * {@code requestReadTimeout} of its headers (a streamed import excepted). A request from one of
      * {@code trustedProxies} (IP addresses or CIDR ranges) is taken to come from the client its {@code Forwarded} or
-     * {@code X-Forwarded-For} names.
+     * {@code X-Forwarded-For} names. Beyond {@code adminFailuresPerAddressPerMinute} wrong admin credentials from one
+     * source address, that address gets 429 until its budget refills, a right credential too (0: no such bound).
      */
     public record Http(String host, int port, int workerThreads, int maxPendingRequests, int retryAfterSeconds,
                        HttpTls tls, Duration idleTimeout, int maxConnections, int maxConnectionsPerAddress,
-                       Duration requestReadTimeout, List<String> trustedProxies) {
+                       Duration requestReadTimeout, List<String> trustedProxies, int adminFailuresPerAddressPerMinute) {
         public Http {
             tls = tls == null ? HttpTls.OFF : tls;
             trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
@@ -60,7 +61,7 @@ public record BrokerConfig(
 
         /** Without the HTTPS listener, with the default connection bounds. */
         public Http(String host, int port, int workerThreads, int maxPendingRequests, int retryAfterSeconds) {
-            this(host, port, workerThreads, maxPendingRequests, retryAfterSeconds, null, null, 0, 0, null, null);
+            this(host, port, workerThreads, maxPendingRequests, retryAfterSeconds, null, null, 0, 0, null, null, 20);
         }
     }
 

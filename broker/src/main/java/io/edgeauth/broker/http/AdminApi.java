@@ -1,6 +1,5 @@
 package io.edgeauth.broker.http;
 
-import io.edgeauth.broker.admin.AdminCredential;
 import io.edgeauth.broker.admin.KeyOwners;
 import io.edgeauth.broker.admin.KeyRotator;
 import io.edgeauth.broker.audit.AuditLog;
@@ -27,7 +26,7 @@ import java.util.Map;
  * bearer admin credential. Every change writes an audit event.
  */
 final class AdminApi {
-    private final AdminCredential credential;
+    private final AdminGuard guard;
     private final DeviceRegistry registry;
     private final DeviceValidator validator;
     private final RevocationService revocations;
@@ -35,9 +34,9 @@ final class AdminApi {
     private final KeyOwners keyOwners;
     private final AuditLog audit;
 
-    AdminApi(AdminCredential credential, DeviceRegistry registry, DeviceValidator validator,
+    AdminApi(AdminGuard guard, DeviceRegistry registry, DeviceValidator validator,
              RevocationService revocations, KeyRotator keys, KeyOwners keyOwners, AuditLog audit) {
-        this.credential = credential;
+        this.guard = guard;
         this.registry = registry;
         this.validator = validator;
         this.revocations = revocations;
@@ -59,12 +58,7 @@ final class AdminApi {
     }
 
     private void authorize(RoutingContext ctx) {
-        String header = ctx.request().getHeader("authorization");
-        String presented = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
-        if (!credential.matches(presented)) {
-            audit.record("admin.refused", "invalid_token", Map.of("path", ClientText.audited(ctx.normalizedPath()),
-                    "remote", String.valueOf(TokenEndpointRefusals.remote(ctx))));
-            HttpErrors.send(ctx, 401, "invalid_token", "admin API needs the admin bearer credential");
+        if (!guard.require(ctx)) { // answered: 401, or 429 for an address over its wrong-credential bound
             return;
         }
         for (String name : ctx.queryParams().names()) { // one reader's value is not another's, as for form parameters

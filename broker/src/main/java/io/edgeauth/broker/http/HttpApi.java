@@ -70,6 +70,7 @@ public final class HttpApi {
     private HttpConnectionLimits connections;
     private WorkerExecutor workers;
     private BearerTokens bearerTokens;
+    private AdminGuard adminGuard;
 
     /** A route that reads its own request body as a stream (no body buffering, no 64 KiB cap). */
     private record StreamingRoute(String path, Handler<RoutingContext> handler) { }
@@ -86,7 +87,16 @@ public final class HttpApi {
 
     public HttpApi admin(AdminCredential credential, DeviceRegistry registry, DeviceValidator validator,
                          RevocationService revocations, KeyRotator keys, KeyOwners keyOwners, AuditLog audit) {
-        return mount(new AdminApi(credential, registry, validator, revocations, keys, keyOwners, audit)::mount);
+        return mount(new AdminApi(adminGuard(credential, audit), registry, validator, revocations, keys, keyOwners,
+                audit)::mount);
+    }
+
+    /** The one admin check of this API, so every route that takes the credential spends one budget per address. */
+    private AdminGuard adminGuard(AdminCredential credential, AuditLog audit) {
+        if (adminGuard == null) {
+            adminGuard = new AdminGuard(credential, audit, settings == null ? 0 : settings.adminFailuresPerAddressPerMinute());
+        }
+        return adminGuard;
     }
 
     /** {@code POST /admin/tls/reload} (behind the admin check mounted with {@link #admin}): see {@link TlsAdminApi}. */
@@ -123,7 +133,7 @@ public final class HttpApi {
     public HttpApi oauth(DeviceEnrollment devices, io.edgeauth.broker.oauth.ServiceTokenService services,
                          WalletSessions wallets, TokenExchangeService exchange, RevocationService revocations,
                          AdminCredential admin, AuditLog audit, io.edgeauth.broker.policy.rate.TokenRequestLimits limits) {
-        return mount(new OAuthApi(devices, services, wallets, exchange, bearerTokens(), revocations, admin,
+        return mount(new OAuthApi(devices, services, wallets, exchange, bearerTokens(), revocations, adminGuard(admin, audit),
                 new TokenEndpointRefusals(new io.edgeauth.broker.oauth.TokenRefusals(audit, meters)), limits)::mount);
     }
 

@@ -1,6 +1,5 @@
 package io.edgeauth.broker.http;
 
-import io.edgeauth.broker.admin.AdminCredential;
 import io.edgeauth.broker.provisioning.DeviceEnrollment;
 import io.edgeauth.broker.oauth.DeviceTokenService;
 import io.edgeauth.broker.oauth.ServiceTokenService;
@@ -52,12 +51,12 @@ final class OAuthApi {
     private final TokenExchangeService exchange;
     private final BearerTokens tokens;
     private final RevocationService revocations;
-    private final AdminCredential admin;
+    private final AdminGuard admin;
     private final TokenEndpointRefusals refusals;
     private final TokenAddressBudget addressBudget;
 
     OAuthApi(DeviceEnrollment devices, ServiceTokenService services, WalletSessions wallets, TokenExchangeService exchange, BearerTokens tokens,
-             RevocationService revocations, AdminCredential admin, TokenEndpointRefusals refusals, TokenRequestLimits limits) {
+             RevocationService revocations, AdminGuard admin, TokenEndpointRefusals refusals, TokenRequestLimits limits) {
         this.refusals = refusals;
         this.addressBudget = new TokenAddressBudget(limits, refusals);
         this.devices = devices;
@@ -305,7 +304,11 @@ final class OAuthApi {
      * learns only about tokens of its own tenant: any other answers {@code active: false}.
      */
     private void introspect(RoutingContext ctx) {
-        boolean isAdmin = admin.matches(BearerTokens.bearer(ctx));
+        AdminGuard.Verdict verdict = admin.check(ctx); // a wrong admin credential counts here as on /admin/*
+        if (verdict == AdminGuard.Verdict.ANSWERED) {
+            return;
+        }
+        boolean isAdmin = verdict == AdminGuard.Verdict.ADMIN;
         // RFC 7662 §2.3: a bearer caller is answered as RFC 6750 §3 says (invalid_token, insufficient_scope)
         Optional<BearerTokens.Active> caller = isAdmin ? Optional.empty()
                 : Optional.ofNullable(tokens.require(ctx, INTROSPECTION_NEEDS));
@@ -376,7 +379,11 @@ final class OAuthApi {
             ctx.response().setStatusCode(200).putHeader("cache-control", "no-store").end();
             return;
         }
-        boolean isAdmin = admin.matches(BearerTokens.bearer(ctx));
+        AdminGuard.Verdict verdict = admin.check(ctx);
+        if (verdict == AdminGuard.Verdict.ANSWERED) {
+            return;
+        }
+        boolean isAdmin = verdict == AdminGuard.Verdict.ADMIN;
         Optional<BearerTokens.Active> caller = isAdmin ? Optional.empty() : Optional.ofNullable(
                 tokens.require(ctx, "revocation needs the admin credential or the holder's own bearer token"));
         if (!isAdmin && caller.isEmpty()) {

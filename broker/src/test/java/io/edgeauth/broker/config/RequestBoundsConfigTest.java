@@ -8,7 +8,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The bounds of tour Y, Y10 ({@code tokenRequests}): their defaults, values out of range refused naming the key and the range, and a per-device burst set while the
+ * The bounds of tour Y, Y10 ({@code tokenRequests}) and tour Z, Z7 ({@code http.adminFailuresPerAddressPerMinute}):
+ * their defaults, values out of range refused naming the key and the range, and a per-device burst set while the
  * per-device bound is off refused as a setting nothing would read.
  */
 class RequestBoundsConfigTest {
@@ -28,6 +29,7 @@ class RequestBoundsConfigTest {
         assertThat(c.tokenRequests().perDeviceBurst()).isEqualTo(20);
         assertThat(c.tokenRequests().perDevicePerMinute()).isEqualTo(20);
         assertThat(c.tokenRequests().perAddressPerMinute()).as("off: fleets behind one NAT address").isZero();
+        assertThat(c.http().adminFailuresPerAddressPerMinute()).isEqualTo(20);
     }
 
     @Test
@@ -38,6 +40,9 @@ class RequestBoundsConfigTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("tokenRequests.perDevicePerMinute: expected 0 to");
         assertThatThrownBy(() -> load("EDGEAUTH_TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE", "100000001"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("tokenRequests.perAddressPerMinute: expected 0 to");
+        assertThatThrownBy(() -> load("EDGEAUTH_HTTP_ADMIN_FAILURES_PER_ADDRESS_PER_MINUTE", "-5"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("http.adminFailuresPerAddressPerMinute: expected 0 to");
     }
 
     @Test
