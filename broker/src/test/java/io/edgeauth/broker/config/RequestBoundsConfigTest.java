@@ -3,9 +3,11 @@ package io.edgeauth.broker.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The bounds of tour Y, Y10 ({@code tokenRequests}) and tour Z, Z7 ({@code http.adminFailuresPerAddressPerMinute}):
@@ -13,10 +15,12 @@ import org.junit.jupiter.api.Test;
  * per-device bound is off refused as a setting nothing would read.
  */
 class RequestBoundsConfigTest {
+    @TempDir
+    Path dir;
     private final ConfigLoader loader = new ConfigLoader();
 
     private BrokerConfig load(String... keyValues) {
-        Map<String, String> env = new HashMap<>(Map.of("EDGEAUTH_DATA_DIR", "/tmp/edgeauth-request-bounds"));
+        Map<String, String> env = new HashMap<>(Map.of("EDGEAUTH_DATA_DIR", dir.toString()));
         for (int i = 0; i < keyValues.length; i += 2) {
             env.put(keyValues[i], keyValues[i + 1]);
         }
