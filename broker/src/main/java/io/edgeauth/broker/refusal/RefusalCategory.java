@@ -11,7 +11,7 @@ public enum RefusalCategory {
     BAD_CREDENTIALS,
     /** The credential is fine but does not entitle the holder: revoked, wrong tenant, outside the ACL or region. */
     NOT_AUTHORIZED,
-    /** A limit was reached: the rate plan. */
+    /** A limit was reached: the rate plan, the connection guard, a token-request or admin-credential bound. */
     QUOTA_EXCEEDED,
     /** The server failed, not the client. */
     SERVER_ERROR,
