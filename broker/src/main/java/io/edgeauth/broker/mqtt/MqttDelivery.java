@@ -1,5 +1,6 @@
 package io.edgeauth.broker.mqtt;
 
+import io.edgeauth.broker.router.Delivery;
 import io.edgeauth.broker.router.MessageAttributes;
 import io.edgeauth.broker.router.RoutedMessage;
 import io.edgeauth.broker.router.Subscriber;
@@ -26,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 final class MqttDelivery {
     private final MqttConnection c;
     private int nextId = 1;
-    private final Map<Integer, SubscriberQueue.Delivery> outgoing = new HashMap<>();
+    private final Map<Integer, Delivery> outgoing = new HashMap<>();
     private boolean paused;
     private int pauseGeneration;
     private int pendingWritable;
@@ -98,7 +99,7 @@ final class MqttDelivery {
 
     private final class Sink implements SubscriberQueue.Sink {
         @Override
-        public void send(SubscriberQueue.Delivery d) {
+        public void send(Delivery d) {
             if (c.closed || c.closing || c.state == null || c.state.owner != c) {
                 return; // requeued by detach/attach
             }
@@ -165,7 +166,7 @@ final class MqttDelivery {
     }
 
     void onPuback(int packetId) {
-        SubscriberQueue.Delivery d = outgoing.remove(packetId);
+        Delivery d = outgoing.remove(packetId);
         if (d != null) {
             c.state.queue.acknowledged(d);
         }

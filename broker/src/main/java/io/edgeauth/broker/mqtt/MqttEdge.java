@@ -418,8 +418,7 @@ public final class MqttEdge {
                 t.crl());
     }
 
-
-    /** Drops a session's subscriptions and forgets it; a will still held back is published now (the session ended). */
+    /** Drops a session's subscriptions and forgets it; a held-back will is published now, its share groups get theirs. */
     void destroy(MqttSessionState state) {
         Runnable due;
         synchronized (state) {
@@ -433,6 +432,7 @@ public final class MqttEdge {
         }
         state.subscriptions.values().forEach(router::unsubscribe);
         state.subscriptions.clear();
+        state.handBackShared(metrics::drop); // before ended(), which empties a journaled session's queue
         persistence.ended(state);
     }
 

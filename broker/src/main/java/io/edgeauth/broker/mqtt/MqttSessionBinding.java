@@ -249,12 +249,13 @@ final class MqttSessionBinding {
             publishWill();
         }
         if (owner) {
-            state.queue.detach();
             if (state.expirySeconds > 0 && !state.accessEnded) {
+                state.queue.detach();
                 c.edge.persistence.offline(state);
                 c.edge.expireLater(state);
             } else {
-                c.edge.destroy(state);
+                c.edge.destroy(state); // first: what it owes through share groups goes to them before detach drops it
+                state.queue.detach();
             }
         }
     }

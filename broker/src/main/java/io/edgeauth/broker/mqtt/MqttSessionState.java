@@ -5,6 +5,7 @@ import io.edgeauth.broker.auth.PrincipalKind;
 import io.edgeauth.broker.policy.TopicAcl;
 import io.edgeauth.broker.policy.TopicFilters;
 import io.edgeauth.broker.router.SharedFilter;
+import io.edgeauth.broker.router.SharedRedelivery;
 import io.edgeauth.broker.router.SubscriberQueue;
 import io.edgeauth.broker.router.TopicRouter;
 import io.edgeauth.broker.router.Subscription;
@@ -71,6 +72,16 @@ final class MqttSessionState {
             // session must not be handed the device's messages published after the transfer
             queue.purge(m -> subscriptions.values().stream().noneMatch(s -> TopicFilters.matches(s.topicFilter(), m.topic())),
                     SubscriberQueue.DROP_ACCESS_CHANGED);
+        }
+    }
+
+    /**
+     * The session ended here: what it owed through share groups goes to their other members (MQTT 5 §4.8.2), not when
+     * it moved to another node, which has it now.
+     */
+    void handBackShared(java.util.function.Consumer<String> onDrop) {
+        if (!movedAway) {
+            SharedRedelivery.handBack(queue, onDrop);
         }
     }
 

@@ -60,6 +60,8 @@ public final class SessionAccessCleanup {
                 state.expiryTimer = -1;
             }
         }
+        // the session ends: what it got through share groups is the groups' (MQTT 5 §4.8.2), the rest goes
+        state.handBackShared(edge.metrics::drop);
         state.queue.purge(m -> true, SubscriberQueue.DROP_ACCESS_CHANGED);
         if (offline) {
             edge.destroy(state);

@@ -2,9 +2,13 @@ package io.edgeauth.broker.router;
 
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
-/** The members of one shared subscription {@code $share/<group>/<filter>}, picked round-robin. */
-final class ShareGroup {
+/**
+ * The members of one shared subscription {@code $share/<group>/<filter>}, picked round-robin. Outside this package
+ * only a handle: the group a queued message came through ({@link Delivery#shareGroup()}). Thread-safe.
+ */
+public final class ShareGroup {
     final CopyOnWriteArrayList<Subscription> members = new CopyOnWriteArrayList<>();
     final AtomicInteger next = new AtomicInteger();
     volatile Subscriber last;
@@ -49,10 +53,45 @@ final class ShareGroup {
         return offer;
     }
 
+    /**
+     * Offers a QoS 1 message that {@code gone}, a member whose session ended, got through this group and did not
+     * acknowledge, to another member, round-robin (MQTT 5 §4.8.2): a local one gets it as a new delivery (DUP 0), a
+     * remote one through its node's inbox, as a publish hands it over; a local member that drops it (and counts the
+     * drop) is skipped. What became of it: {@link Subscriber.Offer#DROPPED} if every other member dropped it, null if
+     * there was no other member.
+     */
+    Subscriber.Offer redeliver(RoutedMessage message, Subscriber gone, Consumer<Throwable> handOffFailed) {
+        Object[] snapshot = members.toArray();
+        int start = next.getAndIncrement();
+        Subscriber.Offer offer = null;
+        for (int k = 0; k < snapshot.length; k++) {
+            Subscription s = (Subscription) snapshot[Math.floorMod(start + k, snapshot.length)];
+            if (s.subscriber() == gone) {
+                continue;
+            }
+            if (s.subscriber() instanceof RemoteSubscriber node && s.qos() > 0) {
+                node.handOff(message).whenComplete((ok, failure) -> {
+                    if (failure != null) {
+                        handOffFailed.accept(failure);
+                    }
+                });
+                return Subscriber.Offer.ACCEPTED;
+            }
+            offer = offer(s, message);
+            if (offer != Subscriber.Offer.DROPPED) {
+                return offer;
+            }
+        }
+        return offer;
+    }
+
     private Subscriber.Offer offer(Subscription s, RoutedMessage message) {
-        last = s.subscriber();
+        Subscriber member = s.subscriber();
+        last = member;
         RoutedMessage out = (s.flags() & Subscription.RETAIN_AS_PUBLISHED) != 0 ? message : message.withRetain(false);
-        return s.subscriber().offer(out, Math.min(s.qos(), message.qos()));
+        int qos = Math.min(s.qos(), message.qos());
+        // tagged with the group, so that the member's session, if it ends owing the message, can hand it back
+        return member instanceof SubscriberQueue queue ? queue.offer(out, qos, this) : member.offer(out, qos);
     }
 
     Subscriber lastTarget() {

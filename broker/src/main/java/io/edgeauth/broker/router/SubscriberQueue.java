@@ -33,16 +33,6 @@ import java.util.function.Consumer;
  */
 public final class SubscriberQueue implements Subscriber {
 
-    /**
-     * A message ready to leave, with its delivery QoS, whether it is a re-delivery, and its id in the
-     * session's {@link QueueJournal} (0 when not journaled).
-     */
-    public record Delivery(RoutedMessage message, int qos, boolean duplicate, long journalId) {
-        public Delivery(RoutedMessage message, int qos, boolean duplicate) {
-            this(message, qos, duplicate, 0);
-        }
-    }
-
     /** Where deliveries go while the client is connected. Called on the executor only. */
     @FunctionalInterface
     public interface Sink {
@@ -187,7 +177,7 @@ public final class SubscriberQueue implements Subscriber {
             Delivery d = deliveries.pollFirst();
             forget(d);
             long id = newJournal != null && d.qos() > 0 ? newJournal.append(key, d.message()) : 0;
-            deliveries.addLast(new Delivery(d.message(), d.qos(), d.duplicate(), id));
+            deliveries.addLast(d.journaled(id));
         }
     }
 
@@ -220,22 +210,9 @@ public final class SubscriberQueue implements Subscriber {
         if (now < earliestExpiry) {
             return;
         }
-        long earliest = Long.MAX_VALUE;
-        for (Iterator<Delivery> it = queue.iterator(); it.hasNext(); ) {
-            Delivery d = it.next();
-            long expiry = d.message().attributes().expiresAtMillis();
-            if (expiry == 0) {
-                continue;
-            }
-            if (now >= expiry) {
-                it.remove();
-                forget(d);
-                onDrop.accept(DROP_EXPIRED);
-            } else {
-                earliest = Math.min(earliest, expiry);
-            }
-        }
-        earliestExpiry = earliest;
+        take(queue, d -> d.message().expiredAt(now), d -> onDrop.accept(DROP_EXPIRED));
+        earliestExpiry = Long.MAX_VALUE;
+        queue.forEach(d -> noteExpiry(d.message()));
     }
 
     /** The session ended: what it still owed its client leaves the journal. */
@@ -262,17 +239,37 @@ public final class SubscriberQueue implements Subscriber {
     }
 
     private int purge(ArrayDeque<Delivery> deliveries, java.util.function.Predicate<RoutedMessage> unwanted, String reason) {
-        int dropped = 0;
-        for (java.util.Iterator<Delivery> it = deliveries.iterator(); it.hasNext(); ) {
+        return take(deliveries, d -> unwanted.test(d.message()), d -> onDrop.accept(reason));
+    }
+
+    /**
+     * Takes out the QoS 1 messages this queue got through share groups and still owes, sent or not, oldest first, and
+     * out of the journal: its session ended and they go to the groups' other members (MQTT 5 §4.8.2).
+     */
+    List<Delivery> takeShared() {
+        List<Delivery> taken = new ArrayList<>();
+        synchronized (lock) {
+            if (unacked != null) {
+                take(unacked, d -> d.shareGroup() != null, taken::add);
+            }
+            take(queue, d -> d.shareGroup() != null && d.qos() > 0, taken::add);
+        }
+        return taken;
+    }
+
+    /** Removes what {@code which} names from {@code from}, out of the journal, and hands each {@code to}; how many. */
+    private int take(ArrayDeque<Delivery> from, java.util.function.Predicate<Delivery> which, Consumer<Delivery> to) {
+        int n = 0;
+        for (Iterator<Delivery> it = from.iterator(); it.hasNext(); ) {
             Delivery d = it.next();
-            if (unwanted.test(d.message())) {
+            if (which.test(d)) {
                 it.remove();
                 forget(d);
-                onDrop.accept(reason);
-                dropped++;
+                to.accept(d);
+                n++;
             }
         }
-        return dropped;
+        return n;
     }
 
     private void forget(Delivery d) {
@@ -311,7 +308,12 @@ public final class SubscriberQueue implements Subscriber {
 
     @Override
     public Offer offer(RoutedMessage message, int qos) {
-        Delivery delivery = new Delivery(message, Math.min(qos, 1), false);
+        return offer(message, qos, null);
+    }
+
+    /** {@link #offer(RoutedMessage, int)} of a message a member of {@code group} gets through it (null: not shared). */
+    Offer offer(RoutedMessage message, int qos, ShareGroup group) {
+        Delivery delivery = new Delivery(message, Math.min(qos, 1), 0, group);
         Offer result;
         synchronized (lock) {
             boolean online = sink != null;
@@ -332,7 +334,7 @@ public final class SubscriberQueue implements Subscriber {
                 onDrop.accept(DROP_OVERFLOW_OLDEST);
             }
             if (journal != null && delivery.qos() > 0) { // journaled only once it is sure to be queued
-                delivery = new Delivery(message, 1, false, journal.append(journalKey, message));
+                delivery = delivery.journaled(journal.append(journalKey, message));
             }
             queue.addLast(delivery);
             noteExpiry(message);
@@ -477,7 +479,7 @@ public final class SubscriberQueue implements Subscriber {
         Iterator<Delivery> it = unacked.descendingIterator();
         while (it.hasNext()) {
             Delivery d = it.next();
-            queue.addFirst(new Delivery(d.message(), d.qos(), true, d.journalId()));
+            queue.addFirst(d.resent());
             noteExpiry(d.message());
         }
         unacked = null;

@@ -340,6 +340,104 @@ class MqttSessionConformanceTest {
         assertThat(session("v14")).as("a token issued after the deletion keeps its session").isNotNull();
     }
 
+    /**
+     * Tour Q, Q11: MQTT 5 §4.8.2: a shared-subscription member whose session ends with QoS 1 messages it has not
+     * acknowledged (one sent, one still queued behind its Receive Maximum of 1) leaves them to the group's other
+     * member, as new deliveries (DUP 0), after what that member got meanwhile. Before, both were lost for the group.
+     */
+    @Test
+    void aSharedMembersUnacknowledgedMessagesGoToTheGroupWhenItsSessionEnds() throws Exception {
+        try (Socket leaver = connect5("s2a", scoped("s2a"), 0x02, new byte[] {0x21, 0, 1}, 0);
+             Socket stayer = connect5("s2b", scoped("s2b"), 0x02, new byte[0], 0);
+             Socket pub = connect5("s2p", scoped("s2p"), 0x02, new byte[0], 0)) {
+            DataInputStream leaverIn = new DataInputStream(leaver.getInputStream());
+            DataInputStream stayerIn = new DataInputStream(stayer.getInputStream());
+            sendToGroupOfTwo(leaver, leaverIn, stayer, stayerIn, pub, "x/s2/");
+            leaver.close(); // no PUBACK, no DISCONNECT: its clean session ends with the connection
+            assertThat(payloads(stayerIn, 2)).as("handed on, DUP 0, in the order the leaver had them")
+                    .containsExactly("0x32 m0", "0x32 m2");
+        }
+    }
+
+    /**
+     * Q11 continued: a persistent member that only disconnects keeps what it owes (it may come back, §4.8.2's MAY);
+     * once its session expires the messages go to the group.
+     */
+    @Test
+    void aPersistentSharedMemberKeepsItsMessagesUntilItsSessionExpires() throws Exception {
+        byte[] expiry1AndOneInFlight = {0x11, 0, 0, 0, 1, 0x21, 0, 1};
+        try (Socket leaver = connect5("s3a", scoped("s3a"), 0x02, expiry1AndOneInFlight, 0);
+             Socket stayer = connect5("s3b", scoped("s3b"), 0x02, new byte[0], 0);
+             Socket pub = connect5("s3p", scoped("s3p"), 0x02, new byte[0], 0)) {
+            DataInputStream leaverIn = new DataInputStream(leaver.getInputStream());
+            DataInputStream stayerIn = new DataInputStream(stayer.getInputStream());
+            sendToGroupOfTwo(leaver, leaverIn, stayer, stayerIn, pub, "x/s3/");
+            leaver.close();
+            stayer.setSoTimeout(300);
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> readPacket(stayerIn)))
+                    .as("nothing while the session waits for its client").isInstanceOf(java.net.SocketTimeoutException.class);
+            stayer.setSoTimeout(10_000);
+            assertThat(payloads(stayerIn, 2)).as("after the session expired (1 s)").containsExactly("0x32 m0", "0x32 m2");
+        }
+    }
+
+    /** Q11: a persistent member's session discarded, by a clean start of its client or its service's deletion. */
+    @Test
+    void aDiscardedPersistentSharedMemberLeavesItsMessagesToTheGroup() throws Exception {
+        for (String how : new String[] {"cleanStart", "serviceRemoved"}) {
+            String a = "s4a" + how;
+            try (Socket leaver = connect5(a, scoped(a), 0x02, new byte[] {0x11, 0, 0, 0, 60, 0x21, 0, 1}, 0);
+                 Socket stayer = connect5("s4b" + how, scoped("s4b" + how), 0x02, new byte[0], 0);
+                 Socket pub = connect5("s4p" + how, scoped("s4p" + how), 0x02, new byte[0], 0)) {
+                DataInputStream leaverIn = new DataInputStream(leaver.getInputStream());
+                DataInputStream stayerIn = new DataInputStream(stayer.getInputStream());
+                sendToGroupOfTwo(leaver, leaverIn, stayer, stayerIn, pub, "x/s4" + how + "/");
+                leaver.close();
+                await().atMost(Duration.ofSeconds(5)).until(() -> session(a) != null
+                        && fx.edge.sessions.get("t\u0000" + a).owner == null);
+                if (how.equals("cleanStart")) {
+                    connect5(a, scoped(a), 0x02, new byte[0], 0).close();
+                } else {
+                    new SessionAccessCleanup(fx.edge).serviceRemoved("t", a);
+                }
+                assertThat(payloads(stayerIn, 2)).as(how).containsExactly("0x32 m0", "0x32 m2");
+            }
+        }
+    }
+
+    /**
+     * Two members of {@code $share/g2/<prefix>#}, {@code leaver} with a Receive Maximum of 1: four QoS 1 messages, round
+     * robin; the leaver has m0 in flight and m2 queued, the stayer got m1 and m3. Nothing acknowledged.
+     */
+    private static void sendToGroupOfTwo(Socket leaver, DataInputStream leaverIn, Socket stayer, DataInputStream stayerIn,
+                                         Socket pub, String prefix) throws Exception {
+        subscribe(leaver, 1, "$share/g2/" + prefix + "#", 1);
+        assertThat(readPacket(leaverIn)).as("SUBACK").containsExactly(0x90, 4, 0, 1, 0, 1);
+        subscribe(stayer, 1, "$share/g2/" + prefix + "#", 1);
+        assertThat(readPacket(stayerIn)).as("SUBACK").containsExactly(0x90, 4, 0, 1, 0, 1);
+        DataInputStream pubIn = new DataInputStream(pub.getInputStream());
+        for (int i = 0; i < 4; i++) {
+            publish(pub, prefix + i, 0x32, 10 + i, "m" + i);
+            assertThat(readPacket(pubIn)).as("PUBACK").containsExactly(0x40, 2, 0, 10 + i);
+        }
+        assertThat(payloads(leaverIn, 1)).containsExactly("0x32 m0");
+        assertThat(payloads(stayerIn, 2)).containsExactly("0x32 m1", "0x32 m3");
+    }
+
+    /** The next {@code n} packets as "header payload" (PUBLISHes without properties). */
+    private static java.util.List<String> payloads(DataInputStream in, int n) throws Exception {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int[] p = readPacket(in);
+            int topicLength = p[2] << 8 | p[3];
+            byte[] b = toBytes(p);
+            int payloadAt = 4 + topicLength + 2 + 1; // topic, packet id, empty properties
+            out.add(String.format("0x%x %s", p[0], new String(b, payloadAt, b.length - payloadAt,
+                    java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        return out;
+    }
+
     private static byte[] toBytes(int[] packet) {
         byte[] b = new byte[packet.length];
         for (int i = 0; i < b.length; i++) {

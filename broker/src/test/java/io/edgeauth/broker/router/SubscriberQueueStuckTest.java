@@ -20,10 +20,10 @@ class SubscriberQueueStuckTest {
     /** A sink whose transport is full until opened. */
     private static final class Valve implements SubscriberQueue.Sink {
         final AtomicBoolean open = new AtomicBoolean();
-        final List<SubscriberQueue.Delivery> sent = new ArrayList<>();
+        final List<Delivery> sent = new ArrayList<>();
 
         @Override
-        public synchronized void send(SubscriberQueue.Delivery delivery) {
+        public synchronized void send(Delivery delivery) {
             sent.add(delivery);
         }
 

@@ -16,7 +16,7 @@ class TopicRouterTest {
 
     /** A subscriber that records what reaches its sink (delivered synchronously, auto-acked). */
     private final class Recorder {
-        final List<SubscriberQueue.Delivery> got = new CopyOnWriteArrayList<>();
+        final List<Delivery> got = new CopyOnWriteArrayList<>();
         final SubscriberQueue queue;
 
         Recorder(String id) {
@@ -97,7 +97,7 @@ class TopicRouterTest {
         RoutedMessage second = new RoutedMessage("t", "d/x/2", bytes("2"), 0, false, null, "x");
         q.attach(new SubscriberQueue.Sink() {
             @Override
-            public void send(SubscriberQueue.Delivery d) {
+            public void send(Delivery d) {
                 got.add(d.message().topic());
                 if (d.message().topic().equals("d/x/1")) {
                     q.offer(second, 0); // re-entrant offer: queued behind, sent by the same drain
@@ -170,7 +170,7 @@ class TopicRouterTest {
     @Test
     void slowSubscriberIsBoundedAndSignalsCongestion() {
         SubscriberQueue slow = new SubscriberQueue("slow", 8, 4, 1, OverflowPolicy.DROP_OLDEST, drops::add);
-        List<SubscriberQueue.Delivery> sent = new ArrayList<>();
+        List<Delivery> sent = new ArrayList<>();
         slow.attach(sent::add, Runnable::run, 1); // never acknowledges
         router.subscribe("t", "d/x/up", 1, slow);
         boolean congestedSeen = false;
@@ -214,14 +214,14 @@ class TopicRouterTest {
     @Test
     void offlineSessionKeepsQos1AndRedeliversUnacked() {
         SubscriberQueue q = new SubscriberQueue("p", 10, 3, 5, OverflowPolicy.DROP_OLDEST, drops::add);
-        List<SubscriberQueue.Delivery> first = new ArrayList<>();
+        List<Delivery> first = new ArrayList<>();
         q.attach(first::add, Runnable::run, 5);
         router.subscribe("t", "d/x/down", 1, q);
         router.publish("t", "d/x/down", bytes("a"), 1, false, null, "x");
         q.detach(); // "a" was never acked
         router.publish("t", "d/x/down", bytes("b"), 1, false, null, "x");
         router.publish("t", "d/x/down", bytes("zero"), 0, false, null, "x");
-        List<SubscriberQueue.Delivery> second = new ArrayList<>();
+        List<Delivery> second = new ArrayList<>();
         q.attach(second::add, Runnable::run, 5);
         assertThat(second).extracting(d -> new String(d.message().payload(), StandardCharsets.UTF_8))
                 .containsExactly("a", "b");
