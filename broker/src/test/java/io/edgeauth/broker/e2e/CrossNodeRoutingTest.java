@@ -41,7 +41,8 @@ import org.web3j.crypto.Keys;
  * on A reaches the device on B; a retained message set on A is given to a subscriber that arrives on B
  * later; a command published on A reaches a CoAP observer on C; B cut off from Redis while A publishes
  * gets every message once it is back; a share group with members on B and C gets each message exactly
- * once across the nodes; a device deleted on A has its retained messages cleared on every node, and a node's
+ * once across the nodes, and what a member on A leaves unacknowledged when its session ends goes to the member on B; a
+ * device deleted on A has its retained messages cleared on every node, and a node's
  * restart does not bring them back from its journal.
  */
 class CrossNodeRoutingTest {
@@ -341,5 +342,37 @@ class CrossNodeRoutingTest {
         fan.disconnect();
         onB.disconnect();
         onC.disconnect();
+    }
+
+    /**
+     * Tour Q, Q11 across nodes: a member on A (the publisher's node) that received QoS 1 messages of its group and
+     * never acknowledged them ends its clean session; A hands them to the group's member on B through B's inbox, as a
+     * publish would. Before, they were lost for the group.
+     */
+    @Test
+    void aShareGroupMembersUnacknowledgedMessagesGoToTheMemberOnAnotherNodeWhenItsSessionEnds() throws Exception {
+        DeviceMqttClient fan = connect(a, register("xn-q11"));
+        Mqtt5AsyncClient leaver = owner(a, "q11-a");
+        Mqtt5AsyncClient stayer = owner(b, "q11-b");
+        Map<String, AtomicInteger> seenA = new ConcurrentHashMap<>();
+        leaver.subscribeWith().topicFilter("$share/q11/d/xn-q11/up/#").qos(MqttQos.AT_LEAST_ONCE)
+                .callback(p -> seenA.computeIfAbsent(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8),
+                        k -> new AtomicInteger()).incrementAndGet())
+                .manualAcknowledgement(true) // and never acknowledges
+                .send().get(10, TimeUnit.SECONDS);
+        Map<String, AtomicInteger> seenB = subscribe(stayer, "$share/q11/d/xn-q11/up/#");
+        awaitRoutes(a, "d/xn-q11/up/probe", seenA, seenB);
+        seenA.remove(PROBE);
+        seenB.remove(PROBE);
+        publishAll(fan, "rpm", 10);
+        await().atMost(Duration.ofSeconds(20)).until(() -> union(seenA, seenB).size() == 10);
+        assertThat(seenA).as("the member on A got its share").isNotEmpty();
+        leaver.disconnect().get(10, TimeUnit.SECONDS); // its clean session ends, nothing acknowledged
+        Map<String, AtomicInteger> ofA = union(seenA, Map.of()); // without late probes
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(union(seenB, Map.of()).keySet())
+                .as("B got its own and A's").containsAll(ofA.keySet()).hasSize(10));
+        ofA.keySet().forEach(m -> assertThat(seenB.get(m).get()).as("copies of %s on B", m).isEqualTo(1));
+        fan.disconnect();
+        stayer.disconnect();
     }
 }
