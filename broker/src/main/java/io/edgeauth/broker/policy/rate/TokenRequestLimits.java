@@ -45,6 +45,11 @@ public final class TokenRequestLimits {
         }
     }
 
+    /** True when requests are bounded per source address (off by default): callers skip the address lookup else. */
+    public boolean boundsAddresses() {
+        return addresses != null;
+    }
+
     /**
      * Takes one request from the budget of {@code source} (null: unknown, not bounded).
      *
