@@ -178,8 +178,9 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
         Map<String, Set<String>> selfServiceScopes = new HashMap<>();
         config.tenants().forEach(tenant -> selfServiceScopes.put(tenant.id(), Set.copyOf(tenant.selfServiceScopes())));
         BrokerConfig.TokenRequests bounds = config.tokenRequests(); // per node, like the connection guard
-        requestLimits = new TokenRequestLimits(bounds.perDeviceBurst(), bounds.perDevicePerMinute(),
-                bounds.perAddressPerMinute(), 1_000_000);
+        requestLimits = new TokenRequestLimits(new TokenRequestLimits.Settings(bounds.perDeviceBurst(),
+                bounds.perDevicePerMinute(), bounds.perClientBurst(), bounds.perClientPerMinute(),
+                bounds.perAddressPerMinute()), 1_000_000);
         devices = new DeviceTokenService(assertions, registry, issuer, revocations, selfServiceScopes::get, tokenAudience,
                 config.region().name(), audit, meters).limitedBy(requestLimits);
         fleetCas = new FleetCas(config.provisioning(), store, feed, clock);
@@ -194,7 +195,7 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
                 devices, store, audit);
         services = new ServiceTokenService(assertions, serviceClients, id -> registry.find(id).isPresent(), issuer,
                 revocations, tokenAudience,
-                config.region().name(), audit, meters);
+                config.region().name(), audit, meters).limitedBy(requestLimits);
         exchange = new TokenExchangeService(verifier, revocations, ours::get, this::signedWithSharedSecret, issuer, clock,
                 audit);
 
@@ -203,7 +204,7 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
         SiweVerifier siwe = new SiweVerifier(siweConfig(config, clock), new StoreNonceStore(store, clock), recovery,
                 contractWallets(w));
         wallets = new WalletSessions(siwe, new RefreshTokens(store, clock, w.refreshTokenLifetime()), issuer,
-                revocations, w.tenant(), tokenAudience, audit, meters);
+                revocations, w.tenant(), tokenAudience, audit, meters).limitedBy(requestLimits);
         ethDevices = new EthDeviceTokenService(store, registry, recovery, issuer, revocations, selfServiceScopes::get,
                 tokenAudience,
                 config.region().name(),

@@ -261,12 +261,15 @@ public record BrokerConfig(
     public record ConnectionGuard(int perDevicePerMinute, int perAddressPerMinute, int failedAttemptCost) { }
 
     /**
-     * Bounds of the token endpoints ({@code /oauth/token}, CoAP {@code /token}), per node: tokens issued to one
-     * authenticated device ({@code perDeviceBurst} back to back, refilled at {@code perDevicePerMinute}; 0: off) and
-     * token requests of any outcome from one source address a minute ({@code perAddressPerMinute}; 0: off, the
-     * default, as fleets behind NAT share one address). {@code policy.rate.TokenRequestLimits}.
+     * Bounds of the token endpoints ({@code /oauth/token}, CoAP {@code /token}, {@code /siwe/login}), per node: tokens
+     * issued to one authenticated device ({@code perDeviceBurst} back to back, refilled at {@code perDevicePerMinute};
+     * 0: off), to one authenticated service client or wallet ({@code perClientBurst}, refilled at
+     * {@code perClientPerMinute}; 0: off), and token requests of any outcome from one source address a minute
+     * ({@code perAddressPerMinute}; 0: off, the default, as fleets behind NAT share one address).
+     * {@code policy.rate.TokenRequestLimits}.
      */
-    public record TokenRequests(int perDeviceBurst, int perDevicePerMinute, int perAddressPerMinute) { }
+    public record TokenRequests(int perDeviceBurst, int perDevicePerMinute, int perAddressPerMinute, int perClientBurst,
+                                int perClientPerMinute) { }
 
     /**
      * Zero-touch onboarding: fleet CAs a tenant trusts (a device whose certificate chains to one gets its

@@ -115,6 +115,8 @@ public final class ConfigValidator {
         positive(errors, "tokenRequests.perDeviceBurst", c.tokenRequests().perDeviceBurst(), 1, 1_000_000);
         positive(errors, "tokenRequests.perDevicePerMinute", c.tokenRequests().perDevicePerMinute(), 0, 1_000_000);
         positive(errors, "tokenRequests.perAddressPerMinute", c.tokenRequests().perAddressPerMinute(), 0, 100_000_000);
+        positive(errors, "tokenRequests.perClientBurst", c.tokenRequests().perClientBurst(), 1, 1_000_000);
+        positive(errors, "tokenRequests.perClientPerMinute", c.tokenRequests().perClientPerMinute(), 0, 1_000_000);
         positive(errors, "http.adminFailuresPerAddressPerMinute", c.http().adminFailuresPerAddressPerMinute(), 0,
                 1_000_000);
         errors.addAll(c.admission().problems());

@@ -22,6 +22,11 @@ final class IdleSettingsCheck {
             idle(errors, c, defaults, "tokenRequests.perDeviceBurst", x -> x.tokenRequests().perDeviceBurst(),
                     "only the per-device token bound uses it, and tokenRequests.perDevicePerMinute is 0 (off)");
         }
+        if (c.tokenRequests().perClientPerMinute() == 0) {
+            idle(errors, c, defaults, "tokenRequests.perClientBurst", x -> x.tokenRequests().perClientBurst(),
+                    "only the token bound of service clients and wallets uses it, and tokenRequests.perClientPerMinute"
+                    + " is 0 (off)");
+        }
         if (c.coap().dtlsPort() < 0) {
             idle(errors, c, defaults, "coap.keepDtlsSessions", x -> x.coap().keepDtlsSessions(),
                     "only DTLS has sessions to keep, and coap.dtlsPort is -1 (off)");

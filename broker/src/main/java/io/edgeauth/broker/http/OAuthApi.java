@@ -214,8 +214,15 @@ final class OAuthApi {
             refusals.send(ctx, "refresh_token", 400, "invalid_request", "refresh_token is required");
             return;
         }
-        wallets.refresh(presented, format, TokenEndpointRefusals.remote(ctx)).ifPresentOrElse( // audits its refusals
-                pair -> HttpErrors.tokens(ctx, tokenResponse(pair.access(), null).put("refresh_token", pair.refresh())),
+        Optional<WalletSessions.TokenPair> pair;
+        try {
+            pair = wallets.refresh(presented, format, TokenEndpointRefusals.remote(ctx)); // audits its refusals
+        } catch (TokenRejectedException overBudget) { // the wallet's token budget: 429 with the wait
+            HttpRefusals.send(ctx, overBudget, HttpRefusals.Where.CLIENT_AUTHENTICATION);
+            return;
+        }
+        pair.ifPresentOrElse(
+                p -> HttpErrors.tokens(ctx, tokenResponse(p.access(), null).put("refresh_token", p.refresh())),
                 () -> HttpErrors.send(ctx, 400, "invalid_grant", "refresh token is invalid, expired or revoked"));
     }
 

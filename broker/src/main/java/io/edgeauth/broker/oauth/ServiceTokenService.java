@@ -2,6 +2,7 @@ package io.edgeauth.broker.oauth;
 
 import com.nimbusds.jwt.SignedJWT;
 import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.policy.rate.TokenRequestLimits;
 import io.edgeauth.broker.revocation.SubjectBlocks;
 import io.edgeauth.broker.service.ServiceClient;
 import io.edgeauth.broker.service.ServiceRegistry;
@@ -22,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -31,7 +33,8 @@ import java.util.function.Predicate;
  * assertion signed by one of the service's registered keys). The token's {@code scope} is the service's topic
  * grants, or the part of them the request names: a requested entry no grant covers refuses the request
  * ({@code invalid_scope}, RFC 6749 §5.2) instead of being dropped, so a service never runs with less than it
- * believes it has. Tenant and {@code cnf jkt} (the signing key) come from the registration. Thread-safe.
+ * believes it has. Tenant and {@code cnf jkt} (the signing key) come from the registration. Tokens are bounded per
+ * service ({@code tokenRequests.perClientBurst}, {@link #limitedBy}), counted once the assertion verified. Thread-safe.
  */
 public final class ServiceTokenService {
     /** The most scope entries a request may name (a service has at most this many grants anyway). */
@@ -47,6 +50,8 @@ public final class ServiceTokenService {
     private final String regionName;
     private final AuditLog audit;
     private final MeterRegistry meters;
+    /** Set once at start-up ({@link #limitedBy}); none until then. */
+    private volatile TokenRequestLimits limits = TokenRequestLimits.NONE;
 
     /**
      * @param registeredDevice whether a device has this id (asked first, from memory, so that a device's token
@@ -66,6 +71,12 @@ public final class ServiceTokenService {
         this.meters = meters;
     }
 
+    /** Bounds the tokens issued per service client by {@code limits} (config {@code tokenRequests}); returns this. */
+    public ServiceTokenService limitedBy(TokenRequestLimits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+        return this;
+    }
+
     /**
      * Whether the assertion's (not yet verified) {@code iss} names a registered service, so that this grant, and
      * not the device grant, answers it. Nothing is trusted from the peek: {@link #issue} verifies everything.
@@ -83,7 +94,8 @@ public final class ServiceTokenService {
      *
      * @param scope requested scope entries ({@code pub:<filter>}, {@code sub:<filter>}), or null for every grant
      * @throws TokenRejectedException as {@link ClientAssertionVerifier#verify}; REVOKED while a subject revocation
-     *     of the service holds; FORBIDDEN when the requested scope asks for what no grant covers
+     *     of the service holds; RATE_LIMITED, with the wait, over the service's token budget; FORBIDDEN when the
+     *     requested scope asks for what no grant covers
      */
     public IssuedToken issue(String assertion, TokenFormat format, String scope) throws TokenRejectedException {
         return issue(assertion, format, scope, null);
@@ -109,6 +121,8 @@ public final class ServiceTokenService {
                 throw new TokenRejectedException(RejectionReason.REVOKED,
                         "the service is revoked; no token is issued until an operator lifts the revocation");
             }
+            // once its key verified, never for a stranger's assertion naming it; before anything is signed
+            limits.takeServiceIssuance(service.tenant(), service.id());
             String[] granted = granted(service, scope);
             TokenClaims.Builder claims = TokenClaims.builder(service.tenant(), service.id())
                     .audience(audiences.toArray(String[]::new))

@@ -1,6 +1,7 @@
 package io.edgeauth.broker.wallet;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.store.Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,19 +37,32 @@ public final class RefreshTokens {
     /** What a refresh token stands for. */
     public record Grant(String family, String subject, String tenant, long expiresAtMillis) { }
 
-    /** The outcome of a rotation: a new token for the grant, or why not. */
-    public record Rotation(Optional<String> token, Optional<Grant> grant, Failure failure) {
+    /**
+     * The outcome of a rotation: a new token for the grant, or why not; {@code retryAfterSeconds} the wait an
+     * {@link Admission} asked for ({@link Failure#RATE_LIMITED}), else 0.
+     */
+    public record Rotation(Optional<String> token, Optional<Grant> grant, Failure failure, long retryAfterSeconds) {
         static Rotation ok(String token, Grant grant) {
-            return new Rotation(Optional.of(token), Optional.of(grant), null);
+            return new Rotation(Optional.of(token), Optional.of(grant), null, 0);
         }
 
         static Rotation failed(Failure failure, Grant grant) {
-            return new Rotation(Optional.empty(), Optional.ofNullable(grant), failure);
+            return new Rotation(Optional.empty(), Optional.ofNullable(grant), failure, 0);
         }
     }
 
-    /** Why a refresh token was refused. */
-    public enum Failure { UNKNOWN, EXPIRED, REUSED_FAMILY_REVOKED, FAMILY_REVOKED }
+    /**
+     * Why a refresh token was refused. {@code RATE_LIMITED}: the {@link Admission} refused, and the token is not spent
+     * (its holder retries it after the wait; spent, its retry would read as a reuse and revoke the family).
+     */
+    public enum Failure { UNKNOWN, EXPIRED, REUSED_FAMILY_REVOKED, FAMILY_REVOKED, RATE_LIMITED }
+
+    /** Asked, for a valid token not yet spent, whether its holder may have a token now (a budget). */
+    @FunctionalInterface
+    public interface Admission {
+        /** @throws TokenRejectedException to refuse, with the wait ({@link TokenRejectedException#retryAfter}) */
+        void admit(Grant grant) throws TokenRejectedException;
+    }
 
     public RefreshTokens(Store store, Clock clock, Duration lifetime) {
         this.store = store;
@@ -76,6 +90,14 @@ public final class RefreshTokens {
 
     /** Spends a token and returns its successor, or the failure. */
     public Rotation rotate(String presented) {
+        return rotate(presented, null);
+    }
+
+    /**
+     * As {@link #rotate(String)}, asking {@code admission} (null: none) after the token proved valid and before it is
+     * spent. A token spent already skips it, so a replay is detected as a reuse whatever the budget.
+     */
+    public Rotation rotate(String presented, Admission admission) {
         if (presented == null || presented.length() > 128) {
             return Rotation.failed(Failure.UNKNOWN, null);
         }
@@ -93,6 +115,14 @@ public final class RefreshTokens {
             return Rotation.failed(Failure.EXPIRED, grant);
         }
         Instant keep = Instant.ofEpochMilli(grant.expiresAtMillis());
+        if (admission != null && store.get(SPENT, hash).isEmpty()) {
+            try {
+                admission.admit(grant);
+            } catch (TokenRejectedException refused) {
+                return new Rotation(Optional.empty(), Optional.of(grant), Failure.RATE_LIMITED,
+                        refused.retryAfterSeconds());
+            }
+        }
         if (!store.putIfAbsent(SPENT, hash, new byte[] {1}, keep)) {
             store.put(REVOKED_FAMILIES, grant.family(), new byte[] {1}, keep);
             return Rotation.failed(Failure.REUSED_FAMILY_REVOKED, grant);

@@ -1,6 +1,7 @@
 package io.edgeauth.broker.wallet;
 
 import io.edgeauth.broker.audit.AuditLog;
+import io.edgeauth.broker.policy.rate.TokenRequestLimits;
 import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.revocation.Revocation;
@@ -16,6 +17,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -26,7 +28,9 @@ import java.util.Optional;
  * and a transfer takes effect at once. A wallet whose subject an operator revoked gets no token (login or
  * refresh) until the revocation is lifted. Revoking a refresh token (logout) or reusing one also revokes the
  * family's access tokens, by the family's {@code parent_jti} ({@link RefreshTokens#familyTokenId}), which ends
- * their sessions. Thread-safe.
+ * their sessions. Tokens are bounded per wallet ({@code tokenRequests.perClientBurst}, {@link #limitedBy}): its logins
+ * and the refreshes of every family of it draw on one budget, taken once the signature or the refresh token proved the
+ * wallet and before anything is signed or spent. Thread-safe.
  */
 public final class WalletSessions {
     private final SiweVerifier verifier;
@@ -37,6 +41,8 @@ public final class WalletSessions {
     private final List<String> audiences;
     private final AuditLog audit;
     private final MeterRegistry meters;
+    /** Set once at start-up ({@link #limitedBy}); none until then. */
+    private volatile TokenRequestLimits limits = TokenRequestLimits.NONE;
 
     /** An access token with its refresh token. */
     public record TokenPair(IssuedToken access, String refresh) { }
@@ -57,6 +63,12 @@ public final class WalletSessions {
         this.meters = meters;
     }
 
+    /** Bounds the tokens issued per wallet by {@code limits} (config {@code tokenRequests}); returns this. */
+    public WalletSessions limitedBy(TokenRequestLimits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+        return this;
+    }
+
     public String nonce() {
         return verifier.issueNonce();
     }
@@ -64,7 +76,8 @@ public final class WalletSessions {
     /**
      * Verifies a signed SIWE message; may block (EIP-1271 asks a node), so call it off the event loop.
      *
-     * @throws TokenRejectedException REVOKED while the wallet's subject revocation holds
+     * @throws TokenRejectedException REVOKED while the wallet's subject revocation holds; RATE_LIMITED, with the wait,
+     *     over the wallet's token budget (each audited as {@code siwe.login})
      */
     public Login login(String message, String signature, String remote) throws SiweException, TokenRejectedException {
         Map<String, Object> fields = new LinkedHashMap<>();
@@ -78,6 +91,7 @@ public final class WalletSessions {
                 throw new TokenRejectedException(RejectionReason.REVOKED,
                         "the wallet is revoked; no token is issued until an operator lifts the revocation");
             }
+            takeIssuance(login.did(), fields);
             RefreshTokens.Grant grant = refreshTokens.start(login.did(), tenant);
             IssuedToken access = issue(grant, TokenFormat.JWT);
             String refresh = refreshTokens.issue(grant);
@@ -97,6 +111,19 @@ public final class WalletSessions {
         }
     }
 
+    /** The wallet's token budget at login (its signature verified); a refusal is audited as the revocation is. */
+    private void takeIssuance(String did, Map<String, Object> fields) throws TokenRejectedException {
+        try {
+            limits.takeWalletIssuance(did);
+        } catch (TokenRejectedException e) {
+            fields.put("sub", did);
+            fields.put("detail", e.getMessage());
+            audit.record("siwe.login", e.reason().code(), fields);
+            meters.counter("edgeauth.siwe.logins", "outcome", e.reason().code()).increment();
+            throw e.audited();
+        }
+    }
+
     /** The address a SIWE message claims, or null when it is no SIWE message; read for a refusal's audit only. */
     private static String claimedAddress(String message) {
         try {
@@ -107,7 +134,7 @@ public final class WalletSessions {
     }
 
     /** As {@link #refresh(String, TokenFormat, String)} from an unknown address. */
-    public Optional<TokenPair> refresh(String presented, TokenFormat format) {
+    public Optional<TokenPair> refresh(String presented, TokenFormat format) throws TokenRejectedException {
         return refresh(presented, format, null);
     }
 
@@ -115,9 +142,19 @@ public final class WalletSessions {
      * Rotates a refresh token; empty if refused (a reuse also revokes the family and is audited). {@code remote}, the
      * source address in the audit format, is in the audit events: a reuse's is the one piece of evidence of who
      * replayed a rotated token.
+     *
+     * @throws TokenRejectedException RATE_LIMITED, with the wait, over the wallet's token budget (audited as
+     *     {@code refresh.refused}); the presented token is not spent and serves after the wait
      */
-    public Optional<TokenPair> refresh(String presented, TokenFormat format, String remote) {
-        RefreshTokens.Rotation r = refreshTokens.rotate(presented);
+    public Optional<TokenPair> refresh(String presented, TokenFormat format, String remote)
+            throws TokenRejectedException {
+        // a revoked wallet spends no budget: its refresh ends the family below
+        RefreshTokens.Rotation r = refreshTokens.rotate(presented, !limits.boundsClients() ? null
+                : g -> {
+                    if (!revocations.blocksIssuance(g.subject())) {
+                        limits.takeWalletIssuance(g.subject());
+                    }
+                });
         if (r.failure() != null) {
             Map<String, Object> fields = new LinkedHashMap<>();
             fields.put("remote", remote);
@@ -131,6 +168,10 @@ public final class WalletSessions {
             meters.counter("edgeauth.tokens.refused", "grant", "refresh_token", "reason", outcome).increment();
             if (reused) { // the thief or the owner holds an access token of the family: both end
                 revokeAccessTokens(r.grant().orElseThrow(), "refresh token reused");
+            }
+            if (r.failure() == RefreshTokens.Failure.RATE_LIMITED) {
+                throw new TokenRejectedException(RejectionReason.RATE_LIMITED,
+                        "too many tokens for this wallet; retry later").retryAfter(r.retryAfterSeconds()).audited();
             }
             return Optional.empty();
         }

@@ -10,9 +10,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The bounds of tour Y, Y10 ({@code tokenRequests}) and tour Z, Z7 ({@code http.adminFailuresPerAddressPerMinute}):
- * their defaults, values out of range refused naming the key and the range, and a per-device burst set while the
- * per-device bound is off refused as a setting nothing would read.
+ * The bounds of tour Y, Y10 ({@code tokenRequests}), their per-client keys for service clients and wallets, and tour Z,
+ * Z7 ({@code http.adminFailuresPerAddressPerMinute}): their defaults, values out of range refused naming the key and the
+ * range, and a burst set while its bound is off refused as a setting nothing would read.
  */
 class RequestBoundsConfigTest {
     @TempDir
@@ -34,6 +34,37 @@ class RequestBoundsConfigTest {
         assertThat(c.tokenRequests().perDevicePerMinute()).isEqualTo(20);
         assertThat(c.tokenRequests().perAddressPerMinute()).as("off: fleets behind one NAT address").isZero();
         assertThat(c.http().adminFailuresPerAddressPerMinute()).isEqualTo(20);
+    }
+
+    @Test
+    void servicesAndWalletsAreBoundedByDefaultMoreGenerouslyThanDevices() {
+        BrokerConfig c = load();
+        assertThat(c.tokenRequests().perClientBurst()).as("room for a service's instances starting at once").isEqualTo(60);
+        assertThat(c.tokenRequests().perClientPerMinute()).isEqualTo(60);
+        assertThat(load("EDGEAUTH_TOKEN_REQUESTS_PER_CLIENT_BURST", "500", "EDGEAUTH_TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE",
+                "120").tokenRequests()).extracting(BrokerConfig.TokenRequests::perClientBurst,
+                BrokerConfig.TokenRequests::perClientPerMinute).containsExactly(500, 120);
+    }
+
+    @Test
+    void perClientValuesOutOfRangeAreRefusedByName() {
+        assertThatThrownBy(() -> load("EDGEAUTH_TOKEN_REQUESTS_PER_CLIENT_BURST", "0"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("tokenRequests.perClientBurst: expected 1 to");
+        assertThatThrownBy(() -> load("EDGEAUTH_TOKEN_REQUESTS_PER_CLIENT_BURST", "1000001"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("tokenRequests.perClientBurst: expected 1 to");
+        assertThatThrownBy(() -> load("EDGEAUTH_TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE", "-1"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("tokenRequests.perClientPerMinute: expected 0 to");
+        assertThatThrownBy(() -> load("EDGEAUTH_TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE", "many"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("perClientPerMinute");
+    }
+
+    @Test
+    void aPerClientBurstForAnAbsentBoundIsRefused() {
+        assertThatThrownBy(() -> load("EDGEAUTH_TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE", "0",
+                "EDGEAUTH_TOKEN_REQUESTS_PER_CLIENT_BURST", "100")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("tokenRequests.perClientBurst").hasMessageContaining("perClientPerMinute is 0");
+        assertThat(load("EDGEAUTH_TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE", "0").tokenRequests().perClientPerMinute())
+                .as("off, with the burst at its default").isZero();
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.edgeauth.broker.testsupport;
 import io.edgeauth.wallet.SiweMessage;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import org.web3j.crypto.ECKeyPair;
@@ -39,17 +40,28 @@ public final class Wallets {
 
     /** Signs in at {@code base} (a broker whose public URL is {@code base}); the /siwe/login answer. */
     public static JsonObject siweLogin(String base, ECKeyPair key) throws Exception {
-        Http anonymous = new Http(base, null);
-        String nonce = new JsonObject(anonymous.get("/siwe/nonce").body()).getString("nonce");
-        URI uri = URI.create(base);
-        String text = SiweMessage.builder().scheme(uri.getScheme()).domain(uri.getHost() + ":" + uri.getPort())
-                .address(address(key)).statement("Sign in to edgeauth").uri(base + "/login").version("1").chainId(1)
-                .nonce(nonce).issuedAt(Instant.now().toString()).build().toMessageString();
-        var response = anonymous.postJson("/siwe/login", new JsonObject().put("message", text)
-                .put("signature", personalSign(text, key)).encode());
+        var response = siweAttempt(base, key);
         if (response.statusCode() != 200) {
             throw new AssertionError("SIWE login failed: " + response.body());
         }
         return new JsonObject(response.body());
+    }
+
+    /** A SIWE login at {@code base} with a fresh nonce, whatever its answer. */
+    public static HttpResponse<String> siweAttempt(String base, ECKeyPair key) throws Exception {
+        return siweAttempt(base, address(key), key);
+    }
+
+    /** A SIWE login naming {@code address}, signed by {@code signer} (another wallet's key: a forgery). */
+    public static HttpResponse<String> siweAttempt(String base, String address, ECKeyPair signer)
+            throws Exception {
+        Http anonymous = new Http(base, null);
+        String nonce = new JsonObject(anonymous.get("/siwe/nonce").body()).getString("nonce");
+        URI uri = URI.create(base);
+        String text = SiweMessage.builder().scheme(uri.getScheme()).domain(uri.getHost() + ":" + uri.getPort())
+                .address(address).statement("Sign in to edgeauth").uri(base + "/login").version("1").chainId(1)
+                .nonce(nonce).issuedAt(Instant.now().toString()).build().toMessageString();
+        return anonymous.postJson("/siwe/login", new JsonObject().put("message", text)
+                .put("signature", personalSign(text, signer)).encode());
     }
 }

@@ -2,11 +2,15 @@ package io.edgeauth.broker.wallet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.edgeauth.broker.refusal.RejectionReason;
+import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.store.MvStoreStore;
 import io.edgeauth.broker.testsupport.MutableClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,6 +53,28 @@ class RefreshTokensTest {
                 .isEqualTo(RefreshTokens.Failure.FAMILY_REVOKED);
         String other = tokens.issue("did:x", "default");
         assertThat(tokens.rotate(other).failure()).as("other logins are unaffected").isNull();
+    }
+
+    @Test
+    void aRefusedAdmissionSpendsNothingAndAReplayIsDetectedWithoutAskingIt() {
+        String first = tokens.issue("did:x", "default");
+        RefreshTokens.Rotation refused = tokens.rotate(first, g -> {
+            throw new TokenRejectedException(RejectionReason.RATE_LIMITED, "over budget").retryAfter(7);
+        });
+        assertThat(refused.failure()).isEqualTo(RefreshTokens.Failure.RATE_LIMITED);
+        assertThat(refused.retryAfterSeconds()).isEqualTo(7);
+        assertThat(refused.token()).isEmpty();
+        assertThat(refused.grant()).get().extracting(RefreshTokens.Grant::subject).isEqualTo("did:x");
+        List<RefreshTokens.Grant> asked = new ArrayList<>();
+        String second = tokens.rotate(first, asked::add).token().orElseThrow(); // the refused try spent nothing
+        assertThat(asked).extracting(RefreshTokens.Grant::subject).containsExactly("did:x");
+        RefreshTokens.Admission never = g -> {
+            throw new AssertionError("asked for a token that is spent, revoked or unknown");
+        };
+        assertThat(tokens.rotate(first, never).failure()).as("a replay is a reuse, whatever the budget")
+                .isEqualTo(RefreshTokens.Failure.REUSED_FAMILY_REVOKED);
+        assertThat(tokens.rotate(second, never).failure()).isEqualTo(RefreshTokens.Failure.FAMILY_REVOKED);
+        assertThat(tokens.rotate("rt_nope", never).failure()).isEqualTo(RefreshTokens.Failure.UNKNOWN);
     }
 
     @Test
