@@ -77,6 +77,11 @@ class FleetRunTest {
         assertThat(o.code()).as(o.text()).isEqualTo(1);
         assertThat(o.result().failures()).containsOnly(Map.entry("publish:packet_too_large", 4L));
         assertThat(o.result().totals().honestAccepted()).isEqualTo(4);
+        // never sent, so not published either: counted as published, the 4 read as sent and unacknowledged
+        assertThat(o.result().totals().published()).isZero();
+        assertThat(o.result().totals().acked()).isZero();
+        assertThat(o.result().verdict().problems()).containsExactly("publish:packet_too_large x4");
+        assertThat(o.text()).contains(" published=0 acked=0 ");
         // 3.1.1 has no CONNACK properties: the packet goes out and the broker's close is what there is to report
         Outcome v3 = run("toolarge3", "--devices", "2", "--arrival-rate", "20", "--payload-bytes", "70000", "--mqtt-version", "3.1.1");
         assertThat(v3.result().failures()).doesNotContainKey("publish:packet_too_large");

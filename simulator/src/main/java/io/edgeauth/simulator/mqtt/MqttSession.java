@@ -75,6 +75,15 @@ public final class MqttSession extends SimpleChannelInboundHandler<MqttMessage> 
      * the broker's Maximum Packet Size is not sent: it fails with {@link PacketTooLargeException}.
      */
     public CompletableFuture<Integer> publish(String topic, ByteBuf payload, MqttQoS qos) {
+        return publish(topic, payload, qos, () -> { });
+    }
+
+    /**
+     * As {@link #publish(String, ByteBuf, MqttQoS)}; {@code sent} runs (on the event loop) once the packet is handed to
+     * the connection, never for one this session refuses itself: not connected, 65,535 in flight, or over the broker's
+     * Maximum Packet Size. What a run counts as published is what left the device.
+     */
+    public CompletableFuture<Integer> publish(String topic, ByteBuf payload, MqttQoS qos, Runnable sent) {
         CompletableFuture<Integer> done = new CompletableFuture<>();
         channel.eventLoop().execute(() -> {
             if (!channel.isActive()) {
@@ -100,6 +109,7 @@ public final class MqttSession extends SimpleChannelInboundHandler<MqttMessage> 
             }
             MqttPublishMessage m = MqttMessageBuilders.publish().topicName(topic).qos(qos).retained(false)
                     .messageId(id).payload(payload).build();
+            sent.run();
             if (qos == MqttQoS.AT_MOST_ONCE) {
                 channel.writeAndFlush(m).addListener(f -> done.complete(0));
             } else {

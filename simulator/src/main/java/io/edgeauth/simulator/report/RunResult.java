@@ -41,7 +41,8 @@ public record RunResult(String format, Map<String, Object> parameters, List<Stri
      * @param sessions          sessions started (each device runs one per cycle)
      * @param honestAccepted    honest sessions that connected
      * @param honestCompleted   honest sessions that published everything and disconnected cleanly
-     * @param published         QoS 1 messages sent
+     * @param published         QoS 1 messages sent (MQTT: handed to the connection; one the simulator refuses before
+     *                          sending, e.g. over the broker's Maximum Packet Size, is only under its failure)
      * @param acked             PUBACK success
      * @param delivered         distinct messages the observer received (-1: no observer)
      * @param duplicates        messages the observer received more than once

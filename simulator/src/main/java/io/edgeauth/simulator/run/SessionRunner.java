@@ -279,8 +279,9 @@ final class SessionRunner {
             if (observer != null) {
                 observer.expect(key, sent);
             }
-            recorder.count(Counter.PUBLISHED);
-            acks.add(session.publish(topic, payload, MqttQoS.AT_LEAST_ONCE).handle((code, e) -> {
+            // counted once handed to the connection: one the session refuses itself (over the broker's Maximum
+            // Packet Size, not connected) never left the device and is counted under its failure only
+            acks.add(session.publish(topic, payload, MqttQoS.AT_LEAST_ONCE, () -> recorder.count(Counter.PUBLISHED)).handle((code, e) -> {
                 if (e == null && code == 0) {
                     recorder.count(Counter.ACKED);
                     recorder.latency(Stage.PUBLISH, System.nanoTime() - sent);
