@@ -138,7 +138,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--import-idle-timeout", converter = SimulatorCli.DurationConverter.class, description = "with --onboarding bulk: fail the import after this long without progress (the broker neither reads the upload nor answers); default 60s")
     Duration importIdleTimeout;
     @Option(names = "--stop-after-unreachable", description = "start no further device once this many sessions in a row"
-            + " could not reach the broker (connection refused or reset, I/O error; not timeouts, not refusals); 0: never."
+            + " could not reach the broker (connection refused or reset, I/O error; not refusals), or this many devices in a"
+            + " row timed out at one step while no device got the broker's answer there (a silent broker); 0: never."
             + " Default " + DEFAULT_STOP_AFTER_UNREACHABLE + ", off in the restart scenario")
     Integer stopAfterUnreachable;
     @Option(names = "--out", defaultValue = "sim-report", description = "directory for run.json and report.html")

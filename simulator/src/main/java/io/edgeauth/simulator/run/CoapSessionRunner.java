@@ -206,8 +206,11 @@ final class CoapSessionRunner {
                 recorder.latency(Stage.HANDSHAKE, handshake);
             }
             if (e != null) {
-                throw StageFailure.of(name, e);
+                StageFailure failure = StageFailure.of(name, e);
+                runner.gate().stepEnded(name, start, failure.outcome());
+                throw failure;
             }
+            runner.gate().stepEnded(name, start, null);
             recorder.latency(stage, System.nanoTime() - start - Math.max(0, handshake));
             return v;
         });

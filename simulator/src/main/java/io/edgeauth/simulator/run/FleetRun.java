@@ -180,7 +180,7 @@ public final class FleetRun {
             if (settings.bulkOnboarding()) {
                 bulkImport();
             }
-            SessionRunner runner = new SessionRunner(settings, recorder, http, admin, mqtt, coap, work, timer, observer);
+            SessionRunner runner = new SessionRunner(settings, recorder, http, admin, mqtt, coap, work, timer, observer, gate);
             MetricsScraper scraper = settings.scrapeMetrics() ? new MetricsScraper(http, settings.brokerUrl()) : null;
             RunResult result = drive(runner, observer, scraper);
             if (observer != null) {

@@ -55,6 +55,8 @@ final class SessionRunner {
     private final URI tokenEndpoint;
     private final ChaosSessions chaos;
     private final RestartRecovery restart;
+    /** Hears how each wait for the broker ended (its silent rule). */
+    private final StartGate gate;
     /** CoAP devices' chains, or null when the fleet speaks only MQTT. */
     private final CoapSessionRunner coap;
     /** Honest sessions (MQTT, or CoAP with an Observe) that are holding: the revocation wave picks from here. */
@@ -70,8 +72,9 @@ final class SessionRunner {
     private final byte[] groupSecret;
 
     SessionRunner(RunSettings settings, RunRecorder recorder, HttpClient http, AdminApiOnboarding admin, LeanMqttClient mqtt,
-            CoapDevices coapDevices, Executor work, ScheduledExecutorService timer, DeliveryObserver observer) {
+            CoapDevices coapDevices, Executor work, ScheduledExecutorService timer, DeliveryObserver observer, StartGate gate) {
         this.settings = settings;
+        this.gate = gate;
         this.recorder = recorder;
         this.http = http;
         this.admin = admin;
@@ -372,11 +375,18 @@ final class SessionRunner {
         }
         return f.handle((v, e) -> {
             if (e != null) {
-                throw StageFailure.of(name, e);
+                StageFailure failure = StageFailure.of(name, e);
+                gate.stepEnded(name, start, failure.outcome());
+                throw failure;
             }
+            gate.stepEnded(name, start, null);
             recorder.latency(stage, System.nanoTime() - start);
             return v;
         });
+    }
+
+    StartGate gate() {
+        return gate;
     }
 
     /** The run was interrupted: every hold ends now (its session disconnects cleanly) and later ones do not start. */

@@ -68,4 +68,65 @@ class StartGateTest {
         gate.sessionEnded("register:admin_credential_refused"); // that one still closes it: every device would meet it
         assertThat(gate.unstartedReason()).isEqualTo("unfinished:not_started_onboarding_failed");
     }
+
+    @Test
+    void aBrokerThatAnswersNoDeviceClosesTheGateOnceNamingItSilent() {
+        StartGate gate = new StartGate(3, out);
+        long began = System.nanoTime();
+        gate.stepEnded("token", began, null); // the token endpoint answers; the MQTT port swallows everything
+        for (int i = 0; i < 2; i++) {
+            gate.stepEnded("connect", began, "connect:connack_timeout");
+            gate.stepEnded("token", System.nanoTime(), null); // another step's answers say nothing of this one
+        }
+        assertThat(gate.isClosed()).isFalse();
+        gate.stepEnded("connect", began, "connect:connack_timeout");
+        gate.stepEnded("connect", began, "connect:connack_timeout");
+        assertThat(gate.unstartedReason()).isEqualTo("unfinished:not_started_broker_silent");
+        assertThat(printed.toString(StandardCharsets.UTF_8)).containsOnlyOnce("broker silent: 3 devices in a row timed out")
+                .contains("(the last: connect:connack_timeout)").contains("no further device is started (--stop-after-unreachable)");
+    }
+
+    @Test
+    void aSlowBrokerThatAnswersSomeDevicesLateDoesNotCloseTheGate() {
+        StartGate gate = new StartGate(3, out);
+        for (int round = 0; round < 100; round++) {
+            long began = System.nanoTime(); // a herd starts waiting
+            gate.stepEnded("connect", began, null); // the broker answers one of them, late
+            for (int i = 0; i < 50; i++) { // the rest time out: each waited while the broker answered someone
+                gate.stepEnded("connect", began, "connect:connack_timeout");
+            }
+            gate.stepEnded("token", began, "token:timeout");
+            gate.stepEnded("token", began, "token:invalid_client"); // a refusal is an answer too
+        }
+        assertThat(gate.isClosed()).isFalse();
+        // the same timeouts with no answer between them: silent
+        long began = System.nanoTime();
+        for (int i = 0; i < 3; i++) {
+            gate.stepEnded("token", began, "token:timeout");
+        }
+        assertThat(gate.unstartedReason()).isEqualTo("unfinished:not_started_broker_silent");
+    }
+
+    @Test
+    void anAnswerStartsTheSilentCountAgain() {
+        StartGate gate = new StartGate(3, out);
+        gate.stepEnded("authz", System.nanoTime(), "authz:timeout");
+        gate.stepEnded("authz", System.nanoTime(), "authz:timeout");
+        gate.stepEnded("authz", System.nanoTime(), "authz:bad_signature"); // answered after all
+        gate.stepEnded("authz", System.nanoTime(), "authz:timeout");
+        gate.stepEnded("authz", System.nanoTime(), "authz:timeout");
+        gate.stepEnded("authz", System.nanoTime(), "authz:send_error"); // no answer, not a timeout: neither
+        assertThat(gate.isClosed()).isFalse();
+        gate.stepEnded("authz", System.nanoTime(), "authz:timeout");
+        assertThat(gate.unstartedReason()).isEqualTo("unfinished:not_started_broker_silent");
+    }
+
+    @Test
+    void aLimitOfZeroNeverClosesForSilenceEither() {
+        StartGate gate = new StartGate(0, out);
+        for (int i = 0; i < 1000; i++) {
+            gate.stepEnded("connect", System.nanoTime(), "connect:connack_timeout");
+        }
+        assertThat(gate.isClosed()).isFalse();
+    }
 }
