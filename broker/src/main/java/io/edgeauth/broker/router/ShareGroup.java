@@ -1,5 +1,7 @@
 package io.edgeauth.broker.router;
 
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -56,23 +58,28 @@ public final class ShareGroup {
     /**
      * Offers a QoS 1 message that {@code gone}, a member whose session ended, got through this group and did not
      * acknowledge, to another member, round-robin (MQTT 5 §4.8.2): a local one gets it as a new delivery (DUP 0), a
-     * remote one through its node's inbox, as a publish hands it over; a local member that drops it (and counts the
-     * drop) is skipped. What became of it: {@link Subscriber.Offer#DROPPED} if every other member dropped it, null if
+     * remote one through its node's inbox, as a publish hands it over (if that node's inbox fails, the next member gets
+     * it); a local member that drops it (and counts the drop) is skipped. What became of it: {@link Subscriber.Offer#DROPPED} if every other member dropped it, null if
      * there was no other member.
      */
     Subscriber.Offer redeliver(RoutedMessage message, Subscriber gone, Consumer<Throwable> handOffFailed) {
+        return redeliver(message, Set.of(gone), handOffFailed);
+    }
+
+    /** As above, skipping every member in {@code skip}: the one that left, and nodes whose inbox already failed. */
+    private Subscriber.Offer redeliver(RoutedMessage message, Set<Subscriber> skip, Consumer<Throwable> handOffFailed) {
         Object[] snapshot = members.toArray();
         int start = next.getAndIncrement();
         Subscriber.Offer offer = null;
         for (int k = 0; k < snapshot.length; k++) {
             Subscription s = (Subscription) snapshot[Math.floorMod(start + k, snapshot.length)];
-            if (s.subscriber() == gone) {
+            if (skip.contains(s.subscriber())) {
                 continue;
             }
             if (s.subscriber() instanceof RemoteSubscriber node && s.qos() > 0) {
                 node.handOff(message).whenComplete((ok, failure) -> {
                     if (failure != null) {
-                        handOffFailed.accept(failure);
+                        retryElsewhere(message, skip, node, failure, handOffFailed);
                     }
                 });
                 return Subscriber.Offer.ACCEPTED;
@@ -83,6 +90,20 @@ public final class ShareGroup {
             }
         }
         return offer;
+    }
+
+    /**
+     * Unlike a publish's hand-off, whose failure the publisher hears (no PUBACK) and retries, a handed-back message
+     * has no owner left: so the group's other members get it, each node tried at most once (the set grows with each
+     * failure). Lost, and counted so, only when no member is left to try; members that drop it count it themselves.
+     */
+    private void retryElsewhere(RoutedMessage message, Set<Subscriber> skip, RemoteSubscriber failed, Throwable failure,
+                                Consumer<Throwable> handOffFailed) {
+        Set<Subscriber> without = new HashSet<>(skip);
+        without.add(failed);
+        if (redeliver(message, without, handOffFailed) == null) {
+            handOffFailed.accept(failure);
+        }
     }
 
     private Subscriber.Offer offer(Subscription s, RoutedMessage message) {

@@ -14,7 +14,10 @@ import java.util.function.Consumer;
 public final class SharedRedelivery {
     /** Drop reason: a message handed back to its group, which has no other member (members that drop it count it). */
     public static final String DROP_NO_OTHER_MEMBER = "share_no_other_member";
-    /** Drop reason: handing a message back to a member on another node failed (its inbox could not store it). */
+    /**
+     * Drop reason: handing a message back to a member on another node failed (its inbox could not store it), and no
+     * other member was left to take it (each other node's inbox failed too, or there was none).
+     */
     public static final String DROP_HANDOFF_FAILED = "share_handoff_failed";
 
     private SharedRedelivery() {

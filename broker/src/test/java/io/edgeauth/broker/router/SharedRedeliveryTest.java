@@ -117,6 +117,42 @@ class SharedRedeliveryTest {
     }
 
     @Test
+    void aHandOffThatFailsGoesToTheGroupsNextMemberInstead() {
+        Member leaver = new Member("leaver", 0, 1, false);
+        RemoteRoutesTest.FakeNode down = new RemoteRoutesTest.FakeNode();
+        Member stayer = new Member("stayer", 0, 10, true);
+        router.subscribe("t", "$share/g/a/#", 1, leaver.queue);
+        router.subscribe("t", "$share/g/a/#", 1, down);
+        router.subscribe("t", "$share/g/a/#", 1, stayer.queue);
+        publish("a/1", "m1", 1); // round-robin: the leaver, so the hand-back tries the node first
+        assertThat(SharedRedelivery.handBack(leaver.queue, drops::add)).isEqualTo(1);
+        assertThat(down.handedOff).containsExactly("m1");
+        assertThat(stayer.sent()).isEmpty();
+        down.stored.completeExceptionally(new IllegalStateException("inbox down"));
+        assertThat(stayer.sent()).as("nobody else holds the message: the group's next member gets it").containsExactly("m1 q1");
+        assertThat(leaver.sent()).as("never the member that left").containsExactly("m1 q1");
+        assertThat(drops).isEmpty();
+    }
+
+    @Test
+    void aFailedHandOffTriesEveryOtherNodeOnceAndIsCountedLostOnlyWhenAllFailed() {
+        Member leaver = new Member("leaver", 0, 1, false);
+        RemoteRoutesTest.FakeNode first = new RemoteRoutesTest.FakeNode();
+        RemoteRoutesTest.FakeNode second = new RemoteRoutesTest.FakeNode();
+        router.subscribe("t", "$share/g/a/#", 1, leaver.queue);
+        router.subscribe("t", "$share/g/a/#", 1, first);
+        router.subscribe("t", "$share/g/a/#", 1, second);
+        publish("a/1", "m1", 1);
+        assertThat(SharedRedelivery.handBack(leaver.queue, drops::add)).isEqualTo(1);
+        first.stored.completeExceptionally(new IllegalStateException("inbox down"));
+        assertThat(second.handedOff).as("the other node").containsExactly("m1");
+        assertThat(drops).isEmpty();
+        second.stored.completeExceptionally(new IllegalStateException("inbox down"));
+        assertThat(first.handedOff).as("a node that failed is not tried again").containsExactly("m1");
+        assertThat(drops).containsExactly(SharedRedelivery.DROP_HANDOFF_FAILED);
+    }
+
+    @Test
     void withNoOtherMemberTheMessageIsCountedAsLost() {
         Member leaver = new Member("leaver", 0, 1, false);
         Subscription sub = router.subscribe("t", "$share/g/a/#", 1, leaver.queue);
