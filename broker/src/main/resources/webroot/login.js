@@ -230,17 +230,38 @@
     showSession.timer = setTimeout(refresh, Math.max(10, login.expires_in - 30) * 1000);
   }
 
-  async function refresh() {
+  async function refresh(retry = 0) {
+    if (!session) return; // signed out meanwhile
     try {
-      const renewed = await json(await fetch('/oauth/token', {
+      const response = await fetch('/oauth/token', {
         method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: session.refresh_token }),
-      }));
+      });
+      if ((response.status === 429 || response.status === 503) && retry < 30) {
+        // the broker sheds load (503) or this wallet asked too often (429, its token budget): the refresh token was
+        // not spent, so it is presented again after the wait the broker names, rather than ending the session
+        const wait = retryAfterMillis(response.headers.get('retry-after'), retry);
+        status('Server busy; renewing the session in ' + Math.ceil(wait / 1000) + ' s.');
+        clearTimeout(showSession.timer);
+        showSession.timer = setTimeout(() => refresh(retry + 1), wait);
+        return;
+      }
+      const renewed = await json(response);
+      if (!session) return;
       session = Object.assign({}, session, renewed);
       showSession(session);
+      if (retry > 0) status('Signed in.');
     } catch (e) {
       status('Session ended: ' + e.message + '. Sign in again.', true);
     }
+  }
+
+  // Retry-After's delta-seconds (RFC 9110 §10.2.3), 1 s to 60 s, else 0.5 s doubling; times a random factor in
+  // [0.5, 1.5) so that many pages told the same wait do not come back at once (as the device SDK does)
+  function retryAfterMillis(header, retry) {
+    const seconds = /^\d+$/.test(header || '') ? Number(header) : NaN;
+    const base = Number.isFinite(seconds) ? Math.min(60, Math.max(1, seconds)) * 1000 : Math.min(60000, 500 * 2 ** retry);
+    return Math.round(base * (0.5 + Math.random()));
   }
 
   // RFC 7009: the refresh token revokes itself (no bearer needed, so this works after the access token expired),

@@ -148,25 +148,7 @@ class LoginPageBrowserTest {
         assertThat(admin.postJson("/admin/devices", new JsonObject().put("id", "page-pump").put("owner", did)
                 .put("jwk", new JsonObject(device.publicJwk().toJSONString())).encode()).statusCode()).isEqualTo(201);
 
-        driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument",
-                Map.of("source", PROVIDER.formatted(address.toLowerCase())));
-        driver.get(base + "/login");
-        WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(20));
-        wait.withMessage(() -> "page state: " + driver.executeScript("return ['status', 'address', 'devices', "
-                + "'mqtt-status', 'telemetry'].map(id => id + '=' + document.getElementById(id).textContent).join(' | ')"));
-        driver.findElement(By.id("connect")).click();
-
-        // the wallet is asked to sign the EIP-4361 message the page built
-        @SuppressWarnings("unchecked")
-        Map<String, Object> request = (Map<String, Object>) wait.until(d -> ((ChromeDriver) d).executeScript(
-                "return window.__edgeauthTest.pending.shift() || null;"));
-        String message = new String(Numeric.hexStringToByteArray((String) request.get("data")), StandardCharsets.UTF_8);
-        String host = "localhost:" + broker.httpPort();
-        assertThat(message).startsWith("http://" + host + " wants you to sign in with your Ethereum account:\n" + address + "\n\n")
-                .contains("\nURI: " + base + "/login\n", "\nVersion: 1\n", "\nChain ID: 1\n", "\nNonce: ", "\nIssued At: ");
-        driver.executeScript("window.__edgeauthTest.resolve(arguments[0], arguments[1]);", request.get("id"),
-                Wallets.personalSign(message, key));
-
+        WebDriverWait wait = signIn(broker, key);
         wait.until(d -> address.equals(d.findElement(By.id("address")).getText()));
         assertThat(driver.findElement(By.id("status")).getText()).isEqualTo("Signed in.");
         assertThat(driver.findElement(By.id("did")).getText()).isEqualTo(did);
@@ -191,5 +173,60 @@ class LoginPageBrowserTest {
         Files.write(Path.of("target", "login-page.png"), driver.getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
         List<?> unsigned = (List<?>) driver.executeScript("return window.__edgeauthTest.pending;");
         assertThat(unsigned).isEmpty();
+    }
+
+    @Test
+    void aRefreshRefusedForTheWalletsBudgetIsTriedAgainAfterTheWaitAndTheSessionGoesOn() throws Exception {
+        // tokens of 40 s, so the page renews after 10 s; one token back to back and one every 15 s, so that renewal
+        // meets a spent budget (429 with Retry-After) once or twice before the bucket refills
+        Path data = Files.createTempDirectory(dataDir, "refresh");
+        try (Broker limited = Broker.start(TestBrokers.config(data, Map.of("EDGEAUTH_TOKENS_DEFAULT_LIFETIME", "40s",
+                "EDGEAUTH_TOKEN_REQUESTS_PER_CLIENT_BURST", "1", "EDGEAUTH_TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE", "4")))) {
+            ECKeyPair key = Keys.createEcKeyPair();
+            WebDriverWait wait = signIn(limited, key);
+            wait.until(d -> Wallets.address(key).equals(d.findElement(By.id("address")).getText()));
+            String firstExpiry = driver.findElement(By.id("expiry")).getText();
+            WebDriverWait renewal = new WebDriverWait(driver, Duration.ofSeconds(60), Duration.ofMillis(200));
+            renewal.withMessage(() -> "status: " + driver.findElement(By.id("status")).getText());
+            renewal.until(d -> d.findElement(By.id("status")).getText().startsWith("Server busy; renewing the session in"));
+            renewal.until(d -> !firstExpiry.equals(d.findElement(By.id("expiry")).getText()));
+            assertThat(driver.findElement(By.id("status")).getText()).isEqualTo("Signed in.");
+            String metrics = new Http("http://localhost:" + limited.httpPort(), null).get("/metrics").body();
+            assertThat(metrics).contains("edgeauth_tokens_refused_total{grant=\"refresh_token\",reason=\"rate_limited\"}");
+            assertThat(metrics).doesNotContain("reason=\"reused_family_revoked\"");
+        }
+    }
+
+    /**
+     * Opens {@code /login} of {@code on} with the injected wallet of {@code key}, clicks connect and signs the EIP-4361
+     * message the page built (checking it); returns a wait on the page that names its state when it times out.
+     */
+    private static WebDriverWait signIn(Broker on, ECKeyPair key) {
+        String address = Wallets.address(key);
+        String url = "http://localhost:" + on.httpPort();
+        Map<String, Object> added = driver.executeCdpCommand(
+                "Page.addScriptToEvaluateOnNewDocument", Map.of("source", PROVIDER.formatted(address.toLowerCase())));
+        try {
+            driver.get(url + "/login");
+        } finally { // this wallet for this page load only
+            driver.executeCdpCommand("Page.removeScriptToEvaluateOnNewDocument",
+                    Map.of("identifier", added.get("identifier")));
+        }
+        WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(20));
+        wait.withMessage(() -> "page state: " + driver.executeScript("return ['status', 'address', 'devices', "
+                + "'mqtt-status', 'telemetry'].map(id => id + '=' + document.getElementById(id).textContent).join(' | ')"));
+        driver.findElement(By.id("connect")).click();
+
+        // the wallet is asked to sign the EIP-4361 message the page built
+        @SuppressWarnings("unchecked")
+        Map<String, Object> request = (Map<String, Object>) wait.until(d -> ((ChromeDriver) d).executeScript(
+                "return window.__edgeauthTest.pending.shift() || null;"));
+        String message = new String(Numeric.hexStringToByteArray((String) request.get("data")), StandardCharsets.UTF_8);
+        String host = "localhost:" + on.httpPort();
+        assertThat(message).startsWith("http://" + host + " wants you to sign in with your Ethereum account:\n" + address + "\n\n")
+                .contains("\nURI: " + url + "/login\n", "\nVersion: 1\n", "\nChain ID: 1\n", "\nNonce: ", "\nIssued At: ");
+        driver.executeScript("window.__edgeauthTest.resolve(arguments[0], arguments[1]);", request.get("id"),
+                Wallets.personalSign(message, key));
+        return wait;
     }
 }
