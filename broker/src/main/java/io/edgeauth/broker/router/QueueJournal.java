@@ -13,4 +13,20 @@ public interface QueueJournal {
 
     /** The message with this journal id left its queue for good. */
     void remove(long journalId);
+
+    /**
+     * Moves {@code deliveries} (a queue's, under its lock) from journal {@code from} to {@code to} under {@code key}
+     * (either null: none), keeping their order; each is re-stamped with its new journal id (0 when not journaled).
+     */
+    static void move(java.util.ArrayDeque<Delivery> deliveries, QueueJournal from, QueueJournal to, String key) {
+        int n = deliveries.size();
+        for (int i = 0; i < n; i++) {
+            Delivery d = deliveries.pollFirst();
+            if (d.journalId() > 0 && from != null) {
+                from.remove(d.journalId());
+            }
+            long id = to != null && d.qos() > 0 ? to.append(key, d.message()) : 0;
+            deliveries.addLast(d.journaled(id));
+        }
+    }
 }

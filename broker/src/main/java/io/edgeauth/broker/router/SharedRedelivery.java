@@ -26,20 +26,31 @@ public final class SharedRedelivery {
     /**
      * Offers what {@code ended} owes through share groups to the groups' other members (never to {@code ended}, even
      * while it is still subscribed); how many were taken. A message without another member is told to {@code onDrop}.
-     * Call it before the session's queue is discarded, and after its subscriptions are removed where it can be: a
-     * message the group gives it in between stays with it.
+     * Call it before the session's queue is discarded. From then on {@code ended} hands on every QoS 1 message a group
+     * still gives it (a publish that chose it before its subscriptions were removed, or while it stays subscribed).
      */
     public static int handBack(SubscriberQueue ended, Consumer<String> onDrop) {
         int taken = 0;
         for (Delivery d : ended.takeShared()) {
-            Subscriber.Offer offer = d.shareGroup().redeliver(d.message(), ended,
-                    failure -> onDrop.accept(DROP_HANDOFF_FAILED));
-            if (offer == null) {
-                onDrop.accept(DROP_NO_OTHER_MEMBER);
-            } else if (offer != Subscriber.Offer.DROPPED) {
+            if (handOn(d.message(), d.shareGroup(), ended, onDrop) != Subscriber.Offer.DROPPED) {
                 taken++;
             }
         }
         return taken;
+    }
+
+    /**
+     * Offers {@code message}, which {@code ended} got through {@code group}, to the group's other members; what became
+     * of it ({@link Subscriber.Offer#DROPPED} when no member took it, counted by {@code onDrop} if there was none).
+     * Also for a publish that chose {@code ended} just before it left the group and offers after its hand-back.
+     */
+    static Subscriber.Offer handOn(RoutedMessage message, ShareGroup group, SubscriberQueue ended,
+                                   Consumer<String> onDrop) {
+        Subscriber.Offer offer = group.redeliver(message, ended, failure -> onDrop.accept(DROP_HANDOFF_FAILED));
+        if (offer == null) {
+            onDrop.accept(DROP_NO_OTHER_MEMBER);
+            return Subscriber.Offer.DROPPED;
+        }
+        return offer;
     }
 }

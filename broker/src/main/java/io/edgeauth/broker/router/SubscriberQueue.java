@@ -99,6 +99,8 @@ public final class SubscriberQueue implements Subscriber {
     private long earliestExpiry = Long.MAX_VALUE;
     /** The clock the messages' expiry was stamped with (the edge's). */
     private java.time.Clock expiryClock = java.time.Clock.systemUTC();
+    /** Its session ended and {@link #takeShared} took what it owed share groups: their later offers go elsewhere. */
+    private boolean sharesHandedBack;
     /** Most deliveries taken from the queue per lock acquisition in {@link #drain()}. */
     static final int DRAIN_BATCH = 64;
 
@@ -162,22 +164,12 @@ public final class SubscriberQueue implements Subscriber {
             if (journal == newJournal && Objects.equals(journalKey, key)) {
                 return;
             }
-            rejournal(queue, newJournal, key);
+            QueueJournal.move(queue, journal, newJournal, key);
             if (unacked != null) {
-                rejournal(unacked, newJournal, key);
+                QueueJournal.move(unacked, journal, newJournal, key);
             }
             journal = newJournal;
             journalKey = key;
-        }
-    }
-
-    private void rejournal(ArrayDeque<Delivery> deliveries, QueueJournal newJournal, String key) {
-        int n = deliveries.size();
-        for (int i = 0; i < n; i++) {
-            Delivery d = deliveries.pollFirst();
-            forget(d);
-            long id = newJournal != null && d.qos() > 0 ? newJournal.append(key, d.message()) : 0;
-            deliveries.addLast(d.journaled(id));
         }
     }
 
@@ -249,6 +241,7 @@ public final class SubscriberQueue implements Subscriber {
     List<Delivery> takeShared() {
         List<Delivery> taken = new ArrayList<>();
         synchronized (lock) {
+            sharesHandedBack = true;
             if (unacked != null) {
                 take(unacked, d -> d.shareGroup() != null, taken::add);
             }
@@ -314,8 +307,12 @@ public final class SubscriberQueue implements Subscriber {
     /** {@link #offer(RoutedMessage, int)} of a message a member of {@code group} gets through it (null: not shared). */
     Offer offer(RoutedMessage message, int qos, ShareGroup group) {
         Delivery delivery = new Delivery(message, Math.min(qos, 1), 0, group);
-        Offer result;
+        Offer result = null;
+        queueing:
         synchronized (lock) {
+            if (sharesHandedBack && group != null && delivery.qos() > 0) {
+                break queueing; // a publish that chose this member before it left: handed on, outside the lock, below
+            }
             boolean online = sink != null;
             int bound = online ? capacity : offlineCapacity;
             if (!online && delivery.qos() == 0) {
@@ -339,6 +336,9 @@ public final class SubscriberQueue implements Subscriber {
             queue.addLast(delivery);
             noteExpiry(message);
             result = online && queue.size() >= highWater && signalsCongestion() ? Offer.CONGESTED : Offer.ACCEPTED;
+        }
+        if (result == null) {
+            return SharedRedelivery.handOn(message, group, this, onDrop);
         }
         scheduleDrain();
         if (result == Offer.CONGESTED) { // a drain on this thread may have emptied it meanwhile

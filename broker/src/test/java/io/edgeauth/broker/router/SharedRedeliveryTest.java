@@ -153,6 +153,39 @@ class SharedRedeliveryTest {
     }
 
     @Test
+    void aPublishThatChoseTheMemberBeforeItLeftIsHandedOnAfterItsHandBack() {
+        Member leaver = new Member("leaver", 0, 1, false);
+        Member stayer = new Member("stayer", 0, 10, true);
+        Subscription chosen = router.subscribe("t", "$share/g/a/#", 1, leaver.queue);
+        router.subscribe("t", "$share/g/a/#", 1, stayer.queue);
+        publish("a/1", "m1", 1); // the leaver, sent and not acknowledged
+        ShareGroup group = leaver.got.get(0).shareGroup();
+        router.unsubscribe(chosen);
+        assertThat(SharedRedelivery.handBack(leaver.queue, drops::add)).isEqualTo(1);
+        // a publisher that picked the leaver before it left the group delivers only now, and one at QoS 0
+        assertThat(group.deliver(new RoutedMessage("t", "a/2", "m2".getBytes(StandardCharsets.UTF_8), 1, false, null,
+                "p"), chosen)).isEqualTo(Subscriber.Offer.ACCEPTED);
+        group.deliver(new RoutedMessage("t", "a/3", "m3".getBytes(StandardCharsets.UTF_8), 0, false, null, "p"), chosen);
+        assertThat(stayer.sent()).as("handed on like what it owed before").containsExactly("m1 q1", "m2 q1");
+        assertThat(leaver.sent()).as("a QoS 0 message stays with it, as before").containsExactly("m1 q1", "m3 q0");
+        assertThat(drops).isEmpty();
+    }
+
+    @Test
+    void aLateMessageWithNoOtherMemberIsCountedAsLost() {
+        Member leaver = new Member("leaver", 0, 1, false);
+        Subscription chosen = router.subscribe("t", "$share/g/a/#", 1, leaver.queue);
+        publish("a/1", "m1", 1);
+        ShareGroup group = leaver.got.get(0).shareGroup();
+        router.unsubscribe(chosen);
+        SharedRedelivery.handBack(leaver.queue, drops::add);
+        assertThat(group.deliver(new RoutedMessage("t", "a/2", "m2".getBytes(StandardCharsets.UTF_8), 1, false, null,
+                "p"), chosen)).isEqualTo(Subscriber.Offer.DROPPED);
+        assertThat(drops).containsExactly(SharedRedelivery.DROP_NO_OTHER_MEMBER, SharedRedelivery.DROP_NO_OTHER_MEMBER);
+        assertThat(leaver.queue.queued()).isZero();
+    }
+
+    @Test
     void withNoOtherMemberTheMessageIsCountedAsLost() {
         Member leaver = new Member("leaver", 0, 1, false);
         Subscription sub = router.subscribe("t", "$share/g/a/#", 1, leaver.queue);
