@@ -125,7 +125,7 @@ public final class TokenClient implements TokenSource {
         }).thenCompose(f -> f);
     }
 
-    /** Retry-After (at least 1 s, at most 60 s) or exponential from 500 ms, times a random factor in [0.5, 1.5). */
+    /** Exponential from 500 ms up to 30 s, never shorter than Retry-After (at most 60 s); times a random [0.5, 1.5). */
     static long backoffMillis(long retryAfterSeconds, int retry) {
         return io.edgeauth.device.internal.BusyRetry.backoffMillis(retryAfterSeconds, retry);
     }
@@ -331,7 +331,7 @@ public final class TokenClient implements TokenSource {
         }
 
         /**
-         * How often a busy broker's 503/429 is retried (honouring {@code Retry-After}, with jitter) before
+         * How often a busy broker's 503/429 is retried (after at least {@code Retry-After}, growing, with jitter) before
          * {@link #fetch()} fails. Default 8; 0 disables.
          */
         public Builder busyRetries(int retries) {

@@ -137,9 +137,21 @@ class DeviceMqttClientBusyTest {
     }
 
     @Test
+    void aShortHintRepeatedGrowsTheBackoffAsWithoutOne() {
+        // a herd larger than the broker takes at once hears "1 s" again and again: each device asks less often
+        for (int i = 0; i < 200; i++) {
+            assertThat(io.edgeauth.device.internal.BusyRetry.backoffMillis(1, 1)).isBetween(500L, 1500L);
+            assertThat(io.edgeauth.device.internal.BusyRetry.backoffMillis(1, 3)).isBetween(2_000L, 6_000L);
+            assertThat(io.edgeauth.device.internal.BusyRetry.backoffMillis(1, 5)).isBetween(8_000L, 24_000L);
+            assertThat(io.edgeauth.device.internal.BusyRetry.backoffMillis(1, 30)).isBetween(15_000L, 45_000L);
+        }
+    }
+
+    @Test
     void backoffIsJitteredAroundTheHintOrExponentialWithout() {
         for (int i = 0; i < 200; i++) {
-            assertThat(io.edgeauth.device.internal.BusyRetry.backoffMillis(1, 5)).isBetween(500L, 1500L);
+            assertThat(io.edgeauth.device.internal.BusyRetry.backoffMillis(1, 0)).isBetween(500L, 1500L);
+            assertThat(io.edgeauth.device.internal.BusyRetry.backoffMillis(60, 1)).isBetween(30_000L, 90_000L);
             assertThat(io.edgeauth.device.internal.BusyRetry.backoffMillis(0, 1)).isBetween(500L, 1500L);
             assertThat(io.edgeauth.device.internal.BusyRetry.backoffMillis(0, 20)).isBetween(15_000L, 45_000L);
         }

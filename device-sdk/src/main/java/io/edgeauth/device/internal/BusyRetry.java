@@ -27,12 +27,16 @@ public final class BusyRetry {
     }
 
     /**
-     * The backoff before retry number {@code retry} (from 0): the broker's hint ({@code Retry-After}, Max-Age;
-     * at least 1 s, at most 60 s) or, without one, exponential from 500 ms up to 30 s; times a random factor in
-     * [0.5, 1.5) so the retries of many devices do not arrive together.
+     * The backoff before retry number {@code retry} (from 0): exponential from 500 ms up to 30 s, and never less than
+     * the broker's hint ({@code Retry-After}, Max-Age; at most 60 s); times a random factor in [0.5, 1.5) so the
+     * retries of many devices do not arrive together.
      */
     public static long backoffMillis(long hintSeconds, int retry) {
-        long base = hintSeconds > 0 ? Math.min(hintSeconds, 60) * 1000L : Math.min(500L << Math.min(retry, 6), 30_000L);
+        long exponential = Math.min(500L << Math.min(retry, 6), 30_000L);
+        // the hint is the least wait, not the only one: a broker that keeps refusing has a herd larger than it takes
+        // at once, and a constant 1 s hint had every device ask again each second (a request and an answer each for
+        // the broker), the unlucky ones running out of retries while the herd was still being served
+        long base = hintSeconds > 0 ? Math.max(Math.min(hintSeconds, 60) * 1000L, exponential) : exponential;
         return (long) (base * (0.5 + ThreadLocalRandom.current().nextDouble()));
     }
 
