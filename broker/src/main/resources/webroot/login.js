@@ -256,11 +256,12 @@
     }
   }
 
-  // Retry-After's delta-seconds (RFC 9110 §10.2.3), 1 s to 60 s, else 0.5 s doubling; times a random factor in
-  // [0.5, 1.5) so that many pages told the same wait do not come back at once (as the device SDK does)
+  // 0.5 s doubling up to 30 s, never shorter than Retry-After's delta-seconds (RFC 9110 §10.2.3, at most 60 s); times
+  // a random factor in [0.5, 1.5) so that many pages told the same wait do not come back at once (as the device SDK)
   function retryAfterMillis(header, retry) {
     const seconds = /^\d+$/.test(header || '') ? Number(header) : NaN;
-    const base = Number.isFinite(seconds) ? Math.min(60, Math.max(1, seconds)) * 1000 : Math.min(60000, 500 * 2 ** retry);
+    const grown = Math.min(30000, 500 * 2 ** Math.min(retry, 6));
+    const base = Number.isFinite(seconds) ? Math.max(Math.min(60, seconds) * 1000, grown) : grown;
     return Math.round(base * (0.5 + Math.random()));
   }
 
