@@ -19,10 +19,17 @@ public final class LocalPorts {
     private static final int PORTS = 65_536 - FIRST_PORT;
 
     private final List<InetAddress> addresses;
-    private final AtomicLong next = new AtomicLong();
+    private final AtomicLong next;
 
+    /**
+     * Starts the walk at a random place of its cycle: two simulators on one host (shards, or two test runs) given the
+     * same source addresses would otherwise bind the same (address, port) pairs in the same order, and each bind the
+     * other holds fails ({@code socket:bind}). A run still gets every pair once before one repeats.
+     */
     public LocalPorts(List<InetAddress> addresses) {
         this.addresses = List.copyOf(addresses);
+        this.next = new AtomicLong(addresses.isEmpty() ? 0
+                : java.util.concurrent.ThreadLocalRandom.current().nextLong((long) addresses.size() * PORTS));
     }
 
     /** The next address to bind. */

@@ -58,4 +58,17 @@ class AceMessagesTest {
         assertThat(seen).hasSize(2 * (65_536 - LocalPorts.FIRST_PORT));
         assertThat(new LocalPorts(List.of()).next().getPort()).isZero();
     }
+
+    @Test
+    void simulatorsOnOneHostStartTheirWalkAtDifferentPlaces() throws Exception {
+        // two runs given the same source addresses bound the same pairs in the same order (a BrokerRestartRunTest run
+        // failed with socket:bind beside another test suite's)
+        List<InetAddress> addrs = List.of(InetAddress.getByName("127.0.0.2"), InetAddress.getByName("127.0.0.3"));
+        Set<String> firsts = new HashSet<>();
+        for (int i = 0; i < 10; i++) {
+            InetSocketAddress a = new LocalPorts(addrs).next();
+            firsts.add(a.getAddress().getHostAddress() + ":" + a.getPort());
+        }
+        assertThat(firsts).as("10 walks over 111,072 pairs").hasSizeGreaterThan(1);
+    }
 }
