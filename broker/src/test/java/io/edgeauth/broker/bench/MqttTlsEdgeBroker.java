@@ -56,9 +56,8 @@ final class MqttTlsEdgeBroker implements MqttTlsConnectBench.Credentials, AutoCl
                 "EDGEAUTH_COAP_PORT", "-1",
                 // the brute-force guards would (rightly) stop one address connecting thousands of times a second
                 "EDGEAUTH_CONNECTION_GUARD_PER_DEVICE_PER_MINUTE", "1000000",
-                "EDGEAUTH_CONNECTION_GUARD_PER_ADDRESS_PER_MINUTE", "1000000",
-                "EDGEAUTH_RATE_PLANS_DEFAULT_CONNECTS_PER_MINUTE", "1000000"));
-        BrokerProcess broker = BrokerProcess.start(env, BenchBrokers.jvmArgs(), ProcessBuilder.Redirect.DISCARD);
+                "EDGEAUTH_CONNECTION_GUARD_PER_ADDRESS_PER_MINUTE", "1000000"));
+        BrokerProcess broker = BrokerProcess.start(env, BenchBrokers.jvmArgs(), ProcessBuilder.Redirect.INHERIT);
         try {
             TokenIssuer issuer = BenchBrokers.registerDevices(broker, data, "tls-", loops);
             int perLoop = Math.max(1, tokenCount / loops);
