@@ -53,7 +53,9 @@ public final class GeoPolicy {
         }
         cells = within(cells, deviceRegion, "the device's registered region");
         if (cells != tokenCells) {
-            checkToken(cells);
+            // only the node's cell: the cap is the token's, and a token within it bounded by a region within the
+            // registry's (1000 cells) may give more finer cells; before, that was refused as a malformed token (tour G)
+            checkOverlapsNode(cells);
         }
         return cells;
     }
@@ -65,13 +67,46 @@ public final class GeoPolicy {
         if (cells.isEmpty()) {
             return bound;
         }
-        List<String> kept = new java.util.ArrayList<>();
+        // cells are the token's (checked: lower-case GeoHashes) or a bound's previous result; the bound's cells come
+        // validated from the config or the registry and are normalized once here. Each token cell meets the bound's
+        // cells that are its prefixes (at most 12 lengths, looked up) and those it is a prefix of (a range of the
+        // sorted cells), kept in the bound's order as before; before, every pair was compared (normalizing both) and
+        // each kept cell searched in a list: about 23 ms per authentication for a 1000-cell region (tour G)
+        String[] b = new String[bound.size()];
+        java.util.Map<String, Integer> firstIndex = new java.util.HashMap<>();
+        for (int i = 0; i < b.length; i++) {
+            b[i] = GeoHash.normalize(bound.get(i));
+            firstIndex.putIfAbsent(b[i], i);
+        }
+        Integer[] order = new Integer[b.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, java.util.Comparator.comparing((Integer i) -> b[i]).thenComparing(i -> i));
+        String[] sorted = new String[b.length];
+        for (int i = 0; i < sorted.length; i++) {
+            sorted[i] = b[order[i]];
+        }
+        java.util.Set<String> kept = new java.util.LinkedHashSet<>();
+        java.util.List<Integer> meets = new java.util.ArrayList<>();
         for (String cell : cells) {
-            for (String b : bound) {
-                String finer = cell.length() >= b.length() ? cell : b;
-                if (overlaps(cell, b) && !kept.contains(finer)) {
-                    kept.add(finer);
+            meets.clear();
+            for (int n = 1; n <= cell.length(); n++) {
+                Integer i = firstIndex.get(cell.substring(0, n));
+                if (i != null) {
+                    meets.add(i); // duplicates of a prefix give the same kept cell: the first stands for them
                 }
+            }
+            int from = java.util.Arrays.binarySearch(sorted, cell);
+            from = from >= 0 ? from : -from - 1;
+            for (int k = from; k < sorted.length && sorted[k].startsWith(cell); k++) {
+                if (sorted[k].length() > cell.length()) {
+                    meets.add(order[k]);
+                }
+            }
+            java.util.Collections.sort(meets);
+            for (int i : meets) {
+                kept.add(cell.length() >= b[i].length() ? cell : b[i]);
             }
         }
         if (kept.isEmpty()) {
@@ -87,11 +122,23 @@ public final class GeoPolicy {
             throw new TokenRejectedException(RejectionReason.MALFORMED,
                     "token carries more than " + MAX_TOKEN_CELLS + " geo cells");
         }
-        for (String cell : tokenCells) {
-            if (!GeoHash.isValid(cell) || !cell.equals(cell.toLowerCase(java.util.Locale.ROOT))) {
-                throw new TokenRejectedException(RejectionReason.MALFORMED, "token geo claim holds a non-GeoHash value");
+        for (int i = 0; i < tokenCells.size(); i++) {
+            String cell = tokenCells.get(i);
+            if (!GeoHash.isValid(cell)) {
+                throw new TokenRejectedException(RejectionReason.MALFORMED, "token geo claim: cell " + i
+                        + " is not a GeoHash (1-12 of 0-9 b-h j k m n p-z)");
+            }
+            if (!cell.equals(cell.toLowerCase(java.util.Locale.ROOT))) {
+                // a valid GeoHash, but cells in tokens are compared as written: say why it is refused (tour G)
+                throw new TokenRejectedException(RejectionReason.MALFORMED, "token geo claim: cell " + i
+                        + " is not in lower case (token cells must be lower-case GeoHashes)");
             }
         }
+        checkOverlapsNode(tokenCells);
+    }
+
+    /** Refuses cells that all lie outside the node's cell (none: not restricted). */
+    private void checkOverlapsNode(List<String> tokenCells) throws TokenRejectedException {
         if (nodeCell.isEmpty() || tokenCells.isEmpty()) {
             return;
         }
