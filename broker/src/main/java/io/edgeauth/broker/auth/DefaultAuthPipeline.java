@@ -459,7 +459,10 @@ public final class DefaultAuthPipeline implements AuthPipeline, TokenInspector {
             fields.put("kid", token.keyId());
             fields.put("token", token.fingerprint());
         }
-        fields.put("geo", request.reportedGeo()); // the anomaly watch follows each principal's cells (impossible travel)
+        // the anomaly watch follows each principal's cells (impossible travel); a refused request's location is
+        // unchecked client text, kept as a refused id is (tour G, G6)
+        fields.put("geo", outcome.equals("ok") ? request.reportedGeo()
+                : io.edgeauth.broker.refusal.ClientText.audited(request.reportedGeo()));
         fields.put("detail", detail);
         audit.record(outcome.equals("ok") ? "auth.accepted" : "auth.refused", outcome, fields);
     }

@@ -53,7 +53,7 @@ final class CwtDecoder {
     static RawClaims claims(CBORObject m) throws TokenRejectedException {
         return new RawClaims(text(at(m, ISS)), text(at(m, SUB)), textList(at(m, AUD)),
                 date(at(m, EXP)), date(at(m, NBF)), date(at(m, IAT)), cti(at(m, CTI)),
-                text(m.get("tenant_id")), scope(at(m, SCOPE)), textList(m.get("geo")),
+                text(m.get("tenant_id")), scope(at(m, SCOPE)), geo(m.get("geo")),
                 text(m.get("region")), cnf(at(m, CNF)), actor(m.get("act")), text(m.get("owner")),
                 textList(m.get(JwtDecoder.PARENT_JTI)), text(m.get(JwtDecoder.FLEET_CA)));
     }
@@ -79,6 +79,14 @@ final class CwtDecoder {
             throw malformed("claim must be a text string");
         }
         return o.AsString();
+    }
+
+    /** The {@code geo} cells, an array of text (or one text); absent: none named (not region-restricted). */
+    private static List<String> geo(CBORObject o) throws TokenRejectedException {
+        if (o != null && !o.isTagged() && o.getType() == CBORType.Array && o.size() == 0) {
+            throw GeoClaims.noCells();
+        }
+        return textList(o);
     }
 
     private static List<String> textList(CBORObject o) throws TokenRejectedException {

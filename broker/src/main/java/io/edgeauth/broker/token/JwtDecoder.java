@@ -190,7 +190,7 @@ final class JwtDecoder {
     private static RawClaims claims(Map<String, Object> p) throws TokenRejectedException {
         return new RawClaims(string(p, "iss"), string(p, "sub"), audience(p.get("aud")),
                 date(p, "exp"), date(p, "nbf"), date(p, "iat"), string(p, "jti"), string(p, "tenant_id"),
-                scope(p.get("scope")), stringList(p.get("geo")), string(p, "region"),
+                scope(p.get("scope")), geo(p.get("geo")), string(p, "region"),
                 cnf(map(p, "cnf")), actor(map(p, "act")), string(p, "owner"), stringList(p.get(PARENT_JTI)),
                 string(p, FLEET_CA));
     }
@@ -217,6 +217,14 @@ final class JwtDecoder {
             return List.of((String) aud);
         }
         return stringList(aud);
+    }
+
+    /** The {@code geo} cells; absent or null: none named (not region-restricted). */
+    private static List<String> geo(Object o) throws TokenRejectedException {
+        if (o instanceof List && ((List<?>) o).isEmpty()) {
+            throw GeoClaims.noCells();
+        }
+        return stringList(o);
     }
 
     private static List<String> stringList(Object o) throws TokenRejectedException {

@@ -57,6 +57,32 @@ class RefusedValuesInAuditTest {
         }
     }
 
+    /**
+     * The location a refused CONNECT reports (MQTT 5 user property {@code geo}) is unchecked client text: its audit line
+     * keeps it cut short as it keeps a refused id, not whole at any length (tour G, G6).
+     */
+    @Test
+    void aRefusedConnectsReportedLocationIsNotWrittenWholeToTheAuditLog() throws Exception {
+        try (LogCapture log = LogCapture.root(); Broker broker = Broker.start(TestBrokers.config(dir.resolve("data")))) {
+            String geo = "u33d" + "x".repeat(3000) + "the-end";
+            com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient mqtt = com.hivemq.client.mqtt.MqttClient.builder()
+                    .useMqttVersion5().identifier("dev-geo").serverHost("127.0.0.1").serverPort(broker.mqttPort())
+                    .buildBlocking();
+            assertThatThrownBy(() -> mqtt.connectWith().simpleAuth().username("dev-geo")
+                    .password("not-a-token".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).applySimpleAuth()
+                    .userProperties().add("geo", geo).applyUserProperties().send())
+                    .as("a CONNECT without a valid token is refused").isNotNull();
+
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> authRefusals(log).size() >= 1);
+            assertThat(authRefusals(log)).allSatisfy(l -> assertThat(l).contains("u33dxxx").doesNotContain("the-end"));
+        }
+    }
+
+    private static List<String> authRefusals(LogCapture log) {
+        return log.events().stream().filter(e -> e.getLoggerName().equals("audit"))
+                .map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains("\"auth.refused\"")).toList();
+    }
+
     /** A well-formed ES256 client assertion whose {@code iss} and {@code sub} are {@code id}. */
     private static String assertionNaming(String id, String base) throws Exception {
         com.nimbusds.jose.jwk.ECKey key = new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256)
