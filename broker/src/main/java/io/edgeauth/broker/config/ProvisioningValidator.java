@@ -25,6 +25,11 @@ final class ProvisioningValidator {
             }
             t.region().stream().filter(cell -> cell == null || !GEOHASH.matcher(cell).matches()).findFirst()
                     .ifPresent(cell -> errors.add(key + ".region: '" + cell + "' is not a GeoHash cell"));
+            if (t.region().size() > io.edgeauth.broker.registry.DeviceValidator.MAX_REGION_CELLS) {
+                // every device enrolled under it would be refused by the registry (tour G, G9)
+                errors.add(key + ".region: " + t.region().size() + " cells; a device's region holds at most "
+                        + io.edgeauth.broker.registry.DeviceValidator.MAX_REGION_CELLS);
+            }
             if (t.ratePlan() != null && !c.ratePlans().containsKey(t.ratePlan())) {
                 errors.add(key + ".ratePlan: unknown plan '" + t.ratePlan() + "', expected one of " + c.ratePlans().keySet());
             }

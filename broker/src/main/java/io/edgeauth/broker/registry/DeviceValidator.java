@@ -22,6 +22,8 @@ public final class DeviceValidator {
     private static final Pattern X5T = Pattern.compile("[A-Za-z0-9_-]{43}");
     private static final Pattern ETH = Pattern.compile("0x[0-9a-fA-F]{40}");
     private static final Pattern GEOHASH = Pattern.compile("[0-9b-hjkmnp-z]{1,12}");
+    /** Most cells a device's {@code region} holds (a provisioning template's too: its devices get its region). */
+    public static final int MAX_REGION_CELLS = 1000;
     private static final Pattern OWNER = Pattern.compile("did:pkh:eip155:[0-9]{1,12}:0x[0-9a-fA-F]{40}");
     private static final int MAX_JWK_CHARS = 4096;
 
@@ -227,8 +229,8 @@ public final class DeviceValidator {
         if (raw == null) {
             return List.of();
         }
-        if (!(raw instanceof List<?> list) || list.size() > 1000) {
-            errors.add("region: expected a list of at most 1000 GeoHash cells");
+        if (!(raw instanceof List<?> list) || list.size() > MAX_REGION_CELLS) {
+            errors.add("region: expected a list of at most " + MAX_REGION_CELLS + " GeoHash cells");
             return List.of();
         }
         List<String> cells = new ArrayList<>();
