@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
 import org.eclipse.californium.core.coap.MessageObserverAdapter;
@@ -99,9 +100,43 @@ public final class CoapLink {
 
     /** Confirmable {@code POST /d/{id}/up/{path}}; completes on 2.04. */
     public CompletableFuture<Void> telemetry(String deviceId, String path, byte[] payload) {
+        return telemetry(deviceId, path, payload, () -> { });
+    }
+
+    /**
+     * As above; {@code sent} runs once the POST has left the device: when the connector reports its first
+     * transmission sent (Californium's {@code onSent}; not again for a retransmission), or at the latest when its
+     * answer or ACK arrives (the connector's report runs on another thread and may come after it), before the returned
+     * future completes. A POST that never leaves the device (its DTLS handshake fails, the connector refuses it:
+     * {@code send_error}) never runs it. At most once per POST, on a connector or executor thread.
+     */
+    public CompletableFuture<Void> telemetry(String deviceId, String path, byte[] payload, Runnable sent) {
         Request r = Request.newPost();
         r.setPayload(payload);
         r.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_OCTET_STREAM);
+        AtomicBoolean reported = new AtomicBoolean();
+        Runnable once = () -> {
+            if (reported.compareAndSet(false, true)) {
+                sent.run();
+            }
+        };
+        // added before send's observer, so an answer runs it before the future completes
+        r.addMessageObserver(new MessageObserverAdapter() {
+            @Override
+            public void onSent(boolean retransmission) {
+                once.run();
+            }
+
+            @Override
+            public void onResponse(Response response) {
+                once.run();
+            }
+
+            @Override
+            public void onAcknowledgement() {
+                once.run();
+            }
+        });
         return send(r, "d/" + deviceId + "/up/" + path).thenApply(response -> null);
     }
 

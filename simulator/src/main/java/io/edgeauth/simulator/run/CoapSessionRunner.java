@@ -236,8 +236,9 @@ final class CoapSessionRunner {
         if (observer != null) {
             observer.expect(key, sent);
         }
-        recorder.count(Counter.PUBLISHED);
-        return link.telemetry(deviceId, path, payload).handle((v, e) -> {
+        // counted once it left the device (as MQTT's, once handed to the connection): a POST whose DTLS handshake
+        // failed (publish:send_error) never left it and is counted under its failure only
+        return link.telemetry(deviceId, path, payload, () -> recorder.count(Counter.PUBLISHED)).handle((v, e) -> {
             if (e == null) {
                 recorder.count(Counter.ACKED);
                 recorder.latency(Stage.COAP_POST, System.nanoTime() - sent);
