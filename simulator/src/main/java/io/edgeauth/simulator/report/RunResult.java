@@ -42,8 +42,9 @@ public record RunResult(String format, Map<String, Object> parameters, List<Stri
      * @param honestAccepted    honest sessions that connected
      * @param honestCompleted   honest sessions that published everything and disconnected cleanly
      * @param published         QoS 1 messages sent (MQTT: handed to the connection; one the simulator refuses before
-     *                          sending, e.g. over the broker's Maximum Packet Size, is only under its failure)
-     * @param acked             PUBACK success
+     *                          sending, e.g. over the broker's Maximum Packet Size, is only under its failure; CoAP:
+     *                          confirmable POSTs that left the device, not one whose DTLS handshake failed)
+     * @param acked             PUBACK success (CoAP: 2.04)
      * @param delivered         distinct messages the observer received (-1: no observer)
      * @param duplicates        messages the observer received more than once
      * @param chaosDevices      chaos sessions started
