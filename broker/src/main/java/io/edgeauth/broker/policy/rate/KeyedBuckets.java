@@ -43,7 +43,14 @@ public final class KeyedBuckets<K> {
         return take(key, n, false);
     }
 
-    /** Takes {@code n} tokens from {@code key}'s bucket even into debt, so the key waits longer than one refill. */
+    /**
+     * Takes {@code n} tokens from {@code key}'s bucket even into debt, so the key waits longer than one refill; but
+     * never deeper than {@code capacity} times {@code n}, the debt a whole burst of attempts that each passed
+     * {@link #tryTake} and were then charged {@code n} reaches. Callers that charge without taking first (an MQTT
+     * CONNECT refused at the edge before the guard is asked) used to deepen the debt without bound: one client looping
+     * on a CONNECT without a password locked its address, and every device behind the same NAT, out for longer the
+     * longer it looped (tour H, H2).
+     */
     public void charge(K key, long n) {
         take(key, n, true);
     }
@@ -70,7 +77,10 @@ public final class KeyedBuckets<K> {
         buckets.compute(key, (k, e) -> {
             Entry entry = e != null ? e : new Entry(capacity, perMinute);
             if (force) {
-                entry.bucket.consumeIgnoringRateLimits(n);
+                long room = headroom(entry.bucket.getAvailableTokens(), n);
+                if (room > 0) {
+                    entry.bucket.consumeIgnoringRateLimits(Math.min(n, room));
+                }
                 taken[0] = true;
             } else {
                 taken[0] = entry.bucket.tryConsume(n);
@@ -78,6 +88,12 @@ public final class KeyedBuckets<K> {
             return entry;
         });
         return taken[0];
+    }
+
+    /** Tokens a charge of {@code n} may still take from a bucket holding {@code available} (negative: in debt). */
+    private long headroom(long available, long n) {
+        long bound = n > Long.MAX_VALUE / capacity ? Long.MAX_VALUE : capacity * n; // the deepest debt: capacity x n
+        return available > 0 && bound > Long.MAX_VALUE - available ? Long.MAX_VALUE : available + bound;
     }
 
     /** A bucket and the time it takes to refill to full from where it is. */
