@@ -121,7 +121,7 @@ public final class RedisStore implements Store {
      * 10 s after its bucket would be full again, for budgets shared by every node.
      */
     public AsyncProxyManager<String> rateLimitBuckets() {
-        return Bucket4jLettuce.casBasedBuilder(connection)
+        return Bucket4jLettuce.casBasedBuilder(connection).clientClock(new RedisTime(connection.async()))
                 .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
                 .build().asAsync();
     }
