@@ -67,7 +67,7 @@ final class AdminGuard {
         if (!required && (presented == null || !presented.startsWith(CREDENTIAL_PREFIX))) {
             return Verdict.OTHER;
         }
-        InetAddress source = ClientAddresses.inetOf(ctx);
+        InetAddress source = io.edgeauth.broker.policy.rate.SourceKeys.of(ClientAddresses.inetOf(ctx));
         long wait = failures == null || source == null ? 0 : failures.secondsUntilAvailable(source);
         if (wait > 0) { // before the credential is looked at: a right guess from here is not told apart
             refused(ctx, RejectionReason.RATE_LIMITED.code());

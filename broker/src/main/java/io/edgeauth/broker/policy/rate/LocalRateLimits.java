@@ -88,7 +88,7 @@ public final class LocalRateLimits implements RateLimits {
     public boolean tryConnect(String identity, InetAddress source) {
         boolean ok = true;
         if (source != null) {
-            ok = connectByAddress.tryTake(source, 1);
+            ok = connectByAddress.tryTake(SourceKeys.of(source), 1);
         }
         if (ok && identity != null) {
             ok = connectByDevice.tryTake(identity, 1);
@@ -98,7 +98,7 @@ public final class LocalRateLimits implements RateLimits {
 
     @Override
     public long secondsUntilConnect(String identity, InetAddress source) {
-        long bySource = source == null ? 0 : connectByAddress.nanosUntilAvailable(source);
+        long bySource = source == null ? 0 : connectByAddress.nanosUntilAvailable(SourceKeys.of(source));
         long byIdentity = identity == null ? 0 : connectByDevice.nanosUntilAvailable(identity);
         return RateLimiter.seconds(Math.max(bySource, byIdentity));
     }
@@ -110,7 +110,7 @@ public final class LocalRateLimits implements RateLimits {
             return;
         }
         if (source != null) {
-            connectByAddress.charge(source, cost);
+            connectByAddress.charge(SourceKeys.of(source), cost);
         }
         if (identity != null) {
             connectByDevice.charge(identity, cost);

@@ -98,10 +98,11 @@ public final class TokenRequestLimits {
      * @throws TokenRejectedException RATE_LIMITED, with the wait, when its budget is spent
      */
     public void takeRequest(InetAddress source) throws TokenRejectedException {
-        if (addresses != null && source != null && !addresses.tryTake(source, 1)) {
+        InetAddress key = SourceKeys.of(source);
+        if (addresses != null && key != null && !addresses.tryTake(key, 1)) {
             throw new TokenRejectedException(RejectionReason.RATE_LIMITED,
                     "too many token requests from this address; retry later")
-                    .retryAfter(addresses.secondsUntilAvailable(source));
+                    .retryAfter(addresses.secondsUntilAvailable(key));
         }
     }
 
