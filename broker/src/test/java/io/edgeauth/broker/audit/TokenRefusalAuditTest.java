@@ -67,7 +67,9 @@ class TokenRefusalAuditTest {
                     "grant_type=client_credentials&scope=%".getBytes(StandardCharsets.US_ASCII)).statusCode())
                     .isEqualTo(400);
 
-            metrics = admin.get("/metrics").body();
+            // a refusal is counted just after its answer is sent (on the worker, while the loop writes it): under load
+            // the scrape can come first, so it is read again until the last refusal shows or 10 s pass
+            metrics = Scrapes.until(admin, "edgeauth_tokens_refused_total{grant=\"other\",reason=\"malformed\"} 2.0");
         } finally {
             broker.close();
         }
@@ -128,7 +130,9 @@ class TokenRefusalAuditTest {
             assertThat(anonymous.postJson("/siwe/login", new JsonObject().put("message", text)
                     .put("signature", Wallets.personalSign(text, Keys.createEcKeyPair())).encode()).statusCode())
                     .isNotEqualTo(200);
-            metrics = admin.get("/metrics").body();
+            // a refusal is counted just after its answer is sent (on the worker, while the loop writes it): under load
+            // the scrape can come first, so it is read again until the last refusal shows or 10 s pass
+            metrics = Scrapes.until(admin, "edgeauth_tokens_refused_total{grant=\"refresh_token\",reason=\"family_revoked\"} 1.0");
         } finally {
             broker.close();
         }
@@ -142,5 +146,19 @@ class TokenRefusalAuditTest {
         assertThat(metrics).containsPattern("edgeauth_tokens_issued_total\\{format=\"jwt\",grant=\"refresh_token\"} 1\\.0")
                 .contains("edgeauth_tokens_refused_total{grant=\"refresh_token\",reason=\"reused_family_revoked\"} 1.0")
                 .contains("edgeauth_tokens_refused_total{grant=\"refresh_token\",reason=\"family_revoked\"} 1.0");
+    }
+
+    /** The metrics page, read until it holds {@code line} (at most 10 s; then as last read, for the assertions). */
+    private static final class Scrapes {
+        static String until(Http admin, String line) {
+            String[] body = {""};
+            try {
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).ignoreExceptions()
+                        .until(() -> (body[0] = admin.get("/metrics").body()).contains(line));
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                // the assertions that follow name what is missing
+            }
+            return body[0];
+        }
     }
 }
