@@ -26,13 +26,15 @@ import java.util.concurrent.atomic.AtomicLong;
 final class MqttTlsEdgeBroker implements MqttTlsConnectBench.Credentials, AutoCloseable {
 
     private final BrokerProcess process;
+    private final Path data;
     private final int tlsPort;
     private final byte[][][] tokens; // [loop][k]
     private final AtomicInteger[] next;
     private final AtomicLong reused = new AtomicLong();
 
-    private MqttTlsEdgeBroker(BrokerProcess process, int tlsPort, byte[][][] tokens) {
+    private MqttTlsEdgeBroker(BrokerProcess process, Path data, int tlsPort, byte[][][] tokens) {
         this.process = process;
+        this.data = data;
         this.tlsPort = tlsPort;
         this.tokens = tokens;
         this.next = new AtomicInteger[tokens.length];
@@ -68,9 +70,10 @@ final class MqttTlsEdgeBroker implements MqttTlsConnectBench.Credentials, AutoCl
                             .lifetime(Duration.ofMinutes(10)).build(), TokenFormat.JWT).bytes();
                 }
             }
-            return new MqttTlsEdgeBroker(broker, port, tokens);
+            return new MqttTlsEdgeBroker(broker, data, port, tokens);
         } catch (Exception | Error e) {
             broker.close();
+            delete(data);
             throw e;
         }
     }
@@ -101,5 +104,15 @@ final class MqttTlsEdgeBroker implements MqttTlsConnectBench.Credentials, AutoCl
     @Override
     public void close() throws Exception {
         process.close();
+        delete(data);
+    }
+
+    /** The broker's data directory, its signing keys included, is not left behind in the temporary folder. */
+    private static void delete(Path dir) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
     }
 }
