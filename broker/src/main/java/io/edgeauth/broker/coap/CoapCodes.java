@@ -35,7 +35,7 @@ final class CoapCodes {
     /**
      * BAD_CREDENTIALS: 4.01, at authz-info (a token that is not valid, RFC 9200 §5.10.1.1) as on resources (no valid
      * token); NOT_AUTHORIZED: 4.01 at authz-info (valid token that entitles nothing here), 4.03 on resources;
-     * QUOTA_EXCEEDED: 4.29; SERVER_ERROR: 5.00; UNAVAILABLE (store outage) and BUSY (load shed): 5.03. At
+     * QUOTA_EXCEEDED: 4.29; TOO_LARGE: 4.13 (no Max-Age: the same request never passes); SERVER_ERROR: 5.00; UNAVAILABLE (store outage) and BUSY (load shed): 5.03. At
      * {@code /token} the client-error categories follow the ACE error code instead ({@link #refusal}).
      */
     static ResponseCode codeOf(RefusalCategory category, Where where) {
@@ -43,6 +43,7 @@ final class CoapCodes {
             case BAD_CREDENTIALS -> ResponseCode.UNAUTHORIZED;
             case NOT_AUTHORIZED -> where == Where.RESOURCE ? ResponseCode.FORBIDDEN : ResponseCode.UNAUTHORIZED;
             case QUOTA_EXCEEDED -> ResponseCode.TOO_MANY_REQUESTS;
+            case TOO_LARGE -> ResponseCode.REQUEST_ENTITY_TOO_LARGE;
             case SERVER_ERROR -> ResponseCode.INTERNAL_SERVER_ERROR;
             case UNAVAILABLE, BUSY -> ResponseCode.SERVICE_UNAVAILABLE;
         };
@@ -215,7 +216,7 @@ final class CoapCodes {
             case BAD_CREDENTIALS -> reason == RejectionReason.MALFORMED || reason == RejectionReason.OVERSIZED
                     ? INVALID_REQUEST : INVALID_CLIENT;
             case NOT_AUTHORIZED -> reason == RejectionReason.FORBIDDEN ? INVALID_SCOPE : UNAUTHORIZED_CLIENT;
-            case QUOTA_EXCEEDED, SERVER_ERROR, UNAVAILABLE, BUSY -> INVALID_REQUEST;
+            case QUOTA_EXCEEDED, TOO_LARGE, SERVER_ERROR, UNAVAILABLE, BUSY -> INVALID_REQUEST;
         };
     }
 }

@@ -339,7 +339,7 @@ final class EdgeHandlers {
         byte[] payload = request.getPayload();
         DeviceSession s = b.session();
         PublishGate.Refusal refusal = publishGate.check(b.acl(), b.limiter(), s.token().geo(), topic,
-                payload.length, location, s.tenant(), s.kind() == PrincipalKind.DEVICE ? s.principal() : null,
+                RouterCoapMessaging.forwardedSize(topic, payload, location, signature), location, s.tenant(), s.kind() == PrincipalKind.DEVICE ? s.principal() : null,
                 payload, signature);
         if (refusal != null) {
             long retry = refusal.reason() == RejectionReason.RATE_LIMITED ? b.limiter().secondsUntilAvailable() : 0;

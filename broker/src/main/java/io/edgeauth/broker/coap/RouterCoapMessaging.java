@@ -2,6 +2,7 @@ package io.edgeauth.broker.coap;
 
 import io.edgeauth.broker.mqtt.persist.SessionJournal;
 import io.edgeauth.broker.telemetry.PayloadSignatures;
+import io.edgeauth.broker.router.MessageSize;
 import io.edgeauth.broker.router.RoutedMessage;
 import io.edgeauth.broker.router.Subscriber;
 import io.edgeauth.broker.router.Subscription;
@@ -21,6 +22,9 @@ import java.util.concurrent.CompletableFuture;
  * is committed, as a PUBACK waits for it.
  */
 public final class RouterCoapMessaging implements CoapMessaging {
+    /** The user property a reported location travels as. */
+    static final String LOCATION = "geo";
+
     private final TopicRouter router;
     private final SessionJournal journal;
 
@@ -32,6 +36,14 @@ public final class RouterCoapMessaging implements CoapMessaging {
     public RouterCoapMessaging(TopicRouter router, SessionJournal journal) {
         this.router = router;
         this.journal = journal;
+    }
+
+    /**
+     * The bytes a telemetry message costs its subscribers as {@link #publish} routes it ({@link MessageSize}): the
+     * byte budget charges this, as for a message that came by MQTT.
+     */
+    static int forwardedSize(String topic, byte[] payload, String geo, String signature) {
+        return MessageSize.forwarded(topic, payload, LOCATION, geo, PayloadSignatures.USER_PROPERTY, signature);
     }
 
     @Override
@@ -52,7 +64,7 @@ public final class RouterCoapMessaging implements CoapMessaging {
     public CompletableFuture<Void> publish(String tenant, String topic, byte[] payload, String geo, String signature) {
         List<RoutedMessage.UserProperty> properties = new ArrayList<>(2);
         if (geo != null) {
-            properties.add(new RoutedMessage.UserProperty("geo", geo));
+            properties.add(new RoutedMessage.UserProperty(LOCATION, geo));
         }
         if (signature != null) {
             properties.add(new RoutedMessage.UserProperty(PayloadSignatures.USER_PROPERTY, signature));

@@ -98,6 +98,14 @@ public final class ConfigValidator {
                 } else if (p.messagesPerSecond() < RatePlan.MIN_MESSAGES_PER_SECOND) {
                     errors.add("ratePlans." + name + ".messagesPerSecond: expected at least "
                             + RatePlan.MIN_MESSAGES_PER_SECOND + " (one message per 1,000,000 s), got " + p.messagesPerSecond());
+                } else if (p.messagesPerSecond() > RatePlan.MAX_MESSAGES_PER_SECOND) {
+                    errors.add("ratePlans." + name + ".messagesPerSecond: expected at most "
+                            + (long) RatePlan.MAX_MESSAGES_PER_SECOND + " (one message per microsecond: a message's refill"
+                            + " is whole nanoseconds, so higher rates act as other rates), got " + p.messagesPerSecond());
+                }
+                if (p != null && p.bytesPerSecond() > RatePlan.MAX_BYTES_PER_SECOND) {
+                    errors.add("ratePlans." + name + ".bytesPerSecond: expected at most " + RatePlan.MAX_BYTES_PER_SECOND
+                            + " (the buckets refill at most one byte per nanosecond), got " + p.bytesPerSecond());
                 }
                 if (p != null && p.connectsPerMinute() != null) {
                     errors.add("ratePlans." + name + ".connectsPerMinute: not a rate plan setting: connection attempts are"

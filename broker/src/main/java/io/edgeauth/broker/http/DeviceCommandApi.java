@@ -10,6 +10,7 @@ import io.edgeauth.broker.refusal.TokenRejectedException;
 import io.edgeauth.broker.registry.Device;
 import io.edgeauth.broker.registry.DeviceRegistry;
 import io.edgeauth.broker.router.MessageAttributes;
+import io.edgeauth.broker.router.MessageSize;
 import io.edgeauth.broker.router.PublishResult;
 import io.edgeauth.broker.router.RoutedMessage;
 import io.edgeauth.broker.router.TopicRouter;
@@ -123,10 +124,12 @@ final class DeviceCommandApi {
             return;
         }
         String topic = "d/" + device.id() + "/down/" + command.subTopic();
+        MessageAttributes attributes = MessageAttributes.of(router.clock().millis(), command.expiresIn(), null, null,
+                null, null);
         if (caller != null) {
             RateLimiter limiter = limiters.apply(caller);
             PublishGate.Refusal refusal = gate.check(caller.topicAcl(), limiter, caller.token().geo(),
-                    topic, command.payload().length, null);
+                    topic, MessageSize.forwarded(topic, command.payload(), List.of(), attributes), null);
             if (refusal != null) { // over the plan: Retry-After from the budget, as CoAP's Max-Age
                 HttpRefusals.send(ctx, new TokenRejectedException(refusal.reason(), refusal.detail()).retryAfter(
                         refusal.reason() == RejectionReason.RATE_LIMITED ? limiter.secondsUntilAvailable() : 0),
@@ -135,8 +138,7 @@ final class DeviceCommandApi {
             }
         }
         PublishResult result = router.publish(new RoutedMessage(device.tenant(), topic, command.payload(),
-                command.qos(), false, List.of(), caller == null ? ORIGIN : caller.principal(),
-                MessageAttributes.of(router.clock().millis(), command.expiresIn(), null, null, null, null)));
+                command.qos(), false, List.of(), caller == null ? ORIGIN : caller.principal(), attributes));
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("by", caller == null ? ADMIN : caller.principal());
         fields.put("device", device.id());

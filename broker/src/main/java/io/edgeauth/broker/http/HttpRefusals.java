@@ -10,7 +10,8 @@ import io.vertx.ext.web.RoutingContext;
  * §5.2 (token endpoint), RFC 8693 §2.2.2 (token exchange) or RFC 6750 §3.1 (bearer tokens on resources).
  * Every endpoint answers a server failure 500 {@code server_error}, a store outage or load shedding 503
  * {@code temporarily_unavailable} with {@code Retry-After}, and a rate refusal 429 {@code slow_down} with
- * {@code Retry-After} (the refuser's wait, at least 1 s);
+ * {@code Retry-After} (the refuser's wait, at least 1 s), a request larger than a limit that does not refill 413
+ * {@code invalid_request} without one;
  * the other categories depend on where the refusal happened, since each RFC has its own vocabulary. The
  * description is always {@code <reason code>: <detail>}. Stateless.
  */
@@ -49,6 +50,8 @@ public final class HttpRefusals {
                 return new Answer(500, "server_error");
             case QUOTA_EXCEEDED:
                 return new Answer(429, "slow_down");
+            case TOO_LARGE: // no Retry-After: the same request never passes (RFC 9110 §15.5.14)
+                return new Answer(413, "invalid_request");
             case UNAVAILABLE, BUSY:
                 return new Answer(503, "temporarily_unavailable");
             default:

@@ -1,7 +1,7 @@
 package io.edgeauth.broker.mqtt;
 
-import static io.edgeauth.broker.mqtt.MqttPublishChecks.attributeBytes;
-import static io.edgeauth.broker.mqtt.MqttPublishChecks.utf8Length;
+import static io.edgeauth.broker.router.MessageSize.attributeBytes;
+import static io.edgeauth.broker.router.MessageSize.utf8Length;
 
 import io.edgeauth.broker.router.MessageAttributes;
 import io.edgeauth.broker.router.RoutedMessage;

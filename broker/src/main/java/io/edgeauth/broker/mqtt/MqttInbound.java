@@ -70,6 +70,13 @@ final class MqttInbound {
         }
         if (!topic.equals(lastValidTopic)) { // a device publishes to few topics: validate each new one once
             if (topicError(topic, false) != null) {
+                // charged as any refused message (PublishGate), so an MQTT 5 client that repeats it is held to its
+                // plan and counted towards the abuse disconnect; before 2026-12-08 it was neither (tour H, H7)
+                PublishGate.Refusal charged = PublishGate.charge(c.limiter, m.payload().length);
+                if (c.v5 && charged != null && charged.reason() == RejectionReason.RATE_LIMITED) {
+                    refused(m, charged);
+                    return;
+                }
                 refusePublish(m, MqttReasonCodes.PubAck.TOPIC_NAME_INVALID, "topic_invalid");
                 if (!c.v5) {
                     c.endpoint.close(); // MQTT 3.1.1 has no negative PUBACK: a malformed topic ends the connection

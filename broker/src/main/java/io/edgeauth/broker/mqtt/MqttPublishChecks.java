@@ -7,6 +7,7 @@ import io.edgeauth.broker.policy.GeoPolicy;
 import io.edgeauth.broker.policy.PublishGate;
 import io.edgeauth.broker.refusal.RejectionReason;
 import io.edgeauth.broker.router.MessageAttributes;
+import io.edgeauth.broker.router.MessageSize;
 import io.edgeauth.broker.router.RoutedMessage;
 import io.edgeauth.broker.telemetry.PayloadSignatures;
 import java.util.ArrayList;
@@ -15,7 +16,7 @@ import java.util.List;
 /**
  * The checks every message an MQTT client puts into the router passes, a PUBLISH and a will alike: at most one
  * location property, named exactly {@code geo}, then the shared {@link PublishGate} (rate plan, ACL, location,
- * payload signature) charged with the message's size as subscribers get it. One method for both, so a will
+ * payload signature) charged with the message's size as subscribers get it ({@link MessageSize}). One method for both, so a will
  * can never skip a check a PUBLISH on the same topic gets. Stateless.
  */
 final class MqttPublishChecks {
@@ -30,7 +31,7 @@ final class MqttPublishChecks {
      */
     static PublishGate.Refusal check(MqttConnection c, String topic, byte[] payload,
                                      List<RoutedMessage.UserProperty> properties, MessageAttributes attributes) {
-        int size = forwardedSize(topic, payload, properties, attributes);
+        int size = MessageSize.forwarded(topic, payload, properties, attributes);
         PublishGate.Refusal ambiguous = locationFormError(properties);
         if (ambiguous != null) {
             PublishGate.Refusal overRate = PublishGate.charge(c.limiter, size);
@@ -100,51 +101,5 @@ final class MqttPublishChecks {
             seen = true;
         }
         return null;
-    }
-
-    /**
-     * Bytes the message costs subscribers: topic, payload, user properties (UTF-8) and the other properties it
-     * carries ({@link #attributeBytes}), what a subscriber's PUBLISH carries beyond its fixed overhead. The byte budget
-     * counts these, not the payload alone, or a 1-byte payload could carry 60 KB of properties (or correlation data) to
-     * every subscriber within a 1000 B/s plan.
-     */
-    static int forwardedSize(String topic, byte[] payload, List<RoutedMessage.UserProperty> properties,
-                             MessageAttributes attributes) {
-        long size = (long) payload.length + utf8Length(topic) + attributeBytes(attributes);
-        for (RoutedMessage.UserProperty p : properties) {
-            size += utf8Length(p.name()) + utf8Length(p.value());
-        }
-        return (int) Math.min(size, Integer.MAX_VALUE);
-    }
-
-    /** The encoded size of a message's {@link MessageAttributes} as properties of a PUBLISH (identifier included). */
-    static long attributeBytes(MessageAttributes a) {
-        if (a == MessageAttributes.NONE) {
-            return 0;
-        }
-        long n = (a.expiresAtMillis() != 0 ? 5 : 0) + (a.payloadFormat() >= 0 ? 2 : 0);
-        n += a.contentType() == null ? 0 : 3 + utf8Length(a.contentType());
-        n += a.responseTopic() == null ? 0 : 3 + utf8Length(a.responseTopic());
-        n += a.correlationData() == null ? 0 : 3 + a.correlationData().length;
-        return n;
-    }
-
-    /** UTF-8 length without encoding (a PUBLISH is checked per message: no copy of each property). */
-    static long utf8Length(String s) {
-        long n = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            if (ch < 0x80) {
-                n++;
-            } else if (ch < 0x800) {
-                n += 2;
-            } else if (Character.isHighSurrogate(ch) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                n += 4;
-                i++;
-            } else {
-                n += 3;
-            }
-        }
-        return n;
     }
 }

@@ -10,11 +10,13 @@ import io.netty.handler.codec.mqtt.MqttReasonCodes;
  * <ul>
  *   <li>CONNACK, MQTT 5: bad credentials 0x86, not authorized 0x87, quota exceeded 0x97, server error 0x80,
  *       server unavailable (store outage) 0x88, server busy (admission limit: load shed) 0x89, bad authentication
- *       method 0x8C, client id not valid 0x85, a malformed CONNECT 0x81, one that breaks a protocol rule 0x82.
+ *       method 0x8C, client id not valid 0x85, a malformed CONNECT 0x81, one that breaks a protocol rule 0x82,
+ *       too large 0x95.
  *       MQTT 3.1.1: 4 (bad user name or password) for bad credentials, 5 (not authorized) for not authorized and
  *       quota, 3 (server unavailable) for server errors, outages and load shedding, 2 for a bad client id.</li>
- *   <li>PUBACK and SUBACK (MQTT 5): quota exceeded 0x97, server error or outage 0x80, every other refusal 0x87.</li>
- *   <li>DISCONNECT (MQTT 5) of a live session: quota exceeded 0x97, server error 0x80, store outage 0x89 (server
+ *   <li>PUBACK and SUBACK (MQTT 5): quota exceeded and too large 0x97, server error or outage 0x80, every other
+ *       refusal 0x87.</li>
+ *   <li>DISCONNECT (MQTT 5) of a live session: quota exceeded 0x97, too large 0x95, server error 0x80, store outage 0x89 (server
  *       busy), every other refusal
  *       0x87; a session whose token expired without renewal 0xA0 (maximum connect time); sustained publishing
  *       over the rate plan 0x96 (message rate too high); a malformed AUTH 0x82 (protocol error); a SUBSCRIBE with
@@ -42,6 +44,8 @@ public final class MqttReasons {
             case NOT_AUTHORIZED -> v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
                     : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED;
             case QUOTA_EXCEEDED -> v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED
+                    : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED;
+            case TOO_LARGE -> v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_PACKET_TOO_LARGE
                     : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED;
             case UNAVAILABLE -> v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5
                     : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE;
@@ -96,7 +100,8 @@ public final class MqttReasons {
     /** PUBACK code (MQTT 5) for a refused PUBLISH. */
     public static MqttReasonCodes.PubAck puback(RefusalCategory category) {
         return switch (category) {
-            case QUOTA_EXCEEDED -> MqttReasonCodes.PubAck.QUOTA_EXCEEDED;
+            // MQTT 5 has no PUBACK code for size (§3.4.2.1); 0x97 is "an administratively imposed limit"
+            case QUOTA_EXCEEDED, TOO_LARGE -> MqttReasonCodes.PubAck.QUOTA_EXCEEDED;
             case SERVER_ERROR, UNAVAILABLE, BUSY -> MqttReasonCodes.PubAck.UNSPECIFIED_ERROR;
             case BAD_CREDENTIALS, NOT_AUTHORIZED -> MqttReasonCodes.PubAck.NOT_AUTHORIZED;
         };
@@ -105,7 +110,7 @@ public final class MqttReasons {
     /** SUBACK code (MQTT 5; MQTT 3.1.1 sends 0x80 for any refusal) for a refused topic filter. */
     public static MqttReasonCodes.SubAck suback(RefusalCategory category) {
         return switch (category) {
-            case QUOTA_EXCEEDED -> MqttReasonCodes.SubAck.QUOTA_EXCEEDED;
+            case QUOTA_EXCEEDED, TOO_LARGE -> MqttReasonCodes.SubAck.QUOTA_EXCEEDED;
             case SERVER_ERROR, UNAVAILABLE, BUSY -> MqttReasonCodes.SubAck.UNSPECIFIED_ERROR;
             case BAD_CREDENTIALS, NOT_AUTHORIZED -> MqttReasonCodes.SubAck.NOT_AUTHORIZED;
         };
@@ -115,6 +120,7 @@ public final class MqttReasons {
     public static MqttReasonCodes.Disconnect disconnect(RefusalCategory category) {
         return switch (category) {
             case QUOTA_EXCEEDED -> MqttReasonCodes.Disconnect.QUOTA_EXCEEDED;
+            case TOO_LARGE -> MqttReasonCodes.Disconnect.PACKET_TOO_LARGE;
             case SERVER_ERROR -> MqttReasonCodes.Disconnect.UNSPECIFIED_ERROR;
             case UNAVAILABLE, BUSY -> MqttReasonCodes.Disconnect.SERVER_BUSY;
             case BAD_CREDENTIALS, NOT_AUTHORIZED -> MqttReasonCodes.Disconnect.NOT_AUTHORIZED;

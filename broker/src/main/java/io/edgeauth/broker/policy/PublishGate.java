@@ -16,6 +16,8 @@ import java.util.Objects;
  * a message an edge refuses before the gate. Stateless and thread-safe.
  */
 public final class PublishGate {
+    private static final Refusal OVER_RATE = new Refusal(RejectionReason.RATE_LIMITED, "over the device's rate plan");
+
     private final GeoPolicy geo;
     private final PayloadCheck payloads;
 
@@ -95,6 +97,14 @@ public final class PublishGate {
      * @return null if within the plan, else the over-rate refusal
      */
     public static Refusal charge(RateLimiter limiter, int bytes) {
-        return limiter.tryAcquire(bytes) ? null : new Refusal(RejectionReason.RATE_LIMITED, "over the device's rate plan");
+        if (bytes > limiter.largestMessage()) {
+            // no wait lets it pass, so it is not refused as over the rate (which tells the sender to retry); it spends
+            // one message like any refused message, so a sender that repeats it is held to its plan's rate
+            return limiter.tryAcquire(0) ? new Refusal(RejectionReason.MESSAGE_TOO_LARGE, "the message's " + bytes
+                    + " bytes are more than its rate plan's bytesPerSecond (" + limiter.largestMessage()
+                    + ") admits at once: it never passes") : OVER_RATE;
+        }
+        return limiter.tryAcquire(bytes) ? null : OVER_RATE;
     }
+
 }

@@ -11,6 +11,13 @@ public record RatePlan(String name, double messagesPerSecond, int burst, long by
      * messages still fits in a CoAP Max-Age (2^32-1 s; one message's wait no longer does below about 2.3e-10 msg/s).
      */
     public static final double MIN_MESSAGES_PER_SECOND = 1e-6;
+    /**
+     * The highest rate a plan may have. A message's refill is whole nanoseconds, so the rates near Bucket4j's limit
+     * of one per nanosecond round far off (6.7e8 would act as 1e9); at 1e6 the rounding is within 0.05 %.
+     */
+    public static final double MAX_MESSAGES_PER_SECOND = 1e6;
+    /** The highest byte rate a plan may have: Bucket4j refills at most one token per nanosecond. */
+    public static final long MAX_BYTES_PER_SECOND = 1_000_000_000L;
 
     public RatePlan {
         if (messagesPerSecond <= 0 || burst < 1 || bytesPerSecond <= 0) {
@@ -20,6 +27,10 @@ public record RatePlan(String name, double messagesPerSecond, int burst, long by
         if (messagesPerSecond < MIN_MESSAGES_PER_SECOND) {
             throw new IllegalArgumentException("rate plan '" + name + "': messagesPerSecond must be at least "
                     + MIN_MESSAGES_PER_SECOND);
+        }
+        if (messagesPerSecond > MAX_MESSAGES_PER_SECOND || bytesPerSecond > MAX_BYTES_PER_SECOND) {
+            throw new IllegalArgumentException("rate plan '" + name + "': messagesPerSecond must be at most "
+                    + MAX_MESSAGES_PER_SECOND + " and bytesPerSecond at most " + MAX_BYTES_PER_SECOND);
         }
     }
 

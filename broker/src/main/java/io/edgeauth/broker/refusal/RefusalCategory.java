@@ -13,6 +13,11 @@ public enum RefusalCategory {
     NOT_AUTHORIZED,
     /** A limit was reached: the rate plan, the connection guard, a token-request or admin-credential bound. */
     QUOTA_EXCEEDED,
+    /**
+     * The request is larger than a limit that does not refill: sending it again never helps, so no retry wait is
+     * given (HTTP 413, CoAP 4.13, MQTT 5 PUBACK 0x97 as MQTT 5 has no PUBACK code for size, DISCONNECT 0x95).
+     */
+    TOO_LARGE,
     /** The server failed, not the client. */
     SERVER_ERROR,
     /**

@@ -33,6 +33,8 @@ public enum RejectionReason {
     FORBIDDEN("forbidden", RefusalCategory.NOT_AUTHORIZED),
     // limits
     RATE_LIMITED("rate_limited", RefusalCategory.QUOTA_EXCEEDED),
+    /** A message larger than its publisher's rate plan admits at once ({@code bytesPerSecond}): it never passes. */
+    MESSAGE_TOO_LARGE("message_too_large", RefusalCategory.TOO_LARGE),
     // the server failed, not the client
     INTERNAL_ERROR("internal_error", RefusalCategory.SERVER_ERROR),
     /** The store cannot serve now (disk full, Redis out): retry later, nothing was decided about the client. */

@@ -55,7 +55,7 @@ public final class MqttEdgeBenchServer {
 
     /** Starts the bench edge on {@code bindPort} (0: ephemeral). */
     static MqttEdge start(Vertx vertx, SimpleMeterRegistry meters, int bindPort) throws Exception {
-        RatePlan plan = new RatePlan("bench", 1_000_000, 1_000_000, 1L << 40);
+        RatePlan plan = new RatePlan("bench", RatePlan.MAX_MESSAGES_PER_SECOND, 1_000_000, RatePlan.MAX_BYTES_PER_SECOND);
         // inflight window and online queue bound: -Dbench.window / -Dbench.queue (bench/mqtt-bench gives mosquitto the same)
         MqttSettings.Limits limits = MqttSettings.Limits.builder().maxPacketSize(64 * 1024).maxPasswordSize(8192)
                 .maxSubscriptionsPerSession(16).receiveMaximum(Integer.getInteger("bench.window", 100))

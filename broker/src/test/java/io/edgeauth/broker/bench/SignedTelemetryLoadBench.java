@@ -55,7 +55,7 @@ public final class SignedTelemetryLoadBench {
         int messages = Integer.parseInt(args[0]);
         int publishers = Integer.parseInt(args[1]);
         Path work = Path.of(args[2]);
-        String plan = "{\"messagesPerSecond\":10000000,\"burst\":10000000,\"bytesPerSecond\":10000000000}";
+        String plan = "{\"messagesPerSecond\":1000000,\"burst\":10000000,\"bytesPerSecond\":1000000000}"; // the highest plan
         BrokerProcess broker = BrokerProcess.start(TestBrokers.env(work.resolve("data"), Map.of(
                 "EDGEAUTH_COAP_PORT", "-1",
                 "EDGEAUTH_TENANTS", "[{\"id\":\"default\"},{\"id\":\"plain\"},{\"id\":\"signed\","

@@ -147,7 +147,7 @@ public final class CoapBenchServer {
             // request really spends budget but none is refused
             LocalRateLimits limits = new LocalRateLimits(new LocalRateLimits.Settings(1_000_000, 1_000_000, 5,
                     1_000_000, Duration.ofMinutes(10)));
-            RatePlan benchPlan = new RatePlan("bench", 1e6, 1_000_000, 1L << 40);
+            RatePlan benchPlan = new RatePlan("bench", RatePlan.MAX_MESSAGES_PER_SECOND, 1_000_000, RatePlan.MAX_BYTES_PER_SECOND);
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
             DefaultAuthPipeline pipeline = DefaultAuthPipeline.builder().verifier(new TestTokens(clock))
                     .revocations(revocations).registry(registry).rateLimits(limits).geo(new GeoPolicy(""))

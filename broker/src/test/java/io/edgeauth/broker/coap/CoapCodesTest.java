@@ -25,6 +25,7 @@ class CoapCodesTest {
             "NOT_AUTHORIZED,  RESOURCE,   FORBIDDEN",
             "QUOTA_EXCEEDED,  AUTHZ_INFO, TOO_MANY_REQUESTS",
             "QUOTA_EXCEEDED,  RESOURCE,   TOO_MANY_REQUESTS",
+            "TOO_LARGE,       RESOURCE,   REQUEST_ENTITY_TOO_LARGE",
             "SERVER_ERROR,    AUTHZ_INFO, INTERNAL_SERVER_ERROR",
             "SERVER_ERROR,    RESOURCE,   INTERNAL_SERVER_ERROR",
             "UNAVAILABLE,     AUTHZ_INFO, SERVICE_UNAVAILABLE",
@@ -45,6 +46,7 @@ class CoapCodesTest {
             "OUTSIDE_REGION,     4",
             "FORBIDDEN,          6", // invalid_scope
             "RATE_LIMITED,       1",
+            "MESSAGE_TOO_LARGE,  1",
             "INTERNAL_ERROR,     1",
             "SERVER_BUSY,        1",
     })

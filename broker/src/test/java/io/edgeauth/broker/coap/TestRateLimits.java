@@ -19,13 +19,38 @@ final class TestRateLimits implements RateLimits {
     /** Whether connection attempts pass, and the wait the guard then names. */
     volatile boolean connectAllowed = true;
     volatile long connectWait = 0;
+    /** When set, each device's budget is this plan's real bucket instead. */
+    volatile RatePlan realPlan;
+    /** The sizes each message was charged with, in order. */
+    final java.util.List<Integer> charged = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
     public RateLimiter forDevice(String tenant, String deviceId, RatePlan plan) {
         AtomicInteger count = used.computeIfAbsent(tenant + "/" + deviceId, k -> new AtomicInteger());
+        if (realPlan != null) {
+            RateLimiter real = new io.edgeauth.broker.policy.rate.BucketRateLimiter(realPlan);
+            return new RateLimiter() {
+                @Override
+                public boolean tryAcquire(int bytes) {
+                    charged.add(bytes);
+                    return real.tryAcquire(bytes);
+                }
+
+                @Override
+                public long largestMessage() {
+                    return real.largestMessage();
+                }
+
+                @Override
+                public long secondsUntilAvailable() {
+                    return real.secondsUntilAvailable();
+                }
+            };
+        }
         return new RateLimiter() {
             @Override
             public boolean tryAcquire(int bytes) {
+                charged.add(bytes);
                 return count.incrementAndGet() <= budget;
             }
 

@@ -45,6 +45,8 @@ class HttpRefusalsTest {
             "BEARER,                BAD_SIGNATURE,      401, invalid_token",
             "BEARER,                REVOKED,            401, invalid_token",
             "BEARER,                RATE_LIMITED,       429, slow_down",
+            // a message that never passes (tour H, H5): no Retry-After
+            "RESOURCE,              MESSAGE_TOO_LARGE,  413, invalid_request",
             "BEARER,                INTERNAL_ERROR,     500, server_error",
             // a store outage, wherever it happens (RFC 6749 temporarily_unavailable, with Retry-After)
             "CLIENT_AUTHENTICATION, UNAVAILABLE,        503, temporarily_unavailable",

@@ -178,7 +178,9 @@ class MqttPublishChecksTest {
             assertThat(in.receive(5, TimeUnit.SECONDS)).isPresent();
             dev.disconnect();
             leaveWithWill("dev1|t|60||bytes", bytes("x"), false, props("pad", big));
-            awaitDrop("will_rate_limited");
+            // more than the plan's 1000 bytes at once: refused as too large, not as over the rate (tour H, H5)
+            awaitDrop("will_refused");
+            assertThat(fx.audit).anySatisfy(e -> assertThat(e.outcome()).isEqualTo("message_too_large"));
             assertThat(in.receive(500, TimeUnit.MILLISECONDS)).as("the oversized will").isEmpty();
         }
     }

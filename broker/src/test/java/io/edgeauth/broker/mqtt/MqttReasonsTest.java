@@ -18,6 +18,7 @@ class MqttReasonsTest {
             "BAD_CREDENTIALS, 0x86,       4,          0x87,   0x87,   0x87",
             "NOT_AUTHORIZED,  0x87,       5,          0x87,   0x87,   0x87",
             "QUOTA_EXCEEDED,  0x97,       5,          0x97,   0x97,   0x97",
+            "TOO_LARGE,       0x95,       5,          0x97,   0x97,   0x95",
             "SERVER_ERROR,    0x80,       3,          0x80,   0x80,   0x80",
             "UNAVAILABLE,     0x88,       3,          0x80,   0x80,   0x89",
             "BUSY,            0x89,       3,          0x80,   0x80,   0x89",
@@ -34,7 +35,7 @@ class MqttReasonsTest {
     @Test
     void theTableCoversEveryCategory() {
         Set<RefusalCategory> tabled = EnumSet.of(RefusalCategory.BAD_CREDENTIALS, RefusalCategory.NOT_AUTHORIZED,
-                RefusalCategory.QUOTA_EXCEEDED, RefusalCategory.SERVER_ERROR, RefusalCategory.UNAVAILABLE,
+                RefusalCategory.QUOTA_EXCEEDED, RefusalCategory.TOO_LARGE, RefusalCategory.SERVER_ERROR, RefusalCategory.UNAVAILABLE,
                 RefusalCategory.BUSY);
         assertThat(tabled).containsExactlyInAnyOrder(RefusalCategory.values());
     }

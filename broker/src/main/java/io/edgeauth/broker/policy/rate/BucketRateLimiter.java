@@ -16,9 +16,6 @@ import java.time.Duration;
  * allocate a copy of their state on every take, which showed up as a per-message cost under load.
  */
 public final class BucketRateLimiter implements RateLimiter {
-    /** Plans above 1 GB/s are capped there (Bucket4j's highest refill rate). */
-    static final long MAX_BYTES_PER_SECOND = 1_000_000_000L;
-
     private final Bucket messages;
     private final Bucket bytes;
     private final long byteCapacity;
@@ -31,7 +28,7 @@ public final class BucketRateLimiter implements RateLimiter {
                 .withNanosecondPrecision() // monotonic: a wall-clock step neither starves nor refills the budget
                 .withSynchronizationStrategy(SynchronizationStrategy.SYNCHRONIZED)
                 .build();
-        this.byteCapacity = Math.min(plan.bytesPerSecond(), MAX_BYTES_PER_SECOND); // Bucket4j refills at most 1 token/ns
+        this.byteCapacity = plan.bytesPerSecond(); // at most RatePlan.MAX_BYTES_PER_SECOND, what Bucket4j can refill
         this.bytes = Bucket.builder()
                 .addLimit(Bandwidth.builder().capacity(byteCapacity)
                         .refillGreedy(byteCapacity, Duration.ofSeconds(1)).build())
@@ -54,6 +51,11 @@ public final class BucketRateLimiter implements RateLimiter {
             return false;
         }
         return true;
+    }
+
+    @Override
+    public long largestMessage() {
+        return byteCapacity;
     }
 
     @Override

@@ -173,6 +173,11 @@ public final class LocalRateLimits implements RateLimits {
         }
 
         @Override
+        public long largestMessage() {
+            return limiter().largestMessage();
+        }
+
+        @Override
         public long secondsUntilAvailable() {
             return limiter().secondsUntilAvailable();
         }

@@ -128,6 +128,11 @@ public final class SharedRateLimits implements RateLimits {
         }
 
         @Override
+        public long largestMessage() {
+            return local.largestMessage(); // the shared bucket counts messages only
+        }
+
+        @Override
         public long secondsUntilAvailable() {
             return Math.max(RateLimiter.seconds(refuseUntilNanos - System.nanoTime()), local.secondsUntilAvailable());
         }

@@ -45,7 +45,7 @@ public final class ChaosBroker {
                         // the stream's publisher may send far more than the default plan's 10 msg/s
                         "EDGEAUTH_RATE_PLANS", "{\"default\":{\"messagesPerSecond\":10,\"burst\":20,"
                                 + "\"bytesPerSecond\":65536},\"chaos\":{\"messagesPerSecond\":"
-                                + "10000000,\"burst\":10000000,\"bytesPerSecond\":100000000000}}")),
+                                + "1000000,\"burst\":10000000,\"bytesPerSecond\":1000000000}}")), // the highest plan
                 jvmArgs(), ProcessBuilder.Redirect.appendTo(stderr.toFile()));
         if (process.admin() != null) {
             admin = process.admin(); // shown on the first start only

@@ -35,9 +35,12 @@ class LocalRateLimitsTest {
     }
 
     @Test
-    void hugePlansAreCappedNotRefused() {
-        RateLimiter limiter = new BucketRateLimiter(new RatePlan("huge", 1e12, Integer.MAX_VALUE, Long.MAX_VALUE));
+    void theHighestPlanIsNotCapped() {
+        // plans above it are refused (RatePlanBoundsConfigTest); before tour H (H6) they were capped silently
+        RateLimiter limiter = new BucketRateLimiter(new RatePlan("huge", RatePlan.MAX_MESSAGES_PER_SECOND,
+                Integer.MAX_VALUE, RatePlan.MAX_BYTES_PER_SECOND));
         assertThat(limiter.tryAcquire(1_000_000)).isTrue();
+        assertThat(limiter.largestMessage()).isEqualTo(RatePlan.MAX_BYTES_PER_SECOND);
     }
 
     @Test
