@@ -14,7 +14,6 @@ import java.util.regex.Pattern;
 public final class ConfigValidator {
     private static final Pattern TENANT_ID = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,63}");
     private static final Pattern SELF_SERVICE_SCOPE = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
-    private static final Pattern GEOHASH = Pattern.compile("[0-9b-hjkmnp-z]{0,12}");
     private static final Set<String> SIGNING_ALGS = Set.of("ES256", "EdDSA", "RS256");
     /**
      * What an outside issuer's JWKS key can verify: the public-key JOSE algorithms the broker implements (JwkKeys
@@ -82,7 +81,7 @@ public final class ConfigValidator {
         resourceServers(errors, c);
         tenants(errors, c.tenants());
         issuers(errors, c);
-        if (c.region().geohash() == null || !GEOHASH.matcher(c.region().geohash()).matches()) {
+        if (!isNodeCell(c.region().geohash())) {
             errors.add("region.geohash: expected 0-12 GeoHash characters (0-9, b-h, j, k, m, n, p-z), got '"
                     + c.region().geohash() + "'");
         }
@@ -357,7 +356,7 @@ public final class ConfigValidator {
             if (t.tenant() == null || c.tenant(t.tenant()) == null) {
                 errors.add(key + ".tenant: expected one of the configured tenants, got '" + t.tenant() + "'");
             }
-            if (!GEOHASH.matcher(t.regionGeohash()).matches()) {
+            if (!isNodeCell(t.regionGeohash())) {
                 errors.add(key + ".regionGeohash: expected 0-12 GeoHash characters, got '" + t.regionGeohash() + "'");
             }
             if (t.refreshInterval() == null || t.refreshInterval().compareTo(Duration.ofSeconds(10)) < 0) {
@@ -470,5 +469,10 @@ public final class ConfigValidator {
         if (t.crl() != null && t.trustStore() == null) {
             errors.add("http.tls.crl: a CRL needs http.tls.trustStore (the CAs whose revocations it lists)");
         }
+    }
+
+    /** A node's (or an issuer's) cell: empty for the whole world, else a cell as regions store them. */
+    private static boolean isNodeCell(String cell) {
+        return "".equals(cell) || io.edgeauth.broker.registry.DeviceValidator.isRegionCell(cell);
     }
 }

@@ -9,7 +9,6 @@ import java.util.regex.Pattern;
 /** Checks the {@code provisioning} section: ids, tenants, templates and files that exist. */
 final class ProvisioningValidator {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
-    private static final Pattern GEOHASH = Pattern.compile("[0-9b-hjkmnp-z]{1,12}");
     private static final Set<String> ID_RULES = Set.of("subject-cn", "san-dns", "san-uri");
 
     private ProvisioningValidator() {
@@ -23,7 +22,7 @@ final class ProvisioningValidator {
                 errors.add(key + ": expected {region, ratePlan, owner}");
                 return;
             }
-            t.region().stream().filter(cell -> cell == null || !GEOHASH.matcher(cell).matches()).findFirst()
+            t.region().stream().filter(cell -> !io.edgeauth.broker.registry.DeviceValidator.isRegionCell(cell)).findFirst()
                     .ifPresent(cell -> errors.add(key + ".region: '" + cell + "' is not a GeoHash cell"));
             if (t.region().size() > io.edgeauth.broker.registry.DeviceValidator.MAX_REGION_CELLS) {
                 // every device enrolled under it would be refused by the registry (tour G, G9)

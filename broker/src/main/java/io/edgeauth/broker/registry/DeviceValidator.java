@@ -22,6 +22,12 @@ public final class DeviceValidator {
     private static final Pattern X5T = Pattern.compile("[A-Za-z0-9_-]{43}");
     private static final Pattern ETH = Pattern.compile("0x[0-9a-fA-F]{40}");
     private static final Pattern GEOHASH = Pattern.compile("[0-9b-hjkmnp-z]{1,12}");
+
+    /** Whether {@code cell} is a GeoHash cell as regions store them: 1-12 characters, lower case. */
+    public static boolean isRegionCell(String cell) {
+        return cell != null && GEOHASH.matcher(cell).matches();
+    }
+
     /** Most cells a device's {@code region} holds (a provisioning template's too: its devices get its region). */
     public static final int MAX_REGION_CELLS = 1000;
     private static final Pattern OWNER = Pattern.compile("did:pkh:eip155:[0-9]{1,12}:0x[0-9a-fA-F]{40}");
@@ -235,7 +241,7 @@ public final class DeviceValidator {
         }
         List<String> cells = new ArrayList<>();
         for (Object o : list) {
-            if (!(o instanceof String s) || !GEOHASH.matcher(s).matches()) {
+            if (!(o instanceof String s) || !isRegionCell(s)) {
                 errors.add("region: '" + o + "' is not a GeoHash cell (1-12 of 0-9 b-h j k m n p-z)");
                 return List.of();
             }
