@@ -120,8 +120,29 @@ public final class JsonRpcContractWalletVerifier implements ContractWalletVerifi
         if (out == null) {
             throw rpcError("eth_call", "result is not hex");
         }
-        // The ABI return is bytes4, left-aligned in a 32-byte word; some wallets return just 4 bytes.
-        return out.length >= 4 && Arrays.equals(Arrays.copyOf(out, 4), Hex.decode(MAGIC_VALUE));
+        return isMagic(out);
+    }
+
+    /**
+     * True for the ABI encoding of {@code bytes4(0x1626ba7e)}: the value left-aligned in a 32-byte word whose other 28
+     * bytes are zero (anything after the word is ignored, as OpenZeppelin's SignatureChecker does), or the bare four
+     * bytes some wallets return. Not "starts with the magic value": the magic value is also the selector of
+     * {@code isValidSignature}, so a contract whose fallback echoes its calldata would accept every signature.
+     */
+    static boolean isMagic(byte[] out) {
+        byte[] magic = Hex.decode(MAGIC_VALUE);
+        if (out.length == 4) {
+            return Arrays.equals(out, magic);
+        }
+        if (out.length < 32 || !Arrays.equals(out, 0, 4, magic, 0, 4)) {
+            return false;
+        }
+        for (int i = 4; i < 32; i++) {
+            if (out[i] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
@@ -149,8 +170,7 @@ public final class JsonRpcContractWalletVerifier implements ContractWalletVerifi
             return false; // the deployment failed: there is no wallet to accept anything
         }
         byte[] out = Hex.decode(calls.get(1).path("returnData").asText("0x"));
-        return "0x1".equals(calls.get(1).path("status").asText()) && out != null && out.length >= 4
-                && Arrays.equals(Arrays.copyOf(out, 4), Hex.decode(MAGIC_VALUE));
+        return "0x1".equals(calls.get(1).path("status").asText()) && out != null && isMagic(out);
     }
 
     /** The {@code eth_simulateV1} answer: an array of simulated blocks, each with its calls' status and return data. */
