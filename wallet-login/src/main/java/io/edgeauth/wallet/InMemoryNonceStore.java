@@ -103,6 +103,12 @@ public final class InMemoryNonceStore implements NonceStore {
         }
     }
 
+    @Override
+    public boolean isLive(String nonce) {
+        Entry e = nonce == null ? null : entries.get(nonce);
+        return e != null && !e.used && clock.instant().isBefore(e.expiresAt);
+    }
+
     /** @return number of remembered nonces (live and used-but-not-yet-swept); for tests */
     public int size() {
         return entries.size();

@@ -42,6 +42,16 @@ public interface NonceStore {
     boolean consume(String nonce);
 
     /**
+     * Whether {@code nonce} could be consumed now, without consuming it: asked before the signature is checked, so a
+     * message with a nonce that was never issued (or is used or expired) costs no ECDSA recovery and no JSON-RPC call
+     * of a contract wallet check. A hint only: it may say true for a nonce {@link #consume(String)} then refuses (a
+     * racing login took it), never false for one it would accept. The default says true (no look-ahead).
+     */
+    default boolean isLive(String nonce) {
+        return true;
+    }
+
+    /**
      * Like {@link #consume(String)}, but tells why a nonce is refused, so a login failure can say so.
      * The default only knows {@link Outcome#CONSUMED} or {@link Outcome#REJECTED}.
      */

@@ -19,8 +19,9 @@ import java.util.Objects;
  *
  * <p>The nonce is consumed last, so a request that fails any other check cannot burn a nonce that
  * belongs to a legitimate pending login; consumption is atomic, so a replay racing the original
- * still loses. Thread-safe if the collaborators are (all shipped ones are). Blocking only when an
- * EIP-1271 check calls the JSON-RPC node.
+ * still loses. It is looked at ({@link NonceStore#isLive}) before the signature, though: a message
+ * with a nonce that cannot be consumed costs no recovery and no JSON-RPC call. Thread-safe if the
+ * collaborators are (all shipped ones are). Blocking only when an EIP-1271 check calls the JSON-RPC node.
  *
  * <pre>{@code
  * SiweVerifier v = SiweVerifier.create(config, nonceStore);
@@ -87,6 +88,10 @@ public final class SiweVerifier {
     private VerifiedLogin verify(SiweMessage m, String text, byte[] signature) throws SiweException {
         checkPolicy(m);
         checkTime(m, config.clock().instant());
+        if (!nonces.isLive(m.nonce())) {
+            // refused with the store's own reason; consuming a nonce that is not live changes nothing
+            consumeNonce(m.nonce());
+        }
         boolean contract = checkSignature(m, text, signature);
         consumeNonce(m.nonce());
         return new VerifiedLogin(m.address(), m.chainId(), m, contract);

@@ -77,4 +77,51 @@ class SiweHardeningTest {
         assertThat(verifier.verify(m2.toMessageString(), TestSupport.hex(sig)).contractWallet()).isTrue();
     }
 
+    /**
+     * A login with a nonce this service never issued used to reach the node (eth_getCode, eth_call, or an
+     * eth_simulateV1 of attacker-chosen calldata) before the nonce was looked at: an unauthenticated caller could
+     * spend the operator's RPC quota at will. The nonce is now looked at first (and still consumed last).
+     */
+    @Test
+    void unissuedNonceNeverReachesTheNode() throws Exception {
+        SiweMessage m = message("NeverIssued123456").build();
+        assertThatThrownBy(() -> verifier.verify(m.toMessageString(), "0x" + "11".repeat(65)))
+                .isInstanceOfSatisfying(SiweException.class,
+                        e -> assertThat(e.code()).isEqualTo(SiweErrorCode.NONCE_UNKNOWN));
+        // an ERC-6492 wrapper with attacker-chosen factory calldata
+        byte[] wrapped = Erc6492Wrapper.wrap("0x" + "22".repeat(20), new byte[64], new byte[65]);
+        assertThatThrownBy(() -> verifier.verify(m.toMessageString(), TestSupport.hex(wrapped)))
+                .isInstanceOfSatisfying(SiweException.class,
+                        e -> assertThat(e.code()).isEqualTo(SiweErrorCode.NONCE_UNKNOWN));
+        assertThat(node.methods).isEmpty();
+    }
+
+    /** A used nonce is refused as used, before any RPC, and a failed login still leaves a live nonce usable. */
+    @Test
+    void usedNonceIsRefusedBeforeTheNode() throws Exception {
+        byte[] sig = new byte[65];
+        Arrays.fill(sig, (byte) 9);
+        String nonce = nonces.issue(Duration.ofMinutes(5));
+        SiweMessage m = message(nonce).build();
+        node.accept(Eip191.personalMessageHash(m.toMessageString()), sig);
+        verifier.verify(m.toMessageString(), TestSupport.hex(sig));
+        node.methods.clear();
+        assertThatThrownBy(() -> verifier.verify(m.toMessageString(), TestSupport.hex(sig)))
+                .isInstanceOfSatisfying(SiweException.class,
+                        e -> assertThat(e.code()).isEqualTo(SiweErrorCode.NONCE_REUSED));
+        assertThat(node.methods).isEmpty();
+    }
+
+    /** abi.encode(address, bytes, bytes) ++ magic, as a wallet SDK builds an ERC-6492 signature. */
+    static final class Erc6492Wrapper {
+        static byte[] wrap(String factory, byte[] data, byte[] sig) {
+            String hex = org.web3j.abi.FunctionEncoder.encodeConstructor(java.util.List.of(
+                    new org.web3j.abi.datatypes.Address(factory), new org.web3j.abi.datatypes.DynamicBytes(data),
+                    new org.web3j.abi.datatypes.DynamicBytes(sig)));
+            byte[] body = org.web3j.utils.Numeric.hexStringToByteArray(hex);
+            byte[] out = Arrays.copyOf(body, body.length + 32);
+            System.arraycopy(io.edgeauth.wallet.internal.Erc6492.MAGIC, 0, out, body.length, 32);
+            return out;
+        }
+    }
 }

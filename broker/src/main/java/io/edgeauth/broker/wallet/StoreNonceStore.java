@@ -38,6 +38,12 @@ public final class StoreNonceStore implements NonceStore {
         return value;
     }
 
+    /** A read of the shared store (one Redis GET): cheaper than the recovery or RPC call it spares. */
+    @Override
+    public boolean isLive(String nonce) {
+        return nonce != null && nonce.length() <= 64 && store.get(SPACE, nonce).isPresent();
+    }
+
     @Override
     public boolean consume(String nonce) {
         if (nonce == null || nonce.length() > 64) {

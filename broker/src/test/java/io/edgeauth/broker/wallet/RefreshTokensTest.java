@@ -99,4 +99,21 @@ class RefreshTokensTest {
         assertThat(nonces.consume(m)).isFalse();
         assertThat(nonces.consume(null)).isFalse();
     }
+
+    /** isLive looks without consuming: a login with a dead nonce is refused before its signature is checked. */
+    @Test
+    void isLiveLooksWithoutConsuming() {
+        StoreNonceStore nonces = new StoreNonceStore(store, clock);
+        String n = nonces.issue(Duration.ofMinutes(5));
+        assertThat(nonces.isLive(n)).isTrue();
+        assertThat(nonces.isLive(n)).isTrue();
+        assertThat(nonces.consume(n)).isTrue();
+        assertThat(nonces.isLive(n)).isFalse();
+        assertThat(nonces.isLive("NeverIssued123456")).isFalse();
+        assertThat(nonces.isLive(null)).isFalse();
+        assertThat(nonces.isLive("A".repeat(65))).isFalse();
+        String m = nonces.issue(Duration.ofMinutes(5));
+        clock.advance(Duration.ofMinutes(6));
+        assertThat(nonces.isLive(m)).isFalse();
+    }
 }
