@@ -155,21 +155,21 @@ public final class SiweVerifier {
     private void checkTime(SiweMessage m, Instant now) throws SiweException {
         Instant exp = m.expirationInstant();
         if (exp != null && !now.isBefore(exp.plus(config.leeway()))) {
-            throw new SiweException(SiweErrorCode.EXPIRED, "message expired at " + m.expirationTime());
+            throw new SiweException(SiweErrorCode.EXPIRED, "message expired at " + Fields.quote(m.expirationTime()));
         }
         Instant nbf = m.notBeforeInstant();
         if (nbf != null && now.plus(config.leeway()).isBefore(nbf)) {
-            throw new SiweException(SiweErrorCode.NOT_YET_VALID, "message is not valid before " + m.notBefore());
+            throw new SiweException(SiweErrorCode.NOT_YET_VALID, "message is not valid before " + Fields.quote(m.notBefore()));
         }
         Instant iat = m.issuedAtInstant();
         // a message from the future is refused whatever maxAge says: it could be signed now and replayed later
         if (iat.isAfter(now.plus(config.leeway()))) {
-            throw new SiweException(SiweErrorCode.ISSUED_AT_OUT_OF_RANGE, "issued-at time " + m.issuedAt()
+            throw new SiweException(SiweErrorCode.ISSUED_AT_OUT_OF_RANGE, "issued-at time " + Fields.quote(m.issuedAt())
                     + " is in the future");
         }
         if (config.maxAge() != null) {
             if (iat.plus(config.maxAge()).plus(config.leeway()).isBefore(now)) {
-                throw new SiweException(SiweErrorCode.ISSUED_AT_OUT_OF_RANGE, "issued-at time " + m.issuedAt()
+                throw new SiweException(SiweErrorCode.ISSUED_AT_OUT_OF_RANGE, "issued-at time " + Fields.quote(m.issuedAt())
                         + " is older than " + config.maxAge());
             }
         }
@@ -240,13 +240,13 @@ public final class SiweVerifier {
             case CONSUMED:
                 return;
             case UNKNOWN:
-                throw new SiweException(SiweErrorCode.NONCE_UNKNOWN, "nonce " + nonce + " was not issued by this service");
+                throw new SiweException(SiweErrorCode.NONCE_UNKNOWN, "nonce " + Fields.quote(nonce) + " was not issued by this service");
             case ALREADY_USED:
-                throw new SiweException(SiweErrorCode.NONCE_REUSED, "nonce " + nonce + " was already used");
+                throw new SiweException(SiweErrorCode.NONCE_REUSED, "nonce " + Fields.quote(nonce) + " was already used");
             case EXPIRED:
-                throw new SiweException(SiweErrorCode.NONCE_EXPIRED, "nonce " + nonce + " has expired");
+                throw new SiweException(SiweErrorCode.NONCE_EXPIRED, "nonce " + Fields.quote(nonce) + " has expired");
             default:
-                throw new SiweException(SiweErrorCode.NONCE_REJECTED, "nonce " + nonce + " is unknown, used or expired");
+                throw new SiweException(SiweErrorCode.NONCE_REJECTED, "nonce " + Fields.quote(nonce) + " is unknown, used or expired");
         }
     }
 }

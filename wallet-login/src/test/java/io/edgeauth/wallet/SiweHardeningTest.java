@@ -112,6 +112,40 @@ class SiweHardeningTest {
         assertThat(node.methods).isEmpty();
     }
 
+    /**
+     * The nonce (alphanumeric, no upper bound in EIP-4361) and the timestamps (any number of fraction digits) are
+     * the message's own text: a refusal that names them must cut them as every other quoted field is cut, since the
+     * reason goes to the audit line and the HTTP answer.
+     */
+    @Test
+    void refusalsCutTheMessagesOwnText() throws Exception {
+        String longNonce = "A".repeat(6000);
+        SiweMessage m = message(longNonce).build();
+        assertThatThrownBy(() -> verifier.verify(m.toMessageString(), "0x" + "11".repeat(65)))
+                .isInstanceOfSatisfying(SiweException.class,
+                        e -> assertThat(e.getMessage()).hasSizeLessThan(400));
+        String frac = "2026-11-24T11:00:00." + "1".repeat(6000) + "Z";
+        SiweMessage expired = message(nonces.issue(Duration.ofMinutes(5))).expirationTime(frac).build();
+        assertThatThrownBy(() -> verifier.verify(expired.toMessageString(), "0x" + "11".repeat(65)))
+                .isInstanceOfSatisfying(SiweException.class, e -> {
+                    assertThat(e.code()).isEqualTo(SiweErrorCode.EXPIRED);
+                    assertThat(e.getMessage()).hasSizeLessThan(400);
+                });
+        String future = "2026-11-24T13:00:00." + "1".repeat(6000) + "Z";
+        SiweMessage early = message(nonces.issue(Duration.ofMinutes(5))).issuedAt(future).build();
+        assertThatThrownBy(() -> verifier.verify(early.toMessageString(), "0x" + "11".repeat(65)))
+                .isInstanceOfSatisfying(SiweException.class, e -> {
+                    assertThat(e.code()).isEqualTo(SiweErrorCode.ISSUED_AT_OUT_OF_RANGE);
+                    assertThat(e.getMessage()).hasSizeLessThan(400);
+                });
+        SiweMessage notYet = message(nonces.issue(Duration.ofMinutes(5))).notBefore(future).build();
+        assertThatThrownBy(() -> verifier.verify(notYet.toMessageString(), "0x" + "11".repeat(65)))
+                .isInstanceOfSatisfying(SiweException.class, e -> {
+                    assertThat(e.code()).isEqualTo(SiweErrorCode.NOT_YET_VALID);
+                    assertThat(e.getMessage()).hasSizeLessThan(400);
+                });
+    }
+
     /** abi.encode(address, bytes, bytes) ++ magic, as a wallet SDK builds an ERC-6492 signature. */
     static final class Erc6492Wrapper {
         static byte[] wrap(String factory, byte[] data, byte[] sig) {
