@@ -145,8 +145,10 @@ public final class ConfigValidator {
                         + HostNames.printable(w.domains().get(i)) + "'");
             }
         }
-        if (w.chainIds().isEmpty() || w.chainIds().stream().anyMatch(id -> id == null || id < 1)) {
-            errors.add("wallet.chainIds: expected a non-empty list of positive EIP-155 chain ids");
+        // at most 12 digits: the wallet DID grammar (registry owners, the pipeline's wallet principals) allows no more,
+        // so a wallet of a longer chain id would sign in and get tokens that every route refuses
+        if (w.chainIds().isEmpty() || w.chainIds().stream().anyMatch(id -> id == null || id < 1 || id > 999_999_999_999L)) {
+            errors.add("wallet.chainIds: expected a non-empty list of positive EIP-155 chain ids of at most 12 digits");
         }
         if (w.refreshTokenLifetime() == null || w.refreshTokenLifetime().compareTo(Duration.ofMinutes(1)) < 0
                 || w.refreshTokenLifetime().compareTo(Duration.ofDays(90)) > 0) {

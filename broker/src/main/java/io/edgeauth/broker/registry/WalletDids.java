@@ -16,9 +16,15 @@ public final class WalletDids {
     private WalletDids() {
     }
 
-    /** True for a syntactically valid wallet DID. */
+    /** The longest DID the grammar allows: the prefix, a 12-digit chain id, ':' and the 42-character address. */
+    static final int MAX_LENGTH = "did:pkh:eip155:".length() + 12 + 1 + 42;
+
+    /**
+     * True for a syntactically valid wallet DID. The length check only spares the regex long input; it is the grammar's
+     * own bound (it was 64, which left six digits for the chain id and made Sepolia's 11155111 no wallet DID).
+     */
     public static boolean isWalletDid(String s) {
-        return s != null && s.length() <= 64 && DID.matcher(s).matches();
+        return s != null && s.length() <= MAX_LENGTH && DID.matcher(s).matches();
     }
 
     /** True if {@code s} lies in the DID namespace (so is no acceptable device id). */
