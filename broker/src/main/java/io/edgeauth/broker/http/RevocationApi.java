@@ -87,8 +87,8 @@ final class RevocationApi {
         // an operator's subject revocation also stops issuance until lifted, and so does one of an outside issuer's
         // key, which the broker cannot retire (docs/revocation.md)
         Revocation.Kind k = kind;
-        String v = value;
-        String stored = issuer == null ? value : Revocation.issuerKey(issuer, value);
+        String v = kind == Revocation.Kind.SUB ? subject(value) : value;
+        String stored = issuer == null ? v : Revocation.issuerKey(issuer, value);
         Revocation r = unlessUnknown(ctx, "revocation.created", Map.of("kind", kind.name(), "value", stored, "reason",
                 shortReason), () -> switch (k) {
                     case SUB -> revocations.revokeSubjectUntilLifted(v, shortReason);
@@ -142,8 +142,11 @@ final class RevocationApi {
             return;
         }
         String value = value(ctx, kind);
+        String asWritten = ctx.pathParam("value");
+        // a lower-case wallet DID an older build stored as written (it never matched a session) can still be lifted
         unlessUnknown(ctx, "revocation.lifted", Map.of("kind", kind.name(), "value", value),
-                () -> revocations.lift(kind, value)).ifPresentOrElse(r -> {
+                () -> revocations.lift(kind, value).or(() -> kind == Revocation.Kind.SUB && !asWritten.equals(value)
+                        ? revocations.lift(kind, asWritten) : java.util.Optional.empty())).ifPresentOrElse(r -> {
             AdminAudit.of(ctx, audit).record("revocation.lifted", "ok", Map.of("kind", kind.name(), "value", value,
                     "revokedAt", r.issuedBefore().toString()));
             ctx.response().setStatusCode(204).end();
@@ -151,10 +154,26 @@ final class RevocationApi {
                 + " lifted for that value"));
     }
 
-    /** The value a path names: for a key, {@code kid/{kid}?iss={issuer}} or the stored value {@code kid/{value}}. */
+    /**
+     * The value a path names: for a key, {@code kid/{kid}?iss={issuer}} or the stored value {@code kid/{value}}; for a
+     * subject, a wallet DID in its checksummed form ({@link #subject}).
+     */
     private static String value(RoutingContext ctx, Revocation.Kind kind) {
         String iss = kind == Revocation.Kind.KID ? ctx.queryParams().get("iss") : null;
+        if (kind == Revocation.Kind.SUB) {
+            return subject(ctx.pathParam("value"));
+        }
         return iss == null ? ctx.pathParam("value") : Revocation.issuerKey(iss, ctx.pathParam("value"));
+    }
+
+    /**
+     * A wallet DID with its address in EIP-55 form, as sessions name the wallet ({@code sub}) and the registry its
+     * devices' owners; any other subject as given. Revocations match {@code sub} exactly, so a DID written in lower
+     * case (as explorers print addresses) was stored, answered 201 and revoked nothing.
+     */
+    static String subject(String value) {
+        return io.edgeauth.broker.registry.DeviceValidator.isWalletDid(value)
+                ? io.edgeauth.broker.registry.DeviceValidator.normalizeOwner(value) : value;
     }
 
     /**
