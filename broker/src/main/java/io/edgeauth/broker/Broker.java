@@ -273,7 +273,7 @@ public final class Broker implements AutoCloseable {
                         : HttpsListener.baseUrl(config.publicUrl(), httpsServer.actualPort()))
                 .sessions(pipeline, pipeline)
                 .oauth(tokens.devices(), tokens.services(), tokens.wallets(), tokens.exchange(), revocations, adminCredential, audit, tokens.requestLimits())
-                .siwe(tokens.wallets())
+                .siwe(tokens.wallets(), audit, tokens.requestLimits())
                 .admin(adminCredential, registry, deviceValidator(clock), revocations, tokens, tokens.keyOwners(), audit)
                 .services(services, registry, new ServiceValidator(t -> config.tenant(t) != null,
                         config.ratePlans()::containsKey, clock), revocations,

@@ -162,8 +162,13 @@ public final class HttpApi {
         return mount(new FleetCaApi(cas, templates, knownTenant, revocations, listed, audit)::mount);
     }
 
-    public HttpApi siwe(WalletSessions wallets) {
-        return mount(new SiweApi(wallets)::mount);
+    /**
+     * {@code /siwe/nonce} and {@code /siwe/login}; the login within {@code limits}' per-address bound (the budget
+     * {@code /oauth/token} spends, refusals audited as its are).
+     */
+    public HttpApi siwe(WalletSessions wallets, AuditLog audit, io.edgeauth.broker.policy.rate.TokenRequestLimits limits) {
+        return mount(new SiweApi(wallets, !limits.boundsAddresses() ? null : new TokenAddressBudget(limits,
+                new TokenEndpointRefusals(new io.edgeauth.broker.oauth.TokenRefusals(audit, meters))))::mount);
     }
 
     /** Device ownership: admin claim codes, the wallet's self-service claim and its device list. */

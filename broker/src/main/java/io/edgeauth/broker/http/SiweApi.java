@@ -10,20 +10,27 @@ import java.time.Duration;
 
 /**
  * Sign-In with Ethereum over HTTP: {@code GET /siwe/nonce} (rate-limited per source address) and
- * {@code POST /siwe/login} {@code {message, signature}}. Verification runs on a worker thread because
+ * {@code POST /siwe/login} {@code {message, signature}}, which counts against {@code tokenRequests.perAddressPerMinute}
+ * when that is set, as {@code /oauth/token} does (one budget per address). Verification runs on a worker thread because
  * an EIP-1271 contract-wallet check asks a JSON-RPC node.
  */
 final class SiweApi {
     private final WalletSessions sessions;
+    private final TokenAddressBudget addressBudget;
     private final LocalRateLimits nonceLimits = new LocalRateLimits(
             new LocalRateLimits.Settings(1, 60, 0, 100_000, Duration.ofMinutes(10)));
 
-    SiweApi(WalletSessions sessions) {
+    /** @param addressBudget the token endpoints' per-address bound, or null when it is off */
+    SiweApi(WalletSessions sessions, TokenAddressBudget addressBudget) {
         this.sessions = sessions;
+        this.addressBudget = addressBudget;
     }
 
     void mount(Router router) {
         router.get("/siwe/nonce").handler(this::nonce);
+        if (addressBudget != null) { // before the body is read: a refused login costs no parse, recovery or RPC call
+            router.post("/siwe/login").handler(addressBudget);
+        }
         router.post("/siwe/login").handler(this::login);
     }
 
