@@ -60,7 +60,7 @@ final class SiweApi {
                         .put("sub", login.login().did())))
                 .onFailure(e -> {
                     if (e instanceof SiweException se) {
-                        String description = se.code().name().toLowerCase() + ": " + se.getMessage();
+                        String description = se.code().name().toLowerCase(java.util.Locale.ROOT) + ": " + se.getMessage();
                         switch (se.category()) {
                             case MALFORMED -> HttpErrors.send(ctx, 400, "invalid_request", description);
                             // the contract-wallet node is slow or down: retry later, as every 503 says

@@ -105,8 +105,8 @@ public final class WalletSessions {
         } catch (SiweException e) {
             fields.put("address", claimedAddress(message)); // the wallet the refused message names (unproven)
             fields.put("detail", e.getMessage());
-            audit.record("siwe.login", e.code().name().toLowerCase(), fields);
-            meters.counter("edgeauth.siwe.logins", "outcome", e.code().name().toLowerCase()).increment();
+            audit.record("siwe.login", e.code().name().toLowerCase(java.util.Locale.ROOT), fields);
+            meters.counter("edgeauth.siwe.logins", "outcome", e.code().name().toLowerCase(java.util.Locale.ROOT)).increment();
             throw e;
         }
     }
@@ -162,7 +162,7 @@ public final class WalletSessions {
                 fields.put("sub", g.subject());
                 fields.put("family", g.family());
             });
-            String outcome = r.failure().name().toLowerCase();
+            String outcome = r.failure().name().toLowerCase(java.util.Locale.ROOT);
             boolean reused = r.failure() == RefreshTokens.Failure.REUSED_FAMILY_REVOKED;
             audit.record(reused ? "refresh.reuse_detected" : "refresh.refused", outcome, fields);
             meters.counter("edgeauth.tokens.refused", "grant", "refresh_token", "reason", outcome).increment();
@@ -194,7 +194,7 @@ public final class WalletSessions {
         fields.put("sub", grant.subject());
         fields.put("token", io.edgeauth.broker.token.Fingerprints.of(access.bytes()));
         audit.record("token.issued", "ok", fields);
-        meters.counter("edgeauth.tokens.issued", "grant", "refresh_token", "format", format.name().toLowerCase())
+        meters.counter("edgeauth.tokens.issued", "grant", "refresh_token", "format", format.name().toLowerCase(java.util.Locale.ROOT))
                 .increment();
         return Optional.of(new TokenPair(access, r.token().orElseThrow()));
     }
