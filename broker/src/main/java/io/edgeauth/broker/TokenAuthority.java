@@ -265,11 +265,17 @@ final class TokenAuthority implements KeyRotator, AutoCloseable {
         return out;
     }
 
-    private static SiweConfig siweConfig(BrokerConfig config, Clock clock) {
+    /** The SIWE policy of {@code config.wallet()}; domain and origin default to {@code publicUrl}'s. */
+    static SiweConfig siweConfig(BrokerConfig config, Clock clock) {
         BrokerConfig.Wallet w = config.wallet();
         URI publicUrl = URI.create(config.publicUrl());
         SiweConfig.Builder b = SiweConfig.builder().clock(clock).leeway(config.tokens().clockLeeway());
-        String defaultDomain = publicUrl.getPort() < 0 ? publicUrl.getHost() : publicUrl.getHost() + ":" + publicUrl.getPort();
+        // a browser's location.host and origin (what /login signs, what wallets compare the domain with) leave the
+        // scheme's default port out, so "https://h:443" must accept "h": spelled with the port, no page login passed
+        int port = publicUrl.getPort();
+        boolean defaultPort = port < 0 || port == 443 && "https".equals(publicUrl.getScheme())
+                || port == 80 && "http".equals(publicUrl.getScheme());
+        String defaultDomain = defaultPort ? publicUrl.getHost() : publicUrl.getHost() + ":" + port;
         (w.domains().isEmpty() ? List.of(defaultDomain) : w.domains()).forEach(b::allowDomain);
         List<String> origins = w.origins().isEmpty()
                 ? List.of(publicUrl.getScheme() + "://" + defaultDomain) : w.origins();
