@@ -31,7 +31,8 @@ import java.util.Objects;
  */
 public final class SiweVerifier {
     /** Hex characters accepted for a signature: generous for EIP-1271 wallets, bounded for hostile input. */
-    static final int MAX_SIGNATURE_HEX = 2 + 2 * 4096;
+    static final int MAX_SIGNATURE_BYTES = 4096;
+    static final int MAX_SIGNATURE_HEX = 2 + 2 * MAX_SIGNATURE_BYTES;
 
     private final SiweConfig config;
     private final NonceStore nonces;
@@ -80,8 +81,15 @@ public final class SiweVerifier {
         return verify(m, message, decodeSignature(signatureHex));
     }
 
-    /** Verifies an already parsed message; the signature must be over {@link SiweMessage#toMessageString()}. */
+    /**
+     * Verifies an already parsed message; the signature must be over {@link SiweMessage#toMessageString()}. Held to the
+     * same 4096 bytes as a hex signature: it may be forwarded to a JSON-RPC node.
+     */
     public VerifiedLogin verify(SiweMessage message, byte[] signature) throws SiweException {
+        if (signature == null || signature.length == 0 || signature.length > MAX_SIGNATURE_BYTES) {
+            throw new SiweException(SiweErrorCode.SIGNATURE_MALFORMED, signature == null || signature.length == 0
+                    ? "signature is missing" : "signature is longer than " + MAX_SIGNATURE_BYTES + " bytes");
+        }
         return verify(message, message.toMessageString(), signature);
     }
 

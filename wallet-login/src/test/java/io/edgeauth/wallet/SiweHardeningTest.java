@@ -146,6 +146,22 @@ class SiweHardeningTest {
                 });
     }
 
+    /**
+     * The parsed-message entry point skipped the 4096-byte bound the hex entry point keeps, and forwarded whatever it
+     * got to the node (eth_call, eth_simulateV1).
+     */
+    @Test
+    void parsedMessageEntryPointBoundsTheSignatureToo() throws Exception {
+        SiweMessage m = message(nonces.issue(Duration.ofMinutes(5))).build();
+        assertThatThrownBy(() -> verifier.verify(m, new byte[1 << 20]))
+                .isInstanceOfSatisfying(SiweException.class,
+                        e -> assertThat(e.code()).isEqualTo(SiweErrorCode.SIGNATURE_MALFORMED));
+        assertThatThrownBy(() -> verifier.verify(m, new byte[0]))
+                .isInstanceOfSatisfying(SiweException.class,
+                        e -> assertThat(e.code()).isEqualTo(SiweErrorCode.SIGNATURE_MALFORMED));
+        assertThat(node.methods).isEmpty();
+    }
+
     /** abi.encode(address, bytes, bytes) ++ magic, as a wallet SDK builds an ERC-6492 signature. */
     static final class Erc6492Wrapper {
         static byte[] wrap(String factory, byte[] data, byte[] sig) {
