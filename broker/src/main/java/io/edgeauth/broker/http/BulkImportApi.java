@@ -254,7 +254,7 @@ final class BulkImportApi {
             }
             if (last) {
                 JsonObject summary = new JsonObject();
-                counts.forEach((r, n) -> summary.put(r.name().toLowerCase(), n));
+                counts.forEach((r, n) -> summary.put(r.name().toLowerCase(java.util.Locale.ROOT), n));
                 response.end(out.appendString(new JsonObject().put("summary", summary).encode()).appendByte((byte) '\n'));
             } else {
                 response.write(out);

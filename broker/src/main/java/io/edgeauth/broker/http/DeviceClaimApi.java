@@ -153,7 +153,7 @@ final class DeviceClaimApi {
                 .flatMap(java.util.Optional::stream)
                 .filter(d -> d.tenant().equals(caller.tenant()))
                 .forEach(d -> devices.add(new JsonObject().put("id", d.id()).put("tenant", d.tenant())
-                        .put("credential", d.credential().type().name().toLowerCase())
+                        .put("credential", d.credential().type().name().toLowerCase(java.util.Locale.ROOT))
                         .put("region", new JsonArray(d.region()))
                         .put("createdAt", d.createdAt().toString())));
         HttpErrors.json(ctx, 200, new JsonObject().put("sub", caller.did()).put("devices", devices));

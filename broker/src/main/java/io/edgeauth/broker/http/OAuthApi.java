@@ -428,7 +428,7 @@ final class OAuthApi {
             HttpErrors.send(ctx, 400, "invalid_request", "expected application/x-www-form-urlencoded");
             return null;
         }
-        if (!type.toLowerCase().startsWith("application/x-www-form-urlencoded")) { // as every endpoint: 415
+        if (!type.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")) { // as every endpoint: 415
             HttpErrors.unsupportedType(ctx, "application/x-www-form-urlencoded", type);
             return null;
         }

@@ -99,11 +99,11 @@ final class DeviceTokenIssuance {
         }
         IssuedToken token = issuer.issue(claims.build(), format);
         requireStillRegistered(device, cnf);
-        fields.put("format", format.name().toLowerCase());
+        fields.put("format", format.name().toLowerCase(java.util.Locale.ROOT));
         fields.put("kid", token.kid());
         fields.put("token", Fingerprints.of(token.bytes()));
         audit.record("token.issued", "ok", fields);
-        meters.counter("edgeauth.tokens.issued", "grant", grant, "format", format.name().toLowerCase()).increment();
+        meters.counter("edgeauth.tokens.issued", "grant", grant, "format", format.name().toLowerCase(java.util.Locale.ROOT)).increment();
         return token;
     }
 

@@ -132,13 +132,13 @@ public final class ServiceTokenService {
                 claims.region(regionName);
             }
             IssuedToken token = issuer.issue(claims.build(), format);
-            fields.put("format", format.name().toLowerCase());
+            fields.put("format", format.name().toLowerCase(java.util.Locale.ROOT));
             fields.put("scope", String.join(" ", granted));
             fields.put("kid", token.kid());
             fields.put("token", Fingerprints.of(token.bytes()));
             audit.record("token.issued", "ok", fields);
             meters.counter("edgeauth.tokens.issued", "grant", "service_client_credentials",
-                    "format", format.name().toLowerCase()).increment();
+                    "format", format.name().toLowerCase(java.util.Locale.ROOT)).increment();
             return token;
         } catch (TokenRejectedException e) {
             fields.put("detail", e.auditDetail());

@@ -42,7 +42,7 @@ public final class BulkImporter {
             if (id != null) {
                 o.put("id", id);
             }
-            o.put("result", result.name().toLowerCase());
+            o.put("result", result.name().toLowerCase(java.util.Locale.ROOT));
             return error == null ? o : o.put("error", error);
         }
     }
@@ -139,7 +139,7 @@ public final class BulkImporter {
         // batch's answer waits for its audit lines as for its store writes (one wait, not one per line)
         CompletableFuture<Void> audited = written.thenCompose(stored -> trail.recordAsync("device.registered", "ok",
                 Map.of("device", device.id(), "tenant", device.tenant(), "credential",
-                        device.credential().type().name(), "channel", channel, "change", result.name().toLowerCase())));
+                        device.credential().type().name(), "channel", channel, "change", result.name().toLowerCase(java.util.Locale.ROOT))));
         return new Applied(new Outcome(line.number(), device.id(), result, null), audited);
     }
 

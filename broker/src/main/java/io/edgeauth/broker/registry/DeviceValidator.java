@@ -186,8 +186,8 @@ public final class DeviceValidator {
             return null;
         }
         String checksummed = Keys.toChecksumAddress(v);
-        boolean mixedCase = !v.substring(2).equals(v.substring(2).toLowerCase())
-                && !v.substring(2).equals(v.substring(2).toUpperCase());
+        boolean mixedCase = !v.substring(2).equals(v.substring(2).toLowerCase(java.util.Locale.ROOT))
+                && !v.substring(2).equals(v.substring(2).toUpperCase(java.util.Locale.ROOT));
         if (mixedCase && !checksummed.equals(v)) {
             errors.add("ethAddress: bad EIP-55 checksum");
             return null;

@@ -143,7 +143,7 @@ public final class RevocationService implements RevocationChecker, RevocationEve
         Revocation r = written.after();
         learn(r, true);
         if (written.written()) {
-            LOG.info("revoked {} {} ({})", kind.name().toLowerCase(), kind == Revocation.Kind.SUB
+            LOG.info("revoked {} {} ({})", kind.name().toLowerCase(java.util.Locale.ROOT), kind == Revocation.Kind.SUB
                     || kind == Revocation.Kind.JTI ? fingerprint(value) : value, r.reason());
         }
         return r;
