@@ -3,6 +3,7 @@ package io.edgeauth.wallet;
 import io.edgeauth.wallet.internal.EcdsaSignature;
 import io.edgeauth.wallet.internal.Eip191;
 import io.edgeauth.wallet.internal.Erc6492;
+import io.edgeauth.wallet.internal.FailedSignatures;
 import io.edgeauth.wallet.internal.Fields;
 import io.edgeauth.wallet.internal.Hex;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +21,9 @@ import java.util.Objects;
  * <p>The nonce is consumed last, so a request that fails any other check cannot burn a nonce that
  * belongs to a legitimate pending login; consumption is atomic, so a replay racing the original
  * still loses. It is looked at ({@link NonceStore#isLive}) before the signature, though: a message
- * with a nonce that cannot be consumed costs no recovery and no JSON-RPC call. Thread-safe if the
+ * with a nonce that cannot be consumed costs no recovery and no JSON-RPC call. A nonce allows
+ * {@value #MAX_FAILED_SIGNATURES} failed signatures on each node; the last spends it, so one nonce cannot drive
+ * failed contract-wallet checks for its whole life. Thread-safe if the
  * collaborators are (all shipped ones are). Blocking only when an EIP-1271 check calls the JSON-RPC node.
  *
  * <pre>{@code
@@ -32,6 +35,8 @@ import java.util.Objects;
 public final class SiweVerifier {
     /** Hex characters accepted for a signature: generous for EIP-1271 wallets, bounded for hostile input. */
     static final int MAX_SIGNATURE_BYTES = 4096;
+    /** Failed signature checks one nonce allows (on each node); the last spends it (tour I, I10). */
+    public static final int MAX_FAILED_SIGNATURES = 5;
     static final int MAX_SIGNATURE_HEX = 2 + 2 * MAX_SIGNATURE_BYTES;
 
     private final SiweConfig config;
@@ -39,6 +44,7 @@ public final class SiweVerifier {
     private final SignatureRecovery recovery;
     private final ContractWalletVerifier contractWallets;
     private final SiweParser parser;
+    private final FailedSignatures failedSignatures = new FailedSignatures(MAX_FAILED_SIGNATURES, 100_000);
 
     /**
      * @param config policy
@@ -100,7 +106,17 @@ public final class SiweVerifier {
             // refused with the store's own reason; consuming a nonce that is not live changes nothing
             consumeNonce(m.nonce());
         }
-        boolean contract = checkSignature(m, text, signature);
+        boolean contract;
+        try {
+            contract = checkSignature(m, text, signature);
+        } catch (SiweException e) {
+            if (e.code().category() == SiweErrorCode.Category.SIGNATURE && failedSignatures.failed(m.nonce())) {
+                nonces.consume(m.nonce()); // every node now refuses it before any recovery or JSON-RPC call
+                throw new SiweException(e.code(), e.getMessage() + "; the nonce is spent after "
+                        + failedSignatures.limit() + " failed signatures: ask for a new one");
+            }
+            throw e;
+        }
         consumeNonce(m.nonce());
         return new VerifiedLogin(m.address(), m.chainId(), m, contract);
     }

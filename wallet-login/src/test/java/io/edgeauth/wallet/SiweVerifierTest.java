@@ -180,6 +180,30 @@ class SiweVerifierTest {
         assertThat(v.verify(m.toMessageString(), signed(m, key)).address()).isEqualTo(address);
     }
 
+    /**
+     * Tour I, I10: a failed login keeps its nonce (above), but only for a few failures: one nonce drove failed
+     * signature checks, each a recovery and for a contract wallet one or two JSON-RPC calls, for its whole life.
+     */
+    @ParameterizedTest
+    @MethodSource("recoveries")
+    void aNonceIsSpentAfterItsFailedSignatures(SignatureRecovery r) throws Exception {
+        SiweVerifier v = verifier(r);
+        SiweMessage m = message(v.issueNonce()).build();
+        String forged = signed(m, TestSupport.key(2));
+        for (int i = 1; i < SiweVerifier.MAX_FAILED_SIGNATURES; i++) {
+            assertRefused(v, m.toMessageString(), forged, SiweErrorCode.SIGNATURE_MISMATCH);
+        }
+        assertThatThrownBy(() -> v.verify(m.toMessageString(), forged)).isInstanceOfSatisfying(SiweException.class,
+                e -> assertThat(e.getMessage()).contains("the nonce is spent after 5 failed signatures"));
+        assertRefused(v, m.toMessageString(), signed(m, key), SiweErrorCode.NONCE_REUSED);
+        // one failure fewer leaves it usable
+        SiweMessage next = message(v.issueNonce()).build();
+        for (int i = 1; i < SiweVerifier.MAX_FAILED_SIGNATURES; i++) {
+            assertRefused(v, next.toMessageString(), signed(next, TestSupport.key(2)), SiweErrorCode.SIGNATURE_MISMATCH);
+        }
+        assertThat(v.verify(next.toMessageString(), signed(next, key)).address()).isEqualTo(address);
+    }
+
     @ParameterizedTest
     @MethodSource("recoveries")
     void badChecksumAddress(SignatureRecovery r) throws Exception {
