@@ -11,7 +11,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.web3j.protocol.core.Request;
 import org.web3j.protocol.core.Response;
 import java.util.Objects;
+import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
+import okhttp3.ResponseBody;
+import okio.Buffer;
+import okio.BufferedSource;
+import okio.ForwardingSource;
+import okio.Okio;
 import org.web3j.abi.FunctionEncoder;
 import org.web3j.abi.TypeReference;
 import org.web3j.abi.datatypes.DynamicBytes;
@@ -41,6 +47,8 @@ import org.web3j.protocol.http.HttpService;
 public final class JsonRpcContractWalletVerifier implements ContractWalletVerifier, AutoCloseable {
     /** {@code bytes4(keccak256("isValidSignature(bytes32,bytes)"))}, returned by a contract that accepts. */
     public static final String MAGIC_VALUE = "0x1626ba7e";
+    /** The longest JSON-RPC answer read: an eth_call's or eth_simulateV1's answer is far smaller. */
+    static final long MAX_ANSWER_BYTES = 1 << 20;
 
     private final long chainId;
     private final String endpoint;
@@ -67,9 +75,40 @@ public final class JsonRpcContractWalletVerifier implements ContractWalletVerifi
         this.http = new OkHttpClient.Builder()
                 .connectTimeout(timeout).readTimeout(timeout).writeTimeout(timeout).callTimeout(timeout)
                 .retryOnConnectionFailure(false)
+                .addInterceptor(JsonRpcContractWalletVerifier::bounded)
                 .build();
         this.service = new HttpService(endpoint, http);
         this.web3j = Web3j.build(service);
+    }
+
+    /**
+     * The node's answer held to {@link #MAX_ANSWER_BYTES}: web3j reads it whole into memory, so a node that answered
+     * without end (compromised, or a wrong endpoint) could exhaust the broker's heap within the timeout (tour I, I13).
+     * A longer answer fails the call, which reads as an unavailable node.
+     */
+    private static okhttp3.Response bounded(Interceptor.Chain chain) throws IOException {
+        okhttp3.Response response = chain.proceed(chain.request());
+        ResponseBody body = response.body();
+        if (body == null) {
+            return response;
+        }
+        if (body.contentLength() > MAX_ANSWER_BYTES) {
+            response.close();
+            throw new IOException("answer of " + body.contentLength() + " bytes, more than " + MAX_ANSWER_BYTES);
+        }
+        BufferedSource limited = Okio.buffer(new ForwardingSource(body.source()) {
+            private long read;
+
+            @Override
+            public long read(Buffer sink, long byteCount) throws IOException {
+                long n = super.read(sink, byteCount);
+                if (n > 0 && (read += n) > MAX_ANSWER_BYTES) {
+                    throw new IOException("answer longer than " + MAX_ANSWER_BYTES + " bytes");
+                }
+                return n;
+            }
+        });
+        return response.newBuilder().body(ResponseBody.create(limited, body.contentType(), body.contentLength())).build();
     }
 
     @Override

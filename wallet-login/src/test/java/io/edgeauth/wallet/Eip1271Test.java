@@ -146,6 +146,19 @@ class Eip1271Test {
                 });
     }
 
+    /** Tour I, I13: web3j reads an answer whole; a node answering megabytes is cut at 1 MiB, as unavailable. */
+    @Test
+    void anOversizedAnswerIsUnavailable() throws Exception {
+        SiweMessage m = message(CONTRACT);
+        node.mode = "huge";
+        assertThatThrownBy(() -> verifier.verify(m.toMessageString(), "0x" + "11".repeat(65)))
+                .isInstanceOfSatisfying(SiweException.class, e -> {
+                    assertThat(e.code()).isEqualTo(SiweErrorCode.RPC_UNAVAILABLE);
+                    assertThat(e.getMessage()).contains("eth_getCode");
+                    assertThat(e.getCause()).hasStackTraceContaining("answer longer than 1048576 bytes");
+                });
+    }
+
     @Test
     void unreachableNodeIsUnavailable() throws Exception {
         node.stop();
@@ -271,6 +284,21 @@ class Eip1271Test {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
+            }
+            if ("huge".equals(mode)) { // 2 MiB of answer, chunked (no Content-Length) as a streaming node sends it
+                ex.sendResponseHeaders(200, 0);
+                try (var out = ex.getResponseBody()) {
+                    out.write(("{\"jsonrpc\":\"2.0\",\"id\":" + req.get("id") + ",\"result\":\"0x")
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    byte[] zeros = "00".repeat(8192).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    for (int i = 0; i < 128; i++) {
+                        out.write(zeros);
+                    }
+                    out.write("\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                } catch (IOException closedByTheClient) {
+                    // the verifier stopped reading: what the test wants
+                }
+                return;
             }
             if ("error".equals(mode)) {
                 res.putObject("error").put("code", -32000).put("message", "header not found");
