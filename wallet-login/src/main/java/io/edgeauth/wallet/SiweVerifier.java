@@ -121,6 +121,11 @@ public final class SiweVerifier {
         return new VerifiedLogin(m.address(), m.chainId(), m, contract);
     }
 
+    /** Whether logins on {@code chainId} are accepted now (the config's chain ids). */
+    public boolean acceptsChain(long chainId) {
+        return config.chainIds().contains(chainId);
+    }
+
     private static byte[] decodeSignature(String hex) throws SiweException {
         if (hex == null || hex.isEmpty()) {
             throw new SiweException(SiweErrorCode.SIGNATURE_MALFORMED, "signature is missing");

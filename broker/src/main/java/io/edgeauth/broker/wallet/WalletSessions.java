@@ -133,6 +133,16 @@ public final class WalletSessions {
         }
     }
 
+    /** The chain id of a wallet DID ({@code did:pkh:eip155:<chain>:<address>}), or -1 if it names none. */
+    static long chainOf(String did) {
+        String[] parts = did.split(":");
+        try {
+            return parts.length == 5 ? Long.parseLong(parts[3]) : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** As {@link #refresh(String, TokenFormat, String)} from an unknown address. */
     public Optional<TokenPair> refresh(String presented, TokenFormat format) throws TokenRejectedException {
         return refresh(presented, format, null);
@@ -176,15 +186,18 @@ public final class WalletSessions {
             return Optional.empty();
         }
         RefreshTokens.Grant grant = r.grant().orElseThrow();
-        if (revocations.blocksIssuance(grant.subject())) {
-            refreshTokens.revokeFamilyOf(r.token().orElseThrow()); // a revoked wallet's family ends here
+        // a revoked wallet's family ends here; so does one on a chain the config no longer accepts, which went on
+        // minting access tokens for up to wallet.refreshTokenLifetime (tour I, I14)
+        String ended = revocations.blocksIssuance(grant.subject()) ? RejectionReason.REVOKED.code()
+                : verifier.acceptsChain(chainOf(grant.subject())) ? null : "chain_not_allowed";
+        if (ended != null) {
+            refreshTokens.revokeFamilyOf(r.token().orElseThrow());
             Map<String, Object> fields = new LinkedHashMap<>();
             fields.put("remote", remote);
             fields.put("sub", grant.subject());
             fields.put("family", grant.family());
-            audit.record("refresh.refused", RejectionReason.REVOKED.code(), fields);
-            meters.counter("edgeauth.tokens.refused", "grant", "refresh_token", "reason", RejectionReason.REVOKED.code())
-                    .increment();
+            audit.record("refresh.refused", ended, fields);
+            meters.counter("edgeauth.tokens.refused", "grant", "refresh_token", "reason", ended).increment();
             return Optional.empty();
         }
         IssuedToken access = issue(grant, format);
