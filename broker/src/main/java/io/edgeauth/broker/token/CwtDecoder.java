@@ -59,6 +59,8 @@ final class CwtDecoder {
     }
 
     private static final CBORObject[] INT_KEYS = new CBORObject[10];
+    private static final CBORObject CNF_X5T = CBORObject.FromObject("x5t#S256");
+    private static final CBORObject CNF_JKT = CBORObject.FromObject("jkt");
 
     static {
         for (int i = 0; i < INT_KEYS.length; i++) {
@@ -159,8 +161,15 @@ final class CwtDecoder {
         if (o.isTagged() || o.getType() != CBORType.Map) {
             throw malformed("cnf must be a map");
         }
-        String x5t = text(o.get("x5t#S256"));
-        String jkt = text(o.get("jkt"));
+        for (CBORObject member : o.getKeys()) {
+            // as in JwtDecoder.cnf: a method the broker does not check (a COSE_Key, 1; an Encrypted_COSE_Key, 2; ...)
+            // must not leave the token a bearer token (tour J, J1)
+            if (!member.equals(CNF_X5T) && !member.equals(CNF_JKT) && !member.equals(INT_KEYS[CNF_KID])) {
+                throw Confirmation.unchecked();
+            }
+        }
+        String x5t = text(o.get(CNF_X5T));
+        String jkt = text(o.get(CNF_JKT));
         CBORObject kid = at(o, CNF_KID);
         if (jkt == null && kid != null) {
             if (kid.isTagged() || kid.getType() != CBORType.ByteString) {
@@ -168,7 +177,11 @@ final class CwtDecoder {
             }
             jkt = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(kid.GetByteString());
         }
-        return new Confirmation(x5t, jkt);
+        Confirmation c = new Confirmation(x5t, jkt);
+        if (c.isEmpty()) {
+            throw Confirmation.unchecked();
+        }
+        return c;
     }
 
     private static String actor(CBORObject o) throws TokenRejectedException {

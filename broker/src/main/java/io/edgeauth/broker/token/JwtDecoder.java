@@ -287,16 +287,30 @@ final class JwtDecoder {
         throw malformed("scope must be a string");
     }
 
+    /**
+     * The {@code cnf} claim. Only {@code x5t#S256} and {@code jkt} are checked by the broker, so a {@code cnf} with any
+     * other member ({@code jwk}, {@code kid}, {@code jku}, {@code jwe}, ...) or with none is refused: read as the
+     * members we know, it would leave a token its issuer bound to a key as a bearer token here (tour J, J1).
+     */
     private static Confirmation cnf(Map<String, Object> cnf) throws TokenRejectedException {
         if (cnf == null) {
             return Confirmation.NONE;
+        }
+        for (String member : cnf.keySet()) {
+            if (!"x5t#S256".equals(member) && !"jkt".equals(member)) {
+                throw Confirmation.unchecked();
+            }
         }
         Object x5t = cnf.get("x5t#S256");
         Object jkt = cnf.get("jkt");
         if ((x5t != null && !(x5t instanceof String)) || (jkt != null && !(jkt instanceof String))) {
             throw malformed("cnf members must be strings");
         }
-        return new Confirmation((String) x5t, (String) jkt);
+        Confirmation c = new Confirmation((String) x5t, (String) jkt);
+        if (c.isEmpty()) {
+            throw Confirmation.unchecked();
+        }
+        return c;
     }
 
     private static String actor(Map<String, Object> act) throws TokenRejectedException {
