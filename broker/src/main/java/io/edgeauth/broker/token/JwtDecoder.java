@@ -66,10 +66,13 @@ final class JwtDecoder {
      * (RFC 9449), security events (RFC 8417), back-channel logout tokens (OpenID), introspection answers (RFC 9701),
      * request objects (RFC 9101), client assertions (RFC 7523bis), SD-JWT key binding. RFC 9068 §4 has a resource
      * server take {@code at+jwt} only; no {@code typ} and {@code JWT}, which many IdPs set on their access tokens,
-     * are still taken (docs/contract.md, Deviations; tour X, X7).
+     * are still taken (docs/contract.md, Deviations; tour X, X7). Also the broker's own audit checkpoint JWS
+     * ({@code io.edgeauth.broker.audit.JwsCheckpoints.TYPE}, spelled out here: the token package does not depend on the
+     * audit one), signed with a tenant's access-token key: its claims alone should not be what keeps it out (tour J, J3).
      */
     private static final java.util.Set<String> NOT_ACCESS_TOKENS = java.util.Set.of("dpop+jwt", "secevent+jwt",
-            "logout+jwt", "token-introspection+jwt", "oauth-authz-req+jwt", "client-authentication+jwt", "kb+jwt");
+            "logout+jwt", "token-introspection+jwt", "oauth-authz-req+jwt", "client-authentication+jwt", "kb+jwt",
+            "edgeauth-audit-checkpoint");
 
     /**
      * Headers already parsed and accepted, by their exact base64url bytes: all tokens signed by one key

@@ -52,4 +52,18 @@ class AccessTokenTypeTest {
             assertThat(JwtDecoder.decode(token(typ), true).claims().subject()).as(String.valueOf(typ)).isEqualTo("d1");
         }
     }
+
+    /**
+     * Tour J, J3: the audit checkpoint JWS is signed with a tenant's access-token key, and its class comment says a token
+     * verifier never takes it for an access token; only its claims (no iss, sub, exp) kept it out, not its typ.
+     */
+    @Test
+    void anAuditCheckpointTypIsNoAccessToken() throws Exception {
+        for (String typ : new String[] {io.edgeauth.broker.audit.JwsCheckpoints.TYPE, "EdgeAuth-Audit-Checkpoint"}) {
+            byte[] t = token(typ);
+            assertThatThrownBy(() -> JwtDecoder.decode(t, true)).as(typ).isInstanceOf(TokenRejectedException.class)
+                    .hasMessageContaining("typ").satisfies(e -> assertThat(((TokenRejectedException) e).reason())
+                            .isEqualTo(RejectionReason.MALFORMED));
+        }
+    }
 }
