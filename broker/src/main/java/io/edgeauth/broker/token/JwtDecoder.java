@@ -1,5 +1,8 @@
 package io.edgeauth.broker.token;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import io.edgeauth.broker.crypto.TokenAlgorithm;
 import io.edgeauth.broker.refusal.RejectionReason;
@@ -176,7 +179,14 @@ final class JwtDecoder {
 
     /** The token whose {@link #parts} are {@code p}, with its claims read. */
     static DecodedToken decode(byte[] token, JwsParts p) throws TokenRejectedException {
-        RawClaims claims = claims(json(p.payload(), "payload"));
+        Map<String, Object> payload = json(p.payload(), "payload");
+        for (Object v : payload.values()) {
+            if (v instanceof Map) { // cnf, act: read nested objects only once no member in them is named twice
+                noDuplicateMembers(p.payload());
+                break;
+            }
+        }
+        RawClaims claims = claims(payload);
         return new DecodedToken(TokenFormat.JWT, p.algorithm(), p.kid(), token, p.signedLength(), p.signature(), claims);
     }
 
@@ -325,6 +335,27 @@ final class JwtDecoder {
             throw malformed("act.sub must be a string");
         }
         return (String) sub;
+    }
+
+    /** Jackson's streaming reader, for {@link #noDuplicateMembers} only: it refuses a member named twice, at any depth. */
+    private static final JsonFactory STRICT = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+    /**
+     * Refuses a payload that names a member twice in a nested object. Nimbus's parser refuses a duplicate at the top level
+     * but keeps the last one inside an object, so {@code "cnf": {"jkt": A, "jkt": B}} read as B here while another reader
+     * of the same signed bytes may take A; the broker's JSON bodies refuse a duplicate at any depth for that reason
+     * (docs/contract.md), and tokens now do too (tour J, J2). A second pass, run only when there is a nested object.
+     */
+    private static void noDuplicateMembers(byte[] json) throws TokenRejectedException {
+        try (JsonParser parser = STRICT.createParser(json)) {
+            while (parser.nextToken() != null) {
+                // each token read is checked; nothing to keep
+            }
+        } catch (java.io.IOException e) {
+            throw malformed(e.getMessage() != null && e.getMessage().startsWith("Duplicate field")
+                    ? "payload names a member twice" : "payload is not a JSON object");
+        }
     }
 
     private static Map<String, Object> json(byte[] bytes, String what) throws TokenRejectedException {
