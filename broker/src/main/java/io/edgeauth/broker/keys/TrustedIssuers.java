@@ -2,6 +2,7 @@ package io.edgeauth.broker.keys;
 
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyOperation;
 import com.nimbusds.jose.jwk.KeyUse;
 import io.edgeauth.broker.crypto.TokenAlgorithm;
 import java.io.IOException;
@@ -187,6 +188,11 @@ public final class TrustedIssuers implements KeyResolver, AutoCloseable {
         Map<String, VerificationKey> keys = new HashMap<>();
         for (JWK jwk : set.getKeys()) {
             if (jwk.getKeyID() == null || (jwk.getKeyUse() != null && !KeyUse.SIGNATURE.equals(jwk.getKeyUse()))) {
+                continue;
+            }
+            // key_ops (RFC 7517 §4.3) restricts a key as use does: one published for deriveKey or encrypt only is the
+            // issuer's encryption key, never a token signature key (tour J, J6)
+            if (jwk.getKeyOperations() != null && !jwk.getKeyOperations().contains(KeyOperation.VERIFY)) {
                 continue;
             }
             Set<TokenAlgorithm> algs = JwkKeys.algorithmsFor(jwk, s.allowedAlgorithms());
