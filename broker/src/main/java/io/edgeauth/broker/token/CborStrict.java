@@ -84,6 +84,11 @@ final class CborStrict {
                     if (val < 0 || val > data.length - pos) {
                         return "truncated string";
                     }
+                    if (major == 3 && !validUtf8(data, pos, (int) val)) {
+                        // RFC 8949 §5.3.1: invalid; the library would read it (as U+FFFD or worse), another reader
+                        // of the same signed bytes otherwise or not at all (tour J, J5)
+                        return "text string is not UTF-8";
+                    }
                     pos += (int) val;
                     break;
                 case 4:
@@ -109,5 +114,25 @@ final class CborStrict {
             }
         }
         return pos == data.length ? null : "trailing bytes";
+    }
+
+    /** Whether {@code data[from, from + length)} is well-formed UTF-8: shortest forms only, no surrogates, at most U+10FFFF. */
+    static boolean validUtf8(byte[] data, int from, int length) {
+        int i = from;
+        while (i < from + length && data[i] >= 0) {
+            i++; // ASCII, as nearly every claim is: no decoder needed
+        }
+        if (i == from + length) {
+            return true;
+        }
+        java.nio.charset.CharsetDecoder decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        try {
+            decoder.decode(java.nio.ByteBuffer.wrap(data, from, length));
+            return true;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return false;
+        }
     }
 }
