@@ -359,6 +359,11 @@ final class JwtDecoder {
     }
 
     private static Map<String, Object> json(byte[] bytes, String what) throws TokenRejectedException {
+        if (!CborStrict.validUtf8(bytes, 0, bytes.length)) {
+            // RFC 7515/7519: the header and the claims are UTF-8; new String would turn bad bytes into U+FFFD, so two
+            // signed byte strings could read as one iss or sub here and apart elsewhere (tour J, J5)
+            throw malformed(what + " is not UTF-8");
+        }
         String text = new String(bytes, StandardCharsets.UTF_8);
         try {
             return JSONObjectUtils.parse(text);

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A CBOR text string that is not well-formed UTF-8 (RFC 8949 §5.3.1: invalid) is refused {@code malformed} in every
  * token structure: the CBOR library decoded it, so a signed claim could read one way here and another way (or not at
- * all) in another reader of the same bytes (tour J, J5).
+ * all) in another reader of the same bytes (tour J, J5). A JWT header or payload that is not UTF-8 likewise: it used to
+ * be read with U+FFFD in place of the bad bytes.
  */
 class CborTextUtf8Test {
     private static byte[] b(int... v) {
@@ -31,6 +32,33 @@ class CborTextUtf8Test {
                 b(0xa1, 0x01, 0x62, 0xc3, 0x28)}) { // inside a map, as a claim value
             assertReason(() -> CborStrict.decode(bad, "test"), RejectionReason.MALFORMED);
         }
+    }
+
+    /** The JWT side of the same rule: a header or payload that is not UTF-8 is refused, with or without nested objects. */
+    @Test
+    void aJwtHeaderOrPayloadThatIsNotUtf8IsRefused() throws Exception {
+        byte[] claims = "{\"iss\":\"https://idp.test/\u00ff\",\"sub\":\"d1\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int at = indexOf(claims, (byte) 0xc3);
+        byte[] bad = claims.clone();
+        bad[at] = (byte) 0xff; // a byte UTF-8 never uses
+        String header = TestSupport.b64u("{\"alg\":\"ES256\",\"kid\":\"k1\"}");
+        assertThat(JwtDecoder.decode((header + "." + TestSupport.b64u(claims) + ".AAAA").getBytes(), true).claims().issuer())
+                .isEqualTo("https://idp.test/\u00ff");
+        assertReason(() -> JwtDecoder.decode((header + "." + TestSupport.b64u(bad) + ".AAAA").getBytes(), true),
+                RejectionReason.MALFORMED);
+        byte[] badHeader = "{\"alg\":\"ES256\",\"kid\":\"k\u00ff\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        badHeader[indexOf(badHeader, (byte) 0xc3)] = (byte) 0xc0; // an overlong lead byte
+        assertReason(() -> JwtDecoder.decode((TestSupport.b64u(badHeader) + "." + TestSupport.b64u(claims) + ".AAAA")
+                .getBytes(), true), RejectionReason.MALFORMED);
+    }
+
+    private static int indexOf(byte[] b, byte v) {
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] == v) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found");
     }
 
     @Test
