@@ -30,6 +30,8 @@ final class CwtDecoder {
     static final int CNF = 8;
     static final int SCOPE = 9;
     static final int CNF_KID = 3;
+    /** RFC 8747 §3.1: the holder's key by value. */
+    static final int CNF_COSE_KEY = 1;
     /** Largest NumericDate we accept (year 9999): keeps every later computation far from overflow. */
     private static final long MAX_SECONDS = 253402300799L;
 
@@ -162,14 +164,16 @@ final class CwtDecoder {
             throw malformed("cnf must be a map");
         }
         for (CBORObject member : o.getKeys()) {
-            // as in JwtDecoder.cnf: a method the broker does not check (a COSE_Key, 1; an Encrypted_COSE_Key, 2; ...)
-            // must not leave the token a bearer token (tour J, J1)
-            if (!member.equals(CNF_X5T) && !member.equals(CNF_JKT) && !member.equals(INT_KEYS[CNF_KID])) {
+            // as in JwtDecoder.cnf: a method the broker does not check (an Encrypted_COSE_Key, 2; ...) must not leave
+            // the token a bearer token (tour J, J1); a COSE_Key is checked as its thumbprint (J7)
+            if (!member.equals(CNF_X5T) && !member.equals(CNF_JKT) && !member.equals(INT_KEYS[CNF_KID])
+                    && !member.equals(INT_KEYS[CNF_COSE_KEY])) {
                 throw Confirmation.unchecked();
             }
         }
         String x5t = text(o.get(CNF_X5T));
-        String jkt = text(o.get(CNF_JKT));
+        CBORObject coseKey = at(o, CNF_COSE_KEY);
+        String jkt = CnfKeys.jkt(text(o.get(CNF_JKT)), coseKey == null ? null : CnfKeys.thumbprintOfCoseKey(coseKey));
         CBORObject kid = at(o, CNF_KID);
         if (jkt == null && kid != null) {
             if (kid.isTagged() || kid.getType() != CBORType.ByteString) {

@@ -301,16 +301,17 @@ final class JwtDecoder {
     }
 
     /**
-     * The {@code cnf} claim. Only {@code x5t#S256} and {@code jkt} are checked by the broker, so a {@code cnf} with any
-     * other member ({@code jwk}, {@code kid}, {@code jku}, {@code jwe}, ...) or with none is refused: read as the
-     * members we know, it would leave a token its issuer bound to a key as a bearer token here (tour J, J1).
+     * The {@code cnf} claim. Only {@code x5t#S256} and {@code jkt} are checked by the broker ({@code jwk} as its
+     * thumbprint), so a {@code cnf} with any other member ({@code kid}, {@code jku}, {@code jwe}, ...) or with none is
+     * refused: read as the members we know, it would leave a token its issuer bound to a key as a bearer token here
+     * (tour J, J1, J7).
      */
     private static Confirmation cnf(Map<String, Object> cnf) throws TokenRejectedException {
         if (cnf == null) {
             return Confirmation.NONE;
         }
         for (String member : cnf.keySet()) {
-            if (!"x5t#S256".equals(member) && !"jkt".equals(member)) {
+            if (!"x5t#S256".equals(member) && !"jkt".equals(member) && !"jwk".equals(member)) {
                 throw Confirmation.unchecked();
             }
         }
@@ -319,7 +320,9 @@ final class JwtDecoder {
         if ((x5t != null && !(x5t instanceof String)) || (jkt != null && !(jkt instanceof String))) {
             throw malformed("cnf members must be strings");
         }
-        Confirmation c = new Confirmation((String) x5t, (String) jkt);
+        Object jwk = cnf.get("jwk"); // checked as its thumbprint, as jkt is (tour J, J7)
+        Confirmation c = new Confirmation((String) x5t,
+                CnfKeys.jkt((String) jkt, jwk == null ? null : CnfKeys.thumbprintOfJwk(jwk)));
         if (c.isEmpty()) {
             throw Confirmation.unchecked();
         }

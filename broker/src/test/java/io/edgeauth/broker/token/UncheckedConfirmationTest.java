@@ -20,14 +20,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A {@code cnf} naming a confirmation method the broker does not check ({@code jwk}, {@code kid}, a COSE_Key, ...), or
- * none at all, is refused ({@code binding_mismatch}) in JWT and CWT alike: it used to read as "no cnf", so a token its
+ * A {@code cnf} naming a confirmation method the broker does not check ({@code kid}, {@code jku}, an Encrypted_COSE_Key,
+ * ...), or none at all, is refused ({@code binding_mismatch}) in JWT and CWT alike: it used to read as "no cnf", so a token its
  * issuer had bound to a key was taken as a bearer token, even on a channel that proved another key (tour J, J1).
  */
 class UncheckedConfirmationTest {
     private static final String AUD = "mqtt://broker.example";
     private static final String ISS = "https://broker.example/acme";
     private static final String JKT = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
+    private static final String JWK = "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"18wHLeIgW9wVN6VD1Txgpqy2LszYkMf6J8njVAibvhM\","
+            + "\"y\":\"-V4dS4UaLMgP_4fY4j8ir7cl1TXlFdAgcx55o7TkcSA\"}";
 
     @TempDir
     Path data;
@@ -45,21 +47,42 @@ class UncheckedConfirmationTest {
 
     @Test
     void aJwtCnfWithAMethodTheBrokerDoesNotCheckIsRefused() throws Exception {
-        String jwk = "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"18wHLeIgW9wVN6VD1Txgpqy2LszYkMf6J8njVAibvhM\","
-                + "\"y\":\"-V4dS4UaLMgP_4fY4j8ir7cl1TXlFdAgcx55o7TkcSA\"}";
-        for (String cnf : List.of("{\"jwk\":" + jwk + "}", "{\"kid\":\"device-key-1\"}", "{\"jku\":\"https://x/jwks\"}",
-                "{}", "{\"jkt\":null}", "{\"jkt\":\"" + JKT + "\",\"jwk\":" + jwk + "}")) {
+        for (String cnf : List.of("{\"kid\":\"device-key-1\"}", "{\"jku\":\"https://x/jwks\"}",
+                "{}", "{\"jkt\":null}", "{\"jkt\":\"" + JKT + "\",\"jwk\":" + JWK + "}")) {
             assertReason(() -> verifier.verify(jwt(",\"cnf\":" + cnf)), RejectionReason.BINDING_MISMATCH);
         }
     }
 
     @Test
     void aCwtCnfWithAMethodTheBrokerDoesNotCheckIsRefused() throws Exception {
-        CBORObject coseKey = CBORObject.NewMap().Add(1, 2).Add(-1, 1).Add(-2, new byte[32]).Add(-3, new byte[32]);
-        for (CBORObject cnf : List.of(CBORObject.NewMap().Add(1, coseKey), CBORObject.NewMap().Add(2, new byte[16]),
-                CBORObject.NewMap(), CBORObject.NewMap().Add("jkt", JKT).Add(1, coseKey))) {
+        for (CBORObject cnf : List.of(CBORObject.NewMap().Add(2, new byte[16]), CBORObject.NewMap(),
+                CBORObject.NewMap().Add("jkt", JKT).Add(1, coseKey()))) {
             assertReason(() -> verifier.verify(cwt(cnf)), RejectionReason.BINDING_MISMATCH);
         }
+    }
+
+    /**
+     * J7: a key by value ({@code jwk}, a COSE_Key) is its RFC 7638 thumbprint, checked as {@code jkt} is; J1 had refused
+     * them (before that they read as no binding). A key that is none (a point off the curve, a private key) is malformed.
+     */
+    @Test
+    void aKeyByValueIsCheckedAsItsThumbprint() throws Exception {
+        String thumbprint = com.nimbusds.jose.jwk.JWK.parse(JWK).computeThumbprint().toString();
+        assertThat(verifier.verify(jwt(",\"cnf\":{\"jwk\":" + JWK + "}")).cnf()).isEqualTo(new Confirmation(null, thumbprint));
+        assertThat(verifier.verify(jwt(",\"cnf\":{\"jkt\":\"" + thumbprint + "\",\"jwk\":" + JWK + "}")).cnf())
+                .isEqualTo(new Confirmation(null, thumbprint));
+        assertThat(verifier.verify(cwt(CBORObject.NewMap().Add(1, coseKey()))).cnf())
+                .isEqualTo(new Confirmation(null, thumbprint));
+        CBORObject offCurve = CBORObject.NewMap().Add(1, 2).Add(-1, 1).Add(-2, new byte[32]).Add(-3, new byte[32]);
+        assertReason(() -> verifier.verify(cwt(CBORObject.NewMap().Add(1, offCurve))), RejectionReason.MALFORMED);
+        String privateJwk = JWK.replace("}", ",\"d\":\"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI\"}");
+        assertReason(() -> verifier.verify(jwt(",\"cnf\":{\"jwk\":" + privateJwk + "}")), RejectionReason.MALFORMED);
+    }
+
+    /** The COSE_Key of {@link #JWK}. */
+    private static CBORObject coseKey() throws Exception {
+        com.nimbusds.jose.jwk.ECKey ec = com.nimbusds.jose.jwk.ECKey.parse(JWK);
+        return CBORObject.NewMap().Add(1, 2).Add(-1, 1).Add(-2, ec.getX().decode()).Add(-3, ec.getY().decode());
     }
 
     @Test
