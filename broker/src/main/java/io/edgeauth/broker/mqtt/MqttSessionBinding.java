@@ -125,6 +125,9 @@ final class MqttSessionBinding {
         }
         if (continues) {
             c.state = existing;
+            // this CONNECT's expiry decides what the session keeps while away: one made by a CONNECT without an
+            // expiry (its queue keeping nothing offline) and resumed with one must not drop all it is owed
+            existing.queue.offlineCapacity(expirySeconds > 0 ? c.limits.offlineQueueLength() : 0);
             c.state.retainAllowed(c.acl, c.edge.router); // the new token may allow less
         } else {
             if (existing != null) {

@@ -9,30 +9,28 @@ import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
- * The standard bounded {@link Subscriber}: a FIFO queue with a fixed bound, an inflight window for
- * QoS 1 deliveries that wait for an acknowledgement, and a {@link Sink} that is attached while the
- * client is connected and detached while it is away (persistent sessions keep queueing QoS 1).
+ * The standard bounded {@link Subscriber}: a FIFO queue with a fixed bound, an inflight window for QoS 1 deliveries
+ * that wait for an acknowledgement, and a {@link Sink} that is attached while the client is connected and detached
+ * while it is away (persistent sessions keep queueing QoS 1).
  *
  * <p>Bounds and overflow (the documented policy):
  * <ul>
- *   <li>online: at most {@code capacity} queued messages plus {@code inflightWindow} unacknowledged
- *       ones. Above {@code capacity * 3/4} offers answer {@link Offer#CONGESTED} so publishers pause;
- *       once the queue drains to {@code capacity / 4} the {@link #whenWritable} callbacks run. When
- *       the queue is full anyway, a QoS 0 message is dropped and a QoS 1 message is handled by the
- *       {@link OverflowPolicy} (drop oldest by default); every drop is reported to {@code onDrop}.</li>
- *   <li>offline: QoS 0 is dropped, QoS 1 is queued up to {@code offlineCapacity}, then the policy
- *       applies. An offline subscriber never reports congestion (a device that stays away must not
- *       stall the publishers).</li>
+ *   <li>online: at most {@code capacity} queued messages plus {@code inflightWindow} unacknowledged ones. Above
+ *       {@code capacity * 3/4} offers answer {@link Offer#CONGESTED} so publishers pause; once the queue drains to
+ *       {@code capacity / 4} the {@link #whenWritable} callbacks run. When the queue is full anyway, a QoS 0 message
+ *       is dropped and a QoS 1 message is handled by the {@link OverflowPolicy} (drop oldest by default); every drop
+ *       is reported to {@code onDrop}.</li>
+ *   <li>offline: QoS 0 is dropped, QoS 1 is queued up to {@code offlineCapacity}, then the policy applies. An offline
+ *       subscriber never reports congestion (a device that stays away must not stall the publishers).</li>
  * </ul>
- * Unacknowledged QoS 1 deliveries go back to the head of the queue when the sink is detached and are
- * sent again (with DUP) on the next attach.
+ * Unacknowledged QoS 1 deliveries go back to the head of the queue when the sink is detached and are sent again (with
+ * DUP) on the next attach.
  *
- * <p>Thread-safe: {@link #offer} may be called from any thread; the sink is always called on the
- * executor's thread (the connection's event loop), one delivery at a time: directly when the caller is
- * already on that thread ({@link Sink#onExecutorThread()}), otherwise through the executor.
+ * <p>Thread-safe: {@link #offer} may be called from any thread; the sink is always called on the executor's thread
+ * (the connection's event loop), one delivery at a time: directly when the caller is already on that thread
+ * ({@link Sink#onExecutorThread()}), otherwise through the executor.
  */
 public final class SubscriberQueue implements Subscriber {
-
     /** Where deliveries go while the client is connected. Called on the executor only. */
     @FunctionalInterface
     public interface Sink {
@@ -45,9 +43,8 @@ public final class SubscriberQueue implements Subscriber {
         }
 
         /**
-         * True when the calling thread is the one the executor runs on (the connection's event loop).
-         * The queue then delivers at once instead of handing a task to the executor: no hop, no queueing
-         * delay, while still one delivery at a time on that thread.
+         * True when the calling thread is the one the executor runs on (the connection's event loop). The queue then
+         * delivers at once instead of handing a task to the executor: no hop, no queueing delay, still one at a time.
          */
         default boolean onExecutorThread() {
             return false;
@@ -69,7 +66,7 @@ public final class SubscriberQueue implements Subscriber {
 
     private final String id;
     private final int capacity;
-    private final int offlineCapacity;
+    private volatile int offlineCapacity; // a resume may give the session another expiry (offlineCapacity(int))
     private final int highWater;
     private final int lowWater;
     private final OverflowPolicy policy;
@@ -132,11 +129,16 @@ public final class SubscriberQueue implements Subscriber {
         return id;
     }
 
+    /** The bound while detached from now on ({@code offlineCapacity} of the constructor): set at each resume. */
+    public void offlineCapacity(int bound) {
+        offlineCapacity = Math.max(0, bound);
+    }
+
     /**
-     * A subscriber that stays above its high-water mark for longer than {@code limit} is stuck (a client
-     * that stopped reading): from then on its offers no longer ask publishers to pause (its overflow policy
-     * drops instead), so one stuck subscriber cannot throttle a publisher, and every other subscriber of it,
-     * for more than {@code limit}. Congestion is signalled again once it has drained to its low-water mark.
+     * A subscriber that stays above its high-water mark for longer than {@code limit} is stuck (a client that stopped
+     * reading): from then on its offers no longer ask publishers to pause (its overflow policy drops instead), so one
+     * stuck subscriber cannot throttle a publisher, and every other subscriber of it, for more than {@code limit}.
+     * Congestion is signalled again once it has drained to its low-water mark.
      */
     public void stuckAfter(java.time.Duration limit) {
         synchronized (lock) {
@@ -155,9 +157,8 @@ public final class SubscriberQueue implements Subscriber {
     }
 
     /**
-     * Journals this queue's QoS 1 messages under {@code key} from now on (null: stop journaling and forget
-     * what was journaled). Messages already queued are journaled at once, so the journal always holds
-     * exactly the QoS 1 messages this queue still owes its client.
+     * Journals this queue's QoS 1 messages under {@code key} from now on (null: stop journaling and forget what was
+     * journaled). Messages already queued are journaled at once: the journal holds exactly what this queue still owes.
      */
     public void journal(QueueJournal newJournal, String key) {
         synchronized (lock) {
@@ -174,8 +175,8 @@ public final class SubscriberQueue implements Subscriber {
     }
 
     /**
-     * Puts a message restored from the journal at the tail (start-up, before the client is back): it keeps
-     * its journal id. Not bounded: the journal holds at most what the bounds let in before the restart.
+     * Puts a message restored from the journal at the tail (start-up, before the client is back) with its journal id.
+     * Not bounded: the journal holds at most what the bounds let in before the restart.
      */
     public void restore(RoutedMessage message, long journalId) {
         synchronized (lock) {

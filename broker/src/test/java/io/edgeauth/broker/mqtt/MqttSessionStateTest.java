@@ -1,0 +1,105 @@
+package io.edgeauth.broker.mqtt;
+
+import static io.edgeauth.broker.mqtt.RawMqtt.bytes;
+import static io.edgeauth.broker.mqtt.RawMqtt.connect;
+import static io.edgeauth.broker.mqtt.RawMqtt.packet;
+import static io.edgeauth.broker.mqtt.RawMqtt.readPacket;
+import static io.edgeauth.broker.mqtt.RawMqtt.string;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.net.Socket;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** What a session keeps from one connection to the next: MQTT 5 session state rules a tour found broken (tour K). */
+class MqttSessionStateTest {
+    private static final byte[] EXPIRY_60 = {0x11, 0, 0, 0, 60};
+    private static EdgeFixture fx;
+
+    @BeforeAll
+    static void start() throws Exception {
+        fx = new EdgeFixture(MqttSettings.plain(0));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        fx.close();
+    }
+
+    private static String scoped(String id) {
+        return id + "|t|60|sub:x/# pub:x/#";
+    }
+
+    private static Socket connect5(EdgeFixture edge, String id, int flags, byte[] properties, int expectPresent)
+            throws Exception {
+        Socket s = RawMqtt.socket(edge.port());
+        s.getOutputStream().write(connect(5, flags, id, id, bytes(scoped(id)), 60, properties));
+        int[] connack = readPacket(new DataInputStream(s.getInputStream()));
+        assertThat(connack[0]).as("CONNACK").isEqualTo(0x20);
+        assertThat(connack[3]).as("accepted").isZero();
+        assertThat(connack[2]).as("session present").isEqualTo(expectPresent);
+        return s;
+    }
+
+    private static void subscribe(Socket s, String filter) throws Exception {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.writeBytes(new byte[] {0, 1, 0});
+        string(b, bytes(filter));
+        b.write(1);
+        packet(s.getOutputStream(), 0x82, b.toByteArray());
+        assertThat(readPacket(new DataInputStream(s.getInputStream()))).as("SUBACK").containsExactly(0x90, 4, 0, 1, 0, 1);
+    }
+
+    private static void publishQos1(Socket s, String topic, int packetId, String payload) throws Exception {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        string(b, bytes(topic));
+        b.writeBytes(new byte[] {0, (byte) packetId, 0});
+        b.writeBytes(bytes(payload));
+        packet(s.getOutputStream(), 0x32, b.toByteArray());
+        assertThat(readPacket(new DataInputStream(s.getInputStream()))).as("PUBACK")
+                .containsExactly(0x40, 2, 0, packetId);
+    }
+
+    /** A PUBLISH without properties as "header packetId payload". */
+    private static String publishRead(DataInputStream in) throws Exception {
+        int[] p = readPacket(in);
+        int topicLength = p[2] << 8 | p[3];
+        int idAt = 4 + topicLength;
+        int packetId = p[idAt] << 8 | p[idAt + 1];
+        StringBuilder payload = new StringBuilder();
+        for (int i = idAt + 3; i < p.length; i++) {
+            payload.append((char) p[i]);
+        }
+        return String.format("0x%x %d %s", p[0], packetId, payload);
+    }
+
+    /**
+     * K1: a session whose first connection asked for none (Session Expiry 0) and that a second connection resumes with
+     * Clean Start 0 and a Session Expiry Interval (taking the first over while it is still connected) outlives its
+     * connection: it must keep the QoS 1 messages published while its client is away (MQTT 5 §4.1). Before, its
+     * queue kept the offline bound of the first CONNECT (0) and dropped every one of them.
+     */
+    @Test
+    void aSessionResumedWithAnExpiryKeepsMessagesWhileAwayAfterATakeOver() throws Exception {
+        try (Socket first = connect5(fx, "k1", 0x02, new byte[0], 0);
+             Socket pub = connect5(fx, "k1p", 0x02, new byte[0], 0)) {
+            subscribe(first, "x/k1/#");
+            try (Socket second = connect5(fx, "k1", 0x00, EXPIRY_60, 1)) {
+                DataInputStream firstIn = new DataInputStream(first.getInputStream());
+                assertThat(readPacket(firstIn)[2]).as("DISCONNECT 0x8E session taken over").isEqualTo(0x8e);
+            } // closed without DISCONNECT: the session waits 60 s for its client
+            await().atMost(Duration.ofSeconds(5)).until(() -> fx.edge.sessions.get("t\u0000k1") != null
+                    && fx.edge.sessions.get("t\u0000k1").owner == null);
+            publishQos1(pub, "x/k1/t", 7, "away");
+            try (Socket back = connect5(fx, "k1", 0x00, EXPIRY_60, 1)) {
+                assertThat(publishRead(new DataInputStream(back.getInputStream())))
+                        .as("the message queued while away").isEqualTo("0x32 1 away");
+            }
+        }
+    }
+}
