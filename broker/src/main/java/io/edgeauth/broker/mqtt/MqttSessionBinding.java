@@ -210,9 +210,15 @@ final class MqttSessionBinding {
             }
             MqttSessionState state = c.state;
             if (state != null) {
+                long expiry = Math.min(Integer.toUnsignedLong(interval), c.edge.settings.maxSessionExpiry().toSeconds());
+                long before;
                 synchronized (state) {
-                    state.expirySeconds = Math.min(Integer.toUnsignedLong(interval),
-                            c.edge.settings.maxSessionExpiry().toSeconds());
+                    before = state.expirySeconds;
+                    state.expirySeconds = expiry;
+                }
+                if (expiry > 0 && expiry != before) {
+                    // the journal's copy too: a restart before the session expires must not bring back the CONNECT's
+                    c.edge.persistence.expiryChanged(state);
                 }
             }
         }

@@ -65,6 +65,11 @@ final class SessionPersistence implements SessionHome.Sessions {
         }
     }
 
+    /** After a DISCONNECT gave the session another Session Expiry Interval (above 0; 0 ends it). */
+    void expiryChanged(MqttSessionState state) {
+        subscriptionsChanged(state);
+    }
+
     /** The session's client went away; the session waits for its expiry (here, and in the home). */
     void offline(MqttSessionState state) {
         if (home != null && state.journaled) {

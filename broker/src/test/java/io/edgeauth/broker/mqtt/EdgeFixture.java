@@ -42,10 +42,23 @@ final class EdgeFixture implements AutoCloseable {
 
     EdgeFixture(MqttSettings settings, LocalRateLimits.Settings rates,
                 io.edgeauth.broker.admission.AdmissionControl admission) throws Exception {
+        this(settings, rates, admission, e -> e);
+    }
+
+    /** An edge that {@code beforeStart} configures further (a session journal) before it starts. */
+    EdgeFixture(MqttSettings settings, java.util.function.UnaryOperator<MqttEdge> beforeStart) throws Exception {
+        this(settings, LocalRateLimits.Settings.defaults(), io.edgeauth.broker.admission.AdmissionControl.unlimited(),
+                beforeStart);
+    }
+
+    private EdgeFixture(MqttSettings settings, LocalRateLimits.Settings rates,
+                        io.edgeauth.broker.admission.AdmissionControl admission,
+                        java.util.function.UnaryOperator<MqttEdge> beforeStart) throws Exception {
         AuditLog log = (event, outcome, fields) -> audit.add(new AuditEvent(event, outcome, fields));
         edge = new MqttEdge(vertx, settings, pipeline, revocations, revocations, new LocalRateLimits(rates),
                 name -> "tight".equals(name) ? TIGHT : "slow".equals(name) ? SLOW : "bytes".equals(name) ? BYTES : GENEROUS, router, log, meters)
                 .geoPolicy(new GeoPolicy("")).admission(admission);
+        beforeStart.apply(edge);
         edge.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 

@@ -1,6 +1,7 @@
 package io.edgeauth.broker.mqtt;
 
 import static io.edgeauth.broker.mqtt.RawMqtt.bytes;
+import static io.edgeauth.broker.mqtt.RawMqtt.closed;
 import static io.edgeauth.broker.mqtt.RawMqtt.connect;
 import static io.edgeauth.broker.mqtt.RawMqtt.packet;
 import static io.edgeauth.broker.mqtt.RawMqtt.readPacket;
@@ -8,18 +9,24 @@ import static io.edgeauth.broker.mqtt.RawMqtt.string;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.edgeauth.broker.mqtt.persist.SessionJournal;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.net.Socket;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** What a session keeps from one connection to the next: MQTT 5 session state rules a tour found broken (tour K). */
 class MqttSessionStateTest {
     private static final byte[] EXPIRY_60 = {0x11, 0, 0, 0, 60};
     private static EdgeFixture fx;
+
+    @TempDir
+    Path dir;
 
     @BeforeAll
     static void start() throws Exception {
@@ -99,6 +106,36 @@ class MqttSessionStateTest {
             try (Socket back = connect5(fx, "k1", 0x00, EXPIRY_60, 1)) {
                 assertThat(publishRead(new DataInputStream(back.getInputStream())))
                         .as("the message queued while away").isEqualTo("0x32 1 away");
+            }
+        }
+    }
+
+    /**
+     * K2: the Session Expiry Interval a DISCONNECT sets (MQTT 5 §3.14.2.2.2) is the session's from then on, after a
+     * restart too: a device that says "keep my session 10 minutes" as it goes to sleep must not find it expired after
+     * the CONNECT's 5 s because the broker restarted meanwhile. Before, the journal kept the CONNECT's interval.
+     */
+    @Test
+    void theSessionExpirySetAtDisconnectSurvivesARestart() throws Exception {
+        Path file = dir.resolve("sessions.mv.db");
+        try (SessionJournal journal = new SessionJournal(file)) {
+            EdgeFixture before = new EdgeFixture(MqttSettings.plain(0), e -> e.sessionJournal(journal));
+            try (Socket s = connect5(before, "k2", 0x02, new byte[] {0x11, 0, 0, 0, 5}, 0)) {
+                subscribe(s, "x/k2/#");
+                packet(s.getOutputStream(), 0xe0, new byte[] {0, 5, 0x11, 0, 0, 0x02, 0x58}); // 600 s
+                assertThat(closed(new DataInputStream(s.getInputStream()))).isTrue();
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> before.edge.sessions.get("t\u0000k2").owner == null);
+            before.close();
+            journal.durable().get();
+        }
+        try (SessionJournal journal = new SessionJournal(file)) {
+            EdgeFixture after = new EdgeFixture(MqttSettings.plain(0), e -> e.sessionJournal(journal));
+            try {
+                assertThat(after.edge.sessions.get("t\u0000k2").expirySeconds).as("restored with the DISCONNECT's interval")
+                        .isEqualTo(600);
+            } finally {
+                after.close();
             }
         }
     }
