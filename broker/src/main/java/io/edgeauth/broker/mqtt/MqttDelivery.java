@@ -42,6 +42,7 @@ final class MqttDelivery {
     /** Starts delivering the session's queue to this connection, at most {@code window} unacknowledged. */
     void attach(int window) {
         clientLimit = c.v5 ? ClientPacketLimit.of(c.endpoint.connectProperties()) : ClientPacketLimit.NONE;
+        c.state.newConnection();
         c.state.queue.attach(new Sink(), c.executor, window); // the channel's writability wakes it up (MqttConnection)
     }
 
@@ -111,6 +112,7 @@ final class MqttDelivery {
                 // Handled as if sent, as below
                 c.edge.metrics.drop(SubscriberQueue.DROP_EXPIRED);
                 if (d.qos() > 0) {
+                    c.state.settled(m);
                     c.state.queue.acknowledged(d);
                 }
                 return;
@@ -121,14 +123,18 @@ final class MqttDelivery {
                 // the inflight window for a PUBACK that cannot come
                 c.edge.metrics.drop("client_maximum_packet_size");
                 if (d.qos() > 0) {
+                    c.state.settled(m);
                     c.state.queue.acknowledged(d);
                 }
                 return;
             }
             int id = 0;
             if (d.qos() > 0) {
-                id = nextPacketId();
+                // a resend keeps the id it went out with before ([MQTT-4.4.0-1]) unless that id is taken here already
+                int earlier = d.duplicate() ? c.state.earlierId(m) : 0;
+                id = earlier > 0 && !outgoing.containsKey(earlier) ? earlier : nextPacketId();
                 outgoing.put(id, d);
+                c.state.sent(m, id);
             }
             // the payload is immutable and shared, so it is wrapped, not copied; the encoder copies it once into
             // the frame. On the event loop the write is flushed once per batch (MqttChannel#send)
@@ -168,6 +174,7 @@ final class MqttDelivery {
     void onPuback(int packetId) {
         Delivery d = outgoing.remove(packetId);
         if (d != null) {
+            c.state.settled(d.message());
             c.state.queue.acknowledged(d);
         }
     }

@@ -113,6 +113,52 @@ final class MqttSessionState {
         return ids != null && ids.remove(packetId);
     }
 
+    /**
+     * The packet ids of QoS 1 PUBLISHes sent and not acknowledged, by message (by identity: a delivery put back for a
+     * resend keeps its message): the current connection's, and those its predecessors left, with which their resends go
+     * out again ([MQTT-4.4.0-1]: with their original Packet Identifiers). Created on the first QoS 1 delivery; in memory
+     * only: after a restart or a move to another node a resend takes a new id. Guarded by this session's monitor (a
+     * taken-over connection may still read its PUBACKs on another loop).
+     */
+    private java.util.IdentityHashMap<io.edgeauth.broker.router.RoutedMessage, Integer> sentIds;
+    private java.util.IdentityHashMap<io.edgeauth.broker.router.RoutedMessage, Integer> earlierIds;
+
+    /** A new connection took the session: what the earlier ones sent and is not acknowledged is resent with those ids. */
+    synchronized void newConnection() {
+        if (sentIds != null) {
+            if (earlierIds == null || earlierIds.size() + sentIds.size() > 65_535) { // never more ids than that owed
+                earlierIds = sentIds;
+            } else {
+                earlierIds.putAll(sentIds);
+            }
+            sentIds = null;
+        }
+    }
+
+    /** The packet id an earlier connection sent {@code m} with, taken (0: none). */
+    synchronized int earlierId(io.edgeauth.broker.router.RoutedMessage m) {
+        Integer id = earlierIds == null ? null : earlierIds.remove(m);
+        return id == null ? 0 : id;
+    }
+
+    /** {@code m} went out with {@code packetId} on the current connection. */
+    synchronized void sent(io.edgeauth.broker.router.RoutedMessage m, int packetId) {
+        if (sentIds == null) {
+            sentIds = new java.util.IdentityHashMap<>();
+        }
+        sentIds.put(m, packetId);
+    }
+
+    /** {@code m} no longer waits for a PUBACK (acknowledged, or handled as sent without being sent). */
+    synchronized void settled(io.edgeauth.broker.router.RoutedMessage m) {
+        if (sentIds != null) {
+            sentIds.remove(m);
+        }
+        if (earlierIds != null) {
+            earlierIds.remove(m);
+        }
+    }
+
     MqttSessionState(String key, String tenant, String principal, SubscriberQueue queue) {
         this.key = key;
         this.tenant = tenant;

@@ -139,4 +139,33 @@ class MqttSessionStateTest {
             }
         }
     }
+
+    /**
+     * K3: [MQTT-4.4.0-1]: a client that resumes its session gets its unacknowledged QoS 1 messages again with their
+     * original packet identifiers (and DUP 1). Before, each resend took the next free id of the new connection.
+     */
+    @Test
+    void unacknowledgedMessagesAreSentAgainWithTheirPacketIdentifiers() throws Exception {
+        try (Socket pub = connect5(fx, "k3p", 0x02, new byte[0], 0)) {
+            try (Socket sub = connect5(fx, "k3", 0x02, EXPIRY_60, 0)) {
+                subscribe(sub, "x/k3/#");
+                DataInputStream in = new DataInputStream(sub.getInputStream());
+                for (int i = 1; i <= 3; i++) {
+                    publishQos1(pub, "x/k3/t", 10 + i, "m" + i);
+                }
+                assertThat(publishRead(in)).isEqualTo("0x32 1 m1");
+                assertThat(publishRead(in)).isEqualTo("0x32 2 m2");
+                assertThat(publishRead(in)).isEqualTo("0x32 3 m3");
+                packet(sub.getOutputStream(), 0x40, new byte[] {0, 1}); // m1 acknowledged, m2 and m3 not
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> fx.edge.sessions.get("t\u0000k3").owner == null);
+            try (Socket back = connect5(fx, "k3", 0x00, EXPIRY_60, 1)) {
+                DataInputStream in = new DataInputStream(back.getInputStream());
+                assertThat(publishRead(in)).as("DUP 1, its first id").isEqualTo("0x3a 2 m2");
+                assertThat(publishRead(in)).as("DUP 1, its first id").isEqualTo("0x3a 3 m3");
+                publishQos1(pub, "x/k3/t", 14, "m4");
+                assertThat(publishRead(in)).as("a new message: an id not in flight").isEqualTo("0x32 1 m4");
+            }
+        }
+    }
 }
