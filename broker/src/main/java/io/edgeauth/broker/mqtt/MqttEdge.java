@@ -158,18 +158,15 @@ public final class MqttEdge {
     }
 
     /**
-     * Keeps persistent sessions, the QoS 1 messages they owe and the retained messages in {@code journal},
-     * and restores what it already holds (offline sessions, each expiring after its interval counted
-     * from now unless its client resumes it). Call before {@link #start()}.
+     * Keeps persistent sessions, the QoS 1 messages they owe and the retained messages in {@code journal}, and restores
+     * what it holds (offline sessions, each expiring after its interval counted from now unless its client resumes it).
+     * Call before {@link #start()}.
      */
     public MqttEdge sessionJournal(SessionJournal journal) {
         return sessionJournal(journal, null);
     }
 
-    /**
-     * {@link #sessionJournal(SessionJournal)} with several nodes: the sessions also live in {@code home}, so a
-     * client may resume its session on any node (null: this node's journal only).
-     */
+    /** {@link #sessionJournal(SessionJournal)}, sessions also in {@code home}: resumed on any node (null: none). */
     public MqttEdge sessionJournal(SessionJournal journal, io.edgeauth.broker.mqtt.persist.SessionHome home) {
         SessionPersistence p = new SessionPersistence(Objects.requireNonNull(journal, "journal"), home);
         if (home != null) {
@@ -436,10 +433,7 @@ public final class MqttEdge {
         persistence.ended(state);
     }
 
-    /**
-     * Holds a will back for {@code seconds} (MQTT 5 §3.1.2.5: published when the Will Delay Interval has passed
-     * or the session ends, whichever is first, and not at all if the client comes back to the session first).
-     */
+    /** Holds a will back {@code seconds} (§3.1.2.5: until the delay passed or the session ended, unless resumed). */
     void delayWill(MqttSessionState state, Runnable will, long seconds) {
         synchronized (state) {
             if (state.willTimer >= 0) {
@@ -482,13 +476,16 @@ public final class MqttEdge {
                 vertx.cancelTimer(state.expiryTimer);
             }
             state.expiryTimer = vertx.setTimer(Math.max(1, seconds * 1000), id -> {
-                synchronized (state) {
-                    if (state.owner != null || state.expiryTimer != id) {
-                        return;
+                // under the bind lock: a resume now binds first (kept) or after (a new session), never in between
+                synchronized (bindLock(state.key)) {
+                    synchronized (state) {
+                        if (state.owner != null || state.expiryTimer != id) {
+                            return;
+                        }
+                        state.expiryTimer = -1;
                     }
-                    state.expiryTimer = -1;
+                    destroy(state);
                 }
-                destroy(state);
             });
         }
     }

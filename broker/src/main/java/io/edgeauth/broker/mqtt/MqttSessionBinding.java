@@ -234,6 +234,21 @@ final class MqttSessionBinding {
      */
     void release() {
         MqttSessionState state = c.state;
+        boolean publishNow;
+        // under the bind lock of its key, as a bind: a CONNECT of this client id that binds meanwhile either finds the
+        // session still ours (and takes it over: we then leave it alone) or finds it detached and offline, or gone.
+        // Without it, a bind between our owner check and the detach below got a session whose queue we then detached
+        // (nothing more was delivered to the new connection) or that we then destroyed (its subscriptions gone)
+        synchronized (c.edge.bindLock(state.key)) {
+            publishNow = releaseLocked(state);
+        }
+        if (publishNow) {
+            publishWill();
+        }
+    }
+
+    /** {@link #release} under the bind lock; whether the will is due now. */
+    private boolean releaseLocked(MqttSessionState state) {
         boolean willDue = (!c.normalDisconnect || c.disconnectWithWill) && !c.suppressWill;
         long delay = 0;
         boolean owner;
@@ -254,9 +269,6 @@ final class MqttSessionBinding {
                 }
             }
         }
-        if (willDue && delay == 0) {
-            publishWill();
-        }
         if (owner) {
             if (state.expirySeconds > 0 && !state.accessEnded) {
                 state.queue.detach();
@@ -267,7 +279,9 @@ final class MqttSessionBinding {
                 state.queue.detach();
             }
         }
+        return willDue && delay == 0;
     }
+
     /** The will's Will Delay Interval in seconds (MQTT 5 only; 0 when absent). */
     private long willDelaySeconds() {
         Will will = c.endpoint.will();
