@@ -138,13 +138,16 @@ final class MqttSessionState {
     /** The packet id an earlier connection sent {@code m} with, taken (0: none). */
     synchronized int earlierId(io.edgeauth.broker.router.RoutedMessage m) {
         Integer id = earlierIds == null ? null : earlierIds.remove(m);
+        if (earlierIds != null && earlierIds.isEmpty()) {
+            earlierIds = null; // every resend went out: an idle session keeps no table for them
+        }
         return id == null ? 0 : id;
     }
 
     /** {@code m} went out with {@code packetId} on the current connection. */
     synchronized void sent(io.edgeauth.broker.router.RoutedMessage m, int packetId) {
         if (sentIds == null) {
-            sentIds = new java.util.IdentityHashMap<>();
+            sentIds = new java.util.IdentityHashMap<>(8); // about the window in flight, not the default 32
         }
         sentIds.put(m, packetId);
     }
