@@ -152,8 +152,9 @@ final class MqttConnection {
         executor.execute(() -> disconnect(MqttReasonCodes.Disconnect.SERVER_SHUTTING_DOWN, "shutdown"));
     }
 
-    /** Another connection took this session over; what becomes of the will is decided when this one closes. */
+    /** Another connection took this session over: the will goes out now if due (MqttSessionBinding#willAtTakeover). */
     void takenOver() {
+        sessions.willAtTakeover();
         disconnect(MqttReasonCodes.Disconnect.SESSION_TAKEN_OVER, "session_taken_over");
     }
 

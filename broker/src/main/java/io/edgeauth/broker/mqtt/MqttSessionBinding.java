@@ -23,6 +23,8 @@ import java.util.List;
  */
 final class MqttSessionBinding {
     private final MqttConnection c;
+    /** Whether this connection's will was settled when it was taken over (published or dropped then). */
+    private boolean willSettled;
 
     MqttSessionBinding(MqttConnection c) {
         this.c = c;
@@ -190,7 +192,27 @@ final class MqttSessionBinding {
         }
         if (previousOwner != null) {
             MqttConnection old = previousOwner;
+            // queued on its loop before this connection's CONNACK is written: its will goes out (willAtTakeover) a
+            // round trip before anything this client sends after the CONNACK can arrive
             old.executor.execute(old::takenOver);
+        }
+    }
+
+    /**
+     * This connection was taken over (on its loop, before the new connection's CONNACK): its will goes out now if it is
+     * due, as part of the takeover (MQTT 5 §3.1.4), not when this connection closes after its DISCONNECT 0x8E grace, by
+     * when the new connection may have published (a retained "online" overwritten by the old "offline"). A delayed
+     * will of a session the new connection resumes is dropped (§3.1.3.2.2).
+     */
+    void willAtTakeover() {
+        if (c.closed || willSettled) {
+            return;
+        }
+        willSettled = true;
+        boolean due = (!c.normalDisconnect || c.disconnectWithWill) && !c.suppressWill
+                && !(c.resumedElsewhere && willDelaySeconds() > 0);
+        if (due) {
+            publishWill();
         }
     }
 
@@ -249,7 +271,7 @@ final class MqttSessionBinding {
 
     /** {@link #release} under the bind lock; whether the will is due now. */
     private boolean releaseLocked(MqttSessionState state) {
-        boolean willDue = (!c.normalDisconnect || c.disconnectWithWill) && !c.suppressWill;
+        boolean willDue = !willSettled && (!c.normalDisconnect || c.disconnectWithWill) && !c.suppressWill;
         long delay = 0;
         boolean owner;
         synchronized (state) {

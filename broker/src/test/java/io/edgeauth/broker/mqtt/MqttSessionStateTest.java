@@ -168,4 +168,61 @@ class MqttSessionStateTest {
             }
         }
     }
+
+    /**
+     * K6: MQTT 5 §3.1.4: on a takeover the existing connection is closed and "If the existing Client has a Will Message,
+     * that Will Message is published" as part of handling the new CONNECT. A device that reconnects (its old connection
+     * half-open) and says "online" as its first message must not have that overwritten by its old connection's will:
+     * before, the will went out only when the old connection closed, 500 ms after its DISCONNECT 0x8E, after the new
+     * connection's "online", and the retained status of a device that was online read "offline". Now it is published
+     * by a task on the old connection's loop queued before the new CONNACK is written (a round trip before the PUBLISH).
+     */
+    @Test
+    void aTakenOverConnectionsWillComesBeforeWhatTheNewConnectionPublishes() throws Exception {
+        try (Socket watcher = connect5(fx, "k6w", 0x02, new byte[0], 0)) {
+            subscribe(watcher, "x/k6/#");
+            DataInputStream watched = new DataInputStream(watcher.getInputStream());
+            try (Socket old = connectWithWill("k6", "x/k6/status", "offline");
+                 Socket now = connect5(fx, "k6", 0x02, new byte[0], 0)) {
+                ByteArrayOutputStream b = new ByteArrayOutputStream();
+                string(b, bytes("x/k6/status"));
+                b.writeBytes(new byte[] {0, 9, 0});
+                b.writeBytes(bytes("online"));
+                packet(now.getOutputStream(), 0x33, b.toByteArray()); // QoS 1, RETAIN
+                assertThat(readPacket(new DataInputStream(now.getInputStream()))).as("PUBACK").containsExactly(0x40, 2, 0, 9);
+                assertThat(payloadOf(publishRead(watched))).as("the old connection's will first").isEqualTo("offline");
+                assertThat(payloadOf(publishRead(watched))).as("then the new connection's message").isEqualTo("online");
+            }
+        }
+        try (Socket late = connect5(fx, "k6r", 0x02, new byte[0], 0)) {
+            subscribe(late, "x/k6/status");
+            assertThat(payloadOf(publishRead(new DataInputStream(late.getInputStream())))).as("retained")
+                    .isEqualTo("online");
+        }
+    }
+
+    private static String payloadOf(String publish) {
+        return publish.substring(publish.indexOf(' ', publish.indexOf(' ') + 1) + 1);
+    }
+
+    /** An MQTT 5 CONNECT with a retained QoS 1 will and no will properties, Clean Start 1; its CONNACK read. */
+    private static Socket connectWithWill(String id, String willTopic, String willPayload) throws Exception {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        string(body, bytes("MQTT"));
+        body.write(5);
+        body.write(0x80 | 0x40 | 0x20 | 0x08 | 0x04 | 0x02); // user name, password, will retain, will QoS 1, will
+        body.writeBytes(new byte[] {0, 60, 0}); // keep-alive, no properties
+        string(body, bytes(id));
+        body.write(0); // no will properties
+        string(body, bytes(willTopic));
+        string(body, bytes(willPayload));
+        string(body, bytes(id));
+        string(body, bytes(scoped(id)));
+        Socket s = RawMqtt.socket(fx.port());
+        packet(s.getOutputStream(), 0x10, body.toByteArray());
+        int[] connack = readPacket(new DataInputStream(s.getInputStream()));
+        assertThat(connack[0]).as("CONNACK").isEqualTo(0x20);
+        assertThat(connack[3]).as("accepted").isZero();
+        return s;
+    }
 }
