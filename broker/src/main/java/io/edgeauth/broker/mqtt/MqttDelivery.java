@@ -39,10 +39,18 @@ final class MqttDelivery {
         this.c = c;
     }
 
+    /** Whether the packet ids this connection sends are kept for resends after a resume (attach). */
+    private boolean keepIds;
+
     /** Starts delivering the session's queue to this connection, at most {@code window} unacknowledged. */
     void attach(int window) {
         clientLimit = c.v5 ? ClientPacketLimit.of(c.endpoint.connectProperties()) : ClientPacketLimit.NONE;
         c.state.newConnection();
+        synchronized (c.state) {
+            // only a session that outlives this connection can be resumed with its resends: a session without an
+            // expiry pays nothing per message for them (two locked map operations, about 4 % of a QoS 1 delivery)
+            keepIds = c.state.expirySeconds > 0;
+        }
         c.state.queue.attach(new Sink(), c.executor, window); // the channel's writability wakes it up (MqttConnection)
     }
 
@@ -112,7 +120,7 @@ final class MqttDelivery {
                 // Handled as if sent, as below
                 c.edge.metrics.drop(SubscriberQueue.DROP_EXPIRED);
                 if (d.qos() > 0) {
-                    c.state.settled(m);
+                    settled(m);
                     c.state.queue.acknowledged(d);
                 }
                 return;
@@ -123,7 +131,7 @@ final class MqttDelivery {
                 // the inflight window for a PUBACK that cannot come
                 c.edge.metrics.drop("client_maximum_packet_size");
                 if (d.qos() > 0) {
-                    c.state.settled(m);
+                    settled(m);
                     c.state.queue.acknowledged(d);
                 }
                 return;
@@ -134,7 +142,9 @@ final class MqttDelivery {
                 int earlier = d.duplicate() ? c.state.earlierId(m) : 0;
                 id = earlier > 0 && !outgoing.containsKey(earlier) ? earlier : nextPacketId();
                 outgoing.put(id, d);
-                c.state.sent(m, id);
+                if (keepIds) {
+                    c.state.sent(m, id);
+                }
             }
             // the payload is immutable and shared, so it is wrapped, not copied; the encoder copies it once into
             // the frame. On the event loop the write is flushed once per batch (MqttChannel#send)
@@ -174,7 +184,7 @@ final class MqttDelivery {
     void onPuback(int packetId) {
         Delivery d = outgoing.remove(packetId);
         if (d != null) {
-            c.state.settled(d.message());
+            settled(d.message());
             c.state.queue.acknowledged(d);
         }
     }
@@ -217,5 +227,11 @@ final class MqttDelivery {
 
     void countDrop(String reason) {
         c.edge.metrics.drop(reason);
+    }
+
+    private void settled(io.edgeauth.broker.router.RoutedMessage m) {
+        if (keepIds) {
+            c.state.settled(m);
+        }
     }
 }
