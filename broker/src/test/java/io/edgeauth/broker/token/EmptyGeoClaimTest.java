@@ -4,16 +4,9 @@ import static io.edgeauth.broker.token.CoseVectorsTest.assertReason;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.upokecenter.cbor.CBORObject;
-import io.edgeauth.broker.crypto.CryptoProviders;
-import io.edgeauth.broker.crypto.Signatures;
 import io.edgeauth.broker.crypto.TokenAlgorithm;
-import io.edgeauth.broker.keys.SigningKeyStore;
-import io.edgeauth.broker.keys.TenantKeySettings;
 import io.edgeauth.broker.refusal.RejectionReason;
-import io.edgeauth.broker.testsupport.MutableClock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,21 +19,15 @@ import org.junit.jupiter.api.io.TempDir;
  * absent claim, "not region-restricted" (tour G, G1). Absent and JSON null still mean no restriction.
  */
 class EmptyGeoClaimTest {
-    private static final String AUD = "mqtt://broker.example";
-    private static final String ISS = "https://broker.example/acme";
-
     @TempDir
     Path data;
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
-    private final Signatures sig = new Signatures(CryptoProviders.jdk());
-    private SigningKeyStore store;
+    private AcmeIssuer acme;
     private BrokerTokenVerifier verifier;
 
     @BeforeEach
     void setUp() throws Exception {
-        store = SigningKeyStore.open(data, List.of(new TenantKeySettings("acme", ISS, TokenAlgorithm.ES256, null)),
-                TokenPolicy.DEFAULT_MAX_LIFETIME, clock);
-        verifier = new BrokerTokenVerifier(store, TokenPolicy.builder().audience(AUD).build(), sig, clock);
+        acme = new AcmeIssuer(data);
+        verifier = acme.verifier;
     }
 
     @Test
@@ -62,32 +49,21 @@ class EmptyGeoClaimTest {
     }
 
     private byte[] jwt(List<String> geo) throws Exception {
-        long now = clock.instant().getEpochSecond();
+        long now = acme.clock.instant().getEpochSecond();
         Map<String, Object> c = new LinkedHashMap<>();
-        c.put("iss", ISS);
+        c.put("iss", AcmeIssuer.ISS);
         c.put("sub", "dev-1");
-        c.put("aud", AUD);
+        c.put("aud", AcmeIssuer.AUD);
         c.put("iat", now);
         c.put("exp", now + 300);
         c.put("geo", geo); // null: written as "geo": null
         Map<String, Object> h = new LinkedHashMap<>();
         h.put("alg", "ES256");
-        h.put("kid", store.activeKey("acme").kid());
-        return TestSupport.jws(h, c, TokenAlgorithm.ES256, store.activeKey("acme").privateKey(), sig);
+        h.put("kid", acme.kid());
+        return TestSupport.jws(h, c, TokenAlgorithm.ES256, acme.store.activeKey("acme").privateKey(), acme.sig);
     }
 
     private byte[] cwt(CBORObject geo) throws Exception {
-        long now = clock.instant().getEpochSecond();
-        CBORObject claims = CBORObject.NewMap().Add(1, ISS).Add(2, "dev-1").Add(3, AUD).Add(4, now + 300).Add(6, now);
-        if (geo != null) {
-            claims.Add("geo", geo);
-        }
-        CBORObject prot = CBORObject.NewMap().Add(1, -7).Add(4, store.activeKey("acme").kid().getBytes(StandardCharsets.US_ASCII));
-        byte[] protBytes = prot.EncodeToBytes();
-        byte[] payload = claims.EncodeToBytes();
-        CBORObject toSign = CBORObject.NewArray().Add("Signature1").Add(protBytes).Add(new byte[0]).Add(payload);
-        byte[] signature = sig.sign(TokenAlgorithm.ES256, store.activeKey("acme").privateKey(), toSign.EncodeToBytes());
-        return CBORObject.FromObjectAndTag(CBORObject.NewArray().Add(protBytes).Add(CBORObject.NewMap()).Add(payload)
-                .Add(signature), 18).EncodeToBytes();
+        return acme.cwt("geo", geo);
     }
 }

@@ -4,16 +4,10 @@ import static io.edgeauth.broker.token.CoseVectorsTest.assertReason;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.upokecenter.cbor.CBORObject;
-import io.edgeauth.broker.crypto.CryptoProviders;
-import io.edgeauth.broker.crypto.Signatures;
 import io.edgeauth.broker.crypto.TokenAlgorithm;
-import io.edgeauth.broker.keys.SigningKeyStore;
-import io.edgeauth.broker.keys.TenantKeySettings;
 import io.edgeauth.broker.refusal.RejectionReason;
-import io.edgeauth.broker.testsupport.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,24 +19,19 @@ import org.junit.jupiter.api.io.TempDir;
  * issuer had bound to a key was taken as a bearer token, even on a channel that proved another key (tour J, J1).
  */
 class UncheckedConfirmationTest {
-    private static final String AUD = "mqtt://broker.example";
-    private static final String ISS = "https://broker.example/acme";
     private static final String JKT = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
     private static final String JWK = "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"18wHLeIgW9wVN6VD1Txgpqy2LszYkMf6J8njVAibvhM\","
             + "\"y\":\"-V4dS4UaLMgP_4fY4j8ir7cl1TXlFdAgcx55o7TkcSA\"}";
 
     @TempDir
     Path data;
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
-    private final Signatures sig = new Signatures(CryptoProviders.jdk());
-    private SigningKeyStore store;
+    private AcmeIssuer acme;
     private BrokerTokenVerifier verifier;
 
     @BeforeEach
     void setUp() throws Exception {
-        store = SigningKeyStore.open(data, List.of(new TenantKeySettings("acme", ISS, TokenAlgorithm.ES256, null)),
-                TokenPolicy.DEFAULT_MAX_LIFETIME, clock);
-        verifier = new BrokerTokenVerifier(store, TokenPolicy.builder().audience(AUD).build(), sig, clock);
+        acme = new AcmeIssuer(data);
+        verifier = acme.verifier;
     }
 
     @Test
@@ -99,27 +88,16 @@ class UncheckedConfirmationTest {
     }
 
     private byte[] jwt(String extra) throws Exception {
-        long now = clock.instant().getEpochSecond();
-        String claims = "{\"iss\":\"" + ISS + "\",\"sub\":\"dev-1\",\"aud\":\"" + AUD + "\",\"iat\":" + now + ",\"exp\":"
+        long now = acme.clock.instant().getEpochSecond();
+        String claims = "{\"iss\":\"" + AcmeIssuer.ISS + "\",\"sub\":\"dev-1\",\"aud\":\"" + AcmeIssuer.AUD + "\",\"iat\":" + now + ",\"exp\":"
                 + (now + 300) + extra + "}";
-        String header = "{\"alg\":\"ES256\",\"kid\":\"" + store.activeKey("acme").kid() + "\"}";
+        String header = "{\"alg\":\"ES256\",\"kid\":\"" + acme.kid() + "\"}";
         String input = TestSupport.b64u(header) + "." + TestSupport.b64u(claims);
-        byte[] s = sig.sign(TokenAlgorithm.ES256, store.activeKey("acme").privateKey(), input.getBytes(StandardCharsets.US_ASCII));
+        byte[] s = acme.sig.sign(TokenAlgorithm.ES256, acme.store.activeKey("acme").privateKey(), input.getBytes(StandardCharsets.US_ASCII));
         return (input + "." + TestSupport.b64u(s)).getBytes(StandardCharsets.US_ASCII);
     }
 
     private byte[] cwt(CBORObject cnf) throws Exception {
-        long now = clock.instant().getEpochSecond();
-        CBORObject claims = CBORObject.NewMap().Add(1, ISS).Add(2, "dev-1").Add(3, AUD).Add(4, now + 300).Add(6, now);
-        if (cnf != null) {
-            claims.Add(8, cnf);
-        }
-        CBORObject prot = CBORObject.NewMap().Add(1, -7).Add(4, store.activeKey("acme").kid().getBytes(StandardCharsets.US_ASCII));
-        byte[] protBytes = prot.EncodeToBytes();
-        byte[] payload = claims.EncodeToBytes();
-        CBORObject toSign = CBORObject.NewArray().Add("Signature1").Add(protBytes).Add(new byte[0]).Add(payload);
-        byte[] signature = sig.sign(TokenAlgorithm.ES256, store.activeKey("acme").privateKey(), toSign.EncodeToBytes());
-        return CBORObject.FromObjectAndTag(CBORObject.NewArray().Add(protBytes).Add(CBORObject.NewMap()).Add(payload)
-                .Add(signature), 18).EncodeToBytes();
+        return acme.cwt(8, cnf);
     }
 }
