@@ -97,14 +97,17 @@ public final class PublishGate {
      * @return null if within the plan, else the over-rate refusal
      */
     public static Refusal charge(RateLimiter limiter, int bytes) {
-        if (bytes > limiter.largestMessage()) {
+        if (limiter.tryAcquire(bytes)) {
+            return null;
+        }
+        if (bytes > limiter.largestMessage()) { // asked only once refused: nothing on the path of a message that passes
             // no wait lets it pass, so it is not refused as over the rate (which tells the sender to retry); it spends
             // one message like any refused message, so a sender that repeats it is held to its plan's rate
             return limiter.tryAcquire(0) ? new Refusal(RejectionReason.MESSAGE_TOO_LARGE, "the message's " + bytes
                     + " bytes are more than its rate plan's bytesPerSecond (" + limiter.largestMessage()
                     + ") admits at once: it never passes") : OVER_RATE;
         }
-        return limiter.tryAcquire(bytes) ? null : OVER_RATE;
+        return OVER_RATE;
     }
 
 }
