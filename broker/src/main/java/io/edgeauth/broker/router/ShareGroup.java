@@ -15,26 +15,38 @@ public final class ShareGroup {
     final AtomicInteger next = new AtomicInteger();
     volatile Subscriber last;
 
-    /** The next member round-robin (local or remote), or null if none. */
+    /** The next member round-robin (local or remote), a connected one first, or null if none. */
     Subscription next() {
-        Object[] snapshot = members.toArray();
-        if (snapshot.length == 0) {
-            return null;
-        }
-        return (Subscription) snapshot[Math.floorMod(next.getAndIncrement(), snapshot.length)];
+        return pick(false);
     }
 
-    /** The next local member round-robin, or null if none (a message another node chose this node for). */
+    /** The next local member round-robin, a connected one first, or null if none (another node chose this node). */
     Subscription nextLocal() {
+        return pick(true);
+    }
+
+    /**
+     * Round-robin from the next start, skipping members whose client is away (MQTT 5 §4.8.2 allows either; before
+     * 2026-12-08 an offline persistent member got its turn and held 1/N of the group's messages until its client came
+     * back or its session expired, tour K, K9). When every candidate is away, the first of them in turn.
+     */
+    private Subscription pick(boolean localOnly) {
         Object[] snapshot = members.toArray();
         int start = next.getAndIncrement();
+        Subscription away = null;
         for (int k = 0; k < snapshot.length; k++) {
             Subscription s = (Subscription) snapshot[Math.floorMod(start + k, snapshot.length)];
-            if (!(s.subscriber() instanceof RemoteSubscriber)) {
+            if (localOnly && s.subscriber() instanceof RemoteSubscriber) {
+                continue;
+            }
+            if (s.subscriber().connected()) {
                 return s;
             }
+            if (away == null) {
+                away = s;
+            }
         }
-        return null;
+        return away;
     }
 
     /** Offers {@code message} (its RETAIN flag as published) to {@code first}, then to the other local members while it is dropped. */

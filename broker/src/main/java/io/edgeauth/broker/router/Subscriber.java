@@ -26,4 +26,13 @@ public interface Subscriber {
 
     /** A short id for logs. */
     String id();
+
+    /**
+     * Whether its client is connected now, as far as this node knows (another node's members always are): a share
+     * group hands a message to a connected member before one whose offline session would hold it until its client
+     * comes back. A hint, never a guarantee.
+     */
+    default boolean connected() {
+        return true;
+    }
 }

@@ -24,9 +24,7 @@ import java.util.function.Consumer;
  *       subscriber never reports congestion (a device that stays away must not stall the publishers).</li>
  * </ul>
  * Unacknowledged QoS 1 deliveries go back to the head of the queue when the sink is detached and are sent again (with
- * DUP) on the next attach.
- *
- * <p>Thread-safe: {@link #offer} may be called from any thread; the sink is always called on the executor's thread
+ * DUP) on the next attach. Thread-safe: {@link #offer} may be called from any thread; the sink is always called on the executor's thread
  * (the connection's event loop), one delivery at a time: directly when the caller is already on that thread
  * ({@link Sink#onExecutorThread()}), otherwise through the executor.
  */
@@ -79,25 +77,21 @@ public final class SubscriberQueue implements Subscriber {
     private ArrayDeque<Delivery> unacked;
     private List<Runnable> writableWaiters;
     private Executor executor;
-    private Sink sink;
+    private volatile Sink sink; // read without the lock by connected()
     private int inflightWindow;
     private boolean drainScheduled;
     /** Set for persistent sessions: QoS 1 messages are journaled until they leave for good. */
     private QueueJournal journal;
     private String journalKey;
-    /** How long this queue may hold publishers back; past it, it is stuck and only its bound applies. */
-    private long stuckAfterNanos = Long.MAX_VALUE;
-    /** When the queue last crossed its high-water mark (0: below it). */
-    private long congestedSinceNanos;
+    private long stuckAfterNanos = Long.MAX_VALUE; // how long it may hold publishers back; past it, only its bound applies
+    private long congestedSinceNanos; // when the queue last crossed its high-water mark (0: below it)
     /**
      * No queued message expires before this (epoch ms; MAX_VALUE: none expires): a full queue looks for expired
      * messages to drop only once one may be. Lowered on every add, raised only by that look.
      */
     private long earliestExpiry = Long.MAX_VALUE;
-    /** The clock the messages' expiry was stamped with (the edge's). */
-    private java.time.Clock expiryClock = java.time.Clock.systemUTC();
-    /** Its session ended and {@link #takeShared} took what it owed share groups: their later offers go elsewhere. */
-    private boolean sharesHandedBack;
+    private java.time.Clock expiryClock = java.time.Clock.systemUTC(); // what the messages' expiry was stamped with
+    private boolean sharesHandedBack; // its session ended and takeShared took what it owed share groups
     /** Most deliveries taken from the queue per lock acquisition in {@link #drain()}. */
     static final int DRAIN_BATCH = 64;
 
@@ -127,6 +121,12 @@ public final class SubscriberQueue implements Subscriber {
     @Override
     public String id() {
         return id;
+    }
+
+    /** Whether a client is attached now: share groups prefer such members (a hint, read without the lock). */
+    @Override
+    public boolean connected() {
+        return sink != null;
     }
 
     /** The bound while detached from now on ({@code offlineCapacity} of the constructor): set at each resume. */

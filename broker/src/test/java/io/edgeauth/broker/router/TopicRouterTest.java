@@ -157,6 +157,30 @@ class TopicRouterTest {
         assertThat(plain.got).hasSize(10);
     }
 
+    /**
+     * Tour K, K9: a member whose client is away (a persistent session, offline) is skipped while another is connected;
+     * it held every other message of the group until its client came back. With every member away, they take turns.
+     */
+    @Test
+    void sharedSubscriptionsPreferConnectedMembers() {
+        Recorder online = new Recorder("online");
+        Recorder away = new Recorder("away");
+        router.subscribe("t", "$share/g/d/+/up", 1, online.queue);
+        router.subscribe("t", "$share/g/d/+/up", 1, away.queue);
+        away.queue.detach();
+        for (int i = 0; i < 10; i++) {
+            router.publish("t", "d/x/up", bytes("m" + i), 1, false, null, "x");
+        }
+        assertThat(online.got).hasSize(10);
+        assertThat(away.queue.queued()).isZero();
+        online.queue.detach();
+        for (int i = 0; i < 4; i++) {
+            router.publish("t", "d/x/up", bytes("n" + i), 1, false, null, "x");
+        }
+        assertThat(online.queue.queued() + away.queue.queued()).isEqualTo(4);
+        assertThat(away.queue.queued()).isEqualTo(2);
+    }
+
     @Test
     void unsubscribeStopsDeliveryAndPrunes() {
         Recorder a = new Recorder("a");
