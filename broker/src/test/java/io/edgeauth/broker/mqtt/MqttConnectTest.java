@@ -155,6 +155,24 @@ class MqttConnectTest {
         assertThat(fx.pipeline.requests.get(0).token()).containsExactly((byte) 0xd2, (byte) 0x84, 0x00, (byte) 0xff);
     }
 
+    /**
+     * Tour K, K7: MQTT 5 has a server assign an id to a client that sends none (§3.1.3.1), whatever its Clean Start;
+     * only MQTT 3.1.1 refuses an empty id that asks to resume (CONNACK 2). The edge refused both with 0x85. A device
+     * gets its own id, so Clean Start 0 resumes its session.
+     */
+    @Test
+    void anEmptyClientIdWithCleanStartZeroGetsItsOwnIdAndSessionInMqtt5() {
+        for (boolean present : new boolean[] {false, true}) {
+            Mqtt5BlockingClient c = com.hivemq.client.mqtt.MqttClient.builder().useMqttVersion5().serverHost("127.0.0.1")
+                    .serverPort(fx.port()).buildBlocking();
+            Mqtt5ConnAck ack = c.connectWith().cleanStart(false).sessionExpiryInterval(300).simpleAuth().username("dev1")
+                    .password(bytes(token("dev1", "t", 60))).applySimpleAuth().send();
+            assertThat(ack.getAssignedClientIdentifier()).hasValueSatisfying(id -> assertThat(id.toString()).isEqualTo("dev1"));
+            assertThat(ack.isSessionPresent()).isEqualTo(present);
+            c.disconnect();
+        }
+    }
+
     @Test
     void clientIdTooLongIsRefused() {
         String id = "d".repeat(200);

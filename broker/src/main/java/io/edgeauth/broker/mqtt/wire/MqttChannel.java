@@ -284,8 +284,8 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
                     payload.willProperties());
         }
         boolean emptyId = clientIdentifier == null || clientIdentifier.isEmpty();
-        if (emptyId && !cleanSession) {
-            // a client without an id cannot resume a session (MQTT 3.1.1 §3.1.3.1)
+        if (emptyId && !cleanSession && protocolVersion < 5) {
+            // 3.1.1 §3.1.3.1; MQTT 5 only asks for an assigned id (a device's or service's own: it resumes its session)
             reject(refusals.badClientId(protocolVersion), MqttProperties.NO_PROPERTIES);
             return;
         }
