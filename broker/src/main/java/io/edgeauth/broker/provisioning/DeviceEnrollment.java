@@ -172,15 +172,16 @@ public final class DeviceEnrollment {
                                       TokenChannel channel, String audience) throws TokenRejectedException {
         EnrollmentGroups.Group group = groups.group(assertion.kid()).orElseThrow(() -> new TokenRejectedException(
                 RejectionReason.UNKNOWN_KEY, "an HS256 client assertion's kid must name an enrollment group"));
-        String claimed = assertion.issuer();
-        Optional<Device> existing = claimed == null ? Optional.empty() : registry.find(claimed);
+        // the MAC first: whether an id is registered, and with what, is told only to a holder of its group-derived
+        // key (checked before it, any forged MAC told registered ids, of every tenant, from free ones: tour L, L1)
+        ClientAssertionVerifier.SpentLater spending = assertions.verifySecretJwtSpendingLater(assertion,
+                id -> Optional.of(EnrollmentGroups.deviceSecret(group, id)));
+        ClientAssertion verified = spending.assertion();
+        Optional<Device> existing = registry.find(verified.clientId());
         if (existing.isPresent() && !isMember(existing.get(), group)) {
             throw new TokenRejectedException(RejectionReason.BINDING_MISMATCH,
                     "device is registered with another credential than this enrollment group");
         }
-        ClientAssertionVerifier.SpentLater spending = assertions.verifySecretJwtSpendingLater(assertion,
-                id -> Optional.of(EnrollmentGroups.deviceSecret(group, id)));
-        ClientAssertion verified = spending.assertion();
         if (existing.isEmpty() && !group.admits(verified.clientId())) {
             // device ids are one namespace for every tenant: a group's secret must not claim ids meant for others
             throw new TokenRejectedException(RejectionReason.FORBIDDEN,

@@ -103,6 +103,28 @@ class GroupEnrollmentTest {
     }
 
     /**
+     * Whether an id is registered (with a key, a certificate, another group, in any tenant) is not told to a caller
+     * without the group-derived key: the membership check ran before the MAC, so an assertion MACed with any key
+     * answered binding_mismatch for a registered id and bad_signature for a free one (tour L, L1).
+     */
+    @Test
+    void aRegisteredIdIsNotToldApartWithoutTheGroupDerivedKey() throws Exception {
+        assertThat(admin.postJson("/admin/devices", "{\"id\":\"grp-cert\",\"x5tS256\":\"" + "R".repeat(43) + "\"}")
+                .statusCode()).isEqualTo(201);
+        byte[] guess = new byte[32];
+        new SecureRandom().nextBytes(guess);
+        HttpResponse<String> registered = post(assertion("grp-cert", "sensors", guess));
+        HttpResponse<String> free = post(assertion("grp-free", "sensors", guess));
+        assertThat(registered.statusCode()).isEqualTo(401);
+        assertThat(registered.body()).as("registered id, forged MAC").isEqualTo(free.body());
+        assertThat(registered.body()).contains("bad_signature");
+        HttpResponse<String> proven = post(assertion("grp-cert", "sensors", DerivedPskStore.derive(master, "grp-cert")));
+        assertThat(proven.body()).as("with the group-derived key it is told").contains("binding_mismatch");
+        assertThat(broker.registry().find("grp-cert").orElseThrow().credential().type())
+                .isEqualTo(Device.CredentialType.X5T_S256);
+    }
+
+    /**
      * A group device's record as {@code GET /admin/devices/{id}} answers it goes back through the bulk import (a
      * backup restored, a move between stores): it was refused, "unknown field 'enrollmentGroup'".
      */
