@@ -51,12 +51,27 @@ final class ProvisioningValidator {
                 errors.add(key + ".deviceIdFrom: expected one of " + ID_RULES + ", got '" + ca.deviceIdFrom() + "'");
             }
         }
+        List<byte[]> secrets = new java.util.ArrayList<>();
         for (int i = 0; i < p.enrollmentGroups().size(); i++) {
             BrokerConfig.EnrollmentGroup g = p.enrollmentGroups().get(i);
             String key = "provisioning.enrollmentGroups[" + i + "]";
             common(c, errors, key, g.id(), g.tenant(), g.template(), ids);
-            if (g.secretFile() == null || !Files.isReadable(g.secretFile())) {
+            byte[] secret = g.secretFile() == null || !Files.isReadable(g.secretFile()) ? null : read(g.secretFile());
+            secrets.add(secret);
+            if (secret == null) {
                 errors.add(key + ".secretFile: a readable file with the group secret (>= 32 bytes) is required");
+            } else if (secret.length < 32) {
+                errors.add(key + ".secretFile: holds " + secret.length + " bytes; a group secret has at least 32");
+            }
+            // a device key is HKDF(secret, device id), nothing of the group in it: groups of two tenants with one
+            // secret let either tenant's factory enroll any id into the other tenant (tour L, L3)
+            for (int j = 0; j < i && secret != null; j++) {
+                BrokerConfig.EnrollmentGroup other = p.enrollmentGroups().get(j);
+                if (secrets.get(j) != null && !java.util.Objects.equals(other.tenant(), g.tenant())
+                        && java.security.MessageDigest.isEqual(secrets.get(j), secret)) {
+                    errors.add(key + ".secretFile: the same secret as provisioning.enrollmentGroups[" + j + "] of tenant '"
+                            + other.tenant() + "'; groups of different tenants need their own secrets");
+                }
             }
             if (g.idPattern() != null) {
                 try {
@@ -65,6 +80,14 @@ final class ProvisioningValidator {
                     errors.add(key + ".idPattern: not a regular expression: " + e.getDescription());
                 }
             }
+        }
+    }
+
+    private static byte[] read(java.nio.file.Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (java.io.IOException e) {
+            return null; // reported as unreadable
         }
     }
 

@@ -57,6 +57,28 @@ class SecretFileModesConfigTest {
         assertThat(load(yaml).provisioning().enrollmentGroups()).hasSize(1);
     }
 
+    /**
+     * A device's key is HKDF(group secret, device id), the group's id and tenant not in it: two tenants' groups with
+     * one secret let either factory enroll ids into the other tenant (tour L, L3). A short secret is listed with the
+     * other errors rather than failing start-up later. Groups of one tenant may share a secret.
+     */
+    @Test
+    void groupsOfTwoTenantsMayNotShareASecretAndAShortOneIsRefused() throws Exception {
+        Path a = file("a.key", "k".repeat(32), "rw-------");
+        Path b = file("b.key", "k".repeat(32), "rw-------");
+        String tenants = "tenants:\n  - id: default\n  - id: other\n";
+        assertThatThrownBy(() -> load(tenants + "provisioning:\n  enrollmentGroups:\n    - {id: g, secretFile: " + a
+                + "}\n    - {id: h, tenant: other, secretFile: " + b + "}\n")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("provisioning.enrollmentGroups[1].secretFile: the same secret as "
+                        + "provisioning.enrollmentGroups[0] of tenant 'default'");
+        assertThat(load(tenants + "provisioning:\n  enrollmentGroups:\n    - {id: g, secretFile: " + a
+                + "}\n    - {id: h, secretFile: " + b + "}\n").provisioning().enrollmentGroups()).hasSize(2);
+        Path shortSecret = file("s.key", "k".repeat(31), "rw-------");
+        assertThatThrownBy(() -> load("provisioning:\n  enrollmentGroups:\n    - {id: g, secretFile: " + shortSecret
+                + "}\n")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("provisioning.enrollmentGroups[0].secretFile: holds 31 bytes");
+    }
+
     @Test
     void aPskMasterReadableByOthersIsRefused() throws Exception {
         Path master = file("psk-master", "y".repeat(32), "rw----r--");
