@@ -148,6 +148,14 @@ final class DeviceTokenIssuance {
         }
     }
 
+    /** REVOKED while a subject revocation of {@code deviceId} holds, whether or not a record has the id. */
+    void checkNotBlocked(String deviceId) throws TokenRejectedException {
+        if (blocks.blocksIssuance(deviceId)) {
+            throw new TokenRejectedException(RejectionReason.REVOKED,
+                    "the device is revoked; no token is issued until an operator lifts the revocation");
+        }
+    }
+
     /** Audits ({@code token.refused}) and counts a refused device grant, once: a refusal audited already is not. */
     void refused(TokenRejectedException e, String grant, Map<String, Object> fields) {
         if (e.isAudited()) {

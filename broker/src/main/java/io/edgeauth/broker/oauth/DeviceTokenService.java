@@ -226,6 +226,14 @@ public final class DeviceTokenService {
     }
 
     /**
+     * REVOKED while an operator's subject revocation of {@code deviceId} holds: asked before a record is created on
+     * first use, so a blocked id is not registered again only to be refused its token.
+     */
+    public void requireNotBlocked(String deviceId) throws TokenRejectedException {
+        issuance.checkNotBlocked(deviceId);
+    }
+
+    /**
      * Audits ({@code token.refused}) and counts a device grant refused by a step in front of this service (zero-touch
      * enrollment), unless that refusal is audited already: one refusal, one event.
      */

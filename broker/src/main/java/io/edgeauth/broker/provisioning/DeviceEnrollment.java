@@ -188,6 +188,9 @@ public final class DeviceEnrollment {
                     "the device id is outside the enrollment group's idPattern");
         }
         if (existing.isEmpty()) {
+            // a blocked id (a stolen device whose record was deleted) is not registered again only to be refused its
+            // token: before, the record came back, audited device.provisioned ok (tour L, L4)
+            devices.requireNotBlocked(verified.clientId());
             Device device = fromTemplate(verified.clientId(), group.tenant(), group.template(),
                     new Device.Credential(Device.CredentialType.ENROLLMENT_GROUP, group.id()));
             Optional<Device> raced = create(device);

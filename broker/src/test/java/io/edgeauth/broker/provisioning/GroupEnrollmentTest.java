@@ -125,6 +125,26 @@ class GroupEnrollmentTest {
     }
 
     /**
+     * Deleting a group device's record is no decommissioning: the device enrolls again on its next request. An
+     * operator's subject revocation is: it is refused, and its record is not created again only to be refused (it
+     * was, audited device.provisioned ok: tour L, L4).
+     */
+    @Test
+    void aBlockedGroupDeviceIsNotRegisteredAgain() throws Exception {
+        byte[] k = DerivedPskStore.derive(master, "grp-stolen");
+        assertThat(post(assertion("grp-stolen", "sensors", k)).statusCode()).isEqualTo(200);
+        assertThat(admin.delete("/admin/devices/grp-stolen").statusCode()).isEqualTo(204);
+        assertThat(post(assertion("grp-stolen", "sensors", k)).statusCode()).as("enrolled again").isEqualTo(200);
+        assertThat(admin.postJson("/admin/revocations", "{\"sub\":\"grp-stolen\",\"reason\":\"stolen\"}")
+                .statusCode()).isBetween(200, 201);
+        assertThat(admin.delete("/admin/devices/grp-stolen").statusCode()).isEqualTo(204);
+        HttpResponse<String> blocked = post(assertion("grp-stolen", "sensors", k));
+        assertThat(blocked.statusCode()).isEqualTo(401);
+        assertThat(blocked.body()).contains("revoked");
+        assertThat(broker.registry().find("grp-stolen")).as("not registered again").isEmpty();
+    }
+
+    /**
      * A group device's record as {@code GET /admin/devices/{id}} answers it goes back through the bulk import (a
      * backup restored, a move between stores): it was refused, "unknown field 'enrollmentGroup'".
      */
