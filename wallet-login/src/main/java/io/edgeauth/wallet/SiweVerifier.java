@@ -141,9 +141,19 @@ public final class SiweVerifier {
         return sig;
     }
 
+    /** Whether a message naming {@code domain} (its {@code domain} line) is accepted now (the config's domains). */
+    public boolean acceptsDomain(String domain) {
+        return config.domains().contains(domain.toLowerCase(Locale.ROOT));
+    }
+
+    /** Whether a message naming {@code uri} (its {@code URI} line) is accepted now: its origin is one of the config's. */
+    public boolean acceptsUri(String uri) {
+        String origin = origin(uri);
+        return origin != null && config.origins().contains(origin);
+    }
+
     private void checkPolicy(SiweMessage m) throws SiweException {
-        String domain = m.domain().toLowerCase(Locale.ROOT);
-        if (!config.domains().contains(domain)) {
+        if (!acceptsDomain(m.domain())) {
             throw new SiweException(SiweErrorCode.DOMAIN_NOT_ALLOWED,
                     "domain " + Fields.quote(m.domain()) + " is not accepted by this service");
         }
@@ -152,8 +162,7 @@ public final class SiweVerifier {
         if (!config.schemes().contains(scheme)) {
             throw new SiweException(SiweErrorCode.SCHEME_NOT_ALLOWED, "scheme " + Fields.quote(scheme) + " is not accepted");
         }
-        String origin = origin(m.uri());
-        if (origin == null || !config.origins().contains(origin)) {
+        if (!acceptsUri(m.uri())) {
             throw new SiweException(SiweErrorCode.URI_NOT_ALLOWED,
                     "URI " + Fields.quote(m.uri()) + " is not under an accepted origin");
         }

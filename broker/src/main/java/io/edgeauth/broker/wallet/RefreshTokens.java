@@ -27,12 +27,20 @@ public final class RefreshTokens {
     static final String TOKENS = "refresh-tokens";
     static final String SPENT = "refresh-spent";
     static final String REVOKED_FAMILIES = "refresh-families-revoked";
+    /**
+     * Where each family's login was signed, apart from the family's own record so that a broker of before 2026-12-08
+     * reads the families this one writes (and this one the families it wrote: without a site, nothing is checked).
+     */
+    static final String SITES = "refresh-family-sites";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Store store;
     private final Clock clock;
     private final Duration lifetime;
     private final SecureRandom random = new SecureRandom();
+
+    /** Where a family's login was signed: its SIWE message's {@code domain} and {@code URI}. */
+    public record Site(String domain, String uri) { }
 
     /** What a refresh token stands for. */
     public record Grant(String family, String subject, String tenant, long expiresAtMillis) { }
@@ -140,6 +148,22 @@ public final class RefreshTokens {
         grant.ifPresent(g -> store.put(REVOKED_FAMILIES, g.family(), new byte[] {1},
                 Instant.ofEpochMilli(g.expiresAtMillis())));
         return grant;
+    }
+
+    /** Records where the login that started {@code grant}'s family was signed, for as long as the family lives. */
+    public void signedAt(Grant grant, Site site) {
+        // neither a domain (host[:port]) nor a URI the SIWE parser accepts holds a line break
+        store.put(SITES, grant.family(), (site.domain() + '\n' + site.uri()).getBytes(StandardCharsets.UTF_8),
+                Instant.ofEpochMilli(grant.expiresAtMillis()));
+    }
+
+    /** Where {@code grant}'s family signed in; empty for a family started before sites were recorded. */
+    public Optional<Site> site(Grant grant) {
+        return store.get(SITES, grant.family()).map(bytes -> {
+            String text = new String(bytes, StandardCharsets.UTF_8);
+            int newline = text.indexOf('\n');
+            return newline < 0 ? null : new Site(text.substring(0, newline), text.substring(newline + 1));
+        });
     }
 
     /** A new token of the grant's family. */

@@ -93,6 +93,7 @@ public final class WalletSessions {
             }
             takeIssuance(login.did(), fields);
             RefreshTokens.Grant grant = refreshTokens.start(login.did(), tenant);
+            refreshTokens.signedAt(grant, new RefreshTokens.Site(login.message().domain(), login.message().uri()));
             IssuedToken access = issue(grant, TokenFormat.JWT);
             String refresh = refreshTokens.issue(grant);
             fields.put("sub", login.did());
@@ -186,10 +187,7 @@ public final class WalletSessions {
             return Optional.empty();
         }
         RefreshTokens.Grant grant = r.grant().orElseThrow();
-        // a revoked wallet's family ends here; so does one on a chain the config no longer accepts, which went on
-        // minting access tokens for up to wallet.refreshTokenLifetime (tour I, I14)
-        String ended = revocations.blocksIssuance(grant.subject()) ? RejectionReason.REVOKED.code()
-                : verifier.acceptsChain(chainOf(grant.subject())) ? null : "chain_not_allowed";
+        String ended = endedBy(grant);
         if (ended != null) {
             refreshTokens.revokeFamilyOf(r.token().orElseThrow());
             Map<String, Object> fields = new LinkedHashMap<>();
@@ -210,6 +208,24 @@ public final class WalletSessions {
         meters.counter("edgeauth.tokens.issued", "grant", "refresh_token", "format", format.name().toLowerCase(java.util.Locale.ROOT))
                 .increment();
         return Optional.of(new TokenPair(access, r.token().orElseThrow()));
+    }
+
+    /**
+     * Why {@code grant}'s family ends now, or null: a revoked wallet; a chain, domain or origin the config no longer
+     * accepts, which went on minting access tokens for up to wallet.refreshTokenLifetime (tour I, I14).
+     */
+    private String endedBy(RefreshTokens.Grant grant) {
+        if (revocations.blocksIssuance(grant.subject())) {
+            return RejectionReason.REVOKED.code();
+        }
+        if (!verifier.acceptsChain(chainOf(grant.subject()))) {
+            return "chain_not_allowed";
+        }
+        Optional<RefreshTokens.Site> site = refreshTokens.site(grant);
+        if (site.isPresent() && !verifier.acceptsDomain(site.get().domain())) {
+            return "domain_not_allowed";
+        }
+        return site.isPresent() && !verifier.acceptsUri(site.get().uri()) ? "uri_not_allowed" : null;
     }
 
     /**

@@ -32,12 +32,15 @@ class RemovedChainRefreshTest {
         Path data = dir.resolve("data");
         String polygon;
         String mainnet;
-        try (Broker broker = Broker.start(TestBrokers.config(data, Map.of("EDGEAUTH_WALLET_CHAIN_IDS", "[1, 137]")))) {
+        // one site for both brokers: by default it is the broker's own address, and the second one has another port
+        Map<String, String> site = Map.of("EDGEAUTH_WALLET_DOMAINS", "[app.example.com]",
+                "EDGEAUTH_WALLET_ORIGINS", "['https://app.example.com']");
+        try (Broker broker = Broker.start(TestBrokers.config(data, with(site, "EDGEAUTH_WALLET_CHAIN_IDS", "[1, 137]")))) {
             String base = "http://localhost:" + broker.httpPort();
             polygon = login(base, Keys.createEcKeyPair(), 137).getString("refresh_token");
-            mainnet = Wallets.siweLogin(base, Keys.createEcKeyPair()).getString("refresh_token");
+            mainnet = login(base, Keys.createEcKeyPair(), 1).getString("refresh_token");
         }
-        try (Broker broker = Broker.start(TestBrokers.config(data, Map.of("EDGEAUTH_WALLET_CHAIN_IDS", "[1]")))) {
+        try (Broker broker = Broker.start(TestBrokers.config(data, with(site, "EDGEAUTH_WALLET_CHAIN_IDS", "[1]")))) {
             Http anonymous = new Http("http://localhost:" + broker.httpPort(), null);
             HttpResponse<String> refused = anonymous.postForm("/oauth/token",
                     Map.of("grant_type", "refresh_token", "refresh_token", polygon));
@@ -49,12 +52,59 @@ class RemovedChainRefreshTest {
         }
     }
 
+    /**
+     * The same for a domain or an origin removed from {@code wallet.domains} or {@code wallet.origins}: a site the
+     * operator no longer trusts (a retired or a hijacked front end) ended none of the sessions signed in on it.
+     */
+    @Test
+    void aRefreshSignedOnARemovedDomainOrOriginIsRefused() throws Exception {
+        Path data = dir.resolve("data");
+        String kept;
+        String oldDomain;
+        String oldOrigin;
+        Map<String, String> both = Map.of("EDGEAUTH_WALLET_DOMAINS", "[app.example.com, old.example.com]",
+                "EDGEAUTH_WALLET_ORIGINS", "['https://app.example.com', 'https://old.example.com']");
+        try (Broker broker = Broker.start(TestBrokers.config(data, both))) {
+            String base = "http://localhost:" + broker.httpPort();
+            kept = login(base, Keys.createEcKeyPair(), 1, "app.example.com", "https://app.example.com/login")
+                    .getString("refresh_token");
+            oldDomain = login(base, Keys.createEcKeyPair(), 1, "old.example.com", "https://app.example.com/login")
+                    .getString("refresh_token");
+            oldOrigin = login(base, Keys.createEcKeyPair(), 1, "app.example.com", "https://old.example.com/login")
+                    .getString("refresh_token");
+        }
+        Map<String, String> one = Map.of("EDGEAUTH_WALLET_DOMAINS", "[app.example.com]",
+                "EDGEAUTH_WALLET_ORIGINS", "['https://app.example.com']");
+        try (Broker broker = Broker.start(TestBrokers.config(data, one))) {
+            Http anonymous = new Http("http://localhost:" + broker.httpPort(), null);
+            for (String removed : new String[] {oldDomain, oldOrigin}) {
+                HttpResponse<String> refused = anonymous.postForm("/oauth/token",
+                        Map.of("grant_type", "refresh_token", "refresh_token", removed));
+                assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+                assertThat(new JsonObject(refused.body()).getString("error")).isEqualTo("invalid_grant");
+            }
+            HttpResponse<String> refreshed = anonymous.postForm("/oauth/token",
+                    Map.of("grant_type", "refresh_token", "refresh_token", kept));
+            assertThat(refreshed.statusCode()).as(refreshed.body()).isEqualTo(200);
+        }
+    }
+
     private static JsonObject login(String base, ECKeyPair key, long chainId) throws Exception {
+        return login(base, key, chainId, "app.example.com", "https://app.example.com/login");
+    }
+
+    private static Map<String, String> with(Map<String, String> settings, String key, String value) {
+        Map<String, String> all = new java.util.HashMap<>(settings);
+        all.put(key, value);
+        return all;
+    }
+
+    private static JsonObject login(String base, ECKeyPair key, long chainId, String domain, String siteUri)
+            throws Exception {
         Http anonymous = new Http(base, null);
         String nonce = new JsonObject(anonymous.get("/siwe/nonce").body()).getString("nonce");
-        URI uri = URI.create(base);
-        String text = SiweMessage.builder().scheme(uri.getScheme()).domain(uri.getHost() + ":" + uri.getPort())
-                .address(Wallets.address(key)).uri(base + "/login").chainId(chainId).nonce(nonce)
+        String text = SiweMessage.builder().scheme(URI.create(siteUri).getScheme()).domain(domain)
+                .address(Wallets.address(key)).uri(siteUri).chainId(chainId).nonce(nonce)
                 .issuedAt(Instant.now().toString()).build().toMessageString();
         HttpResponse<String> login = anonymous.postJson("/siwe/login", new JsonObject().put("message", text)
                 .put("signature", Wallets.personalSign(text, key)).encode());
