@@ -38,9 +38,8 @@ import org.slf4j.LoggerFactory;
  * One MQTT connection on the wire: the last handler of its Netty pipeline (after Netty's {@code MqttDecoder}
  * and {@code MqttEncoder}). Reads the CONNECT (within the connect timeout, else closes), hands itself to the
  * edge, then dispatches the decoded packets to its {@link PacketHandler} and offers the packets the edge sends.
- * Answers PINGREQ, PUBREL and PUBREC itself and enforces the keep-alive (1.5 x, MQTT §3.1.2.10). Packets sent
- * after the CONNECT and before the CONNACK (allowed, MQTT §3.1.4) are held, reading stops meanwhile, and they
- * are handled once the connection is accepted.
+ * Answers PINGREQ, PUBREL and PUBREC itself and enforces the keep-alive (1.5 x, MQTT §3.1.2.10, paused with reading).
+ * Packets sent after the CONNECT and before the CONNACK (allowed, MQTT §3.1.4) are held until it is accepted.
  *
  * <p>Writes are not flushed one by one: a read batch is flushed once at its end, and writes made outside a
  * read once after the current event-loop task, so a burst of deliveries leaves in one gathering write.
@@ -141,7 +140,7 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
     /** The once-a-second visit ({@link LoopSweep}): the keep-alive (no bytes for 1.5 x), then the edge's deadlines. */
     void sweep(long nowNanos) {
         try {
-            if (idleTimeoutNanos > 0 && nowNanos - lastReadNanos > idleTimeoutNanos) {
+            if (idleTimeoutNanos > 0 && !paused && nowNanos - lastReadNanos > idleTimeoutNanos) { // not paused: K8
                 ctx.close();
             } else if (handler != null) {
                 handler.onTick();
@@ -367,6 +366,8 @@ public final class MqttChannel extends ChannelInboundHandlerAdapter {
 
     /** Stops (true) or restarts reading from the client (backpressure); decoded packets wait too, in order. */
     public void pauseReading(boolean pause) {
+        // the keep-alive counts from when the client can be heard again: a PINGREQ may wait unread (tour K, K8)
+        lastReadNanos = paused && !pause ? System.nanoTime() : lastReadNanos;
         paused = pause;
         ctx.channel().config().setAutoRead(!pause);
         if (!pause && held != null && accepted) {
