@@ -101,18 +101,11 @@ public final class DeviceMqttClient {
         this.blockingTimeout = b.blockingTimeout;
         this.signer = b.signer;
         boolean enhanced = version == MqttVersion.MQTT_5 && b.enhancedAuth;
-        ConnectionListener l = b.connectionListener;
-        this.transport = HiveMqClients.build(new HiveMqClients.Options(deviceId, b.host, b.port,
+        ConnectionHooks hooks = new ConnectionHooks(b.connectionListener, token, () -> closed);
+        this.transport = hooks.attach(HiveMqClients.build(new HiveMqClients.Options(deviceId, b.host, b.port,
                 version == MqttVersion.MQTT_5, b.ssl, b.executorConfig, enhanced ? b.authMethod : null,
                 () -> token.current().bytes(), keepAliveSeconds, b.automaticReconnect ? token::forReconnect : null,
-                () -> closed, l == null ? null : l::onConnected, (byUser, cause) -> {
-                    if (!byUser) { // a refused token is replaced whoever reconnects: HiveMQ or the application
-                        token.onRefusal(cause);
-                    }
-                    if (l != null) {
-                        l.onDisconnected(byUser ? "closed_by_client" : failureReason(cause));
-                    }
-                }));
+                () -> closed, hooks::connected, hooks::disconnected)));
         this.renewer = tokenManager == null ? null : this::onNewToken;
         if (renewer != null) {
             tokenManager.addListener(renewer);
@@ -145,6 +138,9 @@ public final class DeviceMqttClient {
     }
 
     private CompletableFuture<Void> connectOnce() {
+        if (closed) { // a busy retry whose backoff began before disconnect(), or a connect() after it
+            return CompletableFuture.failedFuture(new IllegalStateException("client disconnected"));
+        }
         return token.currentAsync().thenCompose(t -> transport.connect(token.sending(t), keepAliveSeconds).thenCompose(v -> {
             token.accepted(t);
             LOG.debug("device {}: connected ({}) with token fp={}", deviceId, version, t.fingerprint());
@@ -201,7 +197,10 @@ public final class DeviceMqttClient {
         });
     }
 
-    /** Disconnects and stops following token renewals. */
+    /**
+     * Disconnects for good (connect again with a new client) and stops following token renewals: a {@code connect()}
+     * backing off from a busy broker fails, a reconnect HiveMQ had scheduled (it cannot cancel one) is closed once up.
+     */
     public CompletableFuture<Void> disconnect() {
         closed = true;
         if (renewer != null) {
