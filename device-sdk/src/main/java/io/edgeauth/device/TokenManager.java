@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps a current access token: fetches one on {@link #start()}, refreshes it before it expires (by
  * default at 80% of its lifetime, minus up to 10% jitter so a fleet does not refresh in lockstep),
- * retries failures with capped exponential backoff, and tells listeners about every new token (the
+ * retries failures with capped exponential backoff (each wait between half of it and all of it, at random, so a fleet
+ * that failed together does not retry together), and tells listeners about every new token (the
  * MQTT client re-authenticates with it).
  *
  * <pre>{@code
@@ -32,6 +33,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TokenManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TokenManager.class);
+    /** The largest part of a failure's backoff taken off at random. */
+    private static final double RETRY_JITTER = 0.5;
 
     /** Hears about new tokens and refresh failures. Called on the thread that completed the fetch. */
     public interface Listener {
@@ -225,8 +228,11 @@ public final class TokenManager implements AutoCloseable {
             // a refusal (the credential, not the network: a revoked device, a withdrawn CA) backs off further, so a
             // refused fleet does not ask every minute for ever; transport trouble and 5xx keep the short cap
             long cap = (isRefusal(error) ? maxRetryAfterRefusal : maxRetry).toMillis();
-            delay = Duration.ofMillis(Math.min(cap, nextRetry.toMillis()));
-            nextRetry = Duration.ofMillis(Math.min(cap, delay.toMillis() * 2));
+            long backoff = Math.min(cap, nextRetry.toMillis());
+            nextRetry = Duration.ofMillis(Math.min(cap, backoff * 2));
+            // a random half of the backoff at most is taken off: a fleet that lost the endpoint together (a broker
+            // restart) otherwise asks again in lockstep at 1, 3, 7 ... s, and every minute at once at the cap
+            delay = Duration.ofMillis(backoff - (long) (backoff * RETRY_JITTER * random.getAsDouble()));
             cur = current;
             if (closed) {
                 return;
@@ -323,7 +329,10 @@ public final class TokenManager implements AutoCloseable {
             return this;
         }
 
-        /** Backoff after failed refreshes: starts at min, doubles to max. Default 1 s to 60 s. */
+        /**
+         * Backoff after failed refreshes: starts at min, doubles to max; each wait is between half of it and all of it,
+         * at random. Default 1 s to 60 s.
+         */
         public Builder retryBackoff(Duration min, Duration max) {
             if (min.isNegative() || min.isZero() || max.compareTo(min) < 0) {
                 throw new IllegalArgumentException("need 0 < min <= max");

@@ -178,6 +178,25 @@ class TokenManagerTest {
         assertThat(scheduler.lastDelay()).as("transport trouble: the short cap").isEqualTo(Duration.ofSeconds(60));
     }
 
+    /**
+     * A fleet that lost the token endpoint at once (a broker restart, a network cut) must not ask again in lockstep:
+     * each retry waits a random part of the backoff, between half of it and all of it, so the herd spreads out.
+     */
+    @Test
+    void retriesAfterFailuresAreSpreadByJitterAcrossTheFleet() {
+        TokenManager m = manager(0.5);
+        m.start();
+        TokenRequestException down = new TokenRequestException(TokenRequestException.Reason.TRANSPORT, "down", null);
+        fetches.poll().completeExceptionally(down);
+        assertThat(scheduler.lastDelay()).isEqualTo(Duration.ofMillis(750)); // 1 s backoff, a quarter of it taken off
+        for (int i = 0; i < 8; i++) {
+            scheduler.advanceTo(clock.now.plus(scheduler.lastDelay()));
+            fetches.poll().completeExceptionally(down);
+        }
+        // the backoff itself still doubles to its cap, 60 s; the wait is that minus the device's own share
+        assertThat(scheduler.lastDelay()).isEqualTo(Duration.ofSeconds(45));
+    }
+
     @Test
     void refreshNowJoinsAFetchInFlightAndCloseStops() {
         TokenManager m = manager(0.0);
