@@ -26,6 +26,8 @@ final class CoapRequests {
     private final String deviceId;
     /** Requests sent and not answered yet. */
     private final Set<CompletableFuture<Void>> pending = ConcurrentHashMap.newKeySet();
+    /** Command observations not ended yet. */
+    private final Set<CommandObservation> observations = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     CoapRequests(CoapClient client, SessionRenewal renewal, String deviceId) {
@@ -43,11 +45,24 @@ final class CoapRequests {
         closed = true;
     }
 
-    /** Fails the requests still waiting (after the endpoint is gone, no answer can come). */
+    /** Fails the requests still waiting and ends the observations (after the endpoint is gone, no answer can come). */
     void failPending() {
         for (CompletableFuture<Void> f : pending) {
             f.completeExceptionally(closedException());
         }
+        for (CommandObservation o : observations) {
+            o.clientClosed(closedException());
+        }
+    }
+
+    /** Starts {@code observation}, which {@link #failPending()} ends if it has not ended by then. */
+    CompletableFuture<DeviceCoapClient.Observation> observe(CommandObservation observation) {
+        observations.add(observation);
+        observation.ended().whenComplete((v, e) -> observations.remove(observation));
+        if (closed) { // closed since the caller's check: failPending may have run before the add
+            observation.clientClosed(closedException());
+        }
+        return observation.start();
     }
 
     <T> CompletableFuture<T> closedFailure() {

@@ -71,6 +71,9 @@ final class CommandObservation implements DeviceCoapClient.Observation {
     }
 
     private void register() {
+        if (ended.isDone()) { // closed while a 4.01's upload or a backoff ran
+            return;
+        }
         Request r = Request.newGet();
         r.setURI(uri);
         r.setObserve();
@@ -166,7 +169,19 @@ final class CommandObservation implements DeviceCoapClient.Observation {
         }, io.edgeauth.device.internal.SdkThreads.after(delay));
     }
 
-    private void end(CoapRequestException why) {
+    /**
+     * The client was closed: the observation ends with {@code why}, a registration still waiting fails with it (the
+     * destroyed endpoint would leave it pending for ever), and no retry registers again.
+     */
+    void clientClosed(IllegalStateException why) {
+        end(why);
+        CoapObserveRelation current = relation;
+        if (current != null) {
+            current.reactiveCancel(); // forgets the relation locally: no endpoint is left to tell the broker
+        }
+    }
+
+    private void end(RuntimeException why) {
         first.completeExceptionally(why);
         if (ended.completeExceptionally(why)) {
             LOG.info("device {}: command observation ended: {}", deviceId, why.getMessage());

@@ -80,7 +80,8 @@ public final class DeviceCoapClient implements AutoCloseable {
 
         /**
          * Completes when the observation ends: normally on {@link #close()}, exceptionally with a
-         * {@link CoapRequestException} when the broker ended it for good. A 4.01 (the session the relation was bound
+         * {@link CoapRequestException} when the broker ended it for good, with an {@link IllegalStateException} when
+         * the client was closed (as does the future of a registration still unanswered then). A 4.01 (the session the relation was bound
          * to is gone: its token expired, it was evicted, the broker restarted) is answered by uploading the current
          * token again and registering anew, so it ends the observation only when that fails. A registration that goes
          * unanswered or is answered 5.xx is tried again after a jittered backoff, without end, until this completes.
@@ -268,8 +269,8 @@ public final class DeviceCoapClient implements AutoCloseable {
             public void onError() {
             }
         };
-        return new CommandObservation(client, base + "/" + topic, deviceId, commands,
-                this::uploadToken, renewal, CoapRequests::error, busyRetries).start();
+        return requests.observe(new CommandObservation(client, base + "/" + topic, deviceId, commands,
+                this::uploadToken, renewal, CoapRequests::error, busyRetries));
     }
 
     /**
@@ -288,7 +289,7 @@ public final class DeviceCoapClient implements AutoCloseable {
 
     /**
      * Stops following tokens and destroys the endpoint (closing the DTLS session); requests still waiting fail with
-     * an {@link IllegalStateException}, as every call made afterwards does.
+     * an {@link IllegalStateException}, as every call made afterwards does, and command observations end with one.
      */
     @Override
     public void close() {

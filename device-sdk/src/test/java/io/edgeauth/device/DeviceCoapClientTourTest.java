@@ -185,4 +185,33 @@ class DeviceCoapClientTourTest {
         assertThat(((CoapRequestException) t).code()).isEqualTo("timeout");
         assertThat(t.getCause()).isInstanceOf(DtlsHandshakeTimeoutException.class);
     }
+
+    /** Tour AC (AC3): closing the client ends its command observations; nothing waits on them for ever. */
+    @Test
+    void closingTheClientEndsAnEstablishedObservation() throws Exception {
+        client = plainClient();
+        DeviceCoapClient.Observation observation = client.observeCommands(c -> { }).get(5, TimeUnit.SECONDS);
+
+        client.close();
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> observation.ended().isDone());
+        assertThatThrownBy(() -> observation.ended().get()).hasCauseInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
+    }
+
+    /** Tour AC (AC3): an observation whose registration is still unanswered fails when the client closes. */
+    @Test
+    void closingTheClientFailsAnObservationStillRegistering() throws Exception {
+        try (DatagramSocket silent = new DatagramSocket(0, InetAddress.getLoopbackAddress())) { // reads, never answers
+            client = DeviceCoapClient.builder().serverUri(URI.create("coap://127.0.0.1:" + silent.getLocalPort()))
+                    .deviceId(DEVICE).token(cwt()).build();
+            CompletableFuture<DeviceCoapClient.Observation> registering = client.observeCommands(c -> { });
+
+            client.close();
+
+            await().atMost(Duration.ofSeconds(5)).until(registering::isDone);
+            assertThatThrownBy(registering::get).hasCauseInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("closed");
+        }
+    }
 }
