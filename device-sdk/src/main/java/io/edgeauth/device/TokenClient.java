@@ -1,6 +1,7 @@
 package io.edgeauth.device;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
+import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.JWTParser;
 import io.edgeauth.device.internal.LimitedBody;
 import java.io.IOException;
@@ -50,7 +51,10 @@ public final class TokenClient implements TokenSource {
     /** The token endpoint path under the broker base URI. */
     public static final String TOKEN_PATH = "/oauth/token";
     public static final int DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
-    /** Used when a response lacks {@code expires_in} and the token's own exp cannot be read. */
+    /**
+     * Used when a response lacks {@code expires_in} and the token's own lifetime cannot be read (a JWT's exp - iat, or
+     * exp - now without iat).
+     */
     static final Duration FALLBACK_LIFETIME = Duration.ofMinutes(5);
     /** Longer {@code expires_in} values are clamped: the broker's tokens live minutes. */
     static final Duration MAX_LIFETIME = Duration.ofDays(1);
@@ -246,9 +250,14 @@ public final class TokenClient implements TokenSource {
         }
         if (format == TokenFormat.JWT) {
             try {
-                Date exp = JWTParser.parse(token).getJWTClaimsSet().getExpirationTime();
-                if (exp != null && exp.toInstant().isAfter(now)) {
-                    Duration d = Duration.between(now, exp.toInstant());
+                JWTClaimsSet claims = JWTParser.parse(token).getJWTClaimsSet();
+                Date exp = claims.getExpirationTime();
+                Date iat = claims.getIssueTime();
+                // exp - iat is the lifetime on the broker's clock alone; exp - now mixes in the device's, which may be
+                // hours off (no RTC, no NTP yet): a 10-minute token then looked good for hours, or expired already
+                Instant from = iat != null ? iat.toInstant() : now;
+                if (exp != null && exp.toInstant().isAfter(from)) {
+                    Duration d = Duration.between(from, exp.toInstant());
                     return d.compareTo(MAX_LIFETIME) > 0 ? MAX_LIFETIME : d;
                 }
             } catch (ParseException e) {

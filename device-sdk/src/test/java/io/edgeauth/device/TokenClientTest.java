@@ -130,6 +130,32 @@ class TokenClientTest {
         }
     }
 
+    /** An unsigned JWT with these iat and exp (the client reads them, it does not verify the token). */
+    private static String jwtIssued(Instant iat, Instant exp) {
+        String claims = "{\"sub\":\"meter-7\",\"iat\":" + iat.getEpochSecond() + ",\"exp\":" + exp.getEpochSecond() + "}";
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        return b64.encodeToString("{\"alg\":\"ES256\"}".getBytes()) + "." + b64.encodeToString(claims.getBytes()) + ".c2ln";
+    }
+
+    /**
+     * Tour AC (AC4): without {@code expires_in} the lifetime is the token's own exp - iat, not its exp read on the
+     * device's clock: a device whose clock is two hours behind (no RTC, no NTP yet) took a 10-minute token for one of
+     * 2 h 10 min and refreshed it long after the broker stopped accepting it; one two hours ahead took it for expired.
+     */
+    @Test
+    void withoutExpiresInTheLifetimeIsTheTokensOwnNotItsExpOnTheDevicesClock() {
+        TokenClient client = client(TokenFormat.JWT);
+        Instant brokerNow = NOW.plus(Duration.ofHours(2)); // the device's clock is two hours behind
+        AccessToken behind = client.parse(200, ("{\"access_token\":\"" + jwtIssued(brokerNow, brokerNow.plusSeconds(600))
+                + "\"}").getBytes());
+        assertThat(behind.expiresAt()).isEqualTo(NOW.plusSeconds(600));
+
+        Instant earlier = NOW.minus(Duration.ofHours(2)); // two hours ahead
+        AccessToken ahead = client.parse(200, ("{\"access_token\":\"" + jwtIssued(earlier, earlier.plusSeconds(600))
+                + "\"}").getBytes());
+        assertThat(ahead.expiresAt()).isEqualTo(NOW.plusSeconds(600));
+    }
+
     @Test
     void garbageResponsesAreRejected() {
         for (String body : List.of("not json", "[1,2]", "{}", "{\"access_token\":\"\"}", "{\"access_token\":\"a.b.c\",\"expires_in\":\"600\"}",
