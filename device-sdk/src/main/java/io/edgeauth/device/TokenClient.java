@@ -170,8 +170,18 @@ public final class TokenClient implements TokenSource {
                 .POST(HttpRequest.BodyPublishers.ofString(encode(form)))
                 .build();
         String device = assertions.deviceId();
-        return http.sendAsync(request, new LimitedBody(maxResponseBytes))
+        CompletableFuture<HttpResponse<byte[]>> sent = http.sendAsync(request, new LimitedBody(maxResponseBytes));
+        // HttpRequest.timeout ends with the response headers: a body trickled after them (under the size bound) held
+        // the fetch, and the TokenManager's refresh that joins it, for as long as the server liked. Cancelling the
+        // JDK's future aborts the exchange and closes its connection.
+        CompletableFuture.runAsync(() -> sent.cancel(true), io.edgeauth.device.internal.SdkThreads.after(requestTimeout.toMillis()));
+        return sent
                 .handle((response, error) -> {
+                    if (error instanceof java.util.concurrent.CancellationException
+                            || error != null && error.getCause() instanceof java.util.concurrent.CancellationException) {
+                        throw new CompletionException(new TokenRequestException(TokenRequestException.Reason.TIMEOUT,
+                                "no complete response within " + requestTimeout.toMillis() + " ms", error));
+                    }
                     if (error != null) {
                         throw new CompletionException(transportError(error, tokenEndpoint));
                     }
@@ -423,7 +433,7 @@ public final class TokenClient implements TokenSource {
             return this;
         }
 
-        /** Whole-request timeout. Default 15 s. */
+        /** Whole-request timeout, from sending the request to the last byte of the response. Default 15 s. */
         public Builder requestTimeout(Duration timeout) {
             this.requestTimeout = positive(timeout);
             return this;
