@@ -103,7 +103,7 @@ public final class DeviceMqttClient {
         boolean enhanced = version == MqttVersion.MQTT_5 && b.enhancedAuth;
         ConnectionHooks hooks = new ConnectionHooks(b.connectionListener, token, () -> closed);
         this.transport = hooks.attach(HiveMqClients.build(new HiveMqClients.Options(deviceId, b.host, b.port,
-                version == MqttVersion.MQTT_5, b.ssl, b.executorConfig, enhanced ? b.authMethod : null,
+                version == MqttVersion.MQTT_5, b.ssl, b.executorConfig, enhanced ? b.authMethod : null, b.maxPacketSize,
                 () -> token.current().bytes(), keepAliveSeconds, b.automaticReconnect ? token::forReconnect : null,
                 () -> closed, hooks::connected, hooks::disconnected)));
         this.renewer = tokenManager == null ? null : this::onNewToken;
@@ -197,10 +197,8 @@ public final class DeviceMqttClient {
         });
     }
 
-    /**
-     * Disconnects for good (connect again with a new client) and stops following token renewals: a {@code connect()}
-     * backing off from a busy broker fails, a reconnect HiveMQ had scheduled (it cannot cancel one) is closed once up.
-     */
+    /** Disconnects for good (connect again with a new client) and stops following token renewals: a {@code connect()}
+     * backing off from a busy broker fails, a reconnect HiveMQ had scheduled (it cannot cancel one) is closed once up. */
     public CompletableFuture<Void> disconnect() {
         closed = true;
         if (renewer != null) {
@@ -301,6 +299,7 @@ public final class DeviceMqttClient {
         private int keepAliveSeconds = 60;
         private boolean automaticReconnect;
         private int busyRetries = 8;
+        private int maxPacketSize = HiveMqClients.DEFAULT_MAX_PACKET_SIZE;
         private MqttClientSslConfig ssl;
         private TrustManagerFactory trust;
         private KeyManagerFactory keys;
@@ -402,6 +401,14 @@ public final class DeviceMqttClient {
         /** Keep-alive in seconds. Default 60. */
         public Builder keepAlive(int seconds) {
             this.keepAliveSeconds = seconds;
+            return this;
+        }
+
+        /**
+         * The largest MQTT 5 packet (a command) the device takes, announced in CONNECT; a larger one ends the connection.
+         * 64 to 268435455, default 1 MiB (16 times the broker's default). MQTT 3.1.1 has no such limit. */
+        public Builder maxPacketSize(int bytes) {
+            this.maxPacketSize = HiveMqClients.checkMaxPacketSize(bytes);
             return this;
         }
 

@@ -18,13 +18,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Just enough of an MQTT 5 server to check enhanced authentication on the wire: it reads CONNECT
  * (recording client id, username, password, authentication method and data), answers CONNACK success
  * echoing the method (or the reason code {@link #connackCode} gives, then closes), answers every AUTH
- * re-authentication (reason 0x19) with AUTH success (recording its data), PINGREQ with PINGRESP, and ignores
- * everything else. {@link #disconnect} ends the current connection with a DISCONNECT, {@link #drop} without a
- * word. One connection at a time.
+ * re-authentication (reason 0x19) with AUTH success (recording its data), PINGREQ with PINGRESP, SUBSCRIBE
+ * with SUBACK granting QoS 1, and ignores everything else. {@link #publish} sends a command, {@link #disconnect} ends
+ * the current connection with a DISCONNECT, {@link #drop} without a word. One connection at a time.
  */
 final class FakeMqtt5AuthServer implements AutoCloseable {
     /** What a CONNECT carried. */
-    record Connect(String clientId, String username, byte[] password, String authMethod, byte[] authData) {
+    record Connect(String clientId, String username, byte[] password, String authMethod, byte[] authData,
+                   Integer maximumPacketSize) {
     }
 
     private final ServerSocket server;
@@ -89,11 +90,12 @@ final class FakeMqtt5AuthServer implements AutoCloseable {
                     }
                 }
                 case 12 -> write(out, new byte[] {(byte) 0xD0, 0});
+                case 8 -> write(out, packet(0x90, new byte[] {body[0], body[1], 0, 1})); // SUBACK: granted QoS 1
                 case 14 -> {
                     return;
                 }
                 default -> {
-                    // SUBSCRIBE/PUBLISH are not needed here
+                    // PUBLISH and the rest are not needed here
                 }
             }
         }
@@ -112,6 +114,13 @@ final class FakeMqtt5AuthServer implements AutoCloseable {
         Socket s = current;
         write(s.getOutputStream(), packet(0xE0, concat(new byte[] {(byte) reason}, reasonString(reasonString))));
         s.close();
+    }
+
+    /** Sends a QoS 0 PUBLISH on the current connection, as a broker forwarding a command. */
+    void publish(String topic, byte[] payload) throws IOException {
+        byte[] t = topic.getBytes(StandardCharsets.UTF_8);
+        byte[] head = concat(new byte[] {(byte) (t.length >> 8), (byte) t.length}, t);
+        write(current.getOutputStream(), packet(0x30, concat(concat(head, new byte[] {0}), payload)));
     }
 
     /** Closes the current connection without a DISCONNECT (a network drop). */
@@ -141,7 +150,8 @@ final class FakeMqtt5AuthServer implements AutoCloseable {
         }
         String username = (flags & 0x80) != 0 ? string(b) : null;
         byte[] password = (flags & 0x40) != 0 ? binary(b) : null;
-        return new Connect(clientId, username, password, (String) props.get(0x15), (byte[]) props.get(0x16));
+        return new Connect(clientId, username, password, (String) props.get(0x15), (byte[]) props.get(0x16),
+                (Integer) props.get(0x27));
     }
 
     private static Map<Integer, Object> readProperties(ByteBuffer b) {

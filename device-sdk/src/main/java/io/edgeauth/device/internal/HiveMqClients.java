@@ -23,6 +23,9 @@ import java.util.function.Supplier;
  * token. Not part of the API.
  */
 public final class HiveMqClients {
+    /** The Maximum Packet Size an MQTT 5 device announces unless set: 16 times the broker's default. */
+    public static final int DEFAULT_MAX_PACKET_SIZE = 1024 * 1024;
+
     private HiveMqClients() {
     }
 
@@ -30,6 +33,7 @@ public final class HiveMqClients {
      * How to build the client. Callbacks run on HiveMQ's threads.
      *
      * @param authMethod     the MQTT 5 enhanced authentication method, or null for none (3.1.1: ignored)
+     * @param maxPacketSize  the MQTT 5 Maximum Packet Size the client announces and enforces (3.1.1: ignored)
      * @param authData       the raw token for enhanced authentication
      * @param reconnect      the password of the next automatic reconnect, given why the connection ended (the
      *                       current token; null: the last one again): a future not yet complete holds the reconnect
@@ -40,7 +44,8 @@ public final class HiveMqClients {
      * @param disconnected   the connection went down: (by the device client itself, else the cause); or null
      */
     public record Options(String deviceId, String host, int port, boolean mqtt5, MqttClientSslConfig ssl,
-                          MqttClientExecutorConfig executor, String authMethod, Supplier<byte[]> authData,
+                          MqttClientExecutorConfig executor, String authMethod, int maxPacketSize,
+                          Supplier<byte[]> authData,
                           int keepAliveSeconds, Function<Throwable, CompletableFuture<byte[]>> reconnect,
                           BooleanSupplier stopped,
                           Runnable connected, BiConsumer<Boolean, Throwable> disconnected) { }
@@ -53,9 +58,17 @@ public final class HiveMqClients {
             if (enhanced) {
                 cb.enhancedAuth(new TokenAuthMechanism(o.authMethod(), o.authData(), o.deviceId()));
             }
-            return new Mqtt5Transport(cb.buildAsync(), o.deviceId(), enhanced);
+            return new Mqtt5Transport(cb.buildAsync(), o.deviceId(), enhanced, o.maxPacketSize());
         }
         return new Mqtt3Transport(common(Mqtt3Client.builder(), o).buildAsync(), o.deviceId());
+    }
+
+    /** {@code bytes} if it is a possible MQTT 5 Maximum Packet Size (64 to 268435455), else IllegalArgumentException. */
+    public static int checkMaxPacketSize(int bytes) {
+        if (bytes < 64 || bytes > 268_435_455) {
+            throw new IllegalArgumentException("maxPacketSize must be 64..268435455: " + bytes);
+        }
+        return bytes;
     }
 
     /** What both versions share: server, TLS, executor, listeners, automatic reconnects. */
@@ -114,6 +127,7 @@ public final class HiveMqClients {
         if (ctx instanceof Mqtt5ClientDisconnectedContext) {
             ((Mqtt5ClientDisconnectedContext) ctx).getReconnector().connectWith()
                     .cleanStart(true).keepAlive(o.keepAliveSeconds())
+                    .restrictions().maximumPacketSize(o.maxPacketSize()).applyRestrictions()
                     .simpleAuth().username(o.deviceId()).password(pw).applySimpleAuth()
                     .applyConnect();
         } else if (ctx instanceof Mqtt3ClientDisconnectedContext) {

@@ -15,11 +15,13 @@ public final class Mqtt5Transport implements MqttTransport {
     private final Mqtt5AsyncClient client;
     private final String username;
     private final boolean enhancedAuth;
+    private final int maxPacketSize;
 
-    public Mqtt5Transport(Mqtt5AsyncClient client, String username, boolean enhancedAuth) {
+    public Mqtt5Transport(Mqtt5AsyncClient client, String username, boolean enhancedAuth, int maxPacketSize) {
         this.client = client;
         this.username = username;
         this.enhancedAuth = enhancedAuth;
+        this.maxPacketSize = maxPacketSize;
     }
 
     @Override
@@ -27,6 +29,8 @@ public final class Mqtt5Transport implements MqttTransport {
         return client.connectWith()
                 .cleanStart(true)
                 .keepAlive(keepAliveSeconds)
+                // HiveMQ's own limit is MQTT's 256 MiB: a broken or compromised broker could have a device buffer that
+                .restrictions().maximumPacketSize(maxPacketSize).applyRestrictions()
                 .simpleAuth().username(username).password(password).applySimpleAuth()
                 .send()
                 .thenApply(connAck -> null);
