@@ -51,7 +51,11 @@ class DeviceMqttClientPacketSizeTest {
         client.connect().join();
         assertThat(server.connects.get(0).maximumPacketSize()).isEqualTo(1024 * 1024);
 
-        server.publish("d/pump-7/down/x", new byte[2 * 1024 * 1024]);
+        try {
+            server.publish("d/pump-7/down/x", new byte[2 * 1024 * 1024]);
+        } catch (java.io.IOException e) {
+            // the device hung up on the packet's header, before the server had written all of it
+        }
 
         await().atMost(WAIT).until(() -> !client.isConnected());
         assertThat(commands).isEmpty();
