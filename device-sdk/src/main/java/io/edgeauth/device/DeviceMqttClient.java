@@ -419,8 +419,8 @@ public final class DeviceMqttClient {
         }
 
         /**
-         * Reconnect by itself (1 s to 60 s backoff) with the then-current token. Default off. After the broker refused
-         * the token (CONNACK 0x86 / 0x87, DISCONNECT 0x87 / 0xA0), it waits for a new one from the {@link TokenManager}.
+         * Reconnect by itself (1 s to 60 s backoff) with the then-current token. Default off. After the broker refused the
+         * token (CONNACK 0x86/0x87, DISCONNECT 0x87/0xA0) it waits for the {@link TokenManager}'s next; without one, stops.
          */
         public Builder automaticReconnect(boolean on) {
             this.automaticReconnect = on;

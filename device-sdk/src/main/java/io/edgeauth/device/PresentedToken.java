@@ -81,12 +81,26 @@ final class PresentedToken {
     /**
      * The password of the automatic reconnect after a connection ended with {@code cause}. When the broker refused
      * the token last sent, it completes only once the manager has another (see {@link #onRefusal}); it fails when no
-     * other token can come (the manager is closed). Otherwise it is {@link #forReconnect()} now.
+     * other token can come (the manager is closed, or there is no manager and the source still gives the refused
+     * token). Otherwise it is {@link #forReconnect()} now.
      */
     CompletableFuture<byte[]> forReconnect(Throwable cause) {
+        if (manager == null && refusedAndNoOther(cause)) {
+            // nothing can bring another token: presenting the refused one every minute would only load the broker
+            return CompletableFuture.failedFuture(new IllegalStateException("the broker refused the token, and the"
+                    + " client has no TokenManager to get another"));
+        }
         CompletableFuture<AccessToken> replacement = onRefusal(cause);
         return replacement == null ? CompletableFuture.completedFuture(forReconnect())
                 : replacement.thenApply(t -> forReconnect());
+    }
+
+    /** True if {@code cause} refused the token last sent and the source still gives that same token. */
+    private boolean refusedAndNoOther(Throwable cause) {
+        String refused = sent;
+        AccessToken now = tokens.get();
+        return refused != null && cause != null && MqttFailures.tokenRefused(MqttFailures.unwrap(cause))
+                && (now == null || refused.equals(now.fingerprint()));
     }
 
     /**

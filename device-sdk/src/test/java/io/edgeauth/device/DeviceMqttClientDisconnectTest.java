@@ -79,4 +79,23 @@ class DeviceMqttClientDisconnectTest {
             assertThat(connecting).isCompletedExceptionally();
         }
     }
+
+    /**
+     * Tour AC (AC7): a client with a fixed token (no {@link TokenManager} to get another) whose token the broker
+     * refuses stops reconnecting, instead of presenting the refused token again every minute for ever (a fleet whose
+     * tokens were revoked hammering the broker); the application hears the refusal and decides.
+     */
+    @Test
+    void aRefusedFixedTokenIsNotPresentedAgainByTheAutomaticReconnect() throws Exception {
+        server = new FakeMqtt5AuthServer();
+        client(server.port(), true, 0).connect().join();
+        server.connackCode = c -> 0x87;
+        server.disconnect(0x87, "revoked");
+        await().atMost(WAIT).until(() -> events.size() == 2);
+
+        // HiveMQ's first reconnect comes after 1 s (with jitter, at most 1.25 s): none comes
+        await().during(Duration.ofSeconds(3)).atMost(WAIT).until(() -> server.connects.size() == 1);
+        assertThat(client.isConnected()).isFalse();
+        assertThat(events).containsExactly("up", "disconnect:NOT_AUTHORIZED");
+    }
 }
