@@ -100,6 +100,8 @@ public final class DeviceCoapClient implements AutoCloseable {
     private final Duration blockingTimeout;
     private final int busyRetries;
     private final CoapRequests requests;
+    /** Gets a new token when /authz-info refuses the manager's; null without a manager. */
+    private final CoapTokenRefusals refusals;
 
     private DeviceCoapClient(Builder b) {
         this.deviceId = b.deviceId;
@@ -142,6 +144,7 @@ public final class DeviceCoapClient implements AutoCloseable {
         }
         this.client.setEndpoint(endpoint);
         this.requests = new CoapRequests(client, renewal, deviceId);
+        this.refusals = tokenManager == null ? null : new CoapTokenRefusals(tokenManager, deviceId);
         this.uploader = tokenManager == null ? null : token -> uploadToken(token).whenComplete((v, e) -> {
             if (e != null) {
                 LOG.info("device {}: uploading the new token fp={} failed: {}", deviceId, token.fingerprint(), String.valueOf(unwrap(e)));
@@ -172,10 +175,15 @@ public final class DeviceCoapClient implements AutoCloseable {
     /**
      * Uploads {@code token} to {@code /authz-info} (CWT raw, content-format 61; JWT as text). A busy broker's
      * 5.03 is retried after its Max-Age (or an exponential backoff) times a random factor in [0.5, 1.5),
-     * {@link Builder#busyRetries} times.
+     * {@link Builder#busyRetries} times. A 4.01 for a {@link TokenManager}'s current token asks it for a new one.
      */
     public CompletableFuture<Void> uploadToken(AccessToken token) {
-        return BusyRetry.run(() -> uploadOnce(token), DeviceCoapClient::busyHint, busyRetries);
+        CompletableFuture<Void> upload = BusyRetry.run(() -> uploadOnce(token), DeviceCoapClient::busyHint, busyRetries);
+        return refusals == null ? upload : upload.whenComplete((v, e) -> {
+            if (e != null) {
+                refusals.uploadFailed(token, e);
+            }
+        });
     }
 
     /** The Max-Age of a 5.03 (0 without one), else {@link BusyRetry#NOT_BUSY}. */

@@ -41,6 +41,9 @@ class DeviceCoapClientTourTest {
 
     private final List<String> telemetry = new CopyOnWriteArrayList<>();
     private volatile byte[] refusal;
+    /** A token /authz-info answers 4.01 (a revoked one), or null. */
+    private volatile byte[] refusedUpload;
+    private final List<byte[]> uploads = new CopyOnWriteArrayList<>();
     private volatile String pendingCommand = "";
     private CoapServer server;
     private CoapResource device;
@@ -83,7 +86,10 @@ class DeviceCoapClientTourTest {
         server.add(new CoapResource(DeviceCoapClient.AUTHZ_INFO) {
             @Override
             public void handlePOST(CoapExchange ex) {
-                ex.respond(ResponseCode.CREATED);
+                uploads.add(ex.getRequestPayload());
+                byte[] refused = refusedUpload;
+                ex.respond(refused != null && java.util.Arrays.equals(refused, ex.getRequestPayload())
+                        ? ResponseCode.UNAUTHORIZED : ResponseCode.CREATED);
             }
         }, device);
         server.start();
@@ -213,5 +219,36 @@ class DeviceCoapClientTourTest {
             assertThatThrownBy(registering::get).hasCauseInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("closed");
         }
+    }
+
+    /**
+     * Tour AC (AC8): the broker refusing the manager's current token at /authz-info (4.01: its key revoked after a
+     * rotation, the device's tokens revoked) gets the manager to fetch a new one at once, once per refused token, as
+     * the MQTT client does; before, every request failed until the scheduled refresh at 80% of the token's life.
+     */
+    @Test
+    void aTokenRefusedAtAuthzInfoGetsTheManagerToFetchANewOneOnce() throws Exception {
+        java.util.Queue<CompletableFuture<AccessToken>> fetches = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        TokenManager manager = TokenManager.builder(() -> {
+            CompletableFuture<AccessToken> f = new CompletableFuture<>();
+            fetches.add(f);
+            return f;
+        }).scheduler((task, delay) -> () -> { }).build();
+        AccessToken a = cwt();
+        manager.start();
+        fetches.poll().complete(a);
+        client = DeviceCoapClient.builder().serverUri(URI.create("coap://127.0.0.1:" + start())).deviceId(DEVICE)
+                .tokens(manager).build();
+        refusedUpload = a.bytes();
+
+        assertThat(catchThrowable(() -> client.toBlocking().uploadToken())).isInstanceOf(CoapRequestException.class);
+        assertThat(catchThrowable(() -> client.toBlocking().uploadToken())).isInstanceOf(CoapRequestException.class);
+
+        assertThat(fetches).hasSize(1); // asked once for the refused token, not once per refusal
+        byte[] fresh = {(byte) 0xd2, (byte) 0x84, 0x43, (byte) 0xa1, 0x01, 0x26, (byte) 0xa0, 0x41, 0x01};
+        fetches.poll().complete(new AccessToken(java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(fresh),
+                TokenFormat.CWT, "Bearer", null, Instant.now(), Instant.now().plusSeconds(600)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> java.util.Arrays.equals(uploads.get(uploads.size() - 1), fresh));
+        manager.close();
     }
 }
