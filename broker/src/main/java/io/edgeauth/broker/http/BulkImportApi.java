@@ -93,7 +93,7 @@ final class BulkImportApi {
         private final Map<BulkImporter.Result, Long> counts = new EnumMap<>(BulkImporter.Result.class);
         private List<BulkImporter.Line> batch = new ArrayList<>();
         private final NdjsonLines lines = new NdjsonLines(MAX_LINE_BYTES,
-                (n, text) -> batch.add(new BulkImporter.Line(n, text)));
+                (n, text, unreadable) -> batch.add(new BulkImporter.Line(n, text, unreadable)));
         private final java.util.ArrayDeque<Pending> queue = new java.util.ArrayDeque<>();
         private boolean failed;
         /** The client closed the connection: nothing more is read or submitted. */

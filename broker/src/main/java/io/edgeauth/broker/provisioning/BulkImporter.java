@@ -47,8 +47,16 @@ public final class BulkImporter {
         }
     }
 
-    /** A raw input line (null text: longer than the line limit). */
-    public record Line(long number, String text) { }
+    /**
+     * A raw input line: its text, or null text and why it cannot be read ({@link NdjsonLines#TOO_LONG},
+     * {@link NdjsonLines#NOT_UTF8}).
+     */
+    public record Line(long number, String text, String unreadable) {
+        /** A line that was read. */
+        public Line(long number, String text) {
+            this(number, text, text == null ? NdjsonLines.TOO_LONG : null);
+        }
+    }
 
     /** A batch's outcomes and the moment all its writes are durable. */
     public record Batch(List<Outcome> outcomes, CompletableFuture<Void> durable) { }
@@ -76,7 +84,7 @@ public final class BulkImporter {
 
     private Outcome importLine(Line line, String channel, List<CompletableFuture<Void>> writes, AuditLog trail) {
         if (line.text() == null) {
-            return new Outcome(line.number(), null, Result.REFUSED, "line too long");
+            return new Outcome(line.number(), null, Result.REFUSED, line.unreadable());
         }
         Map<String, Object> body;
         // a file saved by some editors and spreadsheet exports starts with a UTF-8 byte order mark

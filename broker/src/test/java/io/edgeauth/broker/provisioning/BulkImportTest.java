@@ -118,6 +118,27 @@ class BulkImportTest {
         assertThat(broker.registry().find("dupkey")).isEmpty();
     }
 
+    /**
+     * Tour AD, AD1: a line that is not UTF-8 is refused, as {@code POST /admin/devices} refuses such a body (400 "not
+     * valid JSON"); it was decoded with U+FFFD in place of each bad byte and stored so: a JWK's {@code kid} the file
+     * did not hold.
+     */
+    @Test
+    void aLineThatIsNotUtf8IsRefusedNotStoredWithReplacementCharacters() {
+        byte[] bad = ("{\"id\":\"utf8-1\",\"jwk\":{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":"
+                + "\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\",\"kid\":\"k\u00ff\"}}\n")
+                .getBytes(StandardCharsets.ISO_8859_1); // the kid's last byte 0xFF, never valid in UTF-8
+        byte[] good = ("{\"id\":\"utf8-2\",\"x5tS256\":\"" + X5T_A + "\"}\n").getBytes(StandardCharsets.UTF_8);
+        byte[] body = java.util.Arrays.copyOf(bad, bad.length + good.length);
+        System.arraycopy(good, 0, body, bad.length, good.length);
+        HttpResponse<String> r = admin.postRaw("/admin/devices:bulk", "application/x-ndjson", body);
+        List<JsonObject> lines = Arrays.stream(r.body().split("\n")).map(JsonObject::new)
+                .filter(o -> !o.containsKey("summary")).toList();
+        assertThat(results(lines)).containsExactly("1 null refused", "2 utf8-2 created");
+        assertThat(lines.get(0).getString("error")).startsWith("not UTF-8");
+        assertThat(broker.registry().find("utf8-1")).isEmpty();
+    }
+
     @Test
     void aByteOrderMarkIsSkippedAndATrailingCommaExplained() {
         List<JsonObject> r = importNdjson("\uFEFF{\"id\":\"bom-1\",\"x5tS256\":\"" + X5T_A + "\"}\n"

@@ -25,12 +25,24 @@ class NdjsonLinesTest {
     void anOversizedLastLineWithoutNewlineIsReported() {
         assertThat(split("{}\n" + "z".repeat(1000), 7)).containsExactly("1:{}", "2:<oversized>");
         assertThat(split("", 3)).isEmpty();
-        assertThatThrownBy(() -> new NdjsonLines(0, (n, t) -> { })).isInstanceOf(IllegalArgumentException.class);
+        // tour AD, AD1: a character split across chunks is whole; a byte that is no UTF-8 makes the line unreadable
+        assertThat(split("{\"a\":\"\u00e9\u20ac\"}\n", 1)).containsExactly("1:{\"a\":\"\u00e9\u20ac\"}");
+        assertThatThrownBy(() -> new NdjsonLines(0, (n, t, why) -> { })).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aLineThatIsNotUtf8IsReportedSoAndTheNextIsRead() {
+        List<String> out = new ArrayList<>();
+        NdjsonLines lines = new NdjsonLines(64, (n, text, why) -> out.add(n + ":" + (text == null ? why : text)));
+        byte[] input = {'{', '"', (byte) 0xC3, '"', '}', '\n', '{', '}', '\n'}; // 0xC3 starts a character, '"' is no continuation
+        lines.feed(input, 0, input.length);
+        lines.finish();
+        assertThat(out).containsExactly("1:" + NdjsonLines.NOT_UTF8, "2:{}");
     }
 
     private static List<String> split(String input, int chunk) {
         List<String> out = new ArrayList<>();
-        NdjsonLines lines = new NdjsonLines(64, (n, text) -> out.add(n + ":" + (text == null ? "<oversized>" : text)));
+        NdjsonLines lines = new NdjsonLines(64, (n, text, why) -> out.add(n + ":" + (text == null ? (NdjsonLines.TOO_LONG.equals(why) ? "<oversized>" : why) : text)));
         byte[] bytes = input.getBytes(StandardCharsets.UTF_8);
         for (int i = 0; i < bytes.length; i += chunk) {
             lines.feed(bytes, i, Math.min(chunk, bytes.length - i));
