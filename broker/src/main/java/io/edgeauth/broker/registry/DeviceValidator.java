@@ -92,7 +92,7 @@ public final class DeviceValidator {
         List<String> errors = new ArrayList<>();
         // a misspelt field must not be dropped in silence: "regoin" would register a device with no region limit
         body.keySet().stream().filter(k -> !FIELDS.contains(k)).sorted().limit(4).forEach(k -> errors.add(
-                "unknown field '" + io.edgeauth.broker.refusal.ClientText.cut(k, 64) + "' (a registration holds " + FIELD_LIST + ")"));
+                "unknown field '" + quoted(k) + "' (a registration holds " + FIELD_LIST + ")"));
         String id = text(body, "id", errors);
         if (id != null && !DEVICE_ID.matcher(id).matches()) {
             errors.add("id: expected 1-128 of A-Z a-z 0-9 _ . : - starting with a letter or digit");
@@ -104,14 +104,13 @@ public final class DeviceValidator {
         }
         String tenant = body.get("tenant") == null ? "default" : text(body, "tenant", errors);
         if (tenant != null && !tenants.contains(tenant)) {
-            errors.add("tenant: unknown tenant '" + tenant + "'");
+            errors.add("tenant: unknown tenant '" + quoted(tenant) + "'");
         }
         Device.Credential credential = credential(body, errors);
         if (credential != null && credential.type() == Device.CredentialType.ENROLLMENT_GROUP && tenant != null) {
             Group group = groups.get(credential.value());
             if (group == null) {
-                errors.add("enrollmentGroup: no enrollment group '" + io.edgeauth.broker.refusal.ClientText.cut(
-                        credential.value(), 64) + "' is configured");
+                errors.add("enrollmentGroup: no enrollment group '" + quoted(credential.value()) + "' is configured");
             } else if (!group.tenant().equals(tenant)) {
                 errors.add("enrollmentGroup: group '" + credential.value() + "' belongs to tenant '" + group.tenant() + "'");
             } else if (id != null && group.ids() != null && !group.ids().matcher(id).matches()) {
@@ -121,7 +120,7 @@ public final class DeviceValidator {
         List<String> region = region(body.get("region"), errors);
         String plan = body.get("ratePlan") == null ? null : text(body, "ratePlan", errors);
         if (plan != null && !ratePlans.contains(plan)) {
-            errors.add("ratePlan: unknown plan '" + plan + "', expected one of " + ratePlans);
+            errors.add("ratePlan: unknown plan '" + quoted(plan) + "', expected one of " + ratePlans);
         }
         String owner = body.get("owner") == null ? null : text(body, "owner", errors);
         if (owner != null && !OWNER.matcher(owner).matches()) {
@@ -226,7 +225,7 @@ public final class DeviceValidator {
             // copy, and Nimbus checks an EC point on the curve in BigInteger arithmetic for every key it builds
             return new Device.Credential(Device.CredentialType.JWK, json);
         } catch (ParseException | RuntimeException e) {
-            errors.add("jwk: not a valid JWK (" + e.getMessage() + ")");
+            errors.add("jwk: not a valid JWK (" + quoted(String.valueOf(e.getMessage())) + ")"); // Nimbus quotes values
             return null;
         }
     }
@@ -242,12 +241,21 @@ public final class DeviceValidator {
         List<String> cells = new ArrayList<>();
         for (Object o : list) {
             if (!(o instanceof String s) || !isRegionCell(s)) {
-                errors.add("region: '" + o + "' is not a GeoHash cell (1-12 of 0-9 b-h j k m n p-z)");
+                errors.add("region: " + (o instanceof String s ? "'" + quoted(s) + "'" : "an element that is no string")
+                        + " is not a GeoHash cell (1-12 of 0-9 b-h j k m n p-z)");
                 return List.of();
             }
             cells.add(s);
         }
         return cells;
+    }
+
+    /**
+     * A client's value as a refusal quotes it, cut to 64 characters: a reason names the value, it does not echo it
+     * whole (an import's result line for each refused line carried 15,000 characters of a region "cell").
+     */
+    private static String quoted(String value) {
+        return io.edgeauth.broker.refusal.ClientText.cut(value, 64);
     }
 
     private static String text(Map<String, Object> body, String key, List<String> errors) {
