@@ -34,15 +34,16 @@ final class AdminPages {
 
     /**
      * True if the query holds only {@code known} parameters; else false after a 400. A misspelt filter
-     * ({@code tenat=acme}) must not list every tenant's records. (A parameter given twice is refused for every admin
+     * ({@code tenat=acme}) must not list every tenant's records: every admin listing asks it (devices, services,
+     * revocations, fleet CAs; tour AD, AD3). (A parameter given twice is refused for every admin
      * request before this, in {@code AdminApi}.)
      */
     static boolean onlyParams(RoutingContext ctx, List<String> known) {
         for (String name : ctx.queryParams().names()) {
             if (!known.contains(name)) {
                 HttpErrors.send(ctx, 400, "invalid_request", "unknown parameter '"
-                        + io.edgeauth.broker.refusal.ClientText.cut(name, 64) + "' (expected " + String.join(", ", known)
-                        + ")");
+                        + io.edgeauth.broker.refusal.ClientText.cut(name, 64) + "' ("
+                        + (known.isEmpty() ? "this listing has none" : "expected " + String.join(", ", known)) + ")");
                 return false;
             }
         }

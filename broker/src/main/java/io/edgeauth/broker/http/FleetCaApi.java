@@ -118,6 +118,9 @@ final class FleetCaApi {
     }
 
     private void list(RoutingContext ctx) {
+        if (!AdminPages.onlyParams(ctx, List.of())) { // no filter: ?tenant=acme would list every tenant's CAs
+            return;
+        }
         JsonArray out = new JsonArray();
         cas.active().forEach(ca -> out.add(toJson(ca)));
         HttpErrors.json(ctx, 200, new JsonObject().put("fleetCas", out));

@@ -23,6 +23,8 @@ import java.util.function.Supplier;
 final class RevocationApi {
     /** What an operator's revocation holds: one of the kinds operators name, and why. */
     private static final List<String> FIELDS = List.of("jti", "sub", "kid", "iss", "reason");
+    /** The parameters of {@code GET /admin/revocations}. */
+    private static final List<String> LIST_PARAMS = List.of("kind", "limit", "after");
 
     private final RevocationService revocations;
     private final KeyOwners keyOwners;
@@ -211,6 +213,9 @@ final class RevocationApi {
      * a page at a time; {@code next} is the cursor of the following page, absent on the last.
      */
     private void list(RoutingContext ctx) {
+        if (!AdminPages.onlyParams(ctx, LIST_PARAMS)) { // a misspelt kind filter must not list every kind
+            return;
+        }
         Revocation.Kind only = null;
         String kindParam = ctx.queryParams().get("kind");
         if (kindParam != null && (only = kind(ctx, kindParam)) == null) {

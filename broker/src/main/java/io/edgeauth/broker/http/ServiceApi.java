@@ -75,6 +75,9 @@ final class ServiceApi {
     }
 
     private void list(RoutingContext ctx) {
+        if (!AdminPages.onlyParams(ctx, java.util.List.of("tenant"))) { // a misspelt filter must not list every tenant's
+            return;
+        }
         String tenant = ctx.request().getParam("tenant");
         if (tenant != null && !validator.knownTenant(tenant)) { // as keys/rotate answers: not an empty list
             HttpErrors.send(ctx, 400, "invalid_request", "unknown tenant '"

@@ -82,6 +82,21 @@ class AdminInputConsistencyTest {
         assertThat(admin.get("/admin/services?tenant=acme").statusCode()).isEqualTo(200);
     }
 
+    /**
+     * Tour AD, AD3: a misspelt filter widened a listing in silence: {@code GET /admin/services?tenat=acme} listed every
+     * tenant's services, {@code /admin/revocations?knd=sub} every kind, and {@code /admin/fleet-cas?tenant=acme} (it has
+     * no filter) every tenant's CAs, where {@code GET /admin/devices} refuses a parameter it does not have.
+     */
+    @Test
+    void aListingRefusesAParameterItDoesNotHave() {
+        refused(admin.get("/admin/services?tenat=acme"), 400, "invalid_request", "unknown parameter 'tenat'");
+        refused(admin.get("/admin/revocations?knd=sub"), 400, "invalid_request", "unknown parameter 'knd'");
+        refused(admin.get("/admin/fleet-cas?tenant=acme"), 400, "invalid_request", "unknown parameter 'tenant'");
+        assertThat(admin.get("/admin/services?tenant=acme").statusCode()).isEqualTo(200);
+        assertThat(admin.get("/admin/revocations?kind=sub&limit=5").statusCode()).isEqualTo(200);
+        assertThat(admin.get("/admin/fleet-cas").statusCode()).isEqualTo(200);
+    }
+
     /** Z10: replacing a fleet CA under its id with another tenant moved it silently; its devices stayed behind. */
     @Test
     void aFleetCaIsNotMovedToAnotherTenantByAReplace() throws Exception {
