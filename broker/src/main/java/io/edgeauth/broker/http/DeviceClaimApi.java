@@ -71,11 +71,12 @@ final class DeviceClaimApi {
             lifetime = Duration.ofSeconds(n);
         }
         String id = ctx.pathParam("id");
-        if (registry.find(id).isEmpty()) {
+        Device device = registry.find(id).orElse(null);
+        if (device == null) {
             HttpErrors.send(ctx, 404, "not_found", "no such device");
             return;
         }
-        ClaimCodes.Issued issued = codes.issue(id, lifetime);
+        ClaimCodes.Issued issued = codes.issue(id, record(device), lifetime);
         AdminAudit.of(ctx, audit).record("device.claim_code_issued", "ok", Map.of("device", id, "expiresAt", issued.expiresAt().toString()));
         HttpErrors.json(ctx, 201, new JsonObject().put("deviceId", id).put("claimCode", issued.code())
                 .put("expiresAt", issued.expiresAt().toString()));
@@ -99,15 +100,16 @@ final class DeviceClaimApi {
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("device", deviceId);
         fields.put("owner", owner);
-        boolean claimable = registry.find(deviceId).map(d -> d.tenant().equals(caller.tenant())).orElse(false);
-        if (!claimable || !codes.consume(deviceId, code)) {
+        Device found = registry.find(deviceId).filter(d -> d.tenant().equals(caller.tenant())).orElse(null);
+        boolean claimable = found != null;
+        if (!claimable || !codes.consume(deviceId, record(found), code)) {
             fields.put("detail", claimable ? "bad, spent or expired code" : "unknown device or another tenant");
             audit.record("device.claim_refused", "invalid_grant", fields);
             HttpErrors.send(ctx, 400, "invalid_grant", GENERIC_REFUSAL);
             return;
         }
-        Device device = ownedRecord(deviceId, owner);
-        if (device == null) { // deleted between the check and the code's consumption, or while claiming
+        Device device = ownedRecord(deviceId, record(found), owner);
+        if (device == null) { // deleted (or moved) between the check and the code's consumption, or while claiming
             audit.record("device.claim_refused", "invalid_grant", fields);
             HttpErrors.send(ctx, 400, "invalid_grant", GENERIC_REFUSAL);
             return;
@@ -122,13 +124,14 @@ final class DeviceClaimApi {
     /**
      * Writes {@code owner} into the device's record, only over the record read (atomically, on every node): a
      * deletion in between is never undone by writing the deleted record back; a replacement (a PUT) is read again
-     * and claimed. Returns the record as it was before the claim, or null when the device is gone.
+     * and claimed. Returns the record as it was before the claim, or null when the device is gone or is no longer the
+     * record the code was issued for ({@link #record}: deleted and registered again, or moved to another tenant).
      */
-    private Device ownedRecord(String deviceId, String owner) {
+    private Device ownedRecord(String deviceId, String codeRecord, String owner) {
         for (int attempt = 0; ; attempt++) {
             // the store's record: this node's mirror may lag behind another node's change
             Device device = registry.current(deviceId).orElse(null);
-            if (device == null) {
+            if (device == null || !record(device).equals(codeRecord)) {
                 return null;
             }
             try {
@@ -157,6 +160,15 @@ final class DeviceClaimApi {
                         .put("region", new JsonArray(d.region()))
                         .put("createdAt", d.createdAt().toString())));
         HttpErrors.json(ctx, 200, new JsonObject().put("sub", caller.did()).put("devices", devices));
+    }
+
+    /**
+     * What a claim code is bound to ({@link ClaimCodes}): the device's tenant and creation time, which a replace (PUT,
+     * import, a claim) keeps and a new registration of the id after a deletion does not, nor a move to another tenant
+     * (whose wallets the code was not meant for).
+     */
+    private static String record(Device device) {
+        return device.tenant() + "\n" + device.createdAt();
     }
 
     private static final java.util.regex.Pattern DID = java.util.regex.Pattern.compile("did:pkh:eip155:[0-9]{1,12}:0x[0-9a-fA-F]{40}");

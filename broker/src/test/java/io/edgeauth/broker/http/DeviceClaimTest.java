@@ -134,6 +134,32 @@ class DeviceClaimTest extends InProcessBrokerTest {
         assertThat(error(reused)).isEqualTo("invalid_grant");
     }
 
+    /**
+     * Tour AD, AD4: a claim code outlived its device: after {@code DELETE /admin/devices/{id}} and a new registration
+     * of the id (a decommissioned id reused for another customer's device), the unspent code of the old device claimed
+     * the new one, its telemetry and its commands for whoever held the code. A code holds for the record it was issued
+     * for: a replace (PUT, import) keeps it, a deletion or a move to another tenant ends it.
+     */
+    @Test
+    void aCodeDoesNotOutliveItsDevice() throws Exception {
+        Http holder = new Http(base, Wallets.siweLogin(base, Keys.createEcKeyPair()).getString("access_token"));
+        register("claim-reused");
+        String stale = claimCode("claim-reused");
+        assertThat(admin.delete("/admin/devices/claim-reused").statusCode()).isEqualTo(204);
+        register("claim-reused"); // the id again, for another device
+        HttpResponse<String> refused = claim(holder, "claim-reused", stale);
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+        assertThat(error(refused)).isEqualTo("invalid_grant");
+        assertThat(new JsonObject(admin.get("/admin/devices/claim-reused").body()).getString("owner")).isNull();
+
+        String fresh = claimCode("claim-reused");
+        JsonObject replaced = new JsonObject(admin.get("/admin/devices/claim-reused").body()).put("region",
+                new io.vertx.core.json.JsonArray().add("u33d"));
+        assertThat(admin.postJsonPut("/admin/devices/claim-reused", replaced.encode()).statusCode()).isEqualTo(200);
+        HttpResponse<String> claimed = claim(holder, "claim-reused", fresh);
+        assertThat(claimed.statusCode()).as("a replaced record keeps its code: " + claimed.body()).isEqualTo(200);
+    }
+
     @Test
     void wrongReusedAndForeignCodesAreRefused() throws Exception {
         JsonObject login = Wallets.siweLogin(base, Keys.createEcKeyPair());
