@@ -31,12 +31,31 @@ final class AdminUrls {
             return "edgeauth: --url must not carry user-info (user:password@host): the admin credential goes only in"
                     + " the Authorization header (env EDGEAUTH_ADMIN or --admin-credential); remove it from the URL";
         }
-        if (!"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null || insecureHttp || loopback(uri.getHost())) {
+        String host = host(uri);
+        if (!"http".equalsIgnoreCase(uri.getScheme()) || host == null || insecureHttp || loopback(host)) {
             return null;
         }
-        return "edgeauth: --url " + uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
+        return "edgeauth: --url " + uri.getScheme() + "://" + uri.getRawAuthority()
                 + " is plain http to a host that is not this machine: the admin credential would cross the network in"
                 + " clear. Use https, or pass " + INSECURE_HTTP + " to send it so knowingly";
+    }
+
+    /**
+     * The host a client connects to: {@link URI#getHost()}, or for an authority java.net.URI does not read as a server
+     * name (an underscore, {@code edge_broker} as Docker Compose names services; a percent escape) the authority
+     * without its port, which the Vert.x client of {@code devices import} resolves and connects to all the same
+     * (tour AD, AD5: such a URL passed as if it were not http). Null without an authority (no request goes anywhere).
+     */
+    private static String host(URI uri) {
+        if (uri.getHost() != null) {
+            return uri.getHost();
+        }
+        String authority = uri.getRawAuthority();
+        if (authority == null) {
+            return null;
+        }
+        int colon = authority.lastIndexOf(':');
+        return colon > authority.lastIndexOf(']') ? authority.substring(0, colon) : authority;
     }
 
     private static boolean loopback(String host) {

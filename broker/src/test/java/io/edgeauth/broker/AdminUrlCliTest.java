@@ -45,6 +45,27 @@ class AdminUrlCliTest {
         }
     }
 
+    /**
+     * Tour AD, AD5: a host name java.net.URI does not take as a server name (an underscore: {@code edge_broker}, as
+     * Docker Compose names services; a percent-encoded one) has no {@code getHost()}, and such a URL passed the check
+     * as if it were not http, so the bearer went in clear to it without {@code --insecure-http}.
+     */
+    @Test
+    void aHostJavaDoesNotParseIsNoWayAroundTheRefusal() throws Exception {
+        for (String url : new String[] {"http://edge_broker.invalid:26080", "http://%65dge.invalid:26080",
+            "HTTP://edge_broker.invalid"}) {
+            assertThat(AdminUrls.refusal(url, false)).as(url).contains("plain http");
+            assertThat(AdminUrls.refusal(url, true)).as(url).isNull();
+        }
+        for (String[] command : commands()) {
+            BrokerCliTest.Result r = BrokerCliTest.run(with(command, "--url", "http://edge_broker.invalid:26080",
+                    "--admin-credential", "ea_admin_secret"));
+            assertThat(r.exit()).as(String.join(" ", command)).isEqualTo(2);
+            assertThat(r.err()).as(String.join(" ", command)).contains("is plain http").doesNotContain("ea_admin_secret");
+        }
+        assertThat(AdminUrls.refusal("http://local_host.localhost:8080", false)).as("*.localhost is this machine").isNull();
+    }
+
     @Test
     void aUrlWithUserInfoIsRefusedWithoutRepeatingIt() throws Exception {
         for (String[] command : commands()) {
