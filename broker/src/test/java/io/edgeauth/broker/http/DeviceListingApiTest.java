@@ -228,4 +228,37 @@ class DeviceListingApiTest extends InProcessBrokerTest {
                 .as("a cursor need not name a device (the last of a page may be deleted before the next)")
                 .isEqualTo("gap-3");
     }
+
+    /**
+     * Tour AD, AD6: a tenant removed from the config keeps its records in the store, and contract.md tells the operator
+     * to delete them to remove the tenant for good, but {@code ?tenant=} of it answered 400 "unknown tenant": its
+     * devices could be found only by walking every tenant's. A tenant the config does not name is listed when the
+     * registry holds a device of it; one with none is still refused (a misspelt tenant is not an empty list).
+     */
+    @Test
+    void aRemovedTenantsDevicesCanBeListedByTenant() {
+        broker.registry().register(device("gone-2", "gone", null));
+        broker.registry().register(device("gone-1", "gone", null));
+        JsonObject first = page("?tenant=gone&limit=1");
+        assertThat(first.getJsonArray("devices").getJsonObject(0).getString("id")).isEqualTo("gone-1");
+        assertThat(first.getString("next")).isEqualTo("gone-1");
+        assertThat(page("?tenant=gone&after=gone-1").getJsonArray("devices").getJsonObject(0).getString("id"))
+                .isEqualTo("gone-2");
+        HttpResponse<String> typo = admin.get("/admin/devices?tenant=gonne");
+        assertThat(typo.statusCode()).as(typo.body()).isEqualTo(400);
+        assertThat(typo.body()).contains("unknown tenant 'gonne'");
+        assertThat(broker.registry().delete("gone-1") && broker.registry().delete("gone-2")).isTrue();
+
+        // and its services, as GET /admin/services?tenant= answers them
+        io.edgeauth.device.DeviceIdentity key = io.edgeauth.device.DeviceIdentity.generate("gone-svc");
+        broker.services().registerIfAbsent(new io.edgeauth.broker.service.ServiceValidator("gone"::equals, p -> false,
+                java.time.Clock.systemUTC()).validate(io.edgeauth.broker.testsupport.TestServices.registration(key, "gone",
+                "sub:d/+/up/#")));
+        HttpResponse<String> services = admin.get("/admin/services?tenant=gone");
+        assertThat(services.statusCode()).as(services.body()).isEqualTo(200);
+        assertThat(new JsonObject(services.body()).getJsonArray("services").getJsonObject(0).getString("id"))
+                .isEqualTo("gone-svc");
+        assertThat(admin.get("/admin/services?tenant=gonne").statusCode()).isEqualTo(400);
+        assertThat(admin.delete("/admin/services/gone-svc").statusCode()).isEqualTo(204);
+    }
 }
