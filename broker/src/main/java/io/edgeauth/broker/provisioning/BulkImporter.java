@@ -111,8 +111,9 @@ public final class BulkImporter {
         // the line's write and its audit event take the id's turn: a DELETE of the id waits for the event, and this
         // line waits for a DELETE's, so the trail's last event of each id says whether it exists
         Outcome[] outcome = new Outcome[1];
+        boolean ownerGiven = body.containsKey("owner"); // absent: the owner a wallet claimed stays (null clears it)
         CompletableFuture<Void> done = registry.turns().run(device.id(), () -> {
-            Applied applied = apply(line, device, channel, trail);
+            Applied applied = apply(line, device, ownerGiven, channel, trail);
             outcome[0] = applied.outcome();
             return applied.audited();
         });
@@ -125,14 +126,21 @@ public final class BulkImporter {
     /** A line's outcome, and its write and audit event (null: nothing written). */
     private record Applied(Outcome outcome, CompletableFuture<Void> audited) { }
 
-    private Applied apply(Line line, Device device, String channel, AuditLog trail) {
+    /**
+     * Writes the line's record. Without an {@code owner} field it keeps the registered owner: a claim is the wallet's
+     * doing, not the file's, and the docs tell the operator to replay the file (tour AD, AD7: a replay answered
+     * "updated" and undid every claim made since the first import).
+     */
+    private Applied apply(Line line, Device asLined, boolean ownerGiven, String channel, AuditLog trail) {
+        Device device = asLined;
         Optional<Device> existing;
         CompletableFuture<Void> written = null;
         // a concurrent import of the same id on this node changes the record between the look-up and the write: look
         // again, so each import's answer says what its line did. A record another node wrote and this one has not
         // mirrored yet reads as changed: after a few tries the write goes ahead (last writer wins, as on every node)
         for (int attempt = 0; ; attempt++) {
-            existing = registry.find(device.id());
+            existing = registry.find(asLined.id());
+            device = ownerGiven || existing.isEmpty() ? asLined : asLined.withOwner(existing.get().owner());
             if (existing.isPresent() && sameRecord(existing.get(), device)) {
                 return new Applied(new Outcome(line.number(), device.id(), Result.UNCHANGED, null), null);
             }
@@ -146,9 +154,9 @@ public final class BulkImporter {
         // the event follows the store's commit, so that none names a record the store refused (docs/audit.md); the
         // batch's answer waits for its audit lines as for its store writes (one wait, not one per line)
         CompletableFuture<Void> audited = written.thenCompose(stored -> trail.recordAsync("device.registered", "ok",
-                Map.of("device", device.id(), "tenant", device.tenant(), "credential",
-                        device.credential().type().name(), "channel", channel, "change", result.name().toLowerCase(java.util.Locale.ROOT))));
-        return new Applied(new Outcome(line.number(), device.id(), result, null), audited);
+                Map.of("device", asLined.id(), "tenant", asLined.tenant(), "credential",
+                        asLined.credential().type().name(), "channel", channel, "change", result.name().toLowerCase(java.util.Locale.ROOT))));
+        return new Applied(new Outcome(line.number(), asLined.id(), result, null), audited);
     }
 
     /** Equal in everything an import sets (not the creation time). */

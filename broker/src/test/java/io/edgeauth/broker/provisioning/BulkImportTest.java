@@ -139,6 +139,26 @@ class BulkImportTest {
         assertThat(broker.registry().find("utf8-1")).isEmpty();
     }
 
+    /**
+     * Tour AD, AD7: the docs say a replay of the file changes nothing, and tell the operator to replay it to finish an
+     * interrupted import; but a line without {@code owner} cleared the owner a wallet had claimed since (the onboarding
+     * file has none): "updated", and every claim made since the first import was undone. A line without the field keeps
+     * the registered owner; {@code "owner": null} clears it, a DID sets it.
+     */
+    @Test
+    void aReplayKeepsTheOwnerAWalletClaimedSince() {
+        String did = "did:pkh:eip155:1:0x52908400098527886E0F7030069857D2E4169EE7";
+        String line = "{\"id\":\"own-1\",\"x5tS256\":\"" + X5T_A + "\"}";
+        assertThat(results(importNdjson(line + "\n"))).containsExactly("1 own-1 created");
+        broker.registry().register(broker.registry().find("own-1").orElseThrow().withOwner(did)); // as a claim does
+        assertThat(results(importNdjson(line + "\n"))).containsExactly("1 own-1 unchanged");
+        assertThat(broker.registry().find("own-1").orElseThrow().owner()).isEqualTo(did);
+
+        String cleared = "{\"id\":\"own-1\",\"x5tS256\":\"" + X5T_A + "\",\"owner\":null}";
+        assertThat(results(importNdjson(cleared + "\n"))).containsExactly("1 own-1 updated");
+        assertThat(broker.registry().find("own-1").orElseThrow().owner()).isNull();
+    }
+
     @Test
     void aByteOrderMarkIsSkippedAndATrailingCommaExplained() {
         List<JsonObject> r = importNdjson("\uFEFF{\"id\":\"bom-1\",\"x5tS256\":\"" + X5T_A + "\"}\n"
