@@ -127,8 +127,8 @@ public final class BulkImporter {
     private record Applied(Outcome outcome, CompletableFuture<Void> audited) { }
 
     /**
-     * Writes the line's record. Without an {@code owner} field it keeps the registered owner: a claim is the wallet's
-     * doing, not the file's, and the docs tell the operator to replay the file (tour AD, AD7: a replay answered
+     * Writes the line's record. Without an {@code owner} field it keeps the registered owner unless the line moves the
+     * device to another tenant: a claim is the wallet's doing, not the file's, and the docs tell the operator to replay the file (tour AD, AD7: a replay answered
      * "updated" and undid every claim made since the first import).
      */
     private Applied apply(Line line, Device asLined, boolean ownerGiven, String channel, AuditLog trail) {
@@ -140,7 +140,9 @@ public final class BulkImporter {
         // mirrored yet reads as changed: after a few tries the write goes ahead (last writer wins, as on every node)
         for (int attempt = 0; ; attempt++) {
             existing = registry.find(asLined.id());
-            device = ownerGiven || existing.isEmpty() ? asLined : asLined.withOwner(existing.get().owner());
+            // in its tenant only: a wallet claimed the device there, and a move ends the claim as it ends a claim code
+            device = ownerGiven || existing.isEmpty() || !existing.get().tenant().equals(asLined.tenant()) ? asLined
+                    : asLined.withOwner(existing.get().owner());
             if (existing.isPresent() && sameRecord(existing.get(), device)) {
                 return new Applied(new Outcome(line.number(), device.id(), Result.UNCHANGED, null), null);
             }

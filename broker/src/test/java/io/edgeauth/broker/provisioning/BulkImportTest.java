@@ -28,7 +28,8 @@ class BulkImportTest {
 
     @BeforeAll
     static void start() {
-        broker = Broker.start(TestBrokers.config(dataDir, Map.of("EDGEAUTH_MQTT_PORT", "-1", "EDGEAUTH_COAP_PORT", "-1")));
+        broker = Broker.start(TestBrokers.config(dataDir, Map.of("EDGEAUTH_MQTT_PORT", "-1", "EDGEAUTH_COAP_PORT", "-1",
+                "EDGEAUTH_TENANTS", "[{\"id\":\"default\"},{\"id\":\"acme\"}]")));
         admin = new Http("http://127.0.0.1:" + broker.httpPort(), broker.newAdminCredential().orElseThrow());
     }
 
@@ -154,7 +155,15 @@ class BulkImportTest {
         assertThat(results(importNdjson(line + "\n"))).containsExactly("1 own-1 unchanged");
         assertThat(broker.registry().find("own-1").orElseThrow().owner()).isEqualTo(did);
 
-        String cleared = "{\"id\":\"own-1\",\"x5tS256\":\"" + X5T_A + "\",\"owner\":null}";
+        // a move to another tenant does not take the owner along (a claim code does not survive it either): the
+        // wallet claimed the device in its old tenant
+        broker.registry().register(broker.registry().find("own-1").orElseThrow().withOwner(did));
+        String moved = "{\"id\":\"own-1\",\"tenant\":\"acme\",\"x5tS256\":\"" + X5T_A + "\"}";
+        assertThat(results(importNdjson(moved + "\n"))).containsExactly("1 own-1 updated");
+        assertThat(broker.registry().find("own-1").orElseThrow().owner()).isNull();
+        broker.registry().register(broker.registry().find("own-1").orElseThrow().withOwner(did));
+
+        String cleared = "{\"id\":\"own-1\",\"tenant\":\"acme\",\"x5tS256\":\"" + X5T_A + "\",\"owner\":null}";
         assertThat(results(importNdjson(cleared + "\n"))).containsExactly("1 own-1 updated");
         assertThat(broker.registry().find("own-1").orElseThrow().owner()).isNull();
     }
