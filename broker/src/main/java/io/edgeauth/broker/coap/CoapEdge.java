@@ -484,7 +484,9 @@ public final class CoapEdge implements AutoCloseable {
             b.setCertificateIdentityProvider(new ReloadableCertificateProvider(s.serverKey(), s.serverChain(), types));
             NewAdvancedCertificateVerifier verifier = verifier(s.trustAnchors(), s.rawPublicKeys());
             if (verifier != null) {
-                b.setAdvancedCertificateVerifier(new ReloadableCertificateVerifier(verifier, s.revocationLists()));
+                ReloadableCertificateVerifier trust = new ReloadableCertificateVerifier(verifier, s.revocationLists());
+                // a resumption checks no certificate: this one re-checks the session's against the trust now (AF1)
+                b.setAdvancedCertificateVerifier(trust).setResumptionVerifier(new TrustCheckingResumptionVerifier(trust));
             }
         }
         return b.build();

@@ -76,21 +76,47 @@ final class ReloadableCertificateVerifier implements NewAdvancedCertificateVerif
             logRefusal(remotePeer, message, result.getException());
             return result;
         }
-        CertPath presented = message.getCertificateChain();
-        if (presented == null) {
-            return result; // a raw public key: bound to a device by the token's cnf, not by a CA
-        }
-        for (Certificate c : presented.getCertificates()) {
-            if (c instanceof X509Certificate cert && revoked(current.crls(), cert)) {
-                String why = "certificate serial " + cert.getSerialNumber().toString(16) + " of "
-                        + cert.getSubjectX500Principal().getName() + " is revoked";
-                HandshakeException refused = new HandshakeException(why,
-                        new AlertMessage(AlertMessage.AlertLevel.FATAL, AlertMessage.AlertDescription.CERTIFICATE_REVOKED));
-                logRefusal(remotePeer, message, refused);
-                return new CertificateVerificationResult(cid, refused, result.getCustomArgument());
-            }
+        HandshakeException refused = revocationOf(current.crls(), message.getCertificateChain());
+        if (refused != null) {
+            logRefusal(remotePeer, message, refused);
+            return new CertificateVerificationResult(cid, refused, result.getCustomArgument());
         }
         return result;
+    }
+
+    /**
+     * Why a handshake presenting {@code chain} now would be refused, or null if it would pass: the trust anchors (a CA
+     * no longer trusted, an expired certificate) and the CRLs in force. For a session made under earlier ones
+     * ({@link TrustCheckingResumptionVerifier}).
+     */
+    HandshakeException refusalNow(List<X509Certificate> chain) {
+        State current = state;
+        CertificateMessage message = new CertificateMessage(chain);
+        // no handshake to answer: Scandium's verifier wants a connection id all the same
+        CertificateVerificationResult result = current.delegate().verifyCertificate(ConnectionId.EMPTY, null, null,
+                true, false, true, message);
+        if (result == null) { // an answer only later (an asynchronous delegate, which the edge does not use)
+            return new HandshakeException("the certificate check answers asynchronously",
+                    new AlertMessage(AlertMessage.AlertLevel.FATAL, AlertMessage.AlertDescription.BAD_CERTIFICATE));
+        }
+        return result.getException() != null ? result.getException()
+                : revocationOf(current.crls(), message.getCertificateChain());
+    }
+
+    /** The refusal of a chain one of {@code crls} lists (alert {@code certificate_revoked}), or null. */
+    private static HandshakeException revocationOf(List<X509CRL> crls, CertPath presented) {
+        if (presented == null) {
+            return null; // a raw public key: bound to a device by the token's cnf, not by a CA
+        }
+        for (Certificate c : presented.getCertificates()) {
+            if (c instanceof X509Certificate cert && revoked(crls, cert)) {
+                String why = "certificate serial " + cert.getSerialNumber().toString(16) + " of "
+                        + cert.getSubjectX500Principal().getName() + " is revoked";
+                return new HandshakeException(why,
+                        new AlertMessage(AlertMessage.AlertLevel.FATAL, AlertMessage.AlertDescription.CERTIFICATE_REVOKED));
+            }
+        }
+        return null;
     }
 
     private static void logRefusal(InetSocketAddress peer, CertificateMessage message, HandshakeException refused) {

@@ -173,6 +173,45 @@ class DtlsPostureTest {
                 .getPeerIdentity()).getTarget();
     }
 
+    /**
+     * Tour AF, AF1: an abbreviated handshake (session resumption, RFC 5246 §7.3; the device SDK renews a silent
+     * session so) checks no certificate, so a device whose certificate a reload (or a restart) had revoked, or whose CA
+     * it no longer trusts, resumed its session and went on for as long as it kept resuming. Such a resumption now
+     * becomes a full handshake, which refuses the certificate.
+     */
+    @Test
+    void aSessionResumptionChecksTheCertificateAgainstTheTrustInForceNow() throws Exception {
+        FleetPki fleet = new FleetPki("fleet CA");
+        FleetPki.Issued device = fleet.device("x509dev");
+        FleetPki.Issued untrusted = fleet.device("x509dev");
+        FleetPki.Issued other = fleet.device("x509dev");
+        try (EdgeFixture f = trustingWithCrl(fleet, other)) {
+            CoapClient revoked = f.x509Client(new TestPki.Issued(device.keys(), device.cert()), "/authz-info");
+            revoked.setTimeout(5_000L);
+            CoapClient dropped = f.x509Client(new TestPki.Issued(untrusted.keys(), untrusted.cert()), "/authz-info");
+            dropped.setTimeout(5_000L);
+            assertThat(get(revoked)).isNotNull();
+            assertThat(get(dropped)).isNotNull();
+            resumeNext(revoked, f);
+            assertThat(get(revoked)).as("a resumption while the certificate is in good standing").isNotNull();
+
+            f.edge.reloadDeviceTrust(List.of(fleet.caCertificate()), List.of(fleet.crl(device.cert())));
+            assertThat(get(revoked)).as("the established session is kept (as documented)").isNotNull();
+            resumeNext(revoked, f);
+            assertThat(get(revoked)).as("revoked: its resumption must not complete").isNull();
+
+            f.edge.reloadDeviceTrust(List.of(f.pki.ca.cert()), List.of());
+            resumeNext(dropped, f);
+            assertThat(get(dropped)).as("its CA no longer trusted: its resumption must not complete").isNull();
+        }
+    }
+
+    /** Makes the client's next request start an abbreviated handshake, as the device SDK's session renewal does. */
+    private static void resumeNext(CoapClient client, EdgeFixture f) {
+        ((DTLSConnector) ((CoapEndpoint) client.getEndpoint()).getConnector())
+                .forceResumeSessionFor(new InetSocketAddress("127.0.0.1", f.edge.dtlsPort()));
+    }
+
     @Test
     void aCrlNeedsTheTrustAnchorsOfItsCa() throws Exception {
         FleetPki fleet = new FleetPki("fleet CA");
