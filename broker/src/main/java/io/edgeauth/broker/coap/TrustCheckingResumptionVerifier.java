@@ -1,9 +1,16 @@
 package io.edgeauth.broker.coap;
 
+import java.security.Principal;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.californium.elements.util.Filter;
+import org.eclipse.californium.scandium.DTLSConnector;
 import org.eclipse.californium.elements.auth.X509CertPath;
 import org.eclipse.californium.scandium.dtls.ClientHello;
 import org.eclipse.californium.scandium.dtls.ConnectionId;
@@ -26,6 +33,7 @@ import org.slf4j.LoggerFactory;
  * certificate was revoked (a reload, or a restart with {@code coap.keepDtlsSessions}) or whose CA is no longer
  * trusted resumed its session and went on as long as it kept resuming (tour AF, AF1). Such a resumption is answered
  * with a full handshake, which refuses the certificate. Sessions of PSK and raw-public-key peers resume as before.
+ * The sessions a restart restores are checked the same way ({@link #endRestoredSessionsRefusedNow}).
  * Thread-safe; Scandium gives it the listener's connection store.
  */
 final class TrustCheckingResumptionVerifier extends ConnectionStoreResumptionVerifier {
@@ -77,7 +85,11 @@ final class TrustCheckingResumptionVerifier extends ConnectionStoreResumptionVer
 
     /** Why a full handshake would now refuse the session's client certificate, or null (also for PSK and RPK). */
     private HandshakeException refusal(DTLSSession session) {
-        if (!(session.getPeerIdentity() instanceof X509CertPath peer)) {
+        return refusal(trust, session.getPeerIdentity());
+    }
+
+    private static HandshakeException refusal(ReloadableCertificateVerifier trust, Principal peerIdentity) {
+        if (!(peerIdentity instanceof X509CertPath peer)) {
             return null;
         }
         List<X509Certificate> chain = new ArrayList<>();
@@ -85,5 +97,30 @@ final class TrustCheckingResumptionVerifier extends ConnectionStoreResumptionVer
             chain.add((X509Certificate) c);
         }
         return trust.refusalNow(chain);
+    }
+
+    /**
+     * Ends the connections restored from the last run ({@link DtlsSessionsFile}) whose client certificate the trust in
+     * force now refuses (tour AF, AF2): made under the last run's trust, they would otherwise go on without a
+     * handshake. Returns how many ended.
+     */
+    static int endRestoredSessionsRefusedNow(DTLSConnector connector, ReloadableCertificateVerifier trust) {
+        AtomicInteger ended = new AtomicInteger();
+        try {
+            connector.startTerminateConnectionsForPrincipal((Filter<Principal>) peer -> {
+                HandshakeException refused = refusal(trust, peer);
+                if (refused != null) {
+                    ended.incrementAndGet();
+                    LOG.info("DTLS session of {} kept from the last run not restored: {} ({})", peer.getName(),
+                            refused.getAlert().getDescription(), refused.getMessage());
+                }
+                return refused != null;
+            }, true).get(1, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            LOG.warn("DTLS sessions kept from the last run not checked against the trust in force ({})", e.toString());
+        }
+        return ended.get();
     }
 }

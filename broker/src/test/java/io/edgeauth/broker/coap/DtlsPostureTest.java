@@ -206,6 +206,48 @@ class DtlsPostureTest {
         }
     }
 
+    /**
+     * Tour AF, AF2: with {@code coap.keepDtlsSessions} a restart restored every kept session, also one whose client
+     * certificate the restarted edge's CRL revokes (or whose CA it no longer trusts); the device uploaded its token
+     * again and went on, with no handshake to refuse it. Such sessions are not restored now; the others are.
+     */
+    @Test
+    void aRestartDoesNotRestoreASessionWhoseCertificateTheTrustNowRefuses() throws Exception {
+        FleetPki fleet = new FleetPki("fleet CA");
+        FleetPki.Issued good = fleet.device("x509dev");
+        FleetPki.Issued revoked = fleet.device("x509dev");
+        FleetPki.Issued unrelated = fleet.device("x509dev");
+        int port = io.edgeauth.broker.testsupport.FreePorts.udp();
+        Path kept = dir.resolve("dtls-sessions.bin");
+        java.nio.file.Files.createDirectories(dir.resolve("before"));
+        java.nio.file.Files.createDirectories(dir.resolve("after"));
+        try (EdgeFixture before = new EdgeFixture(dir.resolve("before"), s -> trusting(s, fleet, unrelated, port), kept)) {
+            CoapClient staying = before.x509Client(new TestPki.Issued(good.keys(), good.cert()), "/authz-info");
+            CoapClient leaving = before.x509Client(new TestPki.Issued(revoked.keys(), revoked.cert()), "/authz-info");
+            staying.setURI("coaps://127.0.0.1:" + port + "/authz-info");
+            leaving.setURI("coaps://127.0.0.1:" + port + "/authz-info");
+            staying.setTimeout(5_000L);
+            leaving.setTimeout(5_000L);
+            assertThat(get(staying)).isNotNull();
+            assertThat(get(leaving)).isNotNull();
+            before.edge.stop(); // a clean stop: the sessions are kept
+
+            try (EdgeFixture after = new EdgeFixture(dir.resolve("after"), s -> trusting(s, fleet, revoked, port), kept)) {
+                assertThat(get(staying)).as("restored: goes on without a handshake").isNotNull();
+                assertThat(get(leaving)).as("revoked by the restarted edge's CRL: not restored").isNull();
+            }
+        }
+    }
+
+    private static CoapSettings trusting(CoapSettings s, FleetPki fleet, FleetPki.Issued revoked, int dtlsPort) {
+        try {
+            return s.withCertificates(s.serverKey(), s.serverChain(), List.of(fleet.caCertificate()), true)
+                    .withRevocationLists(List.of(fleet.crl(revoked.cert()))).withPorts("127.0.0.1", 0, dtlsPort);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Makes the client's next request start an abbreviated handshake, as the device SDK's session renewal does. */
     private static void resumeNext(CoapClient client, EdgeFixture f) {
         ((DTLSConnector) ((CoapEndpoint) client.getEndpoint()).getConnector())

@@ -63,7 +63,7 @@ final class EdgeFixture implements AutoCloseable {
     }
 
     EdgeFixture(Path dir, UnaryOperator<CoapSettings> tweak) throws Exception {
-        this(dir, tweak, null);
+        this(dir, tweak, (CoapTokenIssuer) null);
     }
 
     EdgeFixture(Path dir, UnaryOperator<CoapSettings> tweak, CoapTokenIssuer issuer) throws Exception {
@@ -73,6 +73,16 @@ final class EdgeFixture implements AutoCloseable {
     /** {@code around} wraps the pipeline the edge gets (a test that holds its answers back). */
     EdgeFixture(Path dir, UnaryOperator<CoapSettings> tweak, CoapTokenIssuer issuer,
                 UnaryOperator<io.edgeauth.broker.auth.AuthPipeline> around) throws Exception {
+        this(dir, tweak, issuer, around, null);
+    }
+
+    /** An edge that keeps its DTLS sessions in {@code dtlsSessions} across a clean stop (a restart is a new fixture). */
+    EdgeFixture(Path dir, UnaryOperator<CoapSettings> tweak, Path dtlsSessions) throws Exception {
+        this(dir, tweak, null, p -> p, dtlsSessions);
+    }
+
+    private EdgeFixture(Path dir, UnaryOperator<CoapSettings> tweak, CoapTokenIssuer issuer,
+                        UnaryOperator<io.edgeauth.broker.auth.AuthPipeline> around, Path dtlsSessions) throws Exception {
         store = new MvStoreStore(dir.resolve("coap.mv"), clock);
         registry = new DeviceRegistry(store);
         revocations = new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30));
@@ -97,6 +107,9 @@ final class EdgeFixture implements AutoCloseable {
                 name -> RatePlan.defaultPlan(), new GeoPolicy(""), messaging, auditLog, meters, clock);
         if (issuer != null) {
             edge.tokenIssuer(issuer);
+        }
+        if (dtlsSessions != null) {
+            edge.keepDtlsSessionsIn(dtlsSessions);
         }
         edge.start();
     }
