@@ -56,7 +56,8 @@ final class AceTokenHandler {
         String peerKey = PeerIdentity.keyOf(request.getSourceContext());
         CoapTokenIssuer.Request tokenRequest;
         try {
-            tokenRequest = tokenRequestOf(request.getPayload(), PeerIdentity.factsOf(request.getSourceContext()));
+            tokenRequest = tokenRequestOf(request.getPayload(), request.getOptions().getContentFormat(),
+                    PeerIdentity.factsOf(request.getSourceContext()));
         } catch (TokenRejectedException e) {
             refuseToken(exchange, peerKey, e);
             return;
@@ -120,7 +121,13 @@ final class AceTokenHandler {
      * "client_assertion": tstr / bstr, ? 9 (scope): tstr, ? 5 (audience): tstr, ? "token_format": tstr}}; over
      * DTLS with a client certificate, {@code 24 (client_id): tstr} may stand in for the assertion.
      */
-    CoapTokenIssuer.Request tokenRequestOf(byte[] payload, TransportFacts facts) throws TokenRejectedException {
+    CoapTokenIssuer.Request tokenRequestOf(byte[] payload, int contentFormat, TransportFacts facts)
+            throws TokenRejectedException {
+        // RFC 9200 §5.8.1: application/ace+cbor; none is taken as it, another is no token request (tour AF, AF3)
+        if (contentFormat != MediaTypeRegistry.UNDEFINED && contentFormat != MediaTypeRegistry.APPLICATION_ACE_CBOR) {
+            throw new TokenRejectedException(RejectionReason.MALFORMED, "content-format " + contentFormat
+                    + ": send the token request as application/ace+cbor (19)");
+        }
         if (payload == null || payload.length == 0) {
             throw new TokenRejectedException(RejectionReason.MALFORMED, "empty token request");
         }

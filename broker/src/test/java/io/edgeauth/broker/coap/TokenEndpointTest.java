@@ -87,4 +87,26 @@ class TokenEndpointTest {
         assertThat(noGrant.getCode()).isEqualTo(ResponseCode.BAD_REQUEST);
         assertThat(CoapEdgeTest.description(noGrant)).contains("grant_type");
     }
+
+    /**
+     * Tour AF, AF3: RFC 9200 §5.8.1 has a token request over CoAP sent as application/ace+cbor, and contract.md says
+     * so; any Content-Format was taken (a CBOR body labelled JSON or text was issued a token), where /authz-info
+     * refuses one it does not read. Another one is refused 4.00 invalid_request before any work; none is still taken.
+     */
+    @Test
+    void aTokenRequestInAnotherContentFormatIsRefused() throws Exception {
+        CoapClient c = f.plainClient("/token");
+        for (int format : new int[] {MediaTypeRegistry.APPLICATION_JSON, MediaTypeRegistry.TEXT_PLAIN,
+                MediaTypeRegistry.APPLICATION_CBOR, MediaTypeRegistry.APPLICATION_CWT}) {
+            CoapResponse r = c.post(request("assertion-for-dev1"), format);
+            assertThat(r.getCode()).as("Content-Format %s", format).isEqualTo(ResponseCode.BAD_REQUEST);
+            assertThat(CoapEdgeTest.description(r)).startsWith("malformed: content-format " + format);
+        }
+        assertThat(seen).as("nothing reached the issuer").isEmpty();
+        org.eclipse.californium.core.coap.Request none = org.eclipse.californium.core.coap.Request.newPost();
+        none.setPayload(request("assertion-for-dev1"));
+        assertThat(c.advanced(none).getCode()).as("no Content-Format").isEqualTo(ResponseCode.CREATED);
+        assertThat(c.post(request("assertion-for-dev1"), MediaTypeRegistry.APPLICATION_ACE_CBOR).getCode())
+                .isEqualTo(ResponseCode.CREATED);
+    }
 }
