@@ -150,8 +150,7 @@ public final class CoapEdge implements AutoCloseable {
         if (server != null) {
             throw new IllegalStateException("set the DTLS sessions file before start()");
         }
-        this.sessionsFile = settings.dtlsPort() >= 0 && settings.pskMasterSecret() != null
-                ? new DtlsSessionsFile(file, settings.pskMasterSecret()) : null;
+        this.sessionsFile = DtlsSessionsFile.of(file, settings);
         return this;
     }
 

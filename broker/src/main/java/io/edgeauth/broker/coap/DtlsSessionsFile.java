@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * (the token, Observe relations) is not kept: a device's next request gets 4.01 and it uploads its token again.
  *
  * <p>The file holds session secrets. It is written owner-only, sealed ({@link SealedChunks}: AES-256-GCM in chunks)
- * under a key derived from the PSK master secret, so a changed master makes it unreadable and nothing is restored. It is deleted as soon as it was read, before the listener starts:
+ * under a key derived from the PSK master secret (without one, from the server's private key), so a changed master
+ * (or key) makes it unreadable and nothing is restored. It is deleted as soon as it was read, before the listener starts:
  * restored a second time (after a crash) its record sequence windows would be stale and let recorded datagrams be
  * replayed. A {@code kill -9} writes nothing; the devices then handshake again.
  */
@@ -37,10 +38,38 @@ final class DtlsSessionsFile {
 
     /** @param pskMasterSecret the listener's PSK master, from which the file's key is derived */
     DtlsSessionsFile(Path file, byte[] pskMasterSecret) {
+        this(file, pskMasterSecret, "edgeauth dtls sessions file v1");
+    }
+
+    private DtlsSessionsFile(Path file, byte[] secret, String info) {
         this.file = file;
-        // HKDF(master, info) as a device PSK, with an info no PSK identity can have (it holds spaces, which
+        // HKDF(secret, info) as a device PSK, with an info no PSK identity can have (it holds spaces, which
         // DerivedPskStore refuses), so the key is no device's
-        this.key = new SecretKeySpec(DerivedPskStore.derive(pskMasterSecret, "edgeauth dtls sessions file v1"), "AES");
+        this.key = new SecretKeySpec(DerivedPskStore.derive(secret, info), "AES");
+    }
+
+    /**
+     * The file of a DTLS listener with these settings, sealed under a key from its PSK master or, for a listener of
+     * certificates alone, from its server private key (a new one makes the file unreadable, as a new master does;
+     * before tour AF, AF4, such a listener kept nothing); null without DTLS, or with neither secret at hand.
+     */
+    static DtlsSessionsFile of(Path file, CoapSettings settings) {
+        if (settings.dtlsPort() < 0) {
+            return null;
+        }
+        if (settings.pskMasterSecret() != null) {
+            return new DtlsSessionsFile(file, settings.pskMasterSecret());
+        }
+        byte[] serverKey = settings.serverKey() == null ? null : settings.serverKey().getEncoded();
+        if (serverKey == null) { // a key that does not leave its token
+            LOG.info("DTLS sessions are not kept across restarts: the server key cannot seal {}", file);
+            return null;
+        }
+        try {
+            return new DtlsSessionsFile(file, serverKey, "edgeauth dtls sessions file v1 server key");
+        } finally {
+            java.util.Arrays.fill(serverKey, (byte) 0);
+        }
     }
 
     Path path() {

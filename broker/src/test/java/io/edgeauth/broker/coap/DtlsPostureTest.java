@@ -239,6 +239,37 @@ class DtlsPostureTest {
         }
     }
 
+    /**
+     * Tour AF, AF4: the file's key came from the PSK master only, so a DTLS listener of certificates alone (no
+     * {@code coap.pskMasterSecretFile}) kept nothing across a restart though {@code coap.keepDtlsSessions} is on by
+     * default and said it did. Its sessions are sealed under a key derived from the server's private key now.
+     */
+    @Test
+    void aListenerWithoutPskKeepsItsCertificateSessionsAcrossARestart() throws Exception {
+        FleetPki fleet = new FleetPki("fleet CA");
+        FleetPki.Issued device = fleet.device("x509dev");
+        FleetPki.Issued unrelated = fleet.device("x509dev");
+        int port = io.edgeauth.broker.testsupport.FreePorts.udp();
+        Path kept = dir.resolve("dtls-sessions.bin");
+        java.nio.file.Files.createDirectories(dir.resolve("before"));
+        java.nio.file.Files.createDirectories(dir.resolve("after"));
+        java.util.function.UnaryOperator<CoapSettings> certificatesOnly = s -> trusting(s.withPsk(null), fleet, unrelated,
+                port);
+        try (EdgeFixture before = new EdgeFixture(dir.resolve("before"), certificatesOnly, kept)) {
+            CoapClient client = before.x509Client(new TestPki.Issued(device.keys(), device.cert()), "/authz-info");
+            client.setURI("coaps://127.0.0.1:" + port + "/authz-info");
+            client.setTimeout(5_000L);
+            assertThat(get(client)).isNotNull();
+            before.edge.stop();
+            assertThat(kept).as("kept at the clean stop").exists();
+            try (EdgeFixture after = new EdgeFixture(dir.resolve("after"),
+                    s -> certificatesOnly.apply(s).withCertificates(before.serverCert.privateKey(),
+                            List.of(before.serverCert.cert()), List.of(fleet.caCertificate()), true), kept)) {
+                assertThat(get(client)).as("restored: goes on without a handshake").isNotNull();
+            }
+        }
+    }
+
     private static CoapSettings trusting(CoapSettings s, FleetPki fleet, FleetPki.Issued revoked, int dtlsPort) {
         try {
             return s.withCertificates(s.serverKey(), s.serverChain(), List.of(fleet.caCertificate()), true)
