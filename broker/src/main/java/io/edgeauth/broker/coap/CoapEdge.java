@@ -227,8 +227,8 @@ public final class CoapEdge implements AutoCloseable {
             dtlsConnector = connector;
             idleConnections = new IdleDtlsConnections(connector, this::bound, IdleDtlsConnections.IDLE);
             if (sessionsFile != null) {
-                restoredSessions.set(sessionsFile.restore(connector) - (certificateVerifier == null ? 0
-                        : TrustCheckingResumptionVerifier.endRestoredSessionsRefusedNow(connector, certificateVerifier)));
+                restoredSessions.set(sessionsFile.restore(connector)
+                        - RestoredDtlsSessions.endThoseRefusedNow(connector, settings, certificateVerifier));
             }
             RandomTokenGenerator tokens = new RandomTokenGenerator(dtlsConfig);
             d = CoapEndpoint.builder().setConfiguration(dtlsConfig).setConnector(connector).setTokenGenerator(tokens)

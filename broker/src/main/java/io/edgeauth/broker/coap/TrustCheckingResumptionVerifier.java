@@ -5,12 +5,6 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.eclipse.californium.elements.util.Filter;
-import org.eclipse.californium.scandium.DTLSConnector;
 import org.eclipse.californium.elements.auth.X509CertPath;
 import org.eclipse.californium.scandium.dtls.ClientHello;
 import org.eclipse.californium.scandium.dtls.ConnectionId;
@@ -33,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * certificate was revoked (a reload, or a restart with {@code coap.keepDtlsSessions}) or whose CA is no longer
  * trusted resumed its session and went on as long as it kept resuming (tour AF, AF1). Such a resumption is answered
  * with a full handshake, which refuses the certificate. Sessions of PSK and raw-public-key peers resume as before.
- * The sessions a restart restores are checked the same way ({@link #endRestoredSessionsRefusedNow}).
+ * The sessions a restart restores are checked the same way ({@link RestoredDtlsSessions}).
  * Thread-safe; Scandium gives it the listener's connection store.
  */
 final class TrustCheckingResumptionVerifier extends ConnectionStoreResumptionVerifier {
@@ -88,7 +82,8 @@ final class TrustCheckingResumptionVerifier extends ConnectionStoreResumptionVer
         return refusal(trust, session.getPeerIdentity());
     }
 
-    private static HandshakeException refusal(ReloadableCertificateVerifier trust, Principal peerIdentity) {
+    /** Why a full handshake would now refuse the X.509 client certificate {@code peerIdentity}, or null. */
+    static HandshakeException refusal(ReloadableCertificateVerifier trust, Principal peerIdentity) {
         if (!(peerIdentity instanceof X509CertPath peer)) {
             return null;
         }
@@ -99,28 +94,4 @@ final class TrustCheckingResumptionVerifier extends ConnectionStoreResumptionVer
         return trust.refusalNow(chain);
     }
 
-    /**
-     * Ends the connections restored from the last run ({@link DtlsSessionsFile}) whose client certificate the trust in
-     * force now refuses (tour AF, AF2): made under the last run's trust, they would otherwise go on without a
-     * handshake. Returns how many ended.
-     */
-    static int endRestoredSessionsRefusedNow(DTLSConnector connector, ReloadableCertificateVerifier trust) {
-        AtomicInteger ended = new AtomicInteger();
-        try {
-            connector.startTerminateConnectionsForPrincipal((Filter<Principal>) peer -> {
-                HandshakeException refused = refusal(trust, peer);
-                if (refused != null) {
-                    ended.incrementAndGet();
-                    LOG.info("DTLS session of {} kept from the last run not restored: {} ({})", peer.getName(),
-                            refused.getAlert().getDescription(), refused.getMessage());
-                }
-                return refused != null;
-            }, true).get(1, TimeUnit.MINUTES);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            LOG.warn("DTLS sessions kept from the last run not checked against the trust in force ({})", e.toString());
-        }
-        return ended.get();
-    }
 }

@@ -240,6 +240,38 @@ class DtlsPostureTest {
     }
 
     /**
+     * Tour AF, AF6: a restart that takes device certificates (no {@code coap.trustStore}) or raw public keys
+     * ({@code coap.rawPublicKeys: false}) away restored the sessions of such devices all the same, and they went on
+     * as before. Only sessions of a kind the restarted listener takes are restored now.
+     */
+    @Test
+    void aRestartDoesNotRestoreSessionsOfAKindTheListenerNoLongerTakes() throws Exception {
+        int port = io.edgeauth.broker.testsupport.FreePorts.udp();
+        Path kept = dir.resolve("dtls-sessions.bin");
+        java.nio.file.Files.createDirectories(dir.resolve("before"));
+        java.nio.file.Files.createDirectories(dir.resolve("after"));
+        try (EdgeFixture before = new EdgeFixture(dir.resolve("before"), s -> s.withPorts("127.0.0.1", 0, port), kept)) {
+            String uri = "coaps://127.0.0.1:" + port + "/authz-info";
+            CoapClient certificate = before.x509Client(before.pki.client("x509dev"), "/authz-info");
+            CoapClient rawKey = before.rpkClient(java.security.KeyPairGenerator.getInstance("EC").generateKeyPair(),
+                    "/authz-info");
+            CoapClient psk = before.pskClient("dev1", DerivedPskStore.derive(EdgeFixture.MASTER, "dev1"), "/authz-info");
+            for (CoapClient c : List.of(certificate, rawKey, psk)) {
+                c.setURI(uri);
+                c.setTimeout(5_000L);
+                assertThat(get(c)).isNotNull();
+            }
+            before.edge.stop();
+            try (EdgeFixture after = new EdgeFixture(dir.resolve("after"), s -> s.withPorts("127.0.0.1", 0, port)
+                    .withCertificates(s.serverKey(), s.serverChain(), List.of(), false), kept)) {
+                assertThat(get(psk)).as("PSK: still taken, restored").isNotNull();
+                assertThat(get(certificate)).as("no device certificates taken now: not restored").isNull();
+                assertThat(get(rawKey)).as("no raw public keys taken now: not restored").isNull();
+            }
+        }
+    }
+
+    /**
      * Tour AF, AF4: the file's key came from the PSK master only, so a DTLS listener of certificates alone (no
      * {@code coap.pskMasterSecretFile}) kept nothing across a restart though {@code coap.keepDtlsSessions} is on by
      * default and said it did. Its sessions are sealed under a key derived from the server's private key now.
