@@ -132,7 +132,8 @@ public final class RefusalBursts {
     /**
      * The host part of an address as audit fields carry it ({@code /10.0.0.1:5555}, {@code [::1]:5555}, {@code 10.0.0.1},
      * CoAP's {@code udp:10.0.0.1:5555} and {@code udp:0:0:0:0:0:0:0:1:5555}): a flood from one host counts as one
-     * source whatever its ports. Other CoAP peers ({@code psk:<identity>}, {@code x509:...}) are their own source.
+     * source whatever its ports. Other CoAP peers ({@code psk:<identity>}, {@code x509:...}, {@code dtls:<session>}) are
+     * their own source.
      */
     public static String host(String remote) {
         if (remote == null) {
@@ -142,7 +143,8 @@ public final class RefusalBursts {
             int port = remote.lastIndexOf(':');
             return port > 4 ? remote.substring(4, port) : remote.substring(4);
         }
-        if (remote.startsWith("psk:") || remote.startsWith("x509:") || remote.startsWith("rpk:")) {
+        if (remote.startsWith("psk:") || remote.startsWith("x509:") || remote.startsWith("rpk:")
+                || remote.startsWith("dtls:")) { // dtls: a DTLS session without a client identity (tour AF, AF7)
             return remote; // an authenticated DTLS peer: its identity is the source (cut, it was "psk" for every device)
         }
         String s = remote.substring(remote.lastIndexOf('/') + 1);

@@ -76,6 +76,8 @@ class RefusalSuppressionTest {
         assertThat(RefusalBursts.host("psk:pump-1")).isEqualTo("psk:pump-1");
         assertThat(RefusalBursts.host("x509:AbC")).isEqualTo("x509:AbC");
         assertThat(RefusalBursts.host("rpk:ni:///sha-256;AbC")).isEqualTo("rpk:ni:///sha-256;AbC");
+        // tour AF, AF7: a DTLS session without a client identity, not one source called "dtls"
+        assertThat(RefusalBursts.host("dtls:0A1B2C")).isEqualTo("dtls:0A1B2C");
     }
 
     @Test
