@@ -188,7 +188,8 @@ public final class CoapEdge implements AutoCloseable {
         s.add(new AuthzInfoResource(handlers), devices);
         s.setMessageDeliverer(new DeviceResources.Deliverer(s.getRoot(), config, devices));
         if (tokenIssuer != null) {
-            s.add(new TokenResource(handlers, tokenIssuer));
+            s.add(new TokenResource(handlers, tokenIssuer, // the verifier is read per request: set below, reloadable
+                    peer -> RestoredDtlsSessions.refusal(peer, settings, certificateVerifier)));
         }
         Endpoint p = null;
         Endpoint d = null;

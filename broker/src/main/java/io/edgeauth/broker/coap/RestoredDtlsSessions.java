@@ -52,7 +52,7 @@ final class RestoredDtlsSessions {
         return ended.get();
     }
 
-    /** Why a handshake by {@code peer} would be refused now, or null. */
+    /** Why a handshake by {@code peer} would be refused now, or null (also asked by {@code /token}: tour AF, AF8). */
     static String refusal(Principal peer, CoapSettings settings, ReloadableCertificateVerifier trust) {
         if (peer instanceof X509CertPath) {
             if (trust == null || !trust.getSupportedCertificateTypes().contains(CertificateType.X_509)) {

@@ -311,6 +311,40 @@ class DtlsPostureTest {
         }
     }
 
+    /**
+     * Tour AF, AF8: a DTLS session established before a reload revoked its certificate stays (as documented), but it
+     * also went on getting new tokens at {@code /token} (a certificate device names its {@code client_id} and is
+     * issued a token on the strength of that certificate), so the revocation never took effect. A session whose
+     * certificate the trust in force refuses gets no token now.
+     */
+    @Test
+    void aSessionWhoseCertificateWasRevokedGetsNoNewToken() throws Exception {
+        FleetPki fleet = new FleetPki("fleet CA");
+        FleetPki.Issued device = fleet.device("x509dev");
+        FleetPki.Issued other = fleet.device("x509dev");
+        List<CoapTokenIssuer.Request> issued = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CoapTokenIssuer issuer = request -> {
+            issued.add(request);
+            return java.util.concurrent.CompletableFuture.completedFuture(
+                    new CoapTokenIssuer.Issued(new byte[] {1, 2, 3}, 600, null));
+        };
+        try (EdgeFixture f = new EdgeFixture(dir, s -> trusting(s, fleet, other, 0), issuer)) {
+            CoapClient client = f.x509Client(new TestPki.Issued(device.keys(), device.cert()), "/token");
+            byte[] byCertificate = com.upokecenter.cbor.CBORObject.NewMap().Add(33, 2).Add(24, "x509dev").EncodeToBytes();
+            assertThat(client.post(byCertificate, org.eclipse.californium.core.coap.MediaTypeRegistry.APPLICATION_ACE_CBOR)
+                    .getCode()).isEqualTo(org.eclipse.californium.core.coap.CoAP.ResponseCode.CREATED);
+
+            f.edge.reloadDeviceTrust(List.of(fleet.caCertificate()), List.of(fleet.crl(device.cert())));
+            CoapResponse refused = client.post(byCertificate,
+                    org.eclipse.californium.core.coap.MediaTypeRegistry.APPLICATION_ACE_CBOR);
+            assertThat(refused.getCode()).as("revoked since the session began")
+                    .isEqualTo(org.eclipse.californium.core.coap.CoAP.ResponseCode.BAD_REQUEST);
+            assertThat(CoapEdgeTest.description(refused)).startsWith("revoked: ");
+            assertThat(issued).as("the issuer was not asked again").hasSize(1);
+            assertThat(f.audit).contains("coap.refused revoked");
+        }
+    }
+
     /** Makes the client's next request start an abbreviated handshake, as the device SDK's session renewal does. */
     private static void resumeNext(CoapClient client, EdgeFixture f) {
         ((DTLSConnector) ((CoapEndpoint) client.getEndpoint()).getConnector())
