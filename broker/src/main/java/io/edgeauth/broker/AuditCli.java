@@ -28,7 +28,8 @@ final class AuditCli {
     @Command(name = "verify", description = "Verify an audit log's hash chain (and its signed checkpoints with --jwks)."
             + " Rotated files may be given in any order. Exit codes: 0 unbroken (with --jwks: every checkpoint"
             + " verified), 1 broken (the first altered, missing or reordered line, or a forged checkpoint, is named),"
-            + " 2 unreadable input or JWKS, 3 unbroken but some checkpoint signed by a key the JWKS lacks,"
+            + " 2 unreadable input or JWKS, 3 unbroken but some checkpoint signed by a key the JWKS lacks, or (with"
+            + " --jwks) a node's chain, or its chain since a restart, sealed by no checkpoint the JWKS verifies,"
             + " 4 no audit line in the input (nothing verified).")
     static final class Verify implements Callable<Integer> {
         @Parameters(arity = "1..*", paramLabel = "FILE", description = "audit file(s): the active one and rotated ones")
@@ -56,6 +57,7 @@ final class AuditCli {
                 return 2;
             }
             report.notes().forEach(System.out::println);
+            report.unsealed().forEach(u -> System.out.println("UNSEALED: " + u));
             System.out.println("checkpoints: " + report.verified() + " verified, " + report.unverified()
                     + (jwks == null ? " not checked (no --jwks)" : " signed by a key the JWKS does not hold"));
             if (report.firstBreak() != null) {

@@ -12,6 +12,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.nio.file.Path;
+import java.time.Instant;
 
 /**
  * Proves an audit log unbroken, or names its first break. Lines are read in order ({@link AuditFiles}: several
@@ -45,14 +46,21 @@ public final class ChainVerifier {
      * @param verified      checkpoints whose signature the JWKS verified
      * @param unverified    checkpoints not verified (no JWKS given, or a kid it does not hold)
      * @param notes         per-node summaries and remarks, one line each
+     * @param unsealed      chains (a node's lines from its first line or a restart on) that no checkpoint the JWKS
+     *                      verified seals, one line each; always empty without a JWKS
      */
-    public record Report(long lines, Break firstBreak, int verified, int unverified, List<String> notes) {
-        /** 0 unbroken (and every checkpoint verified if a JWKS was given), 1 broken, 3 unbroken but unverified checkpoints. */
+    public record Report(long lines, Break firstBreak, int verified, int unverified, List<String> notes,
+                         List<String> unsealed) {
+        /**
+         * 0 unbroken (and, if a JWKS was given, every checkpoint verified and every chain sealed by one), 1 broken,
+         * 3 unbroken but a checkpoint unverified or a chain without a verified checkpoint: nothing proves its lines
+         * are the node's (whoever can write the file can start a chain or a node of their own).
+         */
         public int exitCode(boolean jwksGiven) {
             if (firstBreak != null) {
                 return 1;
             }
-            return jwksGiven && unverified > 0 ? 3 : 0;
+            return jwksGiven && (unverified > 0 || !unsealed.isEmpty()) ? 3 : 0;
         }
     }
 
@@ -67,6 +75,13 @@ public final class ChainVerifier {
         String sealedRef;
         long sealedSeq = -1;
         int restarts;
+        /** Where the current chain began (the node's first line, or its last restart). */
+        String chainStart;
+        /** Signed time of the node's last verified checkpoint. */
+        Instant lastSigned;
+        String lastSignedRef;
+        /** Set at a restart until the new chain's first verified checkpoint: that one must be signed after it. */
+        Instant restartFloor;
 
         NodeState(String node) {
             this.node = node;
@@ -76,6 +91,7 @@ public final class ChainVerifier {
     private final JWKSet jwks;
     private final Signatures signatures = new Signatures(CryptoProviders.jdk());
     private final Map<String, NodeState> nodes = new HashMap<>();
+    private final List<String> unsealed = new ArrayList<>();
     private int verified;
     private int unverified;
     private long lines;
@@ -98,8 +114,11 @@ public final class ChainVerifier {
             first = check(in.next(), in);
         }
         List<String> notes = new ArrayList<>();
-        nodes.values().stream().sorted(Comparator.comparing(s -> s.node)).forEach(s -> notes.add(summary(s)));
-        return new Report(lines, first, verified, unverified, List.copyOf(notes));
+        nodes.values().stream().sorted(Comparator.comparing(s -> s.node)).forEach(s -> {
+            notes.add(summary(s));
+            unsealedChain(s);
+        });
+        return new Report(lines, first, verified, unverified, List.copyOf(notes), List.copyOf(unsealed));
     }
 
     private static String summary(NodeState s) {
@@ -108,6 +127,17 @@ public final class ChainVerifier {
                 + (s.seq - s.sealedSeq) + " later line(s) not sealed yet";
         return "node " + s.node + ": " + s.lines + " line(s), seq " + s.firstSeq + ".." + s.seq
                 + (s.restarts > 0 ? ", " + s.restarts + " chain restart(s)" : "") + "; " + sealed;
+    }
+
+    /**
+     * Notes the node's current chain if no verified checkpoint seals it. A broker signs a checkpoint as soon as it
+     * starts a chain; lines after a chain start that none seals may be anyone's.
+     */
+    private void unsealedChain(NodeState s) {
+        if (jwks != null && s.sealedRef == null) {
+            unsealed.add("node " + s.node + ": the chain from " + s.chainStart + " to " + s.ref
+                    + " holds no checkpoint the JWKS verifies; nothing proves these lines are the node's");
+        }
     }
 
     private Break check(AuditFiles.Line line, Iterator<AuditFiles.Line> rest) {
@@ -127,8 +157,13 @@ public final class ChainVerifier {
                 s.firstSeq = p.seq;
                 nodes.put(p.node, s);
             } else {
+                unsealedChain(s);
                 s.restarts++;
+                s.sealedRef = null;
+                s.sealedSeq = -1;
+                s.restartFloor = s.lastSigned;
             }
+            s.chainStart = line.ref();
         } else {
             Break b = placement(s, p, line, rest);
             if (b != null) {
@@ -191,6 +226,15 @@ public final class ChainVerifier {
             return new Break(Kind.BAD_CHECKPOINT, line.ref(), "checkpoint " + line.ref() + " is forged or altered: " + why);
         }
         if (v.check() == JwsCheckpoints.Check.VALID) {
+            Instant signed = signedAt(v.payload());
+            if (s.restartFloor != null && (signed == null || signed.isBefore(s.restartFloor))) {
+                return new Break(Kind.BAD_CHECKPOINT, line.ref(), "checkpoint " + line.ref() + " is replayed: signed at "
+                        + signed + ", before the checkpoint at " + s.lastSignedRef + " (" + s.restartFloor
+                        + ") that precedes the chain restart at " + s.chainStart + "; lines of an earlier run put after it");
+            }
+            s.restartFloor = null;
+            s.lastSigned = signed;
+            s.lastSignedRef = line.ref();
             verified++;
             s.sealedRef = line.ref();
             s.sealedSeq = p.seq;
@@ -198,6 +242,14 @@ public final class ChainVerifier {
             unverified++;
         }
         return null;
+    }
+
+    private static Instant signedAt(JsonNode payload) {
+        try {
+            return JwsCheckpoints.text(payload, "ts").map(Instant::parse).orElse(null);
+        } catch (java.time.DateTimeException e) {
+            return null;
+        }
     }
 
     private static AuditFiles.Line nextOf(String node, Iterator<AuditFiles.Line> rest) {

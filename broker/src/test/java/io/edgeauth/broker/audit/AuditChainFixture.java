@@ -45,8 +45,13 @@ final class AuditChainFixture {
 
     /** {@code events} events of node {@code node} with a checkpoint every {@code every}, as lines. */
     List<String> log(String node, int events, int every) {
+        return log(node, events, every, Clock.systemUTC());
+    }
+
+    /** {@link #log(String, int, int)} at the times {@code clock} gives. */
+    List<String> log(String node, int events, int every, Clock clock) {
         Lines sink = new Lines();
-        ChainedAuditLog log = new ChainedAuditLog(sink, new ChainedAuditLog.Settings(node, true, every), Clock.systemUTC());
+        ChainedAuditLog log = new ChainedAuditLog(sink, new ChainedAuditLog.Settings(node, true, every), clock);
         java.util.concurrent.ScheduledExecutorService s = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
         try {
             log.startCheckpoints(signer(), s, java.time.Duration.ofHours(1));
@@ -58,6 +63,40 @@ final class AuditChainFixture {
             s.shutdownNow();
         }
         return sink.lines;
+    }
+
+    /** A clock one second later at each reading, from {@code start}: checkpoints of a run are signed in order. */
+    static Clock ticking(java.time.Instant start) {
+        java.util.concurrent.atomic.AtomicLong seconds = new java.util.concurrent.atomic.AtomicLong();
+        return new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public java.time.Instant instant() {
+                return start.plusSeconds(seconds.getAndIncrement());
+            }
+        };
+    }
+
+    /** Chained lines of {@code node} from {@code seq} on after the line {@code after}, none of them a checkpoint. */
+    static List<String> forgedAfter(String node, long seq, String after, int count) {
+        List<String> out = new ArrayList<>();
+        String prev = after == null ? AuditLine.GENESIS : AuditLine.hash(after);
+        for (int i = 0; i < count; i++) {
+            String line = AuditLine.format(java.time.Instant.parse("2026-12-08T00:00:00Z"), node, seq + i, prev,
+                    "auth.accepted", "ok", Map.of("sub", "forged-" + i));
+            out.add(line);
+            prev = AuditLine.hash(line);
+        }
+        return out;
     }
 
     static Path write(Path file, List<String> lines) throws Exception {
