@@ -8,7 +8,7 @@ import ch.qos.logback.classic.spi.StackTraceElementProxy;
 
 /**
  * Log lines nobody can forge: the operational log's message and exception messages are written with line breaks
- * and other control characters escaped ({@code \n}, {@code \r}, {@code \}{@code uXXXX}), so a client string that
+ * and other control and format characters escaped ({@code \n}, {@code \r}, {@code \}{@code uXXXX}), so a client string that
  * reaches a message (a client id, a topic, a request option echoed by a library) stays inside its own line and can
  * never start a line that looks like an audit event. Registered in logback.xml as {@code %safeMsg} and
  * {@code %safeEx}; the audit appender's JSON encoder escapes by itself. Stateless and thread-safe.
@@ -17,7 +17,11 @@ public final class LogEscaping {
     private LogEscaping() {
     }
 
-    /** {@code s} with CR, LF, other C0/C1 controls and U+2028/U+2029 escaped; tabs kept; null stays null. */
+    /**
+     * {@code s} with CR, LF, other C0/C1 controls, U+2028/U+2029 and Unicode format characters (bidi overrides and
+     * isolates, zero-width characters: they reorder or hide text on an operator's console) escaped; tabs kept; null
+     * stays null.
+     */
     public static String escape(String s) {
         if (s == null) {
             return null;
@@ -25,7 +29,8 @@ public final class LogEscaping {
         StringBuilder out = null;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            boolean unsafe = (c < 0x20 && c != '\t') || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029';
+            boolean unsafe = (c < 0x20 && c != '\t') || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029'
+                    || Character.getType(c) == Character.FORMAT;
             if (unsafe && out == null) {
                 out = new StringBuilder(s.length() + 16).append(s, 0, i);
             }

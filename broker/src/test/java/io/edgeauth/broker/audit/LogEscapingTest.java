@@ -65,6 +65,21 @@ class LogEscapingTest {
         assertThat(all).doesNotContain("\u2028").doesNotContain("\u2029");
     }
 
+    /**
+     * Tour AE, AE2: Unicode format characters passed through: a client id holding U+202E (right-to-left override)
+     * or U+2066..2069 reached the operator's console raw and showed its text reordered ("Trojan source"), and
+     * zero-width ones made two ids look alike. They are escaped as the control characters are.
+     */
+    @Test
+    void bidiAndInvisibleFormatCharactersAreEscaped() {
+        for (char c : new char[] {'\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068',
+                '\u2069', '\u200e', '\u200f', '\u061c', '\u200b', '\u200d', '\ufeff'}) {
+            String escaped = LogEscaping.escape("pump-" + c + "7");
+            assertThat(escaped).as("U+%04X", (int) c).isEqualTo(String.format("pump-\\u%04x7", (int) c));
+        }
+        assertThat(LogEscaping.escape("Zürich \t пульт")).as("letters and tabs stay").isEqualTo("Zürich \t пульт");
+    }
+
     private static boolean isPlanted(String line) {
         String t = line.strip();
         if (!t.startsWith("{")) {
