@@ -123,7 +123,8 @@ public final class ChainVerifier {
 
     private static String summary(NodeState s) {
         String sealed = s.sealedRef == null ? "no checkpoint verified"
-                : "sealed through seq " + s.sealedSeq + " (checkpoint at " + s.sealedRef + "), "
+                : "sealed through seq " + s.sealedSeq + " (checkpoint at " + s.sealedRef + ", signed " + s.lastSigned
+                + "), "
                 + (s.seq - s.sealedSeq) + " later line(s) not sealed yet";
         return "node " + s.node + ": " + s.lines + " line(s), seq " + s.firstSeq + ".." + s.seq
                 + (s.restarts > 0 ? ", " + s.restarts + " chain restart(s)" : "") + "; " + sealed;

@@ -79,4 +79,24 @@ class UnsealedChainTest {
         assertThat(r.firstBreak().line()).isEqualTo("audit.log:" + (run1.size() + 15 + 2));
         assertThat(r.firstBreak().message()).contains("replayed");
     }
+
+    /**
+     * Tour AE, AE3: a file cut after any line verifies, checkpoints or not (nothing in a file says where it ended);
+     * the summary names when the last verified checkpoint was signed, so the operator can compare it with when the
+     * node last ran (a running node with traffic signs one every checkpointInterval).
+     */
+    @Test
+    void theSummaryNamesWhenTheLastVerifiedCheckpointWasSigned() throws Exception {
+        List<String> cut = run1.subList(0, 25);
+        String lastCheckpoint = null;
+        for (String l : cut) {
+            if (l.contains("\"event\":\"audit.checkpoint\"")) {
+                lastCheckpoint = l;
+            }
+        }
+        String signed = new io.vertx.core.json.JsonObject(lastCheckpoint).getString("ts");
+        ChainVerifier.Report r = verify(cut);
+        assertThat(r.exitCode(true)).isZero();
+        assertThat(r.notes()).singleElement().asString().contains("signed " + signed);
+    }
 }
