@@ -54,6 +54,16 @@ final class AuditSetup {
         return travel == null && bursts == null ? out : new AnomalyWatch(out, travel, bursts, clock);
     }
 
+    /**
+     * Puts {@code audit} (the anomaly watch, if it is one: it owes the summaries of floods) in {@code closeables}
+     * just before {@code chain}, so that what it writes at close is sealed by the chain's stop checkpoint.
+     */
+    public static void closeBefore(ChainedAuditLog chain, AuditLog audit, java.util.List<AutoCloseable> closeables) {
+        if (audit instanceof AutoCloseable watch && audit != chain) {
+            closeables.add(closeables.indexOf(chain), watch);
+        }
+    }
+
     private static String hostName() {
         try {
             return InetAddress.getLocalHost().getHostName();

@@ -135,6 +135,7 @@ public final class Broker implements AutoCloseable {
         auditChain.bindTo(meters);
         closeables.add(auditChain); // closed last: its final checkpoint seals every event of the run
         AuditLog audit = AuditSetup.withAnomalies(auditChain, config.audit().anomalies(), clock);
+        AuditSetup.closeBefore(auditChain, audit, closeables); // flood summaries, then the stop checkpoint
         store = shared.store();
         if (shared.type().equals("embedded")) {
             ownerOnly(dataDir.resolve("state.mv.db"));

@@ -72,6 +72,10 @@ class AuditFlowTest {
         assertThat(travel.getLong("km")).isBetween(6000L, 6500L);
         JsonObject burst = only(events, "anomaly.refusal_burst");
         assertThat(burst.getString("source")).isEqualTo("127.0.0.1");
+        // tour AE, AE4: the refusals past the burst (the reused refresh token's) are summed up at the stop, not lost
+        JsonObject suppressed = only(events, "anomaly.refusals_suppressed");
+        assertThat(suppressed.getString("source")).isEqualTo("127.0.0.1");
+        assertThat(suppressed.getInteger("suppressed")).isPositive();
         assertThat(only(events, "anomaly.refresh_reuse").getString("sub")).startsWith("did:pkh:eip155:1:0x");
         assertThat(events).allSatisfy(e -> assertThat(e.getString("node")).isEqualTo("edge-1"));
         assertThat(events.get(events.size() - 1).getString("event")).as("sealed at stop").isEqualTo("audit.checkpoint");

@@ -5,6 +5,7 @@ import io.edgeauth.broker.audit.ChainedAuditLog;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -25,7 +26,7 @@ import java.util.concurrent.CompletableFuture;
  * ~300-byte line per packet. Accepted authentications, admin changes and durable events always pass.
  * Thread-safe.
  */
-public final class AnomalyWatch implements AuditLog {
+public final class AnomalyWatch implements AuditLog, AutoCloseable {
     /** A refresh-token family reuse, as the wallet sessions audit it. */
     public static final String REFRESH_REUSE = "refresh.reuse_detected";
 
@@ -79,15 +80,7 @@ public final class AnomalyWatch implements AuditLog {
         }
         try {
             Instant now = clock.instant();
-            for (RefusalBursts.Summary s : bursts.ended(now)) {
-                Map<String, Object> a = new LinkedHashMap<>();
-                a.put("source", s.source());
-                a.put("suppressed", s.suppressed());
-                a.put("window_start", s.start().toString());
-                a.put("window", bursts.window().toString());
-                a.put("last_event", s.lastEvent());
-                out.record("anomaly.refusals_suppressed", "flagged", a);
-            }
+            summarise(bursts.ended(now));
             if ("ok".equals(outcome)) {
                 return RefusalBursts.Verdict.COUNTED;
             }
@@ -136,6 +129,35 @@ public final class AnomalyWatch implements AuditLog {
             a.put("family", fields.get("family"));
             a.put("remote", fields.get("remote")); // who presented the rotated token: the evidence this flag is for
             out.record("anomaly.refresh_reuse", "flagged", a);
+        }
+    }
+
+    private void summarise(List<RefusalBursts.Summary> summaries) {
+        for (RefusalBursts.Summary s : summaries) {
+            Map<String, Object> a = new LinkedHashMap<>();
+            a.put("source", s.source());
+            a.put("suppressed", s.suppressed());
+            a.put("window_start", s.start().toString());
+            a.put("window", bursts.window().toString());
+            a.put("last_event", s.lastEvent());
+            out.record("anomaly.refusals_suppressed", "flagged", a);
+        }
+    }
+
+    /**
+     * Writes the summaries every flooding source still owes, its window ended or not (a summary waits for the next
+     * event otherwise, and a stopping broker has none): the broker closes the watch after its listeners, before the
+     * audit log's stop checkpoint.
+     */
+    @Override
+    public void close() {
+        if (bursts == null) {
+            return;
+        }
+        try {
+            summarise(bursts.flush());
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(AnomalyWatch.class).warn("anomaly summaries not written: {}", e.toString());
         }
     }
 

@@ -112,6 +112,17 @@ public final class RefusalBursts {
         return out;
     }
 
+    /** The summaries every flooding source owes now, its window ended or not, each once (the broker stops). */
+    public List<Summary> flush() {
+        for (Map.Entry<String, Window> e : flooding.entrySet()) {
+            Window w = e.getValue();
+            synchronized (w) {
+                close(e.getKey(), w);
+            }
+        }
+        return ended(Instant.MIN);
+    }
+
     // holding w's lock: queues the window's summary if it owes one, and marks it paid
     private void close(String source, Window w) {
         if (w.start != null && w.count > threshold) {

@@ -67,6 +67,29 @@ class RefusalSuppressionTest {
         assertThat(lines.stream().map(Line::event).toList()).containsExactly("auth.refused", "auth.refused",
                 "auth.refused", "anomaly.refusal_burst", "anomaly.refusals_suppressed", "auth.refused");
     }
+    /**
+     * Tour AE, AE4: a summary was written only at the first event after its window ended; a broker stopped (or idle
+     * until its stop) within or after a flood's window never wrote it, so the trail said a burst began and nothing of
+     * the refusals it left out. Closing the watch (broker stop, before the audit log's last checkpoint) writes the
+     * summaries of every window that owes one, ended or not.
+     */
+    @Test
+    void closingTheWatchWritesTheSummariesItOwes() {
+        for (int i = 0; i < 10; i++) {
+            watch.record("auth.refused", "bad_signature", Map.of("remote", "/10.0.0.9:5000"));
+        }
+        for (int i = 0; i < 5; i++) {
+            watch.record("token.refused", "bad_signature", Map.of("remote", "10.0.0.6:5000"));
+        }
+        clock.advance(Duration.ofSeconds(30)); // the windows have not ended
+        watch.close();
+        assertThat(lines.stream().filter(l -> l.event().equals("anomaly.refusals_suppressed"))
+                .map(l -> l.fields().get("source") + "=" + l.fields().get("suppressed")).toList())
+                .containsExactlyInAnyOrder("10.0.0.9=7", "10.0.0.6=2");
+        watch.close();
+        assertThat(count("anomaly.refusals_suppressed")).as("once").isEqualTo(2);
+    }
+
     @Test
     void aSourceIsAHostWhateverItsPortsAndADtlsIdentityIsItsOwn() {
         assertThat(RefusalBursts.host("udp:10.0.0.9:4000")).isEqualTo("10.0.0.9");
