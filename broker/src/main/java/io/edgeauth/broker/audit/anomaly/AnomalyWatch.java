@@ -85,7 +85,7 @@ public final class AnomalyWatch implements AuditLog, AutoCloseable {
                 return RefusalBursts.Verdict.COUNTED;
             }
             Object remote = fields.get("remote") != null ? fields.get("remote") : fields.get("peer");
-            return bursts.refused(RefusalBursts.host(string(remote)), now, event);
+            return bursts.refused(RefusalBursts.host(string(remote)), now, event, suppressible(event));
         } catch (RuntimeException e) {
             org.slf4j.LoggerFactory.getLogger(AnomalyWatch.class).warn("anomaly check failed: {}", e.toString());
             return RefusalBursts.Verdict.COUNTED;

@@ -29,6 +29,8 @@ public final class RefusalBursts {
     private static final class Window {
         Instant start;
         int count;
+        /** Refusals past the threshold that were not written (only they are summed up). */
+        int suppressed;
         String lastEvent;
     }
 
@@ -58,11 +60,14 @@ public final class RefusalBursts {
 
     /** Counts one refusal from {@code source}; true exactly when this one makes the window's count reach the threshold. */
     public boolean refused(String source, Instant at) {
-        return refused(source, at, null) == Verdict.BURST;
+        return refused(source, at, null, false) == Verdict.BURST;
     }
 
-    /** Counts one refusal ({@code event}) from {@code source}: within the threshold, reaching it, or past it. */
-    public Verdict refused(String source, Instant at, String event) {
+    /**
+     * Counts one refusal ({@code event}) from {@code source}: within the threshold, reaching it, or past it. Past
+     * it, a {@code suppressible} one (the caller does not write it) is owed in the window's summary.
+     */
+    public Verdict refused(String source, Instant at, String event, boolean suppressible) {
         if (source == null || source.isEmpty()) {
             return Verdict.COUNTED;
         }
@@ -80,8 +85,11 @@ public final class RefusalBursts {
             if (w.count < threshold) {
                 return Verdict.COUNTED;
             }
-            w.lastEvent = event;
-            flooding.put(source, w);
+            if (suppressible) {
+                w.suppressed++;
+                w.lastEvent = event;
+                flooding.put(source, w);
+            }
             return Verdict.PAST_BURST;
         }
     }
@@ -125,9 +133,9 @@ public final class RefusalBursts {
 
     // holding w's lock: queues the window's summary if it owes one, and marks it paid
     private void close(String source, Window w) {
-        if (w.start != null && w.count > threshold) {
-            due.add(new Summary(source, w.start, w.count - threshold, w.lastEvent));
-            w.count = threshold;
+        if (w.start != null && w.suppressed > 0) {
+            due.add(new Summary(source, w.start, w.suppressed, w.lastEvent));
+            w.suppressed = 0;
         }
         flooding.remove(source, w);
     }

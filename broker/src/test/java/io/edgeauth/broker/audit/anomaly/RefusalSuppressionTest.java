@@ -90,6 +90,28 @@ class RefusalSuppressionTest {
         assertThat(count("anomaly.refusals_suppressed")).as("once").isEqualTo(2);
     }
 
+    /**
+     * Tour AE, AE5: {@code suppressed} counted every refusal past the burst, also those written because they are never
+     * suppressed (a reused refresh token, a session ended for a revocation), so the summary claimed lines left out
+     * that are in the file.
+     */
+    @Test
+    void theSummaryCountsOnlyTheRefusalsThatWereNotWritten() {
+        for (int i = 0; i < 3; i++) {
+            watch.record("auth.refused", "bad_signature", Map.of("remote", "/10.0.0.9:5000"));
+        }
+        watch.record("refresh.reuse_detected", "reused_family_revoked", Map.of("remote", "10.0.0.9:5001"));
+        watch.record("mqtt.session.closed", "revoked", Map.of("remote", "/10.0.0.9:5002"));
+        watch.record("auth.refused", "bad_signature", Map.of("remote", "/10.0.0.9:5003"));
+        watch.record("mqtt.session.closed", "revoked", Map.of("remote", "/10.0.0.9:5004"));
+        assertThat(count("refresh.reuse_detected") + count("mqtt.session.closed")).as("never suppressed").isEqualTo(3);
+        assertThat(count("auth.refused")).isEqualTo(3);
+        watch.close();
+        Line summary = lines.stream().filter(l -> l.event().equals("anomaly.refusals_suppressed")).findFirst().orElseThrow();
+        assertThat(Map.<String, Object>copyOf(summary.fields())).containsEntry("suppressed", 1)
+                .containsEntry("last_event", "auth.refused");
+    }
+
     @Test
     void aSourceIsAHostWhateverItsPortsAndADtlsIdentityIsItsOwn() {
         assertThat(RefusalBursts.host("udp:10.0.0.9:4000")).isEqualTo("10.0.0.9");
