@@ -118,7 +118,9 @@ public final class ChainVerifier {
             notes.add(summary(s));
             unsealedChain(s);
         });
-        return new Report(lines, first, verified, unverified, List.copyOf(notes), List.copyOf(unsealed));
+        // after a break the chains were not read to their end: the break is the finding
+        return new Report(lines, first, verified, unverified, List.copyOf(notes),
+                first == null ? List.copyOf(unsealed) : List.of());
     }
 
     private static String summary(NodeState s) {

@@ -78,6 +78,7 @@ class UnsealedChainTest {
         assertThat(r.firstBreak().kind()).isEqualTo(ChainVerifier.Kind.BAD_CHECKPOINT);
         assertThat(r.firstBreak().line()).isEqualTo("audit.log:" + (run1.size() + 15 + 2));
         assertThat(r.firstBreak().message()).contains("replayed");
+        assertThat(r.unsealed()).as("a broken log is reported by its break alone").isEmpty();
     }
 
     /**
