@@ -102,6 +102,9 @@ public final class RollingFileSink implements AuditSink {
             chunkBytes = Math.min(MAX_CHUNK_BYTES, FileSize.valueOf(maxFileSize).getSize() / 8);
             completeLastLine(this.file);
             lastLine = readLastLine(this.file);
+            if (lastLine == null) {
+                warnIfRotatedOnly(this.file);
+            }
             context.setName("edgeauth-audit");
             FileAppender<String> parent = new FileAppender<>(); // never started: names the active file for the policy
             parent.setContext(context);
@@ -314,6 +317,21 @@ public final class RollingFileSink implements AuditSink {
             return AuditLine.JSON.readTree(text).isObject();
         } catch (IOException | RuntimeException e) {
             return false;
+        }
+    }
+
+    /**
+     * A missing or empty active file next to rotated ones: an operator moved it, a crash fell between a rotation's
+     * rename and its first write, or someone deleted the newest lines. The chain starts anew (continuing from the
+     * newest rotated file would hide a deletion); the operator is told which file the old chain ends in.
+     */
+    private static void warnIfRotatedOnly(Path file) throws IOException {
+        String prefix = file.getFileName() + ".";
+        try (java.util.stream.Stream<Path> siblings = Files.list(file.getParent())) {
+            siblings.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(prefix)).max(String::compareTo)
+                    .ifPresent(rotated -> LOG.warn("audit file {} is missing or empty while rotated files of it exist "
+                            + "(e.g. {}): a new chain starts at seq 0; if nobody moved the file, its lines are lost",
+                            file, LogEscaping.escape(rotated)));
         }
     }
 
