@@ -27,7 +27,10 @@ import java.time.Instant;
  * </ul>
  * A line with {@code seq} 0 and an empty {@code prev} starts a new chain (a broker started without its previous
  * file). Checkpoint lines must sign this node, this seq and this line's {@code prev}; with a JWKS their signatures
- * are checked (a bad one is a break; a kid the JWKS lacks leaves the checkpoint unverified). Not thread-safe.
+ * are checked (a bad one is a break; a kid the JWKS lacks leaves the checkpoint unverified), every chain (a node's
+ * lines from its first line or a restart) must hold a verified one (else it is reported unsealed: anyone who can write
+ * the file can start a chain), and the first one after a restart must not be signed before the node's last one (else a
+ * break: an earlier run's start replayed). Not thread-safe.
  */
 public final class ChainVerifier {
 
