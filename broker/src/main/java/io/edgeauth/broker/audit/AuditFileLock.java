@@ -27,6 +27,12 @@ final class AuditFileLock implements AutoCloseable {
 
     /** Locks {@code file} (absolute) for this sink, or refuses with why. */
     static AuditFileLock acquire(Path file) throws IOException {
+        if (Files.isSymbolicLink(file)) {
+            // the lock sits next to the path as given: two brokers reaching one file by a link and by its name (or by
+            // two links) would each get one, and a rotation renames the link, not the file (tour AE, P3)
+            throw new IOException("audit file " + file + " is a symbolic link (to " + Files.readSymbolicLink(file)
+                    + "): set audit.file to the file itself; a link to a directory of it is fine");
+        }
         Path lockFile = file.resolveSibling("." + file.getFileName() + ".lock");
         boolean created = !Files.exists(lockFile);
         FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);

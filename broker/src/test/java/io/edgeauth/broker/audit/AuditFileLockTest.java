@@ -53,4 +53,21 @@ class AuditFileLockTest {
         assertThat(r.firstBreak()).as("%s", r.firstBreak()).isNull();
         assertThat(r.lines()).isEqualTo(2);
     }
+
+    /**
+     * Tour AE, P3: the lock sits next to the path as configured, so two brokers reaching one file through a symbolic
+     * link each got a lock of their own (and a rotation renamed the link, not the file). Such a path is refused.
+     */
+    @Test
+    void anAuditFileThatIsASymbolicLinkIsRefused() throws Exception {
+        Path real = dir.resolve("real.log");
+        Files.writeString(real, "");
+        Path link = Files.createSymbolicLink(dir.resolve("audit.log"), real);
+        assertThatThrownBy(() -> new ChainedAuditLog(new RollingFileSink(link, "10MB", 0),
+                new ChainedAuditLog.Settings("n1", true, 1000), Clock.systemUTC()).close())
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("symbolic link")
+                .hasMessageContaining(real.toString());
+        assertThat(Files.size(real)).as("nothing written through the link").isZero();
+    }
 }
