@@ -45,6 +45,9 @@ public final class TopicFilters {
      * subscription to {@code requested} can be allowed under a grant of {@code granted}.
      */
     public static boolean covers(String granted, String requested) {
+        if (requested.startsWith("$") && (granted.startsWith("+") || granted.startsWith("#"))) {
+            return false; // as in matches: a wildcard first level reaches no $-topic, so it grants none (tour AH, AH1)
+        }
         String[] g = granted.split("/", -1);
         String[] r = requested.split("/", -1);
         for (int i = 0; i < g.length; i++) {

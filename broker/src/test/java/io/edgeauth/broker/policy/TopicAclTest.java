@@ -60,6 +60,18 @@ class TopicAclTest {
         assertThat(acl.mayPublish("bad/y/x")).isFalse(); // invalid filters grant nothing
     }
 
+    @Test
+    void aWildcardGrantReachesNoDollarTopics() {
+        // a sub:# grant matches no $-topic (MQTT 5 4.7.2), so subscribing to one must not pass as covered by it: a
+        // publish grant of # already could not reach them, a subscribe grant could (tour AH, AH1)
+        TopicAcl acl = session("gw", Set.of(), Set.of("sub:#", "sub:+/status", "pub:#")).topicAcl();
+        assertThat(acl.maySubscribe("site/a/status")).isTrue();
+        assertThat(acl.maySubscribe("$SYS/#")).isFalse();
+        assertThat(acl.maySubscribe("$SYS/broker/load")).isFalse();
+        assertThat(acl.maySubscribe("$x/status")).isFalse();
+        assertThat(acl.mayPublish("$SYS/broker/load")).isFalse();
+    }
+
     /** The ACL as the contract defines it: plain filter lists, matched one by one. */
     private static boolean referencePublish(String device, Set<String> owned, List<String> scopePub, String topic) {
         List<String> filters = new ArrayList<>(scopePub);

@@ -109,6 +109,13 @@ class TopicFiltersTest {
         "d/x/up/+, d/x/up/#, false",
         "d/x/up/+, d/x/up/t, true",
         "d/x/up/+, d/x/up/t/u, false",
+        // [MQTT-4.7.2-1]: a wildcard first level matches no $-topic, so it grants none (tour AH, AH1)
+        "#, $SYS/#, false",
+        "#, $x, false",
+        "+/#, $SYS/broker/+, false",
+        "+/up, $d/up, false",
+        "$SYS/#, $SYS/broker, true",
+        "a/+/#, a/$x/b, true",
     })
     void covers(String granted, String requested, boolean expected) {
         assertThat(TopicFilters.covers(granted, requested)).isEqualTo(expected);
