@@ -25,6 +25,8 @@ final class Records {
     private static final int VERSION_ATTRIBUTES = 2;
     /** The highest record version this build writes: the session journal's format in the data directory's marker. */
     static final int NEWEST_VERSION = VERSION_ATTRIBUTES;
+    /** Two-byte counts from this value on escape to an int ({@link #writeCount}). */
+    private static final int LONG_COUNT = 0xFFFF;
     private static final String JOURNAL_FILE = "mqtt-sessions.mv.db";
 
     private Records() {
@@ -94,7 +96,7 @@ final class Records {
         out.writeByte(m.qos());
         out.writeBoolean(m.retain());
         out.writeUTF(m.origin() == null ? "" : m.origin());
-        out.writeShort(m.userProperties().size());
+        writeCount(out, m.userProperties().size());
         for (RoutedMessage.UserProperty p : m.userProperties()) {
             out.writeUTF(p.name());
             out.writeUTF(p.value());
@@ -112,8 +114,8 @@ final class Records {
         int qos = in.readByte();
         boolean retain = in.readBoolean();
         String origin = in.readUTF();
-        int n = in.readShort();
-        List<RoutedMessage.UserProperty> props = new ArrayList<>(n);
+        int n = readCount(in);
+        List<RoutedMessage.UserProperty> props = new ArrayList<>(Math.min(n, 16));
         for (int i = 0; i < n; i++) {
             props.add(new RoutedMessage.UserProperty(in.readUTF(), in.readUTF()));
         }
@@ -121,6 +123,32 @@ final class Records {
         byte[] payload = new byte[in.readInt()];
         in.readFully(payload);
         return new RoutedMessage(tenant, topic, payload, qos, retain, props, origin.isEmpty() ? null : origin, attributes);
+    }
+
+    /**
+     * A count as records have always written it, two bytes, when below {@value #LONG_COUNT}; else that escape and the
+     * count as an int. A PUBLISH of the default 256 KiB holds up to 52428 user properties: written as a signed short,
+     * 32768 and more came back negative and the journal could not be read at start-up (tour AH, AH2).
+     */
+    private static void writeCount(DataOutputStream out, int n) throws IOException {
+        if (n < LONG_COUNT) {
+            out.writeShort(n);
+        } else {
+            out.writeShort(LONG_COUNT);
+            out.writeInt(n);
+        }
+    }
+
+    /** What {@link #writeCount} wrote (and earlier builds' counts, which were below 32768 where readable at all). */
+    private static int readCount(DataInputStream in) throws IOException {
+        int n = in.readUnsignedShort();
+        if (n == LONG_COUNT) {
+            n = in.readInt();
+            if (n < LONG_COUNT) {
+                throw new IOException("bad user property count " + n);
+            }
+        }
+        return n;
     }
 
     private interface Writer {

@@ -124,4 +124,31 @@ class SessionJournalTest {
                     .containsExactly("before", "during", "after"));
         }
     }
+
+    /**
+     * What a client may put in one PUBLISH within the default 256 KiB packet: 32768 user properties (5 bytes each, empty
+     * name and value). Such a retained (or queued) message used to be journaled with its count as a negative short,
+     * which the next start-up could not read: the broker did not start again until the journal was removed (tour AH,
+     * AH2).
+     */
+    @Test
+    void aMessageWithTensOfThousandsOfUserPropertiesComesBackAfterReopen() {
+        Path file = dir.resolve("j.mv.db");
+        List<RoutedMessage.UserProperty> many = new java.util.ArrayList<>();
+        for (int i = 0; i < 70_000; i++) { // past both 32767 (a signed short) and 65535 (an unsigned one)
+            many.add(new RoutedMessage.UserProperty("k", Integer.toString(i)));
+        }
+        try (SessionJournal j = new SessionJournal(file)) {
+            j.saveSession(new PersistedSession("acme\0app", "acme", "app", "did:x", 3600, Map.of("d/+/up/#", 1)));
+            j.retained(new RoutedMessage("acme", "d/dev-1/up/a", new byte[] {1}, 1, true, many.subList(0, 32_768), "dev-1"));
+            j.retained(new RoutedMessage("acme", "d/dev-1/up/b", new byte[] {2}, 1, true, many.subList(0, 65_535), "dev-1"));
+            j.append("acme\0app", new RoutedMessage("acme", "d/dev-1/up/c", new byte[] {3}, 1, false, many, "dev-1"));
+        }
+        try (SessionJournal j = new SessionJournal(file)) {
+            List<RoutedMessage> back = j.retainedMessages();
+            assertThat(back).extracting(m -> m.userProperties().size()).containsExactlyInAnyOrder(32_768, 65_535);
+            List<SessionJournal.Restored> restored = j.restore();
+            assertThat(restored.get(0).messages().get(0).message().userProperties()).isEqualTo(many);
+        }
+    }
 }
