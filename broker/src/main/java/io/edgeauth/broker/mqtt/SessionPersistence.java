@@ -152,8 +152,16 @@ final class SessionPersistence implements SessionHome.Sessions {
         MqttSessionState state = new MqttSessionState(p.key(), p.tenant(), p.principal(), queue);
         state.expirySeconds = p.expirySeconds();
         state.journaled = true;
-        p.subscriptions().forEach((filter, options) -> state.subscriptions.put(filter,
-                edge.router.subscribe(p.tenant(), filter, PersistedSession.qos(options), options, queue, false)));
+        p.subscriptions().forEach((filter, options) -> {
+            try {
+                state.subscriptions.put(filter,
+                        edge.router.subscribe(p.tenant(), filter, PersistedSession.qos(options), options, queue, false));
+            } catch (IllegalArgumentException e) {
+                // a filter an older build took and this one refuses (tour AH, AH3): the session comes back without it
+                // rather than the whole restore failing, which kept the broker from starting
+                LOG.warn("session {}: journaled subscription refused and left out: {}", p.clientId(), e.getMessage());
+            }
+        });
         if (edge.sessions.put(p.key(), state) == null) {
             edge.slots.restored(p.tenant() + '\u0000' + p.principal());
         }

@@ -1,5 +1,7 @@
 package io.edgeauth.broker.router;
 
+import io.edgeauth.broker.policy.TopicFilters;
+
 /** A topic filter split into its share group ({@code $share/group/filter}, MQTT 5 §4.8.2) and filter. */
 public record SharedFilter(String group, String filter) {
     private static final String PREFIX = "$share/";
@@ -27,6 +29,9 @@ public record SharedFilter(String group, String filter) {
         if (parsed.group().contains("+") || parsed.group().contains("#")) {
             return "share group name must not contain wildcards";
         }
-        return null;
+        // the characters a topic refuses (U+0000, control characters, unpaired surrogates): the edges check the
+        // filter after the group only, so a group with a NUL or an escape sequence was accepted (tour AH, AH3)
+        String characters = TopicFilters.topicError(parsed.group());
+        return characters == null ? null : "share group name: " + characters;
     }
 }

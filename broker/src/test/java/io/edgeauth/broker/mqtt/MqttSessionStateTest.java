@@ -141,6 +141,29 @@ class MqttSessionStateTest {
     }
 
     /**
+     * A filter an older build journaled and this one refuses (a share group with U+0000, tour AH, AH3) must not keep
+     * the broker from starting: the router refused it and the exception ended the restore. It is left out, with the
+     * session's other subscriptions restored.
+     */
+    @Test
+    void aJournaledFilterTheRouterNowRefusesIsLeftOutAtRestore() throws Exception {
+        Path file = dir.resolve("sessions.mv.db");
+        try (SessionJournal journal = new SessionJournal(file)) {
+            journal.saveSession(new io.edgeauth.broker.mqtt.persist.PersistedSession("t\u0000ah3", "t", "ah3", "ah3",
+                    600, java.util.Map.of("$share/a\u0000b/x/ah3/#", 1, "x/ah3/#", 1)));
+            journal.durable().get();
+        }
+        try (SessionJournal journal = new SessionJournal(file)) {
+            EdgeFixture after = new EdgeFixture(MqttSettings.plain(0), e -> e.sessionJournal(journal));
+            try {
+                assertThat(after.edge.sessions.get("t\u0000ah3").subscriptions).containsOnlyKeys("x/ah3/#");
+            } finally {
+                after.close();
+            }
+        }
+    }
+
+    /**
      * K3: [MQTT-4.4.0-1]: a client that resumes its session gets its unacknowledged QoS 1 messages again with their
      * original packet identifiers (and DUP 1). Before, each resend took the next free id of the new connection.
      */

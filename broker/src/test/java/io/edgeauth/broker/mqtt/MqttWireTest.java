@@ -196,6 +196,29 @@ class MqttWireTest {
         }
     }
 
+    /**
+     * The share group name of {@code $share/<group>/<filter>} is part of the filter: U+0000 or a control character
+     * there is refused as in the rest of it (SUBACK 0x8F), not made a share group (tour AH, AH3).
+     */
+    @Test
+    void aShareGroupWithNulOrControlCharactersIsRefused() throws Exception {
+        try (Socket s = connected(5, "grp")) {
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            String[] filters = {"$share/a\u0000b/d/grp/down/#", "$share/a\u001b[2Jb/d/grp/down/#", "$share/ok/d/grp/down/#"};
+            ByteArrayOutputStream subscribe = new ByteArrayOutputStream();
+            subscribe.writeBytes(new byte[] {0, 14, 0});
+            for (String filter : filters) {
+                string(subscribe, bytes(filter));
+                subscribe.write(1);
+            }
+            packet(s.getOutputStream(), 0x82, subscribe.toByteArray());
+            int[] suback = readPacket(in);
+            assertThat(suback[0]).isEqualTo(0x90);
+            assertThat(java.util.Arrays.copyOfRange(suback, suback.length - 3, suback.length))
+                    .as("SUBACK reasons: topic filter invalid twice, then granted QoS 1").containsExactly(0x8f, 0x8f, 1);
+        }
+    }
+
     @Test
     void anMqtt5UnsubackHasOneReasonCodePerFilter() throws Exception {
         try (Socket s = connected(5, "unsub")) {
