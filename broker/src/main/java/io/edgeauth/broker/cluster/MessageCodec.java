@@ -20,8 +20,6 @@ final class MessageCodec {
     private static final int VERSION = 1;
     /** Version 1 with {@link MessageAttributes} before the payload; written only for a message that has some. */
     private static final int VERSION_ATTRIBUTES = 2;
-    /** Far above an MQTT packet's properties: a record claiming more is not ours. */
-    private static final int MAX_PROPERTIES = 10_000;
 
     private MessageCodec() {
     }
@@ -64,7 +62,9 @@ final class MessageCodec {
             boolean retain = in.readBoolean();
             String origin = in.readUTF();
             int count = in.readInt();
-            if (count < 0 || count > MAX_PROPERTIES) {
+            // bounded by the record itself (a property takes at least its two 2-byte lengths), not by a fixed number:
+            // 10000 refused what one PUBLISH of the default 256 KiB can carry (52428; tour AH, AH4)
+            if (count < 0 || count > in.available() / 4) {
                 throw new IllegalArgumentException("bad property count " + count);
             }
             List<RoutedMessage.UserProperty> properties = new ArrayList<>(Math.min(count, 16));

@@ -72,6 +72,21 @@ class MessageCodecTest {
         assertThatThrownBy(() -> MessageCodec.decode(otherVersion)).hasMessageContaining("version");
     }
 
+    /**
+     * A PUBLISH of the default 256 KiB packet holds up to 52428 user properties; above 10000 the other nodes refused
+     * the record ("bad property count") and skipped it, so their subscribers never got a message that local ones and
+     * the publisher's PUBACK said was routed (tour AH, AH4).
+     */
+    @Test
+    void aMessageWithTensOfThousandsOfUserPropertiesTravels() {
+        List<RoutedMessage.UserProperty> many = new java.util.ArrayList<>();
+        for (int i = 0; i < 52_428; i++) {
+            many.add(new RoutedMessage.UserProperty("", ""));
+        }
+        RoutedMessage m = new RoutedMessage("acme", "d/x/up/t", new byte[] {1}, 1, false, many, "x");
+        assertThat(MessageCodec.decode(MessageCodec.encode(m)).userProperties()).hasSize(52_428);
+    }
+
     @Test
     void hugeCountsAndLengthsAreRefusedBeforeAllocating() throws Exception {
         assertThatThrownBy(() -> MessageCodec.decode(record(Integer.MAX_VALUE, 0))).hasMessageContaining("property count");
