@@ -33,6 +33,12 @@ final class MqttPublishChecks {
                                      List<RoutedMessage.UserProperty> properties, MessageAttributes attributes) {
         int size = MessageSize.forwarded(topic, payload, properties, attributes);
         PublishGate.Refusal ambiguous = locationFormError(properties);
+        String unstorable = ambiguous == null ? MessageSize.unstorableField(properties, attributes) : null;
+        if (unstorable != null) { // valid MQTT the journal and other nodes cannot hold: refused before it is acknowledged
+            ambiguous = new PublishGate.Refusal(RejectionReason.MESSAGE_TOO_LARGE, unstorable
+                    + " is longer than the broker stores (65,535 bytes of Java's modified UTF-8, in which a character"
+                    + " outside the BMP takes 6)");
+        }
         if (ambiguous != null) {
             PublishGate.Refusal overRate = PublishGate.charge(c.limiter, size);
             return overRate != null ? overRate : ambiguous;

@@ -45,6 +45,35 @@ public final class MessageSize {
         return n;
     }
 
+    /**
+     * The first field of a message the journal and the node records cannot hold, or null: they write strings as
+     * {@link java.io.DataOutput#writeUTF}, at most 65,535 bytes of modified UTF-8, in which a character outside the BMP
+     * takes 6 bytes (4 in MQTT's UTF-8), so a user property or Content Type of 10,923 such characters is valid MQTT that
+     * was acknowledged and then could not be stored (tour AH, P1). A string of at most 21,845 chars always fits.
+     */
+    public static String unstorableField(List<RoutedMessage.UserProperty> properties, MessageAttributes attributes) {
+        for (RoutedMessage.UserProperty p : properties) {
+            if (!storable(p.name()) || !storable(p.value())) {
+                return "a user property";
+            }
+        }
+        return attributes.contentType() != null && !storable(attributes.contentType()) ? "the content type" : null;
+    }
+
+    private static boolean storable(String s) {
+        if (s.length() <= MAX_MODIFIED_UTF8 / 3) {
+            return true;
+        }
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            n += ch != 0 && ch < 0x80 ? 1 : ch < 0x800 ? 2 : 3; // modified UTF-8: each surrogate alone, U+0000 in two
+        }
+        return n <= MAX_MODIFIED_UTF8;
+    }
+
+    private static final int MAX_MODIFIED_UTF8 = 65_535;
+
     /** UTF-8 length without encoding (a message is checked per message: no copy of each property). */
     public static long utf8Length(String s) {
         long n = 0;

@@ -72,4 +72,40 @@ class MqttRefusalsChargedTest {
             dev.disconnect();
         }
     }
+
+    /**
+     * Tour AH, P1: the journal and the node records write strings in Java's modified UTF-8, at most 65,535 bytes, where a
+     * character outside the BMP takes 6 bytes (4 in MQTT's UTF-8). A user property or Content Type of 10,923 such
+     * characters is valid MQTT, was acknowledged, and could not be journaled (lost at a restart) nor sent to another
+     * node. It is refused as too large now, before it is acknowledged; one that fits passes.
+     */
+    @Test
+    void aUserPropertyTheBrokerCannotStoreIsRefusedAsTooLarge() throws Exception {
+        try (EdgeFixture fx = new EdgeFixture(MqttSettings.plain(0))) {
+            Mqtt5BlockingClient dev = Clients.v5("dev1", fx.port()).buildBlocking();
+            dev.connectWith().simpleAuth().username("dev1").password(bytes("dev1|t|60||")).applySimpleAuth().send();
+            String emoji = new String(Character.toChars(0x1F600));
+            Mqtt5PubAck ack = null;
+            try {
+                dev.publishWith().topic("d/dev1/up/t").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("x"))
+                        .userProperties().add("note", emoji.repeat(10_923)).applyUserProperties().send();
+            } catch (Mqtt5PubAckException refused) {
+                ack = refused.getMqttMessage();
+            }
+            assertThat(ack).as("acknowledged, though it could not be stored").isNotNull();
+            assertThat(ack.getReasonCode()).isEqualTo(Mqtt5PubAckReasonCode.QUOTA_EXCEEDED);
+            assertThat(fx.audit).anySatisfy(e -> assertThat(e.outcome()).isEqualTo("message_too_large"));
+            try {
+                dev.publishWith().topic("d/dev1/up/t").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("x")).contentType(
+                        emoji.repeat(10_923)).send();
+                ack = null;
+            } catch (Mqtt5PubAckException refused) {
+                ack = refused.getMqttMessage();
+            }
+            assertThat(ack).as("a Content Type alike").isNotNull();
+            dev.publishWith().topic("d/dev1/up/t").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("x"))
+                    .userProperties().add("note", emoji.repeat(10_922)).applyUserProperties().send(); // fits
+            dev.disconnect();
+        }
+    }
 }
