@@ -377,7 +377,8 @@ final class OAuthApi {
      * RFC 7009: the admin revokes any access token; a holder revokes its own (the bearer and the token share a
      * subject). A refresh token needs no credential: a wallet is a public client and the token proves possession
      * (§2.1), so a logout works after the access token expired; it ends its family and the family's access tokens.
-     * Unknown or invalid tokens still answer 200.
+     * Unknown or invalid tokens still answer 200; a holder's own token the broker did not sign (its {@code jti} is the
+     * holder's choice) is {@code unsupported_token_type}.
      */
     private void revoke(RoutingContext ctx) {
         String token = tokenParameter(ctx);
@@ -400,9 +401,18 @@ final class OAuthApi {
             return;
         }
         Optional<BearerTokens.Active> target = tokens.inspect(token);
-        if (target.isPresent() && target.get().token().tokenId() != null && (isAdmin
-                || caller.get().subject().equals(target.get().subject())
-                && caller.get().tenant().equals(target.get().tenant()))) {
+        boolean own = target.isPresent() && caller.isPresent()
+                && caller.get().subject().equals(target.get().subject())
+                && caller.get().tenant().equals(target.get().tenant());
+        if (own && !exchange.signedHere(target.get().token())) {
+            // a jti revocation holds for every token with that jti or parent_jti, of every tenant: the holder of a token
+            // it or an outside issuer signed chose its jti, and could name another principal's (tour AG, AG1)
+            HttpErrors.send(ctx, 400, "unsupported_token_type", "the broker revokes by jti only the tokens it signed;"
+                    + " a token signed with a tenant's shared secret or by an outside issuer is revoked by its subject"
+                    + " (POST /admin/revocations) or at its issuer (RFC 7009 §2.2.1)");
+            return;
+        }
+        if (target.isPresent() && target.get().token().tokenId() != null && (isAdmin || own)) {
             revocations.revoke(Revocation.Kind.JTI, target.get().token().tokenId(),
                     "revoked by " + (isAdmin ? "admin" : "holder"));
         }

@@ -133,13 +133,22 @@ public final class TokenExchangeService {
         return token;
     }
 
+    /**
+     * Whether the broker signed the token with a key of its own: not a trusted outside issuer's, not a tenant's shared
+     * HS256 secret. Only such a token's {@code jti} is one the broker chose (a fresh random one); any other holder can
+     * put whatever it likes there, another principal's {@code jti} too.
+     */
+    public boolean signedHere(VerifiedToken t) {
+        return tenantOfIssuer.apply(t.issuer()) != null && !sharedSecret.test(t);
+    }
+
     private VerifiedToken verifyOurs(Presented presented) throws TokenRejectedException {
         VerifiedToken t = verifier.verify(presented.token().getBytes(StandardCharsets.US_ASCII));
         var revoked = revocations.check(t);
         if (revoked.isPresent()) {
             throw new TokenRejectedException(revoked.get(), "token revoked");
         }
-        if (tenantOfIssuer.apply(t.issuer()) == null || sharedSecret.test(t)) {
+        if (!signedHere(t)) {
             throw new TokenRejectedException(RejectionReason.UNKNOWN_ISSUER, "not one of this broker's tokens");
         }
         if (JWT_TYPE.equals(presented.type()) && t.format().signed() != TokenFormat.JWT) {

@@ -59,10 +59,14 @@ class SharedSecretTokensTest {
     }
 
     static String minted(String subject, String scope) throws Exception {
+        return minted(subject, scope, UUID.randomUUID().toString());
+    }
+
+    static String minted(String subject, String scope, String jti) throws Exception {
         long now = System.currentTimeMillis() / 1000;
         JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(broker.config().publicUrl()).subject(subject)
                 .audience(broker.config().publicUrl()).issueTime(new Date(now * 1000))
-                .expirationTime(new Date((now + 300) * 1000)).jwtID(UUID.randomUUID().toString())
+                .expirationTime(new Date((now + 300) * 1000)).jwtID(jti)
                 .claim("tenant_id", "default").claim("scope", scope).build();
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID("hs256-default")
                 .type(new JOSEObjectType("at+jwt")).build(), claims);
@@ -107,5 +111,27 @@ class SharedSecretTokensTest {
                 "client_assertion", TestDevices.assertion(broker.config().publicUrl(), device)));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
         assertThat(r.body()).contains("not one of this broker's tokens");
+    }
+
+    /**
+     * RFC 7009 by the holder: the broker revokes by {@code jti}, one name space for every tenant and issuer. A token
+     * the holder signs itself carries any {@code jti} it likes: before, a service revoking "its own" token revoked a
+     * device's token (and every token exchanged from it) that had the same {@code jti}, and each freshly minted token
+     * it revoked left one more revocation record on every node, with no issuance budget to bound them (tour AG, AG1).
+     */
+    @Test
+    void aHolderCannotRevokeAJtiItChoseInATokenItSignedItself() throws Exception {
+        TestServices.register(admin, "ss-revoker", "default", "sub:d/+/up/#");
+        DeviceIdentity device = TestDevices.register(admin, "ss-victim");
+        String publicUrl = broker.config().publicUrl();
+        String victim = TestDevices.token(new Http(base, null), publicUrl, device);
+        String victimJti = new io.vertx.core.json.JsonObject(admin.postForm("/oauth/introspect",
+                Map.of("token", victim)).body()).getString("jti");
+        String own = minted("ss-revoker", "sub:d/+/up/#", victimJti);
+        assertThat(TestDevices.active(admin, own)).as("the service's token is in force").isTrue();
+        HttpResponse<String> r = new Http(base, own).postForm("/oauth/revoke", Map.of("token", own));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+        assertThat(r.body()).contains("unsupported_token_type");
+        assertThat(TestDevices.active(admin, victim)).as("the device's token with the same jti").isTrue();
     }
 }
