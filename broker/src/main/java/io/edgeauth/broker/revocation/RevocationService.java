@@ -127,7 +127,18 @@ public final class RevocationService implements RevocationChecker, RevocationEve
 
     private Revocation revoke(Revocation.Kind kind, String value, String reason, boolean untilLifted) {
         Instant now = clock.instant();
-        return revoke(kind, value, reason, untilLifted, now, now.plus(coverage));
+        return revoke(kind, value, reason, untilLifted, now, now.plus(reach(kind)));
+    }
+
+    /**
+     * How long after its {@code issuedBefore} a revocation may still cover a token that verifies. A subject's covers
+     * tokens dated up to it, valid at most the longest lifetime + leeway later. A jti's or a key's covers tokens of any
+     * date, and the verifier takes one dated up to the leeway ahead (a node or signer whose clock runs ahead): such a
+     * token verifies one leeway longer. Before tour AG (AG2) those revocations ended that much too early, and the
+     * revoked token authenticated again for the last seconds of its life.
+     */
+    private Duration reach(Revocation.Kind kind) {
+        return kind == Revocation.Kind.JTI || kind == Revocation.Kind.KID ? coverage.plus(leeway) : coverage;
     }
 
     /**
@@ -246,11 +257,11 @@ public final class RevocationService implements RevocationChecker, RevocationEve
     /**
      * Lifts a subject block or an outside issuer's key revocation ({@link #revokeKey}, value
      * {@link Revocation#issuerKey}); a lifted key revocation refuses the key's tokens for the longest token lifetime +
-     * leeway more (every token it signed while revoked expires meanwhile), then ends.
+     * twice the leeway more (every token it signed while revoked expires meanwhile), then ends.
      */
     public Optional<Revocation> lift(Revocation.Kind kind, String value) {
         StoredRevocations.Outcome lift = records.lift(kind, value, mapOf(kind).get(value),
-                clock.instant().plus(coverage));
+                clock.instant().plus(reach(kind)));
         if (lift.after() != null) {
             learn(lift.after(), false); // what the store holds, lifted or not, corrects what this node held
         }
@@ -345,11 +356,12 @@ public final class RevocationService implements RevocationChecker, RevocationEve
     /**
      * Until when a revocation (not a standing block) is enforced here: its {@code keepUntil}, set by the node that made
      * it from that node's token lifetime, or later, while a token this node accepts and it covers may still be valid
-     * (issued up to {@code issuedBefore}, valid for at most this node's maximum lifetime + leeway). A node that issues
+     * (issued up to {@code issuedBefore}, valid for at most this node's maximum lifetime + leeway; a jti's or key's one leeway
+     * more, {@link #reach}). A node that issues
      * longer tokens than the revoking one must not let it lapse while they live (tour M, M3).
      */
     private Instant until(Revocation r) {
-        Instant here = r.issuedBefore().plus(coverage);
+        Instant here = r.issuedBefore().plus(reach(r.kind()));
         return here.isAfter(r.keepUntil()) ? here : r.keepUntil();
     }
 

@@ -48,6 +48,34 @@ class RevocationServiceTest {
         }
     }
 
+    /**
+     * The verifier accepts a token dated up to the clock leeway ahead (a node or signer whose clock runs ahead), so such
+     * a token is valid until revocation time + leeway + maximum lifetime + leeway. A jti or key revocation ended one
+     * leeway earlier, and the revoked token authenticated again for its last seconds (tour AG, AG2).
+     */
+    @Test
+    void aJtiOrKeyRevocationOutlivesATokenDatedAheadWithinTheLeeway() {
+        try (MvStoreStore store = new MvStoreStore(dir.resolve("s.mv"), clock)) {
+            Duration max = Duration.ofMinutes(10);
+            Duration leeway = Duration.ofSeconds(30);
+            RevocationService r = new RevocationService(store, clock, max, leeway);
+            Instant ahead = clock.instant().plus(leeway); // accepted: iat up to now + leeway
+            VerifiedToken byJti = new VerifiedToken(TokenFormat.JWT, "https://iss", "dev1", List.of("edgeauth"), ahead,
+                    null, ahead.plus(max), "ahead-jti", "k1", "default", null, null, null, null, null, null, "fp");
+            VerifiedToken byKid = new VerifiedToken(TokenFormat.JWT, "https://iss", "dev1", List.of("edgeauth"), ahead,
+                    null, ahead.plus(max), "j2", "ahead-kid", "default", null, null, null, null, null, null, "fp");
+            r.revoke(Revocation.Kind.JTI, "ahead-jti", "lost");
+            r.revoke(Revocation.Kind.KID, "ahead-kid", "compromised");
+            // the verifier takes both until exp + leeway; one second before that
+            clock.advance(Duration.between(clock.instant(), byJti.expiresAt().plus(leeway).minusSeconds(1)));
+            assertThat(r.prune()).as("nothing pruned while a token it covers verifies").isZero();
+            assertThat(r.check(byJti)).contains(RejectionReason.REVOKED);
+            assertThat(r.check(byKid)).contains(RejectionReason.KEY_REVOKED);
+            clock.advance(Duration.ofSeconds(1));
+            assertThat(r.prune()).as("ended once no token it covers verifies").isEqualTo(2);
+        }
+    }
+
     @Test
     void revokesByJtiSubjectAndKeyAndTellsListeners() {
         try (MvStoreStore store = new MvStoreStore(dir.resolve("s.mv"), clock)) {
@@ -174,7 +202,8 @@ class RevocationServiceTest {
         try (MvStoreStore store = new MvStoreStore(dir.resolve("s.mv"), clock)) {
             RevocationService r = new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30));
             assertThat(r.check(token("d", "j1", "k", clock.instant()))).contains(RejectionReason.REVOKED);
-            clock.advance(Duration.ofMinutes(10).plusSeconds(29));
+            // a jti's token may be dated up to the leeway ahead: lifetime + twice the leeway (tour AG, AG2)
+            clock.advance(Duration.ofMinutes(10).plusSeconds(59));
             assertThat(r.prune()).isZero();
             clock.advance(Duration.ofSeconds(2));
             assertThat(r.prune()).isEqualTo(1);
