@@ -25,7 +25,7 @@ import java.util.function.Function;
 
 /**
  * RFC 8693 token exchange for delegation: an authenticated client that is the subject token's subject,
- * or the subject of the actor token it presents, obtains a narrower token for the subject — a subset of
+ * or, when it presents an actor token, that token's subject, obtains a narrower token for the subject — a subset of
  * its scope, never a longer life — with the actor in the {@code act} claim. Tenant, {@code geo},
  * {@code owner}, subject and the proof-of-possession binding ({@code cnf}) carry over, and the new token
  * names the tokens it comes from in {@code parent_jti}, so revoking any of them revokes it too. A
@@ -74,7 +74,8 @@ public final class TokenExchangeService {
      * @param client  the authenticated client (a registered device)
      * @param subject the subject token and its type
      * @param actor   the actor token and its type, or null
-     * @throws TokenRejectedException CLIENT_ID_MISMATCH when the client is neither the subject nor the actor;
+     * @throws TokenRejectedException CLIENT_ID_MISMATCH when the client is not the actor (with an actor token) or not
+     *     the subject (without);
      *     FORBIDDEN for a scope wider than the subject token's; any verification reason for a bad token
      *     (EXPIRED also for one that expires within the second)
      */
@@ -88,9 +89,12 @@ public final class TokenExchangeService {
             throw new TokenRejectedException(RejectionReason.WRONG_TENANT,
                     "the actor token belongs to another tenant than the subject token");
         }
-        if (!client.tenant().equals(tenant) || !client.id().equals(s.subject()) && !client.id().equals(actorId)) {
-            throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH,
-                    "the authenticated client is neither the subject token's subject nor the actor");
+        // with an actor token the client is the actor (RFC 8693 §2.1: it stands for the acting party): a subject that
+        // presented another device's token it had seen was issued a token naming that device in act (tour AG, AG3)
+        if (!client.tenant().equals(tenant) || !client.id().equals(a == null ? s.subject() : actorId)) {
+            throw new TokenRejectedException(RejectionReason.CLIENT_ID_MISMATCH, a == null
+                    ? "the authenticated client is not the subject token's subject"
+                    : "the authenticated client is not the actor token's subject");
         }
         String[] requested = scope == null || scope.isBlank()
                 ? s.scope().toArray(String[]::new) : scope.trim().split("\\s+");

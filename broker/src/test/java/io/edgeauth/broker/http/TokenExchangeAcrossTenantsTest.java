@@ -36,7 +36,8 @@ class TokenExchangeAcrossTenantsTest {
                     "actor_token", TestDevices.token(anonymous, url, other), "actor_token_type", TokenExchangeTest.ACCESS_TOKEN));
             assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
             assertThat(refused.body()).contains("another tenant");
-            HttpResponse<String> sameTenant = TokenExchangeTest.exchange(anonymous, url, a, own, Map.of(
+            // the actor is the client (tour AG, AG3)
+            HttpResponse<String> sameTenant = TokenExchangeTest.exchange(anonymous, url, same, own, Map.of(
                     "actor_token", TestDevices.token(anonymous, url, same), "actor_token_type", TokenExchangeTest.ACCESS_TOKEN));
             assertThat(sameTenant.statusCode()).as(sameTenant.body()).isEqualTo(200);
         }

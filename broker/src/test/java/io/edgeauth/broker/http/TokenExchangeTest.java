@@ -126,6 +126,26 @@ class TokenExchangeTest extends InProcessBrokerTest {
         assertThat(introspect(exchanged).getBoolean("active")).isFalse();
     }
 
+    /**
+     * RFC 8693 §2.1: the actor token stands for the acting party, the client that uses the new token on the subject's
+     * behalf. Before, a subject client could present any token of another device it had seen as {@code actor_token},
+     * and the new token (and the audit) named that device in {@code act}, which never took part (tour AG, AG3).
+     */
+    @Test
+    void anActorTokenIsPresentedByItsOwnSubjectOnly() {
+        DeviceIdentity device = register(admin, "tx-framer");
+        DeviceIdentity bystander = register(admin, "tx-bystander");
+        String subject = token(anonymous, base, device);
+        String seen = token(anonymous, base, bystander);
+        Map<String, String> actor = Map.of("actor_token", seen, "actor_token_type", ACCESS_TOKEN);
+        HttpResponse<String> framed = exchange(anonymous, base, device, subject, actor);
+        assertError(framed, 401, "invalid_client");
+        HttpResponse<String> acting = exchange(anonymous, base, bystander, subject, actor);
+        assertThat(acting.statusCode()).as(acting.body()).isEqualTo(200);
+        JsonObject view = introspect(new JsonObject(acting.body()).getString("access_token"));
+        assertThat(view.getJsonObject("act").getString("sub")).isEqualTo("tx-bystander");
+    }
+
     @Test
     void subjectTokenTypeIsCheckedExactly() {
         DeviceIdentity device = register(admin, "tx-type");
