@@ -341,7 +341,8 @@ final class OAuthApi {
         }
         VerifiedToken t = active.get().token();
         JsonObject o = new JsonObject().put("active", true).put("token_type", "Bearer")
-                .put("iss", t.issuer()).put("sub", t.subject()).put("client_id", t.subject())
+                // RFC 7662 §2.2: the client that requested the token; an exchanged token's was its actor (tour AG, AG4)
+                .put("iss", t.issuer()).put("sub", t.subject()).put("client_id", t.actor() != null ? t.actor() : t.subject())
                 .put("exp", t.expiresAt().getEpochSecond()).put("iat", t.issuedAt().getEpochSecond());
         if (!t.audience().isEmpty()) {
             o.put("aud", new JsonArray(t.audience()));

@@ -144,6 +144,9 @@ class TokenExchangeTest extends InProcessBrokerTest {
         assertThat(acting.statusCode()).as(acting.body()).isEqualTo(200);
         JsonObject view = introspect(new JsonObject(acting.body()).getString("access_token"));
         assertThat(view.getJsonObject("act").getString("sub")).isEqualTo("tx-bystander");
+        // RFC 7662 §2.2: client_id is the client that requested the token, the actor here, not the subject
+        assertThat(view.getString("client_id")).as("introspected client_id").isEqualTo("tx-bystander");
+        assertThat(view.getString("sub")).isEqualTo("tx-framer");
     }
 
     @Test
