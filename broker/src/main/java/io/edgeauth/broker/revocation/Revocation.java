@@ -80,7 +80,7 @@ public record Revocation(Kind kind, String value, Instant issuedBefore, Instant 
     public boolean names(io.edgeauth.broker.token.VerifiedToken token) {
         return switch (kind) {
             case JTI -> value.equals(token.tokenId()) || token.parentTokenIds().contains(value);
-            case SUB -> value.equals(token.subject());
+            case SUB -> value.equals(token.subject()) || value.equals(token.actor()); // the actor's delegated tokens too
             case KID -> value.equals(token.keyId()) // a record without an issuer, written before 2026-12-07
                     || token.issuer() != null && value.equals(issuerKey(token.issuer(), token.keyId()));
             case ISSUER -> value.equals(token.issuer());

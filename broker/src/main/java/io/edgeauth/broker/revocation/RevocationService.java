@@ -303,8 +303,9 @@ public final class RevocationService implements RevocationChecker, RevocationEve
                 return Optional.of(RejectionReason.REVOKED);
             }
         }
-        Revocation s = bySub.get(token.subject());
-        if (s != null && (s.untilLifted() || covers(s, token, now))) {
+        if (subjectRevoked(token.subject(), token, now)
+                // a delegated token is its actor's to use: revoking the actor ends it too (tour AG, AG5)
+                || token.actor() != null && subjectRevoked(token.actor(), token, now)) {
             return Optional.of(RejectionReason.REVOKED);
         }
         // most nodes hold no withdrawn CA: a zero-touch device's every authentication skips the look-up then
@@ -312,6 +313,12 @@ public final class RevocationService implements RevocationChecker, RevocationEve
             return Optional.of(RejectionReason.REVOKED);
         }
         return trustedIssuerCheck(token, now);
+    }
+
+    /** Whether a revocation of {@code subject} covers the token: a block every token, else those dated up to it. */
+    private boolean subjectRevoked(String subject, VerifiedToken token, Instant now) {
+        Revocation s = bySub.get(subject);
+        return s != null && (s.untilLifted() || covers(s, token, now));
     }
 
     /**

@@ -149,6 +149,23 @@ class TokenExchangeTest extends InProcessBrokerTest {
         assertThat(view.getString("sub")).isEqualTo("tx-framer");
     }
 
+    /** Revoking the actor ends the tokens it obtained acting for others (tour AG, AG5); the subject's own go on. */
+    @Test
+    void revokingTheActorEndsItsDelegatedTokens() {
+        DeviceIdentity device = register(admin, "tx-meter");
+        DeviceIdentity gateway = register(admin, "tx-gateway");
+        String subject = token(anonymous, base, device);
+        HttpResponse<String> r = exchange(anonymous, base, gateway, subject,
+                Map.of("actor_token", token(anonymous, base, gateway), "actor_token_type", ACCESS_TOKEN));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        String delegated = new JsonObject(r.body()).getString("access_token");
+        assertThat(introspect(delegated).getBoolean("active")).isTrue();
+        assertThat(admin.postJson("/admin/revocations", new JsonObject().put("sub", "tx-gateway").encode())
+                .statusCode()).isEqualTo(201);
+        assertThat(introspect(delegated).getBoolean("active")).as("the gateway's delegated token").isFalse();
+        assertThat(introspect(subject).getBoolean("active")).as("the meter's own token").isTrue();
+    }
+
     @Test
     void subjectTokenTypeIsCheckedExactly() {
         DeviceIdentity device = register(admin, "tx-type");

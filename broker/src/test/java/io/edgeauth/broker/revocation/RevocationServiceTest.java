@@ -76,6 +76,35 @@ class RevocationServiceTest {
         }
     }
 
+    /**
+     * A delegated token (RFC 8693, {@code act}) is the actor's to use: revoking the actor (a stolen gateway, or a change
+     * of its record) must end the tokens it obtained acting for others, and their live sessions. Before, only a token
+     * whose own subject was revoked ended (tour AG, AG5).
+     */
+    @Test
+    void aSubjectRevocationAlsoEndsTheTokensItObtainedAsActor() {
+        try (MvStoreStore store = new MvStoreStore(dir.resolve("s.mv"), clock)) {
+            RevocationService r = new RevocationService(store, clock, Duration.ofMinutes(10), Duration.ofSeconds(30));
+            Instant iat = clock.instant().minusSeconds(5);
+            VerifiedToken delegated = new VerifiedToken(TokenFormat.JWT, "https://iss", "meter-7", List.of("edgeauth"),
+                    iat, null, iat.plusSeconds(600), "child", "k1", "default", null, null, null, null, "gateway-1", null,
+                    "fp");
+            assertThat(r.check(delegated)).isEmpty();
+            Revocation gateway = r.revoke(Revocation.Kind.SUB, "gateway-1", "stolen");
+            assertThat(gateway.names(delegated)).as("its live sessions are re-checked").isTrue();
+            assertThat(r.check(delegated)).contains(RejectionReason.REVOKED);
+            assertThat(r.check(token("meter-7", "own", "k1", iat))).as("the subject's own tokens go on").isEmpty();
+            clock.advance(Duration.ofSeconds(10));
+            Instant later = clock.instant();
+            VerifiedToken after = new VerifiedToken(TokenFormat.JWT, "https://iss", "meter-7", List.of("edgeauth"),
+                    later, null, later.plusSeconds(600), "child2", "k1", "default", null, null, null, null, "gateway-1",
+                    null, "fp");
+            assertThat(r.check(after)).as("obtained after the revocation").isEmpty();
+            r.revokeSubjectUntilLifted("gateway-1", "stolen");
+            assertThat(r.check(after)).as("a block covers every token it acts with").contains(RejectionReason.REVOKED);
+        }
+    }
+
     @Test
     void revokesByJtiSubjectAndKeyAndTellsListeners() {
         try (MvStoreStore store = new MvStoreStore(dir.resolve("s.mv"), clock)) {
