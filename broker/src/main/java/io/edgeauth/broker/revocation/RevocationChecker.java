@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * Answers whether a verified token is revoked: by its {@code jti} or one it was exchanged from
- * ({@code parent_jti}), by its subject, or by the key that signed it. Must be fast (in-memory) and
+ * ({@code parent_jti}), by its subject or its actor ({@code act}), or by the key that signed it. Must be fast (in-memory) and
  * thread-safe: it runs on every authentication, including verified-token cache hits.
  */
 public interface RevocationChecker {

@@ -125,11 +125,16 @@ public final class TokenIssuer {
      * @throws IllegalStateException    if signing fails (a broken key or provider: a server error)
      */
 
+    private static Instant later(Instant a, Instant b) {
+        return a == null || b != null && b.isAfter(a) ? b : a;
+    }
+
     public IssuedToken issue(TokenClaims claims, TokenFormat requested) {
         TokenFormat format = encryption == null ? requested : encryption.formatFor(claims.tenantId(), requested);
         SigningKey key = keys.activeKey(claims.tenantId());
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
-        Instant revokedUpTo = subjectRevokedUpTo.apply(claims.subject());
+        Instant revokedUpTo = later(subjectRevokedUpTo.apply(claims.subject()),
+                claims.actor() == null ? null : subjectRevokedUpTo.apply(claims.actor())); // it covers the actor's too
         if (revokedUpTo != null && !now.isAfter(revokedUpTo)) {
             // a revocation made earlier in this second covers every token dated to it: date this one after it
             // (iat = nbf under a second ahead, within every verifier's leeway), so a change that ended the

@@ -77,4 +77,25 @@ class TokenAfterCredentialChangeTest {
             assertThat(audit).doesNotContain("token.issued ok");
         }
     }
+
+    /**
+     * A subject revocation also covers the tokens its subject obtained as actor (tour AG, AG5): one issued in the same
+     * second as the actor's revocation (a gateway whose record just changed, exchanging at once) is dated after it, as
+     * a token of the revoked subject itself is, and is not refused on arrival.
+     */
+    @Test
+    void aDelegatedTokenIsDatedAfterItsActorsRevocation() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-12-07T08:00:00.400Z"));
+        SigningKeyStore keys = SigningKeyStore.open(dir, List.of(new TenantKeySettings("default",
+                "https://broker.test", TokenAlgorithm.ES256, null)), Duration.ofMinutes(10), clock);
+        Instant revoked = clock.instant();
+        TokenIssuer issuer = new TokenIssuer(keys, new Signatures(CryptoProviders.jdk()), Duration.ofMinutes(10), clock)
+                .subjectRevocations(sub -> "gateway-1".equals(sub) ? revoked : null);
+        var delegated = issuer.issue(io.edgeauth.broker.token.TokenClaims.builder("default", "meter-7")
+                .audience("edgeauth").actor("gateway-1").build(), TokenFormat.JWT);
+        assertThat(delegated.issuedAt()).isAfter(revoked);
+        var own = issuer.issue(io.edgeauth.broker.token.TokenClaims.builder("default", "meter-7")
+                .audience("edgeauth").build(), TokenFormat.JWT);
+        assertThat(own.issuedAt()).as("no actor, nothing revoked: dated now").isBefore(revoked);
+    }
 }
