@@ -71,6 +71,8 @@ public final class HttpApi {
     private WorkerExecutor workers;
     private BearerTokens bearerTokens;
     private AdminGuard adminGuard;
+    /** The HTTPS listener's re-check of a client certificate ({@link HttpsListener#clientCertificateRefusal}). */
+    private volatile Function<java.security.cert.Certificate[], String> clientCertificateRefusal = chain -> null;
 
     /** A route that reads its own request body as a stream (no body buffering, no 64 KiB cap). */
     private record StreamingRoute(String path, Handler<RoutingContext> handler) { }
@@ -134,7 +136,8 @@ public final class HttpApi {
                          WalletSessions wallets, TokenExchangeService exchange, RevocationService revocations,
                          AdminCredential admin, AuditLog audit, io.edgeauth.broker.policy.rate.TokenRequestLimits limits) {
         return mount(new OAuthApi(devices, services, wallets, exchange, bearerTokens(), revocations, adminGuard(admin, audit),
-                new TokenEndpointRefusals(new io.edgeauth.broker.oauth.TokenRefusals(audit, meters)), limits)::mount);
+                new TokenEndpointRefusals(new io.edgeauth.broker.oauth.TokenRefusals(audit, meters)), limits,
+                chain -> clientCertificateRefusal.apply(chain))::mount);
     }
 
     /** Service clients: {@code /admin/services} (behind the admin check of {@link #admin}). */
@@ -257,6 +260,7 @@ public final class HttpApi {
      * server per event loop on {@code tls.port()}, TLS set up by {@link HttpsListener}. Call after {@link #listen}.
      */
     public Future<HttpServer> listenTls(String host, HttpsListener tls) {
+        clientCertificateRefusal = tls::clientCertificateRefusal;
         int port = tls.port() == 0 ? -2 : tls.port(); // -2: one shared ephemeral port, not the plain listener's -1
         List<Future<HttpServer>> bound = new ArrayList<>();
         bound.add(listen(tls.options(options(host, port)), ((io.vertx.core.internal.VertxInternal) vertx).createEventLoopContext()));

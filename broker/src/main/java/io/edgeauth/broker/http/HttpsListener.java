@@ -45,6 +45,15 @@ public final class HttpsListener {
         return o;
     }
 
+    /**
+     * Why the trust store and CRL in force now refuse a client chain this listener's handshake accepted earlier (a
+     * connection kept alive, or a resumed TLS session, from before a reload): {@code certificate_revoked},
+     * {@code certificate_untrusted}; null when they take it.
+     */
+    public String clientCertificateRefusal(java.security.cert.Certificate[] chain) {
+        return gate.refusal(chain);
+    }
+
     /** Reads key store, trust store and CRL again; new handshakes use them. */
     public TlsMaterial.Summary reload() {
         return material.reload();

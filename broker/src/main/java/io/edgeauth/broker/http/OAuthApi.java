@@ -54,10 +54,13 @@ final class OAuthApi {
     private final AdminGuard admin;
     private final TokenEndpointRefusals refusals;
     private final TokenAddressBudget addressBudget;
+    private final java.util.function.Function<java.security.cert.Certificate[], String> clientCertificateRefusal;
 
     OAuthApi(DeviceEnrollment devices, ServiceTokenService services, WalletSessions wallets, TokenExchangeService exchange, BearerTokens tokens,
-             RevocationService revocations, AdminGuard admin, TokenEndpointRefusals refusals, TokenRequestLimits limits) {
+             RevocationService revocations, AdminGuard admin, TokenEndpointRefusals refusals, TokenRequestLimits limits,
+             java.util.function.Function<java.security.cert.Certificate[], String> clientCertificateRefusal) {
         this.refusals = refusals;
+        this.clientCertificateRefusal = clientCertificateRefusal;
         this.addressBudget = limits.boundsAddresses() ? new TokenAddressBudget(limits, refusals) : null;
         this.devices = devices;
         this.services = services;
@@ -170,6 +173,11 @@ final class OAuthApi {
             return;
         }
         try {
+            String refusedNow = clientCertificateRefusal.apply(chain.toArray(new java.security.cert.Certificate[0]));
+            if (refusedNow != null) { // a connection from before a reload of http.tls's trust store or CRL
+                throw new TokenRejectedException(RejectionReason.REVOKED, "the client certificate of this TLS session is"
+                        + " refused now (" + refusedNow + ")");
+            }
             IssuedToken token = devices.issueForClientCertificate(clientId, chain, format, form.get("scope"),
                     new TokenChannel("https", TokenEndpointRefusals.remote(ctx)));
             HttpErrors.tokens(ctx, tokenResponse(token, form.get("scope")));
