@@ -132,8 +132,9 @@ final class DeviceMirror {
             }
             long at = changes.get(); // before the copy: a change during it makes this snapshot stale
             long taken = System.nanoTime();
-            String[] ids = devices.keySet().toArray(new String[0]);
-            Arrays.sort(ids);
+            // a ConcurrentHashMap traversal beside writes may return a key removed and put again twice (seen in the old
+            // table, then in the new one of a resize): a duplicate then made a walk list that id twice
+            String[] ids = Arrays.stream(devices.keySet().toArray(new String[0])).sorted().distinct().toArray(String[]::new);
             snapshot = new Snapshot(ids, at, taken);
             return ids;
         }
